@@ -1,0 +1,195 @@
+package io.mqttgrid;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.core.HazelcastInstance;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.mqttgrid.auth.AnonymousAuthenticator;
+import io.mqttgrid.cluster.HazelcastConfigFactory;
+import io.mqttgrid.http.HttpApiVerticle;
+import io.mqttgrid.mqtt.MqttMetrics;
+import io.mqttgrid.mqtt.MqttServerVerticle;
+import io.mqttgrid.mqtt.MqttServices;
+import io.mqttgrid.retain.HazelcastRetainedStore;
+import io.mqttgrid.routing.MessageRouter;
+import io.mqttgrid.routing.PublishService;
+import io.mqttgrid.session.HazelcastSessionStore;
+import io.mqttgrid.session.Session;
+import io.mqttgrid.session.SessionEvents;
+import io.mqttgrid.session.SessionLimits;
+import io.mqttgrid.session.SessionManager;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One MQTT Grid node: a clustered Vert.x with an embedded Hazelcast member, the stores on it, and the
+ * verticles (ARCHITECTURE.md section 1). A single node is a one-member cluster; there is no other mode.
+ */
+public final class Broker {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Broker.class);
+
+  private final BrokerConfig config;
+  private Vertx vertx;
+  private HazelcastInstance hazelcast;
+  private SessionManager sessions;
+  private HazelcastRetainedStore retained;
+  private final List<MqttServerVerticle> mqttVerticles = new ArrayList<>();
+  private HttpApiVerticle http;
+  private volatile boolean ready;
+  private PrometheusMeterRegistry registry;
+
+  public Broker(BrokerConfig config) {
+    this.config = config;
+  }
+
+  /** Starts the node; the future completes when every listener is bound. */
+  public Future<Broker> start() {
+    Config hz = config.clusterMode.equals("file")
+        ? HazelcastConfigFactory.fromFile(Path.of(config.clusterConfigFile))
+        : HazelcastConfigFactory.local(config.nodeId, config.clusterLocalPort);
+    HazelcastClusterManager clusterManager = new HazelcastClusterManager(hz);
+    String busHost = config.clusterMode.equals("local") ? "127.0.0.1" : config.mqttHost;
+    VertxOptions options = new VertxOptions()
+        .setEventBusOptions(new EventBusOptions().setHost(busHost).setPort(0));
+    return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered()
+        .compose(v -> {
+          this.vertx = v;
+          this.hazelcast = clusterManager.getHazelcastInstance();
+          return v.executeBlocking(this::buildServices);
+        })
+        .compose(this::deploy)
+        .map(x -> {
+          ready = true;
+          logStarted();
+          return this;
+        });
+  }
+
+  private MqttServices buildServices() {
+    registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    MqttMetrics metrics = new MqttMetrics(registry);
+    retained = new HazelcastRetainedStore(vertx, hazelcast);
+    MessageRouter router = new MessageRouter();
+    PublishService publisher = new PublishService(config.nodeId, router, retained::put);
+    HazelcastSessionStore store = new HazelcastSessionStore(vertx, hazelcast, config.maxQueuedMessages,
+        config.maxQueuedBytes);
+    SessionLimits sessionLimits = new SessionLimits(config.maxQueuedMessages, config.maxQueuedBytes,
+        config.overflowPolicy == BrokerConfig.OverflowPolicy.TERMINATE_SESSION, config.maxOutboundBuffered);
+    sessions = new SessionManager(vertx, config.nodeId, store, router, sessionLimits, new SessionEvents() {
+      @Override
+      public void dropped(String clientId, String reason) {
+        metrics.dropped(reason);
+      }
+
+      @Override
+      public void overflowed(Session session) {
+        metrics.dropped("session-overflow");
+      }
+    });
+    sessions.willPublisher(publisher::publish);
+    registry.gauge("mqttgrid.sessions", sessions, SessionManager::size);
+    registry.gauge("mqttgrid.sessions.online", sessions, SessionManager::onlineCount);
+    registry.gauge("mqttgrid.retained.messages", retained, HazelcastRetainedStore::size);
+    return new MqttServices(config.limits, new AnonymousAuthenticator(config.anonymous), sessions, publisher,
+        retained, metrics);
+  }
+
+  private Future<?> deploy(MqttServices services) {
+    int instances = config.mqttInstances > 0 ? config.mqttInstances
+        : Math.max(1, Runtime.getRuntime().availableProcessors());
+    MqttServerVerticle.Listeners listeners = new MqttServerVerticle.Listeners(config.mqttHost, config.mqttPort,
+        config.websocketPort, config.tlsPort, config.wssPort, config.tlsCertFile, config.tlsKeyFile,
+        config.connectTimeoutSeconds);
+    Future<String> mqtt = vertx.deployVerticle(() -> {
+      MqttServerVerticle v = new MqttServerVerticle(services, listeners);
+      synchronized (mqttVerticles) {
+        mqttVerticles.add(v);
+      }
+      return v;
+    }, new DeploymentOptions().setInstances(instances));
+    if (config.httpPort < 0) {
+      return mqtt;
+    }
+    http = new HttpApiVerticle(config.httpHost, config.httpPort, () -> ready, registry);
+    return Future.all(mqtt, vertx.deployVerticle(http));
+  }
+
+  private void logStarted() {
+    LOG.info("MQTT Grid node {} started: MQTT tcp {}:{}, websocket {} (path /mqtt){}, http {}, cluster {}",
+        config.nodeId, config.mqttHost, config.mqttPort, portText(config.websocketPort),
+        config.tlsEnabled() ? ", tls " + config.tlsPort + ", wss " + config.wssPort : ", tls off (no certificate)",
+        portText(config.httpPort), config.clusterMode);
+    switch (config.anonymous) {
+      case LOOPBACK_ONLY -> LOG.warn("DEVELOPMENT MODE: anonymous MQTT clients are accepted from loopback "
+          + "(127.0.0.0/8, ::1) without credentials; clients from other addresses are refused. Set "
+          + "auth.anonymous=false (MQTTGRID_AUTH_ANONYMOUS=false) for production.");
+      case ALLOW -> LOG.warn("INSECURE: anonymous MQTT clients are accepted from ANY address (auth.anonymous=true)");
+      default -> { }
+    }
+  }
+
+  private static String portText(int port) {
+    return port < 0 ? "off" : String.valueOf(port);
+  }
+
+  /**
+   * Graceful stop: listeners close, clients get DISCONNECT 0x8B (with Server Reference when configured),
+   * persistent sessions stay in the store, then the node leaves the cluster.
+   */
+  public Future<Void> stop() {
+    if (vertx == null) {
+      return Future.succeededFuture();
+    }
+    ready = false;
+    LOG.info("MQTT Grid node {} stopping", config.nodeId);
+    List<Future<?>> undeploy = new ArrayList<>();
+    for (String id : vertx.deploymentIDs()) {
+      undeploy.add(vertx.undeploy(id).recover(e -> Future.succeededFuture()));
+    }
+    Future<Void> drained = sessions == null ? Future.succeededFuture() : sessions.shutdown()
+        .timeout(config.shutdownGraceSeconds, TimeUnit.SECONDS).recover(e -> Future.succeededFuture());
+    return drained.compose(v -> Future.all(undeploy))
+        .compose(v -> {
+          if (retained != null) {
+            retained.close();
+          }
+          return vertx.close();
+        })
+        .onComplete(ar -> LOG.info("MQTT Grid node {} stopped", config.nodeId));
+  }
+
+  public BrokerConfig config() {
+    return config;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public HazelcastInstance hazelcast() {
+    return hazelcast;
+  }
+
+  public SessionManager sessions() {
+    return sessions;
+  }
+
+  public int httpPort() {
+    return http == null ? -1 : http.actualPort();
+  }
+
+  public boolean isReady() {
+    return ready;
+  }
+}

@@ -1,0 +1,270 @@
+package io.mqttgrid;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import io.mqttgrid.auth.AnonymousAuthenticator.Access;
+import io.mqttgrid.mqtt.MqttLimits;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * The broker's typed configuration. The shipped {@code config/mqttgrid.yaml} (packaged as a resource) holds
+ * every key with its default, so a key unknown to it is a typo and is refused rather than ignored.
+ */
+public final class BrokerConfig {
+
+  static final String DEFAULTS_RESOURCE = "/config/mqttgrid.yaml";
+  static final String ENV_PREFIX = "MQTTGRID_";
+
+  public enum OverflowPolicy { DROP_NEW, TERMINATE_SESSION }
+
+  private final Map<String, String> values;
+
+  public final String nodeId;
+  public final String mqttHost;
+  public final int mqttPort;
+  public final int mqttInstances;
+  public final int websocketPort;
+  public final int tlsPort;
+  public final int wssPort;
+  public final int connectTimeoutSeconds;
+  public final String tlsCertFile;
+  public final String tlsKeyFile;
+  public final MqttLimits limits;
+  public final int maxQueuedMessages;
+  public final long maxQueuedBytes;
+  public final OverflowPolicy overflowPolicy;
+  public final int maxOutboundBuffered;
+  public final Access anonymous;
+  public final String httpHost;
+  public final int httpPort;
+  public final String clusterMode;
+  public final String clusterConfigFile;
+  public final int clusterLocalPort;
+  public final String serverReference;
+  public final int shutdownGraceSeconds;
+
+  private BrokerConfig(Map<String, String> values) {
+    this.values = values;
+    String id = values.get("node.id");
+    nodeId = id == null || id.isBlank() ? "node-" + UUID.randomUUID().toString().substring(0, 8) : id;
+    mqttHost = string("mqtt.host");
+    mqttPort = port("mqtt.port");
+    mqttInstances = intValue("mqtt.instances", 0, 256);
+    websocketPort = port("mqtt.websocket-port");
+    tlsPort = port("mqtt.tls-port");
+    wssPort = port("mqtt.wss-port");
+    connectTimeoutSeconds = intValue("mqtt.connect-timeout", 1, 3600);
+    tlsCertFile = string("tls.cert-file");
+    tlsKeyFile = string("tls.key-file");
+    limits = new MqttLimits(
+        intValue("limits.max-packet-size", 64, 268_435_455),
+        intValue("limits.max-topic-length", 1, 65_535),
+        intValue("limits.max-topic-levels", 1, 65_535),
+        intValue("limits.max-client-id-length", 23, 65_535),
+        intValue("limits.topic-alias-maximum", 0, 65_535),
+        intValue("limits.max-keep-alive", 1, 65_535),
+        intValue("limits.receive-maximum", 1, 65_535),
+        intValue("limits.max-inflight-outbound", 1, 65_535),
+        intValue("limits.max-qos", 0, 2),
+        boolValue("limits.retain-available"),
+        intValue("limits.max-retained-payload", 0, 268_435_455),
+        intValue("limits.max-subscriptions-per-session", 1, Integer.MAX_VALUE),
+        intValue("limits.max-filters-per-subscribe", 1, Integer.MAX_VALUE),
+        longValue("limits.max-session-expiry", 0, 0xFFFF_FFFFL),
+        intValue("limits.publish-rate", 0, Integer.MAX_VALUE),
+        longValue("limits.publish-bytes-rate", 0, Long.MAX_VALUE),
+        intValue("limits.subscribe-rate", 0, Integer.MAX_VALUE),
+        string("shutdown.server-reference"));
+    maxQueuedMessages = intValue("session.max-queued-messages", 1, Integer.MAX_VALUE);
+    maxQueuedBytes = longValue("session.max-queued-bytes", 1, Long.MAX_VALUE);
+    overflowPolicy = enumValue("session.overflow", OverflowPolicy.class);
+    maxOutboundBuffered = intValue("session.max-outbound-buffered", 1, Integer.MAX_VALUE);
+    anonymous = anonymousAccess(string("auth.anonymous"));
+    httpHost = string("http.host");
+    httpPort = port("http.port");
+    clusterMode = string("cluster.mode");
+    clusterConfigFile = string("cluster.config-file");
+    clusterLocalPort = intValue("cluster.local-port", 1, 65_535);
+    serverReference = string("shutdown.server-reference");
+    shutdownGraceSeconds = intValue("shutdown.grace-period", 0, 3600);
+    if (!clusterMode.equals("local") && !clusterMode.equals("file")) {
+      throw new ConfigException("cluster.mode must be 'local' or 'file', got '" + clusterMode + "'");
+    }
+    if (clusterMode.equals("file") && clusterConfigFile.isBlank()) {
+      throw new ConfigException("cluster.mode 'file' needs cluster.config-file");
+    }
+    if (tlsCertFile.isBlank() != tlsKeyFile.isBlank()) {
+      throw new ConfigException("tls.cert-file and tls.key-file must be set together");
+    }
+  }
+
+  /** Loads the defaults, then {@code file} (may be null), then environment and system properties. */
+  public static BrokerConfig load(Path file, Map<String, String> env, Map<String, String> overrides) {
+    Map<String, String> values = new LinkedHashMap<>();
+    try (InputStream in = BrokerConfig.class.getResourceAsStream(DEFAULTS_RESOURCE)) {
+      if (in == null) {
+        throw new ConfigException("defaults resource " + DEFAULTS_RESOURCE + " is missing from the build");
+      }
+      flatten("", parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), DEFAULTS_RESOURCE), values);
+    } catch (IOException e) {
+      throw new ConfigException("cannot read built-in defaults: " + e.getMessage());
+    }
+    if (file != null) {
+      Map<String, String> fromFile = new LinkedHashMap<>();
+      try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        flatten("", parse(r, file.toString()), fromFile);
+      } catch (IOException e) {
+        throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+      }
+      for (Map.Entry<String, String> e : fromFile.entrySet()) {
+        if (!values.containsKey(e.getKey())) {
+          throw new ConfigException("unknown configuration key '" + e.getKey() + "' in " + file);
+        }
+        values.put(e.getKey(), e.getValue());
+      }
+    }
+    for (String key : values.keySet().toArray(new String[0])) {
+      String fromEnv = env.get(envName(key));
+      if (fromEnv != null) {
+        values.put(key, fromEnv);
+      }
+      String fromOverride = overrides.get(key);
+      if (fromOverride != null) {
+        values.put(key, fromOverride);
+      }
+    }
+    return new BrokerConfig(values);
+  }
+
+  /** Defaults plus the given overrides (keys as in the YAML file): handy for tests and embedding. */
+  public static BrokerConfig of(Map<String, String> overrides) {
+    for (String key : overrides.keySet()) {
+      Objects.requireNonNull(key);
+    }
+    BrokerConfig base = load(null, Map.of(), Map.of());
+    for (String key : overrides.keySet()) {
+      if (!base.values.containsKey(key)) {
+        throw new ConfigException("unknown configuration key '" + key + "'");
+      }
+    }
+    return load(null, Map.of(), overrides);
+  }
+
+  /** {@code limits.max-packet-size} -> {@code MQTTGRID_LIMITS_MAX_PACKET_SIZE}. */
+  public static String envName(String key) {
+    return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+  }
+
+  /** All resolved keys and values, for the start-up log (no secrets live in this file's keys). */
+  public Map<String, String> values() {
+    return Map.copyOf(values);
+  }
+
+  public boolean tlsEnabled() {
+    return !tlsCertFile.isBlank();
+  }
+
+  private static Object parse(Object source, String name) {
+    Yaml yaml = new Yaml(new SafeConstructor(new LoaderOptions()));
+    try {
+      return source instanceof String s ? yaml.load(s) : yaml.load((Reader) source);
+    } catch (RuntimeException e) {
+      throw new ConfigException("invalid YAML in " + name + ": " + e.getMessage());
+    }
+  }
+
+  private static void flatten(String prefix, Object node, Map<String, String> out) {
+    if (node == null) {
+      return;
+    }
+    if (node instanceof Map<?, ?> map) {
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        String key = prefix.isEmpty() ? String.valueOf(e.getKey()) : prefix + "." + e.getKey();
+        if (e.getValue() instanceof Map<?, ?>) {
+          flatten(key, e.getValue(), out);
+        } else {
+          out.put(key, e.getValue() == null ? "" : String.valueOf(e.getValue()));
+        }
+      }
+    } else {
+      throw new ConfigException("configuration must be a YAML mapping");
+    }
+  }
+
+  private String string(String key) {
+    String v = values.get(key);
+    if (v == null) {
+      throw new ConfigException("missing configuration key '" + key + "'");
+    }
+    return v.trim();
+  }
+
+  private int port(String key) {
+    return intValue(key, -1, 65_535);
+  }
+
+  int intValue(String key, int min, int max) {
+    long v = longValue(key, min, max);
+    return (int) v;
+  }
+
+  long longValue(String key, long min, long max) {
+    String raw = string(key);
+    long v;
+    try {
+      v = Long.parseLong(raw);
+    } catch (NumberFormatException e) {
+      throw new ConfigException(key + " (" + envName(key) + ") must be a whole number, got '" + raw + "'");
+    }
+    if (v < min || v > max) {
+      throw new ConfigException(key + " (" + envName(key) + ") must be between " + min + " and " + max
+          + ", got " + v);
+    }
+    return v;
+  }
+
+  boolean boolValue(String key) {
+    String raw = string(key).toLowerCase(Locale.ROOT);
+    return switch (raw) {
+      case "true", "yes", "on", "1" -> true;
+      case "false", "no", "off", "0" -> false;
+      default -> throw new ConfigException(key + " (" + envName(key) + ") must be true or false, got '" + raw + "'");
+    };
+  }
+
+  private <E extends Enum<E>> E enumValue(String key, Class<E> type) {
+    String raw = string(key);
+    try {
+      return Enum.valueOf(type, raw.toUpperCase(Locale.ROOT).replace('-', '_'));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key + " (" + envName(key) + ") has an unknown value '" + raw + "'");
+    }
+  }
+
+  private Access anonymousAccess(String raw) {
+    return switch (raw.toLowerCase(Locale.ROOT)) {
+      case "loopback-only" -> Access.LOOPBACK_ONLY;
+      case "true", "yes", "on" -> Access.ALLOW;
+      case "false", "no", "off" -> Access.DENY;
+      default -> throw new ConfigException("auth.anonymous must be loopback-only, true or false, got '" + raw + "'");
+    };
+  }
+
+  /** A configuration error an operator must fix; printed without a stack trace. */
+  public static final class ConfigException extends RuntimeException {
+    public ConfigException(String message) {
+      super(message, null, false, false);
+    }
+  }
+}

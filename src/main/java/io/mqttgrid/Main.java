@@ -1,0 +1,94 @@
+package io.mqttgrid;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code java -jar mqttgrid.jar [--config FILE] [--set key=value ...]}. */
+public final class Main {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+  private Main() {
+  }
+
+  public static void main(String[] args) throws InterruptedException {
+    Path file = null;
+    Map<String, String> overrides = new HashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--config" -> {
+          if (i + 1 >= args.length) {
+            fail("--config needs a file");
+          }
+          file = Path.of(args[++i]);
+          if (!Files.isRegularFile(file)) {
+            fail("config file not found: " + file);
+          }
+        }
+        case "--set" -> {
+          if (i + 1 >= args.length || !args[i + 1].contains("=")) {
+            fail("--set needs key=value");
+          }
+          String[] kv = args[++i].split("=", 2);
+          overrides.put(kv[0], kv[1]);
+        }
+        case "-h", "--help" -> {
+          System.err.println("usage: java -jar mqttgrid.jar [--config FILE] [--set key=value ...]");
+          return;
+        }
+        default -> fail("unknown argument: " + args[i]);
+      }
+    }
+    for (String key : System.getProperties().stringPropertyNames()) {
+      overrides.putIfAbsent(key, System.getProperty(key));
+    }
+    BrokerConfig config;
+    try {
+      config = BrokerConfig.load(file, System.getenv(), onlyKnown(overrides));
+    } catch (BrokerConfig.ConfigException e) {
+      fail(e.getMessage());
+      return;
+    }
+    Broker broker = new Broker(config);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        broker.stop().toCompletionStage().toCompletableFuture().get(config.shutdownGraceSeconds + 5L,
+            TimeUnit.SECONDS);
+      } catch (Exception e) {
+        LOG.warn("graceful stop did not finish: {}", e.toString());
+      }
+      stopped.countDown();
+    }, "mqttgrid-shutdown"));
+    try {
+      broker.start().toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      LOG.error("MQTT Grid could not start: {}", cause.getMessage() == null ? cause.toString() : cause.getMessage());
+      System.exit(1);
+    }
+    stopped.await();
+  }
+
+  /** System properties include the JVM's own; only keys that look like ours are passed on. */
+  private static Map<String, String> onlyKnown(Map<String, String> overrides) {
+    Map<String, String> out = new HashMap<>();
+    overrides.forEach((k, v) -> {
+      if (k.matches("(node|mqtt|tls|limits|session|auth|http|cluster|shutdown)\\.[a-z0-9.-]+")) {
+        out.put(k, v);
+      }
+    });
+    return out;
+  }
+
+  private static void fail(String message) {
+    System.err.println("mqttgrid: " + message);
+    System.exit(2);
+  }
+}

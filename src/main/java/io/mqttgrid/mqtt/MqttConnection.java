@@ -1,0 +1,827 @@
+package io.mqttgrid.mqtt;
+
+import io.mqttgrid.auth.AuthResult;
+import io.mqttgrid.auth.Credentials;
+import io.mqttgrid.routing.PublishedMessage;
+import io.mqttgrid.routing.Subscription;
+import io.mqttgrid.routing.Topics;
+import io.mqttgrid.session.ClientChannel;
+import io.mqttgrid.session.Session;
+import io.mqttgrid.session.SessionManager;
+import io.mqttgrid.session.SessionRecord;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.mqtt.MqttEndpoint;
+import io.vertx.mqtt.MqttTopicSubscription;
+import io.vertx.mqtt.MqttWill;
+import io.vertx.mqtt.messages.MqttDisconnectMessage;
+import io.vertx.mqtt.messages.MqttPubAckMessage;
+import io.vertx.mqtt.messages.MqttPubCompMessage;
+import io.vertx.mqtt.messages.MqttPubRecMessage;
+import io.vertx.mqtt.messages.MqttPubRelMessage;
+import io.vertx.mqtt.messages.MqttPublishMessage;
+import io.vertx.mqtt.messages.MqttSubscribeMessage;
+import io.vertx.mqtt.messages.MqttUnsubscribeMessage;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection: the MQTT protocol state machine for a socket (MQTT 3.1.1 and 5), on that socket's
+ * event loop. It validates packets, enforces the limits, and hands messages and subscriptions to the
+ * session layer; version differences go through {@link ProtocolAdapter}.
+ */
+final class MqttConnection implements ClientChannel {
+
+  private static final Logger LOG = LoggerFactory.getLogger(MqttConnection.class);
+  private static final int DEFAULT_RECEIVE_MAXIMUM = 65_535;
+
+  private final MqttEndpoint endpoint;
+  private final MqttServices services;
+  private final MqttLimits limits;
+  private final ProtocolAdapter protocol;
+  private final Vertx vertx;
+  private final Context context;
+
+  private String clientId;
+  private Session session;
+  private SessionManager.Attached attached;
+  private boolean closed;
+  private boolean publishWillOnClose = true;
+  private long disconnectExpiry = -1;
+  private long connectExpiry;
+  private int clientReceiveMaximum = DEFAULT_RECEIVE_MAXIMUM;
+  private long clientMaxPacketSize = Long.MAX_VALUE;
+  private final Map<Integer, String> topicAliases = new HashMap<>();
+  private int inboundInflight;
+  private final Set<Integer> awaitingRelease = new HashSet<>();
+  private final ArrayDeque<PendingAck> pendingAcks = new ArrayDeque<>();
+  private long lastActivityNanos = System.nanoTime();
+  private long keepAliveTimer = -1;
+  private final RateLimiter publishRate;
+  private final RateLimiter publishBytesRate;
+  private final RateLimiter subscribeRate;
+
+  /** An inbound QoS 1/2 publish whose acknowledgement waits for routing; sent in arrival order. */
+  private static final class PendingAck {
+    final int packetId;
+    final int qos;
+    ReasonCode reason;
+
+    PendingAck(int packetId, int qos) {
+      this.packetId = packetId;
+      this.qos = qos;
+    }
+  }
+
+  MqttConnection(MqttEndpoint endpoint, MqttServices services, Vertx vertx) {
+    this.endpoint = endpoint;
+    this.services = services;
+    this.limits = services.limits();
+    this.protocol = ProtocolAdapter.forVersion(endpoint.protocolVersion());
+    this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
+    this.publishRate = new RateLimiter(limits.publishRate());
+    this.publishBytesRate = new RateLimiter(limits.publishBytesRate());
+    this.subscribeRate = new RateLimiter(limits.subscribeRate());
+  }
+
+  // ---------------------------------------------------------------- CONNECT
+
+  void start() {
+    endpoint.publishAutoAck(false);
+    endpoint.subscriptionAutoAck(false);
+    endpoint.closeHandler(v -> onClose());
+    endpoint.exceptionHandler(this::onException);
+    endpoint.disconnectMessageHandler(this::onDisconnect);
+    endpoint.publishHandler(this::onPublish);
+    endpoint.publishReleaseMessageHandler(this::onPubrel);
+    endpoint.publishAcknowledgeMessageHandler(this::onPuback);
+    endpoint.publishReceivedMessageHandler(this::onPubrec);
+    endpoint.publishCompletionMessageHandler(this::onPubcomp);
+    endpoint.subscribeHandler(this::onSubscribe);
+    endpoint.unsubscribeHandler(this::onUnsubscribe);
+    endpoint.pingHandler(v -> touch());
+
+    ReasonCode invalid = validateConnect();
+    if (invalid != null) {
+      refuse(invalid, null);
+      return;
+    }
+    MqttAuthData authData = MqttAuthData.of(endpoint);
+    SocketAddress remote = endpoint.remoteAddress();
+    Credentials credentials = new Credentials(clientId, authData.username(), authData.password(),
+        authData.method(), authData.data(), remote == null ? null : remote.hostAddress(), isLoopback(remote));
+    services.authenticator().authenticate(credentials)
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            LOG.warn("connect of {}: authentication failed internally: {}", clientId, ar.cause().toString());
+            refuse(ReasonCode.SERVER_UNAVAILABLE, "authentication unavailable");
+          } else if (!ar.result().isAllowed()) {
+            refuse(authRefusal(ar.result()), ar.result().detail());
+          } else {
+            openSession();
+          }
+        });
+  }
+
+  /** CONNECT checks that need no credentials (spec section 1.11). Null when the CONNECT is acceptable. */
+  private ReasonCode validateConnect() {
+    int version = endpoint.protocolVersion();
+    if (version < 3 || version > 5) {
+      return ReasonCode.UNSUPPORTED_PROTOCOL_VERSION;
+    }
+    MqttProperties props = endpoint.connectProperties();
+    if (protocol.isV5()) {
+      Integer receiveMax = intProperty(props, MqttProperties.RECEIVE_MAXIMUM);
+      if (receiveMax != null) {
+        if (receiveMax == 0) {
+          return ReasonCode.PROTOCOL_ERROR;
+        }
+        clientReceiveMaximum = receiveMax;
+      }
+      Integer maxPacket = intProperty(props, MqttProperties.MAXIMUM_PACKET_SIZE);
+      if (maxPacket != null) {
+        if (maxPacket == 0) {
+          return ReasonCode.PROTOCOL_ERROR;
+        }
+        clientMaxPacketSize = Integer.toUnsignedLong(maxPacket);
+      }
+      Integer expiry = intProperty(props, MqttProperties.SESSION_EXPIRY_INTERVAL);
+      connectExpiry = expiry == null ? 0 : Integer.toUnsignedLong(expiry);
+    } else {
+      connectExpiry = endpoint.isCleanSession() ? 0 : SessionRecord.NEVER_EXPIRES;
+    }
+    String id = endpoint.clientIdentifier();
+    if (id == null || id.isEmpty()) {
+      if (!endpoint.isCleanSession() && !protocol.isV5()) {
+        return ReasonCode.CLIENT_IDENTIFIER_NOT_VALID; // MQTT-3.1.3-8
+      }
+      clientId = "mqttgrid-" + UUID.randomUUID();
+      assignedClientId = true;
+    } else {
+      clientId = id;
+      if (id.length() > limits.maxClientIdLength()
+          || id.getBytes(StandardCharsets.UTF_8).length > limits.maxClientIdLength()
+          || id.indexOf('\u0000') >= 0 || id.indexOf('\uFFFD') >= 0) {
+        return ReasonCode.CLIENT_IDENTIFIER_NOT_VALID;
+      }
+    }
+    MqttWill will = endpoint.will();
+    if (will != null && will.isWillFlag()) {
+      Topics.Check check = Topics.checkName(will.getWillTopic(), limits.maxTopicLength(), limits.maxTopicLevels());
+      if (check != Topics.Check.OK || will.getWillTopic().startsWith("$")) {
+        return ReasonCode.TOPIC_NAME_INVALID;
+      }
+      if (will.getWillQos() > limits.maxQos()) {
+        return ReasonCode.QOS_NOT_SUPPORTED;
+      }
+      if (will.isWillRetain() && !limits.retainAvailable()) {
+        return ReasonCode.RETAIN_NOT_SUPPORTED;
+      }
+      Integer format = intProperty(will.getWillProperties(), MqttProperties.PAYLOAD_FORMAT_INDICATOR);
+      if (format != null && format == 1 && !isUtf8(will.getWillMessageBytes())) {
+        return ReasonCode.PAYLOAD_FORMAT_INVALID;
+      }
+    }
+    return null;
+  }
+
+  private boolean assignedClientId;
+
+  private void openSession() {
+    if (closed) {
+      return;
+    }
+    long expiry = Math.min(connectExpiry, limits.maxSessionExpiry());
+    PublishedMessage will = null;
+    long willDelay = 0;
+    MqttWill w = endpoint.will();
+    if (w != null && w.isWillFlag()) {
+      MqttProperties wp = w.getWillProperties() == null ? MqttProperties.NO_PROPERTIES : w.getWillProperties();
+      Integer delay = intProperty(wp, MqttProperties.WILL_DELAY_INTERVAL);
+      willDelay = delay == null ? 0 : Integer.toUnsignedLong(delay);
+      byte[] payload = w.getWillMessageBytes() == null ? new byte[0] : w.getWillMessageBytes();
+      will = toMessage(w.getWillTopic(), payload, w.getWillQos(), w.isWillRetain(), wp);
+    }
+    services.sessions().connect(new SessionManager.ConnectRequest(clientId, endpoint.isCleanSession(), expiry,
+        endpoint.protocolVersion(), will, willDelay)).onComplete(ar -> {
+          if (ar.failed()) {
+            LOG.warn("connect of {}: session could not be opened: {}", clientId, ar.cause().toString());
+            refuse(ReasonCode.SERVER_UNAVAILABLE, "session store unavailable");
+            return;
+          }
+          attached = ar.result();
+          session = attached.session();
+          if (closed) {
+            // the socket went away while the session was being opened
+            services.sessions().disconnected(session, this, true, -1);
+            services.sessions().attach(attached, this);
+            return;
+          }
+          awaitingRelease.addAll(attached.awaitingRelease());
+          try {
+            endpoint.accept(attached.sessionPresent(), connackProperties(expiry));
+          } catch (IllegalStateException | IllegalArgumentException e) {
+            return; // closed meanwhile; the close handler ends the session
+          }
+          services.metrics().connectionAccepted();
+          startKeepAlive();
+          services.sessions().attach(attached, this);
+          LOG.debug("client {} connected (MQTT {}, session present {})", clientId,
+              protocol.isV5() ? "5" : "3.1.1", attached.sessionPresent());
+        });
+  }
+
+  private MqttProperties connackProperties(long grantedExpiry) {
+    if (!protocol.isV5()) {
+      return MqttProperties.NO_PROPERTIES;
+    }
+    MqttProperties p = new MqttProperties();
+    if (limits.maxQos() < 2) {
+      p.add(intProp(MqttProperties.MAXIMUM_QOS, limits.maxQos()));
+    }
+    p.add(intProp(MqttProperties.RETAIN_AVAILABLE, limits.retainAvailable() ? 1 : 0));
+    p.add(intProp(MqttProperties.MAXIMUM_PACKET_SIZE, limits.maxPacketSize()));
+    if (limits.topicAliasMaximum() > 0) {
+      p.add(intProp(MqttProperties.TOPIC_ALIAS_MAXIMUM, limits.topicAliasMaximum()));
+    }
+    p.add(intProp(MqttProperties.RECEIVE_MAXIMUM, limits.receiveMaximum()));
+    p.add(intProp(MqttProperties.WILDCARD_SUBSCRIPTION_AVAILABLE, 1));
+    p.add(intProp(MqttProperties.SHARED_SUBSCRIPTION_AVAILABLE, 1));
+    p.add(intProp(MqttProperties.SUBSCRIPTION_IDENTIFIER_AVAILABLE, 1));
+    int keepAlive = endpoint.keepAliveTimeSeconds();
+    if (keepAlive == 0 || keepAlive > limits.maxKeepAlive()) {
+      p.add(intProp(MqttProperties.SERVER_KEEP_ALIVE, limits.maxKeepAlive()));
+    }
+    if (grantedExpiry != connectExpiry) {
+      p.add(intProp(MqttProperties.SESSION_EXPIRY_INTERVAL, (int) grantedExpiry));
+    }
+    if (assignedClientId) {
+      p.add(new MqttProperties.StringProperty(MqttProperties.ASSIGNED_CLIENT_IDENTIFIER, clientId));
+    }
+    return p;
+  }
+
+  private void refuse(ReasonCode reason, String detail) {
+    services.metrics().connectionRefused(reason);
+    LOG.info("connect refused: client '{}' from {}: {}{}", clientId, endpoint.remoteAddress(), reason,
+        detail == null ? "" : " (" + detail + ")");
+    try {
+      protocol.refuseConnect(endpoint, reason);
+    } catch (IllegalStateException | IllegalArgumentException alreadyClosed) {
+      // nothing to refuse any more
+    }
+  }
+
+  private static ReasonCode authRefusal(AuthResult r) {
+    return switch (r.outcome()) {
+      case BAD_CREDENTIALS -> ReasonCode.BAD_USER_NAME_OR_PASSWORD;
+      case BAD_METHOD -> ReasonCode.BAD_AUTHENTICATION_METHOD;
+      case UNAVAILABLE -> ReasonCode.SERVER_UNAVAILABLE;
+      default -> ReasonCode.NOT_AUTHORIZED;
+    };
+  }
+
+  // ---------------------------------------------------------------- keep-alive
+
+  /**
+   * vertx-mqtt closes after 1.5 x the client's keep-alive; when the client asked for none or for more than
+   * the cap, the server announced its own (Server Keep Alive) and enforces it here (MQTT-3.1.2-22).
+   */
+  private void startKeepAlive() {
+    int keepAlive = endpoint.keepAliveTimeSeconds();
+    if (!protocol.isV5() || (keepAlive != 0 && keepAlive <= limits.maxKeepAlive())) {
+      return;
+    }
+    long timeoutNanos = limits.maxKeepAlive() * 1_500_000_000L;
+    long period = Math.max(500, limits.maxKeepAlive() * 250L);
+    keepAliveTimer = vertx.setPeriodic(period, t -> {
+      if (System.nanoTime() - lastActivityNanos > timeoutNanos) {
+        LOG.info("client {}: no packet within 1.5 x Server Keep Alive ({} s), disconnecting", clientId,
+            limits.maxKeepAlive());
+        disconnect(ReasonCode.KEEP_ALIVE_TIMEOUT);
+      }
+    });
+  }
+
+  private void touch() {
+    lastActivityNanos = System.nanoTime();
+  }
+
+  // ---------------------------------------------------------------- PUBLISH in
+
+  private void onPublish(MqttPublishMessage m) {
+    touch();
+    int qos = m.qosLevel().value();
+    int packetId = m.messageId();
+    if (qos > limits.maxQos()) {
+      disconnect(ReasonCode.QOS_NOT_SUPPORTED);
+      return;
+    }
+    if (qos > 0) {
+      if (qos == 2 && awaitingRelease.contains(packetId)) {
+        // a resent QoS 2 PUBLISH we already own: acknowledge again, do not route again (MQTT-4.3.3)
+        protocol.pubrec(endpoint, packetId, ReasonCode.SUCCESS);
+        return;
+      }
+      if (inboundInflight >= limits.receiveMaximum()) {
+        disconnect(ReasonCode.RECEIVE_MAXIMUM_EXCEEDED);
+        return;
+      }
+    }
+    MqttProperties props = m.properties() == null ? MqttProperties.NO_PROPERTIES : m.properties();
+    String topic = m.topicName();
+    if (protocol.isV5()) {
+      Integer alias = intProperty(props, MqttProperties.TOPIC_ALIAS);
+      if (alias != null) {
+        if (alias == 0 || alias > limits.topicAliasMaximum()) {
+          disconnect(ReasonCode.TOPIC_ALIAS_INVALID);
+          return;
+        }
+        if (topic == null || topic.isEmpty()) {
+          topic = topicAliases.get(alias);
+          if (topic == null) {
+            disconnect(ReasonCode.TOPIC_ALIAS_INVALID);
+            return;
+          }
+        } else {
+          topicAliases.put(alias, topic);
+        }
+      }
+    }
+    Topics.Check check = Topics.checkName(topic, limits.maxTopicLength(), limits.maxTopicLevels());
+    if (check == Topics.Check.EMPTY || check == Topics.Check.WILDCARD_IN_NAME
+        || check == Topics.Check.BAD_CHARACTER) {
+      disconnect(check == Topics.Check.EMPTY ? ReasonCode.PROTOCOL_ERROR : ReasonCode.TOPIC_NAME_INVALID);
+      return;
+    }
+    if (check != Topics.Check.OK) {
+      refusePublish(packetId, qos, ReasonCode.TOPIC_NAME_INVALID, ReasonCode.TOPIC_NAME_INVALID);
+      return;
+    }
+    if (topic.startsWith("$")) {
+      // '$' topics are the broker's own (spec section 1.3); no client is granted them
+      refusePublish(packetId, qos, ReasonCode.NOT_AUTHORIZED, null);
+      return;
+    }
+    byte[] payload = m.payload().getBytes();
+    if (m.isRetain() && !limits.retainAvailable()) {
+      disconnect(ReasonCode.RETAIN_NOT_SUPPORTED);
+      return;
+    }
+    Integer format = intProperty(props, MqttProperties.PAYLOAD_FORMAT_INDICATOR);
+    if (format != null && format == 1 && !isUtf8(payload)) {
+      refusePublish(packetId, qos, ReasonCode.PAYLOAD_FORMAT_INVALID, ReasonCode.PAYLOAD_FORMAT_INVALID);
+      return;
+    }
+    if (!publishRate.tryTake(1) || !publishBytesRate.tryTake(payload.length)) {
+      refusePublish(packetId, qos, ReasonCode.QUOTA_EXCEEDED, null);
+      return;
+    }
+    if (m.isRetain() && payload.length > limits.maxRetainedPayload()) {
+      refusePublish(packetId, qos, ReasonCode.QUOTA_EXCEEDED, null);
+      return;
+    }
+    PublishedMessage message = toMessage(topic, payload, qos, m.isRetain(), props);
+    services.metrics().published();
+    if (qos == 0) {
+      services.publisher().publish(message);
+      return;
+    }
+    inboundInflight++;
+    PendingAck ack = new PendingAck(packetId, qos);
+    pendingAcks.add(ack);
+    Future<Integer> routed = services.publisher().publish(message);
+    Future<?> durable = routed;
+    if (qos == 2) {
+      awaitingRelease.add(packetId);
+      if (session != null && session.persistent()) {
+        durable = Future.all(routed, services.sessions().store().addAwaitingRelease(clientId, packetId));
+      }
+    }
+    durable.onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.warn("publish from {} on '{}' failed: {}", clientId, message.topic(), ar.cause().toString());
+        ack.reason = ReasonCode.UNSPECIFIED_ERROR;
+        if (qos == 2) {
+          awaitingRelease.remove(packetId);
+        }
+      } else {
+        ack.reason = routed.result() == 0 ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS;
+      }
+      flushAcks();
+    });
+  }
+
+  /** Sends acknowledgements in the order the publishes arrived (MQTT-4.6.0-2, -4.6.0-3). */
+  private void flushAcks() {
+    while (!pendingAcks.isEmpty() && pendingAcks.peek().reason != null) {
+      PendingAck a = pendingAcks.poll();
+      if (closed) {
+        continue;
+      }
+      if (a.qos == 1) {
+        inboundInflight--;
+        protocol.puback(endpoint, a.packetId, a.reason);
+      } else {
+        if (a.reason.isError()) {
+          inboundInflight--;
+        }
+        protocol.pubrec(endpoint, a.packetId, a.reason);
+      }
+    }
+  }
+
+  private void refusePublish(int packetId, int qos, ReasonCode reason, ReasonCode disconnectForQos0) {
+    LOG.debug("publish from {} refused: {}", clientId, reason);
+    if (qos == 0 && disconnectForQos0 != null && protocol.isV5()) {
+      disconnect(disconnectForQos0);
+      return;
+    }
+    if (qos == 0 && protocol.isV5()) {
+      return; // QoS 0 has no acknowledgement to carry the refusal
+    }
+    if (!protocol.refusePublish(endpoint, packetId, qos, reason)) {
+      publishWillOnClose = true;
+    }
+  }
+
+  private void onPubrel(MqttPubRelMessage m) {
+    touch();
+    int packetId = m.messageId();
+    boolean known = awaitingRelease.remove(packetId);
+    if (known) {
+      inboundInflight = Math.max(0, inboundInflight - 1);
+    }
+    Future<Void> forgotten = known && session != null && session.persistent()
+        ? services.sessions().store().removeAwaitingRelease(clientId, packetId) : Future.succeededFuture();
+    forgotten.onComplete(ar -> {
+      if (!closed) {
+        protocol.pubcomp(endpoint, packetId,
+            known || !protocol.isV5() ? ReasonCode.SUCCESS : ReasonCode.PACKET_IDENTIFIER_NOT_FOUND);
+      }
+    });
+  }
+
+  private PublishedMessage toMessage(String topic, byte[] payload, int qos, boolean retain, MqttProperties props) {
+    long now = System.currentTimeMillis();
+    long expiresAt = 0;
+    int payloadFormat = -1;
+    String contentType = null;
+    String responseTopic = null;
+    byte[] correlation = null;
+    List<PublishedMessage.UserProperty> userProps = List.of();
+    if (protocol.isV5() && props != null) {
+      Integer expiry = intProperty(props, MqttProperties.PUBLICATION_EXPIRY_INTERVAL);
+      if (expiry != null) {
+        expiresAt = now + Integer.toUnsignedLong(expiry) * 1000L;
+      }
+      Integer format = intProperty(props, MqttProperties.PAYLOAD_FORMAT_INDICATOR);
+      payloadFormat = format == null ? -1 : format;
+      contentType = stringProperty(props, MqttProperties.CONTENT_TYPE);
+      responseTopic = stringProperty(props, MqttProperties.RESPONSE_TOPIC);
+      MqttProperties.MqttProperty<?> corr = props.getProperty(MqttProperties.CORRELATION_DATA);
+      correlation = corr == null ? null : (byte[]) corr.value();
+      List<? extends MqttProperties.MqttProperty> ups = props.getProperties(MqttProperties.USER_PROPERTY);
+      if (!ups.isEmpty()) {
+        userProps = new ArrayList<>(ups.size());
+        for (MqttProperties.MqttProperty<?> up : ups) {
+          MqttProperties.StringPair pair = (MqttProperties.StringPair) up.value();
+          userProps.add(new PublishedMessage.UserProperty(pair.key, pair.value));
+        }
+      }
+    }
+    return new PublishedMessage(services.publisher().newMessageId(), topic, payload, qos, retain, clientId, now,
+        expiresAt, payloadFormat, contentType, responseTopic, correlation, userProps);
+  }
+
+  // ---------------------------------------------------------------- acknowledgements of our PUBLISHes
+
+  private void onPuback(MqttPubAckMessage m) {
+    touch();
+    if (session != null) {
+      session.acknowledged(m.messageId());
+    }
+  }
+
+  private void onPubrec(MqttPubRecMessage m) {
+    touch();
+    if (session == null) {
+      return;
+    }
+    if (m.code() != null && (m.code().value() & 0xFF) >= 0x80) {
+      session.acknowledged(m.messageId());
+    } else {
+      session.received(m.messageId());
+    }
+  }
+
+  private void onPubcomp(MqttPubCompMessage m) {
+    touch();
+    if (session != null) {
+      session.acknowledged(m.messageId());
+    }
+  }
+
+  // ---------------------------------------------------------------- SUBSCRIBE / UNSUBSCRIBE
+
+  private void onSubscribe(MqttSubscribeMessage m) {
+    touch();
+    if (session == null) {
+      return;
+    }
+    List<MqttTopicSubscription> requested = m.topicSubscriptions();
+    MqttProperties props = m.properties() == null ? MqttProperties.NO_PROPERTIES : m.properties();
+    Integer subscriptionId = intProperty(props, MqttProperties.SUBSCRIPTION_IDENTIFIER);
+    if (subscriptionId != null && subscriptionId == 0) {
+      disconnect(ReasonCode.PROTOCOL_ERROR); // MQTT-3.8.2.1.2: 0 is not a valid identifier
+      return;
+    }
+    List<ReasonCode> codes = new ArrayList<>(requested.size());
+    List<Subscription> granted = new ArrayList<>();
+    List<Boolean> existed = new ArrayList<>();
+    boolean overLimit = requested.size() > limits.maxFiltersPerSubscribe() || !subscribeRate.tryTake(1);
+    for (MqttTopicSubscription t : requested) {
+      String filter = t.topicName();
+      Topics.Check check = Topics.checkFilter(filter, limits.maxTopicLength(), limits.maxTopicLevels());
+      boolean shared = filter != null && filter.startsWith(Topics.SHARE_PREFIX);
+      if (shared && !protocol.isV5()) {
+        // spec section 1.9: shared subscriptions are MQTT 5 only; a v3.1.1 client using one is disconnected
+        LOG.info("client {}: shared subscription '{}' over MQTT 3.1.1, disconnecting", clientId, filter);
+        disconnect(ReasonCode.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED);
+        return;
+      }
+      if (shared && t.subscriptionOption().isNoLocal()) {
+        disconnect(ReasonCode.PROTOCOL_ERROR); // MQTT-3.8.3-4
+        return;
+      }
+      if (overLimit) {
+        codes.add(ReasonCode.QUOTA_EXCEEDED);
+        continue;
+      }
+      if (check != Topics.Check.OK) {
+        codes.add(ReasonCode.TOPIC_FILTER_INVALID);
+        continue;
+      }
+      if (!session.hasSubscription(filter)
+          && session.subscriptionCount() + granted.size() >= limits.maxSubscriptionsPerSession()) {
+        codes.add(ReasonCode.QUOTA_EXCEEDED);
+        continue;
+      }
+      int qos = Math.min(t.qualityOfService().value(), limits.maxQos());
+      Subscription s = new Subscription(filter, qos, t.subscriptionOption().isNoLocal(),
+          t.subscriptionOption().isRetainAsPublished(), t.subscriptionOption().retainHandling().value(),
+          subscriptionId == null ? 0 : subscriptionId);
+      granted.add(s);
+      codes.add(qos == 0 ? ReasonCode.SUCCESS : qos == 1 ? ReasonCode.GRANTED_QOS_1 : ReasonCode.GRANTED_QOS_2);
+    }
+    for (Subscription s : granted) {
+      existed.add(session.subscribe(s));
+    }
+    Session current = session;
+    services.sessions().subscriptionsChanged(current).onComplete(ar -> {
+      if (closed) {
+        return;
+      }
+      if (ar.failed()) {
+        LOG.warn("client {}: subscriptions not saved: {}", clientId, ar.cause().toString());
+      }
+      protocol.suback(endpoint, m.messageId(), codes);
+      for (int i = 0; i < granted.size(); i++) {
+        sendRetained(current, granted.get(i), existed.get(i));
+      }
+    });
+  }
+
+  /** Retained messages for a new subscription, per its Retain Handling (MQTT-3.3.1-9 to -11). */
+  private void sendRetained(Session target, Subscription s, boolean existed) {
+    if (!limits.retainAvailable() || s.shared() != null || s.retainHandling() == 2
+        || (s.retainHandling() == 1 && existed)) {
+      return;
+    }
+    int[] ids = s.subscriptionId() > 0 ? new int[] {s.subscriptionId()} : new int[0];
+    services.retained().match(s.filter()).onSuccess(messages -> {
+      for (PublishedMessage r : messages) {
+        target.deliverRetained(r, Math.min(r.qos(), s.qos()), true, ids);
+      }
+    }).onFailure(e -> LOG.warn("client {}: retained messages for '{}' not read: {}", clientId, s.filter(),
+        e.toString()));
+  }
+
+  private void onUnsubscribe(MqttUnsubscribeMessage m) {
+    touch();
+    if (session == null) {
+      return;
+    }
+    List<ReasonCode> codes = new ArrayList<>();
+    for (String filter : m.topics()) {
+      codes.add(session.unsubscribe(filter) ? ReasonCode.SUCCESS : ReasonCode.NO_SUBSCRIPTION_EXISTED);
+    }
+    services.sessions().subscriptionsChanged(session).onComplete(ar -> {
+      if (!closed) {
+        protocol.unsuback(endpoint, m.messageId(), codes);
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- DISCONNECT and close
+
+  private void onDisconnect(MqttDisconnectMessage m) {
+    int code = m.code() == null ? 0 : m.code().value() & 0xFF;
+    publishWillOnClose = code == ReasonCode.DISCONNECT_WITH_WILL_MESSAGE.value;
+    MqttProperties props = m.properties() == null ? MqttProperties.NO_PROPERTIES : m.properties();
+    Integer expiry = intProperty(props, MqttProperties.SESSION_EXPIRY_INTERVAL);
+    if (expiry != null) {
+      long requested = Integer.toUnsignedLong(expiry);
+      if (connectExpiry == 0 && requested != 0) {
+        // MQTT-3.14.2-2: a session that was to end with the connection cannot be made persistent now
+        publishWillOnClose = true;
+        disconnect(ReasonCode.PROTOCOL_ERROR);
+        return;
+      }
+      disconnectExpiry = Math.min(requested, limits.maxSessionExpiry());
+    }
+  }
+
+  private void onClose() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (keepAliveTimer >= 0) {
+      vertx.cancelTimer(keepAliveTimer);
+    }
+    if (session != null) {
+      services.sessions().disconnected(session, this, publishWillOnClose, disconnectExpiry);
+    }
+  }
+
+  private void onException(Throwable t) {
+    if (t instanceof TooLongFrameException) {
+      LOG.info("client {}: packet larger than {} bytes, disconnecting", clientId, limits.maxPacketSize());
+      disconnect(ReasonCode.PACKET_TOO_LARGE);
+    } else if (t instanceof DecoderException) {
+      LOG.info("client {}: malformed packet ({}), disconnecting", clientId, t.getMessage());
+      disconnect(ReasonCode.MALFORMED_PACKET);
+    } else if (t instanceof IllegalArgumentException) {
+      LOG.info("client {}: protocol error ({}), disconnecting", clientId, t.getMessage());
+      disconnect(ReasonCode.PROTOCOL_ERROR);
+    } else {
+      LOG.debug("client {}: connection error: {}", clientId, t.toString());
+      closeQuietly();
+    }
+  }
+
+  /** Server-side end of the connection; the will is sent, as for any end the client did not ask for. */
+  private void disconnect(ReasonCode reason) {
+    disconnect(reason, MqttProperties.NO_PROPERTIES);
+  }
+
+  private void disconnect(ReasonCode reason, MqttProperties props) {
+    if (closed) {
+      return;
+    }
+    try {
+      if (endpoint.isConnected()) {
+        protocol.disconnect(endpoint, reason, props);
+      } else {
+        closeQuietly();
+      }
+    } catch (IllegalStateException | IllegalArgumentException alreadyClosed) {
+      // closed meanwhile
+    }
+  }
+
+  private void closeQuietly() {
+    try {
+      endpoint.close();
+    } catch (IllegalStateException | IllegalArgumentException alreadyClosed) {
+      // closed meanwhile
+    }
+  }
+
+  // ---------------------------------------------------------------- ClientChannel (called on this context)
+
+  @Override
+  public int sendWindow() {
+    return Math.min(clientReceiveMaximum, limits.maxInflightOutbound());
+  }
+
+  @Override
+  public boolean tooLargeForClient(PublishedMessage message, int[] subscriptionIds) {
+    if (clientMaxPacketSize == Long.MAX_VALUE) {
+      return false;
+    }
+    MqttProperties props = protocol.publishProperties(message, subscriptionIds, System.currentTimeMillis());
+    return protocol.encodedPublishSize(message, message.qos(), props) > clientMaxPacketSize;
+  }
+
+  @Override
+  public Future<Void> sendPublish(PublishedMessage message, int qos, boolean retain, boolean dup, int packetId,
+                                  int[] subscriptionIds) {
+    if (closed || !endpoint.isConnected()) {
+      return Future.failedFuture("connection closed");
+    }
+    MqttProperties props = protocol.publishProperties(message, subscriptionIds, System.currentTimeMillis());
+    services.metrics().delivered();
+    try {
+      return endpoint.publish(message.topic(), Buffer.buffer(message.payload()), MqttQoS.valueOf(qos), dup, retain,
+          packetId, props).mapEmpty();
+    } catch (IllegalStateException | IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  @Override
+  public void sendPubrel(int packetId) {
+    if (!closed && endpoint.isConnected()) {
+      try {
+        protocol.pubrel(endpoint, packetId, ReasonCode.SUCCESS);
+      } catch (IllegalStateException | IllegalArgumentException e) {
+        // closed meanwhile
+      }
+    }
+  }
+
+  @Override
+  public void close(EndCause cause) {
+    publishWillOnClose = false; // the session layer decides about the will for server-side ends
+    switch (cause) {
+      case SESSION_TAKEN_OVER -> disconnect(ReasonCode.SESSION_TAKEN_OVER);
+      case QUOTA_EXCEEDED -> disconnect(ReasonCode.QUOTA_EXCEEDED);
+      case SERVER_SHUTTING_DOWN -> {
+        MqttProperties props = MqttProperties.NO_PROPERTIES;
+        if (!limits.serverReference().isEmpty()) {
+          props = new MqttProperties();
+          props.add(new MqttProperties.StringProperty(MqttProperties.SERVER_REFERENCE, limits.serverReference()));
+        }
+        disconnect(ReasonCode.SERVER_SHUTTING_DOWN, props);
+      }
+      default -> closeQuietly();
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static MqttProperties.IntegerProperty intProp(int id, int value) {
+    return new MqttProperties.IntegerProperty(id, value);
+  }
+
+  static Integer intProperty(MqttProperties props, int id) {
+    if (props == null) {
+      return null;
+    }
+    MqttProperties.MqttProperty<?> p = props.getProperty(id);
+    return p == null ? null : (Integer) p.value();
+  }
+
+  private static String stringProperty(MqttProperties props, int id) {
+    MqttProperties.MqttProperty<?> p = props.getProperty(id);
+    return p == null ? null : (String) p.value();
+  }
+
+  static boolean isUtf8(byte[] bytes) {
+    if (bytes == null) {
+      return true;
+    }
+    try {
+      StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes));
+      return true;
+    } catch (CharacterCodingException e) {
+      return false;
+    }
+  }
+
+  private static boolean isLoopback(SocketAddress remote) {
+    if (remote == null || remote.hostAddress() == null) {
+      return false;
+    }
+    try {
+      return InetAddress.getByName(remote.hostAddress()).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+}

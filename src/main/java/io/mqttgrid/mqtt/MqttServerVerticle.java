@@ -1,0 +1,94 @@
+package io.mqttgrid.mqtt;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.mqtt.MqttServer;
+import io.vertx.mqtt.MqttServerOptions;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The MQTT listeners of one event loop: TCP, WebSocket, and TLS and secure WebSocket when a certificate is
+ * configured. Deployed once per event loop; Vert.x spreads accepted sockets over the instances.
+ */
+public final class MqttServerVerticle extends VerticleBase {
+
+  /** Where to listen. A port of -1 disables that listener; 0 picks a free one (tests). */
+  public record Listeners(String host, int tcpPort, int websocketPort, int tlsPort, int wssPort,
+                          String certFile, String keyFile, int connectTimeoutSeconds) {
+  }
+
+  private final MqttServices services;
+  private final Listeners listeners;
+  private final List<MqttServer> servers = new ArrayList<>();
+
+  public MqttServerVerticle(MqttServices services, Listeners listeners) {
+    this.services = services;
+    this.listeners = listeners;
+  }
+
+  @Override
+  public Future<?> start() {
+    List<Future<MqttServer>> started = new ArrayList<>();
+    started.add(listen(listeners.tcpPort(), false, false));
+    started.add(listen(listeners.websocketPort(), true, false));
+    if (!listeners.certFile().isBlank()) {
+      started.add(listen(listeners.tlsPort(), false, true));
+      started.add(listen(listeners.wssPort(), true, true));
+    }
+    return Future.all(started);
+  }
+
+  private Future<MqttServer> listen(int port, boolean websocket, boolean tls) {
+    if (port < 0) {
+      return Future.succeededFuture();
+    }
+    MqttLimits limits = services.limits();
+    MqttServerOptions options = new MqttServerOptions()
+        .setHost(listeners.host())
+        .setPort(port)
+        // the decoder counts the Remaining Length; the limit is on the whole packet (MQTT 5 section 3.1.2.11.4)
+        .setMaxMessageSize(VarInt.largestRemainingLength(limits.maxPacketSize()))
+        .setAutoClientId(false)
+        .setMaxClientIdLength(Math.max(limits.maxClientIdLength(), 23) * 4)
+        .setTimeoutOnConnect(listeners.connectTimeoutSeconds())
+        .setUseWebSocket(websocket);
+    if (websocket) {
+      options.setWebSocketMaxFrameSize(limits.maxPacketSize() + 16);
+    }
+    if (tls) {
+      options.setSsl(true)
+          .setKeyCertOptions(new PemKeyCertOptions().setCertPath(listeners.certFile()).setKeyPath(listeners.keyFile()))
+          .setClientAuth(ClientAuth.REQUEST);
+      options.addEnabledSecureTransportProtocol("TLSv1.2");
+      options.addEnabledSecureTransportProtocol("TLSv1.3");
+    }
+    MqttServer server = MqttServer.create(vertx, options);
+    server.endpointHandler(endpoint -> new MqttConnection(endpoint, services, vertx).start());
+    server.exceptionHandler(t -> {
+      // garbage before CONNECT, TLS handshake failures: the socket is closed, nothing else to do
+    });
+    servers.add(server);
+    return server.listen();
+  }
+
+  /** The ports actually bound, in the order TCP, WebSocket, TLS, WSS (for tests that asked for port 0). */
+  public List<Integer> boundPorts() {
+    List<Integer> ports = new ArrayList<>();
+    for (MqttServer s : servers) {
+      ports.add(s.actualPort());
+    }
+    return ports;
+  }
+
+  @Override
+  public Future<?> stop() {
+    List<Future<Void>> closed = new ArrayList<>();
+    for (MqttServer s : servers) {
+      closed.add(s.close());
+    }
+    return Future.all(closed);
+  }
+}

@@ -1,0 +1,92 @@
+package io.mqttgrid.mqtt;
+
+import io.mqttgrid.routing.PublishedMessage;
+import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.vertx.mqtt.MqttEndpoint;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/** MQTT 3.1 and 3.1.1: no reason codes beyond CONNACK and SUBACK, no properties. */
+final class MqttV3Adapter implements ProtocolAdapter {
+
+  static final MqttV3Adapter INSTANCE = new MqttV3Adapter();
+
+  private MqttV3Adapter() {
+  }
+
+  @Override
+  public boolean isV5() {
+    return false;
+  }
+
+  @Override
+  public void refuseConnect(MqttEndpoint endpoint, ReasonCode reason) {
+    if (reason == ReasonCode.MALFORMED_PACKET || reason == ReasonCode.PROTOCOL_ERROR) {
+      endpoint.close(); // MQTT-3.1.4-1: close without CONNACK
+      return;
+    }
+    endpoint.reject(MqttConnectReturnCode.valueOf((byte) reason.v3ConnectReturnCode()));
+  }
+
+  @Override
+  public void disconnect(MqttEndpoint endpoint, ReasonCode reason, MqttProperties properties) {
+    if (endpoint.isConnected()) {
+      endpoint.close();
+    }
+  }
+
+  @Override
+  public void puback(MqttEndpoint endpoint, int packetId, ReasonCode reason) {
+    endpoint.publishAcknowledge(packetId);
+  }
+
+  @Override
+  public void pubrec(MqttEndpoint endpoint, int packetId, ReasonCode reason) {
+    endpoint.publishReceived(packetId);
+  }
+
+  @Override
+  public void pubcomp(MqttEndpoint endpoint, int packetId, ReasonCode reason) {
+    endpoint.publishComplete(packetId);
+  }
+
+  @Override
+  public void pubrel(MqttEndpoint endpoint, int packetId, ReasonCode reason) {
+    endpoint.publishRelease(packetId);
+  }
+
+  @Override
+  public void suback(MqttEndpoint endpoint, int packetId, List<ReasonCode> codes) {
+    List<MqttQoS> granted = new ArrayList<>(codes.size());
+    for (ReasonCode c : codes) {
+      granted.add(c.isError() ? MqttQoS.FAILURE : MqttQoS.valueOf(c.value));
+    }
+    endpoint.subscribeAcknowledge(packetId, granted);
+  }
+
+  @Override
+  public void unsuback(MqttEndpoint endpoint, int packetId, List<ReasonCode> codes) {
+    endpoint.unsubscribeAcknowledge(packetId);
+  }
+
+  @Override
+  public MqttProperties publishProperties(PublishedMessage message, int[] subscriptionIds, long nowMillis) {
+    return MqttProperties.NO_PROPERTIES;
+  }
+
+  @Override
+  public boolean refusePublish(MqttEndpoint endpoint, int packetId, int qos, ReasonCode reason) {
+    endpoint.close();
+    return false;
+  }
+
+  @Override
+  public long encodedPublishSize(PublishedMessage message, int qos, MqttProperties properties) {
+    long remaining = 2L + message.topic().getBytes(StandardCharsets.UTF_8).length + (qos > 0 ? 2 : 0)
+        + message.payload().length;
+    return 1 + VarInt.size(remaining) + remaining;
+  }
+}

@@ -1,0 +1,172 @@
+package io.mqttgrid.mqtt;
+
+import io.mqttgrid.routing.PublishedMessage;
+import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttProperties.BinaryProperty;
+import io.netty.handler.codec.mqtt.MqttProperties.IntegerProperty;
+import io.netty.handler.codec.mqtt.MqttProperties.StringProperty;
+import io.netty.handler.codec.mqtt.MqttProperties.UserProperties;
+import io.vertx.mqtt.MqttEndpoint;
+import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubCompReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubRecReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubRelReasonCode;
+import io.vertx.mqtt.messages.codes.MqttSubAckReasonCode;
+import io.vertx.mqtt.messages.codes.MqttUnsubAckReasonCode;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/** MQTT 5: reason codes on every acknowledgement, and the message properties passed through. */
+final class MqttV5Adapter implements ProtocolAdapter {
+
+  static final MqttV5Adapter INSTANCE = new MqttV5Adapter();
+
+  private MqttV5Adapter() {
+  }
+
+  @Override
+  public boolean isV5() {
+    return true;
+  }
+
+  @Override
+  public void refuseConnect(MqttEndpoint endpoint, ReasonCode reason) {
+    endpoint.reject(MqttConnectReturnCode.valueOf(reason.byteValue()));
+  }
+
+  @Override
+  public void disconnect(MqttEndpoint endpoint, ReasonCode reason, MqttProperties properties) {
+    if (endpoint.isConnected()) {
+      endpoint.disconnect(MqttDisconnectReasonCode.valueOf(reason.byteValue()), properties);
+    }
+  }
+
+  @Override
+  public void puback(MqttEndpoint endpoint, int packetId, ReasonCode reason) {
+    endpoint.publishAcknowledge(packetId, MqttPubAckReasonCode.valueOf(reason.byteValue()),
+        MqttProperties.NO_PROPERTIES);
+  }
+
+  @Override
+  public void pubrec(MqttEndpoint endpoint, int packetId, ReasonCode reason) {
+    endpoint.publishReceived(packetId, MqttPubRecReasonCode.valueOf(reason.byteValue()),
+        MqttProperties.NO_PROPERTIES);
+  }
+
+  @Override
+  public void pubcomp(MqttEndpoint endpoint, int packetId, ReasonCode reason) {
+    endpoint.publishComplete(packetId, MqttPubCompReasonCode.valueOf(reason.byteValue()),
+        MqttProperties.NO_PROPERTIES);
+  }
+
+  @Override
+  public void pubrel(MqttEndpoint endpoint, int packetId, ReasonCode reason) {
+    endpoint.publishRelease(packetId, MqttPubRelReasonCode.valueOf(reason.byteValue()),
+        MqttProperties.NO_PROPERTIES);
+  }
+
+  @Override
+  public void suback(MqttEndpoint endpoint, int packetId, List<ReasonCode> codes) {
+    List<MqttSubAckReasonCode> out = new ArrayList<>(codes.size());
+    for (ReasonCode c : codes) {
+      out.add(codeOf(MqttSubAckReasonCode.values(), c));
+    }
+    endpoint.subscribeAcknowledge(packetId, out, MqttProperties.NO_PROPERTIES);
+  }
+
+  @Override
+  public void unsuback(MqttEndpoint endpoint, int packetId, List<ReasonCode> codes) {
+    List<MqttUnsubAckReasonCode> out = new ArrayList<>(codes.size());
+    for (ReasonCode c : codes) {
+      out.add(codeOf(MqttUnsubAckReasonCode.values(), c));
+    }
+    endpoint.unsubscribeAcknowledge(packetId, out, MqttProperties.NO_PROPERTIES);
+  }
+
+  @Override
+  public MqttProperties publishProperties(PublishedMessage m, int[] subscriptionIds, long nowMillis) {
+    MqttProperties p = new MqttProperties();
+    if (m.payloadFormat() >= 0) {
+      p.add(new IntegerProperty(MqttProperties.PAYLOAD_FORMAT_INDICATOR, m.payloadFormat()));
+    }
+    long expiry = m.remainingExpirySeconds(nowMillis);
+    if (expiry >= 0) {
+      p.add(new IntegerProperty(MqttProperties.PUBLICATION_EXPIRY_INTERVAL, (int) expiry));
+    }
+    if (m.contentType() != null) {
+      p.add(new StringProperty(MqttProperties.CONTENT_TYPE, m.contentType()));
+    }
+    if (m.responseTopic() != null) {
+      p.add(new StringProperty(MqttProperties.RESPONSE_TOPIC, m.responseTopic()));
+    }
+    if (m.correlationData() != null) {
+      p.add(new BinaryProperty(MqttProperties.CORRELATION_DATA, m.correlationData()));
+    }
+    if (!m.userProperties().isEmpty()) {
+      UserProperties up = new UserProperties();
+      for (PublishedMessage.UserProperty u : m.userProperties()) {
+        up.add(u.name(), u.value());
+      }
+      p.add(up);
+    }
+    for (int id : subscriptionIds) {
+      p.add(new IntegerProperty(MqttProperties.SUBSCRIPTION_IDENTIFIER, id));
+    }
+    return p;
+  }
+
+  @Override
+  public boolean refusePublish(MqttEndpoint endpoint, int packetId, int qos, ReasonCode reason) {
+    if (qos == 1) {
+      puback(endpoint, packetId, reason);
+    } else if (qos == 2) {
+      pubrec(endpoint, packetId, reason);
+    }
+    return true;
+  }
+
+  @Override
+  public long encodedPublishSize(PublishedMessage m, int qos, MqttProperties properties) {
+    long props = 0;
+    if (m.payloadFormat() >= 0) {
+      props += 2;
+    }
+    if (m.expiresAtMillis() != 0) {
+      props += 5;
+    }
+    props += stringSize(m.contentType()) + stringSize(m.responseTopic());
+    if (m.correlationData() != null) {
+      props += 3 + m.correlationData().length;
+    }
+    for (PublishedMessage.UserProperty u : m.userProperties()) {
+      props += 1 + 2 + utf8(u.name()) + 2 + utf8(u.value());
+    }
+    List<? extends MqttProperties.MqttProperty> ids = properties.getProperties(MqttProperties.SUBSCRIPTION_IDENTIFIER);
+    for (MqttProperties.MqttProperty id : ids) {
+      props += 1 + VarInt.size(((Integer) id.value()).longValue());
+    }
+    long remaining = 2L + utf8(m.topic()) + (qos > 0 ? 2 : 0) + VarInt.size(props) + props + m.payload().length;
+    return 1 + VarInt.size(remaining) + remaining;
+  }
+
+  /** vertx-mqtt's SUBACK/UNSUBACK enums have no lookup by value. */
+  private static <T extends io.vertx.mqtt.messages.codes.MqttReasonCode> T codeOf(T[] values, ReasonCode c) {
+    for (T v : values) {
+      if (v.value() == c.byteValue()) {
+        return v;
+      }
+    }
+    throw new IllegalArgumentException("no such reason code for this packet: " + c);
+  }
+
+  private static long stringSize(String s) {
+    return s == null ? 0 : 3 + utf8(s);
+  }
+
+  private static int utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8).length;
+  }
+}

@@ -1,0 +1,32 @@
+package io.mqttgrid.mqtt;
+
+/**
+ * A token bucket refilled continuously at {@code perSecond}, holding at most one second's worth. Used on one
+ * connection's event loop only, so it needs no synchronisation. A rate of 0 means unlimited.
+ */
+final class RateLimiter {
+
+  private final double perSecond;
+  private double tokens;
+  private long lastNanos;
+
+  RateLimiter(double perSecond) {
+    this.perSecond = perSecond;
+    this.tokens = perSecond;
+    this.lastNanos = System.nanoTime();
+  }
+
+  boolean tryTake(double amount) {
+    if (perSecond <= 0) {
+      return true;
+    }
+    long now = System.nanoTime();
+    tokens = Math.min(perSecond, tokens + (now - lastNanos) / 1e9 * perSecond);
+    lastNanos = now;
+    if (tokens >= amount || amount > perSecond && tokens >= perSecond) {
+      tokens -= amount;
+      return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,365 @@
+package io.mqttgrid.session;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.map.IMap;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.DataSerializable;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Sessions in Hazelcast: records, queues and connection owners, each an IMap keyed by client id so that a
+ * session's record and queue live in the same partition. Queue changes are entry processors that touch one
+ * message, never the whole queue.
+ */
+public final class HazelcastSessionStore implements SessionStore {
+
+  public static final String SESSIONS = "mqttgrid.sessions";
+  public static final String QUEUES = "mqttgrid.queues";
+  public static final String CONNECTIONS = "mqttgrid.connections";
+
+  private final Vertx vertx;
+  private final IMap<String, SessionRecord> sessions;
+  private final IMap<String, SessionQueue> queues;
+  private final IMap<String, String> connections;
+  private final int maxQueued;
+  private final long maxQueuedBytes;
+
+  public HazelcastSessionStore(Vertx vertx, HazelcastInstance hz, int maxQueued, long maxQueuedBytes) {
+    this.vertx = vertx;
+    this.sessions = hz.getMap(SESSIONS);
+    this.queues = hz.getMap(QUEUES);
+    this.connections = hz.getMap(CONNECTIONS);
+    this.maxQueued = maxQueued;
+    this.maxQueuedBytes = maxQueuedBytes;
+  }
+
+  private <T> Future<T> bridge(CompletionStage<T> stage) {
+    return Future.fromCompletionStage(stage, vertx.getOrCreateContext());
+  }
+
+  @Override
+  public Future<SessionRecord> load(String clientId) {
+    return bridge(sessions.getAsync(clientId));
+  }
+
+  @Override
+  public Future<Void> save(SessionRecord record) {
+    return bridge(sessions.setAsync(record.clientId(), record));
+  }
+
+  @Override
+  public Future<Void> delete(String clientId) {
+    return Future.all(bridge(sessions.removeAsync(clientId)), bridge(queues.removeAsync(clientId))).mapEmpty();
+  }
+
+  @Override
+  public Future<Boolean> deleteIfOwnedBy(String clientId, String connectionId) {
+    return bridge(sessions.submitToKey(clientId, new DeleteIfOwner(connectionId))).compose(deleted -> {
+      if (Boolean.TRUE.equals(deleted)) {
+        return bridge(queues.removeAsync(clientId)).map(true);
+      }
+      return Future.succeededFuture(false);
+    });
+  }
+
+  @Override
+  public Future<Boolean> markOffline(String clientId, String connectionId, long expirySeconds, long atMillis) {
+    return bridge(sessions.submitToKey(clientId, new MarkOffline(connectionId, expirySeconds, atMillis)));
+  }
+
+  @Override
+  public Future<Void> addAwaitingRelease(String clientId, int packetId) {
+    return bridge(sessions.submitToKey(clientId, new AwaitingRelease(packetId, true))).mapEmpty();
+  }
+
+  @Override
+  public Future<Void> removeAwaitingRelease(String clientId, int packetId) {
+    return bridge(sessions.submitToKey(clientId, new AwaitingRelease(packetId, false))).mapEmpty();
+  }
+
+  @Override
+  public Future<SessionQueue.AppendResult> append(String clientId, QueuedMessage message) {
+    return bridge(queues.submitToKey(clientId, new Append(message, maxQueued, maxQueuedBytes)))
+        .map(r -> {
+          message.seq(r[1]);
+          return SessionQueue.AppendResult.values()[(int) r[0]];
+        });
+  }
+
+  @Override
+  public Future<Void> markSent(String clientId, long seq, int packetId) {
+    return bridge(queues.submitToKey(clientId, new Change(Change.SENT, seq, packetId))).mapEmpty();
+  }
+
+  @Override
+  public Future<Void> markReleased(String clientId, long seq) {
+    return bridge(queues.submitToKey(clientId, new Change(Change.RELEASED, seq, 0))).mapEmpty();
+  }
+
+  @Override
+  public Future<Void> remove(String clientId, long seq) {
+    return bridge(queues.submitToKey(clientId, new Change(Change.REMOVE, seq, 0))).mapEmpty();
+  }
+
+  @Override
+  public Future<List<QueuedMessage>> queued(String clientId) {
+    return bridge(queues.getAsync(clientId)).map(q -> q == null ? List.of() : q.snapshot());
+  }
+
+  @Override
+  public Future<String> claimConnection(String clientId, String node, String connectionId) {
+    return bridge(connections.putAsync(clientId, node + "|" + connectionId));
+  }
+
+  @Override
+  public Future<Void> releaseConnection(String clientId, String connectionId) {
+    return bridge(connections.submitToKey(clientId, new ReleaseConnection(connectionId))).mapEmpty();
+  }
+
+  // Entry processors. They run on the partition owner and, applied again, on each backup: each is
+  // deterministic, so owner and backups stay equal.
+
+  /** Appends one message; answers {result ordinal, seq}. */
+  public static final class Append implements EntryProcessor<String, SessionQueue, long[]>, DataSerializable {
+    private QueuedMessage message;
+    private int maxQueued;
+    private long maxBytes;
+
+    public Append() {
+    }
+
+    Append(QueuedMessage message, int maxQueued, long maxBytes) {
+      this.message = message;
+      this.maxQueued = maxQueued;
+      this.maxBytes = maxBytes;
+    }
+
+    @Override
+    public long[] process(Map.Entry<String, SessionQueue> entry) {
+      SessionQueue q = entry.getValue();
+      if (q == null) {
+        q = new SessionQueue();
+      }
+      QueuedMessage copy = message.copy();
+      SessionQueue.AppendResult r = q.append(copy, maxQueued, maxBytes);
+      entry.setValue(q);
+      return new long[] {r.ordinal(), copy.seq()};
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      message.writeData(out);
+      out.writeInt(maxQueued);
+      out.writeLong(maxBytes);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      message = new QueuedMessage();
+      message.readData(in);
+      maxQueued = in.readInt();
+      maxBytes = in.readLong();
+    }
+  }
+
+  /** Marks one queued message sent or released, or removes it. */
+  public static final class Change implements EntryProcessor<String, SessionQueue, Boolean>, DataSerializable {
+    static final int SENT = 0;
+    static final int RELEASED = 1;
+    static final int REMOVE = 2;
+    private int kind;
+    private long seq;
+    private int packetId;
+
+    public Change() {
+    }
+
+    Change(int kind, long seq, int packetId) {
+      this.kind = kind;
+      this.seq = seq;
+      this.packetId = packetId;
+    }
+
+    @Override
+    public Boolean process(Map.Entry<String, SessionQueue> entry) {
+      SessionQueue q = entry.getValue();
+      if (q == null) {
+        return false;
+      }
+      switch (kind) {
+        case SENT -> q.markSent(seq, packetId);
+        case RELEASED -> q.markReleased(seq);
+        default -> q.remove(seq);
+      }
+      entry.setValue(q);
+      return true;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeInt(kind);
+      out.writeLong(seq);
+      out.writeInt(packetId);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      kind = in.readInt();
+      seq = in.readLong();
+      packetId = in.readInt();
+    }
+  }
+
+  /** Deletes the session record if the given connection still owns it. */
+  public static final class DeleteIfOwner implements EntryProcessor<String, SessionRecord, Boolean>,
+      DataSerializable {
+    private String connectionId;
+
+    public DeleteIfOwner() {
+    }
+
+    DeleteIfOwner(String connectionId) {
+      this.connectionId = connectionId;
+    }
+
+    @Override
+    public Boolean process(Map.Entry<String, SessionRecord> entry) {
+      SessionRecord r = entry.getValue();
+      if (r != null && connectionId.equals(r.connectionId())) {
+        entry.setValue(null);
+        return true;
+      }
+      return false;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeString(connectionId);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      connectionId = in.readString();
+    }
+  }
+
+  /** Marks the record offline, with its final expiry, if the given connection still owns it. */
+  public static final class MarkOffline implements EntryProcessor<String, SessionRecord, Boolean>,
+      DataSerializable {
+    private String connectionId;
+    private long expirySeconds;
+    private long atMillis;
+
+    public MarkOffline() {
+    }
+
+    MarkOffline(String connectionId, long expirySeconds, long atMillis) {
+      this.connectionId = connectionId;
+      this.expirySeconds = expirySeconds;
+      this.atMillis = atMillis;
+    }
+
+    @Override
+    public Boolean process(Map.Entry<String, SessionRecord> entry) {
+      SessionRecord r = entry.getValue();
+      if (r != null && connectionId.equals(r.connectionId())) {
+        entry.setValue(r.expirySeconds(expirySeconds).offline(atMillis));
+        return true;
+      }
+      return false;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeString(connectionId);
+      out.writeLong(expirySeconds);
+      out.writeLong(atMillis);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      connectionId = in.readString();
+      expirySeconds = in.readLong();
+      atMillis = in.readLong();
+    }
+  }
+
+  /** Adds or removes an inbound QoS 2 packet id that waits for PUBREL. */
+  public static final class AwaitingRelease implements EntryProcessor<String, SessionRecord, Boolean>,
+      DataSerializable {
+    private int packetId;
+    private boolean add;
+
+    public AwaitingRelease() {
+    }
+
+    AwaitingRelease(int packetId, boolean add) {
+      this.packetId = packetId;
+      this.add = add;
+    }
+
+    @Override
+    public Boolean process(Map.Entry<String, SessionRecord> entry) {
+      SessionRecord r = entry.getValue();
+      if (r == null) {
+        return false;
+      }
+      boolean changed = add ? r.awaitingRelease().add(packetId) : r.awaitingRelease().remove(packetId);
+      if (changed) {
+        entry.setValue(r);
+      }
+      return changed;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeInt(packetId);
+      out.writeBoolean(add);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      packetId = in.readInt();
+      add = in.readBoolean();
+    }
+  }
+
+  /** Removes the connection record if it still names the given connection. */
+  public static final class ReleaseConnection implements EntryProcessor<String, String, Boolean>, DataSerializable {
+    private String connectionId;
+
+    public ReleaseConnection() {
+    }
+
+    ReleaseConnection(String connectionId) {
+      this.connectionId = connectionId;
+    }
+
+    @Override
+    public Boolean process(Map.Entry<String, String> entry) {
+      String v = entry.getValue();
+      if (v != null && v.endsWith("|" + connectionId)) {
+        entry.setValue(null);
+        return true;
+      }
+      return false;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeString(connectionId);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      connectionId = in.readString();
+    }
+  }
+}

@@ -1,0 +1,534 @@
+package io.mqttgrid.session;
+
+import io.mqttgrid.routing.MessageRouter;
+import io.mqttgrid.routing.PublishedMessage;
+import io.mqttgrid.routing.Subscriber;
+import io.mqttgrid.routing.Subscription;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One MQTT session on this node (MQTT 5 section 4.1): its subscriptions, its outbound window and, for a
+ * persistent session, the durable queue behind it. Every field is touched only on the session's own context
+ * (the event loop of the connection that created it), so there are no locks; other threads hand work over
+ * with {@link #onContext}.
+ *
+ * <p>A persistent session writes every QoS 1/2 message to its queue in the {@link SessionStore} before the
+ * publisher is acknowledged, and removes it when the client acknowledges it; what the client has not
+ * acknowledged when a node dies is still in the store. A clean session keeps messages in memory only.
+ */
+public final class Session implements Subscriber {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Session.class);
+
+  public enum State { ATTACHING, ONLINE, OFFLINE, CLOSED }
+
+  /** One message on its way to the client. */
+  private static final class Outgoing {
+    final PublishedMessage message;
+    final int qos;
+    final boolean retain;
+    final int[] subscriptionIds;
+    final String sharedGroup;
+    QueuedMessage stored;
+    Future<SessionQueue.AppendResult> appended;
+    int packetId;
+    boolean released;
+    boolean sentBefore;
+
+    Outgoing(PublishedMessage message, int qos, boolean retain, int[] subscriptionIds, String sharedGroup) {
+      this.message = message;
+      this.qos = qos;
+      this.retain = retain;
+      this.subscriptionIds = subscriptionIds;
+      this.sharedGroup = sharedGroup;
+    }
+  }
+
+  private final String clientId;
+  private final boolean persistent;
+  private final String connectionId;
+  private final Context context;
+  private final Vertx vertx;
+  private final SessionStore store;
+  private final MessageRouter router;
+  private final SessionLimits limits;
+  private final SessionEvents events;
+
+  private volatile State state = State.ATTACHING;
+  private ClientChannel channel;
+  private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
+  private final ArrayDeque<Outgoing> pending = new ArrayDeque<>();
+  private final LinkedHashMap<Integer, Outgoing> inflight = new LinkedHashMap<>();
+  private final List<Outgoing> attachBuffer = new ArrayList<>();
+  private int lastPacketId;
+  private int bufferedWrites;
+  private int storeOps;
+  private List<Promise<Void>> storeIdleWaiters = new ArrayList<>();
+  private long expirySeconds;
+  private PublishedMessage will;
+  private long willDelaySeconds;
+  private long willTimer = -1;
+  private long expiryTimer = -1;
+
+  Session(String clientId, boolean persistent, String connectionId, Context context, Vertx vertx,
+          SessionStore store, MessageRouter router, SessionLimits limits, SessionEvents events) {
+    this.clientId = clientId;
+    this.persistent = persistent;
+    this.connectionId = connectionId;
+    this.context = context;
+    this.vertx = vertx;
+    this.store = store;
+    this.router = router;
+    this.limits = limits;
+    this.events = events;
+  }
+
+  @Override
+  public String clientId() {
+    return clientId;
+  }
+
+  public boolean persistent() {
+    return persistent;
+  }
+
+  public String connectionId() {
+    return connectionId;
+  }
+
+  public State state() {
+    return state;
+  }
+
+  public Context context() {
+    return context;
+  }
+
+  @Override
+  public boolean isOnline() {
+    return state == State.ONLINE;
+  }
+
+  long expirySeconds() {
+    return expirySeconds;
+  }
+
+  void expirySeconds(long seconds) {
+    this.expirySeconds = seconds;
+  }
+
+  void will(PublishedMessage will, long delaySeconds) {
+    this.will = will;
+    this.willDelaySeconds = delaySeconds;
+  }
+
+  PublishedMessage will() {
+    return will;
+  }
+
+  long willDelaySeconds() {
+    return willDelaySeconds;
+  }
+
+  public List<Subscription> subscriptions() {
+    return List.copyOf(subscriptions.values());
+  }
+
+  public boolean hasSubscription(String filter) {
+    return subscriptions.containsKey(filter);
+  }
+
+  public int subscriptionCount() {
+    return subscriptions.size();
+  }
+
+  /** Adds or replaces a subscription; returns true if a subscription to that filter existed. */
+  public boolean subscribe(Subscription s) {
+    boolean existed = subscriptions.put(s.filter(), s) != null;
+    router.subscribe(this, s);
+    return existed;
+  }
+
+  public boolean unsubscribe(String filter) {
+    if (subscriptions.remove(filter) == null) {
+      return false;
+    }
+    router.unsubscribe(this, filter);
+    return true;
+  }
+
+  void restoreSubscriptions(List<Subscription> subs) {
+    for (Subscription s : subs) {
+      subscribe(s);
+    }
+  }
+
+  // ---- delivery (Subscriber) ----
+
+  @Override
+  public Future<Void> deliver(PublishedMessage message, int qos, boolean retain, int[] subscriptionIds,
+                              String sharedGroup) {
+    Outgoing o = new Outgoing(message, qos, retain, subscriptionIds, sharedGroup);
+    if (qos == 0 || !persistent) {
+      onContext(() -> accept(o, null));
+      return Future.succeededFuture();
+    }
+    Promise<Void> stored = Promise.promise();
+    onContext(() -> accept(o, stored));
+    return stored.future();
+  }
+
+  /** Sends retained messages on subscribe: same path as any delivery, in order after earlier ones. */
+  public void deliverRetained(PublishedMessage message, int qos, boolean retain, int[] subscriptionIds) {
+    deliver(message, qos, retain, subscriptionIds, null);
+  }
+
+  private void accept(Outgoing o, Promise<Void> stored) {
+    if (state == State.CLOSED || o.message.isExpired(System.currentTimeMillis())) {
+      complete(stored);
+      return;
+    }
+    if (o.qos == 0) {
+      sendQos0(o);
+      return;
+    }
+    boolean sendNow = state == State.ONLINE && pending.isEmpty() && inflight.size() < channel.sendWindow();
+    if (!sendNow && state != State.OFFLINE && pending.size() + attachBuffer.size() >= limits.maxQueued()) {
+      overflow(o);
+      complete(stored);
+      return;
+    }
+    if (sendNow) {
+      o.packetId = nextPacketId();
+    }
+    if (persistent) {
+      o.stored = new QueuedMessage(o.message.withQos(o.qos).withRetain(o.retain), o.subscriptionIds,
+          o.sharedGroup, sendNow ? QueuedMessage.State.SENT : QueuedMessage.State.QUEUED, o.packetId);
+      o.appended = track(store.append(clientId, o.stored));
+      o.appended.onComplete(ar -> {
+        if (ar.failed()) {
+          LOG.warn("session {}: could not store a QoS {} message: {}", clientId, o.qos, ar.cause().toString());
+          if (stored != null) {
+            stored.tryFail(ar.cause());
+          }
+          return;
+        }
+        if (ar.result() == SessionQueue.AppendResult.OVERFLOW) {
+          pending.remove(o);
+          overflow(o);
+        }
+        complete(stored);
+      });
+    } else {
+      complete(stored);
+    }
+    if (sendNow) {
+      transmit(o, false);
+    } else if (state == State.ATTACHING) {
+      attachBuffer.add(o);
+    } else if (state == State.ONLINE) {
+      pending.add(o);
+    }
+  }
+
+  private void sendQos0(Outgoing o) {
+    if (state == State.ATTACHING) {
+      if (attachBuffer.size() < limits.maxQueued()) {
+        attachBuffer.add(o);
+      } else {
+        events.dropped(clientId, "attach-buffer-full");
+      }
+      return;
+    }
+    if (state != State.ONLINE) {
+      return;
+    }
+    if (bufferedWrites >= limits.maxOutboundBuffered()) {
+      events.dropped(clientId, "slow-subscriber");
+      return;
+    }
+    if (channel.tooLargeForClient(o.message, o.subscriptionIds)) {
+      events.dropped(clientId, "packet-too-large-for-client");
+      return;
+    }
+    bufferedWrites++;
+    channel.sendPublish(o.message, 0, o.retain, false, 0, o.subscriptionIds)
+        .onComplete(ar -> bufferedWrites--);
+  }
+
+  private void overflow(Outgoing o) {
+    events.dropped(clientId, "queue-full");
+    if (limits.terminateOnOverflow() && state != State.CLOSED) {
+      LOG.warn("session {}: queue full ({} messages / {} bytes), session terminated (SessionOverflow)", clientId,
+          limits.maxQueued(), limits.maxQueuedBytes());
+      events.overflowed(this);
+    }
+  }
+
+  private void transmit(Outgoing o, boolean dup) {
+    if (channel.tooLargeForClient(o.message, o.subscriptionIds)) {
+      // MQTT-3.1.2-25: discard as if sent and acknowledged
+      events.dropped(clientId, "packet-too-large-for-client");
+      forget(o);
+      return;
+    }
+    inflight.put(o.packetId, o);
+    boolean wasSent = o.sentBefore;
+    o.sentBefore = true;
+    if (o.released) {
+      channel.sendPubrel(o.packetId);
+      return;
+    }
+    channel.sendPublish(o.message, o.qos, o.retain, dup || wasSent, o.packetId, o.subscriptionIds);
+  }
+
+  /** PUBACK, or PUBREC with an error reason, or PUBCOMP: the message is done. */
+  public void acknowledged(int packetId) {
+    Outgoing o = inflight.remove(packetId);
+    if (o == null) {
+      return;
+    }
+    forget(o);
+    pump();
+  }
+
+  /** PUBREC with success: answer PUBREL and remember that it was released. */
+  public void received(int packetId) {
+    Outgoing o = inflight.get(packetId);
+    if (o == null) {
+      // MQTT-4.3.3: PUBREL even for an unknown id, with reason 0x92 in v5 (the channel decides)
+      channel.sendPubrel(packetId);
+      return;
+    }
+    o.released = true;
+    channel.sendPubrel(packetId);
+    if (o.appended != null) {
+      o.appended.onSuccess(r -> {
+        if (r != SessionQueue.AppendResult.OVERFLOW) {
+          track(store.markReleased(clientId, o.stored.seq()));
+        }
+      });
+    }
+  }
+
+  private void forget(Outgoing o) {
+    if (o.appended != null) {
+      o.appended.onSuccess(r -> {
+        if (r == SessionQueue.AppendResult.APPENDED) {
+          track(store.remove(clientId, o.stored.seq()));
+        }
+      });
+    }
+  }
+
+  private void pump() {
+    if (state != State.ONLINE) {
+      return;
+    }
+    long now = System.currentTimeMillis();
+    while (!pending.isEmpty() && inflight.size() < channel.sendWindow()) {
+      Outgoing o = pending.poll();
+      if (o.message.isExpired(now)) {
+        events.dropped(clientId, "expired");
+        forget(o);
+        continue;
+      }
+      o.packetId = nextPacketId();
+      if (o.appended != null) {
+        o.appended.onSuccess(r -> {
+          if (r == SessionQueue.AppendResult.APPENDED) {
+            track(store.markSent(clientId, o.stored.seq(), o.packetId));
+          }
+        });
+      }
+      transmit(o, false);
+    }
+  }
+
+  private int nextPacketId() {
+    int id = lastPacketId;
+    do {
+      id = id == 65_535 ? 1 : id + 1;
+    } while (inflight.containsKey(id));
+    lastPacketId = id;
+    return id;
+  }
+
+  // ---- life cycle, driven by SessionManager on this context ----
+
+  /** Starts serving a connection: resends what the store holds, then what arrived while attaching. */
+  void attach(ClientChannel newChannel, List<QueuedMessage> queued) {
+    this.channel = newChannel;
+    Set<String> seen = new HashSet<>();
+    long now = System.currentTimeMillis();
+    List<Outgoing> resend = new ArrayList<>();
+    for (QueuedMessage q : queued) {
+      seen.add(q.message().id());
+      Outgoing o = new Outgoing(q.message(), q.message().qos(), q.message().retain(), q.subscriptionIds(),
+          q.sharedGroup());
+      o.stored = q;
+      o.appended = Future.succeededFuture(SessionQueue.AppendResult.APPENDED);
+      if (q.state() == QueuedMessage.State.QUEUED) {
+        if (q.message().isExpired(now)) {
+          forget(o);
+        } else {
+          pending.add(o);
+        }
+      } else {
+        o.packetId = q.packetId();
+        o.released = q.state() == QueuedMessage.State.RELEASED;
+        o.sentBefore = true;
+        resend.add(o);
+      }
+    }
+    state = State.ONLINE;
+    for (Outgoing o : resend) {
+      lastPacketId = Math.max(lastPacketId, o.packetId);
+      transmit(o, true);
+    }
+    for (Outgoing o : attachBuffer) {
+      if (o.qos == 0) {
+        sendQos0(o);
+      } else if (!seen.contains(o.message.id())) {
+        pending.add(o);
+      }
+    }
+    attachBuffer.clear();
+    pump();
+  }
+
+  /**
+   * The connection ended. A clean session ends with it; a persistent one stays, offline, in the router so
+   * that its queue keeps filling. Messages a departed shared-subscription member had not acknowledged go
+   * to another member.
+   */
+  void detach() {
+    if (state == State.CLOSED) {
+      return;
+    }
+    List<Outgoing> unfinished = new ArrayList<>(inflight.values());
+    unfinished.addAll(pending);
+    unfinished.addAll(attachBuffer);
+    inflight.clear();
+    pending.clear();
+    attachBuffer.clear();
+    channel = null;
+    if (persistent) {
+      state = State.OFFLINE;
+    } else {
+      state = State.CLOSED;
+      router.removeAll(this);
+    }
+    for (Outgoing o : unfinished) {
+      if (o.sharedGroup != null && o.qos > 0 && !o.released
+          && router.redispatchShared(o.sharedGroup, o.message, this)) {
+        forget(o);
+      }
+    }
+  }
+
+  /** Takes this session out of the router and waits until its store writes are done. */
+  Future<Void> retire() {
+    if (state != State.CLOSED) {
+      if (channel != null) {
+        detach();
+      }
+      state = State.CLOSED;
+      router.removeAll(this);
+    }
+    cancelTimers();
+    return whenStoreIdle();
+  }
+
+  void closeChannel(ClientChannel.EndCause cause) {
+    if (channel != null) {
+      channel.close(cause);
+    }
+  }
+
+  boolean hasChannel(ClientChannel c) {
+    return channel == c;
+  }
+
+  void willTimer(long id) {
+    this.willTimer = id;
+  }
+
+  void expiryTimer(long id) {
+    this.expiryTimer = id;
+  }
+
+  /** Cancels a pending will; returns the will if one was waiting for its delay. */
+  PublishedMessage cancelWill() {
+    if (willTimer >= 0) {
+      vertx.cancelTimer(willTimer);
+      willTimer = -1;
+      return will;
+    }
+    return null;
+  }
+
+  void cancelTimers() {
+    if (expiryTimer >= 0) {
+      vertx.cancelTimer(expiryTimer);
+      expiryTimer = -1;
+    }
+  }
+
+  boolean willPending() {
+    return willTimer >= 0;
+  }
+
+  Future<Void> whenStoreIdle() {
+    if (storeOps == 0) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> p = Promise.promise();
+    storeIdleWaiters.add(p);
+    return p.future();
+  }
+
+  private <T> Future<T> track(Future<T> op) {
+    storeOps++;
+    op.onComplete(ar -> {
+      storeOps--;
+      if (storeOps == 0 && !storeIdleWaiters.isEmpty()) {
+        List<Promise<Void>> waiters = storeIdleWaiters;
+        storeIdleWaiters = new ArrayList<>();
+        waiters.forEach(Promise::tryComplete);
+      }
+    });
+    return op;
+  }
+
+  /** Runs {@code task} on this session's context: at once if already there, else queued in order. */
+  public void onContext(Runnable task) {
+    if (Vertx.currentContext() == context) {
+      task.run();
+    } else {
+      context.runOnContext(v -> task.run());
+    }
+  }
+
+  private static void complete(Promise<Void> p) {
+    if (p != null) {
+      p.tryComplete();
+    }
+  }
+
+  int inflightCount() {
+    return inflight.size();
+  }
+}

@@ -1,0 +1,319 @@
+package io.mqttgrid.session;
+
+import io.mqttgrid.routing.MessageRouter;
+import io.mqttgrid.routing.PublishedMessage;
+import io.mqttgrid.routing.Subscription;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sessions of this node: connect (new, resumed or taken over), disconnect, wills and expiry
+ * (MQTT 5 sections 3.1.2.4, 3.1.3.2, 4.1). One connect at a time per client id on this node; the session
+ * record in the {@link SessionStore} is the truth a reconnecting device finds, on this node or another.
+ */
+public final class SessionManager {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SessionManager.class);
+
+  /** What a CONNECT asks of the session layer, after the MQTT layer validated and capped it. */
+  public record ConnectRequest(String clientId, boolean cleanStart, long expirySeconds, int protocolVersion,
+                               PublishedMessage will, long willDelaySeconds) {
+  }
+
+  /** The session a connection now serves, whether it existed before, and what it must resend. */
+  public record Attached(Session session, boolean sessionPresent, List<QueuedMessage> queued,
+                         java.util.Set<Integer> awaitingRelease) {
+  }
+
+  private final Vertx vertx;
+  private final String nodeId;
+  private final SessionStore store;
+  private final MessageRouter router;
+  private final SessionLimits limits;
+  private final SessionEvents events;
+  private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+  private final Map<String, Future<?>> connectsInProgress = new HashMap<>();
+  private volatile Function<PublishedMessage, Future<?>> willPublisher = m -> Future.succeededFuture();
+
+  public SessionManager(Vertx vertx, String nodeId, SessionStore store, MessageRouter router, SessionLimits limits,
+                        SessionEvents events) {
+    this.vertx = vertx;
+    this.nodeId = nodeId;
+    this.store = store;
+    this.router = router;
+    this.limits = limits;
+    this.events = new SessionEvents() {
+      @Override
+      public void dropped(String clientId, String reason) {
+        events.dropped(clientId, reason);
+      }
+
+      @Override
+      public void overflowed(Session session) {
+        events.overflowed(session);
+        terminate(session);
+      }
+    };
+  }
+
+  /** Where wills go: the same publish path as any message. Set once at start. */
+  public void willPublisher(Function<PublishedMessage, Future<?>> publisher) {
+    this.willPublisher = publisher;
+  }
+
+  public SessionStore store() {
+    return store;
+  }
+
+  public int size() {
+    return sessions.size();
+  }
+
+  public long onlineCount() {
+    return sessions.values().stream().filter(Session::isOnline).count();
+  }
+
+  /**
+   * Binds a new connection to its session. Runs on the connection's context; the session it returns lives
+   * on that context. The caller sends CONNACK, then calls {@link #attach}.
+   */
+  public Future<Attached> connect(ConnectRequest req) {
+    Context context = vertx.getOrCreateContext();
+    Promise<Attached> result = Promise.promise();
+    Future<?> previous;
+    synchronized (connectsInProgress) {
+      previous = connectsInProgress.get(req.clientId());
+      Future<?> mine = result.future();
+      connectsInProgress.put(req.clientId(), mine);
+      mine.onComplete(ar -> {
+        synchronized (connectsInProgress) {
+          connectsInProgress.remove(req.clientId(), mine);
+        }
+      });
+    }
+    Future<?> before = previous == null ? Future.succeededFuture() : previous.recover(e -> Future.succeededFuture());
+    before.onComplete(v -> context.runOnContext(x -> doConnect(req, context).onComplete(result)));
+    return result.future();
+  }
+
+  private Future<Attached> doConnect(ConnectRequest req, Context context) {
+    String clientId = req.clientId();
+    String connectionId = UUID.randomUUID().toString();
+    boolean persistent = req.expirySeconds() > 0;
+    Session old = sessions.get(clientId);
+    return store.claimConnection(clientId, nodeId, connectionId)
+        .compose(previousOwner -> old == null ? Future.succeededFuture() : stepDown(old, !req.cleanStart()))
+        .compose(v -> {
+          if (req.cleanStart()) {
+            Future<Void> retired = old == null ? Future.succeededFuture() : onContextOf(old, old::retire);
+            return retired.compose(x -> store.delete(clientId)).map(x -> (SessionRecord) null);
+          }
+          return store.load(clientId).map(r -> r != null && r.isExpired(System.currentTimeMillis()) ? null : r);
+        })
+        .compose(record -> {
+          Session session = new Session(clientId, persistent, connectionId, context, vertx, store, router, limits,
+              events);
+          session.expirySeconds(req.expirySeconds());
+          session.will(req.will(), req.willDelaySeconds());
+          boolean present = record != null;
+          if (present) {
+            session.restoreSubscriptions(record.subscriptions());
+          }
+          sessions.put(clientId, session);
+          Future<Void> oldGone = old == null || req.cleanStart() ? Future.succeededFuture()
+              : onContextOf(old, old::retire);
+          Future<Void> saved;
+          if (persistent) {
+            SessionRecord r = new SessionRecord(clientId, req.protocolVersion(), req.expirySeconds(), nodeId,
+                connectionId).subscriptions(session.subscriptions()).will(req.will(), req.willDelaySeconds());
+            if (present) {
+              r.awaitingRelease(record.awaitingRelease());
+            }
+            saved = store.save(r);
+          } else {
+            // a session that ends with its connection keeps nothing in the store
+            saved = present ? store.delete(clientId) : Future.succeededFuture();
+          }
+          java.util.Set<Integer> awaiting = present && persistent ? record.awaitingRelease() : java.util.Set.of();
+          return Future.all(oldGone, saved)
+              .compose(x -> persistent && present ? session.whenStoreIdle().compose(y -> store.queued(clientId))
+                  : Future.succeededFuture(List.<QueuedMessage>of()))
+              .map(queued -> new Attached(session, present, queued, awaiting));
+        });
+  }
+
+  /** After CONNACK: the session starts sending. */
+  public void attach(Attached attached, ClientChannel channel) {
+    attached.session().onContext(() -> attached.session().attach(channel, attached.queued()));
+  }
+
+  /**
+   * The old connection of a session that a new CONNECT takes over: close it (DISCONNECT 0x8E), and handle
+   * its will as MQTT 5 section 3.1.3.2.2 says (a continued session cancels a delayed will).
+   */
+  private Future<Void> stepDown(Session old, boolean sessionContinues) {
+    return onContextOf(old, () -> {
+      boolean wasConnected = old.state() == Session.State.ONLINE || old.state() == Session.State.ATTACHING;
+      if (wasConnected) {
+        old.closeChannel(ClientChannel.EndCause.SESSION_TAKEN_OVER);
+        old.detach();
+        PublishedMessage will = old.will();
+        if (will != null && (!sessionContinues || old.willDelaySeconds() == 0 || !old.persistent())) {
+          publishWill(old.clientId(), will);
+        }
+      } else {
+        PublishedMessage pendingWill = old.cancelWill();
+        if (pendingWill != null && !sessionContinues) {
+          publishWill(old.clientId(), pendingWill);
+        }
+      }
+      old.cancelTimers();
+      return Future.succeededFuture();
+    });
+  }
+
+  /**
+   * A connection ended. {@code publishWill}: it ended without a normal DISCONNECT (or with reason 0x04).
+   * {@code newExpirySeconds}: the Session Expiry Interval of the client's DISCONNECT, or -1.
+   */
+  public void disconnected(Session session, ClientChannel channel, boolean publishWill, long newExpirySeconds) {
+    session.onContext(() -> {
+      if (!session.hasChannel(channel)) {
+        return; // taken over meanwhile: the takeover did the work
+      }
+      session.detach();
+      if (newExpirySeconds >= 0) {
+        session.expirySeconds(newExpirySeconds);
+      }
+      long expiry = session.persistent() ? session.expirySeconds() : 0;
+      PublishedMessage will = publishWill ? session.will() : null;
+      if (will != null) {
+        long delay = Math.min(session.willDelaySeconds(), expiry);
+        if (delay <= 0) {
+          publishWill(session.clientId(), will);
+        } else {
+          session.willTimer(vertx.setTimer(delay * 1000L, t -> {
+            session.willTimer(-1);
+            if (sessions.get(session.clientId()) == session && session.state() == Session.State.OFFLINE) {
+              publishWill(session.clientId(), will);
+            }
+          }));
+        }
+      }
+      if (expiry == 0) {
+        sessions.remove(session.clientId(), session);
+        session.retire();
+        Future<?> cleanup = session.persistent()
+            ? store.deleteIfOwnedBy(session.clientId(), session.connectionId()) : Future.succeededFuture();
+        cleanup.onComplete(x -> store.releaseConnection(session.clientId(), session.connectionId()));
+        return;
+      }
+      store.markOffline(session.clientId(), session.connectionId(), expiry, System.currentTimeMillis());
+      store.releaseConnection(session.clientId(), session.connectionId());
+      if (expiry != SessionRecord.NEVER_EXPIRES) {
+        session.expiryTimer(vertx.setTimer(expiry * 1000L, t -> {
+          session.expiryTimer(-1);
+          expire(session);
+        }));
+      }
+    });
+  }
+
+  /** A persistent session stayed offline for its whole expiry interval: it ends, with its will if pending. */
+  private void expire(Session session) {
+    session.onContext(() -> {
+      if (session.state() != Session.State.OFFLINE || !sessions.remove(session.clientId(), session)) {
+        return;
+      }
+      PublishedMessage will = session.cancelWill();
+      if (will != null) {
+        publishWill(session.clientId(), will);
+      }
+      session.retire().onComplete(v -> store.deleteIfOwnedBy(session.clientId(), session.connectionId()));
+      LOG.debug("session {} expired", session.clientId());
+    });
+  }
+
+  /** The session broke a bound under the terminate-session policy: it ends now, online or not. */
+  private void terminate(Session session) {
+    session.onContext(() -> {
+      if (!sessions.remove(session.clientId(), session)) {
+        return;
+      }
+      session.closeChannel(ClientChannel.EndCause.QUOTA_EXCEEDED);
+      session.retire().onComplete(v -> store.deleteIfOwnedBy(session.clientId(), session.connectionId())
+          .onComplete(x -> store.releaseConnection(session.clientId(), session.connectionId())));
+    });
+  }
+
+  /** Saves a persistent session's subscriptions after SUBSCRIBE/UNSUBSCRIBE (before the SUBACK). */
+  public Future<Void> subscriptionsChanged(Session session) {
+    if (!session.persistent()) {
+      return Future.succeededFuture();
+    }
+    List<Subscription> subs = session.subscriptions();
+    return store.load(session.clientId()).compose(r -> {
+      if (r == null || !session.connectionId().equals(r.connectionId())) {
+        return Future.succeededFuture();
+      }
+      return store.save(r.subscriptions(subs));
+    });
+  }
+
+  /** Graceful stop: every client gets DISCONNECT 0x8B; persistent sessions stay in the store, offline. */
+  public Future<Void> shutdown() {
+    List<Future<Void>> all = new ArrayList<>();
+    for (Session s : sessions.values()) {
+      all.add(onContextOf(s, () -> {
+        s.closeChannel(ClientChannel.EndCause.SERVER_SHUTTING_DOWN);
+        s.detach();
+        Future<Void> done = s.retire();
+        if (s.persistent()) {
+          done = done.compose(v -> store.markOffline(s.clientId(), s.connectionId(), s.expirySeconds(),
+              System.currentTimeMillis())).mapEmpty();
+        }
+        return done.recover(e -> Future.succeededFuture());
+      }));
+    }
+    sessions.clear();
+    return Future.all(all).mapEmpty();
+  }
+
+  private void publishWill(String clientId, PublishedMessage will) {
+    willPublisher.apply(will).onFailure(e -> LOG.warn("will of {} on '{}' was not published: {}", clientId,
+        will.topic(), e.toString()));
+  }
+
+  /** Runs {@code task} on the session's context; the result is handed back on the caller's context. */
+  private static <T> Future<T> onContextOf(Session s, java.util.function.Supplier<Future<T>> task) {
+    Context caller = Vertx.currentContext();
+    Promise<T> p = Promise.promise();
+    s.onContext(() -> {
+      Future<T> f;
+      try {
+        f = task.get();
+      } catch (RuntimeException e) {
+        f = Future.failedFuture(e);
+      }
+      f.onComplete(ar -> {
+        if (caller == null || caller == Vertx.currentContext()) {
+          p.handle(ar);
+        } else {
+          caller.runOnContext(v -> p.handle(ar));
+        }
+      });
+    });
+    return p.future();
+  }
+}

@@ -1,0 +1,47 @@
+package io.mqttgrid.session;
+
+import io.vertx.core.Future;
+import java.util.List;
+
+/**
+ * The durable state of persistent sessions and the cluster-wide record of who is connected where. Every
+ * call is asynchronous: it is made from event loops. The real implementation is Hazelcast
+ * ({@link HazelcastSessionStore}); there is no other.
+ */
+public interface SessionStore {
+
+  /** The session record, or null when there is none (or it has expired). */
+  Future<SessionRecord> load(String clientId);
+
+  Future<Void> save(SessionRecord record);
+
+  /** Removes the record and the queue. */
+  Future<Void> delete(String clientId);
+
+  /** Removes record and queue only if the record still names {@code connectionId} (a later owner wins). */
+  Future<Boolean> deleteIfOwnedBy(String clientId, String connectionId);
+
+  /** Marks the record offline only if it still names {@code connectionId}; sets the expiry given. */
+  Future<Boolean> markOffline(String clientId, String connectionId, long expirySeconds, long atMillis);
+
+  Future<Void> addAwaitingRelease(String clientId, int packetId);
+
+  Future<Void> removeAwaitingRelease(String clientId, int packetId);
+
+  Future<SessionQueue.AppendResult> append(String clientId, QueuedMessage message);
+
+  /** The seq given to the last appended message (for {@link #markSent} and {@link #remove}). */
+  Future<Void> markSent(String clientId, long seq, int packetId);
+
+  Future<Void> markReleased(String clientId, long seq);
+
+  Future<Void> remove(String clientId, long seq);
+
+  Future<List<QueuedMessage>> queued(String clientId);
+
+  /** Records that {@code clientId} is now served by {@code node}/{@code connectionId}; returns the previous. */
+  Future<String> claimConnection(String clientId, String node, String connectionId);
+
+  /** Forgets the connection record if it still names {@code connectionId}. */
+  Future<Void> releaseConnection(String clientId, String connectionId);
+}

@@ -1,0 +1,106 @@
+package io.mqttgrid.testing;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import io.mqttgrid.Broker;
+import io.mqttgrid.BrokerConfig;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real broker node for integration tests: embedded Hazelcast, listeners on free loopback ports.
+ * Start one per test class (or per test where the test needs its own limits) and close it.
+ */
+public final class TestBroker implements AutoCloseable {
+
+  private final Broker broker;
+  private final int mqttPort;
+  private final int websocketPort;
+  private final int httpPort;
+
+  private TestBroker(Broker broker, int mqttPort, int websocketPort, int httpPort) {
+    this.broker = broker;
+    this.mqttPort = mqttPort;
+    this.websocketPort = websocketPort;
+    this.httpPort = httpPort;
+  }
+
+  public static TestBroker start() {
+    return start(Map.of());
+  }
+
+  /** Starts a node with the defaults, free ports, and {@code overrides} (keys as in config/mqttgrid.yaml). */
+  public static TestBroker start(Map<String, String> overrides) {
+    Map<String, String> cfg = new HashMap<>();
+    int mqtt = freePort();
+    int ws = freePort();
+    int http = freePort();
+    cfg.put("mqtt.host", "127.0.0.1");
+    cfg.put("mqtt.port", String.valueOf(mqtt));
+    cfg.put("mqtt.websocket-port", String.valueOf(ws));
+    cfg.put("http.host", "127.0.0.1");
+    cfg.put("http.port", String.valueOf(http));
+    cfg.put("mqtt.instances", "2");
+    cfg.put("cluster.local-port", String.valueOf(5701 + (int) (Math.random() * 2000)));
+    cfg.putAll(overrides);
+    Broker broker = new Broker(BrokerConfig.of(cfg));
+    try {
+      broker.start().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("test broker did not start", e);
+    }
+    return new TestBroker(broker, Integer.parseInt(cfg.get("mqtt.port")),
+        Integer.parseInt(cfg.get("mqtt.websocket-port")), Integer.parseInt(cfg.get("http.port")));
+  }
+
+  public Broker broker() {
+    return broker;
+  }
+
+  public int mqttPort() {
+    return mqttPort;
+  }
+
+  public int websocketPort() {
+    return websocketPort;
+  }
+
+  public int httpPort() {
+    return httpPort;
+  }
+
+  /** An MQTT 5 client (not yet connected) for this broker. */
+  public Mqtt5BlockingClient v5(String clientId) {
+    return MqttClient.builder().useMqttVersion5().identifier(clientId)
+        .serverHost("127.0.0.1").serverPort(mqttPort).buildBlocking();
+  }
+
+  /** An MQTT 3.1.1 client (not yet connected) for this broker. */
+  public Mqtt3BlockingClient v3(String clientId) {
+    return MqttClient.builder().useMqttVersion3().identifier(clientId)
+        .serverHost("127.0.0.1").serverPort(mqttPort).buildBlocking();
+  }
+
+  /** Graceful stop, as on SIGTERM. */
+  @Override
+  public void close() {
+    try {
+      broker.stop().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("test broker did not stop", e);
+    }
+  }
+
+  public static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
