@@ -1,0 +1,77 @@
+package io.mqttgrid;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.mqttgrid.auth.AnonymousAuthenticator;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BrokerConfigTest {
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void defaultsComeFromTheShippedFile() {
+    BrokerConfig c = BrokerConfig.load(null, Map.of(), Map.of());
+    assertThat(c.mqttPort).isEqualTo(1883);
+    assertThat(c.websocketPort).isEqualTo(8080);
+    assertThat(c.tlsPort).isEqualTo(8883);
+    assertThat(c.wssPort).isEqualTo(8443);
+    assertThat(c.limits.maxPacketSize()).isEqualTo(512 * 1024);
+    assertThat(c.limits.maxTopicLength()).isEqualTo(256);
+    assertThat(c.limits.maxTopicLevels()).isEqualTo(15);
+    assertThat(c.limits.topicAliasMaximum()).isEqualTo(10);
+    assertThat(c.limits.maxKeepAlive()).isEqualTo(1160);
+    assertThat(c.limits.maxQos()).isEqualTo(2);
+    assertThat(c.maxQueuedMessages).isEqualTo(100);
+    assertThat(c.anonymous).isEqualTo(AnonymousAuthenticator.Access.LOOPBACK_ONLY);
+    assertThat(c.tlsEnabled()).isFalse();
+    assertThat(c.nodeId).startsWith("node-");
+  }
+
+  @Test
+  void everyKeyHasAnEnvironmentVariable() {
+    assertThat(BrokerConfig.envName("mqtt.port")).isEqualTo("MQTTGRID_MQTT_PORT");
+    assertThat(BrokerConfig.envName("limits.max-packet-size")).isEqualTo("MQTTGRID_LIMITS_MAX_PACKET_SIZE");
+    BrokerConfig c = BrokerConfig.load(null, Map.of("MQTTGRID_MQTT_PORT", "1999",
+        "MQTTGRID_LIMITS_MAX_PACKET_SIZE", "4096", "MQTTGRID_SESSION_OVERFLOW", "terminate-session"), Map.of());
+    assertThat(c.mqttPort).isEqualTo(1999);
+    assertThat(c.limits.maxPacketSize()).isEqualTo(4096);
+    assertThat(c.overflowPolicy).isEqualTo(BrokerConfig.OverflowPolicy.TERMINATE_SESSION);
+  }
+
+  @Test
+  void fileThenEnvironmentThenOverridesWin() throws IOException {
+    Path file = dir.resolve("c.yaml");
+    Files.writeString(file, "mqtt:\n  port: 2000\n  websocket-port: 2001\nlimits:\n  max-qos: 1\n");
+    BrokerConfig c = BrokerConfig.load(file, Map.of("MQTTGRID_MQTT_WEBSOCKET_PORT", "3001"),
+        Map.of("limits.max-qos", "0"));
+    assertThat(c.mqttPort).isEqualTo(2000);
+    assertThat(c.websocketPort).isEqualTo(3001);
+    assertThat(c.limits.maxQos()).isZero();
+  }
+
+  @Test
+  void unknownKeysAndBadValuesAreRefusedWithTheirName() throws IOException {
+    Path file = dir.resolve("typo.yaml");
+    Files.writeString(file, "mqtt:\n  prot: 2000\n");
+    assertThatThrownBy(() -> BrokerConfig.load(file, Map.of(), Map.of()))
+        .hasMessageContaining("unknown configuration key 'mqtt.prot'");
+    assertThatThrownBy(() -> BrokerConfig.of(Map.of("limits.max-qos", "3")))
+        .hasMessageContaining("limits.max-qos").hasMessageContaining("MQTTGRID_LIMITS_MAX_QOS");
+    assertThatThrownBy(() -> BrokerConfig.of(Map.of("mqtt.port", "abc")))
+        .hasMessageContaining("whole number");
+    assertThatThrownBy(() -> BrokerConfig.of(Map.of("auth.anonymous", "maybe")))
+        .hasMessageContaining("auth.anonymous");
+    assertThatThrownBy(() -> BrokerConfig.of(Map.of("tls.cert-file", "/x.pem")))
+        .hasMessageContaining("tls.key-file");
+    assertThatThrownBy(() -> BrokerConfig.of(Map.of("cluster.mode", "file")))
+        .hasMessageContaining("cluster.config-file");
+  }
+}
