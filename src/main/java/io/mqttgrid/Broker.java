@@ -82,9 +82,9 @@ public final class Broker {
     retained = new HazelcastRetainedStore(vertx, hazelcast);
     MessageRouter router = new MessageRouter();
     PublishService publisher = new PublishService(config.nodeId, router, retained::put);
-    HazelcastSessionStore store = new HazelcastSessionStore(vertx, hazelcast, config.maxQueuedMessages,
-        config.maxQueuedBytes);
+    HazelcastSessionStore store = new HazelcastSessionStore(vertx, hazelcast);
     SessionLimits sessionLimits = new SessionLimits(config.maxQueuedMessages, config.maxQueuedBytes,
+        config.maxPendingMessages, config.maxPendingBytes,
         config.overflowPolicy == BrokerConfig.OverflowPolicy.TERMINATE_SESSION, config.maxOutboundBuffered);
     sessions = new SessionManager(vertx, config.nodeId, store, router, sessionLimits, new SessionEvents() {
       @Override

@@ -43,6 +43,8 @@ public final class BrokerConfig {
   public final MqttLimits limits;
   public final int maxQueuedMessages;
   public final long maxQueuedBytes;
+  public final int maxPendingMessages;
+  public final long maxPendingBytes;
   public final OverflowPolicy overflowPolicy;
   public final int maxOutboundBuffered;
   public final Access anonymous;
@@ -88,6 +90,8 @@ public final class BrokerConfig {
         string("shutdown.server-reference"));
     maxQueuedMessages = intValue("session.max-queued-messages", 1, Integer.MAX_VALUE);
     maxQueuedBytes = longValue("session.max-queued-bytes", 1, Long.MAX_VALUE);
+    maxPendingMessages = intValue("session.max-pending-messages", 1, Integer.MAX_VALUE);
+    maxPendingBytes = longValue("session.max-pending-bytes", 1, Long.MAX_VALUE);
     overflowPolicy = enumValue("session.overflow", OverflowPolicy.class);
     maxOutboundBuffered = intValue("session.max-outbound-buffered", 1, Integer.MAX_VALUE);
     anonymous = anonymousAccess(string("auth.anonymous"));

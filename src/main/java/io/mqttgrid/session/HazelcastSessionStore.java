@@ -28,16 +28,11 @@ public final class HazelcastSessionStore implements SessionStore {
   private final IMap<String, SessionRecord> sessions;
   private final IMap<String, SessionQueue> queues;
   private final IMap<String, String> connections;
-  private final int maxQueued;
-  private final long maxQueuedBytes;
-
-  public HazelcastSessionStore(Vertx vertx, HazelcastInstance hz, int maxQueued, long maxQueuedBytes) {
+  public HazelcastSessionStore(Vertx vertx, HazelcastInstance hz) {
     this.vertx = vertx;
     this.sessions = hz.getMap(SESSIONS);
     this.queues = hz.getMap(QUEUES);
     this.connections = hz.getMap(CONNECTIONS);
-    this.maxQueued = maxQueued;
-    this.maxQueuedBytes = maxQueuedBytes;
   }
 
   private <T> Future<T> bridge(CompletionStage<T> stage) {
@@ -85,7 +80,8 @@ public final class HazelcastSessionStore implements SessionStore {
   }
 
   @Override
-  public Future<SessionQueue.AppendResult> append(String clientId, QueuedMessage message) {
+  public Future<SessionQueue.AppendResult> append(String clientId, QueuedMessage message, int maxQueued,
+                                                  long maxQueuedBytes) {
     return bridge(queues.submitToKey(clientId, new Append(message, maxQueued, maxQueuedBytes)))
         .map(r -> {
           message.seq(r[1]);

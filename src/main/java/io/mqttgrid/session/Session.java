@@ -205,7 +205,7 @@ public final class Session implements Subscriber {
       return;
     }
     boolean sendNow = state == State.ONLINE && pending.isEmpty() && inflight.size() < channel.sendWindow();
-    if (!sendNow && state != State.OFFLINE && pending.size() + attachBuffer.size() >= limits.maxQueued()) {
+    if (!sendNow && state != State.OFFLINE && pending.size() + attachBuffer.size() >= limits.maxPending()) {
       overflow(o);
       complete(stored);
       return;
@@ -216,7 +216,9 @@ public final class Session implements Subscriber {
     if (persistent) {
       o.stored = new QueuedMessage(o.message.withQos(o.qos).withRetain(o.retain), o.subscriptionIds,
           o.sharedGroup, sendNow ? QueuedMessage.State.SENT : QueuedMessage.State.QUEUED, o.packetId);
-      o.appended = track(store.append(clientId, o.stored));
+      boolean offline = state == State.OFFLINE;
+      o.appended = track(store.append(clientId, o.stored, offline ? limits.maxQueued() : limits.maxPending(),
+          offline ? limits.maxQueuedBytes() : limits.maxPendingBytes()));
       o.appended.onComplete(ar -> {
         if (ar.failed()) {
           LOG.warn("session {}: could not store a QoS {} message: {}", clientId, o.qos, ar.cause().toString());
@@ -245,7 +247,7 @@ public final class Session implements Subscriber {
 
   private void sendQos0(Outgoing o) {
     if (state == State.ATTACHING) {
-      if (attachBuffer.size() < limits.maxQueued()) {
+      if (attachBuffer.size() < limits.maxPending()) {
         attachBuffer.add(o);
       } else {
         events.dropped(clientId, "attach-buffer-full");
@@ -271,8 +273,7 @@ public final class Session implements Subscriber {
   private void overflow(Outgoing o) {
     events.dropped(clientId, "queue-full");
     if (limits.terminateOnOverflow() && state != State.CLOSED) {
-      LOG.warn("session {}: queue full ({} messages / {} bytes), session terminated (SessionOverflow)", clientId,
-          limits.maxQueued(), limits.maxQueuedBytes());
+      LOG.warn("session {}: queue full, session terminated (SessionOverflow)", clientId);
       events.overflowed(this);
     }
   }

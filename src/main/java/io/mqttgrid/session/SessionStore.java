@@ -28,7 +28,12 @@ public interface SessionStore {
 
   Future<Void> removeAwaitingRelease(String clientId, int packetId);
 
-  Future<SessionQueue.AppendResult> append(String clientId, QueuedMessage message);
+  /**
+   * Appends unless the message is queued already, or its not-yet-sent messages would exceed the bounds
+   * given (they differ for connected and offline clients).
+   */
+  Future<SessionQueue.AppendResult> append(String clientId, QueuedMessage message, int maxQueued,
+                                           long maxQueuedBytes);
 
   /** The seq given to the last appended message (for {@link #markSent} and {@link #remove}). */
   Future<Void> markSent(String clientId, long seq, int packetId);
