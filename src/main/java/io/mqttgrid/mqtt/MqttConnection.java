@@ -190,6 +190,9 @@ final class MqttConnection implements ClientChannel {
     MqttWill will = endpoint.will();
     if (will != null && will.isWillFlag()) {
       Topics.Check check = Topics.checkName(will.getWillTopic(), limits.maxTopicLength(), limits.maxTopicLevels());
+      if (check == Topics.Check.BAD_CHARACTER) {
+        return ReasonCode.MALFORMED_PACKET; // MQTT-1.5.4-1, -1.5.4-2
+      }
       if (check != Topics.Check.OK || will.getWillTopic().startsWith("$")) {
         return ReasonCode.TOPIC_NAME_INVALID;
       }
@@ -373,7 +376,12 @@ final class MqttConnection implements ClientChannel {
     Topics.Check check = Topics.checkName(topic, limits.maxTopicLength(), limits.maxTopicLevels());
     if (check == Topics.Check.EMPTY || check == Topics.Check.WILDCARD_IN_NAME
         || check == Topics.Check.BAD_CHARACTER) {
-      disconnect(check == Topics.Check.EMPTY ? ReasonCode.PROTOCOL_ERROR : ReasonCode.TOPIC_NAME_INVALID);
+      disconnect(switch (check) {
+        case EMPTY -> ReasonCode.PROTOCOL_ERROR;
+        // ill-formed UTF-8 or U+0000 in a string makes the whole packet malformed (MQTT-1.5.4-1, -1.5.4-2)
+        case BAD_CHARACTER -> ReasonCode.MALFORMED_PACKET;
+        default -> ReasonCode.TOPIC_NAME_INVALID;
+      });
       return;
     }
     if (check != Topics.Check.OK) {
@@ -685,8 +693,10 @@ final class MqttConnection implements ClientChannel {
       LOG.info("client {}: malformed packet ({}), disconnecting", clientId, t.getMessage());
       disconnect(ReasonCode.MALFORMED_PACKET);
     } else if (t instanceof IllegalArgumentException) {
-      LOG.info("client {}: protocol error ({}), disconnecting", clientId, t.getMessage());
-      disconnect(ReasonCode.PROTOCOL_ERROR);
+      // Netty's decoder throws this for values that cannot be parsed: a reserved packet type, an unknown
+      // property identifier, QoS 3 in a subscription option
+      LOG.info("client {}: malformed packet ({}), disconnecting", clientId, t.getMessage());
+      disconnect(ReasonCode.MALFORMED_PACKET);
     } else {
       LOG.debug("client {}: connection error: {}", clientId, t.toString());
       closeQuietly();
@@ -729,12 +739,12 @@ final class MqttConnection implements ClientChannel {
   }
 
   @Override
-  public boolean tooLargeForClient(PublishedMessage message, int[] subscriptionIds) {
+  public boolean tooLargeForClient(PublishedMessage message, int qos, int[] subscriptionIds) {
     if (clientMaxPacketSize == Long.MAX_VALUE) {
       return false;
     }
     MqttProperties props = protocol.publishProperties(message, subscriptionIds, System.currentTimeMillis());
-    return protocol.encodedPublishSize(message, message.qos(), props) > clientMaxPacketSize;
+    return protocol.encodedPublishSize(message, qos, props) > clientMaxPacketSize;
   }
 
   @Override
