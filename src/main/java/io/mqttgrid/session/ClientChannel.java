@@ -12,8 +12,8 @@ public interface ClientChannel {
   /** How many QoS 1/2 messages the client accepts in flight (its Receive Maximum, capped by the server). */
   int sendWindow();
 
-  /** Whether the encoded PUBLISH would exceed the Maximum Packet Size the client announced. */
-  boolean tooLargeForClient(PublishedMessage message, int[] subscriptionIds);
+  /** Whether the PUBLISH, encoded at {@code qos}, would exceed the Maximum Packet Size the client announced. */
+  boolean tooLargeForClient(PublishedMessage message, int qos, int[] subscriptionIds);
 
   /** Writes a PUBLISH; the future completes when it is written to the socket. */
   Future<Void> sendPublish(PublishedMessage message, int qos, boolean retain, boolean dup, int packetId,

@@ -261,7 +261,7 @@ public final class Session implements Subscriber {
       events.dropped(clientId, "slow-subscriber");
       return;
     }
-    if (channel.tooLargeForClient(o.message, o.subscriptionIds)) {
+    if (channel.tooLargeForClient(o.message, 0, o.subscriptionIds)) {
       events.dropped(clientId, "packet-too-large-for-client");
       return;
     }
@@ -279,7 +279,7 @@ public final class Session implements Subscriber {
   }
 
   private void transmit(Outgoing o, boolean dup) {
-    if (channel.tooLargeForClient(o.message, o.subscriptionIds)) {
+    if (channel.tooLargeForClient(o.message, o.qos, o.subscriptionIds)) {
       // MQTT-3.1.2-25: discard as if sent and acknowledged
       events.dropped(clientId, "packet-too-large-for-client");
       forget(o);
