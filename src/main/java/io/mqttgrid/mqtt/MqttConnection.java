@@ -123,6 +123,7 @@ final class MqttConnection implements ClientChannel {
     endpoint.unsubscribeHandler(this::onUnsubscribe);
     endpoint.pingHandler(v -> touch());
 
+    ConnectGate.hold(endpoint);
     ReasonCode invalid = validateConnect();
     if (invalid != null) {
       refuse(invalid, null);
@@ -251,6 +252,7 @@ final class MqttConnection implements ClientChannel {
           services.metrics().connectionAccepted();
           startKeepAlive();
           services.sessions().attach(attached, this);
+          ConnectGate.release(endpoint);
           LOG.debug("client {} connected (MQTT {}, session present {})", clientId,
               protocol.isV5() ? "5" : "3.1.1", attached.sessionPresent());
         });

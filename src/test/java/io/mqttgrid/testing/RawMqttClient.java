@@ -287,9 +287,9 @@ public final class RawMqttClient implements AutoCloseable {
       return b;
     }
 
-    /** Packet identifier of a PUBLISH at QoS 1 or 2. */
+    /** Packet identifier of a PUBLISH at QoS 1 or 2, or of an acknowledgement (PUBACK, SUBACK, ...). */
     public int packetId() {
-      int at = 2 + (((body[0] & 0xFF) << 8) | (body[1] & 0xFF));
+      int at = type == PUBLISH ? 2 + (((body[0] & 0xFF) << 8) | (body[1] & 0xFF)) : 0;
       return ((body[at] & 0xFF) << 8) | (body[at + 1] & 0xFF);
     }
 

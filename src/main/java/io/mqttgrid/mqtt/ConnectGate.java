@@ -1,0 +1,63 @@
+package io.mqttgrid.mqtt;
+
+import io.vertx.core.net.NetSocket;
+import io.vertx.mqtt.MqttEndpoint;
+import java.lang.reflect.Field;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Holds back the packets a client sends after CONNECT until the CONNACK is out.
+ *
+ * <p>MQTT (3.1.1 and 5, section 3.1.4) lets a client send packets without waiting for CONNACK, but vertx-mqtt
+ * closes a connection on any packet that arrives before the application accepted the CONNECT, and this
+ * broker accepts asynchronously (it reads the session store first). vertx-mqtt has no hook for this, so the
+ * endpoint's socket is paused while the CONNECT is handled: packets that arrive meanwhile wait in Vert.x's
+ * inbound queue and are handled after the CONNACK. The socket is reached by reflection on vertx-mqtt's
+ * endpoint; should that fail with a later vertx-mqtt, the broker falls back to vertx-mqtt's own behaviour.
+ */
+final class ConnectGate {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ConnectGate.class);
+  private static final Field SOCKET = socketField();
+
+  private ConnectGate() {
+  }
+
+  static void hold(MqttEndpoint endpoint) {
+    NetSocket socket = socket(endpoint);
+    if (socket != null) {
+      socket.pause();
+    }
+  }
+
+  static void release(MqttEndpoint endpoint) {
+    NetSocket socket = socket(endpoint);
+    if (socket != null) {
+      socket.resume();
+    }
+  }
+
+  private static NetSocket socket(MqttEndpoint endpoint) {
+    if (SOCKET == null || !SOCKET.getDeclaringClass().isInstance(endpoint)) {
+      return null;
+    }
+    try {
+      return (NetSocket) SOCKET.get(endpoint);
+    } catch (IllegalAccessException e) {
+      return null;
+    }
+  }
+
+  private static Field socketField() {
+    try {
+      Field f = Class.forName("io.vertx.mqtt.impl.MqttEndpointImpl").getDeclaredField("conn");
+      f.setAccessible(true);
+      return f;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      LOG.warn("packets sent before CONNACK will close the connection (vertx-mqtt internals changed: {})",
+          e.toString());
+      return null;
+    }
+  }
+}
