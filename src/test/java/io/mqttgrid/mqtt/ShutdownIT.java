@@ -1,0 +1,65 @@
+package io.mqttgrid.mqtt;
+
+import static io.mqttgrid.testing.RawSessionClient.CLOSED;
+import static io.mqttgrid.testing.RawSessionClient.DISCONNECT;
+import static io.mqttgrid.testing.RawSessionClient.SERVER_REFERENCE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mqttgrid.testing.RawSessionClient;
+import io.mqttgrid.testing.RawSessionClient.Connect;
+import io.mqttgrid.testing.RawSessionClient.Packet;
+import io.mqttgrid.testing.TestBroker;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** A graceful stop tells MQTT 5 clients why (DISCONNECT 0x8B) and, when configured, where to go. */
+class ShutdownIT {
+
+  private static List<Packet> untilClosed(RawSessionClient c) throws InterruptedException {
+    List<Packet> got = new ArrayList<>();
+    Packet p;
+    while ((p = c.poll(20_000)) != null) {
+      got.add(p);
+      if (p.type == CLOSED) {
+        return got;
+      }
+    }
+    throw new AssertionError("connection not closed; got " + got);
+  }
+
+  @Test
+  void gracefulStopSendsServerShuttingDownWithServerReference() throws Exception {
+    TestBroker broker = TestBroker.start(Map.of("shutdown.server-reference", "other.example.com:1883"));
+    try (RawSessionClient v5 = RawSessionClient.v5(broker.mqttPort());
+         RawSessionClient persistent = RawSessionClient.v5(broker.mqttPort());
+         RawSessionClient v3 = RawSessionClient.v3(broker.mqttPort())) {
+      v5.connect(new Connect("shutdown-v5"));
+      persistent.connect(new Connect("shutdown-v5-persistent").sessionExpiry(300));
+      v3.connect(new Connect("shutdown-v3"));
+      broker.close();
+      for (RawSessionClient c : List.of(v5, persistent)) {
+        List<Packet> got = untilClosed(c);
+        assertThat(got).extracting(p -> p.type).containsExactly(DISCONNECT, CLOSED);
+        assertThat(got.get(0).reasonCode()).isEqualTo(0x8B);
+        assertThat(got.get(0).property(SERVER_REFERENCE)).isEqualTo("other.example.com:1883");
+      }
+      // MQTT 3.1.1 has no server DISCONNECT: the connection is closed
+      assertThat(untilClosed(v3)).extracting(p -> p.type).containsExactly(CLOSED);
+    }
+  }
+
+  @Test
+  void gracefulStopWithoutServerReferenceSendsPlainServerShuttingDown() throws Exception {
+    TestBroker broker = TestBroker.start();
+    try (RawSessionClient v5 = RawSessionClient.v5(broker.mqttPort())) {
+      v5.connect(new Connect("shutdown-plain"));
+      broker.close();
+      List<Packet> got = untilClosed(v5);
+      assertThat(got).extracting(p -> p.type).containsExactly(DISCONNECT, CLOSED);
+      assertThat(got.get(0).reasonCode()).isEqualTo(0x8B);
+      assertThat(got.get(0).hasProperty(SERVER_REFERENCE)).isFalse();
+    }
+  }
+}
