@@ -70,6 +70,9 @@ public final class Session implements Subscriber {
   private ClientChannel channel;
   private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
   private final ArrayDeque<Outgoing> pending = new ArrayDeque<>();
+  /** Unacknowledged messages of an earlier connection that wait for room in this connection's window. */
+  private final ArrayDeque<Outgoing> resend = new ArrayDeque<>();
+  private final Set<Integer> resendIds = new HashSet<>();
   private final LinkedHashMap<Integer, Outgoing> inflight = new LinkedHashMap<>();
   private final List<Outgoing> attachBuffer = new ArrayList<>();
   private int lastPacketId;
@@ -204,7 +207,8 @@ public final class Session implements Subscriber {
       sendQos0(o);
       return;
     }
-    boolean sendNow = state == State.ONLINE && pending.isEmpty() && inflight.size() < channel.sendWindow();
+    boolean sendNow = state == State.ONLINE && resend.isEmpty() && pending.isEmpty()
+        && inflight.size() < channel.sendWindow();
     if (!sendNow && state != State.OFFLINE && pending.size() + attachBuffer.size() >= limits.maxPending()) {
       overflow(o);
       complete(stored);
@@ -338,6 +342,11 @@ public final class Session implements Subscriber {
     if (state != State.ONLINE) {
       return;
     }
+    while (!resend.isEmpty() && inflight.size() < channel.sendWindow()) {
+      Outgoing o = resend.poll();
+      resendIds.remove(o.packetId);
+      transmit(o, true);
+    }
     long now = System.currentTimeMillis();
     while (!pending.isEmpty() && inflight.size() < channel.sendWindow()) {
       Outgoing o = pending.poll();
@@ -362,7 +371,7 @@ public final class Session implements Subscriber {
     int id = lastPacketId;
     do {
       id = id == 65_535 ? 1 : id + 1;
-    } while (inflight.containsKey(id));
+    } while (inflight.containsKey(id) || resendIds.contains(id));
     lastPacketId = id;
     return id;
   }
@@ -374,7 +383,7 @@ public final class Session implements Subscriber {
     this.channel = newChannel;
     Set<String> seen = new HashSet<>();
     long now = System.currentTimeMillis();
-    List<Outgoing> resend = new ArrayList<>();
+    List<Outgoing> unacknowledged = new ArrayList<>();
     for (QueuedMessage q : queued) {
       seen.add(q.message().id());
       Outgoing o = new Outgoing(q.message(), q.message().qos(), q.message().retain(), q.subscriptionIds(),
@@ -391,13 +400,20 @@ public final class Session implements Subscriber {
         o.packetId = q.packetId();
         o.released = q.state() == QueuedMessage.State.RELEASED;
         o.sentBefore = true;
-        resend.add(o);
+        unacknowledged.add(o);
       }
     }
     state = State.ONLINE;
-    for (Outgoing o : resend) {
+    // resent with their original ids (MQTT-4.4.0-1), but no more at once than the new connection's
+    // Receive Maximum allows (MQTT-3.3.4-9): the window is not carried over from the old connection
+    for (Outgoing o : unacknowledged) {
       lastPacketId = Math.max(lastPacketId, o.packetId);
-      transmit(o, true);
+      if (inflight.size() < channel.sendWindow()) {
+        transmit(o, true);
+      } else {
+        resend.add(o);
+        resendIds.add(o.packetId);
+      }
     }
     for (Outgoing o : attachBuffer) {
       if (o.qos == 0) {
@@ -420,9 +436,12 @@ public final class Session implements Subscriber {
       return;
     }
     List<Outgoing> unfinished = new ArrayList<>(inflight.values());
+    unfinished.addAll(resend);
     unfinished.addAll(pending);
     unfinished.addAll(attachBuffer);
     inflight.clear();
+    resend.clear();
+    resendIds.clear();
     pending.clear();
     attachBuffer.clear();
     channel = null;

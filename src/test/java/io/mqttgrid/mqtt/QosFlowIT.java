@@ -306,6 +306,38 @@ class QosFlowIT {
   }
 
   @Test
+  void resendAfterReconnectHonoursTheNewReceiveMaximum() throws Exception {
+    List<Packet> first = new ArrayList<>();
+    try (RawSessionClient sub = open(true)) {
+      sub.connect(persistent("resend-window", true).receiveMaximum(3));
+      sub.subscribe(1, "resendwindow/t", 1);
+      Mqtt5BlockingClient pub = publisher("resend-window-pub");
+      for (int i = 0; i < 4; i++) {
+        publish(pub, "resendwindow/t", "m" + i, MqttQos.AT_LEAST_ONCE);
+      }
+      pub.disconnect();
+      for (int i = 0; i < 3; i++) {
+        first.add(sub.expect(PUBLISH));
+      }
+    } // three unacknowledged, one queued behind them
+    try (RawSessionClient sub = open(true)) {
+      sub.connect(persistent("resend-window", false).receiveMaximum(1));
+      // MQTT-3.3.4-9 holds for resent messages too: one at a time, each with its original id
+      List<String> got = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        Packet p = sub.expect(PUBLISH);
+        got.add(p.payloadText() + (p.dup() ? "+dup" : ""));
+        if (i < 3) {
+          assertThat(p.packetId()).isEqualTo(first.get(i).packetId());
+        }
+        assertThat(sub.drain(500)).as("nothing beyond the window of 1").isEmpty();
+        sub.puback(p.packetId());
+      }
+      assertThat(got).containsExactly("m0+dup", "m1+dup", "m2+dup", "m3");
+    }
+  }
+
+  @Test
   void publisherExceedingReceiveMaximumIsDisconnectedWith0x93() throws Exception {
     try (TestBroker limited = TestBroker.start(Map.of("limits.receive-maximum", "3"));
          RawSessionClient pub = RawSessionClient.v5(limited.mqttPort())) {
