@@ -389,7 +389,8 @@ public final class Session implements Subscriber {
       Outgoing o = new Outgoing(q.message(), q.message().qos(), q.message().retain(), q.subscriptionIds(),
           q.sharedGroup());
       o.stored = q;
-      o.appended = Future.succeededFuture(SessionQueue.AppendResult.APPENDED);
+      // a session resumed with expiry 0 holds what the store gave it in memory only
+      o.appended = persistent ? Future.succeededFuture(SessionQueue.AppendResult.APPENDED) : null;
       if (q.state() == QueuedMessage.State.QUEUED) {
         if (q.message().isExpired(now)) {
           forget(o);

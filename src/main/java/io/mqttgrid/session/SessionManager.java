@@ -133,23 +133,26 @@ public final class SessionManager {
           sessions.put(clientId, session);
           Future<Void> oldGone = old == null || req.cleanStart() ? Future.succeededFuture()
               : onContextOf(old, old::retire);
-          Future<Void> saved;
+          Future<List<QueuedMessage>> queued;
           if (persistent) {
             SessionRecord r = new SessionRecord(clientId, req.protocolVersion(), req.expirySeconds(), nodeId,
                 connectionId).subscriptions(session.subscriptions()).will(req.will(), req.willDelaySeconds());
             if (present) {
               r.awaitingRelease(record.awaitingRelease());
             }
-            saved = store.save(r);
+            queued = Future.all(oldGone, store.save(r)).compose(x -> present
+                ? session.whenStoreIdle().compose(y -> store.queued(clientId))
+                : Future.succeededFuture(List.of()));
+          } else if (present) {
+            // Clean Start 0 resumes the stored session even with expiry 0 (MQTT-3.1.2-5); it now ends with
+            // this connection, so its queue moves into memory and the store keeps nothing
+            queued = oldGone.compose(x -> store.queued(clientId))
+                .compose(q -> store.delete(clientId).map(q));
           } else {
-            // a session that ends with its connection keeps nothing in the store
-            saved = present ? store.delete(clientId) : Future.succeededFuture();
+            queued = oldGone.map(List.of());
           }
-          java.util.Set<Integer> awaiting = present && persistent ? record.awaitingRelease() : java.util.Set.of();
-          return Future.all(oldGone, saved)
-              .compose(x -> persistent && present ? session.whenStoreIdle().compose(y -> store.queued(clientId))
-                  : Future.succeededFuture(List.<QueuedMessage>of()))
-              .map(queued -> new Attached(session, present, queued, awaiting));
+          java.util.Set<Integer> awaiting = present ? record.awaitingRelease() : java.util.Set.of();
+          return queued.map(q -> new Attached(session, present, q, awaiting));
         });
   }
 

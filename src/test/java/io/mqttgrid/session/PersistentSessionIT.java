@@ -178,6 +178,37 @@ class PersistentSessionIT {
   }
 
   @Test
+  void resumingWithExpiryZeroDeliversTheQueueAndThenEndsTheSession() throws Exception {
+    try (RawSessionClient sub = open(broker, true)) {
+      sub.connect(new Connect("resume-zero").sessionExpiry(300));
+      sub.subscribe(1, "resumezero/t", 1);
+      sub.disconnect(null);
+      assertThat(sub.closedWithin(10_000)).isTrue();
+    }
+    Mqtt5BlockingClient pub = publisher(broker, "resume-zero-pub");
+    publish(pub, "resumezero/t", "queued", MqttQos.AT_LEAST_ONCE);
+    try (RawSessionClient sub = open(broker, true)) {
+      // MQTT-3.1.2-5: Clean Start 0 resumes the session, whatever expiry it asks for from now on
+      assertThat(sub.connect(new Connect("resume-zero").cleanStart(false)).sessionPresent()).isTrue();
+      Packet queued = sub.expect(PUBLISH);
+      assertThat(text(queued)).isEqualTo("queued");
+      sub.puback(queued.packetId());
+      publish(pub, "resumezero/t", "online", MqttQos.AT_LEAST_ONCE);
+      Packet online = sub.expect(PUBLISH);
+      assertThat(text(online)).isEqualTo("online");
+      sub.puback(online.packetId());
+      sub.disconnect(null);
+      assertThat(sub.closedWithin(10_000)).isTrue();
+    }
+    pub.disconnect();
+    // with expiry 0 the session ended with that connection
+    try (RawSessionClient sub = open(broker, true)) {
+      assertThat(sub.connect(new Connect("resume-zero").cleanStart(false).sessionExpiry(300)).sessionPresent())
+          .isFalse();
+    }
+  }
+
+  @Test
   void qos1And2PublishesAreAcknowledgedOnlyAfterPersistentSessionsStoredThem() throws Exception {
     // an offline persistent session, and an online one that does not acknowledge
     try (RawSessionClient offline = open(broker, true)) {
