@@ -153,13 +153,16 @@ public final class Broker {
     }
     ready = false;
     LOG.info("MQTT Grid node {} stopping", config.nodeId);
-    List<Future<?>> undeploy = new ArrayList<>();
-    for (String id : vertx.deploymentIDs()) {
-      undeploy.add(vertx.undeploy(id).recover(e -> Future.succeededFuture()));
-    }
     Future<Void> drained = sessions == null ? Future.succeededFuture() : sessions.shutdown()
         .timeout(config.shutdownGraceSeconds, TimeUnit.SECONDS).recover(e -> Future.succeededFuture());
-    return drained.compose(v -> Future.all(undeploy))
+    // listeners close only after every client got its DISCONNECT: closing a server closes its sockets
+    return drained.compose(v -> {
+          List<Future<?>> undeploy = new ArrayList<>();
+          for (String id : vertx.deploymentIDs()) {
+            undeploy.add(vertx.undeploy(id).recover(e -> Future.succeededFuture()));
+          }
+          return Future.all(undeploy);
+        })
         .compose(v -> {
           if (retained != null) {
             retained.close();

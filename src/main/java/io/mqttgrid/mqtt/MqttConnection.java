@@ -232,7 +232,7 @@ final class MqttConnection implements ClientChannel {
         endpoint.protocolVersion(), will, willDelay)).onComplete(ar -> {
           if (ar.failed()) {
             LOG.warn("connect of {}: session could not be opened: {}", clientId, ar.cause().toString());
-            refuse(ReasonCode.SERVER_UNAVAILABLE, "session store unavailable");
+            refuse(ReasonCode.SERVER_UNAVAILABLE, ar.cause().getMessage());
             return;
           }
           attached = ar.result();

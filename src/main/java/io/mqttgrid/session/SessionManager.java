@@ -45,6 +45,7 @@ public final class SessionManager {
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
   private final Map<String, Future<?>> connectsInProgress = new HashMap<>();
   private volatile Function<PublishedMessage, Future<?>> willPublisher = m -> Future.succeededFuture();
+  private volatile boolean shuttingDown;
 
   public SessionManager(Vertx vertx, String nodeId, SessionStore store, MessageRouter router, SessionLimits limits,
                         SessionEvents events) {
@@ -89,6 +90,9 @@ public final class SessionManager {
    * on that context. The caller sends CONNACK, then calls {@link #attach}.
    */
   public Future<Attached> connect(ConnectRequest req) {
+    if (shuttingDown) {
+      return Future.failedFuture(new IllegalStateException("node is shutting down"));
+    }
     Context context = vertx.getOrCreateContext();
     Promise<Attached> result = Promise.promise();
     Future<?> previous;
@@ -131,6 +135,12 @@ public final class SessionManager {
             session.restoreSubscriptions(record.subscriptions());
           }
           sessions.put(clientId, session);
+          if (shuttingDown) {
+            // shutdown() may have passed over this session already: it must not be served
+            sessions.remove(clientId, session);
+            session.retire();
+            return Future.failedFuture(new IllegalStateException("node is shutting down"));
+          }
           Future<Void> oldGone = old == null || req.cleanStart() ? Future.succeededFuture()
               : onContextOf(old, old::retire);
           Future<List<QueuedMessage>> queued;
@@ -274,8 +284,13 @@ public final class SessionManager {
     });
   }
 
-  /** Graceful stop: every client gets DISCONNECT 0x8B; persistent sessions stay in the store, offline. */
+  /**
+   * Graceful stop: every client gets DISCONNECT 0x8B; persistent sessions stay in the store, offline. New
+   * connects fail from now on.
+   */
   public Future<Void> shutdown() {
+    // the listeners stay open until every client has its DISCONNECT; a device reconnecting at once is refused
+    shuttingDown = true;
     List<Future<Void>> all = new ArrayList<>();
     for (Session s : sessions.values()) {
       all.add(onContextOf(s, () -> {

@@ -1,6 +1,7 @@
 package io.mqttgrid.mqtt;
 
 import static io.mqttgrid.testing.RawSessionClient.CLOSED;
+import static io.mqttgrid.testing.RawSessionClient.CONNACK;
 import static io.mqttgrid.testing.RawSessionClient.DISCONNECT;
 import static io.mqttgrid.testing.RawSessionClient.SERVER_REFERENCE;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,9 +10,12 @@ import io.mqttgrid.testing.RawSessionClient;
 import io.mqttgrid.testing.RawSessionClient.Connect;
 import io.mqttgrid.testing.RawSessionClient.Packet;
 import io.mqttgrid.testing.TestBroker;
+import java.net.ConnectException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** A graceful stop tells MQTT 5 clients why (DISCONNECT 0x8B) and, when configured, where to go. */
@@ -60,6 +64,38 @@ class ShutdownIT {
       assertThat(got).extracting(p -> p.type).containsExactly(DISCONNECT, CLOSED);
       assertThat(got.get(0).reasonCode()).isEqualTo(0x8B);
       assertThat(got.get(0).hasProperty(SERVER_REFERENCE)).isFalse();
+    }
+  }
+
+  @Test
+  void clientReconnectingDuringGracefulStopIsNotAccepted() throws Exception {
+    TestBroker broker = TestBroker.start();
+    CompletableFuture<Void> stopped = new CompletableFuture<>();
+    try (RawSessionClient v5 = RawSessionClient.v5(broker.mqttPort())) {
+      v5.connect(new Connect("shutdown-reconnect").sessionExpiry(300));
+      Thread stopper = new Thread(() -> {
+        broker.close();
+        stopped.complete(null);
+      });
+      stopper.start();
+      Packet disconnect = v5.expect(DISCONNECT, 20_000);
+      assertThat(disconnect.reasonCode()).isEqualTo(0x8B);
+      // a device that reconnects at once must not get a session on the node that is going away: it is
+      // refused (CONNACK 0x88 while the node drains) or finds the listener closed
+      Packet answer;
+      try (RawSessionClient again = RawSessionClient.v5(broker.mqttPort())) {
+        again.sendConnect(new Connect("shutdown-reconnect").cleanStart(false).sessionExpiry(300));
+        answer = again.poll(20_000);
+      } catch (ConnectException listenerClosed) {
+        answer = null;
+      }
+      if (answer != null) {
+        assertThat(answer.type).isIn(CONNACK, CLOSED);
+        if (answer.type == CONNACK) {
+          assertThat(answer.reasonCode()).isEqualTo(0x88);
+        }
+      }
+      stopped.get(60, TimeUnit.SECONDS);
     }
   }
 }

@@ -408,6 +408,12 @@ public final class RawSessionClient implements AutoCloseable {
 
   /** Sends CONNECT and returns the CONNACK. */
   public Packet connect(Connect c) throws IOException, InterruptedException {
+    sendConnect(c);
+    return expect(CONNACK);
+  }
+
+  /** Sends CONNECT without waiting for the answer. */
+  public void sendConnect(Connect c) throws IOException {
     Buf vh = new Buf();
     vh.string("MQTT");
     vh.u8(v5 ? 5 : 4);
@@ -425,7 +431,6 @@ public final class RawSessionClient implements AutoCloseable {
     }
     vh.string(c.clientId);
     send(0x10, vh);
-    return expect(CONNACK);
   }
 
   /** Sends SUBSCRIBE for one filter and returns the SUBACK. */
