@@ -82,37 +82,32 @@ public final class Topics {
         && (filter.charAt(0) == '+' || filter.charAt(0) == '#')) {
       return false;
     }
+    // level by level: a level may be empty ("a//b", "a/"), and '+' matches an empty level too
     int f = 0;
     int t = 0;
     int fl = filter.length();
     int tl = topic.length();
-    while (f < fl) {
-      char fc = filter.charAt(f);
-      if (fc == '#') {
+    while (true) {
+      int fEnd = filter.indexOf('/', f);
+      fEnd = fEnd < 0 ? fl : fEnd;
+      if (fEnd - f == 1 && filter.charAt(f) == '#') {
         return true;
       }
-      if (fc == '+') {
-        while (t < tl && topic.charAt(t) != '/') {
-          t++;
-        }
-        f++;
-      } else {
-        if (t >= tl || topic.charAt(t) != fc) {
-          // "a/#" also matches "a": the filter has only "/#" left and the topic ended
-          return t == tl && f + 2 == fl && fc == '/' && filter.charAt(f + 1) == '#';
-        }
-        f++;
-        t++;
+      int tEnd = topic.indexOf('/', t);
+      tEnd = tEnd < 0 ? tl : tEnd;
+      boolean plus = fEnd - f == 1 && filter.charAt(f) == '+';
+      if (!plus && (fEnd - f != tEnd - t || !filter.regionMatches(f, topic, t, fEnd - f))) {
+        return false;
       }
-      if (f == fl) {
-        return t == tl;
+      boolean filterEnded = fEnd == fl;
+      boolean topicEnded = tEnd == tl;
+      if (filterEnded || topicEnded) {
+        // "a/#" also matches "a": when only the topic ended, the filter may go on with "/#" alone
+        return filterEnded == topicEnded || (fEnd + 2 == fl && filter.charAt(fEnd + 1) == '#');
       }
-      if (t == tl) {
-        // topic ended: only "/#" may remain in the filter
-        return f + 2 == fl && filter.charAt(f) == '/' && filter.charAt(f + 1) == '#';
-      }
+      f = fEnd + 1;
+      t = tEnd + 1;
     }
-    return t == tl;
   }
 
   public static boolean hasWildcard(String filter) {
