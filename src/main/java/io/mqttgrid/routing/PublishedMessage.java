@@ -51,6 +51,13 @@ public record PublishedMessage(
         createdAtMillis, expiresAtMillis, payloadFormat, contentType, responseTopic, correlationData, userProperties);
   }
 
+  /** The same message as if published at {@code nowMillis}: its expiry interval counts from then. */
+  public PublishedMessage publishedAt(long nowMillis) {
+    long expires = expiresAtMillis == 0 ? 0 : nowMillis + (expiresAtMillis - createdAtMillis);
+    return new PublishedMessage(id, topic, payload, qos, retain, publisherClientId, nowMillis, expires, payloadFormat,
+        contentType, responseTopic, correlationData, userProperties);
+  }
+
   public boolean isExpired(long nowMillis) {
     return expiresAtMillis != 0 && nowMillis >= expiresAtMillis;
   }

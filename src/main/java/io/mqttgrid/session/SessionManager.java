@@ -309,8 +309,9 @@ public final class SessionManager {
   }
 
   private void publishWill(String clientId, PublishedMessage will) {
-    willPublisher.apply(will).onFailure(e -> LOG.warn("will of {} on '{}' was not published: {}", clientId,
-        will.topic(), e.toString()));
+    // the will was built at CONNECT; its Message Expiry Interval runs from when it is sent (MQTT 5 3.1.3.2.4)
+    willPublisher.apply(will.publishedAt(System.currentTimeMillis())).onFailure(e -> LOG.warn(
+        "will of {} on '{}' was not published: {}", clientId, will.topic(), e.toString()));
   }
 
   /** Runs {@code task} on the session's context; the result is handed back on the caller's context. */
