@@ -33,6 +33,7 @@ public final class PacketTestClient implements AutoCloseable {
   private final DataInputStream in;
   private final OutputStream out;
   private final int version;
+  private Packet connack;
 
   private PacketTestClient(Socket socket, int version) throws IOException {
     this.socket = socket;
@@ -58,7 +59,13 @@ public final class PacketTestClient implements AutoCloseable {
       c.close();
       throw new IOException("connect refused: " + ack);
     }
+    c.connack = ack;
     return c;
+  }
+
+  /** The CONNACK that accepted this connection (after {@link #connect}). */
+  public Packet connack() {
+    return connack;
   }
 
   public int version() {
@@ -226,31 +233,69 @@ public final class PacketTestClient implements AutoCloseable {
 
     /** PUBLISH (v5): the Subscription Identifiers, in the order sent. */
     public List<Integer> subscriptionIds() {
-      List<Integer> ids = new ArrayList<>();
-      int i = propertiesStart();
-      int[] len = varInt(body, i);
+      return properties().getOrDefault(0x0B, List.of()).stream().map(v -> (Integer) v).toList();
+    }
+
+    /**
+     * The MQTT 5 properties of a PUBLISH, CONNACK or DISCONNECT, by identifier, in the order sent: Integer for
+     * numbers, String for strings, byte[] for binary data, String[2] for user properties.
+     */
+    public java.util.Map<Integer, List<Object>> properties() {
+      java.util.Map<Integer, List<Object>> props = new java.util.LinkedHashMap<>();
+      int start = switch (type) {
+        case PUBLISH -> propertiesStart();
+        case CONNACK -> 2;
+        case DISCONNECT -> 1;
+        default -> throw new IllegalStateException("no properties read for packet type " + type);
+      };
+      if (version != 5 || start >= body.length) {
+        return props;
+      }
+      int[] len = varInt(body, start);
       int end = len[1] + len[0];
-      i = len[1];
+      int i = len[1];
       while (i < end) {
         int id = body[i++] & 0xFF;
+        Object value;
         switch (id) {
-          case 0x01, 0x17, 0x19, 0x24, 0x25, 0x28, 0x29, 0x2A -> i += 1;
-          case 0x13, 0x21, 0x22, 0x23 -> i += 2;
-          case 0x02, 0x11, 0x18, 0x27 -> i += 4;
+          case 0x01, 0x17, 0x19, 0x24, 0x25, 0x28, 0x29, 0x2A -> value = body[i++] & 0xFF;
+          case 0x13, 0x21, 0x22, 0x23 -> {
+            value = u16(body, i);
+            i += 2;
+          }
+          case 0x02, 0x11, 0x18, 0x27 -> {
+            value = (int) (((long) u16(body, i) << 16) | u16(body, i + 2));
+            i += 4;
+          }
           case 0x0B -> {
             int[] v = varInt(body, i);
-            ids.add(v[0]);
+            value = v[0];
             i = v[1];
           }
-          case 0x03, 0x08, 0x09, 0x12, 0x15, 0x16, 0x1A, 0x1C, 0x1F -> i += 2 + u16(body, i);
+          case 0x09, 0x16 -> {
+            int n = u16(body, i);
+            value = java.util.Arrays.copyOfRange(body, i + 2, i + 2 + n);
+            i += 2 + n;
+          }
+          case 0x03, 0x08, 0x12, 0x15, 0x1A, 0x1C, 0x1F -> {
+            int n = u16(body, i);
+            value = new String(body, i + 2, n, StandardCharsets.UTF_8);
+            i += 2 + n;
+          }
           case 0x26 -> {
-            i += 2 + u16(body, i);
-            i += 2 + u16(body, i);
+            int n = u16(body, i);
+            String name = new String(body, i + 2, n, StandardCharsets.UTF_8);
+            i += 2 + n;
+            int m = u16(body, i);
+            String v = new String(body, i + 2, m, StandardCharsets.UTF_8);
+            i += 2 + m;
+            value = new String[] {name, v};
           }
           default -> throw new IllegalStateException("unknown property " + id);
         }
+        props.computeIfAbsent(id, k -> new ArrayList<>()).add(value);
       }
-      return ids;
+      return props;
     }
 
     @Override
