@@ -169,6 +169,40 @@ class SubscribeIT {
   }
 
   @Test
+  void retainedMessagesSentOnSubscribeCarryThatSubscriptionsIdentifier() throws Exception {
+    Mqtt5BlockingClient pub = broker.v5("subid-retained-pub");
+    pub.connect();
+    pub.publishWith().topic("sidr/a").qos(MqttQos.AT_LEAST_ONCE).retain(true).payload("r".getBytes()).send();
+    try (PacketTestClient c = PacketTestClient.connect(broker.mqttPort(), Connect.v5("subid-retained"))) {
+      c.send(c.subscribe(1, new Props().varInt(SUBSCRIPTION_IDENTIFIER, 5), Filter.of("sidr/#", 1)));
+      c.readUntil(PacketTestClient.SUBACK, WAIT);
+      // the largest identifier MQTT allows (a four-byte variable byte integer)
+      c.send(c.subscribe(2, new Props().varInt(SUBSCRIPTION_IDENTIFIER, 268_435_455), Filter.of("sidr/+", 1)));
+      c.readUntil(PacketTestClient.SUBACK, WAIT);
+      Packet first = c.readPublish(WAIT);
+      Packet second = c.readPublish(WAIT);
+      assertThat(first.retain()).isTrue();
+      assertThat(second.retain()).isTrue();
+      // each subscription's retained copy carries only its own identifier (MQTT-3.3.4-3 applies to matches)
+      assertThat(List.of(first.subscriptionIds(), second.subscriptionIds()))
+          .containsExactlyInAnyOrder(List.of(5), List.of(268_435_455));
+    } finally {
+      pub.publishWith().topic("sidr/a").qos(MqttQos.AT_LEAST_ONCE).retain(true).send();
+      pub.disconnect();
+    }
+  }
+
+  @Test
+  void subscriptionIdentifierZeroIsAProtocolError() throws Exception {
+    try (PacketTestClient c = PacketTestClient.connect(broker.mqttPort(), Connect.v5("subid-zero"))) {
+      c.send(c.subscribe(1, new Props().varInt(SUBSCRIPTION_IDENTIFIER, 0), Filter.of("sid0/+", 0)));
+      Packet disconnect = c.awaitClose(WAIT);
+      assertThat(disconnect).isNotNull();
+      assertThat(disconnect.disconnectReason()).isEqualTo(0x82);
+    }
+  }
+
+  @Test
   void grantedQosIsTheRequestedQos() throws Exception {
     Mqtt5BlockingClient c = broker.v5("granted");
     c.connect();
