@@ -17,7 +17,8 @@ import java.util.List;
 /**
  * A raw-socket MQTT client (3.1.1 and 5) for what real clients will not do: drop the socket without
  * DISCONNECT, send invalid filters or topic aliases, and read the exact reason codes the broker answers.
- * Packets are built byte by byte here; nothing is validated on the way out.
+ * Packets are built byte by byte here; nothing is validated on the way out. Packets skipped while waiting
+ * for another type are kept for later reads.
  */
 public final class PacketTestClient implements AutoCloseable {
 
@@ -34,6 +35,7 @@ public final class PacketTestClient implements AutoCloseable {
   private final OutputStream out;
   private final int version;
   private Packet connack;
+  private final java.util.ArrayDeque<Packet> skipped = new java.util.ArrayDeque<>();
 
   private PacketTestClient(Socket socket, int version) throws IOException {
     this.socket = socket;
@@ -79,7 +81,14 @@ public final class PacketTestClient implements AutoCloseable {
 
   /** The next packet, or null when the broker closed the connection. Fails on timeout. */
   public Packet read(Duration timeout) throws IOException {
-    socket.setSoTimeout((int) timeout.toMillis());
+    if (!skipped.isEmpty()) {
+      return skipped.poll();
+    }
+    return readFromSocket(timeout);
+  }
+
+  private Packet readFromSocket(Duration timeout) throws IOException {
+    socket.setSoTimeout((int) Math.max(1, timeout.toMillis()));
     try {
       int header = in.read();
       if (header < 0) {
@@ -103,21 +112,25 @@ public final class PacketTestClient implements AutoCloseable {
     }
   }
 
-  /** Reads until a packet of {@code type} arrives, answering QoS 1 publishes on the way. */
+  /** Reads until a packet of {@code type} arrives; packets of other types are kept for later reads. */
   public Packet readUntil(int type, Duration timeout) throws IOException {
+    for (Packet p : skipped) {
+      if (p.type() == type) {
+        skipped.remove(p);
+        return p;
+      }
+    }
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
-      Packet p = read(Duration.ofMillis(left));
+      Packet p = readFromSocket(Duration.ofMillis(left));
       if (p == null) {
         throw new IOException("connection closed while waiting for packet type " + type);
-      }
-      if (p.type() == PUBLISH && p.qos() == 1 && type != PUBLISH) {
-        send(puback(p.packetId()));
       }
       if (p.type() == type) {
         return p;
       }
+      skipped.add(p);
     }
   }
 
