@@ -123,7 +123,7 @@ final class MqttConnection implements ClientChannel {
     endpoint.unsubscribeHandler(this::onUnsubscribe);
     endpoint.pingHandler(v -> touch());
 
-    ConnectGate.hold(endpoint);
+    EndpointSocket.hold(endpoint);
     ReasonCode invalid = validateConnect();
     if (invalid != null) {
       refuse(invalid, null);
@@ -252,7 +252,7 @@ final class MqttConnection implements ClientChannel {
           services.metrics().connectionAccepted();
           startKeepAlive();
           services.sessions().attach(attached, this);
-          ConnectGate.release(endpoint);
+          EndpointSocket.release(endpoint);
           LOG.debug("client {} connected (MQTT {}, session present {})", clientId,
               protocol.isV5() ? "5" : "3.1.1", attached.sessionPresent());
         });
@@ -665,12 +665,19 @@ final class MqttConnection implements ClientChannel {
     if (expiry != null) {
       long requested = Integer.toUnsignedLong(expiry);
       if (connectExpiry == 0 && requested != 0) {
-        // MQTT-3.14.2-2: a session that was to end with the connection cannot be made persistent now
+        // MQTT-3.14.2-2: a session that was to end with the connection cannot be made persistent now.
+        // vertx-mqtt closes the connection right after this handler.
         publishWillOnClose = true;
-        disconnect(ReasonCode.PROTOCOL_ERROR);
+        if (protocol.isV5()) {
+          EndpointSocket.writeDisconnect(endpoint, ReasonCode.PROTOCOL_ERROR);
+        }
         return;
       }
       disconnectExpiry = Math.min(requested, limits.maxSessionExpiry());
+    }
+    if (!publishWillOnClose && session != null) {
+      // MQTT-3.1.2-10: a normal DISCONNECT removes the will at once, before anything else can fire it
+      services.sessions().discardWill(session);
     }
   }
 

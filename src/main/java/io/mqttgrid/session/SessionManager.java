@@ -166,7 +166,12 @@ public final class SessionManager {
         });
   }
 
-  /** After CONNACK: the session starts sending. */
+  /** The client disconnected normally: its will is gone (MQTT-3.1.2-10). */
+  public void discardWill(Session session) {
+    session.onContext(() -> session.will(null, 0));
+  }
+
+    /** After CONNACK: the session starts sending. */
   public void attach(Attached attached, ClientChannel channel) {
     attached.session().onContext(() -> attached.session().attach(channel, attached.queued()));
   }

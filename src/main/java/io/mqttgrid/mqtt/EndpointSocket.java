@@ -1,5 +1,7 @@
 package io.mqttgrid.mqtt;
 
+import io.netty.handler.codec.mqtt.MqttMessageBuilders;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.mqtt.MqttEndpoint;
 import java.lang.reflect.Field;
@@ -7,21 +9,33 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Holds back the packets a client sends after CONNECT until the CONNACK is out.
+ * Two things vertx-mqtt 5.1.1 cannot do, done on the endpoint's socket (reached by reflection on vertx-mqtt's
+ * endpoint; should that fail with a later vertx-mqtt, the broker falls back to vertx-mqtt's own behaviour).
  *
- * <p>MQTT (3.1.1 and 5, section 3.1.4) lets a client send packets without waiting for CONNACK, but vertx-mqtt
+ * <p>Holding back the packets a client sends after CONNECT until the CONNACK is out: MQTT (3.1.1 and 5, section 3.1.4) lets a client send packets without waiting for CONNACK, but vertx-mqtt
  * closes a connection on any packet that arrives before the application accepted the CONNECT, and this
  * broker accepts asynchronously (it reads the session store first). vertx-mqtt has no hook for this, so the
  * endpoint's socket is paused while the CONNECT is handled: packets that arrive meanwhile wait in Vert.x's
- * inbound queue and are handled after the CONNACK. The socket is reached by reflection on vertx-mqtt's
- * endpoint; should that fail with a later vertx-mqtt, the broker falls back to vertx-mqtt's own behaviour.
+ * inbound queue and are handled after the CONNACK.
+ *
+ * <p>Answering a client's faulty DISCONNECT with DISCONNECT 0x82 (MQTT-3.14.2-2): vertx-mqtt closes the
+ * endpoint itself after the client's DISCONNECT, so the answer is written without closing.
  */
-final class ConnectGate {
+final class EndpointSocket {
 
-  private static final Logger LOG = LoggerFactory.getLogger(ConnectGate.class);
+  private static final Logger LOG = LoggerFactory.getLogger(EndpointSocket.class);
   private static final Field SOCKET = socketField();
 
-  private ConnectGate() {
+  private EndpointSocket() {
+  }
+
+  /** Writes a v5 DISCONNECT with {@code reason} and leaves the closing to vertx-mqtt. */
+  static boolean writeDisconnect(MqttEndpoint endpoint, ReasonCode reason) {
+    if (!(socket(endpoint) instanceof NetSocketInternal s)) {
+      return false;
+    }
+    s.writeMessage(MqttMessageBuilders.disconnect().reasonCode(reason.byteValue()).build());
+    return true;
   }
 
   static void hold(MqttEndpoint endpoint) {
