@@ -8,7 +8,6 @@ import io.mqttgrid.routing.Topics;
 import io.mqttgrid.session.ClientChannel;
 import io.mqttgrid.session.Session;
 import io.mqttgrid.session.SessionManager;
-import io.mqttgrid.session.SessionRecord;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttProperties;
@@ -152,31 +151,27 @@ final class MqttConnection implements ClientChannel {
     if (version < 3 || version > 5) {
       return ReasonCode.UNSUPPORTED_PROTOCOL_VERSION;
     }
+    // MQTT 3.1.1 CONNECTs carry no properties: these read as absent for them
     MqttProperties props = endpoint.connectProperties();
-    if (protocol.isV5()) {
-      Integer receiveMax = intProperty(props, MqttProperties.RECEIVE_MAXIMUM);
-      if (receiveMax != null) {
-        if (receiveMax == 0) {
-          return ReasonCode.PROTOCOL_ERROR;
-        }
-        clientReceiveMaximum = receiveMax;
+    Integer receiveMax = intProperty(props, MqttProperties.RECEIVE_MAXIMUM);
+    if (receiveMax != null) {
+      if (receiveMax == 0) {
+        return ReasonCode.PROTOCOL_ERROR;
       }
-      Integer maxPacket = intProperty(props, MqttProperties.MAXIMUM_PACKET_SIZE);
-      if (maxPacket != null) {
-        if (maxPacket == 0) {
-          return ReasonCode.PROTOCOL_ERROR;
-        }
-        clientMaxPacketSize = Integer.toUnsignedLong(maxPacket);
-      }
-      Integer expiry = intProperty(props, MqttProperties.SESSION_EXPIRY_INTERVAL);
-      connectExpiry = expiry == null ? 0 : Integer.toUnsignedLong(expiry);
-    } else {
-      connectExpiry = endpoint.isCleanSession() ? 0 : SessionRecord.NEVER_EXPIRES;
+      clientReceiveMaximum = receiveMax;
     }
+    Integer maxPacket = intProperty(props, MqttProperties.MAXIMUM_PACKET_SIZE);
+    if (maxPacket != null) {
+      if (maxPacket == 0) {
+        return ReasonCode.PROTOCOL_ERROR;
+      }
+      clientMaxPacketSize = Integer.toUnsignedLong(maxPacket);
+    }
+    connectExpiry = protocol.requestedSessionExpiry(endpoint);
     String id = endpoint.clientIdentifier();
     if (id == null || id.isEmpty()) {
-      if (!endpoint.isCleanSession() && !protocol.isV5()) {
-        return ReasonCode.CLIENT_IDENTIFIER_NOT_VALID; // MQTT-3.1.3-8
+      if (!protocol.acceptsEmptyClientId(endpoint.isCleanSession())) {
+        return ReasonCode.CLIENT_IDENTIFIER_NOT_VALID;
       }
       clientId = "mqttgrid-" + UUID.randomUUID();
       assignedClientId = true;
@@ -254,38 +249,15 @@ final class MqttConnection implements ClientChannel {
           services.sessions().attach(attached, this);
           EndpointSocket.release(endpoint);
           LOG.debug("client {} connected (MQTT {}, session present {})", clientId,
-              protocol.isV5() ? "5" : "3.1.1", attached.sessionPresent());
+              protocol.name(), attached.sessionPresent());
         });
   }
 
   private MqttProperties connackProperties(long grantedExpiry) {
-    if (!protocol.isV5()) {
-      return MqttProperties.NO_PROPERTIES;
-    }
-    MqttProperties p = new MqttProperties();
-    if (limits.maxQos() < 2) {
-      p.add(intProp(MqttProperties.MAXIMUM_QOS, limits.maxQos()));
-    }
-    p.add(intProp(MqttProperties.RETAIN_AVAILABLE, limits.retainAvailable() ? 1 : 0));
-    p.add(intProp(MqttProperties.MAXIMUM_PACKET_SIZE, limits.maxPacketSize()));
-    if (limits.topicAliasMaximum() > 0) {
-      p.add(intProp(MqttProperties.TOPIC_ALIAS_MAXIMUM, limits.topicAliasMaximum()));
-    }
-    p.add(intProp(MqttProperties.RECEIVE_MAXIMUM, limits.receiveMaximum()));
-    p.add(intProp(MqttProperties.WILDCARD_SUBSCRIPTION_AVAILABLE, 1));
-    p.add(intProp(MqttProperties.SHARED_SUBSCRIPTION_AVAILABLE, 1));
-    p.add(intProp(MqttProperties.SUBSCRIPTION_IDENTIFIER_AVAILABLE, 1));
     int keepAlive = endpoint.keepAliveTimeSeconds();
-    if (keepAlive == 0 || keepAlive > limits.maxKeepAlive()) {
-      p.add(intProp(MqttProperties.SERVER_KEEP_ALIVE, limits.maxKeepAlive()));
-    }
-    if (grantedExpiry != connectExpiry) {
-      p.add(intProp(MqttProperties.SESSION_EXPIRY_INTERVAL, (int) grantedExpiry));
-    }
-    if (assignedClientId) {
-      p.add(new MqttProperties.StringProperty(MqttProperties.ASSIGNED_CLIENT_IDENTIFIER, clientId));
-    }
-    return p;
+    boolean capKeepAlive = keepAlive == 0 || keepAlive > limits.maxKeepAlive();
+    return protocol.connackProperties(limits, capKeepAlive,
+        grantedExpiry != connectExpiry ? grantedExpiry : -1, assignedClientId ? clientId : null);
   }
 
   private void refuse(ReasonCode reason, String detail) {
@@ -316,7 +288,7 @@ final class MqttConnection implements ClientChannel {
    */
   private void startKeepAlive() {
     int keepAlive = endpoint.keepAliveTimeSeconds();
-    if (!protocol.isV5() || (keepAlive != 0 && keepAlive <= limits.maxKeepAlive())) {
+    if (!protocol.hasServerKeepAlive() || (keepAlive != 0 && keepAlive <= limits.maxKeepAlive())) {
       return;
     }
     long timeoutNanos = limits.maxKeepAlive() * 1_500_000_000L;
@@ -357,22 +329,20 @@ final class MqttConnection implements ClientChannel {
     }
     MqttProperties props = m.properties() == null ? MqttProperties.NO_PROPERTIES : m.properties();
     String topic = m.topicName();
-    if (protocol.isV5()) {
-      Integer alias = intProperty(props, MqttProperties.TOPIC_ALIAS);
-      if (alias != null) {
-        if (alias == 0 || alias > limits.topicAliasMaximum()) {
+    Integer alias = intProperty(props, MqttProperties.TOPIC_ALIAS); // MQTT 5 only: absent for 3.1.1
+    if (alias != null) {
+      if (alias == 0 || alias > limits.topicAliasMaximum()) {
+        disconnect(ReasonCode.TOPIC_ALIAS_INVALID);
+        return;
+      }
+      if (topic == null || topic.isEmpty()) {
+        topic = topicAliases.get(alias);
+        if (topic == null) {
           disconnect(ReasonCode.TOPIC_ALIAS_INVALID);
           return;
         }
-        if (topic == null || topic.isEmpty()) {
-          topic = topicAliases.get(alias);
-          if (topic == null) {
-            disconnect(ReasonCode.TOPIC_ALIAS_INVALID);
-            return;
-          }
-        } else {
-          topicAliases.put(alias, topic);
-        }
+      } else {
+        topicAliases.put(alias, topic);
       }
     }
     Topics.Check check = Topics.checkName(topic, limits.maxTopicLength(), limits.maxTopicLevels());
@@ -465,16 +435,7 @@ final class MqttConnection implements ClientChannel {
 
   private void refusePublish(int packetId, int qos, ReasonCode reason, ReasonCode disconnectForQos0) {
     LOG.debug("publish from {} refused: {}", clientId, reason);
-    if (qos == 0 && disconnectForQos0 != null && protocol.isV5()) {
-      disconnect(disconnectForQos0);
-      return;
-    }
-    if (qos == 0 && protocol.isV5()) {
-      return; // QoS 0 has no acknowledgement to carry the refusal
-    }
-    if (!protocol.refusePublish(endpoint, packetId, qos, reason)) {
-      publishWillOnClose = true;
-    }
+    protocol.refusePublish(endpoint, packetId, qos, reason, disconnectForQos0);
   }
 
   private void onPubrel(MqttPubRelMessage m) {
@@ -489,7 +450,7 @@ final class MqttConnection implements ClientChannel {
     forgotten.onComplete(ar -> {
       if (!closed) {
         protocol.pubcomp(endpoint, packetId,
-            known || !protocol.isV5() ? ReasonCode.SUCCESS : ReasonCode.PACKET_IDENTIFIER_NOT_FOUND);
+            known ? ReasonCode.SUCCESS : ReasonCode.PACKET_IDENTIFIER_NOT_FOUND);
       }
     });
   }
@@ -502,7 +463,7 @@ final class MqttConnection implements ClientChannel {
     String responseTopic = null;
     byte[] correlation = null;
     List<PublishedMessage.UserProperty> userProps = List.of();
-    if (protocol.isV5() && props != null) {
+    if (props != null) {
       Integer expiry = intProperty(props, MqttProperties.PUBLICATION_EXPIRY_INTERVAL);
       if (expiry != null) {
         expiresAt = now + Integer.toUnsignedLong(expiry) * 1000L;
@@ -576,7 +537,7 @@ final class MqttConnection implements ClientChannel {
       String filter = t.topicName();
       Topics.Check check = Topics.checkFilter(filter, limits.maxTopicLength(), limits.maxTopicLevels());
       boolean shared = filter != null && filter.startsWith(Topics.SHARE_PREFIX);
-      if (shared && !protocol.isV5()) {
+      if (shared && !protocol.sharedSubscriptionsAvailable()) {
         // spec section 1.9: shared subscriptions are MQTT 5 only; a v3.1.1 client using one is disconnected
         LOG.info("client {}: shared subscription '{}' over MQTT 3.1.1, disconnecting", clientId, filter);
         disconnect(ReasonCode.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED);
@@ -668,9 +629,7 @@ final class MqttConnection implements ClientChannel {
         // MQTT-3.14.2-2: a session that was to end with the connection cannot be made persistent now.
         // vertx-mqtt closes the connection right after this handler.
         publishWillOnClose = true;
-        if (protocol.isV5()) {
-          EndpointSocket.writeDisconnect(endpoint, ReasonCode.PROTOCOL_ERROR);
-        }
+        EndpointSocket.writeDisconnect(endpoint, ReasonCode.PROTOCOL_ERROR);
         return;
       }
       disconnectExpiry = Math.min(requested, limits.maxSessionExpiry());
@@ -802,10 +761,6 @@ final class MqttConnection implements ClientChannel {
   }
 
   // ---------------------------------------------------------------- helpers
-
-  private static MqttProperties.IntegerProperty intProp(int id, int value) {
-    return new MqttProperties.IntegerProperty(id, value);
-  }
 
   static Integer intProperty(MqttProperties props, int id) {
     if (props == null) {

@@ -4,6 +4,7 @@ import io.mqttgrid.routing.PublishedMessage;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
+import io.mqttgrid.session.SessionRecord;
 import io.vertx.mqtt.MqttEndpoint;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -18,8 +19,34 @@ final class MqttV3Adapter implements ProtocolAdapter {
   }
 
   @Override
-  public boolean isV5() {
+  public String name() {
+    return "3.1.1";
+  }
+
+  @Override
+  public long requestedSessionExpiry(MqttEndpoint endpoint) {
+    return endpoint.isCleanSession() ? 0 : SessionRecord.NEVER_EXPIRES;
+  }
+
+  @Override
+  public boolean acceptsEmptyClientId(boolean cleanSession) {
+    return cleanSession;
+  }
+
+  @Override
+  public boolean hasServerKeepAlive() {
     return false;
+  }
+
+  @Override
+  public boolean sharedSubscriptionsAvailable() {
+    return false;
+  }
+
+  @Override
+  public MqttProperties connackProperties(MqttLimits limits, boolean announceKeepAlive, long grantedExpiry,
+                                          String assignedClientId) {
+    return MqttProperties.NO_PROPERTIES;
   }
 
   @Override
@@ -78,9 +105,11 @@ final class MqttV3Adapter implements ProtocolAdapter {
   }
 
   @Override
-  public boolean refusePublish(MqttEndpoint endpoint, int packetId, int qos, ReasonCode reason) {
-    endpoint.close();
-    return false;
+  public void refusePublish(MqttEndpoint endpoint, int packetId, int qos, ReasonCode reason,
+                            ReasonCode disconnectForQos0) {
+    if (endpoint.isConnected()) {
+      endpoint.close();
+    }
   }
 
   @Override

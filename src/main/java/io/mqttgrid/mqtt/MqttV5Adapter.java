@@ -28,8 +28,59 @@ final class MqttV5Adapter implements ProtocolAdapter {
   }
 
   @Override
-  public boolean isV5() {
+  public String name() {
+    return "5";
+  }
+
+  @Override
+  public long requestedSessionExpiry(MqttEndpoint endpoint) {
+    MqttProperties.MqttProperty<?> p = endpoint.connectProperties() == null ? null
+        : endpoint.connectProperties().getProperty(MqttProperties.SESSION_EXPIRY_INTERVAL);
+    return p == null ? 0 : Integer.toUnsignedLong((Integer) p.value());
+  }
+
+  @Override
+  public boolean acceptsEmptyClientId(boolean cleanSession) {
     return true;
+  }
+
+  @Override
+  public boolean hasServerKeepAlive() {
+    return true;
+  }
+
+  @Override
+  public boolean sharedSubscriptionsAvailable() {
+    return true;
+  }
+
+  @Override
+  public MqttProperties connackProperties(MqttLimits limits, boolean announceKeepAlive, long grantedExpiry,
+                                          String assignedClientId) {
+    MqttProperties p = new MqttProperties();
+    if (limits.maxQos() < 2) {
+      // absent means 2; 2 itself may not be sent (MQTT-3.2.2.3.4)
+      p.add(new IntegerProperty(MqttProperties.MAXIMUM_QOS, limits.maxQos()));
+    }
+    p.add(new IntegerProperty(MqttProperties.RETAIN_AVAILABLE, limits.retainAvailable() ? 1 : 0));
+    p.add(new IntegerProperty(MqttProperties.MAXIMUM_PACKET_SIZE, limits.maxPacketSize()));
+    if (limits.topicAliasMaximum() > 0) {
+      p.add(new IntegerProperty(MqttProperties.TOPIC_ALIAS_MAXIMUM, limits.topicAliasMaximum()));
+    }
+    p.add(new IntegerProperty(MqttProperties.RECEIVE_MAXIMUM, limits.receiveMaximum()));
+    p.add(new IntegerProperty(MqttProperties.WILDCARD_SUBSCRIPTION_AVAILABLE, 1));
+    p.add(new IntegerProperty(MqttProperties.SHARED_SUBSCRIPTION_AVAILABLE, 1));
+    p.add(new IntegerProperty(MqttProperties.SUBSCRIPTION_IDENTIFIER_AVAILABLE, 1));
+    if (announceKeepAlive) {
+      p.add(new IntegerProperty(MqttProperties.SERVER_KEEP_ALIVE, limits.maxKeepAlive()));
+    }
+    if (grantedExpiry >= 0) {
+      p.add(new IntegerProperty(MqttProperties.SESSION_EXPIRY_INTERVAL, (int) grantedExpiry));
+    }
+    if (assignedClientId != null) {
+      p.add(new StringProperty(MqttProperties.ASSIGNED_CLIENT_IDENTIFIER, assignedClientId));
+    }
+    return p;
   }
 
   @Override
@@ -119,13 +170,15 @@ final class MqttV5Adapter implements ProtocolAdapter {
   }
 
   @Override
-  public boolean refusePublish(MqttEndpoint endpoint, int packetId, int qos, ReasonCode reason) {
+  public void refusePublish(MqttEndpoint endpoint, int packetId, int qos, ReasonCode reason,
+                            ReasonCode disconnectForQos0) {
     if (qos == 1) {
       puback(endpoint, packetId, reason);
     } else if (qos == 2) {
       pubrec(endpoint, packetId, reason);
+    } else if (disconnectForQos0 != null) {
+      disconnect(endpoint, disconnectForQos0, MqttProperties.NO_PROPERTIES);
     }
-    return true;
   }
 
   @Override
