@@ -5,7 +5,11 @@ import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.mqttgrid.auth.AnonymousAuthenticator;
+import io.mqttgrid.cluster.ClusterMembership;
+import io.mqttgrid.cluster.EventBusRemoteDelivery;
 import io.mqttgrid.cluster.HazelcastConfigFactory;
+import io.mqttgrid.cluster.HazelcastRouteTable;
+import io.mqttgrid.cluster.NodeBusVerticle;
 import io.mqttgrid.http.HttpApiVerticle;
 import io.mqttgrid.mqtt.MqttMetrics;
 import io.mqttgrid.mqtt.MqttServerVerticle;
@@ -48,6 +52,12 @@ public final class Broker {
   private HttpApiVerticle http;
   private volatile boolean ready;
   private PrometheusMeterRegistry registry;
+  private MessageRouter router;
+  private HazelcastRouteTable routeTable;
+  private ClusterMembership membership;
+
+  /** How long a QoS 1/2 publish waits for another node to confirm that its subscribers hold the message. */
+  private static final long REMOTE_DELIVERY_TIMEOUT_MS = 10_000;
 
   public Broker(BrokerConfig config) {
     this.config = config;
@@ -58,6 +68,8 @@ public final class Broker {
     Config hz = config.clusterMode.equals("file")
         ? HazelcastConfigFactory.fromFile(Path.of(config.clusterConfigFile))
         : HazelcastConfigFactory.local(config.nodeId, config.clusterLocalPort);
+    // the node id travels with the member, so survivors know whose routes and sessions to take care of
+    hz.getMemberAttributeConfig().setAttribute(ClusterMembership.NODE_ATTRIBUTE, config.nodeId);
     HazelcastClusterManager clusterManager = new HazelcastClusterManager(hz);
     String busHost = config.clusterMode.equals("local") ? "127.0.0.1" : config.mqttHost;
     VertxOptions options = new VertxOptions()
@@ -81,6 +93,11 @@ public final class Broker {
     MqttMetrics metrics = new MqttMetrics(registry);
     retained = new HazelcastRetainedStore(vertx, hazelcast);
     MessageRouter router = new MessageRouter();
+    routeTable = new HazelcastRouteTable(hazelcast, config.nodeId);
+    router.cluster(routeTable, new EventBusRemoteDelivery(vertx, REMOTE_DELIVERY_TIMEOUT_MS));
+    membership = new ClusterMembership(hazelcast, routeTable);
+    membership.start();
+    this.router = router;
     PublishService publisher = new PublishService(config.nodeId, router, retained::put);
     HazelcastSessionStore store = new HazelcastSessionStore(vertx, hazelcast);
     SessionLimits sessionLimits = new SessionLimits(config.maxQueuedMessages, config.maxQueuedBytes,
@@ -118,11 +135,12 @@ public final class Broker {
       }
       return v;
     }, new DeploymentOptions().setInstances(instances));
+    Future<String> nodeBus = vertx.deployVerticle(new NodeBusVerticle(config.nodeId, router));
     if (config.httpPort < 0) {
-      return mqtt;
+      return Future.all(mqtt, nodeBus);
     }
     http = new HttpApiVerticle(config.httpHost, config.httpPort, () -> ready, registry);
-    return Future.all(mqtt, vertx.deployVerticle(http));
+    return Future.all(mqtt, nodeBus, vertx.deployVerticle(http));
   }
 
   private void logStarted() {
@@ -166,6 +184,12 @@ public final class Broker {
         .compose(v -> {
           if (retained != null) {
             retained.close();
+          }
+          if (membership != null) {
+            membership.stop();
+          }
+          if (routeTable != null) {
+            routeTable.close();
           }
           return vertx.close();
         })

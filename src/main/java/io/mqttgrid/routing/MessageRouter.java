@@ -3,15 +3,19 @@ package io.mqttgrid.routing;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Matches a publish against this node's subscriptions and hands it to each subscriber once (MQTT 5
- * section 4.7 and 4.8). Matching is local and lock-free: no network call on the path of a message.
+ * section 4.7 and 4.8), and sends it once to each other node whose routes match (ARCHITECTURE.md
+ * section 2). Matching is local and lock-free: no network call on the path of a message but the one send
+ * per interested node.
  */
 public final class MessageRouter {
 
@@ -35,6 +39,15 @@ public final class MessageRouter {
   private final SubscriptionTrie<SharedGroup> sharedTrie = new SubscriptionTrie<>();
   private final Map<String, SharedGroup> sharedGroups = new ConcurrentHashMap<>();
   private final Map<Subscriber, Map<String, Entry>> bySubscriber = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> sharedNodeCursors = new ConcurrentHashMap<>();
+  private volatile RouteTable routes;
+  private volatile RemoteDelivery remote;
+
+  /** Joins the cluster's routing: set once at start, before the first subscription. */
+  public void cluster(RouteTable routeTable, RemoteDelivery remoteDelivery) {
+    this.routes = routeTable;
+    this.remote = remoteDelivery;
+  }
 
   /** Adds or replaces {@code subscriber}'s subscription to the same filter. */
   public synchronized void subscribe(Subscriber subscriber, Subscription subscription) {
@@ -71,19 +84,84 @@ public final class MessageRouter {
   }
 
   /**
-   * Routes one message to every matching subscriber of this node. The future completes, with the number of
-   * subscribers reached, once every subscriber has the message as safe as it promises.
+   * Routes one message to every matching subscriber in the cluster: this node's directly, every other
+   * interested node with one send. Each shared subscription group gets it once, cluster-wide. The future
+   * completes, with the number of subscribers (or nodes) reached, once every one has the message as safe as
+   * it promises.
    */
   public Future<Integer> route(PublishedMessage message) {
+    RouteTable table = routes;
+    if (table == null) {
+      return routeLocal(message, true, null);
+    }
+    Set<String> plainNodes = table.remoteNodesFor(message.topic());
+    Map<String, List<String>> sharedByNode = null;
+    List<String> localGroups = null;
+    Map<String, Set<String>> groups = new HashMap<>(2);
+    table.sharedGroupsFor(message.topic(), groups::put);
+    for (Map.Entry<String, Set<String>> g : groups.entrySet()) {
+      String node = pickNode(g.getKey(), g.getValue());
+      if (node.equals(table.localNode())) {
+        if (localGroups == null) {
+          localGroups = new ArrayList<>(2);
+        }
+        localGroups.add(g.getKey());
+      } else {
+        if (sharedByNode == null) {
+          sharedByNode = new HashMap<>(2);
+        }
+        sharedByNode.computeIfAbsent(node, k -> new ArrayList<>(2)).add(g.getKey());
+      }
+    }
+    Future<Integer> local = routeLocal(message, true, localGroups == null ? List.of() : localGroups);
+    if (plainNodes.isEmpty() && sharedByNode == null) {
+      return local;
+    }
+    Set<String> nodes = new HashSet<>(plainNodes);
+    if (sharedByNode != null) {
+      nodes.addAll(sharedByNode.keySet());
+    }
+    List<Future<Integer>> sent = new ArrayList<>(nodes.size());
+    for (String node : nodes) {
+      List<String> shared = sharedByNode == null ? List.of() : sharedByNode.getOrDefault(node, List.of());
+      sent.add(remote.deliver(node, message, plainNodes.contains(node), shared));
+    }
+    return Future.all(local, Future.all(sent)).map(x -> {
+      int reached = local.result();
+      for (Future<Integer> f : sent) {
+        reached += f.result() < 0 ? 1 : f.result(); // a node's count is unknown at QoS 0: it counts as one
+      }
+      return reached;
+    });
+  }
+
+  /** Round robin over the nodes that have members of a shared group: one delivery per message, cluster-wide. */
+  private String pickNode(String groupKey, Set<String> nodes) {
+    if (nodes.size() == 1) {
+      return nodes.iterator().next();
+    }
+    List<String> sorted = new ArrayList<>(nodes);
+    java.util.Collections.sort(sorted);
+    int i = sharedNodeCursors.computeIfAbsent(groupKey, k -> new AtomicInteger()).getAndIncrement();
+    return sorted.get(Math.floorMod(i, sorted.size()));
+  }
+
+  /**
+   * Delivers to this node's subscribers only: the plain subscriptions if {@code plainToo}, and one member of
+   * each shared group in {@code sharedGroupKeys} (null: every matching local group).
+   */
+  public Future<Integer> routeLocal(PublishedMessage message, boolean plainToo, List<String> sharedGroupKeys) {
     Map<Subscriber, Delivery> targets = new HashMap<>();
     String publisher = message.publisherClientId();
-    plain.match(message.topic(), e -> {
-      Subscription s = e.subscription();
-      if (s.noLocal() && publisher != null && publisher.equals(e.subscriber().clientId())) {
-        return;
-      }
-      targets.computeIfAbsent(e.subscriber(), k -> new Delivery()).add(message, s);
-    });
+    if (plainToo) {
+      plain.match(message.topic(), e -> {
+        Subscription s = e.subscription();
+        if (s.noLocal() && publisher != null && publisher.equals(e.subscriber().clientId())) {
+          return;
+        }
+        targets.computeIfAbsent(e.subscriber(), k -> new Delivery()).add(message, s);
+      });
+    }
     List<Future<Void>> pending = new ArrayList<>(targets.size() + 1);
     int[] reached = {0};
     targets.forEach((subscriber, d) -> {
@@ -93,7 +171,7 @@ public final class MessageRouter {
         pending.add(f);
       }
     });
-    sharedTrie.match(message.topic(), group -> {
+    java.util.function.Consumer<SharedGroup> toGroup = group -> {
       Future<Void> f = deliverShared(group, message, null);
       if (f != null) {
         reached[0]++;
@@ -101,7 +179,17 @@ public final class MessageRouter {
           pending.add(f);
         }
       }
-    });
+    };
+    if (sharedGroupKeys == null) {
+      sharedTrie.match(message.topic(), toGroup);
+    } else {
+      for (String key : sharedGroupKeys) {
+        SharedGroup group = sharedGroups.get(key);
+        if (group != null) {
+          toGroup.accept(group);
+        }
+      }
+    }
     if (pending.isEmpty()) {
       return Future.succeededFuture(reached[0]);
     }
@@ -153,6 +241,10 @@ public final class MessageRouter {
   }
 
   private void addEntry(Entry e) {
+    RouteTable table = routes;
+    if (table != null) {
+      table.announce(e.subscription().filter());
+    }
     Topics.SharedFilter shared = e.subscription().shared();
     if (shared == null) {
       plain.add(e.subscription().filter(), e);
@@ -167,6 +259,10 @@ public final class MessageRouter {
   }
 
   private void removeEntry(Entry e) {
+    RouteTable table = routes;
+    if (table != null) {
+      table.withdraw(e.subscription().filter());
+    }
     Topics.SharedFilter shared = e.subscription().shared();
     if (shared == null) {
       plain.remove(e.subscription().filter(), e);

@@ -534,13 +534,13 @@ public final class Session implements Subscriber {
     return op;
   }
 
-  /** Runs {@code task} on this session's context: at once if already there, else queued in order. */
+  /**
+   * Runs {@code task} on this session's context, always queued behind what is already waiting there, even
+   * when called from that context: a message another client had acknowledged must not be overtaken by a
+   * later one that happens to be published on the subscriber's own event loop.
+   */
   public void onContext(Runnable task) {
-    if (Vertx.currentContext() == context) {
-      task.run();
-    } else {
-      context.runOnContext(v -> task.run());
-    }
+    context.runOnContext(v -> task.run());
   }
 
   private static void complete(Promise<Void> p) {

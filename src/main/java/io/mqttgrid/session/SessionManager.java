@@ -173,7 +173,13 @@ public final class SessionManager {
 
     /** After CONNACK: the session starts sending. */
   public void attach(Attached attached, ClientChannel channel) {
-    attached.session().onContext(() -> attached.session().attach(channel, attached.queued()));
+    Session session = attached.session();
+    if (Vertx.currentContext() == session.context()) {
+      // at once, right after the CONNACK: a graceful stop must find the channel to send its DISCONNECT to
+      session.attach(channel, attached.queued());
+    } else {
+      session.onContext(() -> session.attach(channel, attached.queued()));
+    }
   }
 
   /**

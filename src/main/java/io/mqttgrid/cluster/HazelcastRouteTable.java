@@ -1,0 +1,210 @@
+package io.mqttgrid.cluster;
+
+import com.hazelcast.core.EntryEvent;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.map.listener.EntryEvictedListener;
+import com.hazelcast.map.listener.EntryRemovedListener;
+import com.hazelcast.map.listener.MapClearedListener;
+import com.hazelcast.query.Predicates;
+import io.mqttgrid.routing.RouteTable;
+import io.mqttgrid.routing.SubscriptionTrie;
+import io.mqttgrid.routing.Topics;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The route table in a Hazelcast IMap keyed {@code node + NUL + filter}, mirrored on every node into tries
+ * through an entry listener. A node counts its local subscribers per filter and writes only the first
+ * announcement and the last withdrawal.
+ */
+public final class HazelcastRouteTable implements RouteTable {
+
+  public static final String MAP = "mqttgrid.routes";
+  private static final Logger LOG = LoggerFactory.getLogger(HazelcastRouteTable.class);
+  private static final char SEP = '\u0000';
+
+  /** One node's interest in one shared group, as stored in the shared trie. */
+  private record SharedRoute(String groupKey, String node) {
+  }
+
+  private final String localNode;
+  private final IMap<String, String> map;
+  private final Map<String, Integer> localCounts = new HashMap<>();
+  private final SubscriptionTrie<String> plainMirror = new SubscriptionTrie<>();
+  private final SubscriptionTrie<SharedRoute> sharedMirror = new SubscriptionTrie<>();
+  private final Set<String> liveNodes = ConcurrentHashMap.newKeySet();
+  private final UUID listener;
+
+  public HazelcastRouteTable(HazelcastInstance hz, String localNode) {
+    this.localNode = localNode;
+    this.map = hz.getMap(MAP);
+    this.listener = map.addEntryListener(new Mirror(), true);
+    for (Map.Entry<String, String> e : map.entrySet()) {
+      mirrorAdd(e.getKey());
+    }
+  }
+
+  @Override
+  public String localNode() {
+    return localNode;
+  }
+
+  @Override
+  public void announce(String filter) {
+    boolean first;
+    synchronized (localCounts) {
+      first = localCounts.merge(filter, 1, Integer::sum) == 1;
+    }
+    if (first) {
+      mirrorAdd(key(localNode, filter));
+      map.setAsync(key(localNode, filter), filter);
+    }
+  }
+
+  @Override
+  public void withdraw(String filter) {
+    boolean last;
+    synchronized (localCounts) {
+      Integer n = localCounts.get(filter);
+      if (n == null) {
+        return;
+      }
+      last = n == 1;
+      if (last) {
+        localCounts.remove(filter);
+      } else {
+        localCounts.put(filter, n - 1);
+      }
+    }
+    if (last) {
+      mirrorRemove(key(localNode, filter));
+      map.removeAsync(key(localNode, filter));
+    }
+  }
+
+  @Override
+  public Set<String> remoteNodesFor(String topic) {
+    Set<String> nodes = new HashSet<>(4);
+    plainMirror.match(topic, node -> {
+      if (!node.equals(localNode) && isLive(node)) {
+        nodes.add(node);
+      }
+    });
+    return nodes;
+  }
+
+  @Override
+  public void sharedGroupsFor(String topic, BiConsumer<String, Set<String>> sink) {
+    Map<String, Set<String>> groups = new HashMap<>(4);
+    sharedMirror.match(topic, r -> {
+      if (r.node().equals(localNode) || isLive(r.node())) {
+        groups.computeIfAbsent(r.groupKey(), k -> new HashSet<>(4)).add(r.node());
+      }
+    });
+    groups.forEach(sink);
+  }
+
+  /** Members the cluster currently has, by node id; routes of other nodes are ignored until purged. */
+  public void liveNodes(Set<String> nodes) {
+    liveNodes.clear();
+    liveNodes.addAll(nodes);
+  }
+
+  private boolean isLive(String node) {
+    return liveNodes.isEmpty() || liveNodes.contains(node);
+  }
+
+  /** Removes every route of {@code node} (it left the cluster); done by one survivor. */
+  public void purge(String node) {
+    map.removeAll(Predicates.sql("__key like '" + node.replace("'", "''") + SEP + "%'"));
+    LOG.info("routes of departed node {} purged", node);
+  }
+
+  /** Writes this node's routes again (after a partition healed, or when the table lost them). */
+  public void reannounce() {
+    Map<String, String> mine = new HashMap<>();
+    synchronized (localCounts) {
+      for (String filter : localCounts.keySet()) {
+        mine.put(key(localNode, filter), filter);
+      }
+    }
+    if (!mine.isEmpty()) {
+      map.putAllAsync(mine);
+    }
+  }
+
+  public void close() {
+    map.removeEntryListener(listener);
+  }
+
+  private static String key(String node, String filter) {
+    return node + SEP + filter;
+  }
+
+  private void mirrorAdd(String key) {
+    int sep = key.indexOf(SEP);
+    String node = key.substring(0, sep);
+    String filter = key.substring(sep + 1);
+    Topics.SharedFilter shared = Topics.SharedFilter.parse(filter);
+    if (shared == null) {
+      plainMirror.add(filter, node);
+    } else {
+      sharedMirror.add(shared.filter(), new SharedRoute(filter, node));
+    }
+  }
+
+  private void mirrorRemove(String key) {
+    int sep = key.indexOf(SEP);
+    String node = key.substring(0, sep);
+    String filter = key.substring(sep + 1);
+    Topics.SharedFilter shared = Topics.SharedFilter.parse(filter);
+    if (shared == null) {
+      plainMirror.remove(filter, node);
+    } else {
+      sharedMirror.remove(shared.filter(), new SharedRoute(filter, node));
+    }
+  }
+
+  private final class Mirror implements EntryAddedListener<String, String>, EntryRemovedListener<String, String>,
+      EntryEvictedListener<String, String>, MapClearedListener {
+
+    @Override
+    public void entryAdded(EntryEvent<String, String> event) {
+      mirrorAdd(event.getKey());
+    }
+
+    @Override
+    public void entryRemoved(EntryEvent<String, String> event) {
+      if (!event.getKey().startsWith(localNode + SEP) || !isStillLocal(event.getKey())) {
+        mirrorRemove(event.getKey());
+      }
+    }
+
+    @Override
+    public void entryEvicted(EntryEvent<String, String> event) {
+      entryRemoved(event);
+    }
+
+    @Override
+    public void mapCleared(com.hazelcast.map.MapEvent event) {
+      LOG.warn("route table cleared; re-announcing this node's routes");
+      reannounce();
+    }
+  }
+
+  /** A removal event of our own route that arrives after it was announced again must not drop it. */
+  private boolean isStillLocal(String key) {
+    synchronized (localCounts) {
+      return localCounts.containsKey(key.substring(key.indexOf(SEP) + 1));
+    }
+  }
+}
