@@ -28,7 +28,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -65,15 +64,17 @@ public final class Broker {
 
   /** Starts the node; the future completes when every listener is bound. */
   public Future<Broker> start() {
-    Config hz = config.clusterMode.equals("file")
-        ? HazelcastConfigFactory.fromFile(Path.of(config.clusterConfigFile))
-        : HazelcastConfigFactory.local(config.nodeId, config.clusterLocalPort);
+    Config hz = HazelcastConfigFactory.create(config);
     // the node id travels with the member, so survivors know whose routes and sessions to take care of
     hz.getMemberAttributeConfig().setAttribute(ClusterMembership.NODE_ATTRIBUTE, config.nodeId);
     HazelcastClusterManager clusterManager = new HazelcastClusterManager(hz);
-    String busHost = config.clusterMode.equals("local") ? "127.0.0.1" : config.mqttHost;
-    VertxOptions options = new VertxOptions()
-        .setEventBusOptions(new EventBusOptions().setHost(busHost).setPort(0));
+    EventBusOptions bus = new EventBusOptions().setPort(config.clusterEventBusPort);
+    // Unset, Vert.x binds and announces the address the Hazelcast member uses (cluster.interface or the one
+    // Hazelcast picked), which other nodes can reach; the MQTT bind address (0.0.0.0) would not do.
+    if (!config.clusterEventBusHost.isBlank()) {
+      bus.setHost(config.clusterEventBusHost);
+    }
+    VertxOptions options = new VertxOptions().setEventBusOptions(bus);
     return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered()
         .compose(v -> {
           this.vertx = v;

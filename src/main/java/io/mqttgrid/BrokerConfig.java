@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -27,6 +28,8 @@ public final class BrokerConfig {
   static final String ENV_PREFIX = "MQTTGRID_";
 
   public enum OverflowPolicy { DROP_NEW, TERMINATE_SESSION }
+
+  public static final List<String> CLUSTER_MODES = List.of("local", "tcp", "kubernetes", "file");
 
   private final Map<String, String> values;
 
@@ -50,9 +53,19 @@ public final class BrokerConfig {
   public final Access anonymous;
   public final String httpHost;
   public final int httpPort;
+  /** {@code local}, {@code tcp}, {@code kubernetes} or {@code file} (see {@link #CLUSTER_MODES}). */
   public final String clusterMode;
   public final String clusterConfigFile;
-  public final int clusterLocalPort;
+  public final String clusterName;
+  public final int clusterPort;
+  public final String clusterMembers;
+  public final String clusterInterface;
+  public final String clusterPublicAddress;
+  public final String clusterEventBusHost;
+  public final int clusterEventBusPort;
+  public final int clusterBackupCount;
+  public final boolean splitBrainProtection;
+  public final int splitBrainMinimumMembers;
   public final String serverReference;
   public final int shutdownGraceSeconds;
 
@@ -99,11 +112,29 @@ public final class BrokerConfig {
     httpPort = port("http.port");
     clusterMode = string("cluster.mode");
     clusterConfigFile = string("cluster.config-file");
-    clusterLocalPort = intValue("cluster.local-port", 1, 65_535);
+    clusterName = string("cluster.name");
+    clusterPort = intValue("cluster.port", 1, 65_535);
+    clusterMembers = string("cluster.members");
+    clusterInterface = string("cluster.interface");
+    clusterPublicAddress = string("cluster.public-address");
+    clusterEventBusHost = string("cluster.eventbus-host");
+    clusterEventBusPort = intValue("cluster.eventbus-port", 0, 65_535);
+    // Hazelcast allows at most 6 backups in total
+    clusterBackupCount = intValue("cluster.backup-count", 0, 6);
+    splitBrainProtection = boolValue("cluster.split-brain-protection.enabled");
+    splitBrainMinimumMembers = intValue("cluster.split-brain-protection.minimum-members", 2, 1000);
     serverReference = string("shutdown.server-reference");
     shutdownGraceSeconds = intValue("shutdown.grace-period", 0, 3600);
-    if (!clusterMode.equals("local") && !clusterMode.equals("file")) {
-      throw new ConfigException("cluster.mode must be 'local' or 'file', got '" + clusterMode + "'");
+    if (!CLUSTER_MODES.contains(clusterMode)) {
+      throw new ConfigException("cluster.mode (" + envName("cluster.mode") + ") must be one of "
+          + String.join(", ", CLUSTER_MODES) + ", got '" + clusterMode + "'");
+    }
+    if (clusterName.isBlank()) {
+      throw new ConfigException("cluster.name must not be empty");
+    }
+    if (clusterMode.equals("tcp") && clusterMembers.isBlank()) {
+      throw new ConfigException("cluster.mode 'tcp' needs cluster.members (" + envName("cluster.members")
+          + "), e.g. 10.0.0.11:5701,10.0.0.12:5701");
     }
     if (clusterMode.equals("file") && clusterConfigFile.isBlank()) {
       throw new ConfigException("cluster.mode 'file' needs cluster.config-file");

@@ -18,6 +18,10 @@ public final class Main {
   }
 
   public static void main(String[] args) throws InterruptedException {
+    // before Hazelcast's first class loads: its configuration parser logs before the member's own setting applies
+    if (System.getProperty("hazelcast.logging.type") == null) {
+      System.setProperty("hazelcast.logging.type", "slf4j");
+    }
     Path file = null;
     Map<String, String> overrides = new HashMap<>();
     for (int i = 0; i < args.length; i++) {

@@ -74,4 +74,64 @@ class BrokerConfigTest {
     assertThatThrownBy(() -> BrokerConfig.of(Map.of("cluster.mode", "file")))
         .hasMessageContaining("cluster.config-file");
   }
+
+  @Test
+  void clusterKeysDefaultToALocalOneMemberCluster() {
+    BrokerConfig c = BrokerConfig.load(null, Map.of(), Map.of());
+    assertThat(c.clusterMode).isEqualTo("local");
+    assertThat(c.clusterName).isEqualTo("mqttgrid");
+    assertThat(c.clusterPort).isEqualTo(5701);
+    assertThat(c.clusterMembers).isEmpty();
+    assertThat(c.clusterInterface).isEmpty();
+    assertThat(c.clusterPublicAddress).isEmpty();
+    assertThat(c.clusterEventBusHost).isEmpty();
+    assertThat(c.clusterEventBusPort).isZero();
+    assertThat(c.clusterBackupCount).isEqualTo(1);
+    assertThat(c.splitBrainProtection).isFalse();
+    assertThat(c.splitBrainMinimumMembers).isEqualTo(2);
+    assertThat(c.values()).containsKeys("cluster.kubernetes.service-dns", "cluster.kubernetes.namespace",
+        "cluster.kubernetes.service-name");
+  }
+
+  @Test
+  void clusterKeysComeFromTheirEnvironmentVariables() {
+    BrokerConfig c = BrokerConfig.load(null, Map.of(
+        "MQTTGRID_CLUSTER_MODE", "tcp",
+        "MQTTGRID_CLUSTER_MEMBERS", "10.0.0.11:5701,10.0.0.12:5701",
+        "MQTTGRID_CLUSTER_PORT", "5702",
+        "MQTTGRID_CLUSTER_INTERFACE", "10.0.0.*",
+        "MQTTGRID_CLUSTER_EVENTBUS_HOST", "10.0.0.11",
+        "MQTTGRID_CLUSTER_EVENTBUS_PORT", "5801",
+        "MQTTGRID_CLUSTER_BACKUP_COUNT", "2",
+        "MQTTGRID_CLUSTER_SPLIT_BRAIN_PROTECTION_ENABLED", "true",
+        "MQTTGRID_CLUSTER_SPLIT_BRAIN_PROTECTION_MINIMUM_MEMBERS", "3",
+        "MQTTGRID_CLUSTER_KUBERNETES_SERVICE_DNS", "hz.iot.svc.cluster.local"), Map.of());
+    assertThat(c.clusterMode).isEqualTo("tcp");
+    assertThat(c.clusterMembers).isEqualTo("10.0.0.11:5701,10.0.0.12:5701");
+    assertThat(c.clusterPort).isEqualTo(5702);
+    assertThat(c.clusterInterface).isEqualTo("10.0.0.*");
+    assertThat(c.clusterEventBusHost).isEqualTo("10.0.0.11");
+    assertThat(c.clusterEventBusPort).isEqualTo(5801);
+    assertThat(c.clusterBackupCount).isEqualTo(2);
+    assertThat(c.splitBrainProtection).isTrue();
+    assertThat(c.splitBrainMinimumMembers).isEqualTo(3);
+    assertThat(c.values()).containsEntry("cluster.kubernetes.service-dns", "hz.iot.svc.cluster.local");
+  }
+
+  @Test
+  void clusterSettingsThatCannotWorkAreRefused() {
+    assertThatThrownBy(() -> BrokerConfig.of(Map.of("cluster.mode", "multicast")))
+        .hasMessageContaining("cluster.mode").hasMessageContaining("local, tcp, kubernetes, file");
+    assertThatThrownBy(() -> BrokerConfig.of(Map.of("cluster.mode", "tcp")))
+        .hasMessageContaining("cluster.members").hasMessageContaining("MQTTGRID_CLUSTER_MEMBERS");
+    assertThatThrownBy(() -> BrokerConfig.of(Map.of("cluster.backup-count", "7")))
+        .hasMessageContaining("cluster.backup-count");
+    assertThatThrownBy(() -> BrokerConfig.of(Map.of("cluster.split-brain-protection.minimum-members", "1")))
+        .hasMessageContaining("MQTTGRID_CLUSTER_SPLIT_BRAIN_PROTECTION_MINIMUM_MEMBERS");
+    assertThatThrownBy(() -> BrokerConfig.of(Map.of("cluster.name", " ")))
+        .hasMessageContaining("cluster.name");
+    assertThatThrownBy(() -> BrokerConfig.of(Map.of("cluster.local-port", "5701")))
+        .hasMessageContaining("unknown configuration key 'cluster.local-port'");
+    assertThat(BrokerConfig.of(Map.of("cluster.mode", "kubernetes")).clusterMode).isEqualTo("kubernetes");
+  }
 }

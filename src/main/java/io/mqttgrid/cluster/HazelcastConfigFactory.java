@@ -1,22 +1,40 @@
 package io.mqttgrid.cluster;
 
 import com.hazelcast.config.Config;
+import com.hazelcast.config.DiscoveryStrategyConfig;
 import com.hazelcast.config.InMemoryFormat;
+import com.hazelcast.config.InMemoryYamlConfig;
+import com.hazelcast.config.InterfacesConfig;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
-import com.hazelcast.config.MultiMapConfig;
+import com.hazelcast.config.NetworkConfig;
+import io.mqttgrid.BrokerConfig;
 import io.mqttgrid.retain.HazelcastRetainedStore;
 import io.mqttgrid.session.HazelcastSessionStore;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 
 /**
- * The Hazelcast member configuration of a node: the embedded one-member cluster by default ({@code local}),
- * or an operator's file ({@code file}). Either way the maps the broker relies on get their backups and
- * formats here unless the file sets them, and Vert.x's own structures are kept.
+ * The Hazelcast member configuration of a node, chosen by {@code cluster.mode}: one of the commented files of
+ * {@code cluster-config/} packed into the jar ({@code local}, {@code tcp}, {@code kubernetes}), or an
+ * operator's file ({@code file}). In all of them {@code ${key}} stands for a broker configuration key, so the
+ * broker's YAML, environment variables and {@code --set} feed Hazelcast. Whatever the file, the broker's maps
+ * and Vert.x's own structures are there afterwards.
  */
 public final class HazelcastConfigFactory {
+
+  /** The split-brain protection the broker maps refer to in {@code tcp.yaml} and {@code kubernetes.yaml}. */
+  public static final String SPLIT_BRAIN_PROTECTION = "mqttgrid-split-brain-protection";
+
+  static final String RESOURCE_DIR = "/cluster-config/";
 
   private static final String SESSIONS = HazelcastSessionStore.SESSIONS;
   private static final String QUEUES = HazelcastSessionStore.QUEUES;
@@ -26,57 +44,114 @@ public final class HazelcastConfigFactory {
   private HazelcastConfigFactory() {
   }
 
-  /** A member that joins nobody: loopback only, its own cluster name, ports from {@code port} upwards. */
-  public static Config local(String nodeId, int port) {
-    Config config = ConfigUtil.loadConfig();
-    config.setClusterName("mqttgrid-local-" + nodeId);
-    config.setInstanceName("mqttgrid-" + nodeId);
-    config.getNetworkConfig().setPort(port).setPortAutoIncrement(true).setPortCount(200);
-    config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
-    JoinConfig join = config.getNetworkConfig().getJoin();
-    join.getMulticastConfig().setEnabled(false);
-    join.getTcpIpConfig().setEnabled(false);
-    join.getAutoDetectionConfig().setEnabled(false);
-    config.setProperty("hazelcast.wait.seconds.before.join", "0");
-    return common(config);
+  /** The member configuration for {@code config.clusterMode}. */
+  public static Config create(BrokerConfig config) {
+    Properties variables = variables(config);
+    Config hz = config.clusterMode.equals("file")
+        ? fromFile(Path.of(config.clusterConfigFile), variables)
+        : fromResource(config.clusterMode + ".yaml", variables);
+    return complete(hz, config.clusterBackupCount);
   }
 
-  /** An operator's Hazelcast XML or YAML file. */
-  public static Config fromFile(Path file) {
+  /**
+   * The values {@code ${key}} stands for: every broker configuration key, with {@code node.id} resolved
+   * (a random id when the key is empty).
+   */
+  public static Properties variables(BrokerConfig config) {
+    Properties p = new Properties();
+    for (Map.Entry<String, String> e : config.values().entrySet()) {
+      p.setProperty(e.getKey(), e.getValue());
+    }
+    p.setProperty("node.id", config.nodeId);
+    return p;
+  }
+
+  /** One of the packaged files, e.g. {@code tcp.yaml}, with its variables replaced; not yet completed. */
+  static Config fromResource(String name, Properties variables) {
+    String path = RESOURCE_DIR + name;
+    try (InputStream in = HazelcastConfigFactory.class.getResourceAsStream(path)) {
+      if (in == null) {
+        throw new IllegalStateException("Hazelcast configuration " + path + " is missing from the build");
+      }
+      Config config = new InMemoryYamlConfig(new String(in.readAllBytes(), StandardCharsets.UTF_8), variables);
+      return unsetBlanks(config);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** An operator's Hazelcast XML or YAML file, with the same variables as the packaged files. */
+  static Config fromFile(Path file, Properties variables) {
     try {
-      Config config = Config.loadFromFile(file.toFile());
-      Config vertxDefaults = ConfigUtil.loadConfig();
-      for (String name : new String[] {"__vertx.haInfo", "__vertx.nodeInfo"}) {
-        if (config.getMapConfigOrNull(name) == null) {
-          config.addMapConfig(vertxDefaults.getMapConfig(name));
-        }
-      }
-      if (config.getMultiMapConfigs().get("__vertx.subs") == null) {
-        MultiMapConfig subs = vertxDefaults.getMultiMapConfig("__vertx.subs");
-        config.addMultiMapConfig(subs);
-      }
-      return common(config);
+      return unsetBlanks(Config.loadFromFile(file.toFile(), variables));
     } catch (FileNotFoundException e) {
       throw new IllegalArgumentException("Hazelcast configuration file not found: " + file);
     }
   }
 
-  private static Config common(Config config) {
+  /**
+   * An empty broker key means "not set", but Hazelcast takes an empty value literally (an empty interface,
+   * an empty DNS name to look up): such values are removed here, so the files can name every key.
+   */
+  private static Config unsetBlanks(Config config) {
+    NetworkConfig network = config.getNetworkConfig();
+    if (network.getPublicAddress() != null && network.getPublicAddress().isBlank()) {
+      network.setPublicAddress(null);
+    }
+    InterfacesConfig interfaces = network.getInterfaces();
+    List<String> named = new ArrayList<>();
+    for (String i : interfaces.getInterfaces()) {
+      if (i != null && !i.isBlank()) {
+        named.add(i.trim());
+      }
+    }
+    interfaces.setInterfaces(named);
+    if (named.isEmpty()) {
+      interfaces.setEnabled(false);
+    }
+    JoinConfig join = network.getJoin();
+    for (var discovery : List.of(join.getKubernetesConfig(), join.getAwsConfig(), join.getGcpConfig(),
+        join.getAzureConfig(), join.getEurekaConfig())) {
+      discovery.getProperties().values().removeIf(v -> v == null || v.isBlank());
+    }
+    for (DiscoveryStrategyConfig strategy : join.getDiscoveryConfig().getDiscoveryStrategyConfigs()) {
+      strategy.getProperties().values().removeIf(v -> v == null || v.toString().isBlank());
+    }
+    return config;
+  }
+
+  /**
+   * What the broker needs whatever the file says: its own properties, Vert.x's structures, and the broker
+   * maps with their backups and formats unless the file configures them.
+   */
+  static Config complete(Config config, int backupCount) {
     config.setProperty("hazelcast.logging.type", "slf4j");
     config.setProperty("hazelcast.phone.home.enabled", "false");
     // the broker stops Hazelcast itself, after its clients were told (graceful shutdown)
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
-    // Session records, queues and connections: one synchronous backup, so a node may die (ARCHITECTURE.md 2).
-    // Queues are changed in place by entry processors, hence OBJECT format.
-    addIfAbsent(config, new MapConfig(SESSIONS).setBackupCount(1).setInMemoryFormat(InMemoryFormat.OBJECT));
-    addIfAbsent(config, new MapConfig(QUEUES).setBackupCount(1).setInMemoryFormat(InMemoryFormat.OBJECT));
-    addIfAbsent(config, new MapConfig(CONNECTIONS).setBackupCount(1));
-    addIfAbsent(config, new MapConfig(RETAINED).setBackupCount(1));
+    if (config.getProperty("hazelcast.wait.seconds.before.join") == null) {
+      config.setProperty("hazelcast.wait.seconds.before.join", "0");
+    }
+    Config vertxDefaults = ConfigUtil.loadConfig();
+    for (String name : new String[] {"__vertx.haInfo", "__vertx.nodeInfo"}) {
+      if (!config.getMapConfigs().containsKey(name)) {
+        config.addMapConfig(vertxDefaults.getMapConfig(name));
+      }
+    }
+    if (!config.getMultiMapConfigs().containsKey("__vertx.subs")) {
+      config.addMultiMapConfig(vertxDefaults.getMultiMapConfig("__vertx.subs"));
+    }
+    // Sessions and queues are changed in place by entry processors, hence OBJECT (ARCHITECTURE.md 2).
+    addIfAbsent(config, new MapConfig(SESSIONS).setBackupCount(backupCount).setInMemoryFormat(InMemoryFormat.OBJECT));
+    addIfAbsent(config, new MapConfig(QUEUES).setBackupCount(backupCount).setInMemoryFormat(InMemoryFormat.OBJECT));
+    addIfAbsent(config, new MapConfig(CONNECTIONS).setBackupCount(backupCount));
+    addIfAbsent(config, new MapConfig(RETAINED).setBackupCount(backupCount));
     return config;
   }
 
+  // exact names only: an operator's wildcard (mqttgrid.*) must not hide the broker's settings
   private static void addIfAbsent(Config config, MapConfig map) {
-    if (config.getMapConfigOrNull(map.getName()) == null) {
+    if (!config.getMapConfigs().containsKey(map.getName())) {
       config.addMapConfig(map);
     }
   }

@@ -45,7 +45,7 @@ public final class TestBroker implements AutoCloseable {
     cfg.put("http.host", "127.0.0.1");
     cfg.put("http.port", String.valueOf(http));
     cfg.put("mqtt.instances", "2");
-    cfg.put("cluster.local-port", String.valueOf(5701 + (int) (Math.random() * 2000)));
+    cfg.put("cluster.port", String.valueOf(5701 + (int) (Math.random() * 2000)));
     cfg.putAll(overrides);
     Broker broker = new Broker(BrokerConfig.of(cfg));
     try {
