@@ -140,15 +140,40 @@ public final class Broker {
     if (config.httpPort < 0) {
       return Future.all(mqtt, nodeBus);
     }
-    http = new HttpApiVerticle(config.httpHost, config.httpPort, () -> ready, registry);
+    http = new HttpApiVerticle(config.httpHost, config.httpPort, this::readiness, registry);
     return Future.all(mqtt, nodeBus, vertx.deployVerticle(http));
+  }
+
+  /**
+   * Ready: started, the Hazelcast member running, and (with split-brain protection on) enough members seen
+   * that the broker maps accept reads and writes; a load balancer sends clients only to ready nodes.
+   */
+  private HttpApiVerticle.Readiness readiness() {
+    int members = 0;
+    boolean clusterOk = false;
+    try {
+      if (hazelcast != null && hazelcast.getLifecycleService().isRunning()) {
+        members = hazelcast.getCluster().getMembers().size();
+        clusterOk = !config.splitBrainProtection || hazelcast.getSplitBrainProtectionService()
+            .getSplitBrainProtection(HazelcastConfigFactory.SPLIT_BRAIN_PROTECTION).hasMinimumSize();
+      }
+    } catch (RuntimeException e) {
+      // shutting down, or an operator's file without the protection the key asks for: not ready
+      clusterOk = false;
+    }
+    return new HttpApiVerticle.Readiness(ready && clusterOk, config.nodeId, members);
+  }
+
+  /** Members of the Hazelcast cluster this node sees, itself included; 0 when not running. */
+  public int clusterMembers() {
+    return readiness().members();
   }
 
   private void logStarted() {
     LOG.info("MQTT Grid node {} started: MQTT tcp {}:{}, websocket {} (path /mqtt){}, http {}, cluster {}",
         config.nodeId, config.mqttHost, config.mqttPort, portText(config.websocketPort),
         config.tlsEnabled() ? ", tls " + config.tlsPort + ", wss " + config.wssPort : ", tls off (no certificate)",
-        portText(config.httpPort), config.clusterMode);
+        portText(config.httpPort), config.clusterMode + " (" + clusterMembers() + " members)");
     switch (config.anonymous) {
       case LOOPBACK_ONLY -> LOG.warn("DEVELOPMENT MODE: anonymous MQTT clients are accepted from loopback "
           + "(127.0.0.0/8, ::1) without credentials; clients from other addresses are refused. Set "
