@@ -1,0 +1,174 @@
+package io.mqttgrid.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The cluster tests' load balancer, against plain sockets: round robin, health checks, closing. */
+class TcpLoadBalancerTest {
+
+  private final List<FakeBackend> backends = new ArrayList<>();
+  private TcpLoadBalancer lb;
+
+  /** Greets each connection with its name, then echoes lines; /health answers {@code status}. */
+  static final class FakeBackend implements AutoCloseable {
+    final String name;
+    final ServerSocket server;
+    final HttpServer health;
+    final List<Socket> accepted = new CopyOnWriteArrayList<>();
+    volatile int status = 200;
+
+    FakeBackend(String name) throws IOException {
+      this.name = name;
+      server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+      health = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      health.createContext("/health/ready", ex -> {
+        ex.sendResponseHeaders(status, -1);
+        ex.close();
+      });
+      health.start();
+      Thread t = new Thread(this::serve, "fake-" + name);
+      t.setDaemon(true);
+      t.start();
+    }
+
+    private void serve() {
+      while (!server.isClosed()) {
+        try {
+          Socket s = server.accept();
+          accepted.add(s);
+          Thread echo = new Thread(() -> {
+            try (s) {
+              OutputStream out = s.getOutputStream();
+              out.write((name + "\n").getBytes(StandardCharsets.UTF_8));
+              s.getInputStream().transferTo(out);
+            } catch (IOException e) {
+              // closed
+            }
+          });
+          echo.setDaemon(true);
+          echo.start();
+        } catch (IOException e) {
+          return;
+        }
+      }
+    }
+
+    TcpLoadBalancer.Backend backend() {
+      return new TcpLoadBalancer.Backend(name, server.getLocalPort(),
+          URI.create("http://127.0.0.1:" + health.getAddress().getPort() + "/health/ready"));
+    }
+
+    @Override
+    public void close() throws IOException {
+      server.close();
+      health.stop(0);
+      for (Socket s : accepted) {
+        s.close();
+      }
+    }
+  }
+
+  @BeforeEach
+  void start() throws IOException {
+    backends.add(new FakeBackend("a"));
+    backends.add(new FakeBackend("b"));
+    lb = TcpLoadBalancer.start(backends.stream().map(FakeBackend::backend).toList());
+  }
+
+  @AfterEach
+  void stop() throws IOException {
+    lb.close();
+    for (FakeBackend b : backends) {
+      b.close();
+    }
+  }
+
+  private Socket connect() throws IOException {
+    Socket s = new Socket(lb.host(), lb.port());
+    s.setSoTimeout(5000);
+    return s;
+  }
+
+  private static String readLine(Socket s) throws IOException {
+    return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
+  }
+
+  @Test
+  void clientsGoRoundRobinAndBytesFlowBothWays() throws IOException {
+    List<String> greetings = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      try (Socket s = connect()) {
+        BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+        greetings.add(in.readLine());
+        s.getOutputStream().write("ping\n".getBytes(StandardCharsets.UTF_8));
+        assertThat(in.readLine()).isEqualTo("ping");
+      }
+    }
+    assertThat(greetings).containsExactly("a", "b", "a", "b");
+    assertThat(lb.history()).containsExactly("a", "b", "a", "b");
+  }
+
+  @Test
+  void aBackendWhoseHealthIsNot200GetsNoNewClients() throws Exception {
+    backends.get(1).status = 503;
+    long deadline = System.currentTimeMillis() + 5000;
+    while (lb.isHealthy("b") && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(lb.isHealthy("b")).isFalse();
+    for (int i = 0; i < 3; i++) {
+      try (Socket s = connect()) {
+        assertThat(readLine(s)).isEqualTo("a");
+      }
+    }
+    backends.get(1).status = 200;
+    deadline = System.currentTimeMillis() + 5000;
+    while (!lb.isHealthy("b") && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(lb.isHealthy("b")).isTrue();
+  }
+
+  @Test
+  void aBackendThatRefusesConnectionsIsSkippedAtOnce() throws IOException {
+    backends.get(0).server.close();
+    for (int i = 0; i < 3; i++) {
+      try (Socket s = connect()) {
+        assertThat(readLine(s)).isEqualTo("b");
+      }
+    }
+  }
+
+  @Test
+  void whenTheBackendClosesTheClientsConnectionIsClosed() throws Exception {
+    try (Socket s = connect()) {
+      BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+      assertThat(in.readLine()).isEqualTo("a");
+      assertThat(lb.openConnections()).containsEntry("a", 1);
+      backends.get(0).accepted.get(0).close();
+      assertThat(in.read()).isEqualTo(-1);
+    }
+    long deadline = System.currentTimeMillis() + 5000;
+    while (lb.openConnections().get("a") != 0 && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(lb.openConnections()).containsEntry("a", 0);
+  }
+}
