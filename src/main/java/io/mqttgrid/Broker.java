@@ -148,7 +148,7 @@ public final class Broker {
 
   /**
    * Ready: started, the Hazelcast member running, and (with split-brain protection on) enough members seen
-   * that the broker maps accept reads and writes; a load balancer sends clients only to ready nodes.
+   * that the broker maps accept writes; a load balancer sends clients only to ready nodes.
    */
   private HttpApiVerticle.Readiness readiness() {
     int members = 0;
@@ -156,14 +156,26 @@ public final class Broker {
     try {
       if (hazelcast != null && hazelcast.getLifecycleService().isRunning()) {
         members = hazelcast.getCluster().getMembers().size();
-        clusterOk = !config.splitBrainProtection || hazelcast.getSplitBrainProtectionService()
-            .getSplitBrainProtection(HazelcastConfigFactory.SPLIT_BRAIN_PROTECTION).hasMinimumSize();
+        clusterOk = hasMinimumMembers();
       }
     } catch (RuntimeException e) {
-      // shutting down, or an operator's file without the protection the key asks for: not ready
+      // shutting down
       clusterOk = false;
     }
     return new HttpApiVerticle.Readiness(ready && clusterOk, config.nodeId, members);
+  }
+
+  private boolean hasMinimumMembers() {
+    if (!config.splitBrainProtection) {
+      return true;
+    }
+    try {
+      return hazelcast.getSplitBrainProtectionService()
+          .getSplitBrainProtection(HazelcastConfigFactory.SPLIT_BRAIN_PROTECTION).hasMinimumSize();
+    } catch (IllegalArgumentException e) {
+      // the Hazelcast file defines no such protection (local mode, an operator's file): no map refuses either
+      return true;
+    }
   }
 
   /** Members of the Hazelcast cluster this node sees, itself included; 0 when not running. */

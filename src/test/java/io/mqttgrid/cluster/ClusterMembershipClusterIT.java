@@ -1,12 +1,15 @@
 package io.mqttgrid.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
+import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.mqttgrid.testing.ClusterFixture;
@@ -39,8 +42,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Three broker JVMs on loopback form one Hazelcast cluster behind a TCP load balancer; nodes are killed
- * (kill -9), stopped and restarted for real. The tests run in order on one cluster: each leaves it with
- * three members again, except the last.
+ * (kill -9), stopped and restarted for real. Split-brain protection is on with a majority of 2: a node that
+ * sees fewer members must stop serving. The tests run in order on one cluster and say what they leave.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterMembershipClusterIT {
@@ -56,7 +59,9 @@ class ClusterMembershipClusterIT {
   @BeforeAll
   static void startCluster() {
     // all three JVMs at once, as a Deployment starts its pods: they must still form one cluster
-    cluster = ClusterFixture.startTogether(ClusterMembershipClusterIT.class.getSimpleName(), 3, Map.of());
+    cluster = ClusterFixture.startTogether(ClusterMembershipClusterIT.class.getSimpleName(), 3,
+        Map.of("cluster.split-brain-protection.enabled", "true",
+            "cluster.split-brain-protection.minimum-members", "2"));
     lb = cluster.loadBalancer();
     report("3 nodes launched together formed one cluster in %d ms", cluster.formationTime().toMillis());
   }
@@ -209,6 +214,34 @@ class ClusterMembershipClusterIT {
   private record Watched(Mqtt5BlockingClient client, CountDownLatch dropped, AtomicReference<Throwable> cause) {
   }
 
+  @Test
+  @Order(6)
+  void aNodeLeftAloneBelowTheMajorityReportsNotReadyAndRefusesClientsUntilAPeerReturns() throws Exception {
+    // left by test 5: n1 and n3 running
+    cluster.kill(3);
+    JsonObject alone = cluster.awaitHealth(1, MEMBERSHIP_TIMEOUT,
+        h -> h.getInteger("members", -1) == 1 && "DOWN".equals(h.getString("status")));
+    assertThat(alone.getString("node")).isEqualTo("n1");
+
+    // straight to the node: its session store refuses, so the CONNECT does too (0x88 Server unavailable)
+    Mqtt5BlockingClient direct = cluster.v5(1, "minority-direct");
+    clients.add(direct);
+    assertThatThrownBy(direct::connect).isInstanceOfSatisfying(Mqtt5ConnAckException.class, e ->
+        assertThat(e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.SERVER_UNAVAILABLE));
+    // and the load balancer, which sees no ready node, sends nobody there
+    awaitUnhealthyInLoadBalancer("n1");
+    assertThatThrownBy(() -> throughLoadBalancer("minority-lb", Duration.ofSeconds(3)))
+        .isInstanceOf(RuntimeException.class);
+
+    cluster.restart(2);
+    cluster.awaitMembers(2, JOIN_TIMEOUT, 1, 2);
+    awaitHealthyInLoadBalancer("n1");
+    Mqtt5BlockingClient back = cluster.v5(1, "majority-again");
+    back.connect();
+    clients.add(back);
+    assertThat(echo(back, "it/membership/majority-again", "served")).isTrue();
+  }
+
   /** Connects clients through the load balancer until one lands on {@code node}; the others leave again. */
   private Watched connectedTo(String node, String prefix) {
     for (int k = 0; k < 3; k++) {
@@ -255,6 +288,19 @@ class ClusterMembershipClusterIT {
       Thread.currentThread().interrupt();
       return false;
     }
+  }
+
+  private static void awaitUnhealthyInLoadBalancer(String node) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (lb.isHealthy(node) && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    assertThat(lb.isHealthy(node)).as("load balancer takes %s out", node).isFalse();
   }
 
   private static void awaitHealthyInLoadBalancer(String node) {

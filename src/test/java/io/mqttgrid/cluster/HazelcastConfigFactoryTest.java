@@ -7,6 +7,7 @@ import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.SplitBrainProtectionConfig;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
 import com.hazelcast.spi.merge.LatestUpdateMergePolicy;
 import io.mqttgrid.BrokerConfig;
 import java.io.IOException;
@@ -103,6 +104,8 @@ class HazelcastConfigFactoryTest {
         c.getSplitBrainProtectionConfig(HazelcastConfigFactory.SPLIT_BRAIN_PROTECTION);
     assertThat(protection.isEnabled()).isTrue();
     assertThat(protection.getMinimumClusterSize()).isEqualTo(3);
+    // writes only: a node starting before its peers must still read the retained topics
+    assertThat(protection.getProtectOn()).isEqualTo(SplitBrainProtectionOn.WRITE);
   }
 
   @Test

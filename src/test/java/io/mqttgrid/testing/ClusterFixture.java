@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -186,7 +187,8 @@ public final class ClusterFixture implements AutoCloseable {
       for (Node node : cluster.nodes) {
         cluster.launch(node);
         if (!together && node.index == 1 && count > 1) {
-          cluster.awaitMembers(1, START_TIMEOUT, 1);
+          // answering at all (UP, or DOWN under split-brain protection) means its Hazelcast member is up
+          cluster.awaitAnswer(1, START_TIMEOUT);
         }
       }
       cluster.awaitMembers(count, START_TIMEOUT);
@@ -282,6 +284,37 @@ public final class ClusterFixture implements AutoCloseable {
         sleep(100);
       }
     }
+  }
+
+  /** Waits until node {@code i}'s /health/ready body satisfies {@code condition}; returns that body. */
+  public JsonObject awaitHealth(int i, Duration timeout, Predicate<JsonObject> condition) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Optional<JsonObject> h = Optional.empty();
+    while (System.nanoTime() < deadline) {
+      h = health(i);
+      if (h.isPresent() && condition.test(h.get())) {
+        return h.get();
+      }
+      sleep(100);
+    }
+    throw new IllegalStateException(node(i).id + ": health not as expected within " + timeout.toSeconds()
+        + " s; last: " + h.map(JsonObject::encode).orElse("no answer"));
+  }
+
+  /** Waits until node {@code i} answers /health/ready, UP or DOWN. */
+  public JsonObject awaitAnswer(int i, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      Optional<JsonObject> h = health(i);
+      if (h.isPresent()) {
+        return h.get();
+      }
+      if (!node(i).isRunning()) {
+        throw new IllegalStateException(node(i).id + " exited; its log ends with:\n" + tail(node(i).log, 40));
+      }
+      sleep(100);
+    }
+    throw new IllegalStateException(node(i).id + " did not answer within " + timeout.toSeconds() + " s");
   }
 
   /** Waits until node {@code i} answers /health/ready with UP, whatever the member count. */
