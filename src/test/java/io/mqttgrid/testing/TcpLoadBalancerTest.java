@@ -32,6 +32,7 @@ class TcpLoadBalancerTest {
     final ServerSocket server;
     final HttpServer health;
     final List<Socket> accepted = new CopyOnWriteArrayList<>();
+    final Thread acceptor;
     volatile int status = 200;
 
     FakeBackend(String name) throws IOException {
@@ -43,9 +44,18 @@ class TcpLoadBalancerTest {
         ex.close();
       });
       health.start();
-      Thread t = new Thread(this::serve, "fake-" + name);
-      t.setDaemon(true);
-      t.start();
+      acceptor = new Thread(this::serve, "fake-" + name);
+      acceptor.setDaemon(true);
+      acceptor.start();
+    }
+
+    /**
+     * Stops listening for good. A close() alone is not enough at once: an accept() in progress keeps the
+     * listening socket alive until its thread wakes up, and may still take a connection.
+     */
+    void stopListening() throws Exception {
+      server.close();
+      acceptor.join(5000);
     }
 
     private void serve() {
@@ -147,8 +157,8 @@ class TcpLoadBalancerTest {
   }
 
   @Test
-  void aBackendThatRefusesConnectionsIsSkippedAtOnce() throws IOException {
-    backends.get(0).server.close();
+  void aBackendThatRefusesConnectionsIsSkippedAtOnce() throws Exception {
+    backends.get(0).stopListening();
     for (int i = 0; i < 3; i++) {
       try (Socket s = connect()) {
         assertThat(readLine(s)).isEqualTo("b");
