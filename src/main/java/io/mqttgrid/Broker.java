@@ -9,7 +9,6 @@ import io.mqttgrid.cluster.ClusterMembership;
 import io.mqttgrid.cluster.EventBusRemoteDelivery;
 import io.mqttgrid.cluster.HazelcastConfigFactory;
 import io.mqttgrid.cluster.HazelcastRouteTable;
-import io.mqttgrid.cluster.MembershipLog;
 import io.mqttgrid.cluster.NodeBusVerticle;
 import io.mqttgrid.http.HttpApiVerticle;
 import io.mqttgrid.mqtt.MqttMetrics;
@@ -80,7 +79,6 @@ public final class Broker {
         .compose(v -> {
           this.vertx = v;
           this.hazelcast = clusterManager.getHazelcastInstance();
-          hazelcast.getCluster().addMembershipListener(new MembershipLog(config.nodeId));
           return v.executeBlocking(this::buildServices);
         })
         .compose(this::deploy)

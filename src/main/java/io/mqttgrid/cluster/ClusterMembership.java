@@ -36,14 +36,16 @@ public final class ClusterMembership {
       @Override
       public void memberAdded(MembershipEvent event) {
         refresh();
-        LOG.info("node {} joined; cluster has {} members", nodeOf(event.getMember()), event.getMembers().size());
+        LOG.info("node {} ({}) joined; cluster has {} members", nodeOf(event.getMember()),
+            event.getMember().getAddress(), event.getMembers().size());
       }
 
       @Override
       public void memberRemoved(MembershipEvent event) {
         refresh();
         String gone = nodeOf(event.getMember());
-        LOG.info("node {} left; cluster has {} members", gone, event.getMembers().size());
+        LOG.info("node {} ({}) left; cluster has {} members", gone, event.getMember().getAddress(),
+            event.getMembers().size());
         if (gone != null && isOldest()) {
           routes.purge(gone);
         }
