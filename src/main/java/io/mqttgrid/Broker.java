@@ -7,6 +7,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.mqttgrid.auth.AnonymousAuthenticator;
 import io.mqttgrid.cluster.ClusterMembership;
 import io.mqttgrid.cluster.EventBusRemoteDelivery;
+import io.mqttgrid.cluster.EventBusRemoteSessions;
 import io.mqttgrid.cluster.HazelcastConfigFactory;
 import io.mqttgrid.cluster.HazelcastRouteTable;
 import io.mqttgrid.cluster.NodeBusVerticle;
@@ -96,8 +97,6 @@ public final class Broker {
     MessageRouter router = new MessageRouter();
     routeTable = new HazelcastRouteTable(hazelcast, config.nodeId);
     router.cluster(routeTable, new EventBusRemoteDelivery(vertx, REMOTE_DELIVERY_TIMEOUT_MS));
-    membership = new ClusterMembership(hazelcast, routeTable);
-    membership.start();
     this.router = router;
     PublishService publisher = new PublishService(config.nodeId, router, retained::put);
     HazelcastSessionStore store = new HazelcastSessionStore(vertx, hazelcast);
@@ -116,6 +115,10 @@ public final class Broker {
       }
     });
     sessions.willPublisher(publisher::publish);
+    sessions.remoteSessions(new EventBusRemoteSessions(vertx, routeTable));
+    SessionManager adopter = sessions;
+    membership = new ClusterMembership(hazelcast, routeTable, vertx, adopter::adoptSessionsOf);
+    membership.start();
     registry.gauge("mqttgrid.sessions", sessions, SessionManager::size);
     registry.gauge("mqttgrid.sessions.online", sessions, SessionManager::onlineCount);
     registry.gauge("mqttgrid.retained.messages", retained, HazelcastRetainedStore::size);
@@ -136,7 +139,7 @@ public final class Broker {
       }
       return v;
     }, new DeploymentOptions().setInstances(instances));
-    Future<String> nodeBus = vertx.deployVerticle(new NodeBusVerticle(config.nodeId, router));
+    Future<String> nodeBus = vertx.deployVerticle(new NodeBusVerticle(config.nodeId, router, sessions));
     if (config.httpPort < 0) {
       return Future.all(mqtt, nodeBus);
     }

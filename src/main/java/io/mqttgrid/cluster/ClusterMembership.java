@@ -7,7 +7,10 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.LifecycleEvent;
 import java.util.HashSet;
 import java.util.Set;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.util.UUID;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,12 +26,18 @@ public final class ClusterMembership {
 
   private final HazelcastInstance hz;
   private final HazelcastRouteTable routes;
+  private final Vertx vertx;
+  private final Function<String, Future<?>> adoptSessions;
   private UUID membershipListener;
   private UUID lifecycleListener;
 
-  public ClusterMembership(HazelcastInstance hz, HazelcastRouteTable routes) {
+  /** @param adoptSessions takes over the sessions a departed node hosted (on the oldest survivor) */
+  public ClusterMembership(HazelcastInstance hz, HazelcastRouteTable routes, Vertx vertx,
+                           Function<String, Future<?>> adoptSessions) {
     this.hz = hz;
     this.routes = routes;
+    this.vertx = vertx;
+    this.adoptSessions = adoptSessions;
   }
 
   public void start() {
@@ -47,7 +56,7 @@ public final class ClusterMembership {
         LOG.info("node {} ({}) left; cluster has {} members", gone, event.getMember().getAddress(),
             event.getMembers().size());
         if (gone != null && isOldest()) {
-          routes.purge(gone);
+          takeOver(gone);
         }
       }
     });
@@ -59,6 +68,27 @@ public final class ClusterMembership {
       }
     });
     refresh();
+  }
+
+  /**
+   * The oldest survivor adopts the departed node's sessions (their routes are then announced from here),
+   * and only then purges the departed node's routes, so that no moment exists in which a persistent
+   * session of that node has no route at all.
+   */
+  private void takeOver(String gone) {
+    long started = System.currentTimeMillis();
+    adoptSessions.apply(gone)
+        .recover(e -> {
+          LOG.warn("sessions of departed node {} not all taken over: {}", gone, e.toString());
+          return Future.succeededFuture();
+        })
+        .compose(x -> vertx.executeBlocking(() -> {
+          routes.reannounce().toCompletableFuture().join();
+          routes.purge(gone);
+          return null;
+        }, false))
+        .onComplete(ar -> LOG.info("departed node {} handled in {} ms{}", gone,
+            System.currentTimeMillis() - started, ar.failed() ? ": " + ar.cause() : ""));
   }
 
   public int size() {

@@ -94,8 +94,10 @@ public final class HazelcastRouteTable implements RouteTable {
   @Override
   public Set<String> remoteNodesFor(String topic) {
     Set<String> nodes = new HashSet<>(4);
+    // a departed node's routes stay until a survivor has taken over its sessions and purged them: a QoS 1/2
+    // publish sent there meanwhile fails (the publisher is told) instead of being acknowledged and lost
     plainMirror.match(topic, node -> {
-      if (!node.equals(localNode) && isLive(node)) {
+      if (!node.equals(localNode)) {
         nodes.add(node);
       }
     });
@@ -130,16 +132,19 @@ public final class HazelcastRouteTable implements RouteTable {
   }
 
   /** Writes this node's routes again (after a partition healed, or when the table lost them). */
-  public void reannounce() {
+  public java.util.concurrent.CompletionStage<Void> reannounce() {
     Map<String, String> mine = new HashMap<>();
     synchronized (localCounts) {
       for (String filter : localCounts.keySet()) {
         mine.put(key(localNode, filter), filter);
       }
     }
-    if (!mine.isEmpty()) {
-      map.putAllAsync(mine);
-    }
+    return mine.isEmpty() ? java.util.concurrent.CompletableFuture.completedFuture(null) : map.putAllAsync(mine);
+  }
+
+  /** Whether {@code node} is a member of the cluster as this node last saw it. */
+  public boolean isMember(String node) {
+    return liveNodes.contains(node);
   }
 
   public void close() {

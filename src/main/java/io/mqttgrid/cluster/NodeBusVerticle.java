@@ -5,6 +5,8 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.mqttgrid.session.SessionManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,11 +20,14 @@ public final class NodeBusVerticle extends VerticleBase {
 
   private final String node;
   private final MessageRouter router;
+  private final SessionManager sessions;
   private MessageConsumer<Buffer> consumer;
+  private MessageConsumer<JsonObject> sessionConsumer;
 
-  public NodeBusVerticle(String node, MessageRouter router) {
+  public NodeBusVerticle(String node, MessageRouter router, SessionManager sessions) {
     this.node = node;
     this.router = router;
+    this.sessions = sessions;
   }
 
   @Override
@@ -47,11 +52,14 @@ public final class NodeBusVerticle extends VerticleBase {
         }
       });
     });
-    return consumer.completion();
+    sessionConsumer = vertx.eventBus().consumer(EventBusRemoteSessions.address(node),
+        msg -> EventBusRemoteSessions.handle(sessions, msg));
+    return Future.all(consumer.completion(), sessionConsumer.completion());
   }
 
   @Override
   public Future<?> stop() {
-    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+    return Future.all(consumer == null ? Future.succeededFuture() : consumer.unregister(),
+        sessionConsumer == null ? Future.succeededFuture() : sessionConsumer.unregister());
   }
 }

@@ -110,6 +110,31 @@ public final class HazelcastSessionStore implements SessionStore {
   }
 
   @Override
+  public Future<List<SessionRecord>> ownedBy(String node) {
+    // a cluster-wide query: done on a worker, it happens once per departed node
+    return vertx.executeBlocking(() -> {
+      List<SessionRecord> out = new java.util.ArrayList<>();
+      for (Map.Entry<String, SessionRecord> e : sessions.entrySet(new OwnedBy(node))) {
+        out.add(e.getValue());
+      }
+      return out;
+    }, false);
+  }
+
+  @Override
+  public Future<SessionRecord> adopt(String clientId, String deadNode, String newOwner, long nowMillis) {
+    return bridge(sessions.submitToKey(clientId, new Adopt(deadNode, newOwner, nowMillis)));
+  }
+
+  @Override
+  public Future<Void> purgeConnections(String node) {
+    return vertx.executeBlocking(() -> {
+      connections.removeAll(new ConnectedTo(node));
+      return null;
+    }, false);
+  }
+
+  @Override
   public Future<String> claimConnection(String clientId, String node, String connectionId) {
     return bridge(connections.putAsync(clientId, node + "|" + connectionId));
   }
@@ -324,6 +349,106 @@ public final class HazelcastSessionStore implements SessionStore {
     public void readData(ObjectDataInput in) throws IOException {
       packetId = in.readInt();
       add = in.readBoolean();
+    }
+  }
+
+  /** Session records whose owner is a given node. */
+  public static final class OwnedBy implements com.hazelcast.query.Predicate<String, SessionRecord>,
+      DataSerializable {
+    private String node;
+
+    public OwnedBy() {
+    }
+
+    OwnedBy(String node) {
+      this.node = node;
+    }
+
+    @Override
+    public boolean apply(Map.Entry<String, SessionRecord> entry) {
+      return entry.getValue() != null && node.equals(entry.getValue().ownerNode());
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeString(node);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      node = in.readString();
+    }
+  }
+
+  /** Connection records naming a given node. */
+  public static final class ConnectedTo implements com.hazelcast.query.Predicate<String, String>, DataSerializable {
+    private String node;
+
+    public ConnectedTo() {
+    }
+
+    ConnectedTo(String node) {
+      this.node = node;
+    }
+
+    @Override
+    public boolean apply(Map.Entry<String, String> entry) {
+      return entry.getValue() != null && entry.getValue().startsWith(node + "|");
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeString(node);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      node = in.readString();
+    }
+  }
+
+  /** Moves a departed node's session to a survivor, unless someone else took it meanwhile. */
+  public static final class Adopt implements EntryProcessor<String, SessionRecord, SessionRecord>, DataSerializable {
+    private String deadNode;
+    private String newOwner;
+    private long nowMillis;
+
+    public Adopt() {
+    }
+
+    Adopt(String deadNode, String newOwner, long nowMillis) {
+      this.deadNode = deadNode;
+      this.newOwner = newOwner;
+      this.nowMillis = nowMillis;
+    }
+
+    @Override
+    public SessionRecord process(Map.Entry<String, SessionRecord> entry) {
+      SessionRecord r = entry.getValue();
+      if (r == null || !deadNode.equals(r.ownerNode())) {
+        return null;
+      }
+      SessionRecord before = r.copy();
+      r.owner(newOwner);
+      if (r.connected()) {
+        r.offline(nowMillis);
+      }
+      entry.setValue(r);
+      return before;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeString(deadNode);
+      out.writeString(newOwner);
+      out.writeLong(nowMillis);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      deadNode = in.readString();
+      newOwner = in.readString();
+      nowMillis = in.readLong();
     }
   }
 

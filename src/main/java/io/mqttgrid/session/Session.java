@@ -84,6 +84,7 @@ public final class Session implements Subscriber {
   private long willDelaySeconds;
   private long willTimer = -1;
   private long expiryTimer = -1;
+  private boolean recordStored;
 
   Session(String clientId, boolean persistent, String connectionId, Context context, Vertx vertx,
           SessionStore store, MessageRouter router, SessionLimits limits, SessionEvents events) {
@@ -122,6 +123,21 @@ public final class Session implements Subscriber {
   @Override
   public boolean isOnline() {
     return state == State.ONLINE;
+  }
+
+  /** Whether the store holds a record of this session (persistent, or carrying a will). */
+  boolean recordStored() {
+    return recordStored;
+  }
+
+  void recordStored(boolean stored) {
+    this.recordStored = stored;
+  }
+
+  /** A session taken over from a departed node: offline, subscribed, filling its queue. */
+  void startOffline(List<Subscription> subs) {
+    restoreSubscriptions(subs);
+    state = State.OFFLINE;
   }
 
   long expirySeconds() {

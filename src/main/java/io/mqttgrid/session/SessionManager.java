@@ -45,6 +45,7 @@ public final class SessionManager {
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
   private final Map<String, Future<?>> connectsInProgress = new HashMap<>();
   private volatile Function<PublishedMessage, Future<?>> willPublisher = m -> Future.succeededFuture();
+  private volatile RemoteSessions remote = RemoteSessions.NONE;
   private volatile boolean shuttingDown;
 
   public SessionManager(Vertx vertx, String nodeId, SessionStore store, MessageRouter router, SessionLimits limits,
@@ -66,6 +67,11 @@ public final class SessionManager {
         terminate(session);
       }
     };
+  }
+
+  /** The other nodes' sessions, for takeovers across nodes. Set once at start. */
+  public void remoteSessions(RemoteSessions remoteSessions) {
+    this.remote = remoteSessions;
   }
 
   /** Where wills go: the same publish path as any message. Set once at start. */
@@ -115,19 +121,39 @@ public final class SessionManager {
     String clientId = req.clientId();
     String connectionId = UUID.randomUUID().toString();
     boolean persistent = req.expirySeconds() > 0;
+    // a record is kept for a session that outlives its connection, and for one with a will: if this node
+    // dies, a survivor finds it and sends the will (ARCHITECTURE.md lesson 6)
+    boolean stored = persistent || req.will() != null;
     Session old = sessions.get(clientId);
+    String[] remoteOwner = {null};
     return store.claimConnection(clientId, nodeId, connectionId)
-        .compose(previousOwner -> old == null ? Future.succeededFuture() : stepDown(old, !req.cleanStart()))
+        .compose(previousConnection -> store.load(clientId).map(r -> {
+          remoteOwner[0] = old == null ? remoteOwner(previousConnection, r) : null;
+          return r;
+        }))
+        .compose(r -> {
+          if (old != null) {
+            return stepDown(old, !req.cleanStart());
+          }
+          return remoteOwner[0] == null ? Future.succeededFuture()
+              : remote.stepDown(remoteOwner[0], clientId, !req.cleanStart()).recover(e -> {
+                LOG.warn("client {}: node {} did not step down ({}); taking the session from the store",
+                    clientId, remoteOwner[0], e.toString());
+                return Future.succeededFuture();
+              });
+        })
         .compose(v -> {
           if (req.cleanStart()) {
-            Future<Void> retired = old == null ? Future.succeededFuture() : onContextOf(old, old::retire);
-            return retired.compose(x -> store.delete(clientId)).map(x -> (SessionRecord) null);
+            return retireOld(old, remoteOwner[0], clientId).compose(x -> store.delete(clientId))
+                .map(x -> (SessionRecord) null);
           }
+          // read after the old owner stepped down: its last subscription changes are in
           return store.load(clientId).map(r -> r != null && r.isExpired(System.currentTimeMillis()) ? null : r);
         })
         .compose(record -> {
           Session session = new Session(clientId, persistent, connectionId, context, vertx, store, router, limits,
               events);
+          session.recordStored(stored);
           session.expirySeconds(req.expirySeconds());
           session.will(req.will(), req.willDelaySeconds());
           boolean present = record != null;
@@ -141,10 +167,13 @@ public final class SessionManager {
             session.retire();
             return Future.failedFuture(new IllegalStateException("node is shutting down"));
           }
-          Future<Void> oldGone = old == null || req.cleanStart() ? Future.succeededFuture()
-              : onContextOf(old, old::retire);
+          Future<Void> oldGone = req.cleanStart() ? Future.succeededFuture()
+              : retireOld(old, remoteOwner[0], clientId);
           Future<List<QueuedMessage>> queued;
-          if (persistent) {
+          if (!persistent && stored && !present) {
+            queued = Future.all(oldGone, store.save(new SessionRecord(clientId, req.protocolVersion(), 0, nodeId,
+                connectionId).will(req.will(), req.willDelaySeconds()))).map(List.of());
+          } else if (persistent) {
             SessionRecord r = new SessionRecord(clientId, req.protocolVersion(), req.expirySeconds(), nodeId,
                 connectionId).subscriptions(session.subscriptions()).will(req.will(), req.willDelaySeconds());
             if (present) {
@@ -157,13 +186,60 @@ public final class SessionManager {
             // Clean Start 0 resumes the stored session even with expiry 0 (MQTT-3.1.2-5); it now ends with
             // this connection, so its queue moves into memory and the store keeps nothing
             queued = oldGone.compose(x -> store.queued(clientId))
-                .compose(q -> store.delete(clientId).map(q));
+                .compose(q -> store.delete(clientId).map(q))
+                .compose(q -> !stored ? Future.succeededFuture(q) : store.save(new SessionRecord(clientId,
+                    req.protocolVersion(), 0, nodeId, connectionId).will(req.will(), req.willDelaySeconds())).map(q));
           } else {
             queued = oldGone.map(List.of());
           }
           java.util.Set<Integer> awaiting = present ? record.awaitingRelease() : java.util.Set.of();
           return queued.map(q -> new Attached(session, present, q, awaiting));
         });
+  }
+
+  /**
+   * Where a session lives on another node, if it does: the node of the connection record, else the record's
+   * owner; null when that is this node or a node no longer in the cluster (its sessions are adopted).
+   */
+  private String remoteOwner(String previousConnection, SessionRecord record) {
+    String candidate = null;
+    if (previousConnection != null && previousConnection.contains("|")) {
+      candidate = previousConnection.substring(0, previousConnection.indexOf('|'));
+    }
+    if ((candidate == null || candidate.equals(nodeId)) && record != null) {
+      candidate = record.ownerNode();
+    }
+    return candidate == null || candidate.equals(nodeId) || !remote.isAlive(candidate) ? null : candidate;
+  }
+
+  /** The old session stops routing and flushes, here or on the node that hosts it. */
+  private Future<Void> retireOld(Session old, String remoteOwner, String clientId) {
+    if (old != null) {
+      sessions.remove(clientId, old);
+      return onContextOf(old, old::retire);
+    }
+    if (remoteOwner != null) {
+      return remote.retire(remoteOwner, clientId).recover(e -> {
+        LOG.warn("client {}: node {} did not retire the old session: {}", clientId, remoteOwner, e.toString());
+        return Future.succeededFuture();
+      });
+    }
+    return Future.succeededFuture();
+  }
+
+  /** Another node takes over {@code clientId}: close its connection here (first phase). */
+  public Future<Void> stepDownLocal(String clientId, boolean sessionContinues) {
+    Session s = sessions.get(clientId);
+    return s == null ? Future.succeededFuture() : stepDown(s, sessionContinues);
+  }
+
+  /** Another node now serves {@code clientId}: stop routing to the old session here (second phase). */
+  public Future<Void> retireLocal(String clientId) {
+    Session s = sessions.get(clientId);
+    if (s == null || !sessions.remove(clientId, s)) {
+      return Future.succeededFuture();
+    }
+    return onContextOf(s, s::retire);
   }
 
   /** The client disconnected normally: its will is gone (MQTT-3.1.2-10). */
@@ -223,22 +299,12 @@ public final class SessionManager {
       long expiry = session.persistent() ? session.expirySeconds() : 0;
       PublishedMessage will = publishWill ? session.will() : null;
       if (will != null) {
-        long delay = Math.min(session.willDelaySeconds(), expiry);
-        if (delay <= 0) {
-          publishWill(session.clientId(), will);
-        } else {
-          session.willTimer(vertx.setTimer(delay * 1000L, t -> {
-            session.willTimer(-1);
-            if (sessions.get(session.clientId()) == session && session.state() == Session.State.OFFLINE) {
-              publishWill(session.clientId(), will);
-            }
-          }));
-        }
+        scheduleWill(session, will, Math.min(session.willDelaySeconds(), expiry));
       }
       if (expiry == 0) {
         sessions.remove(session.clientId(), session);
         session.retire();
-        Future<?> cleanup = session.persistent()
+        Future<?> cleanup = session.recordStored()
             ? store.deleteIfOwnedBy(session.clientId(), session.connectionId()) : Future.succeededFuture();
         cleanup.onComplete(x -> store.releaseConnection(session.clientId(), session.connectionId()));
         return;
@@ -246,11 +312,95 @@ public final class SessionManager {
       store.markOffline(session.clientId(), session.connectionId(), expiry, System.currentTimeMillis());
       store.releaseConnection(session.clientId(), session.connectionId());
       if (expiry != SessionRecord.NEVER_EXPIRES) {
-        session.expiryTimer(vertx.setTimer(expiry * 1000L, t -> {
-          session.expiryTimer(-1);
-          expire(session);
-        }));
+        scheduleExpiry(session, expiry * 1000L);
       }
+    });
+  }
+
+  /** The will of a connection that ended: at once, or after its delay unless the session resumes first. */
+  private void scheduleWill(Session session, PublishedMessage will, long delaySeconds) {
+    if (delaySeconds <= 0) {
+      publishWill(session.clientId(), will);
+      return;
+    }
+    session.willTimer(vertx.setTimer(delaySeconds * 1000L, t -> {
+      session.willTimer(-1);
+      if (sessions.get(session.clientId()) == session && session.state() == Session.State.OFFLINE) {
+        publishWill(session.clientId(), will);
+      }
+    }));
+  }
+
+  private void scheduleExpiry(Session session, long millis) {
+    session.expiryTimer(vertx.setTimer(Math.max(1, millis), t -> {
+      session.expiryTimer(-1);
+      expire(session);
+    }));
+  }
+
+  /**
+   * A node left the cluster and this node is the oldest survivor: it takes over the sessions the departed
+   * node hosted (ARCHITECTURE.md section 3, lessons 5 and 6). Each becomes an offline session here, with
+   * its subscriptions (so its queue keeps filling), its will sent after the will delay if its client was
+   * connected there, and its expiry running. Answers how many sessions were adopted.
+   */
+  public Future<Integer> adoptSessionsOf(String deadNode) {
+    long now = System.currentTimeMillis();
+    Context context = vertx.getOrCreateContext();
+    return store.purgeConnections(deadNode)
+        .recover(e -> {
+          LOG.warn("connection records of {} not purged: {}", deadNode, e.toString());
+          return Future.succeededFuture();
+        })
+        .compose(v -> store.ownedBy(deadNode))
+        .compose(records -> {
+          List<Future<Boolean>> all = new ArrayList<>(records.size());
+          for (SessionRecord r : records) {
+            all.add(adoptOne(r.clientId(), deadNode, now, context));
+          }
+          return Future.join(all).map(x -> (int) all.stream().filter(f -> f.succeeded() && f.result()).count());
+        })
+        .onSuccess(n -> LOG.info("took over {} sessions of departed node {}", n, deadNode));
+  }
+
+  private Future<Boolean> adoptOne(String clientId, String deadNode, long now, Context context) {
+    if (sessions.containsKey(clientId)) {
+      return Future.succeededFuture(false); // its client is back, here
+    }
+    return store.adopt(clientId, deadNode, nodeId, now).map(before -> {
+      if (before == null) {
+        return false; // its client is back, elsewhere
+      }
+      boolean wasConnected = before.connected();
+      PublishedMessage will = before.will();
+      long expiry = before.expirySeconds();
+      if (expiry == 0) {
+        // a session that ended with its connection: only its will is left to send
+        if (wasConnected && will != null) {
+          publishWill(clientId, will);
+        }
+        store.deleteIfOwnedBy(clientId, before.connectionId());
+        return true;
+      }
+      Session session = new Session(clientId, true, before.connectionId(), context, vertx, store, router, limits,
+          events);
+      session.recordStored(true);
+      session.expirySeconds(expiry);
+      session.will(will, before.willDelaySeconds());
+      if (sessions.putIfAbsent(clientId, session) != null) {
+        return false;
+      }
+      long offlineSince = wasConnected ? now : before.disconnectedAtMillis();
+      session.onContext(() -> {
+        session.startOffline(before.subscriptions());
+        if (wasConnected && will != null) {
+          scheduleWill(session, will, Math.min(before.willDelaySeconds(), expiry));
+        }
+        if (expiry != SessionRecord.NEVER_EXPIRES) {
+          scheduleExpiry(session, expiry * 1000L - (System.currentTimeMillis() - offlineSince));
+        }
+      });
+      return true;
     });
   }
 
@@ -307,10 +457,15 @@ public final class SessionManager {
       all.add(onContextOf(s, () -> {
         s.closeChannel(ClientChannel.EndCause.SERVER_SHUTTING_DOWN);
         s.detach();
-        Future<Void> done = s.retire();
+        s.cancelTimers();
+        Future<Void> done;
         if (s.persistent()) {
-          done = done.compose(v -> store.markOffline(s.clientId(), s.connectionId(), s.expirySeconds(),
-              System.currentTimeMillis())).mapEmpty();
+          // its routes stay until a survivor adopts the session (the node's departure starts that): a publish
+          // meanwhile fails towards its publisher rather than vanishing
+          done = s.whenStoreIdle().compose(v -> store.markOffline(s.clientId(), s.connectionId(),
+              s.expirySeconds(), System.currentTimeMillis())).mapEmpty();
+        } else {
+          done = s.retire();
         }
         return done.recover(e -> Future.succeededFuture());
       }));

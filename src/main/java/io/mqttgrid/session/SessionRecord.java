@@ -124,6 +124,23 @@ public final class SessionRecord implements DataSerializable {
     return this;
   }
 
+  public SessionRecord owner(String node) {
+    this.ownerNode = node;
+    return this;
+  }
+
+  /** A copy, so that a caller's view does not change with the stored object (OBJECT in-memory format). */
+  public SessionRecord copy() {
+    SessionRecord c = new SessionRecord(clientId, protocolVersion, expirySeconds, ownerNode, connectionId);
+    c.subscriptions = new ArrayList<>(subscriptions);
+    c.will = will;
+    c.willDelaySeconds = willDelaySeconds;
+    c.connected = connected;
+    c.disconnectedAtMillis = disconnectedAtMillis;
+    c.awaitingRelease = new LinkedHashSet<>(awaitingRelease);
+    return c;
+  }
+
   public SessionRecord offline(long atMillis) {
     this.connected = false;
     this.disconnectedAtMillis = atMillis;

@@ -44,6 +44,19 @@ public interface SessionStore {
 
   Future<List<QueuedMessage>> queued(String clientId);
 
+  /** Records of the sessions {@code node} hosted (connected there, or offline with it as owner). */
+  Future<List<SessionRecord>> ownedBy(String node);
+
+  /**
+   * Makes {@code newOwner} the owner of a session {@code deadNode} hosted, marking it offline at
+   * {@code nowMillis} if it was connected. Answers the record as it was before, or null when the session
+   * has meanwhile moved elsewhere.
+   */
+  Future<SessionRecord> adopt(String clientId, String deadNode, String newOwner, long nowMillis);
+
+  /** Forgets the connection records of {@code node}. */
+  Future<Void> purgeConnections(String node);
+
   /** Records that {@code clientId} is now served by {@code node}/{@code connectionId}; returns the previous. */
   Future<String> claimConnection(String clientId, String node, String connectionId);
 
