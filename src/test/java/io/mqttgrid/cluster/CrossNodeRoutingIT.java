@@ -195,4 +195,37 @@ class CrossNodeRoutingIT {
     }
     sub.disconnect();
   }
+
+  @Test
+  void aSessionMovesToTheOtherNodeWhenItsClientReconnectsThere() throws Exception {
+    java.util.concurrent.CompletableFuture<Integer> disconnectReason = new java.util.concurrent.CompletableFuture<>();
+    Mqtt5BlockingClient first = com.hivemq.client.mqtt.MqttClient.builder().useMqttVersion5().identifier("mover")
+        .serverHost("127.0.0.1").serverPort(a.mqttPort())
+        .addDisconnectedListener(ctx -> {
+          if (ctx.getCause() instanceof com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException d) {
+            disconnectReason.complete(d.getMqttMessage().getReasonCode().getCode());
+          } else {
+            disconnectReason.complete(-1);
+          }
+        }).buildBlocking();
+    first.connectWith().cleanStart(true).sessionExpiryInterval(300).send();
+    first.subscribeWith().topicFilter("mover/inbox").qos(MqttQos.AT_LEAST_ONCE).send();
+
+    Mqtt5BlockingClient second = b.v5("mover");
+    var connack = second.connectWith().cleanStart(false).sessionExpiryInterval(300).send();
+    assertThat(connack.isSessionPresent()).isTrue();
+    assertThat(disconnectReason.get(10, TimeUnit.SECONDS)).isEqualTo(0x8E);
+    awaitRoute(a, "mover/inbox");
+    try (var inbox = second.publishes(MqttGlobalPublishFilter.ALL)) {
+      Mqtt5BlockingClient pub = a.v5("mover-pub");
+      pub.connect();
+      pub.publishWith().topic("mover/inbox").qos(MqttQos.AT_LEAST_ONCE).payload("found you".getBytes()).send();
+      Optional<Mqtt5Publish> got = inbox.receive(10, TimeUnit.SECONDS);
+      assertThat(got).isPresent();
+      assertThat(new String(got.get().getPayloadAsBytes(), StandardCharsets.UTF_8)).isEqualTo("found you");
+      assertThat(inbox.receive(500, TimeUnit.MILLISECONDS)).as("delivered once, by the new owner only").isEmpty();
+      pub.disconnect();
+    }
+    second.disconnectWith().sessionExpiryInterval(0).send();
+  }
 }
