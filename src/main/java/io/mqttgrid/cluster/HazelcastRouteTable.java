@@ -156,24 +156,26 @@ public final class HazelcastRouteTable implements RouteTable {
   }
 
   private void mirrorAdd(String key) {
-    int sep = key.indexOf(SEP);
-    String node = key.substring(0, sep);
-    String filter = key.substring(sep + 1);
-    Topics.SharedFilter shared = Topics.SharedFilter.parse(filter);
-    if (shared == null) {
-      plainMirror.add(filter, node);
-    } else {
-      sharedMirror.add(shared.filter(), new SharedRoute(filter, node));
-    }
+    mirror(key, true);
   }
 
   private void mirrorRemove(String key) {
+    mirror(key, false);
+  }
+
+  private void mirror(String key, boolean add) {
     int sep = key.indexOf(SEP);
     String node = key.substring(0, sep);
     String filter = key.substring(sep + 1);
     Topics.SharedFilter shared = Topics.SharedFilter.parse(filter);
     if (shared == null) {
-      plainMirror.remove(filter, node);
+      if (add) {
+        plainMirror.add(filter, node);
+      } else {
+        plainMirror.remove(filter, node);
+      }
+    } else if (add) {
+      sharedMirror.add(shared.filter(), new SharedRoute(filter, node));
     } else {
       sharedMirror.remove(shared.filter(), new SharedRoute(filter, node));
     }
