@@ -1,0 +1,22 @@
+# MQTT Grid container image: the same jar the README builds, run as a non-root user.
+#   docker build -t mqttgrid .
+#   docker run -p 1883:1883 -p 8088:8088 -e MQTTGRID_AUTH_ANONYMOUS=true mqttgrid
+# (auth.anonymous defaults to loopback-only, which in a container means nobody from outside.)
+
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+COPY pom.xml .
+RUN mvn -B -q dependency:go-offline
+COPY config config
+COPY cluster-config cluster-config
+COPY src src
+RUN mvn -B -q -DskipTests package
+
+FROM eclipse-temurin:17-jre
+RUN useradd --system --uid 10001 --home-dir /opt/mqttgrid mqttgrid
+COPY --from=build /src/target/mqttgrid.jar /opt/mqttgrid/mqttgrid.jar
+USER 10001
+WORKDIR /opt/mqttgrid
+# MQTT, MQTT over TLS, WebSocket, secure WebSocket, HTTP (health, metrics), Hazelcast, event bus
+EXPOSE 1883 8883 8080 8443 8088 5701 5801
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/opt/mqttgrid/mqttgrid.jar"]
