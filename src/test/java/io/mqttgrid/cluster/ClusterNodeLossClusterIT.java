@@ -16,6 +16,7 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
 import io.mqttgrid.cluster.ClusterClients.Collector;
 import io.mqttgrid.cluster.ClusterClients.Received;
 import io.mqttgrid.testing.ClusterFixture;
+import io.mqttgrid.testing.RawSessionClient;
 import io.mqttgrid.testing.TcpLoadBalancer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -74,6 +75,7 @@ class ClusterNodeLossClusterIT {
   private static volatile long killedAt;
   private static volatile long killedAtMillis;
   private static Mqtt5AsyncClient routeProber;
+  private static final Map<String, Integer> unackedIds = new ConcurrentHashMap<>();
   private static final List<Probe> probes = new CopyOnWriteArrayList<>();
 
   /** One QoS 1 publish to the dead node's only route: when it was sent and what PUBACK it got. */
@@ -129,6 +131,28 @@ class ClusterNodeLossClusterIT {
     connect(streamSubscriber, true, 300);
     streamSubscriber.subscribeWith().topicFilter("it/stream/#").qos(MqttQos.AT_LEAST_ONCE).send()
         .get(10, TimeUnit.SECONDS);
+
+    // a persistent session on n3 whose client leaves QoS 1 and QoS 2 messages unacknowledged: u1 (no PUBACK),
+    // u2 (no PUBREC), u3 (PUBREC sent, PUBREL received, no PUBCOMP)
+    RawSessionClient raw = RawSessionClient.v5(port(3));
+    cleanup.add(raw::close);
+    assertThat(raw.connect(new RawSessionClient.Connect("unacked-sub").cleanStart(true).sessionExpiry(300))
+        .reasonCode()).isZero();
+    assertThat(raw.subscribe(1, "it/unacked/#", 2).subackCodes()).containsExactly(2);
+    Mqtt5AsyncClient local = ClusterClients.v5(port(3), "unacked-pub-n3");
+    connect(local, true, 0);
+    for (String m : List.of("u1", "u2", "u3")) {
+      MqttQos qos = m.equals("u1") ? MqttQos.AT_LEAST_ONCE : MqttQos.EXACTLY_ONCE;
+      Mqtt5PublishResult r = local.publishWith().topic("it/unacked/" + m).qos(qos).payload(bytes(m)).send()
+          .get(10, TimeUnit.SECONDS);
+      assertThat(reasonCode(r)).isZero();
+      RawSessionClient.Packet p = raw.expect(RawSessionClient.PUBLISH);
+      assertThat(p.payloadText()).isEqualTo(m);
+      unackedIds.put(m, p.packetId());
+    }
+    raw.pubrec(unackedIds.get("u3"));
+    assertThat(raw.expect(RawSessionClient.PUBREL).packetId()).isEqualTo(unackedIds.get("u3"));
+    local.disconnect().get(5, TimeUnit.SECONDS);
 
     // retained messages set through n3, spread over the partitions by their topics
     Mqtt5AsyncClient setter = ClusterClients.v5(port(3), "retained-setter");
@@ -488,6 +512,48 @@ class ClusterNodeLossClusterIT {
       assertThat(payloads).as("retained messages set through n3, read from n%d after the kill", node)
           .isEqualTo(expected);
       late.disconnect().get(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  @Order(5)
+  void unacknowledgedQos1AndQos2MessagesOfTheKilledNodesSessionAreResentBySurvivorWithTheirPacketIds()
+      throws Exception {
+    killN3();
+    cluster.awaitMembers(2, Duration.ofSeconds(30), 1, 2);
+    try (RawSessionClient raw = RawSessionClient.v5(port(2))) {
+      RawSessionClient.Packet connack = raw.connect(new RawSessionClient.Connect("unacked-sub").cleanStart(false)
+          .sessionExpiry(300));
+      assertThat(connack.reasonCode()).isZero();
+      assertThat(connack.sessionPresent()).as("session of n3 present on n2").isTrue();
+      List<RawSessionClient.Packet> got = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        got.add(raw.poll(10_000));
+      }
+      assertThat(got).as("resent after the kill").doesNotContainNull();
+      RawSessionClient.Packet u1 = got.get(0);
+      RawSessionClient.Packet u2 = got.get(1);
+      RawSessionClient.Packet u3 = got.get(2);
+      assertThat(u1.type).as("%s", u1).isEqualTo(RawSessionClient.PUBLISH);
+      assertThat(u1.payloadText()).isEqualTo("u1");
+      assertThat(u1.qos()).isEqualTo(1);
+      assertThat(u1.dup()).as("u1 resent with DUP").isTrue();
+      assertThat(u1.packetId()).isEqualTo(unackedIds.get("u1"));
+      assertThat(u2.type).as("%s", u2).isEqualTo(RawSessionClient.PUBLISH);
+      assertThat(u2.payloadText()).isEqualTo("u2");
+      assertThat(u2.qos()).isEqualTo(2);
+      assertThat(u2.dup()).as("u2 resent with DUP").isTrue();
+      assertThat(u2.packetId()).isEqualTo(unackedIds.get("u2"));
+      // MQTT-4.4.0-1: a QoS 2 message already released is continued with PUBREL, not sent again
+      assertThat(u3.type).as("u3 continues with PUBREL: %s", u3).isEqualTo(RawSessionClient.PUBREL);
+      assertThat(u3.packetId()).isEqualTo(unackedIds.get("u3"));
+      raw.puback(u1.packetId());
+      raw.pubrec(u2.packetId());
+      assertThat(raw.expect(RawSessionClient.PUBREL).packetId()).isEqualTo(u2.packetId());
+      raw.pubcomp(u2.packetId());
+      raw.pubcomp(u3.packetId());
+      assertThat(raw.drain(500)).as("nothing else").isEmpty();
+      raw.disconnect(0L);
     }
   }
 }
