@@ -55,6 +55,7 @@ public final class Broker {
   private MessageRouter router;
   private HazelcastRouteTable routeTable;
   private ClusterMembership membership;
+  private EventBusRemoteDelivery remoteDelivery;
 
   /** How long a QoS 1/2 publish waits for another node to confirm that its subscribers hold the message. */
   private static final long REMOTE_DELIVERY_TIMEOUT_MS = 10_000;
@@ -96,7 +97,9 @@ public final class Broker {
     retained = new HazelcastRetainedStore(vertx, hazelcast);
     MessageRouter router = new MessageRouter();
     routeTable = new HazelcastRouteTable(hazelcast, config.nodeId);
-    router.cluster(routeTable, new EventBusRemoteDelivery(vertx, REMOTE_DELIVERY_TIMEOUT_MS));
+    EventBusRemoteDelivery remoteDelivery = new EventBusRemoteDelivery(vertx, REMOTE_DELIVERY_TIMEOUT_MS);
+    router.cluster(routeTable, remoteDelivery);
+    this.remoteDelivery = remoteDelivery;
     this.router = router;
     PublishService publisher = new PublishService(config.nodeId, router, retained::put);
     HazelcastSessionStore store = new HazelcastSessionStore(vertx, hazelcast);
@@ -117,7 +120,8 @@ public final class Broker {
     sessions.willPublisher(publisher::publish);
     sessions.remoteSessions(new EventBusRemoteSessions(vertx, routeTable));
     SessionManager adopter = sessions;
-    membership = new ClusterMembership(hazelcast, routeTable, vertx, adopter::adoptSessionsOf);
+    membership = new ClusterMembership(hazelcast, routeTable, vertx, adopter::adoptSessionsOf,
+        this.remoteDelivery::nodeLeft, this.remoteDelivery::nodeJoined);
     membership.start();
     registry.gauge("mqttgrid.sessions", sessions, SessionManager::size);
     registry.gauge("mqttgrid.sessions.online", sessions, SessionManager::onlineCount);

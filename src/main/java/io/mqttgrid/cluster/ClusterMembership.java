@@ -10,6 +10,7 @@ import java.util.Set;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,16 +29,25 @@ public final class ClusterMembership {
   private final HazelcastRouteTable routes;
   private final Vertx vertx;
   private final Function<String, Future<?>> adoptSessions;
+  private final Consumer<String> nodeLeft;
+  private final Consumer<String> nodeJoined;
   private UUID membershipListener;
   private UUID lifecycleListener;
 
-  /** @param adoptSessions takes over the sessions a departed node hosted (on the oldest survivor) */
+  /**
+   * @param adoptSessions takes over the sessions a departed node hosted (on the oldest survivor)
+   * @param nodeLeft      told on every survivor when a node leaves
+   * @param nodeJoined    told when a node joins (or comes back with the same id)
+   */
   public ClusterMembership(HazelcastInstance hz, HazelcastRouteTable routes, Vertx vertx,
-                           Function<String, Future<?>> adoptSessions) {
+                           Function<String, Future<?>> adoptSessions, Consumer<String> nodeLeft,
+                           Consumer<String> nodeJoined) {
     this.hz = hz;
     this.routes = routes;
     this.vertx = vertx;
     this.adoptSessions = adoptSessions;
+    this.nodeLeft = nodeLeft;
+    this.nodeJoined = nodeJoined;
   }
 
   public void start() {
@@ -45,6 +55,10 @@ public final class ClusterMembership {
       @Override
       public void memberAdded(MembershipEvent event) {
         refresh();
+        String joined = nodeOf(event.getMember());
+        if (joined != null) {
+          nodeJoined.accept(joined);
+        }
         LOG.info("node {} ({}) joined; cluster has {} members", nodeOf(event.getMember()),
             event.getMember().getAddress(), event.getMembers().size());
       }
@@ -55,8 +69,11 @@ public final class ClusterMembership {
         String gone = nodeOf(event.getMember());
         LOG.info("node {} ({}) left; cluster has {} members", gone, event.getMember().getAddress(),
             event.getMembers().size());
-        if (gone != null && isOldest()) {
-          takeOver(gone);
+        if (gone != null) {
+          nodeLeft.accept(gone);
+          if (isOldest()) {
+            takeOver(gone);
+          }
         }
       }
     });
