@@ -8,6 +8,7 @@ import com.hazelcast.map.listener.EntryEvictedListener;
 import com.hazelcast.map.listener.EntryExpiredListener;
 import com.hazelcast.map.listener.EntryRemovedListener;
 import io.mqttgrid.routing.PublishedMessage;
+import io.mqttgrid.session.StoreFutures;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
@@ -44,17 +45,17 @@ public final class HazelcastRetainedStore implements RetainedStore {
     String topic = message.topic();
     if (message.payload().length == 0) {
       index.remove(topic);
-      return Future.fromCompletionStage(map.removeAsync(topic), vertx.getOrCreateContext()).mapEmpty();
+      return StoreFutures.onContext(map.removeAsync(topic), vertx.getOrCreateContext()).mapEmpty();
     }
     // index at once too: a subscriber on this node right after the publish must find it
     index.add(topic);
     byte[] value = message.toBytes();
     if (message.expiresAtMillis() != 0) {
       long ttl = Math.max(1, message.expiresAtMillis() - System.currentTimeMillis());
-      return Future.fromCompletionStage(map.setAsync(topic, value, ttl, TimeUnit.MILLISECONDS),
+      return StoreFutures.onContext(map.setAsync(topic, value, ttl, TimeUnit.MILLISECONDS),
           vertx.getOrCreateContext());
     }
-    return Future.fromCompletionStage(map.setAsync(topic, value), vertx.getOrCreateContext());
+    return StoreFutures.onContext(map.setAsync(topic, value), vertx.getOrCreateContext());
   }
 
   @Override
@@ -65,7 +66,7 @@ public final class HazelcastRetainedStore implements RetainedStore {
     }
     List<Future<byte[]>> gets = new ArrayList<>(topics.size());
     for (String t : topics) {
-      gets.add(Future.fromCompletionStage(map.getAsync(t), vertx.getOrCreateContext()));
+      gets.add(StoreFutures.onContext(map.getAsync(t), vertx.getOrCreateContext()));
     }
     return Future.all(gets).map(all -> {
       long now = System.currentTimeMillis();
@@ -85,7 +86,7 @@ public final class HazelcastRetainedStore implements RetainedStore {
 
   @Override
   public Future<PublishedMessage> get(String topic) {
-    return Future.fromCompletionStage(map.getAsync(topic), vertx.getOrCreateContext())
+    return StoreFutures.onContext(map.getAsync(topic), vertx.getOrCreateContext())
         .map(b -> b == null ? null : PublishedMessage.fromBytes(b))
         .map(m -> m == null || m.isExpired(System.currentTimeMillis()) ? null : m);
   }

@@ -36,7 +36,7 @@ public final class HazelcastSessionStore implements SessionStore {
   }
 
   private <T> Future<T> bridge(CompletionStage<T> stage) {
-    return Future.fromCompletionStage(stage, vertx.getOrCreateContext());
+    return StoreFutures.onContext(stage, vertx.getOrCreateContext());
   }
 
   @Override
