@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +43,10 @@ public final class HazelcastRouteTable implements RouteTable {
   private final SubscriptionTrie<String> plainMirror = new SubscriptionTrie<>();
   private final SubscriptionTrie<SharedRoute> sharedMirror = new SubscriptionTrie<>();
   private final Set<String> liveNodes = ConcurrentHashMap.newKeySet();
+  // how many plain routes of other nodes, and shared routes of anyone, the mirror holds: a node alone (or
+  // without shared subscriptions) skips those matches on every publish
+  private final AtomicInteger remotePlainRoutes = new AtomicInteger();
+  private final AtomicInteger sharedRoutes = new AtomicInteger();
   private final UUID listener;
 
   public HazelcastRouteTable(HazelcastInstance hz, String localNode) {
@@ -93,6 +98,9 @@ public final class HazelcastRouteTable implements RouteTable {
 
   @Override
   public Set<String> remoteNodesFor(String topic) {
+    if (remotePlainRoutes.get() == 0) {
+      return Set.of();
+    }
     Set<String> nodes = new HashSet<>(4);
     // a departed node's routes stay until a survivor has taken over its sessions and purged them: a QoS 1/2
     // publish sent there meanwhile fails (the publisher is told) instead of being acknowledged and lost
@@ -106,6 +114,9 @@ public final class HazelcastRouteTable implements RouteTable {
 
   @Override
   public void sharedGroupsFor(String topic, BiConsumer<String, Set<String>> sink) {
+    if (sharedRoutes.get() == 0) {
+      return;
+    }
     Map<String, Set<String>> groups = new HashMap<>(4);
     sharedMirror.match(topic, r -> {
       if (r.node().equals(localNode) || isLive(r.node())) {
@@ -169,15 +180,16 @@ public final class HazelcastRouteTable implements RouteTable {
     String filter = key.substring(sep + 1);
     Topics.SharedFilter shared = Topics.SharedFilter.parse(filter);
     if (shared == null) {
-      if (add) {
-        plainMirror.add(filter, node);
-      } else {
-        plainMirror.remove(filter, node);
+      boolean changed = add ? plainMirror.add(filter, node) : plainMirror.remove(filter, node);
+      if (changed && !node.equals(localNode)) {
+        remotePlainRoutes.addAndGet(add ? 1 : -1);
       }
-    } else if (add) {
-      sharedMirror.add(shared.filter(), new SharedRoute(filter, node));
     } else {
-      sharedMirror.remove(shared.filter(), new SharedRoute(filter, node));
+      SharedRoute route = new SharedRoute(filter, node);
+      boolean changed = add ? sharedMirror.add(shared.filter(), route) : sharedMirror.remove(shared.filter(), route);
+      if (changed) {
+        sharedRoutes.addAndGet(add ? 1 : -1);
+      }
     }
   }
 
