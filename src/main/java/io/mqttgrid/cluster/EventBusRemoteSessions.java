@@ -16,7 +16,9 @@ public final class EventBusRemoteSessions implements RemoteSessions {
 
   private final Vertx vertx;
   private final HazelcastRouteTable members;
-  private final DeliveryOptions options = new DeliveryOptions().setSendTimeout(5_000);
+  // short: the client that reconnects waits for its CONNACK meanwhile (many give up after 5 s), and a node
+  // that does not answer is asked again after a fresh look at who owns the session
+  private final DeliveryOptions options = new DeliveryOptions().setSendTimeout(2_000);
 
   public EventBusRemoteSessions(Vertx vertx, HazelcastRouteTable members) {
     this.vertx = vertx;

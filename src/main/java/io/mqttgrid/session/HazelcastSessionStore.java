@@ -81,8 +81,8 @@ public final class HazelcastSessionStore implements SessionStore {
 
   @Override
   public Future<SessionQueue.AppendResult> append(String clientId, QueuedMessage message, int maxQueued,
-                                                  long maxQueuedBytes) {
-    return bridge(queues.submitToKey(clientId, new Append(message, maxQueued, maxQueuedBytes)))
+                                                  long maxQueuedBytes, String connectionId) {
+    return bridge(queues.submitToKey(clientId, new Append(message, maxQueued, maxQueuedBytes, connectionId)))
         .map(r -> {
           message.seq(r[1]);
           return SessionQueue.AppendResult.values()[(int) r[0]];
@@ -102,6 +102,11 @@ public final class HazelcastSessionStore implements SessionStore {
   @Override
   public Future<Void> remove(String clientId, long seq) {
     return bridge(queues.submitToKey(clientId, new Change(Change.REMOVE, seq, 0))).mapEmpty();
+  }
+
+  @Override
+  public Future<List<QueuedMessage>> claimQueue(String clientId, String connectionId, boolean emptyIt) {
+    return bridge(queues.submitToKey(clientId, new ClaimQueue(connectionId, emptyIt)));
   }
 
   @Override
@@ -152,14 +157,16 @@ public final class HazelcastSessionStore implements SessionStore {
     private QueuedMessage message;
     private int maxQueued;
     private long maxBytes;
+    private String appender;
 
     public Append() {
     }
 
-    Append(QueuedMessage message, int maxQueued, long maxBytes) {
+    Append(QueuedMessage message, int maxQueued, long maxBytes, String appender) {
       this.message = message;
       this.maxQueued = maxQueued;
       this.maxBytes = maxBytes;
+      this.appender = appender;
     }
 
     @Override
@@ -169,7 +176,7 @@ public final class HazelcastSessionStore implements SessionStore {
         q = new SessionQueue();
       }
       QueuedMessage copy = message.copy();
-      SessionQueue.AppendResult r = q.append(copy, maxQueued, maxBytes);
+      SessionQueue.AppendResult r = q.append(copy, maxQueued, maxBytes, appender);
       entry.setValue(q);
       return new long[] {r.ordinal(), copy.seq()};
     }
@@ -179,6 +186,7 @@ public final class HazelcastSessionStore implements SessionStore {
       message.writeData(out);
       out.writeInt(maxQueued);
       out.writeLong(maxBytes);
+      out.writeString(appender);
     }
 
     @Override
@@ -187,6 +195,45 @@ public final class HazelcastSessionStore implements SessionStore {
       message.readData(in);
       maxQueued = in.readInt();
       maxBytes = in.readLong();
+      appender = in.readString();
+    }
+  }
+
+  /** Gives the queue to a connection and answers its content. */
+  public static final class ClaimQueue implements EntryProcessor<String, SessionQueue, List<QueuedMessage>>,
+      DataSerializable {
+    private String connectionId;
+    private boolean emptyIt;
+
+    public ClaimQueue() {
+    }
+
+    ClaimQueue(String connectionId, boolean emptyIt) {
+      this.connectionId = connectionId;
+      this.emptyIt = emptyIt;
+    }
+
+    @Override
+    public List<QueuedMessage> process(Map.Entry<String, SessionQueue> entry) {
+      SessionQueue q = entry.getValue();
+      if (q == null || emptyIt) {
+        q = new SessionQueue();
+      }
+      q.claim(connectionId);
+      entry.setValue(q);
+      return q.snapshot();
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeString(connectionId);
+      out.writeBoolean(emptyIt);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      connectionId = in.readString();
+      emptyIt = in.readBoolean();
     }
   }
 

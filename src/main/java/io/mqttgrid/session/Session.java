@@ -238,13 +238,23 @@ public final class Session implements Subscriber {
           o.sharedGroup, sendNow ? QueuedMessage.State.SENT : QueuedMessage.State.QUEUED, o.packetId);
       boolean offline = state == State.OFFLINE;
       o.appended = track(store.append(clientId, o.stored, offline ? limits.maxQueued() : limits.maxPending(),
-          offline ? limits.maxQueuedBytes() : limits.maxPendingBytes()));
+          offline ? limits.maxQueuedBytes() : limits.maxPendingBytes(), connectionId));
       o.appended.onComplete(ar -> {
         if (ar.failed()) {
           LOG.warn("session {}: could not store a QoS {} message: {}", clientId, o.qos, ar.cause().toString());
           if (stored != null) {
             stored.tryFail(ar.cause());
           }
+          return;
+        }
+        if (ar.result() == SessionQueue.AppendResult.FOREIGN) {
+          // this session lives on elsewhere now: the publisher is told it did not get there (and retries,
+          // reaching the new owner), and this stale copy goes away
+          pending.remove(o);
+          if (stored != null) {
+            stored.tryFail("session " + clientId + " moved to a newer connection");
+          }
+          events.moved(this);
           return;
         }
         if (ar.result() == SessionQueue.AppendResult.OVERFLOW) {

@@ -8,4 +8,8 @@ public interface SessionEvents {
 
   /** A session's queue overflowed under the terminate-session policy. */
   void overflowed(Session session);
+
+  /** A session found its queue owned by a newer connection of the same client: it is stale here. */
+  default void moved(Session session) {
+  }
 }

@@ -66,6 +66,11 @@ public final class SessionManager {
         events.overflowed(session);
         terminate(session);
       }
+
+      @Override
+      public void moved(Session session) {
+        retireStale(session);
+      }
     };
   }
 
@@ -128,20 +133,15 @@ public final class SessionManager {
     String[] remoteOwner = {null};
     return store.claimConnection(clientId, nodeId, connectionId)
         .compose(previousConnection -> store.load(clientId).map(r -> {
-          remoteOwner[0] = old == null ? remoteOwner(previousConnection, r) : null;
+          remoteOwner[0] = remoteOwner(previousConnection, r);
           return r;
         }))
-        .compose(r -> {
-          if (old != null) {
-            return stepDown(old, !req.cleanStart());
-          }
-          return remoteOwner[0] == null ? Future.succeededFuture()
-              : remote.stepDown(remoteOwner[0], clientId, !req.cleanStart()).recover(e -> {
-                LOG.warn("client {}: node {} did not step down ({}); taking the session from the store",
-                    clientId, remoteOwner[0], e.toString());
-                return Future.succeededFuture();
-              });
-        })
+        .compose(r -> (old == null ? Future.<Void>succeededFuture() : stepDown(old, !req.cleanStart()))
+            .compose(x -> stepDownRemote(clientId, !req.cleanStart(), remoteOwner[0], 2))
+            .map(owner -> {
+              remoteOwner[0] = owner;
+              return null;
+            }))
         .compose(v -> {
           if (req.cleanStart()) {
             return retireOld(old, remoteOwner[0], clientId).compose(x -> store.delete(clientId))
@@ -179,9 +179,11 @@ public final class SessionManager {
             if (present) {
               r.awaitingRelease(record.awaitingRelease());
             }
-            queued = Future.all(oldGone, store.save(r)).compose(x -> present
-                ? session.whenStoreIdle().compose(y -> store.queued(clientId))
-                : Future.succeededFuture(List.of()));
+            // the queue is this connection's from now on: what an older incarnation of the session (on this
+            // node or another, stepping down or stale) still appends is refused, so its publisher retries
+            // and reaches this session. Claimed before this session appends anything itself.
+            Future<List<QueuedMessage>> claimed = store.claimQueue(clientId, connectionId, !present);
+            queued = Future.all(claimed, oldGone, store.save(r)).map(x -> claimed.result());
           } else if (present) {
             // Clean Start 0 resumes the stored session even with expiry 0 (MQTT-3.1.2-5); it now ends with
             // this connection, so its queue moves into memory and the store keeps nothing
@@ -212,19 +214,41 @@ public final class SessionManager {
     return candidate == null || candidate.equals(nodeId) || !remote.isAlive(candidate) ? null : candidate;
   }
 
-  /** The old session stops routing and flushes, here or on the node that hosts it. */
+  /**
+   * Asks the node that hosts {@code clientId} to step down. When it does not answer (it may be stopping, or
+   * gone, and a survivor may have adopted the session meanwhile), looks again at who owns the session now and
+   * asks that node, a few times at most. Answers the node that stepped down, or null when none has to.
+   */
+  private Future<String> stepDownRemote(String clientId, boolean sessionContinues, String node, int retries) {
+    if (node == null) {
+      return Future.succeededFuture();
+    }
+    return remote.stepDown(node, clientId, sessionContinues).map(node).recover(e -> {
+      LOG.warn("client {}: node {} did not step down ({})", clientId, node, e.toString());
+      return store.load(clientId).compose(r -> {
+        String owner = r == null ? null : remoteOwner(null, r);
+        if (owner == null || retries == 0) {
+          return Future.succeededFuture(owner);
+        }
+        return stepDownRemote(clientId, sessionContinues, owner, retries - 1);
+      });
+    });
+  }
+
+  /** The old session stops routing and flushes, here and on the node that hosted it. */
   private Future<Void> retireOld(Session old, String remoteOwner, String clientId) {
+    Future<Void> local = Future.succeededFuture();
     if (old != null) {
       sessions.remove(clientId, old);
-      return onContextOf(old, old::retire);
+      local = onContextOf(old, old::retire);
     }
-    if (remoteOwner != null) {
-      return remote.retire(remoteOwner, clientId).recover(e -> {
-        LOG.warn("client {}: node {} did not retire the old session: {}", clientId, remoteOwner, e.toString());
-        return Future.succeededFuture();
-      });
+    if (remoteOwner == null) {
+      return local;
     }
-    return Future.succeededFuture();
+    return local.compose(x -> remote.retire(remoteOwner, clientId).recover(e -> {
+      LOG.warn("client {}: node {} did not retire the old session: {}", clientId, remoteOwner, e.toString());
+      return Future.succeededFuture();
+    }));
   }
 
   /** Another node takes over {@code clientId}: close its connection here (first phase). */
@@ -419,6 +443,19 @@ public final class SessionManager {
     });
   }
 
+  /** A session whose queue a newer connection of its client owns: it stops routing here, the store stays. */
+  private void retireStale(Session session) {
+    session.onContext(() -> {
+      if (session.state() == Session.State.CLOSED) {
+        return;
+      }
+      LOG.info("session {} lives on at a newer connection; the stale copy here is retired", session.clientId());
+      sessions.remove(session.clientId(), session);
+      session.closeChannel(ClientChannel.EndCause.SESSION_TAKEN_OVER);
+      session.retire();
+    });
+  }
+
   /** The session broke a bound under the terminate-session policy: it ends now, online or not. */
   private void terminate(Session session) {
     session.onContext(() -> {
@@ -470,7 +507,9 @@ public final class SessionManager {
         return done.recover(e -> Future.succeededFuture());
       }));
     }
-    sessions.clear();
+    // persistent sessions stay listed: until this node is gone, a takeover from another node must find them
+    // here to retire them (or they would keep filling a queue that their client reads elsewhere)
+    sessions.values().removeIf(s -> !s.persistent());
     return Future.all(all).mapEmpty();
   }
 

@@ -17,7 +17,14 @@ import java.util.Set;
 public final class SessionQueue implements DataSerializable {
 
   /** Outcome of an append. */
-  public enum AppendResult { APPENDED, DUPLICATE, OVERFLOW }
+  /**
+   * Outcome of an append. FOREIGN: the queue belongs to a newer connection of the session, so the appender
+   * is a session that moved away and did not know yet.
+   */
+  public enum AppendResult { APPENDED, DUPLICATE, OVERFLOW, FOREIGN }
+
+  /** The connection whose session owns this queue now; null until one claims it. */
+  private String owner;
 
   private long nextSeq = 1;
   private final LinkedHashMap<Long, QueuedMessage> entries = new LinkedHashMap<>();
@@ -29,7 +36,12 @@ public final class SessionQueue implements DataSerializable {
   }
 
   /** Appends unless the message is there already or the not-yet-sent part would exceed the bounds. */
-  AppendResult append(QueuedMessage m, int maxQueued, long maxQueuedBytes) {
+  AppendResult append(QueuedMessage m, int maxQueued, long maxQueuedBytes, String appender) {
+    if (owner == null) {
+      owner = appender;
+    } else if (!owner.equals(appender)) {
+      return AppendResult.FOREIGN;
+    }
     if (messageIds.contains(m.message().id())) {
       return AppendResult.DUPLICATE;
     }
@@ -92,12 +104,18 @@ public final class SessionQueue implements DataSerializable {
     return out;
   }
 
+  /** A connection takes the queue over: appends of older incarnations of the session are refused from now on. */
+  void claim(String connectionId) {
+    owner = connectionId;
+  }
+
   int size() {
     return entries.size();
   }
 
   @Override
   public void writeData(ObjectDataOutput out) throws IOException {
+    out.writeString(owner);
     out.writeLong(nextSeq);
     out.writeInt(entries.size());
     for (QueuedMessage m : entries.values()) {
@@ -107,6 +125,7 @@ public final class SessionQueue implements DataSerializable {
 
   @Override
   public void readData(ObjectDataInput in) throws IOException {
+    owner = in.readString();
     nextSeq = in.readLong();
     int n = in.readInt();
     for (int i = 0; i < n; i++) {

@@ -33,7 +33,7 @@ public interface SessionStore {
    * given (they differ for connected and offline clients).
    */
   Future<SessionQueue.AppendResult> append(String clientId, QueuedMessage message, int maxQueued,
-                                           long maxQueuedBytes);
+                                           long maxQueuedBytes, String connectionId);
 
   /** The seq given to the last appended message (for {@link #markSent} and {@link #remove}). */
   Future<Void> markSent(String clientId, long seq, int packetId);
@@ -43,6 +43,12 @@ public interface SessionStore {
   Future<Void> remove(String clientId, long seq);
 
   Future<List<QueuedMessage>> queued(String clientId);
+
+  /**
+   * Makes {@code connectionId} the owner of the session's queue (created if absent; emptied first when
+   * {@code emptyIt}, for a session that starts anew) and answers what it holds. Appends by any other connection are refused from then on ({@link SessionQueue.AppendResult#FOREIGN}).
+   */
+  Future<List<QueuedMessage>> claimQueue(String clientId, String connectionId, boolean emptyIt);
 
   /** Records of the sessions {@code node} hosted (connected there, or offline with it as owner). */
   Future<List<SessionRecord>> ownedBy(String node);
