@@ -2,6 +2,7 @@ package io.mqttgrid.retain;
 
 import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryEvictedListener;
@@ -29,12 +30,25 @@ public final class HazelcastRetainedStore implements RetainedStore {
   private final IMap<String, byte[]> map;
   private final RetainedTopicIndex index = new RetainedTopicIndex();
   private final UUID listener;
+  private final HazelcastInstance hz;
+  private final UUID mergeListener;
 
   public HazelcastRetainedStore(Vertx vertx, HazelcastInstance hz) {
     this.vertx = vertx;
     this.map = hz.getMap(MAP);
     this.listener = map.addEntryListener(new IndexListener(), false);
+    this.hz = hz;
+    // after a network split heals, the topics the other side retained meanwhile sent no event here
+    this.mergeListener = hz.getLifecycleService().addLifecycleListener(event -> {
+      if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
+        indexAll();
+      }
+    });
     // entries that existed before this node joined
+    indexAll();
+  }
+
+  private void indexAll() {
     for (String topic : map.keySet()) {
       index.add(topic);
     }
@@ -98,6 +112,7 @@ public final class HazelcastRetainedStore implements RetainedStore {
 
   public void close() {
     map.removeEntryListener(Objects.requireNonNull(listener));
+    hz.getLifecycleService().removeLifecycleListener(mergeListener);
   }
 
   private final class IndexListener implements EntryAddedListener<String, byte[]>,
