@@ -17,12 +17,12 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -54,10 +54,23 @@ public final class ClusterFixture implements AutoCloseable {
   private TcpLoadBalancer loadBalancer;
   private Duration formationTime;
 
+  /**
+   * Where a node runs: the address it binds every listener to and is reached on, and the command its JVM is
+   * launched through (e.g. {@code ip netns exec <ns>}; empty: launched directly).
+   */
+  public record Host(String address, List<String> commandPrefix) {
+    public Host {
+      commandPrefix = List.copyOf(commandPrefix);
+    }
+  }
+
+  private static final Host LOOPBACK = new Host("127.0.0.1", List.of());
+
   /** One node of the cluster: its ports and process. */
   public static final class Node {
     private final int index;
     private final String id;
+    private final Host host;
     private final int mqttPort;
     private final int httpPort;
     private final int hazelcastPort;
@@ -66,9 +79,10 @@ public final class ClusterFixture implements AutoCloseable {
     private final Path log;
     private Process process;
 
-    private Node(int index, int[] ports, Path log) {
+    private Node(int index, Host host, int[] ports, Path log) {
       this.index = index;
       this.id = "n" + index;
+      this.host = host;
       this.mqttPort = ports[0];
       this.httpPort = ports[1];
       this.hazelcastPort = ports[2];
@@ -82,6 +96,11 @@ public final class ClusterFixture implements AutoCloseable {
 
     public String id() {
       return id;
+    }
+
+    /** The address the node's listeners are bound to (127.0.0.1 unless placed otherwise). */
+    public String host() {
+      return host.address();
     }
 
     public int mqttPort() {
@@ -118,7 +137,8 @@ public final class ClusterFixture implements AutoCloseable {
     }
   }
 
-  private ClusterFixture(String name, int count, Map<String, String> overrides, List<String> jvmFlags) {
+  private ClusterFixture(String name, int count, Map<String, String> overrides, List<String> jvmFlags,
+      IntFunction<Host> hosts) {
     this.name = name;
     Path base = Path.of(System.getProperty("basedir", "")).toAbsolutePath();
     this.jar = base.resolve("target/mqttgrid.jar");
@@ -138,21 +158,24 @@ public final class ClusterFixture implements AutoCloseable {
       throw new IllegalStateException("cannot prepare " + logDir, e);
     }
     int[][] ports = freePorts(count, 4);
-    String members = Arrays.stream(ports).map(p -> "127.0.0.1:" + p[2]).collect(Collectors.joining(","));
+    Host[] placed = IntStream.rangeClosed(1, count).mapToObj(hosts).toArray(Host[]::new);
+    String members = IntStream.range(0, count).mapToObj(i -> placed[i].address() + ":" + ports[i][2])
+        .collect(Collectors.joining(","));
     for (int i = 1; i <= count; i++) {
-      Node node = new Node(i, ports[i - 1], logDir.resolve("n" + i + ".log"));
+      Node node = new Node(i, placed[i - 1], ports[i - 1], logDir.resolve("n" + i + ".log"));
+      String address = node.host();
       node.settings.put("node.id", node.id);
-      node.settings.put("mqtt.host", "127.0.0.1");
+      node.settings.put("mqtt.host", address);
       node.settings.put("mqtt.port", String.valueOf(node.mqttPort));
       node.settings.put("mqtt.websocket-port", "-1");
       node.settings.put("mqtt.instances", "1");
-      node.settings.put("http.host", "127.0.0.1");
+      node.settings.put("http.host", address);
       node.settings.put("http.port", String.valueOf(node.httpPort));
       node.settings.put("cluster.mode", "tcp");
       node.settings.put("cluster.name", "it-" + name + "-" + ProcessHandle.current().pid());
       node.settings.put("cluster.members", members);
       node.settings.put("cluster.port", String.valueOf(node.hazelcastPort));
-      node.settings.put("cluster.interface", "127.0.0.1");
+      node.settings.put("cluster.interface", address);
       node.settings.put("cluster.eventbus-port", String.valueOf(node.eventBusPort));
       node.settings.putAll(overrides);
       nodes.add(node);
@@ -180,8 +203,22 @@ public final class ClusterFixture implements AutoCloseable {
     return start(name, count, overrides, true);
   }
 
+  /**
+   * As {@link #start(String, int, Map)}, with node {@code i} placed on {@code hosts.apply(i)}: its own address
+   * (every listener and the Hazelcast member bind to it) and a command prefix, e.g. a network namespace.
+   */
+  public static ClusterFixture start(String name, int count, Map<String, String> overrides,
+      IntFunction<Host> hosts) {
+    return start(name, count, overrides, false, hosts);
+  }
+
   private static ClusterFixture start(String name, int count, Map<String, String> overrides, boolean together) {
-    ClusterFixture cluster = new ClusterFixture(name, count, overrides, NODE_JVM_FLAGS);
+    return start(name, count, overrides, together, i -> LOOPBACK);
+  }
+
+  private static ClusterFixture start(String name, int count, Map<String, String> overrides, boolean together,
+      IntFunction<Host> hosts) {
+    ClusterFixture cluster = new ClusterFixture(name, count, overrides, NODE_JVM_FLAGS, hosts);
     Instant begin = Instant.now();
     try {
       for (Node node : cluster.nodes) {
@@ -364,7 +401,7 @@ public final class ClusterFixture implements AutoCloseable {
   /** An MQTT 5 client (not yet connected) straight to node {@code i}. */
   public Mqtt5BlockingClient v5(int i, String clientId) {
     return MqttClient.builder().useMqttVersion5().identifier(clientId)
-        .serverHost("127.0.0.1").serverPort(node(i).mqttPort).buildBlocking();
+        .serverHost(node(i).host()).serverPort(node(i).mqttPort).buildBlocking();
   }
 
   /** Kills every node (kill -9) and closes the load balancer. */
@@ -401,7 +438,7 @@ public final class ClusterFixture implements AutoCloseable {
       if (node.process != null && node.process.isAlive()) {
         throw new IllegalStateException(node.id + " is running");
       }
-      List<String> command = new ArrayList<>();
+      List<String> command = new ArrayList<>(node.host.commandPrefix());
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       command.addAll(jvmFlags);
       command.add("-jar");
@@ -424,7 +461,7 @@ public final class ClusterFixture implements AutoCloseable {
   }
 
   private URI healthUri(Node node) {
-    return URI.create("http://127.0.0.1:" + node.httpPort + "/health/ready");
+    return URI.create("http://" + node.host() + ":" + node.httpPort + "/health/ready");
   }
 
   private static boolean waitForExit(Process p, Duration timeout) {
