@@ -139,8 +139,31 @@ public final class BrokerConfig {
     if (clusterMode.equals("file") && clusterConfigFile.isBlank()) {
       throw new ConfigException("cluster.mode 'file' needs cluster.config-file");
     }
+    requireDistinctPorts();
     if (tlsCertFile.isBlank() != tlsKeyFile.isBlank()) {
       throw new ConfigException("tls.cert-file and tls.key-file must be set together");
+    }
+  }
+
+  /** Two listeners on one port would silently share it (Vert.x shares servers by port): refused. */
+  private void requireDistinctPorts() {
+    Map<Integer, String> used = new java.util.HashMap<>();
+    claimPort(used, "mqtt.port", mqttPort);
+    claimPort(used, "mqtt.websocket-port", websocketPort);
+    claimPort(used, "http.port", httpPort);
+    if (tlsEnabled()) {
+      claimPort(used, "mqtt.tls-port", tlsPort);
+      claimPort(used, "mqtt.wss-port", wssPort);
+    }
+  }
+
+  private static void claimPort(Map<Integer, String> used, String key, int port) {
+    if (port <= 0) {
+      return; // off, or any free port
+    }
+    String other = used.putIfAbsent(port, key);
+    if (other != null) {
+      throw new ConfigException(key + " and " + other + " are both " + port + ": each listener needs its own port");
     }
   }
 

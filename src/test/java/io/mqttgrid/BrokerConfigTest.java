@@ -69,6 +69,8 @@ class BrokerConfigTest {
         .hasMessageContaining("whole number");
     assertThatThrownBy(() -> BrokerConfig.of(Map.of("auth.anonymous", "maybe")))
         .hasMessageContaining("auth.anonymous");
+    assertThatThrownBy(() -> BrokerConfig.of(Map.of("http.port", "1883")))
+        .hasMessageContaining("http.port and mqtt.port are both 1883");
     assertThatThrownBy(() -> BrokerConfig.of(Map.of("tls.cert-file", "/x.pem")))
         .hasMessageContaining("tls.key-file");
     assertThatThrownBy(() -> BrokerConfig.of(Map.of("cluster.mode", "file")))

@@ -17,6 +17,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class TestBroker implements AutoCloseable {
 
+  private static final java.util.Set<Integer> GIVEN_PORTS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private final Broker broker;
   private final int mqttPort;
   private final int websocketPort;
@@ -95,12 +97,22 @@ public final class TestBroker implements AutoCloseable {
     }
   }
 
+  /**
+   * A port free now and never handed out before in this JVM: two calls in a row may otherwise get the same
+   * port from the OS (the first socket is closed again), and two listeners of one broker on one port share it.
+   */
   public static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+    for (int attempt = 0; attempt < 200; attempt++) {
+      try (ServerSocket s = new ServerSocket(0)) {
+        s.setReuseAddress(true);
+        if (GIVEN_PORTS.add(s.getLocalPort())) {
+          return s.getLocalPort();
+        }
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
     }
+    throw new IllegalStateException("no free port that was not handed out already");
   }
+
 }
