@@ -215,7 +215,16 @@ public final class Session implements Subscriber {
   }
 
   private void accept(Outgoing o, Promise<Void> stored) {
-    if (state == State.CLOSED || o.message.isExpired(System.currentTimeMillis())) {
+    if (state == State.CLOSED) {
+      // a delivery that was already on its way when this session retired (taken over, adopted elsewhere):
+      // a persistent session's publisher must not hear "stored", it retries and reaches the session where it
+      // lives now
+      if (stored != null) {
+        stored.tryFail("session " + clientId + " is no longer served here");
+      }
+      return;
+    }
+    if (o.message.isExpired(System.currentTimeMillis())) {
       complete(stored);
       return;
     }
