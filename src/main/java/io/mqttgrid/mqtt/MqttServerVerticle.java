@@ -74,15 +74,6 @@ public final class MqttServerVerticle extends VerticleBase {
     return server.listen();
   }
 
-  /** The ports actually bound, in the order TCP, WebSocket, TLS, WSS (for tests that asked for port 0). */
-  public List<Integer> boundPorts() {
-    List<Integer> ports = new ArrayList<>();
-    for (MqttServer s : servers) {
-      ports.add(s.actualPort());
-    }
-    return ports;
-  }
-
   @Override
   public Future<?> stop() {
     List<Future<Void>> closed = new ArrayList<>();

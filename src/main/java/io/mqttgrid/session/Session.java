@@ -543,10 +543,6 @@ public final class Session implements Subscriber {
     }
   }
 
-  boolean willPending() {
-    return willTimer >= 0;
-  }
-
   Future<Void> whenStoreIdle() {
     if (storeOps == 0) {
       return Future.succeededFuture();
@@ -582,9 +578,5 @@ public final class Session implements Subscriber {
     if (p != null) {
       p.tryComplete();
     }
-  }
-
-  int inflightCount() {
-    return inflight.size();
   }
 }

@@ -59,10 +59,6 @@ public final class SessionQueue implements DataSerializable {
     return AppendResult.APPENDED;
   }
 
-  long lastSeq() {
-    return nextSeq - 1;
-  }
-
   void markSent(long seq, int packetId) {
     QueuedMessage m = entries.get(seq);
     if (m != null && m.state() == QueuedMessage.State.QUEUED) {
@@ -107,10 +103,6 @@ public final class SessionQueue implements DataSerializable {
   /** A connection takes the queue over: appends of older incarnations of the session are refused from now on. */
   void claim(String connectionId) {
     owner = connectionId;
-  }
-
-  int size() {
-    return entries.size();
   }
 
   @Override
