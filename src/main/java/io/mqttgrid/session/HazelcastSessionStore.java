@@ -1,5 +1,6 @@
 package io.mqttgrid.session;
 
+import io.mqttgrid.routing.Subscription;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
@@ -67,6 +68,12 @@ public final class HazelcastSessionStore implements SessionStore {
   @Override
   public Future<Boolean> markOffline(String clientId, String connectionId, long expirySeconds, long atMillis) {
     return bridge(sessions.submitToKey(clientId, new MarkOffline(connectionId, expirySeconds, atMillis)));
+  }
+
+  @Override
+  public Future<Void> saveSubscriptions(String clientId, String connectionId,
+                                        List<Subscription> subs) {
+    return bridge(sessions.submitToKey(clientId, new SetSubscriptions(connectionId, subs))).mapEmpty();
   }
 
   @Override
@@ -356,6 +363,43 @@ public final class HazelcastSessionStore implements SessionStore {
       connectionId = in.readString();
       expirySeconds = in.readLong();
       atMillis = in.readLong();
+    }
+  }
+
+  /** Replaces the subscriptions of a record the given connection still owns. */
+  public static final class SetSubscriptions implements EntryProcessor<String, SessionRecord, Boolean>,
+      DataSerializable {
+    private String connectionId;
+    private List<Subscription> subscriptions;
+
+    public SetSubscriptions() {
+    }
+
+    SetSubscriptions(String connectionId, List<Subscription> subscriptions) {
+      this.connectionId = connectionId;
+      this.subscriptions = subscriptions;
+    }
+
+    @Override
+    public Boolean process(Map.Entry<String, SessionRecord> entry) {
+      SessionRecord r = entry.getValue();
+      if (r == null || !connectionId.equals(r.connectionId())) {
+        return false;
+      }
+      entry.setValue(r.subscriptions(subscriptions));
+      return true;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeString(connectionId);
+      SessionRecord.writeSubscriptions(out, subscriptions);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      connectionId = in.readString();
+      subscriptions = SessionRecord.readSubscriptions(in);
     }
   }
 

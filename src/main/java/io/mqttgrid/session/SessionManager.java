@@ -2,7 +2,6 @@ package io.mqttgrid.session;
 
 import io.mqttgrid.routing.MessageRouter;
 import io.mqttgrid.routing.PublishedMessage;
-import io.mqttgrid.routing.Subscription;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -473,13 +472,8 @@ public final class SessionManager {
     if (!session.persistent()) {
       return Future.succeededFuture();
     }
-    List<Subscription> subs = session.subscriptions();
-    return store.load(session.clientId()).compose(r -> {
-      if (r == null || !session.connectionId().equals(r.connectionId())) {
-        return Future.succeededFuture();
-      }
-      return store.save(r.subscriptions(subs));
-    });
+    // one entry processor, not load-then-save: a concurrent change to the record (QoS 2 ids) is not overwritten
+    return store.saveSubscriptions(session.clientId(), session.connectionId(), session.subscriptions());
   }
 
   /**

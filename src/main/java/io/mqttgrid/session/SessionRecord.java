@@ -147,13 +147,9 @@ public final class SessionRecord implements DataSerializable {
     return this;
   }
 
-  @Override
-  public void writeData(ObjectDataOutput out) throws IOException {
-    out.writeString(clientId);
-    out.writeInt(protocolVersion);
-    out.writeLong(expirySeconds);
-    out.writeInt(subscriptions.size());
-    for (Subscription s : subscriptions) {
+  static void writeSubscriptions(ObjectDataOutput out, List<Subscription> subs) throws IOException {
+    out.writeInt(subs.size());
+    for (Subscription s : subs) {
       out.writeString(s.filter());
       out.writeByte(s.qos());
       out.writeBoolean(s.noLocal());
@@ -161,6 +157,24 @@ public final class SessionRecord implements DataSerializable {
       out.writeByte(s.retainHandling());
       out.writeInt(s.subscriptionId());
     }
+  }
+
+  static List<Subscription> readSubscriptions(ObjectDataInput in) throws IOException {
+    int n = in.readInt();
+    List<Subscription> subs = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      subs.add(new Subscription(in.readString(), in.readByte(), in.readBoolean(), in.readBoolean(), in.readByte(),
+          in.readInt()));
+    }
+    return subs;
+  }
+
+  @Override
+  public void writeData(ObjectDataOutput out) throws IOException {
+    out.writeString(clientId);
+    out.writeInt(protocolVersion);
+    out.writeLong(expirySeconds);
+    writeSubscriptions(out, subscriptions);
     out.writeByteArray(will == null ? null : will.toBytes());
     out.writeLong(willDelaySeconds);
     out.writeString(ownerNode);
@@ -178,12 +192,7 @@ public final class SessionRecord implements DataSerializable {
     clientId = in.readString();
     protocolVersion = in.readInt();
     expirySeconds = in.readLong();
-    int n = in.readInt();
-    subscriptions = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      subscriptions.add(new Subscription(in.readString(), in.readByte(), in.readBoolean(), in.readBoolean(),
-          in.readByte(), in.readInt()));
-    }
+    subscriptions = readSubscriptions(in);
     byte[] w = in.readByteArray();
     will = w == null ? null : PublishedMessage.fromBytes(w);
     willDelaySeconds = in.readLong();

@@ -1,5 +1,6 @@
 package io.mqttgrid.session;
 
+import io.mqttgrid.routing.Subscription;
 import io.vertx.core.Future;
 import java.util.List;
 
@@ -23,6 +24,9 @@ public interface SessionStore {
 
   /** Marks the record offline only if it still names {@code connectionId}; sets the expiry given. */
   Future<Boolean> markOffline(String clientId, String connectionId, long expirySeconds, long atMillis);
+
+  /** Replaces the record's subscriptions if {@code connectionId} still owns it, in one atomic step. */
+  Future<Void> saveSubscriptions(String clientId, String connectionId, List<Subscription> subs);
 
   Future<Void> addAwaitingRelease(String clientId, int packetId);
 
