@@ -53,6 +53,14 @@ public final class BrokerConfig {
   public final Access anonymous;
   public final String httpHost;
   public final int httpPort;
+  public final int httpTlsPort;
+  public final String namespaceFile;
+  public final int namespaceWatchSeconds;
+  public final String managementHost;
+  public final int managementPort;
+  /** Static admin bearer token of the management API; empty when none is configured. */
+  public final String managementToken;
+  public final String managementAdminRole;
   /** {@code local}, {@code tcp}, {@code kubernetes} or {@code file} (see {@link #CLUSTER_MODES}). */
   public final String clusterMode;
   public final String clusterConfigFile;
@@ -110,6 +118,13 @@ public final class BrokerConfig {
     anonymous = anonymousAccess(string("auth.anonymous"));
     httpHost = string("http.host");
     httpPort = port("http.port");
+    httpTlsPort = port("http.tls-port");
+    namespaceFile = string("namespace.file");
+    namespaceWatchSeconds = intValue("namespace.watch-interval", 1, 3600);
+    managementHost = string("management.host");
+    managementPort = port("management.port");
+    managementToken = string("management.token");
+    managementAdminRole = string("management.admin-role");
     clusterMode = string("cluster.mode");
     clusterConfigFile = string("cluster.config-file");
     clusterName = string("cluster.name");
@@ -151,7 +166,9 @@ public final class BrokerConfig {
     claimPort(used, "mqtt.port", mqttPort);
     claimPort(used, "mqtt.websocket-port", websocketPort);
     claimPort(used, "http.port", httpPort);
+    claimPort(used, "management.port", managementPort);
     if (tlsEnabled()) {
+      claimPort(used, "http.tls-port", httpTlsPort);
       claimPort(used, "mqtt.tls-port", tlsPort);
       claimPort(used, "mqtt.wss-port", wssPort);
     }

@@ -75,6 +75,7 @@ public final class ClusterFixture implements AutoCloseable {
     private final int httpPort;
     private final int hazelcastPort;
     private final int eventBusPort;
+    private final int managementPort;
     private final Map<String, String> settings = new LinkedHashMap<>();
     private final Path log;
     private Process process;
@@ -87,6 +88,7 @@ public final class ClusterFixture implements AutoCloseable {
       this.httpPort = ports[1];
       this.hazelcastPort = ports[2];
       this.eventBusPort = ports[3];
+      this.managementPort = ports[4];
       this.log = log;
     }
 
@@ -105,6 +107,10 @@ public final class ClusterFixture implements AutoCloseable {
 
     public int mqttPort() {
       return mqttPort;
+    }
+
+    public int managementPort() {
+      return managementPort;
     }
 
     public int httpPort() {
@@ -157,7 +163,7 @@ public final class ClusterFixture implements AutoCloseable {
     } catch (IOException e) {
       throw new IllegalStateException("cannot prepare " + logDir, e);
     }
-    int[][] ports = freePorts(count, 4);
+    int[][] ports = freePorts(count, 5);
     Host[] placed = IntStream.rangeClosed(1, count).mapToObj(hosts).toArray(Host[]::new);
     String members = IntStream.range(0, count).mapToObj(i -> placed[i].address() + ":" + ports[i][2])
         .collect(Collectors.joining(","));
@@ -171,6 +177,8 @@ public final class ClusterFixture implements AutoCloseable {
       node.settings.put("mqtt.instances", "1");
       node.settings.put("http.host", address);
       node.settings.put("http.port", String.valueOf(node.httpPort));
+      node.settings.put("management.host", address);
+      node.settings.put("management.port", String.valueOf(node.managementPort));
       node.settings.put("cluster.mode", "tcp");
       node.settings.put("cluster.name", "it-" + name + "-" + ProcessHandle.current().pid());
       node.settings.put("cluster.members", members);

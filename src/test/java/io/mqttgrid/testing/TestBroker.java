@@ -46,6 +46,9 @@ public final class TestBroker implements AutoCloseable {
     cfg.put("mqtt.websocket-port", String.valueOf(ws));
     cfg.put("http.host", "127.0.0.1");
     cfg.put("http.port", String.valueOf(http));
+    cfg.put("http.tls-port", String.valueOf(freePort()));
+    cfg.put("management.host", "127.0.0.1");
+    cfg.put("management.port", String.valueOf(freePort()));
     cfg.put("mqtt.instances", "2");
     cfg.put("cluster.port", String.valueOf(5701 + (int) (Math.random() * 2000)));
     cfg.putAll(overrides);
