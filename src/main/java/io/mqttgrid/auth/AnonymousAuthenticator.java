@@ -1,5 +1,6 @@
 package io.mqttgrid.auth;
 
+import io.mqttgrid.access.ClientIdentity;
 import io.vertx.core.Future;
 
 /**
@@ -34,6 +35,6 @@ public final class AnonymousAuthenticator implements Authenticator {
               : "anonymous access is disabled"));
     }
     String name = c.username() != null && !c.username().isEmpty() ? c.username() : c.clientId();
-    return Future.succeededFuture(AuthResult.allowed(name));
+    return Future.succeededFuture(AuthResult.allowed(ClientIdentity.anonymous(name)));
   }
 }

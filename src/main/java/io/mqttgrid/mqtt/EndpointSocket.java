@@ -52,6 +52,27 @@ final class EndpointSocket {
     }
   }
 
+  /**
+   * The TLS client certificate chain, leaf first; empty without TLS or without a client certificate (the
+   * listeners request one but do not require it: JWT and webhook clients present none, spec section 1.1).
+   */
+  static java.util.List<java.security.cert.X509Certificate> peerCertificates(MqttEndpoint endpoint) {
+    if (!endpoint.isSsl() || endpoint.sslSession() == null) {
+      return java.util.List.of();
+    }
+    try {
+      java.util.List<java.security.cert.X509Certificate> chain = new java.util.ArrayList<>();
+      for (java.security.cert.Certificate c : endpoint.sslSession().getPeerCertificates()) {
+        if (c instanceof java.security.cert.X509Certificate x) {
+          chain.add(x);
+        }
+      }
+      return chain;
+    } catch (javax.net.ssl.SSLPeerUnverifiedException noClientCertificate) {
+      return java.util.List.of();
+    }
+  }
+
   private static NetSocket socket(MqttEndpoint endpoint) {
     if (SOCKET == null || !SOCKET.getDeclaringClass().isInstance(endpoint)) {
       return null;

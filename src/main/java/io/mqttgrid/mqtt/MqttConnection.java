@@ -131,7 +131,8 @@ final class MqttConnection implements ClientChannel {
     MqttAuthData authData = MqttAuthData.of(endpoint);
     SocketAddress remote = endpoint.remoteAddress();
     Credentials credentials = new Credentials(clientId, authData.username(), authData.password(),
-        authData.method(), authData.data(), remote == null ? null : remote.hostAddress(), isLoopback(remote));
+        authData.method(), authData.data(), remote == null ? null : remote.hostAddress(), isLoopback(remote),
+        EndpointSocket.peerCertificates(endpoint));
     services.authenticator().authenticate(credentials)
         .onComplete(ar -> {
           if (ar.failed()) {

@@ -1,0 +1,8 @@
+package io.mqttgrid.access;
+
+/** Grants a client group publish or subscribe rights on a topic space (spec section 2.6). */
+public record PermissionBinding(String name, String description, String clientGroupName, String topicSpaceName,
+                                Permission permission) {
+
+  public enum Permission { Publisher, Subscriber }
+}
