@@ -4,6 +4,11 @@ import com.hazelcast.config.Config;
 import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.mqttgrid.access.AccessControl;
+import io.mqttgrid.access.ClientIdentity;
+import io.mqttgrid.access.NamespaceFile;
+import io.mqttgrid.access.NamespaceStore;
+import io.mqttgrid.access.Permissions;
 import io.mqttgrid.auth.AnonymousAuthenticator;
 import io.mqttgrid.cluster.ClusterMembership;
 import io.mqttgrid.cluster.EventBusRemoteDelivery;
@@ -11,7 +16,11 @@ import io.mqttgrid.cluster.EventBusRemoteSessions;
 import io.mqttgrid.cluster.HazelcastConfigFactory;
 import io.mqttgrid.cluster.HazelcastRouteTable;
 import io.mqttgrid.cluster.NodeBusVerticle;
+import io.mqttgrid.auth.BearerTokenAuthenticator;
+import io.mqttgrid.http.HealthRoutes;
 import io.mqttgrid.http.HttpApiVerticle;
+import io.mqttgrid.http.ManagementApiVerticle;
+import io.mqttgrid.mqtt.ConnectionRegistry;
 import io.mqttgrid.mqtt.MqttMetrics;
 import io.mqttgrid.mqtt.MqttServerVerticle;
 import io.mqttgrid.mqtt.MqttServices;
@@ -23,6 +32,7 @@ import io.mqttgrid.session.Session;
 import io.mqttgrid.session.SessionEvents;
 import io.mqttgrid.session.SessionLimits;
 import io.mqttgrid.session.SessionManager;
+import io.mqttgrid.session.SessionOwnership;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -56,6 +66,12 @@ public final class Broker {
   private HazelcastRouteTable routeTable;
   private ClusterMembership membership;
   private EventBusRemoteDelivery remoteDelivery;
+  private NamespaceStore namespace;
+  private NamespaceFile namespaceFile;
+  private ManagementApiVerticle management;
+  /** Checks admin JWTs on the management API; null while no JWT issuer is wired. */
+  private volatile BearerTokenAuthenticator bearerAuthenticator;
+  private final ConnectionRegistry connections = new ConnectionRegistry();
 
   /** How long a QoS 1/2 publish waits for another node to confirm that its subscribers hold the message. */
   private static final long REMOTE_DELIVERY_TIMEOUT_MS = 10_000;
@@ -83,6 +99,7 @@ public final class Broker {
           this.hazelcast = clusterManager.getHazelcastInstance();
           return v.executeBlocking(this::buildServices);
         })
+        .compose(services -> loadNamespace().map(services))
         .compose(this::deploy)
         .map(x -> {
           ready = true;
@@ -126,8 +143,30 @@ public final class Broker {
     registry.gauge("mqttgrid.sessions", sessions, SessionManager::size);
     registry.gauge("mqttgrid.sessions.online", sessions, SessionManager::onlineCount);
     registry.gauge("mqttgrid.retained.messages", retained, HazelcastRetainedStore::size);
+    namespace = new NamespaceStore(vertx, hazelcast, config.namespaceLimits, query -> null, template -> null);
+    // until the compiled policy exists: anonymous development clients get everything but '$' topics, every
+    // other identity is denied (spec section 4.1: default deny)
+    AccessControl access = identity -> identity.authority() == ClientIdentity.Authority.ANONYMOUS
+        ? Permissions.ALL_BUT_RESERVED : Permissions.NONE;
+    namespace.onChange(model -> connections.namespaceChanged());
     return new MqttServices(config.limits, new AnonymousAuthenticator(config.anonymous), sessions, publisher,
-        retained, metrics);
+        retained, metrics, namespace::current, access, new SessionOwnership(vertx, hazelcast), connections);
+  }
+
+  /**
+   * The namespace model before the first client: the declarative file (when configured) is applied and the
+   * node's snapshot built from what the cluster holds.
+   */
+  private Future<?> loadNamespace() {
+    Future<Void> file = Future.succeededFuture();
+    if (!config.namespaceFile.isBlank()) {
+      namespaceFile = new NamespaceFile(vertx, java.nio.file.Path.of(config.namespaceFile), namespace);
+      file = namespaceFile.applyAtStart(config.namespaceWatchSeconds * 1000L);
+    }
+    return file.compose(v -> namespace.start()).onSuccess(model -> LOG.info(
+        "namespace model: {} clients, {} client groups, {} topic spaces, {} permission bindings, {} CA certificates",
+        model.clients().size(), model.clientGroups().size(), model.topicSpaces().size(),
+        model.permissionBindings().size(), model.caCertificates().size()));
   }
 
   private Future<?> deploy(MqttServices services) {
@@ -144,17 +183,29 @@ public final class Broker {
       return v;
     }, new DeploymentOptions().setInstances(instances));
     Future<String> nodeBus = vertx.deployVerticle(new NodeBusVerticle(config.nodeId, router, sessions));
-    if (config.httpPort < 0) {
-      return Future.all(mqtt, nodeBus);
+    List<Future<?>> all = new ArrayList<>(List.of(mqtt, nodeBus));
+    if (config.httpPort >= 0) {
+      http = new HttpApiVerticle(config.httpHost, config.httpPort, this::readiness, registry);
+      all.add(vertx.deployVerticle(http));
     }
-    http = new HttpApiVerticle(config.httpHost, config.httpPort, this::readiness, registry);
-    return Future.all(mqtt, nodeBus, vertx.deployVerticle(http));
+    if (config.managementPort >= 0) {
+      management = new ManagementApiVerticle(config.managementHost, config.managementPort, namespace,
+          config.namespaceName, new ManagementApiVerticle.AdminAccess(config.managementToken,
+              config.managementAdminRole, () -> bearerAuthenticator), this::managementReadiness, registry);
+      all.add(vertx.deployVerticle(management));
+    }
+    return Future.all(all);
   }
 
   /**
    * Ready: started, the Hazelcast member running, and (with split-brain protection on) enough members seen
    * that the broker maps accept writes; a load balancer sends clients only to ready nodes.
    */
+  private HealthRoutes.Readiness managementReadiness() {
+    HttpApiVerticle.Readiness r = readiness();
+    return new HealthRoutes.Readiness(r.ready(), r.node(), r.members());
+  }
+
   private HttpApiVerticle.Readiness readiness() {
     int members = 0;
     boolean clusterOk = false;
@@ -192,7 +243,7 @@ public final class Broker {
     LOG.info("MQTT Grid node {} started: MQTT tcp {}:{}, websocket {} (path /mqtt){}, http {}, cluster {}",
         config.nodeId, config.mqttHost, config.mqttPort, portText(config.websocketPort),
         config.tlsEnabled() ? ", tls " + config.tlsPort + ", wss " + config.wssPort : ", tls off (no certificate)",
-        portText(config.httpPort), config.clusterMode + " (" + clusterMembers() + " members)");
+        portText(config.httpPort) + ", management " + portText(config.managementPort), config.clusterMode + " (" + clusterMembers() + " members)");
     switch (config.anonymous) {
       case LOOPBACK_ONLY -> LOG.warn("DEVELOPMENT MODE: anonymous MQTT clients are accepted from loopback "
           + "(127.0.0.0/8, ::1) without credentials; clients from other addresses are refused. Set "
@@ -216,6 +267,9 @@ public final class Broker {
     }
     ready = false;
     LOG.info("MQTT Grid node {} stopping", config.nodeId);
+    if (namespaceFile != null) {
+      namespaceFile.stop();
+    }
     Future<Void> drained = sessions == null ? Future.succeededFuture() : sessions.shutdown()
         .timeout(config.shutdownGraceSeconds, TimeUnit.SECONDS).recover(e -> Future.succeededFuture());
     // listeners close only after every client got its DISCONNECT: closing a server closes its sockets
@@ -253,12 +307,21 @@ public final class Broker {
     return hazelcast;
   }
 
+  /** The namespace model store of this node. */
+  public NamespaceStore namespace() {
+    return namespace;
+  }
+
   public SessionManager sessions() {
     return sessions;
   }
 
   public int httpPort() {
     return http == null ? -1 : http.actualPort();
+  }
+
+  public int managementPort() {
+    return management == null ? -1 : management.actualPort();
   }
 
   public boolean isReady() {

@@ -56,6 +56,8 @@ public final class BrokerConfig {
   public final int httpTlsPort;
   public final String namespaceFile;
   public final int namespaceWatchSeconds;
+  public final String namespaceName;
+  public final io.mqttgrid.access.NamespaceLimits namespaceLimits;
   public final String managementHost;
   public final int managementPort;
   /** Static admin bearer token of the management API; empty when none is configured. */
@@ -121,6 +123,16 @@ public final class BrokerConfig {
     httpTlsPort = port("http.tls-port");
     namespaceFile = string("namespace.file");
     namespaceWatchSeconds = intValue("namespace.watch-interval", 1, 3600);
+    namespaceName = string("namespace.name");
+    namespaceLimits = new io.mqttgrid.access.NamespaceLimits(
+        intValue("namespace.limits.max-clients", 0, Integer.MAX_VALUE),
+        intValue("namespace.limits.max-client-groups", 0, 10_000),
+        intValue("namespace.limits.max-topic-spaces", 0, 10_000),
+        intValue("namespace.limits.max-topic-templates", 1, 10_000),
+        intValue("namespace.limits.max-permission-bindings", 0, 100_000),
+        intValue("namespace.limits.max-ca-certificates", 0, 1_000),
+        intValue("namespace.limits.max-role-assignments", 0, 100_000),
+        intValue("namespace.limits.max-attribute-bytes", 2, 1_048_576));
     managementHost = string("management.host");
     managementPort = port("management.port");
     managementToken = string("management.token");

@@ -1,7 +1,14 @@
 package io.mqttgrid.mqtt;
 
 import io.mqttgrid.auth.AuthResult;
+import io.mqttgrid.access.ClientIdentity;
+import io.mqttgrid.access.ClientResource;
+import io.mqttgrid.access.NamespaceModel;
+import io.mqttgrid.access.Permissions;
 import io.mqttgrid.auth.Credentials;
+import io.mqttgrid.session.SessionOwnership;
+import io.vertx.mqtt.messages.MqttAuthenticationExchangeMessage;
+import io.vertx.mqtt.messages.codes.MqttAuthenticateReasonCode;
 import io.mqttgrid.routing.PublishedMessage;
 import io.mqttgrid.routing.Subscription;
 import io.mqttgrid.routing.Topics;
@@ -80,6 +87,12 @@ final class MqttConnection implements ClientChannel {
   private final RateLimiter publishRate;
   private final RateLimiter publishBytesRate;
   private final RateLimiter subscribeRate;
+  /** Who the client is and what it may do; set once authenticated, recomputed when the model changes. */
+  private ClientIdentity identity;
+  private Permissions permissions = Permissions.NONE;
+  /** The registry entry the client authenticated against (REGISTRY identities), to notice its changes. */
+  private ClientResource registryEntry;
+  private long credentialTimer = -1;
 
   /** An inbound QoS 1/2 publish whose acknowledgement waits for routing; sent in arrival order. */
   private static final class PendingAck {
@@ -121,6 +134,7 @@ final class MqttConnection implements ClientChannel {
     endpoint.subscribeHandler(this::onSubscribe);
     endpoint.unsubscribeHandler(this::onUnsubscribe);
     endpoint.pingHandler(v -> touch());
+    endpoint.authenticationExchangeHandler(this::onAuth);
 
     EndpointSocket.hold(endpoint);
     ReasonCode invalid = validateConnect();
@@ -141,9 +155,41 @@ final class MqttConnection implements ClientChannel {
           } else if (!ar.result().isAllowed()) {
             refuse(authRefusal(ar.result()), ar.result().detail());
           } else {
-            openSession();
+            authenticated(ar.result().identity());
           }
         });
+  }
+
+  /** After the credentials: rights, the will topic, the session rules of spec section 1.2, then the session. */
+  private void authenticated(ClientIdentity who) {
+    identity = who;
+    permissions = services.access().permissionsFor(who);
+    registryEntry = who.authority() == ClientIdentity.Authority.REGISTRY
+        ? services.namespace().get().clientByAuthenticationName(who.authenticationName()) : null;
+    MqttWill w = endpoint.will();
+    if (w != null && w.isWillFlag() && !permissions.canPublish(w.getWillTopic())) {
+      // spec section 4.2: the will is authorized at CONNECT like any publish
+      refuse(ReasonCode.NOT_AUTHORIZED, "will topic '" + w.getWillTopic() + "' does not match any topic space");
+      return;
+    }
+    if (who.authority() == ClientIdentity.Authority.ANONYMOUS) {
+      openSession();
+      return;
+    }
+    int maxSessions = services.namespace().get().settings().maximumClientSessionsPerAuthenticationName();
+    services.ownership().claim(clientId, who.authenticationName(), maxSessions).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.warn("connect of {}: session ownership not checked: {}", clientId, ar.cause().toString());
+        refuse(ReasonCode.SERVER_UNAVAILABLE, "session registry unavailable");
+      } else if (ar.result() == SessionOwnership.Claim.OWNED_BY_OTHER) {
+        refuse(ReasonCode.NOT_AUTHORIZED, "session '" + clientId + "' belongs to another authentication name");
+      } else if (ar.result() == SessionOwnership.Claim.QUOTA_EXCEEDED) {
+        refuse(ReasonCode.QUOTA_EXCEEDED, "authentication name '" + who.authenticationName() + "' already holds "
+            + maxSessions + " session(s) (maximumClientSessionsPerAuthenticationName)");
+      } else {
+        openSession();
+      }
+    });
   }
 
   /** CONNECT checks that need no credentials (spec section 1.11). Null when the CONNECT is acceptable. */
@@ -213,7 +259,7 @@ final class MqttConnection implements ClientChannel {
     if (closed) {
       return;
     }
-    long expiry = Math.min(connectExpiry, limits.maxSessionExpiry());
+    long expiry = Math.min(connectExpiry, maxSessionExpiry());
     PublishedMessage will = null;
     long willDelay = 0;
     MqttWill w = endpoint.will();
@@ -247,6 +293,8 @@ final class MqttConnection implements ClientChannel {
           }
           services.metrics().connectionAccepted();
           startKeepAlive();
+          services.connections().add(this);
+          watchCredentialExpiry();
           services.sessions().attach(attached, this);
           EndpointSocket.release(endpoint);
           LOG.debug("client {} connected (MQTT {}, session present {})", clientId,
@@ -279,6 +327,116 @@ final class MqttConnection implements ClientChannel {
       case UNAVAILABLE -> ReasonCode.SERVER_UNAVAILABLE;
       default -> ReasonCode.NOT_AUTHORIZED;
     };
+  }
+
+  /** The Session Expiry cap: the broker's limit and the namespace's maximumSessionExpiryInHours. */
+  private long maxSessionExpiry() {
+    return Math.min(limits.maxSessionExpiry(),
+        services.namespace().get().settings().maximumSessionExpiryInHours() * 3600L);
+  }
+
+  // ---------------------------------------------------------------- credentials and rights over time
+
+  /** A token, webhook decision or certificate that expires ends the connection then (spec section 3.8). */
+  private void watchCredentialExpiry() {
+    if (credentialTimer >= 0) {
+      vertx.cancelTimer(credentialTimer);
+      credentialTimer = -1;
+    }
+    if (identity == null || identity.expiresAtMillis() == 0) {
+      return;
+    }
+    long delay = Math.max(1, identity.expiresAtMillis() - System.currentTimeMillis());
+    credentialTimer = vertx.setTimer(delay, t -> {
+      credentialTimer = -1;
+      LOG.info("client {}: credentials of '{}' expired, disconnecting", clientId, identity.authenticationName());
+      disconnect(ReasonCode.NOT_AUTHORIZED);
+    });
+  }
+
+  /** MQTT 5 re-authentication (AUTH 0x19) with a fresh token of the same identity (spec sections 3.5, 3.6). */
+  private void onAuth(MqttAuthenticationExchangeMessage m) {
+    touch();
+    if (identity == null || closed) {
+      return;
+    }
+    if (m.reasonCode() != MqttAuthenticateReasonCode.RE_AUTHENTICATE) {
+      disconnect(ReasonCode.PROTOCOL_ERROR); // no multi-step challenges are offered (spec section 1.3)
+      return;
+    }
+    MqttAuthData original = MqttAuthData.of(endpoint);
+    if (m.authenticationMethod() == null || !m.authenticationMethod().equals(original.method())) {
+      disconnect(ReasonCode.PROTOCOL_ERROR); // MQTT-4.12.1-1: the method of the CONNECT
+      return;
+    }
+    byte[] data = m.authenticationData() == null ? null : m.authenticationData().getBytes();
+    SocketAddress remote = endpoint.remoteAddress();
+    Credentials credentials = new Credentials(clientId, original.username(), original.password(),
+        m.authenticationMethod(), data, remote == null ? null : remote.hostAddress(), isLoopback(remote),
+        EndpointSocket.peerCertificates(endpoint));
+    services.authenticator().authenticate(credentials).onComplete(ar -> {
+      if (closed) {
+        return;
+      }
+      if (ar.failed() || !ar.result().isAllowed() || !NamespaceModel.foldCase(ar.result().authenticationName())
+          .equals(NamespaceModel.foldCase(identity.authenticationName()))) {
+        LOG.info("client {}: re-authentication refused{}", clientId,
+            ar.succeeded() && ar.result().detail() != null ? " (" + ar.result().detail() + ")" : "");
+        disconnect(ReasonCode.NOT_AUTHORIZED);
+        return;
+      }
+      identity = ar.result().identity();
+      watchCredentialExpiry();
+      recheckRights();
+      if (!closed) {
+        endpoint.authenticationExchange(MqttAuthenticationExchangeMessage.create(
+            MqttAuthenticateReasonCode.SUCCESS, MqttProperties.NO_PROPERTIES));
+      }
+    });
+  }
+
+  /** Called from any thread when the namespace model changed: checked on this connection's event loop. */
+  void namespaceChanged() {
+    context.runOnContext(v -> {
+      if (closed || identity == null) {
+        return;
+      }
+      if (identity.authority() == ClientIdentity.Authority.REGISTRY) {
+        ClientResource now = services.namespace().get().clientByAuthenticationName(identity.authenticationName());
+        if (now == null || !now.enabled() || (registryEntry != null && (now.validationScheme()
+            != registryEntry.validationScheme() || !now.allowedThumbprints().equals(registryEntry.allowedThumbprints())
+            || !java.util.Objects.equals(now.passwordHash(), registryEntry.passwordHash())))) {
+          LOG.info("client {}: client '{}' was {} in the registry, disconnecting", clientId,
+              identity.authenticationName(), now == null ? "deleted" : !now.enabled() ? "disabled" : "changed");
+          disconnect(ReasonCode.NOT_AUTHORIZED);
+          return;
+        }
+        registryEntry = now;
+        if (!now.attributes().equals(identity.attributes())) {
+          identity = new ClientIdentity(identity.authenticationName(), now.attributes(), identity.authority(),
+              identity.expiresAtMillis());
+        }
+      }
+      recheckRights();
+    });
+  }
+
+  /**
+   * Recomputes the rights; a subscription the client holds that is no longer granted ends the connection
+   * (spec section 3.8, ClientAuthorizationError). Lost publish rights show at the next PUBLISH (0x87).
+   */
+  private void recheckRights() {
+    permissions = services.access().permissionsFor(identity);
+    if (session == null) {
+      return;
+    }
+    for (Subscription s : session.subscriptions()) {
+      if (!permissions.canSubscribe(s.filter())) {
+        LOG.info("client {}: subscription '{}' is no longer granted, disconnecting", clientId, s.filter());
+        disconnect(ReasonCode.NOT_AUTHORIZED);
+        return;
+      }
+    }
   }
 
   // ---------------------------------------------------------------- keep-alive
@@ -361,8 +519,10 @@ final class MqttConnection implements ClientChannel {
       refusePublish(packetId, qos, ReasonCode.TOPIC_NAME_INVALID, ReasonCode.TOPIC_NAME_INVALID);
       return;
     }
-    if (topic.startsWith("$")) {
-      // '$' topics are the broker's own (spec section 1.3); no client is granted them
+    if (!permissions.canPublish(topic)) {
+      // spec section 4.3: PUBACK 0x87 (v5 QoS 1/2), dropped (v5 QoS 0), connection closed (v3.1.1);
+      // '$' topics are the broker's own and never granted
+      LOG.debug("client {}: topic name '{}' does not match any topic space", clientId, topic);
       refusePublish(packetId, qos, ReasonCode.NOT_AUTHORIZED, null);
       return;
     }
@@ -556,6 +716,11 @@ final class MqttConnection implements ClientChannel {
         codes.add(ReasonCode.TOPIC_FILTER_INVALID);
         continue;
       }
+      if (!permissions.canSubscribe(filter)) {
+        LOG.info("client {}: topic filter '{}' does not match any topic space", clientId, filter);
+        codes.add(ReasonCode.NOT_AUTHORIZED);
+        continue;
+      }
       if (!session.hasSubscription(filter)
           && session.subscriptionCount() + granted.size() >= limits.maxSubscriptionsPerSession()) {
         codes.add(ReasonCode.QUOTA_EXCEEDED);
@@ -646,8 +811,12 @@ final class MqttConnection implements ClientChannel {
       return;
     }
     closed = true;
+    services.connections().remove(this);
     if (keepAliveTimer >= 0) {
       vertx.cancelTimer(keepAliveTimer);
+    }
+    if (credentialTimer >= 0) {
+      vertx.cancelTimer(credentialTimer);
     }
     if (session != null) {
       services.sessions().disconnected(session, this, publishWillOnClose, disconnectExpiry);

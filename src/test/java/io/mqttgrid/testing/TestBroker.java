@@ -66,6 +66,11 @@ public final class TestBroker implements AutoCloseable {
     return broker;
   }
 
+  /** The management port (namespace REST API, /metrics, health). */
+  public int managementPort() {
+    return broker.managementPort();
+  }
+
   public int mqttPort() {
     return mqttPort;
   }

@@ -1,0 +1,403 @@
+package io.mqttgrid.access;
+
+import com.hazelcast.core.EntryEvent;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent;
+import com.hazelcast.map.IMap;
+import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.map.listener.EntryRemovedListener;
+import com.hazelcast.map.listener.EntryUpdatedListener;
+import io.mqttgrid.access.NamespaceModelJson.Kind;
+import io.mqttgrid.session.StoreFutures;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The namespace model in Hazelcast, one entry per resource, so every node sees the same model and a change
+ * made on one node (management API or file) reaches all of them through an entry listener. Each node keeps
+ * a compiled immutable snapshot ({@link #current()}); readers never touch the network.
+ *
+ * <p>An entry's value is JSON text: {@code {"origin": "file"|"api", "properties": {...}, "createdAt",
+ * "lastModifiedAt"}}. The origin lets a new version of the declarative file remove what an older version
+ * declared without touching what the management API created.
+ */
+public final class NamespaceStore {
+
+  private static final Logger LOG = LoggerFactory.getLogger(NamespaceStore.class);
+
+  public static final String MAP = "mqttgrid.namespace";
+  static final String SETTINGS_KEY = "settings";
+
+  /** Where a resource came from. */
+  public enum Origin { file, api }
+
+  /** A resource as stored: its properties and bookkeeping. */
+  public record StoredResource(String name, Origin origin, JsonObject properties, String createdAt,
+                               String lastModifiedAt) {
+  }
+
+  private final Vertx vertx;
+  private final IMap<String, String> map;
+  private final NamespaceLimits limits;
+  private final Function<String, String> queryProblem;
+  private final Function<String, String> templateProblem;
+  private final List<Consumer<NamespaceModel>> listeners = new CopyOnWriteArrayList<>();
+  private final AtomicBoolean rebuildScheduled = new AtomicBoolean();
+  private volatile NamespaceModel current = NamespaceModel.EMPTY;
+
+  /**
+   * @param queryProblem    the parse error of a client-group query, or null when it parses
+   * @param templateProblem the parse error of a topic template, or null when it parses
+   */
+  public NamespaceStore(Vertx vertx, HazelcastInstance hz, NamespaceLimits limits,
+                        Function<String, String> queryProblem, Function<String, String> templateProblem) {
+    this.vertx = vertx;
+    this.map = hz.getMap(MAP);
+    this.limits = limits;
+    this.queryProblem = queryProblem;
+    this.templateProblem = templateProblem;
+    map.addEntryListener(new ChangeListener(), false);
+    hz.getLifecycleService().addLifecycleListener(event -> {
+      if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
+        scheduleRebuild();
+      }
+    });
+  }
+
+  /** Builds the first snapshot from what the cluster holds; call once, off the event loop or not. */
+  public Future<NamespaceModel> start() {
+    return vertx.executeBlocking(() -> {
+      rebuild();
+      return current;
+    });
+  }
+
+  /** The model as this node knows it now. */
+  public NamespaceModel current() {
+    return current;
+  }
+
+  public NamespaceLimits limits() {
+    return limits;
+  }
+
+  /** Called (on a worker thread) with each new snapshot. */
+  public void onChange(Consumer<NamespaceModel> listener) {
+    listeners.add(listener);
+  }
+
+  // --------------------------------------------------------------------------------------------- reads
+
+  public Future<StoredResource> get(Kind kind, String name) {
+    return StoreFutures.onContext(map.getAsync(key(kind, name)), vertx.getOrCreateContext())
+        .map(json -> json == null ? null : stored(name, json));
+  }
+
+  /** Every resource of a kind, ordered by name. */
+  public Future<List<StoredResource>> list(Kind kind) {
+    String prefix = kind.path + "/";
+    return vertx.executeBlocking(() -> {
+      List<StoredResource> out = new ArrayList<>();
+      for (Map.Entry<String, String> e : map.entrySet(new KeyPrefix(prefix))) {
+        out.add(stored(e.getKey().substring(prefix.length()), e.getValue()));
+      }
+      out.sort(java.util.Comparator.comparing(StoredResource::name));
+      return out;
+    });
+  }
+
+  public Future<StoredResource> settings() {
+    return StoreFutures.onContext(map.getAsync(SETTINGS_KEY), vertx.getOrCreateContext())
+        .map(json -> json == null ? null : stored(SETTINGS_KEY, json));
+  }
+
+  // -------------------------------------------------------------------------------------------- writes
+
+  /**
+   * Creates or replaces one resource after checking it alone and the model it would make. Fails with
+   * {@link ModelValidationException} for bad input. The result says whether it was created.
+   */
+  public Future<Boolean> put(Kind kind, String name, JsonObject properties, Origin origin) {
+    Object parsed;
+    try {
+      parsed = parse(kind, name, properties);
+    } catch (ModelValidationException e) {
+      return Future.failedFuture(e);
+    }
+    return get(kind, name).compose(existing -> {
+      if (existing != null && kind == Kind.CLIENTS) {
+        ClientResource before = NamespaceModelJson.client(name, existing.properties(), limits);
+        if (!before.authenticationName().equals(((ClientResource) parsed).authenticationName())) {
+          return Future.failedFuture(new ModelValidationException("properties.authenticationName",
+              "cannot change after the client is created (was '" + before.authenticationName() + "')"));
+        }
+      }
+      try {
+        NamespaceModelJson.checkModel(with(current, kind, name, parsed), limits);
+      } catch (ModelValidationException e) {
+        return Future.failedFuture(e);
+      }
+      String now = java.time.Instant.now().toString();
+      JsonObject value = new JsonObject().put("origin", origin.name()).put("properties", render(kind, parsed))
+          .put("createdAt", existing == null ? now : existing.createdAt()).put("lastModifiedAt", now);
+      return StoreFutures.onContext(map.setAsync(key(kind, name), value.encode()), vertx.getOrCreateContext())
+          .map(v -> existing == null);
+    });
+  }
+
+  /** Removes one resource unless other resources still name it; the result says whether it existed. */
+  public Future<Boolean> delete(Kind kind, String name) {
+    try {
+      NamespaceModelJson.checkModel(with(current, kind, name, null), limits);
+    } catch (ModelValidationException e) {
+      return Future.failedFuture(new ReferencedException(e.getMessage()));
+    }
+    return StoreFutures.onContext(map.removeAsync(key(kind, name)), vertx.getOrCreateContext())
+        .map(old -> old != null);
+  }
+
+  /** A delete refused because other resources refer to the resource. */
+  public static final class ReferencedException extends RuntimeException {
+    ReferencedException(String message) {
+      super(message);
+    }
+  }
+
+  public Future<Void> putSettings(JsonObject properties, Origin origin) {
+    NamespaceSettings s;
+    try {
+      s = NamespaceModelJson.settings(properties);
+    } catch (ModelValidationException e) {
+      return Future.failedFuture(e);
+    }
+    String now = java.time.Instant.now().toString();
+    JsonObject value = new JsonObject().put("origin", origin.name())
+        .put("properties", NamespaceModelJson.toStoredJson(s)).put("createdAt", now).put("lastModifiedAt", now);
+    return StoreFutures.onContext(map.setAsync(SETTINGS_KEY, value.encode()), vertx.getOrCreateContext())
+        .mapEmpty();
+  }
+
+  /**
+   * Makes the cluster's model hold exactly what the declarative file says for the resources the file
+   * manages: the whole document is checked first (nothing is written when it has an error), then its
+   * resources are written and file resources it no longer lists are removed. Resources created through the
+   * management API are left alone unless the file now declares them too.
+   */
+  public Future<Void> applyDocument(JsonObject document) {
+    NamespaceModel model;
+    try {
+      model = NamespaceModelJson.document(document, limits, queryProblem, templateProblem);
+    } catch (ModelValidationException e) {
+      return Future.failedFuture(e);
+    }
+    return vertx.executeBlocking(() -> {
+      Map<String, String> wanted = new HashMap<>();
+      String now = java.time.Instant.now().toString();
+      if (document.containsKey("settings")) {
+        wanted.put(SETTINGS_KEY, NamespaceModelJson.toStoredJson(model.settings()).encode());
+      }
+      model.clients().forEach((n, r) -> wanted.put(key(Kind.CLIENTS, n), NamespaceModelJson.toJson(r).encode()));
+      model.clientGroups().forEach((n, r) -> wanted.put(key(Kind.CLIENT_GROUPS, n),
+          NamespaceModelJson.toJson(r).encode()));
+      model.topicSpaces().forEach((n, r) -> wanted.put(key(Kind.TOPIC_SPACES, n),
+          NamespaceModelJson.toJson(r).encode()));
+      model.permissionBindings().forEach((n, r) -> wanted.put(key(Kind.PERMISSION_BINDINGS, n),
+          NamespaceModelJson.toJson(r).encode()));
+      model.caCertificates().forEach((n, r) -> wanted.put(key(Kind.CA_CERTIFICATES, n),
+          NamespaceModelJson.toJson(r).encode()));
+      model.roleAssignments().forEach((n, r) -> wanted.put(key(Kind.ROLE_ASSIGNMENTS, n),
+          NamespaceModelJson.toJson(r).encode()));
+      int written = 0;
+      for (Map.Entry<String, String> e : wanted.entrySet()) {
+        String old = map.get(e.getKey());
+        JsonObject oldValue = old == null ? null : new JsonObject(old);
+        JsonObject properties = new JsonObject(e.getValue());
+        if (oldValue != null && Origin.file.name().equals(oldValue.getString("origin"))
+            && properties.equals(oldValue.getJsonObject("properties"))) {
+          continue; // unchanged: no write, no event on every node
+        }
+        map.set(e.getKey(), new JsonObject().put("origin", Origin.file.name()).put("properties", properties)
+            .put("createdAt", oldValue == null ? now : oldValue.getString("createdAt", now))
+            .put("lastModifiedAt", now).encode());
+        written++;
+      }
+      int removed = 0;
+      for (Map.Entry<String, String> e : map.entrySet()) {
+        if (!wanted.containsKey(e.getKey())
+            && Origin.file.name().equals(new JsonObject(e.getValue()).getString("origin"))) {
+          map.remove(e.getKey());
+          removed++;
+        }
+      }
+      if (written > 0 || removed > 0) {
+        LOG.info("namespace file applied: {} resources written, {} removed", written, removed);
+      }
+      return null;
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------ snapshot
+
+  private void scheduleRebuild() {
+    if (rebuildScheduled.compareAndSet(false, true)) {
+      // changes often come in bursts (a file applied, a script of PUTs): one rebuild for the burst
+      vertx.setTimer(20, t -> vertx.executeBlocking(() -> {
+        rebuildScheduled.set(false);
+        rebuild();
+        return null;
+      }));
+    }
+  }
+
+  private void rebuild() {
+    NamespaceSettings settings = NamespaceSettings.DEFAULTS;
+    List<ClientResource> clients = new ArrayList<>();
+    List<ClientGroup> groups = new ArrayList<>();
+    List<TopicSpace> spaces = new ArrayList<>();
+    List<PermissionBinding> bindings = new ArrayList<>();
+    List<CaCertificate> cas = new ArrayList<>();
+    List<RoleAssignment> roles = new ArrayList<>();
+    for (Map.Entry<String, String> e : map.entrySet()) {
+      try {
+        JsonObject props = new JsonObject(e.getValue()).getJsonObject("properties");
+        if (e.getKey().equals(SETTINGS_KEY)) {
+          settings = NamespaceModelJson.settings(props);
+          continue;
+        }
+        int slash = e.getKey().indexOf('/');
+        Kind kind = Kind.ofPath(e.getKey().substring(0, slash));
+        String name = e.getKey().substring(slash + 1);
+        Object r = parse(kind, name, props);
+        switch (kind) {
+          case CLIENTS -> clients.add((ClientResource) r);
+          case CLIENT_GROUPS -> groups.add((ClientGroup) r);
+          case TOPIC_SPACES -> spaces.add((TopicSpace) r);
+          case PERMISSION_BINDINGS -> bindings.add((PermissionBinding) r);
+          case CA_CERTIFICATES -> cas.add((CaCertificate) r);
+          case ROLE_ASSIGNMENTS -> roles.add((RoleAssignment) r);
+          default -> throw new IllegalStateException();
+        }
+      } catch (RuntimeException ex) {
+        // stored by a node that accepted it; a rule this node applies differently must not stop the rest
+        LOG.warn("namespace resource '{}' skipped: {}", e.getKey(), ex.getMessage());
+      }
+    }
+    NamespaceModel model = new NamespaceModel(settings, clients, groups, spaces, bindings, cas, roles);
+    current = model;
+    for (Consumer<NamespaceModel> l : listeners) {
+      try {
+        l.accept(model);
+      } catch (RuntimeException ex) {
+        LOG.warn("namespace change listener failed: {}", ex.toString());
+      }
+    }
+  }
+
+  // ----------------------------------------------------------------------------------------- helpers
+
+  private Object parse(Kind kind, String name, JsonObject p) {
+    return switch (kind) {
+      case CLIENTS -> NamespaceModelJson.client(name, p, limits);
+      case CLIENT_GROUPS -> NamespaceModelJson.clientGroup(name, p, queryProblem);
+      case TOPIC_SPACES -> NamespaceModelJson.topicSpace(name, p, limits, templateProblem);
+      case PERMISSION_BINDINGS -> NamespaceModelJson.permissionBinding(name, p);
+      case CA_CERTIFICATES -> NamespaceModelJson.caCertificate(name, p);
+      case ROLE_ASSIGNMENTS -> NamespaceModelJson.roleAssignment(name, p);
+    };
+  }
+
+  private static JsonObject render(Kind kind, Object r) {
+    return switch (kind) {
+      case CLIENTS -> NamespaceModelJson.toJson((ClientResource) r);
+      case CLIENT_GROUPS -> NamespaceModelJson.toJson((ClientGroup) r);
+      case TOPIC_SPACES -> NamespaceModelJson.toJson((TopicSpace) r);
+      case PERMISSION_BINDINGS -> NamespaceModelJson.toJson((PermissionBinding) r);
+      case CA_CERTIFICATES -> NamespaceModelJson.toJson((CaCertificate) r);
+      case ROLE_ASSIGNMENTS -> NamespaceModelJson.toJson((RoleAssignment) r);
+    };
+  }
+
+  /** The model with one resource replaced (or removed when {@code resource} is null). */
+  private static NamespaceModel with(NamespaceModel m, Kind kind, String name, Object resource) {
+    return new NamespaceModel(m.settings(),
+        replaced(m.clients(), kind == Kind.CLIENTS, name, (ClientResource) (kind == Kind.CLIENTS ? resource : null)),
+        replaced(m.clientGroups(), kind == Kind.CLIENT_GROUPS, name,
+            (ClientGroup) (kind == Kind.CLIENT_GROUPS ? resource : null)),
+        replaced(m.topicSpaces(), kind == Kind.TOPIC_SPACES, name,
+            (TopicSpace) (kind == Kind.TOPIC_SPACES ? resource : null)),
+        replaced(m.permissionBindings(), kind == Kind.PERMISSION_BINDINGS, name,
+            (PermissionBinding) (kind == Kind.PERMISSION_BINDINGS ? resource : null)),
+        replaced(m.caCertificates(), kind == Kind.CA_CERTIFICATES, name,
+            (CaCertificate) (kind == Kind.CA_CERTIFICATES ? resource : null)),
+        replaced(m.roleAssignments(), kind == Kind.ROLE_ASSIGNMENTS, name,
+            (RoleAssignment) (kind == Kind.ROLE_ASSIGNMENTS ? resource : null)));
+  }
+
+  private static <T> List<T> replaced(Map<String, T> current, boolean thisKind, String name, T resource) {
+    if (!thisKind) {
+      return new ArrayList<>(current.values());
+    }
+    Map<String, T> copy = new java.util.TreeMap<>(current);
+    if (resource == null) {
+      copy.remove(name);
+    } else {
+      copy.put(name, resource);
+    }
+    return new ArrayList<>(copy.values());
+  }
+
+  private static String key(Kind kind, String name) {
+    return kind.path + "/" + name;
+  }
+
+  private static StoredResource stored(String name, String json) {
+    JsonObject o = new JsonObject(json);
+    return new StoredResource(name, Origin.valueOf(o.getString("origin", "api")), o.getJsonObject("properties"),
+        o.getString("createdAt"), o.getString("lastModifiedAt"));
+  }
+
+  /** Selects the entries of one resource kind; runs on the members, so it travels serialized. */
+  static final class KeyPrefix implements com.hazelcast.query.Predicate<String, String> {
+    private static final long serialVersionUID = 1L;
+    private final String prefix;
+
+    KeyPrefix(String prefix) {
+      this.prefix = prefix;
+    }
+
+    @Override
+    public boolean apply(Map.Entry<String, String> entry) {
+      return entry.getKey().startsWith(prefix);
+    }
+  }
+
+  private final class ChangeListener implements EntryAddedListener<String, String>,
+      EntryUpdatedListener<String, String>, EntryRemovedListener<String, String> {
+    @Override
+    public void entryAdded(EntryEvent<String, String> event) {
+      scheduleRebuild();
+    }
+
+    @Override
+    public void entryUpdated(EntryEvent<String, String> event) {
+      scheduleRebuild();
+    }
+
+    @Override
+    public void entryRemoved(EntryEvent<String, String> event) {
+      scheduleRebuild();
+    }
+  }
+
+}

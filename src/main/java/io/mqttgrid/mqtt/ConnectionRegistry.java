@@ -1,0 +1,32 @@
+package io.mqttgrid.mqtt;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The MQTT connections of this node that completed CONNECT, so a change of the namespace model can reach
+ * each of them (spec section 3.8). Each is told on its own event loop.
+ */
+public final class ConnectionRegistry {
+
+  private final Set<MqttConnection> connections = ConcurrentHashMap.newKeySet();
+
+  void add(MqttConnection c) {
+    connections.add(c);
+  }
+
+  void remove(MqttConnection c) {
+    connections.remove(c);
+  }
+
+  /** Asks every connection to check its credentials and rights against the current model. */
+  public void namespaceChanged() {
+    for (MqttConnection c : connections) {
+      c.namespaceChanged();
+    }
+  }
+
+  public int size() {
+    return connections.size();
+  }
+}
