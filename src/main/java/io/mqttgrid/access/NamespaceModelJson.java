@@ -106,11 +106,14 @@ public final class NamespaceModelJson {
         throw new ModelValidationException("properties.clientCertificateAuthentication", "must be an object");
       }
       String s = optString(c, "validationScheme", "properties.clientCertificateAuthentication.validationScheme");
+      thumbprints = thumbprints(c.getValue("allowedThumbprints"));
       if (s != null) {
         scheme = enumValue(ValidationScheme.class, s,
             "properties.clientCertificateAuthentication.validationScheme");
+      } else if (!thumbprints.isEmpty()) {
+        // API versions before validationScheme existed (the 2023 quickstart) list thumbprints alone
+        scheme = ValidationScheme.ThumbprintMatch;
       }
-      thumbprints = thumbprints(c.getValue("allowedThumbprints"));
     }
     if (scheme == ValidationScheme.ThumbprintMatch && thumbprints.isEmpty()) {
       throw new ModelValidationException("properties.clientCertificateAuthentication.allowedThumbprints",
