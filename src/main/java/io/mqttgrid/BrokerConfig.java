@@ -221,6 +221,11 @@ public final class BrokerConfig {
         values.put(e.getKey(), e.getValue());
       }
     }
+    for (String key : overrides.keySet()) {
+      if (!values.containsKey(key)) {
+        throw new ConfigException("unknown configuration key '" + key + "'");
+      }
+    }
     for (String key : values.keySet().toArray(new String[0])) {
       String fromEnv = env.get(envName(key));
       if (fromEnv != null) {
@@ -239,18 +244,17 @@ public final class BrokerConfig {
     for (String key : overrides.keySet()) {
       Objects.requireNonNull(key);
     }
-    BrokerConfig base = load(null, Map.of(), Map.of());
-    for (String key : overrides.keySet()) {
-      if (!base.values.containsKey(key)) {
-        throw new ConfigException("unknown configuration key '" + key + "'");
-      }
-    }
     return load(null, Map.of(), overrides);
   }
 
   /** {@code limits.max-packet-size} -> {@code MQTTGRID_LIMITS_MAX_PACKET_SIZE}. */
   public static String envName(String key) {
     return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+  }
+
+  /** Every configuration key the broker knows (those of the built-in defaults). */
+  public static java.util.Set<String> knownKeys() {
+    return load(null, Map.of(), Map.of()).values.keySet();
   }
 
   /** All resolved keys and values, for the start-up log (no secrets live in this file's keys). */

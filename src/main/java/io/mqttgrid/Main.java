@@ -61,12 +61,19 @@ public final class Main {
         default -> fail("unknown argument: " + args[i]);
       }
     }
-    for (String key : System.getProperties().stringPropertyNames()) {
-      overrides.putIfAbsent(key, System.getProperty(key));
-    }
     BrokerConfig config;
     try {
-      config = BrokerConfig.load(file, System.getenv(), onlyKnown(overrides));
+      // system properties include the JVM's own: only the broker's keys are taken from them, while a --set
+      // key the broker does not know is a typo and refused
+      Map<String, String> fromProperties = new HashMap<>();
+      java.util.Set<String> known = BrokerConfig.knownKeys();
+      for (String key : System.getProperties().stringPropertyNames()) {
+        if (known.contains(key)) {
+          fromProperties.put(key, System.getProperty(key));
+        }
+      }
+      fromProperties.putAll(overrides);
+      config = BrokerConfig.load(file, System.getenv(), fromProperties);
     } catch (BrokerConfig.ConfigException e) {
       fail(e.getMessage());
       return;
@@ -90,17 +97,6 @@ public final class Main {
       System.exit(1);
     }
     stopped.await();
-  }
-
-  /** System properties include the JVM's own; only keys that look like ours are passed on. */
-  private static Map<String, String> onlyKnown(Map<String, String> overrides) {
-    Map<String, String> out = new HashMap<>();
-    overrides.forEach((k, v) -> {
-      if (k.matches("(node|mqtt|tls|limits|session|auth|http|cluster|shutdown)\\.[a-z0-9.-]+")) {
-        out.put(k, v);
-      }
-    });
-    return out;
   }
 
   private static void fail(String message) {

@@ -63,6 +63,11 @@ class BrokerConfigTest {
     Files.writeString(file, "mqtt:\n  prot: 2000\n");
     assertThatThrownBy(() -> BrokerConfig.load(file, Map.of(), Map.of()))
         .hasMessageContaining("unknown configuration key 'mqtt.prot'");
+    // --set keys too (the command line passes them as overrides)
+    assertThatThrownBy(() -> BrokerConfig.load(null, Map.of(), Map.of("management.prot", "1")))
+        .hasMessageContaining("unknown configuration key 'management.prot'");
+    assertThat(BrokerConfig.load(null, Map.of(), Map.of("management.port", "9191")).managementPort).isEqualTo(9191);
+    assertThat(BrokerConfig.knownKeys()).contains("namespace.file", "management.token", "http.tls-port");
     assertThatThrownBy(() -> BrokerConfig.of(Map.of("limits.max-qos", "3")))
         .hasMessageContaining("limits.max-qos").hasMessageContaining("MQTTGRID_LIMITS_MAX_QOS");
     assertThatThrownBy(() -> BrokerConfig.of(Map.of("mqtt.port", "abc")))
