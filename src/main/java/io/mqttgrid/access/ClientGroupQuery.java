@@ -143,8 +143,9 @@ public final class ClientGroupQuery {
     }
   }
 
+  /** {@code <>} is another spelling of {@code !=}. */
   private enum Operator {
-    EQ("="), NE("!="), NE2("<>"), LT("<"), GT(">"), LE("<="), GE(">=");
+    EQ("="), NE("!="), LT("<"), GT(">"), LE("<="), GE(">=");
 
     final String text;
 
@@ -157,6 +158,9 @@ public final class ClientGroupQuery {
     }
 
     static Operator of(String text) {
+      if (text.equals("<>")) {
+        return NE;
+      }
       for (Operator op : values()) {
         if (op.text.equals(text)) {
           return op;
@@ -176,7 +180,7 @@ public final class ClientGroupQuery {
       boolean fold = operand.isAuthenticationName();
       return switch (operator) {
         case EQ -> anyElement(value, e -> literalEquals(e, literal, fold));
-        case NE, NE2 -> !anyElement(value, e -> literalEquals(e, literal, fold));
+        case NE -> !anyElement(value, e -> literalEquals(e, literal, fold));
         case LT -> anyElement(value, e -> isInteger(e) && ((Number) e).longValue() < (Long) literal);
         case GT -> anyElement(value, e -> isInteger(e) && ((Number) e).longValue() > (Long) literal);
         case LE -> anyElement(value, e -> isInteger(e) && ((Number) e).longValue() <= (Long) literal);
