@@ -4,11 +4,9 @@ import com.hazelcast.config.Config;
 import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.mqttgrid.access.AccessControl;
-import io.mqttgrid.access.ClientIdentity;
+import io.mqttgrid.access.NamespaceAccess;
 import io.mqttgrid.access.NamespaceFile;
 import io.mqttgrid.access.NamespaceStore;
-import io.mqttgrid.access.Permissions;
 import io.mqttgrid.auth.AnonymousAuthenticator;
 import io.mqttgrid.cluster.ClusterMembership;
 import io.mqttgrid.cluster.EventBusRemoteDelivery;
@@ -68,6 +66,7 @@ public final class Broker {
   private EventBusRemoteDelivery remoteDelivery;
   private NamespaceStore namespace;
   private NamespaceFile namespaceFile;
+  private NamespaceAccess access;
   private ManagementApiVerticle management;
   /** Checks admin JWTs on the management API; null while no JWT issuer is wired. */
   private volatile BearerTokenAuthenticator bearerAuthenticator;
@@ -143,12 +142,13 @@ public final class Broker {
     registry.gauge("mqttgrid.sessions", sessions, SessionManager::size);
     registry.gauge("mqttgrid.sessions.online", sessions, SessionManager::onlineCount);
     registry.gauge("mqttgrid.retained.messages", retained, HazelcastRetainedStore::size);
-    namespace = new NamespaceStore(vertx, hazelcast, config.namespaceLimits, query -> null, template -> null);
-    // until the compiled policy exists: anonymous development clients get everything but '$' topics, every
-    // other identity is denied (spec section 4.1: default deny)
-    AccessControl access = identity -> identity.authority() == ClientIdentity.Authority.ANONYMOUS
-        ? Permissions.ALL_BUT_RESERVED : Permissions.NONE;
-    namespace.onChange(model -> connections.namespaceChanged());
+    namespace = new NamespaceStore(vertx, hazelcast, config.namespaceLimits,
+        query -> NamespaceAccess.queryProblem(query, config.namespaceAllowNot), NamespaceAccess::templateProblem);
+    access = new NamespaceAccess(namespace.current(), config.namespaceAllowNot);
+    namespace.onChange(model -> {
+      access.update(model);
+      connections.namespaceChanged();
+    });
     return new MqttServices(config.limits, new AnonymousAuthenticator(config.anonymous), sessions, publisher,
         retained, metrics, namespace::current, access, new SessionOwnership(vertx, hazelcast), connections);
   }
@@ -163,7 +163,7 @@ public final class Broker {
       namespaceFile = new NamespaceFile(vertx, java.nio.file.Path.of(config.namespaceFile), namespace);
       file = namespaceFile.applyAtStart(config.namespaceWatchSeconds * 1000L);
     }
-    return file.compose(v -> namespace.start()).onSuccess(model -> LOG.info(
+    return file.compose(v -> namespace.start()).onSuccess(model -> access.update(model)).onSuccess(model -> LOG.info(
         "namespace model: {} clients, {} client groups, {} topic spaces, {} permission bindings, {} CA certificates",
         model.clients().size(), model.clientGroups().size(), model.topicSpaces().size(),
         model.permissionBindings().size(), model.caCertificates().size()));

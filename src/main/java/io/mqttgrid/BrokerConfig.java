@@ -57,6 +57,7 @@ public final class BrokerConfig {
   public final String namespaceFile;
   public final int namespaceWatchSeconds;
   public final String namespaceName;
+  public final boolean namespaceAllowNot;
   public final io.mqttgrid.access.NamespaceLimits namespaceLimits;
   public final String managementHost;
   public final int managementPort;
@@ -124,6 +125,7 @@ public final class BrokerConfig {
     namespaceFile = string("namespace.file");
     namespaceWatchSeconds = intValue("namespace.watch-interval", 1, 3600);
     namespaceName = string("namespace.name");
+    namespaceAllowNot = boolValue("namespace.allow-not-in-queries");
     namespaceLimits = new io.mqttgrid.access.NamespaceLimits(
         intValue("namespace.limits.max-clients", 0, Integer.MAX_VALUE),
         intValue("namespace.limits.max-client-groups", 0, 10_000),
