@@ -163,6 +163,16 @@ class ManagementApiIT {
     assertThat(binding.statusCode()).isEqualTo(400);
     assertThat(binding.body()).contains("no topic space 'missing'");
     assertThat(call("PUT", ARM + "/clients/bad3", "not json").statusCode()).isEqualTo(400);
+    HttpResponse<String> query = call("PUT", ARM + "/clientGroups/bad-query",
+        "{\"properties\": {\"query\": \"attributes.floor <== 3\"}}");
+    assertThat(query.statusCode()).isEqualTo(400);
+    assertThat(new JsonObject(query.body()).getJsonObject("error").getString("target")).isEqualTo("properties.query");
+    assertThat(query.body()).contains("position");
+    HttpResponse<String> template = call("PUT", ARM + "/topicSpaces/bad-template",
+        "{\"properties\": {\"topicTemplates\": [\"a/${client.nothing}/b\"]}}");
+    assertThat(template.statusCode()).isEqualTo(400);
+    assertThat(new JsonObject(template.body()).getJsonObject("error").getString("target"))
+        .isEqualTo("properties.topicTemplates[0]");
     assertThat(call("GET", ARM + "/widgets/x", null).statusCode()).isEqualTo(404);
   }
 
