@@ -19,6 +19,7 @@ import io.mqttgrid.http.HealthRoutes;
 import io.mqttgrid.http.HttpApiVerticle;
 import io.mqttgrid.http.ManagementApiVerticle;
 import io.mqttgrid.mqtt.ConnectionRegistry;
+import io.mqttgrid.http.NodeMetrics;
 import io.mqttgrid.mqtt.MqttMetrics;
 import io.mqttgrid.mqtt.MqttServerVerticle;
 import io.mqttgrid.mqtt.MqttServices;
@@ -110,6 +111,7 @@ public final class Broker {
   private MqttServices buildServices() {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     MqttMetrics metrics = new MqttMetrics(registry);
+    NodeMetrics.bind(registry, hazelcast);
     retained = new HazelcastRetainedStore(vertx, hazelcast);
     MessageRouter router = new MessageRouter();
     routeTable = new HazelcastRouteTable(hazelcast, config.nodeId);
@@ -130,7 +132,7 @@ public final class Broker {
 
       @Override
       public void overflowed(Session session) {
-        metrics.dropped("session-overflow");
+        metrics.sessionDropped(MqttMetrics.DROP_SESSION_OVERFLOW);
       }
     });
     sessions.willPublisher(publisher::publish);

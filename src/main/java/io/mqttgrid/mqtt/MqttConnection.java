@@ -93,11 +93,13 @@ final class MqttConnection implements ClientChannel {
   /** The registry entry the client authenticated against (REGISTRY identities), to notice its changes. */
   private ClientResource registryEntry;
   private long credentialTimer = -1;
+  private final MqttMetrics.ConnectionMeters metrics;
 
   /** An inbound QoS 1/2 publish whose acknowledgement waits for routing; sent in arrival order. */
   private static final class PendingAck {
     final int packetId;
     final int qos;
+    final long receivedNanos = System.nanoTime();
     ReasonCode reason;
 
     PendingAck(int packetId, int qos) {
@@ -106,16 +108,20 @@ final class MqttConnection implements ClientChannel {
     }
   }
 
-  MqttConnection(MqttEndpoint endpoint, MqttServices services, Vertx vertx) {
+  MqttConnection(MqttEndpoint endpoint, MqttServices services, Vertx vertx, boolean websocket) {
     this.endpoint = endpoint;
     this.services = services;
     this.limits = services.limits();
     this.protocol = ProtocolAdapter.forVersion(endpoint.protocolVersion());
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
-    this.publishRate = new RateLimiter(limits.publishRate());
-    this.publishBytesRate = new RateLimiter(limits.publishBytesRate());
-    this.subscribeRate = new RateLimiter(limits.subscribeRate());
+    this.metrics = services.metrics().connection(endpoint.protocolVersion(), websocket);
+    this.publishRate = new RateLimiter(limits.publishRate(),
+        () -> metrics.throttled(MqttMetrics.THROTTLE_PUBLISH_PACKETS));
+    this.publishBytesRate = new RateLimiter(limits.publishBytesRate(),
+        () -> metrics.throttled(MqttMetrics.THROTTLE_PUBLISH_BYTES));
+    this.subscribeRate = new RateLimiter(limits.subscribeRate(),
+        () -> metrics.throttled(MqttMetrics.THROTTLE_SUBSCRIBE));
   }
 
   // ---------------------------------------------------------------- CONNECT
@@ -291,7 +297,7 @@ final class MqttConnection implements ClientChannel {
           } catch (IllegalStateException | IllegalArgumentException e) {
             return; // closed meanwhile; the close handler ends the session
           }
-          services.metrics().connectionAccepted();
+          metrics.connected();
           startKeepAlive();
           services.connections().add(this);
           watchCredentialExpiry();
@@ -310,7 +316,7 @@ final class MqttConnection implements ClientChannel {
   }
 
   private void refuse(ReasonCode reason, String detail) {
-    services.metrics().connectionRefused(reason);
+    metrics.connectRefused(reason);
     LOG.info("connect refused: client '{}' from {}: {}{}", clientId, endpoint.remoteAddress(), reason,
         detail == null ? "" : " (" + detail + ")");
     try {
@@ -469,6 +475,7 @@ final class MqttConnection implements ClientChannel {
 
   private void onPublish(MqttPublishMessage m) {
     touch();
+    metrics.received(m.payload().length());
     int qos = m.qosLevel().value();
     int packetId = m.messageId();
     if (qos > limits.maxQos()) {
@@ -545,8 +552,8 @@ final class MqttConnection implements ClientChannel {
       return;
     }
     PublishedMessage message = toMessage(topic, payload, qos, m.isRetain(), props);
-    services.metrics().published();
     if (qos == 0) {
+      metrics.published(0, ReasonCode.SUCCESS, -1);
       services.publisher().publish(message);
       return;
     }
@@ -571,6 +578,7 @@ final class MqttConnection implements ClientChannel {
       } else {
         ack.reason = routed.result() == 0 ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS;
       }
+      metrics.published(qos, ack.reason, ack.receivedNanos);
       flushAcks();
     });
   }
@@ -596,6 +604,7 @@ final class MqttConnection implements ClientChannel {
 
   private void refusePublish(int packetId, int qos, ReasonCode reason, ReasonCode disconnectForQos0) {
     LOG.debug("publish from {} refused: {}", clientId, reason);
+    metrics.published(qos, reason, -1);
     protocol.refusePublish(endpoint, packetId, qos, reason, disconnectForQos0);
   }
 
@@ -733,6 +742,7 @@ final class MqttConnection implements ClientChannel {
       granted.add(s);
       codes.add(qos == 0 ? ReasonCode.SUCCESS : qos == 1 ? ReasonCode.GRANTED_QOS_1 : ReasonCode.GRANTED_QOS_2);
     }
+    metrics.subscribed(codes);
     for (Subscription s : granted) {
       existed.add(session.subscribe(s));
     }
@@ -775,6 +785,7 @@ final class MqttConnection implements ClientChannel {
     for (String filter : m.topics()) {
       codes.add(session.unsubscribe(filter) ? ReasonCode.SUCCESS : ReasonCode.NO_SUBSCRIPTION_EXISTED);
     }
+    metrics.unsubscribed(codes);
     services.sessions().subscriptionsChanged(session).onComplete(ar -> {
       if (!closed) {
         protocol.unsuback(endpoint, m.messageId(), codes);
@@ -812,6 +823,7 @@ final class MqttConnection implements ClientChannel {
     }
     closed = true;
     services.connections().remove(this);
+    metrics.closed();
     if (keepAliveTimer >= 0) {
       vertx.cancelTimer(keepAliveTimer);
     }
@@ -892,7 +904,7 @@ final class MqttConnection implements ClientChannel {
       return Future.failedFuture("connection closed");
     }
     MqttProperties props = protocol.publishProperties(message, subscriptionIds, System.currentTimeMillis());
-    services.metrics().delivered();
+    metrics.delivered(qos, message.payload().length);
     try {
       return endpoint.publish(message.topic(), Buffer.buffer(message.payload()), MqttQoS.valueOf(qos), dup, retain,
           packetId, props).mapEmpty();

@@ -2,49 +2,283 @@ package io.mqttgrid.mqtt;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
-/** Counters of the MQTT layer, registered in the broker's Micrometer registry. */
+/**
+ * The MQTT layer's meters, named and tagged as Event Grid's metrics (spec section 8.1): {@code MQTT.RequestCount}
+ * is the counter {@code mqtt.request.count} with the tags OperationType, Protocol, Result and Error, which
+ * Prometheus shows as {@code mqtt_request_count_total}. README "Metrics" lists them all.
+ *
+ * <p>Every meter of one name carries the same tag keys (Prometheus requires it): a success has Error "None".
+ * The meters of the publish and delivery path are looked up once per protocol, not per message.
+ */
 public final class MqttMetrics {
 
+  // dimension names and values as Event Grid spells them
+  static final String OPERATION = "OperationType";
+  static final String PROTOCOL = "Protocol";
+  static final String RESULT = "Result";
+  static final String ERROR = "Error";
+  static final String QOS = "QoS";
+  static final String NO_ERROR = "None";
+  static final String SUCCESS = "Success";
+  static final String CLIENT_ERROR = "ClientError";
+  static final String SERVICE_ERROR = "ServiceError";
+
+  /** Throttle types of the per-connection rate limits (spec section 8.1, ThrottleType). */
+  static final String THROTTLE_PUBLISH_PACKETS = "IncomingPublishPacketsPerConnection";
+  static final String THROTTLE_PUBLISH_BYTES = "InboundBandwidthPerConnection";
+  static final String THROTTLE_SUBSCRIBE = "SubscribeOperationsPerConnection";
+
+  /** DropReason of {@code Mqtt.DroppedSessions}. */
+  public static final String DROP_SESSION_OVERFLOW = "SessionOverflow";
+
+  private static final List<String> PROTOCOLS = List.of("MQTT3", "MQTT5", "MQTT3-WS", "MQTT5-WS");
+  private static final int QOS_LEVELS = 3;
+  /** Histogram buckets of the latency timers: a few, so that every protocol's series can exist from the start. */
+  private static final Duration[] LATENCY_BUCKETS = {Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10),
+      Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+      Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
+      Duration.ofSeconds(10)};
+
   private final MeterRegistry registry;
-  private final Counter connectionsAccepted;
-  private final Counter messagesIn;
-  private final Counter messagesOut;
-  private final Map<String, Counter> refused = new ConcurrentHashMap<>();
+  private final Map<String, ProtocolMeters> byProtocol = new ConcurrentHashMap<>();
+  private final Counter inboundBytes;
+  private final Counter outboundBytes;
+  private final Map<Tags, Counter> counters = new ConcurrentHashMap<>();
+  private final Map<Tags, Timer> timers = new ConcurrentHashMap<>();
   private final Map<String, Counter> dropped = new ConcurrentHashMap<>();
 
   public MqttMetrics(MeterRegistry registry) {
     this.registry = registry;
-    this.connectionsAccepted = registry.counter("mqttgrid.connections.accepted");
-    this.messagesIn = registry.counter("mqttgrid.messages.published");
-    this.messagesOut = registry.counter("mqttgrid.messages.delivered");
+    this.inboundBytes = Counter.builder("mqtt.throughput").baseUnit("bytes")
+        .description("MQTT: Throughput. PUBLISH payload bytes received from clients (refused ones included) "
+            + "and sent to them")
+        .tag("Direction", "Inbound").register(registry);
+    this.outboundBytes = Counter.builder("mqtt.throughput").baseUnit("bytes")
+        .description("MQTT: Throughput. PUBLISH payload bytes received from clients (refused ones included) "
+            + "and sent to them")
+        .tag("Direction", "Outbound").register(registry);
+    for (String protocol : PROTOCOLS) {
+      byProtocol.put(protocol, new ProtocolMeters(protocol));
+    }
   }
 
   public MeterRegistry registry() {
     return registry;
   }
 
-  void connectionAccepted() {
-    connectionsAccepted.increment();
-  }
-
-  void connectionRefused(ReasonCode reason) {
-    refused.computeIfAbsent(reason.name(), r -> registry.counter("mqttgrid.connections.refused", "reason", r))
-        .increment();
-  }
-
-  void published() {
-    messagesIn.increment();
-  }
-
-  void delivered() {
-    messagesOut.increment();
+  /** The meters of one connection; {@code websocket} tells MQTT5 from MQTT5-WS. */
+  ConnectionMeters connection(int protocolVersion, boolean websocket) {
+    String protocol = (protocolVersion >= 5 ? "MQTT5" : "MQTT3") + (websocket ? "-WS" : "");
+    return new ConnectionMeters(byProtocol.get(protocol));
   }
 
   /** A message not delivered to one subscriber, with the reason (queue-full, slow-subscriber, ...). */
   public void dropped(String reason) {
-    dropped.computeIfAbsent(reason, r -> registry.counter("mqttgrid.messages.dropped", "reason", r)).increment();
+    dropped.computeIfAbsent(reason, r -> Counter.builder("mqttgrid.messages.dropped")
+        .description("Messages not delivered to one subscriber, by reason").tag("reason", r).register(registry))
+        .increment();
+  }
+
+  /** {@code Mqtt.DroppedSessions}: a session ended by the broker, e.g. {@link #DROP_SESSION_OVERFLOW}. */
+  public void sessionDropped(String dropReason) {
+    counter("mqtt.dropped.sessions", "MQTT: Dropped Sessions", Tags.of("DropReason", dropReason)).increment();
+  }
+
+  /** Event Grid's Error dimension for a refusal. */
+  static String error(ReasonCode reason) {
+    return switch (reason) {
+      case QUOTA_EXCEEDED, MESSAGE_RATE_TOO_HIGH, CONNECTION_RATE_EXCEEDED -> "QuotaExceeded";
+      case BAD_USER_NAME_OR_PASSWORD, BAD_AUTHENTICATION_METHOD -> "AuthenticationError";
+      case NOT_AUTHORIZED, BANNED -> "AuthorizationError";
+      case UNSPECIFIED_ERROR, IMPLEMENTATION_SPECIFIC_ERROR, SERVER_UNAVAILABLE, SERVER_BUSY,
+          SERVER_SHUTTING_DOWN -> SERVICE_ERROR;
+      default -> CLIENT_ERROR;
+    };
+  }
+
+  static String result(String error) {
+    return error.equals(NO_ERROR) ? SUCCESS : error.equals(SERVICE_ERROR) ? SERVICE_ERROR : CLIENT_ERROR;
+  }
+
+  private Counter counter(String name, String description, Tags tags) {
+    return counters.computeIfAbsent(tags.and("__name", name),
+        t -> Counter.builder(name).description(description).tags(tags).register(registry));
+  }
+
+  private Counter requests(String operation, String protocol, String error) {
+    return counter("mqtt.request.count", "MQTT: RequestCount. MQTT requests, one per packet",
+        Tags.of(OPERATION, operation, PROTOCOL, protocol, RESULT, result(error), ERROR, error));
+  }
+
+  private Timer timer(String name, String description, Tags tags) {
+    return timers.computeIfAbsent(tags.and("__name", name), t -> Timer.builder(name).description(description)
+        .tags(tags).serviceLevelObjectives(LATENCY_BUCKETS).register(registry));
+  }
+
+  private Timer connectLatency(String protocol, String error) {
+    return timer("mqtt.connect.latency", "MQTT: Connect Latency. CONNECT to CONNACK, refused ones included",
+        Tags.of(PROTOCOL, protocol, RESULT, result(error), ERROR, error));
+  }
+
+  private Timer publishLatency(String protocol, int qos, String error) {
+    return timer("mqtt.publish.latency", "MQTT: Publish Latency. QoS 1/2 PUBLISH to its acknowledgement",
+        Tags.of(PROTOCOL, protocol, QOS, String.valueOf(qos), RESULT, result(error), ERROR, error));
+  }
+
+  private Counter failedPublished(String protocol, int qos, String error) {
+    return counter("mqtt.failed.published.messages", "MQTT: Failed Published Messages",
+        Tags.of(PROTOCOL, protocol, QOS, String.valueOf(qos), ERROR, error));
+  }
+
+  private Counter subscriptionOperations(String operation, String protocol, String error) {
+    if (error.equals(NO_ERROR)) {
+      return counter("mqtt.successful.subscription.operations",
+          "MQTT: Successful Subscription Operations, one per topic filter", Tags.of(OPERATION, operation,
+              PROTOCOL, protocol));
+    }
+    return counter("mqtt.failed.subscription.operations", "MQTT: Failed Subscription Operations, one per topic "
+        + "filter", Tags.of(OPERATION, operation, PROTOCOL, protocol, ERROR, error));
+  }
+
+  /** The meters of the hot paths for one Protocol value, registered at start so every series exists from 0. */
+  private final class ProtocolMeters {
+    final String protocol;
+    final AtomicInteger connections = new AtomicInteger();
+    final Counter[] published = new Counter[QOS_LEVELS];
+    final Counter[] delivered = new Counter[QOS_LEVELS];
+    final Counter publishRequests;
+    final Counter deliverRequests;
+    final Counter connectRequests;
+    final Timer connectLatency;
+    final Timer[] publishLatency = new Timer[QOS_LEVELS];
+
+    ProtocolMeters(String protocol) {
+      this.protocol = protocol;
+      registry.gauge("mqtt.connections", Tags.of(PROTOCOL, protocol), connections);
+      for (int qos = 0; qos < QOS_LEVELS; qos++) {
+        Tags tags = Tags.of(PROTOCOL, protocol, QOS, String.valueOf(qos));
+        published[qos] = counter("mqtt.successful.published.messages", "MQTT: Successful Published Messages",
+            tags);
+        delivered[qos] = counter("mqtt.successful.delivered.messages",
+            "MQTT: Successful Delivered Messages, sent to clients whatever their acknowledgement", tags);
+        publishLatency[qos] = qos == 0 ? null : publishLatency(protocol, qos, NO_ERROR);
+      }
+      publishRequests = requests("Publish", protocol, NO_ERROR);
+      deliverRequests = requests("Deliver", protocol, NO_ERROR);
+      connectRequests = requests("Connect", protocol, NO_ERROR);
+      connectLatency = connectLatency(protocol, NO_ERROR);
+    }
+  }
+
+  /**
+   * What one connection reports, from its own event loop. It remembers when CONNECT arrived (for the connect
+   * latency) and whether it counts in {@code mqtt.connections}.
+   */
+  final class ConnectionMeters {
+    private final ProtocolMeters meters;
+    private final long connectNanos = System.nanoTime();
+    private boolean counted;
+
+    private ConnectionMeters(ProtocolMeters meters) {
+      this.meters = meters;
+    }
+
+    /** CONNACK with success sent. */
+    void connected() {
+      meters.connectRequests.increment();
+      meters.connectLatency.record(System.nanoTime() - connectNanos, TimeUnit.NANOSECONDS);
+      if (!counted) {
+        counted = true;
+        meters.connections.incrementAndGet();
+      }
+    }
+
+    /** CONNECT refused with {@code reason}. */
+    void connectRefused(ReasonCode reason) {
+      String error = error(reason);
+      requests("Connect", meters.protocol, error).increment();
+      connectLatency(meters.protocol, error).record(System.nanoTime() - connectNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** The socket closed. */
+    void closed() {
+      if (counted) {
+        counted = false;
+        meters.connections.decrementAndGet();
+      }
+    }
+
+    /** A PUBLISH arrived with {@code payloadBytes}, whatever becomes of it. */
+    void received(int payloadBytes) {
+      inboundBytes.increment(payloadBytes);
+    }
+
+    /**
+     * The outcome of an inbound PUBLISH: accepted (any non-error code, No matching subscribers included) or
+     * refused. {@code receivedNanos} is when it arrived, for the latency of acknowledged (QoS 1/2) publishes;
+     * -1 records none.
+     */
+    void published(int qos, ReasonCode outcome, long receivedNanos) {
+      if (!outcome.isError()) {
+        meters.publishRequests.increment();
+        meters.published[qos].increment();
+        if (receivedNanos >= 0 && qos > 0) {
+          meters.publishLatency[qos].record(System.nanoTime() - receivedNanos, TimeUnit.NANOSECONDS);
+        }
+        return;
+      }
+      String error = error(outcome);
+      requests("Publish", meters.protocol, error).increment();
+      failedPublished(meters.protocol, qos, error).increment();
+      if (receivedNanos >= 0 && qos > 0) {
+        publishLatency(meters.protocol, qos, error).record(System.nanoTime() - receivedNanos, TimeUnit.NANOSECONDS);
+      }
+    }
+
+    /** A PUBLISH written to this client. */
+    void delivered(int qos, int payloadBytes) {
+      meters.deliverRequests.increment();
+      meters.delivered[qos].increment();
+      outboundBytes.increment(payloadBytes);
+    }
+
+    /** A SUBACK with one code per filter: one request, one subscription operation per filter. */
+    void subscribed(List<ReasonCode> codes) {
+      subscriptionRequest("Subscribe", codes);
+    }
+
+    void unsubscribed(List<ReasonCode> codes) {
+      subscriptionRequest("Unsubscribe", codes);
+    }
+
+    private void subscriptionRequest(String operation, List<ReasonCode> codes) {
+      String firstError = null;
+      boolean anyAccepted = false;
+      for (ReasonCode code : codes) {
+        String error = code.isError() ? error(code) : NO_ERROR;
+        subscriptionOperations(operation, meters.protocol, error).increment();
+        anyAccepted |= !code.isError();
+        if (code.isError() && firstError == null) {
+          firstError = error;
+        }
+      }
+      // the request succeeded when any filter did (Event Grid counts the packet once, spec section 8.1)
+      requests(operation, meters.protocol, anyAccepted || firstError == null ? NO_ERROR : firstError).increment();
+    }
+
+    /** A request refused by a rate limit of this connection. */
+    void throttled(String throttleType) {
+      counter("mqtt.throttling.enforcements", "MQTT: Throttling Enforcements",
+          Tags.of("ThrottleType", throttleType)).increment();
+    }
   }
 }

@@ -66,7 +66,7 @@ public final class MqttServerVerticle extends VerticleBase {
       options.addEnabledSecureTransportProtocol("TLSv1.3");
     }
     MqttServer server = MqttServer.create(vertx, options);
-    server.endpointHandler(endpoint -> new MqttConnection(endpoint, services, vertx).start());
+    server.endpointHandler(endpoint -> new MqttConnection(endpoint, services, vertx, websocket).start());
     server.exceptionHandler(t -> {
       // garbage before CONNECT, TLS handshake failures: the socket is closed, nothing else to do
     });

@@ -7,11 +7,18 @@ package io.mqttgrid.mqtt;
 final class RateLimiter {
 
   private final double perSecond;
+  private final Runnable onRefused;
   private double tokens;
   private long lastNanos;
 
   RateLimiter(double perSecond) {
+    this(perSecond, () -> { });
+  }
+
+  /** {@code onRefused} runs on every refusal (the throttling metric). */
+  RateLimiter(double perSecond, Runnable onRefused) {
     this.perSecond = perSecond;
+    this.onRefused = onRefused;
     this.tokens = perSecond;
     this.lastNanos = System.nanoTime();
   }
@@ -27,6 +34,7 @@ final class RateLimiter {
       tokens -= amount;
       return true;
     }
+    onRefused.run();
     return false;
   }
 }
