@@ -18,5 +18,5 @@ COPY --from=build /src/target/mqttgrid.jar /opt/mqttgrid/mqttgrid.jar
 USER 10001
 WORKDIR /opt/mqttgrid
 # MQTT, MQTT over TLS, WebSocket, secure WebSocket, HTTP (health, metrics), Hazelcast, event bus
-EXPOSE 1883 8883 8080 8443 8088 5701 5801
+EXPOSE 1883 8883 8080 8443 8088 8444 9090 5701 5801
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/opt/mqttgrid/mqttgrid.jar"]

@@ -42,7 +42,7 @@ class EventGridMetricsIT {
 
   /** The port /metrics is served on (one place to change when it moves to the management port). */
   private static int metricsPort(TestBroker broker) {
-    return broker.httpPort();
+    return broker.managementPort();
   }
 
   @Test
