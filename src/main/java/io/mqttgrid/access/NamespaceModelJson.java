@@ -560,13 +560,7 @@ public final class NamespaceModelJson {
       }
     }
     JsonObject settings = object(doc, "settings", "settings");
-    NamespaceSettings s = settings == null ? NamespaceSettings.DEFAULTS : settings(settings);
-    List<ClientResource> clients = new ArrayList<>();
-    List<ClientGroup> groups = new ArrayList<>();
-    List<TopicSpace> spaces = new ArrayList<>();
-    List<PermissionBinding> bindings = new ArrayList<>();
-    List<CaCertificate> cas = new ArrayList<>();
-    List<RoleAssignment> roles = new ArrayList<>();
+    ModelBuilder builder = new ModelBuilder();
     for (Kind kind : Kind.values()) {
       JsonObject section = object(doc, kind.path, kind.path);
       if (section == null) {
@@ -578,24 +572,68 @@ public final class NamespaceModelJson {
         }
         JsonObject p = props.getValue("properties") instanceof JsonObject inner ? inner : props;
         try {
-          switch (kind) {
-            case CLIENTS -> clients.add(client(e.getKey(), p, limits));
-            case CLIENT_GROUPS -> groups.add(clientGroup(e.getKey(), p, queryProblem));
-            case TOPIC_SPACES -> spaces.add(topicSpace(e.getKey(), p, limits, templateProblem));
-            case PERMISSION_BINDINGS -> bindings.add(permissionBinding(e.getKey(), p));
-            case CA_CERTIFICATES -> cas.add(caCertificate(e.getKey(), p));
-            case ROLE_ASSIGNMENTS -> roles.add(roleAssignment(e.getKey(), p));
-            default -> throw new IllegalStateException();
-          }
+          builder.add(kind, resource(kind, e.getKey(), p, limits, queryProblem, templateProblem));
         } catch (ModelValidationException ex) {
           throw new ModelValidationException(kind.path + "." + e.getKey() + "." + ex.field(),
               ex.getMessage().substring(ex.field().length() + 2));
         }
       }
     }
-    NamespaceModel model = new NamespaceModel(s, clients, groups, spaces, bindings, cas, roles);
+    NamespaceModel model = builder.build(settings == null ? NamespaceSettings.DEFAULTS : settings(settings));
     checkModel(model, limits);
     return model;
+  }
+
+  /** One resource of any kind from its properties. */
+  public static Object resource(Kind kind, String name, JsonObject p, NamespaceLimits limits,
+                                Function<String, String> queryProblem, Function<String, String> templateProblem) {
+    return switch (kind) {
+      case CLIENTS -> client(name, p, limits);
+      case CLIENT_GROUPS -> clientGroup(name, p, queryProblem);
+      case TOPIC_SPACES -> topicSpace(name, p, limits, templateProblem);
+      case PERMISSION_BINDINGS -> permissionBinding(name, p);
+      case CA_CERTIFICATES -> caCertificate(name, p);
+      case ROLE_ASSIGNMENTS -> roleAssignment(name, p);
+    };
+  }
+
+  /** The properties of one resource of any kind. */
+  public static JsonObject toJson(Kind kind, Object r) {
+    return switch (kind) {
+      case CLIENTS -> toJson((ClientResource) r);
+      case CLIENT_GROUPS -> toJson((ClientGroup) r);
+      case TOPIC_SPACES -> toJson((TopicSpace) r);
+      case PERMISSION_BINDINGS -> toJson((PermissionBinding) r);
+      case CA_CERTIFICATES -> toJson((CaCertificate) r);
+      case ROLE_ASSIGNMENTS -> toJson((RoleAssignment) r);
+    };
+  }
+
+  /** Collects resources of every kind into one model version. */
+  public static final class ModelBuilder {
+    private final List<ClientResource> clients = new ArrayList<>();
+    private final List<ClientGroup> groups = new ArrayList<>();
+    private final List<TopicSpace> spaces = new ArrayList<>();
+    private final List<PermissionBinding> bindings = new ArrayList<>();
+    private final List<CaCertificate> cas = new ArrayList<>();
+    private final List<RoleAssignment> roles = new ArrayList<>();
+
+    public ModelBuilder add(Kind kind, Object resource) {
+      switch (kind) {
+        case CLIENTS -> clients.add((ClientResource) resource);
+        case CLIENT_GROUPS -> groups.add((ClientGroup) resource);
+        case TOPIC_SPACES -> spaces.add((TopicSpace) resource);
+        case PERMISSION_BINDINGS -> bindings.add((PermissionBinding) resource);
+        case CA_CERTIFICATES -> cas.add((CaCertificate) resource);
+        case ROLE_ASSIGNMENTS -> roles.add((RoleAssignment) resource);
+        default -> throw new IllegalStateException();
+      }
+      return this;
+    }
+
+    public NamespaceModel build(NamespaceSettings settings) {
+      return new NamespaceModel(settings, clients, groups, spaces, bindings, cas, roles);
+    }
   }
 
   // ------------------------------------------------------------------------------------------- helpers

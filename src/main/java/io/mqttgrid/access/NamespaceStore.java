@@ -149,7 +149,7 @@ public final class NamespaceStore {
         return Future.failedFuture(e);
       }
       String now = java.time.Instant.now().toString();
-      JsonObject value = new JsonObject().put("origin", origin.name()).put("properties", render(kind, parsed))
+      JsonObject value = new JsonObject().put("origin", origin.name()).put("properties", NamespaceModelJson.toJson(kind, parsed))
           .put("createdAt", existing == null ? now : existing.createdAt()).put("lastModifiedAt", now);
       return StoreFutures.onContext(map.setAsync(key(kind, name), value.encode()), vertx.getOrCreateContext())
           .map(v -> existing == null);
@@ -207,17 +207,9 @@ public final class NamespaceStore {
       if (document.containsKey("settings")) {
         wanted.put(SETTINGS_KEY, NamespaceModelJson.toStoredJson(model.settings()).encode());
       }
-      model.clients().forEach((n, r) -> wanted.put(key(Kind.CLIENTS, n), NamespaceModelJson.toJson(r).encode()));
-      model.clientGroups().forEach((n, r) -> wanted.put(key(Kind.CLIENT_GROUPS, n),
-          NamespaceModelJson.toJson(r).encode()));
-      model.topicSpaces().forEach((n, r) -> wanted.put(key(Kind.TOPIC_SPACES, n),
-          NamespaceModelJson.toJson(r).encode()));
-      model.permissionBindings().forEach((n, r) -> wanted.put(key(Kind.PERMISSION_BINDINGS, n),
-          NamespaceModelJson.toJson(r).encode()));
-      model.caCertificates().forEach((n, r) -> wanted.put(key(Kind.CA_CERTIFICATES, n),
-          NamespaceModelJson.toJson(r).encode()));
-      model.roleAssignments().forEach((n, r) -> wanted.put(key(Kind.ROLE_ASSIGNMENTS, n),
-          NamespaceModelJson.toJson(r).encode()));
+      for (Kind kind : Kind.values()) {
+        resources(model, kind).forEach((n, r) -> wanted.put(key(kind, n), NamespaceModelJson.toJson(kind, r).encode()));
+      }
       int written = 0;
       for (Map.Entry<String, String> e : wanted.entrySet()) {
         String old = map.get(e.getKey());
@@ -262,12 +254,7 @@ public final class NamespaceStore {
 
   private void rebuild() {
     NamespaceSettings settings = NamespaceSettings.DEFAULTS;
-    List<ClientResource> clients = new ArrayList<>();
-    List<ClientGroup> groups = new ArrayList<>();
-    List<TopicSpace> spaces = new ArrayList<>();
-    List<PermissionBinding> bindings = new ArrayList<>();
-    List<CaCertificate> cas = new ArrayList<>();
-    List<RoleAssignment> roles = new ArrayList<>();
+    NamespaceModelJson.ModelBuilder builder = new NamespaceModelJson.ModelBuilder();
     for (Map.Entry<String, String> e : map.entrySet()) {
       try {
         JsonObject props = new JsonObject(e.getValue()).getJsonObject("properties");
@@ -277,23 +264,13 @@ public final class NamespaceStore {
         }
         int slash = e.getKey().indexOf('/');
         Kind kind = Kind.ofPath(e.getKey().substring(0, slash));
-        String name = e.getKey().substring(slash + 1);
-        Object r = parse(kind, name, props);
-        switch (kind) {
-          case CLIENTS -> clients.add((ClientResource) r);
-          case CLIENT_GROUPS -> groups.add((ClientGroup) r);
-          case TOPIC_SPACES -> spaces.add((TopicSpace) r);
-          case PERMISSION_BINDINGS -> bindings.add((PermissionBinding) r);
-          case CA_CERTIFICATES -> cas.add((CaCertificate) r);
-          case ROLE_ASSIGNMENTS -> roles.add((RoleAssignment) r);
-          default -> throw new IllegalStateException();
-        }
+        builder.add(kind, parse(kind, e.getKey().substring(slash + 1), props));
       } catch (RuntimeException ex) {
         // stored by a node that accepted it; a rule this node applies differently must not stop the rest
         LOG.warn("namespace resource '{}' skipped: {}", e.getKey(), ex.getMessage());
       }
     }
-    NamespaceModel model = new NamespaceModel(settings, clients, groups, spaces, bindings, cas, roles);
+    NamespaceModel model = builder.build(settings);
     current = model;
     for (Consumer<NamespaceModel> l : listeners) {
       try {
@@ -307,54 +284,34 @@ public final class NamespaceStore {
   // ----------------------------------------------------------------------------------------- helpers
 
   private Object parse(Kind kind, String name, JsonObject p) {
-    return switch (kind) {
-      case CLIENTS -> NamespaceModelJson.client(name, p, limits);
-      case CLIENT_GROUPS -> NamespaceModelJson.clientGroup(name, p, queryProblem);
-      case TOPIC_SPACES -> NamespaceModelJson.topicSpace(name, p, limits, templateProblem);
-      case PERMISSION_BINDINGS -> NamespaceModelJson.permissionBinding(name, p);
-      case CA_CERTIFICATES -> NamespaceModelJson.caCertificate(name, p);
-      case ROLE_ASSIGNMENTS -> NamespaceModelJson.roleAssignment(name, p);
-    };
-  }
-
-  private static JsonObject render(Kind kind, Object r) {
-    return switch (kind) {
-      case CLIENTS -> NamespaceModelJson.toJson((ClientResource) r);
-      case CLIENT_GROUPS -> NamespaceModelJson.toJson((ClientGroup) r);
-      case TOPIC_SPACES -> NamespaceModelJson.toJson((TopicSpace) r);
-      case PERMISSION_BINDINGS -> NamespaceModelJson.toJson((PermissionBinding) r);
-      case CA_CERTIFICATES -> NamespaceModelJson.toJson((CaCertificate) r);
-      case ROLE_ASSIGNMENTS -> NamespaceModelJson.toJson((RoleAssignment) r);
-    };
+    return NamespaceModelJson.resource(kind, name, p, limits, queryProblem, templateProblem);
   }
 
   /** The model with one resource replaced (or removed when {@code resource} is null). */
   private static NamespaceModel with(NamespaceModel m, Kind kind, String name, Object resource) {
-    return new NamespaceModel(m.settings(),
-        replaced(m.clients(), kind == Kind.CLIENTS, name, (ClientResource) (kind == Kind.CLIENTS ? resource : null)),
-        replaced(m.clientGroups(), kind == Kind.CLIENT_GROUPS, name,
-            (ClientGroup) (kind == Kind.CLIENT_GROUPS ? resource : null)),
-        replaced(m.topicSpaces(), kind == Kind.TOPIC_SPACES, name,
-            (TopicSpace) (kind == Kind.TOPIC_SPACES ? resource : null)),
-        replaced(m.permissionBindings(), kind == Kind.PERMISSION_BINDINGS, name,
-            (PermissionBinding) (kind == Kind.PERMISSION_BINDINGS ? resource : null)),
-        replaced(m.caCertificates(), kind == Kind.CA_CERTIFICATES, name,
-            (CaCertificate) (kind == Kind.CA_CERTIFICATES ? resource : null)),
-        replaced(m.roleAssignments(), kind == Kind.ROLE_ASSIGNMENTS, name,
-            (RoleAssignment) (kind == Kind.ROLE_ASSIGNMENTS ? resource : null)));
+    NamespaceModelJson.ModelBuilder builder = new NamespaceModelJson.ModelBuilder();
+    for (Kind k : Kind.values()) {
+      for (Map.Entry<String, ?> e : resources(m, k).entrySet()) {
+        if (k != kind || !e.getKey().equals(name)) {
+          builder.add(k, e.getValue());
+        }
+      }
+    }
+    if (resource != null) {
+      builder.add(kind, resource);
+    }
+    return builder.build(m.settings());
   }
 
-  private static <T> List<T> replaced(Map<String, T> current, boolean thisKind, String name, T resource) {
-    if (!thisKind) {
-      return new ArrayList<>(current.values());
-    }
-    Map<String, T> copy = new java.util.TreeMap<>(current);
-    if (resource == null) {
-      copy.remove(name);
-    } else {
-      copy.put(name, resource);
-    }
-    return new ArrayList<>(copy.values());
+  private static Map<String, ?> resources(NamespaceModel m, Kind kind) {
+    return switch (kind) {
+      case CLIENTS -> m.clients();
+      case CLIENT_GROUPS -> m.clientGroups();
+      case TOPIC_SPACES -> m.topicSpaces();
+      case PERMISSION_BINDINGS -> m.permissionBindings();
+      case CA_CERTIFICATES -> m.caCertificates();
+      case ROLE_ASSIGNMENTS -> m.roleAssignments();
+    };
   }
 
   private static String key(Kind kind, String name) {
