@@ -1,9 +1,11 @@
 package io.mqttgrid.mqtt;
 
+import io.mqttgrid.auth.DeferredClientCertificateTrust;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.TrustOptions;
 import io.vertx.mqtt.MqttServer;
 import io.vertx.mqtt.MqttServerOptions;
 import java.util.ArrayList;
@@ -61,7 +63,11 @@ public final class MqttServerVerticle extends VerticleBase {
     if (tls) {
       options.setSsl(true)
           .setKeyCertOptions(new PemKeyCertOptions().setCertPath(listeners.certFile()).setKeyPath(listeners.keyFile()))
-          .setClientAuth(ClientAuth.REQUEST);
+          // requested, not required: JWT and webhook clients have none (spec section 1.1). Any certificate passes
+          // the handshake (which still proves the private key); the namespace model's CAs and thumbprints, which
+          // change at run time, judge it at CONNECT (NamespaceAuthenticator)
+          .setClientAuth(ClientAuth.REQUEST)
+          .setTrustOptions(TrustOptions.wrap(DeferredClientCertificateTrust.INSTANCE));
       options.addEnabledSecureTransportProtocol("TLSv1.2");
       options.addEnabledSecureTransportProtocol("TLSv1.3");
     }
