@@ -15,6 +15,7 @@ import io.mqttgrid.cluster.HazelcastConfigFactory;
 import io.mqttgrid.cluster.HazelcastRouteTable;
 import io.mqttgrid.cluster.NodeBusVerticle;
 import io.mqttgrid.auth.BearerTokenAuthenticator;
+import io.mqttgrid.auth.NamespaceAuthenticator;
 import io.mqttgrid.http.HealthRoutes;
 import io.mqttgrid.http.HttpApiVerticle;
 import io.mqttgrid.http.ManagementApiVerticle;
@@ -151,7 +152,10 @@ public final class Broker {
       access.update(model);
       connections.namespaceChanged();
     });
-    return new MqttServices(config.limits, new AnonymousAuthenticator(config.anonymous), sessions, publisher,
+    NamespaceAuthenticator authenticator = new NamespaceAuthenticator(namespace::current, vertx,
+        new AnonymousAuthenticator(config.anonymous));
+    bearerAuthenticator = authenticator;
+    return new MqttServices(config.limits, authenticator, sessions, publisher,
         retained, metrics, namespace::current, access, new SessionOwnership(vertx, hazelcast), connections);
   }
 

@@ -6,6 +6,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.DecodeException;
@@ -27,6 +28,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -163,7 +165,14 @@ final class JwtVerifier {
     if (current == null) {
       return Future.succeededFuture(new Attempt(null, null, true));
     }
-    return current.authenticate(new TokenCredentials(token)).transform(ar -> {
+    Future<User> authenticated;
+    try {
+      authenticated = current.authenticate(new TokenCredentials(token));
+    } catch (RuntimeException e) {
+      // vertx-auth-jwt throws rather than fails on some malformed claims (a non-numeric exp, for one)
+      authenticated = Future.failedFuture(e);
+    }
+    return authenticated.transform(ar -> {
       if (ar.failed()) {
         Throwable cause = ar.cause();
         return Future.succeededFuture(new Attempt(null, refusalText(cause), cause instanceof NoSuchKeyIdException));
@@ -232,11 +241,21 @@ final class JwtVerifier {
     RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(issuer.jwksUrl())
         .setConnectTimeout(JWKS_TIMEOUT_MILLIS).setIdleTimeout(JWKS_TIMEOUT_MILLIS)
         .putHeader("Accept", "application/json");
+    AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
     return http.request(request)
-        .compose(req -> req.send())
+        .compose(req -> {
+          sent.set(req);
+          return req.send();
+        })
         .compose(resp -> resp.statusCode() == 200 ? resp.body()
             : Future.failedFuture("HTTP " + resp.statusCode()))
         .timeout(JWKS_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
+        .onFailure(e -> {
+          HttpClientRequest req = sent.get();
+          if (req != null) {
+            req.reset();
+          }
+        })
         .map(body -> usableKeys(body.toJsonObject().getJsonArray("keys", new JsonArray())));
   }
 

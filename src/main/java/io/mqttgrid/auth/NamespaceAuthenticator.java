@@ -14,6 +14,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonObject;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -65,6 +66,9 @@ public final class NamespaceAuthenticator implements Authenticator, BearerTokenA
   private static final String UNKNOWN_CLIENT_HASH = PasswordHashes.SCHEME + "$" + PasswordHashes.DEFAULT_ITERATIONS
       + "$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 
+  /** Connections to the webhook (and JWKS hosts) per host. */
+  static final int HTTP_CONNECTIONS = 32;
+
   private final Supplier<NamespaceModel> models;
   private final Vertx vertx;
   private final AnonymousAuthenticator anonymous;
@@ -87,7 +91,9 @@ public final class NamespaceAuthenticator implements Authenticator, BearerTokenA
     this.models = models;
     this.vertx = vertx;
     this.anonymous = anonymous;
-    this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setMaxRedirects(0));
+    // a CONNECT storm against a webhook must not queue behind the default five connections
+    this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setMaxRedirects(0),
+        new PoolOptions().setHttp1MaxSize(HTTP_CONNECTIONS));
   }
 
   // ---------------------------------------------------------------- MQTT CONNECT

@@ -5,6 +5,7 @@ import io.mqttgrid.access.NamespaceSettings.Webhook;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.DecodeException;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,13 +90,22 @@ final class WebhookAuthenticator {
     if (config.bearerToken() != null && !config.bearerToken().isEmpty()) {
       options.putHeader("Authorization", "Bearer " + config.bearerToken());
     }
+    AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
     return http.request(options)
-        .compose(req -> req.send(Buffer.buffer(body)))
+        .compose(req -> {
+          sent.set(req);
+          return req.send(Buffer.buffer(body));
+        })
         .compose(resp -> resp.statusCode() == 200 ? resp.body()
             : Future.failedFuture("HTTP " + resp.statusCode()))
         .timeout(timeoutMillis(), TimeUnit.MILLISECONDS)
         .transform(ar -> {
           if (ar.failed()) {
+            // a request the webhook never answers would otherwise keep its pooled connection busy
+            HttpClientRequest req = sent.get();
+            if (req != null) {
+              req.reset();
+            }
             LOG.warn("authentication webhook failed for client {}: {}", c.clientId(), describe(ar.cause()));
             return Future.succeededFuture(AuthResult.refused(AuthResult.Outcome.UNAVAILABLE,
                 "authentication webhook unavailable"));
@@ -163,7 +174,7 @@ final class WebhookAuthenticator {
     Object decision = json.getValue("decision");
     if ("deny".equals(decision)) {
       Object reason = json.getValue("errorReason");
-      LOG.info("authentication webhook denied client {}: {}", clientId, reason);
+      LOG.info("authentication webhook denied client {}: {}", clientId, reason instanceof String ? reason : "no reason");
       return AuthResult.refused(AuthResult.Outcome.NOT_AUTHORIZED,
           "denied by the authentication webhook" + (reason instanceof String r ? ": " + r : ""));
     }
