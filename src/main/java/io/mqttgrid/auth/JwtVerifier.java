@@ -247,8 +247,9 @@ final class JwtVerifier {
           sent.set(req);
           return req.send();
         })
-        .compose(resp -> resp.statusCode() == 200 ? resp.body()
-            : Future.failedFuture("HTTP " + resp.statusCode()))
+        // the body of a refusal is read and dropped, so that the connection can be reused
+        .compose(resp -> resp.body().compose(b -> resp.statusCode() == 200 ? Future.succeededFuture(b)
+            : Future.failedFuture("HTTP " + resp.statusCode())))
         .timeout(JWKS_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
         .onFailure(e -> {
           HttpClientRequest req = sent.get();

@@ -96,8 +96,9 @@ final class WebhookAuthenticator {
           sent.set(req);
           return req.send(Buffer.buffer(body));
         })
-        .compose(resp -> resp.statusCode() == 200 ? resp.body()
-            : Future.failedFuture("HTTP " + resp.statusCode()))
+        // the body of a refusal is read and dropped, so that the connection can be reused
+        .compose(resp -> resp.body().compose(b -> resp.statusCode() == 200 ? Future.succeededFuture(b)
+            : Future.failedFuture("HTTP " + resp.statusCode())))
         .timeout(timeoutMillis(), TimeUnit.MILLISECONDS)
         .transform(ar -> {
           if (ar.failed()) {

@@ -311,8 +311,14 @@ final class MqttConnection implements ClientChannel {
   private MqttProperties connackProperties(long grantedExpiry) {
     int keepAlive = endpoint.keepAliveTimeSeconds();
     boolean capKeepAlive = keepAlive == 0 || keepAlive > limits.maxKeepAlive();
-    return protocol.connackProperties(limits, capKeepAlive,
+    MqttProperties p = protocol.connackProperties(limits, capKeepAlive,
         grantedExpiry != connectExpiry ? grantedExpiry : -1, assignedClientId ? clientId : null);
+    String authMethod = MqttAuthData.of(endpoint).method();
+    if (authMethod != null && p != MqttProperties.NO_PROPERTIES) {
+      // MQTT 5 section 4.12: the CONNACK of an enhanced authentication names its method (clients check it)
+      p.add(new MqttProperties.StringProperty(MqttProperties.AUTHENTICATION_METHOD, authMethod));
+    }
+    return p;
   }
 
   private void refuse(ReasonCode reason, String detail) {
