@@ -6,6 +6,7 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.DecodeException;
@@ -91,14 +92,10 @@ final class WebhookAuthenticator {
       options.putHeader("Authorization", "Bearer " + config.bearerToken());
     }
     AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
-    return http.request(options)
-        .compose(req -> {
-          sent.set(req);
-          return req.send(Buffer.buffer(body));
-        })
-        // the body of a refusal is read and dropped, so that the connection can be reused
-        .compose(resp -> resp.body().compose(b -> resp.statusCode() == 200 ? Future.succeededFuture(b)
-            : Future.failedFuture("HTTP " + resp.statusCode())))
+    return post(options, body, sent)
+        // a pooled keep-alive connection the webhook server closed meanwhile (servers close idle ones)
+        // fails before any answer: the decision is asked again once, on a fresh connection
+        .recover(e -> e instanceof HttpClosedException ? post(options, body, sent) : Future.failedFuture(e))
         .timeout(timeoutMillis(), TimeUnit.MILLISECONDS)
         .transform(ar -> {
           if (ar.failed()) {
@@ -121,6 +118,17 @@ final class WebhookAuthenticator {
           }
           return Future.succeededFuture(result);
         });
+  }
+
+  private Future<Buffer> post(RequestOptions options, String body, AtomicReference<HttpClientRequest> sent) {
+    return http.request(options)
+        .compose(req -> {
+          sent.set(req);
+          return req.send(Buffer.buffer(body));
+        })
+        // the body of a refusal is read and dropped, so that the connection can be reused
+        .compose(resp -> resp.body().compose(b -> resp.statusCode() == 200 ? Future.succeededFuture(b)
+            : Future.failedFuture("HTTP " + resp.statusCode())));
   }
 
   private static String describe(Throwable t) {

@@ -409,7 +409,7 @@ class NamespaceAuthenticatorIT {
     webhookHandler = req -> req.response().end(new JsonObject().put("decision", "deny")
         .put("errorReason", "token expired").encode());
     AuthResult deny = connect(withPassword("c", "u", "p"));
-    assertThat(deny.outcome()).isEqualTo(Outcome.NOT_AUTHORIZED);
+    assertThat(deny.outcome()).as(deny.detail()).isEqualTo(Outcome.NOT_AUTHORIZED);
     assertThat(deny.detail()).contains("token expired");
 
     webhookHandler = req -> { }; // never answers
