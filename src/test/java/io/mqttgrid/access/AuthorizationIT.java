@@ -204,9 +204,10 @@ class AuthorizationIT {
         .serverPort(tlsPort).sslConfig().trustManagerFactory(server.trustManagerFactory())
         .keyManagerFactory(bridge.keyManagerFactory()).applySslConfig().buildBlocking();
     v3.connect();
-    var suback = v3.subscribeWith().topicFilter("factory/telemetry/#").qos(MqttQos.AT_LEAST_ONCE).send();
-    assertThat(suback.getReturnCodes()).containsExactly(
-        com.hivemq.client.mqtt.mqtt3.message.subscribe.suback.Mqtt3SubAckReturnCode.FAILURE);
+    assertThatThrownBy(() -> v3.subscribeWith().topicFilter("factory/telemetry/#").qos(MqttQos.AT_LEAST_ONCE).send())
+        .isInstanceOfSatisfying(com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3SubAckException.class, e ->
+            assertThat(e.getMqttMessage().getReturnCodes()).containsExactly(
+                com.hivemq.client.mqtt.mqtt3.message.subscribe.suback.Mqtt3SubAckReturnCode.FAILURE));
     v3.publishWith().topic("factory/telemetry/x").qos(MqttQos.AT_LEAST_ONCE).send();
     assertThatThrownBy(() -> v3.publishWith().topic("command/x").qos(MqttQos.AT_LEAST_ONCE).send())
         .as("spec section 4.3: v3.1.1 has no negative PUBACK, the connection is closed");
@@ -278,7 +279,6 @@ class AuthorizationIT {
     Mqtt5BlockingClient commander = connected("commander-rights", mosquitto);
     commander.subscribeWith().topicFilter("factory/telemetry/#").send();
     Mqtt5BlockingClient d1 = connected("device1-rights", device1);
-    var disconnects = new java.util.concurrent.LinkedBlockingQueue<Throwable>();
     // the commander's telemetry subscription is no longer granted once its binding is gone
     assertThat(manage("DELETE", "/permissionBindings/cmd-sub-telemetry", null)).isEqualTo(200);
     try {
@@ -294,7 +294,6 @@ class AuthorizationIT {
       manage("PUT", "/clients/device1", "{\"properties\": {\"attributes\": {\"floor\": 3, \"zones\": "
           + "[\"north\", \"south\"]}}}");
     }
-    assertThat(disconnects).isEmpty();
   }
 
   private static int manage(String method, String path, String body) throws Exception {
