@@ -106,6 +106,43 @@ public final class HazelcastRetainedStore implements RetainedStore {
   }
 
   @Override
+  public Future<Page> list(String filter, String afterTopic, int maxResults) {
+    // one topic more than asked tells whether another page follows
+    List<String> topics = index.page(filter, afterTopic, maxResults + 1);
+    boolean more = topics.size() > maxResults;
+    List<String> page = more ? topics.subList(0, maxResults) : topics;
+    String continueAfter = more ? page.get(page.size() - 1) : null;
+    if (page.isEmpty()) {
+      return Future.succeededFuture(new Page(List.of(), null));
+    }
+    List<Future<byte[]>> gets = new ArrayList<>(page.size());
+    for (String t : page) {
+      gets.add(StoreFutures.onContext(map.getAsync(t), vertx.getOrCreateContext()));
+    }
+    return Future.all(gets).map(all -> {
+      long now = System.currentTimeMillis();
+      List<PublishedMessage> out = new ArrayList<>(page.size());
+      for (Future<byte[]> get : gets) {
+        byte[] b = get.result();
+        if (b != null) {
+          PublishedMessage m = PublishedMessage.fromBytes(b);
+          if (!m.isExpired(now)) {
+            out.add(m);
+          }
+        }
+      }
+      return new Page(out, continueAfter);
+    });
+  }
+
+  @Override
+  public Future<Boolean> remove(String topic) {
+    index.remove(topic);
+    return StoreFutures.onContext(map.removeAsync(topic), vertx.getOrCreateContext())
+        .map(old -> old != null && !PublishedMessage.fromBytes(old).isExpired(System.currentTimeMillis()));
+  }
+
+  @Override
   public int size() {
     return index.size();
   }

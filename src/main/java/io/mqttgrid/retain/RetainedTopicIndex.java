@@ -1,8 +1,10 @@
 package io.mqttgrid.retain;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -64,6 +66,29 @@ final class RetainedTopicIndex {
   List<String> match(String filter) {
     List<String> out = new ArrayList<>();
     walk(root, filter.split("/", -1), 0, new StringBuilder(), out);
+    return out;
+  }
+
+  /**
+   * Up to {@code limit} topics matching {@code filter} that sort after {@code after} (null: from the first), in
+   * {@link String#compareTo} order: a page of a listing that can resume from its last topic on any node.
+   */
+  List<String> page(String filter, String after, int limit) {
+    // the smallest `limit` topics after the cursor, kept in a heap with the largest on top
+    PriorityQueue<String> smallest = new PriorityQueue<>(limit + 1, Comparator.reverseOrder());
+    for (String topic : match(filter)) {
+      if (after != null && topic.compareTo(after) <= 0) {
+        continue;
+      }
+      if (smallest.size() < limit) {
+        smallest.add(topic);
+      } else if (topic.compareTo(smallest.peek()) < 0) {
+        smallest.poll();
+        smallest.add(topic);
+      }
+    }
+    List<String> out = new ArrayList<>(smallest);
+    out.sort(null);
     return out;
   }
 
