@@ -14,11 +14,14 @@ import io.mqttgrid.cluster.EventBusRemoteSessions;
 import io.mqttgrid.cluster.HazelcastConfigFactory;
 import io.mqttgrid.cluster.HazelcastRouteTable;
 import io.mqttgrid.cluster.NodeBusVerticle;
+import io.mqttgrid.auth.AuthResult;
 import io.mqttgrid.auth.BearerTokenAuthenticator;
 import io.mqttgrid.auth.NamespaceAuthenticator;
 import io.mqttgrid.http.HealthRoutes;
 import io.mqttgrid.http.HttpApiVerticle;
+import io.mqttgrid.http.HttpServices;
 import io.mqttgrid.http.ManagementApiVerticle;
+import io.mqttgrid.http.PublishBus;
 import io.mqttgrid.mqtt.ConnectionRegistry;
 import io.mqttgrid.http.NodeMetrics;
 import io.mqttgrid.mqtt.MqttMetrics;
@@ -191,8 +194,7 @@ public final class Broker {
     Future<String> nodeBus = vertx.deployVerticle(new NodeBusVerticle(config.nodeId, router, sessions));
     List<Future<?>> all = new ArrayList<>(List.of(mqtt, nodeBus));
     if (config.httpPort >= 0) {
-      http = new HttpApiVerticle(config.httpHost, config.httpPort, this::readiness, registry);
-      all.add(vertx.deployVerticle(http));
+      all.add(deployHttpApi(services));
     }
     if (config.managementPort >= 0) {
       management = new ManagementApiVerticle(config.managementHost, config.managementPort, namespace,
@@ -201,6 +203,31 @@ public final class Broker {
       all.add(vertx.deployVerticle(management));
     }
     return Future.all(all);
+  }
+
+  /** The public HTTP API (spec section 5): one verticle per HTTP event loop, routing through PublishBus. */
+  private Future<String> deployHttpApi(MqttServices services) {
+    PublishBus.registerCodec(vertx);
+    BearerTokenAuthenticator bearer = token -> {
+      BearerTokenAuthenticator issuers = bearerAuthenticator;
+      return issuers != null ? issuers.authenticateBearer(token) : Future.succeededFuture(
+          AuthResult.refused(AuthResult.Outcome.BAD_CREDENTIALS, "no token issuer is configured"));
+    };
+    HttpServices httpServices = new HttpServices(services.publisher(), retained, config.limits, bearer,
+        services.access()::permissionsFor, config.httpPublishRate);
+    HttpApiVerticle.Options options = new HttpApiVerticle.Options(config.httpHost, config.httpPort,
+        config.httpTlsPort, config.tlsCertFile, config.tlsKeyFile);
+    int instances = config.httpInstances > 0 ? config.httpInstances
+        : Math.max(1, Runtime.getRuntime().availableProcessors());
+    return vertx.deployVerticle(() -> {
+      HttpApiVerticle v = new HttpApiVerticle(options, this::managementReadiness, registry, httpServices);
+      synchronized (this) {
+        if (http == null) {
+          http = v;
+        }
+      }
+      return v;
+    }, new DeploymentOptions().setInstances(instances));
   }
 
   /**
@@ -322,12 +349,17 @@ public final class Broker {
     return sessions;
   }
 
-  public int httpPort() {
+  public synchronized int httpPort() {
     return http == null ? -1 : http.actualPort();
   }
 
   public int managementPort() {
     return management == null ? -1 : management.actualPort();
+  }
+
+  /** The HTTPS port of the HTTP API, -1 when it is off. */
+  public synchronized int httpTlsPort() {
+    return http == null ? -1 : http.actualTlsPort();
   }
 
   public boolean isReady() {

@@ -54,6 +54,9 @@ public final class BrokerConfig {
   public final String httpHost;
   public final int httpPort;
   public final int httpTlsPort;
+  public final int httpInstances;
+  /** HTTP publishes per second per identity on one node; 0 = no limit. */
+  public final int httpPublishRate;
   public final String namespaceFile;
   public final int namespaceWatchSeconds;
   public final String namespaceName;
@@ -122,6 +125,8 @@ public final class BrokerConfig {
     httpHost = string("http.host");
     httpPort = port("http.port");
     httpTlsPort = port("http.tls-port");
+    httpInstances = intValue("http.instances", 0, 256);
+    httpPublishRate = intValue("http.publish-rate", 0, Integer.MAX_VALUE);
     namespaceFile = string("namespace.file");
     namespaceWatchSeconds = intValue("namespace.watch-interval", 1, 3600);
     namespaceName = string("namespace.name");

@@ -3,49 +3,136 @@ package io.mqttgrid.http;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.json.JsonObject;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Supplier;
 
-/** The node's HTTP port: health for load balancers and orchestrators, and Prometheus metrics. */
+/**
+ * The node's public HTTP port (and HTTPS port when a certificate is configured): HTTP publish and the
+ * retained-message API (spec section 5), the OpenAPI document describing them ({@value #OPENAPI_PATH}), health
+ * for load balancers and orchestrators, and Prometheus metrics. Deployed once per HTTP event loop; every
+ * instance also serves {@link PublishBus#ADDRESS}, so an HTTP publish is routed on the event loop it arrived on.
+ */
 public final class HttpApiVerticle extends VerticleBase {
 
-  private final String host;
-  private final int port;
-  private final Supplier<Readiness> ready;
+  public static final String OPENAPI_PATH = "/openapi.yaml";
+  static final String OPENAPI_RESOURCE = "/openapi/mqttgrid-http.yaml";
+  /** Headers carry up to 32 KB of user properties (spec section 1.12), base64 of them 43 KB. */
+  static final int MAX_HEADER_SIZE = 64 * 1024;
+  /** A topic of 256 bytes percent-encoded, or a continuation token holding a filter and a topic. */
+  static final int MAX_INITIAL_LINE_LENGTH = 16 * 1024;
+  private static final long RATE_EVICTION_MS = 60_000;
+
+  private final Options options;
+  private final Supplier<HealthRoutes.Readiness> ready;
   private final PrometheusMeterRegistry registry;
+  private final HttpServices services;
   private HttpServer server;
+  private HttpServer tlsServer;
 
   /** What /health/ready reports: whether to send clients here, this node's id, the cluster members it sees. */
   public record Readiness(boolean ready, String node, int members) {
   }
 
-  public HttpApiVerticle(String host, int port, Supplier<Readiness> ready, PrometheusMeterRegistry registry) {
-    this.host = host;
-    this.port = port;
+  /**
+   * Where to listen: {@code port} for HTTP, {@code tlsPort} for HTTPS (when {@code certFile} and {@code keyFile}
+   * are set; -1 turns it off).
+   */
+  public record Options(String host, int port, int tlsPort, String certFile, String keyFile) {
+    boolean tls() {
+      return tlsPort >= 0 && certFile != null && !certFile.isBlank() && keyFile != null && !keyFile.isBlank();
+    }
+  }
+
+  public HttpApiVerticle(Options options, Supplier<HealthRoutes.Readiness> ready, PrometheusMeterRegistry registry,
+                         HttpServices services) {
+    this.options = options;
     this.ready = ready;
     this.registry = registry;
+    this.services = services;
   }
 
   @Override
   public Future<?> start() {
+    Router router = router();
+    List<Future<?>> started = new ArrayList<>();
+    started.add(PublishBus.consume(vertx, services.publisher));
+    server = vertx.createHttpServer(serverOptions(false));
+    started.add(server.requestHandler(router).listen(options.port(), options.host()));
+    if (options.tls()) {
+      tlsServer = vertx.createHttpServer(serverOptions(true));
+      started.add(tlsServer.requestHandler(router).listen(options.tlsPort(), options.host()));
+    }
+    if (services.publishRate.enabled()) {
+      vertx.setPeriodic(RATE_EVICTION_MS, id -> services.publishRate.evictIdle());
+    }
+    return Future.all(started);
+  }
+
+  /** Every route of the port; {@code HttpApiRoutesIT} checks each is in the OpenAPI document. */
+  Router router() {
     Router router = Router.router(vertx);
-    router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
-    router.get("/health/ready").handler(ctx -> {
-      Readiness r = ready.get();
-      ctx.response().setStatusCode(r.ready() ? 200 : 503);
-      ctx.json(new JsonObject().put("status", r.ready() ? "UP" : "DOWN").put("node", r.node())
-          .put("members", r.members()));
-    });
-    router.get("/metrics").handler(ctx -> ctx.response()
-        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-        .end(registry.scrape()));
-    server = vertx.createHttpServer();
-    return server.requestHandler(router).listen(port, host);
+    HealthRoutes.mount(router, ready, registry);
+    Buffer openApi = Buffer.buffer(openApiDocument());
+    router.get(OPENAPI_PATH).handler(ctx -> ctx.response()
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/yaml; charset=utf-8").end(openApi));
+    router.post("/mqtt/messages").handler(new HttpPublishHandler(vertx, services, registry));
+    RetainedMessagesApi retained = new RetainedMessagesApi(services);
+    router.get("/mqtt/retainedMessages/message").handler(retained::get);
+    router.delete("/mqtt/retainedMessages/message").handler(retained::delete);
+    router.get("/mqtt/retainedMessages").handler(retained::list);
+    router.errorHandler(404, ctx -> ApiResponses.fail(ctx, ApiException.notFound("no resource at "
+        + HttpPublishRequest.printable(ctx.request().path()))));
+    router.errorHandler(405, ctx -> ApiResponses.fail(ctx, new ApiException(405, "MethodNotAllowed",
+        ctx.request().method() + " is not allowed on " + HttpPublishRequest.printable(ctx.request().path()))));
+    router.errorHandler(500, this::internalFailure);
+    return router;
+  }
+
+  private void internalFailure(RoutingContext ctx) {
+    ApiResponses.fail(ctx, ctx.failure() == null ? ApiException.internal("internal error") : ctx.failure());
+  }
+
+  private HttpServerOptions serverOptions(boolean tls) {
+    HttpServerOptions o = new HttpServerOptions().setMaxHeaderSize(MAX_HEADER_SIZE)
+        .setMaxInitialLineLength(MAX_INITIAL_LINE_LENGTH);
+    if (tls) {
+      o.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(options.certFile())
+          .setKeyPath(options.keyFile()));
+      o.addEnabledSecureTransportProtocol("TLSv1.2");
+      o.addEnabledSecureTransportProtocol("TLSv1.3");
+    }
+    return o;
+  }
+
+  /** The OpenAPI document of this port, as kept in the repository. */
+  static byte[] openApiDocument() {
+    try (InputStream in = HttpApiVerticle.class.getResourceAsStream(OPENAPI_RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException(OPENAPI_RESOURCE + " is missing from the build");
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   public int actualPort() {
     return server == null ? -1 : server.actualPort();
+  }
+
+  /** The HTTPS port, -1 when HTTPS is off. */
+  public int actualTlsPort() {
+    return tlsServer == null ? -1 : tlsServer.actualPort();
   }
 }

@@ -1,0 +1,314 @@
+package io.mqttgrid.http;
+
+import io.mqttgrid.mqtt.MqttLimits;
+import io.mqttgrid.routing.PublishedMessage;
+import io.mqttgrid.routing.PublishedMessage.UserProperty;
+import io.mqttgrid.routing.Topics;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * One {@code POST /mqtt/messages} read into the MQTT PUBLISH it stands for (spec section 5.1), or refused with
+ * the reason. Pure: headers, query and body in, a request or an {@link ApiException} out.
+ *
+ * <p>Mapping: query {@code topic} (percent-encoded) is the topic name; query {@code qos} / header
+ * {@code mqtt-qos} the QoS (default 1); query {@code retain} / header {@code mqtt-retain} RETAIN (default 0),
+ * the query winning over the header; {@code mqtt-response-topic} (percent-encoded) the Response Topic;
+ * {@code mqtt-correlation-data} (base64) the Correlation Data; {@code mqtt-user-properties} (a JSON array of
+ * single-pair objects, raw or base64 of it) the User Properties in their order, duplicates kept;
+ * {@code Content-Type} the Content Type; {@code mqtt-message-expiry} the Message Expiry Interval in seconds
+ * (0 means no expiry, as Event Grid documents it); {@code mqtt-payload-format-indicator} the Payload Format
+ * Indicator; the body the payload. An {@code mqtt-*} header with an empty value counts as absent.
+ *
+ * @param expirySeconds  Message Expiry Interval, -1 for none
+ * @param payloadFormat  Payload Format Indicator, -1 when absent
+ */
+public record HttpPublishRequest(String topic, int qos, boolean retain, String responseTopic, byte[] correlationData,
+                                 List<UserProperty> userProperties, String contentType, long expirySeconds,
+                                 int payloadFormat, byte[] payload) {
+
+  public static final String QOS_HEADER = "mqtt-qos";
+  public static final String RETAIN_HEADER = "mqtt-retain";
+  public static final String RESPONSE_TOPIC_HEADER = "mqtt-response-topic";
+  public static final String CORRELATION_DATA_HEADER = "mqtt-correlation-data";
+  public static final String USER_PROPERTIES_HEADER = "mqtt-user-properties";
+  public static final String MESSAGE_EXPIRY_HEADER = "mqtt-message-expiry";
+  public static final String PAYLOAD_FORMAT_HEADER = "mqtt-payload-format-indicator";
+
+  private static final long MAX_EXPIRY = 0xFFFF_FFFFL;
+
+  public HttpPublishRequest {
+    userProperties = List.copyOf(userProperties);
+  }
+
+  /**
+   * Reads a publish request.
+   *
+   * @param header a header's value by (case-insensitive) name, null when absent
+   * @param query  the percent-decoded query parameters ({@link UrlText#queryParameters})
+   * @throws ApiException 400 for a malformed request, 403 for a topic starting with '$', 413 when the message
+   *                      would exceed the maximum packet size (or, retained, the maximum retained payload)
+   */
+  public static HttpPublishRequest parse(Function<String, String> header, Map<String, byte[]> query, byte[] body,
+                                         MqttLimits limits) {
+    ApiVersions.require(UrlText.parameter(query, "api-version", "UnsupportedApiVersion"), ApiVersions.PUBLISH_SINCE);
+    String topic = topic(UrlText.parameter(query, "topic", "InvalidTopic"), limits);
+    int qos = qos(override(UrlText.parameter(query, "qos", "InvalidQos"), header.apply(QOS_HEADER)), limits);
+    boolean retain = retain(override(UrlText.parameter(query, "retain", "InvalidRetain"), header.apply(RETAIN_HEADER)),
+        limits);
+    String responseTopic = responseTopic(present(header.apply(RESPONSE_TOPIC_HEADER)), limits);
+    byte[] correlation = correlationData(present(header.apply(CORRELATION_DATA_HEADER)));
+    List<UserProperty> userProperties = userProperties(present(header.apply(USER_PROPERTIES_HEADER)));
+    String contentType = contentType(present(header.apply("Content-Type")));
+    long expiry = expiry(present(header.apply(MESSAGE_EXPIRY_HEADER)));
+    int payloadFormat = payloadFormat(present(header.apply(PAYLOAD_FORMAT_HEADER)), body);
+    HttpPublishRequest request = new HttpPublishRequest(topic, qos, retain, responseTopic, correlation,
+        userProperties, contentType, expiry, payloadFormat, body);
+    long size = request.mqttPacketSize();
+    if (size > limits.maxPacketSize()) {
+      throw ApiException.payloadTooLarge("the message would be an MQTT packet of " + size + " bytes; the maximum "
+          + "is " + limits.maxPacketSize());
+    }
+    if (retain && body.length > limits.maxRetainedPayload()) {
+      throw ApiException.payloadTooLarge("a retained payload may have at most " + limits.maxRetainedPayload()
+          + " bytes; this one has " + body.length);
+    }
+    return request;
+  }
+
+  /** The message to route, published by {@code publisherClientId} at {@code nowMillis}. */
+  public PublishedMessage toMessage(String id, String publisherClientId, long nowMillis) {
+    long expiresAt = expirySeconds < 0 ? 0 : nowMillis + expirySeconds * 1000L;
+    return new PublishedMessage(id, topic, payload, qos, retain, publisherClientId, nowMillis, expiresAt,
+        payloadFormat, contentType, responseTopic, correlationData, userProperties);
+  }
+
+  /** Bytes of the MQTT 5 PUBLISH packet that carries this message to a subscriber. */
+  public long mqttPacketSize() {
+    return MqttPacketSize.publish(topic, qos, payloadFormat, expirySeconds >= 0, contentType, responseTopic,
+        correlationData, userProperties, payload.length);
+  }
+
+  private static String override(String fromQuery, String fromHeader) {
+    return fromQuery != null ? fromQuery : present(fromHeader);
+  }
+
+  private static String present(String value) {
+    return value == null || value.isEmpty() ? null : value;
+  }
+
+  static String topic(String topic, MqttLimits limits) {
+    if (topic == null) {
+      throw ApiException.badRequest("InvalidTopic", "the query parameter 'topic' is required (percent-encoded: "
+          + "'/' as %2F)");
+    }
+    Topics.Check check = Topics.checkName(topic, limits.maxTopicLength(), limits.maxTopicLevels());
+    if (check != Topics.Check.OK) {
+      throw ApiException.badRequest("InvalidTopic", "topic '" + printable(topic) + "' is not a valid topic name: "
+          + describe(check, limits));
+    }
+    if (topic.startsWith("$")) {
+      throw ApiException.forbidden("topics starting with '$' are reserved for the broker");
+    }
+    return topic;
+  }
+
+  static String describe(Topics.Check check, MqttLimits limits) {
+    return switch (check) {
+      case EMPTY -> "it is empty";
+      case TOO_LONG -> "it is longer than " + limits.maxTopicLength() + " bytes of UTF-8";
+      case TOO_MANY_LEVELS -> "it has more than " + limits.maxTopicLevels() + " levels";
+      case WILDCARD_IN_NAME -> "it contains a wildcard ('+' or '#')";
+      case BAD_WILDCARD -> "a wildcard must fill a whole level, and '#' must be the last level";
+      case BAD_CHARACTER -> "it contains U+0000 or U+FFFD";
+      case BAD_SHARE -> "a shared subscription is not allowed here";
+      case OK -> "it is valid";
+    };
+  }
+
+  private static int qos(String value, MqttLimits limits) {
+    if (value == null) {
+      return Math.min(1, limits.maxQos());
+    }
+    int qos = switch (value.trim()) {
+      case "0" -> 0;
+      case "1" -> 1;
+      case "2" -> 2;
+      default -> throw ApiException.badRequest("InvalidQos", "QoS must be 0 or 1" + (limits.maxQos() >= 2
+          ? " or 2" : "") + ", got '" + printable(value) + "'");
+    };
+    if (qos > limits.maxQos()) {
+      throw ApiException.badRequest("InvalidQos", "this broker accepts QoS up to " + limits.maxQos() + ", got "
+          + qos);
+    }
+    return qos;
+  }
+
+  private static boolean retain(String value, MqttLimits limits) {
+    if (value == null) {
+      return false;
+    }
+    boolean retain = switch (value.trim()) {
+      case "0" -> false;
+      case "1" -> true;
+      default -> throw ApiException.badRequest("InvalidRetain", "retain must be 0 or 1, got '" + printable(value)
+          + "'");
+    };
+    if (retain && !limits.retainAvailable()) {
+      throw ApiException.badRequest("RetainNotSupported", "retained messages are turned off on this broker");
+    }
+    return retain;
+  }
+
+  private static String responseTopic(String header, MqttLimits limits) {
+    if (header == null) {
+      return null;
+    }
+    String topic = UrlText.utf8OrNull(UrlText.percentDecode(header, false));
+    if (topic == null) {
+      throw ApiException.badRequest("InvalidResponseTopic", RESPONSE_TOPIC_HEADER
+          + " is not valid UTF-8 once percent-decoded");
+    }
+    Topics.Check check = Topics.checkName(topic, limits.maxTopicLength(), limits.maxTopicLevels());
+    if (check != Topics.Check.OK) {
+      throw ApiException.badRequest("InvalidResponseTopic", "response topic '" + printable(topic)
+          + "' is not a valid topic name: " + describe(check, limits));
+    }
+    return topic;
+  }
+
+  private static byte[] correlationData(String header) {
+    if (header == null) {
+      return null;
+    }
+    try {
+      return Base64.getDecoder().decode(header.trim());
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest("InvalidCorrelationData", CORRELATION_DATA_HEADER
+          + " must be base64 (RFC 4648, standard alphabet): " + e.getMessage());
+    }
+  }
+
+  /** Raw JSON when the value starts with '[' (the how-to's Postman sample), else base64 of it (the concept page). */
+  static List<UserProperty> userProperties(String header) {
+    if (header == null) {
+      return List.of();
+    }
+    String value = header.trim();
+    String json;
+    if (value.startsWith("[")) {
+      json = UrlText.headerText(value);
+      if (json == null) {
+        throw ApiException.badRequest("InvalidUserProperties", USER_PROPERTIES_HEADER + " is not valid UTF-8");
+      }
+    } else {
+      byte[] decoded;
+      try {
+        decoded = Base64.getDecoder().decode(value);
+      } catch (IllegalArgumentException e) {
+        throw ApiException.badRequest("InvalidUserProperties", USER_PROPERTIES_HEADER
+            + " must be a JSON array, or base64 of one: " + e.getMessage());
+      }
+      json = UrlText.utf8OrNull(decoded);
+      if (json == null || !json.trim().startsWith("[")) {
+        throw ApiException.badRequest("InvalidUserProperties", USER_PROPERTIES_HEADER
+            + " must be a JSON array such as [{\"name\":\"value\"}], or base64 of one");
+      }
+    }
+    JsonArray array;
+    try {
+      array = new JsonArray(json);
+    } catch (DecodeException e) {
+      throw ApiException.badRequest("InvalidUserProperties", USER_PROPERTIES_HEADER + " is not valid JSON: "
+          + firstLine(e.getMessage()));
+    }
+    List<UserProperty> out = new ArrayList<>(array.size());
+    for (int i = 0; i < array.size(); i++) {
+      Object item = array.getValue(i);
+      if (!(item instanceof JsonObject pair) || pair.size() != 1) {
+        throw ApiException.badRequest("InvalidUserProperties", USER_PROPERTIES_HEADER + " item " + i
+            + " must be an object with exactly one name and value, e.g. {\"Urgency\":\"alert\"}");
+      }
+      String name = pair.fieldNames().iterator().next();
+      if (!(pair.getValue(name) instanceof String value2)) {
+        throw ApiException.badRequest("InvalidUserProperties", USER_PROPERTIES_HEADER + " item " + i
+            + ": the value of '" + printable(name) + "' must be a string");
+      }
+      if (name.indexOf('\u0000') >= 0 || value2.indexOf('\u0000') >= 0) {
+        throw ApiException.badRequest("InvalidUserProperties", USER_PROPERTIES_HEADER + " item " + i
+            + " contains U+0000, which MQTT strings may not");
+      }
+      out.add(new UserProperty(name, value2));
+    }
+    return out;
+  }
+
+  private static String contentType(String header) {
+    if (header == null) {
+      return null;
+    }
+    String text = UrlText.headerText(header);
+    if (text == null || text.indexOf('\u0000') >= 0) {
+      throw ApiException.badRequest("InvalidContentType", "Content-Type must be UTF-8 text without U+0000");
+    }
+    return text;
+  }
+
+  private static long expiry(String header) {
+    if (header == null) {
+      return -1;
+    }
+    String digits = header.trim();
+    long seconds = digits.matches("[0-9]{1,10}") ? Long.parseLong(digits) : -1;
+    if (seconds < 0 || seconds > MAX_EXPIRY) {
+      throw ApiException.badRequest("InvalidMessageExpiry", MESSAGE_EXPIRY_HEADER
+          + " must be whole seconds from 0 to 4294967295, got '" + printable(header) + "'");
+    }
+    return seconds == 0 ? -1 : seconds;
+  }
+
+  private static int payloadFormat(String header, byte[] body) {
+    if (header == null) {
+      return -1;
+    }
+    int format = switch (header.trim()) {
+      case "0" -> 0;
+      case "1" -> 1;
+      default -> throw ApiException.badRequest("InvalidPayloadFormatIndicator", PAYLOAD_FORMAT_HEADER
+          + " must be 0 (bytes) or 1 (UTF-8 text), got '" + printable(header) + "'");
+    };
+    if (format == 1 && UrlText.utf8OrNull(body) == null) {
+      throw ApiException.badRequest("PayloadFormatInvalid", PAYLOAD_FORMAT_HEADER
+          + " is 1 but the body is not valid UTF-8");
+    }
+    return format;
+  }
+
+  /** Echoes client text in a message safely: bounded, control characters escaped. */
+  static String printable(String s) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < s.length() && b.length() < 300; i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c == 0x7F) {
+        b.append(String.format("\\u%04x", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    return b.length() >= 300 ? b + "..." : b.toString();
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+}

@@ -1,0 +1,36 @@
+package io.mqttgrid.http;
+
+import io.mqttgrid.access.ClientIdentity;
+import io.mqttgrid.access.Permissions;
+import io.mqttgrid.auth.BearerTokenAuthenticator;
+import io.mqttgrid.mqtt.MqttLimits;
+import io.mqttgrid.retain.RetainedStore;
+import io.mqttgrid.routing.PublishService;
+import java.util.function.Function;
+
+/**
+ * What the HTTP API of a node uses, shared by its HTTP event loops: routing (through {@link PublishBus}), the
+ * retained store, the MQTT limits that HTTP publishes obey as well, bearer-token authentication, the
+ * permissions of an identity (spec section 4.2), and the per-identity publish rate limit.
+ */
+public final class HttpServices {
+
+  final PublishService publisher;
+  final RetainedStore retained;
+  final MqttLimits limits;
+  final BearerTokenAuthenticator authenticator;
+  final Function<ClientIdentity, Permissions> permissions;
+  final PublishRateLimiter publishRate;
+
+  /** @param publishRate {@code http.publish-rate}: publishes per second per identity on this node, 0 = no limit */
+  public HttpServices(PublishService publisher, RetainedStore retained, MqttLimits limits,
+                      BearerTokenAuthenticator authenticator, Function<ClientIdentity, Permissions> permissions,
+                      int publishRate) {
+    this.publisher = publisher;
+    this.retained = retained;
+    this.limits = limits;
+    this.authenticator = authenticator;
+    this.permissions = permissions;
+    this.publishRate = new PublishRateLimiter(publishRate);
+  }
+}
