@@ -35,14 +35,22 @@ public final class PublishBus {
 
   /** A consumer on the caller's context (a verticle's event loop) that routes what it receives. */
   static Future<MessageConsumer<PublishedMessage>> consume(Vertx vertx, PublishService publisher) {
-    MessageConsumer<PublishedMessage> consumer = vertx.eventBus().localConsumer(ADDRESS, msg ->
-        publisher.publish(msg.body()).onComplete(ar -> {
-          if (ar.succeeded()) {
-            msg.reply(ar.result());
-          } else {
-            msg.fail(PUBLISH_FAILED, String.valueOf(ar.cause().getMessage()));
-          }
-        }));
+    MessageConsumer<PublishedMessage> consumer = vertx.eventBus().localConsumer(ADDRESS, msg -> {
+      Future<Integer> routed;
+      try {
+        routed = publisher.publish(msg.body());
+      } catch (RuntimeException e) {
+        // a store that throws instead of failing its future (its cluster member stopped): still an answer
+        routed = Future.failedFuture(e);
+      }
+      routed.onComplete(ar -> {
+        if (ar.succeeded()) {
+          msg.reply(ar.result());
+        } else {
+          msg.fail(PUBLISH_FAILED, String.valueOf(ar.cause()));
+        }
+      });
+    });
     return consumer.completion().map(consumer);
   }
 

@@ -31,7 +31,7 @@ final class HttpApiClient implements AutoCloseable {
   HttpApiClient(String host, int port, WebClientOptions options) {
     this.host = host;
     this.port = port;
-    this.web = WebClient.create(vertx, options.setKeepAlive(true));
+    this.web = WebClient.create(vertx, options);
   }
 
   /** {@code POST /mqtt/messages?<rawQuery>} with these headers (a null value is not sent) and body. */
