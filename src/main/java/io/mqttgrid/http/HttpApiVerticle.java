@@ -19,8 +19,8 @@ import java.util.function.Supplier;
 
 /**
  * The node's public HTTP port (and HTTPS port when a certificate is configured): HTTP publish and the
- * retained-message API (spec section 5), the OpenAPI document describing them ({@value #OPENAPI_PATH}), health
- * for load balancers and orchestrators, and Prometheus metrics. Deployed once per HTTP event loop; every
+ * retained-message API (spec section 5), the OpenAPI document describing them ({@value #OPENAPI_PATH}), and health
+ * for load balancers and orchestrators. Deployed once per HTTP event loop; every
  * instance also serves {@link PublishBus#ADDRESS}, so an HTTP publish is routed on the event loop it arrived on.
  */
 public final class HttpApiVerticle extends VerticleBase {
@@ -82,7 +82,8 @@ public final class HttpApiVerticle extends VerticleBase {
   /** Every route of the port; {@code HttpApiRoutesIT} checks each is in the OpenAPI document. */
   Router router() {
     Router router = Router.router(vertx);
-    HealthRoutes.mount(router, ready, registry);
+    // metrics are on the management port only (internal), not on this public one
+    HealthRoutes.mount(router, ready, null);
     Buffer openApi = Buffer.buffer(openApiDocument());
     router.get(OPENAPI_PATH).handler(ctx -> ctx.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/yaml; charset=utf-8").end(openApi));
