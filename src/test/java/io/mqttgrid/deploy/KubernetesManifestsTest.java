@@ -33,10 +33,12 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.mqttgrid.BrokerConfig;
 import io.mqttgrid.cluster.HazelcastConfigFactory;
-import io.mqttgrid.http.HttpApiVerticle;
+import io.mqttgrid.http.HealthRoutes;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -559,12 +561,14 @@ class KubernetesManifestsTest {
   private static int healthStatus(String path) throws Exception {
     Vertx vertx = Vertx.vertx();
     try {
-      HttpApiVerticle http = new HttpApiVerticle("127.0.0.1", 0,
-          () -> new HttpApiVerticle.Readiness(false, "probe-check", 0),
+      // the health routes every broker port serves
+      Router router = Router.router(vertx);
+      HealthRoutes.mount(router, () -> new HealthRoutes.Readiness(false, "probe-check", 0),
           new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-      vertx.deployVerticle(http).await(30, TimeUnit.SECONDS);
+      HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
+          .await(30, TimeUnit.SECONDS);
       HttpClient client = vertx.createHttpClient();
-      int status = client.request(HttpMethod.GET, http.actualPort(), "127.0.0.1", path)
+      int status = client.request(HttpMethod.GET, server.actualPort(), "127.0.0.1", path)
           .compose(request -> request.send())
           .compose(response -> response.body().map(body -> response.statusCode()))
           .await(30, TimeUnit.SECONDS);
