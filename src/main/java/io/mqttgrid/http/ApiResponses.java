@@ -39,8 +39,8 @@ final class ApiResponses {
     error.headers().forEach(response::putHeader);
     response.putHeader(HttpHeaders.CONTENT_TYPE, "application/json; charset=utf-8");
     Future<Void> sent = response.end(error.toJson().encode());
-    if (!request.isEnded()) {
-      // refused before the body was read (e.g. too large): drop the connection rather than drain the rest
+    if (error.status() == 413 && !request.isEnded()) {
+      // refused while the body still comes: drop the connection rather than read the rest
       sent.onComplete(x -> request.connection().close());
     }
     return error.status();

@@ -85,7 +85,8 @@ final class TestTokens {
 
   /**
    * A namespace file trusting this issuer. Every identity ($all) may publish to {@code devices/#},
-   * {@code retained/#} and {@code rate/#}, and subscribe to {@code retained/#} only; nothing else.
+   * {@code retained/#}, {@code rate/#} and the how-to's placeholder topic {@code devices%2XXXX-0000/#}, and
+   * subscribe to {@code retained/#} only; nothing else.
    */
   Path writeNamespace(Path dir) throws Exception {
     StringBuilder pem = new StringBuilder();
@@ -103,7 +104,7 @@ final class TestTokens {
                   encodedCertificate: |
         %s
         topicSpaces:
-          http-publish: { topicTemplates: ["devices/#", "retained/#", "rate/#"] }
+          http-publish: { topicTemplates: ["devices/#", "retained/#", "rate/#", "devices%%2XXXX-0000/#"] }
           http-read: { topicTemplates: ["retained/#"] }
         permissionBindings:
           all-publish: { clientGroupName: $all, topicSpaceName: http-publish, permission: Publisher }
