@@ -143,28 +143,75 @@ public final class NamespaceStore {
               "cannot change after the client is created (was '" + before.authenticationName() + "')"));
         }
       }
-      try {
-        NamespaceModelJson.checkModel(with(current, kind, name, parsed), limits);
-      } catch (ModelValidationException e) {
-        return Future.failedFuture(e);
-      }
-      String now = java.time.Instant.now().toString();
-      JsonObject value = new JsonObject().put("origin", origin.name()).put("properties", NamespaceModelJson.toJson(kind, parsed))
-          .put("createdAt", existing == null ? now : existing.createdAt()).put("lastModifiedAt", now);
-      return StoreFutures.onContext(map.setAsync(key(kind, name), value.encode()), vertx.getOrCreateContext())
-          .map(v -> existing == null);
+      return freshModel().compose(fresh -> {
+        try {
+          NamespaceModelJson.checkModel(with(fresh, kind, name, parsed), limits);
+        } catch (ModelValidationException e) {
+          return Future.failedFuture(e);
+        }
+        String now = java.time.Instant.now().toString();
+        JsonObject value = new JsonObject().put("origin", origin.name())
+            .put("properties", NamespaceModelJson.toJson(kind, parsed))
+            .put("createdAt", existing == null ? now : existing.createdAt()).put("lastModifiedAt", now);
+        return StoreFutures.onContext(map.setAsync(key(kind, name), value.encode()), vertx.getOrCreateContext())
+            .map(v -> {
+              readOwnWrite(kind, name, parsed);
+              return existing == null;
+            });
+      });
     });
   }
 
   /** Removes one resource unless other resources still name it; the result says whether it existed. */
   public Future<Boolean> delete(Kind kind, String name) {
-    try {
-      NamespaceModelJson.checkModel(with(current, kind, name, null), limits);
-    } catch (ModelValidationException e) {
-      return Future.failedFuture(new ReferencedException(e.getMessage()));
-    }
-    return StoreFutures.onContext(map.removeAsync(key(kind, name)), vertx.getOrCreateContext())
-        .map(old -> old != null);
+    return freshModel().compose(fresh -> {
+      try {
+        NamespaceModelJson.checkModel(with(fresh, kind, name, null), limits);
+      } catch (ModelValidationException e) {
+        return Future.failedFuture(new ReferencedException(e.getMessage()));
+      }
+      return StoreFutures.onContext(map.removeAsync(key(kind, name)), vertx.getOrCreateContext())
+          .map(old -> {
+            readOwnWrite(kind, name, null);
+            return old != null;
+          });
+    });
+  }
+
+  /**
+   * The model to check a write against: every resource but the clients read from the cluster now (they are
+   * few), so a binding may name a topic space created a moment ago through another node; the clients from
+   * this node's snapshot.
+   */
+  private Future<NamespaceModel> freshModel() {
+    return vertx.executeBlocking(() -> {
+      NamespaceModel snapshot = current;
+      NamespaceModelJson.ModelBuilder builder = new NamespaceModelJson.ModelBuilder();
+      snapshot.clients().values().forEach(c -> builder.add(Kind.CLIENTS, c));
+      for (Map.Entry<String, String> e : map.entrySet(new KeyPrefix(Kind.CLIENTS.path + "/", true))) {
+        int slash = e.getKey().indexOf('/');
+        Kind kind = slash < 0 ? null : Kind.ofPath(e.getKey().substring(0, slash));
+        if (kind != null) {
+          builder.add(kind, parse(kind, e.getKey().substring(slash + 1),
+              new JsonObject(e.getValue()).getJsonObject("properties")));
+        }
+      }
+      return builder.build(snapshot.settings());
+    });
+  }
+
+  /**
+   * This node's snapshot shows a write it made at once, so a script's next request to the same node sees it;
+   * the entry listener brings the same change to every node (this one included) shortly after.
+   */
+  private synchronized void readOwnWrite(Kind kind, String name, Object resource) {
+    current = with(current, kind, name, resource);
+  }
+
+  private synchronized void readOwnSettings(NamespaceSettings settings) {
+    NamespaceModel m = current;
+    current = new NamespaceModel(settings, m.clients().values(), m.clientGroups().values(), m.topicSpaces().values(),
+        m.permissionBindings().values(), m.caCertificates().values(), m.roleAssignments().values());
   }
 
   /** A delete refused because other resources refer to the resource. */
@@ -185,7 +232,7 @@ public final class NamespaceStore {
     JsonObject value = new JsonObject().put("origin", origin.name())
         .put("properties", NamespaceModelJson.toStoredJson(s)).put("createdAt", now).put("lastModifiedAt", now);
     return StoreFutures.onContext(map.setAsync(SETTINGS_KEY, value.encode()), vertx.getOrCreateContext())
-        .mapEmpty();
+        .onSuccess(v -> readOwnSettings(s)).mapEmpty();
   }
 
   /**
@@ -324,18 +371,25 @@ public final class NamespaceStore {
         o.getString("createdAt"), o.getString("lastModifiedAt"));
   }
 
-  /** Selects the entries of one resource kind; runs on the members, so it travels serialized. */
+  /** Selects entries by key prefix; runs on the members, so it travels serialized. */
   static final class KeyPrefix implements com.hazelcast.query.Predicate<String, String> {
     private static final long serialVersionUID = 1L;
     private final String prefix;
+    private final boolean except;
 
     KeyPrefix(String prefix) {
+      this(prefix, false);
+    }
+
+    /** @param except select the entries whose key does not start with the prefix */
+    KeyPrefix(String prefix, boolean except) {
       this.prefix = prefix;
+      this.except = except;
     }
 
     @Override
     public boolean apply(Map.Entry<String, String> entry) {
-      return entry.getKey().startsWith(prefix);
+      return entry.getKey().startsWith(prefix) != except;
     }
   }
 

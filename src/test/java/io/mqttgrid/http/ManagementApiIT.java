@@ -177,6 +177,20 @@ class ManagementApiIT {
   }
 
   @Test
+  void aScriptMayBindATopicSpaceRightAfterCreatingIt() throws Exception {
+    // the quickstart's order of az commands, with no pause between them
+    for (int i = 0; i < 5; i++) {
+      assertThat(call("PUT", ARM + "/topicSpaces/quick-" + i,
+          "{\"properties\": {\"topicTemplates\": [\"quick/" + i + "\"]}}").statusCode()).isEqualTo(201);
+      HttpResponse<String> bound = call("PUT", ARM + "/permissionBindings/quick-" + i, "{\"properties\": "
+          + "{\"clientGroupName\": \"$all\", \"permission\": \"Publisher\", \"topicSpaceName\": \"quick-" + i + "\"}}");
+      assertThat(bound.statusCode()).as(bound.body()).isEqualTo(201);
+      assertThat(call("DELETE", ARM + "/permissionBindings/quick-" + i, null).statusCode()).isEqualTo(200);
+      assertThat(call("DELETE", ARM + "/topicSpaces/quick-" + i, null).statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
   void aTopicSpaceStillBoundCannotBeDeleted() throws Exception {
     HttpResponse<String> r = call("DELETE", ARM + "/topicSpaces/telemetry", null);
     assertThat(r.statusCode()).isEqualTo(409);
