@@ -31,7 +31,9 @@ public class CommandFanOutSimulation extends Simulation {
   private final ScenarioBuilder device = scenario("command devices")
       .feed(LoadSettings.deviceIds())
       .exec(mqtt("device connect").connect().clientId("#{deviceId}"))
+      .exitHereIfFailed()
       .exec(mqtt("device subscribe").subscribe("commands/#{deviceId}").qos(qos))
+      .exitHereIfFailed()
       .repeat(rounds).on(
           mqtt("command received").waitForMessage().onTopic("commands/#{deviceId}")
               // the first command comes only when the back end starts; later ones one interval apart
@@ -40,6 +42,7 @@ public class CommandFanOutSimulation extends Simulation {
 
   private final ScenarioBuilder backEnd = scenario("command back end")
       .exec(mqtt("back end connect").connect().clientId("command-back-end"))
+      .exitHereIfFailed()
       .repeat(rounds).on(
           repeat(devices, "device").on(
               mqtt("command publish").publish("commands/device-#{device}").qos(qos).payloadSize(size))

@@ -2,6 +2,7 @@ package io.mqttgrid.load.simulations;
 
 import static io.gatling.javaapi.core.CoreDsl.ByteArrayBody;
 import static io.gatling.javaapi.core.CoreDsl.atOnceUsers;
+import static io.gatling.javaapi.core.CoreDsl.nothingFor;
 import static io.gatling.javaapi.core.CoreDsl.scenario;
 import static io.gatling.javaapi.http.HttpDsl.http;
 import static io.gatling.javaapi.http.HttpDsl.status;
@@ -15,6 +16,7 @@ import io.mqttgrid.load.gatling.TimestampedPayload;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -45,8 +47,10 @@ public abstract class HttpPublishSimulation extends Simulation {
 
     ScenarioBuilder readers = scenario("http subscribers")
         .exec(mqtt("subscriber connect").connect())
+        .exitHereIfFailed()
         .exec(mqtt("subscriber subscribe").subscribe("$share/http-readers/loadtest/http/#").qos(1)
             .deliveryLatency("http publish delivery"))
+        .exitHereIfFailed()
         .pause(publishing.plusSeconds(10))
         .exec(mqtt("subscriber disconnect").disconnect());
 
@@ -63,14 +67,14 @@ public abstract class HttpPublishSimulation extends Simulation {
     // subscribers first; publishing starts two seconds later, once their subscriptions are in place
     setUp(
         readers.injectOpen(atOnceUsers(subscribers)),
-        publish.injectOpen(prepend(io.gatling.javaapi.core.CoreDsl.nothingFor(Duration.ofSeconds(2)), publishers)))
+        publish.injectOpen(afterWarmUp(publishers)))
         .protocols(httpProtocol, mqtt.url(LoadSettings.mqttUrl()));
   }
 
-  private static List<OpenInjectionStep> prepend(OpenInjectionStep first, List<OpenInjectionStep> rest) {
-    java.util.ArrayList<OpenInjectionStep> steps = new java.util.ArrayList<>();
-    steps.add(first);
-    steps.addAll(rest);
+  private static List<OpenInjectionStep> afterWarmUp(List<OpenInjectionStep> publishers) {
+    List<OpenInjectionStep> steps = new ArrayList<>();
+    steps.add(nothingFor(Duration.ofSeconds(2)));
+    steps.addAll(publishers);
     return steps;
   }
 }

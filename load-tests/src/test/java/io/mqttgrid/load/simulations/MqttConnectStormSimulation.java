@@ -21,6 +21,7 @@ public class MqttConnectStormSimulation extends Simulation {
 
   private final ScenarioBuilder storm = scenario("connect storm")
       .exec(mqtt("connect").connect().keepAlive(120))
+      .exitHereIfFailed()
       .pause(hold)
       .exec(mqtt("disconnect").disconnect());
 

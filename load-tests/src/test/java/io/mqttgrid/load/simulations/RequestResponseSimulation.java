@@ -30,14 +30,18 @@ public class RequestResponseSimulation extends Simulation {
 
   private final ScenarioBuilder responder = scenario("responders")
       .exec(mqtt("responder connect").connect())
+      .exitHereIfFailed()
       .exec(mqtt("responder subscribe").subscribe("$share/responders/requests/+").qos(qos).replyToRequests())
+      .exitHereIfFailed()
       .pause(warmUp.plus(ramp).plus(duration).plusSeconds(10))
       .exec(mqtt("responder disconnect").disconnect());
 
   private final ScenarioBuilder requester = scenario("requesters")
       .feed(LoadSettings.deviceIds())
       .exec(mqtt("requester connect").connect().clientId("#{deviceId}"))
+      .exitHereIfFailed()
       .exec(mqtt("requester subscribe").subscribe("replies/#{deviceId}").qos(qos))
+      .exitHereIfFailed()
       .during(duration).on(pace(Duration.ofMillis(1000 / rate)).exec(
           mqtt("request/response").request("requests/#{deviceId}").responseTopic("replies/#{deviceId}")
               .qos(qos).payloadSize(size).timeout(Duration.ofSeconds(5))))

@@ -30,8 +30,10 @@ public class TelemetryFanInSimulation extends Simulation {
 
   private final ScenarioBuilder consumerGroup = scenario("telemetry consumers")
       .exec(mqtt("consumer connect").connect())
+      .exitHereIfFailed()
       .exec(mqtt("consumer subscribe").subscribe("$share/telemetry-consumers/telemetry/+").qos(qos)
           .deliveryLatency("telemetry delivery"))
+      .exitHereIfFailed()
       // stays until the last device has published and its messages had time to arrive
       .pause(warmUp.plus(ramp).plus(duration).plusSeconds(5))
       .exec(mqtt("consumer disconnect").disconnect());
@@ -39,6 +41,7 @@ public class TelemetryFanInSimulation extends Simulation {
   private final ScenarioBuilder device = scenario("telemetry devices")
       .feed(LoadSettings.deviceIds())
       .exec(mqtt("device connect").connect().clientId("#{deviceId}"))
+      .exitHereIfFailed()
       .during(duration).on(pace(Duration.ofMillis(1000 / rate))
           .exec(mqtt("telemetry publish").publish("telemetry/#{deviceId}").qos(qos).payloadSize(size)))
       .exec(mqtt("device disconnect").disconnect());
