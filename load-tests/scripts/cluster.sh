@@ -106,7 +106,7 @@ for n in 1 2 3; do
   echo "n$n: $body"
 done
 
-mvn -B -f load-tests/pom.xml test-compile gatling:test -Dgatling.simulationClass="$simulation" \
+mvn -B -Dstyle.color=never -f load-tests/pom.xml test-compile gatling:test -Dgatling.simulationClass="$simulation" \
   -Dmqtt.url=tcp://127.0.0.1:$lb_mqtt -Dhttp.url=http://127.0.0.1:$lb_http "$@" | tee "$logs/gatling.log"
 run=$(ls -td load-tests/target/gatling/*/ | head -1)
 java -cp load-tests/target/classes io.mqttgrid.load.GatlingRunSummary "MQTT-Grid-3-nodes=$run"
