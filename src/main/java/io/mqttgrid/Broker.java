@@ -118,7 +118,7 @@ public final class Broker {
     NodeMetrics.bind(registry, hazelcast);
     retained = new HazelcastRetainedStore(vertx, hazelcast);
     MessageRouter router = new MessageRouter();
-    routeTable = new HazelcastRouteTable(hazelcast, config.nodeId);
+    routeTable = new HazelcastRouteTable(vertx, hazelcast, config.nodeId);
     EventBusRemoteDelivery remoteDelivery = new EventBusRemoteDelivery(vertx, REMOTE_DELIVERY_TIMEOUT_MS);
     router.cluster(routeTable, remoteDelivery);
     this.remoteDelivery = remoteDelivery;

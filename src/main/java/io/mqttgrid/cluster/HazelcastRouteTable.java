@@ -9,6 +9,13 @@ import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.MapClearedListener;
 import com.hazelcast.query.Predicates;
 import io.mqttgrid.routing.RouteTable;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.util.ArrayList;
+import java.util.List;
 import io.mqttgrid.routing.SubscriptionTrie;
 import io.mqttgrid.routing.Topics;
 import java.util.HashMap;
@@ -32,6 +39,8 @@ public final class HazelcastRouteTable implements RouteTable {
   public static final String MAP = "mqttgrid.routes";
   private static final Logger LOG = LoggerFactory.getLogger(HazelcastRouteTable.class);
   private static final char SEP = '\u0000';
+  /** How long a SUBACK waits at most for another node to confirm a new route. */
+  private static final long ROUTE_NEWS_TIMEOUT_MS = 2_000;
 
   /** One node's interest in one shared group, as stored in the shared trie. */
   private record SharedRoute(String groupKey, String node) {
@@ -48,14 +57,36 @@ public final class HazelcastRouteTable implements RouteTable {
   private final AtomicInteger remotePlainRoutes = new AtomicInteger();
   private final AtomicInteger sharedRoutes = new AtomicInteger();
   private final UUID listener;
+  private final Vertx vertx;
+  /** Announcements whose route the other nodes have not confirmed yet. */
+  private final Set<Future<Void>> unconfirmed = ConcurrentHashMap.newKeySet();
+  private final MessageConsumer<String> routeNews;
 
-  public HazelcastRouteTable(HazelcastInstance hz, String localNode) {
+  /** Builds the table and its mirror; call from a worker (it reads the whole table once and waits). */
+  public HazelcastRouteTable(Vertx vertx, HazelcastInstance hz, String localNode) {
+    this.vertx = vertx;
     this.localNode = localNode;
     this.map = hz.getMap(MAP);
     this.listener = map.addEntryListener(new Mirror(), true);
     for (Map.Entry<String, String> e : map.entrySet()) {
       mirrorAdd(e.getKey());
     }
+    // the entry listener's events come a moment after a write; an announcing node asks every other node to
+    // read the new route at once and waits for the answers before its SUBACK
+    this.routeNews = vertx.eventBus().<String>consumer(newsAddress(localNode), msg -> {
+      String key = msg.body();
+      map.getAsync(key).whenComplete((value, error) -> {
+        if (value != null) {
+          mirrorAdd(key);
+        }
+        msg.reply(null);
+      });
+    });
+    routeNews.completion().toCompletionStage().toCompletableFuture().join();
+  }
+
+  private static String newsAddress(String node) {
+    return "mqttgrid.node." + node + ".routes";
   }
 
   @Override
@@ -70,9 +101,36 @@ public final class HazelcastRouteTable implements RouteTable {
       first = localCounts.merge(filter, 1, Integer::sum) == 1;
     }
     if (first) {
-      mirrorAdd(key(localNode, filter));
-      map.setAsync(key(localNode, filter), filter);
+      String key = key(localNode, filter);
+      mirrorAdd(key);
+      Promise<Void> confirmed = Promise.promise();
+      unconfirmed.add(confirmed.future());
+      map.setAsync(key, filter).whenComplete((v, error) -> {
+        if (error != null) {
+          LOG.debug("route '{}' not written: {}", filter, error.toString());
+          confirmed.complete();
+          return;
+        }
+        List<Future<Object>> answers = new ArrayList<>();
+        for (String node : liveNodes) {
+          if (!node.equals(localNode)) {
+            answers.add(vertx.eventBus().request(newsAddress(node), key,
+                new DeliveryOptions().setSendTimeout(ROUTE_NEWS_TIMEOUT_MS)).map(m -> m.body()));
+          }
+        }
+        // a node that does not answer (leaving, overloaded) still gets the route through the entry listener
+        Future.join(answers).onComplete(x -> confirmed.complete());
+      });
+      confirmed.future().onComplete(x -> unconfirmed.remove(confirmed.future()));
     }
+  }
+
+  @Override
+  public Future<Void> announcedEverywhere() {
+    if (unconfirmed.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return Future.join(new ArrayList<>(unconfirmed)).<Void>mapEmpty().otherwiseEmpty();
   }
 
   @Override
@@ -160,6 +218,7 @@ public final class HazelcastRouteTable implements RouteTable {
 
   public void close() {
     map.removeEntryListener(listener);
+    routeNews.unregister();
   }
 
   private static String key(String node, String filter) {

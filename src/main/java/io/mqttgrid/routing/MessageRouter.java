@@ -44,6 +44,22 @@ public final class MessageRouter {
   private volatile RemoteDelivery remote;
 
   /** Joins the cluster's routing: set once at start, before the first subscription. */
+  /**
+   * Completes once the other nodes know every route this node announced (see RouteTable), on the caller's
+   * context: the answers of other nodes arrive on other threads.
+   */
+  public Future<Void> routesAnnounced() {
+    RouteTable table = routes;
+    Future<Void> announced = table == null ? Future.succeededFuture() : table.announcedEverywhere();
+    io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+    if (announced.isComplete() || context == null) {
+      return announced;
+    }
+    io.vertx.core.Promise<Void> onContext = io.vertx.core.Promise.promise();
+    announced.onComplete(ar -> context.runOnContext(v -> onContext.handle(ar)));
+    return onContext.future();
+  }
+
   public void cluster(RouteTable routeTable, RemoteDelivery remoteDelivery) {
     this.routes = routeTable;
     this.remote = remoteDelivery;

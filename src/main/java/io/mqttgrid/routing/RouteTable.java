@@ -26,6 +26,13 @@ public interface RouteTable {
    */
   void sharedGroupsFor(String topic, BiConsumer<String, Set<String>> sink);
 
+  /**
+   * Completes once every route this node announced so far is known to the other nodes (or they did not
+   * answer in time), so that a SUBACK sent after it means: a message published from now on, on any node,
+   * reaches the new subscription.
+   */
+  io.vertx.core.Future<Void> announcedEverywhere();
+
   /** This node's id, as it appears in the table. */
   String localNode();
 }

@@ -469,11 +469,15 @@ public final class SessionManager {
 
   /** Saves a persistent session's subscriptions after SUBSCRIBE/UNSUBSCRIBE (before the SUBACK). */
   public Future<Void> subscriptionsChanged(Session session) {
+    // the SUBACK waits until the other nodes route to the new subscriptions: a request/response client
+    // subscribes, then publishes a request whose reply may come from any node at once
+    Future<Void> routed = router.routesAnnounced();
     if (!session.persistent()) {
-      return Future.succeededFuture();
+      return routed;
     }
     // one entry processor, not load-then-save: a concurrent change to the record (QoS 2 ids) is not overwritten
-    return store.saveSubscriptions(session.clientId(), session.connectionId(), session.subscriptions());
+    return Future.all(routed, store.saveSubscriptions(session.clientId(), session.connectionId(),
+        session.subscriptions())).mapEmpty();
   }
 
   /**

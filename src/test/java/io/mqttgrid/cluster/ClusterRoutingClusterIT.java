@@ -285,6 +285,33 @@ class ClusterRoutingClusterIT {
   }
 
   @Test
+  @Order(5)
+  void aReplyPublishedOnAnotherNodeRightAfterTheSubackReachesTheRequester() throws Exception {
+    // request/response: the requester subscribes to its own reply topic, and the responder on another node
+    // may answer the moment the SUBACK is out. No probing for routes here: the SUBACK must be enough.
+    Mqtt5AsyncClient requester = connectedV5(1, "rr-requester-n1");
+    Mqtt5AsyncClient responder = connectedV5(2, "rr-responder-n2");
+    List<String> received = new CopyOnWriteArrayList<>();
+    requester.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL,
+        p -> received.add(p.getTopic().toString()));
+    int rounds = 100;
+    List<Integer> codes = new ArrayList<>();
+    for (int i = 0; i < rounds; i++) {
+      String topic = "it/rr/reply/" + i;
+      requester.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).send()
+          .orTimeout(10, TimeUnit.SECONDS).join();
+      Mqtt5PublishResult r = responder.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE)
+          .payload(bytes("reply " + i)).send().orTimeout(10, TimeUnit.SECONDS).join();
+      codes.add(ClusterClients.reasonCode(r));
+      // a session holds at most 50 subscriptions
+      requester.unsubscribeWith().topicFilter(topic).send().orTimeout(10, TimeUnit.SECONDS).join();
+    }
+    assertThat(codes).as("PUBACK 0x00, never 0x10 (no matching subscribers)").containsOnly(0);
+    assertThat(ClusterClients.await(() -> received.size() == rounds, 10_000)).as("replies received: %d",
+        received.size()).isTrue();
+  }
+
+  @Test
   @Order(4)
   void retainedMessagesSetThroughAnyNodeAreDeliveredByEveryNodeAlsoToWildcardSubscriptions() throws Exception {
     Map<String, String> retained = new LinkedHashMap<>();
