@@ -14,7 +14,6 @@ import io.mqttgrid.cluster.EventBusRemoteSessions;
 import io.mqttgrid.cluster.HazelcastConfigFactory;
 import io.mqttgrid.cluster.HazelcastRouteTable;
 import io.mqttgrid.cluster.NodeBusVerticle;
-import io.mqttgrid.auth.AuthResult;
 import io.mqttgrid.auth.BearerTokenAuthenticator;
 import io.mqttgrid.auth.NamespaceAuthenticator;
 import io.mqttgrid.http.HealthRoutes;
@@ -73,8 +72,8 @@ public final class Broker {
   private NamespaceFile namespaceFile;
   private NamespaceAccess access;
   private ManagementApiVerticle management;
-  /** Checks admin JWTs on the management API; null while no JWT issuer is wired. */
-  private volatile BearerTokenAuthenticator bearerAuthenticator;
+  /** Checks bearer tokens of the HTTP APIs against the namespace's JWT issuers. */
+  private BearerTokenAuthenticator bearerAuthenticator;
   private final ConnectionRegistry connections = new ConnectionRegistry();
 
   /** How long a QoS 1/2 publish waits for another node to confirm that its subscribers hold the message. */
@@ -199,7 +198,7 @@ public final class Broker {
     if (config.managementPort >= 0) {
       management = new ManagementApiVerticle(config.managementHost, config.managementPort, namespace,
           config.namespaceName, new ManagementApiVerticle.AdminAccess(config.managementToken,
-              config.managementAdminRole, () -> bearerAuthenticator), this::managementReadiness, registry);
+              config.managementAdminRole, bearerAuthenticator), this::readiness, registry);
       all.add(vertx.deployVerticle(management));
     }
     return Future.all(all);
@@ -208,19 +207,14 @@ public final class Broker {
   /** The public HTTP API (spec section 5): one verticle per HTTP event loop, routing through PublishBus. */
   private Future<String> deployHttpApi(MqttServices services) {
     PublishBus.registerCodec(vertx);
-    BearerTokenAuthenticator bearer = token -> {
-      BearerTokenAuthenticator issuers = bearerAuthenticator;
-      return issuers != null ? issuers.authenticateBearer(token) : Future.succeededFuture(
-          AuthResult.refused(AuthResult.Outcome.BAD_CREDENTIALS, "no token issuer is configured"));
-    };
-    HttpServices httpServices = new HttpServices(services.publisher(), retained, config.limits, bearer,
+    HttpServices httpServices = new HttpServices(services.publisher(), retained, config.limits, bearerAuthenticator,
         services.access()::permissionsFor, config.httpPublishRate);
     HttpApiVerticle.Options options = new HttpApiVerticle.Options(config.httpHost, config.httpPort,
         config.httpTlsPort, config.tlsCertFile, config.tlsKeyFile);
     int instances = config.httpInstances > 0 ? config.httpInstances
         : Math.max(1, Runtime.getRuntime().availableProcessors());
     return vertx.deployVerticle(() -> {
-      HttpApiVerticle v = new HttpApiVerticle(options, this::managementReadiness, registry, httpServices);
+      HttpApiVerticle v = new HttpApiVerticle(options, this::readiness, registry, httpServices);
       synchronized (this) {
         if (http == null) {
           http = v;
@@ -234,12 +228,7 @@ public final class Broker {
    * Ready: started, the Hazelcast member running, and (with split-brain protection on) enough members seen
    * that the broker maps accept writes; a load balancer sends clients only to ready nodes.
    */
-  private HealthRoutes.Readiness managementReadiness() {
-    HttpApiVerticle.Readiness r = readiness();
-    return new HealthRoutes.Readiness(r.ready(), r.node(), r.members());
-  }
-
-  private HttpApiVerticle.Readiness readiness() {
+  private HealthRoutes.Readiness readiness() {
     int members = 0;
     boolean clusterOk = false;
     try {
@@ -251,7 +240,7 @@ public final class Broker {
       // shutting down
       clusterOk = false;
     }
-    return new HttpApiVerticle.Readiness(ready && clusterOk, config.nodeId, members);
+    return new HealthRoutes.Readiness(ready && clusterOk, config.nodeId, members);
   }
 
   private boolean hasMinimumMembers() {

@@ -40,10 +40,6 @@ public final class HttpApiVerticle extends VerticleBase {
   private HttpServer server;
   private HttpServer tlsServer;
 
-  /** What /health/ready reports: whether to send clients here, this node's id, the cluster members it sees. */
-  public record Readiness(boolean ready, String node, int members) {
-  }
-
   /**
    * Where to listen: {@code port} for HTTP, {@code tlsPort} for HTTPS (when {@code certFile} and {@code keyFile}
    * are set; -1 turns it off).

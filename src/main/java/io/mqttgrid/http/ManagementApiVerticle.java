@@ -40,7 +40,7 @@ public final class ManagementApiVerticle extends VerticleBase {
   private static final int MAX_BODY = 1024 * 1024;
 
   /** Who may use the API. */
-  public record AdminAccess(String token, String adminRole, Supplier<BearerTokenAuthenticator> bearer) {
+  public record AdminAccess(String token, String adminRole, BearerTokenAuthenticator bearer) {
   }
 
   private final String host;
@@ -98,7 +98,7 @@ public final class ManagementApiVerticle extends VerticleBase {
       checkNamespace(ctx);
       return;
     }
-    BearerTokenAuthenticator bearer = admin.bearer().get();
+    BearerTokenAuthenticator bearer = admin.bearer();
     if (bearer == null || token.chars().filter(c -> c == '.').count() != 2) {
       error(ctx, 401, "Unauthorized", "the bearer token is not valid for the management API", null);
       return;
