@@ -401,8 +401,11 @@ final class MqttConnection implements ClientChannel {
       watchCredentialExpiry();
       recheckRights();
       if (!closed) {
+        // MQTT 3.15.2.2.2: an AUTH packet names its method
+        MqttProperties props = new MqttProperties();
+        props.add(new MqttProperties.StringProperty(MqttProperties.AUTHENTICATION_METHOD, m.authenticationMethod()));
         endpoint.authenticationExchange(MqttAuthenticationExchangeMessage.create(
-            MqttAuthenticateReasonCode.SUCCESS, MqttProperties.NO_PROPERTIES));
+            MqttAuthenticateReasonCode.SUCCESS, props));
       }
     });
   }

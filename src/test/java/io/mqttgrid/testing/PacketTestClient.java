@@ -29,6 +29,7 @@ public final class PacketTestClient implements AutoCloseable {
   public static final int UNSUBACK = 11;
   public static final int PINGRESP = 13;
   public static final int DISCONNECT = 14;
+  public static final int AUTH = 15;
 
   private final Socket socket;
   private final DataInputStream in;
@@ -250,7 +251,7 @@ public final class PacketTestClient implements AutoCloseable {
     }
 
     /**
-     * The MQTT 5 properties of a PUBLISH, CONNACK or DISCONNECT, by identifier, in the order sent: Integer for
+     * The MQTT 5 properties of a PUBLISH, CONNACK, DISCONNECT or AUTH, by identifier, in the order sent: Integer for
      * numbers, String for strings, byte[] for binary data, String[2] for user properties.
      */
     public java.util.Map<Integer, List<Object>> properties() {
@@ -258,7 +259,7 @@ public final class PacketTestClient implements AutoCloseable {
       int start = switch (type) {
         case PUBLISH -> propertiesStart();
         case CONNACK -> 2;
-        case DISCONNECT -> 1;
+        case DISCONNECT, AUTH -> 1;
         default -> throw new IllegalStateException("no properties read for packet type " + type);
       };
       if (version != 5 || start >= body.length) {
@@ -510,6 +511,14 @@ public final class PacketTestClient implements AutoCloseable {
       return new byte[] {(byte) 0xE0, 0};
     }
     return new byte[] {(byte) 0xE0, 1, (byte) reason};
+  }
+
+  /** An MQTT 5 AUTH packet: reason code (0x19 re-authenticate) and properties (method, data). */
+  public byte[] auth(int reason, Props props) {
+    ByteArrayOutputStream v = new ByteArrayOutputStream();
+    v.write(reason);
+    write(v, props.encoded());
+    return packet(0xF0, v.toByteArray());
   }
 
   // ---------------------------------------------------------------- encoding helpers

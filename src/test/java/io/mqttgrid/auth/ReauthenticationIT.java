@@ -1,0 +1,124 @@
+package io.mqttgrid.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mqttgrid.testing.PacketTestClient;
+import io.mqttgrid.testing.PacketTestClient.Connect;
+import io.mqttgrid.testing.PacketTestClient.Packet;
+import io.mqttgrid.testing.PacketTestClient.Props;
+import io.mqttgrid.testing.TestBroker;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Token lifetime on a live connection (spec sections 3.5, 3.6, 3.8): MQTT 5 re-authentication with AUTH 0x19
+ * and a fresh token, and the end of a connection whose token expires without one.
+ */
+class ReauthenticationIT {
+
+  private static final String ISSUER = "https://issuer.reauth.example";
+  private static final String HOST = "mqtt.reauth.example";
+  private static final int REAUTHENTICATE = 0x19;
+  private static final int METHOD = 0x15;
+  private static final int DATA = 0x16;
+  private static final Duration WAIT = Duration.ofSeconds(5);
+
+  @TempDir
+  static Path dir;
+  static TestTokens signer;
+  static TestBroker broker;
+
+  @BeforeAll
+  static void start() throws Exception {
+    signer = TestTokens.rs256("key1");
+    JsonObject namespace = new JsonObject()
+        .put("settings", new JsonObject().put("hostname", HOST).put("clientAuthentication", new JsonObject()
+            .put("customJwtAuthentication", new JsonObject().put("tokenIssuer", ISSUER)
+                .put("encodedIssuerCertificates", new JsonArray().add(new JsonObject().put("kid", "key1")
+                    .put("encodedCertificate", signer.publicKeyPem()))))))
+        .put("topicSpaces", new JsonObject().put("own", new JsonObject().put("topicTemplates",
+            new JsonArray().add("devices/${client.authenticationName}/#"))))
+        .put("permissionBindings", new JsonObject().put("own-pub", new JsonObject().put("clientGroupName", "$all")
+            .put("topicSpaceName", "own").put("permission", "Publisher")));
+    Path file = dir.resolve("namespace.json");
+    Files.writeString(file, namespace.encodePrettily());
+    broker = TestBroker.start(Map.of("namespace.file", file.toString(), "auth.anonymous", "false"));
+  }
+
+  @AfterAll
+  static void stop() {
+    broker.close();
+  }
+
+  private static String token(String subject, long expiresInSeconds) throws Exception {
+    JsonObject claims = TestTokens.claims(ISSUER, subject, HOST);
+    return signer.sign(claims.put("exp", System.currentTimeMillis() / 1000 + expiresInSeconds));
+  }
+
+  private static Props jwt(String token) {
+    return new Props().string(METHOD, "CUSTOM-JWT").binary(DATA, token.getBytes(StandardCharsets.US_ASCII));
+  }
+
+  private static PacketTestClient connect(String clientId, String token) throws Exception {
+    PacketTestClient c = PacketTestClient.connect(broker.mqttPort(), Connect.v5(clientId).properties(jwt(token)));
+    assertThat(c.connack().connackCode()).isZero();
+    return c;
+  }
+
+  private static void publishes(PacketTestClient c, String topic, int expectedReason) throws Exception {
+    c.send(c.publish(topic, "x", 1, false, 7, null));
+    Packet ack = c.readUntil(PacketTestClient.PUBACK, WAIT);
+    // packet id, then the reason code (absent means success)
+    assertThat(ack.body().length > 2 ? ack.body()[2] & 0xFF : 0).isEqualTo(expectedReason);
+  }
+
+  @Test
+  void aFreshTokenOfTheSameIdentityIsAcceptedWithAuthSuccess() throws Exception {
+    try (PacketTestClient c = connect("reauth-ok", token("device-1", 600))) {
+      c.send(c.auth(REAUTHENTICATE, jwt(token("device-1", 1200))));
+      Packet auth = c.readUntil(PacketTestClient.AUTH, WAIT);
+      assertThat(auth.body()[0]).as("AUTH reason code: success").isZero();
+      assertThat(auth.properties().get(METHOD)).as("MQTT 3.15.2.2.2: the method is named")
+          .containsExactly("CUSTOM-JWT");
+      publishes(c, "devices/device-1/t", 0x10); // still authorized (nobody subscribed: 0x10)
+    }
+  }
+
+  @Test
+  void aTokenOfAnotherIdentityOrAnExpiredOneEndsTheConnection() throws Exception {
+    try (PacketTestClient c = connect("reauth-other", token("device-1", 600))) {
+      c.send(c.auth(REAUTHENTICATE, jwt(token("device-2", 600))));
+      assertThat(c.readUntil(PacketTestClient.DISCONNECT, WAIT).disconnectReason()).isEqualTo(0x87);
+    }
+    try (PacketTestClient c = connect("reauth-expired", token("device-1", 600))) {
+      c.send(c.auth(REAUTHENTICATE, jwt(token("device-1", -3600))));
+      assertThat(c.readUntil(PacketTestClient.DISCONNECT, WAIT).disconnectReason()).isEqualTo(0x87);
+    }
+    try (PacketTestClient c = connect("reauth-method", token("device-1", 600))) {
+      c.send(c.auth(REAUTHENTICATE, new Props().string(METHOD, "OTHER").binary(DATA, new byte[] {1})));
+      assertThat(c.readUntil(PacketTestClient.DISCONNECT, WAIT).disconnectReason()).as("MQTT-4.12.1-1")
+          .isEqualTo(0x82);
+    }
+  }
+
+  @Test
+  void aTokenThatExpiresWithoutRenewalEndsTheConnectionAndARenewalKeepsItOpen() throws Exception {
+    try (PacketTestClient expiring = connect("expiring", token("device-3", 2));
+         PacketTestClient renewed = connect("renewed", token("device-4", 2))) {
+      renewed.send(renewed.auth(REAUTHENTICATE, jwt(token("device-4", 600))));
+      assertThat(renewed.readUntil(PacketTestClient.AUTH, WAIT).body()[0]).isZero();
+      assertThat(expiring.readUntil(PacketTestClient.DISCONNECT, WAIT).disconnectReason())
+          .as("DISCONNECT 0x87 when the token expires").isEqualTo(0x87);
+      publishes(renewed, "devices/device-4/t", 0x10);
+    }
+  }
+}
