@@ -190,7 +190,7 @@ public final class Broker {
       }
       return v;
     }, new DeploymentOptions().setInstances(instances));
-    Future<String> nodeBus = vertx.deployVerticle(new NodeBusVerticle(config.nodeId, router, sessions));
+    Future<String> nodeBus = vertx.deployVerticle(new NodeBusVerticle(config.nodeId, router, sessions, routeTable));
     List<Future<?>> all = new ArrayList<>(List.of(mqtt, nodeBus));
     if (config.httpPort >= 0) {
       all.add(deployHttpApi(services));

@@ -39,6 +39,8 @@ public final class HazelcastRouteTable implements RouteTable {
   public static final String MAP = "mqttgrid.routes";
   private static final Logger LOG = LoggerFactory.getLogger(HazelcastRouteTable.class);
   private static final char SEP = '\u0000';
+  /** How long a withdrawn route still explains deliveries from nodes that had not heard of the withdrawal. */
+  private static final long WITHDRAWN_MEMORY_MS = 10_000;
   /** How long a SUBACK waits at most for another node to confirm a new route. */
   private static final long ROUTE_NEWS_TIMEOUT_MS = 2_000;
 
@@ -58,6 +60,8 @@ public final class HazelcastRouteTable implements RouteTable {
   private final AtomicInteger sharedRoutes = new AtomicInteger();
   private final UUID listener;
   private final Vertx vertx;
+  /** Filters this node withdrew lately, with when: deliveries other nodes sent meanwhile are still expected. */
+  private final Map<String, Long> recentlyWithdrawn = new ConcurrentHashMap<>();
   /** Announcements whose route the other nodes have not confirmed yet. */
   private final Set<Future<Void>> unconfirmed = ConcurrentHashMap.newKeySet();
   private final MessageConsumer<String> routeNews;
@@ -101,6 +105,7 @@ public final class HazelcastRouteTable implements RouteTable {
       first = localCounts.merge(filter, 1, Integer::sum) == 1;
     }
     if (first) {
+      recentlyWithdrawn.remove(filter);
       String key = key(localNode, filter);
       mirrorAdd(key);
       Promise<Void> confirmed = Promise.promise();
@@ -149,9 +154,31 @@ public final class HazelcastRouteTable implements RouteTable {
       }
     }
     if (last) {
+      recentlyWithdrawn.put(filter, System.currentTimeMillis());
       mirrorRemove(key(localNode, filter));
       map.removeAsync(key(localNode, filter));
     }
+  }
+
+  /**
+   * Whether a delivery of {@code topic} that another node sent here was meant for this node: it has (or had a
+   * moment ago) a route matching it. A node restarted under the same node id has none of its predecessor's
+   * routes, and must not answer "delivered to nobody" for messages meant for a session now elsewhere.
+   */
+  public boolean routedHere(String topic) {
+    boolean[] found = {false};
+    plainMirror.match(topic, node -> found[0] |= node.equals(localNode));
+    if (found[0]) {
+      return true;
+    }
+    long cutoff = System.currentTimeMillis() - WITHDRAWN_MEMORY_MS;
+    recentlyWithdrawn.values().removeIf(at -> at < cutoff);
+    for (String filter : recentlyWithdrawn.keySet()) {
+      if (Topics.matches(filter, topic)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override

@@ -21,11 +21,13 @@ public final class NodeBusVerticle extends VerticleBase {
   private final String node;
   private final MessageRouter router;
   private final SessionManager sessions;
+  private final HazelcastRouteTable routes;
   private MessageConsumer<Buffer> consumer;
   private MessageConsumer<JsonObject> sessionConsumer;
 
-  public NodeBusVerticle(String node, MessageRouter router, SessionManager sessions) {
+  public NodeBusVerticle(String node, MessageRouter router, SessionManager sessions, HazelcastRouteTable routes) {
     this.node = node;
+    this.routes = routes;
     this.router = router;
     this.sessions = sessions;
   }
@@ -45,7 +47,11 @@ public final class NodeBusVerticle extends VerticleBase {
         if (msg.replyAddress() == null) {
           return;
         }
-        if (ar.succeeded()) {
+        if (ar.succeeded() && ar.result() == 0 && d.plain() && !routes.routedHere(d.message().topic())) {
+          // sent on a route this node never had (it restarted under the same id): the publisher must not be
+          // told "no matching subscribers" for a subscriber that is elsewhere; it is told of a failure
+          msg.fail(404, "node " + node + " has no route for '" + d.message().topic() + "'");
+        } else if (ar.succeeded()) {
           msg.reply(ar.result());
         } else {
           msg.fail(500, String.valueOf(ar.cause().getMessage()));
