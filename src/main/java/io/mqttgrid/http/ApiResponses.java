@@ -37,9 +37,14 @@ final class ApiResponses {
     }
     response.setStatusCode(error.status());
     error.headers().forEach(response::putHeader);
+    boolean dropConnection = error.status() == 413 && !request.isEnded();
+    if (dropConnection) {
+      // said before the close, so that the client does not send its next request on this connection
+      response.putHeader(HttpHeaders.CONNECTION, "close");
+    }
     response.putHeader(HttpHeaders.CONTENT_TYPE, "application/json; charset=utf-8");
     Future<Void> sent = response.end(error.toJson().encode());
-    if (error.status() == 413 && !request.isEnded()) {
+    if (dropConnection) {
       // refused while the body still comes: drop the connection rather than read the rest
       sent.onComplete(x -> request.connection().close());
     }
