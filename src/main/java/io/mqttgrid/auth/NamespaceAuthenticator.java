@@ -100,14 +100,30 @@ public final class NamespaceAuthenticator implements Authenticator, BearerTokenA
 
   @Override
   public Future<AuthResult> authenticate(Credentials c) {
+    return onCallersContext(() -> select(model(), c));
+  }
+
+  /**
+   * Runs {@code work} on the caller's Vert.x context (a new one for a thread without any) and completes there.
+   * HTTP exchanges (webhook, JWKS) must start on a context: started from a plain thread, a pooled connection
+   * of another event loop delivered the response body before the reader was attached, and it was lost.
+   */
+  private Future<AuthResult> onCallersContext(java.util.function.Supplier<Future<AuthResult>> work) {
     Context caller = vertx.getOrCreateContext();
-    Future<AuthResult> result;
-    try {
-      result = select(model(), c);
-    } catch (RuntimeException e) {
-      result = Future.failedFuture(e);
+    if (Vertx.currentContext() == caller) {
+      return onContext(caller, safely(work));
     }
-    return onContext(caller, result);
+    io.vertx.core.Promise<AuthResult> done = io.vertx.core.Promise.promise();
+    caller.runOnContext(v -> onContext(caller, safely(work)).onComplete(done));
+    return done.future();
+  }
+
+  private static Future<AuthResult> safely(java.util.function.Supplier<Future<AuthResult>> work) {
+    try {
+      return work.get();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
   }
 
   private Future<AuthResult> select(NamespaceModel model, Credentials c) {
@@ -152,18 +168,17 @@ public final class NamespaceAuthenticator implements Authenticator, BearerTokenA
   /** The token's {@code iss} picks the issuer: the OAUTH2-JWT one first, then the CUSTOM-JWT one. */
   @Override
   public Future<AuthResult> authenticateBearer(String token) {
-    Context caller = vertx.getOrCreateContext();
-    NamespaceSettings settings = model().settings();
-    String iss = token == null ? null : JwtVerifier.unverifiedIssuer(token);
-    Future<AuthResult> result;
-    if (iss != null && settings.oauth2Jwt() != null && iss.equals(settings.oauth2Jwt().tokenIssuer())) {
-      result = jwt(oauth2Verifier(settings), token, Authority.ENTRA);
-    } else if (iss != null && settings.customJwt() != null && iss.equals(settings.customJwt().tokenIssuer())) {
-      result = jwt(customVerifier(settings), token, Authority.CUSTOM_JWT);
-    } else {
-      result = refused(AuthResult.Outcome.NOT_AUTHORIZED, iss == null ? "not a JWT" : "invalid issuer");
-    }
-    return onContext(caller, result);
+    return onCallersContext(() -> {
+      NamespaceSettings settings = model().settings();
+      String iss = token == null ? null : JwtVerifier.unverifiedIssuer(token);
+      if (iss != null && settings.oauth2Jwt() != null && iss.equals(settings.oauth2Jwt().tokenIssuer())) {
+        return jwt(oauth2Verifier(settings), token, Authority.ENTRA);
+      }
+      if (iss != null && settings.customJwt() != null && iss.equals(settings.customJwt().tokenIssuer())) {
+        return jwt(customVerifier(settings), token, Authority.CUSTOM_JWT);
+      }
+      return refused(AuthResult.Outcome.NOT_AUTHORIZED, iss == null ? "not a JWT" : "invalid issuer");
+    });
   }
 
   // ---------------------------------------------------------------- JWT

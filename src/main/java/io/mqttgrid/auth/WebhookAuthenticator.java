@@ -177,7 +177,8 @@ final class WebhookAuthenticator {
     try {
       json = body.toJsonObject();
     } catch (DecodeException | ClassCastException e) {
-      LOG.warn("authentication webhook answered client {} with no JSON object", clientId);
+      LOG.warn("authentication webhook answered client {} with no JSON object ({} bytes, starting '{}')", clientId,
+          body.length(), body.getString(0, Math.min(body.length(), 40)).replaceAll("[^\\x20-\\x7e]", "?"));
       return AuthResult.refused(AuthResult.Outcome.UNAVAILABLE, "authentication webhook answer is not JSON");
     }
     Object decision = json.getValue("decision");
