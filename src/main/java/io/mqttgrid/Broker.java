@@ -214,7 +214,7 @@ public final class Broker {
     int instances = config.httpInstances > 0 ? config.httpInstances
         : Math.max(1, Runtime.getRuntime().availableProcessors());
     return vertx.deployVerticle(() -> {
-      HttpApiVerticle v = new HttpApiVerticle(options, this::readiness, registry, httpServices);
+      HttpApiVerticle v = new HttpApiVerticle(options, this::readiness, services.metrics(), httpServices);
       synchronized (this) {
         if (http == null) {
           http = v;

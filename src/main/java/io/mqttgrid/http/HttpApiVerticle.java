@@ -1,6 +1,6 @@
 package io.mqttgrid.http;
 
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.mqttgrid.mqtt.MqttMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -35,7 +35,7 @@ public final class HttpApiVerticle extends VerticleBase {
 
   private final Options options;
   private final Supplier<HealthRoutes.Readiness> ready;
-  private final PrometheusMeterRegistry registry;
+  private final MqttMetrics metrics;
   private final HttpServices services;
   private HttpServer server;
   private HttpServer tlsServer;
@@ -50,11 +50,11 @@ public final class HttpApiVerticle extends VerticleBase {
     }
   }
 
-  public HttpApiVerticle(Options options, Supplier<HealthRoutes.Readiness> ready, PrometheusMeterRegistry registry,
+  public HttpApiVerticle(Options options, Supplier<HealthRoutes.Readiness> ready, MqttMetrics metrics,
                          HttpServices services) {
     this.options = options;
     this.ready = ready;
-    this.registry = registry;
+    this.metrics = metrics;
     this.services = services;
   }
 
@@ -83,7 +83,7 @@ public final class HttpApiVerticle extends VerticleBase {
     Buffer openApi = Buffer.buffer(openApiDocument());
     router.get(OPENAPI_PATH).handler(ctx -> ctx.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/yaml; charset=utf-8").end(openApi));
-    router.post("/mqtt/messages").handler(new HttpPublishHandler(vertx, services, registry));
+    router.post("/mqtt/messages").handler(new HttpPublishHandler(vertx, services, metrics));
     RetainedMessagesApi retained = new RetainedMessagesApi(services);
     router.get("/mqtt/retainedMessages/message").handler(retained::get);
     router.delete("/mqtt/retainedMessages/message").handler(retained::delete);

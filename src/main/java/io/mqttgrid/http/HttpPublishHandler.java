@@ -1,13 +1,16 @@
 package io.mqttgrid.http;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.mqttgrid.access.ClientIdentity;
+import io.mqttgrid.mqtt.MqttMetrics;
+import io.mqttgrid.mqtt.ReasonCode;
 import io.mqttgrid.routing.PublishedMessage;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +23,9 @@ import org.slf4j.LoggerFactory;
  * matching persistent session holds the message. MQTT Grid never answers 202: no part of the work goes on
  * after the answer, apart from sending the message to connected subscribers, which at QoS 0 is at most once
  * by definition.
+ *
+ * <p>Each request is counted in Event Grid's publish metrics with Protocol {@code http-publish} (spec sections
+ * 5.4 and 8.1), as an MQTT PUBLISH with the same outcome would be.
  */
 final class HttpPublishHandler implements Handler<RoutingContext> {
 
@@ -28,9 +34,9 @@ final class HttpPublishHandler implements Handler<RoutingContext> {
   private final Vertx vertx;
   private final HttpServices services;
   private final BearerAuth auth;
-  private final MeterRegistry metrics;
+  private final MqttMetrics metrics;
 
-  HttpPublishHandler(Vertx vertx, HttpServices services, MeterRegistry metrics) {
+  HttpPublishHandler(Vertx vertx, HttpServices services, MqttMetrics metrics) {
     this.vertx = vertx;
     this.services = services;
     this.auth = new BearerAuth(services.authenticator);
@@ -39,24 +45,32 @@ final class HttpPublishHandler implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
+    long receivedNanos = System.nanoTime();
     HttpServerRequest request = ctx.request();
+    Map<String, byte[]> query = UrlText.queryParameters(request.query());
     ApiResponses.readBody(request, services.limits.maxPacketSize())
-        .compose(body -> auth.authenticate(request).compose(identity -> {
-          long wait = services.publishRate.tryAcquire(identity.authenticationName());
-          if (wait > 0) {
-            return Future.failedFuture(new ApiException(429, "TooManyRequests", "more than the allowed HTTP "
-                + "publishes per second for '" + identity.authenticationName() + "'")
-                .header("Retry-After", String.valueOf(wait)));
-          }
-          HttpPublishRequest publish = HttpPublishRequest.parse(request::getHeader,
-              UrlText.queryParameters(request.query()), body.getBytes(), services.limits);
-          return publish(identity, publish);
-        }))
-        .onSuccess(reached -> {
-          count(204);
+        .compose(body -> {
+          metrics.httpPublishReceived(body.length());
+          return auth.authenticate(request).compose(identity -> {
+            long wait = services.publishRate.tryAcquire(identity.authenticationName());
+            if (wait > 0) {
+              return Future.failedFuture(new ApiException(429, "TooManyRequests", "more than the allowed HTTP "
+                  + "publishes per second for '" + identity.authenticationName() + "'")
+                  .header("Retry-After", String.valueOf(wait)));
+            }
+            HttpPublishRequest publish = HttpPublishRequest.parse(request::getHeader, query, body.getBytes(),
+                services.limits);
+            return publish(identity, publish).map(reached -> publish.qos());
+          });
+        })
+        .onSuccess(qos -> {
+          count(204, qos, ReasonCode.SUCCESS, receivedNanos);
           ctx.response().setStatusCode(204).end();
         })
-        .onFailure(e -> count(ApiResponses.fail(ctx, e)));
+        .onFailure(e -> {
+          int status = ApiResponses.fail(ctx, e);
+          count(status, requestedQos(request, query), refusal(status), receivedNanos);
+        });
   }
 
   private Future<Integer> publish(ClientIdentity identity, HttpPublishRequest publish) {
@@ -71,7 +85,38 @@ final class HttpPublishHandler implements Handler<RoutingContext> {
         message.topic(), message.qos(), message.retain() ? " retained" : "", reached));
   }
 
-  private void count(int status) {
-    metrics.counter("mqttgrid.http.publish", "status", String.valueOf(status)).increment();
+  private void count(int status, int qos, ReasonCode outcome, long receivedNanos) {
+    metrics.registry().counter("mqttgrid.http.publish", "status", String.valueOf(status)).increment();
+    metrics.httpPublished(qos, outcome, receivedNanos);
+  }
+
+  /**
+   * The MQTT reason code an MQTT publisher would get for what the HTTP status says; it gives the Error
+   * dimension (AuthenticationError, AuthorizationError, QuotaExceeded, ClientError, ServiceError).
+   */
+  static ReasonCode refusal(int status) {
+    return switch (status) {
+      case 401 -> ReasonCode.BAD_USER_NAME_OR_PASSWORD;
+      case 403 -> ReasonCode.NOT_AUTHORIZED;
+      case 413 -> ReasonCode.PACKET_TOO_LARGE;
+      case 429 -> ReasonCode.QUOTA_EXCEEDED;
+      case 503 -> ReasonCode.SERVER_UNAVAILABLE;
+      default -> status >= 500 ? ReasonCode.UNSPECIFIED_ERROR : ReasonCode.MALFORMED_PACKET;
+    };
+  }
+
+  /**
+   * The QoS a refused request asked for, for the QoS dimension: what its query or header says when that is a
+   * QoS, else the default, 1. A request refused before its QoS was read still asked for one.
+   */
+  private int requestedQos(HttpServerRequest request, Map<String, byte[]> query) {
+    byte[] fromQuery = query.get("qos");
+    String value = fromQuery != null ? new String(fromQuery, StandardCharsets.ISO_8859_1)
+        : request.getHeader(HttpPublishRequest.QOS_HEADER);
+    return switch (value == null ? "" : value.trim()) {
+      case "0" -> 0;
+      case "2" -> services.limits.maxQos() >= 2 ? 2 : 1;
+      default -> Math.min(1, services.limits.maxQos());
+    };
   }
 }

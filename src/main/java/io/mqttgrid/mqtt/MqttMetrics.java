@@ -37,6 +37,9 @@ public final class MqttMetrics {
   static final String THROTTLE_PUBLISH_BYTES = "InboundBandwidthPerConnection";
   static final String THROTTLE_SUBSCRIBE = "SubscribeOperationsPerConnection";
 
+  /** Protocol value of HTTP publishes (spec sections 5.4 and 8.1). */
+  static final String HTTP_PUBLISH = "http-publish";
+
   /** DropReason of {@code Mqtt.DroppedSessions}. */
   public static final String DROP_SESSION_OVERFLOW = "SessionOverflow";
 
@@ -55,6 +58,7 @@ public final class MqttMetrics {
   private final Map<Tags, Counter> counters = new ConcurrentHashMap<>();
   private final Map<Tags, Timer> timers = new ConcurrentHashMap<>();
   private final Map<String, Counter> dropped = new ConcurrentHashMap<>();
+  private final PublishMeters httpPublish;
 
   public MqttMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -69,6 +73,7 @@ public final class MqttMetrics {
     for (String protocol : PROTOCOLS) {
       byProtocol.put(protocol, new ProtocolMeters(protocol));
     }
+    httpPublish = new PublishMeters(HTTP_PUBLISH);
   }
 
   public MeterRegistry registry() {
@@ -79,6 +84,20 @@ public final class MqttMetrics {
   ConnectionMeters connection(int protocolVersion, boolean websocket) {
     String protocol = (protocolVersion >= 5 ? "MQTT5" : "MQTT3") + (websocket ? "-WS" : "");
     return new ConnectionMeters(byProtocol.get(protocol));
+  }
+
+  /** An HTTP publish request with a body of {@code payloadBytes} was read, whatever becomes of it. */
+  public void httpPublishReceived(int payloadBytes) {
+    inboundBytes.increment(payloadBytes);
+  }
+
+  /**
+   * The outcome of an HTTP publish (Protocol {@value #HTTP_PUBLISH}), counted as an MQTT PUBLISH would be:
+   * {@code outcome} is the reason code an MQTT publisher would have got for the same refusal, which gives the
+   * Error dimension. {@code receivedNanos} is when the request arrived.
+   */
+  public void httpPublished(int qos, ReasonCode outcome, long receivedNanos) {
+    httpPublish.record(qos, outcome, receivedNanos);
   }
 
   /** A message not delivered to one subscriber, with the reason (queue-full, slow-subscriber, ...). */
@@ -149,30 +168,67 @@ public final class MqttMetrics {
         + "filter", Tags.of(OPERATION, operation, PROTOCOL, protocol, ERROR, error));
   }
 
-  /** The meters of the hot paths for one Protocol value, registered at start so every series exists from 0. */
+  /**
+   * The publish meters of one Protocol value (MQTT listeners and HTTP publish), registered at start so every
+   * series exists from 0.
+   */
+  private final class PublishMeters {
+    final String protocol;
+    final Counter[] published = new Counter[QOS_LEVELS];
+    final Counter publishRequests;
+    final Timer[] publishLatency = new Timer[QOS_LEVELS];
+
+    PublishMeters(String protocol) {
+      this.protocol = protocol;
+      for (int qos = 0; qos < QOS_LEVELS; qos++) {
+        published[qos] = counter("mqtt.successful.published.messages", "MQTT: Successful Published Messages",
+            Tags.of(PROTOCOL, protocol, QOS, String.valueOf(qos)));
+        publishLatency[qos] = qos == 0 ? null : publishLatency(protocol, qos, NO_ERROR);
+      }
+      publishRequests = requests("Publish", protocol, NO_ERROR);
+    }
+
+    /**
+     * An inbound publish accepted (any non-error code, No matching subscribers included) or refused; the
+     * latency of QoS 1/2 publishes from {@code receivedNanos} to now (-1 records none).
+     */
+    void record(int qos, ReasonCode outcome, long receivedNanos) {
+      if (!outcome.isError()) {
+        publishRequests.increment();
+        published[qos].increment();
+        if (receivedNanos >= 0 && qos > 0) {
+          publishLatency[qos].record(System.nanoTime() - receivedNanos, TimeUnit.NANOSECONDS);
+        }
+        return;
+      }
+      String error = error(outcome);
+      requests("Publish", protocol, error).increment();
+      failedPublished(protocol, qos, error).increment();
+      if (receivedNanos >= 0 && qos > 0) {
+        publishLatency(protocol, qos, error).record(System.nanoTime() - receivedNanos, TimeUnit.NANOSECONDS);
+      }
+    }
+  }
+
+  /** The meters of the hot paths for one MQTT Protocol value, registered at start so every series exists from 0. */
   private final class ProtocolMeters {
     final String protocol;
     final AtomicInteger connections = new AtomicInteger();
-    final Counter[] published = new Counter[QOS_LEVELS];
+    final PublishMeters publish;
     final Counter[] delivered = new Counter[QOS_LEVELS];
-    final Counter publishRequests;
     final Counter deliverRequests;
     final Counter connectRequests;
     final Timer connectLatency;
-    final Timer[] publishLatency = new Timer[QOS_LEVELS];
 
     ProtocolMeters(String protocol) {
       this.protocol = protocol;
       registry.gauge("mqtt.connections", Tags.of(PROTOCOL, protocol), connections);
+      publish = new PublishMeters(protocol);
       for (int qos = 0; qos < QOS_LEVELS; qos++) {
-        Tags tags = Tags.of(PROTOCOL, protocol, QOS, String.valueOf(qos));
-        published[qos] = counter("mqtt.successful.published.messages", "MQTT: Successful Published Messages",
-            tags);
         delivered[qos] = counter("mqtt.successful.delivered.messages",
-            "MQTT: Successful Delivered Messages, sent to clients whatever their acknowledgement", tags);
-        publishLatency[qos] = qos == 0 ? null : publishLatency(protocol, qos, NO_ERROR);
+            "MQTT: Successful Delivered Messages, sent to clients whatever their acknowledgement",
+            Tags.of(PROTOCOL, protocol, QOS, String.valueOf(qos)));
       }
-      publishRequests = requests("Publish", protocol, NO_ERROR);
       deliverRequests = requests("Deliver", protocol, NO_ERROR);
       connectRequests = requests("Connect", protocol, NO_ERROR);
       connectLatency = connectLatency(protocol, NO_ERROR);
@@ -228,20 +284,7 @@ public final class MqttMetrics {
      * -1 records none.
      */
     void published(int qos, ReasonCode outcome, long receivedNanos) {
-      if (!outcome.isError()) {
-        meters.publishRequests.increment();
-        meters.published[qos].increment();
-        if (receivedNanos >= 0 && qos > 0) {
-          meters.publishLatency[qos].record(System.nanoTime() - receivedNanos, TimeUnit.NANOSECONDS);
-        }
-        return;
-      }
-      String error = error(outcome);
-      requests("Publish", meters.protocol, error).increment();
-      failedPublished(meters.protocol, qos, error).increment();
-      if (receivedNanos >= 0 && qos > 0) {
-        publishLatency(meters.protocol, qos, error).record(System.nanoTime() - receivedNanos, TimeUnit.NANOSECONDS);
-      }
+      meters.publish.record(qos, outcome, receivedNanos);
     }
 
     /** A PUBLISH written to this client. */

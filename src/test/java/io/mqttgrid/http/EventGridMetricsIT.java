@@ -190,7 +190,7 @@ class EventGridMetricsIT {
     }
   }
 
-  private static Metrics scrape(TestBroker broker) throws Exception {
+  static Metrics scrape(TestBroker broker) throws Exception {
     HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
         URI.create("http://127.0.0.1:" + metricsPort(broker) + "/metrics")).GET().build(),
         HttpResponse.BodyHandlers.ofString());
@@ -199,11 +199,11 @@ class EventGridMetricsIT {
   }
 
   /** The samples of a Prometheus text scrape: name, labels, value. */
-  private static final class Metrics {
+  static final class Metrics {
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})?\\s+(\\S+)$");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
-    private record Sample(String name, Map<String, String> labels, double value) {
+    record Sample(String name, Map<String, String> labels, double value) {
     }
 
     private final List<Sample> samples = new ArrayList<>();

@@ -6,6 +6,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.mqttgrid.access.Permissions;
 import io.mqttgrid.auth.AuthResult;
+import io.mqttgrid.mqtt.MqttMetrics;
 import io.mqttgrid.routing.MessageRouter;
 import io.mqttgrid.routing.PublishService;
 import io.mqttgrid.testing.TestBroker;
@@ -68,7 +69,7 @@ class HttpApiRoutesIT {
         token -> Future.succeededFuture(AuthResult.refused(AuthResult.Outcome.BAD_CREDENTIALS, "none")),
         identity -> Permissions.NONE, 0);
     HttpApiVerticle verticle = new HttpApiVerticle(new HttpApiVerticle.Options("127.0.0.1", 0, -1, "", ""),
-        () -> null, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), services);
+        () -> null, new MqttMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), services);
     verticle.init(vertx, vertx.getOrCreateContext());
     TreeSet<String> routes = new TreeSet<>();
     for (Route route : verticle.router().getRoutes()) {

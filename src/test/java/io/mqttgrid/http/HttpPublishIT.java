@@ -18,6 +18,7 @@ import io.vertx.ext.web.client.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -280,6 +281,51 @@ class HttpPublishIT {
     assertThat(selfInbox.topicsUntil("devices/sentinel/nolocal")).isEmpty();
     self.disconnect();
     other.disconnect();
+  }
+
+  @Test
+  void httpPublishesAreCountedInTheEventGridPublishMetricsWithProtocolHttpPublish() throws Exception {
+    EventGridMetricsIT.Metrics before = EventGridMetricsIT.scrape(broker);
+    Map<String, String> h = new HashMap<>();
+    h.put("Authorization", "Bearer " + tokens.freshToken("metrics"));
+    h.put("mqtt-qos", "0");
+    assertThat(publish("devices%2Fmetrics%2Fa", h, "x").statusCode()).isEqualTo(204);
+    h.put("mqtt-qos", "1");
+    assertThat(publish("devices%2Fmetrics%2Fa", h, "xyz").statusCode()).isEqualTo(204);
+    assertError(publish("elsewhere%2Fmetrics", h, "x"), 403, "Forbidden");
+    h.put("Authorization", "Bearer not-a-jwt");
+    h.put("mqtt-qos", "0");
+    assertError(publish("devices%2Fmetrics%2Fa", h, "x"), 401, "Unauthorized");
+    EventGridMetricsIT.Metrics after = EventGridMetricsIT.scrape(broker);
+
+    Map<String, Double> moved = new LinkedHashMap<>();
+    for (String[] series : List.of(
+        new String[] {"mqtt_successful_published_messages_total", "Protocol", "http-publish", "QoS", "0"},
+        new String[] {"mqtt_successful_published_messages_total", "Protocol", "http-publish", "QoS", "1"},
+        new String[] {"mqtt_failed_published_messages_total", "Protocol", "http-publish", "QoS", "1",
+            "Error", "AuthorizationError"},
+        new String[] {"mqtt_failed_published_messages_total", "Protocol", "http-publish", "QoS", "0",
+            "Error", "AuthenticationError"},
+        new String[] {"mqtt_request_count_total", "OperationType", "Publish", "Protocol", "http-publish",
+            "Result", "Success", "Error", "None"},
+        new String[] {"mqtt_request_count_total", "OperationType", "Publish", "Protocol", "http-publish",
+            "Result", "ClientError", "Error", "AuthorizationError"},
+        new String[] {"mqtt_publish_latency_seconds_count", "Protocol", "http-publish", "QoS", "1",
+            "Result", "Success", "Error", "None"},
+        new String[] {"mqtt_successful_published_messages_total", "Protocol", "MQTT5", "QoS", "1"})) {
+      String[] labels = Arrays.copyOfRange(series, 1, series.length);
+      moved.put(String.join(" ", series), count(after, series[0], labels) - count(before, series[0], labels));
+    }
+    assertThat(moved.values()).as(moved.toString()).containsExactly(1.0, 1.0, 1.0, 1.0, 2.0, 1.0, 1.0, 0.0);
+    assertThat(count(after, "mqtt_throughput_bytes_total", "Direction", "Inbound")
+        - count(before, "mqtt_throughput_bytes_total", "Direction", "Inbound"))
+        .as("inbound bytes: every body read, refused ones included").isEqualTo(1 + 3 + 1 + 1);
+  }
+
+  /** A series with exactly these labels, 0 while it does not exist (refusals' series appear with the first). */
+  private static double count(EventGridMetricsIT.Metrics metrics, String name, String... labelPairs) {
+    return metrics.series(name, labelPairs).stream().filter(s -> s.labels().size() == labelPairs.length / 2)
+        .mapToDouble(EventGridMetricsIT.Metrics.Sample::value).sum();
   }
 
   // ------------------------------------------------------------------------------------------------ statuses
