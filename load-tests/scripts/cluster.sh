@@ -9,11 +9,14 @@
 # the simulation (see each class). Needs the broker jar (built here if target/mqttgrid.jar is missing) and
 # HAProxy (apt-get install -y haproxy). Environment:
 #   LOAD_NODE_ARGS   extra broker options for every node, e.g. "--set auth.anonymous=true"
-#   MQTTGRID_HTTP_TOKEN  bearer token for the HTTP publish simulations (or -Dhttp.token=...)
+#   MQTTGRID_HTTP_TOKEN  bearer token for the HTTP publish simulations (or -Dhttp.token=...); when neither is
+#                    given, an HttpPublish* simulation runs with real authentication made here: token-issuer.sh
+#                    creates an RSA issuer, a namespace file trusting it (given to every node, anonymous MQTT
+#                    clients off) and RS256 tokens for the HTTP publisher and the MQTT subscribers
 #   LOAD_KEEP_LOGS   directory for node and HAProxy logs (default: a fresh temporary directory)
 #
 # Ports (loopback only): HAProxy MQTT 21883 and HTTP 21088 (the addresses the simulation is given);
-# node n (1-3): MQTT 2191n, HTTP 2181n, Hazelcast 2161n, event bus 2151n.
+# node n (1-3): MQTT 2191n, HTTP 2181n, management (/metrics) 2171n, Hazelcast 2161n, event bus 2151n.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -30,6 +33,17 @@ lb_mqtt=21883
 lb_http=21088
 members=127.0.0.1:21611,127.0.0.1:21612,127.0.0.1:21613
 pids=()
+node_args=${LOAD_NODE_ARGS:-}
+
+if [[ ${simulation##*.} == HttpPublish* && -z ${MQTTGRID_HTTP_TOKEN:-} && " $* " != *" -Dhttp.token="* ]]; then
+  load-tests/scripts/token-issuer.sh "$logs/issuer" http-backend http-reader
+  node_args="--set namespace.file=$logs/issuer/namespace.yaml --set auth.anonymous=false $node_args"
+  MQTTGRID_HTTP_TOKEN=$(cat "$logs/issuer/http-backend.token")
+  MQTTGRID_LOAD_MQTT_TOKEN=$(cat "$logs/issuer/http-reader.token")
+  export MQTTGRID_HTTP_TOKEN MQTTGRID_LOAD_MQTT_TOKEN
+  echo "HTTP publish with RS256 tokens of a local issuer (namespace file $logs/issuer/namespace.yaml);" \
+    "MQTT subscribers authenticate with CUSTOM-JWT, anonymous clients are refused"
+fi
 
 stop_all() {
   # graceful stop first (nodes send DISCONNECT and leave the cluster), then make sure
@@ -47,11 +61,12 @@ trap stop_all EXIT
 
 for n in 1 2 3; do
   # shellcheck disable=SC2086
-  java -Xmx1g -jar target/mqttgrid.jar --set node.id=n$n \
+  # GC log per node: a latency spike in the report can be checked against the nodes' pauses
+  java -Xmx1g "-Xlog:gc:file=$logs/n$n-gc.log:uptime,time" -jar target/mqttgrid.jar --set node.id=n$n \
     --set mqtt.port=2191$n --set mqtt.websocket-port=-1 --set mqtt.tls-port=-1 --set mqtt.wss-port=-1 \
-    --set http.port=2181$n --set http.tls-port=-1 --set management.port=-1 \
+    --set http.port=2181$n --set http.tls-port=-1 --set management.port=2171$n \
     --set cluster.mode=tcp --set cluster.members=$members --set cluster.interface=127.0.0.1 \
-    --set cluster.port=2161$n --set cluster.eventbus-port=2151$n ${LOAD_NODE_ARGS:-} \
+    --set cluster.port=2161$n --set cluster.eventbus-port=2151$n $node_args \
     >"$logs/n$n.log" 2>&1 &
   pids+=($!)
 done
@@ -110,3 +125,17 @@ mvn -B -Dstyle.color=never -f load-tests/pom.xml test-compile gatling:test -Dgat
   -Dmqtt.url=tcp://127.0.0.1:$lb_mqtt -Dhttp.url=http://127.0.0.1:$lb_http "$@" | tee "$logs/gatling.log"
 run=$(ls -td load-tests/target/gatling/*/ | head -1)
 java -cp load-tests/target/classes io.mqttgrid.load.GatlingRunSummary "MQTT-Grid-3-nodes=$run"
+
+# what the brokers counted (Event Grid metrics of each node's /metrics), next to what Gatling saw
+echo "broker counters (Event Grid metrics, non-zero series):   n1 n2 n3 = total"
+for n in 1 2 3; do
+  curl -s -m 5 "http://127.0.0.1:2171$n/metrics" | sed "s/^/n$n /" || true
+done | awk '
+  $2 ~ /^mqtt_(successful|failed)_published_messages_total|^mqtt_successful_delivered_messages_total/ {
+    series = $2; node = $1; value[series, node] = $NF; if ($NF > 0) shown[series] = 1 }
+  END {
+    for (s in shown) {
+      printf "  %-95s %d %d %d = %d\n", s, value[s, "n1"], value[s, "n2"], value[s, "n3"],
+        value[s, "n1"] + value[s, "n2"] + value[s, "n3"]
+    }
+  }' | sort
