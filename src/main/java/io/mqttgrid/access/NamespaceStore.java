@@ -88,10 +88,6 @@ public final class NamespaceStore {
     return current;
   }
 
-  public NamespaceLimits limits() {
-    return limits;
-  }
-
   /** Called (on a worker thread) with each new snapshot. */
   public void onChange(Consumer<NamespaceModel> listener) {
     listeners.add(listener);

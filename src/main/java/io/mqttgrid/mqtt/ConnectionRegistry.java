@@ -25,8 +25,4 @@ public final class ConnectionRegistry {
       c.namespaceChanged();
     }
   }
-
-  public int size() {
-    return connections.size();
-  }
 }
