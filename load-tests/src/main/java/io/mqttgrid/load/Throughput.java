@@ -3,6 +3,9 @@ package io.mqttgrid.load;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
+import io.mqttgrid.load.auth.JwtAuthMechanism;
+import io.mqttgrid.load.auth.TlsPemFiles;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
@@ -13,6 +16,11 @@ import java.util.concurrent.TimeUnit;
  * subscriber. Run against MQTT Grid and Mosquitto on the same machine to compare them.
  *
  * <pre>mvn -q -f load-tests/pom.xml compile exec:java -Dexec.args="--port 1883 --qos 1 --messages 200000"</pre>
+ *
+ * <p>Authenticated (both clients alike): {@code --tls-trust server.crt} for TLS (the server certificate or its CA,
+ * PEM), {@code --cert client.crt --key client.key} for a client certificate (PKCS#8 key), {@code --username},
+ * {@code --jwt TOKEN} for CUSTOM-JWT; {@code --topic} instead of a fresh {@code bench/throughput/<n>} so the
+ * topic can be one the namespace model grants.
  */
 public final class Throughput {
 
@@ -24,6 +32,12 @@ public final class Throughput {
     int size = 64;
     int window = 1000;
     long sessionExpiry = 0;
+    String topic = "bench/throughput/" + System.nanoTime();
+    String tlsTrust = null;
+    String certificate = null;
+    String key = null;
+    String username = null;
+    String jwt = null;
     for (int i = 0; i < args.length; i += 2) {
       switch (args[i]) {
         case "--host" -> host = args[i + 1];
@@ -33,28 +47,48 @@ public final class Throughput {
         case "--size" -> size = Integer.parseInt(args[i + 1]);
         case "--window" -> window = Integer.parseInt(args[i + 1]);
         case "--session-expiry" -> sessionExpiry = Long.parseLong(args[i + 1]);
+        case "--topic" -> topic = args[i + 1];
+        case "--tls-trust" -> tlsTrust = args[i + 1];
+        case "--cert" -> certificate = args[i + 1];
+        case "--key" -> key = args[i + 1];
+        case "--username" -> username = args[i + 1];
+        case "--jwt" -> jwt = args[i + 1];
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
     MqttQos q = MqttQos.fromCode(qos);
-    String topic = "bench/throughput/" + System.nanoTime();
     byte[] payload = new byte[size];
 
-    Mqtt5AsyncClient sub = MqttClient.builder().useMqttVersion5().identifier("bench-sub-" + System.nanoTime())
-        .serverHost(host).serverPort(port).buildAsync();
+    Mqtt5ClientBuilder builder = MqttClient.builder().useMqttVersion5().serverHost(host).serverPort(port);
+    if (tlsTrust != null || certificate != null) {
+      // both clients present the same identity, so the subscription and every publish go through the same
+      // authorization as a device's would
+      builder = builder.sslConfig(TlsPemFiles.sslConfig(tlsTrust, certificate, key));
+    }
+    if (username != null) {
+      builder = builder.simpleAuth().username(username).applySimpleAuth();
+    }
+    if (jwt != null) {
+      builder = builder.enhancedAuth(JwtAuthMechanism.customJwt(jwt));
+    }
+    Mqtt5AsyncClient sub = builder.identifier("bench-sub-" + System.nanoTime()).buildAsync();
     // a session expiry above 0 makes the subscriber's session persistent: every QoS 1/2 message is queued
     sub.connectWith().cleanStart(true).sessionExpiryInterval(sessionExpiry).send().get(10, TimeUnit.SECONDS);
     CountDownLatch done = new CountDownLatch(messages);
     // the window is end to end: a message leaves it when the subscriber has it, so the publisher never
     // outruns the subscriber and no broker has to drop anything to keep up
     Semaphore inFlight = new Semaphore(window);
-    sub.subscribeWith().topicFilter(topic).qos(q).callback(p -> {
+    var subAck = sub.subscribeWith().topicFilter(topic).qos(q).callback(p -> {
       done.countDown();
       inFlight.release();
     }).send().get(10, TimeUnit.SECONDS);
+    if (subAck.getReasonCodes().get(0).isError()) {
+      // e.g. 0x87 when the namespace model grants no Subscriber right on the topic
+      System.err.println("SUBSCRIBE " + topic + " refused: " + subAck.getReasonCodes().get(0));
+      System.exit(1);
+    }
 
-    Mqtt5AsyncClient pub = MqttClient.builder().useMqttVersion5().identifier("bench-pub-" + System.nanoTime())
-        .serverHost(host).serverPort(port).buildAsync();
+    Mqtt5AsyncClient pub = builder.identifier("bench-pub-" + System.nanoTime()).buildAsync();
     pub.connectWith().cleanStart(true).send().get(10, TimeUnit.SECONDS);
 
     long start = System.nanoTime();

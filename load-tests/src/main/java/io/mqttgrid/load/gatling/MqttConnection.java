@@ -25,7 +25,7 @@ public final class MqttConnection {
 
   /** What a virtual user sends in CONNECT, with its expressions already resolved. */
   public record ConnectRequest(String clientId, boolean cleanStart, long sessionExpirySeconds, int keepAliveSeconds,
-      String username, String password) {}
+      String username, String password, MqttConnectAuth.Values auth) {}
 
   /** One PUBLISH, resolved. {@code responseTopic} and {@code correlationData} may be null. */
   public record PublishRequest(String topic, int qos, byte[] payload, boolean retain, String responseTopic,
@@ -47,11 +47,13 @@ public final class MqttConnection {
     Mqtt5AsyncClient client = MqttClient.builder().useMqttVersion5().identifier(request.clientId())
         .transportConfig().serverHost(settings.host()).serverPort(settings.port())
         .socketConnectTimeout(settings.connectTimeoutMillis(), TimeUnit.MILLISECONDS)
-        .mqttConnectTimeout(settings.connectTimeoutMillis(), TimeUnit.MILLISECONDS).applyTransportConfig()
+        .mqttConnectTimeout(settings.connectTimeoutMillis(), TimeUnit.MILLISECONDS)
+        .sslConfig(settings.tls().sslConfig(request.auth())).applyTransportConfig()
         .buildAsync();
     Mqtt5ConnectBuilder.Send<CompletableFuture<com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck>>
         connect = client.connectWith().cleanStart(request.cleanStart())
-        .sessionExpiryInterval(request.sessionExpirySeconds()).keepAlive(request.keepAliveSeconds());
+        .sessionExpiryInterval(request.sessionExpirySeconds()).keepAlive(request.keepAliveSeconds())
+        .enhancedAuth(request.auth().enhancedAuth());
     if (request.username() != null) {
       var auth = connect.simpleAuth().username(request.username());
       if (request.password() != null) {

@@ -37,7 +37,7 @@ public final class MqttDsl {
 
     /** CONNECT with a clean start, no session expiry and no credentials unless told otherwise. */
     public MqttConnect connect() {
-      return new MqttConnect(requestName, null, true, 0, 60, null, null);
+      return new MqttConnect(requestName, null, true, 0, 60, null, null, MqttConnectAuth.NONE);
     }
 
     /** SUBSCRIBE to one filter; {@code $share/group/filter} for a shared subscription. */

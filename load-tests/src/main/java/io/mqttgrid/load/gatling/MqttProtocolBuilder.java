@@ -7,7 +7,7 @@ import java.time.Duration;
 /** The broker every MQTT action of a scenario talks to: {@code MqttDsl.mqtt.url("tcp://127.0.0.1:1883")}. */
 public record MqttProtocolBuilder(MqttSettings settings) implements ProtocolBuilder {
 
-  /** {@code tcp://host:port}. */
+  /** {@code tcp://host:port}, or {@code ssl://host:port} for TLS. */
   public MqttProtocolBuilder url(String url) {
     return new MqttProtocolBuilder(settings.withUrl(url));
   }
@@ -20,6 +20,11 @@ public record MqttProtocolBuilder(MqttSettings settings) implements ProtocolBuil
   /** Received messages each connection keeps for later waits before dropping the oldest. */
   public MqttProtocolBuilder inboxCapacity(int messages) {
     return new MqttProtocolBuilder(settings.withInboxCapacity(messages));
+  }
+
+  /** Over TLS, trust the server certificate (or its CA) in this PEM file instead of the JDK's trust store. */
+  public MqttProtocolBuilder trustCertificate(String pemFile) {
+    return new MqttProtocolBuilder(settings.withTrustCertificateFile(pemFile));
   }
 
   @Override

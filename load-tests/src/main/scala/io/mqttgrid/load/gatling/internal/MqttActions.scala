@@ -83,6 +83,7 @@ final class ConnectAction(attributes: MqttConnect, components: MqttComponents, n
   }
   private val username = Option(attributes.username).map(_.el[String])
   private val password = Option(attributes.password).map(_.el[String])
+  private val auth = new MqttAuthExpressions(attributes.auth)
 
   override def sendRequest(session: Session): Validation[Unit] =
     for {
@@ -90,6 +91,7 @@ final class ConnectAction(attributes: MqttConnect, components: MqttComponents, n
       id <- clientId(session)
       user <- optional(username, session)
       secret <- optional(password, session)
+      credentials <- auth(session)
     } yield {
       val request = new MqttConnection.ConnectRequest(
         id,
@@ -97,7 +99,8 @@ final class ConnectAction(attributes: MqttConnect, components: MqttComponents, n
         attributes.sessionExpirySeconds,
         attributes.keepAliveSeconds,
         user.orNull,
-        secret.orNull
+        secret.orNull,
+        credentials
       )
       val start = clock.nowMillis
       whenDone(MqttConnection.open(components.settings, request, clockSupplier)) { (connection, error) =>
