@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# What authentication and authorization cost on one MQTT Grid node: connects per second with X.509 client
+# certificates (CA chain), with CUSTOM-JWT tokens, and anonymous (plain TCP and TLS) for comparison; then
+# one-publisher-to-one-subscriber throughput, QoS 0 and 1, for clients the namespace model authorizes on every
+# publish (X.509 and JWT) against anonymous loopback clients the model does not check, all over TLS.
+#
+#   load-tests/scripts/auth-benchmark.sh
+#   CONCURRENT=20 DURATION=20 MESSAGES=200000 CERTS=20 load-tests/scripts/auth-benchmark.sh
+#
+# CONCURRENT devices at a time connect and disconnect back to back for DURATION seconds per connect run
+# (AuthConnectStormSimulation with -Dconcurrent); MESSAGES per throughput run; CERTS client certificates
+# (CN bench-x509-<n>, one registered client each, up to 100 sessions per authentication name). Needs openssl and
+# the broker jar (built here if missing). Everything it makes (certificates, keys, tokens, namespace file, logs)
+# goes to a temporary directory printed at the end; the broker listens on loopback only (TCP 22883, TLS 22884).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+concurrent=${CONCURRENT:-20}
+duration=${DURATION:-20}
+messages=${MESSAGES:-200000}
+certs=${CERTS:-20}
+tcp_port=22883
+tls_port=22884
+hostname=mqtt.bench.local
+issuer=https://issuer.bench.local
+
+command -v openssl >/dev/null || { echo "openssl is not installed" >&2; exit 2; }
+[ -f target/mqttgrid.jar ] || mvn -B -q -DskipTests package
+mvn -B -q -Dstyle.color=never -f load-tests/pom.xml test-compile
+
+work=$(mktemp -d)
+grid_pid=
+trap '[ -n "$grid_pid" ] && kill $grid_pid 2>/dev/null; wait 2>/dev/null; echo "files and logs: $work"' EXIT
+
+# ---- certificates and keys
+# the server: RSA 2048, self-signed, naming 127.0.0.1 (clients verify the host)
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/server.key" -out "$work/server.crt" -days 2 \
+  -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null
+# the device CA and one certificate per registered client (EC P-256)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/ca.key" -out "$work/ca.crt" \
+  -days 2 -subj "/CN=Bench Device CA" -addext basicConstraints=critical,CA:TRUE \
+  -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' >"$work/client.ext"
+mkdir "$work/x509"
+for ((i = 0; i < certs; i++)); do
+  name=bench-x509-$i
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/x509/$name.key" 2>/dev/null
+  openssl req -new -key "$work/x509/$name.key" -subj "/CN=$name" \
+    | openssl x509 -req -CA "$work/ca.crt" -CAkey "$work/ca.key" -CAcreateserial -days 2 \
+      -extfile "$work/client.ext" -out "$work/x509/$name.crt" 2>/dev/null
+done
+# the token issuer: an RS256 key; the broker gets the public half
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/jwt.key" 2>/dev/null
+openssl pkey -in "$work/jwt.key" -pubout -out "$work/jwt.pub"
+
+b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+# one token made with openssl alone (the connect storm signs its own with io.mqttgrid.load.auth.JwtSigner)
+jwt_for() { # subject
+  local now header claims
+  now=$(date +%s)
+  header=$(printf '{"alg":"RS256","typ":"JWT","kid":"bench-key"}' | b64url)
+  claims=$(printf '{"iss":"%s","sub":"%s","aud":"%s","iat":%d,"nbf":%d,"exp":%d}' \
+    "$issuer" "$1" "$hostname" "$now" $((now - 60)) $((now + 3600)) | b64url)
+  printf '%s.%s.%s' "$header" "$claims" \
+    "$(printf '%s.%s' "$header" "$claims" | openssl dgst -sha256 -sign "$work/jwt.key" -binary | b64url)"
+}
+
+# ---- the namespace model
+indent() { sed "s/^/$1/"; }
+{
+  cat <<EOF
+settings:
+  hostname: $hostname
+  maximumClientSessionsPerAuthenticationName: 100
+  clientAuthentication:
+    customJwtAuthentication:
+      tokenIssuer: $issuer
+      encodedIssuerCertificates:
+        - kid: bench-key
+          encodedCertificate: |
+EOF
+  indent '            ' <"$work/jwt.pub"
+  echo "clients:"
+  for ((i = 0; i < certs; i++)); do
+    echo "  bench-x509-$i: { clientCertificateAuthentication: { validationScheme: SubjectMatchesAuthenticationName }, attributes: { role: bench } }"
+  done
+  cat <<'EOF'
+clientGroups:
+  bench-devices: { query: "attributes.role = 'bench'" }
+topicSpaces:
+  telemetry: { topicTemplates: ["telemetry/${client.authenticationName}/#"] }
+  bench: { topicTemplates: ["commands/${client.authenticationName}/#", "bench/${client.authenticationName}/#"] }
+permissionBindings:
+  all-pub-telemetry: { clientGroupName: $all, topicSpaceName: telemetry, permission: Publisher }
+  all-pub-bench: { clientGroupName: $all, topicSpaceName: bench, permission: Publisher }
+  all-sub-bench: { clientGroupName: $all, topicSpaceName: bench, permission: Subscriber }
+caCertificates:
+  bench-ca:
+    encodedCertificate: |
+EOF
+  indent '      ' <"$work/ca.crt"
+} >"$work/namespace.yaml"
+
+# ---- one node, TLS on, nothing else listening
+ulimit -n 65536 2>/dev/null || true
+java -Xmx1g -jar target/mqttgrid.jar --set mqtt.host=127.0.0.1 --set mqtt.port=$tcp_port --set mqtt.tls-port=$tls_port \
+  --set mqtt.websocket-port=-1 --set mqtt.wss-port=-1 --set http.port=-1 --set http.tls-port=-1 \
+  --set management.port=-1 --set tls.cert-file="$work/server.crt" --set tls.key-file="$work/server.key" \
+  --set namespace.file="$work/namespace.yaml" >"$work/grid.log" 2>&1 &
+grid_pid=$!
+for _ in $(seq 1 60); do
+  grep -q "started" "$work/grid.log" && break
+  kill -0 $grid_pid 2>/dev/null || { echo "the broker stopped:" >&2; tail -20 "$work/grid.log" >&2; exit 1; }
+  sleep 1
+done
+grep -q "namespace file applied" "$work/grid.log" \
+  || { echo "the namespace file was not applied:" >&2; grep -i namespace "$work/grid.log" >&2; exit 1; }
+
+# ---- connects per second
+storm() { # label auth url
+  local label=$1
+  mvn -B -q -Dstyle.color=never -f load-tests/pom.xml gatling:test \
+    -Dgatling.simulationClass=io.mqttgrid.load.simulations.AuthConnectStormSimulation -Dauth="$2" -Dmqtt.url="$3" \
+    -Dconcurrent="$concurrent" -Dduration="$duration" -Dtls.trust="$work/server.crt" -Dx509.dir="$work/x509" \
+    -Djwt.key="$work/jwt.key" -Djwt.issuer="$issuer" -Djwt.audience="$hostname" -Djwt.kid=bench-key \
+    >"$work/storm-$label.log" 2>&1 || echo "connect storm $label failed, see $work/storm-$label.log" >&2
+  runs+=("$label=$(ls -td load-tests/target/gatling/*/ | head -1)")
+}
+runs=()
+storm anonymous-tcp none "tcp://127.0.0.1:$tcp_port"
+storm anonymous-tls none "ssl://127.0.0.1:$tls_port"
+storm x509 x509 "ssl://127.0.0.1:$tls_port"
+storm jwt jwt "ssl://127.0.0.1:$tls_port"
+
+# ---- publish throughput, TLS for every run: only authentication and authorization differ
+throughput() { # label qos options...
+  local label=$1 qos=$2
+  shift 2
+  printf '%-14s ' "$label"
+  mvn -B -q -f load-tests/pom.xml exec:java \
+    -Dexec.args="--port $tls_port --tls-trust $work/server.crt --qos $qos --messages $messages $*" 2>>"$work/throughput.log" \
+    | grep 'msg/s' || echo "qos $qos: failed (see $work/throughput.log)"
+}
+x509_cert=$work/x509/bench-x509-0
+# the model is on for these clients: a topic no template grants them is refused (SUBACK 0x87)
+probe=$(mvn -B -q -f load-tests/pom.xml exec:java -Dexec.args="--port $tls_port --tls-trust $work/server.crt \
+  --cert $x509_cert.crt --key $x509_cert.key --username bench-x509-0 --topic bench/bench-x509-1/x --messages 1" \
+  2>&1 | grep -o 'SUBSCRIBE .* refused: .*' || echo "NOT REFUSED: authorization is not applied")
+throughput_lines=$(
+  for qos in 0 1; do
+    throughput anonymous "$qos" --topic bench/anonymous/throughput
+    throughput x509 "$qos" --cert "$x509_cert.crt" --key "$x509_cert.key" --username bench-x509-0 \
+      --topic bench/bench-x509-0/throughput
+    throughput jwt "$qos" --jwt "$(jwt_for bench-jwt-throughput)" --topic bench/bench-jwt-throughput/throughput
+  done
+)
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr); $(java -version 2>&1 | head -1);" \
+  "load generator on the same cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "== connects: $concurrent devices at a time connecting and disconnecting back to back for $duration s"
+java -cp load-tests/target/classes io.mqttgrid.load.GatlingRunSummary "${runs[@]}"
+echo
+echo "== one publisher to one subscriber over TLS, $messages messages of 64 bytes"
+echo "$throughput_lines"
+echo "authorization probe (x509 client, another client's topic): $probe"
+echo
+echo "broker warnings and errors (besides the development-mode notice):"
+grep -E ' (WARN|ERROR) ' "$work/grid.log" | grep -v 'DEVELOPMENT MODE' | cut -c1-300 | head -20 || true
