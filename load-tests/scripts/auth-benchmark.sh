@@ -5,17 +5,20 @@
 # publish (X.509 and JWT) against anonymous loopback clients the model does not check, all over TLS.
 #
 #   load-tests/scripts/auth-benchmark.sh
-#   CONCURRENT=20 DURATION=20 MESSAGES=200000 CERTS=20 load-tests/scripts/auth-benchmark.sh
+#   CONCURRENT=20 DURATION=10 ROUNDS=3 MESSAGES=200000 CERTS=20 load-tests/scripts/auth-benchmark.sh
 #
 # CONCURRENT devices at a time connect and disconnect back to back for DURATION seconds per connect run
-# (AuthConnectStormSimulation with -Dconcurrent); MESSAGES per throughput run; CERTS client certificates
+# (AuthConnectStormSimulation with -Dconcurrent); MESSAGES per throughput run; every run ROUNDS times, the
+# kinds interleaved and the order reversed every other round, since other work on a shared machine comes and
+# goes (the load average at the start of each run is printed too); CERTS client certificates
 # (CN bench-x509-<n>, one registered client each, up to 100 sessions per authentication name). Needs openssl and
 # the broker jar (built here if missing). Everything it makes (certificates, keys, tokens, namespace file, logs)
 # goes to a temporary directory printed at the end; the broker listens on loopback only (TCP 22883, TLS 22884).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 concurrent=${CONCURRENT:-20}
-duration=${DURATION:-20}
+duration=${DURATION:-10}
+rounds=${ROUNDS:-3}
 messages=${MESSAGES:-200000}
 certs=${CERTS:-20}
 tcp_port=22883
@@ -116,53 +119,87 @@ grep -q "namespace file applied" "$work/grid.log" \
   || { echo "the namespace file was not applied:" >&2; grep -i namespace "$work/grid.log" >&2; exit 1; }
 
 # ---- connects per second
-storm() { # label auth url
+storm() { # label auth url seconds
   local label=$1
-  mvn -B -q -Dstyle.color=never -f load-tests/pom.xml gatling:test \
+  echo "connects $label: load average $(cut -d' ' -f1 /proc/loadavg) before" >>"$work/load.txt"
+  timeout $(($4 + 300)) mvn -B -q -Dstyle.color=never -f load-tests/pom.xml gatling:test \
     -Dgatling.simulationClass=io.mqttgrid.load.simulations.AuthConnectStormSimulation -Dauth="$2" -Dmqtt.url="$3" \
-    -Dconcurrent="$concurrent" -Dduration="$duration" -Dtls.trust="$work/server.crt" -Dx509.dir="$work/x509" \
+    -Dconcurrent="$concurrent" -Dduration="$4" -Dtls.trust="$work/server.crt" -Dx509.dir="$work/x509" \
     -Djwt.key="$work/jwt.key" -Djwt.issuer="$issuer" -Djwt.audience="$hostname" -Djwt.kid=bench-key \
     >"$work/storm-$label.log" 2>&1 || echo "connect storm $label failed, see $work/storm-$label.log" >&2
   runs+=("$label=$(ls -td load-tests/target/gatling/*/ | head -1)")
 }
 runs=()
-storm anonymous-tcp none "tcp://127.0.0.1:$tcp_port"
-storm anonymous-tls none "ssl://127.0.0.1:$tls_port"
-storm x509 x509 "ssl://127.0.0.1:$tls_port"
-storm jwt jwt "ssl://127.0.0.1:$tls_port"
+# warm-up, not reported: the broker's TLS, certificate and token code is compiled by the JIT during the first
+# seconds, which would otherwise land on whichever run comes first
+storm warm-up-x509 x509 "ssl://127.0.0.1:$tls_port" 5
+storm warm-up-jwt jwt "ssl://127.0.0.1:$tls_port" 5
+runs=()
+storms=("anonymous-tcp none tcp://127.0.0.1:$tcp_port" "anonymous-tls none ssl://127.0.0.1:$tls_port"
+  "x509 x509 ssl://127.0.0.1:$tls_port" "jwt jwt ssl://127.0.0.1:$tls_port")
+for ((round = 1; round <= rounds; round++)); do
+  order=(0 1 2 3)
+  ((round % 2 == 0)) && order=(3 2 1 0)
+  for i in "${order[@]}"; do
+    set -- ${storms[i]}
+    storm "$1#$round" "$2" "$3" "$duration"
+  done
+done
 
 # ---- publish throughput, TLS for every run: only authentication and authorization differ
 throughput() { # label qos options...
   local label=$1 qos=$2
   shift 2
-  printf '%-14s ' "$label"
-  mvn -B -q -f load-tests/pom.xml exec:java \
-    -Dexec.args="--port $tls_port --tls-trust $work/server.crt --qos $qos --messages $messages $*" 2>>"$work/throughput.log" \
-    | grep 'msg/s' || echo "qos $qos: failed (see $work/throughput.log)"
+  echo "throughput $label qos $qos: load average $(cut -d' ' -f1 /proc/loadavg) before" >>"$work/load.txt"
+  printf '%-14s ' "$label" >>"$work/throughput.txt"
+  timeout 300 mvn -B -q -f load-tests/pom.xml exec:java \
+    -Dexec.args="--port $tls_port --tls-trust $work/server.crt --qos $qos --messages $messages $*" \
+    2>>"$work/throughput.log" | grep 'msg/s' >>"$work/throughput.txt" \
+    || echo "qos $qos: failed (see $work/throughput.log)" >>"$work/throughput.txt"
 }
 x509_cert=$work/x509/bench-x509-0
 # the model is on for these clients: a topic no template grants them is refused (SUBACK 0x87)
-probe=$(mvn -B -q -f load-tests/pom.xml exec:java -Dexec.args="--port $tls_port --tls-trust $work/server.crt \
-  --cert $x509_cert.crt --key $x509_cert.key --username bench-x509-0 --topic bench/bench-x509-1/x --messages 1" \
-  2>&1 | grep -o 'SUBSCRIBE .* refused: .*' || echo "NOT REFUSED: authorization is not applied")
-throughput_lines=$(
+probe=$({ timeout 120 mvn -B -q -f load-tests/pom.xml exec:java -Dexec.args="--port $tls_port \
+  --tls-trust $work/server.crt --cert $x509_cert.crt --key $x509_cert.key --username bench-x509-0 \
+  --topic bench/bench-x509-1/x --messages 1" 2>&1 || true; } | grep -o 'SUBSCRIBE .* refused: .*' \
+  || echo "NOT REFUSED: authorization is not applied")
+: >"$work/throughput.txt"
+jwt_token=$(jwt_for bench-jwt-throughput)
+for ((round = 1; round <= rounds; round++)); do
   for qos in 0 1; do
-    throughput anonymous "$qos" --topic bench/anonymous/throughput
-    throughput x509 "$qos" --cert "$x509_cert.crt" --key "$x509_cert.key" --username bench-x509-0 \
-      --topic bench/bench-x509-0/throughput
-    throughput jwt "$qos" --jwt "$(jwt_for bench-jwt-throughput)" --topic bench/bench-jwt-throughput/throughput
+    kinds=(anonymous x509 jwt)
+    ((round % 2 == 0)) && kinds=(jwt x509 anonymous)
+    for kind in "${kinds[@]}"; do
+      case $kind in
+        anonymous) throughput anonymous "$qos" --topic bench/anonymous/throughput ;;
+        x509) throughput x509 "$qos" --cert "$x509_cert.crt" --key "$x509_cert.key" --username bench-x509-0 \
+          --topic bench/bench-x509-0/throughput ;;
+        jwt) throughput jwt "$qos" --jwt "$jwt_token" --topic bench/bench-jwt-throughput/throughput ;;
+      esac
+    done
   done
-)
+done
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr); $(java -version 2>&1 | head -1);" \
   "load generator on the same cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "== connects: $concurrent devices at a time connecting and disconnecting back to back for $duration s"
+echo "== connects: $concurrent devices at a time connecting and disconnecting back to back for $duration s (#round)"
 java -cp load-tests/target/classes io.mqttgrid.load.GatlingRunSummary "${runs[@]}"
 echo
 echo "== one publisher to one subscriber over TLS, $messages messages of 64 bytes"
-echo "$throughput_lines"
+sort -s -k1,1 -k5,5n "$work/throughput.txt"
+echo "median msg/s of $rounds runs:"
+for qos in 0 1; do
+  for kind in anonymous x509 jwt; do
+    awk -v k=$kind -v q=$qos '$1 == k && $5 == q && / = / { for (i = 1; i <= NF; i++) if ($i == "=") print $(i + 1) }' \
+      "$work/throughput.txt" | sort -n | awk -v k=$kind -v q=$qos '{ v[NR] = $1 } END {
+        if (NR) printf "  %-10s qos %s: %d\n", k, q, (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+  done
+done
 echo "authorization probe (x509 client, another client's topic): $probe"
+echo
+echo "other work on the machine (1-minute load average as each run started):"
+grep -v warm-up "$work/load.txt"
 echo
 echo "broker warnings and errors (besides the development-mode notice):"
 grep -E ' (WARN|ERROR) ' "$work/grid.log" | grep -v 'DEVELOPMENT MODE' | cut -c1-300 | head -20 || true

@@ -8,6 +8,7 @@ import io.mqttgrid.load.auth.JwtAuthMechanism;
 import io.mqttgrid.load.auth.TlsPemFiles;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
@@ -24,7 +25,19 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Throughput {
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    int status;
+    try {
+      status = run(args);
+    } catch (Exception e) {
+      // a refused CONNECT or SUBSCRIBE: the client threads would keep the JVM (and exec:java) alive
+      System.err.println("failed: " + (e.getCause() != null ? e.getCause() : e));
+      status = 1;
+    }
+    System.exit(status);
+  }
+
+  private static int run(String[] args) throws Exception {
     String host = "127.0.0.1";
     int port = 1883;
     int qos = 0;
@@ -78,14 +91,15 @@ public final class Throughput {
     // the window is end to end: a message leaves it when the subscriber has it, so the publisher never
     // outruns the subscriber and no broker has to drop anything to keep up
     Semaphore inFlight = new Semaphore(window);
-    var subAck = sub.subscribeWith().topicFilter(topic).qos(q).callback(p -> {
-      done.countDown();
-      inFlight.release();
-    }).send().get(10, TimeUnit.SECONDS);
-    if (subAck.getReasonCodes().get(0).isError()) {
-      // e.g. 0x87 when the namespace model grants no Subscriber right on the topic
-      System.err.println("SUBSCRIBE " + topic + " refused: " + subAck.getReasonCodes().get(0));
-      System.exit(1);
+    try {
+      sub.subscribeWith().topicFilter(topic).qos(q).callback(p -> {
+        done.countDown();
+        inFlight.release();
+      }).send().get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      // e.g. SUBACK 0x87 when the namespace model grants no Subscriber right on the topic
+      System.err.println("SUBSCRIBE " + topic + " refused: " + e.getCause().getMessage());
+      return 1;
     }
 
     Mqtt5AsyncClient pub = builder.identifier("bench-pub-" + System.nanoTime()).buildAsync();
@@ -117,6 +131,6 @@ public final class Throughput {
         messages / ((published - start) / 1e9), complete ? "" : " INCOMPLETE");
     pub.disconnect().get(10, TimeUnit.SECONDS);
     sub.disconnect().get(10, TimeUnit.SECONDS);
-    System.exit(complete ? 0 : 1);
+    return complete ? 0 : 1;
   }
 }
