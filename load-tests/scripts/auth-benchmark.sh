@@ -118,22 +118,45 @@ done
 grep -q "namespace file applied" "$work/grid.log" \
   || { echo "the namespace file was not applied:" >&2; grep -i namespace "$work/grid.log" >&2; exit 1; }
 
+# broker CPU time (user + system, ms): unlike rates, it hardly depends on what else runs on the machine
+clock_ticks=$(getconf CLK_TCK)
+broker_cpu_ms() { awk -v hz="$clock_ticks" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$grid_pid/stat"; }
+now_ms() { date +%s%3N; }
+idle_per_s=0
+work_cpu_ms() { # cpu_before wall_before
+  awk -v ms=$(($(broker_cpu_ms) - $1)) -v wall=$(($(now_ms) - $2)) -v idle="$idle_per_s" \
+    'BEGIN { w = ms - idle * wall / 1000; print (w > 0 ? int(w) : 0) }'
+}
+
 # ---- connects per second
 storm() { # label auth url seconds
   local label=$1
   echo "connects $label: load average $(cut -d' ' -f1 /proc/loadavg) before" >>"$work/load.txt"
+  local cpu_before wall_before run connects
+  cpu_before=$(broker_cpu_ms)
+  wall_before=$(now_ms)
   timeout $(($4 + 300)) mvn -B -q -Dstyle.color=never -f load-tests/pom.xml gatling:test \
     -Dgatling.simulationClass=io.mqttgrid.load.simulations.AuthConnectStormSimulation -Dauth="$2" -Dmqtt.url="$3" \
     -Dconcurrent="$concurrent" -Dduration="$4" -Dtls.trust="$work/server.crt" -Dx509.dir="$work/x509" \
     -Djwt.key="$work/jwt.key" -Djwt.issuer="$issuer" -Djwt.audience="$hostname" -Djwt.kid=bench-key \
     >"$work/storm-$label.log" 2>&1 || echo "connect storm $label failed, see $work/storm-$label.log" >&2
-  runs+=("$label=$(ls -td load-tests/target/gatling/*/ | head -1)")
+  run=$(ls -td load-tests/target/gatling/*/ | head -1)
+  runs+=("$label=$run")
+  # the broker's CPU for a connect and its disconnect, from the successful connects
+  connects=$(grep -c $'^REQUEST\t.*\tconnect\t.*\tOK' "$run/simulation.log" || true)
+  awk -v l="$label" -v c="$connects" -v ms="$(work_cpu_ms "$cpu_before" "$wall_before")" \
+    'BEGIN { printf "%-18s %7d connects  broker CPU %6.1f s = %5.2f ms per connect+disconnect\n", l, c, ms / 1000, c ? ms / c : 0 }' \
+    >>"$work/connect-cpu.txt"
 }
 runs=()
 # warm-up, not reported: the broker's TLS, certificate and token code is compiled by the JIT during the first
 # seconds, which would otherwise land on whichever run comes first
 storm warm-up-x509 x509 "ssl://127.0.0.1:$tls_port" 5
 storm warm-up-jwt jwt "ssl://127.0.0.1:$tls_port" 5
+# an idle node still spends a little (Hazelcast, timers); taken off each run's CPU for the run's wall time
+idle_start=$(broker_cpu_ms)
+sleep 10
+idle_per_s=$(awk -v ms=$(($(broker_cpu_ms) - idle_start)) 'BEGIN { print ms / 10 }')
 runs=()
 storms=("anonymous-tcp none tcp://127.0.0.1:$tcp_port" "anonymous-tls none ssl://127.0.0.1:$tls_port"
   "x509 x509 ssl://127.0.0.1:$tls_port" "jwt jwt ssl://127.0.0.1:$tls_port")
@@ -151,11 +174,16 @@ throughput() { # label qos options...
   local label=$1 qos=$2
   shift 2
   echo "throughput $label qos $qos: load average $(cut -d' ' -f1 /proc/loadavg) before" >>"$work/load.txt"
-  printf '%-14s ' "$label" >>"$work/throughput.txt"
-  timeout 300 mvn -B -q -f load-tests/pom.xml exec:java \
+  local cpu_before wall_before line
+  cpu_before=$(broker_cpu_ms)
+  wall_before=$(now_ms)
+  line=$(timeout 300 mvn -B -q -f load-tests/pom.xml exec:java \
     -Dexec.args="--port $tls_port --tls-trust $work/server.crt --qos $qos --messages $messages $*" \
-    2>>"$work/throughput.log" | grep 'msg/s' >>"$work/throughput.txt" \
-    || echo "qos $qos: failed (see $work/throughput.log)" >>"$work/throughput.txt"
+    2>>"$work/throughput.log" | grep 'msg/s') || line="qos $qos: failed (see $work/throughput.log)"
+  # broker CPU per message: one PUBLISH in, its authorization, one delivery out (plus two connects)
+  printf '%-10s %s; broker CPU %.1f us/msg\n' "$label" "$line" \
+    "$(awk -v ms="$(work_cpu_ms "$cpu_before" "$wall_before")" -v n="$messages" 'BEGIN { print ms * 1000 / n }')" \
+    >>"$work/throughput.txt"
 }
 x509_cert=$work/x509/bench-x509-0
 # the model is on for these clients: a topic no template grants them is refused (SUBACK 0x87)
@@ -183,17 +211,27 @@ done
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr); $(java -version 2>&1 | head -1);" \
   "load generator on the same cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
+echo "idle broker: $idle_per_s ms CPU per second (subtracted from the runs' broker CPU below)"
 echo "== connects: $concurrent devices at a time connecting and disconnecting back to back for $duration s (#round)"
 java -cp load-tests/target/classes io.mqttgrid.load.GatlingRunSummary "${runs[@]}"
+grep -v warm-up "$work/connect-cpu.txt" | sort -s -k1,1
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+echo "medians of $rounds runs:"
+for kind in anonymous-tcp anonymous-tls x509 jwt; do
+  rate=$(awk -v k="$kind#" -v d="$duration" 'index($1, k) == 1 { print int($2 / d) }' "$work/connect-cpu.txt" | median)
+  cpu=$(awk -v k="$kind#" 'index($1, k) == 1 { print $(NF - 3) }' "$work/connect-cpu.txt" | median)
+  printf '  %-14s %s connects/s, broker CPU %s ms per connect+disconnect\n' "$kind" "$rate" "$cpu"
+done
 echo
 echo "== one publisher to one subscriber over TLS, $messages messages of 64 bytes"
 sort -s -k1,1 -k5,5n "$work/throughput.txt"
-echo "median msg/s of $rounds runs:"
+echo "medians of $rounds runs:"
 for qos in 0 1; do
   for kind in anonymous x509 jwt; do
-    awk -v k=$kind -v q=$qos '$1 == k && $5 == q && / = / { for (i = 1; i <= NF; i++) if ($i == "=") print $(i + 1) }' \
-      "$work/throughput.txt" | sort -n | awk -v k=$kind -v q=$qos '{ v[NR] = $1 } END {
-        if (NR) printf "  %-10s qos %s: %d\n", k, q, (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+    rate=$(awk -v k=$kind -v q=$qos '$1 == k && $5 == q && / = / {
+      for (i = 1; i <= NF; i++) if ($i == "=") print $(i + 1) }' "$work/throughput.txt" | median)
+    cpu=$(awk -v k=$kind -v q=$qos '$1 == k && $5 == q && / = / { print $(NF - 1) }' "$work/throughput.txt" | median)
+    printf '  %-10s qos %s: %s msg/s, broker CPU %s us/msg\n' $kind $qos "$rate" "$cpu"
   done
 done
 echo "authorization probe (x509 client, another client's topic): $probe"
