@@ -151,6 +151,7 @@ storm() { # label auth url seconds
 runs=()
 # warm-up, not reported: the broker's TLS, certificate and token code is compiled by the JIT during the first
 # seconds, which would otherwise land on whichever run comes first
+storm warm-up-tcp none "tcp://127.0.0.1:$tcp_port" 5
 storm warm-up-x509 x509 "ssl://127.0.0.1:$tls_port" 5
 storm warm-up-jwt jwt "ssl://127.0.0.1:$tls_port" 5
 # an idle node still spends a little (Hazelcast, timers); taken off each run's CPU for the run's wall time
@@ -191,8 +192,11 @@ probe=$({ timeout 120 mvn -B -q -f load-tests/pom.xml exec:java -Dexec.args="--p
   --tls-trust $work/server.crt --cert $x509_cert.crt --key $x509_cert.key --username bench-x509-0 \
   --topic bench/bench-x509-1/x --messages 1" 2>&1 || true; } | grep -o 'SUBSCRIBE .* refused: .*' \
   || echo "NOT REFUSED: authorization is not applied")
-: >"$work/throughput.txt"
 jwt_token=$(jwt_for bench-jwt-throughput)
+# warm-up of the publish path (and a collection of what the connect runs left behind), not reported
+throughput warm-up 1 --cert "$x509_cert.crt" --key "$x509_cert.key" --username bench-x509-0 \
+  --topic bench/bench-x509-0/throughput
+: >"$work/throughput.txt"
 for ((round = 1; round <= rounds; round++)); do
   for qos in 0 1; do
     kinds=(anonymous x509 jwt)
@@ -237,7 +241,7 @@ done
 echo "authorization probe (x509 client, another client's topic): $probe"
 echo
 echo "other work on the machine (1-minute load average as each run started):"
-grep -v warm-up "$work/load.txt"
+grep -v warm-up "$work/load.txt" || true
 echo
 echo "broker warnings and errors (besides the development-mode notice):"
 grep -E ' (WARN|ERROR) ' "$work/grid.log" | grep -v 'DEVELOPMENT MODE' | cut -c1-300 | head -20 || true
