@@ -32,11 +32,13 @@ public final class NamespaceModelJson {
 
   /** Resource kinds as they appear in ARM paths and as sections of the namespace file. */
   public enum Kind {
+    // in dependency order: what a resource needs (a CA for its clients, a topic space for its bindings) comes
+    // before it; the namespace file is written in this order and removed in the reverse one
+    CA_CERTIFICATES("caCertificates", "Microsoft.EventGrid/namespaces/caCertificates"),
     CLIENTS("clients", "Microsoft.EventGrid/namespaces/clients"),
     CLIENT_GROUPS("clientGroups", "Microsoft.EventGrid/namespaces/clientGroups"),
     TOPIC_SPACES("topicSpaces", "Microsoft.EventGrid/namespaces/topicSpaces"),
     PERMISSION_BINDINGS("permissionBindings", "Microsoft.EventGrid/namespaces/permissionBindings"),
-    CA_CERTIFICATES("caCertificates", "Microsoft.EventGrid/namespaces/caCertificates"),
     ROLE_ASSIGNMENTS("roleAssignments", "MqttGrid/namespaces/roleAssignments");
 
     public final String path;

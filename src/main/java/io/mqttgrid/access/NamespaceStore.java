@@ -13,7 +13,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -245,7 +245,9 @@ public final class NamespaceStore {
       return Future.failedFuture(e);
     }
     return vertx.executeBlocking(() -> {
-      Map<String, String> wanted = new HashMap<>();
+      // written in dependency order (settings, then Kind order: a binding after its group and topic space), so
+      // that no snapshot built in between sees a binding whose topic space is not there yet
+      Map<String, String> wanted = new LinkedHashMap<>();
       String now = java.time.Instant.now().toString();
       if (document.containsKey("settings")) {
         wanted.put(SETTINGS_KEY, NamespaceModelJson.toStoredJson(model.settings()).encode());
@@ -267,14 +269,17 @@ public final class NamespaceStore {
             .put("lastModifiedAt", now).encode());
         written++;
       }
-      int removed = 0;
+      // removed in the reverse order: bindings before what they name
+      List<String> stale = new ArrayList<>();
       for (Map.Entry<String, String> e : map.entrySet()) {
         if (!wanted.containsKey(e.getKey())
             && Origin.file.name().equals(new JsonObject(e.getValue()).getString("origin"))) {
-          map.remove(e.getKey());
-          removed++;
+          stale.add(e.getKey());
         }
       }
+      stale.sort(java.util.Comparator.comparingInt(NamespaceStore::dependencyRank).reversed());
+      stale.forEach(map::remove);
+      int removed = stale.size();
       if (written > 0 || removed > 0) {
         LOG.info("namespace file applied: {} resources written, {} removed", written, removed);
       }
@@ -355,6 +360,13 @@ public final class NamespaceStore {
       case CA_CERTIFICATES -> m.caCertificates();
       case ROLE_ASSIGNMENTS -> m.roleAssignments();
     };
+  }
+
+  /** Settings first, then resource kinds in declaration order (which puts what is named before what names it). */
+  private static int dependencyRank(String key) {
+    int slash = key.indexOf('/');
+    Kind kind = slash < 0 ? null : Kind.ofPath(key.substring(0, slash));
+    return kind == null ? -1 : kind.ordinal();
   }
 
   private static String key(Kind kind, String name) {
