@@ -402,6 +402,12 @@ public final class ClientGroupQuery {
       token = next();
     }
 
+    /** A one-character token at {@code start}. */
+    private Token single(TokenType type, int start) {
+      pos = start + 1;
+      return new Token(type, query.substring(start, start + 1), start, null);
+    }
+
     private Token next() {
       int n = query.length();
       while (pos < n && Character.isWhitespace(query.charAt(pos))) {
@@ -414,28 +420,22 @@ public final class ClientGroupQuery {
       char c = query.charAt(pos);
       switch (c) {
         case '(' -> {
-          pos++;
-          return new Token(TokenType.LPAREN, "(", start, null);
+          return single(TokenType.LPAREN, start);
         }
         case ')' -> {
-          pos++;
-          return new Token(TokenType.RPAREN, ")", start, null);
+          return single(TokenType.RPAREN, start);
         }
         case '[' -> {
-          pos++;
-          return new Token(TokenType.LBRACKET, "[", start, null);
+          return single(TokenType.LBRACKET, start);
         }
         case ']' -> {
-          pos++;
-          return new Token(TokenType.RBRACKET, "]", start, null);
+          return single(TokenType.RBRACKET, start);
         }
         case ',' -> {
-          pos++;
-          return new Token(TokenType.COMMA, ",", start, null);
+          return single(TokenType.COMMA, start);
         }
         case '=' -> {
-          pos++;
-          return new Token(TokenType.OPERATOR, "=", start, null);
+          return single(TokenType.OPERATOR, start);
         }
         case '!' -> {
           if (pos + 1 < n && query.charAt(pos + 1) == '=') {
