@@ -66,6 +66,10 @@ class PersistentSessionIT {
     return b.broker().hazelcast().getMap(HazelcastSessionStore.SESSIONS).containsKey(clientId);
   }
 
+  private static SessionRecord storedRecord(TestBroker b, String clientId) {
+    return (SessionRecord) b.broker().hazelcast().getMap(HazelcastSessionStore.SESSIONS).get(clientId);
+  }
+
   private static List<QueuedMessage> storedQueue(TestBroker b, String clientId) {
     SessionQueue q = (SessionQueue) b.broker().hazelcast().getMap(HazelcastSessionStore.QUEUES).get(clientId);
     return q == null ? List.of() : q.snapshot();
@@ -119,6 +123,9 @@ class PersistentSessionIT {
     first.subscribeWith().topicFilter("v3p/q1").qos(MqttQos.AT_LEAST_ONCE).send();
     first.subscribeWith().topicFilter("v3p/q2").qos(MqttQos.EXACTLY_ONCE).send();
     first.disconnect();
+    // the client's DISCONNECT and the publisher's PUBLISHes arrive on different connections: the QoS 0 one
+    // must meet an offline session, so the broker has to have seen the DISCONNECT first
+    await(() -> !storedRecord(broker, id).connected(), 10_000, "session marked offline");
 
     Mqtt5BlockingClient pub = publisher(broker, "v3-persistent-pub");
     for (int i = 0; i < 5; i++) {
