@@ -24,6 +24,7 @@ import io.mqttgrid.http.PublishBus;
 import io.mqttgrid.mqtt.ConnectionRegistry;
 import io.mqttgrid.http.NodeMetrics;
 import io.mqttgrid.mqtt.MqttMetrics;
+import io.mqttgrid.mqtt.ConnectionAdmission;
 import io.mqttgrid.mqtt.MqttServerVerticle;
 import io.mqttgrid.mqtt.MqttServices;
 import io.mqttgrid.retain.HazelcastRetainedStore;
@@ -182,7 +183,9 @@ public final class Broker {
         : Math.max(1, Runtime.getRuntime().availableProcessors());
     MqttServerVerticle.Listeners listeners = new MqttServerVerticle.Listeners(config.mqttHost, config.mqttPort,
         config.websocketPort, config.tlsPort, config.wssPort, config.tlsCertFile, config.tlsKeyFile,
-        config.connectTimeoutSeconds);
+        config.connectTimeoutSeconds, new ConnectionAdmission(new ConnectionAdmission.Limits(
+            config.mqttMaxConnections, config.mqttMaxUnauthenticated, config.mqttMaxUnauthenticatedPerAddress,
+            config.mqttConnectRatePerAddress)), config.mqttMaxConnectSize);
     Future<String> mqtt = vertx.deployVerticle(() -> {
       MqttServerVerticle v = new MqttServerVerticle(services, listeners);
       synchronized (mqttVerticles) {

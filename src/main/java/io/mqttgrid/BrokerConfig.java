@@ -41,6 +41,15 @@ public final class BrokerConfig {
   public final int tlsPort;
   public final int wssPort;
   public final int connectTimeoutSeconds;
+  /** Open MQTT sockets on this node; 0 = the file-descriptor limit less a reserve. */
+  public final int mqttMaxConnections;
+  /** MQTT sockets whose CONNECT is not accepted yet: in total, per source address; 0 = no cap. */
+  public final int mqttMaxUnauthenticated;
+  public final int mqttMaxUnauthenticatedPerAddress;
+  /** New MQTT sockets per second per source address; 0 = no limit. */
+  public final int mqttConnectRatePerAddress;
+  /** Largest CONNECT packet read from a socket that is not authenticated yet. */
+  public final int mqttMaxConnectSize;
   public final String tlsCertFile;
   public final String tlsKeyFile;
   public final MqttLimits limits;
@@ -94,6 +103,11 @@ public final class BrokerConfig {
     tlsPort = port("mqtt.tls-port");
     wssPort = port("mqtt.wss-port");
     connectTimeoutSeconds = intValue("mqtt.connect-timeout", 1, 3600);
+    mqttMaxConnections = intValue("mqtt.max-connections", 0, Integer.MAX_VALUE);
+    mqttMaxUnauthenticated = intValue("mqtt.max-unauthenticated-connections", 0, Integer.MAX_VALUE);
+    mqttMaxUnauthenticatedPerAddress = intValue("mqtt.max-unauthenticated-per-address", 0, Integer.MAX_VALUE);
+    mqttConnectRatePerAddress = intValue("mqtt.connect-rate-per-address", 0, Integer.MAX_VALUE);
+    mqttMaxConnectSize = intValue("mqtt.max-connect-size", 64, 268_435_455);
     tlsCertFile = string("tls.cert-file");
     tlsKeyFile = string("tls.key-file");
     limits = new MqttLimits(

@@ -94,6 +94,7 @@ final class MqttConnection implements ClientChannel {
   private ClientResource registryEntry;
   private long credentialTimer = -1;
   private final MqttMetrics.ConnectionMeters metrics;
+  private final ClientMistakeLog mistakes;
 
   /** An inbound QoS 1/2 publish whose acknowledgement waits for routing; sent in arrival order. */
   private static final class PendingAck {
@@ -108,8 +109,10 @@ final class MqttConnection implements ClientChannel {
     }
   }
 
-  MqttConnection(MqttEndpoint endpoint, MqttServices services, Vertx vertx, boolean websocket) {
+  MqttConnection(MqttEndpoint endpoint, MqttServices services, Vertx vertx, boolean websocket,
+                 ClientMistakeLog mistakes) {
     this.endpoint = endpoint;
+    this.mistakes = mistakes;
     this.services = services;
     this.limits = services.limits();
     this.protocol = ProtocolAdapter.forVersion(endpoint.protocolVersion());
@@ -323,7 +326,9 @@ final class MqttConnection implements ClientChannel {
 
   private void refuse(ReasonCode reason, String detail) {
     metrics.connectRefused(reason);
-    LOG.info("connect refused: client '{}' from {}: {}{}", clientId, endpoint.remoteAddress(), reason,
+    SocketAddress remote = endpoint.remoteAddress();
+    String address = remote == null ? null : remote.hostAddress();
+    mistakes.info(address, "connect refused: client '{}' from {}: {}{}", clientId, address, reason,
         detail == null ? "" : " (" + detail + ")");
     try {
       protocol.refuseConnect(endpoint, reason);
@@ -845,16 +850,16 @@ final class MqttConnection implements ClientChannel {
   }
 
   private void onException(Throwable t) {
+    // decoding failures are refused by InboundGuard before vertx-mqtt sees them; these are the ones it raises
+    SocketAddress remote = endpoint.remoteAddress();
+    String address = remote == null ? null : remote.hostAddress();
     if (t instanceof TooLongFrameException) {
-      LOG.info("client {}: packet larger than {} bytes, disconnecting", clientId, limits.maxPacketSize());
+      mistakes.info(address, "client {}: packet larger than {} bytes, disconnecting", clientId, limits.maxPacketSize());
       disconnect(ReasonCode.PACKET_TOO_LARGE);
-    } else if (t instanceof DecoderException) {
-      LOG.info("client {}: malformed packet ({}), disconnecting", clientId, t.getMessage());
-      disconnect(ReasonCode.MALFORMED_PACKET);
-    } else if (t instanceof IllegalArgumentException) {
-      // Netty's decoder throws this for values that cannot be parsed: a reserved packet type, an unknown
-      // property identifier, QoS 3 in a subscription option
-      LOG.info("client {}: malformed packet ({}), disconnecting", clientId, t.getMessage());
+    } else if (t instanceof DecoderException || t instanceof IllegalArgumentException) {
+      // IllegalArgumentException: Netty's decoder for values it cannot parse (a reserved packet type, an
+      // unknown property identifier, QoS 3 in a subscription option)
+      mistakes.info(address, "client {}: malformed packet ({}), disconnecting", clientId, t.getMessage());
       disconnect(ReasonCode.MALFORMED_PACKET);
     } else {
       LOG.debug("client {}: connection error: {}", clientId, t.toString());

@@ -17,9 +17,13 @@ import java.util.List;
  */
 public final class MqttServerVerticle extends VerticleBase {
 
-  /** Where to listen. A port of -1 disables that listener; 0 picks a free one (tests). */
+  /**
+   * Where to listen. A port of -1 disables that listener; 0 picks a free one (tests). {@code admission} is
+   * shared by every instance of the node; {@code maxConnectSize} caps the CONNECT of an unauthenticated socket.
+   */
   public record Listeners(String host, int tcpPort, int websocketPort, int tlsPort, int wssPort,
-                          String certFile, String keyFile, int connectTimeoutSeconds) {
+                          String certFile, String keyFile, int connectTimeoutSeconds,
+                          ConnectionAdmission admission, int maxConnectSize) {
   }
 
   private final MqttServices services;
@@ -71,10 +75,14 @@ public final class MqttServerVerticle extends VerticleBase {
       options.addEnabledSecureTransportProtocol("TLSv1.2");
       options.addEnabledSecureTransportProtocol("TLSv1.3");
     }
-    MqttServer server = MqttServer.create(vertx, options);
-    server.endpointHandler(endpoint -> new MqttConnection(endpoint, services, vertx, websocket).start());
+    String name = (tls ? (websocket ? "wss" : "tls") : (websocket ? "websocket" : "tcp")) + " " + port;
+    MqttServer server = GuardedMqttServer.create(vertx, options, new GuardedMqttServer.Guarding(
+        listeners.admission(), listeners.admission().mistakes(), name, listeners.maxConnectSize(),
+        limits.maxPacketSize()));
+    server.endpointHandler(endpoint -> new MqttConnection(endpoint, services, vertx, websocket,
+        listeners.admission().mistakes()).start());
     server.exceptionHandler(t -> {
-      // garbage before CONNECT, TLS handshake failures: the socket is closed, nothing else to do
+      // TLS handshake failures and sockets reset by the client: the socket is closed, nothing else to do
     });
     servers.add(server);
     return server.listen();

@@ -1,0 +1,155 @@
+package io.mqttgrid.mqtt;
+
+import java.lang.management.ManagementFactory;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Which new MQTT sockets a node takes, shared by every listener and event loop of the node. A socket counts
+ * as unauthenticated from accept until its CONNACK accepts it; such sockets cost memory (a CONNECT being
+ * buffered) and CPU (authentication) before anyone knows who sent them, so they are capped in total and per
+ * source address, and new sockets per source address are rate-limited. All open MQTT sockets are capped too
+ * ({@code mqtt.max-connections}), below the process's file-descriptor limit, so that the HTTP and management
+ * ports, Hazelcast and the namespace file always have descriptors left.
+ */
+public final class ConnectionAdmission {
+
+  /** Descriptors kept for everything but MQTT clients when the cap is derived from the process limit. */
+  static final int DESCRIPTOR_RESERVE = 1024;
+
+  /** Why a socket was turned away. */
+  enum Refusal { TOO_MANY_CONNECTIONS, TOO_MANY_UNAUTHENTICATED, TOO_MANY_UNAUTHENTICATED_FROM_ADDRESS, RATE }
+
+  /**
+   * @param maxConnections               open MQTT sockets; 0 = the descriptor limit less the reserve
+   * @param maxUnauthenticated           sockets not yet accepted by a CONNACK; 0 = no cap
+   * @param maxUnauthenticatedPerAddress the same per source address; 0 = no cap
+   * @param connectRatePerAddress        new sockets per second per source address (the burst is the same
+   *                                     number); 0 = no limit
+   */
+  public record Limits(int maxConnections, int maxUnauthenticated, int maxUnauthenticatedPerAddress,
+                int connectRatePerAddress) {
+  }
+
+  private static final class Source {
+    int unauthenticated;
+    double tokens;
+    long refilledNanos;
+  }
+
+  private final int maxConnections;
+  private final Limits limits;
+  private final AtomicInteger open = new AtomicInteger();
+  private final AtomicInteger unauthenticated = new AtomicInteger();
+  private final ConcurrentHashMap<String, Source> sources = new ConcurrentHashMap<>();
+  private final ClientMistakeLog mistakes = new ClientMistakeLog(InboundGuard.logger());
+
+  public ConnectionAdmission(Limits limits) {
+    this.limits = limits;
+    this.maxConnections = limits.maxConnections() > 0 ? limits.maxConnections() : derivedMaxConnections();
+  }
+
+  /** The rate-limited log of what clients did wrong, shared by the node's listeners. */
+  ClientMistakeLog mistakes() {
+    return mistakes;
+  }
+
+  public int maxConnections() {
+    return maxConnections;
+  }
+
+  int open() {
+    return open.get();
+  }
+
+  int unauthenticated() {
+    return unauthenticated.get();
+  }
+
+  /** Takes a new socket from {@code address}, or says why not; a taken socket must be {@link #closed}. */
+  Refusal admit(String address) {
+    if (open.incrementAndGet() > maxConnections) {
+      open.decrementAndGet();
+      return Refusal.TOO_MANY_CONNECTIONS;
+    }
+    if (limits.maxUnauthenticated() > 0 && unauthenticated.incrementAndGet() > limits.maxUnauthenticated()) {
+      unauthenticated.decrementAndGet();
+      open.decrementAndGet();
+      return Refusal.TOO_MANY_UNAUTHENTICATED;
+    } else if (limits.maxUnauthenticated() <= 0) {
+      unauthenticated.incrementAndGet();
+    }
+    Refusal[] refusal = new Refusal[1];
+    long now = System.nanoTime();
+    sources.compute(address, (a, s) -> {
+      if (s == null) {
+        s = new Source();
+        s.tokens = limits.connectRatePerAddress();
+        s.refilledNanos = now;
+      }
+      if (limits.connectRatePerAddress() > 0) {
+        int rate = limits.connectRatePerAddress();
+        s.tokens = Math.min(rate, s.tokens + (now - s.refilledNanos) * rate / 1e9);
+        s.refilledNanos = now;
+        if (s.tokens < 1) {
+          refusal[0] = Refusal.RATE;
+          return s;
+        }
+      }
+      if (limits.maxUnauthenticatedPerAddress() > 0 && s.unauthenticated >= limits.maxUnauthenticatedPerAddress()) {
+        refusal[0] = Refusal.TOO_MANY_UNAUTHENTICATED_FROM_ADDRESS;
+        return s;
+      }
+      s.tokens -= 1;
+      s.unauthenticated++;
+      return s;
+    });
+    if (refusal[0] != null) {
+      unauthenticated.decrementAndGet();
+      open.decrementAndGet();
+    }
+    return refusal[0];
+  }
+
+  /** The socket's CONNECT was accepted: it no longer counts as unauthenticated. */
+  void authenticated(String address) {
+    unauthenticated.decrementAndGet();
+    release(address);
+  }
+
+  /** The socket closed; {@code wasAuthenticated} says whether {@link #authenticated} was called for it. */
+  void closed(String address, boolean wasAuthenticated) {
+    open.decrementAndGet();
+    if (!wasAuthenticated) {
+      unauthenticated.decrementAndGet();
+      release(address);
+    }
+  }
+
+  private void release(String address) {
+    long now = System.nanoTime();
+    sources.computeIfPresent(address, (a, s) -> {
+      s.unauthenticated--;
+      int rate = limits.connectRatePerAddress();
+      boolean bucketFull = rate <= 0 || s.tokens + (now - s.refilledNanos) * rate / 1e9 >= rate;
+      // forget an idle source: nothing of it is counted that a fresh entry would not count the same way
+      return s.unauthenticated <= 0 && bucketFull ? null : s;
+    });
+  }
+
+  /** Sources with state kept (for tests: an address that went idle is forgotten). */
+  int trackedAddresses() {
+    return sources.size();
+  }
+
+  private static int derivedMaxConnections() {
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+      long fds = unix.getMaxFileDescriptorCount();
+      if (fds > 2L * DESCRIPTOR_RESERVE) {
+        return (int) Math.min(Integer.MAX_VALUE, fds - DESCRIPTOR_RESERVE);
+      }
+      return (int) Math.max(1, fds / 2);
+    }
+    return Integer.MAX_VALUE;
+  }
+}

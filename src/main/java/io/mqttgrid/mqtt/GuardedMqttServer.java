@@ -1,0 +1,93 @@
+package io.mqttgrid.mqtt;
+
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.net.NetSocketInternal;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.mqtt.MqttServer;
+import io.vertx.mqtt.MqttServerOptions;
+import java.lang.reflect.Field;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+
+/**
+ * A vertx-mqtt server whose sockets pass {@link ConnectionAdmission} when accepted and get an
+ * {@link InboundGuard} in their pipeline. vertx-mqtt 5.1.1 builds each socket's pipeline inside its own
+ * connect handler and offers no hook; so the server's NetServer (a private field, reached by reflection) is
+ * wrapped: the wrapper's connect handler refuses a socket the admission turns away, lets vertx-mqtt build the
+ * pipeline, then adds the guard. Should vertx-mqtt's internals change, the broker refuses to start rather than
+ * run unguarded.
+ */
+final class GuardedMqttServer {
+
+  /** What every socket of one listener is held to. */
+  record Guarding(ConnectionAdmission admission, ClientMistakeLog mistakes, String listener, int maxConnectSize,
+                  int maxPacketSize) {
+  }
+
+  private static final Field NET_SERVER = netServerField();
+
+  private GuardedMqttServer() {
+  }
+
+  static MqttServer create(Vertx vertx, MqttServerOptions options, Guarding guarding) {
+    MqttServer server = MqttServer.create(vertx, options);
+    try {
+      NetServer real = (NetServer) NET_SERVER.get(server);
+      NET_SERVER.set(server, wrap(real, guarding));
+    } catch (IllegalAccessException e) {
+      throw new IllegalStateException("vertx-mqtt internals changed: cannot guard MQTT sockets", e);
+    }
+    return server;
+  }
+
+  private static NetServer wrap(NetServer real, Guarding guarding) {
+    return (NetServer) Proxy.newProxyInstance(GuardedMqttServer.class.getClassLoader(),
+        new Class<?>[] {NetServer.class}, (proxy, method, args) -> {
+          if (method.getName().equals("connectHandler") && args != null && args.length == 1) {
+            @SuppressWarnings("unchecked")
+            Handler<NetSocket> mqttHandler = (Handler<NetSocket>) args[0];
+            real.connectHandler(socket -> accept(socket, mqttHandler, guarding));
+            return proxy;
+          }
+          try {
+            Object result = method.invoke(real, args);
+            return result == real ? proxy : result;
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  private static void accept(NetSocket socket, Handler<NetSocket> mqttHandler, Guarding guarding) {
+    SocketAddress remote = socket.remoteAddress();
+    String address = remote == null || remote.hostAddress() == null ? "?" : remote.hostAddress();
+    ConnectionAdmission.Refusal refusal = guarding.admission().admit(address);
+    if (refusal != null) {
+      guarding.mistakes().info(address, "connection from {} ({}) refused: {} (open {}, unauthenticated {})",
+          address, guarding.listener(), refusal, guarding.admission().open(),
+          guarding.admission().unauthenticated());
+      socket.close();
+      return;
+    }
+    InboundGuard guard = new InboundGuard(address, guarding.listener(), guarding.maxConnectSize(),
+        guarding.maxPacketSize(), guarding.mistakes(), () -> guarding.admission().authenticated(address));
+    NetSocketInternal internal = (NetSocketInternal) socket;
+    internal.channelHandlerContext().channel().closeFuture()
+        .addListener(f -> guarding.admission().closed(address, guard.accepted()));
+    mqttHandler.handle(socket);
+    guard.install(internal.channelHandlerContext().pipeline());
+  }
+
+  private static Field netServerField() {
+    try {
+      Field f = Class.forName("io.vertx.mqtt.impl.MqttServerImpl").getDeclaredField("server");
+      f.setAccessible(true);
+      return f;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      throw new IllegalStateException("vertx-mqtt internals changed: cannot guard MQTT sockets", e);
+    }
+  }
+}

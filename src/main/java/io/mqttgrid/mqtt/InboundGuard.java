@@ -1,0 +1,310 @@
+package io.mqttgrid.mqtt;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.mqtt.MqttConnAckMessage;
+import io.netty.handler.codec.mqtt.MqttConnectMessage;
+import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageBuilders;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
+import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
+import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
+import io.netty.util.ReferenceCountUtil;
+import io.vertx.mqtt.messages.codes.MqttAuthenticateReasonCode;
+import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubCompReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubRecReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubRelReasonCode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Two Netty handlers around the MQTT decoder of one client socket that stop bad input before vertx-mqtt sees
+ * it. vertx-mqtt answers a packet sent before CONNECT, an invalid reason code or a second CONNECT by throwing
+ * from its message handler (an ERROR with a stack trace per packet, up to a thousand per read) or by replacing
+ * the connection's endpoint (the first one then never learns that its socket closed, and its session stays
+ * online); it has no hook to do otherwise, so these handlers go into its pipeline (see {@link GuardedMqttServer}).
+ *
+ * <p>The framer, ahead of the decoder, hands the decoder whole packets only: the first must be a CONNECT no
+ * larger than {@code mqtt.max-connect-size} (nothing larger is buffered for an unauthenticated socket), later
+ * ones no larger than the maximum packet size, and each must pass {@link RawPacketRules}. The guard, behind the
+ * decoder, refuses what the decoded packet shows: a decoding failure, a second CONNECT, an invalid reason code.
+ *
+ * <p>On the first violation the socket is closed, after a DISCONNECT with the reason when the client speaks
+ * MQTT 5 and was sent its CONNACK (a server sends no DISCONNECT before that, MQTT-3.14.0-1); everything the
+ * client sent after the violation is dropped, and one line is logged (rate-limited per source address).
+ */
+final class InboundGuard {
+
+  private static final Logger LOG = LoggerFactory.getLogger("io.mqttgrid.mqtt.ClientInput");
+
+  static final String FRAMER = "mqttgridFramer";
+  static final String GUARD = "mqttgridGuard";
+
+  private final String address;
+  private final String listener;
+  private final int maxConnectSize;
+  private final int maxPacketSize;
+  private final ClientMistakeLog mistakes;
+  private final Runnable onAccepted;
+
+  private boolean connectSeen;
+  private int protocolVersion;
+  private boolean accepted;
+  private boolean closing;
+  private long decoded;
+
+  InboundGuard(String address, String listener, int maxConnectSize, int maxPacketSize, ClientMistakeLog mistakes,
+               Runnable onAccepted) {
+    this.address = address;
+    this.listener = listener;
+    this.maxConnectSize = maxConnectSize;
+    this.maxPacketSize = maxPacketSize;
+    this.mistakes = mistakes;
+    this.onAccepted = onAccepted;
+  }
+
+  static Logger logger() {
+    return LOG;
+  }
+
+  /** Puts the framer before and the guard after vertx-mqtt's decoder (named "mqttDecoder" in its pipeline). */
+  void install(ChannelPipeline pipeline) {
+    pipeline.addBefore("mqttDecoder", FRAMER, new Framer());
+    pipeline.addAfter("mqttDecoder", GUARD, new Guard());
+  }
+
+  boolean accepted() {
+    return accepted;
+  }
+
+  private void violation(ChannelHandlerContext ctx, ReasonCode reason, String detail) {
+    if (closing) {
+      return;
+    }
+    closing = true;
+    mistakes.info(address, "client input refused from {} ({}): {}{}, closing", address, listener,
+        detail, accepted && protocolVersion == 5 ? " (DISCONNECT " + reason + ")" : "");
+    if (accepted && protocolVersion == 5 && ctx.channel().isActive()) {
+      ctx.writeAndFlush(MqttMessageBuilders.disconnect().reasonCode(reason.byteValue()).build())
+          .addListener(ChannelFutureListener.CLOSE);
+    } else {
+      ctx.close();
+    }
+  }
+
+  /** Cuts the byte stream into whole packets and checks each before the decoder reads it. */
+  private final class Framer extends ChannelInboundHandlerAdapter {
+    private ByteBuf cumulation;
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (!(msg instanceof ByteBuf in)) {
+        ctx.fireChannelRead(msg);
+        return;
+      }
+      if (closing) {
+        in.release();
+        return;
+      }
+      cumulation = cumulation == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), cumulation, in);
+      try {
+        while (!closing && cumulation.isReadable()) {
+          ByteBuf packet = nextPacket(ctx);
+          if (packet == null) {
+            break;
+          }
+          RawPacketRules.Violation v = RawPacketRules.check(packet, protocolVersion);
+          if (v != null) {
+            packet.release();
+            violation(ctx, v.reason(), v.detail());
+            break;
+          }
+          long before = decoded;
+          ctx.fireChannelRead(packet);
+          if (decoded == before && !closing) {
+            // a whole packet the decoder still waits on: it read a length past the packet's end
+            violation(ctx, ReasonCode.MALFORMED_PACKET, "packet not decodable");
+          }
+        }
+      } finally {
+        if (closing || !cumulation.isReadable()) {
+          cumulation.release();
+          cumulation = null;
+        } else {
+          cumulation.discardSomeReadBytes();
+        }
+      }
+    }
+
+    /** The next whole packet, or null when more bytes are needed (or the stream broke a rule). */
+    private ByteBuf nextPacket(ChannelHandlerContext ctx) {
+      int start = cumulation.readerIndex();
+      int available = cumulation.readableBytes();
+      int remaining = 0;
+      int i = 1;
+      while (true) {
+        if (i >= available) {
+          return null;
+        }
+        int b = cumulation.getUnsignedByte(start + i);
+        remaining |= (b & 0x7F) << (7 * (i - 1));
+        if ((b & 0x80) == 0) {
+          break;
+        }
+        if (++i > 4) {
+          violation(ctx, ReasonCode.MALFORMED_PACKET, "remaining length longer than 4 bytes");
+          return null;
+        }
+      }
+      int type = cumulation.getUnsignedByte(start) >>> 4;
+      long size = 1L + i + remaining;
+      if (!connectSeen) {
+        if (type != RawPacketRules.CONNECT) {
+          violation(ctx, ReasonCode.PROTOCOL_ERROR, "packet type " + type + " before CONNECT");
+          return null;
+        }
+        if (size > maxConnectSize) {
+          violation(ctx, ReasonCode.PACKET_TOO_LARGE, "CONNECT of " + size + " bytes, more than "
+              + maxConnectSize + " (mqtt.max-connect-size)");
+          return null;
+        }
+      } else if (size > maxPacketSize) {
+        violation(ctx, ReasonCode.PACKET_TOO_LARGE, "packet of " + size + " bytes, more than " + maxPacketSize
+            + " (limits.max-packet-size)");
+        return null;
+      }
+      if (available < size) {
+        return null;
+      }
+      return cumulation.readRetainedSlice((int) size);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+      if (cumulation != null) {
+        cumulation.release();
+        cumulation = null;
+      }
+    }
+  }
+
+  /** Judges each decoded packet; watches the CONNACK go out. */
+  private final class Guard extends ChannelDuplexHandler {
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      decoded++;
+      if (closing) {
+        ReferenceCountUtil.release(msg);
+        return;
+      }
+      if (!(msg instanceof MqttMessage m)) {
+        ctx.fireChannelRead(msg);
+        return;
+      }
+      RawPacketRules.Violation refusal = refusal(m);
+      if (refusal == null) {
+        ctx.fireChannelRead(msg);
+        return;
+      }
+      ReferenceCountUtil.release(msg);
+      violation(ctx, refusal.reason(), refusal.detail());
+    }
+
+    /** Why the decoded packet is refused, or null. */
+    private RawPacketRules.Violation refusal(MqttMessage m) {
+      DecoderResult result = m.decoderResult();
+      if (!connectSeen) {
+        connectSeen = true;
+        if (result.isFailure() && result.cause() instanceof MqttUnacceptableProtocolVersionException) {
+          return null; // vertx-mqtt answers CONNACK 0x01 (3.1.1) or 0x84 (5) and closes
+        }
+        if (result.isFailure()) {
+          return malformed("malformed CONNECT (" + result.cause().getMessage() + ")");
+        }
+        if (m.fixedHeader().messageType() != MqttMessageType.CONNECT) {
+          return protocolError("packet " + m.fixedHeader().messageType() + " before CONNECT");
+        }
+        protocolVersion = ((MqttConnectMessage) m).variableHeader().version();
+        return null;
+      }
+      MqttMessageType type = m.fixedHeader() == null ? null : m.fixedHeader().messageType();
+      if (type == MqttMessageType.CONNECT) {
+        return protocolError("second CONNECT on one connection (MQTT-3.1.0-2)");
+      }
+      if (result.isFailure()) {
+        return result.cause() instanceof TooLongFrameException
+            ? new RawPacketRules.Violation(ReasonCode.PACKET_TOO_LARGE, result.cause().getMessage())
+            : malformed("malformed packet (" + result.cause().getMessage() + ")");
+      }
+      if (type == MqttMessageType.CONNACK || type == MqttMessageType.SUBACK || type == MqttMessageType.UNSUBACK
+          || type == MqttMessageType.PINGRESP) {
+        // vertx-mqtt would pass these to the end of the pipeline, where they go unseen (MQTT 5 section 4.13)
+        return protocolError(type + " is sent only by a server");
+      }
+      String invalid = protocolVersion == 5 ? invalidReasonCode(m, type) : null;
+      return invalid == null ? null : malformed(invalid);
+    }
+
+    private static RawPacketRules.Violation malformed(String detail) {
+      return new RawPacketRules.Violation(ReasonCode.MALFORMED_PACKET, detail);
+    }
+
+    private static RawPacketRules.Violation protocolError(String detail) {
+      return new RawPacketRules.Violation(ReasonCode.PROTOCOL_ERROR, detail);
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+      if (!accepted && msg instanceof MqttConnAckMessage ack
+          && ack.variableHeader().connectReturnCode() == MqttConnectReturnCode.CONNECTION_ACCEPTED) {
+        accepted = true;
+        onAccepted.run();
+      }
+      ctx.write(msg, promise);
+    }
+  }
+
+  /**
+   * A reason code outside the packet's table (MQTT 5 sections 3.4.2.1 to 3.7.2.1, 3.14.2.1, 3.15.2.1): the
+   * tables are vertx-mqtt's, which throws on any other value.
+   */
+  private static String invalidReasonCode(MqttMessage m, MqttMessageType type) {
+    byte code;
+    if (m.variableHeader() instanceof MqttPubReplyMessageVariableHeader h) {
+      code = h.reasonCode();
+    } else if (m.variableHeader() instanceof MqttReasonCodeAndPropertiesVariableHeader h) {
+      code = h.reasonCode();
+    } else {
+      return null;
+    }
+    try {
+      switch (type) {
+        case PUBACK -> MqttPubAckReasonCode.valueOf(code);
+        case PUBREC -> MqttPubRecReasonCode.valueOf(code);
+        case PUBREL -> MqttPubRelReasonCode.valueOf(code);
+        case PUBCOMP -> MqttPubCompReasonCode.valueOf(code);
+        case DISCONNECT -> MqttDisconnectReasonCode.valueOf(code);
+        case AUTH -> MqttAuthenticateReasonCode.valueOf(code);
+        default -> {
+          return null;
+        }
+      }
+      return null;
+    } catch (IllegalArgumentException e) {
+      return "invalid reason code 0x" + Integer.toHexString(code & 0xFF) + " in " + type;
+    }
+  }
+}
