@@ -1,0 +1,69 @@
+package io.mqttgrid.mqtt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mqttgrid.mqtt.ConnectionAdmission.Limits;
+import io.mqttgrid.mqtt.ConnectionAdmission.Refusal;
+import org.junit.jupiter.api.Test;
+
+class ConnectionAdmissionTest {
+
+  @Test
+  void capsOpenConnections() {
+    ConnectionAdmission a = new ConnectionAdmission(new Limits(2, 0, 0, 0));
+    assertThat(a.admit("10.0.0.1")).isNull();
+    assertThat(a.admit("10.0.0.2")).isNull();
+    assertThat(a.admit("10.0.0.3")).isEqualTo(Refusal.TOO_MANY_CONNECTIONS);
+    a.authenticated("10.0.0.1");
+    a.closed("10.0.0.1", true);
+    assertThat(a.admit("10.0.0.3")).isNull();
+    assertThat(a.open()).isEqualTo(2);
+  }
+
+  @Test
+  void capsUnauthenticatedConnectionsInTotalAndPerAddress() {
+    ConnectionAdmission a = new ConnectionAdmission(new Limits(100, 3, 2, 0));
+    assertThat(a.admit("a")).isNull();
+    assertThat(a.admit("a")).isNull();
+    assertThat(a.admit("a")).isEqualTo(Refusal.TOO_MANY_UNAUTHENTICATED_FROM_ADDRESS);
+    assertThat(a.admit("b")).isNull();
+    assertThat(a.admit("c")).isEqualTo(Refusal.TOO_MANY_UNAUTHENTICATED);
+    // an authenticated connection no longer counts against either cap
+    a.authenticated("a");
+    assertThat(a.unauthenticated()).isEqualTo(2);
+    assertThat(a.admit("a")).isNull();
+    assertThat(a.open()).isEqualTo(4);
+    a.closed("a", false);
+    a.closed("a", false);
+    a.closed("a", true);
+    a.closed("b", false);
+    assertThat(a.open()).isZero();
+    assertThat(a.unauthenticated()).isZero();
+    assertThat(a.trackedAddresses()).isZero();
+  }
+
+  @Test
+  void rateLimitsNewConnectionsPerAddress() {
+    ConnectionAdmission a = new ConnectionAdmission(new Limits(1000, 0, 0, 5));
+    int admitted = 0;
+    for (int i = 0; i < 20; i++) {
+      Refusal r = a.admit("a");
+      if (r == null) {
+        admitted++;
+        a.closed("a", false);
+      } else {
+        assertThat(r).isEqualTo(Refusal.RATE);
+      }
+    }
+    // the burst is the rate; a few more tokens may have refilled while the loop ran
+    assertThat(admitted).isBetween(5, 7);
+    assertThat(a.admit("b")).isNull(); // another address has its own budget
+    assertThat(a.open()).isEqualTo(1);
+  }
+
+  @Test
+  void derivesTheConnectionCapFromTheDescriptorLimit() {
+    ConnectionAdmission a = new ConnectionAdmission(new Limits(0, 0, 0, 0));
+    assertThat(a.maxConnections()).isPositive();
+  }
+}
