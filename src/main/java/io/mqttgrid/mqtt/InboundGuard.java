@@ -10,6 +10,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.mqtt.MqttConnAckMessage;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
@@ -51,6 +52,8 @@ final class InboundGuard {
 
   static final String FRAMER = "mqttgridFramer";
   static final String GUARD = "mqttgridGuard";
+  static final String WS_AGGREGATOR = "mqttgridWebSocketAggregator";
+  static final String WS_GUARD = "mqttgridWebSocketGuard";
 
   private final String address;
   private final String listener;
@@ -83,6 +86,10 @@ final class InboundGuard {
   void install(ChannelPipeline pipeline) {
     pipeline.addBefore("mqttDecoder", FRAMER, new Framer());
     pipeline.addAfter("mqttDecoder", GUARD, new Guard());
+    if (pipeline.get("webSocketHandler") != null) {
+      pipeline.addAfter("webSocketHandler", WS_AGGREGATOR, new WebSocketFrameAggregator(maxPacketSize));
+      pipeline.addAfter(WS_AGGREGATOR, WS_GUARD, new WebSocketGuard(address, mistakes));
+    }
   }
 
   boolean accepted() {
