@@ -19,4 +19,6 @@ USER 10001
 WORKDIR /opt/mqttgrid
 # MQTT, MQTT over TLS, WebSocket, secure WebSocket, HTTP (health, metrics), Hazelcast, event bus
 EXPOSE 1883 8883 8080 8443 8088 8444 9090 5701 5801
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/opt/mqttgrid/mqttgrid.jar"]
+# A JVM out of heap exits (and the container is restarted, the cluster taking over its sessions) instead of
+# staying up wedged with health failing and publish/subscribe dead.
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/opt/mqttgrid/mqttgrid.jar"]

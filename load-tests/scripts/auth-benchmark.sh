@@ -105,7 +105,7 @@ EOF
 
 # ---- one node, TLS on, nothing else listening
 ulimit -n 65536 2>/dev/null || true
-java -Xmx1g -jar target/mqttgrid.jar --set mqtt.host=127.0.0.1 --set mqtt.port=$tcp_port --set mqtt.tls-port=$tls_port \
+java -Xmx1g -XX:+ExitOnOutOfMemoryError -jar target/mqttgrid.jar --set mqtt.host=127.0.0.1 --set mqtt.port=$tcp_port --set mqtt.tls-port=$tls_port \
   --set mqtt.websocket-port=-1 --set mqtt.wss-port=-1 --set http.port=-1 --set http.tls-port=-1 \
   --set management.port=-1 --set tls.cert-file="$work/server.crt" --set tls.key-file="$work/server.key" \
   --set namespace.file="$work/namespace.yaml" >"$work/grid.log" 2>&1 &

@@ -62,7 +62,7 @@ trap stop_all EXIT
 for n in 1 2 3; do
   # shellcheck disable=SC2086
   # GC log per node: a latency spike in the report can be checked against the nodes' pauses
-  java -Xmx1g "-Xlog:gc:file=$logs/n$n-gc.log:uptime,time" -jar target/mqttgrid.jar --set node.id=n$n \
+  java -Xmx1g -XX:+ExitOnOutOfMemoryError "-Xlog:gc:file=$logs/n$n-gc.log:uptime,time" -jar target/mqttgrid.jar --set node.id=n$n \
     --set mqtt.port=2191$n --set mqtt.websocket-port=-1 --set mqtt.tls-port=-1 --set mqtt.wss-port=-1 \
     --set http.port=2181$n --set http.tls-port=-1 --set management.port=2171$n \
     --set cluster.mode=tcp --set cluster.members=$members --set cluster.interface=127.0.0.1 \

@@ -12,7 +12,7 @@ command -v mosquitto >/dev/null || { echo "mosquitto is not installed (apt-get i
 mvn -B -q -f load-tests/pom.xml compile
 
 logs=$(mktemp -d)
-java -jar target/mqttgrid.jar --set mqtt.port=$grid_port --set mqtt.websocket-port=-1 --set http.port=-1 \
+java -XX:+ExitOnOutOfMemoryError -jar target/mqttgrid.jar --set mqtt.port=$grid_port --set mqtt.websocket-port=-1 --set http.port=-1 \
   >"$logs/grid.log" 2>&1 &
 grid_pid=$!
 printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 10000\n' $mosq_port >"$logs/mosquitto.conf"

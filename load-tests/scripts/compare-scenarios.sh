@@ -20,7 +20,7 @@ mvn -B -q -Dstyle.color=never -f load-tests/pom.xml test-compile
 
 logs=$(mktemp -d)
 ulimit -n 65536 2>/dev/null || true
-java -Xmx2g -jar target/mqttgrid.jar --set mqtt.port=$grid_port --set mqtt.websocket-port=-1 \
+java -Xmx2g -XX:+ExitOnOutOfMemoryError -jar target/mqttgrid.jar --set mqtt.port=$grid_port --set mqtt.websocket-port=-1 \
   --set mqtt.tls-port=-1 --set mqtt.wss-port=-1 --set http.port=-1 --set http.tls-port=-1 \
   --set management.port=-1 >"$logs/grid.log" 2>&1 &
 grid_pid=$!

@@ -156,7 +156,7 @@ public final class Broker {
       connections.namespaceChanged();
     });
     NamespaceAuthenticator authenticator = new NamespaceAuthenticator(namespace::current, vertx,
-        new AnonymousAuthenticator(config.anonymous));
+        new AnonymousAuthenticator(config.anonymous), config.jwtClockSkewSeconds);
     bearerAuthenticator = authenticator;
     return new MqttServices(config.limits, authenticator, sessions, publisher,
         retained, metrics, namespace::current, access, new SessionOwnership(vertx, hazelcast), connections);

@@ -60,6 +60,8 @@ public final class BrokerConfig {
   public final OverflowPolicy overflowPolicy;
   public final int maxOutboundBuffered;
   public final Access anonymous;
+  /** Seconds of clock skew allowed on JWT exp/nbf/iat, the same for MQTT and HTTP. */
+  public final int jwtClockSkewSeconds;
   public final String httpHost;
   public final int httpPort;
   public final int httpTlsPort;
@@ -136,6 +138,7 @@ public final class BrokerConfig {
     overflowPolicy = enumValue("session.overflow", OverflowPolicy.class);
     maxOutboundBuffered = intValue("session.max-outbound-buffered", 1, Integer.MAX_VALUE);
     anonymous = anonymousAccess(string("auth.anonymous"));
+    jwtClockSkewSeconds = intValue("auth.jwt-clock-skew", 0, 600);
     httpHost = string("http.host");
     httpPort = port("http.port");
     httpTlsPort = port("http.tls-port");

@@ -36,8 +36,13 @@ import org.slf4j.LoggerFactory;
  * Checks the tokens of one configured issuer (spec sections 3.5 and 3.6) with vertx-auth-jwt: signature by one
  * of the issuer's keys (PEM certificates or public keys, and the issuer's JWKS document when configured),
  * {@code iss} exactly, {@code aud} naming one of the accepted audiences, {@code exp} (required) and
- * {@code nbf}/{@code iat} when present, with {@link #LEEWAY_SECONDS} of clock skew. Only RS256 and ES256 are
- * accepted, so neither {@code alg: none} nor an HMAC "signed" with a public key gets near a key.
+ * {@code nbf}/{@code iat} when present, with the broker's clock-skew leeway ({@code auth.jwt-clock-skew}).
+ * Only RS256 and ES256 are accepted, so neither {@code alg: none} nor an HMAC "signed" with a public key gets
+ * near a key.
+ *
+ * <p>One rule for time, whatever the protocol: a token is valid until {@code exp} plus the leeway, and the
+ * identity it yields carries that instant as its expiry, so an MQTT connection ends then and an HTTP request
+ * after it gets 401.
  *
  * <p>Holds no per-connection state: re-authentication calls it again with the new token. The JWKS document
  * is fetched on first use, again when a token names a key it does not hold (at most once per
@@ -49,16 +54,18 @@ final class JwtVerifier {
 
   /** Spec sections 3.5 and 3.6: authentication data up to 8 KB. */
   static final int MAX_TOKEN_BYTES = 8 * 1024;
-  static final int LEEWAY_SECONDS = 60;
   static final long JWKS_MIN_REFRESH_MILLIS = 30_000;
   static final long JWKS_MAX_AGE_MILLIS = 3_600_000;
   static final long JWKS_TIMEOUT_MILLIS = 5_000;
   private static final Set<String> ALGORITHMS = Set.of("RS256", "ES256");
 
-  /** The outcome: the token's claims, or why it is refused ({@code unavailable}: keys could not be fetched). */
-  record Check(JsonObject claims, String refusal, boolean unavailable) {
+  /**
+   * The outcome: the token's claims and the instant it stops being valid ({@code exp} plus the leeway, epoch
+   * millis), or why it is refused ({@code unavailable}: keys could not be fetched).
+   */
+  record Check(JsonObject claims, long validUntilMillis, String refusal, boolean unavailable) {
     static Check refused(String why) {
-      return new Check(null, why, false);
+      return new Check(null, 0, why, false);
     }
   }
 
@@ -67,6 +74,7 @@ final class JwtVerifier {
   private final JwtIssuer issuer;
   private final List<String> audiences;
   private final List<PubSecKeyOptions> configuredKeys;
+  private final int leewaySeconds;
 
   /** The keys in use: the configured ones plus the last JWKS document; null until there is at least one key. */
   private volatile JWTAuth provider;
@@ -74,11 +82,13 @@ final class JwtVerifier {
   private long lastJwksAttempt;
   private Future<Void> jwksFetch;
 
-  JwtVerifier(Vertx vertx, HttpClient http, JwtIssuer issuer, List<String> audiences) {
+  /** @param leewaySeconds clock skew allowed on {@code exp}, {@code nbf} and {@code iat} */
+  JwtVerifier(Vertx vertx, HttpClient http, JwtIssuer issuer, List<String> audiences, int leewaySeconds) {
     this.vertx = vertx;
     this.http = http;
     this.issuer = issuer;
     this.audiences = List.copyOf(audiences);
+    this.leewaySeconds = leewaySeconds;
     this.configuredKeys = configuredKeys(issuer);
     this.provider = configuredKeys.isEmpty() ? null : provider(List.of());
   }
@@ -97,7 +107,10 @@ final class JwtVerifier {
     return payload == null ? null : payload.getValue("iss") instanceof String s ? s : null;
   }
 
-  /** Whether the text has the shape of a signed JWT (three base64url parts with a JSON header). */
+  /**
+   * Whether the text has the shape of a signed JWT (three base64url parts with a JSON header). Lenient on
+   * purpose: it only routes a password to the JWT verifier, which then refuses a non-canonical spelling.
+   */
   static boolean looksLikeJwt(String text) {
     return text != null && text.chars().filter(c -> c == '.').count() == 2 && unverifiedPart(text, 0) != null;
   }
@@ -125,6 +138,17 @@ final class JwtVerifier {
     if (header == null) {
       return Future.succeededFuture(Check.refused("not a signed JWT"));
     }
+    String notCanonical = nonCanonicalSegment(token);
+    if (notCanonical != null) {
+      return Future.succeededFuture(Check.refused("token " + notCanonical
+          + " is not canonical base64url (padding, other characters or non-zero trailing bits)"));
+    }
+    if (header.containsKey("crit")) {
+      // RFC 7515 4.1.11: a recipient must reject a token whose critical extensions it does not understand;
+      // this verifier understands none
+      return Future.succeededFuture(Check.refused("token header has critical extensions ('crit') this broker "
+          + "does not understand"));
+    }
     Object alg = header.getValue("alg");
     if (!(alg instanceof String a) || !ALGORITHMS.contains(a)) {
       return Future.succeededFuture(Check.refused("token algorithm '" + alg + "' is not accepted (RS256, ES256)"));
@@ -138,7 +162,7 @@ final class JwtVerifier {
         // without a key nothing can be judged: a JWKS that cannot be fetched is the issuer's outage, not the
         // client's fault (0x88); a configuration without any usable key refuses
         return Future.succeededFuture(issuer.jwksUrl() != null
-            ? new Check(null, "the issuer's keys are not available from " + issuer.jwksUrl(), true)
+            ? new Check(null, 0, "the issuer's keys are not available from " + issuer.jwksUrl(), true)
             : Check.refused("the issuer has no usable RS256/ES256 key"));
       }
       return check(current, token).compose(first -> {
@@ -151,19 +175,51 @@ final class JwtVerifier {
     });
   }
 
-  private record Attempt(JsonObject claims, String refusal, boolean unknownKey) {
+  private record Attempt(JsonObject claims, long validUntilMillis, String refusal, boolean unknownKey) {
     Check result(String kid) {
       if (unknownKey) {
         return Check.refused(kid == null ? "no key of the issuer verifies the token"
             : "the issuer has no key '" + kid + "'");
       }
-      return claims != null ? new Check(claims, null, false) : Check.refused(refusal);
+      return claims != null ? new Check(claims, validUntilMillis, null, false) : Check.refused(refusal);
     }
+  }
+
+  /** {@code exp} plus the leeway: the same instant vertx-auth-jwt stops accepting the token (whole seconds). */
+  private long validUntil(JsonObject claims) {
+    return (((Number) claims.getValue("exp")).longValue() + leewaySeconds) * 1000;
+  }
+
+  /**
+   * The name of the first segment that is not canonical unpadded base64url (RFC 7515 2 and appendix C), null
+   * when all three are. vertx-auth-jwt decodes leniently, so one token had several spellings (a signature with
+   * {@code ==} appended, or a last character differing only in unused bits) that all verified; a token must
+   * have exactly one spelling, so that a refused or revoked spelling cannot be replayed as another. Checked by
+   * hand because neither vertx-auth-jwt nor the JDK decoder has a strict mode; re-encoding what decodes is the
+   * definition of canonical.
+   */
+  static String nonCanonicalSegment(String token) {
+    String[] parts = token.split("\\.", -1);
+    String[] names = {"header", "payload", "signature"};
+    if (parts.length != 3) {
+      return "shape";
+    }
+    for (int i = 0; i < 3; i++) {
+      try {
+        byte[] decoded = Base64.getUrlDecoder().decode(parts[i]);
+        if (!Base64.getUrlEncoder().withoutPadding().encodeToString(decoded).equals(parts[i])) {
+          return names[i];
+        }
+      } catch (IllegalArgumentException e) {
+        return names[i];
+      }
+    }
+    return null;
   }
 
   private Future<Attempt> check(JWTAuth current, String token) {
     if (current == null) {
-      return Future.succeededFuture(new Attempt(null, null, true));
+      return Future.succeededFuture(new Attempt(null, 0, null, true));
     }
     Future<User> authenticated;
     try {
@@ -175,14 +231,19 @@ final class JwtVerifier {
     return authenticated.transform(ar -> {
       if (ar.failed()) {
         Throwable cause = ar.cause();
-        return Future.succeededFuture(new Attempt(null, refusalText(cause), cause instanceof NoSuchKeyIdException));
+        return Future.succeededFuture(new Attempt(null, 0, refusalText(cause), cause instanceof NoSuchKeyIdException));
       }
       User user = ar.result();
       JsonObject claims = user.attributes().getJsonObject("accessToken");
       if (claims == null || !(claims.getValue("exp") instanceof Number)) {
-        return Future.succeededFuture(new Attempt(null, "token has no exp claim", false));
+        return Future.succeededFuture(new Attempt(null, 0, "token has no exp claim", false));
       }
-      return Future.succeededFuture(new Attempt(claims, null, false));
+      long validUntil = validUntil(claims);
+      if (validUntil <= System.currentTimeMillis()) {
+        // vertx-auth-jwt compares whole seconds taken a moment earlier: the identity must never be born expired
+        return Future.succeededFuture(new Attempt(null, 0, "token expired or not yet valid (exp/nbf/iat)", false));
+      }
+      return Future.succeededFuture(new Attempt(claims, validUntil, null, false));
     });
   }
 
@@ -324,7 +385,7 @@ final class JwtVerifier {
     }
     JWTAuthOptions options = new JWTAuthOptions()
         .setJWTOptions(new JWTOptions().setIssuer(issuer.tokenIssuer()).setAudience(audiences)
-            .setLeeway(LEEWAY_SECONDS).setIgnoreExpiration(false));
+            .setLeeway(leewaySeconds).setIgnoreExpiration(false));
     configuredKeys.forEach(options::addPubSecKey);
     options.setJwks(jwks);
     return JWTAuth.create(vertx, options);

@@ -73,6 +73,7 @@ public final class NamespaceAuthenticator implements Authenticator, BearerTokenA
   private final Vertx vertx;
   private final AnonymousAuthenticator anonymous;
   private final HttpClient http;
+  private final int jwtLeewaySeconds;
 
   private volatile Trust trust = new Trust(null, CaTrust.NONE);
   private volatile JwtVerifier customJwt;
@@ -86,11 +87,15 @@ public final class NamespaceAuthenticator implements Authenticator, BearerTokenA
   /**
    * @param models    the current namespace model (every node's local snapshot)
    * @param anonymous what to do with CONNECTs that carry no credentials the model judges
+   * @param jwtLeewaySeconds clock skew allowed on a token's {@code exp}/{@code nbf}/{@code iat}
+   *                  ({@code auth.jwt-clock-skew}), for MQTT and HTTP alike
    */
-  public NamespaceAuthenticator(Supplier<NamespaceModel> models, Vertx vertx, AnonymousAuthenticator anonymous) {
+  public NamespaceAuthenticator(Supplier<NamespaceModel> models, Vertx vertx, AnonymousAuthenticator anonymous,
+      int jwtLeewaySeconds) {
     this.models = models;
     this.vertx = vertx;
     this.anonymous = anonymous;
+    this.jwtLeewaySeconds = jwtLeewaySeconds;
     // a CONNECT storm against a webhook must not queue behind the default five connections
     this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setMaxRedirects(0),
         new PoolOptions().setHttp1MaxSize(HTTP_CONNECTIONS));
@@ -189,24 +194,24 @@ public final class NamespaceAuthenticator implements Authenticator, BearerTokenA
         return AuthResult.refused(check.unavailable() ? AuthResult.Outcome.UNAVAILABLE
             : AuthResult.Outcome.NOT_AUTHORIZED, check.refusal());
       }
-      return identityOf(check.claims(), authority);
+      return identityOf(check.claims(), authority, check.validUntilMillis());
     });
   }
 
   /**
    * The identity a verified token names: {@code sub} for custom JWT (spec section 3.6); {@code oid} for
-   * OAUTH2-JWT (3.5), or {@code sub} when an issuer standing in for Entra ID has no object ids.
+   * OAUTH2-JWT (3.5), or {@code sub} when an issuer standing in for Entra ID has no object ids. It expires
+   * when the token stops being valid ({@code exp} plus the leeway): the connection ends then.
    */
-  static AuthResult identityOf(JsonObject claims, Authority authority) {
+  static AuthResult identityOf(JsonObject claims, Authority authority, long validUntilMillis) {
     String name = authority == Authority.ENTRA && claims.getValue("oid") instanceof String oid && !oid.isEmpty()
         ? oid : claims.getValue("sub") instanceof String sub ? sub : null;
     if (name == null || name.isEmpty()) {
       return AuthResult.refused(AuthResult.Outcome.NOT_AUTHORIZED,
           authority == Authority.ENTRA ? "token has neither an oid nor a sub claim" : "token has no sub claim");
     }
-    long expiresAt = ((Number) claims.getValue("exp")).longValue() * 1000;
     return AuthResult.allowed(new ClientIdentity(name, ClaimAttributes.of(claims, ClaimAttributes.RESERVED_CLAIMS),
-        authority, expiresAt));
+        authority, validUntilMillis));
   }
 
   private JwtVerifier customVerifier(NamespaceSettings settings) {
@@ -214,7 +219,7 @@ public final class NamespaceAuthenticator implements Authenticator, BearerTokenA
     List<String> audiences = issuer.audiences().isEmpty() ? List.of(settings.hostname()) : issuer.audiences();
     JwtVerifier current = customJwt;
     if (current == null || !current.issuer().equals(issuer) || !current.audiences().equals(audiences)) {
-      current = new JwtVerifier(vertx, http, issuer, audiences);
+      current = new JwtVerifier(vertx, http, issuer, audiences, jwtLeewaySeconds);
       customJwt = current;
     }
     return current;
@@ -225,7 +230,7 @@ public final class NamespaceAuthenticator implements Authenticator, BearerTokenA
     List<String> audiences = issuer.audiences().isEmpty() ? ENTRA_AUDIENCES : issuer.audiences();
     JwtVerifier current = oauth2Jwt;
     if (current == null || !current.issuer().equals(issuer) || !current.audiences().equals(audiences)) {
-      current = new JwtVerifier(vertx, http, issuer, audiences);
+      current = new JwtVerifier(vertx, http, issuer, audiences, jwtLeewaySeconds);
       oauth2Jwt = current;
     }
     return current;

@@ -94,7 +94,7 @@ class NamespaceAuthenticatorIT {
   @BeforeEach
   void authenticator() {
     authenticator = new NamespaceAuthenticator(model::get, vertx,
-        new AnonymousAuthenticator(AnonymousAuthenticator.Access.DENY));
+        new AnonymousAuthenticator(AnonymousAuthenticator.Access.DENY), 60);
     jwksFetches.set(0);
     webhookCalls.set(0);
   }
@@ -164,7 +164,8 @@ class NamespaceAuthenticatorIT {
     assertThat(r.identity().authority()).isEqualTo(Authority.CUSTOM_JWT);
     assertThat(r.identity().attributes()).containsOnly(Map.entry("room", "345"), Map.entry("floor", 3L),
         Map.entry("deviceTypes", List.of("Fan", "Light")));
-    assertThat(r.identity().expiresAtMillis()).isEqualTo(claims.getLong("exp") * 1000);
+    assertThat(r.identity().expiresAtMillis()).as("valid until exp plus the 60 s leeway")
+        .isEqualTo((claims.getLong("exp") + 60) * 1000);
   }
 
   @Test

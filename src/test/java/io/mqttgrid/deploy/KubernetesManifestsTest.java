@@ -82,6 +82,7 @@ class KubernetesManifestsTest {
   private static final Path DEFAULTS = Path.of("config/mqttgrid.yaml");
   private static final Path DOCKERFILE = Path.of("Dockerfile");
   private static final String KUSTOMIZATION = "kustomization.yaml";
+  static final String EXIT_ON_OOM = "-XX:+ExitOnOutOfMemoryError";
 
   /** The public listeners: each needs a port of the LoadBalancer service. */
   private static final List<String> PUBLIC_PORT_KEYS = List.of("mqtt.port", "mqtt.tls-port", "mqtt.websocket-port",
@@ -414,6 +415,19 @@ class KubernetesManifestsTest {
     // the rest (metaspace, code cache, thread stacks, GC structures) needs a share of its own
     assertThat(heap.add(direct)).as("heap %s + direct %s of limit %s", heap, direct, limitBytes)
         .isLessThanOrEqualTo(limitBytes.multiply(BigDecimal.valueOf(0.8)));
+  }
+
+  /**
+   * A JVM out of heap stays up wedged (health failing, publish and subscribe dead) unless told to exit; exiting
+   * is what lets Kubernetes restart the pod and the cluster take over its sessions.
+   */
+  @Test
+  void theBrokerJvmExitsOnOutOfMemoryInTheImageAndInThePods() {
+    assertThat(dockerEntrypoint()).as("Dockerfile ENTRYPOINT").contains(EXIT_ON_OOM);
+    Container broker = brokerContainer(the(StatefulSet.class));
+    List<String> command = broker.getCommand().isEmpty() ? dockerEntrypoint() : broker.getCommand();
+    assertThat(command.subList(0, command.indexOf("-jar"))).as("JVM flags of the broker container")
+        .contains(EXIT_ON_OOM);
   }
 
   // ---- Hazelcast discovery ----

@@ -38,9 +38,12 @@ import java.util.stream.Stream;
  */
 public final class ClusterFixture implements AutoCloseable {
 
-  /** Heap and JIT flags that keep N node JVMs cheap on a small machine. */
+  /**
+   * Heap and JIT flags that keep N node JVMs cheap on a small machine, and the exit on OutOfMemoryError every
+   * production start has (README, Dockerfile, k8s), so that a node out of heap fails here as it would there.
+   */
   public static final List<String> NODE_JVM_FLAGS =
-      List.of("-Xmx256m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+      List.of("-Xmx256m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:+ExitOnOutOfMemoryError");
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
 
