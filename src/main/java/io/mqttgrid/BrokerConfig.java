@@ -50,6 +50,8 @@ public final class BrokerConfig {
   public final long maxPendingBytes;
   public final OverflowPolicy overflowPolicy;
   public final int maxOutboundBuffered;
+  public final long maxOutboundBufferedBytes;
+  public final long maxInflightBytes;
   public final Access anonymous;
   public final String httpHost;
   public final int httpPort;
@@ -121,6 +123,8 @@ public final class BrokerConfig {
     maxPendingBytes = longValue("session.max-pending-bytes", 1, Long.MAX_VALUE);
     overflowPolicy = enumValue("session.overflow", OverflowPolicy.class);
     maxOutboundBuffered = intValue("session.max-outbound-buffered", 1, Integer.MAX_VALUE);
+    maxOutboundBufferedBytes = longValue("session.max-outbound-buffered-bytes", 1, Long.MAX_VALUE);
+    maxInflightBytes = longValue("session.max-inflight-bytes", 1, Long.MAX_VALUE);
     anonymous = anonymousAccess(string("auth.anonymous"));
     httpHost = string("http.host");
     httpPort = port("http.port");
