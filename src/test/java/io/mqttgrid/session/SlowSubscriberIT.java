@@ -47,6 +47,7 @@ class SlowSubscriberIT {
   }
 
   @Test
+  @SuppressWarnings("try") // the stalled subscriber is there to be connected, not to be used
   void aSubscriberThatStopsReadingIsHeldToTheBoundsAndOneThatReadsGetsEverything() throws Exception {
     try (TestBroker broker = TestBroker.start(smallBounds("drop-new"));
          RawMqttClient slow = stalledSubscriber(broker, "slow")) {
@@ -137,13 +138,43 @@ class SlowSubscriberIT {
     }
   }
 
+  @Test
+  @SuppressWarnings("try") // the stalled subscriber is there to be connected, not to be used
+  void aPersistentSessionKeepsItsQueueInTheStoreAndOnlyTheBoundsInMemory() throws Exception {
+    try (TestBroker broker = TestBroker.start(smallBounds("drop-new"));
+         RawMqttClient slow = stalledSubscriber(broker, new Connect(5, "durable").keepAlive(0).cleanStart(false)
+             .properties(new RawMqttClient.Props().u32(RawMqttClient.PROP_SESSION_EXPIRY, 300)))) {
+      Session session = broker.broker().sessions().local("durable");
+      assertThat(session.persistent()).isTrue();
+      Mqtt5BlockingClient pub = broker.v5("pub");
+      pub.connect();
+      long most = 0;
+      for (int i = 0; i < MESSAGES / 2; i++) {
+        pub.publishWith().topic("slow/q1").qos(MqttQos.AT_LEAST_ONCE).payload(new byte[PAYLOAD]).send();
+        most = Math.max(most, held(session).total());
+      }
+      pub.disconnect();
+      Session.OutboundBytes atEnd = held(session);
+      assertThat(atEnd.waiting()).isLessThanOrEqualTo(PENDING_BYTES);
+      assertThat(atEnd.inflight()).isLessThanOrEqualTo(INFLIGHT_BYTES);
+      assertThat(atEnd.socket()).isLessThanOrEqualTo(SOCKET_BYTES);
+      assertThat(Math.max(most, atEnd.total())).isLessThanOrEqualTo(PENDING_BYTES + INFLIGHT_BYTES + SOCKET_BYTES);
+      assertThat(value(scrape(broker), "mqttgrid_messages_dropped_total", "reason=\"queue-full\""))
+          .isPositive();
+    }
+  }
+
   /**
    * A raw MQTT 5 client with a 4 KB receive buffer, subscribed to slow/q1 at QoS 1 and slow/q0 at QoS 0, that
    * reads nothing after its SUBACKs.
    */
   private static RawMqttClient stalledSubscriber(TestBroker broker, String clientId) {
+    return stalledSubscriber(broker, new Connect(5, clientId).keepAlive(0));
+  }
+
+  private static RawMqttClient stalledSubscriber(TestBroker broker, Connect connect) {
     RawMqttClient c = RawMqttClient.open("127.0.0.1", broker.mqttPort(), 5, 4096);
-    c.write(new Connect(5, clientId).keepAlive(0).toBytes());
+    c.write(connect.toBytes());
     Packet connack = c.read(Duration.ofSeconds(10));
     assertThat(connack.type()).isEqualTo(RawMqttClient.CONNACK);
     assertThat(connack.reasonCode()).isZero();
