@@ -2,6 +2,7 @@ package io.mqttgrid;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.core.HazelcastInstance;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.mqttgrid.access.NamespaceAccess;
@@ -127,7 +128,8 @@ public final class Broker {
     HazelcastSessionStore store = new HazelcastSessionStore(vertx, hazelcast);
     SessionLimits sessionLimits = new SessionLimits(config.maxQueuedMessages, config.maxQueuedBytes,
         config.maxPendingMessages, config.maxPendingBytes,
-        config.overflowPolicy == BrokerConfig.OverflowPolicy.TERMINATE_SESSION, config.maxOutboundBuffered);
+        config.overflowPolicy == BrokerConfig.OverflowPolicy.TERMINATE_SESSION, config.maxOutboundBuffered,
+        config.maxInflightBytes, config.maxOutboundBufferedBytes);
     sessions = new SessionManager(vertx, config.nodeId, store, router, sessionLimits, new SessionEvents() {
       @Override
       public void dropped(String clientId, String reason) {
@@ -148,6 +150,14 @@ public final class Broker {
     registry.gauge("mqttgrid.sessions", sessions, SessionManager::size);
     registry.gauge("mqttgrid.sessions.online", sessions, SessionManager::onlineCount);
     registry.gauge("mqttgrid.retained.messages", retained, HazelcastRetainedStore::size);
+    // what slow subscribers make this node hold, by stage (session.max-pending-bytes, max-inflight-bytes,
+    // max-outbound-buffered-bytes bound each connection's share)
+    registry.gauge("mqttgrid.outbound.buffered.bytes", Tags.of("stage", "waiting"), sessions,
+        SessionManager::outboundWaitingBytes);
+    registry.gauge("mqttgrid.outbound.buffered.bytes", Tags.of("stage", "inflight"), sessions,
+        SessionManager::outboundInflightBytes);
+    registry.gauge("mqttgrid.outbound.buffered.bytes", Tags.of("stage", "socket"), sessions,
+        SessionManager::outboundSocketBytes);
     namespace = new NamespaceStore(vertx, hazelcast, config.namespaceLimits,
         query -> NamespaceAccess.queryProblem(query, config.namespaceAllowNot), NamespaceAccess::templateProblem);
     access = new NamespaceAccess(namespace.current(), config.namespaceAllowNot);

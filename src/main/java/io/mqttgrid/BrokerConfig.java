@@ -59,6 +59,8 @@ public final class BrokerConfig {
   public final long maxPendingBytes;
   public final OverflowPolicy overflowPolicy;
   public final int maxOutboundBuffered;
+  public final long maxOutboundBufferedBytes;
+  public final long maxInflightBytes;
   public final Access anonymous;
   /** Seconds of clock skew allowed on JWT exp/nbf/iat, the same for MQTT and HTTP. */
   public final int jwtClockSkewSeconds;
@@ -137,6 +139,8 @@ public final class BrokerConfig {
     maxPendingBytes = longValue("session.max-pending-bytes", 1, Long.MAX_VALUE);
     overflowPolicy = enumValue("session.overflow", OverflowPolicy.class);
     maxOutboundBuffered = intValue("session.max-outbound-buffered", 1, Integer.MAX_VALUE);
+    maxOutboundBufferedBytes = longValue("session.max-outbound-buffered-bytes", 1, Long.MAX_VALUE);
+    maxInflightBytes = longValue("session.max-inflight-bytes", 1, Long.MAX_VALUE);
     anonymous = anonymousAccess(string("auth.anonymous"));
     jwtClockSkewSeconds = intValue("auth.jwt-clock-skew", 0, 600);
     httpHost = string("http.host");

@@ -34,6 +34,16 @@ public final class Session implements Subscriber {
 
   public enum State { ATTACHING, ONLINE, OFFLINE, CLOSED }
 
+  /**
+   * Bytes (message weights) held for the connection: waiting for room in the window or the socket, sent
+   * and unacknowledged, written to the socket and not yet written out by it.
+   */
+  public record OutboundBytes(long waiting, long inflight, long socket) {
+    public long total() {
+      return waiting + inflight + socket;
+    }
+  }
+
   /** One message on its way to the client. */
   private static final class Outgoing {
     final PublishedMessage message;
@@ -41,6 +51,7 @@ public final class Session implements Subscriber {
     final boolean retain;
     final int[] subscriptionIds;
     final String sharedGroup;
+    final int weight;
     QueuedMessage stored;
     Future<SessionQueue.AppendResult> appended;
     int packetId;
@@ -53,6 +64,7 @@ public final class Session implements Subscriber {
       this.retain = retain;
       this.subscriptionIds = subscriptionIds;
       this.sharedGroup = sharedGroup;
+      this.weight = message.weight();
     }
   }
 
@@ -76,7 +88,11 @@ public final class Session implements Subscriber {
   private final LinkedHashMap<Integer, Outgoing> inflight = new LinkedHashMap<>();
   private final List<Outgoing> attachBuffer = new ArrayList<>();
   private int lastPacketId;
-  private int bufferedWrites;
+  private boolean pumping;
+  private boolean terminating;
+  private final OutboundBudget budget;
+  /** The PUBLISH packets written to the current connection's socket and not yet written out by it. */
+  private OutboundBudget.Socket socket;
   private int storeOps;
   private List<Promise<Void>> storeIdleWaiters = new ArrayList<>();
   private long expirySeconds;
@@ -87,7 +103,8 @@ public final class Session implements Subscriber {
   private boolean recordStored;
 
   Session(String clientId, boolean persistent, String connectionId, Context context, Vertx vertx,
-          SessionStore store, MessageRouter router, SessionLimits limits, SessionEvents events) {
+          SessionStore store, MessageRouter router, SessionLimits limits, OutboundBudget.Totals outboundTotals,
+          SessionEvents events) {
     this.clientId = clientId;
     this.persistent = persistent;
     this.connectionId = connectionId;
@@ -97,11 +114,17 @@ public final class Session implements Subscriber {
     this.router = router;
     this.limits = limits;
     this.events = events;
+    this.budget = new OutboundBudget(limits, outboundTotals);
   }
 
   @Override
   public String clientId() {
     return clientId;
+  }
+
+  /** What this session holds for its connection now; call on the session's context. */
+  public OutboundBytes outboundBytes() {
+    return new OutboundBytes(budget.waitingBytes(), budget.inflightBytes(), socket == null ? 0 : socket.bytes());
   }
 
   public boolean persistent() {
@@ -232,10 +255,9 @@ public final class Session implements Subscriber {
       sendQos0(o);
       return;
     }
-    boolean sendNow = state == State.ONLINE && resend.isEmpty() && pending.isEmpty()
-        && inflight.size() < channel.sendWindow();
-    if (!sendNow && state != State.OFFLINE && pending.size() + attachBuffer.size() >= limits.maxPending()) {
-      overflow(o);
+    boolean sendNow = state == State.ONLINE && resend.isEmpty() && pending.isEmpty() && canTransmit(o);
+    if (!sendNow && state != State.OFFLINE && !budget.canWait(o.weight)) {
+      overflow("queue-full");
       complete(stored);
       return;
     }
@@ -259,7 +281,7 @@ public final class Session implements Subscriber {
         if (ar.result() == SessionQueue.AppendResult.FOREIGN) {
           // this session lives on elsewhere now: the publisher is told it did not get there (and retries,
           // reaching the new owner), and this stale copy goes away
-          pending.remove(o);
+          removeWaiting(o);
           if (stored != null) {
             stored.tryFail("session " + clientId + " moved to a newer connection");
           }
@@ -267,8 +289,8 @@ public final class Session implements Subscriber {
           return;
         }
         if (ar.result() == SessionQueue.AppendResult.OVERFLOW) {
-          pending.remove(o);
-          overflow(o);
+          removeWaiting(o);
+          overflow("queue-full");
         }
         complete(stored);
       });
@@ -279,40 +301,75 @@ public final class Session implements Subscriber {
       transmit(o, false);
     } else if (state == State.ATTACHING) {
       attachBuffer.add(o);
+      budget.waiting(o.weight);
     } else if (state == State.ONLINE) {
       pending.add(o);
+      budget.waiting(o.weight);
+    }
+  }
+
+  private void removeWaiting(Outgoing o) {
+    if (pending.remove(o)) {
+      budget.doneWaiting(o.weight);
     }
   }
 
   private void sendQos0(Outgoing o) {
     if (state == State.ATTACHING) {
-      if (attachBuffer.size() < limits.maxPending()) {
+      if (budget.canWait(o.weight)) {
         attachBuffer.add(o);
+        budget.waiting(o.weight);
       } else {
-        events.dropped(clientId, "attach-buffer-full");
+        overflow("attach-buffer-full");
       }
       return;
     }
     if (state != State.ONLINE) {
       return;
     }
-    if (bufferedWrites >= limits.maxOutboundBuffered()) {
-      events.dropped(clientId, "slow-subscriber");
+    if (!socket.hasRoom(o.weight)) {
+      // QoS 0 has no queue of its own: what the client's socket cannot take now is dropped
+      overflow("slow-subscriber");
       return;
     }
     if (channel.tooLargeForClient(o.message, 0, o.subscriptionIds)) {
       events.dropped(clientId, "packet-too-large-for-client");
       return;
     }
-    bufferedWrites++;
-    channel.sendPublish(o.message, 0, o.retain, false, 0, o.subscriptionIds)
-        .onComplete(ar -> bufferedWrites--);
+    write(o, 0, false, 0);
   }
 
-  private void overflow(Outgoing o) {
-    events.dropped(clientId, "queue-full");
-    if (limits.terminateOnOverflow() && state != State.CLOSED) {
-      LOG.warn("session {}: queue full, session terminated (SessionOverflow)", clientId);
+  /**
+   * Writes a PUBLISH and counts it against the socket until the socket reports it written: the session
+   * writes no more than the socket's bound (vertx-mqtt's endpoint has no write-queue-full signal; the write's
+   * future completes when Netty has handed the bytes to the operating system). Each completion is the
+   * moment a QoS 1/2 message held back for socket room may go.
+   */
+  private void write(Outgoing o, int qos, boolean dup, int packetId) {
+    OutboundBudget.Socket s = socket;
+    s.written(o.weight);
+    channel.sendPublish(o.message, qos, o.retain, dup, packetId, o.subscriptionIds).onComplete(ar -> {
+      s.flushed(o.weight);
+      if (ar.succeeded() && s == socket) {
+        pump();
+      }
+    });
+  }
+
+  /** Whether a QoS 1/2 message may be sent now: room in the in-flight window and in the socket. */
+  private boolean canTransmit(Outgoing o) {
+    return budget.windowHasRoom(inflight.size(), channel.sendWindow(), o.weight)
+        && (o.released || socket.hasRoom(o.weight));
+  }
+
+  /** A message did not fit a bound of this session: dropped (counted by {@code reason}), or the session ends. */
+  private void overflow(String reason) {
+    events.dropped(clientId, reason);
+    if (limits.terminateOnOverflow() && state != State.CLOSED && !terminating) {
+      // ended once: the messages that follow until the manager has taken the session down are only dropped
+      terminating = true;
+      LOG.warn("session {}: {} (session.overflow: terminate-session), session terminated (SessionOverflow)",
+          clientId, reason);
       events.overflowed(this);
     }
   }
@@ -325,13 +382,14 @@ public final class Session implements Subscriber {
       return;
     }
     inflight.put(o.packetId, o);
+    budget.inflight(o.weight);
     boolean wasSent = o.sentBefore;
     o.sentBefore = true;
     if (o.released) {
       channel.sendPubrel(o.packetId);
       return;
     }
-    channel.sendPublish(o.message, o.qos, o.retain, dup || wasSent, o.packetId, o.subscriptionIds);
+    write(o, o.qos, dup || wasSent, o.packetId);
   }
 
   /** PUBACK, or PUBREC with an error reason, or PUBCOMP: the message is done. */
@@ -340,6 +398,7 @@ public final class Session implements Subscriber {
     if (o == null) {
       return;
     }
+    budget.acknowledged(o.weight);
     forget(o);
     pump();
   }
@@ -374,17 +433,29 @@ public final class Session implements Subscriber {
   }
 
   private void pump() {
-    if (state != State.ONLINE) {
+    if (state != State.ONLINE || pumping) {
       return;
     }
-    while (!resend.isEmpty() && inflight.size() < channel.sendWindow()) {
+    // a write may complete at once and call back in here: the loops below pick up what it made room for
+    pumping = true;
+    try {
+      drain();
+    } finally {
+      pumping = false;
+    }
+  }
+
+  private void drain() {
+    while (!resend.isEmpty() && canTransmit(resend.peek())) {
       Outgoing o = resend.poll();
+      budget.doneWaiting(o.weight);
       resendIds.remove(o.packetId);
       transmit(o, true);
     }
     long now = System.currentTimeMillis();
-    while (!pending.isEmpty() && inflight.size() < channel.sendWindow()) {
+    while (!pending.isEmpty() && canTransmit(pending.peek())) {
       Outgoing o = pending.poll();
+      budget.doneWaiting(o.weight);
       if (o.message.isExpired(now)) {
         events.dropped(clientId, "expired");
         forget(o);
@@ -416,6 +487,7 @@ public final class Session implements Subscriber {
   /** Starts serving a connection: resends what the store holds, then what arrived while attaching. */
   void attach(ClientChannel newChannel, List<QueuedMessage> queued) {
     this.channel = newChannel;
+    this.socket = budget.newSocket();
     Set<String> seen = new HashSet<>();
     long now = System.currentTimeMillis();
     List<Outgoing> unacknowledged = new ArrayList<>();
@@ -431,6 +503,7 @@ public final class Session implements Subscriber {
           forget(o);
         } else {
           pending.add(o);
+          budget.waiting(o.weight);
         }
       } else {
         o.packetId = q.packetId();
@@ -440,25 +513,35 @@ public final class Session implements Subscriber {
       }
     }
     state = State.ONLINE;
-    // resent with their original ids (MQTT-4.4.0-1), but no more at once than the new connection's
-    // Receive Maximum allows (MQTT-3.3.4-9): the window is not carried over from the old connection
-    for (Outgoing o : unacknowledged) {
-      lastPacketId = Math.max(lastPacketId, o.packetId);
-      if (inflight.size() < channel.sendWindow()) {
-        transmit(o, true);
-      } else {
-        resend.add(o);
-        resendIds.add(o.packetId);
+    // a write that completes at once calls pump(): not before every resent message has its place (the ids,
+    // the order: resent ones before queued ones)
+    pumping = true;
+    try {
+      // resent with their original ids (MQTT-4.4.0-1), but no more at once than the new connection's
+      // Receive Maximum allows (MQTT-3.3.4-9): the window is not carried over from the old connection
+      for (Outgoing o : unacknowledged) {
+        lastPacketId = Math.max(lastPacketId, o.packetId);
+        if (resend.isEmpty() && canTransmit(o)) {
+          transmit(o, true);
+        } else {
+          resend.add(o);
+          resendIds.add(o.packetId);
+          budget.waiting(o.weight);
+        }
       }
-    }
-    for (Outgoing o : attachBuffer) {
-      if (o.qos == 0) {
-        sendQos0(o);
-      } else if (!seen.contains(o.message.id())) {
-        pending.add(o);
+      for (Outgoing o : attachBuffer) {
+        budget.doneWaiting(o.weight);
+        if (o.qos == 0) {
+          sendQos0(o);
+        } else if (!seen.contains(o.message.id())) {
+          pending.add(o);
+          budget.waiting(o.weight);
+        }
       }
+      attachBuffer.clear();
+    } finally {
+      pumping = false;
     }
-    attachBuffer.clear();
     pump();
   }
 
@@ -480,7 +563,9 @@ public final class Session implements Subscriber {
     resendIds.clear();
     pending.clear();
     attachBuffer.clear();
+    budget.clear();
     channel = null;
+    socket = null;
     if (persistent) {
       state = State.OFFLINE;
     } else {
@@ -500,6 +585,9 @@ public final class Session implements Subscriber {
     if (state != State.CLOSED) {
       if (channel != null) {
         detach();
+      } else {
+        attachBuffer.clear();
+        budget.clear();
       }
       state = State.CLOSED;
       router.removeAll(this);

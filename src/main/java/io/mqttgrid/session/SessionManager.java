@@ -41,6 +41,7 @@ public final class SessionManager {
   private final MessageRouter router;
   private final SessionLimits limits;
   private final SessionEvents events;
+  private final OutboundBudget.Totals outbound = new OutboundBudget.Totals();
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
   private final Map<String, Future<?>> connectsInProgress = new HashMap<>();
   private volatile Function<PublishedMessage, Future<?>> willPublisher = m -> Future.succeededFuture();
@@ -93,6 +94,26 @@ public final class SessionManager {
 
   public long onlineCount() {
     return sessions.values().stream().filter(Session::isOnline).count();
+  }
+
+  /** The session of {@code clientId} served by this node, or null. */
+  public Session local(String clientId) {
+    return sessions.get(clientId);
+  }
+
+  /** Bytes the sessions of this node hold waiting for room in their clients' windows or sockets. */
+  public long outboundWaitingBytes() {
+    return outbound.waiting.sum();
+  }
+
+  /** Bytes of the messages this node's sessions sent and their clients have not acknowledged. */
+  public long outboundInflightBytes() {
+    return outbound.inflight.sum();
+  }
+
+  /** Bytes of PUBLISH packets written to this node's client sockets and not yet written out by them. */
+  public long outboundSocketBytes() {
+    return outbound.socket.sum();
   }
 
   /**
@@ -151,7 +172,7 @@ public final class SessionManager {
         })
         .compose(record -> {
           Session session = new Session(clientId, persistent, connectionId, context, vertx, store, router, limits,
-              events);
+              outbound, events);
           session.recordStored(stored);
           session.expirySeconds(req.expirySeconds());
           session.will(req.will(), req.willDelaySeconds());
@@ -406,7 +427,7 @@ public final class SessionManager {
         return true;
       }
       Session session = new Session(clientId, true, before.connectionId(), context, vertx, store, router, limits,
-          events);
+          outbound, events);
       session.recordStored(true);
       session.expirySeconds(expiry);
       session.will(will, before.willDelaySeconds());

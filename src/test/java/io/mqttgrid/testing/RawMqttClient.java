@@ -62,9 +62,20 @@ public final class RawMqttClient implements AutoCloseable {
 
   /** Opens a socket; {@code version} (4 or 5) only tells the reader how to parse replies. */
   public static RawMqttClient open(String host, int port, int version) {
+    return open(host, port, version, 0);
+  }
+
+  /**
+   * Opens a socket with a receive buffer of {@code receiveBufferBytes} (0: the system's), set before connecting
+   * so that the TCP window follows it: a client that then stops reading makes the broker's writes back up.
+   */
+  public static RawMqttClient open(String host, int port, int version, int receiveBufferBytes) {
     try {
       Socket s = new Socket();
       s.setTcpNoDelay(true);
+      if (receiveBufferBytes > 0) {
+        s.setReceiveBufferSize(receiveBufferBytes);
+      }
       s.connect(new InetSocketAddress(host, port), 10_000);
       return new RawMqttClient(s, version);
     } catch (IOException e) {

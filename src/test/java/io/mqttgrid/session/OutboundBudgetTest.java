@@ -1,0 +1,80 @@
+package io.mqttgrid.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class OutboundBudgetTest {
+
+  /** 3 messages or 1,000 bytes waiting; 500 bytes in flight; 2 packets or 800 bytes in the socket. */
+  private static final SessionLimits LIMITS = new SessionLimits(100, 1 << 20, 3, 1_000, false, 2, 500, 800);
+
+  private final OutboundBudget.Totals totals = new OutboundBudget.Totals();
+  private final OutboundBudget budget = new OutboundBudget(LIMITS, totals);
+
+  @Test
+  void waitingIsBoundedInBytesAndInMessages() {
+    assertThat(budget.canWait(1_000)).isTrue();
+    assertThat(budget.canWait(1_001)).as("one message larger than the bound").isFalse();
+    budget.waiting(600);
+    assertThat(budget.canWait(400)).isTrue();
+    assertThat(budget.canWait(401)).isFalse();
+    budget.waiting(100);
+    budget.waiting(100);
+    assertThat(budget.canWait(1)).as("3 messages").isFalse();
+    budget.doneWaiting(600);
+    assertThat(budget.canWait(800)).isTrue();
+    assertThat(budget.waitingBytes()).isEqualTo(200);
+    assertThat(budget.waitingMessages()).isEqualTo(2);
+  }
+
+  @Test
+  void theWindowIsBoundedInBytesButAnEmptyOneTakesAnyMessage() {
+    assertThat(budget.windowHasRoom(0, 10, 5_000)).as("an empty window takes a message above the bound").isTrue();
+    budget.inflight(300);
+    assertThat(budget.windowHasRoom(1, 10, 200)).isTrue();
+    assertThat(budget.windowHasRoom(1, 10, 201)).isFalse();
+    assertThat(budget.windowHasRoom(1, 1, 1)).as("the window's count (Receive Maximum)").isFalse();
+    budget.acknowledged(300);
+    assertThat(budget.windowHasRoom(0, 10, 500)).isTrue();
+    assertThat(budget.inflightBytes()).isZero();
+  }
+
+  @Test
+  void theSocketIsBoundedInBytesAndPacketsButAnEmptyOneTakesAnyPacket() {
+    OutboundBudget.Socket socket = budget.newSocket();
+    assertThat(socket.hasRoom(10_000)).isTrue();
+    socket.written(700);
+    assertThat(socket.hasRoom(100)).isTrue();
+    assertThat(socket.hasRoom(101)).isFalse();
+    socket.written(50);
+    assertThat(socket.hasRoom(1)).as("2 packets").isFalse();
+    socket.flushed(700);
+    assertThat(socket.hasRoom(750)).isTrue();
+    assertThat(socket.bytes()).isEqualTo(50);
+    assertThat(socket.messages()).isEqualTo(1);
+    assertThat(budget.newSocket().hasRoom(800)).as("the next connection's socket starts empty").isTrue();
+  }
+
+  @Test
+  void theTotalsAddUpEveryStageAndClearingReturnsTheSessionsShare() {
+    OutboundBudget other = new OutboundBudget(LIMITS, totals);
+    budget.waiting(100);
+    budget.inflight(200);
+    other.waiting(10);
+    OutboundBudget.Socket socket = budget.newSocket();
+    socket.written(300);
+    assertThat(totals.waiting.sum()).isEqualTo(110);
+    assertThat(totals.inflight.sum()).isEqualTo(200);
+    assertThat(totals.socket.sum()).isEqualTo(300);
+
+    budget.clear();
+    assertThat(totals.waiting.sum()).isEqualTo(10);
+    assertThat(totals.inflight.sum()).isZero();
+    assertThat(budget.canWait(1_000)).isTrue();
+    // a write of the ended connection still completes (or fails) later: the socket's share goes then
+    assertThat(totals.socket.sum()).isEqualTo(300);
+    socket.flushed(300);
+    assertThat(totals.socket.sum()).isZero();
+  }
+}
