@@ -66,6 +66,29 @@ class WebSocketGuardIT {
   }
 
   @Test
+  void secondConnectWithABadProtocolLevelLeavesNoSessionOnline() throws Exception {
+    for (int delayMillis : new int[] {0, 50}) {
+      try (Socket s = upgraded("/mqtt")) {
+        writeFrame(s, 0x82, new Connect(5, "ws-ghost").toBytes());
+        if (delayMillis > 0) {
+          assertThat(readBinaryFrame(s)[0] & 0xFF).isEqualTo(0x20);
+          Thread.sleep(delayMillis);
+        }
+        writeFrame(s, 0x82, new Connect(7, "ws-ghost").toBytes());
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (s.getInputStream().read() >= 0 && System.nanoTime() < deadline) {
+          // CONNACK, DISCONNECT 0x82 and the close frame, until the socket closes
+        }
+      }
+    }
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (broker.broker().sessions().onlineCount() != 0 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(broker.broker().sessions().onlineCount()).isZero();
+  }
+
+  @Test
   void anotherPathIsAnswered404() throws IOException {
     try (Socket s = new Socket("127.0.0.1", broker.websocketPort())) {
       s.setSoTimeout(5000);

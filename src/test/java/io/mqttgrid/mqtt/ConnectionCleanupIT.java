@@ -1,0 +1,139 @@
+package io.mqttgrid.mqtt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mqttgrid.session.HazelcastSessionStore;
+import io.mqttgrid.testing.RawMqttClient;
+import io.mqttgrid.testing.RawMqttClient.Connect;
+import io.mqttgrid.testing.RawMqttClient.Props;
+import io.mqttgrid.testing.TestBroker;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every way a connection ends releases what the node held for it: the session is no longer online, the
+ * cluster-wide connection record is gone, and the admission counters are back where they were.
+ */
+class ConnectionCleanupIT {
+
+  private static final Duration WAIT = Duration.ofSeconds(5);
+  static TestBroker broker;
+
+  @BeforeAll
+  static void start() {
+    broker = TestBroker.start(Map.of("mqtt.connect-rate-per-address", "0"));
+  }
+
+  @AfterAll
+  static void stop() {
+    broker.close();
+  }
+
+  @AfterEach
+  void nothingIsLeftBehind() throws InterruptedException {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (System.nanoTime() < deadline && (broker.broker().sessions().onlineCount() != 0 || connectionRecords() != 0)) {
+      Thread.sleep(20);
+    }
+    assertThat(broker.broker().sessions().onlineCount()).as("sessions online").isZero();
+    assertThat(connectionRecords()).as("connection records in Hazelcast").isZero();
+  }
+
+  private static int connectionRecords() {
+    return broker.broker().hazelcast().getMap(HazelcastSessionStore.CONNECTIONS).size();
+  }
+
+  @Test
+  void normalDisconnect() {
+    for (int version : new int[] {4, 5}) {
+      try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), version, "bye-" + version, 60)) {
+        c.write(RawMqttClient.disconnect());
+        assertThat(c.readUntilClosed(WAIT)).isEmpty();
+      }
+    }
+  }
+
+  @Test
+  void socketClosedWithoutDisconnect() {
+    for (int version : new int[] {4, 5}) {
+      RawMqttClient.connected(broker.mqttPort(), version, "vanished-" + version, 60).close();
+    }
+  }
+
+  @Test
+  void secondConnectAtOnceAndLater() throws InterruptedException {
+    for (int version : new int[] {4, 5}) {
+      for (int delayMillis : new int[] {0, 50}) {
+        for (byte[] second : new byte[][] {new Connect(version, "again").toBytes(), new Connect(9, "x").toBytes(),
+            new Connect(version, "x").protocolName("MQIsdp").toBytes()}) {
+          try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), version)) {
+            c.write(new Connect(version, "twice-" + version).toBytes());
+            if (delayMillis > 0) {
+              assertThat(c.read(WAIT).type()).isEqualTo(RawMqttClient.CONNACK);
+              Thread.sleep(delayMillis);
+            }
+            c.writeQuietly(second);
+            c.readUntilClosed(WAIT);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void malformedPacket() {
+    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, "malformed", 60)) {
+      c.write(new byte[] {0x30, 4, 0, 9, 'a', 'b'});
+      c.readUntilClosed(WAIT);
+    }
+  }
+
+  @Test
+  void keepAliveTimeout() {
+    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, "silent", 1)) {
+      c.readUntilClosed(WAIT);
+    }
+  }
+
+  @Test
+  void takeoverThenDisconnect() {
+    try (RawMqttClient first = RawMqttClient.connected(broker.mqttPort(), 5, "taken", 60);
+         RawMqttClient second = RawMqttClient.connected(broker.mqttPort(), 5, "taken", 60)) {
+      assertThat(first.readUntilClosed(WAIT)).singleElement()
+          .satisfies(d -> assertThat(d.reasonCode()).isEqualTo(0x8E));
+      second.write(RawMqttClient.disconnect());
+      second.readUntilClosed(WAIT);
+    }
+  }
+
+  @Test
+  void serverSideProtocolError() {
+    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, "bad-alias", 60)) {
+      c.write(RawMqttClient.publish(5, "t".getBytes(), "x".getBytes(), 0, 0, new Props().u16(0x23, 999)));
+      assertThat(c.readUntilClosed(WAIT)).singleElement()
+          .satisfies(d -> assertThat(d.reasonCode()).isEqualTo(0x94));
+    }
+  }
+
+  @Test
+  void refusedConnect() {
+    try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), 5)) {
+      c.write(new Connect(5, "x".repeat(200)).toBytes());
+      assertThat(c.readUntilClosed(WAIT)).singleElement()
+          .satisfies(p -> assertThat(p.reasonCode()).isEqualTo(0x85));
+    }
+  }
+
+  @Test
+  void closedWhileTheConnectIsHandled() {
+    for (int i = 0; i < 20; i++) {
+      try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), 5)) {
+        c.write(new Connect(5, "hasty-" + i).toBytes());
+      }
+    }
+  }
+}
