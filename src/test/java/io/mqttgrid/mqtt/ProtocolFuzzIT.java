@@ -63,8 +63,14 @@ import org.slf4j.LoggerFactory;
  * per connection on average, and the heap after GC is within {@value #MAX_HEAP_GROWTH_MIB} MiB of its start.
  *
  * <p>The inputs are a function of the seed (printed; {@code -Dfuzz.seed=...}) and the batch number, so a failure
- * reproduces with the same seed and {@code -Dfuzz.rounds=...}. Connections of one batch run concurrently; an ERROR
- * or a ghost session is pinned on an input by replaying the batch's candidate inputs one at a time.
+ * reproduces with the same seed and {@code -Dfuzz.rounds=...}; {@code -Dfuzz.kinds=SECOND_CONNECT,...} keeps only
+ * the inputs of those kinds (the same bytes), e.g. to check one fix. Connections of one batch run concurrently; an
+ * ERROR or a ghost session is pinned on an input by replaying the batch's candidate inputs one at a time.
+ *
+ * <pre>
+ * mvn -B verify -DskipClusterITs=true -Dtest=NoSuchTest -Dsurefire.failIfNoSpecifiedTests=false \
+ *     -Dit.test=ProtocolFuzzIT -Dfuzz.seed=20261206 -Dfuzz.rounds=20 -Dfuzz.kinds=SECOND_CONNECT
+ * </pre>
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class ProtocolFuzzIT {
@@ -72,6 +78,12 @@ class ProtocolFuzzIT {
   private static final long SEED = Long.getLong("fuzz.seed", 20261206L);
   private static final int ROUNDS = Integer.getInteger("fuzz.rounds", 20);
   private static final int CONNECTIONS_PER_ROUND = Integer.getInteger("fuzz.connections", 50);
+  /**
+   * Only these kinds (comma-separated names of {@link Kind}), e.g. to check one fix; the inputs of those kinds are
+   * the same bytes as in a full run, the others are left out.
+   */
+  private static final String KINDS = System.getProperty("fuzz.kinds", "").trim();
+  private static final List<String> ONLY_KINDS = KINDS.isEmpty() ? List.of() : List.of(KINDS.split("\\s*,\\s*"));
   private static final int CONCURRENCY = 8;
   /** How long a connection reads after its last write, unless the broker closes it first. */
   private static final int READ_WINDOW_MS = 150;
@@ -161,8 +173,8 @@ class ProtocolFuzzIT {
     }
 
     void run() throws Exception {
-      System.out.printf("ProtocolFuzzIT %s: seed %d (-Dfuzz.seed), %d rounds (-Dfuzz.rounds) x %d connections%n",
-          name, SEED, rounds, perRound);
+      System.out.printf("ProtocolFuzzIT %s: seed %d (-Dfuzz.seed), %d rounds (-Dfuzz.rounds) x %d connections%s%n",
+          name, SEED, rounds, perRound, KINDS.isBlank() ? "" : ", only " + KINDS + " (-Dfuzz.kinds)");
       long started = System.nanoTime();
       roundTrip("warm-up");
       baseline = awaitGauges(g -> g.connections() == 0 && g.online() == 0).orElseGet(ProtocolFuzzIT::gauges);
@@ -185,14 +197,15 @@ class ProtocolFuzzIT {
           connections, (System.nanoTime() - started) / 1_000_000, logLines, failures.size());
       if (!failures.isEmpty()) {
         fail("protocol fuzzing (" + name + ", seed " + SEED + ", rerun with -Dfuzz.seed=" + SEED
-            + " -Dfuzz.rounds=" + rounds + ") found:\n" + failures);
+            + " -Dfuzz.rounds=" + ROUNDS + (KINDS.isBlank() ? "" : " -Dfuzz.kinds=" + KINDS) + ") found:\n" + failures);
       }
     }
 
     /** One batch and the checks after it; false when the node is too broken for more batches to mean anything. */
     boolean round(ExecutorService pool, int round) throws Exception {
       long t0 = System.nanoTime();
-      List<Input> inputs = generator.batch(round, perRound, websocket);
+      List<Input> inputs = generator.batch(round, perRound, websocket).stream()
+          .filter(in -> ONLY_KINDS.isEmpty() || ONLY_KINDS.contains(in.kind().name())).toList();
       List<Outcome> outcomes = runAll(pool, inputs);
       connections += inputs.size() + 2; // and the round trip's two clients
       for (int i = 0; i < inputs.size(); i++) {

@@ -90,9 +90,10 @@ final class ProtocolFuzzInputs {
     }
 
     String describe() {
-      return id + " [" + kind + (websocket() ? ", WebSocket " + framing + " path " + abbreviate(wsPath, 20)
-          + " subprotocol " + wsSubprotocol : ", TCP") + ", MQTT " + (version == 5 ? "5" : "3.1.1") + "] " + detail + "; bytes: "
-          + hex(48);
+      String transport = websocket() ? "WebSocket " + framing + " path " + abbreviate(wsPath, 20) + " subprotocol "
+          + wsSubprotocol : "TCP";
+      return id + " [" + kind + ", " + transport + ", MQTT " + (version == 5 ? "5" : "3.1.1") + "] " + detail
+          + "; bytes: " + hex(48);
     }
   }
 

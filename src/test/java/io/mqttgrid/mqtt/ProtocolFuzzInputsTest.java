@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The fuzz inputs are a function of the seed and the batch number: what makes a failure of ProtocolFuzzIT reproduce. */
+/** The fuzz inputs are a function of the seed and the batch number: what makes a ProtocolFuzzIT failure reproduce. */
 class ProtocolFuzzInputsTest {
 
   private static List<String> dump(List<Input> inputs) {
