@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
@@ -27,6 +28,7 @@ import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
 import io.vertx.mqtt.messages.codes.MqttPubCompReasonCode;
 import io.vertx.mqtt.messages.codes.MqttPubRecReasonCode;
 import io.vertx.mqtt.messages.codes.MqttPubRelReasonCode;
+import java.util.ArrayDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -209,6 +211,14 @@ final class InboundGuard {
 
   /** Judges each decoded packet; watches the CONNACK go out. */
   private final class Guard extends ChannelDuplexHandler {
+    /**
+     * Packets that arrived after the CONNECT, held here until the CONNACK accepts it. MQTT lets a client send
+     * them at once (section 3.1.4) and the broker answers the CONNECT asynchronously; were they passed on,
+     * they would wait in Vert.x's queue, out of this guard's reach, and reach vertx-mqtt even when the
+     * CONNECT is refused or the connection closed meanwhile (it throws for each). Reading stops meanwhile.
+     */
+    private final ArrayDeque<Object> held = new ArrayDeque<>();
+    private boolean holding;
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -222,12 +232,54 @@ final class InboundGuard {
         return;
       }
       RawPacketRules.Violation refusal = refusal(m);
-      if (refusal == null) {
-        ctx.fireChannelRead(msg);
+      if (refusal != null) {
+        ReferenceCountUtil.release(msg);
+        violation(ctx, refusal.reason(), refusal.detail());
         return;
       }
-      ReferenceCountUtil.release(msg);
-      violation(ctx, refusal.reason(), refusal.detail());
+      if (holding || !held.isEmpty()) {
+        held.add(msg);
+        return;
+      }
+      boolean connect = m.fixedHeader().messageType() == MqttMessageType.CONNECT && m.decoderResult().isSuccess();
+      ctx.fireChannelRead(msg);
+      if (connect && !accepted && !closing) {
+        holding = true;
+        ctx.channel().config().setAutoRead(false);
+      }
+    }
+
+    private void releaseHeld(ChannelHandlerContext ctx) {
+      boolean fired = false;
+      while (!held.isEmpty()) {
+        Object msg = held.poll();
+        if (closing) {
+          ReferenceCountUtil.release(msg);
+        } else {
+          ctx.fireChannelRead(msg);
+          fired = true;
+        }
+      }
+      if (fired) {
+        ctx.fireChannelReadComplete();
+      }
+      if (!closing) {
+        ctx.channel().config().setAutoRead(true);
+      }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      closing = true;
+      releaseHeld(ctx);
+      super.channelInactive(ctx);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+      while (!held.isEmpty()) {
+        ReferenceCountUtil.release(held.poll());
+      }
     }
 
     /** Why the decoded packet is refused, or null. */
@@ -261,7 +313,7 @@ final class InboundGuard {
         // vertx-mqtt would pass these to the end of the pipeline, where they go unseen (MQTT 5 section 4.13)
         return protocolError(type + " is sent only by a server");
       }
-      String invalid = protocolVersion == 5 ? invalidReasonCode(m, type) : null;
+      String invalid = invalidReasonCode(m, type);
       return invalid == null ? null : malformed(invalid);
     }
 
@@ -275,18 +327,50 @@ final class InboundGuard {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-      if (!accepted && msg instanceof MqttConnAckMessage ack
-          && ack.variableHeader().connectReturnCode() == MqttConnectReturnCode.CONNECTION_ACCEPTED) {
-        accepted = true;
-        onAccepted.run();
+      if (msg instanceof MqttConnAckMessage ack) {
+        if (ack.variableHeader().connectReturnCode() == MqttConnectReturnCode.CONNECTION_ACCEPTED) {
+          if (!accepted) {
+            accepted = true;
+            onAccepted.run();
+            if (holding) {
+              holding = false;
+              // after this write returns: the CONNACK goes out first, and vertx-mqtt counts the client connected
+              ctx.executor().execute(() -> releaseHeld(ctx));
+            }
+          }
+        } else {
+          closing = true; // a refused CONNECT: what the client sent after it is not read
+        }
+      } else if (msg instanceof MqttMessage m && m.fixedHeader().messageType() == MqttMessageType.DISCONNECT) {
+        // the broker ends the connection: packets already received behind the one that made it do so would
+        // reach a vertx-mqtt endpoint that no longer counts as connected (it throws for each)
+        closing = true;
       }
       ctx.write(msg, promise);
+    }
+
+    @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) throws Exception {
+      closing = true;
+      super.close(ctx, promise);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      if (cause instanceof DecoderException) {
+        // the decoder could not read the input: a client mistake, not a server error for Vert.x to log
+        violation(ctx, cause instanceof TooLongFrameException ? ReasonCode.PACKET_TOO_LARGE
+            : ReasonCode.MALFORMED_PACKET, "undecodable input (" + cause.getMessage() + ")");
+      } else {
+        ctx.fireExceptionCaught(cause);
+      }
     }
   }
 
   /**
    * A reason code outside the packet's table (MQTT 5 sections 3.4.2.1 to 3.7.2.1, 3.14.2.1, 3.15.2.1): the
-   * tables are vertx-mqtt's, which throws on any other value.
+   * tables are vertx-mqtt's, which throws on any other value. Netty reads a reason byte from an MQTT 3.1.1
+   * acknowledgement too when the client sends one more byte than 3.1.1 allows, so this holds for every version.
    */
   private static String invalidReasonCode(MqttMessage m, MqttMessageType type) {
     byte code;

@@ -1,6 +1,7 @@
 package io.mqttgrid.mqtt;
 
 import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.DecoderException;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -35,6 +36,20 @@ final class WebSocketGuard extends ChannelInboundHandlerAdapter {
   WebSocketGuard(String address, ClientMistakeLog mistakes) {
     this.address = address;
     this.mistakes = mistakes;
+  }
+
+  /** Netty's frame decoder found a broken frame (it has sent its close frame): not an error of the server. */
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof DecoderException) {
+      if (!closing) {
+        closing = true;
+        mistakes.info(address, "websocket client {}: {}, closing", address, cause.getMessage());
+      }
+      ctx.close();
+    } else {
+      ctx.fireExceptionCaught(cause);
+    }
   }
 
   @Override
