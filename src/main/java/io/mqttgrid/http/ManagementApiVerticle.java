@@ -9,6 +9,7 @@ import io.mqttgrid.auth.BearerTokenAuthenticator;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -50,10 +51,12 @@ public final class ManagementApiVerticle extends VerticleBase {
   private final AdminAccess admin;
   private final Supplier<HealthRoutes.Readiness> ready;
   private final PrometheusMeterRegistry registry;
+  private final HttpConnectionGuard guard;
   private HttpServer server;
 
   public ManagementApiVerticle(String host, int port, NamespaceStore store, String namespaceName, AdminAccess admin,
-                               Supplier<HealthRoutes.Readiness> ready, PrometheusMeterRegistry registry) {
+                               Supplier<HealthRoutes.Readiness> ready, PrometheusMeterRegistry registry,
+                               HttpConnectionGuard guard) {
     this.host = host;
     this.port = port;
     this.store = store;
@@ -61,6 +64,7 @@ public final class ManagementApiVerticle extends VerticleBase {
     this.admin = admin;
     this.ready = ready;
     this.registry = registry;
+    this.guard = guard;
   }
 
   @Override
@@ -76,8 +80,8 @@ public final class ManagementApiVerticle extends VerticleBase {
       router.put(prefix + "/:kind/:name").handler(this::put);
       router.delete(prefix + "/:kind/:name").handler(this::delete);
     }
-    server = vertx.createHttpServer();
-    return server.requestHandler(router).listen(port, host);
+    server = guard.install(vertx.createHttpServer(guard.configure(new HttpServerOptions())), router);
+    return server.listen(port, host);
   }
 
   public int actualPort() {
