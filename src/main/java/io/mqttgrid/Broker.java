@@ -19,6 +19,7 @@ import io.mqttgrid.auth.BearerTokenAuthenticator;
 import io.mqttgrid.auth.NamespaceAuthenticator;
 import io.mqttgrid.http.HealthRoutes;
 import io.mqttgrid.http.HttpApiVerticle;
+import io.mqttgrid.http.HttpConnectionGuard;
 import io.mqttgrid.http.HttpServices;
 import io.mqttgrid.http.ManagementApiVerticle;
 import io.mqttgrid.http.PublishBus;
@@ -211,7 +212,8 @@ public final class Broker {
     if (config.managementPort >= 0) {
       management = new ManagementApiVerticle(config.managementHost, config.managementPort, namespace,
           config.namespaceName, new ManagementApiVerticle.AdminAccess(config.managementToken,
-              config.managementAdminRole, bearerAuthenticator), this::readiness, registry);
+              config.managementAdminRole, bearerAuthenticator), this::readiness, registry,
+          new HttpConnectionGuard("management port", "management.max-connections", config.managementConnectionLimits));
       all.add(vertx.deployVerticle(management));
     }
     return Future.all(all);
@@ -223,7 +225,9 @@ public final class Broker {
     HttpServices httpServices = new HttpServices(services.publisher(), retained, config.limits, bearerAuthenticator,
         services.access()::permissionsFor, config.httpPublishRate);
     HttpApiVerticle.Options options = new HttpApiVerticle.Options(config.httpHost, config.httpPort,
-        config.httpTlsPort, config.tlsCertFile, config.tlsKeyFile);
+        config.httpTlsPort, config.tlsCertFile, config.tlsKeyFile,
+        new HttpConnectionGuard("HTTP port", "http.max-connections", config.httpConnectionLimits),
+        new HttpConnectionGuard("HTTPS port", "http.max-connections", config.httpConnectionLimits));
     int instances = config.httpInstances > 0 ? config.httpInstances
         : Math.max(1, Runtime.getRuntime().availableProcessors());
     return vertx.deployVerticle(() -> {

@@ -70,6 +70,8 @@ public final class BrokerConfig {
   public final int httpInstances;
   /** HTTP publishes per second per identity on one node; 0 = no limit. */
   public final int httpPublishRate;
+  /** Timeouts and connection cap of the HTTP port and, separately, of the HTTPS port. */
+  public final io.mqttgrid.http.HttpConnectionLimits httpConnectionLimits;
   public final String namespaceFile;
   public final int namespaceWatchSeconds;
   public final String namespaceName;
@@ -80,6 +82,7 @@ public final class BrokerConfig {
   /** Static admin bearer token of the management API; empty when none is configured. */
   public final String managementToken;
   public final String managementAdminRole;
+  public final io.mqttgrid.http.HttpConnectionLimits managementConnectionLimits;
   /** {@code local}, {@code tcp}, {@code kubernetes} or {@code file} (see {@link #CLUSTER_MODES}). */
   public final String clusterMode;
   public final String clusterConfigFile;
@@ -148,6 +151,7 @@ public final class BrokerConfig {
     httpTlsPort = port("http.tls-port");
     httpInstances = intValue("http.instances", 0, 256);
     httpPublishRate = intValue("http.publish-rate", 0, Integer.MAX_VALUE);
+    httpConnectionLimits = httpConnectionLimits("http");
     namespaceFile = string("namespace.file");
     namespaceWatchSeconds = intValue("namespace.watch-interval", 1, 3600);
     namespaceName = string("namespace.name");
@@ -165,6 +169,7 @@ public final class BrokerConfig {
     managementPort = port("management.port");
     managementToken = string("management.token");
     managementAdminRole = string("management.admin-role");
+    managementConnectionLimits = httpConnectionLimits("management");
     clusterMode = string("cluster.mode");
     clusterConfigFile = string("cluster.config-file");
     clusterName = string("cluster.name");
@@ -198,6 +203,14 @@ public final class BrokerConfig {
     if (tlsCertFile.isBlank() != tlsKeyFile.isBlank()) {
       throw new ConfigException("tls.cert-file and tls.key-file must be set together");
     }
+  }
+
+  private io.mqttgrid.http.HttpConnectionLimits httpConnectionLimits(String prefix) {
+    return new io.mqttgrid.http.HttpConnectionLimits(
+        intValue(prefix + ".idle-timeout", 1, 86_400),
+        intValue(prefix + ".header-timeout", 1, 3600),
+        intValue(prefix + ".body-timeout", 1, 3600),
+        intValue(prefix + ".max-connections", 1, 1_000_000));
   }
 
   /** Two listeners on one port would silently share it (Vert.x shares servers by port): refused. */

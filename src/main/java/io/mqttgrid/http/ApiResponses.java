@@ -23,6 +23,13 @@ final class ApiResponses {
    * (logged, since it is a broker fault). Returns the status sent.
    */
   static int fail(RoutingContext ctx, Throwable failure) {
+    HttpServerResponse answered = ctx.response();
+    if (answered.ended()) {
+      // answered already, e.g. 408 by the connection's body deadline, which also broke off the body read
+      LOG.debug("{} {} answered {} before: {}", ctx.request().method(), ctx.request().path(),
+          answered.getStatusCode(), failure.toString());
+      return answered.getStatusCode();
+    }
     ApiException error = failure instanceof ApiException a ? a : ApiException.internal("internal error");
     HttpServerRequest request = ctx.request();
     if (error.status() >= 500) {

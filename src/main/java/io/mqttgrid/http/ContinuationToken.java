@@ -23,7 +23,9 @@ record ContinuationToken(String filter, String after, int maxResults) {
     try {
       JsonObject json = new JsonObject(new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8));
       if (json.getInteger("v", 0) == VERSION && json.getValue("f") instanceof String filter
-          && json.getValue("a") instanceof String after && json.getValue("n") instanceof Integer n) {
+          && json.getValue("a") instanceof String after && json.getValue("n") instanceof Integer n
+          && n >= 1 && n <= RetainedMessagesApi.MAX_RESULTS) {
+        // the page size as maxResults allows it: an edited token must not list everything in one page
         return new ContinuationToken(filter, after, n);
       }
     } catch (IllegalArgumentException | DecodeException | ClassCastException e) {

@@ -42,9 +42,10 @@ public final class HttpApiVerticle extends VerticleBase {
 
   /**
    * Where to listen: {@code port} for HTTP, {@code tlsPort} for HTTPS (when {@code certFile} and {@code keyFile}
-   * are set; -1 turns it off).
+   * are set; -1 turns it off), each with its guard (timeouts and connection cap), shared by every instance.
    */
-  public record Options(String host, int port, int tlsPort, String certFile, String keyFile) {
+  public record Options(String host, int port, int tlsPort, String certFile, String keyFile,
+                        HttpConnectionGuard guard, HttpConnectionGuard tlsGuard) {
     boolean tls() {
       return tlsPort >= 0 && certFile != null && !certFile.isBlank() && keyFile != null && !keyFile.isBlank();
     }
@@ -63,11 +64,11 @@ public final class HttpApiVerticle extends VerticleBase {
     Router router = router();
     List<Future<?>> started = new ArrayList<>();
     started.add(PublishBus.consume(vertx, services.publisher));
-    server = vertx.createHttpServer(serverOptions(false));
-    started.add(server.requestHandler(router).listen(options.port(), options.host()));
+    server = options.guard().install(vertx.createHttpServer(serverOptions(options.guard(), false)), router);
+    started.add(server.listen(options.port(), options.host()));
     if (options.tls()) {
-      tlsServer = vertx.createHttpServer(serverOptions(true));
-      started.add(tlsServer.requestHandler(router).listen(options.tlsPort(), options.host()));
+      tlsServer = options.tlsGuard().install(vertx.createHttpServer(serverOptions(options.tlsGuard(), true)), router);
+      started.add(tlsServer.listen(options.tlsPort(), options.host()));
     }
     if (services.publishRate.enabled()) {
       vertx.setPeriodic(RATE_EVICTION_MS, id -> services.publishRate.evictIdle());
@@ -100,8 +101,8 @@ public final class HttpApiVerticle extends VerticleBase {
     ApiResponses.fail(ctx, ctx.failure() == null ? ApiException.internal("internal error") : ctx.failure());
   }
 
-  private HttpServerOptions serverOptions(boolean tls) {
-    HttpServerOptions o = new HttpServerOptions().setMaxHeaderSize(MAX_HEADER_SIZE)
+  private HttpServerOptions serverOptions(HttpConnectionGuard guard, boolean tls) {
+    HttpServerOptions o = guard.configure(new HttpServerOptions()).setMaxHeaderSize(MAX_HEADER_SIZE)
         .setMaxInitialLineLength(MAX_INITIAL_LINE_LENGTH);
     if (tls) {
       o.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(options.certFile())

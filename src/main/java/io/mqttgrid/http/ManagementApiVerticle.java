@@ -8,7 +8,10 @@ import io.mqttgrid.access.NamespaceStore;
 import io.mqttgrid.auth.BearerTokenAuthenticator;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -50,10 +53,12 @@ public final class ManagementApiVerticle extends VerticleBase {
   private final AdminAccess admin;
   private final Supplier<HealthRoutes.Readiness> ready;
   private final PrometheusMeterRegistry registry;
+  private final HttpConnectionGuard guard;
   private HttpServer server;
 
   public ManagementApiVerticle(String host, int port, NamespaceStore store, String namespaceName, AdminAccess admin,
-                               Supplier<HealthRoutes.Readiness> ready, PrometheusMeterRegistry registry) {
+                               Supplier<HealthRoutes.Readiness> ready, PrometheusMeterRegistry registry,
+                               HttpConnectionGuard guard) {
     this.host = host;
     this.port = port;
     this.store = store;
@@ -61,6 +66,7 @@ public final class ManagementApiVerticle extends VerticleBase {
     this.admin = admin;
     this.ready = ready;
     this.registry = registry;
+    this.guard = guard;
   }
 
   @Override
@@ -68,7 +74,10 @@ public final class ManagementApiVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     HealthRoutes.mount(router, ready, registry);
     for (String prefix : List.of(ARM_PREFIX, SHORT_PREFIX)) {
-      router.route(prefix + "*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY)).handler(this::authorize);
+      // the credential first: a caller without one is refused before a byte of its body (up to MAX_BODY) is read.
+      // Two routes, since vertx-web refuses a user handler before a body handler on one route.
+      router.route(prefix + "*").handler(this::authorize);
+      router.route(prefix + "*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
       router.get(prefix).handler(this::getNamespace);
       router.put(prefix).handler(this::putNamespace);
       router.get(prefix + "/:kind").handler(this::list);
@@ -76,8 +85,8 @@ public final class ManagementApiVerticle extends VerticleBase {
       router.put(prefix + "/:kind/:name").handler(this::put);
       router.delete(prefix + "/:kind/:name").handler(this::delete);
     }
-    server = vertx.createHttpServer();
-    return server.requestHandler(router).listen(port, host);
+    server = guard.install(vertx.createHttpServer(guard.configure(new HttpServerOptions())), router);
+    return server.listen(port, host);
   }
 
   public int actualPort() {
@@ -87,6 +96,8 @@ public final class ManagementApiVerticle extends VerticleBase {
   // ------------------------------------------------------------------------------------- admin check
 
   private void authorize(RoutingContext ctx) {
+    // held while a JWT is checked, so that no body bytes are lost before the body handler reads them
+    ctx.request().pause();
     String header = ctx.request().getHeader("Authorization");
     if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
       error(ctx, 401, "Unauthorized", "an admin bearer token is required (Authorization: Bearer ...)", null);
@@ -363,7 +374,19 @@ public final class ManagementApiVerticle extends VerticleBase {
     if (status == 401) {
       ctx.response().putHeader("WWW-Authenticate", "Bearer");
     }
+    HttpServerRequest request = ctx.request();
+    boolean unreadBody = !request.isEnded() && (request.headers().contains(HttpHeaders.CONTENT_LENGTH)
+        || request.headers().contains(HttpHeaders.TRANSFER_ENCODING));
+    if (unreadBody) {
+      // refused before its body was read (authorization): the connection goes rather than the body being read
+      ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+    }
     ctx.response().setStatusCode(status);
-    ctx.json(new JsonObject().put("error", error));
+    Future<Void> sent = ctx.json(new JsonObject().put("error", error));
+    if (unreadBody) {
+      sent.onComplete(x -> request.connection().close());
+    } else {
+      request.resume(); // paused by authorize; its end must still be read for the connection to go on
+    }
   }
 }

@@ -88,7 +88,7 @@ final class RetainedMessagesApi {
       ContinuationToken token = tokenParam == null ? null : ContinuationToken.decode(tokenParam);
       String filter = token == null ? filterParam : token.filter();
       int maxResults = maxParam != null ? maxResults(maxParam)
-          : token != null ? Math.max(1, Math.min(MAX_RESULTS, token.maxResults())) : DEFAULT_MAX_RESULTS;
+          : token != null ? token.maxResults() : DEFAULT_MAX_RESULTS;
       checkFilter(filter);
       if (!services.permissions.apply(identity).canSubscribe(filter)) {
         throw ApiException.forbidden("'" + identity.authenticationName() + "' may not subscribe to '" + filter

@@ -29,6 +29,21 @@ class ContinuationTokenTest {
     }
   }
 
+  @Test
+  void aPageSizeOutsideWhatMaxResultsAllowsIsRefused() {
+    for (int n : new int[] {0, -1, RetainedMessagesApi.MAX_RESULTS + 1, Integer.MAX_VALUE, Integer.MIN_VALUE}) {
+      String edited = b64("{\"v\":1,\"f\":\"a/#\",\"a\":\"a/b\",\"n\":" + n + "}");
+      assertThatThrownBy(() -> ContinuationToken.decode(edited)).as("n=%d", n)
+          .isInstanceOfSatisfying(ApiException.class, e -> {
+            assertThat(e.status()).isEqualTo(400);
+            assertThat(e.code()).isEqualTo("InvalidContinuationToken");
+          });
+    }
+    for (int n : new int[] {1, RetainedMessagesApi.MAX_RESULTS}) {
+      assertThat(ContinuationToken.decode(new ContinuationToken("a/#", "a/b", n).encode()).maxResults()).isEqualTo(n);
+    }
+  }
+
   private static String b64(String json) {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8));
   }

@@ -68,7 +68,9 @@ class HttpApiRoutesIT {
         m -> Future.succeededFuture()), null, broker.broker().config().limits,
         token -> Future.succeededFuture(AuthResult.refused(AuthResult.Outcome.BAD_CREDENTIALS, "none")),
         identity -> Permissions.NONE, 0);
-    HttpApiVerticle verticle = new HttpApiVerticle(new HttpApiVerticle.Options("127.0.0.1", 0, -1, "", ""),
+    HttpApiVerticle verticle = new HttpApiVerticle(new HttpApiVerticle.Options("127.0.0.1", 0, -1, "", "",
+        new HttpConnectionGuard("HTTP port", "http.max-connections", broker.broker().config().httpConnectionLimits),
+        null),
         () -> null, new MqttMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), services);
     verticle.init(vertx, vertx.getOrCreateContext());
     TreeSet<String> routes = new TreeSet<>();

@@ -198,6 +198,29 @@ class ManagementApiIT {
   }
 
   @Test
+  void aRequestWithoutAValidTokenIsRefusedBeforeItsBodyIsRead() throws Exception {
+    // headers announcing 1 MB and no body: the 401 can only come at once if the body is not waited for
+    for (String auth : new String[] {"", "Authorization: Bearer not-the-token\r\n",
+        "Authorization: Bearer a.b.c\r\n"}) {
+      try (java.net.Socket socket = RawHttp.connect(broker.managementPort())) {
+        RawHttp.send(socket, "PUT " + ARM + "/clients/c1 HTTP/1.1\r\nHost: localhost\r\n" + auth
+            + "Content-Type: application/json\r\nContent-Length: 1000000\r\n\r\n");
+        RawHttp.Outcome outcome = RawHttp.awaitClose(socket);
+        assertThat(outcome.received()).as(auth).startsWith("HTTP/1.1 401").contains("\"Unauthorized\"");
+        assertThat(outcome.closed()).as("the connection is closed rather than the body read").isTrue();
+      }
+    }
+    // with the token, the body is read as before, on the same kind of raw connection
+    try (java.net.Socket socket = RawHttp.connect(broker.managementPort())) {
+      String body = "{\"properties\":{\"authenticationName\":\"raw-c1\"}}";
+      RawHttp.send(socket, "PUT " + ARM + "/clients/raw-c1 HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+          + TOKEN + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+      assertThat(RawHttp.readResponse(socket.getInputStream())).startsWith("HTTP/1.1 20");
+    }
+    assertThat(call("DELETE", ARM + "/clients/raw-c1", null).statusCode()).isIn(200, 204);
+  }
+
+  @Test
   void theApiNeedsTheAdminCredentialAndTheRightNamespace() throws Exception {
     assertThat(call("GET", ARM + "/clients", null, null).statusCode()).isEqualTo(401);
     HttpResponse<String> wrong = call("GET", ARM + "/clients", null, "not-the-token");

@@ -217,6 +217,11 @@ class RetainedMessagesIT {
     // a token naming a filter the caller may not read grants nothing
     String forged = new ContinuationToken("devices/#", "", 10).encode();
     assertError(list("continuationToken=" + forged + v), 403, "Forbidden");
+    // an edited page size is refused as maxResults would be, not clamped or obeyed
+    for (int n : new int[] {0, -1, 101, Integer.MAX_VALUE}) {
+      String edited = new ContinuationToken("retained/#", "", n).encode();
+      assertError(list("continuationToken=" + edited + v), 400, "InvalidContinuationToken");
+    }
   }
 
   @Test

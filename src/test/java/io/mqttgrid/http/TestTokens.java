@@ -79,6 +79,20 @@ final class TestTokens {
     }
   }
 
+  /** The public key as a JWK (RFC 7517), for an issuer that publishes its keys as a JWKS document. */
+  JsonObject jwk() {
+    java.security.interfaces.RSAPublicKey rsa = (java.security.interfaces.RSAPublicKey) keys.getPublic();
+    return new JsonObject().put("kty", "RSA").put("kid", kid).put("use", "sig").put("alg", "RS256")
+        .put("n", unsigned(rsa.getModulus())).put("e", unsigned(rsa.getPublicExponent()));
+  }
+
+  private static String unsigned(java.math.BigInteger value) {
+    byte[] bytes = value.toByteArray();
+    int skip = bytes.length > 1 && bytes[0] == 0 ? 1 : 0; // the sign byte BigInteger adds
+    return Base64.getUrlEncoder().withoutPadding()
+        .encodeToString(java.util.Arrays.copyOfRange(bytes, skip, bytes.length));
+  }
+
   private static String b64(String json) {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8));
   }
