@@ -161,9 +161,9 @@ public final class Broker {
         SessionManager::outboundSocketBytes);
     namespace = new NamespaceStore(vertx, hazelcast, config.namespaceLimits,
         query -> NamespaceAccess.queryProblem(query, config.namespaceAllowNot), NamespaceAccess::templateProblem);
-    access = new NamespaceAccess(namespace.current(), config.namespaceAllowNot);
-    namespace.onChange(model -> {
-      access.update(model);
+    access = new NamespaceAccess(namespace.current(), namespace.version(), config.namespaceAllowNot);
+    namespace.onChange((model, version) -> {
+      access.update(model, version);
       connections.namespaceChanged();
     });
     NamespaceAuthenticator authenticator = new NamespaceAuthenticator(namespace::current, vertx,
@@ -183,7 +183,7 @@ public final class Broker {
       namespaceFile = new NamespaceFile(vertx, java.nio.file.Path.of(config.namespaceFile), namespace);
       file = namespaceFile.applyAtStart(config.namespaceWatchSeconds * 1000L);
     }
-    return file.compose(v -> namespace.start()).onSuccess(model -> access.update(model)).onSuccess(model -> LOG.info(
+    return file.compose(v -> namespace.start()).onSuccess(model -> LOG.info(
         "namespace model: {} clients, {} client groups, {} topic spaces, {} permission bindings, {} CA certificates",
         model.clients().size(), model.clientGroups().size(), model.topicSpaces().size(),
         model.permissionBindings().size(), model.caCertificates().size()));

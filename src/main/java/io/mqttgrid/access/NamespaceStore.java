@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +26,10 @@ import org.slf4j.LoggerFactory;
  * The namespace model in Hazelcast, one entry per resource, so every node sees the same model and a change
  * made on one node (management API or file) reaches all of them through an entry listener. Each node keeps
  * a compiled immutable snapshot ({@link #current()}); readers never touch the network.
+ *
+ * <p>Each snapshot a node takes gets the next number of that node's {@link #version()}, and the listeners
+ * see the snapshots one at a time, in that order: what was computed from a snapshot (a connection's rights)
+ * can tell it is out of date by comparing numbers. A snapshot never goes back on a write this node made.
  *
  * <p>An entry's value is JSON text: {@code {"origin": "file"|"api", "properties": {...}, "createdAt",
  * "lastModifiedAt"}}. The origin lets a new version of the declarative file remove what an older version
@@ -52,9 +55,22 @@ public final class NamespaceStore {
   private final NamespaceLimits limits;
   private final Function<String, String> queryProblem;
   private final Function<String, String> templateProblem;
-  private final List<Consumer<NamespaceModel>> listeners = new CopyOnWriteArrayList<>();
+  private final List<ModelListener> listeners = new CopyOnWriteArrayList<>();
   private final AtomicBoolean rebuildScheduled = new AtomicBoolean();
+  /** Held by the rebuild that reads the map, so that rebuilds publish in the order they read. */
+  private final Object rebuildLock = new Object();
   private volatile NamespaceModel current = NamespaceModel.EMPTY;
+  /** The number of {@link #current}; both change together, under this object's lock. */
+  private volatile long version;
+  /** Writes this node applied to its own snapshot (under this object's lock): a rebuild that read the map
+   *  while one landed may lack it, and reads again rather than take the write back. */
+  private long ownWrites;
+
+  /** Told of each new snapshot, with its version, on a worker thread, one snapshot at a time. */
+  @FunctionalInterface
+  public interface ModelListener {
+    void changed(NamespaceModel model, long version);
+  }
 
   /**
    * @param queryProblem    the parse error of a client-group query, or null when it parses
@@ -88,8 +104,13 @@ public final class NamespaceStore {
     return current;
   }
 
-  /** Called (on a worker thread) with each new snapshot. */
-  public void onChange(Consumer<NamespaceModel> listener) {
+  /** The number of this node's current snapshot; a larger number is a later snapshot. */
+  public long version() {
+    return version;
+  }
+
+  /** Called (on a worker thread) with each new snapshot, in version order. */
+  public void onChange(ModelListener listener) {
     listeners.add(listener);
   }
 
@@ -150,10 +171,8 @@ public final class NamespaceStore {
             .put("properties", NamespaceModelJson.toJson(kind, parsed))
             .put("createdAt", existing == null ? now : existing.createdAt()).put("lastModifiedAt", now);
         return StoreFutures.onContext(map.setAsync(key(kind, name), value.encode()), vertx.getOrCreateContext())
-            .map(v -> {
-              readOwnWrite(kind, name, parsed);
-              return existing == null;
-            });
+            .compose(v -> readOwnWrite(kind, name, parsed))
+            .map(v -> existing == null);
       });
     });
   }
@@ -167,10 +186,7 @@ public final class NamespaceStore {
         return Future.failedFuture(new ReferencedException(e.getMessage()));
       }
       return StoreFutures.onContext(map.removeAsync(key(kind, name)), vertx.getOrCreateContext())
-          .map(old -> {
-            readOwnWrite(kind, name, null);
-            return old != null;
-          });
+          .compose(old -> readOwnWrite(kind, name, null).map(v -> old != null));
     });
   }
 
@@ -197,17 +213,32 @@ public final class NamespaceStore {
   }
 
   /**
-   * This node's snapshot shows a write it made at once, so a script's next request to the same node sees it;
-   * the entry listener brings the same change to every node (this one included) shortly after.
+   * This node's snapshot (and what its listeners compute from it, such as rights) shows a write it made
+   * before the write is answered, so a script's next request to the same node, or a client connecting to it,
+   * sees it; the entry listener brings the same change to every node (this one included) shortly after.
+   * Off the event loop: the listeners compile the model.
    */
-  private synchronized void readOwnWrite(Kind kind, String name, Object resource) {
-    current = with(current, kind, name, resource);
+  private Future<Void> readOwnWrite(Kind kind, String name, Object resource) {
+    return vertx.executeBlocking(() -> {
+      synchronized (this) {
+        ownWrites++;
+        publish(with(current, kind, name, resource));
+      }
+      return null;
+    });
   }
 
-  private synchronized void readOwnSettings(NamespaceSettings settings) {
-    NamespaceModel m = current;
-    current = new NamespaceModel(settings, m.clients().values(), m.clientGroups().values(), m.topicSpaces().values(),
-        m.permissionBindings().values(), m.caCertificates().values(), m.roleAssignments().values());
+  private Future<Void> readOwnSettings(NamespaceSettings settings) {
+    return vertx.executeBlocking(() -> {
+      synchronized (this) {
+        ownWrites++;
+        NamespaceModel m = current;
+        publish(new NamespaceModel(settings, m.clients().values(), m.clientGroups().values(),
+            m.topicSpaces().values(), m.permissionBindings().values(), m.caCertificates().values(),
+            m.roleAssignments().values()));
+      }
+      return null;
+    });
   }
 
   /** A delete refused because other resources refer to the resource. */
@@ -228,7 +259,7 @@ public final class NamespaceStore {
     JsonObject value = new JsonObject().put("origin", origin.name())
         .put("properties", NamespaceModelJson.toStoredJson(s)).put("createdAt", now).put("lastModifiedAt", now);
     return StoreFutures.onContext(map.setAsync(SETTINGS_KEY, value.encode()), vertx.getOrCreateContext())
-        .onSuccess(v -> readOwnSettings(s)).mapEmpty();
+        .compose(v -> readOwnSettings(s));
   }
 
   /**
@@ -301,6 +332,29 @@ public final class NamespaceStore {
   }
 
   private void rebuild() {
+    // one rebuild at a time: two timers' rebuilds may run on two worker threads, and the one that read the
+    // map first must not publish last
+    synchronized (rebuildLock) {
+      while (true) {
+        long writesBefore;
+        synchronized (this) {
+          writesBefore = ownWrites;
+        }
+        NamespaceModel model = readModel();
+        synchronized (this) {
+          if (ownWrites == writesBefore) {
+            publish(model);
+            return;
+          }
+        }
+        // a write of this node was applied to the snapshot while the map was read; what was read may
+        // predate it, so read again rather than take the write back
+      }
+    }
+  }
+
+  /** The model as the cluster holds it now. */
+  private NamespaceModel readModel() {
     NamespaceSettings settings = NamespaceSettings.DEFAULTS;
     NamespaceModelJson.ModelBuilder builder = new NamespaceModelJson.ModelBuilder();
     for (Map.Entry<String, String> e : map.entrySet()) {
@@ -318,11 +372,18 @@ public final class NamespaceStore {
         LOG.warn("namespace resource '{}' skipped: {}", e.getKey(), ex.getMessage());
       }
     }
-    NamespaceModel model = builder.build(settings);
+    return builder.build(settings);
+  }
+
+  /** Makes a model the next snapshot and tells the listeners, before the next snapshot can be made. */
+  private void publish(NamespaceModel model) {
+    assert Thread.holdsLock(this);
+    long v = version + 1;
     current = model;
-    for (Consumer<NamespaceModel> l : listeners) {
+    version = v;
+    for (ModelListener l : listeners) {
       try {
-        l.accept(model);
+        l.changed(model, v);
       } catch (RuntimeException ex) {
         LOG.warn("namespace change listener failed: {}", ex.toString());
       }

@@ -11,8 +11,13 @@ public final class ConnectionRegistry {
 
   private final Set<MqttConnection> connections = ConcurrentHashMap.newKeySet();
 
+  /**
+   * A connection takes its rights before it is added here; a change published in between told only the
+   * connections already here, so the new one checks once that its rights are still those of the node's model.
+   */
   void add(MqttConnection c) {
     connections.add(c);
+    c.namespaceChanged();
   }
 
   void remove(MqttConnection c) {

@@ -90,6 +90,8 @@ final class MqttConnection implements ClientChannel {
   /** Who the client is and what it may do; set once authenticated, recomputed when the model changes. */
   private ClientIdentity identity;
   private Permissions permissions = Permissions.NONE;
+  /** The version of the node's model that {@link #permissions} and {@link #registryEntry} were taken from. */
+  private long rightsVersion = -1;
   /** The registry entry the client authenticated against (REGISTRY identities), to notice its changes. */
   private ClientResource registryEntry;
   private long credentialTimer = -1;
@@ -172,9 +174,12 @@ final class MqttConnection implements ClientChannel {
   /** After the credentials: rights, the will topic, the session rules of spec section 1.2, then the session. */
   private void authenticated(ClientIdentity who) {
     identity = who;
-    permissions = services.access().permissionsFor(who);
-    registryEntry = who.authority() == ClientIdentity.Authority.REGISTRY
-        ? services.namespace().get().clientByAuthenticationName(who.authenticationName()) : null;
+    String gone = followModel();
+    if (gone != null) {
+      // the credentials were checked against an earlier model
+      refuse(ReasonCode.NOT_AUTHORIZED, "client '" + who.authenticationName() + "' was " + gone + " meanwhile");
+      return;
+    }
     MqttWill w = endpoint.will();
     if (w != null && w.isWillFlag() && !permissions.canPublish(w.getWillTopic())) {
       // spec section 4.2: the will is authorized at CONNECT like any publish
@@ -415,48 +420,74 @@ final class MqttConnection implements ClientChannel {
     });
   }
 
-  /** Called from any thread when the namespace model changed: checked on this connection's event loop. */
+  /**
+   * Called from any thread when the namespace model changed, and once the connection is in the registry
+   * (a change may have come while the CONNECT was handled): checked on this connection's event loop.
+   */
   void namespaceChanged() {
     context.runOnContext(v -> {
-      if (closed || identity == null) {
-        return;
+      if (!closed && identity != null && rightsOutdated()) {
+        recheckRights();
       }
-      if (identity.authority() == ClientIdentity.Authority.REGISTRY) {
-        ClientResource now = services.namespace().get().clientByAuthenticationName(identity.authenticationName());
-        if (now == null || !now.enabled() || (registryEntry != null && (now.validationScheme()
-            != registryEntry.validationScheme() || !now.allowedThumbprints().equals(registryEntry.allowedThumbprints())
-            || !java.util.Objects.equals(now.passwordHash(), registryEntry.passwordHash())))) {
-          LOG.info("client {}: client '{}' was {} in the registry, disconnecting", clientId,
-              identity.authenticationName(), now == null ? "deleted" : !now.enabled() ? "disabled" : "changed");
-          disconnect(ReasonCode.NOT_AUTHORIZED);
-          return;
-        }
-        registryEntry = now;
-        if (!now.attributes().equals(identity.attributes())) {
-          identity = new ClientIdentity(identity.authenticationName(), now.attributes(), identity.authority(),
-              identity.expiresAtMillis());
-        }
-      }
-      recheckRights();
     });
   }
 
+  /** Whether the node's model is newer than the one the rights were taken from: a volatile read. */
+  private boolean rightsOutdated() {
+    return services.access().modelVersion() != rightsVersion;
+  }
+
   /**
-   * Recomputes the rights; a subscription the client holds that is no longer granted ends the connection
-   * (spec section 3.8, ClientAuthorizationError). Lost publish rights show at the next PUBLISH (0x87).
+   * Takes the registry entry and rights from the node's current model. For a client of the registry, the
+   * reason it may not stay (its entry "deleted", "disabled" or "changed": credentials, validation scheme), or
+   * null; its attributes follow the entry.
    */
-  private void recheckRights() {
+  private String followModel() {
+    // read first: rights taken from a later model than this are merely taken again at the next check
+    long version = services.access().modelVersion();
+    if (identity.authority() == ClientIdentity.Authority.REGISTRY) {
+      ClientResource now = services.namespace().get().clientByAuthenticationName(identity.authenticationName());
+      if (now == null || !now.enabled() || (registryEntry != null && (now.validationScheme()
+          != registryEntry.validationScheme() || !now.allowedThumbprints().equals(registryEntry.allowedThumbprints())
+          || !java.util.Objects.equals(now.passwordHash(), registryEntry.passwordHash())))) {
+        return now == null ? "deleted" : !now.enabled() ? "disabled" : "changed";
+      }
+      registryEntry = now;
+      if (!now.attributes().equals(identity.attributes())) {
+        identity = new ClientIdentity(identity.authenticationName(), now.attributes(), identity.authority(),
+            identity.expiresAtMillis());
+      }
+    }
     permissions = services.access().permissionsFor(identity);
+    rightsVersion = version;
+    return null;
+  }
+
+  /**
+   * Recomputes the rights from the node's current model; a client deleted, disabled or changed in the
+   * registry, or holding a subscription no longer granted, is disconnected (spec section 3.8,
+   * ClientAuthenticationError / ClientAuthorizationError). Lost publish rights show at the next PUBLISH
+   * (0x87). False when the connection is ended.
+   */
+  private boolean recheckRights() {
+    String gone = followModel();
+    if (gone != null) {
+      LOG.info("client {}: client '{}' was {} in the registry, disconnecting", clientId,
+          identity.authenticationName(), gone);
+      disconnect(ReasonCode.NOT_AUTHORIZED);
+      return false;
+    }
     if (session == null) {
-      return;
+      return true;
     }
     for (Subscription s : session.subscriptions()) {
       if (!permissions.canSubscribe(s.filter())) {
         LOG.info("client {}: subscription '{}' is no longer granted, disconnecting", clientId, s.filter());
         disconnect(ReasonCode.NOT_AUTHORIZED);
-        return;
+        return false;
       }
     }
+    return true;
   }
 
   // ---------------------------------------------------------------- keep-alive
@@ -539,6 +570,9 @@ final class MqttConnection implements ClientChannel {
     if (check != Topics.Check.OK) {
       refusePublish(packetId, qos, ReasonCode.TOPIC_NAME_INVALID, ReasonCode.TOPIC_NAME_INVALID);
       return;
+    }
+    if (rightsOutdated() && !recheckRights()) {
+      return; // a change of the model that reached this node after the rights were taken ended the connection
     }
     if (!permissions.canPublish(topic)) {
       // spec section 4.3: PUBACK 0x87 (v5 QoS 1/2), dropped (v5 QoS 0), connection closed (v3.1.1);
@@ -712,6 +746,9 @@ final class MqttConnection implements ClientChannel {
     if (subscriptionId != null && subscriptionId == 0) {
       disconnect(ReasonCode.PROTOCOL_ERROR); // MQTT-3.8.2.1.2: 0 is not a valid identifier
       return;
+    }
+    if (rightsOutdated() && !recheckRights()) {
+      return; // a change of the model that reached this node after the rights were taken ended the connection
     }
     List<ReasonCode> codes = new ArrayList<>(requested.size());
     List<Subscription> granted = new ArrayList<>();
