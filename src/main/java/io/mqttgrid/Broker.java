@@ -192,11 +192,19 @@ public final class Broker {
   private Future<?> deploy(MqttServices services) {
     int instances = config.mqttInstances > 0 ? config.mqttInstances
         : Math.max(1, Runtime.getRuntime().availableProcessors());
+    boolean tls = !config.tlsCertFile.isBlank();
+    int otherListeners = (config.httpPort >= 0 ? config.httpConnectionLimits.maxConnections() : 0)
+        + (tls && config.httpTlsPort >= 0 ? config.httpConnectionLimits.maxConnections() : 0)
+        + (config.managementPort >= 0 ? config.managementConnectionLimits.maxConnections() : 0);
+    ConnectionAdmission admission = new ConnectionAdmission(new ConnectionAdmission.Limits(
+        config.mqttMaxConnections, config.mqttMaxUnauthenticated, config.mqttMaxUnauthenticatedPerAddress,
+        config.mqttConnectRatePerAddress), otherListeners);
+    LOG.info("MQTT connections capped at {}{}", admission.maxConnections(), config.mqttMaxConnections > 0 ? ""
+        : " (open-file limit less the HTTP and management caps and a reserve of "
+            + ConnectionAdmission.DESCRIPTOR_RESERVE + "; mqtt.max-connections)");
     MqttServerVerticle.Listeners listeners = new MqttServerVerticle.Listeners(config.mqttHost, config.mqttPort,
         config.websocketPort, config.tlsPort, config.wssPort, config.tlsCertFile, config.tlsKeyFile,
-        config.connectTimeoutSeconds, new ConnectionAdmission(new ConnectionAdmission.Limits(
-            config.mqttMaxConnections, config.mqttMaxUnauthenticated, config.mqttMaxUnauthenticatedPerAddress,
-            config.mqttConnectRatePerAddress)), config.mqttMaxConnectSize);
+        config.connectTimeoutSeconds, admission, config.mqttMaxConnectSize);
     Future<String> mqtt = vertx.deployVerticle(() -> {
       MqttServerVerticle v = new MqttServerVerticle(services, listeners);
       synchronized (mqttVerticles) {

@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ConnectionAdmission {
 
   /** Descriptors kept for everything but MQTT clients when the cap is derived from the process limit. */
-  static final int DESCRIPTOR_RESERVE = 1024;
+  public static final int DESCRIPTOR_RESERVE = 1024;
 
   /** Why a socket was turned away. */
   enum Refusal { TOO_MANY_CONNECTIONS, TOO_MANY_UNAUTHENTICATED, TOO_MANY_UNAUTHENTICATED_FROM_ADDRESS, RATE }
@@ -44,9 +44,14 @@ public final class ConnectionAdmission {
   private final ConcurrentHashMap<String, Source> sources = new ConcurrentHashMap<>();
   private final ClientMistakeLog mistakes = new ClientMistakeLog(InboundGuard.logger());
 
-  public ConnectionAdmission(Limits limits) {
+  /**
+   * @param descriptorsOfOtherListeners what the node's other listeners may hold (the HTTP, HTTPS and
+   *                                    management connection caps): kept free when the MQTT cap is derived
+   */
+  public ConnectionAdmission(Limits limits, int descriptorsOfOtherListeners) {
     this.limits = limits;
-    this.maxConnections = limits.maxConnections() > 0 ? limits.maxConnections() : derivedMaxConnections();
+    this.maxConnections = limits.maxConnections() > 0 ? limits.maxConnections()
+        : derivedMaxConnections(descriptorLimit(), descriptorsOfOtherListeners);
   }
 
   /** The rate-limited log of what clients did wrong, shared by the node's listeners. */
@@ -142,14 +147,23 @@ public final class ConnectionAdmission {
     return sources.size();
   }
 
-  private static int derivedMaxConnections() {
-    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
-      long fds = unix.getMaxFileDescriptorCount();
-      if (fds > 2L * DESCRIPTOR_RESERVE) {
-        return (int) Math.min(Integer.MAX_VALUE, fds - DESCRIPTOR_RESERVE);
-      }
-      return (int) Math.max(1, fds / 2);
+  /**
+   * The MQTT cap when none is configured: the descriptor limit less what the other listeners may hold and
+   * {@link #DESCRIPTOR_RESERVE}; at least a quarter of the limit, should those already claim more.
+   */
+  static int derivedMaxConnections(long descriptorLimit, int descriptorsOfOtherListeners) {
+    if (descriptorLimit <= 0) {
+      return Integer.MAX_VALUE;
     }
-    return Integer.MAX_VALUE;
+    long left = descriptorLimit - DESCRIPTOR_RESERVE - descriptorsOfOtherListeners;
+    return (int) Math.min(Integer.MAX_VALUE, Math.max(Math.max(1, descriptorLimit / 4), left));
+  }
+
+  /** The process's open-file limit, or 0 where the JVM cannot tell. */
+  private static long descriptorLimit() {
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+      return unix.getMaxFileDescriptorCount();
+    }
+    return 0;
   }
 }

@@ -10,7 +10,7 @@ class ConnectionAdmissionTest {
 
   @Test
   void capsOpenConnections() {
-    ConnectionAdmission a = new ConnectionAdmission(new Limits(2, 0, 0, 0));
+    ConnectionAdmission a = new ConnectionAdmission(new Limits(2, 0, 0, 0), 0);
     assertThat(a.admit("10.0.0.1")).isNull();
     assertThat(a.admit("10.0.0.2")).isNull();
     assertThat(a.admit("10.0.0.3")).isEqualTo(Refusal.TOO_MANY_CONNECTIONS);
@@ -22,7 +22,7 @@ class ConnectionAdmissionTest {
 
   @Test
   void capsUnauthenticatedConnectionsInTotalAndPerAddress() {
-    ConnectionAdmission a = new ConnectionAdmission(new Limits(100, 3, 2, 0));
+    ConnectionAdmission a = new ConnectionAdmission(new Limits(100, 3, 2, 0), 0);
     assertThat(a.admit("a")).isNull();
     assertThat(a.admit("a")).isNull();
     assertThat(a.admit("a")).isEqualTo(Refusal.TOO_MANY_UNAUTHENTICATED_FROM_ADDRESS);
@@ -44,7 +44,7 @@ class ConnectionAdmissionTest {
 
   @Test
   void rateLimitsNewConnectionsPerAddress() {
-    ConnectionAdmission a = new ConnectionAdmission(new Limits(1000, 0, 0, 5));
+    ConnectionAdmission a = new ConnectionAdmission(new Limits(1000, 0, 0, 5), 0);
     int admitted = 0;
     for (int i = 0; i < 20; i++) {
       Refusal r = a.admit("a");
@@ -63,7 +63,11 @@ class ConnectionAdmissionTest {
 
   @Test
   void derivesTheConnectionCapFromTheDescriptorLimit() {
-    ConnectionAdmission a = new ConnectionAdmission(new Limits(0, 0, 0, 0));
-    assertThat(a.maxConnections()).isPositive();
+    // 20,000 descriptors, HTTP 4,000 and management 200: the rest less the reserve
+    assertThat(ConnectionAdmission.derivedMaxConnections(20_000, 4_200)).isEqualTo(20_000 - 4_200 - 1024);
+    // other listeners claiming nearly everything still leave MQTT a quarter
+    assertThat(ConnectionAdmission.derivedMaxConnections(4_096, 8_200)).isEqualTo(1024);
+    assertThat(ConnectionAdmission.derivedMaxConnections(0, 0)).isEqualTo(Integer.MAX_VALUE);
+    assertThat(new ConnectionAdmission(new Limits(0, 0, 0, 0), 0).maxConnections()).isPositive();
   }
 }
