@@ -35,8 +35,33 @@ public final class TestBroker implements AutoCloseable {
     return start(Map.of());
   }
 
-  /** Starts a node with the defaults, free ports, and {@code overrides} (keys as in config/mqttgrid.yaml). */
+  /**
+   * Starts a node with the defaults, free ports, and {@code overrides} (keys as in config/mqttgrid.yaml). A port
+   * found free can be taken by another process before the node binds it (other test JVMs run beside this one):
+   * a start that fails to bind is tried again with other ports.
+   */
   public static TestBroker start(Map<String, String> overrides) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return startOnce(overrides);
+      } catch (IllegalStateException e) {
+        if (attempt >= 3 || !bindFailure(e)) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static boolean bindFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.BindException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static TestBroker startOnce(Map<String, String> overrides) {
     Map<String, String> cfg = new HashMap<>();
     int mqtt = freePort();
     int ws = freePort();
@@ -56,6 +81,11 @@ public final class TestBroker implements AutoCloseable {
     try {
       broker.start().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
+      try {
+        broker.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      } catch (Exception stopFailed) {
+        e.addSuppressed(stopFailed);
+      }
       throw new IllegalStateException("test broker did not start", e);
     }
     return new TestBroker(broker, Integer.parseInt(cfg.get("mqtt.port")),
