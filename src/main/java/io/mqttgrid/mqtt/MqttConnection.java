@@ -82,8 +82,7 @@ final class MqttConnection implements ClientChannel {
   private int inboundInflight;
   private final Set<Integer> awaitingRelease = new HashSet<>();
   private final ArrayDeque<PendingAck> pendingAcks = new ArrayDeque<>();
-  private long lastActivityNanos = System.nanoTime();
-  private long keepAliveTimer = -1;
+  private final KeepAlive keepAlive;
   private final RateLimiter publishRate;
   private final RateLimiter publishBytesRate;
   private final RateLimiter subscribeRate;
@@ -121,6 +120,7 @@ final class MqttConnection implements ClientChannel {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.metrics = services.metrics().connection(endpoint.protocolVersion(), websocket);
+    this.keepAlive = new KeepAlive(this, vertx, limits.maxKeepAlive());
     this.publishRate = new RateLimiter(limits.publishRate(),
         () -> metrics.throttled(MqttMetrics.THROTTLE_PUBLISH_PACKETS));
     this.publishBytesRate = new RateLimiter(limits.publishBytesRate(),
@@ -306,7 +306,7 @@ final class MqttConnection implements ClientChannel {
             return; // closed meanwhile; the close handler ends the session
           }
           metrics.connected();
-          startKeepAlive();
+          keepAlive.start(protocol.hasServerKeepAlive(), endpoint.keepAliveTimeSeconds());
           services.connections().add(this);
           watchCredentialExpiry();
           services.sessions().attach(attached, this);
@@ -318,7 +318,7 @@ final class MqttConnection implements ClientChannel {
 
   private MqttProperties connackProperties(long grantedExpiry) {
     int keepAlive = endpoint.keepAliveTimeSeconds();
-    boolean capKeepAlive = keepAlive == 0 || keepAlive > limits.maxKeepAlive();
+    boolean capKeepAlive = KeepAliveDeadline.capped(keepAlive, limits.maxKeepAlive());
     MqttProperties p = protocol.connackProperties(limits, capKeepAlive,
         grantedExpiry != connectExpiry ? grantedExpiry : -1, assignedClientId ? clientId : null);
     String authMethod = MqttAuthData.of(endpoint).method();
@@ -490,30 +490,15 @@ final class MqttConnection implements ClientChannel {
     return true;
   }
 
-  // ---------------------------------------------------------------- keep-alive
+  // ---------------------------------------------------------------- shared with the concerns
 
-  /**
-   * vertx-mqtt closes after 1.5 x the client's keep-alive; when the client asked for none or for more than
-   * the cap, the server announced its own (Server Keep Alive) and enforces it here (MQTT-3.1.2-22).
-   */
-  private void startKeepAlive() {
-    int keepAlive = endpoint.keepAliveTimeSeconds();
-    if (!protocol.hasServerKeepAlive() || (keepAlive != 0 && keepAlive <= limits.maxKeepAlive())) {
-      return;
-    }
-    long timeoutNanos = limits.maxKeepAlive() * 1_500_000_000L;
-    long period = Math.max(500, limits.maxKeepAlive() * 250L);
-    keepAliveTimer = vertx.setPeriodic(period, t -> {
-      if (System.nanoTime() - lastActivityNanos > timeoutNanos) {
-        LOG.info("client {}: no packet within 1.5 x Server Keep Alive ({} s), disconnecting", clientId,
-            limits.maxKeepAlive());
-        disconnect(ReasonCode.KEEP_ALIVE_TIMEOUT);
-      }
-    });
+  String clientId() {
+    return clientId;
   }
 
+  /** Any packet from the client counts for the keep-alive. */
   private void touch() {
-    lastActivityNanos = System.nanoTime();
+    keepAlive.touch();
   }
 
   // ---------------------------------------------------------------- PUBLISH in
@@ -875,9 +860,7 @@ final class MqttConnection implements ClientChannel {
     closed = true;
     services.connections().remove(this);
     metrics.closed();
-    if (keepAliveTimer >= 0) {
-      vertx.cancelTimer(keepAliveTimer);
-    }
+    keepAlive.stop();
     if (credentialTimer >= 0) {
       vertx.cancelTimer(credentialTimer);
     }
@@ -905,7 +888,7 @@ final class MqttConnection implements ClientChannel {
   }
 
   /** Server-side end of the connection; the will is sent, as for any end the client did not ask for. */
-  private void disconnect(ReasonCode reason) {
+  void disconnect(ReasonCode reason) {
     disconnect(reason, MqttProperties.NO_PROPERTIES);
   }
 
