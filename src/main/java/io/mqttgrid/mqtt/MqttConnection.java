@@ -1,5 +1,9 @@
 package io.mqttgrid.mqtt;
 
+import static io.mqttgrid.mqtt.PacketFields.intProperty;
+import static io.mqttgrid.mqtt.PacketFields.isUtf8;
+import static io.mqttgrid.mqtt.PacketFields.stringProperty;
+
 import io.mqttgrid.auth.AuthResult;
 import io.mqttgrid.access.ClientIdentity;
 import io.mqttgrid.access.ClientResource;
@@ -86,14 +90,7 @@ final class MqttConnection implements ClientChannel {
   private final RateLimiter publishRate;
   private final RateLimiter publishBytesRate;
   private final RateLimiter subscribeRate;
-  /** Who the client is and what it may do; set once authenticated, recomputed when the model changes. */
-  private ClientIdentity identity;
-  private Permissions permissions = Permissions.NONE;
-  /** The version of the node's model that {@link #permissions} and {@link #registryEntry} were taken from. */
-  private long rightsVersion = -1;
-  /** The registry entry the client authenticated against (REGISTRY identities), to notice its changes. */
-  private ClientResource registryEntry;
-  private long credentialTimer = -1;
+  private final ConnectionRights rights;
   private final MqttMetrics.ConnectionMeters metrics;
   private final ClientMistakeLog mistakes;
 
@@ -121,6 +118,7 @@ final class MqttConnection implements ClientChannel {
     this.context = vertx.getOrCreateContext();
     this.metrics = services.metrics().connection(endpoint.protocolVersion(), websocket);
     this.keepAlive = new KeepAlive(this, vertx, limits.maxKeepAlive());
+    this.rights = new ConnectionRights(this, endpoint, services, vertx, context);
     this.publishRate = new RateLimiter(limits.publishRate(),
         () -> metrics.throttled(MqttMetrics.THROTTLE_PUBLISH_PACKETS));
     this.publishBytesRate = new RateLimiter(limits.publishBytesRate(),
@@ -145,7 +143,7 @@ final class MqttConnection implements ClientChannel {
     endpoint.subscribeHandler(this::onSubscribe);
     endpoint.unsubscribeHandler(this::onUnsubscribe);
     endpoint.pingHandler(v -> touch());
-    endpoint.authenticationExchangeHandler(this::onAuth);
+    endpoint.authenticationExchangeHandler(rights::onAuth);
 
     EndpointSocket.hold(endpoint);
     ReasonCode invalid = validateConnect();
@@ -154,10 +152,8 @@ final class MqttConnection implements ClientChannel {
       return;
     }
     MqttAuthData authData = MqttAuthData.of(endpoint);
-    SocketAddress remote = endpoint.remoteAddress();
-    Credentials credentials = new Credentials(clientId, authData.username(), authData.password(),
-        authData.method(), authData.data(), remote == null ? null : remote.hostAddress(), isLoopback(remote),
-        EndpointSocket.peerCertificates(endpoint));
+    Credentials credentials = ConnectionRights.credentials(endpoint, clientId, authData.username(),
+        authData.password(), authData.method(), authData.data());
     services.authenticator().authenticate(credentials)
         .onComplete(ar -> {
           if (ar.failed()) {
@@ -173,15 +169,14 @@ final class MqttConnection implements ClientChannel {
 
   /** After the credentials: rights, the will topic, the session rules of spec section 1.2, then the session. */
   private void authenticated(ClientIdentity who) {
-    identity = who;
-    String gone = followModel();
+    String gone = rights.authenticated(who);
     if (gone != null) {
       // the credentials were checked against an earlier model
       refuse(ReasonCode.NOT_AUTHORIZED, "client '" + who.authenticationName() + "' was " + gone + " meanwhile");
       return;
     }
     MqttWill w = endpoint.will();
-    if (w != null && w.isWillFlag() && !permissions.canPublish(w.getWillTopic())) {
+    if (w != null && w.isWillFlag() && !rights.permissions().canPublish(w.getWillTopic())) {
       // spec section 4.2: the will is authorized at CONNECT like any publish
       refuse(ReasonCode.NOT_AUTHORIZED, "will topic '" + w.getWillTopic() + "' does not match any topic space");
       return;
@@ -308,7 +303,7 @@ final class MqttConnection implements ClientChannel {
           metrics.connected();
           keepAlive.start(protocol.hasServerKeepAlive(), endpoint.keepAliveTimeSeconds());
           services.connections().add(this);
-          watchCredentialExpiry();
+          rights.watchCredentialExpiry();
           services.sessions().attach(attached, this);
           EndpointSocket.release(endpoint);
           LOG.debug("client {} connected (MQTT {}, session present {})", clientId,
@@ -357,137 +352,12 @@ final class MqttConnection implements ClientChannel {
         services.namespace().get().settings().maximumSessionExpiryInHours() * 3600L);
   }
 
-  // ---------------------------------------------------------------- credentials and rights over time
-
-  /** A token, webhook decision or certificate that expires ends the connection then (spec section 3.8). */
-  private void watchCredentialExpiry() {
-    if (credentialTimer >= 0) {
-      vertx.cancelTimer(credentialTimer);
-      credentialTimer = -1;
-    }
-    if (identity == null || identity.expiresAtMillis() == 0) {
-      return;
-    }
-    long delay = Math.max(1, identity.expiresAtMillis() - System.currentTimeMillis());
-    credentialTimer = vertx.setTimer(delay, t -> {
-      credentialTimer = -1;
-      LOG.info("client {}: credentials of '{}' expired, disconnecting", clientId, identity.authenticationName());
-      disconnect(ReasonCode.NOT_AUTHORIZED);
-    });
-  }
-
-  /** MQTT 5 re-authentication (AUTH 0x19) with a fresh token of the same identity (spec sections 3.5, 3.6). */
-  private void onAuth(MqttAuthenticationExchangeMessage m) {
-    touch();
-    if (identity == null || closed) {
-      return;
-    }
-    if (m.reasonCode() != MqttAuthenticateReasonCode.RE_AUTHENTICATE) {
-      disconnect(ReasonCode.PROTOCOL_ERROR); // no multi-step challenges are offered (spec section 1.3)
-      return;
-    }
-    MqttAuthData original = MqttAuthData.of(endpoint);
-    if (m.authenticationMethod() == null || !m.authenticationMethod().equals(original.method())) {
-      disconnect(ReasonCode.PROTOCOL_ERROR); // MQTT-4.12.1-1: the method of the CONNECT
-      return;
-    }
-    byte[] data = m.authenticationData() == null ? null : m.authenticationData().getBytes();
-    SocketAddress remote = endpoint.remoteAddress();
-    Credentials credentials = new Credentials(clientId, original.username(), original.password(),
-        m.authenticationMethod(), data, remote == null ? null : remote.hostAddress(), isLoopback(remote),
-        EndpointSocket.peerCertificates(endpoint));
-    services.authenticator().authenticate(credentials).onComplete(ar -> {
-      if (closed) {
-        return;
-      }
-      if (ar.failed() || !ar.result().isAllowed() || !NamespaceModel.foldCase(ar.result().authenticationName())
-          .equals(NamespaceModel.foldCase(identity.authenticationName()))) {
-        LOG.info("client {}: re-authentication refused{}", clientId,
-            ar.succeeded() && ar.result().detail() != null ? " (" + ar.result().detail() + ")" : "");
-        disconnect(ReasonCode.NOT_AUTHORIZED);
-        return;
-      }
-      identity = ar.result().identity();
-      watchCredentialExpiry();
-      recheckRights();
-      if (!closed) {
-        // MQTT 3.15.2.2.2: an AUTH packet names its method
-        MqttProperties props = new MqttProperties();
-        props.add(new MqttProperties.StringProperty(MqttProperties.AUTHENTICATION_METHOD, m.authenticationMethod()));
-        endpoint.authenticationExchange(MqttAuthenticationExchangeMessage.create(
-            MqttAuthenticateReasonCode.SUCCESS, props));
-      }
-    });
-  }
-
   /**
    * Called from any thread when the namespace model changed, and once the connection is in the registry
-   * (a change may have come while the CONNECT was handled): checked on this connection's event loop.
+   * (a change may have come while the CONNECT was handled).
    */
   void namespaceChanged() {
-    context.runOnContext(v -> {
-      if (!closed && identity != null && rightsOutdated()) {
-        recheckRights();
-      }
-    });
-  }
-
-  /** Whether the node's model is newer than the one the rights were taken from: a volatile read. */
-  private boolean rightsOutdated() {
-    return services.access().modelVersion() != rightsVersion;
-  }
-
-  /**
-   * Takes the registry entry and rights from the node's current model. For a client of the registry, the
-   * reason it may not stay (its entry "deleted", "disabled" or "changed": credentials, validation scheme), or
-   * null; its attributes follow the entry.
-   */
-  private String followModel() {
-    // read first: rights taken from a later model than this are merely taken again at the next check
-    long version = services.access().modelVersion();
-    if (identity.authority() == ClientIdentity.Authority.REGISTRY) {
-      ClientResource now = services.namespace().get().clientByAuthenticationName(identity.authenticationName());
-      if (now == null || !now.enabled() || (registryEntry != null && (now.validationScheme()
-          != registryEntry.validationScheme() || !now.allowedThumbprints().equals(registryEntry.allowedThumbprints())
-          || !java.util.Objects.equals(now.passwordHash(), registryEntry.passwordHash())))) {
-        return now == null ? "deleted" : !now.enabled() ? "disabled" : "changed";
-      }
-      registryEntry = now;
-      if (!now.attributes().equals(identity.attributes())) {
-        identity = new ClientIdentity(identity.authenticationName(), now.attributes(), identity.authority(),
-            identity.expiresAtMillis());
-      }
-    }
-    permissions = services.access().permissionsFor(identity);
-    rightsVersion = version;
-    return null;
-  }
-
-  /**
-   * Recomputes the rights from the node's current model; a client deleted, disabled or changed in the
-   * registry, or holding a subscription no longer granted, is disconnected (spec section 3.8,
-   * ClientAuthenticationError / ClientAuthorizationError). Lost publish rights show at the next PUBLISH
-   * (0x87). False when the connection is ended.
-   */
-  private boolean recheckRights() {
-    String gone = followModel();
-    if (gone != null) {
-      LOG.info("client {}: client '{}' was {} in the registry, disconnecting", clientId,
-          identity.authenticationName(), gone);
-      disconnect(ReasonCode.NOT_AUTHORIZED);
-      return false;
-    }
-    if (session == null) {
-      return true;
-    }
-    for (Subscription s : session.subscriptions()) {
-      if (!permissions.canSubscribe(s.filter())) {
-        LOG.info("client {}: subscription '{}' is no longer granted, disconnecting", clientId, s.filter());
-        disconnect(ReasonCode.NOT_AUTHORIZED);
-        return false;
-      }
-    }
-    return true;
+    rights.namespaceChanged();
   }
 
   // ---------------------------------------------------------------- shared with the concerns
@@ -496,8 +366,16 @@ final class MqttConnection implements ClientChannel {
     return clientId;
   }
 
+  Session session() {
+    return session;
+  }
+
+  boolean closed() {
+    return closed;
+  }
+
   /** Any packet from the client counts for the keep-alive. */
-  private void touch() {
+  void touch() {
     keepAlive.touch();
   }
 
@@ -556,10 +434,10 @@ final class MqttConnection implements ClientChannel {
       refusePublish(packetId, qos, ReasonCode.TOPIC_NAME_INVALID, ReasonCode.TOPIC_NAME_INVALID);
       return;
     }
-    if (rightsOutdated() && !recheckRights()) {
+    if (!rights.current()) {
       return; // a change of the model that reached this node after the rights were taken ended the connection
     }
-    if (!permissions.canPublish(topic)) {
+    if (!rights.permissions().canPublish(topic)) {
       // spec section 4.3: PUBACK 0x87 (v5 QoS 1/2), dropped (v5 QoS 0), connection closed (v3.1.1);
       // '$' topics are the broker's own and never granted
       LOG.debug("client {}: topic name '{}' does not match any topic space", clientId, topic);
@@ -732,7 +610,7 @@ final class MqttConnection implements ClientChannel {
       disconnect(ReasonCode.PROTOCOL_ERROR); // MQTT-3.8.2.1.2: 0 is not a valid identifier
       return;
     }
-    if (rightsOutdated() && !recheckRights()) {
+    if (!rights.current()) {
       return; // a change of the model that reached this node after the rights were taken ended the connection
     }
     List<ReasonCode> codes = new ArrayList<>(requested.size());
@@ -761,7 +639,7 @@ final class MqttConnection implements ClientChannel {
         codes.add(ReasonCode.TOPIC_FILTER_INVALID);
         continue;
       }
-      if (!permissions.canSubscribe(filter)) {
+      if (!rights.permissions().canSubscribe(filter)) {
         LOG.info("client {}: topic filter '{}' does not match any topic space", clientId, filter);
         codes.add(ReasonCode.NOT_AUTHORIZED);
         continue;
@@ -861,9 +739,7 @@ final class MqttConnection implements ClientChannel {
     services.connections().remove(this);
     metrics.closed();
     keepAlive.stop();
-    if (credentialTimer >= 0) {
-      vertx.cancelTimer(credentialTimer);
-    }
+    rights.stop();
     if (session != null) {
       services.sessions().disconnected(session, this, publishWillOnClose, disconnectExpiry);
     }
@@ -973,45 +849,6 @@ final class MqttConnection implements ClientChannel {
         disconnect(ReasonCode.SERVER_SHUTTING_DOWN, props);
       }
       default -> closeQuietly();
-    }
-  }
-
-  // ---------------------------------------------------------------- helpers
-
-  static Integer intProperty(MqttProperties props, int id) {
-    if (props == null) {
-      return null;
-    }
-    MqttProperties.MqttProperty<?> p = props.getProperty(id);
-    return p == null ? null : (Integer) p.value();
-  }
-
-  private static String stringProperty(MqttProperties props, int id) {
-    MqttProperties.MqttProperty<?> p = props.getProperty(id);
-    return p == null ? null : (String) p.value();
-  }
-
-  static boolean isUtf8(byte[] bytes) {
-    if (bytes == null) {
-      return true;
-    }
-    try {
-      StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes));
-      return true;
-    } catch (CharacterCodingException e) {
-      return false;
-    }
-  }
-
-  private static boolean isLoopback(SocketAddress remote) {
-    if (remote == null || remote.hostAddress() == null) {
-      return false;
-    }
-    try {
-      return InetAddress.getByName(remote.hostAddress()).isLoopbackAddress();
-    } catch (UnknownHostException e) {
-      return false;
     }
   }
 }
