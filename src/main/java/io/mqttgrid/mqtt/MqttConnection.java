@@ -82,30 +82,12 @@ final class MqttConnection implements ClientChannel {
   private long connectExpiry;
   private int clientReceiveMaximum = DEFAULT_RECEIVE_MAXIMUM;
   private long clientMaxPacketSize = Long.MAX_VALUE;
-  private final Map<Integer, String> topicAliases = new HashMap<>();
-  private int inboundInflight;
-  private final Set<Integer> awaitingRelease = new HashSet<>();
-  private final ArrayDeque<PendingAck> pendingAcks = new ArrayDeque<>();
   private final KeepAlive keepAlive;
-  private final RateLimiter publishRate;
-  private final RateLimiter publishBytesRate;
+  private final InboundPublishes publishes;
   private final RateLimiter subscribeRate;
   private final ConnectionRights rights;
   private final MqttMetrics.ConnectionMeters metrics;
   private final ClientMistakeLog mistakes;
-
-  /** An inbound QoS 1/2 publish whose acknowledgement waits for routing; sent in arrival order. */
-  private static final class PendingAck {
-    final int packetId;
-    final int qos;
-    final long receivedNanos = System.nanoTime();
-    ReasonCode reason;
-
-    PendingAck(int packetId, int qos) {
-      this.packetId = packetId;
-      this.qos = qos;
-    }
-  }
 
   MqttConnection(MqttEndpoint endpoint, MqttServices services, Vertx vertx, boolean websocket,
                  ClientMistakeLog mistakes) {
@@ -119,10 +101,7 @@ final class MqttConnection implements ClientChannel {
     this.metrics = services.metrics().connection(endpoint.protocolVersion(), websocket);
     this.keepAlive = new KeepAlive(this, vertx, limits.maxKeepAlive());
     this.rights = new ConnectionRights(this, endpoint, services, vertx, context);
-    this.publishRate = new RateLimiter(limits.publishRate(),
-        () -> metrics.throttled(MqttMetrics.THROTTLE_PUBLISH_PACKETS));
-    this.publishBytesRate = new RateLimiter(limits.publishBytesRate(),
-        () -> metrics.throttled(MqttMetrics.THROTTLE_PUBLISH_BYTES));
+    this.publishes = new InboundPublishes(this, endpoint, services, protocol, metrics);
     this.subscribeRate = new RateLimiter(limits.subscribeRate(),
         () -> metrics.throttled(MqttMetrics.THROTTLE_SUBSCRIBE));
   }
@@ -135,8 +114,8 @@ final class MqttConnection implements ClientChannel {
     endpoint.closeHandler(v -> onClose());
     endpoint.exceptionHandler(this::onException);
     endpoint.disconnectMessageHandler(this::onDisconnect);
-    endpoint.publishHandler(this::onPublish);
-    endpoint.publishReleaseMessageHandler(this::onPubrel);
+    endpoint.publishHandler(publishes::onPublish);
+    endpoint.publishReleaseMessageHandler(publishes::onPubrel);
     endpoint.publishAcknowledgeMessageHandler(this::onPuback);
     endpoint.publishReceivedMessageHandler(this::onPubrec);
     endpoint.publishCompletionMessageHandler(this::onPubcomp);
@@ -277,7 +256,7 @@ final class MqttConnection implements ClientChannel {
       Integer delay = intProperty(wp, MqttProperties.WILL_DELAY_INTERVAL);
       willDelay = delay == null ? 0 : Integer.toUnsignedLong(delay);
       byte[] payload = w.getWillMessageBytes() == null ? new byte[0] : w.getWillMessageBytes();
-      will = toMessage(w.getWillTopic(), payload, w.getWillQos(), w.isWillRetain(), wp);
+      will = publishes.toMessage(w.getWillTopic(), payload, w.getWillQos(), w.isWillRetain(), wp);
     }
     services.sessions().connect(new SessionManager.ConnectRequest(clientId, endpoint.isCleanSession(), expiry,
         endpoint.protocolVersion(), will, willDelay)).onComplete(ar -> {
@@ -294,7 +273,7 @@ final class MqttConnection implements ClientChannel {
             services.sessions().attach(attached, this);
             return;
           }
-          awaitingRelease.addAll(attached.awaitingRelease());
+          publishes.sessionResumed(attached.awaitingRelease());
           try {
             endpoint.accept(attached.sessionPresent(), connackProperties(expiry));
           } catch (IllegalStateException | IllegalArgumentException e) {
@@ -366,6 +345,10 @@ final class MqttConnection implements ClientChannel {
     return clientId;
   }
 
+  ConnectionRights rights() {
+    return rights;
+  }
+
   Session session() {
     return session;
   }
@@ -377,195 +360,6 @@ final class MqttConnection implements ClientChannel {
   /** Any packet from the client counts for the keep-alive. */
   void touch() {
     keepAlive.touch();
-  }
-
-  // ---------------------------------------------------------------- PUBLISH in
-
-  private void onPublish(MqttPublishMessage m) {
-    touch();
-    metrics.received(m.payload().length());
-    int qos = m.qosLevel().value();
-    int packetId = m.messageId();
-    if (qos > limits.maxQos()) {
-      disconnect(ReasonCode.QOS_NOT_SUPPORTED);
-      return;
-    }
-    if (qos > 0) {
-      if (qos == 2 && awaitingRelease.contains(packetId)) {
-        // a resent QoS 2 PUBLISH we already own: acknowledge again, do not route again (MQTT-4.3.3)
-        protocol.pubrec(endpoint, packetId, ReasonCode.SUCCESS);
-        return;
-      }
-      if (inboundInflight >= limits.receiveMaximum()) {
-        disconnect(ReasonCode.RECEIVE_MAXIMUM_EXCEEDED);
-        return;
-      }
-    }
-    MqttProperties props = m.properties() == null ? MqttProperties.NO_PROPERTIES : m.properties();
-    String topic = m.topicName();
-    Integer alias = intProperty(props, MqttProperties.TOPIC_ALIAS); // MQTT 5 only: absent for 3.1.1
-    if (alias != null) {
-      if (alias == 0 || alias > limits.topicAliasMaximum()) {
-        disconnect(ReasonCode.TOPIC_ALIAS_INVALID);
-        return;
-      }
-      if (topic == null || topic.isEmpty()) {
-        topic = topicAliases.get(alias);
-        if (topic == null) {
-          disconnect(ReasonCode.TOPIC_ALIAS_INVALID);
-          return;
-        }
-      } else {
-        topicAliases.put(alias, topic);
-      }
-    }
-    Topics.Check check = Topics.checkName(topic, limits.maxTopicLength(), limits.maxTopicLevels());
-    if (check == Topics.Check.EMPTY || check == Topics.Check.WILDCARD_IN_NAME
-        || check == Topics.Check.BAD_CHARACTER) {
-      disconnect(switch (check) {
-        case EMPTY -> ReasonCode.PROTOCOL_ERROR;
-        // ill-formed UTF-8 or U+0000 in a string makes the whole packet malformed (MQTT-1.5.4-1, -1.5.4-2)
-        case BAD_CHARACTER -> ReasonCode.MALFORMED_PACKET;
-        default -> ReasonCode.TOPIC_NAME_INVALID;
-      });
-      return;
-    }
-    if (check != Topics.Check.OK) {
-      refusePublish(packetId, qos, ReasonCode.TOPIC_NAME_INVALID, ReasonCode.TOPIC_NAME_INVALID);
-      return;
-    }
-    if (!rights.current()) {
-      return; // a change of the model that reached this node after the rights were taken ended the connection
-    }
-    if (!rights.permissions().canPublish(topic)) {
-      // spec section 4.3: PUBACK 0x87 (v5 QoS 1/2), dropped (v5 QoS 0), connection closed (v3.1.1);
-      // '$' topics are the broker's own and never granted
-      LOG.debug("client {}: topic name '{}' does not match any topic space", clientId, topic);
-      refusePublish(packetId, qos, ReasonCode.NOT_AUTHORIZED, null);
-      return;
-    }
-    byte[] payload = m.payload().getBytes();
-    if (m.isRetain() && !limits.retainAvailable()) {
-      disconnect(ReasonCode.RETAIN_NOT_SUPPORTED);
-      return;
-    }
-    Integer format = intProperty(props, MqttProperties.PAYLOAD_FORMAT_INDICATOR);
-    if (format != null && format == 1 && !isUtf8(payload)) {
-      refusePublish(packetId, qos, ReasonCode.PAYLOAD_FORMAT_INVALID, ReasonCode.PAYLOAD_FORMAT_INVALID);
-      return;
-    }
-    if (!publishRate.tryTake(1) || !publishBytesRate.tryTake(payload.length)) {
-      refusePublish(packetId, qos, ReasonCode.QUOTA_EXCEEDED, null);
-      return;
-    }
-    if (m.isRetain() && payload.length > limits.maxRetainedPayload()) {
-      refusePublish(packetId, qos, ReasonCode.QUOTA_EXCEEDED, null);
-      return;
-    }
-    PublishedMessage message = toMessage(topic, payload, qos, m.isRetain(), props);
-    if (qos == 0) {
-      metrics.published(0, ReasonCode.SUCCESS, -1);
-      services.publisher().publish(message);
-      return;
-    }
-    inboundInflight++;
-    PendingAck ack = new PendingAck(packetId, qos);
-    pendingAcks.add(ack);
-    Future<Integer> routed = services.publisher().publish(message);
-    Future<?> durable = routed;
-    if (qos == 2) {
-      awaitingRelease.add(packetId);
-      if (session != null && session.persistent()) {
-        durable = Future.all(routed, services.sessions().store().addAwaitingRelease(clientId, packetId));
-      }
-    }
-    durable.onComplete(ar -> {
-      if (ar.failed()) {
-        LOG.warn("publish from {} on '{}' failed: {}", clientId, message.topic(), ar.cause().toString());
-        ack.reason = ReasonCode.UNSPECIFIED_ERROR;
-        if (qos == 2) {
-          awaitingRelease.remove(packetId);
-        }
-      } else {
-        ack.reason = routed.result() == 0 ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS;
-      }
-      metrics.published(qos, ack.reason, ack.receivedNanos);
-      flushAcks();
-    });
-  }
-
-  /** Sends acknowledgements in the order the publishes arrived (MQTT-4.6.0-2, -4.6.0-3). */
-  private void flushAcks() {
-    while (!pendingAcks.isEmpty() && pendingAcks.peek().reason != null) {
-      PendingAck a = pendingAcks.poll();
-      if (closed) {
-        continue;
-      }
-      if (a.qos == 1) {
-        inboundInflight--;
-        protocol.puback(endpoint, a.packetId, a.reason);
-      } else {
-        if (a.reason.isError()) {
-          inboundInflight--;
-        }
-        protocol.pubrec(endpoint, a.packetId, a.reason);
-      }
-    }
-  }
-
-  private void refusePublish(int packetId, int qos, ReasonCode reason, ReasonCode disconnectForQos0) {
-    LOG.debug("publish from {} refused: {}", clientId, reason);
-    metrics.published(qos, reason, -1);
-    protocol.refusePublish(endpoint, packetId, qos, reason, disconnectForQos0);
-  }
-
-  private void onPubrel(MqttPubRelMessage m) {
-    touch();
-    int packetId = m.messageId();
-    boolean known = awaitingRelease.remove(packetId);
-    if (known) {
-      inboundInflight = Math.max(0, inboundInflight - 1);
-    }
-    Future<Void> forgotten = known && session != null && session.persistent()
-        ? services.sessions().store().removeAwaitingRelease(clientId, packetId) : Future.succeededFuture();
-    forgotten.onComplete(ar -> {
-      if (!closed) {
-        protocol.pubcomp(endpoint, packetId,
-            known ? ReasonCode.SUCCESS : ReasonCode.PACKET_IDENTIFIER_NOT_FOUND);
-      }
-    });
-  }
-
-  private PublishedMessage toMessage(String topic, byte[] payload, int qos, boolean retain, MqttProperties props) {
-    long now = System.currentTimeMillis();
-    long expiresAt = 0;
-    int payloadFormat = -1;
-    String contentType = null;
-    String responseTopic = null;
-    byte[] correlation = null;
-    List<PublishedMessage.UserProperty> userProps = List.of();
-    if (props != null) {
-      Integer expiry = intProperty(props, MqttProperties.PUBLICATION_EXPIRY_INTERVAL);
-      if (expiry != null) {
-        expiresAt = now + Integer.toUnsignedLong(expiry) * 1000L;
-      }
-      Integer format = intProperty(props, MqttProperties.PAYLOAD_FORMAT_INDICATOR);
-      payloadFormat = format == null ? -1 : format;
-      contentType = stringProperty(props, MqttProperties.CONTENT_TYPE);
-      responseTopic = stringProperty(props, MqttProperties.RESPONSE_TOPIC);
-      MqttProperties.MqttProperty<?> corr = props.getProperty(MqttProperties.CORRELATION_DATA);
-      correlation = corr == null ? null : (byte[]) corr.value();
-      List<? extends MqttProperties.MqttProperty> ups = props.getProperties(MqttProperties.USER_PROPERTY);
-      if (!ups.isEmpty()) {
-        userProps = new ArrayList<>(ups.size());
-        for (MqttProperties.MqttProperty<?> up : ups) {
-          MqttProperties.StringPair pair = (MqttProperties.StringPair) up.value();
-          userProps.add(new PublishedMessage.UserProperty(pair.key, pair.value));
-        }
-      }
-    }
-    return new PublishedMessage(services.publisher().newMessageId(), topic, payload, qos, retain, clientId, now,
-        expiresAt, payloadFormat, contentType, responseTopic, correlation, userProps);
   }
 
   // ---------------------------------------------------------------- acknowledgements of our PUBLISHes
