@@ -84,7 +84,7 @@ final class MqttConnection implements ClientChannel {
   private long clientMaxPacketSize = Long.MAX_VALUE;
   private final KeepAlive keepAlive;
   private final InboundPublishes publishes;
-  private final RateLimiter subscribeRate;
+  private final SubscriptionRequests subscriptions;
   private final ConnectionRights rights;
   private final MqttMetrics.ConnectionMeters metrics;
   private final ClientMistakeLog mistakes;
@@ -102,8 +102,7 @@ final class MqttConnection implements ClientChannel {
     this.keepAlive = new KeepAlive(this, vertx, limits.maxKeepAlive());
     this.rights = new ConnectionRights(this, endpoint, services, vertx, context);
     this.publishes = new InboundPublishes(this, endpoint, services, protocol, metrics);
-    this.subscribeRate = new RateLimiter(limits.subscribeRate(),
-        () -> metrics.throttled(MqttMetrics.THROTTLE_SUBSCRIBE));
+    this.subscriptions = new SubscriptionRequests(this, endpoint, services, protocol, metrics);
   }
 
   // ---------------------------------------------------------------- CONNECT
@@ -119,8 +118,8 @@ final class MqttConnection implements ClientChannel {
     endpoint.publishAcknowledgeMessageHandler(this::onPuback);
     endpoint.publishReceivedMessageHandler(this::onPubrec);
     endpoint.publishCompletionMessageHandler(this::onPubcomp);
-    endpoint.subscribeHandler(this::onSubscribe);
-    endpoint.unsubscribeHandler(this::onUnsubscribe);
+    endpoint.subscribeHandler(subscriptions::onSubscribe);
+    endpoint.unsubscribeHandler(subscriptions::onUnsubscribe);
     endpoint.pingHandler(v -> touch());
     endpoint.authenticationExchangeHandler(rights::onAuth);
 
@@ -388,117 +387,6 @@ final class MqttConnection implements ClientChannel {
     if (session != null) {
       session.acknowledged(m.messageId());
     }
-  }
-
-  // ---------------------------------------------------------------- SUBSCRIBE / UNSUBSCRIBE
-
-  private void onSubscribe(MqttSubscribeMessage m) {
-    touch();
-    if (session == null) {
-      return;
-    }
-    List<MqttTopicSubscription> requested = m.topicSubscriptions();
-    MqttProperties props = m.properties() == null ? MqttProperties.NO_PROPERTIES : m.properties();
-    Integer subscriptionId = intProperty(props, MqttProperties.SUBSCRIPTION_IDENTIFIER);
-    if (subscriptionId != null && subscriptionId == 0) {
-      disconnect(ReasonCode.PROTOCOL_ERROR); // MQTT-3.8.2.1.2: 0 is not a valid identifier
-      return;
-    }
-    if (!rights.current()) {
-      return; // a change of the model that reached this node after the rights were taken ended the connection
-    }
-    List<ReasonCode> codes = new ArrayList<>(requested.size());
-    List<Subscription> granted = new ArrayList<>();
-    List<Boolean> existed = new ArrayList<>();
-    boolean overLimit = requested.size() > limits.maxFiltersPerSubscribe() || !subscribeRate.tryTake(1);
-    for (MqttTopicSubscription t : requested) {
-      String filter = t.topicName();
-      Topics.Check check = Topics.checkFilter(filter, limits.maxTopicLength(), limits.maxTopicLevels());
-      boolean shared = filter != null && filter.startsWith(Topics.SHARE_PREFIX);
-      if (shared && !protocol.sharedSubscriptionsAvailable()) {
-        // spec section 1.9: shared subscriptions are MQTT 5 only; a v3.1.1 client using one is disconnected
-        LOG.info("client {}: shared subscription '{}' over MQTT 3.1.1, disconnecting", clientId, filter);
-        disconnect(ReasonCode.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED);
-        return;
-      }
-      if (shared && t.subscriptionOption().isNoLocal()) {
-        disconnect(ReasonCode.PROTOCOL_ERROR); // MQTT-3.8.3-4
-        return;
-      }
-      if (overLimit) {
-        codes.add(ReasonCode.QUOTA_EXCEEDED);
-        continue;
-      }
-      if (check != Topics.Check.OK) {
-        codes.add(ReasonCode.TOPIC_FILTER_INVALID);
-        continue;
-      }
-      if (!rights.permissions().canSubscribe(filter)) {
-        LOG.info("client {}: topic filter '{}' does not match any topic space", clientId, filter);
-        codes.add(ReasonCode.NOT_AUTHORIZED);
-        continue;
-      }
-      if (!session.hasSubscription(filter)
-          && session.subscriptionCount() + granted.size() >= limits.maxSubscriptionsPerSession()) {
-        codes.add(ReasonCode.QUOTA_EXCEEDED);
-        continue;
-      }
-      int qos = Math.min(t.qualityOfService().value(), limits.maxQos());
-      Subscription s = new Subscription(filter, qos, t.subscriptionOption().isNoLocal(),
-          t.subscriptionOption().isRetainAsPublished(), t.subscriptionOption().retainHandling().value(),
-          subscriptionId == null ? 0 : subscriptionId);
-      granted.add(s);
-      codes.add(qos == 0 ? ReasonCode.SUCCESS : qos == 1 ? ReasonCode.GRANTED_QOS_1 : ReasonCode.GRANTED_QOS_2);
-    }
-    metrics.subscribed(codes);
-    for (Subscription s : granted) {
-      existed.add(session.subscribe(s));
-    }
-    Session current = session;
-    services.sessions().subscriptionsChanged(current).onComplete(ar -> {
-      if (closed) {
-        return;
-      }
-      if (ar.failed()) {
-        LOG.warn("client {}: subscriptions not saved: {}", clientId, ar.cause().toString());
-      }
-      protocol.suback(endpoint, m.messageId(), codes);
-      for (int i = 0; i < granted.size(); i++) {
-        sendRetained(current, granted.get(i), existed.get(i));
-      }
-    });
-  }
-
-  /** Retained messages for a new subscription, per its Retain Handling (MQTT-3.3.1-9 to -11). */
-  private void sendRetained(Session target, Subscription s, boolean existed) {
-    if (!limits.retainAvailable() || s.shared() != null || s.retainHandling() == 2
-        || (s.retainHandling() == 1 && existed)) {
-      return;
-    }
-    int[] ids = s.subscriptionId() > 0 ? new int[] {s.subscriptionId()} : new int[0];
-    services.retained().match(s.filter()).onSuccess(messages -> {
-      for (PublishedMessage r : messages) {
-        target.deliverRetained(r, Math.min(r.qos(), s.qos()), true, ids);
-      }
-    }).onFailure(e -> LOG.warn("client {}: retained messages for '{}' not read: {}", clientId, s.filter(),
-        e.toString()));
-  }
-
-  private void onUnsubscribe(MqttUnsubscribeMessage m) {
-    touch();
-    if (session == null) {
-      return;
-    }
-    List<ReasonCode> codes = new ArrayList<>();
-    for (String filter : m.topics()) {
-      codes.add(session.unsubscribe(filter) ? ReasonCode.SUCCESS : ReasonCode.NO_SUBSCRIPTION_EXISTED);
-    }
-    metrics.unsubscribed(codes);
-    services.sessions().subscriptionsChanged(session).onComplete(ar -> {
-      if (!closed) {
-        protocol.unsuback(endpoint, m.messageId(), codes);
-      }
-    });
   }
 
   // ---------------------------------------------------------------- DISCONNECT and close
