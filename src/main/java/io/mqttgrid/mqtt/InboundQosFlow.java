@@ -7,7 +7,7 @@ import java.util.Set;
 
 /**
  * The receiving side of QoS 1 and 2 on one connection: the publishes the client sent that are not yet
- * acknowledged, counted against the Receive Maximum the server announced (MQTT-3.3.4-9); the QoS 2 packet
+ * acknowledged, counted against the Receive Maximum the server announced (MQTT 5 section 4.9); the QoS 2 packet
  * identifiers awaiting PUBREL, so a resent PUBLISH is not routed twice (MQTT-4.3.3); and acknowledgements that
  * wait for routing, sent in the order the publishes arrived even when routing completes out of order
  * (MQTT-4.6.0-2, -4.6.0-3). No I/O: the connection sends what {@link #flush} hands it.

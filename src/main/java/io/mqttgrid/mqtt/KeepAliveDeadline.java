@@ -2,7 +2,7 @@ package io.mqttgrid.mqtt;
 
 /**
  * When a connection has been silent for too long under the Server Keep Alive: 1.5 x the keep-alive without a
- * packet (MQTT-3.1.2-24 for the client's own, applied to the one the server announced). Plain arithmetic on
+ * packet (MQTT-3.1.2-22, applied to the keep-alive the server announced). Plain arithmetic on
  * {@link System#nanoTime()} readings, so the rule is testable without timers.
  */
 final class KeepAliveDeadline {

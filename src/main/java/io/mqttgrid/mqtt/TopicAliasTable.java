@@ -5,7 +5,8 @@ import java.util.Map;
 
 /**
  * The topic aliases a client set on one connection (MQTT 5 section 3.3.2.3.4). They live and die with the
- * connection, and the server accepts aliases from 1 to the Topic Alias Maximum it announced in the CONNACK.
+ * connection (MQTT-3.3.2-7), and the server accepts aliases from 1 to the Topic Alias Maximum it announced in
+ * the CONNACK.
  */
 final class TopicAliasTable {
 
