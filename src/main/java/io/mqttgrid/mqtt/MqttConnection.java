@@ -1,115 +1,60 @@
 package io.mqttgrid.mqtt;
 
-import io.mqttgrid.auth.AuthResult;
-import io.mqttgrid.access.ClientIdentity;
-import io.mqttgrid.access.ClientResource;
-import io.mqttgrid.access.NamespaceModel;
-import io.mqttgrid.access.Permissions;
-import io.mqttgrid.auth.Credentials;
-import io.mqttgrid.session.SessionOwnership;
-import io.vertx.mqtt.messages.MqttAuthenticationExchangeMessage;
-import io.vertx.mqtt.messages.codes.MqttAuthenticateReasonCode;
+import static io.mqttgrid.mqtt.PacketFields.intProperty;
+
 import io.mqttgrid.routing.PublishedMessage;
-import io.mqttgrid.routing.Subscription;
-import io.mqttgrid.routing.Topics;
 import io.mqttgrid.session.ClientChannel;
 import io.mqttgrid.session.Session;
-import io.mqttgrid.session.SessionManager;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.mqtt.MqttEndpoint;
-import io.vertx.mqtt.MqttTopicSubscription;
-import io.vertx.mqtt.MqttWill;
 import io.vertx.mqtt.messages.MqttDisconnectMessage;
 import io.vertx.mqtt.messages.MqttPubAckMessage;
 import io.vertx.mqtt.messages.MqttPubCompMessage;
 import io.vertx.mqtt.messages.MqttPubRecMessage;
-import io.vertx.mqtt.messages.MqttPubRelMessage;
-import io.vertx.mqtt.messages.MqttPublishMessage;
-import io.vertx.mqtt.messages.MqttSubscribeMessage;
-import io.vertx.mqtt.messages.MqttUnsubscribeMessage;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection: the MQTT protocol state machine for a socket (MQTT 3.1.1 and 5), on that socket's
- * event loop. It validates packets, enforces the limits, and hands messages and subscriptions to the
- * session layer; version differences go through {@link ProtocolAdapter}.
+ * One client connection: the socket's MQTT state (MQTT 3.1.1 and 5), on that socket's event loop. It wires
+ * vertx-mqtt's handlers to the concern that owns each packet, keeps what they share (the CONNECT's terms, the
+ * session, whether the socket is closed), ends the connection, and is the session layer's channel for what
+ * the broker sends the client. Version differences go through {@link ProtocolAdapter}.
+ *
+ * <p>Where each MQTT rule lives: CONNECT to CONNACK in {@link ConnectHandshake}; rights over time, credential
+ * expiry and re-authentication in {@link ConnectionRights}; inbound PUBLISH and PUBREL (aliases, Receive
+ * Maximum, acknowledgement order) in {@link InboundPublishes}; SUBSCRIBE and UNSUBSCRIBE with retained delivery
+ * in {@link SubscriptionRequests}; the Server Keep Alive in {@link KeepAlive}; DISCONNECT, the will on close and
+ * the outbound channel here.
  */
 final class MqttConnection implements ClientChannel {
 
   private static final Logger LOG = LoggerFactory.getLogger(MqttConnection.class);
-  private static final int DEFAULT_RECEIVE_MAXIMUM = 65_535;
 
   private final MqttEndpoint endpoint;
   private final MqttServices services;
   private final MqttLimits limits;
   private final ProtocolAdapter protocol;
-  private final Vertx vertx;
-  private final Context context;
-
-  private String clientId;
-  private Session session;
-  private SessionManager.Attached attached;
-  private boolean closed;
-  private boolean publishWillOnClose = true;
-  private long disconnectExpiry = -1;
-  private long connectExpiry;
-  private int clientReceiveMaximum = DEFAULT_RECEIVE_MAXIMUM;
-  private long clientMaxPacketSize = Long.MAX_VALUE;
-  private final Map<Integer, String> topicAliases = new HashMap<>();
-  private int inboundInflight;
-  private final Set<Integer> awaitingRelease = new HashSet<>();
-  private final ArrayDeque<PendingAck> pendingAcks = new ArrayDeque<>();
-  private long lastActivityNanos = System.nanoTime();
-  private long keepAliveTimer = -1;
-  private final RateLimiter publishRate;
-  private final RateLimiter publishBytesRate;
-  private final RateLimiter subscribeRate;
-  /** Who the client is and what it may do; set once authenticated, recomputed when the model changes. */
-  private ClientIdentity identity;
-  private Permissions permissions = Permissions.NONE;
-  /** The version of the node's model that {@link #permissions} and {@link #registryEntry} were taken from. */
-  private long rightsVersion = -1;
-  /** The registry entry the client authenticated against (REGISTRY identities), to notice its changes. */
-  private ClientResource registryEntry;
-  private long credentialTimer = -1;
   private final MqttMetrics.ConnectionMeters metrics;
   private final ClientMistakeLog mistakes;
 
-  /** An inbound QoS 1/2 publish whose acknowledgement waits for routing; sent in arrival order. */
-  private static final class PendingAck {
-    final int packetId;
-    final int qos;
-    final long receivedNanos = System.nanoTime();
-    ReasonCode reason;
+  private final ConnectTerms terms = new ConnectTerms();
+  private Session session;
+  private boolean closed;
+  private boolean publishWillOnClose = true;
+  private long disconnectExpiry = -1;
 
-    PendingAck(int packetId, int qos) {
-      this.packetId = packetId;
-      this.qos = qos;
-    }
-  }
+  private final ConnectHandshake handshake;
+  private final ConnectionRights rights;
+  private final KeepAlive keepAlive;
+  private final InboundPublishes publishes;
+  private final SubscriptionRequests subscriptions;
 
   MqttConnection(MqttEndpoint endpoint, MqttServices services, Vertx vertx, boolean websocket,
                  ClientMistakeLog mistakes) {
@@ -118,18 +63,13 @@ final class MqttConnection implements ClientChannel {
     this.services = services;
     this.limits = services.limits();
     this.protocol = ProtocolAdapter.forVersion(endpoint.protocolVersion());
-    this.vertx = vertx;
-    this.context = vertx.getOrCreateContext();
     this.metrics = services.metrics().connection(endpoint.protocolVersion(), websocket);
-    this.publishRate = new RateLimiter(limits.publishRate(),
-        () -> metrics.throttled(MqttMetrics.THROTTLE_PUBLISH_PACKETS));
-    this.publishBytesRate = new RateLimiter(limits.publishBytesRate(),
-        () -> metrics.throttled(MqttMetrics.THROTTLE_PUBLISH_BYTES));
-    this.subscribeRate = new RateLimiter(limits.subscribeRate(),
-        () -> metrics.throttled(MqttMetrics.THROTTLE_SUBSCRIBE));
+    this.keepAlive = new KeepAlive(this, vertx, limits.maxKeepAlive());
+    this.rights = new ConnectionRights(this, endpoint, services, vertx, vertx.getOrCreateContext());
+    this.publishes = new InboundPublishes(this, endpoint, services, protocol, metrics);
+    this.subscriptions = new SubscriptionRequests(this, endpoint, services, protocol, metrics);
+    this.handshake = new ConnectHandshake(this, endpoint, services, protocol, metrics, mistakes, terms);
   }
-
-  // ---------------------------------------------------------------- CONNECT
 
   void start() {
     endpoint.publishAutoAck(false);
@@ -137,572 +77,63 @@ final class MqttConnection implements ClientChannel {
     endpoint.closeHandler(v -> onClose());
     endpoint.exceptionHandler(this::onException);
     endpoint.disconnectMessageHandler(this::onDisconnect);
-    endpoint.publishHandler(this::onPublish);
-    endpoint.publishReleaseMessageHandler(this::onPubrel);
+    endpoint.publishHandler(publishes::onPublish);
+    endpoint.publishReleaseMessageHandler(publishes::onPubrel);
     endpoint.publishAcknowledgeMessageHandler(this::onPuback);
     endpoint.publishReceivedMessageHandler(this::onPubrec);
     endpoint.publishCompletionMessageHandler(this::onPubcomp);
-    endpoint.subscribeHandler(this::onSubscribe);
-    endpoint.unsubscribeHandler(this::onUnsubscribe);
+    endpoint.subscribeHandler(subscriptions::onSubscribe);
+    endpoint.unsubscribeHandler(subscriptions::onUnsubscribe);
     endpoint.pingHandler(v -> touch());
-    endpoint.authenticationExchangeHandler(this::onAuth);
+    endpoint.authenticationExchangeHandler(rights::onAuth);
 
     EndpointSocket.hold(endpoint);
-    ReasonCode invalid = validateConnect();
-    if (invalid != null) {
-      refuse(invalid, null);
-      return;
-    }
-    MqttAuthData authData = MqttAuthData.of(endpoint);
-    SocketAddress remote = endpoint.remoteAddress();
-    Credentials credentials = new Credentials(clientId, authData.username(), authData.password(),
-        authData.method(), authData.data(), remote == null ? null : remote.hostAddress(), isLoopback(remote),
-        EndpointSocket.peerCertificates(endpoint));
-    services.authenticator().authenticate(credentials)
-        .onComplete(ar -> {
-          if (ar.failed()) {
-            LOG.warn("connect of {}: authentication failed internally: {}", clientId, ar.cause().toString());
-            refuse(ReasonCode.SERVER_UNAVAILABLE, "authentication unavailable");
-          } else if (!ar.result().isAllowed()) {
-            refuse(authRefusal(ar.result()), ar.result().detail());
-          } else {
-            authenticated(ar.result().identity());
-          }
-        });
-  }
-
-  /** After the credentials: rights, the will topic, the session rules of spec section 1.2, then the session. */
-  private void authenticated(ClientIdentity who) {
-    identity = who;
-    String gone = followModel();
-    if (gone != null) {
-      // the credentials were checked against an earlier model
-      refuse(ReasonCode.NOT_AUTHORIZED, "client '" + who.authenticationName() + "' was " + gone + " meanwhile");
-      return;
-    }
-    MqttWill w = endpoint.will();
-    if (w != null && w.isWillFlag() && !permissions.canPublish(w.getWillTopic())) {
-      // spec section 4.2: the will is authorized at CONNECT like any publish
-      refuse(ReasonCode.NOT_AUTHORIZED, "will topic '" + w.getWillTopic() + "' does not match any topic space");
-      return;
-    }
-    if (who.authority() == ClientIdentity.Authority.ANONYMOUS) {
-      openSession();
-      return;
-    }
-    int maxSessions = services.namespace().get().settings().maximumClientSessionsPerAuthenticationName();
-    services.ownership().claim(clientId, who.authenticationName(), maxSessions).onComplete(ar -> {
-      if (ar.failed()) {
-        LOG.warn("connect of {}: session ownership not checked: {}", clientId, ar.cause().toString());
-        refuse(ReasonCode.SERVER_UNAVAILABLE, "session registry unavailable");
-      } else if (ar.result() == SessionOwnership.Claim.OWNED_BY_OTHER) {
-        refuse(ReasonCode.NOT_AUTHORIZED, "session '" + clientId + "' belongs to another authentication name");
-      } else if (ar.result() == SessionOwnership.Claim.QUOTA_EXCEEDED) {
-        refuse(ReasonCode.QUOTA_EXCEEDED, "authentication name '" + who.authenticationName() + "' already holds "
-            + maxSessions + " session(s) (maximumClientSessionsPerAuthenticationName)");
-      } else {
-        openSession();
-      }
-    });
-  }
-
-  /** CONNECT checks that need no credentials (spec section 1.11). Null when the CONNECT is acceptable. */
-  private ReasonCode validateConnect() {
-    int version = endpoint.protocolVersion();
-    if (version < 3 || version > 5) {
-      return ReasonCode.UNSUPPORTED_PROTOCOL_VERSION;
-    }
-    // MQTT 3.1.1 CONNECTs carry no properties: these read as absent for them
-    MqttProperties props = endpoint.connectProperties();
-    Integer receiveMax = intProperty(props, MqttProperties.RECEIVE_MAXIMUM);
-    if (receiveMax != null) {
-      if (receiveMax == 0) {
-        return ReasonCode.PROTOCOL_ERROR;
-      }
-      clientReceiveMaximum = receiveMax;
-    }
-    Integer maxPacket = intProperty(props, MqttProperties.MAXIMUM_PACKET_SIZE);
-    if (maxPacket != null) {
-      if (maxPacket == 0) {
-        return ReasonCode.PROTOCOL_ERROR;
-      }
-      clientMaxPacketSize = Integer.toUnsignedLong(maxPacket);
-    }
-    connectExpiry = protocol.requestedSessionExpiry(endpoint);
-    String id = endpoint.clientIdentifier();
-    if (id == null || id.isEmpty()) {
-      if (!protocol.acceptsEmptyClientId(endpoint.isCleanSession())) {
-        return ReasonCode.CLIENT_IDENTIFIER_NOT_VALID;
-      }
-      clientId = "mqttgrid-" + UUID.randomUUID();
-      assignedClientId = true;
-    } else {
-      clientId = id;
-      if (id.length() > limits.maxClientIdLength()
-          || id.getBytes(StandardCharsets.UTF_8).length > limits.maxClientIdLength()
-          || id.indexOf('\u0000') >= 0 || id.indexOf('\uFFFD') >= 0) {
-        return ReasonCode.CLIENT_IDENTIFIER_NOT_VALID;
-      }
-    }
-    MqttWill will = endpoint.will();
-    if (will != null && will.isWillFlag()) {
-      Topics.Check check = Topics.checkName(will.getWillTopic(), limits.maxTopicLength(), limits.maxTopicLevels());
-      if (check == Topics.Check.BAD_CHARACTER) {
-        return ReasonCode.MALFORMED_PACKET; // MQTT-1.5.4-1, -1.5.4-2
-      }
-      if (check != Topics.Check.OK || will.getWillTopic().startsWith("$")) {
-        return ReasonCode.TOPIC_NAME_INVALID;
-      }
-      if (will.getWillQos() > limits.maxQos()) {
-        return ReasonCode.QOS_NOT_SUPPORTED;
-      }
-      if (will.isWillRetain() && !limits.retainAvailable()) {
-        return ReasonCode.RETAIN_NOT_SUPPORTED;
-      }
-      Integer format = intProperty(will.getWillProperties(), MqttProperties.PAYLOAD_FORMAT_INDICATOR);
-      if (format != null && format == 1 && !isUtf8(will.getWillMessageBytes())) {
-        return ReasonCode.PAYLOAD_FORMAT_INVALID;
-      }
-    }
-    return null;
-  }
-
-  private boolean assignedClientId;
-
-  private void openSession() {
-    if (closed) {
-      return;
-    }
-    long expiry = Math.min(connectExpiry, maxSessionExpiry());
-    PublishedMessage will = null;
-    long willDelay = 0;
-    MqttWill w = endpoint.will();
-    if (w != null && w.isWillFlag()) {
-      MqttProperties wp = w.getWillProperties() == null ? MqttProperties.NO_PROPERTIES : w.getWillProperties();
-      Integer delay = intProperty(wp, MqttProperties.WILL_DELAY_INTERVAL);
-      willDelay = delay == null ? 0 : Integer.toUnsignedLong(delay);
-      byte[] payload = w.getWillMessageBytes() == null ? new byte[0] : w.getWillMessageBytes();
-      will = toMessage(w.getWillTopic(), payload, w.getWillQos(), w.isWillRetain(), wp);
-    }
-    services.sessions().connect(new SessionManager.ConnectRequest(clientId, endpoint.isCleanSession(), expiry,
-        endpoint.protocolVersion(), will, willDelay)).onComplete(ar -> {
-          if (ar.failed()) {
-            LOG.warn("connect of {}: session could not be opened: {}", clientId, ar.cause().toString());
-            refuse(ReasonCode.SERVER_UNAVAILABLE, ar.cause().getMessage());
-            return;
-          }
-          attached = ar.result();
-          session = attached.session();
-          if (closed) {
-            // the socket went away while the session was being opened
-            services.sessions().disconnected(session, this, true, -1);
-            services.sessions().attach(attached, this);
-            return;
-          }
-          awaitingRelease.addAll(attached.awaitingRelease());
-          try {
-            endpoint.accept(attached.sessionPresent(), connackProperties(expiry));
-          } catch (IllegalStateException | IllegalArgumentException e) {
-            return; // closed meanwhile; the close handler ends the session
-          }
-          metrics.connected();
-          startKeepAlive();
-          services.connections().add(this);
-          watchCredentialExpiry();
-          services.sessions().attach(attached, this);
-          EndpointSocket.release(endpoint);
-          LOG.debug("client {} connected (MQTT {}, session present {})", clientId,
-              protocol.name(), attached.sessionPresent());
-        });
-  }
-
-  private MqttProperties connackProperties(long grantedExpiry) {
-    int keepAlive = endpoint.keepAliveTimeSeconds();
-    boolean capKeepAlive = keepAlive == 0 || keepAlive > limits.maxKeepAlive();
-    MqttProperties p = protocol.connackProperties(limits, capKeepAlive,
-        grantedExpiry != connectExpiry ? grantedExpiry : -1, assignedClientId ? clientId : null);
-    String authMethod = MqttAuthData.of(endpoint).method();
-    if (authMethod != null && p != MqttProperties.NO_PROPERTIES) {
-      // MQTT 5 section 4.12: the CONNACK of an enhanced authentication names its method (clients check it)
-      p.add(new MqttProperties.StringProperty(MqttProperties.AUTHENTICATION_METHOD, authMethod));
-    }
-    return p;
-  }
-
-  private void refuse(ReasonCode reason, String detail) {
-    metrics.connectRefused(reason);
-    SocketAddress remote = endpoint.remoteAddress();
-    String address = remote == null ? null : remote.hostAddress();
-    mistakes.info(address, "connect refused: client '{}' from {}: {}{}", clientId, address, reason,
-        detail == null ? "" : " (" + detail + ")");
-    try {
-      protocol.refuseConnect(endpoint, reason);
-    } catch (IllegalStateException | IllegalArgumentException alreadyClosed) {
-      // nothing to refuse any more
-    }
-  }
-
-  private static ReasonCode authRefusal(AuthResult r) {
-    return switch (r.outcome()) {
-      case BAD_CREDENTIALS -> ReasonCode.BAD_USER_NAME_OR_PASSWORD;
-      case BAD_METHOD -> ReasonCode.BAD_AUTHENTICATION_METHOD;
-      case UNAVAILABLE -> ReasonCode.SERVER_UNAVAILABLE;
-      default -> ReasonCode.NOT_AUTHORIZED;
-    };
-  }
-
-  /** The Session Expiry cap: the broker's limit and the namespace's maximumSessionExpiryInHours. */
-  private long maxSessionExpiry() {
-    return Math.min(limits.maxSessionExpiry(),
-        services.namespace().get().settings().maximumSessionExpiryInHours() * 3600L);
-  }
-
-  // ---------------------------------------------------------------- credentials and rights over time
-
-  /** A token, webhook decision or certificate that expires ends the connection then (spec section 3.8). */
-  private void watchCredentialExpiry() {
-    if (credentialTimer >= 0) {
-      vertx.cancelTimer(credentialTimer);
-      credentialTimer = -1;
-    }
-    if (identity == null || identity.expiresAtMillis() == 0) {
-      return;
-    }
-    long delay = Math.max(1, identity.expiresAtMillis() - System.currentTimeMillis());
-    credentialTimer = vertx.setTimer(delay, t -> {
-      credentialTimer = -1;
-      LOG.info("client {}: credentials of '{}' expired, disconnecting", clientId, identity.authenticationName());
-      disconnect(ReasonCode.NOT_AUTHORIZED);
-    });
-  }
-
-  /** MQTT 5 re-authentication (AUTH 0x19) with a fresh token of the same identity (spec sections 3.5, 3.6). */
-  private void onAuth(MqttAuthenticationExchangeMessage m) {
-    touch();
-    if (identity == null || closed) {
-      return;
-    }
-    if (m.reasonCode() != MqttAuthenticateReasonCode.RE_AUTHENTICATE) {
-      disconnect(ReasonCode.PROTOCOL_ERROR); // no multi-step challenges are offered (spec section 1.3)
-      return;
-    }
-    MqttAuthData original = MqttAuthData.of(endpoint);
-    if (m.authenticationMethod() == null || !m.authenticationMethod().equals(original.method())) {
-      disconnect(ReasonCode.PROTOCOL_ERROR); // MQTT-4.12.1-1: the method of the CONNECT
-      return;
-    }
-    byte[] data = m.authenticationData() == null ? null : m.authenticationData().getBytes();
-    SocketAddress remote = endpoint.remoteAddress();
-    Credentials credentials = new Credentials(clientId, original.username(), original.password(),
-        m.authenticationMethod(), data, remote == null ? null : remote.hostAddress(), isLoopback(remote),
-        EndpointSocket.peerCertificates(endpoint));
-    services.authenticator().authenticate(credentials).onComplete(ar -> {
-      if (closed) {
-        return;
-      }
-      if (ar.failed() || !ar.result().isAllowed() || !NamespaceModel.foldCase(ar.result().authenticationName())
-          .equals(NamespaceModel.foldCase(identity.authenticationName()))) {
-        LOG.info("client {}: re-authentication refused{}", clientId,
-            ar.succeeded() && ar.result().detail() != null ? " (" + ar.result().detail() + ")" : "");
-        disconnect(ReasonCode.NOT_AUTHORIZED);
-        return;
-      }
-      identity = ar.result().identity();
-      watchCredentialExpiry();
-      recheckRights();
-      if (!closed) {
-        // MQTT 3.15.2.2.2: an AUTH packet names its method
-        MqttProperties props = new MqttProperties();
-        props.add(new MqttProperties.StringProperty(MqttProperties.AUTHENTICATION_METHOD, m.authenticationMethod()));
-        endpoint.authenticationExchange(MqttAuthenticationExchangeMessage.create(
-            MqttAuthenticateReasonCode.SUCCESS, props));
-      }
-    });
+    handshake.start();
   }
 
   /**
    * Called from any thread when the namespace model changed, and once the connection is in the registry
-   * (a change may have come while the CONNECT was handled): checked on this connection's event loop.
+   * (a change may have come while the CONNECT was handled).
    */
   void namespaceChanged() {
-    context.runOnContext(v -> {
-      if (!closed && identity != null && rightsOutdated()) {
-        recheckRights();
-      }
-    });
+    rights.namespaceChanged();
   }
 
-  /** Whether the node's model is newer than the one the rights were taken from: a volatile read. */
-  private boolean rightsOutdated() {
-    return services.access().modelVersion() != rightsVersion;
+  // ---------------------------------------------------------------- shared with the concerns
+
+  /** Null until the CONNECT's identifier is read. */
+  String clientId() {
+    return terms.clientId;
   }
 
-  /**
-   * Takes the registry entry and rights from the node's current model. For a client of the registry, the
-   * reason it may not stay (its entry "deleted", "disabled" or "changed": credentials, validation scheme), or
-   * null; its attributes follow the entry.
-   */
-  private String followModel() {
-    // read first: rights taken from a later model than this are merely taken again at the next check
-    long version = services.access().modelVersion();
-    if (identity.authority() == ClientIdentity.Authority.REGISTRY) {
-      ClientResource now = services.namespace().get().clientByAuthenticationName(identity.authenticationName());
-      if (now == null || !now.enabled() || (registryEntry != null && (now.validationScheme()
-          != registryEntry.validationScheme() || !now.allowedThumbprints().equals(registryEntry.allowedThumbprints())
-          || !java.util.Objects.equals(now.passwordHash(), registryEntry.passwordHash())))) {
-        return now == null ? "deleted" : !now.enabled() ? "disabled" : "changed";
-      }
-      registryEntry = now;
-      if (!now.attributes().equals(identity.attributes())) {
-        identity = new ClientIdentity(identity.authenticationName(), now.attributes(), identity.authority(),
-            identity.expiresAtMillis());
-      }
-    }
-    permissions = services.access().permissionsFor(identity);
-    rightsVersion = version;
-    return null;
+  /** Null until the session is opened. */
+  Session session() {
+    return session;
   }
 
-  /**
-   * Recomputes the rights from the node's current model; a client deleted, disabled or changed in the
-   * registry, or holding a subscription no longer granted, is disconnected (spec section 3.8,
-   * ClientAuthenticationError / ClientAuthorizationError). Lost publish rights show at the next PUBLISH
-   * (0x87). False when the connection is ended.
-   */
-  private boolean recheckRights() {
-    String gone = followModel();
-    if (gone != null) {
-      LOG.info("client {}: client '{}' was {} in the registry, disconnecting", clientId,
-          identity.authenticationName(), gone);
-      disconnect(ReasonCode.NOT_AUTHORIZED);
-      return false;
-    }
-    if (session == null) {
-      return true;
-    }
-    for (Subscription s : session.subscriptions()) {
-      if (!permissions.canSubscribe(s.filter())) {
-        LOG.info("client {}: subscription '{}' is no longer granted, disconnecting", clientId, s.filter());
-        disconnect(ReasonCode.NOT_AUTHORIZED);
-        return false;
-      }
-    }
-    return true;
+  void sessionOpened(Session opened) {
+    session = opened;
   }
 
-  // ---------------------------------------------------------------- keep-alive
-
-  /**
-   * vertx-mqtt closes after 1.5 x the client's keep-alive; when the client asked for none or for more than
-   * the cap, the server announced its own (Server Keep Alive) and enforces it here (MQTT-3.1.2-22).
-   */
-  private void startKeepAlive() {
-    int keepAlive = endpoint.keepAliveTimeSeconds();
-    if (!protocol.hasServerKeepAlive() || (keepAlive != 0 && keepAlive <= limits.maxKeepAlive())) {
-      return;
-    }
-    long timeoutNanos = limits.maxKeepAlive() * 1_500_000_000L;
-    long period = Math.max(500, limits.maxKeepAlive() * 250L);
-    keepAliveTimer = vertx.setPeriodic(period, t -> {
-      if (System.nanoTime() - lastActivityNanos > timeoutNanos) {
-        LOG.info("client {}: no packet within 1.5 x Server Keep Alive ({} s), disconnecting", clientId,
-            limits.maxKeepAlive());
-        disconnect(ReasonCode.KEEP_ALIVE_TIMEOUT);
-      }
-    });
+  boolean closed() {
+    return closed;
   }
 
-  private void touch() {
-    lastActivityNanos = System.nanoTime();
+  ConnectionRights rights() {
+    return rights;
   }
 
-  // ---------------------------------------------------------------- PUBLISH in
-
-  private void onPublish(MqttPublishMessage m) {
-    touch();
-    metrics.received(m.payload().length());
-    int qos = m.qosLevel().value();
-    int packetId = m.messageId();
-    if (qos > limits.maxQos()) {
-      disconnect(ReasonCode.QOS_NOT_SUPPORTED);
-      return;
-    }
-    if (qos > 0) {
-      if (qos == 2 && awaitingRelease.contains(packetId)) {
-        // a resent QoS 2 PUBLISH we already own: acknowledge again, do not route again (MQTT-4.3.3)
-        protocol.pubrec(endpoint, packetId, ReasonCode.SUCCESS);
-        return;
-      }
-      if (inboundInflight >= limits.receiveMaximum()) {
-        disconnect(ReasonCode.RECEIVE_MAXIMUM_EXCEEDED);
-        return;
-      }
-    }
-    MqttProperties props = m.properties() == null ? MqttProperties.NO_PROPERTIES : m.properties();
-    String topic = m.topicName();
-    Integer alias = intProperty(props, MqttProperties.TOPIC_ALIAS); // MQTT 5 only: absent for 3.1.1
-    if (alias != null) {
-      if (alias == 0 || alias > limits.topicAliasMaximum()) {
-        disconnect(ReasonCode.TOPIC_ALIAS_INVALID);
-        return;
-      }
-      if (topic == null || topic.isEmpty()) {
-        topic = topicAliases.get(alias);
-        if (topic == null) {
-          disconnect(ReasonCode.TOPIC_ALIAS_INVALID);
-          return;
-        }
-      } else {
-        topicAliases.put(alias, topic);
-      }
-    }
-    Topics.Check check = Topics.checkName(topic, limits.maxTopicLength(), limits.maxTopicLevels());
-    if (check == Topics.Check.EMPTY || check == Topics.Check.WILDCARD_IN_NAME
-        || check == Topics.Check.BAD_CHARACTER) {
-      disconnect(switch (check) {
-        case EMPTY -> ReasonCode.PROTOCOL_ERROR;
-        // ill-formed UTF-8 or U+0000 in a string makes the whole packet malformed (MQTT-1.5.4-1, -1.5.4-2)
-        case BAD_CHARACTER -> ReasonCode.MALFORMED_PACKET;
-        default -> ReasonCode.TOPIC_NAME_INVALID;
-      });
-      return;
-    }
-    if (check != Topics.Check.OK) {
-      refusePublish(packetId, qos, ReasonCode.TOPIC_NAME_INVALID, ReasonCode.TOPIC_NAME_INVALID);
-      return;
-    }
-    if (rightsOutdated() && !recheckRights()) {
-      return; // a change of the model that reached this node after the rights were taken ended the connection
-    }
-    if (!permissions.canPublish(topic)) {
-      // spec section 4.3: PUBACK 0x87 (v5 QoS 1/2), dropped (v5 QoS 0), connection closed (v3.1.1);
-      // '$' topics are the broker's own and never granted
-      LOG.debug("client {}: topic name '{}' does not match any topic space", clientId, topic);
-      refusePublish(packetId, qos, ReasonCode.NOT_AUTHORIZED, null);
-      return;
-    }
-    byte[] payload = m.payload().getBytes();
-    if (m.isRetain() && !limits.retainAvailable()) {
-      disconnect(ReasonCode.RETAIN_NOT_SUPPORTED);
-      return;
-    }
-    Integer format = intProperty(props, MqttProperties.PAYLOAD_FORMAT_INDICATOR);
-    if (format != null && format == 1 && !isUtf8(payload)) {
-      refusePublish(packetId, qos, ReasonCode.PAYLOAD_FORMAT_INVALID, ReasonCode.PAYLOAD_FORMAT_INVALID);
-      return;
-    }
-    if (!publishRate.tryTake(1) || !publishBytesRate.tryTake(payload.length)) {
-      refusePublish(packetId, qos, ReasonCode.QUOTA_EXCEEDED, null);
-      return;
-    }
-    if (m.isRetain() && payload.length > limits.maxRetainedPayload()) {
-      refusePublish(packetId, qos, ReasonCode.QUOTA_EXCEEDED, null);
-      return;
-    }
-    PublishedMessage message = toMessage(topic, payload, qos, m.isRetain(), props);
-    if (qos == 0) {
-      metrics.published(0, ReasonCode.SUCCESS, -1);
-      services.publisher().publish(message);
-      return;
-    }
-    inboundInflight++;
-    PendingAck ack = new PendingAck(packetId, qos);
-    pendingAcks.add(ack);
-    Future<Integer> routed = services.publisher().publish(message);
-    Future<?> durable = routed;
-    if (qos == 2) {
-      awaitingRelease.add(packetId);
-      if (session != null && session.persistent()) {
-        durable = Future.all(routed, services.sessions().store().addAwaitingRelease(clientId, packetId));
-      }
-    }
-    durable.onComplete(ar -> {
-      if (ar.failed()) {
-        LOG.warn("publish from {} on '{}' failed: {}", clientId, message.topic(), ar.cause().toString());
-        ack.reason = ReasonCode.UNSPECIFIED_ERROR;
-        if (qos == 2) {
-          awaitingRelease.remove(packetId);
-        }
-      } else {
-        ack.reason = routed.result() == 0 ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS;
-      }
-      metrics.published(qos, ack.reason, ack.receivedNanos);
-      flushAcks();
-    });
+  KeepAlive keepAlive() {
+    return keepAlive;
   }
 
-  /** Sends acknowledgements in the order the publishes arrived (MQTT-4.6.0-2, -4.6.0-3). */
-  private void flushAcks() {
-    while (!pendingAcks.isEmpty() && pendingAcks.peek().reason != null) {
-      PendingAck a = pendingAcks.poll();
-      if (closed) {
-        continue;
-      }
-      if (a.qos == 1) {
-        inboundInflight--;
-        protocol.puback(endpoint, a.packetId, a.reason);
-      } else {
-        if (a.reason.isError()) {
-          inboundInflight--;
-        }
-        protocol.pubrec(endpoint, a.packetId, a.reason);
-      }
-    }
+  InboundPublishes publishes() {
+    return publishes;
   }
 
-  private void refusePublish(int packetId, int qos, ReasonCode reason, ReasonCode disconnectForQos0) {
-    LOG.debug("publish from {} refused: {}", clientId, reason);
-    metrics.published(qos, reason, -1);
-    protocol.refusePublish(endpoint, packetId, qos, reason, disconnectForQos0);
-  }
-
-  private void onPubrel(MqttPubRelMessage m) {
-    touch();
-    int packetId = m.messageId();
-    boolean known = awaitingRelease.remove(packetId);
-    if (known) {
-      inboundInflight = Math.max(0, inboundInflight - 1);
-    }
-    Future<Void> forgotten = known && session != null && session.persistent()
-        ? services.sessions().store().removeAwaitingRelease(clientId, packetId) : Future.succeededFuture();
-    forgotten.onComplete(ar -> {
-      if (!closed) {
-        protocol.pubcomp(endpoint, packetId,
-            known ? ReasonCode.SUCCESS : ReasonCode.PACKET_IDENTIFIER_NOT_FOUND);
-      }
-    });
-  }
-
-  private PublishedMessage toMessage(String topic, byte[] payload, int qos, boolean retain, MqttProperties props) {
-    long now = System.currentTimeMillis();
-    long expiresAt = 0;
-    int payloadFormat = -1;
-    String contentType = null;
-    String responseTopic = null;
-    byte[] correlation = null;
-    List<PublishedMessage.UserProperty> userProps = List.of();
-    if (props != null) {
-      Integer expiry = intProperty(props, MqttProperties.PUBLICATION_EXPIRY_INTERVAL);
-      if (expiry != null) {
-        expiresAt = now + Integer.toUnsignedLong(expiry) * 1000L;
-      }
-      Integer format = intProperty(props, MqttProperties.PAYLOAD_FORMAT_INDICATOR);
-      payloadFormat = format == null ? -1 : format;
-      contentType = stringProperty(props, MqttProperties.CONTENT_TYPE);
-      responseTopic = stringProperty(props, MqttProperties.RESPONSE_TOPIC);
-      MqttProperties.MqttProperty<?> corr = props.getProperty(MqttProperties.CORRELATION_DATA);
-      correlation = corr == null ? null : (byte[]) corr.value();
-      List<? extends MqttProperties.MqttProperty> ups = props.getProperties(MqttProperties.USER_PROPERTY);
-      if (!ups.isEmpty()) {
-        userProps = new ArrayList<>(ups.size());
-        for (MqttProperties.MqttProperty<?> up : ups) {
-          MqttProperties.StringPair pair = (MqttProperties.StringPair) up.value();
-          userProps.add(new PublishedMessage.UserProperty(pair.key, pair.value));
-        }
-      }
-    }
-    return new PublishedMessage(services.publisher().newMessageId(), topic, payload, qos, retain, clientId, now,
-        expiresAt, payloadFormat, contentType, responseTopic, correlation, userProps);
+  /** Any packet from the client counts for the keep-alive. */
+  void touch() {
+    keepAlive.touch();
   }
 
   // ---------------------------------------------------------------- acknowledgements of our PUBLISHes
@@ -733,117 +164,6 @@ final class MqttConnection implements ClientChannel {
     }
   }
 
-  // ---------------------------------------------------------------- SUBSCRIBE / UNSUBSCRIBE
-
-  private void onSubscribe(MqttSubscribeMessage m) {
-    touch();
-    if (session == null) {
-      return;
-    }
-    List<MqttTopicSubscription> requested = m.topicSubscriptions();
-    MqttProperties props = m.properties() == null ? MqttProperties.NO_PROPERTIES : m.properties();
-    Integer subscriptionId = intProperty(props, MqttProperties.SUBSCRIPTION_IDENTIFIER);
-    if (subscriptionId != null && subscriptionId == 0) {
-      disconnect(ReasonCode.PROTOCOL_ERROR); // MQTT-3.8.2.1.2: 0 is not a valid identifier
-      return;
-    }
-    if (rightsOutdated() && !recheckRights()) {
-      return; // a change of the model that reached this node after the rights were taken ended the connection
-    }
-    List<ReasonCode> codes = new ArrayList<>(requested.size());
-    List<Subscription> granted = new ArrayList<>();
-    List<Boolean> existed = new ArrayList<>();
-    boolean overLimit = requested.size() > limits.maxFiltersPerSubscribe() || !subscribeRate.tryTake(1);
-    for (MqttTopicSubscription t : requested) {
-      String filter = t.topicName();
-      Topics.Check check = Topics.checkFilter(filter, limits.maxTopicLength(), limits.maxTopicLevels());
-      boolean shared = filter != null && filter.startsWith(Topics.SHARE_PREFIX);
-      if (shared && !protocol.sharedSubscriptionsAvailable()) {
-        // spec section 1.9: shared subscriptions are MQTT 5 only; a v3.1.1 client using one is disconnected
-        LOG.info("client {}: shared subscription '{}' over MQTT 3.1.1, disconnecting", clientId, filter);
-        disconnect(ReasonCode.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED);
-        return;
-      }
-      if (shared && t.subscriptionOption().isNoLocal()) {
-        disconnect(ReasonCode.PROTOCOL_ERROR); // MQTT-3.8.3-4
-        return;
-      }
-      if (overLimit) {
-        codes.add(ReasonCode.QUOTA_EXCEEDED);
-        continue;
-      }
-      if (check != Topics.Check.OK) {
-        codes.add(ReasonCode.TOPIC_FILTER_INVALID);
-        continue;
-      }
-      if (!permissions.canSubscribe(filter)) {
-        LOG.info("client {}: topic filter '{}' does not match any topic space", clientId, filter);
-        codes.add(ReasonCode.NOT_AUTHORIZED);
-        continue;
-      }
-      if (!session.hasSubscription(filter)
-          && session.subscriptionCount() + granted.size() >= limits.maxSubscriptionsPerSession()) {
-        codes.add(ReasonCode.QUOTA_EXCEEDED);
-        continue;
-      }
-      int qos = Math.min(t.qualityOfService().value(), limits.maxQos());
-      Subscription s = new Subscription(filter, qos, t.subscriptionOption().isNoLocal(),
-          t.subscriptionOption().isRetainAsPublished(), t.subscriptionOption().retainHandling().value(),
-          subscriptionId == null ? 0 : subscriptionId);
-      granted.add(s);
-      codes.add(qos == 0 ? ReasonCode.SUCCESS : qos == 1 ? ReasonCode.GRANTED_QOS_1 : ReasonCode.GRANTED_QOS_2);
-    }
-    metrics.subscribed(codes);
-    for (Subscription s : granted) {
-      existed.add(session.subscribe(s));
-    }
-    Session current = session;
-    services.sessions().subscriptionsChanged(current).onComplete(ar -> {
-      if (closed) {
-        return;
-      }
-      if (ar.failed()) {
-        LOG.warn("client {}: subscriptions not saved: {}", clientId, ar.cause().toString());
-      }
-      protocol.suback(endpoint, m.messageId(), codes);
-      for (int i = 0; i < granted.size(); i++) {
-        sendRetained(current, granted.get(i), existed.get(i));
-      }
-    });
-  }
-
-  /** Retained messages for a new subscription, per its Retain Handling (MQTT-3.3.1-9 to -11). */
-  private void sendRetained(Session target, Subscription s, boolean existed) {
-    if (!limits.retainAvailable() || s.shared() != null || s.retainHandling() == 2
-        || (s.retainHandling() == 1 && existed)) {
-      return;
-    }
-    int[] ids = s.subscriptionId() > 0 ? new int[] {s.subscriptionId()} : new int[0];
-    services.retained().match(s.filter()).onSuccess(messages -> {
-      for (PublishedMessage r : messages) {
-        target.deliverRetained(r, Math.min(r.qos(), s.qos()), true, ids);
-      }
-    }).onFailure(e -> LOG.warn("client {}: retained messages for '{}' not read: {}", clientId, s.filter(),
-        e.toString()));
-  }
-
-  private void onUnsubscribe(MqttUnsubscribeMessage m) {
-    touch();
-    if (session == null) {
-      return;
-    }
-    List<ReasonCode> codes = new ArrayList<>();
-    for (String filter : m.topics()) {
-      codes.add(session.unsubscribe(filter) ? ReasonCode.SUCCESS : ReasonCode.NO_SUBSCRIPTION_EXISTED);
-    }
-    metrics.unsubscribed(codes);
-    services.sessions().subscriptionsChanged(session).onComplete(ar -> {
-      if (!closed) {
-        protocol.unsuback(endpoint, m.messageId(), codes);
-      }
-    });
-  }
-
   // ---------------------------------------------------------------- DISCONNECT and close
 
   private void onDisconnect(MqttDisconnectMessage m) {
@@ -853,7 +173,7 @@ final class MqttConnection implements ClientChannel {
     Integer expiry = intProperty(props, MqttProperties.SESSION_EXPIRY_INTERVAL);
     if (expiry != null) {
       long requested = Integer.toUnsignedLong(expiry);
-      if (connectExpiry == 0 && requested != 0) {
+      if (terms.requestedExpiry == 0 && requested != 0) {
         // MQTT-3.14.2-2: a session that was to end with the connection cannot be made persistent now.
         // vertx-mqtt closes the connection right after this handler.
         publishWillOnClose = true;
@@ -875,12 +195,8 @@ final class MqttConnection implements ClientChannel {
     closed = true;
     services.connections().remove(this);
     metrics.closed();
-    if (keepAliveTimer >= 0) {
-      vertx.cancelTimer(keepAliveTimer);
-    }
-    if (credentialTimer >= 0) {
-      vertx.cancelTimer(credentialTimer);
-    }
+    keepAlive.stop();
+    rights.stop();
     if (session != null) {
       services.sessions().disconnected(session, this, publishWillOnClose, disconnectExpiry);
     }
@@ -891,21 +207,22 @@ final class MqttConnection implements ClientChannel {
     SocketAddress remote = endpoint.remoteAddress();
     String address = remote == null ? null : remote.hostAddress();
     if (t instanceof TooLongFrameException) {
-      mistakes.info(address, "client {}: packet larger than {} bytes, disconnecting", clientId, limits.maxPacketSize());
+      mistakes.info(address, "client {}: packet larger than {} bytes, disconnecting", clientId(),
+          limits.maxPacketSize());
       disconnect(ReasonCode.PACKET_TOO_LARGE);
     } else if (t instanceof DecoderException || t instanceof IllegalArgumentException) {
       // IllegalArgumentException: Netty's decoder for values it cannot parse (a reserved packet type, an
       // unknown property identifier, QoS 3 in a subscription option)
-      mistakes.info(address, "client {}: malformed packet ({}), disconnecting", clientId, t.getMessage());
+      mistakes.info(address, "client {}: malformed packet ({}), disconnecting", clientId(), t.getMessage());
       disconnect(ReasonCode.MALFORMED_PACKET);
     } else {
-      LOG.debug("client {}: connection error: {}", clientId, t.toString());
+      LOG.debug("client {}: connection error: {}", clientId(), t.toString());
       closeQuietly();
     }
   }
 
   /** Server-side end of the connection; the will is sent, as for any end the client did not ask for. */
-  private void disconnect(ReasonCode reason) {
+  void disconnect(ReasonCode reason) {
     disconnect(reason, MqttProperties.NO_PROPERTIES);
   }
 
@@ -936,16 +253,16 @@ final class MqttConnection implements ClientChannel {
 
   @Override
   public int sendWindow() {
-    return Math.min(clientReceiveMaximum, limits.maxInflightOutbound());
+    return Math.min(terms.clientReceiveMaximum, limits.maxInflightOutbound());
   }
 
   @Override
   public boolean tooLargeForClient(PublishedMessage message, int qos, int[] subscriptionIds) {
-    if (clientMaxPacketSize == Long.MAX_VALUE) {
+    if (terms.clientMaxPacketSize == Long.MAX_VALUE) {
       return false;
     }
     MqttProperties props = protocol.publishProperties(message, subscriptionIds, System.currentTimeMillis());
-    return protocol.encodedPublishSize(message, qos, props) > clientMaxPacketSize;
+    return protocol.encodedPublishSize(message, qos, props) > terms.clientMaxPacketSize;
   }
 
   @Override
@@ -990,45 +307,6 @@ final class MqttConnection implements ClientChannel {
         disconnect(ReasonCode.SERVER_SHUTTING_DOWN, props);
       }
       default -> closeQuietly();
-    }
-  }
-
-  // ---------------------------------------------------------------- helpers
-
-  static Integer intProperty(MqttProperties props, int id) {
-    if (props == null) {
-      return null;
-    }
-    MqttProperties.MqttProperty<?> p = props.getProperty(id);
-    return p == null ? null : (Integer) p.value();
-  }
-
-  private static String stringProperty(MqttProperties props, int id) {
-    MqttProperties.MqttProperty<?> p = props.getProperty(id);
-    return p == null ? null : (String) p.value();
-  }
-
-  static boolean isUtf8(byte[] bytes) {
-    if (bytes == null) {
-      return true;
-    }
-    try {
-      StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes));
-      return true;
-    } catch (CharacterCodingException e) {
-      return false;
-    }
-  }
-
-  private static boolean isLoopback(SocketAddress remote) {
-    if (remote == null || remote.hostAddress() == null) {
-      return false;
-    }
-    try {
-      return InetAddress.getByName(remote.hostAddress()).isLoopbackAddress();
-    } catch (UnknownHostException e) {
-      return false;
     }
   }
 }
