@@ -65,15 +65,22 @@ public final class HttpApiVerticle extends VerticleBase {
     List<Future<?>> started = new ArrayList<>();
     started.add(PublishBus.consume(vertx, services.publisher));
     server = options.guard().install(vertx.createHttpServer(serverOptions(options.guard(), false)), router);
-    started.add(server.listen(options.port(), options.host()));
+    started.add(named(server.listen(options.port(), options.host()), "HTTP", options.host(), options.port()));
     if (options.tls()) {
       tlsServer = options.tlsGuard().install(vertx.createHttpServer(serverOptions(options.tlsGuard(), true)), router);
-      started.add(tlsServer.listen(options.tlsPort(), options.host()));
+      started.add(named(tlsServer.listen(options.tlsPort(), options.host()), "HTTPS", options.host(),
+          options.tlsPort()));
     }
     if (services.publishRate.enabled()) {
       vertx.setPeriodic(RATE_EVICTION_MS, id -> services.publishRate.evictIdle());
     }
     return Future.all(started);
+  }
+
+  /** A listen failure that names the listener and its address (Netty says only "Address already in use"). */
+  static <T> Future<T> named(Future<T> listening, String listener, String host, int port) {
+    return listening.recover(e -> Future.failedFuture(new IllegalStateException(
+        listener + " listener cannot listen on " + host + ":" + port + ": " + e.getMessage(), e)));
   }
 
   /** Every route of the port; {@code HttpApiRoutesIT} checks each is in the OpenAPI document. */

@@ -86,7 +86,7 @@ public final class ManagementApiVerticle extends VerticleBase {
       router.delete(prefix + "/:kind/:name").handler(this::delete);
     }
     server = guard.install(vertx.createHttpServer(guard.configure(new HttpServerOptions())), router);
-    return server.listen(port, host);
+    return HttpApiVerticle.named(server.listen(port, host), "management", host, port);
   }
 
   public int actualPort() {

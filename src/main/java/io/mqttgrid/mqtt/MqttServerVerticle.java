@@ -85,7 +85,10 @@ public final class MqttServerVerticle extends VerticleBase {
       // TLS handshake failures and sockets reset by the client: the socket is closed, nothing else to do
     });
     servers.add(server);
-    return server.listen();
+    String listener = "MQTT " + (tls ? (websocket ? "wss" : "tls") : (websocket ? "websocket" : "tcp"));
+    // the operator needs to know which of the node's ports failed: Netty says only "Address already in use"
+    return server.listen().recover(e -> Future.failedFuture(new IllegalStateException(
+        listener + " listener cannot listen on " + listeners.host() + ":" + port + ": " + e.getMessage(), e)));
   }
 
   @Override
