@@ -4,6 +4,7 @@ import io.mqttgrid.mqtt.MqttLimits;
 import io.mqttgrid.routing.PublishedMessage;
 import io.mqttgrid.routing.PublishedMessage.UserProperty;
 import io.mqttgrid.routing.Topics;
+import io.mqttgrid.wire.MqttPacketSize;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,6 +1,7 @@
 package io.mqttgrid.mqtt;
 
 import io.mqttgrid.auth.DeferredClientCertificateTrust;
+import io.mqttgrid.wire.VarInt;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.ClientAuth;

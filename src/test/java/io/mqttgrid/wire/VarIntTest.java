@@ -1,4 +1,4 @@
-package io.mqttgrid.mqtt;
+package io.mqttgrid.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,12 +1,12 @@
-package io.mqttgrid.mqtt;
+package io.mqttgrid.wire;
 
 /** Sizes of MQTT variable byte integers (section 1.5.5). */
-final class VarInt {
+public final class VarInt {
 
   private VarInt() {
   }
 
-  static int size(long value) {
+  public static int size(long value) {
     if (value < 128) {
       return 1;
     }
@@ -20,7 +20,7 @@ final class VarInt {
   }
 
   /** The largest Remaining Length whose whole packet (1 + length bytes + remaining) fits in {@code max}. */
-  static int largestRemainingLength(int maxPacketSize) {
+  public static int largestRemainingLength(int maxPacketSize) {
     int remaining = maxPacketSize - 2;
     while (remaining > 0 && 1 + size(remaining) + remaining > maxPacketSize) {
       remaining--;
