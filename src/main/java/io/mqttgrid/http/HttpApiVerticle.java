@@ -1,6 +1,7 @@
 package io.mqttgrid.http;
 
 import io.mqttgrid.mqtt.MqttMetrics;
+import io.mqttgrid.wire.TlsVersions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -107,8 +108,7 @@ public final class HttpApiVerticle extends VerticleBase {
     if (tls) {
       o.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(options.certFile())
           .setKeyPath(options.keyFile()));
-      o.addEnabledSecureTransportProtocol("TLSv1.2");
-      o.addEnabledSecureTransportProtocol("TLSv1.3");
+      TlsVersions.apply(o);
     }
     return o;
   }
