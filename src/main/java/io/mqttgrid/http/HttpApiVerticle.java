@@ -21,8 +21,8 @@ import java.util.function.Supplier;
 /**
  * The node's public HTTP port (and HTTPS port when a certificate is configured): HTTP publish and the
  * retained-message API (spec section 5), the OpenAPI document describing them ({@value #OPENAPI_PATH}), and health
- * for load balancers and orchestrators. Deployed once per HTTP event loop; every
- * instance also serves {@link PublishBus#ADDRESS}, so an HTTP publish is routed on the event loop it arrived on.
+ * for load balancers and orchestrators. Deployed once per HTTP event loop (Vert.x spreads the connections over
+ * the instances); a request, HTTP publish included, is served and routed on the event loop of its connection.
  */
 public final class HttpApiVerticle extends VerticleBase {
 
@@ -64,7 +64,6 @@ public final class HttpApiVerticle extends VerticleBase {
   public Future<?> start() {
     Router router = router();
     List<Future<?>> started = new ArrayList<>();
-    started.add(PublishBus.consume(vertx, services.publisher));
     server = options.guard().install(vertx.createHttpServer(serverOptions(options.guard(), false)), router);
     started.add(server.listen(options.port(), options.host()));
     if (options.tls()) {
