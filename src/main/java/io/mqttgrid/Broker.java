@@ -22,7 +22,6 @@ import io.mqttgrid.http.HttpApiVerticle;
 import io.mqttgrid.http.HttpConnectionGuard;
 import io.mqttgrid.http.HttpServices;
 import io.mqttgrid.http.ManagementApiVerticle;
-import io.mqttgrid.http.PublishBus;
 import io.mqttgrid.mqtt.ConnectionRegistry;
 import io.mqttgrid.http.NodeMetrics;
 import io.mqttgrid.mqtt.MqttMetrics;
@@ -227,9 +226,8 @@ public final class Broker {
     return Future.all(all);
   }
 
-  /** The public HTTP API (spec section 5): one verticle per HTTP event loop, routing through PublishBus. */
+  /** The public HTTP API (spec section 5): one verticle per HTTP event loop. */
   private Future<String> deployHttpApi(MqttServices services) {
-    PublishBus.registerCodec(vertx);
     HttpServices httpServices = new HttpServices(services.publisher(), retained, config.limits, bearerAuthenticator,
         services.access()::permissionsFor, config.httpPublishRate);
     HttpApiVerticle.Options options = new HttpApiVerticle.Options(config.httpHost, config.httpPort,

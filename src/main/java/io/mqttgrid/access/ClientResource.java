@@ -1,6 +1,7 @@
 package io.mqttgrid.access;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -21,6 +22,14 @@ public record ClientResource(String name, String authenticationName, String desc
   public ClientResource {
     allowedThumbprints = List.copyOf(allowedThumbprints);
     attributes = Map.copyOf(attributes);
+  }
+
+  /**
+   * A thumbprint as operators write it (any case, with or without {@code :} separators and white space) in the
+   * form {@code allowedThumbprints} holds and certificates are compared in: upper-case hex (spec section 2.3).
+   */
+  public static String normalizeThumbprint(String thumbprint) {
+    return thumbprint.replaceAll("[:\\s]", "").toUpperCase(Locale.ROOT);
   }
 
   /** {@code clientCertificateAuthentication.validationScheme} (spec sections 3.2 and 3.3). */

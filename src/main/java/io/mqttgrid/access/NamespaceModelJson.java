@@ -14,7 +14,6 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -147,18 +146,13 @@ public final class NamespaceModelJson {
     }
     List<String> out = new ArrayList<>();
     for (Object o : a) {
-      String t = o instanceof String s ? normalizeThumbprint(s) : null;
+      String t = o instanceof String s ? ClientResource.normalizeThumbprint(s) : null;
       if (t == null || !THUMBPRINT.matcher(t).matches()) {
         throw new ModelValidationException(field, "each thumbprint is the SHA-256 of the certificate: 64 hex digits");
       }
       out.add(t);
     }
     return out;
-  }
-
-  /** Upper-case hex without ':' and white space, as thumbprints are compared (spec section 2.3). */
-  public static String normalizeThumbprint(String thumbprint) {
-    return thumbprint.replaceAll("[:\\s]", "").toUpperCase(Locale.ROOT);
   }
 
   private static Map<String, Object> attributes(Object value, NamespaceLimits limits) {
@@ -715,16 +709,6 @@ public final class NamespaceModelJson {
   private static void putIfNotNull(JsonObject o, String key, Object value) {
     if (value != null) {
       o.put(key, value);
-    }
-  }
-
-  /** SHA-256 thumbprint of a certificate as stored in {@code allowedThumbprints}. */
-  public static String thumbprint(X509Certificate cert) {
-    try {
-      return HexFormat.of().withUpperCase()
-          .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(cert.getEncoded()));
-    } catch (java.security.GeneralSecurityException e) {
-      throw new IllegalStateException(e);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.mqttgrid.auth;
 
+import io.mqttgrid.access.ClientResource;
 import io.mqttgrid.access.ClientResource.ValidationScheme;
 import io.mqttgrid.access.NamespaceSettings.AlternativeNameSource;
 import java.net.InetAddress;
@@ -14,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.regex.Pattern;
 import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
@@ -51,17 +51,13 @@ final class ClientCertificates {
     }
   }
 
-  /** A thumbprint as operators write it: any case, with or without {@code :} separators and spaces. */
-  static String normalizeThumbprint(String thumbprint) {
-    return thumbprint.replaceAll("[:\\s]", "").toUpperCase(Locale.ROOT);
-  }
-
   static boolean thumbprintAllowed(X509Certificate certificate, Collection<String> allowedThumbprints) {
     byte[] actual = thumbprint(certificate).getBytes(StandardCharsets.US_ASCII);
     boolean match = false;
     for (String allowed : allowedThumbprints) {
       // constant-time per comparison; the list has at most two entries
-      match |= MessageDigest.isEqual(actual, normalizeThumbprint(allowed).getBytes(StandardCharsets.US_ASCII));
+      byte[] expected = ClientResource.normalizeThumbprint(allowed).getBytes(StandardCharsets.US_ASCII);
+      match |= MessageDigest.isEqual(actual, expected);
     }
     return match;
   }

@@ -108,10 +108,6 @@ public final class ClusterMembership {
             System.currentTimeMillis() - started, ar.failed() ? ": " + ar.cause() : ""));
   }
 
-  public int size() {
-    return hz.getCluster().getMembers().size();
-  }
-
   private void refresh() {
     Set<String> nodes = new HashSet<>();
     for (Member m : hz.getCluster().getMembers()) {

@@ -1,6 +1,7 @@
 package io.mqttgrid.http;
 
 import io.mqttgrid.mqtt.MqttMetrics;
+import io.mqttgrid.wire.TlsVersions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -20,8 +21,8 @@ import java.util.function.Supplier;
 /**
  * The node's public HTTP port (and HTTPS port when a certificate is configured): HTTP publish and the
  * retained-message API (spec section 5), the OpenAPI document describing them ({@value #OPENAPI_PATH}), and health
- * for load balancers and orchestrators. Deployed once per HTTP event loop; every
- * instance also serves {@link PublishBus#ADDRESS}, so an HTTP publish is routed on the event loop it arrived on.
+ * for load balancers and orchestrators. Deployed once per HTTP event loop (Vert.x spreads the connections over
+ * the instances); a request, HTTP publish included, is served and routed on the event loop of its connection.
  */
 public final class HttpApiVerticle extends VerticleBase {
 
@@ -63,7 +64,6 @@ public final class HttpApiVerticle extends VerticleBase {
   public Future<?> start() {
     Router router = router();
     List<Future<?>> started = new ArrayList<>();
-    started.add(PublishBus.consume(vertx, services.publisher));
     server = options.guard().install(vertx.createHttpServer(serverOptions(options.guard(), false)), router);
     started.add(named(server.listen(options.port(), options.host()), "HTTP", options.host(), options.port()));
     if (options.tls()) {
@@ -114,8 +114,7 @@ public final class HttpApiVerticle extends VerticleBase {
     if (tls) {
       o.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(options.certFile())
           .setKeyPath(options.keyFile()));
-      o.addEnabledSecureTransportProtocol("TLSv1.2");
-      o.addEnabledSecureTransportProtocol("TLSv1.3");
+      TlsVersions.apply(o);
     }
     return o;
   }

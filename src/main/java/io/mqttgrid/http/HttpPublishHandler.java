@@ -3,9 +3,11 @@ package io.mqttgrid.http;
 import io.mqttgrid.access.ClientIdentity;
 import io.mqttgrid.mqtt.MqttMetrics;
 import io.mqttgrid.mqtt.ReasonCode;
+import io.mqttgrid.routing.PublishService;
 import io.mqttgrid.routing.PublishedMessage;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
@@ -18,11 +20,16 @@ import org.slf4j.LoggerFactory;
  * {@code POST /mqtt/messages} (spec section 5): an MQTT publish by an HTTP caller. In order: the body is read
  * within the maximum packet size (413), the bearer token authenticated (401), the caller's rate checked
  * (429), the request mapped to an MQTT message (400, or 403 for a '$' topic), the caller's publish right on
- * the topic checked (403), and the message handed to routing over {@link PublishBus}. The answer is 204 once
+ * the topic checked (403), and the message handed to routing ({@link PublishService}). The answer is 204 once
  * routing is done with it, which for QoS 1 is the point at which an MQTT publisher gets its PUBACK: every
  * matching persistent session holds the message. MQTT Grid never answers 202: no part of the work goes on
  * after the answer, apart from sending the message to connected subscribers, which at QoS 0 is at most once
  * by definition.
+ *
+ * <p>Routing runs right here, on the event loop the request arrived on, as it does for an MQTT publish: the
+ * publish service is thread-safe and completes on its caller's context. Not over a node-local event-bus address
+ * with a consumer per HTTP verticle: a point-to-point send picks one of those round robin, which moves most
+ * publishes to another event loop and back, and buys nothing.
  *
  * <p>Each request is counted in Event Grid's publish metrics with Protocol {@code http-publish} (spec sections
  * 5.4 and 8.1), as an MQTT PUBLISH with the same outcome would be.
@@ -30,6 +37,8 @@ import org.slf4j.LoggerFactory;
 final class HttpPublishHandler implements Handler<RoutingContext> {
 
   private static final Logger LOG = LoggerFactory.getLogger(HttpPublishHandler.class);
+  /** Longer than a remote node's confirmation may take (10 s), so that failure is reported, not a timeout. */
+  static final long ROUTING_TIMEOUT_MS = 30_000;
 
   private final Vertx vertx;
   private final HttpServices services;
@@ -80,9 +89,32 @@ final class HttpPublishHandler implements Handler<RoutingContext> {
     }
     PublishedMessage message = publish.toMessage(services.publisher.newMessageId(), identity.authenticationName(),
         System.currentTimeMillis());
-    return PublishBus.publish(vertx, message).onSuccess(reached -> LOG.debug(
+    return route(message).onSuccess(reached -> LOG.debug(
         "http publish {} by '{}' to '{}' at QoS {}{}: {} subscribers", message.id(), identity.authenticationName(),
         message.topic(), message.qos(), message.retain() ? " retained" : "", reached));
+  }
+
+  /** Hands {@code message} to routing; the future holds the number of subscribers reached. */
+  private Future<Integer> route(PublishedMessage message) {
+    Future<Integer> routed;
+    try {
+      routed = services.publisher.publish(message);
+    } catch (RuntimeException e) {
+      // a store that throws instead of failing its future (its cluster member stopped): still an answer
+      routed = Future.failedFuture(e);
+    }
+    Promise<Integer> answer = Promise.promise();
+    long timer = vertx.setTimer(ROUTING_TIMEOUT_MS, id -> answer.tryFail(ApiException.internal(
+        "routing did not confirm the message within " + ROUTING_TIMEOUT_MS / 1000 + " s")));
+    routed.onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.succeeded()) {
+        answer.tryComplete(ar.result());
+      } else {
+        answer.tryFail(ApiException.internal("the message could not be routed: " + ar.cause()));
+      }
+    });
+    return answer.future();
   }
 
   private void count(int status, int qos, ReasonCode outcome, long receivedNanos) {

@@ -4,6 +4,8 @@ import io.mqttgrid.mqtt.MqttLimits;
 import io.mqttgrid.routing.PublishedMessage;
 import io.mqttgrid.routing.PublishedMessage.UserProperty;
 import io.mqttgrid.routing.Topics;
+import io.mqttgrid.wire.MqttPacketSize;
+import io.mqttgrid.wire.Utf8;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -170,7 +172,7 @@ public record HttpPublishRequest(String topic, int qos, boolean retain, String r
     if (header == null) {
       return null;
     }
-    String topic = UrlText.utf8OrNull(UrlText.percentDecode(header, false));
+    String topic = Utf8.decodeOrNull(UrlText.percentDecode(header, false));
     if (topic == null) {
       throw ApiException.badRequest("InvalidResponseTopic", RESPONSE_TOPIC_HEADER
           + " is not valid UTF-8 once percent-decoded");
@@ -215,7 +217,7 @@ public record HttpPublishRequest(String topic, int qos, boolean retain, String r
         throw ApiException.badRequest("InvalidUserProperties", USER_PROPERTIES_HEADER
             + " must be a JSON array, or base64 of one: " + e.getMessage());
       }
-      json = UrlText.utf8OrNull(decoded);
+      json = Utf8.decodeOrNull(decoded);
       if (json == null || !json.trim().startsWith("[")) {
         throw ApiException.badRequest("InvalidUserProperties", USER_PROPERTIES_HEADER
             + " must be a JSON array such as [{\"name\":\"value\"}], or base64 of one");
@@ -283,7 +285,7 @@ public record HttpPublishRequest(String topic, int qos, boolean retain, String r
       default -> throw ApiException.badRequest("InvalidPayloadFormatIndicator", PAYLOAD_FORMAT_HEADER
           + " must be 0 (bytes) or 1 (UTF-8 text), got '" + printable(header) + "'");
     };
-    if (format == 1 && UrlText.utf8OrNull(body) == null) {
+    if (format == 1 && Utf8.decodeOrNull(body) == null) {
       throw ApiException.badRequest("PayloadFormatInvalid", PAYLOAD_FORMAT_HEADER
           + " is 1 but the body is not valid UTF-8");
     }

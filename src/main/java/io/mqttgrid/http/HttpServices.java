@@ -9,9 +9,9 @@ import io.mqttgrid.routing.PublishService;
 import java.util.function.Function;
 
 /**
- * What the HTTP API of a node uses, shared by its HTTP event loops: routing (through {@link PublishBus}), the
- * retained store, the MQTT limits that HTTP publishes obey as well, bearer-token authentication, the
- * permissions of an identity (spec section 4.2), and the per-identity publish rate limit.
+ * What the HTTP API of a node uses, shared by its HTTP event loops: routing, the retained store, the MQTT limits
+ * that HTTP publishes obey as well, bearer-token authentication, the permissions of an identity (spec section
+ * 4.2), and the per-identity publish rate limit.
  */
 public final class HttpServices {
 

@@ -3,6 +3,7 @@ package io.mqttgrid.http;
 import io.mqttgrid.access.ClientIdentity;
 import io.mqttgrid.routing.PublishedMessage;
 import io.mqttgrid.routing.Topics;
+import io.mqttgrid.wire.MqttPacketSize;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;

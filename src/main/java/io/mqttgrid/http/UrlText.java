@@ -1,9 +1,7 @@
 package io.mqttgrid.http;
 
+import io.mqttgrid.wire.Utf8;
 import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -39,22 +37,12 @@ final class UrlText {
     return out.toByteArray();
   }
 
-  /** Strict UTF-8: null when {@code bytes} are not well-formed UTF-8. */
-  static String utf8OrNull(byte[] bytes) {
-    try {
-      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
-    } catch (CharacterCodingException e) {
-      return null;
-    }
-  }
-
   /**
    * A header value as the text the client meant: HTTP/1.1 parsers hand header bytes out as ISO-8859-1
    * characters, and clients send non-ASCII header text as UTF-8. Null when that is not valid UTF-8.
    */
   static String headerText(String value) {
-    return utf8OrNull(value.getBytes(StandardCharsets.ISO_8859_1));
+    return Utf8.decodeOrNull(value.getBytes(StandardCharsets.ISO_8859_1));
   }
 
   /**
@@ -73,7 +61,7 @@ final class UrlText {
       int eq = pair.indexOf('=');
       String rawName = eq < 0 ? pair : pair.substring(0, eq);
       String rawValue = eq < 0 ? "" : pair.substring(eq + 1);
-      String name = utf8OrNull(percentDecode(rawName, true));
+      String name = Utf8.decodeOrNull(percentDecode(rawName, true));
       if (name != null) {
         out.putIfAbsent(name, percentDecode(rawValue, true));
       }
@@ -87,7 +75,7 @@ final class UrlText {
     if (raw == null) {
       return null;
     }
-    String text = utf8OrNull(raw);
+    String text = Utf8.decodeOrNull(raw);
     if (text == null) {
       throw ApiException.badRequest(errorCode, "query parameter '" + name
           + "' is not valid UTF-8 once percent-decoded");

@@ -1,5 +1,6 @@
 package io.mqttgrid.mqtt;
 
+import io.mqttgrid.wire.VarInt;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
@@ -161,24 +162,17 @@ final class InboundGuard {
     private ByteBuf nextPacket(ChannelHandlerContext ctx) {
       int start = cumulation.readerIndex();
       int available = cumulation.readableBytes();
-      int remaining = 0;
-      int i = 1;
-      while (true) {
-        if (i >= available) {
-          return null;
-        }
-        int b = cumulation.getUnsignedByte(start + i);
-        remaining |= (b & 0x7F) << (7 * (i - 1));
-        if ((b & 0x80) == 0) {
-          break;
-        }
-        if (++i > 4) {
-          violation(ctx, ReasonCode.MALFORMED_PACKET, "remaining length longer than 4 bytes");
-          return null;
-        }
+      long read = VarInt.read(cumulation, start + 1, start + available);
+      if (read == VarInt.INCOMPLETE) {
+        return null;
       }
+      if (read == VarInt.TOO_LONG) {
+        violation(ctx, ReasonCode.MALFORMED_PACKET, "remaining length longer than 4 bytes");
+        return null;
+      }
+      int remaining = VarInt.value(read);
       int type = cumulation.getUnsignedByte(start) >>> 4;
-      long size = 1L + i + remaining;
+      long size = 1L + VarInt.length(read) + remaining;
       if (!connectSeen) {
         if (type != RawPacketRules.CONNECT) {
           violation(ctx, ReasonCode.PROTOCOL_ERROR, "packet type " + type + " before CONNECT");

@@ -1,6 +1,8 @@
 package io.mqttgrid.mqtt;
 
 import io.mqttgrid.auth.DeferredClientCertificateTrust;
+import io.mqttgrid.wire.TlsVersions;
+import io.mqttgrid.wire.VarInt;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.ClientAuth;
@@ -72,8 +74,7 @@ public final class MqttServerVerticle extends VerticleBase {
           // change at run time, judge it at CONNECT (NamespaceAuthenticator)
           .setClientAuth(ClientAuth.REQUEST)
           .setTrustOptions(TrustOptions.wrap(DeferredClientCertificateTrust.INSTANCE));
-      options.addEnabledSecureTransportProtocol("TLSv1.2");
-      options.addEnabledSecureTransportProtocol("TLSv1.3");
+      TlsVersions.apply(options);
     }
     String name = (tls ? (websocket ? "wss" : "tls") : (websocket ? "websocket" : "tcp")) + " " + port;
     MqttServer server = GuardedMqttServer.create(vertx, options, new GuardedMqttServer.Guarding(

@@ -5,8 +5,8 @@ import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.mqttgrid.session.SessionRecord;
+import io.mqttgrid.wire.MqttPacketSize;
 import io.vertx.mqtt.MqttEndpoint;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -114,8 +114,6 @@ final class MqttV3Adapter implements ProtocolAdapter {
 
   @Override
   public long encodedPublishSize(PublishedMessage message, int qos, MqttProperties properties) {
-    long remaining = 2L + message.topic().getBytes(StandardCharsets.UTF_8).length + (qos > 0 ? 2 : 0)
-        + message.payload().length;
-    return 1 + VarInt.size(remaining) + remaining;
+    return MqttPacketSize.publishV311(message, qos);
   }
 }

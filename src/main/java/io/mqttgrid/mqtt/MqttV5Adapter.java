@@ -1,6 +1,7 @@
 package io.mqttgrid.mqtt;
 
 import io.mqttgrid.routing.PublishedMessage;
+import io.mqttgrid.wire.MqttPacketSize;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.BinaryProperty;
@@ -15,7 +16,6 @@ import io.vertx.mqtt.messages.codes.MqttPubRecReasonCode;
 import io.vertx.mqtt.messages.codes.MqttPubRelReasonCode;
 import io.vertx.mqtt.messages.codes.MqttSubAckReasonCode;
 import io.vertx.mqtt.messages.codes.MqttUnsubAckReasonCode;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -183,26 +183,8 @@ final class MqttV5Adapter implements ProtocolAdapter {
 
   @Override
   public long encodedPublishSize(PublishedMessage m, int qos, MqttProperties properties) {
-    long props = 0;
-    if (m.payloadFormat() >= 0) {
-      props += 2;
-    }
-    if (m.expiresAtMillis() != 0) {
-      props += 5;
-    }
-    props += stringSize(m.contentType()) + stringSize(m.responseTopic());
-    if (m.correlationData() != null) {
-      props += 3 + m.correlationData().length;
-    }
-    for (PublishedMessage.UserProperty u : m.userProperties()) {
-      props += 1 + 2 + utf8(u.name()) + 2 + utf8(u.value());
-    }
     List<? extends MqttProperties.MqttProperty> ids = properties.getProperties(MqttProperties.SUBSCRIPTION_IDENTIFIER);
-    for (MqttProperties.MqttProperty id : ids) {
-      props += 1 + VarInt.size(((Integer) id.value()).longValue());
-    }
-    long remaining = 2L + utf8(m.topic()) + (qos > 0 ? 2 : 0) + VarInt.size(props) + props + m.payload().length;
-    return 1 + VarInt.size(remaining) + remaining;
+    return MqttPacketSize.publish(m, qos, ids.stream().mapToInt(id -> (Integer) id.value()).toArray());
   }
 
   /** vertx-mqtt's SUBACK/UNSUBACK enums have no lookup by value. */
@@ -213,13 +195,5 @@ final class MqttV5Adapter implements ProtocolAdapter {
       }
     }
     throw new IllegalArgumentException("no such reason code for this packet: " + c);
-  }
-
-  private static long stringSize(String s) {
-    return s == null ? 0 : 3 + utf8(s);
-  }
-
-  private static int utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8).length;
   }
 }

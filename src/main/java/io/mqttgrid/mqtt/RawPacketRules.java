@@ -1,5 +1,6 @@
 package io.mqttgrid.mqtt;
 
+import io.mqttgrid.wire.VarInt;
 import io.netty.buffer.ByteBuf;
 
 /**
@@ -298,15 +299,15 @@ final class RawPacketRules {
     }
 
     int varInt() {
-      int value = 0;
-      for (int i = 0; i < 4; i++) {
-        int b = u8();
-        value |= (b & 0x7F) << (7 * i);
-        if ((b & 0x80) == 0) {
-          return value;
-        }
+      long read = VarInt.read(buf, pos, end);
+      if (read == VarInt.INCOMPLETE) {
+        throw new Broken(ReasonCode.MALFORMED_PACKET, "a length runs past the end of the packet");
       }
-      throw new Broken(ReasonCode.MALFORMED_PACKET, "variable byte integer longer than 4 bytes");
+      if (read == VarInt.TOO_LONG) {
+        throw new Broken(ReasonCode.MALFORMED_PACKET, "variable byte integer longer than 4 bytes");
+      }
+      pos += VarInt.length(read);
+      return VarInt.value(read);
     }
 
     private void need(int n) {

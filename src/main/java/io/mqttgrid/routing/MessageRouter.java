@@ -43,7 +43,6 @@ public final class MessageRouter {
   private volatile RouteTable routes;
   private volatile RemoteDelivery remote;
 
-  /** Joins the cluster's routing: set once at start, before the first subscription. */
   /**
    * Completes once the other nodes know every route this node announced (see RouteTable), on the caller's
    * context: the answers of other nodes arrive on other threads.
@@ -60,6 +59,7 @@ public final class MessageRouter {
     return onContext.future();
   }
 
+  /** Joins the cluster's routing: set once at start, before the first subscription. */
   public void cluster(RouteTable routeTable, RemoteDelivery remoteDelivery) {
     this.routes = routeTable;
     this.remote = remoteDelivery;

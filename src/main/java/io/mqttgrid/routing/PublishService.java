@@ -28,10 +28,6 @@ public final class PublishService {
     return idPrefix + counter.incrementAndGet();
   }
 
-  public MessageRouter router() {
-    return router;
-  }
-
   /** Publishes {@code message}; the future holds the number of subscribers that got it. */
   public Future<Integer> publish(PublishedMessage message) {
     Future<Void> retained = message.retain() ? retainedStore.apply(message) : null;

@@ -16,7 +16,6 @@ import java.util.Set;
  */
 public final class SessionQueue implements DataSerializable {
 
-  /** Outcome of an append. */
   /**
    * Outcome of an append. FOREIGN: the queue belongs to a newer connection of the session, so the appender
    * is a session that moved away and did not know yet.

@@ -12,7 +12,7 @@ import java.util.concurrent.CompletionStage;
  * on its default async executor, and on a machine where the common fork-join pool has one thread (two
  * cores) that executor starts a new thread for every callback, about a millisecond per store operation.
  * Here the callback runs on the thread that completes the operation and only hands the result to the
- * context.
+ * context. (Main's common-pool setting is for the Hazelcast callbacks that do not come through here.)
  */
 public final class StoreFutures {
 
