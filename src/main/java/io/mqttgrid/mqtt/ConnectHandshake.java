@@ -1,7 +1,6 @@
 package io.mqttgrid.mqtt;
 
 import static io.mqttgrid.mqtt.PacketFields.intProperty;
-import static io.mqttgrid.mqtt.PacketFields.isUtf8;
 
 import io.mqttgrid.access.ClientIdentity;
 import io.mqttgrid.auth.AuthResult;
@@ -10,6 +9,7 @@ import io.mqttgrid.routing.PublishedMessage;
 import io.mqttgrid.routing.Topics;
 import io.mqttgrid.session.SessionManager;
 import io.mqttgrid.session.SessionOwnership;
+import io.mqttgrid.wire.Utf8;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.mqtt.MqttEndpoint;
@@ -163,7 +163,7 @@ final class ConnectHandshake {
         return ReasonCode.RETAIN_NOT_SUPPORTED;
       }
       Integer format = intProperty(will.getWillProperties(), MqttProperties.PAYLOAD_FORMAT_INDICATOR);
-      if (format != null && format == 1 && !isUtf8(will.getWillMessageBytes())) {
+      if (format != null && format == 1 && !Utf8.isWellFormed(will.getWillMessageBytes())) {
         return ReasonCode.PAYLOAD_FORMAT_INVALID;
       }
     }

@@ -1,12 +1,12 @@
 package io.mqttgrid.mqtt;
 
 import static io.mqttgrid.mqtt.PacketFields.intProperty;
-import static io.mqttgrid.mqtt.PacketFields.isUtf8;
 import static io.mqttgrid.mqtt.PacketFields.stringProperty;
 
 import io.mqttgrid.routing.PublishedMessage;
 import io.mqttgrid.routing.Topics;
 import io.mqttgrid.session.Session;
+import io.mqttgrid.wire.Utf8;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.vertx.core.Future;
 import io.vertx.mqtt.MqttEndpoint;
@@ -133,7 +133,7 @@ final class InboundPublishes {
       return;
     }
     Integer format = intProperty(props, MqttProperties.PAYLOAD_FORMAT_INDICATOR);
-    if (format != null && format == 1 && !isUtf8(payload)) {
+    if (format != null && format == 1 && !Utf8.isWellFormed(payload)) {
       refusePublish(packetId, qos, ReasonCode.PAYLOAD_FORMAT_INVALID, ReasonCode.PAYLOAD_FORMAT_INVALID);
       return;
     }
