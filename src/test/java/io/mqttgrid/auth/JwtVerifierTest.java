@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mqttgrid.access.NamespaceSettings.IssuerCertificate;
 import io.mqttgrid.access.NamespaceSettings.JwtIssuer;
+import io.mqttgrid.testing.TestTokens;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpServer;

@@ -7,6 +7,7 @@ import io.mqttgrid.testing.PacketTestClient.Connect;
 import io.mqttgrid.testing.PacketTestClient.Packet;
 import io.mqttgrid.testing.PacketTestClient.Props;
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.TestTokens;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
