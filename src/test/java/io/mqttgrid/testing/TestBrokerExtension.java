@@ -1,6 +1,8 @@
 package io.mqttgrid.testing;
 
 import java.lang.reflect.Field;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -11,9 +13,11 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 import org.junit.platform.commons.support.AnnotationSupport;
+import org.junit.platform.commons.support.ReflectionSupport;
 
 /**
- * Starts the {@link TestBroker} of a class annotated {@link WithBroker}, with the annotation's overrides, and
+ * Starts the {@link TestBroker} of a class annotated {@link WithBroker}, with the annotation's overrides (and
+ * its config method's), and
  * closes it after the class. The broker goes into every static field of type {@code TestBroker} declared by
  * the class or its superclasses, and resolves {@code TestBroker} parameters.
  */
@@ -28,7 +32,11 @@ public final class TestBrokerExtension implements BeforeAllCallback, AfterAllCal
     Class<?> testClass = context.getRequiredTestClass();
     WithBroker config = AnnotationSupport.findAnnotation(testClass, WithBroker.class)
         .orElseThrow(() -> new ExtensionConfigurationException(testClass.getName() + " has no @WithBroker"));
-    TestBroker broker = TestBroker.start(overrides(config));
+    Map<String, String> overrides = overrides(config);
+    if (!config.configMethod().isEmpty()) {
+      overrides.putAll(fromConfigMethod(testClass, config.configMethod()));
+    }
+    TestBroker broker = TestBroker.start(overrides);
     context.getStore(NAMESPACE).put(KEY, broker);
     for (Field field : brokerFields(testClass)) {
       field.setAccessible(true);
@@ -74,6 +82,20 @@ public final class TestBrokerExtension implements BeforeAllCallback, AfterAllCal
       overrides.put(entry.substring(0, eq).trim(), entry.substring(eq + 1).trim());
     }
     return overrides;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, String> fromConfigMethod(Class<?> testClass, String name) throws Exception {
+    Method method = ReflectionSupport.findMethod(testClass, name)
+        .filter(m -> Modifier.isStatic(m.getModifiers()) && Map.class.isAssignableFrom(m.getReturnType()))
+        .orElseThrow(() -> new ExtensionConfigurationException("@WithBroker(configMethod = \"" + name + "\"): "
+            + testClass.getName() + " has no static method " + name + "() returning a Map"));
+    method.setAccessible(true);
+    try {
+      return (Map<String, String>) method.invoke(null);
+    } catch (InvocationTargetException e) {
+      throw e.getCause() instanceof Exception cause ? cause : e;
+    }
   }
 
   private static java.util.List<Field> brokerFields(Class<?> testClass) {

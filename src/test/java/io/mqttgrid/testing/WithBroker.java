@@ -18,6 +18,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *   static TestBroker broker;
  * }
  * }</pre>
+ *
+ * <p>Overrides known only at run time (a namespace file written to a {@code @TempDir}, say) come from a
+ * static method of the class named by {@link #configMethod()}; it runs after static {@code @TempDir} fields
+ * are set and before the broker starts.
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
@@ -27,4 +31,10 @@ public @interface WithBroker {
 
   /** Configuration overrides, each {@code key=value} with keys as in config/mqttgrid.yaml. */
   String[] value() default {};
+
+  /**
+   * The name of a static no-argument method of the test class returning {@code Map<String, String>}:
+   * overrides added to (and winning over) {@link #value()}. Empty: none.
+   */
+  String configMethod() default "";
 }

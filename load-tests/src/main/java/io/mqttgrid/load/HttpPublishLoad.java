@@ -54,7 +54,8 @@ public final class HttpPublishLoad {
     Mqtt5ClientBuilder builder = MqttClient.builder().useMqttVersion5().identifier("http-wrk-sub")
         .serverHost(mqtt.getHost()).serverPort(mqtt.getPort());
     if (mqttToken != null && !mqttToken.isEmpty()) {
-      builder.simpleAuth().username("CUSTOM-JWT").password(mqttToken.getBytes(StandardCharsets.UTF_8)).applySimpleAuth();
+      builder.simpleAuth().username("CUSTOM-JWT").password(mqttToken.getBytes(StandardCharsets.UTF_8))
+          .applySimpleAuth();
     }
     Mqtt5AsyncClient sub = builder.buildAsync();
     sub.publishes(MqttGlobalPublishFilter.ALL, p -> received.incrementAndGet());
