@@ -62,7 +62,7 @@ public final class HttpPublishLoad {
     sub.connect().get(10, TimeUnit.SECONDS);
     sub.subscribeWith().topicFilter(TOPIC).qos(MqttQos.AT_LEAST_ONCE).send().get(10, TimeUnit.SECONDS);
     awaitRoute(url, httpToken, received);
-    long before = received.get();
+    long before = settled(received); // probes still on their way are not wrk's
 
     Path script = Files.createTempFile("http-publish-load", ".lua");
     Files.writeString(script, """
@@ -79,19 +79,24 @@ public final class HttpPublishLoad {
     System.out.println("running: " + String.join(" ", command));
     try {
       int exit = new ProcessBuilder(command).inheritIO().start().waitFor();
-      // the last acknowledged publishes are still on their way to the subscriber: wait until the count stops
-      long last;
-      do {
-        last = received.get();
-        Thread.sleep(500);
-      } while (received.get() != last);
-      System.out.printf("wrk exit %d; the subscriber received %d messages%n", exit, received.get() - before);
+      // the last acknowledged publishes are still on their way to the subscriber
+      System.out.printf("wrk exit %d; the subscriber received %d messages%n", exit, settled(received) - before);
     } catch (IOException e) {
       System.out.println("cannot run wrk (apt-get install wrk): " + e.getMessage());
     } finally {
       sub.disconnect().get(10, TimeUnit.SECONDS);
       Files.deleteIfExists(script);
     }
+  }
+
+  /** The count once it stops changing for half a second. */
+  private static long settled(AtomicLong received) throws InterruptedException {
+    long last;
+    do {
+      last = received.get();
+      Thread.sleep(500);
+    } while (received.get() != last);
+    return last;
   }
 
   /** Publishes a probe until the subscriber gets one: its route is then known to every node. */
