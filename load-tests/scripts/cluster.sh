@@ -6,7 +6,9 @@
 #   load-tests/scripts/cluster.sh TelemetryFanInSimulation -Ddevices=300 -Dduration=30
 #
 # SIMULATION is a class in io.mqttgrid.load.simulations (or a fully qualified name); the -D options go to
-# the simulation (see each class). Needs the broker jar (built here if target/mqttgrid.jar is missing) and
+# the simulation (see each class). HttpPublishLoad instead runs wrk against the HTTP publish API
+# (io.mqttgrid.load.HttpPublishLoad; arguments: seconds connections qos, default 20 12 1):
+#   load-tests/scripts/cluster.sh HttpPublishLoad 20 12 1 Needs the broker jar (built here if target/mqttgrid.jar is missing) and
 # HAProxy (apt-get install -y haproxy). Environment:
 #   LOAD_NODE_ARGS   extra broker options for every node, e.g. "--set auth.anonymous=true"
 #   MQTTGRID_HTTP_TOKEN  bearer token for the HTTP publish simulations (or -Dhttp.token=...); when neither is
@@ -22,7 +24,11 @@ cd "$(dirname "$0")/../.."
 
 simulation=${1:?usage: $0 SIMULATION [-Dkey=value ...]}
 shift
-[[ $simulation == *.* ]] || simulation=io.mqttgrid.load.simulations.$simulation
+if [[ $simulation == HttpPublishLoad ]]; then
+  simulation=io.mqttgrid.load.HttpPublishLoad
+elif [[ $simulation != *.* ]]; then
+  simulation=io.mqttgrid.load.simulations.$simulation
+fi
 
 command -v haproxy >/dev/null || { echo "haproxy is not installed (apt-get install -y haproxy)" >&2; exit 2; }
 [ -f target/mqttgrid.jar ] || mvn -B -q -DskipTests package
@@ -121,10 +127,17 @@ for n in 1 2 3; do
   echo "n$n: $body"
 done
 
-mvn -B -Dstyle.color=never -f load-tests/pom.xml test-compile gatling:test -Dgatling.simulationClass="$simulation" \
-  -Dmqtt.url=tcp://127.0.0.1:$lb_mqtt -Dhttp.url=http://127.0.0.1:$lb_http "$@" | tee "$logs/gatling.log"
-run=$(ls -td load-tests/target/gatling/*/ | head -1)
-java -cp load-tests/target/classes io.mqttgrid.load.GatlingRunSummary "MQTT-Grid-3-nodes=$run"
+if [[ ${simulation##*.} == HttpPublishLoad ]]; then
+  # not a Gatling simulation: wrk drives the HTTP publishes (arguments: seconds connections qos)
+  mvn -B -q -Dstyle.color=never -f load-tests/pom.xml compile exec:java -Dexec.mainClass="$simulation" \
+    -Dmqtt.url=tcp://127.0.0.1:$lb_mqtt -Dhttp.url=http://127.0.0.1:$lb_http -Dexec.args="$*" \
+    | tee "$logs/wrk.log"
+else
+  mvn -B -Dstyle.color=never -f load-tests/pom.xml test-compile gatling:test -Dgatling.simulationClass="$simulation" \
+    -Dmqtt.url=tcp://127.0.0.1:$lb_mqtt -Dhttp.url=http://127.0.0.1:$lb_http "$@" | tee "$logs/gatling.log"
+  run=$(ls -td load-tests/target/gatling/*/ | head -1)
+  java -cp load-tests/target/classes io.mqttgrid.load.GatlingRunSummary "MQTT-Grid-3-nodes=$run"
+fi
 
 # what the brokers counted (Event Grid metrics of each node's /metrics), next to what Gatling saw
 echo "broker counters (Event Grid metrics, non-zero series):   n1 n2 n3 = total"

@@ -18,6 +18,7 @@ import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestCertificates;
 import io.mqttgrid.testing.TestCertificates.Issued;
 import io.mqttgrid.testing.TestCertificates.Spec;
+import io.mqttgrid.testing.WithBroker;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,9 +33,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,6 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * has no Username, a group of commanders selected by an attribute, two topic spaces and four bindings; plus
  * per-client templates, the session rules of section 1.2 and rights taken away while clients are connected.
  */
+@WithBroker(configMethod = "brokerConfig")
 class AuthorizationIT {
 
   private static final String TOKEN = "authorization-it-admin-token";
@@ -63,8 +63,8 @@ class AuthorizationIT {
 
   private final List<AutoCloseable> open = new ArrayList<>();
 
-  @BeforeAll
-  static void start() throws Exception {
+  /** The broker's overrides (see @WithBroker): written here, before the broker starts. */
+  static Map<String, String> brokerConfig() throws Exception {
     server = TestCertificates.selfSignedServer(dir);
     root = TestCertificates.rootCa("CN=Walkthrough Root");
     intermediate = root.issueCa("CN=Walkthrough Intermediate");
@@ -104,15 +104,10 @@ class AuthorizationIT {
           intermediate: { encodedCertificate: "%s" }
         """.formatted(root.pem().replace("\n", "\\n"), intermediate.pem().replace("\n", "\\n")));
     tlsPort = TestBroker.freePort();
-    broker = TestBroker.start(Map.of("tls.cert-file", server.certFile.toString(),
+    return Map.of("tls.cert-file", server.certFile.toString(),
         "tls.key-file", server.keyFile.toString(), "mqtt.tls-port", String.valueOf(tlsPort),
         "mqtt.wss-port", String.valueOf(TestBroker.freePort()), "auth.anonymous", "false",
-        "namespace.file", dir.resolve("namespace.yaml").toString(), "management.token", TOKEN));
-  }
-
-  @AfterAll
-  static void stop() {
-    broker.close();
+        "namespace.file", dir.resolve("namespace.yaml").toString(), "management.token", TOKEN);
   }
 
   @AfterEach

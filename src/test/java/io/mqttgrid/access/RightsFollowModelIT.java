@@ -3,6 +3,7 @@ package io.mqttgrid.access;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.WithBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,9 +18,11 @@ import org.junit.jupiter.api.io.TempDir;
  * change made through the node's management API: connects race the creation and the deletion of a
  * permission binding, over and over, and every connection ends up with the rights of the changed model.
  */
+@WithBroker(value = {"auth.anonymous=false", "management.token=" + RightsFollowModelIT.TOKEN},
+    configMethod = "namespace")
 class RightsFollowModelIT {
 
-  private static final String TOKEN = "rights-follow-model-admin-token";
+  static final String TOKEN = "rights-follow-model-admin-token";
   /** Enough that a window of a few milliseconds between a connection's rights and the change is hit. */
   private static final int TRIES = 30;
 
@@ -28,11 +31,13 @@ class RightsFollowModelIT {
   static TestBroker broker;
   static RightsRace race;
 
-  @BeforeAll
-  static void start() throws Exception {
+  static Map<String, String> namespace() throws Exception {
     Files.writeString(dir.resolve("namespace.yaml"), RightsRace.namespaceYaml());
-    broker = TestBroker.start(Map.of("auth.anonymous", "false", "management.token", TOKEN,
-        "namespace.file", dir.resolve("namespace.yaml").toString()));
+    return Map.of("namespace.file", dir.resolve("namespace.yaml").toString());
+  }
+
+  @BeforeAll
+  static void start() {
     race = new RightsRace("127.0.0.1", broker.managementPort(), TOKEN, "127.0.0.1", broker.mqttPort(), true);
   }
 
@@ -40,9 +45,6 @@ class RightsFollowModelIT {
   static void stop() {
     if (race != null) {
       race.close();
-    }
-    if (broker != null) {
-      broker.close();
     }
   }
 

@@ -15,6 +15,7 @@ import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCo
 import io.mqttgrid.auth.TokenAndWebhookAuthenticationIT.TokenAuth;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.TestTokens;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;

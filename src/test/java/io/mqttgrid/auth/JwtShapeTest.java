@@ -2,6 +2,7 @@ package io.mqttgrid.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mqttgrid.testing.TestTokens;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;

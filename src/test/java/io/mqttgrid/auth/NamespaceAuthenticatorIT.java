@@ -17,6 +17,7 @@ import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestCertificates;
 import io.mqttgrid.testing.TestCertificates.Issued;
 import io.mqttgrid.testing.TestCertificates.Spec;
+import io.mqttgrid.testing.TestTokens;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -7,6 +7,8 @@ import io.mqttgrid.testing.PacketTestClient.Connect;
 import io.mqttgrid.testing.PacketTestClient.Packet;
 import io.mqttgrid.testing.PacketTestClient.Props;
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.TestTokens;
+import io.mqttgrid.testing.WithBroker;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -14,8 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Token lifetime on a live connection (spec sections 3.5, 3.6, 3.8): MQTT 5 re-authentication with AUTH 0x19
  * and a fresh token, and the end of a connection whose token expires without one.
  */
+@WithBroker(configMethod = "brokerConfig")
 class ReauthenticationIT {
 
   private static final String ISSUER = "https://issuer.reauth.example";
@@ -37,8 +38,8 @@ class ReauthenticationIT {
   static TestTokens signer;
   static TestBroker broker;
 
-  @BeforeAll
-  static void start() throws Exception {
+  /** The broker's overrides (see @WithBroker): written here, before the broker starts. */
+  static Map<String, String> brokerConfig() throws Exception {
     signer = TestTokens.rs256("key1");
     JsonObject namespace = new JsonObject()
         .put("settings", new JsonObject().put("hostname", HOST).put("clientAuthentication", new JsonObject()
@@ -52,13 +53,8 @@ class ReauthenticationIT {
     Path file = dir.resolve("namespace.json");
     Files.writeString(file, namespace.encodePrettily());
     // no clock-skew leeway: a token's connection ends at its exp, within this test's waits
-    broker = TestBroker.start(Map.of("namespace.file", file.toString(), "auth.anonymous", "false",
-        "auth.jwt-clock-skew", "0"));
-  }
-
-  @AfterAll
-  static void stop() {
-    broker.close();
+    return Map.of("namespace.file", file.toString(), "auth.anonymous", "false",
+        "auth.jwt-clock-skew", "0");
   }
 
   private static String token(String subject, long expiresInSeconds) throws Exception {

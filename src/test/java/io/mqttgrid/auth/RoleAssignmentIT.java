@@ -7,6 +7,8 @@ import io.mqttgrid.testing.PacketTestClient.Connect;
 import io.mqttgrid.testing.PacketTestClient.Filter;
 import io.mqttgrid.testing.PacketTestClient.Props;
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.TestTokens;
+import io.mqttgrid.testing.WithBroker;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -14,8 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * OAUTH2-JWT principals through a running broker (spec section 3.5): the token's object id names the
  * principal, and role assignments (standing in for Azure RBAC) grant it topic spaces, one or all.
  */
+@WithBroker(configMethod = "brokerConfig")
 class RoleAssignmentIT {
 
   private static final String ISSUER = "https://login.example/tenant-1/v2.0";
@@ -37,8 +38,8 @@ class RoleAssignmentIT {
   static TestTokens entra;
   static TestBroker broker;
 
-  @BeforeAll
-  static void start() throws Exception {
+  /** The broker's overrides (see @WithBroker): written here, before the broker starts. */
+  static Map<String, String> brokerConfig() throws Exception {
     entra = TestTokens.rs256("entra-key");
     JsonObject namespace = new JsonObject()
         .put("settings", new JsonObject().put("clientAuthentication", new JsonObject()
@@ -55,12 +56,7 @@ class RoleAssignmentIT {
                 .put("role", "EventGrid TopicSpaces Subscriber")));
     Path file = dir.resolve("namespace.json");
     Files.writeString(file, namespace.encodePrettily());
-    broker = TestBroker.start(Map.of("namespace.file", file.toString(), "auth.anonymous", "false"));
-  }
-
-  @AfterAll
-  static void stop() {
-    broker.close();
+    return Map.of("namespace.file", file.toString(), "auth.anonymous", "false");
   }
 
   private static PacketTestClient connect(String clientId, String oid) throws Exception {

@@ -14,6 +14,7 @@ import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestCertificates;
 import io.mqttgrid.testing.TestCertificates.Issued;
 import io.mqttgrid.testing.TestCertificates.Spec;
+import io.mqttgrid.testing.WithBroker;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
@@ -21,8 +22,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * X.509 client authentication over real TLS (spec sections 3.2 to 3.4): a broker with a namespace file, client
  * certificates made here, HiveMQ clients presenting them (MQTT 5 and 3.1.1, TLS and secure WebSocket).
  */
+@WithBroker(configMethod = "brokerConfig")
 class X509AuthenticationIT {
 
   @TempDir
@@ -45,8 +45,8 @@ class X509AuthenticationIT {
   static Issued anchoredIntermediate;
   static Issued selfSigned;
 
-  @BeforeAll
-  static void start() throws Exception {
+  /** The broker's overrides (see @WithBroker): written here, before the broker starts. */
+  static Map<String, String> brokerConfig() throws Exception {
     server = TestCertificates.selfSignedServer(dir);
     root = TestCertificates.rootCa("CN=Grid Test Root,O=Grid");
     intermediate = root.issueCa("CN=Grid Test Intermediate,O=Grid");
@@ -79,14 +79,9 @@ class X509AuthenticationIT {
     Files.writeString(file, namespace.encodePrettily());
     tlsPort = TestBroker.freePort();
     wssPort = TestBroker.freePort();
-    broker = TestBroker.start(Map.of("tls.cert-file", server.certFile.toString(),
+    return Map.of("tls.cert-file", server.certFile.toString(),
         "tls.key-file", server.keyFile.toString(), "mqtt.tls-port", String.valueOf(tlsPort),
-        "mqtt.wss-port", String.valueOf(wssPort), "namespace.file", file.toString()));
-  }
-
-  @AfterAll
-  static void stop() {
-    broker.close();
+        "mqtt.wss-port", String.valueOf(wssPort), "namespace.file", file.toString());
   }
 
   static JsonObject client(String scheme) {

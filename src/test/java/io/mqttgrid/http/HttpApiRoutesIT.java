@@ -10,6 +10,7 @@ import io.mqttgrid.mqtt.MqttMetrics;
 import io.mqttgrid.routing.MessageRouter;
 import io.mqttgrid.routing.PublishService;
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.WithBroker;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
 /** The OpenAPI document in the repository is what the broker serves, and it describes every route of the port. */
+@WithBroker
 class HttpApiRoutesIT {
 
   private static final Path DOCUMENT = Path.of(System.getProperty("basedir", ""))
@@ -39,14 +41,12 @@ class HttpApiRoutesIT {
 
   @BeforeAll
   static void start() {
-    broker = TestBroker.start();
     client = WebClient.create(broker.broker().vertx());
   }
 
   @AfterAll
   static void stop() {
     client.close();
-    broker.close();
   }
 
   private static <T> T await(Future<T> f) throws Exception {

@@ -10,36 +10,23 @@ import static io.mqttgrid.http.RawHttp.trickle;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.WithBroker;
 import java.net.Socket;
-import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * The idle, header and body deadlines of the HTTP and management ports, against slow-loris clients on raw
  * sockets (1-2 s timeouts here; the defaults are minutes).
  */
+@WithBroker({"http.idle-timeout=2", "http.header-timeout=1", "http.body-timeout=1", "management.idle-timeout=2",
+    "management.header-timeout=1", "management.body-timeout=1", "management.token=" + HttpConnectionLimitsIT.TOKEN})
 class HttpConnectionLimitsIT {
 
-  private static final String TOKEN = "limits-admin-token-1234567890";
+  static final String TOKEN = "limits-admin-token-1234567890";
   private static final String SLOW_HEADERS = "GET /health/live HTTP/1.1\r\nHost: localhost\r\nX-Slow: "
       + "a".repeat(80) + "\r\n\r\n";
 
   static TestBroker broker;
-
-  @BeforeAll
-  static void start() {
-    broker = TestBroker.start(Map.of(
-        "http.idle-timeout", "2", "http.header-timeout", "1", "http.body-timeout", "1",
-        "management.idle-timeout", "2", "management.header-timeout", "1", "management.body-timeout", "1",
-        "management.token", TOKEN));
-  }
-
-  @AfterAll
-  static void stop() {
-    broker.close();
-  }
 
   @Test
   void anIdleKeptAliveConnectionIsClosedAfterTheIdleTimeout() throws Exception {

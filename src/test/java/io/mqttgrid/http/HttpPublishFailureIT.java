@@ -5,6 +5,7 @@ import static io.mqttgrid.http.HttpApiClient.errorCode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.TestTokens;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.HttpResponse;
 import java.nio.charset.StandardCharsets;

@@ -12,6 +12,8 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.TestTokens;
+import io.mqttgrid.testing.WithBroker;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.client.HttpResponse;
@@ -33,10 +35,11 @@ import org.junit.jupiter.api.io.TempDir;
  * HTTP publish on one node (spec section 5), against the broker's real wiring: tokens of a CUSTOM-JWT issuer
  * from the namespace file, permission bindings of that file, real MQTT 5 and 3.1.1 subscribers.
  */
+@WithBroker(value = "http.publish-rate=" + HttpPublishIT.RATE, configMethod = "trustTheTestIssuer")
 class HttpPublishIT {
 
   /** http.publish-rate of the test broker; each test identity has its own bucket. */
-  private static final int RATE = 3;
+  static final int RATE = 3;
   private static final String SEED_BODY = "Please accept terms of licensing and agreement";
   private static final String SEED_USER_PROPERTIES =
       "[{\"Urgency\":\"alert\"},{\"RequestId\":\"55f4a7ee-b0b4-4d7f-8eb5-2edba2ced5d7\"}]";
@@ -47,11 +50,13 @@ class HttpPublishIT {
   static TestBroker broker;
   static HttpApiClient http;
 
-  @BeforeAll
-  static void start() throws Exception {
+  static Map<String, String> trustTheTestIssuer() throws Exception {
     tokens = TestTokens.create();
-    broker = TestBroker.start(Map.of("namespace.file", tokens.writeNamespace(dir).toString(),
-        "http.publish-rate", String.valueOf(RATE)));
+    return Map.of("namespace.file", tokens.writeNamespace(dir).toString());
+  }
+
+  @BeforeAll
+  static void start() {
     http = new HttpApiClient("127.0.0.1", broker.httpPort());
   }
 
@@ -59,9 +64,6 @@ class HttpPublishIT {
   static void stop() {
     if (http != null) {
       http.close();
-    }
-    if (broker != null) {
-      broker.close();
     }
   }
 

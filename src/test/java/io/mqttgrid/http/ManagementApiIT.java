@@ -3,6 +3,7 @@ package io.mqttgrid.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.WithBroker;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -14,12 +15,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The namespace model's management REST API and the declarative namespace file, on one node. */
+@WithBroker(configMethod = "brokerConfig")
 class ManagementApiIT {
 
   private static final String TOKEN = "test-admin-token-1234567890";
@@ -32,8 +32,8 @@ class ManagementApiIT {
   static Path file;
   static TestBroker broker;
 
-  @BeforeAll
-  static void start() throws Exception {
+  /** The broker's overrides (see @WithBroker): written here, before the broker starts. */
+  static Map<String, String> brokerConfig() throws Exception {
     file = dir.resolve("namespace.yaml");
     Files.writeString(file, """
         settings:
@@ -46,13 +46,8 @@ class ManagementApiIT {
         permissionBindings:
           all-pub: { clientGroupName: $all, topicSpaceName: telemetry, permission: Publisher }
         """);
-    broker = TestBroker.start(Map.of("namespace.file", file.toString(), "namespace.watch-interval", "1",
-        "management.token", TOKEN));
-  }
-
-  @AfterAll
-  static void stop() {
-    broker.close();
+    return Map.of("namespace.file", file.toString(), "namespace.watch-interval", "1",
+        "management.token", TOKEN);
   }
 
   private static HttpResponse<String> call(String method, String path, String body, String token) throws Exception {

@@ -10,6 +10,8 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.TestTokens;
+import io.mqttgrid.testing.WithBroker;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
@@ -30,6 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The retained-message API (spec section 5.5) on one node, with the namespace file's rights. */
+@WithBroker(configMethod = "trustTheTestIssuer")
 class RetainedMessagesIT {
 
   @TempDir
@@ -38,10 +41,13 @@ class RetainedMessagesIT {
   static TestBroker broker;
   static HttpApiClient http;
 
-  @BeforeAll
-  static void start() throws Exception {
+  static Map<String, String> trustTheTestIssuer() throws Exception {
     tokens = TestTokens.create();
-    broker = TestBroker.start(Map.of("namespace.file", tokens.writeNamespace(dir).toString()));
+    return Map.of("namespace.file", tokens.writeNamespace(dir).toString());
+  }
+
+  @BeforeAll
+  static void start() {
     http = new HttpApiClient("127.0.0.1", broker.httpPort());
   }
 
@@ -49,9 +55,6 @@ class RetainedMessagesIT {
   static void stop() {
     if (http != null) {
       http.close();
-    }
-    if (broker != null) {
-      broker.close();
     }
   }
 

@@ -12,15 +12,13 @@ import io.mqttgrid.testing.RawMqttClient.Connect;
 import io.mqttgrid.testing.RawMqttClient.Packet;
 import io.mqttgrid.testing.RawMqttClient.Props;
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.WithBroker;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
@@ -31,23 +29,13 @@ import org.slf4j.LoggerFactory;
  * Each ends the connection at once (with DISCONNECT and the reason where MQTT 5 allows one), leaves no
  * session behind, logs no ERROR and no stack trace, and logs at most a few lines per source.
  */
+@WithBroker({"mqtt.max-connect-size=4096", "mqtt.max-unauthenticated-per-address=0", "mqtt.connect-rate-per-address=0"})
 class ClientInputGuardIT {
 
   private static final Duration WAIT = Duration.ofSeconds(5);
 
   static TestBroker broker;
   private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
-
-  @BeforeAll
-  static void start() {
-    broker = TestBroker.start(Map.of("mqtt.max-connect-size", "4096",
-        "mqtt.max-unauthenticated-per-address", "0", "mqtt.connect-rate-per-address", "0"));
-  }
-
-  @AfterAll
-  static void stop() {
-    broker.close();
-  }
 
   @BeforeEach
   void captureLog() {

@@ -7,31 +7,20 @@ import io.mqttgrid.testing.RawMqttClient;
 import io.mqttgrid.testing.RawMqttClient.Connect;
 import io.mqttgrid.testing.RawMqttClient.Props;
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.WithBroker;
 import java.time.Duration;
-import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * Every way a connection ends releases what the node held for it: the session is no longer online, the
  * cluster-wide connection record is gone, and the admission counters are back where they were.
  */
+@WithBroker("mqtt.connect-rate-per-address=0")
 class ConnectionCleanupIT {
 
   private static final Duration WAIT = Duration.ofSeconds(5);
   static TestBroker broker;
-
-  @BeforeAll
-  static void start() {
-    broker = TestBroker.start(Map.of("mqtt.connect-rate-per-address", "0"));
-  }
-
-  @AfterAll
-  static void stop() {
-    broker.close();
-  }
 
   @AfterEach
   void nothingIsLeftBehind() throws InterruptedException {

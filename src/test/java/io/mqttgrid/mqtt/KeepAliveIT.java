@@ -13,10 +13,10 @@ import io.mqttgrid.testing.RawMqttClient;
 import io.mqttgrid.testing.RawMqttClient.Connect;
 import io.mqttgrid.testing.RawMqttClient.Packet;
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.WithBroker;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * Keep-alive: a silent client is dropped after 1.5 x its keep-alive and its will is sent; a v5 client asking
  * for no keep-alive, or for more than limits.max-keep-alive, is told the cap and held to it.
  */
+@WithBroker("limits.max-keep-alive=2")
 class KeepAliveIT {
 
   static TestBroker broker;
@@ -34,8 +35,7 @@ class KeepAliveIT {
   static Mqtt5BlockingClient.Mqtt5Publishes wills;
 
   @BeforeAll
-  static void start() {
-    broker = TestBroker.start(Map.of("limits.max-keep-alive", "2"));
+  static void watchWills() {
     watcher = broker.v5("will-watcher");
     watcher.connectWith().keepAlive(0).send();
     wills = watcher.publishes(MqttGlobalPublishFilter.ALL);
@@ -45,7 +45,6 @@ class KeepAliveIT {
   @AfterAll
   static void stop() {
     wills.close();
-    broker.close();
   }
 
   @Test

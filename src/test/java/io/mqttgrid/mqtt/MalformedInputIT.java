@@ -10,11 +10,11 @@ import io.mqttgrid.testing.RawMqttClient.Connect;
 import io.mqttgrid.testing.RawMqttClient.Packet;
 import io.mqttgrid.testing.RawMqttClient.Props;
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.WithBroker;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
  * to send one, and never harms anyone else: while each test runs, a well-behaved publisher sends a QoS 1
  * heartbeat to a well-behaved subscriber of '#', which must receive every beat, in order, and nothing else.
  */
+@WithBroker("limits.max-packet-size=65536")
 class MalformedInputIT {
 
   private static final Duration WAIT = Duration.ofSeconds(10);
@@ -44,8 +45,7 @@ class MalformedInputIT {
   private final AtomicInteger sent = new AtomicInteger();
 
   @BeforeAll
-  static void start() {
-    broker = TestBroker.start(Map.of("limits.max-packet-size", "65536"));
+  static void connectWellBehavedClients() {
     subscriber = broker.v5("well-behaved-subscriber");
     subscriber.connect();
     subscriber.toAsync().subscribeWith().topicFilter("#").qos(MqttQos.AT_LEAST_ONCE)
@@ -60,7 +60,6 @@ class MalformedInputIT {
   static void stop() {
     subscriber.disconnect();
     publisher.disconnect();
-    broker.close();
   }
 
   @BeforeEach

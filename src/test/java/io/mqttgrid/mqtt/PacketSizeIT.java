@@ -14,36 +14,25 @@ import io.mqttgrid.testing.RawMqttClient.Connect;
 import io.mqttgrid.testing.RawMqttClient.Packet;
 import io.mqttgrid.testing.RawMqttClient.Props;
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.WithBroker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * Maximum Packet Size in both directions: the broker's own limit (limits.max-packet-size, 1024 here) is
  * advertised and enforced on what clients send; a client's limit (its CONNECT property) on what it is sent.
  */
+@WithBroker("limits.max-packet-size=" + PacketSizeIT.LIMIT)
 class PacketSizeIT {
 
-  private static final int LIMIT = 1024;
+  static final int LIMIT = 1024;
   private static int nextPacketId = 1;
 
   static TestBroker broker;
-
-  @BeforeAll
-  static void start() {
-    broker = TestBroker.start(Map.of("limits.max-packet-size", String.valueOf(LIMIT)));
-  }
-
-  @AfterAll
-  static void stop() {
-    broker.close();
-  }
 
   @Test
   void connackAdvertisesTheBrokersMaximumPacketSize() {

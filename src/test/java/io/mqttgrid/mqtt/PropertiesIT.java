@@ -12,29 +12,19 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.WithBroker;
 import java.nio.ByteBuffer;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * MQTT 5 publish properties reach MQTT 5 subscribers unchanged (MQTT-3.3.2-4 and following), MQTT 3.1.1
  * subscribers get the plain message, and request/response works through Response Topic and Correlation Data.
  */
+@WithBroker
 class PropertiesIT {
 
   static TestBroker broker;
-
-  @BeforeAll
-  static void start() {
-    broker = TestBroker.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    broker.close();
-  }
 
   private static byte[] bytes(ByteBuffer b) {
     byte[] out = new byte[b.remaining()];

@@ -18,14 +18,13 @@ import io.mqttgrid.testing.RawSessionClient;
 import io.mqttgrid.testing.RawSessionClient.Connect;
 import io.mqttgrid.testing.RawSessionClient.Packet;
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.WithBroker;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -34,19 +33,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * QoS 0/1/2 flows between MQTT 5 and 3.1.1 clients: packet ids, exactly-once across reconnects, the
  * outbound in-flight window, redelivery, and the inbound limits (Receive Maximum, Maximum QoS).
  */
+@WithBroker
 class QosFlowIT {
 
   static TestBroker broker;
-
-  @BeforeAll
-  static void start() {
-    broker = TestBroker.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    broker.close();
-  }
 
   private static Mqtt5BlockingClient publisher(String id) {
     Mqtt5BlockingClient pub = broker.v5(id);

@@ -10,13 +10,12 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5RetainHandling;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.WithBroker;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -28,20 +27,11 @@ import org.junit.jupiter.api.Test;
  * that nothing more is coming, {@link #receivedUntilFence} subscribes to a second filter whose retained
  * "fence" message comes after, then asks for a live message behind it.
  */
+@WithBroker
 class RetainIT {
 
   static TestBroker broker;
   Mqtt5BlockingClient pub;
-
-  @BeforeAll
-  static void start() {
-    broker = TestBroker.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    broker.close();
-  }
 
   @BeforeEach
   void connectPublisher() {

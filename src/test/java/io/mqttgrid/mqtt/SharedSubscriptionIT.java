@@ -11,6 +11,7 @@ import io.mqttgrid.testing.PacketTestClient;
 import io.mqttgrid.testing.PacketTestClient.Connect;
 import io.mqttgrid.testing.PacketTestClient.Filter;
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.WithBroker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -18,8 +19,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,21 +26,12 @@ import org.junit.jupiter.api.Test;
  * per message, groups independent of each other and of plain subscriptions, redelivery of what a departed
  * member did not acknowledge, and no shared subscriptions for MQTT 3.1.1.
  */
+@WithBroker
 class SharedSubscriptionIT {
 
   private static final Duration WAIT = Duration.ofSeconds(15);
 
   static TestBroker broker;
-
-  @BeforeAll
-  static void start() {
-    broker = TestBroker.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    broker.close();
-  }
 
   /** A connected member with its inbox; it also subscribes plainly to {@code end} (the sentinel topic). */
   private record Member(Mqtt5BlockingClient client, Inbox<Mqtt5Publish> inbox) {

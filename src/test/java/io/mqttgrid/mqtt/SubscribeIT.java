@@ -18,32 +18,22 @@ import io.mqttgrid.testing.PacketTestClient.Filter;
 import io.mqttgrid.testing.PacketTestClient.Packet;
 import io.mqttgrid.testing.PacketTestClient.Props;
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.WithBroker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** SUBSCRIBE and UNSUBSCRIBE: matching, overlapping subscriptions, options, identifiers and refusals. */
+@WithBroker
 class SubscribeIT {
 
   private static final Duration WAIT = Duration.ofSeconds(15);
   private static final int SUBSCRIPTION_IDENTIFIER = 0x0B;
 
   static TestBroker broker;
-
-  @BeforeAll
-  static void start() {
-    broker = TestBroker.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    broker.close();
-  }
 
   @Test
   void wildcardSubscriptionsReceiveExactlyTheMatchingTopics() throws Exception {

@@ -10,16 +10,16 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestCertificates;
+import io.mqttgrid.testing.WithBroker;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** MQTT over TLS and over secure WebSocket with a real certificate made by the test. */
+@WithBroker(configMethod = "brokerConfig")
 class TlsIT {
 
   @TempDir
@@ -29,19 +29,14 @@ class TlsIT {
   static int tlsPort;
   static int wssPort;
 
-  @BeforeAll
-  static void start() throws Exception {
+  /** The broker's overrides (see @WithBroker): written here, before the broker starts. */
+  static Map<String, String> brokerConfig() throws Exception {
     certs = TestCertificates.selfSignedServer(dir);
     tlsPort = TestBroker.freePort();
     wssPort = TestBroker.freePort();
-    broker = TestBroker.start(Map.of("tls.cert-file", certs.certFile.toString(),
+    return Map.of("tls.cert-file", certs.certFile.toString(),
         "tls.key-file", certs.keyFile.toString(), "mqtt.tls-port", String.valueOf(tlsPort),
-        "mqtt.wss-port", String.valueOf(wssPort)));
-  }
-
-  @AfterAll
-  static void stop() {
-    broker.close();
+        "mqtt.wss-port", String.valueOf(wssPort));
   }
 
   private Mqtt5BlockingClient tlsClient(String id, int port, boolean websocket) throws Exception {

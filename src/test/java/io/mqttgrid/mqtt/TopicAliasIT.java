@@ -11,11 +11,10 @@ import io.mqttgrid.testing.PacketTestClient.Connect;
 import io.mqttgrid.testing.PacketTestClient.Packet;
 import io.mqttgrid.testing.PacketTestClient.Props;
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.WithBroker;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -24,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * ends the connection with DISCONNECT 0x94 for an alias it cannot accept. Raw packets, since real clients
  * choose their aliases themselves.
  */
+@WithBroker
 class TopicAliasIT {
 
   private static final Duration WAIT = Duration.ofSeconds(15);
@@ -34,16 +34,6 @@ class TopicAliasIT {
   static TestBroker broker;
   Mqtt5BlockingClient subscriber;
   Inbox<Mqtt5Publish> inbox;
-
-  @BeforeAll
-  static void start() {
-    broker = TestBroker.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    broker.close();
-  }
 
   @BeforeEach
   void subscribe() {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mqttgrid.testing.RawMqttClient.Connect;
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.WithBroker;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,29 +13,17 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * MQTT over WebSocket with frames a browser library would never send, on a raw socket: a text frame
  * (MQTT-6.0.0-1), reserved bits, a CONNECT in fragments, a request for a path other than /mqtt.
  */
+// a long CONNECT timeout, so that a connection left open is not closed by it within the test's wait
+@WithBroker("mqtt.connect-timeout=60")
 class WebSocketGuardIT {
 
   static TestBroker broker;
-
-  @BeforeAll
-  static void start() {
-    // a long CONNECT timeout, so that a connection left open is not closed by it within the test's wait
-    broker = TestBroker.start(Map.of("mqtt.connect-timeout", "60"));
-  }
-
-  @AfterAll
-  static void stop() {
-    broker.close();
-  }
 
   @Test
   void connectInATextFrameClosesTheConnection() throws IOException {

@@ -10,28 +10,18 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.WithBroker;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** MQTT over WebSocket (path /mqtt) is the same broker: messages cross between WebSocket and TCP clients. */
+@WithBroker
 class WebSocketIT {
 
   static TestBroker broker;
-
-  @BeforeAll
-  static void start() {
-    broker = TestBroker.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    broker.close();
-  }
 
   private static Mqtt5BlockingClient webSocketV5(String clientId) {
     return MqttClient.builder().useMqttVersion5().identifier(clientId)

@@ -14,12 +14,11 @@ import io.mqttgrid.testing.PacketTestClient.Connect;
 import io.mqttgrid.testing.PacketTestClient.Packet;
 import io.mqttgrid.testing.PacketTestClient.Props;
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.WithBroker;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -28,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * the Will Delay Interval, with their properties; not sent on a normal DISCONNECT or when the session resumes
  * within the delay. The client whose connection ends is a raw socket, so that it can just vanish.
  */
+@WithBroker
 class WillIT {
 
   private static final Duration WAIT = Duration.ofSeconds(15);
@@ -39,16 +39,6 @@ class WillIT {
   static TestBroker broker;
   Mqtt5BlockingClient watcher;
   Inbox<Mqtt5Publish> inbox;
-
-  @BeforeAll
-  static void start() {
-    broker = TestBroker.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    broker.close();
-  }
 
   @BeforeEach
   void watchWills() {

@@ -16,6 +16,7 @@ import io.mqttgrid.testing.RawSessionClient;
 import io.mqttgrid.testing.RawSessionClient.Connect;
 import io.mqttgrid.testing.RawSessionClient.Packet;
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.WithBroker;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,8 +24,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -34,19 +33,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * queue with its bound and overflow policies, Message Expiry while queued, and the rule that a QoS 1/2
  * publish is acknowledged only once every matching persistent session has stored it.
  */
+@WithBroker
 class PersistentSessionIT {
 
   static TestBroker broker;
-
-  @BeforeAll
-  static void start() {
-    broker = TestBroker.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    broker.close();
-  }
 
   private static Mqtt5BlockingClient publisher(TestBroker b, String id) {
     Mqtt5BlockingClient pub = b.v5(id);

@@ -11,29 +11,19 @@ import io.mqttgrid.testing.RawSessionClient;
 import io.mqttgrid.testing.RawSessionClient.Connect;
 import io.mqttgrid.testing.RawSessionClient.Packet;
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.WithBroker;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** A second CONNECT with a client id that is connected: the first connection ends, the session goes on. */
+@WithBroker
 class TakeoverIT {
 
   static TestBroker broker;
-
-  @BeforeAll
-  static void start() {
-    broker = TestBroker.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    broker.close();
-  }
 
   private static RawSessionClient open(boolean v5) throws Exception {
     return v5 ? RawSessionClient.v5(broker.mqttPort()) : RawSessionClient.v3(broker.mqttPort());
