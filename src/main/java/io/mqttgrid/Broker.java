@@ -78,9 +78,6 @@ public final class Broker {
   private BearerTokenAuthenticator bearerAuthenticator;
   private final ConnectionRegistry connections = new ConnectionRegistry();
 
-  /** How long a QoS 1/2 publish waits for another node to confirm that its subscribers hold the message. */
-  private static final long REMOTE_DELIVERY_TIMEOUT_MS = 10_000;
-
   public Broker(BrokerConfig config) {
     this.config = config;
   }
@@ -119,8 +116,8 @@ public final class Broker {
     NodeMetrics.bind(registry, hazelcast);
     retained = new HazelcastRetainedStore(vertx, hazelcast);
     MessageRouter router = new MessageRouter();
-    routeTable = new HazelcastRouteTable(vertx, hazelcast, config.nodeId);
-    EventBusRemoteDelivery remoteDelivery = new EventBusRemoteDelivery(vertx, REMOTE_DELIVERY_TIMEOUT_MS);
+    routeTable = new HazelcastRouteTable(vertx, hazelcast, config.nodeId, config.routeAnnounceTimeoutMillis);
+    EventBusRemoteDelivery remoteDelivery = new EventBusRemoteDelivery(vertx, config.remoteDeliveryTimeoutMillis);
     router.cluster(routeTable, remoteDelivery);
     this.remoteDelivery = remoteDelivery;
     this.router = router;
@@ -142,7 +139,7 @@ public final class Broker {
       }
     });
     sessions.willPublisher(publisher::publish);
-    sessions.remoteSessions(new EventBusRemoteSessions(vertx, routeTable));
+    sessions.remoteSessions(new EventBusRemoteSessions(vertx, routeTable, config.sessionHandoverTimeoutMillis));
     SessionManager adopter = sessions;
     membership = new ClusterMembership(hazelcast, routeTable, vertx, adopter::adoptSessionsOf,
         this.remoteDelivery::nodeLeft, this.remoteDelivery::nodeJoined);
@@ -229,7 +226,7 @@ public final class Broker {
   /** The public HTTP API (spec section 5): one verticle per HTTP event loop. */
   private Future<String> deployHttpApi(MqttServices services) {
     HttpServices httpServices = new HttpServices(services.publisher(), retained, config.limits, bearerAuthenticator,
-        services.access()::permissionsFor, config.httpPublishRate);
+        services.access()::permissionsFor, config.httpPublishRate, config.httpPublishTimeoutMillis);
     HttpApiVerticle.Options options = new HttpApiVerticle.Options(config.httpHost, config.httpPort,
         config.httpTlsPort, config.tlsCertFile, config.tlsKeyFile,
         new HttpConnectionGuard("HTTP port", "http.max-connections", config.httpConnectionLimits),

@@ -94,6 +94,14 @@ public final class BrokerConfig {
   public final String clusterEventBusHost;
   public final int clusterEventBusPort;
   public final int clusterBackupCount;
+  /**
+   * How long the node waits on another node or on routing, in one place because they depend on each other: an
+   * HTTP publish waits longer than a remote delivery, so that the caller hears the delivery's failure.
+   */
+  public final long remoteDeliveryTimeoutMillis;
+  public final long routeAnnounceTimeoutMillis;
+  public final long sessionHandoverTimeoutMillis;
+  public final long httpPublishTimeoutMillis;
   public final boolean splitBrainProtection;
   public final int splitBrainMinimumMembers;
   public final String serverReference;
@@ -181,6 +189,15 @@ public final class BrokerConfig {
     clusterEventBusPort = intValue("cluster.eventbus-port", 0, 65_535);
     // Hazelcast allows at most 6 backups in total
     clusterBackupCount = intValue("cluster.backup-count", 0, 6);
+    remoteDeliveryTimeoutMillis = intValue("cluster.remote-delivery-timeout", 1, 600) * 1000L;
+    routeAnnounceTimeoutMillis = intValue("cluster.route-announce-timeout", 1, 60) * 1000L;
+    sessionHandoverTimeoutMillis = intValue("cluster.session-handover-timeout", 1, 60) * 1000L;
+    httpPublishTimeoutMillis = intValue("http.publish-timeout", 2, 3600) * 1000L;
+    if (httpPublishTimeoutMillis <= remoteDeliveryTimeoutMillis) {
+      throw new ConfigException("http.publish-timeout (" + httpPublishTimeoutMillis / 1000
+          + " s) must be longer than cluster.remote-delivery-timeout (" + remoteDeliveryTimeoutMillis / 1000
+          + " s): an HTTP caller would get a timeout instead of the delivery's failure");
+    }
     splitBrainProtection = boolValue("cluster.split-brain-protection.enabled");
     splitBrainMinimumMembers = intValue("cluster.split-brain-protection.minimum-members", 2, 1000);
     serverReference = string("shutdown.server-reference");

@@ -36,6 +36,19 @@ class BrokerConfigTest {
   }
 
   @Test
+  void theTimeoutsThatDependOnEachOtherAreCheckedTogether() {
+    BrokerConfig c = BrokerConfig.of(Map.of());
+    assertThat(c.remoteDeliveryTimeoutMillis).isEqualTo(10_000);
+    assertThat(c.routeAnnounceTimeoutMillis).isEqualTo(2_000);
+    assertThat(c.sessionHandoverTimeoutMillis).isEqualTo(2_000);
+    assertThat(c.httpPublishTimeoutMillis).isEqualTo(30_000);
+    assertThatThrownBy(() -> BrokerConfig.of(Map.of("cluster.remote-delivery-timeout", "40")))
+        .hasMessageContaining("http.publish-timeout").hasMessageContaining("cluster.remote-delivery-timeout");
+    assertThat(BrokerConfig.of(Map.of("cluster.remote-delivery-timeout", "40", "http.publish-timeout", "60"))
+        .httpPublishTimeoutMillis).isEqualTo(60_000);
+  }
+
+  @Test
   void everyKeyHasAnEnvironmentVariable() {
     assertThat(BrokerConfig.envName("mqtt.port")).isEqualTo("MQTTGRID_MQTT_PORT");
     assertThat(BrokerConfig.envName("limits.max-packet-size")).isEqualTo("MQTTGRID_LIMITS_MAX_PACKET_SIZE");

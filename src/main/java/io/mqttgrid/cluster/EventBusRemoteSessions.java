@@ -16,13 +16,14 @@ public final class EventBusRemoteSessions implements RemoteSessions {
 
   private final Vertx vertx;
   private final HazelcastRouteTable members;
-  // short: the client that reconnects waits for its CONNACK meanwhile (many give up after 5 s), and a node
-  // that does not answer is asked again after a fresh look at who owns the session
-  private final DeliveryOptions options = new DeliveryOptions().setSendTimeout(2_000);
+  // short (cluster.session-handover-timeout): the client that reconnects waits for its CONNACK meanwhile, and a
+  // node that does not answer is asked again after a fresh look at who owns the session
+  private final DeliveryOptions options;
 
-  public EventBusRemoteSessions(Vertx vertx, HazelcastRouteTable members) {
+  public EventBusRemoteSessions(Vertx vertx, HazelcastRouteTable members, long handoverTimeoutMillis) {
     this.vertx = vertx;
     this.members = members;
+    this.options = new DeliveryOptions().setSendTimeout(handoverTimeoutMillis);
   }
 
   public static String address(String node) {

@@ -41,8 +41,6 @@ public final class HazelcastRouteTable implements RouteTable {
   private static final char SEP = '\u0000';
   /** How long a withdrawn route still explains deliveries from nodes that had not heard of the withdrawal. */
   private static final long WITHDRAWN_MEMORY_MS = 10_000;
-  /** How long a SUBACK waits at most for another node to confirm a new route. */
-  private static final long ROUTE_NEWS_TIMEOUT_MS = 2_000;
 
   /** One node's interest in one shared group, as stored in the shared trie. */
   private record SharedRoute(String groupKey, String node) {
@@ -65,10 +63,13 @@ public final class HazelcastRouteTable implements RouteTable {
   /** Announcements whose route the other nodes have not confirmed yet. */
   private final Set<Future<Void>> unconfirmed = ConcurrentHashMap.newKeySet();
   private final MessageConsumer<String> routeNews;
+  /** How long an announcement waits at most for the other nodes to read a new route (cluster.route-announce-timeout). */
+  private final long routeNewsTimeoutMillis;
 
   /** Builds the table and its mirror; call from a worker (it reads the whole table once and waits). */
-  public HazelcastRouteTable(Vertx vertx, HazelcastInstance hz, String localNode) {
+  public HazelcastRouteTable(Vertx vertx, HazelcastInstance hz, String localNode, long routeNewsTimeoutMillis) {
     this.vertx = vertx;
+    this.routeNewsTimeoutMillis = routeNewsTimeoutMillis;
     this.localNode = localNode;
     this.map = hz.getMap(MAP);
     this.listener = map.addEntryListener(new Mirror(), true);
@@ -120,7 +121,7 @@ public final class HazelcastRouteTable implements RouteTable {
         for (String node : liveNodes) {
           if (!node.equals(localNode)) {
             answers.add(vertx.eventBus().request(newsAddress(node), key,
-                new DeliveryOptions().setSendTimeout(ROUTE_NEWS_TIMEOUT_MS)).map(m -> m.body()));
+                new DeliveryOptions().setSendTimeout(routeNewsTimeoutMillis)).map(m -> m.body()));
           }
         }
         // a node that does not answer (leaving, overloaded) still gets the route through the entry listener

@@ -37,8 +37,6 @@ import org.slf4j.LoggerFactory;
 final class HttpPublishHandler implements Handler<RoutingContext> {
 
   private static final Logger LOG = LoggerFactory.getLogger(HttpPublishHandler.class);
-  /** Longer than a remote node's confirmation may take (10 s), so that failure is reported, not a timeout. */
-  static final long ROUTING_TIMEOUT_MS = 30_000;
 
   private final Vertx vertx;
   private final HttpServices services;
@@ -104,8 +102,8 @@ final class HttpPublishHandler implements Handler<RoutingContext> {
       routed = Future.failedFuture(e);
     }
     Promise<Integer> answer = Promise.promise();
-    long timer = vertx.setTimer(ROUTING_TIMEOUT_MS, id -> answer.tryFail(ApiException.internal(
-        "routing did not confirm the message within " + ROUTING_TIMEOUT_MS / 1000 + " s")));
+    long timer = vertx.setTimer(services.publishTimeoutMillis, id -> answer.tryFail(ApiException.internal(
+        "routing did not confirm the message within " + services.publishTimeoutMillis / 1000 + " s")));
     routed.onComplete(ar -> {
       vertx.cancelTimer(timer);
       if (ar.succeeded()) {

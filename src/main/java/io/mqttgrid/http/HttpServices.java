@@ -21,16 +21,22 @@ public final class HttpServices {
   final BearerTokenAuthenticator authenticator;
   final Function<ClientIdentity, Permissions> permissions;
   final PublishRateLimiter publishRate;
+  /** How long an HTTP publish waits for routing to confirm it (http.publish-timeout). */
+  final long publishTimeoutMillis;
 
-  /** @param publishRate {@code http.publish-rate}: publishes per second per identity on this node, 0 = no limit */
+  /**
+   * @param publishRate          {@code http.publish-rate}: publishes per second per identity on this node, 0 = no limit
+   * @param publishTimeoutMillis {@code http.publish-timeout}
+   */
   public HttpServices(PublishService publisher, RetainedStore retained, MqttLimits limits,
                       BearerTokenAuthenticator authenticator, Function<ClientIdentity, Permissions> permissions,
-                      int publishRate) {
+                      int publishRate, long publishTimeoutMillis) {
     this.publisher = publisher;
     this.retained = retained;
     this.limits = limits;
     this.authenticator = authenticator;
     this.permissions = permissions;
     this.publishRate = new PublishRateLimiter(publishRate);
+    this.publishTimeoutMillis = publishTimeoutMillis;
   }
 }

@@ -67,7 +67,7 @@ class HttpApiRoutesIT {
     HttpServices services = new HttpServices(new PublishService("routes-test", new MessageRouter(),
         m -> Future.succeededFuture()), null, broker.broker().config().limits,
         token -> Future.succeededFuture(AuthResult.refused(AuthResult.Outcome.BAD_CREDENTIALS, "none")),
-        identity -> Permissions.NONE, 0);
+        identity -> Permissions.NONE, 0, 30_000);
     HttpApiVerticle verticle = new HttpApiVerticle(new HttpApiVerticle.Options("127.0.0.1", 0, -1, "", "",
         new HttpConnectionGuard("HTTP port", "http.max-connections", broker.broker().config().httpConnectionLimits),
         null),
