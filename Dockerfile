@@ -6,11 +6,13 @@
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
 COPY pom.xml .
-RUN mvn -B -q dependency:go-offline
 COPY config config
 COPY cluster-config cluster-config
 COPY src src
-RUN mvn -B -q -DskipTests package
+# The local Maven repository is a build cache, not a layer, and the build resolves only what it uses:
+# 'dependency:go-offline' also fetched optional dependencies no build needs (vertx-web's oauth2, webauthn...)
+# and failed against a Maven mirror that serves only what builds use.
+RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests package
 
 FROM eclipse-temurin:17-jre
 RUN useradd --system --uid 10001 --home-dir /opt/mqttgrid mqttgrid
