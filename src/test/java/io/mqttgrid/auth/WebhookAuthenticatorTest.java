@@ -42,7 +42,6 @@ class WebhookAuthenticatorTest {
   @BeforeAll
   static void startVertx() {
     vertx = Vertx.vertx();
-    http = vertx.createHttpClient();
   }
 
   @AfterAll
@@ -52,6 +51,9 @@ class WebhookAuthenticatorTest {
 
   @BeforeEach
   void startWebhook() {
+    // a client per test: a pooled keep-alive connection of an earlier test (whose server may have had the same
+    // port) must not answer this one
+    http = vertx.createHttpClient();
     server = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
       requests.add(body.toJsonObject());
       authorizations.add(String.valueOf(req.getHeader("Authorization")));
@@ -62,6 +64,7 @@ class WebhookAuthenticatorTest {
 
   @AfterEach
   void stopWebhook() {
+    http.close().await();
     server.close().await();
   }
 
