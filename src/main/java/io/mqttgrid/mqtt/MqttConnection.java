@@ -5,14 +5,11 @@ import static io.mqttgrid.mqtt.PacketFields.intProperty;
 import io.mqttgrid.routing.PublishedMessage;
 import io.mqttgrid.session.ClientChannel;
 import io.mqttgrid.session.Session;
-import io.netty.handler.codec.DecoderException;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.net.SocketAddress;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.messages.MqttDisconnectMessage;
 import io.vertx.mqtt.messages.MqttPubAckMessage;
@@ -42,7 +39,6 @@ final class MqttConnection implements ClientChannel {
   private final MqttLimits limits;
   private final ProtocolAdapter protocol;
   private final MqttMetrics.ConnectionMeters metrics;
-  private final ClientMistakeLog mistakes;
 
   private final ConnectTerms terms = new ConnectTerms();
   private Session session;
@@ -59,7 +55,6 @@ final class MqttConnection implements ClientChannel {
   MqttConnection(MqttEndpoint endpoint, MqttServices services, Vertx vertx, boolean websocket,
                  ClientMistakeLog mistakes) {
     this.endpoint = endpoint;
-    this.mistakes = mistakes;
     this.services = services;
     this.limits = services.limits();
     this.protocol = ProtocolAdapter.forVersion(endpoint.protocolVersion());
@@ -202,23 +197,13 @@ final class MqttConnection implements ClientChannel {
     }
   }
 
+  /**
+   * What vertx-mqtt reports besides packets: socket errors and its own complaints. Input the decoder cannot read
+   * never gets here: InboundGuard refuses it (DISCONNECT 0x81 / 0x95) before vertx-mqtt sees it.
+   */
   private void onException(Throwable t) {
-    // decoding failures are refused by InboundGuard before vertx-mqtt sees them; these are the ones it raises
-    SocketAddress remote = endpoint.remoteAddress();
-    String address = remote == null ? null : remote.hostAddress();
-    if (t instanceof TooLongFrameException) {
-      mistakes.info(address, "client {}: packet larger than {} bytes, disconnecting", clientId(),
-          limits.maxPacketSize());
-      disconnect(ReasonCode.PACKET_TOO_LARGE);
-    } else if (t instanceof DecoderException || t instanceof IllegalArgumentException) {
-      // IllegalArgumentException: Netty's decoder for values it cannot parse (a reserved packet type, an
-      // unknown property identifier, QoS 3 in a subscription option)
-      mistakes.info(address, "client {}: malformed packet ({}), disconnecting", clientId(), t.getMessage());
-      disconnect(ReasonCode.MALFORMED_PACKET);
-    } else {
-      LOG.debug("client {}: connection error: {}", clientId(), t.toString());
-      closeQuietly();
-    }
+    LOG.debug("client {}: connection error: {}", clientId(), t.toString());
+    closeQuietly();
   }
 
   /** Server-side end of the connection; the will is sent, as for any end the client did not ask for. */
