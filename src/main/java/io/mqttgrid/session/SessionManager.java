@@ -187,8 +187,12 @@ public final class SessionManager {
             session.retire();
             return Future.failedFuture(new IllegalStateException("node is shutting down"));
           }
+          // a session that continues on another node: the old copy stops routing only once every node routes
+          // the new one's subscriptions (restored above), else a publish in between finds no route and is
+          // acknowledged "no matching subscribers" for a session that exists
           Future<Void> oldGone = req.cleanStart() ? Future.succeededFuture()
-              : retireOld(old, remoteOwner[0], clientId);
+              : remoteOwner[0] == null ? retireOld(old, null, clientId)
+              : router.routesAnnounced().compose(x -> retireOld(old, remoteOwner[0], clientId));
           Future<List<QueuedMessage>> queued;
           if (!persistent && stored && !present) {
             queued = Future.all(oldGone, store.save(new SessionRecord(clientId, req.protocolVersion(), 0, nodeId,
@@ -402,7 +406,11 @@ public final class SessionManager {
           for (SessionRecord r : records) {
             all.add(adoptOne(r.clientId(), deadNode, now, context));
           }
-          return Future.join(all).map(x -> (int) all.stream().filter(f -> f.succeeded() && f.result()).count());
+          // done only when every node routes the adopted subscriptions here: the caller then purges the
+          // departed node's routes, and a publish in between would find no route at all and be acknowledged
+          // "no matching subscribers" for a session that exists
+          return Future.join(all).compose(x -> router.routesAnnounced())
+              .map(x -> (int) all.stream().filter(f -> f.succeeded() && f.result()).count());
         })
         .onSuccess(n -> LOG.info("took over {} sessions of departed node {}", n, deadNode));
   }
@@ -411,9 +419,9 @@ public final class SessionManager {
     if (sessions.containsKey(clientId)) {
       return Future.succeededFuture(false); // its client is back, here
     }
-    return store.adopt(clientId, deadNode, nodeId, now).map(before -> {
+    return store.adopt(clientId, deadNode, nodeId, now).compose(before -> {
       if (before == null) {
-        return false; // its client is back, elsewhere
+        return Future.succeededFuture(false); // its client is back, elsewhere
       }
       boolean wasConnected = before.connected();
       PublishedMessage will = before.will();
@@ -424,7 +432,7 @@ public final class SessionManager {
           publishWill(clientId, will);
         }
         store.deleteIfOwnedBy(clientId, before.connectionId());
-        return true;
+        return Future.succeededFuture(true);
       }
       Session session = new Session(clientId, true, before.connectionId(), context, vertx, store, router, limits,
           outbound, events);
@@ -432,10 +440,11 @@ public final class SessionManager {
       session.expirySeconds(expiry);
       session.will(will, before.willDelaySeconds());
       if (sessions.putIfAbsent(clientId, session) != null) {
-        return false;
+        return Future.succeededFuture(false);
       }
       long offlineSince = wasConnected ? now : before.disconnectedAtMillis();
-      session.onContext(() -> {
+      // adopted once its subscriptions route here, not when it is merely listed (see adoptSessionsOf)
+      return onContextOf(session, () -> {
         session.startOffline(before.subscriptions());
         if (wasConnected && will != null) {
           scheduleWill(session, will, Math.min(before.willDelaySeconds(), expiry));
@@ -443,8 +452,8 @@ public final class SessionManager {
         if (expiry != SessionRecord.NEVER_EXPIRES) {
           scheduleExpiry(session, expiry * 1000L - (System.currentTimeMillis() - offlineSince));
         }
+        return Future.succeededFuture(true);
       });
-      return true;
     });
   }
 
