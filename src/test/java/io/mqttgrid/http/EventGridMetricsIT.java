@@ -10,6 +10,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
+import io.mqttgrid.hazelcast.HazelcastMetrics;
 import io.mqttgrid.testing.PacketTestClient;
 import io.mqttgrid.testing.PacketTestClient.Connect;
 import io.mqttgrid.testing.PacketTestClient.Filter;
@@ -172,7 +173,7 @@ class EventGridMetricsIT {
       assertThat(m.sum("jvm_threads_live_threads")).isPositive();
       assertThat(m.sum("system_cpu_count")).isPositive();
       assertThat(m.value("hazelcast_cluster_size")).isEqualTo(1);
-      for (String map : NodeMetrics.BROKER_MAPS) {
+      for (String map : HazelcastMetrics.BROKER_MAPS) {
         assertThat(m.series("hazelcast_map_owned_entries", "map", map)).as("owned entries of %s", map).hasSize(1);
         assertThat(m.series("hazelcast_map_backup_entries", "map", map)).as("backup entries of %s", map).hasSize(1);
       }

@@ -2,7 +2,7 @@ package io.mqttgrid.mqtt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mqttgrid.session.HazelcastSessionStore;
+import io.mqttgrid.hazelcast.HazelcastSessionStore;
 import io.mqttgrid.testing.RawMqttClient;
 import io.mqttgrid.testing.RawMqttClient.Connect;
 import io.mqttgrid.testing.RawMqttClient.Props;

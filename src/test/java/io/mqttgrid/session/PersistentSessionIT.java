@@ -12,6 +12,7 @@ import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
 import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.mqttgrid.hazelcast.HazelcastSessionStore;
 import io.mqttgrid.testing.RawSessionClient;
 import io.mqttgrid.testing.RawSessionClient.Connect;
 import io.mqttgrid.testing.RawSessionClient.Packet;
