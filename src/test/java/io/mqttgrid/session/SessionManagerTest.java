@@ -8,9 +8,14 @@ import io.mqttgrid.routing.Subscription;
 import io.mqttgrid.session.QueuedMessage.State;
 import io.mqttgrid.session.SessionManager.Attached;
 import io.mqttgrid.session.SessionManager.ConnectRequest;
+import io.mqttgrid.routing.RouteTable;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -31,8 +36,12 @@ class SessionManagerTest {
   private final SessionManager manager = manager();
 
   private SessionManager manager() {
+    return manager(new MessageRouter());
+  }
+
+  private SessionManager manager(MessageRouter router) {
     SessionLimits limits = new SessionLimits(1_000, 1L << 30, 1_000, 1L << 30, false, 1_000, 1L << 30, 1L << 30);
-    SessionManager m = new SessionManager(vertx, NODE, store, new MessageRouter(), limits, new SessionEvents() {
+    SessionManager m = new SessionManager(vertx, NODE, store, router, limits, new SessionEvents() {
       @Override
       public void dropped(String clientId, String reason) {
       }
@@ -141,5 +150,112 @@ class SessionManagerTest {
       Thread.sleep(10);
     }
     assertThat(wills).extracting(PublishedMessage::id).containsExactlyInAnyOrder("will-ends", "will-stays");
+  }
+
+  /**
+   * The route table of a cluster whose other nodes confirm this node's new routes only when the test says so
+   * (the route news answers and the map's entry events take a while on a busy cluster).
+   */
+  private static final class SlowToConfirmRoutes implements RouteTable {
+    final Set<String> announced = ConcurrentHashMap.newKeySet();
+    final Set<String> withdrawn = ConcurrentHashMap.newKeySet();
+    final Promise<Void> othersKnow = Promise.promise();
+
+    @Override
+    public void announce(String filter) {
+      announced.add(filter);
+    }
+
+    @Override
+    public void withdraw(String filter) {
+      withdrawn.add(filter);
+    }
+
+    @Override
+    public Set<String> remoteNodesFor(String topic) {
+      return Set.of();
+    }
+
+    @Override
+    public void sharedGroupsFor(String topic, BiConsumer<String, Set<String>> sink) {
+    }
+
+    @Override
+    public Future<Void> announcedEverywhere() {
+      return othersKnow.future();
+    }
+
+    @Override
+    public String localNode() {
+      return NODE;
+    }
+  }
+
+  private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertThat(condition.getAsBoolean()).isTrue();
+  }
+
+  @Test
+  void anAdoptionEndsOnlyOnceEveryNodeRoutesTheAdoptedSubscriptionsHere() throws InterruptedException {
+    // the caller purges the departed node's routes when the adoption ends: before the adopted subscriptions
+    // route from here, a publish would find no route and be acknowledged "no matching subscribers"
+    SlowToConfirmRoutes routes = new SlowToConfirmRoutes();
+    MessageRouter router = new MessageRouter();
+    router.cluster(routes, (node, message, plain, shared) -> Future.failedFuture("no other node"));
+    SessionManager m = manager(router);
+    await(store.save(new SessionRecord("stays", 5, 3600, DEAD, "c2")
+        .subscriptions(List.of(new Subscription("s/#", 1, false, false, 0, 0)))));
+
+    Future<Integer> adopted = m.adoptSessionsOf(DEAD);
+    awaitTrue(() -> routes.announced.contains("s/#"));
+
+    assertThat(adopted.isComplete()).as("adopted before the other nodes route its subscription here").isFalse();
+    routes.othersKnow.complete();
+    assertThat(await(adopted)).isEqualTo(1);
+    assertThat(await(router.routeLocal(message("m", "s/1"), true, null))).as("routed here").isEqualTo(1);
+  }
+
+  @Test
+  void aTakeoverFromAnotherNodeRetiresTheOldCopyOnlyOnceTheNewCopysRoutesAreKnown() throws InterruptedException {
+    // the old copy withdraws its routes when retired: before the other nodes route to the new copy, a publish
+    // there would find no route and be acknowledged "no matching subscribers"
+    SlowToConfirmRoutes routes = new SlowToConfirmRoutes();
+    MessageRouter router = new MessageRouter();
+    router.cluster(routes, (node, message, plain, shared) -> Future.failedFuture("no other node"));
+    SessionManager m = manager(router);
+    List<String> retired = new CopyOnWriteArrayList<>();
+    m.remoteSessions(new RemoteSessions() {
+      @Override
+      public boolean isAlive(String node) {
+        return node.equals("n-other");
+      }
+
+      @Override
+      public Future<Void> stepDown(String node, String clientId, boolean sessionContinues) {
+        return Future.succeededFuture();
+      }
+
+      @Override
+      public Future<Void> retire(String node, String clientId) {
+        retired.add(node + "/" + clientId);
+        return Future.succeededFuture();
+      }
+    });
+    await(store.save(new SessionRecord("moving", 5, 3600, "n-other", "c-old")
+        .subscriptions(List.of(new Subscription("m/#", 1, false, false, 0, 0)))));
+    await(store.claimConnection("moving", "n-other", "c-old"));
+
+    Future<Attached> connected = m.connect(new ConnectRequest("moving", false, 3600, 5, null, 0));
+    awaitTrue(() -> routes.announced.contains("m/#"));
+    Thread.sleep(200); // room for a retire request that does not wait
+
+    assertThat(retired).as("retired before the new copy's routes are known").isEmpty();
+    routes.othersKnow.complete();
+    assertThat(await(connected).sessionPresent()).isTrue();
+    assertThat(retired).containsExactly("n-other/moving");
   }
 }
