@@ -16,9 +16,9 @@ import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckRestrictions;
 import io.mqttgrid.testing.RawMqttClient;
-import io.mqttgrid.testing.RawMqttClient.Packets;
 import io.mqttgrid.testing.RawMqttClient.Connect;
 import io.mqttgrid.testing.RawMqttClient.Packet;
+import io.mqttgrid.testing.RawMqttClient.Packets;
 import io.mqttgrid.testing.RawMqttClient.Props;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WithBroker;
@@ -61,7 +61,8 @@ class ConnectIT {
   @Test
   void willTopicWithANulCharacterIsMalformed() {
     // MQTT-1.5.4-2: U+0000 in a UTF-8 string makes the packet malformed
-    assertThat(rawConnect(new Connect("nul-will").will("will/a\u0000b", new byte[] {1}, 0, false, null))).isEqualTo(0x81);
+    assertThat(rawConnect(new Connect("nul-will").will("will/a\u0000b", new byte[] {1}, 0, false, null)))
+        .isEqualTo(0x81);
     try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), 4)) {
       c.send(new Connect("nul-will-3").will("will/a\u0000b", new byte[] {1}, 0, false, null).encode(4));
       assertThat(c.readUntilClosed(WAIT)).as("MQTT 3.1.1: closed without CONNACK").isEmpty();

@@ -370,7 +370,8 @@ class QosFlowIT {
       client.subscribe(1, "maxqos/#", 2);
       assertThat(client.expect(RawMqttClient.SUBACK).reasonCodes()).containsExactly(1);
       client.publish("maxqos/t", "q1", 1, false, 1, null);
-      assertThat(client.skipUntil(p -> p.type() == RawMqttClient.PUBACK, Duration.ofSeconds(10)).packetId()).isEqualTo(1);
+      assertThat(client.skipUntil(p -> p.type() == RawMqttClient.PUBACK, Duration.ofSeconds(10)).packetId())
+          .isEqualTo(1);
       client.publish("maxqos/t", "q2", 2, false, 2, null);
       Packet disconnect = client.skipUntil(p -> p.type() == DISCONNECT || p.type() == CLOSED, Duration.ofSeconds(10));
       assertThat(disconnect.type()).isEqualTo(DISCONNECT);

@@ -2,9 +2,8 @@ package io.mqttgrid.mqtt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mqttgrid.testing.RawMqttClient;
-import io.mqttgrid.testing.RawMqttClient.Packets;
 import io.mqttgrid.testing.RawMqttClient.Connect;
+import io.mqttgrid.testing.RawMqttClient.Packets;
 import io.mqttgrid.testing.RawMqttClient.Props;
 import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Test;

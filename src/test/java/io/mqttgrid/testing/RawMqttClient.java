@@ -1,6 +1,5 @@
 package io.mqttgrid.testing;
 
-import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -86,7 +85,8 @@ public final class RawMqttClient implements AutoCloseable {
 
   private RawMqttClient(Socket socket, int version) throws IOException {
     this.socket = socket;
-    this.in = new BufferedInputStream(socket.getInputStream());
+    // unbuffered: what the test has not read stays in the socket, where the TCP window sees it
+    this.in = socket.getInputStream();
     this.out = socket.getOutputStream();
     this.version = version;
   }
