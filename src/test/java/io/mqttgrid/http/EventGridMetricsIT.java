@@ -10,6 +10,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
+import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.RawMqttClient;
 import io.mqttgrid.testing.RawMqttClient.Connect;
 import io.mqttgrid.testing.RawMqttClient.Filter;
@@ -179,10 +180,8 @@ class EventGridMetricsIT {
 
       // a closed connection leaves MQTT.Connections
       ws3.disconnect();
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      while (scrape(broker).value("mqtt_connections", "Protocol", "MQTT3-WS") != 0 && System.nanoTime() < deadline) {
-        Thread.sleep(50);
-      }
+      Await.until("the WebSocket connection left mqtt_connections", WAIT,
+          () -> scrape(broker).value("mqtt_connections", "Protocol", "MQTT3-WS") == 0);
       assertThat(scrape(broker).value("mqtt_connections", "Protocol", "MQTT3-WS")).isZero();
       pub5.disconnect();
       large.disconnect();

@@ -7,10 +7,11 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.RawMqttClient;
-import io.mqttgrid.testing.RawMqttClient.Packets;
 import io.mqttgrid.testing.RawMqttClient.Connect;
 import io.mqttgrid.testing.RawMqttClient.Packet;
+import io.mqttgrid.testing.RawMqttClient.Packets;
 import io.mqttgrid.testing.RawMqttClient.Props;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WithBroker;
@@ -224,10 +225,7 @@ class ClientInputGuardIT {
   }
 
   private static void awaitOnline(long expected) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (broker.broker().sessions().onlineCount() != expected && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
+    Await.until(expected + " sessions online", WAIT, () -> broker.broker().sessions().onlineCount() == expected);
     assertThat(broker.broker().sessions().onlineCount()).isEqualTo(expected);
   }
 

@@ -3,9 +3,10 @@ package io.mqttgrid.mqtt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mqttgrid.session.HazelcastSessionStore;
+import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.RawMqttClient;
-import io.mqttgrid.testing.RawMqttClient.Packets;
 import io.mqttgrid.testing.RawMqttClient.Connect;
+import io.mqttgrid.testing.RawMqttClient.Packets;
 import io.mqttgrid.testing.RawMqttClient.Props;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WithBroker;
@@ -25,10 +26,8 @@ class ConnectionCleanupIT {
 
   @AfterEach
   void nothingIsLeftBehind() throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (System.nanoTime() < deadline && (broker.broker().sessions().onlineCount() != 0 || connectionRecords() != 0)) {
-      Thread.sleep(20);
-    }
+    Await.until("no session online and no connection record", WAIT,
+        () -> broker.broker().sessions().onlineCount() == 0 && connectionRecords() == 0);
     assertThat(broker.broker().sessions().onlineCount()).as("sessions online").isZero();
     assertThat(connectionRecords()).as("connection records in Hazelcast").isZero();
   }

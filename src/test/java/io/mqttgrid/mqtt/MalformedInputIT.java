@@ -5,10 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.RawMqttClient;
-import io.mqttgrid.testing.RawMqttClient.Packets;
 import io.mqttgrid.testing.RawMqttClient.Connect;
 import io.mqttgrid.testing.RawMqttClient.Packet;
+import io.mqttgrid.testing.RawMqttClient.Packets;
 import io.mqttgrid.testing.RawMqttClient.Props;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WithBroker;
@@ -82,10 +83,7 @@ class MalformedInputIT {
     beats.shutdown();
     assertThat(beats.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
     int total = sent.get();
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (received.size() < total && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
+    Await.until("all " + total + " beats received", WAIT, () -> received.size() >= total);
     Thread.sleep(200); // anything that should not be there has had time to arrive
     List<String> expected = new ArrayList<>();
     for (int i = 0; i < total; i++) {

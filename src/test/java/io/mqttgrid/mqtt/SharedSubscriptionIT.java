@@ -6,6 +6,7 @@ import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.RawMqttClient;
 import io.mqttgrid.testing.RawMqttClient.Connect;
@@ -119,10 +120,7 @@ class SharedSubscriptionIT {
 
     publish("sh3-pub", "sh3/t", 20, "sh3-end");
     List<String> healthyGot = new ArrayList<>(healthy.payloadsUntil("sh3-end"));
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (healthyGot.size() + silentGot.size() < 20 && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
+    Await.until("20 messages delivered", WAIT, () -> healthyGot.size() + silentGot.size() >= 20);
     assertThat(silentGot).as("the silent member got its share").isNotEmpty();
     assertThat(healthyGot.size() + silentGot.size()).isEqualTo(20);
 

@@ -2,9 +2,11 @@ package io.mqttgrid.mqtt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.RawMqttClient.Connect;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WithBroker;
+import java.time.Duration;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -70,10 +72,7 @@ class WebSocketGuardIT {
         }
       }
     }
-    long deadline = System.nanoTime() + 5_000_000_000L;
-    while (broker.broker().sessions().onlineCount() != 0 && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
+    Await.until("no session online", Duration.ofSeconds(5), () -> broker.broker().sessions().onlineCount() == 0);
     assertThat(broker.broker().sessions().onlineCount()).isZero();
   }
 

@@ -8,6 +8,7 @@ import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.RawMqttClient;
 import io.mqttgrid.testing.RawMqttClient.Connect;
@@ -58,11 +59,7 @@ class WillIT {
    * will topic: whatever a will sent at the end of those connections reached the watcher before it.
    */
   private List<Mqtt5Publish> receivedUntilFence() throws Exception {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (broker.broker().sessions().onlineCount() > 1) {
-      assertThat(System.nanoTime()).as("other connections still online").isLessThan(deadline);
-      Thread.sleep(20);
-    }
+    Await.until("the other connections ended", WAIT, () -> broker.broker().sessions().onlineCount() <= 1);
     Mqtt5BlockingClient pub = broker.v5("will-fence");
     pub.connect();
     pub.publishWith().topic("will/fence").qos(MqttQos.AT_LEAST_ONCE).send();
@@ -204,11 +201,7 @@ class WillIT {
         .properties(new Props().u32(SESSION_EXPIRY, 60))
         .will("will/fresh", "old session ended", 1, false, new Props().u32(WILL_DELAY, 60))).close();
     // the broker must have seen the loss before the new connection: wait until the session is offline
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (broker.broker().sessions().onlineCount() > 1) {
-      assertThat(System.nanoTime()).isLessThan(deadline);
-      Thread.sleep(20);
-    }
+    Await.until("the other connections ended", WAIT, () -> broker.broker().sessions().onlineCount() <= 1);
     try (RawMqttClient fresh = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("fresh"))) {
       assertThat(Inbox.text(inbox.next())).isEqualTo("old session ended"); // long before 60 s
       fresh.disconnect(0);

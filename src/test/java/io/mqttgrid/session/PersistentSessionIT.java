@@ -12,6 +12,7 @@ import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
 import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.RawMqttClient;
 import io.mqttgrid.testing.RawMqttClient.Connect;
 import io.mqttgrid.testing.RawMqttClient.Packet;
@@ -24,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -64,16 +64,6 @@ class PersistentSessionIT {
   private static List<QueuedMessage> storedQueue(TestBroker b, String clientId) {
     SessionQueue q = (SessionQueue) b.broker().hazelcast().getMap(HazelcastSessionStore.QUEUES).get(clientId);
     return q == null ? List.of() : q.snapshot();
-  }
-
-  private static void await(BooleanSupplier condition, long timeoutMs, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within " + timeoutMs + " ms: " + what);
-      }
-      Thread.sleep(50);
-    }
   }
 
   private static String text(Packet p) {
@@ -117,7 +107,7 @@ class PersistentSessionIT {
     first.disconnect();
     // the client's DISCONNECT and the publisher's PUBLISHes arrive on different connections: the QoS 0 one
     // must meet an offline session, so the broker has to have seen the DISCONNECT first
-    await(() -> !storedRecord(broker, id).connected(), 10_000, "session marked offline");
+    Await.until("session marked offline", Duration.ofSeconds(10), () -> !storedRecord(broker, id).connected());
 
     Mqtt5BlockingClient pub = publisher(broker, "v3-persistent-pub");
     for (int i = 0; i < 5; i++) {
@@ -289,9 +279,9 @@ class PersistentSessionIT {
       }
       assertThat(storeHasSession(small, "terminated")).isTrue();
       publish(pub, "terminated/t", "overflow", MqttQos.AT_LEAST_ONCE);
-      await(() -> !storeHasSession(small, "terminated"), 10_000, "session record removed");
+      Await.until("session record removed", Duration.ofSeconds(10), () -> !storeHasSession(small, "terminated"));
       // record and queue live in two maps: the queue goes right after the record
-      await(() -> storedQueue(small, "terminated").isEmpty(), 10_000, "session queue removed");
+      Await.until("session queue removed", Duration.ofSeconds(10), () -> storedQueue(small, "terminated").isEmpty());
       publish(pub, "terminated/t", "after", MqttQos.AT_LEAST_ONCE);
       pub.disconnect();
       try (RawMqttClient sub = open(small, true)) {
@@ -350,7 +340,8 @@ class PersistentSessionIT {
         assertThat(c.closedWithin(Duration.ofSeconds(10))).isTrue();
       }
     }
-    await(() -> !storeHasSession(broker, "expires-soon"), 15_000, "expired session removed from the store");
+    Await.until("expired session removed from the store", Duration.ofSeconds(15),
+        () -> !storeHasSession(broker, "expires-soon"));
     Mqtt5BlockingClient pub = publisher(broker, "expiry-pub");
     publish(pub, "expiry/expires-soon", "too-late", MqttQos.AT_LEAST_ONCE);
     publish(pub, "expiry/expires-later", "kept", MqttQos.AT_LEAST_ONCE);
@@ -376,7 +367,7 @@ class PersistentSessionIT {
       c.disconnectWithSessionExpiry(0);
       assertThat(c.closedWithin(Duration.ofSeconds(10))).isTrue();
     }
-    await(() -> !storeHasSession(broker, "shortened"), 10_000, "session removed from the store");
+    Await.until("session removed from the store", Duration.ofSeconds(10), () -> !storeHasSession(broker, "shortened"));
     try (RawMqttClient c = open(broker, true)) {
       assertThat(c.connect(new Connect("shortened").cleanStart(false).sessionExpiry(300)).sessionPresent())
           .isFalse();

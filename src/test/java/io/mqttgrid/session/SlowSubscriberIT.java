@@ -5,10 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.RawMqttClient;
-import io.mqttgrid.testing.RawMqttClient.Packets;
 import io.mqttgrid.testing.RawMqttClient.Connect;
 import io.mqttgrid.testing.RawMqttClient.Packet;
+import io.mqttgrid.testing.RawMqttClient.Packets;
 import io.mqttgrid.testing.TestBroker;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -223,13 +224,7 @@ class SlowSubscriberIT {
     return 0;
   }
 
-  private static void await(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within 20 s: " + what);
-      }
-      Thread.sleep(5);
-    }
+  private static void await(java.util.function.BooleanSupplier condition, String what) {
+    Await.until(what, Duration.ofSeconds(20), condition::getAsBoolean);
   }
 }
