@@ -223,15 +223,6 @@ class MalformedInputIT {
   /** The heartbeat keeps flowing: a few more beats arrive from now on. */
   private void awaitMoreBeats() {
     int target = received.size() + 3;
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (received.size() < target) {
-      assertThat(System.nanoTime()).as("heartbeat stalled at %d messages", received.size()).isLessThan(deadline);
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
+    Await.until("the heartbeat going on to " + target + " messages", WAIT, () -> received.size() >= target);
   }
 }

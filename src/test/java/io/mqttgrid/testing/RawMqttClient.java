@@ -27,9 +27,9 @@ import java.util.function.Predicate;
  *
  * <p>{@link Packets} builds packets as bytes (nothing is validated on the way out); {@link #send} writes any
  * bytes; the instance helpers ({@link #publish}, {@link #puback}, ...) send a built packet in the protocol version
- * the connection was opened with. Nothing is acknowledged on its own. Reading happens on the caller's thread
- * only, so a test that stops reading makes the broker's writes back up; the end of the stream is read as a packet
- * of type {@link #CLOSED}, and stays so.
+ * the connection was opened with. Nothing is acknowledged unless the test does it (or asks
+ * {@link #readPublish} to). Reading happens on the caller's thread only, so a test that stops reading makes the
+ * broker's writes back up; the end of the stream is read as a packet of type {@link #CLOSED}, and stays so.
  *
  * <p>Hand-written because the real clients (HiveMQ, Vert.x) refuse to send what these tests send.
  */
