@@ -15,11 +15,12 @@ public final class Main {
   private static final String FORK_JOIN_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
 
   static {
-    // Hazelcast runs a future's whenComplete callbacks on the common fork-join pool, unless that pool has a
-    // single thread (machines with two cores): then it starts a new thread per callback, about a millisecond
-    // each. The stores keep off that pool (session/StoreFutures); the route table's callbacks, on the way to a
-    // SUBACK for a new filter (cluster/HazelcastRouteTable), do not. Two threads at least, set before the pool
-    // exists.
+    // Hazelcast completes its own futures and callbacks on the common fork-join pool, unless that pool has a
+    // single thread (machines with two cores): then it starts a thread per callback. Beyond the cost (about a
+    // millisecond each, on the way to a SUBACK for a new filter), that mode stalled a cluster-wide map
+    // operation after a member was killed: the survivor's purge of the departed node's connection records
+    // (IMap.removeAll) waited over 60 s, its sessions were never adopted and their publishers got 0x80 until
+    // the end (ClusterNodeLossClusterIT, 2 cores). Two threads at least, set before the pool exists.
     if (System.getProperty(FORK_JOIN_PARALLELISM) == null) {
       System.setProperty(FORK_JOIN_PARALLELISM,
           String.valueOf(Math.max(2, Runtime.getRuntime().availableProcessors() - 1)));
