@@ -184,7 +184,8 @@ final class ConnectHandshake {
       Integer delay = intProperty(wp, MqttProperties.WILL_DELAY_INTERVAL);
       willDelay = delay == null ? 0 : Integer.toUnsignedLong(delay);
       byte[] payload = w.getWillMessageBytes() == null ? new byte[0] : w.getWillMessageBytes();
-      will = connection.publishes().toMessage(w.getWillTopic(), payload, w.getWillQos(), w.isWillRetain(), wp);
+      will = services.publishes().message(
+          InboundPublishes.request(w.getWillTopic(), payload, w.getWillQos(), w.isWillRetain(), wp), clientId);
     }
     services.sessions().connect(new SessionManager.ConnectRequest(clientId, endpoint.isCleanSession(), expiry,
         endpoint.protocolVersion(), will, willDelay)).onComplete(ar -> {
