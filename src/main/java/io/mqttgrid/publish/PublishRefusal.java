@@ -4,9 +4,10 @@ import io.mqttgrid.mqtt.ReasonCode;
 
 /**
  * Why the publish pipeline refused a message, or could not confirm it, with the one answer each protocol gives
- * for it: the MQTT 5 reason code and how an MQTT publisher gets it, and the HTTP status and JSON error code of
- * {@code POST /mqtt/messages} (spec section 5). The HTTP API's own refusals of a request it cannot read
- * (api-version, a QoS that is not a number, base64, JSON) are not here: they happen before there is a message.
+ * for it: the MQTT 5 reason code and how an MQTT publisher gets it (and the CONNACK's when a will breaks the
+ * rule), and the HTTP status and JSON error code of {@code POST /mqtt/messages} (spec section 5). The HTTP
+ * API's own refusals of a request it cannot read (api-version, a QoS that is not a number, base64, JSON) are not
+ * here: they happen before there is a message.
  */
 public enum PublishRefusal {
 
@@ -86,6 +87,18 @@ public enum PublishRefusal {
 
   public MqttAnswer mqttAnswer() {
     return mqttAnswer;
+  }
+
+  /**
+   * The CONNACK reason code when the will of a CONNECT breaks this rule (MQTT 5 section 3.2.2.2: a will is judged
+   * with the CONNECT that carries it), or null when a will is not held to it at CONNECT.
+   */
+  public ReasonCode mqttWillReason() {
+    return switch (this) {
+      case TOPIC_EMPTY, TOPIC_WILDCARD, TOPIC_BEYOND_LIMITS, RESERVED_TOPIC -> ReasonCode.TOPIC_NAME_INVALID;
+      case TOPIC_CHARACTER, QOS_NOT_SUPPORTED, RETAIN_NOT_SUPPORTED, PAYLOAD_FORMAT_INVALID -> mqttReason;
+      default -> null;
+    };
   }
 
   /** The status of the HTTP answer. */

@@ -129,7 +129,8 @@ class PublishPipelineTest {
       quotaTaken.addAndGet(bytes);
       return quotaTaken.get() <= 5;
     });
-    assertThat(refused(pipeline.publish(source, request("devices/+"))).cause()).isEqualTo(PublishRefusal.TOPIC_WILDCARD);
+    assertThat(refused(pipeline.publish(source, request("devices/+"))).cause())
+        .isEqualTo(PublishRefusal.TOPIC_WILDCARD);
     assertThat(rightsAsked).hasValue(0);
     assertThat(refused(pipeline.publish(source, request("other"))).cause()).isEqualTo(PublishRefusal.NOT_AUTHORIZED);
     assertThat(rightsAsked).hasValue(1);

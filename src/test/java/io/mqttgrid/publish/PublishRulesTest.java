@@ -55,7 +55,8 @@ class PublishRulesTest {
   void aQosAboveTheBrokersMaximumIsNotSupported() {
     PublishRequest qos2 = PublishRequest.of("t", 2, false, new byte[0]);
     assertThat(cause(qos2)).isNull();
-    assertThat(cause(qos2, limits("limits.max-qos", "1"), Kind.MQTT_CLIENT)).isEqualTo(PublishRefusal.QOS_NOT_SUPPORTED);
+    assertThat(cause(qos2, limits("limits.max-qos", "1"), Kind.MQTT_CLIENT))
+        .isEqualTo(PublishRefusal.QOS_NOT_SUPPORTED);
     assertThat(PublishRules.check(qos2, limits("limits.max-qos", "1"), Kind.HTTP).detail()).contains("up to 1");
     assertThat(cause(PublishRequest.of("t", 1, false, new byte[0]), limits("limits.max-qos", "0"), Kind.HTTP))
         .isEqualTo(PublishRefusal.QOS_NOT_SUPPORTED);
@@ -102,7 +103,8 @@ class PublishRulesTest {
   @Test
   void aResponseTopicMustBeATopicName() {
     assertThat(cause(withProperties("replies/d1", List.of(), null, -1))).isNull();
-    assertThat(cause(withProperties("replies/+", List.of(), null, -1))).isEqualTo(PublishRefusal.RESPONSE_TOPIC_INVALID);
+    assertThat(cause(withProperties("replies/+", List.of(), null, -1)))
+        .isEqualTo(PublishRefusal.RESPONSE_TOPIC_INVALID);
     assertThat(cause(withProperties("r".repeat(257), List.of(), null, -1)))
         .isEqualTo(PublishRefusal.RESPONSE_TOPIC_INVALID);
     assertThat(cause(withProperties("", List.of(), null, -1))).isEqualTo(PublishRefusal.RESPONSE_TOPIC_INVALID);
@@ -115,7 +117,8 @@ class PublishRulesTest {
         .isEqualTo(PublishRefusal.USER_PROPERTIES_INVALID);
     assertThat(cause(withProperties(null, List.of(new UserProperty("a\u0000", "b")), null, -1)))
         .isEqualTo(PublishRefusal.USER_PROPERTIES_INVALID);
-    assertThat(cause(withProperties(null, List.of(), "text/\u0000", -1))).isEqualTo(PublishRefusal.CONTENT_TYPE_INVALID);
+    assertThat(cause(withProperties(null, List.of(), "text/\u0000", -1)))
+        .isEqualTo(PublishRefusal.CONTENT_TYPE_INVALID);
   }
 
   @Test
