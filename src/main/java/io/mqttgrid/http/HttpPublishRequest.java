@@ -22,8 +22,8 @@ import java.util.function.Function;
  * One {@code POST /mqtt/messages} read into the MQTT PUBLISH it stands for (spec section 5.1), or refused with
  * the reason: the HTTP adapter's translation in front of the publish pipeline. Pure: headers, query and body in,
  * a request or an {@link ApiException} out. What a header must be to be read is checked here; what the message
- * must be (topic name, QoS and retain the broker supports, properties, sizes) is {@link PublishRules}', answered
- * as {@link io.mqttgrid.publish.PublishRefusal} says.
+ * must be (topic name, QoS and retain the broker supports, properties, sizes) is judged by {@link PublishRules}
+ * and answered as {@link io.mqttgrid.publish.PublishRefusal} says.
  *
  * <p>Mapping: query {@code topic} (percent-encoded) is the topic name; query {@code qos} / header
  * {@code mqtt-qos} the QoS (default 1); query {@code retain} / header {@code mqtt-retain} RETAIN (default 0),
@@ -54,8 +54,9 @@ public record HttpPublishRequest(String topic, int qos, boolean retain, String r
   }
 
   /**
-   * Reads a publish request and judges it by the publish rules: what the HTTP API answers before the caller's
-   * rights are looked at.
+   * Reads a publish request and judges it by the publish rules: what the HTTP API answers for it short of the
+   * caller's rights. The handler itself reads ({@link #read}) and leaves the judging to the pipeline, which
+   * applies these same rules first; this is the pure form of both steps.
    *
    * @param header a header's value by (case-insensitive) name, null when absent
    * @param query  the percent-decoded query parameters ({@link UrlText#queryParameters})
