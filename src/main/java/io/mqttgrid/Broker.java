@@ -34,6 +34,7 @@ import io.mqttgrid.mqtt.MqttMetrics;
 import io.mqttgrid.mqtt.ConnectionAdmission;
 import io.mqttgrid.mqtt.MqttServerVerticle;
 import io.mqttgrid.mqtt.MqttServices;
+import io.mqttgrid.publish.PublishPipeline;
 import io.mqttgrid.routing.MessageRouter;
 import io.mqttgrid.routing.PublishService;
 import io.mqttgrid.session.Session;
@@ -175,7 +176,7 @@ public final class Broker {
     NamespaceAuthenticator authenticator = new NamespaceAuthenticator(namespace::current, vertx,
         new AnonymousAuthenticator(config.anonymous), config.jwtClockSkewSeconds);
     bearerAuthenticator = authenticator;
-    return new MqttServices(config.limits, authenticator, sessions, publisher,
+    return new MqttServices(config.limits, authenticator, sessions, new PublishPipeline(publisher, config.limits),
         retained, metrics, namespace::current, access, new HazelcastSessionOwnership(vertx, hazelcast), connections);
   }
 
@@ -235,7 +236,7 @@ public final class Broker {
 
   /** The public HTTP API (spec section 5): one verticle per HTTP event loop. */
   private Future<String> deployHttpApi(MqttServices services) {
-    HttpServices httpServices = new HttpServices(services.publisher(), retained, config.limits, bearerAuthenticator,
+    HttpServices httpServices = new HttpServices(services.publishes(), retained, bearerAuthenticator,
         services.access()::permissionsFor, config.httpPublishRate, config.httpPublishTimeoutMillis);
     HttpApiVerticle.Options options = new HttpApiVerticle.Options(config.httpHost, config.httpPort,
         config.httpTlsPort, config.tlsCertFile, config.tlsKeyFile,

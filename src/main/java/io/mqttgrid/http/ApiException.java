@@ -1,5 +1,7 @@
 package io.mqttgrid.http;
 
+import io.mqttgrid.publish.PublishPipeline;
+import io.mqttgrid.publish.PublishRefusal;
 import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -42,6 +44,16 @@ public final class ApiException extends RuntimeException {
 
   public JsonObject toJson() {
     return new JsonObject().put("error", new JsonObject().put("code", code).put("message", getMessage()));
+  }
+
+  /** A message the publish pipeline refused, answered as {@link PublishRefusal} says HTTP does. */
+  static ApiException refused(PublishPipeline.Refused refused) {
+    return of(refused.cause(), refused.detail());
+  }
+
+  /** The HTTP answer for a cause of the publish pipeline's table, with {@code message} as its explanation. */
+  static ApiException of(PublishRefusal cause, String message) {
+    return new ApiException(cause.httpStatus(), cause.httpCode(), message);
   }
 
   static ApiException badRequest(String code, String message) {

@@ -1,6 +1,7 @@
 package io.mqttgrid.http;
 
 import io.mqttgrid.mqtt.MqttMetrics;
+import io.mqttgrid.publish.PublishRules;
 import io.mqttgrid.wire.TlsVersions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -97,9 +98,9 @@ public final class HttpApiVerticle extends VerticleBase {
     router.delete("/mqtt/retainedMessages/message").handler(retained::delete);
     router.get("/mqtt/retainedMessages").handler(retained::list);
     router.errorHandler(404, ctx -> ApiResponses.fail(ctx, ApiException.notFound("no resource at "
-        + HttpPublishRequest.printable(ctx.request().path()))));
+        + PublishRules.printable(ctx.request().path()))));
     router.errorHandler(405, ctx -> ApiResponses.fail(ctx, new ApiException(405, "MethodNotAllowed",
-        ctx.request().method() + " is not allowed on " + HttpPublishRequest.printable(ctx.request().path()))));
+        ctx.request().method() + " is not allowed on " + PublishRules.printable(ctx.request().path()))));
     router.errorHandler(500, this::internalFailure);
     return router;
   }

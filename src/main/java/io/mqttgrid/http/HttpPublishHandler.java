@@ -3,7 +3,9 @@ package io.mqttgrid.http;
 import io.mqttgrid.access.ClientIdentity;
 import io.mqttgrid.mqtt.MqttMetrics;
 import io.mqttgrid.mqtt.ReasonCode;
-import io.mqttgrid.routing.PublishService;
+import io.mqttgrid.publish.PublishPipeline;
+import io.mqttgrid.publish.PublishRefusal;
+import io.mqttgrid.publish.PublishSource;
 import io.mqttgrid.routing.PublishedMessage;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -17,19 +19,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code POST /mqtt/messages} (spec section 5): an MQTT publish by an HTTP caller. In order: the body is read
- * within the maximum packet size (413), the bearer token authenticated (401), the caller's rate checked
- * (429), the request mapped to an MQTT message (400, or 403 for a '$' topic), the caller's publish right on
- * the topic checked (403), and the message handed to routing ({@link PublishService}). The answer is 204 once
- * routing is done with it, which for QoS 1 is the point at which an MQTT publisher gets its PUBACK: every
- * matching persistent session holds the message. MQTT Grid never answers 202: no part of the work goes on
- * after the answer, apart from sending the message to connected subscribers, which at QoS 0 is at most once
- * by definition.
+ * {@code POST /mqtt/messages} (spec section 5): an MQTT publish by an HTTP caller, the HTTP adapter of the
+ * publish pipeline. In order: the body is read within the maximum packet size (413), the bearer token
+ * authenticated (401), the caller's rate checked (429), the request read into the MQTT message it stands for
+ * ({@link HttpPublishRequest}, 400), and the message handed to the {@link PublishPipeline}, which judges it,
+ * checks the caller's publish right on the topic and routes it; its refusals are answered as
+ * {@link PublishRefusal} says (400, 403, 413). The answer is 204 once routing is done with the message, which for
+ * QoS 1 is the point at which an MQTT publisher gets its PUBACK: every matching persistent session holds the
+ * message. MQTT Grid never answers 202: no part of the work goes on after the answer, apart from sending the
+ * message to connected subscribers, which at QoS 0 is at most once by definition.
  *
  * <p>Routing runs right here, on the event loop the request arrived on, as it does for an MQTT publish: the
- * publish service is thread-safe and completes on its caller's context. Not over a node-local event-bus address
- * with a consumer per HTTP verticle: a point-to-point send picks one of those round robin, which moves most
- * publishes to another event loop and back, and buys nothing.
+ * pipeline is thread-safe and its routing completes on its caller's context. Not over a node-local event-bus
+ * address with a consumer per HTTP verticle: a point-to-point send picks one of those round robin, which moves
+ * most publishes to another event loop and back, and buys nothing.
  *
  * <p>Each request is counted in Event Grid's publish metrics with Protocol {@code http-publish} (spec sections
  * 5.4 and 8.1), as an MQTT PUBLISH with the same outcome would be.
@@ -58,17 +61,7 @@ final class HttpPublishHandler implements Handler<RoutingContext> {
     ApiResponses.readBody(request, services.limits.maxPacketSize())
         .compose(body -> {
           metrics.httpPublishReceived(body.length());
-          return auth.authenticate(request).compose(identity -> {
-            long wait = services.publishRate.tryAcquire(identity.authenticationName());
-            if (wait > 0) {
-              return Future.failedFuture(new ApiException(429, "TooManyRequests", "more than the allowed HTTP "
-                  + "publishes per second for '" + identity.authenticationName() + "'")
-                  .header("Retry-After", String.valueOf(wait)));
-            }
-            HttpPublishRequest publish = HttpPublishRequest.parse(request::getHeader, query, body.getBytes(),
-                services.limits);
-            return publish(identity, publish).map(reached -> publish.qos());
-          });
+          return auth.authenticate(request).compose(identity -> publish(identity, request, query, body.getBytes()));
         })
         .onSuccess(qos -> {
           count(204, qos, ReasonCode.SUCCESS, receivedNanos);
@@ -80,36 +73,43 @@ final class HttpPublishHandler implements Handler<RoutingContext> {
         });
   }
 
-  private Future<Integer> publish(ClientIdentity identity, HttpPublishRequest publish) {
-    if (!services.permissions.apply(identity).canPublish(publish.topic())) {
-      return Future.failedFuture(ApiException.forbidden("'" + identity.authenticationName()
-          + "' may not publish to '" + publish.topic() + "': the topic matches no topic space it publishes to"));
+  /** The QoS of the message once routing confirmed it, or a failed future with an {@link ApiException}. */
+  private Future<Integer> publish(ClientIdentity identity, HttpServerRequest request, Map<String, byte[]> query,
+                                  byte[] body) {
+    String name = identity.authenticationName();
+    long wait = services.publishRate.tryAcquire(name);
+    if (wait > 0) {
+      return Future.failedFuture(ApiException.of(PublishRefusal.QUOTA_EXCEEDED, "more than the allowed HTTP "
+          + "publishes per second for '" + name + "'").header("Retry-After", String.valueOf(wait)));
     }
-    PublishedMessage message = publish.toMessage(services.publisher.newMessageId(), identity.authenticationName(),
-        System.currentTimeMillis());
-    return route(message).onSuccess(reached -> LOG.debug(
-        "http publish {} by '{}' to '{}' at QoS {}{}: {} subscribers", message.id(), identity.authenticationName(),
-        message.topic(), message.qos(), message.retain() ? " retained" : "", reached));
+    HttpPublishRequest publish = HttpPublishRequest.read(request::getHeader, query, body, services.limits);
+    PublishPipeline.Result result = services.publishes.publish(
+        PublishSource.http(name, () -> services.permissions.apply(identity)), publish);
+    if (result instanceof PublishPipeline.Refused refused) {
+      return Future.failedFuture(ApiException.refused(refused));
+    }
+    PublishPipeline.Routed routed = (PublishPipeline.Routed) result;
+    PublishedMessage message = routed.message();
+    return confirmed(routed.reached()).map(reached -> {
+      LOG.debug("http publish {} by '{}' to '{}' at QoS {}{}: {} subscribers", message.id(), name, message.topic(),
+          message.qos(), message.retain() ? " retained" : "", reached);
+      return message.qos();
+    });
   }
 
-  /** Hands {@code message} to routing; the future holds the number of subscribers reached. */
-  private Future<Integer> route(PublishedMessage message) {
-    Future<Integer> routed;
-    try {
-      routed = services.publisher.publish(message);
-    } catch (RuntimeException e) {
-      // a store that throws instead of failing its future (its cluster member stopped): still an answer
-      routed = Future.failedFuture(e);
-    }
+  /** Routing's confirmation, or its failure, within http.publish-timeout. */
+  private Future<Integer> confirmed(Future<Integer> routed) {
     Promise<Integer> answer = Promise.promise();
-    long timer = vertx.setTimer(services.publishTimeoutMillis, id -> answer.tryFail(ApiException.internal(
-        "routing did not confirm the message within " + services.publishTimeoutMillis / 1000 + " s")));
+    long timer = vertx.setTimer(services.publishTimeoutMillis, id -> answer.tryFail(ApiException.of(
+        PublishRefusal.ROUTING_FAILED, "routing did not confirm the message within "
+            + services.publishTimeoutMillis / 1000 + " s")));
     routed.onComplete(ar -> {
       vertx.cancelTimer(timer);
       if (ar.succeeded()) {
         answer.tryComplete(ar.result());
       } else {
-        answer.tryFail(ApiException.internal("the message could not be routed: " + ar.cause()));
+        answer.tryFail(ApiException.of(PublishRefusal.ROUTING_FAILED, "the message could not be routed: "
+            + ar.cause()));
       }
     });
     return answer.future();

@@ -1,10 +1,13 @@
 package io.mqttgrid.http;
 
+import static io.mqttgrid.publish.PublishRules.printable;
+
 import io.mqttgrid.mqtt.MqttLimits;
-import io.mqttgrid.routing.PublishedMessage;
+import io.mqttgrid.publish.PublishPipeline;
+import io.mqttgrid.publish.PublishRequest;
+import io.mqttgrid.publish.PublishRules;
+import io.mqttgrid.publish.PublishSource;
 import io.mqttgrid.routing.PublishedMessage.UserProperty;
-import io.mqttgrid.routing.Topics;
-import io.mqttgrid.wire.MqttPacketSize;
 import io.mqttgrid.wire.Utf8;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -17,7 +20,10 @@ import java.util.function.Function;
 
 /**
  * One {@code POST /mqtt/messages} read into the MQTT PUBLISH it stands for (spec section 5.1), or refused with
- * the reason. Pure: headers, query and body in, a request or an {@link ApiException} out.
+ * the reason: the HTTP adapter's translation in front of the publish pipeline. Pure: headers, query and body in,
+ * a request or an {@link ApiException} out. What a header must be to be read is checked here; what the message
+ * must be (topic name, QoS and retain the broker supports, properties, sizes) is judged by {@link PublishRules}
+ * and answered as {@link io.mqttgrid.publish.PublishRefusal} says.
  *
  * <p>Mapping: query {@code topic} (percent-encoded) is the topic name; query {@code qos} / header
  * {@code mqtt-qos} the QoS (default 1); query {@code retain} / header {@code mqtt-retain} RETAIN (default 0),
@@ -33,7 +39,7 @@ import java.util.function.Function;
  */
 public record HttpPublishRequest(String topic, int qos, boolean retain, String responseTopic, byte[] correlationData,
                                  List<UserProperty> userProperties, String contentType, long expirySeconds,
-                                 int payloadFormat, byte[] payload) {
+                                 int payloadFormat, byte[] payload) implements PublishRequest {
 
   public static final String QOS_HEADER = "mqtt-qos";
   public static final String RETAIN_HEADER = "mqtt-retain";
@@ -43,14 +49,14 @@ public record HttpPublishRequest(String topic, int qos, boolean retain, String r
   public static final String MESSAGE_EXPIRY_HEADER = "mqtt-message-expiry";
   public static final String PAYLOAD_FORMAT_HEADER = "mqtt-payload-format-indicator";
 
-  private static final long MAX_EXPIRY = 0xFFFF_FFFFL;
-
   public HttpPublishRequest {
     userProperties = List.copyOf(userProperties);
   }
 
   /**
-   * Reads a publish request.
+   * Reads a publish request and judges it by the publish rules: what the HTTP API answers for it short of the
+   * caller's rights. The handler itself reads ({@link #read}) and leaves the judging to the pipeline, which
+   * applies these same rules first; this is the pure form of both steps.
    *
    * @param header a header's value by (case-insensitive) name, null when absent
    * @param query  the percent-decoded query parameters ({@link UrlText#queryParameters})
@@ -59,42 +65,58 @@ public record HttpPublishRequest(String topic, int qos, boolean retain, String r
    */
   public static HttpPublishRequest parse(Function<String, String> header, Map<String, byte[]> query, byte[] body,
                                          MqttLimits limits) {
-    ApiVersions.require(UrlText.parameter(query, "api-version", "UnsupportedApiVersion"), ApiVersions.PUBLISH_SINCE);
-    String topic = topic(UrlText.parameter(query, "topic", "InvalidTopic"), limits);
-    int qos = qos(override(UrlText.parameter(query, "qos", "InvalidQos"), header.apply(QOS_HEADER)), limits);
-    boolean retain = retain(override(UrlText.parameter(query, "retain", "InvalidRetain"), header.apply(RETAIN_HEADER)),
-        limits);
-    String responseTopic = responseTopic(present(header.apply(RESPONSE_TOPIC_HEADER)), limits);
-    byte[] correlation = correlationData(present(header.apply(CORRELATION_DATA_HEADER)));
-    List<UserProperty> userProperties = userProperties(present(header.apply(USER_PROPERTIES_HEADER)));
-    String contentType = contentType(present(header.apply("Content-Type")));
-    long expiry = expiry(present(header.apply(MESSAGE_EXPIRY_HEADER)));
-    int payloadFormat = payloadFormat(present(header.apply(PAYLOAD_FORMAT_HEADER)), body);
-    HttpPublishRequest request = new HttpPublishRequest(topic, qos, retain, responseTopic, correlation,
-        userProperties, contentType, expiry, payloadFormat, body);
-    long size = request.mqttPacketSize();
-    if (size > limits.maxPacketSize()) {
-      throw ApiException.payloadTooLarge("the message would be an MQTT packet of " + size + " bytes; the maximum "
-          + "is " + limits.maxPacketSize());
-    }
-    if (retain && body.length > limits.maxRetainedPayload()) {
-      throw ApiException.payloadTooLarge("a retained payload may have at most " + limits.maxRetainedPayload()
-          + " bytes; this one has " + body.length);
+    HttpPublishRequest request = read(header, query, body, limits);
+    PublishPipeline.Refused refused = PublishRules.check(request, limits, PublishSource.Kind.HTTP);
+    if (refused != null) {
+      throw ApiException.refused(refused);
     }
     return request;
   }
 
-  /** The message to route, published by {@code publisherClientId} at {@code nowMillis}. */
-  public PublishedMessage toMessage(String id, String publisherClientId, long nowMillis) {
-    long expiresAt = expirySeconds < 0 ? 0 : nowMillis + expirySeconds * 1000L;
-    return new PublishedMessage(id, topic, payload, qos, retain, publisherClientId, nowMillis, expiresAt,
-        payloadFormat, contentType, responseTopic, correlationData, userProperties);
+  /**
+   * Reads a publish request without judging the message it stands for: that is the pipeline's work.
+   *
+   * @throws ApiException 400 for a request that cannot be read (api-version, topic missing, a header that is
+   *                      not of its kind)
+   */
+  static HttpPublishRequest read(Function<String, String> header, Map<String, byte[]> query, byte[] body,
+                                 MqttLimits limits) {
+    ApiVersions.require(UrlText.parameter(query, "api-version", "UnsupportedApiVersion"), ApiVersions.PUBLISH_SINCE);
+    String topic = UrlText.parameter(query, "topic", "InvalidTopic");
+    if (topic == null) {
+      throw missingTopic();
+    }
+    int qos = qos(override(UrlText.parameter(query, "qos", "InvalidQos"), header.apply(QOS_HEADER)), limits);
+    boolean retain = retain(override(UrlText.parameter(query, "retain", "InvalidRetain"),
+        header.apply(RETAIN_HEADER)));
+    String responseTopic = responseTopic(present(header.apply(RESPONSE_TOPIC_HEADER)));
+    byte[] correlation = correlationData(present(header.apply(CORRELATION_DATA_HEADER)));
+    List<UserProperty> userProperties = userProperties(present(header.apply(USER_PROPERTIES_HEADER)));
+    String contentType = contentType(present(header.apply("Content-Type")));
+    long expiry = expiry(present(header.apply(MESSAGE_EXPIRY_HEADER)));
+    int payloadFormat = payloadFormat(present(header.apply(PAYLOAD_FORMAT_HEADER)));
+    return new HttpPublishRequest(topic, qos, retain, responseTopic, correlation, userProperties, contentType, expiry,
+        payloadFormat, body);
   }
 
-  /** Bytes of the MQTT 5 PUBLISH packet that carries this message to a subscriber. */
-  public long mqttPacketSize() {
-    return MqttPacketSize.publish(topic, qos, payloadFormat, expirySeconds >= 0, contentType, responseTopic,
-        correlationData, userProperties, payload.length);
+  /**
+   * The {@code topic} query parameter of the retained-message API: required, and a topic name a client may
+   * publish to.
+   */
+  static String topic(String topic, MqttLimits limits) {
+    if (topic == null) {
+      throw missingTopic();
+    }
+    PublishPipeline.Refused refused = PublishRules.topic(topic, limits, false);
+    if (refused != null) {
+      throw ApiException.refused(refused);
+    }
+    return topic;
+  }
+
+  private static ApiException missingTopic() {
+    return ApiException.badRequest("InvalidTopic", "the query parameter 'topic' is required (percent-encoded: "
+        + "'/' as %2F)");
   }
 
   private static String override(String fromQuery, String fromHeader) {
@@ -103,35 +125,6 @@ public record HttpPublishRequest(String topic, int qos, boolean retain, String r
 
   private static String present(String value) {
     return value == null || value.isEmpty() ? null : value;
-  }
-
-  static String topic(String topic, MqttLimits limits) {
-    if (topic == null) {
-      throw ApiException.badRequest("InvalidTopic", "the query parameter 'topic' is required (percent-encoded: "
-          + "'/' as %2F)");
-    }
-    Topics.Check check = Topics.checkName(topic, limits.maxTopicLength(), limits.maxTopicLevels());
-    if (check != Topics.Check.OK) {
-      throw ApiException.badRequest("InvalidTopic", "topic '" + printable(topic) + "' is not a valid topic name: "
-          + describe(check, limits));
-    }
-    if (topic.startsWith("$")) {
-      throw ApiException.forbidden("topics starting with '$' are reserved for the broker");
-    }
-    return topic;
-  }
-
-  static String describe(Topics.Check check, MqttLimits limits) {
-    return switch (check) {
-      case EMPTY -> "it is empty";
-      case TOO_LONG -> "it is longer than " + limits.maxTopicLength() + " bytes of UTF-8";
-      case TOO_MANY_LEVELS -> "it has more than " + limits.maxTopicLevels() + " levels";
-      case WILDCARD_IN_NAME -> "it contains a wildcard ('+' or '#')";
-      case BAD_WILDCARD -> "a wildcard must fill a whole level, and '#' must be the last level";
-      case BAD_CHARACTER -> "it contains U+0000 or U+FFFD";
-      case BAD_SHARE -> "a shared subscription is not allowed here";
-      case OK -> "it is valid";
-    };
   }
 
   private static int qos(String value, MqttLimits limits) {
@@ -145,30 +138,22 @@ public record HttpPublishRequest(String topic, int qos, boolean retain, String r
       default -> throw ApiException.badRequest("InvalidQos", "QoS must be 0 or 1" + (limits.maxQos() >= 2
           ? " or 2" : "") + ", got '" + printable(value) + "'");
     };
-    if (qos > limits.maxQos()) {
-      throw ApiException.badRequest("InvalidQos", "this broker accepts QoS up to " + limits.maxQos() + ", got "
-          + qos);
-    }
     return qos;
   }
 
-  private static boolean retain(String value, MqttLimits limits) {
+  private static boolean retain(String value) {
     if (value == null) {
       return false;
     }
-    boolean retain = switch (value.trim()) {
+    return switch (value.trim()) {
       case "0" -> false;
       case "1" -> true;
       default -> throw ApiException.badRequest("InvalidRetain", "retain must be 0 or 1, got '" + printable(value)
           + "'");
     };
-    if (retain && !limits.retainAvailable()) {
-      throw ApiException.badRequest("RetainNotSupported", "retained messages are turned off on this broker");
-    }
-    return retain;
   }
 
-  private static String responseTopic(String header, MqttLimits limits) {
+  private static String responseTopic(String header) {
     if (header == null) {
       return null;
     }
@@ -176,11 +161,6 @@ public record HttpPublishRequest(String topic, int qos, boolean retain, String r
     if (topic == null) {
       throw ApiException.badRequest("InvalidResponseTopic", RESPONSE_TOPIC_HEADER
           + " is not valid UTF-8 once percent-decoded");
-    }
-    Topics.Check check = Topics.checkName(topic, limits.maxTopicLength(), limits.maxTopicLevels());
-    if (check != Topics.Check.OK) {
-      throw ApiException.badRequest("InvalidResponseTopic", "response topic '" + printable(topic)
-          + "' is not a valid topic name: " + describe(check, limits));
     }
     return topic;
   }
@@ -242,10 +222,6 @@ public record HttpPublishRequest(String topic, int qos, boolean retain, String r
         throw ApiException.badRequest("InvalidUserProperties", USER_PROPERTIES_HEADER + " item " + i
             + ": the value of '" + printable(name) + "' must be a string");
       }
-      if (name.indexOf('\u0000') >= 0 || value2.indexOf('\u0000') >= 0) {
-        throw ApiException.badRequest("InvalidUserProperties", USER_PROPERTIES_HEADER + " item " + i
-            + " contains U+0000, which MQTT strings may not");
-      }
       out.add(new UserProperty(name, value2));
     }
     return out;
@@ -256,8 +232,8 @@ public record HttpPublishRequest(String topic, int qos, boolean retain, String r
       return null;
     }
     String text = UrlText.headerText(header);
-    if (text == null || text.indexOf('\u0000') >= 0) {
-      throw ApiException.badRequest("InvalidContentType", "Content-Type must be UTF-8 text without U+0000");
+    if (text == null) {
+      throw ApiException.badRequest("InvalidContentType", "Content-Type must be UTF-8 text");
     }
     return text;
   }
@@ -268,42 +244,23 @@ public record HttpPublishRequest(String topic, int qos, boolean retain, String r
     }
     String digits = header.trim();
     long seconds = digits.matches("[0-9]{1,10}") ? Long.parseLong(digits) : -1;
-    if (seconds < 0 || seconds > MAX_EXPIRY) {
+    if (seconds < 0) {
       throw ApiException.badRequest("InvalidMessageExpiry", MESSAGE_EXPIRY_HEADER
           + " must be whole seconds from 0 to 4294967295, got '" + printable(header) + "'");
     }
     return seconds == 0 ? -1 : seconds;
   }
 
-  private static int payloadFormat(String header, byte[] body) {
+  private static int payloadFormat(String header) {
     if (header == null) {
       return -1;
     }
-    int format = switch (header.trim()) {
+    return switch (header.trim()) {
       case "0" -> 0;
       case "1" -> 1;
       default -> throw ApiException.badRequest("InvalidPayloadFormatIndicator", PAYLOAD_FORMAT_HEADER
           + " must be 0 (bytes) or 1 (UTF-8 text), got '" + printable(header) + "'");
     };
-    if (format == 1 && Utf8.decodeOrNull(body) == null) {
-      throw ApiException.badRequest("PayloadFormatInvalid", PAYLOAD_FORMAT_HEADER
-          + " is 1 but the body is not valid UTF-8");
-    }
-    return format;
-  }
-
-  /** Echoes client text in a message safely: bounded, control characters escaped. */
-  static String printable(String s) {
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < s.length() && b.length() < 300; i++) {
-      char c = s.charAt(i);
-      if (c < 0x20 || c == 0x7F) {
-        b.append(String.format("\\u%04x", (int) c));
-      } else {
-        b.append(c);
-      }
-    }
-    return b.length() >= 300 ? b + "..." : b.toString();
   }
 
   private static String firstLine(String s) {

@@ -4,18 +4,18 @@ import io.mqttgrid.access.ClientIdentity;
 import io.mqttgrid.access.Permissions;
 import io.mqttgrid.auth.BearerTokenAuthenticator;
 import io.mqttgrid.mqtt.MqttLimits;
+import io.mqttgrid.publish.PublishPipeline;
 import io.mqttgrid.retain.RetainedStore;
-import io.mqttgrid.routing.PublishService;
 import java.util.function.Function;
 
 /**
- * What the HTTP API of a node uses, shared by its HTTP event loops: routing, the retained store, the MQTT limits
- * that HTTP publishes obey as well, bearer-token authentication, the permissions of an identity (spec section
- * 4.2), and the per-identity publish rate limit.
+ * What the HTTP API of a node uses, shared by its HTTP event loops: the publish pipeline (with the MQTT limits
+ * that HTTP publishes obey as well), the retained store, bearer-token authentication, the permissions of an
+ * identity (spec section 4.2), and the per-identity publish rate limit.
  */
 public final class HttpServices {
 
-  final PublishService publisher;
+  final PublishPipeline publishes;
   final RetainedStore retained;
   final MqttLimits limits;
   final BearerTokenAuthenticator authenticator;
@@ -28,12 +28,12 @@ public final class HttpServices {
    * @param publishRate          {@code http.publish-rate}: publishes per second per identity on this node, 0 = no limit
    * @param publishTimeoutMillis {@code http.publish-timeout}
    */
-  public HttpServices(PublishService publisher, RetainedStore retained, MqttLimits limits,
+  public HttpServices(PublishPipeline publishes, RetainedStore retained,
                       BearerTokenAuthenticator authenticator, Function<ClientIdentity, Permissions> permissions,
                       int publishRate, long publishTimeoutMillis) {
-    this.publisher = publisher;
+    this.publishes = publishes;
     this.retained = retained;
-    this.limits = limits;
+    this.limits = publishes.limits();
     this.authenticator = authenticator;
     this.permissions = permissions;
     this.publishRate = new PublishRateLimiter(publishRate);

@@ -1,6 +1,7 @@
 package io.mqttgrid.http;
 
 import io.mqttgrid.access.ClientIdentity;
+import io.mqttgrid.publish.PublishRules;
 import io.mqttgrid.routing.PublishedMessage;
 import io.mqttgrid.routing.Topics;
 import io.mqttgrid.wire.MqttPacketSize;
@@ -153,8 +154,8 @@ final class RetainedMessagesApi {
       check = Topics.Check.BAD_SHARE;
     }
     if (check != Topics.Check.OK) {
-      throw ApiException.badRequest("InvalidTopicFilter", "topic filter '" + HttpPublishRequest.printable(filter)
-          + "' is not valid: " + HttpPublishRequest.describe(check, services.limits));
+      throw ApiException.badRequest("InvalidTopicFilter", "topic filter '" + PublishRules.printable(filter)
+          + "' is not valid: " + PublishRules.describe(check, services.limits));
     }
   }
 
@@ -162,7 +163,7 @@ final class RetainedMessagesApi {
     int n = value.matches("[0-9]{1,3}") ? Integer.parseInt(value) : -1;
     if (n < 1 || n > MAX_RESULTS) {
       throw ApiException.badRequest("InvalidMaxResults", "maxResults must be a whole number from 1 to " + MAX_RESULTS
-          + ", got '" + HttpPublishRequest.printable(value) + "'");
+          + ", got '" + PublishRules.printable(value) + "'");
     }
     return n;
   }

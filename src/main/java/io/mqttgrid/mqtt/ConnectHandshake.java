@@ -5,11 +5,13 @@ import static io.mqttgrid.mqtt.PacketFields.intProperty;
 import io.mqttgrid.access.ClientIdentity;
 import io.mqttgrid.auth.AuthResult;
 import io.mqttgrid.auth.Credentials;
+import io.mqttgrid.publish.PublishPipeline;
+import io.mqttgrid.publish.PublishRequest;
+import io.mqttgrid.publish.PublishRules;
+import io.mqttgrid.publish.PublishSource;
 import io.mqttgrid.routing.PublishedMessage;
-import io.mqttgrid.routing.Topics;
 import io.mqttgrid.session.SessionManager;
 import io.mqttgrid.session.SessionOwnership;
-import io.mqttgrid.wire.Utf8;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.mqtt.MqttEndpoint;
@@ -149,25 +151,19 @@ final class ConnectHandshake {
     }
     MqttWill will = endpoint.will();
     if (will != null && will.isWillFlag()) {
-      Topics.Check check = Topics.checkName(will.getWillTopic(), limits.maxTopicLength(), limits.maxTopicLevels());
-      if (check == Topics.Check.BAD_CHARACTER) {
-        return ReasonCode.MALFORMED_PACKET; // MQTT-1.5.4-1, -1.5.4-2
-      }
-      if (check != Topics.Check.OK || will.getWillTopic().startsWith("$")) {
-        return ReasonCode.TOPIC_NAME_INVALID;
-      }
-      if (will.getWillQos() > limits.maxQos()) {
-        return ReasonCode.QOS_NOT_SUPPORTED;
-      }
-      if (will.isWillRetain() && !limits.retainAvailable()) {
-        return ReasonCode.RETAIN_NOT_SUPPORTED;
-      }
-      Integer format = intProperty(will.getWillProperties(), MqttProperties.PAYLOAD_FORMAT_INDICATOR);
-      if (format != null && format == 1 && !Utf8.isWellFormed(will.getWillMessageBytes())) {
-        return ReasonCode.PAYLOAD_FORMAT_INVALID;
+      PublishPipeline.Refused broken = PublishRules.check(willRequest(will), limits, PublishSource.Kind.MQTT_CLIENT);
+      if (broken != null && broken.cause().mqttWillReason() != null) {
+        return broken.cause().mqttWillReason();
       }
     }
     return null;
+  }
+
+  /** What the will of the CONNECT asks to publish. */
+  private static PublishRequest willRequest(MqttWill w) {
+    byte[] payload = w.getWillMessageBytes() == null ? new byte[0] : w.getWillMessageBytes();
+    return InboundPublishes.request(w.getWillTopic(), payload, w.getWillQos(), w.isWillRetain(),
+        w.getWillProperties() == null ? MqttProperties.NO_PROPERTIES : w.getWillProperties());
   }
 
   private void openSession() {
@@ -183,8 +179,7 @@ final class ConnectHandshake {
       MqttProperties wp = w.getWillProperties() == null ? MqttProperties.NO_PROPERTIES : w.getWillProperties();
       Integer delay = intProperty(wp, MqttProperties.WILL_DELAY_INTERVAL);
       willDelay = delay == null ? 0 : Integer.toUnsignedLong(delay);
-      byte[] payload = w.getWillMessageBytes() == null ? new byte[0] : w.getWillMessageBytes();
-      will = connection.publishes().toMessage(w.getWillTopic(), payload, w.getWillQos(), w.isWillRetain(), wp);
+      will = services.publishes().message(willRequest(w), clientId);
     }
     services.sessions().connect(new SessionManager.ConnectRequest(clientId, endpoint.isCleanSession(), expiry,
         endpoint.protocolVersion(), will, willDelay)).onComplete(ar -> {

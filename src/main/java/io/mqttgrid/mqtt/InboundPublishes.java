@@ -3,10 +3,12 @@ package io.mqttgrid.mqtt;
 import static io.mqttgrid.mqtt.PacketFields.intProperty;
 import static io.mqttgrid.mqtt.PacketFields.stringProperty;
 
+import io.mqttgrid.publish.PublishPipeline;
+import io.mqttgrid.publish.PublishRefusal;
+import io.mqttgrid.publish.PublishRequest;
+import io.mqttgrid.publish.PublishSource;
 import io.mqttgrid.routing.PublishedMessage;
-import io.mqttgrid.routing.Topics;
 import io.mqttgrid.session.Session;
-import io.mqttgrid.wire.Utf8;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.vertx.core.Future;
 import io.vertx.mqtt.MqttEndpoint;
@@ -19,11 +21,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The PUBLISHes a client sends, and its PUBRELs: the checks in the order MQTT 5 and the Event Grid contract
- * put them (QoS, Receive Maximum, topic alias, topic name, rights, retain, payload format, rate, retained
- * size), routing, and the acknowledgement once the message is routed (and, for QoS 2 on a persistent
- * session, the packet identifier stored). The flow state is in {@link InboundQosFlow} and
- * {@link TopicAliasTable}; this class talks to the socket and the session layer.
+ * The PUBLISHes a client sends, and its PUBRELs: the MQTT adapter of the publish pipeline. What only MQTT has is
+ * here (a resent QoS 2 PUBLISH, Receive Maximum, topic aliases, the publish rates of the connection, the order of
+ * acknowledgements and, for QoS 2 on a persistent session, the packet identifier stored); the message itself is
+ * judged, authorized and routed by {@link PublishPipeline}, whose refusals are answered as {@link PublishRefusal}
+ * says. The flow state is in {@link InboundQosFlow} and {@link TopicAliasTable}; this class talks to the socket
+ * and the session layer.
  */
 final class InboundPublishes {
 
@@ -40,6 +43,8 @@ final class InboundPublishes {
   private final RateLimiter publishRate;
   private final RateLimiter publishBytesRate;
   private final InboundQosFlow.AckSender ackSender;
+  /** This client as a publisher; built at its first PUBLISH, once the CONNECT settled its client id. */
+  private PublishSource source;
 
   InboundPublishes(MqttConnection connection, MqttEndpoint endpoint, MqttServices services,
                    ProtocolAdapter protocol, MqttMetrics.ConnectionMeters metrics) {
@@ -77,10 +82,6 @@ final class InboundPublishes {
     metrics.received(m.payload().length());
     int qos = m.qosLevel().value();
     int packetId = m.messageId();
-    if (qos > limits.maxQos()) {
-      connection.disconnect(ReasonCode.QOS_NOT_SUPPORTED);
-      return;
-    }
     if (qos > 0) {
       if (qos == 2 && flow.awaitingRelease(packetId)) {
         // a resent QoS 2 PUBLISH we already own: acknowledge again, do not route again (MQTT-4.3.3)
@@ -102,78 +103,66 @@ final class InboundPublishes {
         return;
       }
     }
-    Topics.Check check = Topics.checkName(topic, limits.maxTopicLength(), limits.maxTopicLevels());
-    if (check == Topics.Check.EMPTY || check == Topics.Check.WILDCARD_IN_NAME
-        || check == Topics.Check.BAD_CHARACTER) {
-      connection.disconnect(switch (check) {
-        case EMPTY -> ReasonCode.PROTOCOL_ERROR;
-        // ill-formed UTF-8 or U+0000 in a string makes the whole packet malformed (MQTT-1.5.4-1, -1.5.4-2)
-        case BAD_CHARACTER -> ReasonCode.MALFORMED_PACKET;
-        default -> ReasonCode.TOPIC_NAME_INVALID;
-      });
+    long receivedNanos = System.nanoTime();
+    PublishRequest request = request(topic, m.payload().getBytes(), qos, m.isRetain(), props);
+    PublishPipeline.Result result = services.publishes().publish(source(), request);
+    if (result instanceof PublishPipeline.Refused refused) {
+      refuse(packetId, qos, topic, refused);
       return;
     }
-    if (check != Topics.Check.OK) {
-      refusePublish(packetId, qos, ReasonCode.TOPIC_NAME_INVALID, ReasonCode.TOPIC_NAME_INVALID);
-      return;
-    }
-    if (!connection.rights().current()) {
-      return; // a change of the model that reached this node after the rights were taken ended the connection
-    }
-    if (!connection.rights().permissions().canPublish(topic)) {
-      // spec section 4.3: PUBACK 0x87 (v5 QoS 1/2), dropped (v5 QoS 0), connection closed (v3.1.1);
-      // '$' topics are the broker's own and never granted
-      LOG.debug("client {}: topic name '{}' does not match any topic space", connection.clientId(), topic);
-      refusePublish(packetId, qos, ReasonCode.NOT_AUTHORIZED, null);
-      return;
-    }
-    byte[] payload = m.payload().getBytes();
-    if (m.isRetain() && !limits.retainAvailable()) {
-      connection.disconnect(ReasonCode.RETAIN_NOT_SUPPORTED);
-      return;
-    }
-    Integer format = intProperty(props, MqttProperties.PAYLOAD_FORMAT_INDICATOR);
-    if (format != null && format == 1 && !Utf8.isWellFormed(payload)) {
-      refusePublish(packetId, qos, ReasonCode.PAYLOAD_FORMAT_INVALID, ReasonCode.PAYLOAD_FORMAT_INVALID);
-      return;
-    }
-    if (!publishRate.tryTake(1) || !publishBytesRate.tryTake(payload.length)) {
-      refusePublish(packetId, qos, ReasonCode.QUOTA_EXCEEDED, null);
-      return;
-    }
-    if (m.isRetain() && payload.length > limits.maxRetainedPayload()) {
-      refusePublish(packetId, qos, ReasonCode.QUOTA_EXCEEDED, null);
-      return;
-    }
-    PublishedMessage message = toMessage(topic, payload, qos, m.isRetain(), props);
+    PublishPipeline.Routed routed = (PublishPipeline.Routed) result;
     if (qos == 0) {
       metrics.published(0, ReasonCode.SUCCESS, -1);
-      services.publisher().publish(message);
       return;
     }
-    InboundQosFlow.Pending ack = flow.accept(packetId, qos, System.nanoTime());
-    Future<Integer> routed = services.publisher().publish(message);
-    Future<?> durable = routed;
+    InboundQosFlow.Pending ack = flow.accept(packetId, qos, receivedNanos);
+    Future<?> durable = routed.reached();
     Session session = connection.session();
     if (qos == 2 && session != null && session.persistent()) {
-      durable = Future.all(routed, services.sessions().store().addAwaitingRelease(connection.clientId(), packetId));
+      durable = Future.all(routed.reached(),
+          services.sessions().store().addAwaitingRelease(connection.clientId(), packetId));
     }
     durable.onComplete(ar -> {
       if (ar.failed()) {
-        LOG.warn("publish from {} on '{}' failed: {}", connection.clientId(), message.topic(), ar.cause().toString());
-        flow.complete(ack, ReasonCode.UNSPECIFIED_ERROR);
+        LOG.warn("publish from {} on '{}' failed: {}", connection.clientId(), request.topic(), ar.cause().toString());
+        flow.complete(ack, PublishRefusal.ROUTING_FAILED.mqttReason());
       } else {
-        flow.complete(ack, routed.result() == 0 ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS);
+        flow.complete(ack, routed.reached().result() == 0 ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS);
       }
       metrics.published(qos, ack.reason, ack.receivedNanos);
       flow.flush(connection.closed(), ackSender);
     });
   }
 
-  private void refusePublish(int packetId, int qos, ReasonCode reason, ReasonCode disconnectForQos0) {
-    LOG.debug("publish from {} refused: {}", connection.clientId(), reason);
+  /**
+   * The publisher as the pipeline sees it, once the CONNECT gave it its client id: its rights are the
+   * connection's, taken again if the namespace model changed (which may end the connection: then it has none),
+   * its quota the connection's publish rates.
+   */
+  private PublishSource source() {
+    if (source == null) {
+      source = PublishSource.mqttClient(connection.clientId(),
+          () -> connection.rights().current() ? connection.rights().permissions() : null,
+          payloadBytes -> publishRate.tryTake(1) && publishBytesRate.tryTake(payloadBytes));
+    }
+    return source;
+  }
+
+  /** Answers a refused PUBLISH as {@link PublishRefusal} says MQTT does. */
+  private void refuse(int packetId, int qos, String topic, PublishPipeline.Refused refused) {
+    PublishRefusal cause = refused.cause();
+    if (cause.mqttAnswer() == PublishRefusal.MqttAnswer.NONE) {
+      return; // the connection was ended, which answered the client
+    }
+    LOG.debug("publish from {} to '{}' refused: {}", connection.clientId(), topic, refused.detail());
+    ReasonCode reason = cause.mqttReason();
+    if (cause.mqttAnswer() == PublishRefusal.MqttAnswer.DISCONNECT) {
+      connection.disconnect(reason);
+      return;
+    }
     metrics.published(qos, reason, -1);
-    protocol.refusePublish(endpoint, packetId, qos, reason, disconnectForQos0);
+    protocol.refusePublish(endpoint, packetId, qos, reason,
+        cause.mqttAnswer() == PublishRefusal.MqttAnswer.REFUSE ? reason : null);
   }
 
   void onPubrel(MqttPubRelMessage m) {
@@ -192,10 +181,9 @@ final class InboundPublishes {
     });
   }
 
-  /** The broker's message for a PUBLISH (or a will) of this client, with its MQTT 5 properties. */
-  PublishedMessage toMessage(String topic, byte[] payload, int qos, boolean retain, MqttProperties props) {
-    long now = System.currentTimeMillis();
-    long expiresAt = 0;
+  /** What a PUBLISH (or a will) of this client asks for, with its MQTT 5 properties (none for MQTT 3.1.1). */
+  static PublishRequest request(String topic, byte[] payload, int qos, boolean retain, MqttProperties props) {
+    long expirySeconds = -1;
     int payloadFormat = -1;
     String contentType = null;
     String responseTopic = null;
@@ -204,7 +192,7 @@ final class InboundPublishes {
     if (props != null) {
       Integer expiry = intProperty(props, MqttProperties.PUBLICATION_EXPIRY_INTERVAL);
       if (expiry != null) {
-        expiresAt = now + Integer.toUnsignedLong(expiry) * 1000L;
+        expirySeconds = Integer.toUnsignedLong(expiry);
       }
       Integer format = intProperty(props, MqttProperties.PAYLOAD_FORMAT_INDICATOR);
       payloadFormat = format == null ? -1 : format;
@@ -221,7 +209,7 @@ final class InboundPublishes {
         }
       }
     }
-    return new PublishedMessage(services.publisher().newMessageId(), topic, payload, qos, retain,
-        connection.clientId(), now, expiresAt, payloadFormat, contentType, responseTopic, correlation, userProps);
+    return PublishRequest.of(topic, qos, retain, payload, responseTopic, correlation, userProps, contentType,
+        expirySeconds, payloadFormat);
   }
 }

@@ -7,6 +7,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.mqttgrid.access.Permissions;
 import io.mqttgrid.auth.AuthResult;
 import io.mqttgrid.mqtt.MqttMetrics;
+import io.mqttgrid.publish.PublishPipeline;
 import io.mqttgrid.routing.MessageRouter;
 import io.mqttgrid.routing.PublishService;
 import io.mqttgrid.testing.TestBroker;
@@ -64,8 +65,8 @@ class HttpApiRoutesIT {
   @Test
   void everyRouteOfTheHttpPortIsInTheOpenApiDocumentAndNothingElse() throws Exception {
     Vertx vertx = broker.broker().vertx();
-    HttpServices services = new HttpServices(new PublishService("routes-test", new MessageRouter(),
-        m -> Future.succeededFuture()), null, broker.broker().config().limits,
+    HttpServices services = new HttpServices(new PublishPipeline(new PublishService("routes-test",
+        new MessageRouter(), m -> Future.succeededFuture()), broker.broker().config().limits), null,
         token -> Future.succeededFuture(AuthResult.refused(AuthResult.Outcome.BAD_CREDENTIALS, "none")),
         identity -> Permissions.NONE, 0, 30_000);
     HttpApiVerticle verticle = new HttpApiVerticle(new HttpApiVerticle.Options("127.0.0.1", 0, -1, "", "",
