@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import io.mqttgrid.auth.AnonymousAuthenticator.Access;
-import io.mqttgrid.mqtt.MqttLimits;
+import io.mqttgrid.wire.MqttLimits;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;

@@ -2,7 +2,7 @@ package io.mqttgrid.http;
 
 import io.mqttgrid.access.ClientIdentity;
 import io.mqttgrid.mqtt.MqttMetrics;
-import io.mqttgrid.mqtt.ReasonCode;
+import io.mqttgrid.wire.ReasonCode;
 import io.mqttgrid.publish.PublishPipeline;
 import io.mqttgrid.publish.PublishRefusal;
 import io.mqttgrid.publish.PublishSource;

@@ -2,7 +2,7 @@ package io.mqttgrid.http;
 
 import static io.mqttgrid.publish.PublishRules.printable;
 
-import io.mqttgrid.mqtt.MqttLimits;
+import io.mqttgrid.wire.MqttLimits;
 import io.mqttgrid.publish.PublishPipeline;
 import io.mqttgrid.publish.PublishRequest;
 import io.mqttgrid.publish.PublishRules;

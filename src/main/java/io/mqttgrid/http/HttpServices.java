@@ -3,7 +3,7 @@ package io.mqttgrid.http;
 import io.mqttgrid.access.ClientIdentity;
 import io.mqttgrid.access.Permissions;
 import io.mqttgrid.auth.BearerTokenAuthenticator;
-import io.mqttgrid.mqtt.MqttLimits;
+import io.mqttgrid.wire.MqttLimits;
 import io.mqttgrid.publish.PublishPipeline;
 import io.mqttgrid.retain.RetainedStore;
 import java.util.function.Function;

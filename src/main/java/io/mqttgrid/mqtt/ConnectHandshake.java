@@ -1,5 +1,7 @@
 package io.mqttgrid.mqtt;
 
+import io.mqttgrid.wire.MqttLimits;
+import io.mqttgrid.wire.ReasonCode;
 import static io.mqttgrid.mqtt.PacketFields.intProperty;
 
 import io.mqttgrid.access.ClientIdentity;

@@ -1,5 +1,6 @@
 package io.mqttgrid.mqtt;
 
+import io.mqttgrid.wire.ReasonCode;
 import io.mqttgrid.access.ClientIdentity;
 import io.mqttgrid.access.ClientResource;
 import io.mqttgrid.access.NamespaceModel;

@@ -1,5 +1,6 @@
 package io.mqttgrid.mqtt;
 
+import io.mqttgrid.wire.ReasonCode;
 import io.netty.handler.codec.mqtt.MqttMessageBuilders;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;

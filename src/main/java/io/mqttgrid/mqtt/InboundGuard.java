@@ -1,5 +1,6 @@
 package io.mqttgrid.mqtt;
 
+import io.mqttgrid.wire.ReasonCode;
 import io.mqttgrid.wire.VarInt;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;

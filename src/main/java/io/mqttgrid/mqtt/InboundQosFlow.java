@@ -1,5 +1,6 @@
 package io.mqttgrid.mqtt;
 
+import io.mqttgrid.wire.ReasonCode;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.HashSet;

@@ -1,5 +1,6 @@
 package io.mqttgrid.mqtt;
 
+import io.mqttgrid.wire.MqttLimits;
 import io.mqttgrid.auth.DeferredClientCertificateTrust;
 import io.mqttgrid.wire.TlsVersions;
 import io.mqttgrid.wire.VarInt;

@@ -1,5 +1,6 @@
 package io.mqttgrid.mqtt;
 
+import io.mqttgrid.wire.MqttLimits;
 import io.mqttgrid.access.AccessControl;
 import io.mqttgrid.access.NamespaceModel;
 import io.mqttgrid.auth.Authenticator;

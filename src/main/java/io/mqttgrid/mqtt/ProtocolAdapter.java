@@ -1,5 +1,7 @@
 package io.mqttgrid.mqtt;
 
+import io.mqttgrid.wire.MqttLimits;
+import io.mqttgrid.wire.ReasonCode;
 import io.mqttgrid.routing.PublishedMessage;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.vertx.mqtt.MqttEndpoint;

@@ -1,7 +1,7 @@
 package io.mqttgrid.publish;
 
 import io.mqttgrid.access.Permissions;
-import io.mqttgrid.mqtt.MqttLimits;
+import io.mqttgrid.wire.MqttLimits;
 import io.mqttgrid.routing.PublishService;
 import io.mqttgrid.routing.PublishedMessage;
 import io.vertx.core.Future;

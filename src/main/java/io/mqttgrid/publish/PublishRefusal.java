@@ -1,6 +1,6 @@
 package io.mqttgrid.publish;
 
-import io.mqttgrid.mqtt.ReasonCode;
+import io.mqttgrid.wire.ReasonCode;
 
 /**
  * Why the publish pipeline refused a message, or could not confirm it, with the one answer each protocol gives

@@ -1,6 +1,6 @@
 package io.mqttgrid.publish;
 
-import io.mqttgrid.mqtt.MqttLimits;
+import io.mqttgrid.wire.MqttLimits;
 import io.mqttgrid.publish.PublishPipeline.Refused;
 import io.mqttgrid.routing.PublishedMessage.UserProperty;
 import io.mqttgrid.routing.Topics;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.mqttgrid.BrokerConfig;
-import io.mqttgrid.mqtt.MqttLimits;
+import io.mqttgrid.wire.MqttLimits;
 import io.mqttgrid.routing.PublishedMessage;
 import io.mqttgrid.routing.PublishedMessage.UserProperty;
 import java.nio.charset.StandardCharsets;

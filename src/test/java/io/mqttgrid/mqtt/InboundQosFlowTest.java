@@ -1,5 +1,6 @@
 package io.mqttgrid.mqtt;
 
+import io.mqttgrid.wire.ReasonCode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mqttgrid.BrokerConfig;
 import io.mqttgrid.access.Permissions;
-import io.mqttgrid.mqtt.MqttLimits;
+import io.mqttgrid.wire.MqttLimits;
 import io.mqttgrid.routing.MessageRouter;
 import io.mqttgrid.routing.PublishService;
 import io.mqttgrid.routing.PublishedMessage;

@@ -2,7 +2,7 @@ package io.mqttgrid.publish;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mqttgrid.mqtt.ReasonCode;
+import io.mqttgrid.wire.ReasonCode;
 import io.mqttgrid.publish.PublishRefusal.MqttAnswer;
 import java.util.Arrays;
 import java.util.Set;

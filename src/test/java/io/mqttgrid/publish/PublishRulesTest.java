@@ -3,7 +3,7 @@ package io.mqttgrid.publish;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mqttgrid.BrokerConfig;
-import io.mqttgrid.mqtt.MqttLimits;
+import io.mqttgrid.wire.MqttLimits;
 import io.mqttgrid.publish.PublishSource.Kind;
 import io.mqttgrid.routing.PublishedMessage.UserProperty;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.mqttgrid.mqtt;
+package io.mqttgrid.wire;
 
 /** MQTT 5 reason codes (section 2.4), named as the specification names them. */
 public enum ReasonCode {

@@ -1,4 +1,4 @@
-package io.mqttgrid.mqtt;
+package io.mqttgrid.wire;
 
 /**
  * The protocol limits this broker enforces and advertises, named as MQTT 5 and the Event Grid contract
