@@ -43,8 +43,8 @@ public final class SessionManager {
   private final SessionEvents events;
   private final OutboundBudget.Totals outbound = new OutboundBudget.Totals();
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+  private final SessionWills wills;
   private final Map<String, Future<?>> connectsInProgress = new HashMap<>();
-  private volatile Function<PublishedMessage, Future<?>> willPublisher = m -> Future.succeededFuture();
   private volatile RemoteSessions remote = RemoteSessions.NONE;
   private volatile boolean shuttingDown;
 
@@ -55,6 +55,7 @@ public final class SessionManager {
     this.store = store;
     this.router = router;
     this.limits = limits;
+    this.wills = new SessionWills(vertx, sessions);
     this.events = new SessionEvents() {
       @Override
       public void dropped(String clientId, String reason) {
@@ -81,7 +82,7 @@ public final class SessionManager {
 
   /** Where wills go: the same publish path as any message. Set once at start. */
   public void willPublisher(Function<PublishedMessage, Future<?>> publisher) {
-    this.willPublisher = publisher;
+    wills.willPublisher(publisher);
   }
 
   public SessionStore store() {
@@ -314,12 +315,12 @@ public final class SessionManager {
         old.detach();
         PublishedMessage will = old.will();
         if (will != null && (!sessionContinues || old.willDelaySeconds() == 0 || !old.persistent())) {
-          publishWill(old.clientId(), will);
+          wills.publishWill(old.clientId(), will);
         }
       } else {
         PublishedMessage pendingWill = old.cancelWill();
         if (pendingWill != null && !sessionContinues) {
-          publishWill(old.clientId(), pendingWill);
+          wills.publishWill(old.clientId(), pendingWill);
         }
       }
       old.cancelTimers();
@@ -343,7 +344,7 @@ public final class SessionManager {
       long expiry = session.persistent() ? session.expirySeconds() : 0;
       PublishedMessage will = publishWill ? session.will() : null;
       if (will != null) {
-        scheduleWill(session, will, Math.min(session.willDelaySeconds(), expiry));
+        wills.scheduleWill(session, will, Math.min(session.willDelaySeconds(), expiry));
       }
       if (expiry == 0) {
         sessions.remove(session.clientId(), session);
@@ -359,20 +360,6 @@ public final class SessionManager {
         scheduleExpiry(session, expiry * 1000L);
       }
     });
-  }
-
-  /** The will of a connection that ended: at once, or after its delay unless the session resumes first. */
-  private void scheduleWill(Session session, PublishedMessage will, long delaySeconds) {
-    if (delaySeconds <= 0) {
-      publishWill(session.clientId(), will);
-      return;
-    }
-    session.willTimer(vertx.setTimer(delaySeconds * 1000L, t -> {
-      session.willTimer(-1);
-      if (sessions.get(session.clientId()) == session && session.state() == Session.State.OFFLINE) {
-        publishWill(session.clientId(), will);
-      }
-    }));
   }
 
   private void scheduleExpiry(Session session, long millis) {
@@ -421,7 +408,7 @@ public final class SessionManager {
       if (expiry == 0) {
         // a session that ended with its connection: only its will is left to send
         if (wasConnected && will != null) {
-          publishWill(clientId, will);
+          wills.publishWill(clientId, will);
         }
         store.deleteIfOwnedBy(clientId, before.connectionId());
         return true;
@@ -438,7 +425,7 @@ public final class SessionManager {
       session.onContext(() -> {
         session.startOffline(before.subscriptions());
         if (wasConnected && will != null) {
-          scheduleWill(session, will, Math.min(before.willDelaySeconds(), expiry));
+          wills.scheduleWill(session, will, Math.min(before.willDelaySeconds(), expiry));
         }
         if (expiry != SessionRecord.NEVER_EXPIRES) {
           scheduleExpiry(session, expiry * 1000L - (System.currentTimeMillis() - offlineSince));
@@ -456,7 +443,7 @@ public final class SessionManager {
       }
       PublishedMessage will = session.cancelWill();
       if (will != null) {
-        publishWill(session.clientId(), will);
+        wills.publishWill(session.clientId(), will);
       }
       session.retire().onComplete(v -> store.deleteIfOwnedBy(session.clientId(), session.connectionId()));
       LOG.debug("session {} expired", session.clientId());
@@ -530,12 +517,6 @@ public final class SessionManager {
     // here to retire them (or they would keep filling a queue that their client reads elsewhere)
     sessions.values().removeIf(s -> !s.persistent());
     return Future.all(all).mapEmpty();
-  }
-
-  private void publishWill(String clientId, PublishedMessage will) {
-    // the will was built at CONNECT; its Message Expiry Interval runs from when it is sent (MQTT 5 3.1.3.2.4)
-    willPublisher.apply(will.publishedAt(System.currentTimeMillis())).onFailure(e -> LOG.warn(
-        "will of {} on '{}' was not published: {}", clientId, will.topic(), e.toString()));
   }
 
   /** Runs {@code task} on the session's context; the result is handed back on the caller's context. */
