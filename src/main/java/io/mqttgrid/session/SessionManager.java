@@ -44,6 +44,7 @@ public final class SessionManager {
   private final OutboundBudget.Totals outbound = new OutboundBudget.Totals();
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
   private final SessionWills wills;
+  private final SessionExpiry expiries;
   private final Map<String, Future<?>> connectsInProgress = new HashMap<>();
   private volatile RemoteSessions remote = RemoteSessions.NONE;
   private volatile boolean shuttingDown;
@@ -56,6 +57,7 @@ public final class SessionManager {
     this.router = router;
     this.limits = limits;
     this.wills = new SessionWills(vertx, sessions);
+    this.expiries = new SessionExpiry(vertx, sessions, store, wills);
     this.events = new SessionEvents() {
       @Override
       public void dropped(String clientId, String reason) {
@@ -357,16 +359,9 @@ public final class SessionManager {
       store.markOffline(session.clientId(), session.connectionId(), expiry, System.currentTimeMillis());
       store.releaseConnection(session.clientId(), session.connectionId());
       if (expiry != SessionRecord.NEVER_EXPIRES) {
-        scheduleExpiry(session, expiry * 1000L);
+        expiries.scheduleExpiry(session, expiry * 1000L);
       }
     });
-  }
-
-  private void scheduleExpiry(Session session, long millis) {
-    session.expiryTimer(vertx.setTimer(Math.max(1, millis), t -> {
-      session.expiryTimer(-1);
-      expire(session);
-    }));
   }
 
   /**
@@ -428,25 +423,10 @@ public final class SessionManager {
           wills.scheduleWill(session, will, Math.min(before.willDelaySeconds(), expiry));
         }
         if (expiry != SessionRecord.NEVER_EXPIRES) {
-          scheduleExpiry(session, expiry * 1000L - (System.currentTimeMillis() - offlineSince));
+          expiries.scheduleExpiry(session, expiry * 1000L - (System.currentTimeMillis() - offlineSince));
         }
       });
       return true;
-    });
-  }
-
-  /** A persistent session stayed offline for its whole expiry interval: it ends, with its will if pending. */
-  private void expire(Session session) {
-    session.onContext(() -> {
-      if (session.state() != Session.State.OFFLINE || !sessions.remove(session.clientId(), session)) {
-        return;
-      }
-      PublishedMessage will = session.cancelWill();
-      if (will != null) {
-        wills.publishWill(session.clientId(), will);
-      }
-      session.retire().onComplete(v -> store.deleteIfOwnedBy(session.clientId(), session.connectionId()));
-      LOG.debug("session {} expired", session.clientId());
     });
   }
 
