@@ -45,6 +45,7 @@ public final class SessionManager {
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
   private final SessionWills wills;
   private final SessionExpiry expiries;
+  private final SessionAdoption adoption;
   private final Map<String, Future<?>> connectsInProgress = new HashMap<>();
   private volatile RemoteSessions remote = RemoteSessions.NONE;
   private volatile boolean shuttingDown;
@@ -75,6 +76,8 @@ public final class SessionManager {
         retireStale(session);
       }
     };
+    this.adoption = new SessionAdoption(vertx, nodeId, store, router, limits, outbound, this.events, sessions, wills,
+        expiries);
   }
 
   /** The other nodes' sessions, for takeovers across nodes. Set once at start. */
@@ -366,68 +369,10 @@ public final class SessionManager {
 
   /**
    * A node left the cluster and this node is the oldest survivor: it takes over the sessions the departed
-   * node hosted (ARCHITECTURE.md section 3, lessons 5 and 6). Each becomes an offline session here, with
-   * its subscriptions (so its queue keeps filling), its will sent after the will delay if its client was
-   * connected there, and its expiry running. Answers how many sessions were adopted.
+   * node hosted (see {@link SessionAdoption}). Answers how many sessions were adopted.
    */
   public Future<Integer> adoptSessionsOf(String deadNode) {
-    long now = System.currentTimeMillis();
-    Context context = vertx.getOrCreateContext();
-    return store.purgeConnections(deadNode)
-        .recover(e -> {
-          LOG.warn("connection records of {} not purged: {}", deadNode, e.toString());
-          return Future.succeededFuture();
-        })
-        .compose(v -> store.ownedBy(deadNode))
-        .compose(records -> {
-          List<Future<Boolean>> all = new ArrayList<>(records.size());
-          for (SessionRecord r : records) {
-            all.add(adoptOne(r.clientId(), deadNode, now, context));
-          }
-          return Future.join(all).map(x -> (int) all.stream().filter(f -> f.succeeded() && f.result()).count());
-        })
-        .onSuccess(n -> LOG.info("took over {} sessions of departed node {}", n, deadNode));
-  }
-
-  private Future<Boolean> adoptOne(String clientId, String deadNode, long now, Context context) {
-    if (sessions.containsKey(clientId)) {
-      return Future.succeededFuture(false); // its client is back, here
-    }
-    return store.adopt(clientId, deadNode, nodeId, now).map(before -> {
-      if (before == null) {
-        return false; // its client is back, elsewhere
-      }
-      boolean wasConnected = before.connected();
-      PublishedMessage will = before.will();
-      long expiry = before.expirySeconds();
-      if (expiry == 0) {
-        // a session that ended with its connection: only its will is left to send
-        if (wasConnected && will != null) {
-          wills.publishWill(clientId, will);
-        }
-        store.deleteIfOwnedBy(clientId, before.connectionId());
-        return true;
-      }
-      Session session = new Session(clientId, true, before.connectionId(), context, vertx, store, router, limits,
-          outbound, events);
-      session.recordStored(true);
-      session.expirySeconds(expiry);
-      session.will(will, before.willDelaySeconds());
-      if (sessions.putIfAbsent(clientId, session) != null) {
-        return false;
-      }
-      long offlineSince = wasConnected ? now : before.disconnectedAtMillis();
-      session.onContext(() -> {
-        session.startOffline(before.subscriptions());
-        if (wasConnected && will != null) {
-          wills.scheduleWill(session, will, Math.min(before.willDelaySeconds(), expiry));
-        }
-        if (expiry != SessionRecord.NEVER_EXPIRES) {
-          expiries.scheduleExpiry(session, expiry * 1000L - (System.currentTimeMillis() - offlineSince));
-        }
-      });
-      return true;
-    });
+    return adoption.adoptSessionsOf(deadNode);
   }
 
   /** A session whose queue a newer connection of its client owns: it stops routing here, the store stays. */
