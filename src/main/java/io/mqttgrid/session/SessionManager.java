@@ -20,6 +20,12 @@ import org.slf4j.LoggerFactory;
  * The sessions of this node: connect (new, resumed or taken over), disconnect, wills and expiry
  * (MQTT 5 sections 3.1.2.4, 3.1.3.2, 4.1). One connect at a time per client id on this node; the session
  * record in the {@link SessionStore} is the truth a reconnecting device finds, on this node or another.
+ *
+ * <p>The manager holds the sessions and decides, for each event, what happens; the steps of one concern are
+ * in their own class: {@link SessionTakeover} (step-down and retirement of an older connection, here or on
+ * another node), {@link SessionWills}, {@link SessionExpiry}, {@link SessionAdoption} (the sessions of a
+ * departed node). Graceful shutdown stays here: it is the manager's own life cycle and shares the gate that
+ * refuses new connects.
  */
 public final class SessionManager {
 
@@ -46,8 +52,8 @@ public final class SessionManager {
   private final SessionWills wills;
   private final SessionExpiry expiries;
   private final SessionAdoption adoption;
+  private final SessionTakeover takeover;
   private final Map<String, Future<?>> connectsInProgress = new HashMap<>();
-  private volatile RemoteSessions remote = RemoteSessions.NONE;
   private volatile boolean shuttingDown;
 
   public SessionManager(Vertx vertx, String nodeId, SessionStore store, MessageRouter router, SessionLimits limits,
@@ -59,6 +65,7 @@ public final class SessionManager {
     this.limits = limits;
     this.wills = new SessionWills(vertx, sessions);
     this.expiries = new SessionExpiry(vertx, sessions, store, wills);
+    this.takeover = new SessionTakeover(nodeId, store, sessions, wills);
     this.events = new SessionEvents() {
       @Override
       public void dropped(String clientId, String reason) {
@@ -82,7 +89,7 @@ public final class SessionManager {
 
   /** The other nodes' sessions, for takeovers across nodes. Set once at start. */
   public void remoteSessions(RemoteSessions remoteSessions) {
-    this.remote = remoteSessions;
+    takeover.remoteSessions(remoteSessions);
   }
 
   /** Where wills go: the same publish path as any message. Set once at start. */
@@ -159,18 +166,18 @@ public final class SessionManager {
     String[] remoteOwner = {null};
     return store.claimConnection(clientId, nodeId, connectionId)
         .compose(previousConnection -> store.load(clientId).map(r -> {
-          remoteOwner[0] = remoteOwner(previousConnection, r);
+          remoteOwner[0] = takeover.remoteOwner(previousConnection, r);
           return r;
         }))
-        .compose(r -> (old == null ? Future.<Void>succeededFuture() : stepDown(old, !req.cleanStart()))
-            .compose(x -> stepDownRemote(clientId, !req.cleanStart(), remoteOwner[0], 2))
+        .compose(r -> (old == null ? Future.<Void>succeededFuture() : takeover.stepDown(old, !req.cleanStart()))
+            .compose(x -> takeover.stepDownRemote(clientId, !req.cleanStart(), remoteOwner[0], 2))
             .map(owner -> {
               remoteOwner[0] = owner;
               return null;
             }))
         .compose(v -> {
           if (req.cleanStart()) {
-            return retireOld(old, remoteOwner[0], clientId).compose(x -> store.delete(clientId))
+            return takeover.retireOld(old, remoteOwner[0], clientId).compose(x -> store.delete(clientId))
                 .map(x -> (SessionRecord) null);
           }
           // read after the old owner stepped down: its last subscription changes are in
@@ -194,7 +201,7 @@ public final class SessionManager {
             return Future.failedFuture(new IllegalStateException("node is shutting down"));
           }
           Future<Void> oldGone = req.cleanStart() ? Future.succeededFuture()
-              : retireOld(old, remoteOwner[0], clientId);
+              : takeover.retireOld(old, remoteOwner[0], clientId);
           Future<List<QueuedMessage>> queued;
           if (!persistent && stored && !present) {
             queued = Future.all(oldGone, store.save(new SessionRecord(clientId, req.protocolVersion(), 0, nodeId,
@@ -225,71 +232,14 @@ public final class SessionManager {
         });
   }
 
-  /**
-   * Where a session lives on another node, if it does: the node of the connection record, else the record's
-   * owner; null when that is this node or a node no longer in the cluster (its sessions are adopted).
-   */
-  private String remoteOwner(String previousConnection, SessionRecord record) {
-    String candidate = null;
-    if (previousConnection != null && previousConnection.contains("|")) {
-      candidate = previousConnection.substring(0, previousConnection.indexOf('|'));
-    }
-    if ((candidate == null || candidate.equals(nodeId)) && record != null) {
-      candidate = record.ownerNode();
-    }
-    return candidate == null || candidate.equals(nodeId) || !remote.isAlive(candidate) ? null : candidate;
-  }
-
-  /**
-   * Asks the node that hosts {@code clientId} to step down. When it does not answer (it may be stopping, or
-   * gone, and a survivor may have adopted the session meanwhile), looks again at who owns the session now and
-   * asks that node, a few times at most. Answers the node that stepped down, or null when none has to.
-   */
-  private Future<String> stepDownRemote(String clientId, boolean sessionContinues, String node, int retries) {
-    if (node == null) {
-      return Future.succeededFuture();
-    }
-    return remote.stepDown(node, clientId, sessionContinues).map(node).recover(e -> {
-      LOG.warn("client {}: node {} did not step down ({})", clientId, node, e.toString());
-      return store.load(clientId).compose(r -> {
-        String owner = r == null ? null : remoteOwner(null, r);
-        if (owner == null || retries == 0) {
-          return Future.succeededFuture(owner);
-        }
-        return stepDownRemote(clientId, sessionContinues, owner, retries - 1);
-      });
-    });
-  }
-
-  /** The old session stops routing and flushes, here and on the node that hosted it. */
-  private Future<Void> retireOld(Session old, String remoteOwner, String clientId) {
-    Future<Void> local = Future.succeededFuture();
-    if (old != null) {
-      sessions.remove(clientId, old);
-      local = onContextOf(old, old::retire);
-    }
-    if (remoteOwner == null) {
-      return local;
-    }
-    return local.compose(x -> remote.retire(remoteOwner, clientId).recover(e -> {
-      LOG.warn("client {}: node {} did not retire the old session: {}", clientId, remoteOwner, e.toString());
-      return Future.succeededFuture();
-    }));
-  }
-
   /** Another node takes over {@code clientId}: close its connection here (first phase). */
   public Future<Void> stepDownLocal(String clientId, boolean sessionContinues) {
-    Session s = sessions.get(clientId);
-    return s == null ? Future.succeededFuture() : stepDown(s, sessionContinues);
+    return takeover.stepDownLocal(clientId, sessionContinues);
   }
 
   /** Another node now serves {@code clientId}: stop routing to the old session here (second phase). */
   public Future<Void> retireLocal(String clientId) {
-    Session s = sessions.get(clientId);
-    if (s == null || !sessions.remove(clientId, s)) {
-      return Future.succeededFuture();
-    }
-    return onContextOf(s, s::retire);
+    return takeover.retireLocal(clientId);
   }
 
   /** The client disconnected normally: its will is gone (MQTT-3.1.2-10). */
@@ -306,31 +256,6 @@ public final class SessionManager {
     } else {
       session.onContext(() -> session.attach(channel, attached.queued()));
     }
-  }
-
-  /**
-   * The old connection of a session that a new CONNECT takes over: close it (DISCONNECT 0x8E), and handle
-   * its will as MQTT 5 section 3.1.3.2.2 says (a continued session cancels a delayed will).
-   */
-  private Future<Void> stepDown(Session old, boolean sessionContinues) {
-    return onContextOf(old, () -> {
-      boolean wasConnected = old.state() == Session.State.ONLINE || old.state() == Session.State.ATTACHING;
-      if (wasConnected) {
-        old.closeChannel(ClientChannel.EndCause.SESSION_TAKEN_OVER);
-        old.detach();
-        PublishedMessage will = old.will();
-        if (will != null && (!sessionContinues || old.willDelaySeconds() == 0 || !old.persistent())) {
-          wills.publishWill(old.clientId(), will);
-        }
-      } else {
-        PublishedMessage pendingWill = old.cancelWill();
-        if (pendingWill != null && !sessionContinues) {
-          wills.publishWill(old.clientId(), pendingWill);
-        }
-      }
-      old.cancelTimers();
-      return Future.succeededFuture();
-    });
   }
 
   /**
@@ -445,7 +370,7 @@ public final class SessionManager {
   }
 
   /** Runs {@code task} on the session's context; the result is handed back on the caller's context. */
-  private static <T> Future<T> onContextOf(Session s, java.util.function.Supplier<Future<T>> task) {
+  static <T> Future<T> onContextOf(Session s, java.util.function.Supplier<Future<T>> task) {
     Context caller = Vertx.currentContext();
     Promise<T> p = Promise.promise();
     s.onContext(() -> {
