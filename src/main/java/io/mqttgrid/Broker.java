@@ -2,6 +2,7 @@ package io.mqttgrid;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -13,8 +14,13 @@ import io.mqttgrid.cluster.ClusterMembership;
 import io.mqttgrid.cluster.EventBusRemoteDelivery;
 import io.mqttgrid.cluster.EventBusRemoteSessions;
 import io.mqttgrid.cluster.HazelcastConfigFactory;
-import io.mqttgrid.cluster.HazelcastRouteTable;
 import io.mqttgrid.cluster.NodeBusVerticle;
+import io.mqttgrid.hazelcast.HazelcastMetrics;
+import io.mqttgrid.hazelcast.HazelcastNamespaceEntries;
+import io.mqttgrid.hazelcast.HazelcastRetainedStore;
+import io.mqttgrid.hazelcast.HazelcastRouteTable;
+import io.mqttgrid.hazelcast.HazelcastSessionOwnership;
+import io.mqttgrid.hazelcast.HazelcastSessionStore;
 import io.mqttgrid.auth.BearerTokenAuthenticator;
 import io.mqttgrid.auth.NamespaceAuthenticator;
 import io.mqttgrid.http.HealthRoutes;
@@ -28,15 +34,12 @@ import io.mqttgrid.mqtt.MqttMetrics;
 import io.mqttgrid.mqtt.ConnectionAdmission;
 import io.mqttgrid.mqtt.MqttServerVerticle;
 import io.mqttgrid.mqtt.MqttServices;
-import io.mqttgrid.retain.HazelcastRetainedStore;
 import io.mqttgrid.routing.MessageRouter;
 import io.mqttgrid.routing.PublishService;
-import io.mqttgrid.session.HazelcastSessionStore;
 import io.mqttgrid.session.Session;
 import io.mqttgrid.session.SessionEvents;
 import io.mqttgrid.session.SessionLimits;
 import io.mqttgrid.session.SessionManager;
-import io.mqttgrid.session.SessionOwnership;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -113,7 +116,14 @@ public final class Broker {
   private MqttServices buildServices() {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     MqttMetrics metrics = new MqttMetrics(registry);
-    NodeMetrics.bind(registry, hazelcast);
+    var jvmGc = NodeMetrics.bind(registry);
+    // the GC listener goes with the node, however the member stops
+    hazelcast.getLifecycleService().addLifecycleListener(event -> {
+      if (event.getState() == LifecycleEvent.LifecycleState.SHUTDOWN) {
+        jvmGc.close();
+      }
+    });
+    HazelcastMetrics.bind(registry, hazelcast);
     retained = new HazelcastRetainedStore(vertx, hazelcast);
     MessageRouter router = new MessageRouter();
     routeTable = new HazelcastRouteTable(vertx, hazelcast, config.nodeId, config.routeAnnounceTimeoutMillis);
@@ -155,7 +165,7 @@ public final class Broker {
         SessionManager::outboundInflightBytes);
     registry.gauge("mqttgrid.outbound.buffered.bytes", Tags.of("stage", "socket"), sessions,
         SessionManager::outboundSocketBytes);
-    namespace = new NamespaceStore(vertx, hazelcast, config.namespaceLimits,
+    namespace = new NamespaceStore(vertx, new HazelcastNamespaceEntries(vertx, hazelcast), config.namespaceLimits,
         query -> NamespaceAccess.queryProblem(query, config.namespaceAllowNot), NamespaceAccess::templateProblem);
     access = new NamespaceAccess(namespace.current(), namespace.version(), config.namespaceAllowNot);
     namespace.onChange((model, version) -> {
@@ -166,7 +176,7 @@ public final class Broker {
         new AnonymousAuthenticator(config.anonymous), config.jwtClockSkewSeconds);
     bearerAuthenticator = authenticator;
     return new MqttServices(config.limits, authenticator, sessions, publisher,
-        retained, metrics, namespace::current, access, new SessionOwnership(vertx, hazelcast), connections);
+        retained, metrics, namespace::current, access, new HazelcastSessionOwnership(vertx, hazelcast), connections);
   }
 
   /**

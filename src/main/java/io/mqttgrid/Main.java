@@ -12,20 +12,6 @@ import org.slf4j.LoggerFactory;
 /** {@code java -jar mqttgrid.jar [--config FILE] [--set key=value ...]}. */
 public final class Main {
 
-  private static final String FORK_JOIN_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
-
-  static {
-    // Hazelcast runs a future's whenComplete callbacks on the common fork-join pool, unless that pool has a
-    // single thread (machines with two cores): then it starts a new thread per callback, about a millisecond
-    // each. The stores keep off that pool (session/StoreFutures); the route table's callbacks, on the way to a
-    // SUBACK for a new filter (cluster/HazelcastRouteTable), do not. Two threads at least, set before the pool
-    // exists.
-    if (System.getProperty(FORK_JOIN_PARALLELISM) == null) {
-      System.setProperty(FORK_JOIN_PARALLELISM,
-          String.valueOf(Math.max(2, Runtime.getRuntime().availableProcessors() - 1)));
-    }
-  }
-
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
   private Main() {

@@ -6,6 +6,8 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import io.mqttgrid.cluster.ClusterMembership;
+import io.mqttgrid.cluster.HazelcastConfigFactory;
 import org.junit.jupiter.api.Test;
 
 /** How the packages may depend on each other. */
@@ -21,15 +23,25 @@ class PackageStructureTest {
   }
 
   /**
-   * Hazelcast stays in the packages that keep distributed state (and in the node's wiring and its metrics); a
-   * new package that needs shared state goes through one of their store interfaces. The list is where it is
-   * today: it should shrink to one place per store, never grow.
+   * Hazelcast (and Vert.x's Hazelcast cluster manager) is used in one place per concern: the stores'
+   * implementations in {@code io.mqttgrid.hazelcast}, the member's configuration and membership in
+   * {@code cluster}, and the node's wiring ({@link Broker}). Everything else reaches shared state through the
+   * store interfaces (SessionStore, SessionOwnership, RetainedStore, NamespaceEntries, RouteTable).
    */
   @Test
-  void hazelcastIsUsedOnlyWhereStateIsStored() {
-    noClasses().that().resideOutsideOfPackages("io.mqttgrid", "io.mqttgrid.cluster..", "io.mqttgrid.session..",
-            "io.mqttgrid.retain..", "io.mqttgrid.access..", "io.mqttgrid.http..")
-        .should().dependOnClassesThat().resideInAPackage("com.hazelcast..")
+  void hazelcastIsUsedOnlyByTheStoreImplementationsTheClusterSetUpAndTheWiring() {
+    noClasses().that().resideOutsideOfPackage("io.mqttgrid.hazelcast..")
+        .and().doNotBelongToAnyOf(Broker.class, HazelcastConfigFactory.class, ClusterMembership.class)
+        .should().dependOnClassesThat().resideInAnyPackage("com.hazelcast..", "io.vertx.spi.cluster.hazelcast..")
+        .check(MAIN);
+  }
+
+  /** The Hazelcast stores are chosen by the wiring; the cluster's node-to-node classes use the route table's extras. */
+  @Test
+  void onlyTheWiringAndTheClusterKnowTheHazelcastStores() {
+    noClasses().that().resideOutsideOfPackages("io.mqttgrid.hazelcast..", "io.mqttgrid.cluster..")
+        .and().doNotBelongToAnyOf(Broker.class)
+        .should().dependOnClassesThat().resideInAPackage("io.mqttgrid.hazelcast..")
         .check(MAIN);
   }
 

@@ -1,14 +1,6 @@
 package io.mqttgrid.access;
 
-import com.hazelcast.core.EntryEvent;
-import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.core.LifecycleEvent;
-import com.hazelcast.map.IMap;
-import com.hazelcast.map.listener.EntryAddedListener;
-import com.hazelcast.map.listener.EntryRemovedListener;
-import com.hazelcast.map.listener.EntryUpdatedListener;
 import io.mqttgrid.access.NamespaceModelJson.Kind;
-import io.mqttgrid.session.StoreFutures;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -23,8 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The namespace model in Hazelcast, one entry per resource, so every node sees the same model and a change
- * made on one node (management API or file) reaches all of them through an entry listener. Each node keeps
+ * The namespace model, one entry per resource in the cluster-wide {@link NamespaceEntries}, so every node sees
+ * the same model and a change made on one node (management API or file) reaches all of them. Each node keeps
  * a compiled immutable snapshot ({@link #current()}); readers never touch the network.
  *
  * <p>Each snapshot a node takes gets the next number of that node's {@link #version()}, and the listeners
@@ -39,7 +31,6 @@ public final class NamespaceStore {
 
   private static final Logger LOG = LoggerFactory.getLogger(NamespaceStore.class);
 
-  public static final String MAP = "mqttgrid.namespace";
   static final String SETTINGS_KEY = "settings";
 
   /** Where a resource came from. */
@@ -51,7 +42,7 @@ public final class NamespaceStore {
   }
 
   private final Vertx vertx;
-  private final IMap<String, String> map;
+  private final NamespaceEntries entries;
   private final NamespaceLimits limits;
   private final Function<String, String> queryProblem;
   private final Function<String, String> templateProblem;
@@ -76,19 +67,14 @@ public final class NamespaceStore {
    * @param queryProblem    the parse error of a client-group query, or null when it parses
    * @param templateProblem the parse error of a topic template, or null when it parses
    */
-  public NamespaceStore(Vertx vertx, HazelcastInstance hz, NamespaceLimits limits,
+  public NamespaceStore(Vertx vertx, NamespaceEntries entries, NamespaceLimits limits,
                         Function<String, String> queryProblem, Function<String, String> templateProblem) {
     this.vertx = vertx;
-    this.map = hz.getMap(MAP);
+    this.entries = entries;
     this.limits = limits;
     this.queryProblem = queryProblem;
     this.templateProblem = templateProblem;
-    map.addEntryListener(new ChangeListener(), false);
-    hz.getLifecycleService().addLifecycleListener(event -> {
-      if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
-        scheduleRebuild();
-      }
-    });
+    entries.onChange(this::scheduleRebuild);
   }
 
   /** Builds the first snapshot from what the cluster holds; call once, off the event loop or not. */
@@ -117,7 +103,7 @@ public final class NamespaceStore {
   // --------------------------------------------------------------------------------------------- reads
 
   public Future<StoredResource> get(Kind kind, String name) {
-    return StoreFutures.onContext(map.getAsync(key(kind, name)), vertx.getOrCreateContext())
+    return entries.get(key(kind, name))
         .map(json -> json == null ? null : stored(name, json));
   }
 
@@ -126,7 +112,7 @@ public final class NamespaceStore {
     String prefix = kind.path + "/";
     return vertx.executeBlocking(() -> {
       List<StoredResource> out = new ArrayList<>();
-      for (Map.Entry<String, String> e : map.entrySet(new KeyPrefix(prefix))) {
+      for (Map.Entry<String, String> e : entries.withKeyPrefix(prefix, false).entrySet()) {
         out.add(stored(e.getKey().substring(prefix.length()), e.getValue()));
       }
       out.sort(java.util.Comparator.comparing(StoredResource::name));
@@ -135,7 +121,7 @@ public final class NamespaceStore {
   }
 
   public Future<StoredResource> settings() {
-    return StoreFutures.onContext(map.getAsync(SETTINGS_KEY), vertx.getOrCreateContext())
+    return entries.get(SETTINGS_KEY)
         .map(json -> json == null ? null : stored(SETTINGS_KEY, json));
   }
 
@@ -170,7 +156,7 @@ public final class NamespaceStore {
         JsonObject value = new JsonObject().put("origin", origin.name())
             .put("properties", NamespaceModelJson.toJson(kind, parsed))
             .put("createdAt", existing == null ? now : existing.createdAt()).put("lastModifiedAt", now);
-        return StoreFutures.onContext(map.setAsync(key(kind, name), value.encode()), vertx.getOrCreateContext())
+        return entries.put(key(kind, name), value.encode())
             .compose(v -> readOwnWrite(kind, name, parsed))
             .map(v -> existing == null);
       });
@@ -185,7 +171,7 @@ public final class NamespaceStore {
       } catch (ModelValidationException e) {
         return Future.failedFuture(new ReferencedException(e.getMessage()));
       }
-      return StoreFutures.onContext(map.removeAsync(key(kind, name)), vertx.getOrCreateContext())
+      return entries.remove(key(kind, name))
           .compose(old -> readOwnWrite(kind, name, null).map(v -> old != null));
     });
   }
@@ -200,7 +186,7 @@ public final class NamespaceStore {
       NamespaceModel snapshot = current;
       NamespaceModelJson.ModelBuilder builder = new NamespaceModelJson.ModelBuilder();
       snapshot.clients().values().forEach(c -> builder.add(Kind.CLIENTS, c));
-      for (Map.Entry<String, String> e : map.entrySet(new KeyPrefix(Kind.CLIENTS.path + "/", true))) {
+      for (Map.Entry<String, String> e : entries.withKeyPrefix(Kind.CLIENTS.path + "/", true).entrySet()) {
         int slash = e.getKey().indexOf('/');
         Kind kind = slash < 0 ? null : Kind.ofPath(e.getKey().substring(0, slash));
         if (kind != null) {
@@ -258,7 +244,7 @@ public final class NamespaceStore {
     String now = java.time.Instant.now().toString();
     JsonObject value = new JsonObject().put("origin", origin.name())
         .put("properties", NamespaceModelJson.toStoredJson(s)).put("createdAt", now).put("lastModifiedAt", now);
-    return StoreFutures.onContext(map.setAsync(SETTINGS_KEY, value.encode()), vertx.getOrCreateContext())
+    return entries.put(SETTINGS_KEY, value.encode())
         .compose(v -> readOwnSettings(s));
   }
 
@@ -288,28 +274,28 @@ public final class NamespaceStore {
       }
       int written = 0;
       for (Map.Entry<String, String> e : wanted.entrySet()) {
-        String old = map.get(e.getKey());
+        String old = entries.getNow(e.getKey());
         JsonObject oldValue = old == null ? null : new JsonObject(old);
         JsonObject properties = new JsonObject(e.getValue());
         if (oldValue != null && Origin.file.name().equals(oldValue.getString("origin"))
             && properties.equals(oldValue.getJsonObject("properties"))) {
           continue; // unchanged: no write, no event on every node
         }
-        map.set(e.getKey(), new JsonObject().put("origin", Origin.file.name()).put("properties", properties)
+        entries.putNow(e.getKey(), new JsonObject().put("origin", Origin.file.name()).put("properties", properties)
             .put("createdAt", oldValue == null ? now : oldValue.getString("createdAt", now))
             .put("lastModifiedAt", now).encode());
         written++;
       }
       // removed in the reverse order: bindings before what they name
       List<String> stale = new ArrayList<>();
-      for (Map.Entry<String, String> e : map.entrySet()) {
+      for (Map.Entry<String, String> e : entries.all().entrySet()) {
         if (!wanted.containsKey(e.getKey())
             && Origin.file.name().equals(new JsonObject(e.getValue()).getString("origin"))) {
           stale.add(e.getKey());
         }
       }
       stale.sort(java.util.Comparator.comparingInt(NamespaceStore::dependencyRank).reversed());
-      stale.forEach(map::remove);
+      stale.forEach(entries::removeNow);
       int removed = stale.size();
       if (written > 0 || removed > 0) {
         LOG.info("namespace file applied: {} resources written, {} removed", written, removed);
@@ -357,7 +343,7 @@ public final class NamespaceStore {
   private NamespaceModel readModel() {
     NamespaceSettings settings = NamespaceSettings.DEFAULTS;
     NamespaceModelJson.ModelBuilder builder = new NamespaceModelJson.ModelBuilder();
-    for (Map.Entry<String, String> e : map.entrySet()) {
+    for (Map.Entry<String, String> e : entries.all().entrySet()) {
       try {
         JsonObject props = new JsonObject(e.getValue()).getJsonObject("properties");
         if (e.getKey().equals(SETTINGS_KEY)) {
@@ -439,45 +425,4 @@ public final class NamespaceStore {
     return new StoredResource(name, Origin.valueOf(o.getString("origin", "api")), o.getJsonObject("properties"),
         o.getString("createdAt"), o.getString("lastModifiedAt"));
   }
-
-  /** Selects entries by key prefix; runs on the members, so it travels serialized. */
-  static final class KeyPrefix implements com.hazelcast.query.Predicate<String, String> {
-    private static final long serialVersionUID = 1L;
-    private final String prefix;
-    private final boolean except;
-
-    KeyPrefix(String prefix) {
-      this(prefix, false);
-    }
-
-    /** @param except select the entries whose key does not start with the prefix */
-    KeyPrefix(String prefix, boolean except) {
-      this.prefix = prefix;
-      this.except = except;
-    }
-
-    @Override
-    public boolean apply(Map.Entry<String, String> entry) {
-      return entry.getKey().startsWith(prefix) != except;
-    }
-  }
-
-  private final class ChangeListener implements EntryAddedListener<String, String>,
-      EntryUpdatedListener<String, String>, EntryRemovedListener<String, String> {
-    @Override
-    public void entryAdded(EntryEvent<String, String> event) {
-      scheduleRebuild();
-    }
-
-    @Override
-    public void entryUpdated(EntryEvent<String, String> event) {
-      scheduleRebuild();
-    }
-
-    @Override
-    public void entryRemoved(EntryEvent<String, String> event) {
-      scheduleRebuild();
-    }
-  }
-
 }

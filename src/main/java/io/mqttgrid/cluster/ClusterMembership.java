@@ -5,6 +5,7 @@ import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.LifecycleEvent;
+import io.mqttgrid.hazelcast.HazelcastRouteTable;
 import java.util.HashSet;
 import java.util.Set;
 import io.vertx.core.Future;

@@ -1,5 +1,6 @@
 package io.mqttgrid.cluster;
 
+import io.mqttgrid.hazelcast.HazelcastRouteTable;
 import io.mqttgrid.session.RemoteSessions;
 import io.mqttgrid.session.SessionManager;
 import io.vertx.core.Future;

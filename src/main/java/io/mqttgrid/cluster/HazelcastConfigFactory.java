@@ -9,8 +9,9 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.NetworkConfig;
 import io.mqttgrid.BrokerConfig;
-import io.mqttgrid.retain.HazelcastRetainedStore;
-import io.mqttgrid.session.HazelcastSessionStore;
+import io.mqttgrid.hazelcast.BrokerSerialization;
+import io.mqttgrid.hazelcast.HazelcastRetainedStore;
+import io.mqttgrid.hazelcast.HazelcastSessionStore;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -121,8 +122,8 @@ public final class HazelcastConfigFactory {
   }
 
   /**
-   * What the broker needs whatever the file says: its own properties, Vert.x's structures, and the broker
-   * maps with their backups and formats unless the file configures them.
+   * What the broker needs whatever the file says: its own properties, its serialization, Vert.x's structures,
+   * and the broker maps with their backups and formats unless the file configures them.
    */
   static Config complete(Config config, int backupCount) {
     config.setProperty("hazelcast.logging.type", "slf4j");
@@ -132,6 +133,7 @@ public final class HazelcastConfigFactory {
     if (config.getProperty("hazelcast.wait.seconds.before.join") == null) {
       config.setProperty("hazelcast.wait.seconds.before.join", "0");
     }
+    BrokerSerialization.register(config.getSerializationConfig());
     Config vertxDefaults = ConfigUtil.loadConfig();
     for (String name : new String[] {"__vertx.haInfo", "__vertx.nodeInfo"}) {
       if (!config.getMapConfigs().containsKey(name)) {

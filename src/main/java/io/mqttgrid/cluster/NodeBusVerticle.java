@@ -1,5 +1,6 @@
 package io.mqttgrid.cluster;
 
+import io.mqttgrid.hazelcast.HazelcastRouteTable;
 import io.mqttgrid.routing.MessageRouter;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;

@@ -9,9 +9,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The topics that hold a retained message, as a tree of levels, so that a wildcard subscription visits only
- * the branches its filter can match instead of scanning every retained topic.
+ * the branches its filter can match instead of scanning every retained topic. Thread-safe: a store's change
+ * events and its readers use it at once.
  */
-final class RetainedTopicIndex {
+public final class RetainedTopicIndex {
 
   private static final class Node {
     final Map<String, Node> children = new ConcurrentHashMap<>(4);
@@ -22,7 +23,7 @@ final class RetainedTopicIndex {
   private final Object writeLock = new Object();
   private final java.util.concurrent.atomic.AtomicInteger size = new java.util.concurrent.atomic.AtomicInteger();
 
-  void add(String topic) {
+  public void add(String topic) {
     synchronized (writeLock) {
       Node n = root;
       for (String level : topic.split("/", -1)) {
@@ -35,7 +36,7 @@ final class RetainedTopicIndex {
     }
   }
 
-  void remove(String topic) {
+  public void remove(String topic) {
     synchronized (writeLock) {
       String[] levels = topic.split("/", -1);
       Node[] path = new Node[levels.length + 1];
@@ -58,12 +59,12 @@ final class RetainedTopicIndex {
     }
   }
 
-  int size() {
+  public int size() {
     return size.get();
   }
 
   /** Topics matching {@code filter}; wildcards at the first level skip topics starting with '$'. */
-  List<String> match(String filter) {
+  public List<String> match(String filter) {
     List<String> out = new ArrayList<>();
     walk(root, filter.split("/", -1), 0, new StringBuilder(), out);
     return out;
@@ -73,7 +74,7 @@ final class RetainedTopicIndex {
    * Up to {@code limit} topics matching {@code filter} that sort after {@code after} (null: from the first), in
    * {@link String#compareTo} order: a page of a listing that can resume from its last topic on any node.
    */
-  List<String> page(String filter, String after, int limit) {
+  public List<String> page(String filter, String after, int limit) {
     // the smallest `limit` topics after the cursor, kept in a heap with the largest on top
     PriorityQueue<String> smallest = new PriorityQueue<>(limit + 1, Comparator.reverseOrder());
     for (String topic : match(filter)) {

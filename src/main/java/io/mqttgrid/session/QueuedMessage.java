@@ -1,17 +1,13 @@
 package io.mqttgrid.session;
 
-import com.hazelcast.nio.ObjectDataInput;
-import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.DataSerializable;
 import io.mqttgrid.routing.PublishedMessage;
-import java.io.IOException;
 
 /**
  * A QoS 1/2 message held for a persistent session until the client acknowledges it: not yet sent
  * ({@link State#QUEUED}), sent and waiting for PUBACK/PUBREC ({@link State#SENT}), or, for QoS 2, PUBREL
  * sent and waiting for PUBCOMP ({@link State#RELEASED}).
  */
-public final class QueuedMessage implements DataSerializable {
+public final class QueuedMessage {
 
   public enum State { QUEUED, SENT, RELEASED }
 
@@ -22,9 +18,6 @@ public final class QueuedMessage implements DataSerializable {
   private State state;
   private int packetId;
 
-  public QueuedMessage() {
-  }
-
   public QueuedMessage(PublishedMessage message, int[] subscriptionIds, String sharedGroup, State state,
                        int packetId) {
     this.message = message;
@@ -34,7 +27,15 @@ public final class QueuedMessage implements DataSerializable {
     this.packetId = packetId;
   }
 
-  QueuedMessage copy() {
+  /** A message as a store kept it, with the sequence number its queue gave it. */
+  public static QueuedMessage stored(long seq, PublishedMessage message, int[] subscriptionIds, String sharedGroup,
+                                     State state, int packetId) {
+    QueuedMessage m = new QueuedMessage(message, subscriptionIds, sharedGroup, state, packetId);
+    m.seq = seq;
+    return m;
+  }
+
+  public QueuedMessage copy() {
     QueuedMessage c = new QueuedMessage(message, subscriptionIds, sharedGroup, state, packetId);
     c.seq = seq;
     return c;
@@ -44,7 +45,8 @@ public final class QueuedMessage implements DataSerializable {
     return seq;
   }
 
-  void seq(long seq) {
+  /** Set by the store that appended the message: the number {@link SessionStore#markSent} and others name it by. */
+  public void seq(long seq) {
     this.seq = seq;
   }
 
@@ -75,25 +77,5 @@ public final class QueuedMessage implements DataSerializable {
 
   void packetId(int packetId) {
     this.packetId = packetId;
-  }
-
-  @Override
-  public void writeData(ObjectDataOutput out) throws IOException {
-    out.writeLong(seq);
-    out.writeByteArray(message.toBytes());
-    out.writeIntArray(subscriptionIds);
-    out.writeString(sharedGroup);
-    out.writeByte(state.ordinal());
-    out.writeInt(packetId);
-  }
-
-  @Override
-  public void readData(ObjectDataInput in) throws IOException {
-    seq = in.readLong();
-    message = PublishedMessage.fromBytes(in.readByteArray());
-    subscriptionIds = in.readIntArray();
-    sharedGroup = in.readString();
-    state = State.values()[in.readByte()];
-    packetId = in.readInt();
   }
 }

@@ -1,5 +1,7 @@
 package io.mqttgrid.session;
 
+import static io.mqttgrid.session.SessionManager.onContextOf;
+
 import io.mqttgrid.routing.MessageRouter;
 import io.mqttgrid.routing.PublishedMessage;
 import io.vertx.core.Context;
@@ -68,7 +70,11 @@ final class SessionAdoption {
           for (SessionRecord r : records) {
             all.add(adoptOne(r.clientId(), deadNode, now, context));
           }
-          return Future.join(all).map(x -> (int) all.stream().filter(f -> f.succeeded() && f.result()).count());
+          // done only when every node routes the adopted subscriptions here: the caller then purges the
+          // departed node's routes, and a publish in between would find no route at all and be acknowledged
+          // "no matching subscribers" for a session that exists
+          return Future.join(all).compose(x -> router.routesAnnounced())
+              .map(x -> (int) all.stream().filter(f -> f.succeeded() && f.result()).count());
         })
         .onSuccess(n -> LOG.info("took over {} sessions of departed node {}", n, deadNode));
   }
@@ -77,9 +83,9 @@ final class SessionAdoption {
     if (sessions.containsKey(clientId)) {
       return Future.succeededFuture(false); // its client is back, here
     }
-    return store.adopt(clientId, deadNode, nodeId, now).map(before -> {
+    return store.adopt(clientId, deadNode, nodeId, now).compose(before -> {
       if (before == null) {
-        return false; // its client is back, elsewhere
+        return Future.succeededFuture(false); // its client is back, elsewhere
       }
       boolean wasConnected = before.connected();
       PublishedMessage will = before.will();
@@ -90,7 +96,7 @@ final class SessionAdoption {
           wills.publishWill(clientId, will);
         }
         store.deleteIfOwnedBy(clientId, before.connectionId());
-        return true;
+        return Future.succeededFuture(true);
       }
       Session session = new Session(clientId, true, before.connectionId(), context, vertx, store, router, limits,
           outbound, events);
@@ -98,10 +104,11 @@ final class SessionAdoption {
       session.expirySeconds(expiry);
       session.will(will, before.willDelaySeconds());
       if (sessions.putIfAbsent(clientId, session) != null) {
-        return false;
+        return Future.succeededFuture(false);
       }
       long offlineSince = wasConnected ? now : before.disconnectedAtMillis();
-      session.onContext(() -> {
+      // adopted once its subscriptions route here, not when it is merely listed (see adoptSessionsOf)
+      return onContextOf(session, () -> {
         session.startOffline(before.subscriptions());
         if (wasConnected && will != null) {
           wills.scheduleWill(session, will, Math.min(before.willDelaySeconds(), expiry));
@@ -109,8 +116,8 @@ final class SessionAdoption {
         if (expiry != SessionRecord.NEVER_EXPIRES) {
           expiries.scheduleExpiry(session, expiry * 1000L - (System.currentTimeMillis() - offlineSince));
         }
+        return Future.succeededFuture(true);
       });
-      return true;
     });
   }
 }

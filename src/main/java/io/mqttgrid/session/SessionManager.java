@@ -200,8 +200,12 @@ public final class SessionManager {
             session.retire();
             return Future.failedFuture(new IllegalStateException("node is shutting down"));
           }
+          // a session that continues on another node: the old copy stops routing only once every node routes
+          // the new one's subscriptions (restored above), else a publish in between finds no route and is
+          // acknowledged "no matching subscribers" for a session that exists
           Future<Void> oldGone = req.cleanStart() ? Future.succeededFuture()
-              : takeover.retireOld(old, remoteOwner[0], clientId);
+              : remoteOwner[0] == null ? takeover.retireOld(old, null, clientId)
+              : router.routesAnnounced().compose(x -> takeover.retireOld(old, remoteOwner[0], clientId));
           Future<List<QueuedMessage>> queued;
           if (!persistent && stored && !present) {
             queued = Future.all(oldGone, store.save(new SessionRecord(clientId, req.protocolVersion(), 0, nodeId,

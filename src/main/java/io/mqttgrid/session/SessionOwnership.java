@@ -1,132 +1,20 @@
 package io.mqttgrid.session;
 
-import com.hazelcast.aggregation.Aggregators;
-import com.hazelcast.core.EntryEvent;
-import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.map.IMap;
-import com.hazelcast.map.listener.EntryEvictedListener;
-import com.hazelcast.map.listener.EntryExpiredListener;
-import com.hazelcast.map.listener.EntryRemovedListener;
-import com.hazelcast.query.Predicates;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import java.util.Locale;
-import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Which authentication name owns each session name (client id), cluster-wide, for the session rules of spec
  * section 1.2: a session bound to one authentication name cannot be taken by another, and one authentication
- * name holds at most N sessions, online and offline together.
- *
- * <p>An owner entry lives as long as the session does: it is removed once the client id has neither a
- * connection nor a persistent session (watched through those maps' removal events on the partition owner).
- * A claim that finds an entry whose session is gone treats it as free, so a missed removal cannot lock a
- * name out.
+ * name holds at most N sessions, online and offline together. An owner entry lives as long as the session
+ * does. The broker's implementation is {@code io.mqttgrid.hazelcast.HazelcastSessionOwnership}.
  */
-public final class SessionOwnership {
+public interface SessionOwnership {
 
-  private static final Logger LOG = LoggerFactory.getLogger(SessionOwnership.class);
-
-  public static final String MAP = "mqttgrid.session-owners";
-  /** Lock keys per authentication name; client ids never contain U+0000 (refused at CONNECT). */
-  private static final String LOCK_PREFIX = "\u0000auth:";
-
-  public enum Claim { OK, OWNED_BY_OTHER, QUOTA_EXCEEDED }
-
-  private final Vertx vertx;
-  private final IMap<String, String> owners;
-  private final IMap<String, ?> connections;
-  private final IMap<String, ?> sessions;
-
-  public SessionOwnership(Vertx vertx, HazelcastInstance hz) {
-    this.vertx = vertx;
-    this.owners = hz.getMap(MAP);
-    this.connections = hz.getMap(HazelcastSessionStore.CONNECTIONS);
-    this.sessions = hz.getMap(HazelcastSessionStore.SESSIONS);
-    SessionGone gone = new SessionGone();
-    // local listeners: each removal is seen once, by the member owning the key
-    connections.addLocalEntryListener(gone);
-    sessions.addLocalEntryListener(gone);
-  }
+  enum Claim { OK, OWNED_BY_OTHER, QUOTA_EXCEEDED }
 
   /**
-   * Binds {@code clientId} to {@code authenticationName} unless another name owns it or the name already
-   * holds {@code maxSessions} other sessions. Runs on a worker: it takes a cluster lock per name so two
-   * concurrent connects cannot both take the last free place.
+   * Binds {@code clientId} to {@code authenticationName} (case-insensitive) unless another name owns it or the
+   * name already holds {@code maxSessions} other sessions; two concurrent claims cannot both take the last place.
    */
-  public Future<Claim> claim(String clientId, String authenticationName, int maxSessions) {
-    String name = authenticationName.toLowerCase(Locale.ROOT);
-    return vertx.executeBlocking(() -> {
-      String lock = LOCK_PREFIX + name;
-      owners.lock(lock);
-      try {
-        String owner = owners.get(clientId);
-        if (owner != null && !owner.equals(name)) {
-          if (alive(clientId)) {
-            return Claim.OWNED_BY_OTHER;
-          }
-          owner = null; // its session is gone
-        }
-        if (owner == null) {
-          if (count(name) >= maxSessions && sweep(name) >= maxSessions) {
-            return Claim.QUOTA_EXCEEDED;
-          }
-          owners.set(clientId, name);
-        }
-        return Claim.OK;
-      } finally {
-        owners.unlock(lock);
-      }
-    }, false);
-  }
-
-  private long count(String name) {
-    return owners.aggregate(Aggregators.count(), Predicates.equal("this", name));
-  }
-
-  /** Drops this name's entries whose session has ended meanwhile; answers how many remain. */
-  private long sweep(String name) {
-    long live = 0;
-    for (Map.Entry<String, String> e : owners.entrySet(Predicates.equal("this", name))) {
-      if (alive(e.getKey())) {
-        live++;
-      } else {
-        owners.remove(e.getKey(), name);
-      }
-    }
-    return live;
-  }
-
-  private boolean alive(String clientId) {
-    return connections.containsKey(clientId) || sessions.containsKey(clientId);
-  }
-
-  private void released(String clientId) {
-    vertx.executeBlocking(() -> {
-      if (!alive(clientId)) {
-        owners.remove(clientId);
-      }
-      return null;
-    }, false).onFailure(e -> LOG.debug("owner of session '{}' not released: {}", clientId, e.toString()));
-  }
-
-  private final class SessionGone implements EntryRemovedListener<String, Object>,
-      EntryEvictedListener<String, Object>, EntryExpiredListener<String, Object> {
-    @Override
-    public void entryRemoved(EntryEvent<String, Object> event) {
-      released(event.getKey());
-    }
-
-    @Override
-    public void entryEvicted(EntryEvent<String, Object> event) {
-      released(event.getKey());
-    }
-
-    @Override
-    public void entryExpired(EntryEvent<String, Object> event) {
-      released(event.getKey());
-    }
-  }
+  Future<Claim> claim(String clientId, String authenticationName, int maxSessions);
 }

@@ -1,20 +1,19 @@
 package io.mqttgrid.session;
 
-import com.hazelcast.nio.ObjectDataInput;
-import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.DataSerializable;
-import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Set;
 
 /**
- * The durable queue of one persistent session, as stored in Hazelcast (in OBJECT format, changed in place by
- * entry processors so that an append costs the one message, not the whole queue).
+ * The durable queue of one persistent session, as a store keeps it (Hazelcast in OBJECT format, changed in
+ * place by entry processors so that an append costs the one message, not the whole queue). Not thread-safe:
+ * a store changes it under its per-key atomicity.
  */
-public final class SessionQueue implements DataSerializable {
+public final class SessionQueue {
 
   /**
    * Outcome of an append. FOREIGN: the queue belongs to a newer connection of the session, so the appender
@@ -34,8 +33,39 @@ public final class SessionQueue implements DataSerializable {
   public SessionQueue() {
   }
 
+  /** A queue as a store kept it: the counts and message ids are rebuilt from the entries. */
+  public static SessionQueue stored(String owner, long nextSeq, Collection<QueuedMessage> entries) {
+    SessionQueue q = new SessionQueue();
+    q.owner = owner;
+    q.nextSeq = nextSeq;
+    for (QueuedMessage m : entries) {
+      q.entries.put(m.seq(), m);
+      q.messageIds.add(m.message().id());
+      if (m.state() == QueuedMessage.State.QUEUED) {
+        q.queuedCount++;
+        q.queuedBytes += m.message().weight();
+      }
+    }
+    return q;
+  }
+
+  /** The connection that owns the queue, or null until one claims it. */
+  public String owner() {
+    return owner;
+  }
+
+  /** The sequence number the next appended message gets. */
+  public long nextSeq() {
+    return nextSeq;
+  }
+
+  /** The messages in sequence order, as held (not copies: for a store's serializer). */
+  public Collection<QueuedMessage> entries() {
+    return Collections.unmodifiableCollection(entries.values());
+  }
+
   /** Appends unless the message is there already or the not-yet-sent part would exceed the bounds. */
-  AppendResult append(QueuedMessage m, int maxQueued, long maxQueuedBytes, String appender) {
+  public AppendResult append(QueuedMessage m, int maxQueued, long maxQueuedBytes, String appender) {
     if (owner == null) {
       owner = appender;
     } else if (!owner.equals(appender)) {
@@ -58,7 +88,7 @@ public final class SessionQueue implements DataSerializable {
     return AppendResult.APPENDED;
   }
 
-  void markSent(long seq, int packetId) {
+  public void markSent(long seq, int packetId) {
     QueuedMessage m = entries.get(seq);
     if (m != null && m.state() == QueuedMessage.State.QUEUED) {
       queuedCount--;
@@ -68,7 +98,7 @@ public final class SessionQueue implements DataSerializable {
     }
   }
 
-  void markReleased(long seq) {
+  public void markReleased(long seq) {
     QueuedMessage m = entries.get(seq);
     if (m != null) {
       if (m.state() == QueuedMessage.State.QUEUED) {
@@ -79,7 +109,7 @@ public final class SessionQueue implements DataSerializable {
     }
   }
 
-  void remove(long seq) {
+  public void remove(long seq) {
     QueuedMessage m = entries.remove(seq);
     if (m != null) {
       messageIds.remove(m.message().id());
@@ -91,7 +121,7 @@ public final class SessionQueue implements DataSerializable {
   }
 
   /** Messages sent but not acknowledged go back to QUEUED-with-packet-id semantics on the next attach. */
-  List<QueuedMessage> snapshot() {
+  public List<QueuedMessage> snapshot() {
     List<QueuedMessage> out = new ArrayList<>(entries.size());
     for (QueuedMessage m : entries.values()) {
       out.add(m.copy());
@@ -100,34 +130,7 @@ public final class SessionQueue implements DataSerializable {
   }
 
   /** A connection takes the queue over: appends of older incarnations of the session are refused from now on. */
-  void claim(String connectionId) {
+  public void claim(String connectionId) {
     owner = connectionId;
-  }
-
-  @Override
-  public void writeData(ObjectDataOutput out) throws IOException {
-    out.writeString(owner);
-    out.writeLong(nextSeq);
-    out.writeInt(entries.size());
-    for (QueuedMessage m : entries.values()) {
-      m.writeData(out);
-    }
-  }
-
-  @Override
-  public void readData(ObjectDataInput in) throws IOException {
-    owner = in.readString();
-    nextSeq = in.readLong();
-    int n = in.readInt();
-    for (int i = 0; i < n; i++) {
-      QueuedMessage m = new QueuedMessage();
-      m.readData(in);
-      entries.put(m.seq(), m);
-      messageIds.add(m.message().id());
-      if (m.state() == QueuedMessage.State.QUEUED) {
-        queuedCount++;
-        queuedBytes += m.message().weight();
-      }
-    }
   }
 }

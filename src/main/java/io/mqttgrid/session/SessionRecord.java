@@ -1,11 +1,7 @@
 package io.mqttgrid.session;
 
-import com.hazelcast.nio.ObjectDataInput;
-import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.DataSerializable;
 import io.mqttgrid.routing.PublishedMessage;
 import io.mqttgrid.routing.Subscription;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -15,7 +11,7 @@ import java.util.Set;
  * The durable part of a persistent session (MQTT 5 section 4.1): what a device finds again when it
  * reconnects to any node. The queue of messages lives beside it, under the same key.
  */
-public final class SessionRecord implements DataSerializable {
+public final class SessionRecord {
 
   public static final long NEVER_EXPIRES = 0xFFFF_FFFFL;
 
@@ -30,9 +26,6 @@ public final class SessionRecord implements DataSerializable {
   private boolean connected;
   private long disconnectedAtMillis;
   private Set<Integer> awaitingRelease = new LinkedHashSet<>();
-
-  public SessionRecord() {
-  }
 
   public SessionRecord(String clientId, int protocolVersion, long expirySeconds, String ownerNode,
                        String connectionId) {
@@ -145,65 +138,5 @@ public final class SessionRecord implements DataSerializable {
     this.connected = false;
     this.disconnectedAtMillis = atMillis;
     return this;
-  }
-
-  static void writeSubscriptions(ObjectDataOutput out, List<Subscription> subs) throws IOException {
-    out.writeInt(subs.size());
-    for (Subscription s : subs) {
-      out.writeString(s.filter());
-      out.writeByte(s.qos());
-      out.writeBoolean(s.noLocal());
-      out.writeBoolean(s.retainAsPublished());
-      out.writeByte(s.retainHandling());
-      out.writeInt(s.subscriptionId());
-    }
-  }
-
-  static List<Subscription> readSubscriptions(ObjectDataInput in) throws IOException {
-    int n = in.readInt();
-    List<Subscription> subs = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      subs.add(new Subscription(in.readString(), in.readByte(), in.readBoolean(), in.readBoolean(), in.readByte(),
-          in.readInt()));
-    }
-    return subs;
-  }
-
-  @Override
-  public void writeData(ObjectDataOutput out) throws IOException {
-    out.writeString(clientId);
-    out.writeInt(protocolVersion);
-    out.writeLong(expirySeconds);
-    writeSubscriptions(out, subscriptions);
-    out.writeByteArray(will == null ? null : will.toBytes());
-    out.writeLong(willDelaySeconds);
-    out.writeString(ownerNode);
-    out.writeString(connectionId);
-    out.writeBoolean(connected);
-    out.writeLong(disconnectedAtMillis);
-    out.writeInt(awaitingRelease.size());
-    for (int id : awaitingRelease) {
-      out.writeInt(id);
-    }
-  }
-
-  @Override
-  public void readData(ObjectDataInput in) throws IOException {
-    clientId = in.readString();
-    protocolVersion = in.readInt();
-    expirySeconds = in.readLong();
-    subscriptions = readSubscriptions(in);
-    byte[] w = in.readByteArray();
-    will = w == null ? null : PublishedMessage.fromBytes(w);
-    willDelaySeconds = in.readLong();
-    ownerNode = in.readString();
-    connectionId = in.readString();
-    connected = in.readBoolean();
-    disconnectedAtMillis = in.readLong();
-    int m = in.readInt();
-    awaitingRelease = new LinkedHashSet<>();
-    for (int i = 0; i < m; i++) {
-      awaitingRelease.add(in.readInt());
-    }
   }
 }

@@ -6,8 +6,10 @@ import java.util.List;
 
 /**
  * The durable state of persistent sessions and the cluster-wide record of who is connected where. Every
- * call is asynchronous: it is made from event loops. The real implementation is Hazelcast
- * ({@link HazelcastSessionStore}); there is no other.
+ * call is asynchronous: it is made from event loops, and completes on the caller's context. The broker's
+ * implementation is Hazelcast ({@code io.mqttgrid.hazelcast.HazelcastSessionStore}); the unit tests of the
+ * session logic use an in-memory one with the same semantics, both held to one contract test. The conditional
+ * changes are defined once, in {@link SessionEntryChanges}.
  */
 public interface SessionStore {
 

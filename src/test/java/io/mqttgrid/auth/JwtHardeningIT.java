@@ -16,6 +16,7 @@ import io.mqttgrid.auth.TokenAndWebhookAuthenticationIT.TokenAuth;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestTokens;
+import io.mqttgrid.testing.WithBroker;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * same second spellings of a token and a {@code crit} header, and apply the same clock-skew leeway
  * ({@code auth.jwt-clock-skew}); a connection let in within the leeway ends when it runs out.
  */
+@WithBroker(configMethod = "config")
 class JwtHardeningIT {
 
   static final String ISSUER = "https://issuer.example";
@@ -54,8 +56,8 @@ class JwtHardeningIT {
   static Vertx vertx;
   static WebClient web;
 
-  @BeforeAll
-  static void start() throws Exception {
+  /** The namespace trusts a key made for this run: written to the temporary directory before the broker starts. */
+  static Map<String, String> config() throws Exception {
     signer = TestTokens.rs256("key1");
     JsonObject namespace = new JsonObject()
         .put("settings", new JsonObject().put("hostname", HOST)
@@ -71,17 +73,18 @@ class JwtHardeningIT {
                 .put("permission", "Subscriber")));
     Path file = dir.resolve("namespace.json");
     Files.writeString(file, namespace.encodePrettily());
-    broker = TestBroker.start(Map.of("namespace.file", file.toString(), "auth.anonymous", "false",
-        "auth.jwt-clock-skew", String.valueOf(LEEWAY)));
+    return Map.of("namespace.file", file.toString(), "auth.anonymous", "false",
+        "auth.jwt-clock-skew", String.valueOf(LEEWAY));
+  }
+
+  @BeforeAll
+  static void start() {
     vertx = Vertx.vertx();
     web = WebClient.create(vertx);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (broker != null) {
-      broker.close();
-    }
     if (vertx != null) {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }

@@ -2,10 +2,10 @@ package io.mqttgrid.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mqttgrid.testing.PacketTestClient;
-import io.mqttgrid.testing.PacketTestClient.Connect;
-import io.mqttgrid.testing.PacketTestClient.Packet;
-import io.mqttgrid.testing.PacketTestClient.Props;
+import io.mqttgrid.testing.RawMqttClient;
+import io.mqttgrid.testing.RawMqttClient.Connect;
+import io.mqttgrid.testing.RawMqttClient.Packet;
+import io.mqttgrid.testing.RawMqttClient.Props;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestTokens;
 import io.mqttgrid.testing.WithBroker;
@@ -66,26 +66,26 @@ class ReauthenticationIT {
     return new Props().string(METHOD, "CUSTOM-JWT").binary(DATA, token.getBytes(StandardCharsets.US_ASCII));
   }
 
-  private static PacketTestClient connect(String clientId, String token) throws Exception {
-    PacketTestClient c = PacketTestClient.connect(broker.mqttPort(), Connect.v5(clientId).properties(jwt(token)));
-    assertThat(c.connack().connackCode()).isZero();
+  private static RawMqttClient connect(String clientId, String token) throws Exception {
+    RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect(clientId).properties(jwt(token)));
+    assertThat(c.connack().reasonCode()).isZero();
     return c;
   }
 
-  private static void publishes(PacketTestClient c, String topic, int expectedReason) throws Exception {
-    c.send(c.publish(topic, "x", 1, false, 7, null));
-    Packet ack = c.readUntil(PacketTestClient.PUBACK, WAIT);
+  private static void publishes(RawMqttClient c, String topic, int expectedReason) throws Exception {
+    c.publish(topic, "x", 1, false, 7, null);
+    Packet ack = c.readUntil(RawMqttClient.PUBACK, WAIT);
     // packet id, then the reason code (absent means success)
     assertThat(ack.body().length > 2 ? ack.body()[2] & 0xFF : 0).isEqualTo(expectedReason);
   }
 
   @Test
   void aFreshTokenOfTheSameIdentityIsAcceptedWithAuthSuccess() throws Exception {
-    try (PacketTestClient c = connect("reauth-ok", token("device-1", 600))) {
-      c.send(c.auth(REAUTHENTICATE, jwt(token("device-1", 1200))));
-      Packet auth = c.readUntil(PacketTestClient.AUTH, WAIT);
+    try (RawMqttClient c = connect("reauth-ok", token("device-1", 600))) {
+      c.auth(REAUTHENTICATE, jwt(token("device-1", 1200)));
+      Packet auth = c.readUntil(RawMqttClient.AUTH, WAIT);
       assertThat(auth.body()[0]).as("AUTH reason code: success").isZero();
-      assertThat(auth.properties().get(METHOD)).as("MQTT 3.15.2.2.2: the method is named")
+      assertThat(auth.propertyValues(METHOD)).as("MQTT 3.15.2.2.2: the method is named")
           .containsExactly("CUSTOM-JWT");
       publishes(c, "devices/device-1/t", 0x10); // still authorized (nobody subscribed: 0x10)
     }
@@ -93,28 +93,28 @@ class ReauthenticationIT {
 
   @Test
   void aTokenOfAnotherIdentityOrAnExpiredOneEndsTheConnection() throws Exception {
-    try (PacketTestClient c = connect("reauth-other", token("device-1", 600))) {
-      c.send(c.auth(REAUTHENTICATE, jwt(token("device-2", 600))));
-      assertThat(c.readUntil(PacketTestClient.DISCONNECT, WAIT).disconnectReason()).isEqualTo(0x87);
+    try (RawMqttClient c = connect("reauth-other", token("device-1", 600))) {
+      c.auth(REAUTHENTICATE, jwt(token("device-2", 600)));
+      assertThat(c.readUntil(RawMqttClient.DISCONNECT, WAIT).reasonCode()).isEqualTo(0x87);
     }
-    try (PacketTestClient c = connect("reauth-expired", token("device-1", 600))) {
-      c.send(c.auth(REAUTHENTICATE, jwt(token("device-1", -3600))));
-      assertThat(c.readUntil(PacketTestClient.DISCONNECT, WAIT).disconnectReason()).isEqualTo(0x87);
+    try (RawMqttClient c = connect("reauth-expired", token("device-1", 600))) {
+      c.auth(REAUTHENTICATE, jwt(token("device-1", -3600)));
+      assertThat(c.readUntil(RawMqttClient.DISCONNECT, WAIT).reasonCode()).isEqualTo(0x87);
     }
-    try (PacketTestClient c = connect("reauth-method", token("device-1", 600))) {
-      c.send(c.auth(REAUTHENTICATE, new Props().string(METHOD, "OTHER").binary(DATA, new byte[] {1})));
-      assertThat(c.readUntil(PacketTestClient.DISCONNECT, WAIT).disconnectReason()).as("MQTT-4.12.1-1")
+    try (RawMqttClient c = connect("reauth-method", token("device-1", 600))) {
+      c.auth(REAUTHENTICATE, new Props().string(METHOD, "OTHER").binary(DATA, new byte[] {1}));
+      assertThat(c.readUntil(RawMqttClient.DISCONNECT, WAIT).reasonCode()).as("MQTT-4.12.1-1")
           .isEqualTo(0x82);
     }
   }
 
   @Test
   void aTokenThatExpiresWithoutRenewalEndsTheConnectionAndARenewalKeepsItOpen() throws Exception {
-    try (PacketTestClient expiring = connect("expiring", token("device-3", 2));
-         PacketTestClient renewed = connect("renewed", token("device-4", 2))) {
-      renewed.send(renewed.auth(REAUTHENTICATE, jwt(token("device-4", 600))));
-      assertThat(renewed.readUntil(PacketTestClient.AUTH, WAIT).body()[0]).isZero();
-      assertThat(expiring.readUntil(PacketTestClient.DISCONNECT, WAIT).disconnectReason())
+    try (RawMqttClient expiring = connect("expiring", token("device-3", 2));
+         RawMqttClient renewed = connect("renewed", token("device-4", 2))) {
+      renewed.auth(REAUTHENTICATE, jwt(token("device-4", 600)));
+      assertThat(renewed.readUntil(RawMqttClient.AUTH, WAIT).body()[0]).isZero();
+      assertThat(expiring.readUntil(RawMqttClient.DISCONNECT, WAIT).reasonCode())
           .as("DISCONNECT 0x87 when the token expires").isEqualTo(0x87);
       publishes(renewed, "devices/device-4/t", 0x10);
     }

@@ -2,10 +2,10 @@ package io.mqttgrid.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mqttgrid.testing.PacketTestClient;
-import io.mqttgrid.testing.PacketTestClient.Connect;
-import io.mqttgrid.testing.PacketTestClient.Filter;
-import io.mqttgrid.testing.PacketTestClient.Props;
+import io.mqttgrid.testing.RawMqttClient;
+import io.mqttgrid.testing.RawMqttClient.Connect;
+import io.mqttgrid.testing.RawMqttClient.Filter;
+import io.mqttgrid.testing.RawMqttClient.Props;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestTokens;
 import io.mqttgrid.testing.WithBroker;
@@ -59,31 +59,31 @@ class RoleAssignmentIT {
     return Map.of("namespace.file", file.toString(), "auth.anonymous", "false");
   }
 
-  private static PacketTestClient connect(String clientId, String oid) throws Exception {
+  private static RawMqttClient connect(String clientId, String oid) throws Exception {
     JsonObject claims = TestTokens.claims(ISSUER, "subject-" + oid, AUDIENCE).put("oid", oid);
     Props auth = new Props().string(0x15, "OAUTH2-JWT")
         .binary(0x16, entra.sign(claims).getBytes(StandardCharsets.US_ASCII));
-    PacketTestClient c = PacketTestClient.connect(broker.mqttPort(), Connect.v5(clientId).properties(auth));
-    assertThat(c.connack().connackCode()).isZero();
+    RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect(clientId).properties(auth));
+    assertThat(c.connack().reasonCode()).isZero();
     return c;
   }
 
-  private static int pubackReason(PacketTestClient c, String topic) throws Exception {
-    c.send(c.publish(topic, "x", 1, false, 3, null));
-    byte[] body = c.readUntil(PacketTestClient.PUBACK, WAIT).body();
+  private static int pubackReason(RawMqttClient c, String topic) throws Exception {
+    c.publish(topic, "x", 1, false, 3, null);
+    byte[] body = c.readUntil(RawMqttClient.PUBACK, WAIT).body();
     return body.length > 2 ? body[2] & 0xFF : 0;
   }
 
-  private static int subackReason(PacketTestClient c, String filter) throws Exception {
-    c.send(c.subscribe(5, null, Filter.of(filter, 1)));
-    return c.readUntil(PacketTestClient.SUBACK, WAIT).reasonCodes().get(0);
+  private static int subackReason(RawMqttClient c, String filter) throws Exception {
+    c.subscribe(5, null, Filter.of(filter, 1));
+    return c.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes().get(0);
   }
 
   @Test
   void roleAssignmentsGrantTheirScopeToThePrincipalNamedByTheObjectId() throws Exception {
-    try (PacketTestClient reader = connect("reader-session", READER);
-         PacketTestClient writer = connect("writer-session", WRITER);
-         PacketTestClient nobody = connect("nobody-session", NOBODY)) {
+    try (RawMqttClient reader = connect("reader-session", READER);
+         RawMqttClient writer = connect("writer-session", WRITER);
+         RawMqttClient nobody = connect("nobody-session", NOBODY)) {
       // namespace scope: every topic space
       assertThat(subackReason(reader, "telemetry/#")).isEqualTo(1);
       assertThat(subackReason(reader, "commands/#")).isEqualTo(1);
@@ -92,7 +92,7 @@ class RoleAssignmentIT {
       assertThat(pubackReason(writer, "telemetry/t1")).isZero();
       assertThat(pubackReason(writer, "commands/c1")).isEqualTo(0x87);
       assertThat(subackReason(writer, "telemetry/#")).as("no Subscriber role").isEqualTo(0x87);
-      assertThat(reader.readUntil(PacketTestClient.PUBLISH, WAIT).topic()).isEqualTo("telemetry/t1");
+      assertThat(reader.readUntil(RawMqttClient.PUBLISH, WAIT).topic()).isEqualTo("telemetry/t1");
       // a valid token, but no role: default deny
       assertThat(pubackReason(nobody, "telemetry/x")).isEqualTo(0x87);
       assertThat(subackReason(nobody, "telemetry/#")).isEqualTo(0x87);
@@ -104,9 +104,9 @@ class RoleAssignmentIT {
     JsonObject claims = TestTokens.claims(ISSUER, "s", "https://someone-else.example").put("oid", WRITER);
     Props auth = new Props().string(0x15, "OAUTH2-JWT")
         .binary(0x16, entra.sign(claims).getBytes(StandardCharsets.US_ASCII));
-    try (PacketTestClient c = PacketTestClient.open(broker.mqttPort(), 5)) {
-      c.send(Connect.v5("wrong-aud").properties(auth).encode());
-      assertThat(c.readUntil(PacketTestClient.CONNACK, WAIT).connackCode()).isEqualTo(0x87);
+    try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), 5)) {
+      c.send(new Connect("wrong-aud").properties(auth).encode(5));
+      assertThat(c.readUntil(RawMqttClient.CONNACK, WAIT).reasonCode()).isEqualTo(0x87);
     }
   }
 }

@@ -16,7 +16,7 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
 import io.mqttgrid.cluster.ClusterClients.Collector;
 import io.mqttgrid.cluster.ClusterClients.Received;
 import io.mqttgrid.testing.ClusterFixture;
-import io.mqttgrid.testing.RawSessionClient;
+import io.mqttgrid.testing.RawMqttClient;
 import io.mqttgrid.testing.TcpLoadBalancer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -134,11 +134,12 @@ class ClusterNodeLossClusterIT {
 
     // a persistent session on n3 whose client leaves QoS 1 and QoS 2 messages unacknowledged: u1 (no PUBACK),
     // u2 (no PUBREC), u3 (PUBREC sent, PUBREL received, no PUBCOMP)
-    RawSessionClient raw = RawSessionClient.v5(port(3));
+    RawMqttClient raw = RawMqttClient.open(port(3), 5);
     cleanup.add(raw::close);
-    assertThat(raw.connect(new RawSessionClient.Connect("unacked-sub").cleanStart(true).sessionExpiry(300))
+    assertThat(raw.connect(new RawMqttClient.Connect("unacked-sub").cleanStart(true).sessionExpiry(300))
         .reasonCode()).isZero();
-    assertThat(raw.subscribe(1, "it/unacked/#", 2).subackCodes()).containsExactly(2);
+    raw.subscribe(1, "it/unacked/#", 2);
+    assertThat(raw.expect(RawMqttClient.SUBACK).reasonCodes()).containsExactly(2);
     Mqtt5AsyncClient local = ClusterClients.v5(port(3), "unacked-pub-n3");
     connect(local, true, 0);
     for (String m : List.of("u1", "u2", "u3")) {
@@ -146,12 +147,12 @@ class ClusterNodeLossClusterIT {
       Mqtt5PublishResult r = local.publishWith().topic("it/unacked/" + m).qos(qos).payload(bytes(m)).send()
           .get(10, TimeUnit.SECONDS);
       assertThat(reasonCode(r)).isZero();
-      RawSessionClient.Packet p = raw.expect(RawSessionClient.PUBLISH);
+      RawMqttClient.Packet p = raw.expect(RawMqttClient.PUBLISH);
       assertThat(p.payloadText()).isEqualTo(m);
       unackedIds.put(m, p.packetId());
     }
     raw.pubrec(unackedIds.get("u3"));
-    assertThat(raw.expect(RawSessionClient.PUBREL).packetId()).isEqualTo(unackedIds.get("u3"));
+    assertThat(raw.expect(RawMqttClient.PUBREL).packetId()).isEqualTo(unackedIds.get("u3"));
     local.disconnect().get(5, TimeUnit.SECONDS);
 
     // retained messages set through n3, spread over the partitions by their topics
@@ -521,39 +522,39 @@ class ClusterNodeLossClusterIT {
       throws Exception {
     killN3();
     cluster.awaitMembers(2, Duration.ofSeconds(30), 1, 2);
-    try (RawSessionClient raw = RawSessionClient.v5(port(2))) {
-      RawSessionClient.Packet connack = raw.connect(new RawSessionClient.Connect("unacked-sub").cleanStart(false)
+    try (RawMqttClient raw = RawMqttClient.open(port(2), 5)) {
+      RawMqttClient.Packet connack = raw.connect(new RawMqttClient.Connect("unacked-sub").cleanStart(false)
           .sessionExpiry(300));
       assertThat(connack.reasonCode()).isZero();
       assertThat(connack.sessionPresent()).as("session of n3 present on n2").isTrue();
-      List<RawSessionClient.Packet> got = new ArrayList<>();
+      List<RawMqttClient.Packet> got = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
-        got.add(raw.poll(10_000));
+        got.add(raw.poll(Duration.ofSeconds(10)));
       }
       assertThat(got).as("resent after the kill").doesNotContainNull();
-      RawSessionClient.Packet u1 = got.get(0);
-      RawSessionClient.Packet u2 = got.get(1);
-      RawSessionClient.Packet u3 = got.get(2);
-      assertThat(u1.type).as("%s", u1).isEqualTo(RawSessionClient.PUBLISH);
+      RawMqttClient.Packet u1 = got.get(0);
+      RawMqttClient.Packet u2 = got.get(1);
+      RawMqttClient.Packet u3 = got.get(2);
+      assertThat(u1.type()).as("%s", u1).isEqualTo(RawMqttClient.PUBLISH);
       assertThat(u1.payloadText()).isEqualTo("u1");
       assertThat(u1.qos()).isEqualTo(1);
       assertThat(u1.dup()).as("u1 resent with DUP").isTrue();
       assertThat(u1.packetId()).isEqualTo(unackedIds.get("u1"));
-      assertThat(u2.type).as("%s", u2).isEqualTo(RawSessionClient.PUBLISH);
+      assertThat(u2.type()).as("%s", u2).isEqualTo(RawMqttClient.PUBLISH);
       assertThat(u2.payloadText()).isEqualTo("u2");
       assertThat(u2.qos()).isEqualTo(2);
       assertThat(u2.dup()).as("u2 resent with DUP").isTrue();
       assertThat(u2.packetId()).isEqualTo(unackedIds.get("u2"));
       // MQTT-4.4.0-1: a QoS 2 message already released is continued with PUBREL, not sent again
-      assertThat(u3.type).as("u3 continues with PUBREL: %s", u3).isEqualTo(RawSessionClient.PUBREL);
+      assertThat(u3.type()).as("u3 continues with PUBREL: %s", u3).isEqualTo(RawMqttClient.PUBREL);
       assertThat(u3.packetId()).isEqualTo(unackedIds.get("u3"));
       raw.puback(u1.packetId());
       raw.pubrec(u2.packetId());
-      assertThat(raw.expect(RawSessionClient.PUBREL).packetId()).isEqualTo(u2.packetId());
+      assertThat(raw.expect(RawMqttClient.PUBREL).packetId()).isEqualTo(u2.packetId());
       raw.pubcomp(u2.packetId());
       raw.pubcomp(u3.packetId());
-      assertThat(raw.drain(500)).as("nothing else").isEmpty();
-      raw.disconnect(0L);
+      assertThat(raw.drain(Duration.ofMillis(500))).as("nothing else").isEmpty();
+      raw.disconnectWithSessionExpiry(0);
     }
   }
 }

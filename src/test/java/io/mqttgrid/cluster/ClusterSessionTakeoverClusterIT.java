@@ -2,18 +2,19 @@ package io.mqttgrid.cluster;
 
 import static io.mqttgrid.cluster.ClusterClients.bytes;
 import static io.mqttgrid.cluster.ClusterClients.report;
-import static io.mqttgrid.testing.RawSessionClient.CLOSED;
-import static io.mqttgrid.testing.RawSessionClient.DISCONNECT;
-import static io.mqttgrid.testing.RawSessionClient.PUBLISH;
+import static io.mqttgrid.testing.RawMqttClient.CLOSED;
+import static io.mqttgrid.testing.RawMqttClient.DISCONNECT;
+import static io.mqttgrid.testing.RawMqttClient.PUBLISH;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
 import io.mqttgrid.testing.ClusterFixture;
-import io.mqttgrid.testing.RawSessionClient;
-import io.mqttgrid.testing.RawSessionClient.Connect;
-import io.mqttgrid.testing.RawSessionClient.Packet;
+import io.mqttgrid.testing.RawMqttClient;
+import io.mqttgrid.testing.RawMqttClient.Connect;
+import io.mqttgrid.testing.RawMqttClient.Packet;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -59,14 +60,14 @@ class ClusterSessionTakeoverClusterIT {
     return cluster.node(node).mqttPort();
   }
 
-  private RawSessionClient rawV5(int node) throws Exception {
-    RawSessionClient c = RawSessionClient.v5(port(node));
+  private RawMqttClient rawV5(int node) throws Exception {
+    RawMqttClient c = RawMqttClient.open(port(node), 5);
     open.add(c);
     return c;
   }
 
-  private RawSessionClient rawV3(int node) throws Exception {
-    RawSessionClient c = RawSessionClient.v3(port(node));
+  private RawMqttClient rawV3(int node) throws Exception {
+    RawMqttClient c = RawMqttClient.open(port(node), 4);
     open.add(c);
     return c;
   }
@@ -88,23 +89,23 @@ class ClusterSessionTakeoverClusterIT {
    * Publishes QoS 0 probes until {@code sub} gets one: its route has reached the publisher's node. Other
    * packets it receives meanwhile are a failure.
    */
-  private static void awaitRoute(Mqtt5AsyncClient pub, String probeTopic, RawSessionClient sub) throws Exception {
+  private static void awaitRoute(Mqtt5AsyncClient pub, String probeTopic, RawMqttClient sub) throws Exception {
     for (int i = 0; i < 100; i++) {
       pub.publishWith().topic(probeTopic).qos(MqttQos.AT_MOST_ONCE).payload(bytes("probe")).send();
-      Packet p = sub.poll(200);
+      Packet p = sub.poll(Duration.ofMillis(200));
       if (p != null) {
-        assertThat(p.type).as("probe expected, got %s", p).isEqualTo(PUBLISH);
+        assertThat(p.type()).as("probe expected, got %s", p).isEqualTo(PUBLISH);
         assertThat(p.topic()).isEqualTo(probeTopic);
         // later probes may still be on their way
-        sub.drain(300).forEach(q -> assertThat(q.topic()).as("%s", q).isEqualTo(probeTopic));
+        sub.drain(Duration.ofMillis(300)).forEach(q -> assertThat(q.topic()).as("%s", q).isEqualTo(probeTopic));
         return;
       }
     }
     throw new AssertionError("route for " + probeTopic + " never reached the publisher's node");
   }
 
-  private static Packet nextPublish(RawSessionClient c) throws InterruptedException {
-    Packet p = c.expect(PUBLISH, 15_000);
+  private static Packet nextPublish(RawMqttClient c) throws InterruptedException {
+    Packet p = c.expect(PUBLISH, Duration.ofSeconds(15));
     assertThat(p.qos()).as("%s", p).isEqualTo(1);
     return p;
   }
@@ -116,13 +117,14 @@ class ClusterSessionTakeoverClusterIT {
     Mqtt5AsyncClient pub = publisher(3, "takeover-pub-n3");
 
     // a persistent session on n1 with one subscription
-    RawSessionClient setup = rawV5(1);
+    RawMqttClient setup = rawV5(1);
     Packet connack = setup.connect(new Connect(id).cleanStart(true).sessionExpiry(300).receiveMaximum(2));
     assertThat(connack.reasonCode()).isZero();
-    assertThat(setup.subscribe(1, "it/takeover/#", 1).subackCodes()).containsExactly(1);
+    setup.subscribe(1, "it/takeover/#", 1);
+    assertThat(setup.expect(RawMqttClient.SUBACK).reasonCodes()).containsExactly(1);
     awaitRoute(pub, "it/takeover/probe", setup);
-    setup.disconnect(null);
-    assertThat(setup.closedWithin(5_000)).isTrue();
+    setup.disconnect();
+    assertThat(setup.closedWithin(Duration.ofSeconds(5))).isTrue();
 
     // offline: three messages wait in its queue
     for (int i = 1; i <= 3; i++) {
@@ -130,29 +132,29 @@ class ClusterSessionTakeoverClusterIT {
     }
 
     // back on n1 with room for two messages in flight: it gets two, acknowledges neither
-    RawSessionClient onA = rawV5(1);
+    RawMqttClient onA = rawV5(1);
     Packet resumed = onA.connect(new Connect(id).cleanStart(false).sessionExpiry(300).receiveMaximum(2));
     assertThat(resumed.sessionPresent()).as("session present on n1").isTrue();
     Packet first = nextPublish(onA);
     Packet second = nextPublish(onA);
     assertThat(List.of(first.payloadText(), second.payloadText())).containsExactly("offline-1", "offline-2");
-    assertThat(onA.drain(500)).as("nothing beyond the Receive Maximum of 2").isEmpty();
+    assertThat(onA.drain(Duration.ofMillis(500))).as("nothing beyond the Receive Maximum of 2").isEmpty();
     // two more while the window is full: they queue behind offline-3
     publish(pub, "it/takeover/data", "live-1");
     publish(pub, "it/takeover/data", "live-2");
 
     // the same client id through n2 takes the session over
-    RawSessionClient onB = rawV5(2);
+    RawMqttClient onB = rawV5(2);
     long start = System.nanoTime();
     Packet taken = onB.connect(new Connect(id).cleanStart(false).sessionExpiry(300).receiveMaximum(10));
     long takeoverMs = ClusterClients.millisSince(start);
     assertThat(taken.reasonCode()).isZero();
     assertThat(taken.sessionPresent()).as("session present on n2").isTrue();
 
-    Packet end = onA.awaitPacket(p -> p.type == DISCONNECT || p.type == CLOSED, 10_000);
-    assertThat(end.type).as("the old connection on n1 gets DISCONNECT, got %s", end).isEqualTo(DISCONNECT);
+    Packet end = onA.skipUntil(p -> p.type() == DISCONNECT || p.type() == CLOSED, Duration.ofSeconds(10));
+    assertThat(end.type()).as("the old connection on n1 gets DISCONNECT, got %s", end).isEqualTo(DISCONNECT);
     assertThat(end.reasonCode()).as("DISCONNECT reason").isEqualTo(SESSION_TAKEN_OVER);
-    assertThat(onA.closedWithin(5_000)).as("n1 closes the old connection").isTrue();
+    assertThat(onA.closedWithin(Duration.ofSeconds(5))).as("n1 closes the old connection").isTrue();
 
     List<Packet> resent = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
@@ -174,10 +176,10 @@ class ClusterSessionTakeoverClusterIT {
     assertThat(after.payloadText()).isEqualTo("after");
     assertThat(after.dup()).isFalse();
     onB.puback(after.packetId());
-    assertThat(onB.drain(500)).as("each message once").isEmpty();
+    assertThat(onB.drain(Duration.ofMillis(500))).as("each message once").isEmpty();
     report("takeover: n1 -> n2 CONNACK after %d ms; 2 in-flight messages resent with DUP, 3 queued delivered",
         takeoverMs);
-    onB.disconnect(0L);
+    onB.disconnectWithSessionExpiry(0);
   }
 
   @Test
@@ -186,21 +188,22 @@ class ClusterSessionTakeoverClusterIT {
     String id = "takeover-v311";
     Mqtt5AsyncClient pub = publisher(1, "takeover3-pub-n1");
 
-    RawSessionClient onB = rawV3(2);
+    RawMqttClient onB = rawV3(2);
     assertThat(onB.connect(new Connect(id).cleanStart(false)).reasonCode()).isZero();
-    assertThat(onB.subscribe(1, "it/takeover3/#", 1).subackCodes()).containsExactly(1);
+    onB.subscribe(1, "it/takeover3/#", 1);
+    assertThat(onB.expect(RawMqttClient.SUBACK).reasonCodes()).containsExactly(1);
     awaitRoute(pub, "it/takeover3/probe", onB);
     publish(pub, "it/takeover3/data", "m1");
     Packet unacknowledged = nextPublish(onB);
     assertThat(unacknowledged.payloadText()).isEqualTo("m1");
 
-    RawSessionClient onC = rawV3(3);
+    RawMqttClient onC = rawV3(3);
     Packet connack = onC.connect(new Connect(id).cleanStart(false));
     assertThat(connack.reasonCode()).isZero();
     assertThat(connack.sessionPresent()).as("session present on n3").isTrue();
     // MQTT 3.1.1 has no DISCONNECT from the server: the old connection is closed (MQTT-3.1.4-2)
-    Packet end = onB.awaitPacket(p -> p.type == CLOSED || p.type == DISCONNECT, 10_000);
-    assertThat(end.type).as("old connection on n2: %s", end).isEqualTo(CLOSED);
+    Packet end = onB.skipUntil(p -> p.type() == CLOSED || p.type() == DISCONNECT, Duration.ofSeconds(10));
+    assertThat(end.type()).as("old connection on n2: %s", end).isEqualTo(CLOSED);
 
     Packet resent = nextPublish(onC);
     assertThat(resent.payloadText()).isEqualTo("m1");
@@ -212,9 +215,9 @@ class ClusterSessionTakeoverClusterIT {
     assertThat(next.payloadText()).isEqualTo("m2");
     onC.puback(next.packetId());
     // end the session: a clean session replaces it
-    onC.disconnect(null);
-    RawSessionClient clean = rawV3(3);
+    onC.disconnect();
+    RawMqttClient clean = rawV3(3);
     assertThat(clean.connect(new Connect(id).cleanStart(true)).sessionPresent()).isFalse();
-    clean.disconnect(null);
+    clean.disconnect();
   }
 }

@@ -6,6 +6,7 @@ import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.mqttgrid.hazelcast.HazelcastRouteTable;
 import io.mqttgrid.testing.TestBroker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -6,10 +6,14 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.SerializerConfig;
 import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
 import com.hazelcast.spi.merge.LatestUpdateMergePolicy;
 import io.mqttgrid.BrokerConfig;
+import io.mqttgrid.hazelcast.BrokerSerialization;
+import io.mqttgrid.session.SessionQueue;
+import io.mqttgrid.session.SessionRecord;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,6 +58,7 @@ class HazelcastConfigFactoryTest {
     assertThat(c.getProperty("hazelcast.shutdownhook.enabled")).isEqualTo("false");
     assertBrokerMaps(c, 1);
     assertVertxStructures(c);
+    assertBrokerSerialization(c);
   }
 
   @Test
@@ -81,6 +86,7 @@ class HazelcastConfigFactoryTest {
     assertBrokerMaps(c, 2);
     assertMergeAndSplitBrainSettings(c);
     assertVertxStructures(c);
+    assertBrokerSerialization(c);
     SplitBrainProtectionConfig protection =
         c.getSplitBrainProtectionConfig(HazelcastConfigFactory.SPLIT_BRAIN_PROTECTION);
     assertThat(protection.isEnabled()).isFalse();
@@ -124,6 +130,7 @@ class HazelcastConfigFactoryTest {
     assertBrokerMaps(c, 1);
     assertMergeAndSplitBrainSettings(c);
     assertVertxStructures(c);
+    assertBrokerSerialization(c);
   }
 
   @Test
@@ -167,6 +174,7 @@ class HazelcastConfigFactoryTest {
         .containsExactly("10.1.0.1:5800", "10.1.0.2:5800");
     assertThat(c.getProperty("hazelcast.wait.seconds.before.join")).isEqualTo("0");
     assertVertxStructures(c);
+    assertBrokerSerialization(c);
     // what the file sets stays; what it leaves out is the broker's default
     assertThat(c.getMapConfig("mqttgrid.retained").getBackupCount()).isEqualTo(3);
     assertThat(c.getMapConfig("mqttgrid.sessions").getInMemoryFormat()).isEqualTo(InMemoryFormat.OBJECT);
@@ -204,6 +212,14 @@ class HazelcastConfigFactoryTest {
       assertThat(map.isPerEntryStatsEnabled()).as(name + " per-entry stats").isTrue();
       assertThat(map.getSplitBrainProtectionName()).isEqualTo(HazelcastConfigFactory.SPLIT_BRAIN_PROTECTION);
     }
+  }
+
+  /** Every member, whatever its file, reads the broker's entry processors and stored sessions. */
+  private static void assertBrokerSerialization(Config c) {
+    assertThat(c.getSerializationConfig().getDataSerializableFactories())
+        .containsKey(BrokerSerialization.FACTORY_ID);
+    assertThat(c.getSerializationConfig().getSerializerConfigs()).extracting(SerializerConfig::getTypeClass)
+        .contains(SessionRecord.class, SessionQueue.class);
   }
 
   private static void assertVertxStructures(Config c) {

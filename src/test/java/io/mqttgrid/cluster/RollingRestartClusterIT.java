@@ -295,7 +295,9 @@ class RollingRestartClusterIT {
         stream.attempts.get() - acked.size(), codes(stream.failures), totalMs);
     report("rolling restart: subscriber received %,d messages (%,d distinct, %,d duplicates); acknowledged but "
         + "missing: %d%s", all.size(), distinct.size(), all.size() - distinct.size(), missing.size(),
-        missing.isEmpty() ? "" : " e.g. " + missing.stream().limit(20).toList());
+        missing.isEmpty() ? "" : " e.g. " + missing.stream().limit(20).toList() + ", their PUBACK codes "
+            + codes(missing.stream().collect(Collectors.groupingBy(stream.ackCodes::get, TreeMap::new,
+                Collectors.reducing(new AtomicInteger(), x -> new AtomicInteger(1), (a, b) -> new AtomicInteger(a.get() + b.get()))))));
     report("rolling restart: subscriber on %s (session present on resumption: %s); publisher on %s",
         subscriber.nodes, subscriber.sessionPresent, publisher.nodes);
     for (Disconnect d : disconnects) {
@@ -337,6 +339,8 @@ class RollingRestartClusterIT {
   private static final class Stream implements Runnable {
     final Link publisher;
     final Set<Integer> acked = ConcurrentHashMap.newKeySet();
+    /** The success code each acknowledged message got (0x00, or 0x10 No matching subscribers). */
+    final Map<Integer, Integer> ackCodes = new ConcurrentHashMap<>();
     final Map<Integer, AtomicInteger> failures = new ConcurrentHashMap<>();
     final AtomicInteger attempts = new AtomicInteger();
     final AtomicInteger generated = new AtomicInteger();
@@ -379,6 +383,7 @@ class RollingRestartClusterIT {
                 int code = reasonCode(r, e);
                 if (code >= 0 && code < 0x80) {
                   acked.add(s);
+                  ackCodes.put(s, code);
                 } else {
                   failures.computeIfAbsent(code, k -> new AtomicInteger()).incrementAndGet();
                   retries.add(s);

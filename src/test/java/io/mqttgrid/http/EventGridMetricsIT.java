@@ -10,10 +10,12 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
-import io.mqttgrid.testing.PacketTestClient;
-import io.mqttgrid.testing.PacketTestClient.Connect;
-import io.mqttgrid.testing.PacketTestClient.Filter;
-import io.mqttgrid.testing.PacketTestClient.Packet;
+import io.mqttgrid.hazelcast.HazelcastMetrics;
+import io.mqttgrid.testing.Await;
+import io.mqttgrid.testing.RawMqttClient;
+import io.mqttgrid.testing.RawMqttClient.Connect;
+import io.mqttgrid.testing.RawMqttClient.Filter;
+import io.mqttgrid.testing.RawMqttClient.Packet;
 import io.mqttgrid.testing.TestBroker;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -49,9 +51,9 @@ class EventGridMetricsIT {
   void eventGridMetricsCountConnectsPublishesDeliveriesAndSubscriptions() throws Exception {
     try (TestBroker broker = TestBroker.start(Map.of("limits.publish-bytes-rate", String.valueOf(BYTES_PER_SECOND)))) {
       // a subscriber (MQTT5): one valid filter, one invalid
-      PacketTestClient sub = PacketTestClient.connect(broker.mqttPort(), Connect.v5("egm-sub"));
-      sub.send(sub.subscribe(1, null, Filter.of("egm/#", 1), Filter.of("a/#/b", 1)));
-      assertThat(sub.readUntil(PacketTestClient.SUBACK, WAIT).reasonCodes()).containsExactly(0x01, 0x8F);
+      RawMqttClient sub = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("egm-sub"));
+      sub.subscribe(1, null, Filter.of("egm/#", 1), Filter.of("a/#/b", 1));
+      assertThat(sub.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes()).containsExactly(0x01, 0x8F);
 
       // MQTT5 over TCP: 3 x QoS 1 (10 bytes) and 2 x QoS 0 (7 bytes)
       Mqtt5BlockingClient pub5 = broker.v5("egm-pub5");
@@ -75,7 +77,7 @@ class EventGridMetricsIT {
         Packet p = sub.readPublish(WAIT);
         received.add(p.topic());
         if (p.qos() == 1) {
-          sub.send(sub.puback(p.packetId()));
+          sub.puback(p.packetId());
         }
       }
       assertThat(received).containsExactlyInAnyOrder("egm/q1", "egm/q1", "egm/q1", "egm/q0", "egm/q0", "egm/ws");
@@ -92,8 +94,8 @@ class EventGridMetricsIT {
           .payload(new byte[LARGE_PAYLOAD]).send()).isInstanceOfSatisfying(Mqtt5PubAckException.class,
               e -> assertThat(e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5PubAckReasonCode.QUOTA_EXCEEDED));
 
-      sub.send(sub.unsubscribe(2, "egm/#"));
-      assertThat(sub.readUntil(PacketTestClient.UNSUBACK, WAIT).reasonCodes()).containsExactly(0x00);
+      sub.unsubscribe(2, "egm/#");
+      assertThat(sub.readUntil(RawMqttClient.UNSUBACK, WAIT).reasonCodes()).containsExactly(0x00);
 
       Metrics m = scrape(broker);
       // MQTT.Connections: sub, pub5, large over MQTT5; ws3 over MQTT3-WS
@@ -172,17 +174,15 @@ class EventGridMetricsIT {
       assertThat(m.sum("jvm_threads_live_threads")).isPositive();
       assertThat(m.sum("system_cpu_count")).isPositive();
       assertThat(m.value("hazelcast_cluster_size")).isEqualTo(1);
-      for (String map : NodeMetrics.BROKER_MAPS) {
+      for (String map : HazelcastMetrics.BROKER_MAPS) {
         assertThat(m.series("hazelcast_map_owned_entries", "map", map)).as("owned entries of %s", map).hasSize(1);
         assertThat(m.series("hazelcast_map_backup_entries", "map", map)).as("backup entries of %s", map).hasSize(1);
       }
 
       // a closed connection leaves MQTT.Connections
       ws3.disconnect();
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      while (scrape(broker).value("mqtt_connections", "Protocol", "MQTT3-WS") != 0 && System.nanoTime() < deadline) {
-        Thread.sleep(50);
-      }
+      Await.until("the WebSocket connection left mqtt_connections", WAIT,
+          () -> scrape(broker).value("mqtt_connections", "Protocol", "MQTT3-WS") == 0);
       assertThat(scrape(broker).value("mqtt_connections", "Protocol", "MQTT3-WS")).isZero();
       pub5.disconnect();
       large.disconnect();

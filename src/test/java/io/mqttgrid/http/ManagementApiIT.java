@@ -2,6 +2,11 @@ package io.mqttgrid.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
+import io.mqttgrid.access.NamespaceFile;
+import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WithBroker;
 import io.vertx.core.json.JsonArray;
@@ -14,9 +19,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.function.Supplier;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** The namespace model's management REST API and the declarative namespace file, on one node. */
 @WithBroker(configMethod = "brokerConfig")
@@ -65,12 +72,8 @@ class ManagementApiIT {
     return call(method, path, body, TOKEN);
   }
 
-  private static void eventually(Supplier<Boolean> condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!condition.get()) {
-      assertThat(System.nanoTime()).as("condition not met in time").isLessThan(deadline);
-      Thread.sleep(50);
-    }
+  private static void eventually(BooleanSupplier condition) {
+    Await.until("condition met", Duration.ofSeconds(10), condition::getAsBoolean);
   }
 
   @Test
@@ -236,9 +239,25 @@ class ManagementApiIT {
       eventually(() -> broker.broker().namespace().current().clients().containsKey("renamed-in-file"));
       assertThat(broker.broker().namespace().current().clients()).doesNotContainKey("from-file")
           .containsKey("api-made");
-      // a broken file changes nothing
-      Files.writeString(file, before + "\nclientGroups:\n  group-one: { query: 42 }\n");
-      Thread.sleep(2500);
+      // a broken file changes nothing, once the watcher has read and refused it
+      AtomicBoolean refused = new AtomicBoolean();
+      AppenderBase<ILoggingEvent> refusals = new AppenderBase<>() {
+        @Override
+        protected void append(ILoggingEvent e) {
+          if (e.getFormattedMessage().contains("changed but was not applied")) {
+            refused.set(true);
+          }
+        }
+      };
+      refusals.start();
+      Logger watcherLog = (Logger) LoggerFactory.getLogger(NamespaceFile.class);
+      watcherLog.addAppender(refusals);
+      try {
+        Files.writeString(file, before + "\nclientGroups:\n  group-one: { query: 42 }\n");
+        Await.until("the broken file refused", Duration.ofSeconds(10), refused::get);
+      } finally {
+        watcherLog.detachAppender(refusals);
+      }
       assertThat(broker.broker().namespace().current().clients()).containsKey("renamed-in-file");
       assertThat(broker.broker().namespace().current().clientGroups()).doesNotContainKey("group-one");
     } finally {

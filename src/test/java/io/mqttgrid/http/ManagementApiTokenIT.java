@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestTokens;
+import io.mqttgrid.testing.WithBroker;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.InetSocketAddress;
@@ -20,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -33,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * that came with the headers waits for it (none of it lost), and a refused caller's body is never read.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@WithBroker(configMethod = "config")
 class ManagementApiTokenIT {
 
   private static final long JWKS_DELAY_MS = 500;
@@ -44,8 +45,8 @@ class ManagementApiTokenIT {
   static final AtomicInteger jwksFetches = new AtomicInteger();
   static TestBroker broker;
 
-  @BeforeAll
-  static void start() throws Exception {
+  /** Starts the JWKS server the namespace names, before the broker starts. */
+  static Map<String, String> config() throws Exception {
     tokens = TestTokens.create();
     byte[] document = new JsonObject().put("keys", new JsonArray().add(tokens.jwk())).encode()
         .getBytes(StandardCharsets.UTF_8);
@@ -72,12 +73,11 @@ class ManagementApiTokenIT {
               tokenIssuer: %s
               jwksUrl: http://127.0.0.1:%d/jwks
         """.formatted(TestTokens.HOSTNAME, TestTokens.ISSUER, jwks.getAddress().getPort()));
-    broker = TestBroker.start(Map.of("namespace.file", file.toString()));
+    return Map.of("namespace.file", file.toString());
   }
 
   @AfterAll
   static void stop() {
-    broker.close();
     jwks.stop(0);
   }
 

@@ -7,9 +7,11 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.RawMqttClient;
 import io.mqttgrid.testing.RawMqttClient.Connect;
 import io.mqttgrid.testing.RawMqttClient.Packet;
+import io.mqttgrid.testing.RawMqttClient.Packets;
 import io.mqttgrid.testing.RawMqttClient.Props;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WithBroker;
@@ -66,7 +68,7 @@ class ClientInputGuardIT {
     }
     for (int i = 0; i < 30; i++) {
       try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), 5)) {
-        c.writeQuietly(pings);
+        c.sendQuietly(pings);
         assertThat(c.readUntilClosed(WAIT)).isEmpty();
       }
     }
@@ -80,12 +82,12 @@ class ClientInputGuardIT {
   void connectLargerThanTheCapClosesBeforeItIsRead() {
     try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), 5)) {
       // the fixed header announces 512 KiB; only the header and a few bytes are sent
-      c.write(new byte[] {0x10, (byte) 0x80, (byte) 0x80, 0x20, 0x00, 0x04, 'M', 'Q', 'T', 'T'});
+      c.send(new byte[] {0x10, (byte) 0x80, (byte) 0x80, 0x20, 0x00, 0x04, 'M', 'Q', 'T', 'T'});
       assertThat(c.readUntilClosed(WAIT)).isEmpty();
     }
     // a CONNECT just under the cap is read as usual
     String id = "x".repeat(100);
-    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, id, 60)) {
+    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect(id))) {
       assertThat(c.isOpenAfter(Duration.ofMillis(100))).isTrue();
     }
   }
@@ -93,10 +95,10 @@ class ClientInputGuardIT {
   @Test
   void secondConnectWithABadProtocolLevelLeavesNoSessionOnline() throws Exception {
     for (int version : new int[] {4, 5}) {
-      for (byte[] second : new byte[][] {new Connect(7, "again").toBytes(),
-          new Connect(version, "again").protocolName("MQTX").toBytes()}) {
-        try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), version, "ghost-" + version, 60)) {
-          c.write(second);
+      for (byte[] second : new byte[][] {new Connect("again").encode(7),
+          new Connect("again").protocolName("MQTX").encode(version)}) {
+        try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), version, new Connect("ghost-" + version))) {
+          c.send(second);
           assertThat(c.readUntilClosed(WAIT)).allSatisfy(p -> {
             assertThat(p.type()).isEqualTo(DISCONNECT);
             assertThat(p.reasonCode()).isEqualTo(0x82);
@@ -115,12 +117,12 @@ class ClientInputGuardIT {
         {(byte) 0xE0, 1, 0x33},                // DISCONNECT with reason 0x33
         {(byte) 0xF0, 1, 0x44}};               // AUTH with reason 0x44
     for (byte[] p : packets) {
-      try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, "reason", 60)) {
+      try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("reason"))) {
         byte[] many = new byte[p.length * 500];
         for (int i = 0; i < 500; i++) {
           System.arraycopy(p, 0, many, i * p.length, p.length);
         }
-        c.writeQuietly(many);
+        c.sendQuietly(many);
         assertThat(c.readUntilClosed(WAIT)).singleElement().satisfies(d -> {
           assertThat(d.type()).isEqualTo(DISCONNECT);
           assertThat(d.reasonCode()).isEqualTo(0x81);
@@ -137,8 +139,8 @@ class ClientInputGuardIT {
     // a property section of 100,000 bytes announced in a small PUBLISH
     byte[] propertiesPastEnd = {0x30, 8, 0, 1, 't', (byte) 0xA0, (byte) 0x8D, 0x06, 'x', 'y'};
     for (byte[] p : new byte[][] {topicPastEnd, propertiesPastEnd}) {
-      try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, "past-end", 60)) {
-        c.write(p);
+      try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("past-end"))) {
+        c.send(p);
         assertThat(c.readUntilClosed(WAIT)).singleElement().satisfies(d -> {
           assertThat(d.type()).isEqualTo(DISCONNECT);
           assertThat(d.reasonCode()).isEqualTo(0x81);
@@ -149,24 +151,24 @@ class ClientInputGuardIT {
 
   @Test
   void mqtt5RulesTheDecoderCannotSee() {
-    expectDisconnect(RawMqttClient.publish(5, "t".getBytes(), "x".getBytes(), 0, 0,
+    expectDisconnect(Packets.publish(5, "t".getBytes(), "x".getBytes(), 0, 0,
         new Props().u32(0x02, 10).u32(0x02, 20)), 0x82); // Message Expiry Interval twice
     expectDisconnect(publishWithSubscriptionIdentifier(), 0x82);
-    expectDisconnect(RawMqttClient.publish(5, "t".getBytes(), "x".getBytes(), 0, 0,
+    expectDisconnect(Packets.publish(5, "t".getBytes(), "x".getBytes(), 0, 0,
         new Props().string(0x08, "replies/+")), 0x82); // wildcard Response Topic
-    expectDisconnect(RawMqttClient.packet(0x82, new byte[] {0, 1, 0}), 0x82); // SUBSCRIBE without filters
-    expectDisconnect(RawMqttClient.packet(0xA2, new byte[] {0, 1, 0}), 0x82); // UNSUBSCRIBE without filters
-    expectDisconnect(RawMqttClient.packet(0x82, new byte[] {0, 1, 0, 0, 1, 'a', (byte) 0xC1}), 0x81); // reserved
+    expectDisconnect(Packets.packet(0x82, new byte[] {0, 1, 0}), 0x82); // SUBSCRIBE without filters
+    expectDisconnect(Packets.packet(0xA2, new byte[] {0, 1, 0}), 0x82); // UNSUBSCRIBE without filters
+    expectDisconnect(Packets.packet(0x82, new byte[] {0, 1, 0, 0, 1, 'a', (byte) 0xC1}), 0x81); // reserved
   }
 
   @Test
   void mqtt311SubscribeWithReservedOptionBitsAndPasswordWithoutUserNameAreRefused() {
-    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 4, "reserved-311", 60)) {
-      c.write(RawMqttClient.packet(0x82, new byte[] {0, 1, 0, 1, 'a', 0x05}));
+    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 4, new Connect("reserved-311"))) {
+      c.send(Packets.packet(0x82, new byte[] {0, 1, 0, 1, 'a', 0x05}));
       assertThat(c.readUntilClosed(WAIT)).isEmpty();
     }
     try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), 4)) {
-      c.write(connect311WithPasswordOnly());
+      c.send(connect311WithPasswordOnly());
       assertThat(c.readUntilClosed(WAIT)).isEmpty();
     }
   }
@@ -174,7 +176,7 @@ class ClientInputGuardIT {
   @Test
   void authenticationDataWithoutMethodIsRefused() {
     try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), 5)) {
-      c.write(new Connect(5, "auth-data").properties(new Props().string(0x16, "token")).toBytes());
+      c.send(new Connect("auth-data").properties(new Props().string(0x16, "token")).encode(5));
       assertThat(c.readUntilClosed(WAIT)).allSatisfy(p -> assertThat(p.reasonCode()).isNotZero());
     }
   }
@@ -182,8 +184,8 @@ class ClientInputGuardIT {
   @Test
   void everyConnectionTheGuardClosedIsReleased() throws Exception {
     for (int i = 0; i < 20; i++) {
-      try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, "released-" + i, 60)) {
-        c.write(new byte[] {0x40, 3, 0, 1, 0x7F});
+      try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("released-" + i))) {
+        c.send(new byte[] {0x40, 3, 0, 1, 0x7F});
         c.readUntilClosed(WAIT);
       }
     }
@@ -194,18 +196,18 @@ class ClientInputGuardIT {
     ByteArrayOutputStream v = new ByteArrayOutputStream();
     v.writeBytes(new byte[] {0, 1, 't', 2, 0x0B, 5});
     v.writeBytes("x".getBytes(StandardCharsets.UTF_8));
-    return RawMqttClient.packet(0x30, v.toByteArray());
+    return Packets.packet(0x30, v.toByteArray());
   }
 
   private static byte[] connect311WithPasswordOnly() {
     ByteArrayOutputStream v = new ByteArrayOutputStream();
     v.writeBytes(new byte[] {0, 4, 'M', 'Q', 'T', 'T', 4, 0x42, 0, 60, 0, 2, 'i', 'd', 0, 2, 'p', 'w'});
-    return RawMqttClient.packet(0x10, v.toByteArray());
+    return Packets.packet(0x10, v.toByteArray());
   }
 
   private static void expectDisconnect(byte[] packet, int reason) {
-    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, "rules", 60)) {
-      c.write(packet);
+    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("rules"))) {
+      c.send(packet);
       List<Packet> got = new ArrayList<>(c.readUntilClosed(WAIT));
       assertThat(got).as("answer to %s", hex(packet)).singleElement().satisfies(d -> {
         assertThat(d.type()).isEqualTo(DISCONNECT);
@@ -223,19 +225,16 @@ class ClientInputGuardIT {
   }
 
   private static void awaitOnline(long expected) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (broker.broker().sessions().onlineCount() != expected && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
+    Await.until(expected + " sessions online", WAIT, () -> broker.broker().sessions().onlineCount() == expected);
     assertThat(broker.broker().sessions().onlineCount()).isEqualTo(expected);
   }
 
   private static void roundTrip() {
-    try (RawMqttClient sub = RawMqttClient.connected(broker.mqttPort(), 5, "round-trip-sub", 60);
-         RawMqttClient pub = RawMqttClient.connected(broker.mqttPort(), 5, "round-trip-pub", 60)) {
-      sub.write(RawMqttClient.subscribe(5, 1, "round/trip", 0));
+    try (RawMqttClient sub = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("round-trip-sub"));
+         RawMqttClient pub = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("round-trip-pub"))) {
+      sub.send(Packets.subscribe(5, 1, "round/trip", 0));
       assertThat(sub.read(WAIT).type()).isEqualTo(RawMqttClient.SUBACK);
-      pub.write(RawMqttClient.publish(5, "round/trip", "hello".getBytes(StandardCharsets.UTF_8), 0, 0));
+      pub.send(Packets.publish(5, "round/trip", "hello".getBytes(StandardCharsets.UTF_8), 0, 0));
       Packet p = sub.read(WAIT);
       assertThat(p.type()).isEqualTo(RawMqttClient.PUBLISH);
       assertThat(new String(p.payload(), StandardCharsets.UTF_8)).isEqualTo("hello");

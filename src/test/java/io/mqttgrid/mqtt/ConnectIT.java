@@ -18,6 +18,7 @@ import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckRestrict
 import io.mqttgrid.testing.RawMqttClient;
 import io.mqttgrid.testing.RawMqttClient.Connect;
 import io.mqttgrid.testing.RawMqttClient.Packet;
+import io.mqttgrid.testing.RawMqttClient.Packets;
 import io.mqttgrid.testing.RawMqttClient.Props;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WithBroker;
@@ -45,7 +46,7 @@ class ConnectIT {
     for (int version : new int[] {4, 5}) {
       try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), version)) {
         // MQTT-3.1.2-3: the reserved connect flag must be 0, otherwise the packet is malformed
-        c.write(new Connect(version, "malformed-" + version).reservedFlag().toBytes());
+        c.send(new Connect("malformed-" + version).reservedFlag().encode(version));
         List<Packet> received = c.readUntilClosed(WAIT);
         // MQTT 3.1.1 closes without CONNACK; MQTT 5 may first send a CONNACK with a code >= 0x80
         assertThat(received).allSatisfy(p -> {
@@ -60,29 +61,30 @@ class ConnectIT {
   @Test
   void willTopicWithANulCharacterIsMalformed() {
     // MQTT-1.5.4-2: U+0000 in a UTF-8 string makes the packet malformed
-    assertThat(rawConnect(new Connect(5, "nul-will").will("will/a\u0000b", new byte[] {1}, 0))).isEqualTo(0x81);
+    assertThat(rawConnect(new Connect("nul-will").will("will/a\u0000b", new byte[] {1}, 0, false, null)))
+        .isEqualTo(0x81);
     try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), 4)) {
-      c.write(new Connect(4, "nul-will-3").will("will/a\u0000b", new byte[] {1}, 0).toBytes());
+      c.send(new Connect("nul-will-3").will("will/a\u0000b", new byte[] {1}, 0, false, null).encode(4));
       assertThat(c.readUntilClosed(WAIT)).as("MQTT 3.1.1: closed without CONNACK").isEmpty();
     }
   }
 
   @Test
   void v5ConnectWithReceiveMaximumZeroIsAProtocolError() {
-    assertThat(rawConnect(new Connect(5, "recv-max-0").properties(new Props().u16(0x21, 0))))
+    assertThat(rawConnect(new Connect("recv-max-0").properties(new Props().u16(0x21, 0))))
         .isEqualTo(0x82);
   }
 
   @Test
   void v5ConnectWithMaximumPacketSizeZeroIsAProtocolError() {
-    assertThat(rawConnect(new Connect(5, "max-packet-0").properties(new Props().u32(0x27, 0))))
+    assertThat(rawConnect(new Connect("max-packet-0").properties(new Props().u32(0x27, 0))))
         .isEqualTo(0x82);
   }
 
   @Test
   void unsupportedProtocolLevelIsRefusedWithUnacceptableProtocolVersion() {
     try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), 4)) {
-      c.write(new Connect(6, "level-6").toBytes());
+      c.send(new Connect("level-6").encode(6));
       List<Packet> received = c.readUntilClosed(WAIT);
       // the broker cannot know the format of a version it does not speak: MQTT 3.1.1's CONNACK, code 1
       assertThat(received).hasSize(1);
@@ -126,28 +128,28 @@ class ConnectIT {
         "this machine has no non-loopback IPv4 address to connect from; loopback-only refusal not tested");
     try (TestBroker open = TestBroker.start(Map.of("mqtt.host", "0.0.0.0"))) {
       try (RawMqttClient remote = RawMqttClient.open(own.getHostAddress(), open.mqttPort(), 5)) {
-        remote.write(new Connect(5, "from-" + own.getHostAddress()).toBytes());
+        remote.send(new Connect("from-" + own.getHostAddress()).encode(5));
         List<Packet> received = remote.readUntilClosed(WAIT);
         assertThat(received).hasSize(1);
         assertThat(received.get(0).type()).isEqualTo(CONNACK);
         assertThat(received.get(0).reasonCode()).isEqualTo(0x87);
       }
       try (RawMqttClient remote = RawMqttClient.open(own.getHostAddress(), open.mqttPort(), 4)) {
-        remote.write(new Connect(4, "from-" + own.getHostAddress()).toBytes());
+        remote.send(new Connect("from-" + own.getHostAddress()).encode(4));
         List<Packet> received = remote.readUntilClosed(WAIT);
         assertThat(received).hasSize(1);
         assertThat(received.get(0).reasonCode()).isEqualTo(5);
       }
       // the same broker lets loopback clients in
-      try (RawMqttClient local = RawMqttClient.connected(open.mqttPort(), 5, "from-loopback", 60)) {
-        local.write(RawMqttClient.disconnect());
+      try (RawMqttClient local = RawMqttClient.connected(open.mqttPort(), 5, new Connect("from-loopback"))) {
+        local.send(Packets.disconnect());
       }
     }
   }
 
   @Test
   void authenticationMethodThatIsNotConfiguredIsRefused() {
-    assertThat(rawConnect(new Connect(5, "scram").properties(new Props().string(0x15, "SCRAM-SHA-256"))))
+    assertThat(rawConnect(new Connect("scram").properties(new Props().string(0x15, "SCRAM-SHA-256"))))
         .isEqualTo(0x8C);
   }
 
@@ -191,7 +193,7 @@ class ConnectIT {
   @Test
   void v3ClientWithEmptyIdAndPersistentSessionIsRefusedWithIdentifierRejected() {
     try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), 4)) {
-      c.write(new Connect(4, "").cleanStart(false).toBytes()); // MQTT-3.1.3-8
+      c.send(new Connect("").cleanStart(false).encode(4)); // MQTT-3.1.3-8
       List<Packet> received = c.readUntilClosed(WAIT);
       assertThat(received).hasSize(1);
       assertThat(received.get(0).type()).isEqualTo(CONNACK);
@@ -223,7 +225,7 @@ class ConnectIT {
   @Test
   void connackOmitsMaximumQosWhenQos2IsAvailableAndStatesTheFeatureFlagsExplicitly() {
     try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), 5)) {
-      c.write(new Connect(5, "raw-defaults").keepAlive(60).toBytes());
+      c.send(new Connect("raw-defaults").keepAlive(60).encode(5));
       Packet ack = c.read(WAIT);
       assertThat(ack.type()).isEqualTo(CONNACK);
       assertThat(ack.reasonCode()).isZero();
@@ -239,7 +241,7 @@ class ConnectIT {
           .containsEntry(RawMqttClient.PROP_WILDCARD_AVAILABLE, 1)
           .containsEntry(RawMqttClient.PROP_SHARED_AVAILABLE, 1)
           .containsEntry(RawMqttClient.PROP_SUBSCRIPTION_IDS_AVAILABLE, 1);
-      c.write(RawMqttClient.disconnect());
+      c.send(Packets.disconnect());
     }
   }
 
@@ -302,7 +304,7 @@ class ConnectIT {
   void maximumQosIsAdvertisedAndRetainAvailableStatedWhenLimited() {
     try (TestBroker qos0 = TestBroker.start(Map.of("limits.max-qos", "0"))) {
       try (RawMqttClient c = RawMqttClient.open(qos0.mqttPort(), 5)) {
-        c.write(new Connect(5, "qos0").toBytes());
+        c.send(new Connect("qos0").encode(5));
         Packet ack = c.read(WAIT);
         assertThat(ack.reasonCode()).isZero();
         assertThat(ack.properties()).containsEntry(RawMqttClient.PROP_MAXIMUM_QOS, 0);
@@ -315,7 +317,7 @@ class ConnectIT {
   /** Sends {@code connect} on a fresh socket and returns the CONNACK code; the broker must then close. */
   private static int rawConnect(Connect connect) {
     try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), 5)) {
-      c.write(connect.toBytes());
+      c.send(connect.encode(5));
       List<Packet> received = c.readUntilClosed(WAIT);
       assertThat(received).hasSize(1);
       assertThat(received.get(0).type()).isEqualTo(CONNACK);

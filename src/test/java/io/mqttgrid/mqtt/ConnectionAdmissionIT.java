@@ -3,6 +3,7 @@ package io.mqttgrid.mqtt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mqttgrid.testing.RawMqttClient;
+import io.mqttgrid.testing.RawMqttClient.Connect;
 import io.mqttgrid.testing.TestBroker;
 import java.io.IOException;
 import java.io.InputStream;
@@ -65,9 +66,9 @@ class ConnectionAdmissionIT {
       for (int i = 0; i < 40; i++) {
         // an admitted socket answers its CONNECT; a refused one is closed unread (however slow the machine)
         try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), 5)) {
-          c.writeQuietly(new RawMqttClient.Connect(5, "rate-" + i).toBytes());
+          c.sendQuietly(new RawMqttClient.Connect("rate-" + i).encode(5));
           RawMqttClient.Packet answer = c.read(Duration.ofSeconds(10));
-          if (answer != null) {
+          if (!answer.isClosed()) {
             assertThat(answer.type()).isEqualTo(RawMqttClient.CONNACK);
             admitted++;
           }
@@ -87,7 +88,7 @@ class ConnectionAdmissionIT {
       List<RawMqttClient> clients = new ArrayList<>();
       try {
         for (int i = 0; i < 3; i++) {
-          clients.add(RawMqttClient.connected(broker.mqttPort(), 5, "capped-" + i, 60));
+          clients.add(RawMqttClient.connected(broker.mqttPort(), 5, new Connect("capped-" + i)));
         }
         try (Socket fourth = open("127.0.0.1", broker.mqttPort())) {
           assertThat(closedByBroker(fourth, Duration.ofSeconds(5))).isTrue();
@@ -106,7 +107,7 @@ class ConnectionAdmissionIT {
   private static void awaitConnect(TestBroker broker) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
     while (true) {
-      try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, "after-cap", 60)) {
+      try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("after-cap"))) {
         return;
       } catch (AssertionError | IllegalStateException e) {
         if (System.nanoTime() > deadline) {

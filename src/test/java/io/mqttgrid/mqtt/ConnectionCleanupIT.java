@@ -2,9 +2,11 @@ package io.mqttgrid.mqtt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mqttgrid.session.HazelcastSessionStore;
+import io.mqttgrid.hazelcast.HazelcastSessionStore;
+import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.RawMqttClient;
 import io.mqttgrid.testing.RawMqttClient.Connect;
+import io.mqttgrid.testing.RawMqttClient.Packets;
 import io.mqttgrid.testing.RawMqttClient.Props;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WithBroker;
@@ -24,10 +26,8 @@ class ConnectionCleanupIT {
 
   @AfterEach
   void nothingIsLeftBehind() throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (System.nanoTime() < deadline && (broker.broker().sessions().onlineCount() != 0 || connectionRecords() != 0)) {
-      Thread.sleep(20);
-    }
+    Await.until("no session online and no connection record", WAIT,
+        () -> broker.broker().sessions().onlineCount() == 0 && connectionRecords() == 0);
     assertThat(broker.broker().sessions().onlineCount()).as("sessions online").isZero();
     assertThat(connectionRecords()).as("connection records in Hazelcast").isZero();
   }
@@ -39,8 +39,8 @@ class ConnectionCleanupIT {
   @Test
   void normalDisconnect() {
     for (int version : new int[] {4, 5}) {
-      try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), version, "bye-" + version, 60)) {
-        c.write(RawMqttClient.disconnect());
+      try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), version, new Connect("bye-" + version))) {
+        c.send(Packets.disconnect());
         assertThat(c.readUntilClosed(WAIT)).isEmpty();
       }
     }
@@ -49,7 +49,7 @@ class ConnectionCleanupIT {
   @Test
   void socketClosedWithoutDisconnect() {
     for (int version : new int[] {4, 5}) {
-      RawMqttClient.connected(broker.mqttPort(), version, "vanished-" + version, 60).close();
+      RawMqttClient.connected(broker.mqttPort(), version, new Connect("vanished-" + version)).close();
     }
   }
 
@@ -57,15 +57,15 @@ class ConnectionCleanupIT {
   void secondConnectAtOnceAndLater() throws InterruptedException {
     for (int version : new int[] {4, 5}) {
       for (int delayMillis : new int[] {0, 50}) {
-        for (byte[] second : new byte[][] {new Connect(version, "again").toBytes(), new Connect(9, "x").toBytes(),
-            new Connect(version, "x").protocolName("MQIsdp").toBytes()}) {
+        for (byte[] second : new byte[][] {new Connect("again").encode(version), new Connect("x").encode(9),
+            new Connect("x").protocolName("MQIsdp").encode(version)}) {
           try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), version)) {
-            c.write(new Connect(version, "twice-" + version).toBytes());
+            c.send(new Connect("twice-" + version).encode(version));
             if (delayMillis > 0) {
               assertThat(c.read(WAIT).type()).isEqualTo(RawMqttClient.CONNACK);
               Thread.sleep(delayMillis);
             }
-            c.writeQuietly(second);
+            c.sendQuietly(second);
             c.readUntilClosed(WAIT);
           }
         }
@@ -75,34 +75,34 @@ class ConnectionCleanupIT {
 
   @Test
   void malformedPacket() {
-    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, "malformed", 60)) {
-      c.write(new byte[] {0x30, 4, 0, 9, 'a', 'b'});
+    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("malformed"))) {
+      c.send(new byte[] {0x30, 4, 0, 9, 'a', 'b'});
       c.readUntilClosed(WAIT);
     }
   }
 
   @Test
   void keepAliveTimeout() {
-    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, "silent", 1)) {
+    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("silent").keepAlive(1))) {
       c.readUntilClosed(WAIT);
     }
   }
 
   @Test
   void takeoverThenDisconnect() {
-    try (RawMqttClient first = RawMqttClient.connected(broker.mqttPort(), 5, "taken", 60);
-         RawMqttClient second = RawMqttClient.connected(broker.mqttPort(), 5, "taken", 60)) {
+    try (RawMqttClient first = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("taken"));
+         RawMqttClient second = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("taken"))) {
       assertThat(first.readUntilClosed(WAIT)).singleElement()
           .satisfies(d -> assertThat(d.reasonCode()).isEqualTo(0x8E));
-      second.write(RawMqttClient.disconnect());
+      second.send(Packets.disconnect());
       second.readUntilClosed(WAIT);
     }
   }
 
   @Test
   void serverSideProtocolError() {
-    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, "bad-alias", 60)) {
-      c.write(RawMqttClient.publish(5, "t".getBytes(), "x".getBytes(), 0, 0, new Props().u16(0x23, 999)));
+    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("bad-alias"))) {
+      c.send(Packets.publish(5, "t".getBytes(), "x".getBytes(), 0, 0, new Props().u16(0x23, 999)));
       assertThat(c.readUntilClosed(WAIT)).singleElement()
           .satisfies(d -> assertThat(d.reasonCode()).isEqualTo(0x94));
     }
@@ -111,7 +111,7 @@ class ConnectionCleanupIT {
   @Test
   void refusedConnect() {
     try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), 5)) {
-      c.write(new Connect(5, "x".repeat(200)).toBytes());
+      c.send(new Connect("x".repeat(200)).encode(5));
       assertThat(c.readUntilClosed(WAIT)).singleElement()
           .satisfies(p -> assertThat(p.reasonCode()).isEqualTo(0x85));
     }
@@ -121,7 +121,7 @@ class ConnectionCleanupIT {
   void closedWhileTheConnectIsHandled() {
     for (int i = 0; i < 20; i++) {
       try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), 5)) {
-        c.write(new Connect(5, "hasty-" + i).toBytes());
+        c.send(new Connect("hasty-" + i).encode(5));
       }
     }
   }

@@ -12,6 +12,7 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.mqttgrid.testing.RawMqttClient;
 import io.mqttgrid.testing.RawMqttClient.Connect;
 import io.mqttgrid.testing.RawMqttClient.Packet;
+import io.mqttgrid.testing.RawMqttClient.Packets;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WithBroker;
 import java.nio.charset.StandardCharsets;
@@ -52,8 +53,8 @@ class KeepAliveIT {
     for (int version : new int[] {4, 5}) {
       String topic = "keepalive/will/silent-v" + version;
       try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), version)) {
-        c.write(new Connect(version, "silent-v" + version).keepAlive(1)
-            .will(topic, "gone".getBytes(StandardCharsets.UTF_8), 1).toBytes());
+        c.send(new Connect("silent-v" + version).keepAlive(1)
+            .will(topic, "gone".getBytes(StandardCharsets.UTF_8), 1, false, null).encode(version));
         Packet ack = c.read(Duration.ofSeconds(10));
         assertThat(ack.type()).isEqualTo(CONNACK);
         assertThat(ack.reasonCode()).isZero();
@@ -70,16 +71,16 @@ class KeepAliveIT {
 
   @Test
   void clientThatPingsWithinItsKeepAliveStaysConnected() {
-    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, "pinger", 1)) {
+    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("pinger").keepAlive(1))) {
       long end = System.nanoTime() + Duration.ofSeconds(4).toNanos();
       while (System.nanoTime() < end) {
-        c.write(RawMqttClient.pingreq());
+        c.send(Packets.pingreq());
         Packet pong = c.read(Duration.ofSeconds(5));
-        assertThat(pong).as("connection still open").isNotNull();
+        assertThat(pong.isClosed()).as("connection still open").isFalse();
         assertThat(pong.type()).isEqualTo(PINGRESP);
         sleep(500);
       }
-      c.write(RawMqttClient.disconnect());
+      c.send(Packets.disconnect());
     }
   }
 
@@ -87,8 +88,8 @@ class KeepAliveIT {
   void v5ClientWithoutKeepAliveGetsServerKeepAliveAndIsDisconnectedWhenSilent() {
     String topic = "keepalive/will/no-keep-alive";
     try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), 5)) {
-      c.write(new Connect(5, "no-keep-alive").keepAlive(0)
-          .will(topic, "timed out".getBytes(StandardCharsets.UTF_8), 1).toBytes());
+      c.send(new Connect("no-keep-alive").keepAlive(0)
+          .will(topic, "timed out".getBytes(StandardCharsets.UTF_8), 1, false, null).encode(5));
       Packet ack = c.read(Duration.ofSeconds(10));
       assertThat(ack.type()).isEqualTo(CONNACK);
       assertThat(ack.reasonCode()).isZero();
@@ -108,7 +109,7 @@ class KeepAliveIT {
   @Test
   void v5ClientAskingForMoreThanTheCapIsHeldToServerKeepAlive() {
     try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), 5)) {
-      c.write(new Connect(5, "long-keep-alive").keepAlive(10).toBytes());
+      c.send(new Connect("long-keep-alive").keepAlive(10).encode(5));
       Packet ack = c.read(Duration.ofSeconds(10));
       assertThat(ack.reasonCode()).isZero();
       assertThat(ack.properties()).containsEntry(RawMqttClient.PROP_SERVER_KEEP_ALIVE, 2);
@@ -118,9 +119,9 @@ class KeepAliveIT {
       long lastPing;
       do {
         lastPing = System.nanoTime();
-        c.write(RawMqttClient.pingreq());
+        c.send(Packets.pingreq());
         Packet pong = c.read(Duration.ofSeconds(5));
-        assertThat(pong).as("connection still open").isNotNull();
+        assertThat(pong.isClosed()).as("connection still open").isFalse();
         assertThat(pong.type()).isEqualTo(PINGRESP);
         sleep(1000);
       } while (System.nanoTime() < end);

@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.RawMqttClient;
 import io.mqttgrid.testing.RawMqttClient.Connect;
 import io.mqttgrid.testing.RawMqttClient.Packet;
+import io.mqttgrid.testing.RawMqttClient.Packets;
 import io.mqttgrid.testing.RawMqttClient.Props;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WithBroker;
@@ -81,10 +83,7 @@ class MalformedInputIT {
     beats.shutdown();
     assertThat(beats.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
     int total = sent.get();
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (received.size() < total && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
+    Await.until("all " + total + " beats received", WAIT, () -> received.size() >= total);
     Thread.sleep(200); // anything that should not be there has had time to arrive
     List<String> expected = new ArrayList<>();
     for (int i = 0; i < total; i++) {
@@ -104,7 +103,7 @@ class MalformedInputIT {
         {0x10, 0x04, 'J', 'U', 'N', 'K'}};
     for (byte[] bytes : garbage) {
       try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), 5)) {
-        c.write(bytes);
+        c.send(bytes);
         List<Packet> answer = c.readUntilClosed(WAIT);
         // nothing that could pass for a successful CONNACK
         assertThat(answer).allSatisfy(p -> assertThat(p.reasonCode()).isNotZero());
@@ -116,7 +115,7 @@ class MalformedInputIT {
   @Test
   void publishBeforeConnectClosesTheConnectionAndIsNotRouted() {
     try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), 5)) {
-      c.write(RawMqttClient.publish(5, "leak/before-connect", "x".getBytes(), 0, 0));
+      c.send(Packets.publish(5, "leak/before-connect", "x".getBytes(), 0, 0));
       assertThat(c.readUntilClosed(WAIT)).isEmpty();
     }
   }
@@ -124,8 +123,8 @@ class MalformedInputIT {
   @Test
   void secondConnectClosesTheConnection() {
     for (int version : new int[] {4, 5}) {
-      try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), version, "twice-" + version, 60)) {
-        c.write(new Connect(version, "twice-" + version).toBytes());
+      try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), version, new Connect("twice-" + version))) {
+        c.send(new Connect("twice-" + version).encode(version));
         // MQTT-3.1.0-2: a protocol violation. vertx-mqtt closes the socket itself, so no DISCONNECT 0x82
         // is sent; if one ever is, it must carry that reason
         assertThat(c.readUntilClosed(WAIT)).allSatisfy(p -> {
@@ -154,26 +153,26 @@ class MalformedInputIT {
   @Test
   void invalidUtf8InATopicIsMalformed() {
     byte[] topic = {'l', 'e', 'a', 'k', '/', (byte) 0xC3, 0x28}; // 0xC3 must be followed by a continuation byte
-    assertThat(hostile(5, RawMqttClient.publish(5, topic, "x".getBytes(), 0, 0))).isEqualTo(List.of(0x81));
-    assertThat(hostile(5, RawMqttClient.publish(5, topic, "x".getBytes(), 1, 1))).isEqualTo(List.of(0x81));
-    assertThat(hostile(4, RawMqttClient.publish(4, topic, "x".getBytes(), 1, 1))).isEmpty();
+    assertThat(hostile(5, Packets.publish(5, topic, "x".getBytes(), 0, 0))).isEqualTo(List.of(0x81));
+    assertThat(hostile(5, Packets.publish(5, topic, "x".getBytes(), 1, 1))).isEqualTo(List.of(0x81));
+    assertThat(hostile(4, Packets.publish(4, topic, "x".getBytes(), 1, 1))).isEmpty();
     byte[] surrogate = {'l', 'e', 'a', 'k', '/', (byte) 0xED, (byte) 0xA0, (byte) 0x80}; // U+D800, MQTT-1.5.4-1
-    assertThat(hostile(5, RawMqttClient.publish(5, surrogate, "x".getBytes(), 0, 0))).isEqualTo(List.of(0x81));
+    assertThat(hostile(5, Packets.publish(5, surrogate, "x".getBytes(), 0, 0))).isEqualTo(List.of(0x81));
   }
 
   @Test
   void nulCharacterInATopicIsMalformed() {
-    assertThat(hostile(5, RawMqttClient.publish(5, "leak/a\u0000b", "x".getBytes(), 0, 0)))
+    assertThat(hostile(5, Packets.publish(5, "leak/a\u0000b", "x".getBytes(), 0, 0)))
         .isEqualTo(List.of(0x81));
-    assertThat(hostile(4, RawMqttClient.publish(4, "leak/a\u0000b", "x".getBytes(), 0, 0))).isEmpty();
+    assertThat(hostile(4, Packets.publish(4, "leak/a\u0000b", "x".getBytes(), 0, 0))).isEmpty();
   }
 
   @Test
   void wildcardsInAPublishTopicEndTheConnection() {
     for (String topic : new String[] {"leak/+", "leak/#", "+", "leak/+/x"}) {
       // Netty's decoder refuses such a PUBLISH as malformed before the broker sees it (MQTT-3.3.2-2)
-      assertThat(hostile(5, RawMqttClient.publish(5, topic, "x".getBytes(), 1, 1))).as(topic).isEqualTo(List.of(0x81));
-      assertThat(hostile(4, RawMqttClient.publish(4, topic, "x".getBytes(), 0, 0))).as(topic).isEmpty();
+      assertThat(hostile(5, Packets.publish(5, topic, "x".getBytes(), 1, 1))).as(topic).isEqualTo(List.of(0x81));
+      assertThat(hostile(4, Packets.publish(4, topic, "x".getBytes(), 0, 0))).as(topic).isEmpty();
     }
   }
 
@@ -186,7 +185,7 @@ class MalformedInputIT {
   @Test
   void unknownPropertyIdentifierIsMalformed() {
     Props unknown = new Props().byteProp(0x7F, 1);
-    assertThat(hostile(5, RawMqttClient.publish(5, "leak/prop".getBytes(StandardCharsets.UTF_8), "x".getBytes(),
+    assertThat(hostile(5, Packets.publish(5, "leak/prop".getBytes(StandardCharsets.UTF_8), "x".getBytes(),
         0, 0, unknown))).isEqualTo(List.of(0x81));
   }
 
@@ -210,8 +209,8 @@ class MalformedInputIT {
    */
   private List<Integer> hostile(int version, byte[] bytes) {
     List<Integer> codes = new ArrayList<>();
-    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), version, "hostile-v" + version, 60)) {
-      c.write(bytes);
+    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), version, new Connect("hostile-v" + version))) {
+      c.send(bytes);
       for (Packet p : c.readUntilClosed(WAIT)) {
         assertThat(p.type()).as("only a DISCONNECT may come back").isEqualTo(DISCONNECT);
         codes.add(p.reasonCode());
@@ -224,15 +223,6 @@ class MalformedInputIT {
   /** The heartbeat keeps flowing: a few more beats arrive from now on. */
   private void awaitMoreBeats() {
     int target = received.size() + 3;
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (received.size() < target) {
-      assertThat(System.nanoTime()).as("heartbeat stalled at %d messages", received.size()).isLessThan(deadline);
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
+    Await.until("the heartbeat going on to " + target + " messages", WAIT, () -> received.size() >= target);
   }
 }

@@ -7,6 +7,7 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.mqttgrid.testing.RawMqttClient;
+import io.mqttgrid.testing.RawMqttClient.Packets;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WithBroker;
 import java.io.ByteArrayOutputStream;
@@ -30,22 +31,22 @@ class PipelinedConnectIT {
       sub.subscribeWith().topicFilter("pipelined/" + version).qos(MqttQos.AT_LEAST_ONCE).send();
       try (var inbox = sub.publishes(MqttGlobalPublishFilter.ALL)) {
         ByteArrayOutputStream burst = new ByteArrayOutputStream();
-        burst.write(new RawMqttClient.Connect(version, "pipeliner-" + version).keepAlive(30).toBytes());
-        burst.write(RawMqttClient.publish(version, "pipelined/" + version, "early".getBytes(StandardCharsets.UTF_8),
+        burst.write(new RawMqttClient.Connect("pipeliner-" + version).keepAlive(30).encode(version));
+        burst.write(Packets.publish(version, "pipelined/" + version, "early".getBytes(StandardCharsets.UTF_8),
             1, 7));
-        burst.write(RawMqttClient.subscribe(version, 8, "pipelined/echo", 0));
+        burst.write(Packets.subscribe(version, 8, "pipelined/echo", 0));
         RawMqttClient raw = RawMqttClient.open(broker.mqttPort(), version);
-        raw.write(burst.toByteArray());
+        raw.send(burst.toByteArray());
         RawMqttClient.Packet connack = raw.read(Duration.ofSeconds(10));
-        assertThat(connack).as("CONNACK").isNotNull();
+        assertThat(connack.isClosed()).as("CONNACK").isFalse();
         assertThat(connack.type()).isEqualTo(RawMqttClient.CONNACK);
         assertThat(connack.reasonCode()).isZero();
         RawMqttClient.Packet puback = raw.read(Duration.ofSeconds(10));
-        assertThat(puback).as("PUBACK").isNotNull();
+        assertThat(puback.isClosed()).as("PUBACK").isFalse();
         assertThat(puback.type()).isEqualTo(RawMqttClient.PUBACK);
         assertThat(puback.packetId()).isEqualTo(7);
         RawMqttClient.Packet suback = raw.read(Duration.ofSeconds(10));
-        assertThat(suback).as("SUBACK").isNotNull();
+        assertThat(suback.isClosed()).as("SUBACK").isFalse();
         assertThat(suback.type()).isEqualTo(RawMqttClient.SUBACK);
         Optional<Mqtt5Publish> got = inbox.receive(5, TimeUnit.SECONDS);
         assertThat(got).isPresent();

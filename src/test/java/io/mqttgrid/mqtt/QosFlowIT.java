@@ -1,11 +1,11 @@
 package io.mqttgrid.mqtt;
 
-import static io.mqttgrid.testing.RawSessionClient.CLOSED;
-import static io.mqttgrid.testing.RawSessionClient.DISCONNECT;
-import static io.mqttgrid.testing.RawSessionClient.PUBCOMP;
-import static io.mqttgrid.testing.RawSessionClient.PUBLISH;
-import static io.mqttgrid.testing.RawSessionClient.PUBREC;
-import static io.mqttgrid.testing.RawSessionClient.PUBREL;
+import static io.mqttgrid.testing.RawMqttClient.CLOSED;
+import static io.mqttgrid.testing.RawMqttClient.DISCONNECT;
+import static io.mqttgrid.testing.RawMqttClient.PUBCOMP;
+import static io.mqttgrid.testing.RawMqttClient.PUBLISH;
+import static io.mqttgrid.testing.RawMqttClient.PUBREC;
+import static io.mqttgrid.testing.RawMqttClient.PUBREL;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
@@ -14,12 +14,14 @@ import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
 import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
-import io.mqttgrid.testing.RawSessionClient;
-import io.mqttgrid.testing.RawSessionClient.Connect;
-import io.mqttgrid.testing.RawSessionClient.Packet;
+import io.mqttgrid.testing.RawMqttClient;
+import io.mqttgrid.testing.RawMqttClient.Connect;
+import io.mqttgrid.testing.RawMqttClient.Packet;
+import io.mqttgrid.testing.RawMqttClient.Packets;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WithBroker;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -48,8 +50,8 @@ class QosFlowIT {
     pub.publishWith().topic(topic).qos(qos).payload(payload.getBytes(StandardCharsets.UTF_8)).send();
   }
 
-  private static RawSessionClient open(boolean v5) throws Exception {
-    return v5 ? RawSessionClient.v5(broker.mqttPort()) : RawSessionClient.v3(broker.mqttPort());
+  private static RawMqttClient open(boolean v5) throws Exception {
+    return v5 ? RawMqttClient.open(broker.mqttPort(), 5) : RawMqttClient.open(broker.mqttPort(), 4);
   }
 
   /**
@@ -99,11 +101,13 @@ class QosFlowIT {
 
   @Test
   void packetIdsAreAllocatedPerSubscriber() throws Exception {
-    try (RawSessionClient a = open(true); RawSessionClient b = open(false)) {
+    try (RawMqttClient a = open(true); RawMqttClient b = open(false)) {
       a.connect(new Connect("ids-a"));
       b.connect(new Connect("ids-b"));
       a.subscribe(1, "ids/#", 1);
+      a.expect(RawMqttClient.SUBACK);
       b.subscribe(1, "ids/b", 1);
+      b.expect(RawMqttClient.SUBACK);
       Mqtt5BlockingClient pub = publisher("ids-pub");
       publish(pub, "ids/a", "a1", MqttQos.AT_LEAST_ONCE);
       publish(pub, "ids/a", "a2", MqttQos.AT_LEAST_ONCE);
@@ -128,9 +132,10 @@ class QosFlowIT {
   @Test
   void qos2IsResentWithDupWhenSubscriberDisconnectsBeforePubrec() throws Exception {
     int packetId;
-    try (RawSessionClient sub = open(true)) {
+    try (RawMqttClient sub = open(true)) {
       sub.connect(persistent("q2-nopubrec", true));
-      assertThat(sub.subscribe(1, "q2/nopubrec", 2).subackCodes()).containsExactly(2);
+      sub.subscribe(1, "q2/nopubrec", 2);
+      assertThat(sub.expect(RawMqttClient.SUBACK).reasonCodes()).containsExactly(2);
       Mqtt5BlockingClient pub = publisher("q2-nopubrec-pub");
       publish(pub, "q2/nopubrec", "once", MqttQos.EXACTLY_ONCE);
       pub.disconnect();
@@ -139,7 +144,7 @@ class QosFlowIT {
       assertThat(first.dup()).isFalse();
       packetId = first.packetId();
     } // connection lost before PUBREC
-    try (RawSessionClient sub = open(true)) {
+    try (RawMqttClient sub = open(true)) {
       assertThat(sub.connect(persistent("q2-nopubrec", false)).sessionPresent()).isTrue();
       Packet again = sub.expect(PUBLISH);
       assertThat(again.payloadText()).isEqualTo("once");
@@ -149,22 +154,23 @@ class QosFlowIT {
       sub.pubrec(packetId);
       assertThat(sub.expect(PUBREL).packetId()).isEqualTo(packetId);
       sub.pubcomp(packetId);
-      assertThat(sub.drain(1000)).isEmpty();
-      sub.disconnect(null);
+      assertThat(sub.drain(Duration.ofSeconds(1))).isEmpty();
+      sub.disconnect();
     }
-    try (RawSessionClient sub = open(true)) {
+    try (RawMqttClient sub = open(true)) {
       assertThat(sub.connect(persistent("q2-nopubrec", false)).sessionPresent()).isTrue();
       // the completed exchange is not repeated
-      assertThat(sub.drain(1000)).isEmpty();
+      assertThat(sub.drain(Duration.ofSeconds(1))).isEmpty();
     }
   }
 
   @Test
   void qos2IsReleasedNotResentWhenSubscriberDisconnectsBeforePubcomp() throws Exception {
     int packetId;
-    try (RawSessionClient sub = open(true)) {
+    try (RawMqttClient sub = open(true)) {
       sub.connect(persistent("q2-nopubcomp", true));
       sub.subscribe(1, "q2/nopubcomp", 2);
+      sub.expect(RawMqttClient.SUBACK);
       Mqtt5BlockingClient pub = publisher("q2-nopubcomp-pub");
       publish(pub, "q2/nopubcomp", "once", MqttQos.EXACTLY_ONCE);
       pub.disconnect();
@@ -173,18 +179,18 @@ class QosFlowIT {
       sub.pubrec(packetId);
       assertThat(sub.expect(PUBREL).packetId()).isEqualTo(packetId);
     } // connection lost before PUBCOMP
-    try (RawSessionClient sub = open(true)) {
+    try (RawMqttClient sub = open(true)) {
       assertThat(sub.connect(persistent("q2-nopubcomp", false)).sessionPresent()).isTrue();
       // MQTT-4.4.0-1: after PUBREC the broker resends PUBREL, never the PUBLISH (exactly once)
       Packet rel = sub.expect(PUBREL);
       assertThat(rel.packetId()).isEqualTo(packetId);
       sub.pubcomp(packetId);
-      assertThat(sub.drain(1000)).isEmpty();
-      sub.disconnect(null);
+      assertThat(sub.drain(Duration.ofSeconds(1))).isEmpty();
+      sub.disconnect();
     }
-    try (RawSessionClient sub = open(true)) {
+    try (RawMqttClient sub = open(true)) {
       assertThat(sub.connect(persistent("q2-nopubcomp", false)).sessionPresent()).isTrue();
-      assertThat(sub.drain(1000)).isEmpty();
+      assertThat(sub.drain(Duration.ofSeconds(1))).isEmpty();
     }
   }
 
@@ -197,15 +203,15 @@ class QosFlowIT {
     sub.connect();
     sub.subscribeWith().topicFilter(topic).qos(MqttQos.EXACTLY_ONCE).send();
     try (Mqtt5BlockingClient.Mqtt5Publishes received = sub.publishes(MqttGlobalPublishFilter.ALL)) {
-      try (RawSessionClient pub = open(v5)) {
+      try (RawMqttClient pub = open(v5)) {
         pub.connect(persistent(v5, id, true));
-        pub.publish(topic, "first", 2, 7, false);
+        pub.publish(topic, "first", 2, false, 7, null);
         assertThat(pub.expect(PUBREC).packetId()).isEqualTo(7);
       } // connection lost before PUBREL
-      try (RawSessionClient pub = open(v5)) {
+      try (RawMqttClient pub = open(v5)) {
         assertThat(pub.connect(persistent(v5, id, false)).sessionPresent()).isTrue();
         // the publisher cannot know whether its PUBREC was lost: it sends the PUBLISH again
-        pub.publish(topic, "first", 2, 7, true);
+        pub.send(Packets.dup(Packets.publish(pub.version(), topic, "first", 2, false, 7, null)));
         Packet rec = pub.expect(PUBREC);
         assertThat(rec.packetId()).isEqualTo(7);
         pub.pubrel(7);
@@ -213,11 +219,11 @@ class QosFlowIT {
         assertThat(comp.packetId()).isEqualTo(7);
         assertThat(comp.reasonCode()).isZero();
         // the id is free again: the same id now carries a new message
-        pub.publish(topic, "second", 2, 7, false);
+        pub.publish(topic, "second", 2, false, 7, null);
         assertThat(pub.expect(PUBREC).packetId()).isEqualTo(7);
         pub.pubrel(7);
         assertThat(pub.expect(PUBCOMP).packetId()).isEqualTo(7);
-        pub.disconnect(0L);
+        pub.disconnectWithSessionExpiry(0);
       }
       List<String> payloads = new ArrayList<>();
       for (int i = 0; i < 2; i++) {
@@ -233,9 +239,10 @@ class QosFlowIT {
 
   @Test
   void outboundWindowHonoursClientReceiveMaximum() throws Exception {
-    try (RawSessionClient sub = open(true)) {
+    try (RawMqttClient sub = open(true)) {
       sub.connect(new Connect("window-sub").receiveMaximum(2));
       sub.subscribe(1, "window/t", 1);
+      sub.expect(RawMqttClient.SUBACK);
       Mqtt5BlockingClient pub = publisher("window-pub");
       for (int i = 0; i < 5; i++) {
         publish(pub, "window/t", "m" + i, MqttQos.AT_LEAST_ONCE);
@@ -245,11 +252,11 @@ class QosFlowIT {
       Packet m1 = sub.expect(PUBLISH);
       assertThat(List.of(m0.payloadText(), m1.payloadText())).containsExactly("m0", "m1");
       // two unacknowledged: the broker holds the rest back
-      assertThat(sub.drain(1000)).isEmpty();
+      assertThat(sub.drain(Duration.ofSeconds(1))).isEmpty();
       sub.puback(m0.packetId());
       Packet m2 = sub.expect(PUBLISH);
       assertThat(m2.payloadText()).isEqualTo("m2");
-      assertThat(sub.drain(500)).isEmpty();
+      assertThat(sub.drain(Duration.ofMillis(500))).isEmpty();
       sub.puback(m1.packetId());
       sub.puback(m2.packetId());
       Packet m3 = sub.expect(PUBLISH);
@@ -265,9 +272,10 @@ class QosFlowIT {
     String id = "resend-" + (v5 ? "v5" : "v3");
     String topic = "resend/" + id;
     List<Packet> first = new ArrayList<>();
-    try (RawSessionClient sub = open(v5)) {
+    try (RawMqttClient sub = open(v5)) {
       sub.connect(persistent(v5, id, true));
       sub.subscribe(1, topic, 1);
+      sub.expect(RawMqttClient.SUBACK);
       Mqtt5BlockingClient pub = publisher(id + "-pub");
       for (int i = 0; i < 3; i++) {
         publish(pub, topic, "m" + i, MqttQos.AT_LEAST_ONCE);
@@ -277,7 +285,7 @@ class QosFlowIT {
         first.add(sub.expect(PUBLISH));
       }
     } // no PUBACK sent
-    try (RawSessionClient sub = open(v5)) {
+    try (RawMqttClient sub = open(v5)) {
       assertThat(sub.connect(persistent(v5, id, false)).sessionPresent()).isTrue();
       for (Packet original : first) {
         Packet again = sub.expect(PUBLISH);
@@ -286,21 +294,22 @@ class QosFlowIT {
         assertThat(again.dup()).isTrue();
         sub.puback(again.packetId());
       }
-      assertThat(sub.drain(500)).isEmpty();
-      sub.disconnect(null);
+      assertThat(sub.drain(Duration.ofMillis(500))).isEmpty();
+      sub.disconnect();
     }
-    try (RawSessionClient sub = open(v5)) {
+    try (RawMqttClient sub = open(v5)) {
       assertThat(sub.connect(persistent(v5, id, false)).sessionPresent()).isTrue();
-      assertThat(sub.drain(1000)).isEmpty(); // acknowledged messages are gone
+      assertThat(sub.drain(Duration.ofSeconds(1))).isEmpty(); // acknowledged messages are gone
     }
   }
 
   @Test
   void resendAfterReconnectHonoursTheNewReceiveMaximum() throws Exception {
     List<Packet> first = new ArrayList<>();
-    try (RawSessionClient sub = open(true)) {
+    try (RawMqttClient sub = open(true)) {
       sub.connect(persistent("resend-window", true).receiveMaximum(3));
       sub.subscribe(1, "resendwindow/t", 1);
+      sub.expect(RawMqttClient.SUBACK);
       Mqtt5BlockingClient pub = publisher("resend-window-pub");
       for (int i = 0; i < 4; i++) {
         publish(pub, "resendwindow/t", "m" + i, MqttQos.AT_LEAST_ONCE);
@@ -310,7 +319,7 @@ class QosFlowIT {
         first.add(sub.expect(PUBLISH));
       }
     } // three unacknowledged, one queued behind them
-    try (RawSessionClient sub = open(true)) {
+    try (RawMqttClient sub = open(true)) {
       sub.connect(persistent("resend-window", false).receiveMaximum(1));
       // MQTT-3.3.4-9 holds for resent messages too: one at a time, each with its original id
       List<String> got = new ArrayList<>();
@@ -320,7 +329,7 @@ class QosFlowIT {
         if (i < 3) {
           assertThat(p.packetId()).isEqualTo(first.get(i).packetId());
         }
-        assertThat(sub.drain(500)).as("nothing beyond the window of 1").isEmpty();
+        assertThat(sub.drain(Duration.ofMillis(500))).as("nothing beyond the window of 1").isEmpty();
         sub.puback(p.packetId());
       }
       assertThat(got).containsExactly("m0+dup", "m1+dup", "m2+dup", "m3");
@@ -330,59 +339,62 @@ class QosFlowIT {
   @Test
   void publisherExceedingReceiveMaximumIsDisconnectedWith0x93() throws Exception {
     try (TestBroker limited = TestBroker.start(Map.of("limits.receive-maximum", "3"));
-         RawSessionClient pub = RawSessionClient.v5(limited.mqttPort())) {
+         RawMqttClient pub = RawMqttClient.open(limited.mqttPort(), 5)) {
       Packet connack = pub.connect(new Connect("recvmax-pub"));
-      assertThat(connack.property(RawSessionClient.RECEIVE_MAXIMUM)).isEqualTo(3);
+      assertThat(connack.property(RawMqttClient.PROP_RECEIVE_MAXIMUM)).isEqualTo(3);
       // QoS 2 without PUBREL keeps each publish in flight
       for (int id = 1; id <= 3; id++) {
-        pub.publish("recvmax/t", "m" + id, 2, id, false);
+        pub.publish("recvmax/t", "m" + id, 2, false, id, null);
         assertThat(pub.expect(PUBREC).packetId()).isEqualTo(id);
       }
       // releasing one makes room for one more
       pub.pubrel(1);
       assertThat(pub.expect(PUBCOMP).packetId()).isEqualTo(1);
-      pub.publish("recvmax/t", "m4", 2, 4, false);
+      pub.publish("recvmax/t", "m4", 2, false, 4, null);
       assertThat(pub.expect(PUBREC).packetId()).isEqualTo(4);
       // a fourth unacknowledged publish is one too many
-      pub.publish("recvmax/t", "m5", 2, 5, false);
+      pub.publish("recvmax/t", "m5", 2, false, 5, null);
       Packet disconnect = pub.expect(DISCONNECT);
       assertThat(disconnect.reasonCode()).isEqualTo(0x93);
-      assertThat(pub.expect(CLOSED).type).isEqualTo(CLOSED);
+      assertThat(pub.expect(CLOSED).type()).isEqualTo(CLOSED);
     }
   }
 
   @Test
   void maxQos1IsAdvertisedAndEnforcedForV5Clients() throws Exception {
     try (TestBroker limited = TestBroker.start(Map.of("limits.max-qos", "1"));
-         RawSessionClient client = RawSessionClient.v5(limited.mqttPort())) {
+         RawMqttClient client = RawMqttClient.open(limited.mqttPort(), 5)) {
       Packet connack = client.connect(new Connect("maxqos-v5"));
-      assertThat(connack.property(RawSessionClient.MAXIMUM_QOS)).isEqualTo(1);
+      assertThat(connack.property(RawMqttClient.PROP_MAXIMUM_QOS)).isEqualTo(1);
       // a QoS 2 subscription is granted QoS 1
-      assertThat(client.subscribe(1, "maxqos/#", 2).subackCodes()).containsExactly(1);
-      client.publish("maxqos/t", "q1", 1, 1, false);
-      assertThat(client.awaitPacket(p -> p.type == RawSessionClient.PUBACK, 10_000).packetId()).isEqualTo(1);
-      client.publish("maxqos/t", "q2", 2, 2, false);
-      Packet disconnect = client.awaitPacket(p -> p.type == DISCONNECT || p.type == CLOSED, 10_000);
-      assertThat(disconnect.type).isEqualTo(DISCONNECT);
+      client.subscribe(1, "maxqos/#", 2);
+      assertThat(client.expect(RawMqttClient.SUBACK).reasonCodes()).containsExactly(1);
+      client.publish("maxqos/t", "q1", 1, false, 1, null);
+      assertThat(client.skipUntil(p -> p.type() == RawMqttClient.PUBACK, Duration.ofSeconds(10)).packetId())
+          .isEqualTo(1);
+      client.publish("maxqos/t", "q2", 2, false, 2, null);
+      Packet disconnect = client.skipUntil(p -> p.type() == DISCONNECT || p.type() == CLOSED, Duration.ofSeconds(10));
+      assertThat(disconnect.type()).isEqualTo(DISCONNECT);
       assertThat(disconnect.reasonCode()).isEqualTo(0x9B);
-      assertThat(client.closedWithin(10_000)).isTrue();
+      assertThat(client.closedWithin(Duration.ofSeconds(10))).isTrue();
     }
   }
 
   @Test
   void maxQos1ClosesV3ClientsThatPublishQos2() throws Exception {
     try (TestBroker limited = TestBroker.start(Map.of("limits.max-qos", "1"));
-         RawSessionClient client = RawSessionClient.v3(limited.mqttPort())) {
+         RawMqttClient client = RawMqttClient.open(limited.mqttPort(), 4)) {
       assertThat(client.connect(new Connect("maxqos-v3")).reasonCode()).isZero();
-      assertThat(client.subscribe(1, "maxqos/#", 2).subackCodes()).containsExactly(1);
-      client.publish("maxqos/t", "q1", 1, 1, false);
+      client.subscribe(1, "maxqos/#", 2);
+      assertThat(client.expect(RawMqttClient.SUBACK).reasonCodes()).containsExactly(1);
+      client.publish("maxqos/t", "q1", 1, false, 1, null);
       // the PUBACK and the delivery back to this subscriber may come in either order
       Packet delivered = null;
       Packet puback = null;
       for (int i = 0; i < 2; i++) {
-        Packet got = client.poll(10_000);
+        Packet got = client.poll(Duration.ofSeconds(10));
         assertThat(got).isNotNull();
-        if (got.type == PUBLISH) {
+        if (got.type() == PUBLISH) {
           delivered = got;
         } else {
           puback = got;
@@ -391,14 +403,14 @@ class QosFlowIT {
       assertThat(delivered).isNotNull();
       assertThat(delivered.qos()).isEqualTo(1);
       assertThat(puback).isNotNull();
-      assertThat(puback.type).isEqualTo(RawSessionClient.PUBACK);
+      assertThat(puback.type()).isEqualTo(RawMqttClient.PUBACK);
       assertThat(puback.packetId()).isEqualTo(1);
       client.puback(delivered.packetId());
-      client.publish("maxqos/t", "q2", 2, 2, false);
+      client.publish("maxqos/t", "q2", 2, false, 2, null);
       // MQTT 3.1.1 has no DISCONNECT from the server: the connection just ends, with nothing routed
       List<Packet> rest = new ArrayList<>();
       Packet p;
-      while ((p = client.poll(10_000)) != null && p.type != CLOSED) {
+      while ((p = client.poll(Duration.ofSeconds(10))) != null && p.type() != CLOSED) {
         rest.add(p);
       }
       assertThat(p).isNotNull();

@@ -2,8 +2,8 @@ package io.mqttgrid.mqtt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mqttgrid.testing.RawMqttClient;
 import io.mqttgrid.testing.RawMqttClient.Connect;
+import io.mqttgrid.testing.RawMqttClient.Packets;
 import io.mqttgrid.testing.RawMqttClient.Props;
 import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Test;
@@ -23,18 +23,18 @@ class RawPacketRulesTest {
 
   @Test
   void wellFormedPacketsPass() {
-    assertThat(check(new Connect(5, "c").properties(new Props().u32(0x11, 60).u16(0x21, 10)).toBytes(), 0))
+    assertThat(check(new Connect("c").properties(new Props().u32(0x11, 60).u16(0x21, 10)).encode(5), 0))
         .isNull();
-    assertThat(check(new Connect(4, "c").will("w", "bye".getBytes(), 1).toBytes(), 0)).isNull();
-    assertThat(check(new Connect(5, "c").will("w", "bye".getBytes(), 1).toBytes(), 0)).isNull();
-    assertThat(check(RawMqttClient.publish(5, "a/b", "payload".getBytes(), 1, 7), 5)).isNull();
-    assertThat(check(RawMqttClient.publish(4, "a/b", "payload".getBytes(), 0, 0), 4)).isNull();
-    assertThat(check(RawMqttClient.subscribe(5, 1, "a/#", 2), 5)).isNull();
-    assertThat(check(RawMqttClient.subscribe(4, 1, "a/#", 1), 4)).isNull();
-    assertThat(check(RawMqttClient.puback(3), 5)).isNull();
+    assertThat(check(new Connect("c").will("w", "bye".getBytes(), 1, false, null).encode(4), 0)).isNull();
+    assertThat(check(new Connect("c").will("w", "bye".getBytes(), 1, false, null).encode(5), 0)).isNull();
+    assertThat(check(Packets.publish(5, "a/b", "payload".getBytes(), 1, 7), 5)).isNull();
+    assertThat(check(Packets.publish(4, "a/b", "payload".getBytes(), 0, 0), 4)).isNull();
+    assertThat(check(Packets.subscribe(5, 1, "a/#", 2), 5)).isNull();
+    assertThat(check(Packets.subscribe(4, 1, "a/#", 1), 4)).isNull();
+    assertThat(check(Packets.puback(3), 5)).isNull();
     assertThat(check(new byte[] {0x40, 3, 0, 3, 0x10}, 5)).isNull();
-    assertThat(check(RawMqttClient.disconnect(), 5)).isNull();
-    assertThat(check(RawMqttClient.pingreq(), 4)).isNull();
+    assertThat(check(Packets.disconnect(), 5)).isNull();
+    assertThat(check(Packets.pingreq(), 4)).isNull();
     // user properties may repeat
     assertThat(check(new byte[] {0x30, 18, 0, 1, 't', 14, 0x26, 0, 1, 'k', 0, 1, 'v', 0x26, 0, 1, 'k', 0, 1, 'w'},
         5)).isNull();
@@ -51,16 +51,16 @@ class RawPacketRulesTest {
 
   @Test
   void propertiesAreCheckedByTheirIdentifier() {
-    assertViolation(RawMqttClient.publish(5, "t".getBytes(), new byte[0], 0, 0, new Props().u32(0x02, 1).u32(0x02, 2)),
+    assertViolation(Packets.publish(5, "t".getBytes(), new byte[0], 0, 0, new Props().u32(0x02, 1).u32(0x02, 2)),
         5, ReasonCode.PROTOCOL_ERROR, "given twice");
     assertViolation(new byte[] {0x30, 6, 0, 1, 't', 2, 0x7E, 0}, 5, ReasonCode.MALFORMED_PACKET, "unknown property");
     assertViolation(new byte[] {0x30, 6, 0, 1, 't', 2, 0x0B, 1}, 5, ReasonCode.PROTOCOL_ERROR,
         "Subscription Identifier");
-    assertViolation(RawMqttClient.publish(5, "t".getBytes(), new byte[0], 0, 0, new Props().string(0x08, "a/#")),
+    assertViolation(Packets.publish(5, "t".getBytes(), new byte[0], 0, 0, new Props().string(0x08, "a/#")),
         5, ReasonCode.PROTOCOL_ERROR, "Response Topic");
-    assertViolation(new Connect(5, "c").properties(new Props().string(0x16, "data")).toBytes(), 0,
+    assertViolation(new Connect("c").properties(new Props().string(0x16, "data")).encode(5), 0,
         ReasonCode.PROTOCOL_ERROR, "Authentication Data without");
-    assertThat(check(new Connect(5, "c").properties(new Props().string(0x15, "m").string(0x16, "d")).toBytes(), 0))
+    assertThat(check(new Connect("c").properties(new Props().string(0x15, "m").string(0x16, "d")).encode(5), 0))
         .isNull();
     // a property whose value runs past its section
     assertViolation(new byte[] {0x30, 10, 0, 1, 't', 2, 0x02, 0, 0, 0, 'p', 'q'}, 5, ReasonCode.MALFORMED_PACKET,
@@ -81,13 +81,13 @@ class RawPacketRulesTest {
 
   @Test
   void connectRules() {
-    byte[] passwordOnly = RawMqttClient.packet(0x10, new byte[] {0, 4, 'M', 'Q', 'T', 'T', 4, 0x42, 0, 60, 0, 1, 'i',
+    byte[] passwordOnly = Packets.packet(0x10, new byte[] {0, 4, 'M', 'Q', 'T', 'T', 4, 0x42, 0, 60, 0, 1, 'i',
         0, 2, 'p', 'w'});
     assertViolation(passwordOnly, 0, ReasonCode.MALFORMED_PACKET, "password without user name");
-    byte[] v5PasswordOnly = RawMqttClient.packet(0x10, new byte[] {0, 4, 'M', 'Q', 'T', 'T', 5, 0x42, 0, 60, 0, 0, 1,
+    byte[] v5PasswordOnly = Packets.packet(0x10, new byte[] {0, 4, 'M', 'Q', 'T', 'T', 5, 0x42, 0, 60, 0, 0, 1,
         'i', 0, 2, 'p', 'w'});
     assertThat(check(v5PasswordOnly, 0)).isNull(); // MQTT 5 allows a password alone
-    byte[] truncated = new Connect(5, "client-id").toBytes();
+    byte[] truncated = new Connect("client-id").encode(5);
     truncated[1] -= 3;
     assertViolation(java.util.Arrays.copyOf(truncated, truncated.length - 3), 0, ReasonCode.MALFORMED_PACKET,
         "past the end");

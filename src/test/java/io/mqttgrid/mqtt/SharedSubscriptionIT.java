@@ -6,10 +6,11 @@ import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.Inbox;
-import io.mqttgrid.testing.PacketTestClient;
-import io.mqttgrid.testing.PacketTestClient.Connect;
-import io.mqttgrid.testing.PacketTestClient.Filter;
+import io.mqttgrid.testing.RawMqttClient;
+import io.mqttgrid.testing.RawMqttClient.Connect;
+import io.mqttgrid.testing.RawMqttClient.Filter;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WithBroker;
 import java.time.Duration;
@@ -119,10 +120,7 @@ class SharedSubscriptionIT {
 
     publish("sh3-pub", "sh3/t", 20, "sh3-end");
     List<String> healthyGot = new ArrayList<>(healthy.payloadsUntil("sh3-end"));
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (healthyGot.size() + silentGot.size() < 20 && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
+    Await.until("20 messages delivered", WAIT, () -> healthyGot.size() + silentGot.size() >= 20);
     assertThat(silentGot).as("the silent member got its share").isNotEmpty();
     assertThat(healthyGot.size() + silentGot.size()).isEqualTo(20);
 
@@ -173,29 +171,29 @@ class SharedSubscriptionIT {
 
   @Test
   void mqtt3ClientUsingASharedSubscriptionIsDisconnected() throws Exception {
-    try (PacketTestClient v3 = PacketTestClient.connect(broker.mqttPort(), Connect.v3("sh6-v3"))) {
-      v3.send(v3.subscribe(1, null, Filter.of("$share/g/sh6/t", 1)));
+    try (RawMqttClient v3 = RawMqttClient.connected(broker.mqttPort(), 4, new Connect("sh6-v3"))) {
+      v3.subscribe(1, null, Filter.of("$share/g/sh6/t", 1));
       // MQTT 3.1.1 has no SUBACK code for it: the connection ends, without a SUBACK
       assertThat(v3.awaitClose(WAIT)).isNull();
     }
     // the same filter from an MQTT 5 client is fine
-    try (PacketTestClient v5 = PacketTestClient.connect(broker.mqttPort(), Connect.v5("sh6-v5"))) {
-      v5.send(v5.subscribe(1, null, Filter.of("$share/g/sh6/t", 1)));
-      assertThat(v5.readUntil(PacketTestClient.SUBACK, WAIT).reasonCodes()).containsExactly(1);
+    try (RawMqttClient v5 = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("sh6-v5"))) {
+      v5.subscribe(1, null, Filter.of("$share/g/sh6/t", 1));
+      assertThat(v5.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes()).containsExactly(1);
     }
   }
 
   @Test
   void invalidSharedFiltersAreRefusedAndNoLocalOnASharedSubscriptionIsAProtocolError() throws Exception {
-    try (PacketTestClient v5 = PacketTestClient.connect(broker.mqttPort(), Connect.v5("sh7-v5"))) {
-      v5.send(v5.subscribe(1, null, Filter.of("$share/g", 1), Filter.of("$share/g+/x", 1),
-          Filter.of("$share/g/x/#/y", 1), Filter.of("$share/ok/x", 1)));
-      assertThat(v5.readUntil(PacketTestClient.SUBACK, WAIT).reasonCodes()).containsExactly(0x8F, 0x8F, 0x8F, 1);
+    try (RawMqttClient v5 = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("sh7-v5"))) {
+      v5.subscribe(1, null, Filter.of("$share/g", 1), Filter.of("$share/g+/x", 1),
+          Filter.of("$share/g/x/#/y", 1), Filter.of("$share/ok/x", 1));
+      assertThat(v5.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes()).containsExactly(0x8F, 0x8F, 0x8F, 1);
       // No Local (bit 2) on a shared subscription: MQTT-3.8.3-4
-      v5.send(v5.subscribe(2, null, new Filter("$share/g/y", 1 | 4)));
-      PacketTestClient.Packet disconnect = v5.awaitClose(WAIT);
+      v5.subscribe(2, null, new Filter("$share/g/y", 1 | 4));
+      RawMqttClient.Packet disconnect = v5.awaitClose(WAIT);
       assertThat(disconnect).isNotNull();
-      assertThat(disconnect.disconnectReason()).isEqualTo(0x82);
+      assertThat(disconnect.reasonCode()).isEqualTo(0x82);
     }
   }
 }

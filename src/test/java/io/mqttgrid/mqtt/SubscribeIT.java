@@ -12,11 +12,11 @@ import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCo
 import com.hivemq.client.mqtt.mqtt5.message.unsubscribe.unsuback.Mqtt5UnsubAck;
 import com.hivemq.client.mqtt.mqtt5.message.unsubscribe.unsuback.Mqtt5UnsubAckReasonCode;
 import io.mqttgrid.testing.Inbox;
-import io.mqttgrid.testing.PacketTestClient;
-import io.mqttgrid.testing.PacketTestClient.Connect;
-import io.mqttgrid.testing.PacketTestClient.Filter;
-import io.mqttgrid.testing.PacketTestClient.Packet;
-import io.mqttgrid.testing.PacketTestClient.Props;
+import io.mqttgrid.testing.RawMqttClient;
+import io.mqttgrid.testing.RawMqttClient.Connect;
+import io.mqttgrid.testing.RawMqttClient.Filter;
+import io.mqttgrid.testing.RawMqttClient.Packet;
+import io.mqttgrid.testing.RawMqttClient.Props;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WithBroker;
 import java.time.Duration;
@@ -118,13 +118,13 @@ class SubscribeIT {
 
   @Test
   void matchingMessagesCarryTheIdentifiersOfEveryMatchingSubscription() throws Exception {
-    try (PacketTestClient c = PacketTestClient.connect(broker.mqttPort(), Connect.v5("subid-raw"))) {
-      c.send(c.subscribe(1, new Props().varInt(SUBSCRIPTION_IDENTIFIER, 11), Filter.of("sid/+", 0)));
-      assertThat(c.readUntil(PacketTestClient.SUBACK, WAIT).reasonCodes()).containsExactly(0);
-      c.send(c.subscribe(2, new Props().varInt(SUBSCRIPTION_IDENTIFIER, 222_222), Filter.of("sid/#", 1)));
-      assertThat(c.readUntil(PacketTestClient.SUBACK, WAIT).reasonCodes()).containsExactly(1);
-      c.send(c.subscribe(3, null, Filter.of("sid/a", 0)));
-      assertThat(c.readUntil(PacketTestClient.SUBACK, WAIT).reasonCodes()).containsExactly(0);
+    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("subid-raw"))) {
+      c.subscribe(1, new Props().varInt(SUBSCRIPTION_IDENTIFIER, 11), Filter.of("sid/+", 0));
+      assertThat(c.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes()).containsExactly(0);
+      c.subscribe(2, new Props().varInt(SUBSCRIPTION_IDENTIFIER, 222_222), Filter.of("sid/#", 1));
+      assertThat(c.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes()).containsExactly(1);
+      c.subscribe(3, null, Filter.of("sid/a", 0));
+      assertThat(c.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes()).containsExactly(0);
 
       Mqtt5BlockingClient pub = broker.v5("subid-pub");
       pub.connect();
@@ -140,16 +140,16 @@ class SubscribeIT {
       assertThat(p.subscriptionIds()).containsExactly(222_222);
 
       // a new SUBSCRIBE to the same filter replaces the subscription, identifier included
-      c.send(c.subscribe(4, new Props().varInt(SUBSCRIPTION_IDENTIFIER, 33), Filter.of("sid/+", 0)));
-      c.readUntil(PacketTestClient.SUBACK, WAIT);
+      c.subscribe(4, new Props().varInt(SUBSCRIPTION_IDENTIFIER, 33), Filter.of("sid/+", 0));
+      c.readUntil(RawMqttClient.SUBACK, WAIT);
       pub.publishWith().topic("sid/b").qos(MqttQos.AT_LEAST_ONCE).payload("3".getBytes()).send();
       p = c.readPublish(WAIT);
       assertThat(p.payloadText()).isEqualTo("3");
       assertThat(p.subscriptionIds()).containsExactlyInAnyOrder(33, 222_222);
 
       // only the subscription without identifier matches: no identifier at all
-      c.send(c.subscribe(5, null, Filter.of("sidx/only", 0)));
-      c.readUntil(PacketTestClient.SUBACK, WAIT);
+      c.subscribe(5, null, Filter.of("sidx/only", 0));
+      c.readUntil(RawMqttClient.SUBACK, WAIT);
       pub.publishWith().topic("sidx/only").qos(MqttQos.AT_MOST_ONCE).payload("4".getBytes()).send();
       p = c.readPublish(WAIT);
       assertThat(p.payloadText()).isEqualTo("4");
@@ -163,12 +163,12 @@ class SubscribeIT {
     Mqtt5BlockingClient pub = broker.v5("subid-retained-pub");
     pub.connect();
     pub.publishWith().topic("sidr/a").qos(MqttQos.AT_LEAST_ONCE).retain(true).payload("r".getBytes()).send();
-    try (PacketTestClient c = PacketTestClient.connect(broker.mqttPort(), Connect.v5("subid-retained"))) {
-      c.send(c.subscribe(1, new Props().varInt(SUBSCRIPTION_IDENTIFIER, 5), Filter.of("sidr/#", 1)));
-      c.readUntil(PacketTestClient.SUBACK, WAIT);
+    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("subid-retained"))) {
+      c.subscribe(1, new Props().varInt(SUBSCRIPTION_IDENTIFIER, 5), Filter.of("sidr/#", 1));
+      c.readUntil(RawMqttClient.SUBACK, WAIT);
       // the largest identifier MQTT allows (a four-byte variable byte integer)
-      c.send(c.subscribe(2, new Props().varInt(SUBSCRIPTION_IDENTIFIER, 268_435_455), Filter.of("sidr/+", 1)));
-      c.readUntil(PacketTestClient.SUBACK, WAIT);
+      c.subscribe(2, new Props().varInt(SUBSCRIPTION_IDENTIFIER, 268_435_455), Filter.of("sidr/+", 1));
+      c.readUntil(RawMqttClient.SUBACK, WAIT);
       Packet first = c.readPublish(WAIT);
       Packet second = c.readPublish(WAIT);
       assertThat(first.retain()).isTrue();
@@ -184,11 +184,11 @@ class SubscribeIT {
 
   @Test
   void subscriptionIdentifierZeroIsAProtocolError() throws Exception {
-    try (PacketTestClient c = PacketTestClient.connect(broker.mqttPort(), Connect.v5("subid-zero"))) {
-      c.send(c.subscribe(1, new Props().varInt(SUBSCRIPTION_IDENTIFIER, 0), Filter.of("sid0/+", 0)));
+    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("subid-zero"))) {
+      c.subscribe(1, new Props().varInt(SUBSCRIPTION_IDENTIFIER, 0), Filter.of("sid0/+", 0));
       Packet disconnect = c.awaitClose(WAIT);
       assertThat(disconnect).isNotNull();
-      assertThat(disconnect.disconnectReason()).isEqualTo(0x82);
+      assertThat(disconnect.reasonCode()).isEqualTo(0x82);
     }
   }
 
@@ -221,12 +221,12 @@ class SubscribeIT {
   @Test
   void grantedQosIsCappedByTheBrokersMaximumQos() throws Exception {
     try (TestBroker capped = TestBroker.start(Map.of("limits.max-qos", "1"));
-         PacketTestClient v5 = PacketTestClient.connect(capped.mqttPort(), Connect.v5("cap5"));
-         PacketTestClient v3 = PacketTestClient.connect(capped.mqttPort(), Connect.v3("cap3"))) {
-      v5.send(v5.subscribe(1, null, Filter.of("c/0", 0), Filter.of("c/1", 1), Filter.of("c/2", 2)));
-      assertThat(v5.readUntil(PacketTestClient.SUBACK, WAIT).reasonCodes()).containsExactly(0, 1, 1);
-      v3.send(v3.subscribe(1, null, Filter.of("c/0", 0), Filter.of("c/2", 2)));
-      assertThat(v3.readUntil(PacketTestClient.SUBACK, WAIT).reasonCodes()).containsExactly(0, 1);
+         RawMqttClient v5 = RawMqttClient.connected(capped.mqttPort(), 5, new Connect("cap5"));
+         RawMqttClient v3 = RawMqttClient.connected(capped.mqttPort(), 4, new Connect("cap3"))) {
+      v5.subscribe(1, null, Filter.of("c/0", 0), Filter.of("c/1", 1), Filter.of("c/2", 2));
+      assertThat(v5.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes()).containsExactly(0, 1, 1);
+      v3.subscribe(1, null, Filter.of("c/0", 0), Filter.of("c/2", 2));
+      assertThat(v3.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes()).containsExactly(0, 1);
     }
   }
 
@@ -295,11 +295,11 @@ class SubscribeIT {
 
   @Test
   void invalidFiltersAreRefusedWithTopicFilterInvalidInV5() throws Exception {
-    try (PacketTestClient c = PacketTestClient.connect(broker.mqttPort(), Connect.v5("badfilter5"))) {
-      c.send(c.subscribe(7, null, Filter.of("a/#/b", 1), Filter.of("bf5/ok/+", 1), Filter.of("a+b", 1),
+    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("badfilter5"))) {
+      c.subscribe(7, null, Filter.of("a/#/b", 1), Filter.of("bf5/ok/+", 1), Filter.of("a+b", 1),
           Filter.of("#/x", 0), Filter.of("x/y#", 0), Filter.of("$share/g", 0), Filter.of("$share//x", 0),
-          Filter.of("l/".repeat(15) + "l", 0), Filter.of("x".repeat(257), 0)));
-      Packet ack = c.readUntil(PacketTestClient.SUBACK, WAIT);
+          Filter.of("l/".repeat(15) + "l", 0), Filter.of("x".repeat(257), 0));
+      Packet ack = c.readUntil(RawMqttClient.SUBACK, WAIT);
       assertThat(ack.packetId()).isEqualTo(7);
       assertThat(ack.reasonCodes()).containsExactly(0x8F, 0x01, 0x8F, 0x8F, 0x8F, 0x8F, 0x8F, 0x8F, 0x8F);
 
@@ -314,9 +314,9 @@ class SubscribeIT {
 
   @Test
   void invalidFiltersAreRefusedWithFailureInV3() throws Exception {
-    try (PacketTestClient c = PacketTestClient.connect(broker.mqttPort(), Connect.v3("badfilter3"))) {
-      c.send(c.subscribe(9, null, Filter.of("a/#/b", 1), Filter.of("bf3/ok", 1), Filter.of("+x", 0)));
-      Packet ack = c.readUntil(PacketTestClient.SUBACK, WAIT);
+    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 4, new Connect("badfilter3"))) {
+      c.subscribe(9, null, Filter.of("a/#/b", 1), Filter.of("bf3/ok", 1), Filter.of("+x", 0));
+      Packet ack = c.readUntil(RawMqttClient.SUBACK, WAIT);
       assertThat(ack.packetId()).isEqualTo(9);
       assertThat(ack.reasonCodes()).containsExactly(0x80, 0x01, 0x80);
     }
@@ -329,38 +329,38 @@ class SubscribeIT {
       eleven[i] = Filter.of("many/" + i, 1);
     }
     Filter[] ten = java.util.Arrays.copyOf(eleven, 10);
-    try (PacketTestClient v5 = PacketTestClient.connect(broker.mqttPort(), Connect.v5("manyfilters5"));
-         PacketTestClient v3 = PacketTestClient.connect(broker.mqttPort(), Connect.v3("manyfilters3"))) {
-      v5.send(v5.subscribe(1, null, eleven));
-      assertThat(v5.readUntil(PacketTestClient.SUBACK, WAIT).reasonCodes()).hasSize(11).containsOnly(0x97);
-      v5.send(v5.subscribe(2, null, ten));
-      assertThat(v5.readUntil(PacketTestClient.SUBACK, WAIT).reasonCodes()).hasSize(10).containsOnly(0x01);
-      v3.send(v3.subscribe(1, null, eleven));
-      assertThat(v3.readUntil(PacketTestClient.SUBACK, WAIT).reasonCodes()).hasSize(11).containsOnly(0x80);
+    try (RawMqttClient v5 = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("manyfilters5"));
+         RawMqttClient v3 = RawMqttClient.connected(broker.mqttPort(), 4, new Connect("manyfilters3"))) {
+      v5.subscribe(1, null, eleven);
+      assertThat(v5.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes()).hasSize(11).containsOnly(0x97);
+      v5.subscribe(2, null, ten);
+      assertThat(v5.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes()).hasSize(10).containsOnly(0x01);
+      v3.subscribe(1, null, eleven);
+      assertThat(v3.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes()).hasSize(11).containsOnly(0x80);
     }
   }
 
   @Test
   void subscriptionsBeyondTheSessionLimitAreRefusedWithQuotaExceeded() throws Exception {
-    try (PacketTestClient v5 = PacketTestClient.connect(broker.mqttPort(), Connect.v5("manysubs5"));
-         PacketTestClient v3 = PacketTestClient.connect(broker.mqttPort(), Connect.v3("manysubs3"))) {
-      for (PacketTestClient c : List.of(v5, v3)) {
+    try (RawMqttClient v5 = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("manysubs5"));
+         RawMqttClient v3 = RawMqttClient.connected(broker.mqttPort(), 4, new Connect("manysubs3"))) {
+      for (RawMqttClient c : List.of(v5, v3)) {
         for (int batch = 0; batch < 5; batch++) {
           Filter[] filters = new Filter[10];
           for (int i = 0; i < 10; i++) {
             filters[i] = Filter.of("lim/" + (batch * 10 + i), 0);
           }
-          c.send(c.subscribe(batch + 1, null, filters));
-          assertThat(c.readUntil(PacketTestClient.SUBACK, WAIT).reasonCodes()).containsOnly(0x00);
+          c.subscribe(batch + 1, null, filters);
+          assertThat(c.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes()).containsOnly(0x00);
         }
         int refused = c.version() == 5 ? 0x97 : 0x80;
         // the 51st is refused; subscribing again to one the session has is a replacement, not a new one
-        c.send(c.subscribe(6, null, Filter.of("lim/50", 0), Filter.of("lim/3", 1)));
-        assertThat(c.readUntil(PacketTestClient.SUBACK, WAIT).reasonCodes()).containsExactly(refused, 0x01);
-        c.send(c.unsubscribe(7, "lim/0"));
-        c.readUntil(PacketTestClient.UNSUBACK, WAIT);
-        c.send(c.subscribe(8, null, Filter.of("lim/50", 0), Filter.of("lim/51", 0)));
-        assertThat(c.readUntil(PacketTestClient.SUBACK, WAIT).reasonCodes()).containsExactly(0x00, refused);
+        c.subscribe(6, null, Filter.of("lim/50", 0), Filter.of("lim/3", 1));
+        assertThat(c.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes()).containsExactly(refused, 0x01);
+        c.unsubscribe(7, "lim/0");
+        c.readUntil(RawMqttClient.UNSUBACK, WAIT);
+        c.subscribe(8, null, Filter.of("lim/50", 0), Filter.of("lim/51", 0));
+        assertThat(c.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes()).containsExactly(0x00, refused);
       }
     }
   }
@@ -383,9 +383,9 @@ class SubscribeIT {
     assertThat(inbox.until("us/end")).isEmpty();
 
     // v3.1.1 UNSUBACK has no reason codes; the v3 client just gets its UNSUBACK
-    try (PacketTestClient v3 = PacketTestClient.connect(broker.mqttPort(), Connect.v3("unsub3"))) {
-      v3.send(v3.unsubscribe(3, "us/never"));
-      Packet unsuback = v3.readUntil(PacketTestClient.UNSUBACK, WAIT);
+    try (RawMqttClient v3 = RawMqttClient.connected(broker.mqttPort(), 4, new Connect("unsub3"))) {
+      v3.unsubscribe(3, "us/never");
+      Packet unsuback = v3.readUntil(RawMqttClient.UNSUBACK, WAIT);
       assertThat(unsuback.packetId()).isEqualTo(3);
       assertThat(unsuback.body()).hasSize(2);
     }

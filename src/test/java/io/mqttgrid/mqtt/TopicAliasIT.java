@@ -6,10 +6,10 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.mqttgrid.testing.Inbox;
-import io.mqttgrid.testing.PacketTestClient;
-import io.mqttgrid.testing.PacketTestClient.Connect;
-import io.mqttgrid.testing.PacketTestClient.Packet;
-import io.mqttgrid.testing.PacketTestClient.Props;
+import io.mqttgrid.testing.RawMqttClient;
+import io.mqttgrid.testing.RawMqttClient.Connect;
+import io.mqttgrid.testing.RawMqttClient.Packet;
+import io.mqttgrid.testing.RawMqttClient.Props;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WithBroker;
 import java.time.Duration;
@@ -49,32 +49,32 @@ class TopicAliasIT {
   }
 
   private static Props alias(int n) {
-    return new Props().twoByte(TOPIC_ALIAS, n);
+    return new Props().u16(TOPIC_ALIAS, n);
   }
 
   @Test
   void connackAdvertisesTheTopicAliasMaximum() throws Exception {
-    try (PacketTestClient c = PacketTestClient.connect(broker.mqttPort(), Connect.v5("alias-max"))) {
-      assertThat(c.connack().properties().get(TOPIC_ALIAS_MAXIMUM)).containsExactly(10);
+    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("alias-max"))) {
+      assertThat(c.connack().propertyValues(TOPIC_ALIAS_MAXIMUM)).containsExactly(10);
     }
   }
 
   @Test
   void publishWithAnEmptyTopicAndAKnownAliasReachesSubscribersOfTheAliasedTopic() throws Exception {
-    try (PacketTestClient c = PacketTestClient.connect(broker.mqttPort(), Connect.v5("alias-ok"))) {
-      c.send(c.publish("ta/one", "first", 1, false, 1, alias(1)));
-      assertThat(c.readUntil(PacketTestClient.PUBACK, WAIT).packetId()).isEqualTo(1);
-      c.send(c.publish("", "second", 1, false, 2, alias(1)));
-      assertThat(c.readUntil(PacketTestClient.PUBACK, WAIT).packetId()).isEqualTo(2);
-      c.send(c.publish("", "third", 0, false, 0, alias(1)));
+    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("alias-ok"))) {
+      c.publish("ta/one", "first", 1, false, 1, alias(1));
+      assertThat(c.readUntil(RawMqttClient.PUBACK, WAIT).packetId()).isEqualTo(1);
+      c.publish("", "second", 1, false, 2, alias(1));
+      assertThat(c.readUntil(RawMqttClient.PUBACK, WAIT).packetId()).isEqualTo(2);
+      c.publish("", "third", 0, false, 0, alias(1));
       // the highest alias the broker allows, and re-mapping an alias to another topic
-      c.send(c.publish("ta/ten", "fourth", 0, false, 0, alias(10)));
-      c.send(c.publish("ta/other", "fifth", 1, false, 3, alias(1)));
-      c.send(c.publish("", "sixth", 1, false, 4, alias(1)));
-      c.send(c.publish("", "seventh", 1, false, 5, alias(10)));
-      assertThat(c.readUntil(PacketTestClient.PUBACK, WAIT).packetId()).isEqualTo(3);
-      assertThat(c.readUntil(PacketTestClient.PUBACK, WAIT).packetId()).isEqualTo(4);
-      assertThat(c.readUntil(PacketTestClient.PUBACK, WAIT).packetId()).isEqualTo(5);
+      c.publish("ta/ten", "fourth", 0, false, 0, alias(10));
+      c.publish("ta/other", "fifth", 1, false, 3, alias(1));
+      c.publish("", "sixth", 1, false, 4, alias(1));
+      c.publish("", "seventh", 1, false, 5, alias(10));
+      assertThat(c.readUntil(RawMqttClient.PUBACK, WAIT).packetId()).isEqualTo(3);
+      assertThat(c.readUntil(RawMqttClient.PUBACK, WAIT).packetId()).isEqualTo(4);
+      assertThat(c.readUntil(RawMqttClient.PUBACK, WAIT).packetId()).isEqualTo(5);
     }
     String[][] expected = {{"ta/one", "first"}, {"ta/one", "second"}, {"ta/one", "third"}, {"ta/ten", "fourth"},
         {"ta/other", "fifth"}, {"ta/other", "sixth"}, {"ta/ten", "seventh"}};
@@ -87,55 +87,55 @@ class TopicAliasIT {
 
   @Test
   void aliasAboveTheMaximumEndsTheConnectionWithTopicAliasInvalid() throws Exception {
-    try (PacketTestClient c = PacketTestClient.connect(broker.mqttPort(), Connect.v5("alias-high"))) {
-      c.send(c.publish("ta/high", "x", 1, false, 1, alias(11)));
+    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("alias-high"))) {
+      c.publish("ta/high", "x", 1, false, 1, alias(11));
       Packet disconnect = c.awaitClose(WAIT);
       assertThat(disconnect).isNotNull();
-      assertThat(disconnect.disconnectReason()).isEqualTo(TOPIC_ALIAS_INVALID);
+      assertThat(disconnect.reasonCode()).isEqualTo(TOPIC_ALIAS_INVALID);
     }
   }
 
   @Test
   void aliasZeroEndsTheConnectionWithTopicAliasInvalid() throws Exception {
-    try (PacketTestClient c = PacketTestClient.connect(broker.mqttPort(), Connect.v5("alias-zero"))) {
-      c.send(c.publish("ta/zero", "x", 0, false, 0, alias(0)));
+    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("alias-zero"))) {
+      c.publish("ta/zero", "x", 0, false, 0, alias(0));
       Packet disconnect = c.awaitClose(WAIT);
       assertThat(disconnect).isNotNull();
-      assertThat(disconnect.disconnectReason()).isEqualTo(TOPIC_ALIAS_INVALID);
+      assertThat(disconnect.reasonCode()).isEqualTo(TOPIC_ALIAS_INVALID);
     }
   }
 
   @Test
   void unknownAliasWithAnEmptyTopicEndsTheConnectionWithTopicAliasInvalid() throws Exception {
-    try (PacketTestClient c = PacketTestClient.connect(broker.mqttPort(), Connect.v5("alias-unknown"))) {
-      c.send(c.publish("ta/known", "x", 1, false, 1, alias(1)));
-      c.readUntil(PacketTestClient.PUBACK, WAIT);
-      c.send(c.publish("", "y", 1, false, 2, alias(2)));
+    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("alias-unknown"))) {
+      c.publish("ta/known", "x", 1, false, 1, alias(1));
+      c.readUntil(RawMqttClient.PUBACK, WAIT);
+      c.publish("", "y", 1, false, 2, alias(2));
       Packet disconnect = c.awaitClose(WAIT);
       assertThat(disconnect).isNotNull();
-      assertThat(disconnect.disconnectReason()).isEqualTo(TOPIC_ALIAS_INVALID);
+      assertThat(disconnect.reasonCode()).isEqualTo(TOPIC_ALIAS_INVALID);
     }
     assertThat(Inbox.text(inbox.next())).isEqualTo("x");
   }
 
   @Test
   void aliasesBelongToOneConnection() throws Exception {
-    try (PacketTestClient a = PacketTestClient.connect(broker.mqttPort(), Connect.v5("alias-a"));
-         PacketTestClient b = PacketTestClient.connect(broker.mqttPort(), Connect.v5("alias-b"))) {
-      a.send(a.publish("ta/a", "from a", 1, false, 1, alias(1)));
-      a.readUntil(PacketTestClient.PUBACK, WAIT);
-      b.send(b.publish("", "from b", 1, false, 1, alias(1)));
+    try (RawMqttClient a = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("alias-a"));
+         RawMqttClient b = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("alias-b"))) {
+      a.publish("ta/a", "from a", 1, false, 1, alias(1));
+      a.readUntil(RawMqttClient.PUBACK, WAIT);
+      b.publish("", "from b", 1, false, 1, alias(1));
       Packet disconnect = b.awaitClose(WAIT);
       assertThat(disconnect).isNotNull();
-      assertThat(disconnect.disconnectReason()).isEqualTo(TOPIC_ALIAS_INVALID);
+      assertThat(disconnect.reasonCode()).isEqualTo(TOPIC_ALIAS_INVALID);
     }
     // a new connection of the same client starts without aliases too (MQTT-3.3.2-7)
-    try (PacketTestClient a2 = PacketTestClient.connect(broker.mqttPort(),
-        Connect.v5("alias-a").cleanStart(false))) {
-      a2.send(a2.publish("", "again", 1, false, 1, alias(1)));
+    try (RawMqttClient a2 = RawMqttClient.connected(broker.mqttPort(), 5,
+        new Connect("alias-a").cleanStart(false))) {
+      a2.publish("", "again", 1, false, 1, alias(1));
       Packet disconnect = a2.awaitClose(WAIT);
       assertThat(disconnect).isNotNull();
-      assertThat(disconnect.disconnectReason()).isEqualTo(TOPIC_ALIAS_INVALID);
+      assertThat(disconnect.reasonCode()).isEqualTo(TOPIC_ALIAS_INVALID);
     }
     assertThat(Inbox.text(inbox.next())).isEqualTo("from a");
   }
@@ -143,14 +143,14 @@ class TopicAliasIT {
   @Test
   void topicAliasMaximumFollowsTheConfiguration() throws Exception {
     try (TestBroker small = TestBroker.start(Map.of("limits.topic-alias-maximum", "2"))) {
-      try (PacketTestClient c = PacketTestClient.connect(small.mqttPort(), Connect.v5("alias-small"))) {
-        assertThat(c.connack().properties().get(TOPIC_ALIAS_MAXIMUM)).containsExactly(2);
-        c.send(c.publish("ta/two", "ok", 1, false, 1, alias(2)));
-        assertThat(c.readUntil(PacketTestClient.PUBACK, WAIT).packetId()).isEqualTo(1);
-        c.send(c.publish("ta/three", "too high", 1, false, 2, alias(3)));
+      try (RawMqttClient c = RawMqttClient.connected(small.mqttPort(), 5, new Connect("alias-small"))) {
+        assertThat(c.connack().propertyValues(TOPIC_ALIAS_MAXIMUM)).containsExactly(2);
+        c.publish("ta/two", "ok", 1, false, 1, alias(2));
+        assertThat(c.readUntil(RawMqttClient.PUBACK, WAIT).packetId()).isEqualTo(1);
+        c.publish("ta/three", "too high", 1, false, 2, alias(3));
         Packet disconnect = c.awaitClose(WAIT);
         assertThat(disconnect).isNotNull();
-        assertThat(disconnect.disconnectReason()).isEqualTo(TOPIC_ALIAS_INVALID);
+        assertThat(disconnect.reasonCode()).isEqualTo(TOPIC_ALIAS_INVALID);
       }
     }
   }

@@ -8,11 +8,12 @@ import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.Inbox;
-import io.mqttgrid.testing.PacketTestClient;
-import io.mqttgrid.testing.PacketTestClient.Connect;
-import io.mqttgrid.testing.PacketTestClient.Packet;
-import io.mqttgrid.testing.PacketTestClient.Props;
+import io.mqttgrid.testing.RawMqttClient;
+import io.mqttgrid.testing.RawMqttClient.Connect;
+import io.mqttgrid.testing.RawMqttClient.Packet;
+import io.mqttgrid.testing.RawMqttClient.Props;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WithBroker;
 import java.nio.ByteBuffer;
@@ -58,11 +59,7 @@ class WillIT {
    * will topic: whatever a will sent at the end of those connections reached the watcher before it.
    */
   private List<Mqtt5Publish> receivedUntilFence() throws Exception {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (broker.broker().sessions().onlineCount() > 1) {
-      assertThat(System.nanoTime()).as("other connections still online").isLessThan(deadline);
-      Thread.sleep(20);
-    }
+    Await.until("the other connections ended", WAIT, () -> broker.broker().sessions().onlineCount() <= 1);
     Mqtt5BlockingClient pub = broker.v5("will-fence");
     pub.connect();
     pub.publishWith().topic("will/fence").qos(MqttQos.AT_LEAST_ONCE).send();
@@ -72,10 +69,10 @@ class WillIT {
 
   @Test
   void willIsSentWhenTheConnectionIsLostWithoutDisconnect() throws Exception {
-    PacketTestClient v5 = PacketTestClient.connect(broker.mqttPort(),
-        Connect.v5("lost5").will("will/lost5", "gone5", 1, false, null));
-    PacketTestClient v3 = PacketTestClient.connect(broker.mqttPort(),
-        Connect.v3("lost3").will("will/lost3", "gone3", 1, false, null));
+    RawMqttClient v5 = RawMqttClient.connected(broker.mqttPort(), 5,
+        new Connect("lost5").will("will/lost5", "gone5", 1, false, null));
+    RawMqttClient v3 = RawMqttClient.connected(broker.mqttPort(), 4,
+        new Connect("lost3").will("will/lost3", "gone3", 1, false, null));
     v5.close();
     Mqtt5Publish w = inbox.next();
     assertThat(w.getTopic().toString()).isEqualTo("will/lost5");
@@ -95,8 +92,8 @@ class WillIT {
     sub3.connect();
     Inbox<Mqtt3Publish> inbox3 = Inbox.of(sub3);
     sub3.subscribeWith().topicFilter("will/to3").qos(MqttQos.AT_LEAST_ONCE).send();
-    PacketTestClient c = PacketTestClient.connect(broker.mqttPort(),
-        Connect.v5("lost-to3").will("will/to3", "for v3", 1, false, null));
+    RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5,
+        new Connect("lost-to3").will("will/to3", "for v3", 1, false, null));
     c.close();
     assertThat(Inbox.text(inbox3.next())).isEqualTo("for v3");
     sub3.disconnect();
@@ -104,19 +101,19 @@ class WillIT {
 
   @Test
   void willIsSentWhenTheBrokerEndsTheConnectionForAProtocolError() throws Exception {
-    try (PacketTestClient v5 = PacketTestClient.connect(broker.mqttPort(),
-        Connect.v5("proto5").will("will/proto5", "error5", 0, false, null))) {
+    try (RawMqttClient v5 = RawMqttClient.connected(broker.mqttPort(), 5,
+        new Connect("proto5").will("will/proto5", "error5", 0, false, null))) {
       // Topic Alias 0 is not allowed (MQTT-3.3.2-8)
-      v5.send(v5.publish("t", "x", 0, false, 0, new Props().twoByte(TOPIC_ALIAS, 0)));
+      v5.publish("t", "x", 0, false, 0, new Props().u16(TOPIC_ALIAS, 0));
       Packet disconnect = v5.awaitClose(WAIT);
       assertThat(disconnect).isNotNull();
-      assertThat(disconnect.disconnectReason()).isEqualTo(0x94);
+      assertThat(disconnect.reasonCode()).isEqualTo(0x94);
     }
     assertThat(Inbox.text(inbox.next())).isEqualTo("error5");
-    try (PacketTestClient v3 = PacketTestClient.connect(broker.mqttPort(),
-        Connect.v3("proto3").will("will/proto3", "error3", 0, false, null))) {
+    try (RawMqttClient v3 = RawMqttClient.connected(broker.mqttPort(), 4,
+        new Connect("proto3").will("will/proto3", "error3", 0, false, null))) {
       // a shared subscription from an MQTT 3.1.1 client ends its connection (spec section 1.9)
-      v3.send(v3.subscribe(1, null, PacketTestClient.Filter.of("$share/g/x", 0)));
+      v3.subscribe(1, null, RawMqttClient.Filter.of("$share/g/x", 0));
       assertThat(v3.awaitClose(WAIT)).isNull();
     }
     assertThat(Inbox.text(inbox.next())).isEqualTo("error3");
@@ -124,14 +121,14 @@ class WillIT {
 
   @Test
   void willIsNotSentAfterANormalDisconnect() throws Exception {
-    try (PacketTestClient v5 = PacketTestClient.connect(broker.mqttPort(),
-        Connect.v5("normal5").will("will/normal5", "must not", 1, false, null))) {
-      v5.send(v5.disconnect(0x00));
+    try (RawMqttClient v5 = RawMqttClient.connected(broker.mqttPort(), 5,
+        new Connect("normal5").will("will/normal5", "must not", 1, false, null))) {
+      v5.disconnect(0x00);
       assertThat(v5.awaitClose(WAIT)).isNull();
     }
-    try (PacketTestClient v3 = PacketTestClient.connect(broker.mqttPort(),
-        Connect.v3("normal3").will("will/normal3", "must not", 1, false, null))) {
-      v3.send(v3.disconnect(0));
+    try (RawMqttClient v3 = RawMqttClient.connected(broker.mqttPort(), 4,
+        new Connect("normal3").will("will/normal3", "must not", 1, false, null))) {
+      v3.disconnect(0);
       assertThat(v3.awaitClose(WAIT)).isNull();
     }
     assertThat(receivedUntilFence()).isEmpty();
@@ -139,9 +136,9 @@ class WillIT {
 
   @Test
   void disconnectWithWillMessageReasonSendsTheWill() throws Exception {
-    try (PacketTestClient v5 = PacketTestClient.connect(broker.mqttPort(),
-        Connect.v5("with-will").will("will/0x04", "asked for", 1, false, null))) {
-      v5.send(v5.disconnect(0x04));
+    try (RawMqttClient v5 = RawMqttClient.connected(broker.mqttPort(), 5,
+        new Connect("with-will").will("will/0x04", "asked for", 1, false, null))) {
+      v5.disconnect(0x04);
       assertThat(v5.awaitClose(WAIT)).isNull();
     }
     assertThat(Inbox.text(inbox.next())).isEqualTo("asked for");
@@ -150,9 +147,9 @@ class WillIT {
 
   @Test
   void willIsSentAfterTheWillDelayInterval() throws Exception {
-    PacketTestClient c = PacketTestClient.connect(broker.mqttPort(), Connect.v5("delayed")
-        .cleanStart(true).properties(new Props().fourByte(SESSION_EXPIRY, 60))
-        .will("will/delayed", "late", 1, false, new Props().fourByte(WILL_DELAY, 2)));
+    RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("delayed")
+        .cleanStart(true).properties(new Props().u32(SESSION_EXPIRY, 60))
+        .will("will/delayed", "late", 1, false, new Props().u32(WILL_DELAY, 2)));
     long lost = System.nanoTime();
     c.close();
     Mqtt5Publish w = inbox.next();
@@ -164,9 +161,9 @@ class WillIT {
 
   @Test
   void willDelayIsCutShortWhenTheSessionExpiresFirst() throws Exception {
-    PacketTestClient c = PacketTestClient.connect(broker.mqttPort(), Connect.v5("short-session")
-        .properties(new Props().fourByte(SESSION_EXPIRY, 1))
-        .will("will/short-session", "at session end", 1, false, new Props().fourByte(WILL_DELAY, 600)));
+    RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("short-session")
+        .properties(new Props().u32(SESSION_EXPIRY, 1))
+        .will("will/short-session", "at session end", 1, false, new Props().u32(WILL_DELAY, 600)));
     long lost = System.nanoTime();
     c.close();
     Mqtt5Publish w = inbox.next();
@@ -176,12 +173,12 @@ class WillIT {
 
   @Test
   void reconnectingWithinTheWillDelayCancelsTheWill() throws Exception {
-    Connect connect = Connect.v5("comeback").cleanStart(false)
-        .properties(new Props().fourByte(SESSION_EXPIRY, 60))
-        .will("will/comeback", "must not", 1, false, new Props().fourByte(WILL_DELAY, 2));
-    PacketTestClient.connect(broker.mqttPort(), connect).close();
-    PacketTestClient again = PacketTestClient.connect(broker.mqttPort(),
-        Connect.v5("comeback").cleanStart(false).properties(new Props().fourByte(SESSION_EXPIRY, 60)));
+    Connect connect = new Connect("comeback").cleanStart(false)
+        .properties(new Props().u32(SESSION_EXPIRY, 60))
+        .will("will/comeback", "must not", 1, false, new Props().u32(WILL_DELAY, 2));
+    RawMqttClient.connected(broker.mqttPort(), 5, connect).close();
+    RawMqttClient again = RawMqttClient.connected(broker.mqttPort(), 5,
+        new Connect("comeback").cleanStart(false).properties(new Props().u32(SESSION_EXPIRY, 60)));
     Thread.sleep(3_000); // past the will delay
     List<Mqtt5Publish> got;
     try {
@@ -191,7 +188,7 @@ class WillIT {
       pub.disconnect();
       got = inbox.until("will/fence");
     } finally {
-      again.send(again.disconnect(0));
+      again.disconnect(0);
       again.close();
     }
     assertThat(got).isEmpty();
@@ -200,25 +197,21 @@ class WillIT {
 
   @Test
   void reconnectingWithCleanStartWithinTheWillDelaySendsTheWillAtOnce() throws Exception {
-    PacketTestClient.connect(broker.mqttPort(), Connect.v5("fresh").cleanStart(false)
-        .properties(new Props().fourByte(SESSION_EXPIRY, 60))
-        .will("will/fresh", "old session ended", 1, false, new Props().fourByte(WILL_DELAY, 60))).close();
+    RawMqttClient.connected(broker.mqttPort(), 5, new Connect("fresh").cleanStart(false)
+        .properties(new Props().u32(SESSION_EXPIRY, 60))
+        .will("will/fresh", "old session ended", 1, false, new Props().u32(WILL_DELAY, 60))).close();
     // the broker must have seen the loss before the new connection: wait until the session is offline
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (broker.broker().sessions().onlineCount() > 1) {
-      assertThat(System.nanoTime()).isLessThan(deadline);
-      Thread.sleep(20);
-    }
-    try (PacketTestClient fresh = PacketTestClient.connect(broker.mqttPort(), Connect.v5("fresh"))) {
+    Await.until("the other connections ended", WAIT, () -> broker.broker().sessions().onlineCount() <= 1);
+    try (RawMqttClient fresh = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("fresh"))) {
       assertThat(Inbox.text(inbox.next())).isEqualTo("old session ended"); // long before 60 s
-      fresh.send(fresh.disconnect(0));
+      fresh.disconnect(0);
     }
   }
 
   @Test
   void willWithRetainBecomesTheRetainedMessage() throws Exception {
-    PacketTestClient.connect(broker.mqttPort(),
-        Connect.v5("retained-will").will("will/retained", "last words", 1, true, null)).close();
+    RawMqttClient.connected(broker.mqttPort(), 5,
+        new Connect("retained-will").will("will/retained", "last words", 1, true, null)).close();
     assertThat(Inbox.text(inbox.next())).isEqualTo("last words");
     Mqtt5BlockingClient late = broker.v5("late-subscriber");
     late.connect();
@@ -236,15 +229,15 @@ class WillIT {
     byte[] correlation = {0, 1, 2, (byte) 0xFF};
     Props willProps = new Props()
         .byteProp(0x01, 1) // payload format: UTF-8
-        .fourByte(MESSAGE_EXPIRY, 120)
+        .u32(MESSAGE_EXPIRY, 120)
         .string(0x03, "application/json")
         .string(0x08, "will/reply")
         .binary(0x09, correlation)
         .userProperty("b", "2")
         .userProperty("a", "1")
         .userProperty("b", "3");
-    PacketTestClient.connect(broker.mqttPort(),
-        Connect.v5("props-will").will("will/props", "{\"bye\":true}", 1, false, willProps)).close();
+    RawMqttClient.connected(broker.mqttPort(), 5,
+        new Connect("props-will").will("will/props", "{\"bye\":true}", 1, false, willProps)).close();
     Mqtt5Publish w = inbox.next();
     assertThat(Inbox.text(w)).isEqualTo("{\"bye\":true}");
     assertThat(w.getPayloadFormatIndicator()).contains(Mqtt5PayloadFormatIndicator.UTF_8);
@@ -260,8 +253,8 @@ class WillIT {
 
   @Test
   void willMessageExpiryCountsFromWhenTheWillIsPublished() throws Exception {
-    PacketTestClient c = PacketTestClient.connect(broker.mqttPort(), Connect.v5("long-lived")
-        .will("will/expiry", "still valid", 1, false, new Props().fourByte(MESSAGE_EXPIRY, 4)));
+    RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("long-lived")
+        .will("will/expiry", "still valid", 1, false, new Props().u32(MESSAGE_EXPIRY, 4)));
     Thread.sleep(4_500); // connected for longer than the will's expiry interval
     c.close();
     Mqtt5Publish w = inbox.next();
@@ -272,8 +265,8 @@ class WillIT {
 
   /** Ends a persistent session left behind by a test, so that no will fires in a later one. */
   private void endSession(String clientId) throws Exception {
-    try (PacketTestClient c = PacketTestClient.connect(broker.mqttPort(), Connect.v5(clientId))) {
-      c.send(c.disconnect(0));
+    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect(clientId))) {
+      c.disconnect(0);
     }
   }
 

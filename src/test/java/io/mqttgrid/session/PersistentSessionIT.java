@@ -1,9 +1,9 @@
 package io.mqttgrid.session;
 
-import static io.mqttgrid.testing.RawSessionClient.CLOSED;
-import static io.mqttgrid.testing.RawSessionClient.DISCONNECT;
-import static io.mqttgrid.testing.RawSessionClient.MESSAGE_EXPIRY_INTERVAL;
-import static io.mqttgrid.testing.RawSessionClient.PUBLISH;
+import static io.mqttgrid.testing.RawMqttClient.CLOSED;
+import static io.mqttgrid.testing.RawMqttClient.DISCONNECT;
+import static io.mqttgrid.testing.RawMqttClient.PROP_MESSAGE_EXPIRY;
+import static io.mqttgrid.testing.RawMqttClient.PUBLISH;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
@@ -12,18 +12,20 @@ import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
 import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
-import io.mqttgrid.testing.RawSessionClient;
-import io.mqttgrid.testing.RawSessionClient.Connect;
-import io.mqttgrid.testing.RawSessionClient.Packet;
+import io.mqttgrid.hazelcast.HazelcastSessionStore;
+import io.mqttgrid.testing.Await;
+import io.mqttgrid.testing.RawMqttClient;
+import io.mqttgrid.testing.RawMqttClient.Connect;
+import io.mqttgrid.testing.RawMqttClient.Packet;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WithBroker;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -48,8 +50,8 @@ class PersistentSessionIT {
     pub.publishWith().topic(topic).qos(qos).payload(payload.getBytes(StandardCharsets.UTF_8)).send();
   }
 
-  private static RawSessionClient open(TestBroker b, boolean v5) throws Exception {
-    return v5 ? RawSessionClient.v5(b.mqttPort()) : RawSessionClient.v3(b.mqttPort());
+  private static RawMqttClient open(TestBroker b, boolean v5) throws Exception {
+    return v5 ? RawMqttClient.open(b.mqttPort(), 5) : RawMqttClient.open(b.mqttPort(), 4);
   }
 
   private static boolean storeHasSession(TestBroker b, String clientId) {
@@ -65,16 +67,6 @@ class PersistentSessionIT {
     return q == null ? List.of() : q.snapshot();
   }
 
-  private static void await(BooleanSupplier condition, long timeoutMs, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within " + timeoutMs + " ms: " + what);
-      }
-      Thread.sleep(50);
-    }
-  }
-
   private static String text(Packet p) {
     return p.payloadText();
   }
@@ -86,20 +78,21 @@ class PersistentSessionIT {
   void cleanStartDiscardsTheStoredSession(boolean v5) throws Exception {
     String id = "clean-" + (v5 ? "v5" : "v3");
     String topic = "clean/" + id;
-    try (RawSessionClient c = open(broker, v5)) {
+    try (RawMqttClient c = open(broker, v5)) {
       assertThat(c.connect(new Connect(id).cleanStart(false).sessionExpiry(300)).sessionPresent()).isFalse();
       c.subscribe(1, topic, 1);
-      c.disconnect(null);
-      assertThat(c.closedWithin(10_000)).isTrue();
+      c.expect(RawMqttClient.SUBACK);
+      c.disconnect();
+      assertThat(c.closedWithin(Duration.ofSeconds(10))).isTrue();
     }
     assertThat(storeHasSession(broker, id)).isTrue();
-    try (RawSessionClient c = open(broker, v5)) {
+    try (RawMqttClient c = open(broker, v5)) {
       assertThat(c.connect(new Connect(id).cleanStart(true)).sessionPresent()).isFalse();
       Mqtt5BlockingClient pub = publisher(broker, id + "-pub");
       publish(pub, topic, "to-nobody", MqttQos.AT_LEAST_ONCE);
       pub.disconnect();
       // the old subscription went with the old session
-      assertThat(c.drain(1000)).isEmpty();
+      assertThat(c.drain(Duration.ofSeconds(1))).isEmpty();
     }
   }
 
@@ -115,7 +108,7 @@ class PersistentSessionIT {
     first.disconnect();
     // the client's DISCONNECT and the publisher's PUBLISHes arrive on different connections: the QoS 0 one
     // must meet an offline session, so the broker has to have seen the DISCONNECT first
-    await(() -> !storedRecord(broker, id).connected(), 10_000, "session marked offline");
+    Await.until("session marked offline", Duration.ofSeconds(10), () -> !storedRecord(broker, id).connected());
 
     Mqtt5BlockingClient pub = publisher(broker, "v3-persistent-pub");
     for (int i = 0; i < 5; i++) {
@@ -176,15 +169,16 @@ class PersistentSessionIT {
 
   @Test
   void resumingWithExpiryZeroDeliversTheQueueAndThenEndsTheSession() throws Exception {
-    try (RawSessionClient sub = open(broker, true)) {
+    try (RawMqttClient sub = open(broker, true)) {
       sub.connect(new Connect("resume-zero").sessionExpiry(300));
       sub.subscribe(1, "resumezero/t", 1);
-      sub.disconnect(null);
-      assertThat(sub.closedWithin(10_000)).isTrue();
+      sub.expect(RawMqttClient.SUBACK);
+      sub.disconnect();
+      assertThat(sub.closedWithin(Duration.ofSeconds(10))).isTrue();
     }
     Mqtt5BlockingClient pub = publisher(broker, "resume-zero-pub");
     publish(pub, "resumezero/t", "queued", MqttQos.AT_LEAST_ONCE);
-    try (RawSessionClient sub = open(broker, true)) {
+    try (RawMqttClient sub = open(broker, true)) {
       // MQTT-3.1.2-5: Clean Start 0 resumes the session, whatever expiry it asks for from now on
       assertThat(sub.connect(new Connect("resume-zero").cleanStart(false)).sessionPresent()).isTrue();
       Packet queued = sub.expect(PUBLISH);
@@ -194,12 +188,12 @@ class PersistentSessionIT {
       Packet online = sub.expect(PUBLISH);
       assertThat(text(online)).isEqualTo("online");
       sub.puback(online.packetId());
-      sub.disconnect(null);
-      assertThat(sub.closedWithin(10_000)).isTrue();
+      sub.disconnect();
+      assertThat(sub.closedWithin(Duration.ofSeconds(10))).isTrue();
     }
     pub.disconnect();
     // with expiry 0 the session ended with that connection
-    try (RawSessionClient sub = open(broker, true)) {
+    try (RawMqttClient sub = open(broker, true)) {
       assertThat(sub.connect(new Connect("resume-zero").cleanStart(false).sessionExpiry(300)).sessionPresent())
           .isFalse();
     }
@@ -208,15 +202,17 @@ class PersistentSessionIT {
   @Test
   void qos1And2PublishesAreAcknowledgedOnlyAfterPersistentSessionsStoredThem() throws Exception {
     // an offline persistent session, and an online one that does not acknowledge
-    try (RawSessionClient offline = open(broker, true)) {
+    try (RawMqttClient offline = open(broker, true)) {
       offline.connect(new Connect("durable-offline").sessionExpiry(300));
       offline.subscribe(1, "durable/#", 2);
-      offline.disconnect(null);
-      assertThat(offline.closedWithin(10_000)).isTrue();
+      offline.expect(RawMqttClient.SUBACK);
+      offline.disconnect();
+      assertThat(offline.closedWithin(Duration.ofSeconds(10))).isTrue();
     }
-    try (RawSessionClient online = open(broker, true)) {
+    try (RawMqttClient online = open(broker, true)) {
       online.connect(new Connect("durable-online").sessionExpiry(300));
       online.subscribe(1, "durable/#", 2);
+      online.expect(RawMqttClient.SUBACK);
       Mqtt5BlockingClient pub = publisher(broker, "durable-pub");
       publish(pub, "durable/t", "q1", MqttQos.AT_LEAST_ONCE); // returns on PUBACK
       assertThat(storedQueue(broker, "durable-offline")).extracting(q -> q.message().topic() + "=" + payload(q))
@@ -240,18 +236,19 @@ class PersistentSessionIT {
   void offlineQueueKeepsTheOldestMessagesWhenFullUnderDropNew() throws Exception {
     try (TestBroker small = TestBroker.start(Map.of("session.max-queued-messages", "3",
         "session.overflow", "drop-new"))) {
-      try (RawSessionClient sub = open(small, true)) {
+      try (RawMqttClient sub = open(small, true)) {
         sub.connect(new Connect("bounded").sessionExpiry(300));
         sub.subscribe(1, "bounded/t", 1);
-        sub.disconnect(null);
-        assertThat(sub.closedWithin(10_000)).isTrue();
+        sub.expect(RawMqttClient.SUBACK);
+        sub.disconnect();
+        assertThat(sub.closedWithin(Duration.ofSeconds(10))).isTrue();
       }
       Mqtt5BlockingClient pub = publisher(small, "bounded-pub");
       for (int i = 0; i < 5; i++) {
         publish(pub, "bounded/t", "m" + i, MqttQos.AT_LEAST_ONCE);
       }
       pub.disconnect();
-      try (RawSessionClient sub = open(small, true)) {
+      try (RawMqttClient sub = open(small, true)) {
         assertThat(sub.connect(new Connect("bounded").cleanStart(false).sessionExpiry(300)).sessionPresent())
             .isTrue();
         List<String> got = new ArrayList<>();
@@ -261,7 +258,7 @@ class PersistentSessionIT {
           sub.puback(p.packetId());
         }
         assertThat(got).containsExactly("m0", "m1", "m2");
-        assertThat(sub.drain(1000)).isEmpty();
+        assertThat(sub.drain(Duration.ofSeconds(1))).isEmpty();
       }
     }
   }
@@ -270,11 +267,12 @@ class PersistentSessionIT {
   void offlineQueueOverflowEndsTheSessionUnderTerminateSession() throws Exception {
     try (TestBroker small = TestBroker.start(Map.of("session.max-queued-messages", "3",
         "session.overflow", "terminate-session"))) {
-      try (RawSessionClient sub = open(small, true)) {
+      try (RawMqttClient sub = open(small, true)) {
         sub.connect(new Connect("terminated").sessionExpiry(300));
         sub.subscribe(1, "terminated/t", 1);
-        sub.disconnect(null);
-        assertThat(sub.closedWithin(10_000)).isTrue();
+        sub.expect(RawMqttClient.SUBACK);
+        sub.disconnect();
+        assertThat(sub.closedWithin(Duration.ofSeconds(10))).isTrue();
       }
       Mqtt5BlockingClient pub = publisher(small, "terminated-pub");
       for (int i = 0; i < 3; i++) {
@@ -282,26 +280,27 @@ class PersistentSessionIT {
       }
       assertThat(storeHasSession(small, "terminated")).isTrue();
       publish(pub, "terminated/t", "overflow", MqttQos.AT_LEAST_ONCE);
-      await(() -> !storeHasSession(small, "terminated"), 10_000, "session record removed");
+      Await.until("session record removed", Duration.ofSeconds(10), () -> !storeHasSession(small, "terminated"));
       // record and queue live in two maps: the queue goes right after the record
-      await(() -> storedQueue(small, "terminated").isEmpty(), 10_000, "session queue removed");
+      Await.until("session queue removed", Duration.ofSeconds(10), () -> storedQueue(small, "terminated").isEmpty());
       publish(pub, "terminated/t", "after", MqttQos.AT_LEAST_ONCE);
       pub.disconnect();
-      try (RawSessionClient sub = open(small, true)) {
+      try (RawMqttClient sub = open(small, true)) {
         assertThat(sub.connect(new Connect("terminated").cleanStart(false).sessionExpiry(300)).sessionPresent())
             .isFalse();
-        assertThat(sub.drain(1000)).isEmpty();
+        assertThat(sub.drain(Duration.ofSeconds(1))).isEmpty();
       }
     }
   }
 
   @Test
   void queuedMessagesExpireAndCarryTheirRemainingExpiry() throws Exception {
-    try (RawSessionClient sub = open(broker, true)) {
+    try (RawMqttClient sub = open(broker, true)) {
       sub.connect(new Connect("msg-expiry").sessionExpiry(300));
       sub.subscribe(1, "msgexp/t", 1);
-      sub.disconnect(null);
-      assertThat(sub.closedWithin(10_000)).isTrue();
+      sub.expect(RawMqttClient.SUBACK);
+      sub.disconnect();
+      assertThat(sub.closedWithin(Duration.ofSeconds(10))).isTrue();
     }
     Mqtt5BlockingClient pub = publisher(broker, "msg-expiry-pub");
     pub.publishWith().topic("msgexp/t").qos(MqttQos.AT_LEAST_ONCE).payload("short".getBytes())
@@ -314,18 +313,18 @@ class PersistentSessionIT {
     Thread.sleep(2_200); // longer than "short" may live, well inside "long"
     // measured before the reconnect: a lower bound of the time the message waited when it is sent
     long waitedSeconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - publishedAt);
-    try (RawSessionClient sub = open(broker, true)) {
+    try (RawMqttClient sub = open(broker, true)) {
       sub.connect(new Connect("msg-expiry").cleanStart(false).sessionExpiry(300));
       Packet longLived = sub.expect(PUBLISH);
       assertThat(text(longLived)).isEqualTo("long");
-      int remaining = (Integer) longLived.property(MESSAGE_EXPIRY_INTERVAL);
+      long remaining = (Long) longLived.property(PROP_MESSAGE_EXPIRY);
       assertThat(remaining).isPositive().isLessThanOrEqualTo(60 - (int) waitedSeconds);
       sub.puback(longLived.packetId());
       Packet forever = sub.expect(PUBLISH);
       assertThat(text(forever)).isEqualTo("forever");
-      assertThat(forever.hasProperty(MESSAGE_EXPIRY_INTERVAL)).isFalse();
+      assertThat(forever.hasProperty(PROP_MESSAGE_EXPIRY)).isFalse();
       sub.puback(forever.packetId());
-      assertThat(sub.drain(1000)).isEmpty();
+      assertThat(sub.drain(Duration.ofSeconds(1))).isEmpty();
     }
   }
 
@@ -334,24 +333,26 @@ class PersistentSessionIT {
   @Test
   void sessionEndsWhenItsExpiryIntervalPasses() throws Exception {
     for (String id : List.of("expires-soon", "expires-later")) {
-      try (RawSessionClient c = open(broker, true)) {
+      try (RawMqttClient c = open(broker, true)) {
         c.connect(new Connect(id).sessionExpiry(id.equals("expires-soon") ? 1 : 300));
         c.subscribe(1, "expiry/" + id, 1);
-        c.disconnect(null);
-        assertThat(c.closedWithin(10_000)).isTrue();
+        c.expect(RawMqttClient.SUBACK);
+        c.disconnect();
+        assertThat(c.closedWithin(Duration.ofSeconds(10))).isTrue();
       }
     }
-    await(() -> !storeHasSession(broker, "expires-soon"), 15_000, "expired session removed from the store");
+    Await.until("expired session removed from the store", Duration.ofSeconds(15),
+        () -> !storeHasSession(broker, "expires-soon"));
     Mqtt5BlockingClient pub = publisher(broker, "expiry-pub");
     publish(pub, "expiry/expires-soon", "too-late", MqttQos.AT_LEAST_ONCE);
     publish(pub, "expiry/expires-later", "kept", MqttQos.AT_LEAST_ONCE);
     pub.disconnect();
-    try (RawSessionClient c = open(broker, true)) {
+    try (RawMqttClient c = open(broker, true)) {
       assertThat(c.connect(new Connect("expires-soon").cleanStart(false).sessionExpiry(300)).sessionPresent())
           .isFalse();
-      assertThat(c.drain(1000)).isEmpty();
+      assertThat(c.drain(Duration.ofSeconds(1))).isEmpty();
     }
-    try (RawSessionClient c = open(broker, true)) {
+    try (RawMqttClient c = open(broker, true)) {
       assertThat(c.connect(new Connect("expires-later").cleanStart(false).sessionExpiry(300)).sessionPresent())
           .isTrue();
       assertThat(text(c.expect(PUBLISH))).isEqualTo("kept");
@@ -360,14 +361,15 @@ class PersistentSessionIT {
 
   @Test
   void disconnectWithExpiryZeroEndsThePersistentSession() throws Exception {
-    try (RawSessionClient c = open(broker, true)) {
+    try (RawMqttClient c = open(broker, true)) {
       c.connect(new Connect("shortened").sessionExpiry(300));
       c.subscribe(1, "shortened/t", 1);
-      c.disconnect(0L);
-      assertThat(c.closedWithin(10_000)).isTrue();
+      c.expect(RawMqttClient.SUBACK);
+      c.disconnectWithSessionExpiry(0);
+      assertThat(c.closedWithin(Duration.ofSeconds(10))).isTrue();
     }
-    await(() -> !storeHasSession(broker, "shortened"), 10_000, "session removed from the store");
-    try (RawSessionClient c = open(broker, true)) {
+    Await.until("session removed from the store", Duration.ofSeconds(10), () -> !storeHasSession(broker, "shortened"));
+    try (RawMqttClient c = open(broker, true)) {
       assertThat(c.connect(new Connect("shortened").cleanStart(false).sessionExpiry(300)).sessionPresent())
           .isFalse();
     }
@@ -375,15 +377,16 @@ class PersistentSessionIT {
 
   @Test
   void disconnectCanLengthenTheSessionExpiry() throws Exception {
-    try (RawSessionClient c = open(broker, true)) {
+    try (RawMqttClient c = open(broker, true)) {
       c.connect(new Connect("lengthened").sessionExpiry(1));
       c.subscribe(1, "lengthened/t", 1);
-      c.disconnect(300L);
-      assertThat(c.closedWithin(10_000)).isTrue();
+      c.expect(RawMqttClient.SUBACK);
+      c.disconnectWithSessionExpiry(300);
+      assertThat(c.closedWithin(Duration.ofSeconds(10))).isTrue();
     }
     Thread.sleep(2_500); // beyond the CONNECT's 1 s
     assertThat(storeHasSession(broker, "lengthened")).isTrue();
-    try (RawSessionClient c = open(broker, true)) {
+    try (RawMqttClient c = open(broker, true)) {
       assertThat(c.connect(new Connect("lengthened").cleanStart(false).sessionExpiry(300)).sessionPresent())
           .isTrue();
     }
@@ -391,18 +394,19 @@ class PersistentSessionIT {
 
   @Test
   void disconnectSettingExpiryAfterConnectWithZeroIsAProtocolError() throws Exception {
-    try (RawSessionClient c = open(broker, true)) {
+    try (RawMqttClient c = open(broker, true)) {
       c.connect(new Connect("zero-then-more"));
       c.subscribe(1, "zero/t", 1);
-      c.disconnect(60L);
-      Packet p = c.poll(10_000);
+      c.expect(RawMqttClient.SUBACK);
+      c.disconnectWithSessionExpiry(60);
+      Packet p = c.poll(Duration.ofSeconds(10));
       assertThat(p).isNotNull();
-      assertThat(p.type).isEqualTo(DISCONNECT);
+      assertThat(p.type()).isEqualTo(DISCONNECT);
       assertThat(p.reasonCode()).isEqualTo(0x82);
-      assertThat(c.expect(CLOSED).type).isEqualTo(CLOSED);
+      assertThat(c.expect(CLOSED).type()).isEqualTo(CLOSED);
     }
     // the session ended with the connection, as its CONNECT said
-    try (RawSessionClient c = open(broker, true)) {
+    try (RawMqttClient c = open(broker, true)) {
       assertThat(c.connect(new Connect("zero-then-more").cleanStart(false).sessionExpiry(300)).sessionPresent())
           .isFalse();
     }

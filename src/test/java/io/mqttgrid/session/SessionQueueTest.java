@@ -2,8 +2,6 @@ package io.mqttgrid.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.hazelcast.internal.serialization.InternalSerializationService;
-import com.hazelcast.internal.serialization.impl.DefaultSerializationServiceBuilder;
 import io.mqttgrid.routing.PublishedMessage;
 import io.mqttgrid.session.QueuedMessage.State;
 import io.mqttgrid.session.SessionQueue.AppendResult;
@@ -12,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The durable queue of a persistent session: duplicates dropped by message id, bounds on the not-yet-sent
- * part only, appends of a connection that lost the session refused, and the Hazelcast form keeping all of it.
+ * part only, appends of a connection that lost the session refused (its stored form: hazelcast.BrokerSerializationTest).
  */
 class SessionQueueTest {
 
@@ -133,33 +131,5 @@ class SessionQueueTest {
     copy.packetId(99);
     assertThat(q.snapshot().get(0).state()).isEqualTo(State.QUEUED);
     assertThat(q.snapshot().get(0).packetId()).isZero();
-  }
-
-  @Test
-  void theHazelcastFormKeepsEntriesOwnerSequenceAndBounds() {
-    SessionQueue q = new SessionQueue();
-    q.append(queued("a", 10), 2, LOTS, "c1");
-    q.append(new QueuedMessage(message("b", 10), new int[] {1, 2}, "$share/g/t", State.QUEUED, 0), 2, LOTS, "c1");
-    q.append(queued("c", 10), 3, LOTS, "c1");
-    long first = q.snapshot().get(0).seq();
-    q.markSent(first, 77);
-    q.remove(q.snapshot().get(2).seq());
-
-    InternalSerializationService serialization = new DefaultSerializationServiceBuilder().build();
-    SessionQueue back = serialization.toObject(serialization.toData(q));
-
-    List<QueuedMessage> s = back.snapshot();
-    assertThat(s).extracting(m -> m.message().id()).containsExactly("a", "b");
-    assertThat(s.get(0).state()).isEqualTo(State.SENT);
-    assertThat(s.get(0).packetId()).isEqualTo(77);
-    assertThat(s.get(0).subscriptionIds()).containsExactly(3);
-    assertThat(s.get(1).sharedGroup()).isEqualTo("$share/g/t");
-    assertThat(s.get(1).subscriptionIds()).containsExactly(1, 2);
-    // ids, owner, next sequence and the queued count are rebuilt
-    assertThat(back.append(queued("a", 10), 2, LOTS, "c1")).isEqualTo(AppendResult.DUPLICATE);
-    assertThat(back.append(queued("d", 10), 2, LOTS, "other")).isEqualTo(AppendResult.FOREIGN);
-    assertThat(back.append(queued("d", 10), 2, LOTS, "c1")).isEqualTo(AppendResult.APPENDED);
-    assertThat(back.snapshot().get(2).seq()).isEqualTo(4);
-    assertThat(back.append(queued("e", 10), 2, LOTS, "c1")).isEqualTo(AppendResult.OVERFLOW);
   }
 }

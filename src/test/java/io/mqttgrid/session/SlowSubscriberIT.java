@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.RawMqttClient;
 import io.mqttgrid.testing.RawMqttClient.Connect;
 import io.mqttgrid.testing.RawMqttClient.Packet;
+import io.mqttgrid.testing.RawMqttClient.Packets;
 import io.mqttgrid.testing.TestBroker;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -142,7 +144,7 @@ class SlowSubscriberIT {
   @SuppressWarnings("try") // the stalled subscriber is there to be connected, not to be used
   void aPersistentSessionKeepsItsQueueInTheStoreAndOnlyTheBoundsInMemory() throws Exception {
     try (TestBroker broker = TestBroker.start(smallBounds("drop-new"));
-         RawMqttClient slow = stalledSubscriber(broker, new Connect(5, "durable").keepAlive(0).cleanStart(false)
+         RawMqttClient slow = stalledSubscriber(broker, new Connect("durable").keepAlive(0).cleanStart(false)
              .properties(new RawMqttClient.Props().u32(RawMqttClient.PROP_SESSION_EXPIRY, 300)))) {
       Session session = broker.broker().sessions().local("durable");
       assertThat(session.persistent()).isTrue();
@@ -169,18 +171,18 @@ class SlowSubscriberIT {
    * reads nothing after its SUBACKs.
    */
   private static RawMqttClient stalledSubscriber(TestBroker broker, String clientId) {
-    return stalledSubscriber(broker, new Connect(5, clientId).keepAlive(0));
+    return stalledSubscriber(broker, new Connect(clientId).keepAlive(0));
   }
 
   private static RawMqttClient stalledSubscriber(TestBroker broker, Connect connect) {
     RawMqttClient c = RawMqttClient.open("127.0.0.1", broker.mqttPort(), 5, 4096);
-    c.write(connect.toBytes());
+    c.send(connect.encode(5));
     Packet connack = c.read(Duration.ofSeconds(10));
     assertThat(connack.type()).isEqualTo(RawMqttClient.CONNACK);
     assertThat(connack.reasonCode()).isZero();
-    c.write(RawMqttClient.subscribe(5, 1, "slow/q1", 1));
+    c.send(Packets.subscribe(5, 1, "slow/q1", 1));
     assertThat(c.read(Duration.ofSeconds(10)).reasonCode()).isEqualTo(1);
-    c.write(RawMqttClient.subscribe(5, 2, "slow/q0", 0));
+    c.send(Packets.subscribe(5, 2, "slow/q0", 0));
     assertThat(c.read(Duration.ofSeconds(10)).reasonCode()).isZero();
     return c;
   }
@@ -222,13 +224,7 @@ class SlowSubscriberIT {
     return 0;
   }
 
-  private static void await(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within 20 s: " + what);
-      }
-      Thread.sleep(5);
-    }
+  private static void await(java.util.function.BooleanSupplier condition, String what) {
+    Await.until(what, Duration.ofSeconds(20), condition::getAsBoolean);
   }
 }

@@ -1,18 +1,19 @@
 package io.mqttgrid.session;
 
-import static io.mqttgrid.testing.RawSessionClient.CLOSED;
-import static io.mqttgrid.testing.RawSessionClient.DISCONNECT;
-import static io.mqttgrid.testing.RawSessionClient.PUBLISH;
+import static io.mqttgrid.testing.RawMqttClient.CLOSED;
+import static io.mqttgrid.testing.RawMqttClient.DISCONNECT;
+import static io.mqttgrid.testing.RawMqttClient.PUBLISH;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
-import io.mqttgrid.testing.RawSessionClient;
-import io.mqttgrid.testing.RawSessionClient.Connect;
-import io.mqttgrid.testing.RawSessionClient.Packet;
+import io.mqttgrid.testing.RawMqttClient;
+import io.mqttgrid.testing.RawMqttClient.Connect;
+import io.mqttgrid.testing.RawMqttClient.Packet;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WithBroker;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -25,8 +26,8 @@ class TakeoverIT {
 
   static TestBroker broker;
 
-  private static RawSessionClient open(boolean v5) throws Exception {
-    return v5 ? RawSessionClient.v5(broker.mqttPort()) : RawSessionClient.v3(broker.mqttPort());
+  private static RawMqttClient open(boolean v5) throws Exception {
+    return v5 ? RawMqttClient.open(broker.mqttPort(), 5) : RawMqttClient.open(broker.mqttPort(), 4);
   }
 
   private static void publish(String topic, String... payloads) {
@@ -39,12 +40,12 @@ class TakeoverIT {
   }
 
   /** Every packet the first connection gets until the broker closes it. */
-  private static List<Packet> untilClosed(RawSessionClient c) throws InterruptedException {
+  private static List<Packet> untilClosed(RawMqttClient c) throws InterruptedException {
     List<Packet> got = new ArrayList<>();
     Packet p;
-    while ((p = c.poll(10_000)) != null) {
+    while ((p = c.poll(Duration.ofSeconds(10))) != null) {
       got.add(p);
-      if (p.type == CLOSED) {
+      if (p.type() == CLOSED) {
         return got;
       }
     }
@@ -53,24 +54,26 @@ class TakeoverIT {
 
   @Test
   void v5FirstConnectionGetsSessionTakenOver() throws Exception {
-    try (RawSessionClient first = open(true); RawSessionClient second = open(true)) {
+    try (RawMqttClient first = open(true); RawMqttClient second = open(true)) {
       assertThat(first.connect(new Connect("takeover-v5")).reasonCode()).isZero();
       assertThat(second.connect(new Connect("takeover-v5")).reasonCode()).isZero();
       List<Packet> got = untilClosed(first);
-      assertThat(got).extracting(p -> p.type).containsExactly(DISCONNECT, CLOSED);
+      assertThat(got).extracting(p -> p.type()).containsExactly(DISCONNECT, CLOSED);
       assertThat(got.get(0).reasonCode()).isEqualTo(0x8E);
       // the new connection works
-      assertThat(second.subscribe(1, "takeover/v5", 1).subackCodes()).containsExactly(1);
+      second.subscribe(1, "takeover/v5", 1);
+      assertThat(second.expect(RawMqttClient.SUBACK).reasonCodes()).containsExactly(1);
     }
   }
 
   @Test
   void v3FirstConnectionIsClosed() throws Exception {
-    try (RawSessionClient first = open(false); RawSessionClient second = open(false)) {
+    try (RawMqttClient first = open(false); RawMqttClient second = open(false)) {
       assertThat(first.connect(new Connect("takeover-v3")).reasonCode()).isZero();
       assertThat(second.connect(new Connect("takeover-v3")).reasonCode()).isZero();
-      assertThat(untilClosed(first)).extracting(p -> p.type).containsExactly(CLOSED);
-      assertThat(second.subscribe(1, "takeover/v3", 1).subackCodes()).containsExactly(1);
+      assertThat(untilClosed(first)).extracting(p -> p.type()).containsExactly(CLOSED);
+      second.subscribe(1, "takeover/v3", 1);
+      assertThat(second.expect(RawMqttClient.SUBACK).reasonCodes()).containsExactly(1);
     }
   }
 
@@ -79,7 +82,7 @@ class TakeoverIT {
   void takeoverWithoutCleanStartContinuesSubscriptionsAndMessages(boolean v5) throws Exception {
     String id = "continue-" + (v5 ? "v5" : "v3");
     String topic = "continue/" + id;
-    try (RawSessionClient first = open(v5); RawSessionClient second = open(v5)) {
+    try (RawMqttClient first = open(v5); RawMqttClient second = open(v5)) {
       // a window of one (v5) leaves m1 queued behind the unacknowledged m0
       Connect c1 = new Connect(id).cleanStart(v5).sessionExpiry(300);
       if (v5) {
@@ -87,6 +90,7 @@ class TakeoverIT {
       }
       first.connect(c1);
       first.subscribe(1, topic, 1);
+      first.expect(RawMqttClient.SUBACK);
       publish(topic, "m0", "m1");
       Packet m0 = first.expect(PUBLISH);
       assertThat(m0.payloadText()).isEqualTo("m0");
@@ -97,7 +101,7 @@ class TakeoverIT {
 
       Packet connack = second.connect(new Connect(id).cleanStart(false).sessionExpiry(300));
       assertThat(connack.sessionPresent()).isTrue();
-      assertThat(untilClosed(first).get(0).type).isEqualTo(v5 ? DISCONNECT : CLOSED);
+      assertThat(untilClosed(first).get(0).type()).isEqualTo(v5 ? DISCONNECT : CLOSED);
 
       Packet again = second.expect(PUBLISH);
       assertThat(again.payloadText()).isEqualTo("m0");
@@ -113,15 +117,16 @@ class TakeoverIT {
       assertThat(m2.payloadText()).isEqualTo("m2");
       assertThat(m2.dup()).isFalse();
       second.puback(m2.packetId());
-      assertThat(second.drain(500)).isEmpty();
+      assertThat(second.drain(Duration.ofMillis(500))).isEmpty();
     }
   }
 
   @Test
   void takeoverWithCleanStartDiscardsTheSession() throws Exception {
-    try (RawSessionClient first = open(true); RawSessionClient second = open(true)) {
+    try (RawMqttClient first = open(true); RawMqttClient second = open(true)) {
       first.connect(new Connect("takeover-clean").sessionExpiry(300));
       first.subscribe(1, "takeover/clean", 1);
+      first.expect(RawMqttClient.SUBACK);
       publish("takeover/clean", "old");
       first.expect(PUBLISH); // not acknowledged
       Packet connack = second.connect(new Connect("takeover-clean").cleanStart(true).sessionExpiry(300));
@@ -129,7 +134,7 @@ class TakeoverIT {
       assertThat(untilClosed(first).get(0).reasonCode()).isEqualTo(0x8E);
       publish("takeover/clean", "new");
       // neither the unacknowledged message nor the subscription survived
-      assertThat(second.drain(1000)).isEmpty();
+      assertThat(second.drain(Duration.ofSeconds(1))).isEmpty();
     }
   }
 }

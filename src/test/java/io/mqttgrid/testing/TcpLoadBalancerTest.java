@@ -13,6 +13,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -138,10 +139,7 @@ class TcpLoadBalancerTest {
   @Test
   void aBackendWhoseHealthIsNot200GetsNoNewClients() throws Exception {
     backends.get(1).status = 503;
-    long deadline = System.currentTimeMillis() + 5000;
-    while (lb.isHealthy("b") && System.currentTimeMillis() < deadline) {
-      Thread.sleep(20);
-    }
+    Await.until("b marked unhealthy", Duration.ofSeconds(5), () -> !lb.isHealthy("b"));
     assertThat(lb.isHealthy("b")).isFalse();
     for (int i = 0; i < 3; i++) {
       try (Socket s = connect()) {
@@ -149,10 +147,7 @@ class TcpLoadBalancerTest {
       }
     }
     backends.get(1).status = 200;
-    deadline = System.currentTimeMillis() + 5000;
-    while (!lb.isHealthy("b") && System.currentTimeMillis() < deadline) {
-      Thread.sleep(20);
-    }
+    Await.until("b healthy again", Duration.ofSeconds(5), () -> lb.isHealthy("b"));
     assertThat(lb.isHealthy("b")).isTrue();
   }
 
@@ -175,10 +170,7 @@ class TcpLoadBalancerTest {
       backends.get(0).accepted.get(0).close();
       assertThat(in.read()).isEqualTo(-1);
     }
-    long deadline = System.currentTimeMillis() + 5000;
-    while (lb.openConnections().get("a") != 0 && System.currentTimeMillis() < deadline) {
-      Thread.sleep(20);
-    }
+    Await.until("a's connection counted as closed", Duration.ofSeconds(5), () -> lb.openConnections().get("a") == 0);
     assertThat(lb.openConnections()).containsEntry("a", 0);
   }
 }

@@ -1,4 +1,4 @@
-package io.mqttgrid.cluster;
+package io.mqttgrid.hazelcast;
 
 import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
@@ -80,8 +80,8 @@ public final class HazelcastRouteTable implements RouteTable {
     // read the new route at once and waits for the answers before its SUBACK
     this.routeNews = vertx.eventBus().<String>consumer(newsAddress(localNode), msg -> {
       String key = msg.body();
-      map.getAsync(key).whenComplete((value, error) -> {
-        if (value != null) {
+      HazelcastFutures.onContext(map.getAsync(key), vertx.getOrCreateContext()).onComplete(ar -> {
+        if (ar.succeeded() && ar.result() != null) {
           mirrorAdd(key);
         }
         msg.reply(null);
@@ -111,9 +111,9 @@ public final class HazelcastRouteTable implements RouteTable {
       mirrorAdd(key);
       Promise<Void> confirmed = Promise.promise();
       unconfirmed.add(confirmed.future());
-      map.setAsync(key, filter).whenComplete((v, error) -> {
-        if (error != null) {
-          LOG.debug("route '{}' not written: {}", filter, error.toString());
+      HazelcastFutures.onContext(map.setAsync(key, filter), vertx.getOrCreateContext()).onComplete(written -> {
+        if (written.failed()) {
+          LOG.debug("route '{}' not written: {}", filter, written.cause().toString());
           confirmed.complete();
           return;
         }

@@ -1,4 +1,4 @@
-package io.mqttgrid.retain;
+package io.mqttgrid.hazelcast;
 
 import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
@@ -8,8 +8,9 @@ import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryEvictedListener;
 import com.hazelcast.map.listener.EntryExpiredListener;
 import com.hazelcast.map.listener.EntryRemovedListener;
+import io.mqttgrid.retain.RetainedStore;
+import io.mqttgrid.retain.RetainedTopicIndex;
 import io.mqttgrid.routing.PublishedMessage;
-import io.mqttgrid.session.StoreFutures;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
@@ -59,17 +60,17 @@ public final class HazelcastRetainedStore implements RetainedStore {
     String topic = message.topic();
     if (message.payload().length == 0) {
       index.remove(topic);
-      return StoreFutures.onContext(map.removeAsync(topic), vertx.getOrCreateContext()).mapEmpty();
+      return HazelcastFutures.onContext(map.removeAsync(topic), vertx.getOrCreateContext()).mapEmpty();
     }
     // index at once too: a subscriber on this node right after the publish must find it
     index.add(topic);
     byte[] value = message.toBytes();
     if (message.expiresAtMillis() != 0) {
       long ttl = Math.max(1, message.expiresAtMillis() - System.currentTimeMillis());
-      return StoreFutures.onContext(map.setAsync(topic, value, ttl, TimeUnit.MILLISECONDS),
+      return HazelcastFutures.onContext(map.setAsync(topic, value, ttl, TimeUnit.MILLISECONDS),
           vertx.getOrCreateContext());
     }
-    return StoreFutures.onContext(map.setAsync(topic, value), vertx.getOrCreateContext());
+    return HazelcastFutures.onContext(map.setAsync(topic, value), vertx.getOrCreateContext());
   }
 
   @Override
@@ -80,7 +81,7 @@ public final class HazelcastRetainedStore implements RetainedStore {
     }
     List<Future<byte[]>> gets = new ArrayList<>(topics.size());
     for (String t : topics) {
-      gets.add(StoreFutures.onContext(map.getAsync(t), vertx.getOrCreateContext()));
+      gets.add(HazelcastFutures.onContext(map.getAsync(t), vertx.getOrCreateContext()));
     }
     return Future.all(gets).map(all -> {
       long now = System.currentTimeMillis();
@@ -100,7 +101,7 @@ public final class HazelcastRetainedStore implements RetainedStore {
 
   @Override
   public Future<PublishedMessage> get(String topic) {
-    return StoreFutures.onContext(map.getAsync(topic), vertx.getOrCreateContext())
+    return HazelcastFutures.onContext(map.getAsync(topic), vertx.getOrCreateContext())
         .map(b -> b == null ? null : PublishedMessage.fromBytes(b))
         .map(m -> m == null || m.isExpired(System.currentTimeMillis()) ? null : m);
   }
@@ -117,7 +118,7 @@ public final class HazelcastRetainedStore implements RetainedStore {
     }
     List<Future<byte[]>> gets = new ArrayList<>(page.size());
     for (String t : page) {
-      gets.add(StoreFutures.onContext(map.getAsync(t), vertx.getOrCreateContext()));
+      gets.add(HazelcastFutures.onContext(map.getAsync(t), vertx.getOrCreateContext()));
     }
     return Future.all(gets).map(all -> {
       long now = System.currentTimeMillis();
@@ -138,7 +139,7 @@ public final class HazelcastRetainedStore implements RetainedStore {
   @Override
   public Future<Boolean> remove(String topic) {
     index.remove(topic);
-    return StoreFutures.onContext(map.removeAsync(topic), vertx.getOrCreateContext())
+    return HazelcastFutures.onContext(map.removeAsync(topic), vertx.getOrCreateContext())
         .map(old -> old != null && !PublishedMessage.fromBytes(old).isExpired(System.currentTimeMillis()));
   }
 

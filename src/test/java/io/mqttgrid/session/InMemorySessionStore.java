@@ -1,0 +1,248 @@
+package io.mqttgrid.session;
+
+import io.mqttgrid.routing.Subscription;
+import io.mqttgrid.session.SessionEntryChanges.QueuedChange;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * A {@link SessionStore} in this JVM's memory, for fast unit tests of the session logic: the same semantics as
+ * the Hazelcast store (both are held to {@link SessionStoreContract}), the same conditional changes
+ * ({@link SessionEntryChanges}), with no cluster.
+ *
+ * <p>As with Hazelcast, each change of one key is atomic (here: one lock for the whole store), values are copied
+ * in and out (a caller never shares an object with the store, as serialization ensures there), and a future
+ * completes later on the caller's context, never inside the call.
+ */
+public final class InMemorySessionStore implements SessionStore {
+
+  private final Vertx vertx;
+  private final Map<String, SessionRecord> sessions = new HashMap<>();
+  private final Map<String, SessionQueue> queues = new HashMap<>();
+  private final Map<String, String> connections = new HashMap<>();
+
+  public InMemorySessionStore(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  private <T> Future<T> answer(Supplier<T> operation) {
+    Context context = vertx.getOrCreateContext();
+    Promise<T> promise = Promise.promise();
+    T result;
+    try {
+      synchronized (this) {
+        result = operation.get();
+      }
+    } catch (RuntimeException e) {
+      context.runOnContext(v -> promise.fail(e));
+      return promise.future();
+    }
+    context.runOnContext(v -> promise.complete(result));
+    return promise.future();
+  }
+
+  /** Applies a change to one entry of {@code map} as an entry processor would: setValue(null) removes. */
+  private static <V, R> R change(Map<String, V> map, String key, Function<Map.Entry<String, V>, R> operation) {
+    Entry<V> entry = new Entry<>(key, map.get(key));
+    R result = operation.apply(entry);
+    if (entry.set) {
+      if (entry.value == null) {
+        map.remove(key);
+      } else {
+        map.put(key, entry.value);
+      }
+    }
+    return result;
+  }
+
+  private static final class Entry<V> implements Map.Entry<String, V> {
+    private final String key;
+    private V value;
+    private boolean set;
+
+    Entry(String key, V value) {
+      this.key = key;
+      this.value = value;
+    }
+
+    @Override
+    public String getKey() {
+      return key;
+    }
+
+    @Override
+    public V getValue() {
+      return value;
+    }
+
+    @Override
+    public V setValue(V newValue) {
+      V old = value;
+      value = newValue;
+      set = true;
+      return old;
+    }
+  }
+
+  @Override
+  public Future<SessionRecord> load(String clientId) {
+    return answer(() -> {
+      SessionRecord r = sessions.get(clientId);
+      return r == null ? null : r.copy();
+    });
+  }
+
+  @Override
+  public Future<Void> save(SessionRecord record) {
+    SessionRecord copy = record.copy();
+    return answer(() -> {
+      sessions.put(copy.clientId(), copy);
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Void> delete(String clientId) {
+    return answer(() -> {
+      sessions.remove(clientId);
+      queues.remove(clientId);
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Boolean> deleteIfOwnedBy(String clientId, String connectionId) {
+    return answer(() -> {
+      boolean deleted = change(sessions, clientId, e -> SessionEntryChanges.deleteIfOwnedBy(e, connectionId));
+      if (deleted) {
+        queues.remove(clientId);
+      }
+      return deleted;
+    });
+  }
+
+  @Override
+  public Future<Boolean> markOffline(String clientId, String connectionId, long expirySeconds, long atMillis) {
+    return answer(() -> change(sessions, clientId,
+        e -> SessionEntryChanges.markOffline(e, connectionId, expirySeconds, atMillis)));
+  }
+
+  @Override
+  public Future<Void> saveSubscriptions(String clientId, String connectionId, List<Subscription> subs) {
+    List<Subscription> copy = List.copyOf(subs);
+    return answer(() -> {
+      change(sessions, clientId, e -> SessionEntryChanges.setSubscriptions(e, connectionId, copy));
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Void> addAwaitingRelease(String clientId, int packetId) {
+    return answer(() -> {
+      change(sessions, clientId, e -> SessionEntryChanges.awaitingRelease(e, packetId, true));
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Void> removeAwaitingRelease(String clientId, int packetId) {
+    return answer(() -> {
+      change(sessions, clientId, e -> SessionEntryChanges.awaitingRelease(e, packetId, false));
+      return null;
+    });
+  }
+
+  @Override
+  public Future<SessionQueue.AppendResult> append(String clientId, QueuedMessage message, int maxQueued,
+                                                  long maxQueuedBytes, String connectionId) {
+    QueuedMessage copy = message.copy();
+    return answer(() -> change(queues, clientId,
+        e -> SessionEntryChanges.append(e, copy, maxQueued, maxQueuedBytes, connectionId)))
+        .map(appended -> {
+          message.seq(appended.seq());
+          return appended.result();
+        });
+  }
+
+  @Override
+  public Future<Void> markSent(String clientId, long seq, int packetId) {
+    return changeQueued(clientId, QueuedChange.SENT, seq, packetId);
+  }
+
+  @Override
+  public Future<Void> markReleased(String clientId, long seq) {
+    return changeQueued(clientId, QueuedChange.RELEASED, seq, 0);
+  }
+
+  @Override
+  public Future<Void> remove(String clientId, long seq) {
+    return changeQueued(clientId, QueuedChange.REMOVE, seq, 0);
+  }
+
+  private Future<Void> changeQueued(String clientId, QueuedChange change, long seq, int packetId) {
+    return answer(() -> {
+      change(queues, clientId, e -> SessionEntryChanges.changeQueued(e, change, seq, packetId));
+      return null;
+    });
+  }
+
+  @Override
+  public Future<List<QueuedMessage>> queued(String clientId) {
+    return answer(() -> {
+      SessionQueue q = queues.get(clientId);
+      return q == null ? List.of() : q.snapshot();
+    });
+  }
+
+  @Override
+  public Future<List<QueuedMessage>> claimQueue(String clientId, String connectionId, boolean emptyIt) {
+    return answer(() -> change(queues, clientId, e -> SessionEntryChanges.claimQueue(e, connectionId, emptyIt)));
+  }
+
+  @Override
+  public Future<List<SessionRecord>> ownedBy(String node) {
+    return answer(() -> {
+      List<SessionRecord> out = new ArrayList<>();
+      for (SessionRecord r : sessions.values()) {
+        if (SessionEntryChanges.ownedBy(r, node)) {
+          out.add(r.copy());
+        }
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public Future<SessionRecord> adopt(String clientId, String deadNode, String newOwner, long nowMillis) {
+    return answer(() -> change(sessions, clientId, e -> SessionEntryChanges.adopt(e, deadNode, newOwner, nowMillis)));
+  }
+
+  @Override
+  public Future<Void> purgeConnections(String node) {
+    return answer(() -> {
+      connections.values().removeIf(v -> SessionEntryChanges.connectedTo(v, node));
+      return null;
+    });
+  }
+
+  @Override
+  public Future<String> claimConnection(String clientId, String node, String connectionId) {
+    return answer(() -> connections.put(clientId, SessionEntryChanges.connectionValue(node, connectionId)));
+  }
+
+  @Override
+  public Future<Void> releaseConnection(String clientId, String connectionId) {
+    return answer(() -> {
+      change(connections, clientId, e -> SessionEntryChanges.releaseConnection(e, connectionId));
+      return null;
+    });
+  }
+}
