@@ -42,6 +42,13 @@ import java.util.function.Predicate;
  * </ul>
  * Queries are bounded by {@link #MAX_LENGTH} characters and {@link #MAX_DEPTH} levels of nesting, so neither
  * parsing nor evaluation recursion depends on what a hostile caller sends.
+ *
+ * <p>Hand-written (a small recursive-descent parser): the spec's query language is its own, no expression
+ * library parses it with these error positions and bounds. One file of about 550 lines on purpose: the grammar
+ * and the evaluation rules above, the expression tree that evaluates them, and the lexer and parser that build
+ * the tree. The tree's types stay private here, so that the only way to a query is {@link #parse}, with its
+ * bounds checked; a separate parser file would have to open them to the package. Each part reads alone
+ * (sections "evaluation" and "parsing").
  */
 public final class ClientGroupQuery {
 

@@ -8,19 +8,17 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One MQTT session on this node (MQTT 5 section 4.1): its subscriptions, its outbound window and, for a
- * persistent session, the durable queue behind it. Every field is touched only on the session's own context
+ * One MQTT session on this node (MQTT 5 section 4.1): its subscriptions, its outbound window (the
+ * {@link OutboundWindow}: what is sent when, under which packet id) and, for a persistent session, the durable
+ * queue behind it, kept in step with the window. Every field is touched only on the session's own context
  * (the event loop of the connection that created it), so there are no locks; other threads hand work over
  * with {@link #onContext}.
  *
@@ -44,27 +42,13 @@ public final class Session implements Subscriber {
     }
   }
 
-  /** One message on its way to the client. */
-  private static final class Outgoing {
-    final PublishedMessage message;
-    final int qos;
-    final boolean retain;
-    final int[] subscriptionIds;
-    final String sharedGroup;
-    final int weight;
+  /** A message on its way to the client, with its entry in the session's durable queue (persistent sessions). */
+  private static final class Outgoing extends OutboundWindow.Message {
     QueuedMessage stored;
     Future<SessionQueue.AppendResult> appended;
-    int packetId;
-    boolean released;
-    boolean sentBefore;
 
     Outgoing(PublishedMessage message, int qos, boolean retain, int[] subscriptionIds, String sharedGroup) {
-      this.message = message;
-      this.qos = qos;
-      this.retain = retain;
-      this.subscriptionIds = subscriptionIds;
-      this.sharedGroup = sharedGroup;
-      this.weight = message.weight();
+      super(message, qos, retain, subscriptionIds, sharedGroup);
     }
   }
 
@@ -78,21 +62,9 @@ public final class Session implements Subscriber {
   private final SessionLimits limits;
   private final SessionEvents events;
 
-  private volatile State state = State.ATTACHING;
   private ClientChannel channel;
   private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
-  private final ArrayDeque<Outgoing> pending = new ArrayDeque<>();
-  /** Unacknowledged messages of an earlier connection that wait for room in this connection's window. */
-  private final ArrayDeque<Outgoing> resend = new ArrayDeque<>();
-  private final Set<Integer> resendIds = new HashSet<>();
-  private final LinkedHashMap<Integer, Outgoing> inflight = new LinkedHashMap<>();
-  private final List<Outgoing> attachBuffer = new ArrayList<>();
-  private int lastPacketId;
-  private boolean pumping;
-  private boolean terminating;
-  private final OutboundBudget budget;
-  /** The PUBLISH packets written to the current connection's socket and not yet written out by it. */
-  private OutboundBudget.Socket socket;
+  private final OutboundWindow<Outgoing> window;
   private int storeOps;
   private List<Promise<Void>> storeIdleWaiters = new ArrayList<>();
   private long expirySeconds;
@@ -114,7 +86,7 @@ public final class Session implements Subscriber {
     this.router = router;
     this.limits = limits;
     this.events = events;
-    this.budget = new OutboundBudget(limits, outboundTotals);
+    this.window = new OutboundWindow<>(limits, outboundTotals, new WindowOutcomes(), System::currentTimeMillis);
   }
 
   @Override
@@ -124,7 +96,7 @@ public final class Session implements Subscriber {
 
   /** What this session holds for its connection now; call on the session's context. */
   public OutboundBytes outboundBytes() {
-    return new OutboundBytes(budget.waitingBytes(), budget.inflightBytes(), socket == null ? 0 : socket.bytes());
+    return window.bytes();
   }
 
   public boolean persistent() {
@@ -136,7 +108,7 @@ public final class Session implements Subscriber {
   }
 
   public State state() {
-    return state;
+    return window.state();
   }
 
   public Context context() {
@@ -145,7 +117,7 @@ public final class Session implements Subscriber {
 
   @Override
   public boolean isOnline() {
-    return state == State.ONLINE;
+    return window.state() == State.ONLINE;
   }
 
   /** Whether the store holds a record of this session (persistent, or carrying a will). */
@@ -160,7 +132,7 @@ public final class Session implements Subscriber {
   /** A session taken over from a departed node: offline, subscribed, filling its queue. */
   void startOffline(List<Subscription> subs) {
     restoreSubscriptions(subs);
-    state = State.OFFLINE;
+    window.startOffline();
   }
 
   long expirySeconds() {
@@ -238,7 +210,7 @@ public final class Session implements Subscriber {
   }
 
   private void accept(Outgoing o, Promise<Void> stored) {
-    if (state == State.CLOSED) {
+    if (window.state() == State.CLOSED) {
       // a delivery that was already on its way when this session retired (taken over, adopted elsewhere):
       // a persistent session's publisher must not hear "stored", it retries and reaches the session where it
       // lives now
@@ -252,22 +224,19 @@ public final class Session implements Subscriber {
       return;
     }
     if (o.qos == 0) {
-      sendQos0(o);
+      window.offerQos0(o);
       return;
     }
-    boolean sendNow = state == State.ONLINE && resend.isEmpty() && pending.isEmpty() && canTransmit(o);
-    if (!sendNow && state != State.OFFLINE && !budget.canWait(o.weight)) {
-      overflow("queue-full");
+    OutboundWindow.Admission admission = window.admit(o);
+    if (admission == OutboundWindow.Admission.REFUSED) {
       complete(stored);
       return;
     }
-    if (sendNow) {
-      o.packetId = nextPacketId();
-    }
     if (persistent) {
+      boolean sendNow = admission == OutboundWindow.Admission.SEND;
       o.stored = new QueuedMessage(o.message.withQos(o.qos).withRetain(o.retain), o.subscriptionIds,
           o.sharedGroup, sendNow ? QueuedMessage.State.SENT : QueuedMessage.State.QUEUED, o.packetId);
-      boolean offline = state == State.OFFLINE;
+      boolean offline = admission == OutboundWindow.Admission.OFFLINE;
       o.appended = track(store.append(clientId, o.stored, offline ? limits.maxQueued() : limits.maxPending(),
           offline ? limits.maxQueuedBytes() : limits.maxPendingBytes(), connectionId));
       o.appended.onComplete(ar -> {
@@ -281,7 +250,7 @@ public final class Session implements Subscriber {
         if (ar.result() == SessionQueue.AppendResult.FOREIGN) {
           // this session lives on elsewhere now: the publisher is told it did not get there (and retries,
           // reaching the new owner), and this stale copy goes away
-          removeWaiting(o);
+          window.removeWaiting(o);
           if (stored != null) {
             stored.tryFail("session " + clientId + " moved to a newer connection");
           }
@@ -289,136 +258,97 @@ public final class Session implements Subscriber {
           return;
         }
         if (ar.result() == SessionQueue.AppendResult.OVERFLOW) {
-          removeWaiting(o);
-          overflow("queue-full");
+          window.removeWaiting(o);
+          window.overflow("queue-full");
         }
         complete(stored);
       });
     } else {
       complete(stored);
     }
-    if (sendNow) {
-      transmit(o, false);
-    } else if (state == State.ATTACHING) {
-      attachBuffer.add(o);
-      budget.waiting(o.weight);
-    } else if (state == State.ONLINE) {
-      pending.add(o);
-      budget.waiting(o.weight);
-    }
-  }
-
-  private void removeWaiting(Outgoing o) {
-    if (pending.remove(o)) {
-      budget.doneWaiting(o.weight);
-    }
-  }
-
-  private void sendQos0(Outgoing o) {
-    if (state == State.ATTACHING) {
-      if (budget.canWait(o.weight)) {
-        attachBuffer.add(o);
-        budget.waiting(o.weight);
-      } else {
-        overflow("attach-buffer-full");
-      }
-      return;
-    }
-    if (state != State.ONLINE) {
-      return;
-    }
-    if (!socket.hasRoom(o.weight)) {
-      // QoS 0 has no queue of its own: what the client's socket cannot take now is dropped
-      overflow("slow-subscriber");
-      return;
-    }
-    if (channel.tooLargeForClient(o.message, 0, o.subscriptionIds)) {
-      events.dropped(clientId, "packet-too-large-for-client");
-      return;
-    }
-    write(o, 0, false, 0);
-  }
-
-  /**
-   * Writes a PUBLISH and counts it against the socket until the socket reports it written: the session
-   * writes no more than the socket's bound (vertx-mqtt's endpoint has no write-queue-full signal; the write's
-   * future completes when Netty has handed the bytes to the operating system). Each completion is the
-   * moment a QoS 1/2 message held back for socket room may go.
-   */
-  private void write(Outgoing o, int qos, boolean dup, int packetId) {
-    OutboundBudget.Socket s = socket;
-    s.written(o.weight);
-    channel.sendPublish(o.message, qos, o.retain, dup, packetId, o.subscriptionIds).onComplete(ar -> {
-      s.flushed(o.weight);
-      if (ar.succeeded() && s == socket) {
-        pump();
-      }
-    });
-  }
-
-  /** Whether a QoS 1/2 message may be sent now: room in the in-flight window and in the socket. */
-  private boolean canTransmit(Outgoing o) {
-    return budget.windowHasRoom(inflight.size(), channel.sendWindow(), o.weight)
-        && (o.released || socket.hasRoom(o.weight));
-  }
-
-  /** A message did not fit a bound of this session: dropped (counted by {@code reason}), or the session ends. */
-  private void overflow(String reason) {
-    events.dropped(clientId, reason);
-    if (limits.terminateOnOverflow() && state != State.CLOSED && !terminating) {
-      // ended once: the messages that follow until the manager has taken the session down are only dropped
-      terminating = true;
-      LOG.warn("session {}: {} (session.overflow: terminate-session), session terminated (SessionOverflow)",
-          clientId, reason);
-      events.overflowed(this);
-    }
-  }
-
-  private void transmit(Outgoing o, boolean dup) {
-    if (channel.tooLargeForClient(o.message, o.qos, o.subscriptionIds)) {
-      // MQTT-3.1.2-25: discard as if sent and acknowledged
-      events.dropped(clientId, "packet-too-large-for-client");
-      forget(o);
-      return;
-    }
-    inflight.put(o.packetId, o);
-    budget.inflight(o.weight);
-    boolean wasSent = o.sentBefore;
-    o.sentBefore = true;
-    if (o.released) {
-      channel.sendPubrel(o.packetId);
-      return;
-    }
-    write(o, o.qos, dup || wasSent, o.packetId);
+    window.enter(o, admission);
   }
 
   /** PUBACK, or PUBREC with an error reason, or PUBCOMP: the message is done. */
   public void acknowledged(int packetId) {
-    Outgoing o = inflight.remove(packetId);
-    if (o == null) {
-      return;
-    }
-    budget.acknowledged(o.weight);
-    forget(o);
-    pump();
+    window.acknowledged(packetId);
   }
 
   /** PUBREC with success: answer PUBREL and remember that it was released. */
   public void received(int packetId) {
-    Outgoing o = inflight.get(packetId);
-    if (o == null) {
-      // MQTT-4.3.3: PUBREL even for an unknown id, with reason 0x92 in v5 (the channel decides)
-      channel.sendPubrel(packetId);
-      return;
+    window.received(packetId);
+  }
+
+  /** Keeps the durable queue of a persistent session in step with the window. */
+  private final class WindowOutcomes implements OutboundWindow.Outcomes<Outgoing> {
+
+    @Override
+    public void sent(Outgoing o) {
+      if (o.appended != null) {
+        o.appended.onSuccess(r -> {
+          if (r == SessionQueue.AppendResult.APPENDED) {
+            track(store.markSent(clientId, o.stored.seq(), o.packetId));
+          }
+        });
+      }
     }
-    o.released = true;
-    channel.sendPubrel(packetId);
-    if (o.appended != null) {
-      o.appended.onSuccess(r -> {
-        if (r != SessionQueue.AppendResult.OVERFLOW) {
-          track(store.markReleased(clientId, o.stored.seq()));
-        }
-      });
+
+    @Override
+    public void released(Outgoing o) {
+      if (o.appended != null) {
+        o.appended.onSuccess(r -> {
+          if (r != SessionQueue.AppendResult.OVERFLOW) {
+            track(store.markReleased(clientId, o.stored.seq()));
+          }
+        });
+      }
+    }
+
+    @Override
+    public void done(Outgoing o) {
+      forget(o);
+    }
+
+    @Override
+    public void dropped(String reason) {
+      events.dropped(clientId, reason);
+    }
+
+    @Override
+    public void overflowed(String reason) {
+      LOG.warn("session {}: {} (session.overflow: terminate-session), session terminated (SessionOverflow)",
+          clientId, reason);
+      events.overflowed(Session.this);
+    }
+  }
+
+  /** The window's view of the client's connection. */
+  private static final class ChannelConnection implements OutboundWindow.Connection<Outgoing> {
+    private final ClientChannel channel;
+
+    ChannelConnection(ClientChannel channel) {
+      this.channel = channel;
+    }
+
+    @Override
+    public int sendWindow() {
+      return channel.sendWindow();
+    }
+
+    @Override
+    public boolean tooLargeForClient(Outgoing o, int qos) {
+      return channel.tooLargeForClient(o.message, qos, o.subscriptionIds);
+    }
+
+    @Override
+    public void publish(Outgoing o, int qos, boolean dup, int packetId, OutboundWindow.Written whenWritten) {
+      channel.sendPublish(o.message, qos, o.retain, dup, packetId, o.subscriptionIds)
+          .onComplete(ar -> whenWritten.done(ar.succeeded()));
+    }
+
+    @Override
+    public void pubrel(int packetId) {
+      channel.sendPubrel(packetId);
     }
   }
 
@@ -432,117 +362,24 @@ public final class Session implements Subscriber {
     }
   }
 
-  private void pump() {
-    if (state != State.ONLINE || pumping) {
-      return;
-    }
-    // a write may complete at once and call back in here: the loops below pick up what it made room for
-    pumping = true;
-    try {
-      drain();
-    } finally {
-      pumping = false;
-    }
-  }
-
-  private void drain() {
-    while (!resend.isEmpty() && canTransmit(resend.peek())) {
-      Outgoing o = resend.poll();
-      budget.doneWaiting(o.weight);
-      resendIds.remove(o.packetId);
-      transmit(o, true);
-    }
-    long now = System.currentTimeMillis();
-    while (!pending.isEmpty() && canTransmit(pending.peek())) {
-      Outgoing o = pending.poll();
-      budget.doneWaiting(o.weight);
-      if (o.message.isExpired(now)) {
-        events.dropped(clientId, "expired");
-        forget(o);
-        continue;
-      }
-      o.packetId = nextPacketId();
-      if (o.appended != null) {
-        o.appended.onSuccess(r -> {
-          if (r == SessionQueue.AppendResult.APPENDED) {
-            track(store.markSent(clientId, o.stored.seq(), o.packetId));
-          }
-        });
-      }
-      transmit(o, false);
-    }
-  }
-
-  private int nextPacketId() {
-    int id = lastPacketId;
-    do {
-      id = id == 65_535 ? 1 : id + 1;
-    } while (inflight.containsKey(id) || resendIds.contains(id));
-    lastPacketId = id;
-    return id;
-  }
-
   // ---- life cycle, driven by SessionManager on this context ----
 
   /** Starts serving a connection: resends what the store holds, then what arrived while attaching. */
   void attach(ClientChannel newChannel, List<QueuedMessage> queued) {
     this.channel = newChannel;
-    this.socket = budget.newSocket();
-    Set<String> seen = new HashSet<>();
-    long now = System.currentTimeMillis();
-    List<Outgoing> unacknowledged = new ArrayList<>();
+    List<Outgoing> held = new ArrayList<>(queued.size());
     for (QueuedMessage q : queued) {
-      seen.add(q.message().id());
       Outgoing o = new Outgoing(q.message(), q.message().qos(), q.message().retain(), q.subscriptionIds(),
           q.sharedGroup());
       o.stored = q;
       // a session resumed with expiry 0 holds what the store gave it in memory only
       o.appended = persistent ? Future.succeededFuture(SessionQueue.AppendResult.APPENDED) : null;
-      if (q.state() == QueuedMessage.State.QUEUED) {
-        if (q.message().isExpired(now)) {
-          forget(o);
-        } else {
-          pending.add(o);
-          budget.waiting(o.weight);
-        }
-      } else {
-        o.packetId = q.packetId();
-        o.released = q.state() == QueuedMessage.State.RELEASED;
-        o.sentBefore = true;
-        unacknowledged.add(o);
+      if (q.state() != QueuedMessage.State.QUEUED) {
+        o.unacknowledged(q.packetId(), q.state() == QueuedMessage.State.RELEASED);
       }
+      held.add(o);
     }
-    state = State.ONLINE;
-    // a write that completes at once calls pump(): not before every resent message has its place (the ids,
-    // the order: resent ones before queued ones)
-    pumping = true;
-    try {
-      // resent with their original ids (MQTT-4.4.0-1), but no more at once than the new connection's
-      // Receive Maximum allows (MQTT-3.3.4-9): the window is not carried over from the old connection
-      for (Outgoing o : unacknowledged) {
-        lastPacketId = Math.max(lastPacketId, o.packetId);
-        if (resend.isEmpty() && canTransmit(o)) {
-          transmit(o, true);
-        } else {
-          resend.add(o);
-          resendIds.add(o.packetId);
-          budget.waiting(o.weight);
-        }
-      }
-      for (Outgoing o : attachBuffer) {
-        budget.doneWaiting(o.weight);
-        if (o.qos == 0) {
-          sendQos0(o);
-        } else if (!seen.contains(o.message.id())) {
-          pending.add(o);
-          budget.waiting(o.weight);
-        }
-      }
-      attachBuffer.clear();
-    } finally {
-      pumping = false;
-    }
-    pump();
+    window.attach(new ChannelConnection(newChannel), held);
   }
 
   /**
@@ -551,25 +388,12 @@ public final class Session implements Subscriber {
    * to another member.
    */
   void detach() {
-    if (state == State.CLOSED) {
+    if (window.state() == State.CLOSED) {
       return;
     }
-    List<Outgoing> unfinished = new ArrayList<>(inflight.values());
-    unfinished.addAll(resend);
-    unfinished.addAll(pending);
-    unfinished.addAll(attachBuffer);
-    inflight.clear();
-    resend.clear();
-    resendIds.clear();
-    pending.clear();
-    attachBuffer.clear();
-    budget.clear();
+    List<Outgoing> unfinished = window.detach(persistent);
     channel = null;
-    socket = null;
-    if (persistent) {
-      state = State.OFFLINE;
-    } else {
-      state = State.CLOSED;
+    if (!persistent) {
       router.removeAll(this);
     }
     for (Outgoing o : unfinished) {
@@ -582,14 +406,11 @@ public final class Session implements Subscriber {
 
   /** Takes this session out of the router and waits until its store writes are done. */
   Future<Void> retire() {
-    if (state != State.CLOSED) {
+    if (window.state() != State.CLOSED) {
       if (channel != null) {
         detach();
-      } else {
-        attachBuffer.clear();
-        budget.clear();
       }
-      state = State.CLOSED;
+      window.close();
       router.removeAll(this);
     }
     cancelTimers();

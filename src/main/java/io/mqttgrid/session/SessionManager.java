@@ -20,6 +20,12 @@ import org.slf4j.LoggerFactory;
  * The sessions of this node: connect (new, resumed or taken over), disconnect, wills and expiry
  * (MQTT 5 sections 3.1.2.4, 3.1.3.2, 4.1). One connect at a time per client id on this node; the session
  * record in the {@link SessionStore} is the truth a reconnecting device finds, on this node or another.
+ *
+ * <p>The manager holds the sessions and decides, for each event, what happens; the steps of one concern are
+ * in their own class: {@link SessionTakeover} (step-down and retirement of an older connection, here or on
+ * another node), {@link SessionWills}, {@link SessionExpiry}, {@link SessionAdoption} (the sessions of a
+ * departed node). Graceful shutdown stays here: it is the manager's own life cycle and shares the gate that
+ * refuses new connects.
  */
 public final class SessionManager {
 
@@ -43,9 +49,11 @@ public final class SessionManager {
   private final SessionEvents events;
   private final OutboundBudget.Totals outbound = new OutboundBudget.Totals();
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+  private final SessionWills wills;
+  private final SessionExpiry expiries;
+  private final SessionAdoption adoption;
+  private final SessionTakeover takeover;
   private final Map<String, Future<?>> connectsInProgress = new HashMap<>();
-  private volatile Function<PublishedMessage, Future<?>> willPublisher = m -> Future.succeededFuture();
-  private volatile RemoteSessions remote = RemoteSessions.NONE;
   private volatile boolean shuttingDown;
 
   public SessionManager(Vertx vertx, String nodeId, SessionStore store, MessageRouter router, SessionLimits limits,
@@ -55,6 +63,9 @@ public final class SessionManager {
     this.store = store;
     this.router = router;
     this.limits = limits;
+    this.wills = new SessionWills(vertx, sessions);
+    this.expiries = new SessionExpiry(vertx, sessions, store, wills);
+    this.takeover = new SessionTakeover(nodeId, store, sessions, wills);
     this.events = new SessionEvents() {
       @Override
       public void dropped(String clientId, String reason) {
@@ -72,16 +83,18 @@ public final class SessionManager {
         retireStale(session);
       }
     };
+    this.adoption = new SessionAdoption(vertx, nodeId, store, router, limits, outbound, this.events, sessions, wills,
+        expiries);
   }
 
   /** The other nodes' sessions, for takeovers across nodes. Set once at start. */
   public void remoteSessions(RemoteSessions remoteSessions) {
-    this.remote = remoteSessions;
+    takeover.remoteSessions(remoteSessions);
   }
 
   /** Where wills go: the same publish path as any message. Set once at start. */
   public void willPublisher(Function<PublishedMessage, Future<?>> publisher) {
-    this.willPublisher = publisher;
+    wills.willPublisher(publisher);
   }
 
   public SessionStore store() {
@@ -153,18 +166,18 @@ public final class SessionManager {
     String[] remoteOwner = {null};
     return store.claimConnection(clientId, nodeId, connectionId)
         .compose(previousConnection -> store.load(clientId).map(r -> {
-          remoteOwner[0] = remoteOwner(previousConnection, r);
+          remoteOwner[0] = takeover.remoteOwner(previousConnection, r);
           return r;
         }))
-        .compose(r -> (old == null ? Future.<Void>succeededFuture() : stepDown(old, !req.cleanStart()))
-            .compose(x -> stepDownRemote(clientId, !req.cleanStart(), remoteOwner[0], 2))
+        .compose(r -> (old == null ? Future.<Void>succeededFuture() : takeover.stepDown(old, !req.cleanStart()))
+            .compose(x -> takeover.stepDownRemote(clientId, !req.cleanStart(), remoteOwner[0], 2))
             .map(owner -> {
               remoteOwner[0] = owner;
               return null;
             }))
         .compose(v -> {
           if (req.cleanStart()) {
-            return retireOld(old, remoteOwner[0], clientId).compose(x -> store.delete(clientId))
+            return takeover.retireOld(old, remoteOwner[0], clientId).compose(x -> store.delete(clientId))
                 .map(x -> (SessionRecord) null);
           }
           // read after the old owner stepped down: its last subscription changes are in
@@ -191,8 +204,8 @@ public final class SessionManager {
           // the new one's subscriptions (restored above), else a publish in between finds no route and is
           // acknowledged "no matching subscribers" for a session that exists
           Future<Void> oldGone = req.cleanStart() ? Future.succeededFuture()
-              : remoteOwner[0] == null ? retireOld(old, null, clientId)
-              : router.routesAnnounced().compose(x -> retireOld(old, remoteOwner[0], clientId));
+              : remoteOwner[0] == null ? takeover.retireOld(old, null, clientId)
+              : router.routesAnnounced().compose(x -> takeover.retireOld(old, remoteOwner[0], clientId));
           Future<List<QueuedMessage>> queued;
           if (!persistent && stored && !present) {
             queued = Future.all(oldGone, store.save(new SessionRecord(clientId, req.protocolVersion(), 0, nodeId,
@@ -223,71 +236,14 @@ public final class SessionManager {
         });
   }
 
-  /**
-   * Where a session lives on another node, if it does: the node of the connection record, else the record's
-   * owner; null when that is this node or a node no longer in the cluster (its sessions are adopted).
-   */
-  private String remoteOwner(String previousConnection, SessionRecord record) {
-    String candidate = null;
-    if (previousConnection != null && previousConnection.contains("|")) {
-      candidate = previousConnection.substring(0, previousConnection.indexOf('|'));
-    }
-    if ((candidate == null || candidate.equals(nodeId)) && record != null) {
-      candidate = record.ownerNode();
-    }
-    return candidate == null || candidate.equals(nodeId) || !remote.isAlive(candidate) ? null : candidate;
-  }
-
-  /**
-   * Asks the node that hosts {@code clientId} to step down. When it does not answer (it may be stopping, or
-   * gone, and a survivor may have adopted the session meanwhile), looks again at who owns the session now and
-   * asks that node, a few times at most. Answers the node that stepped down, or null when none has to.
-   */
-  private Future<String> stepDownRemote(String clientId, boolean sessionContinues, String node, int retries) {
-    if (node == null) {
-      return Future.succeededFuture();
-    }
-    return remote.stepDown(node, clientId, sessionContinues).map(node).recover(e -> {
-      LOG.warn("client {}: node {} did not step down ({})", clientId, node, e.toString());
-      return store.load(clientId).compose(r -> {
-        String owner = r == null ? null : remoteOwner(null, r);
-        if (owner == null || retries == 0) {
-          return Future.succeededFuture(owner);
-        }
-        return stepDownRemote(clientId, sessionContinues, owner, retries - 1);
-      });
-    });
-  }
-
-  /** The old session stops routing and flushes, here and on the node that hosted it. */
-  private Future<Void> retireOld(Session old, String remoteOwner, String clientId) {
-    Future<Void> local = Future.succeededFuture();
-    if (old != null) {
-      sessions.remove(clientId, old);
-      local = onContextOf(old, old::retire);
-    }
-    if (remoteOwner == null) {
-      return local;
-    }
-    return local.compose(x -> remote.retire(remoteOwner, clientId).recover(e -> {
-      LOG.warn("client {}: node {} did not retire the old session: {}", clientId, remoteOwner, e.toString());
-      return Future.succeededFuture();
-    }));
-  }
-
   /** Another node takes over {@code clientId}: close its connection here (first phase). */
   public Future<Void> stepDownLocal(String clientId, boolean sessionContinues) {
-    Session s = sessions.get(clientId);
-    return s == null ? Future.succeededFuture() : stepDown(s, sessionContinues);
+    return takeover.stepDownLocal(clientId, sessionContinues);
   }
 
   /** Another node now serves {@code clientId}: stop routing to the old session here (second phase). */
   public Future<Void> retireLocal(String clientId) {
-    Session s = sessions.get(clientId);
-    if (s == null || !sessions.remove(clientId, s)) {
-      return Future.succeededFuture();
-    }
-    return onContextOf(s, s::retire);
+    return takeover.retireLocal(clientId);
   }
 
   /** The client disconnected normally: its will is gone (MQTT-3.1.2-10). */
@@ -307,31 +263,6 @@ public final class SessionManager {
   }
 
   /**
-   * The old connection of a session that a new CONNECT takes over: close it (DISCONNECT 0x8E), and handle
-   * its will as MQTT 5 section 3.1.3.2.2 says (a continued session cancels a delayed will).
-   */
-  private Future<Void> stepDown(Session old, boolean sessionContinues) {
-    return onContextOf(old, () -> {
-      boolean wasConnected = old.state() == Session.State.ONLINE || old.state() == Session.State.ATTACHING;
-      if (wasConnected) {
-        old.closeChannel(ClientChannel.EndCause.SESSION_TAKEN_OVER);
-        old.detach();
-        PublishedMessage will = old.will();
-        if (will != null && (!sessionContinues || old.willDelaySeconds() == 0 || !old.persistent())) {
-          publishWill(old.clientId(), will);
-        }
-      } else {
-        PublishedMessage pendingWill = old.cancelWill();
-        if (pendingWill != null && !sessionContinues) {
-          publishWill(old.clientId(), pendingWill);
-        }
-      }
-      old.cancelTimers();
-      return Future.succeededFuture();
-    });
-  }
-
-  /**
    * A connection ended. {@code publishWill}: it ended without a normal DISCONNECT (or with reason 0x04).
    * {@code newExpirySeconds}: the Session Expiry Interval of the client's DISCONNECT, or -1.
    */
@@ -347,7 +278,7 @@ public final class SessionManager {
       long expiry = session.persistent() ? session.expirySeconds() : 0;
       PublishedMessage will = publishWill ? session.will() : null;
       if (will != null) {
-        scheduleWill(session, will, Math.min(session.willDelaySeconds(), expiry));
+        wills.scheduleWill(session, will, Math.min(session.willDelaySeconds(), expiry));
       }
       if (expiry == 0) {
         sessions.remove(session.clientId(), session);
@@ -360,116 +291,17 @@ public final class SessionManager {
       store.markOffline(session.clientId(), session.connectionId(), expiry, System.currentTimeMillis());
       store.releaseConnection(session.clientId(), session.connectionId());
       if (expiry != SessionRecord.NEVER_EXPIRES) {
-        scheduleExpiry(session, expiry * 1000L);
+        expiries.scheduleExpiry(session, expiry * 1000L);
       }
     });
-  }
-
-  /** The will of a connection that ended: at once, or after its delay unless the session resumes first. */
-  private void scheduleWill(Session session, PublishedMessage will, long delaySeconds) {
-    if (delaySeconds <= 0) {
-      publishWill(session.clientId(), will);
-      return;
-    }
-    session.willTimer(vertx.setTimer(delaySeconds * 1000L, t -> {
-      session.willTimer(-1);
-      if (sessions.get(session.clientId()) == session && session.state() == Session.State.OFFLINE) {
-        publishWill(session.clientId(), will);
-      }
-    }));
-  }
-
-  private void scheduleExpiry(Session session, long millis) {
-    session.expiryTimer(vertx.setTimer(Math.max(1, millis), t -> {
-      session.expiryTimer(-1);
-      expire(session);
-    }));
   }
 
   /**
    * A node left the cluster and this node is the oldest survivor: it takes over the sessions the departed
-   * node hosted (ARCHITECTURE.md section 3, lessons 5 and 6). Each becomes an offline session here, with
-   * its subscriptions (so its queue keeps filling), its will sent after the will delay if its client was
-   * connected there, and its expiry running. Answers how many sessions were adopted.
+   * node hosted (see {@link SessionAdoption}). Answers how many sessions were adopted.
    */
   public Future<Integer> adoptSessionsOf(String deadNode) {
-    long now = System.currentTimeMillis();
-    Context context = vertx.getOrCreateContext();
-    return store.purgeConnections(deadNode)
-        .recover(e -> {
-          LOG.warn("connection records of {} not purged: {}", deadNode, e.toString());
-          return Future.succeededFuture();
-        })
-        .compose(v -> store.ownedBy(deadNode))
-        .compose(records -> {
-          List<Future<Boolean>> all = new ArrayList<>(records.size());
-          for (SessionRecord r : records) {
-            all.add(adoptOne(r.clientId(), deadNode, now, context));
-          }
-          // done only when every node routes the adopted subscriptions here: the caller then purges the
-          // departed node's routes, and a publish in between would find no route at all and be acknowledged
-          // "no matching subscribers" for a session that exists
-          return Future.join(all).compose(x -> router.routesAnnounced())
-              .map(x -> (int) all.stream().filter(f -> f.succeeded() && f.result()).count());
-        })
-        .onSuccess(n -> LOG.info("took over {} sessions of departed node {}", n, deadNode));
-  }
-
-  private Future<Boolean> adoptOne(String clientId, String deadNode, long now, Context context) {
-    if (sessions.containsKey(clientId)) {
-      return Future.succeededFuture(false); // its client is back, here
-    }
-    return store.adopt(clientId, deadNode, nodeId, now).compose(before -> {
-      if (before == null) {
-        return Future.succeededFuture(false); // its client is back, elsewhere
-      }
-      boolean wasConnected = before.connected();
-      PublishedMessage will = before.will();
-      long expiry = before.expirySeconds();
-      if (expiry == 0) {
-        // a session that ended with its connection: only its will is left to send
-        if (wasConnected && will != null) {
-          publishWill(clientId, will);
-        }
-        store.deleteIfOwnedBy(clientId, before.connectionId());
-        return Future.succeededFuture(true);
-      }
-      Session session = new Session(clientId, true, before.connectionId(), context, vertx, store, router, limits,
-          outbound, events);
-      session.recordStored(true);
-      session.expirySeconds(expiry);
-      session.will(will, before.willDelaySeconds());
-      if (sessions.putIfAbsent(clientId, session) != null) {
-        return Future.succeededFuture(false);
-      }
-      long offlineSince = wasConnected ? now : before.disconnectedAtMillis();
-      // adopted once its subscriptions route here, not when it is merely listed (see adoptSessionsOf)
-      return onContextOf(session, () -> {
-        session.startOffline(before.subscriptions());
-        if (wasConnected && will != null) {
-          scheduleWill(session, will, Math.min(before.willDelaySeconds(), expiry));
-        }
-        if (expiry != SessionRecord.NEVER_EXPIRES) {
-          scheduleExpiry(session, expiry * 1000L - (System.currentTimeMillis() - offlineSince));
-        }
-        return Future.succeededFuture(true);
-      });
-    });
-  }
-
-  /** A persistent session stayed offline for its whole expiry interval: it ends, with its will if pending. */
-  private void expire(Session session) {
-    session.onContext(() -> {
-      if (session.state() != Session.State.OFFLINE || !sessions.remove(session.clientId(), session)) {
-        return;
-      }
-      PublishedMessage will = session.cancelWill();
-      if (will != null) {
-        publishWill(session.clientId(), will);
-      }
-      session.retire().onComplete(v -> store.deleteIfOwnedBy(session.clientId(), session.connectionId()));
-      LOG.debug("session {} expired", session.clientId());
-    });
+    return adoption.adoptSessionsOf(deadNode);
   }
 
   /** A session whose queue a newer connection of its client owns: it stops routing here, the store stays. */
@@ -541,14 +373,8 @@ public final class SessionManager {
     return Future.all(all).mapEmpty();
   }
 
-  private void publishWill(String clientId, PublishedMessage will) {
-    // the will was built at CONNECT; its Message Expiry Interval runs from when it is sent (MQTT 5 3.1.3.2.4)
-    willPublisher.apply(will.publishedAt(System.currentTimeMillis())).onFailure(e -> LOG.warn(
-        "will of {} on '{}' was not published: {}", clientId, will.topic(), e.toString()));
-  }
-
   /** Runs {@code task} on the session's context; the result is handed back on the caller's context. */
-  private static <T> Future<T> onContextOf(Session s, java.util.function.Supplier<Future<T>> task) {
+  static <T> Future<T> onContextOf(Session s, java.util.function.Supplier<Future<T>> task) {
     Context caller = Vertx.currentContext();
     Promise<T> p = Promise.promise();
     s.onContext(() -> {

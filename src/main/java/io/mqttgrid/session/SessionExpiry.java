@@ -1,0 +1,52 @@
+package io.mqttgrid.session;
+
+import io.mqttgrid.routing.PublishedMessage;
+import io.vertx.core.Vertx;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Session expiry (MQTT 5 section 3.1.2.11): a persistent session that stays offline for its whole Session
+ * Expiry Interval ends, with its will if one is still waiting, and the store forgets it. A reconnect before then
+ * finds the session no longer offline (or no longer this one), and the timer does nothing.
+ */
+final class SessionExpiry {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SessionExpiry.class);
+
+  private final Vertx vertx;
+  private final Map<String, Session> sessions;
+  private final SessionStore store;
+  private final SessionWills wills;
+
+  /** {@code sessions}: the sessions of this node, by client id (the manager's live map). */
+  SessionExpiry(Vertx vertx, Map<String, Session> sessions, SessionStore store, SessionWills wills) {
+    this.vertx = vertx;
+    this.sessions = sessions;
+    this.store = store;
+    this.wills = wills;
+  }
+
+  void scheduleExpiry(Session session, long millis) {
+    session.expiryTimer(vertx.setTimer(Math.max(1, millis), t -> {
+      session.expiryTimer(-1);
+      expire(session);
+    }));
+  }
+
+  /** A persistent session stayed offline for its whole expiry interval: it ends, with its will if pending. */
+  private void expire(Session session) {
+    session.onContext(() -> {
+      if (session.state() != Session.State.OFFLINE || !sessions.remove(session.clientId(), session)) {
+        return;
+      }
+      PublishedMessage will = session.cancelWill();
+      if (will != null) {
+        wills.publishWill(session.clientId(), will);
+      }
+      session.retire().onComplete(v -> store.deleteIfOwnedBy(session.clientId(), session.connectionId()));
+      LOG.debug("session {} expired", session.clientId());
+    });
+  }
+}
