@@ -32,6 +32,7 @@ public final class Main {
   private Main() {
   }
 
+  @SuppressForbidden(reason = "usage goes to standard error, before any logging is set up")
   public static void main(String[] args) throws InterruptedException {
     // before Hazelcast's first class loads: its configuration parser logs before the member's own setting applies
     if (System.getProperty("hazelcast.logging.type") == null) {
@@ -102,6 +103,7 @@ public final class Main {
     stopped.await();
   }
 
+  @SuppressForbidden(reason = "a start that fails on its arguments tells the person who typed them")
   private static void fail(String message) {
     System.err.println("mqttgrid: " + message);
     System.exit(2);

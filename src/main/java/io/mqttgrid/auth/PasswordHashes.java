@@ -1,5 +1,6 @@
 package io.mqttgrid.auth;
 
+import io.mqttgrid.SuppressForbidden;
 import java.io.BufferedReader;
 import java.io.Console;
 import java.io.IOException;
@@ -88,6 +89,7 @@ public final class PasswordHashes {
   }
 
   /** Prints the hash of a password read from the console or standard input. */
+  @SuppressForbidden(reason = "a command-line tool: its output is the hash, on standard output")
   public static void main(String[] args) throws IOException {
     int iterations = args.length > 0 ? Integer.parseInt(args[0]) : DEFAULT_ITERATIONS;
     Console console = System.console();

@@ -1,5 +1,6 @@
 package io.mqttgrid.mqtt;
 
+import io.mqttgrid.SuppressForbidden;
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -160,6 +161,7 @@ public final class ConnectionAdmission {
   }
 
   /** The process's open-file limit, or 0 where the JVM cannot tell. */
+  @SuppressForbidden(reason = "the JDK's only way to read the open-file limit; used only where the running JVM has it")
   private static long descriptorLimit() {
     if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
       return unix.getMaxFileDescriptorCount();

@@ -132,7 +132,7 @@ public final class PublishRules {
     for (int i = 0; i < s.length() && b.length() < 300; i++) {
       char c = s.charAt(i);
       if (c < 0x20 || c == 0x7F) {
-        b.append(String.format("\\u%04x", (int) c));
+        b.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
       } else {
         b.append(c);
       }
