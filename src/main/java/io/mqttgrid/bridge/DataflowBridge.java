@@ -239,6 +239,11 @@ final class DataflowBridge {
     while ((c instanceof CompletionException || c.getMessage() == null) && c.getCause() != null) {
       c = c.getCause();
     }
+    if (c instanceof com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException d) {
+      // the remote's reason code says more than the client's "Server sent DISCONNECT."
+      return "DISCONNECT " + d.getMqttMessage().getReasonCode()
+          + d.getMqttMessage().getReasonString().map(r -> ": " + r).orElse("");
+    }
     return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
   }
 
