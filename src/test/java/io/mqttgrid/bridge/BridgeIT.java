@@ -44,6 +44,7 @@ class BridgeIT {
   static Path dir;
 
   static int cloudPort;
+  static Path bridgeFile;
   static TestBroker cloud;
   static TestBroker edge;
 
@@ -90,12 +91,17 @@ class BridgeIT {
               - operationType: Destination
                 destinationSettings: {endpointRef: default, dataDestination: 'edge/${inputTopic.2}'}
         """.formatted(cloudPort));
+    bridgeFile = file;
     // the edge starts while the remote is not there yet: its start does not wait, the bridge retries
-    edge = TestBroker.start(Map.of("bridge.file", file.toString(), "bridge.reconnect-max-delay", "2"));
+    edge = startEdge();
     assertThat(edge.broker().isReady()).isTrue();
     assertThat(gauge("mqttgrid_bridge_connected", "up")).isEqualTo(0.0);
     cloud = startCloud();
     awaitConnected(true, FLOWS);
+  }
+
+  private static TestBroker startEdge() {
+    return TestBroker.start(Map.of("bridge.file", bridgeFile.toString(), "bridge.reconnect-max-delay", "2"));
   }
 
   private static TestBroker startCloud() {
@@ -139,7 +145,7 @@ class BridgeIT {
     Mqtt5BlockingClient sub = edge.v5("edge-sub-2");
     Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
     sub.connect();
-    sub.subscribeWith().topicFilter("edge/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    sub.subscribeWith().topicFilter("edge/press-7").qos(MqttQos.AT_LEAST_ONCE).send();
     Mqtt5BlockingClient pub = cloud.v5("cloud-pub-2");
     pub.connect();
     pub.publishWith().topic("devices/press-7/status").qos(MqttQos.AT_LEAST_ONCE).payload(bytes("running"))
@@ -229,6 +235,44 @@ class BridgeIT {
     }
     for (int i = 0; i < count; i++) {
       assertThat(seen).contains("m" + i);
+    }
+    sub.disconnect();
+    awaitConnected(true, FLOWS);
+  }
+
+  /**
+   * Nothing lost across a restart of the edge either: what the remote queued meanwhile in the bridge's
+   * persistent session there (same client id, Clean Start 0) comes down when the edge is back. Retained on
+   * their own topics (retain Keep), so the test reads them whenever they came.
+   */
+  @Test
+  void messagesQueuedAtTheRemoteWhileTheEdgeIsDownArriveAfterItsRestart() throws Exception {
+    edge.close();
+    edge = null;
+    Mqtt5BlockingClient pub = cloud.v5("cloud-pub-7");
+    pub.connect();
+    int count = 20;
+    for (int i = 0; i < count; i++) {
+      pub.publishWith().topic("devices/queued-" + i + "/status").qos(MqttQos.AT_LEAST_ONCE).retain(true)
+          .payload(bytes("q" + i)).send();
+    }
+    pub.disconnect();
+    edge = startEdge();
+    awaitConnected(true, "down-template");
+
+    Mqtt5BlockingClient sub = edge.v5("edge-sub-7");
+    Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
+    sub.connect();
+    sub.subscribeWith().topicFilter("edge/+").qos(MqttQos.AT_LEAST_ONCE).send();
+    Set<String> seen = new HashSet<>();
+    while (seen.size() < count) {
+      Mqtt5Publish p = inbox.next();
+      if (p.getTopic().toString().startsWith("edge/queued-")) {
+        seen.add(p.getTopic() + " " + Inbox.text(p));
+      }
+    }
+    for (int i = 0; i < count; i++) {
+      assertThat(seen).contains("edge/queued-" + i + " q" + i);
     }
     sub.disconnect();
     awaitConnected(true, FLOWS);
