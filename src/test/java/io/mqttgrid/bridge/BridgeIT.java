@@ -9,7 +9,12 @@ import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.mqttgrid.testing.Inbox;
+import io.mqttgrid.testing.TcpLoadBalancer;
 import io.mqttgrid.testing.TestBroker;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -48,14 +53,33 @@ class BridgeIT {
   static TestBroker cloud;
   static TestBroker edge;
 
+  /** Whether the gate in front of the cloud lets new connections through (its health check answers 200). */
+  static final AtomicBoolean gateOpen = new AtomicBoolean(true);
+  static HttpServer gateHealth;
+  static TcpLoadBalancer gate;
+
   @BeforeAll
   static void start() throws Exception {
     cloudPort = TestBroker.freePort();
+    // the dataflow down-template reaches the cloud through a gate the test can close, so that a restarted edge
+    // can be kept from the cloud until the test's subscriber is in place
+    gateHealth = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    gateHealth.createContext("/", ex -> {
+      ex.sendResponseHeaders(gateOpen.get() ? 200 : 503, -1);
+      ex.close();
+    });
+    gateHealth.start();
+    gate = TcpLoadBalancer.start(List.of(new TcpLoadBalancer.Backend("cloud", cloudPort,
+        URI.create("http://127.0.0.1:" + gateHealth.getAddress().getPort() + "/"))));
     Path file = dir.resolve("bridges.yaml");
     Files.writeString(file, """
         dataflowEndpoints:
           - name: cloud
             endpointType: Mqtt
+            mqttSettings:
+              host: 127.0.0.1:%d
+              clientIdPrefix: edge-
+          - name: cloud-gated
             mqttSettings:
               host: 127.0.0.1:%d
               clientIdPrefix: edge-
@@ -87,10 +111,10 @@ class BridgeIT {
           - name: down-template
             operations:
               - operationType: Source
-                sourceSettings: {endpointRef: cloud, dataSources: ['devices/+/status']}
+                sourceSettings: {endpointRef: cloud-gated, dataSources: ['devices/+/status']}
               - operationType: Destination
                 destinationSettings: {endpointRef: default, dataDestination: 'edge/${inputTopic.2}'}
-        """.formatted(cloudPort));
+        """.formatted(cloudPort, gate.port()));
     bridgeFile = file;
     // the edge starts while the remote is not there yet: its start does not wait, the bridge retries
     edge = startEdge();
@@ -115,6 +139,12 @@ class BridgeIT {
     }
     if (cloud != null) {
       cloud.close();
+    }
+    if (gate != null) {
+      gate.close();
+    }
+    if (gateHealth != null) {
+      gateHealth.stop(0);
     }
   }
 
@@ -242,40 +272,52 @@ class BridgeIT {
 
   /**
    * Nothing lost across a restart of the edge either: what the remote queued meanwhile in the bridge's
-   * persistent session there (same client id, Clean Start 0) comes down when the edge is back. Retained on
-   * their own topics (retain Keep), so the test reads them whenever they came.
+   * persistent session there (same client id, Clean Start 0) comes down when the edge is back. The restarted
+   * edge reaches the cloud only once the test's subscriber is subscribed at the edge (the gate opens then).
    */
   @Test
   void messagesQueuedAtTheRemoteWhileTheEdgeIsDownArriveAfterItsRestart() throws Exception {
+    gateOpen.set(false);
+    awaitGate(false);
     edge.close();
     edge = null;
     Mqtt5BlockingClient pub = cloud.v5("cloud-pub-7");
     pub.connect();
     int count = 20;
     for (int i = 0; i < count; i++) {
-      pub.publishWith().topic("devices/queued-" + i + "/status").qos(MqttQos.AT_LEAST_ONCE).retain(true)
+      pub.publishWith().topic("devices/queued-" + i + "/status").qos(MqttQos.AT_LEAST_ONCE)
           .payload(bytes("q" + i)).send();
     }
     pub.disconnect();
     edge = startEdge();
-    awaitConnected(true, "down-template");
-
     Mqtt5BlockingClient sub = edge.v5("edge-sub-7");
     Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
     sub.connect();
     sub.subscribeWith().topicFilter("edge/+").qos(MqttQos.AT_LEAST_ONCE).send();
+    assertThat(gauge("mqttgrid_bridge_connected", "down-template")).isEqualTo(0.0);
+    gateOpen.set(true);
+    awaitGate(true);
+
     Set<String> seen = new HashSet<>();
     while (seen.size() < count) {
       Mqtt5Publish p = inbox.next();
-      if (p.getTopic().toString().startsWith("edge/queued-")) {
-        seen.add(p.getTopic() + " " + Inbox.text(p));
-      }
+      seen.add(p.getTopic() + " " + Inbox.text(p));
     }
     for (int i = 0; i < count; i++) {
       assertThat(seen).contains("edge/queued-" + i + " q" + i);
     }
     sub.disconnect();
     awaitConnected(true, FLOWS);
+  }
+
+  private static void awaitGate(boolean open) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (gate.isHealthy("cloud") != open) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("gate not " + (open ? "open" : "closed") + " within 10 s");
+      }
+      Thread.sleep(50);
+    }
   }
 
   // ---- helpers ----
