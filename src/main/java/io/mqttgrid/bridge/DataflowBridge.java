@@ -57,7 +57,6 @@ final class DataflowBridge {
   private final Context context;
   private final Dataflow flow;
   private final Endpoint endpoint;
-  private final PublishPipeline pipeline;
   private final SessionManager sessions;
   private final BridgeMetrics.Flow metrics;
   private final long initialDelayMillis;
@@ -67,7 +66,7 @@ final class DataflowBridge {
    * configured by the operator of this broker, not authenticated as a client, and the remote side already
    * authorized each message for its own publisher.
    */
-  private final PublishSource source;
+  private final RemoteToLocal remoteToLocal;
 
   private State state = State.STOPPED;
   private int generation;
@@ -85,13 +84,12 @@ final class DataflowBridge {
     this.context = context;
     this.flow = flow;
     this.endpoint = flow.remote();
-    this.pipeline = pipeline;
     this.sessions = sessions;
     this.metrics = metrics.flow(flow);
     this.initialDelayMillis = initialDelayMillis;
     this.maxDelayMillis = maxDelayMillis;
-    this.source = PublishSource.bridge(flow.localClientId(), Permissions.ALL_BUT_RESERVED,
-        PublishSource.Quota.UNLIMITED);
+    this.remoteToLocal = new RemoteToLocal(flow, pipeline, PublishSource.bridge(flow.localClientId(),
+        Permissions.ALL_BUT_RESERVED, PublishSource.Quota.UNLIMITED));
   }
 
   Dataflow flow() {
@@ -253,35 +251,26 @@ final class DataflowBridge {
     if (gen != generation) {
       return; // not acknowledged: the remote sends it again when the session resumes
     }
-    String target = flow.target().resolve(m.topic());
-    if (target == null) {
-      dropUnresolved(m.topic());
-      m.acknowledge().run();
-      return;
-    }
-    int qos = Math.min(m.qos(), endpoint.qos());
-    boolean retain = endpoint.retain() == BridgeFile.Retain.KEEP && m.retain();
-    PublishPipeline.Result result = pipeline.publish(source, m.request(target, qos, retain));
-    if (result instanceof PublishPipeline.Refused refused) {
-      // sending it again would get the same answer: acknowledged to the remote, and counted
-      metrics.dropped(BridgeMetrics.DROP_REFUSED_LOCALLY + refused.cause().name().toLowerCase(Locale.ROOT)
-          .replace('_', '-'));
-      warn("message from remote topic '" + m.topic() + "' refused here: " + refused.detail());
-      m.acknowledge().run();
-      return;
-    }
-    PublishPipeline.Routed routed = (PublishPipeline.Routed) result;
-    routed.reached().onComplete(ar -> {
-      if (ar.succeeded()) {
+    remoteToLocal.forward(m, new RemoteToLocal.Outcome() {
+      @Override
+      public void forwarded() {
         metrics.forwarded();
-        m.acknowledge().run();
-      } else {
-        // not stored here: no PUBACK, and a new connection, so that the remote sends it again
+      }
+
+      @Override
+      public void dropped(String reason, String warning) {
+        metrics.dropped(reason);
+        warn(warning);
+      }
+
+      @Override
+      public void failed(String target, Throwable cause) {
+        // no PUBACK, and a new connection, so that the remote sends it again
         context.runOnContext(v -> {
           if (gen == generation) {
             LOG.warn("bridge dataflow {}: message to '{}' not stored here ({}); reconnecting so that the remote "
-                + "sends it again", flow.name(), target, reason(ar.cause()));
-            lost(gen, ar.cause());
+                + "sends it again", flow.name(), target, reason(cause));
+            lost(gen, cause);
           }
         });
       }
