@@ -296,6 +296,10 @@ public final class BridgeFile {
     } catch (IllegalArgumentException e) {
       throw new BridgeConfigException(destination.path("dataDestination") + ": " + e.getMessage());
     }
+    if (direction == Direction.REMOTE_TO_LOCAL && targetText.startsWith("$") && !targetText.startsWith("${")) {
+      throw new BridgeConfigException(destination.path("dataDestination") + ": '" + targetText + "' is a '$' topic, "
+          + "this broker's own: no publisher, the bridge included, may use it");
+    }
     return new Dataflow(name, direction, remote, List.copyOf(sources), target);
   }
 

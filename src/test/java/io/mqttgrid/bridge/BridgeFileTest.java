@@ -124,6 +124,8 @@ class BridgeFileTest {
         .isEqualTo("dataflows[0].operations[0].sourceSettings.dataSources[0]: 'a/#/b' is not a topic filter");
     assertThat(refusal(() -> parse(ENDPOINT + flow("default", "cloud", "['$share/g/a']", "b"))))
         .contains("shared subscriptions are not supported yet");
+    assertThat(refusal(() -> parse(ENDPOINT + flow("cloud", "default", "[a]", "$SYS/x"))))
+        .startsWith("dataflows[0].operations[1].destinationSettings.dataDestination: '$SYS/x' is a '$' topic");
     assertThat(refusal(() -> parse("dataflowEndpoint: []\n")))
         .startsWith("bridge file.dataflowEndpoint: unknown field");
   }

@@ -127,11 +127,13 @@ class RemoteToLocalTest {
 
   @Test
   void aMessageThisBrokerRefusesIsAcknowledgedDroppedAndCounted() {
-    RemoteToLocal bridge = bridge("$SYS/${inputTopic.2}");
-    bridge.forward(incoming("devices/press-7"), outcome);
+    RemoteToLocal bridge = bridge("edge/${inputTopic}");
+    // a payload format indicator of UTF-8 on bytes that are not UTF-8 (MQTT-3.3.2-4)
+    bridge.forward(new RemoteClient.Incoming("devices/press-7", 1, false, new byte[] {(byte) 0xFF}, null, null,
+        List.of(), null, -1, 1, acknowledged::incrementAndGet), outcome);
 
     assertThat(delivered).isEmpty();
     assertThat(acknowledged).hasValue(1);
-    assertThat(outcomes).containsExactly("dropped refused-reserved-topic");
+    assertThat(outcomes).containsExactly("dropped refused-payload-format-invalid");
   }
 }
