@@ -36,10 +36,16 @@ public final class BridgeFile {
 
   public enum Retain { KEEP, NEVER }
 
-  /** How the bridge authenticates to the remote broker; the password is read from {@code passwordFile}. */
-  public record Authentication(String method, String username, Path passwordFile) {
+  /**
+   * How the bridge authenticates to the remote broker: the password is read from {@code passwordFile}; an X.509
+   * client certificate is {@code certificateFile} (PEM, the leaf then its intermediates) with {@code keyFile}
+   * (PEM, PKCS #8, unencrypted).
+   */
+  public record Authentication(String method, String username, Path passwordFile, Path certificateFile,
+                               Path keyFile) {
     public static final String ANONYMOUS = "Anonymous";
     public static final String USERNAME_PASSWORD = "UsernamePassword";
+    public static final String X509 = "X509Certificate";
   }
 
   /** A remote MQTT broker. {@code trustedCaFile} null with TLS on: the JVM's default trust (public CAs). */
@@ -197,10 +203,10 @@ public final class BridgeFile {
       throw new BridgeConfigException(tls.path("trustedCaCertificateFile") + ": set, but tls.mode is Disabled");
     }
     Fields auth = m.fields("authentication", false);
-    auth.only("method", "usernamePasswordSettings");
+    auth.only("method", "usernamePasswordSettings", "x509CertificateSettings");
     String method = auth.string("method", Authentication.ANONYMOUS);
     Authentication authentication = switch (method) {
-      case Authentication.ANONYMOUS -> new Authentication(method, null, null);
+      case Authentication.ANONYMOUS -> new Authentication(method, null, null, null, null);
       case Authentication.USERNAME_PASSWORD -> {
         Fields up = auth.fields("usernamePasswordSettings", true);
         up.only("username", "passwordFile");
@@ -213,10 +219,28 @@ public final class BridgeFile {
           throw new BridgeConfigException(up.path("passwordFile") + ": required (a file holding the password, so "
               + "that it is not in the configuration)");
         }
-        yield new Authentication(method, user, pw);
+        yield new Authentication(method, user, pw, null, null);
       }
-      default -> throw new BridgeConfigException(auth.path("method") + ": must be Anonymous or UsernamePassword "
-          + "(X509Certificate is not supported yet), got '" + method + "'");
+      case Authentication.X509 -> {
+        Fields x = auth.fields("x509CertificateSettings", true);
+        x.only("certificateFile", "keyFile");
+        Path cert = x.file("certificateFile", baseDir);
+        Path key = x.file("keyFile", baseDir);
+        if (cert == null || key == null) {
+          throw new BridgeConfigException(x.path(cert == null ? "certificateFile" : "keyFile") + ": required");
+        }
+        if (mode.equals("Disabled")) {
+          throw new BridgeConfigException(auth.path("method") + ": X509Certificate needs tls.mode Enabled");
+        }
+        try {
+          RemoteClient.clientKeys(cert, key);
+        } catch (IllegalStateException e) {
+          throw new BridgeConfigException(x.path("keyFile") + ": " + e.getMessage());
+        }
+        yield new Authentication(method, null, null, cert, key);
+      }
+      default -> throw new BridgeConfigException(auth.path("method") + ": must be Anonymous, UsernamePassword or "
+          + "X509Certificate, got '" + method + "'");
     };
     return new Endpoint(name, host, port, mqttVersion, mode.equals("Enabled"), ca, authentication, prefix,
         keepAlive, expiry, inflight, qos, retain);

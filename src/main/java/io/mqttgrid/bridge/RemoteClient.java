@@ -3,6 +3,7 @@ package io.mqttgrid.bridge;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientBuilder;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
+import com.hivemq.client.mqtt.MqttClientSslConfigBuilder;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
@@ -39,6 +40,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Base64;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
@@ -98,8 +105,15 @@ interface RemoteClient {
         .serverPort(endpoint.port())
         .addDisconnectedListener(ctx -> onLost.accept(ctx.getCause()));
     if (endpoint.tls()) {
-      builder = endpoint.trustedCaFile() == null ? builder.sslWithDefaultConfig()
-          : builder.sslConfig(MqttClientSslConfig.builder().trustManagerFactory(trust(endpoint)).build());
+      MqttClientSslConfigBuilder tls = MqttClientSslConfig.builder();
+      if (endpoint.trustedCaFile() != null) {
+        tls = tls.trustManagerFactory(trust(endpoint));
+      }
+      BridgeFile.Authentication auth = endpoint.authentication();
+      if (auth.certificateFile() != null) {
+        tls = tls.keyManagerFactory(clientKeys(auth.certificateFile(), auth.keyFile()));
+      }
+      builder = builder.sslConfig(tls.build());
     }
     byte[] password = null;
     if (endpoint.authentication().passwordFile() != null) {
@@ -114,6 +128,39 @@ interface RemoteClient {
     return endpoint.mqttVersion() == 5
         ? new V5(builder.useMqttVersion5().buildAsync(), endpoint, password, onMessage)
         : new V3(builder.useMqttVersion3().buildAsync(), endpoint, password, onMessage);
+  }
+
+  /**
+   * The client certificate chain of {@code certificateFile} with the key of {@code keyFile} (PKCS #8 PEM, the
+   * form OpenSSL 3 writes by default); throws {@link IllegalStateException} with the reason when they do not
+   * make a key pair.
+   */
+  static KeyManagerFactory clientKeys(Path certificateFile, Path keyFile) {
+    try (InputStream in = Files.newInputStream(certificateFile)) {
+      List<Certificate> chain = new ArrayList<>(CertificateFactory.getInstance("X.509").generateCertificates(in));
+      if (chain.isEmpty()) {
+        throw new IllegalStateException("no certificate in " + certificateFile);
+      }
+      String pem = Files.readString(keyFile, StandardCharsets.US_ASCII);
+      if (!pem.contains("-----BEGIN PRIVATE KEY-----")) {
+        throw new IllegalStateException("not an unencrypted PKCS #8 key ('BEGIN PRIVATE KEY'); convert it with "
+            + "openssl pkcs8 -topk8 -nocrypt");
+      }
+      String base64 = pem.substring(pem.indexOf("-----BEGIN PRIVATE KEY-----") + 27,
+          pem.indexOf("-----END PRIVATE KEY-----")).replaceAll("\\s", "");
+      PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64));
+      String algorithm = chain.get(0).getPublicKey().getAlgorithm();
+      PrivateKey key = KeyFactory.getInstance(algorithm).generatePrivate(spec);
+      char[] password = new char[0];
+      KeyStore ks = KeyStore.getInstance("PKCS12");
+      ks.load(null, null);
+      ks.setKeyEntry("client", key, password, chain.toArray(new Certificate[0]));
+      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      kmf.init(ks, password);
+      return kmf;
+    } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
+      throw new IllegalStateException("client certificate and key unusable: " + e.getMessage());
+    }
   }
 
   private static TrustManagerFactory trust(Endpoint endpoint) {

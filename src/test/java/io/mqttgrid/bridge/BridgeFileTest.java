@@ -94,7 +94,7 @@ class BridgeFileTest {
   }
 
   @Test
-  void mistakesAreRefusedWithTheFieldAndTheReason() {
+  void mistakesAreRefusedWithTheFieldAndTheReason() throws Exception {
     assertThat(refusal(() -> parse(ENDPOINT.replace("127.0.0.1:21883", "127.0.0.1"))))
         .isEqualTo("dataflowEndpoints[0].mqttSettings.host: must be host:port with a port from 1 to 65535, got "
             + "'127.0.0.1'");
@@ -124,6 +124,13 @@ class BridgeFileTest {
         .isEqualTo("dataflows[0].operations[0].sourceSettings.dataSources[0]: 'a/#/b' is not a topic filter");
     assertThat(refusal(() -> parse(ENDPOINT + flow("default", "cloud", "['$share/g/a']", "b"))))
         .contains("shared subscriptions are not supported yet");
+    Files.writeString(dir.resolve("c.pem"), "not a certificate");
+    Files.writeString(dir.resolve("k.pem"), "-----BEGIN EC PRIVATE KEY-----\n-----END EC PRIVATE KEY-----\n");
+    assertThat(refusal(() -> parse(ENDPOINT + "      tls: {mode: Enabled}\n      authentication:\n"
+        + "        method: X509Certificate\n"
+        + "        x509CertificateSettings: {certificateFile: c.pem, keyFile: k.pem}\n")))
+        .startsWith("dataflowEndpoints[0].mqttSettings.authentication.x509CertificateSettings.keyFile: client "
+            + "certificate and key unusable");
     assertThat(refusal(() -> parse(ENDPOINT + flow("cloud", "default", "[a]", "$SYS/x"))))
         .startsWith("dataflows[0].operations[1].destinationSettings.dataDestination: '$SYS/x' is a '$' topic");
     assertThat(refusal(() -> parse("dataflowEndpoint: []\n")))

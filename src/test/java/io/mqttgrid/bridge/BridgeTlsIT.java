@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -26,8 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The bridge to a remote that is a namespace as Event Grid has one: TLS only with a private CA, no anonymous
- * clients, the bridge authenticated by username and password and authorized by a topic space. The way up speaks
- * MQTT 5, the way down MQTT 3.1.1.
+ * clients, the bridge authenticated by username and password (or by an X.509 client certificate, ThumbprintMatch)
+ * and authorized by a topic space. The way up speaks MQTT 5, the way down MQTT 3.1.1.
  */
 class BridgeTlsIT {
 
@@ -40,6 +41,11 @@ class BridgeTlsIT {
   @BeforeAll
   static void start() throws Exception {
     TestCertificates server = TestCertificates.selfSignedServer(dir);
+    TestCertificates.Issued clientCert = TestCertificates.selfSigned(new TestCertificates.Spec("CN=edge-x509"));
+    Files.writeString(dir.resolve("edge-x509.crt"), clientCert.pem());
+    Base64.Encoder pem = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
+    Files.writeString(dir.resolve("edge-x509.key"), "-----BEGIN PRIVATE KEY-----\n"
+        + pem.encodeToString(clientCert.key.getEncoded()) + "\n-----END PRIVATE KEY-----\n");
     int tlsPort = TestBroker.freePort();
     Path namespace = dir.resolve("namespace.yaml");
     Files.writeString(namespace, """
@@ -47,15 +53,18 @@ class BridgeTlsIT {
           maximumClientSessionsPerAuthenticationName: 3
           clientAuthentication:
             passwordAuthentication: { enabled: true }
+            alternativeAuthenticationNameSources: [ClientCertificateSubject]
         clients:
           edge-bridge: { passwordHash: "%s" }
+          edge-x509:
+            clientCertificateAuthentication: { validationScheme: ThumbprintMatch, allowedThumbprints: ["%s"] }
           cloud-app: { passwordHash: "%s" }
         topicSpaces:
           telemetry: { topicTemplates: ["telemetry/#"] }
         permissionBindings:
           pub: { clientGroupName: $all, topicSpaceName: telemetry, permission: Publisher }
           sub: { clientGroupName: $all, topicSpaceName: telemetry, permission: Subscriber }
-        """.formatted(PasswordHashes.hash("s3cret".toCharArray(), 1000),
+        """.formatted(PasswordHashes.hash("s3cret".toCharArray(), 1000), clientCert.thumbprint(),
         PasswordHashes.hash("app".toCharArray(), 1000)));
     cloud = TestBroker.start(Map.of("tls.cert-file", server.certFile.toString(),
         "tls.key-file", server.keyFile.toString(), "mqtt.tls-port", String.valueOf(tlsPort),
@@ -74,6 +83,14 @@ class BridgeTlsIT {
               authentication:
                 method: UsernamePassword
                 usernamePasswordSettings: { username: edge-bridge, passwordFile: bridge-password }
+          - name: cloud-x509
+            mqttSettings:
+              host: 127.0.0.1:%1$d
+              clientIdPrefix: edge-
+              tls: { mode: Enabled, trustedCaCertificateFile: server.crt }
+              authentication:
+                method: X509Certificate
+                x509CertificateSettings: { certificateFile: edge-x509.crt, keyFile: edge-x509.key }
           - name: cloud-v3
             mqttSettings:
               host: 127.0.0.1:%1$d
@@ -90,6 +107,12 @@ class BridgeTlsIT {
                 sourceSettings: { endpointRef: default, dataSources: [tutorial/local] }
               - operationType: Destination
                 destinationSettings: { endpointRef: cloud-v5, dataDestination: telemetry/aio }
+          - name: up-x509
+            operations:
+              - operationType: Source
+                sourceSettings: { endpointRef: default, dataSources: [x509/up] }
+              - operationType: Destination
+                destinationSettings: { endpointRef: cloud-x509, dataDestination: telemetry/x509 }
           - name: down
             operations:
               - operationType: Source
@@ -98,7 +121,7 @@ class BridgeTlsIT {
                 destinationSettings: { endpointRef: default, dataDestination: tutorial/cloud }
         """.formatted(tlsPort));
     edge = TestBroker.start(Map.of("bridge.file", bridges.toString(), "bridge.reconnect-max-delay", "2"));
-    awaitConnected("up", "down");
+    awaitConnected("up", "up-x509", "down");
   }
 
   @AfterAll
@@ -123,6 +146,20 @@ class BridgeTlsIT {
     Mqtt5Publish got = inbox.next();
     assertThat(got.getTopic().toString()).isEqualTo("tutorial/cloud");
     assertThat(Inbox.text(got)).isEqualTo("over tls");
+    client.disconnect();
+  }
+
+  @Test
+  void aBridgeWithAClientCertificateIsAuthenticatedByIt() throws Exception {
+    Mqtt5BlockingClient client = edge.v5("edge-roundtrip-x509");
+    Inbox<Mqtt5Publish> inbox = Inbox.of(client);
+    client.connect();
+    client.subscribeWith().topicFilter("tutorial/cloud").qos(MqttQos.AT_LEAST_ONCE).send();
+    client.publishWith().topic("x509/up").qos(MqttQos.AT_LEAST_ONCE).payload(bytes("by certificate")).send();
+
+    Mqtt5Publish got = inbox.next();
+    assertThat(got.getTopic().toString()).isEqualTo("tutorial/cloud");
+    assertThat(Inbox.text(got)).isEqualTo("by certificate");
     client.disconnect();
   }
 
