@@ -116,6 +116,7 @@ final class DataflowBridge {
     }
     state(State.STOPPED, null);
     generation++;
+    metrics.connected(false);
     if (reconnectTimer >= 0) {
       vertx.cancelTimer(reconnectTimer);
       reconnectTimer = -1;
@@ -142,6 +143,9 @@ final class DataflowBridge {
     remote = client;
     client.connect().whenComplete((present, error) -> context.runOnContext(v -> {
       if (gen != generation) {
+        if (error == null) {
+          client.disconnect(); // stopped or given up while connecting: the late connection is not used
+        }
         return;
       }
       if (error != null) {
