@@ -81,6 +81,7 @@ public final class Broker {
   /** Checks bearer tokens of the HTTP APIs against the namespace's JWT issuers. */
   private BearerTokenAuthenticator bearerAuthenticator;
   private final ConnectionRegistry connections = new ConnectionRegistry();
+  private io.mqttgrid.bridge.Bridges bridges;
 
   public Broker(BrokerConfig config) {
     this.config = config;
@@ -221,6 +222,12 @@ public final class Broker {
     }, new DeploymentOptions().setInstances(instances));
     Future<String> nodeBus = vertx.deployVerticle(new NodeBusVerticle(config.nodeId, router, sessions, routeTable));
     List<Future<?>> all = new ArrayList<>(List.of(mqtt, nodeBus));
+    if (config.bridges != null) {
+      bridges = new io.mqttgrid.bridge.Bridges(config.bridges, services.publishes(), sessions, registry, membership,
+          config.bridgeReconnectInitialSeconds * 1000L, config.bridgeReconnectMaxSeconds * 1000L);
+      // an unreachable remote does not hold the start up: the dataflows connect in the background
+      all.add(vertx.deployVerticle(bridges));
+    }
     if (config.httpPort >= 0) {
       all.add(deployHttpApi(services));
     }
@@ -323,8 +330,11 @@ public final class Broker {
     if (namespaceFile != null) {
       namespaceFile.stop();
     }
-    Future<Void> drained = sessions == null ? Future.succeededFuture() : sessions.shutdown()
+    // the bridges first: their remote connections close and their local sessions go offline like any client's
+    Future<Void> bridgesStopped = bridges == null ? Future.succeededFuture() : bridges.stopAll()
         .timeout(config.shutdownGraceSeconds, TimeUnit.SECONDS).recover(e -> Future.succeededFuture());
+    Future<Void> drained = sessions == null ? Future.succeededFuture() : bridgesStopped
+        .compose(x -> sessions.shutdown()).timeout(config.shutdownGraceSeconds, TimeUnit.SECONDS).recover(e -> Future.succeededFuture());
     // listeners close only after every client got its DISCONNECT: closing a server closes its sockets
     return drained.compose(v -> {
           List<Future<?>> undeploy = new ArrayList<>();

@@ -106,6 +106,12 @@ public final class BrokerConfig {
   public final int splitBrainMinimumMembers;
   public final String serverReference;
   public final int shutdownGraceSeconds;
+  /** The declarative bridge file ({@code io.mqttgrid.bridge.BridgeFile}); empty when there is no bridge. */
+  public final String bridgeFile;
+  /** The dataflows and endpoints of {@link #bridgeFile}, read and checked at load; null without a file. */
+  public final io.mqttgrid.bridge.BridgeFile bridges;
+  public final int bridgeReconnectInitialSeconds;
+  public final int bridgeReconnectMaxSeconds;
 
   private BrokerConfig(Map<String, String> values) {
     this.values = values;
@@ -202,6 +208,18 @@ public final class BrokerConfig {
     splitBrainMinimumMembers = intValue("cluster.split-brain-protection.minimum-members", 2, 1000);
     serverReference = string("shutdown.server-reference");
     shutdownGraceSeconds = intValue("shutdown.grace-period", 0, 3600);
+    bridgeFile = string("bridge.file");
+    try {
+      bridges = bridgeFile.isBlank() ? null : io.mqttgrid.bridge.BridgeFile.read(Path.of(bridgeFile));
+    } catch (io.mqttgrid.bridge.BridgeFile.BridgeConfigException e) {
+      throw new ConfigException("bridge.file " + bridgeFile + ": " + e.getMessage());
+    }
+    bridgeReconnectInitialSeconds = intValue("bridge.reconnect-initial-delay", 1, 3600);
+    bridgeReconnectMaxSeconds = intValue("bridge.reconnect-max-delay", 1, 3600);
+    if (bridgeReconnectMaxSeconds < bridgeReconnectInitialSeconds) {
+      throw new ConfigException("bridge.reconnect-max-delay (" + bridgeReconnectMaxSeconds + " s) must not be "
+          + "shorter than bridge.reconnect-initial-delay (" + bridgeReconnectInitialSeconds + " s)");
+    }
     if (!CLUSTER_MODES.contains(clusterMode)) {
       throw new ConfigException("cluster.mode (" + envName("cluster.mode") + ") must be one of "
           + String.join(", ", CLUSTER_MODES) + ", got '" + clusterMode + "'");

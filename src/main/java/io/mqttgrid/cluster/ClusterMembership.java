@@ -7,7 +7,9 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.LifecycleEvent;
 import io.mqttgrid.hazelcast.HazelcastRouteTable;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.UUID;
@@ -34,6 +36,7 @@ public final class ClusterMembership {
   private final Consumer<String> nodeJoined;
   private UUID membershipListener;
   private UUID lifecycleListener;
+  private final List<Runnable> changeListeners = new CopyOnWriteArrayList<>();
 
   /**
    * @param adoptSessions takes over the sessions a departed node hosted (on the oldest survivor)
@@ -62,6 +65,7 @@ public final class ClusterMembership {
         }
         LOG.info("node {} ({}) joined; cluster has {} members", nodeOf(event.getMember()),
             event.getMember().getAddress(), event.getMembers().size());
+        membersChanged();
       }
 
       @Override
@@ -76,6 +80,7 @@ public final class ClusterMembership {
             takeOver(gone);
           }
         }
+        membersChanged();
       }
     });
     lifecycleListener = hz.getLifecycleService().addLifecycleListener(event -> {
@@ -83,6 +88,7 @@ public final class ClusterMembership {
         LOG.info("cluster partition healed: announcing this node's routes again");
         refresh();
         routes.reannounce();
+        membersChanged();
       }
     });
     refresh();
@@ -120,9 +126,32 @@ public final class ClusterMembership {
     routes.liveNodes(nodes);
   }
 
-  private boolean isOldest() {
-    Member oldest = hz.getCluster().getMembers().iterator().next();
-    return oldest.localMember();
+  /**
+   * Whether this node is the oldest member of the cluster it sees: the one node that does what must happen once
+   * (adopting a departed node's sessions, running the bridges). False while the member is not running.
+   */
+  public boolean isOldest() {
+    try {
+      Member oldest = hz.getCluster().getMembers().iterator().next();
+      return oldest.localMember();
+    } catch (RuntimeException e) {
+      return false; // the member is shutting down
+    }
+  }
+
+  /** Calls {@code listener} (on a Hazelcast thread) after each change of the members: joined, left, merged. */
+  public void onMembersChanged(Runnable listener) {
+    changeListeners.add(listener);
+  }
+
+  private void membersChanged() {
+    for (Runnable r : changeListeners) {
+      try {
+        r.run();
+      } catch (RuntimeException e) {
+        LOG.warn("member change listener failed: {}", e.toString());
+      }
+    }
   }
 
   private static String nodeOf(Member m) {

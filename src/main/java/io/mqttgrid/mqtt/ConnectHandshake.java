@@ -32,6 +32,12 @@ import org.slf4j.LoggerFactory;
 final class ConnectHandshake {
 
   private static final Logger LOG = LoggerFactory.getLogger(ConnectHandshake.class);
+  /**
+   * Client ids of the bridge's sessions at this broker ({@code io.mqttgrid.bridge.BridgeFile.LOCAL_SESSION_PREFIX},
+   * not referenced: the bridge package depends on this one): a client taking one would take over the bridge's
+   * session and its queue.
+   */
+  static final String BRIDGE_SESSION_PREFIX = "$bridge/";
 
   private final MqttConnection connection;
   private final MqttEndpoint endpoint;
@@ -148,6 +154,10 @@ final class ConnectHandshake {
       if (id.length() > limits.maxClientIdLength()
           || id.getBytes(StandardCharsets.UTF_8).length > limits.maxClientIdLength()
           || id.indexOf('\u0000') >= 0 || id.indexOf('\uFFFD') >= 0) {
+        return ReasonCode.CLIENT_IDENTIFIER_NOT_VALID;
+      }
+      if (id.startsWith(BRIDGE_SESSION_PREFIX)) {
+        LOG.info("connect refused: client id '{}' is reserved for the bridge's own sessions", id);
         return ReasonCode.CLIENT_IDENTIFIER_NOT_VALID;
       }
     }

@@ -1,0 +1,68 @@
+package io.mqttgrid.bridge;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.mqttgrid.bridge.BridgeFile.Dataflow;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The bridge's meters, per dataflow: messages forwarded (tagged with the direction), messages dropped (tagged
+ * with the reason), and whether its remote connection is up.
+ */
+final class BridgeMetrics {
+
+  /** The target template named a topic level the message's topic does not have. */
+  static final String DROP_UNRESOLVED_TARGET = "unresolved-target";
+  /** The remote broker answered the publish with an error reason code. */
+  static final String DROP_REFUSED_BY_REMOTE = "refused-by-remote";
+  /** This broker's publish pipeline refused the message ({@code refused-<cause>}). */
+  static final String DROP_REFUSED_LOCALLY = "refused-";
+
+  private final MeterRegistry registry;
+
+  BridgeMetrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  /** The meters of one dataflow. */
+  final class Flow {
+    private final Dataflow flow;
+    private final Counter forwarded;
+    private final AtomicInteger connected = new AtomicInteger();
+
+    Flow(Dataflow flow) {
+      this.flow = flow;
+      this.forwarded = Counter.builder("mqttgrid.bridge.messages.forwarded")
+          .description("Messages a bridge dataflow delivered to its target and had acknowledged there")
+          .tag("dataflow", flow.name()).tag("direction", direction()).register(registry);
+      Gauge.builder("mqttgrid.bridge.connected", connected, AtomicInteger::get)
+          .description("1 while the dataflow's connection to its remote broker is up, else 0")
+          .tag("dataflow", flow.name()).tag("direction", direction()).register(registry);
+    }
+
+    private String direction() {
+      return flow.direction().name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    void forwarded() {
+      forwarded.increment();
+    }
+
+    void dropped(String reason) {
+      Counter.builder("mqttgrid.bridge.messages.dropped")
+          .description("Messages a bridge dataflow dropped, by reason")
+          .tag("dataflow", flow.name()).tag("direction", direction()).tag("reason", reason)
+          .register(registry).increment();
+    }
+
+    void connected(boolean up) {
+      connected.set(up ? 1 : 0);
+    }
+  }
+
+  Flow flow(Dataflow flow) {
+    return new Flow(flow);
+  }
+}

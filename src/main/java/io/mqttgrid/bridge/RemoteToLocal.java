@@ -1,0 +1,64 @@
+package io.mqttgrid.bridge;
+
+import io.mqttgrid.bridge.BridgeFile.Dataflow;
+import io.mqttgrid.publish.PublishPipeline;
+import io.mqttgrid.publish.PublishSource;
+import java.util.Locale;
+
+/**
+ * A message from the remote broker into this one: its target topic, its QoS and retain flag as the endpoint
+ * allows, the local publish through the {@link PublishPipeline}, and the remote's PUBACK only once that publish
+ * completed (every matching persistent session, and the retained store, hold the message): until then the
+ * message stays in the bridge's session at the remote, which sends it again after a reconnect.
+ */
+final class RemoteToLocal {
+
+  /** What became of a message, for the dataflow's meters, log and connection. */
+  interface Outcome {
+    /** Published here and acknowledged to the remote. */
+    void forwarded();
+
+    /** Acknowledged to the remote but not published: sending it again would not help. */
+    void dropped(String reason, String warning);
+
+    /** Not stored here, and not acknowledged: the remote must send it again. */
+    void failed(String target, Throwable cause);
+  }
+
+  private final Dataflow flow;
+  private final PublishPipeline pipeline;
+  private final PublishSource source;
+
+  RemoteToLocal(Dataflow flow, PublishPipeline pipeline, PublishSource source) {
+    this.flow = flow;
+    this.pipeline = pipeline;
+    this.source = source;
+  }
+
+  void forward(RemoteClient.Incoming m, Outcome outcome) {
+    String target = flow.target().resolve(m.topic());
+    if (target == null) {
+      m.acknowledge().run();
+      outcome.dropped(BridgeMetrics.DROP_UNRESOLVED_TARGET, "message on '" + m.topic() + "' dropped: target '"
+          + flow.target() + "' names a level that topic does not have");
+      return;
+    }
+    int qos = Math.min(m.qos(), flow.remote().qos());
+    boolean retain = flow.remote().retain() == BridgeFile.Retain.KEEP && m.retain();
+    PublishPipeline.Result result = pipeline.publish(source, m.request(target, qos, retain));
+    if (result instanceof PublishPipeline.Refused refused) {
+      m.acknowledge().run();
+      outcome.dropped(BridgeMetrics.DROP_REFUSED_LOCALLY + refused.cause().name().toLowerCase(Locale.ROOT)
+          .replace('_', '-'), "message from remote topic '" + m.topic() + "' refused here: " + refused.detail());
+      return;
+    }
+    ((PublishPipeline.Routed) result).reached().onComplete(ar -> {
+      if (ar.succeeded()) {
+        m.acknowledge().run();
+        outcome.forwarded();
+      } else {
+        outcome.failed(target, ar.cause());
+      }
+    });
+  }
+}

@@ -1,0 +1,152 @@
+package io.mqttgrid.bridge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.mqttgrid.testing.ClusterFixture;
+import io.mqttgrid.testing.Inbox;
+import io.mqttgrid.testing.TestBroker;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A two-node edge cluster with one bridge file, and a "cloud" broker in this JVM. Only the oldest node runs
+ * the dataflows (a message from the cloud arrives once, not once per node); when it is killed (kill -9), the
+ * survivor runs them, with the bridge's local session taken over, and messages flow both ways again.
+ */
+class BridgeClusterIT {
+
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  @TempDir
+  static Path dir;
+
+  static TestBroker cloud;
+  static ClusterFixture edge;
+
+  @BeforeAll
+  static void start() throws Exception {
+    cloud = TestBroker.start();
+    Path file = dir.resolve("bridges.yaml");
+    Files.writeString(file, """
+        dataflowEndpoints:
+          - name: cloud
+            mqttSettings: {host: "127.0.0.1:%d", clientIdPrefix: edge-}
+        dataflows:
+          - name: up
+            operations:
+              - {operationType: Source, sourceSettings: {endpointRef: default, dataSources: ['cl/up/#']}}
+              - {operationType: Destination, destinationSettings: {endpointRef: cloud}}
+          - name: down
+            operations:
+              - {operationType: Source, sourceSettings: {endpointRef: cloud, dataSources: ['cmd/#']}}
+              - {operationType: Destination, destinationSettings: {endpointRef: default,
+                 dataDestination: 'cl/down/${inputTopic.2}'}}
+        """.formatted(cloud.mqttPort()));
+    edge = ClusterFixture.start(BridgeClusterIT.class.getSimpleName(), 2,
+        Map.of("bridge.file", file.toString(), "bridge.reconnect-max-delay", "2"));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (edge != null) {
+      edge.close();
+    }
+    if (cloud != null) {
+      cloud.close();
+    }
+  }
+
+  @Test
+  void theOldestNodeRunsTheBridgeAndTheSurvivorTakesItOver() throws Exception {
+    awaitConnected(1);
+    // n2 started the bridge verticle (it logs the dataflows it knows) but left the dataflows to n1
+    assertThat(Files.readString(edge.node(2).log())).contains("bridge: 2 dataflows")
+        .doesNotContain("runs the 2 dataflows");
+    assertThat(Files.readString(edge.node(1).log())).contains("this node is the oldest cluster member and runs");
+
+    // down: each message from the cloud arrives once at the edge, on whichever node the subscriber is
+    Mqtt5BlockingClient sub = client(2, "edge-sub");
+    Inbox<Mqtt5Publish> downs = Inbox.of(sub);
+    sub.connect();
+    sub.subscribeWith().topicFilter("cl/down/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    Mqtt5BlockingClient cloudPub = cloud.v5("cloud-pub");
+    cloudPub.connect();
+    for (int i = 0; i < 10; i++) {
+      cloudPub.publishWith().topic("cmd/c" + i).qos(MqttQos.AT_LEAST_ONCE).payload(bytes("c" + i)).send();
+    }
+    cloudPub.publishWith().topic("cmd/end").qos(MqttQos.AT_LEAST_ONCE).payload(bytes("end")).send();
+    assertThat(downs.topicsUntil("cl/down/end")).hasSize(10).doesNotHaveDuplicates();
+
+    edge.kill(1);
+    awaitConnected(2);
+
+    // up, from the survivor: through the bridge's local session, now served here
+    Mqtt5BlockingClient cloudSub = cloud.v5("cloud-sub");
+    Inbox<Mqtt5Publish> ups = Inbox.of(cloudSub);
+    cloudSub.connect();
+    cloudSub.subscribeWith().topicFilter("cl/up/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    Mqtt5BlockingClient edgePub = client(2, "edge-pub");
+    edgePub.connect();
+    for (int i = 0; i < 20; i++) {
+      edgePub.publishWith().topic("cl/up/m" + i).qos(MqttQos.AT_LEAST_ONCE).payload(bytes("m" + i)).send();
+    }
+    Set<String> seen = new HashSet<>();
+    while (seen.size() < 20) {
+      seen.add(ups.next().getTopic().toString());
+    }
+    assertThat(seen).contains("cl/up/m0", "cl/up/m19");
+
+    // down again, from the survivor
+    cloudPub.publishWith().topic("cmd/after").qos(MqttQos.AT_LEAST_ONCE).payload(bytes("after")).send();
+    cloudPub.publishWith().topic("cmd/end").qos(MqttQos.AT_LEAST_ONCE).payload(bytes("end")).send();
+    assertThat(downs.topicsUntil("cl/down/end")).containsExactly("cl/down/after");
+    for (Mqtt5BlockingClient c : List.of(sub, cloudPub, cloudSub, edgePub)) {
+      c.disconnect();
+    }
+  }
+
+  private static Mqtt5BlockingClient client(int node, String id) {
+    return MqttClient.builder().useMqttVersion5().identifier(id).serverHost("127.0.0.1")
+        .serverPort(edge.node(node).mqttPort()).buildBlocking();
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static void awaitConnected(int node) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!connected(node)) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the dataflows of n" + node + " not connected within 30 s");
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  /** Whether both dataflows are connected on {@code node}, by its /metrics. */
+  private static boolean connected(int node) throws Exception {
+    String text = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.node(node).managementPort()
+        + "/metrics")).timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+    return text.lines().filter(l -> l.startsWith("mqttgrid_bridge_connected{") && l.endsWith(" 1.0")).count() == 2;
+  }
+}
