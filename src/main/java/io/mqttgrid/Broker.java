@@ -10,6 +10,8 @@ import io.mqttgrid.access.NamespaceAccess;
 import io.mqttgrid.access.NamespaceFile;
 import io.mqttgrid.access.NamespaceStore;
 import io.mqttgrid.auth.AnonymousAuthenticator;
+import io.mqttgrid.auth.BearerTokenAuthenticator;
+import io.mqttgrid.auth.NamespaceAuthenticator;
 import io.mqttgrid.cluster.ClusterMembership;
 import io.mqttgrid.cluster.EventBusRemoteDelivery;
 import io.mqttgrid.cluster.EventBusRemoteSessions;
@@ -21,17 +23,15 @@ import io.mqttgrid.hazelcast.HazelcastRetainedStore;
 import io.mqttgrid.hazelcast.HazelcastRouteTable;
 import io.mqttgrid.hazelcast.HazelcastSessionOwnership;
 import io.mqttgrid.hazelcast.HazelcastSessionStore;
-import io.mqttgrid.auth.BearerTokenAuthenticator;
-import io.mqttgrid.auth.NamespaceAuthenticator;
 import io.mqttgrid.http.HealthRoutes;
 import io.mqttgrid.http.HttpApiVerticle;
 import io.mqttgrid.http.HttpConnectionGuard;
 import io.mqttgrid.http.HttpServices;
 import io.mqttgrid.http.ManagementApiVerticle;
-import io.mqttgrid.mqtt.ConnectionRegistry;
 import io.mqttgrid.http.NodeMetrics;
-import io.mqttgrid.mqtt.MqttMetrics;
 import io.mqttgrid.mqtt.ConnectionAdmission;
+import io.mqttgrid.mqtt.ConnectionRegistry;
+import io.mqttgrid.mqtt.MqttMetrics;
 import io.mqttgrid.mqtt.MqttServerVerticle;
 import io.mqttgrid.mqtt.MqttServices;
 import io.mqttgrid.publish.PublishPipeline;
@@ -54,8 +54,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One MQTT Grid node: a clustered Vert.x with an embedded Hazelcast member, the stores on it, and the
- * verticles (ARCHITECTURE.md section 1). A single node is a one-member cluster; there is no other mode.
+ * One MQTT Grid node: a clustered Vert.x with an embedded Hazelcast member, the stores on it, and
+ * the verticles (ARCHITECTURE.md section 1). A single node is a one-member cluster; there is no
+ * other mode.
  */
 public final class Broker {
 
@@ -78,8 +79,10 @@ public final class Broker {
   private NamespaceFile namespaceFile;
   private NamespaceAccess access;
   private ManagementApiVerticle management;
+
   /** Checks bearer tokens of the HTTP APIs against the namespace's JWT issuers. */
   private BearerTokenAuthenticator bearerAuthenticator;
+
   private final ConnectionRegistry connections = new ConnectionRegistry();
   private io.mqttgrid.bridge.Bridges bridges;
 
@@ -90,29 +93,36 @@ public final class Broker {
   /** Starts the node; the future completes when every listener is bound. */
   public Future<Broker> start() {
     Config hz = HazelcastConfigFactory.create(config);
-    // the node id travels with the member, so survivors know whose routes and sessions to take care of
+    // the node id travels with the member, so survivors know whose routes and sessions to take care
+    // of
     hz.getMemberAttributeConfig().setAttribute(ClusterMembership.NODE_ATTRIBUTE, config.nodeId);
     HazelcastClusterManager clusterManager = new HazelcastClusterManager(hz);
     EventBusOptions bus = new EventBusOptions().setPort(config.clusterEventBusPort);
-    // Unset, Vert.x binds and announces the address the Hazelcast member uses (cluster.interface or the one
+    // Unset, Vert.x binds and announces the address the Hazelcast member uses (cluster.interface or
+    // the one
     // Hazelcast picked), which other nodes can reach; the MQTT bind address (0.0.0.0) would not do.
     if (!config.clusterEventBusHost.isBlank()) {
       bus.setHost(config.clusterEventBusHost);
     }
     VertxOptions options = new VertxOptions().setEventBusOptions(bus);
-    return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered()
-        .compose(v -> {
-          this.vertx = v;
-          this.hazelcast = clusterManager.getHazelcastInstance();
-          return v.executeBlocking(this::buildServices);
-        })
+    return Vertx.builder()
+        .with(options)
+        .withClusterManager(clusterManager)
+        .buildClustered()
+        .compose(
+            v -> {
+              this.vertx = v;
+              this.hazelcast = clusterManager.getHazelcastInstance();
+              return v.executeBlocking(this::buildServices);
+            })
         .compose(services -> loadNamespace().map(services))
         .compose(this::deploy)
-        .map(x -> {
-          ready = true;
-          logStarted();
-          return this;
-        });
+        .map(
+            x -> {
+              ready = true;
+              logStarted();
+              return this;
+            });
   }
 
   private MqttServices buildServices() {
@@ -120,111 +130,206 @@ public final class Broker {
     MqttMetrics metrics = new MqttMetrics(registry);
     var jvmGc = NodeMetrics.bind(registry);
     // the GC listener goes with the node, however the member stops
-    hazelcast.getLifecycleService().addLifecycleListener(event -> {
-      if (event.getState() == LifecycleEvent.LifecycleState.SHUTDOWN) {
-        jvmGc.close();
-      }
-    });
+    hazelcast
+        .getLifecycleService()
+        .addLifecycleListener(
+            event -> {
+              if (event.getState() == LifecycleEvent.LifecycleState.SHUTDOWN) {
+                jvmGc.close();
+              }
+            });
     HazelcastMetrics.bind(registry, hazelcast);
     retained = new HazelcastRetainedStore(vertx, hazelcast);
     MessageRouter router = new MessageRouter();
-    routeTable = new HazelcastRouteTable(vertx, hazelcast, config.nodeId, config.routeAnnounceTimeoutMillis);
-    EventBusRemoteDelivery remoteDelivery = new EventBusRemoteDelivery(vertx, config.remoteDeliveryTimeoutMillis);
+    routeTable =
+        new HazelcastRouteTable(vertx, hazelcast, config.nodeId, config.routeAnnounceTimeoutMillis);
+    EventBusRemoteDelivery remoteDelivery =
+        new EventBusRemoteDelivery(vertx, config.remoteDeliveryTimeoutMillis);
     router.cluster(routeTable, remoteDelivery);
     this.remoteDelivery = remoteDelivery;
     this.router = router;
     PublishService publisher = new PublishService(config.nodeId, router, retained::put);
     HazelcastSessionStore store = new HazelcastSessionStore(vertx, hazelcast);
-    SessionLimits sessionLimits = new SessionLimits(config.maxQueuedMessages, config.maxQueuedBytes,
-        config.maxPendingMessages, config.maxPendingBytes,
-        config.overflowPolicy == BrokerConfig.OverflowPolicy.TERMINATE_SESSION, config.maxOutboundBuffered,
-        config.maxInflightBytes, config.maxOutboundBufferedBytes);
-    sessions = new SessionManager(vertx, config.nodeId, store, router, sessionLimits, new SessionEvents() {
-      @Override
-      public void dropped(String clientId, String reason) {
-        metrics.dropped(reason);
-      }
+    SessionLimits sessionLimits =
+        new SessionLimits(
+            config.maxQueuedMessages,
+            config.maxQueuedBytes,
+            config.maxPendingMessages,
+            config.maxPendingBytes,
+            config.overflowPolicy == BrokerConfig.OverflowPolicy.TERMINATE_SESSION,
+            config.maxOutboundBuffered,
+            config.maxInflightBytes,
+            config.maxOutboundBufferedBytes);
+    sessions =
+        new SessionManager(
+            vertx,
+            config.nodeId,
+            store,
+            router,
+            sessionLimits,
+            new SessionEvents() {
+              @Override
+              public void dropped(String clientId, String reason) {
+                metrics.dropped(reason);
+              }
 
-      @Override
-      public void overflowed(Session session) {
-        metrics.sessionDropped(MqttMetrics.DROP_SESSION_OVERFLOW);
-      }
-    });
+              @Override
+              public void overflowed(Session session) {
+                metrics.sessionDropped(MqttMetrics.DROP_SESSION_OVERFLOW);
+              }
+            });
     sessions.willPublisher(publisher::publish);
-    sessions.remoteSessions(new EventBusRemoteSessions(vertx, routeTable, config.sessionHandoverTimeoutMillis));
+    sessions.remoteSessions(
+        new EventBusRemoteSessions(vertx, routeTable, config.sessionHandoverTimeoutMillis));
     SessionManager adopter = sessions;
-    membership = new ClusterMembership(hazelcast, routeTable, vertx, adopter::adoptSessionsOf,
-        this.remoteDelivery::nodeLeft, this.remoteDelivery::nodeJoined);
+    membership =
+        new ClusterMembership(
+            hazelcast,
+            routeTable,
+            vertx,
+            adopter::adoptSessionsOf,
+            this.remoteDelivery::nodeLeft,
+            this.remoteDelivery::nodeJoined);
     membership.start();
     registry.gauge("mqttgrid.sessions", sessions, SessionManager::size);
     registry.gauge("mqttgrid.sessions.online", sessions, SessionManager::onlineCount);
     registry.gauge("mqttgrid.retained.messages", retained, HazelcastRetainedStore::size);
-    // what slow subscribers make this node hold, by stage (session.max-pending-bytes, max-inflight-bytes,
+    // what slow subscribers make this node hold, by stage (session.max-pending-bytes,
+    // max-inflight-bytes,
     // max-outbound-buffered-bytes bound each connection's share)
-    registry.gauge("mqttgrid.outbound.buffered.bytes", Tags.of("stage", "waiting"), sessions,
+    registry.gauge(
+        "mqttgrid.outbound.buffered.bytes",
+        Tags.of("stage", "waiting"),
+        sessions,
         SessionManager::outboundWaitingBytes);
-    registry.gauge("mqttgrid.outbound.buffered.bytes", Tags.of("stage", "inflight"), sessions,
+    registry.gauge(
+        "mqttgrid.outbound.buffered.bytes",
+        Tags.of("stage", "inflight"),
+        sessions,
         SessionManager::outboundInflightBytes);
-    registry.gauge("mqttgrid.outbound.buffered.bytes", Tags.of("stage", "socket"), sessions,
+    registry.gauge(
+        "mqttgrid.outbound.buffered.bytes",
+        Tags.of("stage", "socket"),
+        sessions,
         SessionManager::outboundSocketBytes);
-    namespace = new NamespaceStore(vertx, new HazelcastNamespaceEntries(vertx, hazelcast), config.namespaceLimits,
-        query -> NamespaceAccess.queryProblem(query, config.namespaceAllowNot), NamespaceAccess::templateProblem);
-    access = new NamespaceAccess(namespace.current(), namespace.version(), config.namespaceAllowNot);
-    namespace.onChange((model, version) -> {
-      access.update(model, version);
-      connections.namespaceChanged();
-    });
-    NamespaceAuthenticator authenticator = new NamespaceAuthenticator(namespace::current, vertx,
-        new AnonymousAuthenticator(config.anonymous), config.jwtClockSkewSeconds);
+    namespace =
+        new NamespaceStore(
+            vertx,
+            new HazelcastNamespaceEntries(vertx, hazelcast),
+            config.namespaceLimits,
+            query -> NamespaceAccess.queryProblem(query, config.namespaceAllowNot),
+            NamespaceAccess::templateProblem);
+    access =
+        new NamespaceAccess(namespace.current(), namespace.version(), config.namespaceAllowNot);
+    namespace.onChange(
+        (model, version) -> {
+          access.update(model, version);
+          connections.namespaceChanged();
+        });
+    NamespaceAuthenticator authenticator =
+        new NamespaceAuthenticator(
+            namespace::current,
+            vertx,
+            new AnonymousAuthenticator(config.anonymous),
+            config.jwtClockSkewSeconds);
     bearerAuthenticator = authenticator;
-    return new MqttServices(config.limits, authenticator, sessions, new PublishPipeline(publisher, config.limits),
-        retained, metrics, namespace::current, access, new HazelcastSessionOwnership(vertx, hazelcast), connections);
+    return new MqttServices(
+        config.limits,
+        authenticator,
+        sessions,
+        new PublishPipeline(publisher, config.limits),
+        retained,
+        metrics,
+        namespace::current,
+        access,
+        new HazelcastSessionOwnership(vertx, hazelcast),
+        connections);
   }
 
   /**
-   * The namespace model before the first client: the declarative file (when configured) is applied and the
-   * node's snapshot built from what the cluster holds.
+   * The namespace model before the first client: the declarative file (when configured) is applied
+   * and the node's snapshot built from what the cluster holds.
    */
   private Future<?> loadNamespace() {
     Future<Void> file = Future.succeededFuture();
     if (!config.namespaceFile.isBlank()) {
-      namespaceFile = new NamespaceFile(vertx, java.nio.file.Path.of(config.namespaceFile), namespace);
+      namespaceFile =
+          new NamespaceFile(vertx, java.nio.file.Path.of(config.namespaceFile), namespace);
       file = namespaceFile.applyAtStart(config.namespaceWatchSeconds * 1000L);
     }
-    return file.compose(v -> namespace.start()).onSuccess(model -> LOG.info(
-        "namespace model: {} clients, {} client groups, {} topic spaces, {} permission bindings, {} CA certificates",
-        model.clients().size(), model.clientGroups().size(), model.topicSpaces().size(),
-        model.permissionBindings().size(), model.caCertificates().size()));
+    return file.compose(v -> namespace.start())
+        .onSuccess(
+            model ->
+                LOG.info(
+                    "namespace model: {} clients, {} client groups, {} topic spaces, {} permission bindings, {} CA certificates",
+                    model.clients().size(),
+                    model.clientGroups().size(),
+                    model.topicSpaces().size(),
+                    model.permissionBindings().size(),
+                    model.caCertificates().size()));
   }
 
   private Future<?> deploy(MqttServices services) {
-    int instances = config.mqttInstances > 0 ? config.mqttInstances
-        : Math.max(1, Runtime.getRuntime().availableProcessors());
+    int instances =
+        config.mqttInstances > 0
+            ? config.mqttInstances
+            : Math.max(1, Runtime.getRuntime().availableProcessors());
     boolean tls = !config.tlsCertFile.isBlank();
-    int otherListeners = (config.httpPort >= 0 ? config.httpConnectionLimits.maxConnections() : 0)
-        + (tls && config.httpTlsPort >= 0 ? config.httpConnectionLimits.maxConnections() : 0)
-        + (config.managementPort >= 0 ? config.managementConnectionLimits.maxConnections() : 0);
-    ConnectionAdmission admission = new ConnectionAdmission(new ConnectionAdmission.Limits(
-        config.mqttMaxConnections, config.mqttMaxUnauthenticated, config.mqttMaxUnauthenticatedPerAddress,
-        config.mqttConnectRatePerAddress), otherListeners);
-    LOG.info("MQTT connections capped at {}{}", admission.maxConnections(), config.mqttMaxConnections > 0 ? ""
-        : " (open-file limit less the HTTP and management caps and a reserve of "
-            + ConnectionAdmission.DESCRIPTOR_RESERVE + "; mqtt.max-connections)");
-    MqttServerVerticle.Listeners listeners = new MqttServerVerticle.Listeners(config.mqttHost, config.mqttPort,
-        config.websocketPort, config.tlsPort, config.wssPort, config.tlsCertFile, config.tlsKeyFile,
-        config.connectTimeoutSeconds, admission, config.mqttMaxConnectSize);
-    Future<String> mqtt = vertx.deployVerticle(() -> {
-      MqttServerVerticle v = new MqttServerVerticle(services, listeners);
-      synchronized (mqttVerticles) {
-        mqttVerticles.add(v);
-      }
-      return v;
-    }, new DeploymentOptions().setInstances(instances));
-    Future<String> nodeBus = vertx.deployVerticle(new NodeBusVerticle(config.nodeId, router, sessions, routeTable));
+    int otherListeners =
+        (config.httpPort >= 0 ? config.httpConnectionLimits.maxConnections() : 0)
+            + (tls && config.httpTlsPort >= 0 ? config.httpConnectionLimits.maxConnections() : 0)
+            + (config.managementPort >= 0 ? config.managementConnectionLimits.maxConnections() : 0);
+    ConnectionAdmission admission =
+        new ConnectionAdmission(
+            new ConnectionAdmission.Limits(
+                config.mqttMaxConnections,
+                config.mqttMaxUnauthenticated,
+                config.mqttMaxUnauthenticatedPerAddress,
+                config.mqttConnectRatePerAddress),
+            otherListeners);
+    LOG.info(
+        "MQTT connections capped at {}{}",
+        admission.maxConnections(),
+        config.mqttMaxConnections > 0
+            ? ""
+            : " (open-file limit less the HTTP and management caps and a reserve of "
+                + ConnectionAdmission.DESCRIPTOR_RESERVE
+                + "; mqtt.max-connections)");
+    MqttServerVerticle.Listeners listeners =
+        new MqttServerVerticle.Listeners(
+            config.mqttHost,
+            config.mqttPort,
+            config.websocketPort,
+            config.tlsPort,
+            config.wssPort,
+            config.tlsCertFile,
+            config.tlsKeyFile,
+            config.connectTimeoutSeconds,
+            admission,
+            config.mqttMaxConnectSize);
+    Future<String> mqtt =
+        vertx.deployVerticle(
+            () -> {
+              MqttServerVerticle v = new MqttServerVerticle(services, listeners);
+              synchronized (mqttVerticles) {
+                mqttVerticles.add(v);
+              }
+              return v;
+            },
+            new DeploymentOptions().setInstances(instances));
+    Future<String> nodeBus =
+        vertx.deployVerticle(new NodeBusVerticle(config.nodeId, router, sessions, routeTable));
     List<Future<?>> all = new ArrayList<>(List.of(mqtt, nodeBus));
     if (config.bridges != null) {
-      bridges = new io.mqttgrid.bridge.Bridges(config.bridges, services.publishes(), sessions, registry, membership,
-          config.bridgeReconnectInitialSeconds * 1000L, config.bridgeReconnectMaxSeconds * 1000L);
+      bridges =
+          new io.mqttgrid.bridge.Bridges(
+              config.bridges,
+              services.publishes(),
+              sessions,
+              registry,
+              membership,
+              config.bridgeReconnectInitialSeconds * 1000L,
+              config.bridgeReconnectMaxSeconds * 1000L);
       // an unreachable remote does not hold the start up: the dataflows connect in the background
       all.add(vertx.deployVerticle(bridges));
     }
@@ -232,10 +337,20 @@ public final class Broker {
       all.add(deployHttpApi(services));
     }
     if (config.managementPort >= 0) {
-      management = new ManagementApiVerticle(config.managementHost, config.managementPort, namespace,
-          config.namespaceName, new ManagementApiVerticle.AdminAccess(config.managementToken,
-              config.managementAdminRole, bearerAuthenticator), this::readiness, registry,
-          new HttpConnectionGuard("management port", "management.max-connections", config.managementConnectionLimits));
+      management =
+          new ManagementApiVerticle(
+              config.managementHost,
+              config.managementPort,
+              namespace,
+              config.namespaceName,
+              new ManagementApiVerticle.AdminAccess(
+                  config.managementToken, config.managementAdminRole, bearerAuthenticator),
+              this::readiness,
+              registry,
+              new HttpConnectionGuard(
+                  "management port",
+                  "management.max-connections",
+                  config.managementConnectionLimits));
       all.add(vertx.deployVerticle(management));
     }
     return Future.all(all);
@@ -243,28 +358,47 @@ public final class Broker {
 
   /** The public HTTP API (spec section 5): one verticle per HTTP event loop. */
   private Future<String> deployHttpApi(MqttServices services) {
-    HttpServices httpServices = new HttpServices(services.publishes(), retained, bearerAuthenticator,
-        services.access()::permissionsFor, config.httpPublishRate, config.httpPublishTimeoutMillis);
-    HttpApiVerticle.Options options = new HttpApiVerticle.Options(config.httpHost, config.httpPort,
-        config.httpTlsPort, config.tlsCertFile, config.tlsKeyFile,
-        new HttpConnectionGuard("HTTP port", "http.max-connections", config.httpConnectionLimits),
-        new HttpConnectionGuard("HTTPS port", "http.max-connections", config.httpConnectionLimits));
-    int instances = config.httpInstances > 0 ? config.httpInstances
-        : Math.max(1, Runtime.getRuntime().availableProcessors());
-    return vertx.deployVerticle(() -> {
-      HttpApiVerticle v = new HttpApiVerticle(options, this::readiness, services.metrics(), httpServices);
-      synchronized (this) {
-        if (http == null) {
-          http = v;
-        }
-      }
-      return v;
-    }, new DeploymentOptions().setInstances(instances));
+    HttpServices httpServices =
+        new HttpServices(
+            services.publishes(),
+            retained,
+            bearerAuthenticator,
+            services.access()::permissionsFor,
+            config.httpPublishRate,
+            config.httpPublishTimeoutMillis);
+    HttpApiVerticle.Options options =
+        new HttpApiVerticle.Options(
+            config.httpHost,
+            config.httpPort,
+            config.httpTlsPort,
+            config.tlsCertFile,
+            config.tlsKeyFile,
+            new HttpConnectionGuard(
+                "HTTP port", "http.max-connections", config.httpConnectionLimits),
+            new HttpConnectionGuard(
+                "HTTPS port", "http.max-connections", config.httpConnectionLimits));
+    int instances =
+        config.httpInstances > 0
+            ? config.httpInstances
+            : Math.max(1, Runtime.getRuntime().availableProcessors());
+    return vertx.deployVerticle(
+        () -> {
+          HttpApiVerticle v =
+              new HttpApiVerticle(options, this::readiness, services.metrics(), httpServices);
+          synchronized (this) {
+            if (http == null) {
+              http = v;
+            }
+          }
+          return v;
+        },
+        new DeploymentOptions().setInstances(instances));
   }
 
   /**
-   * Ready: started, the Hazelcast member running, and (with split-brain protection on) enough members seen
-   * that the broker maps accept writes; a load balancer sends clients only to ready nodes.
+   * Ready: started, the Hazelcast member running, and (with split-brain protection on) enough
+   * members seen that the broker maps accept writes; a load balancer sends clients only to ready
+   * nodes.
    */
   private HealthRoutes.Readiness readiness() {
     int members = 0;
@@ -286,10 +420,13 @@ public final class Broker {
       return true;
     }
     try {
-      return hazelcast.getSplitBrainProtectionService()
-          .getSplitBrainProtection(HazelcastConfigFactory.SPLIT_BRAIN_PROTECTION).hasMinimumSize();
+      return hazelcast
+          .getSplitBrainProtectionService()
+          .getSplitBrainProtection(HazelcastConfigFactory.SPLIT_BRAIN_PROTECTION)
+          .hasMinimumSize();
     } catch (IllegalArgumentException e) {
-      // the Hazelcast file defines no such protection (local mode, an operator's file): no map refuses either
+      // the Hazelcast file defines no such protection (local mode, an operator's file): no map
+      // refuses either
       return true;
     }
   }
@@ -300,16 +437,27 @@ public final class Broker {
   }
 
   private void logStarted() {
-    LOG.info("MQTT Grid node {} started: MQTT tcp {}:{}, websocket {} (path /mqtt){}, http {}, cluster {}",
-        config.nodeId, config.mqttHost, config.mqttPort, portText(config.websocketPort),
-        config.tlsEnabled() ? ", tls " + config.tlsPort + ", wss " + config.wssPort : ", tls off (no certificate)",
-        portText(config.httpPort) + ", management " + portText(config.managementPort), config.clusterMode + " (" + clusterMembers() + " members)");
+    LOG.info(
+        "MQTT Grid node {} started: MQTT tcp {}:{}, websocket {} (path /mqtt){}, http {}, cluster {}",
+        config.nodeId,
+        config.mqttHost,
+        config.mqttPort,
+        portText(config.websocketPort),
+        config.tlsEnabled()
+            ? ", tls " + config.tlsPort + ", wss " + config.wssPort
+            : ", tls off (no certificate)",
+        portText(config.httpPort) + ", management " + portText(config.managementPort),
+        config.clusterMode + " (" + clusterMembers() + " members)");
     switch (config.anonymous) {
-      case LOOPBACK_ONLY -> LOG.warn("DEVELOPMENT MODE: anonymous MQTT clients are accepted from loopback "
-          + "(127.0.0.0/8, ::1) without credentials; clients from other addresses are refused. Set "
-          + "auth.anonymous=false (MQTTGRID_AUTH_ANONYMOUS=false) for production.");
-      case ALLOW -> LOG.warn("INSECURE: anonymous MQTT clients are accepted from ANY address (auth.anonymous=true)");
-      default -> { }
+      case LOOPBACK_ONLY ->
+          LOG.warn(
+              "DEVELOPMENT MODE: anonymous MQTT clients are accepted from loopback "
+                  + "(127.0.0.0/8, ::1) without credentials; clients from other addresses are refused. Set "
+                  + "auth.anonymous=false (MQTTGRID_AUTH_ANONYMOUS=false) for production.");
+      case ALLOW ->
+          LOG.warn(
+              "INSECURE: anonymous MQTT clients are accepted from ANY address (auth.anonymous=true)");
+      default -> {}
     }
   }
 
@@ -318,8 +466,8 @@ public final class Broker {
   }
 
   /**
-   * Graceful stop: listeners close, clients get DISCONNECT 0x8B (with Server Reference when configured),
-   * persistent sessions stay in the store, then the node leaves the cluster.
+   * Graceful stop: listeners close, clients get DISCONNECT 0x8B (with Server Reference when
+   * configured), persistent sessions stay in the store, then the node leaves the cluster.
    */
   public Future<Void> stop() {
     if (vertx == null) {
@@ -330,31 +478,46 @@ public final class Broker {
     if (namespaceFile != null) {
       namespaceFile.stop();
     }
-    // the bridges first: their remote connections close and their local sessions go offline like any client's
-    Future<Void> bridgesStopped = bridges == null ? Future.succeededFuture() : bridges.stopAll()
-        .timeout(config.shutdownGraceSeconds, TimeUnit.SECONDS).recover(e -> Future.succeededFuture());
-    Future<Void> drained = sessions == null ? Future.succeededFuture() : bridgesStopped
-        .compose(x -> sessions.shutdown()).timeout(config.shutdownGraceSeconds, TimeUnit.SECONDS).recover(e -> Future.succeededFuture());
-    // listeners close only after every client got its DISCONNECT: closing a server closes its sockets
-    return drained.compose(v -> {
-          List<Future<?>> undeploy = new ArrayList<>();
-          for (String id : vertx.deploymentIDs()) {
-            undeploy.add(vertx.undeploy(id).recover(e -> Future.succeededFuture()));
-          }
-          return Future.all(undeploy);
-        })
-        .compose(v -> {
-          if (retained != null) {
-            retained.close();
-          }
-          if (membership != null) {
-            membership.stop();
-          }
-          if (routeTable != null) {
-            routeTable.close();
-          }
-          return vertx.close();
-        })
+    // the bridges first: their remote connections close and their local sessions go offline like
+    // any client's
+    Future<Void> bridgesStopped =
+        bridges == null
+            ? Future.succeededFuture()
+            : bridges
+                .stopAll()
+                .timeout(config.shutdownGraceSeconds, TimeUnit.SECONDS)
+                .recover(e -> Future.succeededFuture());
+    Future<Void> drained =
+        sessions == null
+            ? Future.succeededFuture()
+            : bridgesStopped
+                .compose(x -> sessions.shutdown())
+                .timeout(config.shutdownGraceSeconds, TimeUnit.SECONDS)
+                .recover(e -> Future.succeededFuture());
+    // listeners close only after every client got its DISCONNECT: closing a server closes its
+    // sockets
+    return drained
+        .compose(
+            v -> {
+              List<Future<?>> undeploy = new ArrayList<>();
+              for (String id : vertx.deploymentIDs()) {
+                undeploy.add(vertx.undeploy(id).recover(e -> Future.succeededFuture()));
+              }
+              return Future.all(undeploy);
+            })
+        .compose(
+            v -> {
+              if (retained != null) {
+                retained.close();
+              }
+              if (membership != null) {
+                membership.stop();
+              }
+              if (routeTable != null) {
+                routeTable.close();
+              }
+              return vertx.close();
+            })
         .onComplete(ar -> LOG.info("MQTT Grid node {} stopped", config.nodeId));
   }
 

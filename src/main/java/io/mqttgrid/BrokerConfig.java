@@ -1,5 +1,7 @@
 package io.mqttgrid;
 
+import io.mqttgrid.auth.AnonymousAuthenticator.Access;
+import io.mqttgrid.wire.MqttLimits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
@@ -12,22 +14,24 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
-import io.mqttgrid.auth.AnonymousAuthenticator.Access;
-import io.mqttgrid.wire.MqttLimits;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
- * The broker's typed configuration. The shipped {@code config/mqttgrid.yaml} (packaged as a resource) holds
- * every key with its default, so a key unknown to it is a typo and is refused rather than ignored.
+ * The broker's typed configuration. The shipped {@code config/mqttgrid.yaml} (packaged as a
+ * resource) holds every key with its default, so a key unknown to it is a typo and is refused
+ * rather than ignored.
  */
 public final class BrokerConfig {
 
   static final String DEFAULTS_RESOURCE = "/config/mqttgrid.yaml";
   static final String ENV_PREFIX = "MQTTGRID_";
 
-  public enum OverflowPolicy { DROP_NEW, TERMINATE_SESSION }
+  public enum OverflowPolicy {
+    DROP_NEW,
+    TERMINATE_SESSION
+  }
 
   public static final List<String> CLUSTER_MODES = List.of("local", "tcp", "kubernetes", "file");
 
@@ -41,15 +45,21 @@ public final class BrokerConfig {
   public final int tlsPort;
   public final int wssPort;
   public final int connectTimeoutSeconds;
+
   /** Open MQTT sockets on this node; 0 = the file-descriptor limit less a reserve. */
   public final int mqttMaxConnections;
+
   /** MQTT sockets whose CONNECT is not accepted yet: in total, per source address; 0 = no cap. */
   public final int mqttMaxUnauthenticated;
+
   public final int mqttMaxUnauthenticatedPerAddress;
+
   /** New MQTT sockets per second per source address; 0 = no limit. */
   public final int mqttConnectRatePerAddress;
+
   /** Largest CONNECT packet read from a socket that is not authenticated yet. */
   public final int mqttMaxConnectSize;
+
   public final String tlsCertFile;
   public final String tlsKeyFile;
   public final MqttLimits limits;
@@ -62,16 +72,21 @@ public final class BrokerConfig {
   public final long maxOutboundBufferedBytes;
   public final long maxInflightBytes;
   public final Access anonymous;
+
   /** Seconds of clock skew allowed on JWT exp/nbf/iat, the same for MQTT and HTTP. */
   public final int jwtClockSkewSeconds;
+
   public final String httpHost;
   public final int httpPort;
   public final int httpTlsPort;
   public final int httpInstances;
+
   /** HTTP publishes per second per identity on one node; 0 = no limit. */
   public final int httpPublishRate;
+
   /** Timeouts and connection cap of the HTTP port and, separately, of the HTTPS port. */
   public final io.mqttgrid.http.HttpConnectionLimits httpConnectionLimits;
+
   public final String namespaceFile;
   public final int namespaceWatchSeconds;
   public final String namespaceName;
@@ -79,12 +94,18 @@ public final class BrokerConfig {
   public final io.mqttgrid.access.NamespaceLimits namespaceLimits;
   public final String managementHost;
   public final int managementPort;
+
   /** Static admin bearer token of the management API; empty when none is configured. */
   public final String managementToken;
+
   public final String managementAdminRole;
   public final io.mqttgrid.http.HttpConnectionLimits managementConnectionLimits;
-  /** {@code local}, {@code tcp}, {@code kubernetes} or {@code file} (see {@link #CLUSTER_MODES}). */
+
+  /**
+   * {@code local}, {@code tcp}, {@code kubernetes} or {@code file} (see {@link #CLUSTER_MODES}).
+   */
   public final String clusterMode;
+
   public final String clusterConfigFile;
   public final String clusterName;
   public final int clusterPort;
@@ -94,11 +115,14 @@ public final class BrokerConfig {
   public final String clusterEventBusHost;
   public final int clusterEventBusPort;
   public final int clusterBackupCount;
+
   /**
-   * How long the node waits on another node or on routing, in one place because they depend on each other: an
-   * HTTP publish waits longer than a remote delivery, so that the caller hears the delivery's failure.
+   * How long the node waits on another node or on routing, in one place because they depend on each
+   * other: an HTTP publish waits longer than a remote delivery, so that the caller hears the
+   * delivery's failure.
    */
   public final long remoteDeliveryTimeoutMillis;
+
   public final long routeAnnounceTimeoutMillis;
   public final long sessionHandoverTimeoutMillis;
   public final long httpPublishTimeoutMillis;
@@ -106,17 +130,27 @@ public final class BrokerConfig {
   public final int splitBrainMinimumMembers;
   public final String serverReference;
   public final int shutdownGraceSeconds;
-  /** The declarative bridge file ({@code io.mqttgrid.bridge.BridgeFile}); empty when there is no bridge. */
+
+  /**
+   * The declarative bridge file ({@code io.mqttgrid.bridge.BridgeFile}); empty when there is no
+   * bridge.
+   */
   public final String bridgeFile;
-  /** The dataflows and endpoints of {@link #bridgeFile}, read and checked at load; null without a file. */
+
+  /**
+   * The dataflows and endpoints of {@link #bridgeFile}, read and checked at load; null without a
+   * file.
+   */
   public final io.mqttgrid.bridge.BridgeFile bridges;
+
   public final int bridgeReconnectInitialSeconds;
   public final int bridgeReconnectMaxSeconds;
 
   private BrokerConfig(Map<String, String> values) {
     this.values = values;
     String id = values.get("node.id");
-    nodeId = id == null || id.isBlank() ? "node-" + UUID.randomUUID().toString().substring(0, 8) : id;
+    nodeId =
+        id == null || id.isBlank() ? "node-" + UUID.randomUUID().toString().substring(0, 8) : id;
     mqttHost = string("mqtt.host");
     mqttPort = port("mqtt.port");
     mqttInstances = intValue("mqtt.instances", 0, 256);
@@ -126,30 +160,32 @@ public final class BrokerConfig {
     connectTimeoutSeconds = intValue("mqtt.connect-timeout", 1, 3600);
     mqttMaxConnections = intValue("mqtt.max-connections", 0, Integer.MAX_VALUE);
     mqttMaxUnauthenticated = intValue("mqtt.max-unauthenticated-connections", 0, Integer.MAX_VALUE);
-    mqttMaxUnauthenticatedPerAddress = intValue("mqtt.max-unauthenticated-per-address", 0, Integer.MAX_VALUE);
+    mqttMaxUnauthenticatedPerAddress =
+        intValue("mqtt.max-unauthenticated-per-address", 0, Integer.MAX_VALUE);
     mqttConnectRatePerAddress = intValue("mqtt.connect-rate-per-address", 0, Integer.MAX_VALUE);
     mqttMaxConnectSize = intValue("mqtt.max-connect-size", 64, 268_435_455);
     tlsCertFile = string("tls.cert-file");
     tlsKeyFile = string("tls.key-file");
-    limits = new MqttLimits(
-        intValue("limits.max-packet-size", 64, 268_435_455),
-        intValue("limits.max-topic-length", 1, 65_535),
-        intValue("limits.max-topic-levels", 1, 65_535),
-        intValue("limits.max-client-id-length", 23, 65_535),
-        intValue("limits.topic-alias-maximum", 0, 65_535),
-        intValue("limits.max-keep-alive", 1, 65_535),
-        intValue("limits.receive-maximum", 1, 65_535),
-        intValue("limits.max-inflight-outbound", 1, 65_535),
-        intValue("limits.max-qos", 0, 2),
-        boolValue("limits.retain-available"),
-        intValue("limits.max-retained-payload", 0, 268_435_455),
-        intValue("limits.max-subscriptions-per-session", 1, Integer.MAX_VALUE),
-        intValue("limits.max-filters-per-subscribe", 1, Integer.MAX_VALUE),
-        longValue("limits.max-session-expiry", 0, 0xFFFF_FFFFL),
-        intValue("limits.publish-rate", 0, Integer.MAX_VALUE),
-        longValue("limits.publish-bytes-rate", 0, Long.MAX_VALUE),
-        intValue("limits.subscribe-rate", 0, Integer.MAX_VALUE),
-        string("shutdown.server-reference"));
+    limits =
+        new MqttLimits(
+            intValue("limits.max-packet-size", 64, 268_435_455),
+            intValue("limits.max-topic-length", 1, 65_535),
+            intValue("limits.max-topic-levels", 1, 65_535),
+            intValue("limits.max-client-id-length", 23, 65_535),
+            intValue("limits.topic-alias-maximum", 0, 65_535),
+            intValue("limits.max-keep-alive", 1, 65_535),
+            intValue("limits.receive-maximum", 1, 65_535),
+            intValue("limits.max-inflight-outbound", 1, 65_535),
+            intValue("limits.max-qos", 0, 2),
+            boolValue("limits.retain-available"),
+            intValue("limits.max-retained-payload", 0, 268_435_455),
+            intValue("limits.max-subscriptions-per-session", 1, Integer.MAX_VALUE),
+            intValue("limits.max-filters-per-subscribe", 1, Integer.MAX_VALUE),
+            longValue("limits.max-session-expiry", 0, 0xFFFF_FFFFL),
+            intValue("limits.publish-rate", 0, Integer.MAX_VALUE),
+            longValue("limits.publish-bytes-rate", 0, Long.MAX_VALUE),
+            intValue("limits.subscribe-rate", 0, Integer.MAX_VALUE),
+            string("shutdown.server-reference"));
     maxQueuedMessages = intValue("session.max-queued-messages", 1, Integer.MAX_VALUE);
     maxQueuedBytes = longValue("session.max-queued-bytes", 1, Long.MAX_VALUE);
     maxPendingMessages = intValue("session.max-pending-messages", 1, Integer.MAX_VALUE);
@@ -170,15 +206,16 @@ public final class BrokerConfig {
     namespaceWatchSeconds = intValue("namespace.watch-interval", 1, 3600);
     namespaceName = string("namespace.name");
     namespaceAllowNot = boolValue("namespace.allow-not-in-queries");
-    namespaceLimits = new io.mqttgrid.access.NamespaceLimits(
-        intValue("namespace.limits.max-clients", 0, Integer.MAX_VALUE),
-        intValue("namespace.limits.max-client-groups", 0, 10_000),
-        intValue("namespace.limits.max-topic-spaces", 0, 10_000),
-        intValue("namespace.limits.max-topic-templates", 1, 10_000),
-        intValue("namespace.limits.max-permission-bindings", 0, 100_000),
-        intValue("namespace.limits.max-ca-certificates", 0, 1_000),
-        intValue("namespace.limits.max-role-assignments", 0, 100_000),
-        intValue("namespace.limits.max-attribute-bytes", 2, 1_048_576));
+    namespaceLimits =
+        new io.mqttgrid.access.NamespaceLimits(
+            intValue("namespace.limits.max-clients", 0, Integer.MAX_VALUE),
+            intValue("namespace.limits.max-client-groups", 0, 10_000),
+            intValue("namespace.limits.max-topic-spaces", 0, 10_000),
+            intValue("namespace.limits.max-topic-templates", 1, 10_000),
+            intValue("namespace.limits.max-permission-bindings", 0, 100_000),
+            intValue("namespace.limits.max-ca-certificates", 0, 1_000),
+            intValue("namespace.limits.max-role-assignments", 0, 100_000),
+            intValue("namespace.limits.max-attribute-bytes", 2, 1_048_576));
     managementHost = string("management.host");
     managementPort = port("management.port");
     managementToken = string("management.token");
@@ -200,9 +237,12 @@ public final class BrokerConfig {
     sessionHandoverTimeoutMillis = intValue("cluster.session-handover-timeout", 1, 60) * 1000L;
     httpPublishTimeoutMillis = intValue("http.publish-timeout", 2, 3600) * 1000L;
     if (httpPublishTimeoutMillis <= remoteDeliveryTimeoutMillis) {
-      throw new ConfigException("http.publish-timeout (" + httpPublishTimeoutMillis / 1000
-          + " s) must be longer than cluster.remote-delivery-timeout (" + remoteDeliveryTimeoutMillis / 1000
-          + " s): an HTTP caller would get a timeout instead of the delivery's failure");
+      throw new ConfigException(
+          "http.publish-timeout ("
+              + httpPublishTimeoutMillis / 1000
+              + " s) must be longer than cluster.remote-delivery-timeout ("
+              + remoteDeliveryTimeoutMillis / 1000
+              + " s): an HTTP caller would get a timeout instead of the delivery's failure");
     }
     splitBrainProtection = boolValue("cluster.split-brain-protection.enabled");
     splitBrainMinimumMembers = intValue("cluster.split-brain-protection.minimum-members", 2, 1000);
@@ -210,26 +250,40 @@ public final class BrokerConfig {
     shutdownGraceSeconds = intValue("shutdown.grace-period", 0, 3600);
     bridgeFile = string("bridge.file");
     try {
-      bridges = bridgeFile.isBlank() ? null : io.mqttgrid.bridge.BridgeFile.read(Path.of(bridgeFile));
+      bridges =
+          bridgeFile.isBlank() ? null : io.mqttgrid.bridge.BridgeFile.read(Path.of(bridgeFile));
     } catch (io.mqttgrid.bridge.BridgeFile.BridgeConfigException e) {
       throw new ConfigException("bridge.file " + bridgeFile + ": " + e.getMessage());
     }
     bridgeReconnectInitialSeconds = intValue("bridge.reconnect-initial-delay", 1, 3600);
     bridgeReconnectMaxSeconds = intValue("bridge.reconnect-max-delay", 1, 3600);
     if (bridgeReconnectMaxSeconds < bridgeReconnectInitialSeconds) {
-      throw new ConfigException("bridge.reconnect-max-delay (" + bridgeReconnectMaxSeconds + " s) must not be "
-          + "shorter than bridge.reconnect-initial-delay (" + bridgeReconnectInitialSeconds + " s)");
+      throw new ConfigException(
+          "bridge.reconnect-max-delay ("
+              + bridgeReconnectMaxSeconds
+              + " s) must not be "
+              + "shorter than bridge.reconnect-initial-delay ("
+              + bridgeReconnectInitialSeconds
+              + " s)");
     }
     if (!CLUSTER_MODES.contains(clusterMode)) {
-      throw new ConfigException("cluster.mode (" + envName("cluster.mode") + ") must be one of "
-          + String.join(", ", CLUSTER_MODES) + ", got '" + clusterMode + "'");
+      throw new ConfigException(
+          "cluster.mode ("
+              + envName("cluster.mode")
+              + ") must be one of "
+              + String.join(", ", CLUSTER_MODES)
+              + ", got '"
+              + clusterMode
+              + "'");
     }
     if (clusterName.isBlank()) {
       throw new ConfigException("cluster.name must not be empty");
     }
     if (clusterMode.equals("tcp") && clusterMembers.isBlank()) {
-      throw new ConfigException("cluster.mode 'tcp' needs cluster.members (" + envName("cluster.members")
-          + "), e.g. 10.0.0.11:5701,10.0.0.12:5701");
+      throw new ConfigException(
+          "cluster.mode 'tcp' needs cluster.members ("
+              + envName("cluster.members")
+              + "), e.g. 10.0.0.11:5701,10.0.0.12:5701");
     }
     if (clusterMode.equals("file") && clusterConfigFile.isBlank()) {
       throw new ConfigException("cluster.mode 'file' needs cluster.config-file");
@@ -268,18 +322,26 @@ public final class BrokerConfig {
     }
     String other = used.putIfAbsent(port, key);
     if (other != null) {
-      throw new ConfigException(key + " and " + other + " are both " + port + ": each listener needs its own port");
+      throw new ConfigException(
+          key + " and " + other + " are both " + port + ": each listener needs its own port");
     }
   }
 
-  /** Loads the defaults, then {@code file} (may be null), then environment and system properties. */
-  public static BrokerConfig load(Path file, Map<String, String> env, Map<String, String> overrides) {
+  /**
+   * Loads the defaults, then {@code file} (may be null), then environment and system properties.
+   */
+  public static BrokerConfig load(
+      Path file, Map<String, String> env, Map<String, String> overrides) {
     Map<String, String> values = new LinkedHashMap<>();
     try (InputStream in = BrokerConfig.class.getResourceAsStream(DEFAULTS_RESOURCE)) {
       if (in == null) {
-        throw new ConfigException("defaults resource " + DEFAULTS_RESOURCE + " is missing from the build");
+        throw new ConfigException(
+            "defaults resource " + DEFAULTS_RESOURCE + " is missing from the build");
       }
-      flatten("", parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), DEFAULTS_RESOURCE), values);
+      flatten(
+          "",
+          parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), DEFAULTS_RESOURCE),
+          values);
     } catch (IOException e) {
       throw new ConfigException("cannot read built-in defaults: " + e.getMessage());
     }
@@ -315,7 +377,9 @@ public final class BrokerConfig {
     return new BrokerConfig(values);
   }
 
-  /** Defaults plus the given overrides (keys as in the YAML file): handy for tests and embedding. */
+  /**
+   * Defaults plus the given overrides (keys as in the YAML file): handy for tests and embedding.
+   */
   public static BrokerConfig of(Map<String, String> overrides) {
     for (String key : overrides.keySet()) {
       Objects.requireNonNull(key);
@@ -392,11 +456,12 @@ public final class BrokerConfig {
     try {
       v = Long.parseLong(raw);
     } catch (NumberFormatException e) {
-      throw new ConfigException(key + " (" + envName(key) + ") must be a whole number, got '" + raw + "'");
+      throw new ConfigException(
+          key + " (" + envName(key) + ") must be a whole number, got '" + raw + "'");
     }
     if (v < min || v > max) {
-      throw new ConfigException(key + " (" + envName(key) + ") must be between " + min + " and " + max
-          + ", got " + v);
+      throw new ConfigException(
+          key + " (" + envName(key) + ") must be between " + min + " and " + max + ", got " + v);
     }
     return v;
   }
@@ -406,7 +471,9 @@ public final class BrokerConfig {
     return switch (raw) {
       case "true", "yes", "on", "1" -> true;
       case "false", "no", "off", "0" -> false;
-      default -> throw new ConfigException(key + " (" + envName(key) + ") must be true or false, got '" + raw + "'");
+      default ->
+          throw new ConfigException(
+              key + " (" + envName(key) + ") must be true or false, got '" + raw + "'");
     };
   }
 
@@ -424,7 +491,9 @@ public final class BrokerConfig {
       case "loopback-only" -> Access.LOOPBACK_ONLY;
       case "true", "yes", "on" -> Access.ALLOW;
       case "false", "no", "off" -> Access.DENY;
-      default -> throw new ConfigException("auth.anonymous must be loopback-only, true or false, got '" + raw + "'");
+      default ->
+          throw new ConfigException(
+              "auth.anonymous must be loopback-only, true or false, got '" + raw + "'");
     };
   }
 

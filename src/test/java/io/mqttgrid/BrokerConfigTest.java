@@ -13,8 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class BrokerConfigTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void defaultsComeFromTheShippedFile() {
@@ -43,17 +42,31 @@ class BrokerConfigTest {
     assertThat(c.sessionHandoverTimeoutMillis).isEqualTo(2_000);
     assertThat(c.httpPublishTimeoutMillis).isEqualTo(30_000);
     assertThatThrownBy(() -> BrokerConfig.of(Map.of("cluster.remote-delivery-timeout", "40")))
-        .hasMessageContaining("http.publish-timeout").hasMessageContaining("cluster.remote-delivery-timeout");
-    assertThat(BrokerConfig.of(Map.of("cluster.remote-delivery-timeout", "40", "http.publish-timeout", "60"))
-        .httpPublishTimeoutMillis).isEqualTo(60_000);
+        .hasMessageContaining("http.publish-timeout")
+        .hasMessageContaining("cluster.remote-delivery-timeout");
+    assertThat(
+            BrokerConfig.of(
+                    Map.of("cluster.remote-delivery-timeout", "40", "http.publish-timeout", "60"))
+                .httpPublishTimeoutMillis)
+        .isEqualTo(60_000);
   }
 
   @Test
   void everyKeyHasAnEnvironmentVariable() {
     assertThat(BrokerConfig.envName("mqtt.port")).isEqualTo("MQTTGRID_MQTT_PORT");
-    assertThat(BrokerConfig.envName("limits.max-packet-size")).isEqualTo("MQTTGRID_LIMITS_MAX_PACKET_SIZE");
-    BrokerConfig c = BrokerConfig.load(null, Map.of("MQTTGRID_MQTT_PORT", "1999",
-        "MQTTGRID_LIMITS_MAX_PACKET_SIZE", "4096", "MQTTGRID_SESSION_OVERFLOW", "terminate-session"), Map.of());
+    assertThat(BrokerConfig.envName("limits.max-packet-size"))
+        .isEqualTo("MQTTGRID_LIMITS_MAX_PACKET_SIZE");
+    BrokerConfig c =
+        BrokerConfig.load(
+            null,
+            Map.of(
+                "MQTTGRID_MQTT_PORT",
+                "1999",
+                "MQTTGRID_LIMITS_MAX_PACKET_SIZE",
+                "4096",
+                "MQTTGRID_SESSION_OVERFLOW",
+                "terminate-session"),
+            Map.of());
     assertThat(c.mqttPort).isEqualTo(1999);
     assertThat(c.limits.maxPacketSize()).isEqualTo(4096);
     assertThat(c.overflowPolicy).isEqualTo(BrokerConfig.OverflowPolicy.TERMINATE_SESSION);
@@ -63,8 +76,9 @@ class BrokerConfigTest {
   void fileThenEnvironmentThenOverridesWin() throws IOException {
     Path file = dir.resolve("c.yaml");
     Files.writeString(file, "mqtt:\n  port: 2000\n  websocket-port: 2001\nlimits:\n  max-qos: 1\n");
-    BrokerConfig c = BrokerConfig.load(file, Map.of("MQTTGRID_MQTT_WEBSOCKET_PORT", "3001"),
-        Map.of("limits.max-qos", "0"));
+    BrokerConfig c =
+        BrokerConfig.load(
+            file, Map.of("MQTTGRID_MQTT_WEBSOCKET_PORT", "3001"), Map.of("limits.max-qos", "0"));
     assertThat(c.mqttPort).isEqualTo(2000);
     assertThat(c.websocketPort).isEqualTo(3001);
     assertThat(c.limits.maxQos()).isZero();
@@ -79,10 +93,13 @@ class BrokerConfigTest {
     // --set keys too (the command line passes them as overrides)
     assertThatThrownBy(() -> BrokerConfig.load(null, Map.of(), Map.of("management.prot", "1")))
         .hasMessageContaining("unknown configuration key 'management.prot'");
-    assertThat(BrokerConfig.load(null, Map.of(), Map.of("management.port", "9191")).managementPort).isEqualTo(9191);
-    assertThat(BrokerConfig.knownKeys()).contains("namespace.file", "management.token", "http.tls-port");
+    assertThat(BrokerConfig.load(null, Map.of(), Map.of("management.port", "9191")).managementPort)
+        .isEqualTo(9191);
+    assertThat(BrokerConfig.knownKeys())
+        .contains("namespace.file", "management.token", "http.tls-port");
     assertThatThrownBy(() -> BrokerConfig.of(Map.of("limits.max-qos", "3")))
-        .hasMessageContaining("limits.max-qos").hasMessageContaining("MQTTGRID_LIMITS_MAX_QOS");
+        .hasMessageContaining("limits.max-qos")
+        .hasMessageContaining("MQTTGRID_LIMITS_MAX_QOS");
     assertThatThrownBy(() -> BrokerConfig.of(Map.of("mqtt.port", "abc")))
         .hasMessageContaining("whole number");
     assertThatThrownBy(() -> BrokerConfig.of(Map.of("auth.anonymous", "maybe")))
@@ -109,23 +126,30 @@ class BrokerConfigTest {
     assertThat(c.clusterBackupCount).isEqualTo(1);
     assertThat(c.splitBrainProtection).isFalse();
     assertThat(c.splitBrainMinimumMembers).isEqualTo(2);
-    assertThat(c.values()).containsKeys("cluster.kubernetes.service-dns", "cluster.kubernetes.namespace",
-        "cluster.kubernetes.service-name");
+    assertThat(c.values())
+        .containsKeys(
+            "cluster.kubernetes.service-dns",
+            "cluster.kubernetes.namespace",
+            "cluster.kubernetes.service-name");
   }
 
   @Test
   void clusterKeysComeFromTheirEnvironmentVariables() {
-    BrokerConfig c = BrokerConfig.load(null, Map.of(
-        "MQTTGRID_CLUSTER_MODE", "tcp",
-        "MQTTGRID_CLUSTER_MEMBERS", "10.0.0.11:5701,10.0.0.12:5701",
-        "MQTTGRID_CLUSTER_PORT", "5702",
-        "MQTTGRID_CLUSTER_INTERFACE", "10.0.0.*",
-        "MQTTGRID_CLUSTER_EVENTBUS_HOST", "10.0.0.11",
-        "MQTTGRID_CLUSTER_EVENTBUS_PORT", "5801",
-        "MQTTGRID_CLUSTER_BACKUP_COUNT", "2",
-        "MQTTGRID_CLUSTER_SPLIT_BRAIN_PROTECTION_ENABLED", "true",
-        "MQTTGRID_CLUSTER_SPLIT_BRAIN_PROTECTION_MINIMUM_MEMBERS", "3",
-        "MQTTGRID_CLUSTER_KUBERNETES_SERVICE_DNS", "hz.iot.svc.cluster.local"), Map.of());
+    BrokerConfig c =
+        BrokerConfig.load(
+            null,
+            Map.of(
+                "MQTTGRID_CLUSTER_MODE", "tcp",
+                "MQTTGRID_CLUSTER_MEMBERS", "10.0.0.11:5701,10.0.0.12:5701",
+                "MQTTGRID_CLUSTER_PORT", "5702",
+                "MQTTGRID_CLUSTER_INTERFACE", "10.0.0.*",
+                "MQTTGRID_CLUSTER_EVENTBUS_HOST", "10.0.0.11",
+                "MQTTGRID_CLUSTER_EVENTBUS_PORT", "5801",
+                "MQTTGRID_CLUSTER_BACKUP_COUNT", "2",
+                "MQTTGRID_CLUSTER_SPLIT_BRAIN_PROTECTION_ENABLED", "true",
+                "MQTTGRID_CLUSTER_SPLIT_BRAIN_PROTECTION_MINIMUM_MEMBERS", "3",
+                "MQTTGRID_CLUSTER_KUBERNETES_SERVICE_DNS", "hz.iot.svc.cluster.local"),
+            Map.of());
     assertThat(c.clusterMode).isEqualTo("tcp");
     assertThat(c.clusterMembers).isEqualTo("10.0.0.11:5701,10.0.0.12:5701");
     assertThat(c.clusterPort).isEqualTo(5702);
@@ -135,23 +159,28 @@ class BrokerConfigTest {
     assertThat(c.clusterBackupCount).isEqualTo(2);
     assertThat(c.splitBrainProtection).isTrue();
     assertThat(c.splitBrainMinimumMembers).isEqualTo(3);
-    assertThat(c.values()).containsEntry("cluster.kubernetes.service-dns", "hz.iot.svc.cluster.local");
+    assertThat(c.values())
+        .containsEntry("cluster.kubernetes.service-dns", "hz.iot.svc.cluster.local");
   }
 
   @Test
   void clusterSettingsThatCannotWorkAreRefused() {
     assertThatThrownBy(() -> BrokerConfig.of(Map.of("cluster.mode", "multicast")))
-        .hasMessageContaining("cluster.mode").hasMessageContaining("local, tcp, kubernetes, file");
+        .hasMessageContaining("cluster.mode")
+        .hasMessageContaining("local, tcp, kubernetes, file");
     assertThatThrownBy(() -> BrokerConfig.of(Map.of("cluster.mode", "tcp")))
-        .hasMessageContaining("cluster.members").hasMessageContaining("MQTTGRID_CLUSTER_MEMBERS");
+        .hasMessageContaining("cluster.members")
+        .hasMessageContaining("MQTTGRID_CLUSTER_MEMBERS");
     assertThatThrownBy(() -> BrokerConfig.of(Map.of("cluster.backup-count", "7")))
         .hasMessageContaining("cluster.backup-count");
-    assertThatThrownBy(() -> BrokerConfig.of(Map.of("cluster.split-brain-protection.minimum-members", "1")))
+    assertThatThrownBy(
+            () -> BrokerConfig.of(Map.of("cluster.split-brain-protection.minimum-members", "1")))
         .hasMessageContaining("MQTTGRID_CLUSTER_SPLIT_BRAIN_PROTECTION_MINIMUM_MEMBERS");
     assertThatThrownBy(() -> BrokerConfig.of(Map.of("cluster.name", " ")))
         .hasMessageContaining("cluster.name");
     assertThatThrownBy(() -> BrokerConfig.of(Map.of("cluster.local-port", "5701")))
         .hasMessageContaining("unknown configuration key 'cluster.local-port'");
-    assertThat(BrokerConfig.of(Map.of("cluster.mode", "kubernetes")).clusterMode).isEqualTo("kubernetes");
+    assertThat(BrokerConfig.of(Map.of("cluster.mode", "kubernetes")).clusterMode)
+        .isEqualTo("kubernetes");
   }
 }

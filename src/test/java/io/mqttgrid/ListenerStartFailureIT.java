@@ -13,8 +13,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * A port that is already taken stops the start with a message naming the listener and its address, which Main
- * prints as its one line: "Address already in use" alone does not say which of a node's six ports it was.
+ * A port that is already taken stops the start with a message naming the listener and its address,
+ * which Main prints as its one line: "Address already in use" alone does not say which of a node's
+ * six ports it was.
  */
 class ListenerStartFailureIT {
 
@@ -23,7 +24,10 @@ class ListenerStartFailureIT {
     try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       int port = taken.getLocalPort();
       String message = startFailure(Map.of("management.port", String.valueOf(port)));
-      assertThat(message).contains("management").contains("127.0.0.1:" + port).contains("Address already in use");
+      assertThat(message)
+          .contains("management")
+          .contains("127.0.0.1:" + port)
+          .contains("Address already in use");
     }
   }
 
@@ -36,7 +40,10 @@ class ListenerStartFailureIT {
     }
   }
 
-  /** The message Main logs when {@link Broker#start()} fails with {@code overrides} on free loopback ports. */
+  /**
+   * The message Main logs when {@link Broker#start()} fails with {@code overrides} on free loopback
+   * ports.
+   */
   private static String startFailure(Map<String, String> overrides) throws Exception {
     Map<String, String> cfg = new HashMap<>();
     cfg.put("mqtt.host", "127.0.0.1");
@@ -52,8 +59,14 @@ class ListenerStartFailureIT {
     cfg.putAll(overrides);
     Broker broker = new Broker(BrokerConfig.of(cfg));
     try {
-      Throwable failure = catchThrowable(
-          () -> broker.start().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS));
+      Throwable failure =
+          catchThrowable(
+              () ->
+                  broker
+                      .start()
+                      .toCompletionStage()
+                      .toCompletableFuture()
+                      .get(60, TimeUnit.SECONDS));
       assertThat(failure).isInstanceOf(ExecutionException.class);
       return failure.getCause().getMessage();
     } finally {

@@ -13,9 +13,10 @@ import org.junit.jupiter.api.Test;
 /** How the packages may depend on each other. */
 class PackageStructureTest {
 
-  private static final JavaClasses MAIN = new ClassFileImporter()
-      .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-      .importPackages("io.mqttgrid");
+  private static final JavaClasses MAIN =
+      new ClassFileImporter()
+          .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+          .importPackages("io.mqttgrid");
 
   @Test
   void packagesFormNoCycle() {
@@ -23,34 +24,57 @@ class PackageStructureTest {
   }
 
   /**
-   * Hazelcast (and Vert.x's Hazelcast cluster manager) is used in one place per concern: the stores'
-   * implementations in {@code io.mqttgrid.hazelcast}, the member's configuration and membership in
-   * {@code cluster}, and the node's wiring ({@link Broker}). Everything else reaches shared state through the
-   * store interfaces (SessionStore, SessionOwnership, RetainedStore, NamespaceEntries, RouteTable).
+   * Hazelcast (and Vert.x's Hazelcast cluster manager) is used in one place per concern: the
+   * stores' implementations in {@code io.mqttgrid.hazelcast}, the member's configuration and
+   * membership in {@code cluster}, and the node's wiring ({@link Broker}). Everything else reaches
+   * shared state through the store interfaces (SessionStore, SessionOwnership, RetainedStore,
+   * NamespaceEntries, RouteTable).
    */
   @Test
   void hazelcastIsUsedOnlyByTheStoreImplementationsTheClusterSetUpAndTheWiring() {
-    noClasses().that().resideOutsideOfPackage("io.mqttgrid.hazelcast..")
-        .and().doNotBelongToAnyOf(Broker.class, HazelcastConfigFactory.class, ClusterMembership.class)
-        .should().dependOnClassesThat().resideInAnyPackage("com.hazelcast..", "io.vertx.spi.cluster.hazelcast..")
+    noClasses()
+        .that()
+        .resideOutsideOfPackage("io.mqttgrid.hazelcast..")
+        .and()
+        .doNotBelongToAnyOf(Broker.class, HazelcastConfigFactory.class, ClusterMembership.class)
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("com.hazelcast..", "io.vertx.spi.cluster.hazelcast..")
         .check(MAIN);
   }
 
-  /** The Hazelcast stores are chosen by the wiring; the cluster's node-to-node classes use the route table's extras. */
+  /**
+   * The Hazelcast stores are chosen by the wiring; the cluster's node-to-node classes use the route
+   * table's extras.
+   */
   @Test
   void onlyTheWiringAndTheClusterKnowTheHazelcastStores() {
-    noClasses().that().resideOutsideOfPackages("io.mqttgrid.hazelcast..", "io.mqttgrid.cluster..")
-        .and().doNotBelongToAnyOf(Broker.class)
-        .should().dependOnClassesThat().resideInAPackage("io.mqttgrid.hazelcast..")
+    noClasses()
+        .that()
+        .resideOutsideOfPackages("io.mqttgrid.hazelcast..", "io.mqttgrid.cluster..")
+        .and()
+        .doNotBelongToAnyOf(Broker.class)
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("io.mqttgrid.hazelcast..")
         .check(MAIN);
   }
 
-  /** The wire-format helpers are shared by every protocol adapter, so they depend on none of them. */
+  /**
+   * The wire-format helpers are shared by every protocol adapter, so they depend on none of them.
+   */
   @Test
   void wireDependsOnNoProtocolAdapter() {
-    noClasses().that().resideInAPackage("io.mqttgrid.wire..")
-        .should().dependOnClassesThat().resideInAnyPackage("io.mqttgrid.mqtt..", "io.mqttgrid.http..",
-            "io.mqttgrid.session..", "io.mqttgrid.cluster..")
+    noClasses()
+        .that()
+        .resideInAPackage("io.mqttgrid.wire..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.mqttgrid.mqtt..",
+            "io.mqttgrid.http..",
+            "io.mqttgrid.session..",
+            "io.mqttgrid.cluster..")
         .check(MAIN);
   }
 }

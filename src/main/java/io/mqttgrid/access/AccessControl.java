@@ -6,9 +6,9 @@ public interface AccessControl {
   Permissions permissionsFor(ClientIdentity identity);
 
   /**
-   * The version of the model {@link #permissionsFor} answers from; it only grows. Rights computed after
-   * reading version {@code v} are out of date once this is larger than {@code v}. A volatile read, cheap
-   * enough for every packet.
+   * The version of the model {@link #permissionsFor} answers from; it only grows. Rights computed
+   * after reading version {@code v} are out of date once this is larger than {@code v}. A volatile
+   * read, cheap enough for every packet.
    */
   long modelVersion();
 }

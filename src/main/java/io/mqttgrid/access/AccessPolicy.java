@@ -12,31 +12,36 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 
 /**
- * One namespace model compiled for authorization (spec section 4.2): every group query and topic template
- * parsed once, so that computing a session's permissions evaluates queries and fills in templates only.
+ * One namespace model compiled for authorization (spec section 4.2): every group query and topic
+ * template parsed once, so that computing a session's permissions evaluates queries and fills in
+ * templates only.
  *
- * <p>A resource that cannot be used (a query or template that does not parse, a binding or role assignment
- * naming a group or topic space that does not exist) is left out and listed in {@link #problems()}; leaving
- * it out can only take rights away, never add them. Compiling and evaluating never throw for such input.
+ * <p>A resource that cannot be used (a query or template that does not parse, a binding or role
+ * assignment naming a group or topic space that does not exist) is left out and listed in {@link
+ * #problems()}; leaving it out can only take rights away, never add them. Compiling and evaluating
+ * never throw for such input.
  */
 public final class AccessPolicy {
 
-  private record Group(String name, ClientGroupQuery query) {
-  }
+  private record Group(String name, ClientGroupQuery query) {}
 
-  private record Grant(String topicSpaceName, Permission permission) {
-  }
+  private record Grant(String topicSpaceName, Permission permission) {}
 
   private final List<Group> groups;
   private final Map<String, List<TopicTemplate>> topicSpaces;
+
   /** Bindings that name an existing group and topic space, by group name. */
   private final Map<String, List<Grant>> grantsByGroup;
+
   private final List<RoleAssignment> roleAssignments;
   private final List<String> problems;
 
-  private AccessPolicy(List<Group> groups, Map<String, List<TopicTemplate>> topicSpaces,
-                       Map<String, List<Grant>> grantsByGroup, List<RoleAssignment> roleAssignments,
-                       List<String> problems) {
+  private AccessPolicy(
+      List<Group> groups,
+      Map<String, List<TopicTemplate>> topicSpaces,
+      Map<String, List<Grant>> grantsByGroup,
+      List<RoleAssignment> roleAssignments,
+      List<String> problems) {
     this.groups = groups;
     this.topicSpaces = topicSpaces;
     this.grantsByGroup = grantsByGroup;
@@ -49,7 +54,9 @@ public final class AccessPolicy {
     return compile(model, false);
   }
 
-  /** @param allowNotInQueries whether group queries may use the {@code not} extension */
+  /**
+   * @param allowNotInQueries whether group queries may use the {@code not} extension
+   */
   public static AccessPolicy compile(NamespaceModel model, boolean allowNotInQueries) {
     List<String> problems = new ArrayList<>();
 
@@ -60,7 +67,8 @@ public final class AccessPolicy {
         continue;
       }
       try {
-        groups.add(new Group(group.name(), ClientGroupQuery.parse(group.query(), allowNotInQueries)));
+        groups.add(
+            new Group(group.name(), ClientGroupQuery.parse(group.query(), allowNotInQueries)));
       } catch (QueryException e) {
         problems.add("client group '" + group.name() + "': " + e.getMessage());
       }
@@ -83,26 +91,33 @@ public final class AccessPolicy {
     groupNames.add(ClientGroup.ALL);
     Map<String, List<Grant>> grantsByGroup = new LinkedHashMap<>();
     for (PermissionBinding binding : model.permissionBindings().values()) {
-      String problem = !groupNames.contains(binding.clientGroupName())
-          ? "client group '" + binding.clientGroupName() + "' does not exist"
-          : !topicSpaces.containsKey(binding.topicSpaceName())
-          ? "topic space '" + binding.topicSpaceName() + "' does not exist"
-          : binding.permission() == null ? "no permission" : null;
+      String problem =
+          !groupNames.contains(binding.clientGroupName())
+              ? "client group '" + binding.clientGroupName() + "' does not exist"
+              : !topicSpaces.containsKey(binding.topicSpaceName())
+                  ? "topic space '" + binding.topicSpaceName() + "' does not exist"
+                  : binding.permission() == null ? "no permission" : null;
       if (problem != null) {
         problems.add("permission binding '" + binding.name() + "': " + problem);
         continue;
       }
-      grantsByGroup.computeIfAbsent(binding.clientGroupName(), g -> new ArrayList<>())
+      grantsByGroup
+          .computeIfAbsent(binding.clientGroupName(), g -> new ArrayList<>())
           .add(new Grant(binding.topicSpaceName(), binding.permission()));
     }
     grantsByGroup.replaceAll((group, grants) -> List.copyOf(grants));
 
     List<RoleAssignment> roleAssignments = new ArrayList<>();
     for (RoleAssignment assignment : model.roleAssignments().values()) {
-      String problem = assignment.principalId() == null ? "no principal"
-          : assignment.role() == null ? "no role"
-          : assignment.topicSpaceName() != null && !topicSpaces.containsKey(assignment.topicSpaceName())
-          ? "topic space '" + assignment.topicSpaceName() + "' does not exist" : null;
+      String problem =
+          assignment.principalId() == null
+              ? "no principal"
+              : assignment.role() == null
+                  ? "no role"
+                  : assignment.topicSpaceName() != null
+                          && !topicSpaces.containsKey(assignment.topicSpaceName())
+                      ? "topic space '" + assignment.topicSpaceName() + "' does not exist"
+                      : null;
       if (problem != null) {
         problems.add("role assignment '" + assignment.name() + "': " + problem);
         continue;
@@ -110,8 +125,12 @@ public final class AccessPolicy {
       roleAssignments.add(assignment);
     }
 
-    return new AccessPolicy(List.copyOf(groups), Collections.unmodifiableMap(topicSpaces),
-        Collections.unmodifiableMap(grantsByGroup), List.copyOf(roleAssignments), List.copyOf(problems));
+    return new AccessPolicy(
+        List.copyOf(groups),
+        Collections.unmodifiableMap(topicSpaces),
+        Collections.unmodifiableMap(grantsByGroup),
+        List.copyOf(roleAssignments),
+        List.copyOf(problems));
   }
 
   /** What was left out when compiling, one line per resource problem; empty for a clean model. */
@@ -132,9 +151,10 @@ public final class AccessPolicy {
   }
 
   /**
-   * The rights of an identity: anonymous clients of a development broker get everything but {@code $}
-   * topics; everyone else gets the templates bound to their groups and, for {@code OAUTH2-JWT} principals,
-   * those of their role assignments as well (spec section 3.5), instantiated for them. Default deny.
+   * The rights of an identity: anonymous clients of a development broker get everything but {@code
+   * $} topics; everyone else gets the templates bound to their groups and, for {@code OAUTH2-JWT}
+   * principals, those of their role assignments as well (spec section 3.5), instantiated for them.
+   * Default deny.
    */
   public Permissions permissionsFor(ClientIdentity identity) {
     if (identity.authority() == ClientIdentity.Authority.ANONYMOUS) {
@@ -144,14 +164,17 @@ public final class AccessPolicy {
     Set<String> subscribeSpaces = new LinkedHashSet<>();
     for (String group : groupsOf(identity)) {
       for (Grant grant : grantsByGroup.getOrDefault(group, List.of())) {
-        (grant.permission == Permission.Publisher ? publishSpaces : subscribeSpaces).add(grant.topicSpaceName);
+        (grant.permission == Permission.Publisher ? publishSpaces : subscribeSpaces)
+            .add(grant.topicSpaceName);
       }
     }
-    if (identity.authority() == ClientIdentity.Authority.ENTRA && identity.authenticationName() != null) {
+    if (identity.authority() == ClientIdentity.Authority.ENTRA
+        && identity.authenticationName() != null) {
       for (RoleAssignment assignment : roleAssignments) {
         // object ids are GUIDs, which compare case-insensitively
         if (assignment.principalId().equalsIgnoreCase(identity.authenticationName())) {
-          Set<String> spaces = assignment.role() == Permission.Publisher ? publishSpaces : subscribeSpaces;
+          Set<String> spaces =
+              assignment.role() == Permission.Publisher ? publishSpaces : subscribeSpaces;
           if (assignment.topicSpaceName() == null) {
             spaces.addAll(topicSpaces.keySet());
           } else {
@@ -163,7 +186,8 @@ public final class AccessPolicy {
     if (publishSpaces.isEmpty() && subscribeSpaces.isEmpty()) {
       return GrantedPermissions.NONE;
     }
-    return new GrantedPermissions(instantiate(publishSpaces, identity), instantiate(subscribeSpaces, identity));
+    return new GrantedPermissions(
+        instantiate(publishSpaces, identity), instantiate(subscribeSpaces, identity));
   }
 
   private Set<String> instantiate(Set<String> spaceNames, ClientIdentity identity) {

@@ -13,18 +13,22 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 
-/** A CA certificate resource (spec section 2.7) to and from its JSON properties, and PEM certificate parsing. */
+/**
+ * A CA certificate resource (spec section 2.7) to and from its JSON properties, and PEM certificate
+ * parsing.
+ */
 final class CaCertificateJson {
 
-  private CaCertificateJson() {
-  }
+  private CaCertificateJson() {}
 
   public static CaCertificate caCertificate(String name, JsonObject p) {
     checkName(Kind.CA_CERTIFICATES, name);
     String pem = requiredString(p, "encodedCertificate", "properties.encodedCertificate");
     X509Certificate cert = parseCertificate(pem, "properties.encodedCertificate");
-    if (cert.getBasicConstraints() < 0 && !cert.getSubjectX500Principal().equals(cert.getIssuerX500Principal())) {
-      throw new ModelValidationException("properties.encodedCertificate",
+    if (cert.getBasicConstraints() < 0
+        && !cert.getSubjectX500Principal().equals(cert.getIssuerX500Principal())) {
+      throw new ModelValidationException(
+          "properties.encodedCertificate",
           "must be a CA certificate (basic constraints CA:true) or a self-signed root");
     }
     return new CaCertificate(name, description(p), pem.trim());
@@ -32,9 +36,11 @@ final class CaCertificateJson {
 
   public static JsonObject toJson(CaCertificate c) {
     X509Certificate cert = parseCertificate(c.encodedCertificate(), "encodedCertificate");
-    JsonObject o = new JsonObject().put("encodedCertificate", c.encodedCertificate())
-        .put("issueTimeInUtc", cert.getNotBefore().toInstant().toString())
-        .put("expiryTimeInUtc", cert.getNotAfter().toInstant().toString());
+    JsonObject o =
+        new JsonObject()
+            .put("encodedCertificate", c.encodedCertificate())
+            .put("issueTimeInUtc", cert.getNotBefore().toInstant().toString())
+            .put("expiryTimeInUtc", cert.getNotAfter().toInstant().toString());
     putIfNotNull(o, "description", c.description());
     return o;
   }
@@ -42,10 +48,13 @@ final class CaCertificateJson {
   /** One PEM certificate. */
   static X509Certificate parseCertificate(String pem, String field) {
     try {
-      var certs = CertificateFactory.getInstance("X.509")
-          .generateCertificates(new ByteArrayInputStream(pem.trim().getBytes(StandardCharsets.US_ASCII)));
+      var certs =
+          CertificateFactory.getInstance("X.509")
+              .generateCertificates(
+                  new ByteArrayInputStream(pem.trim().getBytes(StandardCharsets.US_ASCII)));
       if (certs.size() != 1) {
-        throw new ModelValidationException(field, "must hold exactly one PEM certificate, found " + certs.size());
+        throw new ModelValidationException(
+            field, "must hold exactly one PEM certificate, found " + certs.size());
       }
       return (X509Certificate) certs.iterator().next();
     } catch (CertificateException e) {

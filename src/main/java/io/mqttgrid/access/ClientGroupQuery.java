@@ -6,11 +6,12 @@ import java.util.List;
 import java.util.function.Predicate;
 
 /**
- * A parsed client-group query (spec section 2.4), evaluated against a client's identity when its session
- * starts.
+ * A parsed client-group query (spec section 2.4), evaluated against a client's identity when its
+ * session starts.
  *
  * <p>Grammar (keywords {@code and}, {@code or}, {@code in}, {@code not} and the operand names
  * {@code authenticationName} and {@code attributes.} are case-insensitive; attribute keys are not):
+ *
  * <pre>
  * query      := orExpr
  * orExpr     := andExpr ( OR andExpr )*
@@ -23,37 +24,44 @@ import java.util.function.Predicate;
  * operand    := 'authenticationName' | 'attributes.' KEY        ; KEY = [A-Za-z0-9_]+
  * literal    := STRING | INTEGER                                ; '…' or "…", no escapes; 64-bit signed
  * </pre>
+ *
  * A string cannot contain its own quote character; use the other quote style for that.
  *
  * <p>Evaluation, where the spec leaves room for choice:
- * <ul>
- *   <li>A comparison on a missing attribute is false, whatever the operator ({@code !=} too).</li>
- *   <li>On an array attribute {@code =}, {@code IN} and the ordering operators are true when some element
- *       satisfies them; {@code !=} / {@code <>} are true when no element equals the literal.</li>
- *   <li>Values compare only with literals of their own type: a string attribute never equals an integer
- *       literal, nor an integer attribute a string literal ({@code attributes.floor = '3'} is false for
- *       {@code floor: 3}). A boolean attribute equals the string literals {@code 'true'} / {@code 'false'}
- *       (lower case, as JSON writes it), so {@code attributes.commander = "true"} selects clients whose
- *       attribute is the string "true" or the boolean true. Bare {@code true} is not a literal.</li>
- *   <li>Ordering operators need an integer literal (a parse error otherwise) and are false unless the value is
- *       an integer.</li>
- *   <li>String comparison is case-sensitive, except on {@code authenticationName}, which compares
- *       case-insensitively as authentication does; {@code authenticationName} only takes string literals.</li>
- * </ul>
- * Queries are bounded by {@link #MAX_LENGTH} characters and {@link #MAX_DEPTH} levels of nesting, so neither
- * parsing nor evaluation recursion depends on what a hostile caller sends.
  *
- * <p>Hand-written (a small recursive-descent parser): the spec's query language is its own, no expression
- * library parses it with these error positions and bounds. One file of about 550 lines on purpose: the grammar
- * and the evaluation rules above, the expression tree that evaluates them, and the lexer and parser that build
- * the tree. The tree's types stay private here, so that the only way to a query is {@link #parse}, with its
- * bounds checked; a separate parser file would have to open them to the package. Each part reads alone
- * (sections "evaluation" and "parsing").
+ * <ul>
+ *   <li>A comparison on a missing attribute is false, whatever the operator ({@code !=} too).
+ *   <li>On an array attribute {@code =}, {@code IN} and the ordering operators are true when some
+ *       element satisfies them; {@code !=} / {@code <>} are true when no element equals the
+ *       literal.
+ *   <li>Values compare only with literals of their own type: a string attribute never equals an
+ *       integer literal, nor an integer attribute a string literal ({@code attributes.floor = '3'}
+ *       is false for {@code floor: 3}). A boolean attribute equals the string literals {@code
+ *       'true'} / {@code 'false'} (lower case, as JSON writes it), so {@code attributes.commander =
+ *       "true"} selects clients whose attribute is the string "true" or the boolean true. Bare
+ *       {@code true} is not a literal.
+ *   <li>Ordering operators need an integer literal (a parse error otherwise) and are false unless
+ *       the value is an integer.
+ *   <li>String comparison is case-sensitive, except on {@code authenticationName}, which compares
+ *       case-insensitively as authentication does; {@code authenticationName} only takes string
+ *       literals.
+ * </ul>
+ *
+ * Queries are bounded by {@link #MAX_LENGTH} characters and {@link #MAX_DEPTH} levels of nesting,
+ * so neither parsing nor evaluation recursion depends on what a hostile caller sends.
+ *
+ * <p>Hand-written (a small recursive-descent parser): the spec's query language is its own, no
+ * expression library parses it with these error positions and bounds. One file of about 550 lines
+ * on purpose: the grammar and the evaluation rules above, the expression tree that evaluates them,
+ * and the lexer and parser that build the tree. The tree's types stay private here, so that the
+ * only way to a query is {@link #parse}, with its bounds checked; a separate parser file would have
+ * to open them to the package. Each part reads alone (sections "evaluation" and "parsing").
  */
 public final class ClientGroupQuery {
 
   /** Longest accepted query, in characters. */
   public static final int MAX_LENGTH = 4096;
+
   /** Deepest accepted nesting of parentheses and {@code not}. */
   public static final int MAX_DEPTH = 32;
 
@@ -142,7 +150,9 @@ public final class ClientGroupQuery {
   /** {@code attributeKey} null means the authentication name. */
   private record Operand(String attributeKey) {
     Object value(ClientIdentity identity) {
-      return attributeKey == null ? identity.authenticationName() : identity.attributes().get(attributeKey);
+      return attributeKey == null
+          ? identity.authenticationName()
+          : identity.attributes().get(attributeKey);
     }
 
     boolean isAuthenticationName() {
@@ -152,7 +162,12 @@ public final class ClientGroupQuery {
 
   /** {@code <>} is another spelling of {@code !=}. */
   private enum Operator {
-    EQ("="), NE("!="), LT("<"), GT(">"), LE("<="), GE(">=");
+    EQ("="),
+    NE("!="),
+    LT("<"),
+    GT(">"),
+    LE("<="),
+    GE(">=");
 
     final String text;
 
@@ -177,7 +192,8 @@ public final class ClientGroupQuery {
     }
   }
 
-  private record Comparison(Operand operand, Operator operator, Object literal) implements Expression {
+  private record Comparison(Operand operand, Operator operator, Object literal)
+      implements Expression {
     @Override
     public boolean test(ClientIdentity identity) {
       Object value = operand.value(identity);
@@ -188,10 +204,14 @@ public final class ClientGroupQuery {
       return switch (operator) {
         case EQ -> anyElement(value, e -> literalEquals(e, literal, fold));
         case NE -> !anyElement(value, e -> literalEquals(e, literal, fold));
-        case LT -> anyElement(value, e -> isInteger(e) && ((Number) e).longValue() < (Long) literal);
-        case GT -> anyElement(value, e -> isInteger(e) && ((Number) e).longValue() > (Long) literal);
-        case LE -> anyElement(value, e -> isInteger(e) && ((Number) e).longValue() <= (Long) literal);
-        case GE -> anyElement(value, e -> isInteger(e) && ((Number) e).longValue() >= (Long) literal);
+        case LT ->
+            anyElement(value, e -> isInteger(e) && ((Number) e).longValue() < (Long) literal);
+        case GT ->
+            anyElement(value, e -> isInteger(e) && ((Number) e).longValue() > (Long) literal);
+        case LE ->
+            anyElement(value, e -> isInteger(e) && ((Number) e).longValue() <= (Long) literal);
+        case GE ->
+            anyElement(value, e -> isInteger(e) && ((Number) e).longValue() >= (Long) literal);
       };
     }
   }
@@ -204,14 +224,16 @@ public final class ClientGroupQuery {
         return false;
       }
       boolean fold = operand.isAuthenticationName();
-      return anyElement(value, e -> {
-        for (Object literal : literals) {
-          if (literalEquals(e, literal, fold)) {
-            return true;
-          }
-        }
-        return false;
-      });
+      return anyElement(
+          value,
+          e -> {
+            for (Object literal : literals) {
+              if (literalEquals(e, literal, fold)) {
+                return true;
+              }
+            }
+            return false;
+          });
     }
   }
 
@@ -242,14 +264,30 @@ public final class ClientGroupQuery {
   }
 
   private static boolean isInteger(Object value) {
-    return value instanceof Long || value instanceof Integer || value instanceof Short || value instanceof Byte;
+    return value instanceof Long
+        || value instanceof Integer
+        || value instanceof Short
+        || value instanceof Byte;
   }
 
   // ---- parsing ----
 
-  private enum TokenType { LPAREN, RPAREN, LBRACKET, RBRACKET, COMMA, OPERATOR, STRING, INTEGER, WORD, END }
+  private enum TokenType {
+    LPAREN,
+    RPAREN,
+    LBRACKET,
+    RBRACKET,
+    COMMA,
+    OPERATOR,
+    STRING,
+    INTEGER,
+    WORD,
+    END
+  }
 
-  /** {@code start} is a 0-based index into the query; {@code value} the string or Long of a literal. */
+  /**
+   * {@code start} is a 0-based index into the query; {@code value} the string or Long of a literal.
+   */
   private record Token(TokenType type, String text, int start, Object value) {
     boolean isWord(String keyword) {
       return type == TokenType.WORD && text.equalsIgnoreCase(keyword);
@@ -363,8 +401,13 @@ public final class ClientGroupQuery {
         if (word.regionMatches(true, 0, ATTRIBUTES, 0, ATTRIBUTES.length())) {
           String key = word.substring(ATTRIBUTES.length());
           if (!isAttributeKey(key)) {
-            throw fail("expected an attribute key of letters, digits and '_' at position "
-                + (token.start + 1) + ", found '" + abbreviate(word) + "'", token.start);
+            throw fail(
+                "expected an attribute key of letters, digits and '_' at position "
+                    + (token.start + 1)
+                    + ", found '"
+                    + abbreviate(word)
+                    + "'",
+                token.start);
           }
           advance();
           return new Operand(key);
@@ -377,8 +420,14 @@ public final class ClientGroupQuery {
       Token literal = token;
       if (literal.type == TokenType.STRING) {
         if (operator.ordering()) {
-          throw fail("operator '" + operator.text + "' compares integers; expected an integer at position "
-              + (literal.start + 1) + ", found " + describe(literal), literal.start);
+          throw fail(
+              "operator '"
+                  + operator.text
+                  + "' compares integers; expected an integer at position "
+                  + (literal.start + 1)
+                  + ", found "
+                  + describe(literal),
+              literal.start);
         }
         advance();
         String text = (String) literal.value;
@@ -386,15 +435,26 @@ public final class ClientGroupQuery {
       }
       if (literal.type == TokenType.INTEGER) {
         if (operand.isAuthenticationName()) {
-          throw fail("authenticationName is compared with strings; expected a quoted string at position "
-              + (literal.start + 1) + ", found " + describe(literal), literal.start);
+          throw fail(
+              "authenticationName is compared with strings; expected a quoted string at position "
+                  + (literal.start + 1)
+                  + ", found "
+                  + describe(literal),
+              literal.start);
         }
         advance();
         return literal.value;
       }
       if (literal.type == TokenType.WORD && (literal.isWord("true") || literal.isWord("false"))) {
-        throw fail("expected a string or integer literal at position " + (literal.start + 1) + ", found "
-            + describe(literal) + " (quote it: '" + literal.text + "')", literal.start);
+        throw fail(
+            "expected a string or integer literal at position "
+                + (literal.start + 1)
+                + ", found "
+                + describe(literal)
+                + " (quote it: '"
+                + literal.text
+                + "')",
+            literal.start);
       }
       throw expected(operator.ordering() ? "an integer" : "a string or integer literal");
     }
@@ -473,7 +533,10 @@ public final class ClientGroupQuery {
             throw error("unterminated string starting", start);
           }
           pos = close + 1;
-          return new Token(TokenType.STRING, query.substring(start, pos), start,
+          return new Token(
+              TokenType.STRING,
+              query.substring(start, pos),
+              start,
               query.substring(start + 1, close));
         }
         default -> {
@@ -501,7 +564,8 @@ public final class ClientGroupQuery {
     }
 
     private QueryException expected(String what) {
-      return fail("expected " + what + " at position " + (token.start + 1) + ", found " + describe(token),
+      return fail(
+          "expected " + what + " at position " + (token.start + 1) + ", found " + describe(token),
           token.start);
     }
 
@@ -545,7 +609,10 @@ public final class ClientGroupQuery {
     }
     for (int i = 0; i < key.length(); i++) {
       char c = key.charAt(i);
-      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
+      if (!((c >= 'a' && c <= 'z')
+          || (c >= 'A' && c <= 'Z')
+          || (c >= '0' && c <= '9')
+          || c == '_')) {
         return false;
       }
     }

@@ -3,18 +3,25 @@ package io.mqttgrid.access;
 import java.util.Map;
 
 /**
- * Who a connected client (or an HTTP publisher) is, as every authentication method reports it (spec section
- * 3.1): the authentication name, the attributes that client-group queries and topic templates read, and how
- * the identity was established.
+ * Who a connected client (or an HTTP publisher) is, as every authentication method reports it (spec
+ * section 3.1): the authentication name, the attributes that client-group queries and topic
+ * templates read, and how the identity was established.
  *
- * @param attributes      attribute values: {@code String}, {@code Long}, {@code Boolean} or
- *                        {@code List<String>} (spec section 2.3); never null
- * @param expiresAtMillis when the credential stops being valid (epoch millis), 0 when it does not expire
+ * @param attributes attribute values: {@code String}, {@code Long}, {@code Boolean} or {@code
+ *     List<String>} (spec section 2.3); never null
+ * @param expiresAtMillis when the credential stops being valid (epoch millis), 0 when it does not
+ *     expire
  */
-public record ClientIdentity(String authenticationName, Map<String, Object> attributes, Authority authority,
-                             long expiresAtMillis) {
+public record ClientIdentity(
+    String authenticationName,
+    Map<String, Object> attributes,
+    Authority authority,
+    long expiresAtMillis) {
 
-  /** Which authority vouched for the identity; decides how it is authorized (spec sections 3.5 and 4.1). */
+  /**
+   * Which authority vouched for the identity; decides how it is authorized (spec sections 3.5 and
+   * 4.1).
+   */
   public enum Authority {
     /** No credentials, let in by {@code auth.anonymous}: not subject to the namespace model. */
     ANONYMOUS,
@@ -22,7 +29,10 @@ public record ClientIdentity(String authenticationName, Map<String, Object> attr
     REGISTRY,
     /** A token of the namespace's custom JWT issuer ({@code CUSTOM-JWT}). */
     CUSTOM_JWT,
-    /** An Entra-style token ({@code OAUTH2-JWT}): authorized by role assignments as well as bindings. */
+    /**
+     * An Entra-style token ({@code OAUTH2-JWT}): authorized by role assignments as well as
+     * bindings.
+     */
     ENTRA,
     /** The namespace's authentication webhook. */
     WEBHOOK

@@ -27,8 +27,7 @@ final class ClientJson {
   private static final Pattern ATTRIBUTE_KEY = Pattern.compile("[A-Za-z0-9_]+");
   private static final Pattern THUMBPRINT = Pattern.compile("[0-9A-F]{64}");
 
-  private ClientJson() {
-  }
+  private ClientJson() {}
 
   public static ClientResource client(String name, JsonObject p, NamespaceLimits limits) {
     checkName(Kind.CLIENTS, name);
@@ -37,7 +36,8 @@ final class ClientJson {
       authName = name;
     }
     if (authName.isEmpty() || authName.length() > 128) {
-      throw new ModelValidationException("properties.authenticationName", "must be 1-128 characters");
+      throw new ModelValidationException(
+          "properties.authenticationName", "must be 1-128 characters");
     }
     String state = optString(p, "state", "properties.state");
     boolean enabled;
@@ -53,33 +53,42 @@ final class ClientJson {
     Object certAuth = p.getValue("clientCertificateAuthentication");
     if (certAuth != null) {
       if (!(certAuth instanceof JsonObject c)) {
-        throw new ModelValidationException("properties.clientCertificateAuthentication", "must be an object");
+        throw new ModelValidationException(
+            "properties.clientCertificateAuthentication", "must be an object");
       }
-      String s = optString(c, "validationScheme", "properties.clientCertificateAuthentication.validationScheme");
+      String s =
+          optString(
+              c, "validationScheme", "properties.clientCertificateAuthentication.validationScheme");
       thumbprints = thumbprints(c.getValue("allowedThumbprints"));
       if (s != null) {
-        scheme = enumValue(ValidationScheme.class, s,
-            "properties.clientCertificateAuthentication.validationScheme");
+        scheme =
+            enumValue(
+                ValidationScheme.class,
+                s,
+                "properties.clientCertificateAuthentication.validationScheme");
       } else if (!thumbprints.isEmpty()) {
         // API versions before validationScheme existed (the 2023 quickstart) list thumbprints alone
         scheme = ValidationScheme.ThumbprintMatch;
       }
     }
     if (scheme == ValidationScheme.ThumbprintMatch && thumbprints.isEmpty()) {
-      throw new ModelValidationException("properties.clientCertificateAuthentication.allowedThumbprints",
+      throw new ModelValidationException(
+          "properties.clientCertificateAuthentication.allowedThumbprints",
           "required (1 or 2 SHA-256 thumbprints) when validationScheme is ThumbprintMatch");
     }
     if (scheme != ValidationScheme.ThumbprintMatch && !thumbprints.isEmpty()) {
-      throw new ModelValidationException("properties.clientCertificateAuthentication.allowedThumbprints",
+      throw new ModelValidationException(
+          "properties.clientCertificateAuthentication.allowedThumbprints",
           "allowed only when validationScheme is ThumbprintMatch");
     }
     Map<String, Object> attributes = attributes(p.getValue("attributes"), limits);
     String hash = optString(p, "passwordHash", "properties.passwordHash");
     if (hash != null && !hash.startsWith("pbkdf2-sha256$")) {
-      throw new ModelValidationException("properties.passwordHash",
-          "must be a pbkdf2-sha256$<iterations>$<salt>$<hash> value");
+      throw new ModelValidationException(
+          "properties.passwordHash", "must be a pbkdf2-sha256$<iterations>$<salt>$<hash> value");
     }
-    return new ClientResource(name, authName, description(p), enabled, scheme, thumbprints, attributes, hash);
+    return new ClientResource(
+        name, authName, description(p), enabled, scheme, thumbprints, attributes, hash);
   }
 
   private static List<String> thumbprints(Object value) {
@@ -97,7 +106,8 @@ final class ClientJson {
     for (Object o : a) {
       String t = o instanceof String s ? ClientResource.normalizeThumbprint(s) : null;
       if (t == null || !THUMBPRINT.matcher(t).matches()) {
-        throw new ModelValidationException(field, "each thumbprint is the SHA-256 of the certificate: 64 hex digits");
+        throw new ModelValidationException(
+            field, "each thumbprint is the SHA-256 of the certificate: 64 hex digits");
       }
       out.add(t);
     }
@@ -112,7 +122,8 @@ final class ClientJson {
       throw new ModelValidationException("properties.attributes", "must be an object");
     }
     if (o.encode().getBytes(StandardCharsets.UTF_8).length > limits.maxAttributeBytes()) {
-      throw new ModelValidationException("properties.attributes",
+      throw new ModelValidationException(
+          "properties.attributes",
           "must total less than " + (limits.maxAttributeBytes() + 1) + " bytes");
     }
     Map<String, Object> out = new LinkedHashMap<>();
@@ -136,7 +147,8 @@ final class ClientJson {
         }
         out.put(e.getKey(), List.copyOf(list));
       } else {
-        throw new ModelValidationException(field, "a value is a string, an integer, a boolean or an array of strings");
+        throw new ModelValidationException(
+            field, "a value is a string, an integer, a boolean or an array of strings");
       }
     }
     return out;
@@ -148,10 +160,15 @@ final class ClientJson {
       certAuth.put("allowedThumbprints", new JsonArray(new ArrayList<>(c.allowedThumbprints())));
     }
     JsonObject attrs = new JsonObject();
-    c.attributes().forEach((k, v) -> attrs.put(k, v instanceof List<?> l ? new JsonArray(new ArrayList<>(l)) : v));
-    JsonObject o = new JsonObject().put("authenticationName", c.authenticationName())
-        .put("state", c.enabled() ? "Enabled" : "Disabled").put("clientCertificateAuthentication", certAuth)
-        .put("attributes", attrs);
+    c.attributes()
+        .forEach(
+            (k, v) -> attrs.put(k, v instanceof List<?> l ? new JsonArray(new ArrayList<>(l)) : v));
+    JsonObject o =
+        new JsonObject()
+            .put("authenticationName", c.authenticationName())
+            .put("state", c.enabled() ? "Enabled" : "Disabled")
+            .put("clientCertificateAuthentication", certAuth)
+            .put("attributes", attrs);
     putIfNotNull(o, "description", c.description());
     putIfNotNull(o, "passwordHash", c.passwordHash());
     return o;

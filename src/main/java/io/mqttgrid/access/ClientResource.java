@@ -7,17 +7,23 @@ import java.util.Map;
 /**
  * A registered client (spec section 2.3).
  *
- * @param name                the resource name
- * @param authenticationName  defaults to the resource name; compared case-insensitively when authenticating,
- *                            used with its original case in topic templates
- * @param validationScheme    how an X.509 certificate proves this client
- * @param allowedThumbprints  SHA-256 thumbprints (upper-case hex) when the scheme is ThumbprintMatch
- * @param attributes          {@code String}, {@code Long}, {@code Boolean} or {@code List<String>} values
- * @param passwordHash        PBKDF2 hash for password authentication (extension), or null
+ * @param name the resource name
+ * @param authenticationName defaults to the resource name; compared case-insensitively when
+ *     authenticating, used with its original case in topic templates
+ * @param validationScheme how an X.509 certificate proves this client
+ * @param allowedThumbprints SHA-256 thumbprints (upper-case hex) when the scheme is ThumbprintMatch
+ * @param attributes {@code String}, {@code Long}, {@code Boolean} or {@code List<String>} values
+ * @param passwordHash PBKDF2 hash for password authentication (extension), or null
  */
-public record ClientResource(String name, String authenticationName, String description, boolean enabled,
-                             ValidationScheme validationScheme, List<String> allowedThumbprints,
-                             Map<String, Object> attributes, String passwordHash) {
+public record ClientResource(
+    String name,
+    String authenticationName,
+    String description,
+    boolean enabled,
+    ValidationScheme validationScheme,
+    List<String> allowedThumbprints,
+    Map<String, Object> attributes,
+    String passwordHash) {
 
   public ClientResource {
     allowedThumbprints = List.copyOf(allowedThumbprints);
@@ -25,8 +31,9 @@ public record ClientResource(String name, String authenticationName, String desc
   }
 
   /**
-   * A thumbprint as operators write it (any case, with or without {@code :} separators and white space) in the
-   * form {@code allowedThumbprints} holds and certificates are compared in: upper-case hex (spec section 2.3).
+   * A thumbprint as operators write it (any case, with or without {@code :} separators and white
+   * space) in the form {@code allowedThumbprints} holds and certificates are compared in:
+   * upper-case hex (spec section 2.3).
    */
   public static String normalizeThumbprint(String thumbprint) {
     return thumbprint.replaceAll("[:\\s]", "").toUpperCase(Locale.ROOT);
@@ -34,7 +41,11 @@ public record ClientResource(String name, String authenticationName, String desc
 
   /** {@code clientCertificateAuthentication.validationScheme} (spec sections 3.2 and 3.3). */
   public enum ValidationScheme {
-    SubjectMatchesAuthenticationName, DnsMatchesAuthenticationName, UriMatchesAuthenticationName,
-    IpMatchesAuthenticationName, EmailMatchesAuthenticationName, ThumbprintMatch
+    SubjectMatchesAuthenticationName,
+    DnsMatchesAuthenticationName,
+    UriMatchesAuthenticationName,
+    IpMatchesAuthenticationName,
+    EmailMatchesAuthenticationName,
+    ThumbprintMatch
   }
 }

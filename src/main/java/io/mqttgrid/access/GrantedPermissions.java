@@ -8,16 +8,20 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 
 /**
- * The rights of one identity as concrete filters (spec section 4.2): the publisher and subscriber templates
- * of its topic spaces, instantiated for it. Immutable, with value semantics, so a node can compare the
- * permissions a session started with against those of a changed model (spec section 3.8).
+ * The rights of one identity as concrete filters (spec section 4.2): the publisher and subscriber
+ * templates of its topic spaces, instantiated for it. Immutable, with value semantics, so a node
+ * can compare the permissions a session started with against those of a changed model (spec section
+ * 3.8).
  */
 public final class GrantedPermissions implements Permissions {
 
   /** Default deny (spec section 4.1). */
-  public static final GrantedPermissions NONE = new GrantedPermissions(java.util.List.of(), java.util.List.of());
+  public static final GrantedPermissions NONE =
+      new GrantedPermissions(java.util.List.of(), java.util.List.of());
 
-  /** Above this many publish filters a trie finds the matching ones faster than trying each in turn. */
+  /**
+   * Above this many publish filters a trie finds the matching ones faster than trying each in turn.
+   */
   static final int TRIE_THRESHOLD = 16;
 
   private final SortedSet<String> publishFilters;
@@ -27,10 +31,11 @@ public final class GrantedPermissions implements Permissions {
   private final String[] subscribeList;
 
   /**
-   * @param publishFilters   MQTT filters a topic name must match to be published to
+   * @param publishFilters MQTT filters a topic name must match to be published to
    * @param subscribeFilters MQTT filters one of which must contain a subscription filter
    */
-  public GrantedPermissions(Collection<String> publishFilters, Collection<String> subscribeFilters) {
+  public GrantedPermissions(
+      Collection<String> publishFilters, Collection<String> subscribeFilters) {
     this.publishFilters = Collections.unmodifiableSortedSet(new TreeSet<>(publishFilters));
     this.subscribeFilters = Collections.unmodifiableSortedSet(new TreeSet<>(subscribeFilters));
     if (this.publishFilters.size() > TRIE_THRESHOLD) {
@@ -47,8 +52,8 @@ public final class GrantedPermissions implements Permissions {
   }
 
   /**
-   * Topic names beginning with {@code $} are never granted; a name with wildcards is no topic name and is
-   * refused rather than matched as if it were one.
+   * Topic names beginning with {@code $} are never granted; a name with wildcards is no topic name
+   * and is refused rather than matched as if it were one.
    */
   @Override
   public boolean canPublish(String topic) {
@@ -69,8 +74,8 @@ public final class GrantedPermissions implements Permissions {
   }
 
   /**
-   * One granted filter must contain the whole subscription (a union of several is not used, spec section
-   * 2.5); a {@code $share/<group>/} prefix is judged by the filter after it.
+   * One granted filter must contain the whole subscription (a union of several is not used, spec
+   * section 2.5); a {@code $share/<group>/} prefix is judged by the filter after it.
    */
   @Override
   public boolean canSubscribe(String filter) {
@@ -85,7 +90,8 @@ public final class GrantedPermissions implements Permissions {
       }
       plain = shared.filter();
     }
-    if (plain.isEmpty() || plain.charAt(0) == '$'
+    if (plain.isEmpty()
+        || plain.charAt(0) == '$'
         || Topics.checkFilter(plain, Integer.MAX_VALUE, Integer.MAX_VALUE) != Topics.Check.OK) {
       return false;
     }
@@ -108,8 +114,9 @@ public final class GrantedPermissions implements Permissions {
   }
 
   /**
-   * Whether these permissions allow everything {@code earlier} allowed: each of its filters is contained in
-   * one of ours. False means a model change took some right away (it may or may not be one in use).
+   * Whether these permissions allow everything {@code earlier} allowed: each of its filters is
+   * contained in one of ours. False means a model change took some right away (it may or may not be
+   * one in use).
    */
   public boolean grantsAllOf(GrantedPermissions earlier) {
     return containsAll(publishFilters, earlier.publishFilters)
@@ -134,7 +141,8 @@ public final class GrantedPermissions implements Permissions {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof GrantedPermissions other && publishFilters.equals(other.publishFilters)
+    return o instanceof GrantedPermissions other
+        && publishFilters.equals(other.publishFilters)
         && subscribeFilters.equals(other.subscribeFilters);
   }
 

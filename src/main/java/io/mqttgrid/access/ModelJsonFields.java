@@ -6,20 +6,20 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Reading and writing single fields of the resource JSON, the same way for every kind: each refusal names the
- * field as the client wrote it ({@code properties.x}, {@code settings.x}).
+ * Reading and writing single fields of the resource JSON, the same way for every kind: each refusal
+ * names the field as the client wrote it ({@code properties.x}, {@code settings.x}).
  */
 final class ModelJsonFields {
 
   private static final int MAX_DESCRIPTION = 1024;
 
-  private ModelJsonFields() {
-  }
+  private ModelJsonFields() {}
 
   static String description(JsonObject p) {
     String d = optString(p, "description", "properties.description");
     if (d != null && d.length() > MAX_DESCRIPTION) {
-      throw new ModelValidationException("properties.description", "at most " + MAX_DESCRIPTION + " characters");
+      throw new ModelValidationException(
+          "properties.description", "at most " + MAX_DESCRIPTION + " characters");
     }
     return d;
   }
@@ -71,7 +71,8 @@ final class ModelJsonFields {
     if (v == null) {
       return dflt;
     }
-    if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() < min
+    if (!(v instanceof Integer || v instanceof Long)
+        || ((Number) v).longValue() < min
         || ((Number) v).longValue() > max) {
       throw new ModelValidationException(field, "must be an integer from " + min + " to " + max);
     }
@@ -84,8 +85,11 @@ final class ModelJsonFields {
         return e;
       }
     }
-    throw new ModelValidationException(field, "must be one of "
-        + String.join(", ", java.util.Arrays.stream(type.getEnumConstants()).map(Enum::name).toList()));
+    throw new ModelValidationException(
+        field,
+        "must be one of "
+            + String.join(
+                ", ", java.util.Arrays.stream(type.getEnumConstants()).map(Enum::name).toList()));
   }
 
   static void putIfNotNull(JsonObject o, String key, Object value) {

@@ -5,16 +5,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node's access control: the namespace model as last compiled. A new model is compiled once, off the
- * event loops, and swapped in whole with its version; sessions then recompute their rights from it.
+ * The node's access control: the namespace model as last compiled. A new model is compiled once,
+ * off the event loops, and swapped in whole with its version; sessions then recompute their rights
+ * from it.
  */
 public final class NamespaceAccess implements AccessControl {
 
   private static final Logger LOG = LoggerFactory.getLogger(NamespaceAccess.class);
 
   /** A compiled policy and the version of the model it was compiled from, swapped together. */
-  private record Compiled(AccessPolicy policy, long modelVersion) {
-  }
+  private record Compiled(AccessPolicy policy, long modelVersion) {}
 
   private final boolean allowNotInQueries;
   private volatile Compiled compiled;
@@ -26,8 +26,8 @@ public final class NamespaceAccess implements AccessControl {
   }
 
   /**
-   * Compiles a new model version; resources that cannot be used are logged once and grant nothing. A version
-   * older than the one in use is ignored.
+   * Compiles a new model version; resources that cannot be used are logged once and grant nothing.
+   * A version older than the one in use is ignored.
    */
   public synchronized void update(NamespaceModel model, long modelVersion) {
     if (compiled != null && modelVersion < compiled.modelVersion()) {

@@ -15,9 +15,9 @@ import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
- * The declarative namespace file ({@code namespace.file}): applied at start, and again whenever its content
- * changes. YAML or JSON (JSON is YAML). A file with an error changes nothing: the model stays as it was and
- * the error is logged with the field it concerns.
+ * The declarative namespace file ({@code namespace.file}): applied at start, and again whenever its
+ * content changes. YAML or JSON (JSON is YAML). A file with an error changes nothing: the model
+ * stays as it was and the error is logged with the field it concerns.
  */
 public final class NamespaceFile {
 
@@ -35,13 +35,26 @@ public final class NamespaceFile {
     this.store = store;
   }
 
-  /** Applies the file once; fails (and the broker does not start) when it cannot be read or is invalid. */
+  /**
+   * Applies the file once; fails (and the broker does not start) when it cannot be read or is
+   * invalid.
+   */
   public Future<Void> applyAtStart(long watchIntervalMillis) {
-    return vertx.executeBlocking(() -> Files.readAllBytes(path))
-        .recover(e -> Future.failedFuture(new IllegalArgumentException(
-            "namespace.file " + path + " cannot be read: " + e.getMessage())))
-        .compose(bytes -> apply(bytes).recover(e -> Future.failedFuture(new IllegalArgumentException(
-            "namespace.file " + path + ": " + e.getMessage()))))
+    return vertx
+        .executeBlocking(() -> Files.readAllBytes(path))
+        .recover(
+            e ->
+                Future.failedFuture(
+                    new IllegalArgumentException(
+                        "namespace.file " + path + " cannot be read: " + e.getMessage())))
+        .compose(
+            bytes ->
+                apply(bytes)
+                    .recover(
+                        e ->
+                            Future.failedFuture(
+                                new IllegalArgumentException(
+                                    "namespace.file " + path + ": " + e.getMessage()))))
         .onSuccess(v -> timer = vertx.setPeriodic(watchIntervalMillis, t -> checkForChange()));
   }
 
@@ -52,22 +65,34 @@ public final class NamespaceFile {
   }
 
   private void checkForChange() {
-    vertx.executeBlocking(() -> Files.readAllBytes(path)).onComplete(ar -> {
-      if (ar.failed()) {
-        LOG.warn("namespace.file {} cannot be read, keeping the current model: {}", path, ar.cause().toString());
-        return;
-      }
-      if (Arrays.equals(ar.result(), lastApplied)) {
-        return;
-      }
-      byte[] bytes = ar.result();
-      apply(bytes).onSuccess(v -> LOG.info("namespace.file {} changed and was applied", path))
-          .onFailure(e -> {
-            // remembered, so the same broken content is reported once, not every interval
-            lastApplied = bytes;
-            LOG.warn("namespace.file {} changed but was not applied: {}", path, e.getMessage());
-          });
-    });
+    vertx
+        .executeBlocking(() -> Files.readAllBytes(path))
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                LOG.warn(
+                    "namespace.file {} cannot be read, keeping the current model: {}",
+                    path,
+                    ar.cause().toString());
+                return;
+              }
+              if (Arrays.equals(ar.result(), lastApplied)) {
+                return;
+              }
+              byte[] bytes = ar.result();
+              apply(bytes)
+                  .onSuccess(v -> LOG.info("namespace.file {} changed and was applied", path))
+                  .onFailure(
+                      e -> {
+                        // remembered, so the same broken content is reported once, not every
+                        // interval
+                        lastApplied = bytes;
+                        LOG.warn(
+                            "namespace.file {} changed but was not applied: {}",
+                            path,
+                            e.getMessage());
+                      });
+            });
   }
 
   private Future<Void> apply(byte[] bytes) {
@@ -87,8 +112,8 @@ public final class NamespaceFile {
     try {
       root = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
     } catch (RuntimeException e) {
-      throw new ModelValidationException("(file)", "not valid YAML or JSON: " + e.getMessage().lines().findFirst()
-          .orElse(""));
+      throw new ModelValidationException(
+          "(file)", "not valid YAML or JSON: " + e.getMessage().lines().findFirst().orElse(""));
     }
     if (root == null) {
       return new JsonObject();
@@ -96,8 +121,8 @@ public final class NamespaceFile {
     if (!(root instanceof Map)) {
       throw new ModelValidationException("(file)", "the top level must be a mapping of sections");
     }
-    // YAML dates and other non-JSON scalars would not survive JSON: round-trip through text to be sure
+    // YAML dates and other non-JSON scalars would not survive JSON: round-trip through text to be
+    // sure
     return new JsonObject(new JsonObject((Map<String, Object>) root).encode());
   }
-
 }

@@ -1,13 +1,20 @@
 package io.mqttgrid.access;
 
 /**
- * Resource counts and sizes the namespace model accepts (spec sections 1.12 and 2); configurable under
- * {@code namespace.limits.*}.
+ * Resource counts and sizes the namespace model accepts (spec sections 1.12 and 2); configurable
+ * under {@code namespace.limits.*}.
  */
-public record NamespaceLimits(int maxClients, int maxClientGroups, int maxTopicSpaces, int maxTopicTemplates,
-                              int maxPermissionBindings, int maxCaCertificates, int maxRoleAssignments,
-                              int maxAttributeBytes) {
+public record NamespaceLimits(
+    int maxClients,
+    int maxClientGroups,
+    int maxTopicSpaces,
+    int maxTopicTemplates,
+    int maxPermissionBindings,
+    int maxCaCertificates,
+    int maxRoleAssignments,
+    int maxAttributeBytes) {
 
   /** Event Grid's numbers for one throughput unit. */
-  public static final NamespaceLimits EVENT_GRID = new NamespaceLimits(10_000, 10, 10, 10, 100, 10, 1_000, 4_095);
+  public static final NamespaceLimits EVENT_GRID =
+      new NamespaceLimits(10_000, 10, 10, 10, 100, 10, 1_000, 4_095);
 }

@@ -8,13 +8,21 @@ import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
- * One immutable version of the namespace model: every resource, keyed by resource name. Each node holds the
- * current version and swaps it whole when the model changes, so a reader never sees half a change.
+ * One immutable version of the namespace model: every resource, keyed by resource name. Each node
+ * holds the current version and swaps it whole when the model changes, so a reader never sees half
+ * a change.
  */
 public final class NamespaceModel {
 
-  public static final NamespaceModel EMPTY = new NamespaceModel(NamespaceSettings.DEFAULTS, java.util.List.of(),
-      java.util.List.of(), java.util.List.of(), java.util.List.of(), java.util.List.of(), java.util.List.of());
+  public static final NamespaceModel EMPTY =
+      new NamespaceModel(
+          NamespaceSettings.DEFAULTS,
+          java.util.List.of(),
+          java.util.List.of(),
+          java.util.List.of(),
+          java.util.List.of(),
+          java.util.List.of(),
+          java.util.List.of());
 
   private final NamespaceSettings settings;
   private final SortedMap<String, ClientResource> clients;
@@ -25,10 +33,14 @@ public final class NamespaceModel {
   private final SortedMap<String, CaCertificate> caCertificates;
   private final SortedMap<String, RoleAssignment> roleAssignments;
 
-  public NamespaceModel(NamespaceSettings settings, Collection<ClientResource> clients,
-                        Collection<ClientGroup> clientGroups, Collection<TopicSpace> topicSpaces,
-                        Collection<PermissionBinding> permissionBindings, Collection<CaCertificate> caCertificates,
-                        Collection<RoleAssignment> roleAssignments) {
+  public NamespaceModel(
+      NamespaceSettings settings,
+      Collection<ClientResource> clients,
+      Collection<ClientGroup> clientGroups,
+      Collection<TopicSpace> topicSpaces,
+      Collection<PermissionBinding> permissionBindings,
+      Collection<CaCertificate> caCertificates,
+      Collection<RoleAssignment> roleAssignments) {
     this.settings = settings;
     this.clients = byName(clients, ClientResource::name);
     Map<String, ClientResource> byAuth = new java.util.HashMap<>();
@@ -62,7 +74,9 @@ public final class NamespaceModel {
 
   /** The client resource with this authentication name (case-insensitive), or null. */
   public ClientResource clientByAuthenticationName(String authenticationName) {
-    return authenticationName == null ? null : clientsByAuthenticationName.get(foldCase(authenticationName));
+    return authenticationName == null
+        ? null
+        : clientsByAuthenticationName.get(foldCase(authenticationName));
   }
 
   public SortedMap<String, ClientResource> clients() {

@@ -12,19 +12,20 @@ import java.util.regex.Pattern;
 
 /**
  * The JSON shapes of spec section 2 (the properties of each resource, as the management API and the
- * declarative namespace file write them) to and from the model types, with every validation rule of the spec.
- * Bad input raises {@link ModelValidationException} naming the field.
+ * declarative namespace file write them) to and from the model types, with every validation rule of
+ * the spec. Bad input raises {@link ModelValidationException} naming the field.
  *
- * <p>This class holds the resource kinds, the names, the whole namespace document and the rules across
- * resources; the rules of one kind are in its own class: {@link ClientJson}, {@link PermissionModelJson}
- * (client groups, topic spaces, permission bindings, role assignments), {@link CaCertificateJson},
- * {@link NamespaceSettingsJson}; field reading in {@link ModelJsonFields}.
+ * <p>This class holds the resource kinds, the names, the whole namespace document and the rules
+ * across resources; the rules of one kind are in its own class: {@link ClientJson}, {@link
+ * PermissionModelJson} (client groups, topic spaces, permission bindings, role assignments), {@link
+ * CaCertificateJson}, {@link NamespaceSettingsJson}; field reading in {@link ModelJsonFields}.
  */
 public final class NamespaceModelJson {
 
   /** Resource kinds as they appear in ARM paths and as sections of the namespace file. */
   public enum Kind {
-    // in dependency order: what a resource needs (a CA for its clients, a topic space for its bindings) comes
+    // in dependency order: what a resource needs (a CA for its clients, a topic space for its
+    // bindings) comes
     // before it; the namespace file is written in this order and removed in the reverse one
     CA_CERTIFICATES("caCertificates", "Microsoft.EventGrid/namespaces/caCertificates"),
     CLIENTS("clients", "Microsoft.EventGrid/namespaces/clients"),
@@ -55,21 +56,24 @@ public final class NamespaceModelJson {
   private static final Pattern CLIENT_NAME = Pattern.compile("[-a-zA-Z0-9:._]{1,128}");
   private static final Pattern CHILD_NAME = Pattern.compile("[a-zA-Z0-9-]{3,50}");
 
-  private NamespaceModelJson() {
-  }
+  private NamespaceModelJson() {}
 
-  // ------------------------------------------------------------------------------------------- names
+  // -------------------------------------------------------------------------------------------
+  // names
 
   public static void checkName(Kind kind, String name) {
     Pattern p = kind == Kind.CLIENTS ? CLIENT_NAME : CHILD_NAME;
     if (name == null || !p.matcher(name).matches()) {
-      throw new ModelValidationException("name", kind == Kind.CLIENTS
-          ? "a client name is 1-128 characters of letters, digits, '-', ':', '.' and '_'"
-          : "a " + kind.path + " name is 3-50 characters of letters, digits and '-'");
+      throw new ModelValidationException(
+          "name",
+          kind == Kind.CLIENTS
+              ? "a client name is 1-128 characters of letters, digits, '-', ':', '.' and '_'"
+              : "a " + kind.path + " name is 3-50 characters of letters, digits and '-'");
     }
   }
 
-  // ------------------------------------------------------------------ single resources, for the store and tests
+  // ------------------------------------------------------------------ single resources, for the
+  // store and tests
 
   public static ClientResource client(String name, JsonObject p, NamespaceLimits limits) {
     return ClientJson.client(name, p, limits);
@@ -91,48 +95,62 @@ public final class NamespaceModelJson {
     return NamespaceSettingsJson.toJson(s);
   }
 
-  /** The settings as stored: like {@link #toJson(NamespaceSettings)} but keeping the webhook's bearer token. */
+  /**
+   * The settings as stored: like {@link #toJson(NamespaceSettings)} but keeping the webhook's
+   * bearer token.
+   */
   public static JsonObject toStoredJson(NamespaceSettings s) {
     return NamespaceSettingsJson.toStoredJson(s);
   }
 
-  // ------------------------------------------------------------------------------------- whole model
+  // ------------------------------------------------------------------------------------- whole
+  // model
 
   /**
-   * Rules across resources (spec section 2): counts, authentication names unique case-insensitively,
-   * bindings and role assignments naming resources that exist.
+   * Rules across resources (spec section 2): counts, authentication names unique
+   * case-insensitively, bindings and role assignments naming resources that exist.
    */
   public static void checkModel(NamespaceModel m, NamespaceLimits limits) {
     checkCount(Kind.CLIENTS, m.clients().size(), limits.maxClients());
     checkCount(Kind.CLIENT_GROUPS, m.clientGroups().size(), limits.maxClientGroups());
     checkCount(Kind.TOPIC_SPACES, m.topicSpaces().size(), limits.maxTopicSpaces());
-    checkCount(Kind.PERMISSION_BINDINGS, m.permissionBindings().size(), limits.maxPermissionBindings());
+    checkCount(
+        Kind.PERMISSION_BINDINGS, m.permissionBindings().size(), limits.maxPermissionBindings());
     checkCount(Kind.CA_CERTIFICATES, m.caCertificates().size(), limits.maxCaCertificates());
     checkCount(Kind.ROLE_ASSIGNMENTS, m.roleAssignments().size(), limits.maxRoleAssignments());
     Map<String, String> authNames = new HashMap<>();
     for (ClientResource c : m.clients().values()) {
       String other = authNames.put(NamespaceModel.foldCase(c.authenticationName()), c.name());
       if (other != null) {
-        throw new ModelValidationException("clients." + c.name() + ".properties.authenticationName",
-            "'" + c.authenticationName() + "' is already the authentication name of client '" + other
+        throw new ModelValidationException(
+            "clients." + c.name() + ".properties.authenticationName",
+            "'"
+                + c.authenticationName()
+                + "' is already the authentication name of client '"
+                + other
                 + "' (compared case-insensitively)");
       }
     }
     if (m.clientGroups().containsKey(ClientGroup.ALL)) {
-      throw new ModelValidationException("clientGroups.$all", "the built-in group cannot be defined");
+      throw new ModelValidationException(
+          "clientGroups.$all", "the built-in group cannot be defined");
     }
     for (PermissionBinding b : m.permissionBindings().values()) {
       String f = "permissionBindings." + b.name() + ".properties.";
-      if (!b.clientGroupName().equals(ClientGroup.ALL) && !m.clientGroups().containsKey(b.clientGroupName())) {
-        throw new ModelValidationException(f + "clientGroupName", "no client group '" + b.clientGroupName() + "'");
+      if (!b.clientGroupName().equals(ClientGroup.ALL)
+          && !m.clientGroups().containsKey(b.clientGroupName())) {
+        throw new ModelValidationException(
+            f + "clientGroupName", "no client group '" + b.clientGroupName() + "'");
       }
       if (!m.topicSpaces().containsKey(b.topicSpaceName())) {
-        throw new ModelValidationException(f + "topicSpaceName", "no topic space '" + b.topicSpaceName() + "'");
+        throw new ModelValidationException(
+            f + "topicSpaceName", "no topic space '" + b.topicSpaceName() + "'");
       }
     }
     for (RoleAssignment r : m.roleAssignments().values()) {
       if (r.topicSpaceName() != null && !m.topicSpaces().containsKey(r.topicSpaceName())) {
-        throw new ModelValidationException("roleAssignments." + r.name() + ".properties.topicSpaceName",
+        throw new ModelValidationException(
+            "roleAssignments." + r.name() + ".properties.topicSpaceName",
             "no topic space '" + r.topicSpaceName() + "'");
       }
     }
@@ -140,21 +158,27 @@ public final class NamespaceModelJson {
 
   private static void checkCount(Kind kind, int count, int max) {
     if (count > max) {
-      throw new ModelValidationException(kind.path, "at most " + max + " " + kind.path + " (limit "
-          + "namespace.limits), found " + count);
+      throw new ModelValidationException(
+          kind.path,
+          "at most " + max + " " + kind.path + " (limit " + "namespace.limits), found " + count);
     }
   }
 
   /**
-   * A whole namespace document (the declarative file): {@code settings} and one object per resource kind,
-   * keyed by resource name, each holding the properties directly or under {@code properties}.
+   * A whole namespace document (the declarative file): {@code settings} and one object per resource
+   * kind, keyed by resource name, each holding the properties directly or under {@code properties}.
    */
-  public static NamespaceModel document(JsonObject doc, NamespaceLimits limits, Function<String, String> queryProblem,
-                                        Function<String, String> templateProblem) {
+  public static NamespaceModel document(
+      JsonObject doc,
+      NamespaceLimits limits,
+      Function<String, String> queryProblem,
+      Function<String, String> templateProblem) {
     for (String key : doc.fieldNames()) {
       if (!key.equals("settings") && Kind.ofPath(key) == null) {
-        throw new ModelValidationException(key, "unknown section; expected settings, clients, clientGroups, "
-            + "topicSpaces, permissionBindings, caCertificates or roleAssignments");
+        throw new ModelValidationException(
+            key,
+            "unknown section; expected settings, clients, clientGroups, "
+                + "topicSpaces, permissionBindings, caCertificates or roleAssignments");
       }
     }
     JsonObject settings = object(doc, "settings", "settings");
@@ -166,25 +190,33 @@ public final class NamespaceModelJson {
       }
       for (Map.Entry<String, Object> e : section) {
         if (!(e.getValue() instanceof JsonObject props)) {
-          throw new ModelValidationException(kind.path + "." + e.getKey(), "must be an object of properties");
+          throw new ModelValidationException(
+              kind.path + "." + e.getKey(), "must be an object of properties");
         }
         JsonObject p = props.getValue("properties") instanceof JsonObject inner ? inner : props;
         try {
           builder.add(kind, resource(kind, e.getKey(), p, limits, queryProblem, templateProblem));
         } catch (ModelValidationException ex) {
-          throw new ModelValidationException(kind.path + "." + e.getKey() + "." + ex.field(),
+          throw new ModelValidationException(
+              kind.path + "." + e.getKey() + "." + ex.field(),
               ex.getMessage().substring(ex.field().length() + 2));
         }
       }
     }
-    NamespaceModel model = builder.build(settings == null ? NamespaceSettings.DEFAULTS : settings(settings));
+    NamespaceModel model =
+        builder.build(settings == null ? NamespaceSettings.DEFAULTS : settings(settings));
     checkModel(model, limits);
     return model;
   }
 
   /** One resource of any kind from its properties. */
-  public static Object resource(Kind kind, String name, JsonObject p, NamespaceLimits limits,
-                                Function<String, String> queryProblem, Function<String, String> templateProblem) {
+  public static Object resource(
+      Kind kind,
+      String name,
+      JsonObject p,
+      NamespaceLimits limits,
+      Function<String, String> queryProblem,
+      Function<String, String> templateProblem) {
     return switch (kind) {
       case CLIENTS -> ClientJson.client(name, p, limits);
       case CLIENT_GROUPS -> PermissionModelJson.clientGroup(name, p, queryProblem);

@@ -18,23 +18,30 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The namespace settings (spec section 2.2 and this broker's extensions: JWT issuers, webhook and password
- * authentication) to and from JSON; the stored form keeps the webhook's bearer token, the shown one does not.
+ * The namespace settings (spec section 2.2 and this broker's extensions: JWT issuers, webhook and
+ * password authentication) to and from JSON; the stored form keeps the webhook's bearer token, the
+ * shown one does not.
  */
 final class NamespaceSettingsJson {
 
-  private NamespaceSettingsJson() {
-  }
+  private NamespaceSettingsJson() {}
 
   /**
-   * Namespace settings from the {@code topicSpacesConfiguration}-like object: the keys of spec section 2.2 and
-   * this broker's extensions.
+   * Namespace settings from the {@code topicSpacesConfiguration}-like object: the keys of spec
+   * section 2.2 and this broker's extensions.
    */
   public static NamespaceSettings settings(JsonObject p) {
     String hostname = optString(p, "hostname", "settings.hostname");
-    int expiryHours = intIn(p, "maximumSessionExpiryInHours", 1, 8, 1, "settings.maximumSessionExpiryInHours");
-    int perAuth = intIn(p, "maximumClientSessionsPerAuthenticationName", 1, 100, 1,
-        "settings.maximumClientSessionsPerAuthenticationName");
+    int expiryHours =
+        intIn(p, "maximumSessionExpiryInHours", 1, 8, 1, "settings.maximumSessionExpiryInHours");
+    int perAuth =
+        intIn(
+            p,
+            "maximumClientSessionsPerAuthenticationName",
+            1,
+            100,
+            1,
+            "settings.maximumClientSessionsPerAuthenticationName");
     JsonObject auth = object(p, "clientAuthentication", "settings.clientAuthentication");
     List<AlternativeNameSource> sources = new ArrayList<>();
     JwtIssuer custom = null;
@@ -59,32 +66,57 @@ final class NamespaceSettingsJson {
           sources.add(src);
         }
       }
-      custom = issuer(object(auth, "customJwtAuthentication", "settings.clientAuthentication.customJwtAuthentication"),
-          "settings.clientAuthentication.customJwtAuthentication");
-      oauth2 = issuer(object(auth, "oauth2JwtAuthentication", "settings.clientAuthentication.oauth2JwtAuthentication"),
-          "settings.clientAuthentication.oauth2JwtAuthentication");
-      JsonObject wh = object(auth, "webhookAuthentication", "settings.clientAuthentication.webhookAuthentication");
+      custom =
+          issuer(
+              object(
+                  auth,
+                  "customJwtAuthentication",
+                  "settings.clientAuthentication.customJwtAuthentication"),
+              "settings.clientAuthentication.customJwtAuthentication");
+      oauth2 =
+          issuer(
+              object(
+                  auth,
+                  "oauth2JwtAuthentication",
+                  "settings.clientAuthentication.oauth2JwtAuthentication"),
+              "settings.clientAuthentication.oauth2JwtAuthentication");
+      JsonObject wh =
+          object(
+              auth, "webhookAuthentication", "settings.clientAuthentication.webhookAuthentication");
       if (wh != null) {
         String f = "settings.clientAuthentication.webhookAuthentication";
         String url = requiredString(wh, "endpointUrl", f + ".endpointUrl");
         checkHttpUrl(url, f + ".endpointUrl");
         int timeout = intIn(wh, "timeoutInSeconds", 1, 60, 5, f + ".timeoutInSeconds");
         int ttl = intIn(wh, "cacheTtlInSeconds", 0, 86_400, 60, f + ".cacheTtlInSeconds");
-        webhook = new NamespaceSettings.Webhook(url, optString(wh, "bearerToken", f + ".bearerToken"),
-            timeout * 1000L, ttl);
+        webhook =
+            new NamespaceSettings.Webhook(
+                url, optString(wh, "bearerToken", f + ".bearerToken"), timeout * 1000L, ttl);
       }
-      JsonObject pw = object(auth, "passwordAuthentication", "settings.clientAuthentication.passwordAuthentication");
+      JsonObject pw =
+          object(
+              auth,
+              "passwordAuthentication",
+              "settings.clientAuthentication.passwordAuthentication");
       if (pw != null) {
         Object enabled = pw.getValue("enabled");
         if (enabled != null && !(enabled instanceof Boolean)) {
-          throw new ModelValidationException("settings.clientAuthentication.passwordAuthentication.enabled",
+          throw new ModelValidationException(
+              "settings.clientAuthentication.passwordAuthentication.enabled",
               "must be true or false");
         }
         password = Boolean.TRUE.equals(enabled);
       }
     }
-    return new NamespaceSettings(hostname == null ? NamespaceSettings.DEFAULTS.hostname() : hostname, expiryHours,
-        perAuth, sources, custom, oauth2, webhook, password);
+    return new NamespaceSettings(
+        hostname == null ? NamespaceSettings.DEFAULTS.hostname() : hostname,
+        expiryHours,
+        perAuth,
+        sources,
+        custom,
+        oauth2,
+        webhook,
+        password);
   }
 
   private static JwtIssuer issuer(JsonObject o, String field) {
@@ -100,7 +132,8 @@ final class NamespaceSettingsJson {
       }
       for (Object x : a) {
         if (!(x instanceof String s) || s.isEmpty()) {
-          throw new ModelValidationException(field + ".audiences", "must be an array of non-empty strings");
+          throw new ModelValidationException(
+              field + ".audiences", "must be an array of non-empty strings");
         }
         audiences.add(s);
       }
@@ -113,10 +146,12 @@ final class NamespaceSettingsJson {
     Object enc = o.getValue("encodedIssuerCertificates");
     if (enc != null) {
       if (!(enc instanceof JsonArray a)) {
-        throw new ModelValidationException(field + ".encodedIssuerCertificates", "must be an array");
+        throw new ModelValidationException(
+            field + ".encodedIssuerCertificates", "must be an array");
       }
       if (a.size() > 2) {
-        throw new ModelValidationException(field + ".encodedIssuerCertificates", "at most 2 (rotation)");
+        throw new ModelValidationException(
+            field + ".encodedIssuerCertificates", "at most 2 (rotation)");
       }
       for (int i = 0; i < a.size(); i++) {
         String f = field + ".encodedIssuerCertificates[" + i + "]";
@@ -124,8 +159,10 @@ final class NamespaceSettingsJson {
           throw new ModelValidationException(f, "must be an object {kid, encodedCertificate}");
         }
         String pem = requiredString(c, "encodedCertificate", f + ".encodedCertificate");
-        if (!pem.contains("-----BEGIN CERTIFICATE-----") && !pem.contains("-----BEGIN PUBLIC KEY-----")) {
-          throw new ModelValidationException(f + ".encodedCertificate", "must be a PEM certificate or public key");
+        if (!pem.contains("-----BEGIN CERTIFICATE-----")
+            && !pem.contains("-----BEGIN PUBLIC KEY-----")) {
+          throw new ModelValidationException(
+              f + ".encodedCertificate", "must be a PEM certificate or public key");
         }
         if (pem.contains("-----BEGIN CERTIFICATE-----")) {
           parseCertificate(pem, f + ".encodedCertificate");
@@ -134,14 +171,19 @@ final class NamespaceSettingsJson {
       }
     }
     if (certs.isEmpty() && jwks == null) {
-      throw new ModelValidationException(field, "needs encodedIssuerCertificates or jwksUrl (the signing keys)");
+      throw new ModelValidationException(
+          field, "needs encodedIssuerCertificates or jwksUrl (the signing keys)");
     }
     return new JwtIssuer(iss, audiences, certs, jwks);
   }
 
   public static JsonObject toJson(NamespaceSettings s) {
-    JsonObject auth = new JsonObject().put("alternativeAuthenticationNameSources",
-        new JsonArray(s.alternativeAuthenticationNameSources().stream().map(Enum::name).toList()));
+    JsonObject auth =
+        new JsonObject()
+            .put(
+                "alternativeAuthenticationNameSources",
+                new JsonArray(
+                    s.alternativeAuthenticationNameSources().stream().map(Enum::name).toList()));
     if (s.customJwt() != null) {
       auth.put("customJwtAuthentication", toJson(s.customJwt()));
     }
@@ -150,22 +192,32 @@ final class NamespaceSettingsJson {
     }
     if (s.webhook() != null) {
       // the bearer token is a secret: it is stored, never shown
-      auth.put("webhookAuthentication", new JsonObject().put("endpointUrl", s.webhook().endpointUrl())
-          .put("timeoutInSeconds", s.webhook().timeoutMillis() / 1000)
-          .put("cacheTtlInSeconds", s.webhook().cacheTtlSeconds()));
+      auth.put(
+          "webhookAuthentication",
+          new JsonObject()
+              .put("endpointUrl", s.webhook().endpointUrl())
+              .put("timeoutInSeconds", s.webhook().timeoutMillis() / 1000)
+              .put("cacheTtlInSeconds", s.webhook().cacheTtlSeconds()));
     }
     auth.put("passwordAuthentication", new JsonObject().put("enabled", s.passwordAuthentication()));
-    return new JsonObject().put("hostname", s.hostname())
+    return new JsonObject()
+        .put("hostname", s.hostname())
         .put("maximumSessionExpiryInHours", s.maximumSessionExpiryInHours())
-        .put("maximumClientSessionsPerAuthenticationName", s.maximumClientSessionsPerAuthenticationName())
+        .put(
+            "maximumClientSessionsPerAuthenticationName",
+            s.maximumClientSessionsPerAuthenticationName())
         .put("clientAuthentication", auth);
   }
 
-  /** The settings as stored: like {@link #toJson(NamespaceSettings)} but keeping the webhook's bearer token. */
+  /**
+   * The settings as stored: like {@link #toJson(NamespaceSettings)} but keeping the webhook's
+   * bearer token.
+   */
   public static JsonObject toStoredJson(NamespaceSettings s) {
     JsonObject o = toJson(s);
     if (s.webhook() != null && s.webhook().bearerToken() != null) {
-      o.getJsonObject("clientAuthentication").getJsonObject("webhookAuthentication")
+      o.getJsonObject("clientAuthentication")
+          .getJsonObject("webhookAuthentication")
           .put("bearerToken", s.webhook().bearerToken());
     }
     return o;
@@ -178,8 +230,11 @@ final class NamespaceSettingsJson {
       putIfNotNull(o, "kid", c.kid());
       certs.add(o);
     }
-    JsonObject o = new JsonObject().put("tokenIssuer", i.tokenIssuer())
-        .put("audiences", new JsonArray(new ArrayList<>(i.audiences()))).put("encodedIssuerCertificates", certs);
+    JsonObject o =
+        new JsonObject()
+            .put("tokenIssuer", i.tokenIssuer())
+            .put("audiences", new JsonArray(new ArrayList<>(i.audiences())))
+            .put("encodedIssuerCertificates", certs);
     putIfNotNull(o, "jwksUrl", i.jwksUrl());
     return o;
   }

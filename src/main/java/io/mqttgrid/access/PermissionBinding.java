@@ -1,8 +1,15 @@
 package io.mqttgrid.access;
 
 /** Grants a client group publish or subscribe rights on a topic space (spec section 2.6). */
-public record PermissionBinding(String name, String description, String clientGroupName, String topicSpaceName,
-                                Permission permission) {
+public record PermissionBinding(
+    String name,
+    String description,
+    String clientGroupName,
+    String topicSpaceName,
+    Permission permission) {
 
-  public enum Permission { Publisher, Subscriber }
+  public enum Permission {
+    Publisher,
+    Subscriber
+  }
 }

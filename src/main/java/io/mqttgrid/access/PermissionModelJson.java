@@ -16,16 +16,17 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * The resources that grant permissions to and from their JSON properties: client groups, topic spaces,
- * permission bindings (spec sections 2.4 to 2.6) and this broker's role assignments. The query and template
- * grammars are checked by the functions the caller passes ({@link ClientGroupQuery}, {@link TopicTemplate}).
+ * The resources that grant permissions to and from their JSON properties: client groups, topic
+ * spaces, permission bindings (spec sections 2.4 to 2.6) and this broker's role assignments. The
+ * query and template grammars are checked by the functions the caller passes ({@link
+ * ClientGroupQuery}, {@link TopicTemplate}).
  */
 final class PermissionModelJson {
 
-  private PermissionModelJson() {
-  }
+  private PermissionModelJson() {}
 
-  public static ClientGroup clientGroup(String name, JsonObject p, Function<String, String> queryProblem) {
+  public static ClientGroup clientGroup(
+      String name, JsonObject p, Function<String, String> queryProblem) {
     checkName(Kind.CLIENT_GROUPS, name);
     String query = optString(p, "query", "properties.query");
     if (query == null || query.isBlank()) {
@@ -44,15 +45,17 @@ final class PermissionModelJson {
     return o;
   }
 
-  public static TopicSpace topicSpace(String name, JsonObject p, NamespaceLimits limits,
-                                      Function<String, String> templateProblem) {
+  public static TopicSpace topicSpace(
+      String name, JsonObject p, NamespaceLimits limits, Function<String, String> templateProblem) {
     checkName(Kind.TOPIC_SPACES, name);
     Object value = p.getValue("topicTemplates");
     if (!(value instanceof JsonArray a) || a.isEmpty()) {
-      throw new ModelValidationException("properties.topicTemplates", "required: an array of 1 or more templates");
+      throw new ModelValidationException(
+          "properties.topicTemplates", "required: an array of 1 or more templates");
     }
     if (a.size() > limits.maxTopicTemplates()) {
-      throw new ModelValidationException("properties.topicTemplates",
+      throw new ModelValidationException(
+          "properties.topicTemplates",
           "at most " + limits.maxTopicTemplates() + " templates per topic space");
     }
     List<String> templates = new ArrayList<>();
@@ -71,7 +74,8 @@ final class PermissionModelJson {
   }
 
   public static JsonObject toJson(TopicSpace t) {
-    JsonObject o = new JsonObject().put("topicTemplates", new JsonArray(new ArrayList<>(t.topicTemplates())));
+    JsonObject o =
+        new JsonObject().put("topicTemplates", new JsonArray(new ArrayList<>(t.topicTemplates())));
     putIfNotNull(o, "description", t.description());
     return o;
   }
@@ -80,14 +84,20 @@ final class PermissionModelJson {
     checkName(Kind.PERMISSION_BINDINGS, name);
     String group = requiredString(p, "clientGroupName", "properties.clientGroupName");
     String space = requiredString(p, "topicSpaceName", "properties.topicSpaceName");
-    Permission permission = enumValue(Permission.class, requiredString(p, "permission", "properties.permission"),
-        "properties.permission");
+    Permission permission =
+        enumValue(
+            Permission.class,
+            requiredString(p, "permission", "properties.permission"),
+            "properties.permission");
     return new PermissionBinding(name, description(p), group, space, permission);
   }
 
   public static JsonObject toJson(PermissionBinding b) {
-    JsonObject o = new JsonObject().put("clientGroupName", b.clientGroupName())
-        .put("topicSpaceName", b.topicSpaceName()).put("permission", b.permission().name());
+    JsonObject o =
+        new JsonObject()
+            .put("clientGroupName", b.clientGroupName())
+            .put("topicSpaceName", b.topicSpaceName())
+            .put("permission", b.permission().name());
     putIfNotNull(o, "description", b.description());
     return o;
   }
@@ -97,18 +107,23 @@ final class PermissionModelJson {
     String principal = requiredString(p, "principalId", "properties.principalId");
     String role = requiredString(p, "role", "properties.role");
     // the Azure built-in role names are accepted as spelled in the portal (spec section 3.5)
-    Permission permission = switch (role) {
-      case "Publisher", "EventGrid TopicSpaces Publisher" -> Permission.Publisher;
-      case "Subscriber", "EventGrid TopicSpaces Subscriber" -> Permission.Subscriber;
-      default -> throw new ModelValidationException("properties.role",
-          "must be Publisher, Subscriber, EventGrid TopicSpaces Publisher or EventGrid TopicSpaces Subscriber");
-    };
+    Permission permission =
+        switch (role) {
+          case "Publisher", "EventGrid TopicSpaces Publisher" -> Permission.Publisher;
+          case "Subscriber", "EventGrid TopicSpaces Subscriber" -> Permission.Subscriber;
+          default ->
+              throw new ModelValidationException(
+                  "properties.role",
+                  "must be Publisher, Subscriber, EventGrid TopicSpaces Publisher or EventGrid TopicSpaces Subscriber");
+        };
     String space = optString(p, "topicSpaceName", "properties.topicSpaceName");
-    return new RoleAssignment(name, principal, permission, space == null || space.isEmpty() ? null : space);
+    return new RoleAssignment(
+        name, principal, permission, space == null || space.isEmpty() ? null : space);
   }
 
   public static JsonObject toJson(RoleAssignment r) {
-    JsonObject o = new JsonObject().put("principalId", r.principalId()).put("role", r.role().name());
+    JsonObject o =
+        new JsonObject().put("principalId", r.principalId()).put("role", r.role().name());
     putIfNotNull(o, "topicSpaceName", r.topicSpaceName());
     return o;
   }

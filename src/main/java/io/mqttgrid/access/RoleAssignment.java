@@ -1,12 +1,11 @@
 package io.mqttgrid.access;
 
 /**
- * Stands in for an Azure RBAC role assignment (spec section 3.5): an {@code OAUTH2-JWT} principal (its
- * {@code oid}) may publish or subscribe on one topic space, or on all of them.
+ * Stands in for an Azure RBAC role assignment (spec section 3.5): an {@code OAUTH2-JWT} principal
+ * (its {@code oid}) may publish or subscribe on one topic space, or on all of them.
  *
- * @param principalId    the token's object id, which is the principal's authentication name
+ * @param principalId the token's object id, which is the principal's authentication name
  * @param topicSpaceName the scope: one topic space, or null for the whole namespace
  */
-public record RoleAssignment(String name, String principalId, PermissionBinding.Permission role,
-                             String topicSpaceName) {
-}
+public record RoleAssignment(
+    String name, String principalId, PermissionBinding.Permission role, String topicSpaceName) {}

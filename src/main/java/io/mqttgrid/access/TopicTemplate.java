@@ -7,28 +7,32 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * A topic template of a topic space (spec section 2.5): an MQTT filter whose levels may contain variables
- * that are filled in per client.
+ * A topic template of a topic space (spec section 2.5): an MQTT filter whose levels may contain
+ * variables that are filled in per client.
  *
- * <p>Variables: {@code ${client.authenticationName}} (original case) and {@code ${client.attributes.<key>}},
- * with the aliases {@code ${principal.name}} and {@code ${principal.attributes.<key>}}. A variable fills a
- * whole level or part of one ({@code dev-${client.authenticationName}.eu}) and never spans a {@code /}. The
- * documented spelling {@code ${var|suffix}} means the variable followed by the literal suffix, exactly like
- * {@code ${var}suffix}.
+ * <p>Variables: {@code ${client.authenticationName}} (original case) and {@code
+ * ${client.attributes.<key>}}, with the aliases {@code ${principal.name}} and {@code
+ * ${principal.attributes.<key>}}. A variable fills a whole level or part of one ({@code
+ * dev-${client.authenticationName}.eu}) and never spans a {@code /}. The documented spelling {@code
+ * ${var|suffix}} means the variable followed by the literal suffix, exactly like {@code
+ * ${var}suffix}.
  *
  * <p>Instantiation for one client, where the spec leaves room for choice:
+ *
  * <ul>
- *   <li>A missing attribute (or a missing authentication name) yields no filter.</li>
- *   <li>An array attribute yields one filter per element; two array variables in one template yield their
- *       combinations, and when those exceed {@link #MAX_INSTANTIATIONS} the template yields nothing for that
- *       client rather than an arbitrary part of its rights.</li>
- *   <li>Integers are written in decimal, booleans as {@code true} / {@code false}.</li>
- *   <li>A value that is empty or contains {@code /}, {@code +}, {@code #} or NUL yields no filter: such a
- *       value would widen the template (another level, a wildcard) or, when empty, share a level with every
- *       other client whose value is empty. For an array only that element is dropped.</li>
- *   <li>A filter that would begin with {@code $} (a value such as {@code $SYS} in the first level) is
- *       dropped: templates never grant the broker's reserved topics.</li>
+ *   <li>A missing attribute (or a missing authentication name) yields no filter.
+ *   <li>An array attribute yields one filter per element; two array variables in one template yield
+ *       their combinations, and when those exceed {@link #MAX_INSTANTIATIONS} the template yields
+ *       nothing for that client rather than an arbitrary part of its rights.
+ *   <li>Integers are written in decimal, booleans as {@code true} / {@code false}.
+ *   <li>A value that is empty or contains {@code /}, {@code +}, {@code #} or NUL yields no filter:
+ *       such a value would widen the template (another level, a wildcard) or, when empty, share a
+ *       level with every other client whose value is empty. For an array only that element is
+ *       dropped.
+ *   <li>A filter that would begin with {@code $} (a value such as {@code $SYS} in the first level)
+ *       is dropped: templates never grant the broker's reserved topics.
  * </ul>
+ *
  * A template whose text begins with a literal {@code $} is refused when parsed for the same reason.
  */
 public final class TopicTemplate {
@@ -42,6 +46,7 @@ public final class TopicTemplate {
   private static final String PRINCIPAL_ATTRIBUTES = "principal.attributes.";
 
   private final String source;
+
   /** Literal text (String, may contain '/') and variables ({@link Variable}), in order. */
   private final List<Object> parts;
 
@@ -53,7 +58,9 @@ public final class TopicTemplate {
   /** {@code attributeKey} null means the authentication name. */
   private record Variable(String attributeKey) {
     Object value(ClientIdentity identity) {
-      return attributeKey == null ? identity.authenticationName() : identity.attributes().get(attributeKey);
+      return attributeKey == null
+          ? identity.authenticationName()
+          : identity.attributes().get(attributeKey);
     }
   }
 
@@ -67,8 +74,10 @@ public final class TopicTemplate {
       throw new TemplateException("topic template: empty");
     }
     if (template.charAt(0) == '$' && !template.startsWith("${")) {
-      throw new TemplateException("topic template '" + template
-          + "': topics beginning with '$' are reserved; a template cannot grant them");
+      throw new TemplateException(
+          "topic template '"
+              + template
+              + "': topics beginning with '$' are reserved; a template cannot grant them");
     }
     List<Object> parts = new ArrayList<>();
     StringBuilder literal = new StringBuilder();
@@ -98,7 +107,9 @@ public final class TopicTemplate {
           for (int k = 0; k < suffix.length(); k++) {
             char s = suffix.charAt(k);
             if (s == '+' || s == '#' || s == '\u0000' || s == '$' || s == '{' || s == '|') {
-              throw problem(template, "the suffix after '|' cannot contain '" + printable(s) + "'",
+              throw problem(
+                  template,
+                  "the suffix after '|' cannot contain '" + printable(s) + "'",
                   i + 2 + bar + 1 + k);
             }
           }
@@ -142,12 +153,18 @@ public final class TopicTemplate {
     if (key != null && ClientGroupQuery.isAttributeKey(key)) {
       return new Variable(key);
     }
-    throw problem(template, "unknown variable '${" + name + "}'; expected ${client.authenticationName} or "
-        + "${client.attributes.<key>} (<key> of letters, digits and '_')", at);
+    throw problem(
+        template,
+        "unknown variable '${"
+            + name
+            + "}'; expected ${client.authenticationName} or "
+            + "${client.attributes.<key>} (<key> of letters, digits and '_')",
+        at);
   }
 
   private static TemplateException problem(String template, String what, int index) {
-    return new TemplateException("topic template '" + template + "': " + what + " at position " + (index + 1));
+    return new TemplateException(
+        "topic template '" + template + "': " + what + " at position " + (index + 1));
   }
 
   private static String printable(char c) {
@@ -158,7 +175,9 @@ public final class TopicTemplate {
     return source;
   }
 
-  /** The concrete filters this template grants the client; empty when a variable cannot be filled. */
+  /**
+   * The concrete filters this template grants the client; empty when a variable cannot be filled.
+   */
   public List<String> instantiate(ClientIdentity identity) {
     List<StringBuilder> filters = new ArrayList<>();
     filters.add(new StringBuilder());
@@ -190,7 +209,9 @@ public final class TopicTemplate {
     return List.copyOf(result);
   }
 
-  /** The safe textual values of a variable: one for a scalar, one per usable element of an array. */
+  /**
+   * The safe textual values of a variable: one for a scalar, one per usable element of an array.
+   */
   private static List<String> values(Object value) {
     if (value == null) {
       return List.of();
@@ -213,8 +234,11 @@ public final class TopicTemplate {
     String text;
     if (value instanceof String s) {
       text = s;
-    } else if (value instanceof Long || value instanceof Integer || value instanceof Short
-        || value instanceof Byte || value instanceof Boolean) {
+    } else if (value instanceof Long
+        || value instanceof Integer
+        || value instanceof Short
+        || value instanceof Byte
+        || value instanceof Boolean) {
       text = value.toString();
     } else {
       return null;
@@ -237,13 +261,15 @@ public final class TopicTemplate {
   }
 
   /**
-   * Filter containment (spec section 2.5): whether every topic {@code filter} matches is also matched by
-   * {@code templateFilter}. Level by level: {@code #} covers any remaining levels (none, or F's {@code #});
-   * {@code +} covers one literal or {@code +}, never {@code #}; a literal covers only itself. As in matching
-   * (MQTT-4.7.2-1), a leading wildcard does not cover a filter for topics beginning with {@code $}.
+   * Filter containment (spec section 2.5): whether every topic {@code filter} matches is also
+   * matched by {@code templateFilter}. Level by level: {@code #} covers any remaining levels (none,
+   * or F's {@code #}); {@code +} covers one literal or {@code +}, never {@code #}; a literal covers
+   * only itself. As in matching (MQTT-4.7.2-1), a leading wildcard does not cover a filter for
+   * topics beginning with {@code $}.
    */
   public static boolean covers(String templateFilter, String filter) {
-    if (filter.startsWith("$") && (templateFilter.startsWith("+") || templateFilter.startsWith("#"))) {
+    if (filter.startsWith("$")
+        && (templateFilter.startsWith("+") || templateFilter.startsWith("#"))) {
       return false;
     }
     String[] granted = templateFilter.split("/", -1);

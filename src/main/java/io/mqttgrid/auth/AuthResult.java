@@ -6,11 +6,17 @@ import io.mqttgrid.access.ClientIdentity;
  * The answer to a CONNECT's credentials (or an HTTP bearer token).
  *
  * @param identity who the client is; null when refused
- * @param detail   why it was refused, for the operator's log (never a secret)
+ * @param detail why it was refused, for the operator's log (never a secret)
  */
 public record AuthResult(Outcome outcome, ClientIdentity identity, String detail) {
 
-  public enum Outcome { ALLOWED, BAD_CREDENTIALS, NOT_AUTHORIZED, BAD_METHOD, UNAVAILABLE }
+  public enum Outcome {
+    ALLOWED,
+    BAD_CREDENTIALS,
+    NOT_AUTHORIZED,
+    BAD_METHOD,
+    UNAVAILABLE
+  }
 
   public static AuthResult allowed(ClientIdentity identity) {
     return new AuthResult(Outcome.ALLOWED, identity, null);

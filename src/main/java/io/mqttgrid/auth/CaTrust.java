@@ -20,13 +20,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The namespace's CA certificates (spec section 2.7), parsed once per model version, and the chain check of
- * spec section 3.3: a path from the client's leaf certificate, through the intermediates it presented, to one
- * of them. An uploaded intermediate is a trust anchor of its own, so the root need not be uploaded.
+ * The namespace's CA certificates (spec section 2.7), parsed once per model version, and the chain
+ * check of spec section 3.3: a path from the client's leaf certificate, through the intermediates
+ * it presented, to one of them. An uploaded intermediate is a trust anchor of its own, so the root
+ * need not be uploaded.
  *
- * <p>The check runs on the event loop: measured on a 2-core machine, a freshly parsed EC P-256 leaf and
- * intermediate to a root cost about 85 us per check (RSA-2048 less), a tenth of the TLS handshake that
- * delivered them; a worker hop would cost about as much as the check.
+ * <p>The check runs on the event loop: measured on a 2-core machine, a freshly parsed EC P-256 leaf
+ * and intermediate to a root cost about 85 us per check (RSA-2048 less), a tenth of the TLS
+ * handshake that delivered them; a worker hop would cost about as much as the check.
  */
 final class CaTrust {
 
@@ -34,6 +35,7 @@ final class CaTrust {
 
   /** Extended key usages that allow TLS client authentication. */
   private static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
+
   private static final String ANY_USAGE = "2.5.29.37.0";
 
   static final CaTrust NONE = new CaTrust(List.of());
@@ -51,7 +53,10 @@ final class CaTrust {
       try {
         anchors.addAll(Pem.certificates(ca.encodedCertificate()));
       } catch (GeneralSecurityException | IllegalArgumentException e) {
-        LOG.warn("CA certificate {} is not a usable PEM certificate and is ignored: {}", ca.name(), e.getMessage());
+        LOG.warn(
+            "CA certificate {} is not a usable PEM certificate and is ignored: {}",
+            ca.name(),
+            e.getMessage());
       }
     }
     return new CaTrust(anchors);
@@ -62,9 +67,9 @@ final class CaTrust {
   }
 
   /**
-   * Checks signatures, validity periods at {@code now}, basic constraints and key usage of the path (PKIX,
-   * revocation not checked: the model has no CRLs), the validity of the anchor itself, and that the leaf may
-   * authenticate TLS clients.
+   * Checks signatures, validity periods at {@code now}, basic constraints and key usage of the path
+   * (PKIX, revocation not checked: the model has no CRLs), the validity of the anchor itself, and
+   * that the leaf may authenticate TLS clients.
    *
    * @param chain the TLS client certificate chain, leaf first
    * @return null when a valid path exists, else why not (for the operator's log)
@@ -81,7 +86,8 @@ final class CaTrust {
     }
     Set<TrustAnchor> trusted = new HashSet<>();
     for (X509Certificate anchor : anchors) {
-      // PKIX takes an anchor's validity on trust; an expired CA certificate should not vouch for anyone
+      // PKIX takes an anchor's validity on trust; an expired CA certificate should not vouch for
+      // anyone
       if (!now.before(anchor.getNotBefore()) && !now.after(anchor.getNotAfter())) {
         trusted.add(new TrustAnchor(anchor, null));
       }
@@ -95,7 +101,8 @@ final class CaTrust {
       PKIXBuilderParameters params = new PKIXBuilderParameters(trusted, target);
       params.setRevocationEnabled(false);
       params.setDate(now);
-      params.addCertStore(CertStore.getInstance("Collection", new CollectionCertStoreParameters(chain)));
+      params.addCertStore(
+          CertStore.getInstance("Collection", new CollectionCertStoreParameters(chain)));
       CertPathBuilder.getInstance("PKIX").build(params);
       return null;
     } catch (CertPathBuilderException e) {

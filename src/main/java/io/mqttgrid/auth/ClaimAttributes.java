@@ -10,17 +10,20 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Token claims and webhook attributes as client attributes (spec sections 3.6 and 3.7): 32-bit integers (as
- * {@code Long}, the model's integer type), strings and arrays of strings are kept; booleans, fractional
- * numbers, integers outside 32 bits, objects, null and arrays holding anything but strings are left out.
+ * Token claims and webhook attributes as client attributes (spec sections 3.6 and 3.7): 32-bit
+ * integers (as {@code Long}, the model's integer type), strings and arrays of strings are kept;
+ * booleans, fractional numbers, integers outside 32 bits, objects, null and arrays holding anything
+ * but strings are left out.
  */
 final class ClaimAttributes {
 
-  /** Registered claims that say how the token is valid, never who the client is (spec section 3.6). */
-  static final Set<String> RESERVED_CLAIMS = Set.of("iss", "sub", "aud", "exp", "nbf", "iat", "jti");
+  /**
+   * Registered claims that say how the token is valid, never who the client is (spec section 3.6).
+   */
+  static final Set<String> RESERVED_CLAIMS =
+      Set.of("iss", "sub", "aud", "exp", "nbf", "iat", "jti");
 
-  private ClaimAttributes() {
-  }
+  private ClaimAttributes() {}
 
   static Map<String, Object> of(JsonObject source, Set<String> skip) {
     Map<String, Object> attributes = new LinkedHashMap<>();
@@ -44,7 +47,10 @@ final class ClaimAttributes {
     if (value instanceof String s) {
       return s;
     }
-    if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
+    if (value instanceof Integer
+        || value instanceof Long
+        || value instanceof Short
+        || value instanceof Byte) {
       long n = ((Number) value).longValue();
       return n >= Integer.MIN_VALUE && n <= Integer.MAX_VALUE ? n : null;
     }

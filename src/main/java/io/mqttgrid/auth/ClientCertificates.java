@@ -22,24 +22,29 @@ import javax.naming.ldap.Rdn;
 import javax.security.auth.x500.X500Principal;
 
 /**
- * What a client certificate says about its holder (spec sections 3.2 to 3.4): its SHA-256 thumbprint, and the
- * subject and subject-alternative-name fields the {@code *MatchesAuthenticationName} schemes compare with the
- * authentication name. Pure functions: no trust decisions here.
+ * What a client certificate says about its holder (spec sections 3.2 to 3.4): its SHA-256
+ * thumbprint, and the subject and subject-alternative-name fields the {@code
+ * *MatchesAuthenticationName} schemes compare with the authentication name. Pure functions: no
+ * trust decisions here.
  */
 final class ClientCertificates {
 
-  /** GeneralName tags (RFC 5280 section 4.2.1.6) as {@link X509Certificate#getSubjectAlternativeNames} gives them. */
+  /**
+   * GeneralName tags (RFC 5280 section 4.2.1.6) as {@link
+   * X509Certificate#getSubjectAlternativeNames} gives them.
+   */
   static final int SAN_EMAIL = 1;
+
   static final int SAN_DNS = 2;
   static final int SAN_URI = 6;
   static final int SAN_IP = 7;
 
   private static final Pattern IPV4 =
-      Pattern.compile("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
+      Pattern.compile(
+          "((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
   private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
 
-  private ClientCertificates() {
-  }
+  private ClientCertificates() {}
 
   /** SHA-256 of the DER certificate, upper-case hex (the form of the quickstart's thumbprints). */
   static String thumbprint(X509Certificate certificate) {
@@ -51,33 +56,43 @@ final class ClientCertificates {
     }
   }
 
-  static boolean thumbprintAllowed(X509Certificate certificate, Collection<String> allowedThumbprints) {
+  static boolean thumbprintAllowed(
+      X509Certificate certificate, Collection<String> allowedThumbprints) {
     byte[] actual = thumbprint(certificate).getBytes(StandardCharsets.US_ASCII);
     boolean match = false;
     for (String allowed : allowedThumbprints) {
       // constant-time per comparison; the list has at most two entries
-      byte[] expected = ClientResource.normalizeThumbprint(allowed).getBytes(StandardCharsets.US_ASCII);
+      byte[] expected =
+          ClientResource.normalizeThumbprint(allowed).getBytes(StandardCharsets.US_ASCII);
       match |= MessageDigest.isEqual(actual, expected);
     }
     return match;
   }
 
-  /** Whether the certificate field the scheme names equals the authentication name (case-insensitively). */
-  static boolean nameMatches(ValidationScheme scheme, X509Certificate certificate, String authenticationName) {
+  /**
+   * Whether the certificate field the scheme names equals the authentication name
+   * (case-insensitively).
+   */
+  static boolean nameMatches(
+      ValidationScheme scheme, X509Certificate certificate, String authenticationName) {
     return switch (scheme) {
       case SubjectMatchesAuthenticationName -> subjectMatches(certificate, authenticationName);
-      case DnsMatchesAuthenticationName -> anyEqualIgnoreCase(sans(certificate, SAN_DNS), authenticationName);
-      case UriMatchesAuthenticationName -> anyEqualIgnoreCase(sans(certificate, SAN_URI), authenticationName);
-      case EmailMatchesAuthenticationName -> anyEqualIgnoreCase(sans(certificate, SAN_EMAIL), authenticationName);
+      case DnsMatchesAuthenticationName ->
+          anyEqualIgnoreCase(sans(certificate, SAN_DNS), authenticationName);
+      case UriMatchesAuthenticationName ->
+          anyEqualIgnoreCase(sans(certificate, SAN_URI), authenticationName);
+      case EmailMatchesAuthenticationName ->
+          anyEqualIgnoreCase(sans(certificate, SAN_EMAIL), authenticationName);
       case IpMatchesAuthenticationName -> ipMatches(sans(certificate, SAN_IP), authenticationName);
       case ThumbprintMatch -> false;
     };
   }
 
   /**
-   * The subject matches when the authentication name is the whole distinguished name (RFC 4514, compared in
-   * canonical form, so spacing and case do not matter) or the value of its most specific CN: the bridge
-   * tutorial registers client {@code mqttbridge} for a certificate with subject {@code CN=mqttbridge}.
+   * The subject matches when the authentication name is the whole distinguished name (RFC 4514,
+   * compared in canonical form, so spacing and case do not matter) or the value of its most
+   * specific CN: the bridge tutorial registers client {@code mqttbridge} for a certificate with
+   * subject {@code CN=mqttbridge}.
    */
   static boolean subjectMatches(X509Certificate certificate, String authenticationName) {
     X500Principal subject = certificate.getSubjectX500Principal();
@@ -89,7 +104,8 @@ final class ClientCertificates {
       return true;
     }
     try {
-      return new X500Principal(authenticationName).getName(X500Principal.CANONICAL)
+      return new X500Principal(authenticationName)
+          .getName(X500Principal.CANONICAL)
           .equals(subject.getName(X500Principal.CANONICAL));
     } catch (IllegalArgumentException notADistinguishedName) {
       return false;
@@ -97,9 +113,10 @@ final class ClientCertificates {
   }
 
   /**
-   * Authentication names a certificate field offers when CONNECT has no Username (spec section 3.4), most
-   * preferred first. The subject offers its RFC 4514 form and then its CN value (whichever names a registered
-   * client wins); a SAN type offers its first entry only, so the choice is deterministic.
+   * Authentication names a certificate field offers when CONNECT has no Username (spec section
+   * 3.4), most preferred first. The subject offers its RFC 4514 form and then its CN value
+   * (whichever names a registered client wins); a SAN type offers its first entry only, so the
+   * choice is deterministic.
    */
   static List<String> alternativeNames(AlternativeNameSource source, X509Certificate certificate) {
     List<String> names = new ArrayList<>();
@@ -119,7 +136,7 @@ final class ClientCertificates {
       case ClientCertificateUri -> firstSan(certificate, SAN_URI, names);
       case ClientCertificateIp -> firstSan(certificate, SAN_IP, names);
       case ClientCertificateEmail -> firstSan(certificate, SAN_EMAIL, names);
-      default -> { }
+      default -> {}
     }
     return names;
   }
@@ -156,7 +173,10 @@ final class ClientCertificates {
         return values;
       }
       for (List<?> entry : all) {
-        if (entry.size() >= 2 && entry.get(0) instanceof Integer t && t == type && entry.get(1) instanceof String s) {
+        if (entry.size() >= 2
+            && entry.get(0) instanceof Integer t
+            && t == type
+            && entry.get(1) instanceof String s) {
           values.add(s);
         }
       }
@@ -175,7 +195,9 @@ final class ClientCertificates {
     return false;
   }
 
-  /** IP addresses compare as addresses, so {@code ::1} matches the SAN text {@code 0:0:0:0:0:0:0:1}. */
+  /**
+   * IP addresses compare as addresses, so {@code ::1} matches the SAN text {@code 0:0:0:0:0:0:0:1}.
+   */
   private static boolean ipMatches(List<String> sanIps, String name) {
     InetAddress wanted = ipLiteral(name);
     if (wanted == null) {
@@ -190,8 +212,9 @@ final class ClientCertificates {
   }
 
   /**
-   * An IP literal as an address, or null. Never a DNS lookup: only dotted quads with octets up to 255 and
-   * texts with a colon (which the JDK refuses rather than resolves when they are no IPv6 literal) reach it.
+   * An IP literal as an address, or null. Never a DNS lookup: only dotted quads with octets up to
+   * 255 and texts with a colon (which the JDK refuses rather than resolves when they are no IPv6
+   * literal) reach it.
    */
   static InetAddress ipLiteral(String text) {
     if (text == null || !(IPV4.matcher(text).matches() || IPV6.matcher(text).matches())) {

@@ -7,21 +7,22 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * The TLS listeners' trust manager: it accepts any client certificate chain at the handshake and leaves the
- * decision to {@link NamespaceAuthenticator} at CONNECT. Safe because the handshake still proves that the
- * client holds the certificate's private key (CertificateVerify); what it cannot do is judge the chain, since
- * the CA certificates and thumbprints that decide live in the namespace model and change at run time (spec
- * sections 2.7 and 3.3), and a self-signed certificate is valid for {@code ThumbprintMatch} clients (3.2).
- * It advertises no acceptable issuers, so clients send whatever certificate they have.
+ * The TLS listeners' trust manager: it accepts any client certificate chain at the handshake and
+ * leaves the decision to {@link NamespaceAuthenticator} at CONNECT. Safe because the handshake
+ * still proves that the client holds the certificate's private key (CertificateVerify); what it
+ * cannot do is judge the chain, since the CA certificates and thumbprints that decide live in the
+ * namespace model and change at run time (spec sections 2.7 and 3.3), and a self-signed certificate
+ * is valid for {@code ThumbprintMatch} clients (3.2). It advertises no acceptable issuers, so
+ * clients send whatever certificate they have.
  */
 public final class DeferredClientCertificateTrust extends X509ExtendedTrustManager {
 
-  public static final DeferredClientCertificateTrust INSTANCE = new DeferredClientCertificateTrust();
+  public static final DeferredClientCertificateTrust INSTANCE =
+      new DeferredClientCertificateTrust();
 
   private static final X509Certificate[] NO_ISSUERS = new X509Certificate[0];
 
-  private DeferredClientCertificateTrust() {
-  }
+  private DeferredClientCertificateTrust() {}
 
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType) {
@@ -39,7 +40,8 @@ public final class DeferredClientCertificateTrust extends X509ExtendedTrustManag
   }
 
   @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+  public void checkServerTrusted(X509Certificate[] chain, String authType)
+      throws CertificateException {
     throw new CertificateException("a listener's trust manager never judges servers");
   }
 

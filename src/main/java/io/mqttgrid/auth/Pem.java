@@ -14,20 +14,18 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * PEM text as operators paste it into the namespace model: block scalars, one-line strings, several blocks in
- * one value. Only the blocks matter; line breaks and surrounding text do not.
+ * PEM text as operators paste it into the namespace model: block scalars, one-line strings, several
+ * blocks in one value. Only the blocks matter; line breaks and surrounding text do not.
  */
 final class Pem {
 
   private static final Pattern BLOCK =
       Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \\1-----", Pattern.DOTALL);
 
-  private Pem() {
-  }
+  private Pem() {}
 
   /** One PEM block: its label ({@code CERTIFICATE}, {@code PUBLIC KEY}) and DER content. */
-  record Block(String label, byte[] der) {
-  }
+  record Block(String label, byte[] der) {}
 
   static List<Block> blocks(String text) {
     List<Block> blocks = new ArrayList<>();
@@ -48,7 +46,8 @@ final class Pem {
     List<X509Certificate> certificates = new ArrayList<>();
     for (Block b : blocks(text)) {
       if (b.label().equals("CERTIFICATE")) {
-        certificates.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(b.der())));
+        certificates.add(
+            (X509Certificate) factory.generateCertificate(new ByteArrayInputStream(b.der())));
       }
     }
     if (certificates.isEmpty()) {
@@ -66,7 +65,8 @@ final class Pem {
       if (b.label().equals("PUBLIC KEY")) {
         for (String algorithm : new String[] {"RSA", "EC"}) {
           try {
-            return KeyFactory.getInstance(algorithm).generatePublic(new X509EncodedKeySpec(b.der()));
+            return KeyFactory.getInstance(algorithm)
+                .generatePublic(new X509EncodedKeySpec(b.der()));
           } catch (java.security.GeneralSecurityException notThisAlgorithm) {
             // try the next key type
           }
@@ -78,8 +78,12 @@ final class Pem {
   }
 
   static String encode(String label, byte[] der) {
-    return "-----BEGIN " + label + "-----\n"
+    return "-----BEGIN "
+        + label
+        + "-----\n"
         + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
-        + "\n-----END " + label + "-----\n";
+        + "\n-----END "
+        + label
+        + "-----\n";
   }
 }

@@ -16,62 +16,92 @@ import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
- * The declarative bridge file named by {@code bridge.file}: MQTT dataflow endpoints (remote brokers) and the
- * dataflows between them and this broker, shaped like Azure IoT Operations' generation-2 resources
- * ({@code DataflowEndpoint} with {@code mqttSettings}, {@code Dataflow} with a source and a destination
- * operation; spec section 9.2), because those are what IoT Operations users write today and what the management
- * API will serve later. As in IoT Operations, the endpoint named {@code default} is this broker, and one side of
- * every dataflow must be it; which side gives the direction. YAML or JSON (a JSON document is YAML). A list of
- * bridges does not fit the flat, environment-overridable keys of config/mqttgrid.yaml, hence the separate file.
+ * The declarative bridge file named by {@code bridge.file}: MQTT dataflow endpoints (remote
+ * brokers) and the dataflows between them and this broker, shaped like Azure IoT Operations'
+ * generation-2 resources ({@code DataflowEndpoint} with {@code mqttSettings}, {@code Dataflow} with
+ * a source and a destination operation; spec section 9.2), because those are what IoT Operations
+ * users write today and what the management API will serve later. As in IoT Operations, the
+ * endpoint named {@code default} is this broker, and one side of every dataflow must be it; which
+ * side gives the direction. YAML or JSON (a JSON document is YAML). A list of bridges does not fit
+ * the flat, environment-overridable keys of config/mqttgrid.yaml, hence the separate file.
  *
- * <p>Every mistake is refused with the path of the field and the reason ({@link BridgeConfigException}); unknown
- * fields too, so a typo does not silently fall back to a default.
+ * <p>Every mistake is refused with the path of the field and the reason ({@link
+ * BridgeConfigException}); unknown fields too, so a typo does not silently fall back to a default.
  */
 public final class BridgeFile {
 
   /** The endpoint that stands for this broker. */
   public static final String LOCAL_ENDPOINT = "default";
 
-  public enum Direction { LOCAL_TO_REMOTE, REMOTE_TO_LOCAL }
+  public enum Direction {
+    LOCAL_TO_REMOTE,
+    REMOTE_TO_LOCAL
+  }
 
-  public enum Retain { KEEP, NEVER }
+  public enum Retain {
+    KEEP,
+    NEVER
+  }
 
   /**
-   * How the bridge authenticates to the remote broker: the password is read from {@code passwordFile}; an X.509
-   * client certificate is {@code certificateFile} (PEM, the leaf then its intermediates) with {@code keyFile}
-   * (PEM, PKCS #8, unencrypted).
+   * How the bridge authenticates to the remote broker: the password is read from {@code
+   * passwordFile}; an X.509 client certificate is {@code certificateFile} (PEM, the leaf then its
+   * intermediates) with {@code keyFile} (PEM, PKCS #8, unencrypted).
    */
-  public record Authentication(String method, String username, Path passwordFile, Path certificateFile,
-                               Path keyFile) {
+  public record Authentication(
+      String method, String username, Path passwordFile, Path certificateFile, Path keyFile) {
     public static final String ANONYMOUS = "Anonymous";
     public static final String USERNAME_PASSWORD = "UsernamePassword";
     public static final String X509 = "X509Certificate";
   }
 
-  /** A remote MQTT broker. {@code trustedCaFile} null with TLS on: the JVM's default trust (public CAs). */
-  public record Endpoint(String name, String host, int port, int mqttVersion, boolean tls, Path trustedCaFile,
-                         Authentication authentication, String clientIdPrefix, int keepAliveSeconds,
-                         long sessionExpirySeconds, int maxInflightMessages, int qos, Retain retain) {
-  }
+  /**
+   * A remote MQTT broker. {@code trustedCaFile} null with TLS on: the JVM's default trust (public
+   * CAs).
+   */
+  public record Endpoint(
+      String name,
+      String host,
+      int port,
+      int mqttVersion,
+      boolean tls,
+      Path trustedCaFile,
+      Authentication authentication,
+      String clientIdPrefix,
+      int keepAliveSeconds,
+      long sessionExpirySeconds,
+      int maxInflightMessages,
+      int qos,
+      Retain retain) {}
 
   /** One route: messages on {@code sources} of one side go to {@code target} on the other. */
-  public record Dataflow(String name, Direction direction, Endpoint remote, List<String> sources,
-                         TargetTemplate target) {
+  public record Dataflow(
+      String name,
+      Direction direction,
+      Endpoint remote,
+      List<String> sources,
+      TargetTemplate target) {
 
-    /** The stable client id of the bridge at the remote broker: prefix + dataflow name (spec section 9.4). */
+    /**
+     * The stable client id of the bridge at the remote broker: prefix + dataflow name (spec section
+     * 9.4).
+     */
     public String remoteClientId() {
       return remote.clientIdPrefix() + name;
     }
 
-    /** The client id of the bridge's session at this broker (local-to-remote): reserved, see below. */
+    /**
+     * The client id of the bridge's session at this broker (local-to-remote): reserved, see below.
+     */
     public String localClientId() {
       return LOCAL_SESSION_PREFIX + name;
     }
   }
 
   /**
-   * Client ids of the bridge's own sessions at this broker; MQTT clients cannot use them (the CONNECT refuses a
-   * client id with this prefix, see {@code mqtt.ConnectHandshake.BRIDGE_SESSION_PREFIX}).
+   * Client ids of the bridge's own sessions at this broker; MQTT clients cannot use them (the
+   * CONNECT refuses a client id with this prefix, see {@code
+   * mqtt.ConnectHandshake.BRIDGE_SESSION_PREFIX}).
    */
   public static final String LOCAL_SESSION_PREFIX = "$bridge/";
 
@@ -115,9 +145,11 @@ public final class BridgeFile {
     Map<String, Endpoint> byName = new LinkedHashMap<>();
     List<Object> rawEndpoints = top.list("dataflowEndpoints");
     for (int i = 0; i < rawEndpoints.size(); i++) {
-      Endpoint e = endpoint(Fields.of(rawEndpoints.get(i), "dataflowEndpoints[" + i + "]"), baseDir);
+      Endpoint e =
+          endpoint(Fields.of(rawEndpoints.get(i), "dataflowEndpoints[" + i + "]"), baseDir);
       if (byName.putIfAbsent(e.name(), e) != null) {
-        throw new BridgeConfigException("dataflowEndpoints[" + i + "].name: '" + e.name() + "' is used twice");
+        throw new BridgeConfigException(
+            "dataflowEndpoints[" + i + "].name: '" + e.name() + "' is used twice");
       }
     }
     List<Dataflow> flows = new ArrayList<>();
@@ -126,7 +158,8 @@ public final class BridgeFile {
     for (int i = 0; i < rawFlows.size(); i++) {
       Dataflow d = dataflow(Fields.of(rawFlows.get(i), "dataflows[" + i + "]"), byName);
       if (!flowNames.add(d.name())) {
-        throw new BridgeConfigException("dataflows[" + i + "].name: '" + d.name() + "' is used twice");
+        throw new BridgeConfigException(
+            "dataflows[" + i + "].name: '" + d.name() + "' is used twice");
       }
       flows.add(d);
     }
@@ -137,15 +170,27 @@ public final class BridgeFile {
     f.only("name", "endpointType", "mqttSettings");
     String name = f.name("name");
     if (name.equals(LOCAL_ENDPOINT)) {
-      throw new BridgeConfigException(f.path("name") + ": '" + LOCAL_ENDPOINT + "' is this broker, not a remote");
+      throw new BridgeConfigException(
+          f.path("name") + ": '" + LOCAL_ENDPOINT + "' is this broker, not a remote");
     }
     String type = f.string("endpointType", "Mqtt");
     if (!type.equals("Mqtt")) {
-      throw new BridgeConfigException(f.path("endpointType") + ": only 'Mqtt' is supported, got '" + type + "'");
+      throw new BridgeConfigException(
+          f.path("endpointType") + ": only 'Mqtt' is supported, got '" + type + "'");
     }
     Fields m = f.fields("mqttSettings", true);
-    m.only("host", "protocol", "mqttVersion", "clientIdPrefix", "keepAliveSeconds", "sessionExpirySeconds",
-        "maxInflightMessages", "qos", "retain", "tls", "authentication");
+    m.only(
+        "host",
+        "protocol",
+        "mqttVersion",
+        "clientIdPrefix",
+        "keepAliveSeconds",
+        "sessionExpirySeconds",
+        "maxInflightMessages",
+        "qos",
+        "retain",
+        "tls",
+        "authentication");
     String hostPort = m.string("host", null);
     if (hostPort == null || hostPort.isBlank()) {
       throw new BridgeConfigException(m.path("host") + ": required, as host:port");
@@ -158,8 +203,11 @@ public final class BridgeFile {
       port = -1;
     }
     if (port < 1 || port > 65_535) {
-      throw new BridgeConfigException(m.path("host") + ": must be host:port with a port from 1 to 65535, got '"
-          + hostPort + "'");
+      throw new BridgeConfigException(
+          m.path("host")
+              + ": must be host:port with a port from 1 to 65535, got '"
+              + hostPort
+              + "'");
     }
     String host = hostPort.substring(0, colon);
     if (host.startsWith("[") && host.endsWith("]")) {
@@ -167,16 +215,18 @@ public final class BridgeFile {
     }
     String protocol = m.string("protocol", "Mqtt");
     if (!protocol.equals("Mqtt")) {
-      throw new BridgeConfigException(m.path("protocol") + ": only 'Mqtt' (TCP) is supported for now, got '"
-          + protocol + "'");
+      throw new BridgeConfigException(
+          m.path("protocol") + ": only 'Mqtt' (TCP) is supported for now, got '" + protocol + "'");
     }
     String version = m.string("mqttVersion", "5");
-    int mqttVersion = switch (version) {
-      case "5", "5.0", "v5" -> 5;
-      case "3.1.1", "3", "v3" -> 3;
-      default -> throw new BridgeConfigException(m.path("mqttVersion") + ": must be 5 or 3.1.1, got '" + version
-          + "'");
-    };
+    int mqttVersion =
+        switch (version) {
+          case "5", "5.0", "v5" -> 5;
+          case "3.1.1", "3", "v3" -> 3;
+          default ->
+              throw new BridgeConfigException(
+                  m.path("mqttVersion") + ": must be 5 or 3.1.1, got '" + version + "'");
+        };
     String prefix = m.string("clientIdPrefix", "mqttgrid-bridge-");
     int keepAlive = (int) m.number("keepAliveSeconds", 60, 0, 65_535);
     long expiry = m.number("sessionExpirySeconds", 600, 1, 0xFFFF_FFFFL);
@@ -186,64 +236,90 @@ public final class BridgeFile {
     int inflight = (int) m.number("maxInflightMessages", 100, 1, 65_535);
     int qos = (int) m.number("qos", 1, 0, 1);
     String retainText = m.string("retain", "Keep");
-    Retain retain = switch (retainText) {
-      case "Keep" -> Retain.KEEP;
-      case "Never" -> Retain.NEVER;
-      default -> throw new BridgeConfigException(m.path("retain") + ": must be Keep or Never, got '" + retainText
-          + "'");
-    };
+    Retain retain =
+        switch (retainText) {
+          case "Keep" -> Retain.KEEP;
+          case "Never" -> Retain.NEVER;
+          default ->
+              throw new BridgeConfigException(
+                  m.path("retain") + ": must be Keep or Never, got '" + retainText + "'");
+        };
     Fields tls = m.fields("tls", false);
     tls.only("mode", "trustedCaCertificateFile");
     String mode = tls.string("mode", "Disabled");
     if (!mode.equals("Enabled") && !mode.equals("Disabled")) {
-      throw new BridgeConfigException(tls.path("mode") + ": must be Enabled or Disabled, got '" + mode + "'");
+      throw new BridgeConfigException(
+          tls.path("mode") + ": must be Enabled or Disabled, got '" + mode + "'");
     }
     Path ca = tls.file("trustedCaCertificateFile", baseDir);
     if (ca != null && mode.equals("Disabled")) {
-      throw new BridgeConfigException(tls.path("trustedCaCertificateFile") + ": set, but tls.mode is Disabled");
+      throw new BridgeConfigException(
+          tls.path("trustedCaCertificateFile") + ": set, but tls.mode is Disabled");
     }
     Fields auth = m.fields("authentication", false);
     auth.only("method", "usernamePasswordSettings", "x509CertificateSettings");
     String method = auth.string("method", Authentication.ANONYMOUS);
-    Authentication authentication = switch (method) {
-      case Authentication.ANONYMOUS -> new Authentication(method, null, null, null, null);
-      case Authentication.USERNAME_PASSWORD -> {
-        Fields up = auth.fields("usernamePasswordSettings", true);
-        up.only("username", "passwordFile");
-        String user = up.string("username", null);
-        if (user == null || user.isEmpty()) {
-          throw new BridgeConfigException(up.path("username") + ": required");
-        }
-        Path pw = up.file("passwordFile", baseDir);
-        if (pw == null) {
-          throw new BridgeConfigException(up.path("passwordFile") + ": required (a file holding the password, so "
-              + "that it is not in the configuration)");
-        }
-        yield new Authentication(method, user, pw, null, null);
-      }
-      case Authentication.X509 -> {
-        Fields x = auth.fields("x509CertificateSettings", true);
-        x.only("certificateFile", "keyFile");
-        Path cert = x.file("certificateFile", baseDir);
-        Path key = x.file("keyFile", baseDir);
-        if (cert == null || key == null) {
-          throw new BridgeConfigException(x.path(cert == null ? "certificateFile" : "keyFile") + ": required");
-        }
-        if (mode.equals("Disabled")) {
-          throw new BridgeConfigException(auth.path("method") + ": X509Certificate needs tls.mode Enabled");
-        }
-        try {
-          RemoteClient.clientKeys(cert, key);
-        } catch (IllegalStateException e) {
-          throw new BridgeConfigException(x.path("keyFile") + ": " + e.getMessage());
-        }
-        yield new Authentication(method, null, null, cert, key);
-      }
-      default -> throw new BridgeConfigException(auth.path("method") + ": must be Anonymous, UsernamePassword or "
-          + "X509Certificate, got '" + method + "'");
-    };
-    return new Endpoint(name, host, port, mqttVersion, mode.equals("Enabled"), ca, authentication, prefix,
-        keepAlive, expiry, inflight, qos, retain);
+    Authentication authentication =
+        switch (method) {
+          case Authentication.ANONYMOUS -> new Authentication(method, null, null, null, null);
+          case Authentication.USERNAME_PASSWORD -> {
+            Fields up = auth.fields("usernamePasswordSettings", true);
+            up.only("username", "passwordFile");
+            String user = up.string("username", null);
+            if (user == null || user.isEmpty()) {
+              throw new BridgeConfigException(up.path("username") + ": required");
+            }
+            Path pw = up.file("passwordFile", baseDir);
+            if (pw == null) {
+              throw new BridgeConfigException(
+                  up.path("passwordFile")
+                      + ": required (a file holding the password, so "
+                      + "that it is not in the configuration)");
+            }
+            yield new Authentication(method, user, pw, null, null);
+          }
+          case Authentication.X509 -> {
+            Fields x = auth.fields("x509CertificateSettings", true);
+            x.only("certificateFile", "keyFile");
+            Path cert = x.file("certificateFile", baseDir);
+            Path key = x.file("keyFile", baseDir);
+            if (cert == null || key == null) {
+              throw new BridgeConfigException(
+                  x.path(cert == null ? "certificateFile" : "keyFile") + ": required");
+            }
+            if (mode.equals("Disabled")) {
+              throw new BridgeConfigException(
+                  auth.path("method") + ": X509Certificate needs tls.mode Enabled");
+            }
+            try {
+              RemoteClient.clientKeys(cert, key);
+            } catch (IllegalStateException e) {
+              throw new BridgeConfigException(x.path("keyFile") + ": " + e.getMessage());
+            }
+            yield new Authentication(method, null, null, cert, key);
+          }
+          default ->
+              throw new BridgeConfigException(
+                  auth.path("method")
+                      + ": must be Anonymous, UsernamePassword or "
+                      + "X509Certificate, got '"
+                      + method
+                      + "'");
+        };
+    return new Endpoint(
+        name,
+        host,
+        port,
+        mqttVersion,
+        mode.equals("Enabled"),
+        ca,
+        authentication,
+        prefix,
+        keepAlive,
+        expiry,
+        inflight,
+        qos,
+        retain);
   }
 
   private static Dataflow dataflow(Fields f, Map<String, Endpoint> endpoints) {
@@ -263,12 +339,17 @@ public final class BridgeFile {
         op.only("operationType", "destinationSettings");
         destination = op.fields("destinationSettings", true);
       } else {
-        throw new BridgeConfigException(op.path("operationType") + ": must be Source or Destination, once each; "
-            + "got '" + type + "' (transformations are not supported)");
+        throw new BridgeConfigException(
+            op.path("operationType")
+                + ": must be Source or Destination, once each; "
+                + "got '"
+                + type
+                + "' (transformations are not supported)");
       }
     }
     if (source == null || destination == null) {
-      throw new BridgeConfigException(f.path("operations") + ": needs one Source and one Destination operation");
+      throw new BridgeConfigException(
+          f.path("operations") + ": needs one Source and one Destination operation");
     }
     source.only("endpointRef", "dataSources");
     destination.only("endpointRef", "dataDestination");
@@ -289,13 +370,20 @@ public final class BridgeFile {
       remoteName = from;
       remoteRef = source;
     } else {
-      throw new BridgeConfigException(f.path("operations") + ": one side must be the endpoint '" + LOCAL_ENDPOINT
-          + "' (this broker) and the other a remote endpoint; got source '" + from + "', destination '" + to + "'");
+      throw new BridgeConfigException(
+          f.path("operations")
+              + ": one side must be the endpoint '"
+              + LOCAL_ENDPOINT
+              + "' (this broker) and the other a remote endpoint; got source '"
+              + from
+              + "', destination '"
+              + to
+              + "'");
     }
     Endpoint remote = endpoints.get(remoteName);
     if (remote == null) {
-      throw new BridgeConfigException(remoteRef.path("endpointRef") + ": no dataflow endpoint named '" + remoteName
-          + "'");
+      throw new BridgeConfigException(
+          remoteRef.path("endpointRef") + ": no dataflow endpoint named '" + remoteName + "'");
     }
     List<Object> rawSources = source.list("dataSources");
     if (rawSources.isEmpty()) {
@@ -306,7 +394,8 @@ public final class BridgeFile {
       String filter = rawSources.get(i) == null ? "" : String.valueOf(rawSources.get(i));
       String at = source.path("dataSources") + "[" + i + "]";
       if (filter.startsWith("$shared/") || filter.startsWith(Topics.SHARE_PREFIX)) {
-        throw new BridgeConfigException(at + ": shared subscriptions are not supported yet, got '" + filter + "'");
+        throw new BridgeConfigException(
+            at + ": shared subscriptions are not supported yet, got '" + filter + "'");
       }
       if (Topics.checkFilter(filter, 65_535, 65_535) != Topics.Check.OK) {
         throw new BridgeConfigException(at + ": '" + filter + "' is not a topic filter");
@@ -320,9 +409,15 @@ public final class BridgeFile {
     } catch (IllegalArgumentException e) {
       throw new BridgeConfigException(destination.path("dataDestination") + ": " + e.getMessage());
     }
-    if (direction == Direction.REMOTE_TO_LOCAL && targetText.startsWith("$") && !targetText.startsWith("${")) {
-      throw new BridgeConfigException(destination.path("dataDestination") + ": '" + targetText + "' is a '$' topic, "
-          + "this broker's own: no publisher, the bridge included, may use it");
+    if (direction == Direction.REMOTE_TO_LOCAL
+        && targetText.startsWith("$")
+        && !targetText.startsWith("${")) {
+      throw new BridgeConfigException(
+          destination.path("dataDestination")
+              + ": '"
+              + targetText
+              + "' is a '$' topic, "
+              + "this broker's own: no publisher, the bridge included, may use it");
     }
     return new Dataflow(name, direction, remote, List.copyOf(sources), target);
   }
@@ -349,8 +444,8 @@ public final class BridgeFile {
       Set<String> allowed = Set.of(keys);
       for (Object k : map.keySet()) {
         if (!allowed.contains(String.valueOf(k))) {
-          throw new BridgeConfigException(path(String.valueOf(k)) + ": unknown field (known: "
-              + String.join(", ", keys) + ")");
+          throw new BridgeConfigException(
+              path(String.valueOf(k)) + ": unknown field (known: " + String.join(", ", keys) + ")");
         }
       }
     }
@@ -366,15 +461,17 @@ public final class BridgeFile {
       return String.valueOf(v).trim();
     }
 
-    /** A name: letters, digits, '-', '_' and '.', as it becomes part of client ids and metric tags. */
+    /**
+     * A name: letters, digits, '-', '_' and '.', as it becomes part of client ids and metric tags.
+     */
     String name(String key) {
       String v = string(key, null);
       if (v == null || v.isEmpty()) {
         throw new BridgeConfigException(path(key) + ": required");
       }
       if (!v.matches("[A-Za-z0-9._-]{1,64}")) {
-        throw new BridgeConfigException(path(key) + ": '" + v + "' must be 1 to 64 letters, digits, '.', '-' or "
-            + "'_'");
+        throw new BridgeConfigException(
+            path(key) + ": '" + v + "' must be 1 to 64 letters, digits, '.', '-' or " + "'_'");
       }
       return v;
     }
@@ -391,7 +488,8 @@ public final class BridgeFile {
         throw new BridgeConfigException(path(key) + ": must be a whole number, got '" + v + "'");
       }
       if (n < min || n > max) {
-        throw new BridgeConfigException(path(key) + ": must be between " + min + " and " + max + ", got " + n);
+        throw new BridgeConfigException(
+            path(key) + ": must be between " + min + " and " + max + ", got " + n);
       }
       return n;
     }

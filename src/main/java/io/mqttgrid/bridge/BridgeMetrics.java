@@ -8,15 +8,17 @@ import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The bridge's meters, per dataflow: messages forwarded (tagged with the direction), messages dropped (tagged
- * with the reason), and whether its remote connection is up.
+ * The bridge's meters, per dataflow: messages forwarded (tagged with the direction), messages
+ * dropped (tagged with the reason), and whether its remote connection is up.
  */
 final class BridgeMetrics {
 
   /** The target template named a topic level the message's topic does not have. */
   static final String DROP_UNRESOLVED_TARGET = "unresolved-target";
+
   /** The remote broker answered the publish with an error reason code. */
   static final String DROP_REFUSED_BY_REMOTE = "refused-by-remote";
+
   /** This broker's publish pipeline refused the message ({@code refused-<cause>}). */
   static final String DROP_REFUSED_LOCALLY = "refused-";
 
@@ -34,12 +36,18 @@ final class BridgeMetrics {
 
     Flow(Dataflow flow) {
       this.flow = flow;
-      this.forwarded = Counter.builder("mqttgrid.bridge.messages.forwarded")
-          .description("Messages a bridge dataflow delivered to its target and had acknowledged there")
-          .tag("dataflow", flow.name()).tag("direction", direction()).register(registry);
+      this.forwarded =
+          Counter.builder("mqttgrid.bridge.messages.forwarded")
+              .description(
+                  "Messages a bridge dataflow delivered to its target and had acknowledged there")
+              .tag("dataflow", flow.name())
+              .tag("direction", direction())
+              .register(registry);
       Gauge.builder("mqttgrid.bridge.connected", connected, AtomicInteger::get)
           .description("1 while the dataflow's connection to its remote broker is up, else 0")
-          .tag("dataflow", flow.name()).tag("direction", direction()).register(registry);
+          .tag("dataflow", flow.name())
+          .tag("direction", direction())
+          .register(registry);
     }
 
     private String direction() {
@@ -53,8 +61,11 @@ final class BridgeMetrics {
     void dropped(String reason) {
       Counter.builder("mqttgrid.bridge.messages.dropped")
           .description("Messages a bridge dataflow dropped, by reason")
-          .tag("dataflow", flow.name()).tag("direction", direction()).tag("reason", reason)
-          .register(registry).increment();
+          .tag("dataflow", flow.name())
+          .tag("direction", direction())
+          .tag("reason", reason)
+          .register(registry)
+          .increment();
     }
 
     void connected(boolean up) {

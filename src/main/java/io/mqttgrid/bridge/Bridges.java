@@ -13,12 +13,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The bridges of this broker (the dataflows of {@code bridge.file}), run by one node of the cluster: the oldest
- * member. Were every node to run them, each remote-to-local message would arrive once per node and the nodes
- * would take the bridge's sessions (same client ids) from each other in turn. When the oldest member leaves, the
- * next oldest starts them; the bridge's local sessions move with the session takeover and the remote sessions
- * are resumed under the same client ids, so nothing queued on either side is lost. A single node simply runs
- * them.
+ * The bridges of this broker (the dataflows of {@code bridge.file}), run by one node of the
+ * cluster: the oldest member. Were every node to run them, each remote-to-local message would
+ * arrive once per node and the nodes would take the bridge's sessions (same client ids) from each
+ * other in turn. When the oldest member leaves, the next oldest starts them; the bridge's local
+ * sessions move with the session takeover and the remote sessions are resumed under the same client
+ * ids, so nothing queued on either side is lost. A single node simply runs them.
  */
 public final class Bridges extends AbstractVerticle {
 
@@ -35,8 +35,14 @@ public final class Bridges extends AbstractVerticle {
   private boolean owner;
   private boolean stopped;
 
-  public Bridges(BridgeFile file, PublishPipeline pipeline, SessionManager sessions, MeterRegistry registry,
-                 ClusterMembership membership, long initialDelayMillis, long maxDelayMillis) {
+  public Bridges(
+      BridgeFile file,
+      PublishPipeline pipeline,
+      SessionManager sessions,
+      MeterRegistry registry,
+      ClusterMembership membership,
+      long initialDelayMillis,
+      long maxDelayMillis) {
     this.file = file;
     this.pipeline = pipeline;
     this.sessions = sessions;
@@ -49,10 +55,20 @@ public final class Bridges extends AbstractVerticle {
   @Override
   public void start() {
     for (BridgeFile.Dataflow flow : file.dataflows()) {
-      running.add(new DataflowBridge(vertx, context, flow, pipeline, sessions, metrics, initialDelayMillis,
-          maxDelayMillis));
+      running.add(
+          new DataflowBridge(
+              vertx,
+              context,
+              flow,
+              pipeline,
+              sessions,
+              metrics,
+              initialDelayMillis,
+              maxDelayMillis));
     }
-    LOG.info("bridge: {} dataflows to {} remote endpoints configured", file.dataflows().size(),
+    LOG.info(
+        "bridge: {} dataflows to {} remote endpoints configured",
+        file.dataflows().size(),
         file.endpoints().size());
     membership.onMembersChanged(() -> context.runOnContext(v -> decide()));
     decide();
@@ -69,7 +85,9 @@ public final class Bridges extends AbstractVerticle {
     }
     owner = oldest;
     if (oldest) {
-      LOG.info("bridge: this node is the oldest cluster member and runs the {} dataflows", running.size());
+      LOG.info(
+          "bridge: this node is the oldest cluster member and runs the {} dataflows",
+          running.size());
       running.forEach(DataflowBridge::start);
     } else {
       LOG.info("bridge: an older cluster member runs the dataflows now; stopping them here");
@@ -80,14 +98,15 @@ public final class Bridges extends AbstractVerticle {
   /** Stops every dataflow: remote connections closed, local sessions offline (and queueing). */
   public Future<Void> stopAll() {
     Promise<Void> done = Promise.promise();
-    context.runOnContext(v -> {
-      stopped = true;
-      List<Future<Void>> all = new ArrayList<>();
-      for (DataflowBridge b : running) {
-        all.add(b.stop());
-      }
-      Future.join(all).<Void>mapEmpty().onComplete(done);
-    });
+    context.runOnContext(
+        v -> {
+          stopped = true;
+          List<Future<Void>> all = new ArrayList<>();
+          for (DataflowBridge b : running) {
+            all.add(b.stop());
+          }
+          Future.join(all).<Void>mapEmpty().onComplete(done);
+        });
     return done.future();
   }
 

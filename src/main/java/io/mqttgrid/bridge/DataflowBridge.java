@@ -16,7 +16,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
@@ -25,33 +24,43 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One dataflow of the bridge, running: its connection to the remote broker, and for a local-to-remote dataflow
- * its session at this broker.
+ * One dataflow of the bridge, running: its connection to the remote broker, and for a
+ * local-to-remote dataflow its session at this broker.
  *
  * <p>Nothing is acknowledged to a source before its target acknowledged it (QoS 1 end to end):
- * <ul>
- *   <li>remote-to-local: a message from the remote goes through the {@link PublishPipeline} like any publish, and
- *   the remote gets its PUBACK only when the local publish completed, that is when every matching persistent
- *   session (and the retained store) holds it. Until then the remote keeps it in the bridge's session there.</li>
- *   <li>local-to-remote: the bridge is a persistent session of this broker ({@code $bridge/<dataflow>}),
- *   subscribed to the dataflow's sources, whose "connection" is the remote client ({@link LocalChannel}). A
- *   message leaves the session's queue only when the remote's PUBACK arrives; while the remote is away the
- *   session is offline and its queue fills in the session store, within the session limits, and survives this
- *   node like any persistent session.</li>
- * </ul>
- * The remote session is persistent too (Clean Start 0, the endpoint's session expiry) under a stable client id,
- * so that what the remote queued for a remote-to-local dataflow waits for the bridge.
  *
- * <p>Everything here runs on one Vert.x context (the bridges' verticle); the remote client's callbacks are
- * moved onto it. Each connection to the remote has a generation: whatever an older connection reports is ignored
- * (its messages are resent from the sessions on either side).
+ * <ul>
+ *   <li>remote-to-local: a message from the remote goes through the {@link PublishPipeline} like
+ *       any publish, and the remote gets its PUBACK only when the local publish completed, that is
+ *       when every matching persistent session (and the retained store) holds it. Until then the
+ *       remote keeps it in the bridge's session there.
+ *   <li>local-to-remote: the bridge is a persistent session of this broker ({@code
+ *       $bridge/<dataflow>}), subscribed to the dataflow's sources, whose "connection" is the
+ *       remote client ({@link LocalChannel}). A message leaves the session's queue only when the
+ *       remote's PUBACK arrives; while the remote is away the session is offline and its queue
+ *       fills in the session store, within the session limits, and survives this node like any
+ *       persistent session.
+ * </ul>
+ *
+ * The remote session is persistent too (Clean Start 0, the endpoint's session expiry) under a
+ * stable client id, so that what the remote queued for a remote-to-local dataflow waits for the
+ * bridge.
+ *
+ * <p>Everything here runs on one Vert.x context (the bridges' verticle); the remote client's
+ * callbacks are moved onto it. Each connection to the remote has a generation: whatever an older
+ * connection reports is ignored (its messages are resent from the sessions on either side).
  */
 final class DataflowBridge {
 
   private static final Logger LOG = LoggerFactory.getLogger(DataflowBridge.class);
   private static final long WARNING_INTERVAL_MILLIS = 60_000;
 
-  enum State { STOPPED, CONNECTING, CONNECTED, BACKING_OFF }
+  enum State {
+    STOPPED,
+    CONNECTING,
+    CONNECTED,
+    BACKING_OFF
+  }
 
   private final Vertx vertx;
   private final Context context;
@@ -61,10 +70,11 @@ final class DataflowBridge {
   private final BridgeMetrics.Flow metrics;
   private final long initialDelayMillis;
   private final long maxDelayMillis;
+
   /**
-   * The bridge publishes into this broker's namespace with every right but the broker's own '$' topics: it is
-   * configured by the operator of this broker, not authenticated as a client, and the remote side already
-   * authorized each message for its own publisher.
+   * The bridge publishes into this broker's namespace with every right but the broker's own '$'
+   * topics: it is configured by the operator of this broker, not authenticated as a client, and the
+   * remote side already authorized each message for its own publisher.
    */
   private final RemoteToLocal remoteToLocal;
 
@@ -78,8 +88,15 @@ final class DataflowBridge {
   private long lastWarning;
   private long unwarned;
 
-  DataflowBridge(Vertx vertx, Context context, Dataflow flow, PublishPipeline pipeline, SessionManager sessions,
-                 BridgeMetrics metrics, long initialDelayMillis, long maxDelayMillis) {
+  DataflowBridge(
+      Vertx vertx,
+      Context context,
+      Dataflow flow,
+      PublishPipeline pipeline,
+      SessionManager sessions,
+      BridgeMetrics metrics,
+      long initialDelayMillis,
+      long maxDelayMillis) {
     this.vertx = vertx;
     this.context = context;
     this.flow = flow;
@@ -88,15 +105,21 @@ final class DataflowBridge {
     this.metrics = metrics.flow(flow);
     this.initialDelayMillis = initialDelayMillis;
     this.maxDelayMillis = maxDelayMillis;
-    this.remoteToLocal = new RemoteToLocal(flow, pipeline, PublishSource.bridge(flow.localClientId(),
-        Permissions.ALL_BUT_RESERVED, PublishSource.Quota.UNLIMITED));
+    this.remoteToLocal =
+        new RemoteToLocal(
+            flow,
+            pipeline,
+            PublishSource.bridge(
+                flow.localClientId(), Permissions.ALL_BUT_RESERVED, PublishSource.Quota.UNLIMITED));
   }
 
   Dataflow flow() {
     return flow;
   }
 
-  /** Starts connecting; an unreachable remote is retried in the background. On the bridges' context. */
+  /**
+   * Starts connecting; an unreachable remote is retried in the background. On the bridges' context.
+   */
   void start() {
     if (state != State.STOPPED) {
       return;
@@ -133,45 +156,62 @@ final class DataflowBridge {
     int gen = ++generation;
     RemoteClient client;
     try {
-      client = RemoteClient.create(endpoint, flow.remoteClientId(),
-          m -> context.runOnContext(v -> received(gen, m)),
-          e -> context.runOnContext(v -> lost(gen, e)));
+      client =
+          RemoteClient.create(
+              endpoint,
+              flow.remoteClientId(),
+              m -> context.runOnContext(v -> received(gen, m)),
+              e -> context.runOnContext(v -> lost(gen, e)));
     } catch (IllegalStateException e) {
       lost(gen, e);
       return;
     }
     remote = client;
-    client.connect().whenComplete((present, error) -> context.runOnContext(v -> {
-      if (gen != generation) {
-        if (error == null) {
-          client.disconnect(); // stopped or given up while connecting: the late connection is not used
-        }
-        return;
-      }
-      if (error != null) {
-        lost(gen, error);
-      } else {
-        connected(gen, client);
-      }
-    }));
+    client
+        .connect()
+        .whenComplete(
+            (present, error) ->
+                context.runOnContext(
+                    v -> {
+                      if (gen != generation) {
+                        if (error == null) {
+                          client.disconnect(); // stopped or given up while connecting: the late
+                          // connection is not used
+                        }
+                        return;
+                      }
+                      if (error != null) {
+                        lost(gen, error);
+                      } else {
+                        connected(gen, client);
+                      }
+                    }));
   }
 
   private void connected(int gen, RemoteClient client) {
     if (flow.direction() == Direction.REMOTE_TO_LOCAL) {
-      client.subscribe(flow.sources(), endpoint.qos()).whenComplete((refused, error) -> context.runOnContext(v -> {
-        if (gen != generation) {
-          return;
-        }
-        if (error != null) {
-          lost(gen, error);
-          return;
-        }
-        if (!refused.isEmpty()) {
-          LOG.warn("bridge dataflow {}: remote {} refused the subscriptions {}", flow.name(), endpoint.name(),
-              refused);
-        }
-        up();
-      }));
+      client
+          .subscribe(flow.sources(), endpoint.qos())
+          .whenComplete(
+              (refused, error) ->
+                  context.runOnContext(
+                      v -> {
+                        if (gen != generation) {
+                          return;
+                        }
+                        if (error != null) {
+                          lost(gen, error);
+                          return;
+                        }
+                        if (!refused.isEmpty()) {
+                          LOG.warn(
+                              "bridge dataflow {}: remote {} refused the subscriptions {}",
+                              flow.name(),
+                              endpoint.name(),
+                              refused);
+                        }
+                        up();
+                      }));
     } else {
       openLocal(client, gen);
       up();
@@ -198,21 +238,26 @@ final class DataflowBridge {
     detachLocal();
     state(State.BACKING_OFF, reason(cause));
     long delay = backoff(attempts++);
-    reconnectTimer = vertx.setTimer(delay, t -> {
-      reconnectTimer = -1;
-      if (state == State.BACKING_OFF) {
-        connect();
-      }
-    });
+    reconnectTimer =
+        vertx.setTimer(
+            delay,
+            t -> {
+              reconnectTimer = -1;
+              if (state == State.BACKING_OFF) {
+                connect();
+              }
+            });
   }
 
   /**
-   * Exponential backoff with full jitter between the initial delay and the doubled, capped one; never below
-   * the initial delay (at least 1 s: Event Grid allows one connect per second per session).
+   * Exponential backoff with full jitter between the initial delay and the doubled, capped one;
+   * never below the initial delay (at least 1 s: Event Grid allows one connect per second per
+   * session).
    */
   private long backoff(int attempt) {
     long ceiling = Math.min(maxDelayMillis, initialDelayMillis << Math.min(attempt, 20));
-    return initialDelayMillis + ThreadLocalRandom.current().nextLong(Math.max(1, ceiling - initialDelayMillis + 1));
+    return initialDelayMillis
+        + ThreadLocalRandom.current().nextLong(Math.max(1, ceiling - initialDelayMillis + 1));
   }
 
   private void state(State next, String reason) {
@@ -221,16 +266,30 @@ final class DataflowBridge {
     }
     State before = state;
     state = next;
-    String what = switch (next) {
-      case CONNECTING -> "connecting to " + endpoint.host() + ":" + endpoint.port() + " as '"
-          + flow.remoteClientId() + "'";
-      case CONNECTED -> "connected to " + endpoint.host() + ":" + endpoint.port();
-      case BACKING_OFF -> "remote " + endpoint.host() + ":" + endpoint.port() + " unavailable (" + reason
-          + "), retrying with backoff";
-      case STOPPED -> "stopped";
-    };
+    String what =
+        switch (next) {
+          case CONNECTING ->
+              "connecting to "
+                  + endpoint.host()
+                  + ":"
+                  + endpoint.port()
+                  + " as '"
+                  + flow.remoteClientId()
+                  + "'";
+          case CONNECTED -> "connected to " + endpoint.host() + ":" + endpoint.port();
+          case BACKING_OFF ->
+              "remote "
+                  + endpoint.host()
+                  + ":"
+                  + endpoint.port()
+                  + " unavailable ("
+                  + reason
+                  + "), retrying with backoff";
+          case STOPPED -> "stopped";
+        };
     if (next == State.BACKING_OFF) {
-      LOG.warn("bridge dataflow {} ({}): {}", flow.name(), before.name().toLowerCase(Locale.ROOT), what);
+      LOG.warn(
+          "bridge dataflow {} ({}): {}", flow.name(), before.name().toLowerCase(Locale.ROOT), what);
     } else {
       LOG.info("bridge dataflow {}: {}", flow.name(), what);
     }
@@ -243,7 +302,8 @@ final class DataflowBridge {
     }
     if (c instanceof com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException d) {
       // the remote's reason code says more than the client's "Server sent DISCONNECT."
-      return "DISCONNECT " + d.getMqttMessage().getReasonCode()
+      return "DISCONNECT "
+          + d.getMqttMessage().getReasonCode()
           + d.getMqttMessage().getReasonString().map(r -> ": " + r).orElse("");
     }
     return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
@@ -255,47 +315,65 @@ final class DataflowBridge {
     if (gen != generation) {
       return; // not acknowledged: the remote sends it again when the session resumes
     }
-    remoteToLocal.forward(m, new RemoteToLocal.Outcome() {
-      @Override
-      public void forwarded() {
-        metrics.forwarded();
-      }
+    remoteToLocal.forward(
+        m,
+        new RemoteToLocal.Outcome() {
+          @Override
+          public void forwarded() {
+            metrics.forwarded();
+          }
 
-      @Override
-      public void dropped(String reason, String warning) {
-        metrics.dropped(reason);
-        warn(warning);
-      }
+          @Override
+          public void dropped(String reason, String warning) {
+            metrics.dropped(reason);
+            warn(warning);
+          }
 
-      @Override
-      public void failed(String target, Throwable cause) {
-        // no PUBACK, and a new connection, so that the remote sends it again
-        context.runOnContext(v -> {
-          if (gen == generation) {
-            LOG.warn("bridge dataflow {}: message to '{}' not stored here ({}); reconnecting so that the remote "
-                + "sends it again", flow.name(), target, reason(cause));
-            lost(gen, cause);
+          @Override
+          public void failed(String target, Throwable cause) {
+            // no PUBACK, and a new connection, so that the remote sends it again
+            context.runOnContext(
+                v -> {
+                  if (gen == generation) {
+                    LOG.warn(
+                        "bridge dataflow {}: message to '{}' not stored here ({}); reconnecting so that the remote "
+                            + "sends it again",
+                        flow.name(),
+                        target,
+                        reason(cause));
+                    lost(gen, cause);
+                  }
+                });
           }
         });
-      }
-    });
   }
 
   private void dropUnresolved(String topic) {
     metrics.dropped(BridgeMetrics.DROP_UNRESOLVED_TARGET);
-    warn("message on '" + topic + "' dropped: target '" + flow.target() + "' names a level that topic does not "
-        + "have");
+    warn(
+        "message on '"
+            + topic
+            + "' dropped: target '"
+            + flow.target()
+            + "' names a level that topic does not "
+            + "have");
   }
 
-  /** A warning about a message, at most once a minute per dataflow (each one is counted in the metrics). */
+  /**
+   * A warning about a message, at most once a minute per dataflow (each one is counted in the
+   * metrics).
+   */
   private void warn(String text) {
     long now = System.currentTimeMillis();
     if (now - lastWarning < WARNING_INTERVAL_MILLIS) {
       unwarned++;
       return;
     }
-    LOG.warn("bridge dataflow {}: {}{}", flow.name(), text, unwarned == 0 ? ""
-        : " (and " + unwarned + " more since the last warning)");
+    LOG.warn(
+        "bridge dataflow {}: {}{}",
+        flow.name(),
+        text,
+        unwarned == 0 ? "" : " (and " + unwarned + " more since the last warning)");
     lastWarning = now;
     unwarned = 0;
   }
@@ -303,54 +381,74 @@ final class DataflowBridge {
   // ---- local to remote ----
 
   /**
-   * Opens (or resumes) the bridge's session at this broker, subscribed to the sources, and attaches it to
-   * {@code client}; with no client (or a connection lost meanwhile) the session goes offline at once and queues.
+   * Opens (or resumes) the bridge's session at this broker, subscribed to the sources, and attaches
+   * it to {@code client}; with no client (or a connection lost meanwhile) the session goes offline
+   * at once and queues.
    */
   private void openLocal(RemoteClient client, int gen) {
-    localChain = localChain.recover(e -> Future.succeededFuture()).compose(x -> {
-      if (state == State.STOPPED) {
-        return Future.succeededFuture();
-      }
-      return sessions.connect(new SessionManager.ConnectRequest(flow.localClientId(), false,
-              endpoint.sessionExpirySeconds(), 5, null, 0))
-          .compose(attached -> subscribe(attached.session()).map(attached))
-          .map(attached -> {
-            LocalChannel ch = new LocalChannel(gen, client, attached.session());
-            sessions.attach(attached, ch);
-            if (client != null && gen == generation && state != State.STOPPED) {
-              channel = ch;
-            } else {
-              ch.end();
-            }
-            return (Void) null;
-          })
-          .onFailure(e -> {
-            LOG.warn("bridge dataflow {}: session {} not opened here: {}", flow.name(), flow.localClientId(),
-                e.toString());
-            if (client != null) {
-              lost(gen, e);
-            }
-          });
-    });
+    localChain =
+        localChain
+            .recover(e -> Future.succeededFuture())
+            .compose(
+                x -> {
+                  if (state == State.STOPPED) {
+                    return Future.succeededFuture();
+                  }
+                  return sessions
+                      .connect(
+                          new SessionManager.ConnectRequest(
+                              flow.localClientId(),
+                              false,
+                              endpoint.sessionExpirySeconds(),
+                              5,
+                              null,
+                              0))
+                      .compose(attached -> subscribe(attached.session()).map(attached))
+                      .map(
+                          attached -> {
+                            LocalChannel ch = new LocalChannel(gen, client, attached.session());
+                            sessions.attach(attached, ch);
+                            if (client != null && gen == generation && state != State.STOPPED) {
+                              channel = ch;
+                            } else {
+                              ch.end();
+                            }
+                            return (Void) null;
+                          })
+                      .onFailure(
+                          e -> {
+                            LOG.warn(
+                                "bridge dataflow {}: session {} not opened here: {}",
+                                flow.name(),
+                                flow.localClientId(),
+                                e.toString());
+                            if (client != null) {
+                              lost(gen, e);
+                            }
+                          });
+                });
   }
 
   /** The session's subscriptions are the dataflow's sources, as configured now. */
   private Future<Void> subscribe(Session session) {
     Promise<Void> done = Promise.promise();
-    session.onContext(() -> {
-      Set<String> wanted = new HashSet<>(flow.sources());
-      for (Subscription s : session.subscriptions()) {
-        if (!wanted.contains(s.filter())) {
-          session.unsubscribe(s.filter());
-        }
-      }
-      for (String filter : flow.sources()) {
-        // Retain As Published so that retain Keep forwards the flag; retained messages are not sent on
-        // subscribe (Retain Handling 2): the bridge forwards the message flow, not the retained store
-        session.subscribe(new Subscription(filter, endpoint.qos(), false, true, 2, 0));
-      }
-      sessions.subscriptionsChanged(session).onComplete(done);
-    });
+    session.onContext(
+        () -> {
+          Set<String> wanted = new HashSet<>(flow.sources());
+          for (Subscription s : session.subscriptions()) {
+            if (!wanted.contains(s.filter())) {
+              session.unsubscribe(s.filter());
+            }
+          }
+          for (String filter : flow.sources()) {
+            // Retain As Published so that retain Keep forwards the flag; retained messages are not
+            // sent on
+            // subscribe (Retain Handling 2): the bridge forwards the message flow, not the retained
+            // store
+            session.subscribe(new Subscription(filter, endpoint.qos(), false, true, 2, 0));
+          }
+          sessions.subscriptionsChanged(session).onComplete(done);
+        });
     return done.future();
   }
 
@@ -363,8 +461,9 @@ final class DataflowBridge {
   }
 
   /**
-   * The bridge's local session sends through this: each PUBLISH becomes a publish to the remote, and the
-   * remote's PUBACK acknowledges it to the session. Its window is the endpoint's max in-flight messages.
+   * The bridge's local session sends through this: each PUBLISH becomes a publish to the remote,
+   * and the remote's PUBACK acknowledges it to the session. Its window is the endpoint's max
+   * in-flight messages.
    */
   private final class LocalChannel implements ClientChannel {
     private final int gen;
@@ -378,7 +477,10 @@ final class DataflowBridge {
       this.session = session;
     }
 
-    /** The remote connection of this channel is gone: the session goes offline, its messages stay queued. */
+    /**
+     * The remote connection of this channel is gone: the session goes offline, its messages stay
+     * queued.
+     */
     void end() {
       if (ended) {
         return;
@@ -398,14 +500,21 @@ final class DataflowBridge {
 
     @Override
     public boolean tooLargeForClient(PublishedMessage message, int qos, int[] subscriptionIds) {
-      return false; // the remote's Maximum Packet Size is the HiveMQ client's to keep; a refusal is counted
+      return false; // the remote's Maximum Packet Size is the HiveMQ client's to keep; a refusal is
+      // counted
     }
 
     @Override
-    public Future<Void> sendPublish(PublishedMessage message, int qos, boolean retain, boolean dup, int packetId,
-                                    int[] subscriptionIds) {
+    public Future<Void> sendPublish(
+        PublishedMessage message,
+        int qos,
+        boolean retain,
+        boolean dup,
+        int packetId,
+        int[] subscriptionIds) {
       if (!live()) {
-        return Future.succeededFuture(); // unacknowledged, it stays in the session for the next connection
+        return Future
+            .succeededFuture(); // unacknowledged, it stays in the session for the next connection
       }
       String target = flow.target().resolve(message.topic());
       if (target == null) {
@@ -414,31 +523,44 @@ final class DataflowBridge {
         return Future.succeededFuture();
       }
       boolean keepRetain = endpoint.retain() == BridgeFile.Retain.KEEP && retain;
-      client.publish(target, message, qos, keepRetain).whenComplete((v, error) -> {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        if (cause == null) {
-          metrics.forwarded();
-          acknowledge(qos, packetId);
-        } else if (cause instanceof RemoteClient.Refused) {
-          metrics.dropped(BridgeMetrics.DROP_REFUSED_BY_REMOTE);
-          context.runOnContext(x -> warn("message to remote topic '" + target + "' refused by the remote: "
-              + cause.getMessage()));
-          acknowledge(qos, packetId);
-        } else {
-          // the connection failed before the PUBACK: the message stays in the session and is sent again
-          context.runOnContext(x -> lost(gen, cause));
-        }
-      });
+      client
+          .publish(target, message, qos, keepRetain)
+          .whenComplete(
+              (v, error) -> {
+                Throwable cause =
+                    error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause()
+                        : error;
+                if (cause == null) {
+                  metrics.forwarded();
+                  acknowledge(qos, packetId);
+                } else if (cause instanceof RemoteClient.Refused) {
+                  metrics.dropped(BridgeMetrics.DROP_REFUSED_BY_REMOTE);
+                  context.runOnContext(
+                      x ->
+                          warn(
+                              "message to remote topic '"
+                                  + target
+                                  + "' refused by the remote: "
+                                  + cause.getMessage()));
+                  acknowledge(qos, packetId);
+                } else {
+                  // the connection failed before the PUBACK: the message stays in the session and
+                  // is sent again
+                  context.runOnContext(x -> lost(gen, cause));
+                }
+              });
       return Future.succeededFuture();
     }
 
     private void acknowledge(int qos, int packetId) {
       if (qos > 0) {
-        session.onContext(() -> {
-          if (!ended) {
-            session.acknowledged(packetId);
-          }
-        });
+        session.onContext(
+            () -> {
+              if (!ended) {
+                session.acknowledged(packetId);
+              }
+            });
       }
     }
 
@@ -449,19 +571,23 @@ final class DataflowBridge {
 
     @Override
     public void close(EndCause cause) {
-      context.runOnContext(v -> {
-        if (channel == this && cause == EndCause.SESSION_TAKEN_OVER) {
-          // another connection took the bridge's session: another node runs this dataflow now (it became the
-          // oldest member); this node stops it
-          LOG.info("bridge dataflow {}: session {} taken over elsewhere; stopping here", flow.name(),
-              flow.localClientId());
-          channel = null;
-          ended = true;
-          stop();
-        } else {
-          ended = true;
-        }
-      });
+      context.runOnContext(
+          v -> {
+            if (channel == this && cause == EndCause.SESSION_TAKEN_OVER) {
+              // another connection took the bridge's session: another node runs this dataflow now
+              // (it became the
+              // oldest member); this node stops it
+              LOG.info(
+                  "bridge dataflow {}: session {} taken over elsewhere; stopping here",
+                  flow.name(),
+                  flow.localClientId());
+              channel = null;
+              ended = true;
+              stop();
+            } else {
+              ended = true;
+            }
+          });
     }
   }
 }

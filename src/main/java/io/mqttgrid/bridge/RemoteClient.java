@@ -13,13 +13,13 @@ import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3Subscribe;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3Subscription;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.suback.Mqtt3SubAckReturnCode;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.datatypes.Mqtt5UserProperties;
+import com.hivemq.client.mqtt.mqtt5.datatypes.Mqtt5UserPropertiesBuilder;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5ConnectBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishBuilder;
-import com.hivemq.client.mqtt.mqtt5.datatypes.Mqtt5UserProperties;
-import com.hivemq.client.mqtt.mqtt5.datatypes.Mqtt5UserPropertiesBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5RetainHandling;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscription;
@@ -32,78 +32,111 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.KeyStore;
+import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
-import java.nio.file.Path;
-import java.security.KeyFactory;
-import java.security.PrivateKey;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.Base64;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * The bridge's connection to a remote broker, over the HiveMQ MQTT client. Not vertx-mqtt's {@code MqttClient}:
- * in the vertx-mqtt release this broker runs on (5.1.1) that client speaks MQTT 3.1.1 only (its
- * {@code PROTOCOL_VERSION} is 4), so it has no session expiry, Receive Maximum, reason codes or message
- * properties, and it acknowledges incoming QoS 1 messages itself, while the bridge must send the remote's PUBACK
- * only after this broker stored the message. The HiveMQ client does MQTT 5 and 3.1.1 with manual
- * acknowledgement. Its own automatic reconnect is not used: the bridge reconnects with a fresh client each time
- * (see {@link DataflowBridge}), so that what the remote has not acknowledged is resent from this broker's
- * session store only, not also from the old client's memory.
+ * The bridge's connection to a remote broker, over the HiveMQ MQTT client. Not vertx-mqtt's {@code
+ * MqttClient}: in the vertx-mqtt release this broker runs on (5.1.1) that client speaks MQTT 3.1.1
+ * only (its {@code PROTOCOL_VERSION} is 4), so it has no session expiry, Receive Maximum, reason
+ * codes or message properties, and it acknowledges incoming QoS 1 messages itself, while the bridge
+ * must send the remote's PUBACK only after this broker stored the message. The HiveMQ client does
+ * MQTT 5 and 3.1.1 with manual acknowledgement. Its own automatic reconnect is not used: the bridge
+ * reconnects with a fresh client each time (see {@link DataflowBridge}), so that what the remote
+ * has not acknowledged is resent from this broker's session store only, not also from the old
+ * client's memory.
  */
 interface RemoteClient {
 
   /** A message the remote broker delivered; {@link #acknowledge} sends its PUBACK. */
-  record Incoming(String topic, int qos, boolean retain, byte[] payload, String responseTopic,
-                  byte[] correlationData, List<UserProperty> userProperties, String contentType, long expirySeconds,
-                  int payloadFormat, Runnable acknowledge) {
+  record Incoming(
+      String topic,
+      int qos,
+      boolean retain,
+      byte[] payload,
+      String responseTopic,
+      byte[] correlationData,
+      List<UserProperty> userProperties,
+      String contentType,
+      long expirySeconds,
+      int payloadFormat,
+      Runnable acknowledge) {
 
     /** The local publish of this message to {@code target}. */
     PublishRequest request(String target, int qos, boolean retain) {
-      return PublishRequest.of(target, qos, retain, payload, responseTopic, correlationData, userProperties,
-          contentType, expirySeconds, payloadFormat);
+      return PublishRequest.of(
+          target,
+          qos,
+          retain,
+          payload,
+          responseTopic,
+          correlationData,
+          userProperties,
+          contentType,
+          expirySeconds,
+          payloadFormat);
     }
   }
 
-  /** The remote broker answered a publish with an error reason code: sending it again will not help. */
+  /**
+   * The remote broker answered a publish with an error reason code: sending it again will not help.
+   */
   final class Refused extends RuntimeException {
     Refused(String reason) {
       super(reason, null, false, false);
     }
   }
 
-  /** Connects (Clean Start 0, the endpoint's session expiry); completes with whether the session was present. */
+  /**
+   * Connects (Clean Start 0, the endpoint's session expiry); completes with whether the session was
+   * present.
+   */
   CompletableFuture<Boolean> connect();
 
-  /** Subscribes to {@code filters}; completes with the refusals the remote gave, empty when all were granted. */
+  /**
+   * Subscribes to {@code filters}; completes with the refusals the remote gave, empty when all were
+   * granted.
+   */
   CompletableFuture<List<String>> subscribe(List<String> filters, int qos);
 
   /**
-   * Publishes {@code message} to {@code topic}; completes when the remote acknowledged it (QoS 1) or it was
-   * written (QoS 0); fails with {@link Refused} when the remote refused it, with anything else when the
-   * connection failed first.
+   * Publishes {@code message} to {@code topic}; completes when the remote acknowledged it (QoS 1)
+   * or it was written (QoS 0); fails with {@link Refused} when the remote refused it, with anything
+   * else when the connection failed first.
    */
   CompletableFuture<Void> publish(String topic, PublishedMessage message, int qos, boolean retain);
 
   void disconnect();
 
   /**
-   * A client for {@code endpoint} as {@code clientId}; incoming messages go to {@code onMessage} (manually
-   * acknowledged), the loss of the connection (or a failed connect) to {@code onLost}. Both are called on the
-   * client's threads.
+   * A client for {@code endpoint} as {@code clientId}; incoming messages go to {@code onMessage}
+   * (manually acknowledged), the loss of the connection (or a failed connect) to {@code onLost}.
+   * Both are called on the client's threads.
    */
-  static RemoteClient create(Endpoint endpoint, String clientId, Consumer<Incoming> onMessage,
-                             Consumer<Throwable> onLost) {
-    MqttClientBuilder builder = MqttClient.builder().identifier(clientId).serverHost(endpoint.host())
-        .serverPort(endpoint.port())
-        .addDisconnectedListener(ctx -> onLost.accept(ctx.getCause()));
+  static RemoteClient create(
+      Endpoint endpoint,
+      String clientId,
+      Consumer<Incoming> onMessage,
+      Consumer<Throwable> onLost) {
+    MqttClientBuilder builder =
+        MqttClient.builder()
+            .identifier(clientId)
+            .serverHost(endpoint.host())
+            .serverPort(endpoint.port())
+            .addDisconnectedListener(ctx -> onLost.accept(ctx.getCause()));
     if (endpoint.tls()) {
       MqttClientSslConfigBuilder tls = MqttClientSslConfig.builder();
       if (endpoint.trustedCaFile() != null) {
@@ -118,11 +151,13 @@ interface RemoteClient {
     byte[] password = null;
     if (endpoint.authentication().passwordFile() != null) {
       try {
-        password = Files.readString(endpoint.authentication().passwordFile(), StandardCharsets.UTF_8).strip()
-            .getBytes(StandardCharsets.UTF_8);
+        password =
+            Files.readString(endpoint.authentication().passwordFile(), StandardCharsets.UTF_8)
+                .strip()
+                .getBytes(StandardCharsets.UTF_8);
       } catch (IOException e) {
-        throw new IllegalStateException("password file of endpoint '" + endpoint.name() + "' unreadable: "
-            + e.getMessage());
+        throw new IllegalStateException(
+            "password file of endpoint '" + endpoint.name() + "' unreadable: " + e.getMessage());
       }
     }
     return endpoint.mqttVersion() == 5
@@ -131,23 +166,28 @@ interface RemoteClient {
   }
 
   /**
-   * The client certificate chain of {@code certificateFile} with the key of {@code keyFile} (PKCS #8 PEM, the
-   * form OpenSSL 3 writes by default); throws {@link IllegalStateException} with the reason when they do not
-   * make a key pair.
+   * The client certificate chain of {@code certificateFile} with the key of {@code keyFile} (PKCS
+   * #8 PEM, the form OpenSSL 3 writes by default); throws {@link IllegalStateException} with the
+   * reason when they do not make a key pair.
    */
   static KeyManagerFactory clientKeys(Path certificateFile, Path keyFile) {
     try (InputStream in = Files.newInputStream(certificateFile)) {
-      List<Certificate> chain = new ArrayList<>(CertificateFactory.getInstance("X.509").generateCertificates(in));
+      List<Certificate> chain =
+          new ArrayList<>(CertificateFactory.getInstance("X.509").generateCertificates(in));
       if (chain.isEmpty()) {
         throw new IllegalStateException("no certificate in " + certificateFile);
       }
       String pem = Files.readString(keyFile, StandardCharsets.US_ASCII);
       if (!pem.contains("-----BEGIN PRIVATE KEY-----")) {
-        throw new IllegalStateException("not an unencrypted PKCS #8 key ('BEGIN PRIVATE KEY'); convert it with "
-            + "openssl pkcs8 -topk8 -nocrypt");
+        throw new IllegalStateException(
+            "not an unencrypted PKCS #8 key ('BEGIN PRIVATE KEY'); convert it with "
+                + "openssl pkcs8 -topk8 -nocrypt");
       }
-      String base64 = pem.substring(pem.indexOf("-----BEGIN PRIVATE KEY-----") + 27,
-          pem.indexOf("-----END PRIVATE KEY-----")).replaceAll("\\s", "");
+      String base64 =
+          pem.substring(
+                  pem.indexOf("-----BEGIN PRIVATE KEY-----") + 27,
+                  pem.indexOf("-----END PRIVATE KEY-----"))
+              .replaceAll("\\s", "");
       PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64));
       String algorithm = chain.get(0).getPublicKey().getAlgorithm();
       PrivateKey key = KeyFactory.getInstance(algorithm).generatePrivate(spec);
@@ -155,7 +195,8 @@ interface RemoteClient {
       KeyStore ks = KeyStore.getInstance("PKCS12");
       ks.load(null, null);
       ks.setKeyEntry("client", key, password, chain.toArray(new Certificate[0]));
-      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      KeyManagerFactory kmf =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(ks, password);
       return kmf;
     } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
@@ -174,11 +215,13 @@ interface RemoteClient {
       if (i == 0) {
         throw new IllegalStateException("no certificate in " + endpoint.trustedCaFile());
       }
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(ks);
       return tmf;
     } catch (IOException | GeneralSecurityException e) {
-      throw new IllegalStateException("trusted CA file of endpoint '" + endpoint.name() + "': " + e.getMessage());
+      throw new IllegalStateException(
+          "trusted CA file of endpoint '" + endpoint.name() + "': " + e.getMessage());
     }
   }
 
@@ -192,20 +235,32 @@ interface RemoteClient {
       this.client = client;
       this.endpoint = endpoint;
       this.password = password;
-      // registered before CONNECT: a resumed session delivers what it queued right after the CONNACK
+      // registered before CONNECT: a resumed session delivers what it queued right after the
+      // CONNACK
       client.publishes(MqttGlobalPublishFilter.ALL, p -> onMessage.accept(incoming(p)), true);
     }
 
     @Override
     public CompletableFuture<Boolean> connect() {
-      Mqtt5ConnectBuilder.Send<CompletableFuture<com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck>>
-          connect = client.connectWith().cleanStart(false).sessionExpiryInterval(endpoint.sessionExpirySeconds())
-          .keepAlive(endpoint.keepAliveSeconds())
-          .restrictions().receiveMaximum(endpoint.maxInflightMessages())
-          .sendMaximum(endpoint.maxInflightMessages()).applyRestrictions();
+      Mqtt5ConnectBuilder.Send<
+              CompletableFuture<com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck>>
+          connect =
+              client
+                  .connectWith()
+                  .cleanStart(false)
+                  .sessionExpiryInterval(endpoint.sessionExpirySeconds())
+                  .keepAlive(endpoint.keepAliveSeconds())
+                  .restrictions()
+                  .receiveMaximum(endpoint.maxInflightMessages())
+                  .sendMaximum(endpoint.maxInflightMessages())
+                  .applyRestrictions();
       if (endpoint.authentication().username() != null) {
-        connect = connect.simpleAuth().username(endpoint.authentication().username()).password(password)
-            .applySimpleAuth();
+        connect =
+            connect
+                .simpleAuth()
+                .username(endpoint.authentication().username())
+                .password(password)
+                .applySimpleAuth();
       }
       return connect.send().thenApply(ack -> ack.isSessionPresent());
     }
@@ -214,26 +269,40 @@ interface RemoteClient {
     public CompletableFuture<List<String>> subscribe(List<String> filters, int qos) {
       List<Mqtt5Subscription> subs = new ArrayList<>();
       for (String f : filters) {
-        // Retain As Published: a retained message stays retained (retain Keep); sent again on a re-subscribe
+        // Retain As Published: a retained message stays retained (retain Keep); sent again on a
+        // re-subscribe
         // only when the subscription is new
-        subs.add(Mqtt5Subscription.builder().topicFilter(f).qos(MqttQos.fromCode(qos)).retainAsPublished(true)
-            .retainHandling(Mqtt5RetainHandling.SEND_IF_SUBSCRIPTION_DOES_NOT_EXIST).build());
+        subs.add(
+            Mqtt5Subscription.builder()
+                .topicFilter(f)
+                .qos(MqttQos.fromCode(qos))
+                .retainAsPublished(true)
+                .retainHandling(Mqtt5RetainHandling.SEND_IF_SUBSCRIPTION_DOES_NOT_EXIST)
+                .build());
       }
-      return client.subscribe(Mqtt5Subscribe.builder().addSubscriptions(subs).build()).thenApply(ack -> {
-        List<String> refused = new ArrayList<>();
-        for (int i = 0; i < ack.getReasonCodes().size(); i++) {
-          if (ack.getReasonCodes().get(i).isError()) {
-            refused.add("'" + filters.get(i) + "': " + ack.getReasonCodes().get(i));
-          }
-        }
-        return refused;
-      });
+      return client
+          .subscribe(Mqtt5Subscribe.builder().addSubscriptions(subs).build())
+          .thenApply(
+              ack -> {
+                List<String> refused = new ArrayList<>();
+                for (int i = 0; i < ack.getReasonCodes().size(); i++) {
+                  if (ack.getReasonCodes().get(i).isError()) {
+                    refused.add("'" + filters.get(i) + "': " + ack.getReasonCodes().get(i));
+                  }
+                }
+                return refused;
+              });
     }
 
     @Override
-    public CompletableFuture<Void> publish(String topic, PublishedMessage m, int qos, boolean retain) {
-      Mqtt5PublishBuilder.Complete b = Mqtt5Publish.builder().topic(topic).qos(MqttQos.fromCode(qos))
-          .payload(m.payload()).retain(retain);
+    public CompletableFuture<Void> publish(
+        String topic, PublishedMessage m, int qos, boolean retain) {
+      Mqtt5PublishBuilder.Complete b =
+          Mqtt5Publish.builder()
+              .topic(topic)
+              .qos(MqttQos.fromCode(qos))
+              .payload(m.payload())
+              .retain(retain);
       if (m.contentType() != null) {
         b.contentType(m.contentType());
       }
@@ -244,8 +313,10 @@ interface RemoteClient {
         b.correlationData(m.correlationData());
       }
       if (m.payloadFormat() >= 0) {
-        b.payloadFormatIndicator(m.payloadFormat() == 1 ? Mqtt5PayloadFormatIndicator.UTF_8
-            : Mqtt5PayloadFormatIndicator.UNSPECIFIED);
+        b.payloadFormatIndicator(
+            m.payloadFormat() == 1
+                ? Mqtt5PayloadFormatIndicator.UTF_8
+                : Mqtt5PayloadFormatIndicator.UNSPECIFIED);
       }
       long expiry = m.remainingExpirySeconds(System.currentTimeMillis());
       if (expiry >= 0) {
@@ -258,16 +329,19 @@ interface RemoteClient {
         }
         b.userProperties(props.build());
       }
-      return client.publish(b.build()).thenApply(result -> {
-        Throwable error = result.getError().orElse(null);
-        if (error instanceof Mqtt5PubAckException refused) {
-          throw new Refused(refused.getMqttMessage().getReasonCode().toString());
-        }
-        if (error != null) {
-          throw new IllegalStateException(error);
-        }
-        return null;
-      });
+      return client
+          .publish(b.build())
+          .thenApply(
+              result -> {
+                Throwable error = result.getError().orElse(null);
+                if (error instanceof Mqtt5PubAckException refused) {
+                  throw new Refused(refused.getMqttMessage().getReasonCode().toString());
+                }
+                if (error != null) {
+                  throw new IllegalStateException(error);
+                }
+                return null;
+              });
     }
 
     @Override
@@ -277,14 +351,23 @@ interface RemoteClient {
 
     private static Incoming incoming(Mqtt5Publish p) {
       List<UserProperty> props = new ArrayList<>();
-      p.getUserProperties().asList().forEach(u -> props.add(new UserProperty(u.getName().toString(),
-          u.getValue().toString())));
-      return new Incoming(p.getTopic().toString(), p.getQos().getCode(), p.isRetain(), p.getPayloadAsBytes(),
+      p.getUserProperties()
+          .asList()
+          .forEach(
+              u -> props.add(new UserProperty(u.getName().toString(), u.getValue().toString())));
+      return new Incoming(
+          p.getTopic().toString(),
+          p.getQos().getCode(),
+          p.isRetain(),
+          p.getPayloadAsBytes(),
           p.getResponseTopic().map(Object::toString).orElse(null),
-          p.getCorrelationData().map(V5::bytes).orElse(null), props,
+          p.getCorrelationData().map(V5::bytes).orElse(null),
+          props,
           p.getContentType().map(Object::toString).orElse(null),
           p.getMessageExpiryInterval().isPresent() ? p.getMessageExpiryInterval().getAsLong() : -1,
-          p.getPayloadFormatIndicator().map(f -> f == Mqtt5PayloadFormatIndicator.UTF_8 ? 1 : 0).orElse(-1),
+          p.getPayloadFormatIndicator()
+              .map(f -> f == Mqtt5PayloadFormatIndicator.UTF_8 ? 1 : 0)
+              .orElse(-1),
           p::acknowledge);
     }
 
@@ -305,18 +388,37 @@ interface RemoteClient {
       this.client = client;
       this.endpoint = endpoint;
       this.password = password;
-      client.publishes(MqttGlobalPublishFilter.ALL, p -> onMessage.accept(new Incoming(p.getTopic().toString(),
-          p.getQos().getCode(), p.isRetain(), p.getPayloadAsBytes(), null, null, List.of(), null, -1, -1,
-          p::acknowledge)), true);
+      client.publishes(
+          MqttGlobalPublishFilter.ALL,
+          p ->
+              onMessage.accept(
+                  new Incoming(
+                      p.getTopic().toString(),
+                      p.getQos().getCode(),
+                      p.isRetain(),
+                      p.getPayloadAsBytes(),
+                      null,
+                      null,
+                      List.of(),
+                      null,
+                      -1,
+                      -1,
+                      p::acknowledge)),
+          true);
     }
 
     @Override
     public CompletableFuture<Boolean> connect() {
-      Mqtt3ConnectBuilder.Send<CompletableFuture<com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAck>>
+      Mqtt3ConnectBuilder.Send<
+              CompletableFuture<com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAck>>
           connect = client.connectWith().cleanSession(false).keepAlive(endpoint.keepAliveSeconds());
       if (endpoint.authentication().username() != null) {
-        connect = connect.simpleAuth().username(endpoint.authentication().username()).password(password)
-            .applySimpleAuth();
+        connect =
+            connect
+                .simpleAuth()
+                .username(endpoint.authentication().username())
+                .password(password)
+                .applySimpleAuth();
       }
       return connect.send().thenApply(ack -> ack.isSessionPresent());
     }
@@ -327,21 +429,32 @@ interface RemoteClient {
       for (String f : filters) {
         subs.add(Mqtt3Subscription.builder().topicFilter(f).qos(MqttQos.fromCode(qos)).build());
       }
-      return client.subscribe(Mqtt3Subscribe.builder().addSubscriptions(subs).build()).thenApply(ack -> {
-        List<String> refused = new ArrayList<>();
-        for (int i = 0; i < ack.getReturnCodes().size(); i++) {
-          if (ack.getReturnCodes().get(i) == Mqtt3SubAckReturnCode.FAILURE) {
-            refused.add("'" + filters.get(i) + "': FAILURE");
-          }
-        }
-        return refused;
-      });
+      return client
+          .subscribe(Mqtt3Subscribe.builder().addSubscriptions(subs).build())
+          .thenApply(
+              ack -> {
+                List<String> refused = new ArrayList<>();
+                for (int i = 0; i < ack.getReturnCodes().size(); i++) {
+                  if (ack.getReturnCodes().get(i) == Mqtt3SubAckReturnCode.FAILURE) {
+                    refused.add("'" + filters.get(i) + "': FAILURE");
+                  }
+                }
+                return refused;
+              });
     }
 
     @Override
-    public CompletableFuture<Void> publish(String topic, PublishedMessage m, int qos, boolean retain) {
-      return client.publish(Mqtt3Publish.builder().topic(topic).qos(MqttQos.fromCode(qos)).payload(m.payload())
-          .retain(retain).build()).thenApply(p -> null);
+    public CompletableFuture<Void> publish(
+        String topic, PublishedMessage m, int qos, boolean retain) {
+      return client
+          .publish(
+              Mqtt3Publish.builder()
+                  .topic(topic)
+                  .qos(MqttQos.fromCode(qos))
+                  .payload(m.payload())
+                  .retain(retain)
+                  .build())
+          .thenApply(p -> null);
     }
 
     @Override

@@ -6,10 +6,11 @@ import io.mqttgrid.publish.PublishSource;
 import java.util.Locale;
 
 /**
- * A message from the remote broker into this one: its target topic, its QoS and retain flag as the endpoint
- * allows, the local publish through the {@link PublishPipeline}, and the remote's PUBACK only once that publish
- * completed (every matching persistent session, and the retained store, hold the message): until then the
- * message stays in the bridge's session at the remote, which sends it again after a reconnect.
+ * A message from the remote broker into this one: its target topic, its QoS and retain flag as the
+ * endpoint allows, the local publish through the {@link PublishPipeline}, and the remote's PUBACK
+ * only once that publish completed (every matching persistent session, and the retained store, hold
+ * the message): until then the message stays in the bridge's session at the remote, which sends it
+ * again after a reconnect.
  */
 final class RemoteToLocal {
 
@@ -39,8 +40,13 @@ final class RemoteToLocal {
     String target = flow.target().resolve(m.topic());
     if (target == null) {
       m.acknowledge().run();
-      outcome.dropped(BridgeMetrics.DROP_UNRESOLVED_TARGET, "message on '" + m.topic() + "' dropped: target '"
-          + flow.target() + "' names a level that topic does not have");
+      outcome.dropped(
+          BridgeMetrics.DROP_UNRESOLVED_TARGET,
+          "message on '"
+              + m.topic()
+              + "' dropped: target '"
+              + flow.target()
+              + "' names a level that topic does not have");
       return;
     }
     int qos = Math.min(m.qos(), flow.remote().qos());
@@ -48,17 +54,22 @@ final class RemoteToLocal {
     PublishPipeline.Result result = pipeline.publish(source, m.request(target, qos, retain));
     if (result instanceof PublishPipeline.Refused refused) {
       m.acknowledge().run();
-      outcome.dropped(BridgeMetrics.DROP_REFUSED_LOCALLY + refused.cause().name().toLowerCase(Locale.ROOT)
-          .replace('_', '-'), "message from remote topic '" + m.topic() + "' refused here: " + refused.detail());
+      outcome.dropped(
+          BridgeMetrics.DROP_REFUSED_LOCALLY
+              + refused.cause().name().toLowerCase(Locale.ROOT).replace('_', '-'),
+          "message from remote topic '" + m.topic() + "' refused here: " + refused.detail());
       return;
     }
-    ((PublishPipeline.Routed) result).reached().onComplete(ar -> {
-      if (ar.succeeded()) {
-        m.acknowledge().run();
-        outcome.forwarded();
-      } else {
-        outcome.failed(target, ar.cause());
-      }
-    });
+    ((PublishPipeline.Routed) result)
+        .reached()
+        .onComplete(
+            ar -> {
+              if (ar.succeeded()) {
+                m.acknowledge().run();
+                outcome.forwarded();
+              } else {
+                outcome.failed(target, ar.cause());
+              }
+            });
   }
 }

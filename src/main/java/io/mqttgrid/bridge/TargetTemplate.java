@@ -4,18 +4,21 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The target topic of a dataflow: a static topic, or a template with {@code ${inputTopic}} (the whole source
- * topic) and {@code ${inputTopic.N}} (its N-th level, 1-based; a leading or trailing '/' of the source topic is
- * ignored), as IoT Operations' dataflow destinations have them (spec section 9.2). A target never holds a
- * wildcard: every matching message lands on the one topic it names.
+ * The target topic of a dataflow: a static topic, or a template with {@code ${inputTopic}} (the
+ * whole source topic) and {@code ${inputTopic.N}} (its N-th level, 1-based; a leading or trailing
+ * '/' of the source topic is ignored), as IoT Operations' dataflow destinations have them (spec
+ * section 9.2). A target never holds a wildcard: every matching message lands on the one topic it
+ * names.
  */
 public final class TargetTemplate {
 
   private static final String WHOLE = "inputTopic";
 
-  /** A literal piece (level == -1), the whole input topic (level == 0) or one level of it (level >= 1). */
-  private record Part(String literal, int level) {
-  }
+  /**
+   * A literal piece (level == -1), the whole input topic (level == 0) or one level of it (level >=
+   * 1).
+   */
+  private record Part(String literal, int level) {}
 
   private final String text;
   private final List<Part> parts;
@@ -36,8 +39,9 @@ public final class TargetTemplate {
   }
 
   /**
-   * Parses {@code text}; throws {@link IllegalArgumentException} with the reason when it is not a target: empty,
-   * a wildcard, or a placeholder other than {@code ${inputTopic}} and {@code ${inputTopic.N}} with N >= 1.
+   * Parses {@code text}; throws {@link IllegalArgumentException} with the reason when it is not a
+   * target: empty, a wildcard, or a placeholder other than {@code ${inputTopic}} and {@code
+   * ${inputTopic.N}} with N >= 1.
    */
   public static TargetTemplate parse(String text) {
     if (text == null || text.isEmpty()) {
@@ -66,7 +70,8 @@ public final class TargetTemplate {
 
   private static Part literal(String s) {
     if (s.indexOf('+') >= 0 || s.indexOf('#') >= 0) {
-      throw new IllegalArgumentException("'" + s + "' holds a wildcard ('+' or '#'): a target is one topic");
+      throw new IllegalArgumentException(
+          "'" + s + "' holds a wildcard ('+' or '#'): a target is one topic");
     }
     if (s.indexOf('\u0000') >= 0) {
       throw new IllegalArgumentException("holds U+0000");
@@ -87,10 +92,14 @@ public final class TargetTemplate {
         }
       }
     }
-    throw new IllegalArgumentException("'${" + name + "}' is not ${inputTopic} or ${inputTopic.N} (N from 1)");
+    throw new IllegalArgumentException(
+        "'${" + name + "}' is not ${inputTopic} or ${inputTopic.N} (N from 1)");
   }
 
-  /** The target for a message on {@code inputTopic}, or null when a level the template names is not there. */
+  /**
+   * The target for a message on {@code inputTopic}, or null when a level the template names is not
+   * there.
+   */
   public String resolve(String inputTopic) {
     if (!dynamic()) {
       return text;

@@ -6,22 +6,22 @@ import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.LifecycleEvent;
 import io.mqttgrid.hazelcast.HazelcastRouteTable;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Who is in the cluster, by node id (a Hazelcast member attribute), and what follows when that changes:
- * routes of a departed node are ignored at once and purged by the oldest survivor (lesson 2); after a
- * partition heals, every node announces its routes again.
+ * Who is in the cluster, by node id (a Hazelcast member attribute), and what follows when that
+ * changes: routes of a departed node are ignored at once and purged by the oldest survivor (lesson
+ * 2); after a partition heals, every node announces its routes again.
  */
 public final class ClusterMembership {
 
@@ -40,12 +40,16 @@ public final class ClusterMembership {
 
   /**
    * @param adoptSessions takes over the sessions a departed node hosted (on the oldest survivor)
-   * @param nodeLeft      told on every survivor when a node leaves
-   * @param nodeJoined    told when a node joins (or comes back with the same id)
+   * @param nodeLeft told on every survivor when a node leaves
+   * @param nodeJoined told when a node joins (or comes back with the same id)
    */
-  public ClusterMembership(HazelcastInstance hz, HazelcastRouteTable routes, Vertx vertx,
-                           Function<String, Future<?>> adoptSessions, Consumer<String> nodeLeft,
-                           Consumer<String> nodeJoined) {
+  public ClusterMembership(
+      HazelcastInstance hz,
+      HazelcastRouteTable routes,
+      Vertx vertx,
+      Function<String, Future<?>> adoptSessions,
+      Consumer<String> nodeLeft,
+      Consumer<String> nodeJoined) {
     this.hz = hz;
     this.routes = routes;
     this.vertx = vertx;
@@ -55,64 +59,87 @@ public final class ClusterMembership {
   }
 
   public void start() {
-    membershipListener = hz.getCluster().addMembershipListener(new MembershipListener() {
-      @Override
-      public void memberAdded(MembershipEvent event) {
-        refresh();
-        String joined = nodeOf(event.getMember());
-        if (joined != null) {
-          nodeJoined.accept(joined);
-        }
-        LOG.info("node {} ({}) joined; cluster has {} members", nodeOf(event.getMember()),
-            event.getMember().getAddress(), event.getMembers().size());
-        membersChanged();
-      }
+    membershipListener =
+        hz.getCluster()
+            .addMembershipListener(
+                new MembershipListener() {
+                  @Override
+                  public void memberAdded(MembershipEvent event) {
+                    refresh();
+                    String joined = nodeOf(event.getMember());
+                    if (joined != null) {
+                      nodeJoined.accept(joined);
+                    }
+                    LOG.info(
+                        "node {} ({}) joined; cluster has {} members",
+                        nodeOf(event.getMember()),
+                        event.getMember().getAddress(),
+                        event.getMembers().size());
+                    membersChanged();
+                  }
 
-      @Override
-      public void memberRemoved(MembershipEvent event) {
-        refresh();
-        String gone = nodeOf(event.getMember());
-        LOG.info("node {} ({}) left; cluster has {} members", gone, event.getMember().getAddress(),
-            event.getMembers().size());
-        if (gone != null) {
-          nodeLeft.accept(gone);
-          if (isOldest()) {
-            takeOver(gone);
-          }
-        }
-        membersChanged();
-      }
-    });
-    lifecycleListener = hz.getLifecycleService().addLifecycleListener(event -> {
-      if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
-        LOG.info("cluster partition healed: announcing this node's routes again");
-        refresh();
-        routes.reannounce();
-        membersChanged();
-      }
-    });
+                  @Override
+                  public void memberRemoved(MembershipEvent event) {
+                    refresh();
+                    String gone = nodeOf(event.getMember());
+                    LOG.info(
+                        "node {} ({}) left; cluster has {} members",
+                        gone,
+                        event.getMember().getAddress(),
+                        event.getMembers().size());
+                    if (gone != null) {
+                      nodeLeft.accept(gone);
+                      if (isOldest()) {
+                        takeOver(gone);
+                      }
+                    }
+                    membersChanged();
+                  }
+                });
+    lifecycleListener =
+        hz.getLifecycleService()
+            .addLifecycleListener(
+                event -> {
+                  if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
+                    LOG.info("cluster partition healed: announcing this node's routes again");
+                    refresh();
+                    routes.reannounce();
+                    membersChanged();
+                  }
+                });
     refresh();
   }
 
   /**
-   * The oldest survivor adopts the departed node's sessions (their routes are then announced from here),
-   * and only then purges the departed node's routes, so that no moment exists in which a persistent
-   * session of that node has no route at all.
+   * The oldest survivor adopts the departed node's sessions (their routes are then announced from
+   * here), and only then purges the departed node's routes, so that no moment exists in which a
+   * persistent session of that node has no route at all.
    */
   private void takeOver(String gone) {
     long started = System.currentTimeMillis();
-    adoptSessions.apply(gone)
-        .recover(e -> {
-          LOG.warn("sessions of departed node {} not all taken over: {}", gone, e.toString());
-          return Future.succeededFuture();
-        })
-        .compose(x -> vertx.executeBlocking(() -> {
-          routes.reannounce().toCompletableFuture().join();
-          routes.purge(gone);
-          return null;
-        }, false))
-        .onComplete(ar -> LOG.info("departed node {} handled in {} ms{}", gone,
-            System.currentTimeMillis() - started, ar.failed() ? ": " + ar.cause() : ""));
+    adoptSessions
+        .apply(gone)
+        .recover(
+            e -> {
+              LOG.warn("sessions of departed node {} not all taken over: {}", gone, e.toString());
+              return Future.succeededFuture();
+            })
+        .compose(
+            x ->
+                vertx.executeBlocking(
+                    () -> {
+                      routes.reannounce().toCompletableFuture().join();
+                      routes.purge(gone);
+                      return null;
+                    },
+                    false))
+        .onComplete(
+            ar ->
+                LOG.info(
+                    "departed node {} handled in {} ms{}",
+                    gone,
+                    System.currentTimeMillis() - started,
+                    ar.failed() ? ": " + ar.cause() : ""));
   }
 
   private void refresh() {
@@ -127,8 +154,9 @@ public final class ClusterMembership {
   }
 
   /**
-   * Whether this node is the oldest member of the cluster it sees: the one node that does what must happen once
-   * (adopting a departed node's sessions, running the bridges). False while the member is not running.
+   * Whether this node is the oldest member of the cluster it sees: the one node that does what must
+   * happen once (adopting a departed node's sessions, running the bridges). False while the member
+   * is not running.
    */
   public boolean isOldest() {
     try {
@@ -139,7 +167,10 @@ public final class ClusterMembership {
     }
   }
 
-  /** Calls {@code listener} (on a Hazelcast thread) after each change of the members: joined, left, merged. */
+  /**
+   * Calls {@code listener} (on a Hazelcast thread) after each change of the members: joined, left,
+   * merged.
+   */
   public void onMembersChanged(Runnable listener) {
     changeListeners.add(listener);
   }

@@ -3,27 +3,35 @@ package io.mqttgrid.cluster;
 import io.mqttgrid.routing.PublishedMessage;
 import io.mqttgrid.routing.RemoteDelivery;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.Promise;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Sends a publish to another node over the clustered event bus, to that node's one address (lesson 3: one
- * clustered address per node, not per client). QoS 0 is fire-and-forget; QoS 1/2 waits for the other node
- * to answer that its subscribers hold the message, so the publisher's acknowledgement means the same on
- * every node.
+ * Sends a publish to another node over the clustered event bus, to that node's one address (lesson
+ * 3: one clustered address per node, not per client). QoS 0 is fire-and-forget; QoS 1/2 waits for
+ * the other node to answer that its subscribers hold the message, so the publisher's
+ * acknowledgement means the same on every node.
  */
 public final class EventBusRemoteDelivery implements RemoteDelivery {
 
   private final Vertx vertx;
   private final DeliveryOptions options;
-  /** QoS 1/2 deliveries waiting for a node's answer, so that a node's departure can fail them at once. */
+
+  /**
+   * QoS 1/2 deliveries waiting for a node's answer, so that a node's departure can fail them at
+   * once.
+   */
   private final Map<String, Set<Promise<Integer>>> waiting = new ConcurrentHashMap<>();
-  /** Nodes that left and have not come back: their routes are about to be purged, nothing waits for them. */
+
+  /**
+   * Nodes that left and have not come back: their routes are about to be purged, nothing waits for
+   * them.
+   */
   private final Set<String> departed = ConcurrentHashMap.newKeySet();
 
   public EventBusRemoteDelivery(Vertx vertx, long timeoutMillis) {
@@ -36,9 +44,11 @@ public final class EventBusRemoteDelivery implements RemoteDelivery {
   }
 
   @Override
-  public Future<Integer> deliver(String node, PublishedMessage message, boolean plain, List<String> sharedGroups) {
+  public Future<Integer> deliver(
+      String node, PublishedMessage message, boolean plain, List<String> sharedGroups) {
     if (departed.contains(node)) {
-      return message.qos() == 0 ? Future.succeededFuture(-1)
+      return message.qos() == 0
+          ? Future.succeededFuture(-1)
           : Future.failedFuture("node " + node + " left the cluster");
     }
     var body = NodeMessages.encode(message, plain, sharedGroups);
@@ -47,16 +57,21 @@ public final class EventBusRemoteDelivery implements RemoteDelivery {
       return Future.succeededFuture(-1);
     }
     Promise<Integer> answer = Promise.promise();
-    Set<Promise<Integer>> forNode = waiting.computeIfAbsent(node, k -> ConcurrentHashMap.newKeySet());
+    Set<Promise<Integer>> forNode =
+        waiting.computeIfAbsent(node, k -> ConcurrentHashMap.newKeySet());
     forNode.add(answer);
-    vertx.eventBus().<Integer>request(address(node), body, options).onComplete(ar -> {
-      forNode.remove(answer);
-      if (ar.succeeded()) {
-        answer.tryComplete(ar.result().body());
-      } else {
-        answer.tryFail(ar.cause());
-      }
-    });
+    vertx
+        .eventBus()
+        .<Integer>request(address(node), body, options)
+        .onComplete(
+            ar -> {
+              forNode.remove(answer);
+              if (ar.succeeded()) {
+                answer.tryComplete(ar.result().body());
+              } else {
+                answer.tryFail(ar.cause());
+              }
+            });
     return answer.future();
   }
 
@@ -66,8 +81,8 @@ public final class EventBusRemoteDelivery implements RemoteDelivery {
   }
 
   /**
-   * {@code node} left the cluster: what still waits for its answer fails now instead of at the timeout, so
-   * that its publishers hear at once (PUBACK 0x80) and are not held up behind it.
+   * {@code node} left the cluster: what still waits for its answer fails now instead of at the
+   * timeout, so that its publishers hear at once (PUBACK 0x80) and are not held up behind it.
    */
   public void nodeLeft(String node) {
     departed.add(node);

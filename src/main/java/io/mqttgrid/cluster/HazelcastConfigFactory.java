@@ -24,15 +24,19 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * The Hazelcast member configuration of a node, chosen by {@code cluster.mode}: one of the commented files of
- * {@code cluster-config/} packed into the jar ({@code local}, {@code tcp}, {@code kubernetes}), or an
- * operator's file ({@code file}). In all of them {@code ${key}} stands for a broker configuration key, so the
- * broker's YAML, environment variables and {@code --set} feed Hazelcast. Whatever the file, the broker's maps
- * and Vert.x's own structures are there afterwards.
+ * The Hazelcast member configuration of a node, chosen by {@code cluster.mode}: one of the
+ * commented files of {@code cluster-config/} packed into the jar ({@code local}, {@code tcp},
+ * {@code kubernetes}), or an operator's file ({@code file}). In all of them {@code ${key}} stands
+ * for a broker configuration key, so the broker's YAML, environment variables and {@code --set}
+ * feed Hazelcast. Whatever the file, the broker's maps and Vert.x's own structures are there
+ * afterwards.
  */
 public final class HazelcastConfigFactory {
 
-  /** The split-brain protection the broker maps refer to in {@code tcp.yaml} and {@code kubernetes.yaml}. */
+  /**
+   * The split-brain protection the broker maps refer to in {@code tcp.yaml} and {@code
+   * kubernetes.yaml}.
+   */
   public static final String SPLIT_BRAIN_PROTECTION = "mqttgrid-split-brain-protection";
 
   static final String RESOURCE_DIR = "/cluster-config/";
@@ -42,21 +46,21 @@ public final class HazelcastConfigFactory {
   private static final String CONNECTIONS = HazelcastSessionStore.CONNECTIONS;
   private static final String RETAINED = HazelcastRetainedStore.MAP;
 
-  private HazelcastConfigFactory() {
-  }
+  private HazelcastConfigFactory() {}
 
   /** The member configuration for {@code config.clusterMode}. */
   public static Config create(BrokerConfig config) {
     Properties variables = variables(config);
-    Config hz = config.clusterMode.equals("file")
-        ? fromFile(Path.of(config.clusterConfigFile), variables)
-        : fromResource(config.clusterMode + ".yaml", variables);
+    Config hz =
+        config.clusterMode.equals("file")
+            ? fromFile(Path.of(config.clusterConfigFile), variables)
+            : fromResource(config.clusterMode + ".yaml", variables);
     return complete(hz, config.clusterBackupCount);
   }
 
   /**
-   * The values {@code ${key}} stands for: every broker configuration key, with {@code node.id} resolved
-   * (a random id when the key is empty).
+   * The values {@code ${key}} stands for: every broker configuration key, with {@code node.id}
+   * resolved (a random id when the key is empty).
    */
   public static Properties variables(BrokerConfig config) {
     Properties p = new Properties();
@@ -67,14 +71,19 @@ public final class HazelcastConfigFactory {
     return p;
   }
 
-  /** One of the packaged files, e.g. {@code tcp.yaml}, with its variables replaced; not yet completed. */
+  /**
+   * One of the packaged files, e.g. {@code tcp.yaml}, with its variables replaced; not yet
+   * completed.
+   */
   static Config fromResource(String name, Properties variables) {
     String path = RESOURCE_DIR + name;
     try (InputStream in = HazelcastConfigFactory.class.getResourceAsStream(path)) {
       if (in == null) {
-        throw new IllegalStateException("Hazelcast configuration " + path + " is missing from the build");
+        throw new IllegalStateException(
+            "Hazelcast configuration " + path + " is missing from the build");
       }
-      Config config = new InMemoryYamlConfig(new String(in.readAllBytes(), StandardCharsets.UTF_8), variables);
+      Config config =
+          new InMemoryYamlConfig(new String(in.readAllBytes(), StandardCharsets.UTF_8), variables);
       return unsetBlanks(config);
     } catch (IOException e) {
       throw new IllegalStateException("cannot read " + path + ": " + e.getMessage(), e);
@@ -91,8 +100,9 @@ public final class HazelcastConfigFactory {
   }
 
   /**
-   * An empty broker key means "not set", but Hazelcast takes an empty value literally (an empty interface,
-   * an empty DNS name to look up): such values are removed here, so the files can name every key.
+   * An empty broker key means "not set", but Hazelcast takes an empty value literally (an empty
+   * interface, an empty DNS name to look up): such values are removed here, so the files can name
+   * every key.
    */
   private static Config unsetBlanks(Config config) {
     NetworkConfig network = config.getNetworkConfig();
@@ -111,19 +121,25 @@ public final class HazelcastConfigFactory {
       interfaces.setEnabled(false);
     }
     JoinConfig join = network.getJoin();
-    for (var discovery : List.of(join.getKubernetesConfig(), join.getAwsConfig(), join.getGcpConfig(),
-        join.getAzureConfig(), join.getEurekaConfig())) {
+    for (var discovery :
+        List.of(
+            join.getKubernetesConfig(),
+            join.getAwsConfig(),
+            join.getGcpConfig(),
+            join.getAzureConfig(),
+            join.getEurekaConfig())) {
       discovery.getProperties().values().removeIf(v -> v == null || v.isBlank());
     }
-    for (DiscoveryStrategyConfig strategy : join.getDiscoveryConfig().getDiscoveryStrategyConfigs()) {
+    for (DiscoveryStrategyConfig strategy :
+        join.getDiscoveryConfig().getDiscoveryStrategyConfigs()) {
       strategy.getProperties().values().removeIf(v -> v == null || v.toString().isBlank());
     }
     return config;
   }
 
   /**
-   * What the broker needs whatever the file says: its own properties, its serialization, Vert.x's structures,
-   * and the broker maps with their backups and formats unless the file configures them.
+   * What the broker needs whatever the file says: its own properties, its serialization, Vert.x's
+   * structures, and the broker maps with their backups and formats unless the file configures them.
    */
   static Config complete(Config config, int backupCount) {
     config.setProperty("hazelcast.logging.type", "slf4j");
@@ -143,9 +159,16 @@ public final class HazelcastConfigFactory {
     if (!config.getMultiMapConfigs().containsKey("__vertx.subs")) {
       config.addMultiMapConfig(vertxDefaults.getMultiMapConfig("__vertx.subs"));
     }
-    // Sessions and queues are changed in place by entry processors, hence OBJECT (ARCHITECTURE.md 2).
-    addIfAbsent(config, new MapConfig(SESSIONS).setBackupCount(backupCount).setInMemoryFormat(InMemoryFormat.OBJECT));
-    addIfAbsent(config, new MapConfig(QUEUES).setBackupCount(backupCount).setInMemoryFormat(InMemoryFormat.OBJECT));
+    // Sessions and queues are changed in place by entry processors, hence OBJECT (ARCHITECTURE.md
+    // 2).
+    addIfAbsent(
+        config,
+        new MapConfig(SESSIONS)
+            .setBackupCount(backupCount)
+            .setInMemoryFormat(InMemoryFormat.OBJECT));
+    addIfAbsent(
+        config,
+        new MapConfig(QUEUES).setBackupCount(backupCount).setInMemoryFormat(InMemoryFormat.OBJECT));
     addIfAbsent(config, new MapConfig(CONNECTIONS).setBackupCount(backupCount));
     addIfAbsent(config, new MapConfig(RETAINED).setBackupCount(backupCount));
     return config;

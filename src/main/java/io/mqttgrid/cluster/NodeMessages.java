@@ -7,16 +7,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The binary form of a publish sent to another node (never JSON, ARCHITECTURE.md lesson 3): whether that
- * node's plain subscriptions match, the shared groups it must serve, then the message.
+ * The binary form of a publish sent to another node (never JSON, ARCHITECTURE.md lesson 3): whether
+ * that node's plain subscriptions match, the shared groups it must serve, then the message.
  */
 final class NodeMessages {
 
-  record Delivery(PublishedMessage message, boolean plain, List<String> sharedGroups) {
-  }
+  record Delivery(PublishedMessage message, boolean plain, List<String> sharedGroups) {}
 
-  private NodeMessages() {
-  }
+  private NodeMessages() {}
 
   static Buffer encode(PublishedMessage message, boolean plain, List<String> sharedGroups) {
     Buffer b = Buffer.buffer(message.payload().length + 128);

@@ -10,13 +10,13 @@ import java.io.IOException;
 import java.util.Map;
 
 /** Moves a departed node's session to a survivor, unless someone else took it meanwhile. */
-final class AdoptRecord implements EntryProcessor<String, SessionRecord, SessionRecord>, IdentifiedDataSerializable {
+final class AdoptRecord
+    implements EntryProcessor<String, SessionRecord, SessionRecord>, IdentifiedDataSerializable {
   private String deadNode;
   private String newOwner;
   private long nowMillis;
 
-  AdoptRecord() {
-  }
+  AdoptRecord() {}
 
   AdoptRecord(String deadNode, String newOwner, long nowMillis) {
     this.deadNode = deadNode;

@@ -11,14 +11,14 @@ import java.io.IOException;
 import java.util.Map;
 
 /** Appends one message to a session queue; answers {result ordinal, seq}. */
-final class AppendToQueue implements EntryProcessor<String, SessionQueue, long[]>, IdentifiedDataSerializable {
+final class AppendToQueue
+    implements EntryProcessor<String, SessionQueue, long[]>, IdentifiedDataSerializable {
   private QueuedMessage message;
   private int maxQueued;
   private long maxBytes;
   private String appender;
 
-  AppendToQueue() {
-  }
+  AppendToQueue() {}
 
   AppendToQueue(QueuedMessage message, int maxQueued, long maxBytes, String appender) {
     this.message = message;
@@ -29,7 +29,8 @@ final class AppendToQueue implements EntryProcessor<String, SessionQueue, long[]
 
   @Override
   public long[] process(Map.Entry<String, SessionQueue> entry) {
-    SessionEntryChanges.Appended r = SessionEntryChanges.append(entry, message, maxQueued, maxBytes, appender);
+    SessionEntryChanges.Appended r =
+        SessionEntryChanges.append(entry, message, maxQueued, maxBytes, appender);
     return new long[] {r.result().ordinal(), r.seq()};
   }
 

@@ -8,11 +8,11 @@ import io.mqttgrid.session.SessionQueue;
 import io.mqttgrid.session.SessionRecord;
 
 /**
- * How the broker's objects travel between members: the entry processors and predicates are
- * {@link IdentifiedDataSerializable} (a factory id and a class id on the wire, no class name, no reflection),
- * created by {@link Factory}; the stored session records and queues, which are plain classes of the session
- * package, have stream serializers. Every member registers the same (cluster.HazelcastConfigFactory), whatever
- * Hazelcast file the operator gives.
+ * How the broker's objects travel between members: the entry processors and predicates are {@link
+ * IdentifiedDataSerializable} (a factory id and a class id on the wire, no class name, no
+ * reflection), created by {@link Factory}; the stored session records and queues, which are plain
+ * classes of the session package, have stream serializers. Every member registers the same
+ * (cluster.HazelcastConfigFactory), whatever Hazelcast file the operator gives.
  */
 public final class BrokerSerialization {
 
@@ -34,21 +34,28 @@ public final class BrokerSerialization {
 
   /** Type ids of the stream serializers (custom serializer ids are positive). */
   static final int SESSION_RECORD_TYPE = 7311_01;
+
   static final int SESSION_QUEUE_TYPE = 7311_02;
 
-  private BrokerSerialization() {
-  }
+  private BrokerSerialization() {}
 
   /** Adds the factory and the serializers to a member's configuration. */
   public static void register(SerializationConfig serialization) {
     serialization.addDataSerializableFactory(FACTORY_ID, new Factory());
-    serialization.addSerializerConfig(new SerializerConfig().setTypeClass(SessionRecord.class)
-        .setImplementation(new SessionRecordSerializer()));
-    serialization.addSerializerConfig(new SerializerConfig().setTypeClass(SessionQueue.class)
-        .setImplementation(new SessionQueueSerializer()));
+    serialization.addSerializerConfig(
+        new SerializerConfig()
+            .setTypeClass(SessionRecord.class)
+            .setImplementation(new SessionRecordSerializer()));
+    serialization.addSerializerConfig(
+        new SerializerConfig()
+            .setTypeClass(SessionQueue.class)
+            .setImplementation(new SessionQueueSerializer()));
   }
 
-  /** Creates the empty processor or predicate a class id names, for Hazelcast to read its fields into. */
+  /**
+   * Creates the empty processor or predicate a class id names, for Hazelcast to read its fields
+   * into.
+   */
   public static final class Factory implements DataSerializableFactory {
     @Override
     public IdentifiedDataSerializable create(int classId) {

@@ -10,12 +10,12 @@ import java.io.IOException;
 import java.util.Map;
 
 /** Adds or removes an inbound QoS 2 packet id that waits for PUBREL. */
-final class ChangeAwaitingRelease implements EntryProcessor<String, SessionRecord, Boolean>, IdentifiedDataSerializable {
+final class ChangeAwaitingRelease
+    implements EntryProcessor<String, SessionRecord, Boolean>, IdentifiedDataSerializable {
   private int packetId;
   private boolean add;
 
-  ChangeAwaitingRelease() {
-  }
+  ChangeAwaitingRelease() {}
 
   ChangeAwaitingRelease(int packetId, boolean add) {
     this.packetId = packetId;

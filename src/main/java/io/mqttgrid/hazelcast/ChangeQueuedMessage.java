@@ -10,13 +10,13 @@ import java.io.IOException;
 import java.util.Map;
 
 /** Marks one queued message sent or released, or removes it. */
-final class ChangeQueuedMessage implements EntryProcessor<String, SessionQueue, Boolean>, IdentifiedDataSerializable {
+final class ChangeQueuedMessage
+    implements EntryProcessor<String, SessionQueue, Boolean>, IdentifiedDataSerializable {
   private SessionEntryChanges.QueuedChange change;
   private long seq;
   private int packetId;
 
-  ChangeQueuedMessage() {
-  }
+  ChangeQueuedMessage() {}
 
   ChangeQueuedMessage(SessionEntryChanges.QueuedChange change, long seq, int packetId) {
     this.change = change;

@@ -12,12 +12,13 @@ import java.util.List;
 import java.util.Map;
 
 /** Gives a session queue to a connection and answers its content. */
-final class ClaimQueue implements EntryProcessor<String, SessionQueue, List<QueuedMessage>>, IdentifiedDataSerializable {
+final class ClaimQueue
+    implements EntryProcessor<String, SessionQueue, List<QueuedMessage>>,
+        IdentifiedDataSerializable {
   private String connectionId;
   private boolean emptyIt;
 
-  ClaimQueue() {
-  }
+  ClaimQueue() {}
 
   ClaimQueue(String connectionId, boolean emptyIt) {
     this.connectionId = connectionId;

@@ -12,8 +12,7 @@ import java.util.Map;
 final class ConnectionToNode implements Predicate<String, String>, IdentifiedDataSerializable {
   private String node;
 
-  ConnectionToNode() {
-  }
+  ConnectionToNode() {}
 
   ConnectionToNode(String node) {
     this.node = node;

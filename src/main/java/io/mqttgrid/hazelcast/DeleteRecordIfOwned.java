@@ -10,11 +10,11 @@ import java.io.IOException;
 import java.util.Map;
 
 /** Deletes a session record if the given connection still owns it. */
-final class DeleteRecordIfOwned implements EntryProcessor<String, SessionRecord, Boolean>, IdentifiedDataSerializable {
+final class DeleteRecordIfOwned
+    implements EntryProcessor<String, SessionRecord, Boolean>, IdentifiedDataSerializable {
   private String connectionId;
 
-  DeleteRecordIfOwned() {
-  }
+  DeleteRecordIfOwned() {}
 
   DeleteRecordIfOwned(String connectionId) {
     this.connectionId = connectionId;

@@ -15,8 +15,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The namespace model's resources in the IMap {@code mqttgrid.namespace}, so every node sees the same model;
- * a change made on one node reaches all of them through an entry listener.
+ * The namespace model's resources in the IMap {@code mqttgrid.namespace}, so every node sees the
+ * same model; a change made on one node reaches all of them through an entry listener.
  */
 public final class HazelcastNamespaceEntries implements NamespaceEntries {
 
@@ -75,11 +75,13 @@ public final class HazelcastNamespaceEntries implements NamespaceEntries {
   @Override
   public void onChange(Runnable changed) {
     map.addEntryListener(new ChangeListener(changed), false);
-    hz.getLifecycleService().addLifecycleListener(event -> {
-      if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
-        changed.run();
-      }
-    });
+    hz.getLifecycleService()
+        .addLifecycleListener(
+            event -> {
+              if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
+                changed.run();
+              }
+            });
   }
 
   private static Map<String, String> copy(Set<Map.Entry<String, String>> entries) {
@@ -90,8 +92,10 @@ public final class HazelcastNamespaceEntries implements NamespaceEntries {
     return out;
   }
 
-  private record ChangeListener(Runnable changed) implements EntryAddedListener<String, String>,
-      EntryUpdatedListener<String, String>, EntryRemovedListener<String, String> {
+  private record ChangeListener(Runnable changed)
+      implements EntryAddedListener<String, String>,
+          EntryUpdatedListener<String, String>,
+          EntryRemovedListener<String, String> {
     @Override
     public void entryAdded(EntryEvent<String, String> event) {
       changed.run();

@@ -20,8 +20,9 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Retained messages in a Hazelcast IMap keyed by topic (with backups, and a time-to-live where the message
- * expires); every node mirrors the set of topics into a {@link RetainedTopicIndex} through an entry listener.
+ * Retained messages in a Hazelcast IMap keyed by topic (with backups, and a time-to-live where the
+ * message expires); every node mirrors the set of topics into a {@link RetainedTopicIndex} through
+ * an entry listener.
  */
 public final class HazelcastRetainedStore implements RetainedStore {
 
@@ -40,11 +41,14 @@ public final class HazelcastRetainedStore implements RetainedStore {
     this.listener = map.addEntryListener(new IndexListener(), false);
     this.hz = hz;
     // after a network split heals, the topics the other side retained meanwhile sent no event here
-    this.mergeListener = hz.getLifecycleService().addLifecycleListener(event -> {
-      if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
-        indexAll();
-      }
-    });
+    this.mergeListener =
+        hz.getLifecycleService()
+            .addLifecycleListener(
+                event -> {
+                  if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
+                    indexAll();
+                  }
+                });
     // entries that existed before this node joined
     indexAll();
   }
@@ -60,15 +64,16 @@ public final class HazelcastRetainedStore implements RetainedStore {
     String topic = message.topic();
     if (message.payload().length == 0) {
       index.remove(topic);
-      return HazelcastFutures.onContext(map.removeAsync(topic), vertx.getOrCreateContext()).mapEmpty();
+      return HazelcastFutures.onContext(map.removeAsync(topic), vertx.getOrCreateContext())
+          .mapEmpty();
     }
     // index at once too: a subscriber on this node right after the publish must find it
     index.add(topic);
     byte[] value = message.toBytes();
     if (message.expiresAtMillis() != 0) {
       long ttl = Math.max(1, message.expiresAtMillis() - System.currentTimeMillis());
-      return HazelcastFutures.onContext(map.setAsync(topic, value, ttl, TimeUnit.MILLISECONDS),
-          vertx.getOrCreateContext());
+      return HazelcastFutures.onContext(
+          map.setAsync(topic, value, ttl, TimeUnit.MILLISECONDS), vertx.getOrCreateContext());
     }
     return HazelcastFutures.onContext(map.setAsync(topic, value), vertx.getOrCreateContext());
   }
@@ -83,20 +88,22 @@ public final class HazelcastRetainedStore implements RetainedStore {
     for (String t : topics) {
       gets.add(HazelcastFutures.onContext(map.getAsync(t), vertx.getOrCreateContext()));
     }
-    return Future.all(gets).map(all -> {
-      long now = System.currentTimeMillis();
-      List<PublishedMessage> out = new ArrayList<>(topics.size());
-      for (int i = 0; i < gets.size(); i++) {
-        byte[] b = gets.get(i).result();
-        if (b != null) {
-          PublishedMessage m = PublishedMessage.fromBytes(b);
-          if (!m.isExpired(now)) {
-            out.add(m);
-          }
-        }
-      }
-      return out;
-    });
+    return Future.all(gets)
+        .map(
+            all -> {
+              long now = System.currentTimeMillis();
+              List<PublishedMessage> out = new ArrayList<>(topics.size());
+              for (int i = 0; i < gets.size(); i++) {
+                byte[] b = gets.get(i).result();
+                if (b != null) {
+                  PublishedMessage m = PublishedMessage.fromBytes(b);
+                  if (!m.isExpired(now)) {
+                    out.add(m);
+                  }
+                }
+              }
+              return out;
+            });
   }
 
   @Override
@@ -120,27 +127,32 @@ public final class HazelcastRetainedStore implements RetainedStore {
     for (String t : page) {
       gets.add(HazelcastFutures.onContext(map.getAsync(t), vertx.getOrCreateContext()));
     }
-    return Future.all(gets).map(all -> {
-      long now = System.currentTimeMillis();
-      List<PublishedMessage> out = new ArrayList<>(page.size());
-      for (Future<byte[]> get : gets) {
-        byte[] b = get.result();
-        if (b != null) {
-          PublishedMessage m = PublishedMessage.fromBytes(b);
-          if (!m.isExpired(now)) {
-            out.add(m);
-          }
-        }
-      }
-      return new Page(out, continueAfter);
-    });
+    return Future.all(gets)
+        .map(
+            all -> {
+              long now = System.currentTimeMillis();
+              List<PublishedMessage> out = new ArrayList<>(page.size());
+              for (Future<byte[]> get : gets) {
+                byte[] b = get.result();
+                if (b != null) {
+                  PublishedMessage m = PublishedMessage.fromBytes(b);
+                  if (!m.isExpired(now)) {
+                    out.add(m);
+                  }
+                }
+              }
+              return new Page(out, continueAfter);
+            });
   }
 
   @Override
   public Future<Boolean> remove(String topic) {
     index.remove(topic);
     return HazelcastFutures.onContext(map.removeAsync(topic), vertx.getOrCreateContext())
-        .map(old -> old != null && !PublishedMessage.fromBytes(old).isExpired(System.currentTimeMillis()));
+        .map(
+            old ->
+                old != null
+                    && !PublishedMessage.fromBytes(old).isExpired(System.currentTimeMillis()));
   }
 
   @Override
@@ -153,9 +165,11 @@ public final class HazelcastRetainedStore implements RetainedStore {
     hz.getLifecycleService().removeLifecycleListener(mergeListener);
   }
 
-  private final class IndexListener implements EntryAddedListener<String, byte[]>,
-      EntryRemovedListener<String, byte[]>, EntryExpiredListener<String, byte[]>,
-      EntryEvictedListener<String, byte[]> {
+  private final class IndexListener
+      implements EntryAddedListener<String, byte[]>,
+          EntryRemovedListener<String, byte[]>,
+          EntryExpiredListener<String, byte[]>,
+          EntryEvictedListener<String, byte[]> {
 
     @Override
     public void entryAdded(EntryEvent<String, byte[]> event) {

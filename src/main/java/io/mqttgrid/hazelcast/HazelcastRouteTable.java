@@ -9,17 +9,17 @@ import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.MapClearedListener;
 import com.hazelcast.query.Predicates;
 import io.mqttgrid.routing.RouteTable;
+import io.mqttgrid.routing.SubscriptionTrie;
+import io.mqttgrid.routing.Topics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.util.ArrayList;
-import java.util.List;
-import io.mqttgrid.routing.SubscriptionTrie;
-import io.mqttgrid.routing.Topics;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -30,21 +30,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The route table in a Hazelcast IMap keyed {@code node + NUL + filter}, mirrored on every node into tries
- * through an entry listener. A node counts its local subscribers per filter and writes only the first
- * announcement and the last withdrawal.
+ * The route table in a Hazelcast IMap keyed {@code node + NUL + filter}, mirrored on every node
+ * into tries through an entry listener. A node counts its local subscribers per filter and writes
+ * only the first announcement and the last withdrawal.
  */
 public final class HazelcastRouteTable implements RouteTable {
 
   public static final String MAP = "mqttgrid.routes";
   private static final Logger LOG = LoggerFactory.getLogger(HazelcastRouteTable.class);
   private static final char SEP = '\u0000';
-  /** How long a withdrawn route still explains deliveries from nodes that had not heard of the withdrawal. */
+
+  /**
+   * How long a withdrawn route still explains deliveries from nodes that had not heard of the
+   * withdrawal.
+   */
   private static final long WITHDRAWN_MEMORY_MS = 10_000;
 
   /** One node's interest in one shared group, as stored in the shared trie. */
-  private record SharedRoute(String groupKey, String node) {
-  }
+  private record SharedRoute(String groupKey, String node) {}
 
   private final String localNode;
   private final IMap<String, String> map;
@@ -52,22 +55,36 @@ public final class HazelcastRouteTable implements RouteTable {
   private final SubscriptionTrie<String> plainMirror = new SubscriptionTrie<>();
   private final SubscriptionTrie<SharedRoute> sharedMirror = new SubscriptionTrie<>();
   private final Set<String> liveNodes = ConcurrentHashMap.newKeySet();
-  // how many plain routes of other nodes, and shared routes of anyone, the mirror holds: a node alone (or
+  // how many plain routes of other nodes, and shared routes of anyone, the mirror holds: a node
+  // alone (or
   // without shared subscriptions) skips those matches on every publish
   private final AtomicInteger remotePlainRoutes = new AtomicInteger();
   private final AtomicInteger sharedRoutes = new AtomicInteger();
   private final UUID listener;
   private final Vertx vertx;
-  /** Filters this node withdrew lately, with when: deliveries other nodes sent meanwhile are still expected. */
+
+  /**
+   * Filters this node withdrew lately, with when: deliveries other nodes sent meanwhile are still
+   * expected.
+   */
   private final Map<String, Long> recentlyWithdrawn = new ConcurrentHashMap<>();
+
   /** Announcements whose route the other nodes have not confirmed yet. */
   private final Set<Future<Void>> unconfirmed = ConcurrentHashMap.newKeySet();
+
   private final MessageConsumer<String> routeNews;
-  /** How long an announcement waits at most for the other nodes to read a new route (cluster.route-announce-timeout). */
+
+  /**
+   * How long an announcement waits at most for the other nodes to read a new route
+   * (cluster.route-announce-timeout).
+   */
   private final long routeNewsTimeoutMillis;
 
-  /** Builds the table and its mirror; call from a worker (it reads the whole table once and waits). */
-  public HazelcastRouteTable(Vertx vertx, HazelcastInstance hz, String localNode, long routeNewsTimeoutMillis) {
+  /**
+   * Builds the table and its mirror; call from a worker (it reads the whole table once and waits).
+   */
+  public HazelcastRouteTable(
+      Vertx vertx, HazelcastInstance hz, String localNode, long routeNewsTimeoutMillis) {
     this.vertx = vertx;
     this.routeNewsTimeoutMillis = routeNewsTimeoutMillis;
     this.localNode = localNode;
@@ -76,17 +93,25 @@ public final class HazelcastRouteTable implements RouteTable {
     for (Map.Entry<String, String> e : map.entrySet()) {
       mirrorAdd(e.getKey());
     }
-    // the entry listener's events come a moment after a write; an announcing node asks every other node to
+    // the entry listener's events come a moment after a write; an announcing node asks every other
+    // node to
     // read the new route at once and waits for the answers before its SUBACK
-    this.routeNews = vertx.eventBus().<String>consumer(newsAddress(localNode), msg -> {
-      String key = msg.body();
-      HazelcastFutures.onContext(map.getAsync(key), vertx.getOrCreateContext()).onComplete(ar -> {
-        if (ar.succeeded() && ar.result() != null) {
-          mirrorAdd(key);
-        }
-        msg.reply(null);
-      });
-    });
+    this.routeNews =
+        vertx
+            .eventBus()
+            .<String>consumer(
+                newsAddress(localNode),
+                msg -> {
+                  String key = msg.body();
+                  HazelcastFutures.onContext(map.getAsync(key), vertx.getOrCreateContext())
+                      .onComplete(
+                          ar -> {
+                            if (ar.succeeded() && ar.result() != null) {
+                              mirrorAdd(key);
+                            }
+                            msg.reply(null);
+                          });
+                });
     routeNews.completion().toCompletionStage().toCompletableFuture().join();
   }
 
@@ -111,22 +136,31 @@ public final class HazelcastRouteTable implements RouteTable {
       mirrorAdd(key);
       Promise<Void> confirmed = Promise.promise();
       unconfirmed.add(confirmed.future());
-      HazelcastFutures.onContext(map.setAsync(key, filter), vertx.getOrCreateContext()).onComplete(written -> {
-        if (written.failed()) {
-          LOG.debug("route '{}' not written: {}", filter, written.cause().toString());
-          confirmed.complete();
-          return;
-        }
-        List<Future<Object>> answers = new ArrayList<>();
-        for (String node : liveNodes) {
-          if (!node.equals(localNode)) {
-            answers.add(vertx.eventBus().request(newsAddress(node), key,
-                new DeliveryOptions().setSendTimeout(routeNewsTimeoutMillis)).map(m -> m.body()));
-          }
-        }
-        // a node that does not answer (leaving, overloaded) still gets the route through the entry listener
-        Future.join(answers).onComplete(x -> confirmed.complete());
-      });
+      HazelcastFutures.onContext(map.setAsync(key, filter), vertx.getOrCreateContext())
+          .onComplete(
+              written -> {
+                if (written.failed()) {
+                  LOG.debug("route '{}' not written: {}", filter, written.cause().toString());
+                  confirmed.complete();
+                  return;
+                }
+                List<Future<Object>> answers = new ArrayList<>();
+                for (String node : liveNodes) {
+                  if (!node.equals(localNode)) {
+                    answers.add(
+                        vertx
+                            .eventBus()
+                            .request(
+                                newsAddress(node),
+                                key,
+                                new DeliveryOptions().setSendTimeout(routeNewsTimeoutMillis))
+                            .map(m -> m.body()));
+                  }
+                }
+                // a node that does not answer (leaving, overloaded) still gets the route through
+                // the entry listener
+                Future.join(answers).onComplete(x -> confirmed.complete());
+              });
       confirmed.future().onComplete(x -> unconfirmed.remove(confirmed.future()));
     }
   }
@@ -162,9 +196,10 @@ public final class HazelcastRouteTable implements RouteTable {
   }
 
   /**
-   * Whether a delivery of {@code topic} that another node sent here was meant for this node: it has (or had a
-   * moment ago) a route matching it. A node restarted under the same node id has none of its predecessor's
-   * routes, and must not answer "delivered to nobody" for messages meant for a session now elsewhere.
+   * Whether a delivery of {@code topic} that another node sent here was meant for this node: it has
+   * (or had a moment ago) a route matching it. A node restarted under the same node id has none of
+   * its predecessor's routes, and must not answer "delivered to nobody" for messages meant for a
+   * session now elsewhere.
    */
   public boolean routedHere(String topic) {
     boolean[] found = {false};
@@ -188,13 +223,17 @@ public final class HazelcastRouteTable implements RouteTable {
       return Set.of();
     }
     Set<String> nodes = new HashSet<>(4);
-    // a departed node's routes stay until a survivor has taken over its sessions and purged them: a QoS 1/2
-    // publish sent there meanwhile fails (the publisher is told) instead of being acknowledged and lost
-    plainMirror.match(topic, node -> {
-      if (!node.equals(localNode)) {
-        nodes.add(node);
-      }
-    });
+    // a departed node's routes stay until a survivor has taken over its sessions and purged them: a
+    // QoS 1/2
+    // publish sent there meanwhile fails (the publisher is told) instead of being acknowledged and
+    // lost
+    plainMirror.match(
+        topic,
+        node -> {
+          if (!node.equals(localNode)) {
+            nodes.add(node);
+          }
+        });
     return nodes;
   }
 
@@ -204,15 +243,19 @@ public final class HazelcastRouteTable implements RouteTable {
       return;
     }
     Map<String, Set<String>> groups = new HashMap<>(4);
-    sharedMirror.match(topic, r -> {
-      if (r.node().equals(localNode) || isLive(r.node())) {
-        groups.computeIfAbsent(r.groupKey(), k -> new HashSet<>(4)).add(r.node());
-      }
-    });
+    sharedMirror.match(
+        topic,
+        r -> {
+          if (r.node().equals(localNode) || isLive(r.node())) {
+            groups.computeIfAbsent(r.groupKey(), k -> new HashSet<>(4)).add(r.node());
+          }
+        });
     groups.forEach(sink);
   }
 
-  /** Members the cluster currently has, by node id; routes of other nodes are ignored until purged. */
+  /**
+   * Members the cluster currently has, by node id; routes of other nodes are ignored until purged.
+   */
   public void liveNodes(Set<String> nodes) {
     liveNodes.clear();
     liveNodes.addAll(nodes);
@@ -236,7 +279,9 @@ public final class HazelcastRouteTable implements RouteTable {
         mine.put(key(localNode, filter), filter);
       }
     }
-    return mine.isEmpty() ? java.util.concurrent.CompletableFuture.completedFuture(null) : map.putAllAsync(mine);
+    return mine.isEmpty()
+        ? java.util.concurrent.CompletableFuture.completedFuture(null)
+        : map.putAllAsync(mine);
   }
 
   /** Whether {@code node} is a member of the cluster as this node last saw it. */
@@ -273,15 +318,21 @@ public final class HazelcastRouteTable implements RouteTable {
       }
     } else {
       SharedRoute route = new SharedRoute(filter, node);
-      boolean changed = add ? sharedMirror.add(shared.filter(), route) : sharedMirror.remove(shared.filter(), route);
+      boolean changed =
+          add
+              ? sharedMirror.add(shared.filter(), route)
+              : sharedMirror.remove(shared.filter(), route);
       if (changed) {
         sharedRoutes.addAndGet(add ? 1 : -1);
       }
     }
   }
 
-  private final class Mirror implements EntryAddedListener<String, String>, EntryRemovedListener<String, String>,
-      EntryEvictedListener<String, String>, MapClearedListener {
+  private final class Mirror
+      implements EntryAddedListener<String, String>,
+          EntryRemovedListener<String, String>,
+          EntryEvictedListener<String, String>,
+          MapClearedListener {
 
     @Override
     public void entryAdded(EntryEvent<String, String> event) {
@@ -307,7 +358,9 @@ public final class HazelcastRouteTable implements RouteTable {
     }
   }
 
-  /** A removal event of our own route that arrives after it was announced again must not drop it. */
+  /**
+   * A removal event of our own route that arrives after it was announced again must not drop it.
+   */
   private boolean isStillLocal(String key) {
     synchronized (localCounts) {
       return localCounts.containsKey(key.substring(key.indexOf(SEP) + 1));

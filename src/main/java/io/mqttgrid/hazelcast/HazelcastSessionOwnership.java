@@ -20,16 +20,17 @@ import org.slf4j.LoggerFactory;
  * The owners of session names in the IMap {@code mqttgrid.session-owners} (client id to lower-cased
  * authentication name).
  *
- * <p>An owner entry lives as long as the session does: it is removed once the client id has neither a
- * connection nor a persistent session (watched through those maps' removal events on the partition owner).
- * A claim that finds an entry whose session is gone treats it as free, so a missed removal cannot lock a
- * name out.
+ * <p>An owner entry lives as long as the session does: it is removed once the client id has neither
+ * a connection nor a persistent session (watched through those maps' removal events on the
+ * partition owner). A claim that finds an entry whose session is gone treats it as free, so a
+ * missed removal cannot lock a name out.
  */
 public final class HazelcastSessionOwnership implements SessionOwnership {
 
   private static final Logger LOG = LoggerFactory.getLogger(HazelcastSessionOwnership.class);
 
   public static final String MAP = "mqttgrid.session-owners";
+
   /** Lock keys per authentication name; client ids never contain U+0000 (refused at CONNECT). */
   private static final String LOCK_PREFIX = "\u0000auth:";
 
@@ -49,32 +50,37 @@ public final class HazelcastSessionOwnership implements SessionOwnership {
     sessions.addLocalEntryListener(gone);
   }
 
-  /** Runs on a worker: it takes a cluster lock per name so two concurrent connects cannot both take the last place. */
+  /**
+   * Runs on a worker: it takes a cluster lock per name so two concurrent connects cannot both take
+   * the last place.
+   */
   @Override
   public Future<Claim> claim(String clientId, String authenticationName, int maxSessions) {
     String name = authenticationName.toLowerCase(Locale.ROOT);
-    return vertx.executeBlocking(() -> {
-      String lock = LOCK_PREFIX + name;
-      owners.lock(lock);
-      try {
-        String owner = owners.get(clientId);
-        if (owner != null && !owner.equals(name)) {
-          if (alive(clientId)) {
-            return Claim.OWNED_BY_OTHER;
+    return vertx.executeBlocking(
+        () -> {
+          String lock = LOCK_PREFIX + name;
+          owners.lock(lock);
+          try {
+            String owner = owners.get(clientId);
+            if (owner != null && !owner.equals(name)) {
+              if (alive(clientId)) {
+                return Claim.OWNED_BY_OTHER;
+              }
+              owner = null; // its session is gone
+            }
+            if (owner == null) {
+              if (count(name) >= maxSessions && sweep(name) >= maxSessions) {
+                return Claim.QUOTA_EXCEEDED;
+              }
+              owners.set(clientId, name);
+            }
+            return Claim.OK;
+          } finally {
+            owners.unlock(lock);
           }
-          owner = null; // its session is gone
-        }
-        if (owner == null) {
-          if (count(name) >= maxSessions && sweep(name) >= maxSessions) {
-            return Claim.QUOTA_EXCEEDED;
-          }
-          owners.set(clientId, name);
-        }
-        return Claim.OK;
-      } finally {
-        owners.unlock(lock);
-      }
-    }, false);
+        },
+        false);
   }
 
   private long count(String name) {
@@ -99,16 +105,23 @@ public final class HazelcastSessionOwnership implements SessionOwnership {
   }
 
   private void released(String clientId) {
-    vertx.executeBlocking(() -> {
-      if (!alive(clientId)) {
-        owners.remove(clientId);
-      }
-      return null;
-    }, false).onFailure(e -> LOG.debug("owner of session '{}' not released: {}", clientId, e.toString()));
+    vertx
+        .executeBlocking(
+            () -> {
+              if (!alive(clientId)) {
+                owners.remove(clientId);
+              }
+              return null;
+            },
+            false)
+        .onFailure(
+            e -> LOG.debug("owner of session '{}' not released: {}", clientId, e.toString()));
   }
 
-  private final class SessionGone implements EntryRemovedListener<String, Object>,
-      EntryEvictedListener<String, Object>, EntryExpiredListener<String, Object> {
+  private final class SessionGone
+      implements EntryRemovedListener<String, Object>,
+          EntryEvictedListener<String, Object>,
+          EntryExpiredListener<String, Object> {
     @Override
     public void entryRemoved(EntryEvent<String, Object> event) {
       released(event.getKey());

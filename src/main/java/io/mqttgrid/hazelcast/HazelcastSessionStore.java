@@ -17,9 +17,10 @@ import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Sessions in Hazelcast: records, queues and connection owners, each an IMap keyed by client id so that a
- * session's record and queue live in the same partition. Conditional changes are entry processors (one file
- * each, running {@link SessionEntryChanges}); queue changes touch one message, never the whole queue.
+ * Sessions in Hazelcast: records, queues and connection owners, each an IMap keyed by client id so
+ * that a session's record and queue live in the same partition. Conditional changes are entry
+ * processors (one file each, running {@link SessionEntryChanges}); queue changes touch one message,
+ * never the whole queue.
  */
 public final class HazelcastSessionStore implements SessionStore {
 
@@ -55,67 +56,90 @@ public final class HazelcastSessionStore implements SessionStore {
 
   @Override
   public Future<Void> delete(String clientId) {
-    return Future.all(bridge(sessions.removeAsync(clientId)), bridge(queues.removeAsync(clientId))).mapEmpty();
+    return Future.all(bridge(sessions.removeAsync(clientId)), bridge(queues.removeAsync(clientId)))
+        .mapEmpty();
   }
 
   @Override
   public Future<Boolean> deleteIfOwnedBy(String clientId, String connectionId) {
-    return bridge(sessions.submitToKey(clientId, new DeleteRecordIfOwned(connectionId))).compose(deleted -> {
-      if (Boolean.TRUE.equals(deleted)) {
-        return bridge(queues.removeAsync(clientId)).map(true);
-      }
-      return Future.succeededFuture(false);
-    });
+    return bridge(sessions.submitToKey(clientId, new DeleteRecordIfOwned(connectionId)))
+        .compose(
+            deleted -> {
+              if (Boolean.TRUE.equals(deleted)) {
+                return bridge(queues.removeAsync(clientId)).map(true);
+              }
+              return Future.succeededFuture(false);
+            });
   }
 
   @Override
-  public Future<Boolean> markOffline(String clientId, String connectionId, long expirySeconds, long atMillis) {
-    return bridge(sessions.submitToKey(clientId, new MarkRecordOffline(connectionId, expirySeconds, atMillis)));
+  public Future<Boolean> markOffline(
+      String clientId, String connectionId, long expirySeconds, long atMillis) {
+    return bridge(
+        sessions.submitToKey(
+            clientId, new MarkRecordOffline(connectionId, expirySeconds, atMillis)));
   }
 
   @Override
-  public Future<Void> saveSubscriptions(String clientId, String connectionId,
-                                        List<Subscription> subs) {
-    return bridge(sessions.submitToKey(clientId, new SetRecordSubscriptions(connectionId, subs))).mapEmpty();
+  public Future<Void> saveSubscriptions(
+      String clientId, String connectionId, List<Subscription> subs) {
+    return bridge(sessions.submitToKey(clientId, new SetRecordSubscriptions(connectionId, subs)))
+        .mapEmpty();
   }
 
   @Override
   public Future<Void> addAwaitingRelease(String clientId, int packetId) {
-    return bridge(sessions.submitToKey(clientId, new ChangeAwaitingRelease(packetId, true))).mapEmpty();
+    return bridge(sessions.submitToKey(clientId, new ChangeAwaitingRelease(packetId, true)))
+        .mapEmpty();
   }
 
   @Override
   public Future<Void> removeAwaitingRelease(String clientId, int packetId) {
-    return bridge(sessions.submitToKey(clientId, new ChangeAwaitingRelease(packetId, false))).mapEmpty();
+    return bridge(sessions.submitToKey(clientId, new ChangeAwaitingRelease(packetId, false)))
+        .mapEmpty();
   }
 
   @Override
-  public Future<SessionQueue.AppendResult> append(String clientId, QueuedMessage message, int maxQueued,
-                                                  long maxQueuedBytes, String connectionId) {
-    return bridge(queues.submitToKey(clientId, new AppendToQueue(message, maxQueued, maxQueuedBytes, connectionId)))
-        .map(r -> {
-          message.seq(r[1]);
-          return SessionQueue.AppendResult.values()[(int) r[0]];
-        });
+  public Future<SessionQueue.AppendResult> append(
+      String clientId,
+      QueuedMessage message,
+      int maxQueued,
+      long maxQueuedBytes,
+      String connectionId) {
+    return bridge(
+            queues.submitToKey(
+                clientId, new AppendToQueue(message, maxQueued, maxQueuedBytes, connectionId)))
+        .map(
+            r -> {
+              message.seq(r[1]);
+              return SessionQueue.AppendResult.values()[(int) r[0]];
+            });
   }
 
   @Override
   public Future<Void> markSent(String clientId, long seq, int packetId) {
-    return bridge(queues.submitToKey(clientId, new ChangeQueuedMessage(QueuedChange.SENT, seq, packetId))).mapEmpty();
+    return bridge(
+            queues.submitToKey(clientId, new ChangeQueuedMessage(QueuedChange.SENT, seq, packetId)))
+        .mapEmpty();
   }
 
   @Override
   public Future<Void> markReleased(String clientId, long seq) {
-    return bridge(queues.submitToKey(clientId, new ChangeQueuedMessage(QueuedChange.RELEASED, seq, 0))).mapEmpty();
+    return bridge(
+            queues.submitToKey(clientId, new ChangeQueuedMessage(QueuedChange.RELEASED, seq, 0)))
+        .mapEmpty();
   }
 
   @Override
   public Future<Void> remove(String clientId, long seq) {
-    return bridge(queues.submitToKey(clientId, new ChangeQueuedMessage(QueuedChange.REMOVE, seq, 0))).mapEmpty();
+    return bridge(
+            queues.submitToKey(clientId, new ChangeQueuedMessage(QueuedChange.REMOVE, seq, 0)))
+        .mapEmpty();
   }
 
   @Override
-  public Future<List<QueuedMessage>> claimQueue(String clientId, String connectionId, boolean emptyIt) {
+  public Future<List<QueuedMessage>> claimQueue(
+      String clientId, String connectionId, boolean emptyIt) {
     return bridge(queues.submitToKey(clientId, new ClaimQueue(connectionId, emptyIt)));
   }
 
@@ -127,35 +151,42 @@ public final class HazelcastSessionStore implements SessionStore {
   @Override
   public Future<List<SessionRecord>> ownedBy(String node) {
     // a cluster-wide query: done on a worker, it happens once per departed node
-    return vertx.executeBlocking(() -> {
-      List<SessionRecord> out = new ArrayList<>();
-      for (Map.Entry<String, SessionRecord> e : sessions.entrySet(new RecordOwnedBy(node))) {
-        out.add(e.getValue());
-      }
-      return out;
-    }, false);
+    return vertx.executeBlocking(
+        () -> {
+          List<SessionRecord> out = new ArrayList<>();
+          for (Map.Entry<String, SessionRecord> e : sessions.entrySet(new RecordOwnedBy(node))) {
+            out.add(e.getValue());
+          }
+          return out;
+        },
+        false);
   }
 
   @Override
-  public Future<SessionRecord> adopt(String clientId, String deadNode, String newOwner, long nowMillis) {
+  public Future<SessionRecord> adopt(
+      String clientId, String deadNode, String newOwner, long nowMillis) {
     return bridge(sessions.submitToKey(clientId, new AdoptRecord(deadNode, newOwner, nowMillis)));
   }
 
   @Override
   public Future<Void> purgeConnections(String node) {
-    return vertx.executeBlocking(() -> {
-      connections.removeAll(new ConnectionToNode(node));
-      return null;
-    }, false);
+    return vertx.executeBlocking(
+        () -> {
+          connections.removeAll(new ConnectionToNode(node));
+          return null;
+        },
+        false);
   }
 
   @Override
   public Future<String> claimConnection(String clientId, String node, String connectionId) {
-    return bridge(connections.putAsync(clientId, SessionEntryChanges.connectionValue(node, connectionId)));
+    return bridge(
+        connections.putAsync(clientId, SessionEntryChanges.connectionValue(node, connectionId)));
   }
 
   @Override
   public Future<Void> releaseConnection(String clientId, String connectionId) {
-    return bridge(connections.submitToKey(clientId, new ReleaseConnection(connectionId))).mapEmpty();
+    return bridge(connections.submitToKey(clientId, new ReleaseConnection(connectionId)))
+        .mapEmpty();
   }
 }

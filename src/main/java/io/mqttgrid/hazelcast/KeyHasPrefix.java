@@ -7,13 +7,15 @@ import com.hazelcast.query.Predicate;
 import java.io.IOException;
 import java.util.Map;
 
-/** Selects the entries whose key starts with a prefix (or, with {@code except}, does not); runs on the members. */
+/**
+ * Selects the entries whose key starts with a prefix (or, with {@code except}, does not); runs on
+ * the members.
+ */
 final class KeyHasPrefix implements Predicate<String, String>, IdentifiedDataSerializable {
   private String prefix;
   private boolean except;
 
-  KeyHasPrefix() {
-  }
+  KeyHasPrefix() {}
 
   KeyHasPrefix(String prefix, boolean except) {
     this.prefix = prefix;

@@ -10,13 +10,13 @@ import java.io.IOException;
 import java.util.Map;
 
 /** Marks a session record offline, with its final expiry, if the given connection still owns it. */
-final class MarkRecordOffline implements EntryProcessor<String, SessionRecord, Boolean>, IdentifiedDataSerializable {
+final class MarkRecordOffline
+    implements EntryProcessor<String, SessionRecord, Boolean>, IdentifiedDataSerializable {
   private String connectionId;
   private long expirySeconds;
   private long atMillis;
 
-  MarkRecordOffline() {
-  }
+  MarkRecordOffline() {}
 
   MarkRecordOffline(String connectionId, long expirySeconds, long atMillis) {
     this.connectionId = connectionId;

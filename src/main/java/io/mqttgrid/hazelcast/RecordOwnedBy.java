@@ -13,8 +13,7 @@ import java.util.Map;
 final class RecordOwnedBy implements Predicate<String, SessionRecord>, IdentifiedDataSerializable {
   private String node;
 
-  RecordOwnedBy() {
-  }
+  RecordOwnedBy() {}
 
   RecordOwnedBy(String node) {
     this.node = node;

@@ -9,11 +9,11 @@ import java.io.IOException;
 import java.util.Map;
 
 /** Removes a connection record if it still names the given connection. */
-final class ReleaseConnection implements EntryProcessor<String, String, Boolean>, IdentifiedDataSerializable {
+final class ReleaseConnection
+    implements EntryProcessor<String, String, Boolean>, IdentifiedDataSerializable {
   private String connectionId;
 
-  ReleaseConnection() {
-  }
+  ReleaseConnection() {}
 
   ReleaseConnection(String connectionId) {
     this.connectionId = connectionId;

@@ -9,7 +9,10 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The stored form of a session's queue (IMap {@code mqttgrid.queues}): owner, next sequence, the messages. */
+/**
+ * The stored form of a session's queue (IMap {@code mqttgrid.queues}): owner, next sequence, the
+ * messages.
+ */
 final class SessionQueueSerializer implements StreamSerializer<SessionQueue> {
 
   @Override

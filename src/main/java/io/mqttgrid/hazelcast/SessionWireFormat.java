@@ -13,13 +13,12 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The binary form of session records, queued messages and subscriptions, field by field as the session classes
- * wrote it themselves when they were {@code DataSerializable}.
+ * The binary form of session records, queued messages and subscriptions, field by field as the
+ * session classes wrote it themselves when they were {@code DataSerializable}.
  */
 final class SessionWireFormat {
 
-  private SessionWireFormat() {
-  }
+  private SessionWireFormat() {}
 
   static void writeSubscriptions(ObjectDataOutput out, List<Subscription> subs) throws IOException {
     out.writeInt(subs.size());
@@ -37,8 +36,14 @@ final class SessionWireFormat {
     int n = in.readInt();
     List<Subscription> subs = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      subs.add(new Subscription(in.readString(), in.readByte(), in.readBoolean(), in.readBoolean(), in.readByte(),
-          in.readInt()));
+      subs.add(
+          new Subscription(
+              in.readString(),
+              in.readByte(),
+              in.readBoolean(),
+              in.readBoolean(),
+              in.readByte(),
+              in.readInt()));
     }
     return subs;
   }
@@ -76,10 +81,11 @@ final class SessionWireFormat {
     for (int i = 0; i < m; i++) {
       awaitingRelease.add(in.readInt());
     }
-    SessionRecord r = new SessionRecord(clientId, protocolVersion, expirySeconds, ownerNode, connectionId)
-        .subscriptions(subscriptions)
-        .will(w == null ? null : PublishedMessage.fromBytes(w), willDelaySeconds)
-        .awaitingRelease(awaitingRelease);
+    SessionRecord r =
+        new SessionRecord(clientId, protocolVersion, expirySeconds, ownerNode, connectionId)
+            .subscriptions(subscriptions)
+            .will(w == null ? null : PublishedMessage.fromBytes(w), willDelaySeconds)
+            .awaitingRelease(awaitingRelease);
     // a new record is connected with no disconnection time, and only offline() sets one
     return connected ? r : r.offline(disconnectedAtMillis);
   }

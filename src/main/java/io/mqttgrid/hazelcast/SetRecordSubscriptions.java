@@ -12,12 +12,12 @@ import java.util.List;
 import java.util.Map;
 
 /** Replaces the subscriptions of a session record the given connection still owns. */
-final class SetRecordSubscriptions implements EntryProcessor<String, SessionRecord, Boolean>, IdentifiedDataSerializable {
+final class SetRecordSubscriptions
+    implements EntryProcessor<String, SessionRecord, Boolean>, IdentifiedDataSerializable {
   private String connectionId;
   private List<Subscription> subscriptions;
 
-  SetRecordSubscriptions() {
-  }
+  SetRecordSubscriptions() {}
 
   SetRecordSubscriptions(String connectionId, List<Subscription> subscriptions) {
     this.connectionId = connectionId;

@@ -7,9 +7,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A request the HTTP API refuses: the status and the body {@code {"error": {"code": ..., "message": ...}}} it
- * answers with. Thrown by the request parsers and carried as a failed future's cause; it has no stack trace,
- * since a bad request is an expected event.
+ * A request the HTTP API refuses: the status and the body {@code {"error": {"code": ..., "message":
+ * ...}}} it answers with. Thrown by the request parsers and carried as a failed future's cause; it
+ * has no stack trace, since a bad request is an expected event.
  */
 public final class ApiException extends RuntimeException {
 
@@ -27,7 +27,10 @@ public final class ApiException extends RuntimeException {
     return status;
   }
 
-  /** The machine-readable error code, e.g. {@code InvalidTopic}; the table is in the OpenAPI document. */
+  /**
+   * The machine-readable error code, e.g. {@code InvalidTopic}; the table is in the OpenAPI
+   * document.
+   */
   public String code() {
     return code;
   }
@@ -43,7 +46,8 @@ public final class ApiException extends RuntimeException {
   }
 
   public JsonObject toJson() {
-    return new JsonObject().put("error", new JsonObject().put("code", code).put("message", getMessage()));
+    return new JsonObject()
+        .put("error", new JsonObject().put("code", code).put("message", getMessage()));
   }
 
   /** A message the publish pipeline refused, answered as {@link PublishRefusal} says HTTP does. */
@@ -51,7 +55,10 @@ public final class ApiException extends RuntimeException {
     return of(refused.cause(), refused.detail());
   }
 
-  /** The HTTP answer for a cause of the publish pipeline's table, with {@code message} as its explanation. */
+  /**
+   * The HTTP answer for a cause of the publish pipeline's table, with {@code message} as its
+   * explanation.
+   */
   static ApiException of(PublishRefusal cause, String message) {
     return new ApiException(cause.httpStatus(), cause.httpCode(), message);
   }

@@ -15,25 +15,34 @@ final class ApiResponses {
 
   private static final Logger LOG = LoggerFactory.getLogger(ApiResponses.class);
 
-  private ApiResponses() {
-  }
+  private ApiResponses() {}
 
   /**
-   * Answers with the error {@code failure} stands for: an {@link ApiException} as it is, anything else as a 500
-   * (logged, since it is a broker fault). Returns the status sent.
+   * Answers with the error {@code failure} stands for: an {@link ApiException} as it is, anything
+   * else as a 500 (logged, since it is a broker fault). Returns the status sent.
    */
   static int fail(RoutingContext ctx, Throwable failure) {
     HttpServerResponse answered = ctx.response();
     if (answered.ended()) {
-      // answered already, e.g. 408 by the connection's body deadline, which also broke off the body read
-      LOG.debug("{} {} answered {} before: {}", ctx.request().method(), ctx.request().path(),
-          answered.getStatusCode(), failure.toString());
+      // answered already, e.g. 408 by the connection's body deadline, which also broke off the body
+      // read
+      LOG.debug(
+          "{} {} answered {} before: {}",
+          ctx.request().method(),
+          ctx.request().path(),
+          answered.getStatusCode(),
+          failure.toString());
       return answered.getStatusCode();
     }
-    ApiException error = failure instanceof ApiException a ? a : ApiException.internal("internal error");
+    ApiException error =
+        failure instanceof ApiException a ? a : ApiException.internal("internal error");
     HttpServerRequest request = ctx.request();
     if (error.status() >= 500) {
-      LOG.warn("{} {} failed with {}: {}", request.method(), request.path(), error.status(),
+      LOG.warn(
+          "{} {} failed with {}: {}",
+          request.method(),
+          request.path(),
+          error.status(),
           failure instanceof ApiException ? failure.getMessage() : failure.toString());
     } else {
       LOG.debug("{} {} refused: {}", request.method(), request.path(), error);
@@ -59,9 +68,9 @@ final class ApiResponses {
   }
 
   /**
-   * The request body, at most {@code limit} bytes: a larger declared Content-Length is refused (413) before
-   * anything is read, a larger streamed body as soon as it passes the limit. Must be called before the request
-   * handler returns (the router does not pause requests).
+   * The request body, at most {@code limit} bytes: a larger declared Content-Length is refused
+   * (413) before anything is read, a larger streamed body as soon as it passes the limit. Must be
+   * called before the request handler returns (the router does not pause requests).
    */
   static Future<Buffer> readBody(HttpServerRequest request, long limit) {
     String declared = request.getHeader(HttpHeaders.CONTENT_LENGTH);
@@ -70,7 +79,8 @@ final class ApiResponses {
       try {
         length = Long.parseLong(declared.trim());
       } catch (NumberFormatException e) {
-        return Future.failedFuture(ApiException.badRequest("InvalidContentLength", "Content-Length is not a number"));
+        return Future.failedFuture(
+            ApiException.badRequest("InvalidContentLength", "Content-Length is not a number"));
       }
       if (length > limit) {
         return Future.failedFuture(tooLarge(limit));
@@ -84,16 +94,17 @@ final class ApiResponses {
     }
     Promise<Buffer> promise = Promise.promise();
     Buffer body = Buffer.buffer();
-    request.handler(chunk -> {
-      if (promise.future().isComplete()) {
-        return;
-      }
-      if (body.length() + chunk.length() > limit) {
-        promise.tryFail(tooLarge(limit));
-      } else {
-        body.appendBuffer(chunk);
-      }
-    });
+    request.handler(
+        chunk -> {
+          if (promise.future().isComplete()) {
+            return;
+          }
+          if (body.length() + chunk.length() > limit) {
+            promise.tryFail(tooLarge(limit));
+          } else {
+            body.appendBuffer(chunk);
+          }
+        });
     request.endHandler(v -> promise.tryComplete(body));
     request.exceptionHandler(promise::tryFail);
     request.resume();

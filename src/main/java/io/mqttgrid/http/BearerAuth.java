@@ -7,10 +7,10 @@ import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerRequest;
 
 /**
- * {@code Authorization: Bearer <JWT>} on the HTTP API (spec section 5.2): the token is checked by the
- * namespace's issuers; a missing, malformed, expired or wrongly signed token is a 401 with a
- * {@code WWW-Authenticate: Bearer} challenge (RFC 6750), an authenticator that cannot decide (an issuer's keys
- * unreachable) a 503.
+ * {@code Authorization: Bearer <JWT>} on the HTTP API (spec section 5.2): the token is checked by
+ * the namespace's issuers; a missing, malformed, expired or wrongly signed token is a 401 with a
+ * {@code WWW-Authenticate: Bearer} challenge (RFC 6750), an authenticator that cannot decide (an
+ * issuer's keys unreachable) a 503.
  */
 final class BearerAuth {
 
@@ -26,18 +26,27 @@ final class BearerAuth {
   Future<ClientIdentity> authenticate(HttpServerRequest request) {
     String header = request.getHeader("Authorization");
     if (header == null || header.isBlank()) {
-      return Future.failedFuture(ApiException.unauthorized("an 'Authorization: Bearer <token>' header is required")
-          .header("WWW-Authenticate", "Bearer"));
+      return Future.failedFuture(
+          ApiException.unauthorized("an 'Authorization: Bearer <token>' header is required")
+              .header("WWW-Authenticate", "Bearer"));
     }
     String value = header.trim();
-    if (value.length() <= SCHEME.length() || !value.regionMatches(true, 0, SCHEME, 0, SCHEME.length())) {
-      return Future.failedFuture(ApiException.unauthorized("the Authorization header must use the Bearer scheme")
-          .header("WWW-Authenticate", "Bearer"));
+    if (value.length() <= SCHEME.length()
+        || !value.regionMatches(true, 0, SCHEME, 0, SCHEME.length())) {
+      return Future.failedFuture(
+          ApiException.unauthorized("the Authorization header must use the Bearer scheme")
+              .header("WWW-Authenticate", "Bearer"));
     }
     String token = value.substring(SCHEME.length()).trim();
-    return authenticator.authenticateBearer(token)
-        .recover(e -> Future.failedFuture(new ApiException(503, "ServiceUnavailable",
-            "the token could not be checked: " + e.getMessage())))
+    return authenticator
+        .authenticateBearer(token)
+        .recover(
+            e ->
+                Future.failedFuture(
+                    new ApiException(
+                        503,
+                        "ServiceUnavailable",
+                        "the token could not be checked: " + e.getMessage())))
         .compose(BearerAuth::identity);
   }
 
@@ -50,16 +59,26 @@ final class BearerAuth {
       return Future.succeededFuture(id);
     }
     if (result.outcome() == AuthResult.Outcome.UNAVAILABLE) {
-      return Future.failedFuture(new ApiException(503, "ServiceUnavailable", "the token could not be checked now"
-          + (result.detail() == null ? "" : ": " + result.detail())).header("Retry-After", "5"));
+      return Future.failedFuture(
+          new ApiException(
+                  503,
+                  "ServiceUnavailable",
+                  "the token could not be checked now"
+                      + (result.detail() == null ? "" : ": " + result.detail()))
+              .header("Retry-After", "5"));
     }
-    return Future.failedFuture(invalidToken(result.detail() == null ? "the token was refused" : result.detail()));
+    return Future.failedFuture(
+        invalidToken(result.detail() == null ? "the token was refused" : result.detail()));
   }
 
   private static ApiException invalidToken(String detail) {
-    // the description goes into a quoted-string: no quotes or backslashes, printable ASCII only (RFC 6750 3)
-    String description = detail.replaceAll("[^\\x20-\\x7E]", "?").replace('"', '\'').replace('\\', '/');
+    // the description goes into a quoted-string: no quotes or backslashes, printable ASCII only
+    // (RFC 6750 3)
+    String description =
+        detail.replaceAll("[^\\x20-\\x7E]", "?").replace('"', '\'').replace('\\', '/');
     return ApiException.unauthorized(detail)
-        .header("WWW-Authenticate", "Bearer error=\"invalid_token\", error_description=\"" + description + "\"");
+        .header(
+            "WWW-Authenticate",
+            "Bearer error=\"invalid_token\", error_description=\"" + description + "\"");
   }
 }

@@ -5,28 +5,43 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.util.function.Supplier;
 
-/** Health for load balancers and orchestrators, and Prometheus metrics: served on more than one port. */
+/**
+ * Health for load balancers and orchestrators, and Prometheus metrics: served on more than one
+ * port.
+ */
 public final class HealthRoutes {
 
-  /** What /health/ready reports: whether to send clients here, this node's id, the cluster members it sees. */
-  public record Readiness(boolean ready, String node, int members) {
-  }
+  /**
+   * What /health/ready reports: whether to send clients here, this node's id, the cluster members
+   * it sees.
+   */
+  public record Readiness(boolean ready, String node, int members) {}
 
-  private HealthRoutes() {
-  }
+  private HealthRoutes() {}
 
-  public static void mount(Router router, Supplier<Readiness> ready, PrometheusMeterRegistry registry) {
+  public static void mount(
+      Router router, Supplier<Readiness> ready, PrometheusMeterRegistry registry) {
     router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
-    router.get("/health/ready").handler(ctx -> {
-      Readiness r = ready.get();
-      ctx.response().setStatusCode(r.ready() ? 200 : 503);
-      ctx.json(new JsonObject().put("status", r.ready() ? "UP" : "DOWN").put("node", r.node())
-          .put("members", r.members()));
-    });
+    router
+        .get("/health/ready")
+        .handler(
+            ctx -> {
+              Readiness r = ready.get();
+              ctx.response().setStatusCode(r.ready() ? 200 : 503);
+              ctx.json(
+                  new JsonObject()
+                      .put("status", r.ready() ? "UP" : "DOWN")
+                      .put("node", r.node())
+                      .put("members", r.members()));
+            });
     if (registry != null) {
-      router.get("/metrics").handler(ctx -> ctx.response()
-          .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-          .end(registry.scrape()));
+      router
+          .get("/metrics")
+          .handler(
+              ctx ->
+                  ctx.response()
+                      .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                      .end(registry.scrape()));
     }
   }
 }

@@ -28,9 +28,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The management port: the namespace model's REST API with the ARM-shaped paths of spec section 2
- * ({@code PUT/GET/DELETE .../namespaces/{ns}/clients/{name}}, lists with paging), plus health and Prometheus
- * metrics for the orchestrator. The API needs an admin credential: the configured static token, or a JWT of
- * a namespace issuer whose {@code roles} claim holds the admin role.
+ * ({@code PUT/GET/DELETE .../namespaces/{ns}/clients/{name}}, lists with paging), plus health and
+ * Prometheus metrics for the orchestrator. The API needs an admin credential: the configured static
+ * token, or a JWT of a namespace issuer whose {@code roles} claim holds the admin role.
  */
 public final class ManagementApiVerticle extends VerticleBase {
 
@@ -43,8 +43,7 @@ public final class ManagementApiVerticle extends VerticleBase {
   private static final int MAX_BODY = 1024 * 1024;
 
   /** Who may use the API. */
-  public record AdminAccess(String token, String adminRole, BearerTokenAuthenticator bearer) {
-  }
+  public record AdminAccess(String token, String adminRole, BearerTokenAuthenticator bearer) {}
 
   private final String host;
   private final int port;
@@ -56,9 +55,15 @@ public final class ManagementApiVerticle extends VerticleBase {
   private final HttpConnectionGuard guard;
   private HttpServer server;
 
-  public ManagementApiVerticle(String host, int port, NamespaceStore store, String namespaceName, AdminAccess admin,
-                               Supplier<HealthRoutes.Readiness> ready, PrometheusMeterRegistry registry,
-                               HttpConnectionGuard guard) {
+  public ManagementApiVerticle(
+      String host,
+      int port,
+      NamespaceStore store,
+      String namespaceName,
+      AdminAccess admin,
+      Supplier<HealthRoutes.Readiness> ready,
+      PrometheusMeterRegistry registry,
+      HttpConnectionGuard guard) {
     this.host = host;
     this.port = port;
     this.store = store;
@@ -74,7 +79,8 @@ public final class ManagementApiVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     HealthRoutes.mount(router, ready, registry);
     for (String prefix : List.of(ARM_PREFIX, SHORT_PREFIX)) {
-      // the credential first: a caller without one is refused before a byte of its body (up to MAX_BODY) is read.
+      // the credential first: a caller without one is refused before a byte of its body (up to
+      // MAX_BODY) is read.
       // Two routes, since vertx-web refuses a user handler before a body handler on one route.
       router.route(prefix + "*").handler(this::authorize);
       router.route(prefix + "*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
@@ -85,7 +91,8 @@ public final class ManagementApiVerticle extends VerticleBase {
       router.put(prefix + "/:kind/:name").handler(this::put);
       router.delete(prefix + "/:kind/:name").handler(this::delete);
     }
-    server = guard.install(vertx.createHttpServer(guard.configure(new HttpServerOptions())), router);
+    server =
+        guard.install(vertx.createHttpServer(guard.configure(new HttpServerOptions())), router);
     return HttpApiVerticle.named(server.listen(port, host), "management", host, port);
   }
 
@@ -93,19 +100,28 @@ public final class ManagementApiVerticle extends VerticleBase {
     return server == null ? -1 : server.actualPort();
   }
 
-  // ------------------------------------------------------------------------------------- admin check
+  // ------------------------------------------------------------------------------------- admin
+  // check
 
   private void authorize(RoutingContext ctx) {
-    // held while a JWT is checked, so that no body bytes are lost before the body handler reads them
+    // held while a JWT is checked, so that no body bytes are lost before the body handler reads
+    // them
     ctx.request().pause();
     String header = ctx.request().getHeader("Authorization");
     if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      error(ctx, 401, "Unauthorized", "an admin bearer token is required (Authorization: Bearer ...)", null);
+      error(
+          ctx,
+          401,
+          "Unauthorized",
+          "an admin bearer token is required (Authorization: Bearer ...)",
+          null);
       return;
     }
     String token = header.substring(7).trim();
-    if (!admin.token().isEmpty() && MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8),
-        admin.token().getBytes(StandardCharsets.UTF_8))) {
+    if (!admin.token().isEmpty()
+        && MessageDigest.isEqual(
+            token.getBytes(StandardCharsets.UTF_8),
+            admin.token().getBytes(StandardCharsets.UTF_8))) {
       checkNamespace(ctx);
       return;
     }
@@ -114,50 +130,79 @@ public final class ManagementApiVerticle extends VerticleBase {
       error(ctx, 401, "Unauthorized", "the bearer token is not valid for the management API", null);
       return;
     }
-    bearer.authenticateBearer(token).onComplete(ar -> {
-      if (ar.failed()) {
-        error(ctx, 500, "InternalError", "the token could not be checked", null);
-      } else if (!ar.result().isAllowed()) {
-        error(ctx, 401, "Unauthorized", "the bearer token is not valid for the management API", null);
-      } else if (!hasRole(ar.result().identity().attributes().get("roles"))) {
-        error(ctx, 403, "Forbidden", "the token lacks the role '" + admin.adminRole() + "'", null);
-      } else {
-        checkNamespace(ctx);
-      }
-    });
+    bearer
+        .authenticateBearer(token)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                error(ctx, 500, "InternalError", "the token could not be checked", null);
+              } else if (!ar.result().isAllowed()) {
+                error(
+                    ctx,
+                    401,
+                    "Unauthorized",
+                    "the bearer token is not valid for the management API",
+                    null);
+              } else if (!hasRole(ar.result().identity().attributes().get("roles"))) {
+                error(
+                    ctx,
+                    403,
+                    "Forbidden",
+                    "the token lacks the role '" + admin.adminRole() + "'",
+                    null);
+              } else {
+                checkNamespace(ctx);
+              }
+            });
   }
 
   private boolean hasRole(Object roles) {
-    return roles instanceof List<?> l ? l.contains(admin.adminRole()) : admin.adminRole().equals(roles);
+    return roles instanceof List<?> l
+        ? l.contains(admin.adminRole())
+        : admin.adminRole().equals(roles);
   }
 
   private void checkNamespace(RoutingContext ctx) {
     if (!namespaceName.equals(ctx.pathParam("ns"))) {
-      error(ctx, 404, "NotFound", "no namespace '" + ctx.pathParam("ns") + "' (this broker serves '"
-          + namespaceName + "')", null);
+      error(
+          ctx,
+          404,
+          "NotFound",
+          "no namespace '" + ctx.pathParam("ns") + "' (this broker serves '" + namespaceName + "')",
+          null);
       return;
     }
     ctx.next();
   }
 
-  // ------------------------------------------------------------------------------------------ handlers
+  // ------------------------------------------------------------------------------------------
+  // handlers
 
   private void getNamespace(RoutingContext ctx) {
-    store.settings().onComplete(ar -> {
-      if (ar.failed()) {
-        internal(ctx, ar.cause());
-        return;
-      }
-      JsonObject settings = NamespaceModelJson.toJson(store.current().settings());
-      JsonObject body = new JsonObject().put("id", basePath(ctx)).put("name", namespaceName)
-          .put("type", "Microsoft.EventGrid/namespaces")
-          .put("properties", new JsonObject().put("provisioningState", "Succeeded")
-              .put("topicSpacesConfiguration", settings.put("state", "Enabled")));
-      if (ar.result() != null) {
-        body.put("systemData", systemData(ar.result()));
-      }
-      ctx.json(body);
-    });
+    store
+        .settings()
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                internal(ctx, ar.cause());
+                return;
+              }
+              JsonObject settings = NamespaceModelJson.toJson(store.current().settings());
+              JsonObject body =
+                  new JsonObject()
+                      .put("id", basePath(ctx))
+                      .put("name", namespaceName)
+                      .put("type", "Microsoft.EventGrid/namespaces")
+                      .put(
+                          "properties",
+                          new JsonObject()
+                              .put("provisioningState", "Succeeded")
+                              .put("topicSpacesConfiguration", settings.put("state", "Enabled")));
+              if (ar.result() != null) {
+                body.put("systemData", systemData(ar.result()));
+              }
+              ctx.json(body);
+            });
   }
 
   private void putNamespace(RoutingContext ctx) {
@@ -168,20 +213,27 @@ public final class ManagementApiVerticle extends VerticleBase {
     JsonObject props = body.getValue("properties") instanceof JsonObject p ? p : body;
     Object tsc = props.getValue("topicSpacesConfiguration");
     if (!(tsc instanceof JsonObject settings)) {
-      error(ctx, 400, "InvalidRequest", "properties.topicSpacesConfiguration: required (an object)",
+      error(
+          ctx,
+          400,
+          "InvalidRequest",
+          "properties.topicSpacesConfiguration: required (an object)",
           "properties.topicSpacesConfiguration");
       return;
     }
     JsonObject copy = settings.copy();
     copy.remove("state"); // the broker is always on; hostname is settable here, read-only in Azure
-    store.putSettings(copy, NamespaceStore.Origin.api).onComplete(ar -> {
-      if (ar.failed()) {
-        fail(ctx, ar.cause(), "properties.topicSpacesConfiguration.");
-      } else {
-        LOG.info("namespace settings changed through the management API");
-        getNamespace(ctx);
-      }
-    });
+    store
+        .putSettings(copy, NamespaceStore.Origin.api)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                fail(ctx, ar.cause(), "properties.topicSpacesConfiguration.");
+              } else {
+                LOG.info("namespace settings changed through the management API");
+                getNamespace(ctx);
+              }
+            });
   }
 
   private void list(RoutingContext ctx) {
@@ -203,38 +255,57 @@ public final class ManagementApiVerticle extends VerticleBase {
     String after;
     try {
       String skip = ctx.request().getParam("$skipToken");
-      after = skip == null ? null : new String(Base64.getUrlDecoder().decode(skip), StandardCharsets.UTF_8);
+      after =
+          skip == null
+              ? null
+              : new String(Base64.getUrlDecoder().decode(skip), StandardCharsets.UTF_8);
     } catch (IllegalArgumentException e) {
       error(ctx, 400, "InvalidRequest", "$skipToken is not a token this API issued", "$skipToken");
       return;
     }
-    store.list(kind).onComplete(ar -> {
-      if (ar.failed()) {
-        internal(ctx, ar.cause());
-        return;
-      }
-      JsonArray value = new JsonArray();
-      String last = null;
-      boolean more = false;
-      for (NamespaceStore.StoredResource r : ar.result()) {
-        if (after != null && r.name().compareTo(after) <= 0) {
-          continue;
-        }
-        if (value.size() == top) {
-          more = true;
-          break;
-        }
-        value.add(resource(ctx, kind, r));
-        last = r.name();
-      }
-      JsonObject body = new JsonObject().put("value", value);
-      if (more) {
-        String token = Base64.getUrlEncoder().withoutPadding().encodeToString(last.getBytes(StandardCharsets.UTF_8));
-        body.put("nextLink", ctx.request().scheme() + "://" + ctx.request().authority() + basePath(ctx) + "/"
-            + kind.path + "?$top=" + top + "&$skipToken=" + token);
-      }
-      ctx.json(body);
-    });
+    store
+        .list(kind)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                internal(ctx, ar.cause());
+                return;
+              }
+              JsonArray value = new JsonArray();
+              String last = null;
+              boolean more = false;
+              for (NamespaceStore.StoredResource r : ar.result()) {
+                if (after != null && r.name().compareTo(after) <= 0) {
+                  continue;
+                }
+                if (value.size() == top) {
+                  more = true;
+                  break;
+                }
+                value.add(resource(ctx, kind, r));
+                last = r.name();
+              }
+              JsonObject body = new JsonObject().put("value", value);
+              if (more) {
+                String token =
+                    Base64.getUrlEncoder()
+                        .withoutPadding()
+                        .encodeToString(last.getBytes(StandardCharsets.UTF_8));
+                body.put(
+                    "nextLink",
+                    ctx.request().scheme()
+                        + "://"
+                        + ctx.request().authority()
+                        + basePath(ctx)
+                        + "/"
+                        + kind.path
+                        + "?$top="
+                        + top
+                        + "&$skipToken="
+                        + token);
+              }
+              ctx.json(body);
+            });
   }
 
   private void get(RoutingContext ctx) {
@@ -243,15 +314,18 @@ public final class ManagementApiVerticle extends VerticleBase {
       return;
     }
     String name = ctx.pathParam("name");
-    store.get(kind, name).onComplete(ar -> {
-      if (ar.failed()) {
-        internal(ctx, ar.cause());
-      } else if (ar.result() == null) {
-        error(ctx, 404, "NotFound", kind.path + " '" + name + "' does not exist", null);
-      } else {
-        ctx.json(resource(ctx, kind, ar.result()));
-      }
-    });
+    store
+        .get(kind, name)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                internal(ctx, ar.cause());
+              } else if (ar.result() == null) {
+                error(ctx, 404, "NotFound", kind.path + " '" + name + "' does not exist", null);
+              } else {
+                ctx.json(resource(ctx, kind, ar.result()));
+              }
+            });
   }
 
   private void put(RoutingContext ctx) {
@@ -269,21 +343,35 @@ public final class ManagementApiVerticle extends VerticleBase {
       return;
     }
     String name = ctx.pathParam("name");
-    store.put(kind, name, properties, NamespaceStore.Origin.api).onComplete(ar -> {
-      if (ar.failed()) {
-        fail(ctx, ar.cause(), "");
-        return;
-      }
-      LOG.info("{} '{}' {} through the management API", kind.path, name, ar.result() ? "created" : "updated");
-      store.get(kind, name).onComplete(read -> {
-        if (read.failed() || read.result() == null) {
-          internal(ctx, read.failed() ? read.cause() : new IllegalStateException("vanished after write"));
-          return;
-        }
-        ctx.response().setStatusCode(ar.result() ? 201 : 200);
-        ctx.json(resource(ctx, kind, read.result()));
-      });
-    });
+    store
+        .put(kind, name, properties, NamespaceStore.Origin.api)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                fail(ctx, ar.cause(), "");
+                return;
+              }
+              LOG.info(
+                  "{} '{}' {} through the management API",
+                  kind.path,
+                  name,
+                  ar.result() ? "created" : "updated");
+              store
+                  .get(kind, name)
+                  .onComplete(
+                      read -> {
+                        if (read.failed() || read.result() == null) {
+                          internal(
+                              ctx,
+                              read.failed()
+                                  ? read.cause()
+                                  : new IllegalStateException("vanished after write"));
+                          return;
+                        }
+                        ctx.response().setStatusCode(ar.result() ? 201 : 200);
+                        ctx.json(resource(ctx, kind, read.result()));
+                      });
+            });
   }
 
   private void delete(RoutingContext ctx) {
@@ -292,31 +380,43 @@ public final class ManagementApiVerticle extends VerticleBase {
       return;
     }
     String name = ctx.pathParam("name");
-    store.delete(kind, name).onComplete(ar -> {
-      if (ar.failed()) {
-        fail(ctx, ar.cause(), "");
-        return;
-      }
-      if (ar.result()) {
-        LOG.info("{} '{}' deleted through the management API", kind.path, name);
-      }
-      // ARM: 200 when something was deleted, 204 when there was nothing to delete
-      ctx.response().setStatusCode(ar.result() ? 200 : 204).end();
-    });
+    store
+        .delete(kind, name)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                fail(ctx, ar.cause(), "");
+                return;
+              }
+              if (ar.result()) {
+                LOG.info("{} '{}' deleted through the management API", kind.path, name);
+              }
+              // ARM: 200 when something was deleted, 204 when there was nothing to delete
+              ctx.response().setStatusCode(ar.result() ? 200 : 204).end();
+            });
   }
 
-  // ------------------------------------------------------------------------------------------ helpers
+  // ------------------------------------------------------------------------------------------
+  // helpers
 
   private JsonObject resource(RoutingContext ctx, Kind kind, NamespaceStore.StoredResource r) {
     JsonObject props = r.properties().copy().put("provisioningState", "Succeeded");
     props.remove("passwordHash"); // a credential: written, never read back
-    return new JsonObject().put("id", basePath(ctx) + "/" + kind.path + "/" + r.name()).put("name", r.name())
-        .put("type", kind.armType).put("properties", props).put("systemData", systemData(r));
+    return new JsonObject()
+        .put("id", basePath(ctx) + "/" + kind.path + "/" + r.name())
+        .put("name", r.name())
+        .put("type", kind.armType)
+        .put("properties", props)
+        .put("systemData", systemData(r));
   }
 
   private static JsonObject systemData(NamespaceStore.StoredResource r) {
-    return new JsonObject().put("createdAt", r.createdAt()).put("lastModifiedAt", r.lastModifiedAt())
-        .put("createdByType", r.origin() == NamespaceStore.Origin.file ? "NamespaceFile" : "ManagementApi");
+    return new JsonObject()
+        .put("createdAt", r.createdAt())
+        .put("lastModifiedAt", r.lastModifiedAt())
+        .put(
+            "createdByType",
+            r.origin() == NamespaceStore.Origin.file ? "NamespaceFile" : "ManagementApi");
   }
 
   /** The namespace's own path as the request spelled it (ARM or short form). */
@@ -329,8 +429,15 @@ public final class ManagementApiVerticle extends VerticleBase {
   private Kind kind(RoutingContext ctx) {
     Kind kind = Kind.ofPath(ctx.pathParam("kind"));
     if (kind == null) {
-      error(ctx, 404, "NotFound", "no resource type '" + ctx.pathParam("kind") + "'; expected clients, "
-          + "clientGroups, topicSpaces, permissionBindings, caCertificates or roleAssignments", null);
+      error(
+          ctx,
+          404,
+          "NotFound",
+          "no resource type '"
+              + ctx.pathParam("kind")
+              + "'; expected clients, "
+              + "clientGroups, topicSpaces, permissionBindings, caCertificates or roleAssignments",
+          null);
     }
     return kind;
   }
@@ -359,11 +466,16 @@ public final class ManagementApiVerticle extends VerticleBase {
   }
 
   private void internal(RoutingContext ctx, Throwable cause) {
-    LOG.warn("management API {} {} failed: {}", ctx.request().method(), ctx.request().path(), cause.toString());
+    LOG.warn(
+        "management API {} {} failed: {}",
+        ctx.request().method(),
+        ctx.request().path(),
+        cause.toString());
     error(ctx, 500, "InternalError", "the request could not be completed", null);
   }
 
-  private static void error(RoutingContext ctx, int status, String code, String message, String target) {
+  private static void error(
+      RoutingContext ctx, int status, String code, String message, String target) {
     if (ctx.response().ended()) {
       return;
     }
@@ -375,10 +487,13 @@ public final class ManagementApiVerticle extends VerticleBase {
       ctx.response().putHeader("WWW-Authenticate", "Bearer");
     }
     HttpServerRequest request = ctx.request();
-    boolean unreadBody = !request.isEnded() && (request.headers().contains(HttpHeaders.CONTENT_LENGTH)
-        || request.headers().contains(HttpHeaders.TRANSFER_ENCODING));
+    boolean unreadBody =
+        !request.isEnded()
+            && (request.headers().contains(HttpHeaders.CONTENT_LENGTH)
+                || request.headers().contains(HttpHeaders.TRANSFER_ENCODING));
     if (unreadBody) {
-      // refused before its body was read (authorization): the connection goes rather than the body being read
+      // refused before its body was read (authorization): the connection goes rather than the body
+      // being read
       ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
     }
     ctx.response().setStatusCode(status);
@@ -386,7 +501,8 @@ public final class ManagementApiVerticle extends VerticleBase {
     if (unreadBody) {
       sent.onComplete(x -> request.connection().close());
     } else {
-      request.resume(); // paused by authorize; its end must still be read for the connection to go on
+      request
+          .resume(); // paused by authorize; its end must still be read for the connection to go on
     }
   }
 }

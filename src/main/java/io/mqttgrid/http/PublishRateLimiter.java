@@ -7,9 +7,9 @@ import java.util.function.LongSupplier;
 
 /**
  * {@code http.publish-rate}: HTTP publishes per second per identity (authentication name, compared
- * case-insensitively), a token bucket holding one second's worth, on each node separately (a client behind a
- * load balancer that spreads its requests over N nodes may get up to N times the rate). 0 = no limit.
- * Shared by the node's HTTP event loops.
+ * case-insensitively), a token bucket holding one second's worth, on each node separately (a client
+ * behind a load balancer that spreads its requests over N nodes may get up to N times the rate). 0
+ * = no limit. Shared by the node's HTTP event loops.
  */
 final class PublishRateLimiter {
 
@@ -42,13 +42,18 @@ final class PublishRateLimiter {
     return perSecond > 0;
   }
 
-  /** 0 when the publish may go ahead, else the whole seconds to wait before the next one (Retry-After). */
+  /**
+   * 0 when the publish may go ahead, else the whole seconds to wait before the next one
+   * (Retry-After).
+   */
   long tryAcquire(String authenticationName) {
     if (perSecond <= 0) {
       return 0;
     }
     long now = nanoClock.getAsLong();
-    Bucket b = buckets.computeIfAbsent(authenticationName.toLowerCase(Locale.ROOT), k -> new Bucket(perSecond, now));
+    Bucket b =
+        buckets.computeIfAbsent(
+            authenticationName.toLowerCase(Locale.ROOT), k -> new Bucket(perSecond, now));
     synchronized (b) {
       b.tokens = Math.min(perSecond, b.tokens + (now - b.lastNanos) / 1e9 * perSecond);
       b.lastNanos = now;
@@ -63,11 +68,14 @@ final class PublishRateLimiter {
   /** Forgets identities idle for a minute (their bucket is full again anyway). */
   void evictIdle() {
     long now = nanoClock.getAsLong();
-    buckets.entrySet().removeIf(e -> {
-      synchronized (e.getValue()) {
-        return now - e.getValue().lastNanos > IDLE_NANOS;
-      }
-    });
+    buckets
+        .entrySet()
+        .removeIf(
+            e -> {
+              synchronized (e.getValue()) {
+                return now - e.getValue().lastNanos > IDLE_NANOS;
+              }
+            });
   }
 
   int tracked() {

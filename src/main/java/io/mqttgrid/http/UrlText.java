@@ -10,16 +10,19 @@ import java.util.Map;
  * Text from URLs and headers as the HTTP API reads it: percent-decoding (RFC 3986) into UTF-8.
  *
  * <p>An escape that is not {@code %} followed by two hex digits is kept as it is, the way .NET's
- * {@code Uri.UnescapeDataString} treats it; the Event Grid how-to's sample topic {@code devices%2XXXX-0000%2Fprompt}
- * is such a string. In query strings {@code +} means a space (HTML form encoding, as every web framework
- * reads queries), so a literal {@code +} is sent as {@code %2B}; in headers {@code +} is itself.
+ * {@code Uri.UnescapeDataString} treats it; the Event Grid how-to's sample topic {@code
+ * devices%2XXXX-0000%2Fprompt} is such a string. In query strings {@code +} means a space (HTML
+ * form encoding, as every web framework reads queries), so a literal {@code +} is sent as {@code
+ * %2B}; in headers {@code +} is itself.
  */
 final class UrlText {
 
-  private UrlText() {
-  }
+  private UrlText() {}
 
-  /** The bytes {@code text} stands for; its characters must be ISO-8859-1 (what HTTP/1.1 parsers hand out). */
+  /**
+   * The bytes {@code text} stands for; its characters must be ISO-8859-1 (what HTTP/1.1 parsers
+   * hand out).
+   */
   static byte[] percentDecode(String text, boolean plusIsSpace) {
     byte[] in = text.getBytes(StandardCharsets.ISO_8859_1);
     ByteArrayOutputStream out = new ByteArrayOutputStream(in.length);
@@ -38,16 +41,18 @@ final class UrlText {
   }
 
   /**
-   * A header value as the text the client meant: HTTP/1.1 parsers hand header bytes out as ISO-8859-1
-   * characters, and clients send non-ASCII header text as UTF-8. Null when that is not valid UTF-8.
+   * A header value as the text the client meant: HTTP/1.1 parsers hand header bytes out as
+   * ISO-8859-1 characters, and clients send non-ASCII header text as UTF-8. Null when that is not
+   * valid UTF-8.
    */
   static String headerText(String value) {
     return Utf8.decodeOrNull(value.getBytes(StandardCharsets.ISO_8859_1));
   }
 
   /**
-   * The parameters of a raw query string ({@code a=1&b=%2F}), names and values percent-decoded; the first of
-   * several parameters with one name counts. Values stay bytes until {@link #parameter} decodes them.
+   * The parameters of a raw query string ({@code a=1&b=%2F}), names and values percent-decoded; the
+   * first of several parameters with one name counts. Values stay bytes until {@link #parameter}
+   * decodes them.
    */
   static Map<String, byte[]> queryParameters(String rawQuery) {
     Map<String, byte[]> out = new LinkedHashMap<>();
@@ -69,7 +74,10 @@ final class UrlText {
     return out;
   }
 
-  /** A query parameter as text, null when absent; a value that is not UTF-8 is refused with {@code errorCode}. */
+  /**
+   * A query parameter as text, null when absent; a value that is not UTF-8 is refused with {@code
+   * errorCode}.
+   */
   static String parameter(Map<String, byte[]> query, String name, String errorCode) {
     byte[] raw = query.get(name);
     if (raw == null) {
@@ -77,8 +85,8 @@ final class UrlText {
     }
     String text = Utf8.decodeOrNull(raw);
     if (text == null) {
-      throw ApiException.badRequest(errorCode, "query parameter '" + name
-          + "' is not valid UTF-8 once percent-decoded");
+      throw ApiException.badRequest(
+          errorCode, "query parameter '" + name + "' is not valid UTF-8 once percent-decoded");
     }
     return text;
   }
@@ -94,7 +102,8 @@ final class UrlText {
       if (c > 0x20 && c < 0x7F && c != '%') {
         out.append((char) c);
       } else {
-        out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+        out.append('%')
+            .append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
             .append(Character.toUpperCase(Character.forDigit(c & 0xF, 16)));
       }
     }

@@ -5,10 +5,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 
 /**
- * Log lines about what clients did wrong (malformed packets, refused CONNECTs, connections over a limit),
- * rate-limited per source address and overall, so that a stranger cannot fill the disk with them: a client
- * mistake is not a server error, and one source gets at most {@link #PER_ADDRESS} lines a minute. What was held
- * back is counted in the next line that source gets.
+ * Log lines about what clients did wrong (malformed packets, refused CONNECTs, connections over a
+ * limit), rate-limited per source address and overall, so that a stranger cannot fill the disk with
+ * them: a client mistake is not a server error, and one source gets at most {@link #PER_ADDRESS}
+ * lines a minute. What was held back is counted in the next line that source gets.
  */
 final class ClientMistakeLog {
 
@@ -32,7 +32,10 @@ final class ClientMistakeLog {
     this.log = log;
   }
 
-  /** Logs {@code message} (an SLF4J pattern) at INFO unless {@code address} or everyone used up the minute. */
+  /**
+   * Logs {@code message} (an SLF4J pattern) at INFO unless {@code address} or everyone used up the
+   * minute.
+   */
   void info(String address, String message, Object... args) {
     String key = address == null ? "?" : address;
     long now = System.currentTimeMillis();

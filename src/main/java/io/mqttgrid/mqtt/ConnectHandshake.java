@@ -1,7 +1,5 @@
 package io.mqttgrid.mqtt;
 
-import io.mqttgrid.wire.MqttLimits;
-import io.mqttgrid.wire.ReasonCode;
 import static io.mqttgrid.mqtt.PacketFields.intProperty;
 
 import io.mqttgrid.access.ClientIdentity;
@@ -14,6 +12,8 @@ import io.mqttgrid.publish.PublishSource;
 import io.mqttgrid.routing.PublishedMessage;
 import io.mqttgrid.session.SessionManager;
 import io.mqttgrid.session.SessionOwnership;
+import io.mqttgrid.wire.MqttLimits;
+import io.mqttgrid.wire.ReasonCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.mqtt.MqttEndpoint;
@@ -24,18 +24,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * From CONNECT to CONNACK: the checks that need no credentials (spec section 1.11), authentication, the rights
- * and the will's topic, the session rules of spec section 1.2 (one owner per session, sessions per
- * authentication name), then the session opened or resumed and the CONNACK with what the server grants. Any
- * failure refuses the CONNECT with the reason code MQTT and the Event Grid contract give it.
+ * From CONNECT to CONNACK: the checks that need no credentials (spec section 1.11), authentication,
+ * the rights and the will's topic, the session rules of spec section 1.2 (one owner per session,
+ * sessions per authentication name), then the session opened or resumed and the CONNACK with what
+ * the server grants. Any failure refuses the CONNECT with the reason code MQTT and the Event Grid
+ * contract give it.
  */
 final class ConnectHandshake {
 
   private static final Logger LOG = LoggerFactory.getLogger(ConnectHandshake.class);
+
   /**
-   * Client ids of the bridge's sessions at this broker ({@code io.mqttgrid.bridge.BridgeFile.LOCAL_SESSION_PREFIX},
-   * not referenced: the bridge package depends on this one): a client taking one would take over the bridge's
-   * session and its queue.
+   * Client ids of the bridge's sessions at this broker ({@code
+   * io.mqttgrid.bridge.BridgeFile.LOCAL_SESSION_PREFIX}, not referenced: the bridge package depends
+   * on this one): a client taking one would take over the bridge's session and its queue.
    */
   static final String BRIDGE_SESSION_PREFIX = "$bridge/";
 
@@ -48,9 +50,14 @@ final class ConnectHandshake {
   private final ClientMistakeLog mistakes;
   private final ConnectTerms terms;
 
-  ConnectHandshake(MqttConnection connection, MqttEndpoint endpoint, MqttServices services,
-                   ProtocolAdapter protocol, MqttMetrics.ConnectionMeters metrics, ClientMistakeLog mistakes,
-                   ConnectTerms terms) {
+  ConnectHandshake(
+      MqttConnection connection,
+      MqttEndpoint endpoint,
+      MqttServices services,
+      ProtocolAdapter protocol,
+      MqttMetrics.ConnectionMeters metrics,
+      ClientMistakeLog mistakes,
+      ConnectTerms terms) {
     this.connection = connection;
     this.endpoint = endpoint;
     this.services = services;
@@ -69,57 +76,96 @@ final class ConnectHandshake {
       return;
     }
     MqttAuthData authData = MqttAuthData.of(endpoint);
-    Credentials credentials = ConnectionRights.credentials(endpoint, terms.clientId, authData.username(),
-        authData.password(), authData.method(), authData.data());
-    services.authenticator().authenticate(credentials)
-        .onComplete(ar -> {
-          if (ar.failed()) {
-            LOG.warn("connect of {}: authentication failed internally: {}", terms.clientId, ar.cause().toString());
-            refuse(ReasonCode.SERVER_UNAVAILABLE, "authentication unavailable");
-          } else if (!ar.result().isAllowed()) {
-            refuse(authRefusal(ar.result()), ar.result().detail());
-          } else {
-            authenticated(ar.result().identity());
-          }
-        });
+    Credentials credentials =
+        ConnectionRights.credentials(
+            endpoint,
+            terms.clientId,
+            authData.username(),
+            authData.password(),
+            authData.method(),
+            authData.data());
+    services
+        .authenticator()
+        .authenticate(credentials)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                LOG.warn(
+                    "connect of {}: authentication failed internally: {}",
+                    terms.clientId,
+                    ar.cause().toString());
+                refuse(ReasonCode.SERVER_UNAVAILABLE, "authentication unavailable");
+              } else if (!ar.result().isAllowed()) {
+                refuse(authRefusal(ar.result()), ar.result().detail());
+              } else {
+                authenticated(ar.result().identity());
+              }
+            });
   }
 
-  /** After the credentials: rights, the will topic, the session rules of spec section 1.2, then the session. */
+  /**
+   * After the credentials: rights, the will topic, the session rules of spec section 1.2, then the
+   * session.
+   */
   private void authenticated(ClientIdentity who) {
     String clientId = terms.clientId;
     String gone = connection.rights().authenticated(who);
     if (gone != null) {
       // the credentials were checked against an earlier model
-      refuse(ReasonCode.NOT_AUTHORIZED, "client '" + who.authenticationName() + "' was " + gone + " meanwhile");
+      refuse(
+          ReasonCode.NOT_AUTHORIZED,
+          "client '" + who.authenticationName() + "' was " + gone + " meanwhile");
       return;
     }
     MqttWill w = endpoint.will();
-    if (w != null && w.isWillFlag() && !connection.rights().permissions().canPublish(w.getWillTopic())) {
+    if (w != null
+        && w.isWillFlag()
+        && !connection.rights().permissions().canPublish(w.getWillTopic())) {
       // spec section 4.2: the will is authorized at CONNECT like any publish
-      refuse(ReasonCode.NOT_AUTHORIZED, "will topic '" + w.getWillTopic() + "' does not match any topic space");
+      refuse(
+          ReasonCode.NOT_AUTHORIZED,
+          "will topic '" + w.getWillTopic() + "' does not match any topic space");
       return;
     }
     if (who.authority() == ClientIdentity.Authority.ANONYMOUS) {
       openSession();
       return;
     }
-    int maxSessions = services.namespace().get().settings().maximumClientSessionsPerAuthenticationName();
-    services.ownership().claim(clientId, who.authenticationName(), maxSessions).onComplete(ar -> {
-      if (ar.failed()) {
-        LOG.warn("connect of {}: session ownership not checked: {}", clientId, ar.cause().toString());
-        refuse(ReasonCode.SERVER_UNAVAILABLE, "session registry unavailable");
-      } else if (ar.result() == SessionOwnership.Claim.OWNED_BY_OTHER) {
-        refuse(ReasonCode.NOT_AUTHORIZED, "session '" + clientId + "' belongs to another authentication name");
-      } else if (ar.result() == SessionOwnership.Claim.QUOTA_EXCEEDED) {
-        refuse(ReasonCode.QUOTA_EXCEEDED, "authentication name '" + who.authenticationName() + "' already holds "
-            + maxSessions + " session(s) (maximumClientSessionsPerAuthenticationName)");
-      } else {
-        openSession();
-      }
-    });
+    int maxSessions =
+        services.namespace().get().settings().maximumClientSessionsPerAuthenticationName();
+    services
+        .ownership()
+        .claim(clientId, who.authenticationName(), maxSessions)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                LOG.warn(
+                    "connect of {}: session ownership not checked: {}",
+                    clientId,
+                    ar.cause().toString());
+                refuse(ReasonCode.SERVER_UNAVAILABLE, "session registry unavailable");
+              } else if (ar.result() == SessionOwnership.Claim.OWNED_BY_OTHER) {
+                refuse(
+                    ReasonCode.NOT_AUTHORIZED,
+                    "session '" + clientId + "' belongs to another authentication name");
+              } else if (ar.result() == SessionOwnership.Claim.QUOTA_EXCEEDED) {
+                refuse(
+                    ReasonCode.QUOTA_EXCEEDED,
+                    "authentication name '"
+                        + who.authenticationName()
+                        + "' already holds "
+                        + maxSessions
+                        + " session(s) (maximumClientSessionsPerAuthenticationName)");
+              } else {
+                openSession();
+              }
+            });
   }
 
-  /** CONNECT checks that need no credentials (spec section 1.11). Null when the CONNECT is acceptable. */
+  /**
+   * CONNECT checks that need no credentials (spec section 1.11). Null when the CONNECT is
+   * acceptable.
+   */
   private ReasonCode validateConnect() {
     int version = endpoint.protocolVersion();
     if (version < 3 || version > 5) {
@@ -153,7 +199,8 @@ final class ConnectHandshake {
       terms.clientId = id;
       if (id.length() > limits.maxClientIdLength()
           || id.getBytes(StandardCharsets.UTF_8).length > limits.maxClientIdLength()
-          || id.indexOf('\u0000') >= 0 || id.indexOf('\uFFFD') >= 0) {
+          || id.indexOf('\u0000') >= 0
+          || id.indexOf('\uFFFD') >= 0) {
         return ReasonCode.CLIENT_IDENTIFIER_NOT_VALID;
       }
       if (id.startsWith(BRIDGE_SESSION_PREFIX)) {
@@ -163,7 +210,8 @@ final class ConnectHandshake {
     }
     MqttWill will = endpoint.will();
     if (will != null && will.isWillFlag()) {
-      PublishPipeline.Refused broken = PublishRules.check(willRequest(will), limits, PublishSource.Kind.MQTT_CLIENT);
+      PublishPipeline.Refused broken =
+          PublishRules.check(willRequest(will), limits, PublishSource.Kind.MQTT_CLIENT);
       if (broken != null && broken.cause().mqttWillReason() != null) {
         return broken.cause().mqttWillReason();
       }
@@ -174,7 +222,11 @@ final class ConnectHandshake {
   /** What the will of the CONNECT asks to publish. */
   private static PublishRequest willRequest(MqttWill w) {
     byte[] payload = w.getWillMessageBytes() == null ? new byte[0] : w.getWillMessageBytes();
-    return InboundPublishes.request(w.getWillTopic(), payload, w.getWillQos(), w.isWillRetain(),
+    return InboundPublishes.request(
+        w.getWillTopic(),
+        payload,
+        w.getWillQos(),
+        w.isWillRetain(),
         w.getWillProperties() == null ? MqttProperties.NO_PROPERTIES : w.getWillProperties());
   }
 
@@ -188,51 +240,75 @@ final class ConnectHandshake {
     long willDelay = 0;
     MqttWill w = endpoint.will();
     if (w != null && w.isWillFlag()) {
-      MqttProperties wp = w.getWillProperties() == null ? MqttProperties.NO_PROPERTIES : w.getWillProperties();
+      MqttProperties wp =
+          w.getWillProperties() == null ? MqttProperties.NO_PROPERTIES : w.getWillProperties();
       Integer delay = intProperty(wp, MqttProperties.WILL_DELAY_INTERVAL);
       willDelay = delay == null ? 0 : Integer.toUnsignedLong(delay);
       will = services.publishes().message(willRequest(w), clientId);
     }
-    services.sessions().connect(new SessionManager.ConnectRequest(clientId, endpoint.isCleanSession(), expiry,
-        endpoint.protocolVersion(), will, willDelay)).onComplete(ar -> {
-          if (ar.failed()) {
-            LOG.warn("connect of {}: session could not be opened: {}", clientId, ar.cause().toString());
-            refuse(ReasonCode.SERVER_UNAVAILABLE, ar.cause().getMessage());
-            return;
-          }
-          SessionManager.Attached attached = ar.result();
-          connection.sessionOpened(attached.session());
-          if (connection.closed()) {
-            // the socket went away while the session was being opened
-            services.sessions().disconnected(attached.session(), connection, true, -1);
-            services.sessions().attach(attached, connection);
-            return;
-          }
-          connection.publishes().sessionResumed(attached.awaitingRelease());
-          try {
-            endpoint.accept(attached.sessionPresent(), connackProperties(expiry));
-          } catch (IllegalStateException | IllegalArgumentException e) {
-            return; // closed meanwhile; the close handler ends the session
-          }
-          metrics.connected();
-          connection.keepAlive().start(protocol.hasServerKeepAlive(), endpoint.keepAliveTimeSeconds());
-          services.connections().add(connection);
-          connection.rights().watchCredentialExpiry();
-          services.sessions().attach(attached, connection);
-          EndpointSocket.release(endpoint);
-          LOG.debug("client {} connected (MQTT {}, session present {})", clientId,
-              protocol.name(), attached.sessionPresent());
-        });
+    services
+        .sessions()
+        .connect(
+            new SessionManager.ConnectRequest(
+                clientId,
+                endpoint.isCleanSession(),
+                expiry,
+                endpoint.protocolVersion(),
+                will,
+                willDelay))
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                LOG.warn(
+                    "connect of {}: session could not be opened: {}",
+                    clientId,
+                    ar.cause().toString());
+                refuse(ReasonCode.SERVER_UNAVAILABLE, ar.cause().getMessage());
+                return;
+              }
+              SessionManager.Attached attached = ar.result();
+              connection.sessionOpened(attached.session());
+              if (connection.closed()) {
+                // the socket went away while the session was being opened
+                services.sessions().disconnected(attached.session(), connection, true, -1);
+                services.sessions().attach(attached, connection);
+                return;
+              }
+              connection.publishes().sessionResumed(attached.awaitingRelease());
+              try {
+                endpoint.accept(attached.sessionPresent(), connackProperties(expiry));
+              } catch (IllegalStateException | IllegalArgumentException e) {
+                return; // closed meanwhile; the close handler ends the session
+              }
+              metrics.connected();
+              connection
+                  .keepAlive()
+                  .start(protocol.hasServerKeepAlive(), endpoint.keepAliveTimeSeconds());
+              services.connections().add(connection);
+              connection.rights().watchCredentialExpiry();
+              services.sessions().attach(attached, connection);
+              EndpointSocket.release(endpoint);
+              LOG.debug(
+                  "client {} connected (MQTT {}, session present {})",
+                  clientId,
+                  protocol.name(),
+                  attached.sessionPresent());
+            });
   }
 
   private MqttProperties connackProperties(long grantedExpiry) {
     int keepAlive = endpoint.keepAliveTimeSeconds();
     boolean capKeepAlive = KeepAliveDeadline.capped(keepAlive, limits.maxKeepAlive());
-    MqttProperties p = protocol.connackProperties(limits, capKeepAlive,
-        grantedExpiry != terms.requestedExpiry ? grantedExpiry : -1, terms.assignedClientId ? terms.clientId : null);
+    MqttProperties p =
+        protocol.connackProperties(
+            limits,
+            capKeepAlive,
+            grantedExpiry != terms.requestedExpiry ? grantedExpiry : -1,
+            terms.assignedClientId ? terms.clientId : null);
     String authMethod = MqttAuthData.of(endpoint).method();
     if (authMethod != null && p != MqttProperties.NO_PROPERTIES) {
-      // MQTT 5 section 4.12: the CONNACK of an enhanced authentication names its method (clients check it)
+      // MQTT 5 section 4.12: the CONNACK of an enhanced authentication names its method (clients
+      // check it)
       p.add(new MqttProperties.StringProperty(MqttProperties.AUTHENTICATION_METHOD, authMethod));
     }
     return p;
@@ -242,7 +318,12 @@ final class ConnectHandshake {
     metrics.connectRefused(reason);
     SocketAddress remote = endpoint.remoteAddress();
     String address = remote == null ? null : remote.hostAddress();
-    mistakes.info(address, "connect refused: client '{}' from {}: {}{}", terms.clientId, address, reason,
+    mistakes.info(
+        address,
+        "connect refused: client '{}' from {}: {}{}",
+        terms.clientId,
+        address,
+        reason,
         detail == null ? "" : " (" + detail + ")");
     try {
       protocol.refuseConnect(endpoint, reason);
@@ -262,7 +343,8 @@ final class ConnectHandshake {
 
   /** The Session Expiry cap: the broker's limit and the namespace's maximumSessionExpiryInHours. */
   private long maxSessionExpiry() {
-    return Math.min(limits.maxSessionExpiry(),
+    return Math.min(
+        limits.maxSessionExpiry(),
         services.namespace().get().settings().maximumSessionExpiryInHours() * 3600L);
   }
 }

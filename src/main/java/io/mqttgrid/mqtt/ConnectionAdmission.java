@@ -6,31 +6,42 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Which new MQTT sockets a node takes, shared by every listener and event loop of the node. A socket counts
- * as unauthenticated from accept until its CONNACK accepts it; such sockets cost memory (a CONNECT being
- * buffered) and CPU (authentication) before anyone knows who sent them, so they are capped in total and per
- * source address, and new sockets per source address are rate-limited. All open MQTT sockets are capped too
- * ({@code mqtt.max-connections}), below the process's file-descriptor limit, so that the HTTP and management
- * ports, Hazelcast and the namespace file always have descriptors left.
+ * Which new MQTT sockets a node takes, shared by every listener and event loop of the node. A
+ * socket counts as unauthenticated from accept until its CONNACK accepts it; such sockets cost
+ * memory (a CONNECT being buffered) and CPU (authentication) before anyone knows who sent them, so
+ * they are capped in total and per source address, and new sockets per source address are
+ * rate-limited. All open MQTT sockets are capped too ({@code mqtt.max-connections}), below the
+ * process's file-descriptor limit, so that the HTTP and management ports, Hazelcast and the
+ * namespace file always have descriptors left.
  */
 public final class ConnectionAdmission {
 
-  /** Descriptors kept for everything but MQTT clients when the cap is derived from the process limit. */
+  /**
+   * Descriptors kept for everything but MQTT clients when the cap is derived from the process
+   * limit.
+   */
   public static final int DESCRIPTOR_RESERVE = 1024;
 
   /** Why a socket was turned away. */
-  enum Refusal { TOO_MANY_CONNECTIONS, TOO_MANY_UNAUTHENTICATED, TOO_MANY_UNAUTHENTICATED_FROM_ADDRESS, RATE }
+  enum Refusal {
+    TOO_MANY_CONNECTIONS,
+    TOO_MANY_UNAUTHENTICATED,
+    TOO_MANY_UNAUTHENTICATED_FROM_ADDRESS,
+    RATE
+  }
 
   /**
-   * @param maxConnections               open MQTT sockets; 0 = the descriptor limit less the reserve
-   * @param maxUnauthenticated           sockets not yet accepted by a CONNACK; 0 = no cap
+   * @param maxConnections open MQTT sockets; 0 = the descriptor limit less the reserve
+   * @param maxUnauthenticated sockets not yet accepted by a CONNACK; 0 = no cap
    * @param maxUnauthenticatedPerAddress the same per source address; 0 = no cap
-   * @param connectRatePerAddress        new sockets per second per source address (the burst is the same
-   *                                     number); 0 = no limit
+   * @param connectRatePerAddress new sockets per second per source address (the burst is the same
+   *     number); 0 = no limit
    */
-  public record Limits(int maxConnections, int maxUnauthenticated, int maxUnauthenticatedPerAddress,
-                int connectRatePerAddress) {
-  }
+  public record Limits(
+      int maxConnections,
+      int maxUnauthenticated,
+      int maxUnauthenticatedPerAddress,
+      int connectRatePerAddress) {}
 
   private static final class Source {
     int unauthenticated;
@@ -46,13 +57,15 @@ public final class ConnectionAdmission {
   private final ClientMistakeLog mistakes = new ClientMistakeLog(InboundGuard.logger());
 
   /**
-   * @param descriptorsOfOtherListeners what the node's other listeners may hold (the HTTP, HTTPS and
-   *                                    management connection caps): kept free when the MQTT cap is derived
+   * @param descriptorsOfOtherListeners what the node's other listeners may hold (the HTTP, HTTPS
+   *     and management connection caps): kept free when the MQTT cap is derived
    */
   public ConnectionAdmission(Limits limits, int descriptorsOfOtherListeners) {
     this.limits = limits;
-    this.maxConnections = limits.maxConnections() > 0 ? limits.maxConnections()
-        : derivedMaxConnections(descriptorLimit(), descriptorsOfOtherListeners);
+    this.maxConnections =
+        limits.maxConnections() > 0
+            ? limits.maxConnections()
+            : derivedMaxConnections(descriptorLimit(), descriptorsOfOtherListeners);
   }
 
   /** The rate-limited log of what clients did wrong, shared by the node's listeners. */
@@ -72,13 +85,17 @@ public final class ConnectionAdmission {
     return unauthenticated.get();
   }
 
-  /** Takes a new socket from {@code address}, or says why not; a taken socket must be {@link #closed}. */
+  /**
+   * Takes a new socket from {@code address}, or says why not; a taken socket must be {@link
+   * #closed}.
+   */
   Refusal admit(String address) {
     if (open.incrementAndGet() > maxConnections) {
       open.decrementAndGet();
       return Refusal.TOO_MANY_CONNECTIONS;
     }
-    if (limits.maxUnauthenticated() > 0 && unauthenticated.incrementAndGet() > limits.maxUnauthenticated()) {
+    if (limits.maxUnauthenticated() > 0
+        && unauthenticated.incrementAndGet() > limits.maxUnauthenticated()) {
       unauthenticated.decrementAndGet();
       open.decrementAndGet();
       return Refusal.TOO_MANY_UNAUTHENTICATED;
@@ -87,29 +104,32 @@ public final class ConnectionAdmission {
     }
     Refusal[] refusal = new Refusal[1];
     long now = System.nanoTime();
-    sources.compute(address, (a, s) -> {
-      if (s == null) {
-        s = new Source();
-        s.tokens = limits.connectRatePerAddress();
-        s.refilledNanos = now;
-      }
-      if (limits.connectRatePerAddress() > 0) {
-        int rate = limits.connectRatePerAddress();
-        s.tokens = Math.min(rate, s.tokens + (now - s.refilledNanos) * rate / 1e9);
-        s.refilledNanos = now;
-        if (s.tokens < 1) {
-          refusal[0] = Refusal.RATE;
+    sources.compute(
+        address,
+        (a, s) -> {
+          if (s == null) {
+            s = new Source();
+            s.tokens = limits.connectRatePerAddress();
+            s.refilledNanos = now;
+          }
+          if (limits.connectRatePerAddress() > 0) {
+            int rate = limits.connectRatePerAddress();
+            s.tokens = Math.min(rate, s.tokens + (now - s.refilledNanos) * rate / 1e9);
+            s.refilledNanos = now;
+            if (s.tokens < 1) {
+              refusal[0] = Refusal.RATE;
+              return s;
+            }
+          }
+          if (limits.maxUnauthenticatedPerAddress() > 0
+              && s.unauthenticated >= limits.maxUnauthenticatedPerAddress()) {
+            refusal[0] = Refusal.TOO_MANY_UNAUTHENTICATED_FROM_ADDRESS;
+            return s;
+          }
+          s.tokens -= 1;
+          s.unauthenticated++;
           return s;
-        }
-      }
-      if (limits.maxUnauthenticatedPerAddress() > 0 && s.unauthenticated >= limits.maxUnauthenticatedPerAddress()) {
-        refusal[0] = Refusal.TOO_MANY_UNAUTHENTICATED_FROM_ADDRESS;
-        return s;
-      }
-      s.tokens -= 1;
-      s.unauthenticated++;
-      return s;
-    });
+        });
     if (refusal[0] != null) {
       unauthenticated.decrementAndGet();
       open.decrementAndGet();
@@ -123,7 +143,10 @@ public final class ConnectionAdmission {
     release(address);
   }
 
-  /** The socket closed; {@code wasAuthenticated} says whether {@link #authenticated} was called for it. */
+  /**
+   * The socket closed; {@code wasAuthenticated} says whether {@link #authenticated} was called for
+   * it.
+   */
   void closed(String address, boolean wasAuthenticated) {
     open.decrementAndGet();
     if (!wasAuthenticated) {
@@ -134,13 +157,16 @@ public final class ConnectionAdmission {
 
   private void release(String address) {
     long now = System.nanoTime();
-    sources.computeIfPresent(address, (a, s) -> {
-      s.unauthenticated--;
-      int rate = limits.connectRatePerAddress();
-      boolean bucketFull = rate <= 0 || s.tokens + (now - s.refilledNanos) * rate / 1e9 >= rate;
-      // forget an idle source: nothing of it is counted that a fresh entry would not count the same way
-      return s.unauthenticated <= 0 && bucketFull ? null : s;
-    });
+    sources.computeIfPresent(
+        address,
+        (a, s) -> {
+          s.unauthenticated--;
+          int rate = limits.connectRatePerAddress();
+          boolean bucketFull = rate <= 0 || s.tokens + (now - s.refilledNanos) * rate / 1e9 >= rate;
+          // forget an idle source: nothing of it is counted that a fresh entry would not count the
+          // same way
+          return s.unauthenticated <= 0 && bucketFull ? null : s;
+        });
   }
 
   /** Sources with state kept (for tests: an address that went idle is forgotten). */
@@ -149,8 +175,9 @@ public final class ConnectionAdmission {
   }
 
   /**
-   * The MQTT cap when none is configured: the descriptor limit less what the other listeners may hold and
-   * {@link #DESCRIPTOR_RESERVE}; at least a quarter of the limit, should those already claim more.
+   * The MQTT cap when none is configured: the descriptor limit less what the other listeners may
+   * hold and {@link #DESCRIPTOR_RESERVE}; at least a quarter of the limit, should those already
+   * claim more.
    */
   static int derivedMaxConnections(long descriptorLimit, int descriptorsOfOtherListeners) {
     if (descriptorLimit <= 0) {
@@ -161,9 +188,12 @@ public final class ConnectionAdmission {
   }
 
   /** The process's open-file limit, or 0 where the JVM cannot tell. */
-  @SuppressForbidden(reason = "the JDK's only way to read the open-file limit; used only where the running JVM has it")
+  @SuppressForbidden(
+      reason =
+          "the JDK's only way to read the open-file limit; used only where the running JVM has it")
   private static long descriptorLimit() {
-    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+    if (ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
       return unix.getMaxFileDescriptorCount();
     }
     return 0;

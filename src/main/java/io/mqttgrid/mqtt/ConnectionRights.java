@@ -1,6 +1,5 @@
 package io.mqttgrid.mqtt;
 
-import io.mqttgrid.wire.ReasonCode;
 import io.mqttgrid.access.ClientIdentity;
 import io.mqttgrid.access.ClientResource;
 import io.mqttgrid.access.NamespaceModel;
@@ -8,6 +7,7 @@ import io.mqttgrid.access.Permissions;
 import io.mqttgrid.auth.Credentials;
 import io.mqttgrid.routing.Subscription;
 import io.mqttgrid.session.Session;
+import io.mqttgrid.wire.ReasonCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -22,10 +22,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Who an authenticated client is and what it may do, over the life of its connection: the rights follow the
- * version of the node's namespace model (recomputed when a newer one arrives, whatever the order of CONNECT and
- * change), expiring credentials end the connection, and MQTT 5 re-authentication replaces them (spec sections
- * 3.5, 3.6, 3.8). Kept apart from the CONNECT because all of it can happen at any time afterwards.
+ * Who an authenticated client is and what it may do, over the life of its connection: the rights
+ * follow the version of the node's namespace model (recomputed when a newer one arrives, whatever
+ * the order of CONNECT and change), expiring credentials end the connection, and MQTT 5
+ * re-authentication replaces them (spec sections 3.5, 3.6, 3.8). Kept apart from the CONNECT
+ * because all of it can happen at any time afterwards.
  */
 final class ConnectionRights {
 
@@ -37,17 +38,34 @@ final class ConnectionRights {
   private final Vertx vertx;
   private final Context context;
 
-  /** Who the client is and what it may do; set once authenticated, recomputed when the model changes. */
+  /**
+   * Who the client is and what it may do; set once authenticated, recomputed when the model
+   * changes.
+   */
   private ClientIdentity identity;
+
   private Permissions permissions = Permissions.NONE;
-  /** The version of the node's model that {@link #permissions} and {@link #registryEntry} were taken from. */
+
+  /**
+   * The version of the node's model that {@link #permissions} and {@link #registryEntry} were taken
+   * from.
+   */
   private long rightsVersion = -1;
-  /** The registry entry the client authenticated against (REGISTRY identities), to notice its changes. */
+
+  /**
+   * The registry entry the client authenticated against (REGISTRY identities), to notice its
+   * changes.
+   */
   private ClientResource registryEntry;
+
   private long credentialTimer = -1;
 
-  ConnectionRights(MqttConnection connection, MqttEndpoint endpoint, MqttServices services, Vertx vertx,
-                   Context context) {
+  ConnectionRights(
+      MqttConnection connection,
+      MqttEndpoint endpoint,
+      MqttServices services,
+      Vertx vertx,
+      Context context) {
     this.connection = connection;
     this.endpoint = endpoint;
     this.services = services;
@@ -55,17 +73,33 @@ final class ConnectionRights {
     this.context = context;
   }
 
-  /** The credentials a client presents on this socket: its CONNECT's, or an AUTH packet's method and data. */
-  static Credentials credentials(MqttEndpoint endpoint, String clientId, String username, byte[] password,
-                                 String method, byte[] data) {
+  /**
+   * The credentials a client presents on this socket: its CONNECT's, or an AUTH packet's method and
+   * data.
+   */
+  static Credentials credentials(
+      MqttEndpoint endpoint,
+      String clientId,
+      String username,
+      byte[] password,
+      String method,
+      byte[] data) {
     SocketAddress remote = endpoint.remoteAddress();
-    return new Credentials(clientId, username, password, method, data,
-        remote == null ? null : remote.hostAddress(), isLoopback(remote), EndpointSocket.peerCertificates(endpoint));
+    return new Credentials(
+        clientId,
+        username,
+        password,
+        method,
+        data,
+        remote == null ? null : remote.hostAddress(),
+        isLoopback(remote),
+        EndpointSocket.peerCertificates(endpoint));
   }
 
   /**
-   * The identity the CONNECT's credentials proved: takes its rights from the node's model. For a client of the
-   * registry, the reason it may not connect after all (see {@link #followModel}), or null.
+   * The identity the CONNECT's credentials proved: takes its rights from the node's model. For a
+   * client of the registry, the reason it may not connect after all (see {@link #followModel}), or
+   * null.
    */
   String authenticated(ClientIdentity who) {
     identity = who;
@@ -76,7 +110,10 @@ final class ConnectionRights {
     return permissions;
   }
 
-  /** A token, webhook decision or certificate that expires ends the connection then (spec section 3.8). */
+  /**
+   * A token, webhook decision or certificate that expires ends the connection then (spec section
+   * 3.8).
+   */
   void watchCredentialExpiry() {
     if (credentialTimer >= 0) {
       vertx.cancelTimer(credentialTimer);
@@ -86,12 +123,17 @@ final class ConnectionRights {
       return;
     }
     long delay = Math.max(1, identity.expiresAtMillis() - System.currentTimeMillis());
-    credentialTimer = vertx.setTimer(delay, t -> {
-      credentialTimer = -1;
-      LOG.info("client {}: credentials of '{}' expired, disconnecting", connection.clientId(),
-          identity.authenticationName());
-      connection.disconnect(ReasonCode.NOT_AUTHORIZED);
-    });
+    credentialTimer =
+        vertx.setTimer(
+            delay,
+            t -> {
+              credentialTimer = -1;
+              LOG.info(
+                  "client {}: credentials of '{}' expired, disconnecting",
+                  connection.clientId(),
+                  identity.authenticationName());
+              connection.disconnect(ReasonCode.NOT_AUTHORIZED);
+            });
   }
 
   /** The connection closed. */
@@ -101,14 +143,18 @@ final class ConnectionRights {
     }
   }
 
-  /** MQTT 5 re-authentication (AUTH 0x19) with a fresh token of the same identity (spec sections 3.5, 3.6). */
+  /**
+   * MQTT 5 re-authentication (AUTH 0x19) with a fresh token of the same identity (spec sections
+   * 3.5, 3.6).
+   */
   void onAuth(MqttAuthenticationExchangeMessage m) {
     connection.touch();
     if (identity == null || connection.closed()) {
       return;
     }
     if (m.reasonCode() != MqttAuthenticateReasonCode.RE_AUTHENTICATE) {
-      connection.disconnect(ReasonCode.PROTOCOL_ERROR); // no multi-step challenges are offered (spec section 1.3)
+      connection.disconnect(
+          ReasonCode.PROTOCOL_ERROR); // no multi-step challenges are offered (spec section 1.3)
       return;
     }
     MqttAuthData original = MqttAuthData.of(endpoint);
@@ -117,47 +163,68 @@ final class ConnectionRights {
       return;
     }
     byte[] data = m.authenticationData() == null ? null : m.authenticationData().getBytes();
-    Credentials credentials = credentials(endpoint, connection.clientId(), original.username(), original.password(),
-        m.authenticationMethod(), data);
-    services.authenticator().authenticate(credentials).onComplete(ar -> {
-      if (connection.closed()) {
-        return;
-      }
-      if (ar.failed() || !ar.result().isAllowed() || !NamespaceModel.foldCase(ar.result().authenticationName())
-          .equals(NamespaceModel.foldCase(identity.authenticationName()))) {
-        LOG.info("client {}: re-authentication refused{}", connection.clientId(),
-            ar.succeeded() && ar.result().detail() != null ? " (" + ar.result().detail() + ")" : "");
-        connection.disconnect(ReasonCode.NOT_AUTHORIZED);
-        return;
-      }
-      identity = ar.result().identity();
-      watchCredentialExpiry();
-      recheckRights();
-      if (!connection.closed()) {
-        // MQTT 3.15.2.2.2: an AUTH packet names its method
-        MqttProperties props = new MqttProperties();
-        props.add(new MqttProperties.StringProperty(MqttProperties.AUTHENTICATION_METHOD, m.authenticationMethod()));
-        endpoint.authenticationExchange(MqttAuthenticationExchangeMessage.create(
-            MqttAuthenticateReasonCode.SUCCESS, props));
-      }
-    });
+    Credentials credentials =
+        credentials(
+            endpoint,
+            connection.clientId(),
+            original.username(),
+            original.password(),
+            m.authenticationMethod(),
+            data);
+    services
+        .authenticator()
+        .authenticate(credentials)
+        .onComplete(
+            ar -> {
+              if (connection.closed()) {
+                return;
+              }
+              if (ar.failed()
+                  || !ar.result().isAllowed()
+                  || !NamespaceModel.foldCase(ar.result().authenticationName())
+                      .equals(NamespaceModel.foldCase(identity.authenticationName()))) {
+                LOG.info(
+                    "client {}: re-authentication refused{}",
+                    connection.clientId(),
+                    ar.succeeded() && ar.result().detail() != null
+                        ? " (" + ar.result().detail() + ")"
+                        : "");
+                connection.disconnect(ReasonCode.NOT_AUTHORIZED);
+                return;
+              }
+              identity = ar.result().identity();
+              watchCredentialExpiry();
+              recheckRights();
+              if (!connection.closed()) {
+                // MQTT 3.15.2.2.2: an AUTH packet names its method
+                MqttProperties props = new MqttProperties();
+                props.add(
+                    new MqttProperties.StringProperty(
+                        MqttProperties.AUTHENTICATION_METHOD, m.authenticationMethod()));
+                endpoint.authenticationExchange(
+                    MqttAuthenticationExchangeMessage.create(
+                        MqttAuthenticateReasonCode.SUCCESS, props));
+              }
+            });
   }
 
   /**
-   * Called from any thread when the namespace model changed, and once the connection is in the registry
-   * (a change may have come while the CONNECT was handled): checked on this connection's event loop.
+   * Called from any thread when the namespace model changed, and once the connection is in the
+   * registry (a change may have come while the CONNECT was handled): checked on this connection's
+   * event loop.
    */
   void namespaceChanged() {
-    context.runOnContext(v -> {
-      if (!connection.closed() && identity != null && rightsOutdated()) {
-        recheckRights();
-      }
-    });
+    context.runOnContext(
+        v -> {
+          if (!connection.closed() && identity != null && rightsOutdated()) {
+            recheckRights();
+          }
+        });
   }
 
   /**
-   * Before a PUBLISH or SUBSCRIBE is authorized: takes the rights again if the node's model is newer than the
-   * one they were taken from. False when that ended the connection.
+   * Before a PUBLISH or SUBSCRIBE is authorized: takes the rights again if the node's model is
+   * newer than the one they were taken from. False when that ended the connection.
    */
   boolean current() {
     return !rightsOutdated() || recheckRights();
@@ -169,24 +236,33 @@ final class ConnectionRights {
   }
 
   /**
-   * Takes the registry entry and rights from the node's current model. For a client of the registry, the
-   * reason it may not stay (its entry "deleted", "disabled" or "changed": credentials, validation scheme), or
-   * null; its attributes follow the entry.
+   * Takes the registry entry and rights from the node's current model. For a client of the
+   * registry, the reason it may not stay (its entry "deleted", "disabled" or "changed":
+   * credentials, validation scheme), or null; its attributes follow the entry.
    */
   private String followModel() {
-    // read first: rights taken from a later model than this are merely taken again at the next check
+    // read first: rights taken from a later model than this are merely taken again at the next
+    // check
     long version = services.access().modelVersion();
     if (identity.authority() == ClientIdentity.Authority.REGISTRY) {
-      ClientResource now = services.namespace().get().clientByAuthenticationName(identity.authenticationName());
-      if (now == null || !now.enabled() || (registryEntry != null && (now.validationScheme()
-          != registryEntry.validationScheme() || !now.allowedThumbprints().equals(registryEntry.allowedThumbprints())
-          || !Objects.equals(now.passwordHash(), registryEntry.passwordHash())))) {
+      ClientResource now =
+          services.namespace().get().clientByAuthenticationName(identity.authenticationName());
+      if (now == null
+          || !now.enabled()
+          || (registryEntry != null
+              && (now.validationScheme() != registryEntry.validationScheme()
+                  || !now.allowedThumbprints().equals(registryEntry.allowedThumbprints())
+                  || !Objects.equals(now.passwordHash(), registryEntry.passwordHash())))) {
         return now == null ? "deleted" : !now.enabled() ? "disabled" : "changed";
       }
       registryEntry = now;
       if (!now.attributes().equals(identity.attributes())) {
-        identity = new ClientIdentity(identity.authenticationName(), now.attributes(), identity.authority(),
-            identity.expiresAtMillis());
+        identity =
+            new ClientIdentity(
+                identity.authenticationName(),
+                now.attributes(),
+                identity.authority(),
+                identity.expiresAtMillis());
       }
     }
     permissions = services.access().permissionsFor(identity);
@@ -195,16 +271,19 @@ final class ConnectionRights {
   }
 
   /**
-   * Recomputes the rights from the node's current model; a client deleted, disabled or changed in the
-   * registry, or holding a subscription no longer granted, is disconnected (spec section 3.8,
-   * ClientAuthenticationError / ClientAuthorizationError). Lost publish rights show at the next PUBLISH
-   * (0x87). False when the connection is ended.
+   * Recomputes the rights from the node's current model; a client deleted, disabled or changed in
+   * the registry, or holding a subscription no longer granted, is disconnected (spec section 3.8,
+   * ClientAuthenticationError / ClientAuthorizationError). Lost publish rights show at the next
+   * PUBLISH (0x87). False when the connection is ended.
    */
   private boolean recheckRights() {
     String gone = followModel();
     if (gone != null) {
-      LOG.info("client {}: client '{}' was {} in the registry, disconnecting", connection.clientId(),
-          identity.authenticationName(), gone);
+      LOG.info(
+          "client {}: client '{}' was {} in the registry, disconnecting",
+          connection.clientId(),
+          identity.authenticationName(),
+          gone);
       connection.disconnect(ReasonCode.NOT_AUTHORIZED);
       return false;
     }
@@ -214,7 +293,9 @@ final class ConnectionRights {
     }
     for (Subscription s : session.subscriptions()) {
       if (!permissions.canSubscribe(s.filter())) {
-        LOG.info("client {}: subscription '{}' is no longer granted, disconnecting", connection.clientId(),
+        LOG.info(
+            "client {}: subscription '{}' is no longer granted, disconnecting",
+            connection.clientId(),
             s.filter());
         connection.disconnect(ReasonCode.NOT_AUTHORIZED);
         return false;

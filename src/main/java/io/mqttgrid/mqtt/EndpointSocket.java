@@ -10,25 +10,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Two things vertx-mqtt 5.1.1 cannot do, done on the endpoint's socket (reached by reflection on vertx-mqtt's
- * endpoint; should that fail with a later vertx-mqtt, the broker falls back to vertx-mqtt's own behaviour).
+ * Two things vertx-mqtt 5.1.1 cannot do, done on the endpoint's socket (reached by reflection on
+ * vertx-mqtt's endpoint; should that fail with a later vertx-mqtt, the broker falls back to
+ * vertx-mqtt's own behaviour).
  *
- * <p>Holding back the packets a client sends after CONNECT until the CONNACK is out: MQTT (3.1.1 and 5, section 3.1.4) lets a client send packets without waiting for CONNACK, but vertx-mqtt
- * closes a connection on any packet that arrives before the application accepted the CONNECT, and this
- * broker accepts asynchronously (it reads the session store first). vertx-mqtt has no hook for this, so the
- * endpoint's socket is paused while the CONNECT is handled: packets that arrive meanwhile wait in Vert.x's
- * inbound queue and are handled after the CONNACK.
+ * <p>Holding back the packets a client sends after CONNECT until the CONNACK is out: MQTT (3.1.1
+ * and 5, section 3.1.4) lets a client send packets without waiting for CONNACK, but vertx-mqtt
+ * closes a connection on any packet that arrives before the application accepted the CONNECT, and
+ * this broker accepts asynchronously (it reads the session store first). vertx-mqtt has no hook for
+ * this, so the endpoint's socket is paused while the CONNECT is handled: packets that arrive
+ * meanwhile wait in Vert.x's inbound queue and are handled after the CONNACK.
  *
- * <p>Answering a client's faulty DISCONNECT with DISCONNECT 0x82 (MQTT-3.14.2-2): vertx-mqtt closes the
- * endpoint itself after the client's DISCONNECT, so the answer is written without closing.
+ * <p>Answering a client's faulty DISCONNECT with DISCONNECT 0x82 (MQTT-3.14.2-2): vertx-mqtt closes
+ * the endpoint itself after the client's DISCONNECT, so the answer is written without closing.
  */
 final class EndpointSocket {
 
   private static final Logger LOG = LoggerFactory.getLogger(EndpointSocket.class);
   private static final Field SOCKET = socketField();
 
-  private EndpointSocket() {
-  }
+  private EndpointSocket() {}
 
   /** Writes a v5 DISCONNECT with {@code reason} and leaves the closing to vertx-mqtt. */
   static boolean writeDisconnect(MqttEndpoint endpoint, ReasonCode reason) {
@@ -54,10 +55,12 @@ final class EndpointSocket {
   }
 
   /**
-   * The TLS client certificate chain, leaf first; empty without TLS or without a client certificate (the
-   * listeners request one but do not require it: JWT and webhook clients present none, spec section 1.1).
+   * The TLS client certificate chain, leaf first; empty without TLS or without a client certificate
+   * (the listeners request one but do not require it: JWT and webhook clients present none, spec
+   * section 1.1).
    */
-  static java.util.List<java.security.cert.X509Certificate> peerCertificates(MqttEndpoint endpoint) {
+  static java.util.List<java.security.cert.X509Certificate> peerCertificates(
+      MqttEndpoint endpoint) {
     if (!endpoint.isSsl() || endpoint.sslSession() == null) {
       return java.util.List.of();
     }
@@ -91,7 +94,8 @@ final class EndpointSocket {
       f.setAccessible(true);
       return f;
     } catch (ReflectiveOperationException | RuntimeException e) {
-      LOG.warn("packets sent before CONNACK will close the connection (vertx-mqtt internals changed: {})",
+      LOG.warn(
+          "packets sent before CONNACK will close the connection (vertx-mqtt internals changed: {})",
           e.toString());
       return null;
     }

@@ -14,23 +14,25 @@ import java.lang.reflect.Proxy;
 
 /**
  * A vertx-mqtt server whose sockets pass {@link ConnectionAdmission} when accepted and get an
- * {@link InboundGuard} in their pipeline. vertx-mqtt 5.1.1 builds each socket's pipeline inside its own
- * connect handler and offers no hook; so the server's NetServer (a private field, reached by reflection) is
- * wrapped: the wrapper's connect handler refuses a socket the admission turns away, lets vertx-mqtt build the
- * pipeline, then adds the guard. Should vertx-mqtt's internals change, the broker refuses to start rather than
- * run unguarded.
+ * {@link InboundGuard} in their pipeline. vertx-mqtt 5.1.1 builds each socket's pipeline inside its
+ * own connect handler and offers no hook; so the server's NetServer (a private field, reached by
+ * reflection) is wrapped: the wrapper's connect handler refuses a socket the admission turns away,
+ * lets vertx-mqtt build the pipeline, then adds the guard. Should vertx-mqtt's internals change,
+ * the broker refuses to start rather than run unguarded.
  */
 final class GuardedMqttServer {
 
   /** What every socket of one listener is held to. */
-  record Guarding(ConnectionAdmission admission, ClientMistakeLog mistakes, String listener, int maxConnectSize,
-                  int maxPacketSize) {
-  }
+  record Guarding(
+      ConnectionAdmission admission,
+      ClientMistakeLog mistakes,
+      String listener,
+      int maxConnectSize,
+      int maxPacketSize) {}
 
   private static final Field NET_SERVER = netServerField();
 
-  private GuardedMqttServer() {
-  }
+  private GuardedMqttServer() {}
 
   static MqttServer create(Vertx vertx, MqttServerOptions options, Guarding guarding) {
     MqttServer server = MqttServer.create(vertx, options);
@@ -44,21 +46,24 @@ final class GuardedMqttServer {
   }
 
   private static NetServer wrap(NetServer real, Guarding guarding) {
-    return (NetServer) Proxy.newProxyInstance(GuardedMqttServer.class.getClassLoader(),
-        new Class<?>[] {NetServer.class}, (proxy, method, args) -> {
-          if (method.getName().equals("connectHandler") && args != null && args.length == 1) {
-            @SuppressWarnings("unchecked")
-            Handler<NetSocket> mqttHandler = (Handler<NetSocket>) args[0];
-            real.connectHandler(socket -> accept(socket, mqttHandler, guarding));
-            return proxy;
-          }
-          try {
-            Object result = method.invoke(real, args);
-            return result == real ? proxy : result;
-          } catch (InvocationTargetException e) {
-            throw e.getCause();
-          }
-        });
+    return (NetServer)
+        Proxy.newProxyInstance(
+            GuardedMqttServer.class.getClassLoader(),
+            new Class<?>[] {NetServer.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("connectHandler") && args != null && args.length == 1) {
+                @SuppressWarnings("unchecked")
+                Handler<NetSocket> mqttHandler = (Handler<NetSocket>) args[0];
+                real.connectHandler(socket -> accept(socket, mqttHandler, guarding));
+                return proxy;
+              }
+              try {
+                Object result = method.invoke(real, args);
+                return result == real ? proxy : result;
+              } catch (InvocationTargetException e) {
+                throw e.getCause();
+              }
+            });
   }
 
   private static void accept(NetSocket socket, Handler<NetSocket> mqttHandler, Guarding guarding) {
@@ -66,16 +71,32 @@ final class GuardedMqttServer {
     String address = remote == null || remote.hostAddress() == null ? "?" : remote.hostAddress();
     ConnectionAdmission.Refusal refusal = guarding.admission().admit(address);
     if (refusal != null) {
-      guarding.mistakes().info(address, "connection from {} ({}) refused: {} (open {}, unauthenticated {})",
-          address, guarding.listener(), refusal, guarding.admission().open(),
-          guarding.admission().unauthenticated());
+      guarding
+          .mistakes()
+          .info(
+              address,
+              "connection from {} ({}) refused: {} (open {}, unauthenticated {})",
+              address,
+              guarding.listener(),
+              refusal,
+              guarding.admission().open(),
+              guarding.admission().unauthenticated());
       socket.close();
       return;
     }
-    InboundGuard guard = new InboundGuard(address, guarding.listener(), guarding.maxConnectSize(),
-        guarding.maxPacketSize(), guarding.mistakes(), () -> guarding.admission().authenticated(address));
+    InboundGuard guard =
+        new InboundGuard(
+            address,
+            guarding.listener(),
+            guarding.maxConnectSize(),
+            guarding.maxPacketSize(),
+            guarding.mistakes(),
+            () -> guarding.admission().authenticated(address));
     NetSocketInternal internal = (NetSocketInternal) socket;
-    internal.channelHandlerContext().channel().closeFuture()
+    internal
+        .channelHandlerContext()
+        .channel()
+        .closeFuture()
         .addListener(f -> guarding.admission().closed(address, guard.accepted()));
     mqttHandler.handle(socket);
     guard.install(internal.channelHandlerContext().pipeline());

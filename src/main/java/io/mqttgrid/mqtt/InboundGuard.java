@@ -35,20 +35,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Two Netty handlers around the MQTT decoder of one client socket that stop bad input before vertx-mqtt sees
- * it. vertx-mqtt answers a packet sent before CONNECT, an invalid reason code or a second CONNECT by throwing
- * from its message handler (an ERROR with a stack trace per packet, up to a thousand per read) or by replacing
- * the connection's endpoint (the first one then never learns that its socket closed, and its session stays
- * online); it has no hook to do otherwise, so these handlers go into its pipeline (see {@link GuardedMqttServer}).
+ * Two Netty handlers around the MQTT decoder of one client socket that stop bad input before
+ * vertx-mqtt sees it. vertx-mqtt answers a packet sent before CONNECT, an invalid reason code or a
+ * second CONNECT by throwing from its message handler (an ERROR with a stack trace per packet, up
+ * to a thousand per read) or by replacing the connection's endpoint (the first one then never
+ * learns that its socket closed, and its session stays online); it has no hook to do otherwise, so
+ * these handlers go into its pipeline (see {@link GuardedMqttServer}).
  *
- * <p>The framer, ahead of the decoder, hands the decoder whole packets only: the first must be a CONNECT no
- * larger than {@code mqtt.max-connect-size} (nothing larger is buffered for an unauthenticated socket), later
- * ones no larger than the maximum packet size, and each must pass {@link RawPacketRules}. The guard, behind the
- * decoder, refuses what the decoded packet shows: a decoding failure, a second CONNECT, an invalid reason code.
+ * <p>The framer, ahead of the decoder, hands the decoder whole packets only: the first must be a
+ * CONNECT no larger than {@code mqtt.max-connect-size} (nothing larger is buffered for an
+ * unauthenticated socket), later ones no larger than the maximum packet size, and each must pass
+ * {@link RawPacketRules}. The guard, behind the decoder, refuses what the decoded packet shows: a
+ * decoding failure, a second CONNECT, an invalid reason code.
  *
- * <p>On the first violation the socket is closed, after a DISCONNECT with the reason when the client speaks
- * MQTT 5 and was sent its CONNACK (a server sends no DISCONNECT before that, MQTT-3.14.0-1); everything the
- * client sent after the violation is dropped, and one line is logged (rate-limited per source address).
+ * <p>On the first violation the socket is closed, after a DISCONNECT with the reason when the
+ * client speaks MQTT 5 and was sent its CONNACK (a server sends no DISCONNECT before that,
+ * MQTT-3.14.0-1); everything the client sent after the violation is dropped, and one line is logged
+ * (rate-limited per source address).
  */
 final class InboundGuard {
 
@@ -72,8 +75,13 @@ final class InboundGuard {
   private boolean closing;
   private long decoded;
 
-  InboundGuard(String address, String listener, int maxConnectSize, int maxPacketSize, ClientMistakeLog mistakes,
-               Runnable onAccepted) {
+  InboundGuard(
+      String address,
+      String listener,
+      int maxConnectSize,
+      int maxPacketSize,
+      ClientMistakeLog mistakes,
+      Runnable onAccepted) {
     this.address = address;
     this.listener = listener;
     this.maxConnectSize = maxConnectSize;
@@ -86,12 +94,16 @@ final class InboundGuard {
     return LOG;
   }
 
-  /** Puts the framer before and the guard after vertx-mqtt's decoder (named "mqttDecoder" in its pipeline). */
+  /**
+   * Puts the framer before and the guard after vertx-mqtt's decoder (named "mqttDecoder" in its
+   * pipeline).
+   */
   void install(ChannelPipeline pipeline) {
     pipeline.addBefore("mqttDecoder", FRAMER, new Framer());
     pipeline.addAfter("mqttDecoder", GUARD, new Guard());
     if (pipeline.get("webSocketHandler") != null) {
-      pipeline.addAfter("webSocketHandler", WS_AGGREGATOR, new WebSocketFrameAggregator(maxPacketSize));
+      pipeline.addAfter(
+          "webSocketHandler", WS_AGGREGATOR, new WebSocketFrameAggregator(maxPacketSize));
       pipeline.addAfter(WS_AGGREGATOR, WS_GUARD, new WebSocketGuard(address, mistakes));
     }
   }
@@ -105,8 +117,13 @@ final class InboundGuard {
       return;
     }
     closing = true;
-    mistakes.info(address, "client input refused from {} ({}): {}{}, closing", address, listener,
-        detail, accepted && protocolVersion == 5 ? " (DISCONNECT " + reason + ")" : "");
+    mistakes.info(
+        address,
+        "client input refused from {} ({}): {}{}, closing",
+        address,
+        listener,
+        detail,
+        accepted && protocolVersion == 5 ? " (DISCONNECT " + reason + ")" : "");
     if (accepted && protocolVersion == 5 && ctx.channel().isActive()) {
       ctx.writeAndFlush(MqttMessageBuilders.disconnect().reasonCode(reason.byteValue()).build())
           .addListener(ChannelFutureListener.CLOSE);
@@ -129,7 +146,10 @@ final class InboundGuard {
         in.release();
         return;
       }
-      cumulation = cumulation == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), cumulation, in);
+      cumulation =
+          cumulation == null
+              ? in
+              : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), cumulation, in);
       try {
         while (!closing && cumulation.isReadable()) {
           ByteBuf packet = nextPacket(ctx);
@@ -180,13 +200,25 @@ final class InboundGuard {
           return null;
         }
         if (size > maxConnectSize) {
-          violation(ctx, ReasonCode.PACKET_TOO_LARGE, "CONNECT of " + size + " bytes, more than "
-              + maxConnectSize + " (mqtt.max-connect-size)");
+          violation(
+              ctx,
+              ReasonCode.PACKET_TOO_LARGE,
+              "CONNECT of "
+                  + size
+                  + " bytes, more than "
+                  + maxConnectSize
+                  + " (mqtt.max-connect-size)");
           return null;
         }
       } else if (size > maxPacketSize) {
-        violation(ctx, ReasonCode.PACKET_TOO_LARGE, "packet of " + size + " bytes, more than " + maxPacketSize
-            + " (limits.max-packet-size)");
+        violation(
+            ctx,
+            ReasonCode.PACKET_TOO_LARGE,
+            "packet of "
+                + size
+                + " bytes, more than "
+                + maxPacketSize
+                + " (limits.max-packet-size)");
         return null;
       }
       if (available < size) {
@@ -207,12 +239,14 @@ final class InboundGuard {
   /** Judges each decoded packet; watches the CONNACK go out. */
   private final class Guard extends ChannelDuplexHandler {
     /**
-     * Packets that arrived after the CONNECT, held here until the CONNACK accepts it. MQTT lets a client send
-     * them at once (section 3.1.4) and the broker answers the CONNECT asynchronously; were they passed on,
-     * they would wait in Vert.x's queue, out of this guard's reach, and reach vertx-mqtt even when the
-     * CONNECT is refused or the connection closed meanwhile (it throws for each). Reading stops meanwhile.
+     * Packets that arrived after the CONNECT, held here until the CONNACK accepts it. MQTT lets a
+     * client send them at once (section 3.1.4) and the broker answers the CONNECT asynchronously;
+     * were they passed on, they would wait in Vert.x's queue, out of this guard's reach, and reach
+     * vertx-mqtt even when the CONNECT is refused or the connection closed meanwhile (it throws for
+     * each). Reading stops meanwhile.
      */
     private final ArrayDeque<Object> held = new ArrayDeque<>();
+
     private boolean holding;
 
     @Override
@@ -236,7 +270,8 @@ final class InboundGuard {
         held.add(msg);
         return;
       }
-      boolean connect = m.fixedHeader().messageType() == MqttMessageType.CONNECT && m.decoderResult().isSuccess();
+      boolean connect =
+          m.fixedHeader().messageType() == MqttMessageType.CONNECT && m.decoderResult().isSuccess();
       ctx.fireChannelRead(msg);
       if (connect && !accepted && !closing) {
         holding = true;
@@ -282,7 +317,8 @@ final class InboundGuard {
       DecoderResult result = m.decoderResult();
       if (!connectSeen) {
         connectSeen = true;
-        if (result.isFailure() && result.cause() instanceof MqttUnacceptableProtocolVersionException) {
+        if (result.isFailure()
+            && result.cause() instanceof MqttUnacceptableProtocolVersionException) {
           return null; // vertx-mqtt answers CONNACK 0x01 (3.1.1) or 0x84 (5) and closes
         }
         if (result.isFailure()) {
@@ -303,9 +339,12 @@ final class InboundGuard {
             ? new RawPacketRules.Violation(ReasonCode.PACKET_TOO_LARGE, result.cause().getMessage())
             : malformed("malformed packet (" + result.cause().getMessage() + ")");
       }
-      if (type == MqttMessageType.CONNACK || type == MqttMessageType.SUBACK || type == MqttMessageType.UNSUBACK
+      if (type == MqttMessageType.CONNACK
+          || type == MqttMessageType.SUBACK
+          || type == MqttMessageType.UNSUBACK
           || type == MqttMessageType.PINGRESP) {
-        // vertx-mqtt would pass these to the end of the pipeline, where they go unseen (MQTT 5 section 4.13)
+        // vertx-mqtt would pass these to the end of the pipeline, where they go unseen (MQTT 5
+        // section 4.13)
         return protocolError(type + " is sent only by a server");
       }
       String invalid = invalidReasonCode(m, type);
@@ -329,15 +368,18 @@ final class InboundGuard {
             onAccepted.run();
             if (holding) {
               holding = false;
-              // after this write returns: the CONNACK goes out first, and vertx-mqtt counts the client connected
+              // after this write returns: the CONNACK goes out first, and vertx-mqtt counts the
+              // client connected
               ctx.executor().execute(() -> releaseHeld(ctx));
             }
           }
         } else {
           closing = true; // a refused CONNECT: what the client sent after it is not read
         }
-      } else if (msg instanceof MqttMessage m && m.fixedHeader().messageType() == MqttMessageType.DISCONNECT) {
-        // the broker ends the connection: packets already received behind the one that made it do so would
+      } else if (msg instanceof MqttMessage m
+          && m.fixedHeader().messageType() == MqttMessageType.DISCONNECT) {
+        // the broker ends the connection: packets already received behind the one that made it do
+        // so would
         // reach a vertx-mqtt endpoint that no longer counts as connected (it throws for each)
         closing = true;
       }
@@ -353,9 +395,14 @@ final class InboundGuard {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       if (cause instanceof DecoderException) {
-        // the decoder could not read the input: a client mistake, not a server error for Vert.x to log
-        violation(ctx, cause instanceof TooLongFrameException ? ReasonCode.PACKET_TOO_LARGE
-            : ReasonCode.MALFORMED_PACKET, "undecodable input (" + cause.getMessage() + ")");
+        // the decoder could not read the input: a client mistake, not a server error for Vert.x to
+        // log
+        violation(
+            ctx,
+            cause instanceof TooLongFrameException
+                ? ReasonCode.PACKET_TOO_LARGE
+                : ReasonCode.MALFORMED_PACKET,
+            "undecodable input (" + cause.getMessage() + ")");
       } else {
         ctx.fireExceptionCaught(cause);
       }
@@ -363,9 +410,10 @@ final class InboundGuard {
   }
 
   /**
-   * A reason code outside the packet's table (MQTT 5 sections 3.4.2.1 to 3.7.2.1, 3.14.2.1, 3.15.2.1): the
-   * tables are vertx-mqtt's, which throws on any other value. Netty reads a reason byte from an MQTT 3.1.1
-   * acknowledgement too when the client sends one more byte than 3.1.1 allows, so this holds for every version.
+   * A reason code outside the packet's table (MQTT 5 sections 3.4.2.1 to 3.7.2.1, 3.14.2.1,
+   * 3.15.2.1): the tables are vertx-mqtt's, which throws on any other value. Netty reads a reason
+   * byte from an MQTT 3.1.1 acknowledgement too when the client sends one more byte than 3.1.1
+   * allows, so this holds for every version.
    */
   private static String invalidReasonCode(MqttMessage m, MqttMessageType type) {
     byte code;

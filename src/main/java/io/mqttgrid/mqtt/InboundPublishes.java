@@ -1,7 +1,5 @@
 package io.mqttgrid.mqtt;
 
-import io.mqttgrid.wire.MqttLimits;
-import io.mqttgrid.wire.ReasonCode;
 import static io.mqttgrid.mqtt.PacketFields.intProperty;
 import static io.mqttgrid.mqtt.PacketFields.stringProperty;
 
@@ -11,6 +9,8 @@ import io.mqttgrid.publish.PublishRequest;
 import io.mqttgrid.publish.PublishSource;
 import io.mqttgrid.routing.PublishedMessage;
 import io.mqttgrid.session.Session;
+import io.mqttgrid.wire.MqttLimits;
+import io.mqttgrid.wire.ReasonCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.vertx.core.Future;
 import io.vertx.mqtt.MqttEndpoint;
@@ -23,12 +23,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The PUBLISHes a client sends, and its PUBRELs: the MQTT adapter of the publish pipeline. What only MQTT has is
- * here (a resent QoS 2 PUBLISH, Receive Maximum, topic aliases, the publish rates of the connection, the order of
- * acknowledgements and, for QoS 2 on a persistent session, the packet identifier stored); the message itself is
- * judged, authorized and routed by {@link PublishPipeline}, whose refusals are answered as {@link PublishRefusal}
- * says. The flow state is in {@link InboundQosFlow} and {@link TopicAliasTable}; this class talks to the socket
- * and the session layer.
+ * The PUBLISHes a client sends, and its PUBRELs: the MQTT adapter of the publish pipeline. What
+ * only MQTT has is here (a resent QoS 2 PUBLISH, Receive Maximum, topic aliases, the publish rates
+ * of the connection, the order of acknowledgements and, for QoS 2 on a persistent session, the
+ * packet identifier stored); the message itself is judged, authorized and routed by {@link
+ * PublishPipeline}, whose refusals are answered as {@link PublishRefusal} says. The flow state is
+ * in {@link InboundQosFlow} and {@link TopicAliasTable}; this class talks to the socket and the
+ * session layer.
  */
 final class InboundPublishes {
 
@@ -45,11 +46,18 @@ final class InboundPublishes {
   private final RateLimiter publishRate;
   private final RateLimiter publishBytesRate;
   private final InboundQosFlow.AckSender ackSender;
-  /** This client as a publisher; built at its first PUBLISH, once the CONNECT settled its client id. */
+
+  /**
+   * This client as a publisher; built at its first PUBLISH, once the CONNECT settled its client id.
+   */
   private PublishSource source;
 
-  InboundPublishes(MqttConnection connection, MqttEndpoint endpoint, MqttServices services,
-                   ProtocolAdapter protocol, MqttMetrics.ConnectionMeters metrics) {
+  InboundPublishes(
+      MqttConnection connection,
+      MqttEndpoint endpoint,
+      MqttServices services,
+      ProtocolAdapter protocol,
+      MqttMetrics.ConnectionMeters metrics) {
     this.connection = connection;
     this.endpoint = endpoint;
     this.services = services;
@@ -57,21 +65,24 @@ final class InboundPublishes {
     this.protocol = protocol;
     this.metrics = metrics;
     this.topicAliases = new TopicAliasTable(limits.topicAliasMaximum());
-    this.publishRate = new RateLimiter(limits.publishRate(),
-        () -> metrics.throttled(MqttMetrics.THROTTLE_PUBLISH_PACKETS));
-    this.publishBytesRate = new RateLimiter(limits.publishBytesRate(),
-        () -> metrics.throttled(MqttMetrics.THROTTLE_PUBLISH_BYTES));
-    this.ackSender = new InboundQosFlow.AckSender() {
-      @Override
-      public void puback(int packetId, ReasonCode reason) {
-        protocol.puback(endpoint, packetId, reason);
-      }
+    this.publishRate =
+        new RateLimiter(
+            limits.publishRate(), () -> metrics.throttled(MqttMetrics.THROTTLE_PUBLISH_PACKETS));
+    this.publishBytesRate =
+        new RateLimiter(
+            limits.publishBytesRate(), () -> metrics.throttled(MqttMetrics.THROTTLE_PUBLISH_BYTES));
+    this.ackSender =
+        new InboundQosFlow.AckSender() {
+          @Override
+          public void puback(int packetId, ReasonCode reason) {
+            protocol.puback(endpoint, packetId, reason);
+          }
 
-      @Override
-      public void pubrec(int packetId, ReasonCode reason) {
-        protocol.pubrec(endpoint, packetId, reason);
-      }
-    };
+          @Override
+          public void pubrec(int packetId, ReasonCode reason) {
+            protocol.pubrec(endpoint, packetId, reason);
+          }
+        };
   }
 
   /** QoS 2 publishes the resumed session received before and that are not yet released. */
@@ -121,31 +132,44 @@ final class InboundPublishes {
     Future<?> durable = routed.reached();
     Session session = connection.session();
     if (qos == 2 && session != null && session.persistent()) {
-      durable = Future.all(routed.reached(),
-          services.sessions().store().addAwaitingRelease(connection.clientId(), packetId));
+      durable =
+          Future.all(
+              routed.reached(),
+              services.sessions().store().addAwaitingRelease(connection.clientId(), packetId));
     }
-    durable.onComplete(ar -> {
-      if (ar.failed()) {
-        LOG.warn("publish from {} on '{}' failed: {}", connection.clientId(), request.topic(), ar.cause().toString());
-        flow.complete(ack, PublishRefusal.ROUTING_FAILED.mqttReason());
-      } else {
-        flow.complete(ack, routed.reached().result() == 0 ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS);
-      }
-      metrics.published(qos, ack.reason, ack.receivedNanos);
-      flow.flush(connection.closed(), ackSender);
-    });
+    durable.onComplete(
+        ar -> {
+          if (ar.failed()) {
+            LOG.warn(
+                "publish from {} on '{}' failed: {}",
+                connection.clientId(),
+                request.topic(),
+                ar.cause().toString());
+            flow.complete(ack, PublishRefusal.ROUTING_FAILED.mqttReason());
+          } else {
+            flow.complete(
+                ack,
+                routed.reached().result() == 0
+                    ? ReasonCode.NO_MATCHING_SUBSCRIBERS
+                    : ReasonCode.SUCCESS);
+          }
+          metrics.published(qos, ack.reason, ack.receivedNanos);
+          flow.flush(connection.closed(), ackSender);
+        });
   }
 
   /**
-   * The publisher as the pipeline sees it, once the CONNECT gave it its client id: its rights are the
-   * connection's, taken again if the namespace model changed (which may end the connection: then it has none),
-   * its quota the connection's publish rates.
+   * The publisher as the pipeline sees it, once the CONNECT gave it its client id: its rights are
+   * the connection's, taken again if the namespace model changed (which may end the connection:
+   * then it has none), its quota the connection's publish rates.
    */
   private PublishSource source() {
     if (source == null) {
-      source = PublishSource.mqttClient(connection.clientId(),
-          () -> connection.rights().current() ? connection.rights().permissions() : null,
-          payloadBytes -> publishRate.tryTake(1) && publishBytesRate.tryTake(payloadBytes));
+      source =
+          PublishSource.mqttClient(
+              connection.clientId(),
+              () -> connection.rights().current() ? connection.rights().permissions() : null,
+              payloadBytes -> publishRate.tryTake(1) && publishBytesRate.tryTake(payloadBytes));
     }
     return source;
   }
@@ -156,14 +180,19 @@ final class InboundPublishes {
     if (cause.mqttAnswer() == PublishRefusal.MqttAnswer.NONE) {
       return; // the connection was ended, which answered the client
     }
-    LOG.debug("publish from {} to '{}' refused: {}", connection.clientId(), topic, refused.detail());
+    LOG.debug(
+        "publish from {} to '{}' refused: {}", connection.clientId(), topic, refused.detail());
     ReasonCode reason = cause.mqttReason();
     if (cause.mqttAnswer() == PublishRefusal.MqttAnswer.DISCONNECT) {
       connection.disconnect(reason);
       return;
     }
     metrics.published(qos, reason, -1);
-    protocol.refusePublish(endpoint, packetId, qos, reason,
+    protocol.refusePublish(
+        endpoint,
+        packetId,
+        qos,
+        reason,
         cause.mqttAnswer() == PublishRefusal.MqttAnswer.REFUSE ? reason : null);
   }
 
@@ -172,19 +201,27 @@ final class InboundPublishes {
     int packetId = m.messageId();
     boolean known = flow.release(packetId);
     Session session = connection.session();
-    Future<Void> forgotten = known && session != null && session.persistent()
-        ? services.sessions().store().removeAwaitingRelease(connection.clientId(), packetId)
-        : Future.succeededFuture();
-    forgotten.onComplete(ar -> {
-      if (!connection.closed()) {
-        protocol.pubcomp(endpoint, packetId,
-            known ? ReasonCode.SUCCESS : ReasonCode.PACKET_IDENTIFIER_NOT_FOUND);
-      }
-    });
+    Future<Void> forgotten =
+        known && session != null && session.persistent()
+            ? services.sessions().store().removeAwaitingRelease(connection.clientId(), packetId)
+            : Future.succeededFuture();
+    forgotten.onComplete(
+        ar -> {
+          if (!connection.closed()) {
+            protocol.pubcomp(
+                endpoint,
+                packetId,
+                known ? ReasonCode.SUCCESS : ReasonCode.PACKET_IDENTIFIER_NOT_FOUND);
+          }
+        });
   }
 
-  /** What a PUBLISH (or a will) of this client asks for, with its MQTT 5 properties (none for MQTT 3.1.1). */
-  static PublishRequest request(String topic, byte[] payload, int qos, boolean retain, MqttProperties props) {
+  /**
+   * What a PUBLISH (or a will) of this client asks for, with its MQTT 5 properties (none for MQTT
+   * 3.1.1).
+   */
+  static PublishRequest request(
+      String topic, byte[] payload, int qos, boolean retain, MqttProperties props) {
     long expirySeconds = -1;
     int payloadFormat = -1;
     String contentType = null;
@@ -202,7 +239,8 @@ final class InboundPublishes {
       responseTopic = stringProperty(props, MqttProperties.RESPONSE_TOPIC);
       MqttProperties.MqttProperty<?> corr = props.getProperty(MqttProperties.CORRELATION_DATA);
       correlation = corr == null ? null : (byte[]) corr.value();
-      List<? extends MqttProperties.MqttProperty> ups = props.getProperties(MqttProperties.USER_PROPERTY);
+      List<? extends MqttProperties.MqttProperty> ups =
+          props.getProperties(MqttProperties.USER_PROPERTY);
       if (!ups.isEmpty()) {
         userProps = new ArrayList<>(ups.size());
         for (MqttProperties.MqttProperty<?> up : ups) {
@@ -211,7 +249,16 @@ final class InboundPublishes {
         }
       }
     }
-    return PublishRequest.of(topic, qos, retain, payload, responseTopic, correlation, userProps, contentType,
-        expirySeconds, payloadFormat);
+    return PublishRequest.of(
+        topic,
+        qos,
+        retain,
+        payload,
+        responseTopic,
+        correlation,
+        userProps,
+        contentType,
+        expirySeconds,
+        payloadFormat);
   }
 }

@@ -7,11 +7,12 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * The receiving side of QoS 1 and 2 on one connection: the publishes the client sent that are not yet
- * acknowledged, counted against the Receive Maximum the server announced (MQTT 5 section 4.9); the QoS 2 packet
- * identifiers awaiting PUBREL, so a resent PUBLISH is not routed twice (MQTT-4.3.3); and acknowledgements that
- * wait for routing, sent in the order the publishes arrived even when routing completes out of order
- * (MQTT-4.6.0-2, -4.6.0-3). No I/O: the connection sends what {@link #flush} hands it.
+ * The receiving side of QoS 1 and 2 on one connection: the publishes the client sent that are not
+ * yet acknowledged, counted against the Receive Maximum the server announced (MQTT 5 section 4.9);
+ * the QoS 2 packet identifiers awaiting PUBREL, so a resent PUBLISH is not routed twice
+ * (MQTT-4.3.3); and acknowledgements that wait for routing, sent in the order the publishes arrived
+ * even when routing completes out of order (MQTT-4.6.0-2, -4.6.0-3). No I/O: the connection sends
+ * what {@link #flush} hands it.
  */
 final class InboundQosFlow {
 
@@ -65,7 +66,10 @@ final class InboundQosFlow {
     return p;
   }
 
-  /** Routing of {@code p} ended with {@code reason}; a QoS 2 publish that failed is not awaiting release. */
+  /**
+   * Routing of {@code p} ended with {@code reason}; a QoS 2 publish that failed is not awaiting
+   * release.
+   */
   void complete(Pending p, ReasonCode reason) {
     p.reason = reason;
     if (reason.isError() && p.qos == 2) {
@@ -74,9 +78,9 @@ final class InboundQosFlow {
   }
 
   /**
-   * Hands over the acknowledgements that are due: those at the head whose routing completed, in arrival order.
-   * A PUBACK, or a PUBREC with an error, ends the exchange; a successful PUBREC keeps it open until PUBREL.
-   * When the connection is closed they are dropped instead.
+   * Hands over the acknowledgements that are due: those at the head whose routing completed, in
+   * arrival order. A PUBACK, or a PUBREC with an error, ends the exchange; a successful PUBREC
+   * keeps it open until PUBREL. When the connection is closed they are dropped instead.
    */
   void flush(boolean closed, AckSender sender) {
     while (!pending.isEmpty() && pending.peek().reason != null) {

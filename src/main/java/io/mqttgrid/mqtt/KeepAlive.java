@@ -6,9 +6,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The keep-alive of one connection. vertx-mqtt closes after 1.5 x the client's keep-alive; when the client
- * asked for none or for more than the cap, the server announced its own (Server Keep Alive) and enforces it
- * here (MQTT-3.1.2-22), since vertx-mqtt knows only the client's value.
+ * The keep-alive of one connection. vertx-mqtt closes after 1.5 x the client's keep-alive; when the
+ * client asked for none or for more than the cap, the server announced its own (Server Keep Alive)
+ * and enforces it here (MQTT-3.1.2-22), since vertx-mqtt knows only the client's value.
  */
 final class KeepAlive {
 
@@ -37,13 +37,18 @@ final class KeepAlive {
     if (!hasServerKeepAlive || !KeepAliveDeadline.capped(clientKeepAlive, maxKeepAlive)) {
       return;
     }
-    timer = vertx.setPeriodic(KeepAliveDeadline.checkPeriodMillis(maxKeepAlive), t -> {
-      if (deadline.passed(System.nanoTime())) {
-        LOG.info("client {}: no packet within 1.5 x Server Keep Alive ({} s), disconnecting",
-            connection.clientId(), maxKeepAlive);
-        connection.disconnect(ReasonCode.KEEP_ALIVE_TIMEOUT);
-      }
-    });
+    timer =
+        vertx.setPeriodic(
+            KeepAliveDeadline.checkPeriodMillis(maxKeepAlive),
+            t -> {
+              if (deadline.passed(System.nanoTime())) {
+                LOG.info(
+                    "client {}: no packet within 1.5 x Server Keep Alive ({} s), disconnecting",
+                    connection.clientId(),
+                    maxKeepAlive);
+                connection.disconnect(ReasonCode.KEEP_ALIVE_TIMEOUT);
+              }
+            });
   }
 
   void stop() {

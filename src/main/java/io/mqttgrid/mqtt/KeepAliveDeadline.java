@@ -1,9 +1,9 @@
 package io.mqttgrid.mqtt;
 
 /**
- * When a connection has been silent for too long under the Server Keep Alive: 1.5 x the keep-alive without a
- * packet (MQTT-3.1.2-22, applied to the keep-alive the server announced). Plain arithmetic on
- * {@link System#nanoTime()} readings, so the rule is testable without timers.
+ * When a connection has been silent for too long under the Server Keep Alive: 1.5 x the keep-alive
+ * without a packet (MQTT-3.1.2-22, applied to the keep-alive the server announced). Plain
+ * arithmetic on {@link System#nanoTime()} readings, so the rule is testable without timers.
  */
 final class KeepAliveDeadline {
 
@@ -16,8 +16,8 @@ final class KeepAliveDeadline {
   }
 
   /**
-   * Whether the server replaces the client's keep-alive with its own cap (Server Keep Alive in the CONNACK):
-   * the client asked for none (0) or for more than the cap.
+   * Whether the server replaces the client's keep-alive with its own cap (Server Keep Alive in the
+   * CONNACK): the client asked for none (0) or for more than the cap.
    */
   static boolean capped(int clientKeepAliveSeconds, int maxKeepAliveSeconds) {
     return clientKeepAliveSeconds == 0 || clientKeepAliveSeconds > maxKeepAliveSeconds;

@@ -5,14 +5,19 @@ import io.vertx.mqtt.MqttAuth;
 import io.vertx.mqtt.MqttEndpoint;
 import java.nio.charset.StandardCharsets;
 
-/** The credential fields of a CONNECT: user name, password, and the MQTT 5 authentication method and data. */
+/**
+ * The credential fields of a CONNECT: user name, password, and the MQTT 5 authentication method and
+ * data.
+ */
 record MqttAuthData(String username, byte[] password, String method, byte[] data) {
 
   static MqttAuthData of(MqttEndpoint endpoint) {
     MqttAuth auth = endpoint.auth();
     String username = auth == null ? null : auth.getUsername();
-    byte[] password = auth == null || auth.getPassword() == null ? null
-        : auth.getPassword().getBytes(StandardCharsets.UTF_8);
+    byte[] password =
+        auth == null || auth.getPassword() == null
+            ? null
+            : auth.getPassword().getBytes(StandardCharsets.UTF_8);
     String method = null;
     byte[] data = null;
     MqttProperties props = endpoint.connectProperties();

@@ -1,12 +1,12 @@
 package io.mqttgrid.mqtt;
 
-import io.mqttgrid.wire.MqttLimits;
-import io.mqttgrid.wire.ReasonCode;
 import static io.mqttgrid.mqtt.PacketFields.intProperty;
 
 import io.mqttgrid.routing.PublishedMessage;
 import io.mqttgrid.session.ClientChannel;
 import io.mqttgrid.session.Session;
+import io.mqttgrid.wire.MqttLimits;
+import io.mqttgrid.wire.ReasonCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.vertx.core.Future;
@@ -21,16 +21,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection: the socket's MQTT state (MQTT 3.1.1 and 5), on that socket's event loop. It wires
- * vertx-mqtt's handlers to the concern that owns each packet, keeps what they share (the CONNECT's terms, the
- * session, whether the socket is closed), ends the connection, and is the session layer's channel for what
- * the broker sends the client. Version differences go through {@link ProtocolAdapter}.
+ * One client connection: the socket's MQTT state (MQTT 3.1.1 and 5), on that socket's event loop.
+ * It wires vertx-mqtt's handlers to the concern that owns each packet, keeps what they share (the
+ * CONNECT's terms, the session, whether the socket is closed), ends the connection, and is the
+ * session layer's channel for what the broker sends the client. Version differences go through
+ * {@link ProtocolAdapter}.
  *
- * <p>Where each MQTT rule lives: CONNECT to CONNACK in {@link ConnectHandshake}; rights over time, credential
- * expiry and re-authentication in {@link ConnectionRights}; inbound PUBLISH and PUBREL (aliases, Receive
- * Maximum, acknowledgement order) in {@link InboundPublishes}; SUBSCRIBE and UNSUBSCRIBE with retained delivery
- * in {@link SubscriptionRequests}; the Server Keep Alive in {@link KeepAlive}; DISCONNECT, the will on close and
- * the outbound channel here.
+ * <p>Where each MQTT rule lives: CONNECT to CONNACK in {@link ConnectHandshake}; rights over time,
+ * credential expiry and re-authentication in {@link ConnectionRights}; inbound PUBLISH and PUBREL
+ * (aliases, Receive Maximum, acknowledgement order) in {@link InboundPublishes}; SUBSCRIBE and
+ * UNSUBSCRIBE with retained delivery in {@link SubscriptionRequests}; the Server Keep Alive in
+ * {@link KeepAlive}; DISCONNECT, the will on close and the outbound channel here.
  */
 final class MqttConnection implements ClientChannel {
 
@@ -54,8 +55,12 @@ final class MqttConnection implements ClientChannel {
   private final InboundPublishes publishes;
   private final SubscriptionRequests subscriptions;
 
-  MqttConnection(MqttEndpoint endpoint, MqttServices services, Vertx vertx, boolean websocket,
-                 ClientMistakeLog mistakes) {
+  MqttConnection(
+      MqttEndpoint endpoint,
+      MqttServices services,
+      Vertx vertx,
+      boolean websocket,
+      ClientMistakeLog mistakes) {
     this.endpoint = endpoint;
     this.services = services;
     this.limits = services.limits();
@@ -65,7 +70,8 @@ final class MqttConnection implements ClientChannel {
     this.rights = new ConnectionRights(this, endpoint, services, vertx, vertx.getOrCreateContext());
     this.publishes = new InboundPublishes(this, endpoint, services, protocol, metrics);
     this.subscriptions = new SubscriptionRequests(this, endpoint, services, protocol, metrics);
-    this.handshake = new ConnectHandshake(this, endpoint, services, protocol, metrics, mistakes, terms);
+    this.handshake =
+        new ConnectHandshake(this, endpoint, services, protocol, metrics, mistakes, terms);
   }
 
   void start() {
@@ -89,8 +95,8 @@ final class MqttConnection implements ClientChannel {
   }
 
   /**
-   * Called from any thread when the namespace model changed, and once the connection is in the registry
-   * (a change may have come while the CONNECT was handled).
+   * Called from any thread when the namespace model changed, and once the connection is in the
+   * registry (a change may have come while the CONNECT was handled).
    */
   void namespaceChanged() {
     rights.namespaceChanged();
@@ -133,7 +139,8 @@ final class MqttConnection implements ClientChannel {
     keepAlive.touch();
   }
 
-  // ---------------------------------------------------------------- acknowledgements of our PUBLISHes
+  // ---------------------------------------------------------------- acknowledgements of our
+  // PUBLISHes
 
   private void onPuback(MqttPubAckMessage m) {
     touch();
@@ -171,7 +178,8 @@ final class MqttConnection implements ClientChannel {
     if (expiry != null) {
       long requested = Integer.toUnsignedLong(expiry);
       if (terms.requestedExpiry == 0 && requested != 0) {
-        // MQTT-3.14.2-2: a session that was to end with the connection cannot be made persistent now.
+        // MQTT-3.14.2-2: a session that was to end with the connection cannot be made persistent
+        // now.
         // vertx-mqtt closes the connection right after this handler.
         publishWillOnClose = true;
         EndpointSocket.writeDisconnect(endpoint, ReasonCode.PROTOCOL_ERROR);
@@ -180,7 +188,8 @@ final class MqttConnection implements ClientChannel {
       disconnectExpiry = Math.min(requested, limits.maxSessionExpiry());
     }
     if (!publishWillOnClose && session != null) {
-      // MQTT-3.1.2-10: a normal DISCONNECT removes the will at once, before anything else can fire it
+      // MQTT-3.1.2-10: a normal DISCONNECT removes the will at once, before anything else can fire
+      // it
       services.sessions().discardWill(session);
     }
   }
@@ -200,15 +209,18 @@ final class MqttConnection implements ClientChannel {
   }
 
   /**
-   * What vertx-mqtt reports besides packets: socket errors and its own complaints. Input the decoder cannot read
-   * never gets here: InboundGuard refuses it (DISCONNECT 0x81 / 0x95) before vertx-mqtt sees it.
+   * What vertx-mqtt reports besides packets: socket errors and its own complaints. Input the
+   * decoder cannot read never gets here: InboundGuard refuses it (DISCONNECT 0x81 / 0x95) before
+   * vertx-mqtt sees it.
    */
   private void onException(Throwable t) {
     LOG.debug("client {}: connection error: {}", clientId(), t.toString());
     closeQuietly();
   }
 
-  /** Server-side end of the connection; the will is sent, as for any end the client did not ask for. */
+  /**
+   * Server-side end of the connection; the will is sent, as for any end the client did not ask for.
+   */
   void disconnect(ReasonCode reason) {
     disconnect(reason, MqttProperties.NO_PROPERTIES);
   }
@@ -236,7 +248,8 @@ final class MqttConnection implements ClientChannel {
     }
   }
 
-  // ---------------------------------------------------------------- ClientChannel (called on this context)
+  // ---------------------------------------------------------------- ClientChannel (called on this
+  // context)
 
   @Override
   public int sendWindow() {
@@ -248,21 +261,36 @@ final class MqttConnection implements ClientChannel {
     if (terms.clientMaxPacketSize == Long.MAX_VALUE) {
       return false;
     }
-    MqttProperties props = protocol.publishProperties(message, subscriptionIds, System.currentTimeMillis());
+    MqttProperties props =
+        protocol.publishProperties(message, subscriptionIds, System.currentTimeMillis());
     return protocol.encodedPublishSize(message, qos, props) > terms.clientMaxPacketSize;
   }
 
   @Override
-  public Future<Void> sendPublish(PublishedMessage message, int qos, boolean retain, boolean dup, int packetId,
-                                  int[] subscriptionIds) {
+  public Future<Void> sendPublish(
+      PublishedMessage message,
+      int qos,
+      boolean retain,
+      boolean dup,
+      int packetId,
+      int[] subscriptionIds) {
     if (closed || !endpoint.isConnected()) {
       return Future.failedFuture("connection closed");
     }
-    MqttProperties props = protocol.publishProperties(message, subscriptionIds, System.currentTimeMillis());
+    MqttProperties props =
+        protocol.publishProperties(message, subscriptionIds, System.currentTimeMillis());
     metrics.delivered(qos, message.payload().length);
     try {
-      return endpoint.publish(message.topic(), Buffer.buffer(message.payload()), MqttQoS.valueOf(qos), dup, retain,
-          packetId, props).mapEmpty();
+      return endpoint
+          .publish(
+              message.topic(),
+              Buffer.buffer(message.payload()),
+              MqttQoS.valueOf(qos),
+              dup,
+              retain,
+              packetId,
+              props)
+          .mapEmpty();
     } catch (IllegalStateException | IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
@@ -289,7 +317,9 @@ final class MqttConnection implements ClientChannel {
         MqttProperties props = MqttProperties.NO_PROPERTIES;
         if (!limits.serverReference().isEmpty()) {
           props = new MqttProperties();
-          props.add(new MqttProperties.StringProperty(MqttProperties.SERVER_REFERENCE, limits.serverReference()));
+          props.add(
+              new MqttProperties.StringProperty(
+                  MqttProperties.SERVER_REFERENCE, limits.serverReference()));
         }
         disconnect(ReasonCode.SERVER_SHUTTING_DOWN, props);
       }

@@ -1,6 +1,5 @@
 package io.mqttgrid.mqtt;
 
-import io.mqttgrid.wire.MqttLimits;
 import io.mqttgrid.access.AccessControl;
 import io.mqttgrid.access.NamespaceModel;
 import io.mqttgrid.auth.Authenticator;
@@ -8,18 +7,26 @@ import io.mqttgrid.publish.PublishPipeline;
 import io.mqttgrid.retain.RetainedStore;
 import io.mqttgrid.session.SessionManager;
 import io.mqttgrid.session.SessionOwnership;
+import io.mqttgrid.wire.MqttLimits;
 import java.util.function.Supplier;
 
 /**
- * What the MQTT listeners need from the rest of the node, built once at start and shared by every instance.
+ * What the MQTT listeners need from the rest of the node, built once at start and shared by every
+ * instance.
  *
  * @param publishes how a message is judged and routed, from MQTT or any other source
  * @param namespace the namespace model as this node knows it now (settings, client registry)
- * @param access    what an authenticated identity may publish and subscribe
+ * @param access what an authenticated identity may publish and subscribe
  * @param ownership which authentication name owns each session name (spec section 1.2)
  */
-public record MqttServices(MqttLimits limits, Authenticator authenticator, SessionManager sessions,
-                           PublishPipeline publishes, RetainedStore retained, MqttMetrics metrics,
-                           Supplier<NamespaceModel> namespace, AccessControl access, SessionOwnership ownership,
-                           ConnectionRegistry connections) {
-}
+public record MqttServices(
+    MqttLimits limits,
+    Authenticator authenticator,
+    SessionManager sessions,
+    PublishPipeline publishes,
+    RetainedStore retained,
+    MqttMetrics metrics,
+    Supplier<NamespaceModel> namespace,
+    AccessControl access,
+    SessionOwnership ownership,
+    ConnectionRegistry connections) {}

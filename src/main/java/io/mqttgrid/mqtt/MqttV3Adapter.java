@@ -1,13 +1,13 @@
 package io.mqttgrid.mqtt;
 
-import io.mqttgrid.wire.MqttLimits;
-import io.mqttgrid.wire.ReasonCode;
 import io.mqttgrid.routing.PublishedMessage;
+import io.mqttgrid.session.SessionRecord;
+import io.mqttgrid.wire.MqttLimits;
+import io.mqttgrid.wire.MqttPacketSize;
+import io.mqttgrid.wire.ReasonCode;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
-import io.mqttgrid.session.SessionRecord;
-import io.mqttgrid.wire.MqttPacketSize;
 import io.vertx.mqtt.MqttEndpoint;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,8 +17,7 @@ final class MqttV3Adapter implements ProtocolAdapter {
 
   static final MqttV3Adapter INSTANCE = new MqttV3Adapter();
 
-  private MqttV3Adapter() {
-  }
+  private MqttV3Adapter() {}
 
   @Override
   public String name() {
@@ -46,8 +45,8 @@ final class MqttV3Adapter implements ProtocolAdapter {
   }
 
   @Override
-  public MqttProperties connackProperties(MqttLimits limits, boolean announceKeepAlive, long grantedExpiry,
-                                          String assignedClientId) {
+  public MqttProperties connackProperties(
+      MqttLimits limits, boolean announceKeepAlive, long grantedExpiry, String assignedClientId) {
     return MqttProperties.NO_PROPERTIES;
   }
 
@@ -102,13 +101,18 @@ final class MqttV3Adapter implements ProtocolAdapter {
   }
 
   @Override
-  public MqttProperties publishProperties(PublishedMessage message, int[] subscriptionIds, long nowMillis) {
+  public MqttProperties publishProperties(
+      PublishedMessage message, int[] subscriptionIds, long nowMillis) {
     return MqttProperties.NO_PROPERTIES;
   }
 
   @Override
-  public void refusePublish(MqttEndpoint endpoint, int packetId, int qos, ReasonCode reason,
-                            ReasonCode disconnectForQos0) {
+  public void refusePublish(
+      MqttEndpoint endpoint,
+      int packetId,
+      int qos,
+      ReasonCode reason,
+      ReasonCode disconnectForQos0) {
     if (endpoint.isConnected()) {
       endpoint.close();
     }

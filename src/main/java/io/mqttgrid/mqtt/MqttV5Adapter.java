@@ -1,9 +1,9 @@
 package io.mqttgrid.mqtt;
 
-import io.mqttgrid.wire.MqttLimits;
-import io.mqttgrid.wire.ReasonCode;
 import io.mqttgrid.routing.PublishedMessage;
+import io.mqttgrid.wire.MqttLimits;
 import io.mqttgrid.wire.MqttPacketSize;
+import io.mqttgrid.wire.ReasonCode;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.BinaryProperty;
@@ -26,8 +26,7 @@ final class MqttV5Adapter implements ProtocolAdapter {
 
   static final MqttV5Adapter INSTANCE = new MqttV5Adapter();
 
-  private MqttV5Adapter() {
-  }
+  private MqttV5Adapter() {}
 
   @Override
   public String name() {
@@ -36,8 +35,10 @@ final class MqttV5Adapter implements ProtocolAdapter {
 
   @Override
   public long requestedSessionExpiry(MqttEndpoint endpoint) {
-    MqttProperties.MqttProperty<?> p = endpoint.connectProperties() == null ? null
-        : endpoint.connectProperties().getProperty(MqttProperties.SESSION_EXPIRY_INTERVAL);
+    MqttProperties.MqttProperty<?> p =
+        endpoint.connectProperties() == null
+            ? null
+            : endpoint.connectProperties().getProperty(MqttProperties.SESSION_EXPIRY_INTERVAL);
     return p == null ? 0 : Integer.toUnsignedLong((Integer) p.value());
   }
 
@@ -57,8 +58,8 @@ final class MqttV5Adapter implements ProtocolAdapter {
   }
 
   @Override
-  public MqttProperties connackProperties(MqttLimits limits, boolean announceKeepAlive, long grantedExpiry,
-                                          String assignedClientId) {
+  public MqttProperties connackProperties(
+      MqttLimits limits, boolean announceKeepAlive, long grantedExpiry, String assignedClientId) {
     MqttProperties p = new MqttProperties();
     if (limits.maxQos() < 2) {
       // absent means 2; 2 itself may not be sent (MQTT-3.2.2.3.4)
@@ -99,26 +100,26 @@ final class MqttV5Adapter implements ProtocolAdapter {
 
   @Override
   public void puback(MqttEndpoint endpoint, int packetId, ReasonCode reason) {
-    endpoint.publishAcknowledge(packetId, MqttPubAckReasonCode.valueOf(reason.byteValue()),
-        MqttProperties.NO_PROPERTIES);
+    endpoint.publishAcknowledge(
+        packetId, MqttPubAckReasonCode.valueOf(reason.byteValue()), MqttProperties.NO_PROPERTIES);
   }
 
   @Override
   public void pubrec(MqttEndpoint endpoint, int packetId, ReasonCode reason) {
-    endpoint.publishReceived(packetId, MqttPubRecReasonCode.valueOf(reason.byteValue()),
-        MqttProperties.NO_PROPERTIES);
+    endpoint.publishReceived(
+        packetId, MqttPubRecReasonCode.valueOf(reason.byteValue()), MqttProperties.NO_PROPERTIES);
   }
 
   @Override
   public void pubcomp(MqttEndpoint endpoint, int packetId, ReasonCode reason) {
-    endpoint.publishComplete(packetId, MqttPubCompReasonCode.valueOf(reason.byteValue()),
-        MqttProperties.NO_PROPERTIES);
+    endpoint.publishComplete(
+        packetId, MqttPubCompReasonCode.valueOf(reason.byteValue()), MqttProperties.NO_PROPERTIES);
   }
 
   @Override
   public void pubrel(MqttEndpoint endpoint, int packetId, ReasonCode reason) {
-    endpoint.publishRelease(packetId, MqttPubRelReasonCode.valueOf(reason.byteValue()),
-        MqttProperties.NO_PROPERTIES);
+    endpoint.publishRelease(
+        packetId, MqttPubRelReasonCode.valueOf(reason.byteValue()), MqttProperties.NO_PROPERTIES);
   }
 
   @Override
@@ -140,7 +141,8 @@ final class MqttV5Adapter implements ProtocolAdapter {
   }
 
   @Override
-  public MqttProperties publishProperties(PublishedMessage m, int[] subscriptionIds, long nowMillis) {
+  public MqttProperties publishProperties(
+      PublishedMessage m, int[] subscriptionIds, long nowMillis) {
     MqttProperties p = new MqttProperties();
     if (m.payloadFormat() >= 0) {
       p.add(new IntegerProperty(MqttProperties.PAYLOAD_FORMAT_INDICATOR, m.payloadFormat()));
@@ -172,8 +174,12 @@ final class MqttV5Adapter implements ProtocolAdapter {
   }
 
   @Override
-  public void refusePublish(MqttEndpoint endpoint, int packetId, int qos, ReasonCode reason,
-                            ReasonCode disconnectForQos0) {
+  public void refusePublish(
+      MqttEndpoint endpoint,
+      int packetId,
+      int qos,
+      ReasonCode reason,
+      ReasonCode disconnectForQos0) {
     if (qos == 1) {
       puback(endpoint, packetId, reason);
     } else if (qos == 2) {
@@ -185,12 +191,15 @@ final class MqttV5Adapter implements ProtocolAdapter {
 
   @Override
   public long encodedPublishSize(PublishedMessage m, int qos, MqttProperties properties) {
-    List<? extends MqttProperties.MqttProperty> ids = properties.getProperties(MqttProperties.SUBSCRIPTION_IDENTIFIER);
-    return MqttPacketSize.publish(m, qos, ids.stream().mapToInt(id -> (Integer) id.value()).toArray());
+    List<? extends MqttProperties.MqttProperty> ids =
+        properties.getProperties(MqttProperties.SUBSCRIPTION_IDENTIFIER);
+    return MqttPacketSize.publish(
+        m, qos, ids.stream().mapToInt(id -> (Integer) id.value()).toArray());
   }
 
   /** vertx-mqtt's SUBACK/UNSUBACK enums have no lookup by value. */
-  private static <T extends io.vertx.mqtt.messages.codes.MqttReasonCode> T codeOf(T[] values, ReasonCode c) {
+  private static <T extends io.vertx.mqtt.messages.codes.MqttReasonCode> T codeOf(
+      T[] values, ReasonCode c) {
     for (T v : values) {
       if (v.value() == c.byteValue()) {
         return v;

@@ -5,10 +5,12 @@ import io.netty.handler.codec.mqtt.MqttProperties;
 /** Reads of MQTT packet fields that the CONNECT, PUBLISH and SUBSCRIBE handlers share. */
 final class PacketFields {
 
-  private PacketFields() {
-  }
+  private PacketFields() {}
 
-  /** An integer property, or null when absent (MQTT 3.1.1 packets have no properties: always absent). */
+  /**
+   * An integer property, or null when absent (MQTT 3.1.1 packets have no properties: always
+   * absent).
+   */
   static Integer intProperty(MqttProperties props, int id) {
     if (props == null) {
       return null;
@@ -21,5 +23,4 @@ final class PacketFields {
     MqttProperties.MqttProperty<?> p = props.getProperty(id);
     return p == null ? null : (String) p.value();
   }
-
 }

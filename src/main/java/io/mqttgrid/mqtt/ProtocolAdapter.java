@@ -1,15 +1,16 @@
 package io.mqttgrid.mqtt;
 
+import io.mqttgrid.routing.PublishedMessage;
 import io.mqttgrid.wire.MqttLimits;
 import io.mqttgrid.wire.ReasonCode;
-import io.mqttgrid.routing.PublishedMessage;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.vertx.mqtt.MqttEndpoint;
 import java.util.List;
 
 /**
- * What differs between MQTT 3.1.1 and MQTT 5 on the wire, in one place: reason codes or their absence,
- * properties, and what a refusal looks like. The connection handler is written once against this.
+ * What differs between MQTT 3.1.1 and MQTT 5 on the wire, in one place: reason codes or their
+ * absence, properties, and what a refusal looks like. The connection handler is written once
+ * against this.
  */
 interface ProtocolAdapter {
 
@@ -20,10 +21,16 @@ interface ProtocolAdapter {
   /** "3.1.1" or "5", for logs. */
   String name();
 
-  /** Session Expiry Interval the CONNECT asks for (MQTT 3.1.1: none for a clean session, else unbounded). */
+  /**
+   * Session Expiry Interval the CONNECT asks for (MQTT 3.1.1: none for a clean session, else
+   * unbounded).
+   */
   long requestedSessionExpiry(MqttEndpoint endpoint);
 
-  /** Whether an empty client id may be given one by the server (MQTT-3.1.3-7, -3.1.3-8; MQTT 5 3.1.3.1). */
+  /**
+   * Whether an empty client id may be given one by the server (MQTT-3.1.3-7, -3.1.3-8; MQTT 5
+   * 3.1.3.1).
+   */
   boolean acceptsEmptyClientId(boolean cleanSession);
 
   /** Whether a Server Keep Alive can be announced (and so enforced) for this version. */
@@ -35,11 +42,12 @@ interface ProtocolAdapter {
   /**
    * CONNACK properties announcing the limits this broker enforces.
    *
-   * @param grantedExpiry the capped Session Expiry Interval when it differs from the request, else -1
+   * @param grantedExpiry the capped Session Expiry Interval when it differs from the request, else
+   *     -1
    * @param assignedClientId the client id the server chose, or null
    */
-  MqttProperties connackProperties(MqttLimits limits, boolean announceKeepAlive, long grantedExpiry,
-                                   String assignedClientId);
+  MqttProperties connackProperties(
+      MqttLimits limits, boolean announceKeepAlive, long grantedExpiry, String assignedClientId);
 
   /** CONNACK refusing the connection, then close. */
   void refuseConnect(MqttEndpoint endpoint, ReasonCode reason);
@@ -64,11 +72,17 @@ interface ProtocolAdapter {
   MqttProperties publishProperties(PublishedMessage message, int[] subscriptionIds, long nowMillis);
 
   /**
-   * A publish refused for {@code reason}. v5 answers QoS 1/2 with the reason in PUBACK/PUBREC; a QoS 0 one is
-   * dropped, or ends the connection with {@code disconnectForQos0} when that is not null. v3 has no negative
-   * acknowledgement, so the connection is closed (MQTT 3.1.1 section 3.3.5).
+   * A publish refused for {@code reason}. v5 answers QoS 1/2 with the reason in PUBACK/PUBREC; a
+   * QoS 0 one is dropped, or ends the connection with {@code disconnectForQos0} when that is not
+   * null. v3 has no negative acknowledgement, so the connection is closed (MQTT 3.1.1 section
+   * 3.3.5).
    */
-  void refusePublish(MqttEndpoint endpoint, int packetId, int qos, ReasonCode reason, ReasonCode disconnectForQos0);
+  void refusePublish(
+      MqttEndpoint endpoint,
+      int packetId,
+      int qos,
+      ReasonCode reason,
+      ReasonCode disconnectForQos0);
 
   /** Bytes of the encoded PUBLISH, to honour a client's Maximum Packet Size. */
   long encodedPublishSize(PublishedMessage message, int qos, MqttProperties properties);

@@ -1,8 +1,9 @@
 package io.mqttgrid.mqtt;
 
 /**
- * A token bucket refilled continuously at {@code perSecond}, holding at most one second's worth. Used on one
- * connection's event loop only, so it needs no synchronisation. A rate of 0 means unlimited.
+ * A token bucket refilled continuously at {@code perSecond}, holding at most one second's worth.
+ * Used on one connection's event loop only, so it needs no synchronisation. A rate of 0 means
+ * unlimited.
  */
 final class RateLimiter {
 
@@ -12,7 +13,7 @@ final class RateLimiter {
   private long lastNanos;
 
   RateLimiter(double perSecond) {
-    this(perSecond, () -> { });
+    this(perSecond, () -> {});
   }
 
   /** {@code onRefused} runs on every refusal (the throttling metric). */

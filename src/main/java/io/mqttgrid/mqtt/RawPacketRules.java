@@ -5,30 +5,36 @@ import io.mqttgrid.wire.VarInt;
 import io.netty.buffer.ByteBuf;
 
 /**
- * Checks on a client's packet as bytes, before Netty's MQTT decoder reads it: the rules the decoder cannot
- * enforce because its result no longer shows them, or because it waits for more bytes instead of failing.
+ * Checks on a client's packet as bytes, before Netty's MQTT decoder reads it: the rules the decoder
+ * cannot enforce because its result no longer shows them, or because it waits for more bytes
+ * instead of failing.
  *
  * <ul>
- *   <li>A length (string, property section, binary) that runs past the end of its packet: the packet is
- *       malformed at once, instead of the decoder waiting for megabytes that belong to later packets.</li>
- *   <li>MQTT 5 properties: an unknown identifier is malformed; a property other than User Property given twice
- *       is a protocol error (Netty keeps only the last one); Authentication Data without Authentication Method
- *       is a protocol error (3.1.2.11.10); a client PUBLISH with a Subscription Identifier (MQTT-3.3.4-6) or a
- *       Response Topic with wildcards (MQTT-3.3.2-14) is a protocol error.</li>
- *   <li>CONNACK, SUBACK, UNSUBACK and PINGRESP from a client are protocol errors.</li>
- *   <li>SUBSCRIBE with reserved option bits set is malformed (MQTT-3.8.3-5); SUBSCRIBE and UNSUBSCRIBE without
- *       a topic filter are protocol errors (MQTT-3.8.3-3, MQTT-3.10.3-2); an MQTT 3.1.1 CONNECT with a password
- *       and no user name is malformed (MQTT-3.1.2-22).</li>
+ *   <li>A length (string, property section, binary) that runs past the end of its packet: the
+ *       packet is malformed at once, instead of the decoder waiting for megabytes that belong to
+ *       later packets.
+ *   <li>MQTT 5 properties: an unknown identifier is malformed; a property other than User Property
+ *       given twice is a protocol error (Netty keeps only the last one); Authentication Data
+ *       without Authentication Method is a protocol error (3.1.2.11.10); a client PUBLISH with a
+ *       Subscription Identifier (MQTT-3.3.4-6) or a Response Topic with wildcards (MQTT-3.3.2-14)
+ *       is a protocol error.
+ *   <li>CONNACK, SUBACK, UNSUBACK and PINGRESP from a client are protocol errors.
+ *   <li>SUBSCRIBE with reserved option bits set is malformed (MQTT-3.8.3-5); SUBSCRIBE and
+ *       UNSUBSCRIBE without a topic filter are protocol errors (MQTT-3.8.3-3, MQTT-3.10.3-2); an
+ *       MQTT 3.1.1 CONNECT with a password and no user name is malformed (MQTT-3.1.2-22).
  * </ul>
  *
- * Written by hand because Netty's decoder (the one vertx-mqtt uses) drops duplicate properties and reserved
- * bits while decoding, and no other maintained Java MQTT codec plugs into vertx-mqtt's pipeline.
+ * Written by hand because Netty's decoder (the one vertx-mqtt uses) drops duplicate properties and
+ * reserved bits while decoding, and no other maintained Java MQTT codec plugs into vertx-mqtt's
+ * pipeline.
  */
 final class RawPacketRules {
 
-  /** A rule the packet breaks: the MQTT 5 reason for the DISCONNECT (or CONNACK), and what was wrong. */
-  record Violation(ReasonCode reason, String detail) {
-  }
+  /**
+   * A rule the packet breaks: the MQTT 5 reason for the DISCONNECT (or CONNACK), and what was
+   * wrong.
+   */
+  record Violation(ReasonCode reason, String detail) {}
 
   static final int CONNECT = 1;
   static final int PUBLISH = 3;
@@ -45,8 +51,7 @@ final class RawPacketRules {
   private static final int PROP_AUTHENTICATION_DATA = 0x16;
   private static final int PROP_USER_PROPERTY = 0x26;
 
-  private RawPacketRules() {
-  }
+  private RawPacketRules() {}
 
   /** Thrown inside the reader; never leaves this class. */
   private static final class Broken extends RuntimeException {
@@ -61,8 +66,9 @@ final class RawPacketRules {
   /**
    * Checks one whole packet.
    *
-   * @param packet          the packet from its first byte to its last (not consumed)
-   * @param protocolVersion the connection's MQTT protocol level (4 = 3.1.1, 5 = 5); ignored for CONNECT
+   * @param packet the packet from its first byte to its last (not consumed)
+   * @param protocolVersion the connection's MQTT protocol level (4 = 3.1.1, 5 = 5); ignored for
+   *     CONNECT
    * @return the first rule broken, or null
    */
   static Violation check(ByteBuf packet, int protocolVersion) {
@@ -72,8 +78,9 @@ final class RawPacketRules {
       int type = first >>> 4;
       int remaining = r.varInt();
       if (remaining != r.left()) {
-        throw new Broken(ReasonCode.MALFORMED_PACKET, "remaining length " + remaining + " but " + r.left()
-            + " bytes follow");
+        throw new Broken(
+            ReasonCode.MALFORMED_PACKET,
+            "remaining length " + remaining + " but " + r.left() + " bytes follow");
       }
       boolean v5 = protocolVersion == 5;
       switch (type) {
@@ -98,14 +105,17 @@ final class RawPacketRules {
             }
           }
         }
-        case 2, 9, 11, 13 -> throw new Broken(ReasonCode.PROTOCOL_ERROR,
-            "packet type " + type + " is sent only by a server (MQTT 5 section 4.13)");
+        case 2, 9, 11, 13 ->
+            throw new Broken(
+                ReasonCode.PROTOCOL_ERROR,
+                "packet type " + type + " is sent only by a server (MQTT 5 section 4.13)");
         default -> {
           // PINGREQ and reserved types: Netty's decoder judges them
         }
       }
       if (r.left() != 0 && type != PUBLISH) {
-        throw new Broken(ReasonCode.MALFORMED_PACKET, r.left() + " bytes after the end of the packet's fields");
+        throw new Broken(
+            ReasonCode.MALFORMED_PACKET, r.left() + " bytes after the end of the packet's fields");
       }
       return null;
     } catch (Broken b) {
@@ -161,14 +171,16 @@ final class RawPacketRules {
       properties(r, SUBSCRIBE);
     }
     if (r.left() == 0) {
-      throw new Broken(ReasonCode.PROTOCOL_ERROR, "SUBSCRIBE without a topic filter (MQTT-3.8.3-3)");
+      throw new Broken(
+          ReasonCode.PROTOCOL_ERROR, "SUBSCRIBE without a topic filter (MQTT-3.8.3-3)");
     }
     int reserved = v5 ? 0xC0 : 0xFC;
     while (r.left() > 0) {
       r.skipString();
       int options = r.u8();
       if ((options & reserved) != 0) {
-        throw new Broken(ReasonCode.MALFORMED_PACKET, "reserved subscription option bits set (MQTT-3.8.3-5)");
+        throw new Broken(
+            ReasonCode.MALFORMED_PACKET, "reserved subscription option bits set (MQTT-3.8.3-5)");
       }
     }
   }
@@ -179,7 +191,8 @@ final class RawPacketRules {
       properties(r, UNSUBSCRIBE);
     }
     if (r.left() == 0) {
-      throw new Broken(ReasonCode.PROTOCOL_ERROR, "UNSUBSCRIBE without a topic filter (MQTT-3.10.3-2)");
+      throw new Broken(
+          ReasonCode.PROTOCOL_ERROR, "UNSUBSCRIBE without a topic filter (MQTT-3.10.3-2)");
     }
     while (r.left() > 0) {
       r.skipString();
@@ -190,23 +203,29 @@ final class RawPacketRules {
   private static void properties(Reader r, int packetType) {
     int length = r.varInt();
     if (length > r.left()) {
-      throw new Broken(ReasonCode.MALFORMED_PACKET, "property length " + length + " runs past the packet");
+      throw new Broken(
+          ReasonCode.MALFORMED_PACKET, "property length " + length + " runs past the packet");
     }
     int end = r.position() + length;
     long seen = 0; // identifiers are below 64
     while (r.position() < end) {
       int id = r.varInt();
       if (id >= 64 || !knownProperty(id)) {
-        throw new Broken(ReasonCode.MALFORMED_PACKET, "unknown property identifier 0x" + Integer.toHexString(id));
+        throw new Broken(
+            ReasonCode.MALFORMED_PACKET,
+            "unknown property identifier 0x" + Integer.toHexString(id));
       }
       if (id != PROP_USER_PROPERTY) {
         if ((seen & (1L << id)) != 0) {
-          throw new Broken(ReasonCode.PROTOCOL_ERROR, "property 0x" + Integer.toHexString(id) + " given twice");
+          throw new Broken(
+              ReasonCode.PROTOCOL_ERROR, "property 0x" + Integer.toHexString(id) + " given twice");
         }
         seen |= 1L << id;
       }
       if (packetType == PUBLISH && id == PROP_SUBSCRIPTION_IDENTIFIER) {
-        throw new Broken(ReasonCode.PROTOCOL_ERROR, "Subscription Identifier in a client PUBLISH (MQTT-3.3.4-6)");
+        throw new Broken(
+            ReasonCode.PROTOCOL_ERROR,
+            "Subscription Identifier in a client PUBLISH (MQTT-3.3.4-6)");
       }
       if (packetType == PUBLISH && id == PROP_RESPONSE_TOPIC) {
         String topic = r.string();
@@ -217,20 +236,49 @@ final class RawPacketRules {
         skipValue(r, id);
       }
       if (r.position() > end) {
-        throw new Broken(ReasonCode.MALFORMED_PACKET, "property 0x" + Integer.toHexString(id)
-            + " runs past its property section");
+        throw new Broken(
+            ReasonCode.MALFORMED_PACKET,
+            "property 0x" + Integer.toHexString(id) + " runs past its property section");
       }
     }
-    if ((packetType == CONNECT || packetType == AUTH) && (seen & (1L << PROP_AUTHENTICATION_DATA)) != 0
+    if ((packetType == CONNECT || packetType == AUTH)
+        && (seen & (1L << PROP_AUTHENTICATION_DATA)) != 0
         && (seen & (1L << PROP_AUTHENTICATION_METHOD)) == 0) {
-      throw new Broken(ReasonCode.PROTOCOL_ERROR, "Authentication Data without Authentication Method");
+      throw new Broken(
+          ReasonCode.PROTOCOL_ERROR, "Authentication Data without Authentication Method");
     }
   }
 
   private static boolean knownProperty(int id) {
     return switch (id) {
-      case 0x01, 0x02, 0x03, 0x08, 0x09, 0x0B, 0x11, 0x12, 0x13, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1A, 0x1C, 0x1F,
-          0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2A -> true;
+      case 0x01,
+          0x02,
+          0x03,
+          0x08,
+          0x09,
+          0x0B,
+          0x11,
+          0x12,
+          0x13,
+          0x15,
+          0x16,
+          0x17,
+          0x18,
+          0x19,
+          0x1A,
+          0x1C,
+          0x1F,
+          0x21,
+          0x22,
+          0x23,
+          0x24,
+          0x25,
+          0x26,
+          0x27,
+          0x28,
+          0x29,
+          0x2A ->
+          true;
       default -> false;
     };
   }

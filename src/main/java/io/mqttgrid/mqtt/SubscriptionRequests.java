@@ -1,13 +1,13 @@
 package io.mqttgrid.mqtt;
 
-import io.mqttgrid.wire.MqttLimits;
-import io.mqttgrid.wire.ReasonCode;
 import static io.mqttgrid.mqtt.PacketFields.intProperty;
 
 import io.mqttgrid.routing.PublishedMessage;
 import io.mqttgrid.routing.Subscription;
 import io.mqttgrid.routing.Topics;
 import io.mqttgrid.session.Session;
+import io.mqttgrid.wire.MqttLimits;
+import io.mqttgrid.wire.ReasonCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttTopicSubscription;
@@ -19,9 +19,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The SUBSCRIBEs and UNSUBSCRIBEs a client sends: each filter checked (shared subscriptions, rights, the
- * per-request and per-session limits), the session's subscriptions changed and saved, the SUBACK or UNSUBACK
- * sent once saved, and the retained messages a new subscription asks for delivered after its SUBACK.
+ * The SUBSCRIBEs and UNSUBSCRIBEs a client sends: each filter checked (shared subscriptions,
+ * rights, the per-request and per-session limits), the session's subscriptions changed and saved,
+ * the SUBACK or UNSUBACK sent once saved, and the retained messages a new subscription asks for
+ * delivered after its SUBACK.
  */
 final class SubscriptionRequests {
 
@@ -35,16 +36,21 @@ final class SubscriptionRequests {
   private final MqttMetrics.ConnectionMeters metrics;
   private final RateLimiter subscribeRate;
 
-  SubscriptionRequests(MqttConnection connection, MqttEndpoint endpoint, MqttServices services,
-                       ProtocolAdapter protocol, MqttMetrics.ConnectionMeters metrics) {
+  SubscriptionRequests(
+      MqttConnection connection,
+      MqttEndpoint endpoint,
+      MqttServices services,
+      ProtocolAdapter protocol,
+      MqttMetrics.ConnectionMeters metrics) {
     this.connection = connection;
     this.endpoint = endpoint;
     this.services = services;
     this.limits = services.limits();
     this.protocol = protocol;
     this.metrics = metrics;
-    this.subscribeRate = new RateLimiter(limits.subscribeRate(),
-        () -> metrics.throttled(MqttMetrics.THROTTLE_SUBSCRIBE));
+    this.subscribeRate =
+        new RateLimiter(
+            limits.subscribeRate(), () -> metrics.throttled(MqttMetrics.THROTTLE_SUBSCRIBE));
   }
 
   void onSubscribe(MqttSubscribeMessage m) {
@@ -57,23 +63,31 @@ final class SubscriptionRequests {
     MqttProperties props = m.properties() == null ? MqttProperties.NO_PROPERTIES : m.properties();
     Integer subscriptionId = intProperty(props, MqttProperties.SUBSCRIPTION_IDENTIFIER);
     if (subscriptionId != null && subscriptionId == 0) {
-      connection.disconnect(ReasonCode.PROTOCOL_ERROR); // MQTT-3.8.2.1.2: 0 is not a valid identifier
+      connection.disconnect(
+          ReasonCode.PROTOCOL_ERROR); // MQTT-3.8.2.1.2: 0 is not a valid identifier
       return;
     }
     if (!connection.rights().current()) {
-      return; // a change of the model that reached this node after the rights were taken ended the connection
+      return; // a change of the model that reached this node after the rights were taken ended the
+      // connection
     }
     List<ReasonCode> codes = new ArrayList<>(requested.size());
     List<Subscription> granted = new ArrayList<>();
     List<Boolean> existed = new ArrayList<>();
-    boolean overLimit = requested.size() > limits.maxFiltersPerSubscribe() || !subscribeRate.tryTake(1);
+    boolean overLimit =
+        requested.size() > limits.maxFiltersPerSubscribe() || !subscribeRate.tryTake(1);
     for (MqttTopicSubscription t : requested) {
       String filter = t.topicName();
-      Topics.Check check = Topics.checkFilter(filter, limits.maxTopicLength(), limits.maxTopicLevels());
+      Topics.Check check =
+          Topics.checkFilter(filter, limits.maxTopicLength(), limits.maxTopicLevels());
       boolean shared = filter != null && filter.startsWith(Topics.SHARE_PREFIX);
       if (shared && !protocol.sharedSubscriptionsAvailable()) {
-        // spec section 1.9: shared subscriptions are MQTT 5 only; a v3.1.1 client using one is disconnected
-        LOG.info("client {}: shared subscription '{}' over MQTT 3.1.1, disconnecting", connection.clientId(), filter);
+        // spec section 1.9: shared subscriptions are MQTT 5 only; a v3.1.1 client using one is
+        // disconnected
+        LOG.info(
+            "client {}: shared subscription '{}' over MQTT 3.1.1, disconnecting",
+            connection.clientId(),
+            filter);
         connection.disconnect(ReasonCode.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED);
         return;
       }
@@ -90,7 +104,10 @@ final class SubscriptionRequests {
         continue;
       }
       if (!connection.rights().permissions().canSubscribe(filter)) {
-        LOG.info("client {}: topic filter '{}' does not match any topic space", connection.clientId(), filter);
+        LOG.info(
+            "client {}: topic filter '{}' does not match any topic space",
+            connection.clientId(),
+            filter);
         codes.add(ReasonCode.NOT_AUTHORIZED);
         continue;
       }
@@ -100,43 +117,70 @@ final class SubscriptionRequests {
         continue;
       }
       int qos = Math.min(t.qualityOfService().value(), limits.maxQos());
-      Subscription s = new Subscription(filter, qos, t.subscriptionOption().isNoLocal(),
-          t.subscriptionOption().isRetainAsPublished(), t.subscriptionOption().retainHandling().value(),
-          subscriptionId == null ? 0 : subscriptionId);
+      Subscription s =
+          new Subscription(
+              filter,
+              qos,
+              t.subscriptionOption().isNoLocal(),
+              t.subscriptionOption().isRetainAsPublished(),
+              t.subscriptionOption().retainHandling().value(),
+              subscriptionId == null ? 0 : subscriptionId);
       granted.add(s);
-      codes.add(qos == 0 ? ReasonCode.SUCCESS : qos == 1 ? ReasonCode.GRANTED_QOS_1 : ReasonCode.GRANTED_QOS_2);
+      codes.add(
+          qos == 0
+              ? ReasonCode.SUCCESS
+              : qos == 1 ? ReasonCode.GRANTED_QOS_1 : ReasonCode.GRANTED_QOS_2);
     }
     metrics.subscribed(codes);
     for (Subscription s : granted) {
       existed.add(session.subscribe(s));
     }
-    services.sessions().subscriptionsChanged(session).onComplete(ar -> {
-      if (connection.closed()) {
-        return;
-      }
-      if (ar.failed()) {
-        LOG.warn("client {}: subscriptions not saved: {}", connection.clientId(), ar.cause().toString());
-      }
-      protocol.suback(endpoint, m.messageId(), codes);
-      for (int i = 0; i < granted.size(); i++) {
-        sendRetained(session, granted.get(i), existed.get(i));
-      }
-    });
+    services
+        .sessions()
+        .subscriptionsChanged(session)
+        .onComplete(
+            ar -> {
+              if (connection.closed()) {
+                return;
+              }
+              if (ar.failed()) {
+                LOG.warn(
+                    "client {}: subscriptions not saved: {}",
+                    connection.clientId(),
+                    ar.cause().toString());
+              }
+              protocol.suback(endpoint, m.messageId(), codes);
+              for (int i = 0; i < granted.size(); i++) {
+                sendRetained(session, granted.get(i), existed.get(i));
+              }
+            });
   }
 
   /** Retained messages for a new subscription, per its Retain Handling (MQTT-3.3.1-9 to -11). */
   private void sendRetained(Session target, Subscription s, boolean existed) {
-    if (!limits.retainAvailable() || s.shared() != null || s.retainHandling() == 2
+    if (!limits.retainAvailable()
+        || s.shared() != null
+        || s.retainHandling() == 2
         || (s.retainHandling() == 1 && existed)) {
       return;
     }
     int[] ids = s.subscriptionId() > 0 ? new int[] {s.subscriptionId()} : new int[0];
-    services.retained().match(s.filter()).onSuccess(messages -> {
-      for (PublishedMessage r : messages) {
-        target.deliverRetained(r, Math.min(r.qos(), s.qos()), true, ids);
-      }
-    }).onFailure(e -> LOG.warn("client {}: retained messages for '{}' not read: {}", connection.clientId(),
-        s.filter(), e.toString()));
+    services
+        .retained()
+        .match(s.filter())
+        .onSuccess(
+            messages -> {
+              for (PublishedMessage r : messages) {
+                target.deliverRetained(r, Math.min(r.qos(), s.qos()), true, ids);
+              }
+            })
+        .onFailure(
+            e ->
+                LOG.warn(
+                    "client {}: retained messages for '{}' not read: {}",
+                    connection.clientId(),
+                    s.filter(),
+                    e.toString()));
   }
 
   void onUnsubscribe(MqttUnsubscribeMessage m) {
@@ -147,13 +191,18 @@ final class SubscriptionRequests {
     }
     List<ReasonCode> codes = new ArrayList<>();
     for (String filter : m.topics()) {
-      codes.add(session.unsubscribe(filter) ? ReasonCode.SUCCESS : ReasonCode.NO_SUBSCRIPTION_EXISTED);
+      codes.add(
+          session.unsubscribe(filter) ? ReasonCode.SUCCESS : ReasonCode.NO_SUBSCRIPTION_EXISTED);
     }
     metrics.unsubscribed(codes);
-    services.sessions().subscriptionsChanged(session).onComplete(ar -> {
-      if (!connection.closed()) {
-        protocol.unsuback(endpoint, m.messageId(), codes);
-      }
-    });
+    services
+        .sessions()
+        .subscriptionsChanged(session)
+        .onComplete(
+            ar -> {
+              if (!connection.closed()) {
+                protocol.unsuback(endpoint, m.messageId(), codes);
+              }
+            });
   }
 }

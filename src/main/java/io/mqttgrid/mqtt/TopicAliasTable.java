@@ -4,9 +4,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The topic aliases a client set on one connection (MQTT 5 section 3.3.2.3.4). They live and die with the
- * connection (MQTT-3.3.2-7), and the server accepts aliases from 1 to the Topic Alias Maximum it announced in
- * the CONNACK.
+ * The topic aliases a client set on one connection (MQTT 5 section 3.3.2.3.4). They live and die
+ * with the connection (MQTT-3.3.2-7), and the server accepts aliases from 1 to the Topic Alias
+ * Maximum it announced in the CONNACK.
  */
 final class TopicAliasTable {
 
@@ -18,9 +18,9 @@ final class TopicAliasTable {
   }
 
   /**
-   * The topic of a PUBLISH that carries {@code alias}: its own topic name, which (re)binds the alias, or,
-   * when it has none, the topic the alias stands for. Null when the alias is invalid: 0, above the maximum,
-   * or not bound yet (MQTT-3.3.2-8, -3.3.2-9, Topic Alias invalid 0x94).
+   * The topic of a PUBLISH that carries {@code alias}: its own topic name, which (re)binds the
+   * alias, or, when it has none, the topic the alias stands for. Null when the alias is invalid: 0,
+   * above the maximum, or not bound yet (MQTT-3.3.2-8, -3.3.2-9, Topic Alias invalid 0x94).
    */
   String resolve(int alias, String topicName) {
     if (alias == 0 || alias > maximum) {

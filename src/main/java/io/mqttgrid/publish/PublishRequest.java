@@ -6,8 +6,8 @@ import io.mqttgrid.wire.MqttPacketSize;
 import java.util.List;
 
 /**
- * A message as its publisher asks for it, in MQTT 5 terms, before the pipeline has judged it: what each source
- * (an MQTT PUBLISH, an HTTP request, later a bridge) translates its input into.
+ * A message as its publisher asks for it, in MQTT 5 terms, before the pipeline has judged it: what
+ * each source (an MQTT PUBLISH, an HTTP request, later a bridge) translates its input into.
  */
 public interface PublishRequest {
 
@@ -37,25 +37,64 @@ public interface PublishRequest {
   /** Payload Format Indicator, -1 when absent. */
   int payloadFormat();
 
-  /** The message to route: {@code id}, published by {@code publisherClientId} at {@code nowMillis}. */
+  /**
+   * The message to route: {@code id}, published by {@code publisherClientId} at {@code nowMillis}.
+   */
   default PublishedMessage toMessage(String id, String publisherClientId, long nowMillis) {
     long expiresAt = expirySeconds() < 0 ? 0 : nowMillis + expirySeconds() * 1000L;
-    return new PublishedMessage(id, topic(), payload(), qos(), retain(), publisherClientId, nowMillis, expiresAt,
-        payloadFormat(), contentType(), responseTopic(), correlationData(), userProperties());
+    return new PublishedMessage(
+        id,
+        topic(),
+        payload(),
+        qos(),
+        retain(),
+        publisherClientId,
+        nowMillis,
+        expiresAt,
+        payloadFormat(),
+        contentType(),
+        responseTopic(),
+        correlationData(),
+        userProperties());
   }
 
   /** Bytes of the MQTT 5 PUBLISH packet that carries this message to a subscriber. */
   default long mqttPacketSize() {
-    return MqttPacketSize.publish(topic(), qos(), payloadFormat(), expirySeconds() >= 0, contentType(),
-        responseTopic(), correlationData(), userProperties(), payload().length);
+    return MqttPacketSize.publish(
+        topic(),
+        qos(),
+        payloadFormat(),
+        expirySeconds() >= 0,
+        contentType(),
+        responseTopic(),
+        correlationData(),
+        userProperties(),
+        payload().length);
   }
 
   /** A request as plain fields. */
-  static PublishRequest of(String topic, int qos, boolean retain, byte[] payload, String responseTopic,
-                           byte[] correlationData, List<UserProperty> userProperties, String contentType,
-                           long expirySeconds, int payloadFormat) {
-    return new Plain(topic, qos, retain, payload, responseTopic, correlationData, userProperties, contentType,
-        expirySeconds, payloadFormat);
+  static PublishRequest of(
+      String topic,
+      int qos,
+      boolean retain,
+      byte[] payload,
+      String responseTopic,
+      byte[] correlationData,
+      List<UserProperty> userProperties,
+      String contentType,
+      long expirySeconds,
+      int payloadFormat) {
+    return new Plain(
+        topic,
+        qos,
+        retain,
+        payload,
+        responseTopic,
+        correlationData,
+        userProperties,
+        contentType,
+        expirySeconds,
+        payloadFormat);
   }
 
   /** A request of {@code payload} to {@code topic} without properties. */
@@ -64,8 +103,17 @@ public interface PublishRequest {
   }
 
   /** See {@link #of}. */
-  record Plain(String topic, int qos, boolean retain, byte[] payload, String responseTopic, byte[] correlationData,
-               List<UserProperty> userProperties, String contentType, long expirySeconds, int payloadFormat)
+  record Plain(
+      String topic,
+      int qos,
+      boolean retain,
+      byte[] payload,
+      String responseTopic,
+      byte[] correlationData,
+      List<UserProperty> userProperties,
+      String contentType,
+      long expirySeconds,
+      int payloadFormat)
       implements PublishRequest {
 
     public Plain {

@@ -17,17 +17,21 @@ public interface RetainedStore {
   Future<PublishedMessage> get(String topic);
 
   /**
-   * One page of the retained messages whose topics match {@code filter}, in topic order ({@link String#compareTo}),
-   * starting after {@code afterTopic} (null: from the first). Topics whose message vanished or expired meanwhile
-   * are skipped, so a page may hold fewer than {@code maxResults} messages and still have a next one.
+   * One page of the retained messages whose topics match {@code filter}, in topic order ({@link
+   * String#compareTo}), starting after {@code afterTopic} (null: from the first). Topics whose
+   * message vanished or expired meanwhile are skipped, so a page may hold fewer than {@code
+   * maxResults} messages and still have a next one.
    */
   Future<Page> list(String filter, String afterTopic, int maxResults);
 
-  /** Deletes the retained message of one topic; the future says whether there was an unexpired one. */
+  /**
+   * Deletes the retained message of one topic; the future says whether there was an unexpired one.
+   */
   Future<Boolean> remove(String topic);
 
   /**
-   * @param continueAfter the last topic this page covered when more matching topics follow, else null
+   * @param continueAfter the last topic this page covered when more matching topics follow, else
+   *     null
    */
   record Page(List<PublishedMessage> messages, String continueAfter) {
     public Page {

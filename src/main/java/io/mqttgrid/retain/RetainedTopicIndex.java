@@ -8,9 +8,9 @@ import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The topics that hold a retained message, as a tree of levels, so that a wildcard subscription visits only
- * the branches its filter can match instead of scanning every retained topic. Thread-safe: a store's change
- * events and its readers use it at once.
+ * The topics that hold a retained message, as a tree of levels, so that a wildcard subscription
+ * visits only the branches its filter can match instead of scanning every retained topic.
+ * Thread-safe: a store's change events and its readers use it at once.
  */
 public final class RetainedTopicIndex {
 
@@ -21,7 +21,8 @@ public final class RetainedTopicIndex {
 
   private final Node root = new Node();
   private final Object writeLock = new Object();
-  private final java.util.concurrent.atomic.AtomicInteger size = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger size =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   public void add(String topic) {
     synchronized (writeLock) {
@@ -71,8 +72,9 @@ public final class RetainedTopicIndex {
   }
 
   /**
-   * Up to {@code limit} topics matching {@code filter} that sort after {@code after} (null: from the first), in
-   * {@link String#compareTo} order: a page of a listing that can resume from its last topic on any node.
+   * Up to {@code limit} topics matching {@code filter} that sort after {@code after} (null: from
+   * the first), in {@link String#compareTo} order: a page of a listing that can resume from its
+   * last topic on any node.
    */
   public List<String> page(String filter, String after, int limit) {
     // the smallest `limit` topics after the cursor, kept in a heap with the largest on top
@@ -123,7 +125,8 @@ public final class RetainedTopicIndex {
     }
   }
 
-  private void descend(Node child, String level, String[] f, int i, StringBuilder path, List<String> out) {
+  private void descend(
+      Node child, String level, String[] f, int i, StringBuilder path, List<String> out) {
     int mark = path.length();
     if (i > 0) {
       path.append('/');

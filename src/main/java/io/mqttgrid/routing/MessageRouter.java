@@ -14,13 +14,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Matches a publish against this node's subscriptions and hands it to each subscriber once (MQTT 5
  * section 4.7 and 4.8), and sends it once to each other node whose routes match (ARCHITECTURE.md
- * section 2). Matching is local and lock-free: no network call on the path of a message but the one send
- * per interested node.
+ * section 2). Matching is local and lock-free: no network call on the path of a message but the one
+ * send per interested node.
  */
 public final class MessageRouter {
 
-  private record Entry(Subscriber subscriber, Subscription subscription) {
-  }
+  private record Entry(Subscriber subscriber, Subscription subscription) {}
 
   /** One {@code $share/group/filter}: its members and a round-robin cursor. */
   static final class SharedGroup {
@@ -44,8 +43,8 @@ public final class MessageRouter {
   private volatile RemoteDelivery remote;
 
   /**
-   * Completes once the other nodes know every route this node announced (see RouteTable), on the caller's
-   * context: the answers of other nodes arrive on other threads.
+   * Completes once the other nodes know every route this node announced (see RouteTable), on the
+   * caller's context: the answers of other nodes arrive on other threads.
    */
   public Future<Void> routesAnnounced() {
     RouteTable table = routes;
@@ -67,7 +66,8 @@ public final class MessageRouter {
 
   /** Adds or replaces {@code subscriber}'s subscription to the same filter. */
   public synchronized void subscribe(Subscriber subscriber, Subscription subscription) {
-    Map<String, Entry> mine = bySubscriber.computeIfAbsent(subscriber, k -> new ConcurrentHashMap<>());
+    Map<String, Entry> mine =
+        bySubscriber.computeIfAbsent(subscriber, k -> new ConcurrentHashMap<>());
     Entry old = mine.put(subscription.filter(), new Entry(subscriber, subscription));
     if (old != null) {
       removeEntry(old);
@@ -100,10 +100,10 @@ public final class MessageRouter {
   }
 
   /**
-   * Routes one message to every matching subscriber in the cluster: this node's directly, every other
-   * interested node with one send. Each shared subscription group gets it once, cluster-wide. The future
-   * completes, with the number of subscribers (or nodes) reached, once every one has the message as safe as
-   * it promises.
+   * Routes one message to every matching subscriber in the cluster: this node's directly, every
+   * other interested node with one send. Each shared subscription group gets it once, cluster-wide.
+   * The future completes, with the number of subscribers (or nodes) reached, once every one has the
+   * message as safe as it promises.
    */
   public Future<Integer> route(PublishedMessage message) {
     RouteTable table = routes;
@@ -129,7 +129,8 @@ public final class MessageRouter {
         sharedByNode.computeIfAbsent(node, k -> new ArrayList<>(2)).add(g.getKey());
       }
     }
-    Future<Integer> local = routeLocal(message, true, localGroups == null ? List.of() : localGroups);
+    Future<Integer> local =
+        routeLocal(message, true, localGroups == null ? List.of() : localGroups);
     if (plainNodes.isEmpty() && sharedByNode == null) {
       return local;
     }
@@ -139,19 +140,28 @@ public final class MessageRouter {
     }
     List<Future<Integer>> sent = new ArrayList<>(nodes.size());
     for (String node : nodes) {
-      List<String> shared = sharedByNode == null ? List.of() : sharedByNode.getOrDefault(node, List.of());
+      List<String> shared =
+          sharedByNode == null ? List.of() : sharedByNode.getOrDefault(node, List.of());
       sent.add(remote.deliver(node, message, plainNodes.contains(node), shared));
     }
-    return Future.all(local, Future.all(sent)).map(x -> {
-      int reached = local.result();
-      for (Future<Integer> f : sent) {
-        reached += f.result() < 0 ? 1 : f.result(); // a node's count is unknown at QoS 0: it counts as one
-      }
-      return reached;
-    });
+    return Future.all(local, Future.all(sent))
+        .map(
+            x -> {
+              int reached = local.result();
+              for (Future<Integer> f : sent) {
+                reached +=
+                    f.result() < 0
+                        ? 1
+                        : f.result(); // a node's count is unknown at QoS 0: it counts as one
+              }
+              return reached;
+            });
   }
 
-  /** Round robin over the nodes that have members of a shared group: one delivery per message, cluster-wide. */
+  /**
+   * Round robin over the nodes that have members of a shared group: one delivery per message,
+   * cluster-wide.
+   */
   private String pickNode(String groupKey, Set<String> nodes) {
     if (nodes.size() == 1) {
       return nodes.iterator().next();
@@ -163,39 +173,44 @@ public final class MessageRouter {
   }
 
   /**
-   * Delivers to this node's subscribers only: the plain subscriptions if {@code plainToo}, and one member of
-   * each shared group in {@code sharedGroupKeys} (null: every matching local group).
+   * Delivers to this node's subscribers only: the plain subscriptions if {@code plainToo}, and one
+   * member of each shared group in {@code sharedGroupKeys} (null: every matching local group).
    */
-  public Future<Integer> routeLocal(PublishedMessage message, boolean plainToo, List<String> sharedGroupKeys) {
+  public Future<Integer> routeLocal(
+      PublishedMessage message, boolean plainToo, List<String> sharedGroupKeys) {
     Map<Subscriber, Delivery> targets = new HashMap<>();
     String publisher = message.publisherClientId();
     if (plainToo) {
-      plain.match(message.topic(), e -> {
-        Subscription s = e.subscription();
-        if (s.noLocal() && publisher != null && publisher.equals(e.subscriber().clientId())) {
-          return;
-        }
-        targets.computeIfAbsent(e.subscriber(), k -> new Delivery()).add(message, s);
-      });
+      plain.match(
+          message.topic(),
+          e -> {
+            Subscription s = e.subscription();
+            if (s.noLocal() && publisher != null && publisher.equals(e.subscriber().clientId())) {
+              return;
+            }
+            targets.computeIfAbsent(e.subscriber(), k -> new Delivery()).add(message, s);
+          });
     }
     List<Future<Void>> pending = new ArrayList<>(targets.size() + 1);
     int[] reached = {0};
-    targets.forEach((subscriber, d) -> {
-      reached[0]++;
-      Future<Void> f = subscriber.deliver(message, d.qos, d.retain, d.ids(), null);
-      if (!f.isComplete() || f.failed()) {
-        pending.add(f);
-      }
-    });
-    java.util.function.Consumer<SharedGroup> toGroup = group -> {
-      Future<Void> f = deliverShared(group, message, null);
-      if (f != null) {
-        reached[0]++;
-        if (!f.isComplete() || f.failed()) {
-          pending.add(f);
-        }
-      }
-    };
+    targets.forEach(
+        (subscriber, d) -> {
+          reached[0]++;
+          Future<Void> f = subscriber.deliver(message, d.qos, d.retain, d.ids(), null);
+          if (!f.isComplete() || f.failed()) {
+            pending.add(f);
+          }
+        });
+    java.util.function.Consumer<SharedGroup> toGroup =
+        group -> {
+          Future<Void> f = deliverShared(group, message, null);
+          if (f != null) {
+            reached[0]++;
+            if (!f.isComplete() || f.failed()) {
+              pending.add(f);
+            }
+          }
+        };
     if (sharedGroupKeys == null) {
       sharedTrie.match(message.topic(), toGroup);
     } else {
@@ -213,15 +228,16 @@ public final class MessageRouter {
   }
 
   /**
-   * Gives a message that a departed member of {@code groupKey} never acknowledged to another member.
-   * Returns false when no other member is there.
+   * Gives a message that a departed member of {@code groupKey} never acknowledged to another
+   * member. Returns false when no other member is there.
    */
   public boolean redispatchShared(String groupKey, PublishedMessage message, Subscriber departed) {
     SharedGroup group = sharedGroups.get(groupKey);
     return group != null && deliverShared(group, message, departed) != null;
   }
 
-  private Future<Void> deliverShared(SharedGroup group, PublishedMessage message, Subscriber exclude) {
+  private Future<Void> deliverShared(
+      SharedGroup group, PublishedMessage message, Subscriber exclude) {
     List<Entry> members = group.members;
     int n = members.size();
     if (n == 0) {
@@ -266,8 +282,9 @@ public final class MessageRouter {
       plain.add(e.subscription().filter(), e);
       return;
     }
-    SharedGroup group = sharedGroups.computeIfAbsent(e.subscription().filter(),
-        k -> new SharedGroup(k, shared.filter()));
+    SharedGroup group =
+        sharedGroups.computeIfAbsent(
+            e.subscription().filter(), k -> new SharedGroup(k, shared.filter()));
     if (group.members.isEmpty()) {
       sharedTrie.add(group.filter, group);
     }

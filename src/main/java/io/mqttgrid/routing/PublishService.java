@@ -5,9 +5,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
- * Where every publish goes after validation and authorization, from MQTT, HTTP or a will: the retained
- * store when RETAIN is set, and the router. The future completes when the message is as durable as the
- * publisher's acknowledgement promises (ARCHITECTURE.md section 2).
+ * Where every publish goes after validation and authorization, from MQTT, HTTP or a will: the
+ * retained store when RETAIN is set, and the router. The future completes when the message is as
+ * durable as the publisher's acknowledgement promises (ARCHITECTURE.md section 2).
  */
 public final class PublishService {
 
@@ -16,8 +16,11 @@ public final class PublishService {
   private final String idPrefix;
   private final AtomicLong counter = new AtomicLong();
 
-  /** @param retainedStore stores (or, with an empty payload, clears) a retained message */
-  public PublishService(String nodeId, MessageRouter router, Function<PublishedMessage, Future<Void>> retainedStore) {
+  /**
+   * @param retainedStore stores (or, with an empty payload, clears) a retained message
+   */
+  public PublishService(
+      String nodeId, MessageRouter router, Function<PublishedMessage, Future<Void>> retainedStore) {
     this.router = router;
     this.retainedStore = retainedStore;
     this.idPrefix = nodeId + ':' + Long.toHexString(System.currentTimeMillis()) + ':';

@@ -11,13 +11,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One application message as it travels through the broker: from an MQTT or HTTP publisher, or a will.
- * Immutable; the MQTT 5 properties that subscribers receive unchanged travel with it (spec section 1.3).
+ * One application message as it travels through the broker: from an MQTT or HTTP publisher, or a
+ * will. Immutable; the MQTT 5 properties that subscribers receive unchanged travel with it (spec
+ * section 1.3).
  *
- * @param id               unique across the cluster (node id + counter), used to drop duplicates in a
- *                         session queue when a session moves
- * @param expiresAtMillis  0 when the message never expires, else the wall-clock time it expires
- * @param payloadFormat    -1 when absent, else 0 or 1
+ * @param id unique across the cluster (node id + counter), used to drop duplicates in a session
+ *     queue when a session moves
+ * @param expiresAtMillis 0 when the message never expires, else the wall-clock time it expires
+ * @param payloadFormat -1 when absent, else 0 or 1
  */
 public record PublishedMessage(
     String id,
@@ -34,35 +35,79 @@ public record PublishedMessage(
     byte[] correlationData,
     List<UserProperty> userProperties) {
 
-  public record UserProperty(String name, String value) {
-  }
+  public record UserProperty(String name, String value) {}
 
   public PublishedMessage {
     userProperties = userProperties == null ? List.of() : List.copyOf(userProperties);
   }
 
   public PublishedMessage withRetain(boolean newRetain) {
-    return newRetain == retain ? this : new PublishedMessage(id, topic, payload, qos, newRetain, publisherClientId,
-        createdAtMillis, expiresAtMillis, payloadFormat, contentType, responseTopic, correlationData, userProperties);
+    return newRetain == retain
+        ? this
+        : new PublishedMessage(
+            id,
+            topic,
+            payload,
+            qos,
+            newRetain,
+            publisherClientId,
+            createdAtMillis,
+            expiresAtMillis,
+            payloadFormat,
+            contentType,
+            responseTopic,
+            correlationData,
+            userProperties);
   }
 
   public PublishedMessage withQos(int newQos) {
-    return newQos == qos ? this : new PublishedMessage(id, topic, payload, newQos, retain, publisherClientId,
-        createdAtMillis, expiresAtMillis, payloadFormat, contentType, responseTopic, correlationData, userProperties);
+    return newQos == qos
+        ? this
+        : new PublishedMessage(
+            id,
+            topic,
+            payload,
+            newQos,
+            retain,
+            publisherClientId,
+            createdAtMillis,
+            expiresAtMillis,
+            payloadFormat,
+            contentType,
+            responseTopic,
+            correlationData,
+            userProperties);
   }
 
-  /** The same message as if published at {@code nowMillis}: its expiry interval counts from then. */
+  /**
+   * The same message as if published at {@code nowMillis}: its expiry interval counts from then.
+   */
   public PublishedMessage publishedAt(long nowMillis) {
     long expires = expiresAtMillis == 0 ? 0 : nowMillis + (expiresAtMillis - createdAtMillis);
-    return new PublishedMessage(id, topic, payload, qos, retain, publisherClientId, nowMillis, expires, payloadFormat,
-        contentType, responseTopic, correlationData, userProperties);
+    return new PublishedMessage(
+        id,
+        topic,
+        payload,
+        qos,
+        retain,
+        publisherClientId,
+        nowMillis,
+        expires,
+        payloadFormat,
+        contentType,
+        responseTopic,
+        correlationData,
+        userProperties);
   }
 
   public boolean isExpired(long nowMillis) {
     return expiresAtMillis != 0 && nowMillis >= expiresAtMillis;
   }
 
-  /** Seconds left for the Message Expiry Interval sent to a subscriber (MQTT-3.3.2-6), or -1 if none. */
+  /**
+   * Seconds left for the Message Expiry Interval sent to a subscriber (MQTT-3.3.2-6), or -1 if
+   * none.
+   */
   public long remainingExpirySeconds(long nowMillis) {
     if (expiresAtMillis == 0) {
       return -1;
@@ -134,8 +179,20 @@ public record PublishedMessage(
     for (int i = 0; i < n; i++) {
       props.add(new UserProperty(readString(in), readString(in)));
     }
-    return new PublishedMessage(id, topic, payload, qos, retain, publisher, created, expires, payloadFormat,
-        contentType, responseTopic, corr, props);
+    return new PublishedMessage(
+        id,
+        topic,
+        payload,
+        qos,
+        retain,
+        publisher,
+        created,
+        expires,
+        payloadFormat,
+        contentType,
+        responseTopic,
+        corr,
+        props);
   }
 
   public byte[] toBytes() {
@@ -156,7 +213,8 @@ public record PublishedMessage(
     }
   }
 
-  // Length-prefixed UTF-8 rather than writeUTF: an MQTT string of 65,535 bytes can exceed writeUTF's limit
+  // Length-prefixed UTF-8 rather than writeUTF: an MQTT string of 65,535 bytes can exceed
+  // writeUTF's limit
   // in its modified encoding.
   private static void writeString(DataOutput out, String s) throws IOException {
     byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);

@@ -11,11 +11,12 @@ public interface Subscriber {
   boolean isOnline();
 
   /**
-   * Hands over one message. The returned future completes once the message is as safe as the subscriber
-   * promises (for a persistent session at QoS 1/2: in its durable queue); it never blocks the caller.
+   * Hands over one message. The returned future completes once the message is as safe as the
+   * subscriber promises (for a persistent session at QoS 1/2: in its durable queue); it never
+   * blocks the caller.
    *
    * @param sharedGroup the {@code $share} group key the message came through, or null
    */
-  Future<Void> deliver(PublishedMessage message, int qos, boolean retain, int[] subscriptionIds,
-                       String sharedGroup);
+  Future<Void> deliver(
+      PublishedMessage message, int qos, boolean retain, int[] subscriptionIds, String sharedGroup);
 }

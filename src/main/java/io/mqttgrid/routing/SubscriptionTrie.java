@@ -5,9 +5,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
- * Topic filters to values, matched against topic names without walking every filter. Matching is lock-free
- * and runs on any event loop at once; changes are serialised by one lock, since subscribes are rare next to
- * publishes.
+ * Topic filters to values, matched against topic names without walking every filter. Matching is
+ * lock-free and runs on any event loop at once; changes are serialised by one lock, since
+ * subscribes are rare next to publishes.
  */
 public final class SubscriptionTrie<V> {
 
@@ -79,7 +79,8 @@ public final class SubscriptionTrie<V> {
     return root.isEmpty();
   }
 
-  private void match(Node<V> node, String[] levels, int i, boolean dollarTopic, Consumer<? super V> sink) {
+  private void match(
+      Node<V> node, String[] levels, int i, boolean dollarTopic, Consumer<? super V> sink) {
     boolean wildcardsAllowed = !(i == 0 && dollarTopic);
     Node<V> hash = node.hash;
     if (hash != null && wildcardsAllowed) {
@@ -114,7 +115,9 @@ public final class SubscriptionTrie<V> {
         return node.hash;
       }
       default -> {
-        return create ? node.children.computeIfAbsent(level, k -> new Node<>()) : node.children.get(level);
+        return create
+            ? node.children.computeIfAbsent(level, k -> new Node<>())
+            : node.children.get(level);
       }
     }
   }

@@ -10,14 +10,23 @@ public final class Topics {
 
   public static final String SHARE_PREFIX = "$share/";
 
-  private Topics() {
-  }
+  private Topics() {}
 
   /** Why a topic name or filter was refused, or {@link #OK}. */
-  public enum Check { OK, EMPTY, TOO_LONG, TOO_MANY_LEVELS, WILDCARD_IN_NAME, BAD_WILDCARD, BAD_CHARACTER,
-    BAD_SHARE }
+  public enum Check {
+    OK,
+    EMPTY,
+    TOO_LONG,
+    TOO_MANY_LEVELS,
+    WILDCARD_IN_NAME,
+    BAD_WILDCARD,
+    BAD_CHARACTER,
+    BAD_SHARE
+  }
 
-  /** A PUBLISH topic name: non-empty, no wildcards, no NUL, no undecodable UTF-8, within the limits. */
+  /**
+   * A PUBLISH topic name: non-empty, no wildcards, no NUL, no undecodable UTF-8, within the limits.
+   */
   public static Check checkName(String topic, int maxBytes, int maxLevels) {
     if (topic == null || topic.isEmpty()) {
       return Check.EMPTY;
@@ -74,11 +83,13 @@ public final class Topics {
   }
 
   /**
-   * Whether {@code filter} matches {@code topic}. Leading wildcards do not match topics beginning with
-   * '$' (MQTT-4.7.2-1); {@code a/#} matches {@code a} too.
+   * Whether {@code filter} matches {@code topic}. Leading wildcards do not match topics beginning
+   * with '$' (MQTT-4.7.2-1); {@code a/#} matches {@code a} too.
    */
   public static boolean matches(String filter, String topic) {
-    if (!topic.isEmpty() && topic.charAt(0) == '$' && !filter.isEmpty()
+    if (!topic.isEmpty()
+        && topic.charAt(0) == '$'
+        && !filter.isEmpty()
         && (filter.charAt(0) == '+' || filter.charAt(0) == '#')) {
       return false;
     }
@@ -119,7 +130,8 @@ public final class Topics {
   }
 
   private static boolean badCharacter(char c) {
-    // U+FFFD is what the decoder leaves for malformed UTF-8: such a topic was not valid UTF-8 on the wire.
+    // U+FFFD is what the decoder leaves for malformed UTF-8: such a topic was not valid UTF-8 on
+    // the wire.
     return c == '\u0000' || c == '\uFFFD';
   }
 

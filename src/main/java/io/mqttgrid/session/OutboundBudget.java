@@ -3,29 +3,38 @@ package io.mqttgrid.session;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * What one session holds in memory for its connection, against the {@code session.*} bounds, in three
- * stages a message passes through on its way out:
- * <ul>
- *   <li>waiting: QoS 1/2 messages waiting for room in the in-flight window or the socket, unacknowledged
- *       messages of an earlier connection waiting to be resent, and anything that arrives while the session
- *       attaches ({@code session.max-pending-messages}, {@code max-pending-bytes});</li>
- *   <li>in flight: QoS 1/2 messages sent and not yet acknowledged ({@code limits.max-inflight-outbound},
- *       the client's Receive Maximum, {@code session.max-inflight-bytes});</li>
- *   <li>socket: PUBLISH packets of any QoS written to the connection and not yet taken by the operating
- *       system ({@code session.max-outbound-buffered}, {@code max-outbound-buffered-bytes}).</li>
- * </ul>
- * A message is weighed by {@link io.mqttgrid.routing.PublishedMessage#weight()} in every stage. The bounds add
- * up: one connection holds at most the sum of the three byte bounds (the in-flight window and the socket may
- * each go one message over theirs when empty, so that a message larger than the bound still goes out).
+ * What one session holds in memory for its connection, against the {@code session.*} bounds, in
+ * three stages a message passes through on its way out:
  *
- * <p>Hand-written because the socket part has no library counterpart: vertx-mqtt's endpoint does not expose
- * its socket's write queue, so the session counts what it wrote and what the socket reported written.
- * Touched only on the session's context; the node-wide {@link Totals} add up every session's stages for
- * the gauges.
+ * <ul>
+ *   <li>waiting: QoS 1/2 messages waiting for room in the in-flight window or the socket,
+ *       unacknowledged messages of an earlier connection waiting to be resent, and anything that
+ *       arrives while the session attaches ({@code session.max-pending-messages}, {@code
+ *       max-pending-bytes});
+ *   <li>in flight: QoS 1/2 messages sent and not yet acknowledged ({@code
+ *       limits.max-inflight-outbound}, the client's Receive Maximum, {@code
+ *       session.max-inflight-bytes});
+ *   <li>socket: PUBLISH packets of any QoS written to the connection and not yet taken by the
+ *       operating system ({@code session.max-outbound-buffered}, {@code
+ *       max-outbound-buffered-bytes}).
+ * </ul>
+ *
+ * A message is weighed by {@link io.mqttgrid.routing.PublishedMessage#weight()} in every stage. The
+ * bounds add up: one connection holds at most the sum of the three byte bounds (the in-flight
+ * window and the socket may each go one message over theirs when empty, so that a message larger
+ * than the bound still goes out).
+ *
+ * <p>Hand-written because the socket part has no library counterpart: vertx-mqtt's endpoint does
+ * not expose its socket's write queue, so the session counts what it wrote and what the socket
+ * reported written. Touched only on the session's context; the node-wide {@link Totals} add up
+ * every session's stages for the gauges.
  */
 final class OutboundBudget {
 
-  /** The sums over the sessions of one node, per stage, for the {@code mqttgrid.outbound.buffered.bytes} gauge. */
+  /**
+   * The sums over the sessions of one node, per stage, for the {@code
+   * mqttgrid.outbound.buffered.bytes} gauge.
+   */
   static final class Totals {
     final LongAdder waiting = new LongAdder();
     final LongAdder inflight = new LongAdder();
@@ -33,9 +42,9 @@ final class OutboundBudget {
   }
 
   /**
-   * The PUBLISH packets written to one connection and not yet reported written: one per connection, so that
-   * writes of an earlier connection, which complete (or fail) when that socket closes, do not count
-   * against the next one.
+   * The PUBLISH packets written to one connection and not yet reported written: one per connection,
+   * so that writes of an earlier connection, which complete (or fail) when that socket closes, do
+   * not count against the next one.
    */
   final class Socket {
     private int messages;
@@ -43,8 +52,9 @@ final class OutboundBudget {
 
     /** Whether a PUBLISH of {@code weight} may be written now. */
     boolean hasRoom(long weight) {
-      return messages == 0 || (messages < limits.maxOutboundBuffered()
-          && bytes + weight <= limits.maxOutboundBufferedBytes());
+      return messages == 0
+          || (messages < limits.maxOutboundBuffered()
+              && bytes + weight <= limits.maxOutboundBufferedBytes());
     }
 
     void written(long weight) {
@@ -86,7 +96,8 @@ final class OutboundBudget {
 
   /** Whether one more message of {@code weight} may wait, within {@code session.max-pending-*}. */
   boolean canWait(long weight) {
-    return waitingMessages < limits.maxPending() && waitingBytes + weight <= limits.maxPendingBytes();
+    return waitingMessages < limits.maxPending()
+        && waitingBytes + weight <= limits.maxPendingBytes();
   }
 
   void waiting(long weight) {
@@ -102,8 +113,8 @@ final class OutboundBudget {
   }
 
   /**
-   * Whether a message of {@code weight} fits the in-flight window now holding {@code inflightMessages}
-   * of at most {@code window}: by count, and by bytes unless the window is empty.
+   * Whether a message of {@code weight} fits the in-flight window now holding {@code
+   * inflightMessages} of at most {@code window}: by count, and by bytes unless the window is empty.
    */
   boolean windowHasRoom(int inflightMessages, int window, long weight) {
     return inflightMessages < window

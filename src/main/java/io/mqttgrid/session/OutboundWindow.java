@@ -10,29 +10,32 @@ import java.util.Set;
 import java.util.function.LongSupplier;
 
 /**
- * The outbound side of one session (MQTT 5 sections 4.3, 4.4, 4.9): which message goes to the client when,
- * under which packet id, and what waits meanwhile. It keeps
- * <ul>
- *   <li>the in-flight window: QoS 1/2 messages sent and not acknowledged, at most the client's Receive Maximum
- *       (MQTT-3.3.4-9) and {@code session.max-inflight-bytes};</li>
- *   <li>the packet ids: unique among the messages in flight or waiting to be resent, from 1 to 65,535 and
- *       round again (MQTT-2.2.1-3);</li>
- *   <li>the resend queue: unacknowledged messages of an earlier connection, resent first, in their order, with
- *       their ids and DUP set, a released QoS 2 message as PUBREL (MQTT-4.4.0-1);</li>
- *   <li>the pending queue: QoS 1/2 messages waiting for room, and the attach buffer for what arrives while
- *       the session attaches; both within {@code session.max-pending-*}, and QoS 0 within the socket's bound,
- *       by the {@link OutboundBudget};</li>
- *   <li>the overflow policy: a message that does not fit is dropped and counted, and under
- *       {@code session.overflow: terminate-session} the session is ended, once.</li>
- * </ul>
- * The window also holds the session's life-cycle {@link Session.State}, because what happens to a message
- * depends on it (buffered while attaching, sent or queued online, kept only by the store offline).
+ * The outbound side of one session (MQTT 5 sections 4.3, 4.4, 4.9): which message goes to the
+ * client when, under which packet id, and what waits meanwhile. It keeps
  *
- * <p>Hand-written: vertx-mqtt's endpoint sends a PUBLISH and answers the acknowledgement handshake, but it
- * keeps no window, resends nothing on a new connection and knows nothing of a session that outlives it. The
- * class knows neither Vert.x nor the store: it sends through {@link Connection} and tells the session what
- * became of a message through {@link Outcomes} (the session keeps its durable queue in step). Touched only on
- * the session's context, except {@link #state()}.
+ * <ul>
+ *   <li>the in-flight window: QoS 1/2 messages sent and not acknowledged, at most the client's
+ *       Receive Maximum (MQTT-3.3.4-9) and {@code session.max-inflight-bytes};
+ *   <li>the packet ids: unique among the messages in flight or waiting to be resent, from 1 to
+ *       65,535 and round again (MQTT-2.2.1-3);
+ *   <li>the resend queue: unacknowledged messages of an earlier connection, resent first, in their
+ *       order, with their ids and DUP set, a released QoS 2 message as PUBREL (MQTT-4.4.0-1);
+ *   <li>the pending queue: QoS 1/2 messages waiting for room, and the attach buffer for what
+ *       arrives while the session attaches; both within {@code session.max-pending-*}, and QoS 0
+ *       within the socket's bound, by the {@link OutboundBudget};
+ *   <li>the overflow policy: a message that does not fit is dropped and counted, and under {@code
+ *       session.overflow: terminate-session} the session is ended, once.
+ * </ul>
+ *
+ * The window also holds the session's life-cycle {@link Session.State}, because what happens to a
+ * message depends on it (buffered while attaching, sent or queued online, kept only by the store
+ * offline).
+ *
+ * <p>Hand-written: vertx-mqtt's endpoint sends a PUBLISH and answers the acknowledgement handshake,
+ * but it keeps no window, resends nothing on a new connection and knows nothing of a session that
+ * outlives it. The class knows neither Vert.x nor the store: it sends through {@link Connection}
+ * and tells the session what became of a message through {@link Outcomes} (the session keeps its
+ * durable queue in step). Touched only on the session's context, except {@link #state()}.
  *
  * @param <M> the session's message type, carrying what the session needs besides (its store entry)
  */
@@ -50,7 +53,12 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
     boolean released;
     boolean sentBefore;
 
-    Message(PublishedMessage message, int qos, boolean retain, int[] subscriptionIds, String sharedGroup) {
+    Message(
+        PublishedMessage message,
+        int qos,
+        boolean retain,
+        int[] subscriptionIds,
+        String sharedGroup) {
       this.message = message;
       this.qos = qos;
       this.retain = retain;
@@ -60,8 +68,8 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
     }
 
     /**
-     * Marks a message of an earlier connection that the client has not acknowledged: it is resent with
-     * {@code id}, as PUBREL when it was {@code released}.
+     * Marks a message of an earlier connection that the client has not acknowledged: it is resent
+     * with {@code id}, as PUBREL when it was {@code released}.
      */
     void unacknowledged(int id, boolean wasReleased) {
       this.packetId = id;
@@ -73,13 +81,22 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
   /** The connection the window sends through. */
   interface Connection<M> {
 
-    /** How many QoS 1/2 messages the client accepts in flight (its Receive Maximum, capped by the server). */
+    /**
+     * How many QoS 1/2 messages the client accepts in flight (its Receive Maximum, capped by the
+     * server).
+     */
     int sendWindow();
 
-    /** Whether the PUBLISH, encoded at {@code qos}, would exceed the Maximum Packet Size the client announced. */
+    /**
+     * Whether the PUBLISH, encoded at {@code qos}, would exceed the Maximum Packet Size the client
+     * announced.
+     */
     boolean tooLargeForClient(M m, int qos);
 
-    /** Writes a PUBLISH and calls {@code whenWritten} when the socket has written it out (or failed to). */
+    /**
+     * Writes a PUBLISH and calls {@code whenWritten} when the socket has written it out (or failed
+     * to).
+     */
     void publish(M m, int qos, boolean dup, int packetId, Written whenWritten);
 
     void pubrel(int packetId);
@@ -99,13 +116,18 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
     /** The client answered PUBREC: the message waits for PUBCOMP now. */
     void released(M m);
 
-    /** The message needs no further delivery: acknowledged, expired, or too large for the client. */
+    /**
+     * The message needs no further delivery: acknowledged, expired, or too large for the client.
+     */
     void done(M m);
 
     /** A message was not delivered, for {@code reason}. */
     void dropped(String reason);
 
-    /** A message broke a bound under {@code session.overflow: terminate-session}: the session must end. */
+    /**
+     * A message broke a bound under {@code session.overflow: terminate-session}: the session must
+     * end.
+     */
     void overflowed(String reason);
   }
 
@@ -130,11 +152,20 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
 
   private volatile Session.State state = Session.State.ATTACHING;
   private Connection<M> connection;
-  /** The PUBLISH packets written to the current connection's socket and not yet written out by it. */
+
+  /**
+   * The PUBLISH packets written to the current connection's socket and not yet written out by it.
+   */
   private OutboundBudget.Socket socket;
+
   private final ArrayDeque<M> pending = new ArrayDeque<>();
-  /** Unacknowledged messages of an earlier connection that wait for room in this connection's window. */
+
+  /**
+   * Unacknowledged messages of an earlier connection that wait for room in this connection's
+   * window.
+   */
   private final ArrayDeque<M> resend = new ArrayDeque<>();
+
   private final Set<Integer> resendIds = new HashSet<>();
   private final LinkedHashMap<Integer, M> inflight = new LinkedHashMap<>();
   private final List<M> attachBuffer = new ArrayList<>();
@@ -142,7 +173,11 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
   private boolean pumping;
   private boolean terminating;
 
-  OutboundWindow(SessionLimits limits, OutboundBudget.Totals totals, Outcomes<M> outcomes, LongSupplier clock) {
+  OutboundWindow(
+      SessionLimits limits,
+      OutboundBudget.Totals totals,
+      Outcomes<M> outcomes,
+      LongSupplier clock) {
     this.limits = limits;
     this.outcomes = outcomes;
     this.clock = clock;
@@ -155,8 +190,8 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
 
   /** What the window holds for its connection now. */
   Session.OutboundBytes bytes() {
-    return new Session.OutboundBytes(budget.waitingBytes(), budget.inflightBytes(),
-        socket == null ? 0 : socket.bytes());
+    return new Session.OutboundBytes(
+        budget.waitingBytes(), budget.inflightBytes(), socket == null ? 0 : socket.bytes());
   }
 
   /** A QoS 0 message: buffered while attaching, written if the socket has room, else dropped. */
@@ -186,11 +221,12 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
   }
 
   /**
-   * Decides what happens to a QoS 1/2 message; a message sent at once gets its packet id here. The caller
-   * records the message (its store entry) and then calls {@link #enter} with the answer.
+   * Decides what happens to a QoS 1/2 message; a message sent at once gets its packet id here. The
+   * caller records the message (its store entry) and then calls {@link #enter} with the answer.
    */
   Admission admit(M o) {
-    boolean sendNow = state == Session.State.ONLINE && resend.isEmpty() && pending.isEmpty() && canTransmit(o);
+    boolean sendNow =
+        state == Session.State.ONLINE && resend.isEmpty() && pending.isEmpty() && canTransmit(o);
     if (!sendNow && state != Session.State.OFFLINE && !budget.canWait(o.weight)) {
       overflow("queue-full");
       return Admission.REFUSED;
@@ -216,14 +252,19 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
     }
   }
 
-  /** A waiting message that the store refused (overflow, or the queue moved to a newer connection). */
+  /**
+   * A waiting message that the store refused (overflow, or the queue moved to a newer connection).
+   */
   void removeWaiting(M o) {
     if (pending.remove(o)) {
       budget.doneWaiting(o.weight);
     }
   }
 
-  /** A message did not fit a bound of this session: dropped (counted by {@code reason}), or the session ends. */
+  /**
+   * A message did not fit a bound of this session: dropped (counted by {@code reason}), or the
+   * session ends.
+   */
   void overflow(String reason) {
     outcomes.dropped(reason);
     if (limits.terminateOnOverflow() && state != Session.State.CLOSED && !terminating) {
@@ -258,9 +299,9 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
   }
 
   /**
-   * Starts serving a connection: resends the unacknowledged messages of {@code queued} (those marked
-   * {@link Message#unacknowledged}), then the rest of {@code queued}, then what arrived while attaching and
-   * is not in {@code queued} already.
+   * Starts serving a connection: resends the unacknowledged messages of {@code queued} (those
+   * marked {@link Message#unacknowledged}), then the rest of {@code queued}, then what arrived
+   * while attaching and is not in {@code queued} already.
    */
   void attach(Connection<M> newConnection, List<M> queued) {
     this.connection = newConnection;
@@ -282,12 +323,15 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
       }
     }
     state = Session.State.ONLINE;
-    // a write that completes at once calls pump(): not before every resent message has its place (the ids,
+    // a write that completes at once calls pump(): not before every resent message has its place
+    // (the ids,
     // the order: resent ones before queued ones)
     pumping = true;
     try {
-      // resent with their original ids (MQTT-4.4.0-1), but no more at once than the new connection's
-      // Receive Maximum allows (MQTT-3.3.4-9): the window is not carried over from the old connection
+      // resent with their original ids (MQTT-4.4.0-1), but no more at once than the new
+      // connection's
+      // Receive Maximum allows (MQTT-3.3.4-9): the window is not carried over from the old
+      // connection
       for (M o : unacknowledged) {
         lastPacketId = Math.max(lastPacketId, o.packetId);
         if (resend.isEmpty() && canTransmit(o)) {
@@ -315,8 +359,9 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
   }
 
   /**
-   * The connection ended: the window holds nothing any more. The session stays {@code OFFLINE} when it
-   * continues, else it is {@code CLOSED}. Answers what was unfinished: in flight, to resend, pending, buffered.
+   * The connection ended: the window holds nothing any more. The session stays {@code OFFLINE} when
+   * it continues, else it is {@code CLOSED}. Answers what was unfinished: in flight, to resend,
+   * pending, buffered.
    */
   List<M> detach(boolean sessionContinues) {
     List<M> unfinished = new ArrayList<>(inflight.values());
@@ -333,7 +378,9 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
     state = Session.State.OFFLINE;
   }
 
-  /** The session ends here: whatever the window held is dropped (the store keeps what is durable). */
+  /**
+   * The session ends here: whatever the window held is dropped (the store keeps what is durable).
+   */
   void close() {
     clear();
     state = Session.State.CLOSED;
@@ -375,27 +422,33 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
   }
 
   /**
-   * Writes a PUBLISH and counts it against the socket until the socket reports it written: the session
-   * writes no more than the socket's bound (vertx-mqtt's endpoint has no write-queue-full signal; the write
-   * completes when Netty has handed the bytes to the operating system). Each completion is the moment a
-   * QoS 1/2 message held back for socket room may go.
+   * Writes a PUBLISH and counts it against the socket until the socket reports it written: the
+   * session writes no more than the socket's bound (vertx-mqtt's endpoint has no write-queue-full
+   * signal; the write completes when Netty has handed the bytes to the operating system). Each
+   * completion is the moment a QoS 1/2 message held back for socket room may go.
    */
   private void write(M o, int qos, boolean dup, int packetId) {
     OutboundBudget.Socket s = socket;
     s.written(o.weight);
-    connection.publish(o, qos, dup, packetId, succeeded -> {
-      s.flushed(o.weight);
-      if (succeeded && s == socket) {
-        pump();
-      }
-    });
+    connection.publish(
+        o,
+        qos,
+        dup,
+        packetId,
+        succeeded -> {
+          s.flushed(o.weight);
+          if (succeeded && s == socket) {
+            pump();
+          }
+        });
   }
 
   private void pump() {
     if (state != Session.State.ONLINE || pumping) {
       return;
     }
-    // a write may complete at once and call back in here: the loops below pick up what it made room for
+    // a write may complete at once and call back in here: the loops below pick up what it made room
+    // for
     pumping = true;
     try {
       drain();

@@ -4,12 +4,16 @@ import io.mqttgrid.routing.PublishedMessage;
 
 /**
  * A QoS 1/2 message held for a persistent session until the client acknowledges it: not yet sent
- * ({@link State#QUEUED}), sent and waiting for PUBACK/PUBREC ({@link State#SENT}), or, for QoS 2, PUBREL
- * sent and waiting for PUBCOMP ({@link State#RELEASED}).
+ * ({@link State#QUEUED}), sent and waiting for PUBACK/PUBREC ({@link State#SENT}), or, for QoS 2,
+ * PUBREL sent and waiting for PUBCOMP ({@link State#RELEASED}).
  */
 public final class QueuedMessage {
 
-  public enum State { QUEUED, SENT, RELEASED }
+  public enum State {
+    QUEUED,
+    SENT,
+    RELEASED
+  }
 
   private long seq;
   private PublishedMessage message;
@@ -18,8 +22,12 @@ public final class QueuedMessage {
   private State state;
   private int packetId;
 
-  public QueuedMessage(PublishedMessage message, int[] subscriptionIds, String sharedGroup, State state,
-                       int packetId) {
+  public QueuedMessage(
+      PublishedMessage message,
+      int[] subscriptionIds,
+      String sharedGroup,
+      State state,
+      int packetId) {
     this.message = message;
     this.subscriptionIds = subscriptionIds;
     this.sharedGroup = sharedGroup;
@@ -28,8 +36,13 @@ public final class QueuedMessage {
   }
 
   /** A message as a store kept it, with the sequence number its queue gave it. */
-  public static QueuedMessage stored(long seq, PublishedMessage message, int[] subscriptionIds, String sharedGroup,
-                                     State state, int packetId) {
+  public static QueuedMessage stored(
+      long seq,
+      PublishedMessage message,
+      int[] subscriptionIds,
+      String sharedGroup,
+      State state,
+      int packetId) {
     QueuedMessage m = new QueuedMessage(message, subscriptionIds, sharedGroup, state, packetId);
     m.seq = seq;
     return m;
@@ -45,7 +58,10 @@ public final class QueuedMessage {
     return seq;
   }
 
-  /** Set by the store that appended the message: the number {@link SessionStore#markSent} and others name it by. */
+  /**
+   * Set by the store that appended the message: the number {@link SessionStore#markSent} and others
+   * name it by.
+   */
   public void seq(long seq) {
     this.seq = seq;
   }

@@ -3,29 +3,31 @@ package io.mqttgrid.session;
 import io.vertx.core.Future;
 
 /**
- * Sessions hosted by other nodes, for a takeover that crosses nodes (ARCHITECTURE.md lesson 4): the old
- * owner first steps down (closes the old connection with 0x8E, keeps filling the queue), then, once the new
- * owner has subscribed, retires (stops routing to the old session and flushes its writes).
+ * Sessions hosted by other nodes, for a takeover that crosses nodes (ARCHITECTURE.md lesson 4): the
+ * old owner first steps down (closes the old connection with 0x8E, keeps filling the queue), then,
+ * once the new owner has subscribed, retires (stops routing to the old session and flushes its
+ * writes).
  */
 public interface RemoteSessions {
 
   /** A node that hosts nothing else: for a broker that is alone. */
-  RemoteSessions NONE = new RemoteSessions() {
-    @Override
-    public boolean isAlive(String node) {
-      return false;
-    }
+  RemoteSessions NONE =
+      new RemoteSessions() {
+        @Override
+        public boolean isAlive(String node) {
+          return false;
+        }
 
-    @Override
-    public Future<Void> stepDown(String node, String clientId, boolean sessionContinues) {
-      return Future.succeededFuture();
-    }
+        @Override
+        public Future<Void> stepDown(String node, String clientId, boolean sessionContinues) {
+          return Future.succeededFuture();
+        }
 
-    @Override
-    public Future<Void> retire(String node, String clientId) {
-      return Future.succeededFuture();
-    }
-  };
+        @Override
+        public Future<Void> retire(String node, String clientId) {
+          return Future.succeededFuture();
+        }
+      };
 
   /** Whether {@code node} is a member of the cluster now. */
   boolean isAlive(String node);

@@ -17,24 +17,30 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One MQTT session on this node (MQTT 5 section 4.1): its subscriptions, its outbound window (the
- * {@link OutboundWindow}: what is sent when, under which packet id) and, for a persistent session, the durable
- * queue behind it, kept in step with the window. Every field is touched only on the session's own context
- * (the event loop of the connection that created it), so there are no locks; other threads hand work over
- * with {@link #onContext}.
+ * {@link OutboundWindow}: what is sent when, under which packet id) and, for a persistent session,
+ * the durable queue behind it, kept in step with the window. Every field is touched only on the
+ * session's own context (the event loop of the connection that created it), so there are no locks;
+ * other threads hand work over with {@link #onContext}.
  *
- * <p>A persistent session writes every QoS 1/2 message to its queue in the {@link SessionStore} before the
- * publisher is acknowledged, and removes it when the client acknowledges it; what the client has not
- * acknowledged when a node dies is still in the store. A clean session keeps messages in memory only.
+ * <p>A persistent session writes every QoS 1/2 message to its queue in the {@link SessionStore}
+ * before the publisher is acknowledged, and removes it when the client acknowledges it; what the
+ * client has not acknowledged when a node dies is still in the store. A clean session keeps
+ * messages in memory only.
  */
 public final class Session implements Subscriber {
 
   private static final Logger LOG = LoggerFactory.getLogger(Session.class);
 
-  public enum State { ATTACHING, ONLINE, OFFLINE, CLOSED }
+  public enum State {
+    ATTACHING,
+    ONLINE,
+    OFFLINE,
+    CLOSED
+  }
 
   /**
-   * Bytes (message weights) held for the connection: waiting for room in the window or the socket, sent
-   * and unacknowledged, written to the socket and not yet written out by it.
+   * Bytes (message weights) held for the connection: waiting for room in the window or the socket,
+   * sent and unacknowledged, written to the socket and not yet written out by it.
    */
   public record OutboundBytes(long waiting, long inflight, long socket) {
     public long total() {
@@ -42,12 +48,20 @@ public final class Session implements Subscriber {
     }
   }
 
-  /** A message on its way to the client, with its entry in the session's durable queue (persistent sessions). */
+  /**
+   * A message on its way to the client, with its entry in the session's durable queue (persistent
+   * sessions).
+   */
   private static final class Outgoing extends OutboundWindow.Message {
     QueuedMessage stored;
     Future<SessionQueue.AppendResult> appended;
 
-    Outgoing(PublishedMessage message, int qos, boolean retain, int[] subscriptionIds, String sharedGroup) {
+    Outgoing(
+        PublishedMessage message,
+        int qos,
+        boolean retain,
+        int[] subscriptionIds,
+        String sharedGroup) {
       super(message, qos, retain, subscriptionIds, sharedGroup);
     }
   }
@@ -74,9 +88,17 @@ public final class Session implements Subscriber {
   private long expiryTimer = -1;
   private boolean recordStored;
 
-  Session(String clientId, boolean persistent, String connectionId, Context context, Vertx vertx,
-          SessionStore store, MessageRouter router, SessionLimits limits, OutboundBudget.Totals outboundTotals,
-          SessionEvents events) {
+  Session(
+      String clientId,
+      boolean persistent,
+      String connectionId,
+      Context context,
+      Vertx vertx,
+      SessionStore store,
+      MessageRouter router,
+      SessionLimits limits,
+      OutboundBudget.Totals outboundTotals,
+      SessionEvents events) {
     this.clientId = clientId;
     this.persistent = persistent;
     this.connectionId = connectionId;
@@ -86,7 +108,9 @@ public final class Session implements Subscriber {
     this.router = router;
     this.limits = limits;
     this.events = events;
-    this.window = new OutboundWindow<>(limits, outboundTotals, new WindowOutcomes(), System::currentTimeMillis);
+    this.window =
+        new OutboundWindow<>(
+            limits, outboundTotals, new WindowOutcomes(), System::currentTimeMillis);
   }
 
   @Override
@@ -192,8 +216,12 @@ public final class Session implements Subscriber {
   // ---- delivery (Subscriber) ----
 
   @Override
-  public Future<Void> deliver(PublishedMessage message, int qos, boolean retain, int[] subscriptionIds,
-                              String sharedGroup) {
+  public Future<Void> deliver(
+      PublishedMessage message,
+      int qos,
+      boolean retain,
+      int[] subscriptionIds,
+      String sharedGroup) {
     Outgoing o = new Outgoing(message, qos, retain, subscriptionIds, sharedGroup);
     if (qos == 0 || !persistent) {
       onContext(() -> accept(o, null));
@@ -204,15 +232,20 @@ public final class Session implements Subscriber {
     return stored.future();
   }
 
-  /** Sends retained messages on subscribe: same path as any delivery, in order after earlier ones. */
-  public void deliverRetained(PublishedMessage message, int qos, boolean retain, int[] subscriptionIds) {
+  /**
+   * Sends retained messages on subscribe: same path as any delivery, in order after earlier ones.
+   */
+  public void deliverRetained(
+      PublishedMessage message, int qos, boolean retain, int[] subscriptionIds) {
     deliver(message, qos, retain, subscriptionIds, null);
   }
 
   private void accept(Outgoing o, Promise<Void> stored) {
     if (window.state() == State.CLOSED) {
-      // a delivery that was already on its way when this session retired (taken over, adopted elsewhere):
-      // a persistent session's publisher must not hear "stored", it retries and reaches the session where it
+      // a delivery that was already on its way when this session retired (taken over, adopted
+      // elsewhere):
+      // a persistent session's publisher must not hear "stored", it retries and reaches the session
+      // where it
       // lives now
       if (stored != null) {
         stored.tryFail("session " + clientId + " is no longer served here");
@@ -234,35 +267,52 @@ public final class Session implements Subscriber {
     }
     if (persistent) {
       boolean sendNow = admission == OutboundWindow.Admission.SEND;
-      o.stored = new QueuedMessage(o.message.withQos(o.qos).withRetain(o.retain), o.subscriptionIds,
-          o.sharedGroup, sendNow ? QueuedMessage.State.SENT : QueuedMessage.State.QUEUED, o.packetId);
+      o.stored =
+          new QueuedMessage(
+              o.message.withQos(o.qos).withRetain(o.retain),
+              o.subscriptionIds,
+              o.sharedGroup,
+              sendNow ? QueuedMessage.State.SENT : QueuedMessage.State.QUEUED,
+              o.packetId);
       boolean offline = admission == OutboundWindow.Admission.OFFLINE;
-      o.appended = track(store.append(clientId, o.stored, offline ? limits.maxQueued() : limits.maxPending(),
-          offline ? limits.maxQueuedBytes() : limits.maxPendingBytes(), connectionId));
-      o.appended.onComplete(ar -> {
-        if (ar.failed()) {
-          LOG.warn("session {}: could not store a QoS {} message: {}", clientId, o.qos, ar.cause().toString());
-          if (stored != null) {
-            stored.tryFail(ar.cause());
-          }
-          return;
-        }
-        if (ar.result() == SessionQueue.AppendResult.FOREIGN) {
-          // this session lives on elsewhere now: the publisher is told it did not get there (and retries,
-          // reaching the new owner), and this stale copy goes away
-          window.removeWaiting(o);
-          if (stored != null) {
-            stored.tryFail("session " + clientId + " moved to a newer connection");
-          }
-          events.moved(this);
-          return;
-        }
-        if (ar.result() == SessionQueue.AppendResult.OVERFLOW) {
-          window.removeWaiting(o);
-          window.overflow("queue-full");
-        }
-        complete(stored);
-      });
+      o.appended =
+          track(
+              store.append(
+                  clientId,
+                  o.stored,
+                  offline ? limits.maxQueued() : limits.maxPending(),
+                  offline ? limits.maxQueuedBytes() : limits.maxPendingBytes(),
+                  connectionId));
+      o.appended.onComplete(
+          ar -> {
+            if (ar.failed()) {
+              LOG.warn(
+                  "session {}: could not store a QoS {} message: {}",
+                  clientId,
+                  o.qos,
+                  ar.cause().toString());
+              if (stored != null) {
+                stored.tryFail(ar.cause());
+              }
+              return;
+            }
+            if (ar.result() == SessionQueue.AppendResult.FOREIGN) {
+              // this session lives on elsewhere now: the publisher is told it did not get there
+              // (and retries,
+              // reaching the new owner), and this stale copy goes away
+              window.removeWaiting(o);
+              if (stored != null) {
+                stored.tryFail("session " + clientId + " moved to a newer connection");
+              }
+              events.moved(this);
+              return;
+            }
+            if (ar.result() == SessionQueue.AppendResult.OVERFLOW) {
+              window.removeWaiting(o);
+              window.overflow("queue-full");
+            }
+            complete(stored);
+          });
     } else {
       complete(stored);
     }
@@ -285,22 +335,24 @@ public final class Session implements Subscriber {
     @Override
     public void sent(Outgoing o) {
       if (o.appended != null) {
-        o.appended.onSuccess(r -> {
-          if (r == SessionQueue.AppendResult.APPENDED) {
-            track(store.markSent(clientId, o.stored.seq(), o.packetId));
-          }
-        });
+        o.appended.onSuccess(
+            r -> {
+              if (r == SessionQueue.AppendResult.APPENDED) {
+                track(store.markSent(clientId, o.stored.seq(), o.packetId));
+              }
+            });
       }
     }
 
     @Override
     public void released(Outgoing o) {
       if (o.appended != null) {
-        o.appended.onSuccess(r -> {
-          if (r != SessionQueue.AppendResult.OVERFLOW) {
-            track(store.markReleased(clientId, o.stored.seq()));
-          }
-        });
+        o.appended.onSuccess(
+            r -> {
+              if (r != SessionQueue.AppendResult.OVERFLOW) {
+                track(store.markReleased(clientId, o.stored.seq()));
+              }
+            });
       }
     }
 
@@ -316,8 +368,10 @@ public final class Session implements Subscriber {
 
     @Override
     public void overflowed(String reason) {
-      LOG.warn("session {}: {} (session.overflow: terminate-session), session terminated (SessionOverflow)",
-          clientId, reason);
+      LOG.warn(
+          "session {}: {} (session.overflow: terminate-session), session terminated (SessionOverflow)",
+          clientId,
+          reason);
       events.overflowed(Session.this);
     }
   }
@@ -341,8 +395,10 @@ public final class Session implements Subscriber {
     }
 
     @Override
-    public void publish(Outgoing o, int qos, boolean dup, int packetId, OutboundWindow.Written whenWritten) {
-      channel.sendPublish(o.message, qos, o.retain, dup, packetId, o.subscriptionIds)
+    public void publish(
+        Outgoing o, int qos, boolean dup, int packetId, OutboundWindow.Written whenWritten) {
+      channel
+          .sendPublish(o.message, qos, o.retain, dup, packetId, o.subscriptionIds)
           .onComplete(ar -> whenWritten.done(ar.succeeded()));
     }
 
@@ -354,23 +410,31 @@ public final class Session implements Subscriber {
 
   private void forget(Outgoing o) {
     if (o.appended != null) {
-      o.appended.onSuccess(r -> {
-        if (r == SessionQueue.AppendResult.APPENDED) {
-          track(store.remove(clientId, o.stored.seq()));
-        }
-      });
+      o.appended.onSuccess(
+          r -> {
+            if (r == SessionQueue.AppendResult.APPENDED) {
+              track(store.remove(clientId, o.stored.seq()));
+            }
+          });
     }
   }
 
   // ---- life cycle, driven by SessionManager on this context ----
 
-  /** Starts serving a connection: resends what the store holds, then what arrived while attaching. */
+  /**
+   * Starts serving a connection: resends what the store holds, then what arrived while attaching.
+   */
   void attach(ClientChannel newChannel, List<QueuedMessage> queued) {
     this.channel = newChannel;
     List<Outgoing> held = new ArrayList<>(queued.size());
     for (QueuedMessage q : queued) {
-      Outgoing o = new Outgoing(q.message(), q.message().qos(), q.message().retain(), q.subscriptionIds(),
-          q.sharedGroup());
+      Outgoing o =
+          new Outgoing(
+              q.message(),
+              q.message().qos(),
+              q.message().retain(),
+              q.subscriptionIds(),
+              q.sharedGroup());
       o.stored = q;
       // a session resumed with expiry 0 holds what the store gave it in memory only
       o.appended = persistent ? Future.succeededFuture(SessionQueue.AppendResult.APPENDED) : null;
@@ -383,9 +447,9 @@ public final class Session implements Subscriber {
   }
 
   /**
-   * The connection ended. A clean session ends with it; a persistent one stays, offline, in the router so
-   * that its queue keeps filling. Messages a departed shared-subscription member had not acknowledged go
-   * to another member.
+   * The connection ended. A clean session ends with it; a persistent one stays, offline, in the
+   * router so that its queue keeps filling. Messages a departed shared-subscription member had not
+   * acknowledged go to another member.
    */
   void detach() {
     if (window.state() == State.CLOSED) {
@@ -397,7 +461,9 @@ public final class Session implements Subscriber {
       router.removeAll(this);
     }
     for (Outgoing o : unfinished) {
-      if (o.sharedGroup != null && o.qos > 0 && !o.released
+      if (o.sharedGroup != null
+          && o.qos > 0
+          && !o.released
           && router.redispatchShared(o.sharedGroup, o.message, this)) {
         forget(o);
       }
@@ -463,21 +529,22 @@ public final class Session implements Subscriber {
 
   private <T> Future<T> track(Future<T> op) {
     storeOps++;
-    op.onComplete(ar -> {
-      storeOps--;
-      if (storeOps == 0 && !storeIdleWaiters.isEmpty()) {
-        List<Promise<Void>> waiters = storeIdleWaiters;
-        storeIdleWaiters = new ArrayList<>();
-        waiters.forEach(Promise::tryComplete);
-      }
-    });
+    op.onComplete(
+        ar -> {
+          storeOps--;
+          if (storeOps == 0 && !storeIdleWaiters.isEmpty()) {
+            List<Promise<Void>> waiters = storeIdleWaiters;
+            storeIdleWaiters = new ArrayList<>();
+            waiters.forEach(Promise::tryComplete);
+          }
+        });
     return op;
   }
 
   /**
-   * Runs {@code task} on this session's context, always queued behind what is already waiting there, even
-   * when called from that context: a message another client had acknowledged must not be overtaken by a
-   * later one that happens to be published on the subscriber's own event loop.
+   * Runs {@code task} on this session's context, always queued behind what is already waiting
+   * there, even when called from that context: a message another client had acknowledged must not
+   * be overtaken by a later one that happens to be published on the subscriber's own event loop.
    */
   public void onContext(Runnable task) {
     context.runOnContext(v -> task.run());

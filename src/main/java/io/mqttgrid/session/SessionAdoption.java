@@ -14,10 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Adoption after node loss (ARCHITECTURE.md section 3, lessons 5 and 6): the oldest survivor takes over the
- * sessions whose records name the departed node as owner, as offline sessions of its own, so that their
- * queues keep filling, their wills go out and their expiry runs. A client that is back already (here or on
- * another node) keeps its session where it is.
+ * Adoption after node loss (ARCHITECTURE.md section 3, lessons 5 and 6): the oldest survivor takes
+ * over the sessions whose records name the departed node as owner, as offline sessions of its own,
+ * so that their queues keep filling, their wills go out and their expiry runs. A client that is
+ * back already (here or on another node) keeps its session where it is.
  */
 final class SessionAdoption {
 
@@ -35,9 +35,17 @@ final class SessionAdoption {
   private final SessionExpiry expiries;
 
   /** {@code sessions}: the sessions of this node, by client id (the manager's live map). */
-  SessionAdoption(Vertx vertx, String nodeId, SessionStore store, MessageRouter router, SessionLimits limits,
-                  OutboundBudget.Totals outbound, SessionEvents events, Map<String, Session> sessions,
-                  SessionWills wills, SessionExpiry expiries) {
+  SessionAdoption(
+      Vertx vertx,
+      String nodeId,
+      SessionStore store,
+      MessageRouter router,
+      SessionLimits limits,
+      OutboundBudget.Totals outbound,
+      SessionEvents events,
+      Map<String, Session> sessions,
+      SessionWills wills,
+      SessionExpiry expiries) {
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.store = store;
@@ -51,31 +59,38 @@ final class SessionAdoption {
   }
 
   /**
-   * A node left the cluster and this node is the oldest survivor: it takes over the sessions the departed
-   * node hosted (ARCHITECTURE.md section 3, lessons 5 and 6). Each becomes an offline session here, with
-   * its subscriptions (so its queue keeps filling), its will sent after the will delay if its client was
-   * connected there, and its expiry running. Answers how many sessions were adopted.
+   * A node left the cluster and this node is the oldest survivor: it takes over the sessions the
+   * departed node hosted (ARCHITECTURE.md section 3, lessons 5 and 6). Each becomes an offline
+   * session here, with its subscriptions (so its queue keeps filling), its will sent after the will
+   * delay if its client was connected there, and its expiry running. Answers how many sessions were
+   * adopted.
    */
   Future<Integer> adoptSessionsOf(String deadNode) {
     long now = System.currentTimeMillis();
     Context context = vertx.getOrCreateContext();
-    return store.purgeConnections(deadNode)
-        .recover(e -> {
-          LOG.warn("connection records of {} not purged: {}", deadNode, e.toString());
-          return Future.succeededFuture();
-        })
+    return store
+        .purgeConnections(deadNode)
+        .recover(
+            e -> {
+              LOG.warn("connection records of {} not purged: {}", deadNode, e.toString());
+              return Future.succeededFuture();
+            })
         .compose(v -> store.ownedBy(deadNode))
-        .compose(records -> {
-          List<Future<Boolean>> all = new ArrayList<>(records.size());
-          for (SessionRecord r : records) {
-            all.add(adoptOne(r.clientId(), deadNode, now, context));
-          }
-          // done only when every node routes the adopted subscriptions here: the caller then purges the
-          // departed node's routes, and a publish in between would find no route at all and be acknowledged
-          // "no matching subscribers" for a session that exists
-          return Future.join(all).compose(x -> router.routesAnnounced())
-              .map(x -> (int) all.stream().filter(f -> f.succeeded() && f.result()).count());
-        })
+        .compose(
+            records -> {
+              List<Future<Boolean>> all = new ArrayList<>(records.size());
+              for (SessionRecord r : records) {
+                all.add(adoptOne(r.clientId(), deadNode, now, context));
+              }
+              // done only when every node routes the adopted subscriptions here: the caller then
+              // purges the
+              // departed node's routes, and a publish in between would find no route at all and be
+              // acknowledged
+              // "no matching subscribers" for a session that exists
+              return Future.join(all)
+                  .compose(x -> router.routesAnnounced())
+                  .map(x -> (int) all.stream().filter(f -> f.succeeded() && f.result()).count());
+            })
         .onSuccess(n -> LOG.info("took over {} sessions of departed node {}", n, deadNode));
   }
 
@@ -83,41 +98,59 @@ final class SessionAdoption {
     if (sessions.containsKey(clientId)) {
       return Future.succeededFuture(false); // its client is back, here
     }
-    return store.adopt(clientId, deadNode, nodeId, now).compose(before -> {
-      if (before == null) {
-        return Future.succeededFuture(false); // its client is back, elsewhere
-      }
-      boolean wasConnected = before.connected();
-      PublishedMessage will = before.will();
-      long expiry = before.expirySeconds();
-      if (expiry == 0) {
-        // a session that ended with its connection: only its will is left to send
-        if (wasConnected && will != null) {
-          wills.publishWill(clientId, will);
-        }
-        store.deleteIfOwnedBy(clientId, before.connectionId());
-        return Future.succeededFuture(true);
-      }
-      Session session = new Session(clientId, true, before.connectionId(), context, vertx, store, router, limits,
-          outbound, events);
-      session.recordStored(true);
-      session.expirySeconds(expiry);
-      session.will(will, before.willDelaySeconds());
-      if (sessions.putIfAbsent(clientId, session) != null) {
-        return Future.succeededFuture(false);
-      }
-      long offlineSince = wasConnected ? now : before.disconnectedAtMillis();
-      // adopted once its subscriptions route here, not when it is merely listed (see adoptSessionsOf)
-      return onContextOf(session, () -> {
-        session.startOffline(before.subscriptions());
-        if (wasConnected && will != null) {
-          wills.scheduleWill(session, will, Math.min(before.willDelaySeconds(), expiry));
-        }
-        if (expiry != SessionRecord.NEVER_EXPIRES) {
-          expiries.scheduleExpiry(session, expiry * 1000L - (System.currentTimeMillis() - offlineSince));
-        }
-        return Future.succeededFuture(true);
-      });
-    });
+    return store
+        .adopt(clientId, deadNode, nodeId, now)
+        .compose(
+            before -> {
+              if (before == null) {
+                return Future.succeededFuture(false); // its client is back, elsewhere
+              }
+              boolean wasConnected = before.connected();
+              PublishedMessage will = before.will();
+              long expiry = before.expirySeconds();
+              if (expiry == 0) {
+                // a session that ended with its connection: only its will is left to send
+                if (wasConnected && will != null) {
+                  wills.publishWill(clientId, will);
+                }
+                store.deleteIfOwnedBy(clientId, before.connectionId());
+                return Future.succeededFuture(true);
+              }
+              Session session =
+                  new Session(
+                      clientId,
+                      true,
+                      before.connectionId(),
+                      context,
+                      vertx,
+                      store,
+                      router,
+                      limits,
+                      outbound,
+                      events);
+              session.recordStored(true);
+              session.expirySeconds(expiry);
+              session.will(will, before.willDelaySeconds());
+              if (sessions.putIfAbsent(clientId, session) != null) {
+                return Future.succeededFuture(false);
+              }
+              long offlineSince = wasConnected ? now : before.disconnectedAtMillis();
+              // adopted once its subscriptions route here, not when it is merely listed (see
+              // adoptSessionsOf)
+              return onContextOf(
+                  session,
+                  () -> {
+                    session.startOffline(before.subscriptions());
+                    if (wasConnected && will != null) {
+                      wills.scheduleWill(
+                          session, will, Math.min(before.willDelaySeconds(), expiry));
+                    }
+                    if (expiry != SessionRecord.NEVER_EXPIRES) {
+                      expiries.scheduleExpiry(
+                          session, expiry * 1000L - (System.currentTimeMillis() - offlineSince));
+                    }
+                    return Future.succeededFuture(true);
+                  });
+            });
   }
 }

@@ -5,23 +5,25 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The conditional changes of a {@link SessionStore}, each a function of the one entry it changes (a record, a
- * queue or a connection under a client id). A store applies each atomically for its key: Hazelcast in an entry
- * processor on the partition owner (and again on each backup, so each is deterministic), the in-memory store
- * of the unit tests under its lock. One definition keeps the stores' semantics the same.
+ * The conditional changes of a {@link SessionStore}, each a function of the one entry it changes (a
+ * record, a queue or a connection under a client id). A store applies each atomically for its key:
+ * Hazelcast in an entry processor on the partition owner (and again on each backup, so each is
+ * deterministic), the in-memory store of the unit tests under its lock. One definition keeps the
+ * stores' semantics the same.
  *
- * <p>{@code entry.setValue(null)} removes the entry. A value is changed in place and set again, as Hazelcast's
- * OBJECT in-memory format wants.
+ * <p>{@code entry.setValue(null)} removes the entry. A value is changed in place and set again, as
+ * Hazelcast's OBJECT in-memory format wants.
  */
 public final class SessionEntryChanges {
 
-  private SessionEntryChanges() {
-  }
+  private SessionEntryChanges() {}
 
-  // ---------------------------------------------------------------------------------- session records
+  // ---------------------------------------------------------------------------------- session
+  // records
 
   /** Deletes the record if {@code connectionId} still owns it; says whether it did. */
-  public static boolean deleteIfOwnedBy(Map.Entry<String, SessionRecord> entry, String connectionId) {
+  public static boolean deleteIfOwnedBy(
+      Map.Entry<String, SessionRecord> entry, String connectionId) {
     SessionRecord r = entry.getValue();
     if (r != null && connectionId.equals(r.connectionId())) {
       entry.setValue(null);
@@ -31,8 +33,11 @@ public final class SessionEntryChanges {
   }
 
   /** Marks the record offline, with its final expiry, if {@code connectionId} still owns it. */
-  public static boolean markOffline(Map.Entry<String, SessionRecord> entry, String connectionId, long expirySeconds,
-                                    long atMillis) {
+  public static boolean markOffline(
+      Map.Entry<String, SessionRecord> entry,
+      String connectionId,
+      long expirySeconds,
+      long atMillis) {
     SessionRecord r = entry.getValue();
     if (r != null && connectionId.equals(r.connectionId())) {
       entry.setValue(r.expirySeconds(expirySeconds).offline(atMillis));
@@ -42,8 +47,10 @@ public final class SessionEntryChanges {
   }
 
   /** Replaces the subscriptions of a record {@code connectionId} still owns. */
-  public static boolean setSubscriptions(Map.Entry<String, SessionRecord> entry, String connectionId,
-                                         List<Subscription> subscriptions) {
+  public static boolean setSubscriptions(
+      Map.Entry<String, SessionRecord> entry,
+      String connectionId,
+      List<Subscription> subscriptions) {
     SessionRecord r = entry.getValue();
     if (r == null || !connectionId.equals(r.connectionId())) {
       return false;
@@ -52,13 +59,17 @@ public final class SessionEntryChanges {
     return true;
   }
 
-  /** Adds or removes an inbound QoS 2 packet id that waits for PUBREL; says whether the set changed. */
-  public static boolean awaitingRelease(Map.Entry<String, SessionRecord> entry, int packetId, boolean add) {
+  /**
+   * Adds or removes an inbound QoS 2 packet id that waits for PUBREL; says whether the set changed.
+   */
+  public static boolean awaitingRelease(
+      Map.Entry<String, SessionRecord> entry, int packetId, boolean add) {
     SessionRecord r = entry.getValue();
     if (r == null) {
       return false;
     }
-    boolean changed = add ? r.awaitingRelease().add(packetId) : r.awaitingRelease().remove(packetId);
+    boolean changed =
+        add ? r.awaitingRelease().add(packetId) : r.awaitingRelease().remove(packetId);
     if (changed) {
       entry.setValue(r);
     }
@@ -66,11 +77,12 @@ public final class SessionEntryChanges {
   }
 
   /**
-   * Moves a session {@code deadNode} hosted to {@code newOwner}, offline from {@code nowMillis} if it was
-   * connected; answers the record as it was, or null when someone else took the session meanwhile.
+   * Moves a session {@code deadNode} hosted to {@code newOwner}, offline from {@code nowMillis} if
+   * it was connected; answers the record as it was, or null when someone else took the session
+   * meanwhile.
    */
-  public static SessionRecord adopt(Map.Entry<String, SessionRecord> entry, String deadNode, String newOwner,
-                                    long nowMillis) {
+  public static SessionRecord adopt(
+      Map.Entry<String, SessionRecord> entry, String deadNode, String newOwner, long nowMillis) {
     SessionRecord r = entry.getValue();
     if (r == null || !deadNode.equals(r.ownerNode())) {
       return null;
@@ -89,14 +101,19 @@ public final class SessionEntryChanges {
     return record != null && node.equals(record.ownerNode());
   }
 
-  // --------------------------------------------------------------------------------------------- queues
+  // ---------------------------------------------------------------------------------------------
+  // queues
 
   /**
-   * Appends a copy of {@code message} (the caller's object is the caller's); answers the outcome and the
-   * sequence number the copy got (0 when not appended).
+   * Appends a copy of {@code message} (the caller's object is the caller's); answers the outcome
+   * and the sequence number the copy got (0 when not appended).
    */
-  public static Appended append(Map.Entry<String, SessionQueue> entry, QueuedMessage message, int maxQueued,
-                                long maxQueuedBytes, String appender) {
+  public static Appended append(
+      Map.Entry<String, SessionQueue> entry,
+      QueuedMessage message,
+      int maxQueued,
+      long maxQueuedBytes,
+      String appender) {
     SessionQueue q = entry.getValue();
     if (q == null) {
       q = new SessionQueue();
@@ -108,12 +125,14 @@ public final class SessionEntryChanges {
   }
 
   /** What {@link #append} did. */
-  public record Appended(SessionQueue.AppendResult result, long seq) {
-  }
+  public record Appended(SessionQueue.AppendResult result, long seq) {}
 
-  /** Gives the queue to {@code connectionId} (a new one when absent or {@code emptyIt}); answers what it holds. */
-  public static List<QueuedMessage> claimQueue(Map.Entry<String, SessionQueue> entry, String connectionId,
-                                               boolean emptyIt) {
+  /**
+   * Gives the queue to {@code connectionId} (a new one when absent or {@code emptyIt}); answers
+   * what it holds.
+   */
+  public static List<QueuedMessage> claimQueue(
+      Map.Entry<String, SessionQueue> entry, String connectionId, boolean emptyIt) {
     SessionQueue q = entry.getValue();
     if (q == null || emptyIt) {
       q = new SessionQueue();
@@ -124,11 +143,18 @@ public final class SessionEntryChanges {
   }
 
   /** A change of one queued message. */
-  public enum QueuedChange { SENT, RELEASED, REMOVE }
+  public enum QueuedChange {
+    SENT,
+    RELEASED,
+    REMOVE
+  }
 
-  /** Marks one queued message sent (with its packet id) or released, or removes it; false when there is no queue. */
-  public static boolean changeQueued(Map.Entry<String, SessionQueue> entry, QueuedChange change, long seq,
-                                     int packetId) {
+  /**
+   * Marks one queued message sent (with its packet id) or released, or removes it; false when there
+   * is no queue.
+   */
+  public static boolean changeQueued(
+      Map.Entry<String, SessionQueue> entry, QueuedChange change, long seq, int packetId) {
     SessionQueue q = entry.getValue();
     if (q == null) {
       return false;
@@ -143,7 +169,8 @@ public final class SessionEntryChanges {
     return true;
   }
 
-  // -------------------------------------------------------------------------------------- connections
+  // --------------------------------------------------------------------------------------
+  // connections
 
   /** A connection record's value: the node serving the client and the connection id. */
   public static String connectionValue(String node, String connectionId) {

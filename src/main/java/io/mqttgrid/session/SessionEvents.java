@@ -10,6 +10,5 @@ public interface SessionEvents {
   void overflowed(Session session);
 
   /** A session found its queue owned by a newer connection of the same client: it is stale here. */
-  default void moved(Session session) {
-  }
+  default void moved(Session session) {}
 }

@@ -7,9 +7,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Session expiry (MQTT 5 section 3.1.2.11): a persistent session that stays offline for its whole Session
- * Expiry Interval ends, with its will if one is still waiting, and the store forgets it. A reconnect before then
- * finds the session no longer offline (or no longer this one), and the timer does nothing.
+ * Session expiry (MQTT 5 section 3.1.2.11): a persistent session that stays offline for its whole
+ * Session Expiry Interval ends, with its will if one is still waiting, and the store forgets it. A
+ * reconnect before then finds the session no longer offline (or no longer this one), and the timer
+ * does nothing.
  */
 final class SessionExpiry {
 
@@ -21,7 +22,8 @@ final class SessionExpiry {
   private final SessionWills wills;
 
   /** {@code sessions}: the sessions of this node, by client id (the manager's live map). */
-  SessionExpiry(Vertx vertx, Map<String, Session> sessions, SessionStore store, SessionWills wills) {
+  SessionExpiry(
+      Vertx vertx, Map<String, Session> sessions, SessionStore store, SessionWills wills) {
     this.vertx = vertx;
     this.sessions = sessions;
     this.store = store;
@@ -29,24 +31,34 @@ final class SessionExpiry {
   }
 
   void scheduleExpiry(Session session, long millis) {
-    session.expiryTimer(vertx.setTimer(Math.max(1, millis), t -> {
-      session.expiryTimer(-1);
-      expire(session);
-    }));
+    session.expiryTimer(
+        vertx.setTimer(
+            Math.max(1, millis),
+            t -> {
+              session.expiryTimer(-1);
+              expire(session);
+            }));
   }
 
-  /** A persistent session stayed offline for its whole expiry interval: it ends, with its will if pending. */
+  /**
+   * A persistent session stayed offline for its whole expiry interval: it ends, with its will if
+   * pending.
+   */
   private void expire(Session session) {
-    session.onContext(() -> {
-      if (session.state() != Session.State.OFFLINE || !sessions.remove(session.clientId(), session)) {
-        return;
-      }
-      PublishedMessage will = session.cancelWill();
-      if (will != null) {
-        wills.publishWill(session.clientId(), will);
-      }
-      session.retire().onComplete(v -> store.deleteIfOwnedBy(session.clientId(), session.connectionId()));
-      LOG.debug("session {} expired", session.clientId());
-    });
+    session.onContext(
+        () -> {
+          if (session.state() != Session.State.OFFLINE
+              || !sessions.remove(session.clientId(), session)) {
+            return;
+          }
+          PublishedMessage will = session.cancelWill();
+          if (will != null) {
+            wills.publishWill(session.clientId(), will);
+          }
+          session
+              .retire()
+              .onComplete(v -> store.deleteIfOwnedBy(session.clientId(), session.connectionId()));
+          LOG.debug("session {} expired", session.clientId());
+        });
   }
 }

@@ -18,28 +18,35 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The sessions of this node: connect (new, resumed or taken over), disconnect, wills and expiry
- * (MQTT 5 sections 3.1.2.4, 3.1.3.2, 4.1). One connect at a time per client id on this node; the session
- * record in the {@link SessionStore} is the truth a reconnecting device finds, on this node or another.
+ * (MQTT 5 sections 3.1.2.4, 3.1.3.2, 4.1). One connect at a time per client id on this node; the
+ * session record in the {@link SessionStore} is the truth a reconnecting device finds, on this node
+ * or another.
  *
- * <p>The manager holds the sessions and decides, for each event, what happens; the steps of one concern are
- * in their own class: {@link SessionTakeover} (step-down and retirement of an older connection, here or on
- * another node), {@link SessionWills}, {@link SessionExpiry}, {@link SessionAdoption} (the sessions of a
- * departed node). Graceful shutdown stays here: it is the manager's own life cycle and shares the gate that
- * refuses new connects.
+ * <p>The manager holds the sessions and decides, for each event, what happens; the steps of one
+ * concern are in their own class: {@link SessionTakeover} (step-down and retirement of an older
+ * connection, here or on another node), {@link SessionWills}, {@link SessionExpiry}, {@link
+ * SessionAdoption} (the sessions of a departed node). Graceful shutdown stays here: it is the
+ * manager's own life cycle and shares the gate that refuses new connects.
  */
 public final class SessionManager {
 
   private static final Logger LOG = LoggerFactory.getLogger(SessionManager.class);
 
   /** What a CONNECT asks of the session layer, after the MQTT layer validated and capped it. */
-  public record ConnectRequest(String clientId, boolean cleanStart, long expirySeconds, int protocolVersion,
-                               PublishedMessage will, long willDelaySeconds) {
-  }
+  public record ConnectRequest(
+      String clientId,
+      boolean cleanStart,
+      long expirySeconds,
+      int protocolVersion,
+      PublishedMessage will,
+      long willDelaySeconds) {}
 
   /** The session a connection now serves, whether it existed before, and what it must resend. */
-  public record Attached(Session session, boolean sessionPresent, List<QueuedMessage> queued,
-                         java.util.Set<Integer> awaitingRelease) {
-  }
+  public record Attached(
+      Session session,
+      boolean sessionPresent,
+      List<QueuedMessage> queued,
+      java.util.Set<Integer> awaitingRelease) {}
 
   private final Vertx vertx;
   private final String nodeId;
@@ -56,8 +63,13 @@ public final class SessionManager {
   private final Map<String, Future<?>> connectsInProgress = new HashMap<>();
   private volatile boolean shuttingDown;
 
-  public SessionManager(Vertx vertx, String nodeId, SessionStore store, MessageRouter router, SessionLimits limits,
-                        SessionEvents events) {
+  public SessionManager(
+      Vertx vertx,
+      String nodeId,
+      SessionStore store,
+      MessageRouter router,
+      SessionLimits limits,
+      SessionEvents events) {
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.store = store;
@@ -66,25 +78,27 @@ public final class SessionManager {
     this.wills = new SessionWills(vertx, sessions);
     this.expiries = new SessionExpiry(vertx, sessions, store, wills);
     this.takeover = new SessionTakeover(nodeId, store, sessions, wills);
-    this.events = new SessionEvents() {
-      @Override
-      public void dropped(String clientId, String reason) {
-        events.dropped(clientId, reason);
-      }
+    this.events =
+        new SessionEvents() {
+          @Override
+          public void dropped(String clientId, String reason) {
+            events.dropped(clientId, reason);
+          }
 
-      @Override
-      public void overflowed(Session session) {
-        events.overflowed(session);
-        terminate(session);
-      }
+          @Override
+          public void overflowed(Session session) {
+            events.overflowed(session);
+            terminate(session);
+          }
 
-      @Override
-      public void moved(Session session) {
-        retireStale(session);
-      }
-    };
-    this.adoption = new SessionAdoption(vertx, nodeId, store, router, limits, outbound, this.events, sessions, wills,
-        expiries);
+          @Override
+          public void moved(Session session) {
+            retireStale(session);
+          }
+        };
+    this.adoption =
+        new SessionAdoption(
+            vertx, nodeId, store, router, limits, outbound, this.events, sessions, wills, expiries);
   }
 
   /** The other nodes' sessions, for takeovers across nodes. Set once at start. */
@@ -124,14 +138,16 @@ public final class SessionManager {
     return outbound.inflight.sum();
   }
 
-  /** Bytes of PUBLISH packets written to this node's client sockets and not yet written out by them. */
+  /**
+   * Bytes of PUBLISH packets written to this node's client sockets and not yet written out by them.
+   */
   public long outboundSocketBytes() {
     return outbound.socket.sum();
   }
 
   /**
-   * Binds a new connection to its session. Runs on the connection's context; the session it returns lives
-   * on that context. The caller sends CONNACK, then calls {@link #attach}.
+   * Binds a new connection to its session. Runs on the connection's context; the session it returns
+   * lives on that context. The caller sends CONNACK, then calls {@link #attach}.
    */
   public Future<Attached> connect(ConnectRequest req) {
     if (shuttingDown) {
@@ -144,13 +160,17 @@ public final class SessionManager {
       previous = connectsInProgress.get(req.clientId());
       Future<?> mine = result.future();
       connectsInProgress.put(req.clientId(), mine);
-      mine.onComplete(ar -> {
-        synchronized (connectsInProgress) {
-          connectsInProgress.remove(req.clientId(), mine);
-        }
-      });
+      mine.onComplete(
+          ar -> {
+            synchronized (connectsInProgress) {
+              connectsInProgress.remove(req.clientId(), mine);
+            }
+          });
     }
-    Future<?> before = previous == null ? Future.succeededFuture() : previous.recover(e -> Future.succeededFuture());
+    Future<?> before =
+        previous == null
+            ? Future.succeededFuture()
+            : previous.recover(e -> Future.succeededFuture());
     before.onComplete(v -> context.runOnContext(x -> doConnect(req, context).onComplete(result)));
     return result.future();
   }
@@ -159,81 +179,150 @@ public final class SessionManager {
     String clientId = req.clientId();
     String connectionId = UUID.randomUUID().toString();
     boolean persistent = req.expirySeconds() > 0;
-    // a record is kept for a session that outlives its connection, and for one with a will: if this node
+    // a record is kept for a session that outlives its connection, and for one with a will: if this
+    // node
     // dies, a survivor finds it and sends the will (ARCHITECTURE.md lesson 6)
     boolean stored = persistent || req.will() != null;
     Session old = sessions.get(clientId);
     String[] remoteOwner = {null};
-    return store.claimConnection(clientId, nodeId, connectionId)
-        .compose(previousConnection -> store.load(clientId).map(r -> {
-          remoteOwner[0] = takeover.remoteOwner(previousConnection, r);
-          return r;
-        }))
-        .compose(r -> (old == null ? Future.<Void>succeededFuture() : takeover.stepDown(old, !req.cleanStart()))
-            .compose(x -> takeover.stepDownRemote(clientId, !req.cleanStart(), remoteOwner[0], 2))
-            .map(owner -> {
-              remoteOwner[0] = owner;
-              return null;
-            }))
-        .compose(v -> {
-          if (req.cleanStart()) {
-            return takeover.retireOld(old, remoteOwner[0], clientId).compose(x -> store.delete(clientId))
-                .map(x -> (SessionRecord) null);
-          }
-          // read after the old owner stepped down: its last subscription changes are in
-          return store.load(clientId).map(r -> r != null && r.isExpired(System.currentTimeMillis()) ? null : r);
-        })
-        .compose(record -> {
-          Session session = new Session(clientId, persistent, connectionId, context, vertx, store, router, limits,
-              outbound, events);
-          session.recordStored(stored);
-          session.expirySeconds(req.expirySeconds());
-          session.will(req.will(), req.willDelaySeconds());
-          boolean present = record != null;
-          if (present) {
-            session.restoreSubscriptions(record.subscriptions());
-          }
-          sessions.put(clientId, session);
-          if (shuttingDown) {
-            // shutdown() may have passed over this session already: it must not be served
-            sessions.remove(clientId, session);
-            session.retire();
-            return Future.failedFuture(new IllegalStateException("node is shutting down"));
-          }
-          // a session that continues on another node: the old copy stops routing only once every node routes
-          // the new one's subscriptions (restored above), else a publish in between finds no route and is
-          // acknowledged "no matching subscribers" for a session that exists
-          Future<Void> oldGone = req.cleanStart() ? Future.succeededFuture()
-              : remoteOwner[0] == null ? takeover.retireOld(old, null, clientId)
-              : router.routesAnnounced().compose(x -> takeover.retireOld(old, remoteOwner[0], clientId));
-          Future<List<QueuedMessage>> queued;
-          if (!persistent && stored && !present) {
-            queued = Future.all(oldGone, store.save(new SessionRecord(clientId, req.protocolVersion(), 0, nodeId,
-                connectionId).will(req.will(), req.willDelaySeconds()))).map(List.of());
-          } else if (persistent) {
-            SessionRecord r = new SessionRecord(clientId, req.protocolVersion(), req.expirySeconds(), nodeId,
-                connectionId).subscriptions(session.subscriptions()).will(req.will(), req.willDelaySeconds());
-            if (present) {
-              r.awaitingRelease(record.awaitingRelease());
-            }
-            // the queue is this connection's from now on: what an older incarnation of the session (on this
-            // node or another, stepping down or stale) still appends is refused, so its publisher retries
-            // and reaches this session. Claimed before this session appends anything itself.
-            Future<List<QueuedMessage>> claimed = store.claimQueue(clientId, connectionId, !present);
-            queued = Future.all(claimed, oldGone, store.save(r)).map(x -> claimed.result());
-          } else if (present) {
-            // Clean Start 0 resumes the stored session even with expiry 0 (MQTT-3.1.2-5); it now ends with
-            // this connection, so its queue moves into memory and the store keeps nothing
-            queued = oldGone.compose(x -> store.queued(clientId))
-                .compose(q -> store.delete(clientId).map(q))
-                .compose(q -> !stored ? Future.succeededFuture(q) : store.save(new SessionRecord(clientId,
-                    req.protocolVersion(), 0, nodeId, connectionId).will(req.will(), req.willDelaySeconds())).map(q));
-          } else {
-            queued = oldGone.map(List.of());
-          }
-          java.util.Set<Integer> awaiting = present ? record.awaitingRelease() : java.util.Set.of();
-          return queued.map(q -> new Attached(session, present, q, awaiting));
-        });
+    return store
+        .claimConnection(clientId, nodeId, connectionId)
+        .compose(
+            previousConnection ->
+                store
+                    .load(clientId)
+                    .map(
+                        r -> {
+                          remoteOwner[0] = takeover.remoteOwner(previousConnection, r);
+                          return r;
+                        }))
+        .compose(
+            r ->
+                (old == null
+                        ? Future.<Void>succeededFuture()
+                        : takeover.stepDown(old, !req.cleanStart()))
+                    .compose(
+                        x ->
+                            takeover.stepDownRemote(clientId, !req.cleanStart(), remoteOwner[0], 2))
+                    .map(
+                        owner -> {
+                          remoteOwner[0] = owner;
+                          return null;
+                        }))
+        .compose(
+            v -> {
+              if (req.cleanStart()) {
+                return takeover
+                    .retireOld(old, remoteOwner[0], clientId)
+                    .compose(x -> store.delete(clientId))
+                    .map(x -> (SessionRecord) null);
+              }
+              // read after the old owner stepped down: its last subscription changes are in
+              return store
+                  .load(clientId)
+                  .map(r -> r != null && r.isExpired(System.currentTimeMillis()) ? null : r);
+            })
+        .compose(
+            record -> {
+              Session session =
+                  new Session(
+                      clientId,
+                      persistent,
+                      connectionId,
+                      context,
+                      vertx,
+                      store,
+                      router,
+                      limits,
+                      outbound,
+                      events);
+              session.recordStored(stored);
+              session.expirySeconds(req.expirySeconds());
+              session.will(req.will(), req.willDelaySeconds());
+              boolean present = record != null;
+              if (present) {
+                session.restoreSubscriptions(record.subscriptions());
+              }
+              sessions.put(clientId, session);
+              if (shuttingDown) {
+                // shutdown() may have passed over this session already: it must not be served
+                sessions.remove(clientId, session);
+                session.retire();
+                return Future.failedFuture(new IllegalStateException("node is shutting down"));
+              }
+              // a session that continues on another node: the old copy stops routing only once
+              // every node routes
+              // the new one's subscriptions (restored above), else a publish in between finds no
+              // route and is
+              // acknowledged "no matching subscribers" for a session that exists
+              Future<Void> oldGone =
+                  req.cleanStart()
+                      ? Future.succeededFuture()
+                      : remoteOwner[0] == null
+                          ? takeover.retireOld(old, null, clientId)
+                          : router
+                              .routesAnnounced()
+                              .compose(x -> takeover.retireOld(old, remoteOwner[0], clientId));
+              Future<List<QueuedMessage>> queued;
+              if (!persistent && stored && !present) {
+                queued =
+                    Future.all(
+                            oldGone,
+                            store.save(
+                                new SessionRecord(
+                                        clientId, req.protocolVersion(), 0, nodeId, connectionId)
+                                    .will(req.will(), req.willDelaySeconds())))
+                        .map(List.of());
+              } else if (persistent) {
+                SessionRecord r =
+                    new SessionRecord(
+                            clientId,
+                            req.protocolVersion(),
+                            req.expirySeconds(),
+                            nodeId,
+                            connectionId)
+                        .subscriptions(session.subscriptions())
+                        .will(req.will(), req.willDelaySeconds());
+                if (present) {
+                  r.awaitingRelease(record.awaitingRelease());
+                }
+                // the queue is this connection's from now on: what an older incarnation of the
+                // session (on this
+                // node or another, stepping down or stale) still appends is refused, so its
+                // publisher retries
+                // and reaches this session. Claimed before this session appends anything itself.
+                Future<List<QueuedMessage>> claimed =
+                    store.claimQueue(clientId, connectionId, !present);
+                queued = Future.all(claimed, oldGone, store.save(r)).map(x -> claimed.result());
+              } else if (present) {
+                // Clean Start 0 resumes the stored session even with expiry 0 (MQTT-3.1.2-5); it
+                // now ends with
+                // this connection, so its queue moves into memory and the store keeps nothing
+                queued =
+                    oldGone
+                        .compose(x -> store.queued(clientId))
+                        .compose(q -> store.delete(clientId).map(q))
+                        .compose(
+                            q ->
+                                !stored
+                                    ? Future.succeededFuture(q)
+                                    : store
+                                        .save(
+                                            new SessionRecord(
+                                                    clientId,
+                                                    req.protocolVersion(),
+                                                    0,
+                                                    nodeId,
+                                                    connectionId)
+                                                .will(req.will(), req.willDelaySeconds()))
+                                        .map(q));
+              } else {
+                queued = oldGone.map(List.of());
+              }
+              java.util.Set<Integer> awaiting =
+                  present ? record.awaitingRelease() : java.util.Set.of();
+              return queued.map(q -> new Attached(session, present, q, awaiting));
+            });
   }
 
   /** Another node takes over {@code clientId}: close its connection here (first phase). */
@@ -241,7 +330,9 @@ public final class SessionManager {
     return takeover.stepDownLocal(clientId, sessionContinues);
   }
 
-  /** Another node now serves {@code clientId}: stop routing to the old session here (second phase). */
+  /**
+   * Another node now serves {@code clientId}: stop routing to the old session here (second phase).
+   */
   public Future<Void> retireLocal(String clientId) {
     return takeover.retireLocal(clientId);
   }
@@ -251,11 +342,12 @@ public final class SessionManager {
     session.onContext(() -> session.will(null, 0));
   }
 
-    /** After CONNACK: the session starts sending. */
+  /** After CONNACK: the session starts sending. */
   public void attach(Attached attached, ClientChannel channel) {
     Session session = attached.session();
     if (Vertx.currentContext() == session.context()) {
-      // at once, right after the CONNACK: a graceful stop must find the channel to send its DISCONNECT to
+      // at once, right after the CONNACK: a graceful stop must find the channel to send its
+      // DISCONNECT to
       session.attach(channel, attached.queued());
     } else {
       session.onContext(() -> session.attach(channel, attached.queued()));
@@ -263,135 +355,179 @@ public final class SessionManager {
   }
 
   /**
-   * A connection ended. {@code publishWill}: it ended without a normal DISCONNECT (or with reason 0x04).
-   * {@code newExpirySeconds}: the Session Expiry Interval of the client's DISCONNECT, or -1.
+   * A connection ended. {@code publishWill}: it ended without a normal DISCONNECT (or with reason
+   * 0x04). {@code newExpirySeconds}: the Session Expiry Interval of the client's DISCONNECT, or -1.
    */
-  public void disconnected(Session session, ClientChannel channel, boolean publishWill, long newExpirySeconds) {
-    session.onContext(() -> {
-      if (!session.hasChannel(channel)) {
-        return; // taken over meanwhile: the takeover did the work
-      }
-      session.detach();
-      if (newExpirySeconds >= 0) {
-        session.expirySeconds(newExpirySeconds);
-      }
-      long expiry = session.persistent() ? session.expirySeconds() : 0;
-      PublishedMessage will = publishWill ? session.will() : null;
-      if (will != null) {
-        wills.scheduleWill(session, will, Math.min(session.willDelaySeconds(), expiry));
-      }
-      if (expiry == 0) {
-        sessions.remove(session.clientId(), session);
-        session.retire();
-        Future<?> cleanup = session.recordStored()
-            ? store.deleteIfOwnedBy(session.clientId(), session.connectionId()) : Future.succeededFuture();
-        cleanup.onComplete(x -> store.releaseConnection(session.clientId(), session.connectionId()));
-        return;
-      }
-      store.markOffline(session.clientId(), session.connectionId(), expiry, System.currentTimeMillis());
-      store.releaseConnection(session.clientId(), session.connectionId());
-      if (expiry != SessionRecord.NEVER_EXPIRES) {
-        expiries.scheduleExpiry(session, expiry * 1000L);
-      }
-    });
+  public void disconnected(
+      Session session, ClientChannel channel, boolean publishWill, long newExpirySeconds) {
+    session.onContext(
+        () -> {
+          if (!session.hasChannel(channel)) {
+            return; // taken over meanwhile: the takeover did the work
+          }
+          session.detach();
+          if (newExpirySeconds >= 0) {
+            session.expirySeconds(newExpirySeconds);
+          }
+          long expiry = session.persistent() ? session.expirySeconds() : 0;
+          PublishedMessage will = publishWill ? session.will() : null;
+          if (will != null) {
+            wills.scheduleWill(session, will, Math.min(session.willDelaySeconds(), expiry));
+          }
+          if (expiry == 0) {
+            sessions.remove(session.clientId(), session);
+            session.retire();
+            Future<?> cleanup =
+                session.recordStored()
+                    ? store.deleteIfOwnedBy(session.clientId(), session.connectionId())
+                    : Future.succeededFuture();
+            cleanup.onComplete(
+                x -> store.releaseConnection(session.clientId(), session.connectionId()));
+            return;
+          }
+          store.markOffline(
+              session.clientId(), session.connectionId(), expiry, System.currentTimeMillis());
+          store.releaseConnection(session.clientId(), session.connectionId());
+          if (expiry != SessionRecord.NEVER_EXPIRES) {
+            expiries.scheduleExpiry(session, expiry * 1000L);
+          }
+        });
   }
 
   /**
-   * A node left the cluster and this node is the oldest survivor: it takes over the sessions the departed
-   * node hosted (see {@link SessionAdoption}). Answers how many sessions were adopted.
+   * A node left the cluster and this node is the oldest survivor: it takes over the sessions the
+   * departed node hosted (see {@link SessionAdoption}). Answers how many sessions were adopted.
    */
   public Future<Integer> adoptSessionsOf(String deadNode) {
     return adoption.adoptSessionsOf(deadNode);
   }
 
-  /** A session whose queue a newer connection of its client owns: it stops routing here, the store stays. */
+  /**
+   * A session whose queue a newer connection of its client owns: it stops routing here, the store
+   * stays.
+   */
   private void retireStale(Session session) {
-    session.onContext(() -> {
-      if (session.state() == Session.State.CLOSED) {
-        return;
-      }
-      LOG.info("session {} lives on at a newer connection; the stale copy here is retired", session.clientId());
-      sessions.remove(session.clientId(), session);
-      session.closeChannel(ClientChannel.EndCause.SESSION_TAKEN_OVER);
-      session.retire();
-    });
+    session.onContext(
+        () -> {
+          if (session.state() == Session.State.CLOSED) {
+            return;
+          }
+          LOG.info(
+              "session {} lives on at a newer connection; the stale copy here is retired",
+              session.clientId());
+          sessions.remove(session.clientId(), session);
+          session.closeChannel(ClientChannel.EndCause.SESSION_TAKEN_OVER);
+          session.retire();
+        });
   }
 
   /** The session broke a bound under the terminate-session policy: it ends now, online or not. */
   private void terminate(Session session) {
-    session.onContext(() -> {
-      if (!sessions.remove(session.clientId(), session)) {
-        return;
-      }
-      session.closeChannel(ClientChannel.EndCause.QUOTA_EXCEEDED);
-      session.retire().onComplete(v -> store.deleteIfOwnedBy(session.clientId(), session.connectionId())
-          .onComplete(x -> store.releaseConnection(session.clientId(), session.connectionId())));
-    });
+    session.onContext(
+        () -> {
+          if (!sessions.remove(session.clientId(), session)) {
+            return;
+          }
+          session.closeChannel(ClientChannel.EndCause.QUOTA_EXCEEDED);
+          session
+              .retire()
+              .onComplete(
+                  v ->
+                      store
+                          .deleteIfOwnedBy(session.clientId(), session.connectionId())
+                          .onComplete(
+                              x ->
+                                  store.releaseConnection(
+                                      session.clientId(), session.connectionId())));
+        });
   }
 
   /** Saves a persistent session's subscriptions after SUBSCRIBE/UNSUBSCRIBE (before the SUBACK). */
   public Future<Void> subscriptionsChanged(Session session) {
-    // the SUBACK waits until the other nodes route to the new subscriptions: a request/response client
+    // the SUBACK waits until the other nodes route to the new subscriptions: a request/response
+    // client
     // subscribes, then publishes a request whose reply may come from any node at once
     Future<Void> routed = router.routesAnnounced();
     if (!session.persistent()) {
       return routed;
     }
-    // one entry processor, not load-then-save: a concurrent change to the record (QoS 2 ids) is not overwritten
-    return Future.all(routed, store.saveSubscriptions(session.clientId(), session.connectionId(),
-        session.subscriptions())).mapEmpty();
+    // one entry processor, not load-then-save: a concurrent change to the record (QoS 2 ids) is not
+    // overwritten
+    return Future.all(
+            routed,
+            store.saveSubscriptions(
+                session.clientId(), session.connectionId(), session.subscriptions()))
+        .mapEmpty();
   }
 
   /**
-   * Graceful stop: every client gets DISCONNECT 0x8B; persistent sessions stay in the store, offline. New
-   * connects fail from now on.
+   * Graceful stop: every client gets DISCONNECT 0x8B; persistent sessions stay in the store,
+   * offline. New connects fail from now on.
    */
   public Future<Void> shutdown() {
-    // the listeners stay open until every client has its DISCONNECT; a device reconnecting at once is refused
+    // the listeners stay open until every client has its DISCONNECT; a device reconnecting at once
+    // is refused
     shuttingDown = true;
     List<Future<Void>> all = new ArrayList<>();
     for (Session s : sessions.values()) {
-      all.add(onContextOf(s, () -> {
-        s.closeChannel(ClientChannel.EndCause.SERVER_SHUTTING_DOWN);
-        s.detach();
-        s.cancelTimers();
-        Future<Void> done;
-        if (s.persistent()) {
-          // its routes stay until a survivor adopts the session (the node's departure starts that): a publish
-          // meanwhile fails towards its publisher rather than vanishing
-          done = s.whenStoreIdle().compose(v -> store.markOffline(s.clientId(), s.connectionId(),
-              s.expirySeconds(), System.currentTimeMillis())).mapEmpty();
-        } else {
-          done = s.retire();
-        }
-        return done.recover(e -> Future.succeededFuture());
-      }));
+      all.add(
+          onContextOf(
+              s,
+              () -> {
+                s.closeChannel(ClientChannel.EndCause.SERVER_SHUTTING_DOWN);
+                s.detach();
+                s.cancelTimers();
+                Future<Void> done;
+                if (s.persistent()) {
+                  // its routes stay until a survivor adopts the session (the node's departure
+                  // starts that): a publish
+                  // meanwhile fails towards its publisher rather than vanishing
+                  done =
+                      s.whenStoreIdle()
+                          .compose(
+                              v ->
+                                  store.markOffline(
+                                      s.clientId(),
+                                      s.connectionId(),
+                                      s.expirySeconds(),
+                                      System.currentTimeMillis()))
+                          .mapEmpty();
+                } else {
+                  done = s.retire();
+                }
+                return done.recover(e -> Future.succeededFuture());
+              }));
     }
-    // persistent sessions stay listed: until this node is gone, a takeover from another node must find them
+    // persistent sessions stay listed: until this node is gone, a takeover from another node must
+    // find them
     // here to retire them (or they would keep filling a queue that their client reads elsewhere)
     sessions.values().removeIf(s -> !s.persistent());
     return Future.all(all).mapEmpty();
   }
 
-  /** Runs {@code task} on the session's context; the result is handed back on the caller's context. */
+  /**
+   * Runs {@code task} on the session's context; the result is handed back on the caller's context.
+   */
   static <T> Future<T> onContextOf(Session s, java.util.function.Supplier<Future<T>> task) {
     Context caller = Vertx.currentContext();
     Promise<T> p = Promise.promise();
-    s.onContext(() -> {
-      Future<T> f;
-      try {
-        f = task.get();
-      } catch (RuntimeException e) {
-        f = Future.failedFuture(e);
-      }
-      f.onComplete(ar -> {
-        if (caller == null || caller == Vertx.currentContext()) {
-          p.handle(ar);
-        } else {
-          caller.runOnContext(v -> p.handle(ar));
-        }
-      });
-    });
+    s.onContext(
+        () -> {
+          Future<T> f;
+          try {
+            f = task.get();
+          } catch (RuntimeException e) {
+            f = Future.failedFuture(e);
+          }
+          f.onComplete(
+              ar -> {
+                if (caller == null || caller == Vertx.currentContext()) {
+                  p.handle(ar);
+                } else {
+                  caller.runOnContext(v -> p.handle(ar));
+                }
+              });
+        });
     return p.future();
   }
 }

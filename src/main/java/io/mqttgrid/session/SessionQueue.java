@@ -9,17 +9,22 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The durable queue of one persistent session, as a store keeps it (Hazelcast in OBJECT format, changed in
- * place by entry processors so that an append costs the one message, not the whole queue). Not thread-safe:
- * a store changes it under its per-key atomicity.
+ * The durable queue of one persistent session, as a store keeps it (Hazelcast in OBJECT format,
+ * changed in place by entry processors so that an append costs the one message, not the whole
+ * queue). Not thread-safe: a store changes it under its per-key atomicity.
  */
 public final class SessionQueue {
 
   /**
-   * Outcome of an append. FOREIGN: the queue belongs to a newer connection of the session, so the appender
-   * is a session that moved away and did not know yet.
+   * Outcome of an append. FOREIGN: the queue belongs to a newer connection of the session, so the
+   * appender is a session that moved away and did not know yet.
    */
-  public enum AppendResult { APPENDED, DUPLICATE, OVERFLOW, FOREIGN }
+  public enum AppendResult {
+    APPENDED,
+    DUPLICATE,
+    OVERFLOW,
+    FOREIGN
+  }
 
   /** The connection whose session owns this queue now; null until one claims it. */
   private String owner;
@@ -30,8 +35,7 @@ public final class SessionQueue {
   private int queuedCount;
   private long queuedBytes;
 
-  public SessionQueue() {
-  }
+  public SessionQueue() {}
 
   /** A queue as a store kept it: the counts and message ids are rebuilt from the entries. */
   public static SessionQueue stored(String owner, long nextSeq, Collection<QueuedMessage> entries) {
@@ -64,7 +68,9 @@ public final class SessionQueue {
     return Collections.unmodifiableCollection(entries.values());
   }
 
-  /** Appends unless the message is there already or the not-yet-sent part would exceed the bounds. */
+  /**
+   * Appends unless the message is there already or the not-yet-sent part would exceed the bounds.
+   */
   public AppendResult append(QueuedMessage m, int maxQueued, long maxQueuedBytes, String appender) {
     if (owner == null) {
       owner = appender;
@@ -120,7 +126,10 @@ public final class SessionQueue {
     }
   }
 
-  /** Messages sent but not acknowledged go back to QUEUED-with-packet-id semantics on the next attach. */
+  /**
+   * Messages sent but not acknowledged go back to QUEUED-with-packet-id semantics on the next
+   * attach.
+   */
   public List<QueuedMessage> snapshot() {
     List<QueuedMessage> out = new ArrayList<>(entries.size());
     for (QueuedMessage m : entries.values()) {
@@ -129,7 +138,10 @@ public final class SessionQueue {
     return out;
   }
 
-  /** A connection takes the queue over: appends of older incarnations of the session are refused from now on. */
+  /**
+   * A connection takes the queue over: appends of older incarnations of the session are refused
+   * from now on.
+   */
   public void claim(String connectionId) {
     owner = connectionId;
   }

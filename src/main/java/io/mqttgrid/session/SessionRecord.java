@@ -27,8 +27,12 @@ public final class SessionRecord {
   private long disconnectedAtMillis;
   private Set<Integer> awaitingRelease = new LinkedHashSet<>();
 
-  public SessionRecord(String clientId, int protocolVersion, long expirySeconds, String ownerNode,
-                       String connectionId) {
+  public SessionRecord(
+      String clientId,
+      int protocolVersion,
+      long expirySeconds,
+      String ownerNode,
+      String connectionId) {
     this.clientId = clientId;
     this.protocolVersion = protocolVersion;
     this.expirySeconds = expirySeconds;
@@ -83,7 +87,8 @@ public final class SessionRecord {
 
   /** Whether an offline session has outlived its Session Expiry Interval at {@code now}. */
   public boolean isExpired(long nowMillis) {
-    return !connected && expirySeconds != NEVER_EXPIRES
+    return !connected
+        && expirySeconds != NEVER_EXPIRES
         && nowMillis - disconnectedAtMillis >= expirySeconds * 1000L;
   }
 
@@ -122,9 +127,13 @@ public final class SessionRecord {
     return this;
   }
 
-  /** A copy, so that a caller's view does not change with the stored object (OBJECT in-memory format). */
+  /**
+   * A copy, so that a caller's view does not change with the stored object (OBJECT in-memory
+   * format).
+   */
   public SessionRecord copy() {
-    SessionRecord c = new SessionRecord(clientId, protocolVersion, expirySeconds, ownerNode, connectionId);
+    SessionRecord c =
+        new SessionRecord(clientId, protocolVersion, expirySeconds, ownerNode, connectionId);
     c.subscriptions = new ArrayList<>(subscriptions);
     c.will = will;
     c.willDelaySeconds = willDelaySeconds;

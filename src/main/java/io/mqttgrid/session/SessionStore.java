@@ -5,11 +5,11 @@ import io.vertx.core.Future;
 import java.util.List;
 
 /**
- * The durable state of persistent sessions and the cluster-wide record of who is connected where. Every
- * call is asynchronous: it is made from event loops, and completes on the caller's context. The broker's
- * implementation is Hazelcast ({@code io.mqttgrid.hazelcast.HazelcastSessionStore}); the unit tests of the
- * session logic use an in-memory one with the same semantics, both held to one contract test. The conditional
- * changes are defined once, in {@link SessionEntryChanges}.
+ * The durable state of persistent sessions and the cluster-wide record of who is connected where.
+ * Every call is asynchronous: it is made from event loops, and completes on the caller's context.
+ * The broker's implementation is Hazelcast ({@code io.mqttgrid.hazelcast.HazelcastSessionStore});
+ * the unit tests of the session logic use an in-memory one with the same semantics, both held to
+ * one contract test. The conditional changes are defined once, in {@link SessionEntryChanges}.
  */
 public interface SessionStore {
 
@@ -21,13 +21,21 @@ public interface SessionStore {
   /** Removes the record and the queue. */
   Future<Void> delete(String clientId);
 
-  /** Removes record and queue only if the record still names {@code connectionId} (a later owner wins). */
+  /**
+   * Removes record and queue only if the record still names {@code connectionId} (a later owner
+   * wins).
+   */
   Future<Boolean> deleteIfOwnedBy(String clientId, String connectionId);
 
-  /** Marks the record offline only if it still names {@code connectionId}; sets the expiry given. */
-  Future<Boolean> markOffline(String clientId, String connectionId, long expirySeconds, long atMillis);
+  /**
+   * Marks the record offline only if it still names {@code connectionId}; sets the expiry given.
+   */
+  Future<Boolean> markOffline(
+      String clientId, String connectionId, long expirySeconds, long atMillis);
 
-  /** Replaces the record's subscriptions if {@code connectionId} still owns it, in one atomic step. */
+  /**
+   * Replaces the record's subscriptions if {@code connectionId} still owns it, in one atomic step.
+   */
   Future<Void> saveSubscriptions(String clientId, String connectionId, List<Subscription> subs);
 
   Future<Void> addAwaitingRelease(String clientId, int packetId);
@@ -35,11 +43,15 @@ public interface SessionStore {
   Future<Void> removeAwaitingRelease(String clientId, int packetId);
 
   /**
-   * Appends unless the message is queued already, or its not-yet-sent messages would exceed the bounds
-   * given (they differ for connected and offline clients).
+   * Appends unless the message is queued already, or its not-yet-sent messages would exceed the
+   * bounds given (they differ for connected and offline clients).
    */
-  Future<SessionQueue.AppendResult> append(String clientId, QueuedMessage message, int maxQueued,
-                                           long maxQueuedBytes, String connectionId);
+  Future<SessionQueue.AppendResult> append(
+      String clientId,
+      QueuedMessage message,
+      int maxQueued,
+      long maxQueuedBytes,
+      String connectionId);
 
   /** The seq given to the last appended message (for {@link #markSent} and {@link #remove}). */
   Future<Void> markSent(String clientId, long seq, int packetId);
@@ -51,8 +63,9 @@ public interface SessionStore {
   Future<List<QueuedMessage>> queued(String clientId);
 
   /**
-   * Makes {@code connectionId} the owner of the session's queue (created if absent; emptied first when
-   * {@code emptyIt}, for a session that starts anew) and answers what it holds. Appends by any other connection are refused from then on ({@link SessionQueue.AppendResult#FOREIGN}).
+   * Makes {@code connectionId} the owner of the session's queue (created if absent; emptied first
+   * when {@code emptyIt}, for a session that starts anew) and answers what it holds. Appends by any
+   * other connection are refused from then on ({@link SessionQueue.AppendResult#FOREIGN}).
    */
   Future<List<QueuedMessage>> claimQueue(String clientId, String connectionId, boolean emptyIt);
 
@@ -61,15 +74,18 @@ public interface SessionStore {
 
   /**
    * Makes {@code newOwner} the owner of a session {@code deadNode} hosted, marking it offline at
-   * {@code nowMillis} if it was connected. Answers the record as it was before, or null when the session
-   * has meanwhile moved elsewhere.
+   * {@code nowMillis} if it was connected. Answers the record as it was before, or null when the
+   * session has meanwhile moved elsewhere.
    */
   Future<SessionRecord> adopt(String clientId, String deadNode, String newOwner, long nowMillis);
 
   /** Forgets the connection records of {@code node}. */
   Future<Void> purgeConnections(String node);
 
-  /** Records that {@code clientId} is now served by {@code node}/{@code connectionId}; returns the previous. */
+  /**
+   * Records that {@code clientId} is now served by {@code node}/{@code connectionId}; returns the
+   * previous.
+   */
   Future<String> claimConnection(String clientId, String node, String connectionId);
 
   /** Forgets the connection record if it still names {@code connectionId}. */

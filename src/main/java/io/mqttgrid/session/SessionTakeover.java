@@ -9,11 +9,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Takeover (MQTT 5 section 3.1.4): a new connection of a client whose session lives on, here or on another
- * node. The old connection steps down first (its connection closes, its will is handled), then, once the new
- * session is set up, the old copy retires (stops routing and flushes its store writes), in two phases across
- * nodes over {@link RemoteSessions}. {@link SessionManager#connect} drives the order; this class does the steps,
- * on this node's side and, through {@link RemoteSessions}, on the old owner's.
+ * Takeover (MQTT 5 section 3.1.4): a new connection of a client whose session lives on, here or on
+ * another node. The old connection steps down first (its connection closes, its will is handled),
+ * then, once the new session is set up, the old copy retires (stops routing and flushes its store
+ * writes), in two phases across nodes over {@link RemoteSessions}. {@link SessionManager#connect}
+ * drives the order; this class does the steps, on this node's side and, through {@link
+ * RemoteSessions}, on the old owner's.
  */
 final class SessionTakeover {
 
@@ -26,7 +27,8 @@ final class SessionTakeover {
   private volatile RemoteSessions remote = RemoteSessions.NONE;
 
   /** {@code sessions}: the sessions of this node, by client id (the manager's live map). */
-  SessionTakeover(String nodeId, SessionStore store, Map<String, Session> sessions, SessionWills wills) {
+  SessionTakeover(
+      String nodeId, SessionStore store, Map<String, Session> sessions, SessionWills wills) {
     this.nodeId = nodeId;
     this.store = store;
     this.sessions = sessions;
@@ -39,8 +41,9 @@ final class SessionTakeover {
   }
 
   /**
-   * Where a session lives on another node, if it does: the node of the connection record, else the record's
-   * owner; null when that is this node or a node no longer in the cluster (its sessions are adopted).
+   * Where a session lives on another node, if it does: the node of the connection record, else the
+   * record's owner; null when that is this node or a node no longer in the cluster (its sessions
+   * are adopted).
    */
   String remoteOwner(String previousConnection, SessionRecord record) {
     String candidate = null;
@@ -50,28 +53,39 @@ final class SessionTakeover {
     if ((candidate == null || candidate.equals(nodeId)) && record != null) {
       candidate = record.ownerNode();
     }
-    return candidate == null || candidate.equals(nodeId) || !remote.isAlive(candidate) ? null : candidate;
+    return candidate == null || candidate.equals(nodeId) || !remote.isAlive(candidate)
+        ? null
+        : candidate;
   }
 
   /**
-   * Asks the node that hosts {@code clientId} to step down. When it does not answer (it may be stopping, or
-   * gone, and a survivor may have adopted the session meanwhile), looks again at who owns the session now and
-   * asks that node, a few times at most. Answers the node that stepped down, or null when none has to.
+   * Asks the node that hosts {@code clientId} to step down. When it does not answer (it may be
+   * stopping, or gone, and a survivor may have adopted the session meanwhile), looks again at who
+   * owns the session now and asks that node, a few times at most. Answers the node that stepped
+   * down, or null when none has to.
    */
-  Future<String> stepDownRemote(String clientId, boolean sessionContinues, String node, int retries) {
+  Future<String> stepDownRemote(
+      String clientId, boolean sessionContinues, String node, int retries) {
     if (node == null) {
       return Future.succeededFuture();
     }
-    return remote.stepDown(node, clientId, sessionContinues).map(node).recover(e -> {
-      LOG.warn("client {}: node {} did not step down ({})", clientId, node, e.toString());
-      return store.load(clientId).compose(r -> {
-        String owner = r == null ? null : remoteOwner(null, r);
-        if (owner == null || retries == 0) {
-          return Future.succeededFuture(owner);
-        }
-        return stepDownRemote(clientId, sessionContinues, owner, retries - 1);
-      });
-    });
+    return remote
+        .stepDown(node, clientId, sessionContinues)
+        .map(node)
+        .recover(
+            e -> {
+              LOG.warn("client {}: node {} did not step down ({})", clientId, node, e.toString());
+              return store
+                  .load(clientId)
+                  .compose(
+                      r -> {
+                        String owner = r == null ? null : remoteOwner(null, r);
+                        if (owner == null || retries == 0) {
+                          return Future.succeededFuture(owner);
+                        }
+                        return stepDownRemote(clientId, sessionContinues, owner, retries - 1);
+                      });
+            });
   }
 
   /** The old session stops routing and flushes, here and on the node that hosted it. */
@@ -84,10 +98,19 @@ final class SessionTakeover {
     if (remoteOwner == null) {
       return local;
     }
-    return local.compose(x -> remote.retire(remoteOwner, clientId).recover(e -> {
-      LOG.warn("client {}: node {} did not retire the old session: {}", clientId, remoteOwner, e.toString());
-      return Future.succeededFuture();
-    }));
+    return local.compose(
+        x ->
+            remote
+                .retire(remoteOwner, clientId)
+                .recover(
+                    e -> {
+                      LOG.warn(
+                          "client {}: node {} did not retire the old session: {}",
+                          clientId,
+                          remoteOwner,
+                          e.toString());
+                      return Future.succeededFuture();
+                    }));
   }
 
   /** Another node takes over {@code clientId}: close its connection here (first phase). */
@@ -96,7 +119,9 @@ final class SessionTakeover {
     return s == null ? Future.succeededFuture() : stepDown(s, sessionContinues);
   }
 
-  /** Another node now serves {@code clientId}: stop routing to the old session here (second phase). */
+  /**
+   * Another node now serves {@code clientId}: stop routing to the old session here (second phase).
+   */
   Future<Void> retireLocal(String clientId) {
     Session s = sessions.get(clientId);
     if (s == null || !sessions.remove(clientId, s)) {
@@ -106,27 +131,31 @@ final class SessionTakeover {
   }
 
   /**
-   * The old connection of a session that a new CONNECT takes over: close it (DISCONNECT 0x8E), and handle
-   * its will as MQTT 5 section 3.1.3.2.2 says (a continued session cancels a delayed will).
+   * The old connection of a session that a new CONNECT takes over: close it (DISCONNECT 0x8E), and
+   * handle its will as MQTT 5 section 3.1.3.2.2 says (a continued session cancels a delayed will).
    */
   Future<Void> stepDown(Session old, boolean sessionContinues) {
-    return onContextOf(old, () -> {
-      boolean wasConnected = old.state() == Session.State.ONLINE || old.state() == Session.State.ATTACHING;
-      if (wasConnected) {
-        old.closeChannel(ClientChannel.EndCause.SESSION_TAKEN_OVER);
-        old.detach();
-        PublishedMessage will = old.will();
-        if (will != null && (!sessionContinues || old.willDelaySeconds() == 0 || !old.persistent())) {
-          wills.publishWill(old.clientId(), will);
-        }
-      } else {
-        PublishedMessage pendingWill = old.cancelWill();
-        if (pendingWill != null && !sessionContinues) {
-          wills.publishWill(old.clientId(), pendingWill);
-        }
-      }
-      old.cancelTimers();
-      return Future.succeededFuture();
-    });
+    return onContextOf(
+        old,
+        () -> {
+          boolean wasConnected =
+              old.state() == Session.State.ONLINE || old.state() == Session.State.ATTACHING;
+          if (wasConnected) {
+            old.closeChannel(ClientChannel.EndCause.SESSION_TAKEN_OVER);
+            old.detach();
+            PublishedMessage will = old.will();
+            if (will != null
+                && (!sessionContinues || old.willDelaySeconds() == 0 || !old.persistent())) {
+              wills.publishWill(old.clientId(), will);
+            }
+          } else {
+            PublishedMessage pendingWill = old.cancelWill();
+            if (pendingWill != null && !sessionContinues) {
+              wills.publishWill(old.clientId(), pendingWill);
+            }
+          }
+          old.cancelTimers();
+          return Future.succeededFuture();
+        });
   }
 }

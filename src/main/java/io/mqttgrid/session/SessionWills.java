@@ -9,9 +9,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Wills (MQTT 5 section 3.1.3.2): sent when a connection ends without a normal DISCONNECT, at once or after
- * the will delay unless the session resumes first, through the same publish path as any message. Which
- * session events send a will (takeover, expiry, adoption) is decided where they happen; this class sends.
+ * Wills (MQTT 5 section 3.1.3.2): sent when a connection ends without a normal DISCONNECT, at once
+ * or after the will delay unless the session resumes first, through the same publish path as any
+ * message. Which session events send a will (takeover, expiry, adoption) is decided where they
+ * happen; this class sends.
  */
 final class SessionWills {
 
@@ -19,7 +20,8 @@ final class SessionWills {
 
   private final Vertx vertx;
   private final Map<String, Session> sessions;
-  private volatile Function<PublishedMessage, Future<?>> willPublisher = m -> Future.succeededFuture();
+  private volatile Function<PublishedMessage, Future<?>> willPublisher =
+      m -> Future.succeededFuture();
 
   /** {@code sessions}: the sessions of this node, by client id (the manager's live map). */
   SessionWills(Vertx vertx, Map<String, Session> sessions) {
@@ -32,23 +34,38 @@ final class SessionWills {
     this.willPublisher = publisher;
   }
 
-  /** The will of a connection that ended: at once, or after its delay unless the session resumes first. */
+  /**
+   * The will of a connection that ended: at once, or after its delay unless the session resumes
+   * first.
+   */
   void scheduleWill(Session session, PublishedMessage will, long delaySeconds) {
     if (delaySeconds <= 0) {
       publishWill(session.clientId(), will);
       return;
     }
-    session.willTimer(vertx.setTimer(delaySeconds * 1000L, t -> {
-      session.willTimer(-1);
-      if (sessions.get(session.clientId()) == session && session.state() == Session.State.OFFLINE) {
-        publishWill(session.clientId(), will);
-      }
-    }));
+    session.willTimer(
+        vertx.setTimer(
+            delaySeconds * 1000L,
+            t -> {
+              session.willTimer(-1);
+              if (sessions.get(session.clientId()) == session
+                  && session.state() == Session.State.OFFLINE) {
+                publishWill(session.clientId(), will);
+              }
+            }));
   }
 
   void publishWill(String clientId, PublishedMessage will) {
-    // the will was built at CONNECT; its Message Expiry Interval runs from when it is sent (MQTT 5 3.1.3.2.4)
-    willPublisher.apply(will.publishedAt(System.currentTimeMillis())).onFailure(e -> LOG.warn(
-        "will of {} on '{}' was not published: {}", clientId, will.topic(), e.toString()));
+    // the will was built at CONNECT; its Message Expiry Interval runs from when it is sent (MQTT 5
+    // 3.1.3.2.4)
+    willPublisher
+        .apply(will.publishedAt(System.currentTimeMillis()))
+        .onFailure(
+            e ->
+                LOG.warn(
+                    "will of {} on '{}' was not published: {}",
+                    clientId,
+                    will.topic(),
+                    e.toString()));
   }
 }

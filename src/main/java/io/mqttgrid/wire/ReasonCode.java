@@ -58,8 +58,9 @@ public enum ReasonCode {
   }
 
   /**
-   * The MQTT 3.1.1 CONNACK return code for a refusal (section 3.2.2.3): 1 unacceptable protocol version,
-   * 2 identifier rejected, 3 server unavailable, 4 bad user name or password, 5 not authorized.
+   * The MQTT 3.1.1 CONNACK return code for a refusal (section 3.2.2.3): 1 unacceptable protocol
+   * version, 2 identifier rejected, 3 server unavailable, 4 bad user name or password, 5 not
+   * authorized.
    */
   public int v3ConnectReturnCode() {
     return switch (this) {

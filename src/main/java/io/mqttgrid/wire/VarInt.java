@@ -2,16 +2,19 @@ package io.mqttgrid.wire;
 
 import io.netty.buffer.ByteBuf;
 
-/** MQTT variable byte integers (MQTT 5 section 1.5.5): their sizes, and reading one from received bytes. */
+/**
+ * MQTT variable byte integers (MQTT 5 section 1.5.5): their sizes, and reading one from received
+ * bytes.
+ */
 public final class VarInt {
 
   /** {@link #read}: the bytes end before the integer does. */
   public static final long INCOMPLETE = -1;
+
   /** {@link #read}: a fourth byte says more follow; at most four are allowed. */
   public static final long TOO_LONG = -2;
 
-  private VarInt() {
-  }
+  private VarInt() {}
 
   public static int size(long value) {
     if (value < 128) {
@@ -26,7 +29,10 @@ public final class VarInt {
     return 4;
   }
 
-  /** The largest Remaining Length whose whole packet (1 + length bytes + remaining) fits in {@code max}. */
+  /**
+   * The largest Remaining Length whose whole packet (1 + length bytes + remaining) fits in {@code
+   * max}.
+   */
   public static int largestRemainingLength(int maxPacketSize) {
     int remaining = maxPacketSize - 2;
     while (remaining > 0 && 1 + size(remaining) + remaining > maxPacketSize) {
@@ -36,9 +42,10 @@ public final class VarInt {
   }
 
   /**
-   * The integer that starts at {@code index} of {@code buf}, reading no byte at or past {@code end}: its value
-   * ({@link #value}) and how many bytes it took ({@link #length}) in one long, or {@link #INCOMPLETE} or
-   * {@link #TOO_LONG}. Hand-written: Netty's MQTT decoder has the same loop, but not as a method to call.
+   * The integer that starts at {@code index} of {@code buf}, reading no byte at or past {@code
+   * end}: its value ({@link #value}) and how many bytes it took ({@link #length}) in one long, or
+   * {@link #INCOMPLETE} or {@link #TOO_LONG}. Hand-written: Netty's MQTT decoder has the same loop,
+   * but not as a method to call.
    */
   public static long read(ByteBuf buf, int index, int end) {
     int value = 0;

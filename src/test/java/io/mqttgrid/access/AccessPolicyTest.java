@@ -31,7 +31,9 @@ class AccessPolicyTest {
     }
 
     Model bind(String group, String space, Permission permission) {
-      bindings.add(new PermissionBinding(group + "-" + space + "-" + permission, null, group, space, permission));
+      bindings.add(
+          new PermissionBinding(
+              group + "-" + space + "-" + permission, null, group, space, permission));
       return this;
     }
 
@@ -45,7 +47,8 @@ class AccessPolicyTest {
     }
 
     NamespaceModel model() {
-      return new NamespaceModel(NamespaceSettings.DEFAULTS, List.of(), groups, spaces, bindings, List.of(), roles);
+      return new NamespaceModel(
+          NamespaceSettings.DEFAULTS, List.of(), groups, spaces, bindings, List.of(), roles);
     }
   }
 
@@ -60,20 +63,25 @@ class AccessPolicyTest {
   @Test
   void withoutBindingsNobodyMayDoAnything() {
     AccessPolicy policy = new Model().space("all", "#").compile();
-    for (Authority authority : List.of(Authority.REGISTRY, Authority.CUSTOM_JWT, Authority.ENTRA,
-        Authority.WEBHOOK)) {
-      Permissions permissions = policy.permissionsFor(new ClientIdentity("c", Map.of(), authority, 0));
+    for (Authority authority :
+        List.of(Authority.REGISTRY, Authority.CUSTOM_JWT, Authority.ENTRA, Authority.WEBHOOK)) {
+      Permissions permissions =
+          policy.permissionsFor(new ClientIdentity("c", Map.of(), authority, 0));
       assertThat(permissions).as(authority.name()).isEqualTo(GrantedPermissions.NONE);
       assertThat(permissions.canPublish("a")).isFalse();
       assertThat(permissions.canSubscribe("a")).isFalse();
     }
-    assertThat(AccessPolicy.compile(NamespaceModel.EMPTY).permissionsFor(registry("c", Map.of())).canPublish("a"))
+    assertThat(
+            AccessPolicy.compile(NamespaceModel.EMPTY)
+                .permissionsFor(registry("c", Map.of()))
+                .canPublish("a"))
         .isFalse();
   }
 
   @Test
   void anonymousClientsGetEverythingButReservedTopics() {
-    Permissions permissions = AccessPolicy.compile(NamespaceModel.EMPTY).permissionsFor(ClientIdentity.anonymous("x"));
+    Permissions permissions =
+        AccessPolicy.compile(NamespaceModel.EMPTY).permissionsFor(ClientIdentity.anonymous("x"));
     assertThat(permissions).isSameAs(Permissions.ALL_BUT_RESERVED);
     assertThat(permissions.canPublish("a/b")).isTrue();
     assertThat(permissions.canPublish("$SYS/x")).isFalse();
@@ -84,14 +92,17 @@ class AccessPolicyTest {
   /** Spec section 4.4: factory area isolation. */
   @Test
   void factoryAreasAreIsolated() {
-    AccessPolicy policy = new Model()
-        .group("Area1Machines", "attributes.area = 'area1'")
-        .group("Area2Machines", "attributes.area = 'area2'")
-        .space("area1", "areas/area1/machines/#")
-        .space("area2", "areas/area2/machines/#")
-        .bind("Area1Machines", "area1", Publisher).bind("Area1Machines", "area1", Subscriber)
-        .bind("Area2Machines", "area2", Publisher).bind("Area2Machines", "area2", Subscriber)
-        .compile();
+    AccessPolicy policy =
+        new Model()
+            .group("Area1Machines", "attributes.area = 'area1'")
+            .group("Area2Machines", "attributes.area = 'area2'")
+            .space("area1", "areas/area1/machines/#")
+            .space("area2", "areas/area2/machines/#")
+            .bind("Area1Machines", "area1", Publisher)
+            .bind("Area1Machines", "area1", Subscriber)
+            .bind("Area2Machines", "area2", Publisher)
+            .bind("Area2Machines", "area2", Subscriber)
+            .compile();
     assertThat(policy.problems()).isEmpty();
 
     Permissions machine = policy.permissionsFor(registry("m1", Map.of("area", "area1")));
@@ -111,24 +122,28 @@ class AccessPolicyTest {
   /** Spec section 4.4: least privilege, four bindings per area. */
   @Test
   void machinesAndManagementGetOppositeRights() {
-    AccessPolicy policy = new Model()
-        .group("Area1Machines", "attributes.role = 'machine' and attributes.area = 'area1'")
-        .group("Area1Management", "attributes.role = 'management' and attributes.area = 'area1'")
-        .space("area1-machines", "areas/area1/machines/#")
-        .space("area1-mgmt", "areas/area1/mgmt/#")
-        .bind("Area1Machines", "area1-machines", Publisher)
-        .bind("Area1Machines", "area1-mgmt", Subscriber)
-        .bind("Area1Management", "area1-mgmt", Publisher)
-        .bind("Area1Management", "area1-machines", Subscriber)
-        .compile();
+    AccessPolicy policy =
+        new Model()
+            .group("Area1Machines", "attributes.role = 'machine' and attributes.area = 'area1'")
+            .group(
+                "Area1Management", "attributes.role = 'management' and attributes.area = 'area1'")
+            .space("area1-machines", "areas/area1/machines/#")
+            .space("area1-mgmt", "areas/area1/mgmt/#")
+            .bind("Area1Machines", "area1-machines", Publisher)
+            .bind("Area1Machines", "area1-mgmt", Subscriber)
+            .bind("Area1Management", "area1-mgmt", Publisher)
+            .bind("Area1Management", "area1-machines", Subscriber)
+            .compile();
 
-    Permissions machine = policy.permissionsFor(registry("m1", Map.of("role", "machine", "area", "area1")));
+    Permissions machine =
+        policy.permissionsFor(registry("m1", Map.of("role", "machine", "area", "area1")));
     assertThat(machine.canPublish("areas/area1/machines/m1")).isTrue();
     assertThat(machine.canSubscribe("areas/area1/machines/#")).isFalse();
     assertThat(machine.canSubscribe("areas/area1/mgmt/#")).isTrue();
     assertThat(machine.canPublish("areas/area1/mgmt/cmd")).isFalse();
 
-    Permissions manager = policy.permissionsFor(registry("ops", Map.of("role", "management", "area", "area1")));
+    Permissions manager =
+        policy.permissionsFor(registry("ops", Map.of("role", "management", "area", "area1")));
     assertThat(manager.canPublish("areas/area1/mgmt/cmd")).isTrue();
     assertThat(manager.canSubscribe("areas/area1/machines/#")).isTrue();
     assertThat(manager.canPublish("areas/area1/machines/m1")).isFalse();
@@ -138,11 +153,12 @@ class AccessPolicyTest {
   /** Spec section 4.4: per-client topics, machine2 cannot spoof machine1. */
   @Test
   void perClientTopicsPreventSpoofing() {
-    AccessPolicy policy = new Model()
-        .group("machines", "attributes.type = 'machine'")
-        .space("machines", "machines/${client.authenticationName}/telemetry")
-        .bind("machines", "machines", Publisher)
-        .compile();
+    AccessPolicy policy =
+        new Model()
+            .group("machines", "attributes.type = 'machine'")
+            .space("machines", "machines/${client.authenticationName}/telemetry")
+            .bind("machines", "machines", Publisher)
+            .compile();
     Permissions machine1 = policy.permissionsFor(registry("machine1", Map.of("type", "machine")));
     Permissions machine2 = policy.permissionsFor(registry("machine2", Map.of("type", "machine")));
     assertThat(machine1.canPublish("machines/machine1/telemetry")).isTrue();
@@ -151,10 +167,14 @@ class AccessPolicyTest {
     assertThat(machine1.canPublish("machines/machine1/telemetry/x")).isFalse();
     assertThat(machine2.canPublish("machines/machine1/telemetry")).isFalse();
     assertThat(machine2.canPublish("machines/machine2/telemetry")).isTrue();
-    assertThat(((GrantedPermissions) machine1).publishFilters()).containsExactly("machines/machine1/telemetry");
+    assertThat(((GrantedPermissions) machine1).publishFilters())
+        .containsExactly("machines/machine1/telemetry");
   }
 
-  /** Spec section 4.4 and seed S004: $all publishes telemetry and receives commands; commanders the reverse. */
+  /**
+   * Spec section 4.4 and seed S004: $all publishes telemetry and receives commands; commanders the
+   * reverse.
+   */
   @Test
   void commandersExample() {
     AccessPolicy policy = commanders();
@@ -169,7 +189,9 @@ class AccessPolicyTest {
 
     for (Object flag : List.of("true", Boolean.TRUE)) {
       Permissions commander = policy.permissionsFor(registry("cmd1", Map.of("commander", flag)));
-      assertThat(commander.canPublish("command/device1")).as(flag.getClass().getSimpleName()).isTrue();
+      assertThat(commander.canPublish("command/device1"))
+          .as(flag.getClass().getSimpleName())
+          .isTrue();
       assertThat(commander.canSubscribe("factory/telemetry/#")).isTrue();
       // $all's rights are kept
       assertThat(commander.canPublish("factory/telemetry/cmd1")).isTrue();
@@ -198,7 +220,8 @@ class AccessPolicyTest {
   void groupsOfIncludesTheBuiltInGroup() {
     AccessPolicy policy = commanders();
     assertThat(policy.groupsOf(registry("d", Map.of()))).containsExactly("$all");
-    assertThat(policy.groupsOf(registry("c", Map.of("commander", "true")))).containsExactly("$all", "commanders");
+    assertThat(policy.groupsOf(registry("c", Map.of("commander", "true"))))
+        .containsExactly("$all", "commanders");
   }
 
   @Test
@@ -209,7 +232,8 @@ class AccessPolicyTest {
     assertThat(commander.canSubscribe("$share/g1/factory/telemetry/+/temp")).isTrue();
     assertThat(commander.canSubscribe("$share/g1/#")).isFalse();
     assertThat(commander.canSubscribe("$share/g1/factory/#")).isFalse();
-    assertThat(commander.canSubscribe("$share/factory/telemetry/#")).as("group 'factory', filter 'telemetry/#'")
+    assertThat(commander.canSubscribe("$share/factory/telemetry/#"))
+        .as("group 'factory', filter 'telemetry/#'")
         .isFalse();
     assertThat(commander.canSubscribe("$share/g1/")).isFalse();
     assertThat(commander.canSubscribe("$share/g1")).isFalse();
@@ -218,11 +242,12 @@ class AccessPolicyTest {
 
   @Test
   void reservedTopicsAreNeverGranted() {
-    AccessPolicy policy = new Model()
-        .space("everything", "#", "+/#")
-        .bind(ClientGroup.ALL, "everything", Publisher)
-        .bind(ClientGroup.ALL, "everything", Subscriber)
-        .compile();
+    AccessPolicy policy =
+        new Model()
+            .space("everything", "#", "+/#")
+            .bind(ClientGroup.ALL, "everything", Publisher)
+            .bind(ClientGroup.ALL, "everything", Subscriber)
+            .compile();
     Permissions client = policy.permissionsFor(registry("c", Map.of()));
     assertThat(client.canPublish("anything/at/all")).isTrue();
     assertThat(client.canSubscribe("#")).isTrue();
@@ -234,9 +259,13 @@ class AccessPolicyTest {
 
   @Test
   void malformedTopicsAndFiltersAreRefused() {
-    Permissions client = new Model().space("everything", "#")
-        .bind(ClientGroup.ALL, "everything", Publisher).bind(ClientGroup.ALL, "everything", Subscriber)
-        .compile().permissionsFor(registry("c", Map.of()));
+    Permissions client =
+        new Model()
+            .space("everything", "#")
+            .bind(ClientGroup.ALL, "everything", Publisher)
+            .bind(ClientGroup.ALL, "everything", Subscriber)
+            .compile()
+            .permissionsFor(registry("c", Map.of()));
     assertThat(client.canPublish("a/+")).isFalse();
     assertThat(client.canPublish("a/#")).isFalse();
     assertThat(client.canPublish("")).isFalse();
@@ -245,17 +274,22 @@ class AccessPolicyTest {
     assertThat(client.canSubscribe("")).isFalse();
   }
 
-  /** Spec section 2.5: one template must contain the whole filter; a union of templates does not count. */
+  /**
+   * Spec section 2.5: one template must contain the whole filter; a union of templates does not
+   * count.
+   */
   @Test
   void aUnionOfTemplatesDoesNotCoverOneFilter() {
-    AccessPolicy policy = new Model()
-        .space("root", "a")
-        .space("below", "a/+/#")
-        .bind(ClientGroup.ALL, "root", Subscriber)
-        .bind(ClientGroup.ALL, "below", Subscriber)
-        .compile();
+    AccessPolicy policy =
+        new Model()
+            .space("root", "a")
+            .space("below", "a/+/#")
+            .bind(ClientGroup.ALL, "root", Subscriber)
+            .bind(ClientGroup.ALL, "below", Subscriber)
+            .compile();
     Permissions client = policy.permissionsFor(registry("c", Map.of()));
-    // every topic "a/#" matches ("a", "a/x", "a/x/y") is matched by one of the two, but neither alone
+    // every topic "a/#" matches ("a", "a/x", "a/x/y") is matched by one of the two, but neither
+    // alone
     assertThat(client.canSubscribe("a")).isTrue();
     assertThat(client.canSubscribe("a/x")).isTrue();
     assertThat(client.canSubscribe("a/+/#")).isTrue();
@@ -264,13 +298,18 @@ class AccessPolicyTest {
 
   @Test
   void templatesFillInTheClientsAttributes() {
-    AccessPolicy policy = new Model()
-        .space("devices", "devices/${client.attributes.deviceTypes}/${client.authenticationName}/#",
-            "floors/${client.attributes.floor}/status")
-        .bind(ClientGroup.ALL, "devices", Publisher)
-        .compile();
-    GrantedPermissions device = (GrantedPermissions) policy.permissionsFor(
-        registry("dev1", Map.of("deviceTypes", List.of("Fan", "Light"), "floor", 3L)));
+    AccessPolicy policy =
+        new Model()
+            .space(
+                "devices",
+                "devices/${client.attributes.deviceTypes}/${client.authenticationName}/#",
+                "floors/${client.attributes.floor}/status")
+            .bind(ClientGroup.ALL, "devices", Publisher)
+            .compile();
+    GrantedPermissions device =
+        (GrantedPermissions)
+            policy.permissionsFor(
+                registry("dev1", Map.of("deviceTypes", List.of("Fan", "Light"), "floor", 3L)));
     assertThat(device.publishFilters())
         .containsExactly("devices/Fan/dev1/#", "devices/Light/dev1/#", "floors/3/status");
     assertThat(device.canPublish("devices/Fan/dev1/speed")).isTrue();
@@ -278,17 +317,20 @@ class AccessPolicyTest {
     assertThat(device.canPublish("floors/3/status")).isTrue();
     assertThat(device.subscribeFilters()).isEmpty();
 
-    Permissions noFloor = policy.permissionsFor(registry("dev2", Map.of("deviceTypes", List.of("Fan"))));
+    Permissions noFloor =
+        policy.permissionsFor(registry("dev2", Map.of("deviceTypes", List.of("Fan"))));
     assertThat(noFloor.canPublish("devices/Fan/dev2/speed")).isTrue();
     assertThat(noFloor.canPublish("floors//status")).isFalse();
   }
 
   @Test
   void injectedValuesGrantNothing() {
-    AccessPolicy policy = new Model()
-        .space("own", "areas/${client.attributes.area}/${client.authenticationName}/#")
-        .bind(ClientGroup.ALL, "own", Publisher).bind(ClientGroup.ALL, "own", Subscriber)
-        .compile();
+    AccessPolicy policy =
+        new Model()
+            .space("own", "areas/${client.attributes.area}/${client.authenticationName}/#")
+            .bind(ClientGroup.ALL, "own", Publisher)
+            .bind(ClientGroup.ALL, "own", Subscriber)
+            .compile();
     for (String area : List.of("#", "+", "a/b", "x\u0000", "")) {
       Permissions attacker = policy.permissionsFor(registry("evil", Map.of("area", area)));
       assertThat(attacker).as("[%s]", area).isEqualTo(GrantedPermissions.NONE);
@@ -303,26 +345,29 @@ class AccessPolicyTest {
 
   @Test
   void entraPrincipalsGetTheirRoleAssignmentsToo() {
-    AccessPolicy policy = new Model()
-        .space("telemetry", "factory/telemetry/#")
-        .space("commands", "command/#")
-        .space("own", "principals/${principal.name}/#")
-        .role("ra-pub", "0b1c2d3e-aaaa-bbbb-cccc-000000000001", Publisher, "telemetry")
-        .role("ra-sub-all", "0B1C2D3E-AAAA-BBBB-CCCC-000000000001", Subscriber, null)
-        .role("ra-other", "ffffffff-0000-0000-0000-000000000000", Publisher, null)
-        .bind(ClientGroup.ALL, "commands", Publisher)
-        .compile();
+    AccessPolicy policy =
+        new Model()
+            .space("telemetry", "factory/telemetry/#")
+            .space("commands", "command/#")
+            .space("own", "principals/${principal.name}/#")
+            .role("ra-pub", "0b1c2d3e-aaaa-bbbb-cccc-000000000001", Publisher, "telemetry")
+            .role("ra-sub-all", "0B1C2D3E-AAAA-BBBB-CCCC-000000000001", Subscriber, null)
+            .role("ra-other", "ffffffff-0000-0000-0000-000000000000", Publisher, null)
+            .bind(ClientGroup.ALL, "commands", Publisher)
+            .compile();
     assertThat(policy.problems()).isEmpty();
 
     Permissions principal = policy.permissionsFor(entra("0b1c2d3e-aaaa-bbbb-cccc-000000000001"));
     assertThat(principal.canPublish("factory/telemetry/x")).as("scoped role").isTrue();
     assertThat(principal.canSubscribe("factory/telemetry/#")).as("namespace-wide role").isTrue();
     assertThat(principal.canSubscribe("command/#")).isTrue();
-    assertThat(principal.canSubscribe("principals/0b1c2d3e-aaaa-bbbb-cccc-000000000001/#")).isTrue();
+    assertThat(principal.canSubscribe("principals/0b1c2d3e-aaaa-bbbb-cccc-000000000001/#"))
+        .isTrue();
     assertThat(principal.canSubscribe("principals/+/#")).isFalse();
     assertThat(principal.canPublish("command/x")).as("bindings apply as well").isTrue();
     assertThat(principal.canPublish("principals/0b1c2d3e-aaaa-bbbb-cccc-000000000001/x"))
-        .as("publisher role is scoped to telemetry").isFalse();
+        .as("publisher role is scoped to telemetry")
+        .isFalse();
 
     Permissions other = policy.permissionsFor(entra("ffffffff-0000-0000-0000-000000000000"));
     assertThat(other.canPublish("principals/ffffffff-0000-0000-0000-000000000000/x")).isTrue();
@@ -335,12 +380,15 @@ class AccessPolicyTest {
 
   @Test
   void roleAssignmentsDoNotApplyToOtherAuthorities() {
-    AccessPolicy policy = new Model()
-        .space("telemetry", "factory/telemetry/#")
-        .role("ra", "device1", Publisher, null)
-        .compile();
-    for (Authority authority : List.of(Authority.REGISTRY, Authority.CUSTOM_JWT, Authority.WEBHOOK)) {
-      Permissions permissions = policy.permissionsFor(new ClientIdentity("device1", Map.of(), authority, 0));
+    AccessPolicy policy =
+        new Model()
+            .space("telemetry", "factory/telemetry/#")
+            .role("ra", "device1", Publisher, null)
+            .compile();
+    for (Authority authority :
+        List.of(Authority.REGISTRY, Authority.CUSTOM_JWT, Authority.WEBHOOK)) {
+      Permissions permissions =
+          policy.permissionsFor(new ClientIdentity("device1", Map.of(), authority, 0));
       assertThat(permissions.canPublish("factory/telemetry/x")).as(authority.name()).isFalse();
     }
     assertThat(policy.permissionsFor(entra("device1")).canPublish("factory/telemetry/x")).isTrue();
@@ -348,29 +396,32 @@ class AccessPolicyTest {
 
   @Test
   void unusableResourcesAreLeftOutAndReported() {
-    AccessPolicy policy = new Model()
-        .group("broken", "attributes.x foo 1")
-        .group("$all", "attributes.x = 1")
-        .group("fine", "attributes.x = 1")
-        .space("mixed", "ok/#", "bad/#/x", "$SYS/#", "also/${client.authenticationName}")
-        .bind("broken", "mixed", Subscriber)
-        .bind("fine", "mixed", Publisher)
-        .bind("ghost", "mixed", Publisher)
-        .bind("fine", "nowhere", Subscriber)
-        .role("ra", "p", Publisher, "nowhere")
-        .compile();
-    assertThat(policy.problems()).containsExactlyInAnyOrder(
-        "client group 'broken': query: expected a comparison operator (=, !=, <>, <, >, <=, >=) or IN at "
-            + "position 14, found 'foo'",
-        "client group '$all': the built-in group cannot be redefined",
-        "topic space 'mixed': topic template 'bad/#/x': '#' must be the last level at position 5",
-        "topic space 'mixed': topic template '$SYS/#': topics beginning with '$' are reserved; a template "
-            + "cannot grant them",
-        "permission binding 'ghost-mixed-Publisher': client group 'ghost' does not exist",
-        "permission binding 'fine-nowhere-Subscriber': topic space 'nowhere' does not exist",
-        "role assignment 'ra': topic space 'nowhere' does not exist");
+    AccessPolicy policy =
+        new Model()
+            .group("broken", "attributes.x foo 1")
+            .group("$all", "attributes.x = 1")
+            .group("fine", "attributes.x = 1")
+            .space("mixed", "ok/#", "bad/#/x", "$SYS/#", "also/${client.authenticationName}")
+            .bind("broken", "mixed", Subscriber)
+            .bind("fine", "mixed", Publisher)
+            .bind("ghost", "mixed", Publisher)
+            .bind("fine", "nowhere", Subscriber)
+            .role("ra", "p", Publisher, "nowhere")
+            .compile();
+    assertThat(policy.problems())
+        .containsExactlyInAnyOrder(
+            "client group 'broken': query: expected a comparison operator (=, !=, <>, <, >, <=, >=) or IN at "
+                + "position 14, found 'foo'",
+            "client group '$all': the built-in group cannot be redefined",
+            "topic space 'mixed': topic template 'bad/#/x': '#' must be the last level at position 5",
+            "topic space 'mixed': topic template '$SYS/#': topics beginning with '$' are reserved; a template "
+                + "cannot grant them",
+            "permission binding 'ghost-mixed-Publisher': client group 'ghost' does not exist",
+            "permission binding 'fine-nowhere-Subscriber': topic space 'nowhere' does not exist",
+            "role assignment 'ra': topic space 'nowhere' does not exist");
 
-    GrantedPermissions member = (GrantedPermissions) policy.permissionsFor(registry("m", Map.of("x", 1L)));
+    GrantedPermissions member =
+        (GrantedPermissions) policy.permissionsFor(registry("m", Map.of("x", 1L)));
     assertThat(member.publishFilters()).containsExactly("also/m", "ok/#");
     assertThat(member.subscribeFilters()).as("the broken group selects nobody").isEmpty();
     assertThat(member.canPublish("bad/a/x")).isFalse();
@@ -380,10 +431,11 @@ class AccessPolicyTest {
 
   @Test
   void notInQueriesIsAcceptedOnlyWhenEnabled() {
-    Model model = new Model()
-        .group("others", "not attributes.commander = 'true'")
-        .space("s", "s/#")
-        .bind("others", "s", Publisher);
+    Model model =
+        new Model()
+            .group("others", "not attributes.commander = 'true'")
+            .space("s", "s/#")
+            .bind("others", "s", Publisher);
     AccessPolicy strict = AccessPolicy.compile(model.model());
     assertThat(strict.problems()).hasSize(1);
     assertThat(strict.permissionsFor(registry("d", Map.of())).canPublish("s/x")).isFalse();
@@ -391,7 +443,8 @@ class AccessPolicyTest {
     AccessPolicy lenient = AccessPolicy.compile(model.model(), true);
     assertThat(lenient.problems()).isEmpty();
     assertThat(lenient.permissionsFor(registry("d", Map.of())).canPublish("s/x")).isTrue();
-    assertThat(lenient.permissionsFor(registry("c", Map.of("commander", "true"))).canPublish("s/x")).isFalse();
+    assertThat(lenient.permissionsFor(registry("c", Map.of("commander", "true"))).canPublish("s/x"))
+        .isFalse();
   }
 
   @Test
@@ -402,8 +455,10 @@ class AccessPolicyTest {
     Permissions again = commanders().permissionsFor(commander);
     assertThat(again).isEqualTo(first).hasSameHashCodeAs(first);
     assertThat(policy.permissionsFor(registry("device", Map.of()))).isNotEqualTo(first);
-    assertThat(first.toString()).isEqualTo("publish [command/#, factory/telemetry/#], "
-        + "subscribe [command/#, factory/telemetry/#]");
+    assertThat(first.toString())
+        .isEqualTo(
+            "publish [command/#, factory/telemetry/#], "
+                + "subscribe [command/#, factory/telemetry/#]");
   }
 
   /** Spec section 3.8: whether a model change took a right away from a connected client. */
@@ -412,18 +467,26 @@ class AccessPolicyTest {
     ClientIdentity commander = registry("cmd1", Map.of("commander", "true"));
     GrantedPermissions before = (GrantedPermissions) commanders().permissionsFor(commander);
 
-    GrantedPermissions widened = (GrantedPermissions) new Model()
-        .group("commanders", "attributes.commander = \"true\"")
-        .space("everything", "#")
-        .bind("commanders", "everything", Publisher).bind("commanders", "everything", Subscriber)
-        .compile().permissionsFor(commander);
+    GrantedPermissions widened =
+        (GrantedPermissions)
+            new Model()
+                .group("commanders", "attributes.commander = \"true\"")
+                .space("everything", "#")
+                .bind("commanders", "everything", Publisher)
+                .bind("commanders", "everything", Subscriber)
+                .compile()
+                .permissionsFor(commander);
     assertThat(widened.grantsAllOf(before)).isTrue();
     assertThat(before.grantsAllOf(widened)).isFalse();
 
-    GrantedPermissions withoutCommands = (GrantedPermissions) new Model()
-        .space("telemetry", "factory/telemetry/#")
-        .bind(ClientGroup.ALL, "telemetry", Publisher).bind(ClientGroup.ALL, "telemetry", Subscriber)
-        .compile().permissionsFor(commander);
+    GrantedPermissions withoutCommands =
+        (GrantedPermissions)
+            new Model()
+                .space("telemetry", "factory/telemetry/#")
+                .bind(ClientGroup.ALL, "telemetry", Publisher)
+                .bind(ClientGroup.ALL, "telemetry", Subscriber)
+                .compile()
+                .permissionsFor(commander);
     assertThat(withoutCommands.grantsAllOf(before)).isFalse();
     assertThat(before.grantsAllOf(before)).isTrue();
     assertThat(before.grantsAllOf(GrantedPermissions.NONE)).isTrue();
@@ -436,11 +499,13 @@ class AccessPolicyTest {
     for (int i = 0; i < 3 * GrantedPermissions.TRIE_THRESHOLD; i++) {
       rooms.add("r" + i);
     }
-    AccessPolicy policy = new Model()
-        .space("rooms", "rooms/${client.attributes.rooms}/+/status", "hall/#")
-        .bind(ClientGroup.ALL, "rooms", Publisher)
-        .compile();
-    GrantedPermissions client = (GrantedPermissions) policy.permissionsFor(registry("c", Map.of("rooms", rooms)));
+    AccessPolicy policy =
+        new Model()
+            .space("rooms", "rooms/${client.attributes.rooms}/+/status", "hall/#")
+            .bind(ClientGroup.ALL, "rooms", Publisher)
+            .compile();
+    GrantedPermissions client =
+        (GrantedPermissions) policy.permissionsFor(registry("c", Map.of("rooms", rooms)));
     assertThat(client.publishFilters()).hasSize(rooms.size() + 1);
     for (String room : rooms) {
       assertThat(client.canPublish("rooms/" + room + "/lamp/status")).as(room).isTrue();

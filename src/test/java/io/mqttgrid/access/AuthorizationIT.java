@@ -39,10 +39,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Authorization end to end (spec section 4) with the commander/telemetry set-up of the IoT MQ bridge
- * tutorial (seed 004): X.509 clients under an uploaded CA, the subject as authentication name when CONNECT
- * has no Username, a group of commanders selected by an attribute, two topic spaces and four bindings; plus
- * per-client templates, the session rules of section 1.2 and rights taken away while clients are connected.
+ * Authorization end to end (spec section 4) with the commander/telemetry set-up of the IoT MQ
+ * bridge tutorial (seed 004): X.509 clients under an uploaded CA, the subject as authentication
+ * name when CONNECT has no Username, a group of commanders selected by an attribute, two topic
+ * spaces and four bindings; plus per-client templates, the session rules of section 1.2 and rights
+ * taken away while clients are connected.
  */
 @WithBroker(configMethod = "brokerConfig")
 class AuthorizationIT {
@@ -50,8 +51,7 @@ class AuthorizationIT {
   private static final String TOKEN = "authorization-it-admin-token";
   private static final Duration WAIT = Duration.ofSeconds(5);
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   static TestCertificates server;
   static TestBroker broker;
   static int tlsPort;
@@ -73,7 +73,9 @@ class AuthorizationIT {
     bridge = intermediate.issue(new Spec("CN=mqttbridge"));
     device1 = intermediate.issue(new Spec("CN=device1"));
     evil = intermediate.issue(new Spec("CN=evil"));
-    Files.writeString(dir.resolve("namespace.yaml"), """
+    Files.writeString(
+        dir.resolve("namespace.yaml"),
+        """
         settings:
           maximumClientSessionsPerAuthenticationName: 3
           clientAuthentication:
@@ -103,12 +105,24 @@ class AuthorizationIT {
         caCertificates:
           root: { encodedCertificate: "%s" }
           intermediate: { encodedCertificate: "%s" }
-        """.formatted(root.pem().replace("\n", "\\n"), intermediate.pem().replace("\n", "\\n")));
+        """
+            .formatted(root.pem().replace("\n", "\\n"), intermediate.pem().replace("\n", "\\n")));
     tlsPort = TestBroker.freePort();
-    return Map.of("tls.cert-file", server.certFile.toString(),
-        "tls.key-file", server.keyFile.toString(), "mqtt.tls-port", String.valueOf(tlsPort),
-        "mqtt.wss-port", String.valueOf(TestBroker.freePort()), "auth.anonymous", "false",
-        "namespace.file", dir.resolve("namespace.yaml").toString(), "management.token", TOKEN);
+    return Map.of(
+        "tls.cert-file",
+        server.certFile.toString(),
+        "tls.key-file",
+        server.keyFile.toString(),
+        "mqtt.tls-port",
+        String.valueOf(tlsPort),
+        "mqtt.wss-port",
+        String.valueOf(TestBroker.freePort()),
+        "auth.anonymous",
+        "false",
+        "namespace.file",
+        dir.resolve("namespace.yaml").toString(),
+        "management.token",
+        TOKEN);
   }
 
   @AfterEach
@@ -122,16 +136,28 @@ class AuthorizationIT {
     }
   }
 
-  /** An MQTT 5 client over TLS with a certificate and no Username: the subject names it (spec section 3.4). */
+  /**
+   * An MQTT 5 client over TLS with a certificate and no Username: the subject names it (spec
+   * section 3.4).
+   */
   private Mqtt5BlockingClient v5(String clientId, Issued certificate) throws Exception {
-    Mqtt5BlockingClient c = MqttClient.builder().useMqttVersion5().identifier(clientId).serverHost("127.0.0.1")
-        .serverPort(tlsPort).sslConfig().trustManagerFactory(server.trustManagerFactory())
-        .keyManagerFactory(certificate.keyManagerFactory()).applySslConfig().buildBlocking();
-    open.add(() -> {
-      if (c.getState().isConnected()) {
-        c.disconnect();
-      }
-    });
+    Mqtt5BlockingClient c =
+        MqttClient.builder()
+            .useMqttVersion5()
+            .identifier(clientId)
+            .serverHost("127.0.0.1")
+            .serverPort(tlsPort)
+            .sslConfig()
+            .trustManagerFactory(server.trustManagerFactory())
+            .keyManagerFactory(certificate.keyManagerFactory())
+            .applySslConfig()
+            .buildBlocking();
+    open.add(
+        () -> {
+          if (c.getState().isConnected()) {
+            c.disconnect();
+          }
+        });
     return c;
   }
 
@@ -141,41 +167,59 @@ class AuthorizationIT {
     return c;
   }
 
-  private static Mqtt5Publish receive(Mqtt5BlockingClient.Mqtt5Publishes inbox) throws InterruptedException {
+  private static Mqtt5Publish receive(Mqtt5BlockingClient.Mqtt5Publishes inbox)
+      throws InterruptedException {
     Optional<Mqtt5Publish> p = inbox.receive(WAIT.toMillis(), TimeUnit.MILLISECONDS);
     assertThat(p).as("a message within " + WAIT).isPresent();
     return p.get();
   }
 
   private static void publish(Mqtt5BlockingClient c, String topic, String payload) {
-    c.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(payload.getBytes(StandardCharsets.UTF_8))
+    c.publishWith()
+        .topic(topic)
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload(payload.getBytes(StandardCharsets.UTF_8))
         .send();
   }
 
   private static void refusedPublish(Mqtt5BlockingClient c, String topic) {
-    assertThatThrownBy(() -> publish(c, topic, "x")).isInstanceOfSatisfying(Mqtt5PubAckException.class,
-        e -> assertThat(e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5PubAckReasonCode.NOT_AUTHORIZED));
+    assertThatThrownBy(() -> publish(c, topic, "x"))
+        .isInstanceOfSatisfying(
+            Mqtt5PubAckException.class,
+            e ->
+                assertThat(e.getMqttMessage().getReasonCode())
+                    .isEqualTo(Mqtt5PubAckReasonCode.NOT_AUTHORIZED));
   }
 
   private static void refusedSubscribe(Mqtt5BlockingClient c, String filter) {
-    assertThatThrownBy(() -> c.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).send())
-        .isInstanceOfSatisfying(Mqtt5SubAckException.class, e -> assertThat(e.getMqttMessage().getReasonCodes())
-            .containsExactly(Mqtt5SubAckReasonCode.NOT_AUTHORIZED));
+    assertThatThrownBy(
+            () -> c.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).send())
+        .isInstanceOfSatisfying(
+            Mqtt5SubAckException.class,
+            e ->
+                assertThat(e.getMqttMessage().getReasonCodes())
+                    .containsExactly(Mqtt5SubAckReasonCode.NOT_AUTHORIZED));
   }
 
   @Test
-  void theBridgePublishesTelemetryAndReceivesCommandsWhileTheCommanderDoesTheOpposite() throws Exception {
+  void theBridgePublishesTelemetryAndReceivesCommandsWhileTheCommanderDoesTheOpposite()
+      throws Exception {
     Mqtt5BlockingClient commander = connected("mosquitto_sub", mosquitto);
     Mqtt5BlockingClient bridgeClient = connected("bridge-a", bridge);
-    try (Mqtt5BlockingClient.Mqtt5Publishes telemetry = commander.publishes(
-             com.hivemq.client.mqtt.MqttGlobalPublishFilter.SUBSCRIBED);
-         Mqtt5BlockingClient.Mqtt5Publishes commands = bridgeClient.publishes(
-             com.hivemq.client.mqtt.MqttGlobalPublishFilter.SUBSCRIBED)) {
-      commander.subscribeWith().topicFilter("factory/telemetry/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    try (Mqtt5BlockingClient.Mqtt5Publishes telemetry =
+            commander.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.SUBSCRIBED);
+        Mqtt5BlockingClient.Mqtt5Publishes commands =
+            bridgeClient.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.SUBSCRIBED)) {
+      commander
+          .subscribeWith()
+          .topicFilter("factory/telemetry/#")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .send();
       bridgeClient.subscribeWith().topicFilter("command/#").qos(MqttQos.AT_LEAST_ONCE).send();
 
       publish(bridgeClient, "factory/telemetry/temperature", "21.5");
-      assertThat(receive(telemetry).getTopic().toString()).isEqualTo("factory/telemetry/temperature");
+      assertThat(receive(telemetry).getTopic().toString())
+          .isEqualTo("factory/telemetry/temperature");
       publish(commander, "command/restart", "this is a command from the cloud!");
       assertThat(new String(receive(commands).getPayloadAsBytes(), StandardCharsets.UTF_8))
           .isEqualTo("this is a command from the cloud!");
@@ -190,20 +234,39 @@ class AuthorizationIT {
       // shared subscriptions are judged by their filter
       commander.subscribeWith().topicFilter("$share/ops/factory/telemetry/+").send();
       refusedSubscribe(bridgeClient, "$share/ops/factory/telemetry/+");
-      assertThat(telemetry.receive(200, TimeUnit.MILLISECONDS)).as("nothing else reached the commander").isEmpty();
+      assertThat(telemetry.receive(200, TimeUnit.MILLISECONDS))
+          .as("nothing else reached the commander")
+          .isEmpty();
     }
   }
 
   @Test
   void anMqtt311ClientIsDisconnectedForAPublishItIsNotGranted() throws Exception {
-    Mqtt3BlockingClient v3 = MqttClient.builder().useMqttVersion3().identifier("bridge-v3").serverHost("127.0.0.1")
-        .serverPort(tlsPort).sslConfig().trustManagerFactory(server.trustManagerFactory())
-        .keyManagerFactory(bridge.keyManagerFactory()).applySslConfig().buildBlocking();
+    Mqtt3BlockingClient v3 =
+        MqttClient.builder()
+            .useMqttVersion3()
+            .identifier("bridge-v3")
+            .serverHost("127.0.0.1")
+            .serverPort(tlsPort)
+            .sslConfig()
+            .trustManagerFactory(server.trustManagerFactory())
+            .keyManagerFactory(bridge.keyManagerFactory())
+            .applySslConfig()
+            .buildBlocking();
     v3.connect();
-    assertThatThrownBy(() -> v3.subscribeWith().topicFilter("factory/telemetry/#").qos(MqttQos.AT_LEAST_ONCE).send())
-        .isInstanceOfSatisfying(com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3SubAckException.class, e ->
-            assertThat(e.getMqttMessage().getReturnCodes()).containsExactly(
-                com.hivemq.client.mqtt.mqtt3.message.subscribe.suback.Mqtt3SubAckReturnCode.FAILURE));
+    assertThatThrownBy(
+            () ->
+                v3.subscribeWith()
+                    .topicFilter("factory/telemetry/#")
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .send())
+        .isInstanceOfSatisfying(
+            com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3SubAckException.class,
+            e ->
+                assertThat(e.getMqttMessage().getReturnCodes())
+                    .containsExactly(
+                        com.hivemq.client.mqtt.mqtt3.message.subscribe.suback.Mqtt3SubAckReturnCode
+                            .FAILURE));
     v3.publishWith().topic("factory/telemetry/x").qos(MqttQos.AT_LEAST_ONCE).send();
     assertThatThrownBy(() -> v3.publishWith().topic("command/x").qos(MqttQos.AT_LEAST_ONCE).send())
         .as("spec section 4.3: v3.1.1 has no negative PUBACK, the connection is closed");
@@ -231,9 +294,13 @@ class AuthorizationIT {
   @Test
   void aWillTopicTheClientMayNotPublishRefusesTheConnect() throws Exception {
     Mqtt5BlockingClient c = v5("bridge-will", bridge);
-    assertThatThrownBy(() -> c.connectWith().willPublish().topic("command/gone").applyWillPublish().send())
-        .isInstanceOfSatisfying(Mqtt5ConnAckException.class, e ->
-            assertThat(e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED));
+    assertThatThrownBy(
+            () -> c.connectWith().willPublish().topic("command/gone").applyWillPublish().send())
+        .isInstanceOfSatisfying(
+            Mqtt5ConnAckException.class,
+            e ->
+                assertThat(e.getMqttMessage().getReasonCode())
+                    .isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED));
     Mqtt5BlockingClient ok = v5("bridge-will-ok", bridge);
     ok.connectWith().willPublish().topic("factory/telemetry/gone").applyWillPublish().send();
   }
@@ -244,30 +311,39 @@ class AuthorizationIT {
     connected("bridge-2", bridge);
     connected("bridge-3", bridge);
     Mqtt5BlockingClient fourth = v5("bridge-4", bridge);
-    assertThatThrownBy(fourth::connect).isInstanceOfSatisfying(Mqtt5ConnAckException.class, e ->
-        assertThat(e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.QUOTA_EXCEEDED));
+    assertThatThrownBy(fourth::connect)
+        .isInstanceOfSatisfying(
+            Mqtt5ConnAckException.class,
+            e ->
+                assertThat(e.getMqttMessage().getReasonCode())
+                    .isEqualTo(Mqtt5ConnAckReasonCode.QUOTA_EXCEEDED));
     // another authentication name cannot take a session name the bridge holds
     Mqtt5BlockingClient thief = v5("bridge-2", mosquitto);
-    assertThatThrownBy(thief::connect).isInstanceOfSatisfying(Mqtt5ConnAckException.class, e ->
-        assertThat(e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED));
+    assertThatThrownBy(thief::connect)
+        .isInstanceOfSatisfying(
+            Mqtt5ConnAckException.class,
+            e ->
+                assertThat(e.getMqttMessage().getReasonCode())
+                    .isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED));
     // the same name takes its own session over
     Mqtt5BlockingClient again = connected("bridge-3", bridge);
     assertThat(again.getState().isConnected()).isTrue();
     closeClients();
     open.clear();
     // once the sessions have ended the places are free again
-    eventually(() -> {
-      try {
-        Mqtt5BlockingClient c = v5("bridge-5", bridge);
-        c.connect();
-        c.disconnect();
-        return true;
-      } catch (Mqtt5ConnAckException busy) {
-        return false;
-      } catch (Exception other) {
-        throw new IllegalStateException(other);
-      }
-    });
+    eventually(
+        () -> {
+          try {
+            Mqtt5BlockingClient c = v5("bridge-5", bridge);
+            c.connect();
+            c.disconnect();
+            return true;
+          } catch (Mqtt5ConnAckException busy) {
+            return false;
+          } catch (Exception other) {
+            throw new IllegalStateException(other);
+          }
+        });
   }
 
   @Test
@@ -280,29 +356,43 @@ class AuthorizationIT {
     try {
       eventually(() -> !commander.getState().isConnected());
       // a disabled client is disconnected and cannot come back
-      assertThat(manage("PUT", "/clients/device1", "{\"properties\": {\"state\": \"Disabled\"}}")).isEqualTo(200);
+      assertThat(manage("PUT", "/clients/device1", "{\"properties\": {\"state\": \"Disabled\"}}"))
+          .isEqualTo(200);
       eventually(() -> !d1.getState().isConnected());
       Mqtt5BlockingClient back = v5("device1-back", device1);
       assertThatThrownBy(back::connect).isInstanceOf(Mqtt5ConnAckException.class);
     } finally {
-      manage("PUT", "/permissionBindings/cmd-sub-telemetry", "{\"properties\": {\"clientGroupName\": "
-          + "\"commanders\", \"topicSpaceName\": \"telemetry\", \"permission\": \"Subscriber\"}}");
-      manage("PUT", "/clients/device1", "{\"properties\": {\"attributes\": {\"floor\": 3, \"zones\": "
-          + "[\"north\", \"south\"]}}}");
+      manage(
+          "PUT",
+          "/permissionBindings/cmd-sub-telemetry",
+          "{\"properties\": {\"clientGroupName\": "
+              + "\"commanders\", \"topicSpaceName\": \"telemetry\", \"permission\": \"Subscriber\"}}");
+      manage(
+          "PUT",
+          "/clients/device1",
+          "{\"properties\": {\"attributes\": {\"floor\": 3, \"zones\": "
+              + "[\"north\", \"south\"]}}}");
     }
   }
 
   private static int manage(String method, String path, String body) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.managementPort()
-            + "/namespaces/mqttgrid" + path)).header("Authorization", "Bearer " + TOKEN)
-        .header("Content-Type", "application/json")
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    HttpResponse<String> r = HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(
+                URI.create(
+                    "http://127.0.0.1:" + broker.managementPort() + "/namespaces/mqttgrid" + path))
+            .header("Authorization", "Bearer " + TOKEN)
+            .header("Content-Type", "application/json")
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
+    HttpResponse<String> r =
+        HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
     return r.statusCode();
   }
 
   private static void eventually(BooleanSupplier condition) {
     Await.until("condition met", Duration.ofSeconds(10), condition::getAsBoolean);
   }
-
 }

@@ -13,23 +13,41 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ClientGroupQueryTest {
 
   /** The client of spec section 2.3, with a few more attribute kinds. */
-  private static final ClientIdentity CLIENT = new ClientIdentity("Client1-AuthnID", Map.of(
-      "room", "345",
-      "floor", 3L,
-      "deviceTypes", List.of("Fan", "Light"),
-      "commander", "true",
-      "enabled", Boolean.TRUE,
-      "type", "sensor",
-      "sensors", List.of("motion", "humidity"),
-      "negative", -7L,
-      "small", 5), Authority.REGISTRY, 0);
+  private static final ClientIdentity CLIENT =
+      new ClientIdentity(
+          "Client1-AuthnID",
+          Map.of(
+              "room",
+              "345",
+              "floor",
+              3L,
+              "deviceTypes",
+              List.of("Fan", "Light"),
+              "commander",
+              "true",
+              "enabled",
+              Boolean.TRUE,
+              "type",
+              "sensor",
+              "sensors",
+              List.of("motion", "humidity"),
+              "negative",
+              -7L,
+              "small",
+              5),
+          Authority.REGISTRY,
+          0);
 
   private static boolean eval(String query) {
     return ClientGroupQuery.parse(query).matches(CLIENT);
   }
 
   @ParameterizedTest(name = "{0} -> {1}")
-  @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '`',
+      textBlock =
+          """
       attributes.room = '345'                                  | true
       attributes.room = "345"                                  | true
       attributes.room = '346'                                  | false
@@ -71,7 +89,11 @@ class ClientGroupQueryTest {
 
   /** Spec section 2.4 examples, evaluated against the section 2.3 client. */
   @ParameterizedTest(name = "{0} -> {1}")
-  @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '`',
+      textBlock =
+          """
       attributes.type = 'sensor' and attributes.floor <= 5                                                 | true
       (attributes.sensors = "motion" or attributes.sensors = "humidity") or attributes.type = "home-sensors" | true
       attributes.sensors IN ["motion", "humidity", "temperature"] and attributes.floor <= 5                 | true
@@ -85,7 +107,11 @@ class ClientGroupQueryTest {
   }
 
   @ParameterizedTest(name = "{0} -> {1}")
-  @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '`',
+      textBlock =
+          """
       attributes.room = '1' and attributes.room = '1' or attributes.floor = 3      | true
       attributes.floor = 3 or attributes.room = '1' and attributes.room = '1'      | true
       attributes.room = '1' and (attributes.room = '1' or attributes.floor = 3)    | false
@@ -113,7 +139,11 @@ class ClientGroupQueryTest {
   }
 
   @ParameterizedTest(name = "{0} -> {1}")
-  @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '`',
+      textBlock =
+          """
       attributes.missing = 'x'            | false
       attributes.missing != 'x'           | false
       attributes.missing <> 'x'           | false
@@ -126,7 +156,11 @@ class ClientGroupQueryTest {
   }
 
   @ParameterizedTest(name = "{0} -> {1}")
-  @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '`',
+      textBlock =
+          """
       attributes.deviceTypes = 'Fan'               | true
       attributes.deviceTypes = 'Light'             | true
       attributes.deviceTypes = 'fan'               | false
@@ -151,7 +185,11 @@ class ClientGroupQueryTest {
   }
 
   @ParameterizedTest(name = "{0} -> {1}")
-  @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '`',
+      textBlock =
+          """
       attributes.room = 345         | false
       attributes.room != 345        | true
       attributes.room IN [345]      | false
@@ -169,7 +207,8 @@ class ClientGroupQueryTest {
       attributes.type = 'Sensor'    | false
       attributes.type = 'sensor '   | false
       """)
-  void valuesCompareOnlyWithLiteralsOfTheirOwnTypeAndStringsAreCaseSensitive(String query, boolean expected) {
+  void valuesCompareOnlyWithLiteralsOfTheirOwnTypeAndStringsAreCaseSensitive(
+      String query, boolean expected) {
     assertThat(eval(query)).isEqualTo(expected);
   }
 
@@ -218,22 +257,33 @@ class ClientGroupQueryTest {
   void notIsAnExtensionThatMustBeEnabled() {
     assertThatThrownBy(() -> ClientGroupQuery.parse("not attributes.floor = 3"))
         .isInstanceOf(QueryException.class)
-        .hasMessage("query: 'not' is not supported (an extension that is not enabled) at position 1");
+        .hasMessage(
+            "query: 'not' is not supported (an extension that is not enabled) at position 1");
     assertThat(ClientGroupQuery.parse("not attributes.floor = 3", true).matches(CLIENT)).isFalse();
     assertThat(ClientGroupQuery.parse("NOT attributes.floor = 4", true).matches(CLIENT)).isTrue();
-    assertThat(ClientGroupQuery.parse("not not attributes.floor = 3", true).matches(CLIENT)).isTrue();
+    assertThat(ClientGroupQuery.parse("not not attributes.floor = 3", true).matches(CLIENT))
+        .isTrue();
     // not binds tighter than and
-    assertThat(ClientGroupQuery.parse("not attributes.floor = 4 and attributes.room = '1'", true)
-        .matches(CLIENT)).isFalse();
-    assertThat(ClientGroupQuery.parse("not (attributes.floor = 4 and attributes.room = '1')", true)
-        .matches(CLIENT)).isTrue();
+    assertThat(
+            ClientGroupQuery.parse("not attributes.floor = 4 and attributes.room = '1'", true)
+                .matches(CLIENT))
+        .isFalse();
+    assertThat(
+            ClientGroupQuery.parse("not (attributes.floor = 4 and attributes.room = '1')", true)
+                .matches(CLIENT))
+        .isTrue();
     // on a missing attribute the comparison is false, so its negation is true
-    assertThat(ClientGroupQuery.parse("not attributes.missing = 'x'", true).matches(CLIENT)).isTrue();
+    assertThat(ClientGroupQuery.parse("not attributes.missing = 'x'", true).matches(CLIENT))
+        .isTrue();
   }
 
   /** Each error names the 1-based position and what was expected there. */
   @ParameterizedTest(name = "[{0}]")
-  @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '`',
+      textBlock =
+          """
       ``                                   | query: expected authenticationName, attributes.<key> or '(' at position 1, found the end of the query
       `   `                                | query: expected authenticationName, attributes.<key> or '(' at position 4, found the end of the query
       attributes.floor foo 3               | query: expected a comparison operator (=, !=, <>, <, >, <=, >=) or IN at position 18, found 'foo'
@@ -287,23 +337,32 @@ class ClientGroupQueryTest {
 
   @Test
   void aMissingQueryIsRefused() {
-    assertThatThrownBy(() -> ClientGroupQuery.parse(null)).isInstanceOf(QueryException.class)
+    assertThatThrownBy(() -> ClientGroupQuery.parse(null))
+        .isInstanceOf(QueryException.class)
         .hasMessage("query: missing");
   }
 
   @Test
   void deepNestingIsRefusedBeforeItCanExhaustTheStack() {
-    String ok = "(".repeat(ClientGroupQuery.MAX_DEPTH) + "attributes.floor = 3" + ")".repeat(ClientGroupQuery.MAX_DEPTH);
+    String ok =
+        "(".repeat(ClientGroupQuery.MAX_DEPTH)
+            + "attributes.floor = 3"
+            + ")".repeat(ClientGroupQuery.MAX_DEPTH);
     assertThat(eval(ok)).isTrue();
-    String deep = "(".repeat(ClientGroupQuery.MAX_DEPTH + 1) + "attributes.floor = 3"
-        + ")".repeat(ClientGroupQuery.MAX_DEPTH + 1);
-    assertThatThrownBy(() -> ClientGroupQuery.parse(deep)).isInstanceOf(QueryException.class)
+    String deep =
+        "(".repeat(ClientGroupQuery.MAX_DEPTH + 1)
+            + "attributes.floor = 3"
+            + ")".repeat(ClientGroupQuery.MAX_DEPTH + 1);
+    assertThatThrownBy(() -> ClientGroupQuery.parse(deep))
+        .isInstanceOf(QueryException.class)
         .hasMessage("query: nested deeper than 32 levels at position 33");
     String hostile = "(".repeat(ClientGroupQuery.MAX_LENGTH);
-    assertThatThrownBy(() -> ClientGroupQuery.parse(hostile)).isInstanceOf(QueryException.class)
+    assertThatThrownBy(() -> ClientGroupQuery.parse(hostile))
+        .isInstanceOf(QueryException.class)
         .hasMessageContaining("nested deeper than");
     String nots = "not ".repeat(1000) + "attributes.floor = 3";
-    assertThatThrownBy(() -> ClientGroupQuery.parse(nots, true)).isInstanceOf(QueryException.class)
+    assertThatThrownBy(() -> ClientGroupQuery.parse(nots, true))
+        .isInstanceOf(QueryException.class)
         .hasMessageContaining("nested deeper than");
   }
 
@@ -316,13 +375,15 @@ class ClientGroupQueryTest {
     assertThat(eval(chain.toString())).isFalse();
     assertThat(eval(chain + " or attributes.floor = 3")).isTrue();
     String tooLong = "attributes.room = '" + "x".repeat(ClientGroupQuery.MAX_LENGTH) + "'";
-    assertThatThrownBy(() -> ClientGroupQuery.parse(tooLong)).isInstanceOf(QueryException.class)
+    assertThatThrownBy(() -> ClientGroupQuery.parse(tooLong))
+        .isInstanceOf(QueryException.class)
         .hasMessage("query: longer than 4096 characters");
   }
 
   @Test
   void aQueryKeepsItsSourceText() {
-    assertThat(ClientGroupQuery.parse("attributes.floor = 3").source()).isEqualTo("attributes.floor = 3");
+    assertThat(ClientGroupQuery.parse("attributes.floor = 3").source())
+        .isEqualTo("attributes.floor = 3");
   }
 
   private static ClientIdentity registry(String name, Map<String, Object> attributes) {

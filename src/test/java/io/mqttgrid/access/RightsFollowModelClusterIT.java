@@ -12,9 +12,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A connection's rights follow the namespace model across a two-node cluster: a binding is created or
- * deleted through node 1's management API while a client connects to node 2 (which learns of the change a
- * little later) or to node 1 (which shows its own change before answering), over and over.
+ * A connection's rights follow the namespace model across a two-node cluster: a binding is created
+ * or deleted through node 1's management API while a client connects to node 2 (which learns of the
+ * change a little later) or to node 1 (which shows its own change before answering), over and over.
  */
 class RightsFollowModelClusterIT {
 
@@ -31,12 +31,23 @@ class RightsFollowModelClusterIT {
     dir = Files.createTempDirectory("rights-follow-model-cluster");
     Path namespace = dir.resolve("namespace.yaml");
     Files.writeString(namespace, RightsRace.namespaceYaml());
-    cluster = ClusterFixture.start(RightsFollowModelClusterIT.class.getSimpleName(), 2, Map.of(
-        "auth.anonymous", "false", "management.token", TOKEN, "namespace.file", namespace.toString()));
+    cluster =
+        ClusterFixture.start(
+            RightsFollowModelClusterIT.class.getSimpleName(),
+            2,
+            Map.of(
+                "auth.anonymous",
+                "false",
+                "management.token",
+                TOKEN,
+                "namespace.file",
+                namespace.toString()));
     ClusterFixture.Node one = cluster.node(1);
     ClusterFixture.Node two = cluster.node(2);
-    otherNode = new RightsRace(one.host(), one.managementPort(), TOKEN, two.host(), two.mqttPort(), false);
-    sameNode = new RightsRace(one.host(), one.managementPort(), TOKEN, one.host(), one.mqttPort(), true);
+    otherNode =
+        new RightsRace(one.host(), one.managementPort(), TOKEN, two.host(), two.mqttPort(), false);
+    sameNode =
+        new RightsRace(one.host(), one.managementPort(), TOKEN, one.host(), one.mqttPort(), true);
   }
 
   @AfterAll
@@ -52,13 +63,15 @@ class RightsFollowModelClusterIT {
   }
 
   @Test
-  void aClientConnectingToTheOtherNodeWhileABindingIsCreatedMaySubscribeOnceThatNodeHasIt() throws Exception {
+  void aClientConnectingToTheOtherNodeWhileABindingIsCreatedMaySubscribeOnceThatNodeHasIt()
+      throws Exception {
     List<String> failures = otherNode.grant("two", TRIES);
     assertThat(failures).as(failures.size() + " of " + TRIES + " tries").isEmpty();
   }
 
   @Test
-  void aClientConnectingToTheOtherNodeWhileABindingIsDeletedDoesNotKeepTheSubscription() throws Exception {
+  void aClientConnectingToTheOtherNodeWhileABindingIsDeletedDoesNotKeepTheSubscription()
+      throws Exception {
     List<String> failures = otherNode.revoke("two", TRIES);
     assertThat(failures).as(failures.size() + " of " + TRIES + " tries").isEmpty();
   }

@@ -14,20 +14,24 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A connection's rights follow the namespace model of its node, whatever the order of its CONNECT and a
- * change made through the node's management API: connects race the creation and the deletion of a
- * permission binding, over and over, and every connection ends up with the rights of the changed model.
+ * A connection's rights follow the namespace model of its node, whatever the order of its CONNECT
+ * and a change made through the node's management API: connects race the creation and the deletion
+ * of a permission binding, over and over, and every connection ends up with the rights of the
+ * changed model.
  */
-@WithBroker(value = {"auth.anonymous=false", "management.token=" + RightsFollowModelIT.TOKEN},
+@WithBroker(
+    value = {"auth.anonymous=false", "management.token=" + RightsFollowModelIT.TOKEN},
     configMethod = "namespace")
 class RightsFollowModelIT {
 
   static final String TOKEN = "rights-follow-model-admin-token";
-  /** Enough that a window of a few milliseconds between a connection's rights and the change is hit. */
+
+  /**
+   * Enough that a window of a few milliseconds between a connection's rights and the change is hit.
+   */
   private static final int TRIES = 30;
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   static TestBroker broker;
   static RightsRace race;
 
@@ -38,7 +42,9 @@ class RightsFollowModelIT {
 
   @BeforeAll
   static void start() {
-    race = new RightsRace("127.0.0.1", broker.managementPort(), TOKEN, "127.0.0.1", broker.mqttPort(), true);
+    race =
+        new RightsRace(
+            "127.0.0.1", broker.managementPort(), TOKEN, "127.0.0.1", broker.mqttPort(), true);
   }
 
   @AfterAll
@@ -49,7 +55,8 @@ class RightsFollowModelIT {
   }
 
   @Test
-  void aClientConnectingWhileABindingIsCreatedMaySubscribeOnceTheCreationIsAnswered() throws Exception {
+  void aClientConnectingWhileABindingIsCreatedMaySubscribeOnceTheCreationIsAnswered()
+      throws Exception {
     List<String> failures = race.grant("one", TRIES);
     assertThat(failures).as(failures.size() + " of " + TRIES + " tries").isEmpty();
   }

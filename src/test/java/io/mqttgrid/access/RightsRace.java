@@ -28,18 +28,21 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
- * MQTT connects racing management-API changes of a permission binding: the client {@value #USER} connects
- * (and, for a revoke, subscribes at once) while the binding that grants it a topic space is created or
- * deleted, the request sent, in turn, just after the connect started, just before it, or as its CONNACK
- * arrives. Then its rights must be those
- * of the changed model: on the node that made the change as soon as the change is answered (that node's
- * model shows its own writes before answering), on another node once that node has the change.
+ * MQTT connects racing management-API changes of a permission binding: the client {@value #USER}
+ * connects (and, for a revoke, subscribes at once) while the binding that grants it a topic space
+ * is created or deleted, the request sent, in turn, just after the connect started, just before it,
+ * or as its CONNACK arrives. Then its rights must be those of the changed model: on the node that
+ * made the change as soon as the change is answered (that node's model shows its own writes before
+ * answering), on another node once that node has the change.
  */
 final class RightsRace {
 
   static final String USER = "racer";
   private static final String PASSWORD = "racer-password";
-  /** How long another node may take to see a change, and a disconnect for a revoked right to arrive. */
+
+  /**
+   * How long another node may take to see a change, and a disconnect for a revoked right to arrive.
+   */
   private static final Duration WITHIN = Duration.ofSeconds(3);
 
   private final HttpClient http = HttpClient.newHttpClient();
@@ -51,19 +54,29 @@ final class RightsRace {
   private final boolean sameNode;
 
   /**
-   * @param sameNode whether the client connects to the node whose management API makes the change; then the
-   *                 first SUBSCRIBE after the answer must see the change, otherwise one within {@link #WITHIN}
+   * @param sameNode whether the client connects to the node whose management API makes the change;
+   *     then the first SUBSCRIBE after the answer must see the change, otherwise one within {@link
+   *     #WITHIN}
    */
-  RightsRace(String managementHost, int managementPort, String token, String mqttHost, int mqttPort,
-             boolean sameNode) {
-    this.managementBase = "http://" + managementHost + ":" + managementPort + "/namespaces/mqttgrid";
+  RightsRace(
+      String managementHost,
+      int managementPort,
+      String token,
+      String mqttHost,
+      int mqttPort,
+      boolean sameNode) {
+    this.managementBase =
+        "http://" + managementHost + ":" + managementPort + "/namespaces/mqttgrid";
     this.token = token;
     this.mqttHost = mqttHost;
     this.mqttPort = mqttPort;
     this.sameNode = sameNode;
   }
 
-  /** The namespace file: password authentication and the client {@value #USER}, which no binding names yet. */
+  /**
+   * The namespace file: password authentication and the client {@value #USER}, which no binding
+   * names yet.
+   */
   static String namespaceYaml() {
     return """
         settings:
@@ -71,7 +84,8 @@ final class RightsRace {
             passwordAuthentication: { enabled: true }
         clients:
           %s: { passwordHash: "%s" }
-        """.formatted(USER, PasswordHashes.hash(PASSWORD.toCharArray(), 1));
+        """
+        .formatted(USER, PasswordHashes.hash(PASSWORD.toCharArray(), 1));
   }
 
   void close() {
@@ -79,8 +93,9 @@ final class RightsRace {
   }
 
   /**
-   * A topic space and the binding that lets every client subscribe to it are created, the client connecting
-   * meanwhile; then it must be granted a SUBSCRIBE. Both are deleted after, as a script would.
+   * A topic space and the binding that lets every client subscribe to it are created, the client
+   * connecting meanwhile; then it must be granted a SUBSCRIBE. Both are deleted after, as a script
+   * would.
    *
    * @return what went wrong in each try that failed
    */
@@ -91,14 +106,23 @@ final class RightsRace {
       String filter = prefix + "/grant/" + i + "/#";
       expect(201, "PUT", "/topicSpaces/" + space, topicSpace(filter));
       Connection c = new Connection(prefix + "-grant-" + i);
-      Future<?> connected = race(i, c, () -> null,
-          () -> expect(201, "PUT", "/permissionBindings/" + space, binding(space)));
+      Future<?> connected =
+          race(
+              i,
+              c,
+              () -> null,
+              () -> expect(201, "PUT", "/permissionBindings/" + space, binding(space)));
       connected.get(10, TimeUnit.SECONDS);
       try {
         Boolean first = c.subscribe(filter);
         if (!Boolean.TRUE.equals(first) && sameNode) {
-          failures.add("try " + i + ": first SUBSCRIBE after the 201 " + (first == null ? "ended the connection"
-              : "refused") + "; " + c.grantedWithin(filter, WITHIN));
+          failures.add(
+              "try "
+                  + i
+                  + ": first SUBSCRIBE after the 201 "
+                  + (first == null ? "ended the connection" : "refused")
+                  + "; "
+                  + c.grantedWithin(filter, WITHIN));
         } else if (!Boolean.TRUE.equals(first)) {
           String later = c.grantedWithin(filter, WITHIN);
           if (!later.startsWith("granted")) {
@@ -115,9 +139,9 @@ final class RightsRace {
   }
 
   /**
-   * The binding of a topic space is deleted while the client connects and subscribes to the topic space
-   * at once; then the client must not keep the subscription: a SUBSCRIBE granted before the change ends
-   * the connection with 0x87, and one after the change is refused.
+   * The binding of a topic space is deleted while the client connects and subscribes to the topic
+   * space at once; then the client must not keep the subscription: a SUBSCRIBE granted before the
+   * change ends the connection with 0x87, and one after the change is refused.
    *
    * @return what went wrong in each try that failed
    */
@@ -129,13 +153,20 @@ final class RightsRace {
       expect(201, "PUT", "/topicSpaces/" + space, topicSpace(filter));
       expect(201, "PUT", "/permissionBindings/" + space, binding(space));
       Connection c = new Connection(prefix + "-revoke-" + i);
-      Future<Boolean> subscribed = race(i, c, () -> c.subscribe(filter),
-          () -> expect(200, "DELETE", "/permissionBindings/" + space, null));
+      Future<Boolean> subscribed =
+          race(
+              i,
+              c,
+              () -> c.subscribe(filter),
+              () -> expect(200, "DELETE", "/permissionBindings/" + space, null));
       try {
         Boolean early = subscribed.get(10, TimeUnit.SECONDS);
         String problem = sameNode ? c.refusedAtOnce(filter) : c.refusedWithin(filter, WITHIN);
         if (problem == null && Boolean.TRUE.equals(early) && !c.endedNotAuthorizedWithin(WITHIN)) {
-          problem = "a SUBSCRIBE granted during the change kept the connection open " + WITHIN.toMillis() + " ms";
+          problem =
+              "a SUBSCRIBE granted during the change kept the connection open "
+                  + WITHIN.toMillis()
+                  + " ms";
         }
         if (problem != null) {
           failures.add("try " + i + ": " + problem);
@@ -153,17 +184,18 @@ final class RightsRace {
   }
 
   /**
-   * Connects (then does {@code afterConnack}) on the connector thread and makes the change on this one, in
-   * one of three orders chosen by the try's number; returns when the change is answered.
+   * Connects (then does {@code afterConnack}) on the connector thread and makes the change on this
+   * one, in one of three orders chosen by the try's number; returns when the change is answered.
    */
-  private <T> CompletableFuture<T> race(int attempt, Connection c, Supplier<T> afterConnack, Change change)
-      throws Exception {
+  private <T> CompletableFuture<T> race(
+      int attempt, Connection c, Supplier<T> afterConnack, Change change) throws Exception {
     CountDownLatch connack = new CountDownLatch(1);
-    Supplier<T> client = () -> {
-      c.connect();
-      connack.countDown();
-      return afterConnack.get();
-    };
+    Supplier<T> client =
+        () -> {
+          c.connect();
+          connack.countDown();
+          return afterConnack.get();
+        };
     CompletableFuture<T> done;
     switch (attempt % 3) {
       case 0 -> {
@@ -191,15 +223,22 @@ final class RightsRace {
   }
 
   private static String binding(String space) {
-    return "{\"properties\": {\"clientGroupName\": \"$all\", \"topicSpaceName\": \"" + space
+    return "{\"properties\": {\"clientGroupName\": \"$all\", \"topicSpaceName\": \""
+        + space
         + "\", \"permission\": \"Subscriber\"}}";
   }
 
   private void expect(int status, String method, String path, String body) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(managementBase + path))
-        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-        .timeout(Duration.ofSeconds(10))
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(managementBase + path))
+            .header("Authorization", "Bearer " + token)
+            .header("Content-Type", "application/json")
+            .timeout(Duration.ofSeconds(10))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
     HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != status) {
       throw new AssertionError(method + " " + path + ": " + r.statusCode() + " " + r.body());
@@ -212,29 +251,53 @@ final class RightsRace {
     private final AtomicReference<Mqtt5DisconnectReasonCode> serverReason = new AtomicReference<>();
 
     Connection(String clientId) {
-      client = MqttClient.builder().useMqttVersion5().identifier(clientId).serverHost(mqttHost)
-          .serverPort(mqttPort).addDisconnectedListener(ctx -> {
-            if (ctx.getCause() instanceof Mqtt5DisconnectException d) {
-              serverReason.set(d.getMqttMessage().getReasonCode());
-            }
-          }).buildBlocking();
+      client =
+          MqttClient.builder()
+              .useMqttVersion5()
+              .identifier(clientId)
+              .serverHost(mqttHost)
+              .serverPort(mqttPort)
+              .addDisconnectedListener(
+                  ctx -> {
+                    if (ctx.getCause() instanceof Mqtt5DisconnectException d) {
+                      serverReason.set(d.getMqttMessage().getReasonCode());
+                    }
+                  })
+              .buildBlocking();
     }
 
     void connect() {
-      client.connectWith().cleanStart(true).simpleAuth().username(USER)
-          .password(PASSWORD.getBytes(StandardCharsets.UTF_8)).applySimpleAuth().send();
+      client
+          .connectWith()
+          .cleanStart(true)
+          .simpleAuth()
+          .username(USER)
+          .password(PASSWORD.getBytes(StandardCharsets.UTF_8))
+          .applySimpleAuth()
+          .send();
     }
 
-    /** True when granted, false when refused with 0x87, null when the connection ended meanwhile. */
+    /**
+     * True when granted, false when refused with 0x87, null when the connection ended meanwhile.
+     */
     Boolean subscribe(String filter) {
       try {
-        // asynchronous with a bound: a SUBSCRIBE crossing the server's DISCONNECT may never complete
-        client.toAsync().subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).send()
+        // asynchronous with a bound: a SUBSCRIBE crossing the server's DISCONNECT may never
+        // complete
+        client
+            .toAsync()
+            .subscribeWith()
+            .topicFilter(filter)
+            .qos(MqttQos.AT_LEAST_ONCE)
+            .send()
             .get(5, TimeUnit.SECONDS);
         return true;
       } catch (ExecutionException e) {
         if (e.getCause() instanceof Mqtt5SubAckException refused
-            && refused.getMqttMessage().getReasonCodes().equals(List.of(Mqtt5SubAckReasonCode.NOT_AUTHORIZED))) {
+            && refused
+                .getMqttMessage()
+                .getReasonCodes()
+                .equals(List.of(Mqtt5SubAckReasonCode.NOT_AUTHORIZED))) {
           return false;
         }
         if (client.getState().isConnected()) {
@@ -263,14 +326,20 @@ final class RightsRace {
           return "the connection ended (" + serverReason.get() + ")";
         }
         if (granted) {
-          return "granted after " + attempts + " SUBSCRIBEs, " + (System.nanoTime() - start) / 1_000_000 + " ms";
+          return "granted after "
+              + attempts
+              + " SUBSCRIBEs, "
+              + (System.nanoTime() - start) / 1_000_000
+              + " ms";
         }
         Thread.sleep(50);
       }
       return "still refused after " + attempts + " SUBSCRIBEs in " + within.toMillis() + " ms";
     }
 
-    /** Null when a SUBSCRIBE now is refused or the connection ends with 0x87, else what happened. */
+    /**
+     * Null when a SUBSCRIBE now is refused or the connection ends with 0x87, else what happened.
+     */
     String refusedAtOnce(String filter) {
       Boolean granted = client.getState().isConnected() ? subscribe(filter) : null;
       if (granted == null) {

@@ -15,20 +15,35 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class TopicTemplateTest {
 
-  private static final ClientIdentity MACHINE1 = new ClientIdentity("Machine1", Map.of(
-      "area", "area1",
-      "floor", 3L,
-      "small", 7,
-      "commander", Boolean.TRUE,
-      "deviceTypes", List.of("Fan", "Light"),
-      "zones", List.of("z1", "z2", "z3")), Authority.REGISTRY, 0);
+  private static final ClientIdentity MACHINE1 =
+      new ClientIdentity(
+          "Machine1",
+          Map.of(
+              "area",
+              "area1",
+              "floor",
+              3L,
+              "small",
+              7,
+              "commander",
+              Boolean.TRUE,
+              "deviceTypes",
+              List.of("Fan", "Light"),
+              "zones",
+              List.of("z1", "z2", "z3")),
+          Authority.REGISTRY,
+          0);
 
   private static List<String> instantiate(String template, ClientIdentity identity) {
     return TopicTemplate.parse(template).instantiate(identity);
   }
 
   @ParameterizedTest(name = "{0} -> {1}")
-  @CsvSource(delimiterString = " => ", quoteCharacter = '`', textBlock = """
+  @CsvSource(
+      delimiterString = " => ",
+      quoteCharacter = '`',
+      textBlock =
+          """
       factory/telemetry/#                                  => factory/telemetry/#
       #                                                    => #
       +/+/x                                                => +/+/x
@@ -59,9 +74,13 @@ class TopicTemplateTest {
   void anArrayAttributeYieldsOneFilterPerElement() {
     assertThat(instantiate("devices/${client.attributes.deviceTypes}/#", MACHINE1))
         .containsExactly("devices/Fan/#", "devices/Light/#");
-    assertThat(instantiate("d/${client.attributes.deviceTypes}/${client.attributes.zones}", MACHINE1))
-        .containsExactly("d/Fan/z1", "d/Fan/z2", "d/Fan/z3", "d/Light/z1", "d/Light/z2", "d/Light/z3");
-    assertThat(instantiate("d/${client.attributes.deviceTypes}-${client.attributes.deviceTypes}", MACHINE1))
+    assertThat(
+            instantiate("d/${client.attributes.deviceTypes}/${client.attributes.zones}", MACHINE1))
+        .containsExactly(
+            "d/Fan/z1", "d/Fan/z2", "d/Fan/z3", "d/Light/z1", "d/Light/z2", "d/Light/z3");
+    assertThat(
+            instantiate(
+                "d/${client.attributes.deviceTypes}-${client.attributes.deviceTypes}", MACHINE1))
         .containsExactly("d/Fan-Fan", "d/Fan-Light", "d/Light-Fan", "d/Light-Light");
   }
 
@@ -91,13 +110,19 @@ class TopicTemplateTest {
   @Test
   void aMissingAttributeYieldsNothing() {
     assertThat(instantiate("areas/${client.attributes.missing}/#", MACHINE1)).isEmpty();
-    assertThat(instantiate("areas/${client.attributes.area}/${client.attributes.missing}", MACHINE1)).isEmpty();
-    assertThat(instantiate("areas/${client.attributes.Area}/#", MACHINE1)).as("keys are exact").isEmpty();
+    assertThat(
+            instantiate("areas/${client.attributes.area}/${client.attributes.missing}", MACHINE1))
+        .isEmpty();
+    assertThat(instantiate("areas/${client.attributes.Area}/#", MACHINE1))
+        .as("keys are exact")
+        .isEmpty();
     ClientIdentity nameless = new ClientIdentity(null, Map.of(), Authority.WEBHOOK, 0);
     assertThat(instantiate("m/${client.authenticationName}", nameless)).isEmpty();
   }
 
-  /** Values that would add a level, a wildcard or a NUL never widen the template (spec section 2.5). */
+  /**
+   * Values that would add a level, a wildcard or a NUL never widen the template (spec section 2.5).
+   */
   @ParameterizedTest(name = "[{0}]")
   @ValueSource(strings = {"a/b", "/", "+", "#", "a+", "b#", "x\u0000y", "..//", "", "machine1/#"})
   void injectedValuesYieldNothing(String value) {
@@ -106,15 +131,18 @@ class TopicTemplateTest {
     assertThat(instantiate("areas/x${client.attributes.area}/machines", byAttribute)).isEmpty();
     ClientIdentity byName = registry(value, Map.of());
     assertThat(instantiate("machines/${client.authenticationName}/telemetry", byName)).isEmpty();
-    assertThat(instantiate("machines/${client.authenticationName|.f1}/telemetry", byName)).isEmpty();
+    assertThat(instantiate("machines/${client.authenticationName|.f1}/telemetry", byName))
+        .isEmpty();
     ClientIdentity inArray = registry("m", Map.of("areas", List.of("ok", value)));
-    assertThat(instantiate("areas/${client.attributes.areas}", inArray)).containsExactly("areas/ok");
+    assertThat(instantiate("areas/${client.attributes.areas}", inArray))
+        .containsExactly("areas/ok");
   }
 
   @Test
   void aValueIsNotExpandedAgain() {
     ClientIdentity client = registry("${client.attributes.secret}", Map.of("secret", "s"));
-    assertThat(instantiate("m/${client.authenticationName}", client)).containsExactly("m/${client.attributes.secret}");
+    assertThat(instantiate("m/${client.authenticationName}", client))
+        .containsExactly("m/${client.attributes.secret}");
   }
 
   @Test
@@ -135,7 +163,8 @@ class TopicTemplateTest {
     ClientIdentity client = registry("c", attributes);
     assertThat(instantiate("r/${client.attributes.ratio}", client)).isEmpty();
     assertThat(instantiate("r/${client.attributes.nested}", client)).isEmpty();
-    assertThat(instantiate("r/${client.attributes.mixed}", client)).containsExactly("r/a", "r/2", "r/true");
+    assertThat(instantiate("r/${client.attributes.mixed}", client))
+        .containsExactly("r/a", "r/2", "r/true");
   }
 
   @Test
@@ -145,7 +174,11 @@ class TopicTemplateTest {
   }
 
   @ParameterizedTest(name = "[{0}]")
-  @CsvSource(delimiterString = " => ", quoteCharacter = '`', textBlock = """
+  @CsvSource(
+      delimiterString = " => ",
+      quoteCharacter = '`',
+      textBlock =
+          """
       ``                                 => topic template: empty
       $SYS/#                             => topic template '$SYS/#': topics beginning with '$' are reserved; a template cannot grant them
       $share/g/a                         => topic template '$share/g/a': topics beginning with '$' are reserved; a template cannot grant them
@@ -177,9 +210,11 @@ class TopicTemplateTest {
 
   @Test
   void aNulCharacterOrNoTemplateIsRefused() {
-    assertThatThrownBy(() -> TopicTemplate.parse("a/\u0000")).isInstanceOf(TemplateException.class)
+    assertThatThrownBy(() -> TopicTemplate.parse("a/\u0000"))
+        .isInstanceOf(TemplateException.class)
         .hasMessageContaining("NUL character at position 3");
-    assertThatThrownBy(() -> TopicTemplate.parse(null)).isInstanceOf(TemplateException.class)
+    assertThatThrownBy(() -> TopicTemplate.parse(null))
+        .isInstanceOf(TemplateException.class)
         .hasMessage("topic template: empty");
   }
 
@@ -190,11 +225,15 @@ class TopicTemplateTest {
   }
 
   /**
-   * Filter containment (spec section 2.5): whether every topic the filter matches is matched by the granted
-   * template filter; one template must cover the whole filter.
+   * Filter containment (spec section 2.5): whether every topic the filter matches is matched by the
+   * granted template filter; one template must cover the whole filter.
    */
   @ParameterizedTest(name = "{0} covers {1}: {2}")
-  @CsvSource(delimiterString = " => ", quoteCharacter = '`', textBlock = """
+  @CsvSource(
+      delimiterString = " => ",
+      quoteCharacter = '`',
+      textBlock =
+          """
       telemetry/#                 => telemetry/#                 => true
       telemetry/#                 => telemetry/+/x               => true
       telemetry/#                 => telemetry/aio               => true
@@ -251,8 +290,9 @@ class TopicTemplateTest {
   @Test
   void templatePublishExampleOfTheSpec() {
     // machines/${client.authenticationName}/telemetry lets machine1 publish only its own topic
-    List<String> filters = instantiate("machines/${client.authenticationName}/telemetry",
-        registry("machine1", Map.of()));
+    List<String> filters =
+        instantiate(
+            "machines/${client.authenticationName}/telemetry", registry("machine1", Map.of()));
     assertThat(filters).containsExactly("machines/machine1/telemetry");
   }
 

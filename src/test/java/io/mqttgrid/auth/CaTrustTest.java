@@ -46,14 +46,16 @@ class CaTrustTest {
 
   @Test
   void anUploadedIntermediateIsATrustAnchorOfItsOwn() {
-    assertThat(trusting(intermediate).validate(List.of(leafOfIntermediate.certificate), new Date())).isNull();
+    assertThat(trusting(intermediate).validate(List.of(leafOfIntermediate.certificate), new Date()))
+        .isNull();
     assertThat(trusting(intermediate).validate(leafOfIntermediate.chain, new Date())).isNull();
     assertThat(trusting(intermediate).validate(leafOfRoot.chain, new Date())).isNotNull();
   }
 
   @Test
   void aChainWithoutItsIntermediateDoesNotReachTheRoot() {
-    assertThat(trusting(root).validate(List.of(leafOfIntermediate.certificate), new Date())).isNotNull();
+    assertThat(trusting(root).validate(List.of(leafOfIntermediate.certificate), new Date()))
+        .isNotNull();
   }
 
   @Test
@@ -61,17 +63,24 @@ class CaTrustTest {
     Issued stranger = TestCertificates.rootCa("CN=Root CA,O=Grid");
     Issued forged = stranger.issue(new Spec("CN=device-1"));
     assertThat(trusting(root).validate(forged.chain, new Date())).isNotNull();
-    assertThat(CaTrust.NONE.validate(leafOfRoot.chain, new Date())).contains("no valid CA certificate");
+    assertThat(CaTrust.NONE.validate(leafOfRoot.chain, new Date()))
+        .contains("no valid CA certificate");
   }
 
   @Test
   void validityPeriodsOfLeafIntermediateAndAnchorAreChecked() throws Exception {
     Instant now = Instant.now();
-    assertThat(trusting(root).validate(leafOfRoot.chain, Date.from(now.plus(Duration.ofDays(2))))).isNotNull();
-    Issued expiredIntermediate = root.issue(new Spec("CN=Old Intermediate").ca()
-        .valid(now.minus(Duration.ofDays(10)), now.minus(Duration.ofDays(1))));
-    Issued leaf = expiredIntermediate.issue(new Spec("CN=device-3")
-        .valid(now.minus(Duration.ofDays(5)), now.plus(Duration.ofDays(5))));
+    assertThat(trusting(root).validate(leafOfRoot.chain, Date.from(now.plus(Duration.ofDays(2)))))
+        .isNotNull();
+    Issued expiredIntermediate =
+        root.issue(
+            new Spec("CN=Old Intermediate")
+                .ca()
+                .valid(now.minus(Duration.ofDays(10)), now.minus(Duration.ofDays(1))));
+    Issued leaf =
+        expiredIntermediate.issue(
+            new Spec("CN=device-3")
+                .valid(now.minus(Duration.ofDays(5)), now.plus(Duration.ofDays(5))));
     assertThat(trusting(root).validate(leaf.chain, new Date())).isNotNull();
     assertThat(trusting(expiredIntermediate).validate(leaf.chain, new Date())).isNotNull();
   }
@@ -91,8 +100,12 @@ class CaTrustTest {
 
   @Test
   void unparsableCaCertificatesAreLeftOut() {
-    CaTrust trust = CaTrust.of(List.of(new CaCertificate("bad", null, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"),
-        new CaCertificate("good", null, root.pem().replace("\n", ""))));
+    CaTrust trust =
+        CaTrust.of(
+            List.of(
+                new CaCertificate(
+                    "bad", null, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"),
+                new CaCertificate("good", null, root.pem().replace("\n", ""))));
     assertThat(trust.size()).isEqualTo(1);
     assertThat(trust.validate(leafOfRoot.chain, new Date())).isNull();
   }

@@ -18,9 +18,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The JWT checks of one issuer without a broker: RS256 and ES256 signatures by configured keys or a JWKS
- * document, exp/nbf with the leeway, audience and issuer, and the refusals (alg none, HS256 signed with the
- * public key, a foreign key). The canonical-base64url and crit checks are JwtShapeTest's.
+ * The JWT checks of one issuer without a broker: RS256 and ES256 signatures by configured keys or a
+ * JWKS document, exp/nbf with the leeway, audience and issuer, and the refusals (alg none, HS256
+ * signed with the public key, a foreign key). The canonical-base64url and crit checks are
+ * JwtShapeTest's.
  */
 class JwtVerifierTest {
 
@@ -49,9 +50,15 @@ class JwtVerifierTest {
   }
 
   static JwtVerifier verifier(TestTokens... trusted) {
-    List<IssuerCertificate> certs = java.util.Arrays.stream(trusted)
-        .map(t -> new IssuerCertificate(t.kid, t.publicKeyPem())).toList();
-    return new JwtVerifier(vertx, http, new JwtIssuer(ISS, List.of(AUD), certs, null), List.of(AUD, "other.aud"),
+    List<IssuerCertificate> certs =
+        java.util.Arrays.stream(trusted)
+            .map(t -> new IssuerCertificate(t.kid, t.publicKeyPem()))
+            .toList();
+    return new JwtVerifier(
+        vertx,
+        http,
+        new JwtIssuer(ISS, List.of(AUD), certs, null),
+        List.of(AUD, "other.aud"),
         LEEWAY);
   }
 
@@ -87,14 +94,19 @@ class JwtVerifierTest {
     assertThat(c.refusal()).isNotNull();
     assertThat(c.unavailable()).isFalse();
     // nor does an ES256 token verify against an RSA key, or the other way round
-    assertThat(check(verifier(rs256), TestTokens.of(es256.keys, "ES256", "rsa-1").sign(claims())).claims()).isNull();
+    assertThat(
+            check(verifier(rs256), TestTokens.of(es256.keys, "ES256", "rsa-1").sign(claims()))
+                .claims())
+        .isNull();
   }
 
   @Test
   void algNoneIsRefused() throws Exception {
     JwtVerifier v = verifier(rs256);
-    assertThat(check(v, TestTokens.unsigned(claims(), "")).refusal()).contains("'none' is not accepted");
-    assertThat(check(v, TestTokens.unsigned(claims(), "c2ln")).refusal()).contains("'none' is not accepted");
+    assertThat(check(v, TestTokens.unsigned(claims(), "")).refusal())
+        .contains("'none' is not accepted");
+    assertThat(check(v, TestTokens.unsigned(claims(), "c2ln")).refusal())
+        .contains("'none' is not accepted");
   }
 
   @Test
@@ -124,22 +136,27 @@ class JwtVerifierTest {
   void notBeforeCountsWithTheLeeway() throws Exception {
     JwtVerifier v = verifier(rs256);
     assertThat(check(v, rs256.sign(claims().put("nbf", now() + LEEWAY / 2))).refusal()).isNull();
-    assertThat(check(v, rs256.sign(claims().put("nbf", now() + LEEWAY + 60))).refusal()).isNotNull();
+    assertThat(check(v, rs256.sign(claims().put("nbf", now() + LEEWAY + 60))).refusal())
+        .isNotNull();
   }
 
   @Test
   void theAudienceMustNameOneAcceptedAudience() throws Exception {
     JwtVerifier v = verifier(rs256);
-    assertThat(check(v, rs256.sign(claims().put("aud", new JsonArray().add("x").add("other.aud")))).refusal())
+    assertThat(
+            check(v, rs256.sign(claims().put("aud", new JsonArray().add("x").add("other.aud"))))
+                .refusal())
         .isNull();
-    assertThat(check(v, rs256.sign(claims().put("aud", "someone.else"))).refusal()).contains("audience");
+    assertThat(check(v, rs256.sign(claims().put("aud", "someone.else"))).refusal())
+        .contains("audience");
   }
 
   @Test
   void theIssuerMustMatchExactly() throws Exception {
     JwtVerifier v = verifier(rs256);
     assertThat(check(v, rs256.sign(claims().put("iss", ISS + "/"))).claims()).isNull();
-    assertThat(check(v, rs256.sign(claims().put("iss", "https://evil.test"))).refusal()).isNotNull();
+    assertThat(check(v, rs256.sign(claims().put("iss", "https://evil.test"))).refusal())
+        .isNotNull();
   }
 
   @Test
@@ -147,13 +164,20 @@ class JwtVerifierTest {
     JwtVerifier v = verifier(rs256);
     assertThat(check(v, "").refusal()).isEqualTo("no token");
     assertThat(check(v, "a.b.c").refusal()).isEqualTo("not a signed JWT");
-    assertThat(check(v, "x".repeat(JwtVerifier.MAX_TOKEN_BYTES + 1)).refusal()).contains("longer than");
+    assertThat(check(v, "x".repeat(JwtVerifier.MAX_TOKEN_BYTES + 1)).refusal())
+        .contains("longer than");
   }
 
   @Test
   void anIssuerWithoutUsableKeyRefusesEverything() throws Exception {
-    JwtVerifier v = new JwtVerifier(vertx, http,
-        new JwtIssuer(ISS, List.of(AUD), List.of(new IssuerCertificate("k", "not a pem")), null), List.of(AUD), 0);
+    JwtVerifier v =
+        new JwtVerifier(
+            vertx,
+            http,
+            new JwtIssuer(
+                ISS, List.of(AUD), List.of(new IssuerCertificate("k", "not a pem")), null),
+            List.of(AUD),
+            0);
     JwtVerifier.Check c = check(v, rs256.sign(claims()));
     assertThat(c.claims()).isNull();
     assertThat(c.refusal()).contains("no usable");
@@ -162,24 +186,32 @@ class JwtVerifierTest {
   @Test
   void keysComeFromTheJwksDocumentAndItsOutageIsUnavailable() throws Exception {
     AtomicReference<JsonObject> document = new AtomicReference<>(TestTokens.jwks(es256));
-    HttpServer server = vertx.createHttpServer().requestHandler(req -> {
-      JsonObject doc = document.get();
-      if (doc == null) {
-        req.response().setStatusCode(503).end();
-      } else {
-        req.response().putHeader("Content-Type", "application/json").end(doc.encode());
-      }
-    }).listen(0, "127.0.0.1").await();
+    HttpServer server =
+        vertx
+            .createHttpServer()
+            .requestHandler(
+                req -> {
+                  JsonObject doc = document.get();
+                  if (doc == null) {
+                    req.response().setStatusCode(503).end();
+                  } else {
+                    req.response().putHeader("Content-Type", "application/json").end(doc.encode());
+                  }
+                })
+            .listen(0, "127.0.0.1")
+            .await();
     try {
       String url = "http://127.0.0.1:" + server.actualPort() + "/keys";
-      JwtVerifier v = new JwtVerifier(vertx, http, new JwtIssuer(ISS, List.of(AUD), List.of(), url), List.of(AUD),
-          LEEWAY);
+      JwtVerifier v =
+          new JwtVerifier(
+              vertx, http, new JwtIssuer(ISS, List.of(AUD), List.of(), url), List.of(AUD), LEEWAY);
       assertThat(check(v, es256.sign(claims())).refusal()).isNull();
       assertThat(check(v, rs256.sign(claims())).claims()).isNull();
 
       document.set(null);
-      JwtVerifier down = new JwtVerifier(vertx, http, new JwtIssuer(ISS, List.of(AUD), List.of(), url),
-          List.of(AUD), LEEWAY);
+      JwtVerifier down =
+          new JwtVerifier(
+              vertx, http, new JwtIssuer(ISS, List.of(AUD), List.of(), url), List.of(AUD), LEEWAY);
       JwtVerifier.Check c = check(down, es256.sign(claims()));
       assertThat(c.claims()).isNull();
       assertThat(c.unavailable()).isTrue();
@@ -190,11 +222,16 @@ class JwtVerifierTest {
 
   @Test
   void symmetricAndForeignCurveKeysOfAJwksAreNotUsed() {
-    JsonArray keys = new JsonArray()
-        .add(new JsonObject().put("kty", "oct").put("k", "c2VjcmV0").put("alg", "HS256"))
-        .add(new JsonObject().put("kty", "EC").put("crv", "P-384").put("x", "a").put("y", "b"))
-        .add(new JsonObject().put("kty", "RSA").put("use", "enc").put("n", "a").put("e", "AQAB"))
-        .add(rs256.jwk()).add(es256.jwk());
-    assertThat(JwtVerifier.usableKeys(keys)).extracting(k -> k.getString("kid")).containsExactly("rsa-1", "ec-1");
+    JsonArray keys =
+        new JsonArray()
+            .add(new JsonObject().put("kty", "oct").put("k", "c2VjcmV0").put("alg", "HS256"))
+            .add(new JsonObject().put("kty", "EC").put("crv", "P-384").put("x", "a").put("y", "b"))
+            .add(
+                new JsonObject().put("kty", "RSA").put("use", "enc").put("n", "a").put("e", "AQAB"))
+            .add(rs256.jwk())
+            .add(es256.jwk());
+    assertThat(JwtVerifier.usableKeys(keys))
+        .extracting(k -> k.getString("kid"))
+        .containsExactly("rsa-1", "ec-1");
   }
 }

@@ -33,25 +33,32 @@ class PasswordHashesTest {
 
   @Test
   void aKnownHashVerifies() {
-    // the published PBKDF2-HMAC-SHA256 test vector ("password", "salt", 1 iteration): 120fb6cffcf8b32c...
-    String known = "pbkdf2-sha256$1$" + Base64.getEncoder().encodeToString("salt".getBytes()) + "$"
-        + "Eg+2z/z4syxD5yJSVsT4N6hlSMkszDVICAWYfLcL4Xs=";
+    // the published PBKDF2-HMAC-SHA256 test vector ("password", "salt", 1 iteration):
+    // 120fb6cffcf8b32c...
+    String known =
+        "pbkdf2-sha256$1$"
+            + Base64.getEncoder().encodeToString("salt".getBytes())
+            + "$"
+            + "Eg+2z/z4syxD5yJSVsT4N6hlSMkszDVICAWYfLcL4Xs=";
     assertThat(PasswordHashes.verify("password".toCharArray(), known)).isTrue();
   }
 
   @Test
   void malformedHashesAreRefused() {
-    assertThatThrownBy(() -> PasswordHashes.verify("pw".toCharArray(), "plain")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> PasswordHashes.verify("pw".toCharArray(), "plain"))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> PasswordHashes.verify("pw".toCharArray(), "bcrypt$10$AAAA$AAAA"))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> PasswordHashes.verify("pw".toCharArray(), "pbkdf2-sha256$x$AAAA$AAAA"))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> PasswordHashes.verify("pw".toCharArray(), "pbkdf2-sha256$0$AAAA$AAAA"))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> PasswordHashes.verify("pw".toCharArray(), "pbkdf2-sha256$99999999$AAAA$AAAA"))
+    assertThatThrownBy(
+            () -> PasswordHashes.verify("pw".toCharArray(), "pbkdf2-sha256$99999999$AAAA$AAAA"))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> PasswordHashes.verify("pw".toCharArray(), "pbkdf2-sha256$10$!!$AAAA"))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> PasswordHashes.verify("pw".toCharArray(), null)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> PasswordHashes.verify("pw".toCharArray(), null))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * OAUTH2-JWT principals through a running broker (spec section 3.5): the token's object id names the
- * principal, and role assignments (standing in for Azure RBAC) grant it topic spaces, one or all.
+ * OAUTH2-JWT principals through a running broker (spec section 3.5): the token's object id names
+ * the principal, and role assignments (standing in for Azure RBAC) grant it topic spaces, one or
+ * all.
  */
 @WithBroker(configMethod = "brokerConfig")
 class RoleAssignmentIT {
@@ -33,27 +34,57 @@ class RoleAssignmentIT {
   private static final String NOBODY = "9a4f6c1d-3333-4c1e-9a53-0a1b2c3d4e5f";
   private static final Duration WAIT = Duration.ofSeconds(5);
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   static TestTokens entra;
   static TestBroker broker;
 
   /** The broker's overrides (see @WithBroker): written here, before the broker starts. */
   static Map<String, String> brokerConfig() throws Exception {
     entra = TestTokens.rs256("entra-key");
-    JsonObject namespace = new JsonObject()
-        .put("settings", new JsonObject().put("clientAuthentication", new JsonObject()
-            .put("oauth2JwtAuthentication", new JsonObject().put("tokenIssuer", ISSUER)
-                .put("encodedIssuerCertificates", new JsonArray().add(new JsonObject().put("kid", "entra-key")
-                    .put("encodedCertificate", entra.publicKeyPem()))))))
-        .put("topicSpaces", new JsonObject()
-            .put("telemetry", new JsonObject().put("topicTemplates", new JsonArray().add("telemetry/#")))
-            .put("commands", new JsonObject().put("topicTemplates", new JsonArray().add("commands/#"))))
-        .put("roleAssignments", new JsonObject()
-            .put("writer-telemetry", new JsonObject().put("principalId", WRITER)
-                .put("role", "EventGrid TopicSpaces Publisher").put("topicSpaceName", "telemetry"))
-            .put("reader-all", new JsonObject().put("principalId", READER)
-                .put("role", "EventGrid TopicSpaces Subscriber")));
+    JsonObject namespace =
+        new JsonObject()
+            .put(
+                "settings",
+                new JsonObject()
+                    .put(
+                        "clientAuthentication",
+                        new JsonObject()
+                            .put(
+                                "oauth2JwtAuthentication",
+                                new JsonObject()
+                                    .put("tokenIssuer", ISSUER)
+                                    .put(
+                                        "encodedIssuerCertificates",
+                                        new JsonArray()
+                                            .add(
+                                                new JsonObject()
+                                                    .put("kid", "entra-key")
+                                                    .put(
+                                                        "encodedCertificate",
+                                                        entra.publicKeyPem()))))))
+            .put(
+                "topicSpaces",
+                new JsonObject()
+                    .put(
+                        "telemetry",
+                        new JsonObject().put("topicTemplates", new JsonArray().add("telemetry/#")))
+                    .put(
+                        "commands",
+                        new JsonObject().put("topicTemplates", new JsonArray().add("commands/#"))))
+            .put(
+                "roleAssignments",
+                new JsonObject()
+                    .put(
+                        "writer-telemetry",
+                        new JsonObject()
+                            .put("principalId", WRITER)
+                            .put("role", "EventGrid TopicSpaces Publisher")
+                            .put("topicSpaceName", "telemetry"))
+                    .put(
+                        "reader-all",
+                        new JsonObject()
+                            .put("principalId", READER)
+                            .put("role", "EventGrid TopicSpaces Subscriber")));
     Path file = dir.resolve("namespace.json");
     Files.writeString(file, namespace.encodePrettily());
     return Map.of("namespace.file", file.toString(), "auth.anonymous", "false");
@@ -61,9 +92,12 @@ class RoleAssignmentIT {
 
   private static RawMqttClient connect(String clientId, String oid) throws Exception {
     JsonObject claims = TestTokens.claims(ISSUER, "subject-" + oid, AUDIENCE).put("oid", oid);
-    Props auth = new Props().string(0x15, "OAUTH2-JWT")
-        .binary(0x16, entra.sign(claims).getBytes(StandardCharsets.US_ASCII));
-    RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect(clientId).properties(auth));
+    Props auth =
+        new Props()
+            .string(0x15, "OAUTH2-JWT")
+            .binary(0x16, entra.sign(claims).getBytes(StandardCharsets.US_ASCII));
+    RawMqttClient c =
+        RawMqttClient.connected(broker.mqttPort(), 5, new Connect(clientId).properties(auth));
     assertThat(c.connack().reasonCode()).isZero();
     return c;
   }
@@ -82,8 +116,8 @@ class RoleAssignmentIT {
   @Test
   void roleAssignmentsGrantTheirScopeToThePrincipalNamedByTheObjectId() throws Exception {
     try (RawMqttClient reader = connect("reader-session", READER);
-         RawMqttClient writer = connect("writer-session", WRITER);
-         RawMqttClient nobody = connect("nobody-session", NOBODY)) {
+        RawMqttClient writer = connect("writer-session", WRITER);
+        RawMqttClient nobody = connect("nobody-session", NOBODY)) {
       // namespace scope: every topic space
       assertThat(subackReason(reader, "telemetry/#")).isEqualTo(1);
       assertThat(subackReason(reader, "commands/#")).isEqualTo(1);
@@ -101,9 +135,12 @@ class RoleAssignmentIT {
 
   @Test
   void aTokenForAnotherAudienceIsRefused() throws Exception {
-    JsonObject claims = TestTokens.claims(ISSUER, "s", "https://someone-else.example").put("oid", WRITER);
-    Props auth = new Props().string(0x15, "OAUTH2-JWT")
-        .binary(0x16, entra.sign(claims).getBytes(StandardCharsets.US_ASCII));
+    JsonObject claims =
+        TestTokens.claims(ISSUER, "s", "https://someone-else.example").put("oid", WRITER);
+    Props auth =
+        new Props()
+            .string(0x15, "OAUTH2-JWT")
+            .binary(0x16, entra.sign(claims).getBytes(StandardCharsets.US_ASCII));
     try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), 5)) {
       c.send(new Connect("wrong-aud").properties(auth).encode(5));
       assertThat(c.readUntil(RawMqttClient.CONNACK, WAIT).reasonCode()).isEqualTo(0x87);

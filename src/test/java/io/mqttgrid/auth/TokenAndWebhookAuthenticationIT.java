@@ -38,17 +38,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * CUSTOM-JWT (spec section 3.6) and webhook authentication (3.7) through a running broker over TLS, with tokens
- * signed here and a webhook server started here. Two brokers: one with a custom JWT issuer and no webhook,
- * one with a webhook (which then decides every CONNECT that is not a JWT method).
+ * CUSTOM-JWT (spec section 3.6) and webhook authentication (3.7) through a running broker over TLS,
+ * with tokens signed here and a webhook server started here. Two brokers: one with a custom JWT
+ * issuer and no webhook, one with a webhook (which then decides every CONNECT that is not a JWT
+ * method).
  */
 class TokenAndWebhookAuthenticationIT {
 
   static final String ISSUER = "https://issuer.example";
   static final String HOST = "mqtt.example.com";
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   static TestCertificates server;
   static TestTokens signer;
   static Vertx vertx;
@@ -63,43 +63,110 @@ class TokenAndWebhookAuthenticationIT {
     server = TestCertificates.selfSignedServer(dir);
     signer = TestTokens.rs256("key1");
     vertx = Vertx.vertx();
-    // the webhook decides by user name: allow-*, deny-*, slow-* (never answers), broken-* (HTTP 500)
-    webhook = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
-      String user = body.toJsonObject().getString("userName", "");
-      if (user.startsWith("allow")) {
-        req.response().end(new JsonObject().put("decision", "allow").put("clientAuthenticationName", user).encode());
-      } else if (user.startsWith("deny")) {
-        req.response().end(new JsonObject().put("decision", "deny").put("errorReason", "not on the list").encode());
-      } else if (user.startsWith("broken")) {
-        req.response().setStatusCode(500).end();
-      }
-    }).onFailure(reset -> {
-      // the broker gave up on a slow-* request and reset it
-    }));
-    int hookPort = webhook.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture()
-        .get(10, TimeUnit.SECONDS).actualPort();
+    // the webhook decides by user name: allow-*, deny-*, slow-* (never answers), broken-* (HTTP
+    // 500)
+    webhook =
+        vertx
+            .createHttpServer()
+            .requestHandler(
+                req ->
+                    req.body()
+                        .onSuccess(
+                            body -> {
+                              String user = body.toJsonObject().getString("userName", "");
+                              if (user.startsWith("allow")) {
+                                req.response()
+                                    .end(
+                                        new JsonObject()
+                                            .put("decision", "allow")
+                                            .put("clientAuthenticationName", user)
+                                            .encode());
+                              } else if (user.startsWith("deny")) {
+                                req.response()
+                                    .end(
+                                        new JsonObject()
+                                            .put("decision", "deny")
+                                            .put("errorReason", "not on the list")
+                                            .encode());
+                              } else if (user.startsWith("broken")) {
+                                req.response().setStatusCode(500).end();
+                              }
+                            })
+                        .onFailure(
+                            reset -> {
+                              // the broker gave up on a slow-* request and reset it
+                            }));
+    int hookPort =
+        webhook
+            .listen(0, "127.0.0.1")
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS)
+            .actualPort();
 
-    JsonObject jwtNamespace = new JsonObject().put("settings", new JsonObject().put("hostname", HOST)
-        .put("clientAuthentication", new JsonObject().put("customJwtAuthentication", new JsonObject()
-            .put("tokenIssuer", ISSUER).put("encodedIssuerCertificates", new JsonArray().add(new JsonObject()
-                .put("kid", "key1").put("encodedCertificate", signer.publicKeyPem()))))));
-    JsonObject hookNamespace = new JsonObject().put("settings", new JsonObject().put("hostname", HOST)
-        .put("clientAuthentication", new JsonObject().put("webhookAuthentication", new JsonObject()
-            .put("endpointUrl", "http://127.0.0.1:" + hookPort + "/api/mqtt-auth").put("timeoutInSeconds", 1)
-            .put("cacheTtlInSeconds", 0))));
+    JsonObject jwtNamespace =
+        new JsonObject()
+            .put(
+                "settings",
+                new JsonObject()
+                    .put("hostname", HOST)
+                    .put(
+                        "clientAuthentication",
+                        new JsonObject()
+                            .put(
+                                "customJwtAuthentication",
+                                new JsonObject()
+                                    .put("tokenIssuer", ISSUER)
+                                    .put(
+                                        "encodedIssuerCertificates",
+                                        new JsonArray()
+                                            .add(
+                                                new JsonObject()
+                                                    .put("kid", "key1")
+                                                    .put(
+                                                        "encodedCertificate",
+                                                        signer.publicKeyPem()))))));
+    JsonObject hookNamespace =
+        new JsonObject()
+            .put(
+                "settings",
+                new JsonObject()
+                    .put("hostname", HOST)
+                    .put(
+                        "clientAuthentication",
+                        new JsonObject()
+                            .put(
+                                "webhookAuthentication",
+                                new JsonObject()
+                                    .put(
+                                        "endpointUrl",
+                                        "http://127.0.0.1:" + hookPort + "/api/mqtt-auth")
+                                    .put("timeoutInSeconds", 1)
+                                    .put("cacheTtlInSeconds", 0))));
     jwtTlsPort = TestBroker.freePort();
     jwtBroker = startBroker("jwt.json", jwtNamespace, jwtTlsPort);
     hookTlsPort = TestBroker.freePort();
     hookBroker = startBroker("hook.json", hookNamespace, hookTlsPort);
   }
 
-  static TestBroker startBroker(String fileName, JsonObject namespace, int tlsPort) throws Exception {
+  static TestBroker startBroker(String fileName, JsonObject namespace, int tlsPort)
+      throws Exception {
     Path file = dir.resolve(fileName);
     Files.writeString(file, namespace.encodePrettily());
-    return TestBroker.start(Map.of("tls.cert-file", server.certFile.toString(),
-        "tls.key-file", server.keyFile.toString(), "mqtt.tls-port", String.valueOf(tlsPort),
-        "mqtt.wss-port", String.valueOf(TestBroker.freePort()), "namespace.file", file.toString(),
-        "auth.anonymous", "false"));
+    return TestBroker.start(
+        Map.of(
+            "tls.cert-file",
+            server.certFile.toString(),
+            "tls.key-file",
+            server.keyFile.toString(),
+            "mqtt.tls-port",
+            String.valueOf(tlsPort),
+            "mqtt.wss-port",
+            String.valueOf(TestBroker.freePort()),
+            "namespace.file",
+            file.toString(),
+            "auth.anonymous",
+            "false"));
   }
 
   @AfterAll
@@ -122,7 +189,8 @@ class TokenAndWebhookAuthenticationIT {
     }
 
     @Override
-    public CompletableFuture<Void> onAuth(Mqtt5ClientConfig config, Mqtt5Connect connect, Mqtt5EnhancedAuthBuilder auth) {
+    public CompletableFuture<Void> onAuth(
+        Mqtt5ClientConfig config, Mqtt5Connect connect, Mqtt5EnhancedAuthBuilder auth) {
       auth.data(token.getBytes(StandardCharsets.UTF_8));
       return CompletableFuture.completedFuture(null);
     }
@@ -134,12 +202,14 @@ class TokenAndWebhookAuthenticationIT {
     }
 
     @Override
-    public CompletableFuture<Boolean> onContinue(Mqtt5ClientConfig config, Mqtt5Auth auth, Mqtt5AuthBuilder builder) {
+    public CompletableFuture<Boolean> onContinue(
+        Mqtt5ClientConfig config, Mqtt5Auth auth, Mqtt5AuthBuilder builder) {
       return CompletableFuture.completedFuture(false);
     }
 
     @Override
-    public CompletableFuture<Boolean> onAuthSuccess(Mqtt5ClientConfig config, Mqtt5ConnAck connAck) {
+    public CompletableFuture<Boolean> onAuthSuccess(
+        Mqtt5ClientConfig config, Mqtt5ConnAck connAck) {
       return CompletableFuture.completedFuture(true);
     }
 
@@ -149,27 +219,32 @@ class TokenAndWebhookAuthenticationIT {
     }
 
     @Override
-    public void onAuthRejected(Mqtt5ClientConfig config, Mqtt5ConnAck connAck) {
-    }
+    public void onAuthRejected(Mqtt5ClientConfig config, Mqtt5ConnAck connAck) {}
 
     @Override
-    public void onReAuthRejected(Mqtt5ClientConfig config, Mqtt5Disconnect disconnect) {
-    }
+    public void onReAuthRejected(Mqtt5ClientConfig config, Mqtt5Disconnect disconnect) {}
 
     @Override
-    public void onAuthError(Mqtt5ClientConfig config, Throwable cause) {
-    }
+    public void onAuthError(Mqtt5ClientConfig config, Throwable cause) {}
 
     @Override
-    public void onReAuthError(Mqtt5ClientConfig config, Throwable cause) {
-    }
+    public void onReAuthError(Mqtt5ClientConfig config, Throwable cause) {}
   }
 
-  Mqtt5BlockingClient v5(int port, String clientId, String username, TokenAuth token) throws Exception {
-    var builder = MqttClient.builder().useMqttVersion5().identifier(clientId).serverHost("127.0.0.1")
-        .serverPort(port).sslConfig().trustManagerFactory(server.trustManagerFactory()).applySslConfig();
+  Mqtt5BlockingClient v5(int port, String clientId, String username, TokenAuth token)
+      throws Exception {
+    var builder =
+        MqttClient.builder()
+            .useMqttVersion5()
+            .identifier(clientId)
+            .serverHost("127.0.0.1")
+            .serverPort(port)
+            .sslConfig()
+            .trustManagerFactory(server.trustManagerFactory())
+            .applySslConfig();
     if (username != null) {
-      builder = builder.simpleAuth().username(username).password("secret".getBytes()).applySimpleAuth();
+      builder =
+          builder.simpleAuth().username(username).password("secret".getBytes()).applySimpleAuth();
     }
     if (token != null) {
       builder = builder.enhancedAuth(token);
@@ -177,21 +252,35 @@ class TokenAndWebhookAuthenticationIT {
     return builder.buildBlocking();
   }
 
-  Mqtt3BlockingClient v3(int port, String clientId, String username, String password) throws Exception {
-    return MqttClient.builder().useMqttVersion3().identifier(clientId).serverHost("127.0.0.1").serverPort(port)
-        .sslConfig().trustManagerFactory(server.trustManagerFactory()).applySslConfig()
-        .simpleAuth().username(username).password(password.getBytes(StandardCharsets.UTF_8)).applySimpleAuth()
+  Mqtt3BlockingClient v3(int port, String clientId, String username, String password)
+      throws Exception {
+    return MqttClient.builder()
+        .useMqttVersion3()
+        .identifier(clientId)
+        .serverHost("127.0.0.1")
+        .serverPort(port)
+        .sslConfig()
+        .trustManagerFactory(server.trustManagerFactory())
+        .applySslConfig()
+        .simpleAuth()
+        .username(username)
+        .password(password.getBytes(StandardCharsets.UTF_8))
+        .applySimpleAuth()
         .buildBlocking();
   }
 
   static void refusedWith(Mqtt5BlockingClient c, Mqtt5ConnAckReasonCode code) {
-    assertThatThrownBy(c::connect).isInstanceOfSatisfying(Mqtt5ConnAckException.class, e ->
-        assertThat(e.getMqttMessage().getReasonCode()).isEqualTo(code));
+    assertThatThrownBy(c::connect)
+        .isInstanceOfSatisfying(
+            Mqtt5ConnAckException.class,
+            e -> assertThat(e.getMqttMessage().getReasonCode()).isEqualTo(code));
   }
 
   static void refusedWith(Mqtt3BlockingClient c, Mqtt3ConnAckReturnCode code) {
-    assertThatThrownBy(c::connect).isInstanceOfSatisfying(Mqtt3ConnAckException.class, e ->
-        assertThat(e.getMqttMessage().getReturnCode()).isEqualTo(code));
+    assertThatThrownBy(c::connect)
+        .isInstanceOfSatisfying(
+            Mqtt3ConnAckException.class,
+            e -> assertThat(e.getMqttMessage().getReturnCode()).isEqualTo(code));
   }
 
   static String token(JsonObject claims) throws Exception {
@@ -200,8 +289,12 @@ class TokenAndWebhookAuthenticationIT {
 
   @Test
   void aValidCustomJwtConnectsOverTlsWithoutAClientCertificate() throws Exception {
-    Mqtt5BlockingClient c = v5(jwtTlsPort, "jwt-1", null,
-        new TokenAuth("CUSTOM-JWT", token(TestTokens.claims(ISSUER, "device-1", HOST))));
+    Mqtt5BlockingClient c =
+        v5(
+            jwtTlsPort,
+            "jwt-1",
+            null,
+            new TokenAuth("CUSTOM-JWT", token(TestTokens.claims(ISSUER, "device-1", HOST))));
     c.connect();
     c.disconnect();
   }
@@ -210,32 +303,65 @@ class TokenAndWebhookAuthenticationIT {
   void badTokensAreNotAuthorized() throws Exception {
     long now = System.currentTimeMillis() / 1000;
     JsonObject good = TestTokens.claims(ISSUER, "device-2", HOST);
-    refusedWith(v5(jwtTlsPort, "bad-1", null, new TokenAuth("CUSTOM-JWT", TestTokens.unsigned(good, ""))),
+    refusedWith(
+        v5(jwtTlsPort, "bad-1", null, new TokenAuth("CUSTOM-JWT", TestTokens.unsigned(good, ""))),
         Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
-    refusedWith(v5(jwtTlsPort, "bad-2", null, new TokenAuth("CUSTOM-JWT",
-        TestTokens.rs256("key1").sign(good))), Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
-    refusedWith(v5(jwtTlsPort, "bad-3", null, new TokenAuth("CUSTOM-JWT",
-        token(good.copy().put("iss", "https://evil.example")))), Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
-    refusedWith(v5(jwtTlsPort, "bad-4", null, new TokenAuth("CUSTOM-JWT",
-        token(good.copy().put("exp", now - 3600)))), Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
-    refusedWith(v5(jwtTlsPort, "bad-5", null, new TokenAuth("CUSTOM-JWT",
-        token(good.copy().put("aud", "evil.example")))), Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
+    refusedWith(
+        v5(
+            jwtTlsPort,
+            "bad-2",
+            null,
+            new TokenAuth("CUSTOM-JWT", TestTokens.rs256("key1").sign(good))),
+        Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
+    refusedWith(
+        v5(
+            jwtTlsPort,
+            "bad-3",
+            null,
+            new TokenAuth("CUSTOM-JWT", token(good.copy().put("iss", "https://evil.example")))),
+        Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
+    refusedWith(
+        v5(
+            jwtTlsPort,
+            "bad-4",
+            null,
+            new TokenAuth("CUSTOM-JWT", token(good.copy().put("exp", now - 3600)))),
+        Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
+    refusedWith(
+        v5(
+            jwtTlsPort,
+            "bad-5",
+            null,
+            new TokenAuth("CUSTOM-JWT", token(good.copy().put("aud", "evil.example")))),
+        Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
   }
 
   @Test
   void anUnknownAuthenticationMethodIsBadAuthenticationMethod() throws Exception {
-    refusedWith(v5(jwtTlsPort, "m-1", null, new TokenAuth("SCRAM-SHA-256", "x")),
+    refusedWith(
+        v5(jwtTlsPort, "m-1", null, new TokenAuth("SCRAM-SHA-256", "x")),
         Mqtt5ConnAckReasonCode.BAD_AUTHENTICATION_METHOD);
-    refusedWith(v5(jwtTlsPort, "m-2", null, new TokenAuth("OAUTH2-JWT",
-        token(TestTokens.claims(ISSUER, "device-1", HOST)))), Mqtt5ConnAckReasonCode.BAD_AUTHENTICATION_METHOD);
+    refusedWith(
+        v5(
+            jwtTlsPort,
+            "m-2",
+            null,
+            new TokenAuth("OAUTH2-JWT", token(TestTokens.claims(ISSUER, "device-1", HOST)))),
+        Mqtt5ConnAckReasonCode.BAD_AUTHENTICATION_METHOD);
   }
 
   @Test
   void mqtt311ClientsSendTheTokenAsPasswordUnderUserNameCustomJwt() throws Exception {
-    Mqtt3BlockingClient ok = v3(jwtTlsPort, "v3-jwt-1", "CUSTOM-JWT", token(TestTokens.claims(ISSUER, "d3", HOST)));
+    Mqtt3BlockingClient ok =
+        v3(jwtTlsPort, "v3-jwt-1", "CUSTOM-JWT", token(TestTokens.claims(ISSUER, "d3", HOST)));
     ok.connect();
     ok.disconnect();
-    refusedWith(v3(jwtTlsPort, "v3-jwt-2", "CUSTOM-JWT", TestTokens.unsigned(TestTokens.claims(ISSUER, "d3", HOST), "")),
+    refusedWith(
+        v3(
+            jwtTlsPort,
+            "v3-jwt-2",
+            "CUSTOM-JWT",
+            TestTokens.unsigned(TestTokens.claims(ISSUER, "d3", HOST), "")),
         Mqtt3ConnAckReturnCode.NOT_AUTHORIZED);
   }
 
@@ -253,14 +379,18 @@ class TokenAndWebhookAuthenticationIT {
 
   @Test
   void aWebhookThatTimesOutOrFailsMakesTheServerUnavailable() throws Exception {
-    refusedWith(v5(hookTlsPort, "slow-1", "slow-me", null), Mqtt5ConnAckReasonCode.SERVER_UNAVAILABLE);
-    refusedWith(v5(hookTlsPort, "broken-1", "broken-me", null), Mqtt5ConnAckReasonCode.SERVER_UNAVAILABLE);
-    refusedWith(v3(hookTlsPort, "slow-2", "slow-me", "pw"), Mqtt3ConnAckReturnCode.SERVER_UNAVAILABLE);
+    refusedWith(
+        v5(hookTlsPort, "slow-1", "slow-me", null), Mqtt5ConnAckReasonCode.SERVER_UNAVAILABLE);
+    refusedWith(
+        v5(hookTlsPort, "broken-1", "broken-me", null), Mqtt5ConnAckReasonCode.SERVER_UNAVAILABLE);
+    refusedWith(
+        v3(hookTlsPort, "slow-2", "slow-me", "pw"), Mqtt3ConnAckReturnCode.SERVER_UNAVAILABLE);
   }
 
   @Test
   void withAWebhookAnUnknownMethodGoesToTheWebhook() throws Exception {
-    refusedWith(v5(hookTlsPort, "hm-1", "deny-x", new TokenAuth("SCRAM-SHA-256", "x")),
+    refusedWith(
+        v5(hookTlsPort, "hm-1", "deny-x", new TokenAuth("SCRAM-SHA-256", "x")),
         Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
   }
 }

@@ -22,9 +22,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The webhook decision (spec section 3.7) against a real HTTP server on a free port: allow, deny, answers that
- * are no decision, a webhook that never answers, a keep-alive connection the server closed, and the cache of
- * allow decisions.
+ * The webhook decision (spec section 3.7) against a real HTTP server on a free port: allow, deny,
+ * answers that are no decision, a webhook that never answers, a keep-alive connection the server
+ * closed, and the cache of allow decisions.
  */
 class WebhookAuthenticatorTest {
 
@@ -33,10 +33,13 @@ class WebhookAuthenticatorTest {
 
   HttpServer server;
   String url;
+
   /** What the webhook does with each request; set by each test. */
   final AtomicReference<Handler<HttpServerRequest>> webhook = new AtomicReference<>();
+
   /** The body and Authorization header of every request the webhook got. */
   final List<JsonObject> requests = new CopyOnWriteArrayList<>();
+
   final List<String> authorizations = new CopyOnWriteArrayList<>();
 
   @BeforeAll
@@ -51,14 +54,24 @@ class WebhookAuthenticatorTest {
 
   @BeforeEach
   void startWebhook() {
-    // a client per test: a pooled keep-alive connection of an earlier test (whose server may have had the same
+    // a client per test: a pooled keep-alive connection of an earlier test (whose server may have
+    // had the same
     // port) must not answer this one
     http = vertx.createHttpClient();
-    server = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
-      requests.add(body.toJsonObject());
-      authorizations.add(String.valueOf(req.getHeader("Authorization")));
-      webhook.get().handle(req);
-    })).listen(0, "127.0.0.1").await();
+    server =
+        vertx
+            .createHttpServer()
+            .requestHandler(
+                req ->
+                    req.body()
+                        .onSuccess(
+                            body -> {
+                              requests.add(body.toJsonObject());
+                              authorizations.add(String.valueOf(req.getHeader("Authorization")));
+                              webhook.get().handle(req);
+                            }))
+            .listen(0, "127.0.0.1")
+            .await();
     url = "http://127.0.0.1:" + server.actualPort() + "/auth";
   }
 
@@ -69,7 +82,11 @@ class WebhookAuthenticatorTest {
   }
 
   static Handler<HttpServerRequest> answer(int status, String body) {
-    return req -> req.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body);
+    return req ->
+        req.response()
+            .setStatusCode(status)
+            .putHeader("Content-Type", "application/json")
+            .end(body);
   }
 
   static Handler<HttpServerRequest> answer(JsonObject body) {
@@ -77,12 +94,20 @@ class WebhookAuthenticatorTest {
   }
 
   static Credentials credentials(String clientId) {
-    return new Credentials(clientId, "user-1", "secret".getBytes(StandardCharsets.UTF_8), null, null, "127.0.0.1",
-        true, List.of());
+    return new Credentials(
+        clientId,
+        "user-1",
+        "secret".getBytes(StandardCharsets.UTF_8),
+        null,
+        null,
+        "127.0.0.1",
+        true,
+        List.of());
   }
 
   WebhookAuthenticator authenticator(long timeoutMillis, long cacheTtlSeconds) {
-    return new WebhookAuthenticator(http, new Webhook(url, "hook-token", timeoutMillis, cacheTtlSeconds));
+    return new WebhookAuthenticator(
+        http, new Webhook(url, "hook-token", timeoutMillis, cacheTtlSeconds));
   }
 
   static AuthResult await(WebhookAuthenticator a, Credentials c) throws Exception {
@@ -92,8 +117,13 @@ class WebhookAuthenticatorTest {
   @Test
   void allowGivesTheNamedIdentityWithItsAttributesAndExpiry() throws Exception {
     long expiration = System.currentTimeMillis() / 1000 + 600;
-    webhook.set(answer(new JsonObject().put("decision", "allow").put("clientAuthenticationName", "device-7")
-        .put("expiration", expiration).put("attributes", new JsonObject().put("room", "kitchen"))));
+    webhook.set(
+        answer(
+            new JsonObject()
+                .put("decision", "allow")
+                .put("clientAuthenticationName", "device-7")
+                .put("expiration", expiration)
+                .put("attributes", new JsonObject().put("room", "kitchen"))));
 
     AuthResult r = await(authenticator(2_000, 0), credentials("c1"));
 
@@ -101,19 +131,26 @@ class WebhookAuthenticatorTest {
     assertThat(r.identity().authenticationName()).isEqualTo("device-7");
     assertThat(r.identity().attributes()).containsKey("room");
     assertThat(r.identity().expiresAtMillis()).isEqualTo(expiration * 1000);
-    // what the webhook was asked: the credentials as spec section 3.7 spells them, with the bearer token
-    assertThat(requests).singleElement().satisfies(body -> {
-      assertThat(body.getString("clientId")).isEqualTo("c1");
-      assertThat(body.getString("userName")).isEqualTo("user-1");
-      assertThat(Base64.getDecoder().decode(body.getString("password"))).asString().isEqualTo("secret");
-      assertThat(body.containsKey("authenticationMethod")).isFalse();
-    });
+    // what the webhook was asked: the credentials as spec section 3.7 spells them, with the bearer
+    // token
+    assertThat(requests)
+        .singleElement()
+        .satisfies(
+            body -> {
+              assertThat(body.getString("clientId")).isEqualTo("c1");
+              assertThat(body.getString("userName")).isEqualTo("user-1");
+              assertThat(Base64.getDecoder().decode(body.getString("password")))
+                  .asString()
+                  .isEqualTo("secret");
+              assertThat(body.containsKey("authenticationMethod")).isFalse();
+            });
     assertThat(authorizations).containsExactly("Bearer hook-token");
   }
 
   @Test
   void denyIsNotAuthorizedWithTheWebhooksReason() throws Exception {
-    webhook.set(answer(new JsonObject().put("decision", "deny").put("errorReason", "unknown device")));
+    webhook.set(
+        answer(new JsonObject().put("decision", "deny").put("errorReason", "unknown device")));
     AuthResult r = await(authenticator(2_000, 60), credentials("c1"));
     assertThat(r.outcome()).isEqualTo(AuthResult.Outcome.NOT_AUTHORIZED);
     assertThat(r.detail()).contains("unknown device");
@@ -133,43 +170,59 @@ class WebhookAuthenticatorTest {
     assertThat(await(a, credentials("c1")).outcome()).isEqualTo(AuthResult.Outcome.UNAVAILABLE);
     webhook.set(answer(new JsonObject().put("decision", "allow")));
     assertThat(await(a, credentials("c1")).outcome()).isEqualTo(AuthResult.Outcome.UNAVAILABLE);
-    webhook.set(answer(500, new JsonObject().put("decision", "allow").put("clientAuthenticationName", "x").encode()));
+    webhook.set(
+        answer(
+            500,
+            new JsonObject()
+                .put("decision", "allow")
+                .put("clientAuthenticationName", "x")
+                .encode()));
     assertThat(await(a, credentials("c1")).outcome()).isEqualTo(AuthResult.Outcome.UNAVAILABLE);
   }
 
   @Test
   void anAllowThatHasExpiredIsNotAuthorized() throws Exception {
-    webhook.set(answer(new JsonObject().put("decision", "allow").put("clientAuthenticationName", "d")
-        .put("expiration", System.currentTimeMillis() / 1000 - 10)));
+    webhook.set(
+        answer(
+            new JsonObject()
+                .put("decision", "allow")
+                .put("clientAuthenticationName", "d")
+                .put("expiration", System.currentTimeMillis() / 1000 - 10)));
     assertThat(await(authenticator(2_000, 0), credentials("c1")).outcome())
         .isEqualTo(AuthResult.Outcome.NOT_AUTHORIZED);
   }
 
   @Test
   void aWebhookThatNeverAnswersIsUnavailableAfterTheTimeout() throws Exception {
-    webhook.set(req -> {
-      // holds the request open
-    });
+    webhook.set(
+        req -> {
+          // holds the request open
+        });
     long start = System.nanoTime();
     AuthResult r = await(authenticator(300, 0), credentials("c1"));
     assertThat(r.outcome()).isEqualTo(AuthResult.Outcome.UNAVAILABLE);
-    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isGreaterThanOrEqualTo(300);
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
+        .isGreaterThanOrEqualTo(300);
   }
 
   @Test
   void aWebhookThatTricklesItsAnswerIsUnavailableAfterTheTimeout() throws Exception {
-    // a byte every 100 ms keeps the connection from ever being idle: only the overall timeout ends the wait
-    webhook.set(req -> {
-      req.response().setChunked(true).putHeader("Content-Type", "application/json").write("{");
-      long[] ticks = {0};
-      vertx.setPeriodic(100, id -> {
-        if (++ticks[0] > 50 || req.response().closed()) {
-          vertx.cancelTimer(id);
-        } else {
-          req.response().write(" ");
-        }
-      });
-    });
+    // a byte every 100 ms keeps the connection from ever being idle: only the overall timeout ends
+    // the wait
+    webhook.set(
+        req -> {
+          req.response().setChunked(true).putHeader("Content-Type", "application/json").write("{");
+          long[] ticks = {0};
+          vertx.setPeriodic(
+              100,
+              id -> {
+                if (++ticks[0] > 50 || req.response().closed()) {
+                  vertx.cancelTimer(id);
+                } else {
+                  req.response().write(" ");
+                }
+              });
+        });
     long start = System.nanoTime();
     AuthResult r = await(authenticator(500, 0), credentials("c1"));
     assertThat(r.outcome()).isEqualTo(AuthResult.Outcome.UNAVAILABLE);
@@ -178,16 +231,19 @@ class WebhookAuthenticatorTest {
 
   @Test
   void aKeepAliveConnectionClosedByTheServerIsRetriedOnce() throws Exception {
-    JsonObject allow = new JsonObject().put("decision", "allow").put("clientAuthenticationName", "d");
-    webhook.set(req -> {
-      if (requests.size() == 1) {
-        // the server drops the connection the request came on before answering, as one closing an idle
-        // keep-alive connection does
-        req.connection().close();
-      } else {
-        answer(allow).handle(req);
-      }
-    });
+    JsonObject allow =
+        new JsonObject().put("decision", "allow").put("clientAuthenticationName", "d");
+    webhook.set(
+        req -> {
+          if (requests.size() == 1) {
+            // the server drops the connection the request came on before answering, as one closing
+            // an idle
+            // keep-alive connection does
+            req.connection().close();
+          } else {
+            answer(allow).handle(req);
+          }
+        });
     AuthResult r = await(authenticator(2_000, 0), credentials("c1"));
     assertThat(r.isAllowed()).isTrue();
     assertThat(requests).hasSize(2);
@@ -195,7 +251,8 @@ class WebhookAuthenticatorTest {
 
   @Test
   void anAllowIsReusedForTheSameRequestWhileTheCacheLasts() throws Exception {
-    webhook.set(answer(new JsonObject().put("decision", "allow").put("clientAuthenticationName", "d")));
+    webhook.set(
+        answer(new JsonObject().put("decision", "allow").put("clientAuthenticationName", "d")));
     WebhookAuthenticator cached = authenticator(2_000, 60);
     assertThat(await(cached, credentials("c1")).isAllowed()).isTrue();
     assertThat(await(cached, credentials("c1")).isAllowed()).isTrue();
@@ -212,11 +269,16 @@ class WebhookAuthenticatorTest {
 
   @Test
   void aCachedAllowEndsWithTheDecisionsExpiration() throws Exception {
-    // expires in 2 to 3 s (the first request on a cold JVM may take a second): the cache may not outlive it
+    // expires in 2 to 3 s (the first request on a cold JVM may take a second): the cache may not
+    // outlive it
     // even with a long TTL
     long expiration = System.currentTimeMillis() / 1000 + 3;
-    webhook.set(answer(new JsonObject().put("decision", "allow").put("clientAuthenticationName", "d")
-        .put("expiration", expiration)));
+    webhook.set(
+        answer(
+            new JsonObject()
+                .put("decision", "allow")
+                .put("clientAuthenticationName", "d")
+                .put("expiration", expiration)));
     WebhookAuthenticator cached = authenticator(2_000, 3_600);
     assertThat(await(cached, credentials("c1")).isAllowed()).isTrue();
     // until the expiration instant itself, not a guessed duration

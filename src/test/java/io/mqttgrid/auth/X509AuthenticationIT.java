@@ -26,14 +26,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * X.509 client authentication over real TLS (spec sections 3.2 to 3.4): a broker with a namespace file, client
- * certificates made here, HiveMQ clients presenting them (MQTT 5 and 3.1.1, TLS and secure WebSocket).
+ * X.509 client authentication over real TLS (spec sections 3.2 to 3.4): a broker with a namespace
+ * file, client certificates made here, HiveMQ clients presenting them (MQTT 5 and 3.1.1, TLS and
+ * secure WebSocket).
  */
 @WithBroker(configMethod = "brokerConfig")
 class X509AuthenticationIT {
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   static TestCertificates server;
   static TestBroker broker;
   static int tlsPort;
@@ -50,43 +50,85 @@ class X509AuthenticationIT {
     server = TestCertificates.selfSignedServer(dir);
     root = TestCertificates.rootCa("CN=Grid Test Root,O=Grid");
     intermediate = root.issueCa("CN=Grid Test Intermediate,O=Grid");
-    // a second hierarchy of which only the intermediate is uploaded: the anchor may be an intermediate
+    // a second hierarchy of which only the intermediate is uploaded: the anchor may be an
+    // intermediate
     otherRoot = TestCertificates.rootCa("CN=Other Root,O=Elsewhere");
     anchoredIntermediate = otherRoot.issueCa("CN=Uploaded Intermediate,O=Elsewhere");
     selfSigned = TestCertificates.selfSigned(new Spec("CN=thumb-device"));
 
-    JsonObject clients = new JsonObject()
-        .put("thumb-device", thumbprintClient(new JsonArray().add("00".repeat(32))
-            .add(colonSeparated(selfSigned.thumbprint().toLowerCase()))))
-        .put("subject-device", client("SubjectMatchesAuthenticationName"))
-        .put("dns-device", client("DnsMatchesAuthenticationName").put("authenticationName", "dns.devices.example"))
-        .put("uri-device", client("UriMatchesAuthenticationName").put("authenticationName", "urn:grid:uri-device"))
-        .put("ip-device", client("IpMatchesAuthenticationName").put("authenticationName", "10.9.8.7"))
-        .put("email-device", client("EmailMatchesAuthenticationName").put("authenticationName", "dev@devices.example"))
-        .put("disabled-device", client("SubjectMatchesAuthenticationName").put("state", "Disabled"))
-        .put("mqttbridge", client("SubjectMatchesAuthenticationName"))
-        .put("elsewhere-device", client("SubjectMatchesAuthenticationName"));
-    JsonObject namespace = new JsonObject()
-        .put("settings", new JsonObject().put("hostname", "mqtt.example.com")
-            .put("maximumClientSessionsPerAuthenticationName", 3)
-            .put("clientAuthentication", new JsonObject().put("alternativeAuthenticationNameSources",
-                new JsonArray().add("ClientCertificateSubject").add("ClientCertificateDns"))))
-        .put("clients", clients)
-        .put("caCertificates", new JsonObject()
-            .put("root", new JsonObject().put("encodedCertificate", root.pem()))
-            .put("elsewhere", new JsonObject().put("encodedCertificate", anchoredIntermediate.pem())));
+    JsonObject clients =
+        new JsonObject()
+            .put(
+                "thumb-device",
+                thumbprintClient(
+                    new JsonArray()
+                        .add("00".repeat(32))
+                        .add(colonSeparated(selfSigned.thumbprint().toLowerCase()))))
+            .put("subject-device", client("SubjectMatchesAuthenticationName"))
+            .put(
+                "dns-device",
+                client("DnsMatchesAuthenticationName")
+                    .put("authenticationName", "dns.devices.example"))
+            .put(
+                "uri-device",
+                client("UriMatchesAuthenticationName")
+                    .put("authenticationName", "urn:grid:uri-device"))
+            .put(
+                "ip-device",
+                client("IpMatchesAuthenticationName").put("authenticationName", "10.9.8.7"))
+            .put(
+                "email-device",
+                client("EmailMatchesAuthenticationName")
+                    .put("authenticationName", "dev@devices.example"))
+            .put(
+                "disabled-device",
+                client("SubjectMatchesAuthenticationName").put("state", "Disabled"))
+            .put("mqttbridge", client("SubjectMatchesAuthenticationName"))
+            .put("elsewhere-device", client("SubjectMatchesAuthenticationName"));
+    JsonObject namespace =
+        new JsonObject()
+            .put(
+                "settings",
+                new JsonObject()
+                    .put("hostname", "mqtt.example.com")
+                    .put("maximumClientSessionsPerAuthenticationName", 3)
+                    .put(
+                        "clientAuthentication",
+                        new JsonObject()
+                            .put(
+                                "alternativeAuthenticationNameSources",
+                                new JsonArray()
+                                    .add("ClientCertificateSubject")
+                                    .add("ClientCertificateDns"))))
+            .put("clients", clients)
+            .put(
+                "caCertificates",
+                new JsonObject()
+                    .put("root", new JsonObject().put("encodedCertificate", root.pem()))
+                    .put(
+                        "elsewhere",
+                        new JsonObject().put("encodedCertificate", anchoredIntermediate.pem())));
     Path file = dir.resolve("namespace.json");
     Files.writeString(file, namespace.encodePrettily());
     tlsPort = TestBroker.freePort();
     wssPort = TestBroker.freePort();
-    return Map.of("tls.cert-file", server.certFile.toString(),
-        "tls.key-file", server.keyFile.toString(), "mqtt.tls-port", String.valueOf(tlsPort),
-        "mqtt.wss-port", String.valueOf(wssPort), "namespace.file", file.toString());
+    return Map.of(
+        "tls.cert-file",
+        server.certFile.toString(),
+        "tls.key-file",
+        server.keyFile.toString(),
+        "mqtt.tls-port",
+        String.valueOf(tlsPort),
+        "mqtt.wss-port",
+        String.valueOf(wssPort),
+        "namespace.file",
+        file.toString());
   }
 
   static JsonObject client(String scheme) {
-    return new JsonObject().put("clientCertificateAuthentication",
-        new JsonObject().put("validationScheme", scheme)).put("attributes", new JsonObject().put("room", "345"));
+    return new JsonObject()
+        .put("clientCertificateAuthentication", new JsonObject().put("validationScheme", scheme))
+        .put("attributes", new JsonObject().put("room", "345"));
   }
 
   static JsonObject thumbprintClient(JsonArray thumbprints) {
@@ -103,10 +145,18 @@ class X509AuthenticationIT {
     return b.toString();
   }
 
-  Mqtt5BlockingClient v5(String clientId, String username, Issued certificate, boolean websocket) throws Exception {
-    var builder = MqttClient.builder().useMqttVersion5().identifier(clientId).serverHost("127.0.0.1")
-        .serverPort(websocket ? wssPort : tlsPort).sslConfig().trustManagerFactory(server.trustManagerFactory())
-        .keyManagerFactory(certificate == null ? null : certificate.keyManagerFactory()).applySslConfig();
+  Mqtt5BlockingClient v5(String clientId, String username, Issued certificate, boolean websocket)
+      throws Exception {
+    var builder =
+        MqttClient.builder()
+            .useMqttVersion5()
+            .identifier(clientId)
+            .serverHost("127.0.0.1")
+            .serverPort(websocket ? wssPort : tlsPort)
+            .sslConfig()
+            .trustManagerFactory(server.trustManagerFactory())
+            .keyManagerFactory(certificate == null ? null : certificate.keyManagerFactory())
+            .applySslConfig();
     if (websocket) {
       builder = builder.webSocketConfig().serverPath("mqtt").applyWebSocketConfig();
     }
@@ -117,9 +167,16 @@ class X509AuthenticationIT {
   }
 
   Mqtt3BlockingClient v3(String clientId, String username, Issued certificate) throws Exception {
-    var builder = MqttClient.builder().useMqttVersion3().identifier(clientId).serverHost("127.0.0.1")
-        .serverPort(tlsPort).sslConfig().trustManagerFactory(server.trustManagerFactory())
-        .keyManagerFactory(certificate.keyManagerFactory()).applySslConfig();
+    var builder =
+        MqttClient.builder()
+            .useMqttVersion3()
+            .identifier(clientId)
+            .serverHost("127.0.0.1")
+            .serverPort(tlsPort)
+            .sslConfig()
+            .trustManagerFactory(server.trustManagerFactory())
+            .keyManagerFactory(certificate.keyManagerFactory())
+            .applySslConfig();
     if (username != null) {
       builder = builder.simpleAuth().username(username).applySimpleAuth();
     }
@@ -134,8 +191,12 @@ class X509AuthenticationIT {
 
   void refused(String clientId, String username, Issued certificate) throws Exception {
     Mqtt5BlockingClient c = v5(clientId, username, certificate, false);
-    assertThatThrownBy(c::connect).isInstanceOfSatisfying(Mqtt5ConnAckException.class, e ->
-        assertThat(e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED));
+    assertThatThrownBy(c::connect)
+        .isInstanceOfSatisfying(
+            Mqtt5ConnAckException.class,
+            e ->
+                assertThat(e.getMqttMessage().getReasonCode())
+                    .isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED));
   }
 
   @Test
@@ -149,7 +210,9 @@ class X509AuthenticationIT {
   @Test
   void eachNameSchemeAcceptsItsFieldAndRefusesOthers() throws Exception {
     Issued subject = intermediate.issue(new Spec("CN=subject-device,O=Grid").dns("subject-device"));
-    Issued dns = intermediate.issue(new Spec("CN=some-device").dns("other.devices.example").dns("dns.devices.example"));
+    Issued dns =
+        intermediate.issue(
+            new Spec("CN=some-device").dns("other.devices.example").dns("dns.devices.example"));
     Issued uri = root.issue(new Spec("CN=uri").uri("urn:grid:uri-device"));
     Issued ip = root.issue(new Spec("CN=ip").ip("10.9.8.7"));
     Issued email = root.issue(new Spec("CN=email").email("dev@devices.example").rsa());
@@ -163,7 +226,10 @@ class X509AuthenticationIT {
     refused("d2", "dns.devices.example", subject);
     refused("u2", "urn:grid:uri-device", ip);
     refused("i2", "10.9.8.7", root.issue(new Spec("CN=10.9.8.7").dns("10.9.8.7")));
-    refused("e2", "dev@devices.example", root.issue(new Spec("CN=dev@devices.example").uri("mailto:dev@devices.example")));
+    refused(
+        "e2",
+        "dev@devices.example",
+        root.issue(new Spec("CN=dev@devices.example").uri("mailto:dev@devices.example")));
     refused("x1", "nobody", subject);
   }
 
@@ -185,17 +251,26 @@ class X509AuthenticationIT {
   @Test
   void expiredAndNotYetValidCertificatesAreRefused() throws Exception {
     Instant now = Instant.now();
-    refused("t1", "subject-device", root.issue(new Spec("CN=subject-device")
-        .valid(now.minus(Duration.ofDays(2)), now.minus(Duration.ofDays(1)))));
-    refused("t2", "subject-device", root.issue(new Spec("CN=subject-device")
-        .valid(now.plus(Duration.ofDays(1)), now.plus(Duration.ofDays(2)))));
+    refused(
+        "t1",
+        "subject-device",
+        root.issue(
+            new Spec("CN=subject-device")
+                .valid(now.minus(Duration.ofDays(2)), now.minus(Duration.ofDays(1)))));
+    refused(
+        "t2",
+        "subject-device",
+        root.issue(
+            new Spec("CN=subject-device")
+                .valid(now.plus(Duration.ofDays(1)), now.plus(Duration.ofDays(2)))));
     refused("t3", "thumb-device", expiredSelfSigned());
   }
 
   private static Issued expiredSelfSigned() throws Exception {
     Instant now = Instant.now();
-    return TestCertificates.selfSigned(new Spec("CN=thumb-device")
-        .valid(now.minus(Duration.ofDays(2)), now.minus(Duration.ofDays(1))));
+    return TestCertificates.selfSigned(
+        new Spec("CN=thumb-device")
+            .valid(now.minus(Duration.ofDays(2)), now.minus(Duration.ofDays(1))));
   }
 
   @Test
@@ -213,27 +288,39 @@ class X509AuthenticationIT {
     b.connect();
     a.disconnect();
     b.disconnect();
-    // the subject is tried first; a certificate without CN match falls to the DNS source only when the subject
+    // the subject is tried first; a certificate without CN match falls to the DNS source only when
+    // the subject
     // offers no name, so this one is looked up as its subject and not found
     refused("nameless-1", null, root.issue(new Spec("CN=unregistered").dns("dns.devices.example")));
   }
 
   @Test
   void secureWebSocketClientsPresentCertificatesToo() throws Exception {
-    Mqtt5BlockingClient wss = v5("wss-1", "subject-device", intermediate.issue(new Spec("CN=subject-device")), true);
+    Mqtt5BlockingClient wss =
+        v5("wss-1", "subject-device", intermediate.issue(new Spec("CN=subject-device")), true);
     wss.connect();
     wss.disconnect();
-    Mqtt5BlockingClient wrong = v5("wss-2", "subject-device", TestCertificates.selfSigned(new Spec("CN=subject-device")), true);
+    Mqtt5BlockingClient wrong =
+        v5(
+            "wss-2",
+            "subject-device",
+            TestCertificates.selfSigned(new Spec("CN=subject-device")),
+            true);
     assertThatThrownBy(wrong::connect).isInstanceOf(Mqtt5ConnAckException.class);
   }
 
   @Test
   void mqtt311ClientsAuthenticateByCertificateAndGetReturnCode5WhenRefused() throws Exception {
-    Mqtt3BlockingClient ok = v3("v3-1", "subject-device", root.issue(new Spec("CN=subject-device")));
+    Mqtt3BlockingClient ok =
+        v3("v3-1", "subject-device", root.issue(new Spec("CN=subject-device")));
     ok.connect();
     ok.disconnect();
     Mqtt3BlockingClient bad = v3("v3-2", "thumb-device", expiredSelfSigned());
-    assertThatThrownBy(bad::connect).isInstanceOfSatisfying(Mqtt3ConnAckException.class, e ->
-        assertThat(e.getMqttMessage().getReturnCode()).isEqualTo(Mqtt3ConnAckReturnCode.NOT_AUTHORIZED));
+    assertThatThrownBy(bad::connect)
+        .isInstanceOfSatisfying(
+            Mqtt3ConnAckException.class,
+            e ->
+                assertThat(e.getMqttMessage().getReturnCode())
+                    .isEqualTo(Mqtt3ConnAckReturnCode.NOT_AUTHORIZED));
   }
 }

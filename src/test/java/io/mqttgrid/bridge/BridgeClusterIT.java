@@ -28,16 +28,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A two-node edge cluster with one bridge file, and a "cloud" broker in this JVM. Only the oldest node runs
- * the dataflows (a message from the cloud arrives once, not once per node); when it is killed (kill -9), the
- * survivor runs them, with the bridge's local session taken over, and messages flow both ways again.
+ * A two-node edge cluster with one bridge file, and a "cloud" broker in this JVM. Only the oldest
+ * node runs the dataflows (a message from the cloud arrives once, not once per node); when it is
+ * killed (kill -9), the survivor runs them, with the bridge's local session taken over, and
+ * messages flow both ways again.
  */
 class BridgeClusterIT {
 
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
 
   static TestBroker cloud;
   static ClusterFixture edge;
@@ -46,7 +46,9 @@ class BridgeClusterIT {
   static void start() throws Exception {
     cloud = TestBroker.start();
     Path file = dir.resolve("bridges.yaml");
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         dataflowEndpoints:
           - name: cloud
             mqttSettings: {host: "127.0.0.1:%d", clientIdPrefix: edge-}
@@ -60,9 +62,13 @@ class BridgeClusterIT {
               - {operationType: Source, sourceSettings: {endpointRef: cloud, dataSources: ['cmd/#']}}
               - {operationType: Destination, destinationSettings: {endpointRef: default,
                  dataDestination: 'cl/down/${inputTopic.2}'}}
-        """.formatted(cloud.mqttPort()));
-    edge = ClusterFixture.start(BridgeClusterIT.class.getSimpleName(), 2,
-        Map.of("bridge.file", file.toString(), "bridge.reconnect-max-delay", "2"));
+        """
+            .formatted(cloud.mqttPort()));
+    edge =
+        ClusterFixture.start(
+            BridgeClusterIT.class.getSimpleName(),
+            2,
+            Map.of("bridge.file", file.toString(), "bridge.reconnect-max-delay", "2"));
   }
 
   @AfterAll
@@ -79,11 +85,14 @@ class BridgeClusterIT {
   void theOldestNodeRunsTheBridgeAndTheSurvivorTakesItOver() throws Exception {
     awaitConnected(1);
     // n2 started the bridge verticle (it logs the dataflows it knows) but left the dataflows to n1
-    assertThat(Files.readString(edge.node(2).log())).contains("bridge: 2 dataflows")
+    assertThat(Files.readString(edge.node(2).log()))
+        .contains("bridge: 2 dataflows")
         .doesNotContain("runs the 2 dataflows");
-    assertThat(Files.readString(edge.node(1).log())).contains("this node is the oldest cluster member and runs");
+    assertThat(Files.readString(edge.node(1).log()))
+        .contains("this node is the oldest cluster member and runs");
 
-    // down: each message from the cloud arrives once at the edge, on whichever node the subscriber is
+    // down: each message from the cloud arrives once at the edge, on whichever node the subscriber
+    // is
     Mqtt5BlockingClient sub = client(2, "edge-sub");
     Inbox<Mqtt5Publish> downs = Inbox.of(sub);
     sub.connect();
@@ -91,7 +100,12 @@ class BridgeClusterIT {
     Mqtt5BlockingClient cloudPub = cloud.v5("cloud-pub");
     cloudPub.connect();
     for (int i = 0; i < 10; i++) {
-      cloudPub.publishWith().topic("cmd/c" + i).qos(MqttQos.AT_LEAST_ONCE).payload(bytes("c" + i)).send();
+      cloudPub
+          .publishWith()
+          .topic("cmd/c" + i)
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload(bytes("c" + i))
+          .send();
     }
     cloudPub.publishWith().topic("cmd/end").qos(MqttQos.AT_LEAST_ONCE).payload(bytes("end")).send();
     assertThat(downs.topicsUntil("cl/down/end")).hasSize(10).doesNotHaveDuplicates();
@@ -107,7 +121,12 @@ class BridgeClusterIT {
     Mqtt5BlockingClient edgePub = client(2, "edge-pub");
     edgePub.connect();
     for (int i = 0; i < 20; i++) {
-      edgePub.publishWith().topic("cl/up/m" + i).qos(MqttQos.AT_LEAST_ONCE).payload(bytes("m" + i)).send();
+      edgePub
+          .publishWith()
+          .topic("cl/up/m" + i)
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload(bytes("m" + i))
+          .send();
     }
     Set<String> seen = new HashSet<>();
     while (seen.size() < 20) {
@@ -116,7 +135,12 @@ class BridgeClusterIT {
     assertThat(seen).contains("cl/up/m0", "cl/up/m19");
 
     // down again, from the survivor
-    cloudPub.publishWith().topic("cmd/after").qos(MqttQos.AT_LEAST_ONCE).payload(bytes("after")).send();
+    cloudPub
+        .publishWith()
+        .topic("cmd/after")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload(bytes("after"))
+        .send();
     cloudPub.publishWith().topic("cmd/end").qos(MqttQos.AT_LEAST_ONCE).payload(bytes("end")).send();
     assertThat(downs.topicsUntil("cl/down/end")).containsExactly("cl/down/after");
     for (Mqtt5BlockingClient c : List.of(sub, cloudPub, cloudSub, edgePub)) {
@@ -125,8 +149,12 @@ class BridgeClusterIT {
   }
 
   private static Mqtt5BlockingClient client(int node, String id) {
-    return MqttClient.builder().useMqttVersion5().identifier(id).serverHost("127.0.0.1")
-        .serverPort(edge.node(node).mqttPort()).buildBlocking();
+    return MqttClient.builder()
+        .useMqttVersion5()
+        .identifier(id)
+        .serverHost("127.0.0.1")
+        .serverPort(edge.node(node).mqttPort())
+        .buildBlocking();
   }
 
   private static byte[] bytes(String s) {
@@ -145,8 +173,19 @@ class BridgeClusterIT {
 
   /** Whether both dataflows are connected on {@code node}, by its /metrics. */
   private static boolean connected(int node) throws Exception {
-    String text = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.node(node).managementPort()
-        + "/metrics")).timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
-    return text.lines().filter(l -> l.startsWith("mqttgrid_bridge_connected{") && l.endsWith(" 1.0")).count() == 2;
+    String text =
+        HTTP.send(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            "http://127.0.0.1:" + edge.node(node).managementPort() + "/metrics"))
+                    .timeout(Duration.ofSeconds(10))
+                    .GET()
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    return text.lines()
+            .filter(l -> l.startsWith("mqttgrid_bridge_connected{") && l.endsWith(" 1.0"))
+            .count()
+        == 2;
   }
 }

@@ -16,10 +16,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 class BridgeFileTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
-  private static final String ENDPOINT = """
+  private static final String ENDPOINT =
+      """
       dataflowEndpoints:
         - name: cloud
           endpointType: Mqtt
@@ -40,7 +40,8 @@ class BridgeFileTest {
                 destinationSettings:
                   endpointRef: %s
                   dataDestination: "%s"
-        """.formatted(source, sources, destination, target);
+        """
+        .formatted(source, sources, destination, target);
   }
 
   private BridgeFile parse(String text) {
@@ -73,15 +74,19 @@ class BridgeFileTest {
 
   @Test
   void theSideThatIsTheDefaultEndpointGivesTheDirection() {
-    Dataflow up = parse(ENDPOINT + flow("default", "cloud", "[tutorial/local]", "telemetry/aio"))
-        .dataflows().get(0);
+    Dataflow up =
+        parse(ENDPOINT + flow("default", "cloud", "[tutorial/local]", "telemetry/aio"))
+            .dataflows()
+            .get(0);
     assertThat(up.direction()).isEqualTo(Direction.LOCAL_TO_REMOTE);
     assertThat(up.sources()).containsExactly("tutorial/local");
     assertThat(up.target().text()).isEqualTo("telemetry/aio");
     assertThat(up.remoteClientId()).isEqualTo("mqttgrid-bridge-flow1");
     assertThat(up.localClientId()).isEqualTo("$bridge/flow1");
-    Dataflow down = parse(ENDPOINT + flow("cloud", "default", "['telemetry/#', 'alerts/+']", "tutorial/cloud"))
-        .dataflows().get(0);
+    Dataflow down =
+        parse(ENDPOINT + flow("cloud", "default", "['telemetry/#', 'alerts/+']", "tutorial/cloud"))
+            .dataflows()
+            .get(0);
     assertThat(down.direction()).isEqualTo(Direction.REMOTE_TO_LOCAL);
     assertThat(down.sources()).containsExactly("telemetry/#", "alerts/+");
   }
@@ -96,8 +101,9 @@ class BridgeFileTest {
   @Test
   void mistakesAreRefusedWithTheFieldAndTheReason() throws Exception {
     assertThat(refusal(() -> parse(ENDPOINT.replace("127.0.0.1:21883", "127.0.0.1"))))
-        .isEqualTo("dataflowEndpoints[0].mqttSettings.host: must be host:port with a port from 1 to 65535, got "
-            + "'127.0.0.1'");
+        .isEqualTo(
+            "dataflowEndpoints[0].mqttSettings.host: must be host:port with a port from 1 to 65535, got "
+                + "'127.0.0.1'");
     assertThat(refusal(() -> parse(ENDPOINT + "      qos: 2\n")))
         .isEqualTo("dataflowEndpoints[0].mqttSettings.qos: must be between 0 and 1, got 2");
     assertThat(refusal(() -> parse(ENDPOINT + "      keepAlive: 30\n")))
@@ -106,33 +112,56 @@ class BridgeFileTest {
         .isEqualTo("dataflowEndpoints[0].mqttSettings.retain: must be Keep or Never, got 'Always'");
     assertThat(refusal(() -> parse(ENDPOINT + "      mqttVersion: 4\n")))
         .isEqualTo("dataflowEndpoints[0].mqttSettings.mqttVersion: must be 5 or 3.1.1, got '4'");
-    assertThat(refusal(() -> parse(ENDPOINT + "      tls:\n        mode: Enabled\n"
-        + "        trustedCaCertificateFile: missing.pem\n")))
-        .startsWith("dataflowEndpoints[0].mqttSettings.tls.trustedCaCertificateFile: cannot read file");
-    assertThat(refusal(() -> parse(ENDPOINT + "      authentication:\n        method: UsernamePassword\n"
-        + "        usernamePasswordSettings:\n          username: edge\n")))
-        .startsWith("dataflowEndpoints[0].mqttSettings.authentication.usernamePasswordSettings.passwordFile: "
-            + "required");
+    assertThat(
+            refusal(
+                () ->
+                    parse(
+                        ENDPOINT
+                            + "      tls:\n        mode: Enabled\n"
+                            + "        trustedCaCertificateFile: missing.pem\n")))
+        .startsWith(
+            "dataflowEndpoints[0].mqttSettings.tls.trustedCaCertificateFile: cannot read file");
+    assertThat(
+            refusal(
+                () ->
+                    parse(
+                        ENDPOINT
+                            + "      authentication:\n        method: UsernamePassword\n"
+                            + "        usernamePasswordSettings:\n          username: edge\n")))
+        .startsWith(
+            "dataflowEndpoints[0].mqttSettings.authentication.usernamePasswordSettings.passwordFile: "
+                + "required");
     assertThat(refusal(() -> parse(ENDPOINT + flow("default", "nowhere", "[a]", "b"))))
-        .isEqualTo("dataflows[0].operations[1].destinationSettings.endpointRef: no dataflow endpoint named "
-            + "'nowhere'");
+        .isEqualTo(
+            "dataflows[0].operations[1].destinationSettings.endpointRef: no dataflow endpoint named "
+                + "'nowhere'");
     assertThat(refusal(() -> parse(ENDPOINT + flow("default", "default", "[a]", "b"))))
         .startsWith("dataflows[0].operations: one side must be the endpoint 'default'");
     assertThat(refusal(() -> parse(ENDPOINT + flow("default", "cloud", "[]", "b"))))
-        .isEqualTo("dataflows[0].operations[0].sourceSettings.dataSources: at least one topic filter");
+        .isEqualTo(
+            "dataflows[0].operations[0].sourceSettings.dataSources: at least one topic filter");
     assertThat(refusal(() -> parse(ENDPOINT + flow("default", "cloud", "['a/#/b']", "b"))))
-        .isEqualTo("dataflows[0].operations[0].sourceSettings.dataSources[0]: 'a/#/b' is not a topic filter");
+        .isEqualTo(
+            "dataflows[0].operations[0].sourceSettings.dataSources[0]: 'a/#/b' is not a topic filter");
     assertThat(refusal(() -> parse(ENDPOINT + flow("default", "cloud", "['$share/g/a']", "b"))))
         .contains("shared subscriptions are not supported yet");
     Files.writeString(dir.resolve("c.pem"), "not a certificate");
-    Files.writeString(dir.resolve("k.pem"), "-----BEGIN EC PRIVATE KEY-----\n-----END EC PRIVATE KEY-----\n");
-    assertThat(refusal(() -> parse(ENDPOINT + "      tls: {mode: Enabled}\n      authentication:\n"
-        + "        method: X509Certificate\n"
-        + "        x509CertificateSettings: {certificateFile: c.pem, keyFile: k.pem}\n")))
-        .startsWith("dataflowEndpoints[0].mqttSettings.authentication.x509CertificateSettings.keyFile: client "
-            + "certificate and key unusable");
+    Files.writeString(
+        dir.resolve("k.pem"), "-----BEGIN EC PRIVATE KEY-----\n-----END EC PRIVATE KEY-----\n");
+    assertThat(
+            refusal(
+                () ->
+                    parse(
+                        ENDPOINT
+                            + "      tls: {mode: Enabled}\n      authentication:\n"
+                            + "        method: X509Certificate\n"
+                            + "        x509CertificateSettings: {certificateFile: c.pem, keyFile: k.pem}\n")))
+        .startsWith(
+            "dataflowEndpoints[0].mqttSettings.authentication.x509CertificateSettings.keyFile: client "
+                + "certificate and key unusable");
     assertThat(refusal(() -> parse(ENDPOINT + flow("cloud", "default", "[a]", "$SYS/x"))))
-        .startsWith("dataflows[0].operations[1].destinationSettings.dataDestination: '$SYS/x' is a '$' topic");
+        .startsWith(
+            "dataflows[0].operations[1].destinationSettings.dataDestination: '$SYS/x' is a '$' topic");
     assertThat(refusal(() -> parse("dataflowEndpoint: []\n")))
         .startsWith("bridge file.dataflowEndpoint: unknown field");
   }
@@ -143,13 +172,18 @@ class BridgeFileTest {
     Files.writeString(file, ENDPOINT + flow("default", "cloud", "[a]", "x/${inputTopic.0}"));
     assertThatThrownBy(() -> BrokerConfig.of(Map.of("bridge.file", file.toString())))
         .isInstanceOf(BrokerConfig.ConfigException.class)
-        .hasMessage("bridge.file " + file + ": dataflows[0].operations[1].destinationSettings.dataDestination: "
-            + "'${inputTopic.0}' is not ${inputTopic} or ${inputTopic.N} (N from 1)");
+        .hasMessage(
+            "bridge.file "
+                + file
+                + ": dataflows[0].operations[1].destinationSettings.dataDestination: "
+                + "'${inputTopic.0}' is not ${inputTopic} or ${inputTopic.N} (N from 1)");
   }
 
   @Test
   void theFileMayBeJson() {
-    BridgeFile f = parse("""
+    BridgeFile f =
+        parse(
+            """
         {"dataflowEndpoints": [{"name": "cloud", "mqttSettings": {"host": "h:1", "mqttVersion": "3.1.1",
           "retain": "Never"}}],
          "dataflows": [{"name": "d", "operations": [

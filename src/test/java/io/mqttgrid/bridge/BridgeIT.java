@@ -8,13 +8,11 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import com.sun.net.httpserver.HttpServer;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.TcpLoadBalancer;
 import io.mqttgrid.testing.TestBroker;
-import com.sun.net.httpserver.HttpServer;
 import java.net.InetSocketAddress;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,11 +21,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -36,43 +35,59 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two brokers in this JVM: "cloud", the remote, and "edge", with a bridge file whose dataflows go both ways
- * (the topology of the IoT Operations tutorial: tutorial/local up to telemetry/aio, telemetry/# down to
- * tutorial/cloud). Real HiveMQ clients on both sides; the bridge's remote side is a real MQTT connection.
+ * Two brokers in this JVM: "cloud", the remote, and "edge", with a bridge file whose dataflows go
+ * both ways (the topology of the IoT Operations tutorial: tutorial/local up to telemetry/aio,
+ * telemetry/# down to tutorial/cloud). Real HiveMQ clients on both sides; the bridge's remote side
+ * is a real MQTT connection.
  */
 class BridgeIT {
 
   private static final HttpClient HTTP = HttpClient.newHttpClient();
-  private static final String[] FLOWS = {"up", "up-template", "up-retained", "down", "down-template"};
+  private static final String[] FLOWS = {
+    "up", "up-template", "up-retained", "down", "down-template"
+  };
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
 
   static int cloudPort;
   static Path bridgeFile;
   static TestBroker cloud;
   static TestBroker edge;
 
-  /** Whether the gate in front of the cloud lets new connections through (its health check answers 200). */
+  /**
+   * Whether the gate in front of the cloud lets new connections through (its health check answers
+   * 200).
+   */
   static final AtomicBoolean gateOpen = new AtomicBoolean(true);
+
   static HttpServer gateHealth;
   static TcpLoadBalancer gate;
 
   @BeforeAll
   static void start() throws Exception {
     cloudPort = TestBroker.freePort();
-    // the dataflow down-template reaches the cloud through a gate the test can close, so that a restarted edge
+    // the dataflow down-template reaches the cloud through a gate the test can close, so that a
+    // restarted edge
     // can be kept from the cloud until the test's subscriber is in place
     gateHealth = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    gateHealth.createContext("/", ex -> {
-      ex.sendResponseHeaders(gateOpen.get() ? 200 : 503, -1);
-      ex.close();
-    });
+    gateHealth.createContext(
+        "/",
+        ex -> {
+          ex.sendResponseHeaders(gateOpen.get() ? 200 : 503, -1);
+          ex.close();
+        });
     gateHealth.start();
-    gate = TcpLoadBalancer.start(List.of(new TcpLoadBalancer.Backend("cloud", cloudPort,
-        URI.create("http://127.0.0.1:" + gateHealth.getAddress().getPort() + "/"))));
+    gate =
+        TcpLoadBalancer.start(
+            List.of(
+                new TcpLoadBalancer.Backend(
+                    "cloud",
+                    cloudPort,
+                    URI.create("http://127.0.0.1:" + gateHealth.getAddress().getPort() + "/"))));
     Path file = dir.resolve("bridges.yaml");
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         dataflowEndpoints:
           - name: cloud
             endpointType: Mqtt
@@ -114,9 +129,11 @@ class BridgeIT {
                 sourceSettings: {endpointRef: cloud-gated, dataSources: ['devices/+/status']}
               - operationType: Destination
                 destinationSettings: {endpointRef: default, dataDestination: 'edge/${inputTopic.2}'}
-        """.formatted(cloudPort, gate.port()));
+        """
+            .formatted(cloudPort, gate.port()));
     bridgeFile = file;
-    // the edge starts while the remote is not there yet: its start does not wait, the bridge retries
+    // the edge starts while the remote is not there yet: its start does not wait, the bridge
+    // retries
     edge = startEdge();
     assertThat(edge.broker().isReady()).isTrue();
     assertThat(gauge("mqttgrid_bridge_connected", "up")).isEqualTo(0.0);
@@ -125,7 +142,8 @@ class BridgeIT {
   }
 
   private static TestBroker startEdge() {
-    return TestBroker.start(Map.of("bridge.file", bridgeFile.toString(), "bridge.reconnect-max-delay", "2"));
+    return TestBroker.start(
+        Map.of("bridge.file", bridgeFile.toString(), "bridge.reconnect-max-delay", "2"));
   }
 
   private static TestBroker startCloud() {
@@ -156,8 +174,15 @@ class BridgeIT {
     sub.subscribeWith().topicFilter("telemetry/aio").qos(MqttQos.AT_LEAST_ONCE).send();
     Mqtt5BlockingClient pub = edge.v5("edge-pub-1");
     pub.connect();
-    pub.publishWith().topic("tutorial/local").qos(MqttQos.AT_LEAST_ONCE).payload(bytes("hello cloud"))
-        .contentType("text/plain").userProperties().add("site", "edge-7").applyUserProperties().send();
+    pub.publishWith()
+        .topic("tutorial/local")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload(bytes("hello cloud"))
+        .contentType("text/plain")
+        .userProperties()
+        .add("site", "edge-7")
+        .applyUserProperties()
+        .send();
 
     Mqtt5Publish got = inbox.next();
     assertThat(got.getTopic().toString()).isEqualTo("telemetry/aio");
@@ -178,7 +203,10 @@ class BridgeIT {
     sub.subscribeWith().topicFilter("edge/press-7").qos(MqttQos.AT_LEAST_ONCE).send();
     Mqtt5BlockingClient pub = cloud.v5("cloud-pub-2");
     pub.connect();
-    pub.publishWith().topic("devices/press-7/status").qos(MqttQos.AT_LEAST_ONCE).payload(bytes("running"))
+    pub.publishWith()
+        .topic("devices/press-7/status")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload(bytes("running"))
         .send();
 
     Mqtt5Publish got = inbox.next();
@@ -194,7 +222,12 @@ class BridgeIT {
     Inbox<Mqtt5Publish> inbox = Inbox.of(client);
     client.connect();
     client.subscribeWith().topicFilter("tutorial/cloud").qos(MqttQos.AT_LEAST_ONCE).send();
-    client.publishWith().topic("tutorial/local").qos(MqttQos.AT_LEAST_ONCE).payload(bytes("round trip")).send();
+    client
+        .publishWith()
+        .topic("tutorial/local")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload(bytes("round trip"))
+        .send();
 
     Mqtt5Publish got = inbox.next();
     assertThat(got.getTopic().toString()).isEqualTo("tutorial/cloud");
@@ -211,10 +244,19 @@ class BridgeIT {
     sub.subscribeWith().topicFilter("plant/#").qos(MqttQos.AT_LEAST_ONCE).send();
     Mqtt5BlockingClient pub = edge.v5("edge-pub-4");
     pub.connect();
-    pub.publishWith().topic("sensors/only-two").qos(MqttQos.AT_LEAST_ONCE).payload(bytes("lost")).send();
-    pub.publishWith().topic("sensors/hall-2/temp").qos(MqttQos.AT_LEAST_ONCE).payload(bytes("21.5")).send();
+    pub.publishWith()
+        .topic("sensors/only-two")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload(bytes("lost"))
+        .send();
+    pub.publishWith()
+        .topic("sensors/hall-2/temp")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload(bytes("21.5"))
+        .send();
 
-    // the two pass through the bridge's session in order: when the second arrived, the first was judged
+    // the two pass through the bridge's session in order: when the second arrived, the first was
+    // judged
     Mqtt5Publish got = inbox.next();
     assertThat(got.getTopic().toString()).isEqualTo("plant/temp");
     assertThat(Inbox.text(got)).isEqualTo("21.5");
@@ -227,15 +269,19 @@ class BridgeIT {
   @Test
   void aClientCannotTakeTheBridgesSessionId() {
     Mqtt5BlockingClient intruder = edge.v5("$bridge/up");
-    assertThatThrownBy(intruder::connect).isInstanceOfSatisfying(Mqtt5ConnAckException.class,
-        e -> assertThat(e.getMqttMessage().getReasonCode())
-            .isEqualTo(Mqtt5ConnAckReasonCode.CLIENT_IDENTIFIER_NOT_VALID));
+    assertThatThrownBy(intruder::connect)
+        .isInstanceOfSatisfying(
+            Mqtt5ConnAckException.class,
+            e ->
+                assertThat(e.getMqttMessage().getReasonCode())
+                    .isEqualTo(Mqtt5ConnAckReasonCode.CLIENT_IDENTIFIER_NOT_VALID));
   }
 
   /**
-   * Nothing lost across a restart of the remote broker: what the edge acknowledged while the remote was down
-   * waits in the bridge's session and reaches the new remote. The messages are retained there (retain Keep,
-   * each on its own topic), so the test reads them whenever the bridge delivered them.
+   * Nothing lost across a restart of the remote broker: what the edge acknowledged while the remote
+   * was down waits in the bridge's session and reaches the new remote. The messages are retained
+   * there (retain Keep, each on its own topic), so the test reads them whenever the bridge
+   * delivered them.
    */
   @Test
   void messagesPublishedWhileTheRemoteIsDownArriveAfterItsRestart() throws Exception {
@@ -247,7 +293,11 @@ class BridgeIT {
     int count = 50;
     for (int i = 0; i < count; i++) {
       // a blocking QoS 1 publish returns on the edge's PUBACK
-      pub.publishWith().topic("restart/" + i).qos(MqttQos.AT_LEAST_ONCE).retain(true).payload(bytes("m" + i))
+      pub.publishWith()
+          .topic("restart/" + i)
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .retain(true)
+          .payload(bytes("m" + i))
           .send();
     }
     pub.disconnect();
@@ -271,9 +321,10 @@ class BridgeIT {
   }
 
   /**
-   * Nothing lost across a restart of the edge either: what the remote queued meanwhile in the bridge's
-   * persistent session there (same client id, Clean Start 0) comes down when the edge is back. The restarted
-   * edge reaches the cloud only once the test's subscriber is subscribed at the edge (the gate opens then).
+   * Nothing lost across a restart of the edge either: what the remote queued meanwhile in the
+   * bridge's persistent session there (same client id, Clean Start 0) comes down when the edge is
+   * back. The restarted edge reaches the cloud only once the test's subscriber is subscribed at the
+   * edge (the gate opens then).
    */
   @Test
   void messagesQueuedAtTheRemoteWhileTheEdgeIsDownArriveAfterItsRestart() throws Exception {
@@ -285,8 +336,11 @@ class BridgeIT {
     pub.connect();
     int count = 20;
     for (int i = 0; i < count; i++) {
-      pub.publishWith().topic("devices/queued-" + i + "/status").qos(MqttQos.AT_LEAST_ONCE)
-          .payload(bytes("q" + i)).send();
+      pub.publishWith()
+          .topic("devices/queued-" + i + "/status")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload(bytes("q" + i))
+          .send();
     }
     pub.disconnect();
     edge = startEdge();
@@ -337,8 +391,12 @@ class BridgeIT {
         return;
       }
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("bridge dataflows " + String.join(", ", flows) + " not "
-            + (up ? "connected" : "disconnected") + " within 20 s");
+        throw new AssertionError(
+            "bridge dataflows "
+                + String.join(", ", flows)
+                + " not "
+                + (up ? "connected" : "disconnected")
+                + " within 20 s");
       }
       Thread.sleep(100);
     }
@@ -349,14 +407,27 @@ class BridgeIT {
   }
 
   private static double dropped(String flow, String reason) throws Exception {
-    return metric("mqttgrid_bridge_messages_dropped_total\\{dataflow=\"" + Pattern.quote(flow)
-        + "\",[^}]*reason=\"" + Pattern.quote(reason) + "\"}");
+    return metric(
+        "mqttgrid_bridge_messages_dropped_total\\{dataflow=\""
+            + Pattern.quote(flow)
+            + "\",[^}]*reason=\""
+            + Pattern.quote(reason)
+            + "\"}");
   }
 
-  /** The value of the first /metrics line of the edge matching {@code series}; 0 when there is none. */
+  /**
+   * The value of the first /metrics line of the edge matching {@code series}; 0 when there is none.
+   */
   private static double metric(String series) throws Exception {
-    String text = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.managementPort()
-        + "/metrics")).timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+    String text =
+        HTTP.send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + edge.managementPort() + "/metrics"))
+                    .timeout(Duration.ofSeconds(10))
+                    .GET()
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
     Matcher m = Pattern.compile("(?m)^" + series + " (\\S+)$").matcher(text);
     return m.find() ? Double.parseDouble(m.group(1)) : 0.0;
   }

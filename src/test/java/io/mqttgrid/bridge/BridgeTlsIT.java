@@ -26,14 +26,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The bridge to a remote that is a namespace as Event Grid has one: TLS only with a private CA, no anonymous
- * clients, the bridge authenticated by username and password (or by an X.509 client certificate, ThumbprintMatch)
- * and authorized by a topic space. The way up speaks MQTT 5, the way down MQTT 3.1.1.
+ * The bridge to a remote that is a namespace as Event Grid has one: TLS only with a private CA, no
+ * anonymous clients, the bridge authenticated by username and password (or by an X.509 client
+ * certificate, ThumbprintMatch) and authorized by a topic space. The way up speaks MQTT 5, the way
+ * down MQTT 3.1.1.
  */
 class BridgeTlsIT {
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
 
   static TestBroker cloud;
   static TestBroker edge;
@@ -41,14 +41,20 @@ class BridgeTlsIT {
   @BeforeAll
   static void start() throws Exception {
     TestCertificates server = TestCertificates.selfSignedServer(dir);
-    TestCertificates.Issued clientCert = TestCertificates.selfSigned(new TestCertificates.Spec("CN=edge-x509"));
+    TestCertificates.Issued clientCert =
+        TestCertificates.selfSigned(new TestCertificates.Spec("CN=edge-x509"));
     Files.writeString(dir.resolve("edge-x509.crt"), clientCert.pem());
     Base64.Encoder pem = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
-    Files.writeString(dir.resolve("edge-x509.key"), "-----BEGIN PRIVATE KEY-----\n"
-        + pem.encodeToString(clientCert.key.getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+    Files.writeString(
+        dir.resolve("edge-x509.key"),
+        "-----BEGIN PRIVATE KEY-----\n"
+            + pem.encodeToString(clientCert.key.getEncoded())
+            + "\n-----END PRIVATE KEY-----\n");
     int tlsPort = TestBroker.freePort();
     Path namespace = dir.resolve("namespace.yaml");
-    Files.writeString(namespace, """
+    Files.writeString(
+        namespace,
+        """
         settings:
           maximumClientSessionsPerAuthenticationName: 3
           clientAuthentication:
@@ -64,16 +70,32 @@ class BridgeTlsIT {
         permissionBindings:
           pub: { clientGroupName: $all, topicSpaceName: telemetry, permission: Publisher }
           sub: { clientGroupName: $all, topicSpaceName: telemetry, permission: Subscriber }
-        """.formatted(PasswordHashes.hash("s3cret".toCharArray(), 1000), clientCert.thumbprint(),
-        PasswordHashes.hash("app".toCharArray(), 1000)));
-    cloud = TestBroker.start(Map.of("tls.cert-file", server.certFile.toString(),
-        "tls.key-file", server.keyFile.toString(), "mqtt.tls-port", String.valueOf(tlsPort),
-        "mqtt.wss-port", String.valueOf(TestBroker.freePort()), "namespace.file", namespace.toString(),
-        "auth.anonymous", "false"));
+        """
+            .formatted(
+                PasswordHashes.hash("s3cret".toCharArray(), 1000),
+                clientCert.thumbprint(),
+                PasswordHashes.hash("app".toCharArray(), 1000)));
+    cloud =
+        TestBroker.start(
+            Map.of(
+                "tls.cert-file",
+                server.certFile.toString(),
+                "tls.key-file",
+                server.keyFile.toString(),
+                "mqtt.tls-port",
+                String.valueOf(tlsPort),
+                "mqtt.wss-port",
+                String.valueOf(TestBroker.freePort()),
+                "namespace.file",
+                namespace.toString(),
+                "auth.anonymous",
+                "false"));
     Files.writeString(dir.resolve("bridge-password"), "s3cret\n");
     Path bridges = dir.resolve("bridges.yaml");
     // the CA file and the password file are named relative to the bridge file
-    Files.writeString(bridges, """
+    Files.writeString(
+        bridges,
+        """
         dataflowEndpoints:
           - name: cloud-v5
             mqttSettings:
@@ -119,8 +141,11 @@ class BridgeTlsIT {
                 sourceSettings: { endpointRef: cloud-v3, dataSources: ["telemetry/#"] }
               - operationType: Destination
                 destinationSettings: { endpointRef: default, dataDestination: tutorial/cloud }
-        """.formatted(tlsPort));
-    edge = TestBroker.start(Map.of("bridge.file", bridges.toString(), "bridge.reconnect-max-delay", "2"));
+        """
+            .formatted(tlsPort));
+    edge =
+        TestBroker.start(
+            Map.of("bridge.file", bridges.toString(), "bridge.reconnect-max-delay", "2"));
     awaitConnected("up", "up-x509", "down");
   }
 
@@ -140,7 +165,11 @@ class BridgeTlsIT {
     Inbox<Mqtt5Publish> inbox = Inbox.of(client);
     client.connect();
     client.subscribeWith().topicFilter("tutorial/cloud").qos(MqttQos.AT_LEAST_ONCE).send();
-    client.publishWith().topic("tutorial/local").qos(MqttQos.AT_LEAST_ONCE).payload(bytes("over tls"))
+    client
+        .publishWith()
+        .topic("tutorial/local")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload(bytes("over tls"))
         .send();
 
     Mqtt5Publish got = inbox.next();
@@ -155,7 +184,12 @@ class BridgeTlsIT {
     Inbox<Mqtt5Publish> inbox = Inbox.of(client);
     client.connect();
     client.subscribeWith().topicFilter("tutorial/cloud").qos(MqttQos.AT_LEAST_ONCE).send();
-    client.publishWith().topic("x509/up").qos(MqttQos.AT_LEAST_ONCE).payload(bytes("by certificate")).send();
+    client
+        .publishWith()
+        .topic("x509/up")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload(bytes("by certificate"))
+        .send();
 
     Mqtt5Publish got = inbox.next();
     assertThat(got.getTopic().toString()).isEqualTo("tutorial/cloud");
@@ -171,12 +205,23 @@ class BridgeTlsIT {
     HttpClient http = HttpClient.newHttpClient();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (true) {
-      String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.managementPort()
-          + "/metrics")).timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+      String text =
+          http.send(
+                  HttpRequest.newBuilder(
+                          URI.create("http://127.0.0.1:" + edge.managementPort() + "/metrics"))
+                      .timeout(Duration.ofSeconds(10))
+                      .GET()
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
       boolean all = true;
       for (String f : flows) {
-        all &= text.lines().anyMatch(l -> l.startsWith("mqttgrid_bridge_connected{dataflow=\"" + f + "\"")
-            && l.endsWith(" 1.0"));
+        all &=
+            text.lines()
+                .anyMatch(
+                    l ->
+                        l.startsWith("mqttgrid_bridge_connected{dataflow=\"" + f + "\"")
+                            && l.endsWith(" 1.0"));
       }
       if (all) {
         return;

@@ -44,9 +44,12 @@ class TargetTemplateTest {
   void wildcardsAndUnknownPlaceholdersAreRefused() {
     assertThatThrownBy(() -> TargetTemplate.parse("a/+/b")).hasMessageContaining("wildcard");
     assertThatThrownBy(() -> TargetTemplate.parse("a/#")).hasMessageContaining("wildcard");
-    assertThatThrownBy(() -> TargetTemplate.parse("a/${inputTopic.0}")).hasMessageContaining("N from 1");
-    assertThatThrownBy(() -> TargetTemplate.parse("a/${outputTopic}")).hasMessageContaining("${outputTopic}");
-    assertThatThrownBy(() -> TargetTemplate.parse("a/${inputTopic")).hasMessageContaining("without its '}'");
+    assertThatThrownBy(() -> TargetTemplate.parse("a/${inputTopic.0}"))
+        .hasMessageContaining("N from 1");
+    assertThatThrownBy(() -> TargetTemplate.parse("a/${outputTopic}"))
+        .hasMessageContaining("${outputTopic}");
+    assertThatThrownBy(() -> TargetTemplate.parse("a/${inputTopic"))
+        .hasMessageContaining("without its '}'");
     assertThatThrownBy(() -> TargetTemplate.parse("")).hasMessageContaining("empty");
   }
 }

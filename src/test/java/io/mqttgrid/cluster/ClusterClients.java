@@ -23,16 +23,23 @@ import java.util.function.BooleanSupplier;
 /** HiveMQ clients and message collectors shared by the cluster tests. */
 final class ClusterClients {
 
-  private ClusterClients() {
-  }
+  private ClusterClients() {}
 
   static Mqtt5AsyncClient v5(int port, String clientId) {
-    return MqttClient.builder().useMqttVersion5().identifier(clientId).serverHost("127.0.0.1").serverPort(port)
+    return MqttClient.builder()
+        .useMqttVersion5()
+        .identifier(clientId)
+        .serverHost("127.0.0.1")
+        .serverPort(port)
         .buildAsync();
   }
 
   static Mqtt3AsyncClient v3(int port, String clientId) {
-    return MqttClient.builder().useMqttVersion3().identifier(clientId).serverHost("127.0.0.1").serverPort(port)
+    return MqttClient.builder()
+        .useMqttVersion3()
+        .identifier(clientId)
+        .serverHost("127.0.0.1")
+        .serverPort(port)
         .buildAsync();
   }
 
@@ -45,8 +52,9 @@ final class ClusterClients {
   }
 
   /**
-   * The reason code of a QoS 1 PUBACK or QoS 2 PUBREC (0 for QoS 0), whether HiveMQ reports an error reason
-   * as the result or as the exception it completes the future with. Other failures are rethrown.
+   * The reason code of a QoS 1 PUBACK or QoS 2 PUBREC (0 for QoS 0), whether HiveMQ reports an
+   * error reason as the result or as the exception it completes the future with. Other failures are
+   * rethrown.
    */
   static int reasonCode(Mqtt5PublishResult result) {
     if (result instanceof Mqtt5PublishResult.Mqtt5Qos2Result r) {
@@ -58,9 +66,13 @@ final class ClusterClients {
     return 0;
   }
 
-  /** {@link #reasonCode(Mqtt5PublishResult)} of a finished publish; -1 when it failed without a reason code. */
+  /**
+   * {@link #reasonCode(Mqtt5PublishResult)} of a finished publish; -1 when it failed without a
+   * reason code.
+   */
   static int reasonCode(Mqtt5PublishResult result, Throwable error) {
-    Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    Throwable e =
+        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     if (e instanceof Mqtt5PubAckException pa) {
       return pa.getMqttMessage().getReasonCode().getCode();
     }
@@ -74,9 +86,12 @@ final class ClusterClients {
   }
 
   /** Waits for every publish and returns their reason codes, in order. */
-  static List<Integer> reasonCodes(List<CompletableFuture<Mqtt5PublishResult>> publishes, long timeoutSeconds) {
-    CompletableFuture.allOf(publishes.stream().map(f -> f.handle((r, e) -> null)).toArray(CompletableFuture[]::new))
-        .orTimeout(timeoutSeconds, TimeUnit.SECONDS).join();
+  static List<Integer> reasonCodes(
+      List<CompletableFuture<Mqtt5PublishResult>> publishes, long timeoutSeconds) {
+    CompletableFuture.allOf(
+            publishes.stream().map(f -> f.handle((r, e) -> null)).toArray(CompletableFuture[]::new))
+        .orTimeout(timeoutSeconds, TimeUnit.SECONDS)
+        .join();
     List<Integer> codes = new ArrayList<>(publishes.size());
     for (CompletableFuture<Mqtt5PublishResult> f : publishes) {
       codes.add(f.handle(ClusterClients::reasonCode).join());
@@ -104,12 +119,11 @@ final class ClusterClients {
   }
 
   /** One message as a collector saw it. */
-  record Received(String topic, String payload, boolean retain, int qos, long atNanos) {
-  }
+  record Received(String topic, String payload, boolean retain, int qos, long atNanos) {}
 
   /**
-   * Everything one subscriber receives, per topic, in arrival order. Register it before CONNECT (a resumed
-   * session sends its queue right after CONNACK).
+   * Everything one subscriber receives, per topic, in arrival order. Register it before CONNECT (a
+   * resumed session sends its queue right after CONNACK).
    */
   static final class Collector {
     final String name;
@@ -133,13 +147,23 @@ final class ClusterClients {
     }
 
     void add(Mqtt5Publish p) {
-      add(new Received(p.getTopic().toString(), text(p.getPayloadAsBytes()), p.isRetain(), p.getQos().getCode(),
-          System.nanoTime()));
+      add(
+          new Received(
+              p.getTopic().toString(),
+              text(p.getPayloadAsBytes()),
+              p.isRetain(),
+              p.getQos().getCode(),
+              System.nanoTime()));
     }
 
     void add(Mqtt3Publish p) {
-      add(new Received(p.getTopic().toString(), text(p.getPayloadAsBytes()), p.isRetain(), p.getQos().getCode(),
-          System.nanoTime()));
+      add(
+          new Received(
+              p.getTopic().toString(),
+              text(p.getPayloadAsBytes()),
+              p.isRetain(),
+              p.getQos().getCode(),
+              System.nanoTime()));
     }
 
     synchronized void add(Received r) {
@@ -161,7 +185,9 @@ final class ClusterClients {
 
     /** The payloads on {@code topic} read as integers, in arrival order. */
     synchronized List<Integer> sequence(String topic) {
-      return byTopic.getOrDefault(topic, List.of()).stream().map(r -> Integer.parseInt(r.payload())).toList();
+      return byTopic.getOrDefault(topic, List.of()).stream()
+          .map(r -> Integer.parseInt(r.payload()))
+          .toList();
     }
 
     /** Waits until {@code n} messages arrived on {@code topic}; false after the timeout. */
@@ -170,10 +196,11 @@ final class ClusterClients {
     }
 
     /**
-     * Waits until {@code n} messages arrived on {@code topic} or none arrived for {@code quietMillis}; for
-     * QoS 0, which may lose messages.
+     * Waits until {@code n} messages arrived on {@code topic} or none arrived for {@code
+     * quietMillis}; for QoS 0, which may lose messages.
      */
-    void awaitCountOrQuiet(String topic, int n, long quietMillis, long timeoutMillis) throws InterruptedException {
+    void awaitCountOrQuiet(String topic, int n, long quietMillis, long timeoutMillis)
+        throws InterruptedException {
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
       int last = -1;
       long lastChange = System.nanoTime();
@@ -199,8 +226,8 @@ final class ClusterClients {
   }
 
   /**
-   * Publishes on {@code probeTopic} from {@code publisher} until every collector has one probe: routes reach
-   * the other nodes' mirrors through a Hazelcast listener, a moment after SUBACK.
+   * Publishes on {@code probeTopic} from {@code publisher} until every collector has one probe:
+   * routes reach the other nodes' mirrors through a Hazelcast listener, a moment after SUBACK.
    */
   static void awaitRoutes(Mqtt5AsyncClient publisher, String probeTopic, List<Collector> collectors)
       throws InterruptedException {
@@ -208,10 +235,19 @@ final class ClusterClients {
     int i = 0;
     while (collectors.stream().anyMatch(c -> c.count(probeTopic) == 0)) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("routes for " + probeTopic + " did not reach the publisher's node within 20 s; "
-            + "subscribers without a probe: " + collectors.stream().filter(c -> c.count(probeTopic) == 0).toList());
+        throw new AssertionError(
+            "routes for "
+                + probeTopic
+                + " did not reach the publisher's node within 20 s; "
+                + "subscribers without a probe: "
+                + collectors.stream().filter(c -> c.count(probeTopic) == 0).toList());
       }
-      publisher.publishWith().topic(probeTopic).qos(MqttQos.AT_MOST_ONCE).payload(bytes("probe " + i++)).send();
+      publisher
+          .publishWith()
+          .topic(probeTopic)
+          .qos(MqttQos.AT_MOST_ONCE)
+          .payload(bytes("probe " + i++))
+          .send();
       Thread.sleep(100);
     }
   }

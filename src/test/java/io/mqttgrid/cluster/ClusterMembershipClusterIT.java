@@ -25,11 +25,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
@@ -41,9 +41,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Three broker JVMs on loopback form one Hazelcast cluster behind a TCP load balancer; nodes are killed
- * (kill -9), stopped and restarted for real. Split-brain protection is on with a majority of 2: a node that
- * sees fewer members must stop serving. The tests run in order on one cluster and say what they leave.
+ * Three broker JVMs on loopback form one Hazelcast cluster behind a TCP load balancer; nodes are
+ * killed (kill -9), stopped and restarted for real. Split-brain protection is on with a majority of
+ * 2: a node that sees fewer members must stop serving. The tests run in order on one cluster and
+ * say what they leave.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterMembershipClusterIT {
@@ -59,11 +60,19 @@ class ClusterMembershipClusterIT {
   @BeforeAll
   static void startCluster() {
     // all three JVMs at once, as a Deployment starts its pods: they must still form one cluster
-    cluster = ClusterFixture.startTogether(ClusterMembershipClusterIT.class.getSimpleName(), 3,
-        Map.of("cluster.split-brain-protection.enabled", "true",
-            "cluster.split-brain-protection.minimum-members", "2"));
+    cluster =
+        ClusterFixture.startTogether(
+            ClusterMembershipClusterIT.class.getSimpleName(),
+            3,
+            Map.of(
+                "cluster.split-brain-protection.enabled",
+                "true",
+                "cluster.split-brain-protection.minimum-members",
+                "2"));
     lb = cluster.loadBalancer();
-    report("3 nodes launched together formed one cluster in %d ms", cluster.formationTime().toMillis());
+    report(
+        "3 nodes launched together formed one cluster in %d ms",
+        cluster.formationTime().toMillis());
   }
 
   @AfterAll
@@ -112,18 +121,23 @@ class ClusterMembershipClusterIT {
 
   @Test
   @Order(3)
-  void afterKillMinus9TheSurvivorsSeeTwoMembersAndNewClientsAreServedBySurvivors() throws Exception {
+  void afterKillMinus9TheSurvivorsSeeTwoMembersAndNewClientsAreServedBySurvivors()
+      throws Exception {
     // a client on the node about to die must see its connection drop through the load balancer
     Watched onVictim = connectedTo("n3", "victim");
     long killedAt = System.nanoTime();
     cluster.kill(3);
-    CompletableFuture<Long> membersTwo = CompletableFuture.supplyAsync(() -> {
-      cluster.awaitMembers(2, MEMBERSHIP_TIMEOUT, 1, 2);
-      return millisSince(killedAt);
-    });
+    CompletableFuture<Long> membersTwo =
+        CompletableFuture.supplyAsync(
+            () -> {
+              cluster.awaitMembers(2, MEMBERSHIP_TIMEOUT, 1, 2);
+              return millisSince(killedAt);
+            });
 
-    // a fleet of devices (necessarily on the survivors: n3's process is gone) arriving from the moment of the kill, each retrying until it is connected through the
-    // load balancer, subscribed, and has its own message back; their ids spread over all partitions, also
+    // a fleet of devices (necessarily on the survivors: n3's process is gone) arriving from the
+    // moment of the kill, each retrying until it is connected through the
+    // load balancer, subscribed, and has its own message back; their ids spread over all
+    // partitions, also
     // those the dead node owned until the survivors take them over
     ExecutorService fleet = Executors.newFixedThreadPool(FLEET);
     List<Future<Served>> served = new ArrayList<>();
@@ -138,13 +152,15 @@ class ClusterMembershipClusterIT {
       }
       Collections.sort(times);
       long membersTwoMs = membersTwo.get(MEMBERSHIP_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
-      report("kill -9 of n3: %d new clients served again after %d ms (first) / %d ms (median) / %d ms (last); "
-          + "survivors report 2 members after %d ms", FLEET, times.get(0), times.get(FLEET / 2),
-          times.get(FLEET - 1), membersTwoMs);
+      report(
+          "kill -9 of n3: %d new clients served again after %d ms (first) / %d ms (median) / %d ms (last); "
+              + "survivors report 2 members after %d ms",
+          FLEET, times.get(0), times.get(FLEET / 2), times.get(FLEET - 1), membersTwoMs);
     } finally {
       fleet.shutdownNow();
     }
-    assertThat(onVictim.dropped().await(10, TimeUnit.SECONDS)).as("client on n3 sees its connection drop")
+    assertThat(onVictim.dropped().await(10, TimeUnit.SECONDS))
+        .as("client on n3 sees its connection drop")
         .isTrue();
 
     for (int k = 0; k < 4; k++) {
@@ -162,7 +178,8 @@ class ClusterMembershipClusterIT {
     cluster.restart(3);
     cluster.awaitMembers(3, JOIN_TIMEOUT, 3, 1, 2);
     long joinedMs = millisSince(restartedAt);
-    report("restarted n3 (new JVM, same settings) rejoined: all 3 nodes report 3 members %d ms after launch",
+    report(
+        "restarted n3 (new JVM, same settings) rejoined: all 3 nodes report 3 members %d ms after launch",
         joinedMs);
 
     awaitHealthyInLoadBalancer("n3");
@@ -182,24 +199,32 @@ class ClusterMembershipClusterIT {
     long stoppedAt = System.nanoTime();
     cluster.stop(2);
     long exitedMs = millisSince(stoppedAt);
-    assertThat(onLeaving.dropped().await(10, TimeUnit.SECONDS)).as("client on n2 disconnected").isTrue();
-    assertThat(onLeaving.cause().get()).isInstanceOfSatisfying(Mqtt5DisconnectException.class, e ->
-        assertThat(e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5DisconnectReasonCode.SERVER_SHUTTING_DOWN));
+    assertThat(onLeaving.dropped().await(10, TimeUnit.SECONDS))
+        .as("client on n2 disconnected")
+        .isTrue();
+    assertThat(onLeaving.cause().get())
+        .isInstanceOfSatisfying(
+            Mqtt5DisconnectException.class,
+            e ->
+                assertThat(e.getMqttMessage().getReasonCode())
+                    .isEqualTo(Mqtt5DisconnectReasonCode.SERVER_SHUTTING_DOWN));
     cluster.awaitMembers(2, MEMBERSHIP_TIMEOUT, 1, 3);
-    report("graceful stop of n2: process exited after %d ms; survivors report 2 members after %d ms",
+    report(
+        "graceful stop of n2: process exited after %d ms; survivors report 2 members after %d ms",
         exitedMs, millisSince(stoppedAt));
     Mqtt5BlockingClient c = throughLoadBalancer("after-stop", Duration.ofSeconds(10));
     assertThat(lb.lastBackend()).isIn("n1", "n3");
     assertThat(echo(c, "it/membership/after-stop", "bye")).isTrue();
   }
 
-  private record Served(String clientId, long millis) {
-  }
+  private record Served(String clientId, long millis) {}
 
   /** Retries one device until it is served end to end; the time is counted from {@code since}. */
   private Served serveUntilAnswered(String clientId, long since) throws InterruptedException {
     while (true) {
-      assertThat(millisSince(since)).as("%s served within 60 s of the kill", clientId).isLessThan(60_000);
+      assertThat(millisSince(since))
+          .as("%s served within 60 s of the kill", clientId)
+          .isLessThan(60_000);
       try {
         Mqtt5BlockingClient c = throughLoadBalancer(clientId, Duration.ofSeconds(5));
         if (echo(c, "it/membership/after-kill/" + clientId, "still here")) {
@@ -211,23 +236,32 @@ class ClusterMembershipClusterIT {
     }
   }
 
-  private record Watched(Mqtt5BlockingClient client, CountDownLatch dropped, AtomicReference<Throwable> cause) {
-  }
+  private record Watched(
+      Mqtt5BlockingClient client, CountDownLatch dropped, AtomicReference<Throwable> cause) {}
 
   @Test
   @Order(6)
-  void aNodeLeftAloneBelowTheMajorityReportsNotReadyAndRefusesClientsUntilAPeerReturns() throws Exception {
+  void aNodeLeftAloneBelowTheMajorityReportsNotReadyAndRefusesClientsUntilAPeerReturns()
+      throws Exception {
     // left by test 5: n1 and n3 running
     cluster.kill(3);
-    JsonObject alone = cluster.awaitHealth(1, MEMBERSHIP_TIMEOUT,
-        h -> h.getInteger("members", -1) == 1 && "DOWN".equals(h.getString("status")));
+    JsonObject alone =
+        cluster.awaitHealth(
+            1,
+            MEMBERSHIP_TIMEOUT,
+            h -> h.getInteger("members", -1) == 1 && "DOWN".equals(h.getString("status")));
     assertThat(alone.getString("node")).isEqualTo("n1");
 
-    // straight to the node: its session store refuses, so the CONNECT does too (0x88 Server unavailable)
+    // straight to the node: its session store refuses, so the CONNECT does too (0x88 Server
+    // unavailable)
     Mqtt5BlockingClient direct = cluster.v5(1, "minority-direct");
     clients.add(direct);
-    assertThatThrownBy(direct::connect).isInstanceOfSatisfying(Mqtt5ConnAckException.class, e ->
-        assertThat(e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.SERVER_UNAVAILABLE));
+    assertThatThrownBy(direct::connect)
+        .isInstanceOfSatisfying(
+            Mqtt5ConnAckException.class,
+            e ->
+                assertThat(e.getMqttMessage().getReasonCode())
+                    .isEqualTo(Mqtt5ConnAckReasonCode.SERVER_UNAVAILABLE));
     // and the load balancer, which sees no ready node, sends nobody there
     awaitUnhealthyInLoadBalancer("n1");
     assertThatThrownBy(() -> throughLoadBalancer("minority-lb", Duration.ofSeconds(3)))
@@ -242,17 +276,26 @@ class ClusterMembershipClusterIT {
     assertThat(echo(back, "it/membership/majority-again", "served")).isTrue();
   }
 
-  /** Connects clients through the load balancer until one lands on {@code node}; the others leave again. */
+  /**
+   * Connects clients through the load balancer until one lands on {@code node}; the others leave
+   * again.
+   */
   private Watched connectedTo(String node, String prefix) {
     for (int k = 0; k < 3; k++) {
       CountDownLatch dropped = new CountDownLatch(1);
       AtomicReference<Throwable> cause = new AtomicReference<>();
-      Mqtt5BlockingClient c = MqttClient.builder().useMqttVersion5().identifier(prefix + "-" + k)
-          .serverHost(lb.host()).serverPort(lb.port())
-          .addDisconnectedListener(ctx -> {
-            cause.set(ctx.getCause());
-            dropped.countDown();
-          }).buildBlocking();
+      Mqtt5BlockingClient c =
+          MqttClient.builder()
+              .useMqttVersion5()
+              .identifier(prefix + "-" + k)
+              .serverHost(lb.host())
+              .serverPort(lb.port())
+              .addDisconnectedListener(
+                  ctx -> {
+                    cause.set(ctx.getCause());
+                    dropped.countDown();
+                  })
+              .buildBlocking();
       c.connect();
       clients.add(c);
       if (node.equals(lb.lastBackend())) {
@@ -263,26 +306,43 @@ class ClusterMembershipClusterIT {
     throw new AssertionError("none of three round-robin clients landed on " + node);
   }
 
-  /** Connects a clean MQTT 5 client through the load balancer; throws if it is not connected in time. */
+  /**
+   * Connects a clean MQTT 5 client through the load balancer; throws if it is not connected in
+   * time.
+   */
   private Mqtt5BlockingClient throughLoadBalancer(String clientId, Duration timeout) {
-    Mqtt5BlockingClient c = MqttClient.builder().useMqttVersion5().identifier(clientId)
-        .serverHost(lb.host()).serverPort(lb.port())
-        .transportConfig().socketConnectTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-        .mqttConnectTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).applyTransportConfig()
-        .buildBlocking();
+    Mqtt5BlockingClient c =
+        MqttClient.builder()
+            .useMqttVersion5()
+            .identifier(clientId)
+            .serverHost(lb.host())
+            .serverPort(lb.port())
+            .transportConfig()
+            .socketConnectTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+            .mqttConnectTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+            .applyTransportConfig()
+            .buildBlocking();
     c.connectWith().cleanStart(true).send();
     clients.add(c);
     return c;
   }
 
-  /** Subscribes, publishes at QoS 1 on the same connection and waits for the message to come back. */
+  /**
+   * Subscribes, publishes at QoS 1 on the same connection and waits for the message to come back.
+   */
   private static boolean echo(Mqtt5BlockingClient client, String topic, String text) {
-    try (Mqtt5BlockingClient.Mqtt5Publishes publishes = client.publishes(MqttGlobalPublishFilter.ALL)) {
+    try (Mqtt5BlockingClient.Mqtt5Publishes publishes =
+        client.publishes(MqttGlobalPublishFilter.ALL)) {
       client.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).send();
-      client.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE)
-          .payload(text.getBytes(StandardCharsets.UTF_8)).send();
+      client
+          .publishWith()
+          .topic(topic)
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload(text.getBytes(StandardCharsets.UTF_8))
+          .send();
       Optional<Mqtt5Publish> received = publishes.receive(10, TimeUnit.SECONDS);
-      return received.isPresent() && received.get().getTopic().toString().equals(topic)
+      return received.isPresent()
+          && received.get().getTopic().toString().equals(topic)
           && text.equals(new String(received.get().getPayloadAsBytes(), StandardCharsets.UTF_8));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -24,10 +24,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Session takeover across nodes (three broker JVMs): a client connected to one node connects again with
- * the same client id through another; the old connection is closed (MQTT 5: DISCONNECT 0x8E) and the new
- * node continues the session: subscriptions, messages queued while the client was offline, and messages
- * in flight on the old connection, resent with DUP and their original packet ids (MQTT-4.4.0-1).
+ * Session takeover across nodes (three broker JVMs): a client connected to one node connects again
+ * with the same client id through another; the old connection is closed (MQTT 5: DISCONNECT 0x8E)
+ * and the new node continues the session: subscriptions, messages queued while the client was
+ * offline, and messages in flight on the old connection, resent with DUP and their original packet
+ * ids (MQTT-4.4.0-1).
  */
 class ClusterSessionTakeoverClusterIT {
 
@@ -80,16 +81,23 @@ class ClusterSessionTakeoverClusterIT {
   }
 
   private static void publish(Mqtt5AsyncClient pub, String topic, String payload) {
-    Mqtt5PublishResult r = pub.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(bytes(payload)).send()
-        .orTimeout(15, TimeUnit.SECONDS).join();
+    Mqtt5PublishResult r =
+        pub.publishWith()
+            .topic(topic)
+            .qos(MqttQos.AT_LEAST_ONCE)
+            .payload(bytes(payload))
+            .send()
+            .orTimeout(15, TimeUnit.SECONDS)
+            .join();
     assertThat(ClusterClients.reasonCode(r)).as("PUBACK of %s", payload).isEqualTo(0x00);
   }
 
   /**
-   * Publishes QoS 0 probes until {@code sub} gets one: its route has reached the publisher's node. Other
-   * packets it receives meanwhile are a failure.
+   * Publishes QoS 0 probes until {@code sub} gets one: its route has reached the publisher's node.
+   * Other packets it receives meanwhile are a failure.
    */
-  private static void awaitRoute(Mqtt5AsyncClient pub, String probeTopic, RawMqttClient sub) throws Exception {
+  private static void awaitRoute(Mqtt5AsyncClient pub, String probeTopic, RawMqttClient sub)
+      throws Exception {
     for (int i = 0; i < 100; i++) {
       pub.publishWith().topic(probeTopic).qos(MqttQos.AT_MOST_ONCE).payload(bytes("probe")).send();
       Packet p = sub.poll(Duration.ofMillis(200));
@@ -97,7 +105,8 @@ class ClusterSessionTakeoverClusterIT {
         assertThat(p.type()).as("probe expected, got %s", p).isEqualTo(PUBLISH);
         assertThat(p.topic()).isEqualTo(probeTopic);
         // later probes may still be on their way
-        sub.drain(Duration.ofMillis(300)).forEach(q -> assertThat(q.topic()).as("%s", q).isEqualTo(probeTopic));
+        sub.drain(Duration.ofMillis(300))
+            .forEach(q -> assertThat(q.topic()).as("%s", q).isEqualTo(probeTopic));
         return;
       }
     }
@@ -118,7 +127,8 @@ class ClusterSessionTakeoverClusterIT {
 
     // a persistent session on n1 with one subscription
     RawMqttClient setup = rawV5(1);
-    Packet connack = setup.connect(new Connect(id).cleanStart(true).sessionExpiry(300).receiveMaximum(2));
+    Packet connack =
+        setup.connect(new Connect(id).cleanStart(true).sessionExpiry(300).receiveMaximum(2));
     assertThat(connack.reasonCode()).isZero();
     setup.subscribe(1, "it/takeover/#", 1);
     assertThat(setup.expect(RawMqttClient.SUBACK).reasonCodes()).containsExactly(1);
@@ -133,12 +143,16 @@ class ClusterSessionTakeoverClusterIT {
 
     // back on n1 with room for two messages in flight: it gets two, acknowledges neither
     RawMqttClient onA = rawV5(1);
-    Packet resumed = onA.connect(new Connect(id).cleanStart(false).sessionExpiry(300).receiveMaximum(2));
+    Packet resumed =
+        onA.connect(new Connect(id).cleanStart(false).sessionExpiry(300).receiveMaximum(2));
     assertThat(resumed.sessionPresent()).as("session present on n1").isTrue();
     Packet first = nextPublish(onA);
     Packet second = nextPublish(onA);
-    assertThat(List.of(first.payloadText(), second.payloadText())).containsExactly("offline-1", "offline-2");
-    assertThat(onA.drain(Duration.ofMillis(500))).as("nothing beyond the Receive Maximum of 2").isEmpty();
+    assertThat(List.of(first.payloadText(), second.payloadText()))
+        .containsExactly("offline-1", "offline-2");
+    assertThat(onA.drain(Duration.ofMillis(500)))
+        .as("nothing beyond the Receive Maximum of 2")
+        .isEmpty();
     // two more while the window is full: they queue behind offline-3
     publish(pub, "it/takeover/data", "live-1");
     publish(pub, "it/takeover/data", "live-2");
@@ -146,13 +160,17 @@ class ClusterSessionTakeoverClusterIT {
     // the same client id through n2 takes the session over
     RawMqttClient onB = rawV5(2);
     long start = System.nanoTime();
-    Packet taken = onB.connect(new Connect(id).cleanStart(false).sessionExpiry(300).receiveMaximum(10));
+    Packet taken =
+        onB.connect(new Connect(id).cleanStart(false).sessionExpiry(300).receiveMaximum(10));
     long takeoverMs = ClusterClients.millisSince(start);
     assertThat(taken.reasonCode()).isZero();
     assertThat(taken.sessionPresent()).as("session present on n2").isTrue();
 
-    Packet end = onA.skipUntil(p -> p.type() == DISCONNECT || p.type() == CLOSED, Duration.ofSeconds(10));
-    assertThat(end.type()).as("the old connection on n1 gets DISCONNECT, got %s", end).isEqualTo(DISCONNECT);
+    Packet end =
+        onA.skipUntil(p -> p.type() == DISCONNECT || p.type() == CLOSED, Duration.ofSeconds(10));
+    assertThat(end.type())
+        .as("the old connection on n1 gets DISCONNECT, got %s", end)
+        .isEqualTo(DISCONNECT);
     assertThat(end.reasonCode()).as("DISCONNECT reason").isEqualTo(SESSION_TAKEN_OVER);
     assertThat(onA.closedWithin(Duration.ofSeconds(5))).as("n1 closes the old connection").isTrue();
 
@@ -162,10 +180,15 @@ class ClusterSessionTakeoverClusterIT {
       resent.add(p);
       onB.puback(p.packetId());
     }
-    assertThat(resent).extracting(Packet::payloadText)
+    assertThat(resent)
+        .extracting(Packet::payloadText)
         .containsExactly("offline-1", "offline-2", "offline-3", "live-1", "live-2");
-    assertThat(resent.get(0).dup()).as("in flight on n1, resent with DUP: %s", resent.get(0)).isTrue();
-    assertThat(resent.get(1).dup()).as("in flight on n1, resent with DUP: %s", resent.get(1)).isTrue();
+    assertThat(resent.get(0).dup())
+        .as("in flight on n1, resent with DUP: %s", resent.get(0))
+        .isTrue();
+    assertThat(resent.get(1).dup())
+        .as("in flight on n1, resent with DUP: %s", resent.get(1))
+        .isTrue();
     assertThat(resent.get(0).packetId()).as("original packet id").isEqualTo(first.packetId());
     assertThat(resent.get(1).packetId()).as("original packet id").isEqualTo(second.packetId());
     assertThat(resent.subList(2, 5)).as("never sent before: no DUP").noneMatch(Packet::dup);
@@ -177,7 +200,8 @@ class ClusterSessionTakeoverClusterIT {
     assertThat(after.dup()).isFalse();
     onB.puback(after.packetId());
     assertThat(onB.drain(Duration.ofMillis(500))).as("each message once").isEmpty();
-    report("takeover: n1 -> n2 CONNACK after %d ms; 2 in-flight messages resent with DUP, 3 queued delivered",
+    report(
+        "takeover: n1 -> n2 CONNACK after %d ms; 2 in-flight messages resent with DUP, 3 queued delivered",
         takeoverMs);
     onB.disconnectWithSessionExpiry(0);
   }
@@ -202,7 +226,8 @@ class ClusterSessionTakeoverClusterIT {
     assertThat(connack.reasonCode()).isZero();
     assertThat(connack.sessionPresent()).as("session present on n3").isTrue();
     // MQTT 3.1.1 has no DISCONNECT from the server: the old connection is closed (MQTT-3.1.4-2)
-    Packet end = onB.skipUntil(p -> p.type() == CLOSED || p.type() == DISCONNECT, Duration.ofSeconds(10));
+    Packet end =
+        onB.skipUntil(p -> p.type() == CLOSED || p.type() == DISCONNECT, Duration.ofSeconds(10));
     assertThat(end.type()).as("old connection on n2: %s", end).isEqualTo(CLOSED);
 
     Packet resent = nextPublish(onC);

@@ -24,14 +24,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two nodes in one JVM, joined over loopback TCP: publishes cross nodes through the route table, shared
- * groups span nodes, retained messages are served by either node. (The multi-process cluster tests kill
- * nodes for real; this one checks the routing itself, quickly.)
+ * Two nodes in one JVM, joined over loopback TCP: publishes cross nodes through the route table,
+ * shared groups span nodes, retained messages are served by either node. (The multi-process cluster
+ * tests kill nodes for real; this one checks the routing itself, quickly.)
  */
 class CrossNodeRoutingIT {
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   static TestBroker a;
   static TestBroker b;
 
@@ -40,12 +39,27 @@ class CrossNodeRoutingIT {
     int portA = TestBroker.freePort();
     int portB = TestBroker.freePort();
     String cluster = "crossnode-" + System.nanoTime();
-    a = TestBroker.start(Map.of("node.id", "a", "cluster.mode", "file",
-        "cluster.config-file", hazelcastFile("a.xml", cluster, portA, portA, portB).toString()));
-    b = TestBroker.start(Map.of("node.id", "b", "cluster.mode", "file",
-        "cluster.config-file", hazelcastFile("b.xml", cluster, portB, portA, portB).toString()));
+    a =
+        TestBroker.start(
+            Map.of(
+                "node.id",
+                "a",
+                "cluster.mode",
+                "file",
+                "cluster.config-file",
+                hazelcastFile("a.xml", cluster, portA, portA, portB).toString()));
+    b =
+        TestBroker.start(
+            Map.of(
+                "node.id",
+                "b",
+                "cluster.mode",
+                "file",
+                "cluster.config-file",
+                hazelcastFile("b.xml", cluster, portB, portA, portB).toString()));
     long deadline = System.currentTimeMillis() + 30_000;
-    while (a.broker().hazelcast().getCluster().getMembers().size() < 2 && System.currentTimeMillis() < deadline) {
+    while (a.broker().hazelcast().getCluster().getMembers().size() < 2
+        && System.currentTimeMillis() < deadline) {
       Thread.sleep(100);
     }
     assertThat(a.broker().hazelcast().getCluster().getMembers()).hasSize(2);
@@ -57,12 +71,14 @@ class CrossNodeRoutingIT {
     a.close();
   }
 
-  private static Path hazelcastFile(String name, String cluster, int port, int... members) throws Exception {
+  private static Path hazelcastFile(String name, String cluster, int port, int... members)
+      throws Exception {
     StringBuilder list = new StringBuilder();
     for (int m : members) {
       list.append("<member>127.0.0.1:").append(m).append("</member>");
     }
-    String xml = """
+    String xml =
+        """
         <hazelcast xmlns="http://www.hazelcast.com/schema/config">
           <cluster-name>%s</cluster-name>
           <properties><property name="hazelcast.wait.seconds.before.join">0</property></properties>
@@ -76,7 +92,8 @@ class CrossNodeRoutingIT {
             </join>
           </network>
         </hazelcast>
-        """.formatted(cluster, port, list);
+        """
+            .formatted(cluster, port, list);
     Path file = dir.resolve(name);
     Files.writeString(file, xml);
     return file;
@@ -87,8 +104,10 @@ class CrossNodeRoutingIT {
     long deadline = System.currentTimeMillis() + 10_000;
     while (System.currentTimeMillis() < deadline) {
       if (on.broker().hazelcast().getMap(HazelcastRouteTable.MAP).values().stream()
-          .anyMatch(f -> io.mqttgrid.routing.Topics.matches(String.valueOf(f).replaceFirst("^\\$share/[^/]+/", ""),
-              topic))) {
+          .anyMatch(
+              f ->
+                  io.mqttgrid.routing.Topics.matches(
+                      String.valueOf(f).replaceFirst("^\\$share/[^/]+/", ""), topic))) {
         Thread.sleep(200);
         return;
       }
@@ -109,14 +128,18 @@ class CrossNodeRoutingIT {
       // MQTT 4.6: order holds per topic and QoS; each QoS is checked as its own stream
       for (MqttQos qos : new MqttQos[] {MqttQos.AT_MOST_ONCE, MqttQos.AT_LEAST_ONCE}) {
         for (int i = 0; i < n; i++) {
-          pub.publishWith().topic("cross/x/data").qos(qos)
-              .payload(String.valueOf(i).getBytes(StandardCharsets.UTF_8)).send();
+          pub.publishWith()
+              .topic("cross/x/data")
+              .qos(qos)
+              .payload(String.valueOf(i).getBytes(StandardCharsets.UTF_8))
+              .send();
         }
         List<Integer> got = new ArrayList<>();
         for (int i = 0; i < n; i++) {
           Optional<Mqtt5Publish> m = inbox.receive(10, TimeUnit.SECONDS);
           assertThat(m).as("message %d at %s", i, qos).isPresent();
-          got.add(Integer.parseInt(new String(m.get().getPayloadAsBytes(), StandardCharsets.UTF_8)));
+          got.add(
+              Integer.parseInt(new String(m.get().getPayloadAsBytes(), StandardCharsets.UTF_8)));
         }
         List<Integer> expected = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -139,12 +162,17 @@ class CrossNodeRoutingIT {
     onB.subscribeWith().topicFilter("$share/g/jobs/#").qos(MqttQos.AT_LEAST_ONCE).send();
     awaitRoute(a, "jobs/1");
     awaitRoute(b, "jobs/1");
-    try (var inA = onA.publishes(MqttGlobalPublishFilter.ALL); var inB = onB.publishes(MqttGlobalPublishFilter.ALL)) {
+    try (var inA = onA.publishes(MqttGlobalPublishFilter.ALL);
+        var inB = onB.publishes(MqttGlobalPublishFilter.ALL)) {
       Mqtt5BlockingClient pub = a.v5("shared-pub");
       pub.connect();
       int n = 100;
       for (int i = 0; i < n; i++) {
-        pub.publishWith().topic("jobs/" + i).qos(MqttQos.AT_LEAST_ONCE).payload(new byte[] {1}).send();
+        pub.publishWith()
+            .topic("jobs/" + i)
+            .qos(MqttQos.AT_LEAST_ONCE)
+            .payload(new byte[] {1})
+            .send();
       }
       Set<String> seen = new HashSet<>();
       int fromA = 0;
@@ -153,12 +181,16 @@ class CrossNodeRoutingIT {
       while (seen.size() < n && System.currentTimeMillis() < deadline) {
         Optional<Mqtt5Publish> m = inA.receive(50, TimeUnit.MILLISECONDS);
         if (m.isPresent()) {
-          assertThat(seen.add(m.get().getTopic().toString())).as("duplicate %s", m.get().getTopic()).isTrue();
+          assertThat(seen.add(m.get().getTopic().toString()))
+              .as("duplicate %s", m.get().getTopic())
+              .isTrue();
           fromA++;
         }
         m = inB.receive(50, TimeUnit.MILLISECONDS);
         if (m.isPresent()) {
-          assertThat(seen.add(m.get().getTopic().toString())).as("duplicate %s", m.get().getTopic()).isTrue();
+          assertThat(seen.add(m.get().getTopic().toString()))
+              .as("duplicate %s", m.get().getTopic())
+              .isTrue();
           fromB++;
         }
       }
@@ -177,8 +209,12 @@ class CrossNodeRoutingIT {
   void aRetainedMessageSetThroughOneNodeIsServedByTheOther() throws Exception {
     Mqtt5BlockingClient pub = a.v5("retain-pub");
     pub.connect();
-    pub.publishWith().topic("cross/retained/state").retain(true).qos(MqttQos.AT_LEAST_ONCE)
-        .payload("on".getBytes(StandardCharsets.UTF_8)).send();
+    pub.publishWith()
+        .topic("cross/retained/state")
+        .retain(true)
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload("on".getBytes(StandardCharsets.UTF_8))
+        .send();
     pub.disconnect();
     Mqtt5BlockingClient sub = b.v5("retain-sub");
     sub.connect();
@@ -199,16 +235,25 @@ class CrossNodeRoutingIT {
 
   @Test
   void aSessionMovesToTheOtherNodeWhenItsClientReconnectsThere() throws Exception {
-    java.util.concurrent.CompletableFuture<Integer> disconnectReason = new java.util.concurrent.CompletableFuture<>();
-    Mqtt5BlockingClient first = com.hivemq.client.mqtt.MqttClient.builder().useMqttVersion5().identifier("mover")
-        .serverHost("127.0.0.1").serverPort(a.mqttPort())
-        .addDisconnectedListener(ctx -> {
-          if (ctx.getCause() instanceof com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException d) {
-            disconnectReason.complete(d.getMqttMessage().getReasonCode().getCode());
-          } else {
-            disconnectReason.complete(-1);
-          }
-        }).buildBlocking();
+    java.util.concurrent.CompletableFuture<Integer> disconnectReason =
+        new java.util.concurrent.CompletableFuture<>();
+    Mqtt5BlockingClient first =
+        com.hivemq.client.mqtt.MqttClient.builder()
+            .useMqttVersion5()
+            .identifier("mover")
+            .serverHost("127.0.0.1")
+            .serverPort(a.mqttPort())
+            .addDisconnectedListener(
+                ctx -> {
+                  if (ctx.getCause()
+                      instanceof
+                      com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException d) {
+                    disconnectReason.complete(d.getMqttMessage().getReasonCode().getCode());
+                  } else {
+                    disconnectReason.complete(-1);
+                  }
+                })
+            .buildBlocking();
     first.connectWith().cleanStart(true).sessionExpiryInterval(300).send();
     first.subscribeWith().topicFilter("mover/inbox").qos(MqttQos.AT_LEAST_ONCE).send();
 
@@ -220,11 +265,18 @@ class CrossNodeRoutingIT {
     try (var inbox = second.publishes(MqttGlobalPublishFilter.ALL)) {
       Mqtt5BlockingClient pub = a.v5("mover-pub");
       pub.connect();
-      pub.publishWith().topic("mover/inbox").qos(MqttQos.AT_LEAST_ONCE).payload("found you".getBytes()).send();
+      pub.publishWith()
+          .topic("mover/inbox")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload("found you".getBytes())
+          .send();
       Optional<Mqtt5Publish> got = inbox.receive(10, TimeUnit.SECONDS);
       assertThat(got).isPresent();
-      assertThat(new String(got.get().getPayloadAsBytes(), StandardCharsets.UTF_8)).isEqualTo("found you");
-      assertThat(inbox.receive(500, TimeUnit.MILLISECONDS)).as("delivered once, by the new owner only").isEmpty();
+      assertThat(new String(got.get().getPayloadAsBytes(), StandardCharsets.UTF_8))
+          .isEqualTo("found you");
+      assertThat(inbox.receive(500, TimeUnit.MILLISECONDS))
+          .as("delivered once, by the new owner only")
+          .isEmpty();
       pub.disconnect();
     }
     second.disconnectWith().sessionExpiryInterval(0).send();

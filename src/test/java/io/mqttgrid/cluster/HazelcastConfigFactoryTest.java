@@ -8,8 +8,8 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.SerializerConfig;
 import com.hazelcast.config.SplitBrainProtectionConfig;
-import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
 import com.hazelcast.spi.merge.LatestUpdateMergePolicy;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
 import io.mqttgrid.BrokerConfig;
 import io.mqttgrid.hazelcast.BrokerSerialization;
 import io.mqttgrid.session.SessionQueue;
@@ -29,8 +29,7 @@ class HazelcastConfigFactoryTest {
   private static final List<String> BROKER_MAPS =
       List.of("mqttgrid.sessions", "mqttgrid.queues", "mqttgrid.connections", "mqttgrid.retained");
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private static Config config(String... keyValues) {
     Map<String, String> overrides = new HashMap<>();
@@ -63,9 +62,22 @@ class HazelcastConfigFactoryTest {
 
   @Test
   void tcpModeTakesMembersPortInterfaceNameAndBackupsFromTheBrokerKeys() {
-    Config c = config("node.id", "n2", "cluster.mode", "tcp", "cluster.name", "grid-a",
-        "cluster.members", "127.0.0.1:5701,127.0.0.1:5702, 127.0.0.1:5703", "cluster.port", "5702",
-        "cluster.interface", "127.0.0.1", "cluster.backup-count", "2");
+    Config c =
+        config(
+            "node.id",
+            "n2",
+            "cluster.mode",
+            "tcp",
+            "cluster.name",
+            "grid-a",
+            "cluster.members",
+            "127.0.0.1:5701,127.0.0.1:5702, 127.0.0.1:5703",
+            "cluster.port",
+            "5702",
+            "cluster.interface",
+            "127.0.0.1",
+            "cluster.backup-count",
+            "2");
     assertThat(c.getClusterName()).isEqualTo("grid-a");
     assertThat(c.getInstanceName()).isEqualTo("mqttgrid-n2");
     assertThat(c.getNetworkConfig().getPort()).isEqualTo(5702);
@@ -94,8 +106,14 @@ class HazelcastConfigFactoryTest {
 
   @Test
   void tcpModeWithoutInterfaceLetsHazelcastPickAndAnnouncesAPublicAddressWhenGiven() {
-    Config c = config("cluster.mode", "tcp", "cluster.members", "10.0.0.11:5701,10.0.0.12:5701",
-        "cluster.public-address", "203.0.113.7:15701");
+    Config c =
+        config(
+            "cluster.mode",
+            "tcp",
+            "cluster.members",
+            "10.0.0.11:5701,10.0.0.12:5701",
+            "cluster.public-address",
+            "203.0.113.7:15701");
     assertThat(c.getNetworkConfig().getInterfaces().isEnabled()).isFalse();
     assertThat(c.getNetworkConfig().getInterfaces().getInterfaces()).isEmpty();
     assertThat(c.getNetworkConfig().getPublicAddress()).isEqualTo("203.0.113.7:15701");
@@ -104,8 +122,16 @@ class HazelcastConfigFactoryTest {
 
   @Test
   void splitBrainProtectionFollowsItsKeys() {
-    Config c = config("cluster.mode", "tcp", "cluster.members", "127.0.0.1:5701",
-        "cluster.split-brain-protection.enabled", "true", "cluster.split-brain-protection.minimum-members", "3");
+    Config c =
+        config(
+            "cluster.mode",
+            "tcp",
+            "cluster.members",
+            "127.0.0.1:5701",
+            "cluster.split-brain-protection.enabled",
+            "true",
+            "cluster.split-brain-protection.minimum-members",
+            "3");
     SplitBrainProtectionConfig protection =
         c.getSplitBrainProtectionConfig(HazelcastConfigFactory.SPLIT_BRAIN_PROTECTION);
     assertThat(protection.isEnabled()).isTrue();
@@ -116,8 +142,12 @@ class HazelcastConfigFactoryTest {
 
   @Test
   void kubernetesModeUsesTheHeadlessServiceDnsAndDropsEmptyKeys() {
-    Config c = config("cluster.mode", "kubernetes",
-        "cluster.kubernetes.service-dns", "mqttgrid-hz.mqttgrid.svc.cluster.local");
+    Config c =
+        config(
+            "cluster.mode",
+            "kubernetes",
+            "cluster.kubernetes.service-dns",
+            "mqttgrid-hz.mqttgrid.svc.cluster.local");
     JoinConfig join = c.getNetworkConfig().getJoin();
     assertThat(join.getKubernetesConfig().isEnabled()).isTrue();
     assertThat(join.getKubernetesConfig().getProperties())
@@ -135,8 +165,14 @@ class HazelcastConfigFactoryTest {
 
   @Test
   void kubernetesApiModeTakesNamespaceAndServiceName() {
-    Config c = config("cluster.mode", "kubernetes", "cluster.kubernetes.namespace", "iot",
-        "cluster.kubernetes.service-name", "mqttgrid");
+    Config c =
+        config(
+            "cluster.mode",
+            "kubernetes",
+            "cluster.kubernetes.namespace",
+            "iot",
+            "cluster.kubernetes.service-name",
+            "mqttgrid");
     assertThat(c.getNetworkConfig().getJoin().getKubernetesConfig().getProperties())
         .containsOnly(Map.entry("namespace", "iot"), Map.entry("service-name", "mqttgrid"));
   }
@@ -153,7 +189,9 @@ class HazelcastConfigFactoryTest {
   @Test
   void anOperatorsFileGetsTheVariablesVertxStructuresAndBrokerMaps() throws IOException {
     Path file = dir.resolve("hazelcast.xml");
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         <hazelcast xmlns="http://www.hazelcast.com/schema/config">
           <cluster-name>${cluster.name}-eu</cluster-name>
           <network>
@@ -166,8 +204,16 @@ class HazelcastConfigFactoryTest {
           <map name="mqttgrid.retained"><backup-count>3</backup-count></map>
         </hazelcast>
         """);
-    Config c = config("cluster.mode", "file", "cluster.config-file", file.toString(), "cluster.port", "5800",
-        "cluster.members", "10.1.0.1:5800,10.1.0.2:5800");
+    Config c =
+        config(
+            "cluster.mode",
+            "file",
+            "cluster.config-file",
+            file.toString(),
+            "cluster.port",
+            "5800",
+            "cluster.members",
+            "10.1.0.1:5800,10.1.0.2:5800");
     assertThat(c.getClusterName()).isEqualTo("mqttgrid-eu");
     assertThat(c.getNetworkConfig().getPort()).isEqualTo(5800);
     assertThat(c.getNetworkConfig().getJoin().getTcpIpConfig().getMembers())
@@ -177,8 +223,10 @@ class HazelcastConfigFactoryTest {
     assertBrokerSerialization(c);
     // what the file sets stays; what it leaves out is the broker's default
     assertThat(c.getMapConfig("mqttgrid.retained").getBackupCount()).isEqualTo(3);
-    assertThat(c.getMapConfig("mqttgrid.sessions").getInMemoryFormat()).isEqualTo(InMemoryFormat.OBJECT);
-    assertThat(c.getMapConfig("mqttgrid.queues").getInMemoryFormat()).isEqualTo(InMemoryFormat.OBJECT);
+    assertThat(c.getMapConfig("mqttgrid.sessions").getInMemoryFormat())
+        .isEqualTo(InMemoryFormat.OBJECT);
+    assertThat(c.getMapConfig("mqttgrid.queues").getInMemoryFormat())
+        .isEqualTo(InMemoryFormat.OBJECT);
     assertThat(c.getMapConfig("mqttgrid.connections").getBackupCount()).isEqualTo(1);
   }
 
@@ -198,19 +246,24 @@ class HazelcastConfigFactoryTest {
       assertThat(map.getBackupCount()).as(name + " backups").isEqualTo(backups);
       assertThat(map.getAsyncBackupCount()).as(name + " async backups").isZero();
     }
-    assertThat(c.getMapConfig("mqttgrid.sessions").getInMemoryFormat()).isEqualTo(InMemoryFormat.OBJECT);
-    assertThat(c.getMapConfig("mqttgrid.queues").getInMemoryFormat()).isEqualTo(InMemoryFormat.OBJECT);
+    assertThat(c.getMapConfig("mqttgrid.sessions").getInMemoryFormat())
+        .isEqualTo(InMemoryFormat.OBJECT);
+    assertThat(c.getMapConfig("mqttgrid.queues").getInMemoryFormat())
+        .isEqualTo(InMemoryFormat.OBJECT);
   }
 
   private static void assertMergeAndSplitBrainSettings(Config c) {
-    assertThat(c.getSplitBrainProtectionConfig(HazelcastConfigFactory.SPLIT_BRAIN_PROTECTION)).isNotNull();
+    assertThat(c.getSplitBrainProtectionConfig(HazelcastConfigFactory.SPLIT_BRAIN_PROTECTION))
+        .isNotNull();
     for (String name : BROKER_MAPS) {
       MapConfig map = c.getMapConfig(name);
-      assertThat(map.getMergePolicyConfig().getPolicy()).as(name + " merge policy")
+      assertThat(map.getMergePolicyConfig().getPolicy())
+          .as(name + " merge policy")
           .isIn("LatestUpdateMergePolicy", LatestUpdateMergePolicy.class.getName());
       // LatestUpdateMergePolicy compares update times, which exist only with per-entry statistics
       assertThat(map.isPerEntryStatsEnabled()).as(name + " per-entry stats").isTrue();
-      assertThat(map.getSplitBrainProtectionName()).isEqualTo(HazelcastConfigFactory.SPLIT_BRAIN_PROTECTION);
+      assertThat(map.getSplitBrainProtectionName())
+          .isEqualTo(HazelcastConfigFactory.SPLIT_BRAIN_PROTECTION);
     }
   }
 
@@ -218,7 +271,8 @@ class HazelcastConfigFactoryTest {
   private static void assertBrokerSerialization(Config c) {
     assertThat(c.getSerializationConfig().getDataSerializableFactories())
         .containsKey(BrokerSerialization.FACTORY_ID);
-    assertThat(c.getSerializationConfig().getSerializerConfigs()).extracting(SerializerConfig::getTypeClass)
+    assertThat(c.getSerializationConfig().getSerializerConfigs())
+        .extracting(SerializerConfig::getTypeClass)
         .contains(SessionRecord.class, SessionQueue.class);
   }
 

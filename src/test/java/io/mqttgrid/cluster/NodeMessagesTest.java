@@ -7,12 +7,27 @@ import io.mqttgrid.routing.PublishedMessage.UserProperty;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** A publish sent to another node comes back whole: the plain flag, the shared groups, then the message. */
+/**
+ * A publish sent to another node comes back whole: the plain flag, the shared groups, then the
+ * message.
+ */
 class NodeMessagesTest {
 
   static PublishedMessage message() {
-    return new PublishedMessage("node-a:7", "a/b", new byte[] {1, 2, 3}, 1, false, "pub", 10L, 70_010L, 0,
-        "text/plain", "reply/here", new byte[] {4, 5}, List.of(new UserProperty("n", "v")));
+    return new PublishedMessage(
+        "node-a:7",
+        "a/b",
+        new byte[] {1, 2, 3},
+        1,
+        false,
+        "pub",
+        10L,
+        70_010L,
+        0,
+        "text/plain",
+        "reply/here",
+        new byte[] {4, 5},
+        List.of(new UserProperty("n", "v")));
   }
 
   @Test
@@ -29,7 +44,8 @@ class NodeMessagesTest {
 
   @Test
   void sharedOnlyWithoutPlain() {
-    NodeMessages.Delivery d = NodeMessages.decode(NodeMessages.encode(message(), false, List.of("$share/g/#")));
+    NodeMessages.Delivery d =
+        NodeMessages.decode(NodeMessages.encode(message(), false, List.of("$share/g/#")));
     assertThat(d.plain()).isFalse();
     assertThat(d.sharedGroups()).containsExactly("$share/g/#");
     assertThat(d.message().id()).isEqualTo("node-a:7");
@@ -37,8 +53,9 @@ class NodeMessagesTest {
 
   @Test
   void noGroupsAndBareMessage() {
-    PublishedMessage bare = new PublishedMessage("x", "t", new byte[0], 0, true, null, 1L, 0L, -1, null, null, null,
-        null);
+    PublishedMessage bare =
+        new PublishedMessage(
+            "x", "t", new byte[0], 0, true, null, 1L, 0L, -1, null, null, null, null);
     NodeMessages.Delivery d = NodeMessages.decode(NodeMessages.encode(bare, true, List.of()));
     assertThat(d.plain()).isTrue();
     assertThat(d.sharedGroups()).isEmpty();

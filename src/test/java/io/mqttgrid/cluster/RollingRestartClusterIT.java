@@ -41,12 +41,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A rolling restart of all three nodes (graceful stop, as an orchestrator's SIGTERM, then start again and wait
- * until the node is back in the cluster) while a QoS 1 stream flows from a publisher to a persistent subscriber,
- * both MQTT 5 clients behind the load balancer that reconnect whenever their node goes away, as devices do.
- * Every client of a stopping node gets DISCONNECT 0x8B (Server shutting down) with the configured Server
- * Reference; the subscriber's session follows it from node to node; every message acknowledged to the publisher
- * with a success code reaches the subscriber (duplicates allowed).
+ * A rolling restart of all three nodes (graceful stop, as an orchestrator's SIGTERM, then start
+ * again and wait until the node is back in the cluster) while a QoS 1 stream flows from a publisher
+ * to a persistent subscriber, both MQTT 5 clients behind the load balancer that reconnect whenever
+ * their node goes away, as devices do. Every client of a stopping node gets DISCONNECT 0x8B (Server
+ * shutting down) with the configured Server Reference; the subscriber's session follows it from
+ * node to node; every message acknowledged to the publisher with a success code reaches the
+ * subscriber (duplicates allowed).
  */
 class RollingRestartClusterIT {
 
@@ -54,20 +55,29 @@ class RollingRestartClusterIT {
   private static final String TOPIC = "it/rolling/data";
   private static final String SUBSCRIBER = "rolling-sub";
   private static final String PUBLISHER = "rolling-pub";
+
   /** Paced so that the subscriber's queue holds everything sent while it is away. */
   private static final int RATE_PER_SECOND = 400;
+
   private static final int WINDOW = 50;
   private static final int MAX_QUEUED = 20_000;
 
   private static ClusterFixture cluster;
   private static TcpLoadBalancer lb;
-  private static final ExecutorService reconnector = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "rolling-reconnect");
-    t.setDaemon(true);
-    return t;
-  });
-  /** Connects through the load balancer one at a time, so that its last backend is the node of that client. */
+  private static final ExecutorService reconnector =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "rolling-reconnect");
+            t.setDaemon(true);
+            return t;
+          });
+
+  /**
+   * Connects through the load balancer one at a time, so that its last backend is the node of that
+   * client.
+   */
   private static final Object lbConnect = new Object();
+
   private static final List<Disconnect> disconnects = new CopyOnWriteArrayList<>();
   private static final List<Link> links = new CopyOnWriteArrayList<>();
   private static final Collector received = new Collector(SUBSCRIBER);
@@ -75,8 +85,13 @@ class RollingRestartClusterIT {
   private static volatile boolean finished;
 
   /** A DISCONNECT (or a drop without one) a client saw while connected to {@code node}. */
-  private record Disconnect(String client, String node, long atNanos, int reasonCode, String serverReference,
-                            String cause) {
+  private record Disconnect(
+      String client,
+      String node,
+      long atNanos,
+      int reasonCode,
+      String serverReference,
+      String cause) {
 
     boolean asExpected() {
       return reasonCode == 0x8B && SERVER_REFERENCE.equals(serverReference);
@@ -84,16 +99,24 @@ class RollingRestartClusterIT {
 
     @Override
     public String toString() {
-      return String.format("%s@%s: %s (%s)", client, node,
-          reasonCode < 0 ? "no DISCONNECT" : String.format("0x%02X", reasonCode)
-              + (serverReference == null ? ", no Server Reference" : ", Server Reference '" + serverReference + "'"),
+      return String.format(
+          "%s@%s: %s (%s)",
+          client,
+          node,
+          reasonCode < 0
+              ? "no DISCONNECT"
+              : String.format("0x%02X", reasonCode)
+                  + (serverReference == null
+                      ? ", no Server Reference"
+                      : ", Server Reference '" + serverReference + "'"),
           cause);
     }
   }
 
   /**
-   * One client identity that stays connected: through the load balancer (node 0) or straight to one node; when
-   * its connection ends it records how and connects again, a new HiveMQ client with the same identifier.
+   * One client identity that stays connected: through the load balancer (node 0) or straight to one
+   * node; when its connection ends it records how and connects again, a new HiveMQ client with the
+   * same identifier.
    */
   private static final class Link {
     final String clientId;
@@ -112,23 +135,34 @@ class RollingRestartClusterIT {
       links.add(this);
     }
 
-    /** Connects (retrying for up to 60 s); the first time with Clean Start 1, after that as a resumption. */
+    /**
+     * Connects (retrying for up to 60 s); the first time with Clean Start 1, after that as a
+     * resumption.
+     */
     Mqtt5ConnAck connect(boolean cleanStart) {
       long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (true) {
         connectAttempts.incrementAndGet();
         AtomicBoolean wasConnected = new AtomicBoolean();
-        var builder = MqttClient.builder().useMqttVersion5().identifier(clientId).serverHost("127.0.0.1")
-            .serverPort(directNode == 0 ? lb.port() : cluster.node(directNode).mqttPort())
-            .transportConfig().socketConnectTimeout(3, TimeUnit.SECONDS).mqttConnectTimeout(5, TimeUnit.SECONDS)
-            .applyTransportConfig()
-            .addConnectedListener(ctx -> wasConnected.set(true))
-            .addDisconnectedListener(ctx -> {
-              // connect attempts that fail are retried by the loop below; only a served connection counts
-              if (wasConnected.get()) {
-                dropped(ctx);
-              }
-            });
+        var builder =
+            MqttClient.builder()
+                .useMqttVersion5()
+                .identifier(clientId)
+                .serverHost("127.0.0.1")
+                .serverPort(directNode == 0 ? lb.port() : cluster.node(directNode).mqttPort())
+                .transportConfig()
+                .socketConnectTimeout(3, TimeUnit.SECONDS)
+                .mqttConnectTimeout(5, TimeUnit.SECONDS)
+                .applyTransportConfig()
+                .addConnectedListener(ctx -> wasConnected.set(true))
+                .addDisconnectedListener(
+                    ctx -> {
+                      // connect attempts that fail are retried by the loop below; only a served
+                      // connection counts
+                      if (wasConnected.get()) {
+                        dropped(ctx);
+                      }
+                    });
         Mqtt5AsyncClient c = builder.buildAsync();
         if (clientId.equals(SUBSCRIBER)) {
           c.publishes(MqttGlobalPublishFilter.ALL, received::add);
@@ -138,13 +172,21 @@ class RollingRestartClusterIT {
           String at;
           if (directNode == 0) {
             synchronized (lbConnect) {
-              ack = c.connectWith().cleanStart(cleanStart).sessionExpiryInterval(persistent ? 300 : 0).send()
-                  .get(10, TimeUnit.SECONDS);
+              ack =
+                  c.connectWith()
+                      .cleanStart(cleanStart)
+                      .sessionExpiryInterval(persistent ? 300 : 0)
+                      .send()
+                      .get(10, TimeUnit.SECONDS);
               at = lb.lastBackend();
             }
           } else {
-            ack = c.connectWith().cleanStart(cleanStart).sessionExpiryInterval(persistent ? 300 : 0).send()
-                .get(10, TimeUnit.SECONDS);
+            ack =
+                c.connectWith()
+                    .cleanStart(cleanStart)
+                    .sessionExpiryInterval(persistent ? 300 : 0)
+                    .send()
+                    .get(10, TimeUnit.SECONDS);
             at = cluster.node(directNode).id();
           }
           node = at;
@@ -177,8 +219,9 @@ class RollingRestartClusterIT {
       if (finished) {
         return;
       }
-      disconnects.add(new Disconnect(clientId, node, System.nanoTime(), code, reference,
-          ctx.getSource() + " " + cause));
+      disconnects.add(
+          new Disconnect(
+              clientId, node, System.nanoTime(), code, reference, ctx.getSource() + " " + cause));
       if (directNode == 0) {
         // a bystander on one node comes back with its node; the stream's clients come back at once
         reconnector.execute(() -> reconnect(!persistent));
@@ -196,7 +239,11 @@ class RollingRestartClusterIT {
     void close() {
       Mqtt5AsyncClient c = current;
       if (c != null) {
-        c.disconnectWith().sessionExpiryInterval(0).send().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null)
+        c.disconnectWith()
+            .sessionExpiryInterval(0)
+            .send()
+            .orTimeout(5, TimeUnit.SECONDS)
+            .exceptionally(e -> null)
             .join();
       }
     }
@@ -204,12 +251,20 @@ class RollingRestartClusterIT {
 
   @BeforeAll
   static void startCluster() {
-    cluster = ClusterFixture.start(RollingRestartClusterIT.class.getSimpleName(), 3,
-        Map.of("shutdown.server-reference", SERVER_REFERENCE,
-            "session.max-queued-messages", String.valueOf(MAX_QUEUED),
-            "session.max-queued-bytes", String.valueOf(64L << 20)));
+    cluster =
+        ClusterFixture.start(
+            RollingRestartClusterIT.class.getSimpleName(),
+            3,
+            Map.of(
+                "shutdown.server-reference",
+                SERVER_REFERENCE,
+                "session.max-queued-messages",
+                String.valueOf(MAX_QUEUED),
+                "session.max-queued-bytes",
+                String.valueOf(64L << 20)));
     lb = cluster.loadBalancer();
-    report("rolling restart: 3 nodes formed one cluster in %d ms", cluster.formationTime().toMillis());
+    report(
+        "rolling restart: 3 nodes formed one cluster in %d ms", cluster.formationTime().toMillis());
   }
 
   @AfterAll
@@ -223,11 +278,17 @@ class RollingRestartClusterIT {
   }
 
   @Test
-  void aRollingRestartUnderAQos1StreamLosesNoAcknowledgedMessageAndEveryClientGets0x8BWithServerReference()
-      throws Exception {
+  void
+      aRollingRestartUnderAQos1StreamLosesNoAcknowledgedMessageAndEveryClientGets0x8BWithServerReference()
+          throws Exception {
     Link subscriber = new Link(SUBSCRIBER, 0, true);
     subscriber.connect(true);
-    subscriber.current.subscribeWith().topicFilter("it/rolling/#").qos(MqttQos.AT_LEAST_ONCE).send()
+    subscriber
+        .current
+        .subscribeWith()
+        .topicFilter("it/rolling/#")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .send()
         .get(10, TimeUnit.SECONDS);
     Link publisher = new Link(PUBLISHER, 0, false);
     publisher.connect(true);
@@ -238,13 +299,22 @@ class RollingRestartClusterIT {
       bystanders.add(b);
     }
     // the subscription reaches every node's route mirror a moment after SUBACK
-    assertThat(ClusterClients.await(() -> {
-      Mqtt5AsyncClient p = publisher.current;
-      if (p != null) {
-        p.publishWith().topic("it/rolling/probe").qos(MqttQos.AT_MOST_ONCE).payload(bytes("p")).send();
-      }
-      return received.count("it/rolling/probe") > 0;
-    }, 20_000)).as("the subscription is routed").isTrue();
+    assertThat(
+            ClusterClients.await(
+                () -> {
+                  Mqtt5AsyncClient p = publisher.current;
+                  if (p != null) {
+                    p.publishWith()
+                        .topic("it/rolling/probe")
+                        .qos(MqttQos.AT_MOST_ONCE)
+                        .payload(bytes("p"))
+                        .send();
+                  }
+                  return received.count("it/rolling/probe") > 0;
+                },
+                20_000))
+        .as("the subscription is routed")
+        .isTrue();
 
     Stream stream = new Stream(publisher);
     Thread pubThread = new Thread(stream, "rolling-publisher");
@@ -262,27 +332,40 @@ class RollingRestartClusterIT {
       stopWindows.put(i, new long[] {stopAt, stoppedAt});
       cluster.restart(i);
       cluster.awaitMembers(3, Duration.ofSeconds(60));
-      report("rolling restart: n%d stopped in %,d ms, back in the cluster %,d ms after the stop (acknowledged %,d "
-              + "-> %,d meanwhile)", i, TimeUnit.NANOSECONDS.toMillis(stoppedAt - stopAt), millisSince(stopAt),
-          ackedBefore, stream.acked.size());
+      report(
+          "rolling restart: n%d stopped in %,d ms, back in the cluster %,d ms after the stop (acknowledged %,d "
+              + "-> %,d meanwhile)",
+          i,
+          TimeUnit.NANOSECONDS.toMillis(stoppedAt - stopAt),
+          millisSince(stopAt),
+          ackedBefore,
+          stream.acked.size());
       Link b = bystanders.get(i - 1);
       reconnector.execute(() -> b.reconnect(true));
       // the stream is flowing again before the next node goes
       int target = stream.acked.size() + 500;
-      assertThat(ClusterClients.await(() -> stream.acked.size() >= target || stream.error != null, 30_000))
-          .as("the stream flows again after n%d's restart; acknowledged %d, failures %s", i, stream.acked.size(),
-              stream.failures)
+      assertThat(
+              ClusterClients.await(
+                  () -> stream.acked.size() >= target || stream.error != null, 30_000))
+          .as(
+              "the stream flows again after n%d's restart; acknowledged %d, failures %s",
+              i, stream.acked.size(), stream.failures)
           .isTrue();
     }
     stream.stopGenerating = true;
     pubThread.join(60_000);
     assertThat(stream.error).as("publisher").isNull();
-    assertThat(pubThread.isAlive()).as("publisher finished within 60 s of the last restart; %d acknowledged, "
-        + "%d outstanding", stream.acked.size(), stream.generated.get() - stream.acked.size()).isFalse();
+    assertThat(pubThread.isAlive())
+        .as(
+            "publisher finished within 60 s of the last restart; %d acknowledged, "
+                + "%d outstanding",
+            stream.acked.size(), stream.generated.get() - stream.acked.size())
+        .isFalse();
 
     Set<Integer> acked = new HashSet<>(stream.acked);
-    boolean complete = ClusterClients.await(() -> new HashSet<>(received.sequence(TOPIC)).containsAll(acked),
-        30_000);
+    boolean complete =
+        ClusterClients.await(
+            () -> new HashSet<>(received.sequence(TOPIC)).containsAll(acked), 30_000);
     long totalMs = millisSince(start);
     finished = true;
     List<Integer> all = received.sequence(TOPIC);
@@ -290,57 +373,98 @@ class RollingRestartClusterIT {
     TreeSet<Integer> missing = new TreeSet<>(acked);
     missing.removeAll(distinct);
 
-    report("rolling restart: %,d QoS 1 messages acknowledged with success, %,d attempts (%,d retries; failed "
-        + "attempts by reason code %s) in %,d ms", acked.size(), stream.attempts.get(),
-        stream.attempts.get() - acked.size(), codes(stream.failures), totalMs);
-    report("rolling restart: subscriber received %,d messages (%,d distinct, %,d duplicates); acknowledged but "
-        + "missing: %d%s", all.size(), distinct.size(), all.size() - distinct.size(), missing.size(),
-        missing.isEmpty() ? "" : " e.g. " + missing.stream().limit(20).toList() + ", their PUBACK codes "
-            + codes(missing.stream().collect(Collectors.groupingBy(stream.ackCodes::get, TreeMap::new,
-                Collectors.reducing(new AtomicInteger(), x -> new AtomicInteger(1), (a, b) -> new AtomicInteger(a.get() + b.get()))))));
-    report("rolling restart: subscriber on %s (session present on resumption: %s); publisher on %s",
+    report(
+        "rolling restart: %,d QoS 1 messages acknowledged with success, %,d attempts (%,d retries; failed "
+            + "attempts by reason code %s) in %,d ms",
+        acked.size(),
+        stream.attempts.get(),
+        stream.attempts.get() - acked.size(),
+        codes(stream.failures),
+        totalMs);
+    report(
+        "rolling restart: subscriber received %,d messages (%,d distinct, %,d duplicates); acknowledged but "
+            + "missing: %d%s",
+        all.size(),
+        distinct.size(),
+        all.size() - distinct.size(),
+        missing.size(),
+        missing.isEmpty()
+            ? ""
+            : " e.g. "
+                + missing.stream().limit(20).toList()
+                + ", their PUBACK codes "
+                + codes(
+                    missing.stream()
+                        .collect(
+                            Collectors.groupingBy(
+                                stream.ackCodes::get,
+                                TreeMap::new,
+                                Collectors.reducing(
+                                    new AtomicInteger(),
+                                    x -> new AtomicInteger(1),
+                                    (a, b) -> new AtomicInteger(a.get() + b.get()))))));
+    report(
+        "rolling restart: subscriber on %s (session present on resumption: %s); publisher on %s",
         subscriber.nodes, subscriber.sessionPresent, publisher.nodes);
     for (Disconnect d : disconnects) {
       long[] w = stopWindows.get(Integer.parseInt(d.node().substring(1)));
-      report("rolling restart: disconnect %s, %s ms after its node's stop began", d,
-          w == null ? "?" : String.format("%,d", TimeUnit.NANOSECONDS.toMillis(d.atNanos() - w[0])));
+      report(
+          "rolling restart: disconnect %s, %s ms after its node's stop began",
+          d,
+          w == null
+              ? "?"
+              : String.format("%,d", TimeUnit.NANOSECONDS.toMillis(d.atNanos() - w[0])));
     }
 
     assertThat(connectErrors).as("reconnections").isEmpty();
-    assertThat(disconnects).as("every client of a stopping node gets DISCONNECT 0x8B with Server Reference '%s'",
-        SERVER_REFERENCE).allMatch(Disconnect::asExpected);
+    assertThat(disconnects)
+        .as(
+            "every client of a stopping node gets DISCONNECT 0x8B with Server Reference '%s'",
+            SERVER_REFERENCE)
+        .allMatch(Disconnect::asExpected);
     for (int i = 1; i <= 3; i++) {
       String node = "n" + i;
-      assertThat(disconnects).as("the bystander on %s was told", node)
+      assertThat(disconnects)
+          .as("the bystander on %s was told", node)
           .anyMatch(d -> d.client().equals("bystander-" + node) && d.node().equals(node));
     }
     for (Link l : List.of(subscriber, publisher)) {
       // each of them was on some node when it stopped: every node stops once
-      assertThat(disconnects).as("%s was told at least once", l.clientId)
+      assertThat(disconnects)
+          .as("%s was told at least once", l.clientId)
           .anyMatch(d -> d.client().equals(l.clientId));
-      List<String> droppedOn = disconnects.stream().filter(d -> d.client().equals(l.clientId))
-          .map(Disconnect::node).toList();
-      assertThat(droppedOn).as("%s dropped only by the node that stopped, once per connection to it", l.clientId)
+      List<String> droppedOn =
+          disconnects.stream()
+              .filter(d -> d.client().equals(l.clientId))
+              .map(Disconnect::node)
+              .toList();
+      assertThat(droppedOn)
+          .as("%s dropped only by the node that stopped, once per connection to it", l.clientId)
           .doesNotHaveDuplicates();
     }
-    assertThat(subscriber.sessionPresent).as("the subscriber's session survived every hand-over")
-        .isNotEmpty().allMatch(Boolean::booleanValue);
+    assertThat(subscriber.sessionPresent)
+        .as("the subscriber's session survived every hand-over")
+        .isNotEmpty()
+        .allMatch(Boolean::booleanValue);
     assertThat(complete && missing.isEmpty())
-        .as("every message acknowledged with success reaches the subscriber; missing %d: %s", missing.size(),
-            missing.stream().limit(50).toList())
+        .as(
+            "every message acknowledged with success reaches the subscriber; missing %d: %s",
+            missing.size(), missing.stream().limit(50).toList())
         .isTrue();
   }
 
   /**
-   * The publisher: fresh sequence numbers at {@value #RATE_PER_SECOND}/s, and again any whose PUBACK had a
-   * reason code >= 0x80 or did not come (the connection went, or 15 s passed); stops when told and everything
-   * generated is acknowledged with success.
+   * The publisher: fresh sequence numbers at {@value #RATE_PER_SECOND}/s, and again any whose
+   * PUBACK had a reason code >= 0x80 or did not come (the connection went, or 15 s passed); stops
+   * when told and everything generated is acknowledged with success.
    */
   private static final class Stream implements Runnable {
     final Link publisher;
     final Set<Integer> acked = ConcurrentHashMap.newKeySet();
+
     /** The success code each acknowledged message got (0x00, or 0x10 No matching subscribers). */
     final Map<Integer, Integer> ackCodes = new ConcurrentHashMap<>();
+
     final Map<Integer, AtomicInteger> failures = new ConcurrentHashMap<>();
     final AtomicInteger attempts = new AtomicInteger();
     final AtomicInteger generated = new AtomicInteger();
@@ -364,7 +488,8 @@ class RollingRestartClusterIT {
             continue;
           }
           Integer seq = retries.poll();
-          if (seq == null && !stopGenerating
+          if (seq == null
+              && !stopGenerating
               && generated.get() < millisSince(begin) * RATE_PER_SECOND / 1000) {
             seq = generated.getAndIncrement();
           }
@@ -377,19 +502,24 @@ class RollingRestartClusterIT {
           }
           attempts.incrementAndGet();
           int s = seq;
-          c.publishWith().topic(TOPIC).qos(MqttQos.AT_LEAST_ONCE).payload(bytes(String.valueOf(s))).send()
+          c.publishWith()
+              .topic(TOPIC)
+              .qos(MqttQos.AT_LEAST_ONCE)
+              .payload(bytes(String.valueOf(s)))
+              .send()
               .orTimeout(15, TimeUnit.SECONDS)
-              .whenComplete((r, e) -> {
-                int code = reasonCode(r, e);
-                if (code >= 0 && code < 0x80) {
-                  acked.add(s);
-                  ackCodes.put(s, code);
-                } else {
-                  failures.computeIfAbsent(code, k -> new AtomicInteger()).incrementAndGet();
-                  retries.add(s);
-                }
-                window.release();
-              });
+              .whenComplete(
+                  (r, e) -> {
+                    int code = reasonCode(r, e);
+                    if (code >= 0 && code < 0x80) {
+                      acked.add(s);
+                      ackCodes.put(s, code);
+                    } else {
+                      failures.computeIfAbsent(code, k -> new AtomicInteger()).incrementAndGet();
+                      retries.add(s);
+                    }
+                    window.release();
+                  });
         }
       } catch (Throwable t) {
         error = t;
@@ -398,9 +528,14 @@ class RollingRestartClusterIT {
   }
 
   private static String codes(Map<Integer, AtomicInteger> counts) {
-    return new TreeMap<>(counts).entrySet().stream()
-        .map(e -> (e.getKey() < 0 ? "no PUBACK" : String.format("0x%02X", e.getKey())) + "=" + e.getValue())
-        .collect(Collectors.joining(", ", "{", "}"));
+    return new TreeMap<>(counts)
+        .entrySet().stream()
+            .map(
+                e ->
+                    (e.getKey() < 0 ? "no PUBACK" : String.format("0x%02X", e.getKey()))
+                        + "="
+                        + e.getValue())
+            .collect(Collectors.joining(", ", "{", "}"));
   }
 
   private static void sleep(long millis) {

@@ -23,15 +23,16 @@ import org.testcontainers.images.builder.ImageFromDockerfile;
 import org.testcontainers.junit.jupiter.Testcontainers;
 
 /**
- * The takeover and failover scenarios of the cluster tests, run on the container image built from the
- * repository's Dockerfile. Runs where a Docker engine exists; reported skipped where none does (the
- * multi-process cluster tests cover the same scenarios there).
+ * The takeover and failover scenarios of the cluster tests, run on the container image built from
+ * the repository's Dockerfile. Runs where a Docker engine exists; reported skipped where none does
+ * (the multi-process cluster tests cover the same scenarios there).
  */
 @Testcontainers(disabledWithoutDocker = true)
 class ContainerFailoverClusterIT {
 
-  static final ImageFromDockerfile IMAGE = new ImageFromDockerfile("mqttgrid-it", false)
-      .withFileFromPath(".", Path.of(System.getProperty("user.dir")));
+  static final ImageFromDockerfile IMAGE =
+      new ImageFromDockerfile("mqttgrid-it", false)
+          .withFileFromPath(".", Path.of(System.getProperty("user.dir")));
   static Network network;
   static GenericContainer<?> n1;
   static GenericContainer<?> n2;
@@ -69,13 +70,20 @@ class ContainerFailoverClusterIT {
         // clients come from the Docker host, not loopback
         .withEnv("MQTTGRID_AUTH_ANONYMOUS", "true")
         .withExposedPorts(1883, 8088)
-        .waitingFor(Wait.forHttp("/health/ready").forPort(8088).forStatusCode(200)
-            .withStartupTimeout(Duration.ofMinutes(3)));
+        .waitingFor(
+            Wait.forHttp("/health/ready")
+                .forPort(8088)
+                .forStatusCode(200)
+                .withStartupTimeout(Duration.ofMinutes(3)));
   }
 
   static Mqtt5BlockingClient client(GenericContainer<?> node, String id) {
-    return MqttClient.builder().useMqttVersion5().identifier(id).serverHost(node.getHost())
-        .serverPort(node.getMappedPort(1883)).buildBlocking();
+    return MqttClient.builder()
+        .useMqttVersion5()
+        .identifier(id)
+        .serverHost(node.getHost())
+        .serverPort(node.getMappedPort(1883))
+        .buildBlocking();
   }
 
   @Test
@@ -84,7 +92,14 @@ class ContainerFailoverClusterIT {
     first.connectWith().cleanStart(true).sessionExpiryInterval(300).send();
     first.subscribeWith().topicFilter("container/mover").qos(MqttQos.AT_LEAST_ONCE).send();
     Mqtt5BlockingClient second = client(n2, "container-mover");
-    assertThat(second.connectWith().cleanStart(false).sessionExpiryInterval(300).send().isSessionPresent()).isTrue();
+    assertThat(
+            second
+                .connectWith()
+                .cleanStart(false)
+                .sessionExpiryInterval(300)
+                .send()
+                .isSessionPresent())
+        .isTrue();
     second.disconnectWith().sessionExpiryInterval(0).send();
   }
 
@@ -101,12 +116,18 @@ class ContainerFailoverClusterIT {
     long deadline = System.currentTimeMillis() + 60_000;
     boolean acknowledged = false;
     while (!acknowledged && System.currentTimeMillis() < deadline) {
-      // until the survivor has adopted the session, a publish towards the dead node fails and is retried
+      // until the survivor has adopted the session, a publish towards the dead node fails and is
+      // retried
       try {
-        var result = pub.publishWith().topic("container/failover").qos(MqttQos.AT_LEAST_ONCE)
-            .payload("after the kill".getBytes(StandardCharsets.UTF_8)).send();
-        acknowledged = result instanceof Mqtt5PublishResult.Mqtt5Qos1Result r
-            && !r.getPubAck().getReasonCode().isError();
+        var result =
+            pub.publishWith()
+                .topic("container/failover")
+                .qos(MqttQos.AT_LEAST_ONCE)
+                .payload("after the kill".getBytes(StandardCharsets.UTF_8))
+                .send();
+        acknowledged =
+            result instanceof Mqtt5PublishResult.Mqtt5Qos1Result r
+                && !r.getPubAck().getReasonCode().isError();
       } catch (RuntimeException refused) {
         acknowledged = false; // PUBACK with an error reason code
       }
@@ -116,11 +137,18 @@ class ContainerFailoverClusterIT {
     }
     assertThat(acknowledged).isTrue();
     Mqtt5BlockingClient back = client(n2, "container-survivor");
-    assertThat(back.connectWith().cleanStart(false).sessionExpiryInterval(300).send().isSessionPresent()).isTrue();
+    assertThat(
+            back.connectWith()
+                .cleanStart(false)
+                .sessionExpiryInterval(300)
+                .send()
+                .isSessionPresent())
+        .isTrue();
     try (var inbox = back.publishes(MqttGlobalPublishFilter.ALL)) {
       Optional<Mqtt5Publish> got = inbox.receive(20, TimeUnit.SECONDS);
       assertThat(got).isPresent();
-      assertThat(new String(got.get().getPayloadAsBytes(), StandardCharsets.UTF_8)).isEqualTo("after the kill");
+      assertThat(new String(got.get().getPayloadAsBytes(), StandardCharsets.UTF_8))
+          .isEqualTo("after the kill");
     }
     back.disconnectWith().sessionExpiryInterval(0).send();
     pub.disconnect();

@@ -14,14 +14,19 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every broker start this repository documents or runs exits on OutOfMemoryError, as the image and the pods do
- * ({@link KubernetesManifestsTest}): the README's commands, the load-test scripts and the cluster tests' node
- * JVMs. A node out of heap must exit so that its supervisor restarts it, not stay up wedged.
+ * Every broker start this repository documents or runs exits on OutOfMemoryError, as the image and
+ * the pods do ({@link KubernetesManifestsTest}): the README's commands, the load-test scripts and
+ * the cluster tests' node JVMs. A node out of heap must exit so that its supervisor restarts it,
+ * not stay up wedged.
  */
 class BrokerStartCommandsTest {
 
-  /** {@code java [flags] -jar <...>mqttgrid.jar}: a broker start (not {@code java -cp} of a tool in the jar). */
-  private static final Pattern BROKER_START = Pattern.compile("\\bjava\\s[^`]*?-jar\\s+\\S*mqttgrid\\.jar");
+  /**
+   * {@code java [flags] -jar <...>mqttgrid.jar}: a broker start (not {@code java -cp} of a tool in
+   * the jar).
+   */
+  private static final Pattern BROKER_START =
+      Pattern.compile("\\bjava\\s[^`]*?-jar\\s+\\S*mqttgrid\\.jar");
 
   /** The commands of a shell text, continuation lines ({@code \} at the end) joined. */
   static List<String> brokerStarts(String text) {
@@ -37,7 +42,8 @@ class BrokerStartCommandsTest {
   @Test
   void theReadmesRunCommandsExitOnOutOfMemory() throws IOException {
     List<String> starts = brokerStarts(Files.readString(Path.of("README.md")));
-    assertThat(starts).as("java ... -jar target/mqttgrid.jar in README.md")
+    assertThat(starts)
+        .as("java ... -jar target/mqttgrid.jar in README.md")
         .anyMatch(c -> c.contains("-jar target/mqttgrid.jar"));
     assertThat(starts).allSatisfy(c -> assertThat(c).as("README command").contains(EXIT_ON_OOM));
   }
@@ -47,7 +53,8 @@ class BrokerStartCommandsTest {
     List<String> starts = new ArrayList<>();
     try (Stream<Path> scripts = Files.list(Path.of("load-tests/scripts"))) {
       for (Path script : scripts.filter(p -> p.toString().endsWith(".sh")).toList()) {
-        brokerStarts(Files.readString(script)).forEach(c -> starts.add(script.getFileName() + ": " + c));
+        brokerStarts(Files.readString(script))
+            .forEach(c -> starts.add(script.getFileName() + ": " + c));
       }
     }
     assertThat(starts).as("broker starts in load-tests/scripts").isNotEmpty();
@@ -61,11 +68,19 @@ class BrokerStartCommandsTest {
 
   @Test
   void aStartWithoutTheFlagIsFound() {
-    assertThat(brokerStarts("""
+    assertThat(
+            brokerStarts(
+                """
             java -Xmx1g -jar target/mqttgrid.jar --set a=b \\
               --set c=d
             java -cp target/mqttgrid.jar io.mqttgrid.auth.PasswordHashes
-        """)).singleElement().satisfies(c -> assertThat(c).startsWith("java -Xmx1g -jar target/mqttgrid.jar")
-        .contains("--set c=d").doesNotContain(EXIT_ON_OOM));
+        """))
+        .singleElement()
+        .satisfies(
+            c ->
+                assertThat(c)
+                    .startsWith("java -Xmx1g -jar target/mqttgrid.jar")
+                    .contains("--set c=d")
+                    .doesNotContain(EXIT_ON_OOM));
   }
 }

@@ -21,8 +21,8 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * What travels between members: the stored session records and queues keep every field, and each entry
- * processor and predicate is created by the broker's factory and reads back what it wrote.
+ * What travels between members: the stored session records and queues keep every field, and each
+ * entry processor and predicate is created by the broker's factory and reads back what it wrote.
  */
 class BrokerSerializationTest {
 
@@ -37,7 +37,8 @@ class BrokerSerializationTest {
   }
 
   private static PublishedMessage message(String id, int payloadBytes) {
-    return new PublishedMessage(id, "t", new byte[payloadBytes], 1, false, null, 1L, 0L, -1, null, null, null, null);
+    return new PublishedMessage(
+        id, "t", new byte[payloadBytes], 1, false, null, 1L, 0L, -1, null, null, null, null);
   }
 
   private static QueuedMessage queued(String id, int payloadBytes) {
@@ -52,7 +53,11 @@ class BrokerSerializationTest {
   void theStoredQueueKeepsEntriesOwnerSequenceAndBounds() {
     SessionQueue q = new SessionQueue();
     q.append(queued("a", 10), 2, LOTS, "c1");
-    q.append(new QueuedMessage(message("b", 10), new int[] {1, 2}, "$share/g/t", State.QUEUED, 0), 2, LOTS, "c1");
+    q.append(
+        new QueuedMessage(message("b", 10), new int[] {1, 2}, "$share/g/t", State.QUEUED, 0),
+        2,
+        LOTS,
+        "c1");
     q.append(queued("c", 10), 3, LOTS, "c1");
     long first = q.snapshot().get(0).seq();
     q.markSent(first, 77);
@@ -78,10 +83,11 @@ class BrokerSerializationTest {
   @Test
   void theStoredRecordKeepsEveryField() {
     Subscription sub = new Subscription("$share/g/a/+", 2, true, true, 1, 42);
-    SessionRecord online = new SessionRecord("dev-1", 5, 3600, "n1", "conn-1")
-        .subscriptions(List.of(sub, new Subscription("b/#", 0, false, false, 0, 0)))
-        .will(message("will-1", 3), 30)
-        .awaitingRelease(Set.of(7));
+    SessionRecord online =
+        new SessionRecord("dev-1", 5, 3600, "n1", "conn-1")
+            .subscriptions(List.of(sub, new Subscription("b/#", 0, false, false, 0, 0)))
+            .will(message("will-1", 3), 30)
+            .awaitingRelease(Set.of(7));
 
     SessionRecord back = roundTrip(online);
     assertThat(back).usingRecursiveComparison().isEqualTo(online);
@@ -99,24 +105,28 @@ class BrokerSerializationTest {
 
   @Test
   void everyProcessorAndPredicateIsMadeByTheFactoryAndReadsBackWhatItWrote() {
-    List<IdentifiedDataSerializable> all = List.of(
-        new AppendToQueue(queued("m", 4), 10, 1000, "c1"),
-        new ClaimQueue("c1", true),
-        new ChangeQueuedMessage(QueuedChange.RELEASED, 5, 9),
-        new DeleteRecordIfOwned("c1"),
-        new MarkRecordOffline("c1", 60, 99),
-        new SetRecordSubscriptions("c1", List.of(new Subscription("a/b", 1, false, true, 2, 3))),
-        new ChangeAwaitingRelease(12, true),
-        new AdoptRecord("n1", "n2", 77),
-        new ReleaseConnection("c1"),
-        new RecordOwnedBy("n1"),
-        new ConnectionToNode("n1"),
-        new KeyHasPrefix("clients/", true));
+    List<IdentifiedDataSerializable> all =
+        List.of(
+            new AppendToQueue(queued("m", 4), 10, 1000, "c1"),
+            new ClaimQueue("c1", true),
+            new ChangeQueuedMessage(QueuedChange.RELEASED, 5, 9),
+            new DeleteRecordIfOwned("c1"),
+            new MarkRecordOffline("c1", 60, 99),
+            new SetRecordSubscriptions(
+                "c1", List.of(new Subscription("a/b", 1, false, true, 2, 3))),
+            new ChangeAwaitingRelease(12, true),
+            new AdoptRecord("n1", "n2", 77),
+            new ReleaseConnection("c1"),
+            new RecordOwnedBy("n1"),
+            new ConnectionToNode("n1"),
+            new KeyHasPrefix("clients/", true));
     Set<Integer> classIds = new HashSet<>();
     BrokerSerialization.Factory factory = new BrokerSerialization.Factory();
     for (IdentifiedDataSerializable o : all) {
       assertThat(o.getFactoryId()).isEqualTo(BrokerSerialization.FACTORY_ID);
-      assertThat(classIds.add(o.getClassId())).as("class id of %s is its own", o.getClass()).isTrue();
+      assertThat(classIds.add(o.getClassId()))
+          .as("class id of %s is its own", o.getClass())
+          .isTrue();
       assertThat(factory.create(o.getClassId())).isInstanceOf(o.getClass());
       Data data = serialization.toData(o);
       Object back = serialization.toObject(data);

@@ -13,8 +13,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
- * The Hazelcast store keeps the session store contract, on a one-member cluster configured as a broker node's
- * (local mode: loopback, joins nobody), so every processor and stored value crosses Hazelcast's serialization.
+ * The Hazelcast store keeps the session store contract, on a one-member cluster configured as a
+ * broker node's (local mode: loopback, joins nobody), so every processor and stored value crosses
+ * Hazelcast's serialization.
  */
 class HazelcastSessionStoreTest extends SessionStoreContract {
 
@@ -26,7 +27,9 @@ class HazelcastSessionStoreTest extends SessionStoreContract {
   static void startMember() {
     vertx = Vertx.vertx();
     String node = "store-test-" + UUID.randomUUID();
-    hazelcast = Hazelcast.newHazelcastInstance(HazelcastConfigFactory.create(BrokerConfig.of(Map.of("node.id", node))));
+    hazelcast =
+        Hazelcast.newHazelcastInstance(
+            HazelcastConfigFactory.create(BrokerConfig.of(Map.of("node.id", node))));
     store = new HazelcastSessionStore(vertx, hazelcast);
   }
 

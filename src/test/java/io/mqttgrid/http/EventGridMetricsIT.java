@@ -31,15 +31,20 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * Real clients (MQTT 5 over TCP, MQTT 3.1.1 over WebSocket, a raw client for an invalid filter) connect,
- * publish and subscribe; the Prometheus scrape then shows the Event Grid metrics of spec section 8.1 with the
- * counts those actions must produce, and the JVM and Hazelcast basics.
+ * Real clients (MQTT 5 over TCP, MQTT 3.1.1 over WebSocket, a raw client for an invalid filter)
+ * connect, publish and subscribe; the Prometheus scrape then shows the Event Grid metrics of spec
+ * section 8.1 with the counts those actions must produce, and the JVM and Hazelcast basics.
  */
 class EventGridMetricsIT {
 
   private static final Duration WAIT = Duration.ofSeconds(10);
-  /** Per-connection inbound byte rate: one large publish passes (a full bucket), the next one right after not. */
+
+  /**
+   * Per-connection inbound byte rate: one large publish passes (a full bucket), the next one right
+   * after not.
+   */
   private static final int BYTES_PER_SECOND = 100_000;
+
   private static final int LARGE_PAYLOAD = 400_000;
 
   /** The port /metrics is served on (one place to change when it moves to the management port). */
@@ -49,27 +54,48 @@ class EventGridMetricsIT {
 
   @Test
   void eventGridMetricsCountConnectsPublishesDeliveriesAndSubscriptions() throws Exception {
-    try (TestBroker broker = TestBroker.start(Map.of("limits.publish-bytes-rate", String.valueOf(BYTES_PER_SECOND)))) {
+    try (TestBroker broker =
+        TestBroker.start(Map.of("limits.publish-bytes-rate", String.valueOf(BYTES_PER_SECOND)))) {
       // a subscriber (MQTT5): one valid filter, one invalid
       RawMqttClient sub = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("egm-sub"));
       sub.subscribe(1, null, Filter.of("egm/#", 1), Filter.of("a/#/b", 1));
-      assertThat(sub.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes()).containsExactly(0x01, 0x8F);
+      assertThat(sub.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes())
+          .containsExactly(0x01, 0x8F);
 
       // MQTT5 over TCP: 3 x QoS 1 (10 bytes) and 2 x QoS 0 (7 bytes)
       Mqtt5BlockingClient pub5 = broker.v5("egm-pub5");
       pub5.connect();
       for (int i = 0; i < 3; i++) {
-        pub5.publishWith().topic("egm/q1").qos(MqttQos.AT_LEAST_ONCE).payload("0123456789".getBytes()).send();
+        pub5.publishWith()
+            .topic("egm/q1")
+            .qos(MqttQos.AT_LEAST_ONCE)
+            .payload("0123456789".getBytes())
+            .send();
       }
       for (int i = 0; i < 2; i++) {
-        pub5.publishWith().topic("egm/q0").qos(MqttQos.AT_MOST_ONCE).payload("abcdefg".getBytes()).send();
+        pub5.publishWith()
+            .topic("egm/q0")
+            .qos(MqttQos.AT_MOST_ONCE)
+            .payload("abcdefg".getBytes())
+            .send();
       }
       // MQTT 3.1.1 over WebSocket: 1 x QoS 1 (5 bytes)
-      Mqtt3BlockingClient ws3 = MqttClient.builder().useMqttVersion3().identifier("egm-ws3")
-          .serverHost("127.0.0.1").serverPort(broker.websocketPort())
-          .webSocketConfig().serverPath("mqtt").applyWebSocketConfig().buildBlocking();
+      Mqtt3BlockingClient ws3 =
+          MqttClient.builder()
+              .useMqttVersion3()
+              .identifier("egm-ws3")
+              .serverHost("127.0.0.1")
+              .serverPort(broker.websocketPort())
+              .webSocketConfig()
+              .serverPath("mqtt")
+              .applyWebSocketConfig()
+              .buildBlocking();
       ws3.connect();
-      ws3.publishWith().topic("egm/ws").qos(MqttQos.AT_LEAST_ONCE).payload("hello".getBytes()).send();
+      ws3.publishWith()
+          .topic("egm/ws")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload("hello".getBytes())
+          .send();
 
       // every message reached the subscriber: deliveries are counted when written
       List<String> received = new ArrayList<>();
@@ -80,7 +106,8 @@ class EventGridMetricsIT {
           sub.puback(p.packetId());
         }
       }
-      assertThat(received).containsExactlyInAnyOrder("egm/q1", "egm/q1", "egm/q1", "egm/q0", "egm/q0", "egm/ws");
+      assertThat(received)
+          .containsExactlyInAnyOrder("egm/q1", "egm/q1", "egm/q1", "egm/q0", "egm/q0", "egm/ws");
 
       // a refused CONNECT: client identifier longer than limits.max-client-id-length
       Mqtt5BlockingClient tooLong = broker.v5("x".repeat(200));
@@ -89,10 +116,25 @@ class EventGridMetricsIT {
       // throttling: the second large publish in a row exceeds the connection's inbound byte rate
       Mqtt5BlockingClient large = broker.v5("egm-large");
       large.connect();
-      large.publishWith().topic("large/x").qos(MqttQos.AT_LEAST_ONCE).payload(new byte[LARGE_PAYLOAD]).send();
-      assertThatThrownBy(() -> large.publishWith().topic("large/x").qos(MqttQos.AT_LEAST_ONCE)
-          .payload(new byte[LARGE_PAYLOAD]).send()).isInstanceOfSatisfying(Mqtt5PubAckException.class,
-              e -> assertThat(e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5PubAckReasonCode.QUOTA_EXCEEDED));
+      large
+          .publishWith()
+          .topic("large/x")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload(new byte[LARGE_PAYLOAD])
+          .send();
+      assertThatThrownBy(
+              () ->
+                  large
+                      .publishWith()
+                      .topic("large/x")
+                      .qos(MqttQos.AT_LEAST_ONCE)
+                      .payload(new byte[LARGE_PAYLOAD])
+                      .send())
+          .isInstanceOfSatisfying(
+              Mqtt5PubAckException.class,
+              e ->
+                  assertThat(e.getMqttMessage().getReasonCode())
+                      .isEqualTo(Mqtt5PubAckReasonCode.QUOTA_EXCEEDED));
 
       sub.unsubscribe(2, "egm/#");
       assertThat(sub.readUntil(RawMqttClient.UNSUBACK, WAIT).reasonCodes()).containsExactly(0x00);
@@ -105,67 +147,237 @@ class EventGridMetricsIT {
       assertThat(m.value("mqtt_connections", "Protocol", "MQTT5-WS")).isZero();
 
       // MQTT.RequestCount
-      assertThat(m.value("mqtt_request_count_total", "OperationType", "Connect", "Protocol", "MQTT5",
-          "Result", "Success", "Error", "None")).isEqualTo(3);
-      assertThat(m.value("mqtt_request_count_total", "OperationType", "Connect", "Protocol", "MQTT5",
-          "Result", "ClientError", "Error", "ClientError")).isEqualTo(1);
-      assertThat(m.value("mqtt_request_count_total", "OperationType", "Connect", "Protocol", "MQTT3-WS",
-          "Result", "Success", "Error", "None")).isEqualTo(1);
-      assertThat(m.value("mqtt_request_count_total", "OperationType", "Publish", "Protocol", "MQTT5",
-          "Result", "Success", "Error", "None")).isEqualTo(6);
-      assertThat(m.value("mqtt_request_count_total", "OperationType", "Publish", "Protocol", "MQTT5",
-          "Result", "ClientError", "Error", "QuotaExceeded")).isEqualTo(1);
-      assertThat(m.value("mqtt_request_count_total", "OperationType", "Publish", "Protocol", "MQTT3-WS",
-          "Result", "Success", "Error", "None")).isEqualTo(1);
-      assertThat(m.value("mqtt_request_count_total", "OperationType", "Deliver", "Protocol", "MQTT5",
-          "Result", "Success", "Error", "None")).isEqualTo(6);
-      // one SUBSCRIBE packet with one good and one bad filter is one successful request
-      assertThat(m.value("mqtt_request_count_total", "OperationType", "Subscribe", "Protocol", "MQTT5",
-          "Result", "Success", "Error", "None")).isEqualTo(1);
-      assertThat(m.value("mqtt_request_count_total", "OperationType", "Unsubscribe", "Protocol", "MQTT5",
-          "Result", "Success", "Error", "None")).isEqualTo(1);
-
-      // MQTT.SuccessfulPublishedMessages / FailedPublishedMessages (the first large one had no subscriber:
-      // accepted all the same)
-      assertThat(m.value("mqtt_successful_published_messages_total", "Protocol", "MQTT5", "QoS", "1")).isEqualTo(4);
-      assertThat(m.value("mqtt_successful_published_messages_total", "Protocol", "MQTT5", "QoS", "0")).isEqualTo(2);
-      assertThat(m.value("mqtt_successful_published_messages_total", "Protocol", "MQTT3-WS", "QoS", "1"))
+      assertThat(
+              m.value(
+                  "mqtt_request_count_total",
+                  "OperationType",
+                  "Connect",
+                  "Protocol",
+                  "MQTT5",
+                  "Result",
+                  "Success",
+                  "Error",
+                  "None"))
+          .isEqualTo(3);
+      assertThat(
+              m.value(
+                  "mqtt_request_count_total",
+                  "OperationType",
+                  "Connect",
+                  "Protocol",
+                  "MQTT5",
+                  "Result",
+                  "ClientError",
+                  "Error",
+                  "ClientError"))
           .isEqualTo(1);
-      assertThat(m.value("mqtt_failed_published_messages_total", "Protocol", "MQTT5", "QoS", "1",
-          "Error", "QuotaExceeded")).isEqualTo(1);
+      assertThat(
+              m.value(
+                  "mqtt_request_count_total",
+                  "OperationType",
+                  "Connect",
+                  "Protocol",
+                  "MQTT3-WS",
+                  "Result",
+                  "Success",
+                  "Error",
+                  "None"))
+          .isEqualTo(1);
+      assertThat(
+              m.value(
+                  "mqtt_request_count_total",
+                  "OperationType",
+                  "Publish",
+                  "Protocol",
+                  "MQTT5",
+                  "Result",
+                  "Success",
+                  "Error",
+                  "None"))
+          .isEqualTo(6);
+      assertThat(
+              m.value(
+                  "mqtt_request_count_total",
+                  "OperationType",
+                  "Publish",
+                  "Protocol",
+                  "MQTT5",
+                  "Result",
+                  "ClientError",
+                  "Error",
+                  "QuotaExceeded"))
+          .isEqualTo(1);
+      assertThat(
+              m.value(
+                  "mqtt_request_count_total",
+                  "OperationType",
+                  "Publish",
+                  "Protocol",
+                  "MQTT3-WS",
+                  "Result",
+                  "Success",
+                  "Error",
+                  "None"))
+          .isEqualTo(1);
+      assertThat(
+              m.value(
+                  "mqtt_request_count_total",
+                  "OperationType",
+                  "Deliver",
+                  "Protocol",
+                  "MQTT5",
+                  "Result",
+                  "Success",
+                  "Error",
+                  "None"))
+          .isEqualTo(6);
+      // one SUBSCRIBE packet with one good and one bad filter is one successful request
+      assertThat(
+              m.value(
+                  "mqtt_request_count_total",
+                  "OperationType",
+                  "Subscribe",
+                  "Protocol",
+                  "MQTT5",
+                  "Result",
+                  "Success",
+                  "Error",
+                  "None"))
+          .isEqualTo(1);
+      assertThat(
+              m.value(
+                  "mqtt_request_count_total",
+                  "OperationType",
+                  "Unsubscribe",
+                  "Protocol",
+                  "MQTT5",
+                  "Result",
+                  "Success",
+                  "Error",
+                  "None"))
+          .isEqualTo(1);
+
+      // MQTT.SuccessfulPublishedMessages / FailedPublishedMessages (the first large one had no
+      // subscriber:
+      // accepted all the same)
+      assertThat(
+              m.value("mqtt_successful_published_messages_total", "Protocol", "MQTT5", "QoS", "1"))
+          .isEqualTo(4);
+      assertThat(
+              m.value("mqtt_successful_published_messages_total", "Protocol", "MQTT5", "QoS", "0"))
+          .isEqualTo(2);
+      assertThat(
+              m.value(
+                  "mqtt_successful_published_messages_total", "Protocol", "MQTT3-WS", "QoS", "1"))
+          .isEqualTo(1);
+      assertThat(
+              m.value(
+                  "mqtt_failed_published_messages_total",
+                  "Protocol",
+                  "MQTT5",
+                  "QoS",
+                  "1",
+                  "Error",
+                  "QuotaExceeded"))
+          .isEqualTo(1);
       assertThat(m.sum("mqtt_failed_published_messages_total")).isEqualTo(1);
 
       // MQTT.SuccessfulDeliveredMessages: the subscriber's granted QoS 1 caps nothing here
-      assertThat(m.value("mqtt_successful_delivered_messages_total", "Protocol", "MQTT5", "QoS", "1")).isEqualTo(4);
-      assertThat(m.value("mqtt_successful_delivered_messages_total", "Protocol", "MQTT5", "QoS", "0")).isEqualTo(2);
+      assertThat(
+              m.value("mqtt_successful_delivered_messages_total", "Protocol", "MQTT5", "QoS", "1"))
+          .isEqualTo(4);
+      assertThat(
+              m.value("mqtt_successful_delivered_messages_total", "Protocol", "MQTT5", "QoS", "0"))
+          .isEqualTo(2);
 
       // MQTT.SuccessfulSubscriptionOperations / FailedSubscriptionOperations: per filter
-      assertThat(m.value("mqtt_successful_subscription_operations_total", "OperationType", "Subscribe",
-          "Protocol", "MQTT5")).isEqualTo(1);
-      assertThat(m.value("mqtt_failed_subscription_operations_total", "OperationType", "Subscribe",
-          "Protocol", "MQTT5", "Error", "ClientError")).isEqualTo(1);
-      assertThat(m.value("mqtt_successful_subscription_operations_total", "OperationType", "Unsubscribe",
-          "Protocol", "MQTT5")).isEqualTo(1);
+      assertThat(
+              m.value(
+                  "mqtt_successful_subscription_operations_total",
+                  "OperationType",
+                  "Subscribe",
+                  "Protocol",
+                  "MQTT5"))
+          .isEqualTo(1);
+      assertThat(
+              m.value(
+                  "mqtt_failed_subscription_operations_total",
+                  "OperationType",
+                  "Subscribe",
+                  "Protocol",
+                  "MQTT5",
+                  "Error",
+                  "ClientError"))
+          .isEqualTo(1);
+      assertThat(
+              m.value(
+                  "mqtt_successful_subscription_operations_total",
+                  "OperationType",
+                  "Unsubscribe",
+                  "Protocol",
+                  "MQTT5"))
+          .isEqualTo(1);
 
       // MQTT.Throughput: PUBLISH payload bytes
       long smallIn = 3 * 10 + 2 * 7 + 5;
       assertThat(m.value("mqtt_throughput_bytes_total", "Direction", "Inbound"))
           .isEqualTo(smallIn + 2L * LARGE_PAYLOAD);
-      assertThat(m.value("mqtt_throughput_bytes_total", "Direction", "Outbound")).isEqualTo(smallIn);
+      assertThat(m.value("mqtt_throughput_bytes_total", "Direction", "Outbound"))
+          .isEqualTo(smallIn);
 
       // MQTT.ThrottlingEnforcements
-      assertThat(m.value("mqtt_throttling_enforcements_total", "ThrottleType", "InboundBandwidthPerConnection"))
+      assertThat(
+              m.value(
+                  "mqtt_throttling_enforcements_total",
+                  "ThrottleType",
+                  "InboundBandwidthPerConnection"))
           .isEqualTo(1);
 
       // connect and QoS 1 publish latency (Timers: count per outcome)
-      assertThat(m.value("mqtt_connect_latency_seconds_count", "Protocol", "MQTT5", "Result", "Success",
-          "Error", "None")).isEqualTo(3);
-      assertThat(m.value("mqtt_connect_latency_seconds_count", "Protocol", "MQTT5", "Result", "ClientError",
-          "Error", "ClientError")).isEqualTo(1);
-      assertThat(m.value("mqtt_publish_latency_seconds_count", "Protocol", "MQTT5", "QoS", "1",
-          "Result", "Success", "Error", "None")).isEqualTo(4);
-      assertThat(m.value("mqtt_publish_latency_seconds_count", "Protocol", "MQTT3-WS", "QoS", "1",
-          "Result", "Success", "Error", "None")).isEqualTo(1);
+      assertThat(
+              m.value(
+                  "mqtt_connect_latency_seconds_count",
+                  "Protocol",
+                  "MQTT5",
+                  "Result",
+                  "Success",
+                  "Error",
+                  "None"))
+          .isEqualTo(3);
+      assertThat(
+              m.value(
+                  "mqtt_connect_latency_seconds_count",
+                  "Protocol",
+                  "MQTT5",
+                  "Result",
+                  "ClientError",
+                  "Error",
+                  "ClientError"))
+          .isEqualTo(1);
+      assertThat(
+              m.value(
+                  "mqtt_publish_latency_seconds_count",
+                  "Protocol",
+                  "MQTT5",
+                  "QoS",
+                  "1",
+                  "Result",
+                  "Success",
+                  "Error",
+                  "None"))
+          .isEqualTo(4);
+      assertThat(
+              m.value(
+                  "mqtt_publish_latency_seconds_count",
+                  "Protocol",
+                  "MQTT3-WS",
+                  "QoS",
+                  "1",
+                  "Result",
+                  "Success",
+                  "Error",
+                  "None"))
+          .isEqualTo(1);
       assertThat(m.series("mqtt_publish_latency_seconds_bucket")).isNotEmpty();
 
       // JVM and Hazelcast basics
@@ -175,13 +387,19 @@ class EventGridMetricsIT {
       assertThat(m.sum("system_cpu_count")).isPositive();
       assertThat(m.value("hazelcast_cluster_size")).isEqualTo(1);
       for (String map : HazelcastMetrics.BROKER_MAPS) {
-        assertThat(m.series("hazelcast_map_owned_entries", "map", map)).as("owned entries of %s", map).hasSize(1);
-        assertThat(m.series("hazelcast_map_backup_entries", "map", map)).as("backup entries of %s", map).hasSize(1);
+        assertThat(m.series("hazelcast_map_owned_entries", "map", map))
+            .as("owned entries of %s", map)
+            .hasSize(1);
+        assertThat(m.series("hazelcast_map_backup_entries", "map", map))
+            .as("backup entries of %s", map)
+            .hasSize(1);
       }
 
       // a closed connection leaves MQTT.Connections
       ws3.disconnect();
-      Await.until("the WebSocket connection left mqtt_connections", WAIT,
+      Await.until(
+          "the WebSocket connection left mqtt_connections",
+          WAIT,
           () -> scrape(broker).value("mqtt_connections", "Protocol", "MQTT3-WS") == 0);
       assertThat(scrape(broker).value("mqtt_connections", "Protocol", "MQTT3-WS")).isZero();
       pub5.disconnect();
@@ -191,20 +409,26 @@ class EventGridMetricsIT {
   }
 
   static Metrics scrape(TestBroker broker) throws Exception {
-    HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + metricsPort(broker) + "/metrics")).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + metricsPort(broker) + "/metrics"))
+                    .GET()
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).isEqualTo(200);
     return new Metrics(response.body());
   }
 
   /** The samples of a Prometheus text scrape: name, labels, value. */
   static final class Metrics {
-    private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})?\\s+(\\S+)$");
-    private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
+    private static final Pattern SAMPLE =
+        Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})?\\s+(\\S+)$");
+    private static final Pattern LABEL =
+        Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
-    record Sample(String name, Map<String, String> labels, double value) {
-    }
+    record Sample(String name, Map<String, String> labels, double value) {}
 
     private final List<Sample> samples = new ArrayList<>();
 
@@ -243,8 +467,10 @@ class EventGridMetricsIT {
 
     /** The value of the one series with exactly these labels (all of them named). */
     long value(String name, String... labelPairs) {
-      List<Sample> found = series(name, labelPairs).stream()
-          .filter(s -> s.labels().size() == labelPairs.length / 2).toList();
+      List<Sample> found =
+          series(name, labelPairs).stream()
+              .filter(s -> s.labels().size() == labelPairs.length / 2)
+              .toList();
       assertThat(found).as("series %s %s", name, List.of(labelPairs)).hasSize(1);
       return Math.round(found.get(0).value());
     }

@@ -15,8 +15,10 @@ import org.junit.jupiter.api.Test;
 class HealthIT {
 
   private static HttpResponse<String> get(int port, String path) throws Exception {
-    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .GET().build(), HttpResponse.BodyHandlers.ofString());
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
@@ -25,7 +27,8 @@ class HealthIT {
       HttpResponse<String> ready = get(broker.httpPort(), "/health/ready");
       assertThat(ready.statusCode()).isEqualTo(200);
       assertThat(new JsonObject(ready.body()).getMap())
-          .containsExactlyInAnyOrderEntriesOf(Map.of("status", "UP", "node", "solo-health", "members", 1));
+          .containsExactlyInAnyOrderEntriesOf(
+              Map.of("status", "UP", "node", "solo-health", "members", 1));
       assertThat(get(broker.httpPort(), "/health/live").statusCode()).isEqualTo(200);
     }
   }
@@ -33,7 +36,8 @@ class HealthIT {
   @Test
   void splitBrainProtectionDoesNotApplyToTheLocalMode() throws Exception {
     // local.yaml defines no protection: a single node must not wait for peers that never come
-    try (TestBroker broker = TestBroker.start(Map.of("cluster.split-brain-protection.enabled", "true"))) {
+    try (TestBroker broker =
+        TestBroker.start(Map.of("cluster.split-brain-protection.enabled", "true"))) {
       HttpResponse<String> ready = get(broker.httpPort(), "/health/ready");
       assertThat(ready.statusCode()).isEqualTo(200);
       assertThat(new JsonObject(ready.body()).getInteger("members")).isEqualTo(1);

@@ -13,7 +13,10 @@ import io.vertx.ext.web.client.WebClientOptions;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** A Vert.x WebClient on its own Vert.x, speaking to one HTTP port, blocking the test thread for each answer. */
+/**
+ * A Vert.x WebClient on its own Vert.x, speaking to one HTTP port, blocking the test thread for
+ * each answer.
+ */
 final class HttpApiClient implements AutoCloseable {
 
   static final String PUBLISH_VERSION = "2025-02-15-preview";
@@ -34,19 +37,23 @@ final class HttpApiClient implements AutoCloseable {
     this.web = WebClient.create(vertx, options);
   }
 
-  /** {@code POST /mqtt/messages?<rawQuery>} with these headers (a null value is not sent) and body. */
+  /**
+   * {@code POST /mqtt/messages?<rawQuery>} with these headers (a null value is not sent) and body.
+   */
   HttpResponse<Buffer> publish(String rawQuery, Map<String, String> headers, byte[] body) {
     return send(HttpMethod.POST, "/mqtt/messages?" + rawQuery, headers, body);
   }
 
-  HttpResponse<Buffer> send(HttpMethod method, String uri, Map<String, String> headers, byte[] body) {
+  HttpResponse<Buffer> send(
+      HttpMethod method, String uri, Map<String, String> headers, byte[] body) {
     HttpRequest<Buffer> request = web.request(method, port, host, uri);
     MultiMap h = request.headers();
-    headers.forEach((k, v) -> {
-      if (v != null) {
-        h.add(k, v);
-      }
-    });
+    headers.forEach(
+        (k, v) -> {
+          if (v != null) {
+            h.add(k, v);
+          }
+        });
     return await(body == null ? request.send() : request.sendBuffer(Buffer.buffer(body)));
   }
 

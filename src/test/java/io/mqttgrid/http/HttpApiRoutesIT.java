@@ -14,11 +14,11 @@ import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WithBroker;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.core.buffer.Buffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -30,12 +30,17 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
-/** The OpenAPI document in the repository is what the broker serves, and it describes every route of the port. */
+/**
+ * The OpenAPI document in the repository is what the broker serves, and it describes every route of
+ * the port.
+ */
 @WithBroker
 class HttpApiRoutesIT {
 
-  private static final Path DOCUMENT = Path.of(System.getProperty("basedir", ""))
-      .resolve("src/main/resources/openapi/mqttgrid-http.yaml").toAbsolutePath();
+  private static final Path DOCUMENT =
+      Path.of(System.getProperty("basedir", ""))
+          .resolve("src/main/resources/openapi/mqttgrid-http.yaml")
+          .toAbsolutePath();
 
   static TestBroker broker;
   static WebClient client;
@@ -56,7 +61,8 @@ class HttpApiRoutesIT {
 
   @Test
   void theBrokerServesTheOpenApiDocumentOfTheRepository() throws Exception {
-    HttpResponse<Buffer> r = await(client.get(broker.httpPort(), "127.0.0.1", "/openapi.yaml").send());
+    HttpResponse<Buffer> r =
+        await(client.get(broker.httpPort(), "127.0.0.1", "/openapi.yaml").send());
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.getHeader("Content-Type")).startsWith("application/yaml");
     assertThat(r.body().getBytes()).isEqualTo(Files.readAllBytes(DOCUMENT));
@@ -65,14 +71,35 @@ class HttpApiRoutesIT {
   @Test
   void everyRouteOfTheHttpPortIsInTheOpenApiDocumentAndNothingElse() throws Exception {
     Vertx vertx = broker.broker().vertx();
-    HttpServices services = new HttpServices(new PublishPipeline(new PublishService("routes-test",
-        new MessageRouter(), m -> Future.succeededFuture()), broker.broker().config().limits), null,
-        token -> Future.succeededFuture(AuthResult.refused(AuthResult.Outcome.BAD_CREDENTIALS, "none")),
-        identity -> Permissions.NONE, 0, 30_000);
-    HttpApiVerticle verticle = new HttpApiVerticle(new HttpApiVerticle.Options("127.0.0.1", 0, -1, "", "",
-        new HttpConnectionGuard("HTTP port", "http.max-connections", broker.broker().config().httpConnectionLimits),
-        null),
-        () -> null, new MqttMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), services);
+    HttpServices services =
+        new HttpServices(
+            new PublishPipeline(
+                new PublishService(
+                    "routes-test", new MessageRouter(), m -> Future.succeededFuture()),
+                broker.broker().config().limits),
+            null,
+            token ->
+                Future.succeededFuture(
+                    AuthResult.refused(AuthResult.Outcome.BAD_CREDENTIALS, "none")),
+            identity -> Permissions.NONE,
+            0,
+            30_000);
+    HttpApiVerticle verticle =
+        new HttpApiVerticle(
+            new HttpApiVerticle.Options(
+                "127.0.0.1",
+                0,
+                -1,
+                "",
+                "",
+                new HttpConnectionGuard(
+                    "HTTP port",
+                    "http.max-connections",
+                    broker.broker().config().httpConnectionLimits),
+                null),
+            () -> null,
+            new MqttMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)),
+            services);
     verticle.init(vertx, vertx.getOrCreateContext());
     TreeSet<String> routes = new TreeSet<>();
     for (Route route : verticle.router().getRoutes()) {
@@ -87,7 +114,9 @@ class HttpApiRoutesIT {
     @SuppressWarnings("unchecked")
     Map<String, Map<String, Object>> paths = (Map<String, Map<String, Object>>) doc.get("paths");
     TreeSet<String> documented = new TreeSet<>();
-    paths.forEach((path, operations) -> operations.keySet().forEach(method -> documented.add(method + " " + path)));
+    paths.forEach(
+        (path, operations) ->
+            operations.keySet().forEach(method -> documented.add(method + " " + path)));
     assertThat(documented).containsExactlyElementsOf(routes);
   }
 }

@@ -16,7 +16,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The per-port connection cap: a full HTTP port refuses new connections, the management port still answers. */
+/**
+ * The per-port connection cap: a full HTTP port refuses new connections, the management port still
+ * answers.
+ */
 class HttpConnectionCapIT {
 
   private static final int CAP = 3;
@@ -24,7 +27,8 @@ class HttpConnectionCapIT {
   @Test
   void theConnectionOverTheHttpPortsCapIsClosedWhileTheManagementPortAnswers() throws Exception {
     List<Socket> held = new ArrayList<>();
-    try (TestBroker broker = TestBroker.start(Map.of("http.max-connections", String.valueOf(CAP)))) {
+    try (TestBroker broker =
+        TestBroker.start(Map.of("http.max-connections", String.valueOf(CAP)))) {
       for (int i = 0; i < CAP; i++) {
         Socket socket = connect(broker.httpPort());
         held.add(socket);

@@ -15,16 +15,23 @@ import java.net.Socket;
 import org.junit.jupiter.api.Test;
 
 /**
- * The idle, header and body deadlines of the HTTP and management ports, against slow-loris clients on raw
- * sockets (1-2 s timeouts here; the defaults are minutes).
+ * The idle, header and body deadlines of the HTTP and management ports, against slow-loris clients
+ * on raw sockets (1-2 s timeouts here; the defaults are minutes).
  */
-@WithBroker({"http.idle-timeout=2", "http.header-timeout=1", "http.body-timeout=1", "management.idle-timeout=2",
-    "management.header-timeout=1", "management.body-timeout=1", "management.token=" + HttpConnectionLimitsIT.TOKEN})
+@WithBroker({
+  "http.idle-timeout=2",
+  "http.header-timeout=1",
+  "http.body-timeout=1",
+  "management.idle-timeout=2",
+  "management.header-timeout=1",
+  "management.body-timeout=1",
+  "management.token=" + HttpConnectionLimitsIT.TOKEN
+})
 class HttpConnectionLimitsIT {
 
   static final String TOKEN = "limits-admin-token-1234567890";
-  private static final String SLOW_HEADERS = "GET /health/live HTTP/1.1\r\nHost: localhost\r\nX-Slow: "
-      + "a".repeat(80) + "\r\n\r\n";
+  private static final String SLOW_HEADERS =
+      "GET /health/live HTTP/1.1\r\nHost: localhost\r\nX-Slow: " + "a".repeat(80) + "\r\n\r\n";
 
   static TestBroker broker;
 
@@ -43,7 +50,8 @@ class HttpConnectionLimitsIT {
 
   @Test
   void headersTrickledOneBytePerFifthOfASecondGet408AfterTheHeaderTimeout() throws Exception {
-    // the idle timeout (2 s) would close the connection without an answer; the header deadline (1 s) answers 408
+    // the idle timeout (2 s) would close the connection without an answer; the header deadline (1
+    // s) answers 408
     for (int port : new int[] {broker.httpPort(), broker.managementPort()}) {
       try (Socket socket = connect(port)) {
         RawHttp.Outcome outcome = awaitClose(socket, trickle(socket, SLOW_HEADERS, 200));
@@ -64,11 +72,15 @@ class HttpConnectionLimitsIT {
 
   @Test
   void aBodyTrickledOneBytePerFifthOfASecondGets408AfterTheBodyTimeout() throws Exception {
-    String publish = "POST /mqtt/messages?topic=slow&api-version=2025-02-15-preview HTTP/1.1\r\nHost: localhost\r\n"
-        + "Content-Type: text/plain\r\nContent-Length: 60\r\n\r\n";
-    String put = "PUT /namespaces/mqttgrid/clients/slow HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + TOKEN
-        + "\r\nContent-Type: application/json\r\nContent-Length: 60\r\n\r\n";
-    for (Object[] request : new Object[][] {{broker.httpPort(), publish}, {broker.managementPort(), put}}) {
+    String publish =
+        "POST /mqtt/messages?topic=slow&api-version=2025-02-15-preview HTTP/1.1\r\nHost: localhost\r\n"
+            + "Content-Type: text/plain\r\nContent-Length: 60\r\n\r\n";
+    String put =
+        "PUT /namespaces/mqttgrid/clients/slow HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+            + TOKEN
+            + "\r\nContent-Type: application/json\r\nContent-Length: 60\r\n\r\n";
+    for (Object[] request :
+        new Object[][] {{broker.httpPort(), publish}, {broker.managementPort(), put}}) {
       try (Socket socket = connect((int) request[0])) {
         send(socket, (String) request[1]);
         RawHttp.Outcome outcome = awaitClose(socket, trickle(socket, "x".repeat(60), 200));

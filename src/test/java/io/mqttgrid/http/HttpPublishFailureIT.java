@@ -14,24 +14,31 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A publish the broker accepted but could not carry out is a 500 with a JSON error, not a hang or a 204. */
+/**
+ * A publish the broker accepted but could not carry out is a 500 with a JSON error, not a hang or a
+ * 204.
+ */
 class HttpPublishFailureIT {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void aRetainedPublishOnANodeWhoseClusterMemberStoppedIsAnInternalError() throws Exception {
     TestTokens tokens = TestTokens.create();
-    TestBroker broker = TestBroker.start(Map.of("namespace.file", tokens.writeNamespace(dir).toString()));
+    TestBroker broker =
+        TestBroker.start(Map.of("namespace.file", tokens.writeNamespace(dir).toString()));
     try (HttpApiClient http = new HttpApiClient("127.0.0.1", broker.httpPort())) {
-      Map<String, String> headers = Map.of("Authorization", "Bearer " + tokens.token("backend"), "mqtt-retain", "1");
+      Map<String, String> headers =
+          Map.of("Authorization", "Bearer " + tokens.token("backend"), "mqtt-retain", "1");
       String query = "topic=retained%2Ffailure&api-version=" + PUBLISH_VERSION;
-      assertThat(http.publish(query, headers, "before".getBytes(StandardCharsets.UTF_8)).statusCode()).isEqualTo(204);
+      assertThat(
+              http.publish(query, headers, "before".getBytes(StandardCharsets.UTF_8)).statusCode())
+          .isEqualTo(204);
 
       // the Hazelcast member holding the retained messages goes away under the running HTTP API
       broker.broker().hazelcast().getLifecycleService().terminate();
-      HttpResponse<Buffer> r = http.publish(query, headers, "after".getBytes(StandardCharsets.UTF_8));
+      HttpResponse<Buffer> r =
+          http.publish(query, headers, "after".getBytes(StandardCharsets.UTF_8));
       assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(500);
       assertThat(errorCode(r)).isEqualTo("InternalError");
       assertThat(r.getHeader("Content-Type")).startsWith("application/json");

@@ -32,20 +32,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * HTTP publish on one node (spec section 5), against the broker's real wiring: tokens of a CUSTOM-JWT issuer
- * from the namespace file, permission bindings of that file, real MQTT 5 and 3.1.1 subscribers.
+ * HTTP publish on one node (spec section 5), against the broker's real wiring: tokens of a
+ * CUSTOM-JWT issuer from the namespace file, permission bindings of that file, real MQTT 5 and
+ * 3.1.1 subscribers.
  */
 @WithBroker(value = "http.publish-rate=" + HttpPublishIT.RATE, configMethod = "trustTheTestIssuer")
 class HttpPublishIT {
 
   /** http.publish-rate of the test broker; each test identity has its own bucket. */
   static final int RATE = 3;
+
   private static final String SEED_BODY = "Please accept terms of licensing and agreement";
   private static final String SEED_USER_PROPERTIES =
       "[{\"Urgency\":\"alert\"},{\"RequestId\":\"55f4a7ee-b0b4-4d7f-8eb5-2edba2ced5d7\"}]";
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   static TestTokens tokens;
   static TestBroker broker;
   static HttpApiClient http;
@@ -76,8 +77,11 @@ class HttpPublishIT {
     return h;
   }
 
-  private static HttpResponse<Buffer> publish(String topic, Map<String, String> headers, String body) {
-    return http.publish("topic=" + topic + "&api-version=" + PUBLISH_VERSION, headers,
+  private static HttpResponse<Buffer> publish(
+      String topic, Map<String, String> headers, String body) {
+    return http.publish(
+        "topic=" + topic + "&api-version=" + PUBLISH_VERSION,
+        headers,
         body.getBytes(StandardCharsets.UTF_8));
   }
 
@@ -88,7 +92,9 @@ class HttpPublishIT {
   }
 
   private static List<String> userProperties(Mqtt5Publish m) {
-    return m.getUserProperties().asList().stream().map(p -> p.getName() + "=" + p.getValue()).toList();
+    return m.getUserProperties().asList().stream()
+        .map(p -> p.getName() + "=" + p.getValue())
+        .toList();
   }
 
   private Mqtt5BlockingClient subscriberV5(String id, String filter, MqttQos qos) {
@@ -99,8 +105,9 @@ class HttpPublishIT {
   }
 
   @Test
-  void theSeedsPostmanRequestReachesMqtt5SubscribersWithEveryPropertyAndMqtt311SubscribersAsThePlainMessage()
-      throws Exception {
+  void
+      theSeedsPostmanRequestReachesMqtt5SubscribersWithEveryPropertyAndMqtt311SubscribersAsThePlainMessage()
+          throws Exception {
     Mqtt5BlockingClient sub5 = broker.v5("seed-sub5");
     sub5.connect();
     Inbox<Mqtt5Publish> inbox5 = Inbox.of(sub5);
@@ -111,10 +118,23 @@ class HttpPublishIT {
     sub3.subscribeWith().topicFilter("devices/CXa-23112/#").qos(MqttQos.AT_LEAST_ONCE).send();
 
     // the collection's request, header for header (Postman and Bruno send exactly these)
-    HttpResponse<Buffer> r = http.publish("topic=devices%2FCXa-23112%2Fprompt&api-version=2025-02-15-preview",
-        headers("mqtt-qos", "1", "mqtt-retain", "0", "mqtt-response-topic", "devices%2FCXa-23112%2Freply",
-            "mqtt-correlation-data", "PlXCscK2wrbCuy8=", "mqtt-user-properties", SEED_USER_PROPERTIES,
-            "Content-Type", "text/plain;charset=UTF-8"), SEED_BODY.getBytes(StandardCharsets.UTF_8));
+    HttpResponse<Buffer> r =
+        http.publish(
+            "topic=devices%2FCXa-23112%2Fprompt&api-version=2025-02-15-preview",
+            headers(
+                "mqtt-qos",
+                "1",
+                "mqtt-retain",
+                "0",
+                "mqtt-response-topic",
+                "devices%2FCXa-23112%2Freply",
+                "mqtt-correlation-data",
+                "PlXCscK2wrbCuy8=",
+                "mqtt-user-properties",
+                SEED_USER_PROPERTIES,
+                "Content-Type",
+                "text/plain;charset=UTF-8"),
+            SEED_BODY.getBytes(StandardCharsets.UTF_8));
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(204);
     assertThat(r.body()).isNull();
 
@@ -123,13 +143,15 @@ class HttpPublishIT {
     assertThat(Inbox.text(m5)).isEqualTo(SEED_BODY);
     assertThat(m5.getQos()).isEqualTo(MqttQos.AT_LEAST_ONCE);
     assertThat(m5.isRetain()).isFalse();
-    assertThat(m5.getResponseTopic()).hasValueSatisfying(t -> assertThat(t.toString())
-        .isEqualTo("devices/CXa-23112/reply"));
-    assertThat(m5.getCorrelationData()).hasValueSatisfying(c -> assertThat(bytes(c))
-        .isEqualTo(Base64.getDecoder().decode("PlXCscK2wrbCuy8=")));
-    assertThat(userProperties(m5)).containsExactly("Urgency=alert", "RequestId=55f4a7ee-b0b4-4d7f-8eb5-2edba2ced5d7");
-    assertThat(m5.getContentType()).hasValueSatisfying(t -> assertThat(t.toString())
-        .isEqualTo("text/plain;charset=UTF-8"));
+    assertThat(m5.getResponseTopic())
+        .hasValueSatisfying(t -> assertThat(t.toString()).isEqualTo("devices/CXa-23112/reply"));
+    assertThat(m5.getCorrelationData())
+        .hasValueSatisfying(
+            c -> assertThat(bytes(c)).isEqualTo(Base64.getDecoder().decode("PlXCscK2wrbCuy8=")));
+    assertThat(userProperties(m5))
+        .containsExactly("Urgency=alert", "RequestId=55f4a7ee-b0b4-4d7f-8eb5-2edba2ced5d7");
+    assertThat(m5.getContentType())
+        .hasValueSatisfying(t -> assertThat(t.toString()).isEqualTo("text/plain;charset=UTF-8"));
     assertThat(m5.getPayloadFormatIndicator()).isEmpty();
     assertThat(m5.getMessageExpiryInterval()).isEmpty();
 
@@ -148,17 +170,31 @@ class HttpPublishIT {
     Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
     sub.subscribeWith().topicFilter("devices%2XXXX-0000/#").qos(MqttQos.AT_LEAST_ONCE).send();
     // the how-to's curl command, its redacted values (XXXX) filled in where they must be valid
-    HttpResponse<Buffer> r = http.publish("topic=devices%2XXXX-0000%2Fprompt&api-version=2025-02-15-preview",
-        headers("mqtt-qos", "1", "mqtt-retain", "0", "mqtt-response-topic", "devices%2XXXX-00000%2Freply",
-            "mqtt-correlation-data", "XXXXXXX", "mqtt-user-properties", SEED_USER_PROPERTIES,
-            "Content-Type", "text/plain;charset=UTF-8"), SEED_BODY.getBytes(StandardCharsets.UTF_8));
+    HttpResponse<Buffer> r =
+        http.publish(
+            "topic=devices%2XXXX-0000%2Fprompt&api-version=2025-02-15-preview",
+            headers(
+                "mqtt-qos",
+                "1",
+                "mqtt-retain",
+                "0",
+                "mqtt-response-topic",
+                "devices%2XXXX-00000%2Freply",
+                "mqtt-correlation-data",
+                "XXXXXXX",
+                "mqtt-user-properties",
+                SEED_USER_PROPERTIES,
+                "Content-Type",
+                "text/plain;charset=UTF-8"),
+            SEED_BODY.getBytes(StandardCharsets.UTF_8));
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(204);
     Mqtt5Publish m = inbox.next();
     assertThat(m.getTopic().toString()).isEqualTo("devices%2XXXX-0000/prompt");
-    assertThat(m.getResponseTopic()).hasValueSatisfying(t -> assertThat(t.toString())
-        .isEqualTo("devices%2XXXX-00000/reply"));
-    assertThat(m.getCorrelationData()).hasValueSatisfying(c -> assertThat(bytes(c))
-        .isEqualTo(Base64.getDecoder().decode("XXXXXXX")));
+    assertThat(m.getResponseTopic())
+        .hasValueSatisfying(t -> assertThat(t.toString()).isEqualTo("devices%2XXXX-00000/reply"));
+    assertThat(m.getCorrelationData())
+        .hasValueSatisfying(
+            c -> assertThat(bytes(c)).isEqualTo(Base64.getDecoder().decode("XXXXXXX")));
     sub.disconnect();
   }
 
@@ -168,12 +204,23 @@ class HttpPublishIT {
     sub.connect();
     Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
     sub.subscribeWith().topicFilter("devices/props/#").qos(MqttQos.EXACTLY_ONCE).send();
-    String json = "[{\"k\":\"1\"},{\"dup\":\"a\"},{\"k\":\"2\"},{\"dup\":\"a\"},{\"ünï\":\"cödé €\"}]";
-    HttpResponse<Buffer> r = http.publish("topic=devices%2Fprops%2Fcaf%C3%A9&api-version=2025-08-01-preview&qos=2",
-        headers("mqtt-message-expiry", "3600", "mqtt-payload-format-indicator", "1",
-            "mqtt-user-properties", Base64.getEncoder().encodeToString(json.getBytes(StandardCharsets.UTF_8)),
-            "mqtt-response-topic", "r%C3%A9ponses%2F1", "Content-Type", "application/json"),
-        "{\"température\": 21.5}".getBytes(StandardCharsets.UTF_8));
+    String json =
+        "[{\"k\":\"1\"},{\"dup\":\"a\"},{\"k\":\"2\"},{\"dup\":\"a\"},{\"ünï\":\"cödé €\"}]";
+    HttpResponse<Buffer> r =
+        http.publish(
+            "topic=devices%2Fprops%2Fcaf%C3%A9&api-version=2025-08-01-preview&qos=2",
+            headers(
+                "mqtt-message-expiry",
+                "3600",
+                "mqtt-payload-format-indicator",
+                "1",
+                "mqtt-user-properties",
+                Base64.getEncoder().encodeToString(json.getBytes(StandardCharsets.UTF_8)),
+                "mqtt-response-topic",
+                "r%C3%A9ponses%2F1",
+                "Content-Type",
+                "application/json"),
+            "{\"température\": 21.5}".getBytes(StandardCharsets.UTF_8));
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(204);
     Mqtt5Publish m = inbox.next();
     assertThat(m.getTopic().toString()).isEqualTo("devices/props/café");
@@ -182,12 +229,17 @@ class HttpPublishIT {
     assertThat(m.getPayloadFormatIndicator()).contains(Mqtt5PayloadFormatIndicator.UTF_8);
     assertThat(m.getMessageExpiryInterval().orElseThrow()).isBetween(3590L, 3600L);
     assertThat(userProperties(m)).containsExactly("k=1", "dup=a", "k=2", "dup=a", "ünï=cödé €");
-    assertThat(m.getResponseTopic()).hasValueSatisfying(t -> assertThat(t.toString()).isEqualTo("réponses/1"));
-    assertThat(m.getContentType()).hasValueSatisfying(t -> assertThat(t.toString()).isEqualTo("application/json"));
+    assertThat(m.getResponseTopic())
+        .hasValueSatisfying(t -> assertThat(t.toString()).isEqualTo("réponses/1"));
+    assertThat(m.getContentType())
+        .hasValueSatisfying(t -> assertThat(t.toString()).isEqualTo("application/json"));
     assertThat(m.getCorrelationData()).isEmpty();
 
     // payload format 0 is sent as 0, not left out
-    r = publish("devices%2Fprops%2Fbinary", headers("mqtt-payload-format-indicator", "0", "mqtt-qos", "0"), "\u0001");
+    r =
+        publish(
+            "devices%2Fprops%2Fbinary",
+            headers("mqtt-payload-format-indicator", "0", "mqtt-qos", "0"), "\u0001");
     assertThat(r.statusCode()).isEqualTo(204);
     m = inbox.next();
     assertThat(m.getPayloadFormatIndicator()).contains(Mqtt5PayloadFormatIndicator.UNSPECIFIED);
@@ -201,8 +253,11 @@ class HttpPublishIT {
     sub.connect();
     Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
     sub.subscribeWith().topicFilter("retained/override/#").qos(MqttQos.AT_LEAST_ONCE).send();
-    HttpResponse<Buffer> r = http.publish("topic=retained%2Foverride%2Fstate&api-version=" + PUBLISH_VERSION
-        + "&qos=0&retain=1", headers("mqtt-qos", "1", "mqtt-retain", "0"), "on".getBytes(StandardCharsets.UTF_8));
+    HttpResponse<Buffer> r =
+        http.publish(
+            "topic=retained%2Foverride%2Fstate&api-version=" + PUBLISH_VERSION + "&qos=0&retain=1",
+            headers("mqtt-qos", "1", "mqtt-retain", "0"),
+            "on".getBytes(StandardCharsets.UTF_8));
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(204);
     Mqtt5Publish live = inbox.next();
     assertThat(live.getQos()).isEqualTo(MqttQos.AT_MOST_ONCE);
@@ -216,9 +271,13 @@ class HttpPublishIT {
     assertThat(retained.isRetain()).isTrue();
     assertThat(Inbox.text(retained)).isEqualTo("on");
 
-    // and an empty retained publish clears it (the header alone decides when the query does not say)
-    r = http.publish("topic=retained%2Foverride%2Fstate&api-version=" + PUBLISH_VERSION,
-        headers("mqtt-retain", "1"), new byte[0]);
+    // and an empty retained publish clears it (the header alone decides when the query does not
+    // say)
+    r =
+        http.publish(
+            "topic=retained%2Foverride%2Fstate&api-version=" + PUBLISH_VERSION,
+            headers("mqtt-retain", "1"),
+            new byte[0]);
     assertThat(r.statusCode()).isEqualTo(204);
     assertThat(broker.broker().vertx()).isNotNull();
     Mqtt5BlockingClient later = broker.v5("override-later");
@@ -243,16 +302,27 @@ class HttpPublishIT {
     v3.subscribeWith().topicFilter("devices/offline/#").qos(MqttQos.AT_LEAST_ONCE).send();
     v3.disconnect();
 
-    HttpResponse<Buffer> r = publish("devices%2Foffline%2Fcmd",
-        headers("mqtt-correlation-data", "AQID", "mqtt-user-properties", "[{\"a\":\"b\"}]"), "wake up");
+    HttpResponse<Buffer> r =
+        publish(
+            "devices%2Foffline%2Fcmd",
+            headers("mqtt-correlation-data", "AQID", "mqtt-user-properties", "[{\"a\":\"b\"}]"),
+            "wake up");
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(204);
 
     Mqtt5BlockingClient back5 = broker.v5("offline-v5");
     Inbox<Mqtt5Publish> inbox5 = Inbox.of(back5);
-    assertThat(back5.connectWith().cleanStart(false).sessionExpiryInterval(600).send().isSessionPresent()).isTrue();
+    assertThat(
+            back5
+                .connectWith()
+                .cleanStart(false)
+                .sessionExpiryInterval(600)
+                .send()
+                .isSessionPresent())
+        .isTrue();
     Mqtt5Publish m = inbox5.next();
     assertThat(Inbox.text(m)).isEqualTo("wake up");
-    assertThat(m.getCorrelationData()).hasValueSatisfying(c -> assertThat(bytes(c)).containsExactly(1, 2, 3));
+    assertThat(m.getCorrelationData())
+        .hasValueSatisfying(c -> assertThat(bytes(c)).containsExactly(1, 2, 3));
     assertThat(userProperties(m)).containsExactly("a=b");
     back5.disconnectWith().sessionExpiryInterval(0).send();
 
@@ -267,13 +337,19 @@ class HttpPublishIT {
   @Test
   void thePublishersClientIdIsTheTokensAuthenticationName() throws Exception {
     String name = "backend-nolocal";
-    // a subscriber with the publisher's client id and No Local does not get the message; another does
+    // a subscriber with the publisher's client id and No Local does not get the message; another
+    // does
     Mqtt5BlockingClient self = broker.v5(name);
     self.connect();
     Inbox<Mqtt5Publish> selfInbox = Inbox.of(self);
-    self.subscribeWith().topicFilter("devices/nolocal/#").noLocal(true).qos(MqttQos.AT_LEAST_ONCE).send();
+    self.subscribeWith()
+        .topicFilter("devices/nolocal/#")
+        .noLocal(true)
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .send();
     self.subscribeWith().topicFilter("devices/sentinel/nolocal").qos(MqttQos.AT_LEAST_ONCE).send();
-    Mqtt5BlockingClient other = subscriberV5("nolocal-other", "devices/nolocal/#", MqttQos.AT_LEAST_ONCE);
+    Mqtt5BlockingClient other =
+        subscriberV5("nolocal-other", "devices/nolocal/#", MqttQos.AT_LEAST_ONCE);
     Inbox<Mqtt5Publish> otherInbox = Inbox.of(other);
     Map<String, String> h = new HashMap<>();
     h.put("Authorization", "Bearer " + tokens.token(name));
@@ -286,7 +362,8 @@ class HttpPublishIT {
   }
 
   @Test
-  void httpPublishesAreCountedInTheEventGridPublishMetricsWithProtocolHttpPublish() throws Exception {
+  void httpPublishesAreCountedInTheEventGridPublishMetricsWithProtocolHttpPublish()
+      throws Exception {
     EventGridMetricsIT.Metrics before = EventGridMetricsIT.scrape(broker);
     Map<String, String> h = new HashMap<>();
     h.put("Authorization", "Bearer " + tokens.freshToken("metrics"));
@@ -301,33 +378,93 @@ class HttpPublishIT {
     EventGridMetricsIT.Metrics after = EventGridMetricsIT.scrape(broker);
 
     Map<String, Double> moved = new LinkedHashMap<>();
-    for (String[] series : List.of(
-        new String[] {"mqtt_successful_published_messages_total", "Protocol", "http-publish", "QoS", "0"},
-        new String[] {"mqtt_successful_published_messages_total", "Protocol", "http-publish", "QoS", "1"},
-        new String[] {"mqtt_failed_published_messages_total", "Protocol", "http-publish", "QoS", "1",
-            "Error", "AuthorizationError"},
-        new String[] {"mqtt_failed_published_messages_total", "Protocol", "http-publish", "QoS", "0",
-            "Error", "AuthenticationError"},
-        new String[] {"mqtt_request_count_total", "OperationType", "Publish", "Protocol", "http-publish",
-            "Result", "Success", "Error", "None"},
-        new String[] {"mqtt_request_count_total", "OperationType", "Publish", "Protocol", "http-publish",
-            "Result", "ClientError", "Error", "AuthorizationError"},
-        new String[] {"mqtt_publish_latency_seconds_count", "Protocol", "http-publish", "QoS", "1",
-            "Result", "Success", "Error", "None"},
-        new String[] {"mqtt_successful_published_messages_total", "Protocol", "MQTT5", "QoS", "1"})) {
+    for (String[] series :
+        List.of(
+            new String[] {
+              "mqtt_successful_published_messages_total", "Protocol", "http-publish", "QoS", "0"
+            },
+            new String[] {
+              "mqtt_successful_published_messages_total", "Protocol", "http-publish", "QoS", "1"
+            },
+            new String[] {
+              "mqtt_failed_published_messages_total",
+              "Protocol",
+              "http-publish",
+              "QoS",
+              "1",
+              "Error",
+              "AuthorizationError"
+            },
+            new String[] {
+              "mqtt_failed_published_messages_total",
+              "Protocol",
+              "http-publish",
+              "QoS",
+              "0",
+              "Error",
+              "AuthenticationError"
+            },
+            new String[] {
+              "mqtt_request_count_total",
+              "OperationType",
+              "Publish",
+              "Protocol",
+              "http-publish",
+              "Result",
+              "Success",
+              "Error",
+              "None"
+            },
+            new String[] {
+              "mqtt_request_count_total",
+              "OperationType",
+              "Publish",
+              "Protocol",
+              "http-publish",
+              "Result",
+              "ClientError",
+              "Error",
+              "AuthorizationError"
+            },
+            new String[] {
+              "mqtt_publish_latency_seconds_count",
+              "Protocol",
+              "http-publish",
+              "QoS",
+              "1",
+              "Result",
+              "Success",
+              "Error",
+              "None"
+            },
+            new String[] {
+              "mqtt_successful_published_messages_total", "Protocol", "MQTT5", "QoS", "1"
+            })) {
       String[] labels = Arrays.copyOfRange(series, 1, series.length);
-      moved.put(String.join(" ", series), count(after, series[0], labels) - count(before, series[0], labels));
+      moved.put(
+          String.join(" ", series),
+          count(after, series[0], labels) - count(before, series[0], labels));
     }
-    assertThat(moved.values()).as(moved.toString()).containsExactly(1.0, 1.0, 1.0, 1.0, 2.0, 1.0, 1.0, 0.0);
-    assertThat(count(after, "mqtt_throughput_bytes_total", "Direction", "Inbound")
-        - count(before, "mqtt_throughput_bytes_total", "Direction", "Inbound"))
-        .as("inbound bytes: every body read, refused ones included").isEqualTo(1 + 3 + 1 + 1);
+    assertThat(moved.values())
+        .as(moved.toString())
+        .containsExactly(1.0, 1.0, 1.0, 1.0, 2.0, 1.0, 1.0, 0.0);
+    assertThat(
+            count(after, "mqtt_throughput_bytes_total", "Direction", "Inbound")
+                - count(before, "mqtt_throughput_bytes_total", "Direction", "Inbound"))
+        .as("inbound bytes: every body read, refused ones included")
+        .isEqualTo(1 + 3 + 1 + 1);
   }
 
-  /** A series with exactly these labels, 0 while it does not exist (refusals' series appear with the first). */
-  private static double count(EventGridMetricsIT.Metrics metrics, String name, String... labelPairs) {
-    return metrics.series(name, labelPairs).stream().filter(s -> s.labels().size() == labelPairs.length / 2)
-        .mapToDouble(EventGridMetricsIT.Metrics.Sample::value).sum();
+  /**
+   * A series with exactly these labels, 0 while it does not exist (refusals' series appear with the
+   * first).
+   */
+  private static double count(
+      EventGridMetricsIT.Metrics metrics, String name, String... labelPairs) {
+    return metrics.series(name, labelPairs).stream()
+        .filter(s -> s.labels().size() == labelPairs.length / 2)
+        .mapToDouble(EventGridMetricsIT.Metrics.Sample::value)
+        .sum();
   }
 
   // ------------------------------------------------------------------------------------------------ statuses
@@ -342,28 +479,63 @@ class HttpPublishIT {
   @Test
   void malformedRequestsAreRefusedWith400AndACode() {
     String v = "&api-version=" + PUBLISH_VERSION;
-    assertError(http.publish("api-version=" + PUBLISH_VERSION, headers(), new byte[0]), 400, "InvalidTopic");
-    assertError(http.publish("topic=devices%2F%2B%2Fx" + v, headers(), new byte[0]), 400, "InvalidTopic");
-    assertError(http.publish("topic=devices%2F%23" + v, headers(), new byte[0]), 400, "InvalidTopic");
-    assertError(http.publish("topic=devices%2F" + "a".repeat(250) + v, headers(), new byte[0]), 400, "InvalidTopic");
-    assertError(http.publish("topic=devices" + "%2Fl".repeat(15) + v, headers(), new byte[0]), 400, "InvalidTopic");
-    assertError(http.publish("topic=devices%2F%FF" + v, headers(), new byte[0]), 400, "InvalidTopic");
-    assertError(http.publish("topic=devices%2Fa", headers(), new byte[0]), 400, "MissingApiVersion");
-    assertError(http.publish("topic=devices%2Fa&api-version=2023-06-01-preview", headers(), new byte[0]), 400,
+    assertError(
+        http.publish("api-version=" + PUBLISH_VERSION, headers(), new byte[0]),
+        400,
+        "InvalidTopic");
+    assertError(
+        http.publish("topic=devices%2F%2B%2Fx" + v, headers(), new byte[0]), 400, "InvalidTopic");
+    assertError(
+        http.publish("topic=devices%2F%23" + v, headers(), new byte[0]), 400, "InvalidTopic");
+    assertError(
+        http.publish("topic=devices%2F" + "a".repeat(250) + v, headers(), new byte[0]),
+        400,
+        "InvalidTopic");
+    assertError(
+        http.publish("topic=devices" + "%2Fl".repeat(15) + v, headers(), new byte[0]),
+        400,
+        "InvalidTopic");
+    assertError(
+        http.publish("topic=devices%2F%FF" + v, headers(), new byte[0]), 400, "InvalidTopic");
+    assertError(
+        http.publish("topic=devices%2Fa", headers(), new byte[0]), 400, "MissingApiVersion");
+    assertError(
+        http.publish("topic=devices%2Fa&api-version=2023-06-01-preview", headers(), new byte[0]),
+        400,
         "UnsupportedApiVersion");
     assertError(publish("devices%2Fa", headers("mqtt-qos", "3"), ""), 400, "InvalidQos");
     assertError(publish("devices%2Fa", headers("mqtt-retain", "yes"), ""), 400, "InvalidRetain");
-    assertError(publish("devices%2Fa", headers("mqtt-correlation-data", "***"), ""), 400, "InvalidCorrelationData");
-    assertError(publish("devices%2Fa", headers("mqtt-user-properties", "[{\"a\":\"b\"}"), ""), 400,
+    assertError(
+        publish("devices%2Fa", headers("mqtt-correlation-data", "***"), ""),
+        400,
+        "InvalidCorrelationData");
+    assertError(
+        publish("devices%2Fa", headers("mqtt-user-properties", "[{\"a\":\"b\"}"), ""),
+        400,
         "InvalidUserProperties");
-    assertError(publish("devices%2Fa", headers("mqtt-user-properties", "not-base64!"), ""), 400,
+    assertError(
+        publish("devices%2Fa", headers("mqtt-user-properties", "not-base64!"), ""),
+        400,
         "InvalidUserProperties");
-    assertError(publish("devices%2Fa", headers("mqtt-response-topic", "a%2F%23"), ""), 400, "InvalidResponseTopic");
-    assertError(publish("devices%2Fa", headers("mqtt-message-expiry", "-5"), ""), 400, "InvalidMessageExpiry");
-    assertError(publish("devices%2Fa", headers("mqtt-payload-format-indicator", "7"), ""), 400,
+    assertError(
+        publish("devices%2Fa", headers("mqtt-response-topic", "a%2F%23"), ""),
+        400,
+        "InvalidResponseTopic");
+    assertError(
+        publish("devices%2Fa", headers("mqtt-message-expiry", "-5"), ""),
+        400,
+        "InvalidMessageExpiry");
+    assertError(
+        publish("devices%2Fa", headers("mqtt-payload-format-indicator", "7"), ""),
+        400,
         "InvalidPayloadFormatIndicator");
-    assertError(http.publish("topic=devices%2Fa" + v, headers("mqtt-payload-format-indicator", "1"),
-        new byte[] {(byte) 0xC3, 0x28}), 400, "PayloadFormatInvalid");
+    assertError(
+        http.publish(
+            "topic=devices%2Fa" + v,
+            headers("mqtt-payload-format-indicator", "1"),
+            new byte[] {(byte) 0xC3, 0x28}),
+        400,
+        "PayloadFormatInvalid");
   }
 
   @Test
@@ -374,21 +546,61 @@ class HttpPublishIT {
     cases.put("missing", null);
     cases.put("basic scheme", "Basic dXNlcjpwYXNz");
     cases.put("not a JWT", "Bearer not-a-jwt");
-    cases.put("expired", "Bearer " + tokens.sign(Map.of("iss", TestTokens.ISSUER, "sub", "late", "aud",
-        TestTokens.HOSTNAME, "nbf", now - 7200, "exp", now - 3600)));
+    cases.put(
+        "expired",
+        "Bearer "
+            + tokens.sign(
+                Map.of(
+                    "iss",
+                    TestTokens.ISSUER,
+                    "sub",
+                    "late",
+                    "aud",
+                    TestTokens.HOSTNAME,
+                    "nbf",
+                    now - 7200,
+                    "exp",
+                    now - 3600)));
     cases.put("signed by another key", "Bearer " + stranger.token("mallory"));
-    cases.put("another audience", "Bearer " + tokens.sign(Map.of("iss", TestTokens.ISSUER, "sub", "aud",
-        "aud", "other.example", "nbf", now - 5, "exp", now + 600)));
-    cases.put("another issuer", "Bearer " + tokens.sign(Map.of("iss", "https://elsewhere", "sub", "iss",
-        "aud", TestTokens.HOSTNAME, "nbf", now - 5, "exp", now + 600)));
-    cases.forEach((what, authorization) -> {
-      Map<String, String> h = new HashMap<>();
-      h.put("Authorization", authorization);
-      HttpResponse<Buffer> r = publish("devices%2Fa", h, "x");
-      assertThat(r.statusCode()).as(what + ": " + r.bodyAsString()).isEqualTo(401);
-      assertThat(errorCode(r)).as(what).isEqualTo("Unauthorized");
-      assertThat(r.getHeader("WWW-Authenticate")).as(what).startsWith("Bearer");
-    });
+    cases.put(
+        "another audience",
+        "Bearer "
+            + tokens.sign(
+                Map.of(
+                    "iss",
+                    TestTokens.ISSUER,
+                    "sub",
+                    "aud",
+                    "aud",
+                    "other.example",
+                    "nbf",
+                    now - 5,
+                    "exp",
+                    now + 600)));
+    cases.put(
+        "another issuer",
+        "Bearer "
+            + tokens.sign(
+                Map.of(
+                    "iss",
+                    "https://elsewhere",
+                    "sub",
+                    "iss",
+                    "aud",
+                    TestTokens.HOSTNAME,
+                    "nbf",
+                    now - 5,
+                    "exp",
+                    now + 600)));
+    cases.forEach(
+        (what, authorization) -> {
+          Map<String, String> h = new HashMap<>();
+          h.put("Authorization", authorization);
+          HttpResponse<Buffer> r = publish("devices%2Fa", h, "x");
+          assertThat(r.statusCode()).as(what + ": " + r.bodyAsString()).isEqualTo(401);
+          assertThat(errorCode(r)).as(what).isEqualTo("Unauthorized");
+          assertThat(r.getHeader("WWW-Authenticate")).as(what).startsWith("Bearer");
+        });
   }
 
   @Test
@@ -401,33 +613,57 @@ class HttpPublishIT {
   @Test
   void aBodyAboveTheMaximumPacketSizeIsRefusedWith413WhetherDeclaredOrStreamed() {
     int max = broker.broker().config().limits.maxPacketSize();
-    assertError(http.publish("topic=devices%2Fbig&api-version=" + PUBLISH_VERSION, headers(), new byte[max + 1]),
-        413, "PayloadTooLarge");
+    assertError(
+        http.publish(
+            "topic=devices%2Fbig&api-version=" + PUBLISH_VERSION, headers(), new byte[max + 1]),
+        413,
+        "PayloadTooLarge");
     // chunked: no Content-Length, refused once the limit is passed
-    ChunkedResponse chunked = HttpApiClient.await(http.vertx().createHttpClient()
-        .request(HttpMethod.POST, broker.httpPort(), "127.0.0.1",
-            "/mqtt/messages?topic=devices%2Fbig&api-version=" + PUBLISH_VERSION)
-        .compose(req -> {
-          req.setChunked(true);
-          headers().forEach(req::putHeader);
-          for (int i = 0; i < 9; i++) {
-            req.write(Buffer.buffer(new byte[64 * 1024]));
-          }
-          return req.end().compose(v -> req.response()).compose(resp -> resp.body().map(body ->
-              new ChunkedResponse(resp.statusCode(), body)));
-        }));
+    ChunkedResponse chunked =
+        HttpApiClient.await(
+            http.vertx()
+                .createHttpClient()
+                .request(
+                    HttpMethod.POST,
+                    broker.httpPort(),
+                    "127.0.0.1",
+                    "/mqtt/messages?topic=devices%2Fbig&api-version=" + PUBLISH_VERSION)
+                .compose(
+                    req -> {
+                      req.setChunked(true);
+                      headers().forEach(req::putHeader);
+                      for (int i = 0; i < 9; i++) {
+                        req.write(Buffer.buffer(new byte[64 * 1024]));
+                      }
+                      return req.end()
+                          .compose(v -> req.response())
+                          .compose(
+                              resp ->
+                                  resp.body()
+                                      .map(body -> new ChunkedResponse(resp.statusCode(), body)));
+                    }));
     assertThat(chunked.status()).isEqualTo(413);
-    assertThat(chunked.body().toJsonObject().getJsonObject("error").getString("code")).isEqualTo("PayloadTooLarge");
+    assertThat(chunked.body().toJsonObject().getJsonObject("error").getString("code"))
+        .isEqualTo("PayloadTooLarge");
     // a retained payload has its own, smaller limit
     int retainedMax = broker.broker().config().limits.maxRetainedPayload();
-    assertError(http.publish("topic=retained%2Fbig&api-version=" + PUBLISH_VERSION, headers("mqtt-retain", "1"),
-        new byte[retainedMax + 1]), 413, "PayloadTooLarge");
-    assertThat(http.publish("topic=retained%2Fbig&api-version=" + PUBLISH_VERSION, headers("mqtt-retain", "1"),
-        new byte[retainedMax]).statusCode()).isEqualTo(204);
+    assertError(
+        http.publish(
+            "topic=retained%2Fbig&api-version=" + PUBLISH_VERSION,
+            headers("mqtt-retain", "1"),
+            new byte[retainedMax + 1]),
+        413,
+        "PayloadTooLarge");
+    assertThat(
+            http.publish(
+                    "topic=retained%2Fbig&api-version=" + PUBLISH_VERSION,
+                    headers("mqtt-retain", "1"),
+                    new byte[retainedMax])
+                .statusCode())
+        .isEqualTo(204);
   }
 
-  private record ChunkedResponse(int status, Buffer body) {
-  }
+  private record ChunkedResponse(int status, Buffer body) {}
 
   @Test
   void anIdentityAboveItsPublishRateGets429WithRetryAfter() {
@@ -455,7 +691,13 @@ class HttpPublishIT {
   @Test
   void unknownResourcesAndMethodsAnswerJsonErrors() {
     assertError(http.send(HttpMethod.GET, "/mqtt/nothing", headers(), null), 404, "NotFound");
-    assertError(http.send(HttpMethod.GET, "/mqtt/messages?topic=a&api-version=" + PUBLISH_VERSION, headers(), null),
-        405, "MethodNotAllowed");
+    assertError(
+        http.send(
+            HttpMethod.GET,
+            "/mqtt/messages?topic=a&api-version=" + PUBLISH_VERSION,
+            headers(),
+            null),
+        405,
+        "MethodNotAllowed");
   }
 }

@@ -23,27 +23,46 @@ import org.junit.jupiter.api.io.TempDir;
 /** With a server certificate configured, the same API is served over HTTPS on http.tls-port. */
 class HttpsPublishIT {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void aPublishOverHttpsReachesSubscribers() throws Exception {
     TestTokens tokens = TestTokens.create();
     TestCertificates certs = TestCertificates.selfSignedServer(dir);
     int httpsPort = TestBroker.freePort();
-    try (TestBroker broker = TestBroker.start(Map.of("namespace.file", tokens.writeNamespace(dir).toString(),
-        "tls.cert-file", certs.certFile.toString(), "tls.key-file", certs.keyFile.toString(),
-        "http.tls-port", String.valueOf(httpsPort), "mqtt.tls-port", String.valueOf(TestBroker.freePort()),
-        "mqtt.wss-port", String.valueOf(TestBroker.freePort())));
-         HttpApiClient https = new HttpApiClient("localhost", httpsPort, new WebClientOptions().setSsl(true)
-             .setTrustOptions(new PemTrustOptions().addCertPath(certs.certFile.toString())))) {
+    try (TestBroker broker =
+            TestBroker.start(
+                Map.of(
+                    "namespace.file",
+                    tokens.writeNamespace(dir).toString(),
+                    "tls.cert-file",
+                    certs.certFile.toString(),
+                    "tls.key-file",
+                    certs.keyFile.toString(),
+                    "http.tls-port",
+                    String.valueOf(httpsPort),
+                    "mqtt.tls-port",
+                    String.valueOf(TestBroker.freePort()),
+                    "mqtt.wss-port",
+                    String.valueOf(TestBroker.freePort())));
+        HttpApiClient https =
+            new HttpApiClient(
+                "localhost",
+                httpsPort,
+                new WebClientOptions()
+                    .setSsl(true)
+                    .setTrustOptions(
+                        new PemTrustOptions().addCertPath(certs.certFile.toString())))) {
       assertThat(broker.broker().httpTlsPort()).isEqualTo(httpsPort);
       Mqtt5BlockingClient sub = broker.v5("https-sub");
       sub.connect();
       Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
       sub.subscribeWith().topicFilter("devices/https/#").qos(MqttQos.AT_LEAST_ONCE).send();
-      HttpResponse<Buffer> r = https.publish("topic=devices%2Fhttps%2F1&api-version=" + PUBLISH_VERSION,
-          Map.of("Authorization", "Bearer " + tokens.token("backend")), "secure".getBytes(StandardCharsets.UTF_8));
+      HttpResponse<Buffer> r =
+          https.publish(
+              "topic=devices%2Fhttps%2F1&api-version=" + PUBLISH_VERSION,
+              Map.of("Authorization", "Bearer " + tokens.token("backend")),
+              "secure".getBytes(StandardCharsets.UTF_8));
       assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(204);
       assertThat(Inbox.text(inbox.next())).isEqualTo("secure");
       sub.disconnect();

@@ -20,19 +20,28 @@ import java.util.Locale;
 /** HTTP/1.1 on a raw socket, for clients that misbehave on purpose (slow, silent, cut short). */
 final class RawHttp {
 
-  /** How long a test waits for the broker to act: far above the 1-2 s timeouts tests set, below a trickle's end. */
+  /**
+   * How long a test waits for the broker to act: far above the 1-2 s timeouts tests set, below a
+   * trickle's end.
+   */
   static final int WAIT_MS = 8_000;
 
-  /** What a raw connection saw: the bytes the broker sent before it closed the connection, or that it stayed open. */
-  record Outcome(boolean closed, String received, long millis) {
-  }
+  /**
+   * What a raw connection saw: the bytes the broker sent before it closed the connection, or that
+   * it stayed open.
+   */
+  record Outcome(boolean closed, String received, long millis) {}
 
-  private RawHttp() {
-  }
+  private RawHttp() {}
 
   static HttpResponse<String> get(int port, String path) throws Exception {
-    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(10))
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
   }
 
   static Socket connect(int port) throws IOException {
@@ -47,20 +56,26 @@ final class RawHttp {
     out.flush();
   }
 
-  /** Writes {@code text} one byte every {@code intervalMs}, until done, interrupted or the socket fails. */
+  /**
+   * Writes {@code text} one byte every {@code intervalMs}, until done, interrupted or the socket
+   * fails.
+   */
   static Thread trickle(Socket socket, String text, long intervalMs) {
-    Thread t = new Thread(() -> {
-      try {
-        OutputStream out = socket.getOutputStream();
-        for (byte b : text.getBytes(StandardCharsets.ISO_8859_1)) {
-          out.write(b);
-          out.flush();
-          Thread.sleep(intervalMs);
-        }
-      } catch (IOException | InterruptedException e) {
-        // closed by the broker, or the test is done
-      }
-    }, "trickle");
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                OutputStream out = socket.getOutputStream();
+                for (byte b : text.getBytes(StandardCharsets.ISO_8859_1)) {
+                  out.write(b);
+                  out.flush();
+                  Thread.sleep(intervalMs);
+                }
+              } catch (IOException | InterruptedException e) {
+                // closed by the broker, or the test is done
+              }
+            },
+            "trickle");
     t.setDaemon(true);
     t.start();
     return t;
@@ -72,8 +87,9 @@ final class RawHttp {
   }
 
   /**
-   * As {@link #awaitClose(Socket)}, interrupting {@code writer} (a {@link #trickle}) once the broker answers, so
-   * that it does not write into the closed connection (the reset could cost the client the answer).
+   * As {@link #awaitClose(Socket)}, interrupting {@code writer} (a {@link #trickle}) once the
+   * broker answers, so that it does not write into the closed connection (the reset could cost the
+   * client the answer).
    */
   static Outcome awaitClose(Socket socket, Thread writer) throws IOException {
     long start = System.nanoTime();
@@ -99,11 +115,16 @@ final class RawHttp {
         writer.interrupt();
       }
     }
-    return new Outcome(closed, received.toString(StandardCharsets.ISO_8859_1),
+    return new Outcome(
+        closed,
+        received.toString(StandardCharsets.ISO_8859_1),
         (System.nanoTime() - start) / 1_000_000);
   }
 
-  /** The status line and headers and a Content-Length body of one response on a kept-alive connection. */
+  /**
+   * The status line and headers and a Content-Length body of one response on a kept-alive
+   * connection.
+   */
   static String readResponse(InputStream in) throws IOException {
     StringBuilder head = new StringBuilder();
     while (!head.toString().endsWith("\r\n\r\n")) {
@@ -125,6 +146,9 @@ final class RawHttp {
   /** The broker answered 408 with the API's error body and closed the connection. */
   static void assertRequestTimeout(Outcome outcome, String what) {
     assertThat(outcome.closed()).as("connection closed").isTrue();
-    assertThat(outcome.received()).startsWith("HTTP/1.1 408").contains("\"RequestTimeout\"").contains(what);
+    assertThat(outcome.received())
+        .startsWith("HTTP/1.1 408")
+        .contains("\"RequestTimeout\"")
+        .contains(what);
   }
 }

@@ -35,8 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 @WithBroker(configMethod = "trustTheTestIssuer")
 class RetainedMessagesIT {
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   static TestTokens tokens;
   static TestBroker broker;
   static HttpApiClient http;
@@ -70,13 +69,17 @@ class RetainedMessagesIT {
     for (int i = 0; i < headers.length; i += 2) {
       h.put(headers[i], headers[i + 1]);
     }
-    HttpResponse<Buffer> r = http.publish("topic=" + encodedTopic + "&api-version=" + PUBLISH_VERSION, h, payload);
+    HttpResponse<Buffer> r =
+        http.publish("topic=" + encodedTopic + "&api-version=" + PUBLISH_VERSION, h, payload);
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(204);
   }
 
   private static HttpResponse<Buffer> get(String encodedTopic) {
-    return http.send(HttpMethod.GET, "/mqtt/retainedMessages/message?topic=" + encodedTopic + "&api-version="
-        + RETAINED_VERSION, auth(), null);
+    return http.send(
+        HttpMethod.GET,
+        "/mqtt/retainedMessages/message?topic=" + encodedTopic + "&api-version=" + RETAINED_VERSION,
+        auth(),
+        null);
   }
 
   private static HttpResponse<Buffer> list(String query) {
@@ -84,8 +87,11 @@ class RetainedMessagesIT {
   }
 
   private static HttpResponse<Buffer> delete(String encodedTopic) {
-    return http.send(HttpMethod.DELETE, "/mqtt/retainedMessages/message?topic=" + encodedTopic + "&api-version="
-        + RETAINED_VERSION, auth(), null);
+    return http.send(
+        HttpMethod.DELETE,
+        "/mqtt/retainedMessages/message?topic=" + encodedTopic + "&api-version=" + RETAINED_VERSION,
+        auth(),
+        null);
   }
 
   private static void assertError(HttpResponse<Buffer> r, int status, String code) {
@@ -116,8 +122,12 @@ class RetainedMessagesIT {
   void aRetainedMessageSetOverMqttIsReadableAndOneWithoutExpiryHasNoExpiryHeader() {
     Mqtt5BlockingClient c = broker.v5("retained-mqtt-publisher");
     c.connect();
-    c.publishWith().topic("retained/mqtt/é").payload("from mqtt".getBytes(StandardCharsets.UTF_8)).retain(true)
-        .qos(MqttQos.AT_MOST_ONCE).send();
+    c.publishWith()
+        .topic("retained/mqtt/é")
+        .payload("from mqtt".getBytes(StandardCharsets.UTF_8))
+        .retain(true)
+        .qos(MqttQos.AT_MOST_ONCE)
+        .send();
     c.disconnect();
     HttpResponse<Buffer> r = null;
     for (int i = 0; i < 100 && (r == null || r.statusCode() == 404); i++) {
@@ -138,14 +148,31 @@ class RetainedMessagesIT {
     assertError(get("devices%2Fretained"), 403, "Forbidden");
     assertError(get("%24SYS%2Fx"), 403, "Forbidden");
     assertError(get("retained%2F%2B"), 400, "InvalidTopic");
-    assertError(http.send(HttpMethod.GET, "/mqtt/retainedMessages/message?api-version=" + RETAINED_VERSION, auth(),
-        null), 400, "InvalidTopic");
-    assertError(http.send(HttpMethod.GET, "/mqtt/retainedMessages/message?topic=retained%2Fa", auth(), null), 400,
+    assertError(
+        http.send(
+            HttpMethod.GET,
+            "/mqtt/retainedMessages/message?api-version=" + RETAINED_VERSION,
+            auth(),
+            null),
+        400,
+        "InvalidTopic");
+    assertError(
+        http.send(
+            HttpMethod.GET, "/mqtt/retainedMessages/message?topic=retained%2Fa", auth(), null),
+        400,
         "MissingApiVersion");
-    assertError(http.send(HttpMethod.GET, "/mqtt/retainedMessages/message?topic=retained%2Fa&api-version="
-        + PUBLISH_VERSION, auth(), null), 400, "UnsupportedApiVersion");
-    for (String path : List.of("/mqtt/retainedMessages/message?topic=retained%2Fa&api-version=" + RETAINED_VERSION,
-        "/mqtt/retainedMessages?topicFilter=retained%2F%23&api-version=" + RETAINED_VERSION)) {
+    assertError(
+        http.send(
+            HttpMethod.GET,
+            "/mqtt/retainedMessages/message?topic=retained%2Fa&api-version=" + PUBLISH_VERSION,
+            auth(),
+            null),
+        400,
+        "UnsupportedApiVersion");
+    for (String path :
+        List.of(
+            "/mqtt/retainedMessages/message?topic=retained%2Fa&api-version=" + RETAINED_VERSION,
+            "/mqtt/retainedMessages?topicFilter=retained%2F%23&api-version=" + RETAINED_VERSION)) {
       HttpResponse<Buffer> r = http.send(HttpMethod.GET, path, Map.of(), null);
       assertError(r, 401, "Unauthorized");
       assertThat(r.getHeader("WWW-Authenticate")).startsWith("Bearer");
@@ -156,15 +183,21 @@ class RetainedMessagesIT {
   void aListingPagesThroughEveryMatchingTopicInOrderByItsNextLinks() {
     List<String> expected = new ArrayList<>();
     for (int i = 0; i < 7; i++) {
-      retain("retained%2Flist%2Ft" + i, ("v" + i).getBytes(StandardCharsets.UTF_8),
-          "mqtt-qos", String.valueOf(i % 2), "mqtt-message-expiry", i == 3 ? "900" : "");
+      retain(
+          "retained%2Flist%2Ft" + i,
+          ("v" + i).getBytes(StandardCharsets.UTF_8),
+          "mqtt-qos",
+          String.valueOf(i % 2),
+          "mqtt-message-expiry",
+          i == 3 ? "900" : "");
       expected.add("retained/list/t" + i);
     }
     retain("retained%2Fother%2Fx", "no".getBytes(StandardCharsets.UTF_8));
     List<String> topics = new ArrayList<>();
     List<Integer> pageSizes = new ArrayList<>();
-    String next = "/mqtt/retainedMessages?topicFilter=retained%2Flist%2F%23&maxResults=3&api-version="
-        + RETAINED_VERSION;
+    String next =
+        "/mqtt/retainedMessages?topicFilter=retained%2Flist%2F%23&maxResults=3&api-version="
+            + RETAINED_VERSION;
     while (next != null) {
       HttpResponse<Buffer> r = http.send(HttpMethod.GET, next, auth(), null);
       assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
@@ -177,9 +210,11 @@ class RetainedMessagesIT {
         int n = Integer.parseInt(item.getString("topic").substring("retained/list/t".length()));
         assertThat(item.getInteger("qos")).isEqualTo(n % 2);
         assertThat(item.getInteger("size")).isPositive();
-        assertThat(Instant.parse(item.getString("lastModifiedTime"))).isBefore(Instant.now().plusSeconds(1));
+        assertThat(Instant.parse(item.getString("lastModifiedTime")))
+            .isBefore(Instant.now().plusSeconds(1));
         if (n == 3) {
-          assertThat(Instant.parse(item.getString("expiry"))).isAfter(Instant.now().plusSeconds(800));
+          assertThat(Instant.parse(item.getString("expiry")))
+              .isAfter(Instant.now().plusSeconds(800));
         } else {
           assertThat(item.containsKey("expiry")).isTrue();
           assertThat(item.getValue("expiry")).isNull();
@@ -191,7 +226,9 @@ class RetainedMessagesIT {
         URI uri = URI.create(link);
         assertThat(uri.getScheme()).isEqualTo("http");
         assertThat(uri.getPort()).isEqualTo(broker.httpPort());
-        assertThat(uri.getRawQuery()).contains("continuationToken=").contains("api-version=" + RETAINED_VERSION)
+        assertThat(uri.getRawQuery())
+            .contains("continuationToken=")
+            .contains("api-version=" + RETAINED_VERSION)
             .doesNotContain("topicFilter");
         next = uri.getRawPath() + "?" + uri.getRawQuery();
       } else {
@@ -207,7 +244,8 @@ class RetainedMessagesIT {
     String v = "&api-version=" + RETAINED_VERSION;
     HttpResponse<Buffer> first = list("topicFilter=retained%2F%23&maxResults=1" + v);
     assertThat(first.statusCode()).isEqualTo(200);
-    assertError(list("topicFilter=retained%2F%23&continuationToken=abc" + v), 400, "ConflictingParameters");
+    assertError(
+        list("topicFilter=retained%2F%23&continuationToken=abc" + v), 400, "ConflictingParameters");
     assertError(list("maxResults=5" + v), 400, "InvalidTopicFilter");
     assertError(list("topicFilter=retained%2F%23&maxResults=0" + v), 400, "InvalidMaxResults");
     assertError(list("topicFilter=retained%2F%23&maxResults=101" + v), 400, "InvalidMaxResults");
@@ -234,7 +272,8 @@ class RetainedMessagesIT {
     sub.connect();
     Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
     sub.subscribeWith().topicFilter("retained/delete/#").qos(MqttQos.AT_LEAST_ONCE).send();
-    assertThat(Inbox.text(inbox.next())).isEqualTo("bye"); // the retained message itself, on subscribe
+    assertThat(Inbox.text(inbox.next()))
+        .isEqualTo("bye"); // the retained message itself, on subscribe
 
     HttpResponse<Buffer> r = delete("retained%2Fdelete%2Fone");
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(204);
@@ -255,7 +294,13 @@ class RetainedMessagesIT {
 
     // deleting needs the right to publish to the topic
     assertError(delete("elsewhere%2Fx"), 403, "Forbidden");
-    assertError(http.send(HttpMethod.DELETE, "/mqtt/retainedMessages/message?topic=retained%2Fx&api-version="
-        + RETAINED_VERSION, Map.of(), null), 401, "Unauthorized");
+    assertError(
+        http.send(
+            HttpMethod.DELETE,
+            "/mqtt/retainedMessages/message?topic=retained%2Fx&api-version=" + RETAINED_VERSION,
+            Map.of(),
+            null),
+        401,
+        "Unauthorized");
   }
 }

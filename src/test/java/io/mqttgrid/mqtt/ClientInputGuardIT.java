@@ -26,12 +26,17 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a stranger's bad input costs the node: packets before CONNECT, oversized CONNECTs, a second CONNECT,
- * invalid reason codes, lengths that run past their packet and the MQTT 5 rules Netty's decoder cannot see.
- * Each ends the connection at once (with DISCONNECT and the reason where MQTT 5 allows one), leaves no
- * session behind, logs no ERROR and no stack trace, and logs at most a few lines per source.
+ * What a stranger's bad input costs the node: packets before CONNECT, oversized CONNECTs, a second
+ * CONNECT, invalid reason codes, lengths that run past their packet and the MQTT 5 rules Netty's
+ * decoder cannot see. Each ends the connection at once (with DISCONNECT and the reason where MQTT 5
+ * allows one), leaves no session behind, logs no ERROR and no stack trace, and logs at most a few
+ * lines per source.
  */
-@WithBroker({"mqtt.max-connect-size=4096", "mqtt.max-unauthenticated-per-address=0", "mqtt.connect-rate-per-address=0"})
+@WithBroker({
+  "mqtt.max-connect-size=4096",
+  "mqtt.max-unauthenticated-per-address=0",
+  "mqtt.connect-rate-per-address=0"
+})
 class ClientInputGuardIT {
 
   private static final Duration WAIT = Duration.ofSeconds(5);
@@ -57,7 +62,9 @@ class ClientInputGuardIT {
   }
 
   private long linesFromClientInput() {
-    return logged.list.stream().filter(e -> e.getLoggerName().equals("io.mqttgrid.mqtt.ClientInput")).count();
+    return logged.list.stream()
+        .filter(e -> e.getLoggerName().equals("io.mqttgrid.mqtt.ClientInput"))
+        .count();
   }
 
   @Test
@@ -72,7 +79,8 @@ class ClientInputGuardIT {
         assertThat(c.readUntilClosed(WAIT)).isEmpty();
       }
     }
-    // 30 connections of 1,000 packets each from one address: a handful of lines, none with a stack trace
+    // 30 connections of 1,000 packets each from one address: a handful of lines, none with a stack
+    // trace
     assertThat(linesFromClientInput()).isBetween(1L, (long) ClientMistakeLog.PER_ADDRESS);
     assertThat(logged.list).hasSizeLessThanOrEqualTo(ClientMistakeLog.PER_ADDRESS + 5);
     roundTrip();
@@ -95,14 +103,20 @@ class ClientInputGuardIT {
   @Test
   void secondConnectWithABadProtocolLevelLeavesNoSessionOnline() throws Exception {
     for (int version : new int[] {4, 5}) {
-      for (byte[] second : new byte[][] {new Connect("again").encode(7),
-          new Connect("again").protocolName("MQTX").encode(version)}) {
-        try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), version, new Connect("ghost-" + version))) {
+      for (byte[] second :
+          new byte[][] {
+            new Connect("again").encode(7),
+            new Connect("again").protocolName("MQTX").encode(version)
+          }) {
+        try (RawMqttClient c =
+            RawMqttClient.connected(broker.mqttPort(), version, new Connect("ghost-" + version))) {
           c.send(second);
-          assertThat(c.readUntilClosed(WAIT)).allSatisfy(p -> {
-            assertThat(p.type()).isEqualTo(DISCONNECT);
-            assertThat(p.reasonCode()).isEqualTo(0x82);
-          });
+          assertThat(c.readUntilClosed(WAIT))
+              .allSatisfy(
+                  p -> {
+                    assertThat(p.type()).isEqualTo(DISCONNECT);
+                    assertThat(p.reasonCode()).isEqualTo(0x82);
+                  });
         }
       }
     }
@@ -112,10 +126,11 @@ class ClientInputGuardIT {
   @Test
   void invalidReasonCodesEndTheConnectionWithMalformedPacket() {
     byte[][] packets = {
-        {0x40, 3, 0, 1, 0x7F},                 // PUBACK with reason 0x7F
-        {0x62, 3, 0, 1, 0x55},                 // PUBREL with reason 0x55
-        {(byte) 0xE0, 1, 0x33},                // DISCONNECT with reason 0x33
-        {(byte) 0xF0, 1, 0x44}};               // AUTH with reason 0x44
+      {0x40, 3, 0, 1, 0x7F}, // PUBACK with reason 0x7F
+      {0x62, 3, 0, 1, 0x55}, // PUBREL with reason 0x55
+      {(byte) 0xE0, 1, 0x33}, // DISCONNECT with reason 0x33
+      {(byte) 0xF0, 1, 0x44}
+    }; // AUTH with reason 0x44
     for (byte[] p : packets) {
       try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("reason"))) {
         byte[] many = new byte[p.length * 500];
@@ -123,10 +138,13 @@ class ClientInputGuardIT {
           System.arraycopy(p, 0, many, i * p.length, p.length);
         }
         c.sendQuietly(many);
-        assertThat(c.readUntilClosed(WAIT)).singleElement().satisfies(d -> {
-          assertThat(d.type()).isEqualTo(DISCONNECT);
-          assertThat(d.reasonCode()).isEqualTo(0x81);
-        });
+        assertThat(c.readUntilClosed(WAIT))
+            .singleElement()
+            .satisfies(
+                d -> {
+                  assertThat(d.type()).isEqualTo(DISCONNECT);
+                  assertThat(d.reasonCode()).isEqualTo(0x81);
+                });
       }
     }
     assertThat(linesFromClientInput()).isLessThanOrEqualTo(packets.length);
@@ -139,31 +157,42 @@ class ClientInputGuardIT {
     // a property section of 100,000 bytes announced in a small PUBLISH
     byte[] propertiesPastEnd = {0x30, 8, 0, 1, 't', (byte) 0xA0, (byte) 0x8D, 0x06, 'x', 'y'};
     for (byte[] p : new byte[][] {topicPastEnd, propertiesPastEnd}) {
-      try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("past-end"))) {
+      try (RawMqttClient c =
+          RawMqttClient.connected(broker.mqttPort(), 5, new Connect("past-end"))) {
         c.send(p);
-        assertThat(c.readUntilClosed(WAIT)).singleElement().satisfies(d -> {
-          assertThat(d.type()).isEqualTo(DISCONNECT);
-          assertThat(d.reasonCode()).isEqualTo(0x81);
-        });
+        assertThat(c.readUntilClosed(WAIT))
+            .singleElement()
+            .satisfies(
+                d -> {
+                  assertThat(d.type()).isEqualTo(DISCONNECT);
+                  assertThat(d.reasonCode()).isEqualTo(0x81);
+                });
       }
     }
   }
 
   @Test
   void mqtt5RulesTheDecoderCannotSee() {
-    expectDisconnect(Packets.publish(5, "t".getBytes(), "x".getBytes(), 0, 0,
-        new Props().u32(0x02, 10).u32(0x02, 20)), 0x82); // Message Expiry Interval twice
+    expectDisconnect(
+        Packets.publish(
+            5, "t".getBytes(), "x".getBytes(), 0, 0, new Props().u32(0x02, 10).u32(0x02, 20)),
+        0x82); // Message Expiry Interval twice
     expectDisconnect(publishWithSubscriptionIdentifier(), 0x82);
-    expectDisconnect(Packets.publish(5, "t".getBytes(), "x".getBytes(), 0, 0,
-        new Props().string(0x08, "replies/+")), 0x82); // wildcard Response Topic
+    expectDisconnect(
+        Packets.publish(
+            5, "t".getBytes(), "x".getBytes(), 0, 0, new Props().string(0x08, "replies/+")),
+        0x82); // wildcard Response Topic
     expectDisconnect(Packets.packet(0x82, new byte[] {0, 1, 0}), 0x82); // SUBSCRIBE without filters
-    expectDisconnect(Packets.packet(0xA2, new byte[] {0, 1, 0}), 0x82); // UNSUBSCRIBE without filters
-    expectDisconnect(Packets.packet(0x82, new byte[] {0, 1, 0, 0, 1, 'a', (byte) 0xC1}), 0x81); // reserved
+    expectDisconnect(
+        Packets.packet(0xA2, new byte[] {0, 1, 0}), 0x82); // UNSUBSCRIBE without filters
+    expectDisconnect(
+        Packets.packet(0x82, new byte[] {0, 1, 0, 0, 1, 'a', (byte) 0xC1}), 0x81); // reserved
   }
 
   @Test
   void mqtt311SubscribeWithReservedOptionBitsAndPasswordWithoutUserNameAreRefused() {
-    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 4, new Connect("reserved-311"))) {
+    try (RawMqttClient c =
+        RawMqttClient.connected(broker.mqttPort(), 4, new Connect("reserved-311"))) {
       c.send(Packets.packet(0x82, new byte[] {0, 1, 0, 1, 'a', 0x05}));
       assertThat(c.readUntilClosed(WAIT)).isEmpty();
     }
@@ -184,7 +213,8 @@ class ClientInputGuardIT {
   @Test
   void everyConnectionTheGuardClosedIsReleased() throws Exception {
     for (int i = 0; i < 20; i++) {
-      try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("released-" + i))) {
+      try (RawMqttClient c =
+          RawMqttClient.connected(broker.mqttPort(), 5, new Connect("released-" + i))) {
         c.send(new byte[] {0x40, 3, 0, 1, 0x7F});
         c.readUntilClosed(WAIT);
       }
@@ -201,7 +231,8 @@ class ClientInputGuardIT {
 
   private static byte[] connect311WithPasswordOnly() {
     ByteArrayOutputStream v = new ByteArrayOutputStream();
-    v.writeBytes(new byte[] {0, 4, 'M', 'Q', 'T', 'T', 4, 0x42, 0, 60, 0, 2, 'i', 'd', 0, 2, 'p', 'w'});
+    v.writeBytes(
+        new byte[] {0, 4, 'M', 'Q', 'T', 'T', 4, 0x42, 0, 60, 0, 2, 'i', 'd', 0, 2, 'p', 'w'});
     return Packets.packet(0x10, v.toByteArray());
   }
 
@@ -209,10 +240,14 @@ class ClientInputGuardIT {
     try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("rules"))) {
       c.send(packet);
       List<Packet> got = new ArrayList<>(c.readUntilClosed(WAIT));
-      assertThat(got).as("answer to %s", hex(packet)).singleElement().satisfies(d -> {
-        assertThat(d.type()).isEqualTo(DISCONNECT);
-        assertThat(d.reasonCode()).isEqualTo(reason);
-      });
+      assertThat(got)
+          .as("answer to %s", hex(packet))
+          .singleElement()
+          .satisfies(
+              d -> {
+                assertThat(d.type()).isEqualTo(DISCONNECT);
+                assertThat(d.reasonCode()).isEqualTo(reason);
+              });
     }
   }
 
@@ -225,13 +260,18 @@ class ClientInputGuardIT {
   }
 
   private static void awaitOnline(long expected) throws InterruptedException {
-    Await.until(expected + " sessions online", WAIT, () -> broker.broker().sessions().onlineCount() == expected);
+    Await.until(
+        expected + " sessions online",
+        WAIT,
+        () -> broker.broker().sessions().onlineCount() == expected);
     assertThat(broker.broker().sessions().onlineCount()).isEqualTo(expected);
   }
 
   private static void roundTrip() {
-    try (RawMqttClient sub = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("round-trip-sub"));
-         RawMqttClient pub = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("round-trip-pub"))) {
+    try (RawMqttClient sub =
+            RawMqttClient.connected(broker.mqttPort(), 5, new Connect("round-trip-sub"));
+        RawMqttClient pub =
+            RawMqttClient.connected(broker.mqttPort(), 5, new Connect("round-trip-pub"))) {
       sub.send(Packets.subscribe(5, 1, "round/trip", 0));
       assertThat(sub.read(WAIT).type()).isEqualTo(RawMqttClient.SUBACK);
       pub.send(Packets.publish(5, "round/trip", "hello".getBytes(StandardCharsets.UTF_8), 0, 0));

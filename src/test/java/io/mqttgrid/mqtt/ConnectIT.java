@@ -31,7 +31,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-/** CONNECT handling: refusals with their v3 return codes and v5 reason codes, and what CONNACK advertises. */
+/**
+ * CONNECT handling: refusals with their v3 return codes and v5 reason codes, and what CONNACK
+ * advertises.
+ */
 @WithBroker
 class ConnectIT {
 
@@ -49,11 +52,13 @@ class ConnectIT {
         c.send(new Connect("malformed-" + version).reservedFlag().encode(version));
         List<Packet> received = c.readUntilClosed(WAIT);
         // MQTT 3.1.1 closes without CONNACK; MQTT 5 may first send a CONNACK with a code >= 0x80
-        assertThat(received).allSatisfy(p -> {
-          assertThat(version).isEqualTo(5);
-          assertThat(p.type()).isEqualTo(CONNACK);
-          assertThat(p.reasonCode()).isGreaterThanOrEqualTo(0x80);
-        });
+        assertThat(received)
+            .allSatisfy(
+                p -> {
+                  assertThat(version).isEqualTo(5);
+                  assertThat(p.type()).isEqualTo(CONNACK);
+                  assertThat(p.reasonCode()).isGreaterThanOrEqualTo(0x80);
+                });
       }
     }
   }
@@ -61,10 +66,15 @@ class ConnectIT {
   @Test
   void willTopicWithANulCharacterIsMalformed() {
     // MQTT-1.5.4-2: U+0000 in a UTF-8 string makes the packet malformed
-    assertThat(rawConnect(new Connect("nul-will").will("will/a\u0000b", new byte[] {1}, 0, false, null)))
+    assertThat(
+            rawConnect(
+                new Connect("nul-will").will("will/a\u0000b", new byte[] {1}, 0, false, null)))
         .isEqualTo(0x81);
     try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), 4)) {
-      c.send(new Connect("nul-will-3").will("will/a\u0000b", new byte[] {1}, 0, false, null).encode(4));
+      c.send(
+          new Connect("nul-will-3")
+              .will("will/a\u0000b", new byte[] {1}, 0, false, null)
+              .encode(4));
       assertThat(c.readUntilClosed(WAIT)).as("MQTT 3.1.1: closed without CONNACK").isEmpty();
     }
   }
@@ -86,7 +96,8 @@ class ConnectIT {
     try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), 4)) {
       c.send(new Connect("level-6").encode(6));
       List<Packet> received = c.readUntilClosed(WAIT);
-      // the broker cannot know the format of a version it does not speak: MQTT 3.1.1's CONNACK, code 1
+      // the broker cannot know the format of a version it does not speak: MQTT 3.1.1's CONNACK,
+      // code 1
       assertThat(received).hasSize(1);
       assertThat(received.get(0).type()).isEqualTo(CONNACK);
       assertThat(received.get(0).reasonCode()).isEqualTo(0x01);
@@ -97,11 +108,19 @@ class ConnectIT {
   void clientIdLongerThanTheLimitIsRefused() {
     String tooLong = "c".repeat(129); // limits.max-client-id-length defaults to 128
     Mqtt5BlockingClient v5 = broker.v5(tooLong);
-    assertThatThrownBy(v5::connect).isInstanceOfSatisfying(Mqtt5ConnAckException.class, e ->
-        assertThat(e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.CLIENT_IDENTIFIER_NOT_VALID));
+    assertThatThrownBy(v5::connect)
+        .isInstanceOfSatisfying(
+            Mqtt5ConnAckException.class,
+            e ->
+                assertThat(e.getMqttMessage().getReasonCode())
+                    .isEqualTo(Mqtt5ConnAckReasonCode.CLIENT_IDENTIFIER_NOT_VALID));
     Mqtt3BlockingClient v3 = broker.v3(tooLong);
-    assertThatThrownBy(v3::connect).isInstanceOfSatisfying(Mqtt3ConnAckException.class, e ->
-        assertThat(e.getMqttMessage().getReturnCode()).isEqualTo(Mqtt3ConnAckReturnCode.IDENTIFIER_REJECTED));
+    assertThatThrownBy(v3::connect)
+        .isInstanceOfSatisfying(
+            Mqtt3ConnAckException.class,
+            e ->
+                assertThat(e.getMqttMessage().getReturnCode())
+                    .isEqualTo(Mqtt3ConnAckReturnCode.IDENTIFIER_REJECTED));
 
     String longest = "c".repeat(128);
     Mqtt5BlockingClient ok = broker.v5(longest);
@@ -113,18 +132,27 @@ class ConnectIT {
   void anonymousClientsAreRefusedWhenAnonymousAccessIsOff() {
     try (TestBroker closed = TestBroker.start(Map.of("auth.anonymous", "false"))) {
       Mqtt5BlockingClient v5 = closed.v5("anon-v5");
-      assertThatThrownBy(v5::connect).isInstanceOfSatisfying(Mqtt5ConnAckException.class, e ->
-          assertThat(e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED));
+      assertThatThrownBy(v5::connect)
+          .isInstanceOfSatisfying(
+              Mqtt5ConnAckException.class,
+              e ->
+                  assertThat(e.getMqttMessage().getReasonCode())
+                      .isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED));
       Mqtt3BlockingClient v3 = closed.v3("anon-v3");
-      assertThatThrownBy(v3::connect).isInstanceOfSatisfying(Mqtt3ConnAckException.class, e ->
-          assertThat(e.getMqttMessage().getReturnCode()).isEqualTo(Mqtt3ConnAckReturnCode.NOT_AUTHORIZED));
+      assertThatThrownBy(v3::connect)
+          .isInstanceOfSatisfying(
+              Mqtt3ConnAckException.class,
+              e ->
+                  assertThat(e.getMqttMessage().getReturnCode())
+                      .isEqualTo(Mqtt3ConnAckReturnCode.NOT_AUTHORIZED));
     }
   }
 
   @Test
   void anonymousClientsFromANonLoopbackAddressAreRefusedByDefault() throws Exception {
     InetAddress own = nonLoopbackAddress();
-    Assumptions.assumeTrue(own != null,
+    Assumptions.assumeTrue(
+        own != null,
         "this machine has no non-loopback IPv4 address to connect from; loopback-only refusal not tested");
     try (TestBroker open = TestBroker.start(Map.of("mqtt.host", "0.0.0.0"))) {
       try (RawMqttClient remote = RawMqttClient.open(own.getHostAddress(), open.mqttPort(), 5)) {
@@ -141,7 +169,8 @@ class ConnectIT {
         assertThat(received.get(0).reasonCode()).isEqualTo(5);
       }
       // the same broker lets loopback clients in
-      try (RawMqttClient local = RawMqttClient.connected(open.mqttPort(), 5, new Connect("from-loopback"))) {
+      try (RawMqttClient local =
+          RawMqttClient.connected(open.mqttPort(), 5, new Connect("from-loopback"))) {
         local.send(Packets.disconnect());
       }
     }
@@ -149,7 +178,8 @@ class ConnectIT {
 
   @Test
   void authenticationMethodThatIsNotConfiguredIsRefused() {
-    assertThat(rawConnect(new Connect("scram").properties(new Props().string(0x15, "SCRAM-SHA-256"))))
+    assertThat(
+            rawConnect(new Connect("scram").properties(new Props().string(0x15, "SCRAM-SHA-256"))))
         .isEqualTo(0x8C);
   }
 
@@ -157,15 +187,23 @@ class ConnectIT {
 
   @Test
   void v5ClientWithEmptyIdGetsAnAssignedClientIdentifier() {
-    Mqtt5BlockingClient c = MqttClient.builder().useMqttVersion5().serverHost("127.0.0.1")
-        .serverPort(broker.mqttPort()).buildBlocking();
+    Mqtt5BlockingClient c =
+        MqttClient.builder()
+            .useMqttVersion5()
+            .serverHost("127.0.0.1")
+            .serverPort(broker.mqttPort())
+            .buildBlocking();
     Mqtt5ConnAck ack = c.connect();
     assertThat(ack.getAssignedClientIdentifier()).isPresent();
     assertThat(ack.getAssignedClientIdentifier().get().toString()).isNotEmpty();
     c.disconnect();
 
-    Mqtt5BlockingClient other = MqttClient.builder().useMqttVersion5().serverHost("127.0.0.1")
-        .serverPort(broker.mqttPort()).buildBlocking();
+    Mqtt5BlockingClient other =
+        MqttClient.builder()
+            .useMqttVersion5()
+            .serverHost("127.0.0.1")
+            .serverPort(broker.mqttPort())
+            .buildBlocking();
     Mqtt5ConnAck second = other.connect();
     assertThat(second.getAssignedClientIdentifier().get().toString())
         .isNotEqualTo(ack.getAssignedClientIdentifier().get().toString());
@@ -181,8 +219,12 @@ class ConnectIT {
 
   @Test
   void v3ClientWithEmptyIdAndCleanSessionIsAccepted() {
-    Mqtt3BlockingClient c = MqttClient.builder().useMqttVersion3().serverHost("127.0.0.1")
-        .serverPort(broker.mqttPort()).buildBlocking();
+    Mqtt3BlockingClient c =
+        MqttClient.builder()
+            .useMqttVersion3()
+            .serverHost("127.0.0.1")
+            .serverPort(broker.mqttPort())
+            .buildBlocking();
     Mqtt3ConnAck ack = c.connectWith().cleanSession(true).send();
     assertThat(ack.getReturnCode()).isEqualTo(Mqtt3ConnAckReturnCode.SUCCESS);
     // the connection works: a subscription is acknowledged
@@ -230,7 +272,8 @@ class ConnectIT {
       assertThat(ack.type()).isEqualTo(CONNACK);
       assertThat(ack.reasonCode()).isZero();
       Map<Integer, Object> props = ack.properties();
-      assertThat(props).doesNotContainKey(RawMqttClient.PROP_MAXIMUM_QOS)
+      assertThat(props)
+          .doesNotContainKey(RawMqttClient.PROP_MAXIMUM_QOS)
           .doesNotContainKey(RawMqttClient.PROP_SERVER_KEEP_ALIVE)
           .doesNotContainKey(RawMqttClient.PROP_SESSION_EXPIRY)
           .doesNotContainKey(RawMqttClient.PROP_ASSIGNED_CLIENT_ID)
@@ -247,14 +290,16 @@ class ConnectIT {
 
   @Test
   void connackAdvertisesConfiguredLimits() {
-    try (TestBroker limited = TestBroker.start(Map.of(
-        "limits.max-qos", "1",
-        "limits.retain-available", "false",
-        "limits.max-packet-size", "2048",
-        "limits.topic-alias-maximum", "3",
-        "limits.receive-maximum", "20",
-        "limits.max-keep-alive", "30",
-        "limits.max-session-expiry", "60"))) {
+    try (TestBroker limited =
+        TestBroker.start(
+            Map.of(
+                "limits.max-qos", "1",
+                "limits.retain-available", "false",
+                "limits.max-packet-size", "2048",
+                "limits.topic-alias-maximum", "3",
+                "limits.receive-maximum", "20",
+                "limits.max-keep-alive", "30",
+                "limits.max-session-expiry", "60"))) {
       Mqtt5BlockingClient c = limited.v5("limited");
       Mqtt5ConnAck ack = c.connectWith().keepAlive(20).sessionExpiryInterval(30).send();
       Mqtt5ConnAckRestrictions r = ack.getRestrictions();
@@ -296,7 +341,8 @@ class ConnectIT {
     assertThat(ack.getSessionExpiryInterval()).hasValue(3600);
     c.disconnect();
     Mqtt5BlockingClient shorter = broker.v5("short-session");
-    assertThat(shorter.connectWith().sessionExpiryInterval(3600).send().getSessionExpiryInterval()).isEmpty();
+    assertThat(shorter.connectWith().sessionExpiryInterval(3600).send().getSessionExpiryInterval())
+        .isEmpty();
     shorter.disconnect();
   }
 
@@ -314,7 +360,10 @@ class ConnectIT {
 
   // ---------------------------------------------------------------- helpers
 
-  /** Sends {@code connect} on a fresh socket and returns the CONNACK code; the broker must then close. */
+  /**
+   * Sends {@code connect} on a fresh socket and returns the CONNACK code; the broker must then
+   * close.
+   */
   private static int rawConnect(Connect connect) {
     try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), 5)) {
       c.send(connect.encode(5));
@@ -326,7 +375,8 @@ class ConnectIT {
   }
 
   private static InetAddress nonLoopbackAddress() throws Exception {
-    for (NetworkInterface ni : java.util.Collections.list(NetworkInterface.getNetworkInterfaces())) {
+    for (NetworkInterface ni :
+        java.util.Collections.list(NetworkInterface.getNetworkInterfaces())) {
       if (!ni.isUp() || ni.isLoopback()) {
         continue;
       }

@@ -22,16 +22,21 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The caps on MQTT sockets (mqtt.max-connections, unauthenticated connections in total and per source
- * address, connects per second per address): a socket over a cap is closed when accepted, before the node
- * reads anything from it, and the management port keeps answering.
+ * The caps on MQTT sockets (mqtt.max-connections, unauthenticated connections in total and per
+ * source address, connects per second per address): a socket over a cap is closed when accepted,
+ * before the node reads anything from it, and the management port keeps answering.
  */
 class ConnectionAdmissionIT {
 
   @Test
   void unauthenticatedSocketsAreCappedPerSourceAddress() throws Exception {
-    try (TestBroker broker = TestBroker.start(Map.of("mqtt.max-unauthenticated-per-address", "5",
-        "mqtt.connect-rate-per-address", "0"))) {
+    try (TestBroker broker =
+        TestBroker.start(
+            Map.of(
+                "mqtt.max-unauthenticated-per-address",
+                "5",
+                "mqtt.connect-rate-per-address",
+                "0"))) {
       List<Socket> silent = new ArrayList<>();
       try {
         for (int i = 0; i < 5; i++) {
@@ -60,11 +65,13 @@ class ConnectionAdmissionIT {
   @Test
   void newSocketsAreRateLimitedPerSourceAddress() throws Exception {
     int rate = 2;
-    try (TestBroker broker = TestBroker.start(Map.of("mqtt.connect-rate-per-address", String.valueOf(rate)))) {
+    try (TestBroker broker =
+        TestBroker.start(Map.of("mqtt.connect-rate-per-address", String.valueOf(rate)))) {
       int admitted = 0;
       long start = System.nanoTime();
       for (int i = 0; i < 40; i++) {
-        // an admitted socket answers its CONNECT; a refused one is closed unread (however slow the machine)
+        // an admitted socket answers its CONNECT; a refused one is closed unread (however slow the
+        // machine)
         try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), 5)) {
           c.sendQuietly(new RawMqttClient.Connect("rate-" + i).encode(5));
           RawMqttClient.Packet answer = c.read(Duration.ofSeconds(10));
@@ -83,8 +90,9 @@ class ConnectionAdmissionIT {
 
   @Test
   void openConnectionsAreCappedAndTheManagementPortStillAnswers() throws Exception {
-    try (TestBroker broker = TestBroker.start(Map.of("mqtt.max-connections", "3",
-        "mqtt.connect-rate-per-address", "0"))) {
+    try (TestBroker broker =
+        TestBroker.start(
+            Map.of("mqtt.max-connections", "3", "mqtt.connect-rate-per-address", "0"))) {
       List<RawMqttClient> clients = new ArrayList<>();
       try {
         for (int i = 0; i < 3; i++) {
@@ -93,9 +101,15 @@ class ConnectionAdmissionIT {
         try (Socket fourth = open("127.0.0.1", broker.mqttPort())) {
           assertThat(closedByBroker(fourth, Duration.ofSeconds(5))).isTrue();
         }
-        HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + broker.managementPort() + "/health/ready")).GET().build(),
-            HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> health =
+            HttpClient.newHttpClient()
+                .send(
+                    HttpRequest.newBuilder(
+                            URI.create(
+                                "http://127.0.0.1:" + broker.managementPort() + "/health/ready"))
+                        .GET()
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).isEqualTo(200);
       } finally {
         clients.forEach(RawMqttClient::close);
@@ -107,7 +121,8 @@ class ConnectionAdmissionIT {
   private static void awaitConnect(TestBroker broker) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
     while (true) {
-      try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("after-cap"))) {
+      try (RawMqttClient c =
+          RawMqttClient.connected(broker.mqttPort(), 5, new Connect("after-cap"))) {
         return;
       } catch (AssertionError | IllegalStateException e) {
         if (System.nanoTime() > deadline) {

@@ -64,7 +64,8 @@ class ConnectionAdmissionTest {
   @Test
   void derivesTheConnectionCapFromTheDescriptorLimit() {
     // 20,000 descriptors, HTTP 4,000 and management 200: the rest less the reserve
-    assertThat(ConnectionAdmission.derivedMaxConnections(20_000, 4_200)).isEqualTo(20_000 - 4_200 - 1024);
+    assertThat(ConnectionAdmission.derivedMaxConnections(20_000, 4_200))
+        .isEqualTo(20_000 - 4_200 - 1024);
     // other listeners claiming nearly everything still leave MQTT a quarter
     assertThat(ConnectionAdmission.derivedMaxConnections(4_096, 8_200)).isEqualTo(1024);
     assertThat(ConnectionAdmission.derivedMaxConnections(0, 0)).isEqualTo(Integer.MAX_VALUE);

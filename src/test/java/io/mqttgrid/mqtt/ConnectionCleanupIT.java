@@ -15,8 +15,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every way a connection ends releases what the node held for it: the session is no longer online, the
- * cluster-wide connection record is gone, and the admission counters are back where they were.
+ * Every way a connection ends releases what the node held for it: the session is no longer online,
+ * the cluster-wide connection record is gone, and the admission counters are back where they were.
  */
 @WithBroker("mqtt.connect-rate-per-address=0")
 class ConnectionCleanupIT {
@@ -26,7 +26,9 @@ class ConnectionCleanupIT {
 
   @AfterEach
   void nothingIsLeftBehind() throws InterruptedException {
-    Await.until("no session online and no connection record", WAIT,
+    Await.until(
+        "no session online and no connection record",
+        WAIT,
         () -> broker.broker().sessions().onlineCount() == 0 && connectionRecords() == 0);
     assertThat(broker.broker().sessions().onlineCount()).as("sessions online").isZero();
     assertThat(connectionRecords()).as("connection records in Hazelcast").isZero();
@@ -39,7 +41,8 @@ class ConnectionCleanupIT {
   @Test
   void normalDisconnect() {
     for (int version : new int[] {4, 5}) {
-      try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), version, new Connect("bye-" + version))) {
+      try (RawMqttClient c =
+          RawMqttClient.connected(broker.mqttPort(), version, new Connect("bye-" + version))) {
         c.send(Packets.disconnect());
         assertThat(c.readUntilClosed(WAIT)).isEmpty();
       }
@@ -49,7 +52,8 @@ class ConnectionCleanupIT {
   @Test
   void socketClosedWithoutDisconnect() {
     for (int version : new int[] {4, 5}) {
-      RawMqttClient.connected(broker.mqttPort(), version, new Connect("vanished-" + version)).close();
+      RawMqttClient.connected(broker.mqttPort(), version, new Connect("vanished-" + version))
+          .close();
     }
   }
 
@@ -57,8 +61,12 @@ class ConnectionCleanupIT {
   void secondConnectAtOnceAndLater() throws InterruptedException {
     for (int version : new int[] {4, 5}) {
       for (int delayMillis : new int[] {0, 50}) {
-        for (byte[] second : new byte[][] {new Connect("again").encode(version), new Connect("x").encode(9),
-            new Connect("x").protocolName("MQIsdp").encode(version)}) {
+        for (byte[] second :
+            new byte[][] {
+              new Connect("again").encode(version),
+              new Connect("x").encode(9),
+              new Connect("x").protocolName("MQIsdp").encode(version)
+            }) {
           try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), version)) {
             c.send(new Connect("twice-" + version).encode(version));
             if (delayMillis > 0) {
@@ -75,7 +83,8 @@ class ConnectionCleanupIT {
 
   @Test
   void malformedPacket() {
-    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("malformed"))) {
+    try (RawMqttClient c =
+        RawMqttClient.connected(broker.mqttPort(), 5, new Connect("malformed"))) {
       c.send(new byte[] {0x30, 4, 0, 9, 'a', 'b'});
       c.readUntilClosed(WAIT);
     }
@@ -83,7 +92,8 @@ class ConnectionCleanupIT {
 
   @Test
   void keepAliveTimeout() {
-    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("silent").keepAlive(1))) {
+    try (RawMqttClient c =
+        RawMqttClient.connected(broker.mqttPort(), 5, new Connect("silent").keepAlive(1))) {
       c.readUntilClosed(WAIT);
     }
   }
@@ -91,8 +101,10 @@ class ConnectionCleanupIT {
   @Test
   void takeoverThenDisconnect() {
     try (RawMqttClient first = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("taken"));
-         RawMqttClient second = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("taken"))) {
-      assertThat(first.readUntilClosed(WAIT)).singleElement()
+        RawMqttClient second =
+            RawMqttClient.connected(broker.mqttPort(), 5, new Connect("taken"))) {
+      assertThat(first.readUntilClosed(WAIT))
+          .singleElement()
           .satisfies(d -> assertThat(d.reasonCode()).isEqualTo(0x8E));
       second.send(Packets.disconnect());
       second.readUntilClosed(WAIT);
@@ -101,9 +113,11 @@ class ConnectionCleanupIT {
 
   @Test
   void serverSideProtocolError() {
-    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("bad-alias"))) {
+    try (RawMqttClient c =
+        RawMqttClient.connected(broker.mqttPort(), 5, new Connect("bad-alias"))) {
       c.send(Packets.publish(5, "t".getBytes(), "x".getBytes(), 0, 0, new Props().u16(0x23, 999)));
-      assertThat(c.readUntilClosed(WAIT)).singleElement()
+      assertThat(c.readUntilClosed(WAIT))
+          .singleElement()
           .satisfies(d -> assertThat(d.reasonCode()).isEqualTo(0x94));
     }
   }
@@ -112,7 +126,8 @@ class ConnectionCleanupIT {
   void refusedConnect() {
     try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), 5)) {
       c.send(new Connect("x".repeat(200)).encode(5));
-      assertThat(c.readUntilClosed(WAIT)).singleElement()
+      assertThat(c.readUntilClosed(WAIT))
+          .singleElement()
           .satisfies(p -> assertThat(p.reasonCode()).isEqualTo(0x85));
     }
   }

@@ -1,8 +1,8 @@
 package io.mqttgrid.mqtt;
 
-import io.mqttgrid.wire.ReasonCode;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mqttgrid.wire.ReasonCode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -43,8 +43,9 @@ class InboundQosFlowTest {
 
     flow.complete(second, ReasonCode.SUCCESS);
     flow.flush(false, sent);
-    assertThat(sent.packets).containsExactly("PUBACK 1 NO_MATCHING_SUBSCRIBERS", "PUBREC 2 SUCCESS",
-        "PUBACK 3 SUCCESS");
+    assertThat(sent.packets)
+        .containsExactly(
+            "PUBACK 1 NO_MATCHING_SUBSCRIBERS", "PUBREC 2 SUCCESS", "PUBACK 3 SUCCESS");
   }
 
   @Test

@@ -25,8 +25,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Keep-alive: a silent client is dropped after 1.5 x its keep-alive and its will is sent; a v5 client asking
- * for no keep-alive, or for more than limits.max-keep-alive, is told the cap and held to it.
+ * Keep-alive: a silent client is dropped after 1.5 x its keep-alive and its will is sent; a v5
+ * client asking for no keep-alive, or for more than limits.max-keep-alive, is told the cap and held
+ * to it.
  */
 @WithBroker("limits.max-keep-alive=2")
 class KeepAliveIT {
@@ -53,8 +54,11 @@ class KeepAliveIT {
     for (int version : new int[] {4, 5}) {
       String topic = "keepalive/will/silent-v" + version;
       try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), version)) {
-        c.send(new Connect("silent-v" + version).keepAlive(1)
-            .will(topic, "gone".getBytes(StandardCharsets.UTF_8), 1, false, null).encode(version));
+        c.send(
+            new Connect("silent-v" + version)
+                .keepAlive(1)
+                .will(topic, "gone".getBytes(StandardCharsets.UTF_8), 1, false, null)
+                .encode(version));
         Packet ack = c.read(Duration.ofSeconds(10));
         assertThat(ack.type()).isEqualTo(CONNACK);
         assertThat(ack.reasonCode()).isZero();
@@ -71,7 +75,8 @@ class KeepAliveIT {
 
   @Test
   void clientThatPingsWithinItsKeepAliveStaysConnected() {
-    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("pinger").keepAlive(1))) {
+    try (RawMqttClient c =
+        RawMqttClient.connected(broker.mqttPort(), 5, new Connect("pinger").keepAlive(1))) {
       long end = System.nanoTime() + Duration.ofSeconds(4).toNanos();
       while (System.nanoTime() < end) {
         c.send(Packets.pingreq());
@@ -88,8 +93,11 @@ class KeepAliveIT {
   void v5ClientWithoutKeepAliveGetsServerKeepAliveAndIsDisconnectedWhenSilent() {
     String topic = "keepalive/will/no-keep-alive";
     try (RawMqttClient c = RawMqttClient.open(broker.mqttPort(), 5)) {
-      c.send(new Connect("no-keep-alive").keepAlive(0)
-          .will(topic, "timed out".getBytes(StandardCharsets.UTF_8), 1, false, null).encode(5));
+      c.send(
+          new Connect("no-keep-alive")
+              .keepAlive(0)
+              .will(topic, "timed out".getBytes(StandardCharsets.UTF_8), 1, false, null)
+              .encode(5));
       Packet ack = c.read(Duration.ofSeconds(10));
       assertThat(ack.type()).isEqualTo(CONNACK);
       assertThat(ack.reasonCode()).isZero();
@@ -138,7 +146,8 @@ class KeepAliveIT {
       Optional<Mqtt5Publish> will = wills.receive(10, TimeUnit.SECONDS);
       assertThat(will).as("will on " + topic).isPresent();
       assertThat(will.get().getTopic().toString()).isEqualTo(topic);
-      assertThat(new String(will.get().getPayloadAsBytes(), StandardCharsets.UTF_8)).isEqualTo(payload);
+      assertThat(new String(will.get().getPayloadAsBytes(), StandardCharsets.UTF_8))
+          .isEqualTo(payload);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError(e);

@@ -24,8 +24,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Maximum Packet Size in both directions: the broker's own limit (limits.max-packet-size, 1024 here) is
- * advertised and enforced on what clients send; a client's limit (its CONNECT property) on what it is sent.
+ * Maximum Packet Size in both directions: the broker's own limit (limits.max-packet-size, 1024
+ * here) is advertised and enforced on what clients send; a client's limit (its CONNECT property) on
+ * what it is sent.
  */
 @WithBroker("limits.max-packet-size=" + PacketSizeIT.LIMIT)
 class PacketSizeIT {
@@ -48,7 +49,8 @@ class PacketSizeIT {
     sub.connect();
     try (Mqtt5BlockingClient.Mqtt5Publishes received = sub.publishes(MqttGlobalPublishFilter.ALL)) {
       sub.subscribeWith().topicFilter("size/v5/#").qos(MqttQos.AT_LEAST_ONCE).send();
-      try (RawMqttClient pub = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("size-pub-5"))) {
+      try (RawMqttClient pub =
+          RawMqttClient.connected(broker.mqttPort(), 5, new Connect("size-pub-5"))) {
         for (int qos = 0; qos <= 1; qos++) {
           byte[] fits = publishOfSize(5, "size/v5/q" + qos, qos, LIMIT);
           pub.send(fits);
@@ -65,7 +67,9 @@ class PacketSizeIT {
         assertThat(answer).extracting(Packet::type).containsExactly(DISCONNECT);
         assertThat(answer.get(0).reasonCode()).isEqualTo(0x95); // Packet too large
       }
-      assertThat(received.receive(1, TimeUnit.SECONDS)).as("the oversized message is not routed").isEmpty();
+      assertThat(received.receive(1, TimeUnit.SECONDS))
+          .as("the oversized message is not routed")
+          .isEmpty();
     }
     sub.disconnect();
   }
@@ -76,11 +80,13 @@ class PacketSizeIT {
     sub.connect();
     try (Mqtt5BlockingClient.Mqtt5Publishes received = sub.publishes(MqttGlobalPublishFilter.ALL)) {
       sub.subscribeWith().topicFilter("size/v3/#").send();
-      try (RawMqttClient pub = RawMqttClient.connected(broker.mqttPort(), 4, new Connect("size-pub-3"))) {
+      try (RawMqttClient pub =
+          RawMqttClient.connected(broker.mqttPort(), 4, new Connect("size-pub-3"))) {
         pub.send(publishOfSize(4, "size/v3/fits", 0, LIMIT));
         assertThat(received.receive(10, TimeUnit.SECONDS)).isPresent();
         pub.send(publishOfSize(4, "size/v3/too-large", 0, LIMIT + 1));
-        assertThat(pub.readUntilClosed(Duration.ofSeconds(10))).isEmpty(); // MQTT 3.1.1 has no DISCONNECT to send
+        assertThat(pub.readUntilClosed(Duration.ofSeconds(10)))
+            .isEmpty(); // MQTT 3.1.1 has no DISCONNECT to send
       }
       assertThat(received.receive(1, TimeUnit.SECONDS)).isEmpty();
     }
@@ -89,7 +95,8 @@ class PacketSizeIT {
 
   @Test
   void oversizedPacketOfAnotherTypeIsAlsoRefused() {
-    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("big-subscribe"))) {
+    try (RawMqttClient c =
+        RawMqttClient.connected(broker.mqttPort(), 5, new Connect("big-subscribe"))) {
       // one SUBSCRIBE whose filter alone is larger than the limit
       c.send(Packets.subscribe(5, 1, "f/" + "x".repeat(LIMIT), 0));
       List<Packet> answer = c.readUntilClosed(Duration.ofSeconds(10));
@@ -103,8 +110,9 @@ class PacketSizeIT {
     int clientMax = 256;
     Mqtt5BlockingClient unrestricted = broker.v5("unrestricted");
     unrestricted.connect();
-    try (Mqtt5BlockingClient.Mqtt5Publishes all = unrestricted.publishes(MqttGlobalPublishFilter.ALL);
-         RawMqttClient small = RawMqttClient.open(broker.mqttPort(), 5)) {
+    try (Mqtt5BlockingClient.Mqtt5Publishes all =
+            unrestricted.publishes(MqttGlobalPublishFilter.ALL);
+        RawMqttClient small = RawMqttClient.open(broker.mqttPort(), 5)) {
       unrestricted.subscribeWith().topicFilter("client-max/#").qos(MqttQos.AT_LEAST_ONCE).send();
       small.send(new Connect("small-max").properties(new Props().u32(0x27, clientMax)).encode(5));
       assertThat(small.read(Duration.ofSeconds(10)).reasonCode()).isZero();
@@ -115,8 +123,10 @@ class PacketSizeIT {
       small.send(Packets.subscribe(5, 2, "client-max-q0/#", 0));
       assertThat(small.read(Duration.ofSeconds(10)).type()).isEqualTo(SUBACK);
 
-      try (RawMqttClient pub = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("client-max-pub"))) {
-        // without subscription identifiers or properties, a subscriber at the same QoS receives a packet
+      try (RawMqttClient pub =
+          RawMqttClient.connected(broker.mqttPort(), 5, new Connect("client-max-pub"))) {
+        // without subscription identifiers or properties, a subscriber at the same QoS receives a
+        // packet
         // of exactly the size the publisher sent
         for (int qos = 0; qos <= 1; qos++) {
           pub.send(publishOfSize(5, "client-max/q" + qos + "/over", qos, clientMax + 1));
@@ -124,7 +134,8 @@ class PacketSizeIT {
           pub.send(publishOfSize(5, "client-max/q" + qos + "/large", qos, 900));
           pub.send(publishOfSize(5, "client-max/q" + qos + "/small", qos, 40));
         }
-        // sent at QoS 1, delivered at QoS 0 without the two bytes of packet identifier: exactly the limit
+        // sent at QoS 1, delivered at QoS 0 without the two bytes of packet identifier: exactly the
+        // limit
         pub.send(publishOfSize(5, "client-max-q0/downgraded", 1, clientMax + 2));
         List<String> toUnrestricted = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
@@ -145,9 +156,16 @@ class PacketSizeIT {
           }
           toSmall.add(p.topic());
         }
-        assertThat(toSmall).containsExactly("client-max/q0/exact", "client-max/q0/small",
-            "client-max/q1/exact", "client-max/q1/small", "client-max-q0/downgraded");
-        assertThat(small.isOpenAfter(Duration.ofSeconds(1))).as("nothing more, and still connected").isTrue();
+        assertThat(toSmall)
+            .containsExactly(
+                "client-max/q0/exact",
+                "client-max/q0/small",
+                "client-max/q1/exact",
+                "client-max/q1/small",
+                "client-max-q0/downgraded");
+        assertThat(small.isOpenAfter(Duration.ofSeconds(1)))
+            .as("nothing more, and still connected")
+            .isTrue();
       }
     }
     unrestricted.disconnect();

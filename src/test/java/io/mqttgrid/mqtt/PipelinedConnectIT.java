@@ -17,7 +17,10 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** MQTT 3.1.1 section 3.1.4 and MQTT 5 section 3.1.4: a client may send packets before it sees the CONNACK. */
+/**
+ * MQTT 3.1.1 section 3.1.4 and MQTT 5 section 3.1.4: a client may send packets before it sees the
+ * CONNACK.
+ */
 @WithBroker
 class PipelinedConnectIT {
 
@@ -31,9 +34,11 @@ class PipelinedConnectIT {
       sub.subscribeWith().topicFilter("pipelined/" + version).qos(MqttQos.AT_LEAST_ONCE).send();
       try (var inbox = sub.publishes(MqttGlobalPublishFilter.ALL)) {
         ByteArrayOutputStream burst = new ByteArrayOutputStream();
-        burst.write(new RawMqttClient.Connect("pipeliner-" + version).keepAlive(30).encode(version));
-        burst.write(Packets.publish(version, "pipelined/" + version, "early".getBytes(StandardCharsets.UTF_8),
-            1, 7));
+        burst.write(
+            new RawMqttClient.Connect("pipeliner-" + version).keepAlive(30).encode(version));
+        burst.write(
+            Packets.publish(
+                version, "pipelined/" + version, "early".getBytes(StandardCharsets.UTF_8), 1, 7));
         burst.write(Packets.subscribe(version, 8, "pipelined/echo", 0));
         RawMqttClient raw = RawMqttClient.open(broker.mqttPort(), version);
         raw.send(burst.toByteArray());
@@ -50,7 +55,8 @@ class PipelinedConnectIT {
         assertThat(suback.type()).isEqualTo(RawMqttClient.SUBACK);
         Optional<Mqtt5Publish> got = inbox.receive(5, TimeUnit.SECONDS);
         assertThat(got).isPresent();
-        assertThat(new String(got.get().getPayloadAsBytes(), StandardCharsets.UTF_8)).isEqualTo("early");
+        assertThat(new String(got.get().getPayloadAsBytes(), StandardCharsets.UTF_8))
+            .isEqualTo("early");
         raw.close();
       }
       sub.disconnect();

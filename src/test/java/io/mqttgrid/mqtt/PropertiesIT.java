@@ -18,8 +18,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * MQTT 5 publish properties reach MQTT 5 subscribers unchanged (MQTT-3.3.2-4 and following), MQTT 3.1.1
- * subscribers get the plain message, and request/response works through Response Topic and Correlation Data.
+ * MQTT 5 publish properties reach MQTT 5 subscribers unchanged (MQTT-3.3.2-4 and following), MQTT
+ * 3.1.1 subscribers get the plain message, and request/response works through Response Topic and
+ * Correlation Data.
  */
 @WithBroker
 class PropertiesIT {
@@ -33,11 +34,14 @@ class PropertiesIT {
   }
 
   private static List<String> userProperties(Mqtt5Publish m) {
-    return m.getUserProperties().asList().stream().map(p -> p.getName() + "=" + p.getValue()).toList();
+    return m.getUserProperties().asList().stream()
+        .map(p -> p.getName() + "=" + p.getValue())
+        .toList();
   }
 
   @Test
-  void publishPropertiesReachMqtt5SubscribersUnchangedAndMqtt3SubscribersGetThePlainMessage() throws Exception {
+  void publishPropertiesReachMqtt5SubscribersUnchangedAndMqtt3SubscribersGetThePlainMessage()
+      throws Exception {
     Mqtt5BlockingClient sub5 = broker.v5("props-sub5");
     sub5.connect();
     Inbox<Mqtt5Publish> inbox5 = Inbox.of(sub5);
@@ -50,17 +54,30 @@ class PropertiesIT {
     byte[] correlation = {(byte) 0xCA, (byte) 0xFE, 0, 1};
     Mqtt5BlockingClient pub = broker.v5("props-pub");
     pub.connect();
-    pub.publishWith().topic("props/full").qos(MqttQos.AT_LEAST_ONCE).payload("{\"t\":21.5}".getBytes())
+    pub.publishWith()
+        .topic("props/full")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload("{\"t\":21.5}".getBytes())
         .contentType("application/json")
         .payloadFormatIndicator(Mqtt5PayloadFormatIndicator.UTF_8)
         .responseTopic("props/replies/42")
         .correlationData(correlation)
         .messageExpiryInterval(300)
-        .userProperties(Mqtt5UserProperties.builder()
-            .add("k", "1").add("a", "x").add("k", "2").add("k", "1").add("ünï", "çødé").add("empty", "")
-            .build())
+        .userProperties(
+            Mqtt5UserProperties.builder()
+                .add("k", "1")
+                .add("a", "x")
+                .add("k", "2")
+                .add("k", "1")
+                .add("ünï", "çødé")
+                .add("empty", "")
+                .build())
         .send();
-    pub.publishWith().topic("props/none").qos(MqttQos.AT_LEAST_ONCE).payload("plain".getBytes()).send();
+    pub.publishWith()
+        .topic("props/none")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload("plain".getBytes())
+        .send();
 
     Mqtt5Publish m = inbox5.next();
     assertThat(m.getTopic().toString()).isEqualTo("props/full");
@@ -68,8 +85,8 @@ class PropertiesIT {
     assertThat(m.getContentType().map(Object::toString)).contains("application/json");
     assertThat(m.getPayloadFormatIndicator()).contains(Mqtt5PayloadFormatIndicator.UTF_8);
     assertThat(m.getResponseTopic().map(Object::toString)).contains("props/replies/42");
-    assertThat(m.getCorrelationData().map(PropertiesIT::bytes)).hasValueSatisfying(
-        b -> assertThat(b).containsExactly(correlation));
+    assertThat(m.getCorrelationData().map(PropertiesIT::bytes))
+        .hasValueSatisfying(b -> assertThat(b).containsExactly(correlation));
     assertThat(userProperties(m)).containsExactly("k=1", "a=x", "k=2", "k=1", "ünï=çødé", "empty=");
     assertThat(m.getMessageExpiryInterval()).isPresent();
     assertThat(m.getMessageExpiryInterval().getAsLong()).isBetween(290L, 300L);
@@ -101,7 +118,11 @@ class PropertiesIT {
     sub5.subscribeWith().topicFilter("props3/t").qos(MqttQos.AT_LEAST_ONCE).send();
     Mqtt3BlockingClient pub3 = broker.v3("props3-pub");
     pub3.connect();
-    pub3.publishWith().topic("props3/t").qos(MqttQos.AT_LEAST_ONCE).payload("from v3".getBytes()).send();
+    pub3.publishWith()
+        .topic("props3/t")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload("from v3".getBytes())
+        .send();
     Mqtt5Publish m = inbox5.next();
     assertThat(Inbox.text(m)).isEqualTo("from v3");
     assertThat(m.getMessageExpiryInterval()).isEmpty();
@@ -112,7 +133,8 @@ class PropertiesIT {
   }
 
   @Test
-  void messageExpiryIsReducedByTheTimeAMessageWaitedAndExpiredMessagesAreDropped() throws Exception {
+  void messageExpiryIsReducedByTheTimeAMessageWaitedAndExpiredMessagesAreDropped()
+      throws Exception {
     Mqtt5BlockingClient sub = broker.v5("expiry-sub");
     sub.connectWith().cleanStart(true).sessionExpiryInterval(120).send();
     sub.subscribeWith().topicFilter("exp/#").qos(MqttQos.AT_LEAST_ONCE).send();
@@ -120,11 +142,23 @@ class PropertiesIT {
 
     Mqtt5BlockingClient pub = broker.v5("expiry-pub");
     pub.connect();
-    pub.publishWith().topic("exp/long").qos(MqttQos.AT_LEAST_ONCE).messageExpiryInterval(30)
-        .payload("long".getBytes()).send();
-    pub.publishWith().topic("exp/short").qos(MqttQos.AT_LEAST_ONCE).messageExpiryInterval(1)
-        .payload("short".getBytes()).send();
-    pub.publishWith().topic("exp/none").qos(MqttQos.AT_LEAST_ONCE).payload("none".getBytes()).send();
+    pub.publishWith()
+        .topic("exp/long")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .messageExpiryInterval(30)
+        .payload("long".getBytes())
+        .send();
+    pub.publishWith()
+        .topic("exp/short")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .messageExpiryInterval(1)
+        .payload("short".getBytes())
+        .send();
+    pub.publishWith()
+        .topic("exp/none")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload("none".getBytes())
+        .send();
     pub.disconnect();
     Thread.sleep(2_200); // the subscriber stays away longer than the short message lives
 
@@ -145,29 +179,48 @@ class PropertiesIT {
   void responderAnswersOnTheResponseTopicWithTheCorrelationData() throws Exception {
     Mqtt5BlockingClient responder = broker.v5("responder");
     responder.connect();
-    responder.toAsync().publishes(MqttGlobalPublishFilter.ALL, request -> {
-      String topic = request.getResponseTopic().orElseThrow().toString();
-      responder.toAsync().publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE)
-          .correlationData(request.getCorrelationData().orElseThrow())
-          .payload(("echo " + Inbox.text(request)).getBytes()).send();
-    });
+    responder
+        .toAsync()
+        .publishes(
+            MqttGlobalPublishFilter.ALL,
+            request -> {
+              String topic = request.getResponseTopic().orElseThrow().toString();
+              responder
+                  .toAsync()
+                  .publishWith()
+                  .topic(topic)
+                  .qos(MqttQos.AT_LEAST_ONCE)
+                  .correlationData(request.getCorrelationData().orElseThrow())
+                  .payload(("echo " + Inbox.text(request)).getBytes())
+                  .send();
+            });
     responder.subscribeWith().topicFilter("svc/echo").qos(MqttQos.AT_LEAST_ONCE).send();
 
     Mqtt5BlockingClient requester = broker.v5("requester");
     requester.connect();
     Inbox<Mqtt5Publish> replies = Inbox.of(requester);
-    requester.subscribeWith().topicFilter("svc/replies/requester").qos(MqttQos.AT_LEAST_ONCE).send();
+    requester
+        .subscribeWith()
+        .topicFilter("svc/replies/requester")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .send();
     for (int i = 1; i <= 3; i++) {
-      requester.publishWith().topic("svc/echo").qos(MqttQos.AT_LEAST_ONCE).payload(("hello " + i).getBytes())
-          .responseTopic("svc/replies/requester").correlationData(new byte[] {(byte) i, 7}).send();
+      requester
+          .publishWith()
+          .topic("svc/echo")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload(("hello " + i).getBytes())
+          .responseTopic("svc/replies/requester")
+          .correlationData(new byte[] {(byte) i, 7})
+          .send();
     }
     for (int i = 1; i <= 3; i++) {
       Mqtt5Publish reply = replies.next();
       assertThat(reply.getTopic().toString()).isEqualTo("svc/replies/requester");
       assertThat(Inbox.text(reply)).isEqualTo("echo hello " + i);
       int n = i;
-      assertThat(reply.getCorrelationData().map(PropertiesIT::bytes)).hasValueSatisfying(
-          b -> assertThat(b).containsExactly((byte) n, 7));
+      assertThat(reply.getCorrelationData().map(PropertiesIT::bytes))
+          .hasValueSatisfying(b -> assertThat(b).containsExactly((byte) n, 7));
     }
     requester.disconnect();
     responder.disconnect();

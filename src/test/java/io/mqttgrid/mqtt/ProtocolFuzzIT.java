@@ -55,17 +55,19 @@ import org.junit.jupiter.api.Timeout;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hardening (issue 10): batches of mutated CONNECT/PUBLISH/SUBSCRIBE/AUTH packets, packets before CONNECT,
- * second CONNECTs and random bytes, over TCP and over WebSocket, must leave the node as it was. After each batch
- * the node is ready, an MQTT 5 publish/subscribe round trip at QoS 1 works, and the connection and session
- * gauges are back at their baseline (no ghost session stays online). Over the whole run no log event has level
- * ERROR, no WARN or ERROR carries a stack trace, the log has at most {@value #MAX_LOG_LINES_PER_CONNECTION} lines
- * per connection on average, and the heap after GC is within {@value #MAX_HEAP_GROWTH_MIB} MiB of its start.
+ * Hardening (issue 10): batches of mutated CONNECT/PUBLISH/SUBSCRIBE/AUTH packets, packets before
+ * CONNECT, second CONNECTs and random bytes, over TCP and over WebSocket, must leave the node as it
+ * was. After each batch the node is ready, an MQTT 5 publish/subscribe round trip at QoS 1 works,
+ * and the connection and session gauges are back at their baseline (no ghost session stays online).
+ * Over the whole run no log event has level ERROR, no WARN or ERROR carries a stack trace, the log
+ * has at most {@value #MAX_LOG_LINES_PER_CONNECTION} lines per connection on average, and the heap
+ * after GC is within {@value #MAX_HEAP_GROWTH_MIB} MiB of its start.
  *
- * <p>The inputs are a function of the seed (printed; {@code -Dfuzz.seed=...}) and the batch number, so a failure
- * reproduces with the same seed and {@code -Dfuzz.rounds=...}; {@code -Dfuzz.kinds=SECOND_CONNECT,...} keeps only
- * the inputs of those kinds (the same bytes), e.g. to check one fix. Connections of one batch run concurrently; an
- * ERROR or a ghost session is pinned on an input by replaying the batch's candidate inputs one at a time.
+ * <p>The inputs are a function of the seed (printed; {@code -Dfuzz.seed=...}) and the batch number,
+ * so a failure reproduces with the same seed and {@code -Dfuzz.rounds=...}; {@code
+ * -Dfuzz.kinds=SECOND_CONNECT,...} keeps only the inputs of those kinds (the same bytes), e.g. to
+ * check one fix. Connections of one batch run concurrently; an ERROR or a ghost session is pinned
+ * on an input by replaying the batch's candidate inputs one at a time.
  *
  * <pre>
  * mvn -B verify -DskipClusterITs=true -Dtest=NoSuchTest -Dsurefire.failIfNoSpecifiedTests=false \
@@ -78,31 +80,48 @@ class ProtocolFuzzIT {
   private static final long SEED = Long.getLong("fuzz.seed", 20261206L);
   private static final int ROUNDS = Integer.getInteger("fuzz.rounds", 20);
   private static final int CONNECTIONS_PER_ROUND = Integer.getInteger("fuzz.connections", 50);
+
   /**
-   * Only these kinds (comma-separated names of {@link Kind}), e.g. to check one fix; the inputs of those kinds are
-   * the same bytes as in a full run, the others are left out.
+   * Only these kinds (comma-separated names of {@link Kind}), e.g. to check one fix; the inputs of
+   * those kinds are the same bytes as in a full run, the others are left out.
    */
   private static final String KINDS = System.getProperty("fuzz.kinds", "").trim();
-  private static final List<String> ONLY_KINDS = KINDS.isEmpty() ? List.of() : List.of(KINDS.split("\\s*,\\s*"));
+
+  private static final List<String> ONLY_KINDS =
+      KINDS.isEmpty() ? List.of() : List.of(KINDS.split("\\s*,\\s*"));
   private static final int CONCURRENCY = 8;
+
   /** How long a connection reads after its last write, unless the broker closes it first. */
   private static final int READ_WINDOW_MS = 150;
+
   /** How long a connection waits for an answer (CONNACK) before its next write. */
   private static final int BETWEEN_WRITES_MS = 100;
-  /** How long the gauges may take to come back after a batch: closes are handled in milliseconds. */
+
+  /**
+   * How long the gauges may take to come back after a batch: closes are handled in milliseconds.
+   */
   private static final Duration SETTLE = Duration.ofSeconds(5);
+
   static final int MAX_LOG_LINES_PER_CONNECTION = 2;
   static final int MAX_HEAP_GROWTH_MIB = 64;
-  /** Replays to attribute a log event or a ghost session to an input: bounded, they only run on failure. */
+
+  /**
+   * Replays to attribute a log event or a ghost session to an input: bounded, they only run on
+   * failure.
+   */
   private static final int MAX_STACK_TRACE_ATTRIBUTIONS = 10;
+
   private static final int MAX_MESSAGE_ATTRIBUTIONS = 6;
   private static final int MAX_GHOST_ATTRIBUTIONS = 3;
   private static final int EVENT_CANDIDATES = 16;
 
   private static TestBroker broker;
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  /** A node per test: what one run leaves behind (a ghost session) must not count against the other. */
+  /**
+   * A node per test: what one run leaves behind (a ghost session) must not count against the other.
+   */
   @BeforeEach
   void start() {
     broker = TestBroker.start();
@@ -119,27 +138,38 @@ class ProtocolFuzzIT {
   }
 
   /**
-   * The same inputs framed in binary WebSocket frames (whole, split over frames, fragmented), plus text frames,
-   * other paths and subprotocols, bad upgrades and frames no client may send. What the broker answers to those is
-   * not asserted, only that they leave the node as it was.
+   * The same inputs framed in binary WebSocket frames (whole, split over frames, fragmented), plus
+   * text frames, other paths and subprotocols, bad upgrades and frames no client may send. What the
+   * broker answers to those is not asserted, only that they leave the node as it was.
    */
   @Test
   void mutatedPacketsOverWebSocketLeaveTheNodeHealthy() throws Exception {
-    new FuzzRun("ws", true, Math.max(1, ROUNDS / 2), Math.max(1, CONNECTIONS_PER_ROUND * 4 / 5)).run();
+    new FuzzRun("ws", true, Math.max(1, ROUNDS / 2), Math.max(1, CONNECTIONS_PER_ROUND * 4 / 5))
+        .run();
   }
 
-  // ------------------------------------------------------------------------------------------ one run
+  // ------------------------------------------------------------------------------------------ one
+  // run
 
   /** What one connection saw. */
-  record Outcome(long startMs, long endMs, boolean connackOk, boolean closedByBroker, int bytesBack,
-                 int upgradeStatus, String problem) {
-  }
+  record Outcome(
+      long startMs,
+      long endMs,
+      boolean connackOk,
+      boolean closedByBroker,
+      int bytesBack,
+      int upgradeStatus,
+      String problem) {}
 
   /** The gauges that must come back to where they were: connections, sessions online, sessions. */
   record Gauges(long connections, long online, long sessions) {
     @Override
     public String toString() {
-      return "mqtt_connections " + connections + ", mqttgrid_sessions_online " + online + ", mqttgrid_sessions "
+      return "mqtt_connections "
+          + connections
+          + ", mqttgrid_sessions_online "
+          + online
+          + ", mqttgrid_sessions "
           + sessions;
     }
   }
@@ -161,7 +191,11 @@ class ProtocolFuzzIT {
     int connections;
     int logLines;
     Gauges baseline;
-    /** Sessions that may outlive their connection: a CONNECT other than ours was accepted (e.g. cleanStart=0). */
+
+    /**
+     * Sessions that may outlive their connection: a CONNECT other than ours was accepted (e.g.
+     * cleanStart=0).
+     */
     long persistentAllowance;
 
     FuzzRun(String name, boolean websocket, int rounds, int perRound) {
@@ -173,11 +207,18 @@ class ProtocolFuzzIT {
     }
 
     void run() throws Exception {
-      System.out.printf("ProtocolFuzzIT %s: seed %d (-Dfuzz.seed), %d rounds (-Dfuzz.rounds) x %d connections%s%n",
-          name, SEED, rounds, perRound, KINDS.isBlank() ? "" : ", only " + KINDS + " (-Dfuzz.kinds)");
+      System.out.printf(
+          "ProtocolFuzzIT %s: seed %d (-Dfuzz.seed), %d rounds (-Dfuzz.rounds) x %d connections%s%n",
+          name,
+          SEED,
+          rounds,
+          perRound,
+          KINDS.isBlank() ? "" : ", only " + KINDS + " (-Dfuzz.kinds)");
       long started = System.nanoTime();
       roundTrip("warm-up");
-      baseline = awaitGauges(g -> g.connections() == 0 && g.online() == 0).orElseGet(ProtocolFuzzIT::gauges);
+      baseline =
+          awaitGauges(g -> g.connections() == 0 && g.online() == 0)
+              .orElseGet(ProtocolFuzzIT::gauges);
       long heapAtStart = usedHeapAfterGc();
       ExecutorService pool = Executors.newFixedThreadPool(CONCURRENCY);
       log.attach();
@@ -193,36 +234,59 @@ class ProtocolFuzzIT {
       }
       checkLogVolume();
       checkHeap(heapAtStart);
-      System.out.printf("ProtocolFuzzIT %s: %d connections in %d ms, %d log lines, %d failure kinds%n", name,
-          connections, (System.nanoTime() - started) / 1_000_000, logLines, failures.size());
+      System.out.printf(
+          "ProtocolFuzzIT %s: %d connections in %d ms, %d log lines, %d failure kinds%n",
+          name, connections, (System.nanoTime() - started) / 1_000_000, logLines, failures.size());
       if (!failures.isEmpty()) {
-        fail("protocol fuzzing (" + name + ", seed " + SEED + ", rerun with -Dfuzz.seed=" + SEED
-            + " -Dfuzz.rounds=" + ROUNDS + (KINDS.isBlank() ? "" : " -Dfuzz.kinds=" + KINDS) + ") found:\n" + failures);
+        fail(
+            "protocol fuzzing ("
+                + name
+                + ", seed "
+                + SEED
+                + ", rerun with -Dfuzz.seed="
+                + SEED
+                + " -Dfuzz.rounds="
+                + ROUNDS
+                + (KINDS.isBlank() ? "" : " -Dfuzz.kinds=" + KINDS)
+                + ") found:\n"
+                + failures);
       }
     }
 
-    /** One batch and the checks after it; false when the node is too broken for more batches to mean anything. */
+    /**
+     * One batch and the checks after it; false when the node is too broken for more batches to mean
+     * anything.
+     */
     boolean round(ExecutorService pool, int round) throws Exception {
       long t0 = System.nanoTime();
-      List<Input> inputs = generator.batch(round, perRound, websocket).stream()
-          .filter(in -> ONLY_KINDS.isEmpty() || ONLY_KINDS.contains(in.kind().name())).toList();
+      List<Input> inputs =
+          generator.batch(round, perRound, websocket).stream()
+              .filter(in -> ONLY_KINDS.isEmpty() || ONLY_KINDS.contains(in.kind().name()))
+              .toList();
       List<Outcome> outcomes = runAll(pool, inputs);
       connections += inputs.size() + 2; // and the round trip's two clients
       for (int i = 0; i < inputs.size(); i++) {
         Input in = inputs.get(i);
         Outcome o = outcomes.get(i);
-        // a session may outlive the connection only if the broker accepted a CONNECT other than our clean one;
+        // a session may outlive the connection only if the broker accepted a CONNECT other than our
+        // clean one;
         // a connection left open without an answer may have been accepted after the read window
-        if (!in.cleanFirstConnect() && (o.connackOk() || !o.closedByBroker() && o.bytesBack() == 0)) {
+        if (!in.cleanFirstConnect()
+            && (o.connackOk() || !o.closedByBroker() && o.bytesBack() == 0)) {
           persistentAllowance++;
         }
         if (o.problem() != null) {
-          failures.add("a connection failed on the client side", in.describe() + ": " + o.problem());
+          failures.add(
+              "a connection failed on the client side", in.describe() + ": " + o.problem());
         }
-        if (websocket && o.upgradeStatus() != 101 && in.kind() != Kind.WS_WRONG_PATH
-            && in.kind() != Kind.WS_WRONG_SUBPROTOCOL && in.kind() != Kind.WS_BAD_HANDSHAKE
+        if (websocket
+            && o.upgradeStatus() != 101
+            && in.kind() != Kind.WS_WRONG_PATH
+            && in.kind() != Kind.WS_WRONG_SUBPROTOCOL
+            && in.kind() != Kind.WS_BAD_HANDSHAKE
             && o.problem() == null) {
-          failures.add("a correct WebSocket upgrade to /mqtt with subprotocol mqtt was not accepted",
+          failures.add(
+              "a correct WebSocket upgrade to /mqtt with subprotocol mqtt was not accepted",
               in.describe() + ": HTTP status " + o.upgradeStatus());
         }
       }
@@ -233,22 +297,44 @@ class ProtocolFuzzIT {
 
       int ready = readiness();
       if (ready != 200) {
-        failures.add("GET /health/ready did not answer 200", "after batch b" + round + ": " + ready);
+        failures.add(
+            "GET /health/ready did not answer 200", "after batch b" + round + ": " + ready);
       }
       String roundTrip = roundTrip("after-" + round);
       if (roundTrip != null) {
-        failures.add("the MQTT 5 QoS 1 round trip failed", "after batch b" + round + ": " + roundTrip);
+        failures.add(
+            "the MQTT 5 QoS 1 round trip failed", "after batch b" + round + ": " + roundTrip);
       }
       Map<Kind, Integer> kinds = new EnumMap<>(Kind.class);
       inputs.forEach(in -> kinds.merge(in.kind(), 1, Integer::sum));
       long closed = outcomes.stream().filter(Outcome::closedByBroker).count();
       long accepted = outcomes.stream().filter(Outcome::connackOk).count();
-      String upgrades = websocket ? ", upgrade answers " + outcomes.stream()
-          .collect(Collectors.groupingBy(Outcome::upgradeStatus, TreeMap::new, Collectors.counting())) : "";
-      System.out.printf("ProtocolFuzzIT %s batch b%d (%d of %d): %d inputs %s, %d closed by the broker, %d CONNACK 0, "
-              + "%d log lines (%d bad), ready %d, round trip %s, gauges %s%s, %d ms%n", name, round, round + 1, rounds,
-          inputs.size(), kinds, closed, accepted, events.size(), badEvents, ready, roundTrip == null ? "ok" : "FAILED",
-          gaugeState, upgrades, (System.nanoTime() - t0) / 1_000_000);
+      String upgrades =
+          websocket
+              ? ", upgrade answers "
+                  + outcomes.stream()
+                      .collect(
+                          Collectors.groupingBy(
+                              Outcome::upgradeStatus, TreeMap::new, Collectors.counting()))
+              : "";
+      System.out.printf(
+          "ProtocolFuzzIT %s batch b%d (%d of %d): %d inputs %s, %d closed by the broker, %d CONNACK 0, "
+              + "%d log lines (%d bad), ready %d, round trip %s, gauges %s%s, %d ms%n",
+          name,
+          round,
+          round + 1,
+          rounds,
+          inputs.size(),
+          kinds,
+          closed,
+          accepted,
+          events.size(),
+          badEvents,
+          ready,
+          roundTrip == null ? "ok" : "FAILED",
+          gaugeState,
+          upgrades,
+          (System.nanoTime() - t0) / 1_000_000);
       return ready == 200 && roundTrip == null;
     }
 
@@ -264,27 +350,48 @@ class ProtocolFuzzIT {
       return outcomes;
     }
 
-    // ---------------------------------------------------------------------------------------- gauges
+    // ----------------------------------------------------------------------------------------
+    // gauges
 
     String checkGauges(int round, List<Input> inputs, List<Outcome> outcomes) throws Exception {
       long allowedSessions = baseline.sessions() + persistentAllowance;
-      Optional<Gauges> settled = awaitGauges(g -> g.connections() == baseline.connections()
-          && g.online() == baseline.online() && g.sessions() <= allowedSessions);
+      Optional<Gauges> settled =
+          awaitGauges(
+              g ->
+                  g.connections() == baseline.connections()
+                      && g.online() == baseline.online()
+                      && g.sessions() <= allowedSessions);
       if (settled.isPresent()) {
         return "ok";
       }
       Gauges now = gauges();
       String culprit = attributeGhost(inputs, outcomes);
-      failures.add("connections or sessions not back to the baseline (ghost sessions)", "after batch b" + round
-          + ": expected " + baseline + " (at most " + allowedSessions + " sessions: " + persistentAllowance
-          + " accepted CONNECTs kept theirs), still " + now + " after " + SETTLE.toSeconds() + " s. " + culprit);
+      failures.add(
+          "connections or sessions not back to the baseline (ghost sessions)",
+          "after batch b"
+              + round
+              + ": expected "
+              + baseline
+              + " (at most "
+              + allowedSessions
+              + " sessions: "
+              + persistentAllowance
+              + " accepted CONNECTs kept theirs), still "
+              + now
+              + " after "
+              + SETTLE.toSeconds()
+              + " s. "
+              + culprit);
       // the next batches are measured from here, so that each leak is reported where it happens
       baseline = gauges();
       persistentAllowance = 0;
       return "LEAKED";
     }
 
-    /** Replays the inputs that got a CONNACK 0, one at a time, until one leaves a connection or a session behind. */
+    /**
+     * Replays the inputs that got a CONNACK 0, one at a time, until one leaves a connection or a
+     * session behind.
+     */
     String attributeGhost(List<Input> inputs, List<Outcome> outcomes) throws Exception {
       if (ghostAttributions >= MAX_GHOST_ATTRIBUTIONS) {
         return "(not attributed: attribution limit reached)";
@@ -297,28 +404,44 @@ class ProtocolFuzzIT {
         Input in = inputs.get(i);
         Gauges before = gauges();
         runOne(in);
-        Optional<Gauges> back = awaitGauges(g -> g.connections() <= before.connections()
-            && g.online() <= before.online() && (g.sessions() <= before.sessions() || !in.cleanFirstConnect()),
-            Duration.ofSeconds(2));
+        Optional<Gauges> back =
+            awaitGauges(
+                g ->
+                    g.connections() <= before.connections()
+                        && g.online() <= before.online()
+                        && (g.sessions() <= before.sessions() || !in.cleanFirstConnect()),
+                Duration.ofSeconds(2));
         if (back.isEmpty()) {
-          return "Replayed alone, this input leaves " + gauges() + " (before: " + before + "): " + in.describe();
+          return "Replayed alone, this input leaves "
+              + gauges()
+              + " (before: "
+              + before
+              + "): "
+              + in.describe();
         }
       }
       return "(no single input of the batch reproduced it alone)";
     }
 
-    // ---------------------------------------------------------------------------------------- log events
+    // ---------------------------------------------------------------------------------------- log
+    // events
 
-    /** Records ERROR events and WARN/ERROR events with a stack trace; returns how many there were. */
-    int checkLogEvents(List<ILoggingEvent> events, List<Input> inputs, List<Outcome> outcomes) throws Exception {
+    /**
+     * Records ERROR events and WARN/ERROR events with a stack trace; returns how many there were.
+     */
+    int checkLogEvents(List<ILoggingEvent> events, List<Input> inputs, List<Outcome> outcomes)
+        throws Exception {
       int bad = 0;
       Map<String, ILoggingEvent> firstOfNewSignatures = new LinkedHashMap<>();
       for (ILoggingEvent e : events) {
         logLines++;
-        lineCounts.merge(e.getLevel() + " " + e.getLoggerName() + ": " + abbreviate(e.getMessage(), 90), 1,
+        lineCounts.merge(
+            e.getLevel() + " " + e.getLoggerName() + ": " + abbreviate(e.getMessage(), 90),
+            1,
             Integer::sum);
         boolean error = e.getLevel().isGreaterOrEqual(Level.ERROR);
-        boolean stackTrace = e.getLevel().isGreaterOrEqual(Level.WARN) && e.getThrowableProxy() != null;
+        boolean stackTrace =
+            e.getLevel().isGreaterOrEqual(Level.WARN) && e.getThrowableProxy() != null;
         if (!error && !stackTrace) {
           continue;
         }
@@ -329,22 +452,28 @@ class ProtocolFuzzIT {
         }
       }
       // replays are bounded: stack traces first
-      List<Map.Entry<String, ILoggingEvent>> toAttribute = new ArrayList<>(firstOfNewSignatures.entrySet());
+      List<Map.Entry<String, ILoggingEvent>> toAttribute =
+          new ArrayList<>(firstOfNewSignatures.entrySet());
       toAttribute.sort(Comparator.comparing(en -> en.getValue().getThrowableProxy() == null));
       for (Map.Entry<String, ILoggingEvent> en : toAttribute) {
-        badEventReports.put(en.getKey(), describe(en.getValue()) + "\n      caused by: "
-            + attributeEvent(en.getValue(), en.getKey(), inputs, outcomes));
+        badEventReports.put(
+            en.getKey(),
+            describe(en.getValue())
+                + "\n      caused by: "
+                + attributeEvent(en.getValue(), en.getKey(), inputs, outcomes));
       }
       return bad;
     }
 
     /**
-     * The input that causes events like {@code e}: the inputs whose connection was open around the event's time
-     * first, each replayed alone until one logs an event of the same signature.
+     * The input that causes events like {@code e}: the inputs whose connection was open around the
+     * event's time first, each replayed alone until one logs an event of the same signature.
      */
-    String attributeEvent(ILoggingEvent e, String signature, List<Input> inputs, List<Outcome> outcomes)
+    String attributeEvent(
+        ILoggingEvent e, String signature, List<Input> inputs, List<Outcome> outcomes)
         throws Exception {
-      if (e.getThrowableProxy() != null ? stackTraceAttributions++ >= MAX_STACK_TRACE_ATTRIBUTIONS
+      if (e.getThrowableProxy() != null
+          ? stackTraceAttributions++ >= MAX_STACK_TRACE_ATTRIBUTIONS
           : messageAttributions++ >= MAX_MESSAGE_ATTRIBUTIONS) {
         return "(not attributed: attribution limit reached)";
       }
@@ -369,10 +498,14 @@ class ProtocolFuzzIT {
           tried.add(in.id() + " " + in.kind());
         }
       } finally {
-        // a replayed input that leaves a ghost session behind did so in the batch too, where the gauge check
-        // (which runs before this) reported it; the next batch is measured from what the replays left
-        if (awaitGauges(g -> g.connections() == baseline.connections() && g.online() == baseline.online(),
-            Duration.ofSeconds(1)).isEmpty()) {
+        // a replayed input that leaves a ghost session behind did so in the batch too, where the
+        // gauge check
+        // (which runs before this) reported it; the next batch is measured from what the replays
+        // left
+        if (awaitGauges(
+                g -> g.connections() == baseline.connections() && g.online() == baseline.online(),
+                Duration.ofSeconds(1))
+            .isEmpty()) {
           baseline = gauges();
         }
         log.drain();
@@ -382,16 +515,26 @@ class ProtocolFuzzIT {
 
     void checkLogVolume() {
       if (logLines > (long) MAX_LOG_LINES_PER_CONNECTION * connections) {
-        String top = lineCounts.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
-            .limit(6).map(en -> en.getValue() + " x " + en.getKey()).collect(Collectors.joining("\n      "));
-        failures.add("more than " + MAX_LOG_LINES_PER_CONNECTION + " log lines (INFO and above) per connection",
+        String top =
+            lineCounts.entrySet().stream()
+                .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+                .limit(6)
+                .map(en -> en.getValue() + " x " + en.getKey())
+                .collect(Collectors.joining("\n      "));
+        failures.add(
+            "more than "
+                + MAX_LOG_LINES_PER_CONNECTION
+                + " log lines (INFO and above) per connection",
             logLines + " lines for " + connections + " connections; most frequent:\n      " + top);
       }
-      badEventReports.forEach((signature, report) -> {
-        String kind = signature.startsWith("ERROR") ? "log events at level ERROR"
-            : "WARN log events with a stack trace";
-        failures.add(kind, badEventCounts.get(signature) + " x " + report, 30);
-      });
+      badEventReports.forEach(
+          (signature, report) -> {
+            String kind =
+                signature.startsWith("ERROR")
+                    ? "log events at level ERROR"
+                    : "WARN log events with a stack trace";
+            failures.add(kind, badEventCounts.get(signature) + " x " + report, 30);
+          });
     }
 
     void checkHeap(long heapAtStart) throws InterruptedException {
@@ -402,29 +545,48 @@ class ProtocolFuzzIT {
         used = usedHeapAfterGc();
       }
       if (used > limit) {
-        failures.add("heap after GC grew by more than " + MAX_HEAP_GROWTH_MIB + " MiB",
+        failures.add(
+            "heap after GC grew by more than " + MAX_HEAP_GROWTH_MIB + " MiB",
             "from " + heapAtStart / 1024 / 1024 + " MiB to " + used / 1024 / 1024 + " MiB");
       }
     }
 
-    // ---------------------------------------------------------------------------------------- round trip
+    // ----------------------------------------------------------------------------------------
+    // round trip
 
-    /** A fresh MQTT 5 subscriber (over WebSocket in the WebSocket run) and publisher; null when it works. */
+    /**
+     * A fresh MQTT 5 subscriber (over WebSocket in the WebSocket run) and publisher; null when it
+     * works.
+     */
     String roundTrip(String tag) {
       String topic = "fuzz/probe/" + name + "/" + tag;
       byte[] payload = ("probe " + tag).getBytes(StandardCharsets.UTF_8);
-      Mqtt5BlockingClient subscriber = websocket
-          ? MqttClient.builder().useMqttVersion5().identifier("probe-sub-" + name + "-" + tag)
-              .serverHost("127.0.0.1").serverPort(broker.websocketPort())
-              .webSocketConfig().serverPath("mqtt").applyWebSocketConfig().buildBlocking()
-          : broker.v5("probe-sub-" + name + "-" + tag);
+      Mqtt5BlockingClient subscriber =
+          websocket
+              ? MqttClient.builder()
+                  .useMqttVersion5()
+                  .identifier("probe-sub-" + name + "-" + tag)
+                  .serverHost("127.0.0.1")
+                  .serverPort(broker.websocketPort())
+                  .webSocketConfig()
+                  .serverPath("mqtt")
+                  .applyWebSocketConfig()
+                  .buildBlocking()
+              : broker.v5("probe-sub-" + name + "-" + tag);
       Mqtt5BlockingClient publisher = broker.v5("probe-pub-" + name + "-" + tag);
       try {
         subscriber.connect();
-        try (Mqtt5BlockingClient.Mqtt5Publishes received = subscriber.publishes(MqttGlobalPublishFilter.ALL)) {
+        try (Mqtt5BlockingClient.Mqtt5Publishes received =
+            subscriber.publishes(MqttGlobalPublishFilter.ALL)) {
           subscriber.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).send();
           publisher.connect();
-          var ack = publisher.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(payload).send();
+          var ack =
+              publisher
+                  .publishWith()
+                  .topic(topic)
+                  .qos(MqttQos.AT_LEAST_ONCE)
+                  .payload(payload)
+                  .send();
           if (ack.getError().isPresent()) {
             return "publish failed: " + ack.getError().get();
           }
@@ -432,7 +594,8 @@ class ProtocolFuzzIT {
           if (m.isEmpty()) {
             return "the subscriber received nothing within 10 s";
           }
-          if (!Arrays.equals(m.get().getPayloadAsBytes(), payload) || m.get().getQos() != MqttQos.AT_LEAST_ONCE) {
+          if (!Arrays.equals(m.get().getPayloadAsBytes(), payload)
+              || m.get().getQos() != MqttQos.AT_LEAST_ONCE) {
             return "the subscriber received " + m.get();
           }
           return null;
@@ -461,16 +624,23 @@ class ProtocolFuzzIT {
   }
 
   /**
-   * What tells one problem from another: level, logger, and the exception with the method that threw it, or the
-   * message with its numbers left out (vertx-mqtt logs "Unhandled exception" for quite different mistakes).
+   * What tells one problem from another: level, logger, and the exception with the method that
+   * threw it, or the message with its numbers left out (vertx-mqtt logs "Unhandled exception" for
+   * quite different mistakes).
    */
   private static String signature(ILoggingEvent e) {
     IThrowableProxy t = e.getThrowableProxy();
     String what;
     if (t != null) {
       StackTraceElementProxy[] frames = t.getStackTraceElementProxyArray();
-      what = t.getClassName() + (frames.length == 0 ? "" : " at " + frames[0].getStackTraceElement().getClassName()
-          + "." + frames[0].getStackTraceElement().getMethodName());
+      what =
+          t.getClassName()
+              + (frames.length == 0
+                  ? ""
+                  : " at "
+                      + frames[0].getStackTraceElement().getClassName()
+                      + "."
+                      + frames[0].getStackTraceElement().getMethodName());
     } else {
       what = String.valueOf(e.getMessage()).replaceAll("[0-9]+", "#");
     }
@@ -478,11 +648,21 @@ class ProtocolFuzzIT {
   }
 
   private static String describe(ILoggingEvent e) {
-    StringBuilder sb = new StringBuilder().append(e.getLevel()).append(' ').append(e.getLoggerName()).append(" [")
-        .append(e.getThreadName()).append("]: ").append(abbreviate(e.getFormattedMessage(), 200));
+    StringBuilder sb =
+        new StringBuilder()
+            .append(e.getLevel())
+            .append(' ')
+            .append(e.getLoggerName())
+            .append(" [")
+            .append(e.getThreadName())
+            .append("]: ")
+            .append(abbreviate(e.getFormattedMessage(), 200));
     for (IThrowableProxy t = e.getThrowableProxy(); t != null; t = t.getCause()) {
-      sb.append("\n      ").append(t == e.getThrowableProxy() ? "" : "caused by ").append(t.getClassName())
-          .append(": ").append(abbreviate(String.valueOf(t.getMessage()), 160));
+      sb.append("\n      ")
+          .append(t == e.getThrowableProxy() ? "" : "caused by ")
+          .append(t.getClassName())
+          .append(": ")
+          .append(abbreviate(String.valueOf(t.getMessage()), 160));
       StackTraceElementProxy[] frames = t.getStackTraceElementProxyArray();
       if (frames.length > 0) {
         sb.append(" at ").append(frames[0].getStackTraceElement());
@@ -499,9 +679,13 @@ class ProtocolFuzzIT {
     return one.length() <= max ? one : one.substring(0, max) + "...";
   }
 
-  // ------------------------------------------------------------------------------------------ one connection
+  // ------------------------------------------------------------------------------------------ one
+  // connection
 
-  /** Opens a connection (TCP, or WebSocket with a hand-made upgrade), sends the input, reads what comes back. */
+  /**
+   * Opens a connection (TCP, or WebSocket with a hand-made upgrade), sends the input, reads what
+   * comes back.
+   */
   static Outcome runOne(Input in) {
     long start = System.currentTimeMillis();
     int port = in.websocket() ? broker.websocketPort() : broker.mqttPort();
@@ -510,21 +694,26 @@ class ProtocolFuzzIT {
       try {
         socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
       } catch (IOException e) {
-        return new Outcome(start, System.currentTimeMillis(), false, false, 0, 0, "cannot connect: " + e);
+        return new Outcome(
+            start, System.currentTimeMillis(), false, false, 0, 0, "cannot connect: " + e);
       }
       InputStream is = socket.getInputStream();
       OutputStream os = socket.getOutputStream();
       Reply reply = new Reply();
       int status = 0;
       if (in.websocket()) {
-        String request = in.wsRequest() != null ? in.wsRequest() : upgradeRequest(in.wsPath(), in.wsSubprotocol(),
-            port);
+        String request =
+            in.wsRequest() != null
+                ? in.wsRequest()
+                : upgradeRequest(in.wsPath(), in.wsSubprotocol(), port);
         if (!writeQuietly(os, request.getBytes(StandardCharsets.UTF_8))) {
           return reply.outcome(start, 0);
         }
         // a malformed upgrade may get no answer at all: wait less for one
-        boolean wellFormed = in.wsRequest() == null && in.kind() != Kind.WS_WRONG_PATH
-            && in.kind() != Kind.WS_WRONG_SUBPROTOCOL;
+        boolean wellFormed =
+            in.wsRequest() == null
+                && in.kind() != Kind.WS_WRONG_PATH
+                && in.kind() != Kind.WS_WRONG_SUBPROTOCOL;
         status = readUpgradeResponse(socket, is, reply, wellFormed ? 5_000 : 1_000);
       }
       List<byte[]> writes = in.writes();
@@ -589,7 +778,10 @@ class ProtocolFuzzIT {
       return outcome(start, status, false);
     }
 
-    /** {@code connackOk}: the first MQTT packet back is a CONNACK with code 0 (in the first frame over WebSocket). */
+    /**
+     * {@code connackOk}: the first MQTT packet back is a CONNACK with code 0 (in the first frame
+     * over WebSocket).
+     */
     Outcome outcome(long start, int status, boolean websocket) {
       byte[] b = bytes.toByteArray();
       int at = 0;
@@ -614,13 +806,21 @@ class ProtocolFuzzIT {
   }
 
   private static String upgradeRequest(String path, String subprotocol, int port) {
-    return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    return "GET "
+        + path
+        + " HTTP/1.1\r\nHost: 127.0.0.1:"
+        + port
+        + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-        + (subprotocol.isEmpty() ? "" : "Sec-WebSocket-Protocol: " + subprotocol + "\r\n") + "\r\n";
+        + (subprotocol.isEmpty() ? "" : "Sec-WebSocket-Protocol: " + subprotocol + "\r\n")
+        + "\r\n";
   }
 
-  /** The status of the upgrade response (0 if none); what follows the headers goes to {@code reply}. */
-  private static int readUpgradeResponse(Socket socket, InputStream is, Reply reply, int timeoutMs) {
+  /**
+   * The status of the upgrade response (0 if none); what follows the headers goes to {@code reply}.
+   */
+  private static int readUpgradeResponse(
+      Socket socket, InputStream is, Reply reply, int timeoutMs) {
     ByteArrayOutputStream head = new ByteArrayOutputStream();
     long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
     try {
@@ -638,14 +838,20 @@ class ProtocolFuzzIT {
         head.write(b);
         byte[] h = head.toByteArray();
         int n = h.length;
-        if (n >= 4 && h[n - 4] == '\r' && h[n - 3] == '\n' && h[n - 2] == '\r' && h[n - 1] == '\n') {
+        if (n >= 4
+            && h[n - 4] == '\r'
+            && h[n - 3] == '\n'
+            && h[n - 2] == '\r'
+            && h[n - 1] == '\n') {
           break;
         }
       }
     } catch (IOException e) {
       reply.closed = true;
     }
-    Matcher m = Pattern.compile("^HTTP/1\\.[01] (\\d{3})").matcher(head.toString(StandardCharsets.ISO_8859_1));
+    Matcher m =
+        Pattern.compile("^HTTP/1\\.[01] (\\d{3})")
+            .matcher(head.toString(StandardCharsets.ISO_8859_1));
     return m.find() ? Integer.parseInt(m.group(1)) : 0;
   }
 
@@ -662,7 +868,8 @@ class ProtocolFuzzIT {
           byte[] part = Arrays.copyOfRange(mqtt, from, Math.min(mqtt.length, from + piece));
           boolean first = from == 0;
           boolean last = from + piece >= mqtt.length;
-          int firstByte = framing == Framing.WS_SPLIT ? 0x82 : (last ? 0x80 : 0x00) | (first ? 0x02 : 0x00);
+          int firstByte =
+              framing == Framing.WS_SPLIT ? 0x82 : (last ? 0x80 : 0x00) | (first ? 0x02 : 0x00);
           out.writeBytes(ProtocolFuzzInputs.wsFrame(firstByte, part, true));
         }
       }
@@ -671,12 +878,18 @@ class ProtocolFuzzIT {
     return out.toByteArray();
   }
 
-  // ------------------------------------------------------------------------------------------ node state
+  // ------------------------------------------------------------------------------------------ node
+  // state
 
   private static int readiness() {
     try {
-      return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.managementPort()
-          + "/health/ready")).timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString())
+      return HTTP.send(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + broker.managementPort() + "/health/ready"))
+                  .timeout(Duration.ofSeconds(10))
+                  .GET()
+                  .build(),
+              HttpResponse.BodyHandlers.ofString())
           .statusCode();
     } catch (IOException e) {
       return -1;
@@ -690,20 +903,30 @@ class ProtocolFuzzIT {
   static Gauges gauges() {
     String text;
     try {
-      text = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.managementPort() + "/metrics"))
-          .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+      text =
+          HTTP.send(
+                  HttpRequest.newBuilder(
+                          URI.create("http://127.0.0.1:" + broker.managementPort() + "/metrics"))
+                      .timeout(Duration.ofSeconds(10))
+                      .GET()
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
     } catch (IOException e) {
       throw new IllegalStateException("GET /metrics failed", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
-    return new Gauges(sum(text, "mqtt_connections"), sum(text, "mqttgrid_sessions_online"),
+    return new Gauges(
+        sum(text, "mqtt_connections"),
+        sum(text, "mqttgrid_sessions_online"),
         sum(text, "mqttgrid_sessions"));
   }
 
   private static long sum(String prometheusText, String metric) {
-    Matcher m = Pattern.compile("(?m)^" + metric + "(\\{[^}]*\\})? (\\S+)$").matcher(prometheusText);
+    Matcher m =
+        Pattern.compile("(?m)^" + metric + "(\\{[^}]*\\})? (\\S+)$").matcher(prometheusText);
     double total = 0;
     boolean found = false;
     while (m.find()) {
@@ -716,11 +939,13 @@ class ProtocolFuzzIT {
     return Math.round(total);
   }
 
-  private static Optional<Gauges> awaitGauges(java.util.function.Predicate<Gauges> condition) throws Exception {
+  private static Optional<Gauges> awaitGauges(java.util.function.Predicate<Gauges> condition)
+      throws Exception {
     return awaitGauges(condition, SETTLE);
   }
 
-  private static Optional<Gauges> awaitGauges(java.util.function.Predicate<Gauges> condition, Duration timeout)
+  private static Optional<Gauges> awaitGauges(
+      java.util.function.Predicate<Gauges> condition, Duration timeout)
       throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
@@ -743,7 +968,8 @@ class ProtocolFuzzIT {
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 
-  // ------------------------------------------------------------------------------------------ reporting
+  // ------------------------------------------------------------------------------------------
+  // reporting
 
   /** Every log event at INFO and above from any logger, while attached to the root logger. */
   private static final class LogCapture extends ListAppender<ILoggingEvent> {
@@ -803,10 +1029,16 @@ class ProtocolFuzzIT {
     @Override
     public String toString() {
       StringBuilder sb = new StringBuilder();
-      byKind.forEach((kind, examples) -> {
-        sb.append("- ").append(kind).append(" (").append(counts.get(kind)).append(" times)").append('\n');
-        examples.forEach(e -> sb.append("    ").append(e).append('\n'));
-      });
+      byKind.forEach(
+          (kind, examples) -> {
+            sb.append("- ")
+                .append(kind)
+                .append(" (")
+                .append(counts.get(kind))
+                .append(" times)")
+                .append('\n');
+            examples.forEach(e -> sb.append("    ").append(e).append('\n'));
+          });
       return sb.toString();
     }
   }

@@ -8,20 +8,27 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * The inputs of {@link ProtocolFuzzIT}: hostile byte sequences derived from valid MQTT 3.1.1 and 5 packets, all
- * drawn from one seeded {@link Random} per batch, so that a seed and a batch number give the same bytes again.
+ * The inputs of {@link ProtocolFuzzIT}: hostile byte sequences derived from valid MQTT 3.1.1 and 5
+ * packets, all drawn from one seeded {@link Random} per batch, so that a seed and a batch number
+ * give the same bytes again.
  *
- * <p>Hand-written on purpose: the clients the tests use (HiveMQ, Paho) refuse to encode a malformed packet, and
- * {@code RawMqttClient}'s encoders build only well-formed ones, while this needs control over every flag, length
- * and property byte.
+ * <p>Hand-written on purpose: the clients the tests use (HiveMQ, Paho) refuse to encode a malformed
+ * packet, and {@code RawMqttClient}'s encoders build only well-formed ones, while this needs
+ * control over every flag, length and property byte.
  */
 final class ProtocolFuzzInputs {
 
   /** What an input does; the report of a failure names it. */
   enum Kind {
-    /** a valid CONNECT, then mutated PUBLISH/SUBSCRIBE/UNSUBSCRIBE/acks/PINGREQ/DISCONNECT/AUTH packets */
+    /**
+     * a valid CONNECT, then mutated PUBLISH/SUBSCRIBE/UNSUBSCRIBE/acks/PINGREQ/DISCONNECT/AUTH
+     * packets
+     */
     CONNECT_THEN_MUTATED,
-    /** a CONNECT (3.1.1 or 5) with bad protocol name, level, flags, properties, client id, will or bytes */
+    /**
+     * a CONNECT (3.1.1 or 5) with bad protocol name, level, flags, properties, client id, will or
+     * bytes
+     */
     MUTATED_CONNECT,
     /** some other packet where CONNECT must come first */
     PACKET_BEFORE_CONNECT,
@@ -29,21 +36,33 @@ final class ProtocolFuzzInputs {
     RANDOM_BYTES,
     /** a valid CONNECT, then a second CONNECT (valid or mutated) on the same connection */
     SECOND_CONNECT,
-    /** AUTH packets: after CONNECT with and without an authentication method, with invalid reason codes */
+    /**
+     * AUTH packets: after CONNECT with and without an authentication method, with invalid reason
+     * codes
+     */
     AUTH_EXCHANGE,
     /** WebSocket: MQTT bytes in a text frame (MQTT over WebSocket is binary only) */
     WS_TEXT_FRAME,
     /** WebSocket: an upgrade to another path than /mqtt, then a valid CONNECT */
     WS_WRONG_PATH,
-    /** WebSocket: an upgrade without the "mqtt" subprotocol, or with another one, then a valid CONNECT */
+    /**
+     * WebSocket: an upgrade without the "mqtt" subprotocol, or with another one, then a valid
+     * CONNECT
+     */
     WS_WRONG_SUBPROTOCOL,
     /** WebSocket: a malformed upgrade request */
     WS_BAD_HANDSHAKE,
-    /** WebSocket: frames a client must not send (unmasked, reserved opcode or bits, bad control frames) */
+    /**
+     * WebSocket: frames a client must not send (unmasked, reserved opcode or bits, bad control
+     * frames)
+     */
     WS_BAD_FRAMING
   }
 
-  /** How the bytes travel. Over WebSocket, each element of {@link Input#writes} is one frame (or more). */
+  /**
+   * How the bytes travel. Over WebSocket, each element of {@link Input#writes} is one frame (or
+   * more).
+   */
   enum Framing {
     TCP,
     /** one binary frame per write */
@@ -59,12 +78,22 @@ final class ProtocolFuzzInputs {
   }
 
   /**
-   * One connection's input. {@code writes} are sent in order; after the first, the runner waits briefly for the
-   * broker's answer (a CONNACK) before sending the next. {@code cleanFirstConnect}: the first write starts with
-   * a valid CONNECT for a clean session that ends with the connection, so no session may outlive it.
+   * One connection's input. {@code writes} are sent in order; after the first, the runner waits
+   * briefly for the broker's answer (a CONNACK) before sending the next. {@code cleanFirstConnect}:
+   * the first write starts with a valid CONNECT for a clean session that ends with the connection,
+   * so no session may outlive it.
    */
-  record Input(String id, Kind kind, String detail, int version, Framing framing, String wsPath,
-               String wsSubprotocol, String wsRequest, List<byte[]> writes, boolean cleanFirstConnect) {
+  record Input(
+      String id,
+      Kind kind,
+      String detail,
+      int version,
+      Framing framing,
+      String wsPath,
+      String wsSubprotocol,
+      String wsRequest,
+      List<byte[]> writes,
+      boolean cleanFirstConnect) {
 
     byte[] allBytes() {
       ByteArrayOutputStream all = new ByteArrayOutputStream();
@@ -82,7 +111,8 @@ final class ProtocolFuzzInputs {
           sb.append(' ');
         }
       }
-      return sb.toString().trim() + (b.length > max ? " ... (" + b.length + " bytes)" : " (" + b.length + " bytes)");
+      return sb.toString().trim()
+          + (b.length > max ? " ... (" + b.length + " bytes)" : " (" + b.length + " bytes)");
     }
 
     boolean websocket() {
@@ -90,10 +120,26 @@ final class ProtocolFuzzInputs {
     }
 
     String describe() {
-      String transport = websocket() ? "WebSocket " + framing + " path " + abbreviate(wsPath, 20) + " subprotocol "
-          + wsSubprotocol : "TCP";
-      return id + " [" + kind + ", " + transport + ", MQTT " + (version == 5 ? "5" : "3.1.1") + "] " + detail
-          + "; bytes: " + hex(48);
+      String transport =
+          websocket()
+              ? "WebSocket "
+                  + framing
+                  + " path "
+                  + abbreviate(wsPath, 20)
+                  + " subprotocol "
+                  + wsSubprotocol
+              : "TCP";
+      return id
+          + " ["
+          + kind
+          + ", "
+          + transport
+          + ", MQTT "
+          + (version == 5 ? "5" : "3.1.1")
+          + "] "
+          + detail
+          + "; bytes: "
+          + hex(48);
     }
   }
 
@@ -112,12 +158,14 @@ final class ProtocolFuzzInputs {
     for (int i = 0; i < count; i++) {
       String id = "b" + batch + "#" + i;
       String clientId = clientPrefix + "-" + batch + "-" + i;
-      inputs.add(websocket ? webSocketInput(rnd, id, clientId) : tcpInput(rnd, id, clientId, Framing.TCP));
+      inputs.add(
+          websocket ? webSocketInput(rnd, id, clientId) : tcpInput(rnd, id, clientId, Framing.TCP));
     }
     return inputs;
   }
 
-  // ------------------------------------------------------------------------------------------ kinds
+  // ------------------------------------------------------------------------------------------
+  // kinds
 
   private Input tcpInput(Random rnd, String id, String clientId, Framing framing) {
     int version = rnd.nextInt(5) < 2 ? 4 : 5;
@@ -142,11 +190,12 @@ final class ProtocolFuzzInputs {
   private Input webSocketInput(Random rnd, String id, String clientId) {
     int k = rnd.nextInt(100);
     if (k < 70) {
-      Framing framing = switch (rnd.nextInt(3)) {
-        case 0 -> Framing.WS_BINARY;
-        case 1 -> Framing.WS_SPLIT;
-        default -> Framing.WS_FRAGMENTED;
-      };
+      Framing framing =
+          switch (rnd.nextInt(3)) {
+            case 0 -> Framing.WS_BINARY;
+            case 1 -> Framing.WS_SPLIT;
+            default -> Framing.WS_FRAGMENTED;
+          };
       return tcpInput(rnd, id, clientId, framing);
     }
     int version = rnd.nextBoolean() ? 4 : 5;
@@ -158,32 +207,55 @@ final class ProtocolFuzzInputs {
       b.detail("valid CONNECT in a text frame");
       b.write(connect, true);
       if (rnd.nextBoolean()) {
-        b.write(publish(version, 0, false, false, topic(rnd, false).bytes, 0, noProps(version), payload(rnd)));
+        b.write(
+            publish(
+                version,
+                0,
+                false,
+                false,
+                topic(rnd, false).bytes,
+                0,
+                noProps(version),
+                payload(rnd)));
       }
     } else if (k < 82) {
       b.kind = Kind.WS_WRONG_PATH;
-      b.wsPath = pick(rnd, "/", "/mqtt/", "/MQTT", "/mqttx", "/ws", "/mqtt?x=1", "/mqtt/../mqtt", "//mqtt",
-          "/%00", "/" + "m".repeat(3000));
+      b.wsPath =
+          pick(
+              rnd,
+              "/",
+              "/mqtt/",
+              "/MQTT",
+              "/mqttx",
+              "/ws",
+              "/mqtt?x=1",
+              "/mqtt/../mqtt",
+              "//mqtt",
+              "/%00",
+              "/" + "m".repeat(3000));
       b.detail("upgrade to " + abbreviate(b.wsPath, 20));
       b.write(connect, true);
     } else if (k < 88) {
       b.kind = Kind.WS_WRONG_SUBPROTOCOL;
-      b.wsSubprotocol = pick(rnd, "", "mqttv3.1", "xmpp", "MQTT", "mqtt, mqtt", "xmpp, mqtt", "\u00e9");
+      b.wsSubprotocol =
+          pick(rnd, "", "mqttv3.1", "xmpp", "MQTT", "mqtt, mqtt", "xmpp, mqtt", "\u00e9");
       b.detail("subprotocol '" + b.wsSubprotocol + "'");
       b.write(connect, true);
     } else if (k < 93) {
       b.kind = Kind.WS_BAD_HANDSHAKE;
-      b.wsRequest = pick(rnd,
-          "GET /mqtt HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-              + "Sec-WebSocket-Protocol: mqtt\r\n\r\n", // no key
-          "GET /mqtt HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
-              + "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n",
-          "POST /mqtt HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\n\u0010\u0002\u0000\u0000",
-          "GET /mqtt HTTP/1.1\r\nHost: x\r\n\r\n",
-          "GET /mqtt HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: !!\r\n"
-              + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n",
-          "GET /mqtt HTTP/1.1\r\n" + "X-Long: " + "a".repeat(9000) + "\r\n\r\n",
-          "\u0010\u0010\u0000\u0004MQTT\u0004\u0002\u0000<\u0000\u0000");
+      b.wsRequest =
+          pick(
+              rnd,
+              "GET /mqtt HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                  + "Sec-WebSocket-Protocol: mqtt\r\n\r\n", // no key
+              "GET /mqtt HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
+                  + "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n",
+              "POST /mqtt HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\n\u0010\u0002\u0000\u0000",
+              "GET /mqtt HTTP/1.1\r\nHost: x\r\n\r\n",
+              "GET /mqtt HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: !!\r\n"
+                  + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n",
+              "GET /mqtt HTTP/1.1\r\n" + "X-Long: " + "a".repeat(9000) + "\r\n\r\n",
+              "\u0010\u0010\u0000\u0004MQTT\u0004\u0002\u0000<\u0000\u0000");
       b.detail("upgrade request '" + abbreviate(b.wsRequest.replace("\r\n", "\\r\\n"), 40) + "'");
       b.write(connect, true);
     } else {
@@ -263,11 +335,35 @@ final class ProtocolFuzzInputs {
     Packet second;
     switch (rnd.nextInt(6)) {
       case 0 -> second = new Packet("same CONNECT again", validConnect(b.version, clientId), false);
-      case 1 -> second = new Packet("CONNECT of the other MQTT version", validConnect(9 - b.version, clientId), false);
-      case 2 -> second = new Packet("CONNECT with another client id", validConnect(b.version, clientId + "-2"), false);
-      case 3 -> second = new Packet("CONNECT cleanStart=0 (session expiry 3600 in MQTT 5)",
-          connect("MQTT", b.version, 0x00, 60, b.version == 5 ? props(prop(0x11, u32(3600))) : null,
-              utf8(clientId), null, null, null, null, null), false);
+      case 1 ->
+          second =
+              new Packet(
+                  "CONNECT of the other MQTT version",
+                  validConnect(9 - b.version, clientId),
+                  false);
+      case 2 ->
+          second =
+              new Packet(
+                  "CONNECT with another client id",
+                  validConnect(b.version, clientId + "-2"),
+                  false);
+      case 3 ->
+          second =
+              new Packet(
+                  "CONNECT cleanStart=0 (session expiry 3600 in MQTT 5)",
+                  connect(
+                      "MQTT",
+                      b.version,
+                      0x00,
+                      60,
+                      b.version == 5 ? props(prop(0x11, u32(3600))) : null,
+                      utf8(clientId),
+                      null,
+                      null,
+                      null,
+                      null,
+                      null),
+                  false);
       default -> second = mutatedConnectPacket(rnd, b.version, clientId);
     }
     b.detail("second " + second.what);
@@ -279,8 +375,16 @@ final class ProtocolFuzzInputs {
       b.write(second.bytes);
     }
     if (rnd.nextBoolean()) {
-      b.write(publish(b.version, 1, false, false, utf8("fz/after-second-connect"), 1, noProps(b.version),
-          payload(rnd)));
+      b.write(
+          publish(
+              b.version,
+              1,
+              false,
+              false,
+              utf8("fz/after-second-connect"),
+              1,
+              noProps(b.version),
+              payload(rnd)));
       b.detail("then PUBLISH q1");
     }
   }
@@ -294,8 +398,20 @@ final class ProtocolFuzzInputs {
       b.version = 5;
       // enhanced authentication that the broker does not offer
       String method = pick(rnd, "SCRAM-SHA-1", "", "GS2-KRB5", "x".repeat(300));
-      b.write(connect("MQTT", 5, 0x02, 60, props(prop(0x15, str(method)), prop(0x16, bin(randomBytes(rnd, 16)))),
-          utf8(clientId), null, null, null, null, null), true);
+      b.write(
+          connect(
+              "MQTT",
+              5,
+              0x02,
+              60,
+              props(prop(0x15, str(method)), prop(0x16, bin(randomBytes(rnd, 16)))),
+              utf8(clientId),
+              null,
+              null,
+              null,
+              null,
+              null),
+          true);
       b.detail("CONNECT with authentication method '" + abbreviate(method, 12) + "'");
     } else if (variant == 1) {
       Packet auth = authPacket(rnd);
@@ -319,21 +435,27 @@ final class ProtocolFuzzInputs {
   }
 
   private Packet authPacket(Random rnd) {
-    int reason = pickInt(rnd, 0x00, 0x18, 0x19, 0x01, 0x04, 0x80, 0x87, 0x8C, 0xFF, rnd.nextInt(256));
-    Props props = switch (rnd.nextInt(5)) {
-      case 0 -> new Props("no properties", props());
-      case 1 -> new Props("method SCRAM-SHA-1 and data", props(prop(0x15, str("SCRAM-SHA-1")),
-          prop(0x16, bin(randomBytes(rnd, 8)))));
-      case 2 -> new Props("method twice", props(prop(0x15, str("A")), prop(0x15, str("B"))));
-      default -> randomProps(rnd, 15, 5);
-    };
+    int reason =
+        pickInt(rnd, 0x00, 0x18, 0x19, 0x01, 0x04, 0x80, 0x87, 0x8C, 0xFF, rnd.nextInt(256));
+    Props props =
+        switch (rnd.nextInt(5)) {
+          case 0 -> new Props("no properties", props());
+          case 1 ->
+              new Props(
+                  "method SCRAM-SHA-1 and data",
+                  props(prop(0x15, str("SCRAM-SHA-1")), prop(0x16, bin(randomBytes(rnd, 8)))));
+          case 2 -> new Props("method twice", props(prop(0x15, str("A")), prop(0x15, str("B"))));
+          default -> randomProps(rnd, 15, 5);
+        };
     if (rnd.nextInt(8) == 0) {
       return new Packet("AUTH with no body", new byte[] {(byte) 0xF0, 0x00}, false);
     }
     ByteArrayOutputStream v = new ByteArrayOutputStream();
     v.write(reason);
     v.writeBytes(props.bytes);
-    return new Packet("AUTH reason 0x" + Integer.toHexString(reason) + " " + props.what, packet(0xF0, v.toByteArray()),
+    return new Packet(
+        "AUTH reason 0x" + Integer.toHexString(reason) + " " + props.what,
+        packet(0xF0, v.toByteArray()),
         true);
   }
 
@@ -374,7 +496,11 @@ final class ProtocolFuzzInputs {
       }
       case 7 -> {
         b.detail("64-bit payload length with the top bit set");
-        b.write(new byte[] {(byte) 0x82, (byte) 0xFF, (byte) 0x80, 0, 0, 0, 0, 0, 0, 4, 1, 2, 3, 4, 0x10, 0x00}, true);
+        b.write(
+            new byte[] {
+              (byte) 0x82, (byte) 0xFF, (byte) 0x80, 0, 0, 0, 0, 0, 0, 4, 1, 2, 3, 4, 0x10, 0x00
+            },
+            true);
       }
       default -> {
         byte[] garbage = randomBytes(rnd, 1 + rnd.nextInt(100));
@@ -384,31 +510,49 @@ final class ProtocolFuzzInputs {
     }
   }
 
-  // ------------------------------------------------------------------------------------------ packets
+  // ------------------------------------------------------------------------------------------
+  // packets
 
   /** A packet and what was done to it; {@code mutated}: it is not what a correct client sends. */
-  record Packet(String what, byte[] bytes, boolean mutated) {
-  }
+  record Packet(String what, byte[] bytes, boolean mutated) {}
 
   /** Encoded MQTT 5 properties (length included) and what they are. */
-  record Props(String what, byte[] bytes) {
-  }
+  record Props(String what, byte[] bytes) {}
 
   /** A topic name or filter and what kind it is. */
-  record Topic(String what, byte[] bytes, boolean garbage) {
-  }
+  record Topic(String what, byte[] bytes, boolean garbage) {}
 
   static byte[] validConnect(int version, String clientId) {
-    return connect("MQTT", version, 0x02, 60, version == 5 ? props() : null, utf8(clientId), null, null, null, null,
+    return connect(
+        "MQTT",
+        version,
+        0x02,
+        60,
+        version == 5 ? props() : null,
+        utf8(clientId),
+        null,
+        null,
+        null,
+        null,
         null);
   }
 
   /**
-   * A CONNECT as given: {@code props} and {@code willProps} are encoded MQTT 5 properties or null (left out);
-   * the payload fields are written when not null, whatever the flags say.
+   * A CONNECT as given: {@code props} and {@code willProps} are encoded MQTT 5 properties or null
+   * (left out); the payload fields are written when not null, whatever the flags say.
    */
-  static byte[] connect(String protocolName, int level, int flags, int keepAlive, byte[] props, byte[] clientId,
-                        byte[] willProps, byte[] willTopic, byte[] willPayload, byte[] user, byte[] password) {
+  static byte[] connect(
+      String protocolName,
+      int level,
+      int flags,
+      int keepAlive,
+      byte[] props,
+      byte[] clientId,
+      byte[] willProps,
+      byte[] willTopic,
+      byte[] willPayload,
+      byte[] user,
+      byte[] password) {
     ByteArrayOutputStream v = new ByteArrayOutputStream();
     writeString(v, utf8(protocolName));
     v.write(level);
@@ -451,7 +595,8 @@ final class ProtocolFuzzInputs {
     for (int m = 0; m < mutations; m++) {
       switch (rnd.nextInt(12)) {
         case 0 -> {
-          protocolName = pick(rnd, "MQIsdp", "MQTT ", "mqtt", "", "MQTTMQTT", "M\u0000TT", "\u00e9QTT");
+          protocolName =
+              pick(rnd, "MQIsdp", "MQTT ", "mqtt", "", "MQTTMQTT", "M\u0000TT", "\u00e9QTT");
           what.add("protocol name '" + protocolName + "'");
         }
         case 1 -> {
@@ -465,7 +610,10 @@ final class ProtocolFuzzInputs {
         case 3 -> {
           int willQos = rnd.nextInt(4);
           flags |= 0x04 | (willQos << 3) | (rnd.nextBoolean() ? 0x20 : 0);
-          willProps = version == 5 ? randomPropsFor(rnd, 0x18, 0x01, 0x02, 0x03, 0x08, 0x09, 0x26).bytes : null;
+          willProps =
+              version == 5
+                  ? randomPropsFor(rnd, 0x18, 0x01, 0x02, 0x03, 0x08, 0x09, 0x26).bytes
+                  : null;
           Topic t = topic(rnd, false);
           willTopic = t.bytes;
           willPayload = payload(rnd);
@@ -512,14 +660,17 @@ final class ProtocolFuzzInputs {
         }
         case 10 -> {
           int kind = rnd.nextInt(5);
-          id = switch (kind) {
-            case 0 -> new byte[0];
-            case 1 -> new byte[] {'c', (byte) 0xC3, 0x28};
-            case 2 -> utf8("c".repeat(200 + rnd.nextInt(300)));
-            case 3 -> utf8(clientId + "/#+\u0000");
-            default -> randomBytes(rnd, rnd.nextInt(30));
-          };
-          what.add("client id " + nth(kind, "empty", "invalid UTF-8", "long", "with / # + NUL", "random bytes"));
+          id =
+              switch (kind) {
+                case 0 -> new byte[0];
+                case 1 -> new byte[] {'c', (byte) 0xC3, 0x28};
+                case 2 -> utf8("c".repeat(200 + rnd.nextInt(300)));
+                case 3 -> utf8(clientId + "/#+\u0000");
+                default -> randomBytes(rnd, rnd.nextInt(30));
+              };
+          what.add(
+              "client id "
+                  + nth(kind, "empty", "invalid UTF-8", "long", "with / # + NUL", "random bytes"));
         }
         default -> {
           user = utf8("u");
@@ -529,13 +680,27 @@ final class ProtocolFuzzInputs {
         }
       }
     }
-    byte[] bytes = connect(protocolName, level, flags, keepAlive, props, id, willProps, willTopic, willPayload, user,
-        password);
+    byte[] bytes =
+        connect(
+            protocolName,
+            level,
+            flags,
+            keepAlive,
+            props,
+            id,
+            willProps,
+            willTopic,
+            willPayload,
+            user,
+            password);
     Packet p = new Packet("v" + version + " CONNECT: " + String.join(", ", what), bytes, true);
     return rnd.nextInt(4) == 0 ? mutateBytes(rnd, p) : p;
   }
 
-  /** A PUBLISH, SUBSCRIBE, UNSUBSCRIBE, acknowledgement, PINGREQ, DISCONNECT or AUTH; with field mutations if asked. */
+  /**
+   * A PUBLISH, SUBSCRIBE, UNSUBSCRIBE, acknowledgement, PINGREQ, DISCONNECT or AUTH; with field
+   * mutations if asked.
+   */
   private Packet randomPacket(Random rnd, int version, boolean mutate) {
     int type = rnd.nextInt(100);
     if (type < 35) {
@@ -600,8 +765,16 @@ final class ProtocolFuzzInputs {
       propsWhat = " properties: " + p.what;
     }
     byte[] bytes = publish(version, qos, retain, dup, topic.bytes, packetId, props, payload(rnd));
-    return new Packet("PUBLISH q" + qos + (retain ? " retain" : "") + (dup ? " dup" : "") + " "
-        + String.join(", ", what) + propsWhat, bytes, mutate);
+    return new Packet(
+        "PUBLISH q"
+            + qos
+            + (retain ? " retain" : "")
+            + (dup ? " dup" : "")
+            + " "
+            + String.join(", ", what)
+            + propsWhat,
+        bytes,
+        mutate);
   }
 
   private Packet randomSubscribe(Random rnd, int version, boolean mutate, boolean subscribe) {
@@ -627,8 +800,13 @@ final class ProtocolFuzzInputs {
       what.add("properties: " + p.what);
     }
     for (int i = 0; i < n; i++) {
-      Topic filter = mutation == 3 ? topic(rnd, true) : new Topic("normal", utf8(pick(rnd, "fz/#", "fz/+/x",
-          "fz/" + rnd.nextInt(100), "$share/g/fz/s", "#")), false);
+      Topic filter =
+          mutation == 3
+              ? topic(rnd, true)
+              : new Topic(
+                  "normal",
+                  utf8(pick(rnd, "fz/#", "fz/+/x", "fz/" + rnd.nextInt(100), "$share/g/fz/s", "#")),
+                  false);
       if (mutation == 3) {
         what.add(filter.what + " filter");
       }
@@ -649,8 +827,10 @@ final class ProtocolFuzzInputs {
     }
     v.writeBytes(filters.toByteArray());
     int type = subscribe ? 0x80 : 0xA0;
-    return new Packet((subscribe ? "SUBSCRIBE " : "UNSUBSCRIBE ") + String.join(", ", what),
-        packet(type | headerFlags, v.toByteArray()), mutate);
+    return new Packet(
+        (subscribe ? "SUBSCRIBE " : "UNSUBSCRIBE ") + String.join(", ", what),
+        packet(type | headerFlags, v.toByteArray()),
+        mutate);
   }
 
   private Packet randomAck(Random rnd, int version, boolean mutate) {
@@ -665,7 +845,21 @@ final class ProtocolFuzzInputs {
       switch (rnd.nextInt(4)) {
         case 0 -> {
           // 0x10 and 0x80.. are valid for PUBACK/PUBREC, 0x92 for PUBREL/PUBCOMP; the rest is not
-          reason = pickInt(rnd, 0x01, 0x05, 0x11, 0x7F, 0x81, 0x8F, 0xA2, 0xFF, 0x92, 0x10, 0x87, rnd.nextInt(256));
+          reason =
+              pickInt(
+                  rnd,
+                  0x01,
+                  0x05,
+                  0x11,
+                  0x7F,
+                  0x81,
+                  0x8F,
+                  0xA2,
+                  0xFF,
+                  0x92,
+                  0x10,
+                  0x87,
+                  rnd.nextInt(256));
           what = " reason 0x" + Integer.toHexString(reason);
         }
         case 1 -> {
@@ -705,21 +899,35 @@ final class ProtocolFuzzInputs {
     int variant = rnd.nextInt(4);
     if (variant == 0) {
       int reason = pickInt(rnd, 0x01, 0x03, 0x05, 0x7F, 0x84, 0x8E, 0xFF, rnd.nextInt(256));
-      return new Packet("DISCONNECT reason 0x" + Integer.toHexString(reason),
-          new byte[] {(byte) 0xE0, 0x01, (byte) reason}, true);
+      return new Packet(
+          "DISCONNECT reason 0x" + Integer.toHexString(reason),
+          new byte[] {(byte) 0xE0, 0x01, (byte) reason},
+          true);
     } else if (variant == 1) {
       // MQTT-3.14.2-2: not allowed after a CONNECT with Session Expiry 0
-      return new Packet("DISCONNECT with session expiry 3600",
-          packet(0xE0, concat(new byte[] {0x00}, props(prop(0x11, u32(3600))))), true);
+      return new Packet(
+          "DISCONNECT with session expiry 3600",
+          packet(0xE0, concat(new byte[] {0x00}, props(prop(0x11, u32(3600))))),
+          true);
     } else if (variant == 2) {
       Props p = randomPropsFor(rnd, 0x11, 0x1F, 0x26, 0x1C);
-      return new Packet("DISCONNECT properties: " + p.what, packet(0xE0, concat(new byte[] {0x04}, p.bytes)), true);
+      return new Packet(
+          "DISCONNECT properties: " + p.what,
+          packet(0xE0, concat(new byte[] {0x04}, p.bytes)),
+          true);
     }
     return new Packet("DISCONNECT with flags 1", new byte[] {(byte) 0xE1, 0x00}, true);
   }
 
-  static byte[] publish(int version, int qos, boolean retain, boolean dup, byte[] topic, int packetId, byte[] props,
-                        byte[] payload) {
+  static byte[] publish(
+      int version,
+      int qos,
+      boolean retain,
+      boolean dup,
+      byte[] topic,
+      int packetId,
+      byte[] props,
+      byte[] payload) {
     ByteArrayOutputStream v = new ByteArrayOutputStream();
     writeString(v, topic);
     if (qos > 0) {
@@ -732,9 +940,13 @@ final class ProtocolFuzzInputs {
     return packet(0x30 | (dup ? 0x08 : 0) | (qos << 1) | (retain ? 1 : 0), v.toByteArray());
   }
 
-  // ------------------------------------------------------------------------------------------ byte mutations
+  // ------------------------------------------------------------------------------------------ byte
+  // mutations
 
-  /** Mutates the encoded packet: bit flips, truncation, wrong or malformed remaining length, garbage. */
+  /**
+   * Mutates the encoded packet: bit flips, truncation, wrong or malformed remaining length,
+   * garbage.
+   */
   private Packet mutateBytes(Random rnd, Packet p) {
     byte[] b = p.bytes;
     int bodyAt = bodyOffset(b);
@@ -760,19 +972,29 @@ final class ProtocolFuzzInputs {
       }
       case 2 -> {
         int longer = body + 1 + rnd.nextInt(rnd.nextBoolean() ? 16 : 100_000);
-        out = concat(concat(new byte[] {b[0]}, varInt(longer)), Arrays.copyOfRange(b, bodyAt, b.length));
+        out =
+            concat(
+                concat(new byte[] {b[0]}, varInt(longer)), Arrays.copyOfRange(b, bodyAt, b.length));
         what = "remaining length " + longer + " for " + body + " bytes";
       }
       case 3 -> {
         int shorter = body == 0 ? 0 : rnd.nextInt(body);
-        out = concat(concat(new byte[] {b[0]}, varInt(shorter)), Arrays.copyOfRange(b, bodyAt, b.length));
+        out =
+            concat(
+                concat(new byte[] {b[0]}, varInt(shorter)),
+                Arrays.copyOfRange(b, bodyAt, b.length));
         what = "remaining length " + shorter + " for " + body + " bytes";
       }
       case 4 -> {
-        byte[] bad = pick(rnd, new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x7F},
-            new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x01},
-            new byte[] {(byte) (0x80 | body & 0x7F), 0x00}, // not the shortest encoding (MQTT-1.5.5-1)
-            new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF});
+        byte[] bad =
+            pick(
+                rnd,
+                new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x7F},
+                new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x01},
+                new byte[] {
+                  (byte) (0x80 | body & 0x7F), 0x00
+                }, // not the shortest encoding (MQTT-1.5.5-1)
+                new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF});
         out = concat(concat(new byte[] {b[0]}, bad), Arrays.copyOfRange(b, bodyAt, b.length));
         what = "remaining length encoded as " + hexOf(bad);
       }
@@ -804,28 +1026,35 @@ final class ProtocolFuzzInputs {
     return Math.min(i + 1, p.length);
   }
 
-  // ------------------------------------------------------------------------------------------ fields
+  // ------------------------------------------------------------------------------------------
+  // fields
 
   private Topic topic(Random rnd, boolean filter) {
     return switch (rnd.nextInt(12)) {
       case 0 -> new Topic("random-bytes", randomBytes(rnd, rnd.nextInt(40)), true);
       case 1 -> new Topic("invalid-UTF-8", new byte[] {'f', 'z', '/', (byte) 0xC3, 0x28}, true);
-      case 2 -> new Topic("surrogate", new byte[] {'f', 'z', '/', (byte) 0xED, (byte) 0xA0, (byte) 0x80}, true);
+      case 2 ->
+          new Topic(
+              "surrogate", new byte[] {'f', 'z', '/', (byte) 0xED, (byte) 0xA0, (byte) 0x80}, true);
       case 3 -> new Topic("NUL", utf8("fz/a\u0000b"), true);
       case 4 -> {
         String t = pick(rnd, "+", "#", "fz/#/x", "fz+", "fz/#", "fz/+/x", "##", "fz/x#");
-        yield new Topic("wildcard '" + t + "'", utf8(t), !filter || t.equals("##") || t.contains("x#")
-            || t.contains("#/") || t.equals("fz+"));
+        yield new Topic(
+            "wildcard '" + t + "'",
+            utf8(t),
+            !filter || t.equals("##") || t.contains("x#") || t.contains("#/") || t.equals("fz+"));
       }
       case 5 -> new Topic("empty", new byte[0], true);
       case 6 -> new Topic("long", utf8("fz/" + "a/".repeat(500 + rnd.nextInt(1500))), false);
       case 7 -> {
-        String t = pick(rnd, "$SYS/x", "$share/g/fz", "$share//fz", "$share/g", "$share/g+/fz", "$", "/");
+        String t =
+            pick(rnd, "$SYS/x", "$share/g/fz", "$share//fz", "$share/g", "$share/g+/fz", "$", "/");
         yield new Topic("'" + t + "'", utf8(t), true);
       }
       case 8 -> new Topic("control characters", utf8("fz/\u0001\u001f\u007f\u0085"), true);
       case 9 -> new Topic("non-characters", utf8("fz/\uFFFF\uFEFF"), true);
-      case 10 -> new Topic("length prefix beyond the packet", new byte[] {(byte) 0xFF, (byte) 0xFF}, true);
+      case 10 ->
+          new Topic("length prefix beyond the packet", new byte[] {(byte) 0xFF, (byte) 0xFF}, true);
       default -> new Topic("normal", utf8("fz/ok/" + rnd.nextInt(100)), false);
     };
   }
@@ -834,19 +1063,22 @@ final class ProtocolFuzzInputs {
     return randomBytes(rnd, rnd.nextInt(rnd.nextInt(10) == 0 ? 2000 : 40));
   }
 
-  // ------------------------------------------------------------------------------------------ properties
+  // ------------------------------------------------------------------------------------------
+  // properties
 
   private static final int[] BYTE_PROPS = {0x01, 0x17, 0x19, 0x24, 0x25, 0x28, 0x29, 0x2A};
   private static final int[] U16_PROPS = {0x13, 0x21, 0x22, 0x23};
   private static final int[] U32_PROPS = {0x02, 0x11, 0x18, 0x27};
   private static final int[] STRING_PROPS = {0x03, 0x08, 0x12, 0x15, 0x1A, 0x1C, 0x1F};
   private static final int[] BINARY_PROPS = {0x09, 0x16};
-  private static final int[] ALL_PROPS = {0x01, 0x02, 0x03, 0x08, 0x09, 0x0B, 0x11, 0x12, 0x13, 0x15, 0x16, 0x17,
-      0x18, 0x19, 0x1A, 0x1C, 0x1F, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2A};
+  private static final int[] ALL_PROPS = {
+    0x01, 0x02, 0x03, 0x08, 0x09, 0x0B, 0x11, 0x12, 0x13, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1A, 0x1C,
+    0x1F, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2A
+  };
 
   /**
-   * Properties for a packet that allows {@code allowed}: valid ones with odd values, repeated ones, ones not
-   * allowed in this packet, unknown identifiers, and wrong lengths.
+   * Properties for a packet that allows {@code allowed}: valid ones with odd values, repeated ones,
+   * ones not allowed in this packet, unknown identifiers, and wrong lengths.
    */
   private Props randomPropsFor(Random rnd, int... allowed) {
     switch (rnd.nextInt(7)) {
@@ -860,30 +1092,40 @@ final class ProtocolFuzzInputs {
       }
       case 2 -> {
         int id = ALL_PROPS[rnd.nextInt(ALL_PROPS.length)];
-        return new Props("0x" + Integer.toHexString(id) + " (maybe not allowed here)", props(randomProp(rnd, id)));
+        return new Props(
+            "0x" + Integer.toHexString(id) + " (maybe not allowed here)",
+            props(randomProp(rnd, id)));
       }
       case 3 -> {
         int id = pickInt(rnd, 0x00, 0x04, 0x05, 0x10, 0x7F, 0x80, 0xFF);
-        return new Props("unknown id 0x" + Integer.toHexString(id), props(new byte[] {(byte) id, 1, 2}));
+        return new Props(
+            "unknown id 0x" + Integer.toHexString(id), props(new byte[] {(byte) id, 1, 2}));
       }
       case 4 -> {
         byte[] one = randomProp(rnd, allowed[rnd.nextInt(allowed.length)]);
         int claimed = one.length + 1 + rnd.nextInt(50);
-        return new Props("property length " + claimed + " for " + one.length + " bytes", concat(varInt(claimed), one));
+        return new Props(
+            "property length " + claimed + " for " + one.length + " bytes",
+            concat(varInt(claimed), one));
       }
       case 5 -> {
         // a string property whose length prefix runs past the properties
-        return new Props("string length beyond the properties",
+        return new Props(
+            "string length beyond the properties",
             concat(varInt(4), new byte[] {0x1F, 0x00, 0x40, 'x'}));
       }
       default -> {
-        return new Props("property length as 5-byte varint",
+        return new Props(
+            "property length as 5-byte varint",
             new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x01});
       }
     }
   }
 
-  /** Up to {@code max} valid properties of the allowed identifiers, with random (also boundary) values. */
+  /**
+   * Up to {@code max} valid properties of the allowed identifiers, with random (also boundary)
+   * values.
+   */
   private static Props randomProps(Random rnd, int max, int... allowed) {
     int n = rnd.nextInt(max + 1);
     List<byte[]> list = new ArrayList<>();
@@ -893,7 +1135,8 @@ final class ProtocolFuzzInputs {
       list.add(randomProp(rnd, id));
       ids.add("0x" + Integer.toHexString(id));
     }
-    return new Props(ids.isEmpty() ? "none" : String.join(" ", ids), props(list.toArray(new byte[0][])));
+    return new Props(
+        ids.isEmpty() ? "none" : String.join(" ", ids), props(list.toArray(new byte[0][])));
   }
 
   private static byte[] randomProp(Random rnd, int id) {
@@ -904,7 +1147,9 @@ final class ProtocolFuzzInputs {
     } else if (contains(U32_PROPS, id)) {
       return prop(id, u32(pickLong(rnd, 0L, 1L, 60L, 0xFFFFFFFFL)));
     } else if (contains(STRING_PROPS, id)) {
-      return prop(id, rnd.nextInt(4) == 0 ? bin(new byte[] {(byte) 0xC3, 0x28}) : str("v" + rnd.nextInt(100)));
+      return prop(
+          id,
+          rnd.nextInt(4) == 0 ? bin(new byte[] {(byte) 0xC3, 0x28}) : str("v" + rnd.nextInt(100)));
     } else if (contains(BINARY_PROPS, id)) {
       return prop(id, bin(randomBytes(rnd, rnd.nextInt(20))));
     } else if (id == 0x0B) {
@@ -929,9 +1174,13 @@ final class ProtocolFuzzInputs {
     return concat(new byte[] {(byte) id}, value);
   }
 
-  // ------------------------------------------------------------------------------------------ WebSocket frames
+  // ------------------------------------------------------------------------------------------
+  // WebSocket frames
 
-  /** A WebSocket frame with {@code firstByte} (FIN, RSV, opcode), masked as a client must unless told not to. */
+  /**
+   * A WebSocket frame with {@code firstByte} (FIN, RSV, opcode), masked as a client must unless
+   * told not to.
+   */
   static byte[] wsFrame(int firstByte, byte[] payload, boolean masked) {
     ByteArrayOutputStream f = new ByteArrayOutputStream();
     f.write(firstByte);
@@ -961,7 +1210,8 @@ final class ProtocolFuzzInputs {
     return f.toByteArray();
   }
 
-  // ------------------------------------------------------------------------------------------ encoding
+  // ------------------------------------------------------------------------------------------
+  // encoding
 
   static byte[] packet(int firstByte, byte[] body) {
     return concat(concat(new byte[] {(byte) firstByte}, varInt(body.length)), body);
@@ -1097,8 +1347,17 @@ final class ProtocolFuzzInputs {
     }
 
     Input build() {
-      return new Input(id, kind, String.join("; ", details), version, framing, wsPath, wsSubprotocol, wsRequest,
-          List.copyOf(writes), cleanFirstConnect);
+      return new Input(
+          id,
+          kind,
+          String.join("; ", details),
+          version,
+          framing,
+          wsPath,
+          wsSubprotocol,
+          wsRequest,
+          List.copyOf(writes),
+          cleanFirstConnect);
     }
   }
 }

@@ -9,7 +9,10 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The fuzz inputs are a function of the seed and the batch number: what makes a ProtocolFuzzIT failure reproduce. */
+/**
+ * The fuzz inputs are a function of the seed and the batch number: what makes a ProtocolFuzzIT
+ * failure reproduce.
+ */
 class ProtocolFuzzInputsTest {
 
   private static List<String> dump(List<Input> inputs) {
@@ -26,7 +29,8 @@ class ProtocolFuzzInputsTest {
     for (int i = 0; i < batch3.size(); i++) {
       assertThat(again.get(i).allBytes()).isEqualTo(batch3.get(i).allBytes());
     }
-    assertThat(dump(new ProtocolFuzzInputs(43, "x").batch(3, 50, false))).isNotEqualTo(dump(batch3));
+    assertThat(dump(new ProtocolFuzzInputs(43, "x").batch(3, 50, false)))
+        .isNotEqualTo(dump(batch3));
   }
 
   @Test

@@ -47,7 +47,11 @@ class QosFlowIT {
   }
 
   private static void publish(Mqtt5BlockingClient pub, String topic, String payload, MqttQos qos) {
-    pub.publishWith().topic(topic).qos(qos).payload(payload.getBytes(StandardCharsets.UTF_8)).send();
+    pub.publishWith()
+        .topic(topic)
+        .qos(qos)
+        .payload(payload.getBytes(StandardCharsets.UTF_8))
+        .send();
   }
 
   private static RawMqttClient open(boolean v5) throws Exception {
@@ -55,8 +59,9 @@ class QosFlowIT {
   }
 
   /**
-   * A persistent session: v5 with a Session Expiry Interval ({@code fresh}: Clean Start), v3 with clean
-   * session 0 (every client id in this class is new to the broker, so a v3 session starts empty).
+   * A persistent session: v5 with a Session Expiry Interval ({@code fresh}: Clean Start), v3 with
+   * clean session 0 (every client id in this class is new to the broker, so a v3 session starts
+   * empty).
    */
   private static Connect persistent(boolean v5, String clientId, boolean fresh) {
     return new Connect(clientId).cleanStart(v5 && fresh).sessionExpiry(300);
@@ -75,20 +80,26 @@ class QosFlowIT {
     sub5.subscribeWith().topicFilter("cross/#").qos(MqttQos.EXACTLY_ONCE).send();
     sub3.subscribeWith().topicFilter("cross/+").qos(MqttQos.EXACTLY_ONCE).send();
     try (Mqtt5BlockingClient.Mqtt5Publishes p5 = sub5.publishes(MqttGlobalPublishFilter.ALL);
-         Mqtt3BlockingClient.Mqtt3Publishes p3 = sub3.publishes(MqttGlobalPublishFilter.ALL)) {
+        Mqtt3BlockingClient.Mqtt3Publishes p3 = sub3.publishes(MqttGlobalPublishFilter.ALL)) {
       Mqtt3BlockingClient pub = broker.v3("cross-pub3");
       pub.connect();
       for (MqttQos qos : MqttQos.values()) {
         String payload = "v3-" + qos.getCode();
-        pub.publishWith().topic("cross/t").qos(qos).payload(payload.getBytes(StandardCharsets.UTF_8)).send();
+        pub.publishWith()
+            .topic("cross/t")
+            .qos(qos)
+            .payload(payload.getBytes(StandardCharsets.UTF_8))
+            .send();
         Optional<Mqtt5Publish> r5 = p5.receive(10, TimeUnit.SECONDS);
         assertThat(r5).isPresent();
         assertThat(r5.get().getQos()).isEqualTo(qos);
-        assertThat(new String(r5.get().getPayloadAsBytes(), StandardCharsets.UTF_8)).isEqualTo(payload);
+        assertThat(new String(r5.get().getPayloadAsBytes(), StandardCharsets.UTF_8))
+            .isEqualTo(payload);
         Optional<Mqtt3Publish> r3 = p3.receive(10, TimeUnit.SECONDS);
         assertThat(r3).isPresent();
         assertThat(r3.get().getQos()).isEqualTo(qos);
-        assertThat(new String(r3.get().getPayloadAsBytes(), StandardCharsets.UTF_8)).isEqualTo(payload);
+        assertThat(new String(r3.get().getPayloadAsBytes(), StandardCharsets.UTF_8))
+            .isEqualTo(payload);
       }
       // each subscriber got each message once
       assertThat(p5.receive(500, TimeUnit.MILLISECONDS)).isEmpty();
@@ -101,7 +112,8 @@ class QosFlowIT {
 
   @Test
   void packetIdsAreAllocatedPerSubscriber() throws Exception {
-    try (RawMqttClient a = open(true); RawMqttClient b = open(false)) {
+    try (RawMqttClient a = open(true);
+        RawMqttClient b = open(false)) {
       a.connect(new Connect("ids-a"));
       b.connect(new Connect("ids-b"));
       a.subscribe(1, "ids/#", 1);
@@ -329,7 +341,9 @@ class QosFlowIT {
         if (i < 3) {
           assertThat(p.packetId()).isEqualTo(first.get(i).packetId());
         }
-        assertThat(sub.drain(Duration.ofMillis(500))).as("nothing beyond the window of 1").isEmpty();
+        assertThat(sub.drain(Duration.ofMillis(500)))
+            .as("nothing beyond the window of 1")
+            .isEmpty();
         sub.puback(p.packetId());
       }
       assertThat(got).containsExactly("m0+dup", "m1+dup", "m2+dup", "m3");
@@ -339,7 +353,7 @@ class QosFlowIT {
   @Test
   void publisherExceedingReceiveMaximumIsDisconnectedWith0x93() throws Exception {
     try (TestBroker limited = TestBroker.start(Map.of("limits.receive-maximum", "3"));
-         RawMqttClient pub = RawMqttClient.open(limited.mqttPort(), 5)) {
+        RawMqttClient pub = RawMqttClient.open(limited.mqttPort(), 5)) {
       Packet connack = pub.connect(new Connect("recvmax-pub"));
       assertThat(connack.property(RawMqttClient.PROP_RECEIVE_MAXIMUM)).isEqualTo(3);
       // QoS 2 without PUBREL keeps each publish in flight
@@ -363,17 +377,22 @@ class QosFlowIT {
   @Test
   void maxQos1IsAdvertisedAndEnforcedForV5Clients() throws Exception {
     try (TestBroker limited = TestBroker.start(Map.of("limits.max-qos", "1"));
-         RawMqttClient client = RawMqttClient.open(limited.mqttPort(), 5)) {
+        RawMqttClient client = RawMqttClient.open(limited.mqttPort(), 5)) {
       Packet connack = client.connect(new Connect("maxqos-v5"));
       assertThat(connack.property(RawMqttClient.PROP_MAXIMUM_QOS)).isEqualTo(1);
       // a QoS 2 subscription is granted QoS 1
       client.subscribe(1, "maxqos/#", 2);
       assertThat(client.expect(RawMqttClient.SUBACK).reasonCodes()).containsExactly(1);
       client.publish("maxqos/t", "q1", 1, false, 1, null);
-      assertThat(client.skipUntil(p -> p.type() == RawMqttClient.PUBACK, Duration.ofSeconds(10)).packetId())
+      assertThat(
+              client
+                  .skipUntil(p -> p.type() == RawMqttClient.PUBACK, Duration.ofSeconds(10))
+                  .packetId())
           .isEqualTo(1);
       client.publish("maxqos/t", "q2", 2, false, 2, null);
-      Packet disconnect = client.skipUntil(p -> p.type() == DISCONNECT || p.type() == CLOSED, Duration.ofSeconds(10));
+      Packet disconnect =
+          client.skipUntil(
+              p -> p.type() == DISCONNECT || p.type() == CLOSED, Duration.ofSeconds(10));
       assertThat(disconnect.type()).isEqualTo(DISCONNECT);
       assertThat(disconnect.reasonCode()).isEqualTo(0x9B);
       assertThat(client.closedWithin(Duration.ofSeconds(10))).isTrue();
@@ -383,7 +402,7 @@ class QosFlowIT {
   @Test
   void maxQos1ClosesV3ClientsThatPublishQos2() throws Exception {
     try (TestBroker limited = TestBroker.start(Map.of("limits.max-qos", "1"));
-         RawMqttClient client = RawMqttClient.open(limited.mqttPort(), 4)) {
+        RawMqttClient client = RawMqttClient.open(limited.mqttPort(), 4)) {
       assertThat(client.connect(new Connect("maxqos-v3")).reasonCode()).isZero();
       client.subscribe(1, "maxqos/#", 2);
       assertThat(client.expect(RawMqttClient.SUBACK).reasonCodes()).containsExactly(1);

@@ -20,12 +20,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Retained messages: set, replace, clear; sent on subscribe as Retain Handling says; expiry; wildcard
- * look-ups over many topics.
+ * Retained messages: set, replace, clear; sent on subscribe as Retain Handling says; expiry;
+ * wildcard look-ups over many topics.
  *
- * <p>Retained messages reach a new subscription after its SUBACK, from an asynchronous store read. To prove
- * that nothing more is coming, {@link #receivedUntilFence} subscribes to a second filter whose retained
- * "fence" message comes after, then asks for a live message behind it.
+ * <p>Retained messages reach a new subscription after its SUBACK, from an asynchronous store read.
+ * To prove that nothing more is coming, {@link #receivedUntilFence} subscribes to a second filter
+ * whose retained "fence" message comes after, then asks for a live message behind it.
  */
 @WithBroker
 class RetainIT {
@@ -46,15 +46,22 @@ class RetainIT {
 
   private void retain(String topic, String payload) {
     // QoS 1: the PUBACK comes once the retained store has the message
-    pub.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).retain(true).payload(payload.getBytes()).send();
+    pub.publishWith()
+        .topic(topic)
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .retain(true)
+        .payload(payload.getBytes())
+        .send();
   }
 
   /**
-   * What {@code client} received (after what its test subscribed to) until a fence proves the broker has
-   * nothing more on its way: the retained fence of a fresh subscription, then a live message behind it.
+   * What {@code client} received (after what its test subscribed to) until a fence proves the
+   * broker has nothing more on its way: the retained fence of a fresh subscription, then a live
+   * message behind it.
    */
-  private List<Mqtt5Publish> receivedUntilFence(Mqtt5BlockingClient client, Inbox<Mqtt5Publish> inbox,
-                                                String prefix) throws InterruptedException {
+  private List<Mqtt5Publish> receivedUntilFence(
+      Mqtt5BlockingClient client, Inbox<Mqtt5Publish> inbox, String prefix)
+      throws InterruptedException {
     String fence = prefix + "-fence/retained";
     String live = prefix + "-fence/live";
     retain(fence, "fence");
@@ -113,7 +120,12 @@ class RetainIT {
   void retainedMessageFromAnMqtt3PublisherReachesAnMqtt5Subscriber() throws Exception {
     Mqtt3BlockingClient p3 = broker.v3("r2-pub3");
     p3.connect();
-    p3.publishWith().topic("r2/t").qos(MqttQos.AT_LEAST_ONCE).retain(true).payload("from3".getBytes()).send();
+    p3.publishWith()
+        .topic("r2/t")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .retain(true)
+        .payload("from3".getBytes())
+        .send();
     Mqtt5BlockingClient s = broker.v5("r2-sub");
     s.connect();
     Inbox<Mqtt5Publish> inbox = Inbox.of(s);
@@ -129,8 +141,14 @@ class RetainIT {
   @Test
   void retainedMessageIsSentAtTheLowerOfItsQosAndTheGrantedQos() throws Exception {
     retain("r3/q1", "q1");
-    pub.publishWith().topic("r3/q0").qos(MqttQos.AT_MOST_ONCE).retain(true).payload("q0".getBytes()).send();
-    // a QoS 0 retained publish has no acknowledgement to wait for; the acknowledged one behind it, from the
+    pub.publishWith()
+        .topic("r3/q0")
+        .qos(MqttQos.AT_MOST_ONCE)
+        .retain(true)
+        .payload("q0".getBytes())
+        .send();
+    // a QoS 0 retained publish has no acknowledgement to wait for; the acknowledged one behind it,
+    // from the
     // same connection, is stored after it
     retain("r3/sync", "sync");
     Mqtt5BlockingClient s = broker.v5("r3-sub");
@@ -152,23 +170,38 @@ class RetainIT {
     Inbox<Mqtt5Publish> inbox = Inbox.of(s);
 
     // 2: never
-    s.subscribeWith().topicFilter("r4/+").qos(MqttQos.AT_LEAST_ONCE)
-        .retainHandling(Mqtt5RetainHandling.DO_NOT_SEND).send();
+    s.subscribeWith()
+        .topicFilter("r4/+")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .retainHandling(Mqtt5RetainHandling.DO_NOT_SEND)
+        .send();
     assertThat(receivedUntilFence(s, inbox, "r4a")).isEmpty();
 
     // 1: only when the subscription is new
-    s.subscribeWith().topicFilter("r4/#").qos(MqttQos.AT_LEAST_ONCE)
-        .retainHandling(Mqtt5RetainHandling.SEND_IF_SUBSCRIPTION_DOES_NOT_EXIST).send();
+    s.subscribeWith()
+        .topicFilter("r4/#")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .retainHandling(Mqtt5RetainHandling.SEND_IF_SUBSCRIPTION_DOES_NOT_EXIST)
+        .send();
     assertThat(receivedUntilFence(s, inbox, "r4b")).extracting(Inbox::text).containsExactly("kept");
-    s.subscribeWith().topicFilter("r4/#").qos(MqttQos.AT_LEAST_ONCE)
-        .retainHandling(Mqtt5RetainHandling.SEND_IF_SUBSCRIPTION_DOES_NOT_EXIST).send();
+    s.subscribeWith()
+        .topicFilter("r4/#")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .retainHandling(Mqtt5RetainHandling.SEND_IF_SUBSCRIPTION_DOES_NOT_EXIST)
+        .send();
     assertThat(receivedUntilFence(s, inbox, "r4c")).isEmpty();
 
     // 0: on every subscribe, also when it replaces an existing subscription
-    s.subscribeWith().topicFilter("r4/t").qos(MqttQos.AT_LEAST_ONCE).retainHandling(Mqtt5RetainHandling.SEND)
+    s.subscribeWith()
+        .topicFilter("r4/t")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .retainHandling(Mqtt5RetainHandling.SEND)
         .send();
     assertThat(receivedUntilFence(s, inbox, "r4d")).extracting(Inbox::text).containsExactly("kept");
-    s.subscribeWith().topicFilter("r4/t").qos(MqttQos.AT_LEAST_ONCE).retainHandling(Mqtt5RetainHandling.SEND)
+    s.subscribeWith()
+        .topicFilter("r4/t")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .retainHandling(Mqtt5RetainHandling.SEND)
         .send();
     assertThat(receivedUntilFence(s, inbox, "r4e")).extracting(Inbox::text).containsExactly("kept");
     s.disconnect();
@@ -176,22 +209,34 @@ class RetainIT {
 
   @Test
   void expiredRetainedMessageIsNotSent() throws Exception {
-    pub.publishWith().topic("r5/t").qos(MqttQos.AT_LEAST_ONCE).retain(true).messageExpiryInterval(1)
-        .payload("short".getBytes()).send();
+    pub.publishWith()
+        .topic("r5/t")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .retain(true)
+        .messageExpiryInterval(1)
+        .payload("short".getBytes())
+        .send();
     retain("r5/u", "lasting");
     Thread.sleep(2_200); // let the one-second expiry pass
     Mqtt5BlockingClient s = broker.v5("r5-sub");
     s.connect();
     Inbox<Mqtt5Publish> inbox = Inbox.of(s);
     s.subscribeWith().topicFilter("r5/+").qos(MqttQos.AT_LEAST_ONCE).send();
-    assertThat(receivedUntilFence(s, inbox, "r5")).extracting(Inbox::text).containsExactly("lasting");
+    assertThat(receivedUntilFence(s, inbox, "r5"))
+        .extracting(Inbox::text)
+        .containsExactly("lasting");
     s.disconnect();
   }
 
   @Test
   void retainedMessageIsSentWithTheRemainingExpiry() throws Exception {
-    pub.publishWith().topic("r6/t").qos(MqttQos.AT_LEAST_ONCE).retain(true).messageExpiryInterval(60)
-        .payload("expiring".getBytes()).send();
+    pub.publishWith()
+        .topic("r6/t")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .retain(true)
+        .messageExpiryInterval(60)
+        .payload("expiring".getBytes())
+        .send();
     retain("r6/forever", "forever");
     Thread.sleep(2_100);
     Mqtt5BlockingClient s = broker.v5("r6-sub");
@@ -226,9 +271,17 @@ class RetainIT {
     var async = pub.toAsync();
     List<java.util.concurrent.CompletableFuture<?>> sent = new ArrayList<>();
     for (String t : topics) {
-      sent.add(async.publishWith().topic(t).qos(MqttQos.AT_LEAST_ONCE).retain(true).payload(t.getBytes()).send());
+      sent.add(
+          async
+              .publishWith()
+              .topic(t)
+              .qos(MqttQos.AT_LEAST_ONCE)
+              .retain(true)
+              .payload(t.getBytes())
+              .send());
     }
-    java.util.concurrent.CompletableFuture.allOf(sent.toArray(new java.util.concurrent.CompletableFuture[0]))
+    java.util.concurrent.CompletableFuture.allOf(
+            sent.toArray(new java.util.concurrent.CompletableFuture[0]))
         .get(60, java.util.concurrent.TimeUnit.SECONDS);
 
     String[] filters = {"r7/site3/#", "r7/+/dev7/+", "r7/+/+/state/+", "r7/site1/dev2/co2", "r7/+"};
@@ -250,8 +303,12 @@ class RetainIT {
         assertThat(Inbox.text(m)).isEqualTo(m.getTopic().toString());
         got.add(m.getTopic().toString());
       }
-      got.addAll(receivedUntilFence(s, inbox, "r7f").stream().map(m -> m.getTopic().toString()).toList());
-      assertThat(got).as(filter).hasSameSizeAs(expected).containsExactlyInAnyOrderElementsOf(expected);
+      got.addAll(
+          receivedUntilFence(s, inbox, "r7f").stream().map(m -> m.getTopic().toString()).toList());
+      assertThat(got)
+          .as(filter)
+          .hasSameSizeAs(expected)
+          .containsExactlyInAnyOrderElementsOf(expected);
       s.disconnect();
     }
   }

@@ -23,9 +23,9 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Shared subscriptions {@code $share/{group}/{filter}} (MQTT 5 section 4.8.2, spec section 1.9): one member
- * per message, groups independent of each other and of plain subscriptions, redelivery of what a departed
- * member did not acknowledge, and no shared subscriptions for MQTT 3.1.1.
+ * Shared subscriptions {@code $share/{group}/{filter}} (MQTT 5 section 4.8.2, spec section 1.9):
+ * one member per message, groups independent of each other and of plain subscriptions, redelivery
+ * of what a departed member did not acknowledge, and no shared subscriptions for MQTT 3.1.1.
  */
 @WithBroker
 class SharedSubscriptionIT {
@@ -34,7 +34,10 @@ class SharedSubscriptionIT {
 
   static TestBroker broker;
 
-  /** A connected member with its inbox; it also subscribes plainly to {@code end} (the sentinel topic). */
+  /**
+   * A connected member with its inbox; it also subscribes plainly to {@code end} (the sentinel
+   * topic).
+   */
   private record Member(Mqtt5BlockingClient client, Inbox<Mqtt5Publish> inbox) {
     List<String> payloadsUntil(String end) throws InterruptedException {
       return inbox.until(end).stream().map(Inbox::text).toList();
@@ -54,7 +57,11 @@ class SharedSubscriptionIT {
     Mqtt5BlockingClient pub = broker.v5(clientId);
     pub.connect();
     for (int i = 0; i < count; i++) {
-      pub.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(String.valueOf(i).getBytes()).send();
+      pub.publishWith()
+          .topic(topic)
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload(String.valueOf(i).getBytes())
+          .send();
     }
     pub.publishWith().topic(end).qos(MqttQos.AT_LEAST_ONCE).send();
     pub.disconnect();
@@ -66,8 +73,11 @@ class SharedSubscriptionIT {
 
   @Test
   void eachMessageGoesToExactlyOneMemberOfTheGroup() throws Exception {
-    List<Member> members = List.of(member("sh1-a", "$share/g1/sh1/+", "sh1-end"),
-        member("sh1-b", "$share/g1/sh1/+", "sh1-end"), member("sh1-c", "$share/g1/sh1/+", "sh1-end"));
+    List<Member> members =
+        List.of(
+            member("sh1-a", "$share/g1/sh1/+", "sh1-end"),
+            member("sh1-b", "$share/g1/sh1/+", "sh1-end"),
+            member("sh1-c", "$share/g1/sh1/+", "sh1-end"));
     publish("sh1-pub", "sh1/t", 100, "sh1-end");
 
     List<String> all = new ArrayList<>();
@@ -77,15 +87,22 @@ class SharedSubscriptionIT {
       all.addAll(got);
       m.client().disconnect();
     }
-    assertThat(all).hasSize(100).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(numbers(100));
+    assertThat(all)
+        .hasSize(100)
+        .doesNotHaveDuplicates()
+        .containsExactlyInAnyOrderElementsOf(numbers(100));
   }
 
   @Test
   void everyGroupAndEveryPlainSubscriberGetsEachMessage() throws Exception {
-    List<Member> g1 = List.of(member("sh2-g1a", "$share/g1/sh2/#", "sh2-end"),
-        member("sh2-g1b", "$share/g1/sh2/#", "sh2-end"));
-    List<Member> g2 = List.of(member("sh2-g2a", "$share/g2/sh2/#", "sh2-end"),
-        member("sh2-g2b", "$share/g2/sh2/#", "sh2-end"));
+    List<Member> g1 =
+        List.of(
+            member("sh2-g1a", "$share/g1/sh2/#", "sh2-end"),
+            member("sh2-g1b", "$share/g1/sh2/#", "sh2-end"));
+    List<Member> g2 =
+        List.of(
+            member("sh2-g2a", "$share/g2/sh2/#", "sh2-end"),
+            member("sh2-g2b", "$share/g2/sh2/#", "sh2-end"));
     Member plain = member("sh2-plain", "sh2/#", "sh2-end");
     // one session may hold a shared and a plain subscription to the same filter, and gets both
     Member both = member("sh2-both", "$share/g3/sh2/#", "sh2-end");
@@ -114,7 +131,9 @@ class SharedSubscriptionIT {
     silent.connect();
     List<String> silentGot = new CopyOnWriteArrayList<>();
     // manual acknowledgement, and never acknowledge
-    silent.toAsync().publishes(MqttGlobalPublishFilter.ALL, p -> silentGot.add(Inbox.text(p)), true);
+    silent
+        .toAsync()
+        .publishes(MqttGlobalPublishFilter.ALL, p -> silentGot.add(Inbox.text(p)), true);
     silent.subscribeWith().topicFilter("$share/g/sh3/t").qos(MqttQos.AT_LEAST_ONCE).send();
     Member healthy = member("sh3-healthy", "$share/g/sh3/t", "sh3-end");
 
@@ -151,8 +170,18 @@ class SharedSubscriptionIT {
   void retainedMessagesAreNotSentForANewSharedSubscription() throws Exception {
     Mqtt5BlockingClient pub = broker.v5("sh5-pub");
     pub.connect();
-    pub.publishWith().topic("sh5/t").qos(MqttQos.AT_LEAST_ONCE).retain(true).payload("kept".getBytes()).send();
-    pub.publishWith().topic("sh5-fence/r").qos(MqttQos.AT_LEAST_ONCE).retain(true).payload("f".getBytes()).send();
+    pub.publishWith()
+        .topic("sh5/t")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .retain(true)
+        .payload("kept".getBytes())
+        .send();
+    pub.publishWith()
+        .topic("sh5-fence/r")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .retain(true)
+        .payload("f".getBytes())
+        .send();
     Mqtt5BlockingClient s = broker.v5("sh5-sub");
     s.connect();
     Inbox<Mqtt5Publish> inbox = Inbox.of(s);
@@ -184,11 +213,18 @@ class SharedSubscriptionIT {
   }
 
   @Test
-  void invalidSharedFiltersAreRefusedAndNoLocalOnASharedSubscriptionIsAProtocolError() throws Exception {
+  void invalidSharedFiltersAreRefusedAndNoLocalOnASharedSubscriptionIsAProtocolError()
+      throws Exception {
     try (RawMqttClient v5 = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("sh7-v5"))) {
-      v5.subscribe(1, null, Filter.of("$share/g", 1), Filter.of("$share/g+/x", 1),
-          Filter.of("$share/g/x/#/y", 1), Filter.of("$share/ok/x", 1));
-      assertThat(v5.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes()).containsExactly(0x8F, 0x8F, 0x8F, 1);
+      v5.subscribe(
+          1,
+          null,
+          Filter.of("$share/g", 1),
+          Filter.of("$share/g+/x", 1),
+          Filter.of("$share/g/x/#/y", 1),
+          Filter.of("$share/ok/x", 1));
+      assertThat(v5.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes())
+          .containsExactly(0x8F, 0x8F, 0x8F, 1);
       // No Local (bit 2) on a shared subscription: MQTT-3.8.3-4
       v5.subscribe(2, null, new Filter("$share/g/y", 1 | 4));
       RawMqttClient.Packet disconnect = v5.awaitClose(WAIT);

@@ -36,10 +36,11 @@ class ShutdownIT {
 
   @Test
   void gracefulStopSendsServerShuttingDownWithServerReference() throws Exception {
-    TestBroker broker = TestBroker.start(Map.of("shutdown.server-reference", "other.example.com:1883"));
+    TestBroker broker =
+        TestBroker.start(Map.of("shutdown.server-reference", "other.example.com:1883"));
     try (RawMqttClient v5 = RawMqttClient.open(broker.mqttPort(), 5);
-         RawMqttClient persistent = RawMqttClient.open(broker.mqttPort(), 5);
-         RawMqttClient v3 = RawMqttClient.open(broker.mqttPort(), 4)) {
+        RawMqttClient persistent = RawMqttClient.open(broker.mqttPort(), 5);
+        RawMqttClient v3 = RawMqttClient.open(broker.mqttPort(), 4)) {
       v5.connect(new Connect("shutdown-v5"));
       persistent.connect(new Connect("shutdown-v5-persistent").sessionExpiry(300));
       v3.connect(new Connect("shutdown-v3"));
@@ -74,15 +75,19 @@ class ShutdownIT {
     CompletableFuture<Void> stopped = new CompletableFuture<>();
     try (RawMqttClient v5 = RawMqttClient.open(broker.mqttPort(), 5)) {
       v5.connect(new Connect("shutdown-reconnect").sessionExpiry(300));
-      Thread stopper = new Thread(() -> {
-        broker.close();
-        stopped.complete(null);
-      });
+      Thread stopper =
+          new Thread(
+              () -> {
+                broker.close();
+                stopped.complete(null);
+              });
       stopper.start();
       Packet disconnect = v5.expect(DISCONNECT, Duration.ofSeconds(20));
       assertThat(disconnect.reasonCode()).isEqualTo(0x8B);
-      // a device that reconnects at once must not get a session on the node that is going away: it is
-      // refused (CONNACK 0x88 while the node drains), finds the listener closed, or has its socket closed
+      // a device that reconnects at once must not get a session on the node that is going away: it
+      // is
+      // refused (CONNACK 0x88 while the node drains), finds the listener closed, or has its socket
+      // closed
       // under it as the listener closes
       Packet answer;
       try (RawMqttClient again = RawMqttClient.open(broker.mqttPort(), 5)) {

@@ -26,7 +26,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** SUBSCRIBE and UNSUBSCRIBE: matching, overlapping subscriptions, options, identifiers and refusals. */
+/**
+ * SUBSCRIBE and UNSUBSCRIBE: matching, overlapping subscriptions, options, identifiers and
+ * refusals.
+ */
 @WithBroker
 class SubscribeIT {
 
@@ -106,8 +109,10 @@ class SubscribeIT {
 
     List<Mqtt5Publish> got = inbox.until("ov/end");
     assertThat(got).extracting(Inbox::text).containsExactly("two", "zero");
-    assertThat(got.get(0).getQos()).isEqualTo(MqttQos.AT_LEAST_ONCE); // max(0, 1, 0) of the matching ones
-    assertThat(got.get(1).getQos()).isEqualTo(MqttQos.AT_MOST_ONCE); // never above the published QoS
+    assertThat(got.get(0).getQos())
+        .isEqualTo(MqttQos.AT_LEAST_ONCE); // max(0, 1, 0) of the matching ones
+    assertThat(got.get(1).getQos())
+        .isEqualTo(MqttQos.AT_MOST_ONCE); // never above the published QoS
     List<Mqtt3Publish> got3 = inbox3.until("ov/end");
     assertThat(got3).extracting(Inbox::text).containsExactly("two", "zero");
     assertThat(got3.get(0).getQos()).isEqualTo(MqttQos.EXACTLY_ONCE);
@@ -118,7 +123,8 @@ class SubscribeIT {
 
   @Test
   void matchingMessagesCarryTheIdentifiersOfEveryMatchingSubscription() throws Exception {
-    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("subid-raw"))) {
+    try (RawMqttClient c =
+        RawMqttClient.connected(broker.mqttPort(), 5, new Connect("subid-raw"))) {
       c.subscribe(1, new Props().varInt(SUBSCRIPTION_IDENTIFIER, 11), Filter.of("sid/+", 0));
       assertThat(c.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes()).containsExactly(0);
       c.subscribe(2, new Props().varInt(SUBSCRIPTION_IDENTIFIER, 222_222), Filter.of("sid/#", 1));
@@ -162,18 +168,26 @@ class SubscribeIT {
   void retainedMessagesSentOnSubscribeCarryThatSubscriptionsIdentifier() throws Exception {
     Mqtt5BlockingClient pub = broker.v5("subid-retained-pub");
     pub.connect();
-    pub.publishWith().topic("sidr/a").qos(MqttQos.AT_LEAST_ONCE).retain(true).payload("r".getBytes()).send();
-    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("subid-retained"))) {
+    pub.publishWith()
+        .topic("sidr/a")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .retain(true)
+        .payload("r".getBytes())
+        .send();
+    try (RawMqttClient c =
+        RawMqttClient.connected(broker.mqttPort(), 5, new Connect("subid-retained"))) {
       c.subscribe(1, new Props().varInt(SUBSCRIPTION_IDENTIFIER, 5), Filter.of("sidr/#", 1));
       c.readUntil(RawMqttClient.SUBACK, WAIT);
       // the largest identifier MQTT allows (a four-byte variable byte integer)
-      c.subscribe(2, new Props().varInt(SUBSCRIPTION_IDENTIFIER, 268_435_455), Filter.of("sidr/+", 1));
+      c.subscribe(
+          2, new Props().varInt(SUBSCRIPTION_IDENTIFIER, 268_435_455), Filter.of("sidr/+", 1));
       c.readUntil(RawMqttClient.SUBACK, WAIT);
       Packet first = c.readPublish(WAIT);
       Packet second = c.readPublish(WAIT);
       assertThat(first.retain()).isTrue();
       assertThat(second.retain()).isTrue();
-      // each subscription's retained copy carries only its own identifier (MQTT-3.3.4-3 applies to matches)
+      // each subscription's retained copy carries only its own identifier (MQTT-3.3.4-3 applies to
+      // matches)
       assertThat(List.of(first.subscriptionIds(), second.subscriptionIds()))
           .containsExactlyInAnyOrder(List.of(5), List.of(268_435_455));
     } finally {
@@ -184,7 +198,8 @@ class SubscribeIT {
 
   @Test
   void subscriptionIdentifierZeroIsAProtocolError() throws Exception {
-    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("subid-zero"))) {
+    try (RawMqttClient c =
+        RawMqttClient.connected(broker.mqttPort(), 5, new Connect("subid-zero"))) {
       c.subscribe(1, new Props().varInt(SUBSCRIPTION_IDENTIFIER, 0), Filter.of("sid0/+", 0));
       Packet disconnect = c.awaitClose(WAIT);
       assertThat(disconnect).isNotNull();
@@ -196,13 +211,26 @@ class SubscribeIT {
   void grantedQosIsTheRequestedQos() throws Exception {
     Mqtt5BlockingClient c = broker.v5("granted");
     c.connect();
-    Mqtt5SubAck ack = c.subscribeWith()
-        .addSubscription().topicFilter("g/0").qos(MqttQos.AT_MOST_ONCE).applySubscription()
-        .addSubscription().topicFilter("g/1").qos(MqttQos.AT_LEAST_ONCE).applySubscription()
-        .addSubscription().topicFilter("g/2").qos(MqttQos.EXACTLY_ONCE).applySubscription()
-        .send();
-    assertThat(ack.getReasonCodes()).containsExactly(Mqtt5SubAckReasonCode.GRANTED_QOS_0,
-        Mqtt5SubAckReasonCode.GRANTED_QOS_1, Mqtt5SubAckReasonCode.GRANTED_QOS_2);
+    Mqtt5SubAck ack =
+        c.subscribeWith()
+            .addSubscription()
+            .topicFilter("g/0")
+            .qos(MqttQos.AT_MOST_ONCE)
+            .applySubscription()
+            .addSubscription()
+            .topicFilter("g/1")
+            .qos(MqttQos.AT_LEAST_ONCE)
+            .applySubscription()
+            .addSubscription()
+            .topicFilter("g/2")
+            .qos(MqttQos.EXACTLY_ONCE)
+            .applySubscription()
+            .send();
+    assertThat(ack.getReasonCodes())
+        .containsExactly(
+            Mqtt5SubAckReasonCode.GRANTED_QOS_0,
+            Mqtt5SubAckReasonCode.GRANTED_QOS_1,
+            Mqtt5SubAckReasonCode.GRANTED_QOS_2);
 
     // a message is delivered at the lower of its QoS and the granted QoS
     Inbox<Mqtt5Publish> inbox = Inbox.of(c);
@@ -221,8 +249,8 @@ class SubscribeIT {
   @Test
   void grantedQosIsCappedByTheBrokersMaximumQos() throws Exception {
     try (TestBroker capped = TestBroker.start(Map.of("limits.max-qos", "1"));
-         RawMqttClient v5 = RawMqttClient.connected(capped.mqttPort(), 5, new Connect("cap5"));
-         RawMqttClient v3 = RawMqttClient.connected(capped.mqttPort(), 4, new Connect("cap3"))) {
+        RawMqttClient v5 = RawMqttClient.connected(capped.mqttPort(), 5, new Connect("cap5"));
+        RawMqttClient v3 = RawMqttClient.connected(capped.mqttPort(), 4, new Connect("cap3"))) {
       v5.subscribe(1, null, Filter.of("c/0", 0), Filter.of("c/1", 1), Filter.of("c/2", 2));
       assertThat(v5.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes()).containsExactly(0, 1, 1);
       v3.subscribe(1, null, Filter.of("c/0", 0), Filter.of("c/2", 2));
@@ -259,7 +287,11 @@ class SubscribeIT {
     Mqtt5BlockingClient keep = broker.v5("rap-keep");
     keep.connect();
     Inbox<Mqtt5Publish> keepInbox = Inbox.of(keep);
-    keep.subscribeWith().topicFilter("rap/t").qos(MqttQos.AT_LEAST_ONCE).retainAsPublished(true).send();
+    keep.subscribeWith()
+        .topicFilter("rap/t")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .retainAsPublished(true)
+        .send();
     Mqtt5BlockingClient clear = broker.v5("rap-clear");
     clear.connect();
     Inbox<Mqtt5Publish> clearInbox = Inbox.of(clear);
@@ -271,7 +303,12 @@ class SubscribeIT {
 
     Mqtt5BlockingClient pub = broker.v5("rap-pub");
     pub.connect();
-    pub.publishWith().topic("rap/t").qos(MqttQos.AT_LEAST_ONCE).retain(true).payload("r".getBytes()).send();
+    pub.publishWith()
+        .topic("rap/t")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .retain(true)
+        .payload("r".getBytes())
+        .send();
     pub.publishWith().topic("rap/t").qos(MqttQos.AT_LEAST_ONCE).payload("n".getBytes()).send();
 
     Mqtt5Publish k1 = keepInbox.next();
@@ -284,7 +321,8 @@ class SubscribeIT {
     assertThat(c1.isRetain()).isFalse(); // MQTT-3.3.1-12: RAP 0 clears the flag
     assertThat(clearInbox.next().isRetain()).isFalse();
     Mqtt3Publish v1 = v3Inbox.next();
-    assertThat(v1.isRetain()).isFalse(); // MQTT 3.1.1 3.3.1.3: not retained for an existing subscription
+    assertThat(v1.isRetain())
+        .isFalse(); // MQTT 3.1.1 3.3.1.3: not retained for an existing subscription
     // clean up the retained message for other tests
     pub.publishWith().topic("rap/t").retain(true).send();
     pub.disconnect();
@@ -295,18 +333,33 @@ class SubscribeIT {
 
   @Test
   void invalidFiltersAreRefusedWithTopicFilterInvalidInV5() throws Exception {
-    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("badfilter5"))) {
-      c.subscribe(7, null, Filter.of("a/#/b", 1), Filter.of("bf5/ok/+", 1), Filter.of("a+b", 1),
-          Filter.of("#/x", 0), Filter.of("x/y#", 0), Filter.of("$share/g", 0), Filter.of("$share//x", 0),
-          Filter.of("l/".repeat(15) + "l", 0), Filter.of("x".repeat(257), 0));
+    try (RawMqttClient c =
+        RawMqttClient.connected(broker.mqttPort(), 5, new Connect("badfilter5"))) {
+      c.subscribe(
+          7,
+          null,
+          Filter.of("a/#/b", 1),
+          Filter.of("bf5/ok/+", 1),
+          Filter.of("a+b", 1),
+          Filter.of("#/x", 0),
+          Filter.of("x/y#", 0),
+          Filter.of("$share/g", 0),
+          Filter.of("$share//x", 0),
+          Filter.of("l/".repeat(15) + "l", 0),
+          Filter.of("x".repeat(257), 0));
       Packet ack = c.readUntil(RawMqttClient.SUBACK, WAIT);
       assertThat(ack.packetId()).isEqualTo(7);
-      assertThat(ack.reasonCodes()).containsExactly(0x8F, 0x01, 0x8F, 0x8F, 0x8F, 0x8F, 0x8F, 0x8F, 0x8F);
+      assertThat(ack.reasonCodes())
+          .containsExactly(0x8F, 0x01, 0x8F, 0x8F, 0x8F, 0x8F, 0x8F, 0x8F, 0x8F);
 
       // the valid filter of that SUBSCRIBE works, and the connection stays usable
       Mqtt5BlockingClient pub = broker.v5("badfilter5-pub");
       pub.connect();
-      pub.publishWith().topic("bf5/ok/x").qos(MqttQos.AT_LEAST_ONCE).payload("fine".getBytes()).send();
+      pub.publishWith()
+          .topic("bf5/ok/x")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload("fine".getBytes())
+          .send();
       assertThat(c.readPublish(WAIT).payloadText()).isEqualTo("fine");
       pub.disconnect();
     }
@@ -314,7 +367,8 @@ class SubscribeIT {
 
   @Test
   void invalidFiltersAreRefusedWithFailureInV3() throws Exception {
-    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 4, new Connect("badfilter3"))) {
+    try (RawMqttClient c =
+        RawMqttClient.connected(broker.mqttPort(), 4, new Connect("badfilter3"))) {
       c.subscribe(9, null, Filter.of("a/#/b", 1), Filter.of("bf3/ok", 1), Filter.of("+x", 0));
       Packet ack = c.readUntil(RawMqttClient.SUBACK, WAIT);
       assertThat(ack.packetId()).isEqualTo(9);
@@ -329,21 +383,31 @@ class SubscribeIT {
       eleven[i] = Filter.of("many/" + i, 1);
     }
     Filter[] ten = java.util.Arrays.copyOf(eleven, 10);
-    try (RawMqttClient v5 = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("manyfilters5"));
-         RawMqttClient v3 = RawMqttClient.connected(broker.mqttPort(), 4, new Connect("manyfilters3"))) {
+    try (RawMqttClient v5 =
+            RawMqttClient.connected(broker.mqttPort(), 5, new Connect("manyfilters5"));
+        RawMqttClient v3 =
+            RawMqttClient.connected(broker.mqttPort(), 4, new Connect("manyfilters3"))) {
       v5.subscribe(1, null, eleven);
-      assertThat(v5.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes()).hasSize(11).containsOnly(0x97);
+      assertThat(v5.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes())
+          .hasSize(11)
+          .containsOnly(0x97);
       v5.subscribe(2, null, ten);
-      assertThat(v5.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes()).hasSize(10).containsOnly(0x01);
+      assertThat(v5.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes())
+          .hasSize(10)
+          .containsOnly(0x01);
       v3.subscribe(1, null, eleven);
-      assertThat(v3.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes()).hasSize(11).containsOnly(0x80);
+      assertThat(v3.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes())
+          .hasSize(11)
+          .containsOnly(0x80);
     }
   }
 
   @Test
   void subscriptionsBeyondTheSessionLimitAreRefusedWithQuotaExceeded() throws Exception {
-    try (RawMqttClient v5 = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("manysubs5"));
-         RawMqttClient v3 = RawMqttClient.connected(broker.mqttPort(), 4, new Connect("manysubs3"))) {
+    try (RawMqttClient v5 =
+            RawMqttClient.connected(broker.mqttPort(), 5, new Connect("manysubs5"));
+        RawMqttClient v3 =
+            RawMqttClient.connected(broker.mqttPort(), 4, new Connect("manysubs3"))) {
       for (RawMqttClient c : List.of(v5, v3)) {
         for (int batch = 0; batch < 5; batch++) {
           Filter[] filters = new Filter[10];
@@ -354,27 +418,33 @@ class SubscribeIT {
           assertThat(c.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes()).containsOnly(0x00);
         }
         int refused = c.version() == 5 ? 0x97 : 0x80;
-        // the 51st is refused; subscribing again to one the session has is a replacement, not a new one
+        // the 51st is refused; subscribing again to one the session has is a replacement, not a new
+        // one
         c.subscribe(6, null, Filter.of("lim/50", 0), Filter.of("lim/3", 1));
-        assertThat(c.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes()).containsExactly(refused, 0x01);
+        assertThat(c.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes())
+            .containsExactly(refused, 0x01);
         c.unsubscribe(7, "lim/0");
         c.readUntil(RawMqttClient.UNSUBACK, WAIT);
         c.subscribe(8, null, Filter.of("lim/50", 0), Filter.of("lim/51", 0));
-        assertThat(c.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes()).containsExactly(0x00, refused);
+        assertThat(c.readUntil(RawMqttClient.SUBACK, WAIT).reasonCodes())
+            .containsExactly(0x00, refused);
       }
     }
   }
 
   @Test
-  void unsubscribeAnswersNoSubscriptionExistedForAnUnknownFilterAndStopsDelivery() throws Exception {
+  void unsubscribeAnswersNoSubscriptionExistedForAnUnknownFilterAndStopsDelivery()
+      throws Exception {
     Mqtt5BlockingClient c = broker.v5("unsub");
     c.connect();
     Inbox<Mqtt5Publish> inbox = Inbox.of(c);
     c.subscribeWith().topicFilter("us/a").qos(MqttQos.AT_LEAST_ONCE).send();
     c.subscribeWith().topicFilter("us/end").qos(MqttQos.AT_LEAST_ONCE).send();
-    Mqtt5UnsubAck ack = c.unsubscribeWith().addTopicFilter("us/a").addTopicFilter("us/never").send();
-    assertThat(ack.getReasonCodes()).containsExactly(Mqtt5UnsubAckReasonCode.SUCCESS,
-        Mqtt5UnsubAckReasonCode.NO_SUBSCRIPTIONS_EXISTED);
+    Mqtt5UnsubAck ack =
+        c.unsubscribeWith().addTopicFilter("us/a").addTopicFilter("us/never").send();
+    assertThat(ack.getReasonCodes())
+        .containsExactly(
+            Mqtt5UnsubAckReasonCode.SUCCESS, Mqtt5UnsubAckReasonCode.NO_SUBSCRIPTIONS_EXISTED);
 
     Mqtt5BlockingClient pub = broker.v5("unsub-pub");
     pub.connect();

@@ -22,8 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 @WithBroker(configMethod = "brokerConfig")
 class TlsIT {
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   static TestCertificates certs;
   static TestBroker broker;
   static int tlsPort;
@@ -34,14 +33,27 @@ class TlsIT {
     certs = TestCertificates.selfSignedServer(dir);
     tlsPort = TestBroker.freePort();
     wssPort = TestBroker.freePort();
-    return Map.of("tls.cert-file", certs.certFile.toString(),
-        "tls.key-file", certs.keyFile.toString(), "mqtt.tls-port", String.valueOf(tlsPort),
-        "mqtt.wss-port", String.valueOf(wssPort));
+    return Map.of(
+        "tls.cert-file",
+        certs.certFile.toString(),
+        "tls.key-file",
+        certs.keyFile.toString(),
+        "mqtt.tls-port",
+        String.valueOf(tlsPort),
+        "mqtt.wss-port",
+        String.valueOf(wssPort));
   }
 
   private Mqtt5BlockingClient tlsClient(String id, int port, boolean websocket) throws Exception {
-    var builder = MqttClient.builder().useMqttVersion5().identifier(id).serverHost("127.0.0.1").serverPort(port)
-        .sslConfig().trustManagerFactory(certs.trustManagerFactory()).applySslConfig();
+    var builder =
+        MqttClient.builder()
+            .useMqttVersion5()
+            .identifier(id)
+            .serverHost("127.0.0.1")
+            .serverPort(port)
+            .sslConfig()
+            .trustManagerFactory(certs.trustManagerFactory())
+            .applySslConfig();
     if (websocket) {
       builder = builder.webSocketConfig().serverPath("mqtt").applyWebSocketConfig();
     }
@@ -56,10 +68,16 @@ class TlsIT {
     wss.connect();
     tls.subscribeWith().topicFilter("secure/#").qos(MqttQos.AT_LEAST_ONCE).send();
     wss.subscribeWith().topicFilter("secure/#").qos(MqttQos.AT_LEAST_ONCE).send();
-    try (var tlsIn = tls.publishes(MqttGlobalPublishFilter.ALL); var wssIn = wss.publishes(MqttGlobalPublishFilter.ALL)) {
+    try (var tlsIn = tls.publishes(MqttGlobalPublishFilter.ALL);
+        var wssIn = wss.publishes(MqttGlobalPublishFilter.ALL)) {
       Mqtt5BlockingClient plain = broker.v5("plain-pub");
       plain.connect();
-      plain.publishWith().topic("secure/a").qos(MqttQos.AT_LEAST_ONCE).payload("over tls".getBytes()).send();
+      plain
+          .publishWith()
+          .topic("secure/a")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload("over tls".getBytes())
+          .send();
       Optional<Mqtt5Publish> a = tlsIn.receive(5, TimeUnit.SECONDS);
       Optional<Mqtt5Publish> b = wssIn.receive(5, TimeUnit.SECONDS);
       assertThat(a).isPresent();
@@ -74,15 +92,26 @@ class TlsIT {
 
   @Test
   void aClientThatDoesNotTrustTheCertificateCannotConnect() {
-    Mqtt5BlockingClient untrusting = MqttClient.builder().useMqttVersion5().identifier("untrusting")
-        .serverHost("127.0.0.1").serverPort(tlsPort).sslWithDefaultConfig().buildBlocking();
+    Mqtt5BlockingClient untrusting =
+        MqttClient.builder()
+            .useMqttVersion5()
+            .identifier("untrusting")
+            .serverHost("127.0.0.1")
+            .serverPort(tlsPort)
+            .sslWithDefaultConfig()
+            .buildBlocking();
     assertThatThrownBy(untrusting::connect).isInstanceOf(RuntimeException.class);
   }
 
   @Test
   void plainMqttOnTheTlsPortIsNotAccepted() {
-    Mqtt5BlockingClient plainOnTls = MqttClient.builder().useMqttVersion5().identifier("plain-on-tls")
-        .serverHost("127.0.0.1").serverPort(tlsPort).buildBlocking();
+    Mqtt5BlockingClient plainOnTls =
+        MqttClient.builder()
+            .useMqttVersion5()
+            .identifier("plain-on-tls")
+            .serverHost("127.0.0.1")
+            .serverPort(tlsPort)
+            .buildBlocking();
     assertThatThrownBy(plainOnTls::connect).isInstanceOf(RuntimeException.class);
   }
 }

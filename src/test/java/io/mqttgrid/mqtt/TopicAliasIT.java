@@ -19,9 +19,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Topic aliases sent by clients (MQTT 5 section 3.3.2.3.4): the broker resolves them per connection and
- * ends the connection with DISCONNECT 0x94 for an alias it cannot accept. Raw packets, since real clients
- * choose their aliases themselves.
+ * Topic aliases sent by clients (MQTT 5 section 3.3.2.3.4): the broker resolves them per connection
+ * and ends the connection with DISCONNECT 0x94 for an alias it cannot accept. Raw packets, since
+ * real clients choose their aliases themselves.
  */
 @WithBroker
 class TopicAliasIT {
@@ -54,7 +54,8 @@ class TopicAliasIT {
 
   @Test
   void connackAdvertisesTheTopicAliasMaximum() throws Exception {
-    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("alias-max"))) {
+    try (RawMqttClient c =
+        RawMqttClient.connected(broker.mqttPort(), 5, new Connect("alias-max"))) {
       assertThat(c.connack().propertyValues(TOPIC_ALIAS_MAXIMUM)).containsExactly(10);
     }
   }
@@ -76,8 +77,15 @@ class TopicAliasIT {
       assertThat(c.readUntil(RawMqttClient.PUBACK, WAIT).packetId()).isEqualTo(4);
       assertThat(c.readUntil(RawMqttClient.PUBACK, WAIT).packetId()).isEqualTo(5);
     }
-    String[][] expected = {{"ta/one", "first"}, {"ta/one", "second"}, {"ta/one", "third"}, {"ta/ten", "fourth"},
-        {"ta/other", "fifth"}, {"ta/other", "sixth"}, {"ta/ten", "seventh"}};
+    String[][] expected = {
+      {"ta/one", "first"},
+      {"ta/one", "second"},
+      {"ta/one", "third"},
+      {"ta/ten", "fourth"},
+      {"ta/other", "fifth"},
+      {"ta/other", "sixth"},
+      {"ta/ten", "seventh"}
+    };
     for (String[] e : expected) {
       Mqtt5Publish m = inbox.next();
       assertThat(m.getTopic().toString()).isEqualTo(e[0]);
@@ -87,7 +95,8 @@ class TopicAliasIT {
 
   @Test
   void aliasAboveTheMaximumEndsTheConnectionWithTopicAliasInvalid() throws Exception {
-    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("alias-high"))) {
+    try (RawMqttClient c =
+        RawMqttClient.connected(broker.mqttPort(), 5, new Connect("alias-high"))) {
       c.publish("ta/high", "x", 1, false, 1, alias(11));
       Packet disconnect = c.awaitClose(WAIT);
       assertThat(disconnect).isNotNull();
@@ -97,7 +106,8 @@ class TopicAliasIT {
 
   @Test
   void aliasZeroEndsTheConnectionWithTopicAliasInvalid() throws Exception {
-    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("alias-zero"))) {
+    try (RawMqttClient c =
+        RawMqttClient.connected(broker.mqttPort(), 5, new Connect("alias-zero"))) {
       c.publish("ta/zero", "x", 0, false, 0, alias(0));
       Packet disconnect = c.awaitClose(WAIT);
       assertThat(disconnect).isNotNull();
@@ -107,7 +117,8 @@ class TopicAliasIT {
 
   @Test
   void unknownAliasWithAnEmptyTopicEndsTheConnectionWithTopicAliasInvalid() throws Exception {
-    try (RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("alias-unknown"))) {
+    try (RawMqttClient c =
+        RawMqttClient.connected(broker.mqttPort(), 5, new Connect("alias-unknown"))) {
       c.publish("ta/known", "x", 1, false, 1, alias(1));
       c.readUntil(RawMqttClient.PUBACK, WAIT);
       c.publish("", "y", 1, false, 2, alias(2));
@@ -121,7 +132,7 @@ class TopicAliasIT {
   @Test
   void aliasesBelongToOneConnection() throws Exception {
     try (RawMqttClient a = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("alias-a"));
-         RawMqttClient b = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("alias-b"))) {
+        RawMqttClient b = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("alias-b"))) {
       a.publish("ta/a", "from a", 1, false, 1, alias(1));
       a.readUntil(RawMqttClient.PUBACK, WAIT);
       b.publish("", "from b", 1, false, 1, alias(1));
@@ -130,8 +141,8 @@ class TopicAliasIT {
       assertThat(disconnect.reasonCode()).isEqualTo(TOPIC_ALIAS_INVALID);
     }
     // a new connection of the same client starts without aliases too (MQTT-3.3.2-7)
-    try (RawMqttClient a2 = RawMqttClient.connected(broker.mqttPort(), 5,
-        new Connect("alias-a").cleanStart(false))) {
+    try (RawMqttClient a2 =
+        RawMqttClient.connected(broker.mqttPort(), 5, new Connect("alias-a").cleanStart(false))) {
       a2.publish("", "again", 1, false, 1, alias(1));
       Packet disconnect = a2.awaitClose(WAIT);
       assertThat(disconnect).isNotNull();
@@ -143,7 +154,8 @@ class TopicAliasIT {
   @Test
   void topicAliasMaximumFollowsTheConfiguration() throws Exception {
     try (TestBroker small = TestBroker.start(Map.of("limits.topic-alias-maximum", "2"))) {
-      try (RawMqttClient c = RawMqttClient.connected(small.mqttPort(), 5, new Connect("alias-small"))) {
+      try (RawMqttClient c =
+          RawMqttClient.connected(small.mqttPort(), 5, new Connect("alias-small"))) {
         assertThat(c.connack().propertyValues(TOPIC_ALIAS_MAXIMUM)).containsExactly(2);
         c.publish("ta/two", "ok", 1, false, 1, alias(2));
         assertThat(c.readUntil(RawMqttClient.PUBACK, WAIT).packetId()).isEqualTo(1);

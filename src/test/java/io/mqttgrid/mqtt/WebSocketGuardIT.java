@@ -6,7 +6,6 @@ import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.RawMqttClient.Connect;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WithBroker;
-import java.time.Duration;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,6 +13,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -72,7 +72,10 @@ class WebSocketGuardIT {
         }
       }
     }
-    Await.until("no session online", Duration.ofSeconds(5), () -> broker.broker().sessions().onlineCount() == 0);
+    Await.until(
+        "no session online",
+        Duration.ofSeconds(5),
+        () -> broker.broker().sessions().onlineCount() == 0);
     assertThat(broker.broker().sessions().onlineCount()).isZero();
   }
 
@@ -87,7 +90,9 @@ class WebSocketGuardIT {
   }
 
   private static String handshake(String path) {
-    return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    return "GET "
+        + path
+        + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
         + "Sec-WebSocket-Protocol: mqtt\r\n\r\n";
   }
@@ -129,7 +134,9 @@ class WebSocketGuardIT {
     out.flush();
   }
 
-  /** The next frame's opcode and payload from the server (unmasked), or null when the socket closed. */
+  /**
+   * The next frame's opcode and payload from the server (unmasked), or null when the socket closed.
+   */
   private static byte[][] readFrame(Socket s) throws IOException {
     InputStream in = s.getInputStream();
     int b0 = in.read();
@@ -150,7 +157,10 @@ class WebSocketGuardIT {
     return frame[1];
   }
 
-  /** The status of the server's close frame; -1 if the socket closed without one; fails if it stays open. */
+  /**
+   * The status of the server's close frame; -1 if the socket closed without one; fails if it stays
+   * open.
+   */
   private static int closeStatus(Socket s) throws IOException {
     try {
       byte[][] frame = readFrame(s);

@@ -17,16 +17,24 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** MQTT over WebSocket (path /mqtt) is the same broker: messages cross between WebSocket and TCP clients. */
+/**
+ * MQTT over WebSocket (path /mqtt) is the same broker: messages cross between WebSocket and TCP
+ * clients.
+ */
 @WithBroker
 class WebSocketIT {
 
   static TestBroker broker;
 
   private static Mqtt5BlockingClient webSocketV5(String clientId) {
-    return MqttClient.builder().useMqttVersion5().identifier(clientId)
-        .serverHost("127.0.0.1").serverPort(broker.websocketPort())
-        .webSocketConfig().serverPath("mqtt").applyWebSocketConfig()
+    return MqttClient.builder()
+        .useMqttVersion5()
+        .identifier(clientId)
+        .serverHost("127.0.0.1")
+        .serverPort(broker.websocketPort())
+        .webSocketConfig()
+        .serverPath("mqtt")
+        .applyWebSocketConfig()
         .buildBlocking();
   }
 
@@ -46,17 +54,28 @@ class WebSocketIT {
     Mqtt5BlockingClient tcp = broker.v5("tcp-client");
     tcp.connect();
     try (Mqtt5BlockingClient.Mqtt5Publishes toWs = ws.publishes(MqttGlobalPublishFilter.ALL);
-         Mqtt5BlockingClient.Mqtt5Publishes toTcp = tcp.publishes(MqttGlobalPublishFilter.ALL)) {
+        Mqtt5BlockingClient.Mqtt5Publishes toTcp = tcp.publishes(MqttGlobalPublishFilter.ALL)) {
       ws.subscribeWith().topicFilter("ws/down/#").qos(MqttQos.EXACTLY_ONCE).send();
       tcp.subscribeWith().topicFilter("ws/up/#").qos(MqttQos.EXACTLY_ONCE).send();
       for (MqttQos qos : MqttQos.values()) {
-        ws.publishWith().topic("ws/up/" + qos.getCode()).qos(qos)
-            .payload(("up " + qos).getBytes(StandardCharsets.UTF_8)).send();
-        assertReceived(toTcp, "ws/up/" + qos.getCode(), qos, ("up " + qos).getBytes(StandardCharsets.UTF_8));
+        ws.publishWith()
+            .topic("ws/up/" + qos.getCode())
+            .qos(qos)
+            .payload(("up " + qos).getBytes(StandardCharsets.UTF_8))
+            .send();
+        assertReceived(
+            toTcp, "ws/up/" + qos.getCode(), qos, ("up " + qos).getBytes(StandardCharsets.UTF_8));
 
-        tcp.publishWith().topic("ws/down/" + qos.getCode()).qos(qos)
-            .payload(("down " + qos).getBytes(StandardCharsets.UTF_8)).send();
-        assertReceived(toWs, "ws/down/" + qos.getCode(), qos, ("down " + qos).getBytes(StandardCharsets.UTF_8));
+        tcp.publishWith()
+            .topic("ws/down/" + qos.getCode())
+            .qos(qos)
+            .payload(("down " + qos).getBytes(StandardCharsets.UTF_8))
+            .send();
+        assertReceived(
+            toWs,
+            "ws/down/" + qos.getCode(),
+            qos,
+            ("down " + qos).getBytes(StandardCharsets.UTF_8));
       }
     }
     ws.disconnect();
@@ -74,7 +93,7 @@ class WebSocketIT {
     Mqtt5BlockingClient tcp = broker.v5("tcp-big");
     tcp.connect();
     try (Mqtt5BlockingClient.Mqtt5Publishes toWs = ws.publishes(MqttGlobalPublishFilter.ALL);
-         Mqtt5BlockingClient.Mqtt5Publishes toTcp = tcp.publishes(MqttGlobalPublishFilter.ALL)) {
+        Mqtt5BlockingClient.Mqtt5Publishes toTcp = tcp.publishes(MqttGlobalPublishFilter.ALL)) {
       ws.subscribeWith().topicFilter("ws/big/down").qos(MqttQos.AT_LEAST_ONCE).send();
       tcp.subscribeWith().topicFilter("ws/big/up").qos(MqttQos.AT_LEAST_ONCE).send();
       ws.publishWith().topic("ws/big/up").qos(MqttQos.AT_LEAST_ONCE).payload(big).send();
@@ -88,20 +107,34 @@ class WebSocketIT {
 
   @Test
   void v3ClientOverWebSocketExchangesMessagesWithV5OverTcp() throws Exception {
-    Mqtt3BlockingClient ws3 = MqttClient.builder().useMqttVersion3().identifier("ws-v3")
-        .serverHost("127.0.0.1").serverPort(broker.websocketPort())
-        .webSocketConfig().serverPath("mqtt").applyWebSocketConfig()
-        .buildBlocking();
+    Mqtt3BlockingClient ws3 =
+        MqttClient.builder()
+            .useMqttVersion3()
+            .identifier("ws-v3")
+            .serverHost("127.0.0.1")
+            .serverPort(broker.websocketPort())
+            .webSocketConfig()
+            .serverPath("mqtt")
+            .applyWebSocketConfig()
+            .buildBlocking();
     ws3.connect();
     Mqtt5BlockingClient tcp = broker.v5("tcp-for-v3");
     tcp.connect();
     try (Mqtt3BlockingClient.Mqtt3Publishes toWs = ws3.publishes(MqttGlobalPublishFilter.ALL);
-         Mqtt5BlockingClient.Mqtt5Publishes toTcp = tcp.publishes(MqttGlobalPublishFilter.ALL)) {
+        Mqtt5BlockingClient.Mqtt5Publishes toTcp = tcp.publishes(MqttGlobalPublishFilter.ALL)) {
       ws3.subscribeWith().topicFilter("ws3/down").qos(MqttQos.AT_LEAST_ONCE).send();
       tcp.subscribeWith().topicFilter("ws3/up").qos(MqttQos.AT_LEAST_ONCE).send();
-      ws3.publishWith().topic("ws3/up").qos(MqttQos.AT_LEAST_ONCE).payload("from ws".getBytes()).send();
+      ws3.publishWith()
+          .topic("ws3/up")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload("from ws".getBytes())
+          .send();
       assertReceived(toTcp, "ws3/up", MqttQos.AT_LEAST_ONCE, "from ws".getBytes());
-      tcp.publishWith().topic("ws3/down").qos(MqttQos.AT_LEAST_ONCE).payload("from tcp".getBytes()).send();
+      tcp.publishWith()
+          .topic("ws3/down")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload("from tcp".getBytes())
+          .send();
       var m = toWs.receive(10, TimeUnit.SECONDS);
       assertThat(m).isPresent();
       assertThat(m.get().getTopic().toString()).isEqualTo("ws3/down");
@@ -111,8 +144,9 @@ class WebSocketIT {
     tcp.disconnect();
   }
 
-  private static void assertReceived(Mqtt5BlockingClient.Mqtt5Publishes publishes, String topic, MqttQos qos,
-                                     byte[] payload) throws InterruptedException {
+  private static void assertReceived(
+      Mqtt5BlockingClient.Mqtt5Publishes publishes, String topic, MqttQos qos, byte[] payload)
+      throws InterruptedException {
     Optional<Mqtt5Publish> m = publishes.receive(10, TimeUnit.SECONDS);
     assertThat(m).as("message on " + topic).isPresent();
     assertThat(m.get().getTopic().toString()).isEqualTo(topic);

@@ -24,9 +24,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Wills (MQTT 5 section 3.1.2.5, 3.1.3.2): sent when a connection ends without a normal DISCONNECT, after
- * the Will Delay Interval, with their properties; not sent on a normal DISCONNECT or when the session resumes
- * within the delay. The client whose connection ends is a raw socket, so that it can just vanish.
+ * Wills (MQTT 5 section 3.1.2.5, 3.1.3.2): sent when a connection ends without a normal DISCONNECT,
+ * after the Will Delay Interval, with their properties; not sent on a normal DISCONNECT or when the
+ * session resumes within the delay. The client whose connection ends is a raw socket, so that it
+ * can just vanish.
  */
 @WithBroker
 class WillIT {
@@ -55,11 +56,13 @@ class WillIT {
   }
 
   /**
-   * Waits until the broker has ended every connection but the watcher's, then sends a live message on a
-   * will topic: whatever a will sent at the end of those connections reached the watcher before it.
+   * Waits until the broker has ended every connection but the watcher's, then sends a live message
+   * on a will topic: whatever a will sent at the end of those connections reached the watcher
+   * before it.
    */
   private List<Mqtt5Publish> receivedUntilFence() throws Exception {
-    Await.until("the other connections ended", WAIT, () -> broker.broker().sessions().onlineCount() <= 1);
+    Await.until(
+        "the other connections ended", WAIT, () -> broker.broker().sessions().onlineCount() <= 1);
     Mqtt5BlockingClient pub = broker.v5("will-fence");
     pub.connect();
     pub.publishWith().topic("will/fence").qos(MqttQos.AT_LEAST_ONCE).send();
@@ -69,10 +72,12 @@ class WillIT {
 
   @Test
   void willIsSentWhenTheConnectionIsLostWithoutDisconnect() throws Exception {
-    RawMqttClient v5 = RawMqttClient.connected(broker.mqttPort(), 5,
-        new Connect("lost5").will("will/lost5", "gone5", 1, false, null));
-    RawMqttClient v3 = RawMqttClient.connected(broker.mqttPort(), 4,
-        new Connect("lost3").will("will/lost3", "gone3", 1, false, null));
+    RawMqttClient v5 =
+        RawMqttClient.connected(
+            broker.mqttPort(), 5, new Connect("lost5").will("will/lost5", "gone5", 1, false, null));
+    RawMqttClient v3 =
+        RawMqttClient.connected(
+            broker.mqttPort(), 4, new Connect("lost3").will("will/lost3", "gone3", 1, false, null));
     v5.close();
     Mqtt5Publish w = inbox.next();
     assertThat(w.getTopic().toString()).isEqualTo("will/lost5");
@@ -92,8 +97,11 @@ class WillIT {
     sub3.connect();
     Inbox<Mqtt3Publish> inbox3 = Inbox.of(sub3);
     sub3.subscribeWith().topicFilter("will/to3").qos(MqttQos.AT_LEAST_ONCE).send();
-    RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5,
-        new Connect("lost-to3").will("will/to3", "for v3", 1, false, null));
+    RawMqttClient c =
+        RawMqttClient.connected(
+            broker.mqttPort(),
+            5,
+            new Connect("lost-to3").will("will/to3", "for v3", 1, false, null));
     c.close();
     assertThat(Inbox.text(inbox3.next())).isEqualTo("for v3");
     sub3.disconnect();
@@ -101,8 +109,11 @@ class WillIT {
 
   @Test
   void willIsSentWhenTheBrokerEndsTheConnectionForAProtocolError() throws Exception {
-    try (RawMqttClient v5 = RawMqttClient.connected(broker.mqttPort(), 5,
-        new Connect("proto5").will("will/proto5", "error5", 0, false, null))) {
+    try (RawMqttClient v5 =
+        RawMqttClient.connected(
+            broker.mqttPort(),
+            5,
+            new Connect("proto5").will("will/proto5", "error5", 0, false, null))) {
       // Topic Alias 0 is not allowed (MQTT-3.3.2-8)
       v5.publish("t", "x", 0, false, 0, new Props().u16(TOPIC_ALIAS, 0));
       Packet disconnect = v5.awaitClose(WAIT);
@@ -110,8 +121,11 @@ class WillIT {
       assertThat(disconnect.reasonCode()).isEqualTo(0x94);
     }
     assertThat(Inbox.text(inbox.next())).isEqualTo("error5");
-    try (RawMqttClient v3 = RawMqttClient.connected(broker.mqttPort(), 4,
-        new Connect("proto3").will("will/proto3", "error3", 0, false, null))) {
+    try (RawMqttClient v3 =
+        RawMqttClient.connected(
+            broker.mqttPort(),
+            4,
+            new Connect("proto3").will("will/proto3", "error3", 0, false, null))) {
       // a shared subscription from an MQTT 3.1.1 client ends its connection (spec section 1.9)
       v3.subscribe(1, null, RawMqttClient.Filter.of("$share/g/x", 0));
       assertThat(v3.awaitClose(WAIT)).isNull();
@@ -121,13 +135,19 @@ class WillIT {
 
   @Test
   void willIsNotSentAfterANormalDisconnect() throws Exception {
-    try (RawMqttClient v5 = RawMqttClient.connected(broker.mqttPort(), 5,
-        new Connect("normal5").will("will/normal5", "must not", 1, false, null))) {
+    try (RawMqttClient v5 =
+        RawMqttClient.connected(
+            broker.mqttPort(),
+            5,
+            new Connect("normal5").will("will/normal5", "must not", 1, false, null))) {
       v5.disconnect(0x00);
       assertThat(v5.awaitClose(WAIT)).isNull();
     }
-    try (RawMqttClient v3 = RawMqttClient.connected(broker.mqttPort(), 4,
-        new Connect("normal3").will("will/normal3", "must not", 1, false, null))) {
+    try (RawMqttClient v3 =
+        RawMqttClient.connected(
+            broker.mqttPort(),
+            4,
+            new Connect("normal3").will("will/normal3", "must not", 1, false, null))) {
       v3.disconnect(0);
       assertThat(v3.awaitClose(WAIT)).isNull();
     }
@@ -136,8 +156,11 @@ class WillIT {
 
   @Test
   void disconnectWithWillMessageReasonSendsTheWill() throws Exception {
-    try (RawMqttClient v5 = RawMqttClient.connected(broker.mqttPort(), 5,
-        new Connect("with-will").will("will/0x04", "asked for", 1, false, null))) {
+    try (RawMqttClient v5 =
+        RawMqttClient.connected(
+            broker.mqttPort(),
+            5,
+            new Connect("with-will").will("will/0x04", "asked for", 1, false, null))) {
       v5.disconnect(0x04);
       assertThat(v5.awaitClose(WAIT)).isNull();
     }
@@ -147,9 +170,14 @@ class WillIT {
 
   @Test
   void willIsSentAfterTheWillDelayInterval() throws Exception {
-    RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("delayed")
-        .cleanStart(true).properties(new Props().u32(SESSION_EXPIRY, 60))
-        .will("will/delayed", "late", 1, false, new Props().u32(WILL_DELAY, 2)));
+    RawMqttClient c =
+        RawMqttClient.connected(
+            broker.mqttPort(),
+            5,
+            new Connect("delayed")
+                .cleanStart(true)
+                .properties(new Props().u32(SESSION_EXPIRY, 60))
+                .will("will/delayed", "late", 1, false, new Props().u32(WILL_DELAY, 2)));
     long lost = System.nanoTime();
     c.close();
     Mqtt5Publish w = inbox.next();
@@ -161,9 +189,18 @@ class WillIT {
 
   @Test
   void willDelayIsCutShortWhenTheSessionExpiresFirst() throws Exception {
-    RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("short-session")
-        .properties(new Props().u32(SESSION_EXPIRY, 1))
-        .will("will/short-session", "at session end", 1, false, new Props().u32(WILL_DELAY, 600)));
+    RawMqttClient c =
+        RawMqttClient.connected(
+            broker.mqttPort(),
+            5,
+            new Connect("short-session")
+                .properties(new Props().u32(SESSION_EXPIRY, 1))
+                .will(
+                    "will/short-session",
+                    "at session end",
+                    1,
+                    false,
+                    new Props().u32(WILL_DELAY, 600)));
     long lost = System.nanoTime();
     c.close();
     Mqtt5Publish w = inbox.next();
@@ -173,12 +210,19 @@ class WillIT {
 
   @Test
   void reconnectingWithinTheWillDelayCancelsTheWill() throws Exception {
-    Connect connect = new Connect("comeback").cleanStart(false)
-        .properties(new Props().u32(SESSION_EXPIRY, 60))
-        .will("will/comeback", "must not", 1, false, new Props().u32(WILL_DELAY, 2));
+    Connect connect =
+        new Connect("comeback")
+            .cleanStart(false)
+            .properties(new Props().u32(SESSION_EXPIRY, 60))
+            .will("will/comeback", "must not", 1, false, new Props().u32(WILL_DELAY, 2));
     RawMqttClient.connected(broker.mqttPort(), 5, connect).close();
-    RawMqttClient again = RawMqttClient.connected(broker.mqttPort(), 5,
-        new Connect("comeback").cleanStart(false).properties(new Props().u32(SESSION_EXPIRY, 60)));
+    RawMqttClient again =
+        RawMqttClient.connected(
+            broker.mqttPort(),
+            5,
+            new Connect("comeback")
+                .cleanStart(false)
+                .properties(new Props().u32(SESSION_EXPIRY, 60)));
     Thread.sleep(3_000); // past the will delay
     List<Mqtt5Publish> got;
     try {
@@ -197,12 +241,20 @@ class WillIT {
 
   @Test
   void reconnectingWithCleanStartWithinTheWillDelaySendsTheWillAtOnce() throws Exception {
-    RawMqttClient.connected(broker.mqttPort(), 5, new Connect("fresh").cleanStart(false)
-        .properties(new Props().u32(SESSION_EXPIRY, 60))
-        .will("will/fresh", "old session ended", 1, false, new Props().u32(WILL_DELAY, 60))).close();
-    // the broker must have seen the loss before the new connection: wait until the session is offline
-    Await.until("the other connections ended", WAIT, () -> broker.broker().sessions().onlineCount() <= 1);
-    try (RawMqttClient fresh = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("fresh"))) {
+    RawMqttClient.connected(
+            broker.mqttPort(),
+            5,
+            new Connect("fresh")
+                .cleanStart(false)
+                .properties(new Props().u32(SESSION_EXPIRY, 60))
+                .will("will/fresh", "old session ended", 1, false, new Props().u32(WILL_DELAY, 60)))
+        .close();
+    // the broker must have seen the loss before the new connection: wait until the session is
+    // offline
+    Await.until(
+        "the other connections ended", WAIT, () -> broker.broker().sessions().onlineCount() <= 1);
+    try (RawMqttClient fresh =
+        RawMqttClient.connected(broker.mqttPort(), 5, new Connect("fresh"))) {
       assertThat(Inbox.text(inbox.next())).isEqualTo("old session ended"); // long before 60 s
       fresh.disconnect(0);
     }
@@ -210,8 +262,11 @@ class WillIT {
 
   @Test
   void willWithRetainBecomesTheRetainedMessage() throws Exception {
-    RawMqttClient.connected(broker.mqttPort(), 5,
-        new Connect("retained-will").will("will/retained", "last words", 1, true, null)).close();
+    RawMqttClient.connected(
+            broker.mqttPort(),
+            5,
+            new Connect("retained-will").will("will/retained", "last words", 1, true, null))
+        .close();
     assertThat(Inbox.text(inbox.next())).isEqualTo("last words");
     Mqtt5BlockingClient late = broker.v5("late-subscriber");
     late.connect();
@@ -227,25 +282,30 @@ class WillIT {
   @Test
   void willCarriesItsProperties() throws Exception {
     byte[] correlation = {0, 1, 2, (byte) 0xFF};
-    Props willProps = new Props()
-        .byteProp(0x01, 1) // payload format: UTF-8
-        .u32(MESSAGE_EXPIRY, 120)
-        .string(0x03, "application/json")
-        .string(0x08, "will/reply")
-        .binary(0x09, correlation)
-        .userProperty("b", "2")
-        .userProperty("a", "1")
-        .userProperty("b", "3");
-    RawMqttClient.connected(broker.mqttPort(), 5,
-        new Connect("props-will").will("will/props", "{\"bye\":true}", 1, false, willProps)).close();
+    Props willProps =
+        new Props()
+            .byteProp(0x01, 1) // payload format: UTF-8
+            .u32(MESSAGE_EXPIRY, 120)
+            .string(0x03, "application/json")
+            .string(0x08, "will/reply")
+            .binary(0x09, correlation)
+            .userProperty("b", "2")
+            .userProperty("a", "1")
+            .userProperty("b", "3");
+    RawMqttClient.connected(
+            broker.mqttPort(),
+            5,
+            new Connect("props-will").will("will/props", "{\"bye\":true}", 1, false, willProps))
+        .close();
     Mqtt5Publish w = inbox.next();
     assertThat(Inbox.text(w)).isEqualTo("{\"bye\":true}");
     assertThat(w.getPayloadFormatIndicator()).contains(Mqtt5PayloadFormatIndicator.UTF_8);
     assertThat(w.getContentType().map(Object::toString)).contains("application/json");
     assertThat(w.getResponseTopic().map(Object::toString)).contains("will/reply");
-    assertThat(w.getCorrelationData().map(WillIT::bytes)).hasValueSatisfying(
-        b -> assertThat(b).containsExactly(correlation));
-    assertThat(w.getUserProperties().asList()).extracting(p -> p.getName() + "=" + p.getValue())
+    assertThat(w.getCorrelationData().map(WillIT::bytes))
+        .hasValueSatisfying(b -> assertThat(b).containsExactly(correlation));
+    assertThat(w.getUserProperties().asList())
+        .extracting(p -> p.getName() + "=" + p.getValue())
         .containsExactly("b=2", "a=1", "b=3");
     assertThat(w.getMessageExpiryInterval()).isPresent();
     assertThat(w.getMessageExpiryInterval().getAsLong()).isBetween(100L, 120L);
@@ -253,8 +313,12 @@ class WillIT {
 
   @Test
   void willMessageExpiryCountsFromWhenTheWillIsPublished() throws Exception {
-    RawMqttClient c = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("long-lived")
-        .will("will/expiry", "still valid", 1, false, new Props().u32(MESSAGE_EXPIRY, 4)));
+    RawMqttClient c =
+        RawMqttClient.connected(
+            broker.mqttPort(),
+            5,
+            new Connect("long-lived")
+                .will("will/expiry", "still valid", 1, false, new Props().u32(MESSAGE_EXPIRY, 4)));
     Thread.sleep(4_500); // connected for longer than the will's expiry interval
     c.close();
     Mqtt5Publish w = inbox.next();

@@ -2,8 +2,8 @@ package io.mqttgrid.publish;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mqttgrid.wire.ReasonCode;
 import io.mqttgrid.publish.PublishRefusal.MqttAnswer;
+import io.mqttgrid.wire.ReasonCode;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -12,14 +12,19 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The one table of answers: per refusal, what an MQTT publisher gets (MQTT 5 section 3.3.4, spec section 4.3),
- * what an HTTP caller gets (spec section 5, the error codes of the OpenAPI document) and what a CONNECT whose will
- * breaks the rule gets. Each row is what the broker answered before the paths were one.
+ * The one table of answers: per refusal, what an MQTT publisher gets (MQTT 5 section 3.3.4, spec
+ * section 4.3), what an HTTP caller gets (spec section 5, the error codes of the OpenAPI document)
+ * and what a CONNECT whose will breaks the rule gets. Each row is what the broker answered before
+ * the paths were one.
  */
 class PublishRefusalTest {
 
-  /** cause, MQTT reason, MQTT answer, HTTP status, HTTP code, CONNACK reason for a will (empty: not judged). */
-  private static final String TABLE = """
+  /**
+   * cause, MQTT reason, MQTT answer, HTTP status, HTTP code, CONNACK reason for a will (empty: not
+   * judged).
+   */
+  private static final String TABLE =
+      """
       QOS_NOT_SUPPORTED,       QOS_NOT_SUPPORTED, DISCONNECT, 400, InvalidQos, QOS_NOT_SUPPORTED
       TOPIC_EMPTY,             PROTOCOL_ERROR, DISCONNECT, 400, InvalidTopic, TOPIC_NAME_INVALID
       TOPIC_CHARACTER,         MALFORMED_PACKET, DISCONNECT, 400, InvalidTopic, MALFORMED_PACKET
@@ -42,9 +47,13 @@ class PublishRefusalTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(textBlock = TABLE)
-  void eachCauseHasTheAnswersEachProtocolGaveItBefore(PublishRefusal cause, ReasonCode mqttReason,
-                                                      MqttAnswer mqttAnswer, int httpStatus, String httpCode,
-                                                      ReasonCode willReason) {
+  void eachCauseHasTheAnswersEachProtocolGaveItBefore(
+      PublishRefusal cause,
+      ReasonCode mqttReason,
+      MqttAnswer mqttAnswer,
+      int httpStatus,
+      String httpCode,
+      ReasonCode willReason) {
     assertThat(cause.mqttReason()).isEqualTo(mqttReason);
     assertThat(cause.mqttWillReason()).isEqualTo(willReason);
     assertThat(cause.mqttAnswer()).isEqualTo(mqttAnswer);
@@ -55,8 +64,9 @@ class PublishRefusalTest {
   @Test
   void everyCauseIsInTheTable() {
     Set<String> rows = TABLE.lines().map(l -> l.split(",")[0].trim()).collect(Collectors.toSet());
-    assertThat(rows).containsExactlyInAnyOrderElementsOf(
-        Arrays.stream(PublishRefusal.values()).map(Enum::name).toList());
+    assertThat(rows)
+        .containsExactlyInAnyOrderElementsOf(
+            Arrays.stream(PublishRefusal.values()).map(Enum::name).toList());
   }
 
   @Test

@@ -41,7 +41,8 @@ class RetainedTopicIndexTest {
     assertThat(index.match("a/#")).containsExactlyInAnyOrder("a", "a/b", "a/b/c");
     assertThat(index.match("a/b/#")).containsExactlyInAnyOrder("a/b", "a/b/c");
     assertThat(index.match("#")).containsExactlyInAnyOrder("a", "a/b", "a/b/c", "ab", "b/a", "/a");
-    assertThat(index.match("+/#")).containsExactlyInAnyOrder("a", "a/b", "a/b/c", "ab", "b/a", "/a");
+    assertThat(index.match("+/#"))
+        .containsExactlyInAnyOrder("a", "a/b", "a/b/c", "ab", "b/a", "/a");
     assertThat(index.match("/#")).containsExactly("/a");
   }
 
@@ -108,7 +109,9 @@ class RetainedTopicIndexTest {
       StringBuilder sb = new StringBuilder();
       int n = 1 + random.nextInt(5);
       for (int l = 0; l < n; l++) {
-        sb.append(l == 0 ? "" : "/").append(levels[random.nextInt(levels.length)]).append(l == 2 ? i % 7 : "");
+        sb.append(l == 0 ? "" : "/")
+            .append(levels[random.nextInt(levels.length)])
+            .append(l == 2 ? i % 7 : "");
       }
       String t = sb.toString();
       if (!t.isEmpty() && !topics.contains(t)) {
@@ -126,8 +129,23 @@ class RetainedTopicIndexTest {
       }
     }
     assertThat(index.size()).isEqualTo(kept.size());
-    String[] filters = {"#", "+", "+/#", "site1/#", "site1/+", "site1/+/temp3", "+/+/+", "+/dev/#", "/#", "$x/#",
-        "+/+/+/+/+", "site2/dev/hum1/a", "a/+/#", "+//#", "$x/+/+"};
+    String[] filters = {
+      "#",
+      "+",
+      "+/#",
+      "site1/#",
+      "site1/+",
+      "site1/+/temp3",
+      "+/+/+",
+      "+/dev/#",
+      "/#",
+      "$x/#",
+      "+/+/+/+/+",
+      "site2/dev/hum1/a",
+      "a/+/#",
+      "+//#",
+      "$x/+/+"
+    };
     for (String f : filters) {
       List<String> expected = kept.stream().filter(t -> Topics.matches(f, t)).toList();
       assertThat(index.match(f)).as(f).containsExactlyInAnyOrderElementsOf(expected);

@@ -15,15 +15,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Routing without a broker: which local subscriber gets a message with which QoS, retain flag and
- * subscription identifiers (MQTT 5 sections 3.3.4 and 4.8), one member per shared group, and one send per
- * interested node with the right plain flag and shared groups.
+ * subscription identifiers (MQTT 5 sections 3.3.4 and 4.8), one member per shared group, and one
+ * send per interested node with the right plain flag and shared groups.
  */
 class MessageRouterTest {
 
   /** A subscriber that records what it is handed; its future is completed by the test when held. */
   static final class Recorder implements Subscriber {
-    record Got(PublishedMessage message, int qos, boolean retain, int[] ids, String group) {
-    }
+    record Got(PublishedMessage message, int qos, boolean retain, int[] ids, String group) {}
 
     final String clientId;
     boolean online = true;
@@ -45,8 +44,12 @@ class MessageRouterTest {
     }
 
     @Override
-    public Future<Void> deliver(PublishedMessage message, int qos, boolean retain, int[] subscriptionIds,
-                                String sharedGroup) {
+    public Future<Void> deliver(
+        PublishedMessage message,
+        int qos,
+        boolean retain,
+        int[] subscriptionIds,
+        String sharedGroup) {
       got.add(new Got(message, qos, retain, subscriptionIds, sharedGroup));
       return hold == null ? Future.succeededFuture() : hold.future();
     }
@@ -75,11 +78,12 @@ class MessageRouterTest {
 
     @Override
     public void sharedGroupsFor(String topic, BiConsumer<String, Set<String>> sink) {
-      sharedNodesByGroup.forEach((group, nodes) -> {
-        if (Topics.matches(Topics.SharedFilter.parse(group).filter(), topic)) {
-          sink.accept(group, nodes);
-        }
-      });
+      sharedNodesByGroup.forEach(
+          (group, nodes) -> {
+            if (Topics.matches(Topics.SharedFilter.parse(group).filter(), topic)) {
+              sink.accept(group, nodes);
+            }
+          });
     }
 
     @Override
@@ -93,8 +97,7 @@ class MessageRouterTest {
     }
   }
 
-  record Sent(String node, PublishedMessage message, boolean plain, List<String> groups) {
-  }
+  record Sent(String node, PublishedMessage message, boolean plain, List<String> groups) {}
 
   /** Records each send to another node and answers with the count the test sets for that node. */
   static final class Remote implements RemoteDelivery {
@@ -102,15 +105,28 @@ class MessageRouterTest {
     final Map<String, Integer> reachedByNode = new HashMap<>();
 
     @Override
-    public Future<Integer> deliver(String node, PublishedMessage message, boolean plain, List<String> sharedGroups) {
+    public Future<Integer> deliver(
+        String node, PublishedMessage message, boolean plain, List<String> sharedGroups) {
       sent.add(new Sent(node, message, plain, List.copyOf(sharedGroups)));
       return Future.succeededFuture(reachedByNode.getOrDefault(node, 1));
     }
   }
 
   static PublishedMessage message(String topic, int qos, boolean retain, String publisher) {
-    return new PublishedMessage("id-" + topic, topic, new byte[] {1}, qos, retain, publisher, 1L, 0L, -1, null, null,
-        null, null);
+    return new PublishedMessage(
+        "id-" + topic,
+        topic,
+        new byte[] {1},
+        qos,
+        retain,
+        publisher,
+        1L,
+        0L,
+        -1,
+        null,
+        null,
+        null,
+        null);
   }
 
   static Subscription sub(String filter, int qos) {
@@ -147,12 +163,15 @@ class MessageRouterTest {
 
     router.route(message("s/x", 2, true, null));
 
-    assertThat(a.got).singleElement().satisfies(g -> {
-      assertThat(g.qos()).isEqualTo(2);
-      assertThat(g.retain()).isTrue(); // one matching subscription has retain-as-published
-      assertThat(g.ids()).containsExactlyInAnyOrder(7, 9);
-      assertThat(g.group()).isNull();
-    });
+    assertThat(a.got)
+        .singleElement()
+        .satisfies(
+            g -> {
+              assertThat(g.qos()).isEqualTo(2);
+              assertThat(g.retain()).isTrue(); // one matching subscription has retain-as-published
+              assertThat(g.ids()).containsExactlyInAnyOrder(7, 9);
+              assertThat(g.group()).isNull();
+            });
   }
 
   @Test
@@ -165,7 +184,9 @@ class MessageRouterTest {
         router.subscribe(a, sub(filters[i], qos[i]));
       }
       router.route(message("s/x", 2, false, null));
-      assertThat(a.got).as("QoS %s", java.util.Arrays.toString(qos)).singleElement()
+      assertThat(a.got)
+          .as("QoS %s", java.util.Arrays.toString(qos))
+          .singleElement()
           .satisfies(g -> assertThat(g.qos()).isEqualTo(2));
       router.removeAll(a);
     }
@@ -233,15 +254,19 @@ class MessageRouterTest {
     assertThat(a.got).hasSize(2);
     assertThat(b.got).hasSize(2);
     assertThat(plain.got).hasSize(4);
-    assertThat(a.got).allSatisfy(g -> {
-      assertThat(g.group()).isEqualTo("$share/g/t/+");
-      assertThat(g.ids()).containsExactly(5);
-      assertThat(g.qos()).isEqualTo(2);
-    });
-    assertThat(b.got).allSatisfy(g -> {
-      assertThat(g.ids()).isEmpty();
-      assertThat(g.qos()).isEqualTo(1);
-    });
+    assertThat(a.got)
+        .allSatisfy(
+            g -> {
+              assertThat(g.group()).isEqualTo("$share/g/t/+");
+              assertThat(g.ids()).containsExactly(5);
+              assertThat(g.qos()).isEqualTo(2);
+            });
+    assertThat(b.got)
+        .allSatisfy(
+            g -> {
+              assertThat(g.ids()).isEmpty();
+              assertThat(g.qos()).isEqualTo(1);
+            });
   }
 
   @Test
@@ -357,10 +382,12 @@ class MessageRouterTest {
 
     assertThat(local.got).hasSize(2);
     assertThat(remote.sent).hasSize(4);
-    assertThat(remote.sent).allSatisfy(s -> {
-      assertThat(s.plain()).isFalse();
-      assertThat(s.groups()).containsExactly("$share/g/t");
-    });
+    assertThat(remote.sent)
+        .allSatisfy(
+            s -> {
+              assertThat(s.plain()).isFalse();
+              assertThat(s.groups()).containsExactly("$share/g/t");
+            });
     Set<String> nodes = new HashSet<>();
     remote.sent.forEach(s -> nodes.add(s.node()));
     assertThat(nodes).containsExactlyInAnyOrder("n1", "n2");
@@ -375,7 +402,9 @@ class MessageRouterTest {
     router.subscribe(b, sub("$share/h/t", 1));
     router.subscribe(p, sub("t", 1));
 
-    assertThat(router.routeLocal(message("t", 1, false, null), false, List.of("$share/h/t")).result()).isEqualTo(1);
+    assertThat(
+            router.routeLocal(message("t", 1, false, null), false, List.of("$share/h/t")).result())
+        .isEqualTo(1);
     assertThat(a.got).isEmpty();
     assertThat(b.got).hasSize(1);
     assertThat(p.got).isEmpty();

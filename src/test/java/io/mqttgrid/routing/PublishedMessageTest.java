@@ -11,22 +11,38 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The binary form of a message (Hazelcast-stored session queues and node-to-node sends): every field comes
- * back as it went in, absent optionals stay absent, and an unknown format is refused.
+ * The binary form of a message (Hazelcast-stored session queues and node-to-node sends): every
+ * field comes back as it went in, absent optionals stay absent, and an unknown format is refused.
  */
 class PublishedMessageTest {
 
-  /** Every field set, each to a value no other field has, so that two swapped fields cannot pass. */
+  /**
+   * Every field set, each to a value no other field has, so that two swapped fields cannot pass.
+   */
   static PublishedMessage full() {
-    return new PublishedMessage("node-a:42", "sensors/\u00e9t\u00e9/1", new byte[] {0, 1, 2, (byte) 0xff}, 2, true,
-        "publisher-1", 1_700_000_000_000L, 1_700_000_060_000L, 1, "application/json", "replies/1",
-        new byte[] {9, 8, 7}, List.of(new UserProperty("k1", "v1"), new UserProperty("k1", "v2"),
+    return new PublishedMessage(
+        "node-a:42",
+        "sensors/\u00e9t\u00e9/1",
+        new byte[] {0, 1, 2, (byte) 0xff},
+        2,
+        true,
+        "publisher-1",
+        1_700_000_000_000L,
+        1_700_000_060_000L,
+        1,
+        "application/json",
+        "replies/1",
+        new byte[] {9, 8, 7},
+        List.of(
+            new UserProperty("k1", "v1"),
+            new UserProperty("k1", "v2"),
             new UserProperty("\u00fcml", "")));
   }
 
   /** Only the required fields: every optional absent. */
   static PublishedMessage bare() {
-    return new PublishedMessage("node-b:1", "t", new byte[0], 0, false, null, 5L, 0L, -1, null, null, null, null);
+    return new PublishedMessage(
+        "node-b:1", "t", new byte[0], 0, false, null, 5L, 0L, -1, null, null, null, null);
   }
 
   static void assertSame(PublishedMessage actual, PublishedMessage expected) {
@@ -53,8 +69,11 @@ class PublishedMessageTest {
     assertThat(back.responseTopic()).isEqualTo("replies/1");
     assertThat(back.correlationData()).containsExactly(9, 8, 7);
     // order and duplicates of user properties are part of the message (MQTT-3.3.2-18)
-    assertThat(back.userProperties()).containsExactly(new UserProperty("k1", "v1"), new UserProperty("k1", "v2"),
-        new UserProperty("\u00fcml", ""));
+    assertThat(back.userProperties())
+        .containsExactly(
+            new UserProperty("k1", "v1"),
+            new UserProperty("k1", "v2"),
+            new UserProperty("\u00fcml", ""));
   }
 
   @Test
@@ -73,8 +92,9 @@ class PublishedMessageTest {
 
   @Test
   void emptyIsNotAbsent() {
-    PublishedMessage m = new PublishedMessage("id", "t", new byte[0], 1, false, "", 1L, 0L, 0, "", "", new byte[0],
-        List.of());
+    PublishedMessage m =
+        new PublishedMessage(
+            "id", "t", new byte[0], 1, false, "", 1L, 0L, 0, "", "", new byte[0], List.of());
     PublishedMessage back = PublishedMessage.fromBytes(m.toBytes());
     assertThat(back.publisherClientId()).isEmpty();
     assertThat(back.contentType()).isEmpty();
@@ -90,8 +110,21 @@ class PublishedMessageTest {
     assertThat(topic.getBytes(StandardCharsets.UTF_8)).hasSize(65_535);
     byte[] payload = new byte[200_000];
     Arrays.fill(payload, (byte) 7);
-    PublishedMessage m = new PublishedMessage("id", topic, payload, 1, false, null, 1L, 0L, -1, null, null, null,
-        List.of(new UserProperty(topic, topic)));
+    PublishedMessage m =
+        new PublishedMessage(
+            "id",
+            topic,
+            payload,
+            1,
+            false,
+            null,
+            1L,
+            0L,
+            -1,
+            null,
+            null,
+            null,
+            List.of(new UserProperty(topic, topic)));
     PublishedMessage back = PublishedMessage.fromBytes(m.toBytes());
     // plain equality: a recursive comparison walks the 200,000 bytes one object at a time
     assertThat(back.topic().equals(topic)).isTrue();
@@ -103,7 +136,8 @@ class PublishedMessageTest {
   void anUnknownFormatIsRefused() {
     byte[] bytes = full().toBytes();
     bytes[0] = 2;
-    assertThatThrownBy(() -> PublishedMessage.fromBytes(bytes)).isInstanceOf(UncheckedIOException.class)
+    assertThatThrownBy(() -> PublishedMessage.fromBytes(bytes))
+        .isInstanceOf(UncheckedIOException.class)
         .hasMessageContaining("unknown message format 2");
   }
 

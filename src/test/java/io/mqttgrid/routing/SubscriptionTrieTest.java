@@ -33,7 +33,9 @@ class SubscriptionTrieTest {
   @Test
   void everyMatchingFilterIsReportedOnce() {
     SubscriptionTrie<String> trie = new SubscriptionTrie<>();
-    String[] filters = {"a/b/c", "a/+/c", "a/#", "#", "+/+/+", "a/b/+", "+/b/#", "a/b", "a/b/c/d", "b/#", "+/+"};
+    String[] filters = {
+      "a/b/c", "a/+/c", "a/#", "#", "+/+/+", "a/b/+", "+/b/#", "a/b", "a/b/c/d", "b/#", "+/+"
+    };
     for (String f : filters) {
       trie.add(f, f);
     }
@@ -47,12 +49,15 @@ class SubscriptionTrieTest {
   @Test
   void dollarTopicsAreMatchedOnlyByFiltersStartingWithTheSameLiteral() {
     SubscriptionTrie<String> trie = new SubscriptionTrie<>();
-    for (String f : new String[] {"#", "+/#", "+/monitor/+", "+", "$SYS/#", "$SYS/monitor/+", "$SYS"}) {
+    for (String f :
+        new String[] {"#", "+/#", "+/monitor/+", "+", "$SYS/#", "$SYS/monitor/+", "$SYS"}) {
       trie.add(f, f);
     }
-    assertThat(matches(trie, "$SYS/monitor/clients")).containsExactlyInAnyOrder("$SYS/#", "$SYS/monitor/+");
+    assertThat(matches(trie, "$SYS/monitor/clients"))
+        .containsExactlyInAnyOrder("$SYS/#", "$SYS/monitor/+");
     assertThat(matches(trie, "$SYS")).containsExactlyInAnyOrder("$SYS/#", "$SYS");
-    assertThat(matches(trie, "SYS/monitor/clients")).containsExactlyInAnyOrder("#", "+/#", "+/monitor/+");
+    assertThat(matches(trie, "SYS/monitor/clients"))
+        .containsExactlyInAnyOrder("#", "+/#", "+/monitor/+");
     assertThat(matches(trie, "$other")).isEmpty();
   }
 
@@ -114,7 +119,10 @@ class SubscriptionTrieTest {
     assertThat(matches(trie, "a/b/c/d")).isEmpty();
   }
 
-  /** Random filters and topics over a small alphabet: the trie and the reference matcher always agree. */
+  /**
+   * Random filters and topics over a small alphabet: the trie and the reference matcher always
+   * agree.
+   */
   @Test
   void trieAgreesWithTopicsMatchesOnRandomFiltersAndTopics() {
     Random random = new Random(4711);
@@ -136,7 +144,9 @@ class SubscriptionTrieTest {
           expected.add(f);
         }
       }
-      assertThat(matches(trie, topic)).as("topic '%s'", topic).containsExactlyInAnyOrderElementsOf(expected);
+      assertThat(matches(trie, topic))
+          .as("topic '%s'", topic)
+          .containsExactlyInAnyOrderElementsOf(expected);
     }
   }
 
@@ -146,18 +156,20 @@ class SubscriptionTrieTest {
     trie.add("stable/+", "stable");
     CountDownLatch done = new CountDownLatch(1);
     AtomicReference<Throwable> failure = new AtomicReference<>();
-    Thread writer = new Thread(() -> {
-      try {
-        for (int i = 0; i < 20_000; i++) {
-          trie.add("stable/" + (i % 50), "v" + i);
-          trie.remove("stable/" + (i % 50), "v" + i);
-        }
-      } catch (Throwable t) {
-        failure.set(t);
-      } finally {
-        done.countDown();
-      }
-    });
+    Thread writer =
+        new Thread(
+            () -> {
+              try {
+                for (int i = 0; i < 20_000; i++) {
+                  trie.add("stable/" + (i % 50), "v" + i);
+                  trie.remove("stable/" + (i % 50), "v" + i);
+                }
+              } catch (Throwable t) {
+                failure.set(t);
+              } finally {
+                done.countDown();
+              }
+            });
     writer.start();
     while (done.getCount() > 0) {
       assertThat(matches(trie, "stable/7")).contains("stable");

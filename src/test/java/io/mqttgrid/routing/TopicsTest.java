@@ -11,11 +11,13 @@ class TopicsTest {
   private static final int MAX_LEVELS = 15;
 
   /**
-   * MQTT 5 section 4.7: '+' matches exactly one level (an empty one too), '#' the parent level and any
-   * number of levels below, matching is case-sensitive, and wildcards at the first level never match a
-   * topic starting with '$' (MQTT-4.7.2-1). Quoted values keep leading or trailing '/' and spaces.
+   * MQTT 5 section 4.7: '+' matches exactly one level (an empty one too), '#' the parent level and
+   * any number of levels below, matching is case-sensitive, and wildcards at the first level never
+   * match a topic starting with '$' (MQTT-4.7.2-1). Quoted values keep leading or trailing '/' and
+   * spaces.
    */
-  static final String MATCH_CASES = """
+  static final String MATCH_CASES =
+      """
       'a/b/c',          'a/b/c',                          true
       'a/b/c',          'a/b',                            false
       'a/b',            'a/b/c',                          false
@@ -93,7 +95,9 @@ class TopicsTest {
   }
 
   @ParameterizedTest(name = "filter {0}: {1}")
-  @CsvSource(textBlock = """
+  @CsvSource(
+      textBlock =
+          """
       'a',                OK
       'a/b/c',            OK
       '#',                OK
@@ -131,7 +135,9 @@ class TopicsTest {
   }
 
   @ParameterizedTest(name = "name {0}: {1}")
-  @CsvSource(textBlock = """
+  @CsvSource(
+      textBlock =
+          """
       'a',          OK
       'a/b/c',      OK
       '/',          OK
@@ -157,39 +163,51 @@ class TopicsTest {
 
   @org.junit.jupiter.api.Test
   void nulAndUndecodableCharactersAreRefused() {
-    assertThat(Topics.checkName("a\u0000b", MAX_BYTES, MAX_LEVELS)).isEqualTo(Topics.Check.BAD_CHARACTER);
-    assertThat(Topics.checkName("a\uFFFDb", MAX_BYTES, MAX_LEVELS)).isEqualTo(Topics.Check.BAD_CHARACTER);
-    assertThat(Topics.checkFilter("a/\u0000", MAX_BYTES, MAX_LEVELS)).isEqualTo(Topics.Check.BAD_CHARACTER);
+    assertThat(Topics.checkName("a\u0000b", MAX_BYTES, MAX_LEVELS))
+        .isEqualTo(Topics.Check.BAD_CHARACTER);
+    assertThat(Topics.checkName("a\uFFFDb", MAX_BYTES, MAX_LEVELS))
+        .isEqualTo(Topics.Check.BAD_CHARACTER);
+    assertThat(Topics.checkFilter("a/\u0000", MAX_BYTES, MAX_LEVELS))
+        .isEqualTo(Topics.Check.BAD_CHARACTER);
   }
 
   @org.junit.jupiter.api.Test
   void lengthLimitCountsUtf8BytesNotCharacters() {
     assertThat(Topics.checkName("a".repeat(256), MAX_BYTES, MAX_LEVELS)).isEqualTo(Topics.Check.OK);
-    assertThat(Topics.checkName("a".repeat(257), MAX_BYTES, MAX_LEVELS)).isEqualTo(Topics.Check.TOO_LONG);
+    assertThat(Topics.checkName("a".repeat(257), MAX_BYTES, MAX_LEVELS))
+        .isEqualTo(Topics.Check.TOO_LONG);
     // 128 characters of two bytes each fit; 129 do not, although 129 characters are far below 256
     assertThat(Topics.checkName("é".repeat(128), MAX_BYTES, MAX_LEVELS)).isEqualTo(Topics.Check.OK);
-    assertThat(Topics.checkName("é".repeat(129), MAX_BYTES, MAX_LEVELS)).isEqualTo(Topics.Check.TOO_LONG);
-    assertThat(Topics.checkFilter("é".repeat(129), MAX_BYTES, MAX_LEVELS)).isEqualTo(Topics.Check.TOO_LONG);
-    assertThat(Topics.checkFilter("a/".repeat(127) + "#", MAX_BYTES, 200)).isEqualTo(Topics.Check.OK);
+    assertThat(Topics.checkName("é".repeat(129), MAX_BYTES, MAX_LEVELS))
+        .isEqualTo(Topics.Check.TOO_LONG);
+    assertThat(Topics.checkFilter("é".repeat(129), MAX_BYTES, MAX_LEVELS))
+        .isEqualTo(Topics.Check.TOO_LONG);
+    assertThat(Topics.checkFilter("a/".repeat(127) + "#", MAX_BYTES, 200))
+        .isEqualTo(Topics.Check.OK);
   }
 
   @org.junit.jupiter.api.Test
   void levelLimitAppliesToNamesAndFilters() {
     String fifteen = String.join("/", java.util.Collections.nCopies(15, "l"));
     assertThat(Topics.checkName(fifteen, MAX_BYTES, MAX_LEVELS)).isEqualTo(Topics.Check.OK);
-    assertThat(Topics.checkName(fifteen + "/l", MAX_BYTES, MAX_LEVELS)).isEqualTo(Topics.Check.TOO_MANY_LEVELS);
+    assertThat(Topics.checkName(fifteen + "/l", MAX_BYTES, MAX_LEVELS))
+        .isEqualTo(Topics.Check.TOO_MANY_LEVELS);
     assertThat(Topics.checkFilter(fifteen, MAX_BYTES, MAX_LEVELS)).isEqualTo(Topics.Check.OK);
-    assertThat(Topics.checkFilter(fifteen + "/#", MAX_BYTES, MAX_LEVELS)).isEqualTo(Topics.Check.TOO_MANY_LEVELS);
+    assertThat(Topics.checkFilter(fifteen + "/#", MAX_BYTES, MAX_LEVELS))
+        .isEqualTo(Topics.Check.TOO_MANY_LEVELS);
     // the $share/{group}/ prefix does not count as levels of the filter
-    assertThat(Topics.checkFilter("$share/g/" + fifteen, MAX_BYTES, MAX_LEVELS)).isEqualTo(Topics.Check.OK);
+    assertThat(Topics.checkFilter("$share/g/" + fifteen, MAX_BYTES, MAX_LEVELS))
+        .isEqualTo(Topics.Check.OK);
   }
 
   @org.junit.jupiter.api.Test
   void sharedFilterSplitsGroupAndFilter() {
     assertThat(Topics.SharedFilter.parse("$share/g1/a/+/c"))
         .isEqualTo(new Topics.SharedFilter("g1", "a/+/c"));
-    assertThat(Topics.SharedFilter.parse("$share/g1/#")).isEqualTo(new Topics.SharedFilter("g1", "#"));
-    assertThat(Topics.SharedFilter.parse("$share/g1//")).isEqualTo(new Topics.SharedFilter("g1", "/"));
+    assertThat(Topics.SharedFilter.parse("$share/g1/#"))
+        .isEqualTo(new Topics.SharedFilter("g1", "#"));
+    assertThat(Topics.SharedFilter.parse("$share/g1//"))
+        .isEqualTo(new Topics.SharedFilter("g1", "/"));
     assertThat(Topics.SharedFilter.parse("a/b")).isNull();
     assertThat(Topics.SharedFilter.parse("$share/g1")).isNull();
     assertThat(Topics.SharedFilter.parse("$share/g1/")).isNull();

@@ -14,13 +14,13 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * A {@link SessionStore} in this JVM's memory, for fast unit tests of the session logic: the same semantics as
- * the Hazelcast store (both are held to {@link SessionStoreContract}), the same conditional changes
- * ({@link SessionEntryChanges}), with no cluster.
+ * A {@link SessionStore} in this JVM's memory, for fast unit tests of the session logic: the same
+ * semantics as the Hazelcast store (both are held to {@link SessionStoreContract}), the same
+ * conditional changes ({@link SessionEntryChanges}), with no cluster.
  *
- * <p>As with Hazelcast, each change of one key is atomic (here: one lock for the whole store), values are copied
- * in and out (a caller never shares an object with the store, as serialization ensures there), and a future
- * completes later on the caller's context, never inside the call.
+ * <p>As with Hazelcast, each change of one key is atomic (here: one lock for the whole store),
+ * values are copied in and out (a caller never shares an object with the store, as serialization
+ * ensures there), and a future completes later on the caller's context, never inside the call.
  */
 public final class InMemorySessionStore implements SessionStore {
 
@@ -49,8 +49,12 @@ public final class InMemorySessionStore implements SessionStore {
     return promise.future();
   }
 
-  /** Applies a change to one entry of {@code map} as an entry processor would: setValue(null) removes. */
-  private static <V, R> R change(Map<String, V> map, String key, Function<Map.Entry<String, V>, R> operation) {
+  /**
+   * Applies a change to one entry of {@code map} as an entry processor would: setValue(null)
+   * removes.
+   */
+  private static <V, R> R change(
+      Map<String, V> map, String key, Function<Map.Entry<String, V>, R> operation) {
     Entry<V> entry = new Entry<>(key, map.get(key));
     R result = operation.apply(entry);
     if (entry.set) {
@@ -94,82 +98,108 @@ public final class InMemorySessionStore implements SessionStore {
 
   @Override
   public Future<SessionRecord> load(String clientId) {
-    return answer(() -> {
-      SessionRecord r = sessions.get(clientId);
-      return r == null ? null : r.copy();
-    });
+    return answer(
+        () -> {
+          SessionRecord r = sessions.get(clientId);
+          return r == null ? null : r.copy();
+        });
   }
 
   @Override
   public Future<Void> save(SessionRecord record) {
     SessionRecord copy = record.copy();
-    return answer(() -> {
-      sessions.put(copy.clientId(), copy);
-      return null;
-    });
+    return answer(
+        () -> {
+          sessions.put(copy.clientId(), copy);
+          return null;
+        });
   }
 
   @Override
   public Future<Void> delete(String clientId) {
-    return answer(() -> {
-      sessions.remove(clientId);
-      queues.remove(clientId);
-      return null;
-    });
+    return answer(
+        () -> {
+          sessions.remove(clientId);
+          queues.remove(clientId);
+          return null;
+        });
   }
 
   @Override
   public Future<Boolean> deleteIfOwnedBy(String clientId, String connectionId) {
-    return answer(() -> {
-      boolean deleted = change(sessions, clientId, e -> SessionEntryChanges.deleteIfOwnedBy(e, connectionId));
-      if (deleted) {
-        queues.remove(clientId);
-      }
-      return deleted;
-    });
+    return answer(
+        () -> {
+          boolean deleted =
+              change(sessions, clientId, e -> SessionEntryChanges.deleteIfOwnedBy(e, connectionId));
+          if (deleted) {
+            queues.remove(clientId);
+          }
+          return deleted;
+        });
   }
 
   @Override
-  public Future<Boolean> markOffline(String clientId, String connectionId, long expirySeconds, long atMillis) {
-    return answer(() -> change(sessions, clientId,
-        e -> SessionEntryChanges.markOffline(e, connectionId, expirySeconds, atMillis)));
+  public Future<Boolean> markOffline(
+      String clientId, String connectionId, long expirySeconds, long atMillis) {
+    return answer(
+        () ->
+            change(
+                sessions,
+                clientId,
+                e -> SessionEntryChanges.markOffline(e, connectionId, expirySeconds, atMillis)));
   }
 
   @Override
-  public Future<Void> saveSubscriptions(String clientId, String connectionId, List<Subscription> subs) {
+  public Future<Void> saveSubscriptions(
+      String clientId, String connectionId, List<Subscription> subs) {
     List<Subscription> copy = List.copyOf(subs);
-    return answer(() -> {
-      change(sessions, clientId, e -> SessionEntryChanges.setSubscriptions(e, connectionId, copy));
-      return null;
-    });
+    return answer(
+        () -> {
+          change(
+              sessions, clientId, e -> SessionEntryChanges.setSubscriptions(e, connectionId, copy));
+          return null;
+        });
   }
 
   @Override
   public Future<Void> addAwaitingRelease(String clientId, int packetId) {
-    return answer(() -> {
-      change(sessions, clientId, e -> SessionEntryChanges.awaitingRelease(e, packetId, true));
-      return null;
-    });
+    return answer(
+        () -> {
+          change(sessions, clientId, e -> SessionEntryChanges.awaitingRelease(e, packetId, true));
+          return null;
+        });
   }
 
   @Override
   public Future<Void> removeAwaitingRelease(String clientId, int packetId) {
-    return answer(() -> {
-      change(sessions, clientId, e -> SessionEntryChanges.awaitingRelease(e, packetId, false));
-      return null;
-    });
+    return answer(
+        () -> {
+          change(sessions, clientId, e -> SessionEntryChanges.awaitingRelease(e, packetId, false));
+          return null;
+        });
   }
 
   @Override
-  public Future<SessionQueue.AppendResult> append(String clientId, QueuedMessage message, int maxQueued,
-                                                  long maxQueuedBytes, String connectionId) {
+  public Future<SessionQueue.AppendResult> append(
+      String clientId,
+      QueuedMessage message,
+      int maxQueued,
+      long maxQueuedBytes,
+      String connectionId) {
     QueuedMessage copy = message.copy();
-    return answer(() -> change(queues, clientId,
-        e -> SessionEntryChanges.append(e, copy, maxQueued, maxQueuedBytes, connectionId)))
-        .map(appended -> {
-          message.seq(appended.seq());
-          return appended.result();
-        });
+    return answer(
+            () ->
+                change(
+                    queues,
+                    clientId,
+                    e ->
+                        SessionEntryChanges.append(
+                            e, copy, maxQueued, maxQueuedBytes, connectionId)))
+        .map(
+            appended -> {
+              message.seq(appended.seq());
+              return appended.result();
+            });
   }
 
   @Override
@@ -188,61 +218,78 @@ public final class InMemorySessionStore implements SessionStore {
   }
 
   private Future<Void> changeQueued(String clientId, QueuedChange change, long seq, int packetId) {
-    return answer(() -> {
-      change(queues, clientId, e -> SessionEntryChanges.changeQueued(e, change, seq, packetId));
-      return null;
-    });
+    return answer(
+        () -> {
+          change(queues, clientId, e -> SessionEntryChanges.changeQueued(e, change, seq, packetId));
+          return null;
+        });
   }
 
   @Override
   public Future<List<QueuedMessage>> queued(String clientId) {
-    return answer(() -> {
-      SessionQueue q = queues.get(clientId);
-      return q == null ? List.of() : q.snapshot();
-    });
+    return answer(
+        () -> {
+          SessionQueue q = queues.get(clientId);
+          return q == null ? List.of() : q.snapshot();
+        });
   }
 
   @Override
-  public Future<List<QueuedMessage>> claimQueue(String clientId, String connectionId, boolean emptyIt) {
-    return answer(() -> change(queues, clientId, e -> SessionEntryChanges.claimQueue(e, connectionId, emptyIt)));
+  public Future<List<QueuedMessage>> claimQueue(
+      String clientId, String connectionId, boolean emptyIt) {
+    return answer(
+        () ->
+            change(
+                queues, clientId, e -> SessionEntryChanges.claimQueue(e, connectionId, emptyIt)));
   }
 
   @Override
   public Future<List<SessionRecord>> ownedBy(String node) {
-    return answer(() -> {
-      List<SessionRecord> out = new ArrayList<>();
-      for (SessionRecord r : sessions.values()) {
-        if (SessionEntryChanges.ownedBy(r, node)) {
-          out.add(r.copy());
-        }
-      }
-      return out;
-    });
+    return answer(
+        () -> {
+          List<SessionRecord> out = new ArrayList<>();
+          for (SessionRecord r : sessions.values()) {
+            if (SessionEntryChanges.ownedBy(r, node)) {
+              out.add(r.copy());
+            }
+          }
+          return out;
+        });
   }
 
   @Override
-  public Future<SessionRecord> adopt(String clientId, String deadNode, String newOwner, long nowMillis) {
-    return answer(() -> change(sessions, clientId, e -> SessionEntryChanges.adopt(e, deadNode, newOwner, nowMillis)));
+  public Future<SessionRecord> adopt(
+      String clientId, String deadNode, String newOwner, long nowMillis) {
+    return answer(
+        () ->
+            change(
+                sessions,
+                clientId,
+                e -> SessionEntryChanges.adopt(e, deadNode, newOwner, nowMillis)));
   }
 
   @Override
   public Future<Void> purgeConnections(String node) {
-    return answer(() -> {
-      connections.values().removeIf(v -> SessionEntryChanges.connectedTo(v, node));
-      return null;
-    });
+    return answer(
+        () -> {
+          connections.values().removeIf(v -> SessionEntryChanges.connectedTo(v, node));
+          return null;
+        });
   }
 
   @Override
   public Future<String> claimConnection(String clientId, String node, String connectionId) {
-    return answer(() -> connections.put(clientId, SessionEntryChanges.connectionValue(node, connectionId)));
+    return answer(
+        () -> connections.put(clientId, SessionEntryChanges.connectionValue(node, connectionId)));
   }
 
   @Override
   public Future<Void> releaseConnection(String clientId, String connectionId) {
-    return answer(() -> {
-      change(connections, clientId, e -> SessionEntryChanges.releaseConnection(e, connectionId));
-      return null;
-    });
+    return answer(
+        () -> {
+          change(
+              connections, clientId, e -> SessionEntryChanges.releaseConnection(e, connectionId));
+          return null;
+        });
   }
 }

@@ -4,7 +4,10 @@ import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
-/** The in-memory store keeps the session store contract, so unit tests of the session logic can use it. */
+/**
+ * The in-memory store keeps the session store contract, so unit tests of the session logic can use
+ * it.
+ */
 class InMemorySessionStoreTest extends SessionStoreContract {
 
   private static Vertx vertx;

@@ -6,8 +6,11 @@ import org.junit.jupiter.api.Test;
 
 class OutboundBudgetTest {
 
-  /** 3 messages or 1,000 bytes waiting; 500 bytes in flight; 2 packets or 800 bytes in the socket. */
-  private static final SessionLimits LIMITS = new SessionLimits(100, 1 << 20, 3, 1_000, false, 2, 500, 800);
+  /**
+   * 3 messages or 1,000 bytes waiting; 500 bytes in flight; 2 packets or 800 bytes in the socket.
+   */
+  private static final SessionLimits LIMITS =
+      new SessionLimits(100, 1 << 20, 3, 1_000, false, 2, 500, 800);
 
   private final OutboundBudget.Totals totals = new OutboundBudget.Totals();
   private final OutboundBudget budget = new OutboundBudget(LIMITS, totals);
@@ -30,7 +33,9 @@ class OutboundBudgetTest {
 
   @Test
   void theWindowIsBoundedInBytesButAnEmptyOneTakesAnyMessage() {
-    assertThat(budget.windowHasRoom(0, 10, 5_000)).as("an empty window takes a message above the bound").isTrue();
+    assertThat(budget.windowHasRoom(0, 10, 5_000))
+        .as("an empty window takes a message above the bound")
+        .isTrue();
     budget.inflight(300);
     assertThat(budget.windowHasRoom(1, 10, 200)).isTrue();
     assertThat(budget.windowHasRoom(1, 10, 201)).isFalse();
@@ -53,7 +58,9 @@ class OutboundBudgetTest {
     assertThat(socket.hasRoom(750)).isTrue();
     assertThat(socket.bytes()).isEqualTo(50);
     assertThat(socket.messages()).isEqualTo(1);
-    assertThat(budget.newSocket().hasRoom(800)).as("the next connection's socket starts empty").isTrue();
+    assertThat(budget.newSocket().hasRoom(800))
+        .as("the next connection's socket starts empty")
+        .isTrue();
   }
 
   @Test
@@ -72,7 +79,8 @@ class OutboundBudgetTest {
     assertThat(totals.waiting.sum()).isEqualTo(10);
     assertThat(totals.inflight.sum()).isZero();
     assertThat(budget.canWait(1_000)).isTrue();
-    // a write of the ended connection still completes (or fails) later: the socket's share goes then
+    // a write of the ended connection still completes (or fails) later: the socket's share goes
+    // then
     assertThat(totals.socket.sum()).isEqualTo(300);
     socket.flushed(300);
     assertThat(totals.socket.sum()).isZero();

@@ -23,7 +23,8 @@ class OutboundWindowTest {
 
   @Test
   void sendsNoMoreThanTheReceiveMaximumAndTheRestInOrderAsAcknowledgementsComeIn() {
-    OutboundWindow<OutboundWindow.Message> w = window(limits(100, 100_000, false, 100, 100_000, 100_000));
+    OutboundWindow<OutboundWindow.Message> w =
+        window(limits(100, 100_000, false, 100, 100_000, 100_000));
     client.receiveMaximum = 2;
     w.attach(client, List.of());
 
@@ -32,8 +33,9 @@ class OutboundWindowTest {
       admissions.add(offer(w, msg("m" + i, 1, 0)));
     }
 
-    assertThat(admissions).containsExactly(Admission.SEND, Admission.SEND, Admission.WAIT, Admission.WAIT,
-        Admission.WAIT);
+    assertThat(admissions)
+        .containsExactly(
+            Admission.SEND, Admission.SEND, Admission.WAIT, Admission.WAIT, Admission.WAIT);
     assertThat(client.packets).containsExactly("PUBLISH m1 q1 id1", "PUBLISH m2 q1 id2");
     w.acknowledged(1);
     assertThat(client.packets).endsWith("PUBLISH m3 q1 id3");
@@ -43,50 +45,67 @@ class OutboundWindowTest {
     w.acknowledged(2);
     w.acknowledged(3);
     assertThat(client.packets).endsWith("PUBLISH m4 q1 id4", "PUBLISH m5 q1 id5");
-    assertThat(outcomes.log).containsExactly("done m1", "sent m3", "done m2", "sent m4", "done m3", "sent m5");
+    assertThat(outcomes.log)
+        .containsExactly("done m1", "sent m3", "done m2", "sent m4", "done m3", "sent m5");
   }
 
   @Test
   void aMessageWaitsBehindEarlierWaitingOnesEvenWhenTheWindowHasRoom() {
-    OutboundWindow<OutboundWindow.Message> w = window(limits(100, 100_000, false, 100, 100_000, 100_000));
+    OutboundWindow<OutboundWindow.Message> w =
+        window(limits(100, 100_000, false, 100, 100_000, 100_000));
     client.receiveMaximum = 1;
     w.attach(client, List.of());
     offer(w, msg("m1", 1, 0));
     offer(w, msg("m2", 1, 0));
     client.receiveMaximum = 10;
-    assertThat(offer(w, msg("m3", 1, 0))).as("m2 waits: m3 may not overtake it").isEqualTo(Admission.WAIT);
+    assertThat(offer(w, msg("m3", 1, 0)))
+        .as("m2 waits: m3 may not overtake it")
+        .isEqualTo(Admission.WAIT);
   }
 
   // ---- packet ids ----
 
   @Test
   void packetIdsWrapAfter65535AndSkipIdsStillInFlight() {
-    OutboundWindow<OutboundWindow.Message> w = window(limits(100, 100_000, false, 100, 100_000, 100_000));
-    w.attach(client, List.of(unacknowledged("a", 1, 65_534), unacknowledged("b", 1, 1),
-        unacknowledged("c", 1, 2)));
+    OutboundWindow<OutboundWindow.Message> w =
+        window(limits(100, 100_000, false, 100, 100_000, 100_000));
+    w.attach(
+        client,
+        List.of(
+            unacknowledged("a", 1, 65_534), unacknowledged("b", 1, 1), unacknowledged("c", 1, 2)));
 
     offer(w, msg("n1", 1, 0));
     offer(w, msg("n2", 1, 0));
     w.acknowledged(1);
     offer(w, msg("n3", 1, 0));
 
-    assertThat(client.packets).containsExactly("PUBLISH a q1 id65534 DUP", "PUBLISH b q1 id1 DUP",
-        "PUBLISH c q1 id2 DUP", "PUBLISH n1 q1 id65535", "PUBLISH n2 q1 id3", "PUBLISH n3 q1 id4");
+    assertThat(client.packets)
+        .containsExactly(
+            "PUBLISH a q1 id65534 DUP",
+            "PUBLISH b q1 id1 DUP",
+            "PUBLISH c q1 id2 DUP",
+            "PUBLISH n1 q1 id65535",
+            "PUBLISH n2 q1 id3",
+            "PUBLISH n3 q1 id4");
   }
 
   @Test
   void packetIdsSkipIdsOfMessagesWaitingToBeResent() {
-    // the socket takes 2 packets or 1,000 bytes: the second large resend waits for the first to be written
+    // the socket takes 2 packets or 1,000 bytes: the second large resend waits for the first to be
+    // written
     // out, while a small message still fits and goes first
-    OutboundWindow<OutboundWindow.Message> w = window(limits(100, 100_000, false, 2, 100_000, 1_000));
+    OutboundWindow<OutboundWindow.Message> w =
+        window(limits(100, 100_000, false, 2, 100_000, 1_000));
     client.flushAtOnce = false;
-    w.attach(client, List.of(unacknowledged("big1", 1, 65_535, 835), unacknowledged("big2", 1, 1, 835)));
+    w.attach(
+        client, List.of(unacknowledged("big1", 1, 65_535, 835), unacknowledged("big2", 1, 1, 835)));
     assertThat(client.packets).containsExactly("PUBLISH big1 q1 id65535 DUP");
 
     offer(w, msg("small", 1, 0));
     w.acknowledged(65_535);
 
-    assertThat(client.packets).as("id 1 belongs to big2, which waits to be resent")
+    assertThat(client.packets)
+        .as("id 1 belongs to big2, which waits to be resent")
         .containsExactly("PUBLISH big1 q1 id65535 DUP", "PUBLISH small q1 id2");
     client.flushAll();
     assertThat(client.packets).endsWith("PUBLISH big2 q1 id1 DUP");
@@ -95,28 +114,46 @@ class OutboundWindowTest {
   // ---- reconnect ----
 
   @Test
-  void onReconnectResendsUnacknowledgedFirstInOrderWithDupThenQueuedThenWhatArrivedWhileAttaching() {
-    OutboundWindow<OutboundWindow.Message> w = window(limits(100, 100_000, false, 100, 100_000, 100_000));
+  void
+      onReconnectResendsUnacknowledgedFirstInOrderWithDupThenQueuedThenWhatArrivedWhileAttaching() {
+    OutboundWindow<OutboundWindow.Message> w =
+        window(limits(100, 100_000, false, 100, 100_000, 100_000));
     assertThat(w.state()).isEqualTo(Session.State.ATTACHING);
     assertThat(offer(w, msg("x", 1, 0))).isEqualTo(Admission.WAIT);
-    assertThat(offer(w, msg("q1", 1, 0))).as("a copy of a queued message").isEqualTo(Admission.WAIT);
+    assertThat(offer(w, msg("q1", 1, 0)))
+        .as("a copy of a queued message")
+        .isEqualTo(Admission.WAIT);
     w.offerQos0(msg("z", 0, 0));
     assertThat(client.packets).isEmpty();
 
     OutboundWindow.Message released = unacknowledged("u2", 2, 5);
     released.released = true;
-    w.attach(client, List.of(unacknowledged("u1", 1, 7), released, unacknowledged("u3", 2, 9), msg("q1", 1, 0),
-        msg("q2", 2, 0)));
+    w.attach(
+        client,
+        List.of(
+            unacknowledged("u1", 1, 7),
+            released,
+            unacknowledged("u3", 2, 9),
+            msg("q1", 1, 0),
+            msg("q2", 2, 0)));
 
     assertThat(w.state()).isEqualTo(Session.State.ONLINE);
-    assertThat(client.packets).containsExactly("PUBLISH u1 q1 id7 DUP", "PUBREL 5", "PUBLISH u3 q2 id9 DUP",
-        "PUBLISH z q0 id0", "PUBLISH q1 q1 id10", "PUBLISH q2 q2 id11", "PUBLISH x q1 id12");
+    assertThat(client.packets)
+        .containsExactly(
+            "PUBLISH u1 q1 id7 DUP",
+            "PUBREL 5",
+            "PUBLISH u3 q2 id9 DUP",
+            "PUBLISH z q0 id0",
+            "PUBLISH q1 q1 id10",
+            "PUBLISH q2 q2 id11",
+            "PUBLISH x q1 id12");
     assertThat(totals.waiting.sum()).isZero();
   }
 
   @Test
   void onReconnectTheNewConnectionsReceiveMaximumHoldsBackTheResend() {
-    OutboundWindow<OutboundWindow.Message> w = window(limits(100, 100_000, false, 100, 100_000, 100_000));
+    OutboundWindow<OutboundWindow.Message> w =
+        window(limits(100, 100_000, false, 100, 100_000, 100_000));
     client.receiveMaximum = 1;
     OutboundWindow.Message released = unacknowledged("u2", 2, 5);
     released.released = true;
@@ -127,14 +164,16 @@ class OutboundWindowTest {
     w.acknowledged(7);
     assertThat(client.packets).endsWith("PUBREL 5");
     w.acknowledged(5);
-    assertThat(client.packets).containsExactly("PUBLISH u1 q1 id7 DUP", "PUBREL 5", "PUBLISH q1 q1 id8");
+    assertThat(client.packets)
+        .containsExactly("PUBLISH u1 q1 id7 DUP", "PUBREL 5", "PUBLISH q1 q1 id8");
   }
 
   // ---- QoS 2 ----
 
   @Test
   void qos2PubrecIsAnsweredWithPubrelAndTheMessageStaysInFlightUntilPubcomp() {
-    OutboundWindow<OutboundWindow.Message> w = window(limits(100, 100_000, false, 100, 100_000, 100_000));
+    OutboundWindow<OutboundWindow.Message> w =
+        window(limits(100, 100_000, false, 100, 100_000, 100_000));
     client.receiveMaximum = 1;
     w.attach(client, List.of());
     OutboundWindow.Message m = msg("m", 2, 0);
@@ -157,7 +196,8 @@ class OutboundWindowTest {
 
   @Test
   void aReleasedMessageStillInFlightWhenTheConnectionEndsIsResentAsPubrel() {
-    OutboundWindow<OutboundWindow.Message> w = window(limits(100, 100_000, false, 100, 100_000, 100_000));
+    OutboundWindow<OutboundWindow.Message> w =
+        window(limits(100, 100_000, false, 100, 100_000, 100_000));
     w.attach(client, List.of());
     OutboundWindow.Message m = msg("m", 2, 0);
     offer(w, m);
@@ -166,7 +206,8 @@ class OutboundWindowTest {
     List<OutboundWindow.Message> unfinished = w.detach(true);
     assertThat(unfinished).containsExactly(m);
 
-    OutboundWindow<OutboundWindow.Message> next = window(limits(100, 100_000, false, 100, 100_000, 100_000));
+    OutboundWindow<OutboundWindow.Message> next =
+        window(limits(100, 100_000, false, 100, 100_000, 100_000));
     Client newClient = new Client();
     next.attach(newClient, List.of(unacknowledged(m, m.packetId, m.released)));
     assertThat(newClient.packets).containsExactly("PUBREL 1");
@@ -188,14 +229,16 @@ class OutboundWindowTest {
 
     assertThat(outcomes.drops).containsExactly("queue-full", "queue-full");
     assertThat(outcomes.overflows).isEmpty();
-    assertThat(w.bytes()).isEqualTo(new Session.OutboundBytes(100 + 2 * WEIGHT_OF_EMPTY, WEIGHT_OF_EMPTY, 0));
+    assertThat(w.bytes())
+        .isEqualTo(new Session.OutboundBytes(100 + 2 * WEIGHT_OF_EMPTY, WEIGHT_OF_EMPTY, 0));
     assertThat(totals.waiting.sum()).isEqualTo(100 + 2 * WEIGHT_OF_EMPTY);
     assertThat(totals.inflight.sum()).isEqualTo(WEIGHT_OF_EMPTY);
   }
 
   @Test
   void underTerminateSessionTheFirstOverflowEndsTheSessionAndLaterOnesAreOnlyDropped() {
-    OutboundWindow<OutboundWindow.Message> w = window(limits(1, 100_000, true, 100, 100_000, 100_000));
+    OutboundWindow<OutboundWindow.Message> w =
+        window(limits(1, 100_000, true, 100, 100_000, 100_000));
     client.receiveMaximum = 1;
     w.attach(client, List.of());
     offer(w, msg("inflight", 1, 0));
@@ -210,7 +253,8 @@ class OutboundWindowTest {
 
   @Test
   void anOverflowOfAClosedSessionIsCountedButEndsNothing() {
-    OutboundWindow<OutboundWindow.Message> w = window(limits(1, 100_000, true, 100, 100_000, 100_000));
+    OutboundWindow<OutboundWindow.Message> w =
+        window(limits(1, 100_000, true, 100, 100_000, 100_000));
     w.close();
     w.overflow("queue-full");
     assertThat(outcomes.drops).containsExactly("queue-full");
@@ -219,7 +263,8 @@ class OutboundWindowTest {
 
   @Test
   void whatArrivesWhileAttachingIsBounded() {
-    OutboundWindow<OutboundWindow.Message> w = window(limits(2, 100_000, false, 100, 100_000, 100_000));
+    OutboundWindow<OutboundWindow.Message> w =
+        window(limits(2, 100_000, false, 100, 100_000, 100_000));
     offer(w, msg("a", 1, 0));
     w.offerQos0(msg("b", 0, 0));
     w.offerQos0(msg("c", 0, 0));
@@ -231,7 +276,8 @@ class OutboundWindowTest {
   @Test
   void qos0IsDroppedWhenTheSocketIsFullAndQos1WaitsForItsRoom() {
     // the socket takes 2 packets
-    OutboundWindow<OutboundWindow.Message> w = window(limits(100, 100_000, false, 2, 100_000, 100_000));
+    OutboundWindow<OutboundWindow.Message> w =
+        window(limits(100, 100_000, false, 2, 100_000, 100_000));
     client.flushAtOnce = false;
     w.attach(client, List.of());
     w.offerQos0(msg("a", 0, 0));
@@ -243,16 +289,22 @@ class OutboundWindowTest {
     assertThat(w.bytes().socket()).isEqualTo(2L * WEIGHT_OF_EMPTY);
 
     client.flushOne();
-    assertThat(client.packets).as("written out: room for the waiting QoS 1 message").endsWith("PUBLISH d q1 id1");
-    assertThat(w.bytes()).isEqualTo(new Session.OutboundBytes(0, WEIGHT_OF_EMPTY, 2L * WEIGHT_OF_EMPTY));
+    assertThat(client.packets)
+        .as("written out: room for the waiting QoS 1 message")
+        .endsWith("PUBLISH d q1 id1");
+    assertThat(w.bytes())
+        .isEqualTo(new Session.OutboundBytes(0, WEIGHT_OF_EMPTY, 2L * WEIGHT_OF_EMPTY));
   }
 
   @Test
   void theInflightWindowIsBoundedInBytes() {
-    OutboundWindow<OutboundWindow.Message> w = window(limits(100, 100_000, false, 100, 200, 100_000));
+    OutboundWindow<OutboundWindow.Message> w =
+        window(limits(100, 100_000, false, 100, 200, 100_000));
     w.attach(client, List.of());
     assertThat(offer(w, msg("a", 1, 100))).isEqualTo(Admission.SEND);
-    assertThat(offer(w, msg("b", 1, 100))).as("165 + 165 bytes in flight").isEqualTo(Admission.WAIT);
+    assertThat(offer(w, msg("b", 1, 100)))
+        .as("165 + 165 bytes in flight")
+        .isEqualTo(Admission.WAIT);
     w.acknowledged(1);
     assertThat(client.packets).endsWith("PUBLISH b q1 id2");
   }
@@ -261,7 +313,8 @@ class OutboundWindowTest {
 
   @Test
   void aWaitingMessageThatExpiredIsDroppedNotSent() {
-    OutboundWindow<OutboundWindow.Message> w = window(limits(100, 100_000, false, 100, 100_000, 100_000));
+    OutboundWindow<OutboundWindow.Message> w =
+        window(limits(100, 100_000, false, 100, 100_000, 100_000));
     client.receiveMaximum = 1;
     w.attach(client, List.of());
     offer(w, msg("a", 1, 0));
@@ -277,7 +330,8 @@ class OutboundWindowTest {
 
   @Test
   void aQueuedMessageThatExpiredWhileOfflineIsForgottenOnReconnect() {
-    OutboundWindow<OutboundWindow.Message> w = window(limits(100, 100_000, false, 100, 100_000, 100_000));
+    OutboundWindow<OutboundWindow.Message> w =
+        window(limits(100, 100_000, false, 100, 100_000, 100_000));
     OutboundWindow.Message old = expiring("old", now.get() - 1);
     w.attach(client, List.of(old, msg("fresh", 1, 0)));
     assertThat(client.packets).containsExactly("PUBLISH fresh q1 id1");
@@ -287,7 +341,8 @@ class OutboundWindowTest {
 
   @Test
   void aMessageTooLargeForTheClientIsDiscardedAsIfAcknowledged() {
-    OutboundWindow<OutboundWindow.Message> w = window(limits(100, 100_000, false, 100, 100_000, 100_000));
+    OutboundWindow<OutboundWindow.Message> w =
+        window(limits(100, 100_000, false, 100, 100_000, 100_000));
     client.receiveMaximum = 1;
     client.maxPayload = 10;
     w.attach(client, List.of());
@@ -296,7 +351,8 @@ class OutboundWindowTest {
     assertThat(offer(w, msg("small", 1, 10))).as("the window is free").isEqualTo(Admission.SEND);
 
     assertThat(client.packets).containsExactly("PUBLISH small q1 id2");
-    assertThat(outcomes.drops).containsExactly("packet-too-large-for-client", "packet-too-large-for-client");
+    assertThat(outcomes.drops)
+        .containsExactly("packet-too-large-for-client", "packet-too-large-for-client");
     assertThat(outcomes.log).containsExactly("done large");
   }
 
@@ -304,7 +360,8 @@ class OutboundWindowTest {
 
   @Test
   void detachHandsBackWhatWasUnfinishedAndFreesItsShareOfTheTotals() {
-    OutboundWindow<OutboundWindow.Message> w = window(limits(100, 100_000, false, 100, 100_000, 100_000));
+    OutboundWindow<OutboundWindow.Message> w =
+        window(limits(100, 100_000, false, 100, 100_000, 100_000));
     client.receiveMaximum = 1;
     client.flushAtOnce = false;
     w.attach(client, List.of());
@@ -320,14 +377,19 @@ class OutboundWindowTest {
 
     client.flushAll();
     assertThat(totals.socket.sum()).isZero();
-    assertThat(client.packets).as("a write of the old connection completing sends nothing").hasSize(1);
-    assertThat(offer(w, msg("c", 1, 0))).as("offline: only the store keeps it").isEqualTo(Admission.OFFLINE);
+    assertThat(client.packets)
+        .as("a write of the old connection completing sends nothing")
+        .hasSize(1);
+    assertThat(offer(w, msg("c", 1, 0)))
+        .as("offline: only the store keeps it")
+        .isEqualTo(Admission.OFFLINE);
     assertThat(w.bytes().waiting()).isZero();
   }
 
   @Test
   void aSessionThatDoesNotContinueIsClosed() {
-    OutboundWindow<OutboundWindow.Message> w = window(limits(100, 100_000, false, 100, 100_000, 100_000));
+    OutboundWindow<OutboundWindow.Message> w =
+        window(limits(100, 100_000, false, 100, 100_000, 100_000));
     w.attach(client, List.of());
     w.detach(false);
     assertThat(w.state()).isEqualTo(Session.State.CLOSED);
@@ -339,13 +401,26 @@ class OutboundWindowTest {
     return new OutboundWindow<>(limits, totals, outcomes, now::get);
   }
 
-  private static SessionLimits limits(int maxPending, long maxPendingBytes, boolean terminate, int socketPackets,
-                                      long inflightBytes, long socketBytes) {
-    return new SessionLimits(1_000, 1 << 20, maxPending, maxPendingBytes, terminate, socketPackets, inflightBytes,
+  private static SessionLimits limits(
+      int maxPending,
+      long maxPendingBytes,
+      boolean terminate,
+      int socketPackets,
+      long inflightBytes,
+      long socketBytes) {
+    return new SessionLimits(
+        1_000,
+        1 << 20,
+        maxPending,
+        maxPendingBytes,
+        terminate,
+        socketPackets,
+        inflightBytes,
         socketBytes);
   }
 
-  private static Admission offer(OutboundWindow<OutboundWindow.Message> w, OutboundWindow.Message m) {
+  private static Admission offer(
+      OutboundWindow<OutboundWindow.Message> w, OutboundWindow.Message m) {
     Admission a = w.admit(m);
     w.enter(m, a);
     return a;
@@ -360,26 +435,43 @@ class OutboundWindowTest {
   }
 
   private PublishedMessage message(String id, int qos, int payloadBytes, long expiresAt) {
-    return new PublishedMessage(id, "t", new byte[payloadBytes], qos, false, "publisher", now.get(), expiresAt, -1,
-        null, null, null, null);
+    return new PublishedMessage(
+        id,
+        "t",
+        new byte[payloadBytes],
+        qos,
+        false,
+        "publisher",
+        now.get(),
+        expiresAt,
+        -1,
+        null,
+        null,
+        null,
+        null);
   }
 
   private OutboundWindow.Message unacknowledged(String id, int qos, int packetId) {
     return unacknowledged(id, qos, packetId, 0);
   }
 
-  private OutboundWindow.Message unacknowledged(String id, int qos, int packetId, int payloadBytes) {
+  private OutboundWindow.Message unacknowledged(
+      String id, int qos, int packetId, int payloadBytes) {
     return unacknowledged(msg(id, qos, payloadBytes), packetId, false);
   }
 
-  private static OutboundWindow.Message unacknowledged(OutboundWindow.Message m, int packetId, boolean released) {
-    OutboundWindow.Message copy = new OutboundWindow.Message(m.message, m.qos, m.retain, m.subscriptionIds,
-        m.sharedGroup);
+  private static OutboundWindow.Message unacknowledged(
+      OutboundWindow.Message m, int packetId, boolean released) {
+    OutboundWindow.Message copy =
+        new OutboundWindow.Message(m.message, m.qos, m.retain, m.subscriptionIds, m.sharedGroup);
     copy.unacknowledged(packetId, released);
     return copy;
   }
 
-  /** The client's side of the connection: what it received, and the socket writes not yet written out. */
+  /**
+   * The client's side of the connection: what it received, and the socket writes not yet written
+   * out.
+   */
   private static final class Client implements OutboundWindow.Connection<OutboundWindow.Message> {
     final List<String> packets = new ArrayList<>();
     final List<OutboundWindow.Written> unflushed = new ArrayList<>();
@@ -398,9 +490,14 @@ class OutboundWindowTest {
     }
 
     @Override
-    public void publish(OutboundWindow.Message m, int qos, boolean dup, int packetId,
-                        OutboundWindow.Written whenWritten) {
-      packets.add("PUBLISH " + m.message.id() + " q" + qos + " id" + packetId + (dup ? " DUP" : ""));
+    public void publish(
+        OutboundWindow.Message m,
+        int qos,
+        boolean dup,
+        int packetId,
+        OutboundWindow.Written whenWritten) {
+      packets.add(
+          "PUBLISH " + m.message.id() + " q" + qos + " id" + packetId + (dup ? " DUP" : ""));
       if (flushAtOnce) {
         whenWritten.done(true);
       } else {

@@ -31,9 +31,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Persistent sessions: Clean Start / clean session, Session Expiry (also set at DISCONNECT), the offline
- * queue with its bound and overflow policies, Message Expiry while queued, and the rule that a QoS 1/2
- * publish is acknowledged only once every matching persistent session has stored it.
+ * Persistent sessions: Clean Start / clean session, Session Expiry (also set at DISCONNECT), the
+ * offline queue with its bound and overflow policies, Message Expiry while queued, and the rule
+ * that a QoS 1/2 publish is acknowledged only once every matching persistent session has stored it.
  */
 @WithBroker
 class PersistentSessionIT {
@@ -47,7 +47,11 @@ class PersistentSessionIT {
   }
 
   private static void publish(Mqtt5BlockingClient pub, String topic, String payload, MqttQos qos) {
-    pub.publishWith().topic(topic).qos(qos).payload(payload.getBytes(StandardCharsets.UTF_8)).send();
+    pub.publishWith()
+        .topic(topic)
+        .qos(qos)
+        .payload(payload.getBytes(StandardCharsets.UTF_8))
+        .send();
   }
 
   private static RawMqttClient open(TestBroker b, boolean v5) throws Exception {
@@ -59,11 +63,13 @@ class PersistentSessionIT {
   }
 
   private static SessionRecord storedRecord(TestBroker b, String clientId) {
-    return (SessionRecord) b.broker().hazelcast().getMap(HazelcastSessionStore.SESSIONS).get(clientId);
+    return (SessionRecord)
+        b.broker().hazelcast().getMap(HazelcastSessionStore.SESSIONS).get(clientId);
   }
 
   private static List<QueuedMessage> storedQueue(TestBroker b, String clientId) {
-    SessionQueue q = (SessionQueue) b.broker().hazelcast().getMap(HazelcastSessionStore.QUEUES).get(clientId);
+    SessionQueue q =
+        (SessionQueue) b.broker().hazelcast().getMap(HazelcastSessionStore.QUEUES).get(clientId);
     return q == null ? List.of() : q.snapshot();
   }
 
@@ -79,7 +85,8 @@ class PersistentSessionIT {
     String id = "clean-" + (v5 ? "v5" : "v3");
     String topic = "clean/" + id;
     try (RawMqttClient c = open(broker, v5)) {
-      assertThat(c.connect(new Connect(id).cleanStart(false).sessionExpiry(300)).sessionPresent()).isFalse();
+      assertThat(c.connect(new Connect(id).cleanStart(false).sessionExpiry(300)).sessionPresent())
+          .isFalse();
       c.subscribe(1, topic, 1);
       c.expect(RawMqttClient.SUBACK);
       c.disconnect();
@@ -106,9 +113,13 @@ class PersistentSessionIT {
     first.subscribeWith().topicFilter("v3p/q1").qos(MqttQos.AT_LEAST_ONCE).send();
     first.subscribeWith().topicFilter("v3p/q2").qos(MqttQos.EXACTLY_ONCE).send();
     first.disconnect();
-    // the client's DISCONNECT and the publisher's PUBLISHes arrive on different connections: the QoS 0 one
+    // the client's DISCONNECT and the publisher's PUBLISHes arrive on different connections: the
+    // QoS 0 one
     // must meet an offline session, so the broker has to have seen the DISCONNECT first
-    Await.until("session marked offline", Duration.ofSeconds(10), () -> !storedRecord(broker, id).connected());
+    Await.until(
+        "session marked offline",
+        Duration.ofSeconds(10),
+        () -> !storedRecord(broker, id).connected());
 
     Mqtt5BlockingClient pub = publisher(broker, "v3-persistent-pub");
     for (int i = 0; i < 5; i++) {
@@ -118,13 +129,17 @@ class PersistentSessionIT {
     publish(pub, "v3p/q1", "qos0-not-kept", MqttQos.AT_MOST_ONCE);
 
     Mqtt3BlockingClient again = broker.v3(id);
-    try (Mqtt3BlockingClient.Mqtt3Publishes received = again.publishes(MqttGlobalPublishFilter.ALL)) {
+    try (Mqtt3BlockingClient.Mqtt3Publishes received =
+        again.publishes(MqttGlobalPublishFilter.ALL)) {
       assertThat(again.connectWith().cleanSession(false).send().isSessionPresent()).isTrue();
       List<String> got = new ArrayList<>();
       for (int i = 0; i < 6; i++) {
         Optional<Mqtt3Publish> m = received.receive(10, TimeUnit.SECONDS);
         assertThat(m).as("queued message %d", i).isPresent();
-        got.add(new String(m.get().getPayloadAsBytes(), StandardCharsets.UTF_8) + "@" + m.get().getQos().getCode());
+        got.add(
+            new String(m.get().getPayloadAsBytes(), StandardCharsets.UTF_8)
+                + "@"
+                + m.get().getQos().getCode());
       }
       assertThat(got).containsExactly("m0@1", "m1@1", "m2@1", "m3@1", "m4@1", "exactly@2");
       assertThat(received.receive(500, TimeUnit.MILLISECONDS)).isEmpty();
@@ -132,7 +147,8 @@ class PersistentSessionIT {
       publish(pub, "v3p/q1", "online", MqttQos.AT_LEAST_ONCE);
       Optional<Mqtt3Publish> online = received.receive(10, TimeUnit.SECONDS);
       assertThat(online).isPresent();
-      assertThat(new String(online.get().getPayloadAsBytes(), StandardCharsets.UTF_8)).isEqualTo("online");
+      assertThat(new String(online.get().getPayloadAsBytes(), StandardCharsets.UTF_8))
+          .isEqualTo("online");
     }
     again.disconnect();
     pub.disconnect();
@@ -151,8 +167,15 @@ class PersistentSessionIT {
       publish(pub, "v5p/t", "m" + i, i % 2 == 0 ? MqttQos.AT_LEAST_ONCE : MqttQos.EXACTLY_ONCE);
     }
     Mqtt5BlockingClient again = broker.v5(id);
-    try (Mqtt5BlockingClient.Mqtt5Publishes received = again.publishes(MqttGlobalPublishFilter.ALL)) {
-      assertThat(again.connectWith().cleanStart(false).sessionExpiryInterval(300).send().isSessionPresent())
+    try (Mqtt5BlockingClient.Mqtt5Publishes received =
+        again.publishes(MqttGlobalPublishFilter.ALL)) {
+      assertThat(
+              again
+                  .connectWith()
+                  .cleanStart(false)
+                  .sessionExpiryInterval(300)
+                  .send()
+                  .isSessionPresent())
           .isTrue();
       List<String> got = new ArrayList<>();
       for (int i = 0; i < 5; i++) {
@@ -180,7 +203,8 @@ class PersistentSessionIT {
     publish(pub, "resumezero/t", "queued", MqttQos.AT_LEAST_ONCE);
     try (RawMqttClient sub = open(broker, true)) {
       // MQTT-3.1.2-5: Clean Start 0 resumes the session, whatever expiry it asks for from now on
-      assertThat(sub.connect(new Connect("resume-zero").cleanStart(false)).sessionPresent()).isTrue();
+      assertThat(sub.connect(new Connect("resume-zero").cleanStart(false)).sessionPresent())
+          .isTrue();
       Packet queued = sub.expect(PUBLISH);
       assertThat(text(queued)).isEqualTo("queued");
       sub.puback(queued.packetId());
@@ -194,7 +218,9 @@ class PersistentSessionIT {
     pub.disconnect();
     // with expiry 0 the session ended with that connection
     try (RawMqttClient sub = open(broker, true)) {
-      assertThat(sub.connect(new Connect("resume-zero").cleanStart(false).sessionExpiry(300)).sessionPresent())
+      assertThat(
+              sub.connect(new Connect("resume-zero").cleanStart(false).sessionExpiry(300))
+                  .sessionPresent())
           .isFalse();
     }
   }
@@ -215,14 +241,18 @@ class PersistentSessionIT {
       online.expect(RawMqttClient.SUBACK);
       Mqtt5BlockingClient pub = publisher(broker, "durable-pub");
       publish(pub, "durable/t", "q1", MqttQos.AT_LEAST_ONCE); // returns on PUBACK
-      assertThat(storedQueue(broker, "durable-offline")).extracting(q -> q.message().topic() + "=" + payload(q))
+      assertThat(storedQueue(broker, "durable-offline"))
+          .extracting(q -> q.message().topic() + "=" + payload(q))
           .containsExactly("durable/t=q1");
-      assertThat(storedQueue(broker, "durable-online")).extracting(QueuedMessage::state, q -> payload(q))
+      assertThat(storedQueue(broker, "durable-online"))
+          .extracting(QueuedMessage::state, q -> payload(q))
           .containsExactly(org.assertj.core.groups.Tuple.tuple(QueuedMessage.State.SENT, "q1"));
       publish(pub, "durable/t", "q2", MqttQos.EXACTLY_ONCE); // returns on PUBCOMP, after PUBREC
-      assertThat(storedQueue(broker, "durable-offline")).extracting(PersistentSessionIT::payload)
+      assertThat(storedQueue(broker, "durable-offline"))
+          .extracting(PersistentSessionIT::payload)
           .containsExactly("q1", "q2");
-      assertThat(storedQueue(broker, "durable-online")).extracting(PersistentSessionIT::payload)
+      assertThat(storedQueue(broker, "durable-online"))
+          .extracting(PersistentSessionIT::payload)
           .containsExactly("q1", "q2");
       pub.disconnect();
     }
@@ -234,8 +264,9 @@ class PersistentSessionIT {
 
   @Test
   void offlineQueueKeepsTheOldestMessagesWhenFullUnderDropNew() throws Exception {
-    try (TestBroker small = TestBroker.start(Map.of("session.max-queued-messages", "3",
-        "session.overflow", "drop-new"))) {
+    try (TestBroker small =
+        TestBroker.start(
+            Map.of("session.max-queued-messages", "3", "session.overflow", "drop-new"))) {
       try (RawMqttClient sub = open(small, true)) {
         sub.connect(new Connect("bounded").sessionExpiry(300));
         sub.subscribe(1, "bounded/t", 1);
@@ -249,7 +280,9 @@ class PersistentSessionIT {
       }
       pub.disconnect();
       try (RawMqttClient sub = open(small, true)) {
-        assertThat(sub.connect(new Connect("bounded").cleanStart(false).sessionExpiry(300)).sessionPresent())
+        assertThat(
+                sub.connect(new Connect("bounded").cleanStart(false).sessionExpiry(300))
+                    .sessionPresent())
             .isTrue();
         List<String> got = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -265,8 +298,9 @@ class PersistentSessionIT {
 
   @Test
   void offlineQueueOverflowEndsTheSessionUnderTerminateSession() throws Exception {
-    try (TestBroker small = TestBroker.start(Map.of("session.max-queued-messages", "3",
-        "session.overflow", "terminate-session"))) {
+    try (TestBroker small =
+        TestBroker.start(
+            Map.of("session.max-queued-messages", "3", "session.overflow", "terminate-session"))) {
       try (RawMqttClient sub = open(small, true)) {
         sub.connect(new Connect("terminated").sessionExpiry(300));
         sub.subscribe(1, "terminated/t", 1);
@@ -280,13 +314,21 @@ class PersistentSessionIT {
       }
       assertThat(storeHasSession(small, "terminated")).isTrue();
       publish(pub, "terminated/t", "overflow", MqttQos.AT_LEAST_ONCE);
-      Await.until("session record removed", Duration.ofSeconds(10), () -> !storeHasSession(small, "terminated"));
+      Await.until(
+          "session record removed",
+          Duration.ofSeconds(10),
+          () -> !storeHasSession(small, "terminated"));
       // record and queue live in two maps: the queue goes right after the record
-      Await.until("session queue removed", Duration.ofSeconds(10), () -> storedQueue(small, "terminated").isEmpty());
+      Await.until(
+          "session queue removed",
+          Duration.ofSeconds(10),
+          () -> storedQueue(small, "terminated").isEmpty());
       publish(pub, "terminated/t", "after", MqttQos.AT_LEAST_ONCE);
       pub.disconnect();
       try (RawMqttClient sub = open(small, true)) {
-        assertThat(sub.connect(new Connect("terminated").cleanStart(false).sessionExpiry(300)).sessionPresent())
+        assertThat(
+                sub.connect(new Connect("terminated").cleanStart(false).sessionExpiry(300))
+                    .sessionPresent())
             .isFalse();
         assertThat(sub.drain(Duration.ofSeconds(1))).isEmpty();
       }
@@ -303,11 +345,23 @@ class PersistentSessionIT {
       assertThat(sub.closedWithin(Duration.ofSeconds(10))).isTrue();
     }
     Mqtt5BlockingClient pub = publisher(broker, "msg-expiry-pub");
-    pub.publishWith().topic("msgexp/t").qos(MqttQos.AT_LEAST_ONCE).payload("short".getBytes())
-        .messageExpiryInterval(1).send();
-    pub.publishWith().topic("msgexp/t").qos(MqttQos.AT_LEAST_ONCE).payload("long".getBytes())
-        .messageExpiryInterval(60).send();
-    pub.publishWith().topic("msgexp/t").qos(MqttQos.AT_LEAST_ONCE).payload("forever".getBytes()).send();
+    pub.publishWith()
+        .topic("msgexp/t")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload("short".getBytes())
+        .messageExpiryInterval(1)
+        .send();
+    pub.publishWith()
+        .topic("msgexp/t")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload("long".getBytes())
+        .messageExpiryInterval(60)
+        .send();
+    pub.publishWith()
+        .topic("msgexp/t")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload("forever".getBytes())
+        .send();
     pub.disconnect();
     long publishedAt = System.nanoTime();
     Thread.sleep(2_200); // longer than "short" may live, well inside "long"
@@ -341,19 +395,25 @@ class PersistentSessionIT {
         assertThat(c.closedWithin(Duration.ofSeconds(10))).isTrue();
       }
     }
-    Await.until("expired session removed from the store", Duration.ofSeconds(15),
+    Await.until(
+        "expired session removed from the store",
+        Duration.ofSeconds(15),
         () -> !storeHasSession(broker, "expires-soon"));
     Mqtt5BlockingClient pub = publisher(broker, "expiry-pub");
     publish(pub, "expiry/expires-soon", "too-late", MqttQos.AT_LEAST_ONCE);
     publish(pub, "expiry/expires-later", "kept", MqttQos.AT_LEAST_ONCE);
     pub.disconnect();
     try (RawMqttClient c = open(broker, true)) {
-      assertThat(c.connect(new Connect("expires-soon").cleanStart(false).sessionExpiry(300)).sessionPresent())
+      assertThat(
+              c.connect(new Connect("expires-soon").cleanStart(false).sessionExpiry(300))
+                  .sessionPresent())
           .isFalse();
       assertThat(c.drain(Duration.ofSeconds(1))).isEmpty();
     }
     try (RawMqttClient c = open(broker, true)) {
-      assertThat(c.connect(new Connect("expires-later").cleanStart(false).sessionExpiry(300)).sessionPresent())
+      assertThat(
+              c.connect(new Connect("expires-later").cleanStart(false).sessionExpiry(300))
+                  .sessionPresent())
           .isTrue();
       assertThat(text(c.expect(PUBLISH))).isEqualTo("kept");
     }
@@ -368,9 +428,14 @@ class PersistentSessionIT {
       c.disconnectWithSessionExpiry(0);
       assertThat(c.closedWithin(Duration.ofSeconds(10))).isTrue();
     }
-    Await.until("session removed from the store", Duration.ofSeconds(10), () -> !storeHasSession(broker, "shortened"));
+    Await.until(
+        "session removed from the store",
+        Duration.ofSeconds(10),
+        () -> !storeHasSession(broker, "shortened"));
     try (RawMqttClient c = open(broker, true)) {
-      assertThat(c.connect(new Connect("shortened").cleanStart(false).sessionExpiry(300)).sessionPresent())
+      assertThat(
+              c.connect(new Connect("shortened").cleanStart(false).sessionExpiry(300))
+                  .sessionPresent())
           .isFalse();
     }
   }
@@ -387,7 +452,9 @@ class PersistentSessionIT {
     Thread.sleep(2_500); // beyond the CONNECT's 1 s
     assertThat(storeHasSession(broker, "lengthened")).isTrue();
     try (RawMqttClient c = open(broker, true)) {
-      assertThat(c.connect(new Connect("lengthened").cleanStart(false).sessionExpiry(300)).sessionPresent())
+      assertThat(
+              c.connect(new Connect("lengthened").cleanStart(false).sessionExpiry(300))
+                  .sessionPresent())
           .isTrue();
     }
   }
@@ -407,7 +474,9 @@ class PersistentSessionIT {
     }
     // the session ended with the connection, as its CONNECT said
     try (RawMqttClient c = open(broker, true)) {
-      assertThat(c.connect(new Connect("zero-then-more").cleanStart(false).sessionExpiry(300)).sessionPresent())
+      assertThat(
+              c.connect(new Connect("zero-then-more").cleanStart(false).sessionExpiry(300))
+                  .sessionPresent())
           .isFalse();
     }
   }

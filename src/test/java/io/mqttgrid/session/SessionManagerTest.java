@@ -4,26 +4,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mqttgrid.routing.MessageRouter;
 import io.mqttgrid.routing.PublishedMessage;
+import io.mqttgrid.routing.RouteTable;
 import io.mqttgrid.routing.Subscription;
 import io.mqttgrid.session.QueuedMessage.State;
 import io.mqttgrid.session.SessionManager.Attached;
 import io.mqttgrid.session.SessionManager.ConnectRequest;
-import io.mqttgrid.routing.RouteTable;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.BiConsumer;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The session logic of one node against the in-memory store, no cluster: a session found in the store is
- * resumed or discarded as CONNECT asks, and a departed node's sessions are adopted, their wills sent.
+ * The session logic of one node against the in-memory store, no cluster: a session found in the
+ * store is resumed or discarded as CONNECT asks, and a departed node's sessions are adopted, their
+ * wills sent.
  */
 class SessionManagerTest {
 
@@ -40,20 +41,27 @@ class SessionManagerTest {
   }
 
   private SessionManager manager(MessageRouter router) {
-    SessionLimits limits = new SessionLimits(1_000, 1L << 30, 1_000, 1L << 30, false, 1_000, 1L << 30, 1L << 30);
-    SessionManager m = new SessionManager(vertx, NODE, store, router, limits, new SessionEvents() {
-      @Override
-      public void dropped(String clientId, String reason) {
-      }
+    SessionLimits limits =
+        new SessionLimits(1_000, 1L << 30, 1_000, 1L << 30, false, 1_000, 1L << 30, 1L << 30);
+    SessionManager m =
+        new SessionManager(
+            vertx,
+            NODE,
+            store,
+            router,
+            limits,
+            new SessionEvents() {
+              @Override
+              public void dropped(String clientId, String reason) {}
 
-      @Override
-      public void overflowed(Session session) {
-      }
-    });
-    m.willPublisher(will -> {
-      wills.add(will);
-      return Future.succeededFuture();
-    });
+              @Override
+              public void overflowed(Session session) {}
+            });
+    m.willPublisher(
+        will -> {
+          wills.add(will);
+          return Future.succeededFuture();
+        });
     return m;
   }
 
@@ -71,37 +79,57 @@ class SessionManagerTest {
   }
 
   private static PublishedMessage message(String id, String topic) {
-    return new PublishedMessage(id, topic, new byte[] {1}, 1, false, null, 1L, 0L, -1, null, null, null, null);
+    return new PublishedMessage(
+        id, topic, new byte[] {1}, 1, false, null, 1L, 0L, -1, null, null, null, null);
   }
 
-  /** A persistent session its client left on a node that is gone, with one message queued for it. */
+  /**
+   * A persistent session its client left on a node that is gone, with one message queued for it.
+   */
   private void storedOfflineSession(String clientId) {
-    await(store.save(new SessionRecord(clientId, 5, 3600, DEAD, "old-conn")
-        .subscriptions(List.of(new Subscription("a/+", 1, false, false, 0, 0)))
-        .awaitingRelease(java.util.Set.of(9))
-        .offline(System.currentTimeMillis())));
+    await(
+        store.save(
+            new SessionRecord(clientId, 5, 3600, DEAD, "old-conn")
+                .subscriptions(List.of(new Subscription("a/+", 1, false, false, 0, 0)))
+                .awaitingRelease(java.util.Set.of(9))
+                .offline(System.currentTimeMillis())));
     await(store.claimQueue(clientId, "old-conn", true));
-    await(store.append(clientId, new QueuedMessage(message("m1", "a/b"), new int[0], null, State.QUEUED, 0), 10,
-        1L << 20, "old-conn"));
+    await(
+        store.append(
+            clientId,
+            new QueuedMessage(message("m1", "a/b"), new int[0], null, State.QUEUED, 0),
+            10,
+            1L << 20,
+            "old-conn"));
   }
 
   @Test
   void aStoredSessionIsResumedWithItsSubscriptionsQueueAndPendingReleases() {
     storedOfflineSession("dev-1");
 
-    Attached attached = await(manager.connect(new ConnectRequest("dev-1", false, 3600, 5, null, 0)));
+    Attached attached =
+        await(manager.connect(new ConnectRequest("dev-1", false, 3600, 5, null, 0)));
 
     assertThat(attached.sessionPresent()).isTrue();
     assertThat(attached.queued()).extracting(m -> m.message().id()).containsExactly("m1");
     assertThat(attached.awaitingRelease()).containsExactly(9);
-    assertThat(attached.session().subscriptions()).extracting(Subscription::filter).containsExactly("a/+");
+    assertThat(attached.session().subscriptions())
+        .extracting(Subscription::filter)
+        .containsExactly("a/+");
     SessionRecord r = await(store.load("dev-1"));
     assertThat(r.ownerNode()).isEqualTo(NODE);
     assertThat(r.connected()).isTrue();
     assertThat(r.connectionId()).isNotEqualTo("old-conn");
     // the old connection's appends are refused from now on
-    assertThat(await(store.append("dev-1", new QueuedMessage(message("m2", "a/b"), new int[0], null, State.QUEUED,
-        0), 10, 1L << 20, "old-conn"))).isEqualTo(SessionQueue.AppendResult.FOREIGN);
+    assertThat(
+            await(
+                store.append(
+                    "dev-1",
+                    new QueuedMessage(message("m2", "a/b"), new int[0], null, State.QUEUED, 0),
+                    10,
+                    1L << 20,
+                    "old-conn")))
+        .isEqualTo(SessionQueue.AppendResult.FOREIGN);
   }
 
   @Test
@@ -118,16 +146,26 @@ class SessionManagerTest {
   }
 
   @Test
-  void aDepartedNodesSessionsAreAdoptedAndTheWillsOfItsConnectedClientsSent() throws InterruptedException {
+  void aDepartedNodesSessionsAreAdoptedAndTheWillsOfItsConnectedClientsSent()
+      throws InterruptedException {
     long now = System.currentTimeMillis();
     // connected there, session ends with the connection: only the will is left
-    await(store.save(new SessionRecord("ends", 5, 0, DEAD, "c1").will(message("will-ends", "wills/ends"), 0)));
+    await(
+        store.save(
+            new SessionRecord("ends", 5, 0, DEAD, "c1")
+                .will(message("will-ends", "wills/ends"), 0)));
     // connected there, persistent, will without delay: adopted offline, will sent
-    await(store.save(new SessionRecord("stays", 5, 3600, DEAD, "c2").will(message("will-stays", "wills/stays"), 0)
-        .subscriptions(List.of(new Subscription("s/#", 1, false, false, 0, 0)))));
+    await(
+        store.save(
+            new SessionRecord("stays", 5, 3600, DEAD, "c2")
+                .will(message("will-stays", "wills/stays"), 0)
+                .subscriptions(List.of(new Subscription("s/#", 1, false, false, 0, 0)))));
     // offline there already: adopted, its will was its old connection's business
-    await(store.save(new SessionRecord("offline", 5, 3600, DEAD, "c3").will(message("will-off", "wills/off"), 0)
-        .offline(now - 1_000)));
+    await(
+        store.save(
+            new SessionRecord("offline", 5, 3600, DEAD, "c3")
+                .will(message("will-off", "wills/off"), 0)
+                .offline(now - 1_000)));
     // another node's
     await(store.save(new SessionRecord("elsewhere", 5, 3600, "n-alive", "c4")));
     await(store.claimConnection("stays", DEAD, "c2"));
@@ -143,18 +181,22 @@ class SessionManagerTest {
     assertThat(manager.local("stays")).isNotNull();
     assertThat(manager.local("offline")).isNotNull();
     assertThat(manager.local("ends")).isNull();
-    assertThat(await(store.claimConnection("stays", NODE, "c9"))).as("the dead node's connection is purged")
+    assertThat(await(store.claimConnection("stays", NODE, "c9")))
+        .as("the dead node's connection is purged")
         .isNull();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (wills.size() < 2 && System.nanoTime() < deadline) {
       Thread.sleep(10);
     }
-    assertThat(wills).extracting(PublishedMessage::id).containsExactlyInAnyOrder("will-ends", "will-stays");
+    assertThat(wills)
+        .extracting(PublishedMessage::id)
+        .containsExactlyInAnyOrder("will-ends", "will-stays");
   }
 
   /**
-   * The route table of a cluster whose other nodes confirm this node's new routes only when the test says so
-   * (the route news answers and the map's entry events take a while on a busy cluster).
+   * The route table of a cluster whose other nodes confirm this node's new routes only when the
+   * test says so (the route news answers and the map's entry events take a while on a busy
+   * cluster).
    */
   private static final class SlowToConfirmRoutes implements RouteTable {
     final Set<String> announced = ConcurrentHashMap.newKeySet();
@@ -177,8 +219,7 @@ class SessionManagerTest {
     }
 
     @Override
-    public void sharedGroupsFor(String topic, BiConsumer<String, Set<String>> sink) {
-    }
+    public void sharedGroupsFor(String topic, BiConsumer<String, Set<String>> sink) {}
 
     @Override
     public Future<Void> announcedEverywhere() {
@@ -191,7 +232,8 @@ class SessionManagerTest {
     }
   }
 
-  private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
+  private static void awaitTrue(java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
       Thread.sleep(5);
@@ -200,53 +242,66 @@ class SessionManagerTest {
   }
 
   @Test
-  void anAdoptionEndsOnlyOnceEveryNodeRoutesTheAdoptedSubscriptionsHere() throws InterruptedException {
-    // the caller purges the departed node's routes when the adoption ends: before the adopted subscriptions
+  void anAdoptionEndsOnlyOnceEveryNodeRoutesTheAdoptedSubscriptionsHere()
+      throws InterruptedException {
+    // the caller purges the departed node's routes when the adoption ends: before the adopted
+    // subscriptions
     // route from here, a publish would find no route and be acknowledged "no matching subscribers"
     SlowToConfirmRoutes routes = new SlowToConfirmRoutes();
     MessageRouter router = new MessageRouter();
     router.cluster(routes, (node, message, plain, shared) -> Future.failedFuture("no other node"));
     SessionManager m = manager(router);
-    await(store.save(new SessionRecord("stays", 5, 3600, DEAD, "c2")
-        .subscriptions(List.of(new Subscription("s/#", 1, false, false, 0, 0)))));
+    await(
+        store.save(
+            new SessionRecord("stays", 5, 3600, DEAD, "c2")
+                .subscriptions(List.of(new Subscription("s/#", 1, false, false, 0, 0)))));
 
     Future<Integer> adopted = m.adoptSessionsOf(DEAD);
     awaitTrue(() -> routes.announced.contains("s/#"));
 
-    assertThat(adopted.isComplete()).as("adopted before the other nodes route its subscription here").isFalse();
+    assertThat(adopted.isComplete())
+        .as("adopted before the other nodes route its subscription here")
+        .isFalse();
     routes.othersKnow.complete();
     assertThat(await(adopted)).isEqualTo(1);
-    assertThat(await(router.routeLocal(message("m", "s/1"), true, null))).as("routed here").isEqualTo(1);
+    assertThat(await(router.routeLocal(message("m", "s/1"), true, null)))
+        .as("routed here")
+        .isEqualTo(1);
   }
 
   @Test
-  void aTakeoverFromAnotherNodeRetiresTheOldCopyOnlyOnceTheNewCopysRoutesAreKnown() throws InterruptedException {
-    // the old copy withdraws its routes when retired: before the other nodes route to the new copy, a publish
+  void aTakeoverFromAnotherNodeRetiresTheOldCopyOnlyOnceTheNewCopysRoutesAreKnown()
+      throws InterruptedException {
+    // the old copy withdraws its routes when retired: before the other nodes route to the new copy,
+    // a publish
     // there would find no route and be acknowledged "no matching subscribers"
     SlowToConfirmRoutes routes = new SlowToConfirmRoutes();
     MessageRouter router = new MessageRouter();
     router.cluster(routes, (node, message, plain, shared) -> Future.failedFuture("no other node"));
     SessionManager m = manager(router);
     List<String> retired = new CopyOnWriteArrayList<>();
-    m.remoteSessions(new RemoteSessions() {
-      @Override
-      public boolean isAlive(String node) {
-        return node.equals("n-other");
-      }
+    m.remoteSessions(
+        new RemoteSessions() {
+          @Override
+          public boolean isAlive(String node) {
+            return node.equals("n-other");
+          }
 
-      @Override
-      public Future<Void> stepDown(String node, String clientId, boolean sessionContinues) {
-        return Future.succeededFuture();
-      }
+          @Override
+          public Future<Void> stepDown(String node, String clientId, boolean sessionContinues) {
+            return Future.succeededFuture();
+          }
 
-      @Override
-      public Future<Void> retire(String node, String clientId) {
-        retired.add(node + "/" + clientId);
-        return Future.succeededFuture();
-      }
-    });
-    await(store.save(new SessionRecord("moving", 5, 3600, "n-other", "c-old")
-        .subscriptions(List.of(new Subscription("m/#", 1, false, false, 0, 0)))));
+          @Override
+          public Future<Void> retire(String node, String clientId) {
+            retired.add(node + "/" + clientId);
+            return Future.succeededFuture();
+          }
+        });
+    await(
+        store.save(
+            new SessionRecord("moving", 5, 3600, "n-other", "c-old")
+                .subscriptions(List.of(new Subscription("m/#", 1, false, false, 0, 0)))));
     await(store.claimConnection("moving", "n-other", "c-old"));
 
     Future<Attached> connected = m.connect(new ConnectRequest("moving", false, 3600, 5, null, 0));

@@ -9,8 +9,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The durable queue of a persistent session: duplicates dropped by message id, bounds on the not-yet-sent
- * part only, appends of a connection that lost the session refused (its stored form: hazelcast.BrokerSerializationTest).
+ * The durable queue of a persistent session: duplicates dropped by message id, bounds on the
+ * not-yet-sent part only, appends of a connection that lost the session refused (its stored form:
+ * hazelcast.BrokerSerializationTest).
  */
 class SessionQueueTest {
 
@@ -22,7 +23,8 @@ class SessionQueueTest {
   }
 
   static PublishedMessage message(String id, int payloadBytes) {
-    return new PublishedMessage(id, "t", new byte[payloadBytes], 1, false, null, 1L, 0L, -1, null, null, null, null);
+    return new PublishedMessage(
+        id, "t", new byte[payloadBytes], 1, false, null, 1L, 0L, -1, null, null, null, null);
   }
 
   static List<String> ids(SessionQueue q) {
@@ -71,7 +73,12 @@ class SessionQueueTest {
     assertThat(q.append(queued("d", 1), 2, LOTS, "c1")).isEqualTo(AppendResult.OVERFLOW);
 
     // nor does one already in flight when it arrives (a session moving with its in-flight window)
-    assertThat(q.append(new QueuedMessage(message("e", 1), new int[0], null, State.SENT, 12), 2, LOTS, "c1"))
+    assertThat(
+            q.append(
+                new QueuedMessage(message("e", 1), new int[0], null, State.SENT, 12),
+                2,
+                LOTS,
+                "c1"))
         .isEqualTo(AppendResult.APPENDED);
   }
 

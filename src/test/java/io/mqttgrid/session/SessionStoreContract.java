@@ -13,9 +13,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
- * What every {@link SessionStore} does, run against each implementation (the in-memory one of the unit tests,
- * and Hazelcast on a one-member cluster): ownership by connection, compare-and-set changes that a later owner
- * wins, the queue's bounds, duplicates and sequence numbers, adoption of a departed node's sessions.
+ * What every {@link SessionStore} does, run against each implementation (the in-memory one of the
+ * unit tests, and Hazelcast on a one-member cluster): ownership by connection, compare-and-set
+ * changes that a later owner wins, the queue's bounds, duplicates and sequence numbers, adoption of
+ * a departed node's sessions.
  *
  * <p>Each test names its own clients and nodes, so a store may be shared by the tests of a class.
  */
@@ -43,7 +44,8 @@ public abstract class SessionStoreContract {
   }
 
   private static PublishedMessage message(String id, int payloadBytes) {
-    return new PublishedMessage(id, "t", new byte[payloadBytes], 1, false, null, 1L, 0L, -1, null, null, null, null);
+    return new PublishedMessage(
+        id, "t", new byte[payloadBytes], 1, false, null, 1L, 0L, -1, null, null, null, null);
   }
 
   private static QueuedMessage queued(String id, int payloadBytes) {
@@ -59,7 +61,10 @@ public abstract class SessionStoreContract {
   public void aSavedRecordIsLoadedAsACopyAndNoneIsNull() {
     String client = id("c");
     assertThat(await(store().load(client))).isNull();
-    SessionRecord saved = record(client, "n1", "conn-1").will(message("w", 2), 5).awaitingRelease(java.util.Set.of(4));
+    SessionRecord saved =
+        record(client, "n1", "conn-1")
+            .will(message("w", 2), 5)
+            .awaitingRelease(java.util.Set.of(4));
     await(store().save(saved));
     saved.subscriptions(List.of());
 
@@ -72,7 +77,9 @@ public abstract class SessionStoreContract {
     assertThat(loaded.connectionId()).isEqualTo("conn-1");
     assertThat(loaded.connected()).isTrue();
     loaded.offline(1);
-    assertThat(await(store().load(client)).connected()).as("the stored record, not the caller's").isTrue();
+    assertThat(await(store().load(client)).connected())
+        .as("the stored record, not the caller's")
+        .isTrue();
   }
 
   @Test
@@ -117,10 +124,18 @@ public abstract class SessionStoreContract {
     // a newer connection took the session over
     await(store().save(await(store().load(client)).online("n2", "conn-2", 5)));
 
-    await(store().saveSubscriptions(client, "conn-1", List.of(new Subscription("old", 0, false, false, 0, 0))));
-    assertThat(await(store().load(client)).subscriptions()).extracting(Subscription::filter).containsExactly("a/+");
+    await(
+        store()
+            .saveSubscriptions(
+                client, "conn-1", List.of(new Subscription("old", 0, false, false, 0, 0))));
+    assertThat(await(store().load(client)).subscriptions())
+        .extracting(Subscription::filter)
+        .containsExactly("a/+");
 
-    await(store().saveSubscriptions(client, "conn-2", List.of(new Subscription("new", 2, true, true, 2, 9))));
+    await(
+        store()
+            .saveSubscriptions(
+                client, "conn-2", List.of(new Subscription("new", 2, true, true, 2, 9))));
     assertThat(await(store().load(client)).subscriptions())
         .containsExactly(new Subscription("new", 2, true, true, 2, 9));
     await(store().saveSubscriptions(id("none"), "conn-2", List.of()));
@@ -147,12 +162,16 @@ public abstract class SessionStoreContract {
     assertThat(await(store().claimQueue(client, "conn-1", false))).isEmpty();
     QueuedMessage a = queued("a", 1);
     QueuedMessage b = queued("b", 1);
-    assertThat(await(store().append(client, a, MANY, LOTS, "conn-1"))).isEqualTo(AppendResult.APPENDED);
-    assertThat(await(store().append(client, b, MANY, LOTS, "conn-1"))).isEqualTo(AppendResult.APPENDED);
+    assertThat(await(store().append(client, a, MANY, LOTS, "conn-1")))
+        .isEqualTo(AppendResult.APPENDED);
+    assertThat(await(store().append(client, b, MANY, LOTS, "conn-1")))
+        .isEqualTo(AppendResult.APPENDED);
     assertThat(b.seq()).isGreaterThan(a.seq()).as("the caller's message gets its number");
     assertThat(await(store().append(client, queued("a", 1), MANY, LOTS, "conn-1")))
         .isEqualTo(AppendResult.DUPLICATE);
-    assertThat(await(store().queued(client))).extracting(QueuedMessage::seq).containsExactly(a.seq(), b.seq());
+    assertThat(await(store().queued(client)))
+        .extracting(QueuedMessage::seq)
+        .containsExactly(a.seq(), b.seq());
   }
 
   @Test
@@ -161,10 +180,12 @@ public abstract class SessionStoreContract {
     await(store().claimQueue(client, "conn-1", false));
     QueuedMessage a = queued("a", 10);
     long twoAndABit = 2L * a.message().weight() + 5;
-    assertThat(await(store().append(client, a, 2, twoAndABit, "conn-1"))).isEqualTo(AppendResult.APPENDED);
+    assertThat(await(store().append(client, a, 2, twoAndABit, "conn-1")))
+        .isEqualTo(AppendResult.APPENDED);
     assertThat(await(store().append(client, queued("b", 10), 2, twoAndABit, "conn-1")))
         .isEqualTo(AppendResult.APPENDED);
-    assertThat(await(store().append(client, queued("c", 1), 2, LOTS, "conn-1"))).isEqualTo(AppendResult.OVERFLOW);
+    assertThat(await(store().append(client, queued("c", 1), 2, LOTS, "conn-1")))
+        .isEqualTo(AppendResult.OVERFLOW);
     assertThat(await(store().append(client, queued("c", 10), 3, twoAndABit, "conn-1")))
         .isEqualTo(AppendResult.OVERFLOW);
 
@@ -204,18 +225,24 @@ public abstract class SessionStoreContract {
 
     List<QueuedMessage> taken = await(store().claimQueue(client, "conn-2", false));
     assertThat(taken).extracting(m -> m.message().id()).containsExactly("a");
-    assertThat(await(store().append(client, queued("b", 1), MANY, LOTS, "conn-1"))).isEqualTo(AppendResult.FOREIGN);
-    assertThat(await(store().append(client, queued("b", 1), MANY, LOTS, "conn-2"))).isEqualTo(AppendResult.APPENDED);
+    assertThat(await(store().append(client, queued("b", 1), MANY, LOTS, "conn-1")))
+        .isEqualTo(AppendResult.FOREIGN);
+    assertThat(await(store().append(client, queued("b", 1), MANY, LOTS, "conn-2")))
+        .isEqualTo(AppendResult.APPENDED);
 
-    assertThat(await(store().claimQueue(client, "conn-3", true))).as("a session that starts anew").isEmpty();
+    assertThat(await(store().claimQueue(client, "conn-3", true)))
+        .as("a session that starts anew")
+        .isEmpty();
     assertThat(await(store().queued(client))).isEmpty();
   }
 
   @Test
   public void anUnclaimedQueueBelongsToItsFirstAppender() {
     String client = id("c");
-    assertThat(await(store().append(client, queued("a", 1), MANY, LOTS, "conn-1"))).isEqualTo(AppendResult.APPENDED);
-    assertThat(await(store().append(client, queued("b", 1), MANY, LOTS, "conn-2"))).isEqualTo(AppendResult.FOREIGN);
+    assertThat(await(store().append(client, queued("a", 1), MANY, LOTS, "conn-1")))
+        .isEqualTo(AppendResult.APPENDED);
+    assertThat(await(store().append(client, queued("b", 1), MANY, LOTS, "conn-2")))
+        .isEqualTo(AppendResult.FOREIGN);
   }
 
   @Test
@@ -237,14 +264,17 @@ public abstract class SessionStoreContract {
     assertThat(await(store().claimConnection(client, node, "conn-2"))).isEqualTo(node + "|conn-1");
 
     await(store().releaseConnection(client, "conn-1"));
-    assertThat(await(store().claimConnection(client, node, "conn-2"))).as("still held").isEqualTo(node + "|conn-2");
+    assertThat(await(store().claimConnection(client, node, "conn-2")))
+        .as("still held")
+        .isEqualTo(node + "|conn-2");
     await(store().releaseConnection(client, "conn-2"));
     assertThat(await(store().claimConnection(client, node, "conn-3"))).as("released").isNull();
 
     await(store().claimConnection(other, id("n2"), "conn-9"));
     await(store().purgeConnections(node));
     assertThat(await(store().claimConnection(client, id("n2"), "conn-4"))).as("purged").isNull();
-    assertThat(await(store().claimConnection(other, id("n2"), "conn-10"))).isEqualTo(id("n2") + "|conn-9");
+    assertThat(await(store().claimConnection(other, id("n2"), "conn-10")))
+        .isEqualTo(id("n2") + "|conn-9");
   }
 
   @Test
@@ -257,7 +287,8 @@ public abstract class SessionStoreContract {
     await(store().save(record(offline, dead, "conn-2").offline(500)));
     await(store().save(record(elsewhere, id("alive"), "conn-3")));
 
-    assertThat(await(store().ownedBy(dead))).extracting(SessionRecord::clientId)
+    assertThat(await(store().ownedBy(dead)))
+        .extracting(SessionRecord::clientId)
         .containsExactlyInAnyOrder(online, offline);
 
     SessionRecord before = await(store().adopt(online, dead, id("survivor"), 9_000));
@@ -269,10 +300,16 @@ public abstract class SessionStoreContract {
     assertThat(after.disconnectedAtMillis()).isEqualTo(9_000);
 
     await(store().adopt(offline, dead, id("survivor"), 9_000));
-    assertThat(await(store().load(offline)).disconnectedAtMillis()).as("offline since before").isEqualTo(500);
+    assertThat(await(store().load(offline)).disconnectedAtMillis())
+        .as("offline since before")
+        .isEqualTo(500);
 
-    assertThat(await(store().adopt(online, dead, id("late"), 9_500))).as("adopted already").isNull();
-    assertThat(await(store().adopt(elsewhere, dead, id("late"), 9_500))).as("never the dead node's").isNull();
+    assertThat(await(store().adopt(online, dead, id("late"), 9_500)))
+        .as("adopted already")
+        .isNull();
+    assertThat(await(store().adopt(elsewhere, dead, id("late"), 9_500)))
+        .as("never the dead node's")
+        .isNull();
     assertThat(await(store().load(elsewhere)).ownerNode()).isEqualTo(id("alive"));
     assertThat(await(store().adopt(id("none"), dead, id("late"), 9_500))).isNull();
     assertThat(await(store().ownedBy(dead))).isEmpty();

@@ -28,9 +28,10 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * A subscriber that stops reading its socket must not make the node hold more than the {@code session.*}
- * bounds for its connection, on any path (QoS 1/2 waiting, in flight, the socket's write queue, QoS 0); what
- * does not fit is dropped and counted, and a subscriber that keeps up on the same topics loses nothing.
+ * A subscriber that stops reading its socket must not make the node hold more than the {@code
+ * session.*} bounds for its connection, on any path (QoS 1/2 waiting, in flight, the socket's write
+ * queue, QoS 0); what does not fit is dropped and counted, and a subscriber that keeps up on the
+ * same topics loses nothing.
  */
 class SlowSubscriberIT {
 
@@ -38,48 +39,66 @@ class SlowSubscriberIT {
   private static final long INFLIGHT_BYTES = 1L << 20;
   private static final long SOCKET_BYTES = 1L << 20;
   private static final int PAYLOAD = 300_000;
-  /** 24 MB to each subscriber: far beyond the bounds plus what the kernel's socket buffers can take. */
+
+  /**
+   * 24 MB to each subscriber: far beyond the bounds plus what the kernel's socket buffers can take.
+   */
   private static final int MESSAGES = 80;
 
   private static Map<String, String> smallBounds(String overflow) {
-    return Map.of("session.max-pending-bytes", String.valueOf(PENDING_BYTES),
-        "session.max-inflight-bytes", String.valueOf(INFLIGHT_BYTES),
-        "session.max-outbound-buffered-bytes", String.valueOf(SOCKET_BYTES),
-        "session.overflow", overflow);
+    return Map.of(
+        "session.max-pending-bytes",
+        String.valueOf(PENDING_BYTES),
+        "session.max-inflight-bytes",
+        String.valueOf(INFLIGHT_BYTES),
+        "session.max-outbound-buffered-bytes",
+        String.valueOf(SOCKET_BYTES),
+        "session.overflow",
+        overflow);
   }
 
   @Test
   @SuppressWarnings("try") // the stalled subscriber is there to be connected, not to be used
-  void aSubscriberThatStopsReadingIsHeldToTheBoundsAndOneThatReadsGetsEverything() throws Exception {
+  void aSubscriberThatStopsReadingIsHeldToTheBoundsAndOneThatReadsGetsEverything()
+      throws Exception {
     try (TestBroker broker = TestBroker.start(smallBounds("drop-new"));
-         RawMqttClient slow = stalledSubscriber(broker, "slow")) {
+        RawMqttClient slow = stalledSubscriber(broker, "slow")) {
       Session slowSession = broker.broker().sessions().local("slow");
       assertThat(slowSession).isNotNull();
 
       List<Integer> fastGot = new CopyOnWriteArrayList<>();
       Mqtt5AsyncClient fast = broker.v5("fast").toAsync();
       fast.connect().get(10, TimeUnit.SECONDS);
-      fast.subscribeWith().topicFilter("slow/#").qos(MqttQos.AT_LEAST_ONCE)
-          .callback(p -> fastGot.add(p.getPayloadAsBytes().length == PAYLOAD
-              ? ByteBuffer.wrap(p.getPayloadAsBytes()).getInt() : -1))
-          .send().get(10, TimeUnit.SECONDS);
+      fast.subscribeWith()
+          .topicFilter("slow/#")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .callback(
+              p ->
+                  fastGot.add(
+                      p.getPayloadAsBytes().length == PAYLOAD
+                          ? ByteBuffer.wrap(p.getPayloadAsBytes()).getInt()
+                          : -1))
+          .send()
+          .get(10, TimeUnit.SECONDS);
 
       long[] most = new long[4];
       AtomicBoolean sampling = new AtomicBoolean(true);
-      Thread sampler = new Thread(() -> {
-        while (sampling.get()) {
-          Session.OutboundBytes held = held(slowSession);
-          most[0] = Math.max(most[0], held.waiting());
-          most[1] = Math.max(most[1], held.inflight());
-          most[2] = Math.max(most[2], held.socket());
-          most[3] = Math.max(most[3], held.total());
-          try {
-            Thread.sleep(2);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      });
+      Thread sampler =
+          new Thread(
+              () -> {
+                while (sampling.get()) {
+                  Session.OutboundBytes held = held(slowSession);
+                  most[0] = Math.max(most[0], held.waiting());
+                  most[1] = Math.max(most[1], held.inflight());
+                  most[2] = Math.max(most[2], held.socket());
+                  most[3] = Math.max(most[3], held.total());
+                  try {
+                    Thread.sleep(2);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              });
       sampler.start();
 
       Mqtt5BlockingClient pub = broker.v5("pub");
@@ -87,13 +106,19 @@ class SlowSubscriberIT {
       for (int i = 0; i < MESSAGES; i++) {
         byte[] payload = new byte[PAYLOAD];
         ByteBuffer.wrap(payload).putInt(i);
-        // the stalled subscriber gets QoS 1 on one topic and QoS 0 on the other; the reading one QoS 1 on both
-        pub.publishWith().topic(i % 2 == 0 ? "slow/q1" : "slow/q0").qos(MqttQos.AT_LEAST_ONCE).payload(payload)
+        // the stalled subscriber gets QoS 1 on one topic and QoS 0 on the other; the reading one
+        // QoS 1 on both
+        pub.publishWith()
+            .topic(i % 2 == 0 ? "slow/q1" : "slow/q0")
+            .qos(MqttQos.AT_LEAST_ONCE)
+            .payload(payload)
             .send();
         if (i % 2 == 1) {
           // a reader that keeps up: the publisher does not run more than two messages ahead of it
           int expected = i + 1;
-          await(() -> fastGot.size() >= expected, "the reading subscriber got " + expected + " messages");
+          await(
+              () -> fastGot.size() >= expected,
+              "the reading subscriber got " + expected + " messages");
         }
       }
       pub.disconnect();
@@ -102,21 +127,31 @@ class SlowSubscriberIT {
       Session.OutboundBytes atEnd = held(slowSession);
       most[3] = Math.max(most[3], atEnd.total());
 
-      assertThat(fastGot).as("what the reading subscriber got, in order")
-          .containsExactlyElementsOf(java.util.stream.IntStream.range(0, MESSAGES).boxed().toList());
-      assertThat(most[0]).as("bytes waiting for the stalled subscriber").isLessThanOrEqualTo(PENDING_BYTES);
+      assertThat(fastGot)
+          .as("what the reading subscriber got, in order")
+          .containsExactlyElementsOf(
+              java.util.stream.IntStream.range(0, MESSAGES).boxed().toList());
+      assertThat(most[0])
+          .as("bytes waiting for the stalled subscriber")
+          .isLessThanOrEqualTo(PENDING_BYTES);
       assertThat(most[1]).as("bytes in flight to it").isLessThanOrEqualTo(INFLIGHT_BYTES);
       assertThat(most[2]).as("bytes in its socket's write queue").isLessThanOrEqualTo(SOCKET_BYTES);
-      assertThat(most[3]).as("bytes held for it").isLessThanOrEqualTo(PENDING_BYTES + INFLIGHT_BYTES + SOCKET_BYTES);
+      assertThat(most[3])
+          .as("bytes held for it")
+          .isLessThanOrEqualTo(PENDING_BYTES + INFLIGHT_BYTES + SOCKET_BYTES);
       assertThat(atEnd.total()).as("it is held to its bounds, not emptied").isPositive();
 
       String metrics = scrape(broker);
       assertThat(value(metrics, "mqttgrid_messages_dropped_total", "reason=\"queue-full\""))
-          .as("QoS 1 messages dropped for the stalled subscriber").isPositive();
+          .as("QoS 1 messages dropped for the stalled subscriber")
+          .isPositive();
       assertThat(value(metrics, "mqttgrid_messages_dropped_total", "reason=\"slow-subscriber\""))
-          .as("QoS 0 messages dropped for the stalled subscriber").isPositive();
-      // once the reading subscriber has acknowledged everything, what the node holds is the stalled one's
-      await(() -> gauges(broker) == held(slowSession).total(),
+          .as("QoS 0 messages dropped for the stalled subscriber")
+          .isPositive();
+      // once the reading subscriber has acknowledged everything, what the node holds is the stalled
+      // one's
+      await(
+          () -> gauges(broker) == held(slowSession).total(),
           "mqttgrid_outbound_buffered_bytes shows what is held for the stalled subscriber");
       fast.disconnect().get(10, TimeUnit.SECONDS);
     }
@@ -125,17 +160,24 @@ class SlowSubscriberIT {
   @Test
   void underTerminateSessionTheStalledSubscribersSessionIsEnded() throws Exception {
     try (TestBroker broker = TestBroker.start(smallBounds("terminate-session"));
-         RawMqttClient slow = stalledSubscriber(broker, "stalled")) {
+        RawMqttClient slow = stalledSubscriber(broker, "stalled")) {
       Mqtt5BlockingClient pub = broker.v5("pub");
       pub.connect();
       for (int i = 0; i < MESSAGES && broker.broker().sessions().local("stalled") != null; i++) {
-        pub.publishWith().topic("slow/q1").qos(MqttQos.AT_LEAST_ONCE).payload(new byte[PAYLOAD]).send();
+        pub.publishWith()
+            .topic("slow/q1")
+            .qos(MqttQos.AT_LEAST_ONCE)
+            .payload(new byte[PAYLOAD])
+            .send();
       }
       pub.disconnect();
       await(() -> broker.broker().sessions().local("stalled") == null, "the stalled session ended");
-      assertThat(slow.readUntilClosed(Duration.ofSeconds(10))).as("what it had been sent before the end")
+      assertThat(slow.readUntilClosed(Duration.ofSeconds(10)))
+          .as("what it had been sent before the end")
           .isNotEmpty();
-      assertThat(value(scrape(broker), "mqtt_dropped_sessions_total", "DropReason=\"SessionOverflow\""))
+      assertThat(
+              value(
+                  scrape(broker), "mqtt_dropped_sessions_total", "DropReason=\"SessionOverflow\""))
           .isEqualTo(1);
     }
   }
@@ -144,15 +186,25 @@ class SlowSubscriberIT {
   @SuppressWarnings("try") // the stalled subscriber is there to be connected, not to be used
   void aPersistentSessionKeepsItsQueueInTheStoreAndOnlyTheBoundsInMemory() throws Exception {
     try (TestBroker broker = TestBroker.start(smallBounds("drop-new"));
-         RawMqttClient slow = stalledSubscriber(broker, new Connect("durable").keepAlive(0).cleanStart(false)
-             .properties(new RawMqttClient.Props().u32(RawMqttClient.PROP_SESSION_EXPIRY, 300)))) {
+        RawMqttClient slow =
+            stalledSubscriber(
+                broker,
+                new Connect("durable")
+                    .keepAlive(0)
+                    .cleanStart(false)
+                    .properties(
+                        new RawMqttClient.Props().u32(RawMqttClient.PROP_SESSION_EXPIRY, 300)))) {
       Session session = broker.broker().sessions().local("durable");
       assertThat(session.persistent()).isTrue();
       Mqtt5BlockingClient pub = broker.v5("pub");
       pub.connect();
       long most = 0;
       for (int i = 0; i < MESSAGES / 2; i++) {
-        pub.publishWith().topic("slow/q1").qos(MqttQos.AT_LEAST_ONCE).payload(new byte[PAYLOAD]).send();
+        pub.publishWith()
+            .topic("slow/q1")
+            .qos(MqttQos.AT_LEAST_ONCE)
+            .payload(new byte[PAYLOAD])
+            .send();
         most = Math.max(most, held(session).total());
       }
       pub.disconnect();
@@ -160,15 +212,16 @@ class SlowSubscriberIT {
       assertThat(atEnd.waiting()).isLessThanOrEqualTo(PENDING_BYTES);
       assertThat(atEnd.inflight()).isLessThanOrEqualTo(INFLIGHT_BYTES);
       assertThat(atEnd.socket()).isLessThanOrEqualTo(SOCKET_BYTES);
-      assertThat(Math.max(most, atEnd.total())).isLessThanOrEqualTo(PENDING_BYTES + INFLIGHT_BYTES + SOCKET_BYTES);
+      assertThat(Math.max(most, atEnd.total()))
+          .isLessThanOrEqualTo(PENDING_BYTES + INFLIGHT_BYTES + SOCKET_BYTES);
       assertThat(value(scrape(broker), "mqttgrid_messages_dropped_total", "reason=\"queue-full\""))
           .isPositive();
     }
   }
 
   /**
-   * A raw MQTT 5 client with a 4 KB receive buffer, subscribed to slow/q1 at QoS 1 and slow/q0 at QoS 0, that
-   * reads nothing after its SUBACKs.
+   * A raw MQTT 5 client with a 4 KB receive buffer, subscribed to slow/q1 at QoS 1 and slow/q0 at
+   * QoS 0, that reads nothing after its SUBACKs.
    */
   private static RawMqttClient stalledSubscriber(TestBroker broker, String clientId) {
     return stalledSubscriber(broker, new Connect(clientId).keepAlive(0));
@@ -197,25 +250,34 @@ class SlowSubscriberIT {
   private static long gauges(TestBroker broker) {
     try {
       String metrics = scrape(broker);
-      return Math.round(value(metrics, "mqttgrid_outbound_buffered_bytes", "stage=\"waiting\"")
-          + value(metrics, "mqttgrid_outbound_buffered_bytes", "stage=\"inflight\"")
-          + value(metrics, "mqttgrid_outbound_buffered_bytes", "stage=\"socket\""));
+      return Math.round(
+          value(metrics, "mqttgrid_outbound_buffered_bytes", "stage=\"waiting\"")
+              + value(metrics, "mqttgrid_outbound_buffered_bytes", "stage=\"inflight\"")
+              + value(metrics, "mqttgrid_outbound_buffered_bytes", "stage=\"socket\""));
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
   }
 
   private static String scrape(TestBroker broker) throws Exception {
-    HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + broker.managementPort() + "/metrics")).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + broker.managementPort() + "/metrics"))
+                    .GET()
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).isEqualTo(200);
     return response.body();
   }
 
-  /** The value of the series {@code name} whose labels include {@code label}; 0 when there is none. */
+  /**
+   * The value of the series {@code name} whose labels include {@code label}; 0 when there is none.
+   */
   private static double value(String metrics, String name, String label) {
-    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{([^}]*)}\\s+(\\S+)$").matcher(metrics);
+    Matcher m =
+        Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{([^}]*)}\\s+(\\S+)$").matcher(metrics);
     while (m.find()) {
       if (m.group(1).contains(label)) {
         return Double.parseDouble(m.group(2));

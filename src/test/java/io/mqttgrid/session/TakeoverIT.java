@@ -20,7 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** A second CONNECT with a client id that is connected: the first connection ends, the session goes on. */
+/**
+ * A second CONNECT with a client id that is connected: the first connection ends, the session goes
+ * on.
+ */
 @WithBroker
 class TakeoverIT {
 
@@ -34,7 +37,11 @@ class TakeoverIT {
     Mqtt5BlockingClient pub = broker.v5("takeover-pub-" + System.nanoTime());
     pub.connect();
     for (String p : payloads) {
-      pub.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(p.getBytes(StandardCharsets.UTF_8)).send();
+      pub.publishWith()
+          .topic(topic)
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload(p.getBytes(StandardCharsets.UTF_8))
+          .send();
     }
     pub.disconnect();
   }
@@ -54,7 +61,8 @@ class TakeoverIT {
 
   @Test
   void v5FirstConnectionGetsSessionTakenOver() throws Exception {
-    try (RawMqttClient first = open(true); RawMqttClient second = open(true)) {
+    try (RawMqttClient first = open(true);
+        RawMqttClient second = open(true)) {
       assertThat(first.connect(new Connect("takeover-v5")).reasonCode()).isZero();
       assertThat(second.connect(new Connect("takeover-v5")).reasonCode()).isZero();
       List<Packet> got = untilClosed(first);
@@ -68,7 +76,8 @@ class TakeoverIT {
 
   @Test
   void v3FirstConnectionIsClosed() throws Exception {
-    try (RawMqttClient first = open(false); RawMqttClient second = open(false)) {
+    try (RawMqttClient first = open(false);
+        RawMqttClient second = open(false)) {
       assertThat(first.connect(new Connect("takeover-v3")).reasonCode()).isZero();
       assertThat(second.connect(new Connect("takeover-v3")).reasonCode()).isZero();
       assertThat(untilClosed(first)).extracting(p -> p.type()).containsExactly(CLOSED);
@@ -82,7 +91,8 @@ class TakeoverIT {
   void takeoverWithoutCleanStartContinuesSubscriptionsAndMessages(boolean v5) throws Exception {
     String id = "continue-" + (v5 ? "v5" : "v3");
     String topic = "continue/" + id;
-    try (RawMqttClient first = open(v5); RawMqttClient second = open(v5)) {
+    try (RawMqttClient first = open(v5);
+        RawMqttClient second = open(v5)) {
       // a window of one (v5) leaves m1 queued behind the unacknowledged m0
       Connect c1 = new Connect(id).cleanStart(v5).sessionExpiry(300);
       if (v5) {
@@ -123,13 +133,15 @@ class TakeoverIT {
 
   @Test
   void takeoverWithCleanStartDiscardsTheSession() throws Exception {
-    try (RawMqttClient first = open(true); RawMqttClient second = open(true)) {
+    try (RawMqttClient first = open(true);
+        RawMqttClient second = open(true)) {
       first.connect(new Connect("takeover-clean").sessionExpiry(300));
       first.subscribe(1, "takeover/clean", 1);
       first.expect(RawMqttClient.SUBACK);
       publish("takeover/clean", "old");
       first.expect(PUBLISH); // not acknowledged
-      Packet connack = second.connect(new Connect("takeover-clean").cleanStart(true).sessionExpiry(300));
+      Packet connack =
+          second.connect(new Connect("takeover-clean").cleanStart(true).sessionExpiry(300));
       assertThat(connack.sessionPresent()).isFalse();
       assertThat(untilClosed(first).get(0).reasonCode()).isEqualTo(0x8E);
       publish("takeover/clean", "new");

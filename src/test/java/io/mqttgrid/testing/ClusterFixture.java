@@ -29,21 +29,28 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 /**
- * A cluster of broker nodes for tests, each a separate JVM started from the built jar
- * ({@code target/mqttgrid.jar}, made by {@code package}, which runs before failsafe's integration tests).
- * Nodes are numbered from 1 and named {@code n1..nN}; each gets free loopback ports (MQTT, HTTP, Hazelcast,
- * event bus; WebSocket off), {@code cluster.mode=tcp} with every node in {@code cluster.members}, and logs to
- * {@code target/cluster-logs/<name>/<node>.log}. {@link #start} returns once every node's
- * {@code /health/ready} says UP with {@code members == N}. Start one per test class: a node costs a JVM.
+ * A cluster of broker nodes for tests, each a separate JVM started from the built jar ({@code
+ * target/mqttgrid.jar}, made by {@code package}, which runs before failsafe's integration tests).
+ * Nodes are numbered from 1 and named {@code n1..nN}; each gets free loopback ports (MQTT, HTTP,
+ * Hazelcast, event bus; WebSocket off), {@code cluster.mode=tcp} with every node in {@code
+ * cluster.members}, and logs to {@code target/cluster-logs/<name>/<node>.log}. {@link #start}
+ * returns once every node's {@code /health/ready} says UP with {@code members == N}. Start one per
+ * test class: a node costs a JVM.
  */
 public final class ClusterFixture implements AutoCloseable {
 
   /**
-   * Heap and JIT flags that keep N node JVMs cheap on a small machine, and the exit on OutOfMemoryError every
-   * production start has (README, Dockerfile, k8s), so that a node out of heap fails here as it would there.
+   * Heap and JIT flags that keep N node JVMs cheap on a small machine, and the exit on
+   * OutOfMemoryError every production start has (README, Dockerfile, k8s), so that a node out of
+   * heap fails here as it would there.
    */
   public static final List<String> NODE_JVM_FLAGS =
-      List.of("-Xmx256m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:+ExitOnOutOfMemoryError");
+      List.of(
+          "-Xmx256m",
+          "-Xss512k",
+          "-XX:+UseSerialGC",
+          "-XX:TieredStopAtLevel=1",
+          "-XX:+ExitOnOutOfMemoryError");
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
 
@@ -52,14 +59,15 @@ public final class ClusterFixture implements AutoCloseable {
   private final Path jar;
   private final List<String> jvmFlags;
   private final List<Node> nodes = new ArrayList<>();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
   private final Thread killOnExit = new Thread(this::killAll, "cluster-fixture-kill");
   private TcpLoadBalancer loadBalancer;
   private Duration formationTime;
 
   /**
-   * Where a node runs: the address it binds every listener to and is reached on, and the command its JVM is
-   * launched through (e.g. {@code ip netns exec <ns>}; empty: launched directly).
+   * Where a node runs: the address it binds every listener to and is reached on, and the command
+   * its JVM is launched through (e.g. {@code ip netns exec <ns>}; empty: launched directly).
    */
   public record Host(String address, List<String> commandPrefix) {
     public Host {
@@ -146,15 +154,21 @@ public final class ClusterFixture implements AutoCloseable {
     }
   }
 
-  private ClusterFixture(String name, int count, Map<String, String> overrides, List<String> jvmFlags,
+  private ClusterFixture(
+      String name,
+      int count,
+      Map<String, String> overrides,
+      List<String> jvmFlags,
       IntFunction<Host> hosts) {
     this.name = name;
     Path base = Path.of(System.getProperty("basedir", "")).toAbsolutePath();
     this.jar = base.resolve("target/mqttgrid.jar");
     this.logDir = base.resolve("target/cluster-logs").resolve(name);
     if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException(jar + " is missing: cluster tests run the packaged broker "
-          + "(mvn verify packages it before the integration tests; from an IDE run mvn package first)");
+      throw new IllegalStateException(
+          jar
+              + " is missing: cluster tests run the packaged broker "
+              + "(mvn verify packages it before the integration tests; from an IDE run mvn package first)");
     }
     try {
       Files.createDirectories(logDir);
@@ -168,8 +182,10 @@ public final class ClusterFixture implements AutoCloseable {
     }
     int[][] ports = freePorts(count, 5);
     Host[] placed = IntStream.rangeClosed(1, count).mapToObj(hosts).toArray(Host[]::new);
-    String members = IntStream.range(0, count).mapToObj(i -> placed[i].address() + ":" + ports[i][2])
-        .collect(Collectors.joining(","));
+    String members =
+        IntStream.range(0, count)
+            .mapToObj(i -> placed[i].address() + ":" + ports[i][2])
+            .collect(Collectors.joining(","));
     for (int i = 1; i <= count; i++) {
       Node node = new Node(i, placed[i - 1], ports[i - 1], logDir.resolve("n" + i + ".log"));
       String address = node.host();
@@ -195,39 +211,53 @@ public final class ClusterFixture implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(killOnExit);
   }
 
-  /** {@code count} nodes with the defaults, named after the test class; returns when they form one cluster. */
+  /**
+   * {@code count} nodes with the defaults, named after the test class; returns when they form one
+   * cluster.
+   */
   public static ClusterFixture start(Class<?> testClass, int count) {
     return start(testClass.getSimpleName(), count, Map.of());
   }
 
   /**
-   * {@code count} nodes with the defaults plus {@code overrides} (broker keys, the same on every node);
-   * returns when every node reports {@code members == count}. n1 starts first and the others join it, which
-   * is quicker on a small machine than {@link #startTogether} and never needs a merge.
+   * {@code count} nodes with the defaults plus {@code overrides} (broker keys, the same on every
+   * node); returns when every node reports {@code members == count}. n1 starts first and the others
+   * join it, which is quicker on a small machine than {@link #startTogether} and never needs a
+   * merge.
    */
   public static ClusterFixture start(String name, int count, Map<String, String> overrides) {
     return start(name, count, overrides, false);
   }
 
-  /** As {@link #start(String, int, Map)}, but every JVM is launched at once, as a Deployment's pods are. */
-  public static ClusterFixture startTogether(String name, int count, Map<String, String> overrides) {
+  /**
+   * As {@link #start(String, int, Map)}, but every JVM is launched at once, as a Deployment's pods
+   * are.
+   */
+  public static ClusterFixture startTogether(
+      String name, int count, Map<String, String> overrides) {
     return start(name, count, overrides, true);
   }
 
   /**
-   * As {@link #start(String, int, Map)}, with node {@code i} placed on {@code hosts.apply(i)}: its own address
-   * (every listener and the Hazelcast member bind to it) and a command prefix, e.g. a network namespace.
+   * As {@link #start(String, int, Map)}, with node {@code i} placed on {@code hosts.apply(i)}: its
+   * own address (every listener and the Hazelcast member bind to it) and a command prefix, e.g. a
+   * network namespace.
    */
-  public static ClusterFixture start(String name, int count, Map<String, String> overrides,
-      IntFunction<Host> hosts) {
+  public static ClusterFixture start(
+      String name, int count, Map<String, String> overrides, IntFunction<Host> hosts) {
     return start(name, count, overrides, false, hosts);
   }
 
-  private static ClusterFixture start(String name, int count, Map<String, String> overrides, boolean together) {
+  private static ClusterFixture start(
+      String name, int count, Map<String, String> overrides, boolean together) {
     return start(name, count, overrides, together, i -> LOOPBACK);
   }
 
-  private static ClusterFixture start(String name, int count, Map<String, String> overrides, boolean together,
+  private static ClusterFixture start(
+      String name,
+      int count,
+      Map<String, String> overrides,
+      boolean together,
       IntFunction<Host> hosts) {
     ClusterFixture cluster = new ClusterFixture(name, count, overrides, NODE_JVM_FLAGS, hosts);
     Instant begin = Instant.now();
@@ -235,7 +265,8 @@ public final class ClusterFixture implements AutoCloseable {
       for (Node node : cluster.nodes) {
         cluster.launch(node);
         if (!together && node.index == 1 && count > 1) {
-          // answering at all (UP, or DOWN under split-brain protection) means its Hazelcast member is up
+          // answering at all (UP, or DOWN under split-brain protection) means its Hazelcast member
+          // is up
           cluster.awaitAnswer(1, START_TIMEOUT);
         }
       }
@@ -280,7 +311,10 @@ public final class ClusterFixture implements AutoCloseable {
     }
   }
 
-  /** Graceful stop, as an orchestrator does it: SIGTERM, then wait for the node to finish (kill after 40 s). */
+  /**
+   * Graceful stop, as an orchestrator does it: SIGTERM, then wait for the node to finish (kill
+   * after 40 s).
+   */
   public void stop(int i) {
     Node node = node(i);
     synchronized (node) {
@@ -295,8 +329,8 @@ public final class ClusterFixture implements AutoCloseable {
   }
 
   /**
-   * Starts node {@code i} again with the same settings and ports (stopping it gracefully first if it still
-   * runs). Returns at once: wait with {@link #awaitMembers} or {@link #awaitReady}.
+   * Starts node {@code i} again with the same settings and ports (stopping it gracefully first if
+   * it still runs). Returns at once: wait with {@link #awaitMembers} or {@link #awaitReady}.
    */
   public void restart(int i) {
     stop(i);
@@ -309,32 +343,50 @@ public final class ClusterFixture implements AutoCloseable {
     awaitMembers(expected, timeout, running);
   }
 
-  /** Waits until each of the given nodes' /health/ready says UP with {@code members == expected}. */
+  /**
+   * Waits until each of the given nodes' /health/ready says UP with {@code members == expected}.
+   */
   public void awaitMembers(int expected, Duration timeout, int... indexes) {
     long deadline = System.nanoTime() + timeout.toNanos();
     for (int i : indexes) {
       Node node = node(i);
       while (true) {
         Optional<JsonObject> h = health(i);
-        if (h.isPresent() && "UP".equals(h.get().getString("status"))
+        if (h.isPresent()
+            && "UP".equals(h.get().getString("status"))
             && h.get().getInteger("members", -1) == expected) {
           break;
         }
         if (!node.isRunning()) {
-          throw new IllegalStateException(node.id + " exited (" + exitCode(node) + ") before reporting "
-              + expected + " members; its log ends with:\n" + tail(node.log, 40));
+          throw new IllegalStateException(
+              node.id
+                  + " exited ("
+                  + exitCode(node)
+                  + ") before reporting "
+                  + expected
+                  + " members; its log ends with:\n"
+                  + tail(node.log, 40));
         }
         if (System.nanoTime() > deadline) {
-          throw new IllegalStateException(node.id + " did not report UP with " + expected + " members within "
-              + timeout.toSeconds() + " s; last health: " + h.map(JsonObject::encode).orElse("no answer")
-              + "; its log ends with:\n" + tail(node.log, 40));
+          throw new IllegalStateException(
+              node.id
+                  + " did not report UP with "
+                  + expected
+                  + " members within "
+                  + timeout.toSeconds()
+                  + " s; last health: "
+                  + h.map(JsonObject::encode).orElse("no answer")
+                  + "; its log ends with:\n"
+                  + tail(node.log, 40));
         }
         sleep(100);
       }
     }
   }
 
-  /** Waits until node {@code i}'s /health/ready body satisfies {@code condition}; returns that body. */
+  /**
+   * Waits until node {@code i}'s /health/ready body satisfies {@code condition}; returns that body.
+   */
   public JsonObject awaitHealth(int i, Duration timeout, Predicate<JsonObject> condition) {
     long deadline = System.nanoTime() + timeout.toNanos();
     Optional<JsonObject> h = Optional.empty();
@@ -345,8 +397,12 @@ public final class ClusterFixture implements AutoCloseable {
       }
       sleep(100);
     }
-    throw new IllegalStateException(node(i).id + ": health not as expected within " + timeout.toSeconds()
-        + " s; last: " + h.map(JsonObject::encode).orElse("no answer"));
+    throw new IllegalStateException(
+        node(i).id
+            + ": health not as expected within "
+            + timeout.toSeconds()
+            + " s; last: "
+            + h.map(JsonObject::encode).orElse("no answer"));
   }
 
   /** Waits until node {@code i} answers /health/ready, UP or DOWN. */
@@ -358,11 +414,13 @@ public final class ClusterFixture implements AutoCloseable {
         return h.get();
       }
       if (!node(i).isRunning()) {
-        throw new IllegalStateException(node(i).id + " exited; its log ends with:\n" + tail(node(i).log, 40));
+        throw new IllegalStateException(
+            node(i).id + " exited; its log ends with:\n" + tail(node(i).log, 40));
       }
       sleep(100);
     }
-    throw new IllegalStateException(node(i).id + " did not answer within " + timeout.toSeconds() + " s");
+    throw new IllegalStateException(
+        node(i).id + " did not answer within " + timeout.toSeconds() + " s");
   }
 
   /** Waits until node {@code i} answers /health/ready with UP, whatever the member count. */
@@ -374,18 +432,26 @@ public final class ClusterFixture implements AutoCloseable {
         return h.get();
       }
       if (!node(i).isRunning()) {
-        throw new IllegalStateException(node(i).id + " exited; its log ends with:\n" + tail(node(i).log, 40));
+        throw new IllegalStateException(
+            node(i).id + " exited; its log ends with:\n" + tail(node(i).log, 40));
       }
       sleep(100);
     }
     throw new IllegalStateException(node(i).id + " not ready within " + timeout.toSeconds() + " s");
   }
 
-  /** Node {@code i}'s /health/ready body (also when it says DOWN), or empty when it does not answer. */
+  /**
+   * Node {@code i}'s /health/ready body (also when it says DOWN), or empty when it does not answer.
+   */
   public Optional<JsonObject> health(int i) {
     try {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(healthUri(node(i))).timeout(Duration.ofSeconds(2))
-          .GET().build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(healthUri(node(i)))
+                  .timeout(Duration.ofSeconds(2))
+                  .GET()
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       return Optional.of(new JsonObject(r.body()));
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
@@ -400,19 +466,29 @@ public final class ClusterFixture implements AutoCloseable {
     return health(i).map(h -> h.getInteger("members", -1)).orElse(-1);
   }
 
-  /** A load balancer in front of every node's MQTT port (started on first use, closed with the cluster). */
+  /**
+   * A load balancer in front of every node's MQTT port (started on first use, closed with the
+   * cluster).
+   */
   public synchronized TcpLoadBalancer loadBalancer() {
     if (loadBalancer == null) {
-      loadBalancer = TcpLoadBalancer.start(nodes.stream()
-          .map(n -> new TcpLoadBalancer.Backend(n.id, n.mqttPort, healthUri(n))).toList());
+      loadBalancer =
+          TcpLoadBalancer.start(
+              nodes.stream()
+                  .map(n -> new TcpLoadBalancer.Backend(n.id, n.mqttPort, healthUri(n)))
+                  .toList());
     }
     return loadBalancer;
   }
 
   /** An MQTT 5 client (not yet connected) straight to node {@code i}. */
   public Mqtt5BlockingClient v5(int i, String clientId) {
-    return MqttClient.builder().useMqttVersion5().identifier(clientId)
-        .serverHost(node(i).host()).serverPort(node(i).mqttPort).buildBlocking();
+    return MqttClient.builder()
+        .useMqttVersion5()
+        .identifier(clientId)
+        .serverHost(node(i).host())
+        .serverPort(node(i).mqttPort)
+        .buildBlocking();
   }
 
   /** Kills every node (kill -9) and closes the load balancer. */
@@ -454,16 +530,31 @@ public final class ClusterFixture implements AutoCloseable {
       command.addAll(jvmFlags);
       command.add("-jar");
       command.add(jar.toString());
-      node.settings.forEach((k, v) -> {
-        command.add("--set");
-        command.add(k + "=" + v);
-      });
+      node.settings.forEach(
+          (k, v) -> {
+            command.add("--set");
+            command.add(k + "=" + v);
+          });
       try {
-        Files.writeString(node.log, "=== " + Instant.now() + " " + node.id + ": " + String.join(" ", command)
-            + System.lineSeparator(), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(node.log.toFile()));
-        pb.environment().keySet().removeIf(k -> k.startsWith("MQTTGRID_") && !k.equals("MQTTGRID_LOG_LEVEL"));
+        Files.writeString(
+            node.log,
+            "=== "
+                + Instant.now()
+                + " "
+                + node.id
+                + ": "
+                + String.join(" ", command)
+                + System.lineSeparator(),
+            StandardCharsets.UTF_8,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.APPEND);
+        ProcessBuilder pb =
+            new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(node.log.toFile()));
+        pb.environment()
+            .keySet()
+            .removeIf(k -> k.startsWith("MQTTGRID_") && !k.equals("MQTTGRID_LOG_LEVEL"));
         node.process = pb.start();
       } catch (IOException e) {
         throw new IllegalStateException("cannot start " + node.id, e);
@@ -486,14 +577,17 @@ public final class ClusterFixture implements AutoCloseable {
 
   private static String exitCode(Node node) {
     synchronized (node) {
-      return node.process == null || node.process.isAlive() ? "running" : "exit " + node.process.exitValue();
+      return node.process == null || node.process.isAlive()
+          ? "running"
+          : "exit " + node.process.exitValue();
     }
   }
 
   private static String tail(Path file, int lines) {
     try {
       List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
-      return String.join(System.lineSeparator(), all.subList(Math.max(0, all.size() - lines), all.size()));
+      return String.join(
+          System.lineSeparator(), all.subList(Math.max(0, all.size() - lines), all.size()));
     } catch (IOException e) {
       return "(no log: " + e.getMessage() + ")";
     }
@@ -536,7 +630,10 @@ public final class ClusterFixture implements AutoCloseable {
 
   @Override
   public String toString() {
-    return name + IntStream.rangeClosed(1, nodes.size()).mapToObj(i -> node(i).id + "(mqtt " + node(i).mqttPort
-        + ", http " + node(i).httpPort + ")").collect(Collectors.joining(", ", "[", "]"));
+    return name
+        + IntStream.rangeClosed(1, nodes.size())
+            .mapToObj(
+                i -> node(i).id + "(mqtt " + node(i).mqttPort + ", http " + node(i).httpPort + ")")
+            .collect(Collectors.joining(", ", "[", "]"));
   }
 }

@@ -12,9 +12,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The messages one HiveMQ client receives, in arrival order. Create it before subscribing so that nothing
- * is missed. Waiting for a sentinel message (published last, on a topic the client subscribed to) proves
- * that nothing else is on its way: the broker delivers one publisher's messages to a session in order.
+ * The messages one HiveMQ client receives, in arrival order. Create it before subscribing so that
+ * nothing is missed. Waiting for a sentinel message (published last, on a topic the client
+ * subscribed to) proves that nothing else is on its way: the broker delivers one publisher's
+ * messages to a session in order.
  */
 public final class Inbox<T> {
 
@@ -48,7 +49,9 @@ public final class Inbox<T> {
     return m;
   }
 
-  /** Every message before the first one on {@code sentinelTopic} (which is consumed, not returned). */
+  /**
+   * Every message before the first one on {@code sentinelTopic} (which is consumed, not returned).
+   */
   public List<T> until(String sentinelTopic) throws InterruptedException {
     List<T> out = new ArrayList<>();
     while (true) {

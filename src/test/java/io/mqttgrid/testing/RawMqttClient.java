@@ -21,15 +21,16 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 /**
- * A blocking MQTT 3.1.1 / 5 client over a plain socket, for what real clients will not do: malformed or hostile
- * bytes, packets out of order, acknowledgements withheld or sent late, a socket dropped without DISCONNECT, and
- * the exact reason codes and properties the broker answers.
+ * A blocking MQTT 3.1.1 / 5 client over a plain socket, for what real clients will not do:
+ * malformed or hostile bytes, packets out of order, acknowledgements withheld or sent late, a
+ * socket dropped without DISCONNECT, and the exact reason codes and properties the broker answers.
  *
- * <p>{@link Packets} builds packets as bytes (nothing is validated on the way out); {@link #send} writes any
- * bytes; the instance helpers ({@link #publish}, {@link #puback}, ...) send a built packet in the protocol version
- * the connection was opened with. Nothing is acknowledged unless the test does it (or asks
- * {@link #readPublish} to). Reading happens on the caller's thread only, so a test that stops reading makes the
- * broker's writes back up; the end of the stream is read as a packet of type {@link #CLOSED}, and stays so.
+ * <p>{@link Packets} builds packets as bytes (nothing is validated on the way out); {@link #send}
+ * writes any bytes; the instance helpers ({@link #publish}, {@link #puback}, ...) send a built
+ * packet in the protocol version the connection was opened with. Nothing is acknowledged unless the
+ * test does it (or asks {@link #readPublish} to). Reading happens on the caller's thread only, so a
+ * test that stops reading makes the broker's writes back up; the end of the stream is read as a
+ * packet of type {@link #CLOSED}, and stays so.
  *
  * <p>Hand-written because the real clients (HiveMQ, Vert.x) refuse to send what these tests send.
  */
@@ -50,11 +51,13 @@ public final class RawMqttClient implements AutoCloseable {
   public static final int PINGRESP = 13;
   public static final int DISCONNECT = 14;
   public static final int AUTH = 15;
+
   /** Not an MQTT packet: the broker closed (or reset) the connection. */
   public static final int CLOSED = -1;
 
   /** MQTT 5 property identifiers used by the tests. */
   public static final int PROP_MESSAGE_EXPIRY = 0x02;
+
   public static final int PROP_SESSION_EXPIRY = 0x11;
   public static final int PROP_ASSIGNED_CLIENT_ID = 0x12;
   public static final int PROP_SERVER_KEEP_ALIVE = 0x13;
@@ -78,8 +81,10 @@ public final class RawMqttClient implements AutoCloseable {
   private final InputStream in;
   private final OutputStream out;
   private final int version;
+
   /** Packets read while waiting for another type, handed out first by the next reads. */
   private final ArrayDeque<Packet> kept = new ArrayDeque<>();
+
   private boolean ended;
   private Packet connack;
 
@@ -93,7 +98,10 @@ public final class RawMqttClient implements AutoCloseable {
 
   // ---------------------------------------------------------------- opening
 
-  /** Opens a socket; {@code version} (4 = MQTT 3.1.1, 5 = MQTT 5) is what the helpers send and the reader parses. */
+  /**
+   * Opens a socket; {@code version} (4 = MQTT 3.1.1, 5 = MQTT 5) is what the helpers send and the
+   * reader parses.
+   */
   public static RawMqttClient open(int port, int version) {
     return open("127.0.0.1", port, version);
   }
@@ -103,8 +111,9 @@ public final class RawMqttClient implements AutoCloseable {
   }
 
   /**
-   * Opens a socket with a receive buffer of {@code receiveBufferBytes} (0: the system's), set before connecting
-   * so that the TCP window follows it: a client that then stops reading makes the broker's writes back up.
+   * Opens a socket with a receive buffer of {@code receiveBufferBytes} (0: the system's), set
+   * before connecting so that the TCP window follows it: a client that then stops reading makes the
+   * broker's writes back up.
    */
   public static RawMqttClient open(String host, int port, int version, int receiveBufferBytes) {
     try {
@@ -131,7 +140,10 @@ public final class RawMqttClient implements AutoCloseable {
     return c;
   }
 
-  /** Sends {@code connect} in this connection's version and returns the answer, which must be a CONNACK. */
+  /**
+   * Sends {@code connect} in this connection's version and returns the answer, which must be a
+   * CONNACK.
+   */
   public Packet connect(Connect connect) {
     sendConnect(connect);
     connack = expect(CONNACK);
@@ -164,7 +176,10 @@ public final class RawMqttClient implements AutoCloseable {
     }
   }
 
-  /** Writes bytes, ignoring a connection the broker already closed (the test looks at what comes back). */
+  /**
+   * Writes bytes, ignoring a connection the broker already closed (the test looks at what comes
+   * back).
+   */
   public void sendQuietly(byte[] bytes) {
     try {
       out.write(bytes);
@@ -174,7 +189,8 @@ public final class RawMqttClient implements AutoCloseable {
     }
   }
 
-  public void publish(String topic, String payload, int qos, boolean retain, int packetId, Props props) {
+  public void publish(
+      String topic, String payload, int qos, boolean retain, int packetId, Props props) {
     send(Packets.publish(version, topic, payload, qos, retain, packetId, props));
   }
 
@@ -243,8 +259,8 @@ public final class RawMqttClient implements AutoCloseable {
   // ---------------------------------------------------------------- receiving
 
   /**
-   * The next packet, or a packet of type {@link #CLOSED} when the connection ended. Fails the test when neither
-   * happens within {@code timeout}.
+   * The next packet, or a packet of type {@link #CLOSED} when the connection ended. Fails the test
+   * when neither happens within {@code timeout}.
    */
   public Packet read(Duration timeout) {
     Packet p = poll(timeout);
@@ -254,7 +270,10 @@ public final class RawMqttClient implements AutoCloseable {
     return p;
   }
 
-  /** The next packet, a packet of type {@link #CLOSED} when the connection ended, or null after {@code timeout}. */
+  /**
+   * The next packet, a packet of type {@link #CLOSED} when the connection ended, or null after
+   * {@code timeout}.
+   */
   public Packet poll(Duration timeout) {
     if (!kept.isEmpty()) {
       return kept.poll();
@@ -278,7 +297,10 @@ public final class RawMqttClient implements AutoCloseable {
     return p;
   }
 
-  /** The first packet of {@code type}; packets of other types are kept for later reads. Fails on close. */
+  /**
+   * The first packet of {@code type}; packets of other types are kept for later reads. Fails on
+   * close.
+   */
   public Packet readUntil(int type, Duration timeout) {
     for (Iterator<Packet> it = kept.iterator(); it.hasNext(); ) {
       Packet p = it.next();
@@ -293,13 +315,15 @@ public final class RawMqttClient implements AutoCloseable {
       while (true) {
         Packet p = readFromSocket(left(deadline));
         if (p == null) {
-          throw new AssertionError("no packet of type " + type + " within " + timeout + "; got " + skipped);
+          throw new AssertionError(
+              "no packet of type " + type + " within " + timeout + "; got " + skipped);
         }
         if (p.type() == type) {
           return p;
         }
         if (p.isClosed()) {
-          throw new AssertionError("connection closed while waiting for packet type " + type + "; got " + skipped);
+          throw new AssertionError(
+              "connection closed while waiting for packet type " + type + "; got " + skipped);
         }
         skipped.add(p);
       }
@@ -334,7 +358,9 @@ public final class RawMqttClient implements AutoCloseable {
     }
   }
 
-  /** True when the broker closes the connection within {@code timeout}; packets before are dropped. */
+  /**
+   * True when the broker closes the connection within {@code timeout}; packets before are dropped.
+   */
   public boolean closedWithin(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
@@ -348,14 +374,18 @@ public final class RawMqttClient implements AutoCloseable {
     }
   }
 
-  /** Packets read until the broker closes the connection; fails the test if it stays open past the timeout. */
+  /**
+   * Packets read until the broker closes the connection; fails the test if it stays open past the
+   * timeout.
+   */
   public List<Packet> readUntilClosed(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     List<Packet> packets = new ArrayList<>();
     while (true) {
       Packet p = poll(left(deadline));
       if (p == null) {
-        throw new AssertionError("connection still open after " + timeout + "; received " + packets);
+        throw new AssertionError(
+            "connection still open after " + timeout + "; received " + packets);
       }
       if (p.isClosed()) {
         return packets;
@@ -365,8 +395,8 @@ public final class RawMqttClient implements AutoCloseable {
   }
 
   /**
-   * Reads what the broker sends before it closes the connection; returns the DISCONNECT it sent, or null if it
-   * closed without one. Fails if the connection stays open.
+   * Reads what the broker sends before it closes the connection; returns the DISCONNECT it sent, or
+   * null if it closed without one. Fails if the connection stays open.
    */
   public Packet awaitClose(Duration timeout) {
     Packet disconnect = null;
@@ -379,8 +409,8 @@ public final class RawMqttClient implements AutoCloseable {
   }
 
   /**
-   * Packets received within {@code timeout} from now, up to and including the end of the connection; for
-   * asserting that nothing (else) arrives.
+   * Packets received within {@code timeout} from now, up to and including the end of the
+   * connection; for asserting that nothing (else) arrives.
    */
   public List<Packet> drain(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -397,7 +427,10 @@ public final class RawMqttClient implements AutoCloseable {
     return got;
   }
 
-  /** Whether the connection is still open after {@code wait}; fails the test if anything arrives meanwhile. */
+  /**
+   * Whether the connection is still open after {@code wait}; fails the test if anything arrives
+   * meanwhile.
+   */
   public boolean isOpenAfter(Duration wait) {
     if (!kept.isEmpty()) {
       throw new AssertionError("unexpected packets from the broker: " + kept);
@@ -416,7 +449,10 @@ public final class RawMqttClient implements AutoCloseable {
     return Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime()));
   }
 
-  /** The next packet from the socket, CLOSED at (and after) the end, or null when none starts within timeout. */
+  /**
+   * The next packet from the socket, CLOSED at (and after) the end, or null when none starts within
+   * timeout.
+   */
   private Packet readFromSocket(Duration timeout) {
     if (ended) {
       return closedPacket();
@@ -432,7 +468,8 @@ public final class RawMqttClient implements AutoCloseable {
       if (b0 < 0) {
         return closedPacket();
       }
-      // the packet has begun: its remaining bytes are on their way, however short the caller's timeout
+      // the packet has begun: its remaining bytes are on their way, however short the caller's
+      // timeout
       socket.setSoTimeout((int) DEFAULT_TIMEOUT.toMillis());
       int remaining = 0;
       int multiplier = 1;
@@ -477,8 +514,8 @@ public final class RawMqttClient implements AutoCloseable {
   // ---------------------------------------------------------------- packets received
 
   /**
-   * A packet from the broker: type (1-15, or {@link #CLOSED}), the flags nibble, the bytes after the remaining
-   * length, and the protocol version they are parsed in.
+   * A packet from the broker: type (1-15, or {@link #CLOSED}), the flags nibble, the bytes after
+   * the remaining length, and the protocol version they are parsed in.
    */
   public record Packet(int type, int flags, byte[] body, int version) {
 
@@ -504,8 +541,9 @@ public final class RawMqttClient implements AutoCloseable {
     }
 
     /**
-     * The reason code: CONNACK's return code / reason code, DISCONNECT's and AUTH's reason (0 when absent), the
-     * reason of PUBACK/PUBREC/PUBREL/PUBCOMP (0 when absent), the first code of a SUBACK or UNSUBACK.
+     * The reason code: CONNACK's return code / reason code, DISCONNECT's and AUTH's reason (0 when
+     * absent), the reason of PUBACK/PUBREC/PUBREL/PUBCOMP (0 when absent), the first code of a
+     * SUBACK or UNSUBACK.
      */
     public int reasonCode() {
       return switch (type) {
@@ -530,7 +568,9 @@ public final class RawMqttClient implements AutoCloseable {
       return codes;
     }
 
-    /** Packet identifier of a PUBLISH at QoS 1 or 2, or of an acknowledgement (PUBACK, SUBACK, ...). */
+    /**
+     * Packet identifier of a PUBLISH at QoS 1 or 2, or of an acknowledgement (PUBACK, SUBACK, ...).
+     */
     public int packetId() {
       if (type == PUBLISH) {
         return u16(body, 2 + u16(body, 0));
@@ -567,9 +607,10 @@ public final class RawMqttClient implements AutoCloseable {
     }
 
     /**
-     * The MQTT 5 properties of a PUBLISH, CONNACK, PUBACK/PUBREC/PUBREL/PUBCOMP, DISCONNECT or AUTH, by identifier,
-     * with the first value of each: Integer for one- and two-byte integers and variable byte integers, Long for
-     * four-byte integers, String for strings, byte[] for binary data, String[2] for a user property.
+     * The MQTT 5 properties of a PUBLISH, CONNACK, PUBACK/PUBREC/PUBREL/PUBCOMP, DISCONNECT or
+     * AUTH, by identifier, with the first value of each: Integer for one- and two-byte integers and
+     * variable byte integers, Long for four-byte integers, String for strings, byte[] for binary
+     * data, String[2] for a user property.
      */
     public Map<Integer, Object> properties() {
       Map<Integer, Object> first = new LinkedHashMap<>();
@@ -586,20 +627,24 @@ public final class RawMqttClient implements AutoCloseable {
       return allProperties().containsKey(id);
     }
 
-    /** Every value of property {@code id}, in the order sent (user properties and subscription ids repeat). */
+    /**
+     * Every value of property {@code id}, in the order sent (user properties and subscription ids
+     * repeat).
+     */
     public List<Object> propertyValues(int id) {
       return allProperties().getOrDefault(id, List.of());
     }
 
     private Map<Integer, List<Object>> allProperties() {
       Map<Integer, List<Object>> props = new LinkedHashMap<>();
-      int start = switch (type) {
-        case PUBLISH -> publishPropertiesStart();
-        case CONNACK -> 2;
-        case PUBACK, PUBREC, PUBREL, PUBCOMP -> 3;
-        case DISCONNECT, AUTH -> 1;
-        default -> throw new IllegalStateException("no properties read for " + this);
-      };
+      int start =
+          switch (type) {
+            case PUBLISH -> publishPropertiesStart();
+            case CONNACK -> 2;
+            case PUBACK, PUBREC, PUBREL, PUBCOMP -> 3;
+            case DISCONNECT, AUTH -> 1;
+            default -> throw new IllegalStateException("no properties read for " + this);
+          };
       if (version != 5 || start >= body.length) {
         return props;
       }
@@ -608,24 +653,26 @@ public final class RawMqttClient implements AutoCloseable {
       end += pos[0];
       while (pos[0] < end) {
         int id = body[pos[0]++] & 0xFF;
-        Object value = switch (id) {
-          case 0x01, 0x17, 0x19, 0x24, 0x25, 0x28, 0x29, 0x2A -> body[pos[0]++] & 0xFF;
-          case 0x13, 0x21, 0x22, 0x23 -> {
-            int v = u16(body, pos[0]);
-            pos[0] += 2;
-            yield v;
-          }
-          case 0x02, 0x11, 0x18, 0x27 -> {
-            long v = ((long) u16(body, pos[0]) << 16) | u16(body, pos[0] + 2);
-            pos[0] += 4;
-            yield v;
-          }
-          case 0x0B -> readVarInt(body, pos);
-          case 0x03, 0x08, 0x12, 0x15, 0x1A, 0x1C, 0x1F -> string(pos);
-          case 0x09, 0x16 -> binary(pos);
-          case 0x26 -> new String[] {string(pos), string(pos)};
-          default -> throw new IllegalStateException("unknown property 0x" + Integer.toHexString(id));
-        };
+        Object value =
+            switch (id) {
+              case 0x01, 0x17, 0x19, 0x24, 0x25, 0x28, 0x29, 0x2A -> body[pos[0]++] & 0xFF;
+              case 0x13, 0x21, 0x22, 0x23 -> {
+                int v = u16(body, pos[0]);
+                pos[0] += 2;
+                yield v;
+              }
+              case 0x02, 0x11, 0x18, 0x27 -> {
+                long v = ((long) u16(body, pos[0]) << 16) | u16(body, pos[0] + 2);
+                pos[0] += 4;
+                yield v;
+              }
+              case 0x0B -> readVarInt(body, pos);
+              case 0x03, 0x08, 0x12, 0x15, 0x1A, 0x1C, 0x1F -> string(pos);
+              case 0x09, 0x16 -> binary(pos);
+              case 0x26 -> new String[] {string(pos), string(pos)};
+              default ->
+                  throw new IllegalStateException("unknown property 0x" + Integer.toHexString(id));
+            };
         props.computeIfAbsent(id, k -> new ArrayList<>()).add(value);
       }
       return props;
@@ -657,8 +704,12 @@ public final class RawMqttClient implements AutoCloseable {
       if (type == CLOSED) {
         return "CLOSED";
       }
-      StringBuilder sb = new StringBuilder("Packet[type=").append(type).append(", flags=").append(flags)
-          .append(", body=");
+      StringBuilder sb =
+          new StringBuilder("Packet[type=")
+              .append(type)
+              .append(", flags=")
+              .append(flags)
+              .append(", body=");
       for (int i = 0; i < Math.min(body.length, 32); i++) {
         sb.append(String.format("%02x", body[i]));
       }
@@ -744,8 +795,8 @@ public final class RawMqttClient implements AutoCloseable {
   }
 
   /**
-   * What a CONNECT says; the protocol level is given when it is encoded (the connection's for {@link #connect}),
-   * so that a test can also send levels no broker knows.
+   * What a CONNECT says; the protocol level is given when it is encoded (the connection's for
+   * {@link #connect}), so that a test can also send levels no broker knows.
    */
   public static final class Connect {
     private final String clientId;
@@ -782,7 +833,10 @@ public final class RawMqttClient implements AutoCloseable {
       return this;
     }
 
-    /** MQTT 5 Receive Maximum, encoded after the Session Expiry Interval and before {@link #properties}. */
+    /**
+     * MQTT 5 Receive Maximum, encoded after the Session Expiry Interval and before {@link
+     * #properties}.
+     */
     public Connect receiveMaximum(int max) {
       this.receiveMaximum = max;
       return this;
@@ -807,7 +861,9 @@ public final class RawMqttClient implements AutoCloseable {
       return this;
     }
 
-    /** Sets the reserved bit 0 of the connect flags, which MQTT-3.1.2-3 says the server must refuse. */
+    /**
+     * Sets the reserved bit 0 of the connect flags, which MQTT-3.1.2-3 says the server must refuse.
+     */
     public Connect reservedFlag() {
       this.reservedFlag = 1;
       return this;
@@ -818,7 +874,10 @@ public final class RawMqttClient implements AutoCloseable {
       return this;
     }
 
-    /** The CONNECT for protocol level {@code level} (4 = MQTT 3.1.1, 5 = MQTT 5; anything else is sent as given). */
+    /**
+     * The CONNECT for protocol level {@code level} (4 = MQTT 3.1.1, 5 = MQTT 5; anything else is
+     * sent as given).
+     */
     public byte[] encode(int level) {
       ByteArrayOutputStream v = new ByteArrayOutputStream();
       writeString(v, protocolName.getBytes(StandardCharsets.UTF_8));
@@ -852,7 +911,9 @@ public final class RawMqttClient implements AutoCloseable {
     }
   }
 
-  /** One filter of a SUBSCRIBE with its options byte (QoS in bits 0-1, No Local 2, RAP 3, RH 4-5). */
+  /**
+   * One filter of a SUBSCRIBE with its options byte (QoS in bits 0-1, No Local 2, RAP 3, RH 4-5).
+   */
   public record Filter(String filter, int options) {
     public static Filter of(String filter, int qos) {
       return new Filter(filter, qos);
@@ -862,18 +923,35 @@ public final class RawMqttClient implements AutoCloseable {
   /** Packets as bytes, for protocol version 4 (MQTT 3.1.1) or 5; nothing is checked. */
   public static final class Packets {
 
-    private Packets() {
-    }
+    private Packets() {}
 
     /** A PUBLISH; {@code props} (null: none) are sent in MQTT 5 only. */
-    public static byte[] publish(int version, String topic, String payload, int qos, boolean retain, int packetId,
+    public static byte[] publish(
+        int version,
+        String topic,
+        String payload,
+        int qos,
+        boolean retain,
+        int packetId,
         Props props) {
-      return publish(version, topic.getBytes(StandardCharsets.UTF_8), payload.getBytes(StandardCharsets.UTF_8), qos,
-          retain, packetId, props);
+      return publish(
+          version,
+          topic.getBytes(StandardCharsets.UTF_8),
+          payload.getBytes(StandardCharsets.UTF_8),
+          qos,
+          retain,
+          packetId,
+          props);
     }
 
     /** A PUBLISH with the topic given as raw bytes (to send invalid UTF-8). */
-    public static byte[] publish(int version, byte[] topic, byte[] payload, int qos, boolean retain, int packetId,
+    public static byte[] publish(
+        int version,
+        byte[] topic,
+        byte[] payload,
+        int qos,
+        boolean retain,
+        int packetId,
         Props props) {
       ByteArrayOutputStream v = new ByteArrayOutputStream();
       writeString(v, topic);
@@ -888,14 +966,16 @@ public final class RawMqttClient implements AutoCloseable {
     }
 
     public static byte[] publish(int version, String topic, byte[] payload, int qos, int packetId) {
-      return publish(version, topic.getBytes(StandardCharsets.UTF_8), payload, qos, false, packetId, null);
+      return publish(
+          version, topic.getBytes(StandardCharsets.UTF_8), payload, qos, false, packetId, null);
     }
 
     public static byte[] publish(int version, byte[] topic, byte[] payload, int qos, int packetId) {
       return publish(version, topic, payload, qos, false, packetId, null);
     }
 
-    public static byte[] publish(int version, byte[] topic, byte[] payload, int qos, int packetId, Props props) {
+    public static byte[] publish(
+        int version, byte[] topic, byte[] payload, int qos, int packetId, Props props) {
       return publish(version, topic, payload, qos, false, packetId, props);
     }
 
@@ -1002,9 +1082,13 @@ public final class RawMqttClient implements AutoCloseable {
       return o.toByteArray();
     }
 
-    /** Size on the wire of a packet whose variable header and payload are {@code remaining} bytes. */
+    /**
+     * Size on the wire of a packet whose variable header and payload are {@code remaining} bytes.
+     */
     public static int packetSize(int remaining) {
-      return 1 + (remaining < 128 ? 1 : remaining < 16_384 ? 2 : remaining < 2_097_152 ? 3 : 4) + remaining;
+      return 1
+          + (remaining < 128 ? 1 : remaining < 16_384 ? 2 : remaining < 2_097_152 ? 3 : 4)
+          + remaining;
     }
   }
 

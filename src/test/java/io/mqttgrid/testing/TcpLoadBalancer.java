@@ -26,22 +26,27 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A TCP load balancer for tests, in front of several brokers, as devices meet a cluster: round robin over
- * the healthy backends. A backend is skipped once its health URL failed to answer 200 {@value #FALL} times in a
- * row (checked every {@value #CHECK_INTERVAL_MS} ms), or at once when it refuses a connection, until the next
- * good check. Bytes are
- * copied as they come; when either side closes, the other side of that connection is closed too, so a
- * client sees its connection drop when the node behind it dies.
+ * A TCP load balancer for tests, in front of several brokers, as devices meet a cluster: round
+ * robin over the healthy backends. A backend is skipped once its health URL failed to answer 200
+ * {@value #FALL} times in a row (checked every {@value #CHECK_INTERVAL_MS} ms), or at once when it
+ * refuses a connection, until the next good check. Bytes are copied as they come; when either side
+ * closes, the other side of that connection is closed too, so a client sees its connection drop
+ * when the node behind it dies.
  */
 public final class TcpLoadBalancer implements AutoCloseable {
 
   static final int CHECK_INTERVAL_MS = 250;
-  /** Failed checks in a row that take a backend out (a slow answer on a busy machine is not a dead node). */
+
+  /**
+   * Failed checks in a row that take a backend out (a slow answer on a busy machine is not a dead
+   * node).
+   */
   static final int FALL = 2;
 
-  /** A broker behind the balancer: its name (node id), its MQTT port on loopback, its readiness URL. */
-  public record Backend(String name, int port, URI health) {
-  }
+  /**
+   * A broker behind the balancer: its name (node id), its MQTT port on loopback, its readiness URL.
+   */
+  public record Backend(String name, int port, URI health) {}
 
   private final List<Backend> backends;
   private final Map<String, Boolean> healthy = new ConcurrentHashMap<>();
@@ -51,8 +56,10 @@ public final class TcpLoadBalancer implements AutoCloseable {
   private final AtomicInteger next = new AtomicInteger();
   private final ServerSocket server;
   private final ExecutorService pumps = Executors.newCachedThreadPool(daemon("lb-pump"));
-  private final ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(daemon("lb-health"));
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+  private final ScheduledExecutorService checker =
+      Executors.newSingleThreadScheduledExecutor(daemon("lb-health"));
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
   private volatile boolean closed;
 
   private TcpLoadBalancer(List<Backend> backends) throws IOException {
@@ -66,10 +73,14 @@ public final class TcpLoadBalancer implements AutoCloseable {
     server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
     Thread acceptor = daemon("lb-accept").newThread(this::acceptLoop);
     acceptor.start();
-    checker.scheduleWithFixedDelay(this::checkAll, CHECK_INTERVAL_MS, CHECK_INTERVAL_MS, TimeUnit.MILLISECONDS);
+    checker.scheduleWithFixedDelay(
+        this::checkAll, CHECK_INTERVAL_MS, CHECK_INTERVAL_MS, TimeUnit.MILLISECONDS);
   }
 
-  /** Starts listening on a free loopback port; the backends are health-checked once before it returns. */
+  /**
+   * Starts listening on a free loopback port; the backends are health-checked once before it
+   * returns.
+   */
   public static TcpLoadBalancer start(List<Backend> backends) {
     try {
       return new TcpLoadBalancer(backends);
@@ -149,12 +160,13 @@ public final class TcpLoadBalancer implements AutoCloseable {
     Set<Socket> sockets = open.get(backend);
     sockets.add(client);
     sockets.add(upstream);
-    Runnable closeBoth = () -> {
-      closeQuietly(client);
-      closeQuietly(upstream);
-      sockets.remove(client);
-      sockets.remove(upstream);
-    };
+    Runnable closeBoth =
+        () -> {
+          closeQuietly(client);
+          closeQuietly(upstream);
+          sockets.remove(client);
+          sockets.remove(upstream);
+        };
     try {
       client.setTcpNoDelay(true);
     } catch (IOException e) {
@@ -186,8 +198,10 @@ public final class TcpLoadBalancer implements AutoCloseable {
     for (Backend b : backends) {
       boolean up;
       try {
-        HttpResponse<Void> r = http.send(HttpRequest.newBuilder(b.health()).timeout(Duration.ofSeconds(1)).GET()
-            .build(), HttpResponse.BodyHandlers.discarding());
+        HttpResponse<Void> r =
+            http.send(
+                HttpRequest.newBuilder(b.health()).timeout(Duration.ofSeconds(1)).GET().build(),
+                HttpResponse.BodyHandlers.discarding());
         up = r.statusCode() == 200;
       } catch (IOException e) {
         up = false;

@@ -40,10 +40,12 @@ class TcpLoadBalancerTest {
       this.name = name;
       server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
       health = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-      health.createContext("/health/ready", ex -> {
-        ex.sendResponseHeaders(status, -1);
-        ex.close();
-      });
+      health.createContext(
+          "/health/ready",
+          ex -> {
+            ex.sendResponseHeaders(status, -1);
+            ex.close();
+          });
       health.start();
       acceptor = new Thread(this::serve, "fake-" + name);
       acceptor.setDaemon(true);
@@ -51,8 +53,8 @@ class TcpLoadBalancerTest {
     }
 
     /**
-     * Stops listening for good. A close() alone is not enough at once: an accept() in progress keeps the
-     * listening socket alive until its thread wakes up, and may still take a connection.
+     * Stops listening for good. A close() alone is not enough at once: an accept() in progress
+     * keeps the listening socket alive until its thread wakes up, and may still take a connection.
      */
     void stopListening() throws Exception {
       server.close();
@@ -64,15 +66,17 @@ class TcpLoadBalancerTest {
         try {
           Socket s = server.accept();
           accepted.add(s);
-          Thread echo = new Thread(() -> {
-            try (s) {
-              OutputStream out = s.getOutputStream();
-              out.write((name + "\n").getBytes(StandardCharsets.UTF_8));
-              s.getInputStream().transferTo(out);
-            } catch (IOException e) {
-              // closed
-            }
-          });
+          Thread echo =
+              new Thread(
+                  () -> {
+                    try (s) {
+                      OutputStream out = s.getOutputStream();
+                      out.write((name + "\n").getBytes(StandardCharsets.UTF_8));
+                      s.getInputStream().transferTo(out);
+                    } catch (IOException e) {
+                      // closed
+                    }
+                  });
           echo.setDaemon(true);
           echo.start();
         } catch (IOException e) {
@@ -82,7 +86,9 @@ class TcpLoadBalancerTest {
     }
 
     TcpLoadBalancer.Backend backend() {
-      return new TcpLoadBalancer.Backend(name, server.getLocalPort(),
+      return new TcpLoadBalancer.Backend(
+          name,
+          server.getLocalPort(),
           URI.create("http://127.0.0.1:" + health.getAddress().getPort() + "/health/ready"));
     }
 
@@ -118,7 +124,8 @@ class TcpLoadBalancerTest {
   }
 
   private static String readLine(Socket s) throws IOException {
-    return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
+    return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8))
+        .readLine();
   }
 
   @Test
@@ -126,7 +133,8 @@ class TcpLoadBalancerTest {
     List<String> greetings = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       try (Socket s = connect()) {
-        BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader in =
+            new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
         greetings.add(in.readLine());
         s.getOutputStream().write("ping\n".getBytes(StandardCharsets.UTF_8));
         assertThat(in.readLine()).isEqualTo("ping");
@@ -164,13 +172,17 @@ class TcpLoadBalancerTest {
   @Test
   void whenTheBackendClosesTheClientsConnectionIsClosed() throws Exception {
     try (Socket s = connect()) {
-      BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+      BufferedReader in =
+          new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
       assertThat(in.readLine()).isEqualTo("a");
       assertThat(lb.openConnections()).containsEntry("a", 1);
       backends.get(0).accepted.get(0).close();
       assertThat(in.read()).isEqualTo(-1);
     }
-    Await.until("a's connection counted as closed", Duration.ofSeconds(5), () -> lb.openConnections().get("a") == 0);
+    Await.until(
+        "a's connection counted as closed",
+        Duration.ofSeconds(5),
+        () -> lb.openConnections().get("a") == 0);
     assertThat(lb.openConnections()).containsEntry("a", 0);
   }
 }

@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class TestBroker implements AutoCloseable {
 
-  private static final java.util.Set<Integer> GIVEN_PORTS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private static final java.util.Set<Integer> GIVEN_PORTS =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private final Broker broker;
   private final int mqttPort;
@@ -36,9 +37,10 @@ public final class TestBroker implements AutoCloseable {
   }
 
   /**
-   * Starts a node with the defaults, free ports, and {@code overrides} (keys as in config/mqttgrid.yaml). A port
-   * found free can be taken by another process before the node binds it (other test JVMs run beside this one):
-   * a start that fails to bind is tried again with other ports.
+   * Starts a node with the defaults, free ports, and {@code overrides} (keys as in
+   * config/mqttgrid.yaml). A port found free can be taken by another process before the node binds
+   * it (other test JVMs run beside this one): a start that fails to bind is tried again with other
+   * ports.
    */
   public static TestBroker start(Map<String, String> overrides) {
     for (int attempt = 1; ; attempt++) {
@@ -88,8 +90,11 @@ public final class TestBroker implements AutoCloseable {
       }
       throw new IllegalStateException("test broker did not start", e);
     }
-    return new TestBroker(broker, Integer.parseInt(cfg.get("mqtt.port")),
-        Integer.parseInt(cfg.get("mqtt.websocket-port")), Integer.parseInt(cfg.get("http.port")));
+    return new TestBroker(
+        broker,
+        Integer.parseInt(cfg.get("mqtt.port")),
+        Integer.parseInt(cfg.get("mqtt.websocket-port")),
+        Integer.parseInt(cfg.get("http.port")));
   }
 
   public Broker broker() {
@@ -115,14 +120,22 @@ public final class TestBroker implements AutoCloseable {
 
   /** An MQTT 5 client (not yet connected) for this broker. */
   public Mqtt5BlockingClient v5(String clientId) {
-    return MqttClient.builder().useMqttVersion5().identifier(clientId)
-        .serverHost("127.0.0.1").serverPort(mqttPort).buildBlocking();
+    return MqttClient.builder()
+        .useMqttVersion5()
+        .identifier(clientId)
+        .serverHost("127.0.0.1")
+        .serverPort(mqttPort)
+        .buildBlocking();
   }
 
   /** An MQTT 3.1.1 client (not yet connected) for this broker. */
   public Mqtt3BlockingClient v3(String clientId) {
-    return MqttClient.builder().useMqttVersion3().identifier(clientId)
-        .serverHost("127.0.0.1").serverPort(mqttPort).buildBlocking();
+    return MqttClient.builder()
+        .useMqttVersion3()
+        .identifier(clientId)
+        .serverHost("127.0.0.1")
+        .serverPort(mqttPort)
+        .buildBlocking();
   }
 
   /** Graceful stop, as on SIGTERM. */
@@ -136,8 +149,9 @@ public final class TestBroker implements AutoCloseable {
   }
 
   /**
-   * A port free now and never handed out before in this JVM: two calls in a row may otherwise get the same
-   * port from the OS (the first socket is closed again), and two listeners of one broker on one port share it.
+   * A port free now and never handed out before in this JVM: two calls in a row may otherwise get
+   * the same port from the OS (the first socket is closed again), and two listeners of one broker
+   * on one port share it.
    */
   public static int freePort() {
     for (int attempt = 0; attempt < 200; attempt++) {
@@ -152,5 +166,4 @@ public final class TestBroker implements AutoCloseable {
     }
     throw new IllegalStateException("no free port that was not handed out already");
   }
-
 }

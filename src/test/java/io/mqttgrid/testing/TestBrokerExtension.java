@@ -16,12 +16,13 @@ import org.junit.platform.commons.support.AnnotationSupport;
 import org.junit.platform.commons.support.ReflectionSupport;
 
 /**
- * Starts the {@link TestBroker} of a class annotated {@link WithBroker}, with the annotation's overrides (and
- * its config method's), and
- * closes it after the class. The broker goes into every static field of type {@code TestBroker} declared by
- * the class or its superclasses, and resolves {@code TestBroker} parameters.
+ * Starts the {@link TestBroker} of a class annotated {@link WithBroker}, with the annotation's
+ * overrides (and its config method's), and closes it after the class. The broker goes into every
+ * static field of type {@code TestBroker} declared by the class or its superclasses, and resolves
+ * {@code TestBroker} parameters.
  */
-public final class TestBrokerExtension implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
+public final class TestBrokerExtension
+    implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
 
   private static final ExtensionContext.Namespace NAMESPACE =
       ExtensionContext.Namespace.create(TestBrokerExtension.class);
@@ -30,8 +31,12 @@ public final class TestBrokerExtension implements BeforeAllCallback, AfterAllCal
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
     Class<?> testClass = context.getRequiredTestClass();
-    WithBroker config = AnnotationSupport.findAnnotation(testClass, WithBroker.class)
-        .orElseThrow(() -> new ExtensionConfigurationException(testClass.getName() + " has no @WithBroker"));
+    WithBroker config =
+        AnnotationSupport.findAnnotation(testClass, WithBroker.class)
+            .orElseThrow(
+                () ->
+                    new ExtensionConfigurationException(
+                        testClass.getName() + " has no @WithBroker"));
     Map<String, String> overrides = overrides(config);
     if (!config.configMethod().isEmpty()) {
       overrides.putAll(fromConfigMethod(testClass, config.configMethod()));
@@ -77,7 +82,8 @@ public final class TestBrokerExtension implements BeforeAllCallback, AfterAllCal
     for (String entry : config.value()) {
       int eq = entry.indexOf('=');
       if (eq <= 0) {
-        throw new ExtensionConfigurationException("@WithBroker override '" + entry + "' is not key=value");
+        throw new ExtensionConfigurationException(
+            "@WithBroker override '" + entry + "' is not key=value");
       }
       overrides.put(entry.substring(0, eq).trim(), entry.substring(eq + 1).trim());
     }
@@ -85,11 +91,24 @@ public final class TestBrokerExtension implements BeforeAllCallback, AfterAllCal
   }
 
   @SuppressWarnings("unchecked")
-  private static Map<String, String> fromConfigMethod(Class<?> testClass, String name) throws Exception {
-    Method method = ReflectionSupport.findMethod(testClass, name)
-        .filter(m -> Modifier.isStatic(m.getModifiers()) && Map.class.isAssignableFrom(m.getReturnType()))
-        .orElseThrow(() -> new ExtensionConfigurationException("@WithBroker(configMethod = \"" + name + "\"): "
-            + testClass.getName() + " has no static method " + name + "() returning a Map"));
+  private static Map<String, String> fromConfigMethod(Class<?> testClass, String name)
+      throws Exception {
+    Method method =
+        ReflectionSupport.findMethod(testClass, name)
+            .filter(
+                m ->
+                    Modifier.isStatic(m.getModifiers())
+                        && Map.class.isAssignableFrom(m.getReturnType()))
+            .orElseThrow(
+                () ->
+                    new ExtensionConfigurationException(
+                        "@WithBroker(configMethod = \""
+                            + name
+                            + "\"): "
+                            + testClass.getName()
+                            + " has no static method "
+                            + name
+                            + "() returning a Map"));
     method.setAccessible(true);
     try {
       return (Map<String, String>) method.invoke(null);
@@ -102,7 +121,8 @@ public final class TestBrokerExtension implements BeforeAllCallback, AfterAllCal
     java.util.List<Field> fields = new java.util.ArrayList<>();
     for (Class<?> c = testClass; c != null && c != Object.class; c = c.getSuperclass()) {
       for (Field f : c.getDeclaredFields()) {
-        if (f.getType() == TestBroker.class && Modifier.isStatic(f.getModifiers())
+        if (f.getType() == TestBroker.class
+            && Modifier.isStatic(f.getModifiers())
             && !Modifier.isFinal(f.getModifiers())) {
           f.setAccessible(true);
           fields.add(f);

@@ -33,9 +33,9 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
- * Real certificates made in the test: a self-signed server certificate for 127.0.0.1 / localhost, as PEM, and
- * (see {@link Issued}) CAs, intermediates and client certificates with the subjects, SANs and validity periods
- * a test needs.
+ * Real certificates made in the test: a self-signed server certificate for 127.0.0.1 / localhost,
+ * as PEM, and (see {@link Issued}) CAs, intermediates and client certificates with the subjects,
+ * SANs and validity periods a test needs.
  */
 public final class TestCertificates {
 
@@ -55,17 +55,34 @@ public final class TestCertificates {
     KeyPair keys = gen.generateKeyPair();
     X500Name name = new X500Name("CN=localhost");
     Instant now = Instant.now();
-    JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, BigInteger.valueOf(now.toEpochMilli()),
-        Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(Duration.ofDays(1))), name, keys.getPublic());
+    JcaX509v3CertificateBuilder builder =
+        new JcaX509v3CertificateBuilder(
+            name,
+            BigInteger.valueOf(now.toEpochMilli()),
+            Date.from(now.minus(Duration.ofMinutes(5))),
+            Date.from(now.plus(Duration.ofDays(1))),
+            name,
+            keys.getPublic());
     builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-    builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-        new GeneralName(GeneralName.dNSName, "localhost"), new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
-    X509Certificate cert = new JcaX509CertificateConverter()
-        .getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
+    builder.addExtension(
+        Extension.subjectAlternativeName,
+        false,
+        new GeneralNames(
+            new GeneralName[] {
+              new GeneralName(GeneralName.dNSName, "localhost"),
+              new GeneralName(GeneralName.iPAddress, "127.0.0.1")
+            }));
+    X509Certificate cert =
+        new JcaX509CertificateConverter()
+            .getCertificate(
+                builder.build(
+                    new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
     Path certFile = dir.resolve("server.crt");
     Path keyFile = dir.resolve("server.key");
     Files.writeString(certFile, pem(cert));
-    Files.writeString(keyFile, pem(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(keys.getPrivate(), null)));
+    Files.writeString(
+        keyFile,
+        pem(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(keys.getPrivate(), null)));
     return new TestCertificates(cert, certFile, keyFile);
   }
 
@@ -74,12 +91,15 @@ public final class TestCertificates {
     KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
     ks.load(null, null);
     ks.setCertificateEntry("server", certificate);
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(ks);
     return tmf;
   }
 
-  /** A certificate with its private key and the chain a TLS client presents (leaf first, no root). */
+  /**
+   * A certificate with its private key and the chain a TLS client presents (leaf first, no root).
+   */
   public static final class Issued {
     public final X509Certificate certificate;
     public final PrivateKey key;
@@ -102,8 +122,9 @@ public final class TestCertificates {
 
     /** SHA-256 of the DER certificate, upper-case hex: the thumbprint of spec section 3.2. */
     public String thumbprint() throws Exception {
-      return HexFormat.of().withUpperCase().formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(certificate.getEncoded()));
+      return HexFormat.of()
+          .withUpperCase()
+          .formatHex(MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded()));
     }
 
     /** Key material for a TLS client presenting this certificate and its chain. */
@@ -111,7 +132,8 @@ public final class TestCertificates {
       KeyStore ks = KeyStore.getInstance("PKCS12");
       ks.load(null, null);
       ks.setKeyEntry("client", key, PASSWORD, chain.toArray(new X509Certificate[0]));
-      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      KeyManagerFactory kmf =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(ks, PASSWORD);
       return kmf;
     }
@@ -124,8 +146,12 @@ public final class TestCertificates {
     /** A certificate this (CA) certificate signs; its chain is it plus this one's chain. */
     public Issued issue(Spec spec) throws Exception {
       KeyPair keys = keyPair(spec.rsa);
-      X509Certificate cert = build(spec, keys.getPublic(),
-          X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()), key);
+      X509Certificate cert =
+          build(
+              spec,
+              keys.getPublic(),
+              X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()),
+              key);
       List<X509Certificate> issuedChain = new ArrayList<>();
       issuedChain.add(cert);
       // the root is the trust anchor and stays out of the chain a client presents
@@ -203,14 +229,20 @@ public final class TestCertificates {
     return selfSigned(new Spec(subject).ca());
   }
 
-  /** A self-signed certificate (a client of the ThumbprintMatch scheme, or a root with {@link Spec#ca()}). */
+  /**
+   * A self-signed certificate (a client of the ThumbprintMatch scheme, or a root with {@link
+   * Spec#ca()}).
+   */
   public static Issued selfSigned(Spec spec) throws Exception {
     KeyPair keys = keyPair(spec.rsa);
     X509Certificate cert = build(spec, keys.getPublic(), x500(spec.subject), keys.getPrivate());
     return new Issued(cert, keys.getPrivate(), List.of(cert));
   }
 
-  /** A subject read as RFC 4514 text, leftmost RDN most specific (as OpenSSL and the JDK write them). */
+  /**
+   * A subject read as RFC 4514 text, leftmost RDN most specific (as OpenSSL and the JDK write
+   * them).
+   */
   private static X500Name x500(String subject) {
     return X500Name.getInstance(new javax.security.auth.x500.X500Principal(subject).getEncoded());
   }
@@ -221,26 +253,38 @@ public final class TestCertificates {
     return gen.generateKeyPair();
   }
 
-  private static X509Certificate build(Spec spec, java.security.PublicKey subjectKey, X500Name issuer,
-                                       PrivateKey signer) throws Exception {
-    JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuer,
-        BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(spec.notBefore), Date.from(spec.notAfter),
-        x500(spec.subject), subjectKey);
+  private static X509Certificate build(
+      Spec spec, java.security.PublicKey subjectKey, X500Name issuer, PrivateKey signer)
+      throws Exception {
+    JcaX509v3CertificateBuilder builder =
+        new JcaX509v3CertificateBuilder(
+            issuer,
+            BigInteger.valueOf(SERIAL.incrementAndGet()),
+            Date.from(spec.notBefore),
+            Date.from(spec.notAfter),
+            x500(spec.subject),
+            subjectKey);
     builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(spec.ca));
     if (spec.ca) {
-      builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+      builder.addExtension(
+          Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
     } else {
       builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-      builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
-          spec.serverOnly ? KeyPurposeId.id_kp_serverAuth : KeyPurposeId.id_kp_clientAuth));
+      builder.addExtension(
+          Extension.extendedKeyUsage,
+          false,
+          new ExtendedKeyUsage(
+              spec.serverOnly ? KeyPurposeId.id_kp_serverAuth : KeyPurposeId.id_kp_clientAuth));
     }
     if (!spec.sans.isEmpty()) {
-      builder.addExtension(Extension.subjectAlternativeName, false,
+      builder.addExtension(
+          Extension.subjectAlternativeName,
+          false,
           new GeneralNames(spec.sans.toArray(new GeneralName[0])));
     }
     String algorithm = signer.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
-    return new JcaX509CertificateConverter().getCertificate(builder.build(new JcaContentSignerBuilder(algorithm)
-        .build(signer)));
+    return new JcaX509CertificateConverter()
+        .getCertificate(builder.build(new JcaContentSignerBuilder(algorithm).build(signer)));
   }
 
   private static String pem(Object o) throws IOException {

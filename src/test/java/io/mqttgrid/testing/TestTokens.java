@@ -17,9 +17,10 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Real signed JWTs for tests (spec sections 3.5 and 3.6): an RS256 or ES256 key pair made by the JDK and a
- * small JWS signer, the key as PEM or JWK, the malformed tokens an attacker sends (alg none, HS256 keyed with
- * the public key), and a namespace file that makes a broker trust the issuer.
+ * Real signed JWTs for tests (spec sections 3.5 and 3.6): an RS256 or ES256 key pair made by the
+ * JDK and a small JWS signer, the key as PEM or JWK, the malformed tokens an attacker sends (alg
+ * none, HS256 keyed with the public key), and a namespace file that makes a broker trust the
+ * issuer.
  */
 public final class TestTokens {
 
@@ -31,6 +32,7 @@ public final class TestTokens {
   public final KeyPair keys;
   public final String alg;
   public final String kid;
+
   /** The {@code iss} of {@link #token(String)}. */
   public final String issuer;
 
@@ -73,10 +75,14 @@ public final class TestTokens {
     }
   }
 
-  /** The public key as PEM {@code PUBLIC KEY}, as an operator uploads it (encodedIssuerCertificates). */
+  /**
+   * The public key as PEM {@code PUBLIC KEY}, as an operator uploads it
+   * (encodedIssuerCertificates).
+   */
   public String publicKeyPem() {
-    String b64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-        .encodeToString(keys.getPublic().getEncoded());
+    String b64 =
+        Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+            .encodeToString(keys.getPublic().getEncoded());
     return "-----BEGIN PUBLIC KEY-----\n" + b64 + "\n-----END PUBLIC KEY-----\n";
   }
 
@@ -84,11 +90,14 @@ public final class TestTokens {
   public JsonObject jwk() {
     JsonObject jwk = new JsonObject().put("kid", kid).put("use", "sig").put("alg", alg);
     if (keys.getPublic() instanceof RSAPublicKey rsa) {
-      return jwk.put("kty", "RSA").put("n", b64(unsigned(rsa.getModulus(), 0)))
+      return jwk.put("kty", "RSA")
+          .put("n", b64(unsigned(rsa.getModulus(), 0)))
           .put("e", b64(unsigned(rsa.getPublicExponent(), 0)));
     }
     ECPublicKey ec = (ECPublicKey) keys.getPublic();
-    return jwk.put("kty", "EC").put("crv", "P-256").put("x", b64(unsigned(ec.getW().getAffineX(), 32)))
+    return jwk.put("kty", "EC")
+        .put("crv", "P-256")
+        .put("x", b64(unsigned(ec.getW().getAffineX(), 32)))
         .put("y", b64(unsigned(ec.getW().getAffineY(), 32)));
   }
 
@@ -103,15 +112,35 @@ public final class TestTokens {
   /** Standard claims valid from a minute ago for an hour. */
   public static JsonObject claims(String iss, String sub, Object aud) {
     long now = System.currentTimeMillis() / 1000;
-    return new JsonObject().put("iss", iss).put("sub", sub).put("aud", aud).put("iat", now - 60)
-        .put("nbf", now - 60).put("exp", now + 3600);
+    return new JsonObject()
+        .put("iss", iss)
+        .put("sub", sub)
+        .put("aud", aud)
+        .put("iat", now - 60)
+        .put("nbf", now - 60)
+        .put("exp", now + 3600);
   }
 
-  /** A token of this issuer for {@code subject}, valid for an hour, for the test namespace's hostname. */
+  /**
+   * A token of this issuer for {@code subject}, valid for an hour, for the test namespace's
+   * hostname.
+   */
   public String token(String subject) {
     long now = System.currentTimeMillis() / 1000;
-    return sign(Map.of("iss", issuer, "sub", subject, "aud", HOSTNAME, "iat", now, "nbf", now - 5, "exp",
-        now + 3600));
+    return sign(
+        Map.of(
+            "iss",
+            issuer,
+            "sub",
+            subject,
+            "aud",
+            HOSTNAME,
+            "iat",
+            now,
+            "nbf",
+            now - 5,
+            "exp",
+            now + 3600));
   }
 
   /** A token for a subject no other call got: each test identity has its own rate limit bucket. */
@@ -132,10 +161,13 @@ public final class TestTokens {
   }
 
   public String sign(JsonObject header, JsonObject claims) {
-    String input = b64(header.encode().getBytes(StandardCharsets.UTF_8)) + "."
-        + b64(claims.encode().getBytes(StandardCharsets.UTF_8));
+    String input =
+        b64(header.encode().getBytes(StandardCharsets.UTF_8))
+            + "."
+            + b64(claims.encode().getBytes(StandardCharsets.UTF_8));
     try {
-      Signature s = Signature.getInstance(alg.equals("RS256") ? "SHA256withRSA" : "SHA256withECDSA");
+      Signature s =
+          Signature.getInstance(alg.equals("RS256") ? "SHA256withRSA" : "SHA256withECDSA");
       s.initSign(keys.getPrivate());
       s.update(input.getBytes(StandardCharsets.US_ASCII));
       byte[] signature = s.sign();
@@ -147,16 +179,36 @@ public final class TestTokens {
 
   /** A token with {@code alg: none} and an empty or made-up signature. */
   public static String unsigned(JsonObject claims, String signature) {
-    return b64(new JsonObject().put("alg", "none").put("typ", "JWT").encode().getBytes(StandardCharsets.UTF_8))
-        + "." + b64(claims.encode().getBytes(StandardCharsets.UTF_8)) + "." + signature;
+    return b64(
+            new JsonObject()
+                .put("alg", "none")
+                .put("typ", "JWT")
+                .encode()
+                .getBytes(StandardCharsets.UTF_8))
+        + "."
+        + b64(claims.encode().getBytes(StandardCharsets.UTF_8))
+        + "."
+        + signature;
   }
 
-  /** An HS256 token whose HMAC key is the issuer's public key: the classic algorithm-confusion attack. */
+  /**
+   * An HS256 token whose HMAC key is the issuer's public key: the classic algorithm-confusion
+   * attack.
+   */
   public static String hmacWithPublicKey(JsonObject claims, String publicKeyPem) throws Exception {
-    String input = b64(new JsonObject().put("alg", "HS256").put("typ", "JWT").encode().getBytes(StandardCharsets.UTF_8))
-        + "." + b64(claims.encode().getBytes(StandardCharsets.UTF_8));
+    String input =
+        b64(
+                new JsonObject()
+                    .put("alg", "HS256")
+                    .put("typ", "JWT")
+                    .encode()
+                    .getBytes(StandardCharsets.UTF_8))
+            + "."
+            + b64(claims.encode().getBytes(StandardCharsets.UTF_8));
     javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-    mac.init(new javax.crypto.spec.SecretKeySpec(publicKeyPem.getBytes(StandardCharsets.US_ASCII), "HmacSHA256"));
+    mac.init(
+        new javax.crypto.spec.SecretKeySpec(
+            publicKeyPem.getBytes(StandardCharsets.US_ASCII), "HmacSHA256"));
     return input + "." + b64(mac.doFinal(input.getBytes(StandardCharsets.US_ASCII)));
   }
 
@@ -166,15 +218,16 @@ public final class TestTokens {
 
   /**
    * A namespace file trusting this issuer. Every identity ($all) may publish to {@code devices/#},
-   * {@code retained/#}, {@code rate/#} and the how-to's placeholder topic {@code devices%2XXXX-0000/#}, and
-   * subscribe to {@code retained/#} only; nothing else.
+   * {@code retained/#}, {@code rate/#} and the how-to's placeholder topic {@code
+   * devices%2XXXX-0000/#}, and subscribe to {@code retained/#} only; nothing else.
    */
   public Path writeNamespace(Path dir) throws Exception {
     StringBuilder pem = new StringBuilder();
     for (String line : publicKeyPem().split("\n")) {
       pem.append("              ").append(line).append('\n');
     }
-    String yaml = """
+    String yaml =
+        """
         settings:
           hostname: %s
           clientAuthentication:
@@ -190,7 +243,8 @@ public final class TestTokens {
         permissionBindings:
           all-publish: { clientGroupName: $all, topicSpaceName: http-publish, permission: Publisher }
           all-read: { clientGroupName: $all, topicSpaceName: http-read, permission: Subscriber }
-        """.formatted(HOSTNAME, issuer, kid, pem.toString().stripTrailing());
+        """
+            .formatted(HOSTNAME, issuer, kid, pem.toString().stripTrailing());
     Path file = dir.resolve("namespace.yaml");
     Files.writeString(file, yaml);
     return file;

@@ -8,9 +8,10 @@ import java.lang.annotation.Target;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * One {@link TestBroker} for the whole test class, started before its {@code @BeforeAll} methods and closed
- * after its {@code @AfterAll} methods (see {@link TestBrokerExtension}). The broker is set into the class's
- * static {@code TestBroker} field and is a parameter any test or lifecycle method may declare.
+ * One {@link TestBroker} for the whole test class, started before its {@code @BeforeAll} methods
+ * and closed after its {@code @AfterAll} methods (see {@link TestBrokerExtension}). The broker is
+ * set into the class's static {@code TestBroker} field and is a parameter any test or lifecycle
+ * method may declare.
  *
  * <pre>{@code
  * @WithBroker({"limits.max-packet-size=65536"})
@@ -19,9 +20,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * }
  * }</pre>
  *
- * <p>Overrides known only at run time (a namespace file written to a {@code @TempDir}, say) come from a
- * static method of the class named by {@link #configMethod()}; it runs after static {@code @TempDir} fields
- * are set and before the broker starts.
+ * <p>Overrides known only at run time (a namespace file written to a {@code @TempDir}, say) come
+ * from a static method of the class named by {@link #configMethod()}; it runs after static
+ * {@code @TempDir} fields are set and before the broker starts.
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
@@ -33,8 +34,8 @@ public @interface WithBroker {
   String[] value() default {};
 
   /**
-   * The name of a static no-argument method of the test class returning {@code Map<String, String>}:
-   * overrides added to (and winning over) {@link #value()}. Empty: none.
+   * The name of a static no-argument method of the test class returning {@code Map<String,
+   * String>}: overrides added to (and winning over) {@link #value()}. Empty: none.
    */
   String configMethod() default "";
 }

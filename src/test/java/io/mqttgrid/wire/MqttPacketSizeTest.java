@@ -23,7 +23,10 @@ import io.netty.util.AttributeKey;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The computed size is that of the PUBLISH Netty's encoder (vertx-mqtt's) writes, property by property. */
+/**
+ * The computed size is that of the PUBLISH Netty's encoder (vertx-mqtt's) writes, property by
+ * property.
+ */
 class MqttPacketSizeTest {
 
   @Test
@@ -31,18 +34,30 @@ class MqttPacketSizeTest {
     PublishedMessage m = message("t", new byte[3], -1, 0, null, null, null, List.of());
     for (int qos = 0; qos <= 2; qos++) {
       assertThat(MqttPacketSize.publish(m, qos)).isEqualTo(encoded(MqttVersion.MQTT_5, m, qos));
-      assertThat(MqttPacketSize.publishV311(m, qos)).isEqualTo(encoded(MqttVersion.MQTT_3_1_1, m, qos));
+      assertThat(MqttPacketSize.publishV311(m, qos))
+          .isEqualTo(encoded(MqttVersion.MQTT_3_1_1, m, qos));
     }
   }
 
   @Test
   void everyPropertyAndSubscriptionIdentifiers() {
-    PublishedMessage m = message("café/ü", new byte[200], 1, 5_000, "text/plain; charset=utf-8", "reply/é",
-        new byte[] {1, 2, 3}, List.of(new UserProperty("a", "1"), new UserProperty("ключ", "значение"),
-            new UserProperty("a", "2")));
+    PublishedMessage m =
+        message(
+            "café/ü",
+            new byte[200],
+            1,
+            5_000,
+            "text/plain; charset=utf-8",
+            "reply/é",
+            new byte[] {1, 2, 3},
+            List.of(
+                new UserProperty("a", "1"),
+                new UserProperty("ключ", "значение"),
+                new UserProperty("a", "2")));
     int[][] idSets = {{}, {1}, {127, 128}, {16_384, 268_435_455}};
     for (int[] ids : idSets) {
-      assertThat(MqttPacketSize.publish(m, 1, ids)).as("subscription ids %s", ids.length)
+      assertThat(MqttPacketSize.publish(m, 1, ids))
+          .as("subscription ids %s", ids.length)
           .isEqualTo(encoded(MqttVersion.MQTT_5, m, 1, ids));
     }
     assertThat(MqttPacketSize.publish(m)).isEqualTo(encoded(MqttVersion.MQTT_5, m, m.qos()));
@@ -53,29 +68,60 @@ class MqttPacketSizeTest {
     // 127 / 128 and 16,383 / 16,384 bytes of Remaining Length: one more length byte each
     for (int payload : new int[] {0, 121, 122, 123, 16_377, 16_378, 16_379, 2_097_140}) {
       PublishedMessage m = message("t", new byte[payload], -1, 0, null, null, null, List.of());
-      assertThat(MqttPacketSize.publish(m, 1)).as("payload %s", payload)
+      assertThat(MqttPacketSize.publish(m, 1))
+          .as("payload %s", payload)
           .isEqualTo(encoded(MqttVersion.MQTT_5, m, 1));
-      assertThat(MqttPacketSize.publishV311(m, 1)).as("payload %s", payload)
+      assertThat(MqttPacketSize.publishV311(m, 1))
+          .as("payload %s", payload)
           .isEqualTo(encoded(MqttVersion.MQTT_3_1_1, m, 1));
     }
   }
 
   @Test
   void aMessageNotBuiltYetHasTheSizeOfTheMessage() {
-    PublishedMessage m = message("a/b", new byte[10], 0, 60_000, "c", "r", new byte[0],
-        List.of(new UserProperty("k", "v")));
-    assertThat(MqttPacketSize.publish("a/b", 1, 0, true, "c", "r", new byte[0], m.userProperties(), 10))
+    PublishedMessage m =
+        message(
+            "a/b",
+            new byte[10],
+            0,
+            60_000,
+            "c",
+            "r",
+            new byte[0],
+            List.of(new UserProperty("k", "v")));
+    assertThat(
+            MqttPacketSize.publish(
+                "a/b", 1, 0, true, "c", "r", new byte[0], m.userProperties(), 10))
         .isEqualTo(MqttPacketSize.publish(m, 1));
   }
 
-  private static PublishedMessage message(String topic, byte[] payload, int payloadFormat, long expiresAt,
-                                          String contentType, String responseTopic, byte[] correlation,
-                                          List<UserProperty> userProperties) {
-    return new PublishedMessage("id", topic, payload, 1, false, "publisher", 1, expiresAt, payloadFormat,
-        contentType, responseTopic, correlation, userProperties);
+  private static PublishedMessage message(
+      String topic,
+      byte[] payload,
+      int payloadFormat,
+      long expiresAt,
+      String contentType,
+      String responseTopic,
+      byte[] correlation,
+      List<UserProperty> userProperties) {
+    return new PublishedMessage(
+        "id",
+        topic,
+        payload,
+        1,
+        false,
+        "publisher",
+        1,
+        expiresAt,
+        payloadFormat,
+        contentType,
+        responseTopic,
+        correlation,
+        userProperties);
   }
 
-  private static long encoded(MqttVersion version, PublishedMessage m, int qos, int... subscriptionIds) {
+  private static long encoded(
+      MqttVersion version, PublishedMessage m, int qos, int... subscriptionIds) {
     MqttProperties p = new MqttProperties();
     if (version == MqttVersion.MQTT_5) {
       if (m.payloadFormat() >= 0) {
@@ -102,11 +148,14 @@ class MqttPacketSizeTest {
         p.add(new IntegerProperty(MqttProperties.SUBSCRIPTION_IDENTIFIER, id));
       }
     }
-    MqttPublishMessage publish = new MqttPublishMessage(
-        new MqttFixedHeader(MqttMessageType.PUBLISH, false, MqttQoS.valueOf(qos), false, 0),
-        new MqttPublishVariableHeader(m.topic(), qos > 0 ? 1 : -1, p), Unpooled.wrappedBuffer(m.payload()));
+    MqttPublishMessage publish =
+        new MqttPublishMessage(
+            new MqttFixedHeader(MqttMessageType.PUBLISH, false, MqttQoS.valueOf(qos), false, 0),
+            new MqttPublishVariableHeader(m.topic(), qos > 0 ? 1 : -1, p),
+            Unpooled.wrappedBuffer(m.payload()));
     EmbeddedChannel channel = new EmbeddedChannel(MqttEncoder.INSTANCE);
-    // the encoder writes properties only for the version the channel negotiated (MqttCodecUtil's attribute)
+    // the encoder writes properties only for the version the channel negotiated (MqttCodecUtil's
+    // attribute)
     channel.attr(AttributeKey.<MqttVersion>valueOf("NETTY_CODEC_MQTT_VERSION")).set(version);
     channel.writeOutbound(publish);
     long size = 0;

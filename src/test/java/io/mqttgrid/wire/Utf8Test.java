@@ -20,11 +20,11 @@ class Utf8Test {
   @Test
   void illFormedInputIsRefusedNotReplaced() {
     byte[][] illFormed = {
-        {(byte) 0xC3},                          // truncated sequence
-        {(byte) 0xC0, (byte) 0xAF},             // overlong '/'
-        {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, // a UTF-16 surrogate (U+D800), not allowed in UTF-8
-        {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, // above U+10FFFF
-        {(byte) 0xFF},
+      {(byte) 0xC3}, // truncated sequence
+      {(byte) 0xC0, (byte) 0xAF}, // overlong '/'
+      {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, // a UTF-16 surrogate (U+D800), not allowed in UTF-8
+      {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, // above U+10FFFF
+      {(byte) 0xFF},
     };
     for (byte[] bytes : illFormed) {
       assertThat(Utf8.decodeOrNull(bytes)).isNull();

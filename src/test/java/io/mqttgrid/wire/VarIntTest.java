@@ -30,8 +30,14 @@ class VarIntTest {
 
   @Test
   void readGivesValueAndLength() {
-    int[][] cases = {{0, 0x00}, {127, 0x7F}, {128, 0x80, 0x01}, {16_383, 0xFF, 0x7F}, {16_384, 0x80, 0x80, 0x01},
-        {268_435_455, 0xFF, 0xFF, 0xFF, 0x7F}};
+    int[][] cases = {
+      {0, 0x00},
+      {127, 0x7F},
+      {128, 0x80, 0x01},
+      {16_383, 0xFF, 0x7F},
+      {16_384, 0x80, 0x80, 0x01},
+      {268_435_455, 0xFF, 0xFF, 0xFF, 0x7F}
+    };
     for (int[] c : cases) {
       ByteBuf buf = Unpooled.buffer().writeByte(0x30);
       for (int i = 1; i < c.length; i++) {
@@ -46,13 +52,19 @@ class VarIntTest {
 
   @Test
   void readStopsAtTheEndAndAtAFifthByte() {
-    ByteBuf buf = Unpooled.wrappedBuffer(new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x01});
+    ByteBuf buf =
+        Unpooled.wrappedBuffer(
+            new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x01});
     for (int end = 0; end < 4; end++) {
       assertThat(VarInt.read(buf, 0, end)).isEqualTo(VarInt.INCOMPLETE);
     }
     assertThat(VarInt.read(buf, 0, 4)).isEqualTo(VarInt.TOO_LONG);
     assertThat(VarInt.read(buf, 0, 5)).isEqualTo(VarInt.TOO_LONG);
-    assertThat(VarInt.read(buf, 1, 5)).isEqualTo(VarInt.read(Unpooled.wrappedBuffer(
-        new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, 0x01}), 0, 4));
+    assertThat(VarInt.read(buf, 1, 5))
+        .isEqualTo(
+            VarInt.read(
+                Unpooled.wrappedBuffer(new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, 0x01}),
+                0,
+                4));
   }
 }
