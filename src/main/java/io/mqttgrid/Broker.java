@@ -55,8 +55,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One MQTT Grid node: a clustered Vert.x with an embedded Hazelcast member, the stores on it, and
- * the verticles (ARCHITECTURE.md section 1). A single node is a one-member cluster; there is no
- * other mode.
+ * the verticles (docs/architecture.md). A single node is a one-member cluster; there is no other
+ * mode.
+ *
+ * <p>The composition root, and longer than the ~500 lines other classes keep to for that reason: it
+ * builds every store, service and verticle in start order and stops them in the reverse order, and
+ * reads best as one file top to bottom.
  */
 public final class Broker {
 

@@ -26,6 +26,10 @@ import org.slf4j.LoggerFactory;
  * before the publisher is acknowledged, and removes it when the client acknowledges it; what the
  * client has not acknowledged when a node dies is still in the store. A clean session keeps
  * messages in memory only.
+ *
+ * <p>Somewhat over the ~500 lines other classes keep to: the window's rules live in {@link
+ * OutboundWindow}; what stays here is the store bookkeeping that every window step has (append,
+ * mark sent, release, remove, refusals from the store), which reads best next to the step.
  */
 public final class Session implements Subscriber {
 
