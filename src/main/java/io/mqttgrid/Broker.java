@@ -538,6 +538,11 @@ public final class Broker {
     return namespace;
   }
 
+  /** The bridges of bridge.file; null without one. */
+  public io.mqttgrid.bridge.Bridges bridges() {
+    return bridges;
+  }
+
   public SessionManager sessions() {
     return sessions;
   }

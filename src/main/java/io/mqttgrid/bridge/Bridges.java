@@ -55,16 +55,7 @@ public final class Bridges extends AbstractVerticle {
   @Override
   public void start() {
     for (BridgeFile.Dataflow flow : file.dataflows()) {
-      running.add(
-          new DataflowBridge(
-              vertx,
-              context,
-              flow,
-              pipeline,
-              sessions,
-              metrics,
-              initialDelayMillis,
-              maxDelayMillis));
+      running.addAll(instances(flow));
     }
     LOG.info(
         "bridge: {} dataflows to {} remote endpoints configured",
@@ -72,6 +63,37 @@ public final class Bridges extends AbstractVerticle {
         file.endpoints().size());
     membership.onMembersChanged(() -> context.runOnContext(v -> decide()));
     decide();
+  }
+
+  /** The instances of {@code flow} (not started). */
+  private List<DataflowBridge> instances(BridgeFile.Dataflow flow) {
+    List<DataflowBridge> out = new ArrayList<>();
+    for (int i = 1; i <= flow.instanceCount(); i++) {
+      out.add(
+          new DataflowBridge(
+              vertx,
+              context,
+              flow,
+              i,
+              pipeline,
+              sessions,
+              metrics,
+              initialDelayMillis,
+              maxDelayMillis));
+    }
+    return out;
+  }
+
+  /** What every dataflow instance is doing (all stopped on a node that does not run them). */
+  public Future<List<BridgeStatus>> statuses() {
+    Promise<List<BridgeStatus>> done = Promise.promise();
+    context.runOnContext(
+        v -> {
+          List<BridgeStatus> out = new ArrayList<>();
+          running.forEach(b -> out.add(b.status()));
+          done.complete(out);
+        });
+    return done.future();
   }
 
   /** Runs the dataflows when this node is the oldest member, stops them when it no longer is. */

@@ -1,0 +1,27 @@
+package io.mqttgrid.bridge;
+
+/**
+ * What one instance of a bridge dataflow is doing, as the management API shows it.
+ *
+ * @param state {@code stopped}, {@code connecting}, {@code connected} or {@code backing-off}
+ * @param localClientId the bridge's session here (local-to-remote), else null
+ * @param lastError the last reason the remote connection failed or was refused, null if none
+ * @param lastErrorAt when, in milliseconds since the epoch; 0 if never
+ * @param forwarded messages delivered to the target and acknowledged there
+ * @param dropped messages dropped (unresolvable target, refused by the target)
+ * @param queued messages waiting in the local session (local-to-remote), -1 when not known
+ */
+public record BridgeStatus(
+    String dataflow,
+    int instance,
+    String direction,
+    String endpoint,
+    String remoteClientId,
+    String localClientId,
+    String state,
+    boolean connected,
+    String lastError,
+    long lastErrorAt,
+    long forwarded,
+    long dropped,
+    long queued) {}
