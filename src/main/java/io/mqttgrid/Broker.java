@@ -324,6 +324,8 @@ public final class Broker {
       bridges =
           new io.mqttgrid.bridge.Bridges(
               config.bridges,
+              java.nio.file.Path.of(config.bridgeFile),
+              config.bridgeWatchSeconds * 1000L,
               services.publishes(),
               sessions,
               registry,
