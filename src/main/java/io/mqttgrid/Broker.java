@@ -352,7 +352,16 @@ public final class Broker {
               new HttpConnectionGuard(
                   "management port",
                   "management.max-connections",
-                  config.managementConnectionLimits));
+                  config.managementConnectionLimits),
+              () ->
+                  bridges == null
+                      ? Future.succeededFuture(
+                          new io.vertx.core.json.JsonObject()
+                              .put("file", null)
+                              .put("fileError", null)
+                              .put("runsHere", false)
+                              .put("dataflows", new io.vertx.core.json.JsonArray()))
+                      : bridges.state());
       all.add(vertx.deployVerticle(management));
     }
     return Future.all(all);

@@ -1,5 +1,8 @@
 package io.mqttgrid.bridge;
 
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+
 /**
  * What one instance of a bridge dataflow is doing, as the management API shows it.
  *
@@ -9,7 +12,7 @@ package io.mqttgrid.bridge;
  * @param lastErrorAt when, in milliseconds since the epoch; 0 if never
  * @param forwarded messages delivered to the target and acknowledged there
  * @param dropped messages dropped (unresolvable target, refused by the target)
- * @param queued messages waiting in the local session (local-to-remote), -1 when not known
+ * @param queued messages the local session holds (local-to-remote), -1 when not known
  */
 public record BridgeStatus(
     String dataflow,
@@ -24,4 +27,42 @@ public record BridgeStatus(
     long lastErrorAt,
     long forwarded,
     long dropped,
-    long queued) {}
+    long queued) {
+
+  BridgeStatus withQueued(long n) {
+    return new BridgeStatus(
+        dataflow,
+        instance,
+        direction,
+        endpoint,
+        remoteClientId,
+        localClientId,
+        state,
+        connected,
+        lastError,
+        lastErrorAt,
+        forwarded,
+        dropped,
+        n);
+  }
+
+  /** One instance in the management API's answer. */
+  JsonObject toJson() {
+    JsonObject o =
+        new JsonObject()
+            .put("instance", instance)
+            .put("remoteClientId", remoteClientId)
+            .put("state", state)
+            .put("connected", connected)
+            .put("lastError", lastError)
+            .put(
+                "lastErrorAt",
+                lastErrorAt == 0 ? null : Instant.ofEpochMilli(lastErrorAt).toString())
+            .put("forwarded", forwarded)
+            .put("dropped", dropped);
+    if (localClientId != null) {
+      o.put("localClientId", localClientId).put("queued", queued);
+    }
+    return o;
+  }
+}

@@ -9,6 +9,8 @@ import io.mqttgrid.session.SessionManager;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -117,16 +119,72 @@ public final class Bridges extends AbstractVerticle {
     return out;
   }
 
-  /** What every dataflow instance is doing (all stopped on a node that does not run them). */
+  /**
+   * What every dataflow instance is doing (all stopped on a node that does not run them), with the
+   * depth of the local sessions' queues.
+   */
   public Future<List<BridgeStatus>> statuses() {
     Promise<List<BridgeStatus>> done = Promise.promise();
     context.runOnContext(
         v -> {
-          List<BridgeStatus> out = new ArrayList<>();
-          running.values().forEach(list -> list.forEach(b -> out.add(b.status())));
-          done.complete(out);
+          List<Future<BridgeStatus>> all = new ArrayList<>();
+          running
+              .values()
+              .forEach(
+                  list ->
+                      list.forEach(
+                          b -> {
+                            BridgeStatus s = b.status();
+                            all.add(
+                                s.localClientId() == null ? Future.succeededFuture(s) : queued(s));
+                          }));
+          Future.all(all).map(f -> f.<BridgeStatus>list()).onComplete(done);
         });
     return done.future();
+  }
+
+  /**
+   * {@code status} with the number of messages its local session holds in the session store:
+   * waiting for the remote or sent and not yet acknowledged by it. Read from the store (the whole
+   * queue: at most session.max-queued-messages), so it is right on any node and while the session
+   * is offline; -1 when the store cannot be read.
+   */
+  private Future<BridgeStatus> queued(BridgeStatus status) {
+    return sessions
+        .store()
+        .queued(status.localClientId())
+        .map(q -> status.withQueued(q.size()))
+        .otherwise(status);
+  }
+
+  /**
+   * The bridges' state for the management API: the file, whether its last change was refused,
+   * whether this node runs the bridges, and per dataflow its instances' {@link BridgeStatus}.
+   */
+  public Future<JsonObject> state() {
+    return statuses()
+        .map(
+            all -> {
+              JsonObject body =
+                  new JsonObject()
+                      .put("file", path == null ? null : path.toString())
+                      .put("fileError", fileError)
+                      .put("runsHere", owner);
+              Map<String, JsonObject> flows = new LinkedHashMap<>();
+              for (BridgeStatus s : all) {
+                JsonObject flow =
+                    flows.computeIfAbsent(
+                        s.dataflow(),
+                        n ->
+                            new JsonObject()
+                                .put("name", n)
+                                .put("direction", s.direction())
+                                .put("endpoint", s.endpoint())
+                                .put("instances", new JsonArray()));
+                flow.getJsonArray("instances").add(s.toJson());
+              }
+              return body.put("dataflows", new JsonArray(new ArrayList<>(flows.values())));
+            });
   }
 
   /**
