@@ -328,6 +328,8 @@ public final class Broker {
       bridges =
           new io.mqttgrid.bridge.Bridges(
               config.bridges,
+              java.nio.file.Path.of(config.bridgeFile),
+              config.bridgeWatchSeconds * 1000L,
               services.publishes(),
               sessions,
               registry,
@@ -354,7 +356,16 @@ public final class Broker {
               new HttpConnectionGuard(
                   "management port",
                   "management.max-connections",
-                  config.managementConnectionLimits));
+                  config.managementConnectionLimits),
+              () ->
+                  bridges == null
+                      ? Future.succeededFuture(
+                          new io.vertx.core.json.JsonObject()
+                              .put("file", null)
+                              .put("fileError", null)
+                              .put("runsHere", false)
+                              .put("dataflows", new io.vertx.core.json.JsonArray()))
+                      : bridges.state());
       all.add(vertx.deployVerticle(management));
     }
     return Future.all(all);
@@ -540,6 +551,11 @@ public final class Broker {
   /** The namespace model store of this node. */
   public NamespaceStore namespace() {
     return namespace;
+  }
+
+  /** The bridges of bridge.file; null without one. */
+  public io.mqttgrid.bridge.Bridges bridges() {
+    return bridges;
   }
 
   public SessionManager sessions() {

@@ -143,6 +143,7 @@ public final class BrokerConfig {
    */
   public final io.mqttgrid.bridge.BridgeFile bridges;
 
+  public final int bridgeWatchSeconds;
   public final int bridgeReconnectInitialSeconds;
   public final int bridgeReconnectMaxSeconds;
 
@@ -255,6 +256,7 @@ public final class BrokerConfig {
     } catch (io.mqttgrid.bridge.BridgeFile.BridgeConfigException e) {
       throw new ConfigException("bridge.file " + bridgeFile + ": " + e.getMessage());
     }
+    bridgeWatchSeconds = intValue("bridge.watch-interval", 1, 3600);
     bridgeReconnectInitialSeconds = intValue("bridge.reconnect-initial-delay", 1, 3600);
     bridgeReconnectMaxSeconds = intValue("bridge.reconnect-max-delay", 1, 3600);
     if (bridgeReconnectMaxSeconds < bridgeReconnectInitialSeconds) {

@@ -74,27 +74,65 @@ public final class BridgeFile {
       int qos,
       Retain retain) {}
 
-  /** One route: messages on {@code sources} of one side go to {@code target} on the other. */
+  /**
+   * One route: messages on {@code sources} of one side go to {@code target} on the other, through
+   * {@code instanceCount} instances (each its own connection to the remote and, local-to-remote,
+   * its own session here).
+   */
   public record Dataflow(
       String name,
       Direction direction,
       Endpoint remote,
       List<String> sources,
-      TargetTemplate target) {
+      TargetTemplate target,
+      int instanceCount) {
 
     /**
      * The stable client id of the bridge at the remote broker: prefix + dataflow name (spec section
-     * 9.4).
+     * 9.4); with more than one instance, prefix + name + '-' + the instance number (1, 2, ...).
      */
-    public String remoteClientId() {
-      return remote.clientIdPrefix() + name;
+    public String remoteClientId(int instance) {
+      return remote.clientIdPrefix() + instanceName(instance);
     }
 
     /**
      * The client id of the bridge's session at this broker (local-to-remote): reserved, see below.
      */
-    public String localClientId() {
-      return LOCAL_SESSION_PREFIX + name;
+    public String localClientId(int instance) {
+      return LOCAL_SESSION_PREFIX + instanceName(instance);
+    }
+
+    /** The dataflow's name, with the instance number when there is more than one instance. */
+    public String instanceName(int instance) {
+      return instanceCount == 1 ? name : name + "-" + instance;
+    }
+
+    /**
+     * The filters an instance subscribes to on the source side. With more than one instance, a
+     * plain filter becomes a shared subscription of a group generated from the client id prefix and
+     * the dataflow name, as IoT Operations does with {@code instanceCount}: the source broker then
+     * gives each message to one instance only. A filter that is a shared subscription already keeps
+     * its group.
+     */
+    public List<String> subscriptionFilters() {
+      if (instanceCount == 1) {
+        return sources;
+      }
+      String group = sharedGroup();
+      List<String> out = new ArrayList<>();
+      for (String f : sources) {
+        out.add(f.startsWith(Topics.SHARE_PREFIX) ? f : Topics.SHARE_PREFIX + group + "/" + f);
+      }
+      return List.copyOf(out);
+    }
+
+    /**
+     * The generated shared-subscription group: the remote client id prefix and the dataflow name,
+     * so that two edges bridging to one remote with the same dataflow name do not share a group
+     * unless they share the prefix too. Characters a group name cannot hold become '_'.
+     */
+    public String sharedGroup() {
+      return (remote.clientIdPrefix() + name).replaceAll("[/+#]", "_");
     }
   }
 
@@ -104,6 +142,12 @@ public final class BridgeFile {
    * mqtt.ConnectHandshake.BRIDGE_SESSION_PREFIX}).
    */
   public static final String LOCAL_SESSION_PREFIX = "$bridge/";
+
+  /** IoT Operations' spelling of a shared subscription in a dataflow source. */
+  static final String AIO_SHARED_PREFIX = "$shared/";
+
+  /** Instances of one dataflow at most: each is a connection to the remote. */
+  static final int MAX_INSTANCES = 64;
 
   private final List<Endpoint> endpoints;
   private final List<Dataflow> dataflows;
@@ -323,8 +367,9 @@ public final class BridgeFile {
   }
 
   private static Dataflow dataflow(Fields f, Map<String, Endpoint> endpoints) {
-    f.only("name", "operations");
+    f.only("name", "operations", "instanceCount");
     String name = f.name("name");
+    int instanceCount = (int) f.number("instanceCount", 1, 1, MAX_INSTANCES);
     List<Object> ops = f.list("operations");
     Fields source = null;
     Fields destination = null;
@@ -393,9 +438,10 @@ public final class BridgeFile {
     for (int i = 0; i < rawSources.size(); i++) {
       String filter = rawSources.get(i) == null ? "" : String.valueOf(rawSources.get(i));
       String at = source.path("dataSources") + "[" + i + "]";
-      if (filter.startsWith("$shared/") || filter.startsWith(Topics.SHARE_PREFIX)) {
-        throw new BridgeConfigException(
-            at + ": shared subscriptions are not supported yet, got '" + filter + "'");
+      if (filter.startsWith(AIO_SHARED_PREFIX)) {
+        // IoT Operations dataflows spell it $shared; MQTT 5 (and Event Grid, and this broker)
+        // $share
+        filter = Topics.SHARE_PREFIX + filter.substring(AIO_SHARED_PREFIX.length());
       }
       if (Topics.checkFilter(filter, 65_535, 65_535) != Topics.Check.OK) {
         throw new BridgeConfigException(at + ": '" + filter + "' is not a topic filter");
@@ -419,7 +465,7 @@ public final class BridgeFile {
               + "' is a '$' topic, "
               + "this broker's own: no publisher, the bridge included, may use it");
     }
-    return new Dataflow(name, direction, remote, List.copyOf(sources), target);
+    return new Dataflow(name, direction, remote, List.copyOf(sources), target, instanceCount);
   }
 
   /** A mapping of the document with the path that leads to it, for messages that name the field. */

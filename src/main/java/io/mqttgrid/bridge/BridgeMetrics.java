@@ -4,7 +4,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.mqttgrid.bridge.BridgeFile.Dataflow;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -23,6 +25,7 @@ final class BridgeMetrics {
   static final String DROP_REFUSED_LOCALLY = "refused-";
 
   private final MeterRegistry registry;
+  private final Map<String, Flow> flows = new HashMap<>();
 
   BridgeMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -44,7 +47,9 @@ final class BridgeMetrics {
               .tag("direction", direction())
               .register(registry);
       Gauge.builder("mqttgrid.bridge.connected", connected, AtomicInteger::get)
-          .description("1 while the dataflow's connection to its remote broker is up, else 0")
+          .description(
+              "Instances of the dataflow whose connection to the remote broker is up (1 for a"
+                  + " single instance that is connected)")
           .tag("dataflow", flow.name())
           .tag("direction", direction())
           .register(registry);
@@ -68,12 +73,18 @@ final class BridgeMetrics {
           .increment();
     }
 
+    /** One instance of the dataflow connected ({@code up}) or lost its connection. */
     void connected(boolean up) {
-      connected.set(up ? 1 : 0);
+      connected.addAndGet(up ? 1 : -1);
     }
   }
 
-  Flow flow(Dataflow flow) {
-    return new Flow(flow);
+  /**
+   * The meters of {@code flow}: one set per dataflow name and direction, shared by its instances
+   * and kept across a reload of the bridge file (a gauge registered again would stay bound to the
+   * first one's value).
+   */
+  synchronized Flow flow(Dataflow flow) {
+    return flows.computeIfAbsent(flow.name() + " " + flow.direction(), k -> new Flow(flow));
   }
 }

@@ -3,12 +3,24 @@ package io.mqttgrid.bridge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.mqttgrid.cluster.ClusterMembership;
 import io.mqttgrid.publish.PublishPipeline;
+import io.mqttgrid.routing.PublishedMessage;
+import io.mqttgrid.session.ClientChannel;
 import io.mqttgrid.session.SessionManager;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,24 +31,42 @@ import org.slf4j.LoggerFactory;
  * other in turn. When the oldest member leaves, the next oldest starts them; the bridge's local
  * sessions move with the session takeover and the remote sessions are resumed under the same client
  * ids, so nothing queued on either side is lost. A single node simply runs them.
+ *
+ * <p>Every node watches the file (as the namespace file is watched) and applies a change: added
+ * dataflows start, removed ones stop, changed ones restart; the bridge's local sessions that no
+ * dataflow uses any more are ended and deleted. A file with a mistake changes nothing.
  */
 public final class Bridges extends AbstractVerticle {
 
   private static final Logger LOG = LoggerFactory.getLogger(Bridges.class);
 
-  private final BridgeFile file;
+  private final Path path;
+  private final long watchIntervalMillis;
   private final PublishPipeline pipeline;
   private final SessionManager sessions;
   private final BridgeMetrics metrics;
   private final ClusterMembership membership;
   private final long initialDelayMillis;
   private final long maxDelayMillis;
-  private final List<DataflowBridge> running = new ArrayList<>();
+
+  /** The instances of each dataflow, by dataflow name, in the file's order. */
+  private final Map<String, List<DataflowBridge>> running = new LinkedHashMap<>();
+
+  private BridgeFile file;
+  private byte[] lastRead;
+  private volatile String fileError;
+  private long timer = -1;
   private boolean owner;
   private boolean stopped;
 
+  /**
+   * {@code file} as read from {@code path} at start; {@code path} is checked for changes every
+   * {@code watchIntervalMillis}.
+   */
   public Bridges(
       BridgeFile file,
+      Path path,
+      long watchIntervalMillis,
       PublishPipeline pipeline,
       SessionManager sessions,
       MeterRegistry registry,
@@ -44,6 +74,8 @@ public final class Bridges extends AbstractVerticle {
       long initialDelayMillis,
       long maxDelayMillis) {
     this.file = file;
+    this.path = path;
+    this.watchIntervalMillis = watchIntervalMillis;
     this.pipeline = pipeline;
     this.sessions = sessions;
     this.metrics = new BridgeMetrics(registry);
@@ -55,16 +87,7 @@ public final class Bridges extends AbstractVerticle {
   @Override
   public void start() {
     for (BridgeFile.Dataflow flow : file.dataflows()) {
-      running.add(
-          new DataflowBridge(
-              vertx,
-              context,
-              flow,
-              pipeline,
-              sessions,
-              metrics,
-              initialDelayMillis,
-              maxDelayMillis));
+      running.put(flow.name(), instances(flow));
     }
     LOG.info(
         "bridge: {} dataflows to {} remote endpoints configured",
@@ -72,6 +95,104 @@ public final class Bridges extends AbstractVerticle {
         file.endpoints().size());
     membership.onMembersChanged(() -> context.runOnContext(v -> decide()));
     decide();
+    if (path != null) {
+      timer = vertx.setPeriodic(watchIntervalMillis, t -> checkForChange());
+    }
+  }
+
+  /** The instances of {@code flow} (not started). */
+  private List<DataflowBridge> instances(BridgeFile.Dataflow flow) {
+    List<DataflowBridge> out = new ArrayList<>();
+    for (int i = 1; i <= flow.instanceCount(); i++) {
+      out.add(
+          new DataflowBridge(
+              vertx,
+              context,
+              flow,
+              i,
+              pipeline,
+              sessions,
+              metrics,
+              initialDelayMillis,
+              maxDelayMillis));
+    }
+    return out;
+  }
+
+  /**
+   * What every dataflow instance is doing (all stopped on a node that does not run them), with the
+   * depth of the local sessions' queues.
+   */
+  public Future<List<BridgeStatus>> statuses() {
+    Promise<List<BridgeStatus>> done = Promise.promise();
+    context.runOnContext(
+        v -> {
+          List<Future<BridgeStatus>> all = new ArrayList<>();
+          running
+              .values()
+              .forEach(
+                  list ->
+                      list.forEach(
+                          b -> {
+                            BridgeStatus s = b.status();
+                            all.add(
+                                s.localClientId() == null ? Future.succeededFuture(s) : queued(s));
+                          }));
+          Future.all(all).map(f -> f.<BridgeStatus>list()).onComplete(done);
+        });
+    return done.future();
+  }
+
+  /**
+   * {@code status} with the number of messages its local session holds in the session store:
+   * waiting for the remote or sent and not yet acknowledged by it. Read from the store (the whole
+   * queue: at most session.max-queued-messages), so it is right on any node and while the session
+   * is offline; -1 when the store cannot be read.
+   */
+  private Future<BridgeStatus> queued(BridgeStatus status) {
+    return sessions
+        .store()
+        .queued(status.localClientId())
+        .map(q -> status.withQueued(q.size()))
+        .otherwise(status);
+  }
+
+  /**
+   * The bridges' state for the management API: the file, whether its last change was refused,
+   * whether this node runs the bridges, and per dataflow its instances' {@link BridgeStatus}.
+   */
+  public Future<JsonObject> state() {
+    return statuses()
+        .map(
+            all -> {
+              JsonObject body =
+                  new JsonObject()
+                      .put("file", path == null ? null : path.toString())
+                      .put("fileError", fileError)
+                      .put("runsHere", owner);
+              Map<String, JsonObject> flows = new LinkedHashMap<>();
+              for (BridgeStatus s : all) {
+                JsonObject flow =
+                    flows.computeIfAbsent(
+                        s.dataflow(),
+                        n ->
+                            new JsonObject()
+                                .put("name", n)
+                                .put("direction", s.direction())
+                                .put("endpoint", s.endpoint())
+                                .put("instances", new JsonArray()));
+                flow.getJsonArray("instances").add(s.toJson());
+              }
+              return body.put("dataflows", new JsonArray(new ArrayList<>(flows.values())));
+            });
+  }
+
+  /**
+   * Why the last change of the bridge file was not applied (the field and the reason); null when it
+   * was, or the file has not changed since the start.
+   */
+  public String fileError() {
+    return fileError;
   }
 
   /** Runs the dataflows when this node is the oldest member, stops them when it no longer is. */
@@ -88,11 +209,181 @@ public final class Bridges extends AbstractVerticle {
       LOG.info(
           "bridge: this node is the oldest cluster member and runs the {} dataflows",
           running.size());
-      running.forEach(DataflowBridge::start);
+      running.values().forEach(list -> list.forEach(DataflowBridge::start));
     } else {
       LOG.info("bridge: an older cluster member runs the dataflows now; stopping them here");
-      running.forEach(DataflowBridge::stop);
+      running.values().forEach(list -> list.forEach(DataflowBridge::stop));
     }
+  }
+
+  // ---- hot reload ----
+
+  private void checkForChange() {
+    vertx
+        .executeBlocking(
+            () -> {
+              byte[] bytes = Files.readAllBytes(path);
+              if (Arrays.equals(bytes, lastRead)) {
+                return null;
+              }
+              lastRead = bytes; // a broken content is reported once, not every interval
+              // parsed here, off the event loop: it reads the files the endpoints name
+              return BridgeFile.parse(
+                  new String(bytes, StandardCharsets.UTF_8),
+                  path.getParent() == null ? Path.of(".") : path.getParent());
+            })
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                fileError = ar.cause().getMessage();
+                if (ar.cause() instanceof BridgeFile.BridgeConfigException) {
+                  LOG.warn(
+                      "bridge.file {} changed but was not applied, the bridges stay as they were: {}",
+                      path,
+                      ar.cause().getMessage());
+                } else {
+                  LOG.warn(
+                      "bridge.file {} cannot be read, the bridges stay as they were: {}",
+                      path,
+                      ar.cause().toString());
+                }
+              } else if (ar.result() != null) {
+                fileError = null;
+                apply(ar.result());
+              }
+            });
+  }
+
+  /**
+   * Makes the running dataflows those of {@code next}: removed and changed ones stop, added and
+   * changed ones start (when this node runs the bridges); local sessions of the bridge that no
+   * dataflow uses any more are ended and deleted, so that they stop queueing. On the context.
+   */
+  private void apply(BridgeFile next) {
+    if (stopped) {
+      return;
+    }
+    Map<String, BridgeFile.Dataflow> wanted = new LinkedHashMap<>();
+    next.dataflows().forEach(d -> wanted.put(d.name(), d));
+    Set<String> sessionsBefore = localSessionIds();
+    List<String> removed = new ArrayList<>();
+    List<String> changed = new ArrayList<>();
+    List<String> added = new ArrayList<>();
+    List<Future<Void>> stops = new ArrayList<>();
+    Map<String, List<DataflowBridge>> kept = new LinkedHashMap<>(running);
+    for (Map.Entry<String, List<DataflowBridge>> e : running.entrySet()) {
+      BridgeFile.Dataflow now = wanted.get(e.getKey());
+      BridgeFile.Dataflow before = e.getValue().get(0).flow();
+      if (now == null || !now.equals(before)) {
+        (now == null ? removed : changed).add(e.getKey());
+        e.getValue().forEach(b -> stops.add(b.stop()));
+        kept.remove(e.getKey());
+      }
+    }
+    running.clear();
+    for (BridgeFile.Dataflow d : next.dataflows()) {
+      List<DataflowBridge> instances = kept.get(d.name());
+      if (instances == null) {
+        if (!changed.contains(d.name())) {
+          added.add(d.name());
+        }
+        instances = instances(d);
+      }
+      running.put(d.name(), instances);
+    }
+    file = next;
+    if (removed.isEmpty() && changed.isEmpty() && added.isEmpty()) {
+      return;
+    }
+    LOG.info(
+        "bridge.file {} changed and was applied: dataflows added {}, changed {}, removed {}",
+        path,
+        added,
+        changed,
+        removed);
+    Set<String> unused = new HashSet<>(sessionsBefore);
+    unused.removeAll(localSessionIds());
+    Future.join(stops)
+        .onComplete(
+            x -> {
+              if (owner && !stopped) {
+                unused.forEach(this::deleteLocalSession);
+                for (String name : running.keySet()) {
+                  if (added.contains(name) || changed.contains(name)) {
+                    running.get(name).forEach(DataflowBridge::start);
+                  }
+                }
+              }
+            });
+  }
+
+  /** The client ids of the bridge's sessions here (local-to-remote instances). */
+  private Set<String> localSessionIds() {
+    Set<String> ids = new HashSet<>();
+    running
+        .values()
+        .forEach(
+            list ->
+                list.forEach(
+                    b -> {
+                      if (b.flow().direction() == BridgeFile.Direction.LOCAL_TO_REMOTE) {
+                        ids.add(b.localClientId());
+                      }
+                    }));
+    return ids;
+  }
+
+  /**
+   * Ends the session {@code clientId} with what it queued: a clean start with no expiry, then a
+   * disconnect, as a client would do to discard its session.
+   */
+  private void deleteLocalSession(String clientId) {
+    sessions
+        .connect(new SessionManager.ConnectRequest(clientId, true, 0, 5, null, 0))
+        .onSuccess(
+            attached -> {
+              ClientChannel discard = new DiscardChannel();
+              sessions.attach(attached, discard);
+              sessions.disconnected(attached.session(), discard, false, 0);
+              LOG.info("bridge: session {} of a removed dataflow instance deleted", clientId);
+            })
+        .onFailure(
+            e ->
+                LOG.warn(
+                    "bridge: session {} of a removed dataflow instance not deleted (it expires"
+                        + " after its session expiry): {}",
+                    clientId,
+                    e.toString()));
+  }
+
+  /** The channel of a session being discarded: it sends nothing and is gone at once. */
+  private static final class DiscardChannel implements ClientChannel {
+    @Override
+    public int sendWindow() {
+      return 1;
+    }
+
+    @Override
+    public boolean tooLargeForClient(PublishedMessage message, int qos, int[] subscriptionIds) {
+      return false;
+    }
+
+    @Override
+    public Future<Void> sendPublish(
+        PublishedMessage message,
+        int qos,
+        boolean retain,
+        boolean dup,
+        int packetId,
+        int[] subscriptionIds) {
+      return Future.succeededFuture();
+    }
+
+    @Override
+    public void sendPubrel(int packetId) {}
+
+    @Override
+    public void close(EndCause cause) {}
   }
 
   /** Stops every dataflow: remote connections closed, local sessions offline (and queueing). */
@@ -101,10 +392,12 @@ public final class Bridges extends AbstractVerticle {
     context.runOnContext(
         v -> {
           stopped = true;
-          List<Future<Void>> all = new ArrayList<>();
-          for (DataflowBridge b : running) {
-            all.add(b.stop());
+          if (timer >= 0) {
+            vertx.cancelTimer(timer);
+            timer = -1;
           }
+          List<Future<Void>> all = new ArrayList<>();
+          running.values().forEach(list -> list.forEach(b -> all.add(b.stop())));
           Future.join(all).<Void>mapEmpty().onComplete(done);
         });
     return done.future();

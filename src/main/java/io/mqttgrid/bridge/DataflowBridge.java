@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,6 +66,10 @@ final class DataflowBridge {
   private final Vertx vertx;
   private final Context context;
   private final Dataflow flow;
+  private final int instance;
+  private final String name;
+  private final String remoteClientId;
+  private final String localClientId;
   private final Endpoint endpoint;
   private final SessionManager sessions;
   private final BridgeMetrics.Flow metrics;
@@ -87,11 +92,17 @@ final class DataflowBridge {
   private Future<Void> localChain = Future.succeededFuture();
   private long lastWarning;
   private long unwarned;
+  private boolean connected;
+  private volatile String lastError;
+  private volatile long lastErrorAt;
+  private final AtomicLong forwarded = new AtomicLong();
+  private final AtomicLong dropped = new AtomicLong();
 
   DataflowBridge(
       Vertx vertx,
       Context context,
       Dataflow flow,
+      int instance,
       PublishPipeline pipeline,
       SessionManager sessions,
       BridgeMetrics metrics,
@@ -100,6 +111,10 @@ final class DataflowBridge {
     this.vertx = vertx;
     this.context = context;
     this.flow = flow;
+    this.instance = instance;
+    this.name = flow.instanceName(instance);
+    this.remoteClientId = flow.remoteClientId(instance);
+    this.localClientId = flow.localClientId(instance);
     this.endpoint = flow.remote();
     this.sessions = sessions;
     this.metrics = metrics.flow(flow);
@@ -110,11 +125,60 @@ final class DataflowBridge {
             flow,
             pipeline,
             PublishSource.bridge(
-                flow.localClientId(), Permissions.ALL_BUT_RESERVED, PublishSource.Quota.UNLIMITED));
+                localClientId, Permissions.ALL_BUT_RESERVED, PublishSource.Quota.UNLIMITED));
   }
 
   Dataflow flow() {
     return flow;
+  }
+
+  int instance() {
+    return instance;
+  }
+
+  /** The client id of this instance's session here (local-to-remote). */
+  String localClientId() {
+    return localClientId;
+  }
+
+  /** On the bridges' context. */
+  BridgeStatus status() {
+    return new BridgeStatus(
+        flow.name(),
+        instance,
+        flow.direction().name().toLowerCase(Locale.ROOT).replace('_', '-'),
+        flow.remote().name(),
+        remoteClientId,
+        flow.direction() == Direction.LOCAL_TO_REMOTE ? localClientId : null,
+        state.name().toLowerCase(Locale.ROOT).replace('_', '-'),
+        connected,
+        lastError,
+        lastErrorAt,
+        forwarded.get(),
+        dropped.get(),
+        -1);
+  }
+
+  private void connected(boolean up) {
+    if (up != connected) {
+      connected = up;
+      metrics.connected(up);
+    }
+  }
+
+  private void forwarded() {
+    forwarded.incrementAndGet();
+    metrics.forwarded();
+  }
+
+  private void dropped(String reason) {
+    dropped.incrementAndGet();
+    metrics.dropped(reason);
+  }
+
+  private void error(String reason) {
+    lastError = reason;
+    lastErrorAt = System.currentTimeMillis();
   }
 
   /**
@@ -139,7 +203,7 @@ final class DataflowBridge {
     }
     state(State.STOPPED, null);
     generation++;
-    metrics.connected(false);
+    connected(false);
     if (reconnectTimer >= 0) {
       vertx.cancelTimer(reconnectTimer);
       reconnectTimer = -1;
@@ -159,7 +223,7 @@ final class DataflowBridge {
       client =
           RemoteClient.create(
               endpoint,
-              flow.remoteClientId(),
+              remoteClientId,
               m -> context.runOnContext(v -> received(gen, m)),
               e -> context.runOnContext(v -> lost(gen, e)));
     } catch (IllegalStateException e) {
@@ -191,7 +255,7 @@ final class DataflowBridge {
   private void connected(int gen, RemoteClient client) {
     if (flow.direction() == Direction.REMOTE_TO_LOCAL) {
       client
-          .subscribe(flow.sources(), endpoint.qos())
+          .subscribe(flow.subscriptionFilters(), endpoint.qos())
           .whenComplete(
               (refused, error) ->
                   context.runOnContext(
@@ -204,9 +268,10 @@ final class DataflowBridge {
                           return;
                         }
                         if (!refused.isEmpty()) {
+                          error("remote refused the subscriptions " + refused);
                           LOG.warn(
                               "bridge dataflow {}: remote {} refused the subscriptions {}",
-                              flow.name(),
+                              name,
                               endpoint.name(),
                               refused);
                         }
@@ -220,7 +285,7 @@ final class DataflowBridge {
 
   private void up() {
     attempts = 0;
-    metrics.connected(true);
+    connected(true);
     state(State.CONNECTED, null);
   }
 
@@ -234,9 +299,10 @@ final class DataflowBridge {
       remote.disconnect();
       remote = null;
     }
-    metrics.connected(false);
+    connected(false);
     detachLocal();
-    state(State.BACKING_OFF, reason(cause));
+    error(reason(cause));
+    state(State.BACKING_OFF, lastError);
     long delay = backoff(attempts++);
     reconnectTimer =
         vertx.setTimer(
@@ -274,7 +340,7 @@ final class DataflowBridge {
                   + ":"
                   + endpoint.port()
                   + " as '"
-                  + flow.remoteClientId()
+                  + remoteClientId
                   + "'";
           case CONNECTED -> "connected to " + endpoint.host() + ":" + endpoint.port();
           case BACKING_OFF ->
@@ -288,10 +354,9 @@ final class DataflowBridge {
           case STOPPED -> "stopped";
         };
     if (next == State.BACKING_OFF) {
-      LOG.warn(
-          "bridge dataflow {} ({}): {}", flow.name(), before.name().toLowerCase(Locale.ROOT), what);
+      LOG.warn("bridge dataflow {} ({}): {}", name, before.name().toLowerCase(Locale.ROOT), what);
     } else {
-      LOG.info("bridge dataflow {}: {}", flow.name(), what);
+      LOG.info("bridge dataflow {}: {}", name, what);
     }
   }
 
@@ -320,12 +385,12 @@ final class DataflowBridge {
         new RemoteToLocal.Outcome() {
           @Override
           public void forwarded() {
-            metrics.forwarded();
+            DataflowBridge.this.forwarded();
           }
 
           @Override
           public void dropped(String reason, String warning) {
-            metrics.dropped(reason);
+            DataflowBridge.this.dropped(reason);
             warn(warning);
           }
 
@@ -338,7 +403,7 @@ final class DataflowBridge {
                     LOG.warn(
                         "bridge dataflow {}: message to '{}' not stored here ({}); reconnecting so that the remote "
                             + "sends it again",
-                        flow.name(),
+                        name,
                         target,
                         reason(cause));
                     lost(gen, cause);
@@ -349,7 +414,7 @@ final class DataflowBridge {
   }
 
   private void dropUnresolved(String topic) {
-    metrics.dropped(BridgeMetrics.DROP_UNRESOLVED_TARGET);
+    dropped(BridgeMetrics.DROP_UNRESOLVED_TARGET);
     warn(
         "message on '"
             + topic
@@ -371,7 +436,7 @@ final class DataflowBridge {
     }
     LOG.warn(
         "bridge dataflow {}: {}{}",
-        flow.name(),
+        name,
         text,
         unwarned == 0 ? "" : " (and " + unwarned + " more since the last warning)");
     lastWarning = now;
@@ -397,12 +462,7 @@ final class DataflowBridge {
                   return sessions
                       .connect(
                           new SessionManager.ConnectRequest(
-                              flow.localClientId(),
-                              false,
-                              endpoint.sessionExpirySeconds(),
-                              5,
-                              null,
-                              0))
+                              localClientId, false, endpoint.sessionExpirySeconds(), 5, null, 0))
                       .compose(attached -> subscribe(attached.session()).map(attached))
                       .map(
                           attached -> {
@@ -419,8 +479,8 @@ final class DataflowBridge {
                           e -> {
                             LOG.warn(
                                 "bridge dataflow {}: session {} not opened here: {}",
-                                flow.name(),
-                                flow.localClientId(),
+                                name,
+                                localClientId,
                                 e.toString());
                             if (client != null) {
                               lost(gen, e);
@@ -434,13 +494,13 @@ final class DataflowBridge {
     Promise<Void> done = Promise.promise();
     session.onContext(
         () -> {
-          Set<String> wanted = new HashSet<>(flow.sources());
+          Set<String> wanted = new HashSet<>(flow.subscriptionFilters());
           for (Subscription s : session.subscriptions()) {
             if (!wanted.contains(s.filter())) {
               session.unsubscribe(s.filter());
             }
           }
-          for (String filter : flow.sources()) {
+          for (String filter : flow.subscriptionFilters()) {
             // Retain As Published so that retain Keep forwards the flag; retained messages are not
             // sent on
             // subscribe (Retain Handling 2): the bridge forwards the message flow, not the retained
@@ -532,10 +592,10 @@ final class DataflowBridge {
                         ? error.getCause()
                         : error;
                 if (cause == null) {
-                  metrics.forwarded();
+                  forwarded();
                   acknowledge(qos, packetId);
                 } else if (cause instanceof RemoteClient.Refused) {
-                  metrics.dropped(BridgeMetrics.DROP_REFUSED_BY_REMOTE);
+                  dropped(BridgeMetrics.DROP_REFUSED_BY_REMOTE);
                   context.runOnContext(
                       x ->
                           warn(
@@ -579,8 +639,8 @@ final class DataflowBridge {
               // oldest member); this node stops it
               LOG.info(
                   "bridge dataflow {}: session {} taken over elsewhere; stopping here",
-                  flow.name(),
-                  flow.localClientId());
+                  name,
+                  localClientId);
               channel = null;
               ended = true;
               stop();

@@ -132,4 +132,15 @@ public final class TargetTemplate {
   public String toString() {
     return text;
   }
+
+  /** Same text, same template (a changed dataflow is told from an unchanged one by this). */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof TargetTemplate t && t.text.equals(text);
+  }
+
+  @Override
+  public int hashCode() {
+    return text.hashCode();
+  }
 }

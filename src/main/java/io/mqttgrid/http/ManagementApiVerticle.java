@@ -41,6 +41,7 @@ public final class ManagementApiVerticle extends VerticleBase {
   private static final int DEFAULT_PAGE = 100;
   private static final int MAX_PAGE = 1000;
   private static final int MAX_BODY = 1024 * 1024;
+  private static final String BRIDGES_PATH = "/bridges";
 
   /** Who may use the API. */
   public record AdminAccess(String token, String adminRole, BearerTokenAuthenticator bearer) {}
@@ -53,6 +54,7 @@ public final class ManagementApiVerticle extends VerticleBase {
   private final Supplier<HealthRoutes.Readiness> ready;
   private final PrometheusMeterRegistry registry;
   private final HttpConnectionGuard guard;
+  private final Supplier<Future<JsonObject>> bridges;
   private HttpServer server;
 
   public ManagementApiVerticle(
@@ -63,7 +65,8 @@ public final class ManagementApiVerticle extends VerticleBase {
       AdminAccess admin,
       Supplier<HealthRoutes.Readiness> ready,
       PrometheusMeterRegistry registry,
-      HttpConnectionGuard guard) {
+      HttpConnectionGuard guard,
+      Supplier<Future<JsonObject>> bridges) {
     this.host = host;
     this.port = port;
     this.store = store;
@@ -72,12 +75,16 @@ public final class ManagementApiVerticle extends VerticleBase {
     this.ready = ready;
     this.registry = registry;
     this.guard = guard;
+    this.bridges = bridges;
   }
 
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
     HealthRoutes.mount(router, ready, registry);
+    // the bridges' state: read-only, for the admin (it names remote hosts and client ids); not part
+    // of /health/ready, where a remote broker being away must not make this node unready
+    router.get(BRIDGES_PATH).handler(this::authorize).handler(this::getBridges);
     for (String prefix : List.of(ARM_PREFIX, SHORT_PREFIX)) {
       // the credential first: a caller without one is refused before a byte of its body (up to
       // MAX_BODY) is read.
@@ -163,6 +170,10 @@ public final class ManagementApiVerticle extends VerticleBase {
   }
 
   private void checkNamespace(RoutingContext ctx) {
+    if (ctx.pathParam("ns") == null && BRIDGES_PATH.equals(ctx.request().path())) {
+      ctx.next(); // not a namespace resource
+      return;
+    }
     if (!namespaceName.equals(ctx.pathParam("ns"))) {
       error(
           ctx,
@@ -177,6 +188,20 @@ public final class ManagementApiVerticle extends VerticleBase {
 
   // ------------------------------------------------------------------------------------------
   // handlers
+
+  private void getBridges(RoutingContext ctx) {
+    ctx.request().resume(); // paused by authorize
+    bridges
+        .get()
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                internal(ctx, ar.cause());
+              } else {
+                ctx.json(ar.result());
+              }
+            });
+  }
 
   private void getNamespace(RoutingContext ctx) {
     store

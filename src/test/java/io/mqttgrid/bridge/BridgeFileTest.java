@@ -58,6 +58,35 @@ class BridgeFileTest {
   }
 
   @Test
+  void sharedSourcesAreKeptAndTheIotOperationsSpellingIsTranslated() {
+    Dataflow d =
+        parse(ENDPOINT + flow("cloud", "default", "['$shared/g1/a/#', '$share/g2/b', c]", "x"))
+            .dataflows()
+            .get(0);
+    assertThat(d.sources()).containsExactly("$share/g1/a/#", "$share/g2/b", "c");
+    assertThat(d.instanceCount()).isEqualTo(1);
+    assertThat(d.subscriptionFilters()).containsExactly("$share/g1/a/#", "$share/g2/b", "c");
+    assertThat(d.remoteClientId(1)).isEqualTo("mqttgrid-bridge-flow1");
+  }
+
+  @Test
+  void moreThanOneInstanceSharesThePlainSourcesUnderAGeneratedGroup() {
+    Dataflow d =
+        parse(
+                ENDPOINT
+                    + flow("cloud", "default", "['$shared/g1/a/#', 'telemetry/#']", "x")
+                        .replace("- name: flow1", "- name: flow1\n    instanceCount: 3"))
+            .dataflows()
+            .get(0);
+    assertThat(d.instanceCount()).isEqualTo(3);
+    assertThat(d.subscriptionFilters())
+        .containsExactly("$share/g1/a/#", "$share/mqttgrid-bridge-flow1/telemetry/#");
+    assertThat(d.remoteClientId(1)).isEqualTo("mqttgrid-bridge-flow1-1");
+    assertThat(d.remoteClientId(3)).isEqualTo("mqttgrid-bridge-flow1-3");
+    assertThat(d.localClientId(2)).isEqualTo("$bridge/flow1-2");
+  }
+
+  @Test
   void anEndpointHasTheIotOperationsDefaults() {
     Endpoint e = parse(ENDPOINT).endpoints().get(0);
     assertThat(e.host()).isEqualTo("127.0.0.1");
@@ -81,8 +110,8 @@ class BridgeFileTest {
     assertThat(up.direction()).isEqualTo(Direction.LOCAL_TO_REMOTE);
     assertThat(up.sources()).containsExactly("tutorial/local");
     assertThat(up.target().text()).isEqualTo("telemetry/aio");
-    assertThat(up.remoteClientId()).isEqualTo("mqttgrid-bridge-flow1");
-    assertThat(up.localClientId()).isEqualTo("$bridge/flow1");
+    assertThat(up.remoteClientId(1)).isEqualTo("mqttgrid-bridge-flow1");
+    assertThat(up.localClientId(1)).isEqualTo("$bridge/flow1");
     Dataflow down =
         parse(ENDPOINT + flow("cloud", "default", "['telemetry/#', 'alerts/+']", "tutorial/cloud"))
             .dataflows()
@@ -143,8 +172,17 @@ class BridgeFileTest {
     assertThat(refusal(() -> parse(ENDPOINT + flow("default", "cloud", "['a/#/b']", "b"))))
         .isEqualTo(
             "dataflows[0].operations[0].sourceSettings.dataSources[0]: 'a/#/b' is not a topic filter");
-    assertThat(refusal(() -> parse(ENDPOINT + flow("default", "cloud", "['$share/g/a']", "b"))))
-        .contains("shared subscriptions are not supported yet");
+    assertThat(refusal(() -> parse(ENDPOINT + flow("default", "cloud", "['$share/g']", "b"))))
+        .isEqualTo(
+            "dataflows[0].operations[0].sourceSettings.dataSources[0]: '$share/g' is not a topic filter");
+    assertThat(
+            refusal(
+                () ->
+                    parse(
+                        ENDPOINT
+                            + flow("cloud", "default", "[a]", "b")
+                                .replace("- name: flow1", "- name: flow1\n    instanceCount: 0"))))
+        .isEqualTo("dataflows[0].instanceCount: must be between 1 and 64, got 0");
     Files.writeString(dir.resolve("c.pem"), "not a certificate");
     Files.writeString(
         dir.resolve("k.pem"), "-----BEGIN EC PRIVATE KEY-----\n-----END EC PRIVATE KEY-----\n");
