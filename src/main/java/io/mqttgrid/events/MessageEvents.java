@@ -48,6 +48,14 @@ public final class MessageEvents {
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
+  private static final Pattern STRUCTURED_TYPE =
+      Pattern.compile("^application/cloudevents\\+json(\\s*;.*)?$");
+
+  /** CloudEvents attribute names (CloudEvents 1.0: lowercase letters and digits). */
+  private static final Pattern EXTENSION_NAME = Pattern.compile("[a-z0-9]{1,20}");
+
+  private static final JsonFormat PARSER = new JsonFormat();
+
   /**
    * Bytes data is always written as {@code data_base64}, JSON data as {@code data}: the builder
    * decides which, not the content type (a JSON content type over bytes that are not JSON must not
@@ -70,16 +78,10 @@ public final class MessageEvents {
    */
   public CloudEvent event(
       PublishedMessage message, ClientIdentity publisher, List<Enrichment> enrichments) {
-    CloudEventBuilder b =
-        CloudEventBuilder.v1()
-            .withId(UUID.randomUUID().toString())
-            .withTime(
-                OffsetDateTime.ofInstant(
-                    Instant.ofEpochMilli(message.createdAtMillis()), ZoneOffset.UTC))
-            .withType(TYPE)
-            .withSource(source)
-            .withSubject(message.topic());
-    data(b, message);
+    CloudEventBuilder b = passThrough(message);
+    if (b == null) {
+      b = envelope(message);
+    }
     for (Enrichment e : enrichments) {
       if (e.isStatic()) {
         b.withExtension(e.key(), e.value());
@@ -92,16 +94,101 @@ public final class MessageEvents {
     return b.build();
   }
 
+  /** The service's envelope around a message that is not a CloudEvent itself. */
+  private CloudEventBuilder envelope(PublishedMessage message) {
+    CloudEventBuilder b =
+        CloudEventBuilder.v1()
+            .withId(UUID.randomUUID().toString())
+            .withTime(
+                OffsetDateTime.ofInstant(
+                    Instant.ofEpochMilli(message.createdAtMillis()), ZoneOffset.UTC))
+            .withType(TYPE)
+            .withSource(source)
+            .withSubject(message.topic());
+    data(b, message);
+    return b;
+  }
+
+  /**
+   * A message that already is a CloudEvent by the CloudEvents MQTT binding keeps its own attributes
+   * and data (spec section 6.2, pass-through): structured mode (Content Type {@code
+   * application/cloudevents+json}, the payload one JSON event) or binary mode (MQTT 5 User
+   * Properties named as the attributes, {@code specversion} among them, the payload the data). Null
+   * when it is not one, or not a valid one: it is then enveloped like any message.
+   */
+  private static CloudEventBuilder passThrough(PublishedMessage m) {
+    String contentType = m.contentType();
+    if (contentType != null && STRUCTURED_TYPE.matcher(contentType).matches()) {
+      try {
+        CloudEvent own = PARSER.deserialize(m.payload());
+        CloudEventBuilder b = CloudEventBuilder.from(own);
+        if (own.getData() != null) {
+          // the parser keeps JSON data as bytes; written back as JSON, not as data_base64
+          data(b, own.getData().toBytes(), own.getDataContentType(), true);
+        }
+        return b;
+      } catch (RuntimeException e) {
+        return null;
+      }
+    }
+    String specversion = property(m, "specversion");
+    if (specversion == null) {
+      return null;
+    }
+    String id = property(m, "id");
+    String source = property(m, "source");
+    String type = property(m, "type");
+    if (!"1.0".equals(specversion) || id == null || source == null || type == null) {
+      return null;
+    }
+    try {
+      CloudEventBuilder b =
+          CloudEventBuilder.v1().withId(id).withSource(URI.create(source)).withType(type);
+      for (PublishedMessage.UserProperty p : m.userProperties()) {
+        switch (p.name()) {
+          case "specversion", "id", "source", "type", "datacontenttype", "data", "data_base64" -> {}
+          case "subject" -> b.withSubject(p.value());
+          case "time" -> b.withTime(OffsetDateTime.parse(p.value()));
+          case "dataschema" -> b.withDataSchema(URI.create(p.value()));
+          default -> {
+            // a property that is no valid attribute name stays out of the event
+            if (EXTENSION_NAME.matcher(p.name()).matches()) {
+              b.withExtension(p.name(), p.value());
+            }
+          }
+        }
+      }
+      if (m.payload().length > 0 || contentType != null) {
+        data(b, m.payload(), contentType, m.payloadFormat() == 1);
+      }
+      return b;
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static String property(PublishedMessage m, String name) {
+    for (PublishedMessage.UserProperty p : m.userProperties()) {
+      if (p.name().equals(name)) {
+        return p.value();
+      }
+    }
+    return null;
+  }
+
   /**
    * {@code data} as JSON when the message says it is JSON or UTF-8 text (PFI=1, or a JSON content
    * type) and it is; a JSON string for UTF-8 text that is not JSON; else {@code data_base64}. The
    * content type is the message's, or what its payload turned out to be.
    */
   private static void data(CloudEventBuilder b, PublishedMessage m) {
-    String contentType = m.contentType();
-    byte[] payload = m.payload();
+    data(b, m.payload(), m.contentType(), m.payloadFormat() == 1);
+  }
+
+  private static void data(
+      CloudEventBuilder b, byte[] payload, String contentType, boolean declaredText) {
     boolean jsonType = contentType != null && JSON_TYPE.matcher(contentType).matches();
-    if (jsonType || m.payloadFormat() == 1) {
+    if (jsonType || declaredText) {
       String text = utf8(payload);
       JsonNode json = text == null ? null : json(text);
       if (json != null) {

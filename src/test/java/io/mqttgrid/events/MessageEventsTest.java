@@ -266,4 +266,71 @@ class MessageEventsTest {
     assertThat(WebhookRouting.retried("TopicNotFoundError")).isFalse();
     assertThat(WebhookRouting.retried("ClientError")).isFalse();
   }
+
+  @Test
+  void aStructuredModeCloudEventPassesThroughWithItsOwnAttributesPlusEnrichments() {
+    String own =
+        """
+        {"specversion":"1.0","id":"own-1","source":"/devices/d1","type":"com.example.reading",
+         "subject":"kitchen","time":"2024-01-02T03:04:05Z","datacontenttype":"application/json",
+         "tenant":"t1","data":{"temp":20}}
+        """;
+    JsonObject e =
+        json(
+            message(utf8(own), 1, "application/cloudevents+json; charset=utf-8", List.of()),
+            null,
+            enrichments("region", "eu1", "topic", "${mqtt.message.topicName}"));
+    assertThat(e)
+        .isEqualTo(
+            new JsonObject(own)
+                .put("region", "eu1")
+                .put("topic", "devices/d1/telemetry")
+                .put("time", "2024-01-02T03:04:05Z"));
+  }
+
+  @Test
+  void aBinaryModeCloudEventPassesThroughFromItsUserProperties() {
+    JsonObject e =
+        json(
+            message(
+                utf8("{\"temp\":20}"),
+                1,
+                "application/json",
+                List.of(
+                    new UserProperty("specversion", "1.0"),
+                    new UserProperty("id", "own-2"),
+                    new UserProperty("source", "/devices/d1"),
+                    new UserProperty("type", "com.example.reading"),
+                    new UserProperty("time", "2024-01-02T03:04:05Z"),
+                    new UserProperty("tenant", "t1"),
+                    new UserProperty("Not-An-Attribute", "x"))),
+            null,
+            enrichments("region", "eu1"));
+    assertThat(e)
+        .isEqualTo(
+            new JsonObject(
+                """
+                {"specversion":"1.0","id":"own-2","source":"/devices/d1",
+                 "type":"com.example.reading","time":"2024-01-02T03:04:05Z",
+                 "datacontenttype":"application/json","tenant":"t1","region":"eu1",
+                 "data":{"temp":20}}
+                """));
+  }
+
+  @Test
+  void somethingThatIsNotAValidCloudEventIsEnvelopedLikeAnyMessage() {
+    JsonObject structured =
+        json(message(utf8("{\"not\":\"an event\"}"), 1, "application/cloudevents+json", List.of()));
+    assertThat(structured.getString("type")).isEqualTo("MQTT.EventPublished");
+    assertThat(structured.getJsonObject("data")).isEqualTo(new JsonObject().put("not", "an event"));
+    JsonObject binary =
+        json(
+            message(
+                utf8("x"),
+                0,
+                null,
+                List.of(new UserProperty("specversion", "1.0"), new UserProperty("id", "i"))));
+    assertThat(binary.getString("type")).isEqualTo("MQTT.EventPublished");
+    assertThat(binary.getString("source")).isEqualTo("testnamespace");
+  }
 }

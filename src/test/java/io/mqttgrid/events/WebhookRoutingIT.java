@@ -230,6 +230,39 @@ class WebhookRoutingIT {
   }
 
   @Test
+  void anMqtt5BinaryModeCloudEventKeepsItsOwnAttributesAndGetsTheEnrichments() {
+    Mqtt5BlockingClient c = broker.v5("sensor-3");
+    c.connect();
+    try {
+      c.publishWith()
+          .topic("devices/sensor-3/events")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .contentType("application/json")
+          .payload("{\"door\":\"open\"}".getBytes(StandardCharsets.UTF_8))
+          .userProperties()
+          .add("specversion", "1.0")
+          .add("id", "evt-42")
+          .add("source", "/site/7")
+          .add("type", "com.example.door")
+          .add("site", "north")
+          .applyUserProperties()
+          .send();
+      assertThat(nextEvent())
+          .isEqualTo(
+              new JsonObject(
+                  """
+                  {"specversion":"1.0","id":"evt-42","source":"/site/7","type":"com.example.door",
+                   "site":"north","datacontenttype":"application/json",
+                   "region":"eu1","clientname":"sensor-3","devicetype":"com.example.door","odd":"",
+                   "mqttpfi":0,"mqttcorrelationdata":"","mqttresponsetopic":"",
+                   "data":{"door":"open"}}
+                  """));
+    } finally {
+      c.disconnect();
+    }
+  }
+
+  @Test
   void aWebhookAnswering503IsRetriedAndTheEventArrives() throws Exception {
     double retriedBefore = metric("mqtt_failed_routed_messages_total", "ServiceError");
     double okBefore = metric("mqtt_successful_routed_messages_total", null);
