@@ -148,8 +148,8 @@ public final class WebhookRouting implements AcceptedMessages {
       if (destination == null) {
         // routing turned off: what waits is dropped, counted
         int n = drain(Integer.MAX_VALUE).size();
-        held.addAndGet(-n);
         failed(TOPIC_NOT_FOUND, n);
+        held.addAndGet(-n);
         return;
       }
       List<CloudEvent> batch = drain(destination.maxEventsPerBatch());
@@ -218,12 +218,13 @@ public final class WebhookRouting implements AcceptedMessages {
   }
 
   private void done(List<CloudEvent> batch, String error) {
-    held.addAndGet(-batch.size());
+    // counted before they leave the buffer: an empty buffer means every outcome is counted
     if (error == null) {
       successful().increment(batch.size());
     } else {
       failed(error, batch.size());
     }
+    held.addAndGet(-batch.size());
     inFlight--;
     pump();
   }

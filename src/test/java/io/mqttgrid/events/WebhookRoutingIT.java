@@ -37,11 +37,20 @@ import org.junit.jupiter.api.io.TempDir;
  * records what it was sent and answers what a test tells it to.
  */
 @WithBroker(
-    value = {"routing.retry-delays-ms=200", "routing.timeout-ms=2000"},
+    value = {
+      "routing.retry-delays-ms=200",
+      "routing.timeout-ms=2000",
+      "routing.max-requests-in-flight=1",
+      "management.token=" + WebhookRoutingIT.TOKEN
+    },
     configMethod = "routeToTheReceiver")
 class WebhookRoutingIT {
 
   private static final Duration WAIT = Duration.ofSeconds(10);
+  static final String TOKEN = "routing-admin-token-1234567890";
+
+  /** Milliseconds the receiver waits before it answers. */
+  static volatile long answerDelayMillis;
 
   @TempDir static Path dir;
   static TestTokens tokens;
@@ -73,7 +82,13 @@ class WebhookRoutingIT {
                                 received.add(
                                     new Received(req.getHeader("Content-Type"), body.toString()));
                               }
-                              req.response().setStatusCode(answer).end();
+                              long delay = answerDelayMillis;
+                              if (delay == 0) {
+                                req.response().setStatusCode(answer).end();
+                              } else {
+                                receiverVertx.setTimer(
+                                    delay, t -> req.response().setStatusCode(answer).end());
+                              }
                             }))
             .listen(0, "127.0.0.1")
             .await(10, TimeUnit.SECONDS);
@@ -109,9 +124,15 @@ class WebhookRoutingIT {
   }
 
   @BeforeEach
-  void clear() {
+  void clear() throws Exception {
+    // what an earlier test left in flight is delivered and counted before this one counts
+    Await.until(
+        "the routing buffer is empty",
+        WAIT,
+        () -> metric("mqttgrid_routing_buffered_events", null) == 0);
     received.clear();
     answers.clear();
+    answerDelayMillis = 0;
   }
 
   private static JsonObject nextEvent() {
@@ -294,6 +315,95 @@ class WebhookRoutingIT {
     publish("devices/gone/2", "kept");
     assertThat(nextEvent().getString("subject")).isEqualTo("devices/gone/2");
     assertThat(received).isEmpty();
+  }
+
+  @Test
+  void routingSettingsChangeThroughTheManagementApiAndBatchedModeSendsArrays() throws Exception {
+    String path = "/namespaces/testnamespace";
+    JsonObject ns = new JsonObject(management("GET", path, null).body());
+    JsonObject settings = ns.getJsonObject("properties").getJsonObject("topicSpacesConfiguration");
+    JsonObject original = settings.copy();
+    assertThat(settings.getJsonObject("routeDestination"))
+        .isEqualTo(
+            new JsonObject()
+                .put(
+                    "webhook",
+                    new JsonObject()
+                        .put("endpointUrl", "http://127.0.0.1:" + receiver.actualPort() + "/events")
+                        .put("maxEventsPerBatch", 1)));
+    assertThat(settings.getJsonObject("routingEnrichments").getJsonArray("dynamic")).hasSize(6);
+    settings
+        .getJsonObject("routeDestination")
+        .getJsonObject("webhook")
+        .put("maxEventsPerBatch", 10);
+    try {
+      assertThat(
+              management(
+                      "PUT",
+                      path,
+                      new JsonObject()
+                          .put(
+                              "properties",
+                              new JsonObject().put("topicSpacesConfiguration", settings))
+                          .encode())
+                  .statusCode())
+          .isEqualTo(200);
+      // one request at a time (routing.max-requests-in-flight=1) and a slow receiver: the events
+      // published while the first request waits go together in the next one
+      answerDelayMillis = 500;
+      Mqtt5BlockingClient c = broker.v5("batcher");
+      c.connect();
+      try {
+        for (int i = 1; i <= 3; i++) {
+          c.publishWith()
+              .topic("devices/batch/" + i)
+              .qos(MqttQos.AT_LEAST_ONCE)
+              .payload(new byte[] {(byte) i})
+              .send();
+        }
+      } finally {
+        c.disconnect();
+      }
+      java.util.List<String> subjects = new java.util.ArrayList<>();
+      int largest = 0;
+      while (subjects.size() < 3) {
+        Await.until("a batch reaches the receiver", WAIT, () -> !received.isEmpty());
+        Received r = received.poll();
+        assertThat(r.contentType()).isEqualTo("application/cloudevents-batch+json");
+        io.vertx.core.json.JsonArray batch = new io.vertx.core.json.JsonArray(r.body());
+        largest = Math.max(largest, batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+          subjects.add(batch.getJsonObject(i).getString("subject"));
+        }
+      }
+      assertThat(subjects)
+          .containsExactlyInAnyOrder("devices/batch/1", "devices/batch/2", "devices/batch/3");
+      assertThat(largest).isGreaterThan(1);
+    } finally {
+      answerDelayMillis = 0;
+      management(
+          "PUT",
+          path,
+          new JsonObject()
+              .put("properties", new JsonObject().put("topicSpacesConfiguration", original))
+              .encode());
+    }
+  }
+
+  private static HttpResponse<String> management(String method, String path, String body)
+      throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.managementPort() + path))
+                .method(
+                    method,
+                    body == null
+                        ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + TOKEN)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
   }
 
   private static void publish(String topic, String payload) {
