@@ -284,6 +284,35 @@ class WebhookRoutingIT {
   }
 
   @Test
+  void aWillIsRoutedWhenItIsPublished() {
+    Mqtt5BlockingClient c =
+        com.hivemq.client.mqtt.MqttClient.builder()
+            .useMqttVersion5()
+            .identifier("will-client")
+            .serverHost("127.0.0.1")
+            .serverPort(broker.mqttPort())
+            .buildBlocking();
+    c.connectWith()
+        .willPublish()
+        .topic("devices/will-client/status")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload("offline".getBytes(StandardCharsets.UTF_8))
+        .applyWillPublish()
+        .send();
+    assertThat(received).isEmpty();
+    c.disconnectWith()
+        .reasonCode(
+            com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode
+                .DISCONNECT_WITH_WILL_MESSAGE)
+        .send();
+    JsonObject event = nextEvent();
+    assertThat(event.getString("subject")).isEqualTo("devices/will-client/status");
+    assertThat(event.getString("data_base64")).isEqualTo("b2ZmbGluZQ==");
+    // a will has no publisher identity at hand (docs/routing.md)
+    assertThat(event.getString("clientname")).isEmpty();
+  }
+
+  @Test
   void aWebhookAnswering503IsRetriedAndTheEventArrives() throws Exception {
     double retriedBefore = metric("mqtt_failed_routed_messages_total", "ServiceError");
     double okBefore = metric("mqtt_successful_routed_messages_total", null);
