@@ -69,7 +69,20 @@ public final class MessageEvents {
    * @param namespaceName the {@code source} of every event
    */
   public MessageEvents(String namespaceName) {
-    this.source = URI.create(namespaceName);
+    this.source = source(namespaceName);
+  }
+
+  /**
+   * The name as a URI reference, as CloudEvents wants {@code source}: unchanged for Event Grid's
+   * names (letters, digits, hyphens), percent-encoded where namespace.name holds what a URI cannot.
+   */
+  static URI source(String namespaceName) {
+    try {
+      return new URI(null, null, namespaceName, null);
+    } catch (java.net.URISyntaxException e) {
+      return URI.create(
+          java.net.URLEncoder.encode(namespaceName, StandardCharsets.UTF_8).replace("+", "%20"));
+    }
   }
 
   /**

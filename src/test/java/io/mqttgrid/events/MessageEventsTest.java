@@ -333,4 +333,11 @@ class MessageEventsTest {
     assertThat(binary.getString("type")).isEqualTo("MQTT.EventPublished");
     assertThat(binary.getString("source")).isEqualTo("testnamespace");
   }
+
+  @Test
+  void theSourceIsTheNamespaceNameAsAUriReference() {
+    assertThat(MessageEvents.source("testnamespace").toString()).isEqualTo("testnamespace");
+    assertThat(MessageEvents.source("my ns").toString()).isEqualTo("my%20ns");
+    assertThat(MessageEvents.source("ns-1").toString()).isEqualTo("ns-1");
+  }
 }
