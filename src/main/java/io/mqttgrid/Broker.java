@@ -17,6 +17,7 @@ import io.mqttgrid.cluster.EventBusRemoteDelivery;
 import io.mqttgrid.cluster.EventBusRemoteSessions;
 import io.mqttgrid.cluster.HazelcastConfigFactory;
 import io.mqttgrid.cluster.NodeBusVerticle;
+import io.mqttgrid.events.WebhookRouting;
 import io.mqttgrid.hazelcast.HazelcastMetrics;
 import io.mqttgrid.hazelcast.HazelcastNamespaceEntries;
 import io.mqttgrid.hazelcast.HazelcastRetainedStore;
@@ -71,6 +72,7 @@ public final class Broker {
   private HazelcastInstance hazelcast;
   private SessionManager sessions;
   private HazelcastRetainedStore retained;
+  private WebhookRouting routing;
   private final List<MqttServerVerticle> mqttVerticles = new ArrayList<>();
   private HttpApiVerticle http;
   private volatile boolean ready;
@@ -182,7 +184,21 @@ public final class Broker {
                 metrics.sessionDropped(MqttMetrics.DROP_SESSION_OVERFLOW);
               }
             });
-    sessions.willPublisher(publisher::publish);
+    routing =
+        new WebhookRouting(
+            vertx,
+            config.namespaceName,
+            new WebhookRouting.Options(
+                config.routingBufferEvents,
+                config.routingMaxRequestsInFlight,
+                config.routingRetryDelaysMillis,
+                config.routingTimeoutMillis,
+                config.routingTrustedCaFile),
+            registry);
+    // every accepted message passes the pipeline, which tells routing; a will was judged with its
+    // CONNECT and enters there too
+    PublishPipeline publishes = new PublishPipeline(publisher, config.limits, routing);
+    sessions.willPublisher(m -> publishes.publishAccepted(m, null));
     sessions.remoteSessions(
         new EventBusRemoteSessions(vertx, routeTable, config.sessionHandoverTimeoutMillis));
     SessionManager adopter = sessions;
@@ -225,9 +241,11 @@ public final class Broker {
             NamespaceAccess::templateProblem);
     access =
         new NamespaceAccess(namespace.current(), namespace.version(), config.namespaceAllowNot);
+    routing.update(namespace.current().settings().routing());
     namespace.onChange(
         (model, version) -> {
           access.update(model, version);
+          routing.update(model.settings().routing());
           connections.namespaceChanged();
         });
     NamespaceAuthenticator authenticator =
@@ -241,7 +259,7 @@ public final class Broker {
         config.limits,
         authenticator,
         sessions,
-        new PublishPipeline(publisher, config.limits),
+        publishes,
         retained,
         metrics,
         namespace::current,

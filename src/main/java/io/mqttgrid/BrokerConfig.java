@@ -147,6 +147,17 @@ public final class BrokerConfig {
   public final int bridgeReconnectInitialSeconds;
   public final int bridgeReconnectMaxSeconds;
 
+  /**
+   * Routing of accepted messages as CloudEvents (docs/routing.md): the node's buffer, requests,
+   * retry schedule and HTTPS trust; the destination and enrichments are namespace settings.
+   */
+  public final int routingBufferEvents;
+
+  public final int routingMaxRequestsInFlight;
+  public final List<Long> routingRetryDelaysMillis;
+  public final long routingTimeoutMillis;
+  public final String routingTrustedCaFile;
+
   private BrokerConfig(Map<String, String> values) {
     this.values = values;
     String id = values.get("node.id");
@@ -257,6 +268,11 @@ public final class BrokerConfig {
       throw new ConfigException("bridge.file " + bridgeFile + ": " + e.getMessage());
     }
     bridgeWatchSeconds = intValue("bridge.watch-interval", 1, 3600);
+    routingBufferEvents = intValue("routing.buffer-events", 1, 10_000_000);
+    routingMaxRequestsInFlight = intValue("routing.max-requests-in-flight", 1, 1000);
+    routingRetryDelaysMillis = millisList("routing.retry-delays-ms");
+    routingTimeoutMillis = longValue("routing.timeout-ms", 1, 600_000);
+    routingTrustedCaFile = string("routing.trusted-ca-file");
     bridgeReconnectInitialSeconds = intValue("bridge.reconnect-initial-delay", 1, 3600);
     bridgeReconnectMaxSeconds = intValue("bridge.reconnect-max-delay", 1, 3600);
     if (bridgeReconnectMaxSeconds < bridgeReconnectInitialSeconds) {
@@ -441,6 +457,30 @@ public final class BrokerConfig {
       throw new ConfigException("missing configuration key '" + key + "'");
     }
     return v.trim();
+  }
+
+  /** A comma-separated list of delays in milliseconds, at least one, each from 1 ms to a day. */
+  private List<Long> millisList(String key) {
+    List<Long> out = new java.util.ArrayList<>();
+    for (String part : string(key).split(",")) {
+      String raw = part.trim();
+      try {
+        long v = Long.parseLong(raw);
+        if (v < 1 || v > 86_400_000L) {
+          throw new NumberFormatException();
+        }
+        out.add(v);
+      } catch (NumberFormatException e) {
+        throw new ConfigException(
+            key
+                + " ("
+                + envName(key)
+                + ") must be comma-separated milliseconds from 1 to 86400000, got '"
+                + raw
+                + "'");
+      }
+    }
+    return List.copyOf(out);
   }
 
   private int port(String key) {

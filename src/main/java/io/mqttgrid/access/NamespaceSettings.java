@@ -13,6 +13,7 @@ import java.util.List;
  * @param oauth2Jwt {@code OAUTH2-JWT} (Entra-style) issuer, or null when not configured
  * @param webhook webhook authentication, or null when not configured
  * @param passwordAuthentication whether registry clients may authenticate with a password hash
+ * @param routing routing of accepted messages as CloudEvents (spec section 6)
  */
 public record NamespaceSettings(
     String hostname,
@@ -22,13 +23,16 @@ public record NamespaceSettings(
     JwtIssuer customJwt,
     JwtIssuer oauth2Jwt,
     Webhook webhook,
-    boolean passwordAuthentication) {
+    boolean passwordAuthentication,
+    RoutingSettings routing) {
 
   public static final NamespaceSettings DEFAULTS =
-      new NamespaceSettings("localhost", 1, 1, List.of(), null, null, null, false);
+      new NamespaceSettings(
+          "localhost", 1, 1, List.of(), null, null, null, false, RoutingSettings.NONE);
 
   public NamespaceSettings {
     alternativeAuthenticationNameSources = List.copyOf(alternativeAuthenticationNameSources);
+    routing = routing == null ? RoutingSettings.NONE : routing;
   }
 
   /** Certificate fields that can supply an authentication name (spec section 3.4). */

@@ -116,7 +116,103 @@ final class NamespaceSettingsJson {
         custom,
         oauth2,
         webhook,
-        password);
+        password,
+        routing(p));
+  }
+
+  /**
+   * {@code routeDestination} (ours: a webhook, where Event Grid names an ARM topic) and {@code
+   * routingEnrichments} (Event Grid's shape: {@code static} [{key, valueType, value}], {@code
+   * dynamic} [{key, value}]).
+   */
+  private static RoutingSettings routing(JsonObject p) {
+    RoutingSettings.Destination destination = null;
+    JsonObject d = object(p, "routeDestination", "settings.routeDestination");
+    if (d != null) {
+      String f = "settings.routeDestination.webhook";
+      JsonObject wh = object(d, "webhook", f);
+      if (wh == null) {
+        throw new ModelValidationException(f, "the destination is a webhook {endpointUrl}");
+      }
+      String url = requiredString(wh, "endpointUrl", f + ".endpointUrl");
+      checkHttpUrl(url, f + ".endpointUrl");
+      int batch = intIn(wh, "maxEventsPerBatch", 1, 5000, 1, f + ".maxEventsPerBatch");
+      destination = new RoutingSettings.Destination(url, batch);
+    }
+    List<RoutingSettings.Enrichment> enrichments = new ArrayList<>();
+    String field = "settings.routingEnrichments";
+    JsonObject e = object(p, "routingEnrichments", field);
+    if (e != null) {
+      for (JsonObject o : objects(e, "static", field + ".static")) {
+        String key = requiredString(o, "key", field + ".static.key");
+        String type = optString(o, "valueType", field + ".static." + key + ".valueType");
+        if (type != null && !type.equals("String")) {
+          throw new ModelValidationException(
+              field + ".static." + key + ".valueType", "the only value type is String");
+        }
+        Object value = o.getValue("value");
+        if (!(value instanceof String v)) {
+          throw new ModelValidationException(field + ".static." + key + ".value", "a string");
+        }
+        enrichments.add(new RoutingSettings.Enrichment(key, v, null));
+      }
+      for (JsonObject o : objects(e, "dynamic", field + ".dynamic")) {
+        String key = requiredString(o, "key", field + ".dynamic.key");
+        String v = requiredString(o, "value", field + ".dynamic." + key + ".value");
+        enrichments.add(
+            new RoutingSettings.Enrichment(
+                key, v, RoutingSettings.parseDynamic(v, field + ".dynamic." + key + ".value")));
+      }
+    }
+    RoutingSettings.check(enrichments, field);
+    return new RoutingSettings(destination, enrichments);
+  }
+
+  private static List<JsonObject> objects(JsonObject p, String key, String field) {
+    Object v = p.getValue(key);
+    if (v == null) {
+      return List.of();
+    }
+    if (!(v instanceof JsonArray a)) {
+      throw new ModelValidationException(field, "must be an array of objects");
+    }
+    List<JsonObject> out = new ArrayList<>();
+    for (Object o : a) {
+      if (!(o instanceof JsonObject j)) {
+        throw new ModelValidationException(field, "must be an array of objects");
+      }
+      out.add(j);
+    }
+    return out;
+  }
+
+  private static void putRouting(JsonObject o, RoutingSettings r) {
+    if (r.destination() != null) {
+      o.put(
+          "routeDestination",
+          new JsonObject()
+              .put(
+                  "webhook",
+                  new JsonObject()
+                      .put("endpointUrl", r.destination().endpointUrl())
+                      .put("maxEventsPerBatch", r.destination().maxEventsPerBatch())));
+    }
+    if (!r.enrichments().isEmpty()) {
+      JsonArray statics = new JsonArray();
+      JsonArray dynamics = new JsonArray();
+      for (RoutingSettings.Enrichment e : r.enrichments()) {
+        if (e.isStatic()) {
+          statics.add(
+              new JsonObject()
+                  .put("key", e.key())
+                  .put("valueType", "String")
+                  .put("value", e.value()));
+        } else {
+          dynamics.add(new JsonObject().put("key", e.key()).put("value", e.value()));
+        }
+      }
+      o.put("routingEnrichments", new JsonObject().put("static", statics).put("dynamic", dynamics));
+    }
   }
 
   private static JwtIssuer issuer(JsonObject o, String field) {
@@ -200,13 +296,16 @@ final class NamespaceSettingsJson {
               .put("cacheTtlInSeconds", s.webhook().cacheTtlSeconds()));
     }
     auth.put("passwordAuthentication", new JsonObject().put("enabled", s.passwordAuthentication()));
-    return new JsonObject()
-        .put("hostname", s.hostname())
-        .put("maximumSessionExpiryInHours", s.maximumSessionExpiryInHours())
-        .put(
-            "maximumClientSessionsPerAuthenticationName",
-            s.maximumClientSessionsPerAuthenticationName())
-        .put("clientAuthentication", auth);
+    JsonObject o =
+        new JsonObject()
+            .put("hostname", s.hostname())
+            .put("maximumSessionExpiryInHours", s.maximumSessionExpiryInHours())
+            .put(
+                "maximumClientSessionsPerAuthenticationName",
+                s.maximumClientSessionsPerAuthenticationName())
+            .put("clientAuthentication", auth);
+    putRouting(o, s.routing());
+    return o;
   }
 
   /**

@@ -98,7 +98,7 @@ final class HttpPublishHandler implements Handler<RoutingContext> {
         HttpPublishRequest.read(request::getHeader, query, body, services.limits);
     PublishPipeline.Result result =
         services.publishes.publish(
-            PublishSource.http(name, () -> services.permissions.apply(identity)), publish);
+            PublishSource.http(identity, () -> services.permissions.apply(identity)), publish);
     if (result instanceof PublishPipeline.Refused refused) {
       return Future.failedFuture(ApiException.refused(refused));
     }

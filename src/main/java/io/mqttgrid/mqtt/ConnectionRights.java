@@ -110,6 +110,11 @@ final class ConnectionRights {
     return permissions;
   }
 
+  /** Who the client is, as of the namespace model it follows; null before it authenticated. */
+  ClientIdentity identity() {
+    return identity;
+  }
+
   /**
    * A token, webhook decision or certificate that expires ends the connection then (spec section
    * 3.8).

@@ -168,6 +168,7 @@ final class InboundPublishes {
       source =
           PublishSource.mqttClient(
               connection.clientId(),
+              () -> connection.rights().identity(),
               () -> connection.rights().current() ? connection.rights().permissions() : null,
               payloadBytes -> publishRate.tryTake(1) && publishBytesRate.tryTake(payloadBytes));
     }

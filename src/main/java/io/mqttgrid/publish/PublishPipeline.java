@@ -1,10 +1,13 @@
 package io.mqttgrid.publish;
 
+import io.mqttgrid.access.ClientIdentity;
 import io.mqttgrid.access.Permissions;
 import io.mqttgrid.routing.PublishService;
 import io.mqttgrid.routing.PublishedMessage;
 import io.mqttgrid.wire.MqttLimits;
 import io.vertx.core.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one way a message enters routing, whatever its source (MQTT, HTTP, later a bridge or the
@@ -20,6 +23,8 @@ import io.vertx.core.Future;
  */
 public final class PublishPipeline {
 
+  private static final Logger LOG = LoggerFactory.getLogger(PublishPipeline.class);
+
   /** What became of a request. */
   public sealed interface Result permits Refused, Routed {}
 
@@ -34,10 +39,19 @@ public final class PublishPipeline {
 
   private final PublishService publisher;
   private final MqttLimits limits;
+  private final AcceptedMessages accepted;
 
   public PublishPipeline(PublishService publisher, MqttLimits limits) {
+    this(publisher, limits, AcceptedMessages.NONE);
+  }
+
+  /**
+   * @param accepted told of each accepted message (routing to CloudEvent destinations)
+   */
+  public PublishPipeline(PublishService publisher, MqttLimits limits, AcceptedMessages accepted) {
     this.publisher = publisher;
     this.limits = limits;
+    this.accepted = accepted;
   }
 
   /** The limits every message is held to, MQTT's (spec section 1.12), whatever its source. */
@@ -71,7 +85,25 @@ public final class PublishPipeline {
           "'" + source.publisherId() + "' publishes faster than its " + "rate allows");
     }
     PublishedMessage message = message(request, source.publisherId());
-    return new Routed(message, route(message));
+    return new Routed(message, publishAccepted(message, source.identity().current()));
+  }
+
+  /**
+   * Routes a message accepted already, judged when it was built: a will, checked with its CONNECT.
+   */
+  public Future<Integer> publishAccepted(
+      PublishedMessage message, ClientIdentity publisherIdentity) {
+    tell(message, publisherIdentity);
+    return route(message);
+  }
+
+  private void tell(PublishedMessage message, ClientIdentity publisherIdentity) {
+    try {
+      accepted.accepted(message, publisherIdentity);
+    } catch (RuntimeException e) {
+      // routing to CloudEvent destinations is on the side: it never fails a publish
+      LOG.warn("routing of message to '{}' failed: {}", message.topic(), e.toString());
+    }
   }
 
   /**

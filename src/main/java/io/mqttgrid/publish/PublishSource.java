@@ -1,5 +1,6 @@
 package io.mqttgrid.publish;
 
+import io.mqttgrid.access.ClientIdentity;
 import io.mqttgrid.access.Permissions;
 
 /**
@@ -10,7 +11,21 @@ import io.mqttgrid.access.Permissions;
  * @param publisherId the publisher of the message ({@code PublishedMessage.publisherClientId}: No
  *     Local compares it with subscribers' client ids)
  */
-public record PublishSource(Kind kind, String publisherId, Rights rights, Quota quota) {
+public record PublishSource(
+    Kind kind, String publisherId, Rights rights, Quota quota, Identity identity) {
+
+  public PublishSource(Kind kind, String publisherId, Rights rights, Quota quota) {
+    this(kind, publisherId, rights, quota, Identity.UNKNOWN);
+  }
+
+  /** Who the publisher is now (its attributes follow the namespace model), for routing. */
+  @FunctionalInterface
+  public interface Identity {
+    /** The identity, or null when not known. */
+    ClientIdentity current();
+
+    Identity UNKNOWN = () -> null;
+  }
 
   /**
    * The kinds of source, and what each one's input was already held to before it reached the
@@ -107,9 +122,21 @@ public record PublishSource(Kind kind, String publisherId, Rights rights, Quota 
     return new PublishSource(Kind.MQTT_CLIENT, clientId, rights, quota);
   }
 
+  /** An MQTT client, by its client id, who is {@code identity}. */
+  public static PublishSource mqttClient(
+      String clientId, Identity identity, Rights rights, Quota quota) {
+    return new PublishSource(Kind.MQTT_CLIENT, clientId, rights, quota, identity);
+  }
+
   /** An HTTP caller, by its authentication name; its rate is checked before its request is read. */
   public static PublishSource http(String authenticationName, Rights rights) {
     return new PublishSource(Kind.HTTP, authenticationName, rights, Quota.UNLIMITED);
+  }
+
+  /** An HTTP caller who is {@code identity}. */
+  public static PublishSource http(ClientIdentity identity, Rights rights) {
+    return new PublishSource(
+        Kind.HTTP, identity.authenticationName(), rights, Quota.UNLIMITED, () -> identity);
   }
 
   /**

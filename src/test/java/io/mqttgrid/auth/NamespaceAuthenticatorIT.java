@@ -12,6 +12,7 @@ import io.mqttgrid.access.NamespaceSettings.AlternativeNameSource;
 import io.mqttgrid.access.NamespaceSettings.IssuerCertificate;
 import io.mqttgrid.access.NamespaceSettings.JwtIssuer;
 import io.mqttgrid.access.NamespaceSettings.Webhook;
+import io.mqttgrid.access.RoutingSettings;
 import io.mqttgrid.auth.AuthResult.Outcome;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestCertificates;
@@ -119,7 +120,8 @@ class NamespaceAuthenticatorIT {
       Webhook webhook,
       boolean passwords,
       List<AlternativeNameSource> sources) {
-    return new NamespaceSettings(HOST, 1, 1, sources, custom, oauth2, webhook, passwords);
+    return new NamespaceSettings(
+        HOST, 1, 1, sources, custom, oauth2, webhook, passwords, RoutingSettings.NONE);
   }
 
   static JwtIssuer customIssuer(List<String> audiences, IssuerCertificate... certificates) {

@@ -1,0 +1,170 @@
+package io.mqttgrid.access;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Routing of accepted messages as CloudEvents (spec section 6): where they go and the enrichments
+ * each event carries. Event Grid names the destination by {@code routeTopicResourceId}, an ARM
+ * topic; MQTT Grid has no ARM topics, so {@code routeDestination} (ours) names a webhook directly.
+ * {@code routingEnrichments} has Event Grid's shape and rules (spec section 6.3).
+ *
+ * @param destination where events go, or null: routing off
+ * @param enrichments static and dynamic, in the order configured (static first)
+ */
+public record RoutingSettings(Destination destination, List<Enrichment> enrichments) {
+
+  public static final RoutingSettings NONE = new RoutingSettings(null, List.of());
+
+  public static final int MAX_ENRICHMENTS = 20;
+  public static final int MAX_KEY_LENGTH = 20;
+  public static final int MAX_VALUE_LENGTH = 128;
+
+  /** The CloudEvents attributes an enrichment may not replace (spec section 6.3). */
+  public static final Set<String> RESERVED_KEYS =
+      Set.of(
+          "specversion",
+          "id",
+          "time",
+          "type",
+          "source",
+          "subject",
+          "datacontenttype",
+          "dataschema",
+          "data",
+          "data_base64");
+
+  private static final Pattern KEY = Pattern.compile("[a-z0-9]+");
+
+  public RoutingSettings {
+    enrichments = List.copyOf(enrichments);
+  }
+
+  /**
+   * A webhook receiving the CloudEvents HTTP binding in structured mode, or batched mode when
+   * {@code maxEventsPerBatch} is above 1.
+   */
+  public record Destination(String endpointUrl, int maxEventsPerBatch) {}
+
+  /**
+   * One top-level attribute added to every event.
+   *
+   * @param value the configured value: the text itself (static) or the {@code ${...}} expression
+   *     (dynamic)
+   * @param source null for a static enrichment, else what the dynamic one reads
+   */
+  public record Enrichment(String key, String value, Source source) {
+    public boolean isStatic() {
+      return source == null;
+    }
+  }
+
+  /** What a dynamic enrichment reads (spec section 6.3). */
+  public sealed interface Source {}
+
+  public record AuthenticationName() implements Source {}
+
+  public record ClientAttribute(String name) implements Source {}
+
+  public record UserProperty(String name) implements Source {}
+
+  /** {@code ${mqtt.message.topicName|responseTopic|correlationData|pfi}}. */
+  public enum MessageField implements Source {
+    TOPIC_NAME,
+    RESPONSE_TOPIC,
+    CORRELATION_DATA,
+    PFI
+  }
+
+  private static final Pattern EXPRESSION = Pattern.compile("\\$\\{(.*)\\}");
+  private static final Pattern ATTRIBUTE = Pattern.compile("client\\.attributes\\.([^.\\[\\]]+)");
+  private static final Pattern PROPERTY_DOTTED =
+      Pattern.compile("mqtt\\.message\\.userProperties\\.([^\\[\\]'.]+)");
+  private static final Pattern PROPERTY_BRACKET =
+      Pattern.compile("mqtt\\.message\\.userProperties\\['((?:[^'\\\\]|\\\\['\\\\])+)'\\]");
+
+  /**
+   * What the dynamic value {@code value} reads.
+   *
+   * @throws ModelValidationException naming {@code field} when it is none of the forms of spec
+   *     section 6.3
+   */
+  public static Source parseDynamic(String value, String field) {
+    Matcher m = EXPRESSION.matcher(value);
+    if (!m.matches()) {
+      throw new ModelValidationException(field, "a dynamic value has the form ${...}");
+    }
+    String e = m.group(1);
+    switch (e) {
+      case "client.authenticationName":
+        return new AuthenticationName();
+      case "mqtt.message.topicName":
+        return MessageField.TOPIC_NAME;
+      case "mqtt.message.responseTopic":
+        return MessageField.RESPONSE_TOPIC;
+      case "mqtt.message.correlationData":
+        return MessageField.CORRELATION_DATA;
+      case "mqtt.message.pfi":
+        return MessageField.PFI;
+      default:
+        break;
+    }
+    Matcher a = ATTRIBUTE.matcher(e);
+    if (a.matches()) {
+      return new ClientAttribute(a.group(1));
+    }
+    Matcher p = PROPERTY_DOTTED.matcher(e);
+    if (p.matches()) {
+      return new UserProperty(p.group(1));
+    }
+    Matcher b = PROPERTY_BRACKET.matcher(e);
+    if (b.matches()) {
+      // the bracket form escapes ' and \ with a backslash
+      return new UserProperty(b.group(1).replace("\\'", "'").replace("\\\\", "\\"));
+    }
+    throw new ModelValidationException(
+        field,
+        "unknown dynamic value '"
+            + value
+            + "'; expected ${client.authenticationName}, ${client.attributes.<name>}, "
+            + "${mqtt.message.userProperties.<name>}, ${mqtt.message.userProperties['<name>']}, "
+            + "${mqtt.message.topicName}, ${mqtt.message.responseTopic}, "
+            + "${mqtt.message.correlationData} or ${mqtt.message.pfi}");
+  }
+
+  /**
+   * Checks the enrichments together: count, keys (form, length, reserved names, uniqueness) and
+   * value length.
+   *
+   * @throws ModelValidationException naming the field at fault
+   */
+  public static void check(List<Enrichment> enrichments, String field) {
+    if (enrichments.size() > MAX_ENRICHMENTS) {
+      throw new ModelValidationException(
+          field, "at most " + MAX_ENRICHMENTS + " enrichments, static and dynamic together");
+    }
+    Set<String> keys = new HashSet<>();
+    for (Enrichment e : enrichments) {
+      String f = field + "." + e.key();
+      String key = e.key();
+      if (!KEY.matcher(key).matches() || key.length() > MAX_KEY_LENGTH) {
+        throw new ModelValidationException(
+            f, "a key is 1 to " + MAX_KEY_LENGTH + " lowercase letters and digits");
+      }
+      if (key.startsWith("azsp") || RESERVED_KEYS.contains(key)) {
+        throw new ModelValidationException(
+            f, "'" + key + "' is reserved (CloudEvents attributes and keys starting with azsp)");
+      }
+      if (!keys.add(key)) {
+        throw new ModelValidationException(f, "key '" + key + "' is used twice");
+      }
+      if (e.value().length() > MAX_VALUE_LENGTH) {
+        throw new ModelValidationException(
+            f, "a value is at most " + MAX_VALUE_LENGTH + " characters");
+      }
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package io.mqttgrid.access;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+/** The routing settings of the namespace (docs/routing.md) to and from JSON, and their checks. */
+class RoutingSettingsJsonTest {
+
+  private static final String SETTINGS =
+      """
+      {"routeDestination": {"webhook": {"endpointUrl": "https://example.test/events",
+                                         "maxEventsPerBatch": 5}},
+       "routingEnrichments": {
+         "static": [{"key": "region", "valueType": "String", "value": "eu1"}],
+         "dynamic": [{"key": "clientname", "value": "${client.authenticationName}"},
+                     {"key": "odd", "value": "${mqtt.message.userProperties['a\\\\'b']}"}]}}
+      """;
+
+  @Test
+  void routingSettingsAreReadAndShownInTheSameShape() {
+    NamespaceSettings s = NamespaceModelJson.settings(new JsonObject(SETTINGS));
+    RoutingSettings r = s.routing();
+    assertThat(r.destination())
+        .isEqualTo(new RoutingSettings.Destination("https://example.test/events", 5));
+    assertThat(r.enrichments()).hasSize(3);
+    assertThat(r.enrichments().get(0).isStatic()).isTrue();
+    assertThat(r.enrichments().get(1).source()).isEqualTo(new RoutingSettings.AuthenticationName());
+    assertThat(r.enrichments().get(2).source()).isEqualTo(new RoutingSettings.UserProperty("a'b"));
+    JsonObject shown = NamespaceModelJson.toJson(s);
+    JsonObject expected = new JsonObject(SETTINGS);
+    assertThat(shown.getJsonObject("routeDestination"))
+        .isEqualTo(expected.getJsonObject("routeDestination"));
+    assertThat(shown.getJsonObject("routingEnrichments"))
+        .isEqualTo(expected.getJsonObject("routingEnrichments"));
+    assertThat(NamespaceModelJson.settings(shown)).isEqualTo(s);
+  }
+
+  @Test
+  void withoutADestinationRoutingIsOff() {
+    assertThat(NamespaceModelJson.settings(new JsonObject()).routing())
+        .isEqualTo(RoutingSettings.NONE);
+  }
+
+  @Test
+  void mistakesNameTheirField() {
+    assertThatThrownBy(
+            () ->
+                NamespaceModelJson.settings(
+                    new JsonObject(
+                        """
+                        {"routeDestination": {"webhook": {"endpointUrl": "ftp://x/y"}}}""")))
+        .isInstanceOf(ModelValidationException.class)
+        .hasMessageContaining("settings.routeDestination.webhook.endpointUrl");
+    assertThatThrownBy(
+            () ->
+                NamespaceModelJson.settings(
+                    new JsonObject(
+                        """
+                        {"routingEnrichments": {"dynamic": [{"key": "k", "value": "${x}"}]}}""")))
+        .isInstanceOf(ModelValidationException.class)
+        .hasMessageContaining("settings.routingEnrichments.dynamic.k.value");
+    assertThatThrownBy(
+            () ->
+                NamespaceModelJson.settings(
+                    new JsonObject(
+                        """
+                        {"routingEnrichments": {"static": [{"key": "type", "value": "x"}]}}""")))
+        .isInstanceOf(ModelValidationException.class)
+        .hasMessageContaining("reserved");
+    assertThatThrownBy(
+            () ->
+                NamespaceModelJson.settings(
+                    new JsonObject(
+                        """
+                        {"routingEnrichments": {"static": [{"key": "k", "valueType": "Int",
+                          "value": "1"}]}}""")))
+        .isInstanceOf(ModelValidationException.class)
+        .hasMessageContaining("String");
+  }
+}
