@@ -135,6 +135,15 @@ class BridgeSharedIT {
     assertThat(seen.values()).containsOnly(1);
     assertThat(inbox.isEmpty()).isTrue();
 
+    // an instance counts a message forwarded when the remote's PUBACK reaches it, which may be just
+    // after
+    // the remote's subscriber got the message
+    io.mqttgrid.testing.Await.until(
+        "every message counted forwarded",
+        java.time.Duration.ofSeconds(10),
+        () ->
+            statusesQuietly("fan-out").stream().mapToLong(BridgeStatus::forwarded).sum()
+                == MESSAGES);
     List<BridgeStatus> fanOut = statuses("fan-out");
     assertThat(fanOut)
         .extracting(BridgeStatus::localClientId)
@@ -143,6 +152,14 @@ class BridgeSharedIT {
     assertThat(fanOut.stream().filter(s -> s.forwarded() > 0).count()).isEqualTo(2);
     pub.disconnect();
     sub.disconnect();
+  }
+
+  private static List<BridgeStatus> statusesQuietly(String dataflow) {
+    try {
+      return statuses(dataflow);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static List<BridgeStatus> statuses(String dataflow) throws Exception {
