@@ -243,10 +243,7 @@ public final class SessionManager {
               if (present) {
                 session.restoreSubscriptions(record.subscriptions());
               }
-              Session replaced = sessions.put(clientId, session);
-              if (replaced != null && replaced != session) {
-                replaced.supersede();
-              }
+              sessions.put(clientId, session);
               if (shuttingDown) {
                 // shutdown() may have passed over this session already: it must not be served
                 sessions.remove(clientId, session);
