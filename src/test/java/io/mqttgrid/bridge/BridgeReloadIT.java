@@ -157,13 +157,29 @@ class BridgeReloadIT {
     edgeSub.disconnect();
   }
 
-  private static void publish(Mqtt5BlockingClient client, String topic, String text) {
-    client
-        .publishWith()
-        .topic(topic)
-        .qos(MqttQos.AT_LEAST_ONCE)
-        .payload(text.getBytes(StandardCharsets.UTF_8))
-        .send();
+  /**
+   * Publishes as a device does: again when refused. Right after the bridge (re)opens its local
+   * session, a publish can meet the old copy of that session and get an error PUBACK ("moved to a
+   * newer connection"), never a success for a message that is then lost.
+   */
+  private static void publish(Mqtt5BlockingClient client, String topic, String text)
+      throws InterruptedException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client
+            .publishWith()
+            .topic(topic)
+            .qos(MqttQos.AT_LEAST_ONCE)
+            .payload(text.getBytes(StandardCharsets.UTF_8))
+            .send();
+        return;
+      } catch (com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException refused) {
+        if (attempt == 20) {
+          throw refused;
+        }
+        Thread.sleep(100);
+      }
+    }
   }
 
   /** Replaces the file in one step, so that the broker never reads half of it. */
