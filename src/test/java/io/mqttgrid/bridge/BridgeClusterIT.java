@@ -121,7 +121,8 @@ class BridgeClusterIT {
     Mqtt5BlockingClient edgePub = client(2, "edge-pub");
     edgePub.connect();
     for (int i = 0; i < 20; i++) {
-      publishUntilAcknowledged(edgePub, "cl/up/m" + i, "m" + i);
+      DevicePublisher.publishUntilAcknowledged(
+          edgePub, "cl/up/m" + i, "m" + i, Duration.ofMillis(250));
     }
     Set<String> seen = new HashSet<>();
     while (seen.size() < 20) {
@@ -182,25 +183,5 @@ class BridgeClusterIT {
             .filter(l -> l.startsWith("mqttgrid_bridge_connected{") && l.endsWith(" 1.0"))
             .count()
         == 2;
-  }
-
-  /**
-   * Publishes as a device does: again when refused. Right after the kill, the survivor may still be
-   * taking over the bridge's local session while its bridge resumes it; a publish that meets that
-   * hand-over is refused (an error PUBACK, never a success for a message that is then lost).
-   */
-  private static void publishUntilAcknowledged(Mqtt5BlockingClient c, String topic, String payload)
-      throws InterruptedException {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        c.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(bytes(payload)).send();
-        return;
-      } catch (com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException refused) {
-        if (attempt == 20) {
-          throw refused;
-        }
-        Thread.sleep(250);
-      }
-    }
   }
 }

@@ -7,7 +7,6 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.TestBroker;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -157,29 +156,9 @@ class BridgeReloadIT {
     edgeSub.disconnect();
   }
 
-  /**
-   * Publishes as a device does: again when refused. Right after the bridge (re)opens its local
-   * session, a publish can meet the old copy of that session and get an error PUBACK ("moved to a
-   * newer connection"), never a success for a message that is then lost.
-   */
   private static void publish(Mqtt5BlockingClient client, String topic, String text)
       throws InterruptedException {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        client
-            .publishWith()
-            .topic(topic)
-            .qos(MqttQos.AT_LEAST_ONCE)
-            .payload(text.getBytes(StandardCharsets.UTF_8))
-            .send();
-        return;
-      } catch (com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException refused) {
-        if (attempt == 20) {
-          throw refused;
-        }
-        Thread.sleep(100);
-      }
-    }
+    DevicePublisher.publishUntilAcknowledged(client, topic, text, java.time.Duration.ofMillis(100));
   }
 
   /** Replaces the file in one step, so that the broker never reads half of it. */
