@@ -188,6 +188,11 @@ public final class MessageRouter {
             if (s.noLocal() && publisher != null && publisher.equals(e.subscriber().clientId())) {
               return;
             }
+            if (e.subscriber().superseded()) {
+              // its newer copy is subscribed here too and gets the message; the old copy's queue
+              // is no longer its own, so a delivery to it would fail the publish for nothing
+              return;
+            }
             targets.computeIfAbsent(e.subscriber(), k -> new Delivery()).add(message, s);
           });
     }

@@ -19,4 +19,13 @@ public interface Subscriber {
    */
   Future<Void> deliver(
       PublishedMessage message, int qos, boolean retain, int[] subscriptionIds, String sharedGroup);
+
+  /**
+   * Whether a newer copy of this subscriber, on this node, already took its place (a reconnect of
+   * the same client id that takes the session over): the router then delivers to the newer copy
+   * only, until the old one is retired.
+   */
+  default boolean superseded() {
+    return false;
+  }
 }

@@ -35,6 +35,9 @@ public final class Session implements Subscriber {
 
   private static final Logger LOG = LoggerFactory.getLogger(Session.class);
 
+  /** Set from any thread when a newer copy of this session took its place on this node. */
+  private volatile boolean superseded;
+
   public enum State {
     ATTACHING,
     ONLINE,
@@ -115,6 +118,15 @@ public final class Session implements Subscriber {
     this.window =
         new OutboundWindow<>(
             limits, outboundTotals, new WindowOutcomes(), System::currentTimeMillis);
+  }
+
+  @Override
+  public boolean superseded() {
+    return superseded;
+  }
+
+  void supersede() {
+    superseded = true;
   }
 
   @Override

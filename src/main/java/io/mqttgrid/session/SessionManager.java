@@ -243,7 +243,10 @@ public final class SessionManager {
               if (present) {
                 session.restoreSubscriptions(record.subscriptions());
               }
-              sessions.put(clientId, session);
+              Session replaced = sessions.put(clientId, session);
+              if (replaced != null && replaced != session) {
+                replaced.supersede();
+              }
               if (shuttingDown) {
                 // shutdown() may have passed over this session already: it must not be served
                 sessions.remove(clientId, session);

@@ -26,6 +26,7 @@ class MessageRouterTest {
 
     final String clientId;
     boolean online = true;
+    boolean superseded;
     final List<Got> got = new ArrayList<>();
     Promise<Void> hold;
 
@@ -41,6 +42,11 @@ class MessageRouterTest {
     @Override
     public boolean isOnline() {
       return online;
+    }
+
+    @Override
+    public boolean superseded() {
+      return superseded;
     }
 
     @Override
@@ -152,6 +158,21 @@ class MessageRouterTest {
     assertThat(c.got).isEmpty();
     assertThat(router.route(message("s/1/t", 0, false, null)).result()).isEqualTo(2);
     assertThat(b.got.get(1).qos()).isZero();
+  }
+
+  @Test
+  void aSessionTakenOverOnThisNodeGetsNothingWhileItsNewerCopyIsSubscribed() {
+    // a reconnect of the same client id: until the old copy is retired both are subscribed, and a
+    // delivery to the old one (whose queue is no longer its own) would fail the publish
+    Recorder old = new Recorder("dev");
+    Recorder newer = new Recorder("dev");
+    router.subscribe(old, sub("s/#", 1));
+    router.subscribe(newer, sub("s/#", 1));
+    old.superseded = true;
+
+    assertThat(router.route(message("s/1", 1, false, null)).result()).isEqualTo(1);
+    assertThat(old.got).isEmpty();
+    assertThat(newer.got).hasSize(1);
   }
 
   @Test

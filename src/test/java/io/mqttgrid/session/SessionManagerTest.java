@@ -133,6 +133,18 @@ class SessionManagerTest {
   }
 
   @Test
+  void aReconnectOnThisNodeSupersedesTheOldCopyAtOnce() {
+    Attached first = await(manager.connect(new ConnectRequest("dev-3", false, 3600, 5, null, 0)));
+    assertThat(first.session().superseded()).isFalse();
+
+    Attached second = await(manager.connect(new ConnectRequest("dev-3", false, 3600, 5, null, 0)));
+
+    assertThat(first.session().superseded()).isTrue();
+    assertThat(second.session().superseded()).isFalse();
+    assertThat(manager.local("dev-3")).isSameAs(second.session());
+  }
+
+  @Test
   void cleanStartDiscardsTheStoredSession() {
     storedOfflineSession("dev-2");
 
