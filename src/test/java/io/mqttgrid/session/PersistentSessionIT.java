@@ -67,6 +67,18 @@ class PersistentSessionIT {
         b.broker().hazelcast().getMap(HazelcastSessionStore.SESSIONS).get(clientId);
   }
 
+  /**
+   * Until the broker, not only the client, is done with the connection: a message that still met it
+   * would be in flight, not queued, and an offline queue would fill one message later (seen on a
+   * loaded CI machine).
+   */
+  private static void awaitOffline(TestBroker b, String clientId) {
+    Await.until(
+        clientId + " offline in the store",
+        Duration.ofSeconds(10),
+        () -> !storedRecord(b, clientId).connected());
+  }
+
   private static List<QueuedMessage> storedQueue(TestBroker b, String clientId) {
     SessionQueue q =
         (SessionQueue) b.broker().hazelcast().getMap(HazelcastSessionStore.QUEUES).get(clientId);
@@ -274,6 +286,7 @@ class PersistentSessionIT {
         sub.disconnect();
         assertThat(sub.closedWithin(Duration.ofSeconds(10))).isTrue();
       }
+      awaitOffline(small, "bounded");
       Mqtt5BlockingClient pub = publisher(small, "bounded-pub");
       for (int i = 0; i < 5; i++) {
         publish(pub, "bounded/t", "m" + i, MqttQos.AT_LEAST_ONCE);
@@ -308,6 +321,7 @@ class PersistentSessionIT {
         sub.disconnect();
         assertThat(sub.closedWithin(Duration.ofSeconds(10))).isTrue();
       }
+      awaitOffline(small, "terminated");
       Mqtt5BlockingClient pub = publisher(small, "terminated-pub");
       for (int i = 0; i < 3; i++) {
         publish(pub, "terminated/t", "m" + i, MqttQos.AT_LEAST_ONCE);
