@@ -38,6 +38,12 @@ public final class Session implements Subscriber {
   /** Set from any thread when a newer copy of this session took its place on this node. */
   private volatile boolean superseded;
 
+  /**
+   * Deliveries that reached this session before its connection owned the session's queue in the
+   * store, in arrival order; null once it does. On the session's context.
+   */
+  private List<Runnable> awaitingQueue;
+
   public enum State {
     ATTACHING,
     ONLINE,
@@ -118,6 +124,25 @@ public final class Session implements Subscriber {
     this.window =
         new OutboundWindow<>(
             limits, outboundTotals, new WindowOutcomes(), System::currentTimeMillis);
+  }
+
+  /**
+   * Stores nothing before {@code claimed} completes: until then the queue belongs to an older
+   * connection of this client and refuses this one's appends. Called before the session is routed
+   * to.
+   */
+  void storeAfter(Future<?> claimed) {
+    awaitingQueue = new ArrayList<>();
+    claimed.onComplete(
+        ar ->
+            onContext(
+                () -> {
+                  List<Runnable> held = awaitingQueue;
+                  awaitingQueue = null;
+                  if (held != null) {
+                    held.forEach(Runnable::run);
+                  }
+                }));
   }
 
   @Override
@@ -266,6 +291,10 @@ public final class Session implements Subscriber {
       if (stored != null) {
         stored.tryFail("session " + clientId + " is no longer served here");
       }
+      return;
+    }
+    if (awaitingQueue != null) {
+      awaitingQueue.add(() -> accept(o, stored)); // in arrival order, whatever the QoS
       return;
     }
     if (o.message.isExpired(System.currentTimeMillis())) {

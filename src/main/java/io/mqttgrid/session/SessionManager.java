@@ -240,6 +240,16 @@ public final class SessionManager {
               session.expirySeconds(req.expirySeconds());
               session.will(req.will(), req.willDelaySeconds());
               boolean present = record != null;
+              // the queue is this connection's from now on: what an older incarnation of the
+              // session (on this node or another, stepping down or stale) still appends is refused,
+              // so its publisher retries and reaches this session. Claimed before this session is
+              // routed to; what reaches it before the claim is done waits for it (stored by an
+              // owner that is not yet this connection, it would be refused)
+              Future<List<QueuedMessage>> claimed =
+                  persistent ? store.claimQueue(clientId, connectionId, !present) : null;
+              if (claimed != null) {
+                session.storeAfter(claimed);
+              }
               if (present) {
                 session.restoreSubscriptions(record.subscriptions());
               }
@@ -289,13 +299,6 @@ public final class SessionManager {
                 if (present) {
                   r.awaitingRelease(record.awaitingRelease());
                 }
-                // the queue is this connection's from now on: what an older incarnation of the
-                // session (on this
-                // node or another, stepping down or stale) still appends is refused, so its
-                // publisher retries
-                // and reaches this session. Claimed before this session appends anything itself.
-                Future<List<QueuedMessage>> claimed =
-                    store.claimQueue(clientId, connectionId, !present);
                 queued = Future.all(claimed, oldGone, store.save(r)).map(x -> claimed.result());
               } else if (present) {
                 // Clean Start 0 resumes the stored session even with expiry 0 (MQTT-3.1.2-5); it

@@ -29,8 +29,22 @@ public final class InMemorySessionStore implements SessionStore {
   private final Map<String, SessionQueue> queues = new HashMap<>();
   private final Map<String, String> connections = new HashMap<>();
 
+  /** Queue claims wait for this before they take effect (a slow store, for tests of the gap). */
+  private volatile Future<Void> claimGate = Future.succeededFuture();
+
   public InMemorySessionStore(Vertx vertx) {
     this.vertx = vertx;
+  }
+
+  /**
+   * Holds every queue claim until the answered promise completes, as a store round trip that takes
+   * a while: the moment in which a new connection of a session is routed to but does not yet own
+   * the queue.
+   */
+  public Promise<Void> holdQueueClaims() {
+    Promise<Void> gate = Promise.promise();
+    claimGate = gate.future();
+    return gate;
   }
 
   private <T> Future<T> answer(Supplier<T> operation) {
@@ -237,10 +251,14 @@ public final class InMemorySessionStore implements SessionStore {
   @Override
   public Future<List<QueuedMessage>> claimQueue(
       String clientId, String connectionId, boolean emptyIt) {
-    return answer(
-        () ->
-            change(
-                queues, clientId, e -> SessionEntryChanges.claimQueue(e, connectionId, emptyIt)));
+    return claimGate.compose(
+        v ->
+            answer(
+                () ->
+                    change(
+                        queues,
+                        clientId,
+                        e -> SessionEntryChanges.claimQueue(e, connectionId, emptyIt))));
   }
 
   @Override

@@ -9,9 +9,11 @@ import io.mqttgrid.routing.Subscription;
 import io.mqttgrid.session.QueuedMessage.State;
 import io.mqttgrid.session.SessionManager.Attached;
 import io.mqttgrid.session.SessionManager.ConnectRequest;
+import io.mqttgrid.testing.Await;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -142,6 +144,38 @@ class SessionManagerTest {
     assertThat(first.session().superseded()).isTrue();
     assertThat(second.session().superseded()).isFalse();
     assertThat(manager.local("dev-3")).isSameAs(second.session());
+  }
+
+  @Test
+  void aMessageThatReachesAResumedSessionBeforeItOwnsItsQueueIsKeptAndTheSessionLives() {
+    MessageRouter router = new MessageRouter();
+    SessionManager m = manager(router);
+    storedOfflineSession("dev-4");
+    Promise<Void> claim = store.holdQueueClaims();
+
+    Future<Attached> connecting = m.connect(new ConnectRequest("dev-4", false, 3600, 5, null, 0));
+    // the resumed session is routed to (its subscription a/+ restored) while its claim is held
+    Await.until(
+        "the resumed session is routed to", Duration.ofSeconds(10), () -> m.local("dev-4") != null);
+    Future<Integer> routed = router.route(message("m2", "a/c"));
+    // the delivery is handled on the session's context before the claim goes through
+    Promise<Void> handled = Promise.promise();
+    m.local("dev-4").onContext(handled::complete);
+    await(handled.future());
+    claim.complete();
+    Attached attached = await(connecting);
+
+    assertThat(await(routed)).as("publish reached a session").isEqualTo(1);
+    assertThat(m.local("dev-4")).as("the new session is still served").isSameAs(attached.session());
+    assertThat(attached.session().state()).isNotEqualTo(Session.State.CLOSED);
+    Await.until(
+        "m2 stored after m1 in the session's queue",
+        Duration.ofSeconds(10),
+        () ->
+            await(store.queued("dev-4")).stream()
+                .map(q -> q.message().id())
+                .toList()
+                .equals(List.of("m1", "m2")));
   }
 
   @Test
