@@ -35,8 +35,11 @@ public final class Session implements Subscriber {
 
   private static final Logger LOG = LoggerFactory.getLogger(Session.class);
 
-  /** Set from any thread when a newer copy of this session took its place on this node. */
-  private volatile boolean superseded;
+  /**
+   * The newer copy of this session that took its place on this node (a reconnect that took the
+   * session over); null until then. Set from any thread.
+   */
+  private volatile Session successor;
 
   /**
    * Deliveries that reached this session before its connection owned the session's queue in the
@@ -147,11 +150,32 @@ public final class Session implements Subscriber {
 
   @Override
   public boolean superseded() {
-    return superseded;
+    return successor != null;
   }
 
-  void supersede() {
-    superseded = true;
+  /**
+   * {@code newer} took this session's place on this node: the router delivers to it only, and what
+   * was already on its way here is handed to it.
+   */
+  void supersededBy(Session newer) {
+    successor = newer;
+  }
+
+  /**
+   * A delivery that reached this copy after its successor took the session's queue: the successor
+   * stores it, and the publisher hears from the successor. False when there is none (the session
+   * moved to another node: the publisher is told, and retries there).
+   */
+  private boolean handOver(Outgoing o, Promise<Void> stored) {
+    Session next = successor;
+    if (next == null) {
+      return false;
+    }
+    Future<Void> there = next.deliver(o.message, o.qos, o.retain, o.subscriptionIds, o.sharedGroup);
+    if (stored != null) {
+      there.onComplete(stored);
+    }
+    return true;
   }
 
   @Override
@@ -283,6 +307,9 @@ public final class Session implements Subscriber {
 
   private void accept(Outgoing o, Promise<Void> stored) {
     if (window.state() == State.CLOSED) {
+      if (handOver(o, stored)) {
+        return;
+      }
       // a delivery that was already on its way when this session retired (taken over, adopted
       // elsewhere):
       // a persistent session's publisher must not hear "stored", it retries and reaches the session
@@ -342,6 +369,10 @@ public final class Session implements Subscriber {
               return;
             }
             if (ar.result() == SessionQueue.AppendResult.FOREIGN) {
+              if (handOver(o, stored)) {
+                window.removeWaiting(o);
+                return;
+              }
               // this session lives on elsewhere now: the publisher is told it did not get there
               // (and retries,
               // reaching the new owner), and this stale copy goes away

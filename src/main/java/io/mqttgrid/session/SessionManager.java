@@ -255,7 +255,7 @@ public final class SessionManager {
               }
               Session replaced = sessions.put(clientId, session);
               if (replaced != null && replaced != session) {
-                replaced.supersede();
+                replaced.supersededBy(session);
               }
               if (shuttingDown) {
                 // shutdown() may have passed over this session already: it must not be served

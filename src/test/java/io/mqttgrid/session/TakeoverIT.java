@@ -5,8 +5,11 @@ import static io.mqttgrid.testing.RawMqttClient.DISCONNECT;
 import static io.mqttgrid.testing.RawMqttClient.PUBLISH;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
+import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.RawMqttClient;
 import io.mqttgrid.testing.RawMqttClient.Connect;
 import io.mqttgrid.testing.RawMqttClient.Packet;
@@ -16,6 +19,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -148,5 +156,70 @@ class TakeoverIT {
       // neither the unacknowledged message nor the subscription survived
       assertThat(second.drain(Duration.ofSeconds(1))).isEmpty();
     }
+  }
+
+  @Test
+  void publishesWhileASessionIsTakenOverAgainAndAgainAreNeitherRefusedNorLost() throws Exception {
+    // each takeover on this node has a moment in which the old and the new copy of the session
+    // are both listed; a publish then must reach the session, with success, not fail
+    Set<String> got = ConcurrentHashMap.newKeySet();
+    Mqtt5BlockingClient sub = resumed("takeover-stream", got);
+    sub.subscribeWith().topicFilter("takeover/stream").qos(MqttQos.AT_LEAST_ONCE).send();
+    Mqtt5BlockingClient pub = broker.v5("takeover-stream-pub");
+    pub.connect();
+    AtomicInteger acknowledged = new AtomicInteger();
+    List<String> refused = new CopyOnWriteArrayList<>();
+    AtomicBoolean stop = new AtomicBoolean();
+    Thread publisher =
+        new Thread(
+            () -> {
+              for (int i = 0; !stop.get(); i++) {
+                try {
+                  pub.publishWith()
+                      .topic("takeover/stream")
+                      .qos(MqttQos.AT_LEAST_ONCE)
+                      .payload(("m" + i).getBytes(StandardCharsets.UTF_8))
+                      .send();
+                  acknowledged.set(i + 1);
+                } catch (Mqtt5PubAckException e) {
+                  refused.add("m" + i + ": " + e.getMqttMessage().getReasonCode());
+                  acknowledged.set(i + 1);
+                }
+              }
+            },
+            "takeover-stream-publisher");
+    publisher.start();
+    for (int takeover = 0; takeover < 30; takeover++) {
+      Thread.sleep(20);
+      sub = resumed("takeover-stream", got); // takes the session over from the previous client
+    }
+    stop.set(true);
+    publisher.join(10_000);
+    int sent = acknowledged.get();
+    Await.until(
+        "every acknowledged message delivered",
+        Duration.ofSeconds(15),
+        () -> got.size() >= sent - refused.size());
+    assertThat(refused).as("publishes refused during the takeovers").isEmpty();
+    List<String> missing = new ArrayList<>();
+    for (int i = 0; i < sent; i++) {
+      if (!got.contains("m" + i)) {
+        missing.add("m" + i);
+      }
+    }
+    assertThat(missing).as("acknowledged and not delivered, of " + sent).isEmpty();
+    pub.disconnect();
+    sub.disconnect();
+  }
+
+  /** A new connection that resumes {@code clientId}'s session and records what it receives. */
+  private static Mqtt5BlockingClient resumed(String clientId, Set<String> got) {
+    Mqtt5BlockingClient c = broker.v5(clientId);
+    c.toAsync()
+        .publishes(
+            MqttGlobalPublishFilter.ALL,
+            p -> got.add(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8)));
+    c.connectWith().cleanStart(false).sessionExpiryInterval(300).send();
+    return c;
   }
 }
