@@ -7,10 +7,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
- * Publishes at QoS 1 as a device does: again when refused. While the bridge's local session changes
- * hands (the bridge reopens it, or a survivor takes it over after a kill), a publish can meet the
- * session's old copy and get an error PUBACK, never a success for a message that is then lost; the
- * tests still fail on any acknowledged message that does not arrive.
+ * Publishes at QoS 1 as a device does: again when refused. After a node is killed, the survivor
+ * adopts the bridge's local session and the bridge reopens it there; a publish in that hand-over
+ * can be refused (error PUBACK), never acknowledged and then lost: the tests still fail on any
+ * acknowledged message that does not arrive. (A hand-over on one node, as when the bridge reopens
+ * its session, refuses nothing: BridgeReloadIT publishes once.)
  */
 final class DevicePublisher {
 
