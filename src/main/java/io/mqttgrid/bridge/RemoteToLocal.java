@@ -3,6 +3,7 @@ package io.mqttgrid.bridge;
 import io.mqttgrid.bridge.BridgeFile.Dataflow;
 import io.mqttgrid.publish.PublishPipeline;
 import io.mqttgrid.publish.PublishSource;
+import io.mqttgrid.routing.QueueFullException;
 import java.util.Locale;
 
 /**
@@ -67,6 +68,14 @@ final class RemoteToLocal {
               if (ar.succeeded()) {
                 m.acknowledge().run();
                 outcome.forwarded();
+              } else if (ar.cause() instanceof QueueFullException) {
+                // sending it again would meet the same full queues: the remote gets its PUBACK
+                m.acknowledge().run();
+                outcome.dropped(
+                    BridgeMetrics.DROP_REFUSED_LOCALLY + "subscribers-full",
+                    "message from remote topic '"
+                        + m.topic()
+                        + "' kept by no local subscriber: their queues are full");
               } else {
                 outcome.failed(target, ar.cause());
               }

@@ -1,11 +1,14 @@
 package io.mqttgrid.cluster;
 
 import io.mqttgrid.routing.PublishedMessage;
+import io.mqttgrid.routing.QueueFullException;
 import io.mqttgrid.routing.RemoteDelivery;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -68,6 +71,10 @@ public final class EventBusRemoteDelivery implements RemoteDelivery {
               forNode.remove(answer);
               if (ar.succeeded()) {
                 answer.tryComplete(ar.result().body());
+              } else if (ar.cause() instanceof ReplyException r
+                  && r.failureType() == ReplyFailure.RECIPIENT_FAILURE
+                  && r.failureCode() == QueueFullException.REPLY_FAILURE_CODE) {
+                answer.tryFail(new QueueFullException(r.getMessage()));
               } else {
                 answer.tryFail(ar.cause());
               }

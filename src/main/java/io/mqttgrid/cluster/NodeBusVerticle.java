@@ -2,6 +2,7 @@ package io.mqttgrid.cluster;
 
 import io.mqttgrid.hazelcast.HazelcastRouteTable;
 import io.mqttgrid.routing.MessageRouter;
+import io.mqttgrid.routing.QueueFullException;
 import io.mqttgrid.session.SessionManager;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -74,6 +75,9 @@ public final class NodeBusVerticle extends VerticleBase {
                                       + "'");
                             } else if (ar.succeeded()) {
                               msg.reply(ar.result());
+                            } else if (ar.cause() instanceof QueueFullException) {
+                              msg.fail(
+                                  QueueFullException.REPLY_FAILURE_CODE, ar.cause().getMessage());
                             } else {
                               msg.fail(500, String.valueOf(ar.cause().getMessage()));
                             }

@@ -138,10 +138,13 @@ final class HttpPublishHandler implements Handler<RoutingContext> {
           if (ar.succeeded()) {
             answer.tryComplete(ar.result());
           } else {
+            PublishRefusal refusal = PublishRefusal.ofRoutingFailure(ar.cause());
             answer.tryFail(
                 ApiException.of(
-                    PublishRefusal.ROUTING_FAILED,
-                    "the message could not be routed: " + ar.cause()));
+                    refusal,
+                    refusal == PublishRefusal.SUBSCRIBERS_FULL
+                        ? ar.cause().getMessage()
+                        : "the message could not be routed: " + ar.cause()));
           }
         });
     return answer.future();

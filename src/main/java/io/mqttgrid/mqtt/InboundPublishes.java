@@ -140,12 +140,22 @@ final class InboundPublishes {
     durable.onComplete(
         ar -> {
           if (ar.failed()) {
-            LOG.warn(
-                "publish from {} on '{}' failed: {}",
-                connection.clientId(),
-                request.topic(),
-                ar.cause().toString());
-            flow.complete(ack, PublishRefusal.ROUTING_FAILED.mqttReason());
+            PublishRefusal refusal = PublishRefusal.ofRoutingFailure(ar.cause());
+            if (refusal == PublishRefusal.SUBSCRIBERS_FULL) {
+              // the subscribers' side: counted as dropped by each session, not a server error
+              LOG.debug(
+                  "publish from {} on '{}' kept by no subscriber: {}",
+                  connection.clientId(),
+                  request.topic(),
+                  ar.cause().getMessage());
+            } else {
+              LOG.warn(
+                  "publish from {} on '{}' failed: {}",
+                  connection.clientId(),
+                  request.topic(),
+                  ar.cause().toString());
+            }
+            flow.complete(ack, refusal.mqttReason());
           } else {
             flow.complete(
                 ack,

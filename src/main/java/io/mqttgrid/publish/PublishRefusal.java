@@ -1,5 +1,6 @@
 package io.mqttgrid.publish;
 
+import io.mqttgrid.routing.QueueFullException;
 import io.mqttgrid.wire.ReasonCode;
 
 /**
@@ -63,7 +64,21 @@ public enum PublishRefusal {
    * died, a store failed, HTTP's http.publish-timeout passed): the acknowledgement says so instead
    * of success.
    */
-  ROUTING_FAILED(ReasonCode.UNSPECIFIED_ERROR, MqttAnswer.ACKNOWLEDGE, 500, "InternalError");
+  ROUTING_FAILED(ReasonCode.UNSPECIFIED_ERROR, MqttAnswer.ACKNOWLEDGE, 500, "InternalError"),
+  /**
+   * Accepted, but every session it matched had its queue full (session.max-queued-* offline,
+   * session.max-pending-* online): nobody holds the message, and the publisher hears so rather than
+   * success. An MQTT 3.1.1 PUBACK has no reason code to say it.
+   */
+  SUBSCRIBERS_FULL(ReasonCode.QUOTA_EXCEEDED, MqttAnswer.ACKNOWLEDGE, 507, "SubscriberQueueFull");
+
+  /**
+   * The refusal a publish that routing did not confirm maps to: its subscribers' queues were full,
+   * or routing failed.
+   */
+  public static PublishRefusal ofRoutingFailure(Throwable cause) {
+    return cause instanceof QueueFullException ? SUBSCRIBERS_FULL : ROUTING_FAILED;
+  }
 
   /** How an MQTT publisher learns of a refusal. */
   public enum MqttAnswer {

@@ -144,18 +144,34 @@ public final class MessageRouter {
           sharedByNode == null ? List.of() : sharedByNode.getOrDefault(node, List.of());
       sent.add(remote.deliver(node, message, plainNodes.contains(node), shared));
     }
-    return Future.all(local, Future.all(sent))
-        .map(
+    List<Future<Integer>> all = new ArrayList<>(sent.size() + 1);
+    all.add(local);
+    all.addAll(sent);
+    return Future.join(all)
+        .transform(
             x -> {
-              int reached = local.result();
-              for (Future<Integer> f : sent) {
-                reached +=
-                    f.result() < 0
-                        ? 1
-                        : f.result(); // a node's count is unknown at QoS 0: it counts as one
+              int reached = 0;
+              int full = 0;
+              for (Future<Integer> f : all) {
+                if (f.failed()) {
+                  if (!(f.cause() instanceof QueueFullException)) {
+                    return Future.failedFuture(f.cause());
+                  }
+                  full++;
+                } else {
+                  // a node's count is unknown at QoS 0: it counts as one
+                  reached += f.result() < 0 ? 1 : f.result();
+                }
               }
-              return reached;
+              return reached == 0 && full > 0
+                  ? Future.failedFuture(queueFull(message))
+                  : Future.succeededFuture(reached);
             });
+  }
+
+  private static QueueFullException queueFull(PublishedMessage message) {
+    return new QueueFullException(
+        "no subscriber of '" + message.topic() + "' could keep the message: their queues are full");
   }
 
   /**
@@ -229,7 +245,24 @@ public final class MessageRouter {
     if (pending.isEmpty()) {
       return Future.succeededFuture(reached[0]);
     }
-    return Future.all(pending).map(reached[0]);
+    // every subscriber is waited for: one whose queue is full must not hide another's failure
+    return Future.join(pending)
+        .transform(
+            x -> {
+              int full = 0;
+              for (Future<Void> f : pending) {
+                if (f.failed()) {
+                  if (!(f.cause() instanceof QueueFullException)) {
+                    return Future.failedFuture(f.cause());
+                  }
+                  full++;
+                }
+              }
+              int kept = reached[0] - full;
+              return kept == 0 && full > 0
+                  ? Future.failedFuture(queueFull(message))
+                  : Future.succeededFuture(kept);
+            });
   }
 
   /**

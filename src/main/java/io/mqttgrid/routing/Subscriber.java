@@ -12,8 +12,9 @@ public interface Subscriber {
 
   /**
    * Hands over one message. The returned future completes once the message is as safe as the
-   * subscriber promises (for a persistent session at QoS 1/2: in its durable queue); it never
-   * blocks the caller.
+   * subscriber promises (for a persistent session at QoS 1/2: in its durable queue), or fails with
+   * {@link QueueFullException} when the subscriber's bounds left no room for it; it never blocks
+   * the caller.
    *
    * @param sharedGroup the {@code $share} group key the message came through, or null
    */

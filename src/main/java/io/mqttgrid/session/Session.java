@@ -2,6 +2,7 @@ package io.mqttgrid.session;
 
 import io.mqttgrid.routing.MessageRouter;
 import io.mqttgrid.routing.PublishedMessage;
+import io.mqttgrid.routing.QueueFullException;
 import io.mqttgrid.routing.Subscriber;
 import io.mqttgrid.routing.Subscription;
 import io.vertx.core.Context;
@@ -40,6 +41,9 @@ public final class Session implements Subscriber {
    * session over); null until then. Set from any thread.
    */
   private volatile Session successor;
+
+  /** Whether the successor is routed to: then the router skips this copy. Set from any thread. */
+  private volatile boolean superseded;
 
   /**
    * Deliveries that reached this session before its connection owned the session's queue in the
@@ -129,13 +133,17 @@ public final class Session implements Subscriber {
             limits, outboundTotals, new WindowOutcomes(), System::currentTimeMillis);
   }
 
+  /** Stores nothing until {@link #storeAfter} says the queue is this session's. */
+  void holdStores() {
+    awaitingQueue = new ArrayList<>();
+  }
+
   /**
    * Stores nothing before {@code claimed} completes: until then the queue belongs to an older
    * connection of this client and refuses this one's appends. Called before the session is routed
    * to.
    */
   void storeAfter(Future<?> claimed) {
-    awaitingQueue = new ArrayList<>();
     claimed.onComplete(
         ar ->
             onContext(
@@ -150,15 +158,21 @@ public final class Session implements Subscriber {
 
   @Override
   public boolean superseded() {
-    return successor != null;
+    return superseded;
   }
 
   /**
-   * {@code newer} took this session's place on this node: the router delivers to it only, and what
-   * was already on its way here is handed to it.
+   * {@code newer} is taking this session's place on this node: what reaches this copy from now on
+   * is handed to it. Called before the newer copy claims the session's queue, so that no delivery
+   * meets a queue that is no longer this copy's without a successor to go to.
    */
-  void supersededBy(Session newer) {
+  void handOverTo(Session newer) {
     successor = newer;
+  }
+
+  /** The successor is routed to now: the router delivers to it only. */
+  void supersede() {
+    superseded = true;
   }
 
   /**
@@ -334,7 +348,7 @@ public final class Session implements Subscriber {
     }
     OutboundWindow.Admission admission = window.admit(o);
     if (admission == OutboundWindow.Admission.REFUSED) {
-      complete(stored);
+      full(stored);
       return;
     }
     if (persistent) {
@@ -386,6 +400,8 @@ public final class Session implements Subscriber {
             if (ar.result() == SessionQueue.AppendResult.OVERFLOW) {
               window.removeWaiting(o);
               window.overflow("queue-full");
+              full(stored);
+              return;
             }
             complete(stored);
           });
@@ -624,6 +640,13 @@ public final class Session implements Subscriber {
    */
   public void onContext(Runnable task) {
     context.runOnContext(v -> task.run());
+  }
+
+  /** The message did not fit this session's bounds: dropped here, and the publisher may hear it. */
+  private void full(Promise<Void> p) {
+    if (p != null) {
+      p.tryFail(new QueueFullException("the queue of session " + clientId + " is full"));
+    }
   }
 
   private static void complete(Promise<Void> p) {

@@ -245,9 +245,14 @@ public final class SessionManager {
               // so its publisher retries and reaches this session. Claimed before this session is
               // routed to; what reaches it before the claim is done waits for it (stored by an
               // owner that is not yet this connection, it would be refused)
-              Future<List<QueuedMessage>> claimed =
-                  persistent ? store.claimQueue(clientId, connectionId, !present) : null;
-              if (claimed != null) {
+              Future<List<QueuedMessage>> claimed = null;
+              if (persistent) {
+                session.holdStores();
+                Session current = sessions.get(clientId);
+                if (current != null) {
+                  current.handOverTo(session);
+                }
+                claimed = store.claimQueue(clientId, connectionId, !present);
                 session.storeAfter(claimed);
               }
               if (present) {
@@ -255,7 +260,7 @@ public final class SessionManager {
               }
               Session replaced = sessions.put(clientId, session);
               if (replaced != null && replaced != session) {
-                replaced.supersededBy(session);
+                replaced.supersede();
               }
               if (shuttingDown) {
                 // shutdown() may have passed over this session already: it must not be served
@@ -299,7 +304,8 @@ public final class SessionManager {
                 if (present) {
                   r.awaitingRelease(record.awaitingRelease());
                 }
-                queued = Future.all(claimed, oldGone, store.save(r)).map(x -> claimed.result());
+                Future<List<QueuedMessage>> mine = claimed;
+                queued = Future.all(mine, oldGone, store.save(r)).map(x -> mine.result());
               } else if (present) {
                 // Clean Start 0 resumes the stored session even with expiry 0 (MQTT-3.1.2-5); it
                 // now ends with

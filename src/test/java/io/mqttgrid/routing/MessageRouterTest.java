@@ -107,6 +107,9 @@ class MessageRouterTest {
 
   /** Records each send to another node and answers with the count the test sets for that node. */
   static final class Remote implements RemoteDelivery {
+    /** A node count that makes the node answer that its subscribers' queues are full. */
+    static final int FULL = Integer.MIN_VALUE;
+
     final List<Sent> sent = new ArrayList<>();
     final Map<String, Integer> reachedByNode = new HashMap<>();
 
@@ -114,7 +117,10 @@ class MessageRouterTest {
     public Future<Integer> deliver(
         String node, PublishedMessage message, boolean plain, List<String> sharedGroups) {
       sent.add(new Sent(node, message, plain, List.copyOf(sharedGroups)));
-      return Future.succeededFuture(reachedByNode.getOrDefault(node, 1));
+      Integer reached = reachedByNode.getOrDefault(node, 1);
+      return reached == FULL
+          ? Future.failedFuture(new QueueFullException("full on " + node))
+          : Future.succeededFuture(reached);
     }
   }
 
@@ -158,6 +164,52 @@ class MessageRouterTest {
     assertThat(c.got).isEmpty();
     assertThat(router.route(message("s/1/t", 0, false, null)).result()).isEqualTo(2);
     assertThat(b.got.get(1).qos()).isZero();
+  }
+
+  @Test
+  void aMessageNoSubscriberCouldKeepFailsAsQueueFullAndOneKeptIsEnough() {
+    Recorder full = new Recorder("full");
+    full.hold = Promise.promise();
+    full.hold.fail(new QueueFullException("full"));
+    router.subscribe(full, sub("q/#", 1));
+
+    Future<Integer> alone = router.route(message("q/1", 1, false, null));
+    assertThat(alone.cause()).isInstanceOf(QueueFullException.class);
+
+    Recorder keeps = new Recorder("keeps");
+    router.subscribe(keeps, sub("q/#", 1));
+    assertThat(router.route(message("q/2", 1, false, null)).result()).isEqualTo(1);
+  }
+
+  @Test
+  void aFullSubscriberDoesNotHideAnotherOnesFailure() {
+    Recorder full = new Recorder("full");
+    full.hold = Promise.promise();
+    full.hold.fail(new QueueFullException("full"));
+    Recorder broken = new Recorder("broken");
+    broken.hold = Promise.promise();
+    broken.hold.fail("store down");
+    router.subscribe(full, sub("q/#", 1));
+    router.subscribe(broken, sub("q/#", 1));
+
+    assertThat(router.route(message("q/1", 1, false, null)).cause())
+        .isNotInstanceOf(QueueFullException.class)
+        .hasMessage("store down");
+  }
+
+  @Test
+  void queuesFullOnEveryNodeFailTheMessageAndAKeepingNodeSucceeds() {
+    Routes routes = new Routes();
+    Remote remote = new Remote();
+    router.cluster(routes, remote);
+    routes.plainNodesByTopic.put("t/1", Set.of("n1", "n2"));
+    remote.reachedByNode.put("n1", Remote.FULL);
+    remote.reachedByNode.put("n2", Remote.FULL);
+    assertThat(router.route(message("t/1", 1, false, null)).cause())
+        .isInstanceOf(QueueFullException.class);
+
+    remote.reachedByNode.put("n2", 1);
+    assertThat(router.route(message("t/1", 1, false, null)).result()).isEqualTo(1);
   }
 
   @Test

@@ -11,7 +11,9 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
 import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import io.mqttgrid.hazelcast.HazelcastSessionStore;
 import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.RawMqttClient;
@@ -52,6 +54,23 @@ class PersistentSessionIT {
         .qos(qos)
         .payload(payload.getBytes(StandardCharsets.UTF_8))
         .send();
+  }
+
+  /** The reason code of the error PUBACK a QoS 1 publish gets; fails if it is acknowledged. */
+  private static Mqtt5PubAckReasonCode refusedWith(
+      Mqtt5BlockingClient pub, String topic, String payload) {
+    try {
+      publish(pub, topic, payload, MqttQos.AT_LEAST_ONCE);
+    } catch (Mqtt5PubAckException refused) {
+      return refused.getMqttMessage().getReasonCode();
+    }
+    throw new AssertionError("'" + payload + "' was acknowledged with success");
+  }
+
+  /** Messages a session dropped because its queue was full, by the node's meters. */
+  private static double droppedQueueFull(TestBroker b) throws Exception {
+    return TestBroker.metricValue(
+        b.scrapeMetrics(), "mqttgrid_messages_dropped_total", "reason=\"queue-full\"");
   }
 
   private static RawMqttClient open(TestBroker b, boolean v5) throws Exception {
@@ -288,9 +307,15 @@ class PersistentSessionIT {
       }
       awaitOffline(small, "bounded");
       Mqtt5BlockingClient pub = publisher(small, "bounded-pub");
-      for (int i = 0; i < 5; i++) {
+      for (int i = 0; i < 3; i++) {
         publish(pub, "bounded/t", "m" + i, MqttQos.AT_LEAST_ONCE);
       }
+      // the only subscriber could not keep these: the publisher hears Quota exceeded, not success
+      for (int i = 3; i < 5; i++) {
+        assertThat(refusedWith(pub, "bounded/t", "m" + i))
+            .isEqualTo(Mqtt5PubAckReasonCode.QUOTA_EXCEEDED);
+      }
+      assertThat(droppedQueueFull(small)).isEqualTo(2.0);
       pub.disconnect();
       try (RawMqttClient sub = open(small, true)) {
         assertThat(
@@ -327,7 +352,8 @@ class PersistentSessionIT {
         publish(pub, "terminated/t", "m" + i, MqttQos.AT_LEAST_ONCE);
       }
       assertThat(storeHasSession(small, "terminated")).isTrue();
-      publish(pub, "terminated/t", "overflow", MqttQos.AT_LEAST_ONCE);
+      assertThat(refusedWith(pub, "terminated/t", "overflow"))
+          .isEqualTo(Mqtt5PubAckReasonCode.QUOTA_EXCEEDED);
       Await.until(
           "session record removed",
           Duration.ofSeconds(10),

@@ -5,16 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
+import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.RawMqttClient;
 import io.mqttgrid.testing.RawMqttClient.Connect;
 import io.mqttgrid.testing.RawMqttClient.Packet;
 import io.mqttgrid.testing.RawMqttClient.Packets;
 import io.mqttgrid.testing.TestBroker;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
@@ -23,8 +21,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -199,12 +195,20 @@ class SlowSubscriberIT {
       Mqtt5BlockingClient pub = broker.v5("pub");
       pub.connect();
       long most = 0;
+      int refused = 0;
       for (int i = 0; i < MESSAGES / 2; i++) {
-        pub.publishWith()
-            .topic("slow/q1")
-            .qos(MqttQos.AT_LEAST_ONCE)
-            .payload(new byte[PAYLOAD])
-            .send();
+        try {
+          pub.publishWith()
+              .topic("slow/q1")
+              .qos(MqttQos.AT_LEAST_ONCE)
+              .payload(new byte[PAYLOAD])
+              .send();
+        } catch (Mqtt5PubAckException e) {
+          // its only subscriber could not keep it: the publisher is told, not silently dropped
+          assertThat(e.getMqttMessage().getReasonCode())
+              .isEqualTo(Mqtt5PubAckReasonCode.QUOTA_EXCEEDED);
+          refused++;
+        }
         most = Math.max(most, held(session).total());
       }
       pub.disconnect();
@@ -214,8 +218,9 @@ class SlowSubscriberIT {
       assertThat(atEnd.socket()).isLessThanOrEqualTo(SOCKET_BYTES);
       assertThat(Math.max(most, atEnd.total()))
           .isLessThanOrEqualTo(PENDING_BYTES + INFLIGHT_BYTES + SOCKET_BYTES);
+      assertThat(refused).isPositive();
       assertThat(value(scrape(broker), "mqttgrid_messages_dropped_total", "reason=\"queue-full\""))
-          .isPositive();
+          .isEqualTo(refused);
     }
   }
 
@@ -260,30 +265,11 @@ class SlowSubscriberIT {
   }
 
   private static String scrape(TestBroker broker) throws Exception {
-    HttpResponse<String> response =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + broker.managementPort() + "/metrics"))
-                    .GET()
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).isEqualTo(200);
-    return response.body();
+    return broker.scrapeMetrics();
   }
 
-  /**
-   * The value of the series {@code name} whose labels include {@code label}; 0 when there is none.
-   */
   private static double value(String metrics, String name, String label) {
-    Matcher m =
-        Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{([^}]*)}\\s+(\\S+)$").matcher(metrics);
-    while (m.find()) {
-      if (m.group(1).contains(label)) {
-        return Double.parseDouble(m.group(2));
-      }
-    }
-    return 0;
+    return TestBroker.metricValue(metrics, name, label);
   }
 
   private static void await(java.util.function.BooleanSupplier condition, String what) {

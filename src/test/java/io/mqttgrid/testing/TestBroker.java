@@ -7,9 +7,15 @@ import io.mqttgrid.Broker;
 import io.mqttgrid.BrokerConfig;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A real broker node for integration tests: embedded Hazelcast, listeners on free loopback ports.
@@ -165,5 +171,36 @@ public final class TestBroker implements AutoCloseable {
       }
     }
     throw new IllegalStateException("no free port that was not handed out already");
+  }
+
+  /** The node's Prometheus exposition, from its management port. */
+  public String scrapeMetrics() throws IOException, InterruptedException {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + managementPort() + "/metrics"))
+                    .GET()
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IOException("/metrics answered " + response.statusCode());
+    }
+    return response.body();
+  }
+
+  /**
+   * The value of the series {@code name} whose labels include {@code label}, in a Prometheus
+   * exposition; 0 when there is none.
+   */
+  public static double metricValue(String metrics, String name, String label) {
+    Matcher m =
+        Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{([^}]*)}\\s+(\\S+)$").matcher(metrics);
+    while (m.find()) {
+      if (m.group(1).contains(label)) {
+        return Double.parseDouble(m.group(2));
+      }
+    }
+    return 0;
   }
 }
