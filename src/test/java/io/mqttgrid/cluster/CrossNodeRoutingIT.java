@@ -1,6 +1,7 @@
 package io.mqttgrid.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
@@ -53,6 +54,9 @@ class CrossNodeRoutingIT {
             Map.of(
                 "node.id",
                 "b",
+                // small, for the offline session on b that a publisher on a fills
+                "session.max-queued-messages",
+                "2",
                 "cluster.mode",
                 "file",
                 "cluster.config-file",
@@ -280,5 +284,42 @@ class CrossNodeRoutingIT {
       pub.disconnect();
     }
     second.disconnectWith().sessionExpiryInterval(0).send();
+  }
+
+  @Test
+  void aPublishThatTheFullSessionOnTheOtherNodeCannotKeepIsRefusedWithQuotaExceeded()
+      throws Exception {
+    Mqtt5BlockingClient sub = b.v5("full-on-b");
+    sub.connectWith().cleanStart(true).sessionExpiryInterval(300).send();
+    sub.subscribeWith().topicFilter("full/inbox").qos(MqttQos.AT_LEAST_ONCE).send();
+    sub.disconnect(); // offline on b, keeps at most 2 messages
+    awaitRoute(a, "full/inbox");
+    Mqtt5BlockingClient pub = a.v5("full-pub");
+    pub.connect();
+    for (int i = 0; i < 2; i++) {
+      pub.publishWith()
+          .topic("full/inbox")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload(new byte[] {1})
+          .send();
+    }
+    assertThatThrownBy(
+            () ->
+                pub.publishWith()
+                    .topic("full/inbox")
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .payload(new byte[] {1})
+                    .send())
+        .isInstanceOfSatisfying(
+            com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException.class,
+            e ->
+                assertThat(e.getMqttMessage().getReasonCode())
+                    .isEqualTo(
+                        com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode
+                            .QUOTA_EXCEEDED));
+    pub.disconnect();
+    Mqtt5BlockingClient back = b.v5("full-on-b");
+    back.connectWith().cleanStart(true).send(); // ends the session
+    back.disconnect();
   }
 }
