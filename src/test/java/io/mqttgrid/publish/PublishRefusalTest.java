@@ -43,6 +43,7 @@ class PublishRefusalTest {
       NOT_AUTHORIZED,          NOT_AUTHORIZED, REFUSE_QOS0_DROPPED, 403, Forbidden,
       QUOTA_EXCEEDED,          QUOTA_EXCEEDED, REFUSE_QOS0_DROPPED, 429, TooManyRequests,
       ROUTING_FAILED,          UNSPECIFIED_ERROR, ACKNOWLEDGE, 500, InternalError,
+      SUBSCRIBERS_FULL,        QUOTA_EXCEEDED, ACKNOWLEDGE, 507, SubscriberQueueFull,
       """;
 
   @ParameterizedTest(name = "{0}")
