@@ -21,6 +21,9 @@ final class BridgeMetrics {
   /** The remote broker answered the publish with an error reason code. */
   static final String DROP_REFUSED_BY_REMOTE = "refused-by-remote";
 
+  /** The message would go back to where it came from (see {@link LoopGuard}). */
+  static final String DROP_LOOP = "loop";
+
   /** This broker's publish pipeline refused the message ({@code refused-<cause>}). */
   static final String DROP_REFUSED_LOCALLY = "refused-";
 

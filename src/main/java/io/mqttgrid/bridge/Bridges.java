@@ -53,6 +53,7 @@ public final class Bridges extends AbstractVerticle {
   private final Map<String, List<DataflowBridge>> running = new LinkedHashMap<>();
 
   private BridgeFile file;
+  private final LoopGuard loops;
   private byte[] lastRead;
   private volatile String fileError;
   private long timer = -1;
@@ -74,6 +75,7 @@ public final class Bridges extends AbstractVerticle {
       long initialDelayMillis,
       long maxDelayMillis) {
     this.file = file;
+    this.loops = new LoopGuard(file);
     this.path = path;
     this.watchIntervalMillis = watchIntervalMillis;
     this.pipeline = pipeline;
@@ -113,6 +115,7 @@ public final class Bridges extends AbstractVerticle {
               pipeline,
               sessions,
               metrics,
+              loops,
               initialDelayMillis,
               maxDelayMillis));
     }
@@ -292,6 +295,7 @@ public final class Bridges extends AbstractVerticle {
       running.put(d.name(), instances);
     }
     file = next;
+    loops.file(next);
     if (removed.isEmpty() && changed.isEmpty() && added.isEmpty()) {
       return;
     }

@@ -98,6 +98,8 @@ final class DataflowBridge {
   private final AtomicLong forwarded = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
 
+  private final LoopGuard loops;
+
   DataflowBridge(
       Vertx vertx,
       Context context,
@@ -106,8 +108,10 @@ final class DataflowBridge {
       PublishPipeline pipeline,
       SessionManager sessions,
       BridgeMetrics metrics,
+      LoopGuard loops,
       long initialDelayMillis,
       long maxDelayMillis) {
+    this.loops = loops;
     this.vertx = vertx;
     this.context = context;
     this.flow = flow;
@@ -124,6 +128,7 @@ final class DataflowBridge {
         new RemoteToLocal(
             flow,
             pipeline,
+            loops,
             PublishSource.bridge(
                 localClientId, Permissions.ALL_BUT_RESERVED, PublishSource.Quota.UNLIMITED));
   }
@@ -579,6 +584,11 @@ final class DataflowBridge {
       String target = flow.target().resolve(message.topic());
       if (target == null) {
         dropUnresolved(message.topic());
+        acknowledge(qos, packetId);
+        return Future.succeededFuture();
+      }
+      if (loops.wouldReturn(message.publisherClientId(), endpoint, target)) {
+        dropped(BridgeMetrics.DROP_LOOP);
         acknowledge(qos, packetId);
         return Future.succeededFuture();
       }

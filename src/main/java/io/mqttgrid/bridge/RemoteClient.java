@@ -228,11 +228,13 @@ interface RemoteClient {
   /** MQTT 5: properties carried both ways, reason codes read. */
   final class V5 implements RemoteClient {
     private final Mqtt5AsyncClient client;
+    private final String clientId;
     private final Endpoint endpoint;
     private final byte[] password;
 
     V5(Mqtt5AsyncClient client, Endpoint endpoint, byte[] password, Consumer<Incoming> onMessage) {
       this.client = client;
+      this.clientId = client.getConfig().getClientIdentifier().map(Object::toString).orElse("");
       this.endpoint = endpoint;
       this.password = password;
       // registered before CONNECT: a resumed session delivers what it queued right after the
@@ -322,13 +324,15 @@ interface RemoteClient {
       if (expiry >= 0) {
         b.messageExpiryInterval(expiry);
       }
-      if (!m.userProperties().isEmpty()) {
-        Mqtt5UserPropertiesBuilder props = Mqtt5UserProperties.builder();
-        for (UserProperty p : m.userProperties()) {
+      Mqtt5UserPropertiesBuilder props = Mqtt5UserProperties.builder();
+      for (UserProperty p : m.userProperties()) {
+        if (!p.name().equals(LoopGuard.MARKER)) {
           props.add(p.name(), p.value());
         }
-        b.userProperties(props.build());
       }
+      // which bridge client published it, so that this broker's own dataflows do not bring it back
+      props.add(LoopGuard.MARKER, clientId);
+      b.userProperties(props.build());
       return client
           .publish(b.build())
           .thenApply(

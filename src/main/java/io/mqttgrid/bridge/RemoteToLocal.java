@@ -29,11 +29,13 @@ final class RemoteToLocal {
 
   private final Dataflow flow;
   private final PublishPipeline pipeline;
+  private final LoopGuard loops;
   private final PublishSource source;
 
-  RemoteToLocal(Dataflow flow, PublishPipeline pipeline, PublishSource source) {
+  RemoteToLocal(Dataflow flow, PublishPipeline pipeline, LoopGuard loops, PublishSource source) {
     this.flow = flow;
     this.pipeline = pipeline;
+    this.loops = loops;
     this.source = source;
   }
 
@@ -48,6 +50,15 @@ final class RemoteToLocal {
               + "' dropped: target '"
               + flow.target()
               + "' names a level that topic does not have");
+      return;
+    }
+    if (loops.wouldGoRound(flow.remote(), m.userProperties(), target)) {
+      m.acknowledge().run();
+      outcome.dropped(
+          BridgeMetrics.DROP_LOOP,
+          "message from remote topic '"
+              + m.topic()
+              + "' dropped: this broker's bridge sent it there and would send it there again");
       return;
     }
     int qos = Math.min(m.qos(), flow.remote().qos());

@@ -100,6 +100,7 @@ class RemoteToLocalTest {
     return new RemoteToLocal(
         file.dataflows().get(0),
         pipeline,
+        new LoopGuard(file),
         PublishSource.bridge(
             "$bridge/down", Permissions.ALL_BUT_RESERVED, PublishSource.Quota.UNLIMITED));
   }
