@@ -9,6 +9,9 @@ import java.sql.SQLException;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.output.MigrateResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The database behind the broker's persisted state: a HikariCP pool on PostgreSQL or on an embedded
@@ -19,6 +22,8 @@ import org.flywaydb.core.api.FlywayException;
  * the lease's own thread, never from a Vert.x event loop.
  */
 public final class StateDatabase implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(StateDatabase.class);
 
   /** The embedded store's file name in its directory (H2 adds {@code .mv.db}). */
   public static final String EMBEDDED_FILE = "mqttgrid";
@@ -74,15 +79,23 @@ public final class StateDatabase implements AutoCloseable {
           "cannot open the state database (" + settings.describe() + "): " + rootMessage(e), e);
     }
     try {
-      Flyway.configure()
-          .dataSource(pool)
-          .locations("classpath:db/mqttgrid")
-          .table("mqttgrid_schema_history")
-          // a database that already holds other tables (a shared PostgreSQL schema) is fine
-          .baselineOnMigrate(true)
-          .baselineVersion("0")
-          .load()
-          .migrate();
+      MigrateResult migrated =
+          Flyway.configure()
+              .dataSource(pool)
+              .locations("classpath:db/mqttgrid")
+              .table("mqttgrid_schema_history")
+              // a database that already holds other tables (a shared PostgreSQL schema) is fine
+              .baselineOnMigrate(true)
+              .baselineVersion("0")
+              .load()
+              .migrate();
+      if (migrated.migrationsExecuted > 0) {
+        LOG.info(
+            "state database schema migrated from version {} to {} ({})",
+            migrated.initialSchemaVersion == null ? "none" : migrated.initialSchemaVersion,
+            migrated.targetSchemaVersion,
+            settings.describe());
+      }
     } catch (FlywayException e) {
       pool.close();
       throw new PersistenceException(

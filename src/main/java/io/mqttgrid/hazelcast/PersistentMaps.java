@@ -1,0 +1,38 @@
+package io.mqttgrid.hazelcast;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MapStoreConfig;
+import io.mqttgrid.persistence.NamespaceTable;
+import io.mqttgrid.persistence.RetainedTable;
+import io.mqttgrid.persistence.StateDatabase;
+
+/**
+ * Puts the state database behind the maps whose state must outlive the whole cluster
+ * (docs/persistence.md): the namespace model and retained messages, both write-through (a write
+ * completes once the database holds it) and loaded EAGERly (the first node to start against an
+ * existing database holds the state before it reports ready).
+ */
+public final class PersistentMaps {
+
+  private PersistentMaps() {}
+
+  /** Adds the stores to the member configuration, whatever else the file says about the maps. */
+  public static void attach(Config config, StateDatabase db) {
+    store(
+        config.getMapConfig(HazelcastRetainedStore.MAP),
+        new RetainedMapStore(new RetainedTable(db)));
+    store(
+        config.getMapConfig(HazelcastNamespaceEntries.MAP),
+        new NamespaceMapStore(new NamespaceTable(db)));
+  }
+
+  private static void store(MapConfig map, Object implementation) {
+    map.setMapStoreConfig(
+        new MapStoreConfig()
+            .setEnabled(true)
+            .setImplementation(implementation)
+            .setWriteDelaySeconds(0)
+            .setInitialLoadMode(MapStoreConfig.InitialLoadMode.EAGER));
+  }
+}
