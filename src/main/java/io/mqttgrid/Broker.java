@@ -646,6 +646,11 @@ public final class Broker {
     return http == null ? -1 : http.actualTlsPort();
   }
 
+  /** Retained messages the cluster holds, as this node's index counts them. */
+  public int retainedCount() {
+    return retained == null ? 0 : retained.size();
+  }
+
   public boolean isReady() {
     return ready;
   }

@@ -340,7 +340,7 @@ public final class BrokerConfig {
                       + store
                       + "'");
         };
-    int poolSize = intValue("persistence.postgres.pool-size", 1, 1000);
+    int poolSize = intValue("persistence.postgres.pool-size", 2, 1000);
     java.time.Duration timeout =
         java.time.Duration.ofSeconds(intValue("persistence.timeout", 1, 600));
     java.time.Duration leaseTimeout =

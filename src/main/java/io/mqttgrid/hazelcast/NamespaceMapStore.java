@@ -7,8 +7,9 @@ import java.util.Map;
 
 /**
  * The namespace model map's store ({@code mqttgrid.namespace}): write-through, loaded whole when
- * the cluster starts. Called on Hazelcast's partition threads, never on a Vert.x event loop, so the
- * blocking JDBC underneath is allowed here.
+ * the cluster starts. Called on Hazelcast's own MapStore threads (offloaded from the partition
+ * threads, its default), never on a Vert.x event loop, so the blocking JDBC underneath is allowed
+ * here.
  */
 final class NamespaceMapStore implements MapStore<String, String> {
 
@@ -20,36 +21,36 @@ final class NamespaceMapStore implements MapStore<String, String> {
 
   @Override
   public void store(String key, String json) {
-    table.put(key, json);
+    StateDatabaseFailure.run(() -> table.put(key, json));
   }
 
   @Override
   public void storeAll(Map<String, String> entries) {
-    table.putAll(entries);
+    StateDatabaseFailure.run(() -> table.putAll(entries));
   }
 
   @Override
   public void delete(String key) {
-    table.delete(key);
+    StateDatabaseFailure.run(() -> table.delete(key));
   }
 
   @Override
   public void deleteAll(Collection<String> keys) {
-    table.deleteAll(keys);
+    StateDatabaseFailure.run(() -> table.deleteAll(keys));
   }
 
   @Override
   public String load(String key) {
-    return table.get(key);
+    return StateDatabaseFailure.call(() -> table.get(key));
   }
 
   @Override
   public Map<String, String> loadAll(Collection<String> keys) {
-    return table.getAll(keys);
+    return StateDatabaseFailure.call(() -> table.getAll(keys));
   }
 
   @Override
   public Iterable<String> loadAllKeys() {
-    return table.keys();
+    return StateDatabaseFailure.call(table::keys);
   }
 }

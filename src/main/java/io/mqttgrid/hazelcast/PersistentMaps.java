@@ -33,6 +33,10 @@ public final class PersistentMaps {
             .setEnabled(true)
             .setImplementation(implementation)
             .setWriteDelaySeconds(0)
+            // the JDBC calls run on Hazelcast's MapStore threads, not its partition threads (its
+            // default, said here because an unreachable database must not stall sessions and
+            // queues)
+            .setOffload(true)
             .setInitialLoadMode(MapStoreConfig.InitialLoadMode.EAGER));
   }
 }

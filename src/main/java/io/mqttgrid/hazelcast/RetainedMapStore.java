@@ -12,8 +12,9 @@ import java.util.Map;
  * starts. An {@link EntryStore} rather than a plain MapStore, so that a message's expiry (the map
  * entry's time-to-live) is stored and comes back with it.
  *
- * <p>Hazelcast calls these methods on its partition threads, never on a Vert.x event loop, so the
- * blocking JDBC underneath is allowed here.
+ * <p>Hazelcast calls these methods on its own MapStore threads (offloaded from the partition
+ * threads, its default since 5.2), never on a Vert.x event loop, so the blocking JDBC underneath is
+ * allowed here; a slow database delays the writes that wait for it, not the other maps.
  */
 final class RetainedMapStore implements EntryStore<String, byte[]> {
 
@@ -25,42 +26,43 @@ final class RetainedMapStore implements EntryStore<String, byte[]> {
 
   @Override
   public void store(String topic, MetadataAwareValue<byte[]> value) {
-    table.put(topic, row(value));
+    StateDatabaseFailure.run(() -> table.put(topic, row(value)));
   }
 
   @Override
   public void storeAll(Map<String, MetadataAwareValue<byte[]>> entries) {
     Map<String, RetainedTable.Row> rows = new HashMap<>();
     entries.forEach((k, v) -> rows.put(k, row(v)));
-    table.putAll(rows);
+    StateDatabaseFailure.run(() -> table.putAll(rows));
   }
 
   @Override
   public void delete(String topic) {
-    table.delete(topic);
+    StateDatabaseFailure.run(() -> table.delete(topic));
   }
 
   @Override
   public void deleteAll(Collection<String> topics) {
-    table.deleteAll(topics);
+    StateDatabaseFailure.run(() -> table.deleteAll(topics));
   }
 
   @Override
   public MetadataAwareValue<byte[]> load(String topic) {
-    RetainedTable.Row row = table.get(topic);
+    RetainedTable.Row row = StateDatabaseFailure.call(() -> table.get(topic));
     return row == null ? null : value(row);
   }
 
   @Override
   public Map<String, MetadataAwareValue<byte[]>> loadAll(Collection<String> topics) {
     Map<String, MetadataAwareValue<byte[]>> out = new HashMap<>();
-    table.getAll(topics).forEach((k, row) -> out.put(k, value(row)));
+    StateDatabaseFailure.call(() -> table.getAll(topics))
+        .forEach((k, row) -> out.put(k, value(row)));
     return out;
   }
 
   @Override
   public Iterable<String> loadAllKeys() {
-    return table.keys();
+    return StateDatabaseFailure.call(table::keys);
   }
 
   private static RetainedTable.Row row(MetadataAwareValue<byte[]> value) {

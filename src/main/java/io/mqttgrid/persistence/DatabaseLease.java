@@ -32,7 +32,6 @@ public final class DatabaseLease implements AutoCloseable {
   private final String nodeId;
   private final Duration timeout;
   private ScheduledExecutorService renewer;
-  private boolean renewFailing;
 
   public DatabaseLease(StateDatabase db, String clusterName, String nodeId, Duration timeout) {
     this.db = db;
@@ -167,10 +166,7 @@ public final class DatabaseLease implements AutoCloseable {
       st.setString(1, nodeId);
       st.setString(2, clusterName);
       int updated = st.executeUpdate();
-      if (renewFailing) {
-        renewFailing = false;
-        LOG.info("state database reachable again: lease renewed");
-      }
+      db.worked();
       if (updated == 0) {
         String reason =
             "the state database's lease was taken by another cluster while this one could not"
@@ -182,10 +178,7 @@ public final class DatabaseLease implements AutoCloseable {
       }
       return true;
     } catch (SQLException | RuntimeException e) {
-      if (!renewFailing) {
-        renewFailing = true;
-        LOG.warn("cannot renew the state database's lease: {}", StateDatabase.rootMessage(e));
-      }
+      db.failed("cannot renew the lease: " + StateDatabase.rootMessage(e));
       return true;
     }
   }

@@ -56,6 +56,7 @@ abstract class KeyValueTable<V> {
       st.setString(1, k);
       bind(st, 2, value);
       st.executeUpdate();
+      db.worked();
     } catch (SQLException e) {
       throw failed("write", e);
     }
@@ -77,6 +78,7 @@ abstract class KeyValueTable<V> {
         }
         st.executeBatch();
         c.commit();
+        db.worked();
       } catch (SQLException e) {
         c.rollback();
         throw e;
@@ -108,6 +110,7 @@ abstract class KeyValueTable<V> {
           st.executeUpdate();
         }
       }
+      db.worked();
     } catch (SQLException e) {
       throw failed("delete", e);
     }
@@ -138,6 +141,7 @@ abstract class KeyValueTable<V> {
           }
         }
       }
+      db.worked();
     } catch (SQLException e) {
       throw failed("read", e);
     }
@@ -181,6 +185,7 @@ abstract class KeyValueTable<V> {
   }
 
   private PersistenceException failed(String what, SQLException e) {
+    db.failed(StateDatabase.rootMessage(e));
     return new PersistenceException(
         "state database " + what + " on " + table + " failed: " + StateDatabase.rootMessage(e), e);
   }

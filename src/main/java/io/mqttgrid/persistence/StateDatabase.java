@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * H2 file, its schema brought up to date by Flyway at open. One schema serves both (H2 runs in its
  * PostgreSQL mode); the only statement that differs is the upsert ({@link #upsert}).
  *
- * <p>All calls block on JDBC: they are made from Hazelcast's partition threads (MapStore) and from
- * the lease's own thread, never from a Vert.x event loop.
+ * <p>All calls block on JDBC: they are made from Hazelcast's MapStore threads and from the lease's
+ * own thread, never from a Vert.x event loop.
  */
 public final class StateDatabase implements AutoCloseable {
 
@@ -31,6 +31,8 @@ public final class StateDatabase implements AutoCloseable {
   private final PersistenceSettings settings;
   private final HikariDataSource pool;
   private volatile String fenced;
+  private final java.util.concurrent.atomic.AtomicBoolean failing =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private StateDatabase(PersistenceSettings settings, HikariDataSource pool) {
     this.settings = settings;
@@ -167,6 +169,32 @@ public final class StateDatabase implements AutoCloseable {
   /** Why writes are refused, or null while they are allowed. */
   public String fencedReason() {
     return fenced;
+  }
+
+  /**
+   * A statement failed: the first failure of an outage is logged (one line, for the operator), the
+   * others only fail the writes that asked for them.
+   */
+  void failed(String reason) {
+    if (failing.compareAndSet(false, true)) {
+      LOG.warn(
+          "state database failing ({}): {}; retained-message writes and namespace changes fail until"
+              + " it answers again",
+          settings.describe(),
+          reason);
+    }
+  }
+
+  /** A statement succeeded: the end of an outage is logged once. */
+  void worked() {
+    if (failing.compareAndSet(true, false)) {
+      LOG.info("state database answering again ({})", settings.describe());
+    }
+  }
+
+  /** False from a failed statement until the next one succeeds. */
+  public boolean answering() {
+    return !failing.get();
   }
 
   void checkWritable() {

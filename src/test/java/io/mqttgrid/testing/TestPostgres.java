@@ -30,6 +30,23 @@ public final class TestPostgres implements AutoCloseable {
     }
   }
 
+  /**
+   * A server on {@code dataDirectory} and {@code port}, keeping what the directory holds: stopping
+   * one and starting it again on the same directory and port is a database outage and its end.
+   */
+  public static TestPostgres start(java.nio.file.Path dataDirectory, int port) {
+    try {
+      return new TestPostgres(
+          EmbeddedPostgres.builder()
+              .setDataDirectory(dataDirectory)
+              .setCleanDataDirectory(false)
+              .setPort(port)
+              .start());
+    } catch (IOException e) {
+      throw new IllegalStateException("embedded PostgreSQL did not start", e);
+    }
+  }
+
   public int port() {
     return server.getPort();
   }
