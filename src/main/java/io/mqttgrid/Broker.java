@@ -480,9 +480,17 @@ public final class Broker {
       // shutting down
       clusterOk = false;
     }
-    // a node whose cluster lost the database's lease writes nothing more: take it out of service
-    boolean databaseOk = stateDatabase == null || stateDatabase.fencedReason() == null;
-    return new HealthRoutes.Readiness(ready && clusterOk && databaseOk, config.nodeId, members);
+    // a node whose cluster lost the database's lease writes nothing more: take it out of service. A
+    // failing database is only reported: everything but retained writes and model changes still
+    // works
+    String database = null;
+    boolean fenced = false;
+    if (stateDatabase != null) {
+      fenced = stateDatabase.fencedReason() != null;
+      database = fenced ? "fenced" : stateDatabase.answering() ? "ok" : "failing";
+    }
+    return new HealthRoutes.Readiness(
+        ready && clusterOk && !fenced, config.nodeId, members, database);
   }
 
   private boolean hasMinimumMembers() {

@@ -53,6 +53,7 @@ class DatabaseOutageIT {
       publisher.connect();
       retain(publisher, "outage/before", "1");
 
+      assertThat(health(broker)).contains("\"status\":\"UP\"").contains("\"database\":\"ok\"");
       postgres.close();
       Mqtt5PubAckReasonCode refused = null;
       try {
@@ -70,6 +71,8 @@ class DatabaseOutageIT {
               PersistedState.ARM + "/clients/during-outage",
               "{\"properties\": {}}");
       assertThat(change.statusCode()).as(change.body()).isGreaterThanOrEqualTo(500);
+      // reported, and the node stays in service
+      assertThat(health(broker)).contains("\"status\":\"UP\"").contains("\"database\":\"failing\"");
       // messages that are not retained need no database
       publisher
           .publishWith()
@@ -98,6 +101,7 @@ class DatabaseOutageIT {
       // the
       // delivery run side by side): at least once, as after any failure PUBACK the publisher
       // resends
+      assertThat(health(broker)).contains("\"database\":\"ok\"");
       assertThat(inbox.until("outage/after"))
           .extracting(p -> p.getTopic().toString())
           .contains("outage/before", "outage/plain");
@@ -121,6 +125,10 @@ class DatabaseOutageIT {
     } finally {
       postgres.close();
     }
+  }
+
+  private static String health(TestBroker broker) throws Exception {
+    return PersistedState.call("127.0.0.1", broker.httpPort(), "GET", "/health/ready", null).body();
   }
 
   private static void retain(Mqtt5BlockingClient c, String topic, String payload) {
