@@ -20,11 +20,25 @@ public final class PersistentMaps {
   /** Adds the stores to the member configuration, whatever else the file says about the maps. */
   public static void attach(Config config, StateDatabase db) {
     store(
-        config.getMapConfig(HazelcastRetainedStore.MAP),
+        exactConfig(config, HazelcastRetainedStore.MAP),
         new RetainedMapStore(new RetainedTable(db)));
     store(
-        config.getMapConfig(HazelcastNamespaceEntries.MAP),
+        exactConfig(config, HazelcastNamespaceEntries.MAP),
         new NamespaceMapStore(new NamespaceTable(db)));
+  }
+
+  /**
+   * The configuration of exactly this map: {@code getMapConfig} returns an operator's wildcard
+   * configuration ({@code mqttgrid.*}) itself, and a store set there would sit behind every map it
+   * matches. A map matched by a pattern (or by nothing) gets its own copy of what it matched.
+   */
+  static MapConfig exactConfig(Config config, String name) {
+    MapConfig exact = config.getMapConfigs().get(name);
+    if (exact == null) {
+      exact = new MapConfig(config.findMapConfig(name)).setName(name);
+      config.addMapConfig(exact);
+    }
+    return exact;
   }
 
   private static void store(MapConfig map, Object implementation) {
