@@ -17,6 +17,10 @@ RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests package
 FROM eclipse-temurin:17-jre
 RUN useradd --system --uid 10001 --home-dir /opt/mqttgrid mqttgrid
 COPY --from=build /src/target/mqttgrid.jar /opt/mqttgrid/mqttgrid.jar
+# A single node (cluster.mode local) keeps its state in the embedded store under data/ (persistence.store auto,
+# docs/persistence.md): the broker's user must be able to write there; mount a volume on it to keep it.
+RUN mkdir /opt/mqttgrid/data && chown 10001 /opt/mqttgrid/data
+VOLUME /opt/mqttgrid/data
 USER 10001
 WORKDIR /opt/mqttgrid
 # MQTT, MQTT over TLS, WebSocket, secure WebSocket, HTTP (health, metrics), Hazelcast, event bus

@@ -90,6 +90,8 @@ public final class Broker {
   private BearerTokenAuthenticator bearerAuthenticator;
 
   private final ConnectionRegistry connections = new ConnectionRegistry();
+  private io.mqttgrid.persistence.StateDatabase stateDatabase;
+  private io.mqttgrid.persistence.DatabaseLease lease;
   private io.mqttgrid.bridge.Bridges bridges;
 
   public Broker(BrokerConfig config) {
@@ -99,6 +101,12 @@ public final class Broker {
   /** Starts the node; the future completes when every listener is bound. */
   public Future<Broker> start() {
     Config hz = HazelcastConfigFactory.create(config);
+    try {
+      openStateDatabase(hz);
+    } catch (io.mqttgrid.persistence.PersistenceException e) {
+      closeStateDatabase();
+      return Future.failedFuture(e);
+    }
     // the node id travels with the member, so survivors know whose routes and sessions to take care
     // of
     hz.getMemberAttributeConfig().setAttribute(ClusterMembership.NODE_ATTRIBUTE, config.nodeId);
@@ -129,6 +137,33 @@ public final class Broker {
               logStarted();
               return this;
             });
+  }
+
+  /**
+   * With persistence on: the database opened and migrated, this cluster's lease taken (or the start
+   * refused), and the database put behind the maps it keeps, before the member starts. Blocking, on
+   * the starting thread: no event loop runs yet.
+   */
+  private void openStateDatabase(Config hz) {
+    if (config.persistence == null) {
+      return;
+    }
+    stateDatabase = io.mqttgrid.persistence.StateDatabase.open(config.persistence);
+    lease =
+        new io.mqttgrid.persistence.DatabaseLease(
+            stateDatabase, config.clusterName, config.nodeId, config.persistence.leaseTimeout());
+    lease.acquire();
+    lease.startRenewing();
+    io.mqttgrid.hazelcast.PersistentMaps.attach(hz, stateDatabase);
+  }
+
+  private void closeStateDatabase() {
+    if (lease != null) {
+      lease.close();
+    }
+    if (stateDatabase != null) {
+      stateDatabase.close();
+    }
   }
 
   private MqttServices buildServices() {
@@ -445,7 +480,17 @@ public final class Broker {
       // shutting down
       clusterOk = false;
     }
-    return new HealthRoutes.Readiness(ready && clusterOk, config.nodeId, members);
+    // a node whose cluster lost the database's lease writes nothing more: take it out of service. A
+    // failing database is only reported: everything but retained writes and model changes still
+    // works
+    String database = null;
+    boolean fenced = false;
+    if (stateDatabase != null) {
+      fenced = stateDatabase.fencedReason() != null;
+      database = fenced ? "fenced" : stateDatabase.answering() ? "ok" : "failing";
+    }
+    return new HealthRoutes.Readiness(
+        ready && clusterOk && !fenced, config.nodeId, members, database);
   }
 
   private boolean hasMinimumMembers() {
@@ -481,6 +526,20 @@ public final class Broker {
             : ", tls off (no certificate)",
         portText(config.httpPort) + ", management " + portText(config.managementPort),
         config.clusterMode + " (" + clusterMembers() + " members)");
+    if (config.persistence == null) {
+      LOG.info(
+          "persistence off: namespace resources and retained messages live in memory only and are"
+              + " lost when every node stops (persistence.store)");
+    } else {
+      LOG.info(
+          "persistence: {} (namespace resources {}, retained messages {}, write-through)",
+          config.persistence.describe(),
+          namespace.current().clients().size()
+              + namespace.current().clientGroups().size()
+              + namespace.current().topicSpaces().size()
+              + namespace.current().permissionBindings().size(),
+          retained.size());
+    }
     switch (config.anonymous) {
       case LOOPBACK_ONLY ->
           LOG.warn(
@@ -504,6 +563,7 @@ public final class Broker {
    */
   public Future<Void> stop() {
     if (vertx == null) {
+      closeStateDatabase();
       return Future.succeededFuture();
     }
     ready = false;
@@ -551,6 +611,7 @@ public final class Broker {
               }
               return vertx.close();
             })
+        .onComplete(ar -> closeStateDatabase())
         .onComplete(ar -> LOG.info("MQTT Grid node {} stopped", config.nodeId));
   }
 
@@ -591,6 +652,11 @@ public final class Broker {
   /** The HTTPS port of the HTTP API, -1 when it is off. */
   public synchronized int httpTlsPort() {
     return http == null ? -1 : http.actualTlsPort();
+  }
+
+  /** Retained messages the cluster holds, as this node's index counts them. */
+  public int retainedCount() {
+    return retained == null ? 0 : retained.size();
   }
 
   public boolean isReady() {

@@ -56,6 +56,8 @@ class ListenerStartFailureIT {
     cfg.put("mqtt.instances", "1");
     cfg.put("http.instances", "1");
     cfg.put("cluster.port", String.valueOf(5701 + (int) (Math.random() * 2000)));
+    // in memory, as TestBroker: no ./data file from a test
+    cfg.put("persistence.store", "none");
     cfg.putAll(overrides);
     Broker broker = new Broker(BrokerConfig.of(cfg));
     try {

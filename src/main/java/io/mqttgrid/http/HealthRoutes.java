@@ -13,11 +13,21 @@ public final class HealthRoutes {
 
   /**
    * What /health/ready reports: whether to send clients here, this node's id, the cluster members
-   * it sees.
+   * it sees, and with persistence on the state database's condition ({@code ok}, {@code failing}:
+   * its last statement failed, {@code fenced}: another cluster took its lease); null without
+   * persistence.
    */
-  public record Readiness(boolean ready, String node, int members) {}
+  public record Readiness(boolean ready, String node, int members, String database) {
+    public Readiness(boolean ready, String node, int members) {
+      this(ready, node, members, null);
+    }
+  }
 
   private HealthRoutes() {}
+
+  private static JsonObject withDatabase(JsonObject body, String database) {
+    return database == null ? body : body.put("database", database);
+  }
 
   public static void mount(
       Router router, Supplier<Readiness> ready, PrometheusMeterRegistry registry) {
@@ -29,10 +39,12 @@ public final class HealthRoutes {
               Readiness r = ready.get();
               ctx.response().setStatusCode(r.ready() ? 200 : 503);
               ctx.json(
-                  new JsonObject()
-                      .put("status", r.ready() ? "UP" : "DOWN")
-                      .put("node", r.node())
-                      .put("members", r.members()));
+                  withDatabase(
+                      new JsonObject()
+                          .put("status", r.ready() ? "UP" : "DOWN")
+                          .put("node", r.node())
+                          .put("members", r.members()),
+                      r.database()));
             });
     if (registry != null) {
       router

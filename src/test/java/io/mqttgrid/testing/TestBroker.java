@@ -84,6 +84,10 @@ public final class TestBroker implements AutoCloseable {
     cfg.put("management.port", String.valueOf(freePort()));
     cfg.put("mqtt.instances", "2");
     cfg.put("cluster.port", String.valueOf(5701 + (int) (Math.random() * 2000)));
+    // in memory, as before persistence: brokers of one test JVM must not share the default ./data
+    // file
+    // (a test that wants persistence sets persistence.* itself)
+    cfg.put("persistence.store", "none");
     cfg.putAll(overrides);
     Broker broker = new Broker(BrokerConfig.of(cfg));
     try {

@@ -1,0 +1,46 @@
+package io.mqttgrid.persistence;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Where the broker keeps the state that must outlive the whole cluster (docs/persistence.md): an
+ * embedded H2 file for a single node, or a PostgreSQL server for a cluster.
+ *
+ * @param kind which database
+ * @param directory the embedded store's directory (its file is {@code mqttgrid.mv.db} in there)
+ * @param url PostgreSQL JDBC URL, e.g. {@code jdbc:postgresql://db:5432/mqttgrid}
+ * @param user PostgreSQL user
+ * @param password PostgreSQL password (already read from its file when one was given)
+ * @param poolSize connections per node
+ * @param timeout how long a write may wait for a connection before it fails
+ * @param leaseTimeout how long the lease of a cluster that stopped renewing it keeps others away
+ */
+public record PersistenceSettings(
+    Kind kind,
+    Path directory,
+    String url,
+    String user,
+    String password,
+    int poolSize,
+    Duration timeout,
+    Duration leaseTimeout) {
+
+  /** The databases the broker can keep its state in. */
+  public enum Kind {
+    EMBEDDED,
+    POSTGRES
+  }
+
+  /** Where the state goes, for the start log: never the password. */
+  public String describe() {
+    return kind == Kind.EMBEDDED
+        ? "embedded H2 file in " + directory.toAbsolutePath()
+        : "PostgreSQL " + url + (user.isBlank() ? "" : " as " + user);
+  }
+
+  @Override
+  public String toString() {
+    return describe();
+  }
+}
