@@ -17,6 +17,8 @@ import io.mqttgrid.cluster.EventBusRemoteDelivery;
 import io.mqttgrid.cluster.EventBusRemoteSessions;
 import io.mqttgrid.cluster.HazelcastConfigFactory;
 import io.mqttgrid.cluster.NodeBusVerticle;
+import io.mqttgrid.events.ClientLifecycleEvents;
+import io.mqttgrid.events.HazelcastSessionSequence;
 import io.mqttgrid.events.WebhookRouting;
 import io.mqttgrid.hazelcast.HazelcastMetrics;
 import io.mqttgrid.hazelcast.HazelcastNamespaceEntries;
@@ -73,6 +75,7 @@ public final class Broker {
   private SessionManager sessions;
   private HazelcastRetainedStore retained;
   private WebhookRouting routing;
+  private ClientLifecycleEvents lifecycle;
   private final List<MqttServerVerticle> mqttVerticles = new ArrayList<>();
   private HttpApiVerticle http;
   private volatile boolean ready;
@@ -195,6 +198,10 @@ public final class Broker {
                 config.routingTimeoutMillis,
                 config.routingTrustedCaFile),
             registry);
+    // life-cycle events go where routed messages go (docs/routing.md)
+    lifecycle =
+        new ClientLifecycleEvents(
+            config.namespaceName, new HazelcastSessionSequence(hazelcast), routing);
     // every accepted message passes the pipeline, which tells routing; a will was judged with its
     // CONNECT and enters there too
     PublishPipeline publishes = new PublishPipeline(publisher, config.limits, routing);
@@ -265,7 +272,8 @@ public final class Broker {
         namespace::current,
         access,
         new HazelcastSessionOwnership(vertx, hazelcast),
-        connections);
+        connections,
+        lifecycle);
   }
 
   /**
@@ -530,6 +538,14 @@ public final class Broker {
     // listeners close only after every client got its DISCONNECT: closing a server closes its
     // sockets
     return drained
+        // what routing holds goes out first, the Disconnected events of the clients that were just
+        // told to go among them (each is offered before its connection leaves the registry)
+        .compose(
+            v ->
+                routing == null
+                    ? Future.<Void>succeededFuture()
+                    : routing.drained(
+                        config.shutdownGraceSeconds * 1000L, () -> connections.size() == 0))
         .compose(
             v -> {
               List<Future<?>> undeploy = new ArrayList<>();

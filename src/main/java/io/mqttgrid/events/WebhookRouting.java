@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * 403), or rejects the events (other 4xx), drops them, counted. The buffer does not survive the
  * node: durable routing state is not here yet.
  */
-public final class WebhookRouting implements AcceptedMessages {
+public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEvents.Sink {
 
   private static final Logger LOG = LoggerFactory.getLogger(WebhookRouting.class);
 
@@ -117,6 +117,13 @@ public final class WebhookRouting implements AcceptedMessages {
           "routing of messages {}",
           routing.destination() == null ? "off" : "to " + routing.destination().endpointUrl());
     }
+    if (clientLifecycleEventsOn(before) != clientLifecycleEventsOn(routing)) {
+      LOG.info("client life-cycle events {}", clientLifecycleEventsOn(routing) ? "on" : "off");
+    }
+  }
+
+  private static boolean clientLifecycleEventsOn(RoutingSettings r) {
+    return r.destination() != null && r.clientLifecycleEvents();
   }
 
   @Override
@@ -125,14 +132,68 @@ public final class WebhookRouting implements AcceptedMessages {
     if (now.destination() == null) {
       return;
     }
+    if (!reserve()) {
+      return;
+    }
+    enqueue(events.event(message, publisher, now.enrichments()));
+  }
+
+  @Override
+  public boolean clientLifecycleEventsOn() {
+    return clientLifecycleEventsOn(settings);
+  }
+
+  /**
+   * Sends a life-cycle event (spec section 7) the way a routed message goes: same buffer, same
+   * retries, same counters. Dropped when routing is off.
+   */
+  @Override
+  public void offer(CloudEvent event) {
+    if (settings.destination() == null || !reserve()) {
+      return;
+    }
+    enqueue(event);
+  }
+
+  /** Takes a place in the buffer; false (counted) when it is full. */
+  private boolean reserve() {
     if (held.incrementAndGet() > options.bufferEvents()) {
       held.decrementAndGet();
       failed(BUFFER_FULL, 1);
-      return;
+      return false;
     }
-    waiting.add(events.event(message, publisher, now.enrichments()));
+    return true;
+  }
+
+  private void enqueue(CloudEvent event) {
+    waiting.add(event);
     if (pumpScheduled.compareAndSet(false, true)) {
       context.runOnContext(v -> pump());
+    }
+  }
+
+  /**
+   * Completes once {@code noMoreEvents} holds and the buffer is empty (delivered or dropped), or
+   * after {@code maxMillis}: a graceful stop sends what it holds, the Disconnected events of its
+   * clients among them, before the node goes.
+   */
+  public io.vertx.core.Future<Void> drained(
+      long maxMillis, java.util.function.BooleanSupplier noMoreEvents) {
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    long until = System.currentTimeMillis() + maxMillis;
+    checkDrained(done, until, noMoreEvents);
+    return done.future();
+  }
+
+  private void checkDrained(
+      io.vertx.core.Promise<Void> done,
+      long until,
+      java.util.function.BooleanSupplier noMoreEvents) {
+    // in this order: an event offered after the first check is seen by the second
+    if ((noMoreEvents.getAsBoolean() && held.get() == 0) || System.currentTimeMillis() >= until) {
+      done.complete();
+    } else {
+      vertx.setTimer(50, t -> checkDrained(done, until, noMoreEvents));
     }
   }
 
