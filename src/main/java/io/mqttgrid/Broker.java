@@ -18,6 +18,7 @@ import io.mqttgrid.cluster.EventBusRemoteSessions;
 import io.mqttgrid.cluster.HazelcastConfigFactory;
 import io.mqttgrid.cluster.NodeBusVerticle;
 import io.mqttgrid.events.ClientLifecycleEvents;
+import io.mqttgrid.events.ClientRegistryEvents;
 import io.mqttgrid.events.HazelcastSessionSequence;
 import io.mqttgrid.events.WebhookRouting;
 import io.mqttgrid.hazelcast.HazelcastMetrics;
@@ -248,6 +249,12 @@ public final class Broker {
             NamespaceAccess::templateProblem);
     access =
         new NamespaceAccess(namespace.current(), namespace.version(), config.namespaceAllowNot);
+    // registry changes become life-cycle events on the node owning each client's entry
+    new ClientRegistryEvents(
+            lifecycle,
+            config.eventsCoalesceWindowMillis,
+            (delay, task) -> vertx.setTimer(delay, t -> task.run()))
+        .listen(hazelcast, HazelcastNamespaceEntries.MAP);
     routing.update(namespace.current().settings().routing());
     namespace.onChange(
         (model, version) -> {

@@ -40,12 +40,16 @@ import org.junit.jupiter.api.io.TempDir;
     value = {
       "routing.retry-delays-ms=200",
       "routing.timeout-ms=2000",
-      "management.token=" + ClientLifecycleEventsIT.TOKEN
+      "management.token=" + ClientLifecycleEventsIT.TOKEN,
+      "events.coalesce-window-ms=" + ClientLifecycleEventsIT.WINDOW_MILLIS
     },
     configMethod = "routeToTheReceiver")
 class ClientLifecycleEventsIT {
 
   static final String TOKEN = "lifecycle-admin-token-1234567890";
+
+  /** Registry changes of a client within this window of the first are one event. */
+  static final long WINDOW_MILLIS = 1500;
 
   /** A client of the registry, with a password: the model's rules apply to it. */
   static final String DEVICE = "device-1";
@@ -339,21 +343,162 @@ class ClientLifecycleEventsIT {
 
   /** Replaces the templates of the file's topic space {@code http-read}; answers the status. */
   static int topicSpace(String templates) throws Exception {
+    return management(
+        "PUT",
+        "/topicSpaces/http-read",
+        "{\"properties\": {\"topicTemplates\": " + templates + "}}");
+  }
+
+  /** A request to the namespace's management API; answers the status. */
+  static int management(String method, String path, String body) throws Exception {
     return HttpClient.newHttpClient()
         .send(
             HttpRequest.newBuilder(
                     URI.create(
                         "http://127.0.0.1:"
                             + broker.managementPort()
-                            + "/namespaces/testnamespace/topicSpaces/http-read"))
+                            + "/namespaces/testnamespace"
+                            + path))
                 .header("Authorization", "Bearer " + TOKEN)
                 .header("Content-Type", "application/json")
-                .PUT(
-                    HttpRequest.BodyPublishers.ofString(
-                        "{\"properties\": {\"topicTemplates\": " + templates + "}}"))
+                .method(
+                    method,
+                    body == null
+                        ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body))
                 .build(),
             HttpResponse.BodyHandlers.ofString())
         .statusCode();
+  }
+
+  // ---------------------------------------------------------------- registry changes
+
+  static final String CREATED_OR_UPDATED = "Microsoft.EventGrid.MQTTClientCreatedOrUpdated";
+  static final String DELETED = "Microsoft.EventGrid.MQTTClientDeleted";
+
+  /** The registry events of client {@code name}. */
+  static List<JsonObject> clientEvents(String name) {
+    return received.stream()
+        .filter(e -> ("clients/" + name).equals(e.getString("subject")))
+        .toList();
+  }
+
+  /** The registry events of {@code name}, once there is one, and a window later (no second one). */
+  static List<JsonObject> clientEventsAfterTheirWindow(String name) throws Exception {
+    Await.until("an event for client " + name, WAIT, () -> !clientEvents(name).isEmpty());
+    Thread.sleep(WINDOW_MILLIS + 500);
+    return clientEvents(name);
+  }
+
+  @Test
+  void aClientCreatedThenUpdatedTwiceWithinTheWindowIsOneEventWithItsFinalState() throws Exception {
+    long before = System.currentTimeMillis();
+    assertThat(
+            management(
+                "PUT",
+                "/clients/sensor-7",
+                "{\"properties\": {\"authenticationName\": \"sensor-7-auth\","
+                    + " \"attributes\": {\"floor\": \"1\"}}}"))
+        .isEqualTo(201);
+    assertThat(
+            management(
+                "PUT",
+                "/clients/sensor-7",
+                "{\"properties\": {\"authenticationName\": \"sensor-7-auth\","
+                    + " \"attributes\": {\"floor\": \"2\"}}}"))
+        .isEqualTo(200);
+    assertThat(
+            management(
+                "PUT",
+                "/clients/sensor-7",
+                "{\"properties\": {\"authenticationName\": \"sensor-7-auth\", \"state\":"
+                    + " \"Disabled\", \"attributes\": {\"floor\": \"3\", \"room\": [\"a\","
+                    + " \"b\"]}}}"))
+        .isEqualTo(200);
+    List<JsonObject> events = clientEventsAfterTheirWindow("sensor-7");
+    long after = System.currentTimeMillis();
+    assertThat(events).hasSize(1);
+    JsonObject event = withoutIdAndTime(events.get(0), before, after);
+    JsonObject data = event.getJsonObject("data");
+    long created = OffsetDateTime.parse(data.getString("createdOn")).toInstant().toEpochMilli();
+    long updated = OffsetDateTime.parse(data.getString("updatedOn")).toInstant().toEpochMilli();
+    assertThat(created).isBetween(before, updated);
+    assertThat(updated).isLessThanOrEqualTo(after);
+    data.remove("createdOn");
+    data.remove("updatedOn");
+    assertThat(event)
+        .isEqualTo(
+            new JsonObject(
+                """
+                {"specversion":"1.0","type":"Microsoft.EventGrid.MQTTClientCreatedOrUpdated",
+                 "source":"/namespaces/testnamespace","subject":"clients/sensor-7",
+                 "data":{"namespaceName":"testnamespace","clientName":"sensor-7",
+                         "clientAuthenticationName":"sensor-7-auth","state":"Disabled",
+                         "attributes":{"floor":"3","room":["a","b"]}}}
+                """));
+    assertThat(management("DELETE", "/clients/sensor-7", null)).isEqualTo(200);
+  }
+
+  @Test
+  void aClientCreatedThenDeletedWithinTheWindowIsOnlyDeleted() throws Exception {
+    assertThat(management("PUT", "/clients/sensor-8", "{\"properties\": {}}")).isEqualTo(201);
+    assertThat(management("DELETE", "/clients/sensor-8", null)).isEqualTo(200);
+    List<JsonObject> events = clientEventsAfterTheirWindow("sensor-8");
+    assertThat(events).hasSize(1);
+    JsonObject event = events.get(0).copy();
+    event.remove("id");
+    event.remove("time");
+    assertThat(event)
+        .isEqualTo(
+            new JsonObject(
+                """
+                {"specversion":"1.0","type":"Microsoft.EventGrid.MQTTClientDeleted",
+                 "source":"/namespaces/testnamespace","subject":"clients/sensor-8",
+                 "data":{"namespaceName":"testnamespace","clientName":"sensor-8",
+                         "clientAuthenticationName":"sensor-8"}}
+                """));
+  }
+
+  @Test
+  void theNamespaceFilesClientIsCreatedOnce() throws Exception {
+    // written by the file at start; the start is long past its window
+    List<JsonObject> events = clientEventsAfterTheirWindow(DEVICE);
+    assertThat(events).hasSize(1);
+    assertThat(events.get(0).getString("type")).isEqualTo(CREATED_OR_UPDATED);
+    assertThat(events.get(0).getJsonObject("data").getString("clientAuthenticationName"))
+        .isEqualTo(DEVICE);
+    assertThat(events.get(0).getJsonObject("data").getString("state")).isEqualTo("Enabled");
+  }
+
+  @Test
+  void aConnectedClientDeletedFromTheRegistryIsAnAuthenticationErrorAndADeletedEvent()
+      throws Exception {
+    assertThat(
+            management(
+                "PUT",
+                "/clients/doomed",
+                "{\"properties\": {\"passwordHash\": \""
+                    + PasswordHashes.hash(PASSWORD.toCharArray(), 1)
+                    + "\"}}"))
+        .isEqualTo(201);
+    Mqtt5BlockingClient c = broker.v5("lifecycle-doomed");
+    c.connectWith()
+        .simpleAuth()
+        .username("doomed")
+        .password(PASSWORD.getBytes(StandardCharsets.UTF_8))
+        .applySimpleAuth()
+        .send();
+    sessionEvents("doomed", "lifecycle-doomed", 1);
+    assertThat(management("DELETE", "/clients/doomed", null)).isEqualTo(200);
+    List<JsonObject> events = sessionEvents("doomed", "lifecycle-doomed", 2);
+    assertThat(ofType(events, DISCONNECTED).getJsonObject("data").getString("disconnectionReason"))
+        .isEqualTo("ClientAuthenticationError");
+    // created and deleted within one window
+    Await.until(
+        "the client's Deleted event",
+        WAIT,
+        () -> clientEvents("doomed").stream().anyMatch(e -> e.getString("type").equals(DELETED)));
+    assertThat(clientEvents("doomed")).hasSize(1);
   }
 
   static JsonObject ofType(List<JsonObject> events, String type) {
