@@ -41,7 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
       "routing.retry-delays-ms=200",
       "routing.timeout-ms=2000",
       "management.token=" + ClientLifecycleEventsIT.TOKEN,
-      "events.coalesce-window-ms=" + ClientLifecycleEventsIT.WINDOW_MILLIS
+      "events.coalesce-window-ms=" + ClientLifecycleEventsIT.WINDOW_MILLIS,
+      "namespace.watch-interval=1"
     },
     configMethod = "routeToTheReceiver")
 class ClientLifecycleEventsIT {
@@ -294,11 +295,23 @@ class ClientLifecycleEventsIT {
 
   @Test
   void aSessionEndedForOverflowAndANodeShuttingDownSayWhy() throws Exception {
+    // a namespace of its own (another cluster): no registry clients, whose events would reach the
+    // receiver too
+    Path ownFile = dir.resolve("own-namespace.yaml");
+    Files.writeString(
+        ownFile,
+        """
+        settings:
+          routeDestination:
+            webhook: { endpointUrl: "http://127.0.0.1:%d/events" }
+          clientLifecycleEvents: { enabled: true }
+        """
+            .formatted(receiver.actualPort()));
     TestBroker own =
         TestBroker.start(
             Map.of(
                 "namespace.file",
-                namespaceFile.toString(),
+                ownFile.toString(),
                 "namespace.name",
                 "testnamespace",
                 "session.overflow",
@@ -341,6 +354,52 @@ class ClientLifecycleEventsIT {
         .isEqualTo("ServerInitiatedDisconnect");
   }
 
+  @Test
+  void turnedOffThroughTheManagementApiNoSessionEventsAreSentWhileMessagesStillAre()
+      throws Exception {
+    JsonObject settings =
+        new JsonObject(managementBody("GET", "", null))
+            .getJsonObject("properties")
+            .getJsonObject("topicSpacesConfiguration");
+    JsonObject off =
+        settings.copy().put("clientLifecycleEvents", new JsonObject().put("enabled", false));
+    assertThat(
+            management(
+                "PUT",
+                "",
+                new JsonObject()
+                    .put("properties", new JsonObject().put("topicSpacesConfiguration", off))
+                    .encode()))
+        .isEqualTo(200);
+    try {
+      Mqtt5BlockingClient c = broker.v5("lifecycle-off");
+      c.connect();
+      c.publishWith().topic("devices/lifecycle-off").qos(MqttQos.AT_LEAST_ONCE).send();
+      c.disconnect();
+      Await.until(
+          "the routed message",
+          WAIT,
+          () ->
+              received.stream()
+                  .anyMatch(e -> "devices/lifecycle-off".equals(e.getString("subject"))));
+      assertThat(received.stream().filter(e -> e.getString("subject").contains("lifecycle-off")))
+          .hasSize(1);
+    } finally {
+      assertThat(
+              management(
+                  "PUT",
+                  "",
+                  new JsonObject()
+                      .put("properties", new JsonObject().put("topicSpacesConfiguration", settings))
+                      .encode()))
+          .isEqualTo(200);
+    }
+    Mqtt5BlockingClient c = broker.v5("lifecycle-on-again");
+    c.connect();
+    c.disconnect();
+    sessionEvents("lifecycle-on-again", 2);
+  }
+
   /** Replaces the templates of the file's topic space {@code http-read}; answers the status. */
   static int topicSpace(String templates) throws Exception {
     return management(
@@ -351,6 +410,15 @@ class ClientLifecycleEventsIT {
 
   /** A request to the namespace's management API; answers the status. */
   static int management(String method, String path, String body) throws Exception {
+    return request(method, path, body).statusCode();
+  }
+
+  /** A request to the namespace's management API; answers the body. */
+  static String managementBody(String method, String path, String body) throws Exception {
+    return request(method, path, body).body();
+  }
+
+  static HttpResponse<String> request(String method, String path, String body) throws Exception {
     return HttpClient.newHttpClient()
         .send(
             HttpRequest.newBuilder(
@@ -367,8 +435,7 @@ class ClientLifecycleEventsIT {
                         ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body))
                 .build(),
-            HttpResponse.BodyHandlers.ofString())
-        .statusCode();
+            HttpResponse.BodyHandlers.ofString());
   }
 
   // ---------------------------------------------------------------- registry changes
@@ -460,14 +527,23 @@ class ClientLifecycleEventsIT {
   }
 
   @Test
-  void theNamespaceFilesClientIsCreatedOnce() throws Exception {
-    // written by the file at start; the start is long past its window
-    List<JsonObject> events = clientEventsAfterTheirWindow(DEVICE);
-    assertThat(events).hasSize(1);
-    assertThat(events.get(0).getString("type")).isEqualTo(CREATED_OR_UPDATED);
-    assertThat(events.get(0).getJsonObject("data").getString("clientAuthenticationName"))
-        .isEqualTo(DEVICE);
-    assertThat(events.get(0).getJsonObject("data").getString("state")).isEqualTo("Enabled");
+  void aClientTheNamespaceFileAddsOnReloadIsCreatedOnceAndDeletedWhenItGoes() throws Exception {
+    String original = Files.readString(namespaceFile);
+    Files.writeString(
+        namespaceFile, original + "  file-sensor: { attributes: { floor: \"4\" } }\n");
+    List<JsonObject> events;
+    try {
+      events = clientEventsAfterTheirWindow("file-sensor");
+      assertThat(events).hasSize(1);
+      assertThat(events.get(0).getString("type")).isEqualTo(CREATED_OR_UPDATED);
+      assertThat(events.get(0).getJsonObject("data").getJsonObject("attributes"))
+          .isEqualTo(new JsonObject().put("floor", "4"));
+    } finally {
+      Files.writeString(namespaceFile, original);
+    }
+    Await.until(
+        "a second event for file-sensor", WAIT, () -> clientEvents("file-sensor").size() > 1);
+    assertThat(clientEvents("file-sensor").get(1).getString("type")).isEqualTo(DELETED);
   }
 
   @Test
