@@ -200,9 +200,19 @@ public final class Broker {
                 config.routingTrustedCaFile),
             registry);
     // life-cycle events go where routed messages go (docs/routing.md)
-    lifecycle =
-        new ClientLifecycleEvents(
-            config.namespaceName, new HazelcastSessionSequence(hazelcast), routing);
+    HazelcastSessionSequence sequence =
+        new HazelcastSessionSequence(hazelcast, ClusterMembership.NODE_ATTRIBUTE);
+    lifecycle = new ClientLifecycleEvents(config.namespaceName, config.nodeId, sequence, routing);
+    // the connections of a node that died are reported lost by the oldest survivor
+    sequence.onNodeLost(
+        task ->
+            vertx.executeBlocking(
+                () -> {
+                  task.run();
+                  return null;
+                },
+                false),
+        c -> lifecycle.lost(c.authenticationName(), c.clientId(), c.sequenceNumber()));
     // every accepted message passes the pipeline, which tells routing; a will was judged with its
     // CONNECT and enters there too
     PublishPipeline publishes = new PublishPipeline(publisher, config.limits, routing);

@@ -60,12 +60,18 @@ public final class ClientLifecycleEvents {
   }
 
   private final String namespaceName;
+  private final String nodeId;
   private final URI source;
   private final SessionSequence sequence;
   private final Sink sink;
 
-  public ClientLifecycleEvents(String namespaceName, SessionSequence sequence, Sink sink) {
+  /**
+   * @param nodeId this node, where the connections it reports are
+   */
+  public ClientLifecycleEvents(
+      String namespaceName, String nodeId, SessionSequence sequence, Sink sink) {
     this.namespaceName = namespaceName;
+    this.nodeId = nodeId;
     this.source = source(namespaceName);
     this.sequence = sequence;
     this.sink = sink;
@@ -94,7 +100,9 @@ public final class ClientLifecycleEvents {
       return null;
     }
     OffsetDateTime at = now();
-    Connection c = new Connection(authenticationName, clientId, sequence.next(clientId));
+    Connection c =
+        new Connection(
+            authenticationName, clientId, sequence.next(clientId, nodeId, authenticationName));
     // on the thread that completes the number (a Hazelcast one): offering to the sink does not
     // block
     c.sequenceNumber.whenCompleteAsync(
@@ -120,11 +128,31 @@ public final class ClientLifecycleEvents {
     OffsetDateTime at = now();
     c.sequenceNumber.whenCompleteAsync(
         (n, error) -> {
-          if (error == null && sink.clientLifecycleEventsOn()) {
+          if (error != null) {
+            return;
+          }
+          sequence.ended(c.clientId, n);
+          if (sink.clientLifecycleEventsOn()) {
             sink.offer(sessionEvent(SESSION_DISCONNECTED, c, n, reason, at));
           }
         },
         Runnable::run);
+  }
+
+  /**
+   * A connection that was open on a node that left the cluster without closing it (it died): a
+   * Disconnected event, {@code ConnectionLost}, sent by the oldest survivor.
+   */
+  public void lost(String authenticationName, String clientId, long sequenceNumber) {
+    if (sink.clientLifecycleEventsOn()) {
+      sink.offer(
+          sessionEvent(
+              SESSION_DISCONNECTED,
+              new Connection(authenticationName, clientId, null),
+              sequenceNumber,
+              DisconnectionReason.CONNECTION_LOST,
+              now()));
+    }
   }
 
   /**

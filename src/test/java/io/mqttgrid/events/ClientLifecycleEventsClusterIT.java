@@ -184,20 +184,45 @@ class ClientLifecycleEventsClusterIT {
 
   @Test
   @Order(3)
-  void theNumbersGoOnAfterANodeDies() throws Exception {
+  void aNodeThatStopsReportsItsClientsOnceAsServerInitiated() throws Exception {
+    Mqtt5BlockingClient c = cluster.v5(1, "leaver");
+    c.connect();
+    sessionEvents("leaver", 1);
+    cluster.stop(1);
+    cluster.awaitMembers(1, WAIT, 2);
+    List<JsonObject> events = sessionEvents("leaver", 2);
+    Thread.sleep(1000); // the survivor must not report it lost as well
+    events = sessionEvents("leaver", 2);
+    assertThat(events).hasSize(2);
+    assertThat(events.get(1).getJsonObject("data").getString("disconnectionReason"))
+        .isEqualTo("ServerInitiatedDisconnect");
+    cluster.restart(1);
+    cluster.awaitMembers(2, Duration.ofSeconds(120));
+  }
+
+  @Test
+  @Order(4)
+  void theConnectionsOfANodeThatDiesAreLostAndTheirNumbersGoOn() throws Exception {
     // enough sessions that some counters have node 1 as their partition owner, and live on in
     // the backups on node 2
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 12; i++) {
       String id = "orphan-" + i;
       ids.add(id);
-      Mqtt5BlockingClient c = cluster.v5(1, id);
-      c.connect();
-      c.disconnect();
-      sessionEvents(id, 2);
+      cluster.v5(1, id).connect();
+      sessionEvents(id, 1);
     }
     cluster.kill(1);
     cluster.awaitMembers(1, WAIT, 2);
+    for (String id : ids) {
+      // reported by the survivor, with the number of the connection that was lost
+      List<JsonObject> events = sessionEvents(id, 2);
+      JsonObject lost = events.get(1);
+      assertThat(lost.getString("type")).as(id).isEqualTo(DISCONNECTED);
+      assertThat(lost.getJsonObject("data").getString("disconnectionReason"))
+          .isEqualTo("ConnectionLost");
+      assertThat(lost.getJsonObject("data").getLong("sequenceNumber")).isEqualTo(1);
+    }
     for (String id : ids) {
       Mqtt5BlockingClient c = cluster.v5(2, id);
       c.connect();

@@ -20,7 +20,16 @@ class ClientRegistryEventsTest {
   private final ClientLifecycleEvents lifecycle =
       new ClientLifecycleEvents(
           "ns",
-          clientId -> CompletableFuture.completedFuture(1L),
+          "n1",
+          new SessionSequence() {
+            @Override
+            public CompletableFuture<Long> next(String clientId, String node, String auth) {
+              return CompletableFuture.completedFuture(1L);
+            }
+
+            @Override
+            public void ended(String clientId, long sequenceNumber) {}
+          },
           new ClientLifecycleEvents.Sink() {
             @Override
             public boolean clientLifecycleEventsOn() {
