@@ -17,9 +17,19 @@ import java.util.regex.Pattern;
  * @param clientLifecycleEvents whether the client life-cycle events of spec section 7 go to the
  *     destination too (ours, {@code clientLifecycleEvents.enabled}: Event Grid sends them to a
  *     system topic created for them)
+ * @param lifecycleEventGridSchema whether they go in the Event Grid schema ({@code
+ *     clientLifecycleEvents.eventDeliverySchema: EventGridSchema}) rather than as CloudEvents
  */
 public record RoutingSettings(
-    Destination destination, List<Enrichment> enrichments, boolean clientLifecycleEvents) {
+    Destination destination,
+    List<Enrichment> enrichments,
+    boolean clientLifecycleEvents,
+    boolean lifecycleEventGridSchema) {
+
+  /** {@code eventDeliverySchema} values, Event Grid's names. */
+  public static final String CLOUD_EVENT_SCHEMA = "CloudEventSchemaV1_0";
+
+  public static final String EVENT_GRID_SCHEMA = "EventGridSchema";
 
   public static final RoutingSettings NONE = new RoutingSettings(null, List.of());
 
@@ -48,7 +58,7 @@ public record RoutingSettings(
   }
 
   public RoutingSettings(Destination destination, List<Enrichment> enrichments) {
-    this(destination, enrichments, false);
+    this(destination, enrichments, false, false);
   }
 
   /**

@@ -84,7 +84,14 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
   /** Events built and not yet delivered or dropped: waiting, in flight or waiting for a retry. */
   private final AtomicInteger held = new AtomicInteger();
 
-  private final ConcurrentLinkedQueue<CloudEvent> waiting = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Routed> waiting = new ConcurrentLinkedQueue<>();
+
+  /**
+   * An event and the schema it goes in: a CloudEvent, or (life-cycle events only) the Event Grid
+   * schema. One request holds events of one schema.
+   */
+  private record Routed(CloudEvent event, boolean eventGridSchema) {}
+
   private final AtomicBoolean pumpScheduled = new AtomicBoolean();
 
   /** Touched on {@link #context} only. */
@@ -135,7 +142,7 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
     if (!reserve()) {
       return;
     }
-    enqueue(events.event(message, publisher, now.enrichments()));
+    enqueue(new Routed(events.event(message, publisher, now.enrichments()), false));
   }
 
   @Override
@@ -149,10 +156,11 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
    */
   @Override
   public void offer(CloudEvent event) {
-    if (settings.destination() == null || !reserve()) {
+    RoutingSettings now = settings;
+    if (now.destination() == null || !reserve()) {
       return;
     }
-    enqueue(event);
+    enqueue(new Routed(event, now.lifecycleEventGridSchema()));
   }
 
   /** Takes a place in the buffer; false (counted) when it is full. */
@@ -165,7 +173,7 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
     return true;
   }
 
-  private void enqueue(CloudEvent event) {
+  private void enqueue(Routed event) {
     waiting.add(event);
     if (pumpScheduled.compareAndSet(false, true)) {
       context.runOnContext(v -> pump());
@@ -213,30 +221,41 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
         held.addAndGet(-n);
         return;
       }
-      List<CloudEvent> batch = drain(destination.maxEventsPerBatch());
+      List<Routed> batch = drain(destination.maxEventsPerBatch());
       inFlight++;
       send(batch, 0);
     }
   }
 
-  private List<CloudEvent> drain(int max) {
-    List<CloudEvent> batch = new ArrayList<>();
-    CloudEvent e;
-    while (batch.size() < max && (e = waiting.poll()) != null) {
-      batch.add(e);
+  /**
+   * Up to {@code max} waiting events of the schema of the first; this context is the only taker.
+   */
+  private List<Routed> drain(int max) {
+    List<Routed> batch = new ArrayList<>();
+    Routed e;
+    while (batch.size() < max
+        && (e = waiting.peek()) != null
+        && (batch.isEmpty() || e.eventGridSchema() == batch.get(0).eventGridSchema())) {
+      batch.add(waiting.poll());
     }
     return batch;
   }
 
   /** Sends {@code batch} (attempt {@code attempt}, from 0), then retries or ends it. */
-  private void send(List<CloudEvent> batch, int attempt) {
+  private void send(List<Routed> batch, int attempt) {
     RoutingSettings.Destination destination = settings.destination();
     if (destination == null) {
       done(batch, TOPIC_NOT_FOUND);
       return;
     }
+    boolean eventGrid = batch.get(0).eventGridSchema();
     boolean batched = destination.maxEventsPerBatch() > 1;
-    byte[] body = batched ? MessageEvents.batch(batch) : MessageEvents.structured(batch.get(0));
+    List<CloudEvent> events = batch.stream().map(Routed::event).toList();
+    // the Event Grid schema has no single-event form: always an array
+    byte[] body =
+        eventGrid
+            ? EventGridSchema.batch(events)
+            : batched ? MessageEvents.batch(events) : MessageEvents.structured(events.get(0));
     RequestOptions request =
         new RequestOptions()
             .setMethod(HttpMethod.POST)
@@ -244,7 +263,9 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
             .setIdleTimeout(options.timeoutMillis())
             .putHeader(
                 "Content-Type",
-                batched ? "application/cloudevents-batch+json" : JsonFormat.CONTENT_TYPE);
+                eventGrid
+                    ? EventGridSchema.CONTENT_TYPE
+                    : batched ? "application/cloudevents-batch+json" : JsonFormat.CONTENT_TYPE);
     http.request(request)
         .compose(req -> req.send(Buffer.buffer(body)))
         .compose(resp -> resp.body().map(b -> resp.statusCode()))
@@ -278,7 +299,7 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
             });
   }
 
-  private void done(List<CloudEvent> batch, String error) {
+  private void done(List<Routed> batch, String error) {
     // counted before they leave the buffer: an empty buffer means every outcome is counted
     if (error == null) {
       successful().increment(batch.size());

@@ -39,6 +39,27 @@ class ClientLifecycleSettingsJsonTest {
   }
 
   @Test
+  void theEventGridSchemaIsReadAndShown() {
+    NamespaceSettings s =
+        NamespaceModelJson.settings(
+            new JsonObject(
+                "{\"clientLifecycleEvents\": {\"enabled\": true,"
+                    + " \"eventDeliverySchema\": \"EventGridSchema\"}}"));
+    assertThat(s.routing().lifecycleEventGridSchema()).isTrue();
+    assertThat(NamespaceModelJson.toJson(s).getJsonObject("clientLifecycleEvents"))
+        .isEqualTo(
+            new JsonObject().put("enabled", true).put("eventDeliverySchema", "EventGridSchema"));
+    assertThat(NamespaceModelJson.settings(NamespaceModelJson.toJson(s))).isEqualTo(s);
+    assertThatThrownBy(
+            () ->
+                NamespaceModelJson.settings(
+                    new JsonObject(
+                        "{\"clientLifecycleEvents\": {\"eventDeliverySchema\": \"Custom\"}}")))
+        .isInstanceOf(ModelValidationException.class)
+        .hasMessageContaining("settings.clientLifecycleEvents.eventDeliverySchema");
+  }
+
+  @Test
   void enabledIsABoolean() {
     assertThatThrownBy(
             () ->

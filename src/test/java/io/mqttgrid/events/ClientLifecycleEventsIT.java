@@ -69,6 +69,12 @@ class ClientLifecycleEventsIT {
   /** The receiver answers 503 to the first request holding this text, then forgets it. */
   static volatile String refuseOnce;
 
+  /** A request's body and content type. */
+  record Body(String contentType, String text) {}
+
+  /** Every request body the receiver got. */
+  static final ConcurrentLinkedQueue<Body> bodies = new ConcurrentLinkedQueue<>();
+
   /** Every event the receiver got, in the order it got them. */
   static final ConcurrentLinkedQueue<JsonObject> received = new ConcurrentLinkedQueue<>();
 
@@ -83,6 +89,7 @@ class ClientLifecycleEventsIT {
                         .onSuccess(
                             body -> {
                               String text = body.toString().trim();
+                              bodies.add(new Body(req.getHeader("Content-Type"), text));
                               String refuse = refuseOnce;
                               if (refuse != null && text.contains(refuse)) {
                                 refuseOnce = null;
@@ -398,6 +405,80 @@ class ClientLifecycleEventsIT {
     c.connect();
     c.disconnect();
     sessionEvents("lifecycle-on-again", 2);
+  }
+
+  @Test
+  void inTheEventGridSchemaSessionEventsComeAsAJsonArrayWithEventGridsFields() throws Exception {
+    JsonObject settings =
+        new JsonObject(managementBody("GET", "", null))
+            .getJsonObject("properties")
+            .getJsonObject("topicSpacesConfiguration");
+    JsonObject eventGrid =
+        settings
+            .copy()
+            .put(
+                "clientLifecycleEvents",
+                new JsonObject()
+                    .put("enabled", true)
+                    .put("eventDeliverySchema", "EventGridSchema"));
+    assertThat(
+            management(
+                "PUT",
+                "",
+                new JsonObject()
+                    .put("properties", new JsonObject().put("topicSpacesConfiguration", eventGrid))
+                    .encode()))
+        .isEqualTo(200);
+    try {
+      long before = System.currentTimeMillis();
+      Mqtt5BlockingClient c = broker.v5("lifecycle-eg");
+      c.connect();
+      c.disconnect();
+      String subject = "clients/lifecycle-eg/sessions/lifecycle-eg";
+      Await.until(
+          "two Event Grid schema events",
+          WAIT,
+          () -> bodies.stream().filter(b -> b.text().contains(subject)).count() >= 2);
+      long after = System.currentTimeMillis();
+      List<Body> mine = bodies.stream().filter(b -> b.text().contains(subject)).toList();
+      for (Body b : mine) {
+        assertThat(b.contentType()).isEqualTo("application/json");
+        assertThat(new JsonArray(b.text())).hasSize(1);
+      }
+      JsonObject connected = new JsonArray(mine.get(0).text()).getJsonObject(0);
+      System.out.println("Event Grid schema event seen: " + connected.encode());
+      assertThat(connected.getString("id")).matches("[0-9a-f-]{36}");
+      assertThat(OffsetDateTime.parse(connected.getString("eventTime")).toInstant().toEpochMilli())
+          .isBetween(before, after);
+      connected.remove("id");
+      connected.remove("eventTime");
+      assertThat(connected)
+          .isEqualTo(
+              new JsonObject(
+                  """
+                  {"eventType":"Microsoft.EventGrid.MQTTClientSessionConnected",
+                   "topic":"/namespaces/testnamespace",
+                   "subject":"clients/lifecycle-eg/sessions/lifecycle-eg",
+                   "data":{"namespaceName":"testnamespace","clientAuthenticationName":"lifecycle-eg",
+                           "clientSessionName":"lifecycle-eg","sequenceNumber":1},
+                   "dataVersion":"1","metadataVersion":"1"}
+                  """));
+      assertThat(
+              new JsonArray(mine.get(1).text())
+                  .getJsonObject(0)
+                  .getJsonObject("data")
+                  .getString("disconnectionReason"))
+          .isEqualTo("ClientInitiatedDisconnect");
+    } finally {
+      assertThat(
+              management(
+                  "PUT",
+                  "",
+                  new JsonObject()
+                      .put("properties", new JsonObject().put("topicSpacesConfiguration", settings))
+                      .encode()))
+          .isEqualTo(200);
+    }
   }
 
   /** Replaces the templates of the file's topic space {@code http-read}; answers the status. */
