@@ -197,8 +197,11 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
       io.vertx.core.Promise<Void> done,
       long until,
       java.util.function.BooleanSupplier noMoreEvents) {
-    // in this order: an event offered after the first check is seen by the second
-    if ((noMoreEvents.getAsBoolean() && held.get() == 0) || System.currentTimeMillis() >= until) {
+    // in this order: an event offered after the first check is seen by the second. Routing off:
+    // nothing is held, and no event will come
+    if (settings.destination() == null
+        || (noMoreEvents.getAsBoolean() && held.get() == 0)
+        || System.currentTimeMillis() >= until) {
       done.complete();
     } else {
       vertx.setTimer(50, t -> checkDrained(done, until, noMoreEvents));
