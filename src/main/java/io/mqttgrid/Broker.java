@@ -17,6 +17,9 @@ import io.mqttgrid.cluster.EventBusRemoteDelivery;
 import io.mqttgrid.cluster.EventBusRemoteSessions;
 import io.mqttgrid.cluster.HazelcastConfigFactory;
 import io.mqttgrid.cluster.NodeBusVerticle;
+import io.mqttgrid.events.ClientLifecycleEvents;
+import io.mqttgrid.events.ClientRegistryEvents;
+import io.mqttgrid.events.HazelcastSessionSequence;
 import io.mqttgrid.events.WebhookRouting;
 import io.mqttgrid.hazelcast.HazelcastMetrics;
 import io.mqttgrid.hazelcast.HazelcastNamespaceEntries;
@@ -73,6 +76,7 @@ public final class Broker {
   private SessionManager sessions;
   private HazelcastRetainedStore retained;
   private WebhookRouting routing;
+  private ClientLifecycleEvents lifecycle;
   private final List<MqttServerVerticle> mqttVerticles = new ArrayList<>();
   private HttpApiVerticle http;
   private volatile boolean ready;
@@ -230,6 +234,20 @@ public final class Broker {
                 config.routingTimeoutMillis,
                 config.routingTrustedCaFile),
             registry);
+    // life-cycle events go where routed messages go (docs/routing.md)
+    HazelcastSessionSequence sequence =
+        new HazelcastSessionSequence(hazelcast, ClusterMembership.NODE_ATTRIBUTE);
+    lifecycle = new ClientLifecycleEvents(config.namespaceName, config.nodeId, sequence, routing);
+    // the connections of a node that died are reported lost by the oldest survivor
+    sequence.onNodeLost(
+        task ->
+            vertx.executeBlocking(
+                () -> {
+                  task.run();
+                  return null;
+                },
+                false),
+        c -> lifecycle.lost(c.authenticationName(), c.clientId(), c.sequenceNumber()));
     // every accepted message passes the pipeline, which tells routing; a will was judged with its
     // CONNECT and enters there too
     PublishPipeline publishes = new PublishPipeline(publisher, config.limits, routing);
@@ -276,6 +294,12 @@ public final class Broker {
             NamespaceAccess::templateProblem);
     access =
         new NamespaceAccess(namespace.current(), namespace.version(), config.namespaceAllowNot);
+    // registry changes become life-cycle events on the node owning each client's entry
+    new ClientRegistryEvents(
+            lifecycle,
+            config.eventsCoalesceWindowMillis,
+            (delay, task) -> vertx.setTimer(delay, t -> task.run()))
+        .listen(hazelcast, HazelcastNamespaceEntries.MAP);
     routing.update(namespace.current().settings().routing());
     namespace.onChange(
         (model, version) -> {
@@ -300,7 +324,8 @@ public final class Broker {
         namespace::current,
         access,
         new HazelcastSessionOwnership(vertx, hazelcast),
-        connections);
+        connections,
+        lifecycle);
   }
 
   /**
@@ -590,6 +615,14 @@ public final class Broker {
     // listeners close only after every client got its DISCONNECT: closing a server closes its
     // sockets
     return drained
+        // what routing holds goes out first, the Disconnected events of the clients that were just
+        // told to go among them (each is offered before its connection leaves the registry)
+        .compose(
+            v ->
+                routing == null
+                    ? Future.<Void>succeededFuture()
+                    : routing.drained(
+                        config.shutdownGraceSeconds * 1000L, () -> connections.size() == 0))
         .compose(
             v -> {
               List<Future<?>> undeploy = new ArrayList<>();

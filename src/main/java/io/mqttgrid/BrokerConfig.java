@@ -164,6 +164,9 @@ public final class BrokerConfig {
    */
   public final io.mqttgrid.persistence.PersistenceSettings persistence;
 
+  /** Client registry changes within this window from the first are one life-cycle event. */
+  public final long eventsCoalesceWindowMillis;
+
   private BrokerConfig(Map<String, String> values) {
     this.values = values;
     String id = values.get("node.id");
@@ -279,6 +282,7 @@ public final class BrokerConfig {
     routingRetryDelaysMillis = millisList("routing.retry-delays-ms");
     routingTimeoutMillis = longValue("routing.timeout-ms", 1, 600_000);
     routingTrustedCaFile = string("routing.trusted-ca-file");
+    eventsCoalesceWindowMillis = longValue("events.coalesce-window-ms", 1, 3_600_000);
     bridgeReconnectInitialSeconds = intValue("bridge.reconnect-initial-delay", 1, 3600);
     bridgeReconnectMaxSeconds = intValue("bridge.reconnect-max-delay", 1, 3600);
     if (bridgeReconnectMaxSeconds < bridgeReconnectInitialSeconds) {

@@ -121,9 +121,10 @@ final class NamespaceSettingsJson {
   }
 
   /**
-   * {@code routeDestination} (ours: a webhook, where Event Grid names an ARM topic) and {@code
+   * {@code routeDestination} (ours: a webhook, where Event Grid names an ARM topic), {@code
    * routingEnrichments} (Event Grid's shape: {@code static} [{key, valueType, value}], {@code
-   * dynamic} [{key, value}]).
+   * dynamic} [{key, value}]) and {@code clientLifecycleEvents} (ours: {@code {enabled,
+   * eventDeliverySchema}}, where Event Grid has a system topic).
    */
   private static RoutingSettings routing(JsonObject p) {
     RoutingSettings.Destination destination = null;
@@ -165,7 +166,31 @@ final class NamespaceSettingsJson {
       }
     }
     RoutingSettings.check(enrichments, field);
-    return new RoutingSettings(destination, enrichments);
+    boolean lifecycle = false;
+    boolean eventGridSchema = false;
+    JsonObject l = object(p, "clientLifecycleEvents", "settings.clientLifecycleEvents");
+    if (l != null) {
+      Object enabled = l.getValue("enabled");
+      if (enabled != null && !(enabled instanceof Boolean)) {
+        throw new ModelValidationException(
+            "settings.clientLifecycleEvents.enabled", "must be true or false");
+      }
+      lifecycle = Boolean.TRUE.equals(enabled);
+      String schema =
+          optString(l, "eventDeliverySchema", "settings.clientLifecycleEvents.eventDeliverySchema");
+      if (schema != null
+          && !schema.equals(RoutingSettings.CLOUD_EVENT_SCHEMA)
+          && !schema.equals(RoutingSettings.EVENT_GRID_SCHEMA)) {
+        throw new ModelValidationException(
+            "settings.clientLifecycleEvents.eventDeliverySchema",
+            "must be "
+                + RoutingSettings.CLOUD_EVENT_SCHEMA
+                + " or "
+                + RoutingSettings.EVENT_GRID_SCHEMA);
+      }
+      eventGridSchema = RoutingSettings.EVENT_GRID_SCHEMA.equals(schema);
+    }
+    return new RoutingSettings(destination, enrichments, lifecycle, eventGridSchema);
   }
 
   private static List<JsonObject> objects(JsonObject p, String key, String field) {
@@ -212,6 +237,13 @@ final class NamespaceSettingsJson {
         }
       }
       o.put("routingEnrichments", new JsonObject().put("static", statics).put("dynamic", dynamics));
+    }
+    if (r.clientLifecycleEvents() || r.lifecycleEventGridSchema()) {
+      JsonObject l = new JsonObject().put("enabled", r.clientLifecycleEvents());
+      if (r.lifecycleEventGridSchema()) {
+        l.put("eventDeliverySchema", RoutingSettings.EVENT_GRID_SCHEMA);
+      }
+      o.put("clientLifecycleEvents", l);
     }
   }
 

@@ -14,8 +14,22 @@ import java.util.regex.Pattern;
  *
  * @param destination where events go, or null: routing off
  * @param enrichments static and dynamic, in the order configured (static first)
+ * @param clientLifecycleEvents whether the client life-cycle events of spec section 7 go to the
+ *     destination too (ours, {@code clientLifecycleEvents.enabled}: Event Grid sends them to a
+ *     system topic created for them)
+ * @param lifecycleEventGridSchema whether they go in the Event Grid schema ({@code
+ *     clientLifecycleEvents.eventDeliverySchema: EventGridSchema}) rather than as CloudEvents
  */
-public record RoutingSettings(Destination destination, List<Enrichment> enrichments) {
+public record RoutingSettings(
+    Destination destination,
+    List<Enrichment> enrichments,
+    boolean clientLifecycleEvents,
+    boolean lifecycleEventGridSchema) {
+
+  /** {@code eventDeliverySchema} values, Event Grid's names. */
+  public static final String CLOUD_EVENT_SCHEMA = "CloudEventSchemaV1_0";
+
+  public static final String EVENT_GRID_SCHEMA = "EventGridSchema";
 
   public static final RoutingSettings NONE = new RoutingSettings(null, List.of());
 
@@ -41,6 +55,10 @@ public record RoutingSettings(Destination destination, List<Enrichment> enrichme
 
   public RoutingSettings {
     enrichments = List.copyOf(enrichments);
+  }
+
+  public RoutingSettings(Destination destination, List<Enrichment> enrichments) {
+    this(destination, enrichments, false, false);
   }
 
   /**

@@ -9,6 +9,7 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.NetworkConfig;
 import io.mqttgrid.BrokerConfig;
+import io.mqttgrid.events.HazelcastSessionSequence;
 import io.mqttgrid.hazelcast.BrokerSerialization;
 import io.mqttgrid.hazelcast.HazelcastRetainedStore;
 import io.mqttgrid.hazelcast.HazelcastSessionStore;
@@ -150,6 +151,7 @@ public final class HazelcastConfigFactory {
       config.setProperty("hazelcast.wait.seconds.before.join", "0");
     }
     BrokerSerialization.register(config.getSerializationConfig());
+    HazelcastSessionSequence.configure(config, backupCount);
     Config vertxDefaults = ConfigUtil.loadConfig();
     for (String name : new String[] {"__vertx.haInfo", "__vertx.nodeInfo"}) {
       if (!config.getMapConfigs().containsKey(name)) {

@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * 403), or rejects the events (other 4xx), drops them, counted. The buffer does not survive the
  * node: durable routing state is not here yet.
  */
-public final class WebhookRouting implements AcceptedMessages {
+public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEvents.Sink {
 
   private static final Logger LOG = LoggerFactory.getLogger(WebhookRouting.class);
 
@@ -84,7 +84,14 @@ public final class WebhookRouting implements AcceptedMessages {
   /** Events built and not yet delivered or dropped: waiting, in flight or waiting for a retry. */
   private final AtomicInteger held = new AtomicInteger();
 
-  private final ConcurrentLinkedQueue<CloudEvent> waiting = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Routed> waiting = new ConcurrentLinkedQueue<>();
+
+  /**
+   * An event and the schema it goes in: a CloudEvent, or (life-cycle events only) the Event Grid
+   * schema. One request holds events of one schema.
+   */
+  private record Routed(CloudEvent event, boolean eventGridSchema) {}
+
   private final AtomicBoolean pumpScheduled = new AtomicBoolean();
 
   /** Touched on {@link #context} only. */
@@ -117,6 +124,13 @@ public final class WebhookRouting implements AcceptedMessages {
           "routing of messages {}",
           routing.destination() == null ? "off" : "to " + routing.destination().endpointUrl());
     }
+    if (clientLifecycleEventsOn(before) != clientLifecycleEventsOn(routing)) {
+      LOG.info("client life-cycle events {}", clientLifecycleEventsOn(routing) ? "on" : "off");
+    }
+  }
+
+  private static boolean clientLifecycleEventsOn(RoutingSettings r) {
+    return r.destination() != null && r.clientLifecycleEvents();
   }
 
   @Override
@@ -125,14 +139,72 @@ public final class WebhookRouting implements AcceptedMessages {
     if (now.destination() == null) {
       return;
     }
+    if (!reserve()) {
+      return;
+    }
+    enqueue(new Routed(events.event(message, publisher, now.enrichments()), false));
+  }
+
+  @Override
+  public boolean clientLifecycleEventsOn() {
+    return clientLifecycleEventsOn(settings);
+  }
+
+  /**
+   * Sends a life-cycle event (spec section 7) the way a routed message goes: same buffer, same
+   * retries, same counters. Dropped when routing is off.
+   */
+  @Override
+  public void offer(CloudEvent event) {
+    RoutingSettings now = settings;
+    if (now.destination() == null || !reserve()) {
+      return;
+    }
+    enqueue(new Routed(event, now.lifecycleEventGridSchema()));
+  }
+
+  /** Takes a place in the buffer; false (counted) when it is full. */
+  private boolean reserve() {
     if (held.incrementAndGet() > options.bufferEvents()) {
       held.decrementAndGet();
       failed(BUFFER_FULL, 1);
-      return;
+      return false;
     }
-    waiting.add(events.event(message, publisher, now.enrichments()));
+    return true;
+  }
+
+  private void enqueue(Routed event) {
+    waiting.add(event);
     if (pumpScheduled.compareAndSet(false, true)) {
       context.runOnContext(v -> pump());
+    }
+  }
+
+  /**
+   * Completes once {@code noMoreEvents} holds and the buffer is empty (delivered or dropped), or
+   * after {@code maxMillis}: a graceful stop sends what it holds, the Disconnected events of its
+   * clients among them, before the node goes.
+   */
+  public io.vertx.core.Future<Void> drained(
+      long maxMillis, java.util.function.BooleanSupplier noMoreEvents) {
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    long until = System.currentTimeMillis() + maxMillis;
+    checkDrained(done, until, noMoreEvents);
+    return done.future();
+  }
+
+  private void checkDrained(
+      io.vertx.core.Promise<Void> done,
+      long until,
+      java.util.function.BooleanSupplier noMoreEvents) {
+    // in this order: an event offered after the first check is seen by the second. Routing off:
+    // nothing is held, and no event will come
+    if (settings.destination() == null
+        || (noMoreEvents.getAsBoolean() && held.get() == 0)
+        || System.currentTimeMillis() >= until) {
+      done.complete();
+    } else {
+      vertx.setTimer(50, t -> checkDrained(done, until, noMoreEvents));
     }
   }
 
@@ -152,30 +224,41 @@ public final class WebhookRouting implements AcceptedMessages {
         held.addAndGet(-n);
         return;
       }
-      List<CloudEvent> batch = drain(destination.maxEventsPerBatch());
+      List<Routed> batch = drain(destination.maxEventsPerBatch());
       inFlight++;
       send(batch, 0);
     }
   }
 
-  private List<CloudEvent> drain(int max) {
-    List<CloudEvent> batch = new ArrayList<>();
-    CloudEvent e;
-    while (batch.size() < max && (e = waiting.poll()) != null) {
-      batch.add(e);
+  /**
+   * Up to {@code max} waiting events of the schema of the first; this context is the only taker.
+   */
+  private List<Routed> drain(int max) {
+    List<Routed> batch = new ArrayList<>();
+    Routed e;
+    while (batch.size() < max
+        && (e = waiting.peek()) != null
+        && (batch.isEmpty() || e.eventGridSchema() == batch.get(0).eventGridSchema())) {
+      batch.add(waiting.poll());
     }
     return batch;
   }
 
   /** Sends {@code batch} (attempt {@code attempt}, from 0), then retries or ends it. */
-  private void send(List<CloudEvent> batch, int attempt) {
+  private void send(List<Routed> batch, int attempt) {
     RoutingSettings.Destination destination = settings.destination();
     if (destination == null) {
       done(batch, TOPIC_NOT_FOUND);
       return;
     }
+    boolean eventGrid = batch.get(0).eventGridSchema();
     boolean batched = destination.maxEventsPerBatch() > 1;
-    byte[] body = batched ? MessageEvents.batch(batch) : MessageEvents.structured(batch.get(0));
+    List<CloudEvent> events = batch.stream().map(Routed::event).toList();
+    // the Event Grid schema has no single-event form: always an array
+    byte[] body =
+        eventGrid
+            ? EventGridSchema.batch(events)
+            : batched ? MessageEvents.batch(events) : MessageEvents.structured(events.get(0));
     RequestOptions request =
         new RequestOptions()
             .setMethod(HttpMethod.POST)
@@ -183,7 +266,9 @@ public final class WebhookRouting implements AcceptedMessages {
             .setIdleTimeout(options.timeoutMillis())
             .putHeader(
                 "Content-Type",
-                batched ? "application/cloudevents-batch+json" : JsonFormat.CONTENT_TYPE);
+                eventGrid
+                    ? EventGridSchema.CONTENT_TYPE
+                    : batched ? "application/cloudevents-batch+json" : JsonFormat.CONTENT_TYPE);
     http.request(request)
         .compose(req -> req.send(Buffer.buffer(body)))
         .compose(resp -> resp.body().map(b -> resp.statusCode()))
@@ -217,7 +302,7 @@ public final class WebhookRouting implements AcceptedMessages {
             });
   }
 
-  private void done(List<CloudEvent> batch, String error) {
+  private void done(List<Routed> batch, String error) {
     // counted before they leave the buffer: an empty buffer means every outcome is counted
     if (error == null) {
       successful().increment(batch.size());

@@ -287,6 +287,7 @@ final class ConnectHandshake {
               services.connections().add(connection);
               connection.rights().watchCredentialExpiry();
               services.sessions().attach(attached, connection);
+              connection.accepted();
               EndpointSocket.release(endpoint);
               LOG.debug(
                   "client {} connected (MQTT {}, session present {})",

@@ -25,6 +25,11 @@ public final class ConnectionRegistry {
     connections.remove(c);
   }
 
+  /** Connections open now (a closed one leaves once its close is handled). */
+  public int size() {
+    return connections.size();
+  }
+
   /** Asks every connection to check its credentials and rights against the current model. */
   public void namespaceChanged() {
     for (MqttConnection c : connections) {

@@ -5,6 +5,7 @@ import io.mqttgrid.access.ClientResource;
 import io.mqttgrid.access.NamespaceModel;
 import io.mqttgrid.access.Permissions;
 import io.mqttgrid.auth.Credentials;
+import io.mqttgrid.events.DisconnectionReason;
 import io.mqttgrid.routing.Subscription;
 import io.mqttgrid.session.Session;
 import io.mqttgrid.wire.ReasonCode;
@@ -302,7 +303,8 @@ final class ConnectionRights {
             "client {}: subscription '{}' is no longer granted, disconnecting",
             connection.clientId(),
             s.filter());
-        connection.disconnect(ReasonCode.NOT_AUTHORIZED);
+        connection.disconnect(
+            ReasonCode.NOT_AUTHORIZED, DisconnectionReason.CLIENT_AUTHORIZATION_ERROR);
         return false;
       }
     }

@@ -2,6 +2,8 @@ package io.mqttgrid.mqtt;
 
 import static io.mqttgrid.mqtt.PacketFields.intProperty;
 
+import io.mqttgrid.events.ClientLifecycleEvents;
+import io.mqttgrid.events.DisconnectionReason;
 import io.mqttgrid.routing.PublishedMessage;
 import io.mqttgrid.session.ClientChannel;
 import io.mqttgrid.session.Session;
@@ -48,6 +50,12 @@ final class MqttConnection implements ClientChannel {
   private boolean closed;
   private boolean publishWillOnClose = true;
   private long disconnectExpiry = -1;
+
+  /** Why the connection ends, for its Disconnected event: the first cause known wins. */
+  private DisconnectionReason endReason;
+
+  /** The connection's life-cycle events; null before the CONNACK or when they are off. */
+  private ClientLifecycleEvents.Connection lifecycle;
 
   private final ConnectHandshake handshake;
   private final ConnectionRights rights;
@@ -118,6 +126,18 @@ final class MqttConnection implements ClientChannel {
     session = opened;
   }
 
+  /** The CONNACK accepted the connection: its Connected event (spec section 7). */
+  void accepted() {
+    lifecycle = services.lifecycle().connected(rights.identity().authenticationName(), clientId());
+  }
+
+  /** Records why the connection ends, unless an earlier cause is known. */
+  private void ending(DisconnectionReason reason) {
+    if (endReason == null) {
+      endReason = reason;
+    }
+  }
+
   boolean closed() {
     return closed;
   }
@@ -182,11 +202,13 @@ final class MqttConnection implements ClientChannel {
         // now.
         // vertx-mqtt closes the connection right after this handler.
         publishWillOnClose = true;
+        ending(DisconnectionReason.CLIENT_ERROR);
         EndpointSocket.writeDisconnect(endpoint, ReasonCode.PROTOCOL_ERROR);
         return;
       }
       disconnectExpiry = Math.min(requested, limits.maxSessionExpiry());
     }
+    ending(DisconnectionReason.CLIENT_INITIATED_DISCONNECT);
     if (!publishWillOnClose && session != null) {
       // MQTT-3.1.2-10: a normal DISCONNECT removes the will at once, before anything else can fire
       // it
@@ -199,6 +221,13 @@ final class MqttConnection implements ClientChannel {
       return;
     }
     closed = true;
+    // no cause known: a socket that closed with no DISCONNECT either way, or failed. Told before
+    // the connection leaves the registry: a graceful stop waits for the registry to empty, then for
+    // routing
+    services
+        .lifecycle()
+        .disconnected(
+            lifecycle, endReason == null ? DisconnectionReason.CONNECTION_LOST : endReason);
     services.connections().remove(this);
     metrics.closed();
     keepAlive.stop();
@@ -222,6 +251,14 @@ final class MqttConnection implements ClientChannel {
    * Server-side end of the connection; the will is sent, as for any end the client did not ask for.
    */
   void disconnect(ReasonCode reason) {
+    disconnect(reason, DisconnectionReason.of(reason));
+  }
+
+  /** The same, with the life-cycle reason the reason code alone does not tell. */
+  void disconnect(ReasonCode reason, DisconnectionReason why) {
+    if (!closed) {
+      ending(why);
+    }
     disconnect(reason, MqttProperties.NO_PROPERTIES);
   }
 
@@ -312,8 +349,11 @@ final class MqttConnection implements ClientChannel {
     publishWillOnClose = false; // the session layer decides about the will for server-side ends
     switch (cause) {
       case SESSION_TAKEN_OVER -> disconnect(ReasonCode.SESSION_TAKEN_OVER);
-      case QUOTA_EXCEEDED -> disconnect(ReasonCode.QUOTA_EXCEEDED);
+      // the session layer ends a session for a quota only when its queue overflowed
+      case QUOTA_EXCEEDED ->
+          disconnect(ReasonCode.QUOTA_EXCEEDED, DisconnectionReason.SESSION_OVERFLOW);
       case SERVER_SHUTTING_DOWN -> {
+        ending(DisconnectionReason.SERVER_INITIATED_DISCONNECT);
         MqttProperties props = MqttProperties.NO_PROPERTIES;
         if (!limits.serverReference().isEmpty()) {
           props = new MqttProperties();

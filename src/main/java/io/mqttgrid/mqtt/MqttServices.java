@@ -3,6 +3,7 @@ package io.mqttgrid.mqtt;
 import io.mqttgrid.access.AccessControl;
 import io.mqttgrid.access.NamespaceModel;
 import io.mqttgrid.auth.Authenticator;
+import io.mqttgrid.events.ClientLifecycleEvents;
 import io.mqttgrid.publish.PublishPipeline;
 import io.mqttgrid.retain.RetainedStore;
 import io.mqttgrid.session.SessionManager;
@@ -18,6 +19,7 @@ import java.util.function.Supplier;
  * @param namespace the namespace model as this node knows it now (settings, client registry)
  * @param access what an authenticated identity may publish and subscribe
  * @param ownership which authentication name owns each session name (spec section 1.2)
+ * @param lifecycle the session connected/disconnected events (spec section 7)
  */
 public record MqttServices(
     MqttLimits limits,
@@ -29,4 +31,5 @@ public record MqttServices(
     Supplier<NamespaceModel> namespace,
     AccessControl access,
     SessionOwnership ownership,
-    ConnectionRegistry connections) {}
+    ConnectionRegistry connections,
+    ClientLifecycleEvents lifecycle) {}
