@@ -19,14 +19,15 @@ import io.mqttgrid.cluster.HazelcastConfigFactory;
 import io.mqttgrid.cluster.NodeBusVerticle;
 import io.mqttgrid.events.ClientLifecycleEvents;
 import io.mqttgrid.events.ClientRegistryEvents;
-import io.mqttgrid.events.HazelcastSessionSequence;
 import io.mqttgrid.events.WebhookRouting;
 import io.mqttgrid.hazelcast.HazelcastMetrics;
 import io.mqttgrid.hazelcast.HazelcastNamespaceEntries;
 import io.mqttgrid.hazelcast.HazelcastRetainedStore;
 import io.mqttgrid.hazelcast.HazelcastRouteTable;
 import io.mqttgrid.hazelcast.HazelcastSessionOwnership;
+import io.mqttgrid.hazelcast.HazelcastSessionSequence;
 import io.mqttgrid.hazelcast.HazelcastSessionStore;
+import io.mqttgrid.hazelcast.NamespaceEntryListener;
 import io.mqttgrid.http.HealthRoutes;
 import io.mqttgrid.http.HttpApiVerticle;
 import io.mqttgrid.http.HttpConnectionGuard;
@@ -295,11 +296,12 @@ public final class Broker {
     access =
         new NamespaceAccess(namespace.current(), namespace.version(), config.namespaceAllowNot);
     // registry changes become life-cycle events on the node owning each client's entry
-    new ClientRegistryEvents(
+    ClientRegistryEvents registryEvents =
+        new ClientRegistryEvents(
             lifecycle,
             config.eventsCoalesceWindowMillis,
-            (delay, task) -> vertx.setTimer(delay, t -> task.run()))
-        .listen(hazelcast, HazelcastNamespaceEntries.MAP);
+            (delay, task) -> vertx.setTimer(delay, t -> task.run()));
+    NamespaceEntryListener.listenToOwnedEntries(hazelcast, registryEvents::changed);
     routing.update(namespace.current().settings().routing());
     namespace.onChange(
         (model, version) -> {

@@ -2,13 +2,6 @@ package io.mqttgrid.events;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.hazelcast.core.EntryEvent;
-import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.map.IMap;
-import com.hazelcast.map.listener.EntryAddedListener;
-import com.hazelcast.map.listener.EntryRemovedListener;
-import com.hazelcast.map.listener.EntryUpdatedListener;
-import com.hazelcast.query.Predicates;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
@@ -22,12 +15,13 @@ import org.slf4j.LoggerFactory;
  * event with the state at the end of the window (create and updates: one CreatedOrUpdated with the
  * final state; create then delete: only Deleted).
  *
- * <p>Once in the cluster: the changes come from a local entry listener on the namespace map, which
- * Hazelcast calls only on the member owning the entry's partition, so exactly one node sees each
- * change of a client (and all the changes of that client). Not on the node that made the change: a
- * namespace file applied by several nodes at once would send its events from each of them. What a
- * node holds in its window is lost if it dies meanwhile, and changes made while partitions move (a
- * node joining or leaving) may be seen by no node or by two.
+ * <p>Once in the cluster: the changes come from a local entry listener on the namespace map ({@code
+ * hazelcast.NamespaceEntryListener}), which Hazelcast calls only on the member owning the entry's
+ * partition, so exactly one node sees each change of a client (and all the changes of that client).
+ * Not on the node that made the change: a namespace file applied by several nodes at once would
+ * send its events from each of them. What a node holds in its window is lost if it dies meanwhile,
+ * and changes made while partitions move (a node joining or leaving) may be seen by no node or by
+ * two.
  */
 public final class ClientRegistryEvents {
 
@@ -60,12 +54,6 @@ public final class ClientRegistryEvents {
     this.events = events;
     this.windowMillis = windowMillis;
     this.timer = timer;
-  }
-
-  /** Listens to the namespace map {@code mapName} of {@code hz}, for the entries this node owns. */
-  public void listen(HazelcastInstance hz, String mapName) {
-    IMap<String, String> map = hz.getMap(mapName);
-    map.addLocalEntryListener(new Listener(this), Predicates.alwaysTrue(), true);
   }
 
   /**
@@ -122,26 +110,6 @@ public final class ClientRegistryEvents {
     } catch (java.io.IOException e) {
       LOG.warn("client registry entry is not JSON, no event for it: {}", e.getMessage());
       return null;
-    }
-  }
-
-  private record Listener(ClientRegistryEvents target)
-      implements EntryAddedListener<String, String>,
-          EntryUpdatedListener<String, String>,
-          EntryRemovedListener<String, String> {
-    @Override
-    public void entryAdded(EntryEvent<String, String> event) {
-      target.changed(event.getKey(), event.getValue(), null);
-    }
-
-    @Override
-    public void entryUpdated(EntryEvent<String, String> event) {
-      target.changed(event.getKey(), event.getValue(), event.getOldValue());
-    }
-
-    @Override
-    public void entryRemoved(EntryEvent<String, String> event) {
-      target.changed(event.getKey(), null, event.getOldValue());
     }
   }
 }

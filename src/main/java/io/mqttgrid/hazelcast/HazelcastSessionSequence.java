@@ -1,4 +1,4 @@
-package io.mqttgrid.events;
+package io.mqttgrid.hazelcast;
 
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
@@ -13,6 +13,7 @@ import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.DataSerializableFactory;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import com.hazelcast.query.Predicate;
+import io.mqttgrid.events.SessionSequence;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
