@@ -3,10 +3,12 @@ package io.mqttgrid.bridge;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.mqttgrid.bridge.BridgeFile.Dataflow;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -38,6 +40,7 @@ final class BridgeMetrics {
   final class Flow {
     private final Dataflow flow;
     private final Counter forwarded;
+    private final Timer latency;
     private final AtomicInteger connected = new AtomicInteger();
 
     Flow(Dataflow flow) {
@@ -48,6 +51,16 @@ final class BridgeMetrics {
                   "Messages a bridge dataflow delivered to its target and had acknowledged there")
               .tag("dataflow", flow.name())
               .tag("direction", direction())
+              .register(registry);
+      this.latency =
+          Timer.builder("mqttgrid.bridge.forward.latency")
+              .description(
+                  "From a message's arrival at the dataflow's source side (accepted by this broker,"
+                      + " or received from the remote) until its target acknowledged it; local to"
+                      + " remote it includes the time it waited for the remote")
+              .tag("dataflow", flow.name())
+              .tag("direction", direction())
+              .publishPercentiles(0.5, 0.99)
               .register(registry);
       Gauge.builder("mqttgrid.bridge.connected", connected, AtomicInteger::get)
           .description(
@@ -62,8 +75,9 @@ final class BridgeMetrics {
       return flow.direction().name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
-    void forwarded() {
+    void forwarded(long latencyMillis) {
       forwarded.increment();
+      latency.record(Math.max(0, latencyMillis), TimeUnit.MILLISECONDS);
     }
 
     void dropped(String reason) {

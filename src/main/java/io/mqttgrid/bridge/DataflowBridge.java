@@ -171,9 +171,9 @@ final class DataflowBridge {
     }
   }
 
-  private void forwarded() {
+  private void forwarded(long latencyMillis) {
     forwarded.incrementAndGet();
-    metrics.forwarded();
+    metrics.forwarded(latencyMillis);
   }
 
   private void dropped(String reason) {
@@ -389,8 +389,8 @@ final class DataflowBridge {
         m,
         new RemoteToLocal.Outcome() {
           @Override
-          public void forwarded() {
-            DataflowBridge.this.forwarded();
+          public void forwarded(long latencyMillis) {
+            DataflowBridge.this.forwarded(latencyMillis);
           }
 
           @Override
@@ -602,7 +602,7 @@ final class DataflowBridge {
                         ? error.getCause()
                         : error;
                 if (cause == null) {
-                  forwarded();
+                  forwarded(System.currentTimeMillis() - message.createdAtMillis());
                   acknowledge(qos, packetId);
                 } else if (cause instanceof RemoteClient.Refused) {
                   dropped(BridgeMetrics.DROP_REFUSED_BY_REMOTE);

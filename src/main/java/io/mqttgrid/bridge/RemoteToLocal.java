@@ -5,6 +5,7 @@ import io.mqttgrid.publish.PublishPipeline;
 import io.mqttgrid.publish.PublishSource;
 import io.mqttgrid.routing.QueueFullException;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A message from the remote broker into this one: its target topic, its QoS and retain flag as the
@@ -17,8 +18,8 @@ final class RemoteToLocal {
 
   /** What became of a message, for the dataflow's meters, log and connection. */
   interface Outcome {
-    /** Published here and acknowledged to the remote. */
-    void forwarded();
+    /** Published here and acknowledged to the remote, {@code latencyMillis} after it arrived. */
+    void forwarded(long latencyMillis);
 
     /** Acknowledged to the remote but not published: sending it again would not help. */
     void dropped(String reason, String warning);
@@ -40,6 +41,7 @@ final class RemoteToLocal {
   }
 
   void forward(RemoteClient.Incoming m, Outcome outcome) {
+    long arrivedNanos = System.nanoTime();
     String target = flow.target().resolve(m.topic());
     if (target == null) {
       m.acknowledge().run();
@@ -78,7 +80,7 @@ final class RemoteToLocal {
             ar -> {
               if (ar.succeeded()) {
                 m.acknowledge().run();
-                outcome.forwarded();
+                outcome.forwarded(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - arrivedNanos));
               } else if (ar.cause() instanceof QueueFullException) {
                 // sending it again would meet the same full queues: the remote gets its PUBACK
                 m.acknowledge().run();

@@ -9,6 +9,7 @@ import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.sun.net.httpserver.HttpServer;
+import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.TcpLoadBalancer;
 import io.mqttgrid.testing.TestBroker;
@@ -193,6 +194,7 @@ class BridgeIT {
     assertThat(got.getUserProperties().asList())
         .extracting(p -> p.getName() + "=" + p.getValue())
         .containsExactly("site=edge-7", LoopGuard.MARKER + "=edge-up");
+    Await.until("latency of up recorded", Duration.ofSeconds(10), () -> latencyCount("up") >= 1);
     pub.disconnect();
     sub.disconnect();
   }
@@ -214,8 +216,26 @@ class BridgeIT {
     Mqtt5Publish got = inbox.next();
     assertThat(got.getTopic().toString()).isEqualTo("edge/press-7");
     assertThat(Inbox.text(got)).isEqualTo("running");
+    // each forwarded message's time from arrival to acknowledgement, per dataflow (the PUBACK to
+    // the
+    // remote follows the local delivery)
+    Await.until(
+        "latency of down-template recorded",
+        Duration.ofSeconds(10),
+        () -> latencyCount("down-template") >= 1);
     pub.disconnect();
     sub.disconnect();
+  }
+
+  private static double latencyCount(String flow) {
+    try {
+      return metric(
+          "mqttgrid_bridge_forward_latency_seconds_count\\{dataflow=\""
+              + Pattern.quote(flow)
+              + "\",[^}]*}");
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test

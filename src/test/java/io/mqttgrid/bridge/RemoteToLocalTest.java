@@ -45,7 +45,7 @@ class RemoteToLocalTest {
   private final RemoteToLocal.Outcome outcome =
       new RemoteToLocal.Outcome() {
         @Override
-        public void forwarded() {
+        public void forwarded(long latencyMillis) {
           outcomes.add("forwarded");
         }
 
