@@ -43,6 +43,9 @@ final class BridgeMetrics {
     private final Timer latency;
     private final AtomicInteger connected = new AtomicInteger();
 
+    /** Messages the dataflow's sessions here hold; NaN where this node does not run it. */
+    private volatile double queued = Double.NaN;
+
     Flow(Dataflow flow) {
       this.flow = flow;
       this.forwarded =
@@ -62,6 +65,16 @@ final class BridgeMetrics {
               .tag("direction", direction())
               .publishPercentiles(0.5, 0.99)
               .register(registry);
+      if (flow.direction() == BridgeFile.Direction.LOCAL_TO_REMOTE) {
+        Gauge.builder("mqttgrid.bridge.queued.messages", this, f -> f.queued)
+            .description(
+                "Messages the dataflow's sessions at this broker hold for the remote (waiting, or"
+                    + " sent and not yet acknowledged), read from the session store every"
+                    + " bridge.watch-interval; NaN on a node that does not run the bridges")
+            .tag("dataflow", flow.name())
+            .tag("direction", direction())
+            .register(registry);
+      }
       Gauge.builder("mqttgrid.bridge.connected", connected, AtomicInteger::get)
           .description(
               "Instances of the dataflow whose connection to the remote broker is up (1 for a"
@@ -88,6 +101,11 @@ final class BridgeMetrics {
           .tag("reason", reason)
           .register(registry)
           .increment();
+    }
+
+    /** What the dataflow's sessions here hold now; NaN: not run on this node. */
+    void queued(double messages) {
+      queued = messages;
     }
 
     /** One instance of the dataflow connected ({@code up}) or lost its connection. */

@@ -57,6 +57,7 @@ public final class Bridges extends AbstractVerticle {
   private byte[] lastRead;
   private volatile String fileError;
   private long timer = -1;
+  private long queueTimer = -1;
   private boolean owner;
   private boolean stopped;
 
@@ -100,6 +101,7 @@ public final class Bridges extends AbstractVerticle {
     if (path != null) {
       timer = vertx.setPeriodic(watchIntervalMillis, t -> checkForChange());
     }
+    queueTimer = vertx.setPeriodic(watchIntervalMillis, t -> refreshQueued());
   }
 
   /** The instances of {@code flow} (not started). */
@@ -144,6 +146,33 @@ public final class Bridges extends AbstractVerticle {
           Future.all(all).map(f -> f.<BridgeStatus>list()).onComplete(done);
         });
     return done.future();
+  }
+
+  /**
+   * The queue-depth gauge of each local-to-remote dataflow: what its sessions hold in the session
+   * store, where this node runs the bridges (NaN elsewhere). On the bridges' context.
+   */
+  private void refreshQueued() {
+    for (List<DataflowBridge> instances : running.values()) {
+      BridgeFile.Dataflow flow = instances.get(0).flow();
+      if (flow.direction() != BridgeFile.Direction.LOCAL_TO_REMOTE) {
+        continue;
+      }
+      BridgeMetrics.Flow meters = metrics.flow(flow);
+      if (!owner) {
+        meters.queued(Double.NaN);
+        continue;
+      }
+      List<Future<Integer>> sizes = new ArrayList<>();
+      for (DataflowBridge b : instances) {
+        sizes.add(sessions.store().queued(b.localClientId()).map(List::size));
+      }
+      Future.all(sizes)
+          .onComplete(
+              ar ->
+                  meters.queued(
+                      ar.failed() ? Double.NaN : sizes.stream().mapToInt(Future::result).sum()));
+    }
   }
 
   /**
@@ -399,6 +428,10 @@ public final class Bridges extends AbstractVerticle {
           if (timer >= 0) {
             vertx.cancelTimer(timer);
             timer = -1;
+          }
+          if (queueTimer >= 0) {
+            vertx.cancelTimer(queueTimer);
+            queueTimer = -1;
           }
           List<Future<Void>> all = new ArrayList<>();
           running.values().forEach(list -> list.forEach(b -> all.add(b.stop())));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.TestBroker;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -96,6 +97,7 @@ class BridgeStateIT {
     pub.disconnect();
     JsonObject queued = awaitInstance(i -> i.getLong("queued") == 3);
     assertThat(queued.getLong("forwarded")).isZero();
+    awaitQueuedGauge(3);
 
     cloud = TestBroker.start(Map.of("mqtt.port", String.valueOf(cloudPort)));
     JsonObject up =
@@ -105,6 +107,7 @@ class BridgeStateIT {
                     && i.getLong("forwarded") == 3
                     && i.getLong("queued") == 0);
     assertThat(up.getString("state")).isEqualTo("connected");
+    awaitQueuedGauge(0);
     JsonObject body = new JsonObject(get("/bridges", TOKEN).body());
     assertThat(body.getBoolean("runsHere")).isTrue();
     assertThat(body.getString("file")).isEqualTo(file.toString());
@@ -136,6 +139,24 @@ class BridgeStateIT {
       Thread.sleep(100);
     }
     throw new AssertionError("bridge instance not as expected within 20 s: " + last);
+  }
+
+  /** Until the queue-depth gauge of dataflow "up" on /metrics is {@code expected}. */
+  private void awaitQueuedGauge(double expected) {
+    Await.until(
+        "mqttgrid_bridge_queued_messages of up at " + expected,
+        Duration.ofSeconds(20),
+        () -> {
+          try {
+            return TestBroker.metricValue(
+                    get("/metrics", TOKEN).body(),
+                    "mqttgrid_bridge_queued_messages",
+                    "dataflow=\"up\"")
+                == expected;
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
   }
 
   private HttpResponse<String> get(String path, String token) throws Exception {
