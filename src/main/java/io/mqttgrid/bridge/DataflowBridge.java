@@ -6,18 +6,11 @@ import io.mqttgrid.bridge.BridgeFile.Direction;
 import io.mqttgrid.bridge.BridgeFile.Endpoint;
 import io.mqttgrid.publish.PublishPipeline;
 import io.mqttgrid.publish.PublishSource;
-import io.mqttgrid.routing.PublishedMessage;
-import io.mqttgrid.routing.Subscription;
-import io.mqttgrid.session.ClientChannel;
-import io.mqttgrid.session.Session;
 import io.mqttgrid.session.SessionManager;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import java.util.HashSet;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -37,7 +30,7 @@ import org.slf4j.LoggerFactory;
  *       remote keeps it in the bridge's session there.
  *   <li>local-to-remote: the bridge is a persistent session of this broker ({@code
  *       $bridge/<dataflow>}), subscribed to the dataflow's sources, whose "connection" is the
- *       remote client ({@link LocalChannel}). A message leaves the session's queue only when the
+ *       remote client ({@link LocalToRemote}). A message leaves the session's queue only when the
  *       remote's PUBACK arrives; while the remote is away the session is offline and its queue
  *       fills in the session store, within the session limits, and survives this node like any
  *       persistent session.
@@ -88,8 +81,6 @@ final class DataflowBridge {
   private RemoteClient remote;
   private int attempts;
   private long reconnectTimer = -1;
-  private LocalChannel channel;
-  private Future<Void> localChain = Future.succeededFuture();
   private long lastWarning;
   private long unwarned;
   private boolean connected;
@@ -99,6 +90,9 @@ final class DataflowBridge {
   private final AtomicLong dropped = new AtomicLong();
 
   private final LoopGuard loops;
+
+  /** The session side of a local-to-remote dataflow; null for remote-to-local. */
+  private final LocalToRemote local;
 
   DataflowBridge(
       Vertx vertx,
@@ -131,6 +125,57 @@ final class DataflowBridge {
             loops,
             PublishSource.bridge(
                 localClientId, Permissions.ALL_BUT_RESERVED, PublishSource.Quota.UNLIMITED));
+    this.local =
+        flow.direction() == Direction.LOCAL_TO_REMOTE
+            ? new LocalToRemote(
+                context,
+                flow,
+                sessions,
+                loops,
+                name,
+                localClientId,
+                new LocalToRemote.Owner() {
+                  @Override
+                  public boolean stopped() {
+                    return state == State.STOPPED;
+                  }
+
+                  @Override
+                  public boolean current(int gen) {
+                    return gen == generation;
+                  }
+
+                  @Override
+                  public void lost(int gen, Throwable cause) {
+                    DataflowBridge.this.lost(gen, cause);
+                  }
+
+                  @Override
+                  public void forwarded(long latencyMillis) {
+                    DataflowBridge.this.forwarded(latencyMillis);
+                  }
+
+                  @Override
+                  public void dropped(String reason) {
+                    DataflowBridge.this.dropped(reason);
+                  }
+
+                  @Override
+                  public void warn(String text) {
+                    DataflowBridge.this.warn(text);
+                  }
+
+                  @Override
+                  public void dropUnresolved(String topic) {
+                    DataflowBridge.this.dropUnresolved(topic);
+                  }
+
+                  @Override
+                  public void stop() {
+                    DataflowBridge.this.stop();
+                  }
+                })
+            : null;
   }
 
   Dataflow flow() {
@@ -196,7 +241,7 @@ final class DataflowBridge {
     state(State.CONNECTING, null);
     if (flow.direction() == Direction.LOCAL_TO_REMOTE) {
       // the session exists (and queues) from now on, whether the remote is reachable or not
-      openLocal(null, generation);
+      local.open(null, generation);
     }
     connect();
   }
@@ -204,7 +249,7 @@ final class DataflowBridge {
   /** Disconnects from the remote; a local-to-remote session goes offline and keeps queueing. */
   Future<Void> stop() {
     if (state == State.STOPPED) {
-      return localChain;
+      return local == null ? Future.succeededFuture() : local.settled();
     }
     state(State.STOPPED, null);
     generation++;
@@ -217,8 +262,10 @@ final class DataflowBridge {
       remote.disconnect();
       remote = null;
     }
-    detachLocal();
-    return localChain;
+    if (local != null) {
+      local.detach();
+    }
+    return local == null ? Future.succeededFuture() : local.settled();
   }
 
   private void connect() {
@@ -283,7 +330,7 @@ final class DataflowBridge {
                         up();
                       }));
     } else {
-      openLocal(client, gen);
+      local.open(client, gen);
       up();
     }
   }
@@ -305,7 +352,9 @@ final class DataflowBridge {
       remote = null;
     }
     connected(false);
-    detachLocal();
+    if (local != null) {
+      local.detach();
+    }
     error(reason(cause));
     state(State.BACKING_OFF, lastError);
     long delay = backoff(attempts++);
@@ -446,218 +495,5 @@ final class DataflowBridge {
         unwarned == 0 ? "" : " (and " + unwarned + " more since the last warning)");
     lastWarning = now;
     unwarned = 0;
-  }
-
-  // ---- local to remote ----
-
-  /**
-   * Opens (or resumes) the bridge's session at this broker, subscribed to the sources, and attaches
-   * it to {@code client}; with no client (or a connection lost meanwhile) the session goes offline
-   * at once and queues.
-   */
-  private void openLocal(RemoteClient client, int gen) {
-    localChain =
-        localChain
-            .recover(e -> Future.succeededFuture())
-            .compose(
-                x -> {
-                  if (state == State.STOPPED) {
-                    return Future.succeededFuture();
-                  }
-                  return sessions
-                      .connect(
-                          new SessionManager.ConnectRequest(
-                              localClientId, false, endpoint.sessionExpirySeconds(), 5, null, 0))
-                      .compose(attached -> subscribe(attached.session()).map(attached))
-                      .map(
-                          attached -> {
-                            LocalChannel ch = new LocalChannel(gen, client, attached.session());
-                            sessions.attach(attached, ch);
-                            if (client != null && gen == generation && state != State.STOPPED) {
-                              channel = ch;
-                            } else {
-                              ch.end();
-                            }
-                            return (Void) null;
-                          })
-                      .onFailure(
-                          e -> {
-                            LOG.warn(
-                                "bridge dataflow {}: session {} not opened here: {}",
-                                name,
-                                localClientId,
-                                e.toString());
-                            if (client != null) {
-                              lost(gen, e);
-                            }
-                          });
-                });
-  }
-
-  /** The session's subscriptions are the dataflow's sources, as configured now. */
-  private Future<Void> subscribe(Session session) {
-    Promise<Void> done = Promise.promise();
-    session.onContext(
-        () -> {
-          Set<String> wanted = new HashSet<>(flow.subscriptionFilters());
-          for (Subscription s : session.subscriptions()) {
-            if (!wanted.contains(s.filter())) {
-              session.unsubscribe(s.filter());
-            }
-          }
-          for (String filter : flow.subscriptionFilters()) {
-            // Retain As Published so that retain Keep forwards the flag; retained messages are not
-            // sent on
-            // subscribe (Retain Handling 2): the bridge forwards the message flow, not the retained
-            // store
-            session.subscribe(new Subscription(filter, endpoint.qos(), false, true, 2, 0));
-          }
-          sessions.subscriptionsChanged(session).onComplete(done);
-        });
-    return done.future();
-  }
-
-  private void detachLocal() {
-    LocalChannel ch = channel;
-    channel = null;
-    if (ch != null) {
-      ch.end();
-    }
-  }
-
-  /**
-   * The bridge's local session sends through this: each PUBLISH becomes a publish to the remote,
-   * and the remote's PUBACK acknowledges it to the session. Its window is the endpoint's max
-   * in-flight messages.
-   */
-  private final class LocalChannel implements ClientChannel {
-    private final int gen;
-    private final RemoteClient client;
-    private final Session session;
-    private boolean ended;
-
-    LocalChannel(int gen, RemoteClient client, Session session) {
-      this.gen = gen;
-      this.client = client;
-      this.session = session;
-    }
-
-    /**
-     * The remote connection of this channel is gone: the session goes offline, its messages stay
-     * queued.
-     */
-    void end() {
-      if (ended) {
-        return;
-      }
-      ended = true;
-      sessions.disconnected(session, this, false, -1);
-    }
-
-    private boolean live() {
-      return !ended && client != null && gen == generation;
-    }
-
-    @Override
-    public int sendWindow() {
-      return endpoint.maxInflightMessages();
-    }
-
-    @Override
-    public boolean tooLargeForClient(PublishedMessage message, int qos, int[] subscriptionIds) {
-      return false; // the remote's Maximum Packet Size is the HiveMQ client's to keep; a refusal is
-      // counted
-    }
-
-    @Override
-    public Future<Void> sendPublish(
-        PublishedMessage message,
-        int qos,
-        boolean retain,
-        boolean dup,
-        int packetId,
-        int[] subscriptionIds) {
-      if (!live()) {
-        return Future
-            .succeededFuture(); // unacknowledged, it stays in the session for the next connection
-      }
-      String target = flow.target().resolve(message.topic());
-      if (target == null) {
-        dropUnresolved(message.topic());
-        acknowledge(qos, packetId);
-        return Future.succeededFuture();
-      }
-      if (loops.wouldReturn(message.publisherClientId(), endpoint, target)) {
-        dropped(BridgeMetrics.DROP_LOOP);
-        acknowledge(qos, packetId);
-        return Future.succeededFuture();
-      }
-      boolean keepRetain = endpoint.retain() == BridgeFile.Retain.KEEP && retain;
-      client
-          .publish(target, message, qos, keepRetain)
-          .whenComplete(
-              (v, error) -> {
-                Throwable cause =
-                    error instanceof CompletionException && error.getCause() != null
-                        ? error.getCause()
-                        : error;
-                if (cause == null) {
-                  forwarded(System.currentTimeMillis() - message.createdAtMillis());
-                  acknowledge(qos, packetId);
-                } else if (cause instanceof RemoteClient.Refused) {
-                  dropped(BridgeMetrics.DROP_REFUSED_BY_REMOTE);
-                  context.runOnContext(
-                      x ->
-                          warn(
-                              "message to remote topic '"
-                                  + target
-                                  + "' refused by the remote: "
-                                  + cause.getMessage()));
-                  acknowledge(qos, packetId);
-                } else {
-                  // the connection failed before the PUBACK: the message stays in the session and
-                  // is sent again
-                  context.runOnContext(x -> lost(gen, cause));
-                }
-              });
-      return Future.succeededFuture();
-    }
-
-    private void acknowledge(int qos, int packetId) {
-      if (qos > 0) {
-        session.onContext(
-            () -> {
-              if (!ended) {
-                session.acknowledged(packetId);
-              }
-            });
-      }
-    }
-
-    @Override
-    public void sendPubrel(int packetId) {
-      // never called: the bridge subscribes at QoS 0 or 1, so the session sends nothing at QoS 2
-    }
-
-    @Override
-    public void close(EndCause cause) {
-      context.runOnContext(
-          v -> {
-            if (channel == this && cause == EndCause.SESSION_TAKEN_OVER) {
-              // another connection took the bridge's session: another node runs this dataflow now
-              // (it became the
-              // oldest member); this node stops it
-              LOG.info(
-                  "bridge dataflow {}: session {} taken over elsewhere; stopping here",
-                  name,
-                  localClientId);
-              channel = null;
-              ended = true;
-              stop();
-            } else {
-              ended = true;
-            }
-          });
-    }
   }
 }
