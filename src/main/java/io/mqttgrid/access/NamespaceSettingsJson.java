@@ -123,22 +123,15 @@ final class NamespaceSettingsJson {
   /**
    * {@code routeDestination} (ours: a webhook, where Event Grid names an ARM topic), {@code
    * routingEnrichments} (Event Grid's shape: {@code static} [{key, valueType, value}], {@code
-   * dynamic} [{key, value}]) and {@code clientLifecycleEvents} (ours: {@code {enabled,
-   * eventDeliverySchema}}, where Event Grid has a system topic).
+   * dynamic} [{key, value}]), {@code clientLifecycleEvents} (ours: {@code {enabled,
+   * eventDeliverySchema}}, where Event Grid has a system topic) and {@code eventSubscriptions}
+   * (ours: the filtered destinations Event Grid has as event subscriptions of its topics).
    */
   private static RoutingSettings routing(JsonObject p) {
     RoutingSettings.Destination destination = null;
     JsonObject d = object(p, "routeDestination", "settings.routeDestination");
     if (d != null) {
-      String f = "settings.routeDestination.webhook";
-      JsonObject wh = object(d, "webhook", f);
-      if (wh == null) {
-        throw new ModelValidationException(f, "the destination is a webhook {endpointUrl}");
-      }
-      String url = requiredString(wh, "endpointUrl", f + ".endpointUrl");
-      checkHttpUrl(url, f + ".endpointUrl");
-      int batch = intIn(wh, "maxEventsPerBatch", 1, 5000, 1, f + ".maxEventsPerBatch");
-      destination = new RoutingSettings.Destination(url, batch);
+      destination = webhookDestination(d, "settings.routeDestination");
     }
     List<RoutingSettings.Enrichment> enrichments = new ArrayList<>();
     String field = "settings.routingEnrichments";
@@ -190,7 +183,34 @@ final class NamespaceSettingsJson {
       }
       eventGridSchema = RoutingSettings.EVENT_GRID_SCHEMA.equals(schema);
     }
-    return new RoutingSettings(destination, enrichments, lifecycle, eventGridSchema);
+    return new RoutingSettings(
+        destination,
+        enrichments,
+        lifecycle,
+        eventGridSchema,
+        EventSubscriptionJson.subscriptions(p));
+  }
+
+  /** {@code {webhook: {endpointUrl, maxEventsPerBatch}}}, the form of every destination. */
+  static RoutingSettings.Destination webhookDestination(JsonObject d, String field) {
+    String f = field + ".webhook";
+    JsonObject wh = object(d, "webhook", f);
+    if (wh == null) {
+      throw new ModelValidationException(f, "the destination is a webhook {endpointUrl}");
+    }
+    String url = requiredString(wh, "endpointUrl", f + ".endpointUrl");
+    checkHttpUrl(url, f + ".endpointUrl");
+    int batch = intIn(wh, "maxEventsPerBatch", 1, 5000, 1, f + ".maxEventsPerBatch");
+    return new RoutingSettings.Destination(url, batch);
+  }
+
+  static JsonObject toJson(RoutingSettings.Destination d) {
+    return new JsonObject()
+        .put(
+            "webhook",
+            new JsonObject()
+                .put("endpointUrl", d.endpointUrl())
+                .put("maxEventsPerBatch", d.maxEventsPerBatch()));
   }
 
   private static List<JsonObject> objects(JsonObject p, String key, String field) {
@@ -213,14 +233,10 @@ final class NamespaceSettingsJson {
 
   private static void putRouting(JsonObject o, RoutingSettings r) {
     if (r.destination() != null) {
-      o.put(
-          "routeDestination",
-          new JsonObject()
-              .put(
-                  "webhook",
-                  new JsonObject()
-                      .put("endpointUrl", r.destination().endpointUrl())
-                      .put("maxEventsPerBatch", r.destination().maxEventsPerBatch())));
+      o.put("routeDestination", toJson(r.destination()));
+    }
+    if (!r.subscriptions().isEmpty()) {
+      o.put("eventSubscriptions", EventSubscriptionJson.toJson(r.subscriptions()));
     }
     if (!r.enrichments().isEmpty()) {
       JsonArray statics = new JsonArray();

@@ -19,12 +19,15 @@ import java.util.regex.Pattern;
  *     system topic created for them)
  * @param lifecycleEventGridSchema whether they go in the Event Grid schema ({@code
  *     clientLifecycleEvents.eventDeliverySchema: EventGridSchema}) rather than as CloudEvents
+ * @param subscriptions filtered destinations of their own (ours, {@code eventSubscriptions}); the
+ *     events go to each whose filter they pass, and to {@code destination} unfiltered
  */
 public record RoutingSettings(
     Destination destination,
     List<Enrichment> enrichments,
     boolean clientLifecycleEvents,
-    boolean lifecycleEventGridSchema) {
+    boolean lifecycleEventGridSchema,
+    List<EventSubscription> subscriptions) {
 
   /** {@code eventDeliverySchema} values, Event Grid's names. */
   public static final String CLOUD_EVENT_SCHEMA = "CloudEventSchemaV1_0";
@@ -55,10 +58,24 @@ public record RoutingSettings(
 
   public RoutingSettings {
     enrichments = List.copyOf(enrichments);
+    subscriptions = List.copyOf(subscriptions);
   }
 
   public RoutingSettings(Destination destination, List<Enrichment> enrichments) {
-    this(destination, enrichments, false, false);
+    this(destination, enrichments, false, false, List.of());
+  }
+
+  public RoutingSettings(
+      Destination destination,
+      List<Enrichment> enrichments,
+      boolean clientLifecycleEvents,
+      boolean lifecycleEventGridSchema) {
+    this(destination, enrichments, clientLifecycleEvents, lifecycleEventGridSchema, List.of());
+  }
+
+  /** Whether events go anywhere: a route destination or an event subscription. */
+  public boolean routingOn() {
+    return destination != null || !subscriptions.isEmpty();
   }
 
   /**

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.mqttgrid.access.ClientIdentity;
+import io.mqttgrid.access.EventSubscription;
 import io.mqttgrid.access.RoutingSettings;
 import io.mqttgrid.publish.AcceptedMessages;
 import io.mqttgrid.routing.PublishedMessage;
@@ -18,7 +19,9 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.PemTrustOptions;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -29,17 +32,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Routes every accepted message, as a CloudEvent, to the namespace's webhook (spec section 6): the
- * CloudEvents HTTP binding in structured mode, or batched mode when the destination allows more
- * than one event per request.
+ * Routes every accepted message, as a CloudEvent, to the namespace's webhooks (spec section 6): the
+ * route destination, unfiltered, and each event subscription whose filter the event passes (spec
+ * section 6.4, {@link EventFilter}); the CloudEvents HTTP binding in structured mode, or batched
+ * mode when the destination allows more than one event per request.
  *
- * <p>At least once, off the publish path: {@link #accepted} builds the event and puts it in a
- * bounded in-memory buffer of this node (past {@code routing.buffer-events}, the event is dropped
- * and counted); one Vert.x context sends from it, a few requests at a time, and retries a failed
- * request on the configured schedule (spec section 6.5: 429, 5xx and network errors), keeping its
- * events in the buffer meanwhile. A destination that is gone (404) or refuses the broker (401,
- * 403), or rejects the events (other 4xx), drops them, counted. The buffer does not survive the
- * node: durable routing state is not here yet.
+ * <p>At least once, off the publish path: {@link #accepted} builds the event once and puts it in
+ * the bounded in-memory buffer of each destination that takes it (past {@code
+ * routing.buffer-events} in one destination, the event is dropped there and counted); one Vert.x
+ * context sends from them, a few requests per destination at a time, and retries a failed request
+ * on the configured schedule (spec section 6.5: 429, 5xx and network errors), keeping its events in
+ * that buffer meanwhile. A destination that is gone (404) or refuses the broker (401, 403), or
+ * rejects the events (other 4xx), drops them, counted. The buffers do not survive the node: durable
+ * routing state is not here yet.
  */
 public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEvents.Sink {
 
@@ -81,21 +86,23 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private volatile RoutingSettings settings = RoutingSettings.NONE;
 
-  /** Events built and not yet delivered or dropped: waiting, in flight or waiting for a retry. */
-  private final AtomicInteger held = new AtomicInteger();
+  /**
+   * The destinations in settings order: the route destination (unfiltered, key {@link #ROUTE}),
+   * then the event subscriptions. Replaced, never changed, by {@link #update}.
+   */
+  private volatile List<Subscription> subscriptions = List.of();
 
-  private final ConcurrentLinkedQueue<Routed> waiting = new ConcurrentLinkedQueue<>();
+  /** The key of the route destination, which no event subscription's name can be. */
+  private static final String ROUTE = "";
+
+  /** Events held by all the destinations, the gauge's value. */
+  private final AtomicInteger held = new AtomicInteger();
 
   /**
    * An event and the schema it goes in: a CloudEvent, or (life-cycle events only) the Event Grid
    * schema. One request holds events of one schema.
    */
   private record Routed(CloudEvent event, boolean eventGridSchema) {}
-
-  private final AtomicBoolean pumpScheduled = new AtomicBoolean();
-
-  /** Touched on {@link #context} only. */
-  private int inFlight;
 
   public WebhookRouting(
       Vertx vertx, String namespaceName, Options options, MeterRegistry registry) {
@@ -115,34 +122,69 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
     successful();
   }
 
-  /** Follows the namespace settings: the destination and the enrichments. */
-  public void update(RoutingSettings routing) {
+  /**
+   * Follows the namespace settings: the destinations, their filters and the enrichments. A
+   * destination that stays (same name) keeps what it holds and sends it where it now points; one
+   * that goes drops what it holds, counted.
+   */
+  public synchronized void update(RoutingSettings routing) {
     RoutingSettings before = settings;
-    settings = routing;
-    if (!java.util.Objects.equals(before.destination(), routing.destination())) {
-      LOG.info(
-          "routing of messages {}",
-          routing.destination() == null ? "off" : "to " + routing.destination().endpointUrl());
+    Map<String, Subscription> old = new LinkedHashMap<>();
+    for (Subscription s : subscriptions) {
+      old.put(s.key, s);
     }
+    List<Subscription> now = new ArrayList<>();
+    if (routing.destination() != null) {
+      now.add(keep(old, ROUTE, EventFilter.ALL, routing.destination()));
+    }
+    for (EventSubscription e : routing.subscriptions()) {
+      now.add(
+          keep(old, e.name().toLowerCase(Locale.ROOT), new EventFilter(e.filter()), e.destination())
+              .named(e.name()));
+    }
+    for (Subscription gone : old.values()) {
+      LOG.info("{}: off", gone.label());
+      gone.remove();
+    }
+    settings = routing;
+    subscriptions = List.copyOf(now);
     if (clientLifecycleEventsOn(before) != clientLifecycleEventsOn(routing)) {
       LOG.info("client life-cycle events {}", clientLifecycleEventsOn(routing) ? "on" : "off");
     }
   }
 
+  private Subscription keep(
+      Map<String, Subscription> old,
+      String key,
+      EventFilter filter,
+      RoutingSettings.Destination destination) {
+    Subscription s = old.remove(key);
+    if (s == null) {
+      s = new Subscription(key);
+    }
+    if (!destination.equals(s.destination)) {
+      LOG.info("{}: to {}", s.label(), destination.endpointUrl());
+    }
+    s.filter = filter;
+    s.destination = destination;
+    return s;
+  }
+
   private static boolean clientLifecycleEventsOn(RoutingSettings r) {
-    return r.destination() != null && r.clientLifecycleEvents();
+    return r.routingOn() && r.clientLifecycleEvents();
   }
 
   @Override
   public void accepted(PublishedMessage message, ClientIdentity publisher) {
-    RoutingSettings now = settings;
-    if (now.destination() == null) {
+    List<Subscription> to = subscriptions;
+    if (to.isEmpty()) {
       return;
     }
-    if (!reserve()) {
-      return;
+    // built once, whatever number of destinations take it: a CloudEvent is immutable
+    CloudEvent event = events.event(message, publisher, settings.enrichments());
+    for (Subscription s : to) {
+      s.offer(new Routed(event, false));
     }
-    enqueue(new Routed(events.event(message, publisher, now.enrichments()), false));
   }
 
   @Override
@@ -151,37 +193,19 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
   }
 
   /**
-   * Sends a life-cycle event (spec section 7) the way a routed message goes: same buffer, same
-   * retries, same counters. Dropped when routing is off.
+   * Sends a life-cycle event (spec section 7) the way a routed message goes: same destinations,
+   * filters, buffers, retries and counters. Dropped when routing is off.
    */
   @Override
   public void offer(CloudEvent event) {
-    RoutingSettings now = settings;
-    if (now.destination() == null || !reserve()) {
-      return;
-    }
-    enqueue(new Routed(event, now.lifecycleEventGridSchema()));
-  }
-
-  /** Takes a place in the buffer; false (counted) when it is full. */
-  private boolean reserve() {
-    if (held.incrementAndGet() > options.bufferEvents()) {
-      held.decrementAndGet();
-      failed(BUFFER_FULL, 1);
-      return false;
-    }
-    return true;
-  }
-
-  private void enqueue(Routed event) {
-    waiting.add(event);
-    if (pumpScheduled.compareAndSet(false, true)) {
-      context.runOnContext(v -> pump());
+    boolean eventGridSchema = settings.lifecycleEventGridSchema();
+    for (Subscription s : subscriptions) {
+      s.offer(new Routed(event, eventGridSchema));
     }
   }
 
   /**
-   * Completes once {@code noMoreEvents} holds and the buffer is empty (delivered or dropped), or
+   * Completes once {@code noMoreEvents} holds and the buffers are empty (delivered or dropped), or
    * after {@code maxMillis}: a graceful stop sends what it holds, the Disconnected events of its
    * clients among them, before the node goes.
    */
@@ -199,7 +223,7 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
       java.util.function.BooleanSupplier noMoreEvents) {
     // in this order: an event offered after the first check is seen by the second. Routing off:
     // nothing is held, and no event will come
-    if (settings.destination() == null
+    if (subscriptions.isEmpty()
         || (noMoreEvents.getAsBoolean() && held.get() == 0)
         || System.currentTimeMillis() >= until) {
       done.complete();
@@ -208,110 +232,182 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
     }
   }
 
-  /** Events held now: waiting, in flight, or waiting for a retry. */
+  /** Events held now by all the destinations: waiting, in flight, or waiting for a retry. */
   public int held() {
     return held.get();
   }
 
-  private void pump() {
-    pumpScheduled.set(false);
-    while (inFlight < options.maxRequestsInFlight() && !waiting.isEmpty()) {
-      RoutingSettings.Destination destination = settings.destination();
-      if (destination == null) {
-        // routing turned off: what waits is dropped, counted
-        int n = drain(Integer.MAX_VALUE).size();
-        failed(TOPIC_NOT_FOUND, n);
-        held.addAndGet(-n);
+  /**
+   * One destination, the route destination or an event subscription, with its own bounded buffer
+   * and its own requests in flight: a slow or failing one fills its own buffer, never another's.
+   */
+  private final class Subscription {
+    final String key;
+    String name;
+    volatile EventFilter filter = EventFilter.ALL;
+
+    /** Null once it is removed from the settings: what it holds is then dropped. */
+    volatile RoutingSettings.Destination destination;
+
+    /** Events built and not yet delivered or dropped: waiting, in flight or waiting for a retry. */
+    private final AtomicInteger held = new AtomicInteger();
+
+    private final ConcurrentLinkedQueue<Routed> waiting = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean pumpScheduled = new AtomicBoolean();
+
+    /** Touched on {@link #context} only. */
+    private int inFlight;
+
+    Subscription(String key) {
+      this.key = key;
+    }
+
+    Subscription named(String name) {
+      this.name = name;
+      return this;
+    }
+
+    String label() {
+      return key.equals(ROUTE) ? "routing (routeDestination)" : "event subscription " + name;
+    }
+
+    void offer(Routed event) {
+      if (destination == null || !filter.matches(event.event()) || !reserve()) {
         return;
       }
-      List<Routed> batch = drain(destination.maxEventsPerBatch());
-      inFlight++;
-      send(batch, 0);
+      waiting.add(event);
+      schedulePump();
     }
-  }
 
-  /**
-   * Up to {@code max} waiting events of the schema of the first; this context is the only taker.
-   */
-  private List<Routed> drain(int max) {
-    List<Routed> batch = new ArrayList<>();
-    Routed e;
-    while (batch.size() < max
-        && (e = waiting.peek()) != null
-        && (batch.isEmpty() || e.eventGridSchema() == batch.get(0).eventGridSchema())) {
-      batch.add(waiting.poll());
+    void remove() {
+      destination = null;
+      schedulePump();
     }
-    return batch;
-  }
 
-  /** Sends {@code batch} (attempt {@code attempt}, from 0), then retries or ends it. */
-  private void send(List<Routed> batch, int attempt) {
-    RoutingSettings.Destination destination = settings.destination();
-    if (destination == null) {
-      done(batch, TOPIC_NOT_FOUND);
-      return;
+    private void schedulePump() {
+      if (pumpScheduled.compareAndSet(false, true)) {
+        context.runOnContext(v -> pump());
+      }
     }
-    boolean eventGrid = batch.get(0).eventGridSchema();
-    boolean batched = destination.maxEventsPerBatch() > 1;
-    List<CloudEvent> events = batch.stream().map(Routed::event).toList();
-    // the Event Grid schema has no single-event form: always an array
-    byte[] body =
-        eventGrid
-            ? EventGridSchema.batch(events)
-            : batched ? MessageEvents.batch(events) : MessageEvents.structured(events.get(0));
-    RequestOptions request =
-        new RequestOptions()
-            .setMethod(HttpMethod.POST)
-            .setAbsoluteURI(destination.endpointUrl())
-            .setIdleTimeout(options.timeoutMillis())
-            .putHeader(
-                "Content-Type",
-                eventGrid
-                    ? EventGridSchema.CONTENT_TYPE
-                    : batched ? "application/cloudevents-batch+json" : JsonFormat.CONTENT_TYPE);
-    http.request(request)
-        .compose(req -> req.send(Buffer.buffer(body)))
-        .compose(resp -> resp.body().map(b -> resp.statusCode()))
-        .timeout(options.timeoutMillis(), TimeUnit.MILLISECONDS)
-        .onComplete(
-            ar -> {
-              String error =
-                  ar.succeeded() ? error(ar.result()) : SERVICE_ERROR; // network, timeout
-              if (error == null) {
-                done(batch, null);
-              } else if (retried(error)) {
-                failed(error, batch.size());
-                long delay = delay(attempt);
-                if (attempt == 0 || LOG.isDebugEnabled()) {
-                  LOG.info(
-                      "routing webhook {} failed ({}), {} events retried in {} ms",
-                      destination.endpointUrl(),
-                      ar.succeeded() ? "HTTP " + ar.result() : describe(ar.cause()),
-                      batch.size(),
-                      delay);
+
+    /** Takes a place in the buffer; false (counted) when it is full. */
+    private boolean reserve() {
+      if (held.incrementAndGet() > options.bufferEvents()) {
+        held.decrementAndGet();
+        failed(BUFFER_FULL, 1);
+        return false;
+      }
+      WebhookRouting.this.held.incrementAndGet();
+      return true;
+    }
+
+    private void release(int n) {
+      held.addAndGet(-n);
+      WebhookRouting.this.held.addAndGet(-n);
+    }
+
+    private void pump() {
+      pumpScheduled.set(false);
+      while (inFlight < options.maxRequestsInFlight() && !waiting.isEmpty()) {
+        RoutingSettings.Destination to = destination;
+        if (to == null) {
+          // removed, or routing turned off: what waits is dropped, counted
+          int n = drain(Integer.MAX_VALUE).size();
+          failed(TOPIC_NOT_FOUND, n);
+          release(n);
+          return;
+        }
+        List<Routed> batch = drain(to.maxEventsPerBatch());
+        inFlight++;
+        send(batch, 0);
+      }
+    }
+
+    /**
+     * Up to {@code max} waiting events of the schema of the first; this context is the only taker.
+     */
+    private List<Routed> drain(int max) {
+      List<Routed> batch = new ArrayList<>();
+      Routed e;
+      while (batch.size() < max
+          && (e = waiting.peek()) != null
+          && (batch.isEmpty() || e.eventGridSchema() == batch.get(0).eventGridSchema())) {
+        batch.add(waiting.poll());
+      }
+      return batch;
+    }
+
+    /** Sends {@code batch} (attempt {@code attempt}, from 0), then retries or ends it. */
+    private void send(List<Routed> batch, int attempt) {
+      RoutingSettings.Destination to = destination;
+      if (to == null) {
+        done(batch, TOPIC_NOT_FOUND);
+        return;
+      }
+      boolean eventGrid = batch.get(0).eventGridSchema();
+      boolean batched = to.maxEventsPerBatch() > 1;
+      List<CloudEvent> list = batch.stream().map(Routed::event).toList();
+      // the Event Grid schema has no single-event form: always an array
+      byte[] body =
+          eventGrid
+              ? EventGridSchema.batch(list)
+              : batched ? MessageEvents.batch(list) : MessageEvents.structured(list.get(0));
+      RequestOptions request =
+          new RequestOptions()
+              .setMethod(HttpMethod.POST)
+              .setAbsoluteURI(to.endpointUrl())
+              .setIdleTimeout(options.timeoutMillis())
+              .putHeader(
+                  "Content-Type",
+                  eventGrid
+                      ? EventGridSchema.CONTENT_TYPE
+                      : batched ? "application/cloudevents-batch+json" : JsonFormat.CONTENT_TYPE);
+      http.request(request)
+          .compose(req -> req.send(Buffer.buffer(body)))
+          .compose(resp -> resp.body().map(b -> resp.statusCode()))
+          .timeout(options.timeoutMillis(), TimeUnit.MILLISECONDS)
+          .onComplete(
+              ar -> {
+                String error =
+                    ar.succeeded() ? error(ar.result()) : SERVICE_ERROR; // network, timeout
+                if (error == null) {
+                  done(batch, null);
+                } else if (retried(error)) {
+                  failed(error, batch.size());
+                  long delay = delay(attempt);
+                  if (attempt == 0 || LOG.isDebugEnabled()) {
+                    LOG.info(
+                        "{}: webhook {} failed ({}), {} events retried in {} ms",
+                        label(),
+                        to.endpointUrl(),
+                        ar.succeeded() ? "HTTP " + ar.result() : describe(ar.cause()),
+                        batch.size(),
+                        delay);
+                  }
+                  vertx.setTimer(delay, t -> context.runOnContext(v -> send(batch, attempt + 1)));
+                } else {
+                  LOG.warn(
+                      "{}: webhook {} answered HTTP {}: {} events dropped",
+                      label(),
+                      to.endpointUrl(),
+                      ar.result(),
+                      batch.size());
+                  done(batch, error);
                 }
-                vertx.setTimer(delay, t -> context.runOnContext(v -> send(batch, attempt + 1)));
-              } else {
-                LOG.warn(
-                    "routing webhook {} answered HTTP {}: {} events dropped",
-                    destination.endpointUrl(),
-                    ar.result(),
-                    batch.size());
-                done(batch, error);
-              }
-            });
-  }
-
-  private void done(List<Routed> batch, String error) {
-    // counted before they leave the buffer: an empty buffer means every outcome is counted
-    if (error == null) {
-      successful().increment(batch.size());
-    } else {
-      failed(error, batch.size());
+              });
     }
-    held.addAndGet(-batch.size());
-    inFlight--;
-    pump();
+
+    private void done(List<Routed> batch, String error) {
+      // counted before they leave the buffer: an empty buffer means every outcome is counted
+      if (error == null) {
+        successful().increment(batch.size());
+      } else {
+        failed(error, batch.size());
+      }
+      release(batch.size());
+      inFlight--;
+      pump();
+    }
   }
 
   /** The error dimension of an HTTP answer, null for a success (spec section 6.5). */
