@@ -72,7 +72,14 @@ public final class BridgeFile {
       long sessionExpirySeconds,
       int maxInflightMessages,
       int qos,
-      Retain retain) {}
+      Retain retain,
+      String webSocketPath) {
+
+    /** Whether the remote is reached over WebSockets ({@link #webSocketPath}) rather than TCP. */
+    public boolean webSockets() {
+      return webSocketPath != null;
+    }
+  }
 
   /**
    * One route: messages on {@code sources} of one side go to {@code target} on the other, through
@@ -226,6 +233,7 @@ public final class BridgeFile {
     m.only(
         "host",
         "protocol",
+        "webSocketPath",
         "mqttVersion",
         "clientIdPrefix",
         "keepAliveSeconds",
@@ -258,9 +266,20 @@ public final class BridgeFile {
       host = host.substring(1, host.length() - 1);
     }
     String protocol = m.string("protocol", "Mqtt");
-    if (!protocol.equals("Mqtt")) {
+    if (!protocol.equals("Mqtt") && !protocol.equals("WebSockets")) {
       throw new BridgeConfigException(
-          m.path("protocol") + ": only 'Mqtt' (TCP) is supported for now, got '" + protocol + "'");
+          m.path("protocol") + ": must be Mqtt (TCP) or WebSockets, got '" + protocol + "'");
+    }
+    String webSocketPath = null;
+    if (protocol.equals("WebSockets")) {
+      webSocketPath = m.string("webSocketPath", "/mqtt");
+      if (!webSocketPath.startsWith("/")) {
+        throw new BridgeConfigException(
+            m.path("webSocketPath") + ": must start with '/', got '" + webSocketPath + "'");
+      }
+    } else if (m.has("webSocketPath")) {
+      throw new BridgeConfigException(
+          m.path("webSocketPath") + ": set, but protocol is not WebSockets");
     }
     String version = m.string("mqttVersion", "5");
     int mqttVersion =
@@ -363,7 +382,8 @@ public final class BridgeFile {
         expiry,
         inflight,
         qos,
-        retain);
+        retain,
+        webSocketPath);
   }
 
   private static Dataflow dataflow(Fields f, Map<String, Endpoint> endpoints) {

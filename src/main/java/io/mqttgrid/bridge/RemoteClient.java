@@ -137,6 +137,15 @@ interface RemoteClient {
             .serverHost(endpoint.host())
             .serverPort(endpoint.port())
             .addDisconnectedListener(ctx -> onLost.accept(ctx.getCause()));
+    if (endpoint.webSockets()) {
+      // the path without its leading '/': the client puts one between host:port and the path
+      builder =
+          builder
+              .webSocketConfig()
+              .serverPath(endpoint.webSocketPath().substring(1))
+              .subprotocol("mqtt")
+              .applyWebSocketConfig();
+    }
     if (endpoint.tls()) {
       MqttClientSslConfigBuilder tls = MqttClientSslConfig.builder();
       if (endpoint.trustedCaFile() != null) {

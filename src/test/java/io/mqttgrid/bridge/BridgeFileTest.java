@@ -99,6 +99,30 @@ class BridgeFileTest {
     assertThat(e.qos()).isEqualTo(1);
     assertThat(e.retain()).isEqualTo(BridgeFile.Retain.KEEP);
     assertThat(e.authentication().method()).isEqualTo("Anonymous");
+    assertThat(e.webSockets()).isFalse();
+  }
+
+  @Test
+  void aWebSocketEndpointHasItsPath() {
+    assertThat(parse(ENDPOINT + "      protocol: WebSockets\n").endpoints().get(0).webSocketPath())
+        .isEqualTo("/mqtt");
+    assertThat(
+            parse(ENDPOINT + "      protocol: WebSockets\n      webSocketPath: /ws\n")
+                .endpoints()
+                .get(0)
+                .webSocketPath())
+        .isEqualTo("/ws");
+    assertThat(refusal(() -> parse(ENDPOINT + "      protocol: Quic\n")))
+        .isEqualTo(
+            "dataflowEndpoints[0].mqttSettings.protocol: must be Mqtt (TCP) or WebSockets, got 'Quic'");
+    assertThat(refusal(() -> parse(ENDPOINT + "      webSocketPath: /ws\n")))
+        .isEqualTo(
+            "dataflowEndpoints[0].mqttSettings.webSocketPath: set, but protocol is not WebSockets");
+    assertThat(
+            refusal(
+                () -> parse(ENDPOINT + "      protocol: WebSockets\n      webSocketPath: ws\n")))
+        .isEqualTo(
+            "dataflowEndpoints[0].mqttSettings.webSocketPath: must start with '/', got 'ws'");
   }
 
   @Test

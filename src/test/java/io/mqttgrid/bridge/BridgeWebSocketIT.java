@@ -1,0 +1,112 @@
+package io.mqttgrid.bridge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.mqttgrid.testing.Inbox;
+import io.mqttgrid.testing.TestBroker;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A remote reached over MQTT over WebSockets ({@code protocol: WebSockets}), the way a broker
+ * behind a proxy that passes only HTTP(S) is reached: both directions through the cloud's WebSocket
+ * listener (path {@code /mqtt}).
+ */
+class BridgeWebSocketIT {
+
+  @TempDir static Path dir;
+
+  static TestBroker cloud;
+  static TestBroker edge;
+
+  @BeforeAll
+  static void start() throws Exception {
+    cloud = TestBroker.start();
+    Path file = dir.resolve("bridges.yaml");
+    Files.writeString(
+        file,
+        """
+        dataflowEndpoints:
+          - name: cloud-ws
+            mqttSettings:
+              host: 127.0.0.1:%d
+              protocol: WebSockets
+              webSocketPath: /mqtt
+              clientIdPrefix: edge-ws-
+        dataflows:
+          - name: up
+            operations:
+              - {operationType: Source, sourceSettings: {endpointRef: default, dataSources: ['ws/up/#']}}
+              - {operationType: Destination, destinationSettings: {endpointRef: cloud-ws, dataDestination: 'from-edge/${inputTopic.3}'}}
+          - name: down
+            operations:
+              - {operationType: Source, sourceSettings: {endpointRef: cloud-ws, dataSources: ['to-edge/#']}}
+              - {operationType: Destination, destinationSettings: {endpointRef: default, dataDestination: 'ws/down/${inputTopic.2}'}}
+        """
+            .formatted(cloud.websocketPort()));
+    edge = TestBroker.start(Map.of("bridge.file", file.toString()));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (edge != null) {
+      edge.close();
+    }
+    if (cloud != null) {
+      cloud.close();
+    }
+  }
+
+  @Test
+  void messagesGoBothWaysOverWebSockets() throws Exception {
+    Mqtt5BlockingClient remoteSub = cloud.v5("ws-remote-sub");
+    Inbox<Mqtt5Publish> atRemote = Inbox.of(remoteSub);
+    remoteSub.connect();
+    remoteSub.subscribeWith().topicFilter("from-edge/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    Mqtt5BlockingClient localSub = edge.v5("ws-local-sub");
+    Inbox<Mqtt5Publish> atEdge = Inbox.of(localSub);
+    localSub.connect();
+    localSub.subscribeWith().topicFilter("ws/down/#").qos(MqttQos.AT_LEAST_ONCE).send();
+
+    Mqtt5BlockingClient device = edge.v5("ws-device");
+    device.connect();
+    DevicePublisher.publishUntilAcknowledged(device, "ws/up/temp", "19.0", Duration.ofMillis(200));
+    Mqtt5Publish up = atRemote.next();
+    assertThat(up.getTopic().toString()).isEqualTo("from-edge/temp");
+    assertThat(Inbox.text(up)).isEqualTo("19.0");
+
+    // down: the bridge subscribes in the background; publish until one arrives
+    Mqtt5BlockingClient remotePub = cloud.v5("ws-remote-pub");
+    remotePub.connect();
+    Mqtt5Publish down = null;
+    for (int attempt = 0; attempt < 50 && down == null; attempt++) {
+      remotePub
+          .publishWith()
+          .topic("to-edge/cmd")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload("stop".getBytes(StandardCharsets.UTF_8))
+          .send();
+      Thread.sleep(200);
+      if (!atEdge.isEmpty()) {
+        down = atEdge.next();
+      }
+    }
+    assertThat(down).as("nothing came down over WebSockets").isNotNull();
+    assertThat(down.getTopic().toString()).isEqualTo("ws/down/cmd");
+    assertThat(Inbox.text(down)).isEqualTo("stop");
+    for (Mqtt5BlockingClient c : List.of(remoteSub, localSub, device, remotePub)) {
+      c.disconnect();
+    }
+  }
+}
