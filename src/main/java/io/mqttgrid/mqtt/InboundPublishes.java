@@ -12,7 +12,10 @@ import io.mqttgrid.session.Session;
 import io.mqttgrid.wire.MqttLimits;
 import io.mqttgrid.wire.ReasonCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.messages.MqttPubRelMessage;
 import io.vertx.mqtt.messages.MqttPublishMessage;
@@ -37,6 +40,10 @@ final class InboundPublishes {
 
   private final MqttConnection connection;
   private final MqttEndpoint endpoint;
+
+  /** The connection's context: {@link #flow} and the endpoint are used on it only. */
+  private final Context context;
+
   private final MqttServices services;
   private final MqttLimits limits;
   private final ProtocolAdapter protocol;
@@ -55,11 +62,13 @@ final class InboundPublishes {
   InboundPublishes(
       MqttConnection connection,
       MqttEndpoint endpoint,
+      Context context,
       MqttServices services,
       ProtocolAdapter protocol,
       MqttMetrics.ConnectionMeters metrics) {
     this.connection = connection;
     this.endpoint = endpoint;
+    this.context = context;
     this.services = services;
     this.limits = services.limits();
     this.protocol = protocol;
@@ -137,35 +146,50 @@ final class InboundPublishes {
               routed.reached(),
               services.sessions().store().addAwaitingRelease(connection.clientId(), packetId));
     }
+    // a persistent subscriber's session completes its store on its own event loop, maybe another
+    // one: the acknowledgement is counted and sent back here (the Receive Maximum count, the
+    // queue of acknowledgements and the endpoint are this connection's, unsynchronized)
     durable.onComplete(
         ar -> {
-          if (ar.failed()) {
-            PublishRefusal refusal = PublishRefusal.ofRoutingFailure(ar.cause());
-            if (refusal == PublishRefusal.SUBSCRIBERS_FULL) {
-              // the subscribers' side: counted as dropped by each session, not a server error
-              LOG.debug(
-                  "publish from {} on '{}' kept by no subscriber: {}",
-                  connection.clientId(),
-                  request.topic(),
-                  ar.cause().getMessage());
-            } else {
-              LOG.warn(
-                  "publish from {} on '{}' failed: {}",
-                  connection.clientId(),
-                  request.topic(),
-                  ar.cause().toString());
-            }
-            flow.complete(ack, refusal.mqttReason());
+          if (Vertx.currentContext() == context) {
+            routed(ar, ack, request, routed);
           } else {
-            flow.complete(
-                ack,
-                routed.reached().result() == 0
-                    ? ReasonCode.NO_MATCHING_SUBSCRIBERS
-                    : ReasonCode.SUCCESS);
+            context.runOnContext(v -> routed(ar, ack, request, routed));
           }
-          metrics.published(qos, ack.reason, ack.receivedNanos);
-          flow.flush(connection.closed(), ackSender);
         });
+  }
+
+  /** Routing of an inbound QoS 1/2 publish ended: its acknowledgement is due, in arrival order. */
+  private void routed(
+      AsyncResult<?> ar,
+      InboundQosFlow.Pending ack,
+      PublishRequest request,
+      PublishPipeline.Routed routed) {
+    int qos = ack.qos;
+    if (ar.failed()) {
+      PublishRefusal refusal = PublishRefusal.ofRoutingFailure(ar.cause());
+      if (refusal == PublishRefusal.SUBSCRIBERS_FULL) {
+        // the subscribers' side: counted as dropped by each session, not a server error
+        LOG.debug(
+            "publish from {} on '{}' kept by no subscriber: {}",
+            connection.clientId(),
+            request.topic(),
+            ar.cause().getMessage());
+      } else {
+        LOG.warn(
+            "publish from {} on '{}' failed: {}",
+            connection.clientId(),
+            request.topic(),
+            ar.cause().toString());
+      }
+      flow.complete(ack, refusal.mqttReason());
+    } else {
+      flow.complete(
+          ack,
+          routed.reached().result() == 0 ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS);
+    }
+    metrics.published(qos, ack.reason, ack.receivedNanos);
+    flow.flush(connection.closed(), ackSender);
   }
 
   /**

@@ -11,6 +11,7 @@ import io.mqttgrid.wire.MqttLimits;
 import io.mqttgrid.wire.ReasonCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -75,8 +76,9 @@ final class MqttConnection implements ClientChannel {
     this.protocol = ProtocolAdapter.forVersion(endpoint.protocolVersion());
     this.metrics = services.metrics().connection(endpoint.protocolVersion(), websocket);
     this.keepAlive = new KeepAlive(this, vertx, limits.maxKeepAlive());
-    this.rights = new ConnectionRights(this, endpoint, services, vertx, vertx.getOrCreateContext());
-    this.publishes = new InboundPublishes(this, endpoint, services, protocol, metrics);
+    Context context = vertx.getOrCreateContext();
+    this.rights = new ConnectionRights(this, endpoint, services, vertx, context);
+    this.publishes = new InboundPublishes(this, endpoint, context, services, protocol, metrics);
     this.subscriptions = new SubscriptionRequests(this, endpoint, services, protocol, metrics);
     this.handshake =
         new ConnectHandshake(this, endpoint, services, protocol, metrics, mistakes, terms);

@@ -84,6 +84,15 @@ public final class Throughput {
     if (jwt != null) {
       builder = builder.enhancedAuth(JwtAuthMechanism.customJwt(jwt));
     }
+    // a broker that closes a client in the middle of a run says why only here (the run itself just stalls)
+    builder = builder.addDisconnectedListener(context -> {
+      if (context.getSource() != com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource.USER) {
+        System.err.println(context.getClientConfig().getClientIdentifier().map(Object::toString).orElse("?")
+            + " disconnected by " + context.getSource() + ": "
+            + (context.getCause() instanceof com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException d
+                ? d.getMqttMessage() : context.getCause()));
+      }
+    });
     Mqtt5AsyncClient sub = builder.identifier("bench-sub-" + System.nanoTime()).buildAsync();
     // a session expiry above 0 makes the subscriber's session persistent: every QoS 1/2 message is queued
     sub.connectWith().cleanStart(true).sessionExpiryInterval(sessionExpiry).send().get(10, TimeUnit.SECONDS);

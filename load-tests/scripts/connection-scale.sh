@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Connect storms and memory per idle connection, one MQTT Grid node and Mosquitto side by side in the same run
+# and from the same load generator (io.mqttgrid.load.ConnectStorm): N clients connect and subscribe to one
+# topic filter each, at most CONCURRENCY connects under way at once; while they stay connected and idle the
+# script measures each broker (RSS; for MQTT Grid also the heap used after a full GC, via jcmd); then they
+# disconnect. Rounds alternate which broker goes first.
+#
+#   load-tests/scripts/connection-scale.sh       # CLIENTS="2000 5000" ROUNDS=2 CONCURRENCY=100 WARMUP_STORMS=4
+#   CLIENTS=5000 ROUNDS=3 SESSION_EXPIRY=3600 load-tests/scripts/connection-scale.sh
+#
+# SESSION_EXPIRY above 0 makes every session persistent (clean start false). GRID_ARGS adds broker options.
+# Needs the broker jar (built here if missing), mosquitto (apt-get install -y mosquitto) and a JDK's jcmd.
+# The file limit (ulimit -n) bounds N: each connection is one descriptor in the broker and one in the generator.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+clients_list=${CLIENTS:-2000 5000}
+rounds=${ROUNDS:-2}
+concurrency=${CONCURRENCY:-100}
+warmup_storms=${WARMUP_STORMS:-4}
+session_expiry=${SESSION_EXPIRY:-0}
+grid_port=21895
+mosq_port=21896
+
+command -v mosquitto >/dev/null || { echo "mosquitto is not installed (apt-get install -y mosquitto)" >&2; exit 2; }
+[ -f target/mqttgrid.jar ] || mvn -B -q -DskipTests package
+mvn -B -q -Dstyle.color=never -f load-tests/pom.xml compile
+logs=$(mktemp -d)
+mvn -B -q -Dstyle.color=never -f load-tests/pom.xml dependency:build-classpath -Dmdep.outputFile="$logs/cp" >/dev/null
+cp="load-tests/target/classes:$(cat "$logs/cp")"
+
+ulimit -n 65536 2>/dev/null || true
+# the per-address connect rate and unauthenticated-connection caps protect a node from one noisy address; the
+# load generator is one address, so they are lifted here
+java -Xmx1g -XX:+ExitOnOutOfMemoryError -jar target/mqttgrid.jar --set mqtt.port=$grid_port \
+  --set mqtt.websocket-port=-1 --set mqtt.tls-port=-1 --set mqtt.wss-port=-1 --set http.port=-1 \
+  --set http.tls-port=-1 --set management.port=-1 --set mqtt.connect-rate-per-address=0 \
+  --set mqtt.max-unauthenticated-connections=0 --set mqtt.max-unauthenticated-per-address=0 \
+  ${GRID_ARGS:-} >"$logs/grid.log" 2>&1 &
+grid_pid=$!
+printf 'user %s\nlistener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 10000\nset_tcp_nodelay true\n' \
+  "$(id -un)" $mosq_port >"$logs/mosquitto.conf"
+mosq_pid=
+# a fresh Mosquitto for every measurement: freed memory stays in its allocator, so after a bigger round its RSS
+# would not grow with the next, smaller one (it needs no warm-up: nothing to compile at run time)
+start_mosquitto() {
+  [ -n "$mosq_pid" ] && kill "$mosq_pid" && wait "$mosq_pid" 2>/dev/null || true
+  mosquitto -c "$logs/mosquitto.conf" >>"$logs/mosquitto.log" 2>&1 &
+  mosq_pid=$!
+  sleep 0.5
+  kill -0 $mosq_pid || { echo "mosquitto did not start:" >&2; cat "$logs/mosquitto.log" >&2; exit 1; }
+}
+trap 'kill $grid_pid $mosq_pid 2>/dev/null || true; wait 2>/dev/null || true; echo "logs: $logs"' EXIT
+start_mosquitto
+for _ in $(seq 1 60); do
+  grep -q "started" "$logs/grid.log" && break
+  sleep 1
+done
+printf '<configuration><root level="WARN"/></configuration>\n' >"$logs/logback.xml"
+
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+# heap in use after a full GC (two, so that what the first freed is gone from the old generation too)
+heap_kb() {
+  jcmd "$1" GC.run >/dev/null && jcmd "$1" GC.run >/dev/null
+  jcmd "$1" GC.heap_info | grep -o 'used [0-9]*K' | head -1 | tr -dc '0-9'
+}
+
+storm() { # label port pid clients release-file
+  java -Dlogback.configurationFile="$logs/logback.xml" -cp "$cp" io.mqttgrid.load.ConnectStorm --port "$2" --clients "$4" --concurrency "$concurrency" \
+    --session-expiry "$session_expiry" --broker-pid "$3" --prefix "$1-$RANDOM" ${5:+--release "$5"}
+}
+
+measure() { # label port pid clients
+  local label=$1 port=$2 pid=$3 n=$4 out="$logs/$1-$4-$(date +%s%N).log" heap0=- heap1=- rss0 rss1
+  if [ "$label" = Mosquitto ]; then
+    start_mosquitto
+    pid=$mosq_pid
+  fi
+  [ "$label" = MQTT-Grid ] && heap0=$(heap_kb "$pid")
+  sleep 1
+  rss0=$(rss_kb "$pid")
+  rm -f "$logs/release"
+  storm "$label" "$port" "$pid" "$n" "$logs/release" >"$out" 2>&1 &
+  local storm_pid=$!
+  while ! grep -q "^holding" "$out" 2>/dev/null; do
+    kill -0 $storm_pid 2>/dev/null || { echo "$label: the storm ended early:" >&2; cat "$out" >&2; return 1; }
+    sleep 0.5
+  done
+  [ "$label" = MQTT-Grid ] && heap1=$(heap_kb "$pid")
+  sleep 1
+  rss1=$(rss_kb "$pid")
+  touch "$logs/release"
+  wait $storm_pid || true
+  local held
+  held=$(grep -o '^holding [0-9]*' "$out" | tr -dc '0-9')
+  echo "== $label, $n clients (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  grep -v '^holding\|^disconnected' "$out"
+  printf 'idle: RSS %d -> %d KiB = %.1f KiB per connection' "$rss0" "$rss1" "$(echo "($rss1 - $rss0) / $held" | bc -l)"
+  if [ "$heap0" != - ]; then
+    printf '; heap after full GC %d -> %d KiB = %.1f KiB per connection' "$heap0" "$heap1" \
+      "$(echo "($heap1 - $heap0) / $held" | bc -l)"
+  fi
+  echo
+  sleep 3 # let the disconnects settle before the next measurement
+}
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr); $(java -version 2>&1 | head -1);" \
+  "mosquitto $(mosquitto -h 2>/dev/null | head -1 | awk '{print $3}'); file limit $(ulimit -n); load generator on the" \
+  "same cores; concurrency $concurrency, session expiry $session_expiry"
+# warm-up: the JIT keeps compiling MQTT Grid's connect path for the first ~20,000 connects (C2 threads took a
+# third of the broker's CPU in the fourth storm of 5,000); its CPU per connect is printed, to show where it settles
+for w in $(seq 1 "$warmup_storms"); do
+  storm MQTT-Grid $grid_port $grid_pid 5000 "" >"$logs/warmup-grid-$w.log" 2>&1 || { cat "$logs/warmup-grid-$w.log" >&2; exit 1; }
+  echo "warm-up storm $w of 5000: $(grep -o '[0-9.]* ms per connect' "$logs/warmup-grid-$w.log"), $(grep -o '[0-9]* connects/s' "$logs/warmup-grid-$w.log")"
+done
+for round in $(seq 1 "$rounds"); do
+  for n in $clients_list; do
+    if [ $((round % 2)) = 1 ]; then
+      measure MQTT-Grid $grid_port $grid_pid "$n"
+      measure Mosquitto $mosq_port - "$n"
+    else
+      measure Mosquitto $mosq_port - "$n"
+      measure MQTT-Grid $grid_port $grid_pid "$n"
+    fi
+  done
+done

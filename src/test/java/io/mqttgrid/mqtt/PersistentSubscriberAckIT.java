@@ -1,0 +1,106 @@
+package io.mqttgrid.mqtt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
+import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.WithBroker;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A QoS 1 publisher whose messages go to persistent sessions served by another event loop: each
+ * PUBLISH is acknowledged once the subscribers' sessions have stored it, and that completion
+ * arrives on the subscribers' event loop. The publisher's Receive Maximum count and its queue of
+ * acknowledgements must still be kept on its own: found by the persistent-session benchmark
+ * (docs/performance.md), where the count drifted upwards under load and the broker closed a
+ * publisher that kept to the Receive Maximum with 0x93 (Receive Maximum exceeded).
+ */
+@WithBroker
+class PersistentSubscriberAckIT {
+
+  static TestBroker broker;
+
+  private static final int MESSAGES = 50_000;
+
+  private static Mqtt5AsyncClient client(String id, ConcurrentLinkedQueue<String> closedByServer) {
+    return MqttClient.builder()
+        .useMqttVersion5()
+        .identifier(id)
+        .serverHost("127.0.0.1")
+        .serverPort(broker.mqttPort())
+        .addDisconnectedListener(
+            c -> {
+              if (c.getSource() == MqttDisconnectSource.SERVER) {
+                closedByServer.add(
+                    id
+                        + ": "
+                        + (c.getCause() instanceof Mqtt5DisconnectException d
+                            ? d.getMqttMessage()
+                            : c.getCause()));
+              }
+            })
+        .buildAsync();
+  }
+
+  @Test
+  void aPublisherThatKeepsToTheReceiveMaximumIsNeverClosedForExceedingIt() throws Exception {
+    ConcurrentLinkedQueue<String> closedByServer = new ConcurrentLinkedQueue<>();
+    // two subscribers: with the broker's two event loops, at least one is served by a loop other
+    // than the publisher's
+    List<Mqtt5AsyncClient> subscribers = new ArrayList<>();
+    AtomicInteger received = new AtomicInteger();
+    for (int i = 0; i < 2; i++) {
+      Mqtt5AsyncClient sub = client("ack-loop-sub-" + i, closedByServer);
+      sub.connectWith()
+          .cleanStart(true)
+          .sessionExpiryInterval(300)
+          .send()
+          .get(10, TimeUnit.SECONDS);
+      sub.subscribeWith()
+          .topicFilter("ack-loop/t")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .callback(p -> received.incrementAndGet())
+          .send()
+          .get(10, TimeUnit.SECONDS);
+      subscribers.add(sub);
+    }
+    Mqtt5AsyncClient pub = client("ack-loop-pub", closedByServer);
+    pub.connectWith().cleanStart(true).send().get(10, TimeUnit.SECONDS);
+
+    // the client library holds back what the broker's Receive Maximum (1000) does not allow yet:
+    // the
+    // publishes arrive while earlier ones complete on the other loop
+    List<CompletableFuture<Mqtt5PublishResult>> acks = new ArrayList<>(MESSAGES);
+    byte[] payload = new byte[16];
+    for (int i = 0; i < MESSAGES; i++) {
+      acks.add(
+          pub.publishWith().topic("ack-loop/t").qos(MqttQos.AT_LEAST_ONCE).payload(payload).send());
+    }
+    try {
+      CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(40, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // reported by the assertions below, with the reason the broker gave
+    }
+
+    assertThat(closedByServer).isEmpty();
+    long acknowledged =
+        acks.stream().filter(f -> f.isDone() && !f.isCompletedExceptionally()).count();
+    assertThat(acknowledged).isEqualTo(MESSAGES);
+    pub.disconnect().get(10, TimeUnit.SECONDS);
+    for (Mqtt5AsyncClient sub : subscribers) {
+      sub.disconnect().get(10, TimeUnit.SECONDS);
+    }
+    assertThat(received.get()).isEqualTo(2 * MESSAGES);
+  }
+}
