@@ -52,10 +52,18 @@ public final class ClientLifecycleEvents {
     private final String clientId;
     private final CompletionStage<Long> sequenceNumber;
 
+    /**
+     * The number, once the Connected event is offered: the Disconnected event waits for this, not
+     * for the number itself (a CompletableFuture runs the actions waiting on it last-registered
+     * first, which sent Disconnected before Connected when a client left at once).
+     */
+    private volatile CompletionStage<Long> announced;
+
     Connection(String authenticationName, String clientId, CompletionStage<Long> sequenceNumber) {
       this.authenticationName = authenticationName;
       this.clientId = clientId;
       this.sequenceNumber = sequenceNumber;
+      this.announced = sequenceNumber;
     }
   }
 
@@ -105,18 +113,19 @@ public final class ClientLifecycleEvents {
             authenticationName, clientId, sequence.next(clientId, nodeId, authenticationName));
     // on the thread that completes the number (a Hazelcast one): offering to the sink does not
     // block
-    c.sequenceNumber.whenCompleteAsync(
-        (n, error) -> {
-          if (error != null) {
-            LOG.warn(
-                "no sequence number for session {}: its life-cycle events are not sent ({})",
-                clientId,
-                error.toString());
-          } else if (sink.clientLifecycleEventsOn()) {
-            sink.offer(sessionEvent(SESSION_CONNECTED, c, n, null, at));
-          }
-        },
-        Runnable::run);
+    c.announced =
+        c.sequenceNumber.whenCompleteAsync(
+            (n, error) -> {
+              if (error != null) {
+                LOG.warn(
+                    "no sequence number for session {}: its life-cycle events are not sent ({})",
+                    clientId,
+                    error.toString());
+              } else if (sink.clientLifecycleEventsOn()) {
+                sink.offer(sessionEvent(SESSION_CONNECTED, c, n, null, at));
+              }
+            },
+            Runnable::run);
     return c;
   }
 
@@ -126,7 +135,7 @@ public final class ClientLifecycleEvents {
       return;
     }
     OffsetDateTime at = now();
-    c.sequenceNumber.whenCompleteAsync(
+    c.announced.whenCompleteAsync(
         (n, error) -> {
           if (error != null) {
             return;
