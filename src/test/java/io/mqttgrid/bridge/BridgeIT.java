@@ -15,9 +15,6 @@ import io.mqttgrid.testing.TcpLoadBalancer;
 import io.mqttgrid.testing.TestBroker;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +40,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BridgeIT {
 
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final String[] FLOWS = {
     "up", "up-template", "up-retained", "down", "down-template"
   };
@@ -441,16 +437,7 @@ class BridgeIT {
    * The value of the first /metrics line of the edge matching {@code series}; 0 when there is none.
    */
   private static double metric(String series) throws Exception {
-    String text =
-        HTTP.send(
-                HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + edge.managementPort() + "/metrics"))
-                    .timeout(Duration.ofSeconds(10))
-                    .GET()
-                    .build(),
-                HttpResponse.BodyHandlers.ofString())
-            .body();
-    Matcher m = Pattern.compile("(?m)^" + series + " (\\S+)$").matcher(text);
+    Matcher m = Pattern.compile("(?m)^" + series + " (\\S+)$").matcher(edge.scrapeMetrics());
     return m.find() ? Double.parseDouble(m.group(1)) : 0.0;
   }
 }

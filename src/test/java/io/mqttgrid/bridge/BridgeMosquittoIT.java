@@ -185,19 +185,9 @@ class BridgeMosquittoIT {
     // down: the bridge subscribes in the background; publish until one arrives
     Mqtt5BlockingClient remotePub = atMosquitto("remote-pub-" + v);
     remotePub.connect();
-    Mqtt5Publish down = null;
-    for (int attempt = 0; attempt < 50 && down == null; attempt++) {
-      remotePub
-          .publishWith()
-          .topic("to-edge/" + v + "/cmd")
-          .qos(MqttQos.AT_LEAST_ONCE)
-          .payload("reboot".getBytes(StandardCharsets.UTF_8))
-          .send();
-      Thread.sleep(200);
-      if (!atEdge.isEmpty()) {
-        down = atEdge.next();
-      }
-    }
+    Mqtt5Publish down =
+        DevicePublisher.publishUntilOneArrives(
+            remotePub, "to-edge/" + v + "/cmd", "reboot", atEdge);
     assertThat(down).as("nothing came down from Mosquitto: " + mosquitto.log()).isNotNull();
     assertThat(down.getTopic().toString()).isEqualTo("m" + v + "/down/cmd");
     assertThat(Inbox.text(down)).isEqualTo("reboot");

@@ -7,7 +7,6 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.TestBroker;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -89,19 +88,8 @@ class BridgeWebSocketIT {
     // down: the bridge subscribes in the background; publish until one arrives
     Mqtt5BlockingClient remotePub = cloud.v5("ws-remote-pub");
     remotePub.connect();
-    Mqtt5Publish down = null;
-    for (int attempt = 0; attempt < 50 && down == null; attempt++) {
-      remotePub
-          .publishWith()
-          .topic("to-edge/cmd")
-          .qos(MqttQos.AT_LEAST_ONCE)
-          .payload("stop".getBytes(StandardCharsets.UTF_8))
-          .send();
-      Thread.sleep(200);
-      if (!atEdge.isEmpty()) {
-        down = atEdge.next();
-      }
-    }
+    Mqtt5Publish down =
+        DevicePublisher.publishUntilOneArrives(remotePub, "to-edge/cmd", "stop", atEdge);
     assertThat(down).as("nothing came down over WebSockets").isNotNull();
     assertThat(down.getTopic().toString()).isEqualTo("ws/down/cmd");
     assertThat(Inbox.text(down)).isEqualTo("stop");
