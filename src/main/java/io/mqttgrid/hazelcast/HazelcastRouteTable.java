@@ -69,6 +69,15 @@ public final class HazelcastRouteTable implements RouteTable {
    */
   private final Map<String, Long> recentlyWithdrawn = new ConcurrentHashMap<>();
 
+  private final long withdrawnMemoryMillis;
+
+  /**
+   * Forgets old withdrawals on a timer: {@link #routedHere} forgets them too, but it runs only for
+   * deliveries from other nodes, so a node alone (or one that nobody sends to) would otherwise keep
+   * one entry per topic filter that ever lost its last subscriber.
+   */
+  private final long forgetWithdrawnTimer;
+
   /** Announcements whose route the other nodes have not confirmed yet. */
   private final Set<Future<Void>> unconfirmed = ConcurrentHashMap.newKeySet();
 
@@ -85,7 +94,17 @@ public final class HazelcastRouteTable implements RouteTable {
    */
   public HazelcastRouteTable(
       Vertx vertx, HazelcastInstance hz, String localNode, long routeNewsTimeoutMillis) {
+    this(vertx, hz, localNode, routeNewsTimeoutMillis, WITHDRAWN_MEMORY_MS);
+  }
+
+  HazelcastRouteTable(
+      Vertx vertx,
+      HazelcastInstance hz,
+      String localNode,
+      long routeNewsTimeoutMillis,
+      long withdrawnMemoryMillis) {
     this.vertx = vertx;
+    this.withdrawnMemoryMillis = withdrawnMemoryMillis;
     this.routeNewsTimeoutMillis = routeNewsTimeoutMillis;
     this.localNode = localNode;
     this.map = hz.getMap(MAP);
@@ -113,6 +132,18 @@ public final class HazelcastRouteTable implements RouteTable {
                           });
                 });
     routeNews.completion().toCompletionStage().toCompletableFuture().join();
+    this.forgetWithdrawnTimer =
+        vertx.setPeriodic(withdrawnMemoryMillis, t -> forgetOldWithdrawals());
+  }
+
+  private void forgetOldWithdrawals() {
+    long cutoff = System.currentTimeMillis() - withdrawnMemoryMillis;
+    recentlyWithdrawn.values().removeIf(at -> at < cutoff);
+  }
+
+  /** How many withdrawn filters are still remembered. */
+  int rememberedWithdrawals() {
+    return recentlyWithdrawn.size();
   }
 
   private static String newsAddress(String node) {
@@ -207,10 +238,9 @@ public final class HazelcastRouteTable implements RouteTable {
     if (found[0]) {
       return true;
     }
-    long cutoff = System.currentTimeMillis() - WITHDRAWN_MEMORY_MS;
-    recentlyWithdrawn.values().removeIf(at -> at < cutoff);
-    for (String filter : recentlyWithdrawn.keySet()) {
-      if (Topics.matches(filter, topic)) {
+    long cutoff = System.currentTimeMillis() - withdrawnMemoryMillis;
+    for (Map.Entry<String, Long> withdrawn : recentlyWithdrawn.entrySet()) {
+      if (withdrawn.getValue() >= cutoff && Topics.matches(withdrawn.getKey(), topic)) {
         return true;
       }
     }
@@ -290,6 +320,7 @@ public final class HazelcastRouteTable implements RouteTable {
   }
 
   public void close() {
+    vertx.cancelTimer(forgetWithdrawnTimer);
     map.removeEntryListener(listener);
     routeNews.unregister();
   }
