@@ -24,6 +24,9 @@ import java.util.function.Supplier;
  */
 public final class InMemorySessionStore implements SessionStore {
 
+  private final java.util.concurrent.atomic.AtomicInteger deletes =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   private final Vertx vertx;
   private final Map<String, SessionRecord> sessions = new HashMap<>();
   private final Map<String, SessionQueue> queues = new HashMap<>();
@@ -129,8 +132,14 @@ public final class InMemorySessionStore implements SessionStore {
         });
   }
 
+  /** How many times {@link #delete} was called. */
+  public int deletes() {
+    return deletes.get();
+  }
+
   @Override
   public Future<Void> delete(String clientId) {
+    deletes.incrementAndGet();
     return answer(
         () -> {
           sessions.remove(clientId);

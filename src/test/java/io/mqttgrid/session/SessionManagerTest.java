@@ -106,6 +106,26 @@ class SessionManagerTest {
   }
 
   @Test
+  void aCleanStartWithNothingStoredDiscardsNothing() {
+    Attached attached = await(manager.connect(new ConnectRequest("fresh-1", true, 0, 5, null, 0)));
+
+    assertThat(attached.sessionPresent()).isFalse();
+    assertThat(store.deletes()).isZero();
+  }
+
+  @Test
+  void aCleanStartDiscardsAStoredSession() {
+    storedOfflineSession("dev-2");
+
+    Attached attached = await(manager.connect(new ConnectRequest("dev-2", true, 0, 5, null, 0)));
+
+    assertThat(attached.sessionPresent()).isFalse();
+    assertThat(attached.queued()).isEmpty();
+    assertThat(await(store.load("dev-2"))).isNull();
+    assertThat(await(store.queued("dev-2"))).isEmpty();
+  }
+
+  @Test
   void aStoredSessionIsResumedWithItsSubscriptionsQueueAndPendingReleases() {
     storedOfflineSession("dev-1");
 
