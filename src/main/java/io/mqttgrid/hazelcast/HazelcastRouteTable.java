@@ -166,7 +166,11 @@ public final class HazelcastRouteTable implements RouteTable {
       String key = key(localNode, filter);
       mirrorAdd(key);
       Promise<Void> confirmed = Promise.promise();
-      unconfirmed.add(confirmed.future());
+      // alone, nobody needs to hear of the route before the SUBACK: a node that joins later reads
+      // the table, or hears of the write through its entry listener
+      if (!alone()) {
+        unconfirmed.add(confirmed.future());
+      }
       HazelcastFutures.onContext(map.setAsync(key, filter), vertx.getOrCreateContext())
           .onComplete(
               written -> {
@@ -194,6 +198,10 @@ public final class HazelcastRouteTable implements RouteTable {
               });
       confirmed.future().onComplete(x -> unconfirmed.remove(confirmed.future()));
     }
+  }
+
+  private boolean alone() {
+    return liveNodes.size() == 1 && liveNodes.contains(localNode);
   }
 
   @Override

@@ -7,8 +7,10 @@ import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import io.mqttgrid.BrokerConfig;
 import io.mqttgrid.cluster.HazelcastConfigFactory;
+import io.mqttgrid.testing.Await;
 import io.vertx.core.Vertx;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,6 +38,39 @@ class HazelcastRouteTableTest {
   static void stopMember() {
     hazelcast.shutdown();
     vertx.close();
+  }
+
+  @Test
+  void aNodeAloneDoesNotWaitForTheTableWriteBeforeItsSuback() {
+    HazelcastRouteTable table =
+        new HazelcastRouteTable(vertx, hazelcast, node, 1_000, WITHDRAWN_MEMORY_MS);
+    try {
+      table.liveNodes(Set.of(node));
+      table.announce("alone/filter");
+      assertTrue(table.announcedEverywhere().isComplete());
+      assertTrue(table.routedHere("alone/filter"));
+    } finally {
+      table.close();
+    }
+  }
+
+  @Test
+  void aNodeWithOthersWaitsUntilTheyHeardOfANewRoute() {
+    HazelcastRouteTable table =
+        new HazelcastRouteTable(vertx, hazelcast, node, 1_000, WITHDRAWN_MEMORY_MS);
+    try {
+      // the other node has no consumer here, so its answer fails; the announcement waits for the
+      // table write and that answer
+      table.liveNodes(Set.of(node, "some-other-node"));
+      table.announce("together/filter");
+      assertTrue(!table.announcedEverywhere().isComplete());
+      Await.until(
+          "the announcement given up on the silent node",
+          java.time.Duration.ofSeconds(10),
+          () -> table.announcedEverywhere().isComplete());
+    } finally {
+      table.close();
+    }
   }
 
   @Test
