@@ -415,6 +415,15 @@ public final class SessionManager {
   }
 
   /**
+   * The first node of a cluster started against a state database brings the persistent sessions it
+   * holds back, as offline sessions of this node (see {@link SessionAdoption#restoreStored}).
+   * Answers how many came back.
+   */
+  public Future<Integer> restoreStored() {
+    return adoption.restoreStored();
+  }
+
+  /**
    * A session whose queue a newer connection of its client owns: it stops routing here, the store
    * stays.
    */
