@@ -254,6 +254,11 @@ public final class Broker {
               public void overflowed(Session session) {
                 metrics.sessionDropped(MqttMetrics.DROP_SESSION_OVERFLOW);
               }
+
+              @Override
+              public void ended(String reason) {
+                metrics.sessionDropped(reason);
+              }
             });
     routing =
         new WebhookRouting(
