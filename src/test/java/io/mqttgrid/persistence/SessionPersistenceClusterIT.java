@@ -99,6 +99,41 @@ class SessionPersistenceClusterIT {
   }
 
   @Test
+  void withWriteBehindAGracefulStopWritesWhatTheBatchHolds() throws Exception {
+    Path data = dir.resolve("data-behind");
+    try (ClusterFixture node =
+        ClusterFixture.start(
+            SessionPersistenceClusterIT.class.getSimpleName() + "-behind",
+            1,
+            Map.of(
+                "cluster.mode",
+                "local",
+                "persistence.store",
+                "embedded",
+                "persistence.embedded.directory",
+                data.toString(),
+                "persistence.session-queue-write",
+                "behind",
+                // longer than the test: only the stop writes the queue
+                "persistence.session-queue-write-behind-ms",
+                "60000"))) {
+      offlineSubscriber(node, 1, "behind-keeper", EXPIRY, "behind/#");
+      List<String> expected = new ArrayList<>();
+      Mqtt5BlockingClient pub = connect(node, 1, "behind-publisher", true, 0);
+      for (int i = 0; i < 50; i++) {
+        expected.add(publish(pub, "behind/a", "b-" + i));
+      }
+      pub.disconnect();
+      node.stop(1);
+      node.restart(1);
+      node.awaitReady(1, Duration.ofSeconds(90));
+      assertThat(Files.readString(node.node(1).log()))
+          .contains("session queues write-behind 60000 ms");
+      assertThat(receiveAll(node, 1, "behind-keeper", expected.size())).containsAll(expected);
+    }
+  }
+
+  @Test
   void threeNodesKilledDuringAQos1StreamDeliverEveryAcknowledgedMessageAfter() throws Exception {
     try (TestPostgres postgres = TestPostgres.start();
         ClusterFixture cluster =
