@@ -97,6 +97,11 @@ public final class Broker {
   private final ConnectionRegistry connections = new ConnectionRegistry();
   private io.mqttgrid.persistence.StateDatabase stateDatabase;
   private io.mqttgrid.persistence.DatabaseLease lease;
+  private io.mqttgrid.hazelcast.PersistentMaps persistentMaps;
+
+  /** Persistent sessions this node brought back from the state database at start. */
+  private int restoredSessions;
+
   private io.mqttgrid.bridge.Bridges bridges;
 
   public Broker(BrokerConfig config) {
@@ -135,6 +140,7 @@ public final class Broker {
               return v.executeBlocking(this::buildServices);
             })
         .compose(services -> loadNamespace().map(services))
+        .compose(services -> restoreSessions().map(services))
         .compose(this::deploy)
         .map(
             x -> {
@@ -159,10 +165,35 @@ public final class Broker {
             stateDatabase, config.clusterName, config.nodeId, config.persistence.leaseTimeout());
     lease.acquire();
     lease.startRenewing();
-    io.mqttgrid.hazelcast.PersistentMaps.attach(hz, stateDatabase);
+    persistentMaps = io.mqttgrid.hazelcast.PersistentMaps.attach(hz, stateDatabase);
+  }
+
+  /**
+   * With persistence on, the first node of a cluster (the oldest member when it starts: the only
+   * one, or one of those starting together) brings back the persistent sessions the database holds,
+   * before its listeners open and it reports ready. A node joining a running cluster finds them
+   * there already.
+   */
+  private Future<Void> restoreSessions() {
+    if (config.persistence == null
+        || !hazelcast.getCluster().getMembers().iterator().next().localMember()) {
+      return Future.succeededFuture();
+    }
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    vertx.runOnContext(
+        v ->
+            sessions
+                .restoreStored()
+                .onSuccess(n -> restoredSessions = n)
+                .<Void>mapEmpty()
+                .onComplete(done));
+    return done.future();
   }
 
   private void closeStateDatabase() {
+    if (persistentMaps != null) {
+      persistentMaps.close();
+    }
     if (lease != null) {
       lease.close();
     }
@@ -222,6 +253,11 @@ public final class Broker {
               @Override
               public void overflowed(Session session) {
                 metrics.sessionDropped(MqttMetrics.DROP_SESSION_OVERFLOW);
+              }
+
+              @Override
+              public void ended(String reason) {
+                metrics.sessionDropped(reason);
               }
             });
     routing =
@@ -555,17 +591,20 @@ public final class Broker {
         config.clusterMode + " (" + clusterMembers() + " members)");
     if (config.persistence == null) {
       LOG.info(
-          "persistence off: namespace resources and retained messages live in memory only and are"
-              + " lost when every node stops (persistence.store)");
+          "persistence off: namespace resources, retained messages and sessions live in memory only"
+              + " and are lost when every node stops (persistence.store)");
     } else {
       LOG.info(
-          "persistence: {} (namespace resources {}, retained messages {}, write-through)",
+          "persistence: {} (namespace resources {}, retained messages {}, sessions brought back {};"
+              + " session queues {}, the rest write-through)",
           config.persistence.describe(),
           namespace.current().clients().size()
               + namespace.current().clientGroups().size()
               + namespace.current().topicSpaces().size()
               + namespace.current().permissionBindings().size(),
-          retained.size());
+          retained.size(),
+          restoredSessions,
+          config.persistence.sessionQueueWrite());
     }
     switch (config.anonymous) {
       case LOOPBACK_ONLY ->

@@ -349,6 +349,20 @@ public final class BrokerConfig {
         java.time.Duration.ofSeconds(intValue("persistence.timeout", 1, 600));
     java.time.Duration leaseTimeout =
         java.time.Duration.ofSeconds(intValue("persistence.lease-timeout", 3, 3600));
+    String queueWrite = string("persistence.session-queue-write").toLowerCase(Locale.ROOT);
+    if (!queueWrite.equals("through") && !queueWrite.equals("behind")) {
+      throw new ConfigException(
+          "persistence.session-queue-write ("
+              + envName("persistence.session-queue-write")
+              + ") must be through or behind, got '"
+              + queueWrite
+              + "'");
+    }
+    java.time.Duration queueWriteBehind =
+        queueWrite.equals("through")
+            ? java.time.Duration.ZERO
+            : java.time.Duration.ofMillis(
+                intValue("persistence.session-queue-write-behind-ms", 10, 60_000));
     if (kind == null) {
       return null;
     }
@@ -366,7 +380,15 @@ public final class BrokerConfig {
       }
       // the embedded store has one writer: its pool needs no more than a few connections
       return new io.mqttgrid.persistence.PersistenceSettings(
-          kind, Path.of(directory), "", "", "", Math.min(poolSize, 4), timeout, leaseTimeout);
+          kind,
+          Path.of(directory),
+          "",
+          "",
+          "",
+          Math.min(poolSize, 4),
+          timeout,
+          leaseTimeout,
+          queueWriteBehind);
     }
     String url = string("persistence.postgres.url");
     if (!url.startsWith("jdbc:postgresql:")) {
@@ -399,7 +421,8 @@ public final class BrokerConfig {
         password,
         poolSize,
         timeout,
-        leaseTimeout);
+        leaseTimeout,
+        queueWriteBehind);
   }
 
   private io.mqttgrid.http.HttpConnectionLimits httpConnectionLimits(String prefix) {

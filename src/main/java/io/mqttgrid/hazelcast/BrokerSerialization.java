@@ -31,6 +31,7 @@ public final class BrokerSerialization {
   static final int RECORD_OWNED_BY = 10;
   static final int CONNECTION_TO_NODE = 11;
   static final int KEY_HAS_PREFIX = 12;
+  static final int RESTORE_RECORD = 13;
 
   /** Type ids of the stream serializers (custom serializer ids are positive). */
   static final int SESSION_RECORD_TYPE = 7311_01;
@@ -72,6 +73,7 @@ public final class BrokerSerialization {
         case RECORD_OWNED_BY -> new RecordOwnedBy();
         case CONNECTION_TO_NODE -> new ConnectionToNode();
         case KEY_HAS_PREFIX -> new KeyHasPrefix();
+        case RESTORE_RECORD -> new RestoreRecord();
         default -> null;
       };
     }

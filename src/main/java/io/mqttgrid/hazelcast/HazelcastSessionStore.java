@@ -169,6 +169,19 @@ public final class HazelcastSessionStore implements SessionStore {
   }
 
   @Override
+  public Future<List<SessionRecord>> all() {
+    // a cluster-wide read: done on a worker, once at the start of the whole cluster
+    return vertx.executeBlocking(() -> new ArrayList<>(sessions.values()), false);
+  }
+
+  @Override
+  public Future<SessionRecord> restore(
+      String clientId, String connectionId, String newOwner, long nowMillis) {
+    return bridge(
+        sessions.submitToKey(clientId, new RestoreRecord(connectionId, newOwner, nowMillis)));
+  }
+
+  @Override
   public Future<Void> purgeConnections(String node) {
     return vertx.executeBlocking(
         () -> {

@@ -5,26 +5,50 @@ import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MapStoreConfig;
 import io.mqttgrid.persistence.NamespaceTable;
 import io.mqttgrid.persistence.RetainedTable;
+import io.mqttgrid.persistence.SessionTable;
 import io.mqttgrid.persistence.StateDatabase;
 
 /**
  * Puts the state database behind the maps whose state must outlive the whole cluster
- * (docs/persistence.md): the namespace model and retained messages, both write-through (a write
- * completes once the database holds it) and loaded EAGERly (the first node to start against an
+ * (docs/persistence.md): the namespace model, retained messages and session records, write-through
+ * (a write completes once the database holds it), and session queues, write-through or write-behind
+ * ({@code persistence.session-queue-write}); all loaded EAGERly (the first node to start against an
  * existing database holds the state before it reports ready).
  */
-public final class PersistentMaps {
+public final class PersistentMaps implements AutoCloseable {
 
-  private PersistentMaps() {}
+  private final SessionMapStore<?> queueStore;
 
-  /** Adds the stores to the member configuration, whatever else the file says about the maps. */
-  public static void attach(Config config, StateDatabase db) {
+  private PersistentMaps(SessionMapStore<?> queueStore) {
+    this.queueStore = queueStore;
+  }
+
+  /**
+   * Adds the stores to the member configuration, whatever else the file says about the maps. Close
+   * the answer when the member has stopped: it writes what write-behind still holds.
+   */
+  public static PersistentMaps attach(Config config, StateDatabase db) {
     store(
         exactConfig(config, HazelcastRetainedStore.MAP),
         new RetainedMapStore(new RetainedTable(db)));
     store(
         exactConfig(config, HazelcastNamespaceEntries.MAP),
         new NamespaceMapStore(new NamespaceTable(db)));
+    store(
+        exactConfig(config, HazelcastSessionStore.SESSIONS),
+        new SessionMapStore<>(SessionTable.records(db), new SessionRecordSerializer(), 0));
+    SessionMapStore<?> queues =
+        new SessionMapStore<>(
+            SessionTable.queues(db),
+            new SessionQueueSerializer(),
+            db.settings().sessionQueueWriteBehind().toMillis());
+    store(exactConfig(config, HazelcastSessionStore.QUEUES), queues);
+    return new PersistentMaps(queues);
+  }
+
+  @Override
+  public void close() {
+    queueStore.close();
   }
 
   /**

@@ -303,6 +303,7 @@ final class ConnectionRights {
             "client {}: subscription '{}' is no longer granted, disconnecting",
             connection.clientId(),
             s.filter());
+        services.metrics().sessionDropped(MqttMetrics.DROP_AUTHORIZATION_ERROR);
         connection.disconnect(
             ReasonCode.NOT_AUTHORIZED, DisconnectionReason.CLIENT_AUTHORIZATION_ERROR);
         return false;

@@ -47,6 +47,12 @@ public final class MqttMetrics {
   /** DropReason of {@code Mqtt.DroppedSessions}. */
   public static final String DROP_SESSION_OVERFLOW = "SessionOverflow";
 
+  /**
+   * DroppedSessions reason of a connection ended because its session holds a subscription the
+   * namespace model no longer grants.
+   */
+  public static final String DROP_AUTHORIZATION_ERROR = "AuthorizationError";
+
   private static final List<String> PROTOCOLS = List.of("MQTT3", "MQTT5", "MQTT3-WS", "MQTT5-WS");
   private static final int QOS_LEVELS = 3;
 

@@ -15,6 +15,8 @@ import java.time.Duration;
  * @param poolSize connections per node
  * @param timeout how long a write may wait for a connection before it fails
  * @param leaseTimeout how long the lease of a cluster that stopped renewing it keeps others away
+ * @param sessionQueueWriteBehind how long a change to a session queue may wait before it is written
+ *     (write-behind); zero: written before the change completes (write-through)
  */
 public record PersistenceSettings(
     Kind kind,
@@ -24,7 +26,28 @@ public record PersistenceSettings(
     String password,
     int poolSize,
     Duration timeout,
-    Duration leaseTimeout) {
+    Duration leaseTimeout,
+    Duration sessionQueueWriteBehind) {
+
+  /** Settings with session queues written through. */
+  public PersistenceSettings(
+      Kind kind,
+      Path directory,
+      String url,
+      String user,
+      String password,
+      int poolSize,
+      Duration timeout,
+      Duration leaseTimeout) {
+    this(kind, directory, url, user, password, poolSize, timeout, leaseTimeout, Duration.ZERO);
+  }
+
+  /** How session queues are written, for the start log. */
+  public String sessionQueueWrite() {
+    return sessionQueueWriteBehind.isZero()
+        ? "write-through"
+        : "write-behind " + sessionQueueWriteBehind.toMillis() + " ms";
+  }
 
   /** The databases the broker can keep its state in. */
   public enum Kind {

@@ -112,9 +112,13 @@ public final class StateDatabase implements AutoCloseable {
    * which a kill -9 would lose).
    */
   static String embeddedUrl(PersistenceSettings settings) {
+    // DB_CLOSE_ON_EXIT=FALSE: H2 would otherwise close the file in its own shutdown hook, before a
+    // graceful stop (SIGTERM) has written what session-queue write-behind still holds; the broker
+    // closes the pool itself once the node has stopped
     return "jdbc:h2:file:"
         + settings.directory().toAbsolutePath().resolve(EMBEDDED_FILE)
-        + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;WRITE_DELAY=0";
+        + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;WRITE_DELAY=0"
+        + ";DB_CLOSE_ON_EXIT=FALSE";
   }
 
   public DataSource dataSource() {

@@ -80,7 +80,12 @@ final class SessionAdoption {
             records -> {
               List<Future<Boolean>> all = new ArrayList<>(records.size());
               for (SessionRecord r : records) {
-                all.add(adoptOne(r.clientId(), deadNode, now, context));
+                all.add(
+                    adoptOne(
+                        r.clientId(),
+                        () -> store.adopt(r.clientId(), deadNode, nodeId, now),
+                        now,
+                        context));
               }
               // done only when every node routes the adopted subscriptions here: the caller then
               // purges the
@@ -94,12 +99,45 @@ final class SessionAdoption {
         .onSuccess(n -> LOG.info("took over {} sessions of departed node {}", n, deadNode));
   }
 
-  private Future<Boolean> adoptOne(String clientId, String deadNode, long now, Context context) {
+  /**
+   * The first node of a cluster started against a state database that holds sessions brings them
+   * back before it reports ready: each becomes an offline session of this node, as after {@link
+   * #adoptSessionsOf} (its subscriptions route here, its queue keeps filling, its expiry runs on
+   * from when it went offline; a session whose client was connected when the cluster went down is
+   * offline from now, and its will goes out after its will delay). Answers how many came back.
+   */
+  Future<Integer> restoreStored() {
+    long now = System.currentTimeMillis();
+    Context context = vertx.getOrCreateContext();
+    return store
+        .all()
+        .compose(
+            records -> {
+              List<Future<Boolean>> all = new ArrayList<>(records.size());
+              for (SessionRecord r : records) {
+                all.add(
+                    adoptOne(
+                        r.clientId(),
+                        () -> store.restore(r.clientId(), r.connectionId(), nodeId, now),
+                        now,
+                        context));
+              }
+              return Future.join(all)
+                  .compose(x -> router.routesAnnounced())
+                  .map(x -> (int) all.stream().filter(f -> f.succeeded() && f.result()).count());
+            });
+  }
+
+  private Future<Boolean> adoptOne(
+      String clientId,
+      java.util.function.Supplier<Future<SessionRecord>> takeRecord,
+      long now,
+      Context context) {
     if (sessions.containsKey(clientId)) {
       return Future.succeededFuture(false); // its client is back, here
     }
-    return store
-        .adopt(clientId, deadNode, nodeId, now)
+    return takeRecord
+        .get()
         .compose(
             before -> {
               if (before == null) {

@@ -96,6 +96,24 @@ public final class SessionEntryChanges {
     return before;
   }
 
+  /**
+   * Brings back a session the state database kept, as an offline session of {@code newOwner} (a
+   * start of the whole cluster): as {@link #adopt}, but whoever the record names as owner, as long
+   * as it is still the incarnation {@code connectionId} read at start (a client that connected
+   * again meanwhile keeps its session where it is). Answers the record as it was, or null.
+   */
+  public static SessionRecord restore(
+      Map.Entry<String, SessionRecord> entry,
+      String connectionId,
+      String newOwner,
+      long nowMillis) {
+    SessionRecord r = entry.getValue();
+    if (r == null || !java.util.Objects.equals(connectionId, r.connectionId())) {
+      return null;
+    }
+    return adopt(entry, r.ownerNode(), newOwner, nowMillis);
+  }
+
   /** Whether a record belongs to the sessions {@code node} hosted. */
   public static boolean ownedBy(SessionRecord record, String node) {
     return record != null && node.equals(record.ownerNode());

@@ -20,14 +20,20 @@ final class SessionExpiry {
   private final Map<String, Session> sessions;
   private final SessionStore store;
   private final SessionWills wills;
+  private final SessionEvents events;
 
   /** {@code sessions}: the sessions of this node, by client id (the manager's live map). */
   SessionExpiry(
-      Vertx vertx, Map<String, Session> sessions, SessionStore store, SessionWills wills) {
+      Vertx vertx,
+      Map<String, Session> sessions,
+      SessionStore store,
+      SessionWills wills,
+      SessionEvents events) {
     this.vertx = vertx;
     this.sessions = sessions;
     this.store = store;
     this.wills = wills;
+    this.events = events;
   }
 
   void scheduleExpiry(Session session, long millis) {
@@ -58,6 +64,7 @@ final class SessionExpiry {
           session
               .retire()
               .onComplete(v -> store.deleteIfOwnedBy(session.clientId(), session.connectionId()));
+          events.ended(SessionEvents.ENDED_SESSION_EXPIRY);
           LOG.debug("session {} expired", session.clientId());
         });
   }

@@ -76,13 +76,17 @@ public final class SessionManager {
     this.router = router;
     this.limits = limits;
     this.wills = new SessionWills(vertx, sessions);
-    this.expiries = new SessionExpiry(vertx, sessions, store, wills);
     this.takeover = new SessionTakeover(nodeId, store, sessions, wills);
     this.events =
         new SessionEvents() {
           @Override
           public void dropped(String clientId, String reason) {
             events.dropped(clientId, reason);
+          }
+
+          @Override
+          public void ended(String reason) {
+            events.ended(reason);
           }
 
           @Override
@@ -96,6 +100,7 @@ public final class SessionManager {
             retireStale(session);
           }
         };
+    this.expiries = new SessionExpiry(vertx, sessions, store, wills, this.events);
     this.adoption =
         new SessionAdoption(
             vertx, nodeId, store, router, limits, outbound, this.events, sessions, wills, expiries);
@@ -399,6 +404,7 @@ public final class SessionManager {
           if (expiry == 0) {
             sessions.remove(session.clientId(), session);
             session.retire();
+            events.ended(SessionEvents.ENDED_TRANSIENT_SESSION);
             Future<?> cleanup =
                 session.recordStored()
                     ? store.deleteIfOwnedBy(session.clientId(), session.connectionId())
@@ -422,6 +428,15 @@ public final class SessionManager {
    */
   public Future<Integer> adoptSessionsOf(String deadNode) {
     return adoption.adoptSessionsOf(deadNode);
+  }
+
+  /**
+   * The first node of a cluster started against a state database brings the persistent sessions it
+   * holds back, as offline sessions of this node (see {@link SessionAdoption#restoreStored}).
+   * Answers how many came back.
+   */
+  public Future<Integer> restoreStored() {
+    return adoption.restoreStored();
   }
 
   /**

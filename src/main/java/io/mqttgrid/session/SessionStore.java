@@ -79,6 +79,18 @@ public interface SessionStore {
    */
   Future<SessionRecord> adopt(String clientId, String deadNode, String newOwner, long nowMillis);
 
+  /** Every session record (a start of the whole cluster brings them back). */
+  Future<List<SessionRecord>> all();
+
+  /**
+   * Makes {@code newOwner} the owner of a session the state database brought back, whichever node
+   * the record names, if the record is still of connection {@code connectionId}; marks it offline
+   * at {@code nowMillis} if it was connected. Answers the record as it was before, or null when its
+   * client connected again meanwhile.
+   */
+  Future<SessionRecord> restore(
+      String clientId, String connectionId, String newOwner, long nowMillis);
+
   /** Forgets the connection records of {@code node}. */
   Future<Void> purgeConnections(String node);
 

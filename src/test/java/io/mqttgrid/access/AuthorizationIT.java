@@ -355,6 +355,13 @@ class AuthorizationIT {
     assertThat(manage("DELETE", "/permissionBindings/cmd-sub-telemetry", null)).isEqualTo(200);
     try {
       eventually(() -> !commander.getState().isConnected());
+      assertThat(
+              TestBroker.metricValue(
+                  broker.scrapeMetrics(),
+                  "mqtt_dropped_sessions_total",
+                  "DropReason=\"AuthorizationError\""))
+          .as("DroppedSessions AuthorizationError")
+          .isGreaterThanOrEqualTo(1);
       // a disabled client is disconnected and cannot come back
       assertThat(manage("PUT", "/clients/device1", "{\"properties\": {\"state\": \"Disabled\"}}"))
           .isEqualTo(200);

@@ -12,7 +12,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The stores go behind the two persisted maps and no other, whatever the operator's file says. */
+/** The stores go behind the persisted maps and no other, whatever the operator's file says. */
 class PersistentMapsTest {
 
   @TempDir Path dir;
@@ -35,9 +35,16 @@ class PersistentMapsTest {
       PersistentMaps.attach(config, db);
     }
     assertThat(config.getMapConfigs().get("mqttgrid.*").getMapStoreConfig().isEnabled()).isFalse();
-    // a map the pattern matches, e.g. the sessions: no store
-    assertThat(config.findMapConfig("mqttgrid.sessions").getMapStoreConfig().isEnabled()).isFalse();
-    for (String name : new String[] {HazelcastRetainedStore.MAP, HazelcastNamespaceEntries.MAP}) {
+    // a map the pattern matches, e.g. the route table: no store
+    assertThat(config.findMapConfig(HazelcastRouteTable.MAP).getMapStoreConfig().isEnabled())
+        .isFalse();
+    for (String name :
+        new String[] {
+          HazelcastRetainedStore.MAP,
+          HazelcastNamespaceEntries.MAP,
+          HazelcastSessionStore.SESSIONS,
+          HazelcastSessionStore.QUEUES
+        }) {
       MapConfig map = config.findMapConfig(name);
       assertThat(map.getName()).isEqualTo(name);
       assertThat(map.getBackupCount()).as("backups of " + name).isEqualTo(2);

@@ -20,7 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * PostgreSQL stopped while a node runs, then started again: a retained publish is refused (not
  * acknowledged) while the database is away, plain publishes keep flowing, and once it is back
- * retained publishes succeed again and everything acknowledged is in the database.
+ * retained publishes succeed again and everything acknowledged is in the database. The same for QoS
+ * 1 publishes that only an offline persistent session matches: refused while its queue cannot be
+ * written, acknowledged again once the database is back, and queued for the session.
  */
 class DatabaseOutageIT {
 
@@ -125,6 +127,83 @@ class DatabaseOutageIT {
     } finally {
       postgres.close();
     }
+  }
+
+  @Test
+  void aPublishToAnOfflinePersistentSessionIsRefusedWhileTheDatabaseIsAway() throws Exception {
+    int port = TestBroker.freePort();
+    Path pgData = dir.resolve("pg-sessions");
+    TestPostgres postgres = TestPostgres.start(pgData, port);
+    Map<String, String> cfg =
+        Map.of(
+            "persistence.store",
+            "postgres",
+            "persistence.postgres.url",
+            postgres.url("postgres"),
+            "persistence.postgres.user",
+            postgres.user(),
+            "persistence.timeout",
+            "2");
+    try (TestBroker broker = TestBroker.start(cfg)) {
+      Mqtt5BlockingClient keeper = broker.v5("outage-keeper");
+      keeper.connectWith().cleanStart(true).sessionExpiryInterval(3600).send();
+      keeper.subscribeWith().topicFilter("kept/#").qos(MqttQos.AT_LEAST_ONCE).send();
+      keeper.disconnect();
+      Mqtt5BlockingClient publisher = broker.v5("outage-session-pub");
+      publisher.connect();
+      publish(publisher, "kept/before", "1");
+
+      postgres.close();
+      Mqtt5PubAckReasonCode refused = null;
+      try {
+        publish(publisher, "kept/during", "2");
+      } catch (Mqtt5PubAckException e) {
+        refused = e.getMqttMessage().getReasonCode();
+      }
+      assertThat(refused)
+          .as("a message only a persistent session matches, not written to the database")
+          .isEqualTo(Mqtt5PubAckReasonCode.UNSPECIFIED_ERROR);
+
+      postgres = TestPostgres.start(pgData, port);
+      int attempts = 0;
+      while (true) {
+        try {
+          attempts++;
+          publish(publisher, "kept/after", "3");
+          break;
+        } catch (Mqtt5PubAckException e) {
+          assertThat(attempts)
+              .as("publishes to the session refused after the database is back")
+              .isLessThan(10);
+          Thread.sleep(1000);
+        }
+      }
+      publisher.disconnect();
+      Mqtt5BlockingClient back = broker.v5("outage-keeper");
+      Inbox<Mqtt5Publish> inbox = Inbox.of(back);
+      assertThat(
+              back.connectWith()
+                  .cleanStart(false)
+                  .sessionExpiryInterval(3600)
+                  .send()
+                  .isSessionPresent())
+          .isTrue();
+      // the refused message may be there too: at least once, as after any failure PUBACK
+      assertThat(inbox.until("kept/after"))
+          .extracting(p -> p.getTopic().toString())
+          .contains("kept/before");
+      back.disconnect();
+    } finally {
+      postgres.close();
+    }
+  }
+
+  private static void publish(Mqtt5BlockingClient c, String topic, String payload) {
+    c.publishWith()
+        .topic(topic)
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload(payload.getBytes(StandardCharsets.UTF_8))
+        .send();
   }
 
   private static String health(TestBroker broker) throws Exception {

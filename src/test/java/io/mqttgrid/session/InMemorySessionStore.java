@@ -296,6 +296,29 @@ public final class InMemorySessionStore implements SessionStore {
   }
 
   @Override
+  public Future<List<SessionRecord>> all() {
+    return answer(
+        () -> {
+          List<SessionRecord> out = new ArrayList<>();
+          for (SessionRecord r : sessions.values()) {
+            out.add(r.copy());
+          }
+          return out;
+        });
+  }
+
+  @Override
+  public Future<SessionRecord> restore(
+      String clientId, String connectionId, String newOwner, long nowMillis) {
+    return answer(
+        () ->
+            change(
+                sessions,
+                clientId,
+                e -> SessionEntryChanges.restore(e, connectionId, newOwner, nowMillis)));
+  }
+
+  @Override
   public Future<Void> purgeConnections(String node) {
     return answer(
         () -> {

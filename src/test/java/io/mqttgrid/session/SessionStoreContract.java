@@ -314,4 +314,36 @@ public abstract class SessionStoreContract {
     assertThat(await(store().adopt(id("none"), dead, id("late"), 9_500))).isNull();
     assertThat(await(store().ownedBy(dead))).isEmpty();
   }
+
+  @Test
+  public void aStoredSessionIsRestoredWhateverItsOwnerUnlessItsClientConnectedAgain() {
+    String online = id("r-online");
+    String offline = id("r-offline");
+    String back = id("r-back");
+    await(store().save(record(online, id("gone-1"), "conn-1")));
+    await(store().save(record(offline, id("gone-2"), "conn-2").offline(500)));
+    await(store().save(record(back, id("gone-1"), "conn-3")));
+
+    assertThat(await(store().all()))
+        .extracting(SessionRecord::clientId)
+        .contains(online, offline, back);
+
+    SessionRecord before = await(store().restore(online, "conn-1", id("first"), 9_000));
+    assertThat(before.ownerNode()).isEqualTo(id("gone-1"));
+    SessionRecord after = await(store().load(online));
+    assertThat(after.ownerNode()).isEqualTo(id("first"));
+    assertThat(after.connected()).isFalse();
+    assertThat(after.disconnectedAtMillis()).as("offline from the restore").isEqualTo(9_000);
+
+    await(store().restore(offline, "conn-2", id("first"), 9_000));
+    assertThat(await(store().load(offline)).disconnectedAtMillis())
+        .as("offline since it went offline, as stored")
+        .isEqualTo(500);
+
+    // its client connected again (a new connection id) between the read and the restore
+    await(store().save(record(back, id("other"), "conn-4")));
+    assertThat(await(store().restore(back, "conn-3", id("first"), 9_000))).isNull();
+    assertThat(await(store().load(back)).ownerNode()).isEqualTo(id("other"));
+    assertThat(await(store().restore(id("r-none"), "conn-5", id("first"), 9_000))).isNull();
+  }
 }

@@ -1,0 +1,151 @@
+package io.mqttgrid.hazelcast;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import io.mqttgrid.BrokerConfig;
+import io.mqttgrid.cluster.HazelcastConfigFactory;
+import io.mqttgrid.persistence.PersistenceSettings;
+import io.mqttgrid.persistence.SessionTable;
+import io.mqttgrid.persistence.StateDatabase;
+import io.mqttgrid.routing.PublishedMessage;
+import io.mqttgrid.routing.Subscription;
+import io.mqttgrid.session.QueuedMessage;
+import io.mqttgrid.session.SessionQueue;
+import io.mqttgrid.session.SessionRecord;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Session records and queues written to the embedded store by one member come back, field by field,
+ * in the next member started on the same database (the whole cluster stopped and started again);
+ * with write-behind, a queue change reaches the database at the next batch, or when the store
+ * closes.
+ */
+class SessionMapStoreTest {
+
+  @TempDir Path dir;
+
+  private PersistenceSettings settings(Duration writeBehind) {
+    return new PersistenceSettings(
+        PersistenceSettings.Kind.EMBEDDED,
+        dir,
+        "",
+        "",
+        "",
+        2,
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(30),
+        writeBehind);
+  }
+
+  private static Config member() {
+    return HazelcastConfigFactory.create(
+        BrokerConfig.of(Map.of("node.id", "map-store-" + UUID.randomUUID())));
+  }
+
+  private static PublishedMessage message(String id, int qos) {
+    return new PublishedMessage(
+        id, "q/" + id, new byte[] {7, 8}, qos, false, "pub", 1L, 0L, -1, null, null, null, null);
+  }
+
+  @Test
+  void aSessionWrittenThroughComesBackInTheNextMember() {
+    SessionRecord record =
+        new SessionRecord("keeper", 5, 3600, "n1", "conn-1")
+            .subscriptions(List.of(new Subscription("q/#", 1, false, false, 0, 4)))
+            .will(message("will", 1), 30)
+            .awaitingRelease(Set.of(17))
+            .offline(123_456L);
+    SessionQueue queue = new SessionQueue();
+    queue.append(
+        new QueuedMessage(message("m1", 1), new int[] {4}, null, QueuedMessage.State.QUEUED, 0),
+        100,
+        1 << 20,
+        "conn-1");
+    queue.append(
+        new QueuedMessage(message("m2", 2), new int[] {4}, null, QueuedMessage.State.SENT, 9),
+        100,
+        1 << 20,
+        "conn-1");
+    try (StateDatabase db = StateDatabase.open(settings(Duration.ZERO))) {
+      Config config = member();
+      PersistentMaps maps = PersistentMaps.attach(config, db);
+      HazelcastInstance first = Hazelcast.newHazelcastInstance(config);
+      try {
+        first.<String, SessionRecord>getMap(HazelcastSessionStore.SESSIONS).set("keeper", record);
+        first.<String, SessionQueue>getMap(HazelcastSessionStore.QUEUES).set("keeper", queue);
+        first.<String, SessionRecord>getMap(HazelcastSessionStore.SESSIONS).set("gone", record);
+        first.getMap(HazelcastSessionStore.SESSIONS).delete("gone");
+      } finally {
+        first.shutdown();
+        maps.close();
+      }
+      assertThat(SessionTable.records(db).keys()).containsExactly("keeper");
+
+      Config again = member();
+      PersistentMaps.attach(again, db);
+      HazelcastInstance second = Hazelcast.newHazelcastInstance(again);
+      try {
+        IMap<String, SessionRecord> sessions = second.getMap(HazelcastSessionStore.SESSIONS);
+        SessionRecord back = sessions.get("keeper");
+        assertThat(back.expirySeconds()).isEqualTo(3600);
+        assertThat(back.connected()).isFalse();
+        assertThat(back.disconnectedAtMillis()).isEqualTo(123_456L);
+        assertThat(back.subscriptions()).extracting(Subscription::filter).containsExactly("q/#");
+        assertThat(back.will().id()).isEqualTo("will");
+        assertThat(back.willDelaySeconds()).isEqualTo(30);
+        assertThat(back.awaitingRelease()).containsExactly(17);
+        assertThat(sessions.containsKey("gone")).isFalse();
+
+        SessionQueue q =
+            second.<String, SessionQueue>getMap(HazelcastSessionStore.QUEUES).get("keeper");
+        assertThat(q.owner()).isEqualTo("conn-1");
+        assertThat(q.nextSeq()).isEqualTo(3);
+        assertThat(q.snapshot())
+            .extracting(m -> m.message().id(), QueuedMessage::state, QueuedMessage::packetId)
+            .containsExactly(
+                org.assertj.core.groups.Tuple.tuple("m1", QueuedMessage.State.QUEUED, 0),
+                org.assertj.core.groups.Tuple.tuple("m2", QueuedMessage.State.SENT, 9));
+      } finally {
+        second.shutdown();
+      }
+    }
+  }
+
+  @Test
+  void withWriteBehindAQueueChangeReachesTheDatabaseInTheNextBatchOrAtClose() {
+    // a window far longer than the test: nothing is written before close()
+    try (StateDatabase db = StateDatabase.open(settings(Duration.ofMinutes(10)))) {
+      Config config = member();
+      PersistentMaps maps = PersistentMaps.attach(config, db);
+      HazelcastInstance hz = Hazelcast.newHazelcastInstance(config);
+      try {
+        SessionQueue queue = new SessionQueue();
+        queue.claim("conn-1");
+        IMap<String, SessionQueue> queues = hz.getMap(HazelcastSessionStore.QUEUES);
+        queues.set("behind", queue);
+        queues.set("dropped", queue);
+        queues.delete("dropped");
+        assertThat(SessionTable.queues(db).keys()).as("before the batch").isEmpty();
+        // the record is always written through
+        hz.<String, SessionRecord>getMap(HazelcastSessionStore.SESSIONS)
+            .set("behind", new SessionRecord("behind", 5, 60, "n1", "conn-1"));
+        assertThat(SessionTable.records(db).keys()).containsExactly("behind");
+      } finally {
+        hz.shutdown();
+        maps.close();
+      }
+      assertThat(SessionTable.queues(db).keys()).as("after close").containsExactly("behind");
+    }
+  }
+}
