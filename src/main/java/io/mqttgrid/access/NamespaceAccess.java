@@ -48,6 +48,11 @@ public final class NamespaceAccess implements AccessControl {
     return compiled.policy().permissionsFor(identity);
   }
 
+  /** The policy sessions are authorized by now (the management API's access explainer reads it). */
+  public AccessPolicy policy() {
+    return compiled.policy();
+  }
+
   @Override
   public long modelVersion() {
     return compiled.modelVersion();
