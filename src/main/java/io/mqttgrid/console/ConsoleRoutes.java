@@ -1,0 +1,328 @@
+package io.mqttgrid.console;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.core.HazelcastInstance;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.mqttgrid.access.AccessPolicy;
+import io.mqttgrid.access.ClientIdentity;
+import io.mqttgrid.access.ClientResource;
+import io.mqttgrid.access.ModelValidationException;
+import io.mqttgrid.access.NamespaceAccess;
+import io.mqttgrid.access.NamespaceLimits;
+import io.mqttgrid.access.NamespaceModel;
+import io.mqttgrid.access.NamespaceModelJson;
+import io.mqttgrid.access.PermissionBinding.Permission;
+import io.mqttgrid.cluster.ClusterMembership;
+import io.mqttgrid.http.HealthRoutes;
+import io.mqttgrid.mqtt.ConnectionRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.StaticHandler;
+import java.util.Locale;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The web console on the management port: its static files under {@code /console/} (the page shell,
+ * served to anyone: it holds no data and asks for the management token before any call), the
+ * browser libraries it uses from their WebJars, and the management API endpoints it needs beyond
+ * the namespace model's: the node's overview, the access explainer, the connections of the node and
+ * their disconnection. Those endpoints sit under the namespace paths, behind the same admin check
+ * as the rest of the API.
+ */
+public final class ConsoleRoutes {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ConsoleRoutes.class);
+
+  /**
+   * Where the console's files are on the class path (a name no working directory is likely to
+   * have).
+   */
+  static final String WEB_ROOT = "mqttgrid-console";
+
+  private static final int MAX_CONNECTIONS_LISTED = 1000;
+
+  /** What the endpoints read: the same objects the broker serves clients with. */
+  public record Services(
+      String nodeId,
+      NamespaceAccess access,
+      Supplier<NamespaceModel> model,
+      NamespaceLimits limits,
+      ConnectionRegistry connections,
+      MeterRegistry meters,
+      HazelcastInstance hazelcast,
+      Supplier<HealthRoutes.Readiness> readiness,
+      int websocketPort) {}
+
+  private final Services services;
+
+  public ConsoleRoutes(Services services) {
+    this.services = services;
+  }
+
+  /** The page and its libraries: no credential needed, nothing in them is data. */
+  public void mountStatic(Router router) {
+    // exactly /console: a plain path route would match /console/ too
+    router.getWithRegex("/console").handler(ctx -> ctx.redirect("/console/"));
+    router.route("/console/*").handler(ConsoleRoutes::securityHeaders);
+    router
+        .get("/console/webjars/*")
+        .handler(
+            StaticHandler.create("META-INF/resources/webjars")
+                .setCachingEnabled(true)
+                .setDirectoryListing(false));
+    router
+        .get("/console/*")
+        .handler(
+            StaticHandler.create(WEB_ROOT)
+                .setIndexPage("index.html")
+                .setDirectoryListing(false)
+                // a new version of the console must be seen on the next load
+                .setCachingEnabled(false));
+  }
+
+  /**
+   * The console's API endpoints under one namespace path prefix; call after the admin check and
+   * body handler are routed for the prefix, before the model's {@code /:kind} routes.
+   */
+  public void mountApi(Router router, String prefix) {
+    router.get(prefix + "/overview").handler(this::overview);
+    router.post(prefix + "/explainAccess").handler(this::explain);
+    router.get(prefix + "/connections").handler(this::connections);
+    router.post(prefix + "/connections/:clientId/disconnect").handler(this::disconnect);
+  }
+
+  private static void securityHeaders(RoutingContext ctx) {
+    ctx.response()
+        // everything from this node; the MQTT page opens a WebSocket to the broker's listener
+        .putHeader(
+            "Content-Security-Policy",
+            "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:;"
+                + " frame-ancestors 'none'")
+        .putHeader("X-Content-Type-Options", "nosniff")
+        .putHeader("Referrer-Policy", "no-referrer");
+    ctx.next();
+  }
+
+  // ------------------------------------------------------------------------------------ overview
+
+  private void overview(RoutingContext ctx) {
+    ctx.request().resume();
+    Vertx vertx = ctx.vertx();
+    // gauges such as the retained count ask Hazelcast for a map's size: off the event loop
+    vertx
+        .executeBlocking(this::overviewBody, false)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                LOG.warn("console overview failed: {}", ar.cause().toString());
+                error(ctx, 500, "InternalError", "the overview could not be read", null);
+              } else {
+                ctx.json(ar.result());
+              }
+            });
+  }
+
+  private JsonObject overviewBody() {
+    HealthRoutes.Readiness ready = services.readiness().get();
+    JsonArray members = new JsonArray();
+    try {
+      for (Member m : services.hazelcast().getCluster().getMembers()) {
+        members.add(
+            new JsonObject()
+                .put("node", (String) m.getAttribute(ClusterMembership.NODE_ATTRIBUTE))
+                .put("address", m.getAddress().toString())
+                .put("local", m.localMember()));
+      }
+    } catch (RuntimeException e) {
+      // shutting down: no members to show
+    }
+    int subscriptions = 0;
+    for (ConnectionRegistry.ConnectionView c : services.connections().find("", Integer.MAX_VALUE)) {
+      subscriptions += c.subscriptions();
+    }
+    MeterRegistry m = services.meters();
+    JsonObject node =
+        new JsonObject()
+            .put("connections", (long) gauges(m, "mqtt.connections"))
+            .put("sessions", (long) gauges(m, "mqttgrid.sessions"))
+            .put("sessionsOnline", (long) gauges(m, "mqttgrid.sessions.online"))
+            .put("subscriptionsOfConnectedClients", subscriptions)
+            .put("retainedMessages", (long) gauges(m, "mqttgrid.retained.messages"))
+            .put("messagesIn", (long) counters(m, "mqtt.successful.published.messages"))
+            .put("messagesOut", (long) counters(m, "mqtt.successful.delivered.messages"))
+            .put("messagesDropped", (long) counters(m, "mqttgrid.messages.dropped"));
+    return new JsonObject()
+        .put("node", services.nodeId())
+        .put("ready", ready.ready())
+        .put("database", ready.database())
+        .put("members", members)
+        .put("websocketPort", services.websocketPort())
+        .put("websocketPath", "/mqtt")
+        .put("time", System.currentTimeMillis())
+        .put("meters", node);
+  }
+
+  private static double gauges(MeterRegistry registry, String name) {
+    return registry.find(name).gauges().stream().mapToDouble(Gauge::value).sum();
+  }
+
+  private static double counters(MeterRegistry registry, String name) {
+    return registry.find(name).counters().stream().mapToDouble(Counter::count).sum();
+  }
+
+  // ----------------------------------------------------------------------------- access explainer
+
+  private void explain(RoutingContext ctx) {
+    JsonObject body = jsonBody(ctx);
+    if (body == null) {
+      return;
+    }
+    Permission action;
+    String actionText = body.getValue("action") instanceof String s ? s : "";
+    switch (actionText.toLowerCase(Locale.ROOT)) {
+      case "publish", "publisher" -> action = Permission.Publisher;
+      case "subscribe", "subscriber" -> action = Permission.Subscriber;
+      default -> {
+        error(ctx, 400, "InvalidRequest", "action: must be publish or subscribe", "action");
+        return;
+      }
+    }
+    String topic = body.getValue("topic") instanceof String s ? s : "";
+    if (topic.isEmpty()) {
+      error(
+          ctx,
+          400,
+          "InvalidRequest",
+          "topic: required (a topic name to publish to, a filter to subscribe to)",
+          "topic");
+      return;
+    }
+    ClientIdentity identity;
+    String clientName = body.getValue("clientName") instanceof String s ? s : null;
+    if (clientName != null && !clientName.isEmpty()) {
+      ClientResource client = services.model().get().clients().get(clientName);
+      if (client == null) {
+        error(
+            ctx,
+            400,
+            "InvalidRequest",
+            "clientName: no client '" + clientName + "' is registered",
+            "clientName");
+        return;
+      }
+      identity =
+          new ClientIdentity(
+              client.authenticationName(),
+              client.attributes(),
+              ClientIdentity.Authority.REGISTRY,
+              0);
+    } else if (body.getValue("client") instanceof JsonObject described) {
+      try {
+        // the same reading of attributes as a client resource's
+        ClientResource parsed =
+            NamespaceModelJson.client(
+                described.getString("authenticationName", "explained"),
+                new JsonObject()
+                    .put("authenticationName", described.getValue("authenticationName"))
+                    .put("attributes", described.getValue("attributes")),
+                services.limits());
+        identity =
+            new ClientIdentity(
+                parsed.authenticationName(),
+                parsed.attributes(),
+                ClientIdentity.Authority.CUSTOM_JWT,
+                0);
+      } catch (ModelValidationException | ClassCastException e) {
+        String field =
+            e instanceof ModelValidationException m
+                ? m.field().replaceFirst("^properties\\.", "client.")
+                : "client";
+        error(ctx, 400, "InvalidRequest", field + ": " + e.getMessage(), field);
+        return;
+      }
+    } else {
+      error(
+          ctx,
+          400,
+          "InvalidRequest",
+          "clientName: required (a registered client), or client with authenticationName and"
+              + " attributes",
+          "clientName");
+      return;
+    }
+    AccessPolicy.Explanation e = services.access().policy().explain(identity, action, topic);
+    ctx.json(ExplanationJson.toJson(identity, action, topic, e));
+  }
+
+  // ---------------------------------------------------------------------------------- connections
+
+  private void connections(RoutingContext ctx) {
+    ctx.request().resume();
+    String search = ctx.request().getParam("search", "");
+    JsonArray value = new JsonArray();
+    for (ConnectionRegistry.ConnectionView c :
+        services.connections().find(search, MAX_CONNECTIONS_LISTED)) {
+      value.add(
+          new JsonObject()
+              .put("clientId", c.clientId())
+              .put("authenticationName", c.authenticationName())
+              .put("protocolVersion", c.protocolVersion() == 5 ? "5" : "3.1.1")
+              .put("remoteAddress", c.remoteAddress())
+              .put("subscriptions", c.subscriptions())
+              .put("persistentSession", c.persistentSession())
+              .put("node", services.nodeId()));
+    }
+    ctx.json(new JsonObject().put("node", services.nodeId()).put("value", value));
+  }
+
+  private void disconnect(RoutingContext ctx) {
+    ctx.request().resume();
+    String clientId = ctx.pathParam("clientId");
+    int n = services.connections().disconnect(clientId);
+    if (n == 0) {
+      error(
+          ctx,
+          404,
+          "NotFound",
+          "client '" + clientId + "' is not connected to node " + services.nodeId(),
+          null);
+      return;
+    }
+    LOG.info("client '{}' disconnected through the management API", clientId);
+    ctx.json(new JsonObject().put("clientId", clientId).put("disconnected", n));
+  }
+
+  // -------------------------------------------------------------------------------------- helpers
+
+  private static JsonObject jsonBody(RoutingContext ctx) {
+    try {
+      Object parsed = ctx.body().buffer() == null ? null : ctx.body().buffer().toJsonValue();
+      if (parsed instanceof JsonObject o) {
+        return o;
+      }
+      error(ctx, 400, "InvalidRequest", "the body must be a JSON object", null);
+    } catch (DecodeException e) {
+      error(ctx, 400, "InvalidRequest", "the body is not valid JSON", null);
+    }
+    return null;
+  }
+
+  /** The management API's error shape: {@code {"error": {"code", "message", "target"}}}. */
+  private static void error(
+      RoutingContext ctx, int status, String code, String message, String target) {
+    JsonObject error = new JsonObject().put("code", code).put("message", message);
+    if (target != null) {
+      error.put("target", target);
+    }
+    ctx.response().setStatusCode(status);
+    ctx.json(new JsonObject().put("error", error));
+  }
+}

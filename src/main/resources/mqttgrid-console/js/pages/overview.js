@@ -1,0 +1,87 @@
+// The node's overview: the members it sees, its meters (the ones Prometheus scrapes), and message
+// rates over the last 15 minutes, polled every 2 seconds.
+import uPlot from '/console/webjars/uplot/1.6.30/dist/uPlot.esm.js';
+import { api } from '../api.js';
+import { el } from '../forms.js';
+
+const PERIOD_MS = 2000;
+const WINDOW_POINTS = (15 * 60 * 1000) / PERIOD_MS;
+
+const CARDS = [
+  ['connections', 'Connections'],
+  ['sessions', 'Sessions'],
+  ['sessionsOnline', 'Sessions online'],
+  ['subscriptionsOfConnectedClients', 'Subscriptions (connected clients)'],
+  ['retainedMessages', 'Retained messages'],
+  ['messagesIn', 'Messages in (total)'],
+  ['messagesOut', 'Messages out (total)'],
+  ['messagesDropped', 'Messages dropped (total)'],
+];
+
+export function overviewPage(root) {
+  // from the page's opening on: a rate is the difference of two polls 2 seconds apart
+  const history = { t: [], in: [], out: [], dropped: [], last: null };
+  const status = el('p', { id: 'overview-status', role: 'status' });
+  const cards = el('div', { class: 'cards', id: 'overview-cards' });
+  const members = el('tbody');
+  const chartBox = el('div', { id: 'rate-chart', role: 'img', 'aria-label': 'Messages per second in and out, last 15 minutes' });
+  const rateText = el('p', { id: 'rate-text', 'aria-live': 'polite' });
+  root.append(
+    el('h1', {}, 'Cluster overview'),
+    status,
+    el('h2', {}, 'This node'),
+    cards,
+    el('h2', {}, 'Message rates'),
+    chartBox,
+    rateText,
+    el('h2', {}, 'Members'),
+    el('table', { id: 'members' },
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Node id'), el('th', { scope: 'col' }, 'Address'), el('th', { scope: 'col' }, 'Serving this console'))),
+      members));
+  const chart = new uPlot({
+    width: Math.min(1100, root.clientWidth || 900), height: 220,
+    // the last 15 minutes, however few points there are yet
+    scales: { x: { time: true, range: (u, min, max) => [max - WINDOW_POINTS * (PERIOD_MS / 1000), max] }, y: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] } },
+    series: [{}, { label: 'in /s', stroke: '#0b5cad', width: 2 }, { label: 'out /s', stroke: '#0f6b2f', width: 2 },
+      { label: 'dropped /s', stroke: '#a4161a', width: 2 }],
+  }, [history.t, history.in, history.out, history.dropped], chartBox);
+
+  let stopped = false;
+  async function poll() {
+    try {
+      const o = await api.get('/overview');
+      if (stopped) return;
+      status.textContent = `Node ${o.node} · ${o.ready ? 'ready' : 'NOT ready'} · ${o.members.length} member(s)`;
+      cards.replaceChildren(...CARDS.map(([k, label]) => el('div', { class: 'card', 'data-meter': k },
+        el('span', { class: 'value' }, String(o.meters[k])), el('span', { class: 'label' }, label))));
+      members.replaceChildren(...o.members.map((m) => el('tr', {},
+        el('td', {}, m.node || '?'), el('td', {}, m.address), el('td', {}, m.local ? 'yes' : ''))));
+      const now = o.time / 1000;
+      if (history.last) {
+        const dt = Math.max(0.001, now - history.last.t);
+        history.t.push(now);
+        history.in.push(Math.max(0, (o.meters.messagesIn - history.last.in) / dt));
+        history.out.push(Math.max(0, (o.meters.messagesOut - history.last.out) / dt));
+        history.dropped.push(Math.max(0, (o.meters.messagesDropped - history.last.dropped) / dt));
+        for (const a of [history.t, history.in, history.out, history.dropped]) {
+          if (a.length > WINDOW_POINTS) a.shift();
+        }
+        chart.setData([history.t, history.in, history.out, history.dropped]);
+        const i = history.t.length - 1;
+        rateText.textContent = `Now: ${history.in[i].toFixed(1)} in/s, ${history.out[i].toFixed(1)} out/s, ${history.dropped[i].toFixed(1)} dropped/s`;
+        chartBox.setAttribute('data-points', String(history.t.length));
+        chartBox.setAttribute('data-last-in', history.in[i].toFixed(3));
+      }
+      history.last = { t: now, in: o.meters.messagesIn, out: o.meters.messagesOut, dropped: o.meters.messagesDropped };
+    } catch (e) {
+      if (!stopped) status.textContent = `The overview could not be read: ${e.message}`;
+    }
+  }
+  poll();
+  const timer = setInterval(poll, PERIOD_MS);
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+    chart.destroy();
+  };
+}
