@@ -40,8 +40,18 @@ export function overviewPage(root) {
       members));
   const chart = new uPlot({
     width: Math.min(1100, root.clientWidth || 900), height: 220,
-    // the last 15 minutes, however few points there are yet
-    scales: { x: { time: true, range: (u, min, max) => [max - WINDOW_POINTS * (PERIOD_MS / 1000), max] }, y: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] } },
+    // up to the last 15 minutes; at least one, so that the first points are not a sliver at the edge
+    scales: {
+      x: {
+        time: true,
+        range: () => {
+          const n = history.t.length;
+          const last = n ? history.t[n - 1] : Date.now() / 1000;
+          return [Math.min(last - 60, n ? history.t[0] : last), last];
+        },
+      },
+      y: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] },
+    },
     series: [{}, { label: 'in /s', stroke: '#0b5cad', width: 2 }, { label: 'out /s', stroke: '#0f6b2f', width: 2 },
       { label: 'dropped /s', stroke: '#a4161a', width: 2 }],
   }, [history.t, history.in, history.out, history.dropped], chartBox);
@@ -56,7 +66,7 @@ export function overviewPage(root) {
         el('span', { class: 'value' }, String(o.meters[k])), el('span', { class: 'label' }, label))));
       members.replaceChildren(...o.members.map((m) => el('tr', {},
         el('td', {}, m.node || '?'), el('td', {}, m.address), el('td', {}, m.local ? 'yes' : ''))));
-      const now = o.time / 1000;
+      const now = Date.now() / 1000; // the browser's clock: the chart's axis is the viewer's time
       if (history.last) {
         const dt = Math.max(0.001, now - history.last.t);
         history.t.push(now);
@@ -77,11 +87,16 @@ export function overviewPage(root) {
       if (!stopped) status.textContent = `The overview could not be read: ${e.message}`;
     }
   }
-  poll();
-  const timer = setInterval(poll, PERIOD_MS);
+  // the next poll is due only once the previous one answered: a slow node never gets them piled up
+  let timer = null;
+  async function loop() {
+    await poll();
+    if (!stopped) timer = setTimeout(loop, PERIOD_MS);
+  }
+  loop();
   return () => {
     stopped = true;
-    clearInterval(timer);
+    clearTimeout(timer);
     chart.destroy();
   };
 }

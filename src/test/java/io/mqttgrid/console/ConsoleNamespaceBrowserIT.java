@@ -16,6 +16,7 @@ import io.mqttgrid.testing.WithBroker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The console in a real browser: sign-in, the namespace pages, the access explainer, the overview's
@@ -220,12 +222,22 @@ class ConsoleNamespaceBrowserIT {
             .buildBlocking();
     publisher.connect();
     try {
-      browser.wait.until(
-          d -> {
-            publisher.publishWith().topic("sensors/sensor1/load").qos(MqttQos.AT_LEAST_ONCE).send();
-            String last = d.findElement(By.id("rate-chart")).getAttribute("data-last-in");
-            return last != null && Double.parseDouble(last) > 0;
-          });
+      // four polls 2 seconds apart
+      new WebDriverWait(browser.driver, Duration.ofSeconds(30))
+          .until(
+              d -> {
+                publisher
+                    .publishWith()
+                    .topic("sensors/sensor1/load")
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .send();
+                // several points, the last above zero: the chart drew what the test published
+                String points = d.findElement(By.id("rate-chart")).getAttribute("data-points");
+                String last = d.findElement(By.id("rate-chart")).getAttribute("data-last-in");
+                return points != null
+                    && Integer.parseInt(points) >= 4
+                    && Double.parseDouble(last) > 0;
+              });
       browser.screenshot("console-overview");
     } finally {
       publisher.disconnect();
