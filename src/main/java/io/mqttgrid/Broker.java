@@ -457,7 +457,8 @@ public final class Broker {
                   registry,
                   hazelcast,
                   this::readiness,
-                  config.websocketPort)));
+                  config.websocketPort,
+                  retained)));
       all.add(vertx.deployVerticle(management));
     }
     return Future.all(all);

@@ -6,6 +6,7 @@ import { resourcePage } from './pages/namespace.js';
 import { explainPage } from './pages/explain.js';
 import { connectionsPage } from './pages/connections.js';
 import { mqttPage } from './pages/mqtt.js';
+import { retainedPage } from './pages/retained.js';
 
 const pages = {
   overview: overviewPage,
@@ -16,6 +17,7 @@ const pages = {
   explain: explainPage,
   connections: connectionsPage,
   mqtt: mqttPage,
+  retained: retainedPage,
 };
 
 const signIn = document.getElementById('sign-in');

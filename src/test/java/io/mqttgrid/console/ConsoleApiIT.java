@@ -194,7 +194,9 @@ class ConsoleApiIT {
           {"GET", NS + "/overview"},
           {"POST", NS + "/explainAccess"},
           {"GET", NS + "/connections"},
-          {"POST", NS + "/connections/x/disconnect"}
+          {"POST", NS + "/connections/x/disconnect"},
+          {"GET", NS + "/retainedMessages"},
+          {"DELETE", NS + "/retainedMessages?topic=a"}
         }) {
       HttpMethod method = HttpMethod.valueOf(call[0]);
       assertThat(call(method, call[1], null, null).statusCode()).as(call[1]).isEqualTo(401);
@@ -286,5 +288,72 @@ class ConsoleApiIT {
             NS + "/connections/console-search-target/disconnect",
             new JsonObject());
     assertThat(gone.statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void retainedMessagesAreListedWithPayloadAndPropertiesAndDeleted() throws Exception {
+    Mqtt5BlockingClient c = broker.v5("retained-publisher");
+    c.connect();
+    try {
+      c.publishWith()
+          .topic("console-retained/a")
+          .retain(true)
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .contentType("application/json")
+          .userProperties()
+          .add("k", "v")
+          .applyUserProperties()
+          .payload("{\"t\":21}".getBytes(StandardCharsets.UTF_8))
+          .send();
+      c.publishWith()
+          .topic("console-retained/b")
+          .retain(true)
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload(new byte[] {1, 2})
+          .send();
+    } finally {
+      c.disconnect();
+    }
+    String list =
+        NS
+            + "/retainedMessages?filter="
+            + java.net.URLEncoder.encode("console-retained/#", StandardCharsets.UTF_8);
+    JsonObject page = call(HttpMethod.GET, list + "&top=1", null).bodyAsJsonObject();
+    assertThat(page.getJsonArray("value")).hasSize(1);
+    JsonObject a = page.getJsonArray("value").getJsonObject(0);
+    assertThat(a.getString("topic")).isEqualTo("console-retained/a");
+    assertThat(new String(a.getBinary("payload"), StandardCharsets.UTF_8)).isEqualTo("{\"t\":21}");
+    assertThat(a.getString("contentType")).isEqualTo("application/json");
+    assertThat(a.getJsonArray("userProperties").getJsonObject(0))
+        .isEqualTo(new JsonObject().put("name", "k").put("value", "v"));
+    assertThat(page.getString("continueAfter")).isEqualTo("console-retained/a");
+    JsonObject second =
+        call(HttpMethod.GET, list + "&top=1&after=console-retained%2Fa", null).bodyAsJsonObject();
+    assertThat(second.getJsonArray("value").getJsonObject(0).getString("topic"))
+        .isEqualTo("console-retained/b");
+
+    assertThat(
+            call(HttpMethod.DELETE, NS + "/retainedMessages?topic=console-retained%2Fa", null)
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(
+            call(HttpMethod.DELETE, NS + "/retainedMessages?topic=console-retained%2Fa", null)
+                .statusCode())
+        .isEqualTo(204);
+    JsonObject after = call(HttpMethod.GET, list, null).bodyAsJsonObject();
+    assertThat(after.getJsonArray("value")).hasSize(1);
+    assertThat(after.getJsonArray("value").getJsonObject(0).getString("topic"))
+        .isEqualTo("console-retained/b");
+
+    HttpResponse<Buffer> badFilter =
+        call(HttpMethod.GET, NS + "/retainedMessages?filter=a%2F%23%2Fb", null);
+    assertThat(badFilter.statusCode()).isEqualTo(400);
+    assertThat(badFilter.bodyAsJsonObject().getJsonObject("error").getString("target"))
+        .isEqualTo("filter");
+    HttpResponse<Buffer> badTopic =
+        call(HttpMethod.DELETE, NS + "/retainedMessages?topic=a%2F%2B", null);
+    assertThat(badTopic.statusCode()).isEqualTo(400);
+    assertThat(badTopic.bodyAsJsonObject().getJsonObject("error").getString("target"))
+        .isEqualTo("topic");
   }
 }

@@ -142,4 +142,51 @@ class ConsoleSessionsBrowserIT {
       java.disconnect();
     }
   }
+
+  @Test
+  void aRetainedMessageIsFoundShownAsJsonAndDeletedFromThePage() throws Exception {
+    Mqtt5BlockingClient java = broker.v5("retained-source");
+    java.connect();
+    try {
+      java.publishWith()
+          .topic("console-ui/retained/state")
+          .retain(true)
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload("{\"on\":true}".getBytes(StandardCharsets.UTF_8))
+          .send();
+    } finally {
+      java.disconnect();
+    }
+    browser.go("retained");
+    browser.type("#retained-search", "Topic filter", "console-ui/#");
+    browser.driver.findElement(By.cssSelector("#retained-search button[type=submit]")).click();
+    browser.visible(By.cssSelector("#retained tr[data-topic='console-ui/retained/state']"));
+    browser
+        .driver
+        .findElement(By.cssSelector("button[aria-label='View console-ui/retained/state']"))
+        .click();
+    new org.openqa.selenium.support.ui.Select(browser.field("#retained-detail", "Show payload as"))
+        .selectByVisibleText("JSON");
+    assertThat(browser.driver.findElement(By.id("retained-payload")).getText())
+        .isEqualTo("{\n  \"on\": true\n}");
+    browser.screenshot("console-retained");
+
+    browser
+        .driver
+        .findElement(By.cssSelector("button[aria-label='Delete console-ui/retained/state']"))
+        .click();
+    browser.wait.until(ExpectedConditions.alertIsPresent()).accept();
+    browser.wait.until(
+        ExpectedConditions.textToBePresentInElementLocated(
+            By.id("retained-status"), "0 retained message(s) shown"));
+    Mqtt5BlockingClient late = broker.v5("retained-late");
+    late.connect();
+    try (Mqtt5Publishes inbox =
+        late.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL)) {
+      late.subscribeWith().topicFilter("console-ui/#").send();
+      assertThat(inbox.receive(1, TimeUnit.SECONDS)).isEmpty();
+    } finally {
+      late.disconnect();
+    }
+  }
 }
