@@ -20,7 +20,9 @@ import io.mqttgrid.mqtt.ConnectionRegistry;
 import io.mqttgrid.retain.RetainedStore;
 import io.mqttgrid.routing.PublishedMessage;
 import io.mqttgrid.routing.Topics;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -28,7 +30,9 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -53,6 +57,7 @@ public final class ConsoleRoutes {
   static final String WEB_ROOT = "mqttgrid-console";
 
   private static final int MAX_CONNECTIONS_LISTED = 1000;
+  private static final long NODE_TIMEOUT_MILLIS = 3000;
   private static final int DEFAULT_RETAINED_PAGE = 50;
   private static final int MAX_RETAINED_PAGE = 100;
 
@@ -75,8 +80,12 @@ public final class ConsoleRoutes {
     this.services = services;
   }
 
-  /** The page and its libraries: no credential needed, nothing in them is data. */
+  /**
+   * The page and its libraries: no credential needed, nothing in them is data. Also starts
+   * answering the other nodes' consoles for this node's meters (called from the verticle's start).
+   */
   public void mountStatic(Router router) {
+    answerForMeters(Vertx.currentContext().owner());
     // exactly /console: a plain path route would match /console/ too
     router.getWithRegex("/console").handler(ctx -> ctx.redirect("/console/"));
     router.route("/console/*").handler(ConsoleRoutes::securityHeaders);
@@ -129,6 +138,7 @@ public final class ConsoleRoutes {
     // gauges such as the retained count ask Hazelcast for a map's size: off the event loop
     vertx
         .executeBlocking(this::overviewBody, false)
+        .compose(body -> withOtherNodes(vertx, body))
         .onComplete(
             ar -> {
               if (ar.failed()) {
@@ -137,6 +147,87 @@ public final class ConsoleRoutes {
               } else {
                 ctx.json(ar.result());
               }
+            });
+  }
+
+  /** Where a node answers for its meters on the clustered event bus. */
+  static String metersAddress(String nodeId) {
+    return "mqttgrid.console.meters." + nodeId;
+  }
+
+  /**
+   * Answers other nodes' consoles with this node's meters; registered from the management verticle,
+   * so it goes when the verticle is undeployed.
+   */
+  private void answerForMeters(Vertx vertx) {
+    vertx
+        .eventBus()
+        .<Object>consumer(
+            metersAddress(services.nodeId()),
+            msg ->
+                vertx
+                    .executeBlocking(this::nodeMeters, false)
+                    .onComplete(
+                        ar -> {
+                          if (ar.succeeded()) {
+                            msg.reply(ar.result());
+                          } else {
+                            msg.fail(500, ar.cause().toString());
+                          }
+                        }));
+  }
+
+  /**
+   * Each other member's meters, asked for over the event bus (a member that does not answer within
+   * {@link #NODE_TIMEOUT_MILLIS} is shown unreachable), and the totals of the members that
+   * answered.
+   */
+  private Future<JsonObject> withOtherNodes(Vertx vertx, JsonObject body) {
+    List<Future<?>> asked = new ArrayList<>();
+    JsonArray members = body.getJsonArray("members");
+    for (int i = 0; i < members.size(); i++) {
+      JsonObject member = members.getJsonObject(i);
+      if (member.getBoolean("local")) {
+        member.put("reachable", true).put("meters", body.getJsonObject("meters"));
+        continue;
+      }
+      String node = member.getString("node");
+      if (node == null) {
+        member.put("reachable", false);
+        continue;
+      }
+      asked.add(
+          vertx
+              .eventBus()
+              .<JsonObject>request(
+                  metersAddress(node),
+                  null,
+                  new DeliveryOptions().setSendTimeout(NODE_TIMEOUT_MILLIS))
+              .onSuccess(reply -> member.put("reachable", true).put("meters", reply.body()))
+              .onFailure(e -> member.put("reachable", false).put("problem", e.getMessage())));
+    }
+    return Future.join(asked)
+        .otherwiseEmpty()
+        .map(
+            x -> {
+              JsonObject totals = new JsonObject();
+              for (int i = 0; i < members.size(); i++) {
+                JsonObject meters = members.getJsonObject(i).getJsonObject("meters");
+                if (meters == null) {
+                  continue;
+                }
+                for (String key : meters.fieldNames()) {
+                  long value = meters.getLong(key);
+                  // every node's index holds every retained topic: a sum would count each once per
+                  // node
+                  totals.put(
+                      key,
+                      "retainedMessages".equals(key)
+                          ? Math.max(totals.getLong(key, 0L), value)
+                          : totals.getLong(key, 0L) + value);
+                }
+              }
+              return body.put("totals", totals);
             });
   }
 
@@ -154,21 +245,6 @@ public final class ConsoleRoutes {
     } catch (RuntimeException e) {
       // shutting down: no members to show
     }
-    int subscriptions = 0;
-    for (ConnectionRegistry.ConnectionView c : services.connections().find("", Integer.MAX_VALUE)) {
-      subscriptions += c.subscriptions();
-    }
-    MeterRegistry m = services.meters();
-    JsonObject node =
-        new JsonObject()
-            .put("connections", (long) gauges(m, "mqtt.connections"))
-            .put("sessions", (long) gauges(m, "mqttgrid.sessions"))
-            .put("sessionsOnline", (long) gauges(m, "mqttgrid.sessions.online"))
-            .put("subscriptionsOfConnectedClients", subscriptions)
-            .put("retainedMessages", (long) gauges(m, "mqttgrid.retained.messages"))
-            .put("messagesIn", (long) counters(m, "mqtt.successful.published.messages"))
-            .put("messagesOut", (long) counters(m, "mqtt.successful.delivered.messages"))
-            .put("messagesDropped", (long) counters(m, "mqttgrid.messages.dropped"));
     return new JsonObject()
         .put("node", services.nodeId())
         .put("ready", ready.ready())
@@ -177,7 +253,25 @@ public final class ConsoleRoutes {
         .put("websocketPort", services.websocketPort())
         .put("websocketPath", "/mqtt")
         .put("time", System.currentTimeMillis())
-        .put("meters", node);
+        .put("meters", nodeMeters());
+  }
+
+  /** This node's figures, from the meters Prometheus scrapes. */
+  private JsonObject nodeMeters() {
+    int subscriptions = 0;
+    for (ConnectionRegistry.ConnectionView c : services.connections().find("", Integer.MAX_VALUE)) {
+      subscriptions += c.subscriptions();
+    }
+    MeterRegistry m = services.meters();
+    return new JsonObject()
+        .put("connections", (long) gauges(m, "mqtt.connections"))
+        .put("sessions", (long) gauges(m, "mqttgrid.sessions"))
+        .put("sessionsOnline", (long) gauges(m, "mqttgrid.sessions.online"))
+        .put("subscriptionsOfConnectedClients", (long) subscriptions)
+        .put("retainedMessages", (long) gauges(m, "mqttgrid.retained.messages"))
+        .put("messagesIn", (long) counters(m, "mqtt.successful.published.messages"))
+        .put("messagesOut", (long) counters(m, "mqtt.successful.delivered.messages"))
+        .put("messagesDropped", (long) counters(m, "mqttgrid.messages.dropped"));
   }
 
   private static double gauges(MeterRegistry registry, String name) {

@@ -220,6 +220,7 @@ class ConsoleApiIT {
     JsonObject before = call(HttpMethod.GET, NS + "/overview", null).bodyAsJsonObject();
     assertThat(before.getBoolean("ready")).isTrue();
     assertThat(before.getJsonArray("members")).hasSize(1);
+    assertThat(before.getJsonArray("members").getJsonObject(0).getBoolean("reachable")).isTrue();
     assertThat(before.getJsonArray("members").getJsonObject(0).getString("node"))
         .isEqualTo(before.getString("node"));
     assertThat(before.getInteger("websocketPort")).isEqualTo(broker.websocketPort());
@@ -231,6 +232,7 @@ class ConsoleApiIT {
       c.publishWith().topic("overview/t").qos(MqttQos.AT_LEAST_ONCE).payload(new byte[1]).send();
       JsonObject after = call(HttpMethod.GET, NS + "/overview", null).bodyAsJsonObject();
       assertThat(after.getJsonObject("meters").getLong("messagesIn")).isEqualTo(inBefore + 1);
+      assertThat(after.getJsonObject("totals")).isEqualTo(after.getJsonObject("meters"));
       assertThat(after.getJsonObject("meters").getLong("connections")).isGreaterThanOrEqualTo(1);
       assertThat(after.getJsonObject("meters").getLong("sessionsOnline")).isGreaterThanOrEqualTo(1);
     } finally {
