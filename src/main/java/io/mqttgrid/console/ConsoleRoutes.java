@@ -85,7 +85,7 @@ public final class ConsoleRoutes {
    * answering the other nodes' consoles for this node's meters (called from the verticle's start).
    */
   public void mountStatic(Router router) {
-    answerForMeters(Vertx.currentContext().owner());
+    answerOtherNodes(Vertx.currentContext().owner());
     // exactly /console: a plain path route would match /console/ too
     router.getWithRegex("/console").handler(ctx -> ctx.redirect("/console/"));
     router.route("/console/*").handler(ConsoleRoutes::securityHeaders);
@@ -150,31 +150,80 @@ public final class ConsoleRoutes {
             });
   }
 
-  /** Where a node answers for its meters on the clustered event bus. */
-  static String metersAddress(String nodeId) {
-    return "mqttgrid.console.meters." + nodeId;
+  /** Where a node answers other nodes' consoles on the clustered event bus. */
+  static String nodeAddress(String nodeId) {
+    return "mqttgrid.console.node." + nodeId;
   }
 
   /**
-   * Answers other nodes' consoles with this node's meters; registered from the management verticle,
-   * so it goes when the verticle is undeployed.
+   * Answers other nodes' consoles about this node: its meters ({@code op} {@code meters}), its
+   * connections ({@code connections}, with {@code search}) and their end ({@code disconnect}, with
+   * {@code clientId}). Registered from the management verticle, so it goes when the verticle is
+   * undeployed.
    */
-  private void answerForMeters(Vertx vertx) {
+  private void answerOtherNodes(Vertx vertx) {
     vertx
         .eventBus()
-        .<Object>consumer(
-            metersAddress(services.nodeId()),
-            msg ->
-                vertx
-                    .executeBlocking(this::nodeMeters, false)
-                    .onComplete(
-                        ar -> {
-                          if (ar.succeeded()) {
-                            msg.reply(ar.result());
-                          } else {
-                            msg.fail(500, ar.cause().toString());
-                          }
-                        }));
+        .<JsonObject>consumer(
+            nodeAddress(services.nodeId()),
+            msg -> {
+              JsonObject q = msg.body() == null ? new JsonObject() : msg.body();
+              switch (q.getString("op", "")) {
+                case "meters" ->
+                    vertx
+                        .executeBlocking(this::nodeMeters, false)
+                        .onComplete(
+                            ar -> {
+                              if (ar.succeeded()) {
+                                msg.reply(ar.result());
+                              } else {
+                                msg.fail(500, ar.cause().toString());
+                              }
+                            });
+                case "connections" -> msg.reply(localConnections(q.getString("search", "")));
+                case "disconnect" ->
+                    msg.reply(
+                        new JsonObject()
+                            .put("disconnected", disconnectLocal(q.getString("clientId", ""))));
+                default -> msg.fail(400, "unknown op");
+              }
+            });
+  }
+
+  /**
+   * Asks every other member ({@code op} and arguments in {@code query}); a silent one is left out.
+   */
+  private Future<List<JsonObject>> askOtherNodes(Vertx vertx, JsonObject query) {
+    List<Future<JsonObject>> asked = new ArrayList<>();
+    try {
+      for (Member m : services.hazelcast().getCluster().getMembers()) {
+        String node = m.getAttribute(ClusterMembership.NODE_ATTRIBUTE);
+        if (!m.localMember() && node != null) {
+          asked.add(
+              vertx
+                  .eventBus()
+                  .<JsonObject>request(
+                      nodeAddress(node),
+                      query,
+                      new DeliveryOptions().setSendTimeout(NODE_TIMEOUT_MILLIS))
+                  .map(reply -> reply.body()));
+        }
+      }
+    } catch (RuntimeException e) {
+      // shutting down: this node only
+    }
+    return Future.join(asked)
+        .otherwiseEmpty()
+        .map(
+            x -> {
+              List<JsonObject> answers = new ArrayList<>();
+              for (Future<JsonObject> f : asked) {
+                if (f.succeeded()) {
+                  answers.add(f.result());
+                }
+              }
+              return answers;
+            });
   }
 
   /**
@@ -200,8 +249,8 @@ public final class ConsoleRoutes {
           vertx
               .eventBus()
               .<JsonObject>request(
-                  metersAddress(node),
-                  null,
+                  nodeAddress(node),
+                  new JsonObject().put("op", "meters"),
                   new DeliveryOptions().setSendTimeout(NODE_TIMEOUT_MILLIS))
               .onSuccess(reply -> member.put("reachable", true).put("meters", reply.body()))
               .onFailure(e -> member.put("reachable", false).put("problem", e.getMessage())));
@@ -368,9 +417,31 @@ public final class ConsoleRoutes {
 
   // ---------------------------------------------------------------------------------- connections
 
+  /**
+   * The connections of every node whose client id or authentication name contains {@code search}.
+   */
   private void connections(RoutingContext ctx) {
     ctx.request().resume();
     String search = ctx.request().getParam("search", "");
+    JsonArray value = localConnections(search).getJsonArray("value").copy();
+    askOtherNodes(ctx.vertx(), new JsonObject().put("op", "connections").put("search", search))
+        .onComplete(
+            ar -> {
+              for (JsonObject answer : ar.result()) {
+                value.addAll(answer.getJsonArray("value"));
+              }
+              List<JsonObject> sorted = new ArrayList<>();
+              for (int i = 0; i < value.size(); i++) {
+                sorted.add(value.getJsonObject(i));
+              }
+              sorted.sort(java.util.Comparator.comparing(c -> c.getString("clientId", "")));
+              JsonArray page = new JsonArray();
+              sorted.stream().limit(MAX_CONNECTIONS_LISTED).forEach(page::add);
+              ctx.json(new JsonObject().put("node", services.nodeId()).put("value", page));
+            });
+  }
+
+  private JsonObject localConnections(String search) {
     JsonArray value = new JsonArray();
     for (ConnectionRegistry.ConnectionView c :
         services.connections().find(search, MAX_CONNECTIONS_LISTED)) {
@@ -384,24 +455,40 @@ public final class ConsoleRoutes {
               .put("persistentSession", c.persistentSession())
               .put("node", services.nodeId()));
     }
-    ctx.json(new JsonObject().put("node", services.nodeId()).put("value", value));
+    return new JsonObject().put("value", value);
   }
 
+  /** Ends the client's connections wherever they are in the cluster. */
   private void disconnect(RoutingContext ctx) {
     ctx.request().resume();
     String clientId = ctx.pathParam("clientId");
+    int here = disconnectLocal(clientId);
+    askOtherNodes(ctx.vertx(), new JsonObject().put("op", "disconnect").put("clientId", clientId))
+        .onComplete(
+            ar -> {
+              int n = here;
+              for (JsonObject answer : ar.result()) {
+                n += answer.getInteger("disconnected", 0);
+              }
+              if (n == 0) {
+                error(
+                    ctx,
+                    404,
+                    "NotFound",
+                    "client '" + clientId + "' is not connected to a node that answered",
+                    null);
+                return;
+              }
+              ctx.json(new JsonObject().put("clientId", clientId).put("disconnected", n));
+            });
+  }
+
+  private int disconnectLocal(String clientId) {
     int n = services.connections().disconnect(clientId);
-    if (n == 0) {
-      error(
-          ctx,
-          404,
-          "NotFound",
-          "client '" + clientId + "' is not connected to node " + services.nodeId(),
-          null);
-      return;
+    if (n > 0) {
+      LOG.info("client '{}' disconnected through the management API", clientId);
     }
-    LOG.info("client '{}' disconnected through the management API", clientId);
-    ctx.json(new JsonObject().put("clientId", clientId).put("disconnected", n));
+    return n;
   }
 
   // ----------------------------------------------------------------------------- retained messages

@@ -1,4 +1,4 @@
-// The clients connected to this node: search by client id or authentication name, disconnect
+// The clients connected to the cluster: search by client id or authentication name, disconnect
 // (DISCONNECT 0x98 Administrative action for MQTT 5).
 import { api } from '../api.js';
 import { el } from '../forms.js';
@@ -11,7 +11,7 @@ export function connectionsPage(root) {
     el('div', { class: 'field' }, el('label', { for: 'connection-search' }, 'Client id or authentication name contains'), search),
     el('button', { type: 'submit', id: 'connection-search-button' }, 'Search'));
   root.append(el('h1', {}, 'Connections'),
-    el('p', {}, 'The clients connected to the node serving this console.'),
+    el('p', {}, 'The clients connected to the cluster (every node that answers within 3 seconds).'),
     form, status,
     el('table', { id: 'connections' },
       el('thead', {}, el('tr', {}, ['Client id', 'Authentication name', 'MQTT', 'Address', 'Subscriptions', 'Persistent session', 'Node', 'Actions'].map((h) => el('th', { scope: 'col' }, h)))),
@@ -25,7 +25,7 @@ export function connectionsPage(root) {
         el('td', {}, c.remoteAddress), el('td', {}, String(c.subscriptions)), el('td', {}, c.persistentSession ? 'yes' : 'no'),
         el('td', {}, c.node),
         el('td', {}, el('button', { type: 'button', class: 'danger', 'aria-label': `Disconnect ${c.clientId}`, onclick: () => disconnect(c.clientId) }, 'Disconnect')))));
-      status.textContent = `${r.value.length} connection(s) on node ${r.node}`;
+      status.textContent = `${r.value.length} connection(s)`;
     } catch (e) {
       status.textContent = `Could not list connections: ${e.message}`;
     }

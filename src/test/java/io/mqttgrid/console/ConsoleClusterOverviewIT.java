@@ -2,10 +2,14 @@ package io.mqttgrid.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
+import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.TestBroker;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
@@ -14,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The overview of one node shows every member's figures, asked for over the event bus, and their
- * totals: two nodes in one JVM joined over TCP on loopback (as CrossNodeRoutingIT).
+ * totals; its connections page finds and disconnects clients of any node: two nodes in one JVM
+ * joined over TCP on loopback (as CrossNodeRoutingIT).
  */
 class ConsoleClusterOverviewIT {
 
@@ -73,8 +79,12 @@ class ConsoleClusterOverviewIT {
   }
 
   private static JsonObject overview() throws Exception {
+    return callA(HttpMethod.GET, "/namespaces/mqttgrid/overview");
+  }
+
+  private static JsonObject callA(HttpMethod method, String path) throws Exception {
     HttpResponse<Buffer> r =
-        web.get(a.managementPort(), "127.0.0.1", "/namespaces/mqttgrid/overview")
+        web.request(method, a.managementPort(), "127.0.0.1", path)
             .bearerTokenAuthentication(TOKEN)
             .send()
             .toCompletionStage()
@@ -82,6 +92,36 @@ class ConsoleClusterOverviewIT {
             .get(15, TimeUnit.SECONDS);
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
     return r.bodyAsJsonObject();
+  }
+
+  @Test
+  void aClientOnTheOtherNodeIsFoundAndDisconnectedThroughThisNode() throws Exception {
+    CompletableFuture<Mqtt5DisconnectException> dropped = new CompletableFuture<>();
+    Mqtt5BlockingClient onB =
+        MqttClient.builder()
+            .useMqttVersion5()
+            .identifier("console-cluster-target")
+            .serverHost("127.0.0.1")
+            .serverPort(b.mqttPort())
+            .addDisconnectedListener(
+                ctx -> {
+                  if (ctx.getCause() instanceof Mqtt5DisconnectException e) {
+                    dropped.complete(e);
+                  }
+                })
+            .buildBlocking();
+    onB.connect();
+    JsonObject found =
+        callA(HttpMethod.GET, "/namespaces/mqttgrid/connections?search=cluster-target");
+    assertThat(found.getJsonArray("value")).hasSize(1);
+    assertThat(found.getJsonArray("value").getJsonObject(0).getString("node"))
+        .isEqualTo("console-b");
+    JsonObject done =
+        callA(
+            HttpMethod.POST, "/namespaces/mqttgrid/connections/console-cluster-target/disconnect");
+    assertThat(done.getInteger("disconnected")).isEqualTo(1);
+    assertThat(dropped.get(10, TimeUnit.SECONDS).getMqttMessage().getReasonCode())
+        .isEqualTo(Mqtt5DisconnectReasonCode.ADMINISTRATIVE_ACTION);
   }
 
   private static JsonObject member(JsonObject overview, String node) {
