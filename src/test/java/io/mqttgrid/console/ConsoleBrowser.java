@@ -60,7 +60,7 @@ final class ConsoleBrowser implements AutoCloseable {
         "--no-sandbox",
         "--disable-dev-shm-usage",
         "--disable-gpu",
-        "--window-size=1280,900",
+        "--window-size=1280,1000",
         "--lang=en-US");
     ChromeDriverService service =
         new ChromeDriverService.Builder()
@@ -68,7 +68,7 @@ final class ConsoleBrowser implements AutoCloseable {
             .usingAnyFreePort()
             .build();
     ChromeDriver chrome = new ChromeDriver(service, options);
-    chrome.manage().window().setSize(new Dimension(1280, 900));
+    chrome.manage().window().setSize(new Dimension(1280, 1000));
     chrome.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(20));
     return new ConsoleBrowser(chrome, "http://127.0.0.1:" + managementPort + "/console/");
   }
