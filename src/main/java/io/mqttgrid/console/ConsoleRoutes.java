@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.mqttgrid.access.AccessPolicy;
+import io.mqttgrid.access.ClientGroupQuery;
 import io.mqttgrid.access.ClientIdentity;
 import io.mqttgrid.access.ClientResource;
 import io.mqttgrid.access.ModelValidationException;
@@ -112,6 +113,7 @@ public final class ConsoleRoutes {
   public void mountApi(Router router, String prefix) {
     router.get(prefix + "/overview").handler(this::overview);
     router.post(prefix + "/explainAccess").handler(this::explain);
+    router.post(prefix + "/previewClientGroup").handler(this::previewClientGroup);
     router.get(prefix + "/connections").handler(this::connections);
     router.post(prefix + "/connections/:clientId/disconnect").handler(this::disconnect);
     router.get(prefix + "/retainedMessages").handler(this::retainedList);
@@ -413,6 +415,44 @@ public final class ConsoleRoutes {
     }
     AccessPolicy.Explanation e = services.access().policy().explain(identity, action, topic);
     ctx.json(ExplanationJson.toJson(identity, action, topic, e));
+  }
+
+  /**
+   * Checks a client-group query as the model would and lists the registered clients it selects, so
+   * that the console's query editor can validate as the operator types.
+   */
+  private void previewClientGroup(RoutingContext ctx) {
+    JsonObject body = jsonBody(ctx);
+    if (body == null) {
+      return;
+    }
+    String query = body.getValue("query") instanceof String q ? q : "";
+    ClientGroupQuery parsed;
+    try {
+      parsed = ClientGroupQuery.parse(query, services.access().allowNotInQueries());
+    } catch (IllegalArgumentException e) {
+      error(ctx, 400, "InvalidRequest", "properties.query: " + e.getMessage(), "properties.query");
+      return;
+    }
+    List<String> matches = new ArrayList<>();
+    for (ClientResource client : services.model().get().clients().values()) {
+      ClientIdentity identity =
+          new ClientIdentity(
+              client.authenticationName(),
+              client.attributes(),
+              ClientIdentity.Authority.REGISTRY,
+              0);
+      if (parsed.matches(identity)) {
+        matches.add(client.name());
+      }
+    }
+    matches.sort(null);
+    ctx.json(
+        new JsonObject()
+            .put("total", matches.size())
+            .put(
+                "matches",
+                new JsonArray(List.copyOf(matches.subList(0, Math.min(matches.size(), 100))))));
   }
 
   // ---------------------------------------------------------------------------------- connections

@@ -54,6 +54,36 @@ const KINDS = {
       field({ label: 'Query', name: 'query', target: 'properties.query', kind: 'textarea', value: p.query || '', hint: 'e.g. attributes.floor IN [3, 4] OR attributes.role = \'admin\'' }),
     ],
     properties: (v) => ({ description: v.description || undefined, query: v.query }),
+    // the query is checked, and the clients it selects listed, as the operator types
+    enhance: (form) => {
+      const query = form.elements.query;
+      const preview = el('p', { id: 'group-preview', 'aria-live': 'polite' });
+      query.closest('.field').append(preview);
+      let timer = null;
+      let asked = 0;
+      const check = async () => {
+        const mine = ++asked;
+        const fieldError = query.closest('.field').querySelector('.field-error');
+        try {
+          const r = await api.post('/previewClientGroup', { query: query.value });
+          if (mine !== asked) return;
+          query.removeAttribute('aria-invalid');
+          fieldError.textContent = '';
+          preview.textContent = r.total === 0 ? 'Selects no registered client.'
+            : `Selects ${r.total} registered client(s): ${r.matches.join(', ')}${r.total > r.matches.length ? ', …' : ''}`;
+        } catch (e) {
+          if (mine !== asked) return;
+          preview.textContent = '';
+          query.setAttribute('aria-invalid', 'true');
+          fieldError.textContent = e.message;
+        }
+      };
+      query.addEventListener('input', () => {
+        clearTimeout(timer);
+        timer = setTimeout(check, 300);
+      });
+      if (query.value) check();
+    },
   },
   topicSpaces: {
     title: 'Topic spaces',
@@ -170,6 +200,7 @@ export function resourcePage(root, kind) {
       }
     });
     editor.replaceChildren(el('h2', { id: 'editor-title' }, creating ? `New ${k.singular}` : `Edit ${resource.name}`), form);
+    if (k.enhance) k.enhance(form);
     form.querySelector(creating ? 'input' : 'input:not([readonly]), textarea, select').focus();
   }
 

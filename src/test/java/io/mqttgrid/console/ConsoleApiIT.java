@@ -193,6 +193,7 @@ class ConsoleApiIT {
         new String[][] {
           {"GET", NS + "/overview"},
           {"POST", NS + "/explainAccess"},
+          {"POST", NS + "/previewClientGroup"},
           {"GET", NS + "/connections"},
           {"POST", NS + "/connections/x/disconnect"},
           {"GET", NS + "/retainedMessages"},
@@ -357,5 +358,27 @@ class ConsoleApiIT {
     assertThat(badTopic.statusCode()).isEqualTo(400);
     assertThat(badTopic.bodyAsJsonObject().getJsonObject("error").getString("target"))
         .isEqualTo("topic");
+  }
+
+  @Test
+  void aClientGroupQueryIsCheckedAndItsRegisteredClientsListed() throws Exception {
+    HttpResponse<Buffer> ok =
+        call(
+            HttpMethod.POST,
+            NS + "/previewClientGroup",
+            new JsonObject().put("query", "attributes.floor IN [3, 4]"));
+    assertThat(ok.statusCode()).as(ok.bodyAsString()).isEqualTo(200);
+    assertThat(ok.bodyAsJsonObject().getJsonArray("matches").getList())
+        .containsExactly("dev1", "dev2");
+    assertThat(ok.bodyAsJsonObject().getInteger("total")).isEqualTo(2);
+
+    HttpResponse<Buffer> bad =
+        call(
+            HttpMethod.POST,
+            NS + "/previewClientGroup",
+            new JsonObject().put("query", "attributes.floor = "));
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.bodyAsJsonObject().getJsonObject("error").getString("target"))
+        .isEqualTo("properties.query");
   }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebElement;
@@ -81,8 +82,8 @@ final class ConsoleBrowser implements AutoCloseable {
     driver.get(base);
     WebElement input = visible(By.id("sign-in-token"));
     input.clear();
-    input.sendKeys(token);
-    driver.findElement(By.cssSelector("#sign-in-form button[type=submit]")).click();
+    // the keyboard alone: Enter in the field submits the form
+    input.sendKeys(token, Keys.ENTER);
   }
 
   void go(String page) {

@@ -248,4 +248,20 @@ class ConsoleNamespaceBrowserIT {
     browser.driver.findElement(By.cssSelector("#resource-form button[type=submit]")).click();
     browser.visible(By.cssSelector("#resources tr[data-name='" + name + "']"));
   }
+
+  @Test
+  @Order(5)
+  void theGroupQueryEditorValidatesAsYouTypeAndPreviewsTheClientsItSelects() {
+    browser.go("clientGroups");
+    browser.driver.findElement(By.id("new-resource")).click();
+    browser.type("#resource-form", "Query", "attributes.kind = ");
+    browser.wait.until(d -> !browser.errorAt("#resource-form", "Query").isEmpty());
+    assertThat(browser.field("#resource-form", "Query").getAttribute("aria-invalid"))
+        .isEqualTo("true");
+    browser.field("#resource-form", "Query").sendKeys("'probe'");
+    browser.wait.until(
+        ExpectedConditions.textToBePresentInElementLocated(
+            By.id("group-preview"), "Selects 1 registered client(s): sensor1"));
+    assertThat(browser.errorAt("#resource-form", "Query")).isEmpty();
+  }
 }
