@@ -43,17 +43,17 @@ final class ConsoleBrowser implements AutoCloseable {
     this.wait = new WebDriverWait(driver, Duration.ofSeconds(15));
   }
 
-  /** Starts the browser, or skips the calling test class when there is none to start. */
+  /**
+   * Starts the browser; null when there is none to start, and then each test calls {@link
+   * #assumeAvailable} and is reported skipped with the reason (an assumption failing in
+   * {@code @BeforeAll} would leave the class reported as no tests at all).
+   */
   static ConsoleBrowser open(int managementPort) {
     Optional<String> browser = firstExecutable(BROWSERS);
     Optional<String> driver = firstExecutable(DRIVERS);
-    assumeTrue(
-        browser.isPresent() && driver.isPresent(),
-        "console browser tests skipped: chromium and chromedriver not found (looked for "
-            + BROWSERS
-            + " and "
-            + DRIVERS
-            + "; install Debian's chromium and chromium-driver)");
+    if (browser.isEmpty() || driver.isEmpty()) {
+      return null;
+    }
     ChromeOptions options = new ChromeOptions();
     options.setBinary(browser.get());
     options.addArguments(
@@ -72,6 +72,17 @@ final class ConsoleBrowser implements AutoCloseable {
     chrome.manage().window().setSize(new Dimension(1280, 1000));
     chrome.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(20));
     return new ConsoleBrowser(chrome, "http://127.0.0.1:" + managementPort + "/console/");
+  }
+
+  /** Skips the calling test, with the reason, when {@code browser} could not be started. */
+  static void assumeAvailable(ConsoleBrowser browser) {
+    assumeTrue(
+        browser != null,
+        "console browser tests skipped: chromium and chromedriver not found (looked for "
+            + BROWSERS
+            + " and "
+            + DRIVERS
+            + "; install Debian's chromium and chromium-driver)");
   }
 
   private static Optional<String> firstExecutable(List<String> paths) {

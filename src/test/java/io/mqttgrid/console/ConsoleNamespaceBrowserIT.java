@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -62,6 +63,11 @@ class ConsoleNamespaceBrowserIT {
   @BeforeAll
   static void openBrowser() {
     browser = ConsoleBrowser.open(broker.managementPort());
+  }
+
+  @BeforeEach
+  void needsBrowser() {
+    ConsoleBrowser.assumeAvailable(browser);
   }
 
   @AfterAll
