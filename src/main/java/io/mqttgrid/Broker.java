@@ -455,7 +455,7 @@ public final class Broker {
                   config.namespaceLimits,
                   connections,
                   registry,
-                  hazelcast,
+                  membership::members,
                   this::readiness,
                   config.websocketPort,
                   retained)));

@@ -1,7 +1,5 @@
 package io.mqttgrid.console;
 
-import com.hazelcast.cluster.Member;
-import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -17,6 +15,7 @@ import io.mqttgrid.access.NamespaceModelJson;
 import io.mqttgrid.access.PermissionBinding.Permission;
 import io.mqttgrid.cluster.ClusterMembership;
 import io.mqttgrid.http.HealthRoutes;
+import io.mqttgrid.http.ManagementApiVerticle;
 import io.mqttgrid.mqtt.ConnectionRegistry;
 import io.mqttgrid.retain.RetainedStore;
 import io.mqttgrid.routing.PublishedMessage;
@@ -47,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * their disconnection. Those endpoints sit under the namespace paths, behind the same admin check
  * as the rest of the API.
  */
-public final class ConsoleRoutes {
+public final class ConsoleRoutes implements ManagementApiVerticle.Extension {
 
   private static final Logger LOG = LoggerFactory.getLogger(ConsoleRoutes.class);
 
@@ -70,7 +69,7 @@ public final class ConsoleRoutes {
       NamespaceLimits limits,
       ConnectionRegistry connections,
       MeterRegistry meters,
-      HazelcastInstance hazelcast,
+      Supplier<List<ClusterMembership.MemberInfo>> members,
       Supplier<HealthRoutes.Readiness> readiness,
       int websocketPort,
       RetainedStore retained) {}
@@ -85,6 +84,7 @@ public final class ConsoleRoutes {
    * The page and its libraries: no credential needed, nothing in them is data. Also starts
    * answering the other nodes' consoles for this node's meters (called from the verticle's start).
    */
+  @Override
   public void mountStatic(Router router) {
     answerOtherNodes(Vertx.currentContext().owner());
     // exactly /console: a plain path route would match /console/ too
@@ -110,6 +110,7 @@ public final class ConsoleRoutes {
    * The console's API endpoints under one namespace path prefix; call after the admin check and
    * body handler are routed for the prefix, before the model's {@code /:kind} routes.
    */
+  @Override
   public void mountApi(Router router, String prefix) {
     router.get(prefix + "/overview").handler(this::overview);
     router.post(prefix + "/explainAccess").handler(this::explain);
@@ -197,22 +198,17 @@ public final class ConsoleRoutes {
    */
   private Future<List<JsonObject>> askOtherNodes(Vertx vertx, JsonObject query) {
     List<Future<JsonObject>> asked = new ArrayList<>();
-    try {
-      for (Member m : services.hazelcast().getCluster().getMembers()) {
-        String node = m.getAttribute(ClusterMembership.NODE_ATTRIBUTE);
-        if (!m.localMember() && node != null) {
-          asked.add(
-              vertx
-                  .eventBus()
-                  .<JsonObject>request(
-                      nodeAddress(node),
-                      query,
-                      new DeliveryOptions().setSendTimeout(NODE_TIMEOUT_MILLIS))
-                  .map(reply -> reply.body()));
-        }
+    for (ClusterMembership.MemberInfo m : services.members().get()) {
+      if (!m.local() && m.node() != null) {
+        asked.add(
+            vertx
+                .eventBus()
+                .<JsonObject>request(
+                    nodeAddress(m.node()),
+                    query,
+                    new DeliveryOptions().setSendTimeout(NODE_TIMEOUT_MILLIS))
+                .map(reply -> reply.body()));
       }
-    } catch (RuntimeException e) {
-      // shutting down: this node only
     }
     return Future.join(asked)
         .otherwiseEmpty()
@@ -285,16 +281,12 @@ public final class ConsoleRoutes {
   private JsonObject overviewBody() {
     HealthRoutes.Readiness ready = services.readiness().get();
     JsonArray members = new JsonArray();
-    try {
-      for (Member m : services.hazelcast().getCluster().getMembers()) {
-        members.add(
-            new JsonObject()
-                .put("node", (String) m.getAttribute(ClusterMembership.NODE_ATTRIBUTE))
-                .put("address", m.getAddress().toString())
-                .put("local", m.localMember()));
-      }
-    } catch (RuntimeException e) {
-      // shutting down: no members to show
+    for (ClusterMembership.MemberInfo m : services.members().get()) {
+      members.add(
+          new JsonObject()
+              .put("node", m.node())
+              .put("address", m.address())
+              .put("local", m.local()));
     }
     return new JsonObject()
         .put("node", services.nodeId())

@@ -56,7 +56,7 @@ public final class ManagementApiVerticle extends VerticleBase {
   private final HttpConnectionGuard guard;
   private final Supplier<Future<JsonObject>> bridges;
   private HttpServer server;
-  private io.mqttgrid.console.ConsoleRoutes console;
+  private Extension console;
 
   public ManagementApiVerticle(
       String host,
@@ -79,8 +79,19 @@ public final class ManagementApiVerticle extends VerticleBase {
     this.bridges = bridges;
   }
 
+  /**
+   * More routes on the management port (the web console, io.mqttgrid.console): its own, and API
+   * endpoints under each namespace path, behind the admin check.
+   */
+  public interface Extension {
+    void mountStatic(Router router);
+
+    /** Called after the admin check and body handler of {@code prefix}, before its model routes. */
+    void mountApi(Router router, String prefix);
+  }
+
   /** Serves the web console and its API endpoints too (set before deployment). */
-  public void console(io.mqttgrid.console.ConsoleRoutes console) {
+  public void console(Extension console) {
     this.console = console;
   }
 
