@@ -482,6 +482,19 @@ public final class Broker {
                               .put("runsHere", false)
                               .put("dataflows", new io.vertx.core.json.JsonArray()))
                       : bridges.state());
+      management.console(
+          new io.mqttgrid.console.ConsoleRoutes(
+              new io.mqttgrid.console.ConsoleRoutes.Services(
+                  config.nodeId,
+                  access,
+                  namespace::current,
+                  config.namespaceLimits,
+                  connections,
+                  registry,
+                  membership::members,
+                  this::readiness,
+                  config.websocketPort,
+                  retained)));
       all.add(vertx.deployVerticle(management));
     }
     return Future.all(all);

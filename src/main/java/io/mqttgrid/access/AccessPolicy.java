@@ -25,7 +25,7 @@ public final class AccessPolicy {
 
   private record Group(String name, ClientGroupQuery query) {}
 
-  private record Grant(String topicSpaceName, Permission permission) {}
+  private record Grant(String bindingName, String topicSpaceName, Permission permission) {}
 
   private final List<Group> groups;
   private final Map<String, List<TopicTemplate>> topicSpaces;
@@ -103,7 +103,7 @@ public final class AccessPolicy {
       }
       grantsByGroup
           .computeIfAbsent(binding.clientGroupName(), g -> new ArrayList<>())
-          .add(new Grant(binding.topicSpaceName(), binding.permission()));
+          .add(new Grant(binding.name(), binding.topicSpaceName(), binding.permission()));
     }
     grantsByGroup.replaceAll((group, grants) -> List.copyOf(grants));
 
@@ -189,6 +189,107 @@ public final class AccessPolicy {
     return new GrantedPermissions(
         instantiate(publishSpaces, identity), instantiate(subscribeSpaces, identity));
   }
+
+  /**
+   * Why an identity may or may not publish to a topic or subscribe to a filter (the access
+   * explainer of the management API): the decision is {@link #permissionsFor}'s own, and the
+   * groups, bindings, role assignments and topic spaces it was made from are listed with each
+   * template as instantiated for the identity and whether that instantiation grants the request.
+   */
+  public Explanation explain(ClientIdentity identity, Permission action, String topicOrFilter) {
+    Permissions decided = permissionsFor(identity);
+    boolean allowed =
+        action == Permission.Publisher
+            ? decided.canPublish(topicOrFilter)
+            : decided.canSubscribe(topicOrFilter);
+    if (identity.authority() == ClientIdentity.Authority.ANONYMOUS) {
+      return new Explanation(allowed, List.of(ClientGroup.ALL), List.of(), List.of(), List.of());
+    }
+    List<String> groupNames = List.copyOf(groupsOf(identity));
+    List<ConsideredBinding> bindings = new ArrayList<>();
+    Set<String> spaces = new LinkedHashSet<>();
+    for (String group : groupNames) {
+      for (Grant grant : grantsByGroup.getOrDefault(group, List.of())) {
+        if (grant.permission == action) {
+          bindings.add(new ConsideredBinding(grant.bindingName, group, grant.topicSpaceName));
+          spaces.add(grant.topicSpaceName);
+        }
+      }
+    }
+    List<String> assignments = new ArrayList<>();
+    if (identity.authority() == ClientIdentity.Authority.ENTRA
+        && identity.authenticationName() != null) {
+      for (RoleAssignment assignment : roleAssignments) {
+        if (assignment.role() == action
+            && assignment.principalId().equalsIgnoreCase(identity.authenticationName())) {
+          assignments.add(assignment.name());
+          if (assignment.topicSpaceName() == null) {
+            spaces.addAll(topicSpaces.keySet());
+          } else {
+            spaces.add(assignment.topicSpaceName());
+          }
+        }
+      }
+    }
+    List<ConsideredTopicSpace> considered = new ArrayList<>();
+    for (String space : spaces) {
+      List<ConsideredTemplate> templates = new ArrayList<>();
+      for (TopicTemplate template : topicSpaces.get(space)) {
+        List<String> filters = template.instantiate(identity);
+        List<String> granting = new ArrayList<>();
+        for (String filter : filters) {
+          // the check of a session's rights, on this one filter
+          GrantedPermissions one =
+              action == Permission.Publisher
+                  ? new GrantedPermissions(List.of(filter), List.of())
+                  : new GrantedPermissions(List.of(), List.of(filter));
+          if (action == Permission.Publisher
+              ? one.canPublish(topicOrFilter)
+              : one.canSubscribe(topicOrFilter)) {
+            granting.add(filter);
+          }
+        }
+        templates.add(
+            new ConsideredTemplate(template.source(), List.copyOf(filters), List.copyOf(granting)));
+      }
+      considered.add(new ConsideredTopicSpace(space, List.copyOf(templates)));
+    }
+    return new Explanation(
+        allowed,
+        groupNames,
+        List.copyOf(bindings),
+        List.copyOf(assignments),
+        List.copyOf(considered));
+  }
+
+  /**
+   * The answer of {@link #explain}.
+   *
+   * @param groups {@code $all} and the groups whose query the identity satisfies
+   * @param bindings the permission bindings of those groups for the action
+   * @param roleAssignments the names of the role assignments of an Entra principal for the action
+   * @param topicSpaces the topic spaces those bindings and assignments name
+   */
+  public record Explanation(
+      boolean allowed,
+      List<String> groups,
+      List<ConsideredBinding> bindings,
+      List<String> roleAssignments,
+      List<ConsideredTopicSpace> topicSpaces) {}
+
+  /** A permission binding that applies to the identity. */
+  public record ConsideredBinding(String name, String clientGroupName, String topicSpaceName) {}
+
+  /** A topic space a binding or role assignment gives the identity, template by template. */
+  public record ConsideredTopicSpace(String name, List<ConsideredTemplate> templates) {}
+
+  /**
+   * @param instantiated the filters the template stands for after variable substitution (none when
+   *     a variable has no value for the identity)
+   * @param granting those of them that allow the request
+   */
+  public record ConsideredTemplate(
+      String template, List<String> instantiated, List<String> granting) {}
 
   private Set<String> instantiate(Set<String> spaceNames, ClientIdentity identity) {
     Set<String> filters = new LinkedHashSet<>();

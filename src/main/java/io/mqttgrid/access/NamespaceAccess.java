@@ -48,6 +48,16 @@ public final class NamespaceAccess implements AccessControl {
     return compiled.policy().permissionsFor(identity);
   }
 
+  /** Whether client-group queries may use {@code not} ({@code namespace.allow-not-in-queries}). */
+  public boolean allowNotInQueries() {
+    return allowNotInQueries;
+  }
+
+  /** The policy sessions are authorized by now (the management API's access explainer reads it). */
+  public AccessPolicy policy() {
+    return compiled.policy();
+  }
+
   @Override
   public long modelVersion() {
     return compiled.modelVersion();

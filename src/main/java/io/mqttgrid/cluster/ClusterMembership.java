@@ -8,6 +8,7 @@ import com.hazelcast.core.LifecycleEvent;
 import io.mqttgrid.hazelcast.HazelcastRouteTable;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -165,6 +166,25 @@ public final class ClusterMembership {
     } catch (RuntimeException e) {
       return false; // the member is shutting down
     }
+  }
+
+  /** A member as the management API shows it. */
+  public record MemberInfo(String node, String address, boolean local) {}
+
+  /**
+   * The members this node sees, oldest first (the member list Hazelcast keeps locally: no cluster
+   * call); empty while the member is not running.
+   */
+  public List<MemberInfo> members() {
+    List<MemberInfo> out = new ArrayList<>();
+    try {
+      for (Member m : hz.getCluster().getMembers()) {
+        out.add(new MemberInfo(nodeOf(m), m.getAddress().toString(), m.localMember()));
+      }
+    } catch (RuntimeException e) {
+      return List.of(); // the member is shutting down
+    }
+    return out;
   }
 
   /**

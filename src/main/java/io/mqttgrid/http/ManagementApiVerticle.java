@@ -56,6 +56,7 @@ public final class ManagementApiVerticle extends VerticleBase {
   private final HttpConnectionGuard guard;
   private final Supplier<Future<JsonObject>> bridges;
   private HttpServer server;
+  private Extension console;
 
   public ManagementApiVerticle(
       String host,
@@ -78,10 +79,29 @@ public final class ManagementApiVerticle extends VerticleBase {
     this.bridges = bridges;
   }
 
+  /**
+   * More routes on the management port (the web console, io.mqttgrid.console): its own, and API
+   * endpoints under each namespace path, behind the admin check.
+   */
+  public interface Extension {
+    void mountStatic(Router router);
+
+    /** Called after the admin check and body handler of {@code prefix}, before its model routes. */
+    void mountApi(Router router, String prefix);
+  }
+
+  /** Serves the web console and its API endpoints too (set before deployment). */
+  public void console(Extension console) {
+    this.console = console;
+  }
+
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
     HealthRoutes.mount(router, ready, registry);
+    if (console != null) {
+      console.mountStatic(router);
+    }
     // the bridges' state: read-only, for the admin (it names remote hosts and client ids); not part
     // of /health/ready, where a remote broker being away must not make this node unready
     router.get(BRIDGES_PATH).handler(this::authorize).handler(this::getBridges);
@@ -91,6 +111,9 @@ public final class ManagementApiVerticle extends VerticleBase {
       // Two routes, since vertx-web refuses a user handler before a body handler on one route.
       router.route(prefix + "*").handler(this::authorize);
       router.route(prefix + "*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
+      if (console != null) {
+        console.mountApi(router, prefix);
+      }
       router.get(prefix).handler(this::getNamespace);
       router.put(prefix).handler(this::putNamespace);
       router.get(prefix + "/:kind").handler(this::list);

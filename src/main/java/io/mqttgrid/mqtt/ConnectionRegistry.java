@@ -1,5 +1,9 @@
 package io.mqttgrid.mqtt;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -35,5 +39,53 @@ public final class ConnectionRegistry {
     for (MqttConnection c : connections) {
       c.namespaceChanged();
     }
+  }
+
+  /**
+   * A connection as the management API lists it.
+   *
+   * @param authenticationName null while the CONNECT is still being authenticated
+   */
+  public record ConnectionView(
+      String clientId,
+      String authenticationName,
+      int protocolVersion,
+      String remoteAddress,
+      int subscriptions,
+      boolean persistentSession) {}
+
+  /**
+   * Up to {@code max} connections whose client id or authentication name contains {@code search}
+   * (case-insensitively; empty: all), by client id.
+   */
+  public List<ConnectionView> find(String search, int max) {
+    String needle = search == null ? "" : search.toLowerCase(Locale.ROOT);
+    List<ConnectionView> found = new ArrayList<>();
+    for (MqttConnection c : connections) {
+      ConnectionView v = c.view();
+      if (v.clientId() != null
+          && (v.clientId().toLowerCase(Locale.ROOT).contains(needle)
+              || (v.authenticationName() != null
+                  && v.authenticationName().toLowerCase(Locale.ROOT).contains(needle)))) {
+        found.add(v);
+      }
+    }
+    found.sort(Comparator.comparing(ConnectionView::clientId));
+    return found.size() > max ? List.copyOf(found.subList(0, max)) : found;
+  }
+
+  /**
+   * Ends the connections of {@code clientId} on this node for an operator (DISCONNECT 0x98 for MQTT
+   * 5); answers how many there were.
+   */
+  public int disconnect(String clientId) {
+    int n = 0;
+    for (MqttConnection c : connections) {
+      if (clientId.equals(c.clientId())) {
+        c.disconnectByAdministrator();
+        n++;
+      }
+    }
+    return n;
   }
 }

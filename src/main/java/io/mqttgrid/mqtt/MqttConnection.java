@@ -2,6 +2,7 @@ package io.mqttgrid.mqtt;
 
 import static io.mqttgrid.mqtt.PacketFields.intProperty;
 
+import io.mqttgrid.access.ClientIdentity;
 import io.mqttgrid.events.ClientLifecycleEvents;
 import io.mqttgrid.events.DisconnectionReason;
 import io.mqttgrid.routing.PublishedMessage;
@@ -59,6 +60,7 @@ final class MqttConnection implements ClientChannel {
   private ClientLifecycleEvents.Connection lifecycle;
 
   private final ConnectHandshake handshake;
+  private final Context context;
   private final ConnectionRights rights;
   private final KeepAlive keepAlive;
   private final InboundPublishes publishes;
@@ -76,7 +78,7 @@ final class MqttConnection implements ClientChannel {
     this.protocol = ProtocolAdapter.forVersion(endpoint.protocolVersion());
     this.metrics = services.metrics().connection(endpoint.protocolVersion(), websocket);
     this.keepAlive = new KeepAlive(this, vertx, limits.maxKeepAlive());
-    Context context = vertx.getOrCreateContext();
+    this.context = vertx.getOrCreateContext();
     this.rights = new ConnectionRights(this, endpoint, services, vertx, context);
     this.publishes = new InboundPublishes(this, endpoint, context, services, protocol, metrics);
     this.subscriptions = new SubscriptionRequests(this, endpoint, services, protocol, metrics);
@@ -247,6 +249,27 @@ final class MqttConnection implements ClientChannel {
   private void onException(Throwable t) {
     LOG.debug("client {}: connection error: {}", clientId(), t.toString());
     closeQuietly();
+  }
+
+  /**
+   * An operator ended the connection through the management API (from any thread): DISCONNECT 0x98
+   * Administrative action for MQTT 5, the socket closed for 3.1.1; the will is sent.
+   */
+  void disconnectByAdministrator() {
+    context.runOnContext(v -> disconnect(ReasonCode.ADMINISTRATIVE_ACTION));
+  }
+
+  /** What the management API shows of a connection; read from any thread, so values may lag. */
+  ConnectionRegistry.ConnectionView view() {
+    Session s = session;
+    ClientIdentity who = rights.identity();
+    return new ConnectionRegistry.ConnectionView(
+        terms.clientId,
+        who == null ? null : who.authenticationName(),
+        endpoint.protocolVersion(),
+        String.valueOf(endpoint.remoteAddress()),
+        s == null ? 0 : s.subscriptionCount(),
+        s != null && s.persistent());
   }
 
   /**

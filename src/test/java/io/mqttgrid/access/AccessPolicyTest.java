@@ -517,4 +517,89 @@ class AccessPolicyTest {
     assertThat(client.canPublish("rooms/r1/+/status")).isFalse();
     assertThat(client.canPublish("$SYS/x")).isFalse();
   }
+
+  // ------------------------------------------------------------------------- explain
+
+  @Test
+  void explainAgreesWithPermissionsForAndNamesTheTemplateThatGrants() {
+    AccessPolicy policy =
+        new Model()
+            .group("floor3", "attributes.floor = 3")
+            .space(
+                "own",
+                "devices/${client.authenticationName}/#",
+                "floors/${client.attributes.floor}")
+            .space("alerts", "alerts/#")
+            .bind("floor3", "own", Publisher)
+            .bind("$all", "alerts", Subscriber)
+            .compile();
+    ClientIdentity dev1 = registry("dev1", Map.of("floor", 3L));
+
+    AccessPolicy.Explanation allowed = policy.explain(dev1, Publisher, "floors/3");
+    assertThat(allowed.allowed()).isTrue();
+    assertThat(allowed.groups()).containsExactly("$all", "floor3");
+    assertThat(allowed.bindings())
+        .containsExactly(
+            new AccessPolicy.ConsideredBinding("floor3-own-Publisher", "floor3", "own"));
+    assertThat(allowed.topicSpaces())
+        .containsExactly(
+            new AccessPolicy.ConsideredTopicSpace(
+                "own",
+                List.of(
+                    new AccessPolicy.ConsideredTemplate(
+                        "devices/${client.authenticationName}/#",
+                        List.of("devices/dev1/#"),
+                        List.of()),
+                    new AccessPolicy.ConsideredTemplate(
+                        "floors/${client.attributes.floor}",
+                        List.of("floors/3"),
+                        List.of("floors/3")))));
+
+    AccessPolicy.Explanation denied = policy.explain(dev1, Publisher, "floors/4");
+    assertThat(denied.allowed()).isFalse();
+    assertThat(denied.topicSpaces().get(0).templates())
+        .allSatisfy(t -> assertThat(t.granting()).isEmpty());
+
+    // the subscriber side considers only the subscriber bindings
+    AccessPolicy.Explanation subscribe = policy.explain(dev1, Subscriber, "alerts/+");
+    assertThat(subscribe.allowed()).isTrue();
+    assertThat(subscribe.bindings())
+        .extracting(AccessPolicy.ConsideredBinding::topicSpaceName)
+        .containsExactly("alerts");
+    assertThat(policy.explain(dev1, Subscriber, "devices/dev1/#").allowed()).isFalse();
+  }
+
+  @Test
+  void explainNeverGrantsWhatPermissionsForRefuses() {
+    AccessPolicy policy = new Model().space("all", "#").bind("$all", "all", Publisher).compile();
+    ClientIdentity c = registry("c", Map.of());
+    for (String topic : List.of("a/b", "$SYS/x", "a/+", "")) {
+      assertThat(policy.explain(c, Publisher, topic).allowed())
+          .as(topic)
+          .isEqualTo(policy.permissionsFor(c).canPublish(topic));
+    }
+    assertThat(
+            policy
+                .explain(c, Publisher, "$SYS/x")
+                .topicSpaces()
+                .get(0)
+                .templates()
+                .get(0)
+                .granting())
+        .isEmpty();
+  }
+
+  @Test
+  void explainShowsTheRoleAssignmentsOfAnEntraPrincipal() {
+    AccessPolicy policy =
+        new Model()
+            .space("t", "t/#")
+            .role("ra1", "AAAA-bbbb", Publisher, "t")
+            .role("ra2", "aaaa-BBBB", Subscriber, null)
+            .compile();
+    AccessPolicy.Explanation x = policy.explain(entra("aaaa-bbbb"), Publisher, "t/1");
+    assertThat(x.allowed()).isTrue();
+    assertThat(x.roleAssignments()).containsExactly("ra1");
+    assertThat(x.bindings()).isEmpty();
+  }
 }

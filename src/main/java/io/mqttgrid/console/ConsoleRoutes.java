@@ -1,0 +1,653 @@
+package io.mqttgrid.console;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.mqttgrid.access.AccessPolicy;
+import io.mqttgrid.access.ClientGroupQuery;
+import io.mqttgrid.access.ClientIdentity;
+import io.mqttgrid.access.ClientResource;
+import io.mqttgrid.access.ModelValidationException;
+import io.mqttgrid.access.NamespaceAccess;
+import io.mqttgrid.access.NamespaceLimits;
+import io.mqttgrid.access.NamespaceModel;
+import io.mqttgrid.access.NamespaceModelJson;
+import io.mqttgrid.access.PermissionBinding.Permission;
+import io.mqttgrid.cluster.ClusterMembership;
+import io.mqttgrid.http.HealthRoutes;
+import io.mqttgrid.http.ManagementApiVerticle;
+import io.mqttgrid.mqtt.ConnectionRegistry;
+import io.mqttgrid.retain.RetainedStore;
+import io.mqttgrid.routing.PublishedMessage;
+import io.mqttgrid.routing.Topics;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.StaticHandler;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The web console on the management port: its static files under {@code /console/} (the page shell,
+ * served to anyone: it holds no data and asks for the management token before any call), the
+ * browser libraries it uses from their WebJars, and the management API endpoints it needs beyond
+ * the namespace model's: the node's overview, the access explainer, the connections of the node and
+ * their disconnection. Those endpoints sit under the namespace paths, behind the same admin check
+ * as the rest of the API.
+ */
+public final class ConsoleRoutes implements ManagementApiVerticle.Extension {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ConsoleRoutes.class);
+
+  /**
+   * Where the console's files are on the class path (a name no working directory is likely to
+   * have).
+   */
+  static final String WEB_ROOT = "mqttgrid-console";
+
+  private static final int MAX_CONNECTIONS_LISTED = 1000;
+  private static final long NODE_TIMEOUT_MILLIS = 3000;
+  private static final int DEFAULT_RETAINED_PAGE = 50;
+  private static final int MAX_RETAINED_PAGE = 100;
+
+  /** What the endpoints read: the same objects the broker serves clients with. */
+  public record Services(
+      String nodeId,
+      NamespaceAccess access,
+      Supplier<NamespaceModel> model,
+      NamespaceLimits limits,
+      ConnectionRegistry connections,
+      MeterRegistry meters,
+      Supplier<List<ClusterMembership.MemberInfo>> members,
+      Supplier<HealthRoutes.Readiness> readiness,
+      int websocketPort,
+      RetainedStore retained) {}
+
+  private final Services services;
+
+  public ConsoleRoutes(Services services) {
+    this.services = services;
+  }
+
+  /**
+   * The page and its libraries: no credential needed, nothing in them is data. Also starts
+   * answering the other nodes' consoles for this node's meters (called from the verticle's start).
+   */
+  @Override
+  public void mountStatic(Router router) {
+    answerOtherNodes(Vertx.currentContext().owner());
+    // exactly /console: a plain path route would match /console/ too
+    router.getWithRegex("/console").handler(ctx -> ctx.redirect("/console/"));
+    router.route("/console/*").handler(ConsoleRoutes::securityHeaders);
+    router
+        .get("/console/webjars/*")
+        .handler(
+            StaticHandler.create("META-INF/resources/webjars")
+                .setCachingEnabled(true)
+                .setDirectoryListing(false));
+    router
+        .get("/console/*")
+        .handler(
+            StaticHandler.create(WEB_ROOT)
+                .setIndexPage("index.html")
+                .setDirectoryListing(false)
+                // a new version of the console must be seen on the next load
+                .setCachingEnabled(false));
+  }
+
+  /**
+   * The console's API endpoints under one namespace path prefix; call after the admin check and
+   * body handler are routed for the prefix, before the model's {@code /:kind} routes.
+   */
+  @Override
+  public void mountApi(Router router, String prefix) {
+    router.get(prefix + "/overview").handler(this::overview);
+    router.post(prefix + "/explainAccess").handler(this::explain);
+    router.post(prefix + "/previewClientGroup").handler(this::previewClientGroup);
+    router.get(prefix + "/connections").handler(this::connections);
+    router.post(prefix + "/connections/:clientId/disconnect").handler(this::disconnect);
+    router.get(prefix + "/retainedMessages").handler(this::retainedList);
+    router.delete(prefix + "/retainedMessages").handler(this::retainedDelete);
+  }
+
+  private static void securityHeaders(RoutingContext ctx) {
+    ctx.response()
+        // everything from this node; the MQTT page opens a WebSocket to the broker's listener
+        .putHeader(
+            "Content-Security-Policy",
+            "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:;"
+                + " frame-ancestors 'none'")
+        .putHeader("X-Content-Type-Options", "nosniff")
+        .putHeader("Referrer-Policy", "no-referrer");
+    ctx.next();
+  }
+
+  // ------------------------------------------------------------------------------------ overview
+
+  private void overview(RoutingContext ctx) {
+    ctx.request().resume();
+    Vertx vertx = ctx.vertx();
+    // gauges such as the retained count ask Hazelcast for a map's size: off the event loop
+    vertx
+        .executeBlocking(this::overviewBody, false)
+        .compose(body -> withOtherNodes(vertx, body))
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                LOG.warn("console overview failed: {}", ar.cause().toString());
+                error(ctx, 500, "InternalError", "the overview could not be read", null);
+              } else {
+                ctx.json(ar.result());
+              }
+            });
+  }
+
+  /** Where a node answers other nodes' consoles on the clustered event bus. */
+  static String nodeAddress(String nodeId) {
+    return "mqttgrid.console.node." + nodeId;
+  }
+
+  /**
+   * Answers other nodes' consoles about this node: its meters ({@code op} {@code meters}), its
+   * connections ({@code connections}, with {@code search}) and their end ({@code disconnect}, with
+   * {@code clientId}). Registered from the management verticle, so it goes when the verticle is
+   * undeployed.
+   */
+  private void answerOtherNodes(Vertx vertx) {
+    vertx
+        .eventBus()
+        .<JsonObject>consumer(
+            nodeAddress(services.nodeId()),
+            msg -> {
+              JsonObject q = msg.body() == null ? new JsonObject() : msg.body();
+              switch (q.getString("op", "")) {
+                case "meters" ->
+                    vertx
+                        .executeBlocking(this::nodeMeters, false)
+                        .onComplete(
+                            ar -> {
+                              if (ar.succeeded()) {
+                                msg.reply(ar.result());
+                              } else {
+                                msg.fail(500, ar.cause().toString());
+                              }
+                            });
+                case "connections" -> msg.reply(localConnections(q.getString("search", "")));
+                case "disconnect" ->
+                    msg.reply(
+                        new JsonObject()
+                            .put("disconnected", disconnectLocal(q.getString("clientId", ""))));
+                default -> msg.fail(400, "unknown op");
+              }
+            });
+  }
+
+  /**
+   * Asks every other member ({@code op} and arguments in {@code query}); a silent one is left out.
+   */
+  private Future<List<JsonObject>> askOtherNodes(Vertx vertx, JsonObject query) {
+    List<Future<JsonObject>> asked = new ArrayList<>();
+    for (ClusterMembership.MemberInfo m : services.members().get()) {
+      if (!m.local() && m.node() != null) {
+        asked.add(
+            vertx
+                .eventBus()
+                .<JsonObject>request(
+                    nodeAddress(m.node()),
+                    query,
+                    new DeliveryOptions().setSendTimeout(NODE_TIMEOUT_MILLIS))
+                .map(reply -> reply.body()));
+      }
+    }
+    return Future.join(asked)
+        .otherwiseEmpty()
+        .map(
+            x -> {
+              List<JsonObject> answers = new ArrayList<>();
+              for (Future<JsonObject> f : asked) {
+                if (f.succeeded()) {
+                  answers.add(f.result());
+                }
+              }
+              return answers;
+            });
+  }
+
+  /**
+   * Each other member's meters, asked for over the event bus (a member that does not answer within
+   * {@link #NODE_TIMEOUT_MILLIS} is shown unreachable), and the totals of the members that
+   * answered.
+   */
+  private Future<JsonObject> withOtherNodes(Vertx vertx, JsonObject body) {
+    List<Future<?>> asked = new ArrayList<>();
+    JsonArray members = body.getJsonArray("members");
+    for (int i = 0; i < members.size(); i++) {
+      JsonObject member = members.getJsonObject(i);
+      if (member.getBoolean("local")) {
+        member.put("reachable", true).put("meters", body.getJsonObject("meters"));
+        continue;
+      }
+      String node = member.getString("node");
+      if (node == null) {
+        member.put("reachable", false);
+        continue;
+      }
+      asked.add(
+          vertx
+              .eventBus()
+              .<JsonObject>request(
+                  nodeAddress(node),
+                  new JsonObject().put("op", "meters"),
+                  new DeliveryOptions().setSendTimeout(NODE_TIMEOUT_MILLIS))
+              .onSuccess(reply -> member.put("reachable", true).put("meters", reply.body()))
+              .onFailure(e -> member.put("reachable", false).put("problem", e.getMessage())));
+    }
+    return Future.join(asked)
+        .otherwiseEmpty()
+        .map(
+            x -> {
+              JsonObject totals = new JsonObject();
+              for (int i = 0; i < members.size(); i++) {
+                JsonObject meters = members.getJsonObject(i).getJsonObject("meters");
+                if (meters == null) {
+                  continue;
+                }
+                for (String key : meters.fieldNames()) {
+                  long value = meters.getLong(key);
+                  // every node's index holds every retained topic: a sum would count each once per
+                  // node
+                  totals.put(
+                      key,
+                      "retainedMessages".equals(key)
+                          ? Math.max(totals.getLong(key, 0L), value)
+                          : totals.getLong(key, 0L) + value);
+                }
+              }
+              return body.put("totals", totals);
+            });
+  }
+
+  private JsonObject overviewBody() {
+    HealthRoutes.Readiness ready = services.readiness().get();
+    JsonArray members = new JsonArray();
+    for (ClusterMembership.MemberInfo m : services.members().get()) {
+      members.add(
+          new JsonObject()
+              .put("node", m.node())
+              .put("address", m.address())
+              .put("local", m.local()));
+    }
+    return new JsonObject()
+        .put("node", services.nodeId())
+        .put("ready", ready.ready())
+        .put("database", ready.database())
+        .put("members", members)
+        .put("websocketPort", services.websocketPort())
+        .put("websocketPath", "/mqtt")
+        .put("time", System.currentTimeMillis())
+        .put("meters", nodeMeters());
+  }
+
+  /** This node's figures, from the meters Prometheus scrapes. */
+  private JsonObject nodeMeters() {
+    int subscriptions = 0;
+    for (ConnectionRegistry.ConnectionView c : services.connections().find("", Integer.MAX_VALUE)) {
+      subscriptions += c.subscriptions();
+    }
+    MeterRegistry m = services.meters();
+    return new JsonObject()
+        .put("connections", (long) gauges(m, "mqtt.connections"))
+        .put("sessions", (long) gauges(m, "mqttgrid.sessions"))
+        .put("sessionsOnline", (long) gauges(m, "mqttgrid.sessions.online"))
+        .put("subscriptionsOfConnectedClients", (long) subscriptions)
+        .put("retainedMessages", (long) gauges(m, "mqttgrid.retained.messages"))
+        .put("messagesIn", (long) counters(m, "mqtt.successful.published.messages"))
+        .put("messagesOut", (long) counters(m, "mqtt.successful.delivered.messages"))
+        .put("messagesDropped", (long) counters(m, "mqttgrid.messages.dropped"));
+  }
+
+  private static double gauges(MeterRegistry registry, String name) {
+    return registry.find(name).gauges().stream().mapToDouble(Gauge::value).sum();
+  }
+
+  private static double counters(MeterRegistry registry, String name) {
+    return registry.find(name).counters().stream().mapToDouble(Counter::count).sum();
+  }
+
+  // ----------------------------------------------------------------------------- access explainer
+
+  private void explain(RoutingContext ctx) {
+    JsonObject body = jsonBody(ctx);
+    if (body == null) {
+      return;
+    }
+    Permission action;
+    String actionText = body.getValue("action") instanceof String s ? s : "";
+    switch (actionText.toLowerCase(Locale.ROOT)) {
+      case "publish", "publisher" -> action = Permission.Publisher;
+      case "subscribe", "subscriber" -> action = Permission.Subscriber;
+      default -> {
+        error(ctx, 400, "InvalidRequest", "action: must be publish or subscribe", "action");
+        return;
+      }
+    }
+    String topic = body.getValue("topic") instanceof String s ? s : "";
+    if (topic.isEmpty()) {
+      error(
+          ctx,
+          400,
+          "InvalidRequest",
+          "topic: required (a topic name to publish to, a filter to subscribe to)",
+          "topic");
+      return;
+    }
+    ClientIdentity identity;
+    String clientName = body.getValue("clientName") instanceof String s ? s : null;
+    if (clientName != null && !clientName.isEmpty()) {
+      ClientResource client = services.model().get().clients().get(clientName);
+      if (client == null) {
+        error(
+            ctx,
+            400,
+            "InvalidRequest",
+            "clientName: no client '" + clientName + "' is registered",
+            "clientName");
+        return;
+      }
+      identity =
+          new ClientIdentity(
+              client.authenticationName(),
+              client.attributes(),
+              ClientIdentity.Authority.REGISTRY,
+              0);
+    } else if (body.getValue("client") instanceof JsonObject described) {
+      try {
+        // the same reading of attributes as a client resource's
+        ClientResource parsed =
+            NamespaceModelJson.client(
+                described.getString("authenticationName", "explained"),
+                new JsonObject()
+                    .put("authenticationName", described.getValue("authenticationName"))
+                    .put("attributes", described.getValue("attributes")),
+                services.limits());
+        identity =
+            new ClientIdentity(
+                parsed.authenticationName(),
+                parsed.attributes(),
+                ClientIdentity.Authority.CUSTOM_JWT,
+                0);
+      } catch (ModelValidationException | ClassCastException e) {
+        String field =
+            e instanceof ModelValidationException m
+                ? m.field().replaceFirst("^properties\\.", "client.")
+                : "client";
+        error(ctx, 400, "InvalidRequest", field + ": " + e.getMessage(), field);
+        return;
+      }
+    } else {
+      error(
+          ctx,
+          400,
+          "InvalidRequest",
+          "clientName: required (a registered client), or client with authenticationName and"
+              + " attributes",
+          "clientName");
+      return;
+    }
+    AccessPolicy.Explanation e = services.access().policy().explain(identity, action, topic);
+    ctx.json(ExplanationJson.toJson(identity, action, topic, e));
+  }
+
+  /**
+   * Checks a client-group query as the model would and lists the registered clients it selects, so
+   * that the console's query editor can validate as the operator types.
+   */
+  private void previewClientGroup(RoutingContext ctx) {
+    JsonObject body = jsonBody(ctx);
+    if (body == null) {
+      return;
+    }
+    String query = body.getValue("query") instanceof String q ? q : "";
+    ClientGroupQuery parsed;
+    try {
+      parsed = ClientGroupQuery.parse(query, services.access().allowNotInQueries());
+    } catch (IllegalArgumentException e) {
+      error(ctx, 400, "InvalidRequest", "properties.query: " + e.getMessage(), "properties.query");
+      return;
+    }
+    List<String> matches = new ArrayList<>();
+    for (ClientResource client : services.model().get().clients().values()) {
+      ClientIdentity identity =
+          new ClientIdentity(
+              client.authenticationName(),
+              client.attributes(),
+              ClientIdentity.Authority.REGISTRY,
+              0);
+      if (parsed.matches(identity)) {
+        matches.add(client.name());
+      }
+    }
+    matches.sort(null);
+    ctx.json(
+        new JsonObject()
+            .put("total", matches.size())
+            .put(
+                "matches",
+                new JsonArray(List.copyOf(matches.subList(0, Math.min(matches.size(), 100))))));
+  }
+
+  // ---------------------------------------------------------------------------------- connections
+
+  /**
+   * The connections of every node whose client id or authentication name contains {@code search}.
+   */
+  private void connections(RoutingContext ctx) {
+    ctx.request().resume();
+    String search = ctx.request().getParam("search", "");
+    JsonArray value = localConnections(search).getJsonArray("value").copy();
+    askOtherNodes(ctx.vertx(), new JsonObject().put("op", "connections").put("search", search))
+        .onComplete(
+            ar -> {
+              for (JsonObject answer : ar.result()) {
+                value.addAll(answer.getJsonArray("value"));
+              }
+              List<JsonObject> sorted = new ArrayList<>();
+              for (int i = 0; i < value.size(); i++) {
+                sorted.add(value.getJsonObject(i));
+              }
+              sorted.sort(java.util.Comparator.comparing(c -> c.getString("clientId", "")));
+              JsonArray page = new JsonArray();
+              sorted.stream().limit(MAX_CONNECTIONS_LISTED).forEach(page::add);
+              ctx.json(new JsonObject().put("node", services.nodeId()).put("value", page));
+            });
+  }
+
+  private JsonObject localConnections(String search) {
+    JsonArray value = new JsonArray();
+    for (ConnectionRegistry.ConnectionView c :
+        services.connections().find(search, MAX_CONNECTIONS_LISTED)) {
+      value.add(
+          new JsonObject()
+              .put("clientId", c.clientId())
+              .put("authenticationName", c.authenticationName())
+              .put("protocolVersion", c.protocolVersion() == 5 ? "5" : "3.1.1")
+              .put("remoteAddress", c.remoteAddress())
+              .put("subscriptions", c.subscriptions())
+              .put("persistentSession", c.persistentSession())
+              .put("node", services.nodeId()));
+    }
+    return new JsonObject().put("value", value);
+  }
+
+  /** Ends the client's connections wherever they are in the cluster. */
+  private void disconnect(RoutingContext ctx) {
+    ctx.request().resume();
+    String clientId = ctx.pathParam("clientId");
+    int here = disconnectLocal(clientId);
+    askOtherNodes(ctx.vertx(), new JsonObject().put("op", "disconnect").put("clientId", clientId))
+        .onComplete(
+            ar -> {
+              int n = here;
+              for (JsonObject answer : ar.result()) {
+                n += answer.getInteger("disconnected", 0);
+              }
+              if (n == 0) {
+                error(
+                    ctx,
+                    404,
+                    "NotFound",
+                    "client '" + clientId + "' is not connected to a node that answered",
+                    null);
+                return;
+              }
+              ctx.json(new JsonObject().put("clientId", clientId).put("disconnected", n));
+            });
+  }
+
+  private int disconnectLocal(String clientId) {
+    int n = services.connections().disconnect(clientId);
+    if (n > 0) {
+      LOG.info("client '{}' disconnected through the management API", clientId);
+    }
+    return n;
+  }
+
+  // ----------------------------------------------------------------------------- retained messages
+
+  /**
+   * The retained messages matching {@code filter} (default {@code #}), {@code top} at a time in
+   * topic order after {@code after}, with their payloads (base64) and properties: the operator's
+   * view, which the public retained-message API on the HTTP port leaves to clients with the right
+   * to subscribe.
+   */
+  private void retainedList(RoutingContext ctx) {
+    ctx.request().resume();
+    String filter = ctx.request().getParam("filter", "#");
+    if (Topics.checkFilter(filter, Integer.MAX_VALUE, Integer.MAX_VALUE) != Topics.Check.OK
+        || filter.startsWith(Topics.SHARE_PREFIX)) {
+      error(ctx, 400, "InvalidRequest", "filter: not a valid MQTT topic filter", "filter");
+      return;
+    }
+    int top;
+    try {
+      top = Integer.parseInt(ctx.request().getParam("top", String.valueOf(DEFAULT_RETAINED_PAGE)));
+      if (top < 1 || top > MAX_RETAINED_PAGE) {
+        throw new NumberFormatException();
+      }
+    } catch (NumberFormatException e) {
+      error(ctx, 400, "InvalidRequest", "top: an integer from 1 to " + MAX_RETAINED_PAGE, "top");
+      return;
+    }
+    services
+        .retained()
+        .list(filter, ctx.request().getParam("after"), top)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                LOG.warn("console retained list failed: {}", ar.cause().toString());
+                error(ctx, 500, "InternalError", "the retained messages could not be read", null);
+                return;
+              }
+              JsonArray value = new JsonArray();
+              for (PublishedMessage m : ar.result().messages()) {
+                value.add(retainedJson(m));
+              }
+              ctx.json(
+                  new JsonObject()
+                      .put("value", value)
+                      .put("continueAfter", ar.result().continueAfter()));
+            });
+  }
+
+  private static JsonObject retainedJson(PublishedMessage m) {
+    JsonArray userProperties = new JsonArray();
+    for (PublishedMessage.UserProperty p : m.userProperties()) {
+      userProperties.add(new JsonObject().put("name", p.name()).put("value", p.value()));
+    }
+    return new JsonObject()
+        .put("topic", m.topic())
+        .put("qos", m.qos())
+        .put("payload", Base64.getEncoder().encodeToString(m.payload()))
+        .put("payloadSize", m.payload().length)
+        .put("payloadFormatIndicator", m.payloadFormat() < 0 ? null : m.payloadFormat())
+        .put("contentType", m.contentType())
+        .put("responseTopic", m.responseTopic())
+        .put(
+            "correlationData",
+            m.correlationData() == null
+                ? null
+                : Base64.getEncoder().encodeToString(m.correlationData()))
+        .put("userProperties", userProperties)
+        .put("publisherClientId", m.publisherClientId())
+        .put("createdAt", Instant.ofEpochMilli(m.createdAtMillis()).toString())
+        .put(
+            "expiresAt",
+            m.expiresAtMillis() > 0 ? Instant.ofEpochMilli(m.expiresAtMillis()).toString() : null);
+  }
+
+  /**
+   * Deletes one topic's retained message; subscribers are not told (as an empty retained publish
+   * would not either).
+   */
+  private void retainedDelete(RoutingContext ctx) {
+    ctx.request().resume();
+    String topic = ctx.request().getParam("topic");
+    if (Topics.checkName(topic, Integer.MAX_VALUE, Integer.MAX_VALUE) != Topics.Check.OK) {
+      error(ctx, 400, "InvalidRequest", "topic: required, a topic name (no wildcards)", "topic");
+      return;
+    }
+    services
+        .retained()
+        .remove(topic)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                LOG.warn("console retained delete failed: {}", ar.cause().toString());
+                error(ctx, 500, "InternalError", "the retained message could not be deleted", null);
+                return;
+              }
+              if (ar.result()) {
+                LOG.info("retained message of '{}' deleted through the management API", topic);
+              }
+              // as the model's resources: 200 when something was deleted, 204 when nothing was
+              ctx.response().setStatusCode(ar.result() ? 200 : 204).end();
+            });
+  }
+
+  // -------------------------------------------------------------------------------------- helpers
+
+  private static JsonObject jsonBody(RoutingContext ctx) {
+    try {
+      Object parsed = ctx.body().buffer() == null ? null : ctx.body().buffer().toJsonValue();
+      if (parsed instanceof JsonObject o) {
+        return o;
+      }
+      error(ctx, 400, "InvalidRequest", "the body must be a JSON object", null);
+    } catch (DecodeException e) {
+      error(ctx, 400, "InvalidRequest", "the body is not valid JSON", null);
+    }
+    return null;
+  }
+
+  /** The management API's error shape: {@code {"error": {"code", "message", "target"}}}. */
+  private static void error(
+      RoutingContext ctx, int status, String code, String message, String target) {
+    JsonObject error = new JsonObject().put("code", code).put("message", message);
+    if (target != null) {
+      error.put("target", target);
+    }
+    ctx.response().setStatusCode(status);
+    ctx.json(new JsonObject().put("error", error));
+  }
+}

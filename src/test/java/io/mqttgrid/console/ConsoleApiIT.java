@@ -1,0 +1,384 @@
+package io.mqttgrid.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
+import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
+import io.mqttgrid.testing.Await;
+import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.WithBroker;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The management API endpoints the console added: the access explainer, the node's overview, and
+ * the connections of the node with their disconnection, each behind the admin token.
+ */
+@WithBroker(configMethod = "brokerConfig")
+class ConsoleApiIT {
+
+  private static final String TOKEN = "console-api-admin-token-0123456789";
+  private static final String NS = "/namespaces/mqttgrid";
+
+  @TempDir static Path dir;
+  static TestBroker broker;
+  static WebClient web;
+
+  static Map<String, String> brokerConfig() throws Exception {
+    Path file = dir.resolve("namespace.yaml");
+    Files.writeString(
+        file,
+        """
+        clients:
+          dev1: { attributes: { floor: 3 } }
+          dev2: { attributes: { floor: 4 } }
+        clientGroups:
+          floor3: { query: "attributes.floor = 3" }
+        topicSpaces:
+          own: { topicTemplates: ["devices/${client.authenticationName}/#", "floors/${client.attributes.floor}"] }
+          alerts: { topicTemplates: ["alerts/#"] }
+        permissionBindings:
+          floor3-own: { clientGroupName: floor3, topicSpaceName: own, permission: Publisher }
+          all-alerts: { clientGroupName: $all, topicSpaceName: alerts, permission: Subscriber }
+        """,
+        StandardCharsets.UTF_8);
+    return Map.of("namespace.file", file.toString(), "management.token", TOKEN);
+  }
+
+  @BeforeAll
+  static void client() {
+    web = WebClient.create(broker.broker().vertx());
+  }
+
+  @AfterAll
+  static void close() {
+    web.close();
+  }
+
+  private static HttpResponse<Buffer> call(HttpMethod method, String path, JsonObject body)
+      throws Exception {
+    return call(method, path, body, TOKEN);
+  }
+
+  private static HttpResponse<Buffer> call(
+      HttpMethod method, String path, JsonObject body, String token) throws Exception {
+    HttpRequest<Buffer> request = web.request(method, broker.managementPort(), "127.0.0.1", path);
+    if (token != null) {
+      request.bearerTokenAuthentication(token);
+    }
+    Future<HttpResponse<Buffer>> sent =
+        body == null ? request.send() : request.sendJsonObject(body);
+    return sent.toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
+  }
+
+  private static JsonObject explain(JsonObject body) throws Exception {
+    HttpResponse<Buffer> r = call(HttpMethod.POST, NS + "/explainAccess", body);
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    return r.bodyAsJsonObject();
+  }
+
+  @Test
+  void explainerSaysWhichGroupBindingAndTemplateAllowAPublish() throws Exception {
+    JsonObject x =
+        explain(
+            new JsonObject()
+                .put("clientName", "dev1")
+                .put("action", "publish")
+                .put("topic", "devices/dev1/temp"));
+    assertThat(x.getBoolean("allowed")).isTrue();
+    assertThat(x.getJsonArray("groups").getList()).containsExactly("$all", "floor3");
+    assertThat(x.getJsonArray("bindings").getJsonObject(0).getString("name"))
+        .isEqualTo("floor3-own");
+    assertThat(x.getJsonArray("bindings")).hasSize(1); // all-alerts is for subscribers
+    assertThat(x.getJsonObject("matched"))
+        .isEqualTo(
+            new JsonObject()
+                .put("topicSpaceName", "own")
+                .put("template", "devices/${client.authenticationName}/#")
+                .put("filter", "devices/dev1/#"));
+    JsonArray templates = x.getJsonArray("topicSpaces").getJsonObject(0).getJsonArray("templates");
+    assertThat(templates.getJsonObject(1).getJsonArray("instantiated").getList())
+        .containsExactly("floors/3");
+    assertThat(templates.getJsonObject(1).getJsonArray("granting")).isEmpty();
+  }
+
+  @Test
+  void explainerDeniesWhatNoTemplateGrantsAndShowsWhatItConsidered() throws Exception {
+    JsonObject other =
+        explain(
+            new JsonObject()
+                .put("clientName", "dev1")
+                .put("action", "publish")
+                .put("topic", "devices/dev2/temp"));
+    assertThat(other.getBoolean("allowed")).isFalse();
+    assertThat(other.getValue("matched")).isNull();
+    assertThat(other.getJsonArray("topicSpaces").getJsonObject(0).getString("name"))
+        .isEqualTo("own");
+
+    JsonObject notInGroup =
+        explain(
+            new JsonObject()
+                .put("clientName", "dev2")
+                .put("action", "publish")
+                .put("topic", "devices/dev2/temp"));
+    assertThat(notInGroup.getBoolean("allowed")).isFalse();
+    assertThat(notInGroup.getJsonArray("groups").getList()).containsExactly("$all");
+    assertThat(notInGroup.getJsonArray("bindings")).isEmpty();
+  }
+
+  @Test
+  void explainerTakesPastedAttributesAndSubscribeFilters() throws Exception {
+    JsonObject x =
+        explain(
+            new JsonObject()
+                .put(
+                    "client",
+                    new JsonObject()
+                        .put("authenticationName", "someone")
+                        .put("attributes", new JsonObject().put("floor", 3)))
+                .put("action", "subscribe")
+                .put("topic", "alerts/+/fire"));
+    assertThat(x.getBoolean("allowed")).isTrue();
+    assertThat(x.getJsonArray("groups").getList()).containsExactly("$all", "floor3");
+    assertThat(x.getJsonObject("matched").getString("topicSpaceName")).isEqualTo("alerts");
+    assertThat(x.getJsonObject("identity").getJsonObject("attributes").getLong("floor"))
+        .isEqualTo(3L);
+  }
+
+  @Test
+  void explainerErrorsNameTheirField() throws Exception {
+    assertTarget(new JsonObject().put("clientName", "dev1").put("action", "publish"), "topic");
+    assertTarget(
+        new JsonObject().put("clientName", "nobody").put("action", "publish").put("topic", "a"),
+        "clientName");
+    assertTarget(
+        new JsonObject().put("clientName", "dev1").put("action", "read").put("topic", "a"),
+        "action");
+    assertTarget(
+        new JsonObject()
+            .put("client", new JsonObject().put("attributes", new JsonObject().put("bad-key", 1)))
+            .put("action", "publish")
+            .put("topic", "a"),
+        "client.attributes.bad-key");
+  }
+
+  private static void assertTarget(JsonObject body, String target) throws Exception {
+    HttpResponse<Buffer> r = call(HttpMethod.POST, NS + "/explainAccess", body);
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(400);
+    assertThat(r.bodyAsJsonObject().getJsonObject("error").getString("target")).isEqualTo(target);
+  }
+
+  @Test
+  void everyConsoleEndpointNeedsTheAdminToken() throws Exception {
+    for (String[] call :
+        new String[][] {
+          {"GET", NS + "/overview"},
+          {"POST", NS + "/explainAccess"},
+          {"POST", NS + "/previewClientGroup"},
+          {"GET", NS + "/connections"},
+          {"POST", NS + "/connections/x/disconnect"},
+          {"GET", NS + "/retainedMessages"},
+          {"DELETE", NS + "/retainedMessages?topic=a"}
+        }) {
+      HttpMethod method = HttpMethod.valueOf(call[0]);
+      assertThat(call(method, call[1], null, null).statusCode()).as(call[1]).isEqualTo(401);
+      assertThat(call(method, call[1], null, "wrong-token").statusCode())
+          .as(call[1])
+          .isEqualTo(401);
+    }
+    // the page shell itself is served to anyone: it holds no data
+    HttpResponse<Buffer> page = call(HttpMethod.GET, "/console/", null, null);
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.bodyAsString()).contains("Sign in");
+    assertThat(page.getHeader("Content-Security-Policy")).contains("default-src 'self'");
+    assertThat(
+            call(HttpMethod.GET, "/console/webjars/uplot/1.6.30/dist/uPlot.esm.js", null, null)
+                .statusCode())
+        .isEqualTo(200);
+  }
+
+  @Test
+  void overviewShowsTheNodeItsMembersAndTheMetersPrometheusReads() throws Exception {
+    JsonObject before = call(HttpMethod.GET, NS + "/overview", null).bodyAsJsonObject();
+    assertThat(before.getBoolean("ready")).isTrue();
+    assertThat(before.getJsonArray("members")).hasSize(1);
+    assertThat(before.getJsonArray("members").getJsonObject(0).getBoolean("reachable")).isTrue();
+    assertThat(before.getJsonArray("members").getJsonObject(0).getString("node"))
+        .isEqualTo(before.getString("node"));
+    assertThat(before.getInteger("websocketPort")).isEqualTo(broker.websocketPort());
+    long inBefore = before.getJsonObject("meters").getLong("messagesIn");
+
+    Mqtt5BlockingClient c = broker.v5("overview-publisher");
+    c.connect();
+    try {
+      c.publishWith().topic("overview/t").qos(MqttQos.AT_LEAST_ONCE).payload(new byte[1]).send();
+      JsonObject after = call(HttpMethod.GET, NS + "/overview", null).bodyAsJsonObject();
+      assertThat(after.getJsonObject("meters").getLong("messagesIn")).isEqualTo(inBefore + 1);
+      assertThat(after.getJsonObject("totals")).isEqualTo(after.getJsonObject("meters"));
+      assertThat(after.getJsonObject("meters").getLong("connections")).isGreaterThanOrEqualTo(1);
+      assertThat(after.getJsonObject("meters").getLong("sessionsOnline")).isGreaterThanOrEqualTo(1);
+    } finally {
+      c.disconnect();
+    }
+  }
+
+  @Test
+  void aConnectionFoundBySearchIsDisconnectedWithAdministrativeAction() throws Exception {
+    CompletableFuture<Mqtt5DisconnectException> dropped = new CompletableFuture<>();
+    Mqtt5BlockingClient c =
+        MqttClient.builder()
+            .useMqttVersion5()
+            .identifier("console-search-target")
+            .serverHost("127.0.0.1")
+            .serverPort(broker.mqttPort())
+            .addDisconnectedListener(
+                ctx -> {
+                  if (ctx.getCause() instanceof Mqtt5DisconnectException e) {
+                    dropped.complete(e);
+                  }
+                })
+            .buildBlocking();
+    c.connect();
+    c.subscribeWith().topicFilter("a/b").send();
+
+    JsonObject found =
+        call(HttpMethod.GET, NS + "/connections?search=SEARCH-TARG", null).bodyAsJsonObject();
+    assertThat(found.getJsonArray("value")).hasSize(1);
+    JsonObject conn = found.getJsonArray("value").getJsonObject(0);
+    assertThat(conn.getString("clientId")).isEqualTo("console-search-target");
+    assertThat(conn.getString("protocolVersion")).isEqualTo("5");
+    assertThat(conn.getInteger("subscriptions")).isEqualTo(1);
+
+    HttpResponse<Buffer> r =
+        call(
+            HttpMethod.POST,
+            NS + "/connections/console-search-target/disconnect",
+            new JsonObject());
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    assertThat(dropped.get(10, TimeUnit.SECONDS).getMqttMessage().getReasonCode())
+        .isEqualTo(Mqtt5DisconnectReasonCode.ADMINISTRATIVE_ACTION);
+    Await.until(
+        "the connection leaves the node's list",
+        java.time.Duration.ofSeconds(10),
+        () ->
+            call(HttpMethod.GET, NS + "/connections?search=search-targ", null)
+                .bodyAsJsonObject()
+                .getJsonArray("value")
+                .isEmpty());
+
+    HttpResponse<Buffer> gone =
+        call(
+            HttpMethod.POST,
+            NS + "/connections/console-search-target/disconnect",
+            new JsonObject());
+    assertThat(gone.statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void retainedMessagesAreListedWithPayloadAndPropertiesAndDeleted() throws Exception {
+    Mqtt5BlockingClient c = broker.v5("retained-publisher");
+    c.connect();
+    try {
+      c.publishWith()
+          .topic("console-retained/a")
+          .retain(true)
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .contentType("application/json")
+          .userProperties()
+          .add("k", "v")
+          .applyUserProperties()
+          .payload("{\"t\":21}".getBytes(StandardCharsets.UTF_8))
+          .send();
+      c.publishWith()
+          .topic("console-retained/b")
+          .retain(true)
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload(new byte[] {1, 2})
+          .send();
+    } finally {
+      c.disconnect();
+    }
+    String list =
+        NS
+            + "/retainedMessages?filter="
+            + java.net.URLEncoder.encode("console-retained/#", StandardCharsets.UTF_8);
+    JsonObject page = call(HttpMethod.GET, list + "&top=1", null).bodyAsJsonObject();
+    assertThat(page.getJsonArray("value")).hasSize(1);
+    JsonObject a = page.getJsonArray("value").getJsonObject(0);
+    assertThat(a.getString("topic")).isEqualTo("console-retained/a");
+    assertThat(new String(a.getBinary("payload"), StandardCharsets.UTF_8)).isEqualTo("{\"t\":21}");
+    assertThat(a.getString("contentType")).isEqualTo("application/json");
+    assertThat(a.getJsonArray("userProperties").getJsonObject(0))
+        .isEqualTo(new JsonObject().put("name", "k").put("value", "v"));
+    assertThat(page.getString("continueAfter")).isEqualTo("console-retained/a");
+    JsonObject second =
+        call(HttpMethod.GET, list + "&top=1&after=console-retained%2Fa", null).bodyAsJsonObject();
+    assertThat(second.getJsonArray("value").getJsonObject(0).getString("topic"))
+        .isEqualTo("console-retained/b");
+
+    assertThat(
+            call(HttpMethod.DELETE, NS + "/retainedMessages?topic=console-retained%2Fa", null)
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(
+            call(HttpMethod.DELETE, NS + "/retainedMessages?topic=console-retained%2Fa", null)
+                .statusCode())
+        .isEqualTo(204);
+    JsonObject after = call(HttpMethod.GET, list, null).bodyAsJsonObject();
+    assertThat(after.getJsonArray("value")).hasSize(1);
+    assertThat(after.getJsonArray("value").getJsonObject(0).getString("topic"))
+        .isEqualTo("console-retained/b");
+
+    HttpResponse<Buffer> badFilter =
+        call(HttpMethod.GET, NS + "/retainedMessages?filter=a%2F%23%2Fb", null);
+    assertThat(badFilter.statusCode()).isEqualTo(400);
+    assertThat(badFilter.bodyAsJsonObject().getJsonObject("error").getString("target"))
+        .isEqualTo("filter");
+    HttpResponse<Buffer> badTopic =
+        call(HttpMethod.DELETE, NS + "/retainedMessages?topic=a%2F%2B", null);
+    assertThat(badTopic.statusCode()).isEqualTo(400);
+    assertThat(badTopic.bodyAsJsonObject().getJsonObject("error").getString("target"))
+        .isEqualTo("topic");
+  }
+
+  @Test
+  void aClientGroupQueryIsCheckedAndItsRegisteredClientsListed() throws Exception {
+    HttpResponse<Buffer> ok =
+        call(
+            HttpMethod.POST,
+            NS + "/previewClientGroup",
+            new JsonObject().put("query", "attributes.floor IN [3, 4]"));
+    assertThat(ok.statusCode()).as(ok.bodyAsString()).isEqualTo(200);
+    assertThat(ok.bodyAsJsonObject().getJsonArray("matches").getList())
+        .containsExactly("dev1", "dev2");
+    assertThat(ok.bodyAsJsonObject().getInteger("total")).isEqualTo(2);
+
+    HttpResponse<Buffer> bad =
+        call(
+            HttpMethod.POST,
+            NS + "/previewClientGroup",
+            new JsonObject().put("query", "attributes.floor = "));
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.bodyAsJsonObject().getJsonObject("error").getString("target"))
+        .isEqualTo("properties.query");
+  }
+}

@@ -1,0 +1,187 @@
+package io.mqttgrid.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
+import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
+import io.mqttgrid.testing.Await;
+import io.mqttgrid.testing.TestBroker;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The overview of one node shows every member's figures, asked for over the event bus, and their
+ * totals; its connections page finds and disconnects clients of any node: two nodes in one JVM
+ * joined over TCP on loopback (as CrossNodeRoutingIT).
+ */
+class ConsoleClusterOverviewIT {
+
+  private static final String TOKEN = "console-cluster-admin-token-0123456789";
+
+  @TempDir static Path dir;
+  static TestBroker a;
+  static TestBroker b;
+  static WebClient web;
+
+  @BeforeAll
+  static void start() throws Exception {
+    int portA = TestBroker.freePort();
+    int portB = TestBroker.freePort();
+    String cluster = "console-" + System.nanoTime();
+    a = TestBroker.start(node("console-a", hazelcastFile("a.xml", cluster, portA, portA, portB)));
+    b = TestBroker.start(node("console-b", hazelcastFile("b.xml", cluster, portB, portA, portB)));
+    Await.until(
+        "two members",
+        Duration.ofSeconds(30),
+        () -> a.broker().hazelcast().getCluster().getMembers().size() == 2);
+    web = WebClient.create(a.broker().vertx());
+  }
+
+  private static Map<String, String> node(String id, Path hazelcast) {
+    return Map.of(
+        "node.id",
+        id,
+        "cluster.mode",
+        "file",
+        "cluster.config-file",
+        hazelcast.toString(),
+        "management.token",
+        TOKEN);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (web != null) {
+      web.close();
+    }
+    if (b != null) {
+      b.close();
+    }
+    if (a != null) {
+      a.close();
+    }
+  }
+
+  private static JsonObject overview() throws Exception {
+    return callA(HttpMethod.GET, "/namespaces/mqttgrid/overview");
+  }
+
+  private static JsonObject callA(HttpMethod method, String path) throws Exception {
+    HttpResponse<Buffer> r =
+        web.request(method, a.managementPort(), "127.0.0.1", path)
+            .bearerTokenAuthentication(TOKEN)
+            .send()
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(15, TimeUnit.SECONDS);
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    return r.bodyAsJsonObject();
+  }
+
+  @Test
+  void aClientOnTheOtherNodeIsFoundAndDisconnectedThroughThisNode() throws Exception {
+    CompletableFuture<Mqtt5DisconnectException> dropped = new CompletableFuture<>();
+    Mqtt5BlockingClient onB =
+        MqttClient.builder()
+            .useMqttVersion5()
+            .identifier("console-cluster-target")
+            .serverHost("127.0.0.1")
+            .serverPort(b.mqttPort())
+            .addDisconnectedListener(
+                ctx -> {
+                  if (ctx.getCause() instanceof Mqtt5DisconnectException e) {
+                    dropped.complete(e);
+                  }
+                })
+            .buildBlocking();
+    onB.connect();
+    JsonObject found =
+        callA(HttpMethod.GET, "/namespaces/mqttgrid/connections?search=cluster-target");
+    assertThat(found.getJsonArray("value")).hasSize(1);
+    assertThat(found.getJsonArray("value").getJsonObject(0).getString("node"))
+        .isEqualTo("console-b");
+    JsonObject done =
+        callA(
+            HttpMethod.POST, "/namespaces/mqttgrid/connections/console-cluster-target/disconnect");
+    assertThat(done.getInteger("disconnected")).isEqualTo(1);
+    assertThat(dropped.get(10, TimeUnit.SECONDS).getMqttMessage().getReasonCode())
+        .isEqualTo(Mqtt5DisconnectReasonCode.ADMINISTRATIVE_ACTION);
+  }
+
+  private static JsonObject member(JsonObject overview, String node) {
+    for (Object m : overview.getJsonArray("members")) {
+      if (node.equals(((JsonObject) m).getString("node"))) {
+        return (JsonObject) m;
+      }
+    }
+    throw new AssertionError("no member " + node + " in " + overview.encode());
+  }
+
+  @Test
+  void oneNodesOverviewShowsTheOtherNodesFiguresAndTheTotals() throws Exception {
+    Mqtt5BlockingClient onB = b.v5("console-cluster-client");
+    onB.connect();
+    try {
+      onB.subscribeWith().topicFilter("x/y").send();
+      JsonObject o = overview();
+      assertThat(o.getString("node")).isEqualTo("console-a");
+      JsonObject nodeB = member(o, "console-b");
+      assertThat(nodeB.getBoolean("local")).isFalse();
+      assertThat(nodeB.getBoolean("reachable")).isTrue();
+      assertThat(nodeB.getJsonObject("meters").getLong("connections")).isEqualTo(1L);
+      assertThat(nodeB.getJsonObject("meters").getLong("subscriptionsOfConnectedClients"))
+          .isEqualTo(1L);
+      JsonObject nodeA = member(o, "console-a");
+      assertThat(nodeA.getBoolean("local")).isTrue();
+      assertThat(nodeA.getJsonObject("meters").getLong("connections")).isZero();
+      assertThat(o.getJsonObject("totals").getLong("connections")).isEqualTo(1L);
+      assertThat(o.getJsonObject("totals").getLong("sessionsOnline")).isEqualTo(1L);
+    } finally {
+      onB.disconnect();
+    }
+  }
+
+  private static Path hazelcastFile(String name, String cluster, int port, int... members)
+      throws Exception {
+    StringBuilder list = new StringBuilder();
+    for (int m : members) {
+      list.append("<member>127.0.0.1:").append(m).append("</member>");
+    }
+    String xml =
+        """
+        <hazelcast xmlns="http://www.hazelcast.com/schema/config">
+          <cluster-name>%s</cluster-name>
+          <properties><property name="hazelcast.wait.seconds.before.join">0</property></properties>
+          <network>
+            <port auto-increment="false">%d</port>
+            <interfaces enabled="true"><interface>127.0.0.1</interface></interfaces>
+            <join>
+              <auto-detection enabled="false"/>
+              <multicast enabled="false"/>
+              <tcp-ip enabled="true">%s</tcp-ip>
+            </join>
+          </network>
+        </hazelcast>
+        """
+            .formatted(cluster, port, list);
+    Path file = dir.resolve(name);
+    Files.writeString(file, xml, StandardCharsets.UTF_8);
+    return file;
+  }
+}

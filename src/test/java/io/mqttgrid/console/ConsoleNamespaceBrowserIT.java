@@ -1,0 +1,273 @@
+package io.mqttgrid.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5SubAckException;
+import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
+import io.mqttgrid.auth.PasswordHashes;
+import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.WithBroker;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The console in a real browser: sign-in, the namespace pages, the access explainer, the overview's
+ * live chart. One browser for the class; the tests run in order, each leaving the browser signed
+ * in.
+ */
+@WithBroker(configMethod = "brokerConfig")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ConsoleNamespaceBrowserIT {
+
+  private static final String TOKEN = "console-browser-admin-token-0123456789";
+
+  @TempDir static Path dir;
+  static TestBroker broker;
+  static ConsoleBrowser browser;
+
+  static Map<String, String> brokerConfig() throws Exception {
+    Path file = dir.resolve("namespace.yaml");
+    Files.writeString(
+        file,
+        """
+        settings:
+          clientAuthentication:
+            passwordAuthentication: { enabled: true }
+        """,
+        StandardCharsets.UTF_8);
+    return Map.of(
+        "namespace.file", file.toString(), "management.token", TOKEN, "auth.anonymous", "false");
+  }
+
+  @BeforeAll
+  static void openBrowser() {
+    browser = ConsoleBrowser.open(broker.managementPort());
+  }
+
+  @BeforeEach
+  void needsBrowser() {
+    ConsoleBrowser.assumeAvailable(browser);
+  }
+
+  @AfterAll
+  static void closeBrowser() {
+    if (browser != null) {
+      browser.close();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void aWrongTokenIsRefusedAtTheTokenFieldAndTheRightOneSignsIn() throws Exception {
+    browser.signIn("not-the-token");
+    browser.wait.until(d -> !browser.errorAt("#sign-in-form", "Token").isEmpty());
+    assertThat(browser.errorAt("#sign-in-form", "Token")).startsWith("Sign-in refused");
+    assertThat(browser.field("#sign-in-form", "Token").getAttribute("aria-invalid"))
+        .isEqualTo("true");
+    assertThat(browser.driver.findElement(By.id("nav")).isDisplayed()).isFalse();
+    browser.screenshot("console-sign-in");
+
+    browser.signIn(TOKEN);
+    browser.visible(By.cssSelector("#overview-cards .card"));
+    assertThat(browser.driver.findElement(By.cssSelector("#page h1")).getText())
+        .isEqualTo("Cluster overview");
+  }
+
+  @Test
+  @Order(2)
+  void anApiErrorAppearsAtTheFieldItNames() {
+    browser.go("clients");
+    browser.driver.findElement(By.id("new-resource")).click();
+    browser.type("#resource-form", "Name", "bad-attributes");
+    browser.type("#resource-form", "Attributes (JSON object)", "{\"bad-key\": 1}");
+    browser.driver.findElement(By.cssSelector("#resource-form button[type=submit]")).click();
+    browser.wait.until(
+        d -> !browser.errorAt("#resource-form", "Attributes (JSON object)").isEmpty());
+    assertThat(browser.errorAt("#resource-form", "Attributes (JSON object)"))
+        .contains("properties.attributes.bad-key");
+    assertThat(browser.errorAt("#resource-form", "Name")).isEmpty();
+    assertThat(
+            browser
+                .field("#resource-form", "Attributes (JSON object)")
+                .getAttribute("aria-invalid"))
+        .isEqualTo("true");
+  }
+
+  @Test
+  @Order(3)
+  void aClientTopicSpaceAndBindingMadeInTheUiGiveARealClientExactlyThoseRights() throws Exception {
+    browser.go("topicSpaces");
+    browser.driver.findElement(By.id("new-resource")).click();
+    browser.type("#resource-form", "Name", "sensors");
+    browser.type(
+        "#resource-form", "Topic templates (one a line)", "sensors/${client.authenticationName}/#");
+    save("sensors");
+
+    browser.go("clients");
+    browser.driver.findElement(By.id("new-resource")).click();
+    browser.type("#resource-form", "Name", "sensor1");
+    browser.type("#resource-form", "Attributes (JSON object)", "{\"kind\": \"probe\"}");
+    browser.type(
+        "#resource-form",
+        "Password hash (pbkdf2-sha256$...)",
+        PasswordHashes.hash("sensor-secret".toCharArray(), 1000));
+    save("sensor1");
+    browser.screenshot("console-clients");
+
+    browser.go("permissionBindings");
+    browser.driver.findElement(By.id("new-resource")).click();
+    browser.type("#resource-form", "Name", "sensors-publish");
+    browser.type("#resource-form", "Client group", "$all");
+    browser.type("#resource-form", "Topic space", "sensors");
+    new Select(browser.field("#resource-form", "Permission")).selectByVisibleText("Publisher");
+    save("sensors-publish");
+
+    Mqtt5BlockingClient sensor =
+        MqttClient.builder()
+            .useMqttVersion5()
+            .identifier("sensor1")
+            .serverHost("127.0.0.1")
+            .serverPort(broker.mqttPort())
+            .simpleAuth()
+            .username("sensor1")
+            .password("sensor-secret".getBytes(StandardCharsets.UTF_8))
+            .applySimpleAuth()
+            .buildBlocking();
+    sensor.connect();
+    try {
+      sensor.publishWith().topic("sensors/sensor1/temp").qos(MqttQos.AT_LEAST_ONCE).send();
+      assertThatThrownBy(
+              () ->
+                  sensor
+                      .publishWith()
+                      .topic("sensors/sensor2/temp")
+                      .qos(MqttQos.AT_LEAST_ONCE)
+                      .send())
+          .isInstanceOfSatisfying(
+              Mqtt5PubAckException.class,
+              e ->
+                  assertThat(e.getMqttMessage().getReasonCode())
+                      .isEqualTo(Mqtt5PubAckReasonCode.NOT_AUTHORIZED));
+      // a Publisher binding only: no subscription
+      assertThatThrownBy(() -> sensor.subscribeWith().topicFilter("sensors/sensor1/#").send())
+          .isInstanceOfSatisfying(
+              Mqtt5SubAckException.class,
+              e ->
+                  assertThat(e.getMqttMessage().getReasonCodes())
+                      .containsExactly(Mqtt5SubAckReasonCode.NOT_AUTHORIZED));
+    } finally {
+      sensor.disconnect();
+    }
+
+    browser.go("explain");
+    browser.type("#explain-form", "Registered client (name)", "sensor1");
+    browser.type("#explain-form", "Topic (publish) or filter (subscribe)", "sensors/sensor1/temp");
+    browser.driver.findElement(By.cssSelector("#explain-form button[type=submit]")).click();
+    browser.wait.until(
+        ExpectedConditions.textToBePresentInElementLocated(By.id("verdict"), "ALLOWED"));
+    assertThat(browser.driver.findElement(By.id("matched")).getText())
+        .isEqualTo(
+            "Granted by topic space sensors: template sensors/${client.authenticationName}/#"
+                + " became sensors/sensor1/#.");
+    assertThat(browser.driver.findElement(By.id("bindings")).getText())
+        .contains("sensors-publish: group $all → topic space sensors");
+    browser.screenshot("console-explainer");
+
+    browser.type("#explain-form", "Topic (publish) or filter (subscribe)", "sensors/sensor2/temp");
+    browser.driver.findElement(By.cssSelector("#explain-form button[type=submit]")).click();
+    browser.wait.until(
+        ExpectedConditions.textToBePresentInElementLocated(By.id("verdict"), "DENIED"));
+    assertThat(browser.driver.findElement(By.cssSelector("#templates tbody")).getText())
+        .contains("sensors/sensor1/#");
+
+    new Select(browser.field("#explain-form", "Action")).selectByVisibleText("Subscribe");
+    browser.type("#explain-form", "Topic (publish) or filter (subscribe)", "sensors/sensor1/#");
+    browser.driver.findElement(By.cssSelector("#explain-form button[type=submit]")).click();
+    browser.wait.until(
+        ExpectedConditions.textToBePresentInElementLocated(By.id("verdict"), "subscribe"));
+    assertThat(browser.driver.findElement(By.id("verdict")).getText()).endsWith("DENIED");
+    assertThat(browser.driver.findElement(By.id("bindings")).getText())
+        .isEqualTo("None of its groups is bound for this action.");
+  }
+
+  @Test
+  @Order(4)
+  void theRateChartMovesWhileATestPublishes() throws Exception {
+    browser.go("overview");
+    Mqtt5BlockingClient publisher =
+        MqttClient.builder()
+            .useMqttVersion5()
+            .identifier("sensor1")
+            .serverHost("127.0.0.1")
+            .serverPort(broker.mqttPort())
+            .simpleAuth()
+            .username("sensor1")
+            .password("sensor-secret".getBytes(StandardCharsets.UTF_8))
+            .applySimpleAuth()
+            .buildBlocking();
+    publisher.connect();
+    try {
+      // four polls 2 seconds apart
+      new WebDriverWait(browser.driver, Duration.ofSeconds(30))
+          .until(
+              d -> {
+                publisher
+                    .publishWith()
+                    .topic("sensors/sensor1/load")
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .send();
+                // several points, the last above zero: the chart drew what the test published
+                String points = d.findElement(By.id("rate-chart")).getAttribute("data-points");
+                String last = d.findElement(By.id("rate-chart")).getAttribute("data-last-in");
+                return points != null
+                    && Integer.parseInt(points) >= 4
+                    && Double.parseDouble(last) > 0;
+              });
+      browser.screenshot("console-overview");
+    } finally {
+      publisher.disconnect();
+    }
+  }
+
+  private static void save(String name) {
+    browser.driver.findElement(By.cssSelector("#resource-form button[type=submit]")).click();
+    browser.visible(By.cssSelector("#resources tr[data-name='" + name + "']"));
+  }
+
+  @Test
+  @Order(5)
+  void theGroupQueryEditorValidatesAsYouTypeAndPreviewsTheClientsItSelects() {
+    browser.go("clientGroups");
+    browser.driver.findElement(By.id("new-resource")).click();
+    browser.type("#resource-form", "Query", "attributes.kind = ");
+    browser.wait.until(d -> !browser.errorAt("#resource-form", "Query").isEmpty());
+    assertThat(browser.field("#resource-form", "Query").getAttribute("aria-invalid"))
+        .isEqualTo("true");
+    browser.field("#resource-form", "Query").sendKeys("'probe'");
+    browser.wait.until(
+        ExpectedConditions.textToBePresentInElementLocated(
+            By.id("group-preview"), "Selects 1 registered client(s): sensor1"));
+    assertThat(browser.errorAt("#resource-form", "Query")).isEmpty();
+  }
+}

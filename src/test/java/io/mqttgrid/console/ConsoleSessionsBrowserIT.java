@@ -1,0 +1,200 @@
+package io.mqttgrid.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient.Mqtt5Publishes;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
+import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.WithBroker;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+
+/**
+ * The console's connections page and its MQTT client in a real browser, against real MQTT clients.
+ * One browser for the class.
+ */
+@WithBroker({"management.token=" + ConsoleSessionsBrowserIT.TOKEN})
+class ConsoleSessionsBrowserIT {
+
+  static final String TOKEN = "console-sessions-admin-token-0123456789";
+
+  static TestBroker broker;
+  static ConsoleBrowser browser;
+
+  @BeforeAll
+  static void openBrowser() {
+    browser = ConsoleBrowser.open(broker.managementPort());
+    if (browser != null) {
+      browser.signIn(TOKEN);
+      browser.visible(By.cssSelector("#overview-cards .card"));
+    }
+  }
+
+  @BeforeEach
+  void needsBrowser() {
+    ConsoleBrowser.assumeAvailable(browser);
+  }
+
+  @AfterAll
+  static void closeBrowser() {
+    if (browser != null) {
+      browser.close();
+    }
+  }
+
+  @Test
+  void aConnectionFoundBySearchAndDisconnectedInTheUiDropsWithAdministrativeAction()
+      throws Exception {
+    CompletableFuture<Mqtt5DisconnectException> dropped = new CompletableFuture<>();
+    Mqtt5BlockingClient target =
+        MqttClient.builder()
+            .useMqttVersion5()
+            .identifier("ui-disconnect-target")
+            .serverHost("127.0.0.1")
+            .serverPort(broker.mqttPort())
+            .addDisconnectedListener(
+                ctx -> {
+                  if (ctx.getCause() instanceof Mqtt5DisconnectException e) {
+                    dropped.complete(e);
+                  }
+                })
+            .buildBlocking();
+    target.connect();
+    Mqtt5BlockingClient bystander = broker.v5("ui-bystander");
+    bystander.connect();
+    try {
+      browser.go("connections");
+      browser.type(
+          "form[role=search]", "Client id or authentication name contains", "DISCONNECT-T");
+      browser.driver.findElement(By.id("connection-search-button")).click();
+      browser.wait.until(
+          ExpectedConditions.textToBePresentInElementLocated(
+              By.id("connections-status"), "1 connection(s)"));
+      assertThat(browser.driver.findElements(By.cssSelector("#connections tbody tr")))
+          .singleElement()
+          .satisfies(
+              row ->
+                  assertThat(row.getAttribute("data-client-id")).isEqualTo("ui-disconnect-target"));
+      browser.screenshot("console-connections");
+
+      browser
+          .driver
+          .findElement(By.cssSelector("button[aria-label='Disconnect ui-disconnect-target']"))
+          .click();
+      assertThat(dropped.get(10, TimeUnit.SECONDS).getMqttMessage().getReasonCode())
+          .isEqualTo(Mqtt5DisconnectReasonCode.ADMINISTRATIVE_ACTION);
+      browser.wait.until(
+          ExpectedConditions.textToBePresentInElementLocated(
+              By.id("connections-status"), "0 connection(s)"));
+      assertThat(bystander.getState().isConnected()).isTrue();
+    } finally {
+      bystander.disconnect();
+    }
+  }
+
+  @Test
+  void theBrowserClientAndAJavaClientExchangeMessagesOverTheWebSocketListener() throws Exception {
+    browser.go("mqtt");
+    browser.wait.until(
+        d -> !browser.field("#mqtt-connect", "WebSocket URL").getAttribute("value").isEmpty());
+    assertThat(browser.field("#mqtt-connect", "WebSocket URL").getAttribute("value"))
+        .isEqualTo("ws://127.0.0.1:" + broker.websocketPort() + "/mqtt");
+    browser.type("#mqtt-connect", "Client id", "browser-client");
+    browser.driver.findElement(By.cssSelector("#mqtt-connect button[type=submit]")).click();
+    browser.wait.until(
+        ExpectedConditions.textToBePresentInElementLocated(
+            By.id("mqtt-status"), "Connected as browser-client."));
+    browser.type("#mqtt-subscribe", "Filter", "console/to-browser/#");
+    browser.driver.findElement(By.cssSelector("#mqtt-subscribe button[type=submit]")).click();
+    browser.wait.until(
+        ExpectedConditions.textToBePresentInElementLocated(
+            By.id("mqtt-status"), "Subscribed to console/to-browser/#"));
+
+    Mqtt5BlockingClient java = broker.v5("java-peer");
+    java.connect();
+    try (Mqtt5Publishes inbox =
+        java.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL)) {
+      java.subscribeWith().topicFilter("console/from-browser").qos(MqttQos.AT_LEAST_ONCE).send();
+      java.publishWith()
+          .topic("console/to-browser/greeting")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload("hello browser".getBytes(StandardCharsets.UTF_8))
+          .send();
+      browser.wait.until(
+          ExpectedConditions.textToBePresentInElementLocated(
+              By.id("mqtt-messages"), "console/to-browser/greeting [QoS 0] hello browser"));
+
+      browser.type("#mqtt-publish", "Topic", "console/from-browser");
+      browser.type("#mqtt-publish", "Payload", "hello java");
+      browser.driver.findElement(By.cssSelector("#mqtt-publish button[type=submit]")).click();
+      Optional<Mqtt5Publish> received = inbox.receive(10, TimeUnit.SECONDS);
+      assertThat(received).isPresent();
+      assertThat(received.get().getTopic().toString()).isEqualTo("console/from-browser");
+      assertThat(new String(received.get().getPayloadAsBytes(), StandardCharsets.UTF_8))
+          .isEqualTo("hello java");
+      browser.screenshot("console-mqtt");
+    } finally {
+      java.disconnect();
+    }
+  }
+
+  @Test
+  void aRetainedMessageIsFoundShownAsJsonAndDeletedFromThePage() throws Exception {
+    Mqtt5BlockingClient java = broker.v5("retained-source");
+    java.connect();
+    try {
+      java.publishWith()
+          .topic("console-ui/retained/state")
+          .retain(true)
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload("{\"on\":true}".getBytes(StandardCharsets.UTF_8))
+          .send();
+    } finally {
+      java.disconnect();
+    }
+    browser.go("retained");
+    browser.type("#retained-search", "Topic filter", "console-ui/#");
+    browser.driver.findElement(By.cssSelector("#retained-search button[type=submit]")).click();
+    browser.visible(By.cssSelector("#retained tr[data-topic='console-ui/retained/state']"));
+    browser
+        .driver
+        .findElement(By.cssSelector("button[aria-label='View console-ui/retained/state']"))
+        .click();
+    new org.openqa.selenium.support.ui.Select(browser.field("#retained-detail", "Show payload as"))
+        .selectByVisibleText("JSON");
+    assertThat(browser.driver.findElement(By.id("retained-payload")).getText())
+        .isEqualTo("{\n  \"on\": true\n}");
+    browser.screenshot("console-retained");
+
+    browser
+        .driver
+        .findElement(By.cssSelector("button[aria-label='Delete console-ui/retained/state']"))
+        .click();
+    browser.wait.until(ExpectedConditions.alertIsPresent()).accept();
+    browser.wait.until(
+        ExpectedConditions.textToBePresentInElementLocated(
+            By.id("retained-status"), "0 retained message(s) shown"));
+    Mqtt5BlockingClient late = broker.v5("retained-late");
+    late.connect();
+    try (Mqtt5Publishes inbox =
+        late.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL)) {
+      late.subscribeWith().topicFilter("console-ui/#").send();
+      assertThat(inbox.receive(1, TimeUnit.SECONDS)).isEmpty();
+    } finally {
+      late.disconnect();
+    }
+  }
+}
