@@ -46,13 +46,30 @@ public final class BridgeFile {
   /**
    * How the bridge authenticates to the remote broker: the password is read from {@code
    * passwordFile}; an X.509 client certificate is {@code certificateFile} (PEM, the leaf then its
-   * intermediates) with {@code keyFile} (PEM, PKCS #8, unencrypted).
+   * intermediates) with {@code keyFile} (PEM, PKCS #8, unencrypted); a token (a JWT) is read from
+   * {@code tokenFile} and presented with the MQTT 5 authentication method {@code tokenMethod} (over
+   * MQTT 3.1.1: as the password, with {@code tokenMethod} as the username).
    */
   public record Authentication(
-      String method, String username, Path passwordFile, Path certificateFile, Path keyFile) {
+      String method,
+      String username,
+      Path passwordFile,
+      Path certificateFile,
+      Path keyFile,
+      Path tokenFile,
+      String tokenMethod) {
     public static final String ANONYMOUS = "Anonymous";
     public static final String USERNAME_PASSWORD = "UsernamePassword";
     public static final String X509 = "X509Certificate";
+
+    /**
+     * IoT Operations' name for a token the platform writes to a file and renews there (a Kubernetes
+     * service account token in a projected volume); here any JWT in a file.
+     */
+    public static final String SERVICE_ACCOUNT_TOKEN = "ServiceAccountToken";
+
+    /** The authentication method the token goes with by default: Event Grid's custom JWT. */
+    public static final String DEFAULT_TOKEN_METHOD = "CUSTOM-JWT";
   }
 
   /**
@@ -320,11 +337,16 @@ public final class BridgeFile {
           tls.path("trustedCaCertificateFile") + ": set, but tls.mode is Disabled");
     }
     Fields auth = m.fields("authentication", false);
-    auth.only("method", "usernamePasswordSettings", "x509CertificateSettings");
+    auth.only(
+        "method",
+        "usernamePasswordSettings",
+        "x509CertificateSettings",
+        "serviceAccountTokenSettings");
     String method = auth.string("method", Authentication.ANONYMOUS);
     Authentication authentication =
         switch (method) {
-          case Authentication.ANONYMOUS -> new Authentication(method, null, null, null, null);
+          case Authentication.ANONYMOUS ->
+              new Authentication(method, null, null, null, null, null, null);
           case Authentication.USERNAME_PASSWORD -> {
             Fields up = auth.fields("usernamePasswordSettings", true);
             up.only("username", "passwordFile");
@@ -339,7 +361,7 @@ public final class BridgeFile {
                       + ": required (a file holding the password, so "
                       + "that it is not in the configuration)");
             }
-            yield new Authentication(method, user, pw, null, null);
+            yield new Authentication(method, user, pw, null, null, null, null);
           }
           case Authentication.X509 -> {
             Fields x = auth.fields("x509CertificateSettings", true);
@@ -359,13 +381,29 @@ public final class BridgeFile {
             } catch (IllegalStateException e) {
               throw new BridgeConfigException(x.path("keyFile") + ": " + e.getMessage());
             }
-            yield new Authentication(method, null, null, cert, key);
+            yield new Authentication(method, null, null, cert, key, null, null);
+          }
+          case Authentication.SERVICE_ACCOUNT_TOKEN -> {
+            Fields t = auth.fields("serviceAccountTokenSettings", true);
+            t.only("tokenFile", "authenticationMethod");
+            Path tokenFile = t.file("tokenFile", baseDir);
+            if (tokenFile == null) {
+              throw new BridgeConfigException(
+                  t.path("tokenFile")
+                      + ": required (the file the token is written to and renewed in)");
+            }
+            String tokenMethod =
+                t.string("authenticationMethod", Authentication.DEFAULT_TOKEN_METHOD);
+            if (tokenMethod.isEmpty()) {
+              throw new BridgeConfigException(t.path("authenticationMethod") + ": empty");
+            }
+            yield new Authentication(method, null, null, null, null, tokenFile, tokenMethod);
           }
           default ->
               throw new BridgeConfigException(
                   auth.path("method")
-                      + ": must be Anonymous, UsernamePassword or "
-                      + "X509Certificate, got '"
+                      + ": must be Anonymous, UsernamePassword, X509Certificate or "
+                      + "ServiceAccountToken, got '"
                       + method
                       + "'");
         };

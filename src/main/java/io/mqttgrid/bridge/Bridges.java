@@ -119,7 +119,8 @@ public final class Bridges extends AbstractVerticle {
               metrics,
               loops,
               initialDelayMillis,
-              maxDelayMillis));
+              maxDelayMillis,
+              watchIntervalMillis));
     }
     return out;
   }

@@ -256,4 +256,32 @@ class BridgeFileTest {
     assertThat(f.endpoints().get(0).retain()).isEqualTo(BridgeFile.Retain.NEVER);
     assertThat(f.dataflows().get(0).target().text()).isEqualTo("${inputTopic}");
   }
+
+  @Test
+  void aTokenFromAFileGoesWithItsAuthenticationMethod() throws Exception {
+    Files.writeString(dir.resolve("token.jwt"), "a.b.c\n");
+    String token =
+        ENDPOINT
+            + "      authentication:\n"
+            + "        method: ServiceAccountToken\n"
+            + "        serviceAccountTokenSettings: %s\n";
+    Endpoint e = parse(token.formatted("{ tokenFile: token.jwt }")).endpoints().get(0);
+    assertThat(e.authentication().tokenFile()).isEqualTo(dir.resolve("token.jwt"));
+    assertThat(e.authentication().tokenMethod()).isEqualTo("CUSTOM-JWT");
+    assertThat(
+            parse(token.formatted("{ tokenFile: token.jwt, authenticationMethod: K8S-SAT }"))
+                .endpoints()
+                .get(0)
+                .authentication()
+                .tokenMethod())
+        .isEqualTo("K8S-SAT");
+    assertThat(refusal(() -> parse(token.formatted("{ authenticationMethod: K8S-SAT }"))))
+        .startsWith(
+            "dataflowEndpoints[0].mqttSettings.authentication.serviceAccountTokenSettings.tokenFile:"
+                + " required");
+    assertThat(refusal(() -> parse(token.formatted("{ tokenFile: missing.jwt }"))))
+        .contains("serviceAccountTokenSettings.tokenFile: cannot read file");
+    assertThat(refusal(() -> parse(token.formatted("{ tokenFile: token.jwt, audience: x }"))))
+        .contains("serviceAccountTokenSettings.audience: unknown field");
+  }
 }
