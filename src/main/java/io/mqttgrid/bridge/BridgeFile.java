@@ -90,7 +90,8 @@ public final class BridgeFile {
       int maxInflightMessages,
       int qos,
       Retain retain,
-      String webSocketPath) {
+      String webSocketPath,
+      CloudEventAttributes.Mode cloudEventAttributes) {
 
     /** Whether the remote is reached over WebSockets ({@link #webSocketPath}) rather than TCP. */
     public boolean webSockets() {
@@ -148,6 +149,30 @@ public final class BridgeFile {
         out.add(f.startsWith(Topics.SHARE_PREFIX) ? f : Topics.SHARE_PREFIX + group + "/" + f);
       }
       return List.copyOf(out);
+    }
+
+    /**
+     * The response topic a message of this dataflow carries to its target: mapped through the
+     * dataflow like the message's topic when one of the dataflow's sources matches it (a requester
+     * on this side of the bridge then gets the reply, if a dataflow the other way brings the mapped
+     * topic back), else as it is. Null stays null; so does a topic the target template cannot
+     * resolve (it names a level the response topic lacks) - the reply would have nowhere to go.
+     */
+    public String responseTopic(String responseTopic) {
+      if (responseTopic == null) {
+        return null;
+      }
+      for (String source : sources) {
+        String filter = source;
+        if (filter.startsWith(Topics.SHARE_PREFIX)) {
+          int slash = filter.indexOf('/', Topics.SHARE_PREFIX.length());
+          filter = filter.substring(slash + 1);
+        }
+        if (Topics.matches(filter, responseTopic)) {
+          return target.resolve(responseTopic);
+        }
+      }
+      return responseTopic;
     }
 
     /**
@@ -259,7 +284,8 @@ public final class BridgeFile {
         "qos",
         "retain",
         "tls",
-        "authentication");
+        "authentication",
+        "cloudEventAttributes");
     String hostPort = m.string("host", null);
     if (hostPort == null || hostPort.isBlank()) {
       throw new BridgeConfigException(m.path("host") + ": required, as host:port");
@@ -323,6 +349,18 @@ public final class BridgeFile {
           default ->
               throw new BridgeConfigException(
                   m.path("retain") + ": must be Keep or Never, got '" + retainText + "'");
+        };
+    String ceText = m.string("cloudEventAttributes", "Propagate");
+    CloudEventAttributes.Mode cloudEvents =
+        switch (ceText) {
+          case "Propagate" -> CloudEventAttributes.Mode.PROPAGATE;
+          case "CreateOrRemap" -> CloudEventAttributes.Mode.CREATE_OR_REMAP;
+          default ->
+              throw new BridgeConfigException(
+                  m.path("cloudEventAttributes")
+                      + ": must be Propagate or CreateOrRemap, got '"
+                      + ceText
+                      + "'");
         };
     Fields tls = m.fields("tls", false);
     tls.only("mode", "trustedCaCertificateFile");
@@ -421,7 +459,8 @@ public final class BridgeFile {
         inflight,
         qos,
         retain,
-        webSocketPath);
+        webSocketPath,
+        cloudEvents);
   }
 
   private static Dataflow dataflow(Fields f, Map<String, Endpoint> endpoints) {

@@ -84,16 +84,24 @@ interface RemoteClient {
       int payloadFormat,
       Runnable acknowledge) {
 
-    /** The local publish of this message to {@code target}. */
-    PublishRequest request(String target, int qos, boolean retain) {
+    /**
+     * The local publish of this message to {@code target}, with the response topic and user
+     * properties the dataflow gives it.
+     */
+    PublishRequest request(
+        String target,
+        int qos,
+        boolean retain,
+        String mappedResponseTopic,
+        List<UserProperty> mappedUserProperties) {
       return PublishRequest.of(
           target,
           qos,
           retain,
           payload,
-          responseTopic,
+          mappedResponseTopic,
           correlationData,
-          userProperties,
+          mappedUserProperties,
           contentType,
           expirySeconds,
           payloadFormat);
