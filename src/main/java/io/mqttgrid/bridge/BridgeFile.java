@@ -227,12 +227,69 @@ public final class BridgeFile {
 
   /** Parses a bridge document; relative file paths in it are resolved against {@code baseDir}. */
   public static BridgeFile parse(String text, Path baseDir) {
-    Object root;
+    return parse(load(text), baseDir);
+  }
+
+  /** A YAML or JSON document as maps, lists and scalars. */
+  static Object load(String text) {
     try {
-      root = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
+      return new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
     } catch (RuntimeException e) {
       throw new BridgeConfigException("bridge file: not YAML or JSON: " + e.getMessage());
     }
+  }
+
+  /** The names of the resources of {@code kind} ({@code dataflowEndpoints}, {@code dataflows}). */
+  static Map<String, Object> resources(Object root, String kind) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    if (root instanceof Map<?, ?> m && m.get(kind) instanceof List<?> list) {
+      for (Object item : list) {
+        if (item instanceof Map<?, ?> r && r.get("name") != null) {
+          Map<String, Object> properties = new LinkedHashMap<>();
+          r.forEach((k, v) -> properties.put(String.valueOf(k), v));
+          out.put(String.valueOf(properties.remove("name")), properties);
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The document of the bridge file {@code fileRoot} with the resources made through the management
+   * API ({@code api}: key {@code <kind>/<name>}, value the resource's properties as JSON): the
+   * file's first (so that the index in a message about one of them is its index in the file), then
+   * those of the API in the order given. A name the file holds is the file's.
+   */
+  static Object compose(Object fileRoot, Map<String, String> api) {
+    Map<String, Object> doc = new LinkedHashMap<>();
+    if (fileRoot instanceof Map<?, ?> m) {
+      m.forEach((k, v) -> doc.put(String.valueOf(k), v)); // unknown keys: refused by parse
+    }
+    for (String kind : List.of("dataflowEndpoints", "dataflows")) {
+      Map<String, Object> fromFile = resources(fileRoot, kind);
+      List<Object> all = new ArrayList<>();
+      if (fileRoot instanceof Map<?, ?> m && m.get(kind) instanceof List<?> list) {
+        all.addAll(list);
+      }
+      api.forEach(
+          (key, json) -> {
+            String name = key.substring(key.indexOf('/') + 1);
+            if (key.startsWith(kind + "/") && !fromFile.containsKey(name)) {
+              Map<String, Object> r = new LinkedHashMap<>();
+              r.put("name", name);
+              if (load(json) instanceof Map<?, ?> properties) {
+                properties.forEach((k, v) -> r.putIfAbsent(String.valueOf(k), v));
+              }
+              all.add(r);
+            }
+          });
+      doc.put(kind, all);
+    }
+    return doc;
+  }
+
+  /** Parses a bridge document read by {@link #load}. */
+  static BridgeFile parse(Object root, Path baseDir) {
     Fields top = Fields.of(root == null ? Map.of() : root, "bridge file");
     top.only("dataflowEndpoints", "dataflows");
     Map<String, Endpoint> byName = new LinkedHashMap<>();
