@@ -151,7 +151,12 @@ public final class BridgeApi {
     String at = kind.key + "[" + bridges.fileResources(kind.key).size() + "]";
     bridges
         .check(candidate)
-        .compose(ok -> bridges.store().put(key, properties.encode()))
+        .compose(
+            parsed ->
+                bridges
+                    .store()
+                    .put(key, properties.encode())
+                    .compose(x -> bridges.applyOwnWrite(candidate, parsed)))
         .onComplete(
             ar -> {
               if (ar.failed()) {
@@ -190,7 +195,9 @@ public final class BridgeApi {
     }
     bridges
         .check(candidate)
-        .compose(ok -> bridges.store().remove(key))
+        .compose(
+            parsed ->
+                bridges.store().remove(key).compose(x -> bridges.applyOwnWrite(candidate, parsed)))
         .onComplete(
             ar -> {
               if (ar.failed()) {

@@ -65,6 +65,9 @@ public final class Bridges extends AbstractVerticle {
   /** The API's resources as last applied, sorted by key (the same order on every node). */
   private volatile Map<String, String> apiEntries = Map.of();
 
+  /** Writes of this node through the API applied at once; a reload that read before one rereads. */
+  private long ownWrites;
+
   /** The instances of each dataflow, by dataflow name, in the file's order. */
   private final Map<String, List<DataflowBridge>> running = new LinkedHashMap<>();
 
@@ -133,6 +136,7 @@ public final class Bridges extends AbstractVerticle {
    * is not applied, and logged. On the context.
    */
   private void reloadResources() {
+    long writesBefore = ownWrites;
     vertx
         .executeBlocking(
             () -> {
@@ -150,6 +154,10 @@ public final class Bridges extends AbstractVerticle {
             })
         .onComplete(
             ar -> {
+              if (ownWrites != writesBefore) {
+                reloadResources(); // read before this node's own write landed: read again
+                return;
+              }
               if (ar.failed()) {
                 LOG.warn(
                     "bridge: the dataflow endpoints and dataflows of the management API do not fit"
@@ -165,6 +173,23 @@ public final class Bridges extends AbstractVerticle {
                   ar.result().file(),
                   "bridge: a dataflow endpoint or dataflow of the management API changed");
             });
+  }
+
+  /**
+   * Applies this node's own write through the API at once ({@code api} as now stored, {@code
+   * parsed} as {@link #check} made it), so that the caller's next request to this node sees it; the
+   * store's change event brings the same to every node shortly after.
+   */
+  Future<Void> applyOwnWrite(Map<String, String> api, BridgeFile parsed) {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(
+        v -> {
+          ownWrites++;
+          apiEntries = new TreeMap<>(api);
+          apply(parsed, "bridge: a dataflow endpoint or dataflow of the management API changed");
+          done.complete();
+        });
+    return done.future();
   }
 
   private record Composed(Object fileRoot, Map<String, String> api, BridgeFile file) {}
