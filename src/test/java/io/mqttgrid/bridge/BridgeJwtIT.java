@@ -7,6 +7,7 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
 import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestTokens;
@@ -42,14 +43,15 @@ class BridgeJwtIT {
   private static final String ISSUER = "https://issuer.bridge-jwt.example";
   private static final String HOST = "cloud.bridge-jwt.example";
   private static final String ADMIN = "edge-admin";
-  private static final long FIRST_TOKEN_SECONDS = 8;
+
+  /** The lifetime of the short-lived token: long enough for two checks of the token file. */
+  private static final long SHORT_TOKEN_SECONDS = 6;
 
   @TempDir static Path dir;
 
   static TestTokens signer;
   static TestBroker cloud;
   static TestBroker edge;
-  static long firstTokenExpiresAt;
 
   @BeforeAll
   static void start() throws Exception {
@@ -110,9 +112,11 @@ class BridgeJwtIT {
                 "false",
                 "auth.jwt-clock-skew",
                 "0"));
-    firstTokenExpiresAt = System.currentTimeMillis() / 1000 + FIRST_TOKEN_SECONDS;
-    Files.writeString(dir.resolve("token-v5.jwt"), token(firstTokenExpiresAt) + "\n");
-    Files.writeString(dir.resolve("token-v3.jwt"), token(firstTokenExpiresAt) + "\n");
+    // long-lived at first, so that a slow start does not matter; the test renews it with a
+    // short-lived one, then renews that before it expires
+    long later = System.currentTimeMillis() / 1000 + 600;
+    Files.writeString(dir.resolve("token-v5.jwt"), token(later) + "\n");
+    Files.writeString(dir.resolve("token-v3.jwt"), token(later) + "\n");
     Path bridges = dir.resolve("bridges.yaml");
     Files.writeString(
         bridges,
@@ -203,15 +207,20 @@ class BridgeJwtIT {
     publish(device, "jwt/v3", "before v3");
     assertThat(received(inbox, 2)).containsExactlyInAnyOrder("before v5", "before v3");
 
-    // the platform renews the token: written aside and moved over the old one
-    long later = System.currentTimeMillis() / 1000 + 600;
-    for (String file : new String[] {"token-v5.jwt", "token-v3.jwt"}) {
-      Path aside = dir.resolve(file + ".new");
-      Files.writeString(aside, token(later) + "\n");
-      Files.move(aside, dir.resolve(file), StandardCopyOption.ATOMIC_MOVE);
-    }
-    // past the first token's expiry: a connection still on it would have been ended by now
-    long waitMillis = (firstTokenExpiresAt + 2) * 1000 - System.currentTimeMillis();
+    // the platform renews the token with one that expires soon, then renews that one in time
+    long shortExpiry = System.currentTimeMillis() / 1000 + SHORT_TOKEN_SECONDS;
+    renew(shortExpiry);
+    Await.until(
+        "re-authenticated with the short-lived token",
+        Duration.ofSeconds(5),
+        () -> instance("up-v5").getLong("reauthenticated") == 1);
+    renew(System.currentTimeMillis() / 1000 + 600);
+    Await.until(
+        "re-authenticated with the renewed token",
+        Duration.ofSeconds(5),
+        () -> instance("up-v5").getLong("reauthenticated") == 2);
+    // past the short-lived token's expiry: a connection still on it would have been ended by now
+    long waitMillis = (shortExpiry + 2) * 1000 - System.currentTimeMillis();
     if (waitMillis > 0) {
       Thread.sleep(waitMillis);
     }
@@ -222,8 +231,8 @@ class BridgeJwtIT {
     JsonObject v5 = instance("up-v5");
     JsonObject v3 = instance("up-v3");
     assertThat(v5.getLong("reauthenticated"))
-        .as("MQTT 5: re-authenticated with AUTH on the same connection")
-        .isEqualTo(1);
+        .as("MQTT 5: re-authenticated with AUTH on the same connection, twice")
+        .isEqualTo(2);
     assertThat(v5.getString("lastError")).as("never ended by the remote").isNull();
     assertThat(v3.getLong("reauthenticated")).as("MQTT 3.1.1 has no AUTH").isZero();
     assertThat(v3.getString("lastError"))
@@ -233,6 +242,18 @@ class BridgeJwtIT {
     assertThat(v3.getString("state")).isEqualTo("connected");
     device.disconnect();
     app.disconnect();
+  }
+
+  /**
+   * Writes a token expiring at {@code exp} aside and moves it over the old one, as a platform
+   * would.
+   */
+  private static void renew(long exp) throws Exception {
+    for (String file : new String[] {"token-v5.jwt", "token-v3.jwt"}) {
+      Path aside = dir.resolve(file + ".new");
+      Files.writeString(aside, token(exp) + "\n");
+      Files.move(aside, dir.resolve(file), StandardCopyOption.ATOMIC_MOVE);
+    }
   }
 
   private static void publish(Mqtt5BlockingClient device, String topic, String text) {
