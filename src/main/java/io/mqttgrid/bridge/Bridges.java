@@ -142,13 +142,7 @@ public final class Bridges extends AbstractVerticle {
             () -> {
               Map<String, String> api =
                   resources == null ? Map.of() : new TreeMap<>(resources.all());
-              Object root = fileRoot;
-              if (root == null) {
-                root =
-                    path == null
-                        ? Map.of()
-                        : BridgeFile.load(Files.readString(path, StandardCharsets.UTF_8));
-              }
+              Object root = fileRootNow();
               return new Composed(
                   root, api, BridgeFile.parse(BridgeFile.compose(root, api), baseDir));
             })
@@ -201,9 +195,22 @@ public final class Bridges extends AbstractVerticle {
    * event loop.
    */
   Future<BridgeFile> check(Map<String, String> api) {
-    Object root = fileRoot;
     return vertx.executeBlocking(
-        () -> BridgeFile.parse(BridgeFile.compose(root == null ? Map.of() : root, api), baseDir));
+        () -> BridgeFile.parse(BridgeFile.compose(fileRootNow(), api), baseDir));
+  }
+
+  /**
+   * The bridge file's document: as last applied, or read now when none was yet (a request in the
+   * moment after the start must not be checked, and applied, without the file's dataflows).
+   * Blocking.
+   */
+  private Object fileRootNow() throws java.io.IOException {
+    Object root = fileRoot;
+    if (root == null) {
+      root =
+          path == null ? Map.of() : BridgeFile.load(Files.readString(path, StandardCharsets.UTF_8));
+    }
+    return root;
   }
 
   /** The API's resources as last applied. */
