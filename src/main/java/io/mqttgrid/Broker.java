@@ -440,21 +440,23 @@ public final class Broker {
     Future<String> nodeBus =
         vertx.deployVerticle(new NodeBusVerticle(config.nodeId, router, sessions, routeTable));
     List<Future<?>> all = new ArrayList<>(List.of(mqtt, nodeBus));
-    if (config.bridges != null) {
-      bridges =
-          new io.mqttgrid.bridge.Bridges(
-              config.bridges,
-              java.nio.file.Path.of(config.bridgeFile),
-              config.bridgeWatchSeconds * 1000L,
-              services.publishes(),
-              sessions,
-              registry,
-              membership,
-              config.bridgeReconnectInitialSeconds * 1000L,
-              config.bridgeReconnectMaxSeconds * 1000L);
-      // an unreachable remote does not hold the start up: the dataflows connect in the background
-      all.add(vertx.deployVerticle(bridges));
-    }
+    // always: the management API can add dataflows to a node started without a bridge file
+    bridges =
+        new io.mqttgrid.bridge.Bridges(
+            config.bridges != null
+                ? config.bridges
+                : io.mqttgrid.bridge.BridgeFile.parse("{}", java.nio.file.Path.of(".")),
+            config.bridges != null ? java.nio.file.Path.of(config.bridgeFile) : null,
+            config.bridgeWatchSeconds * 1000L,
+            services.publishes(),
+            sessions,
+            registry,
+            membership,
+            config.bridgeReconnectInitialSeconds * 1000L,
+            config.bridgeReconnectMaxSeconds * 1000L,
+            new HazelcastNamespaceEntries(vertx, hazelcast, "mqttgrid.bridge"));
+    // an unreachable remote does not hold the start up: the dataflows connect in the background
+    all.add(vertx.deployVerticle(bridges));
     if (config.httpPort >= 0) {
       all.add(deployHttpApi(services));
     }
@@ -481,7 +483,8 @@ public final class Broker {
                               .put("fileError", null)
                               .put("runsHere", false)
                               .put("dataflows", new io.vertx.core.json.JsonArray()))
-                      : bridges.state());
+                      : bridges.state(),
+              new io.mqttgrid.bridge.BridgeApi(bridges));
       management.console(
           new io.mqttgrid.console.ConsoleRoutes(
               new io.mqttgrid.console.ConsoleRoutes.Services(

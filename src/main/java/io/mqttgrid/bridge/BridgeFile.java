@@ -46,13 +46,30 @@ public final class BridgeFile {
   /**
    * How the bridge authenticates to the remote broker: the password is read from {@code
    * passwordFile}; an X.509 client certificate is {@code certificateFile} (PEM, the leaf then its
-   * intermediates) with {@code keyFile} (PEM, PKCS #8, unencrypted).
+   * intermediates) with {@code keyFile} (PEM, PKCS #8, unencrypted); a token (a JWT) is read from
+   * {@code tokenFile} and presented with the MQTT 5 authentication method {@code tokenMethod} (over
+   * MQTT 3.1.1: as the password, with {@code tokenMethod} as the username).
    */
   public record Authentication(
-      String method, String username, Path passwordFile, Path certificateFile, Path keyFile) {
+      String method,
+      String username,
+      Path passwordFile,
+      Path certificateFile,
+      Path keyFile,
+      Path tokenFile,
+      String tokenMethod) {
     public static final String ANONYMOUS = "Anonymous";
     public static final String USERNAME_PASSWORD = "UsernamePassword";
     public static final String X509 = "X509Certificate";
+
+    /**
+     * IoT Operations' name for a token the platform writes to a file and renews there (a Kubernetes
+     * service account token in a projected volume); here any JWT in a file.
+     */
+    public static final String SERVICE_ACCOUNT_TOKEN = "ServiceAccountToken";
+
+    /** The authentication method the token goes with by default: Event Grid's custom JWT. */
+    public static final String DEFAULT_TOKEN_METHOD = "CUSTOM-JWT";
   }
 
   /**
@@ -73,7 +90,8 @@ public final class BridgeFile {
       int maxInflightMessages,
       int qos,
       Retain retain,
-      String webSocketPath) {
+      String webSocketPath,
+      CloudEventAttributes.Mode cloudEventAttributes) {
 
     /** Whether the remote is reached over WebSockets ({@link #webSocketPath}) rather than TCP. */
     public boolean webSockets() {
@@ -134,6 +152,30 @@ public final class BridgeFile {
     }
 
     /**
+     * The response topic a message of this dataflow carries to its target: mapped through the
+     * dataflow like the message's topic when one of the dataflow's sources matches it (a requester
+     * on this side of the bridge then gets the reply, if a dataflow the other way brings the mapped
+     * topic back), else as it is. Null stays null; so does a topic the target template cannot
+     * resolve (it names a level the response topic lacks) - the reply would have nowhere to go.
+     */
+    public String responseTopic(String responseTopic) {
+      if (responseTopic == null) {
+        return null;
+      }
+      for (String source : sources) {
+        String filter = source;
+        if (filter.startsWith(Topics.SHARE_PREFIX)) {
+          int slash = filter.indexOf('/', Topics.SHARE_PREFIX.length());
+          filter = filter.substring(slash + 1);
+        }
+        if (Topics.matches(filter, responseTopic)) {
+          return target.resolve(responseTopic);
+        }
+      }
+      return responseTopic;
+    }
+
+    /**
      * The generated shared-subscription group: the remote client id prefix and the dataflow name,
      * so that two edges bridging to one remote with the same dataflow name do not share a group
      * unless they share the prefix too. Characters a group name cannot hold become '_'.
@@ -185,12 +227,69 @@ public final class BridgeFile {
 
   /** Parses a bridge document; relative file paths in it are resolved against {@code baseDir}. */
   public static BridgeFile parse(String text, Path baseDir) {
-    Object root;
+    return parse(load(text), baseDir);
+  }
+
+  /** A YAML or JSON document as maps, lists and scalars. */
+  static Object load(String text) {
     try {
-      root = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
+      return new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
     } catch (RuntimeException e) {
       throw new BridgeConfigException("bridge file: not YAML or JSON: " + e.getMessage());
     }
+  }
+
+  /** The names of the resources of {@code kind} ({@code dataflowEndpoints}, {@code dataflows}). */
+  static Map<String, Object> resources(Object root, String kind) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    if (root instanceof Map<?, ?> m && m.get(kind) instanceof List<?> list) {
+      for (Object item : list) {
+        if (item instanceof Map<?, ?> r && r.get("name") != null) {
+          Map<String, Object> properties = new LinkedHashMap<>();
+          r.forEach((k, v) -> properties.put(String.valueOf(k), v));
+          out.put(String.valueOf(properties.remove("name")), properties);
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The document of the bridge file {@code fileRoot} with the resources made through the management
+   * API ({@code api}: key {@code <kind>/<name>}, value the resource's properties as JSON): the
+   * file's first (so that the index in a message about one of them is its index in the file), then
+   * those of the API in the order given. A name the file holds is the file's.
+   */
+  static Object compose(Object fileRoot, Map<String, String> api) {
+    Map<String, Object> doc = new LinkedHashMap<>();
+    if (fileRoot instanceof Map<?, ?> m) {
+      m.forEach((k, v) -> doc.put(String.valueOf(k), v)); // unknown keys: refused by parse
+    }
+    for (String kind : List.of("dataflowEndpoints", "dataflows")) {
+      Map<String, Object> fromFile = resources(fileRoot, kind);
+      List<Object> all = new ArrayList<>();
+      if (fileRoot instanceof Map<?, ?> m && m.get(kind) instanceof List<?> list) {
+        all.addAll(list);
+      }
+      api.forEach(
+          (key, json) -> {
+            String name = key.substring(key.indexOf('/') + 1);
+            if (key.startsWith(kind + "/") && !fromFile.containsKey(name)) {
+              Map<String, Object> r = new LinkedHashMap<>();
+              r.put("name", name);
+              if (load(json) instanceof Map<?, ?> properties) {
+                properties.forEach((k, v) -> r.putIfAbsent(String.valueOf(k), v));
+              }
+              all.add(r);
+            }
+          });
+      doc.put(kind, all);
+    }
+    return doc;
+  }
+
+  /** Parses a bridge document read by {@link #load}. */
+  static BridgeFile parse(Object root, Path baseDir) {
     Fields top = Fields.of(root == null ? Map.of() : root, "bridge file");
     top.only("dataflowEndpoints", "dataflows");
     Map<String, Endpoint> byName = new LinkedHashMap<>();
@@ -242,7 +341,8 @@ public final class BridgeFile {
         "qos",
         "retain",
         "tls",
-        "authentication");
+        "authentication",
+        "cloudEventAttributes");
     String hostPort = m.string("host", null);
     if (hostPort == null || hostPort.isBlank()) {
       throw new BridgeConfigException(m.path("host") + ": required, as host:port");
@@ -307,6 +407,18 @@ public final class BridgeFile {
               throw new BridgeConfigException(
                   m.path("retain") + ": must be Keep or Never, got '" + retainText + "'");
         };
+    String ceText = m.string("cloudEventAttributes", "Propagate");
+    CloudEventAttributes.Mode cloudEvents =
+        switch (ceText) {
+          case "Propagate" -> CloudEventAttributes.Mode.PROPAGATE;
+          case "CreateOrRemap" -> CloudEventAttributes.Mode.CREATE_OR_REMAP;
+          default ->
+              throw new BridgeConfigException(
+                  m.path("cloudEventAttributes")
+                      + ": must be Propagate or CreateOrRemap, got '"
+                      + ceText
+                      + "'");
+        };
     Fields tls = m.fields("tls", false);
     tls.only("mode", "trustedCaCertificateFile");
     String mode = tls.string("mode", "Disabled");
@@ -320,11 +432,16 @@ public final class BridgeFile {
           tls.path("trustedCaCertificateFile") + ": set, but tls.mode is Disabled");
     }
     Fields auth = m.fields("authentication", false);
-    auth.only("method", "usernamePasswordSettings", "x509CertificateSettings");
+    auth.only(
+        "method",
+        "usernamePasswordSettings",
+        "x509CertificateSettings",
+        "serviceAccountTokenSettings");
     String method = auth.string("method", Authentication.ANONYMOUS);
     Authentication authentication =
         switch (method) {
-          case Authentication.ANONYMOUS -> new Authentication(method, null, null, null, null);
+          case Authentication.ANONYMOUS ->
+              new Authentication(method, null, null, null, null, null, null);
           case Authentication.USERNAME_PASSWORD -> {
             Fields up = auth.fields("usernamePasswordSettings", true);
             up.only("username", "passwordFile");
@@ -339,7 +456,7 @@ public final class BridgeFile {
                       + ": required (a file holding the password, so "
                       + "that it is not in the configuration)");
             }
-            yield new Authentication(method, user, pw, null, null);
+            yield new Authentication(method, user, pw, null, null, null, null);
           }
           case Authentication.X509 -> {
             Fields x = auth.fields("x509CertificateSettings", true);
@@ -359,13 +476,29 @@ public final class BridgeFile {
             } catch (IllegalStateException e) {
               throw new BridgeConfigException(x.path("keyFile") + ": " + e.getMessage());
             }
-            yield new Authentication(method, null, null, cert, key);
+            yield new Authentication(method, null, null, cert, key, null, null);
+          }
+          case Authentication.SERVICE_ACCOUNT_TOKEN -> {
+            Fields t = auth.fields("serviceAccountTokenSettings", true);
+            t.only("tokenFile", "authenticationMethod");
+            Path tokenFile = t.file("tokenFile", baseDir);
+            if (tokenFile == null) {
+              throw new BridgeConfigException(
+                  t.path("tokenFile")
+                      + ": required (the file the token is written to and renewed in)");
+            }
+            String tokenMethod =
+                t.string("authenticationMethod", Authentication.DEFAULT_TOKEN_METHOD);
+            if (tokenMethod.isEmpty()) {
+              throw new BridgeConfigException(t.path("authenticationMethod") + ": empty");
+            }
+            yield new Authentication(method, null, null, null, null, tokenFile, tokenMethod);
           }
           default ->
               throw new BridgeConfigException(
                   auth.path("method")
-                      + ": must be Anonymous, UsernamePassword or "
-                      + "X509Certificate, got '"
+                      + ": must be Anonymous, UsernamePassword, X509Certificate or "
+                      + "ServiceAccountToken, got '"
                       + method
                       + "'");
         };
@@ -383,7 +516,8 @@ public final class BridgeFile {
         inflight,
         qos,
         retain,
-        webSocketPath);
+        webSocketPath,
+        cloudEvents);
   }
 
   private static Dataflow dataflow(Fields f, Map<String, Endpoint> endpoints) {

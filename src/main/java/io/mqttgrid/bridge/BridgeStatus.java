@@ -12,6 +12,7 @@ import java.time.Instant;
  * @param lastErrorAt when, in milliseconds since the epoch; 0 if never
  * @param forwarded messages delivered to the target and acknowledged there
  * @param dropped messages dropped (unresolvable target, refused by the target)
+ * @param reauthenticated MQTT 5 re-authentications with a renewed token that the remote accepted
  * @param queued messages the local session holds (local-to-remote), -1 when not known
  */
 public record BridgeStatus(
@@ -27,6 +28,7 @@ public record BridgeStatus(
     long lastErrorAt,
     long forwarded,
     long dropped,
+    long reauthenticated,
     long queued) {
 
   BridgeStatus withQueued(long n) {
@@ -43,6 +45,7 @@ public record BridgeStatus(
         lastErrorAt,
         forwarded,
         dropped,
+        reauthenticated,
         n);
   }
 
@@ -59,7 +62,8 @@ public record BridgeStatus(
                 "lastErrorAt",
                 lastErrorAt == 0 ? null : Instant.ofEpochMilli(lastErrorAt).toString())
             .put("forwarded", forwarded)
-            .put("dropped", dropped);
+            .put("dropped", dropped)
+            .put("reauthenticated", reauthenticated);
     if (localClientId != null) {
       o.put("localClientId", localClientId).put("queued", queued);
     }

@@ -1,6 +1,7 @@
 package io.mqttgrid.bridge;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.mqttgrid.access.NamespaceEntries;
 import io.mqttgrid.cluster.ClusterMembership;
 import io.mqttgrid.publish.PublishPipeline;
 import io.mqttgrid.routing.PublishedMessage;
@@ -21,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +51,23 @@ public final class Bridges extends AbstractVerticle {
   private final long initialDelayMillis;
   private final long maxDelayMillis;
 
+  /**
+   * The dataflow endpoints and dataflows made through the management API, cluster-wide (key {@code
+   * <kind>/<name>}, value the properties as JSON); null where there is no such store.
+   */
+  private final NamespaceEntries resources;
+
+  private final Path baseDir;
+
+  /** The bridge file's document (maps and lists), as last applied; empty without a file. */
+  private volatile Object fileRoot;
+
+  /** The API's resources as last applied, sorted by key (the same order on every node). */
+  private volatile Map<String, String> apiEntries = Map.of();
+
+  /** Writes of this node through the API applied at once; a reload that read before one rereads. */
+  private long ownWrites;
+
   /** The instances of each dataflow, by dataflow name, in the file's order. */
   private final Map<String, List<DataflowBridge>> running = new LinkedHashMap<>();
 
@@ -74,7 +93,10 @@ public final class Bridges extends AbstractVerticle {
       MeterRegistry registry,
       ClusterMembership membership,
       long initialDelayMillis,
-      long maxDelayMillis) {
+      long maxDelayMillis,
+      NamespaceEntries resources) {
+    this.resources = resources;
+    this.baseDir = path == null || path.getParent() == null ? Path.of(".") : path.getParent();
     this.file = file;
     this.loops = new LoopGuard(file);
     this.path = path;
@@ -102,6 +124,108 @@ public final class Bridges extends AbstractVerticle {
       timer = vertx.setPeriodic(watchIntervalMillis, t -> checkForChange());
     }
     queueTimer = vertx.setPeriodic(watchIntervalMillis, t -> refreshQueued());
+    if (resources != null) {
+      resources.onChange(() -> context.runOnContext(v -> reloadResources()));
+    }
+    reloadResources();
+  }
+
+  /**
+   * Applies the API's resources as the cluster holds them now, with the bridge file's. A
+   * combination that does not parse (the file gained a name an API dataflow's endpoint needs, say)
+   * is not applied, and logged. On the context.
+   */
+  private void reloadResources() {
+    long writesBefore = ownWrites;
+    vertx
+        .executeBlocking(
+            () -> {
+              Map<String, String> api =
+                  resources == null ? Map.of() : new TreeMap<>(resources.all());
+              Object root = fileRootNow();
+              return new Composed(
+                  root, api, BridgeFile.parse(BridgeFile.compose(root, api), baseDir));
+            })
+        .onComplete(
+            ar -> {
+              if (ownWrites != writesBefore) {
+                reloadResources(); // read before this node's own write landed: read again
+                return;
+              }
+              if (ar.failed()) {
+                LOG.warn(
+                    "bridge: the dataflow endpoints and dataflows of the management API do not fit"
+                        + " with bridge.file; the bridges stay as they were: {}",
+                    ar.cause().getMessage());
+                return;
+              }
+              if (fileRoot == null) {
+                fileRoot = ar.result().fileRoot();
+              }
+              apiEntries = ar.result().api();
+              apply(
+                  ar.result().file(),
+                  "bridge: a dataflow endpoint or dataflow of the management API changed");
+            });
+  }
+
+  /**
+   * Applies this node's own write through the API at once ({@code api} as now stored, {@code
+   * parsed} as {@link #check} made it), so that the caller's next request to this node sees it; the
+   * store's change event brings the same to every node shortly after.
+   */
+  Future<Void> applyOwnWrite(Map<String, String> api, BridgeFile parsed) {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(
+        v -> {
+          ownWrites++;
+          apiEntries = new TreeMap<>(api);
+          apply(parsed, "bridge: a dataflow endpoint or dataflow of the management API changed");
+          done.complete();
+        });
+    return done.future();
+  }
+
+  private record Composed(Object fileRoot, Map<String, String> api, BridgeFile file) {}
+
+  /**
+   * Checks the bridges as they would be with the API's resources {@code api} (key {@code
+   * <kind>/<name>}, value the properties as JSON) in place of those held now; fails with a {@link
+   * BridgeFile.BridgeConfigException} naming the field. Reads the files the endpoints name: off the
+   * event loop.
+   */
+  Future<BridgeFile> check(Map<String, String> api) {
+    return vertx.executeBlocking(
+        () -> BridgeFile.parse(BridgeFile.compose(fileRootNow(), api), baseDir));
+  }
+
+  /**
+   * The bridge file's document: as last applied, or read now when none was yet (a request in the
+   * moment after the start must not be checked, and applied, without the file's dataflows).
+   * Blocking.
+   */
+  private Object fileRootNow() throws java.io.IOException {
+    Object root = fileRoot;
+    if (root == null) {
+      root =
+          path == null ? Map.of() : BridgeFile.load(Files.readString(path, StandardCharsets.UTF_8));
+    }
+    return root;
+  }
+
+  /** The API's resources as last applied. */
+  Map<String, String> apiEntries() {
+    return apiEntries;
+  }
+
+  /** The resources of {@code kind} in the bridge file: name, then the properties. */
+  Map<String, Object> fileResources(String kind) {
+    return BridgeFile.resources(fileRoot, kind);
+  }
+
+  /** Where the API's resources are kept; null where there is no such store. */
+  NamespaceEntries store() {
+    return resources;
   }
 
   /** The instances of {@code flow} (not started). */
@@ -119,7 +243,8 @@ public final class Bridges extends AbstractVerticle {
               metrics,
               loops,
               initialDelayMillis,
-              maxDelayMillis));
+              maxDelayMillis,
+              watchIntervalMillis));
     }
     return out;
   }
@@ -259,10 +384,13 @@ public final class Bridges extends AbstractVerticle {
                 return null;
               }
               lastRead = bytes; // a broken content is reported once, not every interval
-              // parsed here, off the event loop: it reads the files the endpoints name
-              return BridgeFile.parse(
-                  new String(bytes, StandardCharsets.UTF_8),
-                  path.getParent() == null ? Path.of(".") : path.getParent());
+              // parsed here, off the event loop: it reads the files the endpoints name. The file
+              // alone first, so that a message names its fields as the file has them
+              Object root = BridgeFile.load(new String(bytes, StandardCharsets.UTF_8));
+              BridgeFile.parse(root, baseDir);
+              Map<String, String> api = apiEntries;
+              return new Composed(
+                  root, api, BridgeFile.parse(BridgeFile.compose(root, api), baseDir));
             })
         .onComplete(
             ar -> {
@@ -281,7 +409,8 @@ public final class Bridges extends AbstractVerticle {
                 }
               } else if (ar.result() != null) {
                 fileError = null;
-                apply(ar.result());
+                fileRoot = ar.result().fileRoot();
+                apply(ar.result().file(), "bridge.file " + path + " changed");
               }
             });
   }
@@ -291,7 +420,7 @@ public final class Bridges extends AbstractVerticle {
    * changed ones start (when this node runs the bridges); local sessions of the bridge that no
    * dataflow uses any more are ended and deleted, so that they stop queueing. On the context.
    */
-  private void apply(BridgeFile next) {
+  private void apply(BridgeFile next, String what) {
     if (stopped) {
       return;
     }
@@ -329,8 +458,8 @@ public final class Bridges extends AbstractVerticle {
       return;
     }
     LOG.info(
-        "bridge.file {} changed and was applied: dataflows added {}, changed {}, removed {}",
-        path,
+        "{} and was applied: dataflows added {}, changed {}, removed {}",
+        what,
         added,
         changed,
         removed);

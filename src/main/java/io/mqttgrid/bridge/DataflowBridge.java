@@ -10,6 +10,8 @@ import io.mqttgrid.session.SessionManager;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -68,6 +70,7 @@ final class DataflowBridge {
   private final BridgeMetrics.Flow metrics;
   private final long initialDelayMillis;
   private final long maxDelayMillis;
+  private final long tokenCheckMillis;
 
   /**
    * The bridge publishes into this broker's namespace with every right but the broker's own '$'
@@ -88,6 +91,9 @@ final class DataflowBridge {
   private volatile long lastErrorAt;
   private final AtomicLong forwarded = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
+  private long reauthenticated;
+  private long tokenTimer = -1;
+  private boolean checkingToken;
 
   private final LoopGuard loops;
 
@@ -104,8 +110,10 @@ final class DataflowBridge {
       BridgeMetrics metrics,
       LoopGuard loops,
       long initialDelayMillis,
-      long maxDelayMillis) {
+      long maxDelayMillis,
+      long tokenCheckMillis) {
     this.loops = loops;
+    this.tokenCheckMillis = tokenCheckMillis;
     this.vertx = vertx;
     this.context = context;
     this.flow = flow;
@@ -206,6 +214,7 @@ final class DataflowBridge {
         lastErrorAt,
         forwarded.get(),
         dropped.get(),
+        reauthenticated,
         -1);
   }
 
@@ -243,6 +252,9 @@ final class DataflowBridge {
       // the session exists (and queues) from now on, whether the remote is reachable or not
       local.open(null, generation);
     }
+    if (endpoint.authentication().tokenFile() != null) {
+      tokenTimer = vertx.setPeriodic(tokenCheckMillis, t -> checkToken());
+    }
     connect();
   }
 
@@ -257,6 +269,10 @@ final class DataflowBridge {
     if (reconnectTimer >= 0) {
       vertx.cancelTimer(reconnectTimer);
       reconnectTimer = -1;
+    }
+    if (tokenTimer >= 0) {
+      vertx.cancelTimer(tokenTimer);
+      tokenTimer = -1;
     }
     if (remote != null) {
       remote.disconnect();
@@ -367,6 +383,91 @@ final class DataflowBridge {
                 connect();
               }
             });
+  }
+
+  /**
+   * Whether the endpoint's token file holds a new token (the platform renewed it): then the
+   * connection authenticates again with it, by MQTT 5 AUTH where it can (the connection, its
+   * subscriptions and what is in flight stay), else by reconnecting with it. While not connected
+   * there is nothing to do: the next connect reads the file. On the bridges' context.
+   */
+  private void checkToken() {
+    RemoteClient client = remote;
+    if (state != State.CONNECTED || client == null || checkingToken) {
+      return;
+    }
+    int gen = generation;
+    Path file = endpoint.authentication().tokenFile();
+    checkingToken = true;
+    vertx
+        .fileSystem()
+        .readFile(file.toString())
+        .onComplete(
+            read -> {
+              checkingToken = false;
+              if (gen != generation || state != State.CONNECTED || read.failed()) {
+                return; // an unreadable file is reported by the next connect, which needs it
+              }
+              String token = read.result().toString(StandardCharsets.UTF_8).strip();
+              if (token.isEmpty() || token.equals(client.token())) {
+                return;
+              }
+              client
+                  .reauthenticate(token)
+                  .whenComplete(
+                      (v, error) -> context.runOnContext(x -> reauthenticated(gen, file, error)));
+            });
+  }
+
+  private void reauthenticated(int gen, Path file, Throwable error) {
+    if (gen != generation || state != State.CONNECTED) {
+      return;
+    }
+    if (error == null) {
+      reauthenticated++;
+      LOG.info(
+          "bridge dataflow {}: token file {} changed; re-authenticated with it at {}:{} (MQTT 5"
+              + " AUTH)",
+          name,
+          file,
+          endpoint.host(),
+          endpoint.port());
+      return;
+    }
+    Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+    if (cause instanceof UnsupportedOperationException) {
+      LOG.info(
+          "bridge dataflow {}: token file {} changed; reconnecting with it ({})",
+          name,
+          file,
+          cause.getMessage());
+    } else {
+      LOG.warn(
+          "bridge dataflow {}: re-authentication with the new token of {} failed ({});"
+              + " reconnecting with it",
+          name,
+          file,
+          reason(error));
+    }
+    reconnect(gen);
+  }
+
+  /** A reconnect the bridge wants (not a failure): at once, without backoff or error. */
+  private void reconnect(int gen) {
+    if (gen != generation || state == State.STOPPED) {
+      return;
+    }
+    generation++;
+    if (remote != null) {
+      remote.disconnect();
+      remote = null;
+    }
+    connected(false);
+    if (local != null) {
+      local.detach();
+    }
+    state(State.CONNECTING, null);
+    connect();
   }
 
   /**

@@ -11,6 +11,8 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
@@ -231,7 +233,7 @@ final class LocalToRemote {
       }
       boolean keepRetain = endpoint.retain() == BridgeFile.Retain.KEEP && retain;
       client
-          .publish(target, message, qos, keepRetain)
+          .publish(target, mapped(message, target), qos, keepRetain)
           .whenComplete(
               (v, error) -> {
                 Throwable cause =
@@ -258,6 +260,32 @@ final class LocalToRemote {
                 }
               });
       return Future.succeededFuture();
+    }
+
+    /** {@code message} with the response topic and CloudEvent attributes the dataflow gives it. */
+    private PublishedMessage mapped(PublishedMessage message, String target) {
+      String responseTopic = flow.responseTopic(message.responseTopic());
+      List<PublishedMessage.UserProperty> properties =
+          CloudEventAttributes.of(
+              flow, message.userProperties(), target, message.id(), message.createdAtMillis());
+      if (properties == message.userProperties()
+          && Objects.equals(responseTopic, message.responseTopic())) {
+        return message;
+      }
+      return new PublishedMessage(
+          message.id(),
+          message.topic(),
+          message.payload(),
+          message.qos(),
+          message.retain(),
+          message.publisherClientId(),
+          message.createdAtMillis(),
+          message.expiresAtMillis(),
+          message.payloadFormat(),
+          message.contentType(),
+          responseTopic,
+          message.correlationData(),
+          properties);
     }
 
     private void acknowledge(int qos, int packetId) {

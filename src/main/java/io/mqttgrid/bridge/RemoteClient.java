@@ -6,6 +6,7 @@ import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.MqttClientSslConfigBuilder;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.datatypes.MqttUtf8String;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
 import com.hivemq.client.mqtt.mqtt3.message.connect.Mqtt3ConnectBuilder;
 import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
@@ -13,10 +14,18 @@ import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3Subscribe;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3Subscription;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.suback.Mqtt3SubAckReturnCode;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientConfig;
+import com.hivemq.client.mqtt.mqtt5.auth.Mqtt5EnhancedAuthMechanism;
 import com.hivemq.client.mqtt.mqtt5.datatypes.Mqtt5UserProperties;
 import com.hivemq.client.mqtt.mqtt5.datatypes.Mqtt5UserPropertiesBuilder;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
+import com.hivemq.client.mqtt.mqtt5.message.auth.Mqtt5Auth;
+import com.hivemq.client.mqtt.mqtt5.message.auth.Mqtt5AuthBuilder;
+import com.hivemq.client.mqtt.mqtt5.message.auth.Mqtt5EnhancedAuthBuilder;
+import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5Connect;
 import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5ConnectBuilder;
+import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
+import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5Disconnect;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishBuilder;
@@ -75,16 +84,24 @@ interface RemoteClient {
       int payloadFormat,
       Runnable acknowledge) {
 
-    /** The local publish of this message to {@code target}. */
-    PublishRequest request(String target, int qos, boolean retain) {
+    /**
+     * The local publish of this message to {@code target}, with the response topic and user
+     * properties the dataflow gives it.
+     */
+    PublishRequest request(
+        String target,
+        int qos,
+        boolean retain,
+        String mappedResponseTopic,
+        List<UserProperty> mappedUserProperties) {
       return PublishRequest.of(
           target,
           qos,
           retain,
           payload,
-          responseTopic,
+          mappedResponseTopic,
           correlationData,
-          userProperties,
+          mappedUserProperties,
           contentType,
           expirySeconds,
           payloadFormat);
@@ -120,6 +137,31 @@ interface RemoteClient {
   CompletableFuture<Void> publish(String topic, PublishedMessage message, int qos, boolean retain);
 
   void disconnect();
+
+  /** The token this client authenticated with last (null without token authentication). */
+  String token();
+
+  /**
+   * Authenticates again on the live connection with {@code token}: MQTT 5 AUTH (Re-authenticate
+   * 0x19) with the endpoint's token authentication method. Fails with {@link
+   * UnsupportedOperationException} where there is no such thing (MQTT 3.1.1, or a connection made
+   * without an authentication method): the caller reconnects with the new token instead; with
+   * anything else when the remote refused it or the connection failed.
+   */
+  CompletableFuture<Void> reauthenticate(String token);
+
+  /** The token in {@code file}, without surrounding white space (a trailing newline is common). */
+  static String readToken(Path file) {
+    try {
+      String token = Files.readString(file, StandardCharsets.UTF_8).strip();
+      if (token.isEmpty()) {
+        throw new IllegalStateException("token file " + file + " is empty");
+      }
+      return token;
+    } catch (IOException e) {
+      throw new IllegalStateException("token file " + file + " unreadable: " + e.getMessage());
+    }
+  }
 
   /**
    * A client for {@code endpoint} as {@code clientId}; incoming messages go to {@code onMessage}
@@ -169,9 +211,11 @@ interface RemoteClient {
             "password file of endpoint '" + endpoint.name() + "' unreadable: " + e.getMessage());
       }
     }
+    Path tokenFile = endpoint.authentication().tokenFile();
+    String token = tokenFile == null ? null : readToken(tokenFile);
     return endpoint.mqttVersion() == 5
-        ? new V5(builder.useMqttVersion5().buildAsync(), endpoint, password, onMessage)
-        : new V3(builder.useMqttVersion3().buildAsync(), endpoint, password, onMessage);
+        ? new V5(builder.useMqttVersion5().buildAsync(), endpoint, password, token, onMessage)
+        : new V3(builder.useMqttVersion3().buildAsync(), endpoint, password, token, onMessage);
   }
 
   /**
@@ -240,12 +284,22 @@ interface RemoteClient {
     private final String clientId;
     private final Endpoint endpoint;
     private final byte[] password;
+    private final TokenAuthentication tokenAuth;
 
-    V5(Mqtt5AsyncClient client, Endpoint endpoint, byte[] password, Consumer<Incoming> onMessage) {
+    V5(
+        Mqtt5AsyncClient client,
+        Endpoint endpoint,
+        byte[] password,
+        String token,
+        Consumer<Incoming> onMessage) {
       this.client = client;
       this.clientId = client.getConfig().getClientIdentifier().map(Object::toString).orElse("");
       this.endpoint = endpoint;
       this.password = password;
+      this.tokenAuth =
+          token == null
+              ? null
+              : new TokenAuthentication(endpoint.authentication().tokenMethod(), token);
       // registered before CONNECT: a resumed session delivers what it queued right after the
       // CONNACK
       client.publishes(MqttGlobalPublishFilter.ALL, p -> onMessage.accept(incoming(p)), true);
@@ -273,7 +327,25 @@ interface RemoteClient {
                 .password(password)
                 .applySimpleAuth();
       }
+      if (tokenAuth != null) {
+        connect = connect.enhancedAuth(tokenAuth);
+      }
       return connect.send().thenApply(ack -> ack.isSessionPresent());
+    }
+
+    @Override
+    public String token() {
+      return tokenAuth == null ? null : tokenAuth.token;
+    }
+
+    @Override
+    public CompletableFuture<Void> reauthenticate(String token) {
+      if (tokenAuth == null) {
+        return CompletableFuture.failedFuture(
+            new UnsupportedOperationException("connected without an authentication method"));
+      }
+      tokenAuth.token = token;
+      return client.reauth();
     }
 
     @Override
@@ -396,11 +468,18 @@ interface RemoteClient {
     private final Mqtt3AsyncClient client;
     private final Endpoint endpoint;
     private final byte[] password;
+    private final String token;
 
-    V3(Mqtt3AsyncClient client, Endpoint endpoint, byte[] password, Consumer<Incoming> onMessage) {
+    V3(
+        Mqtt3AsyncClient client,
+        Endpoint endpoint,
+        byte[] password,
+        String token,
+        Consumer<Incoming> onMessage) {
       this.client = client;
       this.endpoint = endpoint;
       this.password = password;
+      this.token = token;
       client.publishes(
           MqttGlobalPublishFilter.ALL,
           p ->
@@ -432,8 +511,28 @@ interface RemoteClient {
                 .username(endpoint.authentication().username())
                 .password(password)
                 .applySimpleAuth();
+      } else if (token != null) {
+        // MQTT 3.1.1 has no authentication method: the token is the password, the method the
+        // username (how Event Grid's custom JWT is sent over 3.1.1, and MQTT Grid accepts it)
+        connect =
+            connect
+                .simpleAuth()
+                .username(endpoint.authentication().tokenMethod())
+                .password(token.getBytes(StandardCharsets.UTF_8))
+                .applySimpleAuth();
       }
       return connect.send().thenApply(ack -> ack.isSessionPresent());
+    }
+
+    @Override
+    public String token() {
+      return token;
+    }
+
+    @Override
+    public CompletableFuture<Void> reauthenticate(String token) {
+      return CompletableFuture.failedFuture(
+          new UnsupportedOperationException("MQTT 3.1.1 has no re-authentication"));
     }
 
     @Override
@@ -474,5 +573,85 @@ interface RemoteClient {
     public void disconnect() {
       client.disconnect().exceptionally(e -> null);
     }
+  }
+
+  /**
+   * MQTT 5 enhanced authentication with a token: the token is the Authentication Data of the
+   * CONNECT and of every re-authentication (AUTH 0x19), in one step (the remote answers CONNACK or
+   * AUTH Success, or refuses). The HiveMQ client runs the exchange; this only supplies the token.
+   */
+  final class TokenAuthentication implements Mqtt5EnhancedAuthMechanism {
+    private final MqttUtf8String method;
+    volatile String token;
+
+    TokenAuthentication(String method, String token) {
+      this.method = MqttUtf8String.of(method);
+      this.token = token;
+    }
+
+    private byte[] data() {
+      return token.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public MqttUtf8String getMethod() {
+      return method;
+    }
+
+    @Override
+    public int getTimeout() {
+      return 30;
+    }
+
+    @Override
+    public CompletableFuture<Void> onAuth(
+        Mqtt5ClientConfig config, Mqtt5Connect connect, Mqtt5EnhancedAuthBuilder auth) {
+      auth.data(data());
+      return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletableFuture<Void> onReAuth(Mqtt5ClientConfig config, Mqtt5AuthBuilder auth) {
+      auth.data(data());
+      return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> onServerReAuth(
+        Mqtt5ClientConfig config, Mqtt5Auth serverAuth, Mqtt5AuthBuilder auth) {
+      auth.data(data());
+      return CompletableFuture.completedFuture(true);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> onContinue(
+        Mqtt5ClientConfig config, Mqtt5Auth serverAuth, Mqtt5AuthBuilder auth) {
+      return CompletableFuture.completedFuture(false); // a token is one step: nothing to continue
+    }
+
+    @Override
+    public CompletableFuture<Boolean> onAuthSuccess(Mqtt5ClientConfig config, Mqtt5ConnAck ack) {
+      return CompletableFuture.completedFuture(true);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> onReAuthSuccess(Mqtt5ClientConfig config, Mqtt5Auth auth) {
+      return CompletableFuture.completedFuture(true);
+    }
+
+    // refusals and errors reach the bridge through the connect and reauth futures and the
+    // disconnected listener
+
+    @Override
+    public void onAuthRejected(Mqtt5ClientConfig config, Mqtt5ConnAck ack) {}
+
+    @Override
+    public void onReAuthRejected(Mqtt5ClientConfig config, Mqtt5Disconnect disconnect) {}
+
+    @Override
+    public void onAuthError(Mqtt5ClientConfig config, Throwable cause) {}
+
+    @Override
+    public void onReAuthError(Mqtt5ClientConfig config, Throwable cause) {}
   }
 }

@@ -5,6 +5,7 @@ import io.mqttgrid.publish.PublishPipeline;
 import io.mqttgrid.publish.PublishSource;
 import io.mqttgrid.routing.QueueFullException;
 import java.util.Locale;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -65,7 +66,20 @@ final class RemoteToLocal {
     }
     int qos = Math.min(m.qos(), flow.remote().qos());
     boolean retain = flow.remote().retain() == BridgeFile.Retain.KEEP && m.retain();
-    PublishPipeline.Result result = pipeline.publish(source, m.request(target, qos, retain));
+    PublishPipeline.Result result =
+        pipeline.publish(
+            source,
+            m.request(
+                target,
+                qos,
+                retain,
+                flow.responseTopic(m.responseTopic()),
+                CloudEventAttributes.of(
+                    flow,
+                    m.userProperties(),
+                    target,
+                    UUID.randomUUID().toString(),
+                    System.currentTimeMillis())));
     if (result instanceof PublishPipeline.Refused refused) {
       m.acknowledge().run();
       outcome.dropped(

@@ -27,9 +27,17 @@ public final class HazelcastNamespaceEntries implements NamespaceEntries {
   private final IMap<String, String> map;
 
   public HazelcastNamespaceEntries(Vertx vertx, HazelcastInstance hz) {
+    this(vertx, hz, MAP);
+  }
+
+  /**
+   * The same kind of store in the IMap {@code map}: the bridge's dataflow endpoints and dataflows
+   * made through the management API are kept so ({@code mqttgrid.bridge}).
+   */
+  public HazelcastNamespaceEntries(Vertx vertx, HazelcastInstance hz, String map) {
     this.vertx = vertx;
     this.hz = hz;
-    this.map = hz.getMap(MAP);
+    this.map = hz.getMap(map);
   }
 
   @Override

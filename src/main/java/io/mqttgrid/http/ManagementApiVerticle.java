@@ -55,6 +55,7 @@ public final class ManagementApiVerticle extends VerticleBase {
   private final PrometheusMeterRegistry registry;
   private final HttpConnectionGuard guard;
   private final Supplier<Future<JsonObject>> bridges;
+  private final io.mqttgrid.bridge.BridgeApi bridgeApi;
   private HttpServer server;
   private Extension console;
 
@@ -67,7 +68,9 @@ public final class ManagementApiVerticle extends VerticleBase {
       Supplier<HealthRoutes.Readiness> ready,
       PrometheusMeterRegistry registry,
       HttpConnectionGuard guard,
-      Supplier<Future<JsonObject>> bridges) {
+      Supplier<Future<JsonObject>> bridges,
+      io.mqttgrid.bridge.BridgeApi bridgeApi) {
+    this.bridgeApi = bridgeApi;
     this.host = host;
     this.port = port;
     this.store = store;
@@ -105,6 +108,7 @@ public final class ManagementApiVerticle extends VerticleBase {
     // the bridges' state: read-only, for the admin (it names remote hosts and client ids); not part
     // of /health/ready, where a remote broker being away must not make this node unready
     router.get(BRIDGES_PATH).handler(this::authorize).handler(this::getBridges);
+    bridgeApi.mount(router, this::authorize); // dataflow endpoints and dataflows (docs/bridge.md)
     for (String prefix : List.of(ARM_PREFIX, SHORT_PREFIX)) {
       // the credential first: a caller without one is refused before a byte of its body (up to
       // MAX_BODY) is read.

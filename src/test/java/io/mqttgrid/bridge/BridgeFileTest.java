@@ -256,4 +256,75 @@ class BridgeFileTest {
     assertThat(f.endpoints().get(0).retain()).isEqualTo(BridgeFile.Retain.NEVER);
     assertThat(f.dataflows().get(0).target().text()).isEqualTo("${inputTopic}");
   }
+
+  @Test
+  void aTokenFromAFileGoesWithItsAuthenticationMethod() throws Exception {
+    Files.writeString(dir.resolve("token.jwt"), "a.b.c\n");
+    String token =
+        ENDPOINT
+            + "      authentication:\n"
+            + "        method: ServiceAccountToken\n"
+            + "        serviceAccountTokenSettings: %s\n";
+    Endpoint e = parse(token.formatted("{ tokenFile: token.jwt }")).endpoints().get(0);
+    assertThat(e.authentication().tokenFile()).isEqualTo(dir.resolve("token.jwt"));
+    assertThat(e.authentication().tokenMethod()).isEqualTo("CUSTOM-JWT");
+    assertThat(
+            parse(token.formatted("{ tokenFile: token.jwt, authenticationMethod: K8S-SAT }"))
+                .endpoints()
+                .get(0)
+                .authentication()
+                .tokenMethod())
+        .isEqualTo("K8S-SAT");
+    assertThat(refusal(() -> parse(token.formatted("{ authenticationMethod: K8S-SAT }"))))
+        .startsWith(
+            "dataflowEndpoints[0].mqttSettings.authentication.serviceAccountTokenSettings.tokenFile:"
+                + " required");
+    assertThat(refusal(() -> parse(token.formatted("{ tokenFile: missing.jwt }"))))
+        .contains("serviceAccountTokenSettings.tokenFile: cannot read file");
+    assertThat(refusal(() -> parse(token.formatted("{ tokenFile: token.jwt, audience: x }"))))
+        .contains("serviceAccountTokenSettings.audience: unknown field");
+  }
+
+  @Test
+  void aResponseTopicTheSourcesMatchIsMappedThroughTheTarget() {
+    Dataflow d =
+        parse(
+                ENDPOINT
+                    + flow(
+                        "default", "cloud", "['edge/#', '$share/g/req/+']", "site7/${inputTopic}"))
+            .dataflows()
+            .get(0);
+    assertThat(d.responseTopic("edge/cmd/resp")).isEqualTo("site7/edge/cmd/resp");
+    assertThat(d.responseTopic("req/r1"))
+        .as("the filter of a shared source")
+        .isEqualTo("site7/req/r1");
+    assertThat(d.responseTopic("other/resp"))
+        .as("no source matches: as it is")
+        .isEqualTo("other/resp");
+    assertThat(d.responseTopic(null)).isNull();
+    Dataflow levels =
+        parse(ENDPOINT + flow("default", "cloud", "['a/#']", "x/${inputTopic.3}"))
+            .dataflows()
+            .get(0);
+    assertThat(levels.responseTopic("a/b/c")).isEqualTo("x/c");
+    assertThat(levels.responseTopic("a/b")).as("unresolvable: no response topic").isNull();
+  }
+
+  @Test
+  void cloudEventAttributesArePropagateOrCreateOrRemap() {
+    assertThat(
+            parse(ENDPOINT + flow("default", "cloud", "[a]", "b"))
+                .endpoints()
+                .get(0)
+                .cloudEventAttributes())
+        .isEqualTo(CloudEventAttributes.Mode.PROPAGATE);
+    String remap =
+        ENDPOINT + "      cloudEventAttributes: %s\n" + flow("default", "cloud", "[a]", "b");
+    assertThat(parse(remap.formatted("CreateOrRemap")).endpoints().get(0).cloudEventAttributes())
+        .isEqualTo(CloudEventAttributes.Mode.CREATE_OR_REMAP);
+    assertThat(refusal(() -> parse(remap.formatted("Create"))))
+        .isEqualTo(
+            "dataflowEndpoints[0].mqttSettings.cloudEventAttributes: must be Propagate or"
+                + " CreateOrRemap, got 'Create'");
+  }
 }
