@@ -191,12 +191,31 @@ final class NamespaceSettingsJson {
         EventSubscriptionJson.subscriptions(p));
   }
 
-  /** {@code {webhook: {endpointUrl, maxEventsPerBatch}}}, the form of every destination. */
+  /** Kafka topic names: Kafka's own rule. */
+  private static final java.util.regex.Pattern KAFKA_TOPIC =
+      java.util.regex.Pattern.compile("[a-zA-Z0-9._-]{1,249}");
+
+  /** Producer settings the broker decides: how records are made, and where they go. */
+  private static final java.util.Set<String> KAFKA_FIXED_SETTINGS =
+      java.util.Set.of("bootstrap.servers", "key.serializer", "value.serializer");
+
+  /**
+   * {@code {webhook: {endpointUrl, maxEventsPerBatch}}} or {@code {kafka: {bootstrapServers, topic,
+   * key, contentMode, maxEventsPerBatch, producerSettings}}}, the forms of every destination.
+   */
   static RoutingSettings.Destination webhookDestination(JsonObject d, String field) {
+    JsonObject k = object(d, "kafka", field + ".kafka");
+    if (k != null) {
+      if (d.containsKey("webhook")) {
+        throw new ModelValidationException(field, "a webhook or kafka, not both");
+      }
+      return kafkaDestination(k, field + ".kafka");
+    }
     String f = field + ".webhook";
     JsonObject wh = object(d, "webhook", f);
     if (wh == null) {
-      throw new ModelValidationException(f, "the destination is a webhook {endpointUrl}");
+      throw new ModelValidationException(
+          f, "the destination is a webhook {endpointUrl} or kafka {bootstrapServers, topic}");
     }
     String url = requiredString(wh, "endpointUrl", f + ".endpointUrl");
     checkHttpUrl(url, f + ".endpointUrl");
@@ -204,7 +223,75 @@ final class NamespaceSettingsJson {
     return new RoutingSettings.Destination(url, batch);
   }
 
+  private static RoutingSettings.Destination kafkaDestination(JsonObject k, String f) {
+    String servers = requiredString(k, "bootstrapServers", f + ".bootstrapServers");
+    for (String server : servers.split(",", -1)) {
+      if (!server.strip().matches("[^:\\s]+:[0-9]{1,5}")) {
+        throw new ModelValidationException(
+            f + ".bootstrapServers", "a comma-separated list of host:port");
+      }
+    }
+    String topic = requiredString(k, "topic", f + ".topic");
+    if (!KAFKA_TOPIC.matcher(topic).matches() || topic.equals(".") || topic.equals("..")) {
+      throw new ModelValidationException(
+          f + ".topic", "a Kafka topic name: 1-249 letters, digits, '.', '_' and '-'");
+    }
+    String keyName = optString(k, "key", f + ".key");
+    RoutingSettings.KafkaKey key = RoutingSettings.KafkaKey.TOPIC;
+    if (keyName != null) {
+      key = null;
+      for (RoutingSettings.KafkaKey candidate : RoutingSettings.KafkaKey.values()) {
+        if (candidate.jsonName.equals(keyName)) {
+          key = candidate;
+        }
+      }
+      if (key == null) {
+        throw new ModelValidationException(f + ".key", "must be Topic, ClientId or None");
+      }
+    }
+    String mode = optString(k, "contentMode", f + ".contentMode");
+    if (mode != null && !mode.equals("Binary") && !mode.equals("Structured")) {
+      throw new ModelValidationException(f + ".contentMode", "must be Binary or Structured");
+    }
+    java.util.Map<String, String> producer = new java.util.LinkedHashMap<>();
+    JsonObject p = object(k, "producerSettings", f + ".producerSettings");
+    if (p != null) {
+      for (String name : p.fieldNames()) {
+        Object v = p.getValue(name);
+        if (KAFKA_FIXED_SETTINGS.contains(name)) {
+          throw new ModelValidationException(
+              f + ".producerSettings." + name, "set by the broker, not here");
+        }
+        if (!(v instanceof String || v instanceof Number || v instanceof Boolean)) {
+          throw new ModelValidationException(
+              f + ".producerSettings." + name, "must be a string, a number or a boolean");
+        }
+        producer.put(name, String.valueOf(v));
+      }
+    }
+    int batch = intIn(k, "maxEventsPerBatch", 1, 5000, 100, f + ".maxEventsPerBatch");
+    return RoutingSettings.Destination.kafka(
+        new RoutingSettings.KafkaDestination(
+            servers, topic, key, "Structured".equals(mode), producer),
+        batch);
+  }
+
   static JsonObject toJson(RoutingSettings.Destination d) {
+    if (d.kafka() != null) {
+      RoutingSettings.KafkaDestination k = d.kafka();
+      JsonObject producer = new JsonObject();
+      k.producerSettings().forEach(producer::put);
+      return new JsonObject()
+          .put(
+              "kafka",
+              new JsonObject()
+                  .put("bootstrapServers", k.bootstrapServers())
+                  .put("topic", k.topic())
+                  .put("key", k.key().jsonName)
+                  .put("contentMode", k.structured() ? "Structured" : "Binary")
+                  .put("maxEventsPerBatch", d.maxEventsPerBatch())
+                  .put("producerSettings", producer));
+    }
     return new JsonObject()
         .put(
             "webhook",

@@ -82,7 +82,62 @@ public record RoutingSettings(
    * A webhook receiving the CloudEvents HTTP binding in structured mode, or batched mode when
    * {@code maxEventsPerBatch} is above 1.
    */
-  public record Destination(String endpointUrl, int maxEventsPerBatch) {}
+  public record Destination(String endpointUrl, int maxEventsPerBatch, KafkaDestination kafka) {
+
+    /** A webhook. */
+    public Destination(String endpointUrl, int maxEventsPerBatch) {
+      this(endpointUrl, maxEventsPerBatch, null);
+    }
+
+    /** A Kafka topic; {@code maxEventsPerBatch} events are sent (and retried) together. */
+    public static Destination kafka(KafkaDestination kafka, int maxEventsPerBatch) {
+      return new Destination(null, maxEventsPerBatch, kafka);
+    }
+
+    /** For logs: the webhook's URL, or the Kafka cluster and topic. */
+    public String describe() {
+      return kafka == null
+          ? endpointUrl
+          : "kafka topic " + kafka.topic() + " at " + kafka.bootstrapServers();
+    }
+  }
+
+  /**
+   * A topic of an Apache Kafka cluster, written with the CloudEvents Kafka binding (ours: Event
+   * Grid reaches Kafka only through Event Hubs).
+   *
+   * @param key what the record's key is
+   * @param structured structured mode (the event as JSON in the value) rather than binary mode
+   *     ({@code ce_*} headers, the data as the value)
+   * @param producerSettings Kafka producer configuration added to (and winning over) the broker's
+   *     defaults, {@code acks=all} and {@code enable.idempotence=true} among them
+   */
+  public record KafkaDestination(
+      String bootstrapServers,
+      String topic,
+      KafkaKey key,
+      boolean structured,
+      java.util.Map<String, String> producerSettings) {
+    public KafkaDestination {
+      producerSettings = java.util.Map.copyOf(producerSettings);
+    }
+  }
+
+  /** The key of a Kafka record: the MQTT topic (the event's subject), the publisher, or none. */
+  public enum KafkaKey {
+    /** The event's {@code subject}: the MQTT topic of a routed message. */
+    TOPIC("Topic"),
+    /** The publisher's client id (a life-cycle event: its subject). */
+    CLIENT_ID("ClientId"),
+    /** No key: Kafka spreads the records over the partitions. */
+    NONE("None");
+
+    public final String jsonName;
+
+    KafkaKey(String jsonName) {
+      this.jsonName = jsonName;
+    }
+  }
 
   /**
    * One top-level attribute added to every event.

@@ -102,7 +102,18 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
    * An event and the schema it goes in: a CloudEvent, or (life-cycle events only) the Event Grid
    * schema. One request holds events of one schema.
    */
-  private record Routed(CloudEvent event, boolean eventGridSchema) {}
+  private record Routed(CloudEvent event, boolean eventGridSchema, String clientId) {
+
+    /** The Kafka record key {@code key} asks for. */
+    String kafkaKey(RoutingSettings.KafkaKey key) {
+      return switch (key) {
+        case TOPIC -> event.getSubject();
+        // a life-cycle event has no publisher: its subject names the client
+        case CLIENT_ID -> clientId == null ? event.getSubject() : clientId;
+        case NONE -> null;
+      };
+    }
+  }
 
   public WebhookRouting(
       Vertx vertx, String namespaceName, Options options, MeterRegistry registry) {
@@ -135,12 +146,16 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
     }
     List<Subscription> now = new ArrayList<>();
     if (routing.destination() != null) {
-      now.add(keep(old, ROUTE, EventFilter.ALL, routing.destination()));
+      now.add(keep(old, ROUTE, null, EventFilter.ALL, routing.destination()));
     }
     for (EventSubscription e : routing.subscriptions()) {
       now.add(
-          keep(old, e.name().toLowerCase(Locale.ROOT), new EventFilter(e.filter()), e.destination())
-              .named(e.name()));
+          keep(
+              old,
+              e.name().toLowerCase(Locale.ROOT),
+              e.name(),
+              new EventFilter(e.filter()),
+              e.destination()));
     }
     for (Subscription gone : old.values()) {
       LOG.info("{}: off", gone.label());
@@ -156,14 +171,17 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
   private Subscription keep(
       Map<String, Subscription> old,
       String key,
+      String name,
       EventFilter filter,
       RoutingSettings.Destination destination) {
     Subscription s = old.remove(key);
     if (s == null) {
       s = new Subscription(key);
     }
+    s.name = name;
     if (!destination.equals(s.destination)) {
-      LOG.info("{}: to {}", s.label(), destination.endpointUrl());
+      LOG.info("{}: to {}", s.label(), destination.describe());
+      s.closeKafka();
     }
     s.filter = filter;
     s.destination = destination;
@@ -183,7 +201,7 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
     // built once, whatever number of destinations take it: a CloudEvent is immutable
     CloudEvent event = events.event(message, publisher, settings.enrichments());
     for (Subscription s : to) {
-      s.offer(new Routed(event, false));
+      s.offer(new Routed(event, false, message.publisherClientId()));
     }
   }
 
@@ -200,7 +218,7 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
   public void offer(CloudEvent event) {
     boolean eventGridSchema = settings.lifecycleEventGridSchema();
     for (Subscription s : subscriptions) {
-      s.offer(new Routed(event, eventGridSchema));
+      s.offer(new Routed(event, eventGridSchema, null));
     }
   }
 
@@ -262,11 +280,6 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
       this.key = key;
     }
 
-    Subscription named(String name) {
-      this.name = name;
-      return this;
-    }
-
     String label() {
       return key.equals(ROUTE) ? "routing (routeDestination)" : "event subscription " + name;
     }
@@ -281,7 +294,26 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
 
     void remove() {
       destination = null;
+      closeKafka();
       schedulePump();
+    }
+
+    /** The producer of the Kafka destination, made on first use; null for a webhook. */
+    private KafkaSender kafka;
+
+    private synchronized KafkaSender kafka(RoutingSettings.KafkaDestination to) {
+      if (kafka == null) {
+        kafka = new KafkaSender(to, options.timeoutMillis(), label());
+      }
+      return kafka;
+    }
+
+    /** A new destination or none: the next send makes a producer for the new one. */
+    synchronized void closeKafka() {
+      if (kafka != null) {
+        kafka.close();
+        kafka = null;
+      }
     }
 
     private void schedulePump() {
@@ -345,6 +377,17 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
         return;
       }
       boolean eventGrid = batch.get(0).eventGridSchema();
+      if (to.kafka() != null) {
+        RoutingSettings.KafkaDestination k = to.kafka();
+        kafka(k)
+            .send(
+                batch.stream().map(Routed::event).toList(),
+                batch.stream().map(r -> r.kafkaKey(k.key())).toList(),
+                eventGrid,
+                (error, why) ->
+                    context.runOnContext(v -> attempted(batch, attempt, to, error, why)));
+        return;
+      }
       boolean batched = to.maxEventsPerBatch() > 1;
       List<CloudEvent> list = batch.stream().map(Routed::event).toList();
       // the Event Grid schema has no single-event form: always an array
@@ -370,31 +413,41 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
               ar -> {
                 String error =
                     ar.succeeded() ? error(ar.result()) : SERVICE_ERROR; // network, timeout
-                if (error == null) {
-                  done(batch, null);
-                } else if (retried(error)) {
-                  failed(error, batch.size());
-                  long delay = delay(attempt);
-                  if (attempt == 0 || LOG.isDebugEnabled()) {
-                    LOG.info(
-                        "{}: webhook {} failed ({}), {} events retried in {} ms",
-                        label(),
-                        to.endpointUrl(),
-                        ar.succeeded() ? "HTTP " + ar.result() : describe(ar.cause()),
-                        batch.size(),
-                        delay);
-                  }
-                  vertx.setTimer(delay, t -> context.runOnContext(v -> send(batch, attempt + 1)));
-                } else {
-                  LOG.warn(
-                      "{}: webhook {} answered HTTP {}: {} events dropped",
-                      label(),
-                      to.endpointUrl(),
-                      ar.result(),
-                      batch.size());
-                  done(batch, error);
-                }
+                attempted(
+                    batch,
+                    attempt,
+                    to,
+                    error,
+                    ar.succeeded() ? "HTTP " + ar.result() : describe(ar.cause()));
               });
+    }
+
+    /**
+     * The outcome of attempt {@code attempt} (from 0) to send {@code batch}: done, retried on the
+     * schedule, or ended.
+     */
+    private void attempted(
+        List<Routed> batch, int attempt, RoutingSettings.Destination to, String error, String why) {
+      if (error == null) {
+        done(batch, null);
+      } else if (retried(error)) {
+        failed(error, batch.size());
+        long delay = delay(attempt);
+        if (attempt == 0 || LOG.isDebugEnabled()) {
+          LOG.info(
+              "{}: {} failed ({}), {} events retried in {} ms",
+              label(),
+              to.describe(),
+              why,
+              batch.size(),
+              delay);
+        }
+        vertx.setTimer(delay, t -> context.runOnContext(v -> send(batch, attempt + 1)));
+      } else {
+        LOG.warn(
+            "{}: {} refused ({}): {} events dropped", label(), to.describe(), why, batch.size());
+        done(batch, error);
+      }
     }
 
     private void done(List<Routed> batch, String error) {
@@ -464,5 +517,8 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
 
   public void close() {
     http.close();
+    for (Subscription s : subscriptions) {
+      s.closeKafka();
+    }
   }
 }
