@@ -233,7 +233,10 @@ public final class Broker {
                 config.routingMaxRequestsInFlight,
                 config.routingRetryDelaysMillis,
                 config.routingTimeoutMillis,
-                config.routingTrustedCaFile),
+                config.routingTrustedCaFile,
+                config.routingMaxDeliveryAttempts,
+                config.routingEventTimeToLiveMillis,
+                config.routingDeadLetterFile),
             registry);
     // life-cycle events go where routed messages go (docs/routing.md)
     HazelcastSessionSequence sequence =

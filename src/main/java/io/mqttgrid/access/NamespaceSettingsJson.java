@@ -183,12 +183,14 @@ final class NamespaceSettingsJson {
       }
       eventGridSchema = RoutingSettings.EVENT_GRID_SCHEMA.equals(schema);
     }
+    JsonObject dl = object(p, "deadLetterDestination", "settings.deadLetterDestination");
     return new RoutingSettings(
         destination,
         enrichments,
         lifecycle,
         eventGridSchema,
-        EventSubscriptionJson.subscriptions(p));
+        EventSubscriptionJson.subscriptions(p),
+        dl == null ? null : webhookDestination(dl, "settings.deadLetterDestination"));
   }
 
   /** Kafka topic names: Kafka's own rule. */
@@ -324,6 +326,9 @@ final class NamespaceSettingsJson {
     }
     if (!r.subscriptions().isEmpty()) {
       o.put("eventSubscriptions", EventSubscriptionJson.toJson(r.subscriptions()));
+    }
+    if (r.deadLetterDestination() != null) {
+      o.put("deadLetterDestination", toJson(r.deadLetterDestination()));
     }
     if (!r.enrichments().isEmpty()) {
       JsonArray statics = new JsonArray();

@@ -21,13 +21,16 @@ import java.util.regex.Pattern;
  *     clientLifecycleEvents.eventDeliverySchema: EventGridSchema}) rather than as CloudEvents
  * @param subscriptions filtered destinations of their own (ours, {@code eventSubscriptions}); the
  *     events go to each whose filter they pass, and to {@code destination} unfiltered
+ * @param deadLetterDestination where the events go that cannot be delivered (ours, {@code
+ *     deadLetterDestination}: Event Grid has one per event subscription, a storage blob), or null
  */
 public record RoutingSettings(
     Destination destination,
     List<Enrichment> enrichments,
     boolean clientLifecycleEvents,
     boolean lifecycleEventGridSchema,
-    List<EventSubscription> subscriptions) {
+    List<EventSubscription> subscriptions,
+    Destination deadLetterDestination) {
 
   /** {@code eventDeliverySchema} values, Event Grid's names. */
   public static final String CLOUD_EVENT_SCHEMA = "CloudEventSchemaV1_0";
@@ -69,6 +72,21 @@ public record RoutingSettings(
       Destination destination,
       List<Enrichment> enrichments,
       boolean clientLifecycleEvents,
+      boolean lifecycleEventGridSchema,
+      List<EventSubscription> subscriptions) {
+    this(
+        destination,
+        enrichments,
+        clientLifecycleEvents,
+        lifecycleEventGridSchema,
+        subscriptions,
+        null);
+  }
+
+  public RoutingSettings(
+      Destination destination,
+      List<Enrichment> enrichments,
+      boolean clientLifecycleEvents,
       boolean lifecycleEventGridSchema) {
     this(destination, enrichments, clientLifecycleEvents, lifecycleEventGridSchema, List.of());
   }
@@ -82,23 +100,33 @@ public record RoutingSettings(
    * A webhook receiving the CloudEvents HTTP binding in structured mode, or batched mode when
    * {@code maxEventsPerBatch} is above 1.
    */
-  public record Destination(String endpointUrl, int maxEventsPerBatch, KafkaDestination kafka) {
+  public record Destination(
+      String endpointUrl, int maxEventsPerBatch, KafkaDestination kafka, String file) {
 
     /** A webhook. */
     public Destination(String endpointUrl, int maxEventsPerBatch) {
-      this(endpointUrl, maxEventsPerBatch, null);
+      this(endpointUrl, maxEventsPerBatch, null, null);
     }
 
     /** A Kafka topic; {@code maxEventsPerBatch} events are sent (and retried) together. */
     public static Destination kafka(KafkaDestination kafka, int maxEventsPerBatch) {
-      return new Destination(null, maxEventsPerBatch, kafka);
+      return new Destination(null, maxEventsPerBatch, kafka, null);
     }
 
-    /** For logs: the webhook's URL, or the Kafka cluster and topic. */
+    /**
+     * A file of JSON lines, for dead letters only and from the node's configuration only ({@code
+     * routing.dead-letter-file}): the namespace settings, which the management API writes, cannot
+     * name a path on the node.
+     */
+    public static Destination file(String path) {
+      return new Destination(null, 100, null, path);
+    }
+
+    /** For logs: the webhook's URL, the Kafka cluster and topic, or the file. */
     public String describe() {
-      return kafka == null
-          ? endpointUrl
-          : "kafka topic " + kafka.topic() + " at " + kafka.bootstrapServers();
+      return kafka != null
+          ? "kafka topic " + kafka.topic() + " at " + kafka.bootstrapServers()
+          : file != null ? "file " + file : endpointUrl;
     }
   }
 

@@ -62,18 +62,54 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
 
   static final String BUFFER_FULL = "BufferFull";
 
-  /** Node-level options: the buffer, the retry schedule, the HTTP client. */
+  /**
+   * Why an event is dead-lettered ({@code deadLetterReason}): Event Grid's names for the retry
+   * policy's limits; ours for a destination that refused the events and for a full buffer.
+   */
+  static final String MAX_DELIVERY_ATTEMPTS = "MaxDeliveryAttemptExceeded";
+
+  static final String TIME_TO_LIVE = "TimeToLiveExceeded";
+  static final String NOT_RETRIED = "DeliveryRefused";
+
+  /** Ours: the dead-letter destination itself failed (past its own retries) or was removed. */
+  static final String DEAD_LETTER_FAILED = "DeadLetterFailed";
+
+  /**
+   * Node-level options: the buffer, the retry schedule and policy, the HTTP client, the dead-letter
+   * file.
+   */
   public record Options(
       int bufferEvents,
       int maxRequestsInFlight,
       List<Long> retryDelaysMillis,
       long timeoutMillis,
-      String trustedCaFile) {
+      String trustedCaFile,
+      int maxDeliveryAttempts,
+      long eventTimeToLiveMillis,
+      String deadLetterFile) {
     public Options {
       retryDelaysMillis = List.copyOf(retryDelaysMillis);
       if (retryDelaysMillis.isEmpty()) {
         throw new IllegalArgumentException("at least one retry delay");
       }
+    }
+
+    /** Event Grid's retry policy (30 attempts, 1440 minutes), no dead-letter file. */
+    public Options(
+        int bufferEvents,
+        int maxRequestsInFlight,
+        List<Long> retryDelaysMillis,
+        long timeoutMillis,
+        String trustedCaFile) {
+      this(
+          bufferEvents,
+          maxRequestsInFlight,
+          retryDelaysMillis,
+          timeoutMillis,
+          trustedCaFile,
+          30,
+          TimeUnit.MINUTES.toMillis(1440),
+          "");
     }
   }
 
@@ -98,11 +134,24 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
   /** Events held by all the destinations, the gauge's value. */
   private final AtomicInteger held = new AtomicInteger();
 
+  /** Where undeliverable events go, or null: they are dropped, counted. */
+  private volatile Subscription deadLetters;
+
+  /** The key of the dead-letter destination, which no event subscription's name can be. */
+  private static final String DEAD_LETTER = " dead-letter";
+
+  private final java.net.URI deadLetterSource;
+
   /**
    * An event and the schema it goes in: a CloudEvent, or (life-cycle events only) the Event Grid
    * schema. One request holds events of one schema.
    */
-  private record Routed(CloudEvent event, boolean eventGridSchema, String clientId) {
+  private record Routed(
+      CloudEvent event, boolean eventGridSchema, String clientId, long builtAtMillis) {
+
+    Routed(CloudEvent event, boolean eventGridSchema, String clientId) {
+      this(event, eventGridSchema, clientId, System.currentTimeMillis());
+    }
 
     /** The Kafka record key {@code key} asks for. */
     String kafkaKey(RoutingSettings.KafkaKey key) {
@@ -120,6 +169,7 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.events = new MessageEvents(namespaceName);
+    this.deadLetterSource = ClientLifecycleEvents.source(namespaceName);
     this.options = options;
     this.registry = registry;
     HttpClientOptions client =
@@ -163,9 +213,41 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
     }
     settings = routing;
     subscriptions = List.copyOf(now);
+    updateDeadLetters(routing);
     if (clientLifecycleEventsOn(before) != clientLifecycleEventsOn(routing)) {
       LOG.info("client life-cycle events {}", clientLifecycleEventsOn(routing) ? "on" : "off");
     }
+  }
+
+  /**
+   * The namespace's {@code deadLetterDestination}, else the node's {@code
+   * routing.dead-letter-file}, else none.
+   */
+  private void updateDeadLetters(RoutingSettings routing) {
+    RoutingSettings.Destination to =
+        routing.deadLetterDestination() != null
+            ? routing.deadLetterDestination()
+            : options.deadLetterFile().isEmpty()
+                ? null
+                : RoutingSettings.Destination.file(options.deadLetterFile());
+    Subscription dl = deadLetters;
+    if (to == null) {
+      if (dl != null) {
+        LOG.info("{}: off", dl.label());
+        deadLetters = null;
+        dl.remove();
+      }
+      return;
+    }
+    if (dl == null) {
+      dl = new Subscription(DEAD_LETTER);
+    }
+    if (!to.equals(dl.destination)) {
+      LOG.info("{}: to {}", dl.label(), to.describe());
+      dl.closeKafka();
+    }
+    dl.destination = to;
+    deadLetters = dl;
   }
 
   private Subscription keep(
@@ -281,15 +363,35 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
     }
 
     String label() {
-      return key.equals(ROUTE) ? "routing (routeDestination)" : "event subscription " + name;
+      return key.equals(ROUTE)
+          ? "routing (routeDestination)"
+          : key.equals(DEAD_LETTER) ? "dead-letter destination" : "event subscription " + name;
     }
 
-    void offer(Routed event) {
-      if (destination == null || !filter.matches(event.event()) || !reserve()) {
-        return;
+    /** What dead-letter events name as where the event was going. */
+    String subject() {
+      return key.equals(ROUTE) ? "routeDestination" : "eventSubscriptions/" + name;
+    }
+
+    boolean deadLetterSink() {
+      return key.equals(DEAD_LETTER);
+    }
+
+    /** Takes the event if its filter passes it; false when it is full (the event is not taken). */
+    boolean offer(Routed event) {
+      if (destination == null || !filter.matches(event.event())) {
+        return true;
+      }
+      if (!reserve()) {
+        if (!deadLetterSink()) {
+          failed(BUFFER_FULL, 1);
+          deadLetter(List.of(event), BUFFER_FULL, 0, this, "buffer full");
+        }
+        return false;
       }
       waiting.add(event);
       schedulePump();
+      return true;
     }
 
     void remove() {
@@ -322,11 +424,10 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
       }
     }
 
-    /** Takes a place in the buffer; false (counted) when it is full. */
+    /** Takes a place in the buffer; false when it is full. */
     private boolean reserve() {
       if (held.incrementAndGet() > options.bufferEvents()) {
         held.decrementAndGet();
-        failed(BUFFER_FULL, 1);
         return false;
       }
       WebhookRouting.this.held.incrementAndGet();
@@ -345,7 +446,7 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
         if (to == null) {
           // removed, or routing turned off: what waits is dropped, counted
           int n = drain(Integer.MAX_VALUE).size();
-          failed(TOPIC_NOT_FOUND, n);
+          lost(TOPIC_NOT_FOUND, n);
           release(n);
           return;
         }
@@ -377,6 +478,29 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
         return;
       }
       boolean eventGrid = batch.get(0).eventGridSchema();
+      if (to.file() != null) {
+        byte[] lines = jsonLines(batch);
+        vertx
+            .executeBlocking(
+                () ->
+                    java.nio.file.Files.write(
+                        java.nio.file.Path.of(to.file()),
+                        lines,
+                        java.nio.file.StandardOpenOption.CREATE,
+                        java.nio.file.StandardOpenOption.APPEND),
+                true)
+            .onComplete(
+                ar ->
+                    context.runOnContext(
+                        v ->
+                            attempted(
+                                batch,
+                                attempt,
+                                to,
+                                ar.succeeded() ? null : SERVICE_ERROR,
+                                ar.succeeded() ? null : describe(ar.cause()))));
+        return;
+      }
       if (to.kafka() != null) {
         RoutingSettings.KafkaDestination k = to.kafka();
         kafka(k)
@@ -424,43 +548,178 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
 
     /**
      * The outcome of attempt {@code attempt} (from 0) to send {@code batch}: done, retried on the
-     * schedule, or ended.
+     * schedule, or dead-lettered (spec section 6.5 and Event Grid's retry policy: a refusal at
+     * once, a transient failure past {@code routing.max-delivery-attempts} or the events' time to
+     * live).
      */
     private void attempted(
         List<Routed> batch, int attempt, RoutingSettings.Destination to, String error, String why) {
       if (error == null) {
         done(batch, null);
-      } else if (retried(error)) {
+        return;
+      }
+      int attempts = attempt + 1;
+      if (!deadLetterSink()) {
         failed(error, batch.size());
-        long delay = delay(attempt);
-        if (attempt == 0 || LOG.isDebugEnabled()) {
-          LOG.info(
-              "{}: {} failed ({}), {} events retried in {} ms",
-              label(),
-              to.describe(),
-              why,
-              batch.size(),
-              delay);
-        }
-        vertx.setTimer(delay, t -> context.runOnContext(v -> send(batch, attempt + 1)));
-      } else {
+      }
+      if (!retried(error)) {
         LOG.warn(
-            "{}: {} refused ({}): {} events dropped", label(), to.describe(), why, batch.size());
-        done(batch, error);
+            "{}: {} refused ({}): {} events dead-lettered",
+            label(),
+            to.describe(),
+            why,
+            batch.size());
+        end(batch, NOT_RETRIED, attempts, why);
+        return;
+      }
+      if (attempts >= options.maxDeliveryAttempts()) {
+        LOG.warn(
+            "{}: {} failed ({}), attempt {} of {}: {} events dead-lettered",
+            label(),
+            to.describe(),
+            why,
+            attempts,
+            options.maxDeliveryAttempts(),
+            batch.size());
+        end(batch, MAX_DELIVERY_ATTEMPTS, attempts, why);
+        return;
+      }
+      // past the time to live the batch is not kept waiting for a retry it will not get
+      long delay = Math.max(1, Math.min(delay(attempt), timeToLive(batch)));
+      if (attempt == 0 || LOG.isDebugEnabled()) {
+        LOG.info(
+            "{}: {} failed ({}), {} events retried in {} ms",
+            label(),
+            to.describe(),
+            why,
+            batch.size(),
+            delay);
+      }
+      vertx.setTimer(
+          delay,
+          t ->
+              context.runOnContext(
+                  v -> {
+                    if (timeToLive(batch) <= 0) {
+                      LOG.warn(
+                          "{}: {} still failing ({}) at the events' time to live: {} events"
+                              + " dead-lettered",
+                          label(),
+                          to.describe(),
+                          why,
+                          batch.size());
+                      end(batch, TIME_TO_LIVE, attempts, why);
+                    } else {
+                      send(batch, attempt + 1);
+                    }
+                  }));
+    }
+
+    /** Milliseconds the oldest event of {@code batch} may still be retried. */
+    private long timeToLive(List<Routed> batch) {
+      long oldest = batch.stream().mapToLong(Routed::builtAtMillis).min().orElse(0);
+      return oldest + options.eventTimeToLiveMillis() - System.currentTimeMillis();
+    }
+
+    /** The batch is not delivered here: to the dead-letter destination, or dropped, counted. */
+    private void end(List<Routed> batch, String reason, int attempts, String why) {
+      if (deadLetterSink()) {
+        dropped(DEAD_LETTER_FAILED, batch.size());
+      } else {
+        deadLetter(batch, reason, attempts, this, why);
+      }
+      release(batch.size());
+      inFlight--;
+      pump();
+    }
+
+    /** Events this destination ends without delivering them, counted. */
+    private void lost(String error, int n) {
+      if (deadLetterSink()) {
+        dropped(DEAD_LETTER_FAILED, n);
+      } else {
+        failed(error, n);
       }
     }
 
     private void done(List<Routed> batch, String error) {
       // counted before they leave the buffer: an empty buffer means every outcome is counted
       if (error == null) {
-        successful().increment(batch.size());
+        if (!deadLetterSink()) {
+          successful().increment(batch.size());
+        }
       } else {
-        failed(error, batch.size());
+        lost(error, batch.size());
       }
       release(batch.size());
       inFlight--;
       pump();
     }
+  }
+
+  /** One JSON line per event: the CloudEvent in structured mode, or the Event Grid schema's. */
+  private static byte[] jsonLines(List<Routed> batch) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (Routed r : batch) {
+      byte[] line =
+          r.eventGridSchema()
+              ? DeadLetterEvents.eventGridJson(r.event())
+              : MessageEvents.structured(r.event());
+      out.write(line, 0, line.length);
+      out.write('\n');
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * Hands undelivered events to the dead-letter destination, each wrapped in a dead-letter event
+   * that says why ({@link DeadLetterEvents}); without one, or when it is full, they are dropped.
+   * Counted either way, never silently.
+   */
+  private void deadLetter(
+      List<Routed> batch, String reason, int attempts, Subscription from, String why) {
+    Subscription dl = deadLetters;
+    int lost = 0;
+    for (Routed r : batch) {
+      if (dl != null
+          && dl.offer(
+              new Routed(
+                  DeadLetterEvents.event(
+                      deadLetterSource,
+                      from.subject(),
+                      r.event(),
+                      r.eventGridSchema(),
+                      reason,
+                      attempts,
+                      why),
+                  false,
+                  r.clientId()))) {
+        counter("mqttgrid.routing.dead.lettered.events", reason).increment();
+      } else {
+        lost++;
+      }
+    }
+    if (lost > 0) {
+      dropped(reason, lost);
+    }
+  }
+
+  private void dropped(String reason, int n) {
+    counter("mqttgrid.routing.dropped.events", reason).increment(n);
+  }
+
+  private Counter counter(String name, String reason) {
+    return counters.computeIfAbsent(
+        name + "/" + reason,
+        k ->
+            Counter.builder(name)
+                .description(
+                    name.contains("dead")
+                        ? "Routed events handed to the dead-letter destination, by reason"
+                        : "Routed events dropped undelivered (no dead-letter destination, or it"
+                            + " failed), by reason")
+                .tags(Tags.of("Reason", reason))
+                .register(registry));
   }
 
   /** The error dimension of an HTTP answer, null for a success (spec section 6.5). */

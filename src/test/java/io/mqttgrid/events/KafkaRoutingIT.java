@@ -11,6 +11,8 @@ import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.KafkaBroker;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WithBroker;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -51,8 +54,19 @@ class KafkaRoutingIT {
   static KafkaBroker kafka;
   static TestBroker broker;
 
+  /** A webhook that refuses every event (400): its events go to the dead-letter topic. */
+  static Vertx refusingVertx;
+
   static Map<String, String> routeToKafka() throws Exception {
     kafka = KafkaBroker.start(dir.resolve("kafka"));
+    refusingVertx = Vertx.vertx();
+    HttpServer refusing =
+        refusingVertx
+            .createHttpServer()
+            .requestHandler(
+                req -> req.body().onComplete(b -> req.response().setStatusCode(400).end()))
+            .listen(0, "127.0.0.1")
+            .await(10, TimeUnit.SECONDS);
     Path file = dir.resolve("namespace.yaml");
     Files.writeString(
         file,
@@ -60,7 +74,12 @@ class KafkaRoutingIT {
         settings:
           routeDestination:
             kafka: { bootstrapServers: "%1$s", topic: telemetry }
+          deadLetterDestination:
+            kafka: { bootstrapServers: "%1$s", topic: dead-letters, contentMode: Structured }
           eventSubscriptions:
+            - name: refusing
+              filter: { subjectBeginsWith: refused/ }
+              destination: { webhook: { endpointUrl: "http://127.0.0.1:%2$d/events" } }
             - name: by-client
               filter: { subjectBeginsWith: devices/ }
               destination:
@@ -71,16 +90,32 @@ class KafkaRoutingIT {
                   contentMode: Structured
                   producerSettings: { compression.type: gzip }
         """
-            .formatted(kafka.bootstrapServers()),
+            .formatted(kafka.bootstrapServers(), refusing.actualPort()),
         StandardCharsets.UTF_8);
     return Map.of("namespace.file", file.toString(), "namespace.name", "testnamespace");
   }
 
   @AfterAll
-  static void stopKafka() {
+  static void stopKafka() throws Exception {
     if (kafka != null) {
       kafka.close();
     }
+    if (refusingVertx != null) {
+      refusingVertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void anEventTheWebhookRefusesGoesToTheDeadLetterTopic() {
+    publish("sensor-4", "refused/sensor-4", "{\"temp\":1}");
+
+    ConsumerRecord<String, byte[]> r = awaitRecord("dead-letters", "eventSubscriptions/refusing");
+    JsonObject dead = new JsonObject(new String(r.value(), StandardCharsets.UTF_8));
+    assertThat(dead.getString("type")).isEqualTo("MQTTGrid.EventDeadLettered");
+    JsonObject data = dead.getJsonObject("data");
+    assertThat(data.getString("deadLetterReason")).isEqualTo("DeliveryRefused");
+    assertThat(data.getString("lastDeliveryOutcome")).isEqualTo("HTTP 400");
+    assertThat(data.getJsonObject("event").getString("subject")).isEqualTo("refused/sensor-4");
   }
 
   @Test
