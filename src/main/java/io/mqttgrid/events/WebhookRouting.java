@@ -134,6 +134,12 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
   /** Events held by all the destinations, the gauge's value. */
   private final AtomicInteger held = new AtomicInteger();
 
+  /** Where batches waiting for a retry are kept for a survivor; none by default. */
+  private volatile PendingEvents pending = PendingEvents.NONE;
+
+  /** The id under which a batch waiting for a retry is kept; touched on {@link #context} only. */
+  private final Map<List<Routed>, String> pendingIds = new java.util.IdentityHashMap<>();
+
   /** Where undeliverable events go, or null: they are dropped, counted. */
   private volatile Subscription deadLetters;
 
@@ -332,6 +338,73 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
     }
   }
 
+  /**
+   * Keeps this node's batches waiting for a retry in {@code pending}, and sends those of nodes that
+   * died which {@code pending} hands over.
+   */
+  public void pendingEvents(PendingEvents pending, java.util.concurrent.Executor blocking) {
+    this.pending = pending;
+    pending.onNodeLost(blocking, this::takeOver);
+  }
+
+  /** The batch as {@link PendingEvents} keeps it: its destination, attempts and events. */
+  private static String pendingJson(String destination, int attempts, List<Routed> batch) {
+    io.vertx.core.json.JsonArray events = new io.vertx.core.json.JsonArray();
+    for (Routed r : batch) {
+      events.add(
+          new io.vertx.core.json.JsonObject()
+              .put(
+                  "event",
+                  new String(
+                      MessageEvents.structured(r.event()), java.nio.charset.StandardCharsets.UTF_8))
+              .put("eventGridSchema", r.eventGridSchema())
+              .put("clientId", r.clientId())
+              .put("builtAt", r.builtAtMillis()));
+    }
+    return new io.vertx.core.json.JsonObject()
+        .put("destination", destination)
+        .put("attempts", attempts)
+        .put("events", events)
+        .encode();
+  }
+
+  /** A batch a node that died was retrying: sent from here, where its destination is known. */
+  private void takeOver(String json) {
+    io.vertx.core.json.JsonObject o = new io.vertx.core.json.JsonObject(json);
+    List<Routed> batch = new ArrayList<>();
+    JsonFormat format = new JsonFormat();
+    for (Object e : o.getJsonArray("events")) {
+      io.vertx.core.json.JsonObject r = (io.vertx.core.json.JsonObject) e;
+      batch.add(
+          new Routed(
+              format.deserialize(
+                  r.getString("event").getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+              r.getBoolean("eventGridSchema"),
+              r.getString("clientId"),
+              r.getLong("builtAt")));
+    }
+    String key = o.getString("destination");
+    int attempts = o.getInteger("attempts");
+    context.runOnContext(
+        v -> {
+          Subscription to = deadLetters;
+          if (to == null || !key.equals(DEAD_LETTER)) {
+            to = null;
+            for (Subscription s : subscriptions) {
+              if (s.key.equals(key)) {
+                to = s;
+              }
+            }
+          }
+          if (to == null) {
+            // the destination is gone from the settings meanwhile
+            failed(TOPIC_NOT_FOUND, batch.size());
+            return;
+          }
+          to.adopt(batch, attempts);
+        });
+  }
+
   /** Events held now by all the destinations: waiting, in flight, or waiting for a retry. */
   public int held() {
     return held.get();
@@ -392,6 +465,17 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
       waiting.add(event);
       schedulePump();
       return true;
+    }
+
+    /**
+     * A batch taken over from a node that died: in this buffer (beyond its bound if need be: the
+     * dead node's share), sent at once, its attempts and age going on.
+     */
+    void adopt(List<Routed> batch, int attempts) {
+      held.addAndGet(batch.size());
+      WebhookRouting.this.held.addAndGet(batch.size());
+      inFlight++;
+      send(batch, attempts);
     }
 
     void remove() {
@@ -584,6 +668,8 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
         end(batch, MAX_DELIVERY_ATTEMPTS, attempts, why);
         return;
       }
+      String id = pendingIds.computeIfAbsent(batch, b -> java.util.UUID.randomUUID().toString());
+      pending.keep(id, pendingJson(key, attempts, batch));
       // past the time to live the batch is not kept waiting for a retry it will not get
       long delay = Math.max(1, Math.min(delay(attempt), timeToLive(batch)));
       if (attempt == 0 || LOG.isDebugEnabled()) {
@@ -623,6 +709,7 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
 
     /** The batch is not delivered here: to the dead-letter destination, or dropped, counted. */
     private void end(List<Routed> batch, String reason, int attempts, String why) {
+      forgetPending(batch);
       if (deadLetterSink()) {
         dropped(DEAD_LETTER_FAILED, batch.size());
       } else {
@@ -642,7 +729,15 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
       }
     }
 
+    private void forgetPending(List<Routed> batch) {
+      String id = pendingIds.remove(batch);
+      if (id != null) {
+        pending.forget(id);
+      }
+    }
+
     private void done(List<Routed> batch, String error) {
+      forgetPending(batch);
       // counted before they leave the buffer: an empty buffer means every outcome is counted
       if (error == null) {
         if (!deadLetterSink()) {
