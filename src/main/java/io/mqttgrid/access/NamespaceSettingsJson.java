@@ -222,7 +222,16 @@ final class NamespaceSettingsJson {
     String url = requiredString(wh, "endpointUrl", f + ".endpointUrl");
     checkHttpUrl(url, f + ".endpointUrl");
     int batch = intIn(wh, "maxEventsPerBatch", 1, 5000, 1, f + ".maxEventsPerBatch");
-    return new RoutingSettings.Destination(url, batch);
+    // Event Grid's preferredBatchSizeInKilobytes allows 1 to 1024 KB
+    int bytes =
+        intIn(
+            wh,
+            "maxBytesPerBatch",
+            1024,
+            1024 * 1024,
+            RoutingSettings.Destination.DEFAULT_MAX_BYTES_PER_BATCH,
+            f + ".maxBytesPerBatch");
+    return new RoutingSettings.Destination(url, batch, bytes);
   }
 
   private static RoutingSettings.Destination kafkaDestination(JsonObject k, String f) {
@@ -294,12 +303,14 @@ final class NamespaceSettingsJson {
                   .put("maxEventsPerBatch", d.maxEventsPerBatch())
                   .put("producerSettings", producer));
     }
-    return new JsonObject()
-        .put(
-            "webhook",
-            new JsonObject()
-                .put("endpointUrl", d.endpointUrl())
-                .put("maxEventsPerBatch", d.maxEventsPerBatch()));
+    JsonObject webhook =
+        new JsonObject()
+            .put("endpointUrl", d.endpointUrl())
+            .put("maxEventsPerBatch", d.maxEventsPerBatch());
+    if (d.maxBytesPerBatch() != RoutingSettings.Destination.DEFAULT_MAX_BYTES_PER_BATCH) {
+      webhook.put("maxBytesPerBatch", d.maxBytesPerBatch());
+    }
+    return new JsonObject().put("webhook", webhook);
   }
 
   private static List<JsonObject> objects(JsonObject p, String key, String field) {

@@ -101,16 +101,31 @@ public record RoutingSettings(
    * {@code maxEventsPerBatch} is above 1.
    */
   public record Destination(
-      String endpointUrl, int maxEventsPerBatch, KafkaDestination kafka, String file) {
+      String endpointUrl,
+      int maxEventsPerBatch,
+      KafkaDestination kafka,
+      String file,
+      int maxBytesPerBatch) {
+
+    /** Event Grid's default preferred batch size, 64 KB. */
+    public static final int DEFAULT_MAX_BYTES_PER_BATCH = 64 * 1024;
 
     /** A webhook. */
     public Destination(String endpointUrl, int maxEventsPerBatch) {
-      this(endpointUrl, maxEventsPerBatch, null, null);
+      this(endpointUrl, maxEventsPerBatch, null, null, DEFAULT_MAX_BYTES_PER_BATCH);
+    }
+
+    /**
+     * A webhook whose batches (batched mode) hold at most {@code maxBytesPerBatch} bytes of events,
+     * or one event when it alone is larger.
+     */
+    public Destination(String endpointUrl, int maxEventsPerBatch, int maxBytesPerBatch) {
+      this(endpointUrl, maxEventsPerBatch, null, null, maxBytesPerBatch);
     }
 
     /** A Kafka topic; {@code maxEventsPerBatch} events are sent (and retried) together. */
     public static Destination kafka(KafkaDestination kafka, int maxEventsPerBatch) {
-      return new Destination(null, maxEventsPerBatch, kafka, null);
+      return new Destination(null, maxEventsPerBatch, kafka, null, Integer.MAX_VALUE);
     }
 
     /**
@@ -119,7 +134,7 @@ public record RoutingSettings(
      * name a path on the node.
      */
     public static Destination file(String path) {
-      return new Destination(null, 100, null, path);
+      return new Destination(null, 100, null, path, Integer.MAX_VALUE);
     }
 
     /** For logs: the webhook's URL, the Kafka cluster and topic, or the file. */

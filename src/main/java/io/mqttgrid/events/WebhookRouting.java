@@ -529,26 +529,37 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
         RoutingSettings.Destination to = destination;
         if (to == null) {
           // removed, or routing turned off: what waits is dropped, counted
-          int n = drain(Integer.MAX_VALUE).size();
+          int n = drain(Integer.MAX_VALUE, 0).size();
           lost(TOPIC_NOT_FOUND, n);
           release(n);
           return;
         }
-        List<Routed> batch = drain(to.maxEventsPerBatch());
+        List<Routed> batch =
+            drain(to.maxEventsPerBatch(), to.maxEventsPerBatch() > 1 ? to.maxBytesPerBatch() : 0);
         inFlight++;
         send(batch, 0);
       }
     }
 
     /**
-     * Up to {@code max} waiting events of the schema of the first; this context is the only taker.
+     * Up to {@code max} waiting events of the schema of the first, and, when {@code maxBytes} is
+     * above 0, up to that many bytes of events (their JSON; the first is taken whatever its size);
+     * this context is the only taker.
      */
-    private List<Routed> drain(int max) {
+    private List<Routed> drain(int max, int maxBytes) {
       List<Routed> batch = new ArrayList<>();
+      long bytes = 0;
       Routed e;
       while (batch.size() < max
           && (e = waiting.peek()) != null
           && (batch.isEmpty() || e.eventGridSchema() == batch.get(0).eventGridSchema())) {
+        if (maxBytes > 0) {
+          // the event's JSON, a comma between: what it adds to the request's body
+          bytes += MessageEvents.structured(e.event()).length + (batch.isEmpty() ? 2 : 1);
+          if (!batch.isEmpty() && bytes > maxBytes) {
+            break;
+          }
+        }
         batch.add(waiting.poll());
       }
       return batch;
