@@ -231,7 +231,47 @@ final class NamespaceSettingsJson {
             1024 * 1024,
             RoutingSettings.Destination.DEFAULT_MAX_BYTES_PER_BATCH,
             f + ".maxBytesPerBatch");
-    return new RoutingSettings.Destination(url, batch, bytes);
+    return new RoutingSettings.Destination(
+        url, batch, null, null, bytes, deliveryAttributeMappings(wh, f));
+  }
+
+  /** An HTTP header name (RFC 9110 token). */
+  private static final java.util.regex.Pattern HEADER_NAME =
+      java.util.regex.Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}");
+
+  /**
+   * Event Grid's {@code deliveryAttributeMappings} of a webhook, the {@code Static} kind: a header
+   * sent with every request, a shared secret the receiver checks, say ({@code isSecret} is
+   * accepted; the value is kept as given). At most 10, as in Event Grid.
+   */
+  private static java.util.Map<String, String> deliveryAttributeMappings(JsonObject wh, String f) {
+    java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+    List<JsonObject> mappings =
+        objects(wh, "deliveryAttributeMappings", f + ".deliveryAttributeMappings");
+    if (mappings.size() > 10) {
+      throw new ModelValidationException(f + ".deliveryAttributeMappings", "at most 10");
+    }
+    for (int i = 0; i < mappings.size(); i++) {
+      String m = f + ".deliveryAttributeMappings[" + i + "]";
+      JsonObject o = mappings.get(i);
+      String name = requiredString(o, "name", m + ".name");
+      if (!HEADER_NAME.matcher(name).matches()) {
+        throw new ModelValidationException(m + ".name", "an HTTP header name");
+      }
+      String type = optString(o, "type", m + ".type");
+      if (type != null && !type.equals("Static")) {
+        throw new ModelValidationException(m + ".type", "only Static is supported");
+      }
+      JsonObject props = object(o, "properties", m + ".properties");
+      String value = props == null ? null : optString(props, "value", m + ".properties.value");
+      if (value == null || value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
+        throw new ModelValidationException(m + ".properties.value", "required, one line of text");
+      }
+      if (headers.put(name, value) != null) {
+        throw new ModelValidationException(m + ".name", "'" + name + "' is used twice");
+      }
+    }
+    return headers;
   }
 
   private static RoutingSettings.Destination kafkaDestination(JsonObject k, String f) {
@@ -309,6 +349,18 @@ final class NamespaceSettingsJson {
             .put("maxEventsPerBatch", d.maxEventsPerBatch());
     if (d.maxBytesPerBatch() != RoutingSettings.Destination.DEFAULT_MAX_BYTES_PER_BATCH) {
       webhook.put("maxBytesPerBatch", d.maxBytesPerBatch());
+    }
+    if (!d.headers().isEmpty()) {
+      JsonArray mappings = new JsonArray();
+      new java.util.TreeMap<>(d.headers())
+          .forEach(
+              (name, value) ->
+                  mappings.add(
+                      new JsonObject()
+                          .put("name", name)
+                          .put("type", "Static")
+                          .put("properties", new JsonObject().put("value", value))));
+      webhook.put("deliveryAttributeMappings", mappings);
     }
     return new JsonObject().put("webhook", webhook);
   }

@@ -105,14 +105,19 @@ public record RoutingSettings(
       int maxEventsPerBatch,
       KafkaDestination kafka,
       String file,
-      int maxBytesPerBatch) {
+      int maxBytesPerBatch,
+      java.util.Map<String, String> headers) {
+
+    public Destination {
+      headers = headers == null ? java.util.Map.of() : java.util.Map.copyOf(headers);
+    }
 
     /** Event Grid's default preferred batch size, 64 KB. */
     public static final int DEFAULT_MAX_BYTES_PER_BATCH = 64 * 1024;
 
     /** A webhook. */
     public Destination(String endpointUrl, int maxEventsPerBatch) {
-      this(endpointUrl, maxEventsPerBatch, null, null, DEFAULT_MAX_BYTES_PER_BATCH);
+      this(endpointUrl, maxEventsPerBatch, null, null, DEFAULT_MAX_BYTES_PER_BATCH, null);
     }
 
     /**
@@ -120,12 +125,12 @@ public record RoutingSettings(
      * or one event when it alone is larger.
      */
     public Destination(String endpointUrl, int maxEventsPerBatch, int maxBytesPerBatch) {
-      this(endpointUrl, maxEventsPerBatch, null, null, maxBytesPerBatch);
+      this(endpointUrl, maxEventsPerBatch, null, null, maxBytesPerBatch, null);
     }
 
     /** A Kafka topic; {@code maxEventsPerBatch} events are sent (and retried) together. */
     public static Destination kafka(KafkaDestination kafka, int maxEventsPerBatch) {
-      return new Destination(null, maxEventsPerBatch, kafka, null, Integer.MAX_VALUE);
+      return new Destination(null, maxEventsPerBatch, kafka, null, Integer.MAX_VALUE, null);
     }
 
     /**
@@ -134,7 +139,7 @@ public record RoutingSettings(
      * name a path on the node.
      */
     public static Destination file(String path) {
-      return new Destination(null, 100, null, path, Integer.MAX_VALUE);
+      return new Destination(null, 100, null, path, Integer.MAX_VALUE, null);
     }
 
     /** For logs: the webhook's URL, the Kafka cluster and topic, or the file. */

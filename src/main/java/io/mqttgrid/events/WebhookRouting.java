@@ -624,6 +624,7 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
                   eventGrid
                       ? EventGridSchema.CONTENT_TYPE
                       : batched ? "application/cloudevents-batch+json" : JsonFormat.CONTENT_TYPE);
+      to.headers().forEach(request::putHeader);
       http.request(request)
           .compose(req -> req.send(Buffer.buffer(body)))
           .compose(resp -> resp.body().map(b -> resp.statusCode()))

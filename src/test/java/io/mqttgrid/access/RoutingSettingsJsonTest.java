@@ -143,4 +143,29 @@ class RoutingSettingsJsonTest {
           .hasMessageContaining("settings.routeDestination." + c[1]);
     }
   }
+
+  @Test
+  void aWebhooksStaticDeliveryAttributesAreHeadersShownInTheSameShape() {
+    String json =
+        """
+        {"routeDestination": {"webhook": {"endpointUrl": "https://example.test/events",
+          "maxEventsPerBatch": 1, "deliveryAttributeMappings": [
+            {"name": "X-Secret", "type": "Static", "properties": {"value": "abc"}}]}}}""";
+    NamespaceSettings s = NamespaceModelJson.settings(new JsonObject(json));
+    assertThat(s.routing().destination().headers()).isEqualTo(java.util.Map.of("X-Secret", "abc"));
+    assertThat(NamespaceModelJson.toJson(s).getJsonObject("routeDestination"))
+        .isEqualTo(new JsonObject(json).getJsonObject("routeDestination"));
+    assertThatThrownBy(
+            () ->
+                NamespaceModelJson.settings(
+                    new JsonObject(
+                        """
+                        {"routeDestination": {"webhook": {"endpointUrl": "https://x.test/e",
+                          "deliveryAttributeMappings": [
+                            {"name": "X-Secret", "type": "Dynamic",
+                             "properties": {"sourceField": "data.x"}}]}}}""")))
+        .isInstanceOf(ModelValidationException.class)
+        .hasMessageContaining(
+            "settings.routeDestination.webhook.deliveryAttributeMappings[0].type");
+  }
 }

@@ -25,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code maxBytesPerBatch} (docs/routing.md): batched mode stops a request's batch before it passes
- * the bytes allowed, while still batching. A slow receiver (one request at a time) lets events pile
- * up.
+ * the bytes allowed, while still batching; every request carries the webhook's static delivery
+ * attribute (a shared-secret header). A slow receiver (one request at a time) lets events pile up.
  */
 @WithBroker(
     value = {"routing.max-requests-in-flight=1"},
@@ -42,6 +42,9 @@ class BatchBytesIT {
   static HttpServer receiver;
   static final ConcurrentLinkedQueue<String> bodies = new ConcurrentLinkedQueue<>();
 
+  /** The shared-secret header of each request. */
+  static final ConcurrentLinkedQueue<String> secrets = new ConcurrentLinkedQueue<>();
+
   static Map<String, String> routeToTheReceiver() throws Exception {
     receiverVertx = Vertx.vertx();
     receiver =
@@ -52,6 +55,7 @@ class BatchBytesIT {
                     req.body()
                         .onSuccess(
                             body -> {
+                              secrets.add(String.valueOf(req.getHeader("X-Routing-Secret")));
                               bodies.add(body.toString());
                               receiverVertx.setTimer(
                                   300, t -> req.response().setStatusCode(200).end());
@@ -68,6 +72,10 @@ class BatchBytesIT {
               endpointUrl: "http://127.0.0.1:%d/events"
               maxEventsPerBatch: 100
               maxBytesPerBatch: %d
+              deliveryAttributeMappings:
+                - name: X-Routing-Secret
+                  type: Static
+                  properties: { value: s3cret-value, isSecret: true }
         """
             .formatted(receiver.actualPort(), MAX_BYTES),
         StandardCharsets.UTF_8);
@@ -110,5 +118,7 @@ class BatchBytesIT {
     }
     assertThat(subjects).hasSize(EVENTS).doesNotHaveDuplicates();
     assertThat(largest).isGreaterThan(1);
+    // every request carries the shared secret (deliveryAttributeMappings)
+    assertThat(secrets).isNotEmpty().containsOnly("s3cret-value");
   }
 }
