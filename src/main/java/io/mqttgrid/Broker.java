@@ -22,6 +22,7 @@ import io.mqttgrid.events.ClientRegistryEvents;
 import io.mqttgrid.events.WebhookRouting;
 import io.mqttgrid.hazelcast.HazelcastMetrics;
 import io.mqttgrid.hazelcast.HazelcastNamespaceEntries;
+import io.mqttgrid.hazelcast.HazelcastPendingEvents;
 import io.mqttgrid.hazelcast.HazelcastRetainedStore;
 import io.mqttgrid.hazelcast.HazelcastRouteTable;
 import io.mqttgrid.hazelcast.HazelcastSessionOwnership;
@@ -269,8 +270,21 @@ public final class Broker {
                 config.routingMaxRequestsInFlight,
                 config.routingRetryDelaysMillis,
                 config.routingTimeoutMillis,
-                config.routingTrustedCaFile),
+                config.routingTrustedCaFile,
+                config.routingMaxDeliveryAttempts,
+                config.routingEventTimeToLiveMillis,
+                config.routingDeadLetterFile),
             registry);
+    // events waiting for a retry outlive their node: the oldest survivor sends them
+    routing.pendingEvents(
+        new HazelcastPendingEvents(hazelcast, config.nodeId, ClusterMembership.NODE_ATTRIBUTE),
+        task ->
+            vertx.executeBlocking(
+                () -> {
+                  task.run();
+                  return null;
+                },
+                false));
     // life-cycle events go where routed messages go (docs/routing.md)
     HazelcastSessionSequence sequence =
         new HazelcastSessionSequence(hazelcast, ClusterMembership.NODE_ATTRIBUTE);

@@ -157,6 +157,9 @@ public final class BrokerConfig {
   public final List<Long> routingRetryDelaysMillis;
   public final long routingTimeoutMillis;
   public final String routingTrustedCaFile;
+  public final int routingMaxDeliveryAttempts;
+  public final long routingEventTimeToLiveMillis;
+  public final String routingDeadLetterFile;
 
   /**
    * Where the state that must outlive the whole cluster is kept (docs/persistence.md); null: in
@@ -282,6 +285,9 @@ public final class BrokerConfig {
     routingRetryDelaysMillis = millisList("routing.retry-delays-ms");
     routingTimeoutMillis = longValue("routing.timeout-ms", 1, 600_000);
     routingTrustedCaFile = string("routing.trusted-ca-file");
+    routingMaxDeliveryAttempts = intValue("routing.max-delivery-attempts", 1, 1000);
+    routingEventTimeToLiveMillis = longValue("routing.event-time-to-live-ms", 1, 31_536_000_000L);
+    routingDeadLetterFile = string("routing.dead-letter-file");
     eventsCoalesceWindowMillis = longValue("events.coalesce-window-ms", 1, 3_600_000);
     bridgeReconnectInitialSeconds = intValue("bridge.reconnect-initial-delay", 1, 3600);
     bridgeReconnectMaxSeconds = intValue("bridge.reconnect-max-delay", 1, 3600);

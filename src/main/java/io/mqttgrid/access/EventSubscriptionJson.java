@@ -56,7 +56,8 @@ final class EventSubscriptionJson {
       JsonObject d = object(o, "destination", f + ".destination");
       if (d == null) {
         throw new ModelValidationException(
-            f + ".destination", "required: {webhook: {endpointUrl}}");
+            f + ".destination",
+            "required: {webhook: {endpointUrl}} or {kafka: {bootstrapServers, topic}}");
       }
       RoutingSettings.Destination destination =
           NamespaceSettingsJson.webhookDestination(d, f + ".destination");

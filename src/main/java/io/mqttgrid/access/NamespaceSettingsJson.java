@@ -183,34 +183,186 @@ final class NamespaceSettingsJson {
       }
       eventGridSchema = RoutingSettings.EVENT_GRID_SCHEMA.equals(schema);
     }
+    JsonObject dl = object(p, "deadLetterDestination", "settings.deadLetterDestination");
     return new RoutingSettings(
         destination,
         enrichments,
         lifecycle,
         eventGridSchema,
-        EventSubscriptionJson.subscriptions(p));
+        EventSubscriptionJson.subscriptions(p),
+        dl == null ? null : webhookDestination(dl, "settings.deadLetterDestination"));
   }
 
-  /** {@code {webhook: {endpointUrl, maxEventsPerBatch}}}, the form of every destination. */
+  /** Kafka topic names: Kafka's own rule. */
+  private static final java.util.regex.Pattern KAFKA_TOPIC =
+      java.util.regex.Pattern.compile("[a-zA-Z0-9._-]{1,249}");
+
+  /** Producer settings the broker decides: how records are made, and where they go. */
+  private static final java.util.Set<String> KAFKA_FIXED_SETTINGS =
+      java.util.Set.of("bootstrap.servers", "key.serializer", "value.serializer");
+
+  /**
+   * {@code {webhook: {endpointUrl, maxEventsPerBatch}}} or {@code {kafka: {bootstrapServers, topic,
+   * key, contentMode, maxEventsPerBatch, producerSettings}}}, the forms of every destination.
+   */
   static RoutingSettings.Destination webhookDestination(JsonObject d, String field) {
+    JsonObject k = object(d, "kafka", field + ".kafka");
+    if (k != null) {
+      if (d.containsKey("webhook")) {
+        throw new ModelValidationException(field, "a webhook or kafka, not both");
+      }
+      return kafkaDestination(k, field + ".kafka");
+    }
     String f = field + ".webhook";
     JsonObject wh = object(d, "webhook", f);
     if (wh == null) {
-      throw new ModelValidationException(f, "the destination is a webhook {endpointUrl}");
+      throw new ModelValidationException(
+          f, "the destination is a webhook {endpointUrl} or kafka {bootstrapServers, topic}");
     }
     String url = requiredString(wh, "endpointUrl", f + ".endpointUrl");
     checkHttpUrl(url, f + ".endpointUrl");
     int batch = intIn(wh, "maxEventsPerBatch", 1, 5000, 1, f + ".maxEventsPerBatch");
-    return new RoutingSettings.Destination(url, batch);
+    // Event Grid's preferredBatchSizeInKilobytes allows 1 to 1024 KB
+    int bytes =
+        intIn(
+            wh,
+            "maxBytesPerBatch",
+            1024,
+            1024 * 1024,
+            RoutingSettings.Destination.DEFAULT_MAX_BYTES_PER_BATCH,
+            f + ".maxBytesPerBatch");
+    return new RoutingSettings.Destination(
+        url, batch, null, null, bytes, deliveryAttributeMappings(wh, f));
+  }
+
+  /** An HTTP header name (RFC 9110 token). */
+  private static final java.util.regex.Pattern HEADER_NAME =
+      java.util.regex.Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}");
+
+  /**
+   * Event Grid's {@code deliveryAttributeMappings} of a webhook, the {@code Static} kind: a header
+   * sent with every request, a shared secret the receiver checks, say ({@code isSecret} is
+   * accepted; the value is kept as given). At most 10, as in Event Grid.
+   */
+  private static java.util.Map<String, String> deliveryAttributeMappings(JsonObject wh, String f) {
+    java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+    List<JsonObject> mappings =
+        objects(wh, "deliveryAttributeMappings", f + ".deliveryAttributeMappings");
+    if (mappings.size() > 10) {
+      throw new ModelValidationException(f + ".deliveryAttributeMappings", "at most 10");
+    }
+    for (int i = 0; i < mappings.size(); i++) {
+      String m = f + ".deliveryAttributeMappings[" + i + "]";
+      JsonObject o = mappings.get(i);
+      String name = requiredString(o, "name", m + ".name");
+      if (!HEADER_NAME.matcher(name).matches()) {
+        throw new ModelValidationException(m + ".name", "an HTTP header name");
+      }
+      String type = optString(o, "type", m + ".type");
+      if (type != null && !type.equals("Static")) {
+        throw new ModelValidationException(m + ".type", "only Static is supported");
+      }
+      JsonObject props = object(o, "properties", m + ".properties");
+      String value = props == null ? null : optString(props, "value", m + ".properties.value");
+      if (value == null || value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
+        throw new ModelValidationException(m + ".properties.value", "required, one line of text");
+      }
+      if (headers.put(name, value) != null) {
+        throw new ModelValidationException(m + ".name", "'" + name + "' is used twice");
+      }
+    }
+    return headers;
+  }
+
+  private static RoutingSettings.Destination kafkaDestination(JsonObject k, String f) {
+    String servers = requiredString(k, "bootstrapServers", f + ".bootstrapServers");
+    for (String server : servers.split(",", -1)) {
+      if (!server.strip().matches("[^:\\s]+:[0-9]{1,5}")) {
+        throw new ModelValidationException(
+            f + ".bootstrapServers", "a comma-separated list of host:port");
+      }
+    }
+    String topic = requiredString(k, "topic", f + ".topic");
+    if (!KAFKA_TOPIC.matcher(topic).matches() || topic.equals(".") || topic.equals("..")) {
+      throw new ModelValidationException(
+          f + ".topic", "a Kafka topic name: 1-249 letters, digits, '.', '_' and '-'");
+    }
+    String keyName = optString(k, "key", f + ".key");
+    RoutingSettings.KafkaKey key = RoutingSettings.KafkaKey.TOPIC;
+    if (keyName != null) {
+      key = null;
+      for (RoutingSettings.KafkaKey candidate : RoutingSettings.KafkaKey.values()) {
+        if (candidate.jsonName.equals(keyName)) {
+          key = candidate;
+        }
+      }
+      if (key == null) {
+        throw new ModelValidationException(f + ".key", "must be Topic, ClientId or None");
+      }
+    }
+    String mode = optString(k, "contentMode", f + ".contentMode");
+    if (mode != null && !mode.equals("Binary") && !mode.equals("Structured")) {
+      throw new ModelValidationException(f + ".contentMode", "must be Binary or Structured");
+    }
+    java.util.Map<String, String> producer = new java.util.LinkedHashMap<>();
+    JsonObject p = object(k, "producerSettings", f + ".producerSettings");
+    if (p != null) {
+      for (String name : p.fieldNames()) {
+        Object v = p.getValue(name);
+        if (KAFKA_FIXED_SETTINGS.contains(name)) {
+          throw new ModelValidationException(
+              f + ".producerSettings." + name, "set by the broker, not here");
+        }
+        if (!(v instanceof String || v instanceof Number || v instanceof Boolean)) {
+          throw new ModelValidationException(
+              f + ".producerSettings." + name, "must be a string, a number or a boolean");
+        }
+        producer.put(name, String.valueOf(v));
+      }
+    }
+    int batch = intIn(k, "maxEventsPerBatch", 1, 5000, 100, f + ".maxEventsPerBatch");
+    return RoutingSettings.Destination.kafka(
+        new RoutingSettings.KafkaDestination(
+            servers, topic, key, "Structured".equals(mode), producer),
+        batch);
   }
 
   static JsonObject toJson(RoutingSettings.Destination d) {
-    return new JsonObject()
-        .put(
-            "webhook",
-            new JsonObject()
-                .put("endpointUrl", d.endpointUrl())
-                .put("maxEventsPerBatch", d.maxEventsPerBatch()));
+    if (d.kafka() != null) {
+      RoutingSettings.KafkaDestination k = d.kafka();
+      JsonObject producer = new JsonObject();
+      k.producerSettings().forEach(producer::put);
+      return new JsonObject()
+          .put(
+              "kafka",
+              new JsonObject()
+                  .put("bootstrapServers", k.bootstrapServers())
+                  .put("topic", k.topic())
+                  .put("key", k.key().jsonName)
+                  .put("contentMode", k.structured() ? "Structured" : "Binary")
+                  .put("maxEventsPerBatch", d.maxEventsPerBatch())
+                  .put("producerSettings", producer));
+    }
+    JsonObject webhook =
+        new JsonObject()
+            .put("endpointUrl", d.endpointUrl())
+            .put("maxEventsPerBatch", d.maxEventsPerBatch());
+    if (d.maxBytesPerBatch() != RoutingSettings.Destination.DEFAULT_MAX_BYTES_PER_BATCH) {
+      webhook.put("maxBytesPerBatch", d.maxBytesPerBatch());
+    }
+    if (!d.headers().isEmpty()) {
+      JsonArray mappings = new JsonArray();
+      new java.util.TreeMap<>(d.headers())
+          .forEach(
+              (name, value) ->
+                  mappings.add(
+                      new JsonObject()
+                          .put("name", name)
+                          .put("type", "Static")
+                          .put("properties", new JsonObject().put("value", value))));
+      webhook.put("deliveryAttributeMappings", mappings);
+    }
+    return new JsonObject().put("webhook", webhook);
   }
 
   private static List<JsonObject> objects(JsonObject p, String key, String field) {
@@ -237,6 +389,9 @@ final class NamespaceSettingsJson {
     }
     if (!r.subscriptions().isEmpty()) {
       o.put("eventSubscriptions", EventSubscriptionJson.toJson(r.subscriptions()));
+    }
+    if (r.deadLetterDestination() != null) {
+      o.put("deadLetterDestination", toJson(r.deadLetterDestination()));
     }
     if (!r.enrichments().isEmpty()) {
       JsonArray statics = new JsonArray();

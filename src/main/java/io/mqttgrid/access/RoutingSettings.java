@@ -21,13 +21,16 @@ import java.util.regex.Pattern;
  *     clientLifecycleEvents.eventDeliverySchema: EventGridSchema}) rather than as CloudEvents
  * @param subscriptions filtered destinations of their own (ours, {@code eventSubscriptions}); the
  *     events go to each whose filter they pass, and to {@code destination} unfiltered
+ * @param deadLetterDestination where the events go that cannot be delivered (ours, {@code
+ *     deadLetterDestination}: Event Grid has one per event subscription, a storage blob), or null
  */
 public record RoutingSettings(
     Destination destination,
     List<Enrichment> enrichments,
     boolean clientLifecycleEvents,
     boolean lifecycleEventGridSchema,
-    List<EventSubscription> subscriptions) {
+    List<EventSubscription> subscriptions,
+    Destination deadLetterDestination) {
 
   /** {@code eventDeliverySchema} values, Event Grid's names. */
   public static final String CLOUD_EVENT_SCHEMA = "CloudEventSchemaV1_0";
@@ -69,6 +72,21 @@ public record RoutingSettings(
       Destination destination,
       List<Enrichment> enrichments,
       boolean clientLifecycleEvents,
+      boolean lifecycleEventGridSchema,
+      List<EventSubscription> subscriptions) {
+    this(
+        destination,
+        enrichments,
+        clientLifecycleEvents,
+        lifecycleEventGridSchema,
+        subscriptions,
+        null);
+  }
+
+  public RoutingSettings(
+      Destination destination,
+      List<Enrichment> enrichments,
+      boolean clientLifecycleEvents,
       boolean lifecycleEventGridSchema) {
     this(destination, enrichments, clientLifecycleEvents, lifecycleEventGridSchema, List.of());
   }
@@ -82,7 +100,92 @@ public record RoutingSettings(
    * A webhook receiving the CloudEvents HTTP binding in structured mode, or batched mode when
    * {@code maxEventsPerBatch} is above 1.
    */
-  public record Destination(String endpointUrl, int maxEventsPerBatch) {}
+  public record Destination(
+      String endpointUrl,
+      int maxEventsPerBatch,
+      KafkaDestination kafka,
+      String file,
+      int maxBytesPerBatch,
+      java.util.Map<String, String> headers) {
+
+    public Destination {
+      headers = headers == null ? java.util.Map.of() : java.util.Map.copyOf(headers);
+    }
+
+    /** Event Grid's default preferred batch size, 64 KB. */
+    public static final int DEFAULT_MAX_BYTES_PER_BATCH = 64 * 1024;
+
+    /** A webhook. */
+    public Destination(String endpointUrl, int maxEventsPerBatch) {
+      this(endpointUrl, maxEventsPerBatch, null, null, DEFAULT_MAX_BYTES_PER_BATCH, null);
+    }
+
+    /**
+     * A webhook whose batches (batched mode) hold at most {@code maxBytesPerBatch} bytes of events,
+     * or one event when it alone is larger.
+     */
+    public Destination(String endpointUrl, int maxEventsPerBatch, int maxBytesPerBatch) {
+      this(endpointUrl, maxEventsPerBatch, null, null, maxBytesPerBatch, null);
+    }
+
+    /** A Kafka topic; {@code maxEventsPerBatch} events are sent (and retried) together. */
+    public static Destination kafka(KafkaDestination kafka, int maxEventsPerBatch) {
+      return new Destination(null, maxEventsPerBatch, kafka, null, Integer.MAX_VALUE, null);
+    }
+
+    /**
+     * A file of JSON lines, for dead letters only and from the node's configuration only ({@code
+     * routing.dead-letter-file}): the namespace settings, which the management API writes, cannot
+     * name a path on the node.
+     */
+    public static Destination file(String path) {
+      return new Destination(null, 100, null, path, Integer.MAX_VALUE, null);
+    }
+
+    /** For logs: the webhook's URL, the Kafka cluster and topic, or the file. */
+    public String describe() {
+      return kafka != null
+          ? "kafka topic " + kafka.topic() + " at " + kafka.bootstrapServers()
+          : file != null ? "file " + file : endpointUrl;
+    }
+  }
+
+  /**
+   * A topic of an Apache Kafka cluster, written with the CloudEvents Kafka binding (ours: Event
+   * Grid reaches Kafka only through Event Hubs).
+   *
+   * @param key what the record's key is
+   * @param structured structured mode (the event as JSON in the value) rather than binary mode
+   *     ({@code ce_*} headers, the data as the value)
+   * @param producerSettings Kafka producer configuration added to (and winning over) the broker's
+   *     defaults, {@code acks=all} and {@code enable.idempotence=true} among them
+   */
+  public record KafkaDestination(
+      String bootstrapServers,
+      String topic,
+      KafkaKey key,
+      boolean structured,
+      java.util.Map<String, String> producerSettings) {
+    public KafkaDestination {
+      producerSettings = java.util.Map.copyOf(producerSettings);
+    }
+  }
+
+  /** The key of a Kafka record: the MQTT topic (the event's subject), the publisher, or none. */
+  public enum KafkaKey {
+    /** The event's {@code subject}: the MQTT topic of a routed message. */
+    TOPIC("Topic"),
+    /** The publisher's client id (a life-cycle event: its subject). */
+    CLIENT_ID("ClientId"),
+    /** No key: Kafka spreads the records over the partitions. */
+    NONE("None");
+
+    public final String jsonName;
+
+    KafkaKey(String jsonName) {
+      this.jsonName = jsonName;
+    }
+  }
 
   /**
    * One top-level attribute added to every event.

@@ -10,6 +10,7 @@ import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.NetworkConfig;
 import io.mqttgrid.BrokerConfig;
 import io.mqttgrid.hazelcast.BrokerSerialization;
+import io.mqttgrid.hazelcast.HazelcastPendingEvents;
 import io.mqttgrid.hazelcast.HazelcastRetainedStore;
 import io.mqttgrid.hazelcast.HazelcastSessionSequence;
 import io.mqttgrid.hazelcast.HazelcastSessionStore;
@@ -152,6 +153,7 @@ public final class HazelcastConfigFactory {
     }
     BrokerSerialization.register(config.getSerializationConfig());
     HazelcastSessionSequence.configure(config, backupCount);
+    HazelcastPendingEvents.configure(config, backupCount);
     Config vertxDefaults = ConfigUtil.loadConfig();
     for (String name : new String[] {"__vertx.haInfo", "__vertx.nodeInfo"}) {
       if (!config.getMapConfigs().containsKey(name)) {

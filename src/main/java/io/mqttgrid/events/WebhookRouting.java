@@ -62,18 +62,54 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
 
   static final String BUFFER_FULL = "BufferFull";
 
-  /** Node-level options: the buffer, the retry schedule, the HTTP client. */
+  /**
+   * Why an event is dead-lettered ({@code deadLetterReason}): Event Grid's names for the retry
+   * policy's limits; ours for a destination that refused the events and for a full buffer.
+   */
+  static final String MAX_DELIVERY_ATTEMPTS = "MaxDeliveryAttemptExceeded";
+
+  static final String TIME_TO_LIVE = "TimeToLiveExceeded";
+  static final String NOT_RETRIED = "DeliveryRefused";
+
+  /** Ours: the dead-letter destination itself failed (past its own retries) or was removed. */
+  static final String DEAD_LETTER_FAILED = "DeadLetterFailed";
+
+  /**
+   * Node-level options: the buffer, the retry schedule and policy, the HTTP client, the dead-letter
+   * file.
+   */
   public record Options(
       int bufferEvents,
       int maxRequestsInFlight,
       List<Long> retryDelaysMillis,
       long timeoutMillis,
-      String trustedCaFile) {
+      String trustedCaFile,
+      int maxDeliveryAttempts,
+      long eventTimeToLiveMillis,
+      String deadLetterFile) {
     public Options {
       retryDelaysMillis = List.copyOf(retryDelaysMillis);
       if (retryDelaysMillis.isEmpty()) {
         throw new IllegalArgumentException("at least one retry delay");
       }
+    }
+
+    /** Event Grid's retry policy (30 attempts, 1440 minutes), no dead-letter file. */
+    public Options(
+        int bufferEvents,
+        int maxRequestsInFlight,
+        List<Long> retryDelaysMillis,
+        long timeoutMillis,
+        String trustedCaFile) {
+      this(
+          bufferEvents,
+          maxRequestsInFlight,
+          retryDelaysMillis,
+          timeoutMillis,
+          trustedCaFile,
+          30,
+          TimeUnit.MINUTES.toMillis(1440),
+          "");
     }
   }
 
@@ -98,17 +134,48 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
   /** Events held by all the destinations, the gauge's value. */
   private final AtomicInteger held = new AtomicInteger();
 
+  /** Where batches waiting for a retry are kept for a survivor; none by default. */
+  private volatile PendingEvents pending = PendingEvents.NONE;
+
+  /** The id under which a batch waiting for a retry is kept; touched on {@link #context} only. */
+  private final Map<List<Routed>, String> pendingIds = new java.util.IdentityHashMap<>();
+
+  /** Where undeliverable events go, or null: they are dropped, counted. */
+  private volatile Subscription deadLetters;
+
+  /** The key of the dead-letter destination, which no event subscription's name can be. */
+  private static final String DEAD_LETTER = " dead-letter";
+
+  private final java.net.URI deadLetterSource;
+
   /**
    * An event and the schema it goes in: a CloudEvent, or (life-cycle events only) the Event Grid
    * schema. One request holds events of one schema.
    */
-  private record Routed(CloudEvent event, boolean eventGridSchema) {}
+  private record Routed(
+      CloudEvent event, boolean eventGridSchema, String clientId, long builtAtMillis) {
+
+    Routed(CloudEvent event, boolean eventGridSchema, String clientId) {
+      this(event, eventGridSchema, clientId, System.currentTimeMillis());
+    }
+
+    /** The Kafka record key {@code key} asks for. */
+    String kafkaKey(RoutingSettings.KafkaKey key) {
+      return switch (key) {
+        case TOPIC -> event.getSubject();
+        // a life-cycle event has no publisher: its subject names the client
+        case CLIENT_ID -> clientId == null ? event.getSubject() : clientId;
+        case NONE -> null;
+      };
+    }
+  }
 
   public WebhookRouting(
       Vertx vertx, String namespaceName, Options options, MeterRegistry registry) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.events = new MessageEvents(namespaceName);
+    this.deadLetterSource = ClientLifecycleEvents.source(namespaceName);
     this.options = options;
     this.registry = registry;
     HttpClientOptions client =
@@ -135,12 +202,16 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
     }
     List<Subscription> now = new ArrayList<>();
     if (routing.destination() != null) {
-      now.add(keep(old, ROUTE, EventFilter.ALL, routing.destination()));
+      now.add(keep(old, ROUTE, null, EventFilter.ALL, routing.destination()));
     }
     for (EventSubscription e : routing.subscriptions()) {
       now.add(
-          keep(old, e.name().toLowerCase(Locale.ROOT), new EventFilter(e.filter()), e.destination())
-              .named(e.name()));
+          keep(
+              old,
+              e.name().toLowerCase(Locale.ROOT),
+              e.name(),
+              new EventFilter(e.filter()),
+              e.destination()));
     }
     for (Subscription gone : old.values()) {
       LOG.info("{}: off", gone.label());
@@ -148,22 +219,57 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
     }
     settings = routing;
     subscriptions = List.copyOf(now);
+    updateDeadLetters(routing);
     if (clientLifecycleEventsOn(before) != clientLifecycleEventsOn(routing)) {
       LOG.info("client life-cycle events {}", clientLifecycleEventsOn(routing) ? "on" : "off");
     }
   }
 
+  /**
+   * The namespace's {@code deadLetterDestination}, else the node's {@code
+   * routing.dead-letter-file}, else none.
+   */
+  private void updateDeadLetters(RoutingSettings routing) {
+    RoutingSettings.Destination to =
+        routing.deadLetterDestination() != null
+            ? routing.deadLetterDestination()
+            : options.deadLetterFile().isEmpty()
+                ? null
+                : RoutingSettings.Destination.file(options.deadLetterFile());
+    Subscription dl = deadLetters;
+    if (to == null) {
+      if (dl != null) {
+        LOG.info("{}: off", dl.label());
+        deadLetters = null;
+        dl.remove();
+      }
+      return;
+    }
+    if (dl == null) {
+      dl = new Subscription(DEAD_LETTER);
+    }
+    if (!to.equals(dl.destination)) {
+      LOG.info("{}: to {}", dl.label(), to.describe());
+      dl.closeKafka();
+    }
+    dl.destination = to;
+    deadLetters = dl;
+  }
+
   private Subscription keep(
       Map<String, Subscription> old,
       String key,
+      String name,
       EventFilter filter,
       RoutingSettings.Destination destination) {
     Subscription s = old.remove(key);
     if (s == null) {
       s = new Subscription(key);
     }
+    s.name = name;
     if (!destination.equals(s.destination)) {
-      LOG.info("{}: to {}", s.label(), destination.endpointUrl());
+      LOG.info("{}: to {}", s.label(), destination.describe());
+      s.closeKafka();
     }
     s.filter = filter;
     s.destination = destination;
@@ -183,7 +289,7 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
     // built once, whatever number of destinations take it: a CloudEvent is immutable
     CloudEvent event = events.event(message, publisher, settings.enrichments());
     for (Subscription s : to) {
-      s.offer(new Routed(event, false));
+      s.offer(new Routed(event, false, message.publisherClientId()));
     }
   }
 
@@ -200,7 +306,7 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
   public void offer(CloudEvent event) {
     boolean eventGridSchema = settings.lifecycleEventGridSchema();
     for (Subscription s : subscriptions) {
-      s.offer(new Routed(event, eventGridSchema));
+      s.offer(new Routed(event, eventGridSchema, null));
     }
   }
 
@@ -230,6 +336,73 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
     } else {
       vertx.setTimer(50, t -> checkDrained(done, until, noMoreEvents));
     }
+  }
+
+  /**
+   * Keeps this node's batches waiting for a retry in {@code pending}, and sends those of nodes that
+   * died which {@code pending} hands over.
+   */
+  public void pendingEvents(PendingEvents pending, java.util.concurrent.Executor blocking) {
+    this.pending = pending;
+    pending.onNodeLost(blocking, this::takeOver);
+  }
+
+  /** The batch as {@link PendingEvents} keeps it: its destination, attempts and events. */
+  private static String pendingJson(String destination, int attempts, List<Routed> batch) {
+    io.vertx.core.json.JsonArray events = new io.vertx.core.json.JsonArray();
+    for (Routed r : batch) {
+      events.add(
+          new io.vertx.core.json.JsonObject()
+              .put(
+                  "event",
+                  new String(
+                      MessageEvents.structured(r.event()), java.nio.charset.StandardCharsets.UTF_8))
+              .put("eventGridSchema", r.eventGridSchema())
+              .put("clientId", r.clientId())
+              .put("builtAt", r.builtAtMillis()));
+    }
+    return new io.vertx.core.json.JsonObject()
+        .put("destination", destination)
+        .put("attempts", attempts)
+        .put("events", events)
+        .encode();
+  }
+
+  /** A batch a node that died was retrying: sent from here, where its destination is known. */
+  private void takeOver(String json) {
+    io.vertx.core.json.JsonObject o = new io.vertx.core.json.JsonObject(json);
+    List<Routed> batch = new ArrayList<>();
+    JsonFormat format = new JsonFormat();
+    for (Object e : o.getJsonArray("events")) {
+      io.vertx.core.json.JsonObject r = (io.vertx.core.json.JsonObject) e;
+      batch.add(
+          new Routed(
+              format.deserialize(
+                  r.getString("event").getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+              r.getBoolean("eventGridSchema"),
+              r.getString("clientId"),
+              r.getLong("builtAt")));
+    }
+    String key = o.getString("destination");
+    int attempts = o.getInteger("attempts");
+    context.runOnContext(
+        v -> {
+          Subscription to = deadLetters;
+          if (to == null || !key.equals(DEAD_LETTER)) {
+            to = null;
+            for (Subscription s : subscriptions) {
+              if (s.key.equals(key)) {
+                to = s;
+              }
+            }
+          }
+          if (to == null) {
+            // the destination is gone from the settings meanwhile
+            failed(TOPIC_NOT_FOUND, batch.size());
+            return;
+          }
+          to.adopt(batch, attempts);
+        });
   }
 
   /** Events held now by all the destinations: waiting, in flight, or waiting for a retry. */
@@ -262,26 +435,71 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
       this.key = key;
     }
 
-    Subscription named(String name) {
-      this.name = name;
-      return this;
-    }
-
     String label() {
-      return key.equals(ROUTE) ? "routing (routeDestination)" : "event subscription " + name;
+      return key.equals(ROUTE)
+          ? "routing (routeDestination)"
+          : key.equals(DEAD_LETTER) ? "dead-letter destination" : "event subscription " + name;
     }
 
-    void offer(Routed event) {
-      if (destination == null || !filter.matches(event.event()) || !reserve()) {
-        return;
+    /** What dead-letter events name as where the event was going. */
+    String subject() {
+      return key.equals(ROUTE) ? "routeDestination" : "eventSubscriptions/" + name;
+    }
+
+    boolean deadLetterSink() {
+      return key.equals(DEAD_LETTER);
+    }
+
+    /** Takes the event if its filter passes it; false when it is full (the event is not taken). */
+    boolean offer(Routed event) {
+      if (destination == null || !filter.matches(event.event())) {
+        return true;
+      }
+      if (!reserve()) {
+        if (!deadLetterSink()) {
+          failed(BUFFER_FULL, 1);
+          deadLetter(List.of(event), BUFFER_FULL, 0, this, "buffer full");
+        }
+        return false;
       }
       waiting.add(event);
       schedulePump();
+      return true;
+    }
+
+    /**
+     * A batch taken over from a node that died: in this buffer (beyond its bound if need be: the
+     * dead node's share), sent at once, its attempts and age going on.
+     */
+    void adopt(List<Routed> batch, int attempts) {
+      held.addAndGet(batch.size());
+      WebhookRouting.this.held.addAndGet(batch.size());
+      inFlight++;
+      send(batch, attempts);
     }
 
     void remove() {
       destination = null;
+      closeKafka();
       schedulePump();
+    }
+
+    /** The producer of the Kafka destination, made on first use; null for a webhook. */
+    private KafkaSender kafka;
+
+    private synchronized KafkaSender kafka(RoutingSettings.KafkaDestination to) {
+      if (kafka == null) {
+        kafka = new KafkaSender(to, options.timeoutMillis(), label());
+      }
+      return kafka;
+    }
+
+    /** A new destination or none: the next send makes a producer for the new one. */
+    synchronized void closeKafka() {
+      if (kafka != null) {
+        kafka.close();
+        kafka = null;
+      }
     }
 
     private void schedulePump() {
@@ -290,11 +508,10 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
       }
     }
 
-    /** Takes a place in the buffer; false (counted) when it is full. */
+    /** Takes a place in the buffer; false when it is full. */
     private boolean reserve() {
       if (held.incrementAndGet() > options.bufferEvents()) {
         held.decrementAndGet();
-        failed(BUFFER_FULL, 1);
         return false;
       }
       WebhookRouting.this.held.incrementAndGet();
@@ -312,26 +529,37 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
         RoutingSettings.Destination to = destination;
         if (to == null) {
           // removed, or routing turned off: what waits is dropped, counted
-          int n = drain(Integer.MAX_VALUE).size();
-          failed(TOPIC_NOT_FOUND, n);
+          int n = drain(Integer.MAX_VALUE, 0).size();
+          lost(TOPIC_NOT_FOUND, n);
           release(n);
           return;
         }
-        List<Routed> batch = drain(to.maxEventsPerBatch());
+        List<Routed> batch =
+            drain(to.maxEventsPerBatch(), to.maxEventsPerBatch() > 1 ? to.maxBytesPerBatch() : 0);
         inFlight++;
         send(batch, 0);
       }
     }
 
     /**
-     * Up to {@code max} waiting events of the schema of the first; this context is the only taker.
+     * Up to {@code max} waiting events of the schema of the first, and, when {@code maxBytes} is
+     * above 0, up to that many bytes of events (their JSON; the first is taken whatever its size);
+     * this context is the only taker.
      */
-    private List<Routed> drain(int max) {
+    private List<Routed> drain(int max, int maxBytes) {
       List<Routed> batch = new ArrayList<>();
+      long bytes = 0;
       Routed e;
       while (batch.size() < max
           && (e = waiting.peek()) != null
           && (batch.isEmpty() || e.eventGridSchema() == batch.get(0).eventGridSchema())) {
+        if (maxBytes > 0) {
+          // the event's JSON, a comma between: what it adds to the request's body
+          bytes += MessageEvents.structured(e.event()).length + (batch.isEmpty() ? 2 : 1);
+          if (!batch.isEmpty() && bytes > maxBytes) {
+            break;
+          }
+        }
         batch.add(waiting.poll());
       }
       return batch;
@@ -345,6 +573,40 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
         return;
       }
       boolean eventGrid = batch.get(0).eventGridSchema();
+      if (to.file() != null) {
+        byte[] lines = jsonLines(batch);
+        vertx
+            .executeBlocking(
+                () ->
+                    java.nio.file.Files.write(
+                        java.nio.file.Path.of(to.file()),
+                        lines,
+                        java.nio.file.StandardOpenOption.CREATE,
+                        java.nio.file.StandardOpenOption.APPEND),
+                true)
+            .onComplete(
+                ar ->
+                    context.runOnContext(
+                        v ->
+                            attempted(
+                                batch,
+                                attempt,
+                                to,
+                                ar.succeeded() ? null : SERVICE_ERROR,
+                                ar.succeeded() ? null : describe(ar.cause()))));
+        return;
+      }
+      if (to.kafka() != null) {
+        RoutingSettings.KafkaDestination k = to.kafka();
+        kafka(k)
+            .send(
+                batch.stream().map(Routed::event).toList(),
+                batch.stream().map(r -> r.kafkaKey(k.key())).toList(),
+                eventGrid,
+                (error, why) ->
+                    context.runOnContext(v -> attempted(batch, attempt, to, error, why)));
+        return;
+      }
       boolean batched = to.maxEventsPerBatch() > 1;
       List<CloudEvent> list = batch.stream().map(Routed::event).toList();
       // the Event Grid schema has no single-event form: always an array
@@ -362,6 +624,7 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
                   eventGrid
                       ? EventGridSchema.CONTENT_TYPE
                       : batched ? "application/cloudevents-batch+json" : JsonFormat.CONTENT_TYPE);
+      to.headers().forEach(request::putHeader);
       http.request(request)
           .compose(req -> req.send(Buffer.buffer(body)))
           .compose(resp -> resp.body().map(b -> resp.statusCode()))
@@ -370,44 +633,200 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
               ar -> {
                 String error =
                     ar.succeeded() ? error(ar.result()) : SERVICE_ERROR; // network, timeout
-                if (error == null) {
-                  done(batch, null);
-                } else if (retried(error)) {
-                  failed(error, batch.size());
-                  long delay = delay(attempt);
-                  if (attempt == 0 || LOG.isDebugEnabled()) {
-                    LOG.info(
-                        "{}: webhook {} failed ({}), {} events retried in {} ms",
-                        label(),
-                        to.endpointUrl(),
-                        ar.succeeded() ? "HTTP " + ar.result() : describe(ar.cause()),
-                        batch.size(),
-                        delay);
-                  }
-                  vertx.setTimer(delay, t -> context.runOnContext(v -> send(batch, attempt + 1)));
-                } else {
-                  LOG.warn(
-                      "{}: webhook {} answered HTTP {}: {} events dropped",
-                      label(),
-                      to.endpointUrl(),
-                      ar.result(),
-                      batch.size());
-                  done(batch, error);
-                }
+                attempted(
+                    batch,
+                    attempt,
+                    to,
+                    error,
+                    ar.succeeded() ? "HTTP " + ar.result() : describe(ar.cause()));
               });
     }
 
-    private void done(List<Routed> batch, String error) {
-      // counted before they leave the buffer: an empty buffer means every outcome is counted
+    /**
+     * The outcome of attempt {@code attempt} (from 0) to send {@code batch}: done, retried on the
+     * schedule, or dead-lettered (spec section 6.5 and Event Grid's retry policy: a refusal at
+     * once, a transient failure past {@code routing.max-delivery-attempts} or the events' time to
+     * live).
+     */
+    private void attempted(
+        List<Routed> batch, int attempt, RoutingSettings.Destination to, String error, String why) {
       if (error == null) {
-        successful().increment(batch.size());
-      } else {
+        done(batch, null);
+        return;
+      }
+      int attempts = attempt + 1;
+      if (!deadLetterSink()) {
         failed(error, batch.size());
+      }
+      if (!retried(error)) {
+        LOG.warn(
+            "{}: {} refused ({}): {} events dead-lettered",
+            label(),
+            to.describe(),
+            why,
+            batch.size());
+        end(batch, NOT_RETRIED, attempts, why);
+        return;
+      }
+      if (attempts >= options.maxDeliveryAttempts()) {
+        LOG.warn(
+            "{}: {} failed ({}), attempt {} of {}: {} events dead-lettered",
+            label(),
+            to.describe(),
+            why,
+            attempts,
+            options.maxDeliveryAttempts(),
+            batch.size());
+        end(batch, MAX_DELIVERY_ATTEMPTS, attempts, why);
+        return;
+      }
+      String id = pendingIds.computeIfAbsent(batch, b -> java.util.UUID.randomUUID().toString());
+      pending.keep(id, pendingJson(key, attempts, batch));
+      // past the time to live the batch is not kept waiting for a retry it will not get
+      long delay = Math.max(1, Math.min(delay(attempt), timeToLive(batch)));
+      if (attempt == 0 || LOG.isDebugEnabled()) {
+        LOG.info(
+            "{}: {} failed ({}), {} events retried in {} ms",
+            label(),
+            to.describe(),
+            why,
+            batch.size(),
+            delay);
+      }
+      vertx.setTimer(
+          delay,
+          t ->
+              context.runOnContext(
+                  v -> {
+                    if (timeToLive(batch) <= 0) {
+                      LOG.warn(
+                          "{}: {} still failing ({}) at the events' time to live: {} events"
+                              + " dead-lettered",
+                          label(),
+                          to.describe(),
+                          why,
+                          batch.size());
+                      end(batch, TIME_TO_LIVE, attempts, why);
+                    } else {
+                      send(batch, attempt + 1);
+                    }
+                  }));
+    }
+
+    /** Milliseconds the oldest event of {@code batch} may still be retried. */
+    private long timeToLive(List<Routed> batch) {
+      long oldest = batch.stream().mapToLong(Routed::builtAtMillis).min().orElse(0);
+      return oldest + options.eventTimeToLiveMillis() - System.currentTimeMillis();
+    }
+
+    /** The batch is not delivered here: to the dead-letter destination, or dropped, counted. */
+    private void end(List<Routed> batch, String reason, int attempts, String why) {
+      forgetPending(batch);
+      if (deadLetterSink()) {
+        dropped(DEAD_LETTER_FAILED, batch.size());
+      } else {
+        deadLetter(batch, reason, attempts, this, why);
       }
       release(batch.size());
       inFlight--;
       pump();
     }
+
+    /** Events this destination ends without delivering them, counted. */
+    private void lost(String error, int n) {
+      if (deadLetterSink()) {
+        dropped(DEAD_LETTER_FAILED, n);
+      } else {
+        failed(error, n);
+      }
+    }
+
+    private void forgetPending(List<Routed> batch) {
+      String id = pendingIds.remove(batch);
+      if (id != null) {
+        pending.forget(id);
+      }
+    }
+
+    private void done(List<Routed> batch, String error) {
+      forgetPending(batch);
+      // counted before they leave the buffer: an empty buffer means every outcome is counted
+      if (error == null) {
+        if (!deadLetterSink()) {
+          successful().increment(batch.size());
+        }
+      } else {
+        lost(error, batch.size());
+      }
+      release(batch.size());
+      inFlight--;
+      pump();
+    }
+  }
+
+  /** One JSON line per event: the CloudEvent in structured mode, or the Event Grid schema's. */
+  private static byte[] jsonLines(List<Routed> batch) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (Routed r : batch) {
+      byte[] line =
+          r.eventGridSchema()
+              ? DeadLetterEvents.eventGridJson(r.event())
+              : MessageEvents.structured(r.event());
+      out.write(line, 0, line.length);
+      out.write('\n');
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * Hands undelivered events to the dead-letter destination, each wrapped in a dead-letter event
+   * that says why ({@link DeadLetterEvents}); without one, or when it is full, they are dropped.
+   * Counted either way, never silently.
+   */
+  private void deadLetter(
+      List<Routed> batch, String reason, int attempts, Subscription from, String why) {
+    Subscription dl = deadLetters;
+    int lost = 0;
+    for (Routed r : batch) {
+      if (dl != null
+          && dl.offer(
+              new Routed(
+                  DeadLetterEvents.event(
+                      deadLetterSource,
+                      from.subject(),
+                      r.event(),
+                      r.eventGridSchema(),
+                      reason,
+                      attempts,
+                      why),
+                  false,
+                  r.clientId()))) {
+        counter("mqttgrid.routing.dead.lettered.events", reason).increment();
+      } else {
+        lost++;
+      }
+    }
+    if (lost > 0) {
+      dropped(reason, lost);
+    }
+  }
+
+  private void dropped(String reason, int n) {
+    counter("mqttgrid.routing.dropped.events", reason).increment(n);
+  }
+
+  private Counter counter(String name, String reason) {
+    return counters.computeIfAbsent(
+        name + "/" + reason,
+        k ->
+            Counter.builder(name)
+                .description(
+                    name.contains("dead")
+                        ? "Routed events handed to the dead-letter destination, by reason"
+                        : "Routed events dropped undelivered (no dead-letter destination, or it"
+                            + " failed), by reason")
+                .tags(Tags.of("Reason", reason))
+                .register(registry));
   }
 
   /** The error dimension of an HTTP answer, null for a success (spec section 6.5). */
@@ -464,5 +883,8 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
 
   public void close() {
     http.close();
+    for (Subscription s : subscriptions) {
+      s.closeKafka();
+    }
   }
 }

@@ -1,0 +1,124 @@
+package io.mqttgrid.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import io.mqttgrid.testing.Await;
+import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.WithBroker;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code maxBytesPerBatch} (docs/routing.md): batched mode stops a request's batch before it passes
+ * the bytes allowed, while still batching; every request carries the webhook's static delivery
+ * attribute (a shared-secret header). A slow receiver (one request at a time) lets events pile up.
+ */
+@WithBroker(
+    value = {"routing.max-requests-in-flight=1"},
+    configMethod = "routeToTheReceiver")
+class BatchBytesIT {
+
+  private static final int MAX_BYTES = 1024;
+  private static final int EVENTS = 12;
+
+  @TempDir static Path dir;
+  static TestBroker broker;
+  static Vertx receiverVertx;
+  static HttpServer receiver;
+  static final ConcurrentLinkedQueue<String> bodies = new ConcurrentLinkedQueue<>();
+
+  /** The shared-secret header of each request. */
+  static final ConcurrentLinkedQueue<String> secrets = new ConcurrentLinkedQueue<>();
+
+  static Map<String, String> routeToTheReceiver() throws Exception {
+    receiverVertx = Vertx.vertx();
+    receiver =
+        receiverVertx
+            .createHttpServer()
+            .requestHandler(
+                req ->
+                    req.body()
+                        .onSuccess(
+                            body -> {
+                              secrets.add(String.valueOf(req.getHeader("X-Routing-Secret")));
+                              bodies.add(body.toString());
+                              receiverVertx.setTimer(
+                                  300, t -> req.response().setStatusCode(200).end());
+                            }))
+            .listen(0, "127.0.0.1")
+            .await(10, TimeUnit.SECONDS);
+    Path file = dir.resolve("namespace.yaml");
+    Files.writeString(
+        file,
+        """
+        settings:
+          routeDestination:
+            webhook:
+              endpointUrl: "http://127.0.0.1:%d/events"
+              maxEventsPerBatch: 100
+              maxBytesPerBatch: %d
+              deliveryAttributeMappings:
+                - name: X-Routing-Secret
+                  type: Static
+                  properties: { value: s3cret-value, isSecret: true }
+        """
+            .formatted(receiver.actualPort(), MAX_BYTES),
+        StandardCharsets.UTF_8);
+    return Map.of("namespace.file", file.toString());
+  }
+
+  @AfterAll
+  static void stopReceiver() throws Exception {
+    if (receiverVertx != null) {
+      receiverVertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aBatchHoldsNoMoreBytesThanAllowed() {
+    Mqtt5BlockingClient c = broker.v5("batch-bytes");
+    c.connect();
+    try {
+      for (int i = 0; i < EVENTS; i++) {
+        c.publishWith()
+            .topic("devices/batch-bytes/" + i)
+            .qos(MqttQos.AT_LEAST_ONCE)
+            .payload(("reading " + i + " " + "x".repeat(60)).getBytes(StandardCharsets.UTF_8))
+            .send();
+      }
+    } finally {
+      c.disconnect();
+    }
+    List<String> subjects = new ArrayList<>();
+    int largest = 0;
+    while (subjects.size() < EVENTS) {
+      Await.until("a batch reaches the receiver", Duration.ofSeconds(20), () -> !bodies.isEmpty());
+      String body = bodies.poll();
+      assertThat(body.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(MAX_BYTES);
+      JsonArray batch = new JsonArray(body);
+      largest = Math.max(largest, batch.size());
+      for (int i = 0; i < batch.size(); i++) {
+        subjects.add(batch.getJsonObject(i).getString("subject"));
+      }
+    }
+    assertThat(subjects).hasSize(EVENTS).doesNotHaveDuplicates();
+    assertThat(largest).isGreaterThan(1);
+    // every request carries the shared secret (deliveryAttributeMappings)
+    assertThat(secrets).isNotEmpty().containsOnly("s3cret-value");
+  }
+}
