@@ -146,7 +146,7 @@ public final class HazelcastRouteTable implements RouteTable {
     return recentlyWithdrawn.size();
   }
 
-  private static String newsAddress(String node) {
+  static String newsAddress(String node) {
     return "mqttgrid.node." + node + ".routes";
   }
 
@@ -333,7 +333,7 @@ public final class HazelcastRouteTable implements RouteTable {
     routeNews.unregister();
   }
 
-  private static String key(String node, String filter) {
+  static String key(String node, String filter) {
     return node + SEP + filter;
   }
 

@@ -1,17 +1,26 @@
 package io.mqttgrid.hazelcast;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
 import io.mqttgrid.BrokerConfig;
 import io.mqttgrid.cluster.HazelcastConfigFactory;
 import io.mqttgrid.testing.Await;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,15 +50,23 @@ class HazelcastRouteTableTest {
   }
 
   @Test
-  void aNodeAloneDoesNotWaitForTheTableWriteBeforeItsSuback() {
+  void aNodeAloneDoesNotWaitForTheTableWriteBeforeItsSuback() throws Exception {
     HazelcastRouteTable table =
         new HazelcastRouteTable(vertx, hazelcast, node, 1_000, WITHDRAWN_MEMORY_MS);
+    String filter = "alone/filter";
+    // the table write cannot land while another thread holds the entry's lock
+    ExecutorService locker = Executors.newSingleThreadExecutor();
+    IMap<String, String> routes = hazelcast.getMap(HazelcastRouteTable.MAP);
+    String key = HazelcastRouteTable.key(node, filter);
+    locker.submit(() -> routes.lock(key)).get(10, TimeUnit.SECONDS);
     try {
       table.liveNodes(Set.of(node));
-      table.announce("alone/filter");
+      table.announce(filter);
       assertTrue(table.announcedEverywhere().isComplete());
-      assertTrue(table.routedHere("alone/filter"));
+      assertTrue(table.routedHere(filter));
     } finally {
+      locker.submit(() -> routes.unlock(key)).get(10, TimeUnit.SECONDS);
+      locker.shutdown();
       table.close();
     }
   }
@@ -57,18 +74,28 @@ class HazelcastRouteTableTest {
   @Test
   void aNodeWithOthersWaitsUntilTheyHeardOfANewRoute() {
     HazelcastRouteTable table =
-        new HazelcastRouteTable(vertx, hazelcast, node, 1_000, WITHDRAWN_MEMORY_MS);
+        new HazelcastRouteTable(vertx, hazelcast, node, 5_000, WITHDRAWN_MEMORY_MS);
+    String other = "other-" + UUID.randomUUID();
+    // the other node hears of the route, and answers only when the test lets it
+    CompletableFuture<Message<Object>> heard = new CompletableFuture<>();
+    MessageConsumer<Object> otherNode =
+        vertx.eventBus().consumer(HazelcastRouteTable.newsAddress(other), heard::complete);
     try {
-      // the other node has no consumer here, so its answer fails; the announcement waits for the
-      // table write and that answer
-      table.liveNodes(Set.of(node, "some-other-node"));
-      table.announce("together/filter");
-      assertTrue(!table.announcedEverywhere().isComplete());
       Await.until(
-          "the announcement given up on the silent node",
-          java.time.Duration.ofSeconds(10),
+          "the other node's consumer registered",
+          Duration.ofSeconds(10),
+          () -> otherNode.completion().isComplete());
+      table.liveNodes(Set.of(node, other));
+      table.announce("together/filter");
+      Await.until("the other node heard of the route", Duration.ofSeconds(10), heard::isDone);
+      assertFalse(table.announcedEverywhere().isComplete());
+      heard.join().reply(null);
+      Await.until(
+          "the announcement confirmed",
+          Duration.ofSeconds(10),
           () -> table.announcedEverywhere().isComplete());
     } finally {
+      otherNode.unregister();
       table.close();
     }
   }
