@@ -468,7 +468,7 @@ public final class Broker {
             membership,
             config.bridgeReconnectInitialSeconds * 1000L,
             config.bridgeReconnectMaxSeconds * 1000L,
-            new HazelcastNamespaceEntries(vertx, hazelcast, "mqttgrid.bridge"));
+            new HazelcastNamespaceEntries(vertx, hazelcast, HazelcastNamespaceEntries.BRIDGE_MAP));
     // an unreachable remote does not hold the start up: the dataflows connect in the background
     all.add(vertx.deployVerticle(bridges));
     if (config.httpPort >= 0) {

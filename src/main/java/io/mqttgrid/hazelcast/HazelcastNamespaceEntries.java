@@ -22,6 +22,9 @@ public final class HazelcastNamespaceEntries implements NamespaceEntries {
 
   public static final String MAP = "mqttgrid.namespace";
 
+  /** The bridge's dataflow endpoints and dataflows made through the management API. */
+  public static final String BRIDGE_MAP = "mqttgrid.bridge";
+
   private final Vertx vertx;
   private final HazelcastInstance hz;
   private final IMap<String, String> map;
@@ -32,7 +35,7 @@ public final class HazelcastNamespaceEntries implements NamespaceEntries {
 
   /**
    * The same kind of store in the IMap {@code map}: the bridge's dataflow endpoints and dataflows
-   * made through the management API are kept so ({@code mqttgrid.bridge}).
+   * made through the management API are kept so ({@link #BRIDGE_MAP}).
    */
   public HazelcastNamespaceEntries(Vertx vertx, HazelcastInstance hz, String map) {
     this.vertx = vertx;

@@ -6,10 +6,10 @@ import java.util.Collection;
 import java.util.Map;
 
 /**
- * The namespace model map's store ({@code mqttgrid.namespace}): write-through, loaded whole when
- * the cluster starts. Called on Hazelcast's own MapStore threads (offloaded from the partition
- * threads, its default), never on a Vert.x event loop, so the blocking JDBC underneath is allowed
- * here.
+ * The namespace model map's store ({@code mqttgrid.namespace}), and the bridge map's ({@code
+ * mqttgrid.bridge}) with its own table: write-through, loaded whole when the cluster starts. Called
+ * on Hazelcast's own MapStore threads (offloaded from the partition threads, its default), never on
+ * a Vert.x event loop, so the blocking JDBC underneath is allowed here.
  */
 final class NamespaceMapStore implements MapStore<String, String> {
 

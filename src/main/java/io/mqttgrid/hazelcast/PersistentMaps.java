@@ -10,9 +10,10 @@ import io.mqttgrid.persistence.StateDatabase;
 
 /**
  * Puts the state database behind the maps whose state must outlive the whole cluster
- * (docs/persistence.md): the namespace model, retained messages and session records, write-through
- * (a write completes once the database holds it), and session queues, write-through or write-behind
- * ({@code persistence.session-queue-write}); all loaded EAGERly (the first node to start against an
+ * (docs/persistence.md): the namespace model, the bridge's dataflow endpoints and dataflows made
+ * through the management API, retained messages and session records, write-through (a write
+ * completes once the database holds it), and session queues, write-through or write-behind ({@code
+ * persistence.session-queue-write}); all loaded EAGERly (the first node to start against an
  * existing database holds the state before it reports ready).
  */
 public final class PersistentMaps implements AutoCloseable {
@@ -34,6 +35,11 @@ public final class PersistentMaps implements AutoCloseable {
     store(
         exactConfig(config, HazelcastNamespaceEntries.MAP),
         new NamespaceMapStore(new NamespaceTable(db)));
+    // the same kind of entries (key -> JSON), in a table of their own: the namespace map's initial
+    // load reads every row of its table
+    store(
+        exactConfig(config, HazelcastNamespaceEntries.BRIDGE_MAP),
+        new NamespaceMapStore(NamespaceTable.bridge(db)));
     store(
         exactConfig(config, HazelcastSessionStore.SESSIONS),
         new SessionMapStore<>(SessionTable.records(db), new SessionRecordSerializer(), 0));

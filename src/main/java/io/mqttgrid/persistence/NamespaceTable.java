@@ -4,11 +4,24 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 
-/** Namespace model resources by the broker's key, as JSON text (readable with any SQL client). */
+/**
+ * Resources by the broker's key, as JSON text (readable with any SQL client): the namespace model's
+ * ({@link #NamespaceTable(StateDatabase)}) and the bridge's made through the management API ({@link
+ * #bridge}).
+ */
 public final class NamespaceTable extends KeyValueTable<String> {
 
   public NamespaceTable(StateDatabase db) {
-    super(db, "mqttgrid_namespace", "resource_key", "json");
+    this(db, "mqttgrid_namespace");
+  }
+
+  private NamespaceTable(StateDatabase db, String table) {
+    super(db, table, "resource_key", "json");
+  }
+
+  /** The bridge's dataflow endpoints and dataflows made through the management API. */
+  public static NamespaceTable bridge(StateDatabase db) {
+    return new NamespaceTable(db, "mqttgrid_bridge");
   }
 
   @Override

@@ -89,7 +89,7 @@ class StateDatabaseIT {
 
   @ParameterizedTest
   @MethodSource("databases")
-  void namespaceResourcesAreKeptAsJson(Supplier<PersistenceSettings> kind) {
+  void namespaceAndBridgeResourcesAreKeptAsJson(Supplier<PersistenceSettings> kind) {
     PersistenceSettings settings = kind.get();
     try (StateDatabase db = StateDatabase.open(settings)) {
       NamespaceTable namespace = new NamespaceTable(db);
@@ -97,6 +97,10 @@ class StateDatabaseIT {
       namespace.putAll(Map.of("client/d2", "{\"name\":\"d2\"}", "topicSpace/t", "{}"));
       namespace.put("client/d2", "{\"name\":\"d2\",\"state\":\"Disabled\"}");
       namespace.deleteAll(List.of("topicSpace/t"));
+      NamespaceTable bridge = NamespaceTable.bridge(db);
+      bridge.put("dataflows/up", "{\"operations\":[]}");
+      bridge.put("dataflows/gone", "{}");
+      bridge.delete("dataflows/gone");
     }
     try (StateDatabase db = StateDatabase.open(settings)) {
       NamespaceTable namespace = new NamespaceTable(db);
@@ -105,6 +109,10 @@ class StateDatabaseIT {
               Map.of(
                   "client/d1", "{\"name\":\"d1\"}",
                   "client/d2", "{\"name\":\"d2\",\"state\":\"Disabled\"}"));
+      // the bridge's API resources in a table of their own, apart from the namespace model's
+      NamespaceTable bridge = NamespaceTable.bridge(db);
+      assertThat(bridge.getAll(bridge.keys()))
+          .containsExactlyEntriesOf(Map.of("dataflows/up", "{\"operations\":[]}"));
     }
   }
 
