@@ -511,7 +511,15 @@ public final class Broker {
                   membership::members,
                   this::readiness,
                   config.websocketPort,
-                  retained)));
+                  retained,
+                  sessions,
+                  () ->
+                      new io.mqttgrid.console.ConsoleRoutes.SplitBrain(
+                          config.splitBrainProtection,
+                          config.splitBrainMinimumMembers,
+                          hazelcast != null
+                              && hazelcast.getLifecycleService().isRunning()
+                              && hasMinimumMembers()))));
       all.add(vertx.deployVerticle(management));
     }
     return Future.all(all);

@@ -7,6 +7,8 @@ import { explainPage } from './pages/explain.js';
 import { connectionsPage } from './pages/connections.js';
 import { mqttPage } from './pages/mqtt.js';
 import { retainedPage } from './pages/retained.js';
+import { sessionsPage } from './pages/sessions.js';
+import { settingsPage } from './pages/settings.js';
 
 const pages = {
   overview: overviewPage,
@@ -14,8 +16,11 @@ const pages = {
   clientGroups: (root) => resourcePage(root, 'clientGroups'),
   topicSpaces: (root) => resourcePage(root, 'topicSpaces'),
   permissionBindings: (root) => resourcePage(root, 'permissionBindings'),
+  caCertificates: (root) => resourcePage(root, 'caCertificates'),
+  settings: settingsPage,
   explain: explainPage,
   connections: connectionsPage,
+  sessions: sessionsPage,
   mqtt: mqttPage,
   retained: retainedPage,
 };

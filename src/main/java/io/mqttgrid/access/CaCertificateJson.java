@@ -9,9 +9,13 @@ import io.mqttgrid.access.NamespaceModelJson.Kind;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.util.HexFormat;
 
 /**
  * A CA certificate resource (spec section 2.7) to and from its JSON properties, and PEM certificate
@@ -40,9 +44,26 @@ final class CaCertificateJson {
         new JsonObject()
             .put("encodedCertificate", c.encodedCertificate())
             .put("issueTimeInUtc", cert.getNotBefore().toInstant().toString())
-            .put("expiryTimeInUtc", cert.getNotAfter().toInstant().toString());
+            .put("expiryTimeInUtc", cert.getNotAfter().toInstant().toString())
+            // read-only, beyond Event Grid's properties: what an operator checks a CA by
+            .put("subject", cert.getSubjectX500Principal().getName())
+            .put("thumbprint", thumbprint(cert));
     putIfNotNull(o, "description", c.description());
     return o;
+  }
+
+  /**
+   * SHA-256 of the DER certificate, upper-case hex: the form client thumbprints take (as
+   * io.mqttgrid.auth.ClientCertificates computes them; that one is not visible from here).
+   */
+  static String thumbprint(X509Certificate cert) {
+    try {
+      return HexFormat.of()
+          .withUpperCase()
+          .formatHex(MessageDigest.getInstance("SHA-256").digest(cert.getEncoded()));
+    } catch (NoSuchAlgorithmException | CertificateEncodingException e) {
+      throw new IllegalStateException("cannot compute a certificate thumbprint", e);
+    }
   }
 
   /** One PEM certificate. */

@@ -19,7 +19,11 @@ import io.mqttgrid.http.ManagementApiVerticle;
 import io.mqttgrid.mqtt.ConnectionRegistry;
 import io.mqttgrid.retain.RetainedStore;
 import io.mqttgrid.routing.PublishedMessage;
+import io.mqttgrid.routing.Subscription;
 import io.mqttgrid.routing.Topics;
+import io.mqttgrid.session.QueuedMessage;
+import io.mqttgrid.session.SessionManager;
+import io.mqttgrid.session.SessionRecord;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -60,6 +64,7 @@ public final class ConsoleRoutes implements ManagementApiVerticle.Extension {
   private static final long NODE_TIMEOUT_MILLIS = 3000;
   private static final int DEFAULT_RETAINED_PAGE = 50;
   private static final int MAX_RETAINED_PAGE = 100;
+  private static final int MAX_SESSIONS_LISTED = 100;
 
   /** What the endpoints read: the same objects the broker serves clients with. */
   public record Services(
@@ -72,7 +77,19 @@ public final class ConsoleRoutes implements ManagementApiVerticle.Extension {
       Supplier<List<ClusterMembership.MemberInfo>> members,
       Supplier<HealthRoutes.Readiness> readiness,
       int websocketPort,
-      RetainedStore retained) {}
+      RetainedStore retained,
+      SessionManager sessions,
+      Supplier<SplitBrain> splitBrain) {}
+
+  /**
+   * The node's split-brain protection: whether it is on ({@code
+   * cluster.split-brain-protection.enabled}), the members it needs, and whether it sees them (when
+   * not, the cluster's maps refuse writes here).
+   */
+  public record SplitBrain(boolean protection, int minimumMembers, boolean hasMinimumMembers) {}
+
+  /** When this node's console started, with the node: its uptime's origin. */
+  private final long startedAtMillis = System.currentTimeMillis();
 
   private final Services services;
 
@@ -117,6 +134,8 @@ public final class ConsoleRoutes implements ManagementApiVerticle.Extension {
     router.post(prefix + "/previewClientGroup").handler(this::previewClientGroup);
     router.get(prefix + "/connections").handler(this::connections);
     router.post(prefix + "/connections/:clientId/disconnect").handler(this::disconnect);
+    router.get(prefix + "/sessions").handler(this::sessions);
+    router.delete(prefix + "/sessions/:clientId").handler(this::deleteSession);
     router.get(prefix + "/retainedMessages").handler(this::retainedList);
     router.delete(prefix + "/retainedMessages").handler(this::retainedDelete);
   }
@@ -174,7 +193,7 @@ public final class ConsoleRoutes implements ManagementApiVerticle.Extension {
               switch (q.getString("op", "")) {
                 case "meters" ->
                     vertx
-                        .executeBlocking(this::nodeMeters, false)
+                        .executeBlocking(this::nodeStatus, false)
                         .onComplete(
                             ar -> {
                               if (ar.succeeded()) {
@@ -184,6 +203,18 @@ public final class ConsoleRoutes implements ManagementApiVerticle.Extension {
                               }
                             });
                 case "connections" -> msg.reply(localConnections(q.getString("search", "")));
+                case "deleteSession" ->
+                    services
+                        .sessions()
+                        .deleteOffline(q.getString("clientId", ""))
+                        .onComplete(
+                            ar -> {
+                              if (ar.succeeded()) {
+                                msg.reply(new JsonObject().put("deletion", ar.result().name()));
+                              } else {
+                                msg.fail(500, ar.cause().toString());
+                              }
+                            });
                 case "disconnect" ->
                     msg.reply(
                         new JsonObject()
@@ -235,7 +266,11 @@ public final class ConsoleRoutes implements ManagementApiVerticle.Extension {
     for (int i = 0; i < members.size(); i++) {
       JsonObject member = members.getJsonObject(i);
       if (member.getBoolean("local")) {
-        member.put("reachable", true).put("meters", body.getJsonObject("meters"));
+        member
+            .put("reachable", true)
+            .put("meters", body.getJsonObject("meters"))
+            .put("uptimeSeconds", body.getLong("uptimeSeconds"))
+            .put("splitBrain", body.getJsonObject("splitBrain"));
         continue;
       }
       String node = member.getString("node");
@@ -250,7 +285,17 @@ public final class ConsoleRoutes implements ManagementApiVerticle.Extension {
                   nodeAddress(node),
                   new JsonObject().put("op", "meters"),
                   new DeliveryOptions().setSendTimeout(NODE_TIMEOUT_MILLIS))
-              .onSuccess(reply -> member.put("reachable", true).put("meters", reply.body()))
+              .onSuccess(
+                  reply -> {
+                    JsonObject status = reply.body();
+                    // a node of an older version answers its meters alone
+                    boolean withStatus = status.getValue("meters") instanceof JsonObject;
+                    member
+                        .put("reachable", true)
+                        .put("meters", withStatus ? status.getJsonObject("meters") : status)
+                        .put("uptimeSeconds", status.getValue("uptimeSeconds"))
+                        .put("splitBrain", status.getValue("splitBrain"));
+                  })
               .onFailure(e -> member.put("reachable", false).put("problem", e.getMessage())));
     }
     return Future.join(asked)
@@ -296,7 +341,29 @@ public final class ConsoleRoutes implements ManagementApiVerticle.Extension {
         .put("websocketPort", services.websocketPort())
         .put("websocketPath", "/mqtt")
         .put("time", System.currentTimeMillis())
-        .put("meters", nodeMeters());
+        .put("meters", nodeMeters())
+        .put("uptimeSeconds", uptimeSeconds())
+        .put("splitBrain", splitBrainJson());
+  }
+
+  /** What another node's console shows of this one: its meters, uptime, split-brain state. */
+  private JsonObject nodeStatus() {
+    return new JsonObject()
+        .put("meters", nodeMeters())
+        .put("uptimeSeconds", uptimeSeconds())
+        .put("splitBrain", splitBrainJson());
+  }
+
+  private long uptimeSeconds() {
+    return (System.currentTimeMillis() - startedAtMillis) / 1000;
+  }
+
+  private JsonObject splitBrainJson() {
+    SplitBrain s = services.splitBrain().get();
+    return new JsonObject()
+        .put("protection", s.protection())
+        .put("minimumMembers", s.minimumMembers())
+        .put("hasMinimumMembers", s.hasMinimumMembers());
   }
 
   /** This node's figures, from the meters Prometheus scrapes. */
@@ -521,6 +588,177 @@ public final class ConsoleRoutes implements ManagementApiVerticle.Extension {
       LOG.info("client '{}' disconnected through the management API", clientId);
     }
     return n;
+  }
+
+  // ------------------------------------------------------------------------------------- sessions
+
+  /**
+   * The persistent sessions of the cluster, online and offline, whose client id contains {@code
+   * search} (first {@link #MAX_SESSIONS_LISTED} by client id), from the shared session store: the
+   * node hosting each, its subscriptions, its queue (messages not yet sent, and sent but not
+   * acknowledged) and its will. Reads every record of the store to filter them: a console's
+   * occasional search, not a device's path.
+   */
+  private void sessions(RoutingContext ctx) {
+    ctx.request().resume();
+    String needle = ctx.request().getParam("search", "").toLowerCase(Locale.ROOT);
+    long now = System.currentTimeMillis();
+    services
+        .sessions()
+        .store()
+        .all()
+        .compose(
+            all -> {
+              List<SessionRecord> found = new ArrayList<>();
+              for (SessionRecord r : all) {
+                // a record of expiry 0 is a transient session's will, kept for failover only
+                if (r.expirySeconds() > 0
+                    && !r.isExpired(now)
+                    && r.clientId().toLowerCase(Locale.ROOT).contains(needle)) {
+                  found.add(r);
+                }
+              }
+              found.sort(java.util.Comparator.comparing(SessionRecord::clientId));
+              List<SessionRecord> page =
+                  found.subList(0, Math.min(found.size(), MAX_SESSIONS_LISTED));
+              List<Future<JsonObject>> rows = new ArrayList<>();
+              for (SessionRecord r : page) {
+                rows.add(
+                    services
+                        .sessions()
+                        .store()
+                        .queued(r.clientId())
+                        .map(queue -> sessionJson(r, queue)));
+              }
+              return Future.all(rows)
+                  .map(
+                      x ->
+                          new JsonObject()
+                              .put("total", found.size())
+                              .put("value", new JsonArray(x.list())));
+            })
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                LOG.warn("console session search failed: {}", ar.cause().toString());
+                error(ctx, 500, "InternalError", "the sessions could not be read", null);
+              } else {
+                ctx.json(ar.result());
+              }
+            });
+  }
+
+  private static JsonObject sessionJson(SessionRecord r, List<QueuedMessage> queue) {
+    int queued = 0;
+    int inFlight = 0;
+    for (QueuedMessage m : queue) {
+      if (m.state() == QueuedMessage.State.QUEUED) {
+        queued++;
+      } else {
+        inFlight++;
+      }
+    }
+    JsonArray subscriptions = new JsonArray();
+    for (Subscription s : r.subscriptions()) {
+      subscriptions.add(new JsonObject().put("filter", s.filter()).put("qos", s.qos()));
+    }
+    PublishedMessage will = r.will();
+    return new JsonObject()
+        .put("clientId", r.clientId())
+        .put("node", r.ownerNode())
+        .put("state", r.connected() ? "online" : "offline")
+        .put("protocolVersion", r.protocolVersion() == 5 ? "5" : "3.1.1")
+        .put(
+            "expirySeconds",
+            r.expirySeconds() == SessionRecord.NEVER_EXPIRES ? null : r.expirySeconds())
+        .put(
+            "disconnectedAt",
+            r.connected() ? null : Instant.ofEpochMilli(r.disconnectedAtMillis()).toString())
+        .put("subscriptions", subscriptions)
+        .put("queued", queued)
+        .put("inFlight", inFlight)
+        .put(
+            "will",
+            will == null
+                ? null
+                : new JsonObject()
+                    .put("topic", will.topic())
+                    .put("qos", will.qos())
+                    .put("retain", will.retain())
+                    .put("payloadSize", will.payload().length)
+                    .put("delaySeconds", r.willDelaySeconds()));
+  }
+
+  /**
+   * Deletes an offline session (its record, queue and pending will) on the node hosting it, so that
+   * its routes go too; the client's next connect finds no session. An online session is refused
+   * (409): disconnect it first.
+   */
+  private void deleteSession(RoutingContext ctx) {
+    ctx.request().resume();
+    String clientId = ctx.pathParam("clientId");
+    Vertx vertx = ctx.vertx();
+    services
+        .sessions()
+        .store()
+        .load(clientId)
+        .compose(
+            r -> {
+              if (r == null || r.connected() || isLocalOrGone(r.ownerNode())) {
+                return services.sessions().deleteOffline(clientId);
+              }
+              return vertx
+                  .eventBus()
+                  .<JsonObject>request(
+                      nodeAddress(r.ownerNode()),
+                      new JsonObject().put("op", "deleteSession").put("clientId", clientId),
+                      new DeliveryOptions().setSendTimeout(NODE_TIMEOUT_MILLIS))
+                  .map(
+                      reply -> SessionManager.Deletion.valueOf(reply.body().getString("deletion")));
+            })
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                LOG.warn("console session delete failed: {}", ar.cause().toString());
+                error(
+                    ctx,
+                    503,
+                    "ServiceUnavailable",
+                    "the node hosting session '" + clientId + "' did not answer",
+                    null);
+                return;
+              }
+              switch (ar.result()) {
+                case NOT_FOUND ->
+                    error(ctx, 404, "NotFound", "no session of client '" + clientId + "'", null);
+                case ONLINE ->
+                    error(
+                        ctx,
+                        409,
+                        "Conflict",
+                        "the client '" + clientId + "' is connected: disconnect it first",
+                        null);
+                case DELETED -> {
+                  LOG.info("session of client '{}' deleted through the management API", clientId);
+                  ctx.json(new JsonObject().put("clientId", clientId).put("deleted", true));
+                }
+              }
+            });
+  }
+
+  /**
+   * Whether {@code node} is this one, or no longer a member (then its sessions' records are left).
+   */
+  private boolean isLocalOrGone(String node) {
+    if (services.nodeId().equals(node)) {
+      return true;
+    }
+    for (ClusterMembership.MemberInfo m : services.members().get()) {
+      if (node != null && node.equals(m.node())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   // ----------------------------------------------------------------------------- retained messages

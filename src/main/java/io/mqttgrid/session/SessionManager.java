@@ -364,6 +364,55 @@ public final class SessionManager {
     return takeover.retireLocal(clientId);
   }
 
+  /** What {@link #deleteOffline} did. */
+  public enum Deletion {
+    DELETED,
+    /** The session's client is connected: nothing was deleted. */
+    ONLINE,
+    NOT_FOUND
+  }
+
+  /**
+   * An operator deletes an offline persistent session this node hosts (or one whose record names no
+   * live session here): it stops receiving messages, its pending will is discarded (the operator
+   * ends it, the client did not vanish), and the store forgets record and queue, so the client's
+   * next connect finds no session (Session Present 0). A connected session is left alone.
+   */
+  public Future<Deletion> deleteOffline(String clientId) {
+    Session local = sessions.get(clientId);
+    if (local == null) {
+      return store
+          .load(clientId)
+          .compose(
+              r -> {
+                if (r == null) {
+                  return Future.succeededFuture(Deletion.NOT_FOUND);
+                }
+                if (r.connected()) {
+                  return Future.succeededFuture(Deletion.ONLINE);
+                }
+                return store
+                    .deleteIfOwnedBy(clientId, r.connectionId())
+                    .map(d -> d ? Deletion.DELETED : Deletion.ONLINE);
+              });
+    }
+    Promise<Deletion> done = Promise.promise();
+    local.onContext(
+        () -> {
+          if (local.state() != Session.State.OFFLINE || !sessions.remove(clientId, local)) {
+            done.complete(Deletion.ONLINE);
+            return;
+          }
+          local.cancelWill();
+          local
+              .retire()
+              .compose(v -> store.deleteIfOwnedBy(clientId, local.connectionId()))
+              .map(Deletion.DELETED)
+              .onComplete(done);
+        });
+    return done.future();
+  }
+
   /** The client disconnected normally: its will is gone (MQTT-3.1.2-10). */
   public void discardWill(Session session) {
     session.onContext(() -> session.will(null, 0));

@@ -107,6 +107,25 @@ const KINDS = {
     ],
     properties: (v) => ({ description: v.description || undefined, clientGroupName: v.clientGroupName, topicSpaceName: v.topicSpaceName, permission: v.permission }),
   },
+  caCertificates: {
+    title: 'CA certificates',
+    singular: 'CA certificate',
+    columns: [['Subject', (p) => p.subject], ['Expires', (p) => p.expiryTimeInUtc], ['Thumbprint (SHA-256)', (p) => p.thumbprint]],
+    fields: (p = {}) => [
+      field({ label: 'Description', name: 'description', target: 'properties.description', value: p.description || '' }),
+      field({ label: 'Certificate (PEM)', name: 'encodedCertificate', target: 'properties.encodedCertificate', kind: 'textarea', value: p.encodedCertificate || '', hint: 'A CA (root or intermediate) certificate, -----BEGIN CERTIFICATE-----; paste it or upload its file below.' }),
+    ],
+    properties: (v) => ({ description: v.description || undefined, encodedCertificate: v.encodedCertificate }),
+    // a PEM file read in the browser into the text area: what is sent is what the operator sees
+    enhance: (form) => {
+      const pem = form.elements.encodedCertificate;
+      const upload = el('input', { id: 'ca-upload', type: 'file', accept: '.pem,.crt,.cer' });
+      upload.addEventListener('change', async () => {
+        if (upload.files.length) pem.value = (await upload.files[0].text()).trim();
+      });
+      pem.closest('.field').append(el('label', { for: 'ca-upload' }, 'Upload a PEM file'), upload);
+    },
+  },
 };
 
 export function resourcePage(root, kind) {

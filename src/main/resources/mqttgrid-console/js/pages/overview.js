@@ -12,14 +12,31 @@ const MEMBER_COLUMNS = [
   ['connections', 'Connections'], ['sessions', 'Sessions'], ['sessionsOnline', 'Online'],
   ['subscriptionsOfConnectedClients', 'Subscriptions'], ['retainedMessages', 'Retained'],
   ['messagesIn', 'In'], ['messagesOut', 'Out'], ['messagesDropped', 'Dropped'],
+  ['uptime', 'Up for'], ['splitBrain', 'Split-brain protection'],
 ];
+
+function uptimeText(seconds) {
+  if (seconds === undefined || seconds === null) return '';
+  const d = Math.floor(seconds / 86400);
+  const h = Math.floor((seconds % 86400) / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  return d ? `${d} d ${h} h` : h ? `${h} h ${m} min` : `${m} min ${seconds % 60} s`;
+}
+
+function splitBrainText(s) {
+  if (!s) return '';
+  if (!s.protection) return 'off';
+  return s.hasMinimumMembers ? `quorum (${s.minimumMembers} needed)` : `NO QUORUM: fewer than ${s.minimumMembers} members seen, writes refused`;
+}
+
+const NOT_METERS = { uptime: (m) => uptimeText(m.uptimeSeconds), splitBrain: (m) => splitBrainText(m.splitBrain) };
 
 function memberRow(m) {
   const state = m.local ? 'this console' : m.reachable ? 'reachable' : `not answering${m.problem ? `: ${m.problem}` : ''}`;
   return el('tr', { 'data-node': m.node || '' }, MEMBER_COLUMNS.map(([k], i) => {
     const text = k === 'node' ? m.node || '?' : k === 'address' ? m.address : k === 'state' ? state
-      : m.meters ? String(m.meters[k]) : '';
-    return i === 0 ? el('th', { scope: 'row' }, text) : el('td', {}, text);
+      : NOT_METERS[k] ? NOT_METERS[k](m) : m.meters ? String(m.meters[k]) : '';
+    return i === 0 ? el('th', { scope: 'row' }, text) : el('td', { 'data-column': k }, text);
   }));
 }
 
@@ -85,7 +102,7 @@ export function overviewPage(root) {
       members.replaceChildren(...o.members.map(memberRow));
       totalsRow.replaceChildren(el('tr', { id: 'totals' }, MEMBER_COLUMNS.map(([k], i) => (i === 0
         ? el('th', { scope: 'row' }, 'Cluster (nodes answering)')
-        : el('td', {}, i < 3 ? '' : String(o.totals[k]))))));
+        : el('td', {}, i < 3 || NOT_METERS[k] ? '' : String(o.totals[k]))))));
       const now = Date.now() / 1000; // the browser's clock: the chart's axis is the viewer's time
       if (history.last) {
         const dt = Math.max(0.001, now - history.last.t);

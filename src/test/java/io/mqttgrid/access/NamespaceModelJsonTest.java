@@ -194,6 +194,15 @@ class NamespaceModelJsonTest {
         NamespaceModelJson.caCertificate(
             "root-ca", new JsonObject().put("encodedCertificate", Files.readString(ca.certFile)));
     assertThat(NamespaceModelJson.toJson(c).getString("expiryTimeInUtc")).isNotBlank();
+    // what the console shows of it
+    assertThat(NamespaceModelJson.toJson(c).getString("subject")).isEqualTo("CN=localhost");
+    assertThat(NamespaceModelJson.toJson(c).getString("thumbprint"))
+        .isEqualTo(
+            java.util.HexFormat.of()
+                .withUpperCase()
+                .formatHex(
+                    java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(ca.certificate.getEncoded())));
     refused(
         () ->
             NamespaceModelJson.caCertificate(

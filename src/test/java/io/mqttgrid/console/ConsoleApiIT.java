@@ -197,6 +197,8 @@ class ConsoleApiIT {
           {"GET", NS + "/connections"},
           {"POST", NS + "/connections/x/disconnect"},
           {"GET", NS + "/retainedMessages"},
+          {"GET", NS + "/sessions"},
+          {"DELETE", NS + "/sessions/x"},
           {"DELETE", NS + "/retainedMessages?topic=a"}
         }) {
       HttpMethod method = HttpMethod.valueOf(call[0]);
@@ -225,6 +227,15 @@ class ConsoleApiIT {
     assertThat(before.getJsonArray("members").getJsonObject(0).getString("node"))
         .isEqualTo(before.getString("node"));
     assertThat(before.getInteger("websocketPort")).isEqualTo(broker.websocketPort());
+    assertThat(before.getJsonArray("members").getJsonObject(0).getLong("uptimeSeconds"))
+        .isNotNull();
+    assertThat(
+            before
+                .getJsonArray("members")
+                .getJsonObject(0)
+                .getJsonObject("splitBrain")
+                .getBoolean("protection"))
+        .isFalse();
     long inBefore = before.getJsonObject("meters").getLong("messagesIn");
 
     Mqtt5BlockingClient c = broker.v5("overview-publisher");
@@ -291,6 +302,94 @@ class ConsoleApiIT {
             NS + "/connections/console-search-target/disconnect",
             new JsonObject());
     assertThat(gone.statusCode()).isEqualTo(404);
+  }
+
+  private static JsonObject onlySession(String search) throws Exception {
+    HttpResponse<Buffer> r = call(HttpMethod.GET, NS + "/sessions?search=" + search, null);
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    assertThat(r.bodyAsJsonObject().getJsonArray("value")).hasSize(1);
+    return r.bodyAsJsonObject().getJsonArray("value").getJsonObject(0);
+  }
+
+  private static long sessionsOfNode() throws Exception {
+    return call(HttpMethod.GET, NS + "/overview", null)
+        .bodyAsJsonObject()
+        .getJsonObject("meters")
+        .getLong("sessions");
+  }
+
+  @Test
+  void anOfflineSessionIsFoundWithItsQueueAndDeletedSoTheClientStartsAnew() throws Exception {
+    Mqtt5BlockingClient c = broker.v5("console-session-target");
+    c.connectWith()
+        .cleanStart(true)
+        .sessionExpiryInterval(3600)
+        .willPublish()
+        .topic("wills/console-session-target")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload(new byte[3])
+        .delayInterval(600)
+        .applyWillPublish()
+        .send();
+    c.subscribeWith().topicFilter("sessions/+").qos(MqttQos.AT_LEAST_ONCE).send();
+
+    JsonObject online = onlySession("SESSION-TARG");
+    assertThat(online.getString("clientId")).isEqualTo("console-session-target");
+    assertThat(online.getString("state")).isEqualTo("online");
+    assertThat(online.getString("node"))
+        .isEqualTo(
+            call(HttpMethod.GET, NS + "/overview", null).bodyAsJsonObject().getString("node"));
+    assertThat(online.getLong("expirySeconds")).isEqualTo(3600L);
+    assertThat(online.getJsonArray("subscriptions").getJsonObject(0))
+        .isEqualTo(new JsonObject().put("filter", "sessions/+").put("qos", 1));
+    assertThat(online.getJsonObject("will").getString("topic"))
+        .isEqualTo("wills/console-session-target");
+    assertThat(online.getJsonObject("will").getLong("delaySeconds")).isEqualTo(600L);
+    assertThat(online.getJsonObject("will").getInteger("payloadSize")).isEqualTo(3);
+    HttpResponse<Buffer> refused =
+        call(HttpMethod.DELETE, NS + "/sessions/console-session-target", null);
+    assertThat(refused.statusCode()).as(refused.bodyAsString()).isEqualTo(409);
+
+    c.disconnect();
+    Mqtt5BlockingClient publisher = broker.v5("console-session-publisher");
+    publisher.connect();
+    try {
+      for (int i = 0; i < 2; i++) {
+        publisher.publishWith().topic("sessions/a").qos(MqttQos.AT_LEAST_ONCE).send();
+      }
+    } finally {
+      publisher.disconnect();
+    }
+    Await.until(
+        "the offline session holds both messages",
+        java.time.Duration.ofSeconds(10),
+        () -> onlySession("session-targ").getInteger("queued") == 2);
+    JsonObject offline = onlySession("session-targ");
+    assertThat(offline.getString("state")).isEqualTo("offline");
+    assertThat(offline.getInteger("inFlight")).isZero();
+    assertThat(offline.getString("disconnectedAt")).isNotNull();
+
+    long sessionsBefore = sessionsOfNode();
+    HttpResponse<Buffer> deleted =
+        call(HttpMethod.DELETE, NS + "/sessions/console-session-target", null);
+    assertThat(deleted.statusCode()).as(deleted.bodyAsString()).isEqualTo(200);
+    // gone from the node that hosted it too, not only from the store
+    assertThat(sessionsOfNode()).isEqualTo(sessionsBefore - 1);
+    assertThat(
+            call(HttpMethod.GET, NS + "/sessions?search=session-targ", null)
+                .bodyAsJsonObject()
+                .getJsonArray("value"))
+        .isEmpty();
+    assertThat(call(HttpMethod.DELETE, NS + "/sessions/console-session-target", null).statusCode())
+        .isEqualTo(404);
+
+    Mqtt5BlockingClient again = broker.v5("console-session-target");
+    try (var inbox = again.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL)) {
+      assertThat(again.connectWith().cleanStart(false).send().isSessionPresent()).isFalse();
+      assertThat(inbox.receive(1, TimeUnit.SECONDS)).isEmpty();
+    } finally {
+      again.disconnect();
+    }
   }
 
   @Test

@@ -124,6 +124,41 @@ class ConsoleClusterOverviewIT {
         .isEqualTo(Mqtt5DisconnectReasonCode.ADMINISTRATIVE_ACTION);
   }
 
+  @Test
+  void anOfflineSessionOfTheOtherNodeIsDeletedThereThroughThisNode() throws Exception {
+    Mqtt5BlockingClient onB = b.v5("console-cluster-sleeper");
+    onB.connectWith().sessionExpiryInterval(3600).send();
+    onB.subscribeWith().topicFilter("sleeper/in").send();
+    onB.disconnect();
+    JsonObject found =
+        callA(HttpMethod.GET, "/namespaces/mqttgrid/sessions?search=cluster-sleeper");
+    assertThat(found.getJsonArray("value")).hasSize(1);
+    assertThat(found.getJsonArray("value").getJsonObject(0).getString("node"))
+        .isEqualTo("console-b");
+    long sessionsOnB = member(overview(), "console-b").getJsonObject("meters").getLong("sessions");
+    HttpResponse<Buffer> r =
+        web.request(
+                HttpMethod.DELETE,
+                a.managementPort(),
+                "127.0.0.1",
+                "/namespaces/mqttgrid/sessions/console-cluster-sleeper")
+            .bearerTokenAuthentication(TOKEN)
+            .send()
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(15, TimeUnit.SECONDS);
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    // the node that hosted it let it go, not only the store
+    assertThat(member(overview(), "console-b").getJsonObject("meters").getLong("sessions"))
+        .isEqualTo(sessionsOnB - 1);
+    Mqtt5BlockingClient again = b.v5("console-cluster-sleeper");
+    try {
+      assertThat(again.connectWith().cleanStart(false).send().isSessionPresent()).isFalse();
+    } finally {
+      again.disconnect();
+    }
+  }
+
   private static JsonObject member(JsonObject overview, String node) {
     for (Object m : overview.getJsonArray("members")) {
       if (node.equals(((JsonObject) m).getString("node"))) {
@@ -152,6 +187,17 @@ class ConsoleClusterOverviewIT {
       assertThat(nodeA.getJsonObject("meters").getLong("connections")).isZero();
       assertThat(o.getJsonObject("totals").getLong("connections")).isEqualTo(1L);
       assertThat(o.getJsonObject("totals").getLong("sessionsOnline")).isEqualTo(1L);
+      // each member's own uptime and split-brain state, the other's asked over the event bus
+      for (JsonObject m : new JsonObject[] {nodeA, nodeB}) {
+        assertThat(m.getLong("uptimeSeconds")).isNotNull().isNotNegative();
+        assertThat(m.getJsonObject("splitBrain"))
+            .isEqualTo(
+                new JsonObject()
+                    .put("protection", false)
+                    .put("minimumMembers", 2)
+                    .put("hasMinimumMembers", true));
+      }
+      assertThat(o.getJsonObject("totals").containsKey("uptimeSeconds")).isFalse();
     } finally {
       onB.disconnect();
     }

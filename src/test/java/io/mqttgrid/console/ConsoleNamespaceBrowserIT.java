@@ -32,9 +32,9 @@ import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * The console in a real browser: sign-in, the namespace pages, the access explainer, the overview's
- * live chart. One browser for the class; the tests run in order, each leaving the browser signed
- * in.
+ * The console in a real browser: sign-in, the namespace pages (CA certificates and settings too),
+ * the access explainer, the overview's live chart. One browser for the class; the tests run in
+ * order, each leaving the browser signed in.
  */
 @WithBroker(configMethod = "brokerConfig")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -269,5 +269,78 @@ class ConsoleNamespaceBrowserIT {
         ExpectedConditions.textToBePresentInElementLocated(
             By.id("group-preview"), "Selects 1 registered client(s): sensor1"));
     assertThat(browser.errorAt("#resource-form", "Query")).isEmpty();
+  }
+
+  @Test
+  @Order(6)
+  void anUploadedCaCertificateIsListedWithSubjectExpiryAndThumbprint(@TempDir Path certs)
+      throws Exception {
+    io.mqttgrid.testing.TestCertificates ca =
+        io.mqttgrid.testing.TestCertificates.selfSignedServer(certs);
+    String thumbprint =
+        java.util.HexFormat.of()
+            .withUpperCase()
+            .formatHex(
+                java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(ca.certificate.getEncoded()));
+    browser.go("caCertificates");
+    browser.driver.findElement(By.id("new-resource")).click();
+    browser.type("#resource-form", "Name", "test-root");
+    browser.driver.findElement(By.id("ca-upload")).sendKeys(ca.certFile.toString());
+    browser.wait.until(
+        d ->
+            browser
+                .field("#resource-form", "Certificate (PEM)")
+                .getAttribute("value")
+                .startsWith("-----BEGIN CERTIFICATE-----"));
+    save("test-root");
+    String row =
+        browser
+            .driver
+            .findElement(By.cssSelector("#resources tr[data-name='test-root']"))
+            .getText();
+    assertThat(row)
+        .contains("CN=localhost")
+        .contains(thumbprint)
+        .contains(ca.certificate.getNotAfter().toInstant().toString().substring(0, 10));
+    browser.screenshot("console-ca-certificates");
+  }
+
+  @Test
+  @Order(7)
+  void aSettingTheApiRefusesIsShownAtItsFieldAndAValidOneIsSaved() throws Exception {
+    browser.go("settings");
+    browser.visible(By.id("settings-form"));
+    browser.type("#settings-form", "Maximum session expiry (hours, 1-8)", "9");
+    browser.driver.findElement(By.cssSelector("#settings-form button[type=submit]")).click();
+    browser.wait.until(
+        d -> !browser.errorAt("#settings-form", "Maximum session expiry (hours, 1-8)").isEmpty());
+    assertThat(
+            browser
+                .field("#settings-form", "Maximum session expiry (hours, 1-8)")
+                .getAttribute("aria-invalid"))
+        .isEqualTo("true");
+    browser.type("#settings-form", "Maximum session expiry (hours, 1-8)", "2");
+    browser.driver.findElement(By.cssSelector("#settings-form button[type=submit]")).click();
+    browser.wait.until(
+        ExpectedConditions.textToBePresentInElementLocated(
+            By.id("settings-status"), "Settings saved."));
+    browser.screenshot("console-settings");
+    browser.go("overview");
+    browser.go("settings");
+    browser.visible(By.id("settings-form"));
+    browser.wait.until(
+        d ->
+            "2"
+                .equals(
+                    browser
+                        .field("#settings-form", "Maximum session expiry (hours, 1-8)")
+                        .getAttribute("value")));
+    // the fields left alone kept their values
+    assertThat(
+            new Select(browser.field("#settings-form", "Password authentication"))
+                .getFirstSelectedOption()
+                .getText())
+        .isEqualTo("On");
   }
 }

@@ -23,8 +23,8 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 
 /**
- * The console's connections page and its MQTT client in a real browser, against real MQTT clients.
- * One browser for the class.
+ * The console's connections and sessions pages and its MQTT client in a real browser, against real
+ * MQTT clients. One browser for the class.
  */
 @WithBroker({"management.token=" + ConsoleSessionsBrowserIT.TOKEN})
 class ConsoleSessionsBrowserIT {
@@ -102,6 +102,49 @@ class ConsoleSessionsBrowserIT {
       assertThat(bystander.getState().isConnected()).isTrue();
     } finally {
       bystander.disconnect();
+    }
+  }
+
+  @Test
+  void anOfflineSessionIsFoundWithItsQueueAndDeletedFromThePage() throws Exception {
+    Mqtt5BlockingClient sleeper = broker.v5("ui-sleeper");
+    sleeper.connectWith().sessionExpiryInterval(3600).send();
+    sleeper.subscribeWith().topicFilter("ui-sleeper/in").qos(MqttQos.AT_LEAST_ONCE).send();
+    sleeper.disconnect();
+    Mqtt5BlockingClient publisher = broker.v5("ui-sleeper-publisher");
+    publisher.connect();
+    try {
+      publisher.publishWith().topic("ui-sleeper/in").qos(MqttQos.AT_LEAST_ONCE).send();
+    } finally {
+      publisher.disconnect();
+    }
+    browser.go("sessions");
+    browser.type("#sessions-search", "Client id contains", "ui-sleeper");
+    browser.driver.findElement(By.cssSelector("#sessions-search button[type=submit]")).click();
+    browser.wait.until(
+        ExpectedConditions.textToBePresentInElementLocated(
+            By.cssSelector("#sessions tr[data-client-id='ui-sleeper'] .queued"), "1"));
+    assertThat(
+            browser
+                .driver
+                .findElement(By.cssSelector("#sessions tr[data-client-id='ui-sleeper'] .state"))
+                .getText())
+        .isEqualTo("offline");
+    browser.screenshot("console-sessions");
+
+    browser
+        .driver
+        .findElement(By.cssSelector("button[aria-label='Delete session ui-sleeper']"))
+        .click();
+    browser.wait.until(ExpectedConditions.alertIsPresent()).accept();
+    browser.wait.until(
+        ExpectedConditions.textToBePresentInElementLocated(
+            By.id("sessions-status"), "0 session(s) shown of 0"));
+    Mqtt5BlockingClient again = broker.v5("ui-sleeper");
+    try {
+      assertThat(again.connectWith().cleanStart(false).send().isSessionPresent()).isFalse();
+    } finally {
+      again.disconnect();
     }
   }
 
