@@ -550,6 +550,11 @@ public final class Bridges extends AbstractVerticle {
 
   /** Stops every dataflow: remote connections closed, local sessions offline (and queueing). */
   public Future<Void> stopAll() {
+    if (context == null) {
+      // never started: a start that failed elsewhere (a listener's port taken) stops the node
+      // before this verticle was deployed
+      return Future.succeededFuture();
+    }
     Promise<Void> done = Promise.promise();
     context.runOnContext(
         v -> {

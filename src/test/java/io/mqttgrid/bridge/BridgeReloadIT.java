@@ -114,6 +114,20 @@ class BridgeReloadIT {
 
   @Test
   void aRemovedDataflowStopsAndItsSessionHereIsDeleted() throws Exception {
+    // a local-to-remote dataflow reports connected once its remote side is; its local session is
+    // opened meanwhile (CI saw the record missing right after "connected")
+    long opened = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (edge.broker()
+                .sessions()
+                .store()
+                .load("$bridge/up")
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS)
+            == null
+        && System.nanoTime() < opened) {
+      Thread.sleep(50);
+    }
     assertThat(
             edge.broker()
                 .sessions()
