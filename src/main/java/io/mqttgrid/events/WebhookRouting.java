@@ -461,6 +461,30 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
       return key.equals(DEAD_LETTER);
     }
 
+    /** The {@code Subscription} tag of this destination's own counters. */
+    private String metricName() {
+      return key.equals(ROUTE) ? "(routeDestination)" : name;
+    }
+
+    /**
+     * Events delivered here: the namespace's counter and this destination's (ours, by subscription:
+     * which one fails is not in Event Grid's namespace-wide metrics).
+     */
+    private void delivered(int n) {
+      successful().increment(n);
+      perSubscription("mqttgrid.routing.subscription.delivered.events", metricName(), null)
+          .increment(n);
+    }
+
+    /** Events failed here (as {@code Mqtt.FailedRoutedMessages}): both counters. */
+    private void failedHere(String error, int n) {
+      failed(error, n);
+      if (n > 0) {
+        perSubscription("mqttgrid.routing.subscription.failed.events", metricName(), error)
+            .increment(n);
+      }
+    }
+
     /** Takes the event if its filter passes it; false when it is full (the event is not taken). */
     boolean offer(Routed event) {
       if (destination == null || !filter.matches(event.event())) {
@@ -468,7 +492,7 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
       }
       if (!reserve()) {
         if (!deadLetterSink()) {
-          failed(BUFFER_FULL, 1);
+          failedHere(BUFFER_FULL, 1);
           deadLetter(List.of(event), BUFFER_FULL, 0, this, "buffer full");
         }
         return false;
@@ -649,7 +673,7 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
       }
       validationFailures().increment();
       if (!deadLetterSink()) {
-        failed(VALIDATION_FAILED, waiting.size());
+        failedHere(VALIDATION_FAILED, waiting.size());
       }
       long delay = delay(validationAttempts++);
       if (!url.equals(reportedUrl)) {
@@ -799,7 +823,7 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
       }
       int attempts = attempt + 1;
       if (!deadLetterSink()) {
-        failed(error, batch.size());
+        failedHere(error, batch.size());
       }
       if (!retried(error)) {
         LOG.warn(
@@ -880,7 +904,7 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
       if (deadLetterSink()) {
         dropped(DEAD_LETTER_FAILED, n);
       } else {
-        failed(error, n);
+        failedHere(error, n);
       }
     }
 
@@ -896,7 +920,7 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
       // counted before they leave the buffer: an empty buffer means every outcome is counted
       if (error == null) {
         if (!deadLetterSink()) {
-          successful().increment(batch.size());
+          delivered(batch.size());
         }
       } else {
         lost(error, batch.size());
@@ -952,6 +976,23 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
     if (lost > 0) {
       dropped(reason, lost);
     }
+  }
+
+  /** A destination's own counter, by its name and, for failures, the error. */
+  private Counter perSubscription(String meter, String subscription, String error) {
+    return counters.computeIfAbsent(
+        meter + "/" + subscription + "/" + error,
+        k -> {
+          Counter.Builder b =
+              Counter.builder(meter)
+                  .description(
+                      error == null
+                          ? "Routed events delivered, by destination"
+                          : "Routed events failed (as mqtt_failed_routed_messages), by destination"
+                              + " and error")
+                  .tag("Subscription", subscription);
+          return (error == null ? b : b.tag("Error", error)).register(registry);
+        });
   }
 
   /** One per failed validation handshake, whatever the destination. */

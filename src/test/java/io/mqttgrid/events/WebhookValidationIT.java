@@ -31,7 +31,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -48,6 +51,7 @@ import org.junit.jupiter.api.io.TempDir;
       "shutdown.grace-period=1"
     },
     configMethod = "subscribeTheReceivers")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the second counts on what the first sent
 class WebhookValidationIT {
 
   private static final Duration WAIT = Duration.ofSeconds(10);
@@ -145,6 +149,7 @@ class WebhookValidationIT {
   }
 
   @Test
+  @Order(1)
   void onlyAWebhookThatAnswersTheHandshakeGetsEventsAndOneThatAnswersLaterGetsThoseHeld()
       throws Exception {
     Mqtt5BlockingClient c = broker.v5("sensor-1");
@@ -182,6 +187,39 @@ class WebhookValidationIT {
     assertThat(metric("mqttgrid_routing_buffered_events", "")).isEqualTo(2);
   }
 
+  @Test
+  @Order(2)
+  void eachSubscriptionsDeliveredAndFailedEventsAreCountedUnderItsName() throws Exception {
+    Mqtt5BlockingClient c = broker.v5("sensor-2");
+    c.connect();
+    try {
+      json(c, "{\"n\": 3}");
+    } finally {
+      c.disconnect();
+    }
+    String delivered = "mqttgrid_routing_subscription_delivered_events_total";
+    String failed = "mqttgrid_routing_subscription_failed_events_total";
+    // the first test's two events and this one, to each subscription that answers
+    Await.until(
+        "the deliveries are counted",
+        WAIT,
+        () ->
+            metric(delivered, "Subscription=\"valid\"") >= 3
+                && metric(delivered, "Subscription=\"late\"") >= 3);
+    Await.until(
+        "the refusing subscription's failures are counted",
+        WAIT,
+        () -> metric(failed, "Subscription=\"refusing\"") >= 1);
+    assertThat(metric(delivered, "Subscription=\"refusing\"")).isZero();
+    assertThat(metric(failed, "Subscription=\"valid\"")).isZero();
+    assertThat(metricLabels(failed, "Subscription=\"refusing\""))
+        .contains("Error=\"ValidationFailed\"");
+    // the namespace's counter is the sum of the subscriptions'
+    assertThat(metric(delivered, "Subscription=\"valid\"")).isEqualTo(3);
+    assertThat(metric(delivered, "Subscription=\"late\"")).isEqualTo(3);
+    assertThat(metric("mqtt_successful_routed_messages_total", "")).isEqualTo(6);
+  }
+
   private static void json(Mqtt5BlockingClient c, String payload) {
     c.publishWith()
         .topic("sensors/1")
@@ -196,6 +234,16 @@ class WebhookValidationIT {
 
   /** The sample of {@code name} whose labels contain {@code label}, or 0. */
   private static double metric(String name, String label) throws Exception {
+    String[] found = sample(name, label);
+    return found == null ? 0 : Double.parseDouble(found[1]);
+  }
+
+  private static String metricLabels(String name, String label) throws Exception {
+    String[] found = sample(name, label);
+    return found == null ? "" : found[0];
+  }
+
+  private static String[] sample(String name, String label) throws Exception {
     String text =
         HttpClient.newHttpClient()
             .send(
@@ -208,9 +256,9 @@ class WebhookValidationIT {
     while (m.find()) {
       String labels = m.group(2) == null ? "" : m.group(2);
       if (m.group(1).equals(name) && labels.contains(label)) {
-        return Double.parseDouble(m.group(3));
+        return new String[] {labels, m.group(3)};
       }
     }
-    return 0;
+    return null;
   }
 }
