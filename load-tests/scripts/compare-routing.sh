@@ -21,6 +21,9 @@ cat >"$logs/receiver.py" <<'PY'
 import http.server, socketserver, sys
 class H(http.server.BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
+    def do_OPTIONS(self):  # the webhook validation handshake (docs/routing.md#webhook-validation)
+        self.send_response(200); self.send_header('WebHook-Allowed-Origin', self.headers['WebHook-Request-Origin'])
+        self.send_header('Content-Length', '0'); self.end_headers()
     def do_POST(self):
         self.rfile.read(int(self.headers['Content-Length']))
         self.send_response(200); self.send_header('Content-Length', '0'); self.end_headers()

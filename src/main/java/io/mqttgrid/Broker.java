@@ -273,7 +273,8 @@ public final class Broker {
                 config.routingTrustedCaFile,
                 config.routingMaxDeliveryAttempts,
                 config.routingEventTimeToLiveMillis,
-                config.routingDeadLetterFile),
+                config.routingDeadLetterFile,
+                config.routingValidateWebhooks),
             registry);
     // events waiting for a retry outlive their node: the oldest survivor sends them
     routing.pendingEvents(

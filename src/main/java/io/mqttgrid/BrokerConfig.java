@@ -160,6 +160,7 @@ public final class BrokerConfig {
   public final int routingMaxDeliveryAttempts;
   public final long routingEventTimeToLiveMillis;
   public final String routingDeadLetterFile;
+  public final boolean routingValidateWebhooks;
 
   /**
    * Where the state that must outlive the whole cluster is kept (docs/persistence.md); null: in
@@ -288,6 +289,7 @@ public final class BrokerConfig {
     routingMaxDeliveryAttempts = intValue("routing.max-delivery-attempts", 1, 1000);
     routingEventTimeToLiveMillis = longValue("routing.event-time-to-live-ms", 1, 31_536_000_000L);
     routingDeadLetterFile = string("routing.dead-letter-file");
+    routingValidateWebhooks = boolValue("routing.validate-webhooks");
     eventsCoalesceWindowMillis = longValue("events.coalesce-window-ms", 1, 3_600_000);
     bridgeReconnectInitialSeconds = intValue("bridge.reconnect-initial-delay", 1, 3600);
     bridgeReconnectMaxSeconds = intValue("bridge.reconnect-max-delay", 1, 3600);

@@ -62,6 +62,15 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
 
   static final String BUFFER_FULL = "BufferFull";
 
+  /** Ours: the webhook did not answer the validation handshake; its events wait. */
+  static final String VALIDATION_FAILED = "ValidationFailed";
+
+  /**
+   * The {@code WebHook-Request-Origin} of the validation handshake: who sends the events (Event
+   * Grid sends {@code eventgrid.azure.net}); one fixed name a receiver can allow.
+   */
+  static final String REQUEST_ORIGIN = "mqttgrid";
+
   /**
    * Why an event is dead-lettered ({@code deadLetterReason}): Event Grid's names for the retry
    * policy's limits; ours for a destination that refused the events and for a full buffer.
@@ -86,7 +95,8 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
       String trustedCaFile,
       int maxDeliveryAttempts,
       long eventTimeToLiveMillis,
-      String deadLetterFile) {
+      String deadLetterFile,
+      boolean validateWebhooks) {
     public Options {
       retryDelaysMillis = List.copyOf(retryDelaysMillis);
       if (retryDelaysMillis.isEmpty()) {
@@ -109,7 +119,8 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
           trustedCaFile,
           30,
           TimeUnit.MINUTES.toMillis(1440),
-          "");
+          "",
+          true);
     }
   }
 
@@ -450,6 +461,30 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
       return key.equals(DEAD_LETTER);
     }
 
+    /** The {@code Subscription} tag of this destination's own counters. */
+    private String metricName() {
+      return key.equals(ROUTE) ? "(routeDestination)" : name;
+    }
+
+    /**
+     * Events delivered here: the namespace's counter and this destination's (ours, by subscription:
+     * which one fails is not in Event Grid's namespace-wide metrics).
+     */
+    private void delivered(int n) {
+      successful().increment(n);
+      perSubscription("mqttgrid.routing.subscription.delivered.events", metricName(), null)
+          .increment(n);
+    }
+
+    /** Events failed here (as {@code Mqtt.FailedRoutedMessages}): both counters. */
+    private void failedHere(String error, int n) {
+      failed(error, n);
+      if (n > 0) {
+        perSubscription("mqttgrid.routing.subscription.failed.events", metricName(), error)
+            .increment(n);
+      }
+    }
+
     /** Takes the event if its filter passes it; false when it is full (the event is not taken). */
     boolean offer(Routed event) {
       if (destination == null || !filter.matches(event.event())) {
@@ -457,7 +492,7 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
       }
       if (!reserve()) {
         if (!deadLetterSink()) {
-          failed(BUFFER_FULL, 1);
+          failedHere(BUFFER_FULL, 1);
           deadLetter(List.of(event), BUFFER_FULL, 0, this, "buffer full");
         }
         return false;
@@ -534,11 +569,136 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
           release(n);
           return;
         }
+        if (!validated(to)) {
+          validate(to);
+          return;
+        }
         List<Routed> batch =
             drain(to.maxEventsPerBatch(), to.maxEventsPerBatch() > 1 ? to.maxBytesPerBatch() : 0);
         inFlight++;
         send(batch, 0);
       }
+    }
+
+    /** The endpoint that answered the handshake last; touched on {@link #context} only. */
+    private String validatedUrl;
+
+    /** A handshake or the wait before its retry is under way; on {@link #context} only. */
+    private boolean validating;
+
+    private int validationAttempts;
+
+    /** Batches in flight that wait for the handshake, sent after it; on {@link #context} only. */
+    private final List<Runnable> parked = new ArrayList<>();
+
+    private void unpark() {
+      List<Runnable> now = new ArrayList<>(parked);
+      parked.clear();
+      now.forEach(Runnable::run);
+    }
+
+    /** The endpoint whose failed handshake was logged: one line per endpoint, not per retry. */
+    private String reportedUrl;
+
+    /** A webhook gets events once it answered the handshake (or when validation is off). */
+    private boolean validated(RoutingSettings.Destination to) {
+      return to.endpointUrl() == null
+          || !options.validateWebhooks()
+          || to.endpointUrl().equals(validatedUrl);
+    }
+
+    /**
+     * The CloudEvents HTTP webhook abuse protection handshake (CloudEvents 1.0, HTTP 1.1 Web Hooks
+     * for Event Delivery, section 4), as Event Grid does it for CloudEvents subscriptions: an
+     * OPTIONS request with {@code WebHook-Request-Origin}, answered 200 with that origin (or {@code
+     * *}) in {@code WebHook-Allowed-Origin}. Hand-written: the CloudEvents SDK has no sender side
+     * of it, and it is one request. Until it passes, the events wait in the buffer (bounded by
+     * {@code routing.buffer-events}) and it is retried on the retry schedule; each failure counts
+     * the waiting events failed ({@code ValidationFailed}).
+     */
+    private void validate(RoutingSettings.Destination to) {
+      if (validating) {
+        return;
+      }
+      validating = true;
+      String url = to.endpointUrl();
+      RequestOptions request =
+          new RequestOptions()
+              .setMethod(HttpMethod.OPTIONS)
+              .setAbsoluteURI(url)
+              .setIdleTimeout(options.timeoutMillis())
+              .putHeader("WebHook-Request-Origin", REQUEST_ORIGIN);
+      // the shared secret too: a receiver that checks it on every request lets the handshake in
+      to.headers().forEach(request::putHeader);
+      http.request(request)
+          .compose(req -> req.send())
+          .compose(
+              resp ->
+                  resp.body()
+                      .map(
+                          b ->
+                              resp.statusCode() != 200
+                                  ? "HTTP " + resp.statusCode()
+                                  : allowed(resp.headers().getAll("WebHook-Allowed-Origin"))
+                                      ? null
+                                      : "no WebHook-Allowed-Origin: " + REQUEST_ORIGIN))
+          .timeout(options.timeoutMillis(), TimeUnit.MILLISECONDS)
+          .onComplete(
+              ar ->
+                  context.runOnContext(
+                      v -> validated(to, ar.succeeded() ? ar.result() : describe(ar.cause()))));
+    }
+
+    /** The outcome of the handshake with {@code to}: {@code why} it failed, or null. */
+    private void validated(RoutingSettings.Destination to, String why) {
+      String url = to.endpointUrl();
+      RoutingSettings.Destination now = destination;
+      if (now == null || !url.equals(now.endpointUrl())) {
+        // removed or moved meanwhile: the next pump drops its events or asks the new endpoint
+        validating = false;
+        validationAttempts = 0;
+        unpark();
+        pump();
+        return;
+      }
+      if (why == null) {
+        validating = false;
+        validationAttempts = 0;
+        validatedUrl = url;
+        LOG.info("{}: {} validated", label(), to.describe());
+        reportedUrl = null;
+        unpark();
+        pump();
+        return;
+      }
+      validationFailures().increment();
+      if (!deadLetterSink()) {
+        failedHere(VALIDATION_FAILED, waiting.size());
+      }
+      long delay = delay(validationAttempts++);
+      if (!url.equals(reportedUrl)) {
+        reportedUrl = url;
+        LOG.warn(
+            "{}: {} failed the webhook validation handshake ({}): its events wait, asked again"
+                + " on the retry schedule",
+            label(),
+            to.describe(),
+            why);
+      }
+      vertx.setTimer(
+          delay,
+          t ->
+              context.runOnContext(
+                  v -> {
+                    validating = false;
+                    RoutingSettings.Destination d = destination;
+                    if (d == null || validated(d)) {
+                      unpark(); // removed (they end there, counted) or no longer to validate
+                    } else if (!parked.isEmpty()) {
+                      validate(d);
+                    }
+                    pump();
+                  }));
     }
 
     /**
@@ -607,6 +767,13 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
                     context.runOnContext(v -> attempted(batch, attempt, to, error, why)));
         return;
       }
+      if (!validated(to)) {
+        // a retry after the endpoint changed, or a batch taken over from a node that died: sent
+        // once the endpoint answers the handshake here
+        parked.add(() -> send(batch, attempt));
+        validate(to);
+        return;
+      }
       boolean batched = to.maxEventsPerBatch() > 1;
       List<CloudEvent> list = batch.stream().map(Routed::event).toList();
       // the Event Grid schema has no single-event form: always an array
@@ -656,7 +823,7 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
       }
       int attempts = attempt + 1;
       if (!deadLetterSink()) {
-        failed(error, batch.size());
+        failedHere(error, batch.size());
       }
       if (!retried(error)) {
         LOG.warn(
@@ -737,7 +904,7 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
       if (deadLetterSink()) {
         dropped(DEAD_LETTER_FAILED, n);
       } else {
-        failed(error, n);
+        failedHere(error, n);
       }
     }
 
@@ -753,7 +920,7 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
       // counted before they leave the buffer: an empty buffer means every outcome is counted
       if (error == null) {
         if (!deadLetterSink()) {
-          successful().increment(batch.size());
+          delivered(batch.size());
         }
       } else {
         lost(error, batch.size());
@@ -809,6 +976,46 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
     if (lost > 0) {
       dropped(reason, lost);
     }
+  }
+
+  /** A destination's own counter, by its name and, for failures, the error. */
+  private Counter perSubscription(String meter, String subscription, String error) {
+    return counters.computeIfAbsent(
+        meter + "/" + subscription + "/" + error,
+        k -> {
+          Counter.Builder b =
+              Counter.builder(meter)
+                  .description(
+                      error == null
+                          ? "Routed events delivered, by destination"
+                          : "Routed events failed (as mqtt_failed_routed_messages), by destination"
+                              + " and error")
+                  .tag("Subscription", subscription);
+          return (error == null ? b : b.tag("Error", error)).register(registry);
+        });
+  }
+
+  /** One per failed validation handshake, whatever the destination. */
+  private Counter validationFailures() {
+    return counters.computeIfAbsent(
+        " validation",
+        k ->
+            Counter.builder("mqttgrid.routing.webhook.validation.failures")
+                .description("Webhook validation handshakes that failed (events wait)")
+                .register(registry));
+  }
+
+  /** Whether {@code WebHook-Allowed-Origin} (one header or several, comma-separated) allows us. */
+  static boolean allowed(List<String> allowedOrigins) {
+    for (String header : allowedOrigins) {
+      for (String origin : header.split(",")) {
+        String o = origin.trim();
+        if (o.equals("*") || o.equalsIgnoreCase(REQUEST_ORIGIN)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private void dropped(String reason, int n) {

@@ -6,6 +6,7 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.WebhookReceivers;
 import io.mqttgrid.testing.WithBroker;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -51,15 +52,16 @@ class BatchBytesIT {
         receiverVertx
             .createHttpServer()
             .requestHandler(
-                req ->
-                    req.body()
-                        .onSuccess(
-                            body -> {
-                              secrets.add(String.valueOf(req.getHeader("X-Routing-Secret")));
-                              bodies.add(body.toString());
-                              receiverVertx.setTimer(
-                                  300, t -> req.response().setStatusCode(200).end());
-                            }))
+                WebhookReceivers.answeringHandshake(
+                    req ->
+                        req.body()
+                            .onSuccess(
+                                body -> {
+                                  secrets.add(String.valueOf(req.getHeader("X-Routing-Secret")));
+                                  bodies.add(body.toString());
+                                  receiverVertx.setTimer(
+                                      300, t -> req.response().setStatusCode(200).end());
+                                })))
             .listen(0, "127.0.0.1")
             .await(10, TimeUnit.SECONDS);
     Path file = dir.resolve("namespace.yaml");

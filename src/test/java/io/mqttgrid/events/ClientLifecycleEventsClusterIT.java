@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.ClusterFixture;
+import io.mqttgrid.testing.WebhookReceivers;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
@@ -56,18 +57,19 @@ class ClientLifecycleEventsClusterIT {
         receiverVertx
             .createHttpServer()
             .requestHandler(
-                req ->
-                    req.body()
-                        .onSuccess(
-                            body -> {
-                              String text = body.toString().trim();
-                              if (text.startsWith("[")) {
-                                new JsonArray(text).forEach(e -> received.add((JsonObject) e));
-                              } else {
-                                received.add(new JsonObject(text));
-                              }
-                              req.response().setStatusCode(200).end();
-                            }))
+                WebhookReceivers.answeringHandshake(
+                    req ->
+                        req.body()
+                            .onSuccess(
+                                body -> {
+                                  String text = body.toString().trim();
+                                  if (text.startsWith("[")) {
+                                    new JsonArray(text).forEach(e -> received.add((JsonObject) e));
+                                  } else {
+                                    received.add(new JsonObject(text));
+                                  }
+                                  req.response().setStatusCode(200).end();
+                                })))
             .listen(0, "127.0.0.1")
             .await(10, TimeUnit.SECONDS);
     Path file = dir.resolve("namespace.yaml");

@@ -9,6 +9,7 @@ import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.RawMqttClient;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestTokens;
+import io.mqttgrid.testing.WebhookReceivers;
 import io.mqttgrid.testing.WithBroker;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -84,25 +85,26 @@ class ClientLifecycleEventsIT {
         receiverVertx
             .createHttpServer()
             .requestHandler(
-                req ->
-                    req.body()
-                        .onSuccess(
-                            body -> {
-                              String text = body.toString().trim();
-                              bodies.add(new Body(req.getHeader("Content-Type"), text));
-                              String refuse = refuseOnce;
-                              if (refuse != null && text.contains(refuse)) {
-                                refuseOnce = null;
-                                req.response().setStatusCode(503).end();
-                                return;
-                              }
-                              if (text.startsWith("[")) {
-                                new JsonArray(text).forEach(e -> received.add((JsonObject) e));
-                              } else {
-                                received.add(new JsonObject(text));
-                              }
-                              req.response().setStatusCode(200).end();
-                            }))
+                WebhookReceivers.answeringHandshake(
+                    req ->
+                        req.body()
+                            .onSuccess(
+                                body -> {
+                                  String text = body.toString().trim();
+                                  bodies.add(new Body(req.getHeader("Content-Type"), text));
+                                  String refuse = refuseOnce;
+                                  if (refuse != null && text.contains(refuse)) {
+                                    refuseOnce = null;
+                                    req.response().setStatusCode(503).end();
+                                    return;
+                                  }
+                                  if (text.startsWith("[")) {
+                                    new JsonArray(text).forEach(e -> received.add((JsonObject) e));
+                                  } else {
+                                    received.add(new JsonObject(text));
+                                  }
+                                  req.response().setStatusCode(200).end();
+                                })))
             .listen(0, "127.0.0.1")
             .await(10, TimeUnit.SECONDS);
     tokens = TestTokens.create();

@@ -7,6 +7,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
 import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.WebhookReceivers;
 import io.mqttgrid.testing.WithBroker;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -62,27 +63,28 @@ class DeadLetterIT {
         receiverVertx
             .createHttpServer()
             .requestHandler(
-                req ->
-                    req.body()
-                        .onSuccess(
-                            body -> {
-                              String path = req.path();
-                              requests
-                                  .computeIfAbsent(path, p -> new AtomicInteger())
-                                  .incrementAndGet();
-                              switch (path) {
-                                case "/dead" -> {
-                                  deadLetters.add(new JsonObject(body.toString()));
-                                  req.response().setStatusCode(200).end();
-                                }
-                                case "/bad" -> req.response().setStatusCode(400).end();
-                                // each attempt takes 3 s: the second ends past the 5 s to live
-                                case "/slow" ->
-                                    receiverVertx.setTimer(
-                                        3000, t -> req.response().setStatusCode(503).end());
-                                default -> req.response().setStatusCode(500).end();
-                              }
-                            }))
+                WebhookReceivers.answeringHandshake(
+                    req ->
+                        req.body()
+                            .onSuccess(
+                                body -> {
+                                  String path = req.path();
+                                  requests
+                                      .computeIfAbsent(path, p -> new AtomicInteger())
+                                      .incrementAndGet();
+                                  switch (path) {
+                                    case "/dead" -> {
+                                      deadLetters.add(new JsonObject(body.toString()));
+                                      req.response().setStatusCode(200).end();
+                                    }
+                                    case "/bad" -> req.response().setStatusCode(400).end();
+                                    // each attempt takes 3 s: the second ends past the 5 s to live
+                                    case "/slow" ->
+                                        receiverVertx.setTimer(
+                                            3000, t -> req.response().setStatusCode(503).end());
+                                    default -> req.response().setStatusCode(500).end();
+                                  }
+                                })))
             .listen(0, "127.0.0.1")
             .await(10, TimeUnit.SECONDS);
     String url = "http://127.0.0.1:" + receiver.actualPort();

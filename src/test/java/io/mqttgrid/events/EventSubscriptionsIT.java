@@ -8,6 +8,7 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
 import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestTokens;
+import io.mqttgrid.testing.WebhookReceivers;
 import io.mqttgrid.testing.WithBroker;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -80,7 +81,9 @@ class EventSubscriptionsIT {
     stuck =
         receiverVertx
             .createHttpServer()
-            .requestHandler(req -> req.body().onSuccess(b -> stuckRequests.incrementAndGet()))
+            .requestHandler(
+                WebhookReceivers.answeringHandshake(
+                    req -> req.body().onSuccess(b -> stuckRequests.incrementAndGet())))
             .listen(0, "127.0.0.1")
             .await(10, TimeUnit.SECONDS);
     tokens = TestTokens.create();
@@ -126,18 +129,19 @@ class EventSubscriptionsIT {
     return receiverVertx
         .createHttpServer()
         .requestHandler(
-            req ->
-                req.body()
-                    .onSuccess(
-                        body -> {
-                          String text = body.toString().trim();
-                          if (text.startsWith("[")) {
-                            new JsonArray(text).forEach(e -> events.add((JsonObject) e));
-                          } else {
-                            events.add(new JsonObject(text));
-                          }
-                          req.response().setStatusCode(200).end();
-                        }))
+            WebhookReceivers.answeringHandshake(
+                req ->
+                    req.body()
+                        .onSuccess(
+                            body -> {
+                              String text = body.toString().trim();
+                              if (text.startsWith("[")) {
+                                new JsonArray(text).forEach(e -> events.add((JsonObject) e));
+                              } else {
+                                events.add(new JsonObject(text));
+                              }
+                              req.response().setStatusCode(200).end();
+                            })))
         .listen(0, "127.0.0.1")
         .await(10, TimeUnit.SECONDS);
   }

@@ -10,6 +10,7 @@ import io.cloudevents.kafka.KafkaMessageFactory;
 import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.KafkaBroker;
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.WebhookReceivers;
 import io.mqttgrid.testing.WithBroker;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -64,7 +65,8 @@ class KafkaRoutingIT {
         refusingVertx
             .createHttpServer()
             .requestHandler(
-                req -> req.body().onComplete(b -> req.response().setStatusCode(400).end()))
+                WebhookReceivers.answeringHandshake(
+                    req -> req.body().onComplete(b -> req.response().setStatusCode(400).end())))
             .listen(0, "127.0.0.1")
             .await(10, TimeUnit.SECONDS);
     Path file = dir.resolve("namespace.yaml");

@@ -6,6 +6,7 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.ClusterFixture;
+import io.mqttgrid.testing.WebhookReceivers;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
@@ -51,18 +52,20 @@ class RoutingPendingEventsClusterIT {
         receiverVertx
             .createHttpServer()
             .requestHandler(
-                req ->
-                    req.body()
-                        .onSuccess(
-                            body -> {
-                              if (failing) {
-                                failedRequests.incrementAndGet();
-                                req.response().setStatusCode(503).end();
-                              } else {
-                                delivered.add(new JsonObject(body.toString()).getString("subject"));
-                                req.response().setStatusCode(200).end();
-                              }
-                            }))
+                WebhookReceivers.answeringHandshake(
+                    req ->
+                        req.body()
+                            .onSuccess(
+                                body -> {
+                                  if (failing) {
+                                    failedRequests.incrementAndGet();
+                                    req.response().setStatusCode(503).end();
+                                  } else {
+                                    delivered.add(
+                                        new JsonObject(body.toString()).getString("subject"));
+                                    req.response().setStatusCode(200).end();
+                                  }
+                                })))
             .listen(0, "127.0.0.1")
             .await(10, TimeUnit.SECONDS);
     Path file = dir.resolve("namespace.yaml");

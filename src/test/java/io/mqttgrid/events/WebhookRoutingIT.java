@@ -8,6 +8,7 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
 import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestTokens;
+import io.mqttgrid.testing.WebhookReceivers;
 import io.mqttgrid.testing.WithBroker;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -72,24 +73,26 @@ class WebhookRoutingIT {
         receiverVertx
             .createHttpServer()
             .requestHandler(
-                req ->
-                    req.body()
-                        .onSuccess(
-                            body -> {
-                              Integer status = answers.poll();
-                              int answer = status == null ? 200 : status;
-                              if (answer == 200) {
-                                received.add(
-                                    new Received(req.getHeader("Content-Type"), body.toString()));
-                              }
-                              long delay = answerDelayMillis;
-                              if (delay == 0) {
-                                req.response().setStatusCode(answer).end();
-                              } else {
-                                receiverVertx.setTimer(
-                                    delay, t -> req.response().setStatusCode(answer).end());
-                              }
-                            }))
+                WebhookReceivers.answeringHandshake(
+                    req ->
+                        req.body()
+                            .onSuccess(
+                                body -> {
+                                  Integer status = answers.poll();
+                                  int answer = status == null ? 200 : status;
+                                  if (answer == 200) {
+                                    received.add(
+                                        new Received(
+                                            req.getHeader("Content-Type"), body.toString()));
+                                  }
+                                  long delay = answerDelayMillis;
+                                  if (delay == 0) {
+                                    req.response().setStatusCode(answer).end();
+                                  } else {
+                                    receiverVertx.setTimer(
+                                        delay, t -> req.response().setStatusCode(answer).end());
+                                  }
+                                })))
             .listen(0, "127.0.0.1")
             .await(10, TimeUnit.SECONDS);
     tokens = TestTokens.create();

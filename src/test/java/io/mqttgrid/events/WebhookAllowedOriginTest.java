@@ -1,0 +1,27 @@
+package io.mqttgrid.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Which WebHook-Allowed-Origin answers let routing send (docs/routing.md#webhook-validation). */
+class WebhookAllowedOriginTest {
+
+  @Test
+  void ourOriginOrAStarInAnyHeaderOrListAllowsUs() {
+    assertThat(WebhookRouting.allowed(List.of("mqttgrid"))).isTrue();
+    assertThat(WebhookRouting.allowed(List.of("MQTTGrid"))).isTrue();
+    assertThat(WebhookRouting.allowed(List.of("*"))).isTrue();
+    assertThat(WebhookRouting.allowed(List.of("eventgrid.azure.net, mqttgrid"))).isTrue();
+    assertThat(WebhookRouting.allowed(List.of("eventgrid.azure.net", " * "))).isTrue();
+  }
+
+  @Test
+  void anotherOriginOrNoneDoesNot() {
+    assertThat(WebhookRouting.allowed(List.of())).isFalse();
+    assertThat(WebhookRouting.allowed(List.of(""))).isFalse();
+    assertThat(WebhookRouting.allowed(List.of("eventgrid.azure.net"))).isFalse();
+    assertThat(WebhookRouting.allowed(List.of("mqttgrid.example.com"))).isFalse();
+  }
+}

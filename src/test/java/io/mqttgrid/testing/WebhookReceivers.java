@@ -1,0 +1,32 @@
+package io.mqttgrid.testing;
+
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+
+/** What the tests' webhook receivers share. */
+public final class WebhookReceivers {
+
+  private WebhookReceivers() {}
+
+  /**
+   * {@code events}, behind the CloudEvents webhook validation handshake a receiver answers before
+   * routing sends it events (docs/routing.md#webhook-validation): an OPTIONS request with {@code
+   * WebHook-Request-Origin} is answered 200 with that origin allowed; every other request goes to
+   * {@code events}.
+   */
+  public static Handler<HttpServerRequest> answeringHandshake(Handler<HttpServerRequest> events) {
+    return req -> {
+      String origin = req.getHeader("WebHook-Request-Origin");
+      if (req.method() == HttpMethod.OPTIONS && origin != null) {
+        req.response()
+            .putHeader("WebHook-Allowed-Origin", origin)
+            .putHeader("Allow", "POST")
+            .setStatusCode(200)
+            .end();
+      } else {
+        events.handle(req);
+      }
+    };
+  }
+}
