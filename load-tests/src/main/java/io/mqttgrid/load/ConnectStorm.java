@@ -168,12 +168,12 @@ public final class ConnectStorm {
         at(done, 0.99), done[done.length - 1] / 1e6, done.length);
   }
 
-  private static double at(long[] sorted, double quantile) {
+  static double at(long[] sorted, double quantile) {
     return sorted[Math.min(sorted.length - 1, (int) Math.ceil(quantile * sorted.length) - 1)] / 1e6;
   }
 
   /** User + system time of a process, in clock ticks; 0 without a pid. */
-  private static long cpuTicks(long pid) throws IOException {
+  static long cpuTicks(long pid) throws IOException {
     if (pid <= 0) {
       return 0;
     }

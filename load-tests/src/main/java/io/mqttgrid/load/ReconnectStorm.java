@@ -4,10 +4,7 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -147,7 +144,7 @@ public final class ReconnectStorm {
     // phase 2: kill -9 of their node; each device reconnects elsewhere once it notices
     long[] cpuBefore = new long[survivorPids.length];
     for (int i = 0; i < survivorPids.length; i++) {
-      cpuBefore[i] = cpuTicks(survivorPids[i]);
+      cpuBefore[i] = ConnectStorm.cpuTicks(survivorPids[i]);
     }
     killed.set(true);
     long killedAt = System.nanoTime();
@@ -163,7 +160,7 @@ public final class ReconnectStorm {
     long lastConnack = Arrays.stream(connackAt).max().orElse(killedAt);
     long[] cpuAfter = new long[survivorPids.length];
     for (int i = 0; i < survivorPids.length; i++) {
-      cpuAfter[i] = cpuTicks(survivorPids[i]);
+      cpuAfter[i] = ConnectStorm.cpuTicks(survivorPids[i]);
     }
     long[] reconnectNanos = new long[n];
     int sessionPresent = 0;
@@ -292,18 +289,7 @@ public final class ReconnectStorm {
     if (done.length == 0) {
       return "none";
     }
-    return String.format(Locale.ROOT, "p50 %.0f p90 %.0f p99 %.0f max %.0f (%d)", at(done, 0.50), at(done, 0.90),
-        at(done, 0.99), done[done.length - 1] / 1e6, done.length);
-  }
-
-  private static double at(long[] sorted, double quantile) {
-    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(quantile * sorted.length) - 1)] / 1e6;
-  }
-
-  /** User + system time of a process, in clock ticks. */
-  private static long cpuTicks(long pid) throws IOException {
-    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"), StandardCharsets.US_ASCII);
-    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    return String.format(Locale.ROOT, "p50 %.0f p90 %.0f p99 %.0f max %.0f (%d)", ConnectStorm.at(done, 0.50),
+        ConnectStorm.at(done, 0.90), ConnectStorm.at(done, 0.99), done[done.length - 1] / 1e6, done.length);
   }
 }
