@@ -12,9 +12,9 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 
 /**
- * One namespace model compiled for authorization (spec section 4.2): every group query and topic
- * template parsed once, so that computing a session's permissions evaluates queries and fills in
- * templates only.
+ * One namespace model compiled for authorization (Event Grid's authorization rules): every group
+ * query and topic template parsed once, so that computing a session's permissions evaluates queries
+ * and fills in templates only.
  *
  * <p>A resource that cannot be used (a query or template that does not parse, a binding or role
  * assignment naming a group or topic space that does not exist) is left out and listed in {@link
@@ -153,8 +153,8 @@ public final class AccessPolicy {
   /**
    * The rights of an identity: anonymous clients of a development broker get everything but {@code
    * $} topics; everyone else gets the templates bound to their groups and, for {@code OAUTH2-JWT}
-   * principals, those of their role assignments as well (spec section 3.5), instantiated for them.
-   * Default deny.
+   * principals, those of their role assignments as well (Event Grid's Microsoft Entra ID JWT
+   * authentication), instantiated for them. Default deny.
    */
   public Permissions permissionsFor(ClientIdentity identity) {
     if (identity.authority() == ClientIdentity.Authority.ANONYMOUS) {

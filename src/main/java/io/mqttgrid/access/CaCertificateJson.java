@@ -17,10 +17,7 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.HexFormat;
 
-/**
- * A CA certificate resource (spec section 2.7) to and from its JSON properties, and PEM certificate
- * parsing.
- */
+/** A CA certificate resource to and from its JSON properties, and PEM certificate parsing. */
 final class CaCertificateJson {
 
   private CaCertificateJson() {}

@@ -1,6 +1,6 @@
 package io.mqttgrid.access;
 
-/** A client group (spec section 2.4): the clients a query over their attributes selects. */
+/** A client group (as in Event Grid): the clients a query over their attributes selects. */
 public record ClientGroup(String name, String description, String query) {
 
   /** The built-in group every client belongs to. */

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.function.Predicate;
 
 /**
- * A parsed client-group query (spec section 2.4), evaluated against a client's identity when its
- * session starts.
+ * A parsed client-group query (Event Grid's query language), evaluated against a client's identity
+ * when its session starts.
  *
  * <p>Grammar (keywords {@code and}, {@code or}, {@code in}, {@code not} and the operand names
  * {@code authenticationName} and {@code attributes.} are case-insensitive; attribute keys are not):

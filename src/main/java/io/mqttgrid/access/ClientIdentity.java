@@ -8,7 +8,7 @@ import java.util.Map;
  * templates read, and how the identity was established.
  *
  * @param attributes attribute values: {@code String}, {@code Long}, {@code Boolean} or {@code
- *     List<String>} (spec section 2.3); never null
+ *     List<String>} (Event Grid's client resource); never null
  * @param expiresAtMillis when the credential stops being valid (epoch millis), 0 when it does not
  *     expire
  */
@@ -19,8 +19,8 @@ public record ClientIdentity(
     long expiresAtMillis) {
 
   /**
-   * Which authority vouched for the identity; decides how it is authorized (spec sections 3.5 and
-   * 4.1).
+   * Which authority vouched for the identity; decides how it is authorized (Event Grid's Entra ID
+   * JWT authentication and access control).
    */
   public enum Authority {
     /** No credentials, let in by {@code auth.anonymous}: not subject to the namespace model. */

@@ -18,12 +18,12 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * A client resource (spec section 2.3) to and from its JSON properties: authentication name, state,
- * certificate validation scheme and thumbprints, attributes (spec section 2.3.1), password hash.
+ * A client resource to and from its JSON properties: authentication name, state, certificate
+ * validation scheme and thumbprints, attributes (Event Grid's client attributes), password hash.
  */
 final class ClientJson {
 
-  // spec section 2.1
+  // Event Grid's resource naming rules
   private static final Pattern ATTRIBUTE_KEY = Pattern.compile("[A-Za-z0-9_]+");
   private static final Pattern THUMBPRINT = Pattern.compile("[0-9A-F]{64}");
 

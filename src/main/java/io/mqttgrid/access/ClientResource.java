@@ -5,7 +5,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A registered client (spec section 2.3).
+ * A registered client of the namespace (Event Grid's client resource).
  *
  * @param name the resource name
  * @param authenticationName defaults to the resource name; compared case-insensitively when
@@ -33,13 +33,16 @@ public record ClientResource(
   /**
    * A thumbprint as operators write it (any case, with or without {@code :} separators and white
    * space) in the form {@code allowedThumbprints} holds and certificates are compared in:
-   * upper-case hex (spec section 2.3).
+   * upper-case hex (Event Grid's client resource).
    */
   public static String normalizeThumbprint(String thumbprint) {
     return thumbprint.replaceAll("[:\\s]", "").toUpperCase(Locale.ROOT);
   }
 
-  /** {@code clientCertificateAuthentication.validationScheme} (spec sections 3.2 and 3.3). */
+  /**
+   * {@code clientCertificateAuthentication.validationScheme} (Event Grid's thumbprint
+   * authentication and CA-chain authentication).
+   */
   public enum ValidationScheme {
     SubjectMatchesAuthenticationName,
     DnsMatchesAuthenticationName,

@@ -8,14 +8,14 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 
 /**
- * The rights of one identity as concrete filters (spec section 4.2): the publisher and subscriber
- * templates of its topic spaces, instantiated for it. Immutable, with value semantics, so a node
- * can compare the permissions a session started with against those of a changed model (spec section
- * 3.8).
+ * The rights of one identity as concrete filters (Event Grid's authorization rules): the publisher
+ * and subscriber templates of its topic spaces, instantiated for it. Immutable, with value
+ * semantics, so a node can compare the permissions a session started with against those of a
+ * changed model (Event Grid's credential-lifetime rules).
  */
 public final class GrantedPermissions implements Permissions {
 
-  /** Default deny (spec section 4.1). */
+  /** Default deny (Event Grid's access control). */
   public static final GrantedPermissions NONE =
       new GrantedPermissions(java.util.List.of(), java.util.List.of());
 

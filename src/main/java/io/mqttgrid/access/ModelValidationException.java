@@ -1,8 +1,9 @@
 package io.mqttgrid.access;
 
 /**
- * Namespace model input that breaks a rule of spec section 2. The message names the field and the
- * rule, so the management API can answer 400 with it and the file loader can log it.
+ * Namespace model input that breaks a rule of Event Grid's namespace resource model (counts, names,
+ * shapes). The message names the field and the rule, so the management API can answer 400 with it
+ * and the file loader can log it.
  */
 public final class ModelValidationException extends RuntimeException {
 

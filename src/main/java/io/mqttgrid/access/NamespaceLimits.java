@@ -1,8 +1,8 @@
 package io.mqttgrid.access;
 
 /**
- * Resource counts and sizes the namespace model accepts (spec sections 1.12 and 2); configurable
- * under {@code namespace.limits.*}.
+ * Resource counts and sizes the namespace model accepts (Event Grid's documented limits and
+ * namespace resource model); configurable under {@code namespace.limits.*}.
  */
 public record NamespaceLimits(
     int maxClients,

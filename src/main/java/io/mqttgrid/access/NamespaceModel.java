@@ -63,7 +63,9 @@ public final class NamespaceModel {
     return java.util.Collections.unmodifiableSortedMap(map);
   }
 
-  /** Authentication names are unique and compared case-insensitively (spec section 2.3). */
+  /**
+   * Authentication names are unique and compared case-insensitively (Event Grid's client resource).
+   */
   public static String foldCase(String authenticationName) {
     return authenticationName.toLowerCase(Locale.ROOT);
   }

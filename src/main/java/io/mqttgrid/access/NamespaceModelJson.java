@@ -11,9 +11,10 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * The JSON shapes of spec section 2 (the properties of each resource, as the management API and the
- * declarative namespace file write them) to and from the model types, with every validation rule of
- * the spec. Bad input raises {@link ModelValidationException} naming the field.
+ * The JSON shapes of Event Grid's namespace resources (the properties of each resource, as the
+ * management API and the declarative namespace file write them) to and from the model types, with
+ * every validation rule Event Grid documents. Bad input raises {@link ModelValidationException}
+ * naming the field.
  *
  * <p>This class holds the resource kinds, the names, the whole namespace document and the rules
  * across resources; the rules of one kind are in its own class: {@link ClientJson}, {@link
@@ -52,7 +53,7 @@ public final class NamespaceModelJson {
     }
   }
 
-  // spec section 2.1
+  // Event Grid's resource naming rules
   private static final Pattern CLIENT_NAME = Pattern.compile("[-a-zA-Z0-9:._]{1,128}");
   private static final Pattern CHILD_NAME = Pattern.compile("[a-zA-Z0-9-]{3,50}");
 
@@ -107,8 +108,8 @@ public final class NamespaceModelJson {
   // model
 
   /**
-   * Rules across resources (spec section 2): counts, authentication names unique
-   * case-insensitively, bindings and role assignments naming resources that exist.
+   * Rules across resources (Event Grid's namespace resource model): counts, authentication names
+   * unique case-insensitively, bindings and role assignments naming resources that exist.
    */
   public static void checkModel(NamespaceModel m, NamespaceLimits limits) {
     checkCount(Kind.CLIENTS, m.clients().size(), limits.maxClients());

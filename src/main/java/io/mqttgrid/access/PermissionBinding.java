@@ -1,6 +1,9 @@
 package io.mqttgrid.access;
 
-/** Grants a client group publish or subscribe rights on a topic space (spec section 2.6). */
+/**
+ * Grants a client group publish or subscribe rights on a topic space (Event Grid's permission
+ * bindings).
+ */
 public record PermissionBinding(
     String name,
     String description,

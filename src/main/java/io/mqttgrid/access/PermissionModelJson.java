@@ -17,7 +17,7 @@ import java.util.function.Function;
 
 /**
  * The resources that grant permissions to and from their JSON properties: client groups, topic
- * spaces, permission bindings (spec sections 2.4 to 2.6) and this broker's role assignments. The
+ * spaces, permission bindings (as Event Grid shapes them) and this broker's role assignments. The
  * query and template grammars are checked by the functions the caller passes ({@link
  * ClientGroupQuery}, {@link TopicTemplate}).
  */
@@ -106,7 +106,8 @@ final class PermissionModelJson {
     checkName(Kind.ROLE_ASSIGNMENTS, name);
     String principal = requiredString(p, "principalId", "properties.principalId");
     String role = requiredString(p, "role", "properties.role");
-    // the Azure built-in role names are accepted as spelled in the portal (spec section 3.5)
+    // the Azure built-in role names are accepted as spelled in the portal (Event Grid's Microsoft
+    // Entra ID JWT authentication)
     Permission permission =
         switch (role) {
           case "Publisher", "EventGrid TopicSpaces Publisher" -> Permission.Publisher;

@@ -1,8 +1,8 @@
 package io.mqttgrid.access;
 
 /**
- * What one identity may do, computed once per session (spec section 4.2) so that a check is a local
- * lookup.
+ * What one identity may do, computed once per session (Event Grid's authorization rules) so that a
+ * check is a local lookup.
  */
 public interface Permissions {
 
@@ -33,7 +33,7 @@ public interface Permissions {
         }
       };
 
-  /** Default deny (spec section 4.1). */
+  /** Default deny (Event Grid's access control). */
   Permissions NONE =
       new Permissions() {
         @Override

@@ -1,9 +1,9 @@
 package io.mqttgrid.access;
 
 /**
- * A client-group query that does not follow the grammar of spec section 2.4. The message names the
- * position (1-based, in characters) and what was expected there, so the management API can return
- * it as it is.
+ * A client-group query that does not follow the grammar of Event Grid's client-group query
+ * language. The message names the position (1-based, in characters) and what was expected there, so
+ * the management API can return it as it is.
  */
 public final class QueryException extends IllegalArgumentException {
 

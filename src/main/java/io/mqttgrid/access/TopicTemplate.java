@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * A topic template of a topic space (spec section 2.5): an MQTT filter whose levels may contain
- * variables that are filled in per client.
+ * A topic template of a topic space (Event Grid's topic spaces and templates): an MQTT filter whose
+ * levels may contain variables that are filled in per client.
  *
  * <p>Variables: {@code ${client.authenticationName}} (original case) and {@code
  * ${client.attributes.<key>}}, with the aliases {@code ${principal.name}} and {@code
@@ -261,11 +261,11 @@ public final class TopicTemplate {
   }
 
   /**
-   * Filter containment (spec section 2.5): whether every topic {@code filter} matches is also
-   * matched by {@code templateFilter}. Level by level: {@code #} covers any remaining levels (none,
-   * or F's {@code #}); {@code +} covers one literal or {@code +}, never {@code #}; a literal covers
-   * only itself. As in matching (MQTT-4.7.2-1), a leading wildcard does not cover a filter for
-   * topics beginning with {@code $}.
+   * Filter containment (Event Grid's topic spaces and templates): whether every topic {@code
+   * filter} matches is also matched by {@code templateFilter}. Level by level: {@code #} covers any
+   * remaining levels (none, or F's {@code #}); {@code +} covers one literal or {@code +}, never
+   * {@code #}; a literal covers only itself. As in matching (MQTT-4.7.2-1), a leading wildcard does
+   * not cover a filter for topics beginning with {@code $}.
    */
   public static boolean covers(String templateFilter, String filter) {
     if (filter.startsWith("$")

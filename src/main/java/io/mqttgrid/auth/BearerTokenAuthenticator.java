@@ -3,8 +3,9 @@ package io.mqttgrid.auth;
 import io.vertx.core.Future;
 
 /**
- * Checks a JWT presented as {@code Authorization: Bearer} on the HTTP APIs (spec section 5.2)
- * against the namespace's OAUTH2-JWT and CUSTOM-JWT issuers. Called on an event loop: never blocks.
+ * Checks a JWT presented as {@code Authorization: Bearer} on the HTTP APIs (Event Grid's HTTP
+ * bearer authentication) against the namespace's OAUTH2-JWT and CUSTOM-JWT issuers. Called on an
+ * event loop: never blocks.
  */
 public interface BearerTokenAuthenticator {
 

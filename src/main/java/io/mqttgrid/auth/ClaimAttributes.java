@@ -10,15 +10,16 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Token claims and webhook attributes as client attributes (spec sections 3.6 and 3.7): 32-bit
- * integers (as {@code Long}, the model's integer type), strings and arrays of strings are kept;
- * booleans, fractional numbers, integers outside 32 bits, objects, null and arrays holding anything
- * but strings are left out.
+ * Token claims and webhook attributes as client attributes (Event Grid's custom JWT authentication
+ * and webhook authentication): 32-bit integers (as {@code Long}, the model's integer type), strings
+ * and arrays of strings are kept; booleans, fractional numbers, integers outside 32 bits, objects,
+ * null and arrays holding anything but strings are left out.
  */
 final class ClaimAttributes {
 
   /**
-   * Registered claims that say how the token is valid, never who the client is (spec section 3.6).
+   * Registered claims that say how the token is valid, never who the client is (Event Grid's custom
+   * JWT authentication).
    */
   static final Set<String> RESERVED_CLAIMS =
       Set.of("iss", "sub", "aud", "exp", "nbf", "iat", "jti");

@@ -22,10 +22,10 @@ import javax.naming.ldap.Rdn;
 import javax.security.auth.x500.X500Principal;
 
 /**
- * What a client certificate says about its holder (spec sections 3.2 to 3.4): its SHA-256
- * thumbprint, and the subject and subject-alternative-name fields the {@code
- * *MatchesAuthenticationName} schemes compare with the authentication name. Pure functions: no
- * trust decisions here.
+ * What a client certificate says about its holder (Event Grid's certificate authentication and
+ * alternative authentication names): its SHA-256 thumbprint, and the subject and
+ * subject-alternative-name fields the {@code *MatchesAuthenticationName} schemes compare with the
+ * authentication name. Pure functions: no trust decisions here.
  */
 final class ClientCertificates {
 
@@ -113,10 +113,10 @@ final class ClientCertificates {
   }
 
   /**
-   * Authentication names a certificate field offers when CONNECT has no Username (spec section
-   * 3.4), most preferred first. The subject offers its RFC 4514 form and then its CN value
-   * (whichever names a registered client wins); a SAN type offers its first entry only, so the
-   * choice is deterministic.
+   * Authentication names a certificate field offers when CONNECT has no Username (Event Grid's
+   * alternative authentication names), most preferred first. The subject offers its RFC 4514 form
+   * and then its CN value (whichever names a registered client wins); a SAN type offers its first
+   * entry only, so the choice is deterministic.
    */
   static List<String> alternativeNames(AlternativeNameSource source, X509Certificate certificate) {
     List<String> names = new ArrayList<>();

@@ -11,9 +11,9 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * leaves the decision to {@link NamespaceAuthenticator} at CONNECT. Safe because the handshake
  * still proves that the client holds the certificate's private key (CertificateVerify); what it
  * cannot do is judge the chain, since the CA certificates and thumbprints that decide live in the
- * namespace model and change at run time (spec sections 2.7 and 3.3), and a self-signed certificate
- * is valid for {@code ThumbprintMatch} clients (3.2). It advertises no acceptable issuers, so
- * clients send whatever certificate they have.
+ * namespace model and change at run time (Event Grid's CA certificate resource and CA-chain
+ * authentication), and a self-signed certificate is valid for {@code ThumbprintMatch} clients
+ * (3.2). It advertises no acceptable issuers, so clients send whatever certificate they have.
  */
 public final class DeferredClientCertificateTrust extends X509ExtendedTrustManager {
 

@@ -33,12 +33,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Checks the tokens of one configured issuer (spec sections 3.5 and 3.6) with vertx-auth-jwt:
- * signature by one of the issuer's keys (PEM certificates or public keys, and the issuer's JWKS
- * document when configured), {@code iss} exactly, {@code aud} naming one of the accepted audiences,
- * {@code exp} (required) and {@code nbf}/{@code iat} when present, with the broker's clock-skew
- * leeway ({@code auth.jwt-clock-skew}). Only RS256 and ES256 are accepted, so neither {@code alg:
- * none} nor an HMAC "signed" with a public key gets near a key.
+ * Checks the tokens of one configured issuer (Event Grid's Entra ID and custom JWT authentication)
+ * with vertx-auth-jwt: signature by one of the issuer's keys (PEM certificates or public keys, and
+ * the issuer's JWKS document when configured), {@code iss} exactly, {@code aud} naming one of the
+ * accepted audiences, {@code exp} (required) and {@code nbf}/{@code iat} when present, with the
+ * broker's clock-skew leeway ({@code auth.jwt-clock-skew}). Only RS256 and ES256 are accepted, so
+ * neither {@code alg: none} nor an HMAC "signed" with a public key gets near a key.
  *
  * <p>One rule for time, whatever the protocol: a token is valid until {@code exp} plus the leeway,
  * and the identity it yields carries that instant as its expiry, so an MQTT connection ends then

@@ -29,8 +29,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Authentication against the namespace model (spec section 3). The method is chosen per CONNECT
- * (3.1):
+ * Authentication against the namespace model (Event Grid's authentication methods). The method is
+ * chosen per CONNECT (3.1):
  *
  * <ol>
  *   <li>Authentication Method {@code OAUTH2-JWT} with that issuer configured: Entra-style token
@@ -234,10 +234,10 @@ public final class NamespaceAuthenticator implements Authenticator, BearerTokenA
   }
 
   /**
-   * The identity a verified token names: {@code sub} for custom JWT (spec section 3.6); {@code oid}
-   * for OAUTH2-JWT (3.5), or {@code sub} when an issuer standing in for Entra ID has no object ids.
-   * It expires when the token stops being valid ({@code exp} plus the leeway): the connection ends
-   * then.
+   * The identity a verified token names: {@code sub} for custom JWT (Event Grid's custom JWT
+   * authentication); {@code oid} for OAUTH2-JWT (3.5), or {@code sub} when an issuer standing in
+   * for Entra ID has no object ids. It expires when the token stops being valid ({@code exp} plus
+   * the leeway): the connection ends then.
    */
   static AuthResult identityOf(JsonObject claims, Authority authority, long validUntilMillis) {
     String name =

@@ -28,7 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Webhook authentication (spec section 3.7): the CONNECT's credentials are POSTed to the
+ * Webhook authentication (as Event Grid defines it): the CONNECT's credentials are POSTed to the
  * namespace's endpoint, whose {@code allow} / {@code deny} decides. A deny is 0x87; a webhook that
  * is slow, answers other than 200 with a decision, or cannot be reached makes the CONNECT fail with
  * 0x88, since the client may well be entitled. Allow decisions are reused for identical requests
@@ -164,7 +164,10 @@ final class WebhookAuthenticator {
     return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 
-  /** The request body of spec section 3.7: absent fields are left out rather than sent as null. */
+  /**
+   * The request body of Event Grid's webhook authentication: absent fields are left out rather than
+   * sent as null.
+   */
   static JsonObject request(Credentials c) {
     JsonObject json = new JsonObject().put("clientId", c.clientId());
     if (c.username() != null) {

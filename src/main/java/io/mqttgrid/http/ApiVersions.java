@@ -6,11 +6,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The {@code api-version} query parameter every Event Grid data-plane request carries (spec section
- * 5). A version is a date, {@code YYYY-MM-DD} or {@code YYYY-MM-DD-preview}; MQTT Grid serves each
- * API from the first version that had it onwards (the documented previews, and any later preview or
- * GA version, which keeps clients working when Microsoft moves the version on), and refuses a
- * missing or older one as Event Grid does.
+ * The {@code api-version} query parameter every Event Grid data-plane request carries. A version is
+ * a date, {@code YYYY-MM-DD} or {@code YYYY-MM-DD-preview}; MQTT Grid serves each API from the
+ * first version that had it onwards (the documented previews, and any later preview or GA version,
+ * which keeps clients working when Microsoft moves the version on), and refuses a missing or older
+ * one as Event Grid does.
  */
 final class ApiVersions {
 

@@ -7,10 +7,10 @@ import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerRequest;
 
 /**
- * {@code Authorization: Bearer <JWT>} on the HTTP API (spec section 5.2): the token is checked by
- * the namespace's issuers; a missing, malformed, expired or wrongly signed token is a 401 with a
- * {@code WWW-Authenticate: Bearer} challenge (RFC 6750), an authenticator that cannot decide (an
- * issuer's keys unreachable) a 503.
+ * {@code Authorization: Bearer <JWT>} on the HTTP API (Event Grid's HTTP bearer authentication):
+ * the token is checked by the namespace's issuers; a missing, malformed, expired or wrongly signed
+ * token is a 401 with a {@code WWW-Authenticate: Bearer} challenge (RFC 6750), an authenticator
+ * that cannot decide (an issuer's keys unreachable) a 503.
  */
 final class BearerAuth {
 

@@ -6,10 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 /**
- * Where a retained-message listing goes on (spec section 5.5): the filter, the last topic already
- * listed and the page size, as base64url JSON. It holds no server state, so the next page can be
- * asked of any node; the filter is authorized again on every page, so editing a token grants
- * nothing.
+ * Where a retained-message listing goes on (Event Grid's retained-message API): the filter, the
+ * last topic already listed and the page size, as base64url JSON. It holds no server state, so the
+ * next page can be asked of any node; the filter is authorized again on every page, so editing a
+ * token grants nothing.
  */
 record ContinuationToken(String filter, String after, int maxResults) {
 

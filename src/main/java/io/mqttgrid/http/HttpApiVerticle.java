@@ -21,17 +21,20 @@ import java.util.function.Supplier;
 
 /**
  * The node's public HTTP port (and HTTPS port when a certificate is configured): HTTP publish and
- * the retained-message API (spec section 5), the OpenAPI document describing them ({@value
- * #OPENAPI_PATH}), and health for load balancers and orchestrators. Deployed once per HTTP event
- * loop (Vert.x spreads the connections over the instances); a request, HTTP publish included, is
- * served and routed on the event loop of its connection.
+ * the retained-message API (both as Event Grid defines them), the OpenAPI document describing them
+ * ({@value #OPENAPI_PATH}), and health for load balancers and orchestrators. Deployed once per HTTP
+ * event loop (Vert.x spreads the connections over the instances); a request, HTTP publish included,
+ * is served and routed on the event loop of its connection.
  */
 public final class HttpApiVerticle extends VerticleBase {
 
   public static final String OPENAPI_PATH = "/openapi.yaml";
   static final String OPENAPI_RESOURCE = "/openapi/mqttgrid-http.yaml";
 
-  /** Headers carry up to 32 KB of user properties (spec section 1.12), base64 of them 43 KB. */
+  /**
+   * Headers carry up to 32 KB of user properties (Event Grid's documented limits), base64 of them
+   * 43 KB.
+   */
   static final int MAX_HEADER_SIZE = 64 * 1024;
 
   /** A topic of 256 bytes percent-encoded, or a continuation token holding a filter and a topic. */

@@ -19,16 +19,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code POST /mqtt/messages} (spec section 5): an MQTT publish by an HTTP caller, the HTTP adapter
- * of the publish pipeline. In order: the body is read within the maximum packet size (413), the
- * bearer token authenticated (401), the caller's rate checked (429), the request read into the MQTT
- * message it stands for ({@link HttpPublishRequest}, 400), and the message handed to the {@link
- * PublishPipeline}, which judges it, checks the caller's publish right on the topic and routes it;
- * its refusals are answered as {@link PublishRefusal} says (400, 403, 413). The answer is 204 once
- * routing is done with the message, which for QoS 1 is the point at which an MQTT publisher gets
- * its PUBACK: every matching persistent session holds the message. MQTT Grid never answers 202: no
- * part of the work goes on after the answer, apart from sending the message to connected
- * subscribers, which at QoS 0 is at most once by definition.
+ * {@code POST /mqtt/messages} (Event Grid's HTTP publish API): an MQTT publish by an HTTP caller,
+ * the HTTP adapter of the publish pipeline. In order: the body is read within the maximum packet
+ * size (413), the bearer token authenticated (401), the caller's rate checked (429), the request
+ * read into the MQTT message it stands for ({@link HttpPublishRequest}, 400), and the message
+ * handed to the {@link PublishPipeline}, which judges it, checks the caller's publish right on the
+ * topic and routes it; its refusals are answered as {@link PublishRefusal} says (400, 403, 413).
+ * The answer is 204 once routing is done with the message, which for QoS 1 is the point at which an
+ * MQTT publisher gets its PUBACK: every matching persistent session holds the message. MQTT Grid
+ * never answers 202: no part of the work goes on after the answer, apart from sending the message
+ * to connected subscribers, which at QoS 0 is at most once by definition.
  *
  * <p>Routing runs right here, on the event loop the request arrived on, as it does for an MQTT
  * publish: the pipeline is thread-safe and its routing completes on its caller's context. Not over
@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * nothing.
  *
  * <p>Each request is counted in Event Grid's publish metrics with Protocol {@code http-publish}
- * (spec sections 5.4 and 8.1), as an MQTT PUBLISH with the same outcome would be.
+ * (Event Grid's HTTP publish metrics), as an MQTT PUBLISH with the same outcome would be.
  */
 final class HttpPublishHandler implements Handler<RoutingContext> {
 

@@ -19,12 +19,12 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * One {@code POST /mqtt/messages} read into the MQTT PUBLISH it stands for (spec section 5.1), or
- * refused with the reason: the HTTP adapter's translation in front of the publish pipeline. Pure:
- * headers, query and body in, a request or an {@link ApiException} out. What a header must be to be
- * read is checked here; what the message must be (topic name, QoS and retain the broker supports,
- * properties, sizes) is judged by {@link PublishRules} and answered as {@link
- * io.mqttgrid.publish.PublishRefusal} says.
+ * One {@code POST /mqtt/messages} read into the MQTT PUBLISH it stands for (Event Grid's HTTP
+ * publish request), or refused with the reason: the HTTP adapter's translation in front of the
+ * publish pipeline. Pure: headers, query and body in, a request or an {@link ApiException} out.
+ * What a header must be to be read is checked here; what the message must be (topic name, QoS and
+ * retain the broker supports, properties, sizes) is judged by {@link PublishRules} and answered as
+ * {@link io.mqttgrid.publish.PublishRefusal} says.
  *
  * <p>Mapping: query {@code topic} (percent-encoded) is the topic name; query {@code qos} / header
  * {@code mqtt-qos} the QoS (default 1); query {@code retain} / header {@code mqtt-retain} RETAIN

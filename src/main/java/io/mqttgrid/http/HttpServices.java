@@ -11,7 +11,8 @@ import java.util.function.Function;
 /**
  * What the HTTP API of a node uses, shared by its HTTP event loops: the publish pipeline (with the
  * MQTT limits that HTTP publishes obey as well), the retained store, bearer-token authentication,
- * the permissions of an identity (spec section 4.2), and the per-identity publish rate limit.
+ * the permissions of an identity (Event Grid's authorization rules), and the per-identity publish
+ * rate limit.
  */
 public final class HttpServices {
 

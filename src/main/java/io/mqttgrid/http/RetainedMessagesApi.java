@@ -19,7 +19,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Map;
 
 /**
- * The retained-message API (spec section 5.5, api-version 2025-11-16-preview or later):
+ * The retained-message API (as Event Grid defines it, api-version 2025-11-16-preview or later):
  *
  * <ul>
  *   <li>{@code GET /mqtt/retainedMessages/message?topic=} one topic's retained payload with its

@@ -24,11 +24,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * From CONNECT to CONNACK: the checks that need no credentials (spec section 1.11), authentication,
- * the rights and the will's topic, the session rules of spec section 1.2 (one owner per session,
- * sessions per authentication name), then the session opened or resumed and the CONNACK with what
- * the server grants. Any failure refuses the CONNECT with the reason code MQTT and the Event Grid
- * contract give it.
+ * From CONNECT to CONNACK: the checks that need no credentials (reason codes as Event Grid maps
+ * them), authentication, the rights and the will's topic, Event Grid's session rules (one owner per
+ * session, sessions per authentication name), then the session opened or resumed and the CONNACK
+ * with what the server grants. Any failure refuses the CONNECT with the reason code MQTT and the
+ * Event Grid contract give it.
  */
 final class ConnectHandshake {
 
@@ -104,8 +104,7 @@ final class ConnectHandshake {
   }
 
   /**
-   * After the credentials: rights, the will topic, the session rules of spec section 1.2, then the
-   * session.
+   * After the credentials: rights, the will topic, Event Grid's session rules, then the session.
    */
   private void authenticated(ClientIdentity who) {
     String clientId = terms.clientId;
@@ -121,7 +120,7 @@ final class ConnectHandshake {
     if (w != null
         && w.isWillFlag()
         && !connection.rights().permissions().canPublish(w.getWillTopic())) {
-      // spec section 4.2: the will is authorized at CONNECT like any publish
+      // as in Event Grid: the will is authorized at CONNECT like any publish
       refuse(
           ReasonCode.NOT_AUTHORIZED,
           "will topic '" + w.getWillTopic() + "' does not match any topic space");
@@ -163,8 +162,8 @@ final class ConnectHandshake {
   }
 
   /**
-   * CONNECT checks that need no credentials (spec section 1.11). Null when the CONNECT is
-   * acceptable.
+   * CONNECT checks that need no credentials (reason codes as Event Grid maps them). Null when the
+   * CONNECT is acceptable.
    */
   private ReasonCode validateConnect() {
     int version = endpoint.protocolVersion();

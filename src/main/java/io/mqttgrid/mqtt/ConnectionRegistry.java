@@ -9,7 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The MQTT connections of this node that completed CONNECT, so a change of the namespace model can
- * reach each of them (spec section 3.8). Each is told on its own event loop.
+ * reach each of them (Event Grid's credential-lifetime rules). Each is told on its own event loop.
  */
 public final class ConnectionRegistry {
 

@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * Who an authenticated client is and what it may do, over the life of its connection: the rights
  * follow the version of the node's namespace model (recomputed when a newer one arrives, whatever
  * the order of CONNECT and change), expiring credentials end the connection, and MQTT 5
- * re-authentication replaces them (spec sections 3.5, 3.6, 3.8). Kept apart from the CONNECT
- * because all of it can happen at any time afterwards.
+ * re-authentication replaces them (Event Grid's JWT and credential-lifetime rules). Kept apart from
+ * the CONNECT because all of it can happen at any time afterwards.
  */
 final class ConnectionRights {
 
@@ -117,8 +117,8 @@ final class ConnectionRights {
   }
 
   /**
-   * A token, webhook decision or certificate that expires ends the connection then (spec section
-   * 3.8).
+   * A token, webhook decision or certificate that expires ends the connection then (Event Grid's
+   * credential-lifetime rules).
    */
   void watchCredentialExpiry() {
     if (credentialTimer >= 0) {
@@ -150,8 +150,8 @@ final class ConnectionRights {
   }
 
   /**
-   * MQTT 5 re-authentication (AUTH 0x19) with a fresh token of the same identity (spec sections
-   * 3.5, 3.6).
+   * MQTT 5 re-authentication (AUTH 0x19) with a fresh token of the same identity (as Event Grid
+   * allows for JWT clients).
    */
   void onAuth(MqttAuthenticationExchangeMessage m) {
     connection.touch();
@@ -159,8 +159,8 @@ final class ConnectionRights {
       return;
     }
     if (m.reasonCode() != MqttAuthenticateReasonCode.RE_AUTHENTICATE) {
-      connection.disconnect(
-          ReasonCode.PROTOCOL_ERROR); // no multi-step challenges are offered (spec section 1.3)
+      // no multi-step challenges are offered (Event Grid offers none either)
+      connection.disconnect(ReasonCode.PROTOCOL_ERROR);
       return;
     }
     MqttAuthData original = MqttAuthData.of(endpoint);
@@ -278,9 +278,9 @@ final class ConnectionRights {
 
   /**
    * Recomputes the rights from the node's current model; a client deleted, disabled or changed in
-   * the registry, or holding a subscription no longer granted, is disconnected (spec section 3.8,
-   * ClientAuthenticationError / ClientAuthorizationError). Lost publish rights show at the next
-   * PUBLISH (0x87). False when the connection is ended.
+   * the registry, or holding a subscription no longer granted, is disconnected (Event Grid's
+   * credential-lifetime rules, ClientAuthenticationError / ClientAuthorizationError). Lost publish
+   * rights show at the next PUBLISH (0x87). False when the connection is ended.
    */
   private boolean recheckRights() {
     String gone = followModel();

@@ -130,7 +130,10 @@ final class MqttConnection implements ClientChannel {
     session = opened;
   }
 
-  /** The CONNACK accepted the connection: its Connected event (spec section 7). */
+  /**
+   * The CONNACK accepted the connection: its Connected event (Event Grid's client life-cycle
+   * events).
+   */
   void accepted() {
     lifecycle = services.lifecycle().connected(rights.identity().authenticationName(), clientId());
   }

@@ -13,10 +13,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The MQTT layer's meters, named and tagged as Event Grid's metrics (spec section 8.1): {@code
- * MQTT.RequestCount} is the counter {@code mqtt.request.count} with the tags OperationType,
- * Protocol, Result and Error, which Prometheus shows as {@code mqtt_request_count_total}. README
- * "Metrics" lists them all.
+ * The MQTT layer's meters, named and tagged as Event Grid's metrics: {@code MQTT.RequestCount} is
+ * the counter {@code mqtt.request.count} with the tags OperationType, Protocol, Result and Error,
+ * which Prometheus shows as {@code mqtt_request_count_total}. README "Metrics" lists them all.
  *
  * <p>Every meter of one name carries the same tag keys (Prometheus requires it): a success has
  * Error "None". The meters of the publish and delivery path are looked up once per protocol, not
@@ -35,13 +34,13 @@ public final class MqttMetrics {
   static final String CLIENT_ERROR = "ClientError";
   static final String SERVICE_ERROR = "ServiceError";
 
-  /** Throttle types of the per-connection rate limits (spec section 8.1, ThrottleType). */
+  /** Throttle types of the per-connection rate limits (Event Grid's ThrottleType dimension). */
   static final String THROTTLE_PUBLISH_PACKETS = "IncomingPublishPacketsPerConnection";
 
   static final String THROTTLE_PUBLISH_BYTES = "InboundBandwidthPerConnection";
   static final String THROTTLE_SUBSCRIBE = "SubscribeOperationsPerConnection";
 
-  /** Protocol value of HTTP publishes (spec sections 5.4 and 8.1). */
+  /** Protocol value of HTTP publishes (Event Grid's HTTP publish metrics). */
   static final String HTTP_PUBLISH = "http-publish";
 
   /** DropReason of {@code Mqtt.DroppedSessions}. */
@@ -395,8 +394,7 @@ public final class MqttMetrics {
           firstError = error;
         }
       }
-      // the request succeeded when any filter did (Event Grid counts the packet once, spec section
-      // 8.1)
+      // the request succeeded when any filter did (Event Grid counts the packet once)
       requests(
               operation, meters.protocol, anyAccepted || firstError == null ? NO_ERROR : firstError)
           .increment();

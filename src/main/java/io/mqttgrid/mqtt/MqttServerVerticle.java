@@ -85,7 +85,8 @@ public final class MqttServerVerticle extends VerticleBase {
               new PemKeyCertOptions()
                   .setCertPath(listeners.certFile())
                   .setKeyPath(listeners.keyFile()))
-          // requested, not required: JWT and webhook clients have none (spec section 1.1). Any
+          // requested, not required: JWT and webhook clients have none (Event Grid's MQTT endpoint
+          // rules). Any
           // certificate passes
           // the handshake (which still proves the private key); the namespace model's CAs and
           // thumbprints, which

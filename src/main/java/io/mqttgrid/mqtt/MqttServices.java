@@ -18,8 +18,9 @@ import java.util.function.Supplier;
  * @param publishes how a message is judged and routed, from MQTT or any other source
  * @param namespace the namespace model as this node knows it now (settings, client registry)
  * @param access what an authenticated identity may publish and subscribe
- * @param ownership which authentication name owns each session name (spec section 1.2)
- * @param lifecycle the session connected/disconnected events (spec section 7)
+ * @param ownership which authentication name owns each session name (Event Grid's CONNECT rules)
+ * @param lifecycle the session connected/disconnected events (Event Grid's client life-cycle
+ *     events)
  */
 public record MqttServices(
     MqttLimits limits,

@@ -36,7 +36,7 @@ interface ProtocolAdapter {
   /** Whether a Server Keep Alive can be announced (and so enforced) for this version. */
   boolean hasServerKeepAlive();
 
-  /** Shared subscriptions are MQTT 5 only (spec section 1.9). */
+  /** Shared subscriptions are MQTT 5 only (Event Grid's shared-subscription rules). */
   boolean sharedSubscriptionsAvailable();
 
   /**

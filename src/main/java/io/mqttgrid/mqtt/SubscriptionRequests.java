@@ -82,7 +82,7 @@ final class SubscriptionRequests {
           Topics.checkFilter(filter, limits.maxTopicLength(), limits.maxTopicLevels());
       boolean shared = filter != null && filter.startsWith(Topics.SHARE_PREFIX);
       if (shared && !protocol.sharedSubscriptionsAvailable()) {
-        // spec section 1.9: shared subscriptions are MQTT 5 only; a v3.1.1 client using one is
+        // shared subscriptions are MQTT 5 only (as in Event Grid); a v3.1.1 client using one is
         // disconnected
         LOG.info(
             "client {}: shared subscription '{}' over MQTT 3.1.1, disconnecting",

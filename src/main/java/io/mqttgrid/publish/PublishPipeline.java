@@ -54,7 +54,10 @@ public final class PublishPipeline {
     this.accepted = accepted;
   }
 
-  /** The limits every message is held to, MQTT's (spec section 1.12), whatever its source. */
+  /**
+   * The limits every message is held to, MQTT's (Event Grid's documented limits), whatever its
+   * source.
+   */
   public MqttLimits limits() {
     return limits;
   }

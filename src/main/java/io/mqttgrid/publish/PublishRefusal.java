@@ -7,9 +7,9 @@ import io.mqttgrid.wire.ReasonCode;
  * Why the publish pipeline refused a message, or could not confirm it, with the one answer each
  * protocol gives for it: the MQTT 5 reason code and how an MQTT publisher gets it (and the
  * CONNACK's when a will breaks the rule), and the HTTP status and JSON error code of {@code POST
- * /mqtt/messages} (spec section 5). The HTTP API's own refusals of a request it cannot read
- * (api-version, a QoS that is not a number, base64, JSON) are not here: they happen before there is
- * a message.
+ * /mqtt/messages} (Event Grid's HTTP publish API). The HTTP API's own refusals of a request it
+ * cannot read (api-version, a QoS that is not a number, base64, JSON) are not here: they happen
+ * before there is a message.
  */
 public enum PublishRefusal {
 
@@ -24,7 +24,8 @@ public enum PublishRefusal {
   /** A topic name longer or deeper than limits.max-topic-length / max-topic-levels. */
   TOPIC_BEYOND_LIMITS(ReasonCode.TOPIC_NAME_INVALID, MqttAnswer.REFUSE, 400, "InvalidTopic"),
   /**
-   * A topic starting with '$': the broker's own; no client is ever granted one (spec section 4.3).
+   * A topic starting with '$': the broker's own; no client is ever granted one (Event Grid's
+   * publish authorization outcomes).
    */
   RESERVED_TOPIC(ReasonCode.NOT_AUTHORIZED, MqttAnswer.REFUSE_QOS0_DROPPED, 403, "Forbidden"),
   /** RETAIN set where limits.retain-available is false. */
@@ -55,7 +56,10 @@ public enum PublishRefusal {
    * closed.
    */
   PUBLISHER_GONE(ReasonCode.NOT_AUTHORIZED, MqttAnswer.NONE, 403, "Forbidden"),
-  /** The topic matches no topic space the publisher may publish to (spec section 4.3). */
+  /**
+   * The topic matches no topic space the publisher may publish to (Event Grid's publish
+   * authorization outcomes).
+   */
   NOT_AUTHORIZED(ReasonCode.NOT_AUTHORIZED, MqttAnswer.REFUSE_QOS0_DROPPED, 403, "Forbidden"),
   /** Above the publisher's rate (limits.publish-rate, publish-bytes-rate, http.publish-rate). */
   QUOTA_EXCEEDED(ReasonCode.QUOTA_EXCEEDED, MqttAnswer.REFUSE_QOS0_DROPPED, 429, "TooManyRequests"),
@@ -92,7 +96,7 @@ public enum PublishRefusal {
     REFUSE,
     /**
      * As {@link #REFUSE}, except that at QoS 0 the message is dropped and the connection stays
-     * (spec section 4.3).
+     * (Event Grid's publish authorization outcomes).
      */
     REFUSE_QOS0_DROPPED,
     /**

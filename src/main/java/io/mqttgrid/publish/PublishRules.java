@@ -9,8 +9,8 @@ import java.util.List;
 
 /**
  * What a message must be to be published on this broker, whoever sends it (MQTT 5 sections 1.5.4,
- * 3.3 and 4.7, the limits of spec section 1.12): pure, a request and the limits in, the first rule
- * it breaks out. The order is the one an MQTT client has always met: the QoS, the topic name,
+ * 3.3 and 4.7, and Event Grid's documented limits): pure, a request and the limits in, the first
+ * rule it breaks out. The order is the one an MQTT client has always met: the QoS, the topic name,
  * retain, the properties, the payload, sizes.
  */
 public final class PublishRules {

@@ -7,7 +7,7 @@ import java.util.function.Function;
 /**
  * Where every publish goes after validation and authorization, from MQTT, HTTP or a will: the
  * retained store when RETAIN is set, and the router. The future completes when the message is as
- * durable as the publisher's acknowledgement promises (ARCHITECTURE.md section 2).
+ * durable as the publisher's acknowledgement promises (docs/architecture.md, "The publish path").
  */
 public final class PublishService {
 

@@ -3,10 +3,10 @@ package io.mqttgrid.session;
 import io.vertx.core.Future;
 
 /**
- * Sessions hosted by other nodes, for a takeover that crosses nodes (ARCHITECTURE.md lesson 4): the
- * old owner first steps down (closes the old connection with 0x8E, keeps filling the queue), then,
- * once the new owner has subscribed, retires (stops routing to the old session and flushes its
- * writes).
+ * Sessions hosted by other nodes, for a takeover that crosses nodes (docs/architecture.md,
+ * "Connect, takeover and node loss"): the old owner first steps down (closes the old connection
+ * with 0x8E, keeps filling the queue), then, once the new owner has subscribed, retires (stops
+ * routing to the old session and flushes its writes).
  */
 public interface RemoteSessions {
 

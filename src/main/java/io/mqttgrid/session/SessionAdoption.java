@@ -14,10 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Adoption after node loss (ARCHITECTURE.md section 3, lessons 5 and 6): the oldest survivor takes
- * over the sessions whose records name the departed node as owner, as offline sessions of its own,
- * so that their queues keep filling, their wills go out and their expiry runs. A client that is
- * back already (here or on another node) keeps its session where it is.
+ * Adoption after node loss (docs/architecture.md, "Connect, takeover and node loss"): the oldest
+ * survivor takes over the sessions whose records name the departed node as owner, as offline
+ * sessions of its own, so that their queues keep filling, their wills go out and their expiry runs.
+ * A client that is back already (here or on another node) keeps its session where it is.
  */
 final class SessionAdoption {
 
@@ -60,10 +60,10 @@ final class SessionAdoption {
 
   /**
    * A node left the cluster and this node is the oldest survivor: it takes over the sessions the
-   * departed node hosted (ARCHITECTURE.md section 3, lessons 5 and 6). Each becomes an offline
-   * session here, with its subscriptions (so its queue keeps filling), its will sent after the will
-   * delay if its client was connected there, and its expiry running. Answers how many sessions were
-   * adopted.
+   * departed node hosted: session state is replicated, not held in one node's memory alone. Each
+   * becomes an offline session here, with its subscriptions (so its queue keeps filling), its will
+   * sent after the will delay if its client was connected there, and its expiry running. Answers
+   * how many sessions were adopted.
    */
   Future<Integer> adoptSessionsOf(String deadNode) {
     long now = System.currentTimeMillis();

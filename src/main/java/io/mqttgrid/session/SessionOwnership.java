@@ -4,9 +4,9 @@ import io.vertx.core.Future;
 
 /**
  * Which authentication name owns each session name (client id), cluster-wide, for the session rules
- * of spec section 1.2: a session bound to one authentication name cannot be taken by another, and
- * one authentication name holds at most N sessions, online and offline together. An owner entry
- * lives as long as the session does. The broker's implementation is {@code
+ * of Event Grid's session rules: a session bound to one authentication name cannot be taken by
+ * another, and one authentication name holds at most N sessions, online and offline together. An
+ * owner entry lives as long as the session does. The broker's implementation is {@code
  * io.mqttgrid.hazelcast.HazelcastSessionOwnership}.
  */
 public interface SessionOwnership {

@@ -2,7 +2,8 @@ package io.mqttgrid.wire;
 
 /**
  * The protocol limits this broker enforces and advertises, named as MQTT 5 and the Event Grid
- * contract (spec section 1.12) name them. Defaults live in {@code config/mqttgrid.yaml}.
+ * contract (Event Grid's documented limits) name them. Defaults live in {@code
+ * config/mqttgrid.yaml}.
  *
  * @param maxSessionExpiry cap on Session Expiry Interval, and the expiry of MQTT 3.1.1 persistent
  *     sessions
