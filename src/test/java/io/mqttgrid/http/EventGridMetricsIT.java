@@ -12,22 +12,16 @@ import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import io.mqttgrid.hazelcast.HazelcastMetrics;
 import io.mqttgrid.testing.Await;
+import io.mqttgrid.testing.PrometheusScrape;
 import io.mqttgrid.testing.RawMqttClient;
 import io.mqttgrid.testing.RawMqttClient.Connect;
 import io.mqttgrid.testing.RawMqttClient.Filter;
 import io.mqttgrid.testing.RawMqttClient.Packet;
 import io.mqttgrid.testing.TestBroker;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -46,11 +40,6 @@ class EventGridMetricsIT {
   private static final int BYTES_PER_SECOND = 100_000;
 
   private static final int LARGE_PAYLOAD = 400_000;
-
-  /** The port /metrics is served on (one place to change when it moves to the management port). */
-  private static int metricsPort(TestBroker broker) {
-    return broker.managementPort();
-  }
 
   @Test
   void eventGridMetricsCountConnectsPublishesDeliveriesAndSubscriptions() throws Exception {
@@ -139,7 +128,7 @@ class EventGridMetricsIT {
       sub.unsubscribe(2, "egm/#");
       assertThat(sub.readUntil(RawMqttClient.UNSUBACK, WAIT).reasonCodes()).containsExactly(0x00);
 
-      Metrics m = scrape(broker);
+      PrometheusScrape m = PrometheusScrape.of(broker);
       // MQTT.Connections: sub, pub5, large over MQTT5; ws3 over MQTT3-WS
       assertThat(m.value("mqtt_connections", "Protocol", "MQTT5")).isEqualTo(3);
       assertThat(m.value("mqtt_connections", "Protocol", "MQTT3-WS")).isEqualTo(1);
@@ -400,83 +389,12 @@ class EventGridMetricsIT {
       Await.until(
           "the WebSocket connection left mqtt_connections",
           WAIT,
-          () -> scrape(broker).value("mqtt_connections", "Protocol", "MQTT3-WS") == 0);
-      assertThat(scrape(broker).value("mqtt_connections", "Protocol", "MQTT3-WS")).isZero();
+          () -> PrometheusScrape.of(broker).value("mqtt_connections", "Protocol", "MQTT3-WS") == 0);
+      assertThat(PrometheusScrape.of(broker).value("mqtt_connections", "Protocol", "MQTT3-WS"))
+          .isZero();
       pub5.disconnect();
       large.disconnect();
       sub.close();
-    }
-  }
-
-  static Metrics scrape(TestBroker broker) throws Exception {
-    HttpResponse<String> response =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + metricsPort(broker) + "/metrics"))
-                    .GET()
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).isEqualTo(200);
-    return new Metrics(response.body());
-  }
-
-  /** The samples of a Prometheus text scrape: name, labels, value. */
-  static final class Metrics {
-    private static final Pattern SAMPLE =
-        Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})?\\s+(\\S+)$");
-    private static final Pattern LABEL =
-        Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
-
-    record Sample(String name, Map<String, String> labels, double value) {}
-
-    private final List<Sample> samples = new ArrayList<>();
-
-    Metrics(String text) {
-      for (String line : text.split("\n")) {
-        if (line.isBlank() || line.startsWith("#")) {
-          continue;
-        }
-        Matcher m = SAMPLE.matcher(line.trim());
-        assertThat(m.matches()).as("sample line %s", line).isTrue();
-        Map<String, String> labels = new LinkedHashMap<>();
-        if (m.group(2) != null) {
-          Matcher l = LABEL.matcher(m.group(2));
-          while (l.find()) {
-            labels.put(l.group(1), l.group(2));
-          }
-        }
-        samples.add(new Sample(m.group(1), labels, Double.parseDouble(m.group(3))));
-      }
-    }
-
-    /** Samples of {@code name} whose labels include the given pairs. */
-    List<Sample> series(String name, String... labelPairs) {
-      List<Sample> out = new ArrayList<>();
-      for (Sample s : samples) {
-        boolean matches = s.name().equals(name);
-        for (int i = 0; matches && i < labelPairs.length; i += 2) {
-          matches = labelPairs[i + 1].equals(s.labels().get(labelPairs[i]));
-        }
-        if (matches) {
-          out.add(s);
-        }
-      }
-      return out;
-    }
-
-    /** The value of the one series with exactly these labels (all of them named). */
-    long value(String name, String... labelPairs) {
-      List<Sample> found =
-          series(name, labelPairs).stream()
-              .filter(s -> s.labels().size() == labelPairs.length / 2)
-              .toList();
-      assertThat(found).as("series %s %s", name, List.of(labelPairs)).hasSize(1);
-      return Math.round(found.get(0).value());
-    }
-
-    double sum(String name) {
-      return series(name).stream().mapToDouble(Sample::value).sum();
     }
   }
 }

@@ -11,6 +11,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.mqttgrid.testing.Inbox;
+import io.mqttgrid.testing.PrometheusScrape;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestTokens;
 import io.mqttgrid.testing.WithBroker;
@@ -364,7 +365,7 @@ class HttpPublishIT {
   @Test
   void httpPublishesAreCountedInTheEventGridPublishMetricsWithProtocolHttpPublish()
       throws Exception {
-    EventGridMetricsIT.Metrics before = EventGridMetricsIT.scrape(broker);
+    PrometheusScrape before = PrometheusScrape.of(broker);
     Map<String, String> h = new HashMap<>();
     h.put("Authorization", "Bearer " + tokens.freshToken("metrics"));
     h.put("mqtt-qos", "0");
@@ -375,7 +376,7 @@ class HttpPublishIT {
     h.put("Authorization", "Bearer not-a-jwt");
     h.put("mqtt-qos", "0");
     assertError(publish("devices%2Fmetrics%2Fa", h, "x"), 401, "Unauthorized");
-    EventGridMetricsIT.Metrics after = EventGridMetricsIT.scrape(broker);
+    PrometheusScrape after = PrometheusScrape.of(broker);
 
     Map<String, Double> moved = new LinkedHashMap<>();
     for (String[] series :
@@ -459,11 +460,10 @@ class HttpPublishIT {
    * A series with exactly these labels, 0 while it does not exist (refusals' series appear with the
    * first).
    */
-  private static double count(
-      EventGridMetricsIT.Metrics metrics, String name, String... labelPairs) {
+  private static double count(PrometheusScrape metrics, String name, String... labelPairs) {
     return metrics.series(name, labelPairs).stream()
         .filter(s -> s.labels().size() == labelPairs.length / 2)
-        .mapToDouble(EventGridMetricsIT.Metrics.Sample::value)
+        .mapToDouble(PrometheusScrape.Sample::value)
         .sum();
   }
 

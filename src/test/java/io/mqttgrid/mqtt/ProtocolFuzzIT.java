@@ -16,6 +16,7 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.mqttgrid.mqtt.ProtocolFuzzInputs.Framing;
 import io.mqttgrid.mqtt.ProtocolFuzzInputs.Input;
 import io.mqttgrid.mqtt.ProtocolFuzzInputs.Kind;
+import io.mqttgrid.testing.PrometheusScrape;
 import io.mqttgrid.testing.TestBroker;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -901,17 +902,9 @@ class ProtocolFuzzIT {
 
   /** The gauges as /metrics on the management port shows them. */
   static Gauges gauges() {
-    String text;
+    PrometheusScrape metrics;
     try {
-      text =
-          HTTP.send(
-                  HttpRequest.newBuilder(
-                          URI.create("http://127.0.0.1:" + broker.managementPort() + "/metrics"))
-                      .timeout(Duration.ofSeconds(10))
-                      .GET()
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString())
-              .body();
+      metrics = PrometheusScrape.of(broker);
     } catch (IOException e) {
       throw new IllegalStateException("GET /metrics failed", e);
     } catch (InterruptedException e) {
@@ -919,24 +912,16 @@ class ProtocolFuzzIT {
       throw new IllegalStateException(e);
     }
     return new Gauges(
-        sum(text, "mqtt_connections"),
-        sum(text, "mqttgrid_sessions_online"),
-        sum(text, "mqttgrid_sessions"));
+        sum(metrics, "mqtt_connections"),
+        sum(metrics, "mqttgrid_sessions_online"),
+        sum(metrics, "mqttgrid_sessions"));
   }
 
-  private static long sum(String prometheusText, String metric) {
-    Matcher m =
-        Pattern.compile("(?m)^" + metric + "(\\{[^}]*\\})? (\\S+)$").matcher(prometheusText);
-    double total = 0;
-    boolean found = false;
-    while (m.find()) {
-      total += Double.parseDouble(m.group(2));
-      found = true;
-    }
-    if (!found) {
+  private static long sum(PrometheusScrape metrics, String metric) {
+    if (metrics.series(metric).isEmpty()) {
       throw new IllegalStateException("no " + metric + " in /metrics");
     }
-    return Math.round(total);
+    return Math.round(metrics.sum(metric));
   }
 
   private static Optional<Gauges> awaitGauges(java.util.function.Predicate<Gauges> condition)
