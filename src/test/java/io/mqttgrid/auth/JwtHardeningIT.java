@@ -69,26 +69,7 @@ class JwtHardeningIT {
     signer = TestTokens.rs256("key1");
     JsonObject namespace =
         new JsonObject()
-            .put(
-                "settings",
-                new JsonObject()
-                    .put("hostname", HOST)
-                    .put(
-                        "clientAuthentication",
-                        new JsonObject()
-                            .put(
-                                "customJwtAuthentication",
-                                new JsonObject()
-                                    .put("tokenIssuer", ISSUER)
-                                    .put(
-                                        "encodedIssuerCertificates",
-                                        new JsonArray()
-                                            .add(
-                                                new JsonObject()
-                                                    .put("kid", "key1")
-                                                    .put(
-                                                        "encodedCertificate",
-                                                        signer.publicKeyPem()))))))
+            .put("settings", signer.customJwtSettings(HOST, ISSUER))
             .put(
                 "topicSpaces",
                 new JsonObject()

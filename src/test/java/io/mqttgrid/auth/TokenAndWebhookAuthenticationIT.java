@@ -24,7 +24,6 @@ import io.mqttgrid.testing.TestCertificates;
 import io.mqttgrid.testing.TestTokens;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -105,27 +104,7 @@ class TokenAndWebhookAuthenticationIT {
             .actualPort();
 
     JsonObject jwtNamespace =
-        new JsonObject()
-            .put(
-                "settings",
-                new JsonObject()
-                    .put("hostname", HOST)
-                    .put(
-                        "clientAuthentication",
-                        new JsonObject()
-                            .put(
-                                "customJwtAuthentication",
-                                new JsonObject()
-                                    .put("tokenIssuer", ISSUER)
-                                    .put(
-                                        "encodedIssuerCertificates",
-                                        new JsonArray()
-                                            .add(
-                                                new JsonObject()
-                                                    .put("kid", "key1")
-                                                    .put(
-                                                        "encodedCertificate",
-                                                        signer.publicKeyPem()))))));
+        new JsonObject().put("settings", signer.customJwtSettings(HOST, ISSUER));
     JsonObject hookNamespace =
         new JsonObject()
             .put(

@@ -86,6 +86,26 @@ public final class TestTokens {
     return "-----BEGIN PUBLIC KEY-----\n" + b64 + "\n-----END PUBLIC KEY-----\n";
   }
 
+  /**
+   * Namespace settings that trust this key for custom JWT authentication, as an operator writes
+   * them: {@code hostname} and {@code clientAuthentication.customJwtAuthentication} with the key as
+   * an encoded issuer certificate.
+   */
+  public JsonObject customJwtSettings(String hostname, String tokenIssuer) {
+    JsonObject certificate =
+        new JsonObject().put("kid", kid).put("encodedCertificate", publicKeyPem());
+    return new JsonObject()
+        .put("hostname", hostname)
+        .put(
+            "clientAuthentication",
+            new JsonObject()
+                .put(
+                    "customJwtAuthentication",
+                    new JsonObject()
+                        .put("tokenIssuer", tokenIssuer)
+                        .put("encodedIssuerCertificates", new JsonArray().add(certificate))));
+  }
+
   /** The public key as a JWKS entry (RFC 7517). */
   public JsonObject jwk() {
     JsonObject jwk = new JsonObject().put("kid", kid).put("use", "sig").put("alg", alg);
