@@ -60,7 +60,8 @@ public final class ApiException extends RuntimeException {
    * explanation.
    */
   static ApiException of(PublishRefusal cause, String message) {
-    return new ApiException(cause.httpStatus(), cause.httpCode(), message);
+    ApiException e = new ApiException(cause.httpStatus(), cause.httpCode(), message);
+    return cause == PublishRefusal.STORE_UNAVAILABLE ? e.header("Retry-After", "5") : e;
   }
 
   static ApiException badRequest(String code, String message) {

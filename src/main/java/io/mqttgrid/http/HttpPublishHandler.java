@@ -142,9 +142,13 @@ final class HttpPublishHandler implements Handler<RoutingContext> {
             answer.tryFail(
                 ApiException.of(
                     refusal,
-                    refusal == PublishRefusal.SUBSCRIBERS_FULL
-                        ? ar.cause().getMessage()
-                        : "the message could not be routed: " + ar.cause()));
+                    switch (refusal) {
+                      case SUBSCRIBERS_FULL -> ar.cause().getMessage();
+                      case STORE_UNAVAILABLE ->
+                          "the state database is unavailable; the message was not stored, try"
+                              + " again later";
+                      default -> "the message could not be routed: " + ar.cause();
+                    }));
           }
         });
     return answer.future();

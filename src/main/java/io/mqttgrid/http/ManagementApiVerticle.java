@@ -6,6 +6,7 @@ import io.mqttgrid.access.NamespaceModelJson;
 import io.mqttgrid.access.NamespaceModelJson.Kind;
 import io.mqttgrid.access.NamespaceStore;
 import io.mqttgrid.auth.BearerTokenAuthenticator;
+import io.mqttgrid.persistence.PersistenceException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
@@ -518,6 +519,20 @@ public final class ManagementApiVerticle extends VerticleBase {
   }
 
   private void internal(RoutingContext ctx, Throwable cause) {
+    if (PersistenceException.isCauseOf(cause)) {
+      // a write is neither stored nor applied (write-through), so the caller may simply repeat it;
+      // a read of something not in memory needed the database. The database's own log line says
+      // once why it fails
+      LOG.debug("management API {} {}: {}", ctx.request().method(), ctx.request().path(), cause);
+      ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
+      error(
+          ctx,
+          503,
+          "ServiceUnavailable",
+          "the state database is unavailable (nothing was changed); try again later",
+          null);
+      return;
+    }
     LOG.warn(
         "management API {} {} failed: {}",
         ctx.request().method(),

@@ -15,4 +15,18 @@ public final class PersistenceException extends RuntimeException {
   public PersistenceException(String message, Throwable cause) {
     super(message, cause);
   }
+
+  /**
+   * Whether {@code failure} is, or was caused by, the state database failing: callers answer it as
+   * a passing unavailability (HTTP 503), not as a broker fault. Hazelcast operations and futures
+   * wrap it, so the whole cause chain is looked at.
+   */
+  public static boolean isCauseOf(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof PersistenceException) {
+        return true;
+      }
+    }
+    return false;
+  }
 }

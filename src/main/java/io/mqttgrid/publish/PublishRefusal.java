@@ -1,5 +1,6 @@
 package io.mqttgrid.publish;
 
+import io.mqttgrid.persistence.PersistenceException;
 import io.mqttgrid.routing.QueueFullException;
 import io.mqttgrid.wire.ReasonCode;
 
@@ -70,6 +71,14 @@ public enum PublishRefusal {
    */
   ROUTING_FAILED(ReasonCode.UNSPECIFIED_ERROR, MqttAnswer.ACKNOWLEDGE, 500, "InternalError"),
   /**
+   * Accepted, but the state database could not store it (a retained message, or a message for an
+   * offline persistent session), so it is not as durable as an acknowledgement promises. Not the
+   * broker's fault and not lasting: HTTP says 503 with Retry-After; MQTT has no closer PUBACK code
+   * than 0x80.
+   */
+  STORE_UNAVAILABLE(
+      ReasonCode.UNSPECIFIED_ERROR, MqttAnswer.ACKNOWLEDGE, 503, "ServiceUnavailable"),
+  /**
    * Accepted, but every session it matched had its queue full (session.max-queued-* offline,
    * session.max-pending-* online): nobody holds the message, and the publisher hears so rather than
    * success. An MQTT 3.1.1 PUBACK has no reason code to say it.
@@ -81,7 +90,10 @@ public enum PublishRefusal {
    * or routing failed.
    */
   public static PublishRefusal ofRoutingFailure(Throwable cause) {
-    return cause instanceof QueueFullException ? SUBSCRIBERS_FULL : ROUTING_FAILED;
+    if (cause instanceof QueueFullException) {
+      return SUBSCRIBERS_FULL;
+    }
+    return PersistenceException.isCauseOf(cause) ? STORE_UNAVAILABLE : ROUTING_FAILED;
   }
 
   /** How an MQTT publisher learns of a refusal. */

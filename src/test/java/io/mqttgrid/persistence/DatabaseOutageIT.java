@@ -10,9 +10,15 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestPostgres;
+import io.mqttgrid.testing.TestTokens;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * acknowledged) while the database is away, plain publishes keep flowing, and once it is back
  * retained publishes succeed again and everything acknowledged is in the database. The same for QoS
  * 1 publishes that only an offline persistent session matches: refused while its queue cannot be
- * written, acknowledged again once the database is back, and queued for the session.
+ * written, acknowledged again once the database is back, and queued for the session. Model changes
+ * and HTTP publishes that need the database are answered 503 with Retry-After.
  */
 class DatabaseOutageIT {
 
@@ -72,7 +79,21 @@ class DatabaseOutageIT {
               "PUT",
               PersistedState.ARM + "/clients/during-outage",
               "{\"properties\": {}}");
-      assertThat(change.statusCode()).as(change.body()).isGreaterThanOrEqualTo(500);
+      assertThat(change.statusCode()).as(change.body()).isEqualTo(503);
+      assertThat(change.headers().firstValue("Retry-After")).hasValue("5");
+      assertThat(new JsonObject(change.body()).getJsonObject("error").getString("code"))
+          .isEqualTo("ServiceUnavailable");
+      // not made in memory either: an existing resource is read from memory, the refused one is
+      // not there (the node asks the database about a resource it does not hold, so 503 again)
+      assertThat(
+              PersistedState.call(
+                      "127.0.0.1",
+                      broker.managementPort(),
+                      "GET",
+                      PersistedState.ARM + "/clients/during-outage",
+                      null)
+                  .statusCode())
+          .isIn(404, 503);
       // reported, and the node stays in service
       assertThat(health(broker)).contains("\"status\":\"UP\"").contains("\"database\":\"failing\"");
       // messages that are not retained need no database
@@ -196,6 +217,68 @@ class DatabaseOutageIT {
     } finally {
       postgres.close();
     }
+  }
+
+  @Test
+  void anHttpPublishOfARetainedMessageIsAnswered503WhileTheDatabaseIsAway() throws Exception {
+    int port = TestBroker.freePort();
+    Path pgData = dir.resolve("pg-http");
+    TestPostgres postgres = TestPostgres.start(pgData, port);
+    TestTokens tokens = TestTokens.create();
+    Map<String, String> cfg =
+        Map.of(
+            "persistence.store",
+            "postgres",
+            "persistence.postgres.url",
+            postgres.url("postgres"),
+            "persistence.postgres.user",
+            postgres.user(),
+            "persistence.timeout",
+            "2",
+            "namespace.file",
+            tokens.writeNamespace(dir).toString());
+    try (TestBroker broker = TestBroker.start(cfg)) {
+      assertThat(httpRetain(broker, tokens, "retained/before").statusCode()).isEqualTo(204);
+
+      postgres.close();
+      HttpResponse<String> during = httpRetain(broker, tokens, "retained/during");
+      assertThat(during.statusCode()).as(during.body()).isEqualTo(503);
+      assertThat(during.headers().firstValue("Retry-After")).hasValue("5");
+      assertThat(new JsonObject(during.body()).getJsonObject("error").getString("code"))
+          .isEqualTo("ServiceUnavailable");
+
+      postgres = TestPostgres.start(pgData, port);
+      int attempts = 0;
+      // the pool reconnects with a growing back-off: the caller repeats, as Retry-After says
+      while (httpRetain(broker, tokens, "retained/after").statusCode() != 204) {
+        assertThat(++attempts)
+            .as("HTTP publishes refused after the database is back")
+            .isLessThan(10);
+        Thread.sleep(1000);
+      }
+    } finally {
+      postgres.close();
+    }
+  }
+
+  /** POST /mqtt/messages of a retained QoS 1 message, as a back end with a fresh token does. */
+  private static HttpResponse<String> httpRetain(TestBroker broker, TestTokens tokens, String topic)
+      throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:"
+                            + broker.httpPort()
+                            + "/mqtt/messages?api-version=2025-02-15-preview&topic="
+                            + topic))
+                .timeout(Duration.ofSeconds(15))
+                .header("Authorization", "Bearer " + tokens.freshToken("backend"))
+                .header("mqtt-qos", "1")
+                .header("mqtt-retain", "1")
+                .POST(HttpRequest.BodyPublishers.ofString("kept"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
   }
 
   private static void publish(Mqtt5BlockingClient c, String topic, String payload) {

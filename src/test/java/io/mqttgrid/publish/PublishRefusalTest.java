@@ -2,10 +2,13 @@ package io.mqttgrid.publish;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mqttgrid.persistence.PersistenceException;
 import io.mqttgrid.publish.PublishRefusal.MqttAnswer;
+import io.mqttgrid.routing.QueueFullException;
 import io.mqttgrid.wire.ReasonCode;
 import java.util.Arrays;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -44,6 +47,7 @@ class PublishRefusalTest {
       QUOTA_EXCEEDED,          QUOTA_EXCEEDED, REFUSE_QOS0_DROPPED, 429, TooManyRequests,
       ROUTING_FAILED,          UNSPECIFIED_ERROR, ACKNOWLEDGE, 500, InternalError,
       SUBSCRIBERS_FULL,        QUOTA_EXCEEDED, ACKNOWLEDGE, 507, SubscriberQueueFull,
+      STORE_UNAVAILABLE,       UNSPECIFIED_ERROR, ACKNOWLEDGE, 503, ServiceUnavailable,
       """;
 
   @ParameterizedTest(name = "{0}")
@@ -68,6 +72,20 @@ class PublishRefusalTest {
     assertThat(rows)
         .containsExactlyInAnyOrderElementsOf(
             Arrays.stream(PublishRefusal.values()).map(Enum::name).toList());
+  }
+
+  @Test
+  void aRoutingFailureMapsToTheRefusalItsCauseStandsFor() {
+    assertThat(PublishRefusal.ofRoutingFailure(new QueueFullException("full")))
+        .isEqualTo(PublishRefusal.SUBSCRIBERS_FULL);
+    // as a Hazelcast operation or a future wraps the store's failure
+    assertThat(
+            PublishRefusal.ofRoutingFailure(
+                new CompletionException(
+                    new IllegalStateException(new PersistenceException("database down")))))
+        .isEqualTo(PublishRefusal.STORE_UNAVAILABLE);
+    assertThat(PublishRefusal.ofRoutingFailure(new IllegalStateException("node left")))
+        .isEqualTo(PublishRefusal.ROUTING_FAILED);
   }
 
   @Test
