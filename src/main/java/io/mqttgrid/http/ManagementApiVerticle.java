@@ -4,6 +4,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.mqttgrid.access.ModelValidationException;
 import io.mqttgrid.access.NamespaceModelJson;
 import io.mqttgrid.access.NamespaceModelJson.Kind;
+import io.mqttgrid.access.NamespaceSettings;
 import io.mqttgrid.access.NamespaceStore;
 import io.mqttgrid.auth.BearerTokenAuthenticator;
 import io.mqttgrid.persistence.PersistenceException;
@@ -276,6 +277,7 @@ public final class ManagementApiVerticle extends VerticleBase {
     }
     JsonObject copy = settings.copy();
     copy.remove("state"); // the broker is always on; hostname is settable here, read-only in Azure
+    keepWebhookToken(copy, store.current().settings().webhook());
     store
         .putSettings(copy, NamespaceStore.Origin.api)
         .onComplete(
@@ -287,6 +289,24 @@ public final class ManagementApiVerticle extends VerticleBase {
                 getNamespace(ctx);
               }
             });
+  }
+
+  /**
+   * The webhook's bearer token is never shown, so a GET-then-PUT of the settings carries none: a
+   * PUT without {@code bearerToken} for the same endpoint keeps the stored one rather than dropping
+   * it silently. {@code "bearerToken": null} removes it; a new endpoint never inherits it (the
+   * secret goes only where it was meant to).
+   */
+  private static void keepWebhookToken(JsonObject settings, NamespaceSettings.Webhook stored) {
+    if (stored == null || stored.bearerToken() == null) {
+      return;
+    }
+    if (settings.getValue("clientAuthentication") instanceof JsonObject auth
+        && auth.getValue("webhookAuthentication") instanceof JsonObject webhook
+        && !webhook.containsKey("bearerToken")
+        && stored.endpointUrl().equals(webhook.getValue("endpointUrl"))) {
+      webhook.put("bearerToken", stored.bearerToken());
+    }
   }
 
   private void list(RoutingContext ctx) {
