@@ -100,6 +100,9 @@ public final class Bridges extends AbstractVerticle {
 
   private boolean stopped;
 
+  /** Whether the start's "configured" line was logged (once the API's resources were read). */
+  private boolean announced;
+
   /**
    * {@code file} as read from {@code path} at start; {@code path} is checked for changes every
    * {@code watchIntervalMillis}.
@@ -134,10 +137,6 @@ public final class Bridges extends AbstractVerticle {
     for (BridgeFile.Dataflow flow : file.dataflows()) {
       running.put(flow.name(), instances(flow));
     }
-    LOG.info(
-        "bridge: {} dataflows to {} remote endpoints configured",
-        file.dataflows().size(),
-        file.endpoints().size());
     membership.onMembersChanged(() -> context.runOnContext(v -> decide()));
     decide();
     if (path != null) {
@@ -177,8 +176,16 @@ public final class Bridges extends AbstractVerticle {
                     "bridge: the dataflow endpoints and dataflows of the management API do not fit"
                         + " with bridge.file; the bridges stay as they were: {}",
                     ar.cause().getMessage());
+                announce(file, 0, 0);
                 return;
               }
+              BridgeFile composed = ar.result().file();
+              Object root = ar.result().fileRoot();
+              announce(
+                  composed,
+                  composed.dataflows().size() - BridgeFile.resources(root, "dataflows").size(),
+                  composed.endpoints().size()
+                      - BridgeFile.resources(root, "dataflowEndpoints").size());
               if (fileRoot == null) {
                 fileRoot = ar.result().fileRoot();
               }
@@ -204,6 +211,24 @@ public final class Bridges extends AbstractVerticle {
           done.complete();
         });
     return done.future();
+  }
+
+  /**
+   * Logs, once, what the bridges start with: the file's dataflows and endpoints with those of the
+   * management API ({@code fromApi} dataflows, {@code endpointsFromApi} endpoints of them).
+   */
+  private void announce(BridgeFile composed, int fromApi, int endpointsFromApi) {
+    if (announced) {
+      return;
+    }
+    announced = true;
+    LOG.info(
+        "bridge: {} dataflows to {} remote endpoints configured ({} dataflows and {} endpoints of"
+            + " them made through the management API)",
+        composed.dataflows().size(),
+        composed.endpoints().size(),
+        fromApi,
+        endpointsFromApi);
   }
 
   private record Composed(Object fileRoot, Map<String, String> api, BridgeFile file) {}
