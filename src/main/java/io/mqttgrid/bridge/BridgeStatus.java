@@ -14,6 +14,8 @@ import java.time.Instant;
  * @param dropped messages dropped (unresolvable target, refused by the target)
  * @param reauthenticated MQTT 5 re-authentications with a renewed token that the remote accepted
  * @param queued messages the local session holds (local-to-remote), -1 when not known
+ * @param node the node id of the member that runs the instance, as this node sees the members (null
+ *     while this node sees none)
  */
 public record BridgeStatus(
     String dataflow,
@@ -29,7 +31,8 @@ public record BridgeStatus(
     long forwarded,
     long dropped,
     long reauthenticated,
-    long queued) {
+    long queued,
+    String node) {
 
   BridgeStatus withQueued(long n) {
     return new BridgeStatus(
@@ -46,7 +49,8 @@ public record BridgeStatus(
         forwarded,
         dropped,
         reauthenticated,
-        n);
+        n,
+        node);
   }
 
   /** One instance in the management API's answer. */
@@ -54,6 +58,7 @@ public record BridgeStatus(
     JsonObject o =
         new JsonObject()
             .put("instance", instance)
+            .put("node", node)
             .put("remoteClientId", remoteClientId)
             .put("state", state)
             .put("connected", connected)

@@ -27,12 +27,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The bridges of this broker (the dataflows of {@code bridge.file}), run by one node of the
- * cluster: the oldest member. Were every node to run them, each remote-to-local message would
- * arrive once per node and the nodes would take the bridge's sessions (same client ids) from each
- * other in turn. When the oldest member leaves, the next oldest starts them; the bridge's local
- * sessions move with the session takeover and the remote sessions are resumed under the same client
- * ids, so nothing queued on either side is lost. A single node simply runs them.
+ * The bridges of this broker (the dataflows of {@code bridge.file} and of the management API), each
+ * dataflow instance run by one node of the cluster, which {@link BridgeOwnership} picks from the
+ * node ids of the members: every node computes the same owner from the member list it sees, with no
+ * cluster call, and starts or stops its instances when that list changes. Were every node to run an
+ * instance, each remote-to-local message would arrive once per node and the nodes would take the
+ * instance's sessions (same client ids) from each other in turn. The instances of a dataflow with
+ * {@code instanceCount} > 1 run on different nodes, and share the load through their shared
+ * subscriptions.
+ *
+ * <p>When the node that runs an instance leaves, the survivor the ranking names next starts it at
+ * once: its local session moves with the session takeover and its remote session is resumed under
+ * the same client id, so nothing queued on either side is lost. When an instance moves off a node
+ * that is still a member (a node joined), the new owner waits {@link #HANDOVER_MILLIS} first, so
+ * that the old owner, which sees the same change, has stopped it; should it not have, the new
+ * owner's connections take both sessions over (the local one stops it there). A single node simply
+ * runs them all.
  *
  * <p>Every node watches the file (as the namespace file is watched) and applies a change: added
  * dataflows start, removed ones stop, changed ones restart; the bridge's local sessions that no
@@ -41,6 +51,13 @@ import org.slf4j.LoggerFactory;
 public final class Bridges extends AbstractVerticle {
 
   private static final Logger LOG = LoggerFactory.getLogger(Bridges.class);
+
+  /**
+   * How long a node waits before it starts an instance that moves to it from a member that is still
+   * there: the old owner sees the same membership change within milliseconds and stops it
+   * meanwhile.
+   */
+  static final long HANDOVER_MILLIS = 1000;
 
   private final Path path;
   private final long watchIntervalMillis;
@@ -77,8 +94,14 @@ public final class Bridges extends AbstractVerticle {
   private volatile String fileError;
   private long timer = -1;
   private long queueTimer = -1;
-  private boolean owner;
+
+  /** This node's id as the members list shows it; null while it shows none. */
+  private String localNode;
+
   private boolean stopped;
+
+  /** Whether the start's "configured" line was logged (once the API's resources were read). */
+  private boolean announced;
 
   /**
    * {@code file} as read from {@code path} at start; {@code path} is checked for changes every
@@ -114,10 +137,6 @@ public final class Bridges extends AbstractVerticle {
     for (BridgeFile.Dataflow flow : file.dataflows()) {
       running.put(flow.name(), instances(flow));
     }
-    LOG.info(
-        "bridge: {} dataflows to {} remote endpoints configured",
-        file.dataflows().size(),
-        file.endpoints().size());
     membership.onMembersChanged(() -> context.runOnContext(v -> decide()));
     decide();
     if (path != null) {
@@ -157,8 +176,16 @@ public final class Bridges extends AbstractVerticle {
                     "bridge: the dataflow endpoints and dataflows of the management API do not fit"
                         + " with bridge.file; the bridges stay as they were: {}",
                     ar.cause().getMessage());
+                announce(file, 0, 0);
                 return;
               }
+              BridgeFile composed = ar.result().file();
+              Object root = ar.result().fileRoot();
+              announce(
+                  composed,
+                  composed.dataflows().size() - BridgeFile.resources(root, "dataflows").size(),
+                  composed.endpoints().size()
+                      - BridgeFile.resources(root, "dataflowEndpoints").size());
               if (fileRoot == null) {
                 fileRoot = ar.result().fileRoot();
               }
@@ -184,6 +211,24 @@ public final class Bridges extends AbstractVerticle {
           done.complete();
         });
     return done.future();
+  }
+
+  /**
+   * Logs, once, what the bridges start with: the file's dataflows and endpoints with those of the
+   * management API ({@code fromApi} dataflows, {@code endpointsFromApi} endpoints of them).
+   */
+  private void announce(BridgeFile composed, int fromApi, int endpointsFromApi) {
+    if (announced) {
+      return;
+    }
+    announced = true;
+    LOG.info(
+        "bridge: {} dataflows to {} remote endpoints configured ({} dataflows and {} endpoints of"
+            + " them made through the management API)",
+        composed.dataflows().size(),
+        composed.endpoints().size(),
+        fromApi,
+        endpointsFromApi);
   }
 
   private record Composed(Object fileRoot, Map<String, String> api, BridgeFile file) {}
@@ -274,8 +319,8 @@ public final class Bridges extends AbstractVerticle {
   }
 
   /**
-   * The queue-depth gauge of each local-to-remote dataflow: what its sessions hold in the session
-   * store, where this node runs the bridges (NaN elsewhere). On the bridges' context.
+   * The queue-depth gauge of each local-to-remote dataflow: what the sessions of its instances that
+   * this node runs hold in the session store (NaN where it runs none). On the bridges' context.
    */
   private void refreshQueued() {
     for (List<DataflowBridge> instances : running.values()) {
@@ -284,13 +329,15 @@ public final class Bridges extends AbstractVerticle {
         continue;
       }
       BridgeMetrics.Flow meters = metrics.flow(flow);
-      if (!owner) {
-        meters.queued(Double.NaN);
-        continue;
-      }
       List<Future<Integer>> sizes = new ArrayList<>();
       for (DataflowBridge b : instances) {
-        sizes.add(sessions.store().queued(b.localClientId()).map(List::size));
+        if (runsHere(b)) {
+          sizes.add(sessions.store().queued(b.localClientId()).map(List::size));
+        }
+      }
+      if (sizes.isEmpty()) {
+        meters.queued(Double.NaN);
+        continue;
       }
       Future.all(sizes)
           .onComplete(
@@ -315,18 +362,23 @@ public final class Bridges extends AbstractVerticle {
   }
 
   /**
-   * The bridges' state for the management API: the file, whether its last change was refused,
-   * whether this node runs the bridges, and per dataflow its instances' {@link BridgeStatus}.
+   * The bridges' state for the management API: the file, whether its last change was refused, this
+   * node's id and whether it runs any dataflow instance, and per dataflow its instances' {@link
+   * BridgeStatus} (with the node that runs each).
    */
   public Future<JsonObject> state() {
     return statuses()
         .map(
             all -> {
+              String here = localNode;
               JsonObject body =
                   new JsonObject()
                       .put("file", path == null ? null : path.toString())
                       .put("fileError", fileError)
-                      .put("runsHere", owner);
+                      .put("node", here)
+                      .put(
+                          "runsHere",
+                          here != null && all.stream().anyMatch(s -> here.equals(s.node())));
               Map<String, JsonObject> flows = new LinkedHashMap<>();
               for (BridgeStatus s : all) {
                 JsonObject flow =
@@ -352,25 +404,90 @@ public final class Bridges extends AbstractVerticle {
     return fileError;
   }
 
-  /** Runs the dataflows when this node is the oldest member, stops them when it no longer is. */
+  /** Whether this node runs {@code b}, as last decided. On the context. */
+  private boolean runsHere(DataflowBridge b) {
+    return localNode != null && localNode.equals(b.node());
+  }
+
+  /**
+   * The node ids of the members, oldest first, and this node's among them ({@link #localNode});
+   * none while this node is not a running member (it then runs nothing). On the context.
+   */
+  private List<String> members() {
+    List<String> nodes = new ArrayList<>();
+    String here = null;
+    for (ClusterMembership.MemberInfo m : membership.members()) {
+      if (m.node() != null) {
+        nodes.add(m.node());
+        if (m.local()) {
+          here = m.node();
+        }
+      }
+    }
+    localNode = here;
+    return here == null ? List.of() : nodes;
+  }
+
+  /**
+   * Starts the instances this node runs by the members it sees now and stops those it no longer
+   * runs; an instance that moves here from a member still present starts after {@link
+   * #HANDOVER_MILLIS}, one whose node left (or any on a single node) at once. An instance of this
+   * node that another node's session takeover stopped (both thought they ran it) starts again here
+   * too, after the same wait. On the context.
+   */
   private void decide() {
     if (stopped) {
       return;
     }
-    boolean oldest = membership.isOldest();
-    if (oldest == owner) {
-      return;
+    List<String> nodes = members();
+    List<String> starting = new ArrayList<>();
+    List<String> stopping = new ArrayList<>();
+    for (List<DataflowBridge> instances : running.values()) {
+      for (DataflowBridge b : instances) {
+        String before = b.node();
+        String now = BridgeOwnership.owner(b.flow().name(), b.instance(), nodes);
+        b.runsOn(now);
+        boolean mine = now != null && now.equals(localNode);
+        if (!mine && !b.isStopped()) {
+          stopping.add(b.flow().instanceName(b.instance()));
+          b.stop();
+        } else if (mine && b.isStopped()) {
+          starting.add(b.flow().instanceName(b.instance()));
+          boolean previousGone =
+              before != null && !before.equals(localNode) && !nodes.contains(before);
+          if (previousGone || nodes.size() == 1) {
+            b.start();
+          } else {
+            startAfterHandover(b);
+          }
+        }
+      }
     }
-    owner = oldest;
-    if (oldest) {
+    if (!starting.isEmpty() && stopping.isEmpty()) {
       LOG.info(
-          "bridge: this node is the oldest cluster member and runs the {} dataflows",
-          running.size());
-      running.values().forEach(list -> list.forEach(DataflowBridge::start));
-    } else {
-      LOG.info("bridge: an older cluster member runs the dataflows now; stopping them here");
-      running.values().forEach(list -> list.forEach(DataflowBridge::stop));
+          "bridge: with the members {} this node starts the dataflow instances {}",
+          nodes,
+          starting);
+    } else if (!stopping.isEmpty()) {
+      LOG.info(
+          "bridge: with the members {} this node starts the dataflow instances {} and stops {}"
+              + " (other nodes run them now)",
+          nodes,
+          starting,
+          stopping);
     }
+  }
+
+  /** Starts {@code b} after the handover wait, if this node still runs it then. On the context. */
+  private void startAfterHandover(DataflowBridge b) {
+    vertx.setTimer(
+        HANDOVER_MILLIS,
+        t -> {
+          List<DataflowBridge> current = running.get(b.flow().name());
+          if (!stopped && current != null && current.contains(b) && runsHere(b) && b.isStopped()) {
+            b.start();
+          }
+        });
   }
 
   // ---- hot reload ----
@@ -416,9 +533,10 @@ public final class Bridges extends AbstractVerticle {
   }
 
   /**
-   * Makes the running dataflows those of {@code next}: removed and changed ones stop, added and
-   * changed ones start (when this node runs the bridges); local sessions of the bridge that no
-   * dataflow uses any more are ended and deleted, so that they stop queueing. On the context.
+   * Makes the running dataflows those of {@code next}: removed and changed ones stop, the instances
+   * of added and changed ones that this node runs start; local sessions of the bridge that no
+   * dataflow uses any more are ended and deleted (by the oldest member), so that they stop
+   * queueing. On the context.
    */
   private void apply(BridgeFile next, String what) {
     if (stopped) {
@@ -449,6 +567,10 @@ public final class Bridges extends AbstractVerticle {
           added.add(d.name());
         }
         instances = instances(d);
+        List<String> nodes = members();
+        for (DataflowBridge b : instances) {
+          b.runsOn(BridgeOwnership.owner(d.name(), b.instance(), nodes));
+        }
       }
       running.put(d.name(), instances);
     }
@@ -468,12 +590,15 @@ public final class Bridges extends AbstractVerticle {
     Future.join(stops)
         .onComplete(
             x -> {
-              if (owner && !stopped) {
+              if (stopped) {
+                return;
+              }
+              if (membership.isOldest()) {
                 unused.forEach(this::deleteLocalSession);
-                for (String name : running.keySet()) {
-                  if (added.contains(name) || changed.contains(name)) {
-                    running.get(name).forEach(DataflowBridge::start);
-                  }
+              }
+              for (String name : running.keySet()) {
+                if (added.contains(name) || changed.contains(name)) {
+                  running.get(name).stream().filter(this::runsHere).forEach(DataflowBridge::start);
                 }
               }
             });

@@ -97,6 +97,9 @@ final class DataflowBridge {
 
   private final LoopGuard loops;
 
+  /** The node id of the member that runs this instance, as {@link Bridges} last decided. */
+  private String node;
+
   /** The session side of a local-to-remote dataflow; null for remote-to-local. */
   private final LocalToRemote local;
 
@@ -194,6 +197,21 @@ final class DataflowBridge {
     return instance;
   }
 
+  /** Records the node that runs this instance. On the bridges' context. */
+  void runsOn(String node) {
+    this.node = node;
+  }
+
+  /** The node that runs this instance, as last recorded; null before. On the bridges' context. */
+  String node() {
+    return node;
+  }
+
+  /** Whether this instance is stopped here (never started, stopped, or taken over elsewhere). */
+  boolean isStopped() {
+    return state == State.STOPPED;
+  }
+
   /** The client id of this instance's session here (local-to-remote). */
   String localClientId() {
     return localClientId;
@@ -215,7 +233,8 @@ final class DataflowBridge {
         forwarded.get(),
         dropped.get(),
         reauthenticated,
-        -1);
+        -1,
+        node);
   }
 
   private void connected(boolean up) {

@@ -309,9 +309,9 @@ final class LocalToRemote {
       context.runOnContext(
           v -> {
             if (channel == this && cause == EndCause.SESSION_TAKEN_OVER) {
-              // another connection took the bridge's session: another node runs this dataflow now
-              // (it became the
-              // oldest member); this node stops it
+              // another connection took the bridge's session: another node runs this instance now
+              // (the members changed); this node stops it, and starts it again should the members
+              // say it runs here
               LOG.info(
                   "bridge dataflow {}: session {} taken over elsewhere; stopping here",
                   name,

@@ -1,6 +1,7 @@
 package io.mqttgrid.bridge;
 
 import io.mqttgrid.testing.TestBroker;
+import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -60,6 +61,62 @@ final class BridgeApiCalls {
                     ? HttpRequest.BodyPublishers.noBody()
                     : HttpRequest.BodyPublishers.ofString(body));
     return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** GET /bridges of this node. */
+  JsonObject bridges() throws Exception {
+    HttpResponse<String> got = send("GET", "/bridges", null);
+    if (got.statusCode() != 200) {
+      throw new AssertionError("GET /bridges: " + got.statusCode() + " " + got.body());
+    }
+    return new JsonObject(got.body());
+  }
+
+  /** Instance {@code instance} of dataflow {@code flow} in a /bridges answer; null if absent. */
+  static JsonObject instance(JsonObject bridges, String flow, int instance) {
+    for (Object d : bridges.getJsonArray("dataflows")) {
+      JsonObject dataflow = (JsonObject) d;
+      if (dataflow.getString("name").equals(flow)) {
+        for (Object i : dataflow.getJsonArray("instances")) {
+          if (((JsonObject) i).getInteger("instance") == instance) {
+            return (JsonObject) i;
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The node id that runs instance {@code instance} of {@code flow}, as this node's /bridges says;
+   * null when the node does not answer.
+   */
+  String nodeOf(String flow, int instance) throws Exception {
+    JsonObject b;
+    try {
+      b = bridges();
+    } catch (java.io.IOException e) {
+      return null; // the node is gone (killed) or not yet listening
+    }
+    JsonObject i = instance(b, flow, instance);
+    return i == null ? null : i.getString("node");
+  }
+
+  /**
+   * Whether this node runs instance {@code instance} of {@code flow} and its remote connection is
+   * up, by its /bridges; false when the node does not answer.
+   */
+  boolean runsConnected(String flow, int instance) throws Exception {
+    JsonObject b;
+    try {
+      b = bridges();
+    } catch (java.io.IOException e) {
+      return false; // the node is gone (killed) or not yet listening
+    }
+    JsonObject i = instance(b, flow, instance);
+    return i != null
+        && b.getString("node").equals(i.getString("node"))
+        && "connected".equals(i.getString("state"));
   }
 
   /** Whether dataflow {@code flow} runs on this node with its remote connection up (/metrics). */

@@ -72,6 +72,11 @@ class BridgeApiPersistenceClusterIT {
       assertProperties(api.send("GET", BridgeApiCalls.ENDPOINTS + "cloud-kept", null), endpoint);
       assertProperties(api.send("GET", BridgeApiCalls.DATAFLOWS + "kept-up", null), flow);
       awaitForwarded(edge, api, inbox, "after");
+      // the restarted node's start line counts the dataflow it read back from the store
+      assertThat(java.nio.file.Files.readString(n1.log()))
+          .contains(
+              "bridge: 1 dataflows to 1 remote endpoints configured (1 dataflows and 1 endpoints"
+                  + " of them made through the management API)");
       sub.disconnect();
     }
   }

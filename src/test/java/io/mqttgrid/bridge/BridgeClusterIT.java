@@ -9,10 +9,6 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.mqttgrid.testing.ClusterFixture;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.TestBroker;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,14 +24,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A two-node edge cluster with one bridge file, and a "cloud" broker in this JVM. Only the oldest
- * node runs the dataflows (a message from the cloud arrives once, not once per node); when it is
- * killed (kill -9), the survivor runs them, with the bridge's local session taken over, and
- * messages flow both ways again.
+ * A two-node edge cluster with one bridge file, and a "cloud" broker in this JVM. Each dataflow
+ * runs on one node, the one both nodes name in /bridges (a message from the cloud arrives once, not
+ * once per node); when the node that runs "down" is killed (kill -9), the survivor runs both, with
+ * the bridge's local session taken over, and messages flow both ways again.
  */
 class BridgeClusterIT {
 
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final String TOKEN = "bridge-cluster-admin-token";
 
   @TempDir static Path dir;
 
@@ -68,7 +64,13 @@ class BridgeClusterIT {
         ClusterFixture.start(
             BridgeClusterIT.class.getSimpleName(),
             2,
-            Map.of("bridge.file", file.toString(), "bridge.reconnect-max-delay", "2"));
+            Map.of(
+                "bridge.file",
+                file.toString(),
+                "bridge.reconnect-max-delay",
+                "2",
+                "management.token",
+                TOKEN));
   }
 
   @AfterAll
@@ -82,18 +84,21 @@ class BridgeClusterIT {
   }
 
   @Test
-  void theOldestNodeRunsTheBridgeAndTheSurvivorTakesItOver() throws Exception {
-    awaitConnected(1);
-    // n2 started the bridge verticle (it logs the dataflows it knows) but left the dataflows to n1
-    assertThat(Files.readString(edge.node(2).log()))
+  void eachDataflowRunsOnOneNodeAndTheSurvivorTakesItOver() throws Exception {
+    awaitConnected(1, 2);
+    int downOn = index(api(1).nodeOf("down", 1));
+    int survivor = downOn == 1 ? 2 : 1;
+    // both nodes started the bridge verticle (each logs the dataflows it knows); the one that does
+    // not run "down" has not started it
+    assertThat(Files.readString(edge.node(survivor).log()))
         .contains("bridge: 2 dataflows")
-        .doesNotContain("runs the 2 dataflows");
-    assertThat(Files.readString(edge.node(1).log()))
-        .contains("this node is the oldest cluster member and runs");
+        .doesNotContain("this node starts the dataflow instances [down");
+    assertThat(Files.readString(edge.node(downOn).log()))
+        .containsPattern("this node starts the dataflow instances \\[.*down");
 
     // down: each message from the cloud arrives once at the edge, on whichever node the subscriber
     // is
-    Mqtt5BlockingClient sub = client(2, "edge-sub");
+    Mqtt5BlockingClient sub = client(survivor, "edge-sub");
     Inbox<Mqtt5Publish> downs = Inbox.of(sub);
     sub.connect();
     sub.subscribeWith().topicFilter("cl/down/#").qos(MqttQos.AT_LEAST_ONCE).send();
@@ -115,15 +120,17 @@ class BridgeClusterIT {
         .send();
     assertThat(downs.topicsUntil("cl/down/end1")).hasSize(10).doesNotHaveDuplicates();
 
-    edge.kill(1);
-    awaitConnected(2);
+    edge.kill(downOn);
+    awaitConnected(survivor);
+    assertThat(api(survivor).nodeOf("up", 1)).isEqualTo("n" + survivor);
+    assertThat(api(survivor).nodeOf("down", 1)).isEqualTo("n" + survivor);
 
     // up, from the survivor: through the bridge's local session, now served here
     Mqtt5BlockingClient cloudSub = cloud.v5("cloud-sub");
     Inbox<Mqtt5Publish> ups = Inbox.of(cloudSub);
     cloudSub.connect();
     cloudSub.subscribeWith().topicFilter("cl/up/#").qos(MqttQos.AT_LEAST_ONCE).send();
-    Mqtt5BlockingClient edgePub = client(2, "edge-pub");
+    Mqtt5BlockingClient edgePub = client(survivor, "edge-pub");
     edgePub.connect();
     for (int i = 0; i < 20; i++) {
       DevicePublisher.publishUntilAcknowledged(
@@ -173,31 +180,43 @@ class BridgeClusterIT {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  private static void awaitConnected(int node) throws Exception {
+  private static BridgeApiCalls api(int node) {
+    return new BridgeApiCalls(edge.node(node).host(), edge.node(node).managementPort(), TOKEN);
+  }
+
+  private static int index(String nodeId) {
+    return Integer.parseInt(nodeId.substring(1));
+  }
+
+  /**
+   * Until both dataflows run connected, each on the node that {@code nodes} all name for it (by
+   * their /bridges).
+   */
+  private static void awaitConnected(int... nodes) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!connected(node)) {
+    while (!connected(nodes)) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("the dataflows of n" + node + " not connected within 30 s");
+        throw new AssertionError("the dataflows not connected within 30 s");
       }
       Thread.sleep(200);
     }
   }
 
-  /** Whether both dataflows are connected on {@code node}, by its /metrics. */
-  private static boolean connected(int node) throws Exception {
-    String text =
-        HTTP.send(
-                HttpRequest.newBuilder(
-                        URI.create(
-                            "http://127.0.0.1:" + edge.node(node).managementPort() + "/metrics"))
-                    .timeout(Duration.ofSeconds(10))
-                    .GET()
-                    .build(),
-                HttpResponse.BodyHandlers.ofString())
-            .body();
-    return text.lines()
-            .filter(l -> l.startsWith("mqttgrid_bridge_connected{") && l.endsWith(" 1.0"))
-            .count()
-        == 2;
+  private static boolean connected(int... nodes) throws Exception {
+    for (String flow : List.of("up", "down")) {
+      String owner = api(nodes[0]).nodeOf(flow, 1);
+      if (owner == null) {
+        return false;
+      }
+      for (int n : nodes) {
+        if (!owner.equals(api(n).nodeOf(flow, 1))) {
+          return false;
+        }
+      }
+      if (!api(index(owner)).runsConnected(flow, 1)) {
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -26,7 +26,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,8 +39,10 @@ import org.junit.jupiter.api.io.TempDir;
  * client re-authenticated. The token in the file is renewed before it expires: over MQTT 5 the
  * bridge re-authenticates on its connection with AUTH, over MQTT 3.1.1 it reconnects with the new
  * token; either way the remote never ends a connection for an expired token, and the bridge goes on
- * forwarding.
+ * forwarding. A renewed token the remote refuses on the connection makes the bridge reconnect with
+ * it.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BridgeJwtIT {
 
   private static final String ISSUER = "https://issuer.bridge-jwt.example";
@@ -183,6 +188,7 @@ class BridgeJwtIT {
   }
 
   @Test
+  @Order(1)
   void aRenewedTokenIsUsedBeforeTheOldOneExpires() throws Exception {
     awaitConnected("up-v5", "up-v3");
     Mqtt3BlockingClient app =
@@ -242,6 +248,76 @@ class BridgeJwtIT {
     assertThat(v3.getString("state")).isEqualTo("connected");
     device.disconnect();
     app.disconnect();
+  }
+
+  /**
+   * A remote that refuses the re-authentication ends the connection (MQTT Grid: DISCONNECT 0x87);
+   * the bridge connects again with the new token. Here the renewed token is not valid yet when the
+   * bridge re-authenticates with it (its "nbf" lies a few seconds ahead; the remote allows no clock
+   * skew), and the token before it expires soon after: the dataflow forwarding past that expiry, on
+   * a connection the remote did not re-authenticate, is on the new token.
+   */
+  @Test
+  @Order(2)
+  void aRefusedReauthenticationEndsInAReconnectWithTheNewToken() throws Exception {
+    awaitConnected("up-v5");
+    long now = System.currentTimeMillis() / 1000;
+    long shortExpiry = now + SHORT_TOKEN_SECONDS;
+    renewV5(token(shortExpiry));
+    Await.until(
+        "re-authenticated with the short-lived token",
+        Duration.ofSeconds(5),
+        () -> instance("up-v5").getLong("reauthenticated") == 3);
+    renewV5(
+        signer.sign(
+            TestTokens.claims(ISSUER, "edge-bridge", HOST)
+                .put("nbf", System.currentTimeMillis() / 1000 + 3)
+                .put("exp", now + 600)));
+    Await.until(
+        "the refused re-authentication reported",
+        Duration.ofSeconds(5),
+        () -> instance("up-v5").getString("lastError") != null);
+    long waitMillis = (shortExpiry + 2) * 1000 - System.currentTimeMillis();
+    if (waitMillis > 0) {
+      Thread.sleep(waitMillis);
+    }
+    awaitConnected("up-v5");
+
+    Mqtt3BlockingClient app =
+        MqttClient.builder()
+            .useMqttVersion3()
+            .identifier("cloud-app-2")
+            .serverHost("127.0.0.1")
+            .serverPort(cloud.mqttPort())
+            .buildBlocking();
+    Inbox<Mqtt3Publish> inbox = Inbox.of(app);
+    app.connectWith()
+        .simpleAuth()
+        .username("CUSTOM-JWT")
+        .password(
+            signer
+                .sign(TestTokens.claims(ISSUER, "cloud-app-2", HOST))
+                .getBytes(StandardCharsets.US_ASCII))
+        .applySimpleAuth()
+        .send();
+    app.subscribeWith().topicFilter("telemetry/v5").qos(MqttQos.AT_LEAST_ONCE).send();
+    Mqtt5BlockingClient device = edge.v5("jwt-device-2");
+    device.connect();
+    publish(device, "jwt/v5", "after the refusal");
+    assertThat(received(inbox, 1)).containsExactly("after the refusal");
+    JsonObject v5 = instance("up-v5");
+    assertThat(v5.getLong("reauthenticated"))
+        .as("the refused re-authentication is not counted")
+        .isEqualTo(3);
+    assertThat(v5.getString("state")).isEqualTo("connected");
+    device.disconnect();
+    app.disconnect();
+  }
+
+  private static void renewV5(String token) throws Exception {
+    Path aside = dir.resolve("token-v5.jwt.new");
+    Files.writeString(aside, token + "\n");
+    Files.move(aside, dir.resolve("token-v5.jwt"), StandardCopyOption.ATOMIC_MOVE);
   }
 
   /**
