@@ -1,5 +1,6 @@
 package io.mqttgrid.bridge;
 
+import io.mqttgrid.persistence.PersistenceException;
 import io.vertx.core.Handler;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -268,6 +269,17 @@ public final class BridgeApi {
    */
   private static void refused(
       RoutingContext ctx, Throwable cause, String at, int status, String code) {
+    if (PersistenceException.isCauseOf(cause)) {
+      // write-through: neither stored nor applied, so the caller may simply repeat it
+      ctx.response().putHeader("Retry-After", "5");
+      error(
+          ctx,
+          503,
+          "ServiceUnavailable",
+          "the state database is unavailable (nothing was changed); try again later",
+          null);
+      return;
+    }
     if (!(cause instanceof BridgeFile.BridgeConfigException)) {
       error(ctx, 500, "InternalError", "the change could not be stored: " + cause, null);
       return;

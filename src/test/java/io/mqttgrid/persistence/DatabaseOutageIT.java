@@ -83,6 +83,17 @@ class DatabaseOutageIT {
       assertThat(change.headers().firstValue("Retry-After")).hasValue("5");
       assertThat(new JsonObject(change.body()).getJsonObject("error").getString("code"))
           .isEqualTo("ServiceUnavailable");
+      // and so is a bridge resource made through the API
+      HttpResponse<String> endpoint =
+          PersistedState.call(
+              "127.0.0.1",
+              broker.managementPort(),
+              "PUT",
+              "/instances/mqttgrid/dataflowEndpoints/during-outage",
+              "{\"properties\": {\"endpointType\": \"Mqtt\", \"mqttSettings\": {\"host\":"
+                  + " \"127.0.0.1:1\"}}}");
+      assertThat(endpoint.statusCode()).as(endpoint.body()).isEqualTo(503);
+      assertThat(endpoint.headers().firstValue("Retry-After")).hasValue("5");
       // not made in memory either: an existing resource is read from memory, the refused one is
       // not there (the node asks the database about a resource it does not hold, so 503 again)
       assertThat(
