@@ -75,6 +75,11 @@ for c in "${!jars[@]}"; do
       sleep 1
     done
   done
+  for n in $(seq 1 "$nodes"); do
+    # a node that could not start (a port taken) would leave the readiness check to another process's nodes
+    kill -0 "${pids[$((c * nodes + n - 1))]}" 2>/dev/null \
+      || { echo "${names[$c]} node n$n exited:" >&2; tail -3 "$logs/c$c-n$n.log" >&2; exit 1; }
+  done
   echo "${names[$c]} (${jars[$c]}): $nodes nodes ready"
 done
 

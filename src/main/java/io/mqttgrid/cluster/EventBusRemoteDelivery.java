@@ -43,6 +43,9 @@ public final class EventBusRemoteDelivery implements RemoteDelivery {
 
   /**
    * A batch reaching this size is sent at once; one larger publish goes alone, as before batching.
+   * The clustered event bus has no frame limit of its own (a 4-byte length, read whole into memory
+   * on the receiving side), so this bound is what keeps one frame from holding up the connection
+   * between two nodes and from growing with the publishers' payloads.
    */
   static final int MAX_BATCH_BYTES = 256 * 1024;
 
