@@ -18,6 +18,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>mvn -q -f load-tests/pom.xml compile exec:java -Dexec.args="--port 1883 --qos 1 --messages 200000"</pre>
  *
+ * <p>{@code --sub-port} (and {@code --sub-host}) connect the subscriber to another address than the
+ * publisher's {@code --port}: another node of a cluster.
+ *
  * <p>Authenticated (both clients alike): {@code --tls-trust server.crt} for TLS (the server certificate or its CA,
  * PEM), {@code --cert client.crt --key client.key} for a client certificate (PKCS#8 key), {@code --username},
  * {@code --jwt TOKEN} for CUSTOM-JWT; {@code --topic} instead of a fresh {@code bench/throughput/<n>} so the
@@ -40,6 +43,8 @@ public final class Throughput {
   private static int run(String[] args) throws Exception {
     String host = "127.0.0.1";
     int port = 1883;
+    String subscriberHost = null;
+    int subscriberPort = -1;
     int qos = 0;
     int messages = 200_000;
     int size = 64;
@@ -55,6 +60,8 @@ public final class Throughput {
       switch (args[i]) {
         case "--host" -> host = args[i + 1];
         case "--port" -> port = Integer.parseInt(args[i + 1]);
+        case "--sub-host" -> subscriberHost = args[i + 1];
+        case "--sub-port" -> subscriberPort = Integer.parseInt(args[i + 1]);
         case "--qos" -> qos = Integer.parseInt(args[i + 1]);
         case "--messages" -> messages = Integer.parseInt(args[i + 1]);
         case "--size" -> size = Integer.parseInt(args[i + 1]);
@@ -93,7 +100,10 @@ public final class Throughput {
                 ? d.getMqttMessage() : context.getCause()));
       }
     });
-    Mqtt5AsyncClient sub = builder.identifier("bench-sub-" + System.nanoTime()).buildAsync();
+    // the subscriber on another node of a cluster (--sub-port) measures the path between the nodes
+    Mqtt5AsyncClient sub = builder.identifier("bench-sub-" + System.nanoTime())
+        .serverHost(subscriberHost != null ? subscriberHost : host)
+        .serverPort(subscriberPort > 0 ? subscriberPort : port).buildAsync();
     // a session expiry above 0 makes the subscriber's session persistent: every QoS 1/2 message is queued
     sub.connectWith().cleanStart(true).sessionExpiryInterval(sessionExpiry).send().get(10, TimeUnit.SECONDS);
     CountDownLatch done = new CountDownLatch(messages);
@@ -111,7 +121,8 @@ public final class Throughput {
       return 1;
     }
 
-    Mqtt5AsyncClient pub = builder.identifier("bench-pub-" + System.nanoTime()).buildAsync();
+    Mqtt5AsyncClient pub = builder.identifier("bench-pub-" + System.nanoTime()).serverHost(host).serverPort(port)
+        .buildAsync();
     pub.connectWith().cleanStart(true).send().get(10, TimeUnit.SECONDS);
 
     long start = System.nanoTime();
@@ -135,8 +146,8 @@ public final class Throughput {
     long end = System.nanoTime();
     long received = messages - done.getCount();
     double seconds = (end - start) / 1e9;
-    System.out.printf(Locale.ROOT, "port %d qos %d size %d: %d/%d messages received in %.2f s = %.0f msg/s "
-            + "(publish side %.0f msg/s)%s%n", port, qos, size, received, messages, seconds, received / seconds,
+    System.out.printf(Locale.ROOT, "port %d%s qos %d size %d: %d/%d messages received in %.2f s = %.0f msg/s "
+            + "(publish side %.0f msg/s)%s%n", port, subscriberPort > 0 ? " -> " + subscriberPort : "", qos, size, received, messages, seconds, received / seconds,
         messages / ((published - start) / 1e9), complete ? "" : " INCOMPLETE");
     pub.disconnect().get(10, TimeUnit.SECONDS);
     sub.disconnect().get(10, TimeUnit.SECONDS);
