@@ -480,4 +480,17 @@ class ConsoleApiIT {
     assertThat(bad.bodyAsJsonObject().getJsonObject("error").getString("target"))
         .isEqualTo("properties.query");
   }
+
+  @Test
+  void routingMetersAnswerTheClustersCountsToAnAdminOnly() throws Exception {
+    assertThat(call(HttpMethod.GET, NS + "/routingMeters", null, null).statusCode()).isEqualTo(401);
+    HttpResponse<Buffer> r = call(HttpMethod.GET, NS + "/routingMeters", null);
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    JsonObject meters = r.bodyAsJsonObject();
+    assertThat(meters.getInteger("nodes")).isEqualTo(1);
+    assertThat(meters.getJsonObject("destinations")).isNotNull();
+    assertThat(meters.getJsonObject("deadLettered")).isNotNull();
+    assertThat(meters.getJsonObject("dropped")).isNotNull();
+    assertThat(meters.getLong("buffered")).isEqualTo(0L);
+  }
 }
