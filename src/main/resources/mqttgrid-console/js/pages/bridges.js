@@ -83,7 +83,7 @@ export function bridgesPage(root) {
   root.append(el('h1', {}, 'Bridges'), status, where, fileError,
     el('h2', {}, 'Dataflows'),
     el('table', { id: 'dataflows' },
-      el('thead', {}, el('tr', {}, ['Dataflow', 'Instance', 'Direction', 'Endpoint', 'State', 'Forwarded', 'Dropped', 'Queued', 'Remote client id', 'Actions'].map((h) => el('th', { scope: 'col' }, h)))),
+      el('thead', {}, el('tr', {}, ['Dataflow', 'Instance', 'Direction', 'Endpoint', 'Node', 'State', 'Forwarded', 'Dropped', 'Queued', 'Remote client id', 'Actions'].map((h) => el('th', { scope: 'col' }, h)))),
       instances),
     el('h2', {}, 'Dataflow endpoints'),
     el('table', { id: 'endpoints' },
@@ -113,9 +113,15 @@ export function bridgesPage(root) {
         call('GET', `/namespaces/${encodeURIComponent(session().namespace)}/overview`)]);
       origins = Object.fromEntries(flows.value.map((f) => [f.name, f.origin]));
       const oldest = (overview.members[0] || {}).node;
-      where.textContent = bridges.runsHere
-        ? `The bridges run on this node, ${overview.node} (the oldest cluster member).`
-        : `The bridges run on the oldest cluster member, ${oldest || 'unknown'}; this node (${overview.node}) shows them stopped: open that node's console for their state and counters.`;
+      // a node that names each instance's node (node) spreads them over the cluster; an older one
+      // runs them all on the oldest member (runsHere)
+      const perInstance = bridges.dataflows.some((d) => d.instances.some((i) => i.node !== undefined));
+      const nodeOf = (i) => (i.node !== undefined ? i.node : (bridges.runsHere ? overview.node : oldest));
+      where.textContent = perInstance
+        ? `Each instance runs on the node shown; this node is ${overview.node}. An instance of another node is shown as this node sees it: open that node's console for its state and counters.`
+        : bridges.runsHere
+          ? `The bridges run on this node, ${overview.node} (the oldest cluster member).`
+          : `The bridges run on the oldest cluster member, ${oldest || 'unknown'}; this node (${overview.node}) shows them stopped: open that node's console for their state and counters.`;
       fileError.textContent = bridges.fileError ? `bridge.file ${bridges.file}: ${bridges.fileError}` : '';
       const rows = [];
       const running = new Set();
@@ -124,7 +130,7 @@ export function bridgesPage(root) {
         for (const i of d.instances) {
           rows.push(el('tr', { 'data-dataflow': d.name, 'data-instance': String(i.instance) },
             el('th', { scope: 'row' }, d.name), el('td', {}, String(i.instance)), el('td', {}, d.direction),
-            el('td', {}, d.endpoint), stateCell(i),
+            el('td', {}, d.endpoint), el('td', { class: 'node' }, nodeOf(i) || ''), stateCell(i),
             el('td', { class: 'forwarded' }, String(i.forwarded)), el('td', { class: 'dropped' }, String(i.dropped)),
             el('td', { class: 'queued' }, i.queued === undefined ? '' : String(i.queued)),
             el('td', { class: 'mono' }, i.remoteClientId || ''),
@@ -135,7 +141,7 @@ export function bridgesPage(root) {
       for (const f of flows.value) {
         if (!running.has(f.name)) {
           rows.push(el('tr', { 'data-dataflow': f.name },
-            el('th', { scope: 'row' }, f.name), el('td', {}, ''), el('td', {}, ''), el('td', {}, ''),
+            el('th', { scope: 'row' }, f.name), el('td', {}, ''), el('td', {}, ''), el('td', {}, ''), el('td', {}, ''),
             el('td', { class: 'state' }, 'not running here'), el('td', {}), el('td', {}), el('td', {}), el('td', {}),
             el('td', { class: 'actions' }, f.origin === 'api' ? deleteButton('dataflow', f.name, dataflowsPath()) : '')));
         }
