@@ -687,20 +687,18 @@ public final class ConsoleRoutes implements ManagementApiVerticle.Extension {
    */
   private void sessions(RoutingContext ctx) {
     ctx.request().resume();
-    String needle = ctx.request().getParam("search", "").toLowerCase(Locale.ROOT);
+    String needle = ctx.request().getParam("search", "");
     long now = System.currentTimeMillis();
     services
         .sessions()
         .store()
-        .all()
+        .search(needle)
         .compose(
-            all -> {
+            matching -> {
               List<SessionRecord> found = new ArrayList<>();
-              for (SessionRecord r : all) {
+              for (SessionRecord r : matching) {
                 // a record of expiry 0 is a transient session's will, kept for failover only
-                if (r.expirySeconds() > 0
-                    && !r.isExpired(now)
-                    && r.clientId().toLowerCase(Locale.ROOT).contains(needle)) {
+                if (r.expirySeconds() > 0 && !r.isExpired(now)) {
                   found.add(r);
                 }
               }
