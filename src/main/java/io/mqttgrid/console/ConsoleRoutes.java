@@ -79,7 +79,8 @@ public final class ConsoleRoutes implements ManagementApiVerticle.Extension {
       int websocketPort,
       RetainedStore retained,
       SessionManager sessions,
-      Supplier<SplitBrain> splitBrain) {}
+      Supplier<SplitBrain> splitBrain,
+      Supplier<Future<JsonObject>> bridges) {}
 
   /**
    * The node's split-brain protection: whether it is on ({@code
@@ -139,6 +140,7 @@ public final class ConsoleRoutes implements ManagementApiVerticle.Extension {
     router.get(prefix + "/retainedMessages").handler(this::retainedList);
     router.delete(prefix + "/retainedMessages").handler(this::retainedDelete);
     router.get(prefix + "/routingMeters").handler(this::routingMeters);
+    router.get(prefix + "/bridges").handler(this::bridges);
   }
 
   private static void securityHeaders(RoutingContext ctx) {
@@ -205,6 +207,18 @@ public final class ConsoleRoutes implements ManagementApiVerticle.Extension {
                             });
                 case "connections" -> msg.reply(localConnections(q.getString("search", "")));
                 case "routingMeters" -> msg.reply(localRoutingMeters());
+                case "bridges" ->
+                    services
+                        .bridges()
+                        .get()
+                        .onComplete(
+                            ar -> {
+                              if (ar.succeeded()) {
+                                msg.reply(ar.result().copy().put("answeredBy", services.nodeId()));
+                              } else {
+                                msg.fail(500, ar.cause().toString());
+                              }
+                            });
                 case "deleteSession" ->
                     services
                         .sessions()
@@ -392,6 +406,86 @@ public final class ConsoleRoutes implements ManagementApiVerticle.Extension {
 
   private static double counters(MeterRegistry registry, String name) {
     return registry.find(name).counters().stream().mapToDouble(Counter::count).sum();
+  }
+
+  // ------------------------------------------------------------------------------------- bridges
+
+  /**
+   * The bridges as {@code GET /bridges} reports them, with each instance's state and counters from
+   * the node that runs it: that node's own {@code GET /bridges} answer, asked for over the event
+   * bus (the other nodes report the instance stopped, with no counters).
+   */
+  private void bridges(RoutingContext ctx) {
+    ctx.request().resume();
+    Vertx vertx = ctx.vertx();
+    services
+        .bridges()
+        .get()
+        .compose(
+            local ->
+                askOtherNodes(vertx, new JsonObject().put("op", "bridges"))
+                    .map(
+                        others -> {
+                          List<JsonObject> answers = new ArrayList<>();
+                          answers.add(local.copy().put("answeredBy", services.nodeId()));
+                          answers.addAll(others);
+                          return merged(answers);
+                        }))
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                LOG.warn("console bridges failed: {}", ar.cause().toString());
+                error(ctx, 500, "InternalError", "the bridges could not be read", null);
+              } else {
+                ctx.json(ar.result());
+              }
+            });
+  }
+
+  /**
+   * The first answer (this node's), each instance replaced by the one of the node that runs it: the
+   * node the instance names ({@code node}), or, from a node that does not name it, the node that
+   * runs every instance ({@code runsHere}).
+   */
+  static JsonObject merged(List<JsonObject> answers) {
+    JsonObject out = answers.get(0).copy();
+    out.remove("answeredBy");
+    JsonArray nodes = new JsonArray();
+    java.util.Map<String, JsonObject> running = new java.util.HashMap<>();
+    for (JsonObject answer : answers) {
+      String node = answer.getString("answeredBy");
+      nodes.add(
+          new JsonObject().put("node", node).put("runsHere", answer.getBoolean("runsHere", false)));
+      JsonArray dataflows = answer.getJsonArray("dataflows", new JsonArray());
+      for (int d = 0; d < dataflows.size(); d++) {
+        JsonObject dataflow = dataflows.getJsonObject(d);
+        JsonArray instances = dataflow.getJsonArray("instances", new JsonArray());
+        for (int i = 0; i < instances.size(); i++) {
+          JsonObject instance = instances.getJsonObject(i);
+          String owner =
+              instance.getString("node", answer.getBoolean("runsHere", false) ? node : null);
+          if (node != null && node.equals(owner)) {
+            running.put(
+                dataflow.getString("name") + "/" + instance.getValue("instance"),
+                instance.copy().put("node", node));
+          }
+        }
+      }
+    }
+    JsonArray dataflows = out.getJsonArray("dataflows", new JsonArray());
+    for (int d = 0; d < dataflows.size(); d++) {
+      JsonObject dataflow = dataflows.getJsonObject(d);
+      JsonArray instances = dataflow.getJsonArray("instances", new JsonArray());
+      for (int i = 0; i < instances.size(); i++) {
+        JsonObject mine = instances.getJsonObject(i);
+        JsonObject theirs =
+            running.get(dataflow.getString("name") + "/" + mine.getValue("instance"));
+        if (theirs != null) {
+          instances.set(i, theirs);
+        }
+      }
+    }
+    return out.put("nodes", nodes);
   }
 
   // ------------------------------------------------------------------------------ routing meters

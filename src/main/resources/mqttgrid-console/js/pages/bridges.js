@@ -1,7 +1,7 @@
-// The MQTT bridges: each dataflow's instances with their state, last error and counters (GET /bridges
-// of the management port, polled), the dataflow endpoints and dataflows (the bridge resources of the
+// The MQTT bridges: each dataflow's instances with their state, last error and counters (polled from
+// GET .../bridges: GET /bridges of the management port with each instance as its node reports it), the dataflow endpoints and dataflows (the bridge resources of the
 // management API, docs/bridge.md), and making or deleting those of the API.
-import { call, session } from '../api.js';
+import { api, call, session } from '../api.js';
 import { el, field, clearErrors, showError, values } from '../forms.js';
 
 const STATES = { connected: 'connected', 'backing-off': 'backing off', connecting: 'connecting', stopped: 'stopped' };
@@ -109,19 +109,14 @@ export function bridgesPage(root) {
   async function load(force = false) {
     try {
       const [bridges, eps, flows, overview] = await Promise.all([
-        call('GET', '/bridges'), call('GET', endpointsPath()), call('GET', dataflowsPath()),
+        api.get('/bridges'), call('GET', endpointsPath()), call('GET', dataflowsPath()),
         call('GET', `/namespaces/${encodeURIComponent(session().namespace)}/overview`)]);
       origins = Object.fromEntries(flows.value.map((f) => [f.name, f.origin]));
       const oldest = (overview.members[0] || {}).node;
-      // a node that names each instance's node (node) spreads them over the cluster; an older one
-      // runs them all on the oldest member (runsHere)
-      const perInstance = bridges.dataflows.some((d) => d.instances.some((i) => i.node !== undefined));
-      const nodeOf = (i) => (i.node !== undefined ? i.node : (bridges.runsHere ? overview.node : oldest));
-      where.textContent = perInstance
-        ? `Each instance runs on the node shown; this node is ${overview.node}. An instance of another node is shown as this node sees it: open that node's console for its state and counters.`
-        : bridges.runsHere
-          ? `The bridges run on this node, ${overview.node} (the oldest cluster member).`
-          : `The bridges run on the oldest cluster member, ${oldest || 'unknown'}; this node (${overview.node}) shows them stopped: open that node's console for their state and counters.`;
+      // every node that answered within 3 s; an instance's state and counters are its node's
+      const nodeOf = (i) => (i.node !== undefined && i.node !== null ? i.node : (bridges.runsHere ? overview.node : oldest));
+      const answered = (bridges.nodes || []).map((n) => n.node);
+      where.textContent = `Each instance's state and counters are those of the node that runs it (nodes that answered: ${answered.join(', ') || overview.node}; this page is served by ${overview.node}).`;
       fileError.textContent = bridges.fileError ? `bridge.file ${bridges.file}: ${bridges.fileError}` : '';
       const rows = [];
       const running = new Set();
