@@ -476,6 +476,16 @@ public final class Broker {
       all.add(deployHttpApi(services));
     }
     if (config.managementPort >= 0) {
+      java.util.function.Supplier<Future<io.vertx.core.json.JsonObject>> bridgeState =
+          () ->
+              bridges == null
+                  ? Future.succeededFuture(
+                      new io.vertx.core.json.JsonObject()
+                          .put("file", null)
+                          .put("fileError", null)
+                          .put("runsHere", false)
+                          .put("dataflows", new io.vertx.core.json.JsonArray()))
+                  : bridges.state();
       management =
           new ManagementApiVerticle(
               config.managementHost,
@@ -490,15 +500,7 @@ public final class Broker {
                   "management port",
                   "management.max-connections",
                   config.managementConnectionLimits),
-              () ->
-                  bridges == null
-                      ? Future.succeededFuture(
-                          new io.vertx.core.json.JsonObject()
-                              .put("file", null)
-                              .put("fileError", null)
-                              .put("runsHere", false)
-                              .put("dataflows", new io.vertx.core.json.JsonArray()))
-                      : bridges.state(),
+              bridgeState,
               new io.mqttgrid.bridge.BridgeApi(bridges));
       management.console(
           new io.mqttgrid.console.ConsoleRoutes(
@@ -520,7 +522,8 @@ public final class Broker {
                           config.splitBrainMinimumMembers,
                           hazelcast != null
                               && hazelcast.getLifecycleService().isRunning()
-                              && hasMinimumMembers()))));
+                              && hasMinimumMembers()),
+                  bridgeState)));
       all.add(vertx.deployVerticle(management));
     }
     return Future.all(all);

@@ -9,6 +9,8 @@ import { mqttPage } from './pages/mqtt.js';
 import { retainedPage } from './pages/retained.js';
 import { sessionsPage } from './pages/sessions.js';
 import { settingsPage } from './pages/settings.js';
+import { bridgesPage } from './pages/bridges.js';
+import { routingPage } from './pages/routing.js';
 
 const pages = {
   overview: overviewPage,
@@ -23,6 +25,8 @@ const pages = {
   sessions: sessionsPage,
   mqtt: mqttPage,
   retained: retainedPage,
+  bridges: bridgesPage,
+  routing: routingPage,
 };
 
 const signIn = document.getElementById('sign-in');

@@ -79,7 +79,8 @@ public final class ConsoleRoutes implements ManagementApiVerticle.Extension {
       int websocketPort,
       RetainedStore retained,
       SessionManager sessions,
-      Supplier<SplitBrain> splitBrain) {}
+      Supplier<SplitBrain> splitBrain,
+      Supplier<Future<JsonObject>> bridges) {}
 
   /**
    * The node's split-brain protection: whether it is on ({@code
@@ -138,6 +139,8 @@ public final class ConsoleRoutes implements ManagementApiVerticle.Extension {
     router.delete(prefix + "/sessions/:clientId").handler(this::deleteSession);
     router.get(prefix + "/retainedMessages").handler(this::retainedList);
     router.delete(prefix + "/retainedMessages").handler(this::retainedDelete);
+    router.get(prefix + "/routingMeters").handler(this::routingMeters);
+    router.get(prefix + "/bridges").handler(this::bridges);
   }
 
   private static void securityHeaders(RoutingContext ctx) {
@@ -203,6 +206,19 @@ public final class ConsoleRoutes implements ManagementApiVerticle.Extension {
                               }
                             });
                 case "connections" -> msg.reply(localConnections(q.getString("search", "")));
+                case "routingMeters" -> msg.reply(localRoutingMeters());
+                case "bridges" ->
+                    services
+                        .bridges()
+                        .get()
+                        .onComplete(
+                            ar -> {
+                              if (ar.succeeded()) {
+                                msg.reply(ar.result().copy().put("answeredBy", services.nodeId()));
+                              } else {
+                                msg.fail(500, ar.cause().toString());
+                              }
+                            });
                 case "deleteSession" ->
                     services
                         .sessions()
@@ -390,6 +406,170 @@ public final class ConsoleRoutes implements ManagementApiVerticle.Extension {
 
   private static double counters(MeterRegistry registry, String name) {
     return registry.find(name).counters().stream().mapToDouble(Counter::count).sum();
+  }
+
+  // ------------------------------------------------------------------------------------- bridges
+
+  /**
+   * The bridges as {@code GET /bridges} reports them, with each instance's state and counters from
+   * the node that runs it: that node's own {@code GET /bridges} answer, asked for over the event
+   * bus (the other nodes report the instance stopped, with no counters).
+   */
+  private void bridges(RoutingContext ctx) {
+    ctx.request().resume();
+    Vertx vertx = ctx.vertx();
+    services
+        .bridges()
+        .get()
+        .compose(
+            local ->
+                askOtherNodes(vertx, new JsonObject().put("op", "bridges"))
+                    .map(
+                        others -> {
+                          List<JsonObject> answers = new ArrayList<>();
+                          answers.add(local.copy().put("answeredBy", services.nodeId()));
+                          answers.addAll(others);
+                          return merged(answers);
+                        }))
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                LOG.warn("console bridges failed: {}", ar.cause().toString());
+                error(ctx, 500, "InternalError", "the bridges could not be read", null);
+              } else {
+                ctx.json(ar.result());
+              }
+            });
+  }
+
+  /**
+   * The first answer (this node's), each instance replaced by the one of the node that runs it: the
+   * node the instance names ({@code node}), or, from a node that does not name it, the node that
+   * runs every instance ({@code runsHere}).
+   */
+  static JsonObject merged(List<JsonObject> answers) {
+    JsonObject out = answers.get(0).copy();
+    out.remove("answeredBy");
+    JsonArray nodes = new JsonArray();
+    java.util.Map<String, JsonObject> running = new java.util.HashMap<>();
+    for (JsonObject answer : answers) {
+      String node = answer.getString("answeredBy");
+      nodes.add(
+          new JsonObject().put("node", node).put("runsHere", answer.getBoolean("runsHere", false)));
+      JsonArray dataflows = answer.getJsonArray("dataflows", new JsonArray());
+      for (int d = 0; d < dataflows.size(); d++) {
+        JsonObject dataflow = dataflows.getJsonObject(d);
+        JsonArray instances = dataflow.getJsonArray("instances", new JsonArray());
+        for (int i = 0; i < instances.size(); i++) {
+          JsonObject instance = instances.getJsonObject(i);
+          String owner =
+              instance.getString("node", answer.getBoolean("runsHere", false) ? node : null);
+          if (node != null && node.equals(owner)) {
+            running.put(
+                dataflow.getString("name") + "/" + instance.getValue("instance"),
+                instance.copy().put("node", node));
+          }
+        }
+      }
+    }
+    JsonArray dataflows = out.getJsonArray("dataflows", new JsonArray());
+    for (int d = 0; d < dataflows.size(); d++) {
+      JsonObject dataflow = dataflows.getJsonObject(d);
+      JsonArray instances = dataflow.getJsonArray("instances", new JsonArray());
+      for (int i = 0; i < instances.size(); i++) {
+        JsonObject mine = instances.getJsonObject(i);
+        JsonObject theirs =
+            running.get(dataflow.getString("name") + "/" + mine.getValue("instance"));
+        if (theirs != null) {
+          instances.set(i, theirs);
+        }
+      }
+    }
+    return out.put("nodes", nodes);
+  }
+
+  // ------------------------------------------------------------------------------ routing meters
+
+  /**
+   * The routing meters of the cluster (each node counts the events of the messages it accepted):
+   * the sums of every member that answered of what {@code /metrics} shows per node.
+   */
+  private void routingMeters(RoutingContext ctx) {
+    ctx.request().resume();
+    JsonObject total = localRoutingMeters();
+    askOtherNodes(ctx.vertx(), new JsonObject().put("op", "routingMeters"))
+        .onComplete(
+            ar -> {
+              int nodes = 1;
+              for (JsonObject answer : ar.result()) {
+                addCounts(total, answer);
+                nodes++;
+              }
+              ctx.json(total.put("nodes", nodes));
+            });
+  }
+
+  /** Adds {@code from}'s numbers into {@code into}, object by object. */
+  private static void addCounts(JsonObject into, JsonObject from) {
+    for (String key : from.fieldNames()) {
+      Object v = from.getValue(key);
+      if (v instanceof JsonObject o) {
+        JsonObject mine = into.getJsonObject(key);
+        if (mine == null) {
+          into.put(key, o.copy());
+        } else {
+          addCounts(mine, o);
+        }
+      } else if (v instanceof Number n) {
+        Object mine = into.getValue(key);
+        into.put(key, (mine instanceof Number m ? m.longValue() : 0L) + n.longValue());
+      }
+    }
+  }
+
+  /**
+   * This node's routing meters (docs/routing.md): per destination ({@code (routeDestination)} or an
+   * event subscription's name) the events delivered and failed by error, and the events
+   * dead-lettered and dropped by reason, which the meters count for every destination together.
+   */
+  private JsonObject localRoutingMeters() {
+    MeterRegistry m = services.meters();
+    JsonObject destinations = new JsonObject();
+    for (Counter c : m.find("mqttgrid.routing.subscription.delivered.events").counters()) {
+      String name = c.getId().getTag("Subscription");
+      destination(destinations, name).put("delivered", (long) c.count());
+    }
+    for (Counter c : m.find("mqttgrid.routing.subscription.failed.events").counters()) {
+      JsonObject failed =
+          destination(destinations, c.getId().getTag("Subscription")).getJsonObject("failed");
+      String error = String.valueOf(c.getId().getTag("Error"));
+      failed.put(error, failed.getLong(error, 0L) + (long) c.count());
+    }
+    return new JsonObject()
+        .put("destinations", destinations)
+        .put("deadLettered", byTag(m, "mqttgrid.routing.dead.lettered.events", "Reason"))
+        .put("dropped", byTag(m, "mqttgrid.routing.dropped.events", "Reason"))
+        .put("buffered", (long) gauges(m, "mqttgrid.routing.buffered.events"))
+        .put("delivered", (long) counters(m, "mqtt.successful.routed.messages"));
+  }
+
+  private static JsonObject destination(JsonObject destinations, String name) {
+    String key = String.valueOf(name);
+    JsonObject d = destinations.getJsonObject(key);
+    if (d == null) {
+      d = new JsonObject().put("delivered", 0L).put("failed", new JsonObject());
+      destinations.put(key, d);
+    }
+    return d;
+  }
+
+  private static JsonObject byTag(MeterRegistry registry, String name, String tag) {
+    JsonObject out = new JsonObject();
+    for (Counter c : registry.find(name).counters()) {
+      String key = String.valueOf(c.getId().getTag(tag));
+      out.put(key, out.getLong(key, 0L) + (long) c.count());
+    }
+    return out;
   }
 
   // ----------------------------------------------------------------------------- access explainer
@@ -601,20 +781,18 @@ public final class ConsoleRoutes implements ManagementApiVerticle.Extension {
    */
   private void sessions(RoutingContext ctx) {
     ctx.request().resume();
-    String needle = ctx.request().getParam("search", "").toLowerCase(Locale.ROOT);
+    String needle = ctx.request().getParam("search", "");
     long now = System.currentTimeMillis();
     services
         .sessions()
         .store()
-        .all()
+        .search(needle)
         .compose(
-            all -> {
+            matching -> {
               List<SessionRecord> found = new ArrayList<>();
-              for (SessionRecord r : all) {
+              for (SessionRecord r : matching) {
                 // a record of expiry 0 is a transient session's will, kept for failover only
-                if (r.expirySeconds() > 0
-                    && !r.isExpired(now)
-                    && r.clientId().toLowerCase(Locale.ROOT).contains(needle)) {
+                if (r.expirySeconds() > 0 && !r.isExpired(now)) {
                   found.add(r);
                 }
               }

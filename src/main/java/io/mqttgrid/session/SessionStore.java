@@ -83,6 +83,21 @@ public interface SessionStore {
   Future<List<SessionRecord>> all();
 
   /**
+   * The records whose client id contains {@code text}, ignoring case (the console's session
+   * search). This default reads every record; a store that can filter where the records are does
+   * so.
+   */
+  default Future<List<SessionRecord>> search(String text) {
+    String needle = text.toLowerCase(java.util.Locale.ROOT);
+    return all()
+        .map(
+            records ->
+                records.stream()
+                    .filter(r -> r.clientId().toLowerCase(java.util.Locale.ROOT).contains(needle))
+                    .toList());
+  }
+
+  /**
    * Makes {@code newOwner} the owner of a session the state database brought back, whichever node
    * the record names, if the record is still of connection {@code connectionId}; marks it offline
    * at {@code nowMillis} if it was connected. Answers the record as it was before, or null when its

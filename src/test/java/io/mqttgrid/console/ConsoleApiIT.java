@@ -480,4 +480,29 @@ class ConsoleApiIT {
     assertThat(bad.bodyAsJsonObject().getJsonObject("error").getString("target"))
         .isEqualTo("properties.query");
   }
+
+  @Test
+  void routingMetersAnswerTheClustersCountsToAnAdminOnly() throws Exception {
+    assertThat(call(HttpMethod.GET, NS + "/routingMeters", null, null).statusCode()).isEqualTo(401);
+    HttpResponse<Buffer> r = call(HttpMethod.GET, NS + "/routingMeters", null);
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    JsonObject meters = r.bodyAsJsonObject();
+    assertThat(meters.getInteger("nodes")).isEqualTo(1);
+    assertThat(meters.getJsonObject("destinations")).isNotNull();
+    assertThat(meters.getJsonObject("deadLettered")).isNotNull();
+    assertThat(meters.getJsonObject("dropped")).isNotNull();
+    assertThat(meters.getLong("buffered")).isEqualTo(0L);
+  }
+
+  @Test
+  void bridgesAnswerEachInstanceFromItsNodeToAnAdminOnly() throws Exception {
+    assertThat(call(HttpMethod.GET, NS + "/bridges", null, null).statusCode()).isEqualTo(401);
+    HttpResponse<Buffer> r = call(HttpMethod.GET, NS + "/bridges", null);
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    JsonObject bridges = r.bodyAsJsonObject();
+    assertThat(bridges.getBoolean("runsHere")).isTrue();
+    assertThat(bridges.getJsonArray("dataflows")).isEmpty();
+    assertThat(bridges.getJsonArray("nodes")).hasSize(1);
+    assertThat(bridges.getJsonArray("nodes").getJsonObject(0).getBoolean("runsHere")).isTrue();
+  }
 }

@@ -159,6 +159,101 @@ class ConsoleClusterOverviewIT {
     }
   }
 
+  private static JsonObject call(TestBroker node, HttpMethod method, String path, JsonObject body)
+      throws Exception {
+    var request =
+        web.request(method, node.managementPort(), "127.0.0.1", path)
+            .bearerTokenAuthentication(TOKEN);
+    HttpResponse<Buffer> r =
+        (body == null ? request.send() : request.sendJsonObject(body))
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(15, TimeUnit.SECONDS);
+    assertThat(r.statusCode()).as(r.bodyAsString()).isBetween(200, 201);
+    return r.bodyAsJsonObject();
+  }
+
+  /** The one instance of {@code dataflow} in a bridges answer. */
+  private static JsonObject instance(JsonObject bridges, String dataflow) {
+    for (int i = 0; i < bridges.getJsonArray("dataflows").size(); i++) {
+      JsonObject d = bridges.getJsonArray("dataflows").getJsonObject(i);
+      if (d.getString("name").equals(dataflow)) {
+        return d.getJsonArray("instances").getJsonObject(0);
+      }
+    }
+    return null;
+  }
+
+  @Test
+  void eachNodesConsoleShowsABridgeInstanceAsTheNodeThatRunsItReportsIt() throws Exception {
+    try (TestBroker remote = TestBroker.start()) {
+      String instance = "/instances/mqttgrid";
+      call(
+          b,
+          HttpMethod.PUT,
+          instance + "/dataflowEndpoints/console-remote",
+          new JsonObject(
+              "{\"properties\": {\"mqttSettings\": {\"host\": \"127.0.0.1:"
+                  + remote.mqttPort()
+                  + "\"}}}"));
+      call(
+          b,
+          HttpMethod.PUT,
+          instance + "/dataflowProfiles/default/dataflows/console-up",
+          new JsonObject(
+              "{\"properties\": {\"operations\": ["
+                  + "{\"operationType\": \"Source\", \"sourceSettings\": {\"dataSources\":"
+                  + " [\"console-up/#\"]}},"
+                  + "{\"operationType\": \"Destination\", \"destinationSettings\":"
+                  + " {\"endpointRef\": \"console-remote\"}}]}}"));
+      Await.until(
+          "the dataflow connected",
+          Duration.ofSeconds(20),
+          () -> {
+            JsonObject i =
+                instance(
+                    call(a, HttpMethod.GET, "/namespaces/mqttgrid/bridges", null), "console-up");
+            return i != null && "connected".equals(i.getString("state"));
+          });
+      Mqtt5BlockingClient reader = remote.v5("console-up-reader");
+      reader.connect();
+      try (var inbox = reader.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL)) {
+        reader.subscribeWith().topicFilter("console-up/#").send();
+        Mqtt5BlockingClient writer = a.v5("console-up-writer");
+        writer.connect();
+        writer
+            .publishWith()
+            .topic("console-up/x")
+            .qos(com.hivemq.client.mqtt.datatypes.MqttQos.AT_LEAST_ONCE)
+            .send();
+        writer.disconnect();
+        assertThat(inbox.receive(10, TimeUnit.SECONDS)).isPresent();
+      } finally {
+        reader.disconnect();
+      }
+      // whichever node runs it, both consoles show it as that node does: connected, 1 forwarded
+      for (TestBroker node : java.util.List.of(a, b)) {
+        Await.until(
+            "the forwarded message counted",
+            Duration.ofSeconds(10),
+            () -> {
+              JsonObject i =
+                  instance(
+                      call(node, HttpMethod.GET, "/namespaces/mqttgrid/bridges", null),
+                      "console-up");
+              return i.getLong("forwarded") == 1L;
+            });
+        JsonObject bridges = call(node, HttpMethod.GET, "/namespaces/mqttgrid/bridges", null);
+        JsonObject shown = instance(bridges, "console-up");
+        assertThat(shown.getString("state")).isEqualTo("connected");
+        assertThat(shown.getString("node")).isIn("console-a", "console-b");
+        assertThat(bridges.getJsonArray("nodes")).hasSize(2);
+      }
+      call(b, HttpMethod.DELETE, instance + "/dataflowProfiles/default/dataflows/console-up", null);
+      call(b, HttpMethod.DELETE, instance + "/dataflowEndpoints/console-remote", null);
+    }
+  }
+
   private static JsonObject member(JsonObject overview, String node) {
     for (Object m : overview.getJsonArray("members")) {
       if (node.equals(((JsonObject) m).getString("node"))) {

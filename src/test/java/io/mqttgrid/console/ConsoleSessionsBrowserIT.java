@@ -188,7 +188,6 @@ class ConsoleSessionsBrowserIT {
       assertThat(received.get().getTopic().toString()).isEqualTo("console/from-browser");
       assertThat(new String(received.get().getPayloadAsBytes(), StandardCharsets.UTF_8))
           .isEqualTo("hello java");
-      browser.screenshot("console-mqtt");
     } finally {
       java.disconnect();
     }

@@ -346,4 +346,33 @@ public abstract class SessionStoreContract {
     assertThat(await(store().load(back)).ownerNode()).isEqualTo(id("other"));
     assertThat(await(store().restore(id("r-none"), "conn-5", id("first"), 9_000))).isNull();
   }
+
+  @Test
+  public void searchFindsTheClientIdsThatContainTheTextIgnoringCaseAndWildcards() {
+    String mixed = id("Search-Sensor_7");
+    String other = id("search-sensorx7");
+    String percent = id("search-100%-done");
+    String backslash = id("search-a\\");
+    for (String client : List.of(mixed, other, percent, backslash)) {
+      await(store().save(record(client, "n1", "conn-1")));
+    }
+    assertThat(await(store().search(unique + "SEARCH-")))
+        .extracting(SessionRecord::clientId)
+        .containsExactlyInAnyOrder(mixed, other, percent, backslash);
+    // an underscore, a percent sign and a trailing backslash are the text itself, not wildcards
+    assertThat(await(store().search("sensor_7")))
+        .extracting(SessionRecord::clientId)
+        .contains(mixed)
+        .doesNotContain(other);
+    assertThat(await(store().search(unique + "search-100%")))
+        .extracting(SessionRecord::clientId)
+        .containsExactly(percent);
+    assertThat(await(store().search(unique + "search-%")))
+        .extracting(SessionRecord::clientId)
+        .isEmpty();
+    assertThat(await(store().search("search-a\\")))
+        .extracting(SessionRecord::clientId)
+        .contains(backslash);
+    assertThat(await(store().search(unique + "no-such"))).isEmpty();
+  }
 }
