@@ -36,7 +36,7 @@ export function settingsPage(root) {
       field({ label: 'Maximum sessions per authentication name (1-100)', name: 'maximumClientSessionsPerAuthenticationName', target: `${F}.maximumClientSessionsPerAuthenticationName`, type: 'number', value: String(tsc.maximumClientSessionsPerAuthenticationName) }),
       field({ label: 'Alternative authentication name sources (one a line)', name: 'sources', target: `${F}.clientAuthentication.alternativeAuthenticationNameSources`, kind: 'textarea', value: (auth.alternativeAuthenticationNameSources || []).join('\n'), hint: 'ClientCertificateSubject, ClientCertificateDns, ClientCertificateUri, ClientCertificateIp, ClientCertificateEmail, ClientId' }),
       field({ label: 'Password authentication', name: 'password', target: `${F}.clientAuthentication.passwordAuthentication`, kind: 'select', value: (auth.passwordAuthentication || {}).enabled ? 'true' : 'false', options: [['false', 'Off'], ['true', 'On']] }),
-      hasWebhook ? field({ label: 'Webhook authentication bearer token (write-only: enter it again to keep it)', name: 'webhookToken', target: `${F}.clientAuthentication.webhookAuthentication.bearerToken`, type: 'password' }) : null,
+      hasWebhook ? field({ label: 'Webhook authentication bearer token (write-only: leave empty to keep the stored one)', name: 'webhookToken', target: `${F}.clientAuthentication.webhookAuthentication.bearerToken`, type: 'password' }) : null,
       field({ label: 'Other settings (JSON)', name: 'rest', target: T, kind: 'textarea', value: JSON.stringify(rest, null, 2), hint: 'JWT authentication, webhook authentication, routing: as the API takes them.' }),
       el('button', { type: 'submit' }, 'Save'));
     form.addEventListener('submit', async (event) => {
