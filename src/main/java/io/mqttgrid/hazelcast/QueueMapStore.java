@@ -41,10 +41,10 @@ import org.slf4j.LoggerFactory;
  * made filling an offline queue of n messages cost n writes of a growing row.
  *
  * <p>What this member remembers may be stale: the partition may have lived on another member
- * meanwhile (a migration and back), or this member never wrote the queue (after a start, a
- * migration, a failed write). The head row carries a version that every write changes; a write
- * whose version the database no longer holds writes the queue whole instead (DELETE of its rows,
- * then INSERT of each).
+ * meanwhile (a migration and back). A member that does not know the queue (after a start, a
+ * migration, a failed write) writes it whole (DELETE of its rows, then INSERT of each) under a new
+ * version in the head row; each statement of a difference applies only where the head still has the
+ * version this member knows, and one that finds no row makes it write the queue whole.
  *
  * <p>Write-through (the default): the change reaches the database before the map operation that
  * made it completes, so a QoS 1 message appended to an offline session's queue is in the database
@@ -101,7 +101,7 @@ final class QueueMapStore implements MapStore<String, SessionQueue>, MapLoaderLi
   private record Mark(String messageId, int state, int packetId) {}
 
   /** One stored queue as this member last wrote it. */
-  private record Written(long version, Map<Long, Mark> messages) {}
+  private record Written(long version, String owner, Map<Long, Mark> messages) {}
 
   @Override
   public void init(HazelcastInstance hz, Properties properties, String mapName) {
@@ -206,7 +206,12 @@ final class QueueMapStore implements MapStore<String, SessionQueue>, MapLoaderLi
           for (QueueTable.Row r : s.rows()) {
             messages.add(queued(r));
           }
-          SessionQueue q = SessionQueue.stored(s.head().owner(), s.head().nextSeq(), messages);
+          // the head's next number is written with the owner, not on every append
+          long next = s.head().nextSeq();
+          if (!messages.isEmpty()) {
+            next = Math.max(next, messages.get(messages.size() - 1).seq() + 1);
+          }
+          SessionQueue q = SessionQueue.stored(s.head().owner(), next, messages);
           out.put(k, q);
           written.put(k, written(s.head().version(), q));
         });
@@ -283,6 +288,7 @@ final class QueueMapStore implements MapStore<String, SessionQueue>, MapLoaderLi
               new QueueTable.Change(
                   clientId,
                   q.owner(),
+                  before != null && !java.util.Objects.equals(before.owner(), q.owner()),
                   q.nextSeq(),
                   version,
                   before == null ? null : before.version(),
@@ -292,10 +298,24 @@ final class QueueMapStore implements MapStore<String, SessionQueue>, MapLoaderLi
                   () -> rows(q),
                   dropLegacy));
         });
-    // on failure nothing is remembered: the transaction rolled back, or its commit is in doubt,
-    // which the version check sorts out at the next write
-    table.write(changes, removed);
-    written.putAll(after);
+    QueueTable.Outcome outcome;
+    try {
+      outcome = table.write(changes, removed);
+    } catch (RuntimeException e) {
+      // part of a change may have reached the database: these queues are written whole next time
+      queues.keySet().forEach(written::remove);
+      throw e;
+    }
+    after.forEach(
+        (clientId, now) -> {
+          Written before = written.get(clientId);
+          // a queue written by its difference keeps the version its head has
+          written.put(
+              clientId,
+              outcome.wholeQueues().contains(clientId) || before == null
+                  ? now
+                  : new Written(before.version(), now.owner(), now.messages()));
+        });
     removed.forEach(written::remove);
   }
 
@@ -304,7 +324,7 @@ final class QueueMapStore implements MapStore<String, SessionQueue>, MapLoaderLi
     for (QueuedMessage m : q.entries()) {
       marks.put(m.seq(), new Mark(m.message().id(), m.state().ordinal(), m.packetId()));
     }
-    return new Written(version, marks);
+    return new Written(version, q.owner(), marks);
   }
 
   private static List<QueueTable.Row> rows(SessionQueue q) {

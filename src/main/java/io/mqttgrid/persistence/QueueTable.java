@@ -9,8 +9,10 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -53,14 +55,18 @@ public final class QueueTable {
 
   /**
    * One queue's change. {@code baseVersion} null: the writer does not know what the database holds,
-   * the queue is written whole ({@code all}). Otherwise, if the head still has {@code baseVersion},
-   * only {@code deletes} (sequence numbers), {@code stateChanges} (seq, state, packet id; only
-   * those three read) and {@code inserts} are written; if not, the queue is written whole. {@code
-   * all} is asked for only then. {@code dropLegacy}: also delete the queue's pre-V4 row.
+   * the queue is written whole ({@code all}, {@code owner}, {@code nextSeq}, {@code newVersion}).
+   * Otherwise the head row's owner when {@code ownerChanged}, {@code deletes} (sequence numbers),
+   * {@code stateChanges} (seq, state, packet id; only those three read) and {@code inserts} are
+   * written, each statement only where the head row still has {@code baseVersion}; when one of them
+   * finds no row to change (the head has another version: another member wrote the queue since, and
+   * wrote it whole with a version of its own), the queue is written whole instead. {@code all} is
+   * asked for only then. {@code dropLegacy}: also delete the queue's pre-V4 row.
    */
   public record Change(
       String clientId,
       String owner,
+      boolean ownerChanged,
       long nextSeq,
       long newVersion,
       Long baseVersion,
@@ -68,25 +74,52 @@ public final class QueueTable {
       List<Row> stateChanges,
       List<Row> inserts,
       Supplier<List<Row>> all,
-      boolean dropLegacy) {}
+      boolean dropLegacy) {
 
-  /** How a {@link #write} went: statements' rows, for tests and measurements. */
-  public record Outcome(int wholeQueues, int inserted, int updated, int deleted) {}
+    int statements() {
+      return (ownerChanged ? 1 : 0) + deletes.size() + stateChanges.size() + inserts.size();
+    }
+  }
+
+  /** How a {@link #write} went: the queues written whole (with their new version), rows written. */
+  public record Outcome(Set<String> wholeQueues, int inserted, int updated, int deleted) {}
+
+  private static final String IF_VERSION =
+      " AND EXISTS (SELECT 1 FROM " + HEADS + " h WHERE h.client_id = ? AND h.version = ?)";
 
   /**
-   * Writes the changes and deletes the queues of {@code removed}, all in one transaction.
-   *
-   * @return how many queues were written whole and message rows written
+   * Writes the changes and deletes the queues of {@code removed}. A change of one row of one queue
+   * (a message appended, acknowledged, sent) is one statement; anything more is one transaction. On
+   * failure, what the caller knows of these queues may no longer be what the database holds: it
+   * writes them whole next time.
    */
   public Outcome write(Collection<Change> changes, Collection<String> removed) {
-    if (changes.isEmpty() && removed.isEmpty()) {
-      return new Outcome(0, 0, 0, 0);
+    List<Change> work = new ArrayList<>();
+    for (Change ch : changes) {
+      if (ch.baseVersion() == null || ch.dropLegacy() || ch.statements() > 0) {
+        work.add(ch);
+      }
+    }
+    if (work.isEmpty() && removed.isEmpty()) {
+      return new Outcome(Set.of(), 0, 0, 0);
     }
     db.checkWritable();
     try (Connection c = db.connection()) {
+      if (removed.isEmpty()
+          && work.size() == 1
+          && work.get(0).baseVersion() != null
+          && !work.get(0).dropLegacy()
+          && work.get(0).statements() == 1) {
+        // the common case, alone: no transaction of its own to open and commit
+        Outcome one = single(c, work.get(0));
+        if (one != null) {
+          db.worked();
+          return one;
+        }
+      }
       c.setAutoCommit(false);
       try {
-        Outcome out = write(c, changes, removed);
+        Outcome out = write(c, work, removed);
         c.commit();
         db.worked();
         return out;
@@ -101,74 +134,61 @@ public final class QueueTable {
     }
   }
 
-  private Outcome write(Connection c, Collection<Change> changes, Collection<String> removed)
+  /** One statement of one queue's change, committed at once; null when it found no row. */
+  private Outcome single(Connection c, Change ch) throws SQLException {
+    List<Change> one = List.of(ch);
+    if (ch.ownerChanged()) {
+      return owners(c, one).isEmpty() ? new Outcome(Set.of(), 0, 1, 0) : null;
+    }
+    if (!ch.deletes().isEmpty()) {
+      return deletes(c, one).isEmpty() ? new Outcome(Set.of(), 0, 0, 1) : null;
+    }
+    if (!ch.stateChanges().isEmpty()) {
+      return stateChanges(c, one).isEmpty() ? new Outcome(Set.of(), 0, 1, 0) : null;
+    }
+    return inserts(c, one).isEmpty() ? new Outcome(Set.of(), 1, 0, 0) : null;
+  }
+
+  private Outcome write(Connection c, List<Change> changes, Collection<String> removed)
       throws SQLException {
     List<Change> diffs = new ArrayList<>();
-    List<Change> whole = new ArrayList<>();
+    Map<String, Change> whole = new LinkedHashMap<>();
     for (Change ch : changes) {
-      (ch.baseVersion() == null ? whole : diffs).add(ch);
+      if (ch.baseVersion() == null) {
+        whole.put(ch.clientId(), ch);
+      } else {
+        diffs.add(ch);
+      }
     }
-    // the heads of the diffs, where the database holds what their writer knows
+    int inserted = 0;
+    int updated = 0;
+    int deleted = 0;
     if (!diffs.isEmpty()) {
-      try (PreparedStatement st =
-          c.prepareStatement(
-              "UPDATE "
-                  + HEADS
-                  + " SET owner = ?, next_seq = ?, version = ? WHERE client_id = ? AND version = ?")) {
-        for (Change ch : diffs) {
-          st.setString(1, ch.owner());
-          st.setLong(2, ch.nextSeq());
-          st.setLong(3, ch.newVersion());
-          st.setString(4, ch.clientId());
-          st.setLong(5, ch.baseVersion());
-          st.addBatch();
+      Set<String> missed = new LinkedHashSet<>();
+      missed.addAll(owners(c, diffs));
+      missed.addAll(deletes(c, diffs));
+      missed.addAll(stateChanges(c, diffs));
+      missed.addAll(inserts(c, diffs));
+      for (Change ch : diffs) {
+        if (missed.contains(ch.clientId())) {
+          whole.put(ch.clientId(), ch);
+        } else {
+          inserted += ch.inserts().size();
+          updated += ch.stateChanges().size() + (ch.ownerChanged() ? 1 : 0);
+          deleted += ch.deletes().size();
         }
-        int[] counts = st.executeBatch();
-        List<Change> applied = new ArrayList<>();
-        for (int i = 0; i < counts.length; i++) {
-          (counts[i] == 0 ? whole : applied).add(diffs.get(i));
-        }
-        diffs = applied;
       }
     }
     List<String> emptied = new ArrayList<>(removed);
-    whole.forEach(ch -> emptied.add(ch.clientId()));
-    int deleted = deleteQueues(c, MESSAGES, emptied);
+    emptied.addAll(whole.keySet());
+    deleted += deleteQueues(c, MESSAGES, emptied);
     deleteQueues(c, HEADS, removed);
     List<String> legacy = new ArrayList<>(removed);
     changes.stream().filter(Change::dropLegacy).forEach(ch -> legacy.add(ch.clientId()));
     deleteQueues(c, "mqttgrid_queues", legacy);
-
-    int updated = 0;
-    try (PreparedStatement del =
-            c.prepareStatement("DELETE FROM " + MESSAGES + " WHERE client_id = ? AND seq = ?");
-        PreparedStatement upd =
-            c.prepareStatement(
-                "UPDATE "
-                    + MESSAGES
-                    + " SET state = ?, packet_id = ? WHERE client_id = ? AND seq = ?")) {
-      for (Change ch : diffs) {
-        for (long seq : ch.deletes()) {
-          del.setString(1, ch.clientId());
-          del.setLong(2, seq);
-          del.addBatch();
-          deleted++;
-        }
-        for (Row r : ch.stateChanges()) {
-          upd.setInt(1, r.state());
-          upd.setInt(2, r.packetId());
-          upd.setString(3, ch.clientId());
-          upd.setLong(4, r.seq());
-          upd.addBatch();
-          updated++;
-        }
-      }
-      del.executeBatch();
-      upd.executeBatch();
-    }
     if (!whole.isEmpty()) {
       try (PreparedStatement st = c.prepareStatement(upsertHead)) {
-        for (Change ch : whole) {
+        for (Change ch : whole.values()) {
           st.setString(1, ch.clientId());
           st.setString(2, ch.owner());
           st.setLong(3, ch.nextSeq());
@@ -177,50 +197,150 @@ public final class QueueTable {
         }
         st.executeBatch();
       }
+      try (PreparedStatement st =
+          c.prepareStatement(
+              "INSERT INTO "
+                  + MESSAGES
+                  + " (client_id, seq, state, packet_id, shared_group, subscription_ids, message)"
+                  + " VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+        int n = 0;
+        for (Change ch : whole.values()) {
+          for (Row r : ch.all().get()) {
+            bind(st, 1, ch.clientId(), r);
+            st.addBatch();
+            n++;
+          }
+        }
+        if (n > 0) {
+          st.executeBatch();
+        }
+        inserted += n;
+      }
     }
-    int inserted = 0;
+    return new Outcome(whole.keySet(), inserted, updated, deleted);
+  }
+
+  /** The heads whose owner changed; answers the queues whose head had another version. */
+  private static Set<String> owners(Connection c, List<Change> changes) throws SQLException {
+    List<Change> batch = new ArrayList<>();
+    try (PreparedStatement st =
+        c.prepareStatement(
+            "UPDATE "
+                + HEADS
+                + " SET owner = ?, next_seq = ? WHERE client_id = ? AND version = ?")) {
+      for (Change ch : changes) {
+        if (ch.ownerChanged()) {
+          st.setString(1, ch.owner());
+          st.setLong(2, ch.nextSeq());
+          st.setString(3, ch.clientId());
+          st.setLong(4, ch.baseVersion());
+          st.addBatch();
+          batch.add(ch);
+        }
+      }
+      return missed(st, batch);
+    }
+  }
+
+  private static Set<String> deletes(Connection c, List<Change> changes) throws SQLException {
+    List<Change> batch = new ArrayList<>();
+    try (PreparedStatement st =
+        c.prepareStatement(
+            "DELETE FROM " + MESSAGES + " WHERE client_id = ? AND seq = ?" + IF_VERSION)) {
+      for (Change ch : changes) {
+        for (long seq : ch.deletes()) {
+          st.setString(1, ch.clientId());
+          st.setLong(2, seq);
+          st.setString(3, ch.clientId());
+          st.setLong(4, ch.baseVersion());
+          st.addBatch();
+          batch.add(ch);
+        }
+      }
+      return missed(st, batch);
+    }
+  }
+
+  private static Set<String> stateChanges(Connection c, List<Change> changes) throws SQLException {
+    List<Change> batch = new ArrayList<>();
+    try (PreparedStatement st =
+        c.prepareStatement(
+            "UPDATE "
+                + MESSAGES
+                + " SET state = ?, packet_id = ? WHERE client_id = ? AND seq = ?"
+                + IF_VERSION)) {
+      for (Change ch : changes) {
+        for (Row r : ch.stateChanges()) {
+          st.setInt(1, r.state());
+          st.setInt(2, r.packetId());
+          st.setString(3, ch.clientId());
+          st.setLong(4, r.seq());
+          st.setString(5, ch.clientId());
+          st.setLong(6, ch.baseVersion());
+          st.addBatch();
+          batch.add(ch);
+        }
+      }
+      return missed(st, batch);
+    }
+  }
+
+  private static Set<String> inserts(Connection c, List<Change> changes) throws SQLException {
+    List<Change> batch = new ArrayList<>();
     try (PreparedStatement st =
         c.prepareStatement(
             "INSERT INTO "
                 + MESSAGES
                 + " (client_id, seq, state, packet_id, shared_group, subscription_ids, message)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-      for (Change ch : diffs) {
+                + " SELECT ?, ?, ?, ?, ?, ?, ? FROM "
+                + HEADS
+                + " h WHERE h.client_id = ? AND h.version = ?")) {
+      for (Change ch : changes) {
         for (Row r : ch.inserts()) {
-          bind(st, ch.clientId(), r);
-          inserted++;
+          bind(st, 1, ch.clientId(), r);
+          st.setString(8, ch.clientId());
+          st.setLong(9, ch.baseVersion());
+          st.addBatch();
+          batch.add(ch);
         }
       }
-      for (Change ch : whole) {
-        for (Row r : ch.all().get()) {
-          bind(st, ch.clientId(), r);
-          inserted++;
-        }
-      }
-      if (inserted > 0) {
-        st.executeBatch();
-      }
+      return missed(st, batch);
     }
-    return new Outcome(whole.size(), inserted, updated, deleted);
   }
 
-  private static void bind(PreparedStatement st, String clientId, Row r) throws SQLException {
-    st.setString(1, clientId);
-    st.setLong(2, r.seq());
-    st.setInt(3, r.state());
-    st.setInt(4, r.packetId());
-    st.setString(5, r.sharedGroup());
+  /** Runs the batch; answers the queues of its statements that changed no row. */
+  private static Set<String> missed(PreparedStatement st, List<Change> batch) throws SQLException {
+    Set<String> out = new LinkedHashSet<>();
+    if (batch.isEmpty()) {
+      return out;
+    }
+    int[] counts = batch.size() == 1 ? new int[] {st.executeUpdate()} : st.executeBatch();
+    for (int i = 0; i < counts.length; i++) {
+      // SUCCESS_NO_INFO (-2): a driver that does not count; only 0 says the row was not there
+      if (counts[i] == 0) {
+        out.add(batch.get(i).clientId());
+      }
+    }
+    return out;
+  }
+
+  private static void bind(PreparedStatement st, int first, String clientId, Row r)
+      throws SQLException {
+    st.setString(first, clientId);
+    st.setLong(first + 1, r.seq());
+    st.setInt(first + 2, r.state());
+    st.setInt(first + 3, r.packetId());
+    st.setString(first + 4, r.sharedGroup());
     if (r.subscriptionIds() == null) {
-      st.setNull(6, Types.VARCHAR);
+      st.setNull(first + 5, Types.VARCHAR);
     } else {
       StringBuilder ids = new StringBuilder();
       for (int id : r.subscriptionIds()) {
         ids.append(ids.length() == 0 ? "" : ",").append(id);
       }
-      st.setString(6, ids.toString());
+      st.setString(first + 5, ids.toString());
     }
-    st.setBytes(7, r.message());
-    st.addBatch();
+    st.setBytes(first + 6, r.message());
   }
 
   private static int deleteQueues(Connection c, String table, Collection<String> clientIds)

@@ -74,7 +74,8 @@ public final class RestoreBenchmark {
             env.put("MQTTGRID_PERSISTENCE_POSTGRES_USER", postgres.user());
           }
           String name = kind.equals("embedded") ? "embedded H2" : "PostgreSQL";
-          rows.add(row(name, 0, start(jar, env, dir.resolve(kind + "-" + n + "-empty.log"))));
+          rows.add(
+              row(name, 0, start(jar, env, dir.resolve(kind + "-" + n + "-empty.log"))) + " - |");
           long fill = fill(settings, n);
           String[] started = start(jar, env, dir.resolve(kind + "-" + n + ".log"));
           rows.add(row(name, n, started) + String.format(Locale.ROOT, " %.0f |", fill / 1e3));
