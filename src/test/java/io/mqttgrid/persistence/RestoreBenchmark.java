@@ -118,7 +118,7 @@ public final class RestoreBenchmark {
         IMap<String, SessionRecord> sessions = hz.getMap(HazelcastSessionStore.SESSIONS);
         IMap<String, SessionQueue> queues = hz.getMap(HazelcastSessionStore.QUEUES);
         IMap<String, byte[]> retained = hz.getMap("mqttgrid.retained");
-        int batch = 2000;
+        int batch = 10_000;
         for (int from = 0; from < n; from += batch) {
           Map<String, SessionRecord> records = new HashMap<>();
           Map<String, SessionQueue> queued = new HashMap<>();
