@@ -4,6 +4,7 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MapStoreConfig;
 import io.mqttgrid.persistence.NamespaceTable;
+import io.mqttgrid.persistence.QueueTable;
 import io.mqttgrid.persistence.RetainedTable;
 import io.mqttgrid.persistence.SessionTable;
 import io.mqttgrid.persistence.StateDatabase;
@@ -18,9 +19,9 @@ import io.mqttgrid.persistence.StateDatabase;
  */
 public final class PersistentMaps implements AutoCloseable {
 
-  private final SessionMapStore<?> queueStore;
+  private final QueueMapStore queueStore;
 
-  private PersistentMaps(SessionMapStore<?> queueStore) {
+  private PersistentMaps(QueueMapStore queueStore) {
     this.queueStore = queueStore;
   }
 
@@ -42,11 +43,11 @@ public final class PersistentMaps implements AutoCloseable {
         new NamespaceMapStore(NamespaceTable.bridge(db)));
     store(
         exactConfig(config, HazelcastSessionStore.SESSIONS),
-        new SessionMapStore<>(SessionTable.records(db), new SessionRecordSerializer(), 0));
-    SessionMapStore<?> queues =
-        new SessionMapStore<>(
+        new SessionMapStore<>(SessionTable.records(db), new SessionRecordSerializer()));
+    QueueMapStore queues =
+        new QueueMapStore(
+            new QueueTable(db),
             SessionTable.queues(db),
-            new SessionQueueSerializer(),
             db.settings().sessionQueueWriteBehind().toMillis());
     store(exactConfig(config, HazelcastSessionStore.QUEUES), queues);
     return new PersistentMaps(queues);

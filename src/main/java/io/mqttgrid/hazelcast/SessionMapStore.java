@@ -8,65 +8,39 @@ import com.hazelcast.map.MapLoaderLifecycleSupport;
 import com.hazelcast.map.MapStore;
 import com.hazelcast.nio.serialization.StreamSerializer;
 import com.hazelcast.spi.impl.SerializationServiceSupport;
-import io.mqttgrid.persistence.PersistenceException;
 import io.mqttgrid.persistence.SessionTable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The store behind a session map ({@code mqttgrid.sessions}: records; {@code mqttgrid.queues}:
- * queues): one row per client id holding the value in the broker's binary form (a format byte, then
- * what the map's own serializer writes). Loaded whole when the cluster starts (EAGER).
+ * The store behind the session records ({@code mqttgrid.sessions}): one row per client id holding
+ * the value in the broker's binary form (a format byte, then what the map's own serializer writes),
+ * written through (a change reaches the database before the map operation that made it completes).
+ * Loaded whole when the cluster starts (EAGER). The queues have a store of their own, one row per
+ * message ({@link QueueMapStore}).
  *
- * <p>Write-through (the default): a change reaches the database before the map operation that made
- * it completes, so a QoS 1 message appended to an offline session's queue is in the database before
- * its publisher gets PUBACK. Write-behind ({@code persistence.session-queue-write: behind}, queues
- * only): the value is serialized at once, on the operation's own thread, and the newest form of
- * each changed row is written every {@code writeBehindMillis} in one batch, so a crash of the whole
- * cluster loses the changes of that last window. Why not Hazelcast's own write-behind: the session
- * maps are OBJECT format, changed in place by entry processors, and Hazelcast's write-behind queue
- * keeps a reference to the live object, which its writer thread would then serialize while a
- * partition thread changes it; serializing on the operation's thread avoids that.
- *
- * <p>A value memory lacks is not read from the database ({@link #load} answers from the write-
- * behind buffer only): every connect of a new client and every append to a queue not yet created
- * would cost a query, and a database outage would stop them; while the cluster runs, memory (with
- * its backups) is the truth, the database what the next start of the whole cluster finds.
+ * <p>A value memory lacks is not read from the database ({@link #load} answers null): every connect
+ * of a new client would cost a query, and a database outage would stop them; while the cluster
+ * runs, memory (with its backups) is the truth, the database what the next start of the whole
+ * cluster finds.
  */
 final class SessionMapStore<V> implements MapStore<String, V>, MapLoaderLifecycleSupport {
-
-  private static final Logger LOG = LoggerFactory.getLogger(SessionMapStore.class);
 
   /** The first byte of a stored value: the version of the form after it. */
   private static final byte FORMAT = 1;
 
-  /** A row to delete, in the write-behind buffer. */
-  private static final byte[] DELETED = new byte[0];
-
   private final SessionTable table;
   private final StreamSerializer<V> serializer;
-  private final long writeBehindMillis;
-  private final Map<String, byte[]> behind = new LinkedHashMap<>();
   private volatile InternalSerializationService serialization;
-  private ScheduledExecutorService flusher;
 
-  /** {@code writeBehindMillis} 0: write-through. */
-  SessionMapStore(SessionTable table, StreamSerializer<V> serializer, long writeBehindMillis) {
+  SessionMapStore(SessionTable table, StreamSerializer<V> serializer) {
     this.table = table;
     this.serializer = serializer;
-    this.writeBehindMillis = writeBehindMillis;
   }
 
   @Override
@@ -74,51 +48,14 @@ final class SessionMapStore<V> implements MapStore<String, V>, MapLoaderLifecycl
     // the member's serialization service gives the buffers the map's serializers write into
     serialization =
         (InternalSerializationService) ((SerializationServiceSupport) hz).getSerializationService();
-    if (writeBehindMillis > 0) {
-      flusher =
-          Executors.newSingleThreadScheduledExecutor(
-              r -> {
-                Thread t = new Thread(r, "mqttgrid-write-behind-" + mapName);
-                t.setDaemon(true);
-                return t;
-              });
-      flusher.scheduleWithFixedDelay(
-          this::flushQuietly, writeBehindMillis, writeBehindMillis, TimeUnit.MILLISECONDS);
-    }
   }
 
   @Override
-  public void destroy() {
-    close();
-  }
-
-  /** Writes what the write-behind buffer holds and stops its thread; idempotent. */
-  void close() {
-    ScheduledExecutorService f;
-    synchronized (this) {
-      f = flusher;
-      flusher = null;
-    }
-    if (f != null) {
-      f.shutdown();
-      try {
-        f.awaitTermination(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      flushQuietly();
-    }
-  }
+  public void destroy() {}
 
   @Override
   public void store(String clientId, V value) {
     byte[] bytes = bytes(value);
-    if (writeBehindMillis > 0) {
-      synchronized (behind) {
-        behind.put(clientId, bytes);
-      }
-      return;
-    }
     StateDatabaseFailure.run(() -> table.put(clientId, bytes));
   }
 
@@ -126,12 +63,6 @@ final class SessionMapStore<V> implements MapStore<String, V>, MapLoaderLifecycl
   public void storeAll(Map<String, V> entries) {
     Map<String, byte[]> rows = new HashMap<>();
     entries.forEach((k, v) -> rows.put(k, bytes(v)));
-    if (writeBehindMillis > 0) {
-      synchronized (behind) {
-        behind.putAll(rows);
-      }
-      return;
-    }
     StateDatabaseFailure.run(() -> table.putAll(rows));
   }
 
@@ -142,22 +73,12 @@ final class SessionMapStore<V> implements MapStore<String, V>, MapLoaderLifecycl
 
   @Override
   public void deleteAll(Collection<String> clientIds) {
-    if (writeBehindMillis > 0) {
-      synchronized (behind) {
-        clientIds.forEach(k -> behind.put(k, DELETED));
-      }
-      return;
-    }
     StateDatabaseFailure.run(() -> table.deleteAll(clientIds));
   }
 
   @Override
   public V load(String clientId) {
-    byte[] pending;
-    synchronized (behind) {
-      pending = behind.get(clientId);
-    }
-    return pending == null || pending == DELETED ? null : value(pending);
+    return null;
   }
 
   @Override
@@ -171,44 +92,6 @@ final class SessionMapStore<V> implements MapStore<String, V>, MapLoaderLifecycl
   @Override
   public Iterable<String> loadAllKeys() {
     return StateDatabaseFailure.call(table::keys);
-  }
-
-  /** Writes the write-behind buffer: the newest form of each changed row, in one batch. */
-  private void flushQuietly() {
-    Map<String, byte[]> batch;
-    synchronized (behind) {
-      if (behind.isEmpty()) {
-        return;
-      }
-      batch = new LinkedHashMap<>(behind);
-      behind.clear();
-    }
-    Map<String, byte[]> puts = new LinkedHashMap<>();
-    List<String> deletes = new ArrayList<>();
-    batch.forEach(
-        (k, v) -> {
-          if (v == DELETED) {
-            deletes.add(k);
-          } else {
-            puts.put(k, v);
-          }
-        });
-    try {
-      table.putAll(puts);
-      table.deleteAll(deletes);
-    } catch (PersistenceException e) {
-      // the database said once that it fails; the rows wait for the next round, unless a newer
-      // change of theirs came meanwhile
-      synchronized (behind) {
-        batch.forEach(behind::putIfAbsent);
-      }
-      LOG.debug("session write-behind deferred: {}", e.getMessage());
-    } catch (RuntimeException e) {
-      synchronized (behind) {
-        batch.forEach(behind::putIfAbsent);
-      }
-      LOG.warn("session write-behind failed: {}", e.toString());
-    }
   }
 
   private byte[] bytes(V value) {

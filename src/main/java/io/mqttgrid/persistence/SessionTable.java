@@ -19,7 +19,10 @@ public final class SessionTable extends KeyValueTable<byte[]> {
     return new SessionTable(db, "mqttgrid_sessions", "record");
   }
 
-  /** Session queues: the QoS 1/2 messages a session holds until its client acknowledges them. */
+  /**
+   * Session queues as stored before schema V4, one row per queue: read only to convert them to one
+   * row per message ({@link QueueTable}).
+   */
   public static SessionTable queues(StateDatabase db) {
     return new SessionTable(db, "mqttgrid_queues", "queue");
   }

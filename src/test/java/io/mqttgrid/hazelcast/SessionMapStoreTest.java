@@ -9,6 +9,7 @@ import com.hazelcast.map.IMap;
 import io.mqttgrid.BrokerConfig;
 import io.mqttgrid.cluster.HazelcastConfigFactory;
 import io.mqttgrid.persistence.PersistenceSettings;
+import io.mqttgrid.persistence.QueueTable;
 import io.mqttgrid.persistence.SessionTable;
 import io.mqttgrid.persistence.StateDatabase;
 import io.mqttgrid.routing.PublishedMessage;
@@ -136,7 +137,7 @@ class SessionMapStoreTest {
         queues.set("behind", queue);
         queues.set("dropped", queue);
         queues.delete("dropped");
-        assertThat(SessionTable.queues(db).keys()).as("before the batch").isEmpty();
+        assertThat(new QueueTable(db).keys()).as("before the batch").isEmpty();
         // the record is always written through
         hz.<String, SessionRecord>getMap(HazelcastSessionStore.SESSIONS)
             .set("behind", new SessionRecord("behind", 5, 60, "n1", "conn-1"));
@@ -145,7 +146,62 @@ class SessionMapStoreTest {
         hz.shutdown();
         maps.close();
       }
-      assertThat(SessionTable.queues(db).keys()).as("after close").containsExactly("behind");
+      assertThat(new QueueTable(db).keys()).as("after close").containsExactly("behind");
+    }
+  }
+
+  @Test
+  void aQueueStoredBeforeSchemaV4AsOneRowIsConvertedToOneRowPerMessageAtLoad() throws Exception {
+    try (StateDatabase db = StateDatabase.open(settings(Duration.ZERO))) {
+      SessionQueue queue = new SessionQueue();
+      queue.append(
+          new QueuedMessage(message("m1", 1), new int[] {4}, "g", QueuedMessage.State.SENT, 3),
+          100,
+          1 << 20,
+          "conn-1");
+      queue.append(
+          new QueuedMessage(message("m2", 1), null, null, QueuedMessage.State.QUEUED, 0),
+          100,
+          1 << 20,
+          "conn-1");
+      // the row as the broker wrote it before V4: a format byte, then the queue's serializer
+      HazelcastInstance writer = Hazelcast.newHazelcastInstance(member());
+      try {
+        com.hazelcast.internal.nio.BufferObjectDataOutput out =
+            ((com.hazelcast.internal.serialization.InternalSerializationService)
+                    ((com.hazelcast.spi.impl.SerializationServiceSupport) writer)
+                        .getSerializationService())
+                .createObjectDataOutput();
+        out.writeByte(1);
+        new SessionQueueSerializer().write(out, queue);
+        SessionTable.queues(db).put("old", out.toByteArray());
+      } finally {
+        writer.shutdown();
+      }
+
+      Config config = member();
+      PersistentMaps.attach(config, db);
+      HazelcastInstance hz = Hazelcast.newHazelcastInstance(config);
+      try {
+        SessionQueue back =
+            hz.<String, SessionQueue>getMap(HazelcastSessionStore.QUEUES).get("old");
+        assertThat(back.owner()).isEqualTo("conn-1");
+        assertThat(back.nextSeq()).isEqualTo(3);
+        assertThat(back.snapshot())
+            .extracting(
+                m -> m.message().id(),
+                QueuedMessage::state,
+                QueuedMessage::packetId,
+                QueuedMessage::sharedGroup)
+            .containsExactly(
+                org.assertj.core.groups.Tuple.tuple("m1", QueuedMessage.State.SENT, 3, "g"),
+                org.assertj.core.groups.Tuple.tuple("m2", QueuedMessage.State.QUEUED, 0, null));
+        assertThat(SessionTable.queues(db).keys()).as("old table").isEmpty();
+        assertThat(new QueueTable(db).keys()).containsExactly("old");
+        assertThat(new QueueTable(db).countMessages()).isEqualTo(2);
+      } finally {
+        hz.shutdown();
+      }
     }
   }
 }

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
+import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import io.mqttgrid.testing.Inbox;
@@ -266,6 +268,68 @@ class DatabaseOutageIT {
             .as("HTTP publishes refused after the database is back")
             .isLessThan(10);
         Thread.sleep(1000);
+      }
+    } finally {
+      postgres.close();
+    }
+  }
+
+  @Test
+  void aNewPersistentSessionIsRefusedWhileTheDatabaseIsAwayAndAcceptedWhenItIsBack()
+      throws Exception {
+    int port = TestBroker.freePort();
+    Path pgData = dir.resolve("pg-connects");
+    TestPostgres postgres = TestPostgres.start(pgData, port);
+    Map<String, String> cfg =
+        Map.of(
+            "persistence.store",
+            "postgres",
+            "persistence.postgres.url",
+            postgres.url("postgres"),
+            "persistence.postgres.user",
+            postgres.user(),
+            "persistence.timeout",
+            "2");
+    try (TestBroker broker = TestBroker.start(cfg)) {
+      Mqtt5BlockingClient connected = broker.v5("outage-connected");
+      connected.connectWith().cleanStart(true).sessionExpiryInterval(3600).send();
+      connected.subscribeWith().topicFilter("first/#").qos(MqttQos.AT_LEAST_ONCE).send();
+
+      postgres.close();
+      // a new persistent session cannot be stored: its CONNECT is refused
+      Mqtt5BlockingClient newcomer = broker.v5("outage-newcomer");
+      Mqtt5ConnAckReasonCode refused = null;
+      try {
+        newcomer.connectWith().cleanStart(true).sessionExpiryInterval(3600).send();
+      } catch (Mqtt5ConnAckException e) {
+        refused = e.getMqttMessage().getReasonCode();
+      }
+      assertThat(refused).as("CONNACK while the database is away").isNotNull();
+      assertThat(refused.isError()).isTrue();
+      // a clean session needs no database
+      Mqtt5BlockingClient clean = broker.v5("outage-clean");
+      assertThat(clean.connectWith().cleanStart(true).send().getReasonCode())
+          .isEqualTo(Mqtt5ConnAckReasonCode.SUCCESS);
+      clean.disconnect();
+
+      postgres = TestPostgres.start(pgData, port);
+      // the pool reconnects with a growing back-off: the device connects again
+      int attempts = 0;
+      while (true) {
+        try {
+          attempts++;
+          newcomer.connectWith().cleanStart(true).sessionExpiryInterval(3600).send();
+          break;
+        } catch (Mqtt5ConnAckException e) {
+          assertThat(attempts)
+              .as("persistent connects refused after the database is back")
+              .isLessThan(10);
+          Thread.sleep(1000);
+        }
+      }
+      newcomer.disconnect();
+      if (connected.getState().isConnected()) {
+        connected.disconnect();
       }
     } finally {
       postgres.close();

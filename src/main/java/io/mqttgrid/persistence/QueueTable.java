@@ -1,0 +1,475 @@
+package io.mqttgrid.persistence;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Persistent sessions' queues, one row per queued message ({@code mqttgrid_queue_messages}) and one
+ * head row per queue ({@code mqttgrid_queue_heads}: owner, next sequence number, version). A change
+ * of a queue writes only the rows it touched, in one transaction with a check of the head's
+ * version: when the database does not hold the version the writer last wrote (another member wrote
+ * the queue meanwhile, or the writer never did), the queue is written whole instead.
+ */
+public final class QueueTable {
+
+  /** Client ids per {@code IN (...)} list. */
+  private static final int CHUNK = 500;
+
+  private static final String HEADS = "mqttgrid_queue_heads";
+  private static final String MESSAGES = "mqttgrid_queue_messages";
+
+  private final StateDatabase db;
+  private final String upsertHead;
+
+  public QueueTable(StateDatabase db) {
+    this.db = db;
+    this.upsertHead = db.upsert(HEADS, "client_id", "owner", "next_seq", "version");
+  }
+
+  /** A queue's head row. */
+  public record Head(String owner, long nextSeq, long version) {}
+
+  /** One queued message. {@code subscriptionIds} may be null. */
+  public record Row(
+      long seq,
+      int state,
+      int packetId,
+      String sharedGroup,
+      int[] subscriptionIds,
+      byte[] message) {}
+
+  /** A queue as stored: its head and its messages in sequence order. */
+  public record Stored(Head head, List<Row> rows) {}
+
+  /**
+   * One queue's change. {@code baseVersion} null: the writer does not know what the database holds,
+   * the queue is written whole ({@code all}, {@code owner}, {@code nextSeq}, {@code newVersion}).
+   * Otherwise the head row's owner when {@code ownerChanged}, {@code deletes} (sequence numbers),
+   * {@code stateChanges} (seq, state, packet id; only those three read) and {@code inserts} are
+   * written, each statement only where the head row still has {@code baseVersion}; when one of them
+   * finds no row to change (the head has another version: another member wrote the queue since, and
+   * wrote it whole with a version of its own), the queue is written whole instead. {@code all} is
+   * asked for only then. {@code dropLegacy}: also delete the queue's pre-V4 row.
+   */
+  public record Change(
+      String clientId,
+      String owner,
+      boolean ownerChanged,
+      long nextSeq,
+      long newVersion,
+      Long baseVersion,
+      List<Long> deletes,
+      List<Row> stateChanges,
+      List<Row> inserts,
+      Supplier<List<Row>> all,
+      boolean dropLegacy) {
+
+    int statements() {
+      return (ownerChanged ? 1 : 0) + deletes.size() + stateChanges.size() + inserts.size();
+    }
+  }
+
+  /** How a {@link #write} went: the queues written whole (with their new version), rows written. */
+  public record Outcome(Set<String> wholeQueues, int inserted, int updated, int deleted) {}
+
+  private static final String IF_VERSION =
+      " AND EXISTS (SELECT 1 FROM " + HEADS + " h WHERE h.client_id = ? AND h.version = ?)";
+
+  /**
+   * Writes the changes and deletes the queues of {@code removed}. A change of one row of one queue
+   * (a message appended, acknowledged, sent) is one statement; anything more is one transaction. On
+   * failure, what the caller knows of these queues may no longer be what the database holds: it
+   * writes them whole next time.
+   */
+  public Outcome write(Collection<Change> changes, Collection<String> removed) {
+    List<Change> work = new ArrayList<>();
+    for (Change ch : changes) {
+      if (ch.baseVersion() == null || ch.dropLegacy() || ch.statements() > 0) {
+        work.add(ch);
+      }
+    }
+    if (work.isEmpty() && removed.isEmpty()) {
+      return new Outcome(Set.of(), 0, 0, 0);
+    }
+    db.checkWritable();
+    try (Connection c = db.connection()) {
+      if (removed.isEmpty()
+          && work.size() == 1
+          && work.get(0).baseVersion() != null
+          && !work.get(0).dropLegacy()
+          && work.get(0).statements() == 1) {
+        // the common case, alone: no transaction of its own to open and commit
+        Outcome one = single(c, work.get(0));
+        if (one != null) {
+          db.worked();
+          return one;
+        }
+      }
+      c.setAutoCommit(false);
+      try {
+        Outcome out = write(c, work, removed);
+        c.commit();
+        db.worked();
+        return out;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      throw failed("write", e);
+    }
+  }
+
+  /** One statement of one queue's change, committed at once; null when it found no row. */
+  private Outcome single(Connection c, Change ch) throws SQLException {
+    List<Change> one = List.of(ch);
+    if (ch.ownerChanged()) {
+      return owners(c, one).isEmpty() ? new Outcome(Set.of(), 0, 1, 0) : null;
+    }
+    if (!ch.deletes().isEmpty()) {
+      return deletes(c, one).isEmpty() ? new Outcome(Set.of(), 0, 0, 1) : null;
+    }
+    if (!ch.stateChanges().isEmpty()) {
+      return stateChanges(c, one).isEmpty() ? new Outcome(Set.of(), 0, 1, 0) : null;
+    }
+    return inserts(c, one).isEmpty() ? new Outcome(Set.of(), 1, 0, 0) : null;
+  }
+
+  private Outcome write(Connection c, List<Change> changes, Collection<String> removed)
+      throws SQLException {
+    List<Change> diffs = new ArrayList<>();
+    Map<String, Change> whole = new LinkedHashMap<>();
+    for (Change ch : changes) {
+      if (ch.baseVersion() == null) {
+        whole.put(ch.clientId(), ch);
+      } else {
+        diffs.add(ch);
+      }
+    }
+    int inserted = 0;
+    int updated = 0;
+    int deleted = 0;
+    if (!diffs.isEmpty()) {
+      Set<String> missed = new LinkedHashSet<>();
+      missed.addAll(owners(c, diffs));
+      missed.addAll(deletes(c, diffs));
+      missed.addAll(stateChanges(c, diffs));
+      missed.addAll(inserts(c, diffs));
+      for (Change ch : diffs) {
+        if (missed.contains(ch.clientId())) {
+          whole.put(ch.clientId(), ch);
+        } else {
+          inserted += ch.inserts().size();
+          updated += ch.stateChanges().size() + (ch.ownerChanged() ? 1 : 0);
+          deleted += ch.deletes().size();
+        }
+      }
+    }
+    List<String> emptied = new ArrayList<>(removed);
+    emptied.addAll(whole.keySet());
+    deleted += deleteQueues(c, MESSAGES, emptied);
+    deleteQueues(c, HEADS, removed);
+    List<String> legacy = new ArrayList<>(removed);
+    changes.stream().filter(Change::dropLegacy).forEach(ch -> legacy.add(ch.clientId()));
+    deleteQueues(c, "mqttgrid_queues", legacy);
+    if (!whole.isEmpty()) {
+      try (PreparedStatement st = c.prepareStatement(upsertHead)) {
+        for (Change ch : whole.values()) {
+          st.setString(1, ch.clientId());
+          st.setString(2, ch.owner());
+          st.setLong(3, ch.nextSeq());
+          st.setLong(4, ch.newVersion());
+          st.addBatch();
+        }
+        st.executeBatch();
+      }
+      try (PreparedStatement st =
+          c.prepareStatement(
+              "INSERT INTO "
+                  + MESSAGES
+                  + " (client_id, seq, state, packet_id, shared_group, subscription_ids, message)"
+                  + " VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+        int n = 0;
+        for (Change ch : whole.values()) {
+          for (Row r : ch.all().get()) {
+            bind(st, 1, ch.clientId(), r);
+            st.addBatch();
+            n++;
+          }
+        }
+        if (n > 0) {
+          st.executeBatch();
+        }
+        inserted += n;
+      }
+    }
+    return new Outcome(whole.keySet(), inserted, updated, deleted);
+  }
+
+  /** The heads whose owner changed; answers the queues whose head had another version. */
+  private static Set<String> owners(Connection c, List<Change> changes) throws SQLException {
+    List<Change> batch = new ArrayList<>();
+    try (PreparedStatement st =
+        c.prepareStatement(
+            "UPDATE "
+                + HEADS
+                + " SET owner = ?, next_seq = ? WHERE client_id = ? AND version = ?")) {
+      for (Change ch : changes) {
+        if (ch.ownerChanged()) {
+          st.setString(1, ch.owner());
+          st.setLong(2, ch.nextSeq());
+          st.setString(3, ch.clientId());
+          st.setLong(4, ch.baseVersion());
+          st.addBatch();
+          batch.add(ch);
+        }
+      }
+      return missed(st, batch);
+    }
+  }
+
+  private static Set<String> deletes(Connection c, List<Change> changes) throws SQLException {
+    List<Change> batch = new ArrayList<>();
+    try (PreparedStatement st =
+        c.prepareStatement(
+            "DELETE FROM " + MESSAGES + " WHERE client_id = ? AND seq = ?" + IF_VERSION)) {
+      for (Change ch : changes) {
+        for (long seq : ch.deletes()) {
+          st.setString(1, ch.clientId());
+          st.setLong(2, seq);
+          st.setString(3, ch.clientId());
+          st.setLong(4, ch.baseVersion());
+          st.addBatch();
+          batch.add(ch);
+        }
+      }
+      return missed(st, batch);
+    }
+  }
+
+  private static Set<String> stateChanges(Connection c, List<Change> changes) throws SQLException {
+    List<Change> batch = new ArrayList<>();
+    try (PreparedStatement st =
+        c.prepareStatement(
+            "UPDATE "
+                + MESSAGES
+                + " SET state = ?, packet_id = ? WHERE client_id = ? AND seq = ?"
+                + IF_VERSION)) {
+      for (Change ch : changes) {
+        for (Row r : ch.stateChanges()) {
+          st.setInt(1, r.state());
+          st.setInt(2, r.packetId());
+          st.setString(3, ch.clientId());
+          st.setLong(4, r.seq());
+          st.setString(5, ch.clientId());
+          st.setLong(6, ch.baseVersion());
+          st.addBatch();
+          batch.add(ch);
+        }
+      }
+      return missed(st, batch);
+    }
+  }
+
+  private static Set<String> inserts(Connection c, List<Change> changes) throws SQLException {
+    List<Change> batch = new ArrayList<>();
+    try (PreparedStatement st =
+        c.prepareStatement(
+            "INSERT INTO "
+                + MESSAGES
+                + " (client_id, seq, state, packet_id, shared_group, subscription_ids, message)"
+                + " SELECT ?, ?, ?, ?, ?, ?, ? FROM "
+                + HEADS
+                + " h WHERE h.client_id = ? AND h.version = ?")) {
+      for (Change ch : changes) {
+        for (Row r : ch.inserts()) {
+          bind(st, 1, ch.clientId(), r);
+          st.setString(8, ch.clientId());
+          st.setLong(9, ch.baseVersion());
+          st.addBatch();
+          batch.add(ch);
+        }
+      }
+      return missed(st, batch);
+    }
+  }
+
+  /** Runs the batch; answers the queues of its statements that changed no row. */
+  private static Set<String> missed(PreparedStatement st, List<Change> batch) throws SQLException {
+    Set<String> out = new LinkedHashSet<>();
+    if (batch.isEmpty()) {
+      return out;
+    }
+    int[] counts = batch.size() == 1 ? new int[] {st.executeUpdate()} : st.executeBatch();
+    for (int i = 0; i < counts.length; i++) {
+      // SUCCESS_NO_INFO (-2): a driver that does not count; only 0 says the row was not there
+      if (counts[i] == 0) {
+        out.add(batch.get(i).clientId());
+      }
+    }
+    return out;
+  }
+
+  private static void bind(PreparedStatement st, int first, String clientId, Row r)
+      throws SQLException {
+    st.setString(first, clientId);
+    st.setLong(first + 1, r.seq());
+    st.setInt(first + 2, r.state());
+    st.setInt(first + 3, r.packetId());
+    st.setString(first + 4, r.sharedGroup());
+    if (r.subscriptionIds() == null) {
+      st.setNull(first + 5, Types.VARCHAR);
+    } else {
+      StringBuilder ids = new StringBuilder();
+      for (int id : r.subscriptionIds()) {
+        ids.append(ids.length() == 0 ? "" : ",").append(id);
+      }
+      st.setString(first + 5, ids.toString());
+    }
+    st.setBytes(first + 6, r.message());
+  }
+
+  private static int deleteQueues(Connection c, String table, Collection<String> clientIds)
+      throws SQLException {
+    int n = 0;
+    for (List<String> chunk : chunks(clientIds)) {
+      try (PreparedStatement st =
+          c.prepareStatement(
+              "DELETE FROM " + table + " WHERE client_id IN (" + marks(chunk.size()) + ")")) {
+        for (int i = 0; i < chunk.size(); i++) {
+          st.setString(i + 1, chunk.get(i));
+        }
+        n += st.executeUpdate();
+      }
+    }
+    return n;
+  }
+
+  /** The stored queues of {@code clientIds} (those that have a head row). */
+  public Map<String, Stored> getAll(Collection<String> clientIds) {
+    Map<String, Head> heads = new LinkedHashMap<>();
+    Map<String, List<Row>> rows = new LinkedHashMap<>();
+    try (Connection c = db.connection()) {
+      for (List<String> chunk : chunks(clientIds)) {
+        String in = " WHERE client_id IN (" + marks(chunk.size()) + ")";
+        try (PreparedStatement st =
+            c.prepareStatement("SELECT client_id, owner, next_seq, version FROM " + HEADS + in)) {
+          for (int i = 0; i < chunk.size(); i++) {
+            st.setString(i + 1, chunk.get(i));
+          }
+          try (ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+              heads.put(rs.getString(1), new Head(rs.getString(2), rs.getLong(3), rs.getLong(4)));
+            }
+          }
+        }
+        try (PreparedStatement st =
+            c.prepareStatement(
+                "SELECT client_id, seq, state, packet_id, shared_group, subscription_ids, message"
+                    + " FROM "
+                    + MESSAGES
+                    + in
+                    + " ORDER BY client_id, seq")) {
+          for (int i = 0; i < chunk.size(); i++) {
+            st.setString(i + 1, chunk.get(i));
+          }
+          try (ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+              rows.computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
+                  .add(
+                      new Row(
+                          rs.getLong(2),
+                          rs.getInt(3),
+                          rs.getInt(4),
+                          rs.getString(5),
+                          ids(rs.getString(6)),
+                          rs.getBytes(7)));
+            }
+          }
+        }
+      }
+      db.worked();
+    } catch (SQLException e) {
+      throw failed("read", e);
+    }
+    Map<String, Stored> out = new LinkedHashMap<>();
+    heads.forEach(
+        (k, head) -> out.put(k, new Stored(head, rows.getOrDefault(k, Collections.emptyList()))));
+    return out;
+  }
+
+  /** Client ids of every stored queue. */
+  public List<String> keys() {
+    List<String> out = new ArrayList<>();
+    try (Connection c = db.connection();
+        PreparedStatement st = c.prepareStatement("SELECT client_id FROM " + HEADS);
+        ResultSet rs = st.executeQuery()) {
+      while (rs.next()) {
+        out.add(rs.getString(1));
+      }
+    } catch (SQLException e) {
+      throw failed("read", e);
+    }
+    return out;
+  }
+
+  /** Message rows of every queue. */
+  public long countMessages() {
+    try (Connection c = db.connection();
+        PreparedStatement st = c.prepareStatement("SELECT COUNT(*) FROM " + MESSAGES);
+        ResultSet rs = st.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw failed("read", e);
+    }
+  }
+
+  private static int[] ids(String text) {
+    if (text == null) {
+      return null;
+    }
+    if (text.isEmpty()) {
+      return new int[0];
+    }
+    String[] parts = text.split(",");
+    int[] out = new int[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      out[i] = Integer.parseInt(parts[i]);
+    }
+    return out;
+  }
+
+  private PersistenceException failed(String what, SQLException e) {
+    db.failed(StateDatabase.rootMessage(e));
+    return new PersistenceException(
+        "state database " + what + " of session queues failed: " + StateDatabase.rootMessage(e), e);
+  }
+
+  private static String marks(int n) {
+    return String.join(", ", Collections.nCopies(n, "?"));
+  }
+
+  private static List<List<String>> chunks(Collection<String> keys) {
+    List<String> all = new ArrayList<>(keys);
+    List<List<String>> out = new ArrayList<>();
+    for (int i = 0; i < all.size(); i += CHUNK) {
+      out.add(all.subList(i, Math.min(all.size(), i + CHUNK)));
+    }
+    return out;
+  }
+}
