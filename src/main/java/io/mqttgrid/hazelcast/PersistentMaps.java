@@ -13,11 +13,15 @@ import io.mqttgrid.persistence.StateDatabase;
  * Puts the state database behind the maps whose state must outlive the whole cluster
  * (docs/persistence.md): the namespace model, the bridge's dataflow endpoints and dataflows made
  * through the management API, retained messages and session records, write-through (a write
- * completes once the database holds it), and session queues, write-through or write-behind ({@code
- * persistence.session-queue-write}); all loaded EAGERly (the first node to start against an
- * existing database holds the state before it reports ready).
+ * completes once the database holds it), session queues, write-through or write-behind ({@code
+ * persistence.session-queue-write}), and the owners of session names, write-behind; all loaded
+ * EAGERly (the first node to start against an existing database holds the state before it reports
+ * ready).
  */
 public final class PersistentMaps implements AutoCloseable {
+
+  /** The window of session-owner claims a crash of the whole cluster can lose. */
+  static final int OWNERS_WRITE_DELAY_SECONDS = 1;
 
   private final QueueMapStore queueStore;
 
@@ -41,6 +45,18 @@ public final class PersistentMaps implements AutoCloseable {
     store(
         exactConfig(config, HazelcastNamespaceEntries.BRIDGE_MAP),
         new NamespaceMapStore(NamespaceTable.bridge(db)));
+    // written behind: every authenticated connect of a new client id claims an owner and every
+    // session's end removes it, which write-through would put on the connect path (and fail in an
+    // outage). A whole-cluster crash loses the last write-delay's claims; a restored session whose
+    // owner was lost can then be claimed by the first name that connects with its client id.
+    // Values are immutable strings, so Hazelcast's own write-behind is safe here (see
+    // QueueMapStore)
+    MapConfig owners = exactConfig(config, HazelcastSessionOwnership.MAP);
+    store(owners, new NamespaceMapStore(NamespaceTable.sessionOwners(db), false));
+    owners
+        .getMapStoreConfig()
+        .setWriteDelaySeconds(OWNERS_WRITE_DELAY_SECONDS)
+        .setWriteCoalescing(true);
     store(
         exactConfig(config, HazelcastSessionStore.SESSIONS),
         new SessionMapStore<>(SessionTable.records(db), new SessionRecordSerializer()));

@@ -5,9 +5,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 
 /**
- * Resources by the broker's key, as JSON text (readable with any SQL client): the namespace model's
- * ({@link #NamespaceTable(StateDatabase)}) and the bridge's made through the management API ({@link
- * #bridge}).
+ * Text values by the broker's key (readable with any SQL client): the namespace model's resources
+ * as JSON ({@link #NamespaceTable(StateDatabase)}), the bridge's made through the management API
+ * ({@link #bridge}), and the owners of session names ({@link #sessionOwners}).
  */
 public final class NamespaceTable extends KeyValueTable<String> {
 
@@ -16,12 +16,21 @@ public final class NamespaceTable extends KeyValueTable<String> {
   }
 
   private NamespaceTable(StateDatabase db, String table) {
-    super(db, table, "resource_key", "json");
+    this(db, table, "resource_key", "json");
+  }
+
+  private NamespaceTable(StateDatabase db, String table, String key, String value) {
+    super(db, table, key, value);
   }
 
   /** The bridge's dataflow endpoints and dataflows made through the management API. */
   public static NamespaceTable bridge(StateDatabase db) {
     return new NamespaceTable(db, "mqttgrid_bridge");
+  }
+
+  /** The authentication name that owns each session name (client id). */
+  public static NamespaceTable sessionOwners(StateDatabase db) {
+    return new NamespaceTable(db, "mqttgrid_session_owners", "client_id", "authentication_name");
   }
 
   @Override
