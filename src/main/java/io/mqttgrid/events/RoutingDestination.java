@@ -1,0 +1,431 @@
+package io.mqttgrid.events;
+
+import static io.mqttgrid.events.RoutingErrors.BUFFER_FULL;
+import static io.mqttgrid.events.RoutingErrors.DEAD_LETTER_FAILED;
+import static io.mqttgrid.events.RoutingErrors.MAX_DELIVERY_ATTEMPTS;
+import static io.mqttgrid.events.RoutingErrors.NOT_RETRIED;
+import static io.mqttgrid.events.RoutingErrors.SERVICE_ERROR;
+import static io.mqttgrid.events.RoutingErrors.TIME_TO_LIVE;
+import static io.mqttgrid.events.RoutingErrors.TOPIC_NOT_FOUND;
+import static io.mqttgrid.events.RoutingErrors.VALIDATION_FAILED;
+import static io.mqttgrid.events.RoutingErrors.describe;
+
+import io.mqttgrid.access.RoutingSettings;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One destination, the route destination, an event subscription or the dead-letter destination,
+ * with its own bounded buffer and its own requests in flight: a slow or failing one fills its own
+ * buffer, never another's. Sends from the routing's one Vert.x context, retries a failed request on
+ * the retry policy's schedule, and ends what it cannot deliver (dead-lettered, or dropped,
+ * counted).
+ */
+final class RoutingDestination {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RoutingDestination.class);
+
+  /** The key of the route destination, which no event subscription's name can be. */
+  static final String ROUTE = "";
+
+  /** The key of the dead-letter destination, which no event subscription's name can be. */
+  static final String DEAD_LETTER = " dead-letter";
+
+  /** Where undelivered events go: the routing's dead-letter destination, or dropped, counted. */
+  interface DeadLetters {
+    void deadLetter(
+        List<RoutedEvent> batch, String reason, int attempts, RoutingDestination from, String why);
+  }
+
+  /**
+   * What the destinations of one node share: the context they send from, the node's options, the
+   * senders, the counters, the node's count of held events and where batches waiting for a retry
+   * are kept.
+   */
+  record Shared(
+      Vertx vertx,
+      Context context,
+      WebhookRouting.Options options,
+      WebhookSender webhooks,
+      RoutingMeters meters,
+      AtomicInteger held,
+      Supplier<PendingEvents> pending,
+      DeadLetters deadLetters) {}
+
+  private final Shared shared;
+  final String key;
+  volatile String name;
+  volatile EventFilter filter = EventFilter.ALL;
+
+  /** Null once it is removed from the settings: what it holds is then dropped. */
+  volatile RoutingSettings.Destination destination;
+
+  /** Events built and not yet delivered or dropped: waiting, in flight or waiting for a retry. */
+  private final AtomicInteger held = new AtomicInteger();
+
+  private final ConcurrentLinkedQueue<RoutedEvent> waiting = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean pumpScheduled = new AtomicBoolean();
+
+  /** Touched on the context only. */
+  private int inFlight;
+
+  /** The id under which a batch waiting for a retry is kept; touched on the context only. */
+  private final Map<List<RoutedEvent>, String> pendingIds = new IdentityHashMap<>();
+
+  private final WebhookValidation validation;
+
+  RoutingDestination(String key, Shared shared) {
+    this.key = key;
+    this.shared = shared;
+    this.validation = new WebhookValidation(this, shared);
+  }
+
+  String label() {
+    return key.equals(ROUTE)
+        ? "routing (routeDestination)"
+        : key.equals(DEAD_LETTER) ? "dead-letter destination" : "event subscription " + name;
+  }
+
+  /** What dead-letter events name as where the event was going. */
+  String subject() {
+    return key.equals(ROUTE) ? "routeDestination" : "eventSubscriptions/" + name;
+  }
+
+  boolean deadLetterSink() {
+    return key.equals(DEAD_LETTER);
+  }
+
+  /** The {@code Subscription} tag of this destination's own counters. */
+  private String metricName() {
+    return key.equals(ROUTE) ? "(routeDestination)" : name;
+  }
+
+  private RetryPolicy policy() {
+    return shared.options().retryPolicy();
+  }
+
+  /** Events failed here (as {@code Mqtt.FailedRoutedMessages}): both counters. */
+  void failedHere(String error, int n) {
+    shared.meters().failed(metricName(), error, n);
+  }
+
+  /** Takes the event if its filter passes it; false when it is full (the event is not taken). */
+  boolean offer(RoutedEvent event) {
+    if (destination == null || !filter.matches(event.event())) {
+      return true;
+    }
+    if (!reserve()) {
+      if (!deadLetterSink()) {
+        failedHere(BUFFER_FULL, 1);
+        shared.deadLetters().deadLetter(List.of(event), BUFFER_FULL, 0, this, "buffer full");
+      }
+      return false;
+    }
+    waiting.add(event);
+    schedulePump();
+    return true;
+  }
+
+  /**
+   * A batch taken over from a node that died: in this buffer (beyond its bound if need be: the dead
+   * node's share), sent at once, its attempts and age going on.
+   */
+  void adopt(List<RoutedEvent> batch, int attempts) {
+    held.addAndGet(batch.size());
+    shared.held().addAndGet(batch.size());
+    inFlight++;
+    send(batch, attempts);
+  }
+
+  void remove() {
+    destination = null;
+    closeKafka();
+    schedulePump();
+  }
+
+  /** The producer of the Kafka destination, made on first use; null for a webhook. */
+  private KafkaSender kafka;
+
+  private synchronized KafkaSender kafka(RoutingSettings.KafkaDestination to) {
+    if (kafka == null) {
+      kafka = new KafkaSender(to, shared.options().timeoutMillis(), label());
+    }
+    return kafka;
+  }
+
+  /** A new destination or none: the next send makes a producer for the new one. */
+  synchronized void closeKafka() {
+    if (kafka != null) {
+      kafka.close();
+      kafka = null;
+    }
+  }
+
+  private void schedulePump() {
+    if (pumpScheduled.compareAndSet(false, true)) {
+      shared.context().runOnContext(v -> pump());
+    }
+  }
+
+  /** Takes a place in the buffer; false when it is full. */
+  private boolean reserve() {
+    if (held.incrementAndGet() > shared.options().bufferEvents()) {
+      held.decrementAndGet();
+      return false;
+    }
+    shared.held().incrementAndGet();
+    return true;
+  }
+
+  private void release(int n) {
+    held.addAndGet(-n);
+    shared.held().addAndGet(-n);
+  }
+
+  /** Events waiting for their first attempt; on the context. */
+  int waitingEvents() {
+    return waiting.size();
+  }
+
+  /** Starts the sends that the requests in flight allow; on the context. */
+  void pump() {
+    pumpScheduled.set(false);
+    while (inFlight < shared.options().maxRequestsInFlight() && !waiting.isEmpty()) {
+      RoutingSettings.Destination to = destination;
+      if (to == null) {
+        // removed, or routing turned off: what waits is dropped, counted
+        int n = EventBatches.drain(waiting, Integer.MAX_VALUE, 0).size();
+        lost(TOPIC_NOT_FOUND, n);
+        release(n);
+        return;
+      }
+      if (!validation.passed(to)) {
+        validation.start(to);
+        return;
+      }
+      List<RoutedEvent> batch =
+          EventBatches.drain(
+              waiting,
+              to.maxEventsPerBatch(),
+              to.maxEventsPerBatch() > 1 ? to.maxBytesPerBatch() : 0);
+      inFlight++;
+      send(batch, 0);
+    }
+  }
+
+  /** Sends {@code batch} (attempt {@code attempt}, from 0), then retries or ends it. */
+  private void send(List<RoutedEvent> batch, int attempt) {
+    RoutingSettings.Destination to = destination;
+    if (to == null) {
+      done(batch, TOPIC_NOT_FOUND);
+      return;
+    }
+    if (to.file() != null) {
+      byte[] lines = EventBatches.jsonLines(batch);
+      shared
+          .vertx()
+          .executeBlocking(
+              () ->
+                  Files.write(
+                      Path.of(to.file()),
+                      lines,
+                      StandardOpenOption.CREATE,
+                      StandardOpenOption.APPEND),
+              true)
+          .onComplete(
+              ar ->
+                  shared
+                      .context()
+                      .runOnContext(
+                          v ->
+                              attempted(
+                                  batch,
+                                  attempt,
+                                  to,
+                                  ar.succeeded() ? null : SERVICE_ERROR,
+                                  ar.succeeded() ? null : describe(ar.cause()))));
+      return;
+    }
+    if (to.kafka() != null) {
+      RoutingSettings.KafkaDestination k = to.kafka();
+      kafka(k)
+          .send(
+              batch.stream().map(RoutedEvent::event).toList(),
+              batch.stream().map(r -> r.kafkaKey(k.key())).toList(),
+              batch.get(0).eventGridSchema(),
+              (error, why) ->
+                  shared.context().runOnContext(v -> attempted(batch, attempt, to, error, why)));
+      return;
+    }
+    if (!validation.passed(to)) {
+      // a retry after the endpoint changed, or a batch taken over from a node that died: sent
+      // once the endpoint answers the handshake here
+      validation.park(() -> send(batch, attempt));
+      validation.start(to);
+      return;
+    }
+    shared
+        .webhooks()
+        .post(to, batch)
+        .onComplete(
+            ar -> {
+              String error =
+                  ar.succeeded()
+                      ? RoutingErrors.error(ar.result())
+                      : SERVICE_ERROR; // network, timeout
+              attempted(
+                  batch,
+                  attempt,
+                  to,
+                  error,
+                  ar.succeeded() ? "HTTP " + ar.result() : describe(ar.cause()));
+            });
+  }
+
+  /**
+   * The outcome of attempt {@code attempt} (from 0) to send {@code batch}: done, retried on the
+   * schedule, or dead-lettered (spec section 6.5 and Event Grid's retry policy: a refusal at once,
+   * a transient failure past {@code routing.max-delivery-attempts} or the events' time to live).
+   */
+  private void attempted(
+      List<RoutedEvent> batch,
+      int attempt,
+      RoutingSettings.Destination to,
+      String error,
+      String why) {
+    if (error == null) {
+      done(batch, null);
+      return;
+    }
+    int attempts = attempt + 1;
+    if (!deadLetterSink()) {
+      failedHere(error, batch.size());
+    }
+    if (!RoutingErrors.retried(error)) {
+      LOG.warn(
+          "{}: {} refused ({}): {} events dead-lettered",
+          label(),
+          to.describe(),
+          why,
+          batch.size());
+      end(batch, NOT_RETRIED, attempts, why);
+      return;
+    }
+    RetryPolicy policy = policy();
+    if (attempts >= policy.maxDeliveryAttempts()) {
+      LOG.warn(
+          "{}: {} failed ({}), attempt {} of {}: {} events dead-lettered",
+          label(),
+          to.describe(),
+          why,
+          attempts,
+          policy.maxDeliveryAttempts(),
+          batch.size());
+      end(batch, MAX_DELIVERY_ATTEMPTS, attempts, why);
+      return;
+    }
+    String id = pendingIds.computeIfAbsent(batch, b -> UUID.randomUUID().toString());
+    shared.pending().get().keep(id, new EventBatches.Pending(key, attempts, batch).toJson());
+    // past the time to live the batch is not kept waiting for a retry it will not get
+    long delay =
+        Math.max(
+            1,
+            Math.min(policy.delay(attempt), policy.timeToLive(batch, System.currentTimeMillis())));
+    if (attempt == 0 || LOG.isDebugEnabled()) {
+      LOG.info(
+          "{}: {} failed ({}), {} events retried in {} ms",
+          label(),
+          to.describe(),
+          why,
+          batch.size(),
+          delay);
+    }
+    shared
+        .vertx()
+        .setTimer(
+            delay,
+            t ->
+                shared
+                    .context()
+                    .runOnContext(
+                        v -> {
+                          if (policy().timeToLive(batch, System.currentTimeMillis()) <= 0) {
+                            LOG.warn(
+                                "{}: {} still failing ({}) at the events' time to live: {} events"
+                                    + " dead-lettered",
+                                label(),
+                                to.describe(),
+                                why,
+                                batch.size());
+                            end(batch, TIME_TO_LIVE, attempts, why);
+                          } else {
+                            send(batch, attempt + 1);
+                          }
+                        }));
+  }
+
+  /** The batch is not delivered here: to the dead-letter destination, or dropped, counted. */
+  private void end(List<RoutedEvent> batch, String reason, int attempts, String why) {
+    forgetPending(batch);
+    if (deadLetterSink()) {
+      shared.meters().dropped(DEAD_LETTER_FAILED, batch.size());
+    } else {
+      shared.deadLetters().deadLetter(batch, reason, attempts, this, why);
+    }
+    release(batch.size());
+    inFlight--;
+    pump();
+  }
+
+  /** Events this destination ends without delivering them, counted. */
+  private void lost(String error, int n) {
+    if (deadLetterSink()) {
+      shared.meters().dropped(DEAD_LETTER_FAILED, n);
+    } else {
+      failedHere(error, n);
+    }
+  }
+
+  private void forgetPending(List<RoutedEvent> batch) {
+    String id = pendingIds.remove(batch);
+    if (id != null) {
+      shared.pending().get().forget(id);
+    }
+  }
+
+  private void done(List<RoutedEvent> batch, String error) {
+    forgetPending(batch);
+    // counted before they leave the buffer: an empty buffer means every outcome is counted
+    if (error == null) {
+      if (!deadLetterSink()) {
+        shared.meters().delivered(metricName(), batch.size());
+      }
+    } else {
+      lost(error, batch.size());
+    }
+    release(batch.size());
+    inFlight--;
+    pump();
+  }
+
+  /** A failed handshake: the events waiting for it are counted failed. */
+  void validationFailed() {
+    shared.meters().validationFailed();
+    if (!deadLetterSink()) {
+      failedHere(VALIDATION_FAILED, waiting.size());
+    }
+  }
+}
