@@ -16,6 +16,8 @@ import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,6 +89,19 @@ final class RoutingDestination {
 
   private final WebhookValidation validation;
 
+  /** A batch to send as attempt {@code attempt} (from 0). */
+  private record Retry(List<RoutedEvent> batch, int attempt) {}
+
+  /** Batches in flight that wait for the handshake, sent after it; on the context only. */
+  private final List<Retry> parked = new ArrayList<>();
+
+  /**
+   * When the last handshakes failed, the newest last, at most {@code maxDeliveryAttempts} of them:
+   * each is a delivery attempt of the events that were waiting then, those made before it. On the
+   * context only.
+   */
+  private final ArrayDeque<Long> handshakeFailures = new ArrayDeque<>();
+
   RoutingDestination(String key, Shared shared) {
     this.key = key;
     this.shared = shared;
@@ -113,7 +128,7 @@ final class RoutingDestination {
     return key.equals(ROUTE) ? "(routeDestination)" : name;
   }
 
-  private RetryPolicy policy() {
+  RetryPolicy policy() {
     return shared.options().retryPolicy();
   }
 
@@ -273,7 +288,7 @@ final class RoutingDestination {
     if (!validation.passed(to)) {
       // a retry after the endpoint changed, or a batch taken over from a node that died: sent
       // once the endpoint answers the handshake here
-      validation.park(() -> send(batch, attempt));
+      parked.add(new Retry(batch, attempt));
       validation.start(to);
       return;
     }
@@ -337,8 +352,7 @@ final class RoutingDestination {
       end(batch, MAX_DELIVERY_ATTEMPTS, attempts, why);
       return;
     }
-    String id = pendingIds.computeIfAbsent(batch, b -> UUID.randomUUID().toString());
-    shared.pending().get().keep(id, new EventBatches.Pending(key, attempts, batch).toJson());
+    keepPending(batch, attempts);
     // past the time to live the batch is not kept waiting for a retry it will not get
     long delay =
         Math.max(
@@ -421,11 +435,131 @@ final class RoutingDestination {
     pump();
   }
 
-  /** A failed handshake: the events waiting for it are counted failed. */
-  void validationFailed() {
+  /** The handshake passed, or no longer applies (removed, moved): the parked batches go on. */
+  void handshakeOver() {
+    List<Retry> now = new ArrayList<>(parked);
+    parked.clear();
+    now.forEach(r -> send(r.batch(), r.attempt()));
+    pump();
+  }
+
+  boolean hasParked() {
+    return !parked.isEmpty();
+  }
+
+  /**
+   * A failed handshake is a failed delivery attempt of every event it holds back, those waiting and
+   * those parked, counted ({@code ValidationFailed}): the ones past the retry policy's attempts or
+   * time to live are dead-lettered, as after a failed request; the others wait for the next.
+   *
+   * @return milliseconds until the next of the others reaches its time to live
+   */
+  long handshakeFailed(String why) {
     shared.meters().validationFailed();
     if (!deadLetterSink()) {
-      failedHere(VALIDATION_FAILED, waiting.size());
+      int parkedEvents = parked.stream().mapToInt(r -> r.batch().size()).sum();
+      failedHere(VALIDATION_FAILED, waiting.size() + parkedEvents);
     }
+    handshakeFailures.addLast(System.currentTimeMillis());
+    while (handshakeFailures.size() > policy().maxDeliveryAttempts()) {
+      handshakeFailures.removeFirst();
+    }
+    return expireHeldBack(why, true);
+  }
+
+  /** Between two handshakes: the events held back that reached their time to live end. */
+  void expireHeldBack(String why) {
+    expireHeldBack(why, false);
+  }
+
+  /**
+   * Dead-letters the events held back by the handshake that reached the retry policy's time to
+   * live, and, after a failed handshake ({@code attempted}), its attempts.
+   *
+   * @return milliseconds until the next of the others reaches its time to live
+   */
+  private long expireHeldBack(String why, boolean attempted) {
+    RetryPolicy policy = policy();
+    long now = System.currentTimeMillis();
+    int ended = 0;
+    // oldest first: one that is not over ends the sweep (a later one is seen after the next)
+    RoutedEvent e;
+    while ((e = waiting.peek()) != null) {
+      int attempts = handshakeAttempts(e);
+      String reason = over(policy, List.of(e), attempts, now);
+      if (reason == null) {
+        break;
+      }
+      waiting.poll();
+      endHeldBack(List.of(e), reason, attempts, why);
+      ended++;
+    }
+    List<Retry> still = new ArrayList<>();
+    for (Retry r : parked) {
+      int attempts = attempted ? r.attempt() + 1 : r.attempt();
+      String reason = over(policy, r.batch(), attempts, now);
+      if (reason == null) {
+        if (attempted) {
+          keepPending(r.batch(), attempts);
+        }
+        still.add(new Retry(r.batch(), attempts));
+      } else {
+        forgetPending(r.batch());
+        inFlight--;
+        endHeldBack(r.batch(), reason, attempts, why);
+        ended += r.batch().size();
+      }
+    }
+    parked.clear();
+    parked.addAll(still);
+    if (ended > 0) {
+      LOG.warn(
+          "{}: {}, past the retry policy's attempts or time to live: {} events dead-lettered",
+          label(),
+          why,
+          ended);
+    }
+    long next = Long.MAX_VALUE;
+    RoutedEvent head = waiting.peek();
+    if (head != null) {
+      next = policy.timeToLive(List.of(head), now);
+    }
+    for (Retry r : parked) {
+      next = Math.min(next, policy.timeToLive(r.batch(), now));
+    }
+    return next;
+  }
+
+  /** The failed handshakes since {@code e} was made, at most {@code maxDeliveryAttempts}. */
+  private int handshakeAttempts(RoutedEvent e) {
+    int n = 0;
+    for (var it = handshakeFailures.descendingIterator();
+        it.hasNext() && it.next() >= e.builtAtMillis(); ) {
+      n++;
+    }
+    return n;
+  }
+
+  /** Why {@code batch}, attempted {@code attempts} times, is given up, or null: it is not. */
+  private static String over(RetryPolicy policy, List<RoutedEvent> batch, int attempts, long now) {
+    if (attempts >= policy.maxDeliveryAttempts()) {
+      return MAX_DELIVERY_ATTEMPTS;
+    }
+    return policy.timeToLive(batch, now) <= 0 ? TIME_TO_LIVE : null;
+  }
+
+  /** Events held back by the handshake and given up: dead-lettered, or dropped, counted. */
+  private void endHeldBack(List<RoutedEvent> batch, String reason, int attempts, String why) {
+    if (deadLetterSink()) {
+      shared.meters().dropped(DEAD_LETTER_FAILED, batch.size());
+    } else {
+      shared.deadLetters().deadLetter(batch, reason, attempts, this, why);
+    }
+    release(batch.size());
+  }
+
+  private void keepPending(List<RoutedEvent> batch, int attempts) {
+    String id = pendingIds.computeIfAbsent(batch, b -> UUID.randomUUID().toString());
+    shared.pending().get().keep(id, new EventBatches.Pending(key, attempts, batch).toJson());
   }
 }

@@ -1,8 +1,6 @@
 package io.mqttgrid.events;
 
 import io.mqttgrid.access.RoutingSettings;
-import java.util.ArrayList;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,9 +26,6 @@ final class WebhookValidation {
 
   private int attempts;
 
-  /** Batches in flight that wait for the handshake, sent after it. */
-  private final List<Runnable> parked = new ArrayList<>();
-
   /** The endpoint whose failed handshake was logged: one line per endpoint, not per retry. */
   private String reportedUrl;
 
@@ -44,17 +39,6 @@ final class WebhookValidation {
     return to.endpointUrl() == null
         || !shared.options().validateWebhooks()
         || to.endpointUrl().equals(validatedUrl);
-  }
-
-  /** Runs {@code send} once the handshake is over (passed, or the destination changed). */
-  void park(Runnable send) {
-    parked.add(send);
-  }
-
-  private void unpark() {
-    List<Runnable> now = new ArrayList<>(parked);
-    parked.clear();
-    now.forEach(Runnable::run);
   }
 
   /** Asks {@code to} unless a handshake, or the wait before the next, is under way. */
@@ -77,8 +61,7 @@ final class WebhookValidation {
       // removed or moved meanwhile: the next pump drops its events or asks the new endpoint
       validating = false;
       attempts = 0;
-      unpark();
-      owner.pump();
+      owner.handshakeOver();
       return;
     }
     if (why == null) {
@@ -87,12 +70,12 @@ final class WebhookValidation {
       validatedUrl = url;
       LOG.info("{}: {} validated", owner.label(), to.describe());
       reportedUrl = null;
-      unpark();
-      owner.pump();
+      owner.handshakeOver();
       return;
     }
-    owner.validationFailed();
-    long delay = shared.options().retryPolicy().delay(attempts++);
+    // the events it holds back may reach their retry policy's limits here
+    long untilNextExpiry = owner.handshakeFailed("validation handshake failed: " + why);
+    long delay = Math.max(1, Math.min(owner.policy().delay(attempts++), untilNextExpiry));
     if (!url.equals(reportedUrl)) {
       reportedUrl = url;
       LOG.warn(
@@ -115,11 +98,15 @@ final class WebhookValidation {
                           RoutingSettings.Destination d = owner.destination;
                           if (d == null || passed(d)) {
                             // removed (they end there, counted) or no longer to validate
-                            unpark();
-                          } else if (!parked.isEmpty()) {
-                            start(d);
+                            owner.handshakeOver();
+                          } else {
+                            // past their time to live meanwhile: not held for another handshake
+                            owner.expireHeldBack("validation handshake failed: " + why);
+                            if (owner.hasParked()) {
+                              start(d);
+                            }
+                            owner.pump();
                           }
-                          owner.pump();
                         }));
   }
 }
