@@ -81,8 +81,17 @@ final class RoutingDestination {
   private final ConcurrentLinkedQueue<RoutedEvent> waiting = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean pumpScheduled = new AtomicBoolean();
 
-  /** Touched on the context only. */
+  /**
+   * Requests under way (and batches parked for the handshake): a batch waiting for its retry is not
+   * one, so a failing destination keeps sending new events while earlier ones wait. Touched on the
+   * context only.
+   */
   private int inFlight;
+
+  /**
+   * Batches whose retry is due, sent before new events when a request may start; on the context.
+   */
+  private final ArrayDeque<Retry> retries = new ArrayDeque<>();
 
   /** The id under which a batch waiting for a retry is kept; touched on the context only. */
   private final Map<List<RoutedEvent>, String> pendingIds = new IdentityHashMap<>();
@@ -156,13 +165,14 @@ final class RoutingDestination {
 
   /**
    * A batch taken over from a node that died: in this buffer (beyond its bound if need be: the dead
-   * node's share), sent at once, its attempts and age going on.
+   * node's share), sent as soon as a request may start, before new events, its attempts and age
+   * going on.
    */
   void adopt(List<RoutedEvent> batch, int attempts) {
     held.addAndGet(batch.size());
     shared.held().addAndGet(batch.size());
-    inFlight++;
-    send(batch, attempts);
+    retries.add(new Retry(batch, attempts));
+    pump();
   }
 
   void remove() {
@@ -218,7 +228,16 @@ final class RoutingDestination {
   /** Starts the sends that the requests in flight allow; on the context. */
   void pump() {
     pumpScheduled.set(false);
-    while (inFlight < shared.options().maxRequestsInFlight() && !waiting.isEmpty()) {
+    while (inFlight < shared.options().maxRequestsInFlight()) {
+      Retry due = retries.poll();
+      if (due != null) {
+        inFlight++;
+        send(due.batch(), due.attempt());
+        continue;
+      }
+      if (waiting.isEmpty()) {
+        return;
+      }
       RoutingSettings.Destination to = destination;
       if (to == null) {
         // removed, or routing turned off: what waits is dropped, counted
@@ -241,10 +260,14 @@ final class RoutingDestination {
     }
   }
 
-  /** Sends {@code batch} (attempt {@code attempt}, from 0), then retries or ends it. */
+  /**
+   * Sends {@code batch} (attempt {@code attempt}, from 0) in a request the caller counted in {@link
+   * #inFlight}, then retries or ends it.
+   */
   private void send(List<RoutedEvent> batch, int attempt) {
     RoutingSettings.Destination to = destination;
     if (to == null) {
+      inFlight--;
       done(batch, TOPIC_NOT_FOUND);
       return;
     }
@@ -321,6 +344,7 @@ final class RoutingDestination {
       RoutingSettings.Destination to,
       String error,
       String why) {
+    inFlight--; // the request is over, whatever comes of its events
     if (error == null) {
       done(batch, null);
       return;
@@ -386,9 +410,11 @@ final class RoutingDestination {
                                 batch.size());
                             end(batch, TIME_TO_LIVE, attempts, why);
                           } else {
-                            send(batch, attempt + 1);
+                            retries.add(new Retry(batch, attempt + 1));
+                            pump();
                           }
                         }));
+    pump(); // its request is over: the next may start meanwhile
   }
 
   /** The batch is not delivered here: to the dead-letter destination, or dropped, counted. */
@@ -400,7 +426,6 @@ final class RoutingDestination {
       shared.deadLetters().deadLetter(batch, reason, attempts, this, why);
     }
     release(batch.size());
-    inFlight--;
     pump();
   }
 
@@ -431,7 +456,6 @@ final class RoutingDestination {
       lost(error, batch.size());
     }
     release(batch.size());
-    inFlight--;
     pump();
   }
 

@@ -121,7 +121,9 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
     this.deadLetterSource = ClientLifecycleEvents.source(namespaceName);
     this.options = options;
     this.meters = new RoutingMeters(registry);
-    this.webhooks = new WebhookSender(vertx, options.timeoutMillis(), options.trustedCaFile());
+    this.webhooks =
+        new WebhookSender(
+            vertx, options.timeoutMillis(), options.trustedCaFile(), options.maxRequestsInFlight());
     this.shared =
         new RoutingDestination.Shared(
             vertx, context, options, webhooks, meters, held, () -> pending, this::deadLetter);

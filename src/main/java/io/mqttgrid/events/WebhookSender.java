@@ -2,6 +2,7 @@ package io.mqttgrid.events;
 
 import io.cloudevents.CloudEvent;
 import io.cloudevents.jackson.JsonFormat;
+import io.mqttgrid.access.EventSubscription;
 import io.mqttgrid.access.RoutingSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -9,6 +10,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.PemTrustOptions;
 import java.util.List;
@@ -30,14 +32,25 @@ final class WebhookSender {
   private final HttpClient http;
   private final long timeoutMillis;
 
-  WebhookSender(Vertx vertx, long timeoutMillis, String trustedCaFile) {
+  /**
+   * @param maxRequestsInFlight the requests one destination may have under way ({@code
+   *     routing.max-requests-in-flight})
+   */
+  WebhookSender(Vertx vertx, long timeoutMillis, String trustedCaFile, int maxRequestsInFlight) {
     this.timeoutMillis = timeoutMillis;
     HttpClientOptions client =
         new HttpClientOptions().setConnectTimeout((int) Math.min(timeoutMillis, Integer.MAX_VALUE));
     if (!trustedCaFile.isEmpty()) {
       client.setTrustOptions(new PemTrustOptions().addCertPath(trustedCaFile));
     }
-    this.http = vertx.createHttpClient(client);
+    // the connection pool is per server (host and port), which several destinations may share (one
+    // receiver, a path each): sized so that each destination's requests in flight are its only
+    // bound, and one whose requests hang cannot hold the connections another needs (Vert.x's
+    // default is 5 per server)
+    PoolOptions pool =
+        new PoolOptions()
+            .setHttp1MaxSize(maxRequestsInFlight * (EventSubscription.MAX_SUBSCRIPTIONS + 2));
+    this.http = vertx.createHttpClient(client, pool);
   }
 
   /**
