@@ -111,16 +111,40 @@ final class RoutingDestination {
    */
   private final ArrayDeque<Long> handshakeFailures = new ArrayDeque<>();
 
+  /** The event subscription's own retry policy, else the node's. */
+  volatile RetryPolicy policy;
+
+  /**
+   * The event subscription's own dead-letter destination, or null: the namespace's (or the node's
+   * file).
+   */
+  volatile RoutingDestination deadLetters;
+
   RoutingDestination(String key, Shared shared) {
     this.key = key;
     this.shared = shared;
+    this.policy = shared.options().retryPolicy();
     this.validation = new WebhookValidation(this, shared);
   }
 
+  /**
+   * The key of the dead-letter destination of the event subscription whose key is {@code
+   * subscription}, which no event subscription's name can be.
+   */
+  static String deadLetterKey(String subscription) {
+    return DEAD_LETTER + "/" + subscription;
+  }
+
   String label() {
-    return key.equals(ROUTE)
-        ? "routing (routeDestination)"
-        : key.equals(DEAD_LETTER) ? "dead-letter destination" : "event subscription " + name;
+    if (key.equals(ROUTE)) {
+      return "routing (routeDestination)";
+    }
+    if (key.equals(DEAD_LETTER)) {
+      return "dead-letter destination";
+    }
+    return deadLetterSink()
+        ? "dead-letter destination of event subscription " + name
+        : "event subscription " + name;
   }
 
   /** What dead-letter events name as where the event was going. */
@@ -128,8 +152,9 @@ final class RoutingDestination {
     return key.equals(ROUTE) ? "routeDestination" : "eventSubscriptions/" + name;
   }
 
+  /** The namespace's dead-letter destination, or an event subscription's. */
   boolean deadLetterSink() {
-    return key.equals(DEAD_LETTER);
+    return key.startsWith(DEAD_LETTER);
   }
 
   /** The {@code Subscription} tag of this destination's own counters. */
@@ -138,7 +163,7 @@ final class RoutingDestination {
   }
 
   RetryPolicy policy() {
-    return shared.options().retryPolicy();
+    return policy;
   }
 
   /** Events failed here (as {@code Mqtt.FailedRoutedMessages}): both counters. */
@@ -146,9 +171,15 @@ final class RoutingDestination {
     shared.meters().failed(metricName(), error, n);
   }
 
-  /** Takes the event if its filter passes it; false when it is full (the event is not taken). */
+  /**
+   * Takes the event if its filter passes it; false when it is full or removed (the event is not
+   * taken).
+   */
   boolean offer(RoutedEvent event) {
-    if (destination == null || !filter.matches(event.event())) {
+    if (destination == null) {
+      return false;
+    }
+    if (!filter.matches(event.event())) {
       return true;
     }
     if (!reserve()) {

@@ -111,6 +111,12 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
   /** Where undeliverable events go, or null: they are dropped, counted. */
   private volatile RoutingDestination deadLetters;
 
+  /**
+   * The event subscriptions' own dead-letter destinations, by key ({@link
+   * RoutingDestination#deadLetterKey}); replaced, never changed, by {@link #update}.
+   */
+  private volatile Map<String, RoutingDestination> subscriptionDeadLetters = Map.of();
+
   private final java.net.URI deadLetterSource;
 
   public WebhookRouting(
@@ -145,21 +151,45 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
     if (routing.destination() != null) {
       now.add(keep(old, RoutingDestination.ROUTE, null, EventFilter.ALL, routing.destination()));
     }
+    Map<String, RoutingDestination> oldDeadLetters = new LinkedHashMap<>(subscriptionDeadLetters);
+    Map<String, RoutingDestination> nowDeadLetters = new LinkedHashMap<>();
     for (EventSubscription e : routing.subscriptions()) {
-      now.add(
-          keep(
-              old,
-              e.name().toLowerCase(Locale.ROOT),
-              e.name(),
-              new EventFilter(e.filter()),
-              e.destination()));
+      String key = e.name().toLowerCase(Locale.ROOT);
+      RoutingDestination s = keep(old, key, e.name(), new EventFilter(e.filter()), e.destination());
+      EventSubscription.Delivery d = e.delivery();
+      s.policy =
+          new RetryPolicy(
+              options.retryDelaysMillis(),
+              d.maxDeliveryCount() != null ? d.maxDeliveryCount() : options.maxDeliveryAttempts(),
+              d.eventTimeToLive() != null
+                  ? d.eventTimeToLive().toMillis()
+                  : options.eventTimeToLiveMillis());
+      RoutingDestination dl = null;
+      if (d.deadLetterDestination() != null) {
+        dl =
+            keep(
+                oldDeadLetters,
+                RoutingDestination.deadLetterKey(key),
+                e.name(),
+                EventFilter.ALL,
+                d.deadLetterDestination());
+        nowDeadLetters.put(dl.key, dl);
+      }
+      s.deadLetters = dl;
+      now.add(s);
     }
     for (RoutingDestination gone : old.values()) {
+      LOG.info("{}: off", gone.label());
+      gone.remove();
+      gone.deadLetters = null; // what it still ends goes to the namespace's
+    }
+    for (RoutingDestination gone : oldDeadLetters.values()) {
       LOG.info("{}: off", gone.label());
       gone.remove();
     }
     settings = routing;
     subscriptions = List.copyOf(now);
+    subscriptionDeadLetters = Map.copyOf(nowDeadLetters);
     updateDeadLetters(routing);
     if (clientLifecycleEventsOn(before) != clientLifecycleEventsOn(routing)) {
       LOG.info("client life-cycle events {}", clientLifecycleEventsOn(routing) ? "on" : "off");
@@ -290,9 +320,11 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
     String key = batch.destination();
     context.runOnContext(
         v -> {
-          RoutingDestination to = deadLetters;
-          if (to == null || !key.equals(RoutingDestination.DEAD_LETTER)) {
-            to = null;
+          RoutingDestination to =
+              key.equals(RoutingDestination.DEAD_LETTER)
+                  ? deadLetters
+                  : subscriptionDeadLetters.get(key);
+          if (to == null) {
             for (RoutingDestination s : subscriptions) {
               if (s.key.equals(key)) {
                 to = s;
@@ -314,13 +346,13 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
   }
 
   /**
-   * Hands undelivered events to the dead-letter destination, each wrapped in a dead-letter event
-   * that says why ({@link DeadLetterEvents}); without one, or when it is full, they are dropped.
-   * Counted either way, never silently.
+   * Hands undelivered events to the dead-letter destination, the event subscription's own or the
+   * namespace's, each wrapped in a dead-letter event that says why ({@link DeadLetterEvents});
+   * without one, or when it is full, they are dropped. Counted either way, never silently.
    */
   private void deadLetter(
       List<RoutedEvent> batch, String reason, int attempts, RoutingDestination from, String why) {
-    RoutingDestination dl = deadLetters;
+    RoutingDestination dl = from.deadLetters != null ? from.deadLetters : deadLetters;
     int lost = 0;
     for (RoutedEvent r : batch) {
       if (dl != null
@@ -350,6 +382,13 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
     webhooks.close();
     for (RoutingDestination s : subscriptions) {
       s.closeKafka();
+    }
+    for (RoutingDestination s : subscriptionDeadLetters.values()) {
+      s.closeKafka();
+    }
+    RoutingDestination dl = deadLetters;
+    if (dl != null) {
+      dl.closeKafka();
     }
   }
 }
