@@ -157,10 +157,40 @@ final class RoutingDestination {
     return key.startsWith(DEAD_LETTER);
   }
 
-  /** The {@code Subscription} tag of this destination's own counters. */
-  private String metricName() {
+  /**
+   * The {@code Subscription} tag of this destination's own counters, or null once it is removed:
+   * what it still ends is counted in the namespace's counters only, its own being gone.
+   */
+  String metricName() {
+    if (destination == null) {
+      return null;
+    }
     return key.equals(ROUTE) ? "(routeDestination)" : name;
   }
+
+  /**
+   * How readiness names it: as dead-letter events name where an event was going, or the dead-letter
+   * destination.
+   */
+  String stateName() {
+    if (key.equals(DEAD_LETTER)) {
+      return "deadLetterDestination";
+    }
+    return deadLetterSink() ? "eventSubscriptions/" + name + "/deadLetterDestination" : subject();
+  }
+
+  /** Whether its last attempt (a request or the handshake) failed; for readiness. */
+  boolean failing() {
+    return failing;
+  }
+
+  /** Events it holds: waiting, in flight or waiting for a retry. */
+  int heldEvents() {
+    return held.get();
+  }
+
+  /** Set when an attempt fails, cleared when one succeeds; read by readiness. */
+  private volatile boolean failing;
 
   RetryPolicy policy() {
     return policy;
@@ -376,6 +406,7 @@ final class RoutingDestination {
       String error,
       String why) {
     inFlight--; // the request is over, whatever comes of its events
+    failing = error != null;
     if (error == null) {
       done(batch, null);
       return;
@@ -492,6 +523,7 @@ final class RoutingDestination {
 
   /** The handshake passed, or no longer applies (removed, moved): the parked batches go on. */
   void handshakeOver() {
+    failing = false;
     List<Retry> now = new ArrayList<>(parked);
     parked.clear();
     now.forEach(r -> send(r.batch(), r.attempt()));
@@ -510,6 +542,7 @@ final class RoutingDestination {
    * @return milliseconds until the next of the others reaches its time to live
    */
   long handshakeFailed(String why) {
+    failing = true;
     shared.meters().validationFailed();
     if (!deadLetterSink()) {
       int parkedEvents = parked.stream().mapToInt(r -> r.batch().size()).sum();

@@ -31,6 +31,9 @@ final class RoutingMeters {
    */
   void delivered(String subscription, int n) {
     successful.increment(n);
+    if (subscription == null) {
+      return;
+    }
     perSubscription("mqttgrid.routing.subscription.delivered.events", subscription, null)
         .increment(n);
   }
@@ -41,6 +44,9 @@ final class RoutingMeters {
       return;
     }
     failed(error, n);
+    if (subscription == null) {
+      return;
+    }
     perSubscription("mqttgrid.routing.subscription.failed.events", subscription, error)
         .increment(n);
   }
@@ -82,6 +88,29 @@ final class RoutingMeters {
                     .description("Webhook validation handshakes that failed (events wait)")
                     .register(registry))
         .increment();
+  }
+
+  /**
+   * Removes the counters of a destination that is no longer in the settings: 500 subscriptions
+   * coming and going must not leave series behind.
+   */
+  void forget(String subscription) {
+    String[] meters = {
+      "mqttgrid.routing.subscription.delivered.events/",
+      "mqttgrid.routing.subscription.failed.events/"
+    };
+    counters
+        .entrySet()
+        .removeIf(
+            e -> {
+              for (String m : meters) {
+                if (e.getKey().startsWith(m + subscription + "/")) {
+                  registry.remove(e.getValue());
+                  return true;
+                }
+              }
+              return false;
+            });
   }
 
   /** A destination's own counter, by its name and, for failures, the error. */

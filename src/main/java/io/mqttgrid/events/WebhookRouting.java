@@ -180,8 +180,11 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
     }
     for (RoutingDestination gone : old.values()) {
       LOG.info("{}: off", gone.label());
+      String meters = gone.metricName();
       gone.remove();
       gone.deadLetters = null; // what it still ends goes to the namespace's
+      // on the context, where its outcomes are counted: none after this, it is removed
+      context.runOnContext(v -> this.meters.forget(meters));
     }
     for (RoutingDestination gone : oldDeadLetters.values()) {
       LOG.info("{}: off", gone.label());
@@ -236,6 +239,11 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
     RoutingDestination s = old.remove(key);
     if (s == null) {
       s = new RoutingDestination(key, shared);
+    }
+    String renamed = s.metricName();
+    if (renamed != null && name != null && !name.equals(s.name)) {
+      // the same subscription, its name's case changed: counted under the new name from now on
+      context.runOnContext(v -> meters.forget(renamed));
     }
     s.name = name;
     if (!destination.equals(s.destination)) {
@@ -338,6 +346,36 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
           }
           to.adopt(batch.events(), batch.attempts());
         });
+  }
+
+  /**
+   * What readiness reports of routing (it never makes the node unready: a destination failing is
+   * not the node's fault): the events held, the fullest destination's share of {@code
+   * routing.buffer-events}, and the destinations whose last attempt failed. Null when routing is
+   * off. No URLs or reasons: readiness is not behind the admin check.
+   */
+  public io.vertx.core.json.JsonObject state() {
+    List<RoutingDestination> all = new ArrayList<>(subscriptions);
+    if (all.isEmpty()) {
+      return null;
+    }
+    all.addAll(subscriptionDeadLetters.values());
+    RoutingDestination dl = deadLetters;
+    if (dl != null) {
+      all.add(dl);
+    }
+    int fullest = 0;
+    io.vertx.core.json.JsonArray failing = new io.vertx.core.json.JsonArray();
+    for (RoutingDestination d : all) {
+      fullest = Math.max(fullest, d.heldEvents());
+      if (d.failing()) {
+        failing.add(d.stateName());
+      }
+    }
+    return new io.vertx.core.json.JsonObject()
+        .put("bufferedEvents", held.get())
+        .put("fullestBufferPercent", (int) (100L * fullest / options.bufferEvents()))
+        .put("failingDestinations", failing);
   }
 
   /** Events held now by all the destinations: waiting, in flight, or waiting for a retry. */
