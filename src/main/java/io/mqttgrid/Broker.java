@@ -595,7 +595,11 @@ public final class Broker {
       database = fenced ? "fenced" : stateDatabase.answering() ? "ok" : "failing";
     }
     return new HealthRoutes.Readiness(
-        ready && clusterOk && !fenced, config.nodeId, members, database);
+        ready && clusterOk && !fenced,
+        config.nodeId,
+        members,
+        database,
+        routing == null ? null : routing.state());
   }
 
   private boolean hasMinimumMembers() {

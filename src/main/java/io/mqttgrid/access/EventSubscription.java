@@ -14,9 +14,51 @@ import java.util.regex.Pattern;
  *     digits and hyphens
  * @param filter Event Grid's event subscription filter (spec section 6.4)
  * @param destination its webhook
+ * @param delivery its own retry policy and dead-letter destination, in place of the node's and the
+ *     namespace's
  */
 public record EventSubscription(
-    String name, Filter filter, RoutingSettings.Destination destination) {
+    String name, Filter filter, RoutingSettings.Destination destination, Delivery delivery) {
+
+  public EventSubscription {
+    delivery = delivery == null ? Delivery.DEFAULTS : delivery;
+  }
+
+  /** With the node's retry policy and the namespace's dead-letter destination. */
+  public EventSubscription(String name, Filter filter, RoutingSettings.Destination destination) {
+    this(name, filter, destination, Delivery.DEFAULTS);
+  }
+
+  /** The bounds of {@code maxDeliveryCount}: those of {@code routing.max-delivery-attempts}. */
+  public static final int MAX_DELIVERY_COUNT = 1000;
+
+  /** The bound of {@code eventTimeToLive}: that of {@code routing.event-time-to-live-ms}. */
+  public static final java.time.Duration MAX_EVENT_TIME_TO_LIVE = java.time.Duration.ofDays(365);
+
+  /**
+   * Event Grid's retry policy and dead-letter destination of a push event subscription ({@code
+   * deliveryConfiguration.push.maxDeliveryCount}, {@code eventTimeToLive}, {@code
+   * deadLetterDestinationWithResourceIdentity}), in our {@code deliveryConfiguration}; each null
+   * when not set.
+   *
+   * @param maxDeliveryCount attempts (the first included) before an event is dead-lettered, or
+   *     null: the node's {@code routing.max-delivery-attempts}
+   * @param eventTimeToLive the age past which an event is dead-lettered rather than retried, or
+   *     null: the node's {@code routing.event-time-to-live-ms}
+   * @param deadLetterDestination where its undelivered events go, or null: the namespace's {@code
+   *     deadLetterDestination} (else the node's {@code routing.dead-letter-file})
+   */
+  public record Delivery(
+      Integer maxDeliveryCount,
+      java.time.Duration eventTimeToLive,
+      RoutingSettings.Destination deadLetterDestination) {
+
+    public static final Delivery DEFAULTS = new Delivery(null, null, null);
+
+    public boolean isDefault() {
+      return equals(DEFAULTS);
+    }
+  }
 
   /** Event Grid's limits on event subscriptions. */
   public static final int MAX_SUBSCRIPTIONS = 500;

@@ -9,6 +9,8 @@ import io.mqttgrid.access.EventSubscription.Filter;
 import io.mqttgrid.access.EventSubscription.Operator;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -62,9 +64,62 @@ final class EventSubscriptionJson {
       RoutingSettings.Destination destination =
           NamespaceSettingsJson.webhookDestination(d, f + ".destination");
       out.add(
-          new EventSubscription(name, filter(object(o, "filter", f + ".filter"), f), destination));
+          new EventSubscription(
+              name,
+              filter(object(o, "filter", f + ".filter"), f),
+              destination,
+              delivery(object(o, "deliveryConfiguration", f + ".deliveryConfiguration"), f)));
     }
     return out;
+  }
+
+  /**
+   * {@code deliveryConfiguration} (ours, with Event Grid's names of a push subscription's fields):
+   * {@code maxDeliveryCount}, {@code eventTimeToLive} (an ISO 8601 duration, as in Event Grid) and
+   * {@code deadLetterDestination} (a webhook or Kafka destination, as the namespace's).
+   */
+  private static EventSubscription.Delivery delivery(JsonObject o, String subscription) {
+    if (o == null) {
+      return EventSubscription.Delivery.DEFAULTS;
+    }
+    String f = subscription + ".deliveryConfiguration";
+    Integer count = null;
+    Object c = o.getValue("maxDeliveryCount");
+    if (c != null) {
+      if (!(c instanceof Number n)
+          || n.doubleValue() != Math.rint(n.doubleValue())
+          || n.doubleValue() < 1
+          || n.doubleValue() > EventSubscription.MAX_DELIVERY_COUNT) {
+        throw new ModelValidationException(
+            f + ".maxDeliveryCount",
+            "a whole number from 1 to " + EventSubscription.MAX_DELIVERY_COUNT);
+      }
+      count = n.intValue();
+    }
+    Duration ttl = null;
+    String t = optString(o, "eventTimeToLive", f + ".eventTimeToLive");
+    if (t != null) {
+      try {
+        ttl = Duration.parse(t);
+      } catch (DateTimeParseException e) {
+        ttl = null;
+      }
+      if (ttl == null
+          || ttl.isNegative()
+          || ttl.isZero()
+          || ttl.compareTo(EventSubscription.MAX_EVENT_TIME_TO_LIVE) > 0) {
+        throw new ModelValidationException(
+            f + ".eventTimeToLive",
+            "an ISO 8601 duration such as PT10M or P1D, above 0 and at most P365D");
+      }
+    }
+    JsonObject dl = object(o, "deadLetterDestination", f + ".deadLetterDestination");
+    return new EventSubscription.Delivery(
+        count,
+        ttl,
+        dl == null
+            ? null
+            : NamespaceSettingsJson.webhookDestination(dl, f + ".deadLetterDestination"));
   }
 
   private static Filter filter(JsonObject o, String subscription) {
@@ -209,13 +264,29 @@ final class EventSubscriptionJson {
   static JsonArray toJson(List<EventSubscription> subscriptions) {
     JsonArray out = new JsonArray();
     for (EventSubscription s : subscriptions) {
-      out.add(
+      JsonObject o =
           new JsonObject()
               .put("name", s.name())
               .put("filter", toJson(s.filter()))
-              .put("destination", NamespaceSettingsJson.toJson(s.destination())));
+              .put("destination", NamespaceSettingsJson.toJson(s.destination()));
+      if (!s.delivery().isDefault()) {
+        o.put("deliveryConfiguration", toJson(s.delivery()));
+      }
+      out.add(o);
     }
     return out;
+  }
+
+  private static JsonObject toJson(EventSubscription.Delivery d) {
+    JsonObject o = new JsonObject();
+    ModelJsonFields.putIfNotNull(o, "maxDeliveryCount", d.maxDeliveryCount());
+    if (d.eventTimeToLive() != null) {
+      o.put("eventTimeToLive", d.eventTimeToLive().toString());
+    }
+    if (d.deadLetterDestination() != null) {
+      o.put("deadLetterDestination", NamespaceSettingsJson.toJson(d.deadLetterDestination()));
+    }
+    return o;
   }
 
   private static JsonObject toJson(Filter f) {

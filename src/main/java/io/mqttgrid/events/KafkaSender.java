@@ -98,7 +98,7 @@ final class KafkaSender {
     try {
       thread.execute(() -> sendNow(events, keys, eventGridSchema, done));
     } catch (RejectedExecutionException closed) {
-      done.accept(WebhookRouting.TOPIC_NOT_FOUND, "destination closed");
+      done.accept(RoutingErrors.TOPIC_NOT_FOUND, "destination closed");
     }
   }
 
@@ -160,19 +160,19 @@ final class KafkaSender {
   /** The error dimension of a failed send (spec section 6.5); retried ones are the transient. */
   static String error(Exception e) {
     if (e instanceof AuthenticationException || e instanceof AuthorizationException) {
-      return WebhookRouting.AUTHENTICATION_ERROR;
+      return RoutingErrors.AUTHENTICATION_ERROR;
     }
     if (e instanceof InvalidTopicException) {
-      return WebhookRouting.TOPIC_NOT_FOUND;
+      return RoutingErrors.TOPIC_NOT_FOUND;
     }
     if (e instanceof RetriableException || e instanceof TimeoutException) {
-      return WebhookRouting.SERVICE_ERROR;
+      return RoutingErrors.SERVICE_ERROR;
     }
     if (e instanceof ApiException) {
       // the record itself is refused (too large, say): sending it again would not help
-      return WebhookRouting.CLIENT_ERROR;
+      return RoutingErrors.CLIENT_ERROR;
     }
-    return WebhookRouting.SERVICE_ERROR;
+    return RoutingErrors.SERVICE_ERROR;
   }
 
   private static String describe(Exception e) {

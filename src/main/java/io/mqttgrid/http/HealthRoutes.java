@@ -15,11 +15,17 @@ public final class HealthRoutes {
    * What /health/ready reports: whether to send clients here, this node's id, the cluster members
    * it sees, and with persistence on the state database's condition ({@code ok}, {@code failing}:
    * its last statement failed, {@code fenced}: another cluster took its lease); null without
-   * persistence.
+   * persistence; and with routing on its state ({@code routing}: events buffered, the fullest
+   * buffer's share, the destinations failing), which never makes the node unready.
    */
-  public record Readiness(boolean ready, String node, int members, String database) {
+  public record Readiness(
+      boolean ready, String node, int members, String database, JsonObject routing) {
     public Readiness(boolean ready, String node, int members) {
-      this(ready, node, members, null);
+      this(ready, node, members, null, null);
+    }
+
+    public Readiness(boolean ready, String node, int members, String database) {
+      this(ready, node, members, database, null);
     }
   }
 
@@ -38,13 +44,17 @@ public final class HealthRoutes {
             ctx -> {
               Readiness r = ready.get();
               ctx.response().setStatusCode(r.ready() ? 200 : 503);
-              ctx.json(
+              JsonObject body =
                   withDatabase(
                       new JsonObject()
                           .put("status", r.ready() ? "UP" : "DOWN")
                           .put("node", r.node())
                           .put("members", r.members()),
-                      r.database()));
+                      r.database());
+              if (r.routing() != null) {
+                body.put("routing", r.routing());
+              }
+              ctx.json(body);
             });
     if (registry != null) {
       router

@@ -69,6 +69,49 @@ class EventSubscriptionSettingsJsonTest {
   }
 
   @Test
+  void aSubscriptionsOwnRetryPolicyAndDeadLetterDestinationAreReadShownAndStored() {
+    String settings =
+        """
+        {"eventSubscriptions": [
+          {"name": "own",
+           "destination": {"webhook": {"endpointUrl": "http://127.0.0.1:8098/own"}},
+           "deliveryConfiguration": {
+             "maxDeliveryCount": 5, "eventTimeToLive": "PT10M",
+             "deadLetterDestination": {"webhook": {"endpointUrl": "http://127.0.0.1:8098/dead"}}}},
+          {"name": "ttl-only",
+           "destination": {"webhook": {"endpointUrl": "http://127.0.0.1:8098/t"}},
+           "deliveryConfiguration": {"eventTimeToLive": "P1D"}},
+          {"name": "node-policy",
+           "destination": {"webhook": {"endpointUrl": "http://127.0.0.1:8098/n"}}}]}
+        """;
+    NamespaceSettings s = NamespaceModelJson.settings(new JsonObject(settings));
+    List<EventSubscription> subs = s.routing().subscriptions();
+    assertThat(subs.get(0).delivery())
+        .isEqualTo(
+            new EventSubscription.Delivery(
+                5,
+                java.time.Duration.ofMinutes(10),
+                new RoutingSettings.Destination("http://127.0.0.1:8098/dead", 1)));
+    assertThat(subs.get(1).delivery())
+        .isEqualTo(new EventSubscription.Delivery(null, java.time.Duration.ofDays(1), null));
+    assertThat(subs.get(2).delivery()).isEqualTo(EventSubscription.Delivery.DEFAULTS);
+
+    JsonArray shown = NamespaceModelJson.toJson(s).getJsonArray("eventSubscriptions");
+    assertThat(shown.getJsonObject(0).getJsonObject("deliveryConfiguration"))
+        .isEqualTo(
+            new JsonObject(
+                """
+                {"maxDeliveryCount": 5, "eventTimeToLive": "PT10M",
+                 "deadLetterDestination": {"webhook": {"endpointUrl": "http://127.0.0.1:8098/dead",
+                   "maxEventsPerBatch": 1}}}"""));
+    assertThat(shown.getJsonObject(1).getJsonObject("deliveryConfiguration"))
+        .isEqualTo(new JsonObject().put("eventTimeToLive", "PT24H"));
+    assertThat(shown.getJsonObject(2).containsKey("deliveryConfiguration")).isFalse();
+    assertThat(NamespaceModelJson.settings(new JsonObject(NamespaceModelJson.toJson(s).encode())))
+        .isEqualTo(s);
+  }
+
+  @Test
   void subscriptionsAloneTurnRoutingOn() {
     JsonObject o = new JsonObject(SETTINGS);
     o.remove("routeDestination");
@@ -151,7 +194,33 @@ class EventSubscriptionSettingsJsonTest {
             "settings.eventSubscriptions.sub1.filter.advancedFilters"),
         Arguments.of(
             subs("{\"advancedFilters\": " + filters(13, 2) + "}"),
-            "settings.eventSubscriptions.sub1.filter.advancedFilters[12]"));
+            "settings.eventSubscriptions.sub1.filter.advancedFilters[12]"),
+        Arguments.of(
+            delivery("{\"maxDeliveryCount\": 0}"),
+            "settings.eventSubscriptions.sub1.deliveryConfiguration.maxDeliveryCount"),
+        Arguments.of(
+            delivery("{\"maxDeliveryCount\": 1001}"),
+            "settings.eventSubscriptions.sub1.deliveryConfiguration.maxDeliveryCount"),
+        Arguments.of(
+            delivery("{\"maxDeliveryCount\": 2.5}"),
+            "settings.eventSubscriptions.sub1.deliveryConfiguration.maxDeliveryCount"),
+        Arguments.of(
+            delivery("{\"maxDeliveryCount\": \"5\"}"),
+            "settings.eventSubscriptions.sub1.deliveryConfiguration.maxDeliveryCount"),
+        Arguments.of(
+            delivery("{\"eventTimeToLive\": \"10 minutes\"}"),
+            "settings.eventSubscriptions.sub1.deliveryConfiguration.eventTimeToLive"),
+        Arguments.of(
+            delivery("{\"eventTimeToLive\": \"PT0S\"}"),
+            "settings.eventSubscriptions.sub1.deliveryConfiguration.eventTimeToLive"),
+        Arguments.of(
+            delivery("{\"eventTimeToLive\": \"P366D\"}"),
+            "settings.eventSubscriptions.sub1.deliveryConfiguration.eventTimeToLive"),
+        Arguments.of(
+            delivery("{\"deadLetterDestination\": {\"webhook\": {\"endpointUrl\": \"ftp://x\"}}}"),
+            "settings.eventSubscriptions.sub1.deliveryConfiguration.deadLetterDestination.webhook"
+                + ".endpointUrl"),
+        Arguments.of(delivery("[]"), "settings.eventSubscriptions.sub1.deliveryConfiguration"));
   }
 
   @ParameterizedTest(name = "[{index}] {1}")
@@ -181,6 +250,13 @@ class EventSubscriptionSettingsJsonTest {
         + "\", \"filter\": "
         + filter
         + ", \"destination\": {\"webhook\": {\"endpointUrl\": \"http://127.0.0.1:1/x\"}}}";
+  }
+
+  private static String delivery(String deliveryConfiguration) {
+    return "{\"eventSubscriptions\": [{\"name\": \"sub1\", \"destination\": {\"webhook\":"
+        + " {\"endpointUrl\": \"http://127.0.0.1:1/x\"}}, \"deliveryConfiguration\": "
+        + deliveryConfiguration
+        + "}]}";
   }
 
   private static String subs(String filter) {

@@ -306,6 +306,57 @@ class EventSubscriptionsIT {
     }
   }
 
+  @Test
+  void aRemovedSubscriptionsOwnMetersGoAndReadinessShowsWhichDestinationsFail() throws Exception {
+    String path = "/namespaces/testnamespace";
+    JsonObject original =
+        new JsonObject(management("GET", path, null).body())
+            .getJsonObject("properties")
+            .getJsonObject("topicSpacesConfiguration");
+    Mqtt5BlockingClient c = broker.v5("machine-9");
+    c.connect();
+    try {
+      json(c, "factory9/machine-9/telemetry", "{\"temp\": 1}");
+    } finally {
+      c.disconnect();
+    }
+    // the stuck webhook never answers: its requests time out (1 s), failed
+    Await.until(
+        "readiness shows the stuck subscription failing",
+        WAIT,
+        () -> failingDestinations().contains("eventSubscriptions/stuck"));
+    HttpResponse<String> ready = management("GET", "/health/ready", null);
+    assertThat(ready.statusCode()).isEqualTo(200); // a failing destination is not the node's fault
+    JsonObject routing = new JsonObject(ready.body()).getJsonObject("routing");
+    assertThat(routing.getInteger("bufferedEvents")).isPositive();
+    assertThat(routing.getInteger("fullestBufferPercent")).isBetween(1, 100);
+    assertThat(routing.getJsonArray("failingDestinations"))
+        .doesNotContain("eventSubscriptions/hot-machines", "eventSubscriptions/sessions");
+    Await.until(
+        "the stuck subscription's own counters are there",
+        WAIT,
+        () -> broker.scrapeMetrics().contains("Subscription=\"stuck\""));
+
+    JsonObject changed = original.copy();
+    changed.getJsonArray("eventSubscriptions").remove(2);
+    try {
+      assertThat(put(path, changed).statusCode()).isEqualTo(200);
+      Await.until(
+          "the removed subscription's own counters are gone",
+          WAIT,
+          () -> !broker.scrapeMetrics().contains("Subscription=\"stuck\""));
+      assertThat(failingDestinations()).doesNotContain("eventSubscriptions/stuck");
+    } finally {
+      put(path, original);
+    }
+  }
+
+  private static JsonArray failingDestinations() throws Exception {
+    JsonObject routing =
+        new JsonObject(management("GET", "/health/ready", null).body()).getJsonObject("routing");
+    return routing == null ? new JsonArray() : routing.getJsonArray("failingDestinations");
+  }
+
   private static HttpResponse<String> put(String path, JsonObject settings) throws Exception {
     return management(
         "PUT",

@@ -43,12 +43,12 @@ class KafkaSenderTest {
   @Test
   void transientFailuresAreRetriedAndRefusalsAreNot() {
     assertThat(KafkaSender.error(new TimeoutException("no metadata")))
-        .isEqualTo(WebhookRouting.SERVICE_ERROR);
+        .isEqualTo(RoutingErrors.SERVICE_ERROR);
     assertThat(KafkaSender.error(new NotEnoughReplicasException("x")))
-        .isEqualTo(WebhookRouting.SERVICE_ERROR);
+        .isEqualTo(RoutingErrors.SERVICE_ERROR);
     assertThat(KafkaSender.error(new TopicAuthorizationException("x")))
-        .isEqualTo(WebhookRouting.AUTHENTICATION_ERROR);
+        .isEqualTo(RoutingErrors.AUTHENTICATION_ERROR);
     assertThat(KafkaSender.error(new RecordTooLargeException("x")))
-        .isEqualTo(WebhookRouting.CLIENT_ERROR);
+        .isEqualTo(RoutingErrors.CLIENT_ERROR);
   }
 }

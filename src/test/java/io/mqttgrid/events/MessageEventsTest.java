@@ -253,18 +253,18 @@ class MessageEventsTest {
 
   @Test
   void httpAnswersMapToTheErrorsOfSection65() {
-    assertThat(WebhookRouting.error(200)).isNull();
-    assertThat(WebhookRouting.error(202)).isNull();
-    assertThat(WebhookRouting.error(404)).isEqualTo("TopicNotFoundError");
-    assertThat(WebhookRouting.error(401)).isEqualTo("AuthenticationError");
-    assertThat(WebhookRouting.error(403)).isEqualTo("AuthenticationError");
-    assertThat(WebhookRouting.error(429)).isEqualTo("TooManyRequests");
-    assertThat(WebhookRouting.error(503)).isEqualTo("ServiceError");
-    assertThat(WebhookRouting.error(400)).isEqualTo("ClientError");
-    assertThat(WebhookRouting.retried("TooManyRequests")).isTrue();
-    assertThat(WebhookRouting.retried("ServiceError")).isTrue();
-    assertThat(WebhookRouting.retried("TopicNotFoundError")).isFalse();
-    assertThat(WebhookRouting.retried("ClientError")).isFalse();
+    assertThat(RoutingErrors.error(200)).isNull();
+    assertThat(RoutingErrors.error(202)).isNull();
+    assertThat(RoutingErrors.error(404)).isEqualTo("TopicNotFoundError");
+    assertThat(RoutingErrors.error(401)).isEqualTo("AuthenticationError");
+    assertThat(RoutingErrors.error(403)).isEqualTo("AuthenticationError");
+    assertThat(RoutingErrors.error(429)).isEqualTo("TooManyRequests");
+    assertThat(RoutingErrors.error(503)).isEqualTo("ServiceError");
+    assertThat(RoutingErrors.error(400)).isEqualTo("ClientError");
+    assertThat(RoutingErrors.retried("TooManyRequests")).isTrue();
+    assertThat(RoutingErrors.retried("ServiceError")).isTrue();
+    assertThat(RoutingErrors.retried("TopicNotFoundError")).isFalse();
+    assertThat(RoutingErrors.retried("ClientError")).isFalse();
   }
 
   @Test

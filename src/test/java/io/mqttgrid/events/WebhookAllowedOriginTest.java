@@ -10,18 +10,18 @@ class WebhookAllowedOriginTest {
 
   @Test
   void ourOriginOrAStarInAnyHeaderOrListAllowsUs() {
-    assertThat(WebhookRouting.allowed(List.of("mqttgrid"))).isTrue();
-    assertThat(WebhookRouting.allowed(List.of("MQTTGrid"))).isTrue();
-    assertThat(WebhookRouting.allowed(List.of("*"))).isTrue();
-    assertThat(WebhookRouting.allowed(List.of("eventgrid.azure.net, mqttgrid"))).isTrue();
-    assertThat(WebhookRouting.allowed(List.of("eventgrid.azure.net", " * "))).isTrue();
+    assertThat(WebhookSender.allowed(List.of("mqttgrid"))).isTrue();
+    assertThat(WebhookSender.allowed(List.of("MQTTGrid"))).isTrue();
+    assertThat(WebhookSender.allowed(List.of("*"))).isTrue();
+    assertThat(WebhookSender.allowed(List.of("eventgrid.azure.net, mqttgrid"))).isTrue();
+    assertThat(WebhookSender.allowed(List.of("eventgrid.azure.net", " * "))).isTrue();
   }
 
   @Test
   void anotherOriginOrNoneDoesNot() {
-    assertThat(WebhookRouting.allowed(List.of())).isFalse();
-    assertThat(WebhookRouting.allowed(List.of(""))).isFalse();
-    assertThat(WebhookRouting.allowed(List.of("eventgrid.azure.net"))).isFalse();
-    assertThat(WebhookRouting.allowed(List.of("mqttgrid.example.com"))).isFalse();
+    assertThat(WebhookSender.allowed(List.of())).isFalse();
+    assertThat(WebhookSender.allowed(List.of(""))).isFalse();
+    assertThat(WebhookSender.allowed(List.of("eventgrid.azure.net"))).isFalse();
+    assertThat(WebhookSender.allowed(List.of("mqttgrid.example.com"))).isFalse();
   }
 }

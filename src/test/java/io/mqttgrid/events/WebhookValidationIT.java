@@ -47,6 +47,9 @@ import org.junit.jupiter.api.io.TempDir;
     value = {
       "routing.retry-delays-ms=200",
       "routing.timeout-ms=1000",
+      // the refusing subscription's handshakes fail every 200 ms: each is a delivery attempt, and
+      // its events are to wait to the end of the test, not be dead-lettered after 30
+      "routing.max-delivery-attempts=1000",
       // the refusing subscription holds its events until the end: the node waits this long
       "shutdown.grace-period=1"
     },

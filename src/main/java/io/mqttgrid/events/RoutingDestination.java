@@ -1,0 +1,653 @@
+package io.mqttgrid.events;
+
+import static io.mqttgrid.events.RoutingErrors.BUFFER_FULL;
+import static io.mqttgrid.events.RoutingErrors.DEAD_LETTER_FAILED;
+import static io.mqttgrid.events.RoutingErrors.MAX_DELIVERY_ATTEMPTS;
+import static io.mqttgrid.events.RoutingErrors.NOT_RETRIED;
+import static io.mqttgrid.events.RoutingErrors.SERVICE_ERROR;
+import static io.mqttgrid.events.RoutingErrors.TIME_TO_LIVE;
+import static io.mqttgrid.events.RoutingErrors.TOPIC_NOT_FOUND;
+import static io.mqttgrid.events.RoutingErrors.VALIDATION_FAILED;
+import static io.mqttgrid.events.RoutingErrors.describe;
+
+import io.mqttgrid.access.RoutingSettings;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One destination, the route destination, an event subscription or the dead-letter destination,
+ * with its own bounded buffer and its own requests in flight: a slow or failing one fills its own
+ * buffer, never another's. Sends from the routing's one Vert.x context, retries a failed request on
+ * the retry policy's schedule, and ends what it cannot deliver (dead-lettered, or dropped,
+ * counted).
+ */
+final class RoutingDestination {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RoutingDestination.class);
+
+  /** The key of the route destination, which no event subscription's name can be. */
+  static final String ROUTE = "";
+
+  /** The key of the dead-letter destination, which no event subscription's name can be. */
+  static final String DEAD_LETTER = " dead-letter";
+
+  /** Where undelivered events go: the routing's dead-letter destination, or dropped, counted. */
+  interface DeadLetters {
+    void deadLetter(
+        List<RoutedEvent> batch, String reason, int attempts, RoutingDestination from, String why);
+  }
+
+  /**
+   * What the destinations of one node share: the context they send from, the node's options, the
+   * senders, the counters, the node's count of held events and where batches waiting for a retry
+   * are kept.
+   */
+  record Shared(
+      Vertx vertx,
+      Context context,
+      WebhookRouting.Options options,
+      WebhookSender webhooks,
+      RoutingMeters meters,
+      AtomicInteger held,
+      Supplier<PendingEvents> pending,
+      DeadLetters deadLetters) {}
+
+  private final Shared shared;
+  final String key;
+  volatile String name;
+  volatile EventFilter filter = EventFilter.ALL;
+
+  /** Null once it is removed from the settings: what it holds is then dropped. */
+  volatile RoutingSettings.Destination destination;
+
+  /** Events built and not yet delivered or dropped: waiting, in flight or waiting for a retry. */
+  private final AtomicInteger held = new AtomicInteger();
+
+  private final ConcurrentLinkedQueue<RoutedEvent> waiting = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean pumpScheduled = new AtomicBoolean();
+
+  /**
+   * Requests under way (and batches parked for the handshake): a batch waiting for its retry is not
+   * one, so a failing destination keeps sending new events while earlier ones wait. Touched on the
+   * context only.
+   */
+  private int inFlight;
+
+  /**
+   * Batches whose retry is due, sent before new events when a request may start; on the context.
+   */
+  private final ArrayDeque<Retry> retries = new ArrayDeque<>();
+
+  /** The id under which a batch waiting for a retry is kept; touched on the context only. */
+  private final Map<List<RoutedEvent>, String> pendingIds = new IdentityHashMap<>();
+
+  private final WebhookValidation validation;
+
+  /** A batch to send as attempt {@code attempt} (from 0). */
+  private record Retry(List<RoutedEvent> batch, int attempt) {}
+
+  /** Batches in flight that wait for the handshake, sent after it; on the context only. */
+  private final List<Retry> parked = new ArrayList<>();
+
+  /**
+   * When the last handshakes failed, the newest last, at most {@code maxDeliveryAttempts} of them:
+   * each is a delivery attempt of the events that were waiting then, those made before it. On the
+   * context only.
+   */
+  private final ArrayDeque<Long> handshakeFailures = new ArrayDeque<>();
+
+  /** The event subscription's own retry policy, else the node's. */
+  volatile RetryPolicy policy;
+
+  /**
+   * The event subscription's own dead-letter destination, or null: the namespace's (or the node's
+   * file).
+   */
+  volatile RoutingDestination deadLetters;
+
+  RoutingDestination(String key, Shared shared) {
+    this.key = key;
+    this.shared = shared;
+    this.policy = shared.options().retryPolicy();
+    this.validation = new WebhookValidation(this, shared);
+  }
+
+  /**
+   * The key of the dead-letter destination of the event subscription whose key is {@code
+   * subscription}, which no event subscription's name can be.
+   */
+  static String deadLetterKey(String subscription) {
+    return DEAD_LETTER + "/" + subscription;
+  }
+
+  String label() {
+    if (key.equals(ROUTE)) {
+      return "routing (routeDestination)";
+    }
+    if (key.equals(DEAD_LETTER)) {
+      return "dead-letter destination";
+    }
+    return deadLetterSink()
+        ? "dead-letter destination of event subscription " + name
+        : "event subscription " + name;
+  }
+
+  /** What dead-letter events name as where the event was going. */
+  String subject() {
+    return key.equals(ROUTE) ? "routeDestination" : "eventSubscriptions/" + name;
+  }
+
+  /** The namespace's dead-letter destination, or an event subscription's. */
+  boolean deadLetterSink() {
+    return key.startsWith(DEAD_LETTER);
+  }
+
+  /**
+   * The {@code Subscription} tag of this destination's own counters, or null once it is removed:
+   * what it still ends is counted in the namespace's counters only, its own being gone.
+   */
+  String metricName() {
+    if (destination == null) {
+      return null;
+    }
+    return key.equals(ROUTE) ? "(routeDestination)" : name;
+  }
+
+  /**
+   * How readiness names it: as dead-letter events name where an event was going, or the dead-letter
+   * destination.
+   */
+  String stateName() {
+    if (key.equals(DEAD_LETTER)) {
+      return "deadLetterDestination";
+    }
+    return deadLetterSink() ? "eventSubscriptions/" + name + "/deadLetterDestination" : subject();
+  }
+
+  /** Whether its last attempt (a request or the handshake) failed; for readiness. */
+  boolean failing() {
+    return failing;
+  }
+
+  /** Events it holds: waiting, in flight or waiting for a retry. */
+  int heldEvents() {
+    return held.get();
+  }
+
+  /** Set when an attempt fails, cleared when one succeeds; read by readiness. */
+  private volatile boolean failing;
+
+  RetryPolicy policy() {
+    return policy;
+  }
+
+  /** Events failed here (as {@code Mqtt.FailedRoutedMessages}): both counters. */
+  void failedHere(String error, int n) {
+    shared.meters().failed(metricName(), error, n);
+  }
+
+  /**
+   * Takes the event if its filter passes it; false when it is full or removed (the event is not
+   * taken).
+   */
+  boolean offer(RoutedEvent event) {
+    if (destination == null) {
+      return false;
+    }
+    if (!filter.matches(event.event())) {
+      return true;
+    }
+    if (!reserve()) {
+      if (!deadLetterSink()) {
+        failedHere(BUFFER_FULL, 1);
+        shared.deadLetters().deadLetter(List.of(event), BUFFER_FULL, 0, this, "buffer full");
+      }
+      return false;
+    }
+    waiting.add(event);
+    schedulePump();
+    return true;
+  }
+
+  /**
+   * A batch taken over from a node that died: in this buffer (beyond its bound if need be: the dead
+   * node's share), sent as soon as a request may start, before new events, its attempts and age
+   * going on.
+   */
+  void adopt(List<RoutedEvent> batch, int attempts) {
+    held.addAndGet(batch.size());
+    shared.held().addAndGet(batch.size());
+    retries.add(new Retry(batch, attempts));
+    pump();
+  }
+
+  void remove() {
+    destination = null;
+    closeKafka();
+    schedulePump();
+  }
+
+  /** The producer of the Kafka destination, made on first use; null for a webhook. */
+  private KafkaSender kafka;
+
+  private synchronized KafkaSender kafka(RoutingSettings.KafkaDestination to) {
+    if (kafka == null) {
+      kafka = new KafkaSender(to, shared.options().timeoutMillis(), label());
+    }
+    return kafka;
+  }
+
+  /** A new destination or none: the next send makes a producer for the new one. */
+  synchronized void closeKafka() {
+    if (kafka != null) {
+      kafka.close();
+      kafka = null;
+    }
+  }
+
+  private void schedulePump() {
+    if (pumpScheduled.compareAndSet(false, true)) {
+      shared.context().runOnContext(v -> pump());
+    }
+  }
+
+  /** Takes a place in the buffer; false when it is full. */
+  private boolean reserve() {
+    if (held.incrementAndGet() > shared.options().bufferEvents()) {
+      held.decrementAndGet();
+      return false;
+    }
+    shared.held().incrementAndGet();
+    return true;
+  }
+
+  private void release(int n) {
+    held.addAndGet(-n);
+    shared.held().addAndGet(-n);
+  }
+
+  /** Events waiting for their first attempt; on the context. */
+  int waitingEvents() {
+    return waiting.size();
+  }
+
+  /** Starts the sends that the requests in flight allow; on the context. */
+  void pump() {
+    pumpScheduled.set(false);
+    while (inFlight < shared.options().maxRequestsInFlight()) {
+      Retry due = retries.poll();
+      if (due != null) {
+        inFlight++;
+        send(due.batch(), due.attempt());
+        continue;
+      }
+      if (waiting.isEmpty()) {
+        return;
+      }
+      RoutingSettings.Destination to = destination;
+      if (to == null) {
+        // removed, or routing turned off: what waits is dropped, counted
+        int n = EventBatches.drain(waiting, Integer.MAX_VALUE, 0).size();
+        lost(TOPIC_NOT_FOUND, n);
+        release(n);
+        return;
+      }
+      if (!validation.passed(to)) {
+        validation.start(to);
+        return;
+      }
+      List<RoutedEvent> batch =
+          EventBatches.drain(
+              waiting,
+              to.maxEventsPerBatch(),
+              to.maxEventsPerBatch() > 1 ? to.maxBytesPerBatch() : 0);
+      inFlight++;
+      send(batch, 0);
+    }
+  }
+
+  /**
+   * Sends {@code batch} (attempt {@code attempt}, from 0) in a request the caller counted in {@link
+   * #inFlight}, then retries or ends it.
+   */
+  private void send(List<RoutedEvent> batch, int attempt) {
+    RoutingSettings.Destination to = destination;
+    if (to == null) {
+      inFlight--;
+      done(batch, TOPIC_NOT_FOUND);
+      return;
+    }
+    if (to.file() != null) {
+      byte[] lines = EventBatches.jsonLines(batch);
+      shared
+          .vertx()
+          .executeBlocking(
+              () ->
+                  Files.write(
+                      Path.of(to.file()),
+                      lines,
+                      StandardOpenOption.CREATE,
+                      StandardOpenOption.APPEND),
+              true)
+          .onComplete(
+              ar ->
+                  shared
+                      .context()
+                      .runOnContext(
+                          v ->
+                              attempted(
+                                  batch,
+                                  attempt,
+                                  to,
+                                  ar.succeeded() ? null : SERVICE_ERROR,
+                                  ar.succeeded() ? null : describe(ar.cause()))));
+      return;
+    }
+    if (to.kafka() != null) {
+      RoutingSettings.KafkaDestination k = to.kafka();
+      kafka(k)
+          .send(
+              batch.stream().map(RoutedEvent::event).toList(),
+              batch.stream().map(r -> r.kafkaKey(k.key())).toList(),
+              batch.get(0).eventGridSchema(),
+              (error, why) ->
+                  shared.context().runOnContext(v -> attempted(batch, attempt, to, error, why)));
+      return;
+    }
+    if (!validation.passed(to)) {
+      // a retry after the endpoint changed, or a batch taken over from a node that died: sent
+      // once the endpoint answers the handshake here
+      parked.add(new Retry(batch, attempt));
+      validation.start(to);
+      return;
+    }
+    shared
+        .webhooks()
+        .post(to, batch)
+        .onComplete(
+            ar -> {
+              String error =
+                  ar.succeeded()
+                      ? RoutingErrors.error(ar.result())
+                      : SERVICE_ERROR; // network, timeout
+              attempted(
+                  batch,
+                  attempt,
+                  to,
+                  error,
+                  ar.succeeded() ? "HTTP " + ar.result() : describe(ar.cause()));
+            });
+  }
+
+  /**
+   * The outcome of attempt {@code attempt} (from 0) to send {@code batch}: done, retried on the
+   * schedule, or dead-lettered (spec section 6.5 and Event Grid's retry policy: a refusal at once,
+   * a transient failure past {@code routing.max-delivery-attempts} or the events' time to live).
+   */
+  private void attempted(
+      List<RoutedEvent> batch,
+      int attempt,
+      RoutingSettings.Destination to,
+      String error,
+      String why) {
+    inFlight--; // the request is over, whatever comes of its events
+    failing = error != null;
+    if (error == null) {
+      done(batch, null);
+      return;
+    }
+    int attempts = attempt + 1;
+    if (!deadLetterSink()) {
+      failedHere(error, batch.size());
+    }
+    if (!RoutingErrors.retried(error)) {
+      LOG.warn(
+          "{}: {} refused ({}): {} events dead-lettered",
+          label(),
+          to.describe(),
+          why,
+          batch.size());
+      end(batch, NOT_RETRIED, attempts, why);
+      return;
+    }
+    RetryPolicy policy = policy();
+    if (attempts >= policy.maxDeliveryAttempts()) {
+      LOG.warn(
+          "{}: {} failed ({}), attempt {} of {}: {} events dead-lettered",
+          label(),
+          to.describe(),
+          why,
+          attempts,
+          policy.maxDeliveryAttempts(),
+          batch.size());
+      end(batch, MAX_DELIVERY_ATTEMPTS, attempts, why);
+      return;
+    }
+    keepPending(batch, attempts);
+    // past the time to live the batch is not kept waiting for a retry it will not get
+    long delay =
+        Math.max(
+            1,
+            Math.min(policy.delay(attempt), policy.timeToLive(batch, System.currentTimeMillis())));
+    if (attempt == 0 || LOG.isDebugEnabled()) {
+      LOG.info(
+          "{}: {} failed ({}), {} events retried in {} ms",
+          label(),
+          to.describe(),
+          why,
+          batch.size(),
+          delay);
+    }
+    shared
+        .vertx()
+        .setTimer(
+            delay,
+            t ->
+                shared
+                    .context()
+                    .runOnContext(
+                        v -> {
+                          if (policy().timeToLive(batch, System.currentTimeMillis()) <= 0) {
+                            LOG.warn(
+                                "{}: {} still failing ({}) at the events' time to live: {} events"
+                                    + " dead-lettered",
+                                label(),
+                                to.describe(),
+                                why,
+                                batch.size());
+                            end(batch, TIME_TO_LIVE, attempts, why);
+                          } else {
+                            retries.add(new Retry(batch, attempt + 1));
+                            pump();
+                          }
+                        }));
+    pump(); // its request is over: the next may start meanwhile
+  }
+
+  /** The batch is not delivered here: to the dead-letter destination, or dropped, counted. */
+  private void end(List<RoutedEvent> batch, String reason, int attempts, String why) {
+    forgetPending(batch);
+    if (deadLetterSink()) {
+      shared.meters().dropped(DEAD_LETTER_FAILED, batch.size());
+    } else {
+      shared.deadLetters().deadLetter(batch, reason, attempts, this, why);
+    }
+    release(batch.size());
+    pump();
+  }
+
+  /** Events this destination ends without delivering them, counted. */
+  private void lost(String error, int n) {
+    if (deadLetterSink()) {
+      shared.meters().dropped(DEAD_LETTER_FAILED, n);
+    } else {
+      failedHere(error, n);
+    }
+  }
+
+  private void forgetPending(List<RoutedEvent> batch) {
+    String id = pendingIds.remove(batch);
+    if (id != null) {
+      shared.pending().get().forget(id);
+    }
+  }
+
+  private void done(List<RoutedEvent> batch, String error) {
+    forgetPending(batch);
+    // counted before they leave the buffer: an empty buffer means every outcome is counted
+    if (error == null) {
+      if (!deadLetterSink()) {
+        shared.meters().delivered(metricName(), batch.size());
+      }
+    } else {
+      lost(error, batch.size());
+    }
+    release(batch.size());
+    pump();
+  }
+
+  /** The handshake passed, or no longer applies (removed, moved): the parked batches go on. */
+  void handshakeOver() {
+    failing = false;
+    List<Retry> now = new ArrayList<>(parked);
+    parked.clear();
+    now.forEach(r -> send(r.batch(), r.attempt()));
+    pump();
+  }
+
+  boolean hasParked() {
+    return !parked.isEmpty();
+  }
+
+  /**
+   * A failed handshake is a failed delivery attempt of every event it holds back, those waiting and
+   * those parked, counted ({@code ValidationFailed}): the ones past the retry policy's attempts or
+   * time to live are dead-lettered, as after a failed request; the others wait for the next.
+   *
+   * @return milliseconds until the next of the others reaches its time to live
+   */
+  long handshakeFailed(String why) {
+    failing = true;
+    shared.meters().validationFailed();
+    if (!deadLetterSink()) {
+      int parkedEvents = parked.stream().mapToInt(r -> r.batch().size()).sum();
+      failedHere(VALIDATION_FAILED, waiting.size() + parkedEvents);
+    }
+    handshakeFailures.addLast(System.currentTimeMillis());
+    while (handshakeFailures.size() > policy().maxDeliveryAttempts()) {
+      handshakeFailures.removeFirst();
+    }
+    return expireHeldBack(why, true);
+  }
+
+  /** Between two handshakes: the events held back that reached their time to live end. */
+  void expireHeldBack(String why) {
+    expireHeldBack(why, false);
+  }
+
+  /**
+   * Dead-letters the events held back by the handshake that reached the retry policy's time to
+   * live, and, after a failed handshake ({@code attempted}), its attempts.
+   *
+   * @return milliseconds until the next of the others reaches its time to live
+   */
+  private long expireHeldBack(String why, boolean attempted) {
+    RetryPolicy policy = policy();
+    long now = System.currentTimeMillis();
+    int ended = 0;
+    // oldest first: one that is not over ends the sweep (a later one is seen after the next)
+    RoutedEvent e;
+    while ((e = waiting.peek()) != null) {
+      int attempts = handshakeAttempts(e);
+      String reason = over(policy, List.of(e), attempts, now);
+      if (reason == null) {
+        break;
+      }
+      waiting.poll();
+      endHeldBack(List.of(e), reason, attempts, why);
+      ended++;
+    }
+    List<Retry> still = new ArrayList<>();
+    for (Retry r : parked) {
+      int attempts = attempted ? r.attempt() + 1 : r.attempt();
+      String reason = over(policy, r.batch(), attempts, now);
+      if (reason == null) {
+        if (attempted) {
+          keepPending(r.batch(), attempts);
+        }
+        still.add(new Retry(r.batch(), attempts));
+      } else {
+        forgetPending(r.batch());
+        inFlight--;
+        endHeldBack(r.batch(), reason, attempts, why);
+        ended += r.batch().size();
+      }
+    }
+    parked.clear();
+    parked.addAll(still);
+    if (ended > 0) {
+      LOG.warn(
+          "{}: {}, past the retry policy's attempts or time to live: {} events dead-lettered",
+          label(),
+          why,
+          ended);
+    }
+    long next = Long.MAX_VALUE;
+    RoutedEvent head = waiting.peek();
+    if (head != null) {
+      next = policy.timeToLive(List.of(head), now);
+    }
+    for (Retry r : parked) {
+      next = Math.min(next, policy.timeToLive(r.batch(), now));
+    }
+    return next;
+  }
+
+  /** The failed handshakes since {@code e} was made, at most {@code maxDeliveryAttempts}. */
+  private int handshakeAttempts(RoutedEvent e) {
+    int n = 0;
+    for (var it = handshakeFailures.descendingIterator();
+        it.hasNext() && it.next() >= e.builtAtMillis(); ) {
+      n++;
+    }
+    return n;
+  }
+
+  /** Why {@code batch}, attempted {@code attempts} times, is given up, or null: it is not. */
+  private static String over(RetryPolicy policy, List<RoutedEvent> batch, int attempts, long now) {
+    if (attempts >= policy.maxDeliveryAttempts()) {
+      return MAX_DELIVERY_ATTEMPTS;
+    }
+    return policy.timeToLive(batch, now) <= 0 ? TIME_TO_LIVE : null;
+  }
+
+  /** Events held back by the handshake and given up: dead-lettered, or dropped, counted. */
+  private void endHeldBack(List<RoutedEvent> batch, String reason, int attempts, String why) {
+    if (deadLetterSink()) {
+      shared.meters().dropped(DEAD_LETTER_FAILED, batch.size());
+    } else {
+      shared.deadLetters().deadLetter(batch, reason, attempts, this, why);
+    }
+    release(batch.size());
+  }
+
+  private void keepPending(List<RoutedEvent> batch, int attempts) {
+    String id = pendingIds.computeIfAbsent(batch, b -> UUID.randomUUID().toString());
+    shared.pending().get().keep(id, new EventBatches.Pending(key, attempts, batch).toJson());
+  }
+}

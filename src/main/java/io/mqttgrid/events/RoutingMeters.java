@@ -1,0 +1,146 @@
+package io.mqttgrid.events;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The routing's counters (docs/routing.md, Delivery): the namespace's {@code
+ * Mqtt.SuccessfulRoutedMessages} and {@code Mqtt.FailedRoutedMessages{Error}} (spec section 8), and
+ * ours: by destination, dead-lettered, dropped, failed validation handshakes.
+ */
+final class RoutingMeters {
+
+  private final MeterRegistry registry;
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Counter successful;
+
+  RoutingMeters(MeterRegistry registry) {
+    this.registry = registry;
+    this.successful =
+        Counter.builder("mqtt.successful.routed.messages")
+            .description("MQTT: Successful Routed Messages")
+            .register(registry);
+  }
+
+  /**
+   * Events delivered to a destination: the namespace's counter and the destination's (ours, by
+   * subscription: which one fails is not in Event Grid's namespace-wide metrics).
+   */
+  void delivered(String subscription, int n) {
+    successful.increment(n);
+    if (subscription == null) {
+      return;
+    }
+    perSubscription("mqttgrid.routing.subscription.delivered.events", subscription, null)
+        .increment(n);
+  }
+
+  /** Events failed at a destination (as {@code Mqtt.FailedRoutedMessages}): both counters. */
+  void failed(String subscription, String error, int n) {
+    if (n == 0) {
+      return;
+    }
+    failed(error, n);
+    if (subscription == null) {
+      return;
+    }
+    perSubscription("mqttgrid.routing.subscription.failed.events", subscription, error)
+        .increment(n);
+  }
+
+  /** Events failed, of no destination (one that is gone): the namespace's counter only. */
+  void failed(String error, int n) {
+    if (n == 0) {
+      return;
+    }
+    counters
+        .computeIfAbsent(
+            error,
+            k ->
+                Counter.builder("mqtt.failed.routed.messages")
+                    .description(
+                        "MQTT: Failed Routed Messages, one per event and failed attempt or drop")
+                    .tags(Tags.of("Error", error))
+                    .register(registry))
+        .increment(n);
+  }
+
+  /** An event handed to the dead-letter destination. */
+  void deadLettered(String reason) {
+    reasonCounter("mqttgrid.routing.dead.lettered.events", reason).increment();
+  }
+
+  /** Events dropped undelivered: no dead-letter destination, or it failed. */
+  void dropped(String reason, int n) {
+    reasonCounter("mqttgrid.routing.dropped.events", reason).increment(n);
+  }
+
+  /** One per failed validation handshake, whatever the destination. */
+  void validationFailed() {
+    counters
+        .computeIfAbsent(
+            " validation",
+            k ->
+                Counter.builder("mqttgrid.routing.webhook.validation.failures")
+                    .description("Webhook validation handshakes that failed (events wait)")
+                    .register(registry))
+        .increment();
+  }
+
+  /**
+   * Removes the counters of a destination that is no longer in the settings: 500 subscriptions
+   * coming and going must not leave series behind.
+   */
+  void forget(String subscription) {
+    String[] meters = {
+      "mqttgrid.routing.subscription.delivered.events/",
+      "mqttgrid.routing.subscription.failed.events/"
+    };
+    counters
+        .entrySet()
+        .removeIf(
+            e -> {
+              for (String m : meters) {
+                if (e.getKey().startsWith(m + subscription + "/")) {
+                  registry.remove(e.getValue());
+                  return true;
+                }
+              }
+              return false;
+            });
+  }
+
+  /** A destination's own counter, by its name and, for failures, the error. */
+  private Counter perSubscription(String meter, String subscription, String error) {
+    return counters.computeIfAbsent(
+        meter + "/" + subscription + "/" + error,
+        k -> {
+          Counter.Builder b =
+              Counter.builder(meter)
+                  .description(
+                      error == null
+                          ? "Routed events delivered, by destination"
+                          : "Routed events failed (as mqtt_failed_routed_messages), by destination"
+                              + " and error")
+                  .tag("Subscription", subscription);
+          return (error == null ? b : b.tag("Error", error)).register(registry);
+        });
+  }
+
+  private Counter reasonCounter(String name, String reason) {
+    return counters.computeIfAbsent(
+        name + "/" + reason,
+        k ->
+            Counter.builder(name)
+                .description(
+                    name.contains("dead")
+                        ? "Routed events handed to the dead-letter destination, by reason"
+                        : "Routed events dropped undelivered (no dead-letter destination, or it"
+                            + " failed), by reason")
+                .tags(Tags.of("Reason", reason))
+                .register(registry));
+  }
+}

@@ -1,0 +1,136 @@
+package io.mqttgrid.events;
+
+import io.cloudevents.CloudEvent;
+import io.cloudevents.jackson.JsonFormat;
+import io.mqttgrid.access.EventSubscription;
+import io.mqttgrid.access.RoutingSettings;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.PemTrustOptions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The HTTP side of webhook destinations: a batch as one request (the CloudEvents HTTP binding,
+ * structured or batched mode, or the Event Grid schema's array), and the validation handshake. One
+ * HTTP client for all the webhooks of the node, trusting {@code routing.trusted-ca-file} for https.
+ */
+final class WebhookSender {
+
+  /**
+   * The {@code WebHook-Request-Origin} of the validation handshake: who sends the events (Event
+   * Grid sends {@code eventgrid.azure.net}); one fixed name a receiver can allow.
+   */
+  static final String REQUEST_ORIGIN = "mqttgrid";
+
+  private final HttpClient http;
+  private final long timeoutMillis;
+
+  /**
+   * @param maxRequestsInFlight the requests one destination may have under way ({@code
+   *     routing.max-requests-in-flight})
+   */
+  WebhookSender(Vertx vertx, long timeoutMillis, String trustedCaFile, int maxRequestsInFlight) {
+    this.timeoutMillis = timeoutMillis;
+    HttpClientOptions client =
+        new HttpClientOptions().setConnectTimeout((int) Math.min(timeoutMillis, Integer.MAX_VALUE));
+    if (!trustedCaFile.isEmpty()) {
+      client.setTrustOptions(new PemTrustOptions().addCertPath(trustedCaFile));
+    }
+    // the connection pool is per server (host and port), which several destinations may share (one
+    // receiver, a path each): sized so that each destination's requests in flight are its only
+    // bound, and one whose requests hang cannot hold the connections another needs (Vert.x's
+    // default is 5 per server)
+    PoolOptions pool =
+        new PoolOptions()
+            .setHttp1MaxSize(maxRequestsInFlight * (EventSubscription.MAX_SUBSCRIPTIONS + 2));
+    this.http = vertx.createHttpClient(client, pool);
+  }
+
+  /**
+   * Posts {@code batch} (events of one schema) to the webhook {@code to}: the answer's status, or a
+   * failure (network, {@code routing.timeout-ms}).
+   */
+  Future<Integer> post(RoutingSettings.Destination to, List<RoutedEvent> batch) {
+    boolean eventGrid = batch.get(0).eventGridSchema();
+    boolean batched = to.maxEventsPerBatch() > 1;
+    List<CloudEvent> list = batch.stream().map(RoutedEvent::event).toList();
+    // the Event Grid schema has no single-event form: always an array
+    byte[] body =
+        eventGrid
+            ? EventGridSchema.batch(list)
+            : batched ? MessageEvents.batch(list) : MessageEvents.structured(list.get(0));
+    RequestOptions request =
+        new RequestOptions()
+            .setMethod(HttpMethod.POST)
+            .setAbsoluteURI(to.endpointUrl())
+            .setIdleTimeout(timeoutMillis)
+            .putHeader(
+                "Content-Type",
+                eventGrid
+                    ? EventGridSchema.CONTENT_TYPE
+                    : batched ? "application/cloudevents-batch+json" : JsonFormat.CONTENT_TYPE);
+    to.headers().forEach(request::putHeader);
+    return http.request(request)
+        .compose(req -> req.send(Buffer.buffer(body)))
+        .compose(resp -> resp.body().map(b -> resp.statusCode()))
+        .timeout(timeoutMillis, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * The CloudEvents HTTP webhook abuse protection handshake (CloudEvents 1.0, HTTP 1.1 Web Hooks
+   * for Event Delivery, section 4), as Event Grid does it for CloudEvents subscriptions: an OPTIONS
+   * request with {@code WebHook-Request-Origin}, answered 200 with that origin (or {@code *}) in
+   * {@code WebHook-Allowed-Origin}. Hand-written: the CloudEvents SDK has no sender side of it, and
+   * it is one request.
+   *
+   * @return null when it passed, else why not; never a failed future
+   */
+  Future<String> handshake(RoutingSettings.Destination to) {
+    RequestOptions request =
+        new RequestOptions()
+            .setMethod(HttpMethod.OPTIONS)
+            .setAbsoluteURI(to.endpointUrl())
+            .setIdleTimeout(timeoutMillis)
+            .putHeader("WebHook-Request-Origin", REQUEST_ORIGIN);
+    // the shared secret too: a receiver that checks it on every request lets the handshake in
+    to.headers().forEach(request::putHeader);
+    return http.request(request)
+        .compose(req -> req.send())
+        .compose(
+            resp ->
+                resp.body()
+                    .map(
+                        b ->
+                            resp.statusCode() != 200
+                                ? "HTTP " + resp.statusCode()
+                                : allowed(resp.headers().getAll("WebHook-Allowed-Origin"))
+                                    ? null
+                                    : "no WebHook-Allowed-Origin: " + REQUEST_ORIGIN))
+        .timeout(timeoutMillis, TimeUnit.MILLISECONDS)
+        .recover(e -> Future.succeededFuture(RoutingErrors.describe(e)));
+  }
+
+  /** Whether {@code WebHook-Allowed-Origin} (one header or several, comma-separated) allows us. */
+  static boolean allowed(List<String> allowedOrigins) {
+    for (String header : allowedOrigins) {
+      for (String origin : header.split(",")) {
+        String o = origin.trim();
+        if (o.equals("*") || o.equalsIgnoreCase(REQUEST_ORIGIN)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  void close() {
+    http.close();
+  }
+}

@@ -1,0 +1,239 @@
+package io.mqttgrid.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
+import io.mqttgrid.testing.Await;
+import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.WebhookReceivers;
+import io.mqttgrid.testing.WithBroker;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An event subscription's own retry policy and dead-letter destination ({@code
+ * deliveryConfiguration}, docs/routing.md#event-subscriptions), and the node's and namespace's
+ * where it has none. A real HTTP receiver plays every webhook, one path each.
+ */
+@WithBroker(
+    value = {
+      "routing.retry-delays-ms=200",
+      "routing.timeout-ms=10000",
+      "routing.max-delivery-attempts=4",
+      "management.token=" + DeadLetterPerSubscriptionIT.TOKEN
+    },
+    configMethod = "routeToTheReceiver")
+class DeadLetterPerSubscriptionIT {
+
+  static final String TOKEN = "dead-letter-admin-token-1234567890";
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  @TempDir static Path dir;
+  static TestBroker broker;
+  static Vertx receiverVertx;
+
+  /** Requests per path. */
+  static final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
+
+  /** Bodies each dead-letter webhook got, by path. */
+  static final Map<String, ConcurrentLinkedQueue<JsonObject>> deadLetters =
+      new ConcurrentHashMap<>();
+
+  static Map<String, String> routeToTheReceiver() throws Exception {
+    receiverVertx = Vertx.vertx();
+    HttpServer receiver =
+        receiverVertx
+            .createHttpServer()
+            .requestHandler(
+                WebhookReceivers.answeringHandshake(
+                    req ->
+                        req.body()
+                            .onSuccess(
+                                body -> {
+                                  String path = req.path();
+                                  requests
+                                      .computeIfAbsent(path, p -> new AtomicInteger())
+                                      .incrementAndGet();
+                                  if (path.startsWith("/dead")) {
+                                    deadLetters
+                                        .computeIfAbsent(path, p -> new ConcurrentLinkedQueue<>())
+                                        .add(new JsonObject(body.toString()));
+                                    req.response().setStatusCode(200).end();
+                                  } else if (path.equals("/slow")) {
+                                    // each attempt takes 3 s: the second ends past the 4 s to live
+                                    receiverVertx.setTimer(
+                                        3000, t -> req.response().setStatusCode(503).end());
+                                  } else {
+                                    req.response().setStatusCode(500).end();
+                                  }
+                                })))
+            .listen(0, "127.0.0.1")
+            .await(10, TimeUnit.SECONDS);
+    String url = "http://127.0.0.1:" + receiver.actualPort();
+    Path file = dir.resolve("namespace.yaml");
+    Files.writeString(
+        file,
+        """
+        settings:
+          deadLetterDestination:
+            webhook: { endpointUrl: "%1$s/dead" }
+          eventSubscriptions:
+            - name: own-policy
+              filter: { subjectBeginsWith: own-policy/ }
+              destination: { webhook: { endpointUrl: "%1$s/own-policy" } }
+              deliveryConfiguration:
+                maxDeliveryCount: 2
+                deadLetterDestination: { webhook: { endpointUrl: "%1$s/dead-own" } }
+            - name: own-ttl
+              filter: { subjectBeginsWith: own-ttl/ }
+              destination: { webhook: { endpointUrl: "%1$s/slow" } }
+              deliveryConfiguration: { eventTimeToLive: PT4S }
+            - name: node-policy
+              filter: { subjectBeginsWith: node-policy/ }
+              destination: { webhook: { endpointUrl: "%1$s/node-policy" } }
+        """
+            .formatted(url),
+        StandardCharsets.UTF_8);
+    return Map.of("namespace.file", file.toString(), "namespace.name", "testnamespace");
+  }
+
+  @AfterAll
+  static void stopReceiver() throws Exception {
+    if (receiverVertx != null) {
+      receiverVertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aSubscriptionsOwnMaxDeliveryCountAndDeadLetterDestinationApply() throws Exception {
+    publish("own-policy/m1", "{\"n\":1}");
+
+    JsonObject dead = awaitDeadLetter("/dead-own", "own-policy/m1");
+    assertThat(dead.getString("subject")).isEqualTo("eventSubscriptions/own-policy");
+    JsonObject data = dead.getJsonObject("data");
+    assertThat(data.getString("deadLetterReason")).isEqualTo("MaxDeliveryAttemptExceeded");
+    assertThat(data.getInteger("deliveryAttempts")).isEqualTo(2);
+    assertThat(requests.get("/own-policy").get()).isEqualTo(2);
+    // not the namespace's dead-letter destination
+    assertThat(deadLetters.getOrDefault("/dead", new ConcurrentLinkedQueue<>()))
+        .noneMatch(d -> subject(d).equals("own-policy/m1"));
+  }
+
+  @Test
+  void aSubscriptionsOwnTimeToLiveApplies() {
+    publish("own-ttl/m1", "{\"n\":2}");
+
+    JsonObject data = awaitDeadLetter("/dead", "own-ttl/m1").getJsonObject("data");
+    assertThat(data.getString("deadLetterReason")).isEqualTo("TimeToLiveExceeded");
+    // two attempts of 3 s each, fewer than the node's 4: the subscription's 4 s ended it
+    assertThat(data.getInteger("deliveryAttempts")).isEqualTo(2);
+  }
+
+  @Test
+  void withoutOneTheNodesRetryPolicyAndTheNamespacesDeadLetterDestinationApply() {
+    publish("node-policy/m1", "{\"n\":3}");
+
+    JsonObject data = awaitDeadLetter("/dead", "node-policy/m1").getJsonObject("data");
+    assertThat(data.getString("deadLetterReason")).isEqualTo("MaxDeliveryAttemptExceeded");
+    assertThat(data.getInteger("deliveryAttempts")).isEqualTo(4);
+    assertThat(requests.get("/node-policy").get()).isEqualTo(4);
+  }
+
+  @Test
+  void theManagementApiShowsItAndRefusesAMistakeNamingTheField() throws Exception {
+    String path = "/namespaces/testnamespace";
+    JsonObject settings =
+        new JsonObject(management("GET", path, null).body())
+            .getJsonObject("properties")
+            .getJsonObject("topicSpacesConfiguration");
+    JsonObject own = settings.getJsonArray("eventSubscriptions").getJsonObject(0);
+    assertThat(own.getJsonObject("deliveryConfiguration").getInteger("maxDeliveryCount"))
+        .isEqualTo(2);
+
+    JsonObject wrong = settings.copy();
+    wrong
+        .getJsonArray("eventSubscriptions")
+        .getJsonObject(1)
+        .getJsonObject("deliveryConfiguration")
+        .put("eventTimeToLive", "four seconds");
+    HttpResponse<String> refused =
+        management(
+            "PUT",
+            path,
+            new JsonObject()
+                .put("properties", new JsonObject().put("topicSpacesConfiguration", wrong))
+                .encode());
+    assertThat(refused.statusCode()).isEqualTo(400);
+    assertThat(refused.body())
+        .contains("settings.eventSubscriptions.own-ttl.deliveryConfiguration.eventTimeToLive");
+  }
+
+  private static String subject(JsonObject deadLetter) {
+    return deadLetter.getJsonObject("data").getJsonObject("event").getString("subject");
+  }
+
+  private static void publish(String topic, String json) {
+    Mqtt5BlockingClient c = broker.v5("dead-letter-subscription-test");
+    c.connect();
+    try {
+      c.publishWith()
+          .topic(topic)
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payloadFormatIndicator(Mqtt5PayloadFormatIndicator.UTF_8)
+          .payload(json.getBytes(StandardCharsets.UTF_8))
+          .send();
+    } finally {
+      c.disconnect();
+    }
+  }
+
+  private static JsonObject awaitDeadLetter(String path, String topic) {
+    JsonObject[] found = new JsonObject[1];
+    Await.until(
+        "the dead-letter event of " + topic + " at " + path,
+        WAIT,
+        () -> {
+          for (JsonObject d : deadLetters.getOrDefault(path, new ConcurrentLinkedQueue<>())) {
+            if (topic.equals(subject(d))) {
+              found[0] = d;
+              return true;
+            }
+          }
+          return false;
+        });
+    return found[0];
+  }
+
+  private static HttpResponse<String> management(String method, String path, String body)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.managementPort() + path))
+            .header("Authorization", "Bearer " + TOKEN);
+    if (body != null) {
+      b.header("Content-Type", "application/json")
+          .method(method, HttpRequest.BodyPublishers.ofString(body));
+    } else {
+      b.method(method, HttpRequest.BodyPublishers.noBody());
+    }
+    return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+}
