@@ -27,6 +27,7 @@ import io.mqttgrid.session.SessionRecord;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -66,6 +67,27 @@ public final class ConsoleRoutes implements ManagementApiVerticle.Extension {
   private static final int MAX_RETAINED_PAGE = 100;
   private static final int MAX_SESSIONS_LISTED = 100;
 
+  /** The counters of the overview's message totals and of its rate chart. */
+  private static final String MESSAGES_IN = "mqtt.successful.published.messages";
+
+  private static final String MESSAGES_OUT = "mqtt.successful.delivered.messages";
+  private static final String MESSAGES_DROPPED = "mqttgrid.messages.dropped";
+
+  /** Each node samples its rates in the middle of each 2-second bucket. */
+  private static final long SAMPLE_PHASE_MILLIS = 1000;
+
+  /**
+   * A bucket is sent to the chart once it ended this long ago: every member sampled it (a second
+   * after it began, give or take a late timer), and one whose timer was late filled it in.
+   */
+  private static final long COMPLETE_AFTER_MILLIS = 3000;
+
+  /** The streams push in the second half of each bucket, away from the members' samples. */
+  private static final long PUSH_PHASE_MILLIS = 1500;
+
+  /** What a rate stream may have unsent before its client is taken as gone (about 15 s worth). */
+  private static final int MAX_UNSENT_BYTES = 64 * 1024;
+
   /** What the endpoints read: the same objects the broker serves clients with. */
   public record Services(
       String nodeId,
@@ -94,17 +116,22 @@ public final class ConsoleRoutes implements ManagementApiVerticle.Extension {
 
   private final Services services;
 
+  /** This node's message rates of the last 15 minutes, for the overview's chart. */
+  private final MessageRateHistory rates = new MessageRateHistory();
+
   public ConsoleRoutes(Services services) {
     this.services = services;
   }
 
   /**
    * The page and its libraries: no credential needed, nothing in them is data. Also starts
-   * answering the other nodes' consoles for this node's meters (called from the verticle's start).
+   * answering the other nodes' consoles for this node's meters, and sampling its message rates
+   * (called from the verticle's start).
    */
   @Override
   public void mountStatic(Router router) {
     answerOtherNodes(Vertx.currentContext().owner());
+    sampleRates(Vertx.currentContext().owner());
     // exactly /console: a plain path route would match /console/ too
     router.getWithRegex("/console").handler(ctx -> ctx.redirect("/console/"));
     router.route("/console/*").handler(ConsoleRoutes::securityHeaders);
@@ -131,6 +158,7 @@ public final class ConsoleRoutes implements ManagementApiVerticle.Extension {
   @Override
   public void mountApi(Router router, String prefix) {
     router.get(prefix + "/overview").handler(this::overview);
+    router.get(prefix + "/overview/rates").handler(this::rateStream);
     router.post(prefix + "/explainAccess").handler(this::explain);
     router.post(prefix + "/previewClientGroup").handler(this::previewClientGroup);
     router.get(prefix + "/connections").handler(this::connections);
@@ -206,6 +234,14 @@ public final class ConsoleRoutes implements ManagementApiVerticle.Extension {
                               }
                             });
                 case "connections" -> msg.reply(localConnections(q.getString("search", "")));
+                case "rates" ->
+                    msg.reply(
+                        new JsonObject()
+                            .put(
+                                "points",
+                                rates.between(
+                                    q.getLong("after", Long.MIN_VALUE),
+                                    q.getLong("upTo", Long.MAX_VALUE))));
                 case "routingMeters" -> msg.reply(localRoutingMeters());
                 case "bridges" ->
                     services
@@ -395,9 +431,9 @@ public final class ConsoleRoutes implements ManagementApiVerticle.Extension {
         .put("sessionsOnline", (long) gauges(m, "mqttgrid.sessions.online"))
         .put("subscriptionsOfConnectedClients", (long) subscriptions)
         .put("retainedMessages", (long) gauges(m, "mqttgrid.retained.messages"))
-        .put("messagesIn", (long) counters(m, "mqtt.successful.published.messages"))
-        .put("messagesOut", (long) counters(m, "mqtt.successful.delivered.messages"))
-        .put("messagesDropped", (long) counters(m, "mqttgrid.messages.dropped"));
+        .put("messagesIn", (long) counters(m, MESSAGES_IN))
+        .put("messagesOut", (long) counters(m, MESSAGES_OUT))
+        .put("messagesDropped", (long) counters(m, MESSAGES_DROPPED));
   }
 
   private static double gauges(MeterRegistry registry, String name) {
@@ -406,6 +442,178 @@ public final class ConsoleRoutes implements ManagementApiVerticle.Extension {
 
   private static double counters(MeterRegistry registry, String name) {
     return registry.find(name).counters().stream().mapToDouble(Counter::count).sum();
+  }
+
+  // ------------------------------------------------------------------------------- message rates
+
+  /**
+   * Samples this node's message counters every 2 seconds into {@link #rates}. The timer is set on
+   * the management verticle's context, so Vert.x cancels it when the verticle is undeployed (a
+   * deployment's timers are closed with it), as it unregisters the consumer of {@link
+   * #answerOtherNodes}. Counters are read from memory: no blocking on the event loop.
+   */
+  private void sampleRates(Vertx vertx) {
+    sampleRatesNow();
+    vertx.setPeriodic(
+        delayToPhase(System.currentTimeMillis(), SAMPLE_PHASE_MILLIS),
+        MessageRateHistory.PERIOD_MILLIS,
+        id -> sampleRatesNow());
+  }
+
+  private void sampleRatesNow() {
+    MeterRegistry m = services.meters();
+    rates.sample(
+        System.currentTimeMillis(),
+        System.nanoTime(),
+        counters(m, MESSAGES_IN),
+        counters(m, MESSAGES_OUT),
+        counters(m, MESSAGES_DROPPED));
+  }
+
+  /** The delay from {@code now} to the next time {@code phase} ms into a bucket. */
+  private static long delayToPhase(long now, long phase) {
+    long delay = Math.floorMod(phase - now, MessageRateHistory.PERIOD_MILLIS);
+    return delay == 0 ? MessageRateHistory.PERIOD_MILLIS : delay;
+  }
+
+  /** The last bucket every member has sampled at {@code now}. */
+  private static long lastCompleteBucket(long now) {
+    return MessageRateHistory.bucket(now - COMPLETE_AFTER_MILLIS);
+  }
+
+  /**
+   * The cluster's message rates as server-sent events: first {@code history}, the points of the
+   * last 15 minutes, then {@code rates} every 2 seconds with the points since. Each event's data is
+   * {@code {points: [{t, in, out, dropped}], members: [{node, reachable, problem}]}}: per 2-second
+   * bucket ({@code t}, its start in epoch ms) the sum of the members that answered, in messages per
+   * second; a member that did not answer is left out of the points and shown not reachable.
+   */
+  private void rateStream(RoutingContext ctx) {
+    ctx.request().resume();
+    ctx.response()
+        .setChunked(true)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream; charset=utf-8")
+        .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+        .setWriteQueueMaxSize(MAX_UNSENT_BYTES);
+    new RateStream(ctx).start();
+  }
+
+  /**
+   * One client's stream. Its work is bounded: one timer, at most one gathering from the members at
+   * a time (a tick that finds the previous one unanswered is skipped, and the next one sends both
+   * buckets), and a client that stops reading is disconnected once {@link #MAX_UNSENT_BYTES} wait.
+   */
+  private final class RateStream {
+    private final RoutingContext ctx;
+    private final Vertx vertx;
+    private long sentUpTo;
+    private long timer = -1;
+    private boolean gathering;
+    private boolean closed;
+
+    RateStream(RoutingContext ctx) {
+      this.ctx = ctx;
+      this.vertx = ctx.vertx();
+    }
+
+    void start() {
+      ctx.response().closeHandler(v -> stop());
+      ctx.response().exceptionHandler(e -> stop());
+      long upTo = lastCompleteBucket(System.currentTimeMillis());
+      gather(
+          upTo - MessageRateHistory.CAPACITY * MessageRateHistory.PERIOD_MILLIS,
+          upTo,
+          "history",
+          () ->
+              timer =
+                  vertx.setPeriodic(
+                      delayToPhase(System.currentTimeMillis(), PUSH_PHASE_MILLIS),
+                      MessageRateHistory.PERIOD_MILLIS,
+                      id -> push()));
+    }
+
+    private void push() {
+      if (closed || gathering) {
+        return;
+      }
+      if (ctx.response().writeQueueFull()) {
+        LOG.debug("console rate stream: the client stopped reading, disconnected");
+        stop();
+        ctx.request().connection().close();
+        return;
+      }
+      gather(sentUpTo, lastCompleteBucket(System.currentTimeMillis()), "rates", () -> {});
+    }
+
+    private void gather(long after, long upTo, String event, Runnable then) {
+      gathering = true;
+      clusterRates(vertx, after, upTo)
+          .onComplete(
+              ar -> {
+                gathering = false;
+                if (closed) {
+                  return;
+                }
+                sentUpTo = Math.max(sentUpTo, upTo);
+                // the event-stream framing is two lines; vertx-web has no server-sent events. The
+                // data is one line: encoded JSON holds no line break
+                ctx.response()
+                    .write("event: " + event + "\ndata: " + ar.result().encode() + "\n\n");
+                then.run();
+              });
+    }
+
+    private void stop() {
+      if (!closed) {
+        closed = true;
+        if (timer >= 0) {
+          vertx.cancelTimer(timer);
+        }
+      }
+    }
+  }
+
+  /**
+   * Every member's points of the buckets after {@code after} up to {@code upTo}, asked for over the
+   * event bus as the overview asks for their meters, summed per bucket. Never fails: a member that
+   * does not answer within {@link #NODE_TIMEOUT_MILLIS} is left out and shown not reachable.
+   */
+  private Future<JsonObject> clusterRates(Vertx vertx, long after, long upTo) {
+    JsonObject query = new JsonObject().put("op", "rates").put("after", after).put("upTo", upTo);
+    JsonArray members = new JsonArray();
+    List<JsonArray> answers = new ArrayList<>();
+    List<Future<?>> asked = new ArrayList<>();
+    for (ClusterMembership.MemberInfo m : services.members().get()) {
+      JsonObject member = new JsonObject().put("node", m.node());
+      members.add(member);
+      if (m.local()) {
+        member.put("reachable", true);
+        answers.add(rates.between(after, upTo));
+      } else if (m.node() == null) {
+        member.put("reachable", false);
+      } else {
+        asked.add(
+            vertx
+                .eventBus()
+                .<JsonObject>request(
+                    nodeAddress(m.node()),
+                    query,
+                    new DeliveryOptions().setSendTimeout(NODE_TIMEOUT_MILLIS))
+                .onSuccess(
+                    reply -> {
+                      member.put("reachable", true);
+                      answers.add(reply.body().getJsonArray("points", new JsonArray()));
+                    })
+                .onFailure(e -> member.put("reachable", false).put("problem", e.getMessage())));
+      }
+    }
+    return Future.join(asked)
+        .otherwiseEmpty()
+        .map(
+            x ->
+                new JsonObject()
+                    .put("points", MessageRateHistory.sumByBucket(answers))
+                    .put("members", members));
   }
 
   // ------------------------------------------------------------------------------------- bridges

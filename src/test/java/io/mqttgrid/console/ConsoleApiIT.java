@@ -12,6 +12,8 @@ import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WithBroker;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -22,7 +24,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -192,6 +196,7 @@ class ConsoleApiIT {
     for (String[] call :
         new String[][] {
           {"GET", NS + "/overview"},
+          {"GET", NS + "/overview/rates"},
           {"POST", NS + "/explainAccess"},
           {"POST", NS + "/previewClientGroup"},
           {"GET", NS + "/connections"},
@@ -504,5 +509,105 @@ class ConsoleApiIT {
     assertThat(bridges.getJsonArray("dataflows")).isEmpty();
     assertThat(bridges.getJsonArray("nodes")).hasSize(1);
     assertThat(bridges.getJsonArray("nodes").getJsonObject(0).getBoolean("runsHere")).isTrue();
+  }
+
+  @Test
+  void rateStreamSendsTheHistoryOfMessagesPublishedBeforeItOpenedThenPushesPoints()
+      throws Exception {
+    Mqtt5BlockingClient c = broker.v5("rates-publisher");
+    c.connect();
+    try {
+      for (int i = 0; i < 20; i++) {
+        c.publishWith().topic("rates/t").qos(MqttQos.AT_MOST_ONCE).payload(new byte[1]).send();
+        c.publishWith().topic("rates/t").qos(MqttQos.AT_LEAST_ONCE).payload(new byte[1]).send();
+      }
+    } finally {
+      c.disconnect();
+    }
+    // the node samples every 2 s and sends a bucket once every member has sampled it
+    Thread.sleep(2500);
+    HttpClient http = broker.broker().vertx().createHttpClient();
+    try {
+      JsonObject history = null;
+      BlockingQueue<JsonObject> events = null;
+      long deadline = System.currentTimeMillis() + 20_000;
+      while (history == null && System.currentTimeMillis() < deadline) {
+        long opened = System.currentTimeMillis();
+        events = openRateStream(http);
+        JsonObject first = events.poll(10, TimeUnit.SECONDS);
+        assertThat(first).as("the first event").isNotNull();
+        assertThat(first.getString("event")).isEqualTo("history");
+        JsonArray points = first.getJsonObject("data").getJsonArray("points");
+        double messages = 0;
+        for (int i = 0; i < points.size(); i++) {
+          if (points.getJsonObject(i).getLong("t") < opened) {
+            messages += points.getJsonObject(i).getDouble("in") * 2;
+          }
+        }
+        if (messages >= 20) {
+          history = first;
+        } else {
+          http.close(); // a bucket not yet sampled by the node: open the stream again
+          http = broker.broker().vertx().createHttpClient();
+          Thread.sleep(1000);
+        }
+      }
+      assertThat(history).as("a history holding the messages published before").isNotNull();
+      JsonArray members = history.getJsonObject("data").getJsonArray("members");
+      assertThat(members).hasSize(1);
+      assertThat(members.getJsonObject(0).getBoolean("reachable")).isTrue();
+
+      JsonObject pushed = events.poll(10, TimeUnit.SECONDS);
+      assertThat(pushed).as("a pushed event").isNotNull();
+      assertThat(pushed.getString("event")).isEqualTo("rates");
+      assertThat(pushed.getJsonObject("data").getJsonArray("members").getJsonObject(0))
+          .isEqualTo(members.getJsonObject(0));
+      JsonArray newPoints = pushed.getJsonObject("data").getJsonArray("points");
+      JsonArray historyPoints = history.getJsonObject("data").getJsonArray("points");
+      long lastOfHistory = historyPoints.getJsonObject(historyPoints.size() - 1).getLong("t");
+      for (int i = 0; i < newPoints.size(); i++) {
+        assertThat(newPoints.getJsonObject(i).getLong("t")).isGreaterThan(lastOfHistory);
+      }
+    } finally {
+      http.close();
+    }
+  }
+
+  /** Opens {@code GET .../overview/rates}: its events, {@code {event, data}}, come in the queue. */
+  private static BlockingQueue<JsonObject> openRateStream(HttpClient http) throws Exception {
+    BlockingQueue<JsonObject> events = new LinkedBlockingQueue<>();
+    StringBuilder text = new StringBuilder();
+    HttpClientResponse response =
+        http.request(HttpMethod.GET, broker.managementPort(), "127.0.0.1", NS + "/overview/rates")
+            .compose(
+                request ->
+                    request
+                        .putHeader("Authorization", "Bearer " + TOKEN)
+                        .putHeader("Accept", "text/event-stream")
+                        .send())
+            .onSuccess(
+                r ->
+                    r.handler(
+                        chunk -> {
+                          text.append(chunk.toString(StandardCharsets.UTF_8));
+                          for (int end; (end = text.indexOf("\n\n")) >= 0; ) {
+                            JsonObject event = new JsonObject();
+                            for (String line : text.substring(0, end).split("\n")) {
+                              if (line.startsWith("event: ")) {
+                                event.put("event", line.substring(7));
+                              } else if (line.startsWith("data: ")) {
+                                event.put("data", new JsonObject(line.substring(6)));
+                              }
+                            }
+                            text.delete(0, end + 2);
+                            events.add(event);
+                          }
+                        }))
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(15, TimeUnit.SECONDS);
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.getHeader("Content-Type")).startsWith("text/event-stream");
+    return events;
   }
 }
