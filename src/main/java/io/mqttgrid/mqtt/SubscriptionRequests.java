@@ -2,6 +2,7 @@ package io.mqttgrid.mqtt;
 
 import static io.mqttgrid.mqtt.PacketFields.intProperty;
 
+import io.mqttgrid.persistence.PersistenceException;
 import io.mqttgrid.routing.PublishedMessage;
 import io.mqttgrid.routing.Subscription;
 import io.mqttgrid.routing.Topics;
@@ -131,8 +132,9 @@ final class SubscriptionRequests {
               ? ReasonCode.SUCCESS
               : qos == 1 ? ReasonCode.GRANTED_QOS_1 : ReasonCode.GRANTED_QOS_2);
     }
-    metrics.subscribed(codes);
+    List<Subscription> replaced = new ArrayList<>(granted.size());
     for (Subscription s : granted) {
+      replaced.add(session.subscription(s.filter()));
       existed.add(session.subscribe(s));
     }
     services
@@ -143,17 +145,56 @@ final class SubscriptionRequests {
               if (connection.closed()) {
                 return;
               }
-              if (ar.failed()) {
+              boolean notStored = ar.failed() && PersistenceException.isCauseOf(ar.cause());
+              if (notStored) {
+                // a persistent session's subscriptions could not be stored (the state database is
+                // away): a granted SUBACK would promise what a restart loses, so the request is
+                // undone here too and refused with 0x80, which the client may repeat
                 LOG.warn(
-                    "client {}: subscriptions not saved: {}",
+                    "client {}: subscriptions not stored, refused: {}",
+                    connection.clientId(),
+                    ar.cause().getMessage());
+                undo(session, granted, replaced, codes);
+              } else if (ar.failed()) {
+                // as before: the subscription holds on this node; other nodes may not route to it
+                LOG.warn(
+                    "client {}: subscriptions not yet routed by every node: {}",
                     connection.clientId(),
                     ar.cause().toString());
               }
+              metrics.subscribed(codes);
               protocol.suback(endpoint, m.messageId(), codes);
+              if (notStored) {
+                return;
+              }
               for (int i = 0; i < granted.size(); i++) {
                 sendRetained(session, granted.get(i), existed.get(i));
               }
             });
+  }
+
+  /**
+   * Takes back the subscriptions of a SUBSCRIBE whose change was not stored: each filter gets the
+   * subscription it had before (or none), and its reason code becomes 0x80.
+   */
+  private static void undo(
+      Session session,
+      List<Subscription> granted,
+      List<Subscription> replaced,
+      List<ReasonCode> codes) {
+    for (int i = 0; i < granted.size(); i++) {
+      Subscription before = replaced.get(i);
+      if (before == null) {
+        session.unsubscribe(granted.get(i).filter());
+      } else {
+        session.subscribe(before);
+      }
+    }
+    for (int i = 0; i < codes.size(); i++) {
+      if (!codes.get(i).isError()) {
+        codes.set(i, ReasonCode.UNSPECIFIED_ERROR);
+      }
+    }
   }
 
   /** Retained messages for a new subscription, per its Retain Handling (MQTT-3.3.1-9 to -11). */

@@ -267,6 +267,11 @@ public final class Session implements Subscriber {
     return subscriptions.containsKey(filter);
   }
 
+  /** The subscription to {@code filter}, or null. */
+  public Subscription subscription(String filter) {
+    return subscriptions.get(filter);
+  }
+
   public int subscriptionCount() {
     return subscriptions.size();
   }

@@ -6,9 +6,11 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5SubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestPostgres;
@@ -21,6 +23,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -306,6 +309,20 @@ class DatabaseOutageIT {
       }
       assertThat(refused).as("CONNACK while the database is away").isNotNull();
       assertThat(refused.isError()).isTrue();
+      // nor can a persistent session's new subscription: refused, not granted and then lost
+      List<Mqtt5SubAckReasonCode> subscribed;
+      try {
+        subscribed =
+            connected
+                .subscribeWith()
+                .topicFilter("second/#")
+                .qos(MqttQos.AT_LEAST_ONCE)
+                .send()
+                .getReasonCodes();
+      } catch (Mqtt5SubAckException e) {
+        subscribed = e.getMqttMessage().getReasonCodes();
+      }
+      assertThat(subscribed).containsExactly(Mqtt5SubAckReasonCode.UNSPECIFIED_ERROR);
       // a clean session needs no database
       Mqtt5BlockingClient clean = broker.v5("outage-clean");
       assertThat(clean.connectWith().cleanStart(true).send().getReasonCode())
@@ -328,6 +345,15 @@ class DatabaseOutageIT {
         }
       }
       newcomer.disconnect();
+      // the subscription refused during the outage is made now
+      assertThat(
+              connected
+                  .subscribeWith()
+                  .topicFilter("second/#")
+                  .qos(MqttQos.AT_LEAST_ONCE)
+                  .send()
+                  .getReasonCodes())
+          .containsExactly(Mqtt5SubAckReasonCode.GRANTED_QOS_1);
       if (connected.getState().isConnected()) {
         connected.disconnect();
       }
