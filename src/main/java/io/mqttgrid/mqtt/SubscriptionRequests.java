@@ -10,6 +10,7 @@ import io.mqttgrid.session.Session;
 import io.mqttgrid.wire.MqttLimits;
 import io.mqttgrid.wire.ReasonCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
+import io.vertx.core.Future;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttTopicSubscription;
 import io.vertx.mqtt.messages.MqttSubscribeMessage;
@@ -36,6 +37,13 @@ final class SubscriptionRequests {
   private final ProtocolAdapter protocol;
   private final MqttMetrics.ConnectionMeters metrics;
   private final RateLimiter subscribeRate;
+
+  /**
+   * The last retained-message lookup of this connection: each waits for the one before, so that the
+   * retained messages of one SUBSCRIBE go out before those of the next (the lookups are
+   * asynchronous store queries that would otherwise answer in any order).
+   */
+  private Future<?> retainedInOrder = Future.succeededFuture();
 
   SubscriptionRequests(
       MqttConnection connection,
@@ -206,22 +214,22 @@ final class SubscriptionRequests {
       return;
     }
     int[] ids = s.subscriptionId() > 0 ? new int[] {s.subscriptionId()} : new int[0];
-    services
-        .retained()
-        .match(s.filter())
-        .onSuccess(
-            messages -> {
-              for (PublishedMessage r : messages) {
-                target.deliverRetained(r, Math.min(r.qos(), s.qos()), true, ids);
-              }
-            })
-        .onFailure(
-            e ->
-                LOG.warn(
-                    "client {}: retained messages for '{}' not read: {}",
-                    connection.clientId(),
-                    s.filter(),
-                    e.toString()));
+    retainedInOrder =
+        retainedInOrder
+            .transform(previous -> services.retained().match(s.filter()))
+            .onSuccess(
+                messages -> {
+                  for (PublishedMessage r : messages) {
+                    target.deliverRetained(r, Math.min(r.qos(), s.qos()), true, ids);
+                  }
+                })
+            .onFailure(
+                e ->
+                    LOG.warn(
+                        "client {}: retained messages for '{}' not read: {}",
+                        connection.clientId(),
+                        s.filter(),
+                        e.toString()));
   }
 
   void onUnsubscribe(MqttUnsubscribeMessage m) {
