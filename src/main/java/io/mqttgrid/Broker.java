@@ -147,6 +147,9 @@ public final class Broker {
             x -> {
               ready = true;
               logStarted();
+              // now that the routing has its settings and the node is up: batches that nodes no
+              // longer members were retrying (kept by the state database across a restart)
+              routing.takeOverOrphans();
               return this;
             });
   }

@@ -23,6 +23,13 @@ public interface PendingEvents {
    */
   void onNodeLost(Executor blocking, Consumer<String> taken);
 
+  /**
+   * At start, after the routing has its settings: on the first node of a cluster, the batches of
+   * nodes that are no longer members (kept by a state database across a restart of the whole
+   * cluster) are taken off and given to {@code taken}, on {@code blocking}.
+   */
+  void takeOverOrphans(Executor blocking, Consumer<String> taken);
+
   /** Nothing kept: a node's pending events die with it. */
   PendingEvents NONE =
       new PendingEvents() {
@@ -34,5 +41,8 @@ public interface PendingEvents {
 
         @Override
         public void onNodeLost(Executor blocking, Consumer<String> taken) {}
+
+        @Override
+        public void takeOverOrphans(Executor blocking, Consumer<String> taken) {}
       };
 }

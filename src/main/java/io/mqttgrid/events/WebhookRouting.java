@@ -108,6 +108,8 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
   /** Where batches waiting for a retry are kept for a survivor; none by default. */
   private volatile PendingEvents pending = PendingEvents.NONE;
 
+  private volatile Executor blocking;
+
   /** Where undeliverable events go, or null: they are dropped, counted. */
   private volatile RoutingDestination deadLetters;
 
@@ -319,7 +321,20 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
    */
   public void pendingEvents(PendingEvents pending, Executor blocking) {
     this.pending = pending;
+    this.blocking = blocking;
     pending.onNodeLost(blocking, this::takeOver);
+  }
+
+  /**
+   * Once the settings are applied (so that a batch finds its destination): on the first node of a
+   * cluster, sends the batches that nodes no longer members were retrying, which the state database
+   * kept across a restart of the whole cluster.
+   */
+  public void takeOverOrphans() {
+    Executor on = blocking;
+    if (on != null) {
+      pending.takeOverOrphans(on, this::takeOver);
+    }
   }
 
   /** A batch a node that died was retrying: sent from here, where its destination is known. */

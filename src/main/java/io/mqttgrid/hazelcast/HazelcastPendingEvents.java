@@ -8,6 +8,9 @@ import com.hazelcast.config.MapConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.mqttgrid.events.PendingEvents;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -82,6 +85,41 @@ public final class HazelcastPendingEvents implements PendingEvents {
                 blocking.execute(() -> takeOver(gone, taken));
               }
             });
+  }
+
+  /**
+   * On the oldest member only (the first node of a cluster restarted against a state database): the
+   * batches of every node that is not a member now (this node's own earlier run under the same node
+   * id included: nothing of its memory is left) are taken off the map and given to {@code taken}.
+   */
+  @Override
+  public void takeOverOrphans(Executor blocking, Consumer<String> taken) {
+    if (oldest()) {
+      blocking.execute(() -> takeOverOrphans(taken));
+    }
+  }
+
+  private void takeOverOrphans(Consumer<String> taken) {
+    try {
+      Set<String> members = new HashSet<>();
+      for (Member m : hz.getCluster().getMembers()) {
+        String id = m.getAttribute(nodeAttribute);
+        if (id != null && !m.localMember()) {
+          members.add(id);
+        }
+      }
+      Set<String> gone = new TreeSet<>();
+      for (String key : map.keySet()) {
+        int slash = key.indexOf('/');
+        String owner = slash < 0 ? key : key.substring(0, slash);
+        if (!members.contains(owner)) {
+          gone.add(owner);
+        }
+      }
+      gone.forEach(owner -> takeOver(owner, taken));
+    } catch (RuntimeException e) {
+      LOG.warn("routed events of earlier nodes not taken over: {}", e.toString());
+    }
   }
 
   /** Blocking: takes the batches of {@code gone} off the map, one by one. */

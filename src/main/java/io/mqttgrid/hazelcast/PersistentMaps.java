@@ -14,9 +14,9 @@ import io.mqttgrid.persistence.StateDatabase;
  * (docs/persistence.md): the namespace model, the bridge's dataflow endpoints and dataflows made
  * through the management API, retained messages and session records, write-through (a write
  * completes once the database holds it), session queues, write-through or write-behind ({@code
- * persistence.session-queue-write}), and the owners of session names, write-behind; all loaded
- * EAGERly (the first node to start against an existing database holds the state before it reports
- * ready).
+ * persistence.session-queue-write}), routed events waiting for a retry, write-through, and the
+ * owners of session names, write-behind; all loaded EAGERly (the first node to start against an
+ * existing database holds the state before it reports ready).
  */
 public final class PersistentMaps implements AutoCloseable {
 
@@ -57,6 +57,12 @@ public final class PersistentMaps implements AutoCloseable {
         .getMapStoreConfig()
         .setWriteDelaySeconds(OWNERS_WRITE_DELAY_SECONDS)
         .setWriteCoalescing(true);
+    // write-through, off the publish path (a batch is kept after its first failed attempt, from a
+    // routing thread, asynchronously); never read on a miss: the node that starts first takes over
+    // every batch whose node is gone (HazelcastPendingEvents)
+    store(
+        exactConfig(config, HazelcastPendingEvents.MAP),
+        new NamespaceMapStore(NamespaceTable.routingPending(db), false));
     store(
         exactConfig(config, HazelcastSessionStore.SESSIONS),
         new SessionMapStore<>(SessionTable.records(db), new SessionRecordSerializer()));

@@ -7,7 +7,8 @@ import java.sql.SQLException;
 /**
  * Text values by the broker's key (readable with any SQL client): the namespace model's resources
  * as JSON ({@link #NamespaceTable(StateDatabase)}), the bridge's made through the management API
- * ({@link #bridge}), and the owners of session names ({@link #sessionOwners}).
+ * ({@link #bridge}), the owners of session names ({@link #sessionOwners}) and routed events waiting
+ * for a retry ({@link #routingPending}).
  */
 public final class NamespaceTable extends KeyValueTable<String> {
 
@@ -26,6 +27,11 @@ public final class NamespaceTable extends KeyValueTable<String> {
   /** The bridge's dataflow endpoints and dataflows made through the management API. */
   public static NamespaceTable bridge(StateDatabase db) {
     return new NamespaceTable(db, "mqttgrid_bridge");
+  }
+
+  /** Routed events waiting for a retry, by node and batch id, as JSON. */
+  public static NamespaceTable routingPending(StateDatabase db) {
+    return new NamespaceTable(db, "mqttgrid_routing_pending", "batch_key", "json");
   }
 
   /** The authentication name that owns each session name (client id). */
