@@ -532,7 +532,7 @@ public final class Broker {
     return Future.all(all);
   }
 
-  /** The public HTTP API (spec section 5): one verticle per HTTP event loop. */
+  /** The public HTTP API (Event Grid's HTTP publish API): one verticle per HTTP event loop. */
   private Future<String> deployHttpApi(MqttServices services) {
     HttpServices httpServices =
         new HttpServices(

@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  *
  * @param name unique in the namespace (case-insensitively): Event Grid's rule, 3 to 50 letters,
  *     digits and hyphens
- * @param filter Event Grid's event subscription filter (spec section 6.4)
+ * @param filter Event Grid's event subscription filter
  * @param destination its webhook
  * @param delivery its own retry policy and dead-letter destination, in place of the node's and the
  *     namespace's
@@ -123,7 +123,7 @@ public record EventSubscription(
     NONE
   }
 
-  /** Event Grid's operators (the ARM filter union, spec section 6.4). */
+  /** Event Grid's operators (the ARM filter union). */
   public enum Operator {
     NumberIn(Values.NUMBERS),
     NumberNotIn(Values.NUMBERS),

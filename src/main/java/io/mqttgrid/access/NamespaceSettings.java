@@ -3,17 +3,19 @@ package io.mqttgrid.access;
 import java.util.List;
 
 /**
- * Namespace-wide settings (spec section 2.2, {@code topicSpacesConfiguration}), with the extensions
- * this broker adds where Azure has a service of its own (Entra ID, Azure RBAC, password hashes).
+ * Namespace-wide settings (Event Grid's namespace resource, {@code topicSpacesConfiguration}), with
+ * the extensions this broker adds where Azure has a service of its own (Entra ID, Azure RBAC,
+ * password hashes).
  *
- * @param hostname the MQTT host name JWT audiences must name (spec section 3.6)
+ * @param hostname the MQTT host name JWT audiences must name (Event Grid's custom JWT
+ *     authentication)
  * @param alternativeAuthenticationNameSources certificate fields tried in order when CONNECT has no
  *     Username
  * @param customJwt {@code CUSTOM-JWT} issuer, or null when not configured
  * @param oauth2Jwt {@code OAUTH2-JWT} (Entra-style) issuer, or null when not configured
  * @param webhook webhook authentication, or null when not configured
  * @param passwordAuthentication whether registry clients may authenticate with a password hash
- * @param routing routing of accepted messages as CloudEvents (spec section 6)
+ * @param routing routing of accepted messages as CloudEvents (Event Grid's message routing)
  */
 public record NamespaceSettings(
     String hostname,
@@ -35,7 +37,10 @@ public record NamespaceSettings(
     routing = routing == null ? RoutingSettings.NONE : routing;
   }
 
-  /** Certificate fields that can supply an authentication name (spec section 3.4). */
+  /**
+   * Certificate fields that can supply an authentication name (Event Grid's alternative
+   * authentication names).
+   */
   public enum AlternativeNameSource {
     ClientCertificateSubject,
     ClientCertificateDns,
@@ -71,7 +76,7 @@ public record NamespaceSettings(
   public record IssuerCertificate(String kid, String encodedCertificate) {}
 
   /**
-   * @param endpointUrl where the decision request is POSTed (spec section 3.7)
+   * @param endpointUrl where the decision request is POSTed (Event Grid's webhook authentication)
    * @param bearerToken sent as {@code Authorization: Bearer}, standing in for the namespace's
    *     managed identity token; null sends none
    * @param timeoutMillis a webhook slower than this fails the CONNECT with 0x88

@@ -18,9 +18,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The namespace settings (spec section 2.2 and this broker's extensions: JWT issuers, webhook and
- * password authentication) to and from JSON; the stored form keeps the webhook's bearer token, the
- * shown one does not.
+ * The namespace settings (Event Grid's namespace resource and this broker's extensions: JWT
+ * issuers, webhook and password authentication) to and from JSON; the stored form keeps the
+ * webhook's bearer token, the shown one does not.
  */
 final class NamespaceSettingsJson {
 

@@ -7,16 +7,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Routing of accepted messages as CloudEvents (spec section 6): where they go and the enrichments
- * each event carries. Event Grid names the destination by {@code routeTopicResourceId}, an ARM
- * topic; MQTT Grid has no ARM topics, so {@code routeDestination} (ours) names a webhook directly.
- * {@code routingEnrichments} has Event Grid's shape and rules (spec section 6.3).
+ * Routing of accepted messages as CloudEvents (Event Grid's message routing): where they go and the
+ * enrichments each event carries. Event Grid names the destination by {@code routeTopicResourceId},
+ * an ARM topic; MQTT Grid has no ARM topics, so {@code routeDestination} (ours) names a webhook
+ * directly. {@code routingEnrichments} has Event Grid's shape and rules.
  *
  * @param destination where events go, or null: routing off
  * @param enrichments static and dynamic, in the order configured (static first)
- * @param clientLifecycleEvents whether the client life-cycle events of spec section 7 go to the
- *     destination too (ours, {@code clientLifecycleEvents.enabled}: Event Grid sends them to a
- *     system topic created for them)
+ * @param clientLifecycleEvents whether Event Grid's client life-cycle events go to the destination
+ *     too (ours, {@code clientLifecycleEvents.enabled}: Event Grid sends them to a system topic
+ *     created for them)
  * @param lifecycleEventGridSchema whether they go in the Event Grid schema ({@code
  *     clientLifecycleEvents.eventDeliverySchema: EventGridSchema}) rather than as CloudEvents
  * @param subscriptions filtered destinations of their own (ours, {@code eventSubscriptions}); the
@@ -43,7 +43,9 @@ public record RoutingSettings(
   public static final int MAX_KEY_LENGTH = 20;
   public static final int MAX_VALUE_LENGTH = 128;
 
-  /** The CloudEvents attributes an enrichment may not replace (spec section 6.3). */
+  /**
+   * The CloudEvents attributes an enrichment may not replace (Event Grid's routing enrichments).
+   */
   public static final Set<String> RESERVED_KEYS =
       Set.of(
           "specversion",
@@ -200,7 +202,7 @@ public record RoutingSettings(
     }
   }
 
-  /** What a dynamic enrichment reads (spec section 6.3). */
+  /** What a dynamic enrichment reads (Event Grid's routing enrichments). */
   public sealed interface Source {}
 
   public record AuthenticationName() implements Source {}

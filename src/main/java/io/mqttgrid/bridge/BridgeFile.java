@@ -19,11 +19,11 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * The declarative bridge file named by {@code bridge.file}: MQTT dataflow endpoints (remote
  * brokers) and the dataflows between them and this broker, shaped like Azure IoT Operations'
  * generation-2 resources ({@code DataflowEndpoint} with {@code mqttSettings}, {@code Dataflow} with
- * a source and a destination operation; spec section 9.2), because those are what IoT Operations
- * users write today and what the management API will serve later. As in IoT Operations, the
- * endpoint named {@code default} is this broker, and one side of every dataflow must be it; which
- * side gives the direction. YAML or JSON (a JSON document is YAML). A list of bridges does not fit
- * the flat, environment-overridable keys of config/mqttgrid.yaml, hence the separate file.
+ * a source and a destination operation, as IoT Operations' dataflows), because those are what IoT
+ * Operations users write today and what the management API will serve later. As in IoT Operations,
+ * the endpoint named {@code default} is this broker, and one side of every dataflow must be it;
+ * which side gives the direction. YAML or JSON (a JSON document is YAML). A list of bridges does
+ * not fit the flat, environment-overridable keys of config/mqttgrid.yaml, hence the separate file.
  *
  * <p>Every mistake is refused with the path of the field and the reason ({@link
  * BridgeConfigException}); unknown fields too, so a typo does not silently fall back to a default.
@@ -113,8 +113,9 @@ public final class BridgeFile {
       int instanceCount) {
 
     /**
-     * The stable client id of the bridge at the remote broker: prefix + dataflow name (spec section
-     * 9.4); with more than one instance, prefix + name + '-' + the instance number (1, 2, ...).
+     * The stable client id of the bridge at the remote broker: prefix + dataflow name (as IoT
+     * Operations' bridges); with more than one instance, prefix + name + '-' + the instance number
+     * (1, 2, ...).
      */
     public String remoteClientId(int instance) {
       return remote.clientIdPrefix() + instanceName(instance);

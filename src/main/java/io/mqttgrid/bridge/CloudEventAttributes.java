@@ -9,9 +9,9 @@ import java.util.Set;
 
 /**
  * The CloudEvent attributes of a forwarded message, as IoT Operations' {@code cloudEventAttributes}
- * of an MQTT endpoint sets them (spec section 9.2). In the CloudEvents MQTT 5 binding (binary mode)
- * the attributes are user properties named as the attributes are, and {@code datacontenttype} is
- * the Content Type, which the bridge carries as it is.
+ * of an MQTT endpoint sets them (as IoT Operations' MQTT endpoints do). In the CloudEvents MQTT 5
+ * binding (binary mode) the attributes are user properties named as the attributes are, and {@code
+ * datacontenttype} is the Content Type, which the bridge carries as it is.
  *
  * <ul>
  *   <li>{@code Propagate}: the message's attributes go through as they are; a message without any

@@ -163,8 +163,8 @@ public final class HazelcastConfigFactory {
     if (!config.getMultiMapConfigs().containsKey("__vertx.subs")) {
       config.addMultiMapConfig(vertxDefaults.getMultiMapConfig("__vertx.subs"));
     }
-    // Sessions and queues are changed in place by entry processors, hence OBJECT (ARCHITECTURE.md
-    // 2).
+    // Sessions and queues are changed in place by entry processors, hence OBJECT
+    // (docs/architecture.md, "Where state lives").
     addIfAbsent(
         config,
         new MapConfig(SESSIONS)

@@ -11,11 +11,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The binary forms of what nodes send each other for a delivery (never JSON, ARCHITECTURE.md lesson
- * 3). A publish: whether the receiving node's plain subscriptions match, the shared groups it must
- * serve, then the message. A batch: the number of publishes, then each with its length, in the
- * order they are to be delivered. The answer to a batch: one outcome per publish, in the same
- * order.
+ * The binary forms of what nodes send each other for a delivery (never JSON: a compact binary form
+ * per message). A publish: whether the receiving node's plain subscriptions match, the shared
+ * groups it must serve, then the message. A batch: the number of publishes, then each with its
+ * length, in the order they are to be delivered. The answer to a batch: one outcome per publish, in
+ * the same order.
  */
 final class NodeMessages {
 

@@ -17,10 +17,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Client life-cycle events (spec section 7): a session connected or disconnected, a client of the
- * registry created, updated or deleted, as CloudEvents in the shape of Event Grid's system topic
- * {@code Microsoft.EventGrid.Namespaces}. They go where routed messages go ({@link Sink}), when the
- * namespace turns them on.
+ * Client life-cycle events (Event Grid's client life-cycle events): a session connected or
+ * disconnected, a client of the registry created, updated or deleted, as CloudEvents in the shape
+ * of Event Grid's system topic {@code Microsoft.EventGrid.Namespaces}. They go where routed
+ * messages go ({@link Sink}), when the namespace turns them on.
  *
  * <p>A connection's {@code sequenceNumber} comes from a cluster-wide counter per client id ({@link
  * SessionSequence}), taken once the connection is accepted; its Disconnected event waits for that

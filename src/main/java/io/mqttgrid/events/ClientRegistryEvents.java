@@ -9,11 +9,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code MQTTClientCreatedOrUpdated} and {@code MQTTClientDeleted} (spec section 7) for changes of
- * the client registry, whoever made them (namespace file, management API, any node), coalesced: the
- * changes of one client within {@code events.coalesce-window-ms} of its first change become one
- * event with the state at the end of the window (create and updates: one CreatedOrUpdated with the
- * final state; create then delete: only Deleted).
+ * {@code MQTTClientCreatedOrUpdated} and {@code MQTTClientDeleted} (Event Grid's client life-cycle
+ * events) for changes of the client registry, whoever made them (namespace file, management API,
+ * any node), coalesced: the changes of one client within {@code events.coalesce-window-ms} of its
+ * first change become one event with the state at the end of the window (create and updates: one
+ * CreatedOrUpdated with the final state; create then delete: only Deleted).
  *
  * <p>Once in the cluster: the changes come from a local entry listener on the namespace map ({@code
  * hazelcast.NamespaceEntryListener}), which Hazelcast calls only on the member owning the entry's

@@ -4,7 +4,7 @@ import io.mqttgrid.wire.ReasonCode;
 
 /**
  * Why a session's connection ended, as the {@code disconnectionReason} of a {@code
- * Microsoft.EventGrid.MQTTClientSessionDisconnected} event (spec section 7; Event Grid's
+ * Microsoft.EventGrid.MQTTClientSessionDisconnected} event (Event Grid's
  * KnownEventGridMqttClientDisconnectionReason). {@link #wireName()} is the value in the event.
  */
 public enum DisconnectionReason {

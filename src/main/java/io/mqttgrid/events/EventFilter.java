@@ -20,10 +20,11 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * An event subscription's filter (spec section 6.4) applied to one CloudEvent, with Event Grid's
- * semantics (docs/routing.md): event types, subject prefix and suffix, and advanced filters on
- * attributes, extensions (the enrichments) and {@code data.*} keys into JSON data. Hand-written: no
- * library evaluates Event Grid's filter language. Immutable and thread-safe.
+ * An event subscription's filter (Event Grid's event subscription filters) applied to one
+ * CloudEvent, with Event Grid's semantics (docs/routing.md): event types, subject prefix and
+ * suffix, and advanced filters on attributes, extensions (the enrichments) and {@code data.*} keys
+ * into JSON data. Hand-written: no library evaluates Event Grid's filter language. Immutable and
+ * thread-safe.
  *
  * <p>Semantics: the parts of a filter, and several advanced filters, must all pass (AND); the
  * values of one advanced filter are alternatives (OR). String comparisons ignore case. A value

@@ -10,10 +10,10 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 
 /**
- * The Event Grid schema of an event (spec section 7, "Event Grid schema variant"): {@code id},
- * {@code eventTime}, {@code eventType}, {@code topic} (the CloudEvent's {@code source}, the
- * namespace's resource path), {@code subject}, {@code data}, {@code dataVersion} and {@code
- * metadataVersion} {@code "1"}. Delivered as a JSON array, one event or more.
+ * The Event Grid schema of an event (Event Grid's schema variant of its events): {@code id}, {@code
+ * eventTime}, {@code eventType}, {@code topic} (the CloudEvent's {@code source}, the namespace's
+ * resource path), {@code subject}, {@code data}, {@code dataVersion} and {@code metadataVersion}
+ * {@code "1"}. Delivered as a JSON array, one event or more.
  *
  * <p>Hand-written: the CloudEvents SDK writes CloudEvents only, and Event Grid's own SDK for Java
  * (azure-messaging-eventgrid) would bring the Azure core stack for six fields.

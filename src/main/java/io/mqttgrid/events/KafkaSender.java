@@ -36,8 +36,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * up to {@code max.block.ms}) or its buffer is full, so it runs on a thread of its own, never on
  * the routing context's event loop; the outcome comes back through the callback. The producer's own
  * retries stop at {@code delivery.timeout.ms}, by default the node's {@code routing.timeout-ms}
- * like a webhook request: past it the events go back to the routing's retry schedule (spec section
- * 6.5), counted, rather than waiting inside the producer unseen.
+ * like a webhook request: past it the events go back to the routing's retry schedule, counted,
+ * rather than waiting inside the producer unseen.
  */
 final class KafkaSender {
 
@@ -157,7 +157,10 @@ final class KafkaSender {
         : writer.writeBinary(event);
   }
 
-  /** The error dimension of a failed send (spec section 6.5); retried ones are the transient. */
+  /**
+   * The error dimension of a failed send (Event Grid's routing delivery and retry rules); retried
+   * ones are the transient.
+   */
   static String error(Exception e) {
     if (e instanceof AuthenticationException || e instanceof AuthorizationException) {
       return RoutingErrors.AUTHENTICATION_ERROR;

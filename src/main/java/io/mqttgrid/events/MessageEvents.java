@@ -29,8 +29,9 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * The CloudEvent an accepted message becomes when it is routed (spec section 6.2), enrichments
- * (section 6.3) included, and its structured-mode JSON. Stateless and thread-safe.
+ * The CloudEvent an accepted message becomes when it is routed (Event Grid's CloudEvent shape for
+ * routed messages), enrichments (section 6.3) included, and its structured-mode JSON. Stateless and
+ * thread-safe.
  */
 public final class MessageEvents {
 
@@ -124,7 +125,7 @@ public final class MessageEvents {
 
   /**
    * A message that already is a CloudEvent by the CloudEvents MQTT binding keeps its own attributes
-   * and data (spec section 6.2, pass-through): structured mode (Content Type {@code
+   * and data (pass-through, as Event Grid does): structured mode (Content Type {@code
    * application/cloudevents+json}, the payload one JSON event) or binary mode (MQTT 5 User
    * Properties named as the attributes, {@code specversion} among them, the payload the data). Null
    * when it is not one, or not a valid one: it is then enveloped like any message.

@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * When a failed delivery is tried again, and when it is given up (Event Grid's retry policy): the
- * schedule of delays (spec section 6.5, the last one repeated), a cap on attempts and on the
- * events' age.
+ * schedule of delays (Event Grid's routing delivery and retry rules, the last one repeated), a cap
+ * on attempts and on the events' age.
  *
  * @param delaysMillis the delay before retry 1, 2, ...; at least one
  * @param maxDeliveryAttempts attempts, the first included, after which the events are dead-lettered

@@ -396,8 +396,8 @@ final class RoutingDestination {
 
   /**
    * The outcome of attempt {@code attempt} (from 0) to send {@code batch}: done, retried on the
-   * schedule, or dead-lettered (spec section 6.5 and Event Grid's retry policy: a refusal at once,
-   * a transient failure past {@code routing.max-delivery-attempts} or the events' time to live).
+   * schedule, or dead-lettered (Event Grid's retry policy: a refusal at once, a transient failure
+   * past {@code routing.max-delivery-attempts} or the events' time to live).
    */
   private void attempted(
       List<RoutedEvent> batch,

@@ -2,13 +2,16 @@ package io.mqttgrid.events;
 
 /**
  * What became of a delivery attempt: the error dimensions of {@code Mqtt.FailedRoutedMessages}
- * (spec section 6.5, and ours), which of them are retried, and why an event is dead-lettered.
+ * (Event Grid's, and ours), which of them are retried, and why an event is dead-lettered.
  */
 final class RoutingErrors {
 
   private RoutingErrors() {}
 
-  /** Error dimensions of {@code Mqtt.FailedRoutedMessages} (spec section 6.5). */
+  /**
+   * Error dimensions of {@code Mqtt.FailedRoutedMessages} (Event Grid's routing delivery and retry
+   * rules).
+   */
   static final String TOPIC_NOT_FOUND = "TopicNotFoundError";
 
   static final String AUTHENTICATION_ERROR = "AuthenticationError";
@@ -35,7 +38,10 @@ final class RoutingErrors {
   /** Ours: the dead-letter destination itself failed (past its own retries) or was removed. */
   static final String DEAD_LETTER_FAILED = "DeadLetterFailed";
 
-  /** The error dimension of an HTTP answer, null for a success (spec section 6.5). */
+  /**
+   * The error dimension of an HTTP answer, null for a success (Event Grid's routing delivery and
+   * retry rules).
+   */
   static String error(int status) {
     if (status >= 200 && status < 300) {
       return null;

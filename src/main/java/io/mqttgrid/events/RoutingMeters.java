@@ -8,8 +8,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The routing's counters (docs/routing.md, Delivery): the namespace's {@code
- * Mqtt.SuccessfulRoutedMessages} and {@code Mqtt.FailedRoutedMessages{Error}} (spec section 8), and
- * ours: by destination, dead-lettered, dropped, failed validation handshakes.
+ * Mqtt.SuccessfulRoutedMessages} and {@code Mqtt.FailedRoutedMessages{Error}} (Event Grid's routing
+ * metrics), and ours: by destination, dead-lettered, dropped, failed validation handshakes.
  */
 final class RoutingMeters {
 

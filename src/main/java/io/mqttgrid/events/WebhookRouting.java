@@ -24,10 +24,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Routes every accepted message, as a CloudEvent, to the namespace's destinations (spec section 6):
- * the route destination, unfiltered, and each event subscription whose filter the event passes
- * (spec section 6.4, {@link EventFilter}); webhooks get the CloudEvents HTTP binding ({@link
- * WebhookSender}), Kafka topics its Kafka binding ({@link KafkaSender}).
+ * Routes every accepted message, as a CloudEvent, to the namespace's destinations (Event Grid's
+ * message routing): the route destination, unfiltered, and each event subscription whose filter the
+ * event passes (Event Grid's event subscription filters, {@link EventFilter}); webhooks get the
+ * CloudEvents HTTP binding ({@link WebhookSender}), Kafka topics its Kafka binding ({@link
+ * KafkaSender}).
  *
  * <p>At least once, off the publish path: {@link #accepted} builds the event once and puts it in
  * the bounded buffer of each destination that takes it ({@link RoutingDestination}), which sends
@@ -280,8 +281,8 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
   }
 
   /**
-   * Sends a life-cycle event (spec section 7) the way a routed message goes: same destinations,
-   * filters, buffers, retries and counters. Dropped when routing is off.
+   * Sends a life-cycle event (Event Grid's client life-cycle events) the way a routed message goes:
+   * same destinations, filters, buffers, retries and counters. Dropped when routing is off.
    */
   @Override
   public void offer(CloudEvent event) {

@@ -16,7 +16,7 @@ import java.util.function.ToDoubleFunction;
  */
 public final class HazelcastMetrics {
 
-  /** The broker's Hazelcast maps with a meter (ARCHITECTURE.md section 2). */
+  /** The broker's Hazelcast maps with a meter (docs/architecture.md, "Where state lives"). */
   public static final List<String> BROKER_MAPS =
       List.of(
           HazelcastSessionStore.SESSIONS,

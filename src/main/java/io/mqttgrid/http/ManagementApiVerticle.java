@@ -29,10 +29,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The management port: the namespace model's REST API with the ARM-shaped paths of spec section 2
- * ({@code PUT/GET/DELETE .../namespaces/{ns}/clients/{name}}, lists with paging), plus health and
- * Prometheus metrics for the orchestrator. The API needs an admin credential: the configured static
- * token, or a JWT of a namespace issuer whose {@code roles} claim holds the admin role.
+ * The management port: the namespace model's REST API with the ARM-shaped paths of Event Grid's
+ * namespace resource model ({@code PUT/GET/DELETE .../namespaces/{ns}/clients/{name}}, lists with
+ * paging), plus health and Prometheus metrics for the orchestrator. The API needs an admin
+ * credential: the configured static token, or a JWT of a namespace issuer whose {@code roles} claim
+ * holds the admin role.
  */
 public final class ManagementApiVerticle extends VerticleBase {
 

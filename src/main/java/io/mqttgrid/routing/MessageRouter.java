@@ -13,9 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Matches a publish against this node's subscriptions and hands it to each subscriber once (MQTT 5
- * section 4.7 and 4.8), and sends it once to each other node whose routes match (ARCHITECTURE.md
- * section 2). Matching is local and lock-free: no network call on the path of a message but the one
- * send per interested node.
+ * section 4.7 and 4.8), and sends it once to each other node whose routes match
+ * (docs/architecture.md, "The publish path"). Matching is local and lock-free: no network call on
+ * the path of a message but the one send per interested node.
  */
 public final class MessageRouter {
 

@@ -4,10 +4,10 @@ import java.util.Set;
 import java.util.function.BiConsumer;
 
 /**
- * The cluster route table (ARCHITECTURE.md section 2): which nodes have subscribers for which
- * filters. Each node writes only its own routes (a route for the first local subscriber of a
- * filter, removed with the last) and every node matches against a local mirror, so a publish is
- * sent once to each interested node and never broadcast.
+ * The cluster route table (docs/architecture.md, "Where state lives"): which nodes have subscribers
+ * for which filters. Each node writes only its own routes (a route for the first local subscriber
+ * of a filter, removed with the last) and every node matches against a local mirror, so a publish
+ * is sent once to each interested node and never broadcast.
  */
 public interface RouteTable {
 

@@ -185,8 +185,7 @@ public final class SessionManager {
     String connectionId = UUID.randomUUID().toString();
     boolean persistent = req.expirySeconds() > 0;
     // a record is kept for a session that outlives its connection, and for one with a will: if this
-    // node
-    // dies, a survivor finds it and sends the will (ARCHITECTURE.md lesson 6)
+    // node dies, a survivor finds it and sends the will
     boolean stored = persistent || req.will() != null;
     Session old = sessions.get(clientId);
     String[] remoteOwner = {null};
