@@ -239,19 +239,41 @@ final class SubscriptionRequests {
       return;
     }
     List<ReasonCode> codes = new ArrayList<>();
+    List<Subscription> removed = new ArrayList<>();
     for (String filter : m.topics()) {
-      codes.add(
-          session.unsubscribe(filter) ? ReasonCode.SUCCESS : ReasonCode.NO_SUBSCRIPTION_EXISTED);
+      Subscription before = session.subscription(filter);
+      if (session.unsubscribe(filter)) {
+        removed.add(before);
+        codes.add(ReasonCode.SUCCESS);
+      } else {
+        codes.add(ReasonCode.NO_SUBSCRIPTION_EXISTED);
+      }
     }
-    metrics.unsubscribed(codes);
     services
         .sessions()
         .subscriptionsChanged(session)
         .onComplete(
             ar -> {
-              if (!connection.closed()) {
-                protocol.unsuback(endpoint, m.messageId(), codes);
+              if (connection.closed()) {
+                return;
               }
+              if (ar.failed() && PersistenceException.isCauseOf(ar.cause())) {
+                // as for SUBSCRIBE: not stored, so undone here too rather than acknowledged and
+                // brought back by a restart
+                LOG.warn(
+                    "client {}: unsubscribe not stored, refused: {}",
+                    connection.clientId(),
+                    ar.cause().getMessage());
+                removed.forEach(session::subscribe);
+                if (!protocol.sharedSubscriptionsAvailable()) {
+                  // an MQTT 3.1.1 UNSUBACK cannot say it failed: no UNSUBACK, the connection ends
+                  connection.disconnect(ReasonCode.UNSPECIFIED_ERROR);
+                  return;
+                }
+                codes.replaceAll(c -> c == ReasonCode.SUCCESS ? ReasonCode.UNSPECIFIED_ERROR : c);
+              }
+              metrics.unsubscribed(codes);
+              protocol.unsuback(endpoint, m.messageId(), codes);
             });
   }
 }

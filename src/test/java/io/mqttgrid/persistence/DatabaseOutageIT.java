@@ -7,10 +7,12 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5SubAckException;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5UnsubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
+import com.hivemq.client.mqtt.mqtt5.message.unsubscribe.unsuback.Mqtt5UnsubAckReasonCode;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestPostgres;
@@ -323,6 +325,14 @@ class DatabaseOutageIT {
         subscribed = e.getMqttMessage().getReasonCodes();
       }
       assertThat(subscribed).containsExactly(Mqtt5SubAckReasonCode.UNSPECIFIED_ERROR);
+      // and an UNSUBSCRIBE: refused, the stored subscription stays
+      List<Mqtt5UnsubAckReasonCode> unsubscribed;
+      try {
+        unsubscribed = connected.unsubscribeWith().topicFilter("first/#").send().getReasonCodes();
+      } catch (Mqtt5UnsubAckException e) {
+        unsubscribed = e.getMqttMessage().getReasonCodes();
+      }
+      assertThat(unsubscribed).containsExactly(Mqtt5UnsubAckReasonCode.UNSPECIFIED_ERROR);
       // a clean session needs no database
       Mqtt5BlockingClient clean = broker.v5("outage-clean");
       assertThat(clean.connectWith().cleanStart(true).send().getReasonCode())
@@ -354,6 +364,9 @@ class DatabaseOutageIT {
                   .send()
                   .getReasonCodes())
           .containsExactly(Mqtt5SubAckReasonCode.GRANTED_QOS_1);
+      // the refused UNSUBSCRIBE left the subscription in place: it is there to remove now
+      assertThat(connected.unsubscribeWith().topicFilter("first/#").send().getReasonCodes())
+          .containsExactly(Mqtt5UnsubAckReasonCode.SUCCESS);
       if (connected.getState().isConnected()) {
         connected.disconnect();
       }
