@@ -602,7 +602,8 @@ public final class Broker {
         config.nodeId,
         members,
         database,
-        routing == null ? null : routing.state());
+        routing == null ? null : routing.state(),
+        bridges == null ? null : bridges.readinessDetails());
   }
 
   private boolean hasMinimumMembers() {

@@ -322,7 +322,46 @@ public final class Bridges extends AbstractVerticle {
    * The queue-depth gauge of each local-to-remote dataflow: what the sessions of its instances that
    * this node runs hold in the session store (NaN where it runs none). On the bridges' context.
    */
+  /**
+   * What readiness shows of the bridges (never making the node unready: a remote that is away is
+   * not this node's fault): the dataflow instances this node runs, how many are connected, and the
+   * names of those that are not. Null when this node runs none. Dataflow names only, no hosts or
+   * errors: readiness needs no credential. Refreshed every watch interval, on the context.
+   */
+  public JsonObject readinessDetails() {
+    return readinessDetails;
+  }
+
+  private volatile JsonObject readinessDetails;
+
+  private void refreshReadinessDetails() {
+    int here = 0;
+    int connected = 0;
+    JsonArray notConnected = new JsonArray();
+    for (List<DataflowBridge> instances : running.values()) {
+      for (DataflowBridge b : instances) {
+        if (!runsHere(b)) {
+          continue;
+        }
+        here++;
+        if (b.status().connected()) {
+          connected++;
+        } else {
+          notConnected.add(b.flow().instanceName(b.instance()));
+        }
+      }
+    }
+    readinessDetails =
+        here == 0
+            ? null
+            : new JsonObject()
+                .put("instances", here)
+                .put("connected", connected)
+                .put("notConnected", notConnected);
+  }
+
   private void refreshQueued() {
+    refreshReadinessDetails();
     for (List<DataflowBridge> instances : running.values()) {
       BridgeFile.Dataflow flow = instances.get(0).flow();
       if (flow.direction() != BridgeFile.Direction.LOCAL_TO_REMOTE) {

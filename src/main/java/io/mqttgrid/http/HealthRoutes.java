@@ -15,17 +15,24 @@ public final class HealthRoutes {
    * What /health/ready reports: whether to send clients here, this node's id, the cluster members
    * it sees, and with persistence on the state database's condition ({@code ok}, {@code failing}:
    * its last statement failed, {@code fenced}: another cluster took its lease); null without
-   * persistence; and with routing on its state ({@code routing}: events buffered, the fullest
-   * buffer's share, the destinations failing), which never makes the node unready.
+   * persistence; with routing on its state ({@code routing}: events buffered, the fullest buffer's
+   * share, the destinations failing), and with bridge dataflows running here theirs ({@code
+   * bridges}: instances, connected, the names of those not connected); neither ever makes the node
+   * unready.
    */
   public record Readiness(
-      boolean ready, String node, int members, String database, JsonObject routing) {
+      boolean ready,
+      String node,
+      int members,
+      String database,
+      JsonObject routing,
+      JsonObject bridges) {
     public Readiness(boolean ready, String node, int members) {
-      this(ready, node, members, null, null);
+      this(ready, node, members, null, null, null);
     }
 
     public Readiness(boolean ready, String node, int members, String database) {
-      this(ready, node, members, database, null);
+      this(ready, node, members, database, null, null);
     }
   }
 
@@ -51,6 +58,9 @@ public final class HealthRoutes {
                           .put("node", r.node())
                           .put("members", r.members()),
                       r.database());
+              if (r.bridges() != null) {
+                body.put("bridges", r.bridges());
+              }
               if (r.routing() != null) {
                 body.put("routing", r.routing());
               }

@@ -83,7 +83,14 @@ class BridgeStateIT {
     assertThat(down.getString("state")).isIn("backing-off", "connecting");
     assertThat(down.getString("remoteClientId")).isEqualTo("edge-up");
     assertThat(down.getString("localClientId")).isEqualTo("$bridge/up");
-    assertThat(get("/health/ready", null).statusCode()).isEqualTo(200);
+    HttpResponse<String> ready = get("/health/ready", null);
+    assertThat(ready.statusCode()).isEqualTo(200);
+    // the details say so (refreshed every watch interval), without making the node unready
+    Await.until(
+        "readiness names the dataflow that is not connected",
+        Duration.ofSeconds(10),
+        () -> readinessBridges().getJsonArray("notConnected", new JsonArray()).contains("up"));
+    assertThat(readinessBridges().getInteger("connected")).isZero();
 
     Mqtt5BlockingClient pub = edge.v5("edge-pub");
     pub.connect();
@@ -107,6 +114,11 @@ class BridgeStateIT {
                     && i.getLong("forwarded") == 3
                     && i.getLong("queued") == 0);
     assertThat(up.getString("state")).isEqualTo("connected");
+    Await.until(
+        "readiness counts the dataflow connected",
+        Duration.ofSeconds(10),
+        () -> readinessBridges().getInteger("connected", 0) == 1);
+    assertThat(readinessBridges().getJsonArray("notConnected")).isEmpty();
     awaitQueuedGauge(0);
     JsonObject body = new JsonObject(get("/bridges", TOKEN).body());
     assertThat(body.getBoolean("runsHere")).isTrue();
@@ -157,6 +169,16 @@ class BridgeStateIT {
             throw new IllegalStateException(e);
           }
         });
+  }
+
+  /** The {@code bridges} details of /health/ready, empty when there are none. */
+  private JsonObject readinessBridges() {
+    try {
+      JsonObject body = new JsonObject(get("/health/ready", null).body());
+      return body.getJsonObject("bridges", new JsonObject());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private HttpResponse<String> get(String path, String token) throws Exception {
