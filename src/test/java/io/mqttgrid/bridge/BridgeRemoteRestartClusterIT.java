@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
@@ -89,6 +90,7 @@ class BridgeRemoteRestartClusterIT {
     Mqtt5AsyncClient pub = QosOneStream.client("127.0.0.1", edge.mqttPort(), "edge-rs-pub");
     pub.connect().get(10, TimeUnit.SECONDS);
     AtomicReference<Throwable> failed = new AtomicReference<>();
+    restartDone = new CountDownLatch(1);
     Set<String> acknowledged =
         QosOneStream.publish(
             pub,
@@ -99,6 +101,7 @@ class BridgeRemoteRestartClusterIT {
             STREAM / 4,
             () -> restartRemote(failed),
             Duration.ofSeconds(90));
+    assertThat(restartDone.await(120, TimeUnit.SECONDS)).as("the remote's restart ended").isTrue();
     assertThat(failed.get()).isNull();
     System.out.printf(
         "restart-up: %d of %d acknowledged at the edge%n", acknowledged.size(), STREAM);
@@ -120,6 +123,7 @@ class BridgeRemoteRestartClusterIT {
         QosOneStream.client(cloud.node(2).host(), cloud.node(2).mqttPort(), "cloud-rs-pub");
     pub.connect().get(10, TimeUnit.SECONDS);
     AtomicReference<Throwable> failed = new AtomicReference<>();
+    restartDone = new CountDownLatch(1);
     Set<String> acknowledged =
         QosOneStream.publish(
             pub,
@@ -130,6 +134,7 @@ class BridgeRemoteRestartClusterIT {
             STREAM / 4,
             () -> restartRemote(failed),
             Duration.ofSeconds(90));
+    assertThat(restartDone.await(120, TimeUnit.SECONDS)).as("the remote's restart ended").isTrue();
     assertThat(failed.get()).isNull();
     System.out.printf(
         "restart-down: %d of %d acknowledged at the cloud%n", acknowledged.size(), STREAM);
@@ -143,6 +148,12 @@ class BridgeRemoteRestartClusterIT {
     edgeSub.disconnect().get(10, TimeUnit.SECONDS);
   }
 
+  /**
+   * Counted down when the restart of the remote ended: it runs on a thread of its own, and a stream
+   * acknowledged at the edge (local to remote) can end while the remote is still stopping.
+   */
+  private static volatile CountDownLatch restartDone = new CountDownLatch(1);
+
   /** Restarts cloud node 1, the bridge's remote, as an operator does (SIGTERM, start again). */
   private static void restartRemote(AtomicReference<Throwable> failed) {
     try {
@@ -150,6 +161,8 @@ class BridgeRemoteRestartClusterIT {
       System.out.println("cloud node 1 restarted in the middle of the stream");
     } catch (Throwable t) {
       failed.set(t);
+    } finally {
+      restartDone.countDown();
     }
   }
 
