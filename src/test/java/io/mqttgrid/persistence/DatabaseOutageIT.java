@@ -25,8 +25,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,18 +50,7 @@ class DatabaseOutageIT {
     Path pgData = dir.resolve("pg");
     TestPostgres postgres = TestPostgres.start(pgData, port);
     String url = postgres.url("postgres");
-    Map<String, String> cfg =
-        Map.of(
-            "persistence.store",
-            "postgres",
-            "persistence.postgres.url",
-            url,
-            "persistence.postgres.user",
-            postgres.user(),
-            "persistence.timeout",
-            "2",
-            "management.token",
-            PersistedState.TOKEN);
+    Map<String, String> cfg = onPostgres(postgres, "management.token", PersistedState.TOKEN);
     try (TestBroker broker = TestBroker.start(cfg)) {
       Mqtt5BlockingClient subscriber = broker.v5("outage-sub");
       subscriber.connect();
@@ -125,19 +116,16 @@ class DatabaseOutageIT {
       postgres = TestPostgres.start(pgData, port);
       // the pool opens new connections with a growing back-off (HikariCP: up to 5 s apart), so the
       // first publishes after the database is back may still be refused: the device publishes again
-      int attempts = 0;
-      while (true) {
-        try {
-          attempts++;
-          retain(publisher, "outage/after", "4");
-          break;
-        } catch (Mqtt5PubAckException e) {
-          assertThat(attempts)
-              .as("retained publishes refused after the database is back")
-              .isLessThan(10);
-          Thread.sleep(1000);
-        }
-      }
+      untilAccepted(
+          "retained publishes refused after the database is back",
+          () -> {
+            try {
+              retain(publisher, "outage/after", "4");
+              return true;
+            } catch (Mqtt5PubAckException e) {
+              return false;
+            }
+          });
       // the refused publish may have reached the live subscriber already (the retained write and
       // the
       // delivery run side by side): at least once, as after any failure PUBACK the publisher
@@ -173,16 +161,7 @@ class DatabaseOutageIT {
     int port = TestBroker.freePort();
     Path pgData = dir.resolve("pg-sessions");
     TestPostgres postgres = TestPostgres.start(pgData, port);
-    Map<String, String> cfg =
-        Map.of(
-            "persistence.store",
-            "postgres",
-            "persistence.postgres.url",
-            postgres.url("postgres"),
-            "persistence.postgres.user",
-            postgres.user(),
-            "persistence.timeout",
-            "2");
+    Map<String, String> cfg = onPostgres(postgres);
     try (TestBroker broker = TestBroker.start(cfg)) {
       Mqtt5BlockingClient keeper = broker.v5("outage-keeper");
       keeper.connectWith().cleanStart(true).sessionExpiryInterval(3600).send();
@@ -204,19 +183,16 @@ class DatabaseOutageIT {
           .isEqualTo(Mqtt5PubAckReasonCode.UNSPECIFIED_ERROR);
 
       postgres = TestPostgres.start(pgData, port);
-      int attempts = 0;
-      while (true) {
-        try {
-          attempts++;
-          publish(publisher, "kept/after", "3");
-          break;
-        } catch (Mqtt5PubAckException e) {
-          assertThat(attempts)
-              .as("publishes to the session refused after the database is back")
-              .isLessThan(10);
-          Thread.sleep(1000);
-        }
-      }
+      untilAccepted(
+          "publishes to the session refused after the database is back",
+          () -> {
+            try {
+              publish(publisher, "kept/after", "3");
+              return true;
+            } catch (Mqtt5PubAckException e) {
+              return false;
+            }
+          });
       publisher.disconnect();
       Mqtt5BlockingClient back = broker.v5("outage-keeper");
       Inbox<Mqtt5Publish> inbox = Inbox.of(back);
@@ -244,17 +220,7 @@ class DatabaseOutageIT {
     TestPostgres postgres = TestPostgres.start(pgData, port);
     TestTokens tokens = TestTokens.create();
     Map<String, String> cfg =
-        Map.of(
-            "persistence.store",
-            "postgres",
-            "persistence.postgres.url",
-            postgres.url("postgres"),
-            "persistence.postgres.user",
-            postgres.user(),
-            "persistence.timeout",
-            "2",
-            "namespace.file",
-            tokens.writeNamespace(dir).toString());
+        onPostgres(postgres, "namespace.file", tokens.writeNamespace(dir).toString());
     try (TestBroker broker = TestBroker.start(cfg)) {
       assertThat(httpRetain(broker, tokens, "retained/before").statusCode()).isEqualTo(204);
 
@@ -266,14 +232,10 @@ class DatabaseOutageIT {
           .isEqualTo("ServiceUnavailable");
 
       postgres = TestPostgres.start(pgData, port);
-      int attempts = 0;
-      // the pool reconnects with a growing back-off: the caller repeats, as Retry-After says
-      while (httpRetain(broker, tokens, "retained/after").statusCode() != 204) {
-        assertThat(++attempts)
-            .as("HTTP publishes refused after the database is back")
-            .isLessThan(10);
-        Thread.sleep(1000);
-      }
+      // the caller repeats, as Retry-After says
+      untilAccepted(
+          "HTTP publishes refused after the database is back",
+          () -> httpRetain(broker, tokens, "retained/after").statusCode() == 204);
     } finally {
       postgres.close();
     }
@@ -285,16 +247,7 @@ class DatabaseOutageIT {
     int port = TestBroker.freePort();
     Path pgData = dir.resolve("pg-connects");
     TestPostgres postgres = TestPostgres.start(pgData, port);
-    Map<String, String> cfg =
-        Map.of(
-            "persistence.store",
-            "postgres",
-            "persistence.postgres.url",
-            postgres.url("postgres"),
-            "persistence.postgres.user",
-            postgres.user(),
-            "persistence.timeout",
-            "2");
+    Map<String, String> cfg = onPostgres(postgres);
     try (TestBroker broker = TestBroker.start(cfg)) {
       Mqtt5BlockingClient connected = broker.v5("outage-connected");
       connected.connectWith().cleanStart(true).sessionExpiryInterval(3600).send();
@@ -341,19 +294,16 @@ class DatabaseOutageIT {
 
       postgres = TestPostgres.start(pgData, port);
       // the pool reconnects with a growing back-off: the device connects again
-      int attempts = 0;
-      while (true) {
-        try {
-          attempts++;
-          newcomer.connectWith().cleanStart(true).sessionExpiryInterval(3600).send();
-          break;
-        } catch (Mqtt5ConnAckException e) {
-          assertThat(attempts)
-              .as("persistent connects refused after the database is back")
-              .isLessThan(10);
-          Thread.sleep(1000);
-        }
-      }
+      untilAccepted(
+          "persistent connects refused after the database is back",
+          () -> {
+            try {
+              newcomer.connectWith().cleanStart(true).sessionExpiryInterval(3600).send();
+              return true;
+            } catch (Mqtt5ConnAckException e) {
+              return false;
+            }
+          });
       newcomer.disconnect();
       // the subscription refused during the outage is made now
       assertThat(
@@ -393,6 +343,34 @@ class DatabaseOutageIT {
                 .POST(HttpRequest.BodyPublishers.ofString("kept"))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
+  }
+
+  /**
+   * A node on {@code postgres} that gives up on the database after 2 s, with {@code extra} key and
+   * value pairs.
+   */
+  private static Map<String, String> onPostgres(TestPostgres postgres, String... extra) {
+    Map<String, String> cfg = new HashMap<>();
+    cfg.put("persistence.store", "postgres");
+    cfg.put("persistence.postgres.url", postgres.url("postgres"));
+    cfg.put("persistence.postgres.user", postgres.user());
+    cfg.put("persistence.timeout", "2");
+    for (int i = 0; i < extra.length; i += 2) {
+      cfg.put(extra[i], extra[i + 1]);
+    }
+    return cfg;
+  }
+
+  /**
+   * Repeats {@code attempt} once a second until it is accepted, failing with {@code what} at the
+   * tenth refusal: once the database is back the pool reconnects with a growing back-off (HikariCP:
+   * up to 5 s apart), so the first requests may still be refused, and the client repeats them.
+   */
+  private static void untilAccepted(String what, Callable<Boolean> attempt) throws Exception {
+    for (int attempts = 1; !attempt.call(); attempts++) {
+      assertThat(attempts).as(what).isLessThan(10);
+      Thread.sleep(1000);
+    }
   }
 
   private static void publish(Mqtt5BlockingClient c, String topic, String payload) {
