@@ -1,6 +1,7 @@
 package io.mqttgrid.bridge;
 
-import io.mqttgrid.persistence.PersistenceException;
+import io.mqttgrid.http.ManagementApiVerticle;
+import io.mqttgrid.http.ManagementErrors;
 import io.vertx.core.Handler;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * holds is the file's, and cannot be changed or deleted here. A resource is checked with the others
  * before it is stored; a mistake is refused (400) naming the field under {@code properties}.
  */
-public final class BridgeApi {
+public final class BridgeApi implements ManagementApiVerticle.ResourceRoutes {
 
   private static final Logger LOG = LoggerFactory.getLogger(BridgeApi.class);
   private static final String ARM_PREFIX =
@@ -69,6 +70,7 @@ public final class BridgeApi {
    * Adds the routes to {@code router}, each behind {@code authorize} (the management API's admin
    * check, which also answers 404 for an instance name other than the namespace's).
    */
+  @Override
   public void mount(Router router, Handler<RoutingContext> authorize) {
     for (String prefix : List.of(ARM_PREFIX, SHORT_PREFIX)) {
       router.route(prefix + "/*").handler(authorize);
@@ -269,15 +271,7 @@ public final class BridgeApi {
    */
   private static void refused(
       RoutingContext ctx, Throwable cause, String at, int status, String code) {
-    if (PersistenceException.isCauseOf(cause)) {
-      // write-through: neither stored nor applied, so the caller may simply repeat it
-      ctx.response().putHeader("Retry-After", "5");
-      error(
-          ctx,
-          503,
-          "ServiceUnavailable",
-          "the state database is unavailable (nothing was changed); try again later",
-          null);
+    if (ManagementErrors.storeUnavailable(ctx, cause)) {
       return;
     }
     if (!(cause instanceof BridgeFile.BridgeConfigException)) {
@@ -296,11 +290,6 @@ public final class BridgeApi {
 
   private static void error(
       RoutingContext ctx, int status, String code, String message, String target) {
-    JsonObject error = new JsonObject().put("code", code).put("message", message);
-    if (target != null) {
-      error.put("target", target);
-    }
-    ctx.response().setStatusCode(status);
-    ctx.json(new JsonObject().put("error", error));
+    ManagementErrors.send(ctx, status, code, message, target);
   }
 }

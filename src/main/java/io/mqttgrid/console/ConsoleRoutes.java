@@ -16,6 +16,7 @@ import io.mqttgrid.access.PermissionBinding.Permission;
 import io.mqttgrid.cluster.ClusterMembership;
 import io.mqttgrid.http.HealthRoutes;
 import io.mqttgrid.http.ManagementApiVerticle;
+import io.mqttgrid.http.ManagementErrors;
 import io.mqttgrid.mqtt.ConnectionRegistry;
 import io.mqttgrid.retain.RetainedStore;
 import io.mqttgrid.routing.PublishedMessage;
@@ -1267,11 +1268,6 @@ public final class ConsoleRoutes implements ManagementApiVerticle.Extension {
   /** The management API's error shape: {@code {"error": {"code", "message", "target"}}}. */
   private static void error(
       RoutingContext ctx, int status, String code, String message, String target) {
-    JsonObject error = new JsonObject().put("code", code).put("message", message);
-    if (target != null) {
-      error.put("target", target);
-    }
-    ctx.response().setStatusCode(status);
-    ctx.json(new JsonObject().put("error", error));
+    ManagementErrors.send(ctx, status, code, message, target);
   }
 }

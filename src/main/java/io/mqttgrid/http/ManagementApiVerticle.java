@@ -7,13 +7,11 @@ import io.mqttgrid.access.NamespaceModelJson.Kind;
 import io.mqttgrid.access.NamespaceSettings;
 import io.mqttgrid.access.NamespaceStore;
 import io.mqttgrid.auth.BearerTokenAuthenticator;
-import io.mqttgrid.persistence.PersistenceException;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -58,7 +56,7 @@ public final class ManagementApiVerticle extends VerticleBase {
   private final PrometheusMeterRegistry registry;
   private final HttpConnectionGuard guard;
   private final Supplier<Future<JsonObject>> bridges;
-  private final io.mqttgrid.bridge.BridgeApi bridgeApi;
+  private final ResourceRoutes bridgeApi;
   private HttpServer server;
   private Extension console;
 
@@ -72,7 +70,7 @@ public final class ManagementApiVerticle extends VerticleBase {
       PrometheusMeterRegistry registry,
       HttpConnectionGuard guard,
       Supplier<Future<JsonObject>> bridges,
-      io.mqttgrid.bridge.BridgeApi bridgeApi) {
+      ResourceRoutes bridgeApi) {
     this.bridgeApi = bridgeApi;
     this.host = host;
     this.port = port;
@@ -94,6 +92,14 @@ public final class ManagementApiVerticle extends VerticleBase {
 
     /** Called after the admin check and body handler of {@code prefix}, before its model routes. */
     void mountApi(Router router, String prefix);
+  }
+
+  /**
+   * Resources of their own under the namespace's path (the bridge's dataflow endpoints and
+   * dataflows), each route behind the admin check it is given.
+   */
+  public interface ResourceRoutes {
+    void mount(Router router, Handler<RoutingContext> authorize);
   }
 
   /** Serves the web console and its API endpoints too (set before deployment). */
@@ -540,18 +546,9 @@ public final class ManagementApiVerticle extends VerticleBase {
   }
 
   private void internal(RoutingContext ctx, Throwable cause) {
-    if (PersistenceException.isCauseOf(cause)) {
-      // a write is neither stored nor applied (write-through), so the caller may simply repeat it;
-      // a read of something not in memory needed the database. The database's own log line says
-      // once why it fails
+    if (ManagementErrors.storeUnavailable(ctx, cause)) {
+      // the database's own log line says once why it fails
       LOG.debug("management API {} {}: {}", ctx.request().method(), ctx.request().path(), cause);
-      ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
-      error(
-          ctx,
-          503,
-          "ServiceUnavailable",
-          "the state database is unavailable (nothing was changed); try again later",
-          null);
       return;
     }
     LOG.warn(
@@ -564,33 +561,6 @@ public final class ManagementApiVerticle extends VerticleBase {
 
   private static void error(
       RoutingContext ctx, int status, String code, String message, String target) {
-    if (ctx.response().ended()) {
-      return;
-    }
-    JsonObject error = new JsonObject().put("code", code).put("message", message);
-    if (target != null) {
-      error.put("target", target);
-    }
-    if (status == 401) {
-      ctx.response().putHeader("WWW-Authenticate", "Bearer");
-    }
-    HttpServerRequest request = ctx.request();
-    boolean unreadBody =
-        !request.isEnded()
-            && (request.headers().contains(HttpHeaders.CONTENT_LENGTH)
-                || request.headers().contains(HttpHeaders.TRANSFER_ENCODING));
-    if (unreadBody) {
-      // refused before its body was read (authorization): the connection goes rather than the body
-      // being read
-      ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-    }
-    ctx.response().setStatusCode(status);
-    Future<Void> sent = ctx.json(new JsonObject().put("error", error));
-    if (unreadBody) {
-      sent.onComplete(x -> request.connection().close());
-    } else {
-      request
-          .resume(); // paused by authorize; its end must still be read for the connection to go on
-    }
+    ManagementErrors.send(ctx, status, code, message, target);
   }
 }
