@@ -10,6 +10,7 @@ import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.TestBroker;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
@@ -51,6 +52,20 @@ class ConsoleClusterOverviewIT {
         Duration.ofSeconds(30),
         () -> a.broker().hazelcast().getCluster().getMembers().size() == 2);
     web = WebClient.create(a.broker().vertx());
+    // b's console answers on the clustered event bus once its consumer's registration reached a,
+    // a moment after the members see each other: until then a's pages show b unreachable
+    Await.until(
+        "b answers a's console",
+        Duration.ofSeconds(30),
+        () -> {
+          JsonArray members = overview().getJsonArray("members");
+          for (int i = 0; i < members.size(); i++) {
+            if (!members.getJsonObject(i).getBoolean("reachable", false)) {
+              return false;
+            }
+          }
+          return members.size() == 2;
+        });
   }
 
   private static Map<String, String> node(String id, Path hazelcast) {
