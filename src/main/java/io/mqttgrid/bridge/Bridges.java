@@ -319,10 +319,6 @@ public final class Bridges extends AbstractVerticle {
   }
 
   /**
-   * The queue-depth gauge of each local-to-remote dataflow: what the sessions of its instances that
-   * this node runs hold in the session store (NaN where it runs none). On the bridges' context.
-   */
-  /**
    * What readiness shows of the bridges (never making the node unready: a remote that is away is
    * not this node's fault): the dataflow instances this node runs, how many are connected, and the
    * names of those that are not. Null when this node runs none. Dataflow names only, no hosts or
@@ -360,6 +356,11 @@ public final class Bridges extends AbstractVerticle {
                 .put("notConnected", notConnected);
   }
 
+  /**
+   * The queue-depth gauge of each local-to-remote dataflow: what the sessions of its instances that
+   * this node runs hold in the session store (NaN where it runs none); and readiness's details. On
+   * the bridges' context.
+   */
   private void refreshQueued() {
     refreshReadinessDetails();
     for (List<DataflowBridge> instances : running.values()) {
