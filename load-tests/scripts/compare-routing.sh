@@ -3,9 +3,13 @@
 # path, the goal is within 10 %): two MQTT Grid nodes on this machine, one routing every message to a local
 # webhook receiver (Python 3, 200 to everything; MAX_EVENTS_PER_BATCH, default 100, events per request), one
 # without routing; the Throughput tool (one MQTT 5 publisher, one subscriber) against each, alternating which
-# goes first. Then how many events the routing node delivered and dropped. A benchmark, not a test: figures on
-# a shared machine vary from run to run. Needs the broker jar (mvn -DskipTests package).
-# Usage: load-tests/scripts/compare-routing.sh [messages]   ROUNDS (default 2), QOS (default 1)
+# goes first. Each run also gives the broker's CPU time per message (user + system from /proc/<pid>/stat, all
+# threads), for the routing node counted until its routing buffer is empty again, so that the events it routes
+# after the last publish count too: on a machine shared with other work that is steadier than the rate, and
+# the difference between the two nodes is what routing costs. Both nodes are warmed up first (WARMUP messages,
+# default 30000). Then how many events the routing node delivered and dropped. A benchmark, not a test: figures
+# on a shared machine vary from run to run. Needs the broker jar (mvn -DskipTests package).
+# Usage: load-tests/scripts/compare-routing.sh [messages]   ROUNDS (default 2), QOS (default 1), WARMUP
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 messages=${1:-100000}
@@ -55,16 +59,39 @@ for _ in $(seq 1 60); do
   sleep 1
 done
 
+cpu_ticks() { # pid: its user + system clock ticks so far
+  local stat
+  read -r -a stat <"/proc/$1/stat"
+  echo $((stat[13] + stat[14]))
+}
+routing_idle() { # the routing node holds no event any more (or 60 s passed)
+  for _ in $(seq 1 120); do
+    curl -s http://127.0.0.1:$on_mgmt/metrics | grep -E '^mqttgrid_routing_buffered_events' \
+      | awk '{ s += $2 } END { exit !(s == 0) }' && return 0
+    sleep 0.5
+  done
+  echo "(routing buffer not empty after 60 s) " >&2
+}
+run() { # name port pid messages
+  local before after result
+  before=$(cpu_ticks "$3")
+  result=$(mvn -B -q -f load-tests/pom.xml exec:java \
+    -Dexec.args="--port $2 --qos ${QOS:-1} --messages $4" 2>&1 | grep 'msg/s\|disconnected by' || echo "failed")
+  [ "$1" = routing-on ] && routing_idle
+  after=$(cpu_ticks "$3")
+  printf '%s; broker CPU %d us/msg\n' "$result" $(((after - before) * 1000000 / $(getconf CLK_TCK) / $4))
+}
+run routing-on $on_port $on_pid "${WARMUP:-30000}" >/dev/null
+run routing-off $off_port $off_pid "${WARMUP:-30000}" >/dev/null
+
 echo "machine: $(nproc) cores, $(uname -sr); $messages messages per run"
 for round in $(seq 1 "${ROUNDS:-2}"); do
-  targets=("routing-on $on_port" "routing-off $off_port")
+  targets=("routing-on $on_port $on_pid" "routing-off $off_port $off_pid")
   [ $((round % 2)) = 0 ] && targets=("${targets[1]}" "${targets[0]}")
   for target in "${targets[@]}"; do
     set -- $target
     printf '%-11s load %-5s ' "$1" "$(cut -d' ' -f1 /proc/loadavg)"
-    mvn -B -q -f load-tests/pom.xml exec:java \
-      -Dexec.args="--port $2 --qos ${QOS:-1} --messages $messages" 2>&1 | grep 'msg/s\|disconnected by' \
-      || echo "failed"
+    run "$1" "$2" "$3" "$messages"
   done
 done
 # what routing did meanwhile: delivered, failed or dropped (a full buffer), still held
