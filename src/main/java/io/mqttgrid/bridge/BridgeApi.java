@@ -1,5 +1,7 @@
 package io.mqttgrid.bridge;
 
+import static io.mqttgrid.http.ManagementErrors.error;
+
 import io.mqttgrid.http.ManagementApiVerticle;
 import io.mqttgrid.http.ManagementErrors;
 import io.vertx.core.Handler;
@@ -286,10 +288,5 @@ public final class BridgeApi implements ManagementApiVerticle.ResourceRoutes {
     String target =
         colon > 0 && message.startsWith("properties") ? message.substring(0, colon) : null;
     error(ctx, status, code, message, target);
-  }
-
-  private static void error(
-      RoutingContext ctx, int status, String code, String message, String target) {
-    ManagementErrors.send(ctx, status, code, message, target);
   }
 }

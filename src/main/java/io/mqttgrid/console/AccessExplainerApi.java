@@ -1,7 +1,7 @@
 package io.mqttgrid.console;
 
-import static io.mqttgrid.console.ConsoleHttp.error;
-import static io.mqttgrid.console.ConsoleHttp.jsonBody;
+import static io.mqttgrid.http.ManagementErrors.error;
+import static io.mqttgrid.http.ManagementErrors.jsonObjectBody;
 
 import io.mqttgrid.access.AccessPolicy;
 import io.mqttgrid.access.ClientGroupQuery;
@@ -30,7 +30,7 @@ final class AccessExplainerApi {
   }
 
   void explain(RoutingContext ctx) {
-    JsonObject body = jsonBody(ctx);
+    JsonObject body = jsonObjectBody(ctx);
     if (body == null) {
       return;
     }
@@ -116,7 +116,7 @@ final class AccessExplainerApi {
    * that the console's query editor can validate as the operator types.
    */
   void previewClientGroup(RoutingContext ctx) {
-    JsonObject body = jsonBody(ctx);
+    JsonObject body = jsonObjectBody(ctx);
     if (body == null) {
       return;
     }

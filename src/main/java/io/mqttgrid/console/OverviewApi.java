@@ -1,6 +1,6 @@
 package io.mqttgrid.console;
 
-import static io.mqttgrid.console.ConsoleHttp.error;
+import static io.mqttgrid.http.ManagementErrors.error;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;

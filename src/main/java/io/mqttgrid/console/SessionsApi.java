@@ -1,6 +1,6 @@
 package io.mqttgrid.console;
 
-import static io.mqttgrid.console.ConsoleHttp.error;
+import static io.mqttgrid.http.ManagementErrors.error;
 
 import io.mqttgrid.cluster.ClusterMembership;
 import io.mqttgrid.routing.PublishedMessage;

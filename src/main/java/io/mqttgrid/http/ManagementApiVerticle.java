@@ -1,5 +1,8 @@
 package io.mqttgrid.http;
 
+import static io.mqttgrid.http.ManagementErrors.error;
+import static io.mqttgrid.http.ManagementErrors.jsonObjectBody;
+
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.mqttgrid.access.ModelValidationException;
 import io.mqttgrid.access.NamespaceModelJson;
@@ -12,7 +15,6 @@ import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -267,7 +269,7 @@ public final class ManagementApiVerticle extends VerticleBase {
   }
 
   private void putNamespace(RoutingContext ctx) {
-    JsonObject body = body(ctx);
+    JsonObject body = jsonObjectBody(ctx);
     if (body == null) {
       return;
     }
@@ -413,7 +415,7 @@ public final class ManagementApiVerticle extends VerticleBase {
     if (kind == null) {
       return;
     }
-    JsonObject body = body(ctx);
+    JsonObject body = jsonObjectBody(ctx);
     if (body == null) {
       return;
     }
@@ -522,19 +524,6 @@ public final class ManagementApiVerticle extends VerticleBase {
     return kind;
   }
 
-  private JsonObject body(RoutingContext ctx) {
-    try {
-      Object parsed = ctx.body().buffer() == null ? null : ctx.body().buffer().toJsonValue();
-      if (parsed instanceof JsonObject o) {
-        return o;
-      }
-      error(ctx, 400, "InvalidRequest", "the body must be a JSON object", null);
-    } catch (DecodeException e) {
-      error(ctx, 400, "InvalidRequest", "the body is not valid JSON", null);
-    }
-    return null;
-  }
-
   private void fail(RoutingContext ctx, Throwable cause, String fieldPrefix) {
     if (cause instanceof ModelValidationException e) {
       error(ctx, 400, "InvalidRequest", fieldPrefix + e.getMessage(), fieldPrefix + e.field());
@@ -557,10 +546,5 @@ public final class ManagementApiVerticle extends VerticleBase {
         ctx.request().path(),
         cause.toString());
     error(ctx, 500, "InternalError", "the request could not be completed", null);
-  }
-
-  private static void error(
-      RoutingContext ctx, int status, String code, String message, String target) {
-    ManagementErrors.send(ctx, status, code, message, target);
   }
 }

@@ -4,13 +4,15 @@ import io.mqttgrid.persistence.PersistenceException;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * The error answers of the management port, shared by the namespace model's API, the bridge API and
- * the web console's API so that a client sees one shape ({@code {"error": {"code", "message",
- * "target"}}}) and one outage answer whichever resource it asked for.
+ * The error answers of the management port (and its reading of JSON bodies), shared by the
+ * namespace model's API, the bridge API and the web console's API so that a client sees one shape
+ * ({@code {"error": {"code", "message", "target"}}}) and one outage answer whichever resource it
+ * asked for.
  */
 public final class ManagementErrors {
 
@@ -24,7 +26,7 @@ public final class ManagementErrors {
    * request refused before its body was read (authorization) loses its connection rather than
    * having its body read.
    */
-  public static void send(
+  public static void error(
       RoutingContext ctx, int status, String code, String message, String target) {
     if (ctx.response().ended()) {
       return;
@@ -55,6 +57,23 @@ public final class ManagementErrors {
   }
 
   /**
+   * The request's body as a JSON object, or null once the request has been refused with 400 (no
+   * body, not JSON, or JSON of another kind).
+   */
+  public static JsonObject jsonObjectBody(RoutingContext ctx) {
+    try {
+      Object parsed = ctx.body().buffer() == null ? null : ctx.body().buffer().toJsonValue();
+      if (parsed instanceof JsonObject o) {
+        return o;
+      }
+      error(ctx, 400, "InvalidRequest", "the body must be a JSON object", null);
+    } catch (DecodeException e) {
+      error(ctx, 400, "InvalidRequest", "the body is not valid JSON", null);
+    }
+    return null;
+  }
+
+  /**
    * Answers 503 with {@code Retry-After} when {@code cause} is the state database being
    * unavailable, and says whether it did. A write-through change that failed so was neither stored
    * nor applied, so the caller may simply repeat it; a read of something not in memory needed the
@@ -65,7 +84,7 @@ public final class ManagementErrors {
       return false;
     }
     ctx.response().putHeader(HttpHeaders.RETRY_AFTER, STORE_RETRY_AFTER_SECONDS);
-    send(
+    error(
         ctx,
         503,
         "ServiceUnavailable",
