@@ -8,9 +8,9 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.mqttgrid.hazelcast.HazelcastRouteTable;
+import io.mqttgrid.testing.LoopbackHazelcast;
 import io.mqttgrid.testing.TestBroker;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -48,7 +48,8 @@ class CrossNodeRoutingIT {
                 "cluster.mode",
                 "file",
                 "cluster.config-file",
-                hazelcastFile("a.xml", cluster, portA, portA, portB).toString()));
+                LoopbackHazelcast.configFile(dir, "a.xml", cluster, portA, portA, portB)
+                    .toString()));
     b =
         TestBroker.start(
             Map.of(
@@ -60,7 +61,8 @@ class CrossNodeRoutingIT {
                 "cluster.mode",
                 "file",
                 "cluster.config-file",
-                hazelcastFile("b.xml", cluster, portB, portA, portB).toString()));
+                LoopbackHazelcast.configFile(dir, "b.xml", cluster, portB, portA, portB)
+                    .toString()));
     long deadline = System.currentTimeMillis() + 30_000;
     while (a.broker().hazelcast().getCluster().getMembers().size() < 2
         && System.currentTimeMillis() < deadline) {
@@ -73,34 +75,6 @@ class CrossNodeRoutingIT {
   static void stop() {
     b.close();
     a.close();
-  }
-
-  private static Path hazelcastFile(String name, String cluster, int port, int... members)
-      throws Exception {
-    StringBuilder list = new StringBuilder();
-    for (int m : members) {
-      list.append("<member>127.0.0.1:").append(m).append("</member>");
-    }
-    String xml =
-        """
-        <hazelcast xmlns="http://www.hazelcast.com/schema/config">
-          <cluster-name>%s</cluster-name>
-          <properties><property name="hazelcast.wait.seconds.before.join">0</property></properties>
-          <network>
-            <port auto-increment="false">%d</port>
-            <interfaces enabled="true"><interface>127.0.0.1</interface></interfaces>
-            <join>
-              <auto-detection enabled="false"/>
-              <multicast enabled="false"/>
-              <tcp-ip enabled="true">%s</tcp-ip>
-            </join>
-          </network>
-        </hazelcast>
-        """
-            .formatted(cluster, port, list);
-    Path file = dir.resolve(name);
-    Files.writeString(file, xml);
-    return file;
   }
 
   private static void awaitRoute(TestBroker on, String topic) throws InterruptedException {

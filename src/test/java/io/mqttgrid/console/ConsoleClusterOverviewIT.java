@@ -7,6 +7,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import io.mqttgrid.testing.Await;
+import io.mqttgrid.testing.LoopbackHazelcast;
 import io.mqttgrid.testing.TestBroker;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -14,8 +15,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -45,8 +44,16 @@ class ConsoleClusterOverviewIT {
     int portA = TestBroker.freePort();
     int portB = TestBroker.freePort();
     String cluster = "console-" + System.nanoTime();
-    a = TestBroker.start(node("console-a", hazelcastFile("a.xml", cluster, portA, portA, portB)));
-    b = TestBroker.start(node("console-b", hazelcastFile("b.xml", cluster, portB, portA, portB)));
+    a =
+        TestBroker.start(
+            node(
+                "console-a",
+                LoopbackHazelcast.configFile(dir, "a.xml", cluster, portA, portA, portB)));
+    b =
+        TestBroker.start(
+            node(
+                "console-b",
+                LoopbackHazelcast.configFile(dir, "b.xml", cluster, portB, portA, portB)));
     Await.until(
         "two members",
         Duration.ofSeconds(30),
@@ -311,33 +318,5 @@ class ConsoleClusterOverviewIT {
     } finally {
       onB.disconnect();
     }
-  }
-
-  private static Path hazelcastFile(String name, String cluster, int port, int... members)
-      throws Exception {
-    StringBuilder list = new StringBuilder();
-    for (int m : members) {
-      list.append("<member>127.0.0.1:").append(m).append("</member>");
-    }
-    String xml =
-        """
-        <hazelcast xmlns="http://www.hazelcast.com/schema/config">
-          <cluster-name>%s</cluster-name>
-          <properties><property name="hazelcast.wait.seconds.before.join">0</property></properties>
-          <network>
-            <port auto-increment="false">%d</port>
-            <interfaces enabled="true"><interface>127.0.0.1</interface></interfaces>
-            <join>
-              <auto-detection enabled="false"/>
-              <multicast enabled="false"/>
-              <tcp-ip enabled="true">%s</tcp-ip>
-            </join>
-          </network>
-        </hazelcast>
-        """
-            .formatted(cluster, port, list);
-    Path file = dir.resolve(name);
-    Files.writeString(file, xml, StandardCharsets.UTF_8);
-    return file;
   }
 }
