@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # A local Apache Kafka to try the Kafka destination of routing (docs/routing.md#kafka) with only JDK 17 and
-# Maven: one KRaft node (broker and controller in one process) listening on 127.0.0.1, from the Maven Central
-# artifacts of the Kafka version the tests use (kafka.version in pom.xml). For trying things out only: one
-# node, no security, replication factor 1. Not used by the build or the tests (they start their own broker,
-# src/test/java/io/mqttgrid/testing/KafkaBroker.java). Already have a Kafka? Use it instead.
+# Maven: one KRaft node (broker and controller in one process) listening on 127.0.0.1, and Kafka's console
+# consumer, from the Maven Central artifacts of the Kafka version the tests use (kafka.version in pom.xml).
+# For trying things out only: one node, no security, replication factor 1. Not used by the build or the tests
+# (they start their own broker, src/test/java/io/mqttgrid/testing/KafkaBroker.java). Have a Kafka? Use it.
 #
-# Usage: docs/examples/kafka-dev-broker.sh start|stop
-#   start  resolves the jars (the first time Maven downloads about 40 MB into ~/.m2), formats the log
-#          directory if it is new, starts the broker in the background and waits until it serves
-#   stop   stops it (SIGTERM, then waits for it to exit); start again keeps the topics and their records
+# Usage: docs/examples/kafka-dev-broker.sh start | stop | consume <console consumer options>
+#   start    resolves the jars (the first time Maven downloads about 60 MB into ~/.m2), formats the log
+#            directory if it is new, starts the broker in the background and waits until it serves
+#   stop     stops it (SIGTERM, then waits for it to exit); a new start keeps the topics and their records
+#   consume  runs Kafka's console consumer (kafka-console-consumer.sh) with --bootstrap-server set, e.g.
+#            consume --topic mqtt-events --from-beginning --property print.headers=true
 # Environment: KAFKA_DIR (default kafka-dev: the configuration, the data, the pid and kafka.log),
 #              KAFKA_PORT (default 9092; the controller listens on KAFKA_PORT + 1)
 set -euo pipefail
@@ -20,25 +22,33 @@ pidfile=$dir/kafka.pid
 
 running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 
-start() {
-  if running; then echo "kafka is already running (pid $(cat "$pidfile"))"; return; fi
+resolve() {
   mkdir -p "$dir"
-  if [ ! -f "$dir/classpath-$version.txt" ]; then
-    # the broker and a logging backend for its slf4j logs, as Kafka's own distribution has
-    cat >"$dir/pom.xml" <<POM
-<project xmlns="http://maven.apache.org/POM/4.0.0">
+  # the broker, the console consumer, and a logging backend for their slf4j logs, as Kafka's distribution has
+  pom="<project xmlns=\"http://maven.apache.org/POM/4.0.0\">
   <modelVersion>4.0.0</modelVersion>
   <groupId>local</groupId><artifactId>kafka-dev-broker</artifactId><version>1</version>
   <dependencies>
     <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$version</version></dependency>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools</artifactId><version>$version</version></dependency>
     <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>2.24.3</version></dependency>
   </dependencies>
-</project>
-POM
-    echo "resolving Kafka $version with Maven (the first time it downloads about 45 MB into ~/.m2)"
-    mvn -B -q -f "$dir/pom.xml" dependency:build-classpath -Dmdep.outputFile="$dir/classpath-$version.txt" \
-      >"$dir/mvn.log" 2>&1 || { cat "$dir/mvn.log" >&2; exit 1; }
+</project>"
+  if [ ! -f "$dir/classpath.txt" ] || [ "$(cat "$dir/pom.xml" 2>/dev/null)" != "$pom" ]; then
+    echo "resolving Kafka $version with Maven (the first time it downloads about 60 MB into ~/.m2)" >&2
+    printf '%s\n' "$pom" >"$dir/pom.xml"
+    mvn -B -q -f "$dir/pom.xml" dependency:build-classpath -Dmdep.outputFile="$dir/classpath.txt" \
+      >"$dir/mvn.log" 2>&1 || { rm -f "$dir/pom.xml"; cat "$dir/mvn.log" >&2; exit 1; }
   fi
+  # the broker logs to kafka.log; the console consumer only its errors, to stderr
+  printf '%s\n' 'rootLogger.level=ERROR' 'rootLogger.appenderRef.err.ref=err' 'appender.err.type=Console' \
+    'appender.err.name=err' 'appender.err.target=SYSTEM_ERR' 'appender.err.layout.type=PatternLayout' \
+    'appender.err.layout.pattern=%p %m (%c)%n' >"$dir/log4j2-tools.properties"
+}
+
+start() {
+  if running; then echo "kafka is already running (pid $(cat "$pidfile"))"; return; fi
+  resolve
   cat >"$dir/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
@@ -69,7 +79,7 @@ logger.kafka.level=WARN
 logger.state.name=state.change.logger
 logger.state.level=WARN
 LOG
-  java=(java -Xmx512m -cp "$(cat "$dir/classpath-$version.txt")"
+  java=(java -Xmx512m -cp "$(cat "$dir/classpath.txt")"
     -Dlog4j2.configurationFile="$dir/log4j2.properties")
   if [ ! -f "$dir/data/meta.properties" ]; then
     "${java[@]}" kafka.tools.StorageTool format -t "$("${java[@]}" kafka.tools.StorageTool random-uuid)" \
@@ -99,8 +109,15 @@ stop() {
   echo "kafka stopped"
 }
 
+consume() {
+  resolve
+  exec java -Xmx256m -cp "$(cat "$dir/classpath.txt")" -Dlog4j2.configurationFile="$dir/log4j2-tools.properties" \
+    org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server "127.0.0.1:$port" "$@"
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  *) sed -n '8,14p' "$0" >&2; exit 2 ;;
+  consume) shift; consume "$@" ;;
+  *) sed -n '8,15p' "$0" >&2; exit 2 ;;
 esac
