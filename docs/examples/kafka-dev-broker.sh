@@ -5,12 +5,13 @@
 # For trying things out only: one node, no security, replication factor 1. Not used by the build or the tests
 # (they start their own broker, src/test/java/io/mqttgrid/testing/KafkaBroker.java). Have a Kafka? Use it.
 #
-# Usage: docs/examples/kafka-dev-broker.sh start | stop | consume <console consumer options>
-#   start    resolves the jars (the first time Maven downloads about 60 MB into ~/.m2), formats the log
-#            directory if it is new, starts the broker in the background and waits until it serves
-#   stop     stops it (SIGTERM, then waits for it to exit); a new start keeps the topics and their records
-#   consume  runs Kafka's console consumer (kafka-console-consumer.sh) with --bootstrap-server set, e.g.
-#            consume --topic mqtt-events --from-beginning --property print.headers=true
+# Usage: docs/examples/kafka-dev-broker.sh start | stop | create-topics <topic>... | consume <options>
+#   start          resolves the jars (the first time Maven downloads about 60 MB into ~/.m2), formats the log
+#                  directory if it is new, starts the broker in the background and waits until it serves
+#   stop           stops it (SIGTERM, then waits for it to exit); a new start keeps the topics and records
+#   create-topics  creates the topics that do not exist yet (kafka-topics.sh --create), one partition each
+#   consume        runs Kafka's console consumer (kafka-console-consumer.sh) with --bootstrap-server set,
+#                  e.g. consume --topic mqtt-events --from-beginning --property print.headers=true
 # Environment: KAFKA_DIR (default kafka-dev: the configuration, the data, the pid and kafka.log),
 #              KAFKA_PORT (default 9092; the controller listens on KAFKA_PORT + 1)
 set -euo pipefail
@@ -109,15 +110,22 @@ stop() {
   echo "kafka stopped"
 }
 
-consume() {
+tool() {
   resolve
-  exec java -Xmx256m -cp "$(cat "$dir/classpath.txt")" -Dlog4j2.configurationFile="$dir/log4j2-tools.properties" \
-    org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server "127.0.0.1:$port" "$@"
+  java -Xmx256m -cp "$(cat "$dir/classpath.txt")" -Dlog4j2.configurationFile="$dir/log4j2-tools.properties" \
+    "$1" --bootstrap-server "127.0.0.1:$port" "${@:2}"
+}
+
+create_topics() {
+  for topic in "$@"; do
+    tool org.apache.kafka.tools.TopicCommand --create --if-not-exists --topic "$topic"
+  done
 }
 
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  consume) shift; consume "$@" ;;
-  *) sed -n '8,15p' "$0" >&2; exit 2 ;;
+  create-topics) shift; create_topics "$@" ;;
+  consume) shift; tool org.apache.kafka.tools.consumer.ConsoleConsumer "$@" ;;
+  *) sed -n '8,16p' "$0" >&2; exit 2 ;;
 esac
