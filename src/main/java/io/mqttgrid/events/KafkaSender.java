@@ -178,8 +178,17 @@ final class KafkaSender {
     return RoutingErrors.SERVICE_ERROR;
   }
 
-  private static String describe(Exception e) {
-    return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+  /** For the log line and a dead letter's {@code lastDeliveryOutcome}. */
+  static String describe(Exception e) {
+    String d = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+    // the producer says this both when no broker answers and when the topic is missing (and not
+    // created automatically): on its own it sends an operator after the topic while Kafka is down
+    if (e instanceof TimeoutException
+        && e.getMessage() != null
+        && e.getMessage().contains("not present in metadata")) {
+      d += " (Kafka did not answer, or the topic does not exist)";
+    }
+    return d;
   }
 
   /** Stops the thread and closes the producer without waiting for what it holds. */

@@ -51,4 +51,18 @@ class KafkaSenderTest {
     assertThat(KafkaSender.error(new RecordTooLargeException("x")))
         .isEqualTo(RoutingErrors.CLIENT_ERROR);
   }
+
+  @Test
+  void aTopicMissingFromTheMetadataSaysThatKafkaMayBeDown() {
+    // what the producer says both when the cluster does not answer and when the topic is missing
+    // (and not created automatically): the log line must not send an operator after the topic only
+    assertThat(
+            KafkaSender.describe(
+                new TimeoutException("Topic mqtt-events not present in metadata after 10000 ms.")))
+        .isEqualTo(
+            "TimeoutException: Topic mqtt-events not present in metadata after 10000 ms."
+                + " (Kafka did not answer, or the topic does not exist)");
+    assertThat(KafkaSender.describe(new RecordTooLargeException("too large")))
+        .isEqualTo("RecordTooLargeException: too large");
+  }
 }
