@@ -3,14 +3,12 @@ package io.mqttgrid.bridge;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
-import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.ClusterFixture;
 import io.mqttgrid.testing.TestBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -107,7 +105,7 @@ class BridgeRemoteRestartClusterIT {
         "restart-up: %d of %d acknowledged at the edge%n", acknowledged.size(), STREAM);
     assertThat(acknowledged).hasSize(STREAM);
     awaitRemoteBack();
-    awaitAllArrived(received, acknowledged, "restart-up");
+    received.awaitAll(acknowledged, "restart-up");
     System.out.printf(
         "restart-up: %d deliveries of %d distinct messages%n",
         received.deliveries.get(), received.payloads.size());
@@ -140,7 +138,7 @@ class BridgeRemoteRestartClusterIT {
         "restart-down: %d of %d acknowledged at the cloud%n", acknowledged.size(), STREAM);
     assertThat(acknowledged.size()).isGreaterThan(STREAM / 4);
     awaitRemoteBack();
-    awaitAllArrived(received, acknowledged, "restart-down");
+    received.awaitAll(acknowledged, "restart-down");
     System.out.printf(
         "restart-down: %d deliveries of %d distinct messages%n",
         received.deliveries.get(), received.payloads.size());
@@ -169,26 +167,5 @@ class BridgeRemoteRestartClusterIT {
   private static void awaitRemoteBack() {
     cloud.awaitReady(1, Duration.ofSeconds(90));
     BridgeAwait.connected(edge, "restart-up", "restart-down");
-  }
-
-  /** Every acknowledged message arrives (duplicates allowed: at least once). */
-  private static void awaitAllArrived(
-      QosOneStream.Received received, Set<String> acknowledged, String flow) {
-    try {
-      Await.until(
-          flow + ": every acknowledged message at the subscriber",
-          Duration.ofSeconds(60),
-          () -> received.payloads.containsAll(acknowledged));
-    } catch (AssertionError e) {
-      Set<String> missing = new HashSet<>(acknowledged);
-      missing.removeAll(received.payloads);
-      throw new AssertionError(
-          flow
-              + ": "
-              + missing.size()
-              + " acknowledged messages lost, e.g. "
-              + missing.stream().limit(10).toList(),
-          e);
-    }
   }
 }

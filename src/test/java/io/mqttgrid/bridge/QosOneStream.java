@@ -4,8 +4,10 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
+import io.mqttgrid.testing.Await;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -62,6 +64,26 @@ final class QosOneStream {
           .send()
           .get(10, TimeUnit.SECONDS);
       return r;
+    }
+
+    /** Every acknowledged message arrives (duplicates allowed: at least once). */
+    void awaitAll(Set<String> acknowledged, String flow) {
+      try {
+        Await.until(
+            flow + ": every acknowledged message at the subscriber",
+            Duration.ofSeconds(60),
+            () -> payloads.containsAll(acknowledged));
+      } catch (AssertionError e) {
+        Set<String> missing = new HashSet<>(acknowledged);
+        missing.removeAll(payloads);
+        throw new AssertionError(
+            flow
+                + ": "
+                + missing.size()
+                + " acknowledged messages lost, e.g. "
+                + missing.stream().limit(10).toList(),
+            e);
+      }
     }
   }
 
