@@ -11,9 +11,11 @@
 #
 # Peak: DELIVERIES (default 200000) deliveries per run, at most 1,000 messages under way to each subscriber
 # (end to end), deliveries/s from the first publish to the last delivery, and the broker's CPU time per
-# delivery (user + system from /proc, steadier than the rate on a shared machine). Latency (LATENCY=1, the
-# default): right after the peak runs of a cell, each broker again at half of Mosquitto's peak of that round,
-# on a fixed schedule for LATENCY_SECONDS (default 6; the first second left out), p50/p99 of publish-to-delivery.
+# delivery (user + system from /proc, steadier than the rate on a shared machine; each run starts once the
+# broker is idle, at most 30 s after the previous one, so it is not charged with that one's backlog).
+# Latency (LATENCY=1, the default): right after the peak runs of a cell, each broker again at half of
+# Mosquitto's peak of that round, on a fixed schedule for LATENCY_SECONDS (default 6; the first second left
+# out), p50/p99 of publish-to-delivery.
 #
 #   load-tests/scripts/throughput-table.sh
 #   ROUNDS=3 BEFORE_JAR=/tmp/before.jar load-tests/scripts/throughput-table.sh
@@ -86,10 +88,20 @@ cpu_ticks() { # pid
   read -r -a stat <"/proc/$1/stat"
   echo $((stat[13] + stat[14]))
 }
+settle() { # pid: wait (at most 30 s) until the broker is idle, so a run is not charged with the last one's backlog
+  local a b
+  for _ in $(seq 1 30); do
+    a=$(cpu_ticks "$1")
+    sleep 1
+    b=$(cpu_ticks "$1")
+    [ $((b - a)) -le $(($(getconf CLK_TCK) / 20)) ] && return
+  done
+}
 measure() { # broker-index cell version [rate]: sets line (the generator's), value (deliveries/s, or p99 ms
   # with a rate; "!" appended when the run was incomplete) and cpu (the broker's CPU us per delivery)
   local before after got extra=()
   [ -n "${4:-}" ] && extra=(--rate "$4" --seconds "$latency_seconds")
+  settle "${pids[$1]}"
   before=$(cpu_ticks "${pids[$1]}")
   # shellcheck disable=SC2046
   line=$(java -Dlogback.configurationFile="$logs/logback.xml" -cp "$classpath" io.mqttgrid.load.ThroughputCell \
