@@ -2,10 +2,17 @@ package io.mqttgrid.cluster;
 
 import io.mqttgrid.routing.PublishedMessage;
 import io.mqttgrid.routing.QueueFullException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.ByteBufOutputStream;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.internal.buffer.BufferInternal;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,39 +38,72 @@ final class NodeMessages {
 
   static Buffer encode(PublishedMessage message, boolean plain, List<String> sharedGroups) {
     Buffer b = Buffer.buffer(message.payload().length + 128);
-    appendTo(b, message, plain, sharedGroups);
+    write(bytesOf(b), message, plain, sharedGroups);
     return b;
   }
 
-  private static void appendTo(
-      Buffer b, PublishedMessage message, boolean plain, List<String> sharedGroups) {
-    b.appendByte((byte) (plain ? 1 : 0));
-    b.appendInt(sharedGroups.size());
+  /**
+   * Writes one publish straight into the buffer it travels in, the message through {@link
+   * PublishedMessage#writeTo} (the same bytes as {@link PublishedMessage#toBytes}, so nodes of
+   * either version read each other), without an intermediate array to grow and copy.
+   */
+  private static void write(
+      ByteBuf out, PublishedMessage message, boolean plain, List<String> sharedGroups) {
+    out.writeByte(plain ? 1 : 0);
+    out.writeInt(sharedGroups.size());
     for (String g : sharedGroups) {
-      byte[] bytes = g.getBytes(StandardCharsets.UTF_8);
-      b.appendInt(bytes.length).appendBytes(bytes);
+      int lengthAt = out.writerIndex();
+      out.writeInt(0);
+      out.setInt(lengthAt, out.writeCharSequence(g, StandardCharsets.UTF_8));
     }
-    b.appendBytes(message.toBytes());
+    try {
+      message.writeTo(new ByteBufOutputStream(out));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a ByteBuf grows; it never fails a write
+    }
   }
 
   static Delivery decode(Buffer b) {
-    return decode(b, 0, b.length());
+    ByteBuf in = bytesOf(b);
+    return decode(in, 0, in.writerIndex());
   }
 
-  private static Delivery decode(Buffer b, int start, int end) {
-    int pos = start;
-    boolean plain = b.getByte(pos++) == 1;
-    int n = b.getInt(pos);
-    pos += 4;
+  /**
+   * Reads one publish from {@code in} where it lies (a slice shares the received frame's memory):
+   * only the message's own fields are copied out, into the arrays and strings it holds.
+   */
+  private static Delivery decode(ByteBuf frame, int start, int end) {
+    ByteBuf in = frame.slice(start, end - start);
+    boolean plain = in.readByte() == 1;
+    int n = in.readInt();
+    if (n < 0 || n > in.readableBytes() / 4) {
+      throw new IllegalArgumentException("impossible number of shared groups " + n);
+    }
     List<String> groups = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      int len = b.getInt(pos);
-      pos += 4;
-      groups.add(b.getString(pos, pos + len, "UTF-8"));
-      pos += len;
+      int len = in.readInt();
+      if (len < 0 || len > in.readableBytes()) {
+        throw new IllegalArgumentException("shared group " + i + " is cut off");
+      }
+      groups.add(in.readCharSequence(len, StandardCharsets.UTF_8).toString());
     }
-    PublishedMessage message = PublishedMessage.fromBytes(b.getBytes(pos, end));
-    return new Delivery(message, plain, groups);
+    try {
+      return new Delivery(PublishedMessage.readFrom(new ByteBufInputStream(in)), plain, groups);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("unreadable message: " + e, e);
+    }
+  }
+
+  /**
+   * The Netty buffer under a Vert.x one, to write into and read from in place. Vert.x's Buffer
+   * offers only whole-array appends and copying reads; its internal interface (meant for code
+   * integrating with Netty) gives the ByteBuf itself, whose {@code writerIndex} is the Buffer's
+   * length.
+   */
+  private static ByteBuf bytesOf(Buffer b) {
+    return b instanceof BufferInternal internal
+        ? internal.unwrap()
+        : Unpooled.wrappedBuffer(b.getBytes());
   }
 
   /** A batch with no publish yet: {@link #append} adds them, {@link #seal} completes it. */
@@ -71,13 +111,17 @@ final class NodeMessages {
     return Buffer.buffer(1024).appendInt(0);
   }
 
-  /** Adds one publish to the end of {@code batch}. */
+  /** Adds one publish to the end of {@code batch}, written in place. */
   static void append(
       Buffer batch, PublishedMessage message, boolean plain, List<String> sharedGroups) {
-    int lengthAt = batch.length();
-    batch.appendInt(0);
-    appendTo(batch, message, plain, sharedGroups);
-    batch.setInt(lengthAt, batch.length() - lengthAt - 4);
+    if (!(batch instanceof BufferInternal internal)) {
+      throw new IllegalArgumentException("not a buffer of newBatch(): " + batch.getClass());
+    }
+    ByteBuf out = internal.unwrap();
+    int lengthAt = out.writerIndex();
+    out.writeInt(0);
+    write(out, message, plain, sharedGroups);
+    out.setInt(lengthAt, out.writerIndex() - lengthAt - 4);
   }
 
   /** Writes the number of publishes {@code batch} holds into it. */
@@ -86,19 +130,24 @@ final class NodeMessages {
   }
 
   static List<Delivery> decodeBatch(Buffer b) {
-    int count = b.getInt(0);
+    ByteBuf in = bytesOf(b);
+    int total = in.writerIndex();
+    int count = in.getInt(0);
     if (count < 0) {
       throw new IllegalArgumentException("negative count " + count);
     }
     List<Delivery> batch = new ArrayList<>(Math.min(count, 4096));
     int pos = 4;
     for (int i = 0; i < count; i++) {
-      int length = b.getInt(pos);
+      if (pos + 4 > total) {
+        throw new IllegalArgumentException("publish " + i + " of " + count + " is missing");
+      }
+      int length = in.getInt(pos);
       pos += 4;
-      if (length < 0 || pos + length > b.length()) {
+      if (length < 0 || pos + length > total) {
         throw new IllegalArgumentException("publish " + i + " of " + count + " is cut off");
       }
-      batch.add(decode(b, pos, pos + length));
+      batch.add(decode(in, pos, pos + length));
       pos += length;
     }
     return batch;

@@ -1,0 +1,404 @@
+package io.mqttgrid.load;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiConsumer;
+
+/**
+ * One cell of the broker throughput table (load-tests/scripts/throughput-table.sh): publishers and
+ * subscribers in one of three shapes, at one QoS, over MQTT 5 or 3.1.1, with clean or persistent
+ * subscriber sessions; either as fast as the broker delivers (peak) or at a fixed rate with the
+ * end-to-end latency of every delivery (latency).
+ *
+ * <ul>
+ *   <li>{@code --shape pairs --pairs N}: N publishers, each to its own subscriber on its own topic;
+ *   <li>{@code --shape fanin --clients N}: N publishers on N topics, one subscriber to all of them;
+ *   <li>{@code --shape fanout --clients N}: one publisher, N subscribers to its topic.
+ * </ul>
+ *
+ * <p>Peak ({@code --deliveries}, the total over all subscribers): each subscriber has at most
+ * {@code --window} messages under way to it (a message leaves the window when the subscriber has
+ * it), so no broker has to drop or queue much to keep up, and the figure is deliveries per second
+ * from the first publish to the last delivery. Latency ({@code --rate} deliveries/s for {@code
+ * --seconds}): each publisher sends on a fixed schedule, whatever the broker does, and stamps each
+ * payload with the time it was due (so a stalled broker shows in the latency instead of slowing the
+ * schedule); the first {@code --skip-seconds} are left out (this JVM's own JIT warm-up).
+ *
+ * <p>{@code --persistent true}: the subscribers' sessions outlive their connections (MQTT 3.1.1
+ * Clean Session 0, MQTT 5 Session Expiry Interval 3,600 s), so a broker stores each QoS 1 message
+ * in the session; they are ended at the end of the run.
+ */
+public final class ThroughputCell {
+
+  /** One MQTT 5 or 3.1.1 client, as far as this tool uses it. */
+  private interface Client {
+    CompletableFuture<?> subscribe(String filter, MqttQos qos, BiConsumer<String, ByteBuffer> cb);
+
+    CompletableFuture<?> publish(String topic, MqttQos qos, byte[] payload);
+
+    void end() throws Exception;
+  }
+
+  private ThroughputCell() {}
+
+  public static void main(String[] args) {
+    int status;
+    try {
+      status = run(args);
+    } catch (Exception e) {
+      System.err.println("failed: " + (e.getCause() != null ? e.getCause() : e));
+      status = 1;
+    }
+    System.exit(status);
+  }
+
+  private static int run(String[] args) throws Exception {
+    String host = "127.0.0.1";
+    int port = 1883;
+    String shape = "pairs";
+    int clients = 4;
+    int qos = 0;
+    int version = 5;
+    boolean persistent = false;
+    long deliveries = 200_000;
+    int size = 64;
+    int window = 1000;
+    double rate = 0;
+    double seconds = 6;
+    double skipSeconds = 1;
+    for (int i = 0; i < args.length; i += 2) {
+      switch (args[i]) {
+        case "--host" -> host = args[i + 1];
+        case "--port" -> port = Integer.parseInt(args[i + 1]);
+        case "--shape" -> shape = args[i + 1];
+        case "--pairs", "--clients" -> clients = Integer.parseInt(args[i + 1]);
+        case "--qos" -> qos = Integer.parseInt(args[i + 1]);
+        case "--mqtt" -> version = Integer.parseInt(args[i + 1]);
+        case "--persistent" -> persistent = Boolean.parseBoolean(args[i + 1]);
+        case "--deliveries" -> deliveries = Long.parseLong(args[i + 1]);
+        case "--size" -> size = Integer.parseInt(args[i + 1]);
+        case "--window" -> window = Integer.parseInt(args[i + 1]);
+        case "--rate" -> rate = Double.parseDouble(args[i + 1]);
+        case "--seconds" -> seconds = Double.parseDouble(args[i + 1]);
+        case "--skip-seconds" -> skipSeconds = Double.parseDouble(args[i + 1]);
+        default -> throw new IllegalArgumentException("unknown option " + args[i]);
+      }
+    }
+    if (size < 8) {
+      throw new IllegalArgumentException("--size below 8: the payload carries a time stamp");
+    }
+    int publishers =
+        switch (shape) {
+          case "pairs", "fanin" -> clients;
+          case "fanout" -> 1;
+          default -> throw new IllegalArgumentException("unknown shape " + shape);
+        };
+    int subscribers = shape.equals("fanin") ? 1 : clients;
+    // how many subscribers get each publish
+    int copies = shape.equals("fanout") ? clients : 1;
+    MqttQos q = MqttQos.fromCode(qos);
+    String run = Long.toString(System.nanoTime(), 36);
+    String base = "bench/cell/" + run + "/";
+
+    // topics: pairs, a topic per pair; fan-in, one per publisher under one filter; fan-out, one
+    String[] topics = new String[publishers];
+    for (int p = 0; p < publishers; p++) {
+      topics[p] = base + p;
+    }
+    Map<String, Integer> publisherOf = new HashMap<>();
+    for (int p = 0; p < publishers; p++) {
+      publisherOf.put(topics[p], p);
+    }
+
+    boolean latencyMode = rate > 0;
+    // publishes per publisher
+    long perPublisher =
+        latencyMode
+            ? Math.max(1, Math.round(rate * seconds / copies / publishers))
+            : Math.max(1, deliveries / copies / publishers);
+    long expected = perPublisher * publishers * copies;
+    CountDownLatch done = new CountDownLatch(1);
+    AtomicLong received = new AtomicLong();
+    // at most `window` messages under way to each subscriber: per publisher, a share of its
+    // subscriber's window (fan-in) or one window whose publishes each take `copies` permits
+    int permitsPerPublisher = shape.equals("fanin") ? Math.max(1, window / publishers) : window;
+    Semaphore[] inFlight = new Semaphore[publishers];
+    for (int p = 0; p < publishers; p++) {
+      inFlight[p] = new Semaphore(permitsPerPublisher * copies);
+    }
+    long[] latencies = latencyMode ? new long[(int) Math.min(expected, 50_000_000)] : null;
+    AtomicInteger samples = new AtomicInteger();
+    long skipNanos = (long) (skipSeconds * 1e9);
+    long[] scheduleStart = new long[1];
+
+    BiConsumer<String, ByteBuffer> onMessage =
+        (topic, payload) -> {
+          long now = System.nanoTime();
+          if (latencyMode) {
+            long due = payload.getLong(payload.position());
+            if (due - scheduleStart[0] >= skipNanos) {
+              int i = samples.getAndIncrement();
+              if (i < latencies.length) {
+                latencies[i] = now - due;
+              }
+            }
+          } else {
+            Integer p = publisherOf.get(topic);
+            if (p != null) {
+              inFlight[p].release();
+            }
+          }
+          if (received.incrementAndGet() == expected) {
+            done.countDown();
+          }
+        };
+
+    List<Client> subs = new ArrayList<>();
+    List<Client> pubs = new ArrayList<>();
+    try {
+      for (int s = 0; s < subscribers; s++) {
+        Client sub = connect(host, port, version, "cell-sub-" + run + "-" + s, persistent);
+        subs.add(sub);
+        String filter = shape.equals("fanin") ? base + "+" : topics[shape.equals("pairs") ? s : 0];
+        sub.subscribe(filter, q, onMessage).get(10, TimeUnit.SECONDS);
+      }
+      for (int p = 0; p < publishers; p++) {
+        pubs.add(connect(host, port, version, "cell-pub-" + run + "-" + p, false));
+      }
+
+      long start = System.nanoTime();
+      scheduleStart[0] = start;
+      List<Thread> threads = new ArrayList<>();
+      int publisherCount = publishers;
+      double perPublisherRate = rate / copies / publishers;
+      int payloadSize = size;
+      for (int p = 0; p < publishers; p++) {
+        int me = p;
+        Client pub = pubs.get(p);
+        Thread t =
+            new Thread(
+                () -> {
+                  for (long i = 0; i < perPublisher; i++) {
+                    long due;
+                    if (latencyMode) {
+                      due = start + (long) (i * 1e9 / perPublisherRate);
+                      long wait = due - System.nanoTime();
+                      if (wait > 20_000) {
+                        LockSupport.parkNanos(wait);
+                      }
+                    } else {
+                      try {
+                        if (!inFlight[me].tryAcquire(copies, 5, TimeUnit.SECONDS)) {
+                          return; // messages are being lost: stop, the run reports what arrived
+                        }
+                      } catch (InterruptedException e) {
+                        return;
+                      }
+                      due = System.nanoTime();
+                    }
+                    byte[] body = new byte[payloadSize];
+                    ByteBuffer.wrap(body).putLong(0, due);
+                    pub.publish(topics[me], q, body);
+                  }
+                },
+                "publisher-" + p);
+        t.setDaemon(true);
+        threads.add(t);
+      }
+      threads.forEach(Thread::start);
+      for (Thread t : threads) {
+        t.join();
+      }
+      long published = System.nanoTime();
+      // wait until everything arrived or nothing more arrives for five seconds
+      long last = -1;
+      while (!done.await(5, TimeUnit.SECONDS)) {
+        long now = received.get();
+        if (now == last) {
+          break;
+        }
+        last = now;
+      }
+      long end = System.nanoTime();
+      long got = received.get();
+      boolean complete = got == expected;
+      double elapsed = (end - start) / 1e9;
+      String what =
+          String.format(
+              Locale.ROOT,
+              "%s %d qos %d mqtt %s %s",
+              shape,
+              clients,
+              qos,
+              version == 5 ? "5" : "3.1.1",
+              persistent ? "persistent" : "clean");
+      if (!latencyMode) {
+        System.out.printf(
+            Locale.ROOT,
+            "%s: %d/%d deliveries in %.2f s = %.0f deliveries/s (publish side %.0f msg/s)%s%n",
+            what,
+            got,
+            expected,
+            elapsed,
+            got / elapsed,
+            perPublisher * publisherCount / ((published - start) / 1e9),
+            complete ? "" : " INCOMPLETE");
+      } else {
+        int n = Math.min(samples.get(), latencies.length);
+        long[] sorted = Arrays.copyOf(latencies, n);
+        Arrays.sort(sorted);
+        System.out.printf(
+            Locale.ROOT,
+            "%s: at %.0f deliveries/s for %.1f s: %d/%d delivered; latency p50 %.2f ms p99 %.2f ms"
+                + " max %.2f ms (%d samples after the first %.1f s)%s%n",
+            what,
+            rate,
+            seconds,
+            got,
+            expected,
+            percentile(sorted, 0.50),
+            percentile(sorted, 0.99),
+            n == 0 ? 0.0 : sorted[n - 1] / 1e6,
+            n,
+            skipSeconds,
+            complete ? "" : " INCOMPLETE");
+      }
+      return complete ? 0 : 1;
+    } finally {
+      for (Client c : pubs) {
+        end(c);
+      }
+      for (Client c : subs) {
+        end(c);
+      }
+    }
+  }
+
+  private static double percentile(long[] sorted, double p) {
+    if (sorted.length == 0) {
+      return Double.NaN;
+    }
+    int i = (int) Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1);
+    return sorted[Math.max(0, i)] / 1e6;
+  }
+
+  private static void end(Client c) {
+    try {
+      c.end();
+    } catch (Exception e) {
+      System.err.println("disconnect: " + e);
+    }
+  }
+
+  private static Client connect(String host, int port, int version, String id, boolean persistent)
+      throws Exception {
+    if (version == 5) {
+      Mqtt5AsyncClient c =
+          MqttClient.builder()
+              .useMqttVersion5()
+              .identifier(id)
+              .serverHost(host)
+              .serverPort(port)
+              .addDisconnectedListener(ThroughputCell::reportUnexpected)
+              .buildAsync();
+      c.connectWith()
+          .cleanStart(true)
+          .sessionExpiryInterval(persistent ? 3600 : 0)
+          .send()
+          .get(10, TimeUnit.SECONDS);
+      return new Client() {
+        @Override
+        public CompletableFuture<?> subscribe(
+            String filter, MqttQos qos, BiConsumer<String, ByteBuffer> cb) {
+          return c.subscribeWith()
+              .topicFilter(filter)
+              .qos(qos)
+              .callback(
+                  m ->
+                      cb.accept(
+                          m.getTopic().toString(), m.getPayload().orElse(ByteBuffer.allocate(8))))
+              .send();
+        }
+
+        @Override
+        public CompletableFuture<?> publish(String topic, MqttQos qos, byte[] payload) {
+          return c.publishWith().topic(topic).qos(qos).payload(payload).send();
+        }
+
+        @Override
+        public void end() throws Exception {
+          // a persistent session ends with its connection: Session Expiry 0 on DISCONNECT
+          c.disconnectWith().sessionExpiryInterval(0).send().get(10, TimeUnit.SECONDS);
+        }
+      };
+    }
+    Mqtt3AsyncClient c =
+        MqttClient.builder()
+            .useMqttVersion3()
+            .identifier(id)
+            .serverHost(host)
+            .serverPort(port)
+            .addDisconnectedListener(ThroughputCell::reportUnexpected)
+            .buildAsync();
+    c.connectWith().cleanSession(!persistent).send().get(10, TimeUnit.SECONDS);
+    return new Client() {
+      @Override
+      public CompletableFuture<?> subscribe(
+          String filter, MqttQos qos, BiConsumer<String, ByteBuffer> cb) {
+        return c.subscribeWith()
+            .topicFilter(filter)
+            .qos(qos)
+            .callback(
+                m ->
+                    cb.accept(
+                        m.getTopic().toString(), m.getPayload().orElse(ByteBuffer.allocate(8))))
+            .send();
+      }
+
+      @Override
+      public CompletableFuture<?> publish(String topic, MqttQos qos, byte[] payload) {
+        return c.publishWith().topic(topic).qos(qos).payload(payload).send();
+      }
+
+      @Override
+      public void end() throws Exception {
+        c.disconnect().get(10, TimeUnit.SECONDS);
+        if (persistent) {
+          // MQTT 3.1.1 ends a persistent session only with a clean connect of the same client id
+          c.connectWith().cleanSession(true).send().get(10, TimeUnit.SECONDS);
+          c.disconnect().get(10, TimeUnit.SECONDS);
+        }
+      }
+    };
+  }
+
+  private static void reportUnexpected(
+      com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext context) {
+    if (context.getSource() != com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource.USER) {
+      Optional<?> id = context.getClientConfig().getClientIdentifier();
+      System.err.println(
+          id.map(Object::toString).orElse("?")
+              + " disconnected by "
+              + context.getSource()
+              + ": "
+              + context.getCause());
+    }
+  }
+}
