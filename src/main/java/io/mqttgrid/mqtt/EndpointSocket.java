@@ -10,7 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Two things vertx-mqtt 5.1.1 cannot do, done on the endpoint's socket (reached by reflection on
+ * Three things vertx-mqtt 5.1.1 cannot do, done on the endpoint's socket (reached by reflection on
  * vertx-mqtt's endpoint; should that fail with a later vertx-mqtt, the broker falls back to
  * vertx-mqtt's own behaviour).
  *
@@ -20,6 +20,9 @@ import org.slf4j.LoggerFactory;
  * this broker accepts asynchronously (it reads the session store first). vertx-mqtt has no hook for
  * this, so the endpoint's socket is paused while the CONNECT is handled: packets that arrive
  * meanwhile wait in Vert.x's inbound queue and are handled after the CONNACK.
+ *
+ * <p>Pausing a connection's reading for flow control (a 3.1.1 client's unacknowledged publishes at
+ * the Receive Maximum, {@link InboundPublishes}): vertx-mqtt's endpoint has no pause.
  *
  * <p>Answering a client's faulty DISCONNECT with DISCONNECT 0x82 (MQTT-3.14.2-2): vertx-mqtt closes
  * the endpoint itself after the client's DISCONNECT, so the answer is written without closing.
@@ -40,11 +43,14 @@ final class EndpointSocket {
     return true;
   }
 
-  static void hold(MqttEndpoint endpoint) {
+  /** Stops reading the endpoint's packets; whether it could (see the class comment). */
+  static boolean hold(MqttEndpoint endpoint) {
     NetSocket socket = socket(endpoint);
     if (socket != null) {
       socket.pause();
+      return true;
     }
+    return false;
   }
 
   static void release(MqttEndpoint endpoint) {

@@ -59,6 +59,9 @@ final class InboundPublishes {
    */
   private PublishSource source;
 
+  /** A 3.1.1 client's socket is paused while its publishes fill the Receive Maximum. */
+  private boolean readingHeld;
+
   InboundPublishes(
       MqttConnection connection,
       MqttEndpoint endpoint,
@@ -110,7 +113,9 @@ final class InboundPublishes {
         protocol.pubrec(endpoint, packetId, ReasonCode.SUCCESS);
         return;
       }
-      if (flow.full(limits.receiveMaximum())) {
+      if (flow.full(limits.receiveMaximum()) && !readingHeld) {
+        // an MQTT 5 client ignored the Receive Maximum its CONNACK gave it (a 3.1.1 client whose
+        // reading is held may still have one publish that was read before the pause: kept)
         connection.disconnect(ReasonCode.RECEIVE_MAXIMUM_EXCEEDED);
         return;
       }
@@ -138,6 +143,7 @@ final class InboundPublishes {
       return;
     }
     InboundQosFlow.Pending ack = flow.accept(packetId, qos, receivedNanos);
+    holdReadingIfFull();
     Future<?> durable = routed.reached();
     Session session = connection.session();
     if (qos == 2 && session != null && session.persistent()) {
@@ -190,6 +196,36 @@ final class InboundPublishes {
     }
     metrics.published(qos, ack.reason, ack.receivedNanos);
     flow.flush(connection.closed(), ackSender);
+    resumeReadingIfRoom();
+  }
+
+  /**
+   * Stops reading a 3.1.1 client's packets while its unacknowledged QoS 1/2 publishes fill the
+   * Receive Maximum. MQTT 3.1.1 cannot tell a client that limit, so a client sending faster than
+   * its publishes are stored (a persistent subscriber's queue written through to the database)
+   * broke no rule and must not be closed for it, as an MQTT 5 client that ignores the limit it was
+   * given is; TCP's flow control slows it down instead. Where the socket cannot be paused
+   * (vertx-mqtt's internals changed) the limit closes the connection as for MQTT 5.
+   */
+  private void holdReadingIfFull() {
+    if (!readingHeld
+        && endpoint.protocolVersion() != 5
+        && flow.full(limits.receiveMaximum())
+        && flow.awaitingRouting() > 0) {
+      readingHeld = EndpointSocket.hold(endpoint);
+    }
+  }
+
+  /**
+   * Reads a held 3.1.1 client's packets again once an acknowledgement freed a slot, or once the
+   * slots all wait for the client's PUBREL (which must be read to free them: a client that sends
+   * another publish instead is closed, as before).
+   */
+  private void resumeReadingIfRoom() {
+    if (readingHeld && (!flow.full(limits.receiveMaximum()) || flow.awaitingRouting() == 0)) {
+      readingHeld = false;
+      EndpointSocket.release(endpoint);
+    }
   }
 
   /**
@@ -235,6 +271,7 @@ final class InboundPublishes {
     connection.touch();
     int packetId = m.messageId();
     boolean known = flow.release(packetId);
+    resumeReadingIfRoom();
     Session session = connection.session();
     Future<Void> forgotten =
         known && session != null && session.persistent()

@@ -55,6 +55,13 @@ final class InboundQosFlow {
     return inflight >= receiveMaximum;
   }
 
+  /**
+   * The publishes whose acknowledgement waits for their routing (ours to send, not the client's).
+   */
+  int awaitingRouting() {
+    return pending.size();
+  }
+
   /** A QoS 1/2 publish accepted for routing; its acknowledgement waits for {@link #complete}. */
   Pending accept(int packetId, int qos, long nowNanos) {
     inflight++;

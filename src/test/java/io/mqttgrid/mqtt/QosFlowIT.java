@@ -374,6 +374,55 @@ class QosFlowIT {
     }
   }
 
+  /**
+   * MQTT 3.1.1 cannot tell a client the Receive Maximum, so a 3.1.1 publisher whose QoS 1 publishes
+   * are acknowledged later than it sends them (each is stored in a persistent subscriber's queue
+   * first) is slowed down, not closed: its socket is not read while the limit is reached.
+   */
+  @Test
+  void aV3PublisherAheadOfItsAcknowledgementsIsSlowedDownNotClosed() throws Exception {
+    int messages = 50;
+    try (TestBroker limited = TestBroker.start(Map.of("limits.receive-maximum", "3"))) {
+      try (RawMqttClient sub =
+          RawMqttClient.connected(
+              limited.mqttPort(),
+              5,
+              new Connect("held-sub").cleanStart(false).sessionExpiry(600))) {
+        sub.subscribe(1, "held/t", 1);
+        sub.expect(RawMqttClient.SUBACK);
+        sub.disconnect();
+      }
+      try (RawMqttClient pub =
+          RawMqttClient.connected(limited.mqttPort(), 4, new Connect("held-pub"))) {
+        // one write: the broker reads them all at once, before any reaches the offline session
+        java.io.ByteArrayOutputStream burst = new java.io.ByteArrayOutputStream();
+        for (int id = 1; id <= messages; id++) {
+          burst.writeBytes(
+              Packets.publish(4, "held/t", ("m" + id).getBytes(StandardCharsets.UTF_8), 1, id));
+        }
+        pub.send(burst.toByteArray());
+        for (int id = 1; id <= messages; id++) {
+          Packet ack = pub.expect(RawMqttClient.PUBACK);
+          assertThat(ack.type())
+              .as("PUBACK %d (3.1.1 has no reason code to close with)", id)
+              .isEqualTo(RawMqttClient.PUBACK);
+          assertThat(ack.packetId()).isEqualTo(id);
+        }
+      }
+      try (RawMqttClient sub =
+          RawMqttClient.connected(
+              limited.mqttPort(),
+              5,
+              new Connect("held-sub").cleanStart(false).sessionExpiry(600))) {
+        for (int id = 1; id <= messages; id++) {
+          Packet p = sub.expect(PUBLISH);
+          assertThat(new String(p.payload(), StandardCharsets.UTF_8)).isEqualTo("m" + id);
+          sub.puback(p.packetId());
+        }
+      }
+    }
+  }
+
   @Test
   void maxQos1IsAdvertisedAndEnforcedForV5Clients() throws Exception {
     try (TestBroker limited = TestBroker.start(Map.of("limits.max-qos", "1"));
