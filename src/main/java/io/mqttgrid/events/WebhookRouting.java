@@ -268,10 +268,14 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
     if (to.isEmpty()) {
       return;
     }
-    // built once, whatever number of destinations take it: a CloudEvent is immutable
-    CloudEvent event = events.event(message, publisher, settings.enrichments());
+    // built once, and written to JSON once, whatever number of destinations take it: shared
+    RoutedEvent event =
+        new RoutedEvent(
+            events.event(message, publisher, settings.enrichments()),
+            false,
+            message.publisherClientId());
     for (RoutingDestination s : to) {
-      s.offer(new RoutedEvent(event, false, message.publisherClientId()));
+      s.offer(event);
     }
   }
 
@@ -286,9 +290,9 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
    */
   @Override
   public void offer(CloudEvent event) {
-    boolean eventGridSchema = settings.lifecycleEventGridSchema();
+    RoutedEvent routed = new RoutedEvent(event, settings.lifecycleEventGridSchema(), null);
     for (RoutingDestination s : subscriptions) {
-      s.offer(new RoutedEvent(event, eventGridSchema, null));
+      s.offer(routed);
     }
   }
 

@@ -1,6 +1,5 @@
 package io.mqttgrid.events;
 
-import io.cloudevents.CloudEvent;
 import io.cloudevents.jackson.JsonFormat;
 import io.mqttgrid.access.EventSubscription;
 import io.mqttgrid.access.RoutingSettings;
@@ -60,12 +59,7 @@ final class WebhookSender {
   Future<Integer> post(RoutingSettings.Destination to, List<RoutedEvent> batch) {
     boolean eventGrid = batch.get(0).eventGridSchema();
     boolean batched = to.maxEventsPerBatch() > 1;
-    List<CloudEvent> list = batch.stream().map(RoutedEvent::event).toList();
-    // the Event Grid schema has no single-event form: always an array
-    byte[] body =
-        eventGrid
-            ? EventGridSchema.batch(list)
-            : batched ? MessageEvents.batch(list) : MessageEvents.structured(list.get(0));
+    byte[] body = body(batch, eventGrid || batched);
     RequestOptions request =
         new RequestOptions()
             .setMethod(HttpMethod.POST)
@@ -81,6 +75,15 @@ final class WebhookSender {
         .compose(req -> req.send(Buffer.buffer(body)))
         .compose(resp -> resp.body().map(b -> resp.statusCode()))
         .timeout(timeoutMillis, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * A request's body: the events' JSON as each was written once ({@link RoutedEvent#json}), in an
+   * array when {@code array} (batched mode; the Event Grid schema has no single-event form), else
+   * the one event in structured mode.
+   */
+  static byte[] body(List<RoutedEvent> batch, boolean array) {
+    return array ? EventBatches.jsonArray(batch) : batch.get(0).json();
   }
 
   /**
