@@ -431,6 +431,7 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
       List<RoutedEvent> batch, String reason, int attempts, RoutingDestination from, String why) {
     RoutingDestination dl = from.deadLetters != null ? from.deadLetters : deadLetters;
     int lost = 0;
+    int handed = 0;
     for (RoutedEvent r : batch) {
       if (dl != null
           && dl.offer(
@@ -445,14 +446,15 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
                       why),
                   false,
                   r.clientId()))) {
-        meters.deadLettered(reason);
+        handed++;
       } else {
         lost++;
       }
     }
-    if (lost > 0) {
-      meters.dropped(reason, lost);
-    }
+    // counted under the destination's name too, unless it is removed (then the namespace's only)
+    String subscription = from.metricName();
+    meters.deadLettered(subscription, reason, handed);
+    meters.dropped(subscription, reason, lost);
   }
 
   public void close() {
