@@ -53,7 +53,7 @@ on_pid=$!
 grid $off_port -1 "$logs/off.log" -XX:+ExitOnOutOfMemoryError
 off_pid=$!
 trap 'kill $on_pid $off_pid $receiver_pid 2>/dev/null || true; wait 2>/dev/null || true' EXIT
-for _ in $(seq 1 60); do
+for _ in $(seq 1 180); do # a loaded machine starts a node slowly
   grep -q "started" "$logs/on.log" && grep -q "started" "$logs/off.log" && break
   sleep 1
 done
