@@ -233,6 +233,11 @@ final class RoutingDestination {
   void adopt(List<RoutedEvent> batch, int attempts) {
     held.addAndGet(batch.size());
     shared.held().addAndGet(batch.size());
+    // kept in the cluster again at once, as this node's: taking it over took it off, and it may
+    // wait here (parked behind this node's validation handshake, which may hang for up to
+    // routing.timeout-ms, or behind the requests in flight) before any attempt fails; if this node
+    // dies meanwhile, the next survivor takes it over
+    keepPending(batch, attempts);
     retries.add(new Retry(batch, attempts));
     pump();
   }
