@@ -9,7 +9,8 @@
 # the difference between the two nodes is what routing costs. Both nodes are warmed up first (WARMUP messages,
 # default 30000). Then how many events the routing node delivered and dropped. A benchmark, not a test: figures
 # on a shared machine vary from run to run. Needs the broker jar (mvn -DskipTests package).
-# Usage: load-tests/scripts/compare-routing.sh [messages]   ROUNDS (default 2), QOS (default 1), WARMUP
+# Usage: load-tests/scripts/compare-routing.sh [messages]   ROUNDS (default 2), QOS (default 1), WARMUP, JFR (a
+# file: the routing node records a Java Flight Recording there, profile settings, written when it stops)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 messages=${1:-100000}
@@ -42,19 +43,21 @@ settings:
   routeDestination:
     webhook: { endpointUrl: "http://127.0.0.1:$receiver_port/events", maxEventsPerBatch: ${MAX_EVENTS_PER_BATCH:-100} }
 YAML
-grid() { # port management-port log [extra --set ...]
-  local port=$1 mgmt=$2 log=$3
-  shift 3
-  java -XX:+ExitOnOutOfMemoryError -jar target/mqttgrid.jar --set mqtt.port=$port --set mqtt.websocket-port=-1 \
+grid() { # port management-port log jvm-option [extra --set ...]
+  local port=$1 mgmt=$2 log=$3 jvm=$4
+  shift 4
+  java -XX:+ExitOnOutOfMemoryError $jvm -jar target/mqttgrid.jar --set mqtt.port=$port --set mqtt.websocket-port=-1 \
     --set http.port=-1 --set management.port=$mgmt --set cluster.mode=local \
     --set persistence.embedded.directory="$logs/data-$port" "$@" >"$log" 2>&1 &
 }
-grid $on_port $on_mgmt "$logs/on.log" --set namespace.file="$logs/namespace.yaml"
+on_jvm=-XX:+ExitOnOutOfMemoryError
+[ -n "${JFR:-}" ] && on_jvm="-XX:StartFlightRecording=filename=$(realpath -m "$JFR"),settings=profile,dumponexit=true"
+grid $on_port $on_mgmt "$logs/on.log" "$on_jvm" --set namespace.file="$logs/namespace.yaml"
 on_pid=$!
-grid $off_port -1 "$logs/off.log"
+grid $off_port -1 "$logs/off.log" -XX:+ExitOnOutOfMemoryError
 off_pid=$!
 trap 'kill $on_pid $off_pid $receiver_pid 2>/dev/null || true; wait 2>/dev/null || true' EXIT
-for _ in $(seq 1 60); do
+for _ in $(seq 1 180); do # a loaded machine starts a node slowly
   grep -q "started" "$logs/on.log" && grep -q "started" "$logs/off.log" && break
   sleep 1
 done

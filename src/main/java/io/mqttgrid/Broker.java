@@ -277,7 +277,9 @@ public final class Broker {
                 config.routingMaxDeliveryAttempts,
                 config.routingEventTimeToLiveMillis,
                 config.routingDeadLetterFile,
-                config.routingValidateWebhooks),
+                config.routingValidateWebhooks,
+                config.routingWebhookRequestRate,
+                config.routingValidationCallbackBaseUrl),
             registry);
     // events waiting for a retry outlive their node: the oldest survivor sends them
     routing.pendingEvents(

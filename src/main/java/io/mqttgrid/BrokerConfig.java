@@ -161,6 +161,8 @@ public final class BrokerConfig {
   public final long routingEventTimeToLiveMillis;
   public final String routingDeadLetterFile;
   public final boolean routingValidateWebhooks;
+  public final int routingWebhookRequestRate;
+  public final String routingValidationCallbackBaseUrl;
 
   /**
    * Where the state that must outlive the whole cluster is kept (docs/persistence.md); null: in
@@ -290,6 +292,16 @@ public final class BrokerConfig {
     routingEventTimeToLiveMillis = longValue("routing.event-time-to-live-ms", 1, 31_536_000_000L);
     routingDeadLetterFile = string("routing.dead-letter-file");
     routingValidateWebhooks = boolValue("routing.validate-webhooks");
+    routingWebhookRequestRate = intValue("routing.webhook-request-rate", 0, 1_000_000);
+    routingValidationCallbackBaseUrl = string("routing.validation-callback-base-url");
+    if (!routingValidationCallbackBaseUrl.isEmpty()
+        && !routingValidationCallbackBaseUrl.matches("(?i)https?://[^/?#\\s]+(/[^?#\\s]*)?")) {
+      throw new ConfigException(
+          "routing.validation-callback-base-url: an http or https URL without query, like"
+              + " https://grid.example.com, not '"
+              + routingValidationCallbackBaseUrl
+              + "'");
+    }
     eventsCoalesceWindowMillis = longValue("events.coalesce-window-ms", 1, 3_600_000);
     bridgeReconnectInitialSeconds = intValue("bridge.reconnect-initial-delay", 1, 3600);
     bridgeReconnectMaxSeconds = intValue("bridge.reconnect-max-delay", 1, 3600);

@@ -30,8 +30,9 @@ final class EventBatches {
         && (e = waiting.peek()) != null
         && (batch.isEmpty() || e.eventGridSchema() == batch.get(0).eventGridSchema())) {
       if (maxBytes > 0) {
-        // the event's JSON, a comma between: what it adds to the request's body
-        bytes += MessageEvents.structured(e.event()).length + (batch.isEmpty() ? 2 : 1);
+        // the event's JSON, a comma between: what it adds to the request's body, which is made of
+        // the same bytes (jsonArray)
+        bytes += e.json().length + (batch.isEmpty() ? 2 : 1);
         if (!batch.isEmpty() && bytes > maxBytes) {
           break;
         }
@@ -41,14 +42,36 @@ final class EventBatches {
     return batch;
   }
 
+  /**
+   * The events' JSON ({@link RoutedEvent#json}) in a JSON array: a batched request's body ({@code
+   * application/cloudevents-batch+json}, or the Event Grid schema's array), made of the bytes each
+   * event was written to once rather than written again as a whole.
+   */
+  static byte[] jsonArray(List<RoutedEvent> batch) {
+    int size = 1 + batch.size(); // brackets and commas
+    for (RoutedEvent r : batch) {
+      size += r.json().length;
+    }
+    byte[] out = new byte[Math.max(size, 2)];
+    int at = 0;
+    out[at++] = '[';
+    for (int i = 0; i < batch.size(); i++) {
+      if (i > 0) {
+        out[at++] = ',';
+      }
+      byte[] j = batch.get(i).json();
+      System.arraycopy(j, 0, out, at, j.length);
+      at += j.length;
+    }
+    out[at] = ']';
+    return out;
+  }
+
   /** One JSON line per event: the CloudEvent in structured mode, or the Event Grid schema's. */
   static byte[] jsonLines(List<RoutedEvent> batch) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (RoutedEvent r : batch) {
-      byte[] line =
-          r.eventGridSchema()
-              ? DeadLetterEvents.eventGridJson(r.event())
-              : MessageEvents.structured(r.event());
+      byte[] line = r.json();
       out.write(line, 0, line.length);
       out.write('\n');
     }
@@ -70,7 +93,11 @@ final class EventBatches {
             new JsonObject()
                 .put(
                     "event",
-                    new String(MessageEvents.structured(r.event()), StandardCharsets.UTF_8))
+                    // always the CloudEvent, which fromJson reads back (the Event Grid schema's
+                    // object is not one)
+                    new String(
+                        r.eventGridSchema() ? MessageEvents.structured(r.event()) : r.json(),
+                        StandardCharsets.UTF_8))
                 .put("eventGridSchema", r.eventGridSchema())
                 .put("clientId", r.clientId())
                 .put("builtAt", r.builtAtMillis()));

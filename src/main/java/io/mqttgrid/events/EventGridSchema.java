@@ -2,12 +2,10 @@ package io.mqttgrid.events;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.jackson.JsonCloudEventData;
 import java.time.format.DateTimeFormatter;
-import java.util.List;
 
 /**
  * The Event Grid schema of an event (Event Grid's schema variant of its events): {@code id}, {@code
@@ -42,16 +40,5 @@ final class EventGridSchema {
     o.put("dataVersion", "1");
     o.put("metadataVersion", "1");
     return o;
-  }
-
-  /** The request body: a JSON array of the events. */
-  static byte[] batch(List<CloudEvent> events) {
-    ArrayNode a = MAPPER.createArrayNode();
-    events.forEach(e -> a.add(event(e)));
-    try {
-      return MAPPER.writeValueAsBytes(a);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
-      throw new IllegalStateException("cannot write events as JSON", ex);
-    }
   }
 }

@@ -25,7 +25,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
@@ -65,6 +64,12 @@ public final class MessageEvents {
   private static final JsonFormat FORMAT = new JsonFormat(true, false);
 
   private final URI source;
+
+  /**
+   * The events' ids. Not {@code UUID.randomUUID()} per event: it runs on the publisher's event
+   * loop, and its SecureRandom cost a share of the routing's CPU (about 2 % in JFR).
+   */
+  private final EventIds ids = new EventIds();
 
   /**
    * @param namespaceName the {@code source} of every event
@@ -112,7 +117,7 @@ public final class MessageEvents {
   private CloudEventBuilder envelope(PublishedMessage message) {
     CloudEventBuilder b =
         CloudEventBuilder.v1()
-            .withId(UUID.randomUUID().toString())
+            .withId(ids.next())
             .withTime(
                 OffsetDateTime.ofInstant(
                     Instant.ofEpochMilli(message.createdAtMillis()), ZoneOffset.UTC))
@@ -287,26 +292,5 @@ public final class MessageEvents {
   /** The structured-mode JSON of one event ({@code application/cloudevents+json}). */
   public static byte[] structured(CloudEvent event) {
     return FORMAT.serialize(event);
-  }
-
-  /** The batched-mode JSON of events ({@code application/cloudevents-batch+json}). */
-  public static byte[] batch(List<CloudEvent> events) {
-    List<byte[]> parts = new ArrayList<>(events.size());
-    int size = 2 + events.size();
-    for (CloudEvent e : events) {
-      byte[] part = FORMAT.serialize(e);
-      parts.add(part);
-      size += part.length;
-    }
-    ByteBuffer out = ByteBuffer.allocate(size);
-    out.put((byte) '[');
-    for (int i = 0; i < parts.size(); i++) {
-      if (i > 0) {
-        out.put((byte) ',');
-      }
-      out.put(parts.get(i));
-    }
-    out.put((byte) ']');
-    return java.util.Arrays.copyOf(out.array(), out.position());
   }
 }

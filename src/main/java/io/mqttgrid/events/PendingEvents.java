@@ -6,8 +6,9 @@ import java.util.function.Consumer;
 /**
  * Routed events waiting for a retry, kept where the cluster can read them (docs/routing.md): when
  * the node holding them dies, the oldest survivor takes them over and sends them. A batch is kept
- * from its first failed attempt until it is delivered or dead-lettered; what it holds is the batch
- * as {@link WebhookRouting} writes it (JSON), opaque here.
+ * from its first failed attempt (a batch taken over: from its taking over, under its new node)
+ * until it is delivered or dead-lettered; what it holds is the batch as {@link WebhookRouting}
+ * writes it (JSON), opaque here.
  */
 public interface PendingEvents {
 

@@ -4,16 +4,68 @@ import io.cloudevents.CloudEvent;
 import io.mqttgrid.access.RoutingSettings;
 
 /**
- * An event on its way to one destination, and the schema it goes in: a CloudEvent, or (life-cycle
- * events only) the Event Grid schema. One request holds events of one schema.
- *
- * @param clientId the publisher of a routed message, null for a life-cycle event
- * @param builtAtMillis when it was made: its age, for the retry policy's time to live
+ * An event on its way to its destinations, and the schema it goes in: a CloudEvent, or (life-cycle
+ * events only) the Event Grid schema. One request holds events of one schema. One instance is
+ * shared by every destination that takes the event, so that its JSON is written once ({@link
+ * #json}) whatever the number of destinations and whatever needs it (the batch cut, the request
+ * body, a dead-letter file, the batch kept for a retry).
  */
-record RoutedEvent(CloudEvent event, boolean eventGridSchema, String clientId, long builtAtMillis) {
+final class RoutedEvent {
+
+  private final CloudEvent event;
+  private final boolean eventGridSchema;
+  private final String clientId;
+  private final long builtAtMillis;
+
+  /**
+   * Written on first use, on the routing's context; volatile because a Kafka producer's or a
+   * blocking thread's caller may read it too (at worst it is written twice, the same bytes).
+   */
+  private volatile byte[] json;
+
+  /**
+   * @param clientId the publisher of a routed message, null for a life-cycle event
+   * @param builtAtMillis when it was made: its age, for the retry policy's time to live
+   */
+  RoutedEvent(CloudEvent event, boolean eventGridSchema, String clientId, long builtAtMillis) {
+    this.event = event;
+    this.eventGridSchema = eventGridSchema;
+    this.clientId = clientId;
+    this.builtAtMillis = builtAtMillis;
+  }
 
   RoutedEvent(CloudEvent event, boolean eventGridSchema, String clientId) {
     this(event, eventGridSchema, clientId, System.currentTimeMillis());
+  }
+
+  CloudEvent event() {
+    return event;
+  }
+
+  boolean eventGridSchema() {
+    return eventGridSchema;
+  }
+
+  String clientId() {
+    return clientId;
+  }
+
+  long builtAtMillis() {
+    return builtAtMillis;
+  }
+
+  /**
+   * The event as one JSON object in its schema: the CloudEvent in structured mode ({@code
+   * application/cloudevents+json}), or the Event Grid schema's object. A batch's body is these,
+   * comma-separated in a JSON array. Not to be changed: shared.
+   */
+  byte[] json() {
+    byte[] j = json;
+    if (j == null) {
+      j = eventGridSchema ? DeadLetterEvents.eventGridJson(event) : MessageEvents.structured(event);
+      json = j;
+    }
+    return j;
   }
 
   /** The Kafka record key {@code key} asks for. */

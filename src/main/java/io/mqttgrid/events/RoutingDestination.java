@@ -54,8 +54,8 @@ final class RoutingDestination {
 
   /**
    * What the destinations of one node share: the context they send from, the node's options, the
-   * senders, the counters, the node's count of held events and where batches waiting for a retry
-   * are kept.
+   * senders, the counters, the node's count of held events, where batches waiting for a retry are
+   * kept, and the validation handshake's callback URLs.
    */
   record Shared(
       Vertx vertx,
@@ -65,7 +65,8 @@ final class RoutingDestination {
       RoutingMeters meters,
       AtomicInteger held,
       Supplier<PendingEvents> pending,
-      DeadLetters deadLetters) {}
+      DeadLetters deadLetters,
+      ValidationCallbacks callbacks) {}
 
   private final Shared shared;
   final String key;
@@ -232,6 +233,11 @@ final class RoutingDestination {
   void adopt(List<RoutedEvent> batch, int attempts) {
     held.addAndGet(batch.size());
     shared.held().addAndGet(batch.size());
+    // kept in the cluster again at once, as this node's: taking it over took it off, and it may
+    // wait here (parked behind this node's validation handshake, which may hang for up to
+    // routing.timeout-ms, or behind the requests in flight) before any attempt fails; if this node
+    // dies meanwhile, the next survivor takes it over
+    keepPending(batch, attempts);
     retries.add(new Retry(batch, attempts));
     pump();
   }
@@ -239,6 +245,7 @@ final class RoutingDestination {
   void remove() {
     destination = null;
     closeKafka();
+    validation.forget();
     schedulePump();
   }
 
@@ -286,20 +293,32 @@ final class RoutingDestination {
     return waiting.size();
   }
 
+  /**
+   * When the next request may start, as the rate the receiver allowed asks ({@link
+   * WebhookValidation#intervalMillis}); on the context.
+   */
+  private long nextStartMillis = Long.MIN_VALUE;
+
+  /** A timer waits for {@link #nextStartMillis}; on the context. */
+  private boolean paceTimer;
+
   /** Starts the sends that the requests in flight allow; on the context. */
   void pump() {
     pumpScheduled.set(false);
     while (inFlight < shared.options().maxRequestsInFlight()) {
+      if (retries.isEmpty() && waiting.isEmpty()) {
+        return;
+      }
+      RoutingSettings.Destination to = destination;
+      if (to != null && !paced(to)) {
+        return; // its events wait in its buffer for the receiver's rate
+      }
       Retry due = retries.poll();
       if (due != null) {
         inFlight++;
         send(due.batch(), due.attempt());
         continue;
       }
-      if (waiting.isEmpty()) {
-        return;
-      }
-      RoutingSettings.Destination to = destination;
       if (to == null) {
         // removed, or routing turned off: what waits is dropped, counted
         int n = EventBatches.drain(waiting, Integer.MAX_VALUE, 0).size();
@@ -319,6 +338,39 @@ final class RoutingDestination {
       inFlight++;
       send(batch, 0);
     }
+  }
+
+  /**
+   * Whether a request to {@code to} may start now under the rate its receiver allowed (taking its
+   * place if so); if not, the pump runs again when it may. Events are never dropped for the rate:
+   * they wait in the buffer, and the next request takes more of them (up to a batch).
+   */
+  private boolean paced(RoutingSettings.Destination to) {
+    long interval = validation.intervalMillis(to);
+    if (interval == 0) {
+      return true;
+    }
+    long now = System.nanoTime() / 1_000_000;
+    if (now >= nextStartMillis) {
+      nextStartMillis = Math.max(now, nextStartMillis) + interval;
+      return true;
+    }
+    if (!paceTimer) {
+      paceTimer = true;
+      shared
+          .vertx()
+          .setTimer(
+              nextStartMillis - now,
+              t ->
+                  shared
+                      .context()
+                      .runOnContext(
+                          v -> {
+                            paceTimer = false;
+                            pump();
+                          }));
+    }
+    return false;
   }
 
   /**
@@ -521,12 +573,17 @@ final class RoutingDestination {
     pump();
   }
 
-  /** The handshake passed, or no longer applies (removed, moved): the parked batches go on. */
+  /**
+   * The handshake passed, or no longer applies (removed, moved): the parked batches go on, first,
+   * as retries that are due (so that they keep to the rate the receiver allowed).
+   */
   void handshakeOver() {
     failing = false;
-    List<Retry> now = new ArrayList<>(parked);
+    for (int i = parked.size() - 1; i >= 0; i--) {
+      inFlight--;
+      retries.addFirst(parked.get(i));
+    }
     parked.clear();
-    now.forEach(r -> send(r.batch(), r.attempt()));
     pump();
   }
 

@@ -9,13 +9,19 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The routing's counters (docs/routing.md, Delivery): the namespace's {@code
  * Mqtt.SuccessfulRoutedMessages} and {@code Mqtt.FailedRoutedMessages{Error}} (Event Grid's routing
- * metrics), and ours: by destination, dead-lettered, dropped, failed validation handshakes.
+ * metrics), and ours: by destination (delivered, failed, dead-lettered, dropped), dead-lettered and
+ * dropped by reason, failed validation handshakes.
  */
 final class RoutingMeters {
 
   private final MeterRegistry registry;
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final Counter successful;
+
+  private static final String DELIVERED = "mqttgrid.routing.subscription.delivered.events";
+  private static final String FAILED = "mqttgrid.routing.subscription.failed.events";
+  private static final String DEAD_LETTERED = "mqttgrid.routing.subscription.dead.lettered.events";
+  private static final String DROPPED = "mqttgrid.routing.subscription.dropped.events";
 
   RoutingMeters(MeterRegistry registry) {
     this.registry = registry;
@@ -34,8 +40,7 @@ final class RoutingMeters {
     if (subscription == null) {
       return;
     }
-    perSubscription("mqttgrid.routing.subscription.delivered.events", subscription, null)
-        .increment(n);
+    perSubscription(DELIVERED, subscription, null, null).increment(n);
   }
 
   /** Events failed at a destination (as {@code Mqtt.FailedRoutedMessages}): both counters. */
@@ -47,8 +52,7 @@ final class RoutingMeters {
     if (subscription == null) {
       return;
     }
-    perSubscription("mqttgrid.routing.subscription.failed.events", subscription, error)
-        .increment(n);
+    perSubscription(FAILED, subscription, "Error", error).increment(n);
   }
 
   /** Events failed, of no destination (one that is gone): the namespace's counter only. */
@@ -68,9 +72,34 @@ final class RoutingMeters {
         .increment(n);
   }
 
-  /** An event handed to the dead-letter destination. */
-  void deadLettered(String reason) {
-    reasonCounter("mqttgrid.routing.dead.lettered.events", reason).increment();
+  /**
+   * Events of destination {@code subscription} (its {@code Subscription} tag, or null once it is
+   * removed) handed to the dead-letter destination: the namespace's counter, by reason, and the
+   * destination's, by reason too (ours: which subscription's events end there).
+   */
+  void deadLettered(String subscription, String reason, int n) {
+    if (n == 0) {
+      return;
+    }
+    reasonCounter("mqttgrid.routing.dead.lettered.events", reason).increment(n);
+    if (subscription != null) {
+      perSubscription(DEAD_LETTERED, subscription, "Reason", reason).increment(n);
+    }
+  }
+
+  /**
+   * Events of destination {@code subscription} (or null: removed, or the dead-letter destination's
+   * own) dropped undelivered: no dead-letter destination, or it was full or failed. Both counters,
+   * as {@link #deadLettered}.
+   */
+  void dropped(String subscription, String reason, int n) {
+    if (n == 0) {
+      return;
+    }
+    dropped(reason, n);
+    if (subscription != null) {
+      perSubscription(DROPPED, subscription, "Reason", reason).increment(n);
+    }
   }
 
   /** Events dropped undelivered: no dead-letter destination, or it failed. */
@@ -95,10 +124,7 @@ final class RoutingMeters {
    * coming and going must not leave series behind.
    */
   void forget(String subscription) {
-    String[] meters = {
-      "mqttgrid.routing.subscription.delivered.events/",
-      "mqttgrid.routing.subscription.failed.events/"
-    };
+    String[] meters = {DELIVERED + "/", FAILED + "/", DEAD_LETTERED + "/", DROPPED + "/"};
     counters
         .entrySet()
         .removeIf(
@@ -113,20 +139,26 @@ final class RoutingMeters {
             });
   }
 
-  /** A destination's own counter, by its name and, for failures, the error. */
-  private Counter perSubscription(String meter, String subscription, String error) {
+  /** A destination's own counter, by its name and, but for deliveries, the error or reason. */
+  private Counter perSubscription(String meter, String subscription, String tag, String value) {
     return counters.computeIfAbsent(
-        meter + "/" + subscription + "/" + error,
+        meter + "/" + subscription + "/" + value,
         k -> {
           Counter.Builder b =
               Counter.builder(meter)
                   .description(
-                      error == null
-                          ? "Routed events delivered, by destination"
-                          : "Routed events failed (as mqtt_failed_routed_messages), by destination"
-                              + " and error")
+                      switch (meter) {
+                        case DELIVERED -> "Routed events delivered, by destination";
+                        case FAILED ->
+                            "Routed events failed (as mqtt_failed_routed_messages), by destination"
+                                + " and error";
+                        case DEAD_LETTERED ->
+                            "Routed events handed to the dead-letter destination, by destination"
+                                + " and reason";
+                        default -> "Routed events dropped undelivered, by destination and reason";
+                      })
                   .tag("Subscription", subscription);
-          return (error == null ? b : b.tag("Error", error)).register(registry);
+          return (tag == null ? b : b.tag(tag, value)).register(registry);
         });
   }
 

@@ -43,7 +43,12 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
 
   /**
    * Node-level options: the buffer, the retry schedule and policy, the HTTP client, the dead-letter
-   * file.
+   * file, the validation handshake.
+   *
+   * @param webhookRequestRate {@code routing.webhook-request-rate}: the {@code
+   *     WebHook-Request-Rate} the handshake asks for, 0: none
+   * @param validationCallbackBaseUrl {@code routing.validation-callback-base-url}: where receivers
+   *     reach the node's HTTP port, for {@code WebHook-Request-Callback}; empty: none offered
    */
   public record Options(
       int bufferEvents,
@@ -54,7 +59,9 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
       int maxDeliveryAttempts,
       long eventTimeToLiveMillis,
       String deadLetterFile,
-      boolean validateWebhooks) {
+      boolean validateWebhooks,
+      int webhookRequestRate,
+      String validationCallbackBaseUrl) {
     public Options {
       retryDelaysMillis = List.copyOf(retryDelaysMillis);
       if (retryDelaysMillis.isEmpty()) {
@@ -78,7 +85,9 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
           30,
           TimeUnit.MINUTES.toMillis(1440),
           "",
-          true);
+          true,
+          0,
+          "");
     }
 
     /** The node's retry policy ({@code routing.*}). */
@@ -94,6 +103,7 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
   private final Options options;
   private final RoutingMeters meters;
   private final RoutingDestination.Shared shared;
+  private final ValidationCallbacks callbacks;
   private volatile RoutingSettings settings = RoutingSettings.NONE;
 
   /**
@@ -133,9 +143,18 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
     this.webhooks =
         new WebhookSender(
             vertx, options.timeoutMillis(), options.trustedCaFile(), options.maxRequestsInFlight());
+    this.callbacks = new ValidationCallbacks(vertx, context, options.validationCallbackBaseUrl());
     this.shared =
         new RoutingDestination.Shared(
-            vertx, context, options, webhooks, meters, held, () -> pending, this::deadLetter);
+            vertx,
+            context,
+            options,
+            webhooks,
+            meters,
+            held,
+            () -> pending,
+            this::deadLetter,
+            callbacks);
     registry.gauge("mqttgrid.routing.buffered.events", held);
   }
 
@@ -268,10 +287,14 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
     if (to.isEmpty()) {
       return;
     }
-    // built once, whatever number of destinations take it: a CloudEvent is immutable
-    CloudEvent event = events.event(message, publisher, settings.enrichments());
+    // built once, and written to JSON once, whatever number of destinations take it: shared
+    RoutedEvent event =
+        new RoutedEvent(
+            events.event(message, publisher, settings.enrichments()),
+            false,
+            message.publisherClientId());
     for (RoutingDestination s : to) {
-      s.offer(new RoutedEvent(event, false, message.publisherClientId()));
+      s.offer(event);
     }
   }
 
@@ -286,9 +309,9 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
    */
   @Override
   public void offer(CloudEvent event) {
-    boolean eventGridSchema = settings.lifecycleEventGridSchema();
+    RoutedEvent routed = new RoutedEvent(event, settings.lifecycleEventGridSchema(), null);
     for (RoutingDestination s : subscriptions) {
-      s.offer(new RoutedEvent(event, eventGridSchema, null));
+      s.offer(routed);
     }
   }
 
@@ -408,6 +431,7 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
       List<RoutedEvent> batch, String reason, int attempts, RoutingDestination from, String why) {
     RoutingDestination dl = from.deadLetters != null ? from.deadLetters : deadLetters;
     int lost = 0;
+    int handed = 0;
     for (RoutedEvent r : batch) {
       if (dl != null
           && dl.offer(
@@ -422,17 +446,19 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
                       why),
                   false,
                   r.clientId()))) {
-        meters.deadLettered(reason);
+        handed++;
       } else {
         lost++;
       }
     }
-    if (lost > 0) {
-      meters.dropped(reason, lost);
-    }
+    // counted under the destination's name too, unless it is removed (then the namespace's only)
+    String subscription = from.metricName();
+    meters.deadLettered(subscription, reason, handed);
+    meters.dropped(subscription, reason, lost);
   }
 
   public void close() {
+    callbacks.close();
     webhooks.close();
     for (RoutingDestination s : subscriptions) {
       s.closeKafka();

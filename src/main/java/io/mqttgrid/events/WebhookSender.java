@@ -1,6 +1,5 @@
 package io.mqttgrid.events;
 
-import io.cloudevents.CloudEvent;
 import io.cloudevents.jackson.JsonFormat;
 import io.mqttgrid.access.EventSubscription;
 import io.mqttgrid.access.RoutingSettings;
@@ -60,12 +59,7 @@ final class WebhookSender {
   Future<Integer> post(RoutingSettings.Destination to, List<RoutedEvent> batch) {
     boolean eventGrid = batch.get(0).eventGridSchema();
     boolean batched = to.maxEventsPerBatch() > 1;
-    List<CloudEvent> list = batch.stream().map(RoutedEvent::event).toList();
-    // the Event Grid schema has no single-event form: always an array
-    byte[] body =
-        eventGrid
-            ? EventGridSchema.batch(list)
-            : batched ? MessageEvents.batch(list) : MessageEvents.structured(list.get(0));
+    byte[] body = body(batch, eventGrid || batched);
     RequestOptions request =
         new RequestOptions()
             .setMethod(HttpMethod.POST)
@@ -84,21 +78,47 @@ final class WebhookSender {
   }
 
   /**
+   * A request's body: the events' JSON as each was written once ({@link RoutedEvent#json}), in an
+   * array when {@code array} (batched mode; the Event Grid schema has no single-event form), else
+   * the one event in structured mode.
+   */
+  static byte[] body(List<RoutedEvent> batch, boolean array) {
+    return array ? EventBatches.jsonArray(batch) : batch.get(0).json();
+  }
+
+  /**
+   * What the validation handshake came to.
+   *
+   * @param failure null when it passed, else why not (with a callback offered: that the answer
+   *     withheld the permission, which the callback may still give)
+   * @param allowedRate the requests per minute the receiver allows, 0 for no limit
+   */
+  record Answer(String failure, int allowedRate) {}
+
+  /**
    * The CloudEvents HTTP webhook abuse protection handshake (CloudEvents 1.0, HTTP 1.1 Web Hooks
    * for Event Delivery, section 4), as Event Grid does it for CloudEvents subscriptions: an OPTIONS
    * request with {@code WebHook-Request-Origin}, answered 200 with that origin (or {@code *}) in
-   * {@code WebHook-Allowed-Origin}. Hand-written: the CloudEvents SDK has no sender side of it, and
-   * it is one request.
+   * {@code WebHook-Allowed-Origin}, and a {@code WebHook-Allowed-Rate}. Hand-written: the
+   * CloudEvents SDK has no sender side of it, and it is one request.
    *
-   * @return null when it passed, else why not; never a failed future
+   * @param callbackUrl the {@code WebHook-Request-Callback} to offer, or null
+   * @param requestRate the {@code WebHook-Request-Rate} to ask for, 0: none asked
+   * @return never a failed future
    */
-  Future<String> handshake(RoutingSettings.Destination to) {
+  Future<Answer> handshake(RoutingSettings.Destination to, String callbackUrl, int requestRate) {
     RequestOptions request =
         new RequestOptions()
             .setMethod(HttpMethod.OPTIONS)
             .setAbsoluteURI(to.endpointUrl())
             .setIdleTimeout(timeoutMillis)
             .putHeader("WebHook-Request-Origin", REQUEST_ORIGIN);
+    if (callbackUrl != null) {
+      request.putHeader("WebHook-Request-Callback", callbackUrl);
+    }
+    if (requestRate > 0) {
+      request.putHeader("WebHook-Request-Rate", Integer.toString(requestRate));
+    }
     // the shared secret too: a receiver that checks it on every request lets the handshake in
     to.headers().forEach(request::putHeader);
     return http.request(request)
@@ -107,14 +127,47 @@ final class WebhookSender {
             resp ->
                 resp.body()
                     .map(
-                        b ->
-                            resp.statusCode() != 200
-                                ? "HTTP " + resp.statusCode()
-                                : allowed(resp.headers().getAll("WebHook-Allowed-Origin"))
-                                    ? null
-                                    : "no WebHook-Allowed-Origin: " + REQUEST_ORIGIN))
+                        b -> {
+                          if (resp.statusCode() == 200
+                              && allowed(resp.headers().getAll("WebHook-Allowed-Origin"))) {
+                            return new Answer(
+                                null,
+                                allowedRate(
+                                    resp.headers().get("WebHook-Allowed-Rate"), requestRate));
+                          }
+                          String answer =
+                              resp.statusCode() != 200
+                                  ? "HTTP " + resp.statusCode()
+                                  : "no WebHook-Allowed-Origin: " + REQUEST_ORIGIN;
+                          return new Answer(
+                              callbackUrl == null
+                                  ? answer
+                                  : "waiting for the callback (" + answer + ")",
+                              0);
+                        }))
         .timeout(timeoutMillis, TimeUnit.MILLISECONDS)
-        .recover(e -> Future.succeededFuture(RoutingErrors.describe(e)));
+        .recover(e -> Future.succeededFuture(new Answer(RoutingErrors.describe(e), 0)));
+  }
+
+  /**
+   * The requests per minute {@code WebHook-Allowed-Rate} allows, 0 for no limit ({@code *}); when
+   * the receiver sent none (or one that is no positive number), the rate asked for ({@code
+   * requested}, 0 when none was): the sender keeps to what it asked.
+   */
+  static int allowedRate(String header, int requested) {
+    if (header == null) {
+      return requested;
+    }
+    String h = header.trim();
+    if (h.equals("*")) {
+      return 0;
+    }
+    try {
+      int rate = Integer.parseInt(h);
+      return rate > 0 ? rate : requested;
+    } catch (NumberFormatException e) {
+      return requested;
+    }
   }
 
   /** Whether {@code WebHook-Allowed-Origin} (one header or several, comma-separated) allows us. */

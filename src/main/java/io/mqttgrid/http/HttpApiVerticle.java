@@ -1,5 +1,6 @@
 package io.mqttgrid.http;
 
+import io.mqttgrid.events.ValidationCallbacks;
 import io.mqttgrid.mqtt.MqttMetrics;
 import io.mqttgrid.publish.PublishRules;
 import io.mqttgrid.wire.TlsVersions;
@@ -9,6 +10,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -22,9 +24,10 @@ import java.util.function.Supplier;
 /**
  * The node's public HTTP port (and HTTPS port when a certificate is configured): HTTP publish and
  * the retained-message API (both as Event Grid defines them), the OpenAPI document describing them
- * ({@value #OPENAPI_PATH}), and health for load balancers and orchestrators. Deployed once per HTTP
- * event loop (Vert.x spreads the connections over the instances); a request, HTTP publish included,
- * is served and routed on the event loop of its connection.
+ * ({@value #OPENAPI_PATH}), health for load balancers and orchestrators, and the routing's webhook
+ * validation callback. Deployed once per HTTP event loop (Vert.x spreads the connections over the
+ * instances); a request, HTTP publish included, is served and routed on the event loop of its
+ * connection.
  */
 public final class HttpApiVerticle extends VerticleBase {
 
@@ -148,6 +151,11 @@ public final class HttpApiVerticle extends VerticleBase {
     router.get("/mqtt/retainedMessages/message").handler(retained::get);
     router.delete("/mqtt/retainedMessages/message").handler(retained::delete);
     router.get("/mqtt/retainedMessages").handler(retained::list);
+    // the webhook validation handshake's callback (docs/routing.md#webhook-validation): GET or
+    // POST,
+    // as the CloudEvents webhook spec lets the receiver choose
+    router.get(ValidationCallbacks.PATH).handler(this::validationCallback);
+    router.post(ValidationCallbacks.PATH).handler(this::validationCallback);
     router.errorHandler(
         404,
         ctx ->
@@ -168,6 +176,27 @@ public final class HttpApiVerticle extends VerticleBase {
                         + PublishRules.printable(ctx.request().path()))));
     router.errorHandler(500, this::internalFailure);
     return router;
+  }
+
+  /**
+   * A webhook receiver approves its destination: the token's node (any node of the cluster) takes
+   * it, or 404 (a wrong, used or stale token; which of them is not said).
+   */
+  private void validationCallback(RoutingContext ctx) {
+    List<String> tokens = ctx.queryParam("token");
+    ValidationCallbacks.approve(
+            vertx,
+            tokens.size() == 1 ? tokens.get(0) : null,
+            ctx.request().getHeader("WebHook-Allowed-Rate"))
+        .onComplete(
+            ar -> {
+              if (ar.succeeded() && ar.result()) {
+                ctx.json(new JsonObject().put("validated", true));
+              } else {
+                ApiResponses.fail(
+                    ctx, ApiException.notFound("no webhook validation waits for this token"));
+              }
+            });
   }
 
   private void internalFailure(RoutingContext ctx) {

@@ -136,6 +136,27 @@ class DeadLetterPerSubscriptionIT {
     // not the namespace's dead-letter destination
     assertThat(deadLetters.getOrDefault("/dead", new ConcurrentLinkedQueue<>()))
         .noneMatch(d -> subject(d).equals("own-policy/m1"));
+    // counted under the subscription's name, not only by reason
+    String counter = "mqttgrid_routing_subscription_dead_lettered_events_total";
+    Await.until(
+        "the dead letter is counted under own-policy",
+        WAIT,
+        () -> sample(counter, "own-policy", "MaxDeliveryAttemptExceeded") == 1.0);
+    assertThat(sample(counter, "node-policy", "DeliveryRefused")).isZero();
+  }
+
+  /** The value of {@code name}'s sample for {@code subscription} and {@code reason}, or 0. */
+  private static double sample(String name, String subscription, String reason) throws Exception {
+    return broker
+        .scrapeMetrics()
+        .lines()
+        .filter(
+            l ->
+                l.startsWith(name + "{")
+                    && l.contains("Subscription=\"" + subscription + "\"")
+                    && l.contains("Reason=\"" + reason + "\""))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
   }
 
   @Test

@@ -80,6 +80,60 @@ class MessageEventsTest {
   }
 
   @Test
+  void idsAreANodesRandomPartAndACounterNotARandomUuidEach() {
+    PublishedMessage m = message(utf8("x"), 0, null, List.of());
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    java.util.Set<Long> high = new java.util.HashSet<>();
+    for (int i = 0; i < 1000; i++) {
+      java.util.UUID id = java.util.UUID.fromString(events.event(m, null, List.of()).getId());
+      ids.add(id.toString());
+      high.add(id.getMostSignificantBits());
+      // still in the form of a random UUID (version 4, variant 2)
+      assertThat(id.version()).isEqualTo(4);
+      assertThat(id.variant()).isEqualTo(2);
+    }
+    assertThat(ids).hasSize(1000);
+    // one random draw per instance (the cheap part is the counter)...
+    assertThat(high).hasSize(1);
+    // ...and another instance (another node, or the same after a restart) draws another
+    java.util.UUID other =
+        java.util.UUID.fromString(
+            new MessageEvents("testnamespace").event(m, null, List.of()).getId());
+    assertThat(high).doesNotContain(other.getMostSignificantBits());
+  }
+
+  @Test
+  void eachEventIsWrittenOnceAndABatchIsMadeOfThoseBytes() {
+    RoutedEvent a =
+        new RoutedEvent(
+            events.event(message(utf8("1"), 1, null, List.of()), null, List.of()), false, null);
+    RoutedEvent b =
+        new RoutedEvent(
+            events.event(message(new byte[] {1}, 0, null, List.of()), null, List.of()),
+            false,
+            null);
+    // written once: the batch cut and the body use the same bytes
+    assertThat(a.json()).isSameAs(a.json());
+    java.util.Queue<RoutedEvent> waiting = new java.util.ArrayDeque<>(List.of(a, b));
+    int bytes = 2 + a.json().length + 1 + b.json().length;
+    List<RoutedEvent> batch = EventBatches.drain(waiting, 10, bytes);
+    assertThat(batch).containsExactly(a, b);
+    byte[] body = WebhookSender.body(batch, true);
+    assertThat(body).hasSize(bytes);
+    assertThat(new String(body, StandardCharsets.UTF_8))
+        .isEqualTo(
+            "["
+                + new String(a.json(), StandardCharsets.UTF_8)
+                + ","
+                + new String(b.json(), StandardCharsets.UTF_8)
+                + "]");
+    // one byte less and the second goes to the next request
+    waiting.addAll(List.of(a, b));
+    assertThat(EventBatches.drain(waiting, 10, bytes - 1)).containsExactly(a);
+    assertThat(WebhookSender.body(List.of(a), false)).isSameAs(a.json());
+  }
+
+  @Test
   void aBinaryPayloadIsDataBase64AsOctetStream() {
     JsonObject e = json(message(new byte[] {0, 1, (byte) 0xff}, 0, null, List.of()));
     assertThat(e.getString("datacontenttype")).isEqualTo("application/octet-stream");
@@ -245,7 +299,12 @@ class MessageEventsTest {
     CloudEvent a = events.event(message(utf8("1"), 1, null, List.of()), null, List.of());
     CloudEvent b = events.event(message(new byte[] {1}, 0, null, List.of()), null, List.of());
     JsonArray batch =
-        new JsonArray(new String(MessageEvents.batch(List.of(a, b)), StandardCharsets.UTF_8));
+        new JsonArray(
+            new String(
+                WebhookSender.body(
+                    List.of(new RoutedEvent(a, false, null), new RoutedEvent(b, false, null)),
+                    true),
+                StandardCharsets.UTF_8));
     assertThat(batch).hasSize(2);
     assertThat(batch.getJsonObject(0).getInteger("data")).isEqualTo(1);
     assertThat(batch.getJsonObject(1).getString("data_base64")).isEqualTo("AQ==");
