@@ -4,7 +4,9 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The changes one persistent session makes to its durable queue, sent to the {@link SessionStore}
@@ -33,6 +35,9 @@ final class QueueWriter {
   /** The appends' promises among {@link #waiting}, in order. */
   private List<Promise<SessionQueue.AppendResult>> waitingAppends = new ArrayList<>();
 
+  /** Where in {@link #waiting} a message's change of state is, by sequence number. */
+  private Map<Long, Integer> waitingStateChanges = new HashMap<>();
+
   /** Completes when the batch of {@link #waiting} is stored; null until a change waits. */
   private Promise<Void> waitingStored;
 
@@ -59,15 +64,30 @@ final class QueueWriter {
   }
 
   Future<Void> markSent(long seq, int packetId) {
-    return add(QueueChange.sent(seq, packetId));
+    return addStateChange(QueueChange.sent(seq, packetId));
   }
 
   Future<Void> markReleased(long seq) {
-    return add(QueueChange.released(seq));
+    return addStateChange(QueueChange.released(seq));
   }
 
+  /**
+   * Removes a message; a change of its state that waits in the same batch becomes the removal, in
+   * its place (the queue ends the same, with one statement fewer for the database; in its place, a
+   * sent message no longer counts against the bounds either way).
+   */
   Future<Void> remove(long seq) {
+    Integer at = waitingStateChanges.remove(seq);
+    if (at != null) {
+      waiting.set(at, QueueChange.remove(seq));
+      return waitingStored.future();
+    }
     return add(QueueChange.remove(seq));
+  }
+
+  private Future<Void> addStateChange(QueueChange change) {
+    waitingStateChanges.put(change.seq(), waiting.size());
+    return add(change);
   }
 
   private Future<Void> add(QueueChange change) {
@@ -92,6 +112,7 @@ final class QueueWriter {
     Promise<Void> stored = waitingStored;
     waiting = new ArrayList<>();
     waitingAppends = new ArrayList<>();
+    waitingStateChanges = new HashMap<>();
     waitingStored = null;
     writing = true;
     store

@@ -28,6 +28,7 @@ public final class InMemorySessionStore implements SessionStore {
   private final java.util.concurrent.atomic.AtomicInteger queueChanges =
       new java.util.concurrent.atomic.AtomicInteger();
 
+  private volatile List<QueueChange> lastQueueChanges = List.of();
   private final Vertx vertx;
   private final Map<String, SessionRecord> sessions = new HashMap<>();
   private final Map<String, SessionQueue> queues = new HashMap<>();
@@ -203,6 +204,11 @@ public final class InMemorySessionStore implements SessionStore {
         });
   }
 
+  /** The changes of the last {@link #changeQueue} call. */
+  public List<QueueChange> lastQueueChanges() {
+    return lastQueueChanges;
+  }
+
   /** How many times {@link #changeQueue} was called: store operations on queues. */
   public int queueChanges() {
     return queueChanges.get();
@@ -212,6 +218,7 @@ public final class InMemorySessionStore implements SessionStore {
   public Future<List<SessionQueue.AppendResult>> changeQueue(
       String clientId, String connectionId, List<QueueChange> changes) {
     queueChanges.incrementAndGet();
+    lastQueueChanges = List.copyOf(changes);
     List<QueueChange> copies = new ArrayList<>(changes.size());
     for (QueueChange c : changes) {
       copies.add(

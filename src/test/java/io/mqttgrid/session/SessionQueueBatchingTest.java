@@ -6,6 +6,7 @@ import io.mqttgrid.routing.MessageRouter;
 import io.mqttgrid.routing.PublishedMessage;
 import io.mqttgrid.routing.QueueFullException;
 import io.mqttgrid.routing.Subscription;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -127,5 +128,27 @@ class SessionQueueBatchingTest {
       }
     }
     assertThat(await(store.queued("stays"))).hasSize(MAX_QUEUED);
+  }
+
+  @Test
+  void aMessageAcknowledgedWhileItsMarkAsSentWaitsIsRemovedByOneChange() {
+    Context context = vertx.getOrCreateContext();
+    QueueWriter writer = new QueueWriter(store, "w", "conn-1", context);
+    QueuedMessage m =
+        new QueuedMessage(message(1), new int[0], null, QueuedMessage.State.QUEUED, 0);
+    Promise<SessionQueue.AppendResult> appended = Promise.promise();
+    context.runOnContext(v -> writer.append(m, 10, 1L << 20).onComplete(appended));
+    assertThat(await(appended.future())).isEqualTo(SessionQueue.AppendResult.APPENDED);
+
+    Promise<Void> stored = Promise.promise();
+    context.runOnContext(
+        v -> {
+          writer.markSent(m.seq(), 7);
+          writer.remove(m.seq()).onComplete(stored);
+        });
+    await(stored.future());
+
+    assertThat(store.lastQueueChanges()).containsExactly(QueueChange.remove(m.seq()));
+    assertThat(await(store.queued("w"))).isEmpty();
   }
 }
