@@ -366,12 +366,15 @@ public final class Session implements Subscriber {
               sendNow ? QueuedMessage.State.SENT : QueuedMessage.State.QUEUED,
               o.packetId);
       boolean offline = admission == OutboundWindow.Admission.OFFLINE;
+      // a connected session's window has held the message to session.max-pending-* already, and
+      // it knows which messages are sent: the store learns that a batch later (QueueWriter), so
+      // its count of waiting messages runs ahead and would refuse what the window admitted
       o.appended =
           track(
               queue.append(
                   o.stored,
-                  offline ? limits.maxQueued() : limits.maxPending(),
-                  offline ? limits.maxQueuedBytes() : limits.maxPendingBytes()));
+                  offline ? limits.maxQueued() : Integer.MAX_VALUE,
+                  offline ? limits.maxQueuedBytes() : Long.MAX_VALUE));
       o.appended.onComplete(
           ar -> {
             if (ar.failed()) {
