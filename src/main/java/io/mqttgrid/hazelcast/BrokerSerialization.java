@@ -19,9 +19,8 @@ public final class BrokerSerialization {
   /** The broker's data-serializable factory id; Vert.x's cluster manager registers none. */
   public static final int FACTORY_ID = 7311;
 
-  static final int APPEND_TO_QUEUE = 1;
+  // 1 and 3 were the one-message queue changes that CHANGE_QUEUE replaced: not given again
   static final int CLAIM_QUEUE = 2;
-  static final int CHANGE_QUEUED_MESSAGE = 3;
   static final int DELETE_RECORD_IF_OWNED = 4;
   static final int MARK_RECORD_OFFLINE = 5;
   static final int SET_RECORD_SUBSCRIPTIONS = 6;
@@ -32,6 +31,7 @@ public final class BrokerSerialization {
   static final int CONNECTION_TO_NODE = 11;
   static final int KEY_HAS_PREFIX = 12;
   static final int RESTORE_RECORD = 13;
+  static final int CHANGE_QUEUE = 14;
 
   /** Type ids of the stream serializers (custom serializer ids are positive). */
   static final int SESSION_RECORD_TYPE = 7311_01;
@@ -61,9 +61,7 @@ public final class BrokerSerialization {
     @Override
     public IdentifiedDataSerializable create(int classId) {
       return switch (classId) {
-        case APPEND_TO_QUEUE -> new AppendToQueue();
         case CLAIM_QUEUE -> new ClaimQueue();
-        case CHANGE_QUEUED_MESSAGE -> new ChangeQueuedMessage();
         case DELETE_RECORD_IF_OWNED -> new DeleteRecordIfOwned();
         case MARK_RECORD_OFFLINE -> new MarkRecordOffline();
         case SET_RECORD_SUBSCRIPTIONS -> new SetRecordSubscriptions();
@@ -74,6 +72,7 @@ public final class BrokerSerialization {
         case CONNECTION_TO_NODE -> new ConnectionToNode();
         case KEY_HAS_PREFIX -> new KeyHasPrefix();
         case RESTORE_RECORD -> new RestoreRecord();
+        case CHANGE_QUEUE -> new ChangeQueue();
         default -> null;
       };
     }

@@ -4,9 +4,9 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import com.hazelcast.query.Predicates;
 import io.mqttgrid.routing.Subscription;
+import io.mqttgrid.session.QueueChange;
 import io.mqttgrid.session.QueuedMessage;
 import io.mqttgrid.session.SessionEntryChanges;
-import io.mqttgrid.session.SessionEntryChanges.QueuedChange;
 import io.mqttgrid.session.SessionQueue;
 import io.mqttgrid.session.SessionRecord;
 import io.mqttgrid.session.SessionStore;
@@ -21,8 +21,9 @@ import java.util.regex.Pattern;
 /**
  * Sessions in Hazelcast: records, queues and connection owners, each an IMap keyed by client id so
  * that a session's record and queue live in the same partition. Conditional changes are entry
- * processors (one file each, running {@link SessionEntryChanges}); queue changes touch one message,
- * never the whole queue.
+ * processors (one file each, running {@link SessionEntryChanges}); queue changes touch the messages
+ * they name, never the whole queue, and come in batches (one operation for what a session changed
+ * while its previous batch was stored).
  */
 public final class HazelcastSessionStore implements SessionStore {
 
@@ -102,41 +103,22 @@ public final class HazelcastSessionStore implements SessionStore {
   }
 
   @Override
-  public Future<SessionQueue.AppendResult> append(
-      String clientId,
-      QueuedMessage message,
-      int maxQueued,
-      long maxQueuedBytes,
-      String connectionId) {
-    return bridge(
-            queues.submitToKey(
-                clientId, new AppendToQueue(message, maxQueued, maxQueuedBytes, connectionId)))
+  public Future<List<SessionQueue.AppendResult>> changeQueue(
+      String clientId, String connectionId, List<QueueChange> changes) {
+    return bridge(queues.submitToKey(clientId, new ChangeQueue(changes, connectionId)))
         .map(
             r -> {
-              message.seq(r[1]);
-              return SessionQueue.AppendResult.values()[(int) r[0]];
+              List<SessionQueue.AppendResult> results = new ArrayList<>(r.length / 2);
+              int i = 0;
+              for (QueueChange c : changes) {
+                if (c.kind() == QueueChange.Kind.APPEND) {
+                  c.message().seq(r[i + 1]);
+                  results.add(SessionQueue.AppendResult.values()[(int) r[i]]);
+                  i += 2;
+                }
+              }
+              return results;
             });
-  }
-
-  @Override
-  public Future<Void> markSent(String clientId, long seq, int packetId) {
-    return bridge(
-            queues.submitToKey(clientId, new ChangeQueuedMessage(QueuedChange.SENT, seq, packetId)))
-        .mapEmpty();
-  }
-
-  @Override
-  public Future<Void> markReleased(String clientId, long seq) {
-    return bridge(
-            queues.submitToKey(clientId, new ChangeQueuedMessage(QueuedChange.RELEASED, seq, 0)))
-        .mapEmpty();
-  }
-
-  @Override
-  public Future<Void> remove(String clientId, long seq) {
-    return bridge(
-            queues.submitToKey(clientId, new ChangeQueuedMessage(QueuedChange.REMOVE, seq, 0)))
-        .mapEmpty();
   }
 
   @Override

@@ -13,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -222,86 +223,101 @@ public final class QueueTable {
 
   /** The heads whose owner changed; answers the queues whose head had another version. */
   private static Set<String> owners(Connection c, List<Change> changes) throws SQLException {
-    List<Change> batch = new ArrayList<>();
-    try (PreparedStatement st =
-        c.prepareStatement(
-            "UPDATE "
-                + HEADS
-                + " SET owner = ?, next_seq = ? WHERE client_id = ? AND version = ?")) {
-      for (Change ch : changes) {
-        if (ch.ownerChanged()) {
+    return batch(
+        c,
+        "UPDATE " + HEADS + " SET owner = ?, next_seq = ? WHERE client_id = ? AND version = ?",
+        changes,
+        ch -> ch.ownerChanged() ? List.of(ch) : List.of(),
+        (st, ch, same) -> {
           st.setString(1, ch.owner());
           st.setLong(2, ch.nextSeq());
           st.setString(3, ch.clientId());
           st.setLong(4, ch.baseVersion());
-          st.addBatch();
-          batch.add(ch);
-        }
-      }
-      return missed(st, batch);
-    }
+        });
   }
 
   private static Set<String> deletes(Connection c, List<Change> changes) throws SQLException {
-    List<Change> batch = new ArrayList<>();
-    try (PreparedStatement st =
-        c.prepareStatement(
-            "DELETE FROM " + MESSAGES + " WHERE client_id = ? AND seq = ?" + IF_VERSION)) {
-      for (Change ch : changes) {
-        for (long seq : ch.deletes()) {
+    return batch(
+        c,
+        "DELETE FROM " + MESSAGES + " WHERE client_id = ? AND seq = ?" + IF_VERSION,
+        changes,
+        Change::deletes,
+        (st, ch, seq) -> {
           st.setString(1, ch.clientId());
           st.setLong(2, seq);
           st.setString(3, ch.clientId());
           st.setLong(4, ch.baseVersion());
-          st.addBatch();
-          batch.add(ch);
-        }
-      }
-      return missed(st, batch);
-    }
+        });
   }
 
   private static Set<String> stateChanges(Connection c, List<Change> changes) throws SQLException {
-    List<Change> batch = new ArrayList<>();
-    try (PreparedStatement st =
-        c.prepareStatement(
-            "UPDATE "
-                + MESSAGES
-                + " SET state = ?, packet_id = ? WHERE client_id = ? AND seq = ?"
-                + IF_VERSION)) {
-      for (Change ch : changes) {
-        for (Row r : ch.stateChanges()) {
+    return batch(
+        c,
+        "UPDATE "
+            + MESSAGES
+            + " SET state = ?, packet_id = ? WHERE client_id = ? AND seq = ?"
+            + IF_VERSION,
+        changes,
+        Change::stateChanges,
+        (st, ch, r) -> {
           st.setInt(1, r.state());
           st.setInt(2, r.packetId());
           st.setString(3, ch.clientId());
           st.setLong(4, r.seq());
           st.setString(5, ch.clientId());
           st.setLong(6, ch.baseVersion());
-          st.addBatch();
-          batch.add(ch);
-        }
-      }
-      return missed(st, batch);
-    }
+        });
   }
 
   private static Set<String> inserts(Connection c, List<Change> changes) throws SQLException {
-    List<Change> batch = new ArrayList<>();
-    try (PreparedStatement st =
-        c.prepareStatement(
-            "INSERT INTO "
-                + MESSAGES
-                + " (client_id, seq, state, packet_id, shared_group, subscription_ids, message)"
-                + " SELECT ?, ?, ?, ?, ?, ?, ? FROM "
-                + HEADS
-                + " h WHERE h.client_id = ? AND h.version = ?")) {
-      for (Change ch : changes) {
-        for (Row r : ch.inserts()) {
+    return batch(
+        c,
+        "INSERT INTO "
+            + MESSAGES
+            + " (client_id, seq, state, packet_id, shared_group, subscription_ids, message)"
+            + " SELECT ?, ?, ?, ?, ?, ?, ? FROM "
+            + HEADS
+            + " h WHERE h.client_id = ? AND h.version = ?",
+        changes,
+        Change::inserts,
+        (st, ch, r) -> {
           bind(st, 1, ch.clientId(), r);
           st.setString(8, ch.clientId());
           st.setLong(9, ch.baseVersion());
+        });
+  }
+
+  /** Binds one statement of a batch: its change and the item of the change it writes. */
+  private interface Binder<T> {
+    void bind(PreparedStatement st, Change change, T item) throws SQLException;
+  }
+
+  /**
+   * Runs {@code sql} once for each item of each change ({@code items}: the rows, sequence numbers
+   * or head a change has for this statement), in one JDBC batch; prepares nothing when there is
+   * none. Answers the queues whose statements changed no row.
+   */
+  private static <T> Set<String> batch(
+      Connection c,
+      String sql,
+      List<Change> changes,
+      Function<Change, List<? extends T>> items,
+      Binder<T> binder)
+      throws SQLException {
+    List<Change> batch = new ArrayList<>();
+    for (Change ch : changes) {
+      for (int i = items.apply(ch).size(); i > 0; i--) {
+        batch.add(ch);
+      }
+    }
+    if (batch.isEmpty()) {
+      return new LinkedHashSet<>();
+    }
+    try (PreparedStatement st = c.prepareStatement(sql)) {
+      for (Change ch : changes) {
+        for (T item : items.apply(ch)) {
+          binder.bind(st, ch, item);
           st.addBatch();
-          batch.add(ch);
         }
       }
       return missed(st, batch);

@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A persistent session writes every QoS 1/2 message to its queue in the {@link SessionStore}
  * before the publisher is acknowledged, and removes it when the client acknowledges it; what the
- * client has not acknowledged when a node dies is still in the store. A clean session keeps
- * messages in memory only.
+ * client has not acknowledged when a node dies is still in the store. Its changes of the queue go
+ * to the store in batches ({@link QueueWriter}). A clean session keeps messages in memory only.
  *
  * <p>Somewhat over the ~500 lines other classes keep to: the window's rules live in {@link
  * OutboundWindow}; what stays here is the store bookkeeping that every window step has (append,
@@ -91,7 +91,6 @@ public final class Session implements Subscriber {
   private final String connectionId;
   private final Context context;
   private final Vertx vertx;
-  private final SessionStore store;
   private final MessageRouter router;
   private final SessionLimits limits;
   private final SessionEvents events;
@@ -99,6 +98,7 @@ public final class Session implements Subscriber {
   private ClientChannel channel;
   private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
   private final OutboundWindow<Outgoing> window;
+  private final QueueWriter queue;
   private int storeOps;
   private List<Promise<Void>> storeIdleWaiters = new ArrayList<>();
   private long expirySeconds;
@@ -124,10 +124,10 @@ public final class Session implements Subscriber {
     this.connectionId = connectionId;
     this.context = context;
     this.vertx = vertx;
-    this.store = store;
     this.router = router;
     this.limits = limits;
     this.events = events;
+    this.queue = new QueueWriter(store, clientId, connectionId, context);
     this.window =
         new OutboundWindow<>(
             limits, outboundTotals, new WindowOutcomes(), System::currentTimeMillis);
@@ -366,14 +366,15 @@ public final class Session implements Subscriber {
               sendNow ? QueuedMessage.State.SENT : QueuedMessage.State.QUEUED,
               o.packetId);
       boolean offline = admission == OutboundWindow.Admission.OFFLINE;
+      // a connected session's window has held the message to session.max-pending-* already, and
+      // it knows which messages are sent: the store learns that a batch later (QueueWriter), so
+      // its count of waiting messages runs ahead and would refuse what the window admitted
       o.appended =
           track(
-              store.append(
-                  clientId,
+              queue.append(
                   o.stored,
-                  offline ? limits.maxQueued() : limits.maxPending(),
-                  offline ? limits.maxQueuedBytes() : limits.maxPendingBytes(),
-                  connectionId));
+                  offline ? limits.maxQueued() : Integer.MAX_VALUE,
+                  offline ? limits.maxQueuedBytes() : Long.MAX_VALUE));
       o.appended.onComplete(
           ar -> {
             if (ar.failed()) {
@@ -435,7 +436,7 @@ public final class Session implements Subscriber {
         o.appended.onSuccess(
             r -> {
               if (r == SessionQueue.AppendResult.APPENDED) {
-                track(store.markSent(clientId, o.stored.seq(), o.packetId));
+                track(queue.markSent(o.stored.seq(), o.packetId));
               }
             });
       }
@@ -447,7 +448,7 @@ public final class Session implements Subscriber {
         o.appended.onSuccess(
             r -> {
               if (r != SessionQueue.AppendResult.OVERFLOW) {
-                track(store.markReleased(clientId, o.stored.seq()));
+                track(queue.markReleased(o.stored.seq()));
               }
             });
       }
@@ -510,7 +511,7 @@ public final class Session implements Subscriber {
       o.appended.onSuccess(
           r -> {
             if (r == SessionQueue.AppendResult.APPENDED) {
-              track(store.remove(clientId, o.stored.seq()));
+              track(queue.remove(o.stored.seq()));
             }
           });
     }

@@ -1,6 +1,7 @@
 package io.mqttgrid.session;
 
 import io.mqttgrid.routing.Subscription;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -123,26 +124,39 @@ public final class SessionEntryChanges {
   // queues
 
   /**
-   * Appends a copy of {@code message} (the caller's object is the caller's); answers the outcome
-   * and the sequence number the copy got (0 when not appended).
+   * Applies {@code changes} in order; answers, for each append among them, its outcome and the
+   * sequence number its copy got (0 when not appended). An append stores a copy of its message (the
+   * caller's object is the caller's). A change of a message that is not there changes nothing; with
+   * no queue and no append, none is made.
    */
-  public static Appended append(
-      Map.Entry<String, SessionQueue> entry,
-      QueuedMessage message,
-      int maxQueued,
-      long maxQueuedBytes,
-      String appender) {
+  public static List<Appended> changeQueue(
+      Map.Entry<String, SessionQueue> entry, List<QueueChange> changes, String appender) {
     SessionQueue q = entry.getValue();
-    if (q == null) {
-      q = new SessionQueue();
+    List<Appended> appended = new ArrayList<>();
+    for (QueueChange c : changes) {
+      if (c.kind() == QueueChange.Kind.APPEND) {
+        if (q == null) {
+          q = new SessionQueue();
+        }
+        QueuedMessage copy = c.message().copy();
+        SessionQueue.AppendResult r = q.append(copy, c.maxQueued(), c.maxQueuedBytes(), appender);
+        appended.add(new Appended(r, copy.seq()));
+      } else if (q != null) {
+        switch (c.kind()) {
+          case SENT -> q.markSent(c.seq(), c.packetId());
+          case RELEASED -> q.markReleased(c.seq());
+          case REMOVE -> q.remove(c.seq());
+          default -> throw new IllegalArgumentException(c.kind().name());
+        }
+      }
     }
-    QueuedMessage copy = message.copy();
-    SessionQueue.AppendResult r = q.append(copy, maxQueued, maxQueuedBytes, appender);
-    entry.setValue(q);
-    return new Appended(r, copy.seq());
+    if (q != null) {
+      entry.setValue(q);
+    }
+    return appended;
   }
 
-  /** What {@link #append} did. */
+  /** What an append of {@link #changeQueue} did. */
   public record Appended(SessionQueue.AppendResult result, long seq) {}
 
   /**
@@ -158,33 +172,6 @@ public final class SessionEntryChanges {
     q.claim(connectionId);
     entry.setValue(q);
     return q.snapshot();
-  }
-
-  /** A change of one queued message. */
-  public enum QueuedChange {
-    SENT,
-    RELEASED,
-    REMOVE
-  }
-
-  /**
-   * Marks one queued message sent (with its packet id) or released, or removes it; false when there
-   * is no queue.
-   */
-  public static boolean changeQueued(
-      Map.Entry<String, SessionQueue> entry, QueuedChange change, long seq, int packetId) {
-    SessionQueue q = entry.getValue();
-    if (q == null) {
-      return false;
-    }
-    switch (change) {
-      case SENT -> q.markSent(seq, packetId);
-      case RELEASED -> q.markReleased(seq);
-      case REMOVE -> q.remove(seq);
-      default -> throw new IllegalArgumentException(change.name());
-    }
-    entry.setValue(q);
-    return true;
   }
 
   // --------------------------------------------------------------------------------------

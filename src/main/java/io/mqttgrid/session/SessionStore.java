@@ -43,22 +43,42 @@ public interface SessionStore {
   Future<Void> removeAwaitingRelease(String clientId, int packetId);
 
   /**
-   * Appends unless the message is queued already, or its not-yet-sent messages would exceed the
-   * bounds given (they differ for connected and offline clients).
+   * Applies {@code changes} to the session's queue in one atomic step, in their order (appends by
+   * {@code connectionId}: refused as {@link SessionQueue.AppendResult#FOREIGN} once another
+   * connection claimed the queue). Answers the outcome of each append, in order, and sets the
+   * sequence number each appended message got ({@link QueuedMessage#seq}), by which later changes
+   * name it. One operation for several changes: a persistent session batches what it changes while
+   * its previous batch is being stored.
    */
-  Future<SessionQueue.AppendResult> append(
+  Future<List<SessionQueue.AppendResult>> changeQueue(
+      String clientId, String connectionId, List<QueueChange> changes);
+
+  /** {@link #changeQueue} with one append. */
+  default Future<SessionQueue.AppendResult> append(
       String clientId,
       QueuedMessage message,
       int maxQueued,
       long maxQueuedBytes,
-      String connectionId);
+      String connectionId) {
+    return changeQueue(
+            clientId, connectionId, List.of(QueueChange.append(message, maxQueued, maxQueuedBytes)))
+        .map(results -> results.get(0));
+  }
 
-  /** The seq given to the last appended message (for {@link #markSent} and {@link #remove}). */
-  Future<Void> markSent(String clientId, long seq, int packetId);
+  /** {@link #changeQueue} marking one message sent. */
+  default Future<Void> markSent(String clientId, long seq, int packetId) {
+    return changeQueue(clientId, null, List.of(QueueChange.sent(seq, packetId))).mapEmpty();
+  }
 
-  Future<Void> markReleased(String clientId, long seq);
+  /** {@link #changeQueue} marking one message released. */
+  default Future<Void> markReleased(String clientId, long seq) {
+    return changeQueue(clientId, null, List.of(QueueChange.released(seq))).mapEmpty();
+  }
 
-  Future<Void> remove(String clientId, long seq);
+  /** {@link #changeQueue} removing one message. */
+  default Future<Void> remove(String clientId, long seq) {
+    return changeQueue(clientId, null, List.of(QueueChange.remove(seq))).mapEmpty();
+  }
 
   Future<List<QueuedMessage>> queued(String clientId);
 

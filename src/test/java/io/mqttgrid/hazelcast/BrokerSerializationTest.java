@@ -9,9 +9,9 @@ import com.hazelcast.internal.serialization.impl.DefaultSerializationServiceBuil
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import io.mqttgrid.routing.PublishedMessage;
 import io.mqttgrid.routing.Subscription;
+import io.mqttgrid.session.QueueChange;
 import io.mqttgrid.session.QueuedMessage;
 import io.mqttgrid.session.QueuedMessage.State;
-import io.mqttgrid.session.SessionEntryChanges.QueuedChange;
 import io.mqttgrid.session.SessionQueue;
 import io.mqttgrid.session.SessionQueue.AppendResult;
 import io.mqttgrid.session.SessionRecord;
@@ -107,9 +107,15 @@ class BrokerSerializationTest {
   void everyProcessorAndPredicateIsMadeByTheFactoryAndReadsBackWhatItWrote() {
     List<IdentifiedDataSerializable> all =
         List.of(
-            new AppendToQueue(queued("m", 4), 10, 1000, "c1"),
+            new ChangeQueue(
+                List.of(
+                    QueueChange.append(queued("m", 4), 10, 1000),
+                    QueueChange.sent(4, 7),
+                    QueueChange.released(5),
+                    QueueChange.remove(6),
+                    QueueChange.append(queued("n", 2), 3, 99)),
+                "c1"),
             new ClaimQueue("c1", true),
-            new ChangeQueuedMessage(QueuedChange.RELEASED, 5, 9),
             new DeleteRecordIfOwned("c1"),
             new MarkRecordOffline("c1", 60, 99),
             new SetRecordSubscriptions(

@@ -9,6 +9,7 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
 import com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3ConnAckException;
 import com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAckReturnCode;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.mqttgrid.testing.ClusterFixture;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -302,6 +304,77 @@ class SessionPersistenceClusterIT {
     Mqtt5BlockingClient c = cluster.v5(node, clientId);
     c.connectWith().cleanStart(cleanStart).sessionExpiryInterval(expiry).send();
     return c;
+  }
+
+  @Test
+  void aPipelinedQos1StreamKeepsEveryAcknowledgedMessageInOrderAcrossAKill9() throws Exception {
+    try (ClusterFixture node =
+        ClusterFixture.start(
+            SessionPersistenceClusterIT.class.getSimpleName() + "-pipelined",
+            1,
+            Map.of(
+                "cluster.mode",
+                "local",
+                "persistence.store",
+                "embedded",
+                "persistence.embedded.directory",
+                dir.resolve("data").toString(),
+                "session.max-queued-messages",
+                "5000"))) {
+      offlineSubscriber(node, 1, "keeper", EXPIRY, "pipe/#");
+      // published without waiting for each PUBACK (up to the Receive Maximum in flight): the
+      // session stores them in batches, and a PUBACK must still mean stored
+      Mqtt5AsyncClient pub = connect(node, 1, "streamer", true, 0).toAsync();
+      Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+      int messages = 3000;
+      for (int i = 0; i < messages; i++) {
+        String payload = "p-" + i;
+        pub.publishWith()
+            .topic("pipe/t")
+            .qos(MqttQos.AT_LEAST_ONCE)
+            .payload(payload.getBytes(StandardCharsets.UTF_8))
+            .send()
+            .thenAccept(
+                r -> {
+                  if (r.getError().isEmpty()) {
+                    acknowledged.add(payload);
+                  }
+                });
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (acknowledged.size() < 500 && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertThat(acknowledged.size())
+          .as("acknowledged before the kill")
+          .isGreaterThanOrEqualTo(500);
+      node.kill(1);
+      Set<String> acknowledgedBeforeKill = new HashSet<>(acknowledged);
+      node.restart(1);
+      node.awaitReady(1, Duration.ofSeconds(90));
+
+      List<String> got = new ArrayList<>();
+      Mqtt5BlockingClient c = node.v5(1, "keeper");
+      try (Mqtt5BlockingClient.Mqtt5Publishes received = c.publishes(MqttGlobalPublishFilter.ALL)) {
+        c.connectWith().cleanStart(false).sessionExpiryInterval(EXPIRY).send();
+        while (!got.containsAll(acknowledgedBeforeKill)) {
+          var p = received.receive(15, TimeUnit.SECONDS);
+          if (p.isEmpty()) {
+            break;
+          }
+          String payload = new String(p.get().getPayloadAsBytes(), StandardCharsets.UTF_8);
+          if (!got.contains(payload)) {
+            got.add(payload);
+          }
+        }
+      }
+      c.disconnect();
+      assertThat(got)
+          .as("every message acknowledged before the kill")
+          .containsAll(acknowledgedBeforeKill);
+      List<Integer> order = got.stream().map(p -> Integer.parseInt(p.substring(2))).toList();
+      assertThat(order).as("in the order they were published").isSorted();
+    }
   }
 
   /** A persistent session subscribed to {@code filter}, left offline. */

@@ -1,7 +1,6 @@
 package io.mqttgrid.session;
 
 import io.mqttgrid.routing.Subscription;
-import io.mqttgrid.session.SessionEntryChanges.QueuedChange;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -26,7 +25,10 @@ public final class InMemorySessionStore implements SessionStore {
 
   private final java.util.concurrent.atomic.AtomicInteger deletes =
       new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger queueChanges =
+      new java.util.concurrent.atomic.AtomicInteger();
 
+  private volatile List<QueueChange> lastQueueChanges = List.of();
   private final Vertx vertx;
   private final Map<String, SessionRecord> sessions = new HashMap<>();
   private final Map<String, SessionQueue> queues = new HashMap<>();
@@ -202,50 +204,47 @@ public final class InMemorySessionStore implements SessionStore {
         });
   }
 
+  /** The changes of the last {@link #changeQueue} call. */
+  public List<QueueChange> lastQueueChanges() {
+    return lastQueueChanges;
+  }
+
+  /** How many times {@link #changeQueue} was called: store operations on queues. */
+  public int queueChanges() {
+    return queueChanges.get();
+  }
+
   @Override
-  public Future<SessionQueue.AppendResult> append(
-      String clientId,
-      QueuedMessage message,
-      int maxQueued,
-      long maxQueuedBytes,
-      String connectionId) {
-    QueuedMessage copy = message.copy();
+  public Future<List<SessionQueue.AppendResult>> changeQueue(
+      String clientId, String connectionId, List<QueueChange> changes) {
+    queueChanges.incrementAndGet();
+    lastQueueChanges = List.copyOf(changes);
+    List<QueueChange> copies = new ArrayList<>(changes.size());
+    for (QueueChange c : changes) {
+      copies.add(
+          c.message() == null
+              ? c
+              : QueueChange.append(c.message().copy(), c.maxQueued(), c.maxQueuedBytes()));
+    }
     return answer(
             () ->
                 change(
                     queues,
                     clientId,
-                    e ->
-                        SessionEntryChanges.append(
-                            e, copy, maxQueued, maxQueuedBytes, connectionId)))
+                    e -> SessionEntryChanges.changeQueue(e, copies, connectionId)))
         .map(
             appended -> {
-              message.seq(appended.seq());
-              return appended.result();
+              List<SessionQueue.AppendResult> results = new ArrayList<>(appended.size());
+              int i = 0;
+              for (QueueChange c : changes) {
+                if (c.kind() == QueueChange.Kind.APPEND) {
+                  c.message().seq(appended.get(i).seq());
+                  results.add(appended.get(i).result());
+                  i++;
+                }
+              }
+              return results;
             });
-  }
-
-  @Override
-  public Future<Void> markSent(String clientId, long seq, int packetId) {
-    return changeQueued(clientId, QueuedChange.SENT, seq, packetId);
-  }
-
-  @Override
-  public Future<Void> markReleased(String clientId, long seq) {
-    return changeQueued(clientId, QueuedChange.RELEASED, seq, 0);
-  }
-
-  @Override
-  public Future<Void> remove(String clientId, long seq) {
-    return changeQueued(clientId, QueuedChange.REMOVE, seq, 0);
-  }
-
-  private Future<Void> changeQueued(String clientId, QueuedChange change, long seq, int packetId) {
-    return answer(
-        () -> {
-          change(queues, clientId, e -> SessionEntryChanges.changeQueued(e, change, seq, packetId));
-          return null;
-        });
   }
 
   @Override
