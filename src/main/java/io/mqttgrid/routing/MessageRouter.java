@@ -311,22 +311,25 @@ public final class MessageRouter {
   }
 
   private void addEntry(Entry e) {
+    // this node routes to the subscription first, the cluster hears of it after: a publish another
+    // event loop matches meanwhile (a request sent right after the responder's SUBSCRIBE) finds
+    // it. The announcement starts a route table write, which takes a while even asynchronously
+    Topics.SharedFilter shared = e.subscription().shared();
+    if (shared == null) {
+      plain.add(e.subscription().filter(), e);
+    } else {
+      SharedGroup group =
+          sharedGroups.computeIfAbsent(
+              e.subscription().filter(), k -> new SharedGroup(k, shared.filter()));
+      if (group.members.isEmpty()) {
+        sharedTrie.add(group.filter, group);
+      }
+      group.members.add(e);
+    }
     RouteTable table = routes;
     if (table != null) {
       table.announce(e.subscription().filter());
     }
-    Topics.SharedFilter shared = e.subscription().shared();
-    if (shared == null) {
-      plain.add(e.subscription().filter(), e);
-      return;
-    }
-    SharedGroup group =
-        sharedGroups.computeIfAbsent(
-            e.subscription().filter(), k -> new SharedGroup(k, shared.filter()));
-    if (group.members.isEmpty()) {
-      sharedTrie.add(group.filter, group);
-    }
-    group.members.add(e);
   }
 
   private void removeEntry(Entry e) {
