@@ -66,8 +66,9 @@ public final class MessageRouter {
 
   /** Adds or replaces {@code subscriber}'s subscription to the same filter. */
   public synchronized void subscribe(Subscriber subscriber, Subscription subscription) {
-    Map<String, Entry> mine =
-        bySubscriber.computeIfAbsent(subscriber, k -> new ConcurrentHashMap<>());
+    // only read and changed under this router's lock: a plain map, two entries' room (most
+    // devices subscribe once), a fraction of a ConcurrentHashMap's footprint per connection
+    Map<String, Entry> mine = bySubscriber.computeIfAbsent(subscriber, k -> new HashMap<>(2));
     Entry old = mine.put(subscription.filter(), new Entry(subscriber, subscription));
     if (old != null) {
       removeEntry(old);
