@@ -10,7 +10,8 @@
 #
 # SESSION_EXPIRY above 0 makes every session persistent (clean start false). GRID_ARGS adds broker options.
 # BEFORE_JAR (another build of the broker, say from before a change) adds a second MQTT Grid node, warmed up and
-# measured the same way in the same rounds (labelled MQTT-Grid-before).
+# measured the same way in the same rounds (labelled MQTT-Grid-before). GRID_JAR: the jar measured as MQTT-Grid
+# (default target/mqttgrid.jar, built if missing).
 # Needs the broker jar (built here if missing), mosquitto (apt-get install -y mosquitto) and a JDK's jcmd.
 # The file limit (ulimit -n) bounds N: each connection is one descriptor in the broker and one in the generator.
 set -euo pipefail
@@ -25,7 +26,8 @@ mosq_port=21896
 before_port=21897
 
 command -v mosquitto >/dev/null || { echo "mosquitto is not installed (apt-get install -y mosquitto)" >&2; exit 2; }
-[ -f target/mqttgrid.jar ] || mvn -B -q -DskipTests package
+grid_jar=${GRID_JAR:-target/mqttgrid.jar}
+[ -f "$grid_jar" ] || mvn -B -q -DskipTests package
 mvn -B -q -Dstyle.color=never -f load-tests/pom.xml compile
 logs=$(mktemp -d)
 mvn -B -q -Dstyle.color=never -f load-tests/pom.xml dependency:build-classpath -Dmdep.outputFile="$logs/cp" >/dev/null
@@ -41,7 +43,7 @@ grid() { # jar port log
     --set mqtt.max-unauthenticated-connections=0 --set mqtt.max-unauthenticated-per-address=0 \
     ${GRID_ARGS:-} >"$3" 2>&1 &
 }
-grid target/mqttgrid.jar $grid_port "$logs/grid.log"
+grid "$grid_jar" $grid_port "$logs/grid.log"
 grid_pid=$!
 before_pid=
 if [ -n "${BEFORE_JAR:-}" ]; then
