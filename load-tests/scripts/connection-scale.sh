@@ -41,7 +41,7 @@ grid() { # jar port log
     --set mqtt.websocket-port=-1 --set mqtt.tls-port=-1 --set mqtt.wss-port=-1 --set http.port=-1 \
     --set http.tls-port=-1 --set management.port=-1 --set mqtt.connect-rate-per-address=0 \
     --set mqtt.max-unauthenticated-connections=0 --set mqtt.max-unauthenticated-per-address=0 \
-    ${GRID_ARGS:-} >"$3" 2>&1 &
+    --set persistence.embedded.directory="$logs/data-$2" ${GRID_ARGS:-} >"$3" 2>&1 &
 }
 grid "$grid_jar" $grid_port "$logs/grid.log"
 grid_pid=$!
@@ -64,7 +64,7 @@ start_mosquitto() {
 }
 trap 'kill $grid_pid $before_pid $mosq_pid 2>/dev/null || true; wait 2>/dev/null || true; echo "logs: $logs"' EXIT
 start_mosquitto
-for _ in $(seq 1 60); do
+for _ in $(seq 1 240); do
   grep -q "started" "$logs/grid.log" && { [ -z "$before_pid" ] || grep -q "started" "$logs/grid-before.log"; } && break
   sleep 1
 done
