@@ -9,6 +9,9 @@
 #   CLIENTS=5000 ROUNDS=3 SESSION_EXPIRY=3600 load-tests/scripts/connection-scale.sh
 #
 # SESSION_EXPIRY above 0 makes every session persistent (clean start false). GRID_ARGS adds broker options.
+# BEFORE_JAR (another build of the broker, say from before a change) adds a second MQTT Grid node, warmed up and
+# measured the same way in the same rounds (labelled MQTT-Grid-before). GRID_JAR: the jar measured as MQTT-Grid
+# (default target/mqttgrid.jar, built if missing).
 # Needs the broker jar (built here if missing), mosquitto (apt-get install -y mosquitto) and a JDK's jcmd.
 # The file limit (ulimit -n) bounds N: each connection is one descriptor in the broker and one in the generator.
 set -euo pipefail
@@ -20,9 +23,11 @@ warmup_storms=${WARMUP_STORMS:-4}
 session_expiry=${SESSION_EXPIRY:-0}
 grid_port=21895
 mosq_port=21896
+before_port=21897
 
 command -v mosquitto >/dev/null || { echo "mosquitto is not installed (apt-get install -y mosquitto)" >&2; exit 2; }
-[ -f target/mqttgrid.jar ] || mvn -B -q -DskipTests package
+grid_jar=${GRID_JAR:-target/mqttgrid.jar}
+[ -f "$grid_jar" ] || mvn -B -q -DskipTests package
 mvn -B -q -Dstyle.color=never -f load-tests/pom.xml compile
 logs=$(mktemp -d)
 mvn -B -q -Dstyle.color=never -f load-tests/pom.xml dependency:build-classpath -Dmdep.outputFile="$logs/cp" >/dev/null
@@ -31,12 +36,20 @@ cp="load-tests/target/classes:$(cat "$logs/cp")"
 ulimit -n 65536 2>/dev/null || true
 # the per-address connect rate and unauthenticated-connection caps protect a node from one noisy address; the
 # load generator is one address, so they are lifted here
-java -Xmx1g -XX:+ExitOnOutOfMemoryError -jar target/mqttgrid.jar --set mqtt.port=$grid_port \
-  --set mqtt.websocket-port=-1 --set mqtt.tls-port=-1 --set mqtt.wss-port=-1 --set http.port=-1 \
-  --set http.tls-port=-1 --set management.port=-1 --set mqtt.connect-rate-per-address=0 \
-  --set mqtt.max-unauthenticated-connections=0 --set mqtt.max-unauthenticated-per-address=0 \
-  ${GRID_ARGS:-} >"$logs/grid.log" 2>&1 &
+grid() { # jar port log
+  java -Xmx1g -XX:+ExitOnOutOfMemoryError -jar "$1" --set mqtt.port="$2" \
+    --set mqtt.websocket-port=-1 --set mqtt.tls-port=-1 --set mqtt.wss-port=-1 --set http.port=-1 \
+    --set http.tls-port=-1 --set management.port=-1 --set mqtt.connect-rate-per-address=0 \
+    --set mqtt.max-unauthenticated-connections=0 --set mqtt.max-unauthenticated-per-address=0 \
+    --set persistence.embedded.directory="$logs/data-$2" ${GRID_ARGS:-} >"$3" 2>&1 &
+}
+grid "$grid_jar" $grid_port "$logs/grid.log"
 grid_pid=$!
+before_pid=
+if [ -n "${BEFORE_JAR:-}" ]; then
+  grid "$BEFORE_JAR" $before_port "$logs/grid-before.log"
+  before_pid=$!
+fi
 printf 'user %s\nlistener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 10000\nset_tcp_nodelay true\n' \
   "$(id -un)" $mosq_port >"$logs/mosquitto.conf"
 mosq_pid=
@@ -49,10 +62,10 @@ start_mosquitto() {
   sleep 0.5
   kill -0 $mosq_pid || { echo "mosquitto did not start:" >&2; cat "$logs/mosquitto.log" >&2; exit 1; }
 }
-trap 'kill $grid_pid $mosq_pid 2>/dev/null || true; wait 2>/dev/null || true; echo "logs: $logs"' EXIT
+trap 'kill $grid_pid $before_pid $mosq_pid 2>/dev/null || true; wait 2>/dev/null || true; echo "logs: $logs"' EXIT
 start_mosquitto
-for _ in $(seq 1 60); do
-  grep -q "started" "$logs/grid.log" && break
+for _ in $(seq 1 240); do
+  grep -q "started" "$logs/grid.log" && { [ -z "$before_pid" ] || grep -q "started" "$logs/grid-before.log"; } && break
   sleep 1
 done
 printf '<configuration><root level="WARN"/></configuration>\n' >"$logs/logback.xml"
@@ -75,7 +88,7 @@ measure() { # label port pid clients
     start_mosquitto
     pid=$mosq_pid
   fi
-  [ "$label" = MQTT-Grid ] && heap0=$(heap_kb "$pid")
+  case $label in MQTT-Grid*) heap0=$(heap_kb "$pid") ;; esac
   sleep 1
   rss0=$(rss_kb "$pid")
   rm -f "$logs/release"
@@ -85,7 +98,7 @@ measure() { # label port pid clients
     kill -0 $storm_pid 2>/dev/null || { echo "$label: the storm ended early:" >&2; cat "$out" >&2; return 1; }
     sleep 0.5
   done
-  [ "$label" = MQTT-Grid ] && heap1=$(heap_kb "$pid")
+  case $label in MQTT-Grid*) heap1=$(heap_kb "$pid") ;; esac
   sleep 1
   rss1=$(rss_kb "$pid")
   touch "$logs/release"
@@ -108,17 +121,23 @@ echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname
   "same cores; concurrency $concurrency, session expiry $session_expiry"
 # warm-up: the JIT keeps compiling MQTT Grid's connect path for the first ~20,000 connects (C2 threads took a
 # third of the broker's CPU in the fourth storm of 5,000); its CPU per connect is printed, to show where it settles
-for w in $(seq 1 "$warmup_storms"); do
-  storm MQTT-Grid $grid_port $grid_pid 5000 "" >"$logs/warmup-grid-$w.log" 2>&1 || { cat "$logs/warmup-grid-$w.log" >&2; exit 1; }
-  echo "warm-up storm $w of 5000: $(grep -o '[0-9.]* ms per connect' "$logs/warmup-grid-$w.log"), $(grep -o '[0-9]* connects/s' "$logs/warmup-grid-$w.log")"
-done
+warm_up() { # label port pid
+  for w in $(seq 1 "$warmup_storms"); do
+    storm "$1" "$2" "$3" 5000 "" >"$logs/warmup-$1-$w.log" 2>&1 || { cat "$logs/warmup-$1-$w.log" >&2; exit 1; }
+    echo "$1 warm-up storm $w of 5000: $(grep -o '[0-9.]* ms per connect' "$logs/warmup-$1-$w.log"), $(grep -o '[0-9]* connects/s' "$logs/warmup-$1-$w.log")"
+  done
+}
+warm_up MQTT-Grid $grid_port $grid_pid
+[ -n "$before_pid" ] && warm_up MQTT-Grid-before $before_port $before_pid
 for round in $(seq 1 "$rounds"); do
   for n in $clients_list; do
     if [ $((round % 2)) = 1 ]; then
       measure MQTT-Grid $grid_port $grid_pid "$n"
+      [ -n "$before_pid" ] && measure MQTT-Grid-before $before_port $before_pid "$n"
       measure Mosquitto $mosq_port - "$n"
     else
       measure Mosquitto $mosq_port - "$n"
+      [ -n "$before_pid" ] && measure MQTT-Grid-before $before_port $before_pid "$n"
       measure MQTT-Grid $grid_port $grid_pid "$n"
     fi
   done

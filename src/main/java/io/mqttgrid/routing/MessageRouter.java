@@ -66,8 +66,9 @@ public final class MessageRouter {
 
   /** Adds or replaces {@code subscriber}'s subscription to the same filter. */
   public synchronized void subscribe(Subscriber subscriber, Subscription subscription) {
-    Map<String, Entry> mine =
-        bySubscriber.computeIfAbsent(subscriber, k -> new ConcurrentHashMap<>());
+    // only read and changed under this router's lock: a plain map, two entries' room (most
+    // devices subscribe once), a fraction of a ConcurrentHashMap's footprint per connection
+    Map<String, Entry> mine = bySubscriber.computeIfAbsent(subscriber, k -> new HashMap<>(2));
     Entry old = mine.put(subscription.filter(), new Entry(subscriber, subscription));
     if (old != null) {
       removeEntry(old);
@@ -311,22 +312,25 @@ public final class MessageRouter {
   }
 
   private void addEntry(Entry e) {
+    // this node routes to the subscription first, the cluster hears of it after: a publish another
+    // event loop matches meanwhile (a request sent right after the responder's SUBSCRIBE) finds
+    // it. The announcement starts a route table write, which takes a while even asynchronously
+    Topics.SharedFilter shared = e.subscription().shared();
+    if (shared == null) {
+      plain.add(e.subscription().filter(), e);
+    } else {
+      SharedGroup group =
+          sharedGroups.computeIfAbsent(
+              e.subscription().filter(), k -> new SharedGroup(k, shared.filter()));
+      if (group.members.isEmpty()) {
+        sharedTrie.add(group.filter, group);
+      }
+      group.members.add(e);
+    }
     RouteTable table = routes;
     if (table != null) {
       table.announce(e.subscription().filter());
     }
-    Topics.SharedFilter shared = e.subscription().shared();
-    if (shared == null) {
-      plain.add(e.subscription().filter(), e);
-      return;
-    }
-    SharedGroup group =
-        sharedGroups.computeIfAbsent(
-            e.subscription().filter(), k -> new SharedGroup(k, shared.filter()));
-    if (group.members.isEmpty()) {
-      sharedTrie.add(group.filter, group);
-    }
-    group.members.add(e);
   }
 
   private void removeEntry(Entry e) {

@@ -1,5 +1,7 @@
 package io.mqttgrid.routing;
 
+import java.util.Arrays;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -11,16 +13,114 @@ import java.util.function.Consumer;
  */
 public final class SubscriptionTrie<V> {
 
+  /**
+   * One level of filters. Most nodes are leaves with one value (a device's own filter) or inner
+   * nodes with one child and no value, so both holders start empty and small: the children map is
+   * created with the first child, and the values are a copy-on-write array until there are more
+   * than {@link #SMALL_VALUES} of them, then a concurrent set. A reader sees either holder whole
+   * (one volatile read each), never a value twice.
+   */
   private static final class Node<V> {
-    final ConcurrentHashMap<String, Node<V>> children = new ConcurrentHashMap<>(4);
-    final Set<V> values = ConcurrentHashMap.newKeySet(2);
+    volatile ConcurrentHashMap<String, Node<V>> children;
+
+    /** Null, an {@code Object[]} of up to SMALL_VALUES values, or a {@code Set<V>}. */
+    volatile Object values;
+
     volatile Node<V> plus;
     volatile Node<V> hash;
 
     boolean isEmpty() {
-      return values.isEmpty() && children.isEmpty() && plus == null && hash == null;
+      Map<String, Node<V>> c = children;
+      return values == null && (c == null || c.isEmpty()) && plus == null && hash == null;
+    }
+
+    Node<V> child(String level) {
+      Map<String, Node<V>> c = children;
+      return c == null ? null : c.get(level);
+    }
+
+    /** Under the trie's write lock. */
+    boolean addValue(V value) {
+      Object v = values;
+      if (v == null) {
+        values = new Object[] {value};
+        return true;
+      }
+      if (v instanceof Object[] small) {
+        for (Object o : small) {
+          if (o.equals(value)) {
+            return false;
+          }
+        }
+        if (small.length < SMALL_VALUES) {
+          Object[] more = Arrays.copyOf(small, small.length + 1);
+          more[small.length] = value;
+          values = more;
+        } else {
+          Set<Object> set = ConcurrentHashMap.newKeySet(small.length * 2);
+          set.addAll(Arrays.asList(small));
+          set.add(value);
+          values = set;
+        }
+        return true;
+      }
+      @SuppressWarnings("unchecked")
+      Set<Object> set = (Set<Object>) v;
+      return set.add(value);
+    }
+
+    /** Under the trie's write lock. */
+    boolean removeValue(V value) {
+      Object v = values;
+      if (v == null) {
+        return false;
+      }
+      if (v instanceof Object[] small) {
+        for (int i = 0; i < small.length; i++) {
+          if (small[i].equals(value)) {
+            if (small.length == 1) {
+              values = null;
+            } else {
+              Object[] fewer = new Object[small.length - 1];
+              System.arraycopy(small, 0, fewer, 0, i);
+              System.arraycopy(small, i + 1, fewer, i, small.length - i - 1);
+              values = fewer;
+            }
+            return true;
+          }
+        }
+        return false;
+      }
+      @SuppressWarnings("unchecked")
+      Set<Object> set = (Set<Object>) v;
+      boolean removed = set.remove(value);
+      if (set.isEmpty()) {
+        values = null;
+      }
+      return removed;
+    }
+
+    @SuppressWarnings("unchecked")
+    void forEachValue(Consumer<? super V> sink) {
+      Object v = values;
+      if (v == null) {
+        return;
+      }
+      if (v instanceof Object[] small) {
+        for (Object o : small) {
+          sink.accept((V) o);
+        }
+      } else {
+        ((Set<V>) v).forEach(sink);
+      }
     }
   }
+
+  /**
+   * Values a node keeps in an array before it switches to a set: adding to the array copies it, so
+   * it stays short.
+   */
+  private static final int SMALL_VALUES = 8;
 
   private final Node<V> root = new Node<>();
   private final Object writeLock = new Object();
@@ -32,7 +132,7 @@ public final class SubscriptionTrie<V> {
       for (String level : Topics.levels(filter)) {
         node = child(node, level, true);
       }
-      return node.values.add(value);
+      return node.addValue(value);
     }
   }
 
@@ -51,7 +151,7 @@ public final class SubscriptionTrie<V> {
         }
         path[i + 1] = node;
       }
-      boolean removed = node.values.remove(value);
+      boolean removed = node.removeValue(value);
       for (int i = levels.length; i > 0 && path[i].isEmpty(); i--) {
         Node<V> parent = path[i - 1];
         String level = levels[i - 1];
@@ -61,6 +161,9 @@ public final class SubscriptionTrie<V> {
           parent.hash = null;
         } else {
           parent.children.remove(level);
+          if (parent.children.isEmpty()) {
+            parent.children = null;
+          }
         }
       }
       return removed;
@@ -84,13 +187,13 @@ public final class SubscriptionTrie<V> {
     boolean wildcardsAllowed = !(i == 0 && dollarTopic);
     Node<V> hash = node.hash;
     if (hash != null && wildcardsAllowed) {
-      hash.values.forEach(sink);
+      hash.forEachValue(sink);
     }
     if (i == levels.length) {
-      node.values.forEach(sink);
+      node.forEachValue(sink);
       return;
     }
-    Node<V> exact = node.children.get(levels[i]);
+    Node<V> exact = node.child(levels[i]);
     if (exact != null) {
       match(exact, levels, i + 1, dollarTopic, sink);
     }
@@ -115,9 +218,15 @@ public final class SubscriptionTrie<V> {
         return node.hash;
       }
       default -> {
-        return create
-            ? node.children.computeIfAbsent(level, k -> new Node<>())
-            : node.children.get(level);
+        if (!create) {
+          return node.child(level);
+        }
+        ConcurrentHashMap<String, Node<V>> c = node.children;
+        if (c == null) {
+          c = new ConcurrentHashMap<>(2);
+          node.children = c;
+        }
+        return c.computeIfAbsent(level, k -> new Node<>());
       }
     }
   }

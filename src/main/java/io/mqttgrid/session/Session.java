@@ -278,9 +278,9 @@ public final class Session implements Subscriber {
 
   /** Adds or replaces a subscription; returns true if a subscription to that filter existed. */
   public boolean subscribe(Subscription s) {
-    boolean existed = subscriptions.put(s.filter(), s) != null;
+    // routed first: once the session lists a subscription, publishes match it
     router.subscribe(this, s);
-    return existed;
+    return subscriptions.put(s.filter(), s) != null;
   }
 
   public boolean unsubscribe(String filter) {

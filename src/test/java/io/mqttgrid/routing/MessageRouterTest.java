@@ -62,7 +62,7 @@ class MessageRouterTest {
   }
 
   /** A route table the test fills in by hand, recording what the router announces and withdraws. */
-  static final class Routes implements RouteTable {
+  static class Routes implements RouteTable {
     final Map<String, Set<String>> plainNodesByTopic = new HashMap<>();
     final Map<String, Set<String>> sharedNodesByGroup = new HashMap<>();
     final List<String> log = new ArrayList<>();
@@ -484,5 +484,36 @@ class MessageRouterTest {
 
     // null: every matching local group
     assertThat(router.routeLocal(message("t", 1, false, null), true, null).result()).isEqualTo(3);
+  }
+
+  @Test
+  void aSubscriptionRoutesLocallyBeforeTheClusterHearsOfIt() {
+    // the route table write takes a while; a publish another event loop matches meanwhile (here:
+    // during the announcement itself) must find the new subscriber, plain or shared
+    Recorder responder = new Recorder("responder");
+    Recorder member = new Recorder("member");
+    List<Integer> reachedDuringAnnouncement = new ArrayList<>();
+    router.cluster(
+        new Routes() {
+          @Override
+          public void announce(String filter) {
+            super.announce(filter);
+            String topic = "requests/1";
+            if (filter.startsWith("$share/")) {
+              // as the cluster's table does: its own mirror first, then the write
+              sharedNodesByGroup.put(filter, Set.of("local"));
+              topic = "jobs/1";
+            }
+            reachedDuringAnnouncement.add(router.route(message(topic, 1, false, "req")).result());
+          }
+        },
+        new Remote());
+
+    router.subscribe(responder, sub("requests/+", 1));
+    router.subscribe(member, sub("$share/workers/jobs/+", 1));
+
+    assertThat(reachedDuringAnnouncement).containsExactly(1, 1);
+    assertThat(responder.got).hasSize(1);
+    assertThat(member.got).hasSize(1);
   }
 }

@@ -210,4 +210,28 @@ class SubscriptionTrieTest {
     }
     return sb.length() == 0 ? "+" : sb.toString();
   }
+
+  @Test
+  void manyValuesOnOneFilterComeAndGoEachOnce() {
+    // a node keeps its first few values in an array and more in a set: across the switch, and back
+    // down to none, each value is matched once and the emptied branch is pruned
+    SubscriptionTrie<String> trie = new SubscriptionTrie<>();
+    List<String> all = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      String v = "s" + i;
+      all.add(v);
+      assertThat(trie.add("fan/+/out", v)).isTrue();
+      assertThat(trie.add("fan/+/out", v)).as("added twice").isFalse();
+      assertThat(matches(trie, "fan/1/out")).containsExactlyInAnyOrderElementsOf(all);
+    }
+    for (int i = 0; i < 20; i++) {
+      assertThat(trie.remove("fan/+/out", "s" + i)).isTrue();
+      assertThat(trie.remove("fan/+/out", "s" + i)).as("removed twice").isFalse();
+      all.remove("s" + i);
+      assertThat(matches(trie, "fan/1/out")).containsExactlyInAnyOrderElementsOf(all);
+    }
+    assertThat(trie.isEmpty()).isTrue();
+    trie.add("fan/x", "again");
+    assertThat(matches(trie, "fan/x")).containsExactly("again");
+  }
 }
