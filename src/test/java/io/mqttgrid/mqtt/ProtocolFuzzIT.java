@@ -3,11 +3,9 @@ package io.mqttgrid.mqtt;
 import static org.assertj.core.api.Assertions.fail;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.StackTraceElementProxy;
-import ch.qos.logback.core.read.ListAppender;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
@@ -16,6 +14,7 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.mqttgrid.mqtt.ProtocolFuzzInputs.Framing;
 import io.mqttgrid.mqtt.ProtocolFuzzInputs.Input;
 import io.mqttgrid.mqtt.ProtocolFuzzInputs.Kind;
+import io.mqttgrid.testing.LogCapture;
 import io.mqttgrid.testing.PrometheusScrape;
 import io.mqttgrid.testing.TestBroker;
 import java.io.ByteArrayOutputStream;
@@ -53,7 +52,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.slf4j.LoggerFactory;
 
 /**
  * Hardening (issue 10): batches of mutated CONNECT/PUBLISH/SUBSCRIBE/AUTH packets, packets before
@@ -955,35 +953,6 @@ class ProtocolFuzzIT {
 
   // ------------------------------------------------------------------------------------------
   // reporting
-
-  /** Every log event at INFO and above from any logger, while attached to the root logger. */
-  private static final class LogCapture extends ListAppender<ILoggingEvent> {
-    private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-
-    void attach() {
-      setContext(root.getLoggerContext());
-      start();
-      root.addAppender(this);
-    }
-
-    void detach() {
-      root.detachAppender(this);
-      stop();
-    }
-
-    @Override
-    protected void append(ILoggingEvent e) {
-      e.prepareForDeferredProcessing(); // the thread name is read later, on another thread
-      super.append(e);
-    }
-
-    /** The events since the last drain (AppenderBase appends under this object's lock). */
-    synchronized List<ILoggingEvent> drain() {
-      List<ILoggingEvent> events = new ArrayList<>(list);
-      list.clear();
-      return events;
-    }
-  }
 
   /** Failed checks by kind, with the first few occurrences of each. */
   private static final class Failures {
