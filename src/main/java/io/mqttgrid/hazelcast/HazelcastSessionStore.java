@@ -213,6 +213,11 @@ public final class HazelcastSessionStore implements SessionStore {
   }
 
   @Override
+  public Future<String> connection(String clientId) {
+    return bridge(connections.getAsync(clientId));
+  }
+
+  @Override
   public Future<Void> releaseConnection(String clientId, String connectionId) {
     return bridge(connections.submitToKey(clientId, new ReleaseConnection(connectionId)))
         .mapEmpty();

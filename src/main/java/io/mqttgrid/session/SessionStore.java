@@ -115,6 +115,12 @@ public interface SessionStore {
    */
   Future<String> claimConnection(String clientId, String node, String connectionId);
 
+  /**
+   * The connection record of {@code clientId} ({@code node|connectionId}, as {@link
+   * #claimConnection} answers it), or null when no connection claims the client id.
+   */
+  Future<String> connection(String clientId);
+
   /** Forgets the connection record if it still names {@code connectionId}. */
   Future<Void> releaseConnection(String clientId, String connectionId);
 }

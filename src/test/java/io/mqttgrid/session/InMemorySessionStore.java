@@ -334,6 +334,11 @@ public final class InMemorySessionStore implements SessionStore {
   }
 
   @Override
+  public Future<String> connection(String clientId) {
+    return answer(() -> connections.get(clientId));
+  }
+
+  @Override
   public Future<Void> releaseConnection(String clientId, String connectionId) {
     return answer(
         () -> {
