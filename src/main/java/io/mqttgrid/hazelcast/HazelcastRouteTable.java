@@ -28,6 +28,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,6 +87,24 @@ public final class HazelcastRouteTable implements RouteTable {
 
   private final MessageConsumer<Object> routeNews;
 
+  /**
+   * How long a removal event is remembered for the news reads that began before it (they take
+   * moments; a minute is far beyond any of them).
+   */
+  private static final long REMOVALS_MEMORY_MS = 60_000;
+
+  /** Removal events of the table, counted. */
+  private final AtomicLong removals = new AtomicLong();
+
+  /**
+   * The last removal event of each key lately: which one ({@link #removals}) and when. A read of
+   * news that began before a removal must not mirror the route again: under load the read of a
+   * batch can complete after the route was withdrawn and its removal event handled, and the route
+   * would then stay in the mirror (a node sent deliveries to a node that had no route, which
+   * refused them).
+   */
+  private final Map<String, long[]> removalsSeen = new ConcurrentHashMap<>();
+
   /** Routes announced and not written yet (see {@link #announce}), by key; guards itself. */
   private final Map<String, String> announcing = new HashMap<>();
 
@@ -131,8 +150,11 @@ public final class HazelcastRouteTable implements RouteTable {
   }
 
   private void forgetOldWithdrawals() {
-    long cutoff = System.currentTimeMillis() - withdrawnMemoryMillis;
+    long now = System.currentTimeMillis();
+    long cutoff = now - withdrawnMemoryMillis;
     recentlyWithdrawn.values().removeIf(at -> at < cutoff);
+    long removalCutoff = now - Math.max(withdrawnMemoryMillis, REMOVALS_MEMORY_MS);
+    removalsSeen.values().removeIf(r -> r[1] < removalCutoff);
   }
 
   /** How many withdrawn filters are still remembered. */
@@ -241,6 +263,7 @@ public final class HazelcastRouteTable implements RouteTable {
    */
   private void readNews(Message<Object> msg) {
     Context context = vertx.getOrCreateContext();
+    long since = removals.get();
     if (msg.body() instanceof JsonArray list) {
       Set<String> keys = new HashSet<>();
       list.forEach(k -> keys.add((String) k));
@@ -250,7 +273,7 @@ public final class HazelcastRouteTable implements RouteTable {
           .onComplete(
               ar -> {
                 if (ar.succeeded()) {
-                  ar.result().keySet().forEach(this::mirrorAdd);
+                  mirrorRead(ar.result().keySet(), since);
                 }
                 msg.reply(null);
               });
@@ -261,10 +284,28 @@ public final class HazelcastRouteTable implements RouteTable {
         .onComplete(
             ar -> {
               if (ar.succeeded() && ar.result() != null) {
-                mirrorAdd(key);
+                mirrorRead(Set.of(key), since);
               }
               msg.reply(null);
             });
+  }
+
+  /** How many removal events this table has seen: a read of news begins with it. */
+  long removalCount() {
+    return removals.get();
+  }
+
+  /**
+   * Mirrors routes a read found in the table, except those removed since {@code since} ({@link
+   * #removalCount} when the read began).
+   */
+  void mirrorRead(Set<String> found, long since) {
+    for (String key : found) {
+      long[] removed = removalsSeen.get(key);
+      if (removed == null || removed[0] <= since) {
+        mirrorAdd(key);
+      }
+    }
   }
 
   private boolean alone() {
@@ -447,6 +488,10 @@ public final class HazelcastRouteTable implements RouteTable {
 
     @Override
     public void entryRemoved(EntryEvent<String, String> event) {
+      if (!event.getKey().startsWith(localNode + SEP)) {
+        removalsSeen.put(
+            event.getKey(), new long[] {removals.incrementAndGet(), System.currentTimeMillis()});
+      }
       if (!event.getKey().startsWith(localNode + SEP) || !isStillLocal(event.getKey())) {
         mirrorRemove(event.getKey());
       }

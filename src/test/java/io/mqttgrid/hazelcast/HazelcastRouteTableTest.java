@@ -195,4 +195,37 @@ class HazelcastRouteTableTest {
       table.close();
     }
   }
+
+  @Test
+  void aRouteRemovedWhileItsNewsWereReadIsNotMirroredAgain() {
+    // an adopted copy's route, announced and then withdrawn by a takeover while the other node was
+    // still reading the news of it: that node must not keep sending to the adopter
+    HazelcastRouteTable table =
+        new HazelcastRouteTable(vertx, hazelcast, node, 5_000, WITHDRAWN_MEMORY_MS);
+    String other = "other-" + UUID.randomUUID();
+    IMap<String, String> routes = hazelcast.getMap(HazelcastRouteTable.MAP);
+    String key = HazelcastRouteTable.key(other, "adopted/d1/cmd");
+    try {
+      table.liveNodes(Set.of(node, other));
+      routes.set(key, "adopted/d1/cmd");
+      Await.until(
+          "the entry listener's event",
+          Duration.ofSeconds(10),
+          () -> table.remoteNodesFor("adopted/d1/cmd").contains(other));
+      long readBegan = table.removalCount();
+      routes.delete(key);
+      Await.until(
+          "the removal event",
+          Duration.ofSeconds(10),
+          () -> table.remoteNodesFor("adopted/d1/cmd").isEmpty());
+
+      table.mirrorRead(Set.of(key), readBegan); // what the read found before the removal
+
+      assertTrue(table.remoteNodesFor("adopted/d1/cmd").isEmpty());
+      table.mirrorRead(Set.of(key), table.removalCount()); // a read that began after it
+      assertTrue(table.remoteNodesFor("adopted/d1/cmd").contains(other));
+    } finally {
+      table.close();
+    }
+  }
 }
