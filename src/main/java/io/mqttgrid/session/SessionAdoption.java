@@ -7,8 +7,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -90,13 +92,18 @@ final class SessionAdoption {
             })
         .compose(v -> store.ownedBy(deadNode))
         .compose(
-            records ->
-                adoptAll(
-                    records,
-                    r -> store.adopt(r.clientId(), deadNode, nodeId, now),
-                    deadNode,
-                    now,
-                    context))
+            records -> {
+              Set<String> ids = new HashSet<>();
+              for (SessionRecord r : records) {
+                if (!sessions.containsKey(r.clientId())) { // else its client is back, here
+                  ids.add(r.clientId());
+                }
+              }
+              // one operation for all: thousands of single ones, each with its callback on this
+              // loop, kept the devices that reconnected meanwhile waiting (issue 15)
+              return store.adoptAll(ids, deadNode, nodeId, now);
+            })
+        .compose(moved -> adoptMoved(moved, deadNode, now, context))
         .onSuccess(n -> LOG.info("took over {} sessions of departed node {}", n, deadNode));
   }
 
@@ -114,29 +121,69 @@ final class SessionAdoption {
         .all()
         .compose(
             records ->
-                adoptAll(
+                restoreAll(
                     records,
                     r -> store.restore(r.clientId(), r.connectionId(), nodeId, now),
-                    null,
                     now,
                     context));
   }
 
   /**
-   * Takes every record, then starts the copies in batches. Done only when every node routes the
+   * Lists a copy of each session moved here, then asks, for all at once, whether their clients are
+   * back elsewhere: a device that reconnected to another node and read the record before this node
+   * took it saw its owner gone and asks nobody to retire the copy here, but its connection (claimed
+   * before that read) is found; one that read the record after sends a retire request, which finds
+   * the copy listed (or arrives before it was, and then this look finds the connection). Then
+   * starts the copies whose clients are not back, in batches. Done only when every node routes the
    * adopted subscriptions here: the caller then purges the departed node's routes, and a publish in
    * between would find no route at all and be acknowledged "no matching subscribers" for a session
-   * that exists.
+   * that exists. Answers how many were adopted.
    */
-  private Future<Integer> adoptAll(
+  private Future<Integer> adoptMoved(
+      Map<String, SessionRecord> moved, String deadNode, long now, Context context) {
+    List<Taken> copies = new ArrayList<>(moved.size());
+    int[] adopted = {0};
+    moved.forEach(
+        (clientId, before) -> {
+          Taken t = prepare(clientId, before, context);
+          if (t.adopted()) {
+            adopted[0]++;
+          }
+          if (t.copy() != null) {
+            copies.add(t);
+          }
+        });
+    Set<String> ids = new HashSet<>();
+    copies.forEach(t -> ids.add(t.copy().clientId()));
+    Promise<Void> started = Promise.promise();
+    store
+        .connections(ids)
+        .onComplete(
+            ar -> {
+              List<Taken> toStart = new ArrayList<>(copies.size());
+              for (Taken t : copies) {
+                String connection = ar.succeeded() ? ar.result().get(t.copy().clientId()) : null;
+                if (connection != null && !SessionEntryChanges.connectedTo(connection, deadNode)) {
+                  sessions.remove(t.copy().clientId(), t.copy());
+                  adopted[0]--;
+                } else {
+                  toStart.add(t);
+                }
+              }
+              context.runOnContext(v -> startBatch(toStart, 0, now, context, started));
+            });
+    return started.future().compose(x -> router.routesAnnounced()).map(x -> adopted[0]);
+  }
+
+  /** Takes every record, then starts the copies in batches (see {@link #adoptMoved}). */
+  private Future<Integer> restoreAll(
       List<SessionRecord> records,
       Function<SessionRecord, Future<SessionRecord>> takeRecord,
-      String deadNode,
       long now,
       Context context) {
     List<Future<Taken>> all = new ArrayList<>(records.size());
     for (SessionRecord r : records) {
-      all.add(take(r.clientId(), () -> takeRecord.apply(r), deadNode, context));
+      all.add(take(r.clientId(), () -> takeRecord.apply(r), context));
     }
     Promise<Void> started = Promise.promise();
     Future.join(all)
@@ -158,74 +205,54 @@ final class SessionAdoption {
 
   /**
    * Takes one session's record and lists an (unstarted) copy of it here; null copy when there is
-   * nothing to serve. {@code deadNode}: the node whose sessions are adopted (null at a start of the
-   * whole cluster).
+   * nothing to serve.
    */
   private Future<Taken> take(
-      String clientId,
-      Supplier<Future<SessionRecord>> takeRecord,
-      String deadNode,
-      Context context) {
+      String clientId, Supplier<Future<SessionRecord>> takeRecord, Context context) {
     if (sessions.containsKey(clientId)) {
       return Future.succeededFuture(NOT_TAKEN); // its client is back, here
     }
     return takeRecord
         .get()
-        .compose(
-            before -> {
-              if (before == null) {
-                return Future.succeededFuture(NOT_TAKEN); // its client is back, elsewhere
-              }
-              boolean wasConnected = before.connected();
-              PublishedMessage will = before.will();
-              long expiry = before.expirySeconds();
-              if (expiry == 0) {
-                // a session that ended with its connection: only its will is left to send
-                if (wasConnected && will != null) {
-                  wills.publishWill(clientId, will);
-                }
-                store.deleteIfOwnedBy(clientId, before.connectionId());
-                return Future.succeededFuture(new Taken(null, before, true));
-              }
-              Session session =
-                  new Session(
-                      clientId,
-                      true,
-                      before.connectionId(),
-                      context,
-                      vertx,
-                      store,
-                      router,
-                      limits,
-                      outbound,
-                      events);
-              session.recordStored(true);
-              session.expirySeconds(expiry);
-              session.will(will, before.willDelaySeconds());
-              if (sessions.putIfAbsent(clientId, session) != null) {
-                return Future.succeededFuture(NOT_TAKEN);
-              }
-              if (deadNode == null) {
-                return Future.succeededFuture(new Taken(session, before, true));
-              }
-              // listed first, then asked whether the client is back: a device that reconnected to
-              // another node and read the record before this node took it saw its owner gone and
-              // asks
-              // nobody to retire this copy, but its connection (claimed before that read) is found
-              // here; one that read the record after sends a retire request, which finds this copy
-              // listed (or arrives before it was, and then this look finds the connection)
-              return store
-                  .connection(clientId)
-                  .map(
-                      connection -> {
-                        if (connection != null
-                            && !SessionEntryChanges.connectedTo(connection, deadNode)) {
-                          sessions.remove(clientId, session);
-                          return NOT_TAKEN;
-                        }
-                        return new Taken(session, before, true);
-                      });
-            });
+        .map(before -> before == null ? NOT_TAKEN : prepare(clientId, before, context));
+  }
+
+  /**
+   * A session moved here ({@code before}: its record as it was): an unstarted copy listed in this
+   * node's sessions, or none when its session ended with its connection (its will goes out now) or
+   * a copy is listed already.
+   */
+  private Taken prepare(String clientId, SessionRecord before, Context context) {
+    boolean wasConnected = before.connected();
+    PublishedMessage will = before.will();
+    long expiry = before.expirySeconds();
+    if (expiry == 0) {
+      // a session that ended with its connection: only its will is left to send
+      if (wasConnected && will != null) {
+        wills.publishWill(clientId, will);
+      }
+      store.deleteIfOwnedBy(clientId, before.connectionId());
+      return new Taken(null, before, true);
+    }
+    Session session =
+        new Session(
+            clientId,
+            true,
+            before.connectionId(),
+            context,
+            vertx,
+            store,
+            router,
+            limits,
+            outbound,
+            events);
+    session.recordStored(true);
+    session.expirySeconds(expiry);
+    session.will(will, before.willDelaySeconds());
+    if (sessions.putIfAbsent(clientId, session) != null) {
+      return NOT_TAKEN;
+    }
+    return new Taken(session, before, true);
   }
 
   /**
