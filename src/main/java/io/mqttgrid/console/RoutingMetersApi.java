@@ -56,8 +56,9 @@ final class RoutingMetersApi {
 
   /**
    * This node's routing meters (docs/routing.md): per destination ({@code (routeDestination)} or an
-   * event subscription's name) the events delivered and failed by error, and the events
-   * dead-lettered and dropped by reason, which the meters count for every destination together.
+   * event subscription's name) the events delivered, failed by error, and dead-lettered and dropped
+   * by reason; and the events dead-lettered and dropped by reason for every destination together (a
+   * dead letter that could not be written counts there only).
    */
   JsonObject localRoutingMeters() {
     MeterRegistry m = services.meters();
@@ -72,6 +73,18 @@ final class RoutingMetersApi {
       String error = String.valueOf(c.getId().getTag("Error"));
       failed.put(error, failed.getLong(error, 0L) + (long) c.count());
     }
+    for (String outcome : new String[] {"deadLettered", "dropped"}) {
+      String meter =
+          outcome.equals("deadLettered")
+              ? "mqttgrid.routing.subscription.dead.lettered.events"
+              : "mqttgrid.routing.subscription.dropped.events";
+      for (Counter c : m.find(meter).counters()) {
+        JsonObject byReason =
+            destination(destinations, c.getId().getTag("Subscription")).getJsonObject(outcome);
+        String reason = String.valueOf(c.getId().getTag("Reason"));
+        byReason.put(reason, byReason.getLong(reason, 0L) + (long) c.count());
+      }
+    }
     return new JsonObject()
         .put("destinations", destinations)
         .put("deadLettered", byTag(m, "mqttgrid.routing.dead.lettered.events", "Reason"))
@@ -84,7 +97,12 @@ final class RoutingMetersApi {
     String key = String.valueOf(name);
     JsonObject d = destinations.getJsonObject(key);
     if (d == null) {
-      d = new JsonObject().put("delivered", 0L).put("failed", new JsonObject());
+      d =
+          new JsonObject()
+              .put("delivered", 0L)
+              .put("failed", new JsonObject())
+              .put("deadLettered", new JsonObject())
+              .put("dropped", new JsonObject());
       destinations.put(key, d);
     }
     return d;

@@ -91,7 +91,7 @@ export function routingPage(root) {
     el('p', { class: 'hint' }, 'The route and dead-letter destinations and the enrichments are namespace settings: change them on the Settings page.'),
     el('h2', {}, 'Event subscriptions'),
     el('table', { id: 'event-subscriptions' },
-      el('thead', {}, el('tr', {}, ['Name', 'Filter', 'Destination', 'Delivered', 'Failed', 'Actions'].map((h) => el('th', { scope: 'col' }, h)))),
+      el('thead', {}, el('tr', {}, ['Name', 'Filter', 'Destination', 'Delivered', 'Failed', 'Dead-lettered', 'Actions'].map((h) => el('th', { scope: 'col' }, h)))),
       subscriptions),
     el('h2', {}, 'Dead letters'),
     el('table', { id: 'routing-dead-letters' },
@@ -113,7 +113,8 @@ export function routingPage(root) {
     const row = (name, filter, destination, counts, actions) => el('tr', { 'data-subscription': name },
       el('th', { scope: 'row' }, name), el('td', {}, filter), el('td', { class: 'mono' }, destination),
       el('td', { class: 'delivered' }, String((counts || {}).delivered || 0)),
-      el('td', { class: 'failed' }, failedText((counts || {}).failed)), el('td', { class: 'actions' }, actions));
+      el('td', { class: 'failed' }, failedText((counts || {}).failed)),
+      el('td', { class: 'dead-lettered' }, failedText((counts || {}).deadLettered)), el('td', { class: 'actions' }, actions));
     const rows = [];
     if (settings.routeDestination) rows.push(row(ROUTE, 'every event', destinationText(settings.routeDestination), d[ROUTE], ''));
     for (const s of settings.eventSubscriptions || []) {

@@ -142,12 +142,15 @@ class ConsoleRoutingBrowserIT {
     }
     browser.wait.until(d -> cell("ui-good", "delivered").equals("1"));
     browser.wait.until(d -> cell("ui-refused", "failed").equals("1 ClientError"));
+    // the dead letter shows on its subscription's row, by reason
+    browser.wait.until(d -> cell("ui-refused", "dead-lettered").equals("1 DeliveryRefused"));
     browser.wait.until(
         ExpectedConditions.textToBePresentInElementLocated(
             By.cssSelector("#routing-dead-letters tr[data-outcome='dead-lettered'] .counts"),
             "DeliveryRefused: 1"));
     assertThat(cell("ui-elsewhere", "delivered")).isEqualTo("0");
     assertThat(cell("ui-good", "failed")).isEqualTo("0");
+    assertThat(cell("ui-good", "dead-lettered")).isEqualTo("0");
     assertThat(paths).containsExactlyInAnyOrder("/ok", "/refuse");
     assertThat(Files.readString(dir.resolve("dead-letters.jsonl"))).contains("ui-refused");
     browser.screenshot("console-routing");
