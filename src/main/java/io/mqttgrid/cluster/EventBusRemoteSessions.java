@@ -53,16 +53,11 @@ public final class EventBusRemoteSessions implements RemoteSessions {
   }
 
   @Override
-  public Future<Void> retire(String node, String clientId, boolean sessionContinues) {
+  public Future<Void> retire(String node, String clientId) {
     return vertx
         .eventBus()
         .request(
-            address(node),
-            new JsonObject()
-                .put("op", "retire")
-                .put("clientId", clientId)
-                .put("continues", sessionContinues),
-            options)
+            address(node), new JsonObject().put("op", "retire").put("clientId", clientId), options)
         .mapEmpty();
   }
 
@@ -73,7 +68,7 @@ public final class EventBusRemoteSessions implements RemoteSessions {
     Future<Void> done =
         switch (String.valueOf(body.getString("op"))) {
           case "stepDown" -> sessions.stepDownLocal(clientId, body.getBoolean("continues", true));
-          case "retire" -> sessions.retireLocal(clientId, body.getBoolean("continues", true));
+          case "retire" -> sessions.retireLocal(clientId);
           default -> Future.failedFuture("unknown operation");
         };
     done.onComplete(

@@ -189,7 +189,6 @@ public final class SessionManager {
     boolean stored = persistent || req.will() != null;
     Session old = sessions.get(clientId);
     String[] remoteOwner = {null};
-    boolean[] connectedThere = {false};
     // nothing to discard for Clean Start: no connection claimed the id and no record was found
     boolean[] nothingStored = {false};
     return store
@@ -201,8 +200,6 @@ public final class SessionManager {
                     .map(
                         r -> {
                           remoteOwner[0] = takeover.remoteOwner(previousConnection, r);
-                          connectedThere[0] =
-                              SessionTakeover.connectedThere(previousConnection, remoteOwner[0]);
                           nothingStored[0] = previousConnection == null && r == null;
                           return r;
                         }))
@@ -213,10 +210,7 @@ public final class SessionManager {
                         : takeover.stepDown(old, !req.cleanStart()))
                     .compose(
                         x ->
-                            connectedThere[0]
-                                ? takeover.stepDownRemote(
-                                    clientId, !req.cleanStart(), remoteOwner[0], 2)
-                                : Future.succeededFuture(remoteOwner[0]))
+                            takeover.stepDownRemote(clientId, !req.cleanStart(), remoteOwner[0], 2))
                     .map(
                         owner -> {
                           remoteOwner[0] = owner;
@@ -233,7 +227,7 @@ public final class SessionManager {
                   return Future.succeededFuture((SessionRecord) null);
                 }
                 return takeover
-                    .retireOld(old, remoteOwner[0], clientId, false)
+                    .retireOld(old, remoteOwner[0], clientId)
                     .compose(x -> store.delete(clientId))
                     .map(x -> (SessionRecord) null);
               }
@@ -297,11 +291,10 @@ public final class SessionManager {
                   req.cleanStart()
                       ? Future.succeededFuture()
                       : remoteOwner[0] == null
-                          ? takeover.retireOld(old, null, clientId, true)
+                          ? takeover.retireOld(old, null, clientId)
                           : router
                               .routesAnnounced()
-                              .compose(
-                                  x -> takeover.retireOld(old, remoteOwner[0], clientId, true));
+                              .compose(x -> takeover.retireOld(old, remoteOwner[0], clientId));
               Future<List<QueuedMessage>> queued;
               if (!persistent && stored && !present) {
                 queued =
@@ -364,11 +357,10 @@ public final class SessionManager {
   }
 
   /**
-   * Another node now serves {@code clientId}: stop routing to the old session here (second phase;
-   * for an offline copy the only one, see {@link SessionTakeover#connectedThere}).
+   * Another node now serves {@code clientId}: stop routing to the old session here (second phase).
    */
-  public Future<Void> retireLocal(String clientId, boolean sessionContinues) {
-    return takeover.retireLocal(clientId, sessionContinues);
+  public Future<Void> retireLocal(String clientId) {
+    return takeover.retireLocal(clientId);
   }
 
   /** What {@link #deleteOffline} did. */
