@@ -150,27 +150,18 @@ abstract class KeyValueTable<V> {
 
   /** Every key whose row is live. */
   public List<String> keys() {
-    List<String> out = new ArrayList<>();
     String where = liveCondition().isEmpty() ? "" : " WHERE " + liveCondition();
-    try (Connection c = db.connection();
-        PreparedStatement st = c.prepareStatement("SELECT " + key + " FROM " + table + where);
-        ResultSet rs = st.executeQuery()) {
-      while (rs.next()) {
-        out.add(rs.getString(1));
-      }
+    try {
+      return db.strings("SELECT " + key + " FROM " + table + where);
     } catch (SQLException e) {
       throw failed("read", e);
     }
-    return out;
   }
 
   /** Rows in the table, live or not. */
   public long count() {
-    try (Connection c = db.connection();
-        PreparedStatement st = c.prepareStatement("SELECT COUNT(*) FROM " + table);
-        ResultSet rs = st.executeQuery()) {
-      rs.next();
-      return rs.getLong(1);
+    try {
+      return db.count("SELECT COUNT(*) FROM " + table);
     } catch (SQLException e) {
       throw failed("read", e);
     }

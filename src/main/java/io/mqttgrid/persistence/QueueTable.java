@@ -430,26 +430,17 @@ public final class QueueTable {
 
   /** Client ids of every stored queue. */
   public List<String> keys() {
-    List<String> out = new ArrayList<>();
-    try (Connection c = db.connection();
-        PreparedStatement st = c.prepareStatement("SELECT client_id FROM " + HEADS);
-        ResultSet rs = st.executeQuery()) {
-      while (rs.next()) {
-        out.add(rs.getString(1));
-      }
+    try {
+      return db.strings("SELECT client_id FROM " + HEADS);
     } catch (SQLException e) {
       throw failed("read", e);
     }
-    return out;
   }
 
   /** Message rows of every queue. */
   public long countMessages() {
-    try (Connection c = db.connection();
-        PreparedStatement st = c.prepareStatement("SELECT COUNT(*) FROM " + MESSAGES);
-        ResultSet rs = st.executeQuery()) {
-      rs.next();
-      return rs.getLong(1);
+    try {
+      return db.count("SELECT COUNT(*) FROM " + MESSAGES);
     } catch (SQLException e) {
       throw failed("read", e);
     }

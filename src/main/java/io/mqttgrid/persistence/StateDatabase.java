@@ -5,7 +5,11 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -127,6 +131,29 @@ public final class StateDatabase implements AutoCloseable {
 
   public Connection connection() throws SQLException {
     return pool.getConnection();
+  }
+
+  /** The first column of every row {@code sql} selects, as text. */
+  List<String> strings(String sql) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (Connection c = connection();
+        PreparedStatement st = c.prepareStatement(sql);
+        ResultSet rs = st.executeQuery()) {
+      while (rs.next()) {
+        out.add(rs.getString(1));
+      }
+    }
+    return out;
+  }
+
+  /** The one number {@code sql} (a {@code SELECT COUNT(*)}) answers. */
+  long count(String sql) throws SQLException {
+    try (Connection c = connection();
+        PreparedStatement st = c.prepareStatement(sql);
+        ResultSet rs = st.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
+    }
   }
 
   public PersistenceSettings settings() {
