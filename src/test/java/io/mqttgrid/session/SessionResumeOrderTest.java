@@ -173,4 +173,47 @@ class SessionResumeOrderTest {
         .as("the queue, in order")
         .isEqualTo(all);
   }
+
+  @Test
+  void aMessageRoutedToBothCopiesWhileTheOldOneWasStillRoutedToIsDeliveredOnce() {
+    Session offline = offlineSession();
+    Promise<Void> storeCatchesUp = store.holdQueueChanges();
+    int changesBefore = store.queueChanges();
+    List<Future<Integer>> early = publish(0, 5);
+    Await.until(
+        "the offline copy's batch reached the store",
+        Duration.ofSeconds(10),
+        () -> store.queueChanges() > changesBefore);
+
+    Future<Attached> connecting =
+        manager.connect(new ConnectRequest(CLIENT, false, 3600, 5, null, 0));
+    Await.until("the resumed copy is routed to", Duration.ofSeconds(10), offline::superseded);
+    Session resumed = manager.local(CLIENT);
+    // m4 reached the old copy (above) and, as the router saw both copies' routes for a moment,
+    // the new one too
+    Promise<Future<Void>> twice = Promise.promise();
+    publisher.runOnContext(v -> twice.complete(resumed.deliver(message(4), 1, false, null, null)));
+    Future<Void> secondCopy = await(twice.future());
+    List<Future<Integer>> late = publish(5, 8);
+
+    storeCatchesUp.complete();
+    Attached attached = await(connecting);
+    RecordingChannel client = new RecordingChannel();
+    manager.attach(attached, client);
+
+    List<String> all = IntStream.range(0, 8).mapToObj(i -> "m" + i).toList();
+    Await.until(
+        "the client got all 8 messages (got " + client.received + ")",
+        Duration.ofSeconds(10),
+        () -> client.received.size() >= all.size());
+    await(secondCopy);
+    for (Future<Integer> f : early) {
+      await(f);
+    }
+    for (Future<Integer> f : late) {
+      await(f);
+    }
+    assertThat(client.received).as("each once, in order").isEqualTo(all);
+    assertThat(await(store.queued(CLIENT))).extracting(q -> q.message().id()).isEqualTo(all);
+  }
 }
