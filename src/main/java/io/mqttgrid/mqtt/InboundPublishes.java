@@ -97,6 +97,15 @@ final class InboundPublishes {
         };
   }
 
+  /**
+   * Whether the client can no longer be answered: vertx-mqtt ends the endpoint at once (on the
+   * client's DISCONNECT, or when the server closes it) and the connection hears of the socket's
+   * close only a moment later; an acknowledgement written in between would throw.
+   */
+  private boolean gone() {
+    return connection.closed() || !endpoint.isConnected();
+  }
+
   /** QoS 2 publishes the resumed session received before and that are not yet released. */
   void sessionResumed(Collection<Integer> awaitingRelease) {
     flow.restoreAwaitingRelease(awaitingRelease);
@@ -195,7 +204,7 @@ final class InboundPublishes {
           routed.reached().result() == 0 ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS);
     }
     metrics.published(qos, ack.reason, ack.receivedNanos);
-    flow.flush(connection.closed(), ackSender);
+    flow.flush(gone(), ackSender);
     resumeReadingIfRoom();
   }
 
@@ -279,7 +288,7 @@ final class InboundPublishes {
             : Future.succeededFuture();
     forgotten.onComplete(
         ar -> {
-          if (!connection.closed()) {
+          if (!gone()) {
             protocol.pubcomp(
                 endpoint,
                 packetId,

@@ -10,9 +10,11 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,14 +44,55 @@ public final class Session implements Subscriber {
    */
   private volatile Session successor;
 
-  /** Whether the successor is routed to: then the router skips this copy. Set from any thread. */
-  private volatile boolean superseded;
+  /**
+   * The bit of {@link #intake} that says the successor is routed to: the router skips this copy.
+   */
+  private static final long SUPERSEDED = 1L << 62;
 
   /**
-   * Deliveries that reached this session before its connection owned the session's queue in the
-   * store, in arrival order; null once it does. On the session's context.
+   * The deliveries this copy took in and has not settled yet (stored, refused, or handed over to
+   * its successor), plus one while its predecessor has not settled its own; and {@link
+   * #SUPERSEDED}. Updated from any thread. Once it is exactly {@link #SUPERSEDED}, nothing this
+   * copy took in can still reach the successor, and the successor may go on with what it took in
+   * itself.
+   *
+   * <p>Why: a copy that is taken over still has deliveries on their way (in its store batch, queued
+   * on its context); after the successor claimed the queue, the store refuses them and they are
+   * handed over, a store round trip later. Meanwhile the successor is routed to: without this
+   * count, the publisher's later messages overtook its earlier ones (MQTT 5 section 4.6).
    */
-  private List<Runnable> awaitingQueue;
+  private final AtomicLong intake = new AtomicLong();
+
+  /**
+   * Whether this session's connection owns the session's queue in the store; false from {@link
+   * #holdStores} until the claim is done. On the session's context.
+   */
+  private boolean queueOwned = true;
+
+  /** Whether the predecessor ({@link #awaitPredecessor}) has settled all it took in. */
+  private boolean predecessorSettled = true;
+
+  /** Deliveries the predecessor handed over while the queue was not this session's yet. */
+  private List<Runnable> heldHandedOver = new ArrayList<>();
+
+  /**
+   * Deliveries routed to this session itself while its queue was not its own yet or its predecessor
+   * had messages of the same publishers still to hand over, in arrival order.
+   */
+  private List<Runnable> heldOwn = new ArrayList<>();
+
+  /**
+   * The messages handed over by the predecessor, by {@link #deliveryKey}, with their outcome, while
+   * this session's own deliveries are held: a message routed to both copies while both were routed
+   * to is kept once. Null when there is no predecessor to wait for.
+   */
+  private Map<String, Future<Void>> handedOverIds;
+
+  /** Completes when nothing is held any more: the queue is this session's, in its order. */
+  private final Promise<Void> inOrder = Promise.promise();
+
+  /** The newest append to the store: what is handed over after it waits for its outcome. */
+  private Future<SessionQueue.AppendResult> lastAppended;
 
   public enum State {
     ATTACHING,
@@ -135,44 +178,117 @@ public final class Session implements Subscriber {
 
   /** Stores nothing until {@link #storeAfter} says the queue is this session's. */
   void holdStores() {
-    awaitingQueue = new ArrayList<>();
+    queueOwned = false;
   }
 
   /**
    * Stores nothing before {@code claimed} completes: until then the queue belongs to an older
    * connection of this client and refuses this one's appends. Called before the session is routed
-   * to.
+   * to. Answers when the deliveries held meanwhile have gone their way, in order: after the claim,
+   * and after the predecessor handed over what it still had ({@link #awaitPredecessor}).
    */
-  void storeAfter(Future<?> claimed) {
+  Future<Void> storeAfter(Future<?> claimed) {
     claimed.onComplete(
         ar ->
             onContext(
                 () -> {
-                  List<Runnable> held = awaitingQueue;
-                  awaitingQueue = null;
-                  if (held != null) {
-                    held.forEach(Runnable::run);
-                  }
+                  queueOwned = true;
+                  releaseHeld();
                 }));
+    return inOrder.future();
   }
 
   @Override
   public boolean superseded() {
-    return superseded;
+    return (intake.get() & SUPERSEDED) != 0;
   }
 
   /**
    * {@code newer} is taking this session's place on this node: what reaches this copy from now on
-   * is handed to it. Called before the newer copy claims the session's queue, so that no delivery
-   * meets a queue that is no longer this copy's without a successor to go to.
+   * is handed to it, and it delivers what it takes in itself only after that. Called on the newer
+   * copy's context, before it claims the session's queue, so that no delivery meets a queue that is
+   * no longer this copy's without a successor to go to. {@link #supersede} must follow.
    */
   void handOverTo(Session newer) {
+    newer.awaitPredecessor();
     successor = newer;
   }
 
-  /** The successor is routed to now: the router delivers to it only. */
+  private void awaitPredecessor() {
+    predecessorSettled = false;
+    handedOverIds = new HashMap<>();
+    intake.incrementAndGet(); // settled with the predecessor: a chain of takeovers keeps its order
+  }
+
+  /**
+   * The successor is routed to now: the router delivers to it only, and a delivery that reaches
+   * this copy still goes to the successor, behind what this copy took in.
+   */
   void supersede() {
-    superseded = true;
+    long before = intake.getAndUpdate(v -> v | SUPERSEDED);
+    if (before == 0) {
+      allSettled();
+    }
+  }
+
+  /** Counts a delivery in; answers the successor instead when the delivery is the successor's. */
+  private Session takeIn() {
+    while (true) {
+      long v = intake.get();
+      Session next = successor;
+      if ((v & SUPERSEDED) != 0 && next != null) {
+        return next;
+      }
+      if (intake.compareAndSet(v, v + 1)) {
+        return null;
+      }
+    }
+  }
+
+  /** A delivery taken in is stored, refused or handed over. On the session's context. */
+  private void settle() {
+    if (intake.decrementAndGet() == SUPERSEDED) {
+      allSettled();
+    }
+  }
+
+  /** Nothing this copy took in can reach its successor any more. */
+  private void allSettled() {
+    Session next = successor;
+    if (next != null) {
+      // queued behind the hand-overs this copy made on the successor's context
+      next.onContext(next::predecessorDone);
+    }
+  }
+
+  private void predecessorDone() {
+    if (predecessorSettled) {
+      return;
+    }
+    predecessorSettled = true;
+    releaseHeld();
+    settle();
+  }
+
+  /**
+   * Lets held deliveries go as far as they may: the handed-over ones once the queue is this
+   * session's, its own ones once the predecessor has handed over all it had, too.
+   */
+  private void releaseHeld() {
+    if (!queueOwned) {
+      return;
+    }
+    List<Runnable> handed = heldHandedOver;
+    heldHandedOver = new ArrayList<>();
+    handed.forEach(Runnable::run);
+    if (!predecessorSettled) {
+      return;
+    }
+    List<Runnable> own = heldOwn;
+    heldOwn = new ArrayList<>();
+    own.forEach(Runnable::run);
+    handedOverIds = null;
+    inOrder.tryComplete();
   }
 
   /**
@@ -185,11 +301,25 @@ public final class Session implements Subscriber {
     if (next == null) {
       return false;
     }
-    Future<Void> there = next.deliver(o.message, o.qos, o.retain, o.subscriptionIds, o.sharedGroup);
+    Future<Void> there = next.takeHandedOver(o);
     if (stored != null) {
       there.onComplete(stored);
     }
     return true;
+  }
+
+  /** A delivery the predecessor took in and hands over: it goes before this session's own ones. */
+  private Future<Void> takeHandedOver(Outgoing from) {
+    intake.incrementAndGet(); // this session's now, even when it is superseded in turn
+    Outgoing o =
+        new Outgoing(from.message, from.qos, from.retain, from.subscriptionIds, from.sharedGroup);
+    if (o.qos == 0 || !persistent) {
+      onContext(() -> accept(o, null, true));
+      return Future.succeededFuture();
+    }
+    Promise<Void> stored = Promise.promise();
+    onContext(() -> accept(o, stored, true));
+    return stored.future();
   }
 
   @Override
@@ -306,13 +436,18 @@ public final class Session implements Subscriber {
       boolean retain,
       int[] subscriptionIds,
       String sharedGroup) {
+    Session next = takeIn();
+    if (next != null) {
+      // the router read this copy's routes just before it was superseded
+      return next.deliver(message, qos, retain, subscriptionIds, sharedGroup);
+    }
     Outgoing o = new Outgoing(message, qos, retain, subscriptionIds, sharedGroup);
     if (qos == 0 || !persistent) {
-      onContext(() -> accept(o, null));
+      onContext(() -> accept(o, null, false));
       return Future.succeededFuture();
     }
     Promise<Void> stored = Promise.promise();
-    onContext(() -> accept(o, stored));
+    onContext(() -> accept(o, stored, false));
     return stored.future();
   }
 
@@ -324,36 +459,59 @@ public final class Session implements Subscriber {
     deliver(message, qos, retain, subscriptionIds, null);
   }
 
-  private void accept(Outgoing o, Promise<Void> stored) {
+  /**
+   * Takes a delivery in (counted in {@link #intake}, settled here or when its append is done);
+   * {@code handedOver}: the predecessor took it in first.
+   */
+  private void accept(Outgoing o, Promise<Void> stored, boolean handedOver) {
     if (window.state() == State.CLOSED) {
-      if (handOver(o, stored)) {
-        return;
-      }
-      // a delivery that was already on its way when this session retired (taken over, adopted
-      // elsewhere):
-      // a persistent session's publisher must not hear "stored", it retries and reaches the session
-      // where it
-      // lives now
-      if (stored != null) {
-        stored.tryFail("session " + clientId + " is no longer served here");
-      }
+      // handed over behind what this copy appended before: those may be handed over too
+      afterEarlierAppends(
+          () -> {
+            if (!handOver(o, stored) && stored != null) {
+              // a delivery that was already on its way when this session retired (taken over,
+              // adopted elsewhere): a persistent session's publisher must not hear "stored", it
+              // retries and reaches the session where it lives now
+              stored.tryFail("session " + clientId + " is no longer served here");
+            }
+            settle();
+          });
       return;
     }
-    if (awaitingQueue != null) {
-      awaitingQueue.add(() -> accept(o, stored)); // in arrival order, whatever the QoS
+    if (!queueOwned || (!handedOver && !predecessorSettled)) {
+      // in arrival order, whatever the QoS
+      (handedOver ? heldHandedOver : heldOwn).add(() -> accept(o, stored, handedOver));
       return;
+    }
+    if (handedOverIds != null) {
+      if (handedOver) {
+        if (stored != null) {
+          handedOverIds.put(deliveryKey(o), stored.future());
+        }
+      } else if (handedOverIds.containsKey(deliveryKey(o))) {
+        // routed to both copies in the moment before the predecessor was superseded: kept once
+        Future<Void> twin = handedOverIds.get(deliveryKey(o));
+        if (stored != null) {
+          twin.onComplete(stored);
+        }
+        settle();
+        return;
+      }
     }
     if (o.message.isExpired(System.currentTimeMillis())) {
       complete(stored);
+      settle();
       return;
     }
     if (o.qos == 0) {
       window.offerQos0(o);
+      settle();
       return;
     }
     OutboundWindow.Admission admission = window.admit(o);
     if (admission == OutboundWindow.Admission.REFUSED) {
       full(stored);
+      settle();
       return;
     }
     if (persistent) {
@@ -411,10 +569,26 @@ public final class Session implements Subscriber {
             }
             complete(stored);
           });
+      o.appended.onComplete(ar -> settle()); // after a hand-over above
+      lastAppended = o.appended;
     } else {
       complete(stored);
+      settle();
     }
     window.enter(o, admission);
+  }
+
+  /** One delivery of a message: the same message may reach a session once more, for a group. */
+  private static String deliveryKey(Outgoing o) {
+    return o.sharedGroup == null ? o.message.id() : o.message.id() + '\u0000' + o.sharedGroup;
+  }
+
+  private void afterEarlierAppends(Runnable task) {
+    if (lastAppended == null || lastAppended.isComplete()) {
+      task.run();
+    } else {
+      lastAppended.onComplete(ar -> task.run());
+    }
   }
 
   /** PUBACK, or PUBREC with an error reason, or PUBCOMP: the message is done. */

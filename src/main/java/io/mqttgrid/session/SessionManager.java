@@ -260,14 +260,16 @@ public final class SessionManager {
               // routed to; what reaches it before the claim is done waits for it (stored by an
               // owner that is not yet this connection, it would be refused)
               Future<List<QueuedMessage>> claimed = null;
+              Future<Void> inOrder = null;
+              Session current = null;
               if (persistent) {
                 session.holdStores();
-                Session current = sessions.get(clientId);
+                current = sessions.get(clientId);
                 if (current != null) {
                   current.handOverTo(session);
                 }
                 claimed = store.claimQueue(clientId, connectionId, !present);
-                session.storeAfter(claimed);
+                inOrder = session.storeAfter(claimed);
               }
               if (present) {
                 session.restoreSubscriptions(record.subscriptions());
@@ -275,6 +277,10 @@ public final class SessionManager {
               Session replaced = sessions.put(clientId, session);
               if (replaced != null && replaced != session) {
                 replaced.supersede();
+              }
+              if (current != null && current != replaced) {
+                // removed from the map meanwhile (retired, expired): its successor waits for it
+                current.supersede();
               }
               if (shuttingDown) {
                 // shutdown() may have passed over this session already: it must not be served
@@ -319,7 +325,9 @@ public final class SessionManager {
                   r.awaitingRelease(record.awaitingRelease());
                 }
                 Future<List<QueuedMessage>> mine = claimed;
-                queued = Future.all(mine, oldGone, store.save(r)).map(x -> mine.result());
+                // attached once what the old copy still had is handed over: the client gets it
+                // before what was published after it
+                queued = Future.all(mine, oldGone, store.save(r), inOrder).map(x -> mine.result());
               } else if (present) {
                 // Clean Start 0 resumes the stored session even with expiry 0 (MQTT-3.1.2-5); it
                 // now ends with

@@ -37,6 +37,9 @@ public final class InMemorySessionStore implements SessionStore {
   /** Queue claims wait for this before they take effect (a slow store, for tests of the gap). */
   private volatile Future<Void> claimGate = Future.succeededFuture();
 
+  /** Queue changes wait for this before they take effect (a slow store, for ordering tests). */
+  private volatile Future<Void> changeGate = Future.succeededFuture();
+
   public InMemorySessionStore(Vertx vertx) {
     this.vertx = vertx;
   }
@@ -49,6 +52,17 @@ public final class InMemorySessionStore implements SessionStore {
   public Promise<Void> holdQueueClaims() {
     Promise<Void> gate = Promise.promise();
     claimGate = gate.future();
+    return gate;
+  }
+
+  /**
+   * Holds every queue change ({@link #changeQueue}) called from now on until the answered promise
+   * completes, as a batch that is still on its way to the store: appends whose publishers wait,
+   * while other things (a reconnect) happen.
+   */
+  public Promise<Void> holdQueueChanges() {
+    Promise<Void> gate = Promise.promise();
+    changeGate = gate.future();
     return gate;
   }
 
@@ -226,25 +240,38 @@ public final class InMemorySessionStore implements SessionStore {
               ? c
               : QueueChange.append(c.message().copy(), c.maxQueued(), c.maxQueuedBytes()));
     }
-    return answer(
-            () ->
-                change(
-                    queues,
-                    clientId,
-                    e -> SessionEntryChanges.changeQueue(e, copies, connectionId)))
-        .map(
-            appended -> {
-              List<SessionQueue.AppendResult> results = new ArrayList<>(appended.size());
-              int i = 0;
-              for (QueueChange c : changes) {
-                if (c.kind() == QueueChange.Kind.APPEND) {
-                  c.message().seq(appended.get(i).seq());
-                  results.add(appended.get(i).result());
-                  i++;
-                }
-              }
-              return results;
-            });
+    Supplier<Future<List<SessionEntryChanges.Appended>>> apply =
+        () ->
+            answer(
+                () ->
+                    change(
+                        queues,
+                        clientId,
+                        e -> SessionEntryChanges.changeQueue(e, copies, connectionId)));
+    Future<Void> gate = changeGate;
+    Future<List<SessionEntryChanges.Appended>> changed;
+    if (gate.isComplete()) {
+      changed = apply.get();
+    } else {
+      // applied once the gate opens, on the caller's context, as any other answer
+      Context caller = vertx.getOrCreateContext();
+      Promise<List<SessionEntryChanges.Appended>> later = Promise.promise();
+      gate.onComplete(g -> caller.runOnContext(v -> apply.get().onComplete(later)));
+      changed = later.future();
+    }
+    return changed.map(
+        appended -> {
+          List<SessionQueue.AppendResult> results = new ArrayList<>(appended.size());
+          int i = 0;
+          for (QueueChange c : changes) {
+            if (c.kind() == QueueChange.Kind.APPEND) {
+              c.message().seq(appended.get(i).seq());
+              results.add(appended.get(i).result());
+              i++;
+            }
+          }
+          return results;
+        });
   }
 
   @Override
