@@ -172,6 +172,12 @@ public final class SessionManager {
             }
           });
     }
+    if (previous == null && Vertx.currentContext() == context) {
+      // the usual connect: nothing to wait for, and already on the connection's context (no hop
+      // through its task queue; issue: CPU per connect)
+      doConnect(req, context).onComplete(result);
+      return result.future();
+    }
     Future<?> before =
         previous == null
             ? Future.succeededFuture()
