@@ -11,7 +11,9 @@
 # SESSION_EXPIRY above 0 makes every session persistent (clean start false). GRID_ARGS adds broker options.
 # BEFORE_JAR (another build of the broker, say from before a change) adds a second MQTT Grid node, warmed up and
 # measured the same way in the same rounds (labelled MQTT-Grid-before). GRID_JAR: the jar measured as MQTT-Grid
-# (default target/mqttgrid.jar, built if missing).
+# (default target/mqttgrid.jar, built if missing). JFR=FILE records MQTT Grid (the GRID_JAR node) with JFR's
+# profile settings (JFR_SETTINGS: another .jfc, e.g. one sampling every 2 ms) from after its warm-up to the end of
+# the rounds (summarise with load-tests/scripts/jfr-shares.py).
 # Needs the broker jar (built here if missing), mosquitto (apt-get install -y mosquitto) and a JDK's jcmd.
 # The file limit (ulimit -n) bounds N: each connection is one descriptor in the broker and one in the generator.
 set -euo pipefail
@@ -129,6 +131,7 @@ warm_up() { # label port pid
 }
 warm_up MQTT-Grid $grid_port $grid_pid
 [ -n "$before_pid" ] && warm_up MQTT-Grid-before $before_port $before_pid
+[ -n "${JFR:-}" ] && jcmd $grid_pid JFR.start name=connection-scale settings="${JFR_SETTINGS:-profile}" filename="$(realpath -m "$JFR")" >/dev/null
 for round in $(seq 1 "$rounds"); do
   for n in $clients_list; do
     if [ $((round % 2)) = 1 ]; then
@@ -142,3 +145,7 @@ for round in $(seq 1 "$rounds"); do
     fi
   done
 done
+if [ -n "${JFR:-}" ]; then
+  jcmd $grid_pid JFR.stop name=connection-scale >/dev/null
+  echo "JFR recording: $JFR"
+fi

@@ -108,7 +108,12 @@ public final class HazelcastSessionOwnership implements SessionOwnership {
     vertx
         .executeBlocking(
             () -> {
-              if (!alive(clientId)) {
+              // first whether there is an owner to release at all (never, for an anonymous
+              // client): getEntryView reads the member's memory only, which holds every owner (the
+              // map is loaded whole at start and never read through), while containsKey, get and
+              // remove of a missing key each ask the MapStore through Hazelcast's step engine
+              // (~2 % of a node's CPU in a connect storm, issue 15)
+              if (owners.getEntryView(clientId) != null && !alive(clientId)) {
                 owners.remove(clientId);
               }
               return null;

@@ -243,9 +243,11 @@ final class InboundGuard {
      * client send them at once (section 3.1.4) and the broker answers the CONNECT asynchronously;
      * were they passed on, they would wait in Vert.x's queue, out of this guard's reach, and reach
      * vertx-mqtt even when the CONNECT is refused or the connection closed meanwhile (it throws for
-     * each). Reading stops meanwhile.
+     * each). Reading stops meanwhile. Created for the first packet held: most clients wait for
+     * their CONNACK, and an idle connection should not keep an empty deque's array (issue 15, heap
+     * per connection).
      */
-    private final ArrayDeque<Object> held = new ArrayDeque<>();
+    private ArrayDeque<Object> held;
 
     private boolean holding;
 
@@ -266,7 +268,10 @@ final class InboundGuard {
         violation(ctx, refusal.reason(), refusal.detail());
         return;
       }
-      if (holding || !held.isEmpty()) {
+      if (holding || held != null && !held.isEmpty()) {
+        if (held == null) {
+          held = new ArrayDeque<>(4);
+        }
         held.add(msg);
         return;
       }
@@ -281,7 +286,7 @@ final class InboundGuard {
 
     private void releaseHeld(ChannelHandlerContext ctx) {
       boolean fired = false;
-      while (!held.isEmpty()) {
+      while (held != null && !held.isEmpty()) {
         Object msg = held.poll();
         if (closing) {
           ReferenceCountUtil.release(msg);
@@ -307,7 +312,7 @@ final class InboundGuard {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-      while (!held.isEmpty()) {
+      while (held != null && !held.isEmpty()) {
         ReferenceCountUtil.release(held.poll());
       }
     }

@@ -78,11 +78,17 @@ final class InboundPublishes {
     this.metrics = metrics;
     this.topicAliases = new TopicAliasTable(limits.topicAliasMaximum());
     this.publishRate =
-        new RateLimiter(
-            limits.publishRate(), () -> metrics.throttled(MqttMetrics.THROTTLE_PUBLISH_PACKETS));
+        limits.publishRate() <= 0
+            ? RateLimiter.UNLIMITED
+            : new RateLimiter(
+                limits.publishRate(),
+                () -> metrics.throttled(MqttMetrics.THROTTLE_PUBLISH_PACKETS));
     this.publishBytesRate =
-        new RateLimiter(
-            limits.publishBytesRate(), () -> metrics.throttled(MqttMetrics.THROTTLE_PUBLISH_BYTES));
+        limits.publishBytesRate() <= 0
+            ? RateLimiter.UNLIMITED
+            : new RateLimiter(
+                limits.publishBytesRate(),
+                () -> metrics.throttled(MqttMetrics.THROTTLE_PUBLISH_BYTES));
     this.ackSender =
         new InboundQosFlow.AckSender() {
           @Override

@@ -7,6 +7,12 @@ package io.mqttgrid.mqtt;
  */
 final class RateLimiter {
 
+  /**
+   * The limiter of a rate that is off (0, the default), shared by every connection: it holds no
+   * state, so an idle connection keeps no limiter (and no throttling callback) of its own.
+   */
+  static final RateLimiter UNLIMITED = new RateLimiter(0);
+
   private final double perSecond;
   private final Runnable onRefused;
   private double tokens;

@@ -58,8 +58,10 @@ final class SubscriptionRequests {
     this.protocol = protocol;
     this.metrics = metrics;
     this.subscribeRate =
-        new RateLimiter(
-            limits.subscribeRate(), () -> metrics.throttled(MqttMetrics.THROTTLE_SUBSCRIBE));
+        limits.subscribeRate() <= 0
+            ? RateLimiter.UNLIMITED
+            : new RateLimiter(
+                limits.subscribeRate(), () -> metrics.throttled(MqttMetrics.THROTTLE_SUBSCRIBE));
   }
 
   void onSubscribe(MqttSubscribeMessage m) {

@@ -11,7 +11,9 @@ import java.util.Map;
 final class TopicAliasTable {
 
   private final int maximum;
-  private final Map<Integer, String> topics = new HashMap<>();
+
+  /** Created with the first alias: most clients never set one. */
+  private Map<Integer, String> topics;
 
   TopicAliasTable(int maximum) {
     this.maximum = maximum;
@@ -27,7 +29,10 @@ final class TopicAliasTable {
       return null;
     }
     if (topicName == null || topicName.isEmpty()) {
-      return topics.get(alias);
+      return topics == null ? null : topics.get(alias);
+    }
+    if (topics == null) {
+      topics = new HashMap<>();
     }
     topics.put(alias, topicName);
     return topicName;

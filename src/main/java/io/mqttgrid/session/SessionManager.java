@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -61,6 +60,7 @@ public final class SessionManager {
   private final SessionAdoption adoption;
   private final SessionTakeover takeover;
   private final Map<String, Future<?>> connectsInProgress = new HashMap<>();
+  private final ConnectionIds connectionIds = new ConnectionIds();
   private volatile boolean shuttingDown;
 
   public SessionManager(
@@ -172,6 +172,12 @@ public final class SessionManager {
             }
           });
     }
+    if (previous == null && Vertx.currentContext() == context) {
+      // the usual connect: nothing to wait for, and already on the connection's context (no hop
+      // through its task queue; issue: CPU per connect)
+      doConnect(req, context).onComplete(result);
+      return result.future();
+    }
     Future<?> before =
         previous == null
             ? Future.succeededFuture()
@@ -182,7 +188,7 @@ public final class SessionManager {
 
   private Future<Attached> doConnect(ConnectRequest req, Context context) {
     String clientId = req.clientId();
-    String connectionId = UUID.randomUUID().toString();
+    String connectionId = connectionIds.next();
     boolean persistent = req.expirySeconds() > 0;
     // a record is kept for a session that outlives its connection, and for one with a will: if this
     // node dies, a survivor finds it and sends the will

@@ -14,6 +14,7 @@ import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCo
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
+import io.mqttgrid.hazelcast.HazelcastSessionOwnership;
 import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestCertificates;
@@ -344,6 +345,17 @@ class AuthorizationIT {
             throw new IllegalStateException(other);
           }
         });
+  }
+
+  @Test
+  void aSessionNameIsReleasedWhenItsSessionEnds() throws Exception {
+    // the owner release runs after the connection's removal only when an owner entry exists (a
+    // cheap memory read first, issue 15): the entry of an authenticated session must still go
+    Map<String, String> owners = broker.broker().hazelcast().getMap(HazelcastSessionOwnership.MAP);
+    Mqtt5BlockingClient c = connected("bridge-released", bridge);
+    assertThat(owners.get("bridge-released")).isNotNull();
+    c.disconnect();
+    eventually(() -> !owners.containsKey("bridge-released"));
   }
 
   @Test
