@@ -487,8 +487,8 @@ final class RoutingDestination {
               batch.stream().map(RoutedEvent::event).toList(),
               batch.stream().map(r -> r.kafkaKey(k.key())).toList(),
               batch.get(0).eventGridSchema(),
-              (error, why) ->
-                  shared.context().runOnContext(v -> attempted(batch, attempt, to, error, why)));
+              outcomes ->
+                  shared.context().runOnContext(v -> attemptedEach(batch, attempt, to, outcomes)));
       return;
     }
     if (!validation.passed(to)) {
@@ -599,6 +599,68 @@ final class RoutingDestination {
                           }
                         }));
     pump(); // its request is over: the next may start meanwhile
+  }
+
+  /**
+   * The outcome of attempt {@code attempt} to send {@code batch} to Kafka, one per event (null:
+   * written): the events written are delivered, those refused dead-lettered, and only those that
+   * failed for a while retried, as a batch of their own.
+   */
+  private void attemptedEach(
+      List<RoutedEvent> batch,
+      int attempt,
+      RoutingSettings.Destination to,
+      List<KafkaSender.Failure> outcomes) {
+    List<RoutedEvent> written = new ArrayList<>();
+    List<RoutedEvent> retried = new ArrayList<>();
+    KafkaSender.Failure retriedFailure = null;
+    Map<KafkaSender.Failure, List<RoutedEvent>> refused = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < batch.size(); i++) {
+      KafkaSender.Failure f = outcomes.get(i);
+      if (f == null) {
+        written.add(batch.get(i));
+      } else if (RoutingErrors.retried(f.error())) {
+        retried.add(batch.get(i));
+        retriedFailure = retriedFailure == null ? f : retriedFailure;
+      } else {
+        refused.computeIfAbsent(f, k -> new ArrayList<>()).add(batch.get(i));
+      }
+    }
+    if (written.size() == batch.size()) {
+      attempted(batch, attempt, to, null, null);
+      return;
+    }
+    if (retried.size() == batch.size()) {
+      attempted(batch, attempt, to, retriedFailure.error(), retriedFailure.why());
+      return;
+    }
+    // parts with outcomes of their own: the batch as kept for a retry is no more
+    forgetPending(batch);
+    if (!written.isEmpty()) {
+      done(written, null);
+    }
+    for (Map.Entry<KafkaSender.Failure, List<RoutedEvent>> r : refused.entrySet()) {
+      List<RoutedEvent> events = r.getValue();
+      if (!deadLetterSink()) {
+        failedHere(r.getKey().error(), events.size());
+      }
+      LOG.warn(
+          "{}: {} refused {} of {} events ({}): dead-lettered",
+          label(),
+          to.describe(),
+          events.size(),
+          batch.size(),
+          r.getKey().why());
+      end(events, NOT_RETRIED, attempt + 1, r.getKey().why());
+    }
+    if (!retried.isEmpty()) {
+      // counts the request out, and retries these on the schedule
+      attempted(retried, attempt, to, retriedFailure.error(), retriedFailure.why());
+    } else {
+      inFlight--;
+      failing = true;
+      pump();
+    }
   }
 
   /** The batch is not delivered here: to the dead-letter destination, or dropped, counted. */
