@@ -10,55 +10,78 @@
 # default 30000). Then how many events the routing node delivered and dropped. A benchmark, not a test: figures
 # on a shared machine vary from run to run. Needs the broker jar (mvn -DskipTests package).
 # Usage: load-tests/scripts/compare-routing.sh [messages]   ROUNDS (default 2), QOS (default 1), WARMUP, JFR (a
-# file: the routing node records a Java Flight Recording there, profile settings, written when it stops)
+# file: the routing node records a Java Flight Recording there, profile settings, written when it stops),
+# BEFORE_JAR (another build of the broker, say from before a change: a third node, routing on too, measured in
+# the same rounds as routing-before; JFR_BEFORE records it as JFR does the routing node), e.g.
+#   BEFORE_JAR=/tmp/before.jar ROUNDS=3 load-tests/scripts/compare-routing.sh 100000
+# and JAR (the build measured, default target/mqttgrid.jar: a copy lets the checkout be rebuilt meanwhile).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 messages=${1:-100000}
 on_port=18841
 off_port=18842
 on_mgmt=19841
+before_port=18843
+before_mgmt=19843
 receiver_port=18849
-[ -f target/mqttgrid.jar ] || mvn -B -q -DskipTests package
+JAR=${JAR:-target/mqttgrid.jar}
+[ -f "$JAR" ] || mvn -B -q -DskipTests package
 mvn -B -q -f load-tests/pom.xml compile
 
 logs=$(mktemp -d)
 cat >"$logs/receiver.py" <<'PY'
 import http.server, socketserver, sys
+requests = {}; events = {}  # by path: one per routing node
 class H(http.server.BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
     def do_OPTIONS(self):  # the webhook validation handshake (docs/routing.md#webhook-validation)
         self.send_response(200); self.send_header('WebHook-Allowed-Origin', self.headers['WebHook-Request-Origin'])
         self.send_header('Content-Length', '0'); self.end_headers()
     def do_POST(self):
-        self.rfile.read(int(self.headers['Content-Length']))
+        body = self.rfile.read(int(self.headers['Content-Length']))
+        requests[self.path] = requests.get(self.path, 0) + 1
+        events[self.path] = events.get(self.path, 0) + body.count(b'"specversion"')
         self.send_response(200); self.send_header('Content-Length', '0'); self.end_headers()
+    def do_GET(self):  # what each routing node sent: requests, events
+        r = ''.join(f'{p}: {requests[p]} requests, {events[p]} events\n' for p in sorted(requests)).encode()
+        self.send_response(200); self.send_header('Content-Length', str(len(r))); self.end_headers(); self.wfile.write(r)
     def log_message(self, *a): pass
 class S(socketserver.ThreadingMixIn, http.server.HTTPServer): daemon_threads = True
 S(('127.0.0.1', int(sys.argv[1])), H).serve_forever()
 PY
 python3 "$logs/receiver.py" $receiver_port >"$logs/receiver.log" 2>&1 &
 receiver_pid=$!
-cat >"$logs/namespace.yaml" <<YAML
+for node in on before; do # each routing node its own path at the receiver
+  cat >"$logs/namespace-$node.yaml" <<YAML
 settings:
   routeDestination:
-    webhook: { endpointUrl: "http://127.0.0.1:$receiver_port/events", maxEventsPerBatch: ${MAX_EVENTS_PER_BATCH:-100} }
+    webhook: { endpointUrl: "http://127.0.0.1:$receiver_port/$node", maxEventsPerBatch: ${MAX_EVENTS_PER_BATCH:-100} }
 YAML
-grid() { # port management-port log jvm-option [extra --set ...]
+done
+grid() { # port management-port log jvm-option [extra --set ...]; the jar is $jar
   local port=$1 mgmt=$2 log=$3 jvm=$4
   shift 4
-  java -XX:+ExitOnOutOfMemoryError $jvm -jar target/mqttgrid.jar --set mqtt.port=$port --set mqtt.websocket-port=-1 \
+  java -XX:+ExitOnOutOfMemoryError $jvm -jar "${jar:-$JAR}" --set mqtt.port=$port --set mqtt.websocket-port=-1 \
     --set http.port=-1 --set management.port=$mgmt --set cluster.mode=local \
     --set persistence.embedded.directory="$logs/data-$port" "$@" >"$log" 2>&1 &
 }
 on_jvm=-XX:+ExitOnOutOfMemoryError
 [ -n "${JFR:-}" ] && on_jvm="-XX:StartFlightRecording=filename=$(realpath -m "$JFR"),settings=profile,dumponexit=true"
-grid $on_port $on_mgmt "$logs/on.log" "$on_jvm" --set namespace.file="$logs/namespace.yaml"
+grid $on_port $on_mgmt "$logs/on.log" "$on_jvm" --set namespace.file="$logs/namespace-on.yaml"
 on_pid=$!
 grid $off_port -1 "$logs/off.log" -XX:+ExitOnOutOfMemoryError
 off_pid=$!
-trap 'kill $on_pid $off_pid $receiver_pid 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+before_pid=
+if [ -n "${BEFORE_JAR:-}" ]; then
+  before_jvm=-XX:+ExitOnOutOfMemoryError
+  [ -n "${JFR_BEFORE:-}" ] && before_jvm="-XX:StartFlightRecording=filename=$(realpath -m "$JFR_BEFORE"),settings=profile,dumponexit=true"
+  jar=$BEFORE_JAR grid $before_port $before_mgmt "$logs/before.log" "$before_jvm" --set namespace.file="$logs/namespace-before.yaml"
+  before_pid=$!
+fi
+trap 'kill $on_pid $off_pid $before_pid $receiver_pid 2>/dev/null || true; wait 2>/dev/null || true' EXIT
 for _ in $(seq 1 180); do # a loaded machine starts a node slowly
-  grep -q "started" "$logs/on.log" && grep -q "started" "$logs/off.log" && break
+  grep -q "started" "$logs/on.log" && grep -q "started" "$logs/off.log" \
+    && { [ -z "$before_pid" ] || grep -q "started" "$logs/before.log"; } && break
   sleep 1
 done
 
@@ -67,9 +90,9 @@ cpu_ticks() { # pid: its user + system clock ticks so far
   read -r -a stat <"/proc/$1/stat"
   echo $((stat[13] + stat[14]))
 }
-routing_idle() { # the routing node holds no event any more (or 60 s passed)
+routing_idle() { # management-port: that routing node holds no event any more (or 60 s passed)
   for _ in $(seq 1 120); do
-    curl -s http://127.0.0.1:$on_mgmt/metrics | grep -E '^mqttgrid_routing_buffered_events' \
+    curl -s http://127.0.0.1:$1/metrics | grep -E '^mqttgrid_routing_buffered_events' \
       | awk '{ s += $2 } END { exit !(s == 0) }' && return 0
     sleep 0.5
   done
@@ -80,25 +103,34 @@ run() { # name port pid messages
   before=$(cpu_ticks "$3")
   result=$(mvn -B -q -f load-tests/pom.xml exec:java \
     -Dexec.args="--port $2 --qos ${QOS:-1} --messages $4" 2>&1 | grep 'msg/s\|disconnected by' || echo "failed")
-  [ "$1" = routing-on ] && routing_idle
+  [ "$1" = routing-on ] && routing_idle $on_mgmt
+  [ "$1" = routing-before ] && routing_idle $before_mgmt
   after=$(cpu_ticks "$3")
   printf '%s; broker CPU %d us/msg\n' "$result" $(((after - before) * 1000000 / $(getconf CLK_TCK) / $4))
 }
 run routing-on $on_port $on_pid "${WARMUP:-30000}" >/dev/null
 run routing-off $off_port $off_pid "${WARMUP:-30000}" >/dev/null
+[ -n "$before_pid" ] && run routing-before $before_port $before_pid "${WARMUP:-30000}" >/dev/null
 
 echo "machine: $(nproc) cores, $(uname -sr); $messages messages per run"
 for round in $(seq 1 "${ROUNDS:-2}"); do
   targets=("routing-on $on_port $on_pid" "routing-off $off_port $off_pid")
-  [ $((round % 2)) = 0 ] && targets=("${targets[1]}" "${targets[0]}")
+  [ -n "$before_pid" ] && targets+=("routing-before $before_port $before_pid")
+  [ $((round % 2)) = 0 ] && targets=("${targets[@]:1}" "${targets[0]}")
   for target in "${targets[@]}"; do
     set -- $target
-    printf '%-11s load %-5s ' "$1" "$(cut -d' ' -f1 /proc/loadavg)"
+    printf '%-14s load %-5s ' "$1" "$(cut -d' ' -f1 /proc/loadavg)"
     run "$1" "$2" "$3" "$messages"
   done
 done
 # what routing did meanwhile: delivered, failed or dropped (a full buffer), still held
 sleep 2
-curl -s http://127.0.0.1:$on_mgmt/metrics \
-  | grep -E '^(mqtt_successful_routed_messages_total|mqtt_failed_routed_messages_total|mqttgrid_routing_(buffered|dead_lettered|dropped))' \
-  || true
+for mgmt in $on_mgmt ${before_pid:+$before_mgmt}; do
+  [ $mgmt = $before_mgmt ] && echo "routing-before:"
+  curl -s http://127.0.0.1:$mgmt/metrics \
+    | grep -E '^(mqtt_successful_routed_messages_total|mqtt_failed_routed_messages_total|mqttgrid_routing_(buffered|dead_lettered|dropped))' \
+    || true
+done
+# how many events a request held: the receiver's count, warm-up included
+echo "receiver (requests and events from each routing node, warm-up included):"
+curl -s http://127.0.0.1:$receiver_port/

@@ -70,6 +70,14 @@ public final class EventFilter {
     return v == null || subjectCaseSensitive ? v : v.toLowerCase(Locale.ROOT);
   }
 
+  /** Whether it passes every event (no event type, subject or advanced filter). */
+  public boolean passesEverything() {
+    return types == null
+        && subjectBeginsWith == null
+        && subjectEndsWith == null
+        && advanced.isEmpty();
+  }
+
   public boolean matches(CloudEvent event) {
     if (types != null && !types.contains(event.getType().toLowerCase(Locale.ROOT))) {
       return false;

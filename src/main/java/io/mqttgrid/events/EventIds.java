@@ -28,6 +28,19 @@ final class EventIds {
   }
 
   String next() {
-    return new UUID(high, (low.getAndIncrement() & VARIANT_MASK) | VARIANT).toString();
+    return text(nextBits());
+  }
+
+  /**
+   * The next id as its low bits, for {@link #text} later: the text is made where the event is
+   * written, off the publisher's event loop.
+   */
+  long nextBits() {
+    return (low.getAndIncrement() & VARIANT_MASK) | VARIANT;
+  }
+
+  /** The id whose low bits {@link #nextBits} gave. */
+  String text(long bits) {
+    return new UUID(high, bits).toString();
   }
 }

@@ -6,6 +6,7 @@ import io.cloudevents.jackson.JsonFormat;
 import io.cloudevents.kafka.KafkaMessageFactory;
 import io.mqttgrid.access.RoutingSettings;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,8 +14,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BiConsumer;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -85,8 +86,10 @@ final class KafkaSender {
   }
 
   /**
-   * Sends the events, one record each, and calls {@code done} once with null (all acknowledged) or
-   * the error dimension of the first failure and a description for the log.
+   * Sends the events, one record each, and calls {@code done} once with the outcome of each record,
+   * in the events' order: null where Kafka acknowledged it, else what failed. Kafka answers per
+   * record (one may be refused, too large, while the others of the batch are written), and so does
+   * the routing: it delivers, retries or dead-letters each as its own outcome says.
    *
    * @param keys the record key of each event, null for none
    */
@@ -94,11 +97,24 @@ final class KafkaSender {
       List<CloudEvent> events,
       List<String> keys,
       boolean eventGridSchema,
-      BiConsumer<String, String> done) {
+      Consumer<List<Failure>> done) {
     try {
       thread.execute(() -> sendNow(events, keys, eventGridSchema, done));
     } catch (RejectedExecutionException closed) {
-      done.accept(RoutingErrors.TOPIC_NOT_FOUND, "destination closed");
+      Failure gone = new Failure(RoutingErrors.TOPIC_NOT_FOUND, "destination closed");
+      done.accept(java.util.Collections.nCopies(events.size(), gone));
+    }
+  }
+
+  /**
+   * Why a record was not written.
+   *
+   * @param error its error dimension ({@link #error})
+   * @param why for the log line and a dead letter's {@code lastDeliveryOutcome} ({@link #describe})
+   */
+  record Failure(String error, String why) {
+    static Failure of(Exception e) {
+      return new Failure(KafkaSender.error(e), KafkaSender.describe(e));
     }
   }
 
@@ -106,29 +122,33 @@ final class KafkaSender {
       List<CloudEvent> events,
       List<String> keys,
       boolean eventGridSchema,
-      BiConsumer<String, String> done) {
+      Consumer<List<Failure>> done) {
+    AtomicReferenceArray<Failure> outcomes = new AtomicReferenceArray<>(events.size());
     AtomicInteger left = new AtomicInteger(events.size());
-    AtomicReference<Exception> first = new AtomicReference<>();
     Runnable one =
         () -> {
           if (left.decrementAndGet() == 0) {
-            Exception e = first.get();
-            done.accept(e == null ? null : error(e), e == null ? null : describe(e));
+            List<Failure> all = new ArrayList<>(events.size());
+            for (int i = 0; i < events.size(); i++) {
+              all.add(outcomes.get(i));
+            }
+            done.accept(all);
           }
         };
     for (int i = 0; i < events.size(); i++) {
+      int at = i;
       try {
         producer.send(
             record(events.get(i), keys.get(i), eventGridSchema),
             (metadata, e) -> {
               if (e != null) {
-                first.compareAndSet(null, e);
+                outcomes.set(at, Failure.of(e));
               }
               one.run();
             });
       } catch (RuntimeException e) {
         // metadata not there in max.block.ms (the cluster is down), or a record Kafka refuses
-        first.compareAndSet(null, e);
+        outcomes.set(at, Failure.of(e));
         one.run();
       }
     }

@@ -1,5 +1,8 @@
 package io.mqttgrid.events;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -8,11 +11,13 @@ import io.cloudevents.core.builder.CloudEventBuilder;
 import io.cloudevents.core.data.BytesCloudEventData;
 import io.cloudevents.jackson.JsonCloudEventData;
 import io.cloudevents.jackson.JsonFormat;
+import io.cloudevents.types.Time;
 import io.mqttgrid.access.ClientIdentity;
 import io.mqttgrid.access.RoutingSettings;
 import io.mqttgrid.access.RoutingSettings.Enrichment;
 import io.mqttgrid.routing.PublishedMessage;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -65,6 +70,9 @@ public final class MessageEvents {
 
   private final URI source;
 
+  /** {@link #source} as the JSON has it. */
+  private final String sourceText;
+
   /**
    * The events' ids. Not {@code UUID.randomUUID()} per event: it runs on the publisher's event
    * loop, and its SecureRandom cost a share of the routing's CPU (about 2 % in JFR).
@@ -72,10 +80,19 @@ public final class MessageEvents {
   private final EventIds ids = new EventIds();
 
   /**
+   * The {@code time} written last: the events of one millisecond (tens of them under load) share
+   * its text. Immutable, replaced.
+   */
+  private volatile WrittenTime lastTime = new WrittenTime(Long.MIN_VALUE, "");
+
+  private record WrittenTime(long millis, String text) {}
+
+  /**
    * @param namespaceName the {@code source} of every event
    */
   public MessageEvents(String namespaceName) {
     this.source = source(namespaceName);
+    this.sourceText = source.toString();
   }
 
   /**
@@ -99,8 +116,63 @@ public final class MessageEvents {
       PublishedMessage message, ClientIdentity publisher, List<Enrichment> enrichments) {
     CloudEventBuilder b = passThrough(message);
     if (b == null) {
-      b = envelope(message);
+      b = envelope(message, ids.next());
     }
+    return enrich(b, message, publisher, enrichments);
+  }
+
+  /**
+   * The event for {@code message} as the routing holds it: a message that may be a CloudEvent
+   * already is built at once ({@link #event}); any other is only given its id here, on the
+   * publisher's event loop, and built on first use ({@link Envelope}): its JSON ({@link
+   * RoutedEvent#json}) on the routing's context, written straight from the message; its {@link
+   * CloudEvent} only for what needs the model (a filter on its attributes, Kafka, a dead letter).
+   */
+  RoutedEvent routed(
+      PublishedMessage message, ClientIdentity publisher, List<Enrichment> enrichments) {
+    if (mayPassThrough(message)) {
+      return new RoutedEvent(
+          event(message, publisher, enrichments), false, message.publisherClientId());
+    }
+    return new RoutedEvent(new Envelope(ids.nextBits(), message, publisher, enrichments));
+  }
+
+  /**
+   * A message that is not a CloudEvent wrapped in the service's envelope (its id drawn, the rest
+   * made on first use), the event of {@link #event} in both its forms: the SDK's {@link CloudEvent}
+   * and its structured-mode JSON, which {@link #json} writes without the SDK (see there why).
+   */
+  final class Envelope {
+    private final long idBits;
+    final PublishedMessage message;
+    private final ClientIdentity publisher;
+    private final List<Enrichment> enrichments;
+
+    private Envelope(
+        long idBits,
+        PublishedMessage message,
+        ClientIdentity publisher,
+        List<Enrichment> enrichments) {
+      this.idBits = idBits;
+      this.message = message;
+      this.publisher = publisher;
+      this.enrichments = enrichments;
+    }
+
+    CloudEvent event() {
+      return enrich(envelope(message, ids.text(idBits)), message, publisher, enrichments);
+    }
+
+    byte[] json() {
+      return MessageEvents.this.json(ids.text(idBits), message, publisher, enrichments);
+    }
+  }
+
+  private static CloudEvent enrich(
+      CloudEventBuilder b,
+      PublishedMessage message,
+      ClientIdentity publisher,
+      List<Enrichment> enrichments) {
     for (Enrichment e : enrichments) {
       if (e.isStatic()) {
         b.withExtension(e.key(), e.value());
@@ -114,10 +186,10 @@ public final class MessageEvents {
   }
 
   /** The service's envelope around a message that is not a CloudEvent itself. */
-  private CloudEventBuilder envelope(PublishedMessage message) {
+  private CloudEventBuilder envelope(PublishedMessage message, String id) {
     CloudEventBuilder b =
         CloudEventBuilder.v1()
-            .withId(ids.next())
+            .withId(id)
             .withTime(
                 OffsetDateTime.ofInstant(
                     Instant.ofEpochMilli(message.createdAtMillis()), ZoneOffset.UTC))
@@ -186,6 +258,16 @@ public final class MessageEvents {
     }
   }
 
+  /**
+   * Whether {@link #passThrough} may find a CloudEvent in {@code m}: cheap, on the publisher's
+   * event loop, so that an ordinary message is not looked at further there.
+   */
+  private static boolean mayPassThrough(PublishedMessage m) {
+    String contentType = m.contentType();
+    return (contentType != null && STRUCTURED_TYPE.matcher(contentType).matches())
+        || property(m, "specversion") != null;
+  }
+
   private static String property(PublishedMessage m, String name) {
     for (PublishedMessage.UserProperty p : m.userProperties()) {
       if (p.name().equals(name)) {
@@ -206,23 +288,38 @@ public final class MessageEvents {
 
   private static void data(
       CloudEventBuilder b, byte[] payload, String contentType, boolean declaredText) {
-    boolean jsonType = contentType != null && JSON_TYPE.matcher(contentType).matches();
-    if (jsonType || declaredText) {
-      String text = utf8(payload);
-      JsonNode json = text == null ? null : json(text);
-      if (json != null) {
-        b.withDataContentType(contentType != null ? contentType : JSON_CONTENT_TYPE);
-        b.withData(JsonCloudEventData.wrap(json));
-        return;
-      }
-      if (text != null) {
-        b.withDataContentType(contentType != null ? contentType : TEXT_CONTENT_TYPE);
-        b.withData(JsonCloudEventData.wrap(TextNode.valueOf(text)));
-        return;
-      }
+    Data d = Data.of(payload, contentType, declaredText);
+    b.withDataContentType(d.contentType());
+    if (d.json()) {
+      b.withData(JsonCloudEventData.wrap(tree(d.text())));
+    } else if (d.text() != null) {
+      b.withData(JsonCloudEventData.wrap(TextNode.valueOf(d.text())));
+    } else {
+      b.withData(BytesCloudEventData.wrap(payload));
     }
-    b.withDataContentType(contentType != null ? contentType : BINARY_CONTENT_TYPE);
-    b.withData(BytesCloudEventData.wrap(payload));
+  }
+
+  /**
+   * What {@code data} is, and its content type (see {@link #data}).
+   *
+   * @param text the payload as text when it is written as JSON ({@code json}) or as a JSON string;
+   *     null: bytes, {@code data_base64}
+   */
+  private record Data(String contentType, String text, boolean json) {
+
+    static Data of(byte[] payload, String contentType, boolean declaredText) {
+      boolean jsonType = contentType != null && JSON_TYPE.matcher(contentType).matches();
+      if (jsonType || declaredText) {
+        String text = utf8(payload);
+        if (text != null && isJson(text)) {
+          return new Data(contentType != null ? contentType : JSON_CONTENT_TYPE, text, true);
+        }
+        if (text != null) {
+          return new Data(contentType != null ? contentType : TEXT_CONTENT_TYPE, text, false);
+        }
+      }
+      return new Data(contentType != null ? contentType : BINARY_CONTENT_TYPE, null, false);
+    }
   }
 
   private static String utf8(byte[] payload) {
@@ -238,16 +335,29 @@ public final class MessageEvents {
     }
   }
 
-  private static JsonNode json(String text) {
+  /** Whether {@code text} is one JSON value (nothing after it), read without building it. */
+  private static boolean isJson(String text) {
     if (text.isBlank()) {
-      return null;
+      return false;
     }
-    try (var parser = MAPPER.createParser(text)) {
-      JsonNode node = MAPPER.readTree(parser);
+    try (JsonParser parser = MAPPER.createParser(text)) {
+      if (parser.nextToken() == null) {
+        return false;
+      }
+      parser.skipChildren();
       // trailing content ("1 2", "{} x") is not one JSON value
-      return parser.nextToken() == null ? node : null;
+      return parser.nextToken() == null;
     } catch (IOException e) {
-      return null;
+      return false;
+    }
+  }
+
+  /** {@code text}, JSON ({@link #isJson}), as a tree. */
+  private static JsonNode tree(String text) {
+    try {
+      return MAPPER.readTree(text);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -292,5 +402,69 @@ public final class MessageEvents {
   /** The structured-mode JSON of one event ({@code application/cloudevents+json}). */
   public static byte[] structured(CloudEvent event) {
     return FORMAT.serialize(event);
+  }
+
+  /**
+   * The structured-mode JSON of the event {@link #event} makes of a message that is not a
+   * CloudEvent (same attributes, same data, the same bytes but for the order of the extensions),
+   * written straight from the message with Jackson's streaming generator: base64 from the payload
+   * into the output, JSON data copied token by token. Not the SDK's {@link JsonFormat}: through it,
+   * each routed message became a builder, an attribute map, a time object, a data wrapper (a JSON
+   * payload a tree) and then the JSON, which took most of the routing's CPU per message (JFR:
+   * docs/routing.md); the SDK stays for the event model and its bindings where routing needs them.
+   * MessageEventsTest compares the two, field by field, for every kind of message.
+   */
+  private byte[] json(
+      String id, PublishedMessage m, ClientIdentity publisher, List<Enrichment> enrichments) {
+    Data d = Data.of(m.payload(), m.contentType(), m.payloadFormat() == 1);
+    // base64: 4 bytes per 3; the attributes: about 250 bytes
+    ByteArrayBuilder out = new ByteArrayBuilder(m.payload().length * 4 / 3 + 320);
+    try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("specversion", "1.0");
+      g.writeStringField("id", id);
+      g.writeStringField("source", sourceText);
+      g.writeStringField("type", TYPE);
+      g.writeStringField("datacontenttype", d.contentType());
+      g.writeStringField("subject", m.topic());
+      g.writeStringField("time", time(m.createdAtMillis()));
+      for (Enrichment e : enrichments) {
+        if (e.isStatic()) {
+          g.writeStringField(e.key(), e.value());
+        } else if (e.source() == RoutingSettings.MessageField.PFI) {
+          g.writeNumberField(e.key(), Math.max(m.payloadFormat(), 0));
+        } else {
+          g.writeStringField(e.key(), resolve(e.source(), m, publisher));
+        }
+      }
+      if (d.json()) {
+        g.writeFieldName("data");
+        try (JsonParser p = MAPPER.createParser(d.text())) {
+          p.nextToken();
+          g.copyCurrentStructure(p);
+        }
+      } else if (d.text() != null) {
+        g.writeStringField("data", d.text());
+      } else {
+        g.writeFieldName("data_base64");
+        g.writeBinary(m.payload());
+      }
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // into memory: not expected
+    }
+    return out.toByteArray();
+  }
+
+  /** {@code time} as the SDK writes it ({@link Time#writeTime}). */
+  private String time(long millis) {
+    WrittenTime last = lastTime;
+    if (last.millis() == millis) {
+      return last.text();
+    }
+    String text =
+        Time.writeTime(OffsetDateTime.ofInstant(Instant.ofEpochMilli(millis), ZoneOffset.UTC));
+    lastTime = new WrittenTime(millis, text);
+    return text;
   }
 }

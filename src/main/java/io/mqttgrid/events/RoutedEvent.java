@@ -12,7 +12,15 @@ import io.mqttgrid.access.RoutingSettings;
  */
 final class RoutedEvent {
 
-  private final CloudEvent event;
+  /**
+   * Built on first use when it is a routed message's ({@link #envelope}); volatile as {@link #json}
+   * is (at worst it is built twice, the same event).
+   */
+  private volatile CloudEvent event;
+
+  /** A routed message that is not a CloudEvent itself, or null: {@link #event} is given. */
+  private final MessageEvents.Envelope envelope;
+
   private final boolean eventGridSchema;
   private final String clientId;
   private final long builtAtMillis;
@@ -29,6 +37,7 @@ final class RoutedEvent {
    */
   RoutedEvent(CloudEvent event, boolean eventGridSchema, String clientId, long builtAtMillis) {
     this.event = event;
+    this.envelope = null;
     this.eventGridSchema = eventGridSchema;
     this.clientId = clientId;
     this.builtAtMillis = builtAtMillis;
@@ -38,8 +47,21 @@ final class RoutedEvent {
     this(event, eventGridSchema, clientId, System.currentTimeMillis());
   }
 
+  /** A routed message's event, built on first use ({@link MessageEvents#routed}). */
+  RoutedEvent(MessageEvents.Envelope envelope) {
+    this.envelope = envelope;
+    this.eventGridSchema = false;
+    this.clientId = envelope.message.publisherClientId();
+    this.builtAtMillis = System.currentTimeMillis();
+  }
+
   CloudEvent event() {
-    return event;
+    CloudEvent e = event;
+    if (e == null) {
+      e = envelope.event();
+      event = e;
+    }
+    return e;
   }
 
   boolean eventGridSchema() {
@@ -62,7 +84,12 @@ final class RoutedEvent {
   byte[] json() {
     byte[] j = json;
     if (j == null) {
-      j = eventGridSchema ? DeadLetterEvents.eventGridJson(event) : MessageEvents.structured(event);
+      j =
+          envelope != null
+              ? envelope.json()
+              : eventGridSchema
+                  ? DeadLetterEvents.eventGridJson(event)
+                  : MessageEvents.structured(event);
       json = j;
     }
     return j;
@@ -71,9 +98,9 @@ final class RoutedEvent {
   /** The Kafka record key {@code key} asks for. */
   String kafkaKey(RoutingSettings.KafkaKey key) {
     return switch (key) {
-      case TOPIC -> event.getSubject();
+      case TOPIC -> envelope != null ? envelope.message.topic() : event.getSubject();
       // a life-cycle event has no publisher: its subject names the client
-      case CLIENT_ID -> clientId == null ? event.getSubject() : clientId;
+      case CLIENT_ID -> clientId == null ? event().getSubject() : clientId;
       case NONE -> null;
     };
   }

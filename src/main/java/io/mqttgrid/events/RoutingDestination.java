@@ -210,10 +210,12 @@ final class RoutingDestination {
     if (destination == null) {
       return false;
     }
-    if (!filter.matches(event.event())) {
+    EventFilter f = filter;
+    // a filter that passes everything does not need the event built (MessageEvents#routed)
+    if (!f.passesEverything() && !f.matches(event.event())) {
       return true;
     }
-    if (!reserve()) {
+    if (!reserve(1)) {
       if (!deadLetterSink()) {
         failedHere(BUFFER_FULL, 1);
         shared.deadLetters().deadLetter(List.of(event), BUFFER_FULL, 0, this, "buffer full");
@@ -221,8 +223,41 @@ final class RoutingDestination {
       return false;
     }
     waiting.add(event);
-    schedulePump();
+    wake();
     return true;
+  }
+
+  /**
+   * Takes the events its filter passes, as {@link #offer} does each, with one wake-up of the
+   * routing's context for all of them and, when it is full, one hand-off of those it cannot take to
+   * the dead-letter destination.
+   */
+  void offerAll(List<RoutedEvent> events) {
+    if (destination == null) {
+      return;
+    }
+    EventFilter f = filter;
+    List<RoutedEvent> taken = events;
+    if (!f.passesEverything()) {
+      taken = new ArrayList<>(events.size());
+      for (RoutedEvent e : events) {
+        if (f.matches(e.event())) {
+          taken.add(e);
+        }
+      }
+    }
+    int room = reserveUpTo(taken.size());
+    for (int i = 0; i < room; i++) {
+      waiting.add(taken.get(i));
+    }
+    if (room > 0) {
+      wake();
+    }
+    if (room < taken.size() && !deadLetterSink()) {
+      List<RoutedEvent> full = taken.subList(room, taken.size());
+      failedHere(BUFFER_FULL, full.size());
+      shared.deadLetters().deadLetter(full, BUFFER_FULL, 0, this, "buffer full");
+    }
   }
 
   /**
@@ -273,14 +308,43 @@ final class RoutingDestination {
     }
   }
 
-  /** Takes a place in the buffer; false when it is full. */
-  private boolean reserve() {
-    if (held.incrementAndGet() > shared.options().bufferEvents()) {
-      held.decrementAndGet();
-      return false;
+  /**
+   * New events wait: the pump runs, unless it will anyway, when a request in flight ends (the
+   * requests in flight are as many as may be): then the events wait for it without a wake-up of the
+   * context each. Called after the events are in {@link #waiting}, which the pump reads after it
+   * clears {@link #saturated}.
+   */
+  private void wake() {
+    if (!saturated) {
+      schedulePump();
     }
-    shared.held().incrementAndGet();
-    return true;
+  }
+
+  /**
+   * Set by the pump when it stops because as many requests are in flight as may be, cleared when it
+   * runs again (each request that ends runs it): while it is set, new events need not wake it.
+   */
+  private volatile boolean saturated;
+
+  /** Takes a place in the buffer; false when it is full. */
+  private boolean reserve(int n) {
+    return reserveUpTo(n) == n;
+  }
+
+  /** Takes up to {@code n} places in the buffer, as many as it has: how many. */
+  private int reserveUpTo(int n) {
+    int bound = shared.options().bufferEvents();
+    int now;
+    int taken;
+    do {
+      now = held.get();
+      taken = Math.max(0, Math.min(n, bound - now));
+      if (taken == 0) {
+        return 0;
+      }
+    } while (!held.compareAndSet(now, now + taken));
+    shared.held().addAndGet(taken);
+    return taken;
   }
 
   private void release(int n) {
@@ -305,7 +369,13 @@ final class RoutingDestination {
   /** Starts the sends that the requests in flight allow; on the context. */
   void pump() {
     pumpScheduled.set(false);
-    while (inFlight < shared.options().maxRequestsInFlight()) {
+    saturated = false;
+    while (true) {
+      if (inFlight >= shared.options().maxRequestsInFlight()) {
+        saturated = true;
+        // an event added before the flag was seen by no pump: this one takes it when a request ends
+        return;
+      }
       if (retries.isEmpty() && waiting.isEmpty()) {
         return;
       }
@@ -417,8 +487,8 @@ final class RoutingDestination {
               batch.stream().map(RoutedEvent::event).toList(),
               batch.stream().map(r -> r.kafkaKey(k.key())).toList(),
               batch.get(0).eventGridSchema(),
-              (error, why) ->
-                  shared.context().runOnContext(v -> attempted(batch, attempt, to, error, why)));
+              outcomes ->
+                  shared.context().runOnContext(v -> attemptedEach(batch, attempt, to, outcomes)));
       return;
     }
     if (!validation.passed(to)) {
@@ -529,6 +599,68 @@ final class RoutingDestination {
                           }
                         }));
     pump(); // its request is over: the next may start meanwhile
+  }
+
+  /**
+   * The outcome of attempt {@code attempt} to send {@code batch} to Kafka, one per event (null:
+   * written): the events written are delivered, those refused dead-lettered, and only those that
+   * failed for a while retried, as a batch of their own.
+   */
+  private void attemptedEach(
+      List<RoutedEvent> batch,
+      int attempt,
+      RoutingSettings.Destination to,
+      List<KafkaSender.Failure> outcomes) {
+    List<RoutedEvent> written = new ArrayList<>();
+    List<RoutedEvent> retried = new ArrayList<>();
+    KafkaSender.Failure retriedFailure = null;
+    Map<KafkaSender.Failure, List<RoutedEvent>> refused = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < batch.size(); i++) {
+      KafkaSender.Failure f = outcomes.get(i);
+      if (f == null) {
+        written.add(batch.get(i));
+      } else if (RoutingErrors.retried(f.error())) {
+        retried.add(batch.get(i));
+        retriedFailure = retriedFailure == null ? f : retriedFailure;
+      } else {
+        refused.computeIfAbsent(f, k -> new ArrayList<>()).add(batch.get(i));
+      }
+    }
+    if (written.size() == batch.size()) {
+      attempted(batch, attempt, to, null, null);
+      return;
+    }
+    if (retried.size() == batch.size()) {
+      attempted(batch, attempt, to, retriedFailure.error(), retriedFailure.why());
+      return;
+    }
+    // parts with outcomes of their own: the batch as kept for a retry is no more
+    forgetPending(batch);
+    if (!written.isEmpty()) {
+      done(written, null);
+    }
+    for (Map.Entry<KafkaSender.Failure, List<RoutedEvent>> r : refused.entrySet()) {
+      List<RoutedEvent> events = r.getValue();
+      if (!deadLetterSink()) {
+        failedHere(r.getKey().error(), events.size());
+      }
+      LOG.warn(
+          "{}: {} refused {} of {} events ({}): dead-lettered",
+          label(),
+          to.describe(),
+          events.size(),
+          batch.size(),
+          r.getKey().why());
+      end(events, NOT_RETRIED, attempt + 1, r.getKey().why());
+    }
+    if (!retried.isEmpty()) {
+      // counts the request out, and retries these on the schedule
+      attempted(retried, attempt, to, retriedFailure.error(), retriedFailure.why());
+    } else {
+      inFlight--;
+      failing = true;
+      pump();
+    }
   }
 
   /** The batch is not delivered here: to the dead-letter destination, or dropped, counted. */
@@ -651,6 +783,7 @@ final class RoutingDestination {
       } else {
         forgetPending(r.batch());
         inFlight--;
+        saturated = false; // room for a request: new events wake the pump again
         endHeldBack(r.batch(), reason, attempts, why);
         ended += r.batch().size();
       }

@@ -288,14 +288,64 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
       return;
     }
     // built once, and written to JSON once, whatever number of destinations take it: shared
-    RoutedEvent event =
-        new RoutedEvent(
-            events.event(message, publisher, settings.enrichments()),
-            false,
-            message.publisherClientId());
-    for (RoutingDestination s : to) {
-      s.offer(event);
+    hand(events.routed(message, publisher, settings.enrichments()), to);
+  }
+
+  /**
+   * Events accepted on one event loop since it last handed them to the destinations, and the
+   * destinations they go to. On that event loop only.
+   */
+  private static final class Outbox {
+    List<RoutedEvent> events = new ArrayList<>();
+    List<RoutingDestination> to = List.of();
+  }
+
+  /**
+   * One per event loop that accepts messages: its events are handed to the destinations once per
+   * turn of the loop (after the messages it read in one go), so that the routing's context is woken
+   * once for them all, not once per message.
+   */
+  private final ThreadLocal<Outbox> outboxes = ThreadLocal.withInitial(Outbox::new);
+
+  /** Outboxes that hold events: {@link #drained} waits for them too. */
+  private final AtomicInteger filledOutboxes = new AtomicInteger();
+
+  /**
+   * Hands {@code event} to the destinations {@code to}: on an event loop, in its outbox, handed
+   * over with the others of this turn of the loop (in order); elsewhere at once.
+   */
+  private void hand(RoutedEvent event, List<RoutingDestination> to) {
+    Context here = Vertx.currentContext();
+    if (here == null || !here.isEventLoopContext()) {
+      for (RoutingDestination s : to) {
+        s.offer(event);
+      }
+      return;
     }
+    Outbox out = outboxes.get();
+    if (out.to != to) {
+      // the settings changed: what was accepted before goes where they said then
+      handOver(out);
+      out.to = to;
+    }
+    if (out.events.isEmpty()) {
+      filledOutboxes.incrementAndGet();
+      // from the loop itself: a task after the current ones, no wake-up
+      here.runOnContext(v -> handOver(out));
+    }
+    out.events.add(event);
+  }
+
+  private void handOver(Outbox out) {
+    if (out.events.isEmpty()) {
+      return;
+    }
+    List<RoutedEvent> batch = out.events;
+    out.events = new ArrayList<>();
+    for (RoutingDestination s : out.to) {
+      s.offerAll(batch);
+    }
+    filledOutboxes.decrementAndGet();
   }
 
   @Override
@@ -309,9 +359,10 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
    */
   @Override
   public void offer(CloudEvent event) {
-    RoutedEvent routed = new RoutedEvent(event, settings.lifecycleEventGridSchema(), null);
-    for (RoutingDestination s : subscriptions) {
-      s.offer(routed);
+    List<RoutingDestination> to = subscriptions;
+    if (!to.isEmpty()) {
+      // through the outbox too: after the messages its client published before on this loop
+      hand(new RoutedEvent(event, settings.lifecycleEventGridSchema(), null), to);
     }
   }
 
@@ -331,7 +382,7 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
     // in this order: an event offered after the first check is seen by the second. Routing off:
     // nothing is held, and no event will come
     if (subscriptions.isEmpty()
-        || (noMoreEvents.getAsBoolean() && held.get() == 0)
+        || (noMoreEvents.getAsBoolean() && filledOutboxes.get() == 0 && held.get() == 0)
         || System.currentTimeMillis() >= until) {
       done.complete();
     } else {

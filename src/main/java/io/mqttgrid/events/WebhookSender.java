@@ -59,7 +59,7 @@ final class WebhookSender {
   Future<Integer> post(RoutingSettings.Destination to, List<RoutedEvent> batch) {
     boolean eventGrid = batch.get(0).eventGridSchema();
     boolean batched = to.maxEventsPerBatch() > 1;
-    byte[] body = body(batch, eventGrid || batched);
+    Buffer body = bodyBuffer(batch, eventGrid || batched);
     RequestOptions request =
         new RequestOptions()
             .setMethod(HttpMethod.POST)
@@ -72,7 +72,7 @@ final class WebhookSender {
                     : batched ? "application/cloudevents-batch+json" : JsonFormat.CONTENT_TYPE);
     to.headers().forEach(request::putHeader);
     return http.request(request)
-        .compose(req -> req.send(Buffer.buffer(body)))
+        .compose(req -> req.send(body))
         .compose(resp -> resp.body().map(b -> resp.statusCode()))
         .timeout(timeoutMillis, TimeUnit.MILLISECONDS);
   }
@@ -84,6 +84,25 @@ final class WebhookSender {
    */
   static byte[] body(List<RoutedEvent> batch, boolean array) {
     return array ? EventBatches.jsonArray(batch) : batch.get(0).json();
+  }
+
+  /** {@link #body}, the events' JSON copied once, into the request's buffer. */
+  private static Buffer bodyBuffer(List<RoutedEvent> batch, boolean array) {
+    if (!array) {
+      return Buffer.buffer(batch.get(0).json());
+    }
+    int size = 1 + batch.size(); // brackets and commas
+    for (RoutedEvent r : batch) {
+      size += r.json().length;
+    }
+    Buffer body = Buffer.buffer(size).appendByte((byte) '[');
+    for (int i = 0; i < batch.size(); i++) {
+      if (i > 0) {
+        body.appendByte((byte) ',');
+      }
+      body.appendBytes(batch.get(i).json());
+    }
+    return body.appendByte((byte) ']');
   }
 
   /**

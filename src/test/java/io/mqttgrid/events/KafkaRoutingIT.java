@@ -91,6 +91,13 @@ class KafkaRoutingIT {
                   key: ClientId
                   contentMode: Structured
                   producerSettings: { compression.type: gzip }
+            - name: sized
+              filter: { subjectBeginsWith: sized/ }
+              destination:
+                kafka:
+                  bootstrapServers: "%1$s"
+                  topic: sized
+                  producerSettings: { max.request.size: "4000", batch.size: "2000" }
         """
             .formatted(kafka.bootstrapServers(), refusing.actualPort()),
         StandardCharsets.UTF_8);
@@ -150,6 +157,51 @@ class KafkaRoutingIT {
     assertThat(event.getString("type")).isEqualTo("MQTT.EventPublished");
     assertThat(event.getString("subject")).isEqualTo("devices/sensor-2/telemetry");
     assertThat(event.getJsonObject("data")).isEqualTo(new JsonObject().put("temp", 7));
+  }
+
+  @Test
+  void aRecordKafkaRefusesIsDeadLetteredAloneAndTheRestOfItsBatchIsDelivered() throws Exception {
+    // one burst, so that the events go to Kafka in a few batches, the large one among others
+    int small = 40;
+    Mqtt5BlockingClient c = broker.v5("sensor-5");
+    c.connect();
+    try {
+      for (int i = 0; i < small; i++) {
+        if (i == small / 2) {
+          // above the destination's max.request.size: Kafka's producer refuses this record only
+          c.publishWith().topic("sized/large").payload(new byte[6000]).send();
+        }
+        c.publishWith().topic("sized/small-" + i).payload(new byte[] {(byte) i}).send();
+      }
+    } finally {
+      c.disconnect();
+    }
+
+    ConsumerRecord<String, byte[]> r = awaitRecord("dead-letters", "eventSubscriptions/sized");
+    JsonObject data =
+        new JsonObject(new String(r.value(), StandardCharsets.UTF_8)).getJsonObject("data");
+    assertThat(data.getString("deadLetterReason")).isEqualTo("DeliveryRefused");
+    assertThat(data.getString("lastDeliveryOutcome")).startsWith("RecordTooLargeException");
+    assertThat(data.getJsonObject("event").getString("subject")).isEqualTo("sized/large");
+    // each record has its own outcome: the others of its batch are delivered, not dead-lettered
+    Await.until(
+        "the small events are delivered and the large one only is dead-lettered",
+        WAIT,
+        () ->
+            subscriptionMetric("mqttgrid_routing_subscription_delivered_events_total", "sized")
+                    == small
+                && subscriptionMetric(
+                        "mqttgrid_routing_subscription_dead_lettered_events_total", "sized")
+                    == 1);
+    assertThat(subscriptionMetric("mqttgrid_routing_subscription_failed_events_total", "sized"))
+        .isEqualTo(1);
+    assertThat(
+            records("sized").stream()
+                .map(KafkaRoutingIT::subjectOf)
+                .filter(s -> s.startsWith("sized/small-"))
+                .distinct()
+                .count())
+        .isEqualTo(small);
   }
 
   @Test
@@ -251,6 +303,20 @@ class KafkaRoutingIT {
 
   private static final Pattern SAMPLE =
       Pattern.compile("^([a-z_]+)(?:\\{(.*)})?\\s+(\\S+)$", Pattern.MULTILINE);
+
+  /** The sum of the samples of {@code name} for the destination {@code subscription}. */
+  private static double subscriptionMetric(String name, String subscription) throws Exception {
+    Matcher m = SAMPLE.matcher(broker.scrapeMetrics());
+    double sum = 0;
+    while (m.find()) {
+      if (m.group(1).equals(name)
+          && m.group(2) != null
+          && m.group(2).contains("Subscription=\"" + subscription + "\"")) {
+        sum += Double.parseDouble(m.group(3));
+      }
+    }
+    return sum;
+  }
 
   private static double metric(String name, String error) throws Exception {
     Matcher m = SAMPLE.matcher(broker.scrapeMetrics());

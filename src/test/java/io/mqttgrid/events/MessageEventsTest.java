@@ -45,9 +45,21 @@ class MessageEventsTest {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
+  /**
+   * The event's JSON as routing writes it ({@link MessageEvents#routed}: straight from the message
+   * for one that is not a CloudEvent), checked against the SDK's JSON of the same event, field by
+   * field: the two may differ only in the order of the fields.
+   */
   private JsonObject json(PublishedMessage m, ClientIdentity who, List<Enrichment> e) {
-    return new JsonObject(
-        new String(MessageEvents.structured(events.event(m, who, e)), StandardCharsets.UTF_8));
+    RoutedEvent routed = events.routed(m, who, e);
+    JsonObject written = new JsonObject(new String(routed.json(), StandardCharsets.UTF_8));
+    JsonObject bySdk =
+        new JsonObject(
+            new String(MessageEvents.structured(routed.event()), StandardCharsets.UTF_8));
+    assertThat(written).isEqualTo(bySdk);
+    // one line: a dead-letter file has one event a line
+    assertThat(new String(routed.json(), StandardCharsets.UTF_8)).doesNotContain("\n");
+    return written;
   }
 
   private JsonObject json(PublishedMessage m) {
@@ -161,6 +173,38 @@ class MessageEventsTest {
     assertThat(e.getString("datacontenttype")).isEqualTo("text/plain; charset=utf-8");
     JsonObject trailing = json(message(utf8("{} x"), 1, null, List.of()));
     assertThat(trailing.getString("data")).isEqualTo("{} x");
+  }
+
+  @Test
+  void jsonDataIsWrittenAsTheSdkWritesItWhateverItsLayout() {
+    String pretty =
+        "{\n  \"t\": 21.50,\n  \"big\": 12345678901234567890,\n  \"s\": \"é\\u00e8\\n\",\n"
+            + "  \"a\": [1, -2.5e3, true, null, {}]\n}\n";
+    JsonObject e = json(message(utf8(pretty), 1, null, List.of()));
+    assertThat(e.getJsonObject("data").getString("s")).isEqualTo("éè\n");
+    assertThat(e.getJsonObject("data").getJsonArray("a")).hasSize(5);
+    json(message(utf8("\"just a string\""), 1, null, List.of()));
+    json(message(utf8(" 42 "), 0, "application/json", List.of()));
+    json(message(utf8("{\"a\":1} {"), 1, null, List.of()));
+    json(message(utf8("   "), 1, null, List.of()));
+    json(message(new byte[0], 1, null, List.of()));
+    json(message(new byte[0], 0, null, List.of()));
+    byte[] large = new byte[70_000];
+    new java.util.Random(1).nextBytes(large);
+    assertThat(
+            java.util.Base64.getDecoder()
+                .decode(json(message(large, 0, null, List.of())).getString("data_base64")))
+        .isEqualTo(large);
+  }
+
+  @Test
+  void aRoutedMessagesIdIsTheSameInItsJsonAndItsEvent() {
+    RoutedEvent r = events.routed(message(utf8("x"), 0, null, List.of()), null, List.of());
+    JsonObject e = new JsonObject(new String(r.json(), StandardCharsets.UTF_8));
+    assertThat(e.getString("id")).isEqualTo(r.event().getId());
+    assertThat(
+            events.routed(message(utf8("x"), 0, null, List.of()), null, List.of()).event().getId())
+        .isNotEqualTo(r.event().getId());
   }
 
   @Test
