@@ -13,8 +13,10 @@ import io.mqttgrid.session.SessionStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
 
@@ -153,6 +155,23 @@ public final class HazelcastSessionStore implements SessionStore {
   }
 
   @Override
+  public Future<Map<String, SessionRecord>> adoptAll(
+      Set<String> clientIds, String deadNode, String newOwner, long nowMillis) {
+    return bridge(sessions.submitToKeys(clientIds, new AdoptRecord(deadNode, newOwner, nowMillis)))
+        .map(
+            moved -> {
+              Map<String, SessionRecord> out = new HashMap<>();
+              moved.forEach(
+                  (id, before) -> {
+                    if (before != null) {
+                      out.put(id, before);
+                    }
+                  });
+              return out;
+            });
+  }
+
+  @Override
   public Future<List<SessionRecord>> all() {
     // a cluster-wide read: done on a worker, once at the start of the whole cluster
     return vertx.executeBlocking(() -> new ArrayList<>(sessions.values()), false);
@@ -192,6 +211,12 @@ public final class HazelcastSessionStore implements SessionStore {
   public Future<String> claimConnection(String clientId, String node, String connectionId) {
     return bridge(
         connections.putAsync(clientId, SessionEntryChanges.connectionValue(node, connectionId)));
+  }
+
+  @Override
+  public Future<Map<String, String>> connections(Set<String> clientIds) {
+    // one cluster-wide read (IMap has no asynchronous getAll): on a worker, once per departed node
+    return vertx.executeBlocking(() -> connections.getAll(clientIds), false);
   }
 
   @Override

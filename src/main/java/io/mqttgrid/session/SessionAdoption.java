@@ -1,15 +1,18 @@
 package io.mqttgrid.session;
 
-import static io.mqttgrid.session.SessionManager.onContextOf;
-
 import io.mqttgrid.routing.MessageRouter;
 import io.mqttgrid.routing.PublishedMessage;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +62,18 @@ final class SessionAdoption {
   }
 
   /**
+   * How many adopted sessions start (subscribe) in one turn of the event loop: their route
+   * announcements go out together (the route table writes what one turn announced at once), and
+   * requests for this loop (a takeover retiring an adopted copy) get a turn between two batches.
+   */
+  static final int START_BATCH = 256;
+
+  /** A session taken from the store, not yet started; {@code copy} is null when none is needed. */
+  private record Taken(Session copy, SessionRecord before, boolean adopted) {}
+
+  private static final Taken NOT_TAKEN = new Taken(null, null, false);
+
+  /**
    * A node left the cluster and this node is the oldest survivor: it takes over the sessions the
    * departed node hosted: session state is replicated, not held in one node's memory alone. Each
    * becomes an offline session here, with its subscriptions (so its queue keeps filling), its will
@@ -78,24 +93,17 @@ final class SessionAdoption {
         .compose(v -> store.ownedBy(deadNode))
         .compose(
             records -> {
-              List<Future<Boolean>> all = new ArrayList<>(records.size());
+              Set<String> ids = new HashSet<>();
               for (SessionRecord r : records) {
-                all.add(
-                    adoptOne(
-                        r.clientId(),
-                        () -> store.adopt(r.clientId(), deadNode, nodeId, now),
-                        now,
-                        context));
+                if (!sessions.containsKey(r.clientId())) { // else its client is back, here
+                  ids.add(r.clientId());
+                }
               }
-              // done only when every node routes the adopted subscriptions here: the caller then
-              // purges the
-              // departed node's routes, and a publish in between would find no route at all and be
-              // acknowledged
-              // "no matching subscribers" for a session that exists
-              return Future.join(all)
-                  .compose(x -> router.routesAnnounced())
-                  .map(x -> (int) all.stream().filter(f -> f.succeeded() && f.result()).count());
+              // one operation for all: thousands of single ones, each with its callback on this
+              // loop, kept the devices that reconnected meanwhile waiting (issue 15)
+              return store.adoptAll(ids, deadNode, nodeId, now);
             })
+        .compose(moved -> adoptMoved(moved, deadNode, now, context))
         .onSuccess(n -> LOG.info("took over {} sessions of departed node {}", n, deadNode));
   }
 
@@ -112,83 +120,170 @@ final class SessionAdoption {
     return store
         .all()
         .compose(
-            records -> {
-              List<Future<Boolean>> all = new ArrayList<>(records.size());
-              for (SessionRecord r : records) {
-                all.add(
-                    adoptOne(
-                        r.clientId(),
-                        () -> store.restore(r.clientId(), r.connectionId(), nodeId, now),
-                        now,
-                        context));
-              }
-              return Future.join(all)
-                  .compose(x -> router.routesAnnounced())
-                  .map(x -> (int) all.stream().filter(f -> f.succeeded() && f.result()).count());
-            });
+            records ->
+                restoreAll(
+                    records,
+                    r -> store.restore(r.clientId(), r.connectionId(), nodeId, now),
+                    now,
+                    context));
   }
 
-  private Future<Boolean> adoptOne(
-      String clientId,
-      java.util.function.Supplier<Future<SessionRecord>> takeRecord,
+  /**
+   * Lists a copy of each session moved here, then asks, for all at once, whether their clients are
+   * back elsewhere: a device that reconnected to another node and read the record before this node
+   * took it saw its owner gone and asks nobody to retire the copy here, but its connection (claimed
+   * before that read) is found; one that read the record after sends a retire request, which finds
+   * the copy listed (or arrives before it was, and then this look finds the connection). Then
+   * starts the copies whose clients are not back, in batches. Done only when every node routes the
+   * adopted subscriptions here: the caller then purges the departed node's routes, and a publish in
+   * between would find no route at all and be acknowledged "no matching subscribers" for a session
+   * that exists. Answers how many were adopted.
+   */
+  private Future<Integer> adoptMoved(
+      Map<String, SessionRecord> moved, String deadNode, long now, Context context) {
+    List<Taken> copies = new ArrayList<>(moved.size());
+    int[] adopted = {0};
+    moved.forEach(
+        (clientId, before) -> {
+          Taken t = prepare(clientId, before, context);
+          if (t.adopted()) {
+            adopted[0]++;
+          }
+          if (t.copy() != null) {
+            copies.add(t);
+          }
+        });
+    Set<String> ids = new HashSet<>();
+    copies.forEach(t -> ids.add(t.copy().clientId()));
+    Promise<Void> started = Promise.promise();
+    store
+        .connections(ids)
+        .onComplete(
+            ar -> {
+              List<Taken> toStart = new ArrayList<>(copies.size());
+              for (Taken t : copies) {
+                String connection = ar.succeeded() ? ar.result().get(t.copy().clientId()) : null;
+                if (connection != null && !SessionEntryChanges.connectedTo(connection, deadNode)) {
+                  sessions.remove(t.copy().clientId(), t.copy());
+                  adopted[0]--;
+                } else {
+                  toStart.add(t);
+                }
+              }
+              context.runOnContext(v -> startBatch(toStart, 0, now, context, started));
+            });
+    return started.future().compose(x -> router.routesAnnounced()).map(x -> adopted[0]);
+  }
+
+  /** Takes every record, then starts the copies in batches (see {@link #adoptMoved}). */
+  private Future<Integer> restoreAll(
+      List<SessionRecord> records,
+      Function<SessionRecord, Future<SessionRecord>> takeRecord,
       long now,
       Context context) {
+    List<Future<Taken>> all = new ArrayList<>(records.size());
+    for (SessionRecord r : records) {
+      all.add(take(r.clientId(), () -> takeRecord.apply(r), context));
+    }
+    Promise<Void> started = Promise.promise();
+    Future.join(all)
+        .onComplete(
+            x -> {
+              List<Taken> copies = new ArrayList<>(all.size());
+              for (Future<Taken> f : all) {
+                if (f.succeeded() && f.result().copy() != null) {
+                  copies.add(f.result());
+                }
+              }
+              context.runOnContext(v -> startBatch(copies, 0, now, context, started));
+            });
+    return started
+        .future()
+        .compose(x -> router.routesAnnounced())
+        .map(x -> (int) all.stream().filter(f -> f.succeeded() && f.result().adopted()).count());
+  }
+
+  /**
+   * Takes one session's record and lists an (unstarted) copy of it here; null copy when there is
+   * nothing to serve.
+   */
+  private Future<Taken> take(
+      String clientId, Supplier<Future<SessionRecord>> takeRecord, Context context) {
     if (sessions.containsKey(clientId)) {
-      return Future.succeededFuture(false); // its client is back, here
+      return Future.succeededFuture(NOT_TAKEN); // its client is back, here
     }
     return takeRecord
         .get()
-        .compose(
-            before -> {
-              if (before == null) {
-                return Future.succeededFuture(false); // its client is back, elsewhere
-              }
-              boolean wasConnected = before.connected();
-              PublishedMessage will = before.will();
-              long expiry = before.expirySeconds();
-              if (expiry == 0) {
-                // a session that ended with its connection: only its will is left to send
-                if (wasConnected && will != null) {
-                  wills.publishWill(clientId, will);
-                }
-                store.deleteIfOwnedBy(clientId, before.connectionId());
-                return Future.succeededFuture(true);
-              }
-              Session session =
-                  new Session(
-                      clientId,
-                      true,
-                      before.connectionId(),
-                      context,
-                      vertx,
-                      store,
-                      router,
-                      limits,
-                      outbound,
-                      events);
-              session.recordStored(true);
-              session.expirySeconds(expiry);
-              session.will(will, before.willDelaySeconds());
-              if (sessions.putIfAbsent(clientId, session) != null) {
-                return Future.succeededFuture(false);
-              }
-              long offlineSince = wasConnected ? now : before.disconnectedAtMillis();
-              // adopted once its subscriptions route here, not when it is merely listed (see
-              // adoptSessionsOf)
-              return onContextOf(
-                  session,
-                  () -> {
-                    session.startOffline(before.subscriptions());
-                    if (wasConnected && will != null) {
-                      wills.scheduleWill(
-                          session, will, Math.min(before.willDelaySeconds(), expiry));
-                    }
-                    if (expiry != SessionRecord.NEVER_EXPIRES) {
-                      expiries.scheduleExpiry(
-                          session, expiry * 1000L - (System.currentTimeMillis() - offlineSince));
-                    }
-                    return Future.succeededFuture(true);
-                  });
-            });
+        .map(before -> before == null ? NOT_TAKEN : prepare(clientId, before, context));
+  }
+
+  /**
+   * A session moved here ({@code before}: its record as it was): an unstarted copy listed in this
+   * node's sessions, or none when its session ended with its connection (its will goes out now) or
+   * a copy is listed already.
+   */
+  private Taken prepare(String clientId, SessionRecord before, Context context) {
+    boolean wasConnected = before.connected();
+    PublishedMessage will = before.will();
+    long expiry = before.expirySeconds();
+    if (expiry == 0) {
+      // a session that ended with its connection: only its will is left to send
+      if (wasConnected && will != null) {
+        wills.publishWill(clientId, will);
+      }
+      store.deleteIfOwnedBy(clientId, before.connectionId());
+      return new Taken(null, before, true);
+    }
+    Session session =
+        new Session(
+            clientId,
+            true,
+            before.connectionId(),
+            context,
+            vertx,
+            store,
+            router,
+            limits,
+            outbound,
+            events);
+    session.recordStored(true);
+    session.expirySeconds(expiry);
+    session.will(will, before.willDelaySeconds());
+    if (sessions.putIfAbsent(clientId, session) != null) {
+      return NOT_TAKEN;
+    }
+    return new Taken(session, before, true);
+  }
+
+  /**
+   * Starts {@link #START_BATCH} adopted copies in this turn, then the next batch in another turn. A
+   * copy retired meanwhile (its client came back, here or elsewhere) stays as it is.
+   */
+  private void startBatch(
+      List<Taken> copies, int from, long now, Context context, Promise<Void> done) {
+    int to = Math.min(copies.size(), from + START_BATCH);
+    for (int i = from; i < to; i++) {
+      Taken t = copies.get(i);
+      Session session = t.copy();
+      if (sessions.get(session.clientId()) != session || session.state() == Session.State.CLOSED) {
+        continue;
+      }
+      SessionRecord before = t.before();
+      long expiry = before.expirySeconds();
+      long offlineSince = before.connected() ? now : before.disconnectedAtMillis();
+      session.startOffline(before.subscriptions());
+      if (before.connected() && before.will() != null) {
+        wills.scheduleWill(session, before.will(), Math.min(before.willDelaySeconds(), expiry));
+      }
+      if (expiry != SessionRecord.NEVER_EXPIRES) {
+        expiries.scheduleExpiry(
+            session, expiry * 1000L - (System.currentTimeMillis() - offlineSince));
+      }
+    }
+    if (to < copies.size()) {
+      context.runOnContext(v -> startBatch(copies, to, now, context, done));
+    } else {
+      done.complete();
+    }
   }
 }

@@ -189,6 +189,7 @@ public final class SessionManager {
     boolean stored = persistent || req.will() != null;
     Session old = sessions.get(clientId);
     String[] remoteOwner = {null};
+    boolean[] connectedThere = {false};
     // nothing to discard for Clean Start: no connection claimed the id and no record was found
     boolean[] nothingStored = {false};
     return store
@@ -200,6 +201,8 @@ public final class SessionManager {
                     .map(
                         r -> {
                           remoteOwner[0] = takeover.remoteOwner(previousConnection, r);
+                          connectedThere[0] =
+                              SessionTakeover.connectedThere(previousConnection, remoteOwner[0]);
                           nothingStored[0] = previousConnection == null && r == null;
                           return r;
                         }))
@@ -210,7 +213,10 @@ public final class SessionManager {
                         : takeover.stepDown(old, !req.cleanStart()))
                     .compose(
                         x ->
-                            takeover.stepDownRemote(clientId, !req.cleanStart(), remoteOwner[0], 2))
+                            connectedThere[0]
+                                ? takeover.stepDownRemote(
+                                    clientId, !req.cleanStart(), remoteOwner[0], 2)
+                                : Future.succeededFuture(remoteOwner[0]))
                     .map(
                         owner -> {
                           remoteOwner[0] = owner;
@@ -227,7 +233,7 @@ public final class SessionManager {
                   return Future.succeededFuture((SessionRecord) null);
                 }
                 return takeover
-                    .retireOld(old, remoteOwner[0], clientId)
+                    .retireOld(old, remoteOwner[0], clientId, false)
                     .compose(x -> store.delete(clientId))
                     .map(x -> (SessionRecord) null);
               }
@@ -291,10 +297,11 @@ public final class SessionManager {
                   req.cleanStart()
                       ? Future.succeededFuture()
                       : remoteOwner[0] == null
-                          ? takeover.retireOld(old, null, clientId)
+                          ? takeover.retireOld(old, null, clientId, true)
                           : router
                               .routesAnnounced()
-                              .compose(x -> takeover.retireOld(old, remoteOwner[0], clientId));
+                              .compose(
+                                  x -> takeover.retireOld(old, remoteOwner[0], clientId, true));
               Future<List<QueuedMessage>> queued;
               if (!persistent && stored && !present) {
                 queued =
@@ -357,10 +364,11 @@ public final class SessionManager {
   }
 
   /**
-   * Another node now serves {@code clientId}: stop routing to the old session here (second phase).
+   * Another node now serves {@code clientId}: stop routing to the old session here (second phase;
+   * for an offline copy the only one, see {@link SessionTakeover#connectedThere}).
    */
-  public Future<Void> retireLocal(String clientId) {
-    return takeover.retireLocal(clientId);
+  public Future<Void> retireLocal(String clientId, boolean sessionContinues) {
+    return takeover.retireLocal(clientId, sessionContinues);
   }
 
   /** What {@link #deleteOffline} did. */

@@ -3,6 +3,8 @@ package io.mqttgrid.session;
 import io.mqttgrid.routing.Subscription;
 import io.vertx.core.Future;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The durable state of persistent sessions and the cluster-wide record of who is connected where.
@@ -99,6 +101,13 @@ public interface SessionStore {
    */
   Future<SessionRecord> adopt(String clientId, String deadNode, String newOwner, long nowMillis);
 
+  /**
+   * {@link #adopt} for many sessions in one operation (a node left with thousands): answers the
+   * records as they were before, by client id, of the sessions it moved.
+   */
+  Future<Map<String, SessionRecord>> adoptAll(
+      Set<String> clientIds, String deadNode, String newOwner, long nowMillis);
+
   /** Every session record (a start of the whole cluster brings them back). */
   Future<List<SessionRecord>> all();
 
@@ -134,6 +143,12 @@ public interface SessionStore {
    * previous.
    */
   Future<String> claimConnection(String clientId, String node, String connectionId);
+
+  /**
+   * The connection records of those of {@code clientIds} that a connection claims ({@code
+   * node|connectionId}, as {@link #claimConnection} answers them), by client id.
+   */
+  Future<Map<String, String>> connections(Set<String> clientIds);
 
   /** Forgets the connection record if it still names {@code connectionId}. */
   Future<Void> releaseConnection(String clientId, String connectionId);

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -295,6 +296,24 @@ public final class InMemorySessionStore implements SessionStore {
   }
 
   @Override
+  public Future<Map<String, SessionRecord>> adoptAll(
+      Set<String> clientIds, String deadNode, String newOwner, long nowMillis) {
+    return answer(
+        () -> {
+          Map<String, SessionRecord> out = new HashMap<>();
+          for (String id : clientIds) {
+            SessionRecord before =
+                change(
+                    sessions, id, e -> SessionEntryChanges.adopt(e, deadNode, newOwner, nowMillis));
+            if (before != null) {
+              out.put(id, before);
+            }
+          }
+          return out;
+        });
+  }
+
+  @Override
   public Future<List<SessionRecord>> all() {
     return answer(
         () -> {
@@ -330,6 +349,21 @@ public final class InMemorySessionStore implements SessionStore {
   public Future<String> claimConnection(String clientId, String node, String connectionId) {
     return answer(
         () -> connections.put(clientId, SessionEntryChanges.connectionValue(node, connectionId)));
+  }
+
+  @Override
+  public Future<Map<String, String>> connections(Set<String> clientIds) {
+    return answer(
+        () -> {
+          Map<String, String> out = new HashMap<>();
+          for (String id : clientIds) {
+            String c = connections.get(id);
+            if (c != null) {
+              out.put(id, c);
+            }
+          }
+          return out;
+        });
   }
 
   @Override

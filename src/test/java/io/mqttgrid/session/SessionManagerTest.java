@@ -359,7 +359,7 @@ class SessionManagerTest {
           }
 
           @Override
-          public Future<Void> retire(String node, String clientId) {
+          public Future<Void> retire(String node, String clientId, boolean sessionContinues) {
             retired.add(node + "/" + clientId);
             return Future.succeededFuture();
           }
@@ -378,5 +378,117 @@ class SessionManagerTest {
     routes.othersKnow.complete();
     assertThat(await(connected).sessionPresent()).isTrue();
     assertThat(retired).containsExactly("n-other/moving");
+  }
+
+  /** The other nodes' sessions as a node sees them: what it asked of whom. */
+  private static final class RecordingRemoteSessions implements RemoteSessions {
+    final List<String> steppedDown = new CopyOnWriteArrayList<>();
+    final List<String> retired = new CopyOnWriteArrayList<>();
+
+    @Override
+    public boolean isAlive(String node) {
+      return node.equals("n-other");
+    }
+
+    @Override
+    public Future<Void> stepDown(String node, String clientId, boolean sessionContinues) {
+      steppedDown.add(node + "/" + clientId);
+      return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<Void> retire(String node, String clientId, boolean sessionContinues) {
+      retired.add(node + "/" + clientId + (sessionContinues ? "" : " (ends)"));
+      return Future.succeededFuture();
+    }
+  }
+
+  @Test
+  void anOfflineCopyOnAnotherNodeIsRetiredWithoutAStepDown() {
+    // adopted by a survivor, or left offline by its client: no connection to close there, so the
+    // takeover waits for no step-down answer from a node that may be busy adopting
+    RecordingRemoteSessions remote = new RecordingRemoteSessions();
+    manager.remoteSessions(remote);
+    await(
+        store.save(
+            new SessionRecord("adopted", 5, 3600, "n-other", "c-old")
+                .subscriptions(List.of(new Subscription("a/#", 1, false, false, 0, 0)))
+                .offline(System.currentTimeMillis())));
+    await(store.claimQueue("adopted", "c-old", true));
+    await(
+        store.append(
+            "adopted",
+            new QueuedMessage(message("meanwhile", "a/b"), new int[0], null, State.QUEUED, 0),
+            10,
+            1L << 20,
+            "c-old"));
+
+    Attached attached =
+        await(manager.connect(new ConnectRequest("adopted", false, 3600, 5, null, 0)));
+
+    assertThat(remote.steppedDown).isEmpty();
+    assertThat(remote.retired).containsExactly("n-other/adopted");
+    assertThat(attached.sessionPresent()).isTrue();
+    assertThat(attached.queued())
+        .as("what the old copy queued before the takeover")
+        .extracting(m -> m.message().id())
+        .containsExactly("meanwhile");
+  }
+
+  @Test
+  void aConnectedCopyOnAnotherNodeStillStepsDownFirst() {
+    RecordingRemoteSessions remote = new RecordingRemoteSessions();
+    manager.remoteSessions(remote);
+    await(store.save(new SessionRecord("online", 5, 3600, "n-other", "c-old")));
+    await(store.claimConnection("online", "n-other", "c-old"));
+
+    await(manager.connect(new ConnectRequest("online", true, 0, 5, null, 0)));
+
+    assertThat(remote.steppedDown).containsExactly("n-other/online");
+    assertThat(remote.retired).containsExactly("n-other/online (ends)");
+  }
+
+  @Test
+  void anAdoptedCopyWhoseClientIsBackElsewhereIsNotServedHere() {
+    // the device reconnected to another node and read the record before this node adopted it: it
+    // saw the dead node as owner and will ask nobody to retire this copy; its connection tells
+    MessageRouter router = new MessageRouter();
+    SessionManager m = manager(router);
+    await(
+        store.save(
+            new SessionRecord("back", 5, 3600, DEAD, "c-dead")
+                .subscriptions(List.of(new Subscription("b/#", 1, false, false, 0, 0)))));
+    await(
+        store.save(
+            new SessionRecord("away", 5, 3600, DEAD, "c-dead2")
+                .subscriptions(List.of(new Subscription("c/#", 1, false, false, 0, 0)))));
+    await(store.claimConnection("away", DEAD, "c-dead2"));
+    await(store.claimConnection("back", "n-other", "c-new"));
+
+    assertThat(await(m.adoptSessionsOf(DEAD))).isEqualTo(1);
+
+    assertThat(m.local("back")).isNull();
+    assertThat(m.local("away")).isNotNull();
+    assertThat(await(router.routeLocal(message("m1", "b/1"), true, null)))
+        .as("no copy of 'back' routed here")
+        .isZero();
+    assertThat(await(router.routeLocal(message("m2", "c/1"), true, null))).isEqualTo(1);
+  }
+
+  @Test
+  void anOfflineCopyRetiredByATakeoverSendsItsPendingWillWhenTheSessionEnds()
+      throws InterruptedException {
+    // it was not asked to step down first: the retire request does what the step-down did
+    await(
+        store.save(
+            new SessionRecord("willing", 5, 3600, DEAD, "c-dead")
+                .will(message("will-willing", "wills/w"), 300)));
+    assertThat(await(manager.adoptSessionsOf(DEAD))).isEqualTo(1);
+    assertThat(wills).isEmpty();
+
+    await(manager.retireLocal("willing", false));
+
+    awaitTrue(() -> wills.size() == 1);
+    assertThat(manager.local("willing")).isNull();
   }
 }
