@@ -60,6 +60,11 @@ public final class HazelcastSessionStore implements SessionStore {
   }
 
   @Override
+  public Future<SessionRecord> saveOver(SessionRecord record) {
+    return bridge(sessions.putAsync(record.clientId(), record));
+  }
+
+  @Override
   public Future<Void> delete(String clientId) {
     return Future.all(bridge(sessions.removeAsync(clientId)), bridge(queues.removeAsync(clientId)))
         .mapEmpty();
@@ -211,12 +216,6 @@ public final class HazelcastSessionStore implements SessionStore {
   public Future<String> claimConnection(String clientId, String node, String connectionId) {
     return bridge(
         connections.putAsync(clientId, SessionEntryChanges.connectionValue(node, connectionId)));
-  }
-
-  @Override
-  public Future<Map<String, String>> connections(Set<String> clientIds) {
-    // one cluster-wide read (IMap has no asynchronous getAll): on a worker, once per departed node
-    return vertx.executeBlocking(() -> connections.getAll(clientIds), false);
   }
 
   @Override

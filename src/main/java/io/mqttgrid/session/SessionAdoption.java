@@ -74,6 +74,17 @@ final class SessionAdoption {
   private static final Taken NOT_TAKEN = new Taken(null, null, false);
 
   /**
+   * How many adoptions have moved records here and not yet listed their copies (also the lock of
+   * {@link #waitingForListing}).
+   */
+  private final int[] listing = {0};
+
+  /**
+   * Retire requests that wait for the adoptions in {@link #listing} (see {@link #afterListing}).
+   */
+  private final List<Runnable> waitingForListing = new ArrayList<>();
+
+  /**
    * A node left the cluster and this node is the oldest survivor: it takes over the sessions the
    * departed node hosted: session state is replicated, not held in one node's memory alone. Each
    * becomes an offline session here, with its subscriptions (so its queue keeps filling), its will
@@ -101,9 +112,20 @@ final class SessionAdoption {
               }
               // one operation for all: thousands of single ones, each with its callback on this
               // loop, kept the devices that reconnected meanwhile waiting (issue 15)
-              return store.adoptAll(ids, deadNode, nodeId, now);
+              listingBegins();
+              return store
+                  .adoptAll(ids, deadNode, nodeId, now)
+                  .transform(
+                      moved -> {
+                        try {
+                          return moved.succeeded()
+                              ? adoptMoved(moved.result(), now, context)
+                              : Future.<Integer>failedFuture(moved.cause());
+                        } finally {
+                          listingEnds();
+                        }
+                      });
             })
-        .compose(moved -> adoptMoved(moved, deadNode, now, context))
         .onSuccess(n -> LOG.info("took over {} sessions of departed node {}", n, deadNode));
   }
 
@@ -129,50 +151,70 @@ final class SessionAdoption {
   }
 
   /**
-   * Lists a copy of each session moved here, then asks, for all at once, whether their clients are
-   * back elsewhere: a device that reconnected to another node and read the record before this node
-   * took it saw its owner gone and asks nobody to retire the copy here, but its connection (claimed
-   * before that read) is found; one that read the record after sends a retire request, which finds
-   * the copy listed (or arrives before it was, and then this look finds the connection). Then
-   * starts the copies whose clients are not back, in batches. Done only when every node routes the
-   * adopted subscriptions here: the caller then purges the departed node's routes, and a publish in
-   * between would find no route at all and be acknowledged "no matching subscribers" for a session
-   * that exists. Answers how many were adopted.
+   * Lists a copy of each session moved here and starts them in batches, every one: a client whose
+   * connection is back elsewhere already is not routed there yet (its connect may wait seconds for
+   * a step-down), and the caller purges the departed node's routes once this ends, so a copy left
+   * out here would leave its session without any route meanwhile, and a QoS 1 publish would be
+   * acknowledged "no matching subscribers" and lost. Its new connection retires this copy once it
+   * routes (it learns of the move when it writes the record, see {@link SessionStore#saveOver}).
+   * Done only when every node routes the adopted subscriptions here. Answers how many were adopted.
    */
-  private Future<Integer> adoptMoved(
-      Map<String, SessionRecord> moved, String deadNode, long now, Context context) {
+  private Future<Integer> adoptMoved(Map<String, SessionRecord> moved, long now, Context context) {
     List<Taken> copies = new ArrayList<>(moved.size());
-    int[] adopted = {0};
-    moved.forEach(
-        (clientId, before) -> {
-          Taken t = prepare(clientId, before, context);
-          if (t.adopted()) {
-            adopted[0]++;
-          }
-          if (t.copy() != null) {
-            copies.add(t);
-          }
-        });
-    Set<String> ids = new HashSet<>();
-    copies.forEach(t -> ids.add(t.copy().clientId()));
+    int adopted = 0;
+    for (Map.Entry<String, SessionRecord> e : moved.entrySet()) {
+      Taken t = prepare(e.getKey(), e.getValue(), context);
+      if (t.adopted()) {
+        adopted++;
+      }
+      if (t.copy() != null) {
+        copies.add(t);
+      }
+    }
     Promise<Void> started = Promise.promise();
-    store
-        .connections(ids)
-        .onComplete(
-            ar -> {
-              List<Taken> toStart = new ArrayList<>(copies.size());
-              for (Taken t : copies) {
-                String connection = ar.succeeded() ? ar.result().get(t.copy().clientId()) : null;
-                if (connection != null && !SessionEntryChanges.connectedTo(connection, deadNode)) {
-                  sessions.remove(t.copy().clientId(), t.copy());
-                  adopted[0]--;
-                } else {
-                  toStart.add(t);
-                }
-              }
-              context.runOnContext(v -> startBatch(toStart, 0, now, context, started));
-            });
-    return started.future().compose(x -> router.routesAnnounced()).map(x -> adopted[0]);
+    context.runOnContext(v -> startBatch(copies, 0, now, context, started));
+    int count = adopted;
+    return started.future().compose(x -> router.routesAnnounced()).map(x -> count);
+  }
+
+  /**
+   * Runs {@code retire} (a request to retire this node's copy of a session) now, or, when the copy
+   * is not listed and an adoption has moved records here that it has not listed yet, once it has: a
+   * connection elsewhere that found the record moved here asks for the retirement only after the
+   * move, but may ask before this node has read the move's answer, and the copy listed then must
+   * not be served on.
+   */
+  Future<Void> afterListing(String clientId, Supplier<Future<Void>> retire) {
+    Promise<Void> later;
+    synchronized (listing) {
+      if (listing[0] == 0 || sessions.containsKey(clientId)) {
+        later = null;
+      } else {
+        later = Promise.promise();
+        Promise<Void> p = later;
+        waitingForListing.add(() -> retire.get().onComplete(p));
+      }
+    }
+    return later == null ? retire.get() : later.future();
+  }
+
+  private void listingBegins() {
+    synchronized (listing) {
+      listing[0]++;
+    }
+  }
+
+  private void listingEnds() {
+    List<Runnable> ready;
+    synchronized (listing) {
+      listing[0]--;
+      if (listing[0] > 0 || waitingForListing.isEmpty()) {
+        return;
+      }
+      ready = new ArrayList<>(waitingForListing);
+      waitingForListing.clear();
+    }
+    ready.forEach(Runnable::run);
   }
 
   /** Takes every record, then starts the copies in batches (see {@link #adoptMoved}). */

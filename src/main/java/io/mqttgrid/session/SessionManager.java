@@ -282,6 +282,9 @@ public final class SessionManager {
               if (replaced != null && replaced != session) {
                 replaced.supersede();
               }
+              // a copy an adoption listed here after this connect began: superseded above, it must
+              // also stop (its timers, its routes), as a copy found at the start does
+              Session listedMeanwhile = replaced != old ? replaced : null;
               if (shuttingDown) {
                 // shutdown() may have passed over this session already: it must not be served
                 sessions.remove(clientId, session);
@@ -294,14 +297,27 @@ public final class SessionManager {
               // route and is
               // acknowledged "no matching subscribers" for a session that exists
               Future<Void> oldGone =
-                  req.cleanStart()
-                      ? Future.succeededFuture()
-                      : remoteOwner[0] == null
-                          ? takeover.retireOld(old, null, clientId, true)
-                          : router
-                              .routesAnnounced()
-                              .compose(
-                                  x -> takeover.retireOld(old, remoteOwner[0], clientId, true));
+                  (req.cleanStart()
+                          ? Future.<Void>succeededFuture()
+                          : remoteOwner[0] == null
+                              ? takeover.retireOld(old, null, clientId, true)
+                              : router
+                                  .routesAnnounced()
+                                  .compose(
+                                      x -> takeover.retireOld(old, remoteOwner[0], clientId, true)))
+                      .compose(
+                          x ->
+                              listedMeanwhile == null
+                                  ? Future.succeededFuture()
+                                  : takeover
+                                      .stepDown(listedMeanwhile, !req.cleanStart())
+                                      .compose(
+                                          y ->
+                                              takeover.retireOld(
+                                                  listedMeanwhile,
+                                                  null,
+                                                  clientId,
+                                                  !req.cleanStart())));
               Future<List<QueuedMessage>> queued;
               if (!persistent && stored && !present) {
                 queued =
@@ -326,7 +342,20 @@ public final class SessionManager {
                   r.awaitingRelease(record.awaitingRelease());
                 }
                 Future<List<QueuedMessage>> mine = claimed;
-                queued = Future.all(mine, oldGone, store.save(r)).map(x -> mine.result());
+                // the node that owned the record until now: an adopting survivor may have moved
+                // the session to itself after this connect read the record (that named the
+                // departed node), and its copy is then retired once this one routes
+                Future<SessionRecord> savedOver = store.saveOver(r);
+                Future<Void> adoptedGone =
+                    Future.all(oldGone, savedOver)
+                        .compose(
+                            x ->
+                                takeover.retireAdopted(
+                                    savedOver.result(),
+                                    remoteOwner[0],
+                                    clientId,
+                                    router::routesAnnounced));
+                queued = Future.all(mine, adoptedGone).map(x -> mine.result());
               } else if (present) {
                 // Clean Start 0 resumes the stored session even with expiry 0 (MQTT-3.1.2-5); it
                 // now ends with
@@ -368,7 +397,7 @@ public final class SessionManager {
    * for an offline copy the only one, see {@link SessionTakeover#connectedThere}).
    */
   public Future<Void> retireLocal(String clientId, boolean sessionContinues) {
-    return takeover.retireLocal(clientId, sessionContinues);
+    return adoption.afterListing(clientId, () -> takeover.retireLocal(clientId, sessionContinues));
   }
 
   /** What {@link #deleteOffline} did. */

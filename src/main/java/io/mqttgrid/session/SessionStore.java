@@ -20,6 +20,13 @@ public interface SessionStore {
 
   Future<Void> save(SessionRecord record);
 
+  /**
+   * {@link #save}, in one step with reading the record it replaces (null when there was none): a
+   * connect that takes a session over learns where an adopting survivor may have moved it after the
+   * connect read the record, and retires the copy there.
+   */
+  Future<SessionRecord> saveOver(SessionRecord record);
+
   /** Removes the record and the queue. */
   Future<Void> delete(String clientId);
 
@@ -143,12 +150,6 @@ public interface SessionStore {
    * previous.
    */
   Future<String> claimConnection(String clientId, String node, String connectionId);
-
-  /**
-   * The connection records of those of {@code clientIds} that a connection claims ({@code
-   * node|connectionId}, as {@link #claimConnection} answers them), by client id.
-   */
-  Future<Map<String, String>> connections(Set<String> clientIds);
 
   /** Forgets the connection record if it still names {@code connectionId}. */
   Future<Void> releaseConnection(String clientId, String connectionId);

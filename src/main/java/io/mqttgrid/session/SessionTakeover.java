@@ -129,6 +129,30 @@ final class SessionTakeover {
                     }));
   }
 
+  /**
+   * The record this connect saved over ({@code before}) named another live node than the one
+   * already retired ({@code retired}) as the owner of an offline copy: a survivor adopted the
+   * session after this connect read the record, and its copy retires once every node routes this
+   * one ({@code routesAnnounced}; a copy retired there already, or never listed, changes nothing).
+   * A record that names a connection belongs to a connect racing this one, which steps this one
+   * down or is stepped down itself.
+   */
+  Future<Void> retireAdopted(
+      SessionRecord before,
+      String retired,
+      String clientId,
+      java.util.function.Supplier<Future<Void>> routesAnnounced) {
+    String formerOwner = before == null ? null : before.ownerNode();
+    if (formerOwner == null
+        || before.connected()
+        || formerOwner.equals(nodeId)
+        || formerOwner.equals(retired)
+        || !remote.isAlive(formerOwner)) {
+      return Future.succeededFuture();
+    }
+    return routesAnnounced.get().compose(x -> retireOld(null, formerOwner, clientId, true));
+  }
+
   /** Another node takes over {@code clientId}: close its connection here (first phase). */
   Future<Void> stepDownLocal(String clientId, boolean sessionContinues) {
     Session s = sessions.get(clientId);

@@ -38,6 +38,12 @@ public final class InMemorySessionStore implements SessionStore {
   /** Queue claims wait for this before they take effect (a slow store, for tests of the gap). */
   private volatile Future<Void> claimGate = Future.succeededFuture();
 
+  /** Answers of record loads wait for this (a slow read). */
+  private volatile Future<Void> loadGate = Future.succeededFuture();
+
+  /** Answers of adoptions wait for this; the records move at once (a slow answer). */
+  private volatile Future<Void> adoptionAnswerGate = Future.succeededFuture();
+
   public InMemorySessionStore(Vertx vertx) {
     this.vertx = vertx;
   }
@@ -51,6 +57,38 @@ public final class InMemorySessionStore implements SessionStore {
     Promise<Void> gate = Promise.promise();
     claimGate = gate.future();
     return gate;
+  }
+
+  /**
+   * Holds the answers of record loads until the answered promise completes: a connect that has read
+   * which session it takes over, and not yet the record.
+   */
+  public Promise<Void> holdLoads() {
+    Promise<Void> gate = Promise.promise();
+    loadGate = gate.future();
+    return gate;
+  }
+
+  /**
+   * Holds the answers of {@link #adoptAll} until the answered promise completes; the records are
+   * moved at once: the moment in which the store names the adopter as owner and the adopter has not
+   * yet heard so.
+   */
+  public Promise<Void> holdAdoptionAnswers() {
+    Promise<Void> gate = Promise.promise();
+    adoptionAnswerGate = gate.future();
+    return gate;
+  }
+
+  /** {@code answer}, handed to the caller's context once {@code gate} completes. */
+  private <T> Future<T> after(Future<Void> gate, Future<T> answer) {
+    if (gate.isComplete()) {
+      return answer;
+    }
+    Context context = vertx.getOrCreateContext();
+    Promise<T> later = Promise.promise();
+    answer.onComplete(ar -> gate.onComplete(g -> context.runOnContext(v -> later.handle(ar))));
+    return later.future();
   }
 
   private <T> Future<T> answer(Supplier<T> operation) {
@@ -118,11 +156,13 @@ public final class InMemorySessionStore implements SessionStore {
 
   @Override
   public Future<SessionRecord> load(String clientId) {
-    return answer(
-        () -> {
-          SessionRecord r = sessions.get(clientId);
-          return r == null ? null : r.copy();
-        });
+    return after(
+        loadGate,
+        answer(
+            () -> {
+              SessionRecord r = sessions.get(clientId);
+              return r == null ? null : r.copy();
+            }));
   }
 
   @Override
@@ -133,6 +173,12 @@ public final class InMemorySessionStore implements SessionStore {
           sessions.put(copy.clientId(), copy);
           return null;
         });
+  }
+
+  @Override
+  public Future<SessionRecord> saveOver(SessionRecord record) {
+    SessionRecord copy = record.copy();
+    return answer(() -> sessions.put(copy.clientId(), copy));
   }
 
   /** How many times {@link #delete} was called. */
@@ -298,19 +344,23 @@ public final class InMemorySessionStore implements SessionStore {
   @Override
   public Future<Map<String, SessionRecord>> adoptAll(
       Set<String> clientIds, String deadNode, String newOwner, long nowMillis) {
-    return answer(
-        () -> {
-          Map<String, SessionRecord> out = new HashMap<>();
-          for (String id : clientIds) {
-            SessionRecord before =
-                change(
-                    sessions, id, e -> SessionEntryChanges.adopt(e, deadNode, newOwner, nowMillis));
-            if (before != null) {
-              out.put(id, before);
-            }
-          }
-          return out;
-        });
+    return after(
+        adoptionAnswerGate,
+        answer(
+            () -> {
+              Map<String, SessionRecord> out = new HashMap<>();
+              for (String id : clientIds) {
+                SessionRecord before =
+                    change(
+                        sessions,
+                        id,
+                        e -> SessionEntryChanges.adopt(e, deadNode, newOwner, nowMillis));
+                if (before != null) {
+                  out.put(id, before);
+                }
+              }
+              return out;
+            }));
   }
 
   @Override
@@ -349,21 +399,6 @@ public final class InMemorySessionStore implements SessionStore {
   public Future<String> claimConnection(String clientId, String node, String connectionId) {
     return answer(
         () -> connections.put(clientId, SessionEntryChanges.connectionValue(node, connectionId)));
-  }
-
-  @Override
-  public Future<Map<String, String>> connections(Set<String> clientIds) {
-    return answer(
-        () -> {
-          Map<String, String> out = new HashMap<>();
-          for (String id : clientIds) {
-            String c = connections.get(id);
-            if (c != null) {
-              out.put(id, c);
-            }
-          }
-          return out;
-        });
   }
 
   @Override

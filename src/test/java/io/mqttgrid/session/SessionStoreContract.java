@@ -280,7 +280,7 @@ public abstract class SessionStoreContract {
   }
 
   @Test
-  public void aDepartedNodesSessionsAreAdoptedInOneOperationAndTheirConnectionsReadTogether() {
+  public void aDepartedNodesSessionsAreAdoptedInOneOperation() {
     String dead = id("dead");
     String online = id("online");
     String offline = id("offline");
@@ -288,7 +288,6 @@ public abstract class SessionStoreContract {
     await(store().save(record(online, dead, "conn-1")));
     await(store().save(record(offline, dead, "conn-2").offline(500)));
     await(store().save(record(elsewhere, id("alive"), "conn-3")));
-    await(store().claimConnection(elsewhere, id("alive"), "conn-3"));
 
     Map<String, SessionRecord> moved =
         await(store().adoptAll(Set.of(online, offline, elsewhere), dead, id("survivor"), 9_000));
@@ -299,9 +298,18 @@ public abstract class SessionStoreContract {
     assertThat(await(store().load(online)).connected()).isFalse();
     assertThat(await(store().load(elsewhere)).ownerNode()).isEqualTo(id("alive"));
     assertThat(await(store().adoptAll(Set.of(online), dead, id("late"), 9_500))).isEmpty();
-    assertThat(await(store().connections(Set.of(online, elsewhere))))
-        .containsOnlyKeys(elsewhere)
-        .containsValue(id("alive") + "|conn-3");
+  }
+
+  @Test
+  public void aSaveOverAnswersTheRecordItReplaced() {
+    String client = id("moved");
+    assertThat(await(store().saveOver(record(client, id("first"), "conn-1")))).isNull();
+    await(store().adoptAll(Set.of(client), id("first"), id("adopter"), 9_000));
+
+    SessionRecord before = await(store().saveOver(record(client, id("back"), "conn-2")));
+    assertThat(before.ownerNode()).isEqualTo(id("adopter"));
+    assertThat(before.connected()).as("adopted: offline").isFalse();
+    assertThat(await(store().load(client)).ownerNode()).isEqualTo(id("back"));
   }
 
   @Test
