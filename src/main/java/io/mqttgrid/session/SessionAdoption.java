@@ -182,20 +182,17 @@ final class SessionAdoption {
    * is not listed and an adoption has moved records here that it has not listed yet, once it has: a
    * connection elsewhere that found the record moved here asks for the retirement only after the
    * move, but may ask before this node has read the move's answer, and the copy listed then must
-   * not be served on.
+   * not be served on. Such a copy has not started: nothing of it to wait for, so the request is
+   * answered at once (its connect does not wait for an adoption of thousands).
    */
   Future<Void> afterListing(String clientId, Supplier<Future<Void>> retire) {
-    Promise<Void> later;
     synchronized (listing) {
-      if (listing[0] == 0 || sessions.containsKey(clientId)) {
-        later = null;
-      } else {
-        later = Promise.promise();
-        Promise<Void> p = later;
-        waitingForListing.add(() -> retire.get().onComplete(p));
+      if (listing[0] > 0 && !sessions.containsKey(clientId)) {
+        waitingForListing.add(retire::get);
+        return Future.succeededFuture();
       }
     }
-    return later == null ? retire.get() : later.future();
+    return retire.get();
   }
 
   private void listingBegins() {
