@@ -53,11 +53,16 @@ public final class EventBusRemoteSessions implements RemoteSessions {
   }
 
   @Override
-  public Future<Void> retire(String node, String clientId) {
+  public Future<Void> retire(String node, String clientId, boolean sessionContinues) {
     return vertx
         .eventBus()
         .request(
-            address(node), new JsonObject().put("op", "retire").put("clientId", clientId), options)
+            address(node),
+            new JsonObject()
+                .put("op", "retire")
+                .put("clientId", clientId)
+                .put("continues", sessionContinues),
+            options)
         .mapEmpty();
   }
 
@@ -68,7 +73,7 @@ public final class EventBusRemoteSessions implements RemoteSessions {
     Future<Void> done =
         switch (String.valueOf(body.getString("op"))) {
           case "stepDown" -> sessions.stepDownLocal(clientId, body.getBoolean("continues", true));
-          case "retire" -> sessions.retireLocal(clientId);
+          case "retire" -> sessions.retireLocal(clientId, body.getBoolean("continues", true));
           default -> Future.failedFuture("unknown operation");
         };
     done.onComplete(

@@ -11,11 +11,14 @@ import com.hazelcast.query.Predicates;
 import io.mqttgrid.routing.RouteTable;
 import io.mqttgrid.routing.SubscriptionTrie;
 import io.mqttgrid.routing.Topics;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -25,6 +28,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,7 +85,31 @@ public final class HazelcastRouteTable implements RouteTable {
   /** Announcements whose route the other nodes have not confirmed yet. */
   private final Set<Future<Void>> unconfirmed = ConcurrentHashMap.newKeySet();
 
-  private final MessageConsumer<String> routeNews;
+  private final MessageConsumer<Object> routeNews;
+
+  /**
+   * How long a removal event is remembered for the news reads that began before it (they take
+   * moments; a minute is far beyond any of them).
+   */
+  private static final long REMOVALS_MEMORY_MS = 60_000;
+
+  /** Removal events of the table, counted. */
+  private final AtomicLong removals = new AtomicLong();
+
+  /**
+   * The last removal event of each key lately: which one ({@link #removals}) and when. A read of
+   * news that began before a removal must not mirror the route again: under load the read of a
+   * batch can complete after the route was withdrawn and its removal event handled, and the route
+   * would then stay in the mirror (a node sent deliveries to a node that had no route, which
+   * refused them).
+   */
+  private final Map<String, long[]> removalsSeen = new ConcurrentHashMap<>();
+
+  /** Routes announced and not written yet (see {@link #announce}), by key; guards itself. */
+  private final Map<String, String> announcing = new HashMap<>();
+
+  /** Completes once the routes in {@link #announcing} are known to the other nodes. */
+  private Promise<Void> announcingConfirmed;
 
   /**
    * How long an announcement waits at most for the other nodes to read a new route
@@ -115,30 +143,18 @@ public final class HazelcastRouteTable implements RouteTable {
     // the entry listener's events come a moment after a write; an announcing node asks every other
     // node to
     // read the new route at once and waits for the answers before its SUBACK
-    this.routeNews =
-        vertx
-            .eventBus()
-            .<String>consumer(
-                newsAddress(localNode),
-                msg -> {
-                  String key = msg.body();
-                  HazelcastFutures.onContext(map.getAsync(key), vertx.getOrCreateContext())
-                      .onComplete(
-                          ar -> {
-                            if (ar.succeeded() && ar.result() != null) {
-                              mirrorAdd(key);
-                            }
-                            msg.reply(null);
-                          });
-                });
+    this.routeNews = vertx.eventBus().consumer(newsAddress(localNode), this::readNews);
     routeNews.completion().toCompletionStage().toCompletableFuture().join();
     this.forgetWithdrawnTimer =
         vertx.setPeriodic(withdrawnMemoryMillis, t -> forgetOldWithdrawals());
   }
 
   private void forgetOldWithdrawals() {
-    long cutoff = System.currentTimeMillis() - withdrawnMemoryMillis;
+    long now = System.currentTimeMillis();
+    long cutoff = now - withdrawnMemoryMillis;
     recentlyWithdrawn.values().removeIf(at -> at < cutoff);
+    long removalCutoff = now - Math.max(withdrawnMemoryMillis, REMOVALS_MEMORY_MS);
+    removalsSeen.values().removeIf(r -> r[1] < removalCutoff);
   }
 
   /** How many withdrawn filters are still remembered. */
@@ -165,38 +181,130 @@ public final class HazelcastRouteTable implements RouteTable {
       recentlyWithdrawn.remove(filter);
       String key = key(localNode, filter);
       mirrorAdd(key);
-      Promise<Void> confirmed = Promise.promise();
-      // alone, nobody needs to hear of the route before the SUBACK: a node that joins later reads
-      // the table, or hears of the write through its entry listener
-      if (!alone()) {
-        unconfirmed.add(confirmed.future());
+      Context context = Vertx.currentContext();
+      synchronized (announcing) {
+        if (announcing.isEmpty()) {
+          // the routes announced in this turn of the event loop go out together at its end: an
+          // adopting node starts hundreds of sessions in one turn, and one write and one message
+          // per node for all of them costs what one costs
+          Promise<Void> confirmed = Promise.promise();
+          announcingConfirmed = confirmed;
+          // alone, nobody needs to hear of the route before the SUBACK: a node that joins later
+          // reads the table, or hears of the write through its entry listener
+          if (!alone()) {
+            unconfirmed.add(confirmed.future());
+            confirmed.future().onComplete(x -> unconfirmed.remove(confirmed.future()));
+          }
+          if (context != null) {
+            context.runOnContext(v -> writeAnnounced());
+          } else {
+            vertx.runOnContext(v -> writeAnnounced());
+          }
+        }
+        announcing.put(key, filter);
       }
-      HazelcastFutures.onContext(map.setAsync(key, filter), vertx.getOrCreateContext())
+    }
+  }
+
+  /** Writes the routes announced since the last write, and tells the other nodes of them. */
+  private void writeAnnounced() {
+    Map<String, String> routes;
+    Promise<Void> confirmed;
+    synchronized (announcing) {
+      routes = new HashMap<>(announcing);
+      confirmed = announcingConfirmed;
+      announcing.clear();
+    }
+    synchronized (localCounts) {
+      // withdrawn again before it went out: its removal is on its way, it must not be written
+      routes.values().removeIf(filter -> !localCounts.containsKey(filter));
+    }
+    if (routes.isEmpty()) {
+      confirmed.complete();
+      return;
+    }
+    String onlyKey = routes.size() == 1 ? routes.keySet().iterator().next() : null;
+    Context context = vertx.getOrCreateContext();
+    HazelcastFutures.onContext(
+            onlyKey != null ? map.setAsync(onlyKey, routes.get(onlyKey)) : map.setAllAsync(routes),
+            context)
+        .onComplete(
+            written -> {
+              if (written.failed()) {
+                LOG.debug("routes {} not written: {}", routes.values(), written.cause().toString());
+                confirmed.complete();
+                return;
+              }
+              // one key as it is; several as a list (see readNews)
+              Object news =
+                  onlyKey != null ? onlyKey : new JsonArray(new ArrayList<>(routes.keySet()));
+              List<Future<Object>> answers = new ArrayList<>();
+              for (String node : liveNodes) {
+                if (!node.equals(localNode)) {
+                  answers.add(
+                      vertx
+                          .eventBus()
+                          .request(
+                              newsAddress(node),
+                              news,
+                              new DeliveryOptions().setSendTimeout(routeNewsTimeoutMillis))
+                          .map(m -> m.body()));
+                }
+              }
+              // a node that does not answer (leaving, overloaded) still gets the routes through
+              // the entry listener
+              Future.join(answers).onComplete(x -> confirmed.complete());
+            });
+  }
+
+  /**
+   * Another node wrote new routes (one key, or a list of keys): they are read from the table, not
+   * taken from the message, so that a route withdrawn meanwhile is not mirrored again.
+   */
+  private void readNews(Message<Object> msg) {
+    Context context = vertx.getOrCreateContext();
+    long since = removals.get();
+    if (msg.body() instanceof JsonArray list) {
+      Set<String> keys = new HashSet<>();
+      list.forEach(k -> keys.add((String) k));
+      // one read for all (IMap has no asynchronous getAll): on a worker, once per batch
+      vertx
+          .executeBlocking(() -> map.getAll(keys), false)
           .onComplete(
-              written -> {
-                if (written.failed()) {
-                  LOG.debug("route '{}' not written: {}", filter, written.cause().toString());
-                  confirmed.complete();
-                  return;
+              ar -> {
+                if (ar.succeeded()) {
+                  mirrorRead(ar.result().keySet(), since);
                 }
-                List<Future<Object>> answers = new ArrayList<>();
-                for (String node : liveNodes) {
-                  if (!node.equals(localNode)) {
-                    answers.add(
-                        vertx
-                            .eventBus()
-                            .request(
-                                newsAddress(node),
-                                key,
-                                new DeliveryOptions().setSendTimeout(routeNewsTimeoutMillis))
-                            .map(m -> m.body()));
-                  }
-                }
-                // a node that does not answer (leaving, overloaded) still gets the route through
-                // the entry listener
-                Future.join(answers).onComplete(x -> confirmed.complete());
+                msg.reply(null);
               });
-      confirmed.future().onComplete(x -> unconfirmed.remove(confirmed.future()));
+      return;
+    }
+    String key = (String) msg.body();
+    HazelcastFutures.onContext(map.getAsync(key), context)
+        .onComplete(
+            ar -> {
+              if (ar.succeeded() && ar.result() != null) {
+                mirrorRead(Set.of(key), since);
+              }
+              msg.reply(null);
+            });
+  }
+
+  /** How many removal events this table has seen: a read of news begins with it. */
+  long removalCount() {
+    return removals.get();
+  }
+
+  /**
+   * Mirrors routes a read found in the table, except those removed since {@code since} ({@link
+   * #removalCount} when the read began).
+   */
+  void mirrorRead(Set<String> found, long since) {
+    for (String key : found) {
+      long[] removed = removalsSeen.get(key);
+      if (removed == null || removed[0] <= since) {
+        mirrorAdd(key);
+      }
     }
   }
 
@@ -380,6 +488,10 @@ public final class HazelcastRouteTable implements RouteTable {
 
     @Override
     public void entryRemoved(EntryEvent<String, String> event) {
+      if (!event.getKey().startsWith(localNode + SEP)) {
+        removalsSeen.put(
+            event.getKey(), new long[] {removals.incrementAndGet(), System.currentTimeMillis()});
+      }
       if (!event.getKey().startsWith(localNode + SEP) || !isStillLocal(event.getKey())) {
         mirrorRemove(event.getKey());
       }

@@ -13,8 +13,10 @@ import io.mqttgrid.session.SessionStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
 
@@ -55,6 +57,11 @@ public final class HazelcastSessionStore implements SessionStore {
   @Override
   public Future<Void> save(SessionRecord record) {
     return bridge(sessions.setAsync(record.clientId(), record));
+  }
+
+  @Override
+  public Future<SessionRecord> saveOver(SessionRecord record) {
+    return bridge(sessions.putAsync(record.clientId(), record));
   }
 
   @Override
@@ -150,6 +157,23 @@ public final class HazelcastSessionStore implements SessionStore {
   public Future<SessionRecord> adopt(
       String clientId, String deadNode, String newOwner, long nowMillis) {
     return bridge(sessions.submitToKey(clientId, new AdoptRecord(deadNode, newOwner, nowMillis)));
+  }
+
+  @Override
+  public Future<Map<String, SessionRecord>> adoptAll(
+      Set<String> clientIds, String deadNode, String newOwner, long nowMillis) {
+    return bridge(sessions.submitToKeys(clientIds, new AdoptRecord(deadNode, newOwner, nowMillis)))
+        .map(
+            moved -> {
+              Map<String, SessionRecord> out = new HashMap<>();
+              moved.forEach(
+                  (id, before) -> {
+                    if (before != null) {
+                      out.put(id, before);
+                    }
+                  });
+              return out;
+            });
   }
 
   @Override

@@ -6,7 +6,8 @@ import io.vertx.core.Future;
  * Sessions hosted by other nodes, for a takeover that crosses nodes (docs/architecture.md,
  * "Connect, takeover and node loss"): the old owner first steps down (closes the old connection
  * with 0x8E, keeps filling the queue), then, once the new owner has subscribed, retires (stops
- * routing to the old session and flushes its writes).
+ * routing to the old session and flushes its writes). An offline copy (no connection to close) is
+ * only retired.
  */
 public interface RemoteSessions {
 
@@ -24,7 +25,7 @@ public interface RemoteSessions {
         }
 
         @Override
-        public Future<Void> retire(String node, String clientId) {
+        public Future<Void> retire(String node, String clientId, boolean sessionContinues) {
           return Future.succeededFuture();
         }
       };
@@ -34,5 +35,10 @@ public interface RemoteSessions {
 
   Future<Void> stepDown(String node, String clientId, boolean sessionContinues);
 
-  Future<Void> retire(String node, String clientId);
+  /**
+   * {@code node} stops routing to its copy of the session; a copy that was not asked to step down
+   * first (it had no connection) handles its pending will as a step-down would ({@code
+   * sessionContinues}: the new connection resumes the session).
+   */
+  Future<Void> retire(String node, String clientId, boolean sessionContinues);
 }

@@ -195,6 +195,7 @@ public final class SessionManager {
     boolean stored = persistent || req.will() != null;
     Session old = sessions.get(clientId);
     String[] remoteOwner = {null};
+    boolean[] connectedThere = {false};
     // nothing to discard for Clean Start: no connection claimed the id and no record was found
     boolean[] nothingStored = {false};
     return store
@@ -206,6 +207,8 @@ public final class SessionManager {
                     .map(
                         r -> {
                           remoteOwner[0] = takeover.remoteOwner(previousConnection, r);
+                          connectedThere[0] =
+                              SessionTakeover.connectedThere(previousConnection, remoteOwner[0]);
                           nothingStored[0] = previousConnection == null && r == null;
                           return r;
                         }))
@@ -216,7 +219,10 @@ public final class SessionManager {
                         : takeover.stepDown(old, !req.cleanStart()))
                     .compose(
                         x ->
-                            takeover.stepDownRemote(clientId, !req.cleanStart(), remoteOwner[0], 2))
+                            connectedThere[0]
+                                ? takeover.stepDownRemote(
+                                    clientId, !req.cleanStart(), remoteOwner[0], 2)
+                                : Future.succeededFuture(remoteOwner[0]))
                     .map(
                         owner -> {
                           remoteOwner[0] = owner;
@@ -233,7 +239,7 @@ public final class SessionManager {
                   return Future.succeededFuture((SessionRecord) null);
                 }
                 return takeover
-                    .retireOld(old, remoteOwner[0], clientId)
+                    .retireOld(old, remoteOwner[0], clientId, false)
                     .compose(x -> store.delete(clientId))
                     .map(x -> (SessionRecord) null);
               }
@@ -288,6 +294,9 @@ public final class SessionManager {
                 // removed from the map meanwhile (retired, expired): its successor waits for it
                 current.supersede();
               }
+              // a copy an adoption listed here after this connect began: superseded above, it must
+              // also stop (its timers, its routes), as a copy found at the start does
+              Session listedMeanwhile = replaced != old ? replaced : null;
               if (shuttingDown) {
                 // shutdown() may have passed over this session already: it must not be served
                 sessions.remove(clientId, session);
@@ -300,13 +309,27 @@ public final class SessionManager {
               // route and is
               // acknowledged "no matching subscribers" for a session that exists
               Future<Void> oldGone =
-                  req.cleanStart()
-                      ? Future.succeededFuture()
-                      : remoteOwner[0] == null
-                          ? takeover.retireOld(old, null, clientId)
-                          : router
-                              .routesAnnounced()
-                              .compose(x -> takeover.retireOld(old, remoteOwner[0], clientId));
+                  (req.cleanStart()
+                          ? Future.<Void>succeededFuture()
+                          : remoteOwner[0] == null
+                              ? takeover.retireOld(old, null, clientId, true)
+                              : router
+                                  .routesAnnounced()
+                                  .compose(
+                                      x -> takeover.retireOld(old, remoteOwner[0], clientId, true)))
+                      .compose(
+                          x ->
+                              listedMeanwhile == null
+                                  ? Future.succeededFuture()
+                                  : takeover
+                                      .stepDown(listedMeanwhile, !req.cleanStart())
+                                      .compose(
+                                          y ->
+                                              takeover.retireOld(
+                                                  listedMeanwhile,
+                                                  null,
+                                                  clientId,
+                                                  !req.cleanStart())));
               Future<List<QueuedMessage>> queued;
               if (!persistent && stored && !present) {
                 queued =
@@ -331,9 +354,22 @@ public final class SessionManager {
                   r.awaitingRelease(record.awaitingRelease());
                 }
                 Future<List<QueuedMessage>> mine = claimed;
+                // the node that owned the record until now: an adopting survivor may have moved
+                // the session to itself after this connect read the record (that named the
+                // departed node), and its copy is then retired once this one routes
+                Future<SessionRecord> savedOver = store.saveOver(r);
+                Future<Void> adoptedGone =
+                    Future.all(oldGone, savedOver)
+                        .compose(
+                            x ->
+                                takeover.retireAdopted(
+                                    savedOver.result(),
+                                    remoteOwner[0],
+                                    clientId,
+                                    router::routesAnnounced));
                 // attached once what the old copy still had is handed over: the client gets it
                 // before what was published after it
-                queued = Future.all(mine, oldGone, store.save(r), inOrder).map(x -> mine.result());
+                queued = Future.all(mine, adoptedGone, inOrder).map(x -> mine.result());
               } else if (present) {
                 // Clean Start 0 resumes the stored session even with expiry 0 (MQTT-3.1.2-5); it
                 // now ends with
@@ -371,10 +407,11 @@ public final class SessionManager {
   }
 
   /**
-   * Another node now serves {@code clientId}: stop routing to the old session here (second phase).
+   * Another node now serves {@code clientId}: stop routing to the old session here (second phase;
+   * for an offline copy the only one, see {@link SessionTakeover#connectedThere}).
    */
-  public Future<Void> retireLocal(String clientId) {
-    return takeover.retireLocal(clientId);
+  public Future<Void> retireLocal(String clientId, boolean sessionContinues) {
+    return adoption.afterListing(clientId, () -> takeover.retireLocal(clientId, sessionContinues));
   }
 
   /** What {@link #deleteOffline} did. */

@@ -3,6 +3,8 @@ package io.mqttgrid.session;
 import io.mqttgrid.routing.Subscription;
 import io.vertx.core.Future;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The durable state of persistent sessions and the cluster-wide record of who is connected where.
@@ -17,6 +19,13 @@ public interface SessionStore {
   Future<SessionRecord> load(String clientId);
 
   Future<Void> save(SessionRecord record);
+
+  /**
+   * {@link #save}, in one step with reading the record it replaces (null when there was none): a
+   * connect that takes a session over learns where an adopting survivor may have moved it after the
+   * connect read the record, and retires the copy there.
+   */
+  Future<SessionRecord> saveOver(SessionRecord record);
 
   /** Removes the record and the queue. */
   Future<Void> delete(String clientId);
@@ -98,6 +107,13 @@ public interface SessionStore {
    * session has meanwhile moved elsewhere.
    */
   Future<SessionRecord> adopt(String clientId, String deadNode, String newOwner, long nowMillis);
+
+  /**
+   * {@link #adopt} for many sessions in one operation (a node left with thousands): answers the
+   * records as they were before, by client id, of the sessions it moved.
+   */
+  Future<Map<String, SessionRecord>> adoptAll(
+      Set<String> clientIds, String deadNode, String newOwner, long nowMillis);
 
   /** Every session record (a start of the whole cluster brings them back). */
   Future<List<SessionRecord>> all();

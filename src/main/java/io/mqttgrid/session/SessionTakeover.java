@@ -59,6 +59,18 @@ final class SessionTakeover {
   }
 
   /**
+   * Whether the copy of a session on {@code owner} (see {@link #remoteOwner}) serves a connection,
+   * as the connection record this connect replaced says: then it steps down first (its connection
+   * closes). An offline copy (its client left, or it was adopted from a departed node) has no
+   * connection to close, so it is only retired, once the new copy routes (see {@link #retireOld}):
+   * a takeover then waits for no answer from a node that may be busy adopting thousands of
+   * sessions.
+   */
+  static boolean connectedThere(String previousConnection, String owner) {
+    return owner != null && SessionEntryChanges.connectedTo(previousConnection, owner);
+  }
+
+  /**
    * Asks the node that hosts {@code clientId} to step down. When it does not answer (it may be
    * stopping, or gone, and a survivor may have adopted the session meanwhile), looks again at who
    * owns the session now and asks that node, a few times at most. Answers the node that stepped
@@ -88,8 +100,12 @@ final class SessionTakeover {
             });
   }
 
-  /** The old session stops routing and flushes, here and on the node that hosted it. */
-  Future<Void> retireOld(Session old, String remoteOwner, String clientId) {
+  /**
+   * The old session stops routing and flushes, here and on the node that hosted it; there, a copy
+   * that did not step down first (it had no connection) handles its will as a step-down would.
+   */
+  Future<Void> retireOld(
+      Session old, String remoteOwner, String clientId, boolean sessionContinues) {
     Future<Void> local = Future.succeededFuture();
     if (old != null) {
       sessions.remove(clientId, old);
@@ -101,7 +117,7 @@ final class SessionTakeover {
     return local.compose(
         x ->
             remote
-                .retire(remoteOwner, clientId)
+                .retire(remoteOwner, clientId, sessionContinues)
                 .recover(
                     e -> {
                       LOG.warn(
@@ -113,6 +129,30 @@ final class SessionTakeover {
                     }));
   }
 
+  /**
+   * The record this connect saved over ({@code before}) named another live node than the one
+   * already retired ({@code retired}) as the owner of an offline copy: a survivor adopted the
+   * session after this connect read the record, and its copy retires once every node routes this
+   * one ({@code routesAnnounced}; a copy retired there already, or never listed, changes nothing).
+   * A record that names a connection belongs to a connect racing this one, which steps this one
+   * down or is stepped down itself.
+   */
+  Future<Void> retireAdopted(
+      SessionRecord before,
+      String retired,
+      String clientId,
+      java.util.function.Supplier<Future<Void>> routesAnnounced) {
+    String formerOwner = before == null ? null : before.ownerNode();
+    if (formerOwner == null
+        || before.connected()
+        || formerOwner.equals(nodeId)
+        || formerOwner.equals(retired)
+        || !remote.isAlive(formerOwner)) {
+      return Future.succeededFuture();
+    }
+    return routesAnnounced.get().compose(x -> retireOld(null, formerOwner, clientId, true));
+  }
+
   /** Another node takes over {@code clientId}: close its connection here (first phase). */
   Future<Void> stepDownLocal(String clientId, boolean sessionContinues) {
     Session s = sessions.get(clientId);
@@ -121,13 +161,19 @@ final class SessionTakeover {
 
   /**
    * Another node now serves {@code clientId}: stop routing to the old session here (second phase).
+   * A copy that was not asked to step down first (it was offline) steps down now, in the same turn.
    */
-  Future<Void> retireLocal(String clientId) {
+  Future<Void> retireLocal(String clientId, boolean sessionContinues) {
     Session s = sessions.get(clientId);
     if (s == null || !sessions.remove(clientId, s)) {
       return Future.succeededFuture();
     }
-    return onContextOf(s, s::retire);
+    return onContextOf(
+        s,
+        () -> {
+          stepDownHere(s, sessionContinues);
+          return s.retire();
+        });
   }
 
   /**
@@ -138,24 +184,28 @@ final class SessionTakeover {
     return onContextOf(
         old,
         () -> {
-          boolean wasConnected =
-              old.state() == Session.State.ONLINE || old.state() == Session.State.ATTACHING;
-          if (wasConnected) {
-            old.closeChannel(ClientChannel.EndCause.SESSION_TAKEN_OVER);
-            old.detach();
-            PublishedMessage will = old.will();
-            if (will != null
-                && (!sessionContinues || old.willDelaySeconds() == 0 || !old.persistent())) {
-              wills.publishWill(old.clientId(), will);
-            }
-          } else {
-            PublishedMessage pendingWill = old.cancelWill();
-            if (pendingWill != null && !sessionContinues) {
-              wills.publishWill(old.clientId(), pendingWill);
-            }
-          }
-          old.cancelTimers();
+          stepDownHere(old, sessionContinues);
           return Future.succeededFuture();
         });
+  }
+
+  /** {@link #stepDown}, on the session's context. Once stepped down, again changes nothing. */
+  private void stepDownHere(Session old, boolean sessionContinues) {
+    boolean wasConnected =
+        old.state() == Session.State.ONLINE || old.state() == Session.State.ATTACHING;
+    if (wasConnected) {
+      old.closeChannel(ClientChannel.EndCause.SESSION_TAKEN_OVER);
+      old.detach();
+      PublishedMessage will = old.will();
+      if (will != null && (!sessionContinues || old.willDelaySeconds() == 0 || !old.persistent())) {
+        wills.publishWill(old.clientId(), will);
+      }
+    } else {
+      PublishedMessage pendingWill = old.cancelWill();
+      if (pendingWill != null && !sessionContinues) {
+        wills.publishWill(old.clientId(), pendingWill);
+      }
+    }
+    old.cancelTimers();
   }
 }

@@ -13,11 +13,14 @@ import io.mqttgrid.testing.Await;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -121,6 +124,106 @@ class HazelcastRouteTableTest {
       }
       assertEquals(0, table.rememberedWithdrawals());
       assertTrue(!table.routedHere("devices/d999/commands"));
+    } finally {
+      table.close();
+    }
+  }
+
+  @Test
+  void theRoutesAnnouncedInOneTurnGoOutAsOneWriteAndOneMessagePerNode() {
+    // an adopting node starts hundreds of sessions in one turn of its event loop
+    HazelcastRouteTable table =
+        new HazelcastRouteTable(vertx, hazelcast, node, 5_000, WITHDRAWN_MEMORY_MS);
+    String other = "other-" + UUID.randomUUID();
+    List<Message<Object>> news = new CopyOnWriteArrayList<>();
+    MessageConsumer<Object> otherNode =
+        vertx.eventBus().consumer(HazelcastRouteTable.newsAddress(other), news::add);
+    IMap<String, String> routes = hazelcast.getMap(HazelcastRouteTable.MAP);
+    try {
+      Await.until(
+          "the other node's consumer registered",
+          Duration.ofSeconds(10),
+          () -> otherNode.completion().isComplete());
+      table.liveNodes(Set.of(node, other));
+      vertx.runOnContext(
+          v -> {
+            for (int i = 0; i < 100; i++) {
+              table.announce("adopted/d" + i + "/cmd");
+            }
+          });
+      Await.until(
+          "the other node heard of the routes", Duration.ofSeconds(10), () -> !news.isEmpty());
+      assertEquals(1, news.size());
+      assertEquals(100, ((JsonArray) news.get(0).body()).size());
+      assertEquals("adopted/d7/cmd", routes.get(HazelcastRouteTable.key(node, "adopted/d7/cmd")));
+      assertFalse(table.announcedEverywhere().isComplete());
+      news.get(0).reply(null);
+      Await.until(
+          "the announcements confirmed",
+          Duration.ofSeconds(10),
+          () -> table.announcedEverywhere().isComplete());
+    } finally {
+      otherNode.unregister();
+      table.close();
+    }
+  }
+
+  @Test
+  void aListOfNewRoutesFromAnotherNodeIsMirroredOnlyForRoutesStillInTheTable() {
+    HazelcastRouteTable table =
+        new HazelcastRouteTable(vertx, hazelcast, node, 5_000, WITHDRAWN_MEMORY_MS);
+    String other = "other-" + UUID.randomUUID();
+    IMap<String, String> routes = hazelcast.getMap(HazelcastRouteTable.MAP);
+    String kept = HazelcastRouteTable.key(other, "news/kept");
+    String gone = HazelcastRouteTable.key(other, "news/gone");
+    try {
+      table.liveNodes(Set.of(node, other));
+      routes.set(kept, "news/kept");
+      // "gone" was withdrawn before the news arrived: it is not in the table any more
+      vertx
+          .eventBus()
+          .request(HazelcastRouteTable.newsAddress(node), new JsonArray(List.of(kept, gone)))
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(10, TimeUnit.SECONDS);
+      assertTrue(table.remoteNodesFor("news/kept").contains(other));
+      assertTrue(table.remoteNodesFor("news/gone").isEmpty());
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    } finally {
+      routes.delete(kept);
+      table.close();
+    }
+  }
+
+  @Test
+  void aRouteRemovedWhileItsNewsWereReadIsNotMirroredAgain() {
+    // an adopted copy's route, announced and then withdrawn by a takeover while the other node was
+    // still reading the news of it: that node must not keep sending to the adopter
+    HazelcastRouteTable table =
+        new HazelcastRouteTable(vertx, hazelcast, node, 5_000, WITHDRAWN_MEMORY_MS);
+    String other = "other-" + UUID.randomUUID();
+    IMap<String, String> routes = hazelcast.getMap(HazelcastRouteTable.MAP);
+    String key = HazelcastRouteTable.key(other, "adopted/d1/cmd");
+    try {
+      table.liveNodes(Set.of(node, other));
+      routes.set(key, "adopted/d1/cmd");
+      Await.until(
+          "the entry listener's event",
+          Duration.ofSeconds(10),
+          () -> table.remoteNodesFor("adopted/d1/cmd").contains(other));
+      long readBegan = table.removalCount();
+      routes.delete(key);
+      Await.until(
+          "the removal event",
+          Duration.ofSeconds(10),
+          () -> table.remoteNodesFor("adopted/d1/cmd").isEmpty());
+
+      table.mirrorRead(Set.of(key), readBegan); // what the read found before the removal
+
+      assertTrue(table.remoteNodesFor("adopted/d1/cmd").isEmpty());
+      table.mirrorRead(Set.of(key), table.removalCount()); // a read that began after it
+      assertTrue(table.remoteNodesFor("adopted/d1/cmd").contains(other));
     } finally {
       table.close();
     }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -40,6 +41,12 @@ public final class InMemorySessionStore implements SessionStore {
   /** Queue changes wait for this before they take effect (a slow store, for ordering tests). */
   private volatile Future<Void> changeGate = Future.succeededFuture();
 
+  /** Answers of record loads wait for this (a slow read). */
+  private volatile Future<Void> loadGate = Future.succeededFuture();
+
+  /** Answers of adoptions wait for this; the records move at once (a slow answer). */
+  private volatile Future<Void> adoptionAnswerGate = Future.succeededFuture();
+
   public InMemorySessionStore(Vertx vertx) {
     this.vertx = vertx;
   }
@@ -64,6 +71,38 @@ public final class InMemorySessionStore implements SessionStore {
     Promise<Void> gate = Promise.promise();
     changeGate = gate.future();
     return gate;
+  }
+
+  /**
+   * Holds the answers of record loads until the answered promise completes: a connect that has read
+   * which session it takes over, and not yet the record.
+   */
+  public Promise<Void> holdLoads() {
+    Promise<Void> gate = Promise.promise();
+    loadGate = gate.future();
+    return gate;
+  }
+
+  /**
+   * Holds the answers of {@link #adoptAll} until the answered promise completes; the records are
+   * moved at once: the moment in which the store names the adopter as owner and the adopter has not
+   * yet heard so.
+   */
+  public Promise<Void> holdAdoptionAnswers() {
+    Promise<Void> gate = Promise.promise();
+    adoptionAnswerGate = gate.future();
+    return gate;
+  }
+
+  /** {@code answer}, handed to the caller's context once {@code gate} completes. */
+  private <T> Future<T> after(Future<Void> gate, Future<T> answer) {
+    if (gate.isComplete()) {
+      return answer;
+    }
+    Context context = vertx.getOrCreateContext();
+    Promise<T> later = Promise.promise();
+    answer.onComplete(ar -> gate.onComplete(g -> context.runOnContext(v -> later.handle(ar))));
+    return later.future();
   }
 
   private <T> Future<T> answer(Supplier<T> operation) {
@@ -131,11 +170,13 @@ public final class InMemorySessionStore implements SessionStore {
 
   @Override
   public Future<SessionRecord> load(String clientId) {
-    return answer(
-        () -> {
-          SessionRecord r = sessions.get(clientId);
-          return r == null ? null : r.copy();
-        });
+    return after(
+        loadGate,
+        answer(
+            () -> {
+              SessionRecord r = sessions.get(clientId);
+              return r == null ? null : r.copy();
+            }));
   }
 
   @Override
@@ -146,6 +187,12 @@ public final class InMemorySessionStore implements SessionStore {
           sessions.put(copy.clientId(), copy);
           return null;
         });
+  }
+
+  @Override
+  public Future<SessionRecord> saveOver(SessionRecord record) {
+    SessionRecord copy = record.copy();
+    return answer(() -> sessions.put(copy.clientId(), copy));
   }
 
   /** How many times {@link #delete} was called. */
@@ -319,6 +366,28 @@ public final class InMemorySessionStore implements SessionStore {
                 sessions,
                 clientId,
                 e -> SessionEntryChanges.adopt(e, deadNode, newOwner, nowMillis)));
+  }
+
+  @Override
+  public Future<Map<String, SessionRecord>> adoptAll(
+      Set<String> clientIds, String deadNode, String newOwner, long nowMillis) {
+    return after(
+        adoptionAnswerGate,
+        answer(
+            () -> {
+              Map<String, SessionRecord> out = new HashMap<>();
+              for (String id : clientIds) {
+                SessionRecord before =
+                    change(
+                        sessions,
+                        id,
+                        e -> SessionEntryChanges.adopt(e, deadNode, newOwner, nowMillis));
+                if (before != null) {
+                  out.put(id, before);
+                }
+              }
+              return out;
+            }));
   }
 
   @Override

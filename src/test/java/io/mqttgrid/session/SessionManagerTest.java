@@ -359,7 +359,7 @@ class SessionManagerTest {
           }
 
           @Override
-          public Future<Void> retire(String node, String clientId) {
+          public Future<Void> retire(String node, String clientId, boolean sessionContinues) {
             retired.add(node + "/" + clientId);
             return Future.succeededFuture();
           }
@@ -378,5 +378,191 @@ class SessionManagerTest {
     routes.othersKnow.complete();
     assertThat(await(connected).sessionPresent()).isTrue();
     assertThat(retired).containsExactly("n-other/moving");
+  }
+
+  /** The other nodes' sessions as a node sees them: what it asked of whom. */
+  private static final class RecordingRemoteSessions implements RemoteSessions {
+    final List<String> steppedDown = new CopyOnWriteArrayList<>();
+    final List<String> retired = new CopyOnWriteArrayList<>();
+
+    @Override
+    public boolean isAlive(String node) {
+      return node.equals("n-other");
+    }
+
+    @Override
+    public Future<Void> stepDown(String node, String clientId, boolean sessionContinues) {
+      steppedDown.add(node + "/" + clientId);
+      return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<Void> retire(String node, String clientId, boolean sessionContinues) {
+      retired.add(node + "/" + clientId + (sessionContinues ? "" : " (ends)"));
+      return Future.succeededFuture();
+    }
+  }
+
+  @Test
+  void anOfflineCopyOnAnotherNodeIsRetiredWithoutAStepDown() {
+    // adopted by a survivor, or left offline by its client: no connection to close there, so the
+    // takeover waits for no step-down answer from a node that may be busy adopting
+    RecordingRemoteSessions remote = new RecordingRemoteSessions();
+    manager.remoteSessions(remote);
+    await(
+        store.save(
+            new SessionRecord("adopted", 5, 3600, "n-other", "c-old")
+                .subscriptions(List.of(new Subscription("a/#", 1, false, false, 0, 0)))
+                .offline(System.currentTimeMillis())));
+    await(store.claimQueue("adopted", "c-old", true));
+    await(
+        store.append(
+            "adopted",
+            new QueuedMessage(message("meanwhile", "a/b"), new int[0], null, State.QUEUED, 0),
+            10,
+            1L << 20,
+            "c-old"));
+
+    Attached attached =
+        await(manager.connect(new ConnectRequest("adopted", false, 3600, 5, null, 0)));
+
+    assertThat(remote.steppedDown).isEmpty();
+    assertThat(remote.retired).containsExactly("n-other/adopted");
+    assertThat(attached.sessionPresent()).isTrue();
+    assertThat(attached.queued())
+        .as("what the old copy queued before the takeover")
+        .extracting(m -> m.message().id())
+        .containsExactly("meanwhile");
+  }
+
+  @Test
+  void aConnectedCopyOnAnotherNodeStillStepsDownFirst() {
+    RecordingRemoteSessions remote = new RecordingRemoteSessions();
+    manager.remoteSessions(remote);
+    await(store.save(new SessionRecord("online", 5, 3600, "n-other", "c-old")));
+    await(store.claimConnection("online", "n-other", "c-old"));
+
+    await(manager.connect(new ConnectRequest("online", true, 0, 5, null, 0)));
+
+    assertThat(remote.steppedDown).containsExactly("n-other/online");
+    assertThat(remote.retired).containsExactly("n-other/online (ends)");
+  }
+
+  @Test
+  void anAdoptedCopyIsRoutedHereEvenWhenItsClientIsConnectingElsewhere() {
+    // the client's connect on another node may wait seconds (a step-down towards the dead node)
+    // before its session routes there, and the departed node's routes are purged once the adoption
+    // ends: without this copy, a QoS 1 publish meanwhile is acknowledged "no matching subscribers"
+    // and lost (ClusterNodeLossClusterIT, RollingRestartClusterIT). The connect retires the copy
+    // once it routes
+    MessageRouter router = new MessageRouter();
+    SessionManager m = manager(router);
+    await(
+        store.save(
+            new SessionRecord("back", 5, 3600, DEAD, "c-dead")
+                .subscriptions(List.of(new Subscription("b/#", 1, false, false, 0, 0)))));
+    await(store.claimConnection("back", "n-other", "c-new"));
+
+    assertThat(await(m.adoptSessionsOf(DEAD))).isEqualTo(1);
+
+    assertThat(m.local("back")).isNotNull();
+    assertThat(await(router.routeLocal(message("m1", "b/1"), true, null)))
+        .as("the adopted copy is routed to until the new connection retires it")
+        .isEqualTo(1);
+  }
+
+  @Test
+  void aConnectRetiresTheCopyASurvivorAdoptedAfterTheConnectReadWhoHostedTheSession() {
+    // the connection record still named the departed node (the survivor purges it only now), the
+    // record the connect saves over names the survivor: its copy would stay routed, refusing every
+    // publish (the queue is this connection's), with nobody to retire it
+    RecordingRemoteSessions remote = new RecordingRemoteSessions();
+    manager.remoteSessions(remote);
+    await(
+        store.save(
+            new SessionRecord("roamer", 5, 3600, "n-other", "c-dead")
+                .subscriptions(List.of(new Subscription("r/#", 1, false, false, 0, 0)))
+                .offline(System.currentTimeMillis())));
+    await(store.claimConnection("roamer", DEAD, "c-dead"));
+
+    Attached attached =
+        await(manager.connect(new ConnectRequest("roamer", false, 3600, 5, null, 0)));
+
+    assertThat(attached.sessionPresent()).isTrue();
+    assertThat(remote.steppedDown).isEmpty();
+    assertThat(remote.retired).containsExactly("n-other/roamer");
+  }
+
+  @Test
+  void aRetireRequestThatArrivesBeforeTheAdopterListedTheCopyRetiresItOnceListed() {
+    // the store moved the record here, the connection elsewhere saved over it and asked for the
+    // retirement, and this node has not read the move's answer yet
+    MessageRouter router = new MessageRouter();
+    SessionManager m = manager(router);
+    await(
+        store.save(
+            new SessionRecord("early", 5, 3600, DEAD, "c-dead")
+                .subscriptions(List.of(new Subscription("e/#", 1, false, false, 0, 0)))));
+    Promise<Void> answer = store.holdAdoptionAnswers();
+    Future<Integer> adopted = m.adoptSessionsOf(DEAD);
+    Await.until(
+        "the record moved here",
+        Duration.ofSeconds(10),
+        () -> NODE.equals(await(store.load("early")).ownerNode()));
+
+    Future<Void> retired = m.retireLocal("early", true);
+    answer.complete();
+
+    await(adopted);
+    await(retired);
+    assertThat(m.local("early")).isNull();
+    assertThat(await(router.routeLocal(message("m1", "e/1"), true, null)))
+        .as("no copy left routed here")
+        .isZero();
+  }
+
+  @Test
+  void aCopyAnAdoptionListsWhileItsClientConnectsHereIsRetired() throws InterruptedException {
+    // the connect found no copy when it began; the one listed meanwhile is superseded by the new
+    // session and must not run on (its routes, its will and expiry timers)
+    MessageRouter router = new MessageRouter();
+    SessionManager m = manager(router);
+    await(
+        store.save(
+            new SessionRecord("here", 5, 3600, DEAD, "c-dead")
+                .subscriptions(List.of(new Subscription("h/#", 1, false, false, 0, 0)))));
+    Promise<Void> loads = store.holdLoads();
+    Future<Attached> connected = m.connect(new ConnectRequest("here", false, 3600, 5, null, 0));
+    Thread.sleep(100); // the connect reads the connection record, then waits for the record
+    assertThat(await(m.adoptSessionsOf(DEAD))).isEqualTo(1);
+    Session copy = m.local("here");
+    assertThat(copy).isNotNull();
+
+    loads.complete();
+    Attached attached = await(connected);
+
+    assertThat(attached.sessionPresent()).isTrue();
+    assertThat(m.local("here")).isSameAs(attached.session());
+    awaitTrue(() -> copy.state() == Session.State.CLOSED);
+    assertThat(await(router.routeLocal(message("m1", "h/1"), true, null)))
+        .as("the new session only")
+        .isEqualTo(1);
+  }
+
+  @Test
+  void anOfflineCopyRetiredByATakeoverSendsItsPendingWillWhenTheSessionEnds()
+      throws InterruptedException {
+    // it was not asked to step down first: the retire request does what the step-down did
+    await(
+        store.save(
+            new SessionRecord("willing", 5, 3600, DEAD, "c-dead")
+                .will(message("will-willing", "wills/w"), 300)));
+    assertThat(await(manager.adoptSessionsOf(DEAD))).isEqualTo(1);
+    assertThat(wills).isEmpty();
+
+    await(manager.retireLocal("willing", false));
+
+    awaitTrue(() -> wills.size() == 1);
+    assertThat(manager.local("willing")).isNull();
   }
 }

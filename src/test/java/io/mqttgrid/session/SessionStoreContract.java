@@ -8,6 +8,8 @@ import io.mqttgrid.session.QueuedMessage.State;
 import io.mqttgrid.session.SessionQueue.AppendResult;
 import io.vertx.core.Future;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -275,6 +277,39 @@ public abstract class SessionStoreContract {
     assertThat(await(store().claimConnection(client, id("n2"), "conn-4"))).as("purged").isNull();
     assertThat(await(store().claimConnection(other, id("n2"), "conn-10")))
         .isEqualTo(id("n2") + "|conn-9");
+  }
+
+  @Test
+  public void aDepartedNodesSessionsAreAdoptedInOneOperation() {
+    String dead = id("dead");
+    String online = id("online");
+    String offline = id("offline");
+    String elsewhere = id("elsewhere");
+    await(store().save(record(online, dead, "conn-1")));
+    await(store().save(record(offline, dead, "conn-2").offline(500)));
+    await(store().save(record(elsewhere, id("alive"), "conn-3")));
+
+    Map<String, SessionRecord> moved =
+        await(store().adoptAll(Set.of(online, offline, elsewhere), dead, id("survivor"), 9_000));
+
+    assertThat(moved.keySet()).containsExactlyInAnyOrder(online, offline);
+    assertThat(moved.get(online).connected()).isTrue();
+    assertThat(await(store().load(online)).ownerNode()).isEqualTo(id("survivor"));
+    assertThat(await(store().load(online)).connected()).isFalse();
+    assertThat(await(store().load(elsewhere)).ownerNode()).isEqualTo(id("alive"));
+    assertThat(await(store().adoptAll(Set.of(online), dead, id("late"), 9_500))).isEmpty();
+  }
+
+  @Test
+  public void aSaveOverAnswersTheRecordItReplaced() {
+    String client = id("moved");
+    assertThat(await(store().saveOver(record(client, id("first"), "conn-1")))).isNull();
+    await(store().adoptAll(Set.of(client), id("first"), id("adopter"), 9_000));
+
+    SessionRecord before = await(store().saveOver(record(client, id("back"), "conn-2")));
+    assertThat(before.ownerNode()).isEqualTo(id("adopter"));
+    assertThat(before.connected()).as("adopted: offline").isFalse();
+    assertThat(await(store().load(client)).ownerNode()).isEqualTo(id("back"));
   }
 
   @Test

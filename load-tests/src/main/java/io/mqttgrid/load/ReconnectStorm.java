@@ -35,7 +35,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * reconnects with Clean Start 0 to one of the other nodes (alternately, as a load balancer would),
  * retrying a refused or failed connect after 1 s. When all are back, one QoS 1 message is published
  * to each device's topic from a surviving node, to show that the sessions came back with their
- * subscriptions.
+ * subscriptions. With {@code --publish-during-ms}, a publisher on the last node also sends one QoS 1 message to
+ * every device that long after the kill, sending a refused one again every second: it reaches the sessions while
+ * they are adopted and taken over, and each device must get it once back.
  *
  * <pre>load-tests/scripts/reconnect-storm.sh   # CLIENTS=5000 JITTER_MS=2000</pre>
  *
@@ -47,6 +49,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
 public final class ReconnectStorm {
 
   private static final String HOST = "127.0.0.1";
+  /** Bits of what a device received: the message sent during the storm, the one sent after it. */
+  private static final int DURING = 1;
+  private static final int AFTER = 2;
 
   public static void main(String[] args) {
     int status;
@@ -66,6 +71,7 @@ public final class ReconnectStorm {
     long jitterMs = 2000;
     long victimPid = 0;
     long[] survivorPids = new long[0];
+    long publishDuringMs = -1;
     String prefix = "fleet-" + Long.toHexString(System.nanoTime());
     for (int i = 0; i < args.length; i += 2) {
       switch (args[i]) {
@@ -77,6 +83,7 @@ public final class ReconnectStorm {
         case "--survivor-pids" ->
             survivorPids = Arrays.stream(args[i + 1].split(",")).mapToLong(Long::parseLong).toArray();
         case "--prefix" -> prefix = args[i + 1];
+        case "--publish-during-ms" -> publishDuringMs = Long.parseLong(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -141,6 +148,15 @@ public final class ReconnectStorm {
       return 1;
     }
 
+    // a publisher on the last node, connected before the kill: during the storm it sends one QoS 1 message to every
+    // device, which reaches sessions while they are adopted and taken over
+    Mqtt5AsyncClient duringPublisher = null;
+    if (publishDuringMs >= 0) {
+      duringPublisher = MqttClient.builder().useMqttVersion5().identifier(prefix + "-during")
+          .serverHost(HOST).serverPort(survivors[survivors.length - 1]).buildAsync();
+      duringPublisher.connect().get(30, TimeUnit.SECONDS);
+    }
+
     // phase 2: kill -9 of their node; each device reconnects elsewhere once it notices
     long[] cpuBefore = new long[survivorPids.length];
     for (int i = 0; i < survivorPids.length; i++) {
@@ -152,6 +168,31 @@ public final class ReconnectStorm {
     ProcessHandle.of(victim).orElseThrow(() -> new IllegalStateException("no process " + victim))
         .destroyForcibly();
     System.out.println("killed the first node (pid " + victimPid + ")");
+    Map<String, AtomicInteger> duringErrors = new ConcurrentHashMap<>();
+    CompletableFuture<List<Integer>> during = new CompletableFuture<>();
+    if (duringPublisher != null) {
+      Mqtt5AsyncClient p = duringPublisher;
+      long waitMs = publishDuringMs;
+      Thread publishing = new Thread(() -> {
+        try {
+          Thread.sleep(waitMs);
+          // a publish refused (no session reachable yet: its node is gone and no survivor has adopted it) is sent
+          // again every second, as a publisher that wants its message delivered would
+          List<Integer> left = publishToAll(p, IntStream.range(0, n).toArray(), "during ", duringErrors);
+          for (int attempt = 0; attempt < 60 && !left.isEmpty(); attempt++) {
+            Thread.sleep(1000);
+            left = publishToAll(p, left.stream().mapToInt(Integer::intValue).toArray(), "during ", duringErrors);
+          }
+          during.complete(left);
+        } catch (Exception e) {
+          during.completeExceptionally(e);
+        }
+      }, "publish-during-storm");
+      publishing.setDaemon(true);
+      publishing.start();
+    } else {
+      during.complete(List.of());
+    }
 
     if (!dropped.await(120, TimeUnit.SECONDS)) {
       System.out.println("only " + (n - dropped.getCount()) + " devices noticed the kill in 120 s");
@@ -188,27 +229,44 @@ public final class ReconnectStorm {
     // a refused publish (PUBACK with an error) is counted by reason and sent once more a second later, as a
     // publisher that wants its message delivered would
     Map<String, AtomicInteger> pubackErrors = new ConcurrentHashMap<>();
-    List<Integer> again = publishToAll(publisher, IntStream.range(0, n).toArray(), pubackErrors);
+    List<Integer> notAcceptedDuring = during.get(120, TimeUnit.SECONDS);
+    if (duringPublisher != null) {
+      System.out.println("publishes during the storm refused (PUBACK reason, every try): "
+          + (duringErrors.isEmpty() ? "none" : duringErrors) + "; never accepted: " + notAcceptedDuring.size());
+    }
+    List<Integer> again = publishToAll(publisher, IntStream.range(0, n).toArray(), "hello ", pubackErrors);
     if (!again.isEmpty()) {
       Thread.sleep(1000);
-      again = publishToAll(publisher, again.stream().mapToInt(Integer::intValue).toArray(), pubackErrors);
+      again = publishToAll(publisher, again.stream().mapToInt(Integer::intValue).toArray(), "hello ", pubackErrors);
     }
-    System.out.println("publishes refused (PUBACK reason, first try and retry): "
+    System.out.println("publishes after the storm refused (PUBACK reason, first try and retry): "
         + (pubackErrors.isEmpty() ? "none" : pubackErrors) + "; refused twice: " + again.size());
+    int want = duringPublisher == null ? AFTER : AFTER | DURING;
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    int got = 0;
+    int gotAfter = 0;
+    int gotDuring = 0;
     while (System.nanoTime() < until) {
-      got = 0;
+      gotAfter = 0;
+      gotDuring = 0;
+      int gotAll = 0;
       for (int d = 0; d < n; d++) {
-        got += received.get(d) > 0 ? 1 : 0;
+        int r = received.get(d);
+        gotAfter += (r & AFTER) != 0 ? 1 : 0;
+        gotDuring += (r & DURING) != 0 ? 1 : 0;
+        gotAll += (r & want) == want ? 1 : 0;
       }
-      if (got == n) {
+      if (gotAll == n) {
         break;
       }
       Thread.sleep(200);
     }
+    if (duringPublisher != null) {
+      System.out.printf(Locale.ROOT, "messages sent during the storm: %d of %d devices received theirs (lost: %d)%n",
+          gotDuring, n, n - notAcceptedDuring.size() - gotDuring);
+    }
     System.out.printf(Locale.ROOT, "subscriptions kept: %d of %d devices received the message sent after the storm%n",
-        got, n);
+        gotAfter, n);
+    int got = duringPublisher == null ? gotAfter : Math.min(gotAfter, gotDuring);
 
     List<CompletableFuture<Void>> closing = new ArrayList<>();
     for (Mqtt5AsyncClient c : second) {
@@ -217,13 +275,16 @@ public final class ReconnectStorm {
       }
     }
     closing.add(publisher.disconnect().exceptionally(e -> null));
+    if (duringPublisher != null) {
+      closing.add(duringPublisher.disconnect().exceptionally(e -> null));
+    }
     CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
     timer.shutdownNow();
     return allBack && sessionPresent == n && got == n && again.isEmpty() ? 0 : 1;
   }
 
   /** Publishes one QoS 1 message to each device given; answers the devices whose PUBACK was an error. */
-  private static List<Integer> publishToAll(Mqtt5AsyncClient publisher, int[] devices,
+  private static List<Integer> publishToAll(Mqtt5AsyncClient publisher, int[] devices, String text,
       Map<String, AtomicInteger> pubackErrors) throws Exception {
     List<Integer> refused = Collections.synchronizedList(new ArrayList<>());
     List<CompletableFuture<?>> acks = new ArrayList<>();
@@ -231,7 +292,7 @@ public final class ReconnectStorm {
     for (int d : devices) {
       publishing.acquire();
       acks.add(publisher.publishWith().topic("fleet/" + d + "/cmd").qos(MqttQos.AT_LEAST_ONCE)
-          .payload(("hello " + d).getBytes(StandardCharsets.UTF_8)).send()
+          .payload((text + d).getBytes(StandardCharsets.UTF_8)).send()
           .whenComplete((r, e) -> {
             publishing.release();
             String reason = e instanceof Mqtt5PubAckException p ? p.getMqttMessage().getReasonCode().toString()
@@ -262,7 +323,9 @@ public final class ReconnectStorm {
       }
       Mqtt5AsyncClient client = MqttClient.builder().useMqttVersion5().identifier(prefix + "-" + device)
           .serverHost(HOST).serverPort(port).buildAsync();
-      client.publishes(MqttGlobalPublishFilter.ALL, p -> received.incrementAndGet(device));
+      client.publishes(MqttGlobalPublishFilter.ALL, p -> received.accumulateAndGet(device,
+          new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8).startsWith("during ") ? DURING : AFTER,
+          (a, b) -> a | b));
       client.connectWith().cleanStart(false).sessionExpiryInterval(3600).keepAlive(30).send()
           .whenComplete((connack, error) -> {
             underWay.release();
