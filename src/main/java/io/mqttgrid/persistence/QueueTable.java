@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
 
 /**
  * Persistent sessions' queues, one row per queued message ({@code mqttgrid_queue_messages}) and one
@@ -22,6 +23,12 @@ import java.util.function.Supplier;
  * of a queue writes only the rows it touched, in one transaction with a check of the head's
  * version: when the database does not hold the version the writer last wrote (another member wrote
  * the queue meanwhile, or the writer never did), the queue is written whole instead.
+ *
+ * <p>The version is read once per queue and write, and the rows are then written by plain
+ * statements, a run of consecutive acknowledged messages by one range DELETE: each statement
+ * checking the version itself (an EXISTS subquery per row) cost an index lookup per message on the
+ * persistent-session path, where a write is made before every batch of PUBACKs
+ * (docs/performance.md).
  */
 public final class QueueTable {
 
@@ -77,22 +84,35 @@ public final class QueueTable {
       Supplier<List<Row>> all,
       boolean dropLegacy) {
 
+    /** The statements a write of the difference runs (a run of deleted messages is one). */
     int statements() {
-      return (ownerChanged ? 1 : 0) + deletes.size() + stateChanges.size() + inserts.size();
+      return (ownerChanged ? 1 : 0) + deleteRuns().size() + stateChanges.size() + inserts.size();
+    }
+
+    /** The sequence numbers of {@link #deletes} as runs of consecutive numbers, ascending. */
+    List<long[]> deleteRuns() {
+      long[] seqs = deletes.stream().mapToLong(Long::longValue).sorted().distinct().toArray();
+      List<long[]> runs = new ArrayList<>();
+      for (int i = 0; i < seqs.length; ) {
+        int j = i;
+        while (j + 1 < seqs.length && seqs[j + 1] == seqs[j] + 1) {
+          j++;
+        }
+        runs.add(new long[] {seqs[i], seqs[j]});
+        i = j + 1;
+      }
+      return runs;
     }
   }
 
   /** How a {@link #write} went: the queues written whole (with their new version), rows written. */
   public record Outcome(Set<String> wholeQueues, int inserted, int updated, int deleted) {}
 
-  private static final String IF_VERSION =
-      " AND EXISTS (SELECT 1 FROM " + HEADS + " h WHERE h.client_id = ? AND h.version = ?)";
-
   /**
-   * Writes the changes and deletes the queues of {@code removed}. A change of one row of one queue
-   * (a message appended, acknowledged, sent) is one statement; anything more is one transaction. On
-   * failure, what the caller knows of these queues may no longer be what the database holds: it
-   * writes them whole next time.
+   * Writes the changes and deletes the queues of {@code removed}. A change of one queue that is one
+   * statement (a message appended, a run of messages acknowledged, one sent) is committed on its
+   * own; anything more is one transaction. On failure, what the caller knows of these queues may no
+   * longer be what the database holds: it writes them whole next time.
    */
   public Outcome write(Collection<Change> changes, Collection<String> removed) {
     List<Change> work = new ArrayList<>();
@@ -111,7 +131,8 @@ public final class QueueTable {
           && work.get(0).baseVersion() != null
           && !work.get(0).dropLegacy()
           && work.get(0).statements() == 1) {
-        // the common case, alone: no transaction of its own to open and commit
+        // the common case, alone: no transaction of its own to open and commit (the version check
+        // before it is a read)
         Outcome one = single(c, work.get(0));
         if (one != null) {
           db.worked();
@@ -135,19 +156,17 @@ public final class QueueTable {
     }
   }
 
-  /** One statement of one queue's change, committed at once; null when it found no row. */
+  /**
+   * One statement of one queue's change, committed at once; null when the head had another version
+   * or the statement found no row (the caller then writes the queue whole).
+   */
   private Outcome single(Connection c, Change ch) throws SQLException {
     List<Change> one = List.of(ch);
-    if (ch.ownerChanged()) {
-      return owners(c, one).isEmpty() ? new Outcome(Set.of(), 0, 1, 0) : null;
+    if (!stale(c, one).isEmpty()) {
+      return null;
     }
-    if (!ch.deletes().isEmpty()) {
-      return deletes(c, one).isEmpty() ? new Outcome(Set.of(), 0, 0, 1) : null;
-    }
-    if (!ch.stateChanges().isEmpty()) {
-      return stateChanges(c, one).isEmpty() ? new Outcome(Set.of(), 0, 1, 0) : null;
-    }
-    return inserts(c, one).isEmpty() ? new Outcome(Set.of(), 1, 0, 0) : null;
+    Applied applied = apply(c, one);
+    return applied.missed().isEmpty() ? applied.outcome() : null;
   }
 
   private Outcome write(Connection c, List<Change> changes, Collection<String> removed)
@@ -165,20 +184,24 @@ public final class QueueTable {
     int updated = 0;
     int deleted = 0;
     if (!diffs.isEmpty()) {
-      Set<String> missed = new LinkedHashSet<>();
-      missed.addAll(owners(c, diffs));
-      missed.addAll(deletes(c, diffs));
-      missed.addAll(stateChanges(c, diffs));
-      missed.addAll(inserts(c, diffs));
+      Set<String> stale = stale(c, diffs);
+      List<Change> fresh = new ArrayList<>();
       for (Change ch : diffs) {
-        if (missed.contains(ch.clientId())) {
+        if (stale.contains(ch.clientId())) {
           whole.put(ch.clientId(), ch);
         } else {
-          inserted += ch.inserts().size();
-          updated += ch.stateChanges().size() + (ch.ownerChanged() ? 1 : 0);
-          deleted += ch.deletes().size();
+          fresh.add(ch);
         }
       }
+      Applied applied = apply(c, fresh);
+      for (Change ch : fresh) {
+        if (applied.missed().contains(ch.clientId())) {
+          whole.put(ch.clientId(), ch);
+        }
+      }
+      inserted += applied.outcome().inserted();
+      updated += applied.outcome().updated();
+      deleted += applied.outcome().deleted();
     }
     List<String> emptied = new ArrayList<>(removed);
     emptied.addAll(whole.keySet());
@@ -198,12 +221,7 @@ public final class QueueTable {
         }
         st.executeBatch();
       }
-      try (PreparedStatement st =
-          c.prepareStatement(
-              "INSERT INTO "
-                  + MESSAGES
-                  + " (client_id, seq, state, packet_id, shared_group, subscription_ids, message)"
-                  + " VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+      try (PreparedStatement st = c.prepareStatement(INSERT)) {
         int n = 0;
         for (Change ch : whole.values()) {
           for (Row r : ch.all().get()) {
@@ -221,42 +239,98 @@ public final class QueueTable {
     return new Outcome(whole.keySet(), inserted, updated, deleted);
   }
 
-  /** The heads whose owner changed; answers the queues whose head had another version. */
+  private static final String INSERT =
+      "INSERT INTO "
+          + MESSAGES
+          + " (client_id, seq, state, packet_id, shared_group, subscription_ids, message)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?)";
+
+  /** The queues whose head row does not have the version their change is based on (or none). */
+  private static Set<String> stale(Connection c, List<Change> changes) throws SQLException {
+    Set<String> out = new LinkedHashSet<>();
+    try (PreparedStatement st =
+        c.prepareStatement("SELECT version FROM " + HEADS + " WHERE client_id = ?")) {
+      for (Change ch : changes) {
+        st.setString(1, ch.clientId());
+        try (ResultSet rs = st.executeQuery()) {
+          if (!rs.next() || rs.getLong(1) != ch.baseVersion()) {
+            out.add(ch.clientId());
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** What {@link #apply} wrote, and the queues one of whose statements found no row. */
+  private record Applied(Outcome outcome, Set<String> missed) {}
+
+  /**
+   * Writes the differences of queues whose head has the version they are based on: owners, deleted
+   * runs, changes of state, then the inserts of the queues none of whose statements missed.
+   */
+  private static Applied apply(Connection c, List<Change> changes) throws SQLException {
+    Set<String> missed = new LinkedHashSet<>();
+    missed.addAll(owners(c, changes));
+    missed.addAll(deletes(c, changes));
+    missed.addAll(stateChanges(c, changes));
+    List<Change> inserting = new ArrayList<>();
+    for (Change ch : changes) {
+      if (!missed.contains(ch.clientId())) {
+        inserting.add(ch);
+      }
+    }
+    inserts(c, inserting);
+    int inserted = 0;
+    int updated = 0;
+    int deleted = 0;
+    for (Change ch : changes) {
+      if (!missed.contains(ch.clientId())) {
+        inserted += ch.inserts().size();
+        updated += ch.stateChanges().size() + (ch.ownerChanged() ? 1 : 0);
+        deleted += ch.deletes().size();
+      }
+    }
+    return new Applied(new Outcome(Set.of(), inserted, updated, deleted), missed);
+  }
+
+  /** The heads whose owner changed; answers the queues whose head was not there. */
   private static Set<String> owners(Connection c, List<Change> changes) throws SQLException {
     return batch(
         c,
-        "UPDATE " + HEADS + " SET owner = ?, next_seq = ? WHERE client_id = ? AND version = ?",
+        "UPDATE " + HEADS + " SET owner = ?, next_seq = ? WHERE client_id = ?",
         changes,
         ch -> ch.ownerChanged() ? List.of(ch) : List.of(),
         (st, ch, same) -> {
           st.setString(1, ch.owner());
           st.setLong(2, ch.nextSeq());
           st.setString(3, ch.clientId());
-          st.setLong(4, ch.baseVersion());
-        });
+        },
+        same -> 1);
   }
 
+  /**
+   * The acknowledged messages, a run of consecutive sequence numbers (the usual shape: PUBACKs in
+   * order) by one statement; answers the queues of which a row was not there.
+   */
   private static Set<String> deletes(Connection c, List<Change> changes) throws SQLException {
     return batch(
         c,
-        "DELETE FROM " + MESSAGES + " WHERE client_id = ? AND seq = ?" + IF_VERSION,
+        "DELETE FROM " + MESSAGES + " WHERE client_id = ? AND seq BETWEEN ? AND ?",
         changes,
-        Change::deletes,
-        (st, ch, seq) -> {
+        Change::deleteRuns,
+        (st, ch, run) -> {
           st.setString(1, ch.clientId());
-          st.setLong(2, seq);
-          st.setString(3, ch.clientId());
-          st.setLong(4, ch.baseVersion());
-        });
+          st.setLong(2, run[0]);
+          st.setLong(3, run[1]);
+        },
+        run -> (int) (run[1] - run[0] + 1));
   }
 
   private static Set<String> stateChanges(Connection c, List<Change> changes) throws SQLException {
     return batch(
         c,
-        "UPDATE "
-            + MESSAGES
-            + " SET state = ?, packet_id = ? WHERE client_id = ? AND seq = ?"
-            + IF_VERSION,
+        "UPDATE " + MESSAGES + " SET state = ?, packet_id = ? WHERE client_id = ? AND seq = ?",
         changes,
         Change::stateChanges,
         (st, ch, r) -> {
@@ -264,27 +338,13 @@ public final class QueueTable {
           st.setInt(2, r.packetId());
           st.setString(3, ch.clientId());
           st.setLong(4, r.seq());
-          st.setString(5, ch.clientId());
-          st.setLong(6, ch.baseVersion());
-        });
+        },
+        r -> 1);
   }
 
-  private static Set<String> inserts(Connection c, List<Change> changes) throws SQLException {
-    return batch(
-        c,
-        "INSERT INTO "
-            + MESSAGES
-            + " (client_id, seq, state, packet_id, shared_group, subscription_ids, message)"
-            + " SELECT ?, ?, ?, ?, ?, ?, ? FROM "
-            + HEADS
-            + " h WHERE h.client_id = ? AND h.version = ?",
-        changes,
-        Change::inserts,
-        (st, ch, r) -> {
-          bind(st, 1, ch.clientId(), r);
-          st.setString(8, ch.clientId());
-          st.setLong(9, ch.baseVersion());
-        });
+  private static void inserts(Connection c, List<Change> changes) throws SQLException {
+    batch(
+        c, INSERT, changes, Change::inserts, (st, ch, r) -> bind(st, 1, ch.clientId(), r), r -> 1);
   }
 
   /** Binds one statement of a batch: its change and the item of the change it writes. */
@@ -293,51 +353,46 @@ public final class QueueTable {
   }
 
   /**
-   * Runs {@code sql} once for each item of each change ({@code items}: the rows, sequence numbers
-   * or head a change has for this statement), in one JDBC batch; prepares nothing when there is
-   * none. Answers the queues whose statements changed no row.
+   * Runs {@code sql} once for each item of each change ({@code items}: the rows, runs of sequence
+   * numbers or head a change has for this statement), in one JDBC batch; prepares nothing when
+   * there is none. Answers the queues of which a statement changed fewer rows than {@code expected}
+   * of its item.
    */
   private static <T> Set<String> batch(
       Connection c,
       String sql,
       List<Change> changes,
       Function<Change, List<? extends T>> items,
-      Binder<T> binder)
+      Binder<T> binder,
+      ToIntFunction<T> expected)
       throws SQLException {
-    List<Change> batch = new ArrayList<>();
+    List<Change> owners = new ArrayList<>();
+    List<T> all = new ArrayList<>();
     for (Change ch : changes) {
-      for (int i = items.apply(ch).size(); i > 0; i--) {
-        batch.add(ch);
+      for (T item : items.apply(ch)) {
+        owners.add(ch);
+        all.add(item);
       }
     }
-    if (batch.isEmpty()) {
-      return new LinkedHashSet<>();
-    }
-    try (PreparedStatement st = c.prepareStatement(sql)) {
-      for (Change ch : changes) {
-        for (T item : items.apply(ch)) {
-          binder.bind(st, ch, item);
-          st.addBatch();
-        }
-      }
-      return missed(st, batch);
-    }
-  }
-
-  /** Runs the batch; answers the queues of its statements that changed no row. */
-  private static Set<String> missed(PreparedStatement st, List<Change> batch) throws SQLException {
     Set<String> out = new LinkedHashSet<>();
-    if (batch.isEmpty()) {
+    if (all.isEmpty()) {
       return out;
     }
-    int[] counts = batch.size() == 1 ? new int[] {st.executeUpdate()} : st.executeBatch();
-    for (int i = 0; i < counts.length; i++) {
-      // SUCCESS_NO_INFO (-2): a driver that does not count; only 0 says the row was not there
-      if (counts[i] == 0) {
-        out.add(batch.get(i).clientId());
+    try (PreparedStatement st = c.prepareStatement(sql)) {
+      for (int i = 0; i < all.size(); i++) {
+        binder.bind(st, owners.get(i), all.get(i));
+        st.addBatch();
       }
+      int[] counts = all.size() == 1 ? new int[] {st.executeUpdate()} : st.executeBatch();
+      for (int i = 0; i < counts.length; i++) {
+        // SUCCESS_NO_INFO (-2): a driver that does not count; a count short of the rows the
+        // statement names says one was not there
+        if (counts[i] >= 0 && counts[i] < expected.applyAsInt(all.get(i))) {
+          out.add(owners.get(i).clientId());
+        }
+      }
+      return out;
     }
-    return out;
   }
 
   private static void bind(PreparedStatement st, int first, String clientId, Row r)

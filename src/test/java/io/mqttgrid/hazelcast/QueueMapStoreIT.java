@@ -182,6 +182,57 @@ class QueueMapStoreIT {
     }
   }
 
+  @ParameterizedTest
+  @MethodSource("databases")
+  void acknowledgementsRemoveExactlyTheirRowsAndARowGoneMakesTheQueueWrittenWhole(
+      Supplier<PersistenceSettings> kind) throws SQLException {
+    PersistenceSettings settings = kind.get();
+    try (StateDatabase db = StateDatabase.open(settings)) {
+      QueueMapStore store = store(db);
+      SessionQueue q = new SessionQueue();
+      q.claim("conn-1");
+      for (int i = 1; i <= 6; i++) {
+        append(q, "m" + i);
+      }
+      store.store("acks", q);
+      // runs of consecutive numbers are one statement each: [1, 2], [4], [6]; 3 and 5 stay
+      q.remove(6);
+      q.remove(2);
+      q.remove(4);
+      q.remove(1);
+      store.store("acks", q);
+      assertThat(seqs(db)).containsExactly(3L, 5L);
+
+      append(q, "m7");
+      append(q, "m8");
+      store.store("acks", q);
+      // marks the store does not know of: only a write of the whole queue undoes them
+      execute(db, "UPDATE mqttgrid_queue_messages SET packet_id = 777 WHERE seq = 3");
+      execute(db, "DELETE FROM mqttgrid_queue_messages WHERE seq = 7");
+      // the run [7, 8] finds one of its two rows: what this store knows is not what is there
+      q.remove(7);
+      q.remove(8);
+      store.store("acks", q);
+      assertThat(seqs(db)).containsExactly(3L, 5L);
+      assertThat(column(db, "SELECT packet_id FROM mqttgrid_queue_messages WHERE seq = 3"))
+          .as("row 3 written again with the queue")
+          .isZero();
+    }
+  }
+
+  private static List<Long> seqs(StateDatabase db) throws SQLException {
+    List<Long> out = new java.util.ArrayList<>();
+    try (Connection c = db.connection();
+        PreparedStatement st =
+            c.prepareStatement("SELECT seq FROM mqttgrid_queue_messages ORDER BY seq");
+        ResultSet rs = st.executeQuery()) {
+      while (rs.next()) {
+        out.add(rs.getLong(1));
+      }
+    }
+    return out;
+  }
+
   private static void execute(StateDatabase db, String sql) throws SQLException {
     try (Connection c = db.connection();
         PreparedStatement st = c.prepareStatement(sql)) {
