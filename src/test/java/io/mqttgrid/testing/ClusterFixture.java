@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import java.util.function.Predicate;
@@ -593,14 +594,22 @@ public final class ClusterFixture implements AutoCloseable {
     }
   }
 
-  /** Distinct free loopback ports: all sockets are held until every port is chosen. */
+  /**
+   * Distinct free loopback ports: all sockets are held until every port is chosen. Taken below the
+   * kernel's ephemeral range where there is room: a node binds its ports seconds after they are
+   * chosen (its JVM starts first; a restarted node binds them again later still), and a port of the
+   * ephemeral range may meanwhile become the source port of any outgoing connection on the machine
+   * ("Address already in use" at start, seen in a full run).
+   */
   private static int[][] freePorts(int rows, int columns) {
+    int below = ephemeralRangeStart();
+    boolean belowRange = below - FIRST_CHOSEN_PORT >= 100 * rows * columns;
     List<ServerSocket> held = new ArrayList<>();
     try {
       int[][] ports = new int[rows][columns];
       for (int[] row : ports) {
         for (int c = 0; c < columns; c++) {
-          ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+          ServerSocket s = belowRange ? bindBelow(below) : bind(0);
           held.add(s);
           row[c] = s.getLocalPort();
         }
@@ -616,6 +625,35 @@ public final class ClusterFixture implements AutoCloseable {
           // released either way
         }
       }
+    }
+  }
+
+  /** The lowest port below the ephemeral range that {@link #freePorts} chooses from. */
+  private static final int FIRST_CHOSEN_PORT = 10_000;
+
+  private static ServerSocket bindBelow(int below) throws IOException {
+    for (int attempt = 0; attempt < 1_000; attempt++) {
+      int port = ThreadLocalRandom.current().nextInt(FIRST_CHOSEN_PORT, below);
+      try {
+        return bind(port);
+      } catch (IOException taken) {
+        // in use: another one
+      }
+    }
+    return bind(0);
+  }
+
+  private static ServerSocket bind(int port) throws IOException {
+    return new ServerSocket(port, 1, InetAddress.getLoopbackAddress());
+  }
+
+  /** Where Linux starts handing out source ports; where that cannot be read, nothing is below. */
+  private static int ephemeralRangeStart() {
+    try {
+      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+      return Integer.parseInt(range.split("\\s+")[0]);
+    } catch (IOException | RuntimeException e) {
+      return 0;
     }
   }
 
