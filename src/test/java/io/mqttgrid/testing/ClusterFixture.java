@@ -3,6 +3,7 @@ package io.mqttgrid.testing;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -649,9 +650,10 @@ public final class ClusterFixture implements AutoCloseable {
 
   /** Where Linux starts handing out source ports; where that cannot be read, nothing is below. */
   private static int ephemeralRangeStart() {
-    try {
-      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
-      return Integer.parseInt(range.split("\\s+")[0]);
+    // read line by line: Files.readString trusts the size a /proc file reports and stops short
+    try (BufferedReader r =
+        Files.newBufferedReader(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
+      return Integer.parseInt(r.readLine().trim().split("\\s+")[0]);
     } catch (IOException | RuntimeException e) {
       return 0;
     }
