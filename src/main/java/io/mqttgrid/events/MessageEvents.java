@@ -15,6 +15,7 @@ import io.cloudevents.types.Time;
 import io.mqttgrid.access.ClientIdentity;
 import io.mqttgrid.access.RoutingSettings;
 import io.mqttgrid.access.RoutingSettings.Enrichment;
+import io.mqttgrid.ids.CountingUuids;
 import io.mqttgrid.routing.PublishedMessage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -77,7 +78,7 @@ public final class MessageEvents {
    * The events' ids. Not {@code UUID.randomUUID()} per event: it runs on the publisher's event
    * loop, and its SecureRandom cost a share of the routing's CPU (about 2 % in JFR).
    */
-  private final EventIds ids = new EventIds();
+  private final CountingUuids ids = new CountingUuids();
 
   /**
    * The {@code time} written last: the events of one millisecond (tens of them under load) share

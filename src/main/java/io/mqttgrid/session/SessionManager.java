@@ -1,5 +1,6 @@
 package io.mqttgrid.session;
 
+import io.mqttgrid.ids.CountingUuids;
 import io.mqttgrid.routing.MessageRouter;
 import io.mqttgrid.routing.PublishedMessage;
 import io.vertx.core.Context;
@@ -60,7 +61,7 @@ public final class SessionManager {
   private final SessionAdoption adoption;
   private final SessionTakeover takeover;
   private final Map<String, Future<?>> connectsInProgress = new HashMap<>();
-  private final ConnectionIds connectionIds = new ConnectionIds();
+  private final CountingUuids connectionIds = new CountingUuids();
   private volatile boolean shuttingDown;
 
   public SessionManager(

@@ -1,4 +1,4 @@
-package io.mqttgrid.session;
+package io.mqttgrid.ids;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,11 +7,11 @@ import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
-class ConnectionIdsTest {
+class CountingUuidsTest {
 
   @Test
   void idsOfOneInstanceDoNotRepeatAndAreUuids() {
-    ConnectionIds ids = new ConnectionIds();
+    CountingUuids ids = new CountingUuids();
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < 100_000; i++) {
       String id = ids.next();
@@ -24,10 +24,10 @@ class ConnectionIdsTest {
 
   @Test
   void twoInstancesDrawDifferentIds() {
-    // a node restarted under the same node id must not reuse its predecessor's connection ids:
-    // the stored records name them
-    ConnectionIds before = new ConnectionIds();
-    ConnectionIds after = new ConnectionIds();
+    // a node restarted under the same node id must not reuse its predecessor's ids:
+    // stored session records name connection ids
+    CountingUuids before = new CountingUuids();
+    CountingUuids after = new CountingUuids();
     Set<String> first = new HashSet<>();
     for (int i = 0; i < 1_000; i++) {
       first.add(before.next());
