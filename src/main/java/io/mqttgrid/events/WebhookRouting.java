@@ -316,7 +316,10 @@ public final class WebhookRouting implements AcceptedMessages, ClientLifecycleEv
    */
   private void hand(RoutedEvent event, List<RoutingDestination> to) {
     Context here = Vertx.currentContext();
-    if (here == null || !here.isEventLoopContext()) {
+    // on the loop's own thread only: a blocking task of an event-loop context runs on a worker
+    // thread with that context current, and its outbox would be handed over by the loop while the
+    // worker still fills it, leaving the rest of its events there
+    if (here == null || !here.isEventLoopContext() || !Context.isOnEventLoopThread()) {
       for (RoutingDestination s : to) {
         s.offer(event);
       }
