@@ -15,6 +15,11 @@
 # the same rounds as routing-before; JFR_BEFORE records it as JFR does the routing node), e.g.
 #   BEFORE_JAR=/tmp/before.jar ROUNDS=3 load-tests/scripts/compare-routing.sh 100000
 # and JAR (the build measured, default target/mqttgrid.jar: a copy lets the checkout be rebuilt meanwhile).
+# MAX_EVENTS_PER_BATCH (default 100; 1: one event a request, structured mode) and MAX_BYTES_PER_BATCH (default
+# 65536, Event Grid's 64 KB) shape the routing nodes' batches; BEFORE_MAX_EVENTS_PER_BATCH and
+# BEFORE_MAX_BYTES_PER_BATCH the routing-before node's only (BEFORE_JAR may be the same jar: two batch sizes
+# in the same rounds). Routing nodes' runs also print the routed events/s end to end and the receiver's CPU
+# per message (it runs on the same cores).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 messages=${1:-100000}
@@ -30,8 +35,9 @@ mvn -B -q -f load-tests/pom.xml compile
 
 logs=$(mktemp -d)
 cat >"$logs/receiver.py" <<'PY'
-import http.server, socketserver, sys
+import http.server, socketserver, sys, threading
 requests = {}; events = {}  # by path: one per routing node
+counting = threading.Lock()  # a thread per connection: the counts would lose updates
 class H(http.server.BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
     def do_OPTIONS(self):  # the webhook validation handshake (docs/routing.md#webhook-validation)
@@ -39,8 +45,9 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_header('Content-Length', '0'); self.end_headers()
     def do_POST(self):
         body = self.rfile.read(int(self.headers['Content-Length']))
-        requests[self.path] = requests.get(self.path, 0) + 1
-        events[self.path] = events.get(self.path, 0) + body.count(b'"specversion"')
+        with counting:
+            requests[self.path] = requests.get(self.path, 0) + 1
+            events[self.path] = events.get(self.path, 0) + body.count(b'"specversion"')
         self.send_response(200); self.send_header('Content-Length', '0'); self.end_headers()
     def do_GET(self):  # what each routing node sent: requests, events
         r = ''.join(f'{p}: {requests[p]} requests, {events[p]} events\n' for p in sorted(requests)).encode()
@@ -52,10 +59,19 @@ PY
 python3 "$logs/receiver.py" $receiver_port >"$logs/receiver.log" 2>&1 &
 receiver_pid=$!
 for node in on before; do # each routing node its own path at the receiver
+  events_per_batch=${MAX_EVENTS_PER_BATCH:-100}
+  bytes_per_batch=${MAX_BYTES_PER_BATCH:-65536}
+  if [ $node = before ]; then
+    events_per_batch=${BEFORE_MAX_EVENTS_PER_BATCH:-$events_per_batch}
+    bytes_per_batch=${BEFORE_MAX_BYTES_PER_BATCH:-$bytes_per_batch}
+  fi
   cat >"$logs/namespace-$node.yaml" <<YAML
 settings:
   routeDestination:
-    webhook: { endpointUrl: "http://127.0.0.1:$receiver_port/$node", maxEventsPerBatch: ${MAX_EVENTS_PER_BATCH:-100} }
+    webhook:
+      endpointUrl: "http://127.0.0.1:$receiver_port/$node"
+      maxEventsPerBatch: $events_per_batch
+      maxBytesPerBatch: $bytes_per_batch
 YAML
 done
 grid() { # port management-port log jvm-option [extra --set ...]; the jar is $jar
@@ -98,15 +114,36 @@ routing_idle() { # management-port: that routing node holds no event any more (o
   done
   echo "(routing buffer not empty after 60 s) " >&2
 }
+ticks_us() { # clock ticks: microseconds
+  echo $(($1 * 1000000 / $(getconf CLK_TCK)))
+}
 run() { # name port pid messages
-  local before after result
+  local before after result receiver_before receiver_after published ended
   before=$(cpu_ticks "$3")
+  receiver_before=$(cpu_ticks $receiver_pid)
   result=$(mvn -B -q -f load-tests/pom.xml exec:java \
     -Dexec.args="--port $2 --qos ${QOS:-1} --messages $4" 2>&1 | grep 'msg/s\|disconnected by' || echo "failed")
+  published=$(date +%s%N)
   [ "$1" = routing-on ] && routing_idle $on_mgmt
   [ "$1" = routing-before ] && routing_idle $before_mgmt
   after=$(cpu_ticks "$3")
-  printf '%s; broker CPU %d us/msg\n' "$result" $(((after - before) * 1000000 / $(getconf CLK_TCK) / $4))
+  ended=$(date +%s%N)
+  receiver_after=$(cpu_ticks $receiver_pid)
+  printf '%s; broker CPU %d us/msg' "$result" $(($(ticks_us $((after - before))) / $4))
+  if [ "$1" != routing-off ]; then
+    # end to end: the publisher's time (first publish to last message received, as it reports it)
+    # plus how long the routing node's buffer took to empty after it ended (polled every 0.5 s: a
+    # lower bound of the routed events/s). The receiver runs on the same cores: its CPU is taken
+    # from what the brokers could have had
+    local seconds
+    seconds=$(sed -n 's/.* received in \([0-9.]*\) s.*/\1/p' <<<"$result")
+    printf '; routed end to end >= %s events/s (buffer empty %.1f s after the publisher ended); receiver CPU %d us/msg' \
+      "$(awk -v n="$4" -v s="${seconds:-0}" -v lag=$(((ended - published) / 1000000)) \
+        'BEGIN { printf "%d", (s + lag / 1000 > 0) ? n / (s + lag / 1000) : 0 }')" \
+      "$(awk -v lag=$(((ended - published) / 1000000)) 'BEGIN { printf "%.1f", lag / 1000 }')" \
+      $(($(ticks_us $((receiver_after - receiver_before))) / $4))
+  fi
+  echo
 }
 run routing-on $on_port $on_pid "${WARMUP:-30000}" >/dev/null
 run routing-off $off_port $off_pid "${WARMUP:-30000}" >/dev/null

@@ -1,9 +1,6 @@
 package io.mqttgrid.events;
 
-import static io.mqttgrid.events.RoutingErrors.BUFFER_FULL;
-import static io.mqttgrid.events.RoutingErrors.DEAD_LETTER_FAILED;
 import static io.mqttgrid.events.RoutingErrors.MAX_DELIVERY_ATTEMPTS;
-import static io.mqttgrid.events.RoutingErrors.NOT_RETRIED;
 import static io.mqttgrid.events.RoutingErrors.SERVICE_ERROR;
 import static io.mqttgrid.events.RoutingErrors.TIME_TO_LIVE;
 import static io.mqttgrid.events.RoutingErrors.TOPIC_NOT_FOUND;
@@ -18,12 +15,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.Queue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -31,10 +24,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One destination, the route destination, an event subscription or the dead-letter destination,
- * with its own bounded buffer and its own requests in flight: a slow or failing one fills its own
- * buffer, never another's. Sends from the routing's one Vert.x context, retries a failed request on
- * the retry policy's schedule, and ends what it cannot deliver (dead-lettered, or dropped,
- * counted).
+ * with its own bounded buffer ({@link DestinationBuffer}) and its own requests in flight: a slow or
+ * failing one fills its own buffer, never another's. Its pump sends from the routing's one Vert.x
+ * context, behind the webhook's validation handshake ({@link WebhookValidation}) and at the rate
+ * its receiver allowed; what comes of each attempt is its {@link RetryCycle}'s (retried on the
+ * retry policy's schedule), and what it cannot deliver its {@link DeadLettering}'s (dead-lettered,
+ * or dropped, counted).
  */
 final class RoutingDestination {
 
@@ -76,11 +71,9 @@ final class RoutingDestination {
   /** Null once it is removed from the settings: what it holds is then dropped. */
   volatile RoutingSettings.Destination destination;
 
-  /** Events built and not yet delivered or dropped: waiting, in flight or waiting for a retry. */
-  private final AtomicInteger held = new AtomicInteger();
-
-  private final ConcurrentLinkedQueue<RoutedEvent> waiting = new ConcurrentLinkedQueue<>();
-  private final AtomicBoolean pumpScheduled = new AtomicBoolean();
+  private final DestinationBuffer buffer;
+  private final RetryCycle retries;
+  private final DeadLettering deadLettering;
 
   /**
    * Requests under way (and batches parked for the handshake): a batch waiting for its retry is not
@@ -89,21 +82,10 @@ final class RoutingDestination {
    */
   private int inFlight;
 
-  /**
-   * Batches whose retry is due, sent before new events when a request may start; on the context.
-   */
-  private final ArrayDeque<Retry> retries = new ArrayDeque<>();
-
-  /** The id under which a batch waiting for a retry is kept; touched on the context only. */
-  private final Map<List<RoutedEvent>, String> pendingIds = new IdentityHashMap<>();
-
   private final WebhookValidation validation;
 
-  /** A batch to send as attempt {@code attempt} (from 0). */
-  private record Retry(List<RoutedEvent> batch, int attempt) {}
-
   /** Batches in flight that wait for the handshake, sent after it; on the context only. */
-  private final List<Retry> parked = new ArrayList<>();
+  private final List<RetryCycle.Retry> parked = new ArrayList<>();
 
   /**
    * When the last handshakes failed, the newest last, at most {@code maxDeliveryAttempts} of them:
@@ -125,6 +107,11 @@ final class RoutingDestination {
     this.key = key;
     this.shared = shared;
     this.policy = shared.options().retryPolicy();
+    this.buffer =
+        new DestinationBuffer(
+            shared.options().bufferEvents(), shared.held(), shared.context(), this::pump);
+    this.retries = new RetryCycle(this, shared);
+    this.deadLettering = new DeadLettering(this, shared, buffer);
     this.validation = new WebhookValidation(this, shared);
   }
 
@@ -187,7 +174,7 @@ final class RoutingDestination {
 
   /** Events it holds: waiting, in flight or waiting for a retry. */
   int heldEvents() {
-    return held.get();
+    return buffer.held();
   }
 
   /** Set when an attempt fails, cleared when one succeeds; read by readiness. */
@@ -215,15 +202,11 @@ final class RoutingDestination {
     if (!f.passesEverything() && !f.matches(event.event())) {
       return true;
     }
-    if (!reserve(1)) {
-      if (!deadLetterSink()) {
-        failedHere(BUFFER_FULL, 1);
-        shared.deadLetters().deadLetter(List.of(event), BUFFER_FULL, 0, this, "buffer full");
-      }
+    if (!buffer.reserve(1)) {
+      deadLettering.bufferFull(List.of(event));
       return false;
     }
-    waiting.add(event);
-    wake();
+    buffer.add(event);
     return true;
   }
 
@@ -246,17 +229,15 @@ final class RoutingDestination {
         }
       }
     }
-    int room = reserveUpTo(taken.size());
+    int room = buffer.reserveUpTo(taken.size());
     for (int i = 0; i < room; i++) {
-      waiting.add(taken.get(i));
+      buffer.waiting().add(taken.get(i));
     }
     if (room > 0) {
-      wake();
+      buffer.wake();
     }
-    if (room < taken.size() && !deadLetterSink()) {
-      List<RoutedEvent> full = taken.subList(room, taken.size());
-      failedHere(BUFFER_FULL, full.size());
-      shared.deadLetters().deadLetter(full, BUFFER_FULL, 0, this, "buffer full");
+    if (room < taken.size()) {
+      deadLettering.bufferFull(taken.subList(room, taken.size()));
     }
   }
 
@@ -266,14 +247,13 @@ final class RoutingDestination {
    * going on.
    */
   void adopt(List<RoutedEvent> batch, int attempts) {
-    held.addAndGet(batch.size());
-    shared.held().addAndGet(batch.size());
+    buffer.holdBeyondBound(batch.size());
     // kept in the cluster again at once, as this node's: taking it over took it off, and it may
     // wait here (parked behind this node's validation handshake, which may hang for up to
     // routing.timeout-ms, or behind the requests in flight) before any attempt fails; if this node
     // dies meanwhile, the next survivor takes it over
-    keepPending(batch, attempts);
-    retries.add(new Retry(batch, attempts));
+    retries.keep(batch, attempts);
+    retries.dueNow(new RetryCycle.Retry(batch, attempts));
     pump();
   }
 
@@ -281,7 +261,7 @@ final class RoutingDestination {
     destination = null;
     closeKafka();
     validation.forget();
-    schedulePump();
+    buffer.schedulePump();
   }
 
   /** The producer of the Kafka destination, made on first use; null for a webhook. */
@@ -302,59 +282,9 @@ final class RoutingDestination {
     }
   }
 
-  private void schedulePump() {
-    if (pumpScheduled.compareAndSet(false, true)) {
-      shared.context().runOnContext(v -> pump());
-    }
-  }
-
-  /**
-   * New events wait: the pump runs, unless it will anyway, when a request in flight ends (the
-   * requests in flight are as many as may be): then the events wait for it without a wake-up of the
-   * context each. Called after the events are in {@link #waiting}, which the pump reads after it
-   * clears {@link #saturated}.
-   */
-  private void wake() {
-    if (!saturated) {
-      schedulePump();
-    }
-  }
-
-  /**
-   * Set by the pump when it stops because as many requests are in flight as may be, cleared when it
-   * runs again (each request that ends runs it): while it is set, new events need not wake it.
-   */
-  private volatile boolean saturated;
-
-  /** Takes a place in the buffer; false when it is full. */
-  private boolean reserve(int n) {
-    return reserveUpTo(n) == n;
-  }
-
-  /** Takes up to {@code n} places in the buffer, as many as it has: how many. */
-  private int reserveUpTo(int n) {
-    int bound = shared.options().bufferEvents();
-    int now;
-    int taken;
-    do {
-      now = held.get();
-      taken = Math.max(0, Math.min(n, bound - now));
-      if (taken == 0) {
-        return 0;
-      }
-    } while (!held.compareAndSet(now, now + taken));
-    shared.held().addAndGet(taken);
-    return taken;
-  }
-
-  private void release(int n) {
-    held.addAndGet(-n);
-    shared.held().addAndGet(-n);
-  }
-
   /** Events waiting for their first attempt; on the context. */
   int waitingEvents() {
-    return waiting.size();
+    return buffer.waiting().size();
   }
 
   /**
@@ -368,22 +298,21 @@ final class RoutingDestination {
 
   /** Starts the sends that the requests in flight allow; on the context. */
   void pump() {
-    pumpScheduled.set(false);
-    saturated = false;
+    buffer.pumpRunning();
+    Queue<RoutedEvent> waiting = buffer.waiting();
     while (true) {
       if (inFlight >= shared.options().maxRequestsInFlight()) {
-        saturated = true;
-        // an event added before the flag was seen by no pump: this one takes it when a request ends
+        buffer.saturated();
         return;
       }
-      if (retries.isEmpty() && waiting.isEmpty()) {
+      if (!retries.anyDue() && waiting.isEmpty()) {
         return;
       }
       RoutingSettings.Destination to = destination;
       if (to != null && !paced(to)) {
         return; // its events wait in its buffer for the receiver's rate
       }
-      Retry due = retries.poll();
+      RetryCycle.Retry due = retries.nextDue();
       if (due != null) {
         inFlight++;
         send(due.batch(), due.attempt());
@@ -392,8 +321,8 @@ final class RoutingDestination {
       if (to == null) {
         // removed, or routing turned off: what waits is dropped, counted
         int n = EventBatches.drain(waiting, Integer.MAX_VALUE, 0).size();
-        lost(TOPIC_NOT_FOUND, n);
-        release(n);
+        deadLettering.lost(TOPIC_NOT_FOUND, n);
+        buffer.release(n);
         return;
       }
       if (!validation.passed(to)) {
@@ -472,7 +401,7 @@ final class RoutingDestination {
                       .context()
                       .runOnContext(
                           v ->
-                              attempted(
+                              retries.attempted(
                                   batch,
                                   attempt,
                                   to,
@@ -488,13 +417,15 @@ final class RoutingDestination {
               batch.stream().map(r -> r.kafkaKey(k.key())).toList(),
               batch.get(0).eventGridSchema(),
               outcomes ->
-                  shared.context().runOnContext(v -> attemptedEach(batch, attempt, to, outcomes)));
+                  shared
+                      .context()
+                      .runOnContext(v -> retries.attemptedEach(batch, attempt, to, outcomes)));
       return;
     }
     if (!validation.passed(to)) {
       // a retry after the endpoint changed, or a batch taken over from a node that died: sent
       // once the endpoint answers the handshake here
-      parked.add(new Retry(batch, attempt));
+      parked.add(new RetryCycle.Retry(batch, attempt));
       validation.start(to);
       return;
     }
@@ -507,7 +438,7 @@ final class RoutingDestination {
                   ar.succeeded()
                       ? RoutingErrors.error(ar.result())
                       : SERVICE_ERROR; // network, timeout
-              attempted(
+              retries.attempted(
                   batch,
                   attempt,
                   to,
@@ -516,192 +447,31 @@ final class RoutingDestination {
             });
   }
 
-  /**
-   * The outcome of attempt {@code attempt} (from 0) to send {@code batch}: done, retried on the
-   * schedule, or dead-lettered (Event Grid's retry policy: a refusal at once, a transient failure
-   * past {@code routing.max-delivery-attempts} or the events' time to live).
-   */
-  private void attempted(
-      List<RoutedEvent> batch,
-      int attempt,
-      RoutingSettings.Destination to,
-      String error,
-      String why) {
-    inFlight--; // the request is over, whatever comes of its events
-    failing = error != null;
-    if (error == null) {
-      done(batch, null);
-      return;
-    }
-    int attempts = attempt + 1;
-    if (!deadLetterSink()) {
-      failedHere(error, batch.size());
-    }
-    if (!RoutingErrors.retried(error)) {
-      LOG.warn(
-          "{}: {} refused ({}): {} events dead-lettered",
-          label(),
-          to.describe(),
-          why,
-          batch.size());
-      end(batch, NOT_RETRIED, attempts, why);
-      return;
-    }
-    RetryPolicy policy = policy();
-    if (attempts >= policy.maxDeliveryAttempts()) {
-      LOG.warn(
-          "{}: {} failed ({}), attempt {} of {}: {} events dead-lettered",
-          label(),
-          to.describe(),
-          why,
-          attempts,
-          policy.maxDeliveryAttempts(),
-          batch.size());
-      end(batch, MAX_DELIVERY_ATTEMPTS, attempts, why);
-      return;
-    }
-    keepPending(batch, attempts);
-    // past the time to live the batch is not kept waiting for a retry it will not get
-    long delay =
-        Math.max(
-            1,
-            Math.min(policy.delay(attempt), policy.timeToLive(batch, System.currentTimeMillis())));
-    if (attempt == 0 || LOG.isDebugEnabled()) {
-      LOG.info(
-          "{}: {} failed ({}), {} events retried in {} ms",
-          label(),
-          to.describe(),
-          why,
-          batch.size(),
-          delay);
-    }
-    shared
-        .vertx()
-        .setTimer(
-            delay,
-            t ->
-                shared
-                    .context()
-                    .runOnContext(
-                        v -> {
-                          if (policy().timeToLive(batch, System.currentTimeMillis()) <= 0) {
-                            LOG.warn(
-                                "{}: {} still failing ({}) at the events' time to live: {} events"
-                                    + " dead-lettered",
-                                label(),
-                                to.describe(),
-                                why,
-                                batch.size());
-                            end(batch, TIME_TO_LIVE, attempts, why);
-                          } else {
-                            retries.add(new Retry(batch, attempt + 1));
-                            pump();
-                          }
-                        }));
-    pump(); // its request is over: the next may start meanwhile
-  }
-
-  /**
-   * The outcome of attempt {@code attempt} to send {@code batch} to Kafka, one per event (null:
-   * written): the events written are delivered, those refused dead-lettered, and only those that
-   * failed for a while retried, as a batch of their own.
-   */
-  private void attemptedEach(
-      List<RoutedEvent> batch,
-      int attempt,
-      RoutingSettings.Destination to,
-      List<KafkaSender.Failure> outcomes) {
-    List<RoutedEvent> written = new ArrayList<>();
-    List<RoutedEvent> retried = new ArrayList<>();
-    KafkaSender.Failure retriedFailure = null;
-    Map<KafkaSender.Failure, List<RoutedEvent>> refused = new java.util.LinkedHashMap<>();
-    for (int i = 0; i < batch.size(); i++) {
-      KafkaSender.Failure f = outcomes.get(i);
-      if (f == null) {
-        written.add(batch.get(i));
-      } else if (RoutingErrors.retried(f.error())) {
-        retried.add(batch.get(i));
-        retriedFailure = retriedFailure == null ? f : retriedFailure;
-      } else {
-        refused.computeIfAbsent(f, k -> new ArrayList<>()).add(batch.get(i));
-      }
-    }
-    if (written.size() == batch.size()) {
-      attempted(batch, attempt, to, null, null);
-      return;
-    }
-    if (retried.size() == batch.size()) {
-      attempted(batch, attempt, to, retriedFailure.error(), retriedFailure.why());
-      return;
-    }
-    // parts with outcomes of their own: the batch as kept for a retry is no more
-    forgetPending(batch);
-    if (!written.isEmpty()) {
-      done(written, null);
-    }
-    for (Map.Entry<KafkaSender.Failure, List<RoutedEvent>> r : refused.entrySet()) {
-      List<RoutedEvent> events = r.getValue();
-      if (!deadLetterSink()) {
-        failedHere(r.getKey().error(), events.size());
-      }
-      LOG.warn(
-          "{}: {} refused {} of {} events ({}): dead-lettered",
-          label(),
-          to.describe(),
-          events.size(),
-          batch.size(),
-          r.getKey().why());
-      end(events, NOT_RETRIED, attempt + 1, r.getKey().why());
-    }
-    if (!retried.isEmpty()) {
-      // counts the request out, and retries these on the schedule
-      attempted(retried, attempt, to, retriedFailure.error(), retriedFailure.why());
-    } else {
-      inFlight--;
-      failing = true;
-      pump();
-    }
+  /** A request is over (it succeeded or not), whatever comes of its events; on the context. */
+  void requestOver(boolean succeeded) {
+    inFlight--;
+    failing = !succeeded;
   }
 
   /** The batch is not delivered here: to the dead-letter destination, or dropped, counted. */
-  private void end(List<RoutedEvent> batch, String reason, int attempts, String why) {
-    forgetPending(batch);
-    if (deadLetterSink()) {
-      shared.meters().dropped(DEAD_LETTER_FAILED, batch.size());
-    } else {
-      shared.deadLetters().deadLetter(batch, reason, attempts, this, why);
-    }
-    release(batch.size());
+  void end(List<RoutedEvent> batch, String reason, int attempts, String why) {
+    retries.forget(batch);
+    deadLettering.giveUp(batch, reason, attempts, why);
     pump();
   }
 
-  /** Events this destination ends without delivering them, counted. */
-  private void lost(String error, int n) {
-    if (deadLetterSink()) {
-      shared.meters().dropped(DEAD_LETTER_FAILED, n);
-    } else {
-      failedHere(error, n);
-    }
-  }
-
-  private void forgetPending(List<RoutedEvent> batch) {
-    String id = pendingIds.remove(batch);
-    if (id != null) {
-      shared.pending().get().forget(id);
-    }
-  }
-
-  private void done(List<RoutedEvent> batch, String error) {
-    forgetPending(batch);
+  /** The batch is delivered ({@code error} null), or ended without a dead letter, counted. */
+  void done(List<RoutedEvent> batch, String error) {
+    retries.forget(batch);
     // counted before they leave the buffer: an empty buffer means every outcome is counted
     if (error == null) {
       if (!deadLetterSink()) {
         shared.meters().delivered(metricName(), batch.size());
       }
     } else {
-      lost(error, batch.size());
+      deadLettering.lost(error, batch.size());
     }
-    release(batch.size());
+    buffer.release(batch.size());
     pump();
   }
 
@@ -713,7 +483,7 @@ final class RoutingDestination {
     failing = false;
     for (int i = parked.size() - 1; i >= 0; i--) {
       inFlight--;
-      retries.addFirst(parked.get(i));
+      retries.dueFirst(parked.get(i));
     }
     parked.clear();
     pump();
@@ -735,7 +505,7 @@ final class RoutingDestination {
     shared.meters().validationFailed();
     if (!deadLetterSink()) {
       int parkedEvents = parked.stream().mapToInt(r -> r.batch().size()).sum();
-      failedHere(VALIDATION_FAILED, waiting.size() + parkedEvents);
+      failedHere(VALIDATION_FAILED, buffer.waiting().size() + parkedEvents);
     }
     handshakeFailures.addLast(System.currentTimeMillis());
     while (handshakeFailures.size() > policy().maxDeliveryAttempts()) {
@@ -760,6 +530,7 @@ final class RoutingDestination {
     long now = System.currentTimeMillis();
     int ended = 0;
     // oldest first: one that is not over ends the sweep (a later one is seen after the next)
+    Queue<RoutedEvent> waiting = buffer.waiting();
     RoutedEvent e;
     while ((e = waiting.peek()) != null) {
       int attempts = handshakeAttempts(e);
@@ -768,23 +539,23 @@ final class RoutingDestination {
         break;
       }
       waiting.poll();
-      endHeldBack(List.of(e), reason, attempts, why);
+      deadLettering.giveUp(List.of(e), reason, attempts, why);
       ended++;
     }
-    List<Retry> still = new ArrayList<>();
-    for (Retry r : parked) {
+    List<RetryCycle.Retry> still = new ArrayList<>();
+    for (RetryCycle.Retry r : parked) {
       int attempts = attempted ? r.attempt() + 1 : r.attempt();
       String reason = over(policy, r.batch(), attempts, now);
       if (reason == null) {
         if (attempted) {
-          keepPending(r.batch(), attempts);
+          retries.keep(r.batch(), attempts);
         }
-        still.add(new Retry(r.batch(), attempts));
+        still.add(new RetryCycle.Retry(r.batch(), attempts));
       } else {
-        forgetPending(r.batch());
+        retries.forget(r.batch());
         inFlight--;
-        saturated = false; // room for a request: new events wake the pump again
-        endHeldBack(r.batch(), reason, attempts, why);
+        buffer.unsaturated(); // room for a request: new events wake the pump again
+        deadLettering.giveUp(r.batch(), reason, attempts, why);
         ended += r.batch().size();
       }
     }
@@ -802,7 +573,7 @@ final class RoutingDestination {
     if (head != null) {
       next = policy.timeToLive(List.of(head), now);
     }
-    for (Retry r : parked) {
+    for (RetryCycle.Retry r : parked) {
       next = Math.min(next, policy.timeToLive(r.batch(), now));
     }
     return next;
@@ -824,20 +595,5 @@ final class RoutingDestination {
       return MAX_DELIVERY_ATTEMPTS;
     }
     return policy.timeToLive(batch, now) <= 0 ? TIME_TO_LIVE : null;
-  }
-
-  /** Events held back by the handshake and given up: dead-lettered, or dropped, counted. */
-  private void endHeldBack(List<RoutedEvent> batch, String reason, int attempts, String why) {
-    if (deadLetterSink()) {
-      shared.meters().dropped(DEAD_LETTER_FAILED, batch.size());
-    } else {
-      shared.deadLetters().deadLetter(batch, reason, attempts, this, why);
-    }
-    release(batch.size());
-  }
-
-  private void keepPending(List<RoutedEvent> batch, int attempts) {
-    String id = pendingIds.computeIfAbsent(batch, b -> UUID.randomUUID().toString());
-    shared.pending().get().keep(id, new EventBatches.Pending(key, attempts, batch).toJson());
   }
 }

@@ -23,7 +23,8 @@ public final class HazelcastMetrics {
           HazelcastSessionStore.QUEUES,
           HazelcastSessionStore.CONNECTIONS,
           HazelcastRetainedStore.MAP,
-          HazelcastRouteTable.MAP);
+          HazelcastRouteTable.MAP,
+          HazelcastPendingEvents.MAP);
 
   private HazelcastMetrics() {}
 
