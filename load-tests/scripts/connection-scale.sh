@@ -10,7 +10,8 @@
 #
 # SESSION_EXPIRY above 0 makes every session persistent (clean start false). GRID_ARGS adds broker options.
 # BEFORE_JAR (another build of the broker, say from before a change) adds a second MQTT Grid node, warmed up and
-# measured the same way in the same rounds (labelled MQTT-Grid-before). GRID_JAR: the jar measured as MQTT-Grid
+# measured the same way in the same rounds (labelled MQTT-Grid-before); BEFORE_JVM_ARGS: JVM options for that node
+# only (e.g. the same jar with -Dhazelcast.metrics.enabled=false). GRID_JAR: the jar measured as MQTT-Grid
 # (default target/mqttgrid.jar, built if missing). JFR=FILE records MQTT Grid (the GRID_JAR node) with JFR's
 # profile settings (JFR_SETTINGS: another .jfc, e.g. one sampling every 2 ms) from after its warm-up to the end of
 # the rounds (summarise with load-tests/scripts/jfr-shares.py).
@@ -38,8 +39,8 @@ cp="load-tests/target/classes:$(cat "$logs/cp")"
 ulimit -n 65536 2>/dev/null || true
 # the per-address connect rate and unauthenticated-connection caps protect a node from one noisy address; the
 # load generator is one address, so they are lifted here
-grid() { # jar port log
-  java -Xmx1g -XX:+ExitOnOutOfMemoryError -jar "$1" --set mqtt.port="$2" \
+grid() { # jar port log [JVM options]
+  java -Xmx1g -XX:+ExitOnOutOfMemoryError ${4:-} -jar "$1" --set mqtt.port="$2" \
     --set mqtt.websocket-port=-1 --set mqtt.tls-port=-1 --set mqtt.wss-port=-1 --set http.port=-1 \
     --set http.tls-port=-1 --set management.port=-1 --set mqtt.connect-rate-per-address=0 \
     --set mqtt.max-unauthenticated-connections=0 --set mqtt.max-unauthenticated-per-address=0 \
@@ -49,7 +50,7 @@ grid "$grid_jar" $grid_port "$logs/grid.log"
 grid_pid=$!
 before_pid=
 if [ -n "${BEFORE_JAR:-}" ]; then
-  grid "$BEFORE_JAR" $before_port "$logs/grid-before.log"
+  grid "$BEFORE_JAR" $before_port "$logs/grid-before.log" "${BEFORE_JVM_ARGS:-}"
   before_pid=$!
 fi
 printf 'user %s\nlistener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 10000\nset_tcp_nodelay true\n' \
