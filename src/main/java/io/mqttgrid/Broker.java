@@ -124,8 +124,8 @@ public final class Broker {
     HazelcastClusterManager clusterManager = new HazelcastClusterManager(hz);
     EventBusOptions bus = new EventBusOptions().setPort(config.clusterEventBusPort);
     // Unset, Vert.x binds and announces the address the Hazelcast member uses (cluster.interface or
-    // the one
-    // Hazelcast picked), which other nodes can reach; the MQTT bind address (0.0.0.0) would not do.
+    // the one Hazelcast picked), which other nodes can reach; the MQTT bind address (0.0.0.0) would
+    // not do.
     if (!config.clusterEventBusHost.isBlank()) {
       bus.setHost(config.clusterEventBusHost);
     }

@@ -43,6 +43,9 @@ public final class HazelcastConfigFactory {
 
   static final String RESOURCE_DIR = "/cluster-config/";
 
+  /** Hazelcast's property: whether the member port listens on every address. */
+  static final String BIND_ANY = "hazelcast.socket.bind.any";
+
   private static final String SESSIONS = HazelcastSessionStore.SESSIONS;
   private static final String QUEUES = HazelcastSessionStore.QUEUES;
   private static final String CONNECTIONS = HazelcastSessionStore.CONNECTIONS;
@@ -121,6 +124,11 @@ public final class HazelcastConfigFactory {
     interfaces.setInterfaces(named);
     if (named.isEmpty()) {
       interfaces.setEnabled(false);
+    } else if (config.getProperty(BIND_ANY) == null && System.getProperty(BIND_ANY) == null) {
+      // Hazelcast binds its member port to every address unless told otherwise, whatever the
+      // interfaces say (they choose only the address it announces): a loopback node would take
+      // members (unauthenticated, they read and change every map) from the network
+      config.setProperty(BIND_ANY, "false");
     }
     JoinConfig join = network.getJoin();
     for (var discovery :
