@@ -133,10 +133,19 @@ class ConsoleClusterOverviewIT {
                 })
             .buildBlocking();
     onB.connect();
-    JsonObject found =
-        callA(HttpMethod.GET, "/namespaces/mqttgrid/connections?search=cluster-target");
-    assertThat(found.getJsonArray("value")).hasSize(1);
-    assertThat(found.getJsonArray("value").getJsonObject(0).getString("node"))
+    // b lists a connection once its CONNACK is written: on a loaded machine the client can read
+    // the CONNACK and ask a before b's event loop gets that far
+    JsonObject[] found = new JsonObject[1];
+    Await.until(
+        "the connection on b listed through a",
+        Duration.ofSeconds(10),
+        () -> {
+          found[0] =
+              callA(HttpMethod.GET, "/namespaces/mqttgrid/connections?search=cluster-target");
+          return !found[0].getJsonArray("value").isEmpty();
+        });
+    assertThat(found[0].getJsonArray("value")).hasSize(1);
+    assertThat(found[0].getJsonArray("value").getJsonObject(0).getString("node"))
         .isEqualTo("console-b");
     JsonObject done =
         callA(
