@@ -531,7 +531,10 @@ public final class Broker {
                   bridgeState)));
       all.add(vertx.deployVerticle(management));
     }
-    return Future.all(all);
+    // join, not all: a listener that fails (a port taken) must not start the stop while other
+    // verticles are still starting; undeployed mid-start, they completed a promise twice (an ERROR
+    // with a stack trace after the one-line reason)
+    return Future.join(all);
   }
 
   /** The public HTTP API (Event Grid's HTTP publish API): one verticle per HTTP event loop. */
