@@ -2,6 +2,7 @@ package io.mqttgrid.mqtt;
 
 import io.mqttgrid.wire.ReasonCode;
 import io.netty.handler.codec.mqtt.MqttMessageBuilders;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.mqtt.MqttEndpoint;
@@ -41,6 +42,32 @@ final class EndpointSocket {
     }
     s.writeMessage(MqttMessageBuilders.disconnect().reasonCode(reason.byteValue()).build());
     return true;
+  }
+
+  /**
+   * Lets the endpoint's socket write what the connection wrote outside a read (a subscriber's
+   * deliveries, taken in by batches on its event loop) with one flush, at the end of the loop's
+   * current tasks, rather than one system call per packet: Vert.x flushes every write made outside
+   * a read at once, and vertx-mqtt's endpoint has no write without flush. Netty's {@link
+   * FlushConsolidationHandler} does it; it goes first in the pipeline, so that it sees every read
+   * (what is written during a read is flushed when the read completes, as before) and every flush.
+   */
+  static boolean consolidateFlushes(MqttEndpoint endpoint) {
+    if (!(socket(endpoint) instanceof NetSocketInternal s)) {
+      return false;
+    }
+    try {
+      s.channelHandlerContext()
+          .pipeline()
+          .addFirst(
+              "flushConsolidation",
+              new FlushConsolidationHandler(
+                  FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+      return true;
+    } catch (RuntimeException e) {
+      // a pipeline that already closed, or a socket that is no channel's (WebSocket adapters)
+      return false;
+    }
   }
 
   /** Stops reading the endpoint's packets; whether it could (see the class comment). */

@@ -103,6 +103,7 @@ final class MqttConnection implements ClientChannel {
     endpoint.authenticationExchangeHandler(rights::onAuth);
 
     EndpointSocket.hold(endpoint);
+    EndpointSocket.consolidateFlushes(endpoint);
     handshake.start();
   }
 
