@@ -29,17 +29,14 @@ import org.junit.jupiter.api.Test;
 class FanInNoLossIT {
 
   private static final int PUBLISHERS = 4;
-  private static final int EACH = 750;
+  private static final int EACH = 1_000;
 
   @Test
   void fourPublishersOneSlowerSubscriberAtQos1LoseNothing() throws Exception {
-    // small bounds, so that a few thousand messages are far beyond them: 10 in flight to the
-    // subscriber, 1,000 waiting; each publisher at most 50 unacknowledged
+    // small bounds, so that a few thousand messages are far beyond them: 1,000 waiting for the
+    // subscriber (100 in flight, the default); each publisher at most 50 unacknowledged
     Map<String, String> bounds =
-        Map.of(
-            "limits.max-inflight-outbound", "10",
-            "session.max-pending-messages", "1000",
-            "limits.receive-maximum", "50");
+        Map.of("session.max-pending-messages", "1000", "limits.receive-maximum", "50");
     try (TestBroker broker = TestBroker.start(bounds)) {
       ConcurrentLinkedQueue<Mqtt5Publish> unacknowledged = new ConcurrentLinkedQueue<>();
       List<int[]> got = new CopyOnWriteArrayList<>();
