@@ -1,8 +1,10 @@
 package io.mqttgrid.mqtt;
 
 import io.mqttgrid.wire.ReasonCode;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.mqtt.MqttMessageBuilders;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.mqtt.MqttEndpoint;
@@ -45,28 +47,72 @@ final class EndpointSocket {
   }
 
   /**
-   * Lets the endpoint's socket write what the connection wrote outside a read (a subscriber's
-   * deliveries, taken in by batches on its event loop) with one flush, at the end of the loop's
-   * current tasks, rather than one system call per packet: Vert.x flushes every write made outside
-   * a read at once, and vertx-mqtt's endpoint has no write without flush. Netty's {@link
-   * FlushConsolidationHandler} does it; it goes first in the pipeline, so that it sees every read
-   * (what is written during a read is flushed when the read completes, as before) and every flush.
+   * Lets the connection hold the flushes of what it writes outside a read (a subscriber's
+   * deliveries, taken in by batches on its event loop) and flush once at the end of the batch:
+   * Vert.x flushes every write made outside a read at once, one system call per packet, and
+   * vertx-mqtt's endpoint has no write without flush. Null when the socket is not reachable.
    */
-  static boolean consolidateFlushes(MqttEndpoint endpoint) {
+  static HeldFlushes heldFlushes(MqttEndpoint endpoint) {
     if (!(socket(endpoint) instanceof NetSocketInternal s)) {
-      return false;
+      return null;
     }
     try {
-      s.channelHandlerContext()
-          .pipeline()
-          .addFirst(
-              "flushConsolidation",
-              new FlushConsolidationHandler(
-                  FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
-      return true;
+      HeldFlushes held = new HeldFlushes();
+      s.channelHandlerContext().pipeline().addFirst("heldFlushes", held);
+      return held;
     } catch (RuntimeException e) {
-      // a pipeline that already closed, or a socket that is no channel's (WebSocket adapters)
-      return false;
+      // a pipeline that closed already
+      return null;
+    }
+  }
+
+  /**
+   * Holds the flushes that pass it between {@link #hold} and {@link #release}, then flushes once.
+   * On the channel's event loop only. Hand-written: Netty's {@code FlushConsolidationHandler}
+   * consolidates within reads, or outside them by a flush task queued on the event loop for every
+   * flush, which costs a task per read of every connection; this one is explicit and costs nothing
+   * when not holding.
+   */
+  static final class HeldFlushes extends ChannelOutboundHandlerAdapter {
+    private ChannelHandlerContext ctx;
+    private int holds;
+    private boolean flushHeld;
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext context) {
+      this.ctx = context;
+    }
+
+    @Override
+    public void flush(ChannelHandlerContext context) {
+      if (holds > 0) {
+        flushHeld = true;
+      } else {
+        context.flush();
+      }
+    }
+
+    @Override
+    public void close(ChannelHandlerContext context, ChannelPromise promise) {
+      flushNow();
+      context.close(promise);
+    }
+
+    void hold() {
+      holds++;
+    }
+
+    void release() {
+      if (holds > 0 && --holds == 0) {
+        flushNow();
+      }
+    }
+
+    private void flushNow() {
+      if (flushHeld && ctx != null) {
+        flushHeld = false;
+        ctx.flush();
+      }
     }
   }
 

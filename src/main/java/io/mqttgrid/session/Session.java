@@ -160,9 +160,25 @@ public final class Session implements Subscriber {
    * Messages whose publishers' acknowledgements are held back, in the order they were held (some
    * answered already); the timer answers the overdue ones. On the session's context.
    */
-  private final java.util.ArrayDeque<Outgoing> heldAcks = new java.util.ArrayDeque<>(0);
+  private java.util.ArrayDeque<Outgoing> heldAcks; // made when first needed: most sessions never
 
   private long heldAckTimer = -1;
+
+  /** The channel whose flushes the current batch holds; null between batches. */
+  private ClientChannel batchChannel;
+
+  private boolean inBatch;
+
+  /**
+   * Holds the flushes of the channel a batch writes to until the batch ends (the batch may attach
+   * one: then from there on; one it detaches is released at the end all the same).
+   */
+  private void holdFlushes() {
+    if (inBatch && batchChannel == null && channel != null) {
+      batchChannel = channel;
+      batchChannel.holdFlushes();
+    }
+  }
 
   private final OutboundWindow<Outgoing> window;
   private final QueueWriter queue;
@@ -196,7 +212,26 @@ public final class Session implements Subscriber {
     this.events = events;
     this.queue = new QueueWriter(store, clientId, connectionId, context);
     this.inbox =
-        new SessionInbox(task -> context.runOnContext(v -> task.run()), SessionInbox.MAX_BATCH);
+        new SessionInbox(
+            task -> context.runOnContext(v -> task.run()),
+            SessionInbox.MAX_BATCH,
+            new SessionInbox.Batches() {
+              @Override
+              public void started() {
+                inBatch = true;
+                holdFlushes();
+              }
+
+              @Override
+              public void ended() {
+                inBatch = false;
+                ClientChannel held = batchChannel;
+                batchChannel = null;
+                if (held != null) {
+                  held.releaseFlushes();
+                }
+              }
+            });
     this.window =
         new OutboundWindow<>(
             limits, outboundTotals, new WindowOutcomes(), System::currentTimeMillis);
@@ -739,6 +774,7 @@ public final class Session implements Subscriber {
    */
   void attach(ClientChannel newChannel, List<QueuedMessage> queued) {
     this.channel = newChannel;
+    holdFlushes();
     List<Outgoing> held = new ArrayList<>(queued.size());
     for (QueuedMessage q : queued) {
       Outgoing o =
@@ -792,7 +828,7 @@ public final class Session implements Subscriber {
     for (Outgoing o : unfinished) {
       complete(o.heldAck);
     }
-    heldAcks.clear();
+    heldAcks = null;
     if (heldAckTimer >= 0) {
       vertx.cancelTimer(heldAckTimer);
       heldAckTimer = -1;
@@ -804,6 +840,9 @@ public final class Session implements Subscriber {
    * session ends, or after {@code session.hold-acks-max-millis}, whichever comes first.
    */
   private void holdAck(Outgoing o, Promise<Void> ack) {
+    if (heldAcks == null) {
+      heldAcks = new java.util.ArrayDeque<>();
+    }
     while (!heldAcks.isEmpty() && heldAcks.peek().heldAck.future().isComplete()) {
       heldAcks.poll(); // answered when it was sent
     }
@@ -818,6 +857,9 @@ public final class Session implements Subscriber {
   /** Answers the acknowledgements held for longer than allowed; on the session's context. */
   private void answerOverdue() {
     heldAckTimer = -1;
+    if (heldAcks == null) {
+      return;
+    }
     long now = System.currentTimeMillis();
     Outgoing o;
     while ((o = heldAcks.peek()) != null

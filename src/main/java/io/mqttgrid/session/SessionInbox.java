@@ -35,14 +35,24 @@ final class SessionInbox {
 
   private final Consumer<Runnable> context;
   private final int maxBatch;
+  private final Batches batches;
+
+  /** What the session does around one batch: its writes leave together, at the batch's end. */
+  interface Batches {
+    void started();
+
+    void ended();
+  }
+
   private final Runnable takeIn = this::takeIn;
 
   /**
    * @param context runs a task on the session's context, behind what is queued there
    */
-  SessionInbox(Consumer<Runnable> context, int maxBatch) {
+  SessionInbox(Consumer<Runnable> context, int maxBatch, Batches batches) {
     this.context = context;
     this.maxBatch = maxBatch;
+    this.batches = batches;
   }
 
   /** Hands {@code task} over, from any thread: it runs after everything handed over before it. */
@@ -55,6 +65,15 @@ final class SessionInbox {
 
   /** Runs what arrived, at most one batch; on the session's context. */
   private void takeIn() {
+    batches.started();
+    try {
+      takeBatch();
+    } finally {
+      batches.ended();
+    }
+  }
+
+  private void takeBatch() {
     int taken = 0;
     while (true) {
       Runnable task;

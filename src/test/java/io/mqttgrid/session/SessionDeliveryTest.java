@@ -36,6 +36,12 @@ class SessionDeliveryTest {
   /** The client's side: records the PUBLISH packets; acknowledges each later if {@code autoAck}. */
   private final class Client implements ClientChannel {
     final List<String> published = new CopyOnWriteArrayList<>();
+
+    /** What left the socket together: the packets of each released hold (or unheld write). */
+    final List<Integer> flushes = new CopyOnWriteArrayList<>();
+
+    int holding;
+    int unflushed;
     final int window;
     final boolean autoAck;
     Session session;
@@ -64,6 +70,11 @@ class SessionDeliveryTest {
         int packetId,
         int[] subscriptionIds) {
       published.add(message.id());
+      unflushed++;
+      if (holding == 0) {
+        flushes.add(unflushed);
+        unflushed = 0;
+      }
       if (autoAck) {
         // the client's PUBACK, read by the event loop after what it is doing now
         context.runOnContext(v -> session.acknowledged(packetId));
@@ -73,6 +84,19 @@ class SessionDeliveryTest {
 
     @Override
     public void sendPubrel(int packetId) {}
+
+    @Override
+    public void holdFlushes() {
+      holding++;
+    }
+
+    @Override
+    public void releaseFlushes() {
+      if (--holding == 0 && unflushed > 0) {
+        flushes.add(unflushed);
+        unflushed = 0;
+      }
+    }
 
     @Override
     public void close(EndCause cause) {}
@@ -267,6 +291,30 @@ class SessionDeliveryTest {
         .as("held for session.hold-acks-max-millis")
         .isGreaterThanOrEqualTo(290);
     assertThat(client.published).as("the message itself still waits").containsExactly("m1");
+  }
+
+  @Test
+  void theWritesOfOneBatchLeaveWithOneFlush() throws Exception {
+    Client client = new Client(100, false);
+    Session s = online(limits(1_000, 0), client);
+    CountDownLatch busy = new CountDownLatch(1);
+    context.runOnContext(
+        v -> {
+          try {
+            busy.await(10, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+    for (int i = 1; i <= 10; i++) {
+      answerOf(s, "m" + i);
+    }
+    busy.countDown();
+    taken(s);
+
+    assertThat(client.published).hasSize(10);
+    assertThat(client.flushes).as("one flush for the batch's ten writes").containsExactly(10);
+    assertThat(client.holding).isZero();
   }
 
   private static Future<Void> answerOf(Session s, String id) {

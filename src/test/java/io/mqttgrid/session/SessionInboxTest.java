@@ -21,6 +21,8 @@ class SessionInboxTest {
   private final ExecutorService context = Executors.newSingleThreadExecutor();
 
   private final AtomicInteger contextTasks = new AtomicInteger();
+  private final AtomicInteger batches = new AtomicInteger();
+  private final AtomicInteger batchesEnded = new AtomicInteger();
 
   private SessionInbox inbox(int maxBatch) {
     return new SessionInbox(
@@ -28,7 +30,18 @@ class SessionInboxTest {
           contextTasks.incrementAndGet();
           context.execute(task);
         },
-        maxBatch);
+        maxBatch,
+        new SessionInbox.Batches() {
+          @Override
+          public void started() {
+            batches.incrementAndGet();
+          }
+
+          @Override
+          public void ended() {
+            batchesEnded.incrementAndGet();
+          }
+        });
   }
 
   @AfterEach
@@ -85,6 +98,7 @@ class SessionInboxTest {
     assertThat(contextTasks.get())
         .as("tasks on the context: one per batch, not one per piece of work")
         .isLessThan(publishers * each);
+    assertThat(batchesEnded.get()).as("every batch that started ended").isEqualTo(batches.get());
   }
 
   @Test
