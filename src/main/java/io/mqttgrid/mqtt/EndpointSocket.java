@@ -74,6 +74,13 @@ final class EndpointSocket {
    * when not holding.
    */
   static final class HeldFlushes extends ChannelOutboundHandlerAdapter {
+
+    /**
+     * Bytes left below the channel's write high-water mark (64 KiB by default) under which to
+     * flush.
+     */
+    private static final long FLUSH_BEFORE_UNWRITABLE = 32 * 1024;
+
     private ChannelHandlerContext ctx;
     private int holds;
     private boolean flushHeld;
@@ -85,9 +92,12 @@ final class EndpointSocket {
 
     @Override
     public void flush(ChannelHandlerContext context) {
-      if (holds > 0) {
+      if (holds > 0 && context.channel().bytesBeforeUnwritable() > FLUSH_BEFORE_UNWRITABLE) {
         flushHeld = true;
       } else {
+        // flushed before the unflushed bytes reach the channel's high-water mark: beyond it Vert.x
+        // queues every write until the channel reports itself writable again, a task later each
+        flushHeld = false;
         context.flush();
       }
     }
