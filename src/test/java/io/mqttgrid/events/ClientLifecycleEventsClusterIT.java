@@ -8,7 +8,6 @@ import io.mqttgrid.testing.ClusterFixture;
 import io.mqttgrid.testing.WebhookReceivers;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -56,20 +55,7 @@ class ClientLifecycleEventsClusterIT {
     receiver =
         receiverVertx
             .createHttpServer()
-            .requestHandler(
-                WebhookReceivers.answeringHandshake(
-                    req ->
-                        req.body()
-                            .onSuccess(
-                                body -> {
-                                  String text = body.toString().trim();
-                                  if (text.startsWith("[")) {
-                                    new JsonArray(text).forEach(e -> received.add((JsonObject) e));
-                                  } else {
-                                    received.add(new JsonObject(text));
-                                  }
-                                  req.response().setStatusCode(200).end();
-                                })))
+            .requestHandler(WebhookReceivers.collecting(received::add))
             .listen(0, "127.0.0.1")
             .await(10, TimeUnit.SECONDS);
     Path file = dir.resolve("namespace.yaml");

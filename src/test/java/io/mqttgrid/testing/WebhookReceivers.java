@@ -3,6 +3,9 @@ package io.mqttgrid.testing;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.function.Consumer;
 
 /** What the tests' webhook receivers share. */
 public final class WebhookReceivers {
@@ -28,5 +31,25 @@ public final class WebhookReceivers {
         events.handle(req);
       }
     };
+  }
+
+  /**
+   * A receiver that answers the handshake, hands every event it is sent to {@code each} (a batch,
+   * {@code application/cloudevents-batch+json}, event by event) and answers 200.
+   */
+  public static Handler<HttpServerRequest> collecting(Consumer<JsonObject> each) {
+    return answeringHandshake(
+        req ->
+            req.body()
+                .onSuccess(
+                    body -> {
+                      String text = body.toString().trim();
+                      if (text.startsWith("[")) {
+                        new JsonArray(text).forEach(e -> each.accept((JsonObject) e));
+                      } else {
+                        each.accept(new JsonObject(text));
+                      }
+                      req.response().setStatusCode(200).end();
+                    }));
   }
 }
