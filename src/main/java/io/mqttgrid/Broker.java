@@ -240,16 +240,7 @@ public final class Broker {
             config.overflowPolicy == BrokerConfig.OverflowPolicy.TERMINATE_SESSION,
             config.maxOutboundBuffered,
             config.maxInflightBytes,
-            config.maxOutboundBufferedBytes,
-            config.holdAcksAbovePendingPercent == 0
-                ? 0
-                : (int)
-                    Math.max(
-                        1,
-                        (long) config.maxPendingMessages
-                            * config.holdAcksAbovePendingPercent
-                            / 100),
-            config.holdAcksMaxMillis);
+            config.maxOutboundBufferedBytes);
     sessions =
         new SessionManager(
             vertx,

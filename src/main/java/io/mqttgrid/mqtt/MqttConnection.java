@@ -66,9 +66,6 @@ final class MqttConnection implements ClientChannel {
   private final InboundPublishes publishes;
   private final SubscriptionRequests subscriptions;
 
-  /** Null when the socket could not be reached (see {@link EndpointSocket}). */
-  private EndpointSocket.HeldFlushes heldFlushes;
-
   MqttConnection(
       MqttEndpoint endpoint,
       MqttServices services,
@@ -106,7 +103,6 @@ final class MqttConnection implements ClientChannel {
     endpoint.authenticationExchangeHandler(rights::onAuth);
 
     EndpointSocket.hold(endpoint);
-    heldFlushes = EndpointSocket.heldFlushes(endpoint);
     handshake.start();
   }
 
@@ -362,20 +358,6 @@ final class MqttConnection implements ClientChannel {
           .mapEmpty();
     } catch (IllegalStateException | IllegalArgumentException e) {
       return Future.failedFuture(e);
-    }
-  }
-
-  @Override
-  public void holdFlushes() {
-    if (heldFlushes != null) {
-      heldFlushes.hold();
-    }
-  }
-
-  @Override
-  public void releaseFlushes() {
-    if (heldFlushes != null) {
-      heldFlushes.release();
     }
   }
 
