@@ -7,7 +7,9 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
+import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WithBroker;
@@ -96,9 +98,27 @@ class PersistentSubscriberAckIT {
     }
 
     assertThat(closedByServer).isEmpty();
-    long acknowledged =
-        acks.stream().filter(f -> f.isDone() && !f.isCompletedExceptionally()).count();
-    assertThat(acknowledged).isEqualTo(MESSAGES);
+    // every publish answered: acknowledged, or refused with 0x97 where both subscribers had fallen
+    // behind by more than session.max-pending-messages at once (no session could keep it: the
+    // router's rule); about 1 run in 4 had some (1,202 of 50,000 in one), never another answer
+    long acknowledged = 0;
+    for (CompletableFuture<Mqtt5PublishResult> f : acks) {
+      assertThat(f).isDone();
+      if (f.isCompletedExceptionally()) {
+        assertThat(f)
+            .failsWithin(Duration.ZERO)
+            .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+            .havingCause()
+            .isInstanceOfSatisfying(
+                Mqtt5PubAckException.class,
+                e ->
+                    assertThat(e.getMqttMessage().getReasonCode())
+                        .isEqualTo(Mqtt5PubAckReasonCode.QUOTA_EXCEEDED));
+      } else {
+        acknowledged++;
+      }
+    }
+    assertThat(acknowledged).isPositive();
     // acknowledged means kept by at least one session; a subscriber that falls behind the
     // publisher by more than session.max-pending-messages drops (and counts) the rest, and
     // delivery may still be under way: every message is delivered or counted as dropped (a CI run
