@@ -240,7 +240,16 @@ public final class Broker {
             config.overflowPolicy == BrokerConfig.OverflowPolicy.TERMINATE_SESSION,
             config.maxOutboundBuffered,
             config.maxInflightBytes,
-            config.maxOutboundBufferedBytes);
+            config.maxOutboundBufferedBytes,
+            config.holdAcksAbovePendingPercent == 0
+                ? 0
+                : (int)
+                    Math.max(
+                        1,
+                        (long) config.maxPendingMessages
+                            * config.holdAcksAbovePendingPercent
+                            / 100),
+            config.holdAcksMaxMillis);
     sessions =
         new SessionManager(
             vertx,

@@ -67,6 +67,16 @@ public final class BrokerConfig {
   public final long maxQueuedBytes;
   public final int maxPendingMessages;
   public final long maxPendingBytes;
+
+  /**
+   * Share of {@code session.max-pending-*} (percent) from which a clean session holds its
+   * publishers' acknowledgements back; 0: never.
+   */
+  public final int holdAcksAbovePendingPercent;
+
+  /** The longest one acknowledgement is held back (milliseconds). */
+  public final long holdAcksMaxMillis;
+
   public final OverflowPolicy overflowPolicy;
   public final int maxOutboundBuffered;
   public final long maxOutboundBufferedBytes;
@@ -217,6 +227,8 @@ public final class BrokerConfig {
     maxQueuedBytes = longValue("session.max-queued-bytes", 1, Long.MAX_VALUE);
     maxPendingMessages = intValue("session.max-pending-messages", 1, Integer.MAX_VALUE);
     maxPendingBytes = longValue("session.max-pending-bytes", 1, Long.MAX_VALUE);
+    holdAcksAbovePendingPercent = intValue("session.hold-acks-above-pending-percent", 0, 100);
+    holdAcksMaxMillis = longValue("session.hold-acks-max-millis", 1, 3_600_000);
     overflowPolicy = enumValue("session.overflow", OverflowPolicy.class);
     maxOutboundBuffered = intValue("session.max-outbound-buffered", 1, Integer.MAX_VALUE);
     maxOutboundBufferedBytes = longValue("session.max-outbound-buffered-bytes", 1, Long.MAX_VALUE);

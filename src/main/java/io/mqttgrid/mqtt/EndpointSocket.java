@@ -1,6 +1,9 @@
 package io.mqttgrid.mqtt;
 
 import io.mqttgrid.wire.ReasonCode;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.mqtt.MqttMessageBuilders;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
@@ -41,6 +44,86 @@ final class EndpointSocket {
     }
     s.writeMessage(MqttMessageBuilders.disconnect().reasonCode(reason.byteValue()).build());
     return true;
+  }
+
+  /**
+   * Lets the connection hold the flushes of what it writes outside a read (a subscriber's
+   * deliveries, taken in by batches on its event loop) and flush once at the end of the batch:
+   * Vert.x flushes every write made outside a read at once, one system call per packet, and
+   * vertx-mqtt's endpoint has no write without flush. Null when the socket is not reachable.
+   */
+  static HeldFlushes heldFlushes(MqttEndpoint endpoint) {
+    if (!(socket(endpoint) instanceof NetSocketInternal s)) {
+      return null;
+    }
+    try {
+      HeldFlushes held = new HeldFlushes();
+      s.channelHandlerContext().pipeline().addFirst("heldFlushes", held);
+      return held;
+    } catch (RuntimeException e) {
+      // a pipeline that closed already
+      return null;
+    }
+  }
+
+  /**
+   * Holds the flushes that pass it between {@link #hold} and {@link #release}, then flushes once.
+   * On the channel's event loop only. Hand-written: Netty's {@code FlushConsolidationHandler}
+   * consolidates within reads, or outside them by a flush task queued on the event loop for every
+   * flush, which costs a task per read of every connection; this one is explicit and costs nothing
+   * when not holding.
+   */
+  static final class HeldFlushes extends ChannelOutboundHandlerAdapter {
+
+    /**
+     * Bytes left below the channel's write high-water mark (64 KiB by default) under which to
+     * flush.
+     */
+    private static final long FLUSH_BEFORE_UNWRITABLE = 32 * 1024;
+
+    private ChannelHandlerContext ctx;
+    private int holds;
+    private boolean flushHeld;
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext context) {
+      this.ctx = context;
+    }
+
+    @Override
+    public void flush(ChannelHandlerContext context) {
+      if (holds > 0 && context.channel().bytesBeforeUnwritable() > FLUSH_BEFORE_UNWRITABLE) {
+        flushHeld = true;
+      } else {
+        // flushed before the unflushed bytes reach the channel's high-water mark: beyond it Vert.x
+        // queues every write until the channel reports itself writable again, a task later each
+        flushHeld = false;
+        context.flush();
+      }
+    }
+
+    @Override
+    public void close(ChannelHandlerContext context, ChannelPromise promise) {
+      flushNow();
+      context.close(promise);
+    }
+
+    void hold() {
+      holds++;
+    }
+
+    void release() {
+      if (holds > 0 && --holds == 0) {
+        flushNow();
+      }
+    }
+
+    private void flushNow() {
+      if (flushHeld && ctx != null) {
+        flushHeld = false;
+        ctx.flush();
+      }
+    }
   }
 
   /** Stops reading the endpoint's packets; whether it could (see the class comment). */

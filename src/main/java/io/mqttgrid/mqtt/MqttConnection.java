@@ -66,6 +66,9 @@ final class MqttConnection implements ClientChannel {
   private final InboundPublishes publishes;
   private final SubscriptionRequests subscriptions;
 
+  /** Null when the socket could not be reached (see {@link EndpointSocket}). */
+  private EndpointSocket.HeldFlushes heldFlushes;
+
   MqttConnection(
       MqttEndpoint endpoint,
       MqttServices services,
@@ -103,6 +106,7 @@ final class MqttConnection implements ClientChannel {
     endpoint.authenticationExchangeHandler(rights::onAuth);
 
     EndpointSocket.hold(endpoint);
+    heldFlushes = EndpointSocket.heldFlushes(endpoint);
     handshake.start();
   }
 
@@ -358,6 +362,20 @@ final class MqttConnection implements ClientChannel {
           .mapEmpty();
     } catch (IllegalStateException | IllegalArgumentException e) {
       return Future.failedFuture(e);
+    }
+  }
+
+  @Override
+  public void holdFlushes() {
+    if (heldFlushes != null) {
+      heldFlushes.hold();
+    }
+  }
+
+  @Override
+  public void releaseFlushes() {
+    if (heldFlushes != null) {
+      heldFlushes.release();
     }
   }
 

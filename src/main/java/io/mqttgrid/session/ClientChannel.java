@@ -33,6 +33,14 @@ public interface ClientChannel {
   void sendPubrel(int packetId);
 
   /**
+   * What is written from now until {@link #releaseFlushes} leaves the socket in one go, at the
+   * release (a batch of deliveries). Calls pair up; on the session's context.
+   */
+  default void holdFlushes() {}
+
+  default void releaseFlushes() {}
+
+  /**
    * Ends the connection from the server side for {@code cause} (MQTT 5: DISCONNECT with its
    * reason).
    */

@@ -85,6 +85,14 @@ final class OutboundBudget {
   private long waitingBytes;
   private long inflightBytes;
 
+  /**
+   * Whether the waiting stage has reached {@code session.hold-acks-above-pending} (messages, or the
+   * same share of {@code max-pending-bytes}) and not yet drained to half of it: publishers' threads
+   * read it to hold their acknowledgements back (see {@link Session}). Written only when it
+   * changes.
+   */
+  private volatile boolean behind;
+
   OutboundBudget(SessionLimits limits, Totals totals) {
     this.limits = limits;
     this.totals = totals;
@@ -104,12 +112,36 @@ final class OutboundBudget {
     waitingMessages++;
     waitingBytes += weight;
     totals.waiting.add(weight);
+    if (!behind && overHighWater(1)) {
+      behind = true;
+    }
   }
 
   void doneWaiting(long weight) {
     waitingMessages--;
     waitingBytes -= weight;
     totals.waiting.add(-weight);
+    if (behind && !overHighWater(2)) {
+      behind = false;
+    }
+  }
+
+  /**
+   * Whether the connection is behind: its waiting messages reached the high-water mark and have not
+   * drained to half of it since. From any thread.
+   */
+  boolean behind() {
+    return behind;
+  }
+
+  /** Whether the waiting stage holds at least {@code 1/divisor} of the high-water mark. */
+  private boolean overHighWater(int divisor) {
+    int mark = limits.holdAcksAbovePending();
+    if (mark <= 0) {
+      return false;
+    }
+    long markBytes = (long) (limits.maxPendingBytes() * ((double) mark / limits.maxPending()));
+    return (long) waitingMessages * divisor >= mark || waitingBytes * divisor >= markBytes;
   }
 
   /**
@@ -138,6 +170,7 @@ final class OutboundBudget {
     waitingMessages = 0;
     waitingBytes = 0;
     inflightBytes = 0;
+    behind = false;
   }
 
   int waitingMessages() {

@@ -380,10 +380,24 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
 
   /**
    * The session ends here: whatever the window held is dropped (the store keeps what is durable).
+   * Answers what it held.
    */
-  void close() {
+  List<M> close() {
+    List<M> held = new ArrayList<>(inflight.values());
+    held.addAll(resend);
+    held.addAll(pending);
+    held.addAll(attachBuffer);
     clear();
     state = Session.State.CLOSED;
+    return held;
+  }
+
+  /**
+   * Whether the messages waiting here reached {@code session.hold-acks-above-pending} and have not
+   * drained to half of it yet. From any thread.
+   */
+  boolean behind() {
+    return budget.behind();
   }
 
   private void clear() {

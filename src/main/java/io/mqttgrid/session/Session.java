@@ -38,6 +38,9 @@ public final class Session implements Subscriber {
 
   private static final Logger LOG = LoggerFactory.getLogger(Session.class);
 
+  /** Drops of every session of the node, logged once a minute with the bound that caused them. */
+  private static final DropLog DROPS = new DropLog(60_000, System::currentTimeMillis);
+
   /**
    * The newer copy of this session that took its place on this node (a reconnect that took the
    * session over); null until then. Set from any thread.
@@ -119,6 +122,15 @@ public final class Session implements Subscriber {
     QueuedMessage stored;
     Future<SessionQueue.AppendResult> appended;
 
+    /**
+     * The publisher's acknowledgement, held back until the message is sent because the session was
+     * behind when it arrived (a clean session; {@code session.hold-acks-above-pending}); else null.
+     */
+    Promise<Void> heldAck;
+
+    /** When {@link #heldAck} was held back (ms). */
+    long heldSince;
+
     Outgoing(
         PublishedMessage message,
         int qos,
@@ -140,6 +152,34 @@ public final class Session implements Subscriber {
 
   private ClientChannel channel;
   private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
+
+  /** Every piece of this session's work, handed over from any thread: see {@link #onContext}. */
+  private final SessionInbox inbox;
+
+  /**
+   * Messages whose publishers' acknowledgements are held back, in the order they were held (some
+   * answered already); the timer answers the overdue ones. On the session's context.
+   */
+  private java.util.ArrayDeque<Outgoing> heldAcks; // made when first needed: most sessions never
+
+  private long heldAckTimer = -1;
+
+  /** The channel whose flushes the current batch holds; null between batches. */
+  private ClientChannel batchChannel;
+
+  private boolean inBatch;
+
+  /**
+   * Holds the flushes of the channel a batch writes to until the batch ends (the batch may attach
+   * one: then from there on; one it detaches is released at the end all the same).
+   */
+  private void holdFlushes() {
+    if (inBatch && batchChannel == null && channel != null) {
+      batchChannel = channel;
+      batchChannel.holdFlushes();
+    }
+  }
+
   private final OutboundWindow<Outgoing> window;
   private final QueueWriter queue;
   private int storeOps;
@@ -171,6 +211,27 @@ public final class Session implements Subscriber {
     this.limits = limits;
     this.events = events;
     this.queue = new QueueWriter(store, clientId, connectionId, context);
+    this.inbox =
+        new SessionInbox(
+            task -> context.runOnContext(v -> task.run()),
+            SessionInbox.MAX_BATCH,
+            new SessionInbox.Batches() {
+              @Override
+              public void started() {
+                inBatch = true;
+                holdFlushes();
+              }
+
+              @Override
+              public void ended() {
+                inBatch = false;
+                ClientChannel held = batchChannel;
+                batchChannel = null;
+                if (held != null) {
+                  held.releaseFlushes();
+                }
+              }
+            });
     this.window =
         new OutboundWindow<>(
             limits, outboundTotals, new WindowOutcomes(), System::currentTimeMillis);
@@ -314,11 +375,11 @@ public final class Session implements Subscriber {
     Outgoing o =
         new Outgoing(from.message, from.qos, from.retain, from.subscriptionIds, from.sharedGroup);
     if (o.qos == 0 || !persistent) {
-      onContext(() -> accept(o, null, true));
+      inbox.add(() -> accept(o, null, true));
       return Future.succeededFuture();
     }
     Promise<Void> stored = Promise.promise();
-    onContext(() -> accept(o, stored, true));
+    inbox.add(() -> accept(o, stored, true));
     return stored.future();
   }
 
@@ -442,13 +503,16 @@ public final class Session implements Subscriber {
       return next.deliver(message, qos, retain, subscriptionIds, sharedGroup);
     }
     Outgoing o = new Outgoing(message, qos, retain, subscriptionIds, sharedGroup);
-    if (qos == 0 || !persistent) {
-      onContext(() -> accept(o, null, false));
+    if (qos == 0 || (!persistent && !window.behind())) {
+      inbox.add(() -> accept(o, null, false));
       return Future.succeededFuture();
     }
-    Promise<Void> stored = Promise.promise();
-    onContext(() -> accept(o, stored, false));
-    return stored.future();
+    // a persistent session answers once the message is stored; a clean one that is behind once
+    // the message is sent (or does not fit): its publishers are slowed down to its pace by their
+    // Receive Maximum instead of having their messages dropped at session.max-pending-messages
+    Promise<Void> answer = Promise.promise();
+    inbox.add(() -> accept(o, answer, false));
+    return answer.future();
   }
 
   /**
@@ -469,10 +533,15 @@ public final class Session implements Subscriber {
       afterEarlierAppends(
           () -> {
             if (!handOver(o, stored) && stored != null) {
-              // a delivery that was already on its way when this session retired (taken over,
-              // adopted elsewhere): a persistent session's publisher must not hear "stored", it
-              // retries and reaches the session where it lives now
-              stored.tryFail("session " + clientId + " is no longer served here");
+              if (persistent) {
+                // a delivery that was already on its way when this session retired (taken over,
+                // adopted elsewhere): a persistent session's publisher must not hear "stored", it
+                // retries and reaches the session where it lives now
+                stored.tryFail("session " + clientId + " is no longer served here");
+              } else {
+                // a clean session's held acknowledgement: it ended, as if it had taken the message
+                stored.tryComplete();
+              }
             }
             settle();
           });
@@ -572,7 +641,11 @@ public final class Session implements Subscriber {
       o.appended.onComplete(ar -> settle()); // after a hand-over above
       lastAppended = o.appended;
     } else {
-      complete(stored);
+      if (stored != null && admission == OutboundWindow.Admission.WAIT) {
+        holdAck(o, stored);
+      } else {
+        complete(stored);
+      }
       settle();
     }
     window.enter(o, admission);
@@ -606,6 +679,7 @@ public final class Session implements Subscriber {
 
     @Override
     public void sent(Outgoing o) {
+      complete(o.heldAck);
       if (o.appended != null) {
         o.appended.onSuccess(
             r -> {
@@ -630,12 +704,14 @@ public final class Session implements Subscriber {
 
     @Override
     public void done(Outgoing o) {
+      complete(o.heldAck);
       forget(o);
     }
 
     @Override
     public void dropped(String reason) {
       events.dropped(clientId, reason);
+      DROPS.dropped(clientId, reason, window.state(), limits);
     }
 
     @Override
@@ -698,6 +774,7 @@ public final class Session implements Subscriber {
    */
   void attach(ClientChannel newChannel, List<QueuedMessage> queued) {
     this.channel = newChannel;
+    holdFlushes();
     List<Outgoing> held = new ArrayList<>(queued.size());
     for (QueuedMessage q : queued) {
       Outgoing o =
@@ -728,6 +805,7 @@ public final class Session implements Subscriber {
       return;
     }
     List<Outgoing> unfinished = window.detach(persistent);
+    answerHeld(unfinished);
     channel = null;
     if (!persistent) {
       router.removeAll(this);
@@ -742,13 +820,66 @@ public final class Session implements Subscriber {
     }
   }
 
+  /**
+   * The connection or the session ended with messages whose publishers wait for them to be sent:
+   * they are answered now, as every message a clean session held when it ended would have been.
+   */
+  private void answerHeld(List<Outgoing> unfinished) {
+    for (Outgoing o : unfinished) {
+      complete(o.heldAck);
+    }
+    heldAcks = null;
+    if (heldAckTimer >= 0) {
+      vertx.cancelTimer(heldAckTimer);
+      heldAckTimer = -1;
+    }
+  }
+
+  /**
+   * The publisher of {@code o} is answered when {@code o} is sent (WindowOutcomes), when the
+   * session ends, or after {@code session.hold-acks-max-millis}, whichever comes first.
+   */
+  private void holdAck(Outgoing o, Promise<Void> ack) {
+    if (heldAcks == null) {
+      heldAcks = new java.util.ArrayDeque<>();
+    }
+    while (!heldAcks.isEmpty() && heldAcks.peek().heldAck.future().isComplete()) {
+      heldAcks.poll(); // answered when it was sent
+    }
+    o.heldAck = ack;
+    o.heldSince = System.currentTimeMillis();
+    heldAcks.add(o);
+    if (heldAckTimer < 0) {
+      heldAckTimer = vertx.setTimer(limits.holdAcksMillis(), id -> answerOverdue());
+    }
+  }
+
+  /** Answers the acknowledgements held for longer than allowed; on the session's context. */
+  private void answerOverdue() {
+    heldAckTimer = -1;
+    if (heldAcks == null) {
+      return;
+    }
+    long now = System.currentTimeMillis();
+    Outgoing o;
+    while ((o = heldAcks.peek()) != null
+        && (o.heldAck.future().isComplete() || now - o.heldSince >= limits.holdAcksMillis())) {
+      heldAcks.poll().heldAck.tryComplete();
+    }
+    if (o != null && window.state() != State.CLOSED) {
+      heldAckTimer =
+          vertx.setTimer(
+              Math.max(1, o.heldSince + limits.holdAcksMillis() - now), id -> answerOverdue());
+    }
+  }
+
   /** Takes this session out of the router and waits until its store writes are done. */
   Future<Void> retire() {
     if (window.state() != State.CLOSED) {
       if (channel != null) {
         detach();
       }
-      window.close();
+      answerHeld(window.close());
       router.removeAll(this);
     }
     cancelTimers();
@@ -817,9 +948,11 @@ public final class Session implements Subscriber {
    * Runs {@code task} on this session's context, always queued behind what is already waiting
    * there, even when called from that context: a message another client had acknowledged must not
    * be overtaken by a later one that happens to be published on the subscriber's own event loop.
+   * Deliveries and every other piece of the session's work go through one {@link SessionInbox}, in
+   * that order, taken in by batches (one task on the context per batch, not one per message).
    */
   public void onContext(Runnable task) {
-    context.runOnContext(v -> task.run());
+    inbox.add(task);
   }
 
   /** The message did not fit this session's bounds: dropped here, and the publisher may hear it. */

@@ -15,6 +15,11 @@ package io.mqttgrid.session;
  * @param maxInflightBytes bytes of the QoS 1/2 messages sent to a client and not yet acknowledged
  * @param maxOutboundBufferedBytes bytes of the PUBLISH packets written to a client's socket and not
  *     yet written out by it
+ * @param holdAcksAbovePending waiting messages (and the same share of {@code maxPendingBytes}) from
+ *     which a clean session holds its publishers' QoS 1/2 acknowledgements back until each message
+ *     is sent, until the waiting messages drained to half of it; 0: never
+ * @param holdAcksMillis the longest one acknowledgement is held back: a session that stopped
+ *     reading holds up its publishers no longer than this per message
  */
 public record SessionLimits(
     int maxQueued,
@@ -24,4 +29,30 @@ public record SessionLimits(
     boolean terminateOnOverflow,
     int maxOutboundBuffered,
     long maxInflightBytes,
-    long maxOutboundBufferedBytes) {}
+    long maxOutboundBufferedBytes,
+    int holdAcksAbovePending,
+    long holdAcksMillis) {
+
+  /** The bounds with acknowledgements held back from half of {@code maxPending}. */
+  public SessionLimits(
+      int maxQueued,
+      long maxQueuedBytes,
+      int maxPending,
+      long maxPendingBytes,
+      boolean terminateOnOverflow,
+      int maxOutboundBuffered,
+      long maxInflightBytes,
+      long maxOutboundBufferedBytes) {
+    this(
+        maxQueued,
+        maxQueuedBytes,
+        maxPending,
+        maxPendingBytes,
+        terminateOnOverflow,
+        maxOutboundBuffered,
+        maxInflightBytes,
+        maxOutboundBufferedBytes,
+        Math.max(1, maxPending / 2),
+        1_000);
+  }
+}

@@ -32,6 +32,37 @@ class OutboundBudgetTest {
   }
 
   @Test
+  void behindFromTheHighWaterMarkUntilDrainedToHalfOfIt() {
+    // 10 messages or 10,000 bytes waiting; behind from 4 (or 4,000 bytes), no longer below 2
+    OutboundBudget b =
+        new OutboundBudget(
+            new SessionLimits(100, 1 << 20, 10, 10_000, false, 2, 500, 800, 4, 1_000), totals);
+    b.waiting(10);
+    b.waiting(10);
+    b.waiting(10);
+    assertThat(b.behind()).isFalse();
+    b.waiting(10);
+    assertThat(b.behind()).as("4 waiting").isTrue();
+    b.doneWaiting(10);
+    b.doneWaiting(10);
+    assertThat(b.behind()).as("2 waiting: not drained below half yet").isTrue();
+    b.doneWaiting(10);
+    assertThat(b.behind()).as("1 waiting").isFalse();
+    b.waiting(4_000);
+    assertThat(b.behind()).as("the same share of the bytes bound").isTrue();
+    b.clear();
+    assertThat(b.behind()).as("the connection ended").isFalse();
+
+    OutboundBudget never =
+        new OutboundBudget(
+            new SessionLimits(100, 1 << 20, 10, 10_000, false, 2, 500, 800, 0, 1_000), totals);
+    for (int i = 0; i < 10; i++) {
+      never.waiting(1_000);
+    }
+    assertThat(never.behind()).as("0: never").isFalse();
+  }
+
+  @Test
   void theWindowIsBoundedInBytesButAnEmptyOneTakesAnyMessage() {
     assertThat(budget.windowHasRoom(0, 10, 5_000))
         .as("an empty window takes a message above the bound")
