@@ -19,10 +19,12 @@
 # MAX_EVENTS_PER_BATCH (default 100; 1: one event a request, structured mode) and MAX_BYTES_PER_BATCH (default
 # 65536, Event Grid's 64 KB) shape the routing nodes' batches; BEFORE_MAX_EVENTS_PER_BATCH and
 # BEFORE_MAX_BYTES_PER_BATCH the routing-before node's only (BEFORE_JAR may be the same jar: two batch sizes
-# in the same rounds). Routing nodes' runs also print the routed events/s end to end and the receiver's CPU
+# in the same rounds); MAX_REQUESTS_IN_FLIGHT (default 4, routing.max-requests-in-flight) and
+# BEFORE_MAX_REQUESTS_IN_FLIGHT likewise. Routing nodes' runs also print the routed events/s end to end and the receiver's CPU
 # per message (it runs on the same cores). THREADS=1: each run's CPU by thread too, user and system apart
 # (thread-cpu.py: the collector's, the JIT compiler's and the kernel's share, which JFR's samples miss).
 # PERF=<directory>: perf record profiles of the routing and the plain node over the rounds (on.data, off.data;
+# the nodes then keep frame pointers, -XX:+PreserveFramePointer, for whole stacks;
 # needs perf, and jcmd for the JIT's symbols).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -81,13 +83,14 @@ done
 grid() { # port management-port log jvm-option [extra --set ...]; the jar is $jar
   local port=$1 mgmt=$2 log=$3 jvm=$4
   shift 4
-  java -XX:+ExitOnOutOfMemoryError $jvm -jar "${jar:-$JAR}" --set mqtt.port=$port --set mqtt.websocket-port=-1 \
+  java -XX:+ExitOnOutOfMemoryError ${PERF:+-XX:+PreserveFramePointer} $jvm -jar "${jar:-$JAR}" --set mqtt.port=$port --set mqtt.websocket-port=-1 \
     --set http.port=-1 --set management.port=$mgmt --set cluster.mode=local \
     --set persistence.embedded.directory="$logs/data-$port" "$@" >"$log" 2>&1 &
 }
 on_jvm=-XX:+ExitOnOutOfMemoryError
 [ -n "${JFR:-}" ] && on_jvm="-XX:StartFlightRecording=filename=$(realpath -m "$JFR"),settings=profile,dumponexit=true"
-grid $on_port $on_mgmt "$logs/on.log" "$on_jvm" --set namespace.file="$logs/namespace-on.yaml"
+grid $on_port $on_mgmt "$logs/on.log" "$on_jvm" --set namespace.file="$logs/namespace-on.yaml" \
+  --set routing.max-requests-in-flight="${MAX_REQUESTS_IN_FLIGHT:-4}"
 on_pid=$!
 off_jvm=-XX:+ExitOnOutOfMemoryError
 [ -n "${JFR_OFF:-}" ] && off_jvm="-XX:StartFlightRecording=filename=$(realpath -m "$JFR_OFF"),settings=profile,dumponexit=true"
@@ -97,7 +100,8 @@ before_pid=
 if [ -n "${BEFORE_JAR:-}" ]; then
   before_jvm=-XX:+ExitOnOutOfMemoryError
   [ -n "${JFR_BEFORE:-}" ] && before_jvm="-XX:StartFlightRecording=filename=$(realpath -m "$JFR_BEFORE"),settings=profile,dumponexit=true"
-  jar=$BEFORE_JAR grid $before_port $before_mgmt "$logs/before.log" "$before_jvm" --set namespace.file="$logs/namespace-before.yaml"
+  jar=$BEFORE_JAR grid $before_port $before_mgmt "$logs/before.log" "$before_jvm" --set namespace.file="$logs/namespace-before.yaml" \
+    --set routing.max-requests-in-flight="${BEFORE_MAX_REQUESTS_IN_FLIGHT:-${MAX_REQUESTS_IN_FLIGHT:-4}}"
   before_pid=$!
 fi
 trap 'kill $on_pid $off_pid $before_pid $receiver_pid 2>/dev/null || true; wait 2>/dev/null || true' EXIT
