@@ -128,9 +128,6 @@ public final class Session implements Subscriber {
      */
     Promise<Void> heldAck;
 
-    /** When {@link #heldAck} was held back (ms). */
-    long heldSince;
-
     Outgoing(
         PublishedMessage message,
         int qos,
@@ -156,13 +153,7 @@ public final class Session implements Subscriber {
   /** Every piece of this session's work, handed over from any thread: see {@link #onContext}. */
   private final SessionInbox inbox;
 
-  /**
-   * Messages whose publishers' acknowledgements are held back, in the order they were held (some
-   * answered already); the timer answers the overdue ones. On the session's context.
-   */
-  private java.util.ArrayDeque<Outgoing> heldAcks; // made when first needed: most sessions never
-
-  private long heldAckTimer = -1;
+  private final HeldAcks heldAcks;
 
   /** The channel whose flushes the current batch holds; null between batches. */
   private ClientChannel batchChannel;
@@ -210,6 +201,7 @@ public final class Session implements Subscriber {
     this.router = router;
     this.limits = limits;
     this.events = events;
+    this.heldAcks = new HeldAcks(vertx, limits.holdAcksMillis());
     this.queue = new QueueWriter(store, clientId, connectionId, context);
     this.inbox =
         new SessionInbox(
@@ -642,7 +634,8 @@ public final class Session implements Subscriber {
       lastAppended = o.appended;
     } else {
       if (stored != null && admission == OutboundWindow.Admission.WAIT) {
-        holdAck(o, stored);
+        o.heldAck = stored;
+        heldAcks.hold(stored);
       } else {
         complete(stored);
       }
@@ -805,7 +798,7 @@ public final class Session implements Subscriber {
       return;
     }
     List<Outgoing> unfinished = window.detach(persistent);
-    answerHeld(unfinished);
+    heldAcks.answerAll();
     channel = null;
     if (!persistent) {
       router.removeAll(this);
@@ -820,66 +813,14 @@ public final class Session implements Subscriber {
     }
   }
 
-  /**
-   * The connection or the session ended with messages whose publishers wait for them to be sent:
-   * they are answered now, as every message a clean session held when it ended would have been.
-   */
-  private void answerHeld(List<Outgoing> unfinished) {
-    for (Outgoing o : unfinished) {
-      complete(o.heldAck);
-    }
-    heldAcks = null;
-    if (heldAckTimer >= 0) {
-      vertx.cancelTimer(heldAckTimer);
-      heldAckTimer = -1;
-    }
-  }
-
-  /**
-   * The publisher of {@code o} is answered when {@code o} is sent (WindowOutcomes), when the
-   * session ends, or after {@code session.hold-acks-max-millis}, whichever comes first.
-   */
-  private void holdAck(Outgoing o, Promise<Void> ack) {
-    if (heldAcks == null) {
-      heldAcks = new java.util.ArrayDeque<>();
-    }
-    while (!heldAcks.isEmpty() && heldAcks.peek().heldAck.future().isComplete()) {
-      heldAcks.poll(); // answered when it was sent
-    }
-    o.heldAck = ack;
-    o.heldSince = System.currentTimeMillis();
-    heldAcks.add(o);
-    if (heldAckTimer < 0) {
-      heldAckTimer = vertx.setTimer(limits.holdAcksMillis(), id -> answerOverdue());
-    }
-  }
-
-  /** Answers the acknowledgements held for longer than allowed; on the session's context. */
-  private void answerOverdue() {
-    heldAckTimer = -1;
-    if (heldAcks == null) {
-      return;
-    }
-    long now = System.currentTimeMillis();
-    Outgoing o;
-    while ((o = heldAcks.peek()) != null
-        && (o.heldAck.future().isComplete() || now - o.heldSince >= limits.holdAcksMillis())) {
-      heldAcks.poll().heldAck.tryComplete();
-    }
-    if (o != null && window.state() != State.CLOSED) {
-      heldAckTimer =
-          vertx.setTimer(
-              Math.max(1, o.heldSince + limits.holdAcksMillis() - now), id -> answerOverdue());
-    }
-  }
-
   /** Takes this session out of the router and waits until its store writes are done. */
   Future<Void> retire() {
     if (window.state() != State.CLOSED) {
       if (channel != null) {
         detach();
       }
-      answerHeld(window.close());
+      window.close();
+      heldAcks.answerAll();
       router.removeAll(this);
     }
     cancelTimers();
