@@ -173,6 +173,10 @@ public final class Session implements Subscriber {
 
   private final OutboundWindow<Outgoing> window;
   private final QueueWriter queue;
+
+  /** What the store holds beyond the window (persistent sessions); null for a clean session. */
+  private final StoredBacklog backlog;
+
   private int storeOps;
   private List<Promise<Void>> storeIdleWaiters = new ArrayList<>();
   private long expirySeconds;
@@ -226,7 +230,17 @@ public final class Session implements Subscriber {
             });
     this.window =
         new OutboundWindow<>(
-            limits, outboundTotals, new WindowOutcomes(), System::currentTimeMillis);
+            limits, outboundTotals, new WindowOutcomes(), System::currentTimeMillis, persistent);
+    this.backlog =
+        persistent
+            ? new StoredBacklog(
+                store,
+                clientId,
+                context,
+                vertx,
+                (messages, more) ->
+                    window.storedRead(messages.stream().map(this::restored).toList(), more))
+            : null;
   }
 
   /** Stores nothing until {@link #storeAfter} says the queue is this session's. */
@@ -585,15 +599,17 @@ public final class Session implements Subscriber {
               sendNow ? QueuedMessage.State.SENT : QueuedMessage.State.QUEUED,
               o.packetId);
       boolean offline = admission == OutboundWindow.Admission.OFFLINE;
-      // a connected session's window has held the message to session.max-pending-* already, and
-      // it knows which messages are sent: the store learns that a batch later (QueueWriter), so
-      // its count of waiting messages runs ahead and would refuse what the window admitted
+      // connected: the store counts the messages not sent yet a batch late (QueueWriter marks them
+      // sent in its next one), so its bound is meant to be far above session.max-pending-*
       o.appended =
           track(
               queue.append(
                   o.stored,
-                  offline ? limits.maxQueued() : Integer.MAX_VALUE,
-                  offline ? limits.maxQueuedBytes() : Long.MAX_VALUE));
+                  offline ? limits.maxQueued() : limits.maxQueuedConnected(),
+                  offline ? limits.maxQueuedBytes() : limits.maxQueuedConnectedBytes()));
+      if (admission == OutboundWindow.Admission.STORED) {
+        backlog.left(o.stored, o.appended);
+      }
       o.appended.onComplete(
           ar -> {
             if (ar.failed()) {
@@ -704,7 +720,17 @@ public final class Session implements Subscriber {
     @Override
     public void dropped(String reason) {
       events.dropped(clientId, reason);
-      DROPS.dropped(clientId, reason, window.state(), limits);
+      DROPS.dropped(clientId, reason, window.state(), persistent, limits);
+    }
+
+    @Override
+    public void leftToStore(Outgoing o) {
+      backlog.left(o.stored, o.appended);
+    }
+
+    @Override
+    public void readStored(int maxMessages, long maxBytes) {
+      backlog.read(maxMessages, maxBytes);
     }
 
     @Override
@@ -768,24 +794,33 @@ public final class Session implements Subscriber {
   void attach(ClientChannel newChannel, List<QueuedMessage> queued) {
     this.channel = newChannel;
     holdFlushes();
-    List<Outgoing> held = new ArrayList<>(queued.size());
-    for (QueuedMessage q : queued) {
-      Outgoing o =
-          new Outgoing(
-              q.message(),
-              q.message().qos(),
-              q.message().retain(),
-              q.subscriptionIds(),
-              q.sharedGroup());
-      o.stored = q;
-      // a session resumed with expiry 0 holds what the store gave it in memory only
-      o.appended = persistent ? Future.succeededFuture(SessionQueue.AppendResult.APPENDED) : null;
-      if (q.state() != QueuedMessage.State.QUEUED) {
-        o.unacknowledged(q.packetId(), q.state() == QueuedMessage.State.RELEASED);
-      }
-      held.add(o);
+    Outgoing firstLeft =
+        window.attach(
+            new ChannelConnection(newChannel), queued.stream().map(this::restored).toList());
+    if (firstLeft != null) {
+      backlog.startAt(firstLeft.stored.seq());
+    } else if (window.storeAhead()) {
+      // left to the store while attaching: all after what the queue held when it was claimed
+      backlog.startAt(queued.stream().mapToLong(QueuedMessage::seq).max().orElse(0) + 1);
     }
-    window.attach(new ChannelConnection(newChannel), held);
+  }
+
+  /** A message as the store keeps it, on its way to the client again. */
+  private Outgoing restored(QueuedMessage q) {
+    Outgoing o =
+        new Outgoing(
+            q.message(),
+            q.message().qos(),
+            q.message().retain(),
+            q.subscriptionIds(),
+            q.sharedGroup());
+    o.stored = q;
+    // a session resumed with expiry 0 holds what the store gave it in memory only
+    o.appended = persistent ? Future.succeededFuture(SessionQueue.AppendResult.APPENDED) : null;
+    if (q.state() != QueuedMessage.State.QUEUED) {
+      o.unacknowledged(q.packetId(), q.state() == QueuedMessage.State.RELEASED);
+    }
+    return o;
   }
 
   /**
@@ -798,6 +833,9 @@ public final class Session implements Subscriber {
       return;
     }
     List<Outgoing> unfinished = window.detach(persistent);
+    if (backlog != null) {
+      backlog.reset();
+    }
     heldAcks.answerAll();
     channel = null;
     if (!persistent) {
@@ -821,6 +859,9 @@ public final class Session implements Subscriber {
       }
       window.close();
       heldAcks.answerAll();
+      if (backlog != null) {
+        backlog.reset();
+      }
       router.removeAll(this);
     }
     cancelTimers();
