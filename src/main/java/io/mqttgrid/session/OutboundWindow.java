@@ -148,6 +148,13 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
     void leftToStore(M m);
 
     /**
+     * The window attached with stored messages it did not take: those of {@code queued} from {@code
+     * firstLeft} on, or (null) those stored after all of {@code queued}. Told before the window
+     * asks for any ({@link #readStored}).
+     */
+    void storedBeyond(M firstLeft, List<M> queued);
+
+    /**
      * The window has room for stored messages it has not taken: the session reads them, oldest
      * first, at most {@code maxMessages} (and {@code maxBytes}, at least one message), and answers
      * with {@link #storedRead}.
@@ -247,14 +254,6 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
 
   Session.State state() {
     return state;
-  }
-
-  /**
-   * Whether the store holds QoS 1/2 messages the window has not taken, after the ones it holds
-   * ({@link Admission#STORED}).
-   */
-  boolean storeAhead() {
-    return storeAhead;
   }
 
   /** What the window holds for its connection now. */
@@ -404,10 +403,9 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
    * Starts serving a connection: resends the unacknowledged messages of {@code queued} (those
    * marked {@link Message#unacknowledged}), then the rest of {@code queued}, then what arrived
    * while attaching and is not in {@code queued} already. For a persistent session, what does not
-   * fit the pending bounds stays in the store, to be read back: answers the first message of {@code
-   * queued} left there (null when none was).
+   * fit the pending bounds stays in the store, to be read back ({@link Outcomes#storedBeyond}).
    */
-  M attach(Connection<M> newConnection, List<M> queued) {
+  void attach(Connection<M> newConnection, List<M> queued) {
     this.connection = newConnection;
     this.socket = budget.newSocket();
     Set<String> seen = new HashSet<>();
@@ -475,8 +473,10 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
     } finally {
       pumping = false;
     }
+    if (storeAhead) {
+      outcomes.storedBeyond(firstLeft, queued);
+    }
     pump();
-    return firstLeft;
   }
 
   /**

@@ -729,6 +729,15 @@ public final class Session implements Subscriber {
     }
 
     @Override
+    public void storedBeyond(Outgoing firstLeft, List<Outgoing> queued) {
+      // else left to the store while attaching: all after what the queue held when it was claimed
+      backlog.startAt(
+          firstLeft != null
+              ? firstLeft.stored.seq()
+              : queued.stream().mapToLong(o -> o.stored.seq()).max().orElse(0) + 1);
+    }
+
+    @Override
     public void readStored(int maxMessages, long maxBytes) {
       backlog.read(maxMessages, maxBytes);
     }
@@ -794,15 +803,7 @@ public final class Session implements Subscriber {
   void attach(ClientChannel newChannel, List<QueuedMessage> queued) {
     this.channel = newChannel;
     holdFlushes();
-    Outgoing firstLeft =
-        window.attach(
-            new ChannelConnection(newChannel), queued.stream().map(this::restored).toList());
-    if (firstLeft != null) {
-      backlog.startAt(firstLeft.stored.seq());
-    } else if (window.storeAhead()) {
-      // left to the store while attaching: all after what the queue held when it was claimed
-      backlog.startAt(queued.stream().mapToLong(QueuedMessage::seq).max().orElse(0) + 1);
-    }
+    window.attach(new ChannelConnection(newChannel), queued.stream().map(this::restored).toList());
   }
 
   /** A message as the store keeps it, on its way to the client again. */

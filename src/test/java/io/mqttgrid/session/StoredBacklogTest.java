@@ -249,6 +249,27 @@ class StoredBacklogTest {
   }
 
   @Test
+  void whatArrivesWhileTheSessionAttachesToAnEmptyQueueIsReadBackFromItsFirstMessage() {
+    SessionManager manager = manager(Integer.MAX_VALUE);
+    offlineSession(manager);
+    Attached attached = await(manager.connect(new ConnectRequest(CLIENT, false, 3600, 5, null, 0)));
+    // five wait in memory, the rest only in the store; the window asks for them as it attaches
+    for (Future<Integer> r : publish(0, 30)) {
+      assertThat(await(r)).isEqualTo(1);
+    }
+
+    Client client = new Client(attached.session(), true);
+    manager.attach(attached, client);
+
+    Await.until(
+        "the client got 30 messages (got " + client.received.size() + ")",
+        Duration.ofSeconds(10),
+        () -> client.received.size() >= 30);
+    assertThat(client.received).isEqualTo(ids(0, 30));
+    assertThat(dropped).isEmpty();
+  }
+
+  @Test
   void pastTheStoredQueuesOwnBoundAMessageIsRefusedToItsPublisherAndCounted() {
     SessionManager manager = manager(20);
     offlineSession(manager);
