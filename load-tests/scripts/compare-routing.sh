@@ -12,14 +12,20 @@
 # Usage: load-tests/scripts/compare-routing.sh [messages]   ROUNDS (default 2), QOS (default 1), WARMUP, JFR (a
 # file: the routing node records a Java Flight Recording there, profile settings, written when it stops),
 # BEFORE_JAR (another build of the broker, say from before a change: a third node, routing on too, measured in
-# the same rounds as routing-before; JFR_BEFORE records it as JFR does the routing node), e.g.
+# the same rounds as routing-before; JFR_BEFORE records it as JFR does the routing node; JFR_OFF the node
+# without routing, for its allocation and collector's work to compare), e.g.
 #   BEFORE_JAR=/tmp/before.jar ROUNDS=3 load-tests/scripts/compare-routing.sh 100000
 # and JAR (the build measured, default target/mqttgrid.jar: a copy lets the checkout be rebuilt meanwhile).
 # MAX_EVENTS_PER_BATCH (default 100; 1: one event a request, structured mode) and MAX_BYTES_PER_BATCH (default
 # 65536, Event Grid's 64 KB) shape the routing nodes' batches; BEFORE_MAX_EVENTS_PER_BATCH and
 # BEFORE_MAX_BYTES_PER_BATCH the routing-before node's only (BEFORE_JAR may be the same jar: two batch sizes
-# in the same rounds). Routing nodes' runs also print the routed events/s end to end and the receiver's CPU
-# per message (it runs on the same cores).
+# in the same rounds); MAX_REQUESTS_IN_FLIGHT (default 4, routing.max-requests-in-flight) and
+# BEFORE_MAX_REQUESTS_IN_FLIGHT likewise. Routing nodes' runs also print the routed events/s end to end and the receiver's CPU
+# per message (it runs on the same cores). THREADS=1: each run's CPU by thread too, user and system apart
+# (thread-cpu.py: the collector's, the JIT compiler's and the kernel's share, which JFR's samples miss).
+# PERF=<directory>: perf record profiles of the routing and the plain node over the rounds (on.data, off.data;
+# the nodes then keep frame pointers, -XX:+PreserveFramePointer, for whole stacks;
+# needs perf, and jcmd for the JIT's symbols).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 messages=${1:-100000}
@@ -77,21 +83,25 @@ done
 grid() { # port management-port log jvm-option [extra --set ...]; the jar is $jar
   local port=$1 mgmt=$2 log=$3 jvm=$4
   shift 4
-  java -XX:+ExitOnOutOfMemoryError $jvm -jar "${jar:-$JAR}" --set mqtt.port=$port --set mqtt.websocket-port=-1 \
+  java -XX:+ExitOnOutOfMemoryError ${PERF:+-XX:+PreserveFramePointer} $jvm -jar "${jar:-$JAR}" --set mqtt.port=$port --set mqtt.websocket-port=-1 \
     --set http.port=-1 --set management.port=$mgmt --set cluster.mode=local \
     --set persistence.embedded.directory="$logs/data-$port" "$@" >"$log" 2>&1 &
 }
 on_jvm=-XX:+ExitOnOutOfMemoryError
 [ -n "${JFR:-}" ] && on_jvm="-XX:StartFlightRecording=filename=$(realpath -m "$JFR"),settings=profile,dumponexit=true"
-grid $on_port $on_mgmt "$logs/on.log" "$on_jvm" --set namespace.file="$logs/namespace-on.yaml"
+grid $on_port $on_mgmt "$logs/on.log" "$on_jvm" --set namespace.file="$logs/namespace-on.yaml" \
+  --set routing.max-requests-in-flight="${MAX_REQUESTS_IN_FLIGHT:-4}"
 on_pid=$!
-grid $off_port -1 "$logs/off.log" -XX:+ExitOnOutOfMemoryError
+off_jvm=-XX:+ExitOnOutOfMemoryError
+[ -n "${JFR_OFF:-}" ] && off_jvm="-XX:StartFlightRecording=filename=$(realpath -m "$JFR_OFF"),settings=profile,dumponexit=true"
+grid $off_port -1 "$logs/off.log" "$off_jvm"
 off_pid=$!
 before_pid=
 if [ -n "${BEFORE_JAR:-}" ]; then
   before_jvm=-XX:+ExitOnOutOfMemoryError
   [ -n "${JFR_BEFORE:-}" ] && before_jvm="-XX:StartFlightRecording=filename=$(realpath -m "$JFR_BEFORE"),settings=profile,dumponexit=true"
-  jar=$BEFORE_JAR grid $before_port $before_mgmt "$logs/before.log" "$before_jvm" --set namespace.file="$logs/namespace-before.yaml"
+  jar=$BEFORE_JAR grid $before_port $before_mgmt "$logs/before.log" "$before_jvm" --set namespace.file="$logs/namespace-before.yaml" \
+    --set routing.max-requests-in-flight="${BEFORE_MAX_REQUESTS_IN_FLIGHT:-${MAX_REQUESTS_IN_FLIGHT:-4}}"
   before_pid=$!
 fi
 trap 'kill $on_pid $off_pid $before_pid $receiver_pid 2>/dev/null || true; wait 2>/dev/null || true' EXIT
@@ -119,6 +129,7 @@ ticks_us() { # clock ticks: microseconds
 }
 run() { # name port pid messages
   local before after result receiver_before receiver_after published ended
+  [ -n "${THREADS:-}" ] && load-tests/scripts/thread-cpu.py snapshot "$3" "$logs/threads-before"
   before=$(cpu_ticks "$3")
   receiver_before=$(cpu_ticks $receiver_pid)
   result=$(mvn -B -q -f load-tests/pom.xml exec:java \
@@ -129,6 +140,7 @@ run() { # name port pid messages
   after=$(cpu_ticks "$3")
   ended=$(date +%s%N)
   receiver_after=$(cpu_ticks $receiver_pid)
+  [ -n "${THREADS:-}" ] && load-tests/scripts/thread-cpu.py snapshot "$3" "$logs/threads-after"
   printf '%s; broker CPU %d us/msg' "$result" $(($(ticks_us $((after - before))) / $4))
   if [ "$1" != routing-off ]; then
     # end to end: the publisher's time (first publish to last message received, as it reports it)
@@ -144,11 +156,23 @@ run() { # name port pid messages
       $(($(ticks_us $((receiver_after - receiver_before))) / $4))
   fi
   echo
+  if [ -n "${THREADS:-}" ]; then
+    load-tests/scripts/thread-cpu.py diff "$3" "$logs/threads-before" "$logs/threads-after" "$4"
+  fi
 }
 run routing-on $on_port $on_pid "${WARMUP:-30000}" >/dev/null
 run routing-off $off_port $off_pid "${WARMUP:-30000}" >/dev/null
 [ -n "$before_pid" ] && run routing-before $before_port $before_pid "${WARMUP:-30000}" >/dev/null
 
+perf_pids=()
+if [ -n "${PERF:-}" ]; then # after the warm-up: each node's CPU profile of the rounds, kernel and collector included
+  mkdir -p "$PERF"
+  for node in "on $on_pid" "off $off_pid"; do
+    set -- $node
+    perf record -q -F 499 -g -p "$2" -o "$PERF/$1.data" 2>/dev/null &
+    perf_pids+=($!)
+  done
+fi
 echo "machine: $(nproc) cores, $(uname -sr); $messages messages per run"
 for round in $(seq 1 "${ROUNDS:-2}"); do
   targets=("routing-on $on_port $on_pid" "routing-off $off_port $off_pid")
@@ -160,6 +184,13 @@ for round in $(seq 1 "${ROUNDS:-2}"); do
     run "$1" "$2" "$3" "$messages"
   done
 done
+if [ -n "${PERF:-}" ]; then # the JIT's code named for perf report (/tmp/perf-<pid>.map), then the profiles written
+  jcmd "$on_pid" Compiler.perfmap >/dev/null
+  jcmd "$off_pid" Compiler.perfmap >/dev/null
+  kill -INT "${perf_pids[@]}"
+  wait "${perf_pids[@]}" 2>/dev/null || true
+  echo "profiles: perf report -i $PERF/on.data (and off.data); the JIT's symbols: /tmp/perf-$on_pid.map, /tmp/perf-$off_pid.map"
+fi
 # what routing did meanwhile: delivered, failed or dropped (a full buffer), still held
 sleep 2
 for mgmt in $on_mgmt ${before_pid:+$before_mgmt}; do

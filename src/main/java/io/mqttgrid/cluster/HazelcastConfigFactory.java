@@ -89,7 +89,7 @@ public final class HazelcastConfigFactory {
       }
       Config config =
           new InMemoryYamlConfig(new String(in.readAllBytes(), StandardCharsets.UTF_8), variables);
-      return unsetBlanks(config);
+      return bindOnlyNamedInterfaces(unsetBlanks(config));
     } catch (IOException e) {
       throw new IllegalStateException("cannot read " + path + ": " + e.getMessage(), e);
     }
@@ -98,10 +98,25 @@ public final class HazelcastConfigFactory {
   /** An operator's Hazelcast XML or YAML file, with the same variables as the packaged files. */
   static Config fromFile(Path file, Properties variables) {
     try {
-      return unsetBlanks(Config.loadFromFile(file.toFile(), variables));
+      return bindOnlyNamedInterfaces(unsetBlanks(Config.loadFromFile(file.toFile(), variables)));
     } catch (FileNotFoundException e) {
       throw new IllegalArgumentException("Hazelcast configuration file not found: " + file);
     }
+  }
+
+  /**
+   * Hazelcast binds its member port to every address unless told otherwise, whatever the interfaces
+   * say (they choose only the address it announces): a loopback node would take members
+   * (unauthenticated, they read and change every map) from the network. Where interfaces are named,
+   * the port binds only there, unless the operator's file or a system property says otherwise.
+   */
+  private static Config bindOnlyNamedInterfaces(Config config) {
+    if (!config.getNetworkConfig().getInterfaces().getInterfaces().isEmpty()
+        && config.getProperty(BIND_ANY) == null
+        && System.getProperty(BIND_ANY) == null) {
+      config.setProperty(BIND_ANY, "false");
+    }
+    return config;
   }
 
   /**
@@ -124,11 +139,6 @@ public final class HazelcastConfigFactory {
     interfaces.setInterfaces(named);
     if (named.isEmpty()) {
       interfaces.setEnabled(false);
-    } else if (config.getProperty(BIND_ANY) == null && System.getProperty(BIND_ANY) == null) {
-      // Hazelcast binds its member port to every address unless told otherwise, whatever the
-      // interfaces say (they choose only the address it announces): a loopback node would take
-      // members (unauthenticated, they read and change every map) from the network
-      config.setProperty(BIND_ANY, "false");
     }
     JoinConfig join = network.getJoin();
     for (var discovery :

@@ -1,8 +1,6 @@
 package io.mqttgrid.events;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -418,43 +416,41 @@ public final class MessageEvents {
   private byte[] json(
       String id, PublishedMessage m, ClientIdentity publisher, List<Enrichment> enrichments) {
     Data d = Data.of(m.payload(), m.contentType(), m.payloadFormat() == 1);
-    // base64: 4 bytes per 3; the attributes: about 250 bytes
-    ByteArrayBuilder out = new ByteArrayBuilder(m.payload().length * 4 / 3 + 320);
-    try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
-      g.writeStartObject();
-      g.writeStringField("specversion", "1.0");
-      g.writeStringField("id", id);
-      g.writeStringField("source", sourceText);
-      g.writeStringField("type", TYPE);
-      g.writeStringField("datacontenttype", d.contentType());
-      g.writeStringField("subject", m.topic());
-      g.writeStringField("time", time(m.createdAtMillis()));
-      for (Enrichment e : enrichments) {
-        if (e.isStatic()) {
-          g.writeStringField(e.key(), e.value());
-        } else if (e.source() == RoutingSettings.MessageField.PFI) {
-          g.writeNumberField(e.key(), Math.max(m.payloadFormat(), 0));
-        } else {
-          g.writeStringField(e.key(), resolve(e.source(), m, publisher));
-        }
-      }
-      if (d.json()) {
-        g.writeFieldName("data");
-        try (JsonParser p = MAPPER.createParser(d.text())) {
-          p.nextToken();
-          g.copyCurrentStructure(p);
-        }
-      } else if (d.text() != null) {
-        g.writeStringField("data", d.text());
-      } else {
-        g.writeFieldName("data_base64");
-        g.writeBinary(m.payload());
-      }
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e); // into memory: not expected
-    }
-    return out.toByteArray();
+    String time = time(m.createdAtMillis());
+    return EventJsonWriter.write(
+        MAPPER.getFactory(),
+        g -> {
+          g.writeStartObject();
+          g.writeStringField("specversion", "1.0");
+          g.writeStringField("id", id);
+          g.writeStringField("source", sourceText);
+          g.writeStringField("type", TYPE);
+          g.writeStringField("datacontenttype", d.contentType());
+          g.writeStringField("subject", m.topic());
+          g.writeStringField("time", time);
+          for (Enrichment e : enrichments) {
+            if (e.isStatic()) {
+              g.writeStringField(e.key(), e.value());
+            } else if (e.source() == RoutingSettings.MessageField.PFI) {
+              g.writeNumberField(e.key(), Math.max(m.payloadFormat(), 0));
+            } else {
+              g.writeStringField(e.key(), resolve(e.source(), m, publisher));
+            }
+          }
+          if (d.json()) {
+            g.writeFieldName("data");
+            try (JsonParser p = MAPPER.createParser(d.text())) {
+              p.nextToken();
+              g.copyCurrentStructure(p);
+            }
+          } else if (d.text() != null) {
+            g.writeStringField("data", d.text());
+          } else {
+            g.writeFieldName("data_base64");
+            g.writeBinary(m.payload());
+          }
+          g.writeEndObject();
+        });
   }
 
   /** {@code time} as the SDK writes it ({@link Time#writeTime}). */

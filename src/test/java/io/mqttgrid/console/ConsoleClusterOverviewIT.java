@@ -237,15 +237,24 @@ class ConsoleClusterOverviewIT {
                   + " [\"console-up/#\"]}},"
                   + "{\"operationType\": \"Destination\", \"destinationSettings\":"
                   + " {\"endpointRef\": \"console-remote\"}}]}}"));
-      Await.until(
-          "the dataflow connected",
-          Duration.ofSeconds(20),
-          () -> {
-            JsonObject i =
-                instance(
-                    call(a, HttpMethod.GET, "/namespaces/mqttgrid/bridges", null), "console-up");
-            return i != null && "connected".equals(i.getString("state"));
-          });
+      // once, a full run waited longer than this (6 runs by hand at load 15-20 took 0.2-1.3 s):
+      // what the console last showed goes into the failure, to tell a bridge that kept failing
+      // to connect from a console that did not show it
+      java.util.concurrent.atomic.AtomicReference<JsonObject> lastSeen =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      try {
+        Await.until(
+            "the dataflow connected",
+            Duration.ofSeconds(30),
+            () -> {
+              JsonObject bridges = call(a, HttpMethod.GET, "/namespaces/mqttgrid/bridges", null);
+              lastSeen.set(bridges);
+              JsonObject i = instance(bridges, "console-up");
+              return i != null && "connected".equals(i.getString("state"));
+            });
+      } catch (AssertionError e) {
+        throw new AssertionError(e.getMessage() + "; node a's console last showed " + lastSeen, e);
+      }
       Mqtt5BlockingClient reader = remote.v5("console-up-reader");
       reader.connect();
       try (var inbox = reader.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL)) {
