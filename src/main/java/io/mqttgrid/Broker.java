@@ -249,7 +249,9 @@ public final class Broker {
                         (long) config.maxPendingMessages
                             * config.holdAcksAbovePendingPercent
                             / 100),
-            config.holdAcksMaxMillis);
+            config.holdAcksMaxMillis,
+            config.maxQueuedConnectedMessages,
+            config.maxQueuedConnectedBytes);
     sessions =
         new SessionManager(
             vertx,

@@ -68,6 +68,11 @@ public final class BrokerConfig {
   public final int maxPendingMessages;
   public final long maxPendingBytes;
 
+  /** Messages not sent yet that a connected persistent session's stored queue keeps. */
+  public final int maxQueuedConnectedMessages;
+
+  public final long maxQueuedConnectedBytes;
+
   /**
    * Share of {@code session.max-pending-*} (percent) from which a clean session holds its
    * publishers' acknowledgements back; 0: never.
@@ -227,6 +232,9 @@ public final class BrokerConfig {
     maxQueuedBytes = longValue("session.max-queued-bytes", 1, Long.MAX_VALUE);
     maxPendingMessages = intValue("session.max-pending-messages", 1, Integer.MAX_VALUE);
     maxPendingBytes = longValue("session.max-pending-bytes", 1, Long.MAX_VALUE);
+    maxQueuedConnectedMessages =
+        intValue("session.max-queued-connected-messages", 1, Integer.MAX_VALUE);
+    maxQueuedConnectedBytes = longValue("session.max-queued-connected-bytes", 1, Long.MAX_VALUE);
     holdAcksAbovePendingPercent = intValue("session.hold-acks-above-pending-percent", 0, 100);
     holdAcksMaxMillis = longValue("session.hold-acks-max-millis", 1, 3_600_000);
     overflowPolicy = enumValue("session.overflow", OverflowPolicy.class);

@@ -135,6 +135,13 @@ public final class HazelcastSessionStore implements SessionStore {
   }
 
   @Override
+  public Future<SessionQueue.Slice> readQueue(
+      String clientId, long fromSeq, int maxMessages, long maxBytes) {
+    return bridge(queues.submitToKey(clientId, new ReadQueue(fromSeq, maxMessages, maxBytes)))
+        .map(ReadQueue.Slice::slice);
+  }
+
+  @Override
   public Future<List<QueuedMessage>> queued(String clientId) {
     return bridge(queues.getAsync(clientId)).map(q -> q == null ? List.of() : q.snapshot());
   }

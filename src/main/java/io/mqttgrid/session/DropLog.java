@@ -28,13 +28,19 @@ final class DropLog {
   }
 
   /**
-   * One message not delivered to {@code clientId}'s session, for {@code reason}, in session state
-   * {@code state}. Answers the line logged, or null when it waits for the interval's end.
+   * One message not delivered to {@code clientId}'s session ({@code persistent} or not), for {@code
+   * reason}, in session state {@code state}. Answers the line logged, or null when it waits for the
+   * interval's end.
    */
-  String dropped(String clientId, String reason, Session.State state, SessionLimits limits) {
+  String dropped(
+      String clientId,
+      String reason,
+      Session.State state,
+      boolean persistent,
+      SessionLimits limits) {
     String line;
     synchronized (this) {
-      counts.merge(reason + " (" + bound(reason, state, limits) + ")", 1L, Long::sum);
+      counts.merge(reason + " (" + bound(reason, state, persistent, limits) + ")", 1L, Long::sum);
       if (exampleClient == null) {
         exampleClient = clientId;
       }
@@ -64,7 +70,8 @@ final class DropLog {
   }
 
   /** The bound behind a drop, as the operator configures it. */
-  static String bound(String reason, Session.State state, SessionLimits limits) {
+  static String bound(
+      String reason, Session.State state, boolean persistent, SessionLimits limits) {
     return switch (reason) {
       case "queue-full" ->
           state == Session.State.OFFLINE
@@ -72,10 +79,16 @@ final class DropLog {
                   + limits.maxQueued()
                   + " / max-queued-bytes "
                   + limits.maxQueuedBytes()
-              : "connected client behind: session.max-pending-messages "
-                  + limits.maxPending()
-                  + " / max-pending-bytes "
-                  + limits.maxPendingBytes();
+              : state == Session.State.ONLINE && persistent
+                  // past the pending bounds a persistent session's store keeps the message
+                  ? "connected client behind, stored queue full: session.max-queued-connected-messages "
+                      + limits.maxQueuedConnected()
+                      + " / max-queued-connected-bytes "
+                      + limits.maxQueuedConnectedBytes()
+                  : "connected client behind: session.max-pending-messages "
+                      + limits.maxPending()
+                      + " / max-pending-bytes "
+                      + limits.maxPendingBytes();
       case "attach-buffer-full" ->
           "while attaching: session.max-pending-messages "
               + limits.maxPending()

@@ -27,8 +27,19 @@ import java.util.function.LongSupplier;
  *       session.overflow: terminate-session} the session is ended, once.
  * </ul>
  *
- * The window also holds the session's life-cycle {@link Session.State}, because what happens to a
- * message depends on it (buffered while attaching, sent or queued online, kept only by the store
+ * <p>For a persistent session the pending queue is only the part of the session's stored queue that
+ * is in memory: its messages are stored before the publisher hears, so a QoS 1/2 message that does
+ * not fit the pending bounds is not refused here but left to the store ({@link Admission#STORED}),
+ * and so is every one after it, until the window has read them back ({@link Outcomes#readStored})
+ * in their order. A message read back is one the window has not held before, so none is sent twice;
+ * what bounds such a session is its stored queue's own bound ({@code
+ * session.max-queued-connected-*}, the store's refusal). Why not hold the publisher's
+ * acknowledgement instead, as a clean session does: the message is stored and acknowledged by then
+ * (another subscriber's session may have kept it), and the stored copy is what a reconnect resends
+ * anyway, so the memory copy is only a cache and dropping it loses nothing.
+ *
+ * <p>The window also holds the session's life-cycle {@link Session.State}, because what happens to
+ * a message depends on it (buffered while attaching, sent or queued online, kept only by the store
  * offline).
  *
  * <p>Hand-written: vertx-mqtt's endpoint sends a PUBLISH and answers the acknowledgement handshake,
@@ -129,6 +140,26 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
      * end.
      */
     void overflowed(String reason);
+
+    /**
+     * A message the window leaves to the store (it arrived while the session attached, behind
+     * stored messages the window did not take): it is read back with them.
+     */
+    void leftToStore(M m);
+
+    /**
+     * The window attached with stored messages it did not take: those of {@code queued} from {@code
+     * firstLeft} on, or (null) those stored after all of {@code queued}. Told before the window
+     * asks for any ({@link #readStored}).
+     */
+    void storedBeyond(M firstLeft, List<M> queued);
+
+    /**
+     * The window has room for stored messages it has not taken: the session reads them, oldest
+     * first, at most {@code maxMessages} (and {@code maxBytes}, at least one message), and answers
+     * with {@link #storedRead}.
+     */
+    void readStored(int maxMessages, long maxBytes);
   }
 
   /** What {@link #admit} decided for a QoS 1/2 message; {@link #enter} carries it out. */
@@ -139,16 +170,39 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
     WAIT,
     /** The session is offline: only the store keeps it. */
     OFFLINE,
+    /**
+     * A persistent session's pending queue is full, or stored messages wait before this one: only
+     * the store keeps it for now, and the window reads it back when it has room.
+     */
+    STORED,
     /** It does not fit: dropped and counted. */
     REFUSED
   }
 
   private static final int MAX_PACKET_ID = 65_535;
 
+  /**
+   * The most stored messages read back at once: one read is one operation on the queue's partition
+   * and one answer over the network, kept short whatever the pending bounds are.
+   */
+  static final int MAX_READ_BACK = 1_000;
+
   private final SessionLimits limits;
   private final Outcomes<M> outcomes;
   private final LongSupplier clock;
   private final OutboundBudget budget;
+
+  /** Whether the session's store keeps every QoS 1/2 message (a persistent session). */
+  private final boolean storeKeepsAll;
+
+  /**
+   * Whether the store holds QoS 1/2 messages of this connection that the window has not taken yet,
+   * all after the ones it holds: new ones go behind them ({@link Admission#STORED}).
+   */
+  private boolean storeAhead;
+
+  /** Whether a {@link Outcomes#readStored} is unanswered. */
+  private boolean readingStored;
 
   private volatile Session.State state = Session.State.ATTACHING;
   private Connection<M> connection;
@@ -178,10 +232,24 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
       OutboundBudget.Totals totals,
       Outcomes<M> outcomes,
       LongSupplier clock) {
+    this(limits, totals, outcomes, clock, false);
+  }
+
+  /**
+   * {@code storeKeepsAll}: the session stores every QoS 1/2 message before its publisher hears (a
+   * persistent session), so what does not fit the pending bounds is left to the store.
+   */
+  OutboundWindow(
+      SessionLimits limits,
+      OutboundBudget.Totals totals,
+      Outcomes<M> outcomes,
+      LongSupplier clock,
+      boolean storeKeepsAll) {
     this.limits = limits;
     this.outcomes = outcomes;
     this.clock = clock;
     this.budget = new OutboundBudget(limits, totals);
+    this.storeKeepsAll = storeKeepsAll;
   }
 
   Session.State state() {
@@ -226,16 +294,29 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
    */
   Admission admit(M o) {
     boolean sendNow =
-        state == Session.State.ONLINE && resend.isEmpty() && pending.isEmpty() && canTransmit(o);
-    if (!sendNow && state != Session.State.OFFLINE && !budget.canWait(o.weight)) {
-      overflow("queue-full");
-      return Admission.REFUSED;
-    }
+        state == Session.State.ONLINE
+            && !storeAhead
+            && resend.isEmpty()
+            && pending.isEmpty()
+            && canTransmit(o);
     if (sendNow) {
       o.packetId = nextPacketId();
       return Admission.SEND;
     }
-    return state == Session.State.OFFLINE ? Admission.OFFLINE : Admission.WAIT;
+    if (state == Session.State.OFFLINE) {
+      return Admission.OFFLINE;
+    }
+    if (state != Session.State.CLOSED
+        && storeKeepsAll
+        && (storeAhead || !budget.canWait(o.weight))) {
+      storeAhead = true;
+      return Admission.STORED;
+    }
+    if (!budget.canWait(o.weight)) {
+      overflow("queue-full");
+      return Admission.REFUSED;
+    }
+    return Admission.WAIT;
   }
 
   /** Sends or queues a message as {@link #admit} decided. */
@@ -250,6 +331,26 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
       }
       budget.waiting(o.weight);
     }
+  }
+
+  /**
+   * The stored messages {@link Outcomes#readStored} asked for, oldest first; {@code storeHasMore}:
+   * the store holds more that the window has not taken (or may, when appends are still under way).
+   * An answer for an earlier connection is ignored.
+   */
+  void storedRead(List<M> messages, boolean storeHasMore) {
+    if (state != Session.State.ONLINE || !readingStored) {
+      return;
+    }
+    readingStored = false;
+    for (M o : messages) {
+      pending.add(o);
+      budget.waiting(o.weight);
+    }
+    if (!storeHasMore) {
+      storeAhead = false;
+    }
+    pump();
   }
 
   /**
@@ -301,7 +402,8 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
   /**
    * Starts serving a connection: resends the unacknowledged messages of {@code queued} (those
    * marked {@link Message#unacknowledged}), then the rest of {@code queued}, then what arrived
-   * while attaching and is not in {@code queued} already.
+   * while attaching and is not in {@code queued} already. For a persistent session, what does not
+   * fit the pending bounds stays in the store, to be read back ({@link Outcomes#storedBeyond}).
    */
   void attach(Connection<M> newConnection, List<M> queued) {
     this.connection = newConnection;
@@ -309,11 +411,23 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
     Set<String> seen = new HashSet<>();
     long now = clock.getAsLong();
     List<M> unacknowledged = new ArrayList<>();
+    M firstLeft = null;
+    // what arrived while attaching goes after the queue's messages: it takes no room from them
+    for (M o : attachBuffer) {
+      budget.doneWaiting(o.weight);
+    }
     for (M o : queued) {
       seen.add(o.message.id());
       if (!o.sentBefore) {
+        if (firstLeft != null) {
+          continue; // read back after the first one left, in their order
+        }
         if (o.message.isExpired(now)) {
           outcomes.done(o);
+        } else if (storeKeepsAll && !budget.canWait(o.weight)) {
+          // a stored queue longer than the pending bounds: the rest stays in the store for now
+          firstLeft = o;
+          storeAhead = true;
         } else {
           pending.add(o);
           budget.waiting(o.weight);
@@ -343,10 +457,14 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
         }
       }
       for (M o : attachBuffer) {
-        budget.doneWaiting(o.weight);
         if (o.qos == 0) {
           offerQos0(o);
-        } else if (!seen.contains(o.message.id())) {
+        } else if (seen.contains(o.message.id())) {
+          continue;
+        } else if (storeAhead) {
+          // stored after the messages left in the store: read back behind them
+          outcomes.leftToStore(o);
+        } else {
           pending.add(o);
           budget.waiting(o.weight);
         }
@@ -354,6 +472,9 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
       attachBuffer.clear();
     } finally {
       pumping = false;
+    }
+    if (storeAhead) {
+      outcomes.storedBeyond(firstLeft, queued);
     }
     pump();
   }
@@ -409,6 +530,8 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
     budget.clear();
     connection = null;
     socket = null;
+    storeAhead = false;
+    readingStored = false;
   }
 
   /** Whether a QoS 1/2 message may be sent now: room in the in-flight window and in the socket. */
@@ -491,6 +614,26 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
       outcomes.sent(o);
       transmit(o, false);
     }
+    readStoredIfRoom();
+  }
+
+  /**
+   * Asks for stored messages once the pending queue has drained to half its bounds: reads of a
+   * useful size rather than one per acknowledgement, while what is pending keeps the client busy.
+   */
+  private void readStoredIfRoom() {
+    if (!storeAhead || readingStored || state != Session.State.ONLINE) {
+      return;
+    }
+    int waiting = budget.waitingMessages();
+    long waitingBytes = budget.waitingBytes();
+    if ((long) waiting * 2 > limits.maxPending() || waitingBytes * 2 > limits.maxPendingBytes()) {
+      return;
+    }
+    readingStored = true;
+    outcomes.readStored(
+        Math.max(1, Math.min(MAX_READ_BACK, limits.maxPending() - waiting)),
+        limits.maxPendingBytes() - waitingBytes);
   }
 
   private int nextPacketId() {

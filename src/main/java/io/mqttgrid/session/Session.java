@@ -128,9 +128,6 @@ public final class Session implements Subscriber {
      */
     Promise<Void> heldAck;
 
-    /** When {@link #heldAck} was held back (ms). */
-    long heldSince;
-
     Outgoing(
         PublishedMessage message,
         int qos,
@@ -156,13 +153,7 @@ public final class Session implements Subscriber {
   /** Every piece of this session's work, handed over from any thread: see {@link #onContext}. */
   private final SessionInbox inbox;
 
-  /**
-   * Messages whose publishers' acknowledgements are held back, in the order they were held (some
-   * answered already); the timer answers the overdue ones. On the session's context.
-   */
-  private java.util.ArrayDeque<Outgoing> heldAcks; // made when first needed: most sessions never
-
-  private long heldAckTimer = -1;
+  private final HeldAcks heldAcks;
 
   /** The channel whose flushes the current batch holds; null between batches. */
   private ClientChannel batchChannel;
@@ -182,6 +173,10 @@ public final class Session implements Subscriber {
 
   private final OutboundWindow<Outgoing> window;
   private final QueueWriter queue;
+
+  /** What the store holds beyond the window (persistent sessions); null for a clean session. */
+  private final StoredBacklog backlog;
+
   private int storeOps;
   private List<Promise<Void>> storeIdleWaiters = new ArrayList<>();
   private long expirySeconds;
@@ -210,6 +205,7 @@ public final class Session implements Subscriber {
     this.router = router;
     this.limits = limits;
     this.events = events;
+    this.heldAcks = new HeldAcks(vertx, limits.holdAcksMillis());
     this.queue = new QueueWriter(store, clientId, connectionId, context);
     this.inbox =
         new SessionInbox(
@@ -234,7 +230,17 @@ public final class Session implements Subscriber {
             });
     this.window =
         new OutboundWindow<>(
-            limits, outboundTotals, new WindowOutcomes(), System::currentTimeMillis);
+            limits, outboundTotals, new WindowOutcomes(), System::currentTimeMillis, persistent);
+    this.backlog =
+        persistent
+            ? new StoredBacklog(
+                store,
+                clientId,
+                context,
+                vertx,
+                (messages, more) ->
+                    window.storedRead(messages.stream().map(this::restored).toList(), more))
+            : null;
   }
 
   /** Stores nothing until {@link #storeAfter} says the queue is this session's. */
@@ -593,15 +599,17 @@ public final class Session implements Subscriber {
               sendNow ? QueuedMessage.State.SENT : QueuedMessage.State.QUEUED,
               o.packetId);
       boolean offline = admission == OutboundWindow.Admission.OFFLINE;
-      // a connected session's window has held the message to session.max-pending-* already, and
-      // it knows which messages are sent: the store learns that a batch later (QueueWriter), so
-      // its count of waiting messages runs ahead and would refuse what the window admitted
+      // connected: the store counts the messages not sent yet a batch late (QueueWriter marks them
+      // sent in its next one), so its bound is meant to be far above session.max-pending-*
       o.appended =
           track(
               queue.append(
                   o.stored,
-                  offline ? limits.maxQueued() : Integer.MAX_VALUE,
-                  offline ? limits.maxQueuedBytes() : Long.MAX_VALUE));
+                  offline ? limits.maxQueued() : limits.maxQueuedConnected(),
+                  offline ? limits.maxQueuedBytes() : limits.maxQueuedConnectedBytes()));
+      if (admission == OutboundWindow.Admission.STORED) {
+        backlog.left(o.stored, o.appended);
+      }
       o.appended.onComplete(
           ar -> {
             if (ar.failed()) {
@@ -642,7 +650,8 @@ public final class Session implements Subscriber {
       lastAppended = o.appended;
     } else {
       if (stored != null && admission == OutboundWindow.Admission.WAIT) {
-        holdAck(o, stored);
+        o.heldAck = stored;
+        heldAcks.hold(stored);
       } else {
         complete(stored);
       }
@@ -711,7 +720,26 @@ public final class Session implements Subscriber {
     @Override
     public void dropped(String reason) {
       events.dropped(clientId, reason);
-      DROPS.dropped(clientId, reason, window.state(), limits);
+      DROPS.dropped(clientId, reason, window.state(), persistent, limits);
+    }
+
+    @Override
+    public void leftToStore(Outgoing o) {
+      backlog.left(o.stored, o.appended);
+    }
+
+    @Override
+    public void storedBeyond(Outgoing firstLeft, List<Outgoing> queued) {
+      // else left to the store while attaching: all after what the queue held when it was claimed
+      backlog.startAt(
+          firstLeft != null
+              ? firstLeft.stored.seq()
+              : queued.stream().mapToLong(o -> o.stored.seq()).max().orElse(0) + 1);
+    }
+
+    @Override
+    public void readStored(int maxMessages, long maxBytes) {
+      backlog.read(maxMessages, maxBytes);
     }
 
     @Override
@@ -775,24 +803,25 @@ public final class Session implements Subscriber {
   void attach(ClientChannel newChannel, List<QueuedMessage> queued) {
     this.channel = newChannel;
     holdFlushes();
-    List<Outgoing> held = new ArrayList<>(queued.size());
-    for (QueuedMessage q : queued) {
-      Outgoing o =
-          new Outgoing(
-              q.message(),
-              q.message().qos(),
-              q.message().retain(),
-              q.subscriptionIds(),
-              q.sharedGroup());
-      o.stored = q;
-      // a session resumed with expiry 0 holds what the store gave it in memory only
-      o.appended = persistent ? Future.succeededFuture(SessionQueue.AppendResult.APPENDED) : null;
-      if (q.state() != QueuedMessage.State.QUEUED) {
-        o.unacknowledged(q.packetId(), q.state() == QueuedMessage.State.RELEASED);
-      }
-      held.add(o);
+    window.attach(new ChannelConnection(newChannel), queued.stream().map(this::restored).toList());
+  }
+
+  /** A message as the store keeps it, on its way to the client again. */
+  private Outgoing restored(QueuedMessage q) {
+    Outgoing o =
+        new Outgoing(
+            q.message(),
+            q.message().qos(),
+            q.message().retain(),
+            q.subscriptionIds(),
+            q.sharedGroup());
+    o.stored = q;
+    // a session resumed with expiry 0 holds what the store gave it in memory only
+    o.appended = persistent ? Future.succeededFuture(SessionQueue.AppendResult.APPENDED) : null;
+    if (q.state() != QueuedMessage.State.QUEUED) {
+      o.unacknowledged(q.packetId(), q.state() == QueuedMessage.State.RELEASED);
     }
-    window.attach(new ChannelConnection(newChannel), held);
+    return o;
   }
 
   /**
@@ -805,7 +834,10 @@ public final class Session implements Subscriber {
       return;
     }
     List<Outgoing> unfinished = window.detach(persistent);
-    answerHeld(unfinished);
+    if (backlog != null) {
+      backlog.reset();
+    }
+    heldAcks.answerAll();
     channel = null;
     if (!persistent) {
       router.removeAll(this);
@@ -820,66 +852,17 @@ public final class Session implements Subscriber {
     }
   }
 
-  /**
-   * The connection or the session ended with messages whose publishers wait for them to be sent:
-   * they are answered now, as every message a clean session held when it ended would have been.
-   */
-  private void answerHeld(List<Outgoing> unfinished) {
-    for (Outgoing o : unfinished) {
-      complete(o.heldAck);
-    }
-    heldAcks = null;
-    if (heldAckTimer >= 0) {
-      vertx.cancelTimer(heldAckTimer);
-      heldAckTimer = -1;
-    }
-  }
-
-  /**
-   * The publisher of {@code o} is answered when {@code o} is sent (WindowOutcomes), when the
-   * session ends, or after {@code session.hold-acks-max-millis}, whichever comes first.
-   */
-  private void holdAck(Outgoing o, Promise<Void> ack) {
-    if (heldAcks == null) {
-      heldAcks = new java.util.ArrayDeque<>();
-    }
-    while (!heldAcks.isEmpty() && heldAcks.peek().heldAck.future().isComplete()) {
-      heldAcks.poll(); // answered when it was sent
-    }
-    o.heldAck = ack;
-    o.heldSince = System.currentTimeMillis();
-    heldAcks.add(o);
-    if (heldAckTimer < 0) {
-      heldAckTimer = vertx.setTimer(limits.holdAcksMillis(), id -> answerOverdue());
-    }
-  }
-
-  /** Answers the acknowledgements held for longer than allowed; on the session's context. */
-  private void answerOverdue() {
-    heldAckTimer = -1;
-    if (heldAcks == null) {
-      return;
-    }
-    long now = System.currentTimeMillis();
-    Outgoing o;
-    while ((o = heldAcks.peek()) != null
-        && (o.heldAck.future().isComplete() || now - o.heldSince >= limits.holdAcksMillis())) {
-      heldAcks.poll().heldAck.tryComplete();
-    }
-    if (o != null && window.state() != State.CLOSED) {
-      heldAckTimer =
-          vertx.setTimer(
-              Math.max(1, o.heldSince + limits.holdAcksMillis() - now), id -> answerOverdue());
-    }
-  }
-
   /** Takes this session out of the router and waits until its store writes are done. */
   Future<Void> retire() {
     if (window.state() != State.CLOSED) {
       if (channel != null) {
         detach();
       }
-      answerHeld(window.close());
+      window.close();
+      heldAcks.answerAll();
+      if (backlog != null) {
+        backlog.reset();
+      }
       router.removeAll(this);
     }
     cancelTimers();

@@ -20,6 +20,10 @@ package io.mqttgrid.session;
  *     is sent, until the waiting messages drained to half of it; 0: never
  * @param holdAcksMillis the longest one acknowledgement is held back: a session that stopped
  *     reading holds up its publishers no longer than this per message
+ * @param maxQueuedConnected messages not sent yet that a connected persistent session's stored
+ *     queue keeps (those waiting in memory included): beyond {@code maxPending} the store alone
+ *     keeps them, up to this
+ * @param maxQueuedConnectedBytes the same, in bytes
  */
 public record SessionLimits(
     int maxQueued,
@@ -31,7 +35,36 @@ public record SessionLimits(
     long maxInflightBytes,
     long maxOutboundBufferedBytes,
     int holdAcksAbovePending,
-    long holdAcksMillis) {
+    long holdAcksMillis,
+    int maxQueuedConnected,
+    long maxQueuedConnectedBytes) {
+
+  /** The bounds with no bound of a connected session's stored queue but the store's own. */
+  public SessionLimits(
+      int maxQueued,
+      long maxQueuedBytes,
+      int maxPending,
+      long maxPendingBytes,
+      boolean terminateOnOverflow,
+      int maxOutboundBuffered,
+      long maxInflightBytes,
+      long maxOutboundBufferedBytes,
+      int holdAcksAbovePending,
+      long holdAcksMillis) {
+    this(
+        maxQueued,
+        maxQueuedBytes,
+        maxPending,
+        maxPendingBytes,
+        terminateOnOverflow,
+        maxOutboundBuffered,
+        maxInflightBytes,
+        maxOutboundBufferedBytes,
+        holdAcksAbovePending,
+        holdAcksMillis,
+        Integer.MAX_VALUE,
+        Long.MAX_VALUE);
+  }
 
   /** The bounds with acknowledgements held back from half of {@code maxPending}. */
   public SessionLimits(

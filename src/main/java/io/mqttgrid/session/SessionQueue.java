@@ -139,6 +139,34 @@ public final class SessionQueue {
   }
 
   /**
+   * Copies of the messages not sent yet ({@link QueuedMessage.State#QUEUED}) from sequence number
+   * {@code fromSeq} on, oldest first: at most {@code maxMessages}, and {@code maxBytes} of their
+   * weights unless the first alone weighs more.
+   */
+  public Slice queuedFrom(long fromSeq, int maxMessages, long maxBytes) {
+    List<QueuedMessage> out = new ArrayList<>();
+    long bytes = 0;
+    for (QueuedMessage m : entries.values()) {
+      if (m.seq() < fromSeq || m.state() != QueuedMessage.State.QUEUED) {
+        continue;
+      }
+      int w = m.message().weight();
+      if (out.size() == maxMessages || (!out.isEmpty() && bytes + w > maxBytes)) {
+        return new Slice(out, true);
+      }
+      out.add(m.copy());
+      bytes += w;
+    }
+    return new Slice(out, false);
+  }
+
+  /**
+   * Part of a queue's messages not sent yet ({@link #queuedFrom}); {@code more}: the queue holds
+   * more after them.
+   */
+  public record Slice(List<QueuedMessage> messages, boolean more) {}
+
+  /**
    * A connection takes the queue over: appends of older incarnations of the session are refused
    * from now on.
    */

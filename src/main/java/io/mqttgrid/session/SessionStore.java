@@ -92,6 +92,14 @@ public interface SessionStore {
   Future<List<QueuedMessage>> queued(String clientId);
 
   /**
+   * The session's messages not sent yet from sequence number {@code fromSeq} on, oldest first,
+   * within the bounds given ({@link SessionQueue#queuedFrom}); an empty slice when there is no
+   * queue. Changes nothing.
+   */
+  Future<SessionQueue.Slice> readQueue(
+      String clientId, long fromSeq, int maxMessages, long maxBytes);
+
+  /**
    * Makes {@code connectionId} the owner of the session's queue (created if absent; emptied first
    * when {@code emptyIt}, for a session that starts anew) and answers what it holds. Appends by any
    * other connection are refused from then on ({@link SessionQueue.AppendResult#FOREIGN}).

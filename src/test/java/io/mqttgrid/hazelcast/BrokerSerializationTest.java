@@ -116,6 +116,9 @@ class BrokerSerializationTest {
                     QueueChange.append(queued("n", 2), 3, 99)),
                 "c1"),
             new ClaimQueue("c1", true),
+            new ReadQueue(7, 1_000, 1L << 20),
+            new ReadQueue.Slice(
+                new SessionQueue.Slice(List.of(queued("a", 10), queued("b", 3)), true)),
             new DeleteRecordIfOwned("c1"),
             new MarkRecordOffline("c1", 60, 99),
             new SetRecordSubscriptions(

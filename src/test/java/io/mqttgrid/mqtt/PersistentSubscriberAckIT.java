@@ -119,19 +119,21 @@ class PersistentSubscriberAckIT {
       }
     }
     assertThat(acknowledged).isPositive();
-    // acknowledged means kept by at least one session; a subscriber that falls behind the
-    // publisher by more than session.max-pending-messages drops (and counts) the rest, and
-    // delivery may still be under way: every message is delivered or counted as dropped (a CI run
-    // counted 92,775 of 100,000 delivered when the subscribers were disconnected at once)
+    // acknowledged means stored in both sessions: a subscriber that falls behind the publisher by
+    // more than session.max-pending-messages gets the rest read back from its stored queue (they
+    // were dropped as queue-full before, about 30 % for each subscriber), and delivery may still be
+    // under way after the last acknowledgement
+    long expected = 2 * acknowledged;
     Await.until(
-        "every message delivered to both subscribers or counted as dropped",
+        "every acknowledged message delivered to both subscribers",
         Duration.ofSeconds(60),
-        () -> received.get() + droppedQueueFull() == 2 * MESSAGES);
+        () -> received.get() >= expected);
     pub.disconnect().get(10, TimeUnit.SECONDS);
     for (Mqtt5AsyncClient sub : subscribers) {
       sub.disconnect().get(10, TimeUnit.SECONDS);
     }
-    assertThat(received.get() + droppedQueueFull()).isEqualTo(2 * MESSAGES);
+    assertThat(received.get()).isEqualTo(expected);
+    assertThat(droppedQueueFull()).isZero();
   }
 
   private static long droppedQueueFull() {

@@ -321,6 +321,27 @@ public final class InMemorySessionStore implements SessionStore {
         });
   }
 
+  /** How many times {@link #readQueue} was called. */
+  public int queueReads() {
+    return queueReads.get();
+  }
+
+  private final java.util.concurrent.atomic.AtomicInteger queueReads =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  @Override
+  public Future<SessionQueue.Slice> readQueue(
+      String clientId, long fromSeq, int maxMessages, long maxBytes) {
+    queueReads.incrementAndGet();
+    return answer(
+        () -> {
+          SessionQueue q = queues.get(clientId);
+          return q == null
+              ? new SessionQueue.Slice(List.of(), false)
+              : q.queuedFrom(fromSeq, maxMessages, maxBytes);
+        });
+  }
+
   @Override
   public Future<List<QueuedMessage>> queued(String clientId) {
     return answer(

@@ -63,6 +63,141 @@ class OutboundWindowTest {
         .isEqualTo(Admission.WAIT);
   }
 
+  // ---- a persistent session's pending queue is a cache of its stored queue ----
+
+  @Test
+  void aPersistentSessionLeavesWhatDoesNotFitToTheStoreAndReadsItBackInOrder() {
+    OutboundWindow<OutboundWindow.Message> w =
+        persistentWindow(limits(4, 100_000, false, 100, 100_000, 100_000));
+    client.receiveMaximum = 1;
+    w.attach(client, List.of());
+
+    List<Admission> admissions = new ArrayList<>();
+    for (int i = 1; i <= 7; i++) {
+      admissions.add(offer(w, msg("m" + i, 1, 0)));
+    }
+    assertThat(admissions)
+        .as("m1 sent, four wait, then the store alone keeps m6 and m7")
+        .containsExactly(
+            Admission.SEND,
+            Admission.WAIT,
+            Admission.WAIT,
+            Admission.WAIT,
+            Admission.WAIT,
+            Admission.STORED,
+            Admission.STORED);
+    assertThat(outcomes.drops).isEmpty();
+
+    w.acknowledged(1); // m2 sent, three wait: more than half the bound
+    assertThat(outcomes.reads).isEmpty();
+    w.acknowledged(2); // m3 sent, two wait: half the bound, room for two
+    assertThat(outcomes.reads).containsExactly(2);
+    assertThat(offer(w, msg("m8", 1, 0)))
+        .as("stored messages wait before it: it may not overtake them")
+        .isEqualTo(Admission.STORED);
+    w.acknowledged(3);
+    assertThat(outcomes.reads).as("one read at a time").containsExactly(2);
+
+    w.storedRead(List.of(msg("m6", 1, 0), msg("m7", 1, 0)), true);
+    w.acknowledged(4);
+    w.acknowledged(5);
+    assertThat(outcomes.reads).as("m5 sent, two wait again").containsExactly(2, 2);
+    w.storedRead(List.of(msg("m8", 1, 0)), false);
+    assertThat(offer(w, msg("m9", 1, 0)))
+        .as("the store holds nothing the window has not taken: waits in memory again")
+        .isEqualTo(Admission.WAIT);
+    for (int id = 6; id <= 9; id++) {
+      w.acknowledged(id);
+    }
+
+    assertThat(client.packets)
+        .containsExactly(
+            "PUBLISH m1 q1 id1",
+            "PUBLISH m2 q1 id2",
+            "PUBLISH m3 q1 id3",
+            "PUBLISH m4 q1 id4",
+            "PUBLISH m5 q1 id5",
+            "PUBLISH m6 q1 id6",
+            "PUBLISH m7 q1 id7",
+            "PUBLISH m8 q1 id8",
+            "PUBLISH m9 q1 id9");
+    assertThat(outcomes.drops).isEmpty();
+  }
+
+  @Test
+  void aCleanSessionStillDropsWhatDoesNotFit() {
+    OutboundWindow<OutboundWindow.Message> w =
+        window(limits(2, 100_000, false, 100, 100_000, 100_000));
+    client.receiveMaximum = 1;
+    w.attach(client, List.of());
+    offer(w, msg("m1", 1, 0));
+    offer(w, msg("m2", 1, 0));
+    offer(w, msg("m3", 1, 0));
+    assertThat(offer(w, msg("m4", 1, 0))).isEqualTo(Admission.REFUSED);
+    assertThat(outcomes.drops).containsExactly("queue-full");
+  }
+
+  @Test
+  void aReconnectWithMoreStoredThanThePendingBoundTakesThatMuchAndLeavesTheRestToTheStore() {
+    OutboundWindow<OutboundWindow.Message> w =
+        persistentWindow(limits(2, 100_000, false, 100, 100_000, 100_000));
+    client.receiveMaximum = 1;
+    OutboundWindow.Message arrivedMeanwhile = msg("late", 1, 0);
+    offer(w, arrivedMeanwhile); // while attaching
+    OutboundWindow.Message q3 = msg("q3", 1, 0);
+
+    w.attach(
+        client,
+        List.of(unacknowledged("u1", 1, 7), msg("q1", 1, 0), msg("q2", 1, 0), q3, msg("q4", 1, 0)));
+
+    assertThat(outcomes.log)
+        .as("told before any read, with the first message left")
+        .containsExactly("left late", "stored from q3");
+    assertThat(client.packets).containsExactly("PUBLISH u1 q1 id7 DUP");
+    assertThat(offer(w, msg("n1", 1, 0))).isEqualTo(Admission.STORED);
+    w.acknowledged(7);
+    w.acknowledged(8);
+    assertThat(outcomes.reads).containsExactly(1);
+    assertThat(client.packets).endsWith("PUBLISH q1 q1 id8", "PUBLISH q2 q1 id9");
+  }
+
+  @Test
+  void whileAttachingWhatDoesNotFitIsLeftToTheStoreAndWhatArrivedBeforeItGoesBehindTheQueue() {
+    OutboundWindow<OutboundWindow.Message> w =
+        persistentWindow(limits(2, 100_000, false, 100, 100_000, 100_000));
+    client.receiveMaximum = 1;
+    assertThat(offer(w, msg("a1", 1, 0))).isEqualTo(Admission.WAIT);
+    assertThat(offer(w, msg("a2", 1, 0))).isEqualTo(Admission.WAIT);
+    assertThat(offer(w, msg("a3", 1, 0))).isEqualTo(Admission.STORED);
+
+    w.attach(client, List.of(msg("q1", 1, 0)));
+
+    assertThat(outcomes.log)
+        .as("stored after a3's predecessors: read back with it, in their order")
+        .containsExactly("left a1", "left a2", "stored after the queue", "sent q1", "read 2");
+    assertThat(client.packets).containsExactly("PUBLISH q1 q1 id1");
+    assertThat(outcomes.drops).isEmpty();
+  }
+
+  @Test
+  void anAnswerOfTheStoreForAnEndedConnectionIsIgnored() {
+    OutboundWindow<OutboundWindow.Message> w =
+        persistentWindow(limits(1, 100_000, false, 100, 100_000, 100_000));
+    client.receiveMaximum = 1;
+    w.attach(client, List.of());
+    offer(w, msg("m1", 1, 0));
+    offer(w, msg("m2", 1, 0));
+    assertThat(offer(w, msg("m3", 1, 0))).isEqualTo(Admission.STORED);
+    w.acknowledged(1);
+    w.acknowledged(2);
+    assertThat(outcomes.reads).hasSize(1);
+    w.detach(true);
+
+    w.storedRead(List.of(msg("m3", 1, 0)), false);
+
+    assertThat(w.detach(true)).isEmpty();
+  }
+
   // ---- packet ids ----
 
   @Test
@@ -401,6 +536,10 @@ class OutboundWindowTest {
     return new OutboundWindow<>(limits, totals, outcomes, now::get);
   }
 
+  private OutboundWindow<OutboundWindow.Message> persistentWindow(SessionLimits limits) {
+    return new OutboundWindow<>(limits, totals, outcomes, now::get, true);
+  }
+
   private static SessionLimits limits(
       int maxPending,
       long maxPendingBytes,
@@ -550,5 +689,26 @@ class OutboundWindowTest {
     public void overflowed(String reason) {
       overflows.add(reason);
     }
+
+    @Override
+    public void leftToStore(OutboundWindow.Message m) {
+      log.add("left " + m.message.id());
+    }
+
+    @Override
+    public void storedBeyond(
+        OutboundWindow.Message firstLeft, List<OutboundWindow.Message> queued) {
+      log.add(
+          firstLeft == null ? "stored after the queue" : "stored from " + firstLeft.message.id());
+    }
+
+    @Override
+    public void readStored(int maxMessages, long maxBytes) {
+      log.add("read " + maxMessages);
+      reads.add(maxMessages);
+    }
+
+    /** The sizes of the reads of stored messages asked for. */
+    final List<Integer> reads = new ArrayList<>();
   }
 }

@@ -201,6 +201,44 @@ public abstract class SessionStoreContract {
   }
 
   @Test
+  public void aReadGivesTheMessagesNotSentYetFromASequenceNumberOnWithinItsBounds() {
+    String client = id("c");
+    await(store().claimQueue(client, "conn-1", false));
+    List<QueuedMessage> appended = new java.util.ArrayList<>();
+    for (String name : List.of("a", "b", "c", "d", "e")) {
+      QueuedMessage m = queued(name, 10);
+      await(store().append(client, m, MANY, LOTS, "conn-1"));
+      appended.add(m);
+    }
+    await(store().markSent(client, appended.get(2).seq(), 7));
+    long weight = appended.get(0).message().weight();
+
+    SessionQueue.Slice two = await(store().readQueue(client, appended.get(1).seq(), 2, LOTS));
+    assertThat(two.messages())
+        .as("b, then d: c was sent")
+        .extracting(m -> m.message().id())
+        .containsExactly("b", "d");
+    assertThat(two.messages().get(1).seq()).isEqualTo(appended.get(3).seq());
+    assertThat(two.messages().get(0).subscriptionIds()).containsExactly(3);
+    assertThat(two.more()).isTrue();
+    SessionQueue.Slice rest =
+        await(store().readQueue(client, appended.get(3).seq() + 1, MANY, LOTS));
+    assertThat(rest.messages()).extracting(m -> m.message().id()).containsExactly("e");
+    assertThat(rest.more()).isFalse();
+    assertThat(await(store().readQueue(client, 1, MANY, 2 * weight - 1)).messages())
+        .as("by bytes")
+        .extracting(m -> m.message().id())
+        .containsExactly("a");
+    assertThat(await(store().readQueue(client, 1, MANY, 1)).messages())
+        .as("one message even when it alone weighs more")
+        .hasSize(1);
+    assertThat(await(store().queued(client))).as("a read changes nothing").hasSize(5);
+    SessionQueue.Slice none = await(store().readQueue(id("none"), 1, MANY, LOTS));
+    assertThat(none.messages()).isEmpty();
+    assertThat(none.more()).isFalse();
+  }
+
+  @Test
   public void sentMessagesAreReleasedAndRemovedBySequenceNumber() {
     String client = id("c");
     await(store().claimQueue(client, "conn-1", false));

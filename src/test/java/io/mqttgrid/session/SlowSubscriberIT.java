@@ -36,6 +36,9 @@ class SlowSubscriberIT {
   private static final long SOCKET_BYTES = 1L << 20;
   private static final int PAYLOAD = 300_000;
 
+  /** A connected persistent session's stored queue, in the test of one: 13 of the messages. */
+  private static final long STORED_BYTES = 4L << 20;
+
   /**
    * 24 MB to each subscriber: far beyond the bounds plus what the kernel's socket buffers can take.
    */
@@ -188,7 +191,10 @@ class SlowSubscriberIT {
   @Test
   @SuppressWarnings("try") // the stalled subscriber is there to be connected, not to be used
   void aPersistentSessionKeepsItsQueueInTheStoreAndOnlyTheBoundsInMemory() throws Exception {
-    try (TestBroker broker = TestBroker.start(smallBounds("drop-new"));
+    Map<String, String> config = new java.util.HashMap<>(smallBounds("drop-new"));
+    // the stored queue's own bound: more than the pending stage holds, less than is published
+    config.put("session.max-queued-connected-bytes", String.valueOf(STORED_BYTES));
+    try (TestBroker broker = TestBroker.start(config);
         RawMqttClient slow =
             stalledSubscriber(
                 broker,
@@ -225,9 +231,22 @@ class SlowSubscriberIT {
       assertThat(atEnd.socket()).isLessThanOrEqualTo(SOCKET_BYTES);
       assertThat(Math.max(most, atEnd.total()))
           .isLessThanOrEqualTo(PENDING_BYTES + INFLIGHT_BYTES + SOCKET_BYTES);
-      assertThat(refused).isPositive();
+      assertThat(refused).as("refused past the stored queue's bound").isPositive();
       assertThat(value(scrape(broker), "mqttgrid_messages_dropped_total", "reason=\"queue-full\""))
           .isEqualTo(refused);
+      SessionQueue stored =
+          (SessionQueue)
+              broker
+                  .broker()
+                  .hazelcast()
+                  .getMap(io.mqttgrid.hazelcast.HazelcastSessionStore.QUEUES)
+                  .get("durable");
+      assertThat(stored.entries())
+          .as("every message acknowledged to the publisher is in the session's stored queue")
+          .hasSize(MESSAGES / 2 - refused);
+      assertThat((long) stored.entries().size() * PAYLOAD)
+          .as("the store keeps more than the pending stage")
+          .isGreaterThan(PENDING_BYTES);
     }
   }
 
