@@ -32,6 +32,7 @@ public final class BrokerSerialization {
   static final int KEY_HAS_PREFIX = 12;
   static final int RESTORE_RECORD = 13;
   static final int CHANGE_QUEUE = 14;
+  static final int REMOVE_ENTRY = 15;
 
   /** Type ids of the stream serializers (custom serializer ids are positive). */
   static final int SESSION_RECORD_TYPE = 7311_01;
@@ -73,6 +74,7 @@ public final class BrokerSerialization {
         case KEY_HAS_PREFIX -> new KeyHasPrefix();
         case RESTORE_RECORD -> new RestoreRecord();
         case CHANGE_QUEUE -> new ChangeQueue();
+        case REMOVE_ENTRY -> new RemoveEntry();
         default -> null;
       };
     }
