@@ -8,8 +8,8 @@ import java.util.Map;
 
 /**
  * Removes the entry it runs on. IMap has no asynchronous removal of several keys: run through
- * {@code submitToKeys}, this is one operation per member for a batch of withdrawn routes where
- * {@code deleteAsync} is one per route.
+ * {@code submitToKeys}, this is one invocation for a few withdrawn routes where {@code deleteAsync}
+ * is one per route (how few: {@code HazelcastRouteTable.REMOVAL_CHUNK}).
  */
 final class RemoveEntry
     implements EntryProcessor<String, String, Void>, IdentifiedDataSerializable {
