@@ -1,7 +1,8 @@
 // CPU of the route table's writes alone, without sockets, MQTT or a load generator: a one-member cluster (a node
 // alone, as in connection-scale.sh) whose route table gets ROUTES new filters at PER_MS a millisecond (a connect
 // storm's SUBSCRIBEs), then loses them at the same pace (its disconnects). Prints the process CPU per route
-// (announced + withdrawn), less what the same pacing costs with nothing to do, for each of ROUNDS rounds.
+// (announced + withdrawn), less what the same pacing costs with nothing to do, for each of ROUNDS rounds, and
+// the threads' context switches per route (Linux /proc), likewise.
 // Runs from source against any build of the broker, so a jar from before a change can be measured the same way:
 //
 //   java -cp target/mqttgrid.jar load-tests/scripts/RouteWriteCost.java [ROUTES=20000] [PER_MS=2] [ROUNDS=4]
@@ -38,27 +39,32 @@ public class RouteWriteCost {
     for (int round = 1; round <= rounds; round++) {
       String prefix = "devices/r" + round + "/d";
       long cpu0 = cpu();
+      long switches0 = contextSwitches();
       long wall0 = System.nanoTime();
       paced(vertx, routes, perMs, i -> table.announce(prefix + i + "/commands"));
       waitFor(() -> map.size() == routes);
       paced(vertx, routes, perMs, i -> table.withdraw(prefix + i + "/commands"));
       waitFor(() -> map.isEmpty());
       long cpu = cpu() - cpu0;
+      long switches = contextSwitches() - switches0;
       long wall = System.nanoTime() - wall0;
       // the same pacing with nothing to do: the timers, Hazelcast's own background work
       long idle0 = cpu();
+      long idleSwitches0 = contextSwitches();
       paced(vertx, routes, perMs, i -> {});
       paced(vertx, routes, perMs, i -> {});
       long idle = cpu() - idle0;
+      long idleSwitches = contextSwitches() - idleSwitches0;
       System.out.printf(
           "round %d: %d routes in %.1f s, %.1f us of CPU per route announced and withdrawn"
-              + " (%.1f with the pacing's own %.1f)%n",
+              + " (%.1f with the pacing's own %.1f), %.1f thread switches per route%n",
           round,
           routes,
           wall / 1e9,
           (cpu - idle) / 1e3 / routes,
           cpu / 1e3 / routes,
-          idle / 1e3 / routes);
+          idle / 1e3 / routes,
+          (switches - idleSwitches) / (double) routes);
     }
     table.close();
     hz.shutdown();
@@ -68,6 +74,27 @@ public class RouteWriteCost {
   private static long cpu() {
     return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
         .getProcessCpuTime();
+  }
+
+  /** Context switches of all the process's threads so far (Linux), or 0 where /proc has none. */
+  private static long contextSwitches() {
+    long sum = 0;
+    java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+    if (tasks == null) {
+      return 0;
+    }
+    for (java.io.File task : tasks) {
+      try {
+        for (String line : java.nio.file.Files.readAllLines(new java.io.File(task, "status").toPath())) {
+          if (line.contains("ctxt_switches:")) {
+            sum += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+          }
+        }
+      } catch (java.io.IOException | RuntimeException e) {
+        // a thread that ended meanwhile
+      }
+    }
+    return sum;
   }
 
   /** Calls {@code step} for 0..n-1 on an event loop, perMs of them each millisecond. */

@@ -84,6 +84,10 @@ public final class HazelcastRouteTable implements RouteTable {
   private final AtomicInteger remotePlainRoutes = new AtomicInteger();
   private final AtomicInteger sharedRoutes = new AtomicInteger();
   private final UUID listener;
+
+  /** Hears of the table being cleared (see {@link #reannounce}). */
+  private final UUID clearedListener;
+
   private final Vertx vertx;
 
   /**
@@ -181,8 +185,22 @@ public final class HazelcastRouteTable implements RouteTable {
     this.routeNewsTimeoutMillis = routeNewsTimeoutMillis;
     this.localNode = localNode;
     this.map = hz.getMap(MAP);
-    this.listener = map.addEntryListener(new Mirror(), true);
-    for (Map.Entry<String, String> e : map.entrySet()) {
+    // other nodes' routes only: this node's own are in its mirror already (announce, withdraw),
+    // and their events cost a dispatch and a thread wake-up each, two per device in a connect storm
+    this.listener =
+        map.addEntryListener(new Mirror(), new KeyHasPrefix(localNode + SEP, true), true);
+    this.clearedListener =
+        map.addEntryListener(
+            (MapClearedListener)
+                event -> {
+                  LOG.warn("route table cleared; re-announcing this node's routes");
+                  reannounce();
+                },
+            false);
+    // a route under this node's id that is in the table already is a predecessor's (a node
+    // restarted under the same id has none of its routes; see routedHere), and no event would
+    // remove it from the mirror: it is not mirrored
+    for (Map.Entry<String, String> e : map.entrySet(new KeyHasPrefix(localNode + SEP, true))) {
       mirrorAdd(e.getKey());
     }
     // the entry listener's events come a moment after a write; an announcing node asks every other
@@ -566,6 +584,7 @@ public final class HazelcastRouteTable implements RouteTable {
       }
     }
     map.removeEntryListener(listener);
+    map.removeEntryListener(clearedListener);
     routeNews.unregister();
   }
 
@@ -603,11 +622,11 @@ public final class HazelcastRouteTable implements RouteTable {
     }
   }
 
+  /** Other nodes' routes into this node's tries, as the table's entry events tell. */
   private final class Mirror
       implements EntryAddedListener<String, String>,
           EntryRemovedListener<String, String>,
-          EntryEvictedListener<String, String>,
-          MapClearedListener {
+          EntryEvictedListener<String, String> {
 
     @Override
     public void entryAdded(EntryEvent<String, String> event) {
@@ -616,33 +635,14 @@ public final class HazelcastRouteTable implements RouteTable {
 
     @Override
     public void entryRemoved(EntryEvent<String, String> event) {
-      if (!event.getKey().startsWith(localNode + SEP)) {
-        removalsSeen.put(
-            event.getKey(), new long[] {removals.incrementAndGet(), System.currentTimeMillis()});
-      }
-      if (!event.getKey().startsWith(localNode + SEP) || !isStillLocal(event.getKey())) {
-        mirrorRemove(event.getKey());
-      }
+      removalsSeen.put(
+          event.getKey(), new long[] {removals.incrementAndGet(), System.currentTimeMillis()});
+      mirrorRemove(event.getKey());
     }
 
     @Override
     public void entryEvicted(EntryEvent<String, String> event) {
       entryRemoved(event);
-    }
-
-    @Override
-    public void mapCleared(com.hazelcast.map.MapEvent event) {
-      LOG.warn("route table cleared; re-announcing this node's routes");
-      reannounce();
-    }
-  }
-
-  /**
-   * A removal event of our own route that arrives after it was announced again must not drop it.
-   */
-  private boolean isStillLocal(String key) {
-    synchronized (localCounts) {
-      return localCounts.containsKey(key.substring(key.indexOf(SEP) + 1));
     }
   }
 }

@@ -353,4 +353,39 @@ class HazelcastRouteTableTest {
       table.close();
     }
   }
+
+  @Test
+  void aRouteLeftInTheTableUnderThisNodesIdIsNotMirrored() {
+    // a predecessor's, restarted under the same node id: this node has no subscriber for it
+    IMap<String, String> routes = hazelcast.getMap(HazelcastRouteTable.MAP);
+    String key = HazelcastRouteTable.key(node, "predecessor/filter");
+    routes.set(key, "predecessor/filter");
+    HazelcastRouteTable table =
+        new HazelcastRouteTable(vertx, hazelcast, node, 1_000, WITHDRAWN_MEMORY_MS);
+    try {
+      assertFalse(table.routedHere("predecessor/filter"));
+    } finally {
+      routes.delete(key);
+      table.close();
+    }
+  }
+
+  @Test
+  void aClearedTableGetsThisNodesRoutesAgain() {
+    HazelcastRouteTable table =
+        new HazelcastRouteTable(vertx, hazelcast, node, 1_000, WITHDRAWN_MEMORY_MS, 10);
+    IMap<String, String> routes = hazelcast.getMap(HazelcastRouteTable.MAP);
+    String key = HazelcastRouteTable.key(node, "cleared/filter");
+    try {
+      table.liveNodes(Set.of(node));
+      table.announce("cleared/filter");
+      Await.until("the route written", Duration.ofSeconds(10), () -> routes.containsKey(key));
+      routes.clear();
+      Await.until("the route written again", Duration.ofSeconds(10), () -> routes.containsKey(key));
+      assertTrue(table.routedHere("cleared/filter"));
+    } finally {
+      routes.delete(key);
+      table.close();
+    }
+  }
 }
