@@ -15,6 +15,7 @@
 # (default target/mqttgrid.jar, built if missing). JFR=FILE records MQTT Grid (the GRID_JAR node) with JFR's
 # profile settings (JFR_SETTINGS: another .jfc, e.g. one sampling every 2 ms) from after its warm-up to the end of
 # the rounds (summarise with load-tests/scripts/jfr-shares.py).
+# GRID_PORT, MOSQUITTO_PORT, BEFORE_PORT: the listeners (21895, 21896, 21897), for runs side by side.
 # Needs the broker jar (built here if missing), mosquitto (apt-get install -y mosquitto) and a JDK's jcmd.
 # The file limit (ulimit -n) bounds N: each connection is one descriptor in the broker and one in the generator.
 set -euo pipefail
@@ -24,9 +25,9 @@ rounds=${ROUNDS:-2}
 concurrency=${CONCURRENCY:-100}
 warmup_storms=${WARMUP_STORMS:-4}
 session_expiry=${SESSION_EXPIRY:-0}
-grid_port=21895
-mosq_port=21896
-before_port=21897
+grid_port=${GRID_PORT:-21895}
+mosq_port=${MOSQUITTO_PORT:-21896}
+before_port=${BEFORE_PORT:-21897}
 
 command -v mosquitto >/dev/null || { echo "mosquitto is not installed (apt-get install -y mosquitto)" >&2; exit 2; }
 grid_jar=${GRID_JAR:-target/mqttgrid.jar}

@@ -34,6 +34,7 @@ public final class BrokerSerialization {
   static final int CHANGE_QUEUE = 14;
   static final int READ_QUEUE = 15;
   static final int QUEUE_SLICE = 16;
+  static final int REMOVE_ENTRY = 17;
 
   /** Type ids of the stream serializers (custom serializer ids are positive). */
   static final int SESSION_RECORD_TYPE = 7311_01;
@@ -77,6 +78,7 @@ public final class BrokerSerialization {
         case CHANGE_QUEUE -> new ChangeQueue();
         case READ_QUEUE -> new ReadQueue();
         case QUEUE_SLICE -> new ReadQueue.Slice();
+        case REMOVE_ENTRY -> new RemoveEntry();
         default -> null;
       };
     }

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -50,6 +51,24 @@ public final class HazelcastRouteTable implements RouteTable {
    */
   private static final long WITHDRAWN_MEMORY_MS = 10_000;
 
+  /**
+   * How long a node alone holds route changes to write them together: nobody waits for them (its
+   * SUBACKs do not), and in a connect storm this makes one write of many routes out of one write
+   * per device.
+   */
+  private static final long ALONE_WRITE_DELAY_MS = 50;
+
+  /**
+   * Withdrawn routes removed by one {@code submitToKeys}: Hazelcast (5.6, {@code
+   * MultipleEntryOperation}) runs one operation per partition that goes through every key of the
+   * call, so one call for a storm's hundreds of withdrawals costs keys x partitions (a JFR profile
+   * showed 19 % of a node's CPU in it); small calls keep that below one removal per key.
+   */
+  private static final int REMOVAL_CHUNK = 16;
+
+  /** A node alone writes at once when this many route changes are waiting. */
+  private static final int ALONE_WRITE_BATCH = 4_096;
+
   /** One node's interest in one shared group, as stored in the shared trie. */
   private record SharedRoute(String groupKey, String node) {}
 
@@ -65,6 +84,10 @@ public final class HazelcastRouteTable implements RouteTable {
   private final AtomicInteger remotePlainRoutes = new AtomicInteger();
   private final AtomicInteger sharedRoutes = new AtomicInteger();
   private final UUID listener;
+
+  /** Hears of the table being cleared (see {@link #reannounce}). */
+  private final UUID clearedListener;
+
   private final Vertx vertx;
 
   /**
@@ -105,11 +128,26 @@ public final class HazelcastRouteTable implements RouteTable {
    */
   private final Map<String, long[]> removalsSeen = new ConcurrentHashMap<>();
 
-  /** Routes announced and not written yet (see {@link #announce}), by key; guards itself. */
-  private final Map<String, String> announcing = new HashMap<>();
+  /**
+   * Filters whose route was announced or withdrawn and not written yet; guards itself and the
+   * fields after it. What is written for each is what {@link #localCounts} says when the batch goes
+   * out, so that a withdrawal and a new announcement of one filter in one batch leave the route.
+   */
+  private final Set<String> changed = new HashSet<>();
 
-  /** Completes once the routes in {@link #announcing} are known to the other nodes. */
-  private Promise<Void> announcingConfirmed;
+  /** Completes once the batch in {@link #changed} is written and known to the other nodes. */
+  private Promise<Void> changedConfirmed;
+
+  /** A write of {@link #changed} is due at the end of an event-loop turn. */
+  private boolean writeThisTurn;
+
+  /** The timer of a node alone's write behind, or -1. */
+  private long writeBehindTimer = -1;
+
+  /**
+   * How long a node alone holds its route changes before writing them (see {@link #routeChanged}).
+   */
+  private final long aloneWriteDelayMillis;
 
   /**
    * How long an announcement waits at most for the other nodes to read a new route
@@ -122,7 +160,7 @@ public final class HazelcastRouteTable implements RouteTable {
    */
   public HazelcastRouteTable(
       Vertx vertx, HazelcastInstance hz, String localNode, long routeNewsTimeoutMillis) {
-    this(vertx, hz, localNode, routeNewsTimeoutMillis, WITHDRAWN_MEMORY_MS);
+    this(vertx, hz, localNode, routeNewsTimeoutMillis, WITHDRAWN_MEMORY_MS, ALONE_WRITE_DELAY_MS);
   }
 
   HazelcastRouteTable(
@@ -131,13 +169,38 @@ public final class HazelcastRouteTable implements RouteTable {
       String localNode,
       long routeNewsTimeoutMillis,
       long withdrawnMemoryMillis) {
+    this(vertx, hz, localNode, routeNewsTimeoutMillis, withdrawnMemoryMillis, ALONE_WRITE_DELAY_MS);
+  }
+
+  HazelcastRouteTable(
+      Vertx vertx,
+      HazelcastInstance hz,
+      String localNode,
+      long routeNewsTimeoutMillis,
+      long withdrawnMemoryMillis,
+      long aloneWriteDelayMillis) {
     this.vertx = vertx;
+    this.aloneWriteDelayMillis = aloneWriteDelayMillis;
     this.withdrawnMemoryMillis = withdrawnMemoryMillis;
     this.routeNewsTimeoutMillis = routeNewsTimeoutMillis;
     this.localNode = localNode;
     this.map = hz.getMap(MAP);
-    this.listener = map.addEntryListener(new Mirror(), true);
-    for (Map.Entry<String, String> e : map.entrySet()) {
+    // other nodes' routes only: this node's own are in its mirror already (announce, withdraw),
+    // and their events cost a dispatch and a thread wake-up each, two per device in a connect storm
+    this.listener =
+        map.addEntryListener(new Mirror(), new KeyHasPrefix(localNode + SEP, true), true);
+    this.clearedListener =
+        map.addEntryListener(
+            (MapClearedListener)
+                event -> {
+                  LOG.warn("route table cleared; re-announcing this node's routes");
+                  reannounce();
+                },
+            false);
+    // a route under this node's id that is in the table already is a predecessor's (a node
+    // restarted under the same id has none of its routes; see routedHere), and no event would
+    // remove it from the mirror: it is not mirrored
+    for (Map.Entry<String, String> e : map.entrySet(new KeyHasPrefix(localNode + SEP, true))) {
       mirrorAdd(e.getKey());
     }
     // the entry listener's events come a moment after a write; an announcing node asks every other
@@ -179,57 +242,104 @@ public final class HazelcastRouteTable implements RouteTable {
     }
     if (first) {
       recentlyWithdrawn.remove(filter);
-      String key = key(localNode, filter);
-      mirrorAdd(key);
-      Context context = Vertx.currentContext();
-      synchronized (announcing) {
-        if (announcing.isEmpty()) {
-          // the routes announced in this turn of the event loop go out together at its end: an
-          // adopting node starts hundreds of sessions in one turn, and one write and one message
-          // per node for all of them costs what one costs
-          Promise<Void> confirmed = Promise.promise();
-          announcingConfirmed = confirmed;
-          // alone, nobody needs to hear of the route before the SUBACK: a node that joins later
-          // reads the table, or hears of the write through its entry listener
-          if (!alone()) {
-            unconfirmed.add(confirmed.future());
-            confirmed.future().onComplete(x -> unconfirmed.remove(confirmed.future()));
-          }
-          if (context != null) {
-            context.runOnContext(v -> writeAnnounced());
-          } else {
-            vertx.runOnContext(v -> writeAnnounced());
-          }
+      mirrorAdd(key(localNode, filter));
+      routeChanged(filter, true);
+    }
+  }
+
+  /**
+   * Queues the route of {@code filter} for the next write. The route changes of one turn of an
+   * event loop go out together at its end (an adopting node starts hundreds of sessions in one
+   * turn: one write and one message per node for all of them costs what one costs). A node alone
+   * holds them longer ({@link #aloneWriteDelayMillis}): nobody needs to hear of a route before its
+   * SUBACK (a node that joins later reads the table, or hears of the write through its entry
+   * listener; one that joins meanwhile makes the node write at once, see {@link #liveNodes}), and a
+   * connect storm's devices then cost one write for many routes instead of one each.
+   */
+  private void routeChanged(String filter, boolean announced) {
+    Context context = Vertx.currentContext();
+    synchronized (changed) {
+      changed.add(filter);
+      boolean alone = alone();
+      if (announced) {
+        if (changedConfirmed == null) {
+          changedConfirmed = Promise.promise();
         }
-        announcing.put(key, filter);
+        if (!alone) {
+          awaitConfirmation(changedConfirmed.future());
+        }
+      }
+      if (alone && changed.size() < ALONE_WRITE_BATCH) {
+        if (!writeThisTurn && writeBehindTimer < 0) {
+          writeBehindTimer = vertx.setTimer(aloneWriteDelayMillis, t -> writeChanged());
+        }
+      } else {
+        writeAtTurnEnd(context);
       }
     }
   }
 
-  /** Writes the routes announced since the last write, and tells the other nodes of them. */
-  private void writeAnnounced() {
-    Map<String, String> routes;
+  /** Holds {@link #announcedEverywhere} until {@code confirmed} completes. */
+  private void awaitConfirmation(Future<Void> confirmed) {
+    if (unconfirmed.add(confirmed)) {
+      confirmed.onComplete(x -> unconfirmed.remove(confirmed));
+    }
+  }
+
+  /** Call holding {@link #changed}. */
+  private void writeAtTurnEnd(Context context) {
+    if (!writeThisTurn) {
+      writeThisTurn = true;
+      (context != null ? context : vertx.getOrCreateContext()).runOnContext(v -> writeChanged());
+    }
+  }
+
+  /**
+   * Writes the route changes since the last write (the new routes in one setAll, the withdrawn in a
+   * few calls, see {@link #REMOVAL_CHUNK}), and tells the other nodes of the new routes.
+   */
+  private void writeChanged() {
+    List<String> filters;
     Promise<Void> confirmed;
-    synchronized (announcing) {
-      routes = new HashMap<>(announcing);
-      confirmed = announcingConfirmed;
-      announcing.clear();
+    synchronized (changed) {
+      filters = new ArrayList<>(changed);
+      changed.clear();
+      // none when the batch had only withdrawals, or an announcement that will come with the next
+      confirmed = changedConfirmed != null ? changedConfirmed : Promise.promise();
+      changedConfirmed = null;
+      writeThisTurn = false;
+      if (writeBehindTimer >= 0) {
+        vertx.cancelTimer(writeBehindTimer);
+        writeBehindTimer = -1;
+      }
     }
+    Map<String, String> routes = new HashMap<>();
+    Set<String> withdrawn = new HashSet<>();
     synchronized (localCounts) {
-      // withdrawn again before it went out: its removal is on its way, it must not be written
-      routes.values().removeIf(filter -> !localCounts.containsKey(filter));
+      // what holds now: a filter withdrawn and announced again since the last write is written,
+      // one announced and withdrawn again is removed
+      for (String filter : filters) {
+        if (localCounts.containsKey(filter)) {
+          routes.put(key(localNode, filter), filter);
+        } else {
+          withdrawn.add(key(localNode, filter));
+        }
+      }
     }
+    Context context = vertx.getOrCreateContext();
+    Future<Void> removed = remove(withdrawn, context);
     if (routes.isEmpty()) {
-      confirmed.complete();
+      removed.onComplete(x -> confirmed.complete());
       return;
     }
     String onlyKey = routes.size() == 1 ? routes.keySet().iterator().next() : null;
-    Context context = vertx.getOrCreateContext();
-    HazelcastFutures.onContext(
+    Future<Void> written =
+        HazelcastFutures.onContext(
             onlyKey != null ? map.setAsync(onlyKey, routes.get(onlyKey)) : map.setAllAsync(routes),
-            context)
+            context);
+    Future.join(written, removed)
         .onComplete(
-            written -> {
+            x -> {
               if (written.failed()) {
                 LOG.debug("routes {} not written: {}", routes.values(), written.cause().toString());
                 confirmed.complete();
@@ -253,8 +363,29 @@ public final class HazelcastRouteTable implements RouteTable {
               }
               // a node that does not answer (leaving, overloaded) still gets the routes through
               // the entry listener
-              Future.join(answers).onComplete(x -> confirmed.complete());
+              Future.join(answers).onComplete(y -> confirmed.complete());
             });
+  }
+
+  private Future<Void> remove(Set<String> keys, Context context) {
+    if (keys.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<CompletableFuture<?>> removals = new ArrayList<>();
+    List<String> all = new ArrayList<>(keys);
+    for (int from = 0; from < all.size(); from += REMOVAL_CHUNK) {
+      List<String> chunk = all.subList(from, Math.min(all.size(), from + REMOVAL_CHUNK));
+      removals.add(
+          (chunk.size() == 1
+                  ? map.deleteAsync(chunk.get(0))
+                  : map.submitToKeys(new HashSet<>(chunk), new RemoveEntry()))
+              .toCompletableFuture());
+    }
+    return HazelcastFutures.onContext(
+            CompletableFuture.allOf(removals.toArray(CompletableFuture[]::new)), context)
+        .onFailure(e -> LOG.debug("routes {} not removed: {}", keys, e.toString()))
+        .<Void>mapEmpty()
+        .otherwiseEmpty();
   }
 
   /**
@@ -338,7 +469,7 @@ public final class HazelcastRouteTable implements RouteTable {
     if (last) {
       recentlyWithdrawn.put(filter, System.currentTimeMillis());
       mirrorRemove(key(localNode, filter));
-      map.removeAsync(key(localNode, filter));
+      routeChanged(filter, false);
     }
   }
 
@@ -405,6 +536,15 @@ public final class HazelcastRouteTable implements RouteTable {
   public void liveNodes(Set<String> nodes) {
     liveNodes.clear();
     liveNodes.addAll(nodes);
+    synchronized (changed) {
+      if (!changed.isEmpty() && !alone()) {
+        // a node joined while route changes were held back: it must hear of them now
+        if (changedConfirmed != null) {
+          awaitConfirmation(changedConfirmed.future());
+        }
+        writeAtTurnEnd(null);
+      }
+    }
   }
 
   private boolean isLive(String node) {
@@ -437,7 +577,14 @@ public final class HazelcastRouteTable implements RouteTable {
 
   public void close() {
     vertx.cancelTimer(forgetWithdrawnTimer);
+    synchronized (changed) {
+      if (writeBehindTimer >= 0) {
+        vertx.cancelTimer(writeBehindTimer);
+        writeBehindTimer = -1;
+      }
+    }
     map.removeEntryListener(listener);
+    map.removeEntryListener(clearedListener);
     routeNews.unregister();
   }
 
@@ -475,11 +622,11 @@ public final class HazelcastRouteTable implements RouteTable {
     }
   }
 
+  /** Other nodes' routes into this node's tries, as the table's entry events tell. */
   private final class Mirror
       implements EntryAddedListener<String, String>,
           EntryRemovedListener<String, String>,
-          EntryEvictedListener<String, String>,
-          MapClearedListener {
+          EntryEvictedListener<String, String> {
 
     @Override
     public void entryAdded(EntryEvent<String, String> event) {
@@ -488,33 +635,14 @@ public final class HazelcastRouteTable implements RouteTable {
 
     @Override
     public void entryRemoved(EntryEvent<String, String> event) {
-      if (!event.getKey().startsWith(localNode + SEP)) {
-        removalsSeen.put(
-            event.getKey(), new long[] {removals.incrementAndGet(), System.currentTimeMillis()});
-      }
-      if (!event.getKey().startsWith(localNode + SEP) || !isStillLocal(event.getKey())) {
-        mirrorRemove(event.getKey());
-      }
+      removalsSeen.put(
+          event.getKey(), new long[] {removals.incrementAndGet(), System.currentTimeMillis()});
+      mirrorRemove(event.getKey());
     }
 
     @Override
     public void entryEvicted(EntryEvent<String, String> event) {
       entryRemoved(event);
-    }
-
-    @Override
-    public void mapCleared(com.hazelcast.map.MapEvent event) {
-      LOG.warn("route table cleared; re-announcing this node's routes");
-      reannounce();
-    }
-  }
-
-  /**
-   * A removal event of our own route that arrives after it was announced again must not drop it.
-   */
-  private boolean isStillLocal(String key) {
-    synchronized (localCounts) {
-      return localCounts.containsKey(key.substring(key.indexOf(SEP) + 1));
     }
   }
 }

@@ -128,7 +128,8 @@ class BrokerSerializationTest {
             new ReleaseConnection("c1"),
             new RecordOwnedBy("n1"),
             new ConnectionToNode("n1"),
-            new KeyHasPrefix("clients/", true));
+            new KeyHasPrefix("clients/", true),
+            new RemoveEntry());
     Set<Integer> classIds = new HashSet<>();
     BrokerSerialization.Factory factory = new BrokerSerialization.Factory();
     for (IdentifiedDataSerializable o : all) {

@@ -228,4 +228,164 @@ class HazelcastRouteTableTest {
       table.close();
     }
   }
+
+  @Test
+  void aNodeAloneHoldsItsRouteChangesAndWritesThemOnceAnotherNodeJoins() throws Exception {
+    // a write delay no test outlasts: only the other node's arrival sends the routes out
+    HazelcastRouteTable table =
+        new HazelcastRouteTable(vertx, hazelcast, node, 5_000, WITHDRAWN_MEMORY_MS, 600_000);
+    String other = "other-" + UUID.randomUUID();
+    MessageConsumer<Object> otherNode =
+        vertx.eventBus().consumer(HazelcastRouteTable.newsAddress(other), m -> m.reply(null));
+    IMap<String, String> routes = hazelcast.getMap(HazelcastRouteTable.MAP);
+    String key = HazelcastRouteTable.key(node, "alone/held");
+    try {
+      table.liveNodes(Set.of(node));
+      table.announce("alone/held");
+      assertTrue(table.announcedEverywhere().isComplete());
+      assertTrue(table.routedHere("alone/held"));
+      // long past the end of the turn that announced it (where a node with others writes)
+      Thread.sleep(500);
+      assertFalse(routes.containsKey(key));
+
+      Await.until(
+          "the other node's consumer registered",
+          Duration.ofSeconds(10),
+          () -> otherNode.completion().isComplete());
+      table.liveNodes(Set.of(node, other));
+      Await.until(
+          "the held route written once another node is there",
+          Duration.ofSeconds(10),
+          () -> routes.containsKey(key));
+    } finally {
+      otherNode.unregister();
+      routes.delete(key);
+      table.close();
+    }
+  }
+
+  @Test
+  void aNodeAloneWritesItsRouteChangesAfterTheDelay() {
+    HazelcastRouteTable table =
+        new HazelcastRouteTable(vertx, hazelcast, node, 5_000, WITHDRAWN_MEMORY_MS, 50);
+    IMap<String, String> routes = hazelcast.getMap(HazelcastRouteTable.MAP);
+    String kept = HazelcastRouteTable.key(node, "alone/kept");
+    String gone = HazelcastRouteTable.key(node, "alone/gone");
+    try {
+      table.liveNodes(Set.of(node));
+      table.announce("alone/gone");
+      Await.until("the route written", Duration.ofSeconds(10), () -> routes.containsKey(gone));
+      table.withdraw("alone/gone");
+      table.announce("alone/kept");
+      Await.until(
+          "the changes written",
+          Duration.ofSeconds(10),
+          () -> routes.containsKey(kept) && !routes.containsKey(gone));
+    } finally {
+      routes.delete(kept);
+      table.close();
+    }
+  }
+
+  @Test
+  void theRoutesWithdrawnInOneTurnGoOutWithItsAnnouncementsAndWhatHoldsAtItsEndIsWritten() {
+    HazelcastRouteTable table =
+        new HazelcastRouteTable(vertx, hazelcast, node, 5_000, WITHDRAWN_MEMORY_MS);
+    String other = "other-" + UUID.randomUUID();
+    List<Message<Object>> news = new CopyOnWriteArrayList<>();
+    MessageConsumer<Object> otherNode =
+        vertx
+            .eventBus()
+            .consumer(
+                HazelcastRouteTable.newsAddress(other),
+                m -> {
+                  news.add(m);
+                  m.reply(null);
+                });
+    IMap<String, String> routes = hazelcast.getMap(HazelcastRouteTable.MAP);
+    try {
+      Await.until(
+          "the other node's consumer registered",
+          Duration.ofSeconds(10),
+          () -> otherNode.completion().isComplete());
+      table.liveNodes(Set.of(node, other));
+      vertx.runOnContext(
+          v -> {
+            for (int i = 0; i < 100; i++) {
+              table.announce("turn/d" + i + "/cmd");
+            }
+          });
+      Await.until(
+          "the first turn's routes heard of", Duration.ofSeconds(10), () -> !news.isEmpty());
+      Await.until(
+          "the first turn's routes confirmed",
+          Duration.ofSeconds(10),
+          () -> table.announcedEverywhere().isComplete());
+      assertEquals("turn/d42/cmd", routes.get(HazelcastRouteTable.key(node, "turn/d42/cmd")));
+
+      CompletableFuture<Void> secondTurn = new CompletableFuture<>();
+      vertx.runOnContext(
+          v -> {
+            for (int i = 0; i < 100; i++) {
+              table.withdraw("turn/d" + i + "/cmd");
+            }
+            // withdrawn and announced again in the same turn: the route stays
+            table.announce("turn/d7/cmd");
+            table.announce("turn/new/cmd");
+            // announced and withdrawn again: never a route
+            table.announce("turn/brief/cmd");
+            table.withdraw("turn/brief/cmd");
+            table.announcedEverywhere().onComplete(x -> secondTurn.complete(null));
+          });
+      secondTurn.join();
+
+      assertEquals(2, news.size());
+      assertEquals("turn/new/cmd", routes.get(HazelcastRouteTable.key(node, "turn/new/cmd")));
+      assertEquals("turn/d7/cmd", routes.get(HazelcastRouteTable.key(node, "turn/d7/cmd")));
+      assertFalse(routes.containsKey(HazelcastRouteTable.key(node, "turn/d8/cmd")));
+      assertFalse(routes.containsKey(HazelcastRouteTable.key(node, "turn/d99/cmd")));
+      assertFalse(routes.containsKey(HazelcastRouteTable.key(node, "turn/brief/cmd")));
+      assertTrue(table.routedHere("turn/d7/cmd"));
+    } finally {
+      otherNode.unregister();
+      routes.delete(HazelcastRouteTable.key(node, "turn/d7/cmd"));
+      routes.delete(HazelcastRouteTable.key(node, "turn/new/cmd"));
+      table.close();
+    }
+  }
+
+  @Test
+  void aRouteLeftInTheTableUnderThisNodesIdIsNotMirrored() {
+    // a predecessor's, restarted under the same node id: this node has no subscriber for it
+    IMap<String, String> routes = hazelcast.getMap(HazelcastRouteTable.MAP);
+    String key = HazelcastRouteTable.key(node, "predecessor/filter");
+    routes.set(key, "predecessor/filter");
+    HazelcastRouteTable table =
+        new HazelcastRouteTable(vertx, hazelcast, node, 1_000, WITHDRAWN_MEMORY_MS);
+    try {
+      assertFalse(table.routedHere("predecessor/filter"));
+    } finally {
+      routes.delete(key);
+      table.close();
+    }
+  }
+
+  @Test
+  void aClearedTableGetsThisNodesRoutesAgain() {
+    HazelcastRouteTable table =
+        new HazelcastRouteTable(vertx, hazelcast, node, 1_000, WITHDRAWN_MEMORY_MS, 10);
+    IMap<String, String> routes = hazelcast.getMap(HazelcastRouteTable.MAP);
+    String key = HazelcastRouteTable.key(node, "cleared/filter");
+    try {
+      table.liveNodes(Set.of(node));
+      table.announce("cleared/filter");
+      Await.until("the route written", Duration.ofSeconds(10), () -> routes.containsKey(key));
+      routes.clear();
+      Await.until("the route written again", Duration.ofSeconds(10), () -> routes.containsKey(key));
+      assertTrue(table.routedHere("cleared/filter"));
+    } finally {
+      routes.delete(key);
+      table.close();
+    }
+  }
 }
