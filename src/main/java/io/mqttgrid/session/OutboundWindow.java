@@ -357,7 +357,8 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
    * A waiting message that the store refused (overflow, or the queue moved to a newer connection).
    */
   void removeWaiting(M o) {
-    if (pending.remove(o)) {
+    // while attaching, a waiting message is in the attach buffer, not yet in the pending queue
+    if (pending.remove(o) || attachBuffer.remove(o)) {
       budget.doneWaiting(o.weight);
     }
   }

@@ -409,6 +409,22 @@ class OutboundWindowTest {
   }
 
   @Test
+  void aMessageTheStoreRefusedWhileAttachingIsNotSentAndFreesItsRoom() {
+    OutboundWindow<OutboundWindow.Message> w =
+        window(limits(100, 100_000, false, 100, 100_000, 100_000));
+    OutboundWindow.Message moved = msg("moved", 1, 0);
+    assertThat(offer(w, moved)).isEqualTo(Admission.WAIT);
+    offer(w, msg("kept", 1, 0));
+
+    // the store answered: the queue belongs to a newer connection, the message went there
+    w.removeWaiting(moved);
+
+    assertThat(w.bytes().waiting()).isEqualTo(WEIGHT_OF_EMPTY);
+    w.attach(client, List.of());
+    assertThat(client.packets).containsExactly("PUBLISH kept q1 id1");
+  }
+
+  @Test
   void qos0IsDroppedWhenTheSocketIsFullAndQos1WaitsForItsRoom() {
     // the socket takes 2 packets
     OutboundWindow<OutboundWindow.Message> w =
