@@ -125,6 +125,7 @@ class BrokerSerializationTest {
                 "c1", List.of(new Subscription("a/b", 1, false, true, 2, 3))),
             new ChangeAwaitingRelease(12, true),
             new AdoptRecord("n1", "n2", 77),
+            new RestoreRecord("c1", "n2", 77),
             new ReleaseConnection("c1"),
             new RecordOwnedBy("n1"),
             new ConnectionToNode("n1"),
@@ -144,5 +145,21 @@ class BrokerSerializationTest {
       assertThat(back).isInstanceOf(o.getClass());
       assertThat((Object) again).as("%s written again", o.getClass()).isEqualTo(data);
     }
+    // every class id the factory knows is in the list above
+    Set<Integer> known = new HashSet<>();
+    for (java.lang.reflect.Field f : BrokerSerialization.class.getDeclaredFields()) {
+      if (f.getType() == int.class
+          && java.lang.reflect.Modifier.isStatic(f.getModifiers())
+          && !f.getName().equals("FACTORY_ID")
+          && !f.getName().endsWith("_TYPE")) {
+        try {
+          f.setAccessible(true);
+          known.add(f.getInt(null));
+        } catch (IllegalAccessException e) {
+          throw new AssertionError(e);
+        }
+      }
+    }
+    assertThat(classIds).as("class ids tested").isEqualTo(known);
   }
 }
