@@ -4,16 +4,21 @@ import io.cloudevents.jackson.JsonFormat;
 import io.mqttgrid.access.EventSubscription;
 import io.mqttgrid.access.RoutingSettings;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.PemTrustOptions;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The HTTP side of webhook destinations: a batch as one request (the CloudEvents HTTP binding,
@@ -28,14 +33,20 @@ final class WebhookSender {
    */
   static final String REQUEST_ORIGIN = "mqttgrid";
 
+  /** Endpoints taken apart kept at most: a node has a few destinations, and each one endpoint. */
+  private static final int MAX_TARGETS = 1024;
+
+  private final Vertx vertx;
   private final HttpClient http;
   private final long timeoutMillis;
+  private final Map<String, WebhookTarget> targets = new ConcurrentHashMap<>();
 
   /**
    * @param maxRequestsInFlight the requests one destination may have under way ({@code
    *     routing.max-requests-in-flight})
    */
   WebhookSender(Vertx vertx, long timeoutMillis, String trustedCaFile, int maxRequestsInFlight) {
+    this.vertx = vertx;
     this.timeoutMillis = timeoutMillis;
     HttpClientOptions client =
         new HttpClientOptions().setConnectTimeout((int) Math.min(timeoutMillis, Integer.MAX_VALUE));
@@ -54,27 +65,84 @@ final class WebhookSender {
 
   /**
    * Posts {@code batch} (events of one schema) to the webhook {@code to}: the answer's status, or a
-   * failure (network, {@code routing.timeout-ms}).
+   * failure (network, {@code routing.timeout-ms}). The timeout bounds the whole exchange, from
+   * taking a connection to the answer's last byte; when it passes, the request is reset, which
+   * closes its connection: one that still trickles an answer would otherwise stay taken.
    */
   Future<Integer> post(RoutingSettings.Destination to, List<RoutedEvent> batch) {
     boolean eventGrid = batch.get(0).eventGridSchema();
     boolean batched = to.maxEventsPerBatch() > 1;
     Buffer body = bodyBuffer(batch, eventGrid || batched);
     RequestOptions request =
-        new RequestOptions()
-            .setMethod(HttpMethod.POST)
-            .setAbsoluteURI(to.endpointUrl())
-            .setIdleTimeout(timeoutMillis)
+        target(to.endpointUrl())
+            .request(HttpMethod.POST)
             .putHeader(
                 "Content-Type",
                 eventGrid
                     ? EventGridSchema.CONTENT_TYPE
                     : batched ? "application/cloudevents-batch+json" : JsonFormat.CONTENT_TYPE);
     to.headers().forEach(request::putHeader);
-    return http.request(request)
-        .compose(req -> req.send(body))
-        .compose(resp -> resp.body().map(b -> resp.statusCode()))
-        .timeout(timeoutMillis, TimeUnit.MILLISECONDS);
+    return new Exchange().post(request, body);
+  }
+
+  /**
+   * One request under one timer: the deadline fails the answer and resets the request, the answer
+   * cancels the deadline. (Vert.x's idle timeout and a future's timeout were two timers a request,
+   * and the idle one restarts with every byte received.)
+   */
+  private final class Exchange {
+    private final Promise<Integer> answer = Promise.promise();
+    // written and read on the caller's context, where the request's futures and the timer run;
+    // volatile for a caller off any context
+    private volatile HttpClientRequest sent;
+
+    Future<Integer> post(RequestOptions request, Buffer body) {
+      long deadline = vertx.setTimer(timeoutMillis, id -> timedOut());
+      http.request(request)
+          .compose(
+              req -> {
+                sent = req;
+                if (answer.future().isComplete()) {
+                  // the deadline passed while a connection was being taken
+                  req.reset();
+                  return Future.failedFuture("timed out");
+                }
+                return req.send(body);
+              })
+          .compose(resp -> resp.body().map(b -> resp.statusCode()))
+          .onComplete(
+              ar -> {
+                vertx.cancelTimer(deadline);
+                if (ar.succeeded()) {
+                  answer.tryComplete(ar.result());
+                } else {
+                  answer.tryFail(ar.cause());
+                }
+              });
+      return answer.future();
+    }
+
+    private void timedOut() {
+      if (answer.tryFail(new TimeoutException("no answer within " + timeoutMillis + " ms"))
+          && sent != null) {
+        sent.reset();
+      }
+    }
+  }
+
+  /** {@code endpointUrl} taken apart, once per endpoint. */
+  private WebhookTarget target(String endpointUrl) {
+    WebhookTarget known = targets.get(endpointUrl);
+    if (known != null) {
+      return known;
+    }
+    if (targets.size() >= MAX_TARGETS) {
+      // endpoints changed many times over: those in use are taken apart again
+      targets.clear();
+    }
+    WebhookTarget parsed = WebhookTarget.of(endpointUrl);
+    targets.put(endpointUrl, parsed);
+    return parsed;
   }
 
   /**
@@ -127,9 +195,8 @@ final class WebhookSender {
    */
   Future<Answer> handshake(RoutingSettings.Destination to, String callbackUrl, int requestRate) {
     RequestOptions request =
-        new RequestOptions()
-            .setMethod(HttpMethod.OPTIONS)
-            .setAbsoluteURI(to.endpointUrl())
+        target(to.endpointUrl())
+            .request(HttpMethod.OPTIONS)
             .setIdleTimeout(timeoutMillis)
             .putHeader("WebHook-Request-Origin", REQUEST_ORIGIN);
     if (callbackUrl != null) {
