@@ -1,12 +1,8 @@
 package io.mqttgrid.cluster;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import io.mqttgrid.testing.LoopbackHazelcast;
 import io.mqttgrid.testing.SlowSubscriberFanIn;
-import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.TwoNodes;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,32 +21,12 @@ class CrossNodeFanInNoLossIT {
 
   @Test
   void fourPublishersOnOneNodeOneSlowerSubscriberOnAnotherLoseNothing() throws Exception {
-    int portA = TestBroker.freePort();
-    int portB = TestBroker.freePort();
-    String cluster = "fanin-" + System.nanoTime();
-    try (TestBroker a = start("a", cluster, portA, portA, portB);
-        TestBroker b = start("b", cluster, portB, portA, portB)) {
-      long deadline = System.currentTimeMillis() + 30_000;
-      while (a.broker().hazelcast().getCluster().getMembers().size() < 2
-          && System.currentTimeMillis() < deadline) {
-        Thread.sleep(100);
-      }
-      assertThat(a.broker().hazelcast().getCluster().getMembers()).hasSize(2);
-      new SlowSubscriberFanIn(4, 1_000).run(b, a).assertNothingLost();
-    }
-  }
-
-  private TestBroker start(String node, String cluster, int port, int... members) throws Exception {
-    Map<String, String> config = new HashMap<>();
     // as FanInNoLossIT: a few thousand messages far beyond 1,000 waiting for the subscriber; each
     // publisher at most 50 unacknowledged
-    config.put("session.max-pending-messages", "1000");
-    config.put("limits.receive-maximum", "50");
-    config.put("node.id", node);
-    config.put("cluster.mode", "file");
-    config.put(
-        "cluster.config-file",
-        LoopbackHazelcast.configFile(dir, node + ".xml", cluster, port, members).toString());
-    return TestBroker.start(config);
+    Map<String, String> bounds =
+        Map.of("session.max-pending-messages", "1000", "limits.receive-maximum", "50");
+    try (TwoNodes nodes = TwoNodes.start(dir, bounds)) {
+      new SlowSubscriberFanIn(4, 1_000).run(nodes.b, nodes.a).assertNothingLost();
+    }
   }
 }

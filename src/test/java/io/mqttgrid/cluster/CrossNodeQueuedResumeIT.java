@@ -6,8 +6,8 @@ import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
-import io.mqttgrid.testing.LoopbackHazelcast;
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.TwoNodes;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
@@ -29,17 +29,9 @@ class CrossNodeQueuedResumeIT {
 
   @Test
   void queuedMessagesArriveWhenTheSessionResumesOnTheOtherNode() throws Exception {
-    int portA = TestBroker.freePort();
-    int portB = TestBroker.freePort();
-    String cluster = "resume-" + System.nanoTime();
-    try (TestBroker a = start("a", cluster, portA, portA, portB);
-        TestBroker b = start("b", cluster, portB, portA, portB)) {
-      long deadline = System.currentTimeMillis() + 30_000;
-      while (a.broker().hazelcast().getCluster().getMembers().size() < 2
-          && System.currentTimeMillis() < deadline) {
-        Thread.sleep(100);
-      }
-      assertThat(a.broker().hazelcast().getCluster().getMembers()).hasSize(2);
+    try (TwoNodes nodes = TwoNodes.start(dir, Map.of())) {
+      TestBroker a = nodes.a;
+      TestBroker b = nodes.b;
       Mqtt5BlockingClient pub = a.v5("resume-pub");
       pub.connect();
       for (int i = 0; i < 8; i++) {
@@ -75,16 +67,5 @@ class CrossNodeQueuedResumeIT {
       }
       pub.disconnect();
     }
-  }
-
-  private TestBroker start(String node, String cluster, int port, int... members) throws Exception {
-    return TestBroker.start(
-        Map.of(
-            "node.id",
-            node,
-            "cluster.mode",
-            "file",
-            "cluster.config-file",
-            LoopbackHazelcast.configFile(dir, node + ".xml", cluster, port, members).toString()));
   }
 }
