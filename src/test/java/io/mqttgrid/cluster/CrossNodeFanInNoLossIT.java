@@ -22,9 +22,15 @@ class CrossNodeFanInNoLossIT {
   @Test
   void fourPublishersOnOneNodeOneSlowerSubscriberOnAnotherLoseNothing() throws Exception {
     // as FanInNoLossIT: a few thousand messages far beyond 1,000 waiting for the subscriber; each
-    // publisher at most 50 unacknowledged
+    // publisher at most 50 unacknowledged; an acknowledgement held up to 10 s
     Map<String, String> bounds =
-        Map.of("session.max-pending-messages", "1000", "limits.receive-maximum", "50");
+        Map.of(
+            "session.max-pending-messages",
+            "1000",
+            "limits.receive-maximum",
+            "50",
+            "session.hold-acks-max-millis",
+            "10000");
     try (TwoNodes nodes = TwoNodes.start(dir, bounds)) {
       new SlowSubscriberFanIn(4, 1_000).run(nodes.b, nodes.a).assertNothingLost();
     }
