@@ -39,7 +39,8 @@ final class InboundQosFlow {
 
   private int inflight;
   private final Set<Integer> awaitingRelease = new HashSet<>();
-  private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+  // room for none at first (a 1-slot array instead of 17): an idle connection never has one
+  private final ArrayDeque<Pending> pending = new ArrayDeque<>(0);
 
   /** QoS 2 publishes a resumed session received before and not yet released. */
   void restoreAwaitingRelease(Collection<Integer> packetIds) {

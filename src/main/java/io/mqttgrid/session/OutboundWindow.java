@@ -212,13 +212,15 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
    */
   private OutboundBudget.Socket socket;
 
-  private final ArrayDeque<M> pending = new ArrayDeque<>();
+  // the two deques start with room for none (a 1-slot array instead of 17): most connections never
+  // have a message wait, and a deque grows when one does
+  private final ArrayDeque<M> pending = new ArrayDeque<>(0);
 
   /**
    * Unacknowledged messages of an earlier connection that wait for room in this connection's
    * window.
    */
-  private final ArrayDeque<M> resend = new ArrayDeque<>();
+  private final ArrayDeque<M> resend = new ArrayDeque<>(0);
 
   private final Set<Integer> resendIds = new HashSet<>();
   private final LinkedHashMap<Integer, M> inflight = new LinkedHashMap<>();
