@@ -3,9 +3,11 @@ package io.mqttgrid.session;
 import io.mqttgrid.routing.PublishedMessage;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.LongSupplier;
 
@@ -222,8 +224,10 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
    */
   private final ArrayDeque<M> resend = new ArrayDeque<>(0);
 
-  private final Set<Integer> resendIds = new HashSet<>();
-  private final LinkedHashMap<Integer, M> inflight = new LinkedHashMap<>();
+  // the shared empty set and map until the first id is added: most connections never resend, and
+  // an idle one has nothing in flight (the empty ones answer every read and removal)
+  private Set<Integer> resendIds = Collections.emptySet();
+  private Map<Integer, M> inflight = Collections.emptyMap();
   private final List<M> attachBuffer = new ArrayList<>();
   private int lastPacketId;
   private boolean pumping;
@@ -455,7 +459,7 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
           transmit(o, true);
         } else {
           resend.add(o);
-          resendIds.add(o.packetId);
+          resendIdsToAdd().add(o.packetId);
           budget.waiting(o.weight);
         }
       }
@@ -543,6 +547,21 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
         && (o.released || socket.hasRoom(o.weight));
   }
 
+  private Set<Integer> resendIdsToAdd() {
+    if (resendIds == Collections.<Integer>emptySet()) {
+      resendIds = new HashSet<>();
+    }
+    return resendIds;
+  }
+
+  /** In the order sent. */
+  private Map<Integer, M> inflightToAdd() {
+    if (inflight == Collections.<Integer, M>emptyMap()) {
+      inflight = new LinkedHashMap<>();
+    }
+    return inflight;
+  }
+
   private void transmit(M o, boolean dup) {
     if (connection.tooLargeForClient(o, o.qos)) {
       // MQTT-3.1.2-25: discard as if sent and acknowledged
@@ -550,7 +569,7 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
       outcomes.done(o);
       return;
     }
-    inflight.put(o.packetId, o);
+    inflightToAdd().put(o.packetId, o);
     budget.inflight(o.weight);
     boolean wasSent = o.sentBefore;
     o.sentBefore = true;
