@@ -48,7 +48,10 @@ final class InboundQosFlow {
 
   /** QoS 2 publishes a resumed session received before and not yet released. */
   void restoreAwaitingRelease(Collection<Integer> packetIds) {
-    awaitingReleaseToAdd().addAll(packetIds);
+    // every connect resumes with this list, nearly always empty: no set for it then
+    if (!packetIds.isEmpty()) {
+      awaitingReleaseToAdd().addAll(packetIds);
+    }
   }
 
   boolean awaitingRelease(int packetId) {
