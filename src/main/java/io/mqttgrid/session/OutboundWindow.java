@@ -228,7 +228,8 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
   // an idle one has nothing in flight (the empty ones answer every read and removal)
   private Set<Integer> resendIds = Collections.emptySet();
   private Map<Integer, M> inflight = Collections.emptyMap();
-  private final List<M> attachBuffer = new ArrayList<>();
+  // the shared empty list until a message arrives while attaching, as with the set and map above
+  private List<M> attachBuffer = Collections.emptyList();
   private int lastPacketId;
   private boolean pumping;
   private boolean terminating;
@@ -272,7 +273,7 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
   void offerQos0(M o) {
     if (state == Session.State.ATTACHING) {
       if (budget.canWait(o.weight)) {
-        attachBuffer.add(o);
+        attachBufferToAdd().add(o);
         budget.waiting(o.weight);
       } else {
         overflow("attach-buffer-full");
@@ -331,7 +332,7 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
       transmit(o, false);
     } else if (admission == Admission.WAIT) {
       if (state == Session.State.ATTACHING) {
-        attachBuffer.add(o);
+        attachBufferToAdd().add(o);
       } else {
         pending.add(o);
       }
@@ -552,6 +553,13 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
       resendIds = new HashSet<>();
     }
     return resendIds;
+  }
+
+  private List<M> attachBufferToAdd() {
+    if (attachBuffer == Collections.<M>emptyList()) {
+      attachBuffer = new ArrayList<>();
+    }
+    return attachBuffer;
   }
 
   /** In the order sent. */
