@@ -15,6 +15,8 @@
 # (default target/mqttgrid.jar, built if missing). JFR=FILE records MQTT Grid (the GRID_JAR node) with JFR's
 # profile settings (JFR_SETTINGS: another .jfc, e.g. one sampling every 2 ms) from after its warm-up to the end of
 # the rounds (summarise with load-tests/scripts/jfr-shares.py).
+# HISTOGRAMS=DIR keeps each MQTT Grid node's class histogram (jcmd GC.class_histogram) before and while the
+# clients are connected, to see what a connection's heap is made of.
 # GRID_PORT, MOSQUITTO_PORT, BEFORE_PORT: the listeners (21895, 21896, 21897), for runs side by side.
 # Needs the broker jar (built here if missing), mosquitto (apt-get install -y mosquitto) and a JDK's jcmd.
 # The file limit (ulimit -n) bounds N: each connection is one descriptor in the broker and one in the generator.
@@ -80,6 +82,10 @@ heap_kb() {
   jcmd "$1" GC.run >/dev/null && jcmd "$1" GC.run >/dev/null
   jcmd "$1" GC.heap_info | grep -o 'used [0-9]*K' | head -1 | tr -dc '0-9'
 }
+histogram() { # pid name
+  [ -z "${HISTOGRAMS:-}" ] && return 0
+  mkdir -p "$HISTOGRAMS" && jcmd "$1" GC.class_histogram >"$HISTOGRAMS/$2-$(date +%s).txt"
+}
 
 storm() { # label port pid clients release-file
   java -Dlogback.configurationFile="$logs/logback.xml" -cp "$cp" io.mqttgrid.load.ConnectStorm --port "$2" --clients "$4" --concurrency "$concurrency" \
@@ -92,7 +98,7 @@ measure() { # label port pid clients
     start_mosquitto
     pid=$mosq_pid
   fi
-  case $label in MQTT-Grid*) heap0=$(heap_kb "$pid") ;; esac
+  case $label in MQTT-Grid*) heap0=$(heap_kb "$pid") && histogram "$pid" "$label-$n-idle-0" ;; esac
   sleep 1
   rss0=$(rss_kb "$pid")
   rm -f "$logs/release"
@@ -102,7 +108,7 @@ measure() { # label port pid clients
     kill -0 $storm_pid 2>/dev/null || { echo "$label: the storm ended early:" >&2; cat "$out" >&2; return 1; }
     sleep 0.5
   done
-  case $label in MQTT-Grid*) heap1=$(heap_kb "$pid") ;; esac
+  case $label in MQTT-Grid*) heap1=$(heap_kb "$pid") && histogram "$pid" "$label-$n-idle-$n" ;; esac
   sleep 1
   rss1=$(rss_kb "$pid")
   touch "$logs/release"

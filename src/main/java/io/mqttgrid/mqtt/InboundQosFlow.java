@@ -3,6 +3,7 @@ package io.mqttgrid.mqtt;
 import io.mqttgrid.wire.ReasonCode;
 import java.util.ArrayDeque;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -38,12 +39,19 @@ final class InboundQosFlow {
   }
 
   private int inflight;
-  private final Set<Integer> awaitingRelease = new HashSet<>();
-  private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+  // the shared empty set until a QoS 2 publish arrives (most connections never send one); it
+  // answers
+  // every read and removal
+  private Set<Integer> awaitingRelease = Collections.emptySet();
+  // room for none at first (a 1-slot array instead of 17): an idle connection never has one
+  private final ArrayDeque<Pending> pending = new ArrayDeque<>(0);
 
   /** QoS 2 publishes a resumed session received before and not yet released. */
   void restoreAwaitingRelease(Collection<Integer> packetIds) {
-    awaitingRelease.addAll(packetIds);
+    // every connect resumes with this list, nearly always empty: no set for it then
+    if (!packetIds.isEmpty()) {
+      awaitingReleaseToAdd().addAll(packetIds);
+    }
   }
 
   boolean awaitingRelease(int packetId) {
@@ -68,9 +76,16 @@ final class InboundQosFlow {
     Pending p = new Pending(packetId, qos, nowNanos);
     pending.add(p);
     if (qos == 2) {
-      awaitingRelease.add(packetId);
+      awaitingReleaseToAdd().add(packetId);
     }
     return p;
+  }
+
+  private Set<Integer> awaitingReleaseToAdd() {
+    if (awaitingRelease == Collections.<Integer>emptySet()) {
+      awaitingRelease = new HashSet<>();
+    }
+    return awaitingRelease;
   }
 
   /**

@@ -3,9 +3,11 @@ package io.mqttgrid.session;
 import io.mqttgrid.routing.PublishedMessage;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.LongSupplier;
 
@@ -212,17 +214,22 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
    */
   private OutboundBudget.Socket socket;
 
-  private final ArrayDeque<M> pending = new ArrayDeque<>();
+  // the two deques start with room for none (a 1-slot array instead of 17): most connections never
+  // have a message wait, and a deque grows when one does
+  private final ArrayDeque<M> pending = new ArrayDeque<>(0);
 
   /**
    * Unacknowledged messages of an earlier connection that wait for room in this connection's
    * window.
    */
-  private final ArrayDeque<M> resend = new ArrayDeque<>();
+  private final ArrayDeque<M> resend = new ArrayDeque<>(0);
 
-  private final Set<Integer> resendIds = new HashSet<>();
-  private final LinkedHashMap<Integer, M> inflight = new LinkedHashMap<>();
-  private final List<M> attachBuffer = new ArrayList<>();
+  // the shared empty set and map until the first id is added: most connections never resend, and
+  // an idle one has nothing in flight (the empty ones answer every read and removal)
+  private Set<Integer> resendIds = Collections.emptySet();
+  private Map<Integer, M> inflight = Collections.emptyMap();
+  // the shared empty list until a message arrives while attaching, as with the set and map above
+  private List<M> attachBuffer = Collections.emptyList();
   private int lastPacketId;
   private boolean pumping;
   private boolean terminating;
@@ -266,7 +273,7 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
   void offerQos0(M o) {
     if (state == Session.State.ATTACHING) {
       if (budget.canWait(o.weight)) {
-        attachBuffer.add(o);
+        attachBufferToAdd().add(o);
         budget.waiting(o.weight);
       } else {
         overflow("attach-buffer-full");
@@ -325,7 +332,7 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
       transmit(o, false);
     } else if (admission == Admission.WAIT) {
       if (state == Session.State.ATTACHING) {
-        attachBuffer.add(o);
+        attachBufferToAdd().add(o);
       } else {
         pending.add(o);
       }
@@ -453,7 +460,7 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
           transmit(o, true);
         } else {
           resend.add(o);
-          resendIds.add(o.packetId);
+          resendIdsToAdd().add(o.packetId);
           budget.waiting(o.weight);
         }
       }
@@ -541,6 +548,28 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
         && (o.released || socket.hasRoom(o.weight));
   }
 
+  private Set<Integer> resendIdsToAdd() {
+    if (resendIds == Collections.<Integer>emptySet()) {
+      resendIds = new HashSet<>();
+    }
+    return resendIds;
+  }
+
+  private List<M> attachBufferToAdd() {
+    if (attachBuffer == Collections.<M>emptyList()) {
+      attachBuffer = new ArrayList<>();
+    }
+    return attachBuffer;
+  }
+
+  /** In the order sent. */
+  private Map<Integer, M> inflightToAdd() {
+    if (inflight == Collections.<Integer, M>emptyMap()) {
+      inflight = new LinkedHashMap<>();
+    }
+    return inflight;
+  }
+
   private void transmit(M o, boolean dup) {
     if (connection.tooLargeForClient(o, o.qos)) {
       // MQTT-3.1.2-25: discard as if sent and acknowledged
@@ -548,7 +577,7 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
       outcomes.done(o);
       return;
     }
-    inflight.put(o.packetId, o);
+    inflightToAdd().put(o.packetId, o);
     budget.inflight(o.weight);
     boolean wasSent = o.sentBefore;
     o.sentBefore = true;

@@ -30,16 +30,25 @@ final class QueueWriter {
   private final String connectionId;
   private final Context context;
 
-  private List<QueueChange> waiting = new ArrayList<>();
+  /**
+   * The changes that wait for the next write, with what answers them; null while none waits, so an
+   * idle session holds no lists for them.
+   */
+  private Batch waiting;
 
-  /** The appends' promises among {@link #waiting}, in order. */
-  private List<Promise<SessionQueue.AppendResult>> waitingAppends = new ArrayList<>();
+  /** Changes stored together in one write. */
+  private static final class Batch {
+    final List<QueueChange> changes = new ArrayList<>();
 
-  /** Where in {@link #waiting} a message's change of state is, by sequence number. */
-  private Map<Long, Integer> waitingStateChanges = new HashMap<>();
+    /** The appends' promises among {@link #changes}, in order. */
+    final List<Promise<SessionQueue.AppendResult>> appends = new ArrayList<>();
 
-  /** Completes when the batch of {@link #waiting} is stored; null until a change waits. */
-  private Promise<Void> waitingStored;
+    /** Where in {@link #changes} a message's change of state is, by sequence number. */
+    final Map<Long, Integer> stateChanges = new HashMap<>();
+
+    /** Completes when the batch is stored. */
+    final Promise<Void> stored = Promise.promise();
+  }
 
   private boolean writing;
   private boolean flushScheduled;
@@ -58,7 +67,7 @@ final class QueueWriter {
   Future<SessionQueue.AppendResult> append(
       QueuedMessage message, int maxQueued, long maxQueuedBytes) {
     Promise<SessionQueue.AppendResult> appended = Promise.promise();
-    waitingAppends.add(appended);
+    waiting().appends.add(appended);
     add(QueueChange.append(message, maxQueued, maxQueuedBytes));
     return appended.future();
   }
@@ -77,46 +86,49 @@ final class QueueWriter {
    * sent message no longer counts against the bounds either way).
    */
   Future<Void> remove(long seq) {
-    Integer at = waitingStateChanges.remove(seq);
+    Integer at = waiting == null ? null : waiting.stateChanges.remove(seq);
     if (at != null) {
-      waiting.set(at, QueueChange.remove(seq));
-      return waitingStored.future();
+      waiting.changes.set(at, QueueChange.remove(seq));
+      return waiting.stored.future();
     }
     return add(QueueChange.remove(seq));
   }
 
   private Future<Void> addStateChange(QueueChange change) {
-    waitingStateChanges.put(change.seq(), waiting.size());
+    Batch batch = waiting();
+    batch.stateChanges.put(change.seq(), batch.changes.size());
     return add(change);
   }
 
   private Future<Void> add(QueueChange change) {
-    waiting.add(change);
-    if (waitingStored == null) {
-      waitingStored = Promise.promise();
-    }
+    Batch batch = waiting();
+    batch.changes.add(change);
     if (!writing && !flushScheduled) {
       flushScheduled = true;
       context.runOnContext(v -> flush());
     }
-    return waitingStored.future();
+    return batch.stored.future();
+  }
+
+  private Batch waiting() {
+    if (waiting == null) {
+      waiting = new Batch();
+    }
+    return waiting;
   }
 
   private void flush() {
     flushScheduled = false;
-    if (writing || waiting.isEmpty()) {
+    if (writing || waiting == null) {
       return;
     }
-    List<QueueChange> batch = waiting;
-    List<Promise<SessionQueue.AppendResult>> appends = waitingAppends;
-    Promise<Void> stored = waitingStored;
-    waiting = new ArrayList<>();
-    waitingAppends = new ArrayList<>();
-    waitingStateChanges = new HashMap<>();
-    waitingStored = null;
+    Batch batch = waiting;
+    List<Promise<SessionQueue.AppendResult>> appends = batch.appends;
+    Promise<Void> stored = batch.stored;
+    waiting = null;
     writing = true;
     store
-        .changeQueue(clientId, connectionId, batch)
+        .changeQueue(clientId, connectionId, batch.changes)
         .onComplete(
             ar -> {
               writing = false;
