@@ -137,12 +137,24 @@ class SessionInboxTest {
   void workAddedFromTheContextItselfRunsAfterWhatIsThere() throws Exception {
     SessionInbox inbox = inbox(100);
     List<String> order = new CopyOnWriteArrayList<>();
+    // the context is busy until both are handed over: else "a" may run (and add "c") before this
+    // thread hands "b" over (a full run: a, c, b)
+    CountDownLatch hold = new CountDownLatch(1);
+    context.execute(
+        () -> {
+          try {
+            hold.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
     inbox.add(
         () -> {
           order.add("a");
           inbox.add(() -> order.add("c"));
         });
     inbox.add(() -> order.add("b"));
+    hold.countDown();
     drained();
     drained();
     assertThat(order).containsExactly("a", "b", "c");
