@@ -437,7 +437,8 @@ public final class Broker {
                 config.mqttMaxUnauthenticated,
                 config.mqttMaxUnauthenticatedPerAddress,
                 config.mqttConnectRatePerAddress),
-            otherListeners);
+            otherListeners,
+            registry);
     LOG.info(
         "MQTT connections capped at {}{}",
         admission.maxConnections(),

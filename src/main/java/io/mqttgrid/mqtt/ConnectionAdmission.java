@@ -1,5 +1,6 @@
 package io.mqttgrid.mqtt;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.mqttgrid.SuppressForbidden;
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,7 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * they are capped in total and per source address, and new sockets per source address are
  * rate-limited. All open MQTT sockets are capped too ({@code mqtt.max-connections}), below the
  * process's file-descriptor limit, so that the HTTP and management ports, Hazelcast and the
- * namespace file always have descriptors left.
+ * namespace file always have descriptors left. A socket over that cap is told so (CONNACK 0x97 in
+ * MQTT 5, 0x03 in 3.1.1) while at most {@link #MAX_ANSWERED_OVER_CAP} such sockets are open, so
+ * that devices see a busy server rather than a network fault; past that it is closed at once.
  */
 public final class ConnectionAdmission {
 
@@ -21,6 +24,12 @@ public final class ConnectionAdmission {
    * limit.
    */
   public static final int DESCRIPTOR_RESERVE = 1024;
+
+  /**
+   * Sockets over {@code mqtt.max-connections} kept open at once to read their CONNECT and answer
+   * it: a few of the reserve's descriptors, each for at most the connect timeout.
+   */
+  static final int MAX_ANSWERED_OVER_CAP = 64;
 
   /** Why a socket was turned away. */
   enum Refusal {
@@ -53,15 +62,20 @@ public final class ConnectionAdmission {
   private final Limits limits;
   private final AtomicInteger open = new AtomicInteger();
   private final AtomicInteger unauthenticated = new AtomicInteger();
+  private final AtomicInteger answeringOverCap = new AtomicInteger();
   private final ConcurrentHashMap<String, Source> sources = new ConcurrentHashMap<>();
   private final ClientMistakeLog mistakes = new ClientMistakeLog(InboundGuard.logger());
+  private final ConnectionRefusals refusals;
 
   /**
    * @param descriptorsOfOtherListeners what the node's other listeners may hold (the HTTP, HTTPS
    *     and management connection caps): kept free when the MQTT cap is derived
+   * @param registry where refused sockets are counted
    */
-  public ConnectionAdmission(Limits limits, int descriptorsOfOtherListeners) {
+  public ConnectionAdmission(
+      Limits limits, int descriptorsOfOtherListeners, MeterRegistry registry) {
     this.limits = limits;
+    this.refusals = new ConnectionRefusals(registry, System::currentTimeMillis);
     this.maxConnections =
         limits.maxConnections() > 0
             ? limits.maxConnections()
@@ -135,6 +149,28 @@ public final class ConnectionAdmission {
       open.decrementAndGet();
     }
     return refusal[0];
+  }
+
+  /** Counts and logs (once per interval) a socket that {@link #admit} turned away. */
+  void refused(Refusal refusal, String address) {
+    refusals.refused(refusal, address, limits, maxConnections, open.get(), unauthenticated.get());
+  }
+
+  /**
+   * Whether a socket over {@code mqtt.max-connections} may stay open to be answered a refusing
+   * CONNACK; if so, {@link #answeredOverCap} must be called when it closes.
+   */
+  boolean answerOverCap() {
+    if (answeringOverCap.incrementAndGet() > MAX_ANSWERED_OVER_CAP) {
+      answeringOverCap.decrementAndGet();
+      return false;
+    }
+    return true;
+  }
+
+  /** A socket of {@link #answerOverCap} closed. */
+  void answeredOverCap() {
+    answeringOverCap.decrementAndGet();
   }
 
   /** The socket's CONNECT was accepted: it no longer counts as unauthenticated. */

@@ -69,37 +69,49 @@ final class GuardedMqttServer {
   private static void accept(NetSocket socket, Handler<NetSocket> mqttHandler, Guarding guarding) {
     SocketAddress remote = socket.remoteAddress();
     String address = remote == null || remote.hostAddress() == null ? "?" : remote.hostAddress();
-    ConnectionAdmission.Refusal refusal = guarding.admission().admit(address);
+    ConnectionAdmission admission = guarding.admission();
+    ConnectionAdmission.Refusal refusal = admission.admit(address);
     if (refusal != null) {
-      guarding
-          .mistakes()
-          .info(
-              address,
-              "connection from {} ({}) refused: {} (open {}, unauthenticated {})",
-              address,
-              guarding.listener(),
-              refusal,
-              guarding.admission().open(),
-              guarding.admission().unauthenticated());
+      admission.refused(refusal, address);
+      if (refusal == ConnectionAdmission.Refusal.TOO_MANY_CONNECTIONS
+          && admission.answerOverCap()) {
+        // read the CONNECT (through vertx-mqtt's decoder, under its connect timeout) only to
+        // answer it: the guard refuses it and vertx-mqtt never sees it
+        NetSocketInternal internal = (NetSocketInternal) socket;
+        internal
+            .channelHandlerContext()
+            .channel()
+            .closeFuture()
+            .addListener(f -> admission.answeredOverCap());
+        mqttHandler.handle(socket);
+        guard(address, guarding, true, () -> {})
+            .install(internal.channelHandlerContext().pipeline());
+        return;
+      }
       socket.close();
       return;
     }
-    InboundGuard guard =
-        new InboundGuard(
-            address,
-            guarding.listener(),
-            guarding.maxConnectSize(),
-            guarding.maxPacketSize(),
-            guarding.mistakes(),
-            () -> guarding.admission().authenticated(address));
+    InboundGuard guard = guard(address, guarding, false, () -> admission.authenticated(address));
     NetSocketInternal internal = (NetSocketInternal) socket;
     internal
         .channelHandlerContext()
         .channel()
         .closeFuture()
-        .addListener(f -> guarding.admission().closed(address, guard.accepted()));
+        .addListener(f -> admission.closed(address, guard.accepted()));
     mqttHandler.handle(socket);
     guard.install(internal.channelHandlerContext().pipeline());
+  }
+
+  private static InboundGuard guard(
+      String address, Guarding guarding, boolean overCapacity, Runnable onAccepted) {
+    return new InboundGuard(
+        address,
+        guarding.listener(),
+        guarding.maxConnectSize(),
+        guarding.maxPacketSize(),
+        guarding.mistakes(),
+        overCapacity,
+        onAccepted);
   }
 
   private static Field netServerField() {

@@ -52,6 +52,10 @@ import org.slf4j.LoggerFactory;
  * client speaks MQTT 5 and was sent its CONNACK (a server sends no DISCONNECT before that,
  * MQTT-3.14.0-1); everything the client sent after the violation is dropped, and one line is logged
  * (rate-limited per source address).
+ *
+ * <p>On a socket the node took over its connection cap only to say so, the guard answers the
+ * CONNECT itself with a refusing CONNACK (0x97 Quota exceeded in MQTT 5, 0x03 Server unavailable in
+ * 3.1.1) and closes; vertx-mqtt never sees it.
  */
 final class InboundGuard {
 
@@ -67,6 +71,7 @@ final class InboundGuard {
   private final int maxConnectSize;
   private final int maxPacketSize;
   private final ClientMistakeLog mistakes;
+  private final boolean overCapacity;
   private final Runnable onAccepted;
 
   private boolean connectSeen;
@@ -81,12 +86,14 @@ final class InboundGuard {
       int maxConnectSize,
       int maxPacketSize,
       ClientMistakeLog mistakes,
+      boolean overCapacity,
       Runnable onAccepted) {
     this.address = address;
     this.listener = listener;
     this.maxConnectSize = maxConnectSize;
     this.maxPacketSize = maxPacketSize;
     this.mistakes = mistakes;
+    this.overCapacity = overCapacity;
     this.onAccepted = onAccepted;
   }
 
@@ -277,11 +284,28 @@ final class InboundGuard {
       }
       boolean connect =
           m.fixedHeader().messageType() == MqttMessageType.CONNECT && m.decoderResult().isSuccess();
+      if (connect && overCapacity) {
+        ReferenceCountUtil.release(msg);
+        refuseOverCapacity(ctx);
+        return;
+      }
       ctx.fireChannelRead(msg);
       if (connect && !accepted && !closing) {
         holding = true;
         ctx.channel().config().setAutoRead(false);
       }
+    }
+
+    private void refuseOverCapacity(ChannelHandlerContext ctx) {
+      closing = true;
+      ctx.writeAndFlush(
+              MqttMessageBuilders.connAck()
+                  .returnCode(
+                      protocolVersion == 5
+                          ? MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED
+                          : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE)
+                  .build())
+          .addListener(ChannelFutureListener.CLOSE);
     }
 
     private void releaseHeld(ChannelHandlerContext ctx) {

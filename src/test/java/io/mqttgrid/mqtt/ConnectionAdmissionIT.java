@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The caps on MQTT sockets (mqtt.max-connections, unauthenticated connections in total and per
  * source address, connects per second per address): a socket over a cap is closed when accepted,
- * before the node reads anything from it, and the management port keeps answering.
+ * before the node reads anything from it, except over mqtt.max-connections, where a few are kept to
+ * be answered a refusing CONNACK; and the management port keeps answering.
  */
 class ConnectionAdmissionIT {
 
@@ -89,7 +90,8 @@ class ConnectionAdmissionIT {
   }
 
   @Test
-  void openConnectionsAreCappedAndTheManagementPortStillAnswers() throws Exception {
+  void aConnectOverTheConnectionCapIsRefusedByConnackAndTheManagementPortStillAnswers()
+      throws Exception {
     try (TestBroker broker =
         TestBroker.start(
             Map.of("mqtt.max-connections", "3", "mqtt.connect-rate-per-address", "0"))) {
@@ -98,9 +100,27 @@ class ConnectionAdmissionIT {
         for (int i = 0; i < 3; i++) {
           clients.add(RawMqttClient.connected(broker.mqttPort(), 5, new Connect("capped-" + i)));
         }
-        try (Socket fourth = open("127.0.0.1", broker.mqttPort())) {
-          assertThat(closedByBroker(fourth, Duration.ofSeconds(5))).isTrue();
+        // a device over the cap learns that the server is busy, not that the network failed
+        try (RawMqttClient v5 = RawMqttClient.open(broker.mqttPort(), 5)) {
+          v5.sendConnect(new Connect("over-cap-5"));
+          assertThat(v5.expect(RawMqttClient.CONNACK).reasonCode())
+              .as("MQTT 5: Quota exceeded")
+              .isEqualTo(0x97);
+          assertThat(v5.closedWithin(Duration.ofSeconds(5))).isTrue();
         }
+        try (RawMqttClient v311 = RawMqttClient.open(broker.mqttPort(), 4)) {
+          v311.sendConnect(new Connect("over-cap-311"));
+          assertThat(v311.expect(RawMqttClient.CONNACK).reasonCode())
+              .as("MQTT 3.1.1: Server unavailable")
+              .isEqualTo(0x03);
+          assertThat(v311.closedWithin(Duration.ofSeconds(5))).isTrue();
+        }
+        assertThat(
+                TestBroker.metricValue(
+                    broker.scrapeMetrics(),
+                    "mqttgrid_connections_refused_total",
+                    "reason=\"max-connections\""))
+            .isEqualTo(2);
         HttpResponse<String> health =
             HttpClient.newHttpClient()
                 .send(
@@ -115,6 +135,54 @@ class ConnectionAdmissionIT {
         clients.forEach(RawMqttClient::close);
       }
       awaitConnect(broker);
+    }
+  }
+
+  @Test
+  void overTheConnectionCapOnlyAFewSocketsAreKeptToBeAnsweredTheRestAreClosedAtOnce()
+      throws Exception {
+    try (TestBroker broker =
+        TestBroker.start(
+            Map.of(
+                "mqtt.max-connections",
+                "1",
+                "mqtt.connect-rate-per-address",
+                "0",
+                "mqtt.connect-timeout",
+                "120"))) {
+      List<Socket> silent = new ArrayList<>();
+      try (RawMqttClient held = RawMqttClient.connected(broker.mqttPort(), 5, new Connect("in"))) {
+        for (int i = 0; i < ConnectionAdmission.MAX_ANSWERED_OVER_CAP; i++) {
+          silent.add(open("127.0.0.1", broker.mqttPort()));
+        }
+        for (Socket s : silent) {
+          assertThat(closedByBroker(s, Duration.ofMillis(100)))
+              .as("kept open to read its CONNECT")
+              .isFalse();
+        }
+        try (Socket next = open("127.0.0.1", broker.mqttPort())) {
+          assertThat(closedByBroker(next, Duration.ofSeconds(5))).isTrue();
+        }
+        // one of those answered and gone makes room for the next to be answered
+        silent.remove(0).close();
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (true) {
+          try (RawMqttClient v5 = RawMqttClient.open(broker.mqttPort(), 5)) {
+            v5.sendConnect(new Connect("over-cap"));
+            assertThat(v5.expect(RawMqttClient.CONNACK).reasonCode()).isEqualTo(0x97);
+            break;
+          } catch (AssertionError | IllegalStateException e) {
+            if (System.nanoTime() > deadline) {
+              throw e; // the closed socket's room never came back
+            }
+            Thread.sleep(50);
+          }
+        }
+      } finally {
+        for (Socket s : silent) {
+          s.close();
+        }
+      }
     }
   }
 

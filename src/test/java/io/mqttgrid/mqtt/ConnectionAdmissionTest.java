@@ -2,6 +2,7 @@ package io.mqttgrid.mqtt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mqttgrid.mqtt.ConnectionAdmission.Limits;
 import io.mqttgrid.mqtt.ConnectionAdmission.Refusal;
 import org.junit.jupiter.api.Test;
@@ -10,7 +11,8 @@ class ConnectionAdmissionTest {
 
   @Test
   void capsOpenConnections() {
-    ConnectionAdmission a = new ConnectionAdmission(new Limits(2, 0, 0, 0), 0);
+    ConnectionAdmission a =
+        new ConnectionAdmission(new Limits(2, 0, 0, 0), 0, new SimpleMeterRegistry());
     assertThat(a.admit("10.0.0.1")).isNull();
     assertThat(a.admit("10.0.0.2")).isNull();
     assertThat(a.admit("10.0.0.3")).isEqualTo(Refusal.TOO_MANY_CONNECTIONS);
@@ -22,7 +24,8 @@ class ConnectionAdmissionTest {
 
   @Test
   void capsUnauthenticatedConnectionsInTotalAndPerAddress() {
-    ConnectionAdmission a = new ConnectionAdmission(new Limits(100, 3, 2, 0), 0);
+    ConnectionAdmission a =
+        new ConnectionAdmission(new Limits(100, 3, 2, 0), 0, new SimpleMeterRegistry());
     assertThat(a.admit("a")).isNull();
     assertThat(a.admit("a")).isNull();
     assertThat(a.admit("a")).isEqualTo(Refusal.TOO_MANY_UNAUTHENTICATED_FROM_ADDRESS);
@@ -44,7 +47,8 @@ class ConnectionAdmissionTest {
 
   @Test
   void rateLimitsNewConnectionsPerAddress() {
-    ConnectionAdmission a = new ConnectionAdmission(new Limits(1000, 0, 0, 5), 0);
+    ConnectionAdmission a =
+        new ConnectionAdmission(new Limits(1000, 0, 0, 5), 0, new SimpleMeterRegistry());
     int admitted = 0;
     for (int i = 0; i < 20; i++) {
       Refusal r = a.admit("a");
@@ -69,6 +73,22 @@ class ConnectionAdmissionTest {
     // other listeners claiming nearly everything still leave MQTT a quarter
     assertThat(ConnectionAdmission.derivedMaxConnections(4_096, 8_200)).isEqualTo(1024);
     assertThat(ConnectionAdmission.derivedMaxConnections(0, 0)).isEqualTo(Integer.MAX_VALUE);
-    assertThat(new ConnectionAdmission(new Limits(0, 0, 0, 0), 0).maxConnections()).isPositive();
+    assertThat(
+            new ConnectionAdmission(new Limits(0, 0, 0, 0), 0, new SimpleMeterRegistry())
+                .maxConnections())
+        .isPositive();
+  }
+
+  @Test
+  void onlyAFewSocketsOverTheCapAreKeptToBeAnswered() {
+    ConnectionAdmission a =
+        new ConnectionAdmission(new Limits(1, 0, 0, 0), 0, new SimpleMeterRegistry());
+    for (int i = 0; i < ConnectionAdmission.MAX_ANSWERED_OVER_CAP; i++) {
+      assertThat(a.answerOverCap()).isTrue();
+    }
+    assertThat(a.answerOverCap()).isFalse();
+    a.answeredOverCap();
+    assertThat(a.answerOverCap()).isTrue();
+    assertThat(a.answerOverCap()).isFalse();
   }
 }
