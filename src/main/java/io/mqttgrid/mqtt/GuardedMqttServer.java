@@ -35,6 +35,7 @@ final class GuardedMqttServer {
   private GuardedMqttServer() {}
 
   static MqttServer create(Vertx vertx, MqttServerOptions options, Guarding guarding) {
+    DirectSocketWrites.check();
     MqttServer server = MqttServer.create(vertx, options);
     try {
       NetServer real = (NetServer) NET_SERVER.get(server);
@@ -93,6 +94,7 @@ final class GuardedMqttServer {
     }
     InboundGuard guard = guard(address, guarding, false, () -> admission.authenticated(address));
     NetSocketInternal internal = (NetSocketInternal) socket;
+    DirectSocketWrites.apply(internal);
     internal
         .channelHandlerContext()
         .channel()
