@@ -44,7 +44,9 @@ public final class ClusterFixture implements AutoCloseable {
   /**
    * Heap and JIT flags that keep N node JVMs cheap on a small machine, and the exit on
    * OutOfMemoryError every production start has (README, Dockerfile, k8s), so that a node out of
-   * heap fails here as it would there.
+   * heap fails here as it would there. Assertions are on in Vert.x's connection package only: a
+   * socket writes directly on its event loop (mqtt.DirectSocketWrites), and Vert.x asserts there
+   * that every such write is on it, so the cluster tests check that claim too.
    */
   public static final List<String> NODE_JVM_FLAGS =
       List.of(
@@ -52,7 +54,8 @@ public final class ClusterFixture implements AutoCloseable {
           "-Xss512k",
           "-XX:+UseSerialGC",
           "-XX:TieredStopAtLevel=1",
-          "-XX:+ExitOnOutOfMemoryError");
+          "-XX:+ExitOnOutOfMemoryError",
+          "-ea:io.vertx.core.net.impl...");
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
 
