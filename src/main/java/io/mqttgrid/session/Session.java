@@ -10,7 +10,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,32 +66,10 @@ public final class Session implements Subscriber {
   private final AtomicLong intake = new AtomicLong();
 
   /**
-   * Whether this session's connection owns the session's queue in the store; false from {@link
-   * #holdStores} until the claim is done. On the session's context.
+   * What this copy holds back while it takes the session over (from {@link #holdStores} or {@link
+   * #awaitPredecessor} until all of it has gone its way); null otherwise. On the session's context.
    */
-  private boolean queueOwned = true;
-
-  /** Whether the predecessor ({@link #awaitPredecessor}) has settled all it took in. */
-  private boolean predecessorSettled = true;
-
-  /** Deliveries the predecessor handed over while the queue was not this session's yet. */
-  private List<Runnable> heldHandedOver = new ArrayList<>();
-
-  /**
-   * Deliveries routed to this session itself while its queue was not its own yet or its predecessor
-   * had messages of the same publishers still to hand over, in arrival order.
-   */
-  private List<Runnable> heldOwn = new ArrayList<>();
-
-  /**
-   * The messages handed over by the predecessor, by {@link #deliveryKey}, with their outcome, while
-   * this session's own deliveries are held: a message routed to both copies while both were routed
-   * to is kept once. Null when there is no predecessor to wait for.
-   */
-  private Map<String, Future<Void>> handedOverIds;
-
-  /** Completes when nothing is held any more: the queue is this session's, in its order. */
-  private final Promise<Void> inOrder = Promise.promise();
+  private HeldDeliveries held;
 
   /** The newest append to the store: what is handed over after it waits for its outcome. */
   private Future<SessionQueue.AppendResult> lastAppended;
@@ -245,7 +222,14 @@ public final class Session implements Subscriber {
 
   /** Stores nothing until {@link #storeAfter} says the queue is this session's. */
   void holdStores() {
-    queueOwned = false;
+    heldDeliveries().holdStores();
+  }
+
+  private HeldDeliveries heldDeliveries() {
+    if (held == null) {
+      held = new HeldDeliveries();
+    }
+    return held;
   }
 
   /**
@@ -255,14 +239,15 @@ public final class Session implements Subscriber {
    * and after the predecessor handed over what it still had ({@link #awaitPredecessor}).
    */
   Future<Void> storeAfter(Future<?> claimed) {
+    HeldDeliveries h = heldDeliveries();
     claimed.onComplete(
         ar ->
             onContext(
                 () -> {
-                  queueOwned = true;
+                  h.queueClaimed();
                   releaseHeld();
                 }));
-    return inOrder.future();
+    return h.inOrder();
   }
 
   @Override
@@ -282,8 +267,7 @@ public final class Session implements Subscriber {
   }
 
   private void awaitPredecessor() {
-    predecessorSettled = false;
-    handedOverIds = new HashMap<>();
+    heldDeliveries().awaitPredecessor();
     intake.incrementAndGet(); // settled with the predecessor: a chain of takeovers keeps its order
   }
 
@@ -329,33 +313,18 @@ public final class Session implements Subscriber {
   }
 
   private void predecessorDone() {
-    if (predecessorSettled) {
+    if (held == null || !held.predecessorSettled()) {
       return;
     }
-    predecessorSettled = true;
     releaseHeld();
     settle();
   }
 
-  /**
-   * Lets held deliveries go as far as they may: the handed-over ones once the queue is this
-   * session's, its own ones once the predecessor has handed over all it had, too.
-   */
+  /** Lets held deliveries go as far as they may ({@link HeldDeliveries#release}). */
   private void releaseHeld() {
-    if (!queueOwned) {
-      return;
+    if (held != null && held.release()) {
+      held = null;
     }
-    List<Runnable> handed = heldHandedOver;
-    heldHandedOver = new ArrayList<>();
-    handed.forEach(Runnable::run);
-    if (!predecessorSettled) {
-      return;
-    }
-    List<Runnable> own = heldOwn;
-    heldOwn = new ArrayList<>();
-    own.forEach(Runnable::run);
-    handedOverIds = null;
-    inOrder.tryComplete();
   }
 
   /**
@@ -553,24 +522,26 @@ public final class Session implements Subscriber {
           });
       return;
     }
-    if (!queueOwned || (!handedOver && !predecessorSettled)) {
-      // in arrival order, whatever the QoS
-      (handedOver ? heldHandedOver : heldOwn).add(() -> accept(o, stored, handedOver));
-      return;
-    }
-    if (handedOverIds != null) {
+    if (held != null) {
+      if (held.holds(handedOver)) {
+        // in arrival order, whatever the QoS
+        held.hold(handedOver, () -> accept(o, stored, handedOver));
+        return;
+      }
       if (handedOver) {
         if (stored != null) {
-          handedOverIds.put(deliveryKey(o), stored.future());
+          held.handedOver(deliveryKey(o), stored.future());
         }
-      } else if (handedOverIds.containsKey(deliveryKey(o))) {
-        // routed to both copies in the moment before the predecessor was superseded: kept once
-        Future<Void> twin = handedOverIds.get(deliveryKey(o));
-        if (stored != null) {
-          twin.onComplete(stored);
+      } else {
+        Future<Void> twin = held.handedOverTwin(deliveryKey(o));
+        if (twin != null) {
+          // routed to both copies in the moment before the predecessor was superseded: kept once
+          if (stored != null) {
+            twin.onComplete(stored);
+          }
+          settle();
+          return;
         }
-        settle();
-        return;
       }
     }
     if (o.message.isExpired(System.currentTimeMillis())) {
