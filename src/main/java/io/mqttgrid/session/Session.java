@@ -11,7 +11,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -167,8 +166,9 @@ public final class Session implements Subscriber {
   /** What the store holds beyond the window (persistent sessions); null for a clean session. */
   private final StoredBacklog backlog;
 
-  private int storeOps;
-  private List<Promise<Void>> storeIdleWaiters = new ArrayList<>();
+  /** Made with the first store operation (persistent sessions only); null before. */
+  private PendingStoreWrites storeWrites;
+
   private long expirySeconds;
   private PublishedMessage will;
   private long willDelaySeconds;
@@ -894,26 +894,14 @@ public final class Session implements Subscriber {
   }
 
   Future<Void> whenStoreIdle() {
-    if (storeOps == 0) {
-      return Future.succeededFuture();
-    }
-    Promise<Void> p = Promise.promise();
-    storeIdleWaiters.add(p);
-    return p.future();
+    return storeWrites == null ? Future.succeededFuture() : storeWrites.whenIdle();
   }
 
   private <T> Future<T> track(Future<T> op) {
-    storeOps++;
-    op.onComplete(
-        ar -> {
-          storeOps--;
-          if (storeOps == 0 && !storeIdleWaiters.isEmpty()) {
-            List<Promise<Void>> waiters = storeIdleWaiters;
-            storeIdleWaiters = new ArrayList<>();
-            waiters.forEach(Promise::tryComplete);
-          }
-        });
-    return op;
+    if (storeWrites == null) {
+      storeWrites = new PendingStoreWrites();
+    }
+    return storeWrites.track(op);
   }
 
   /**

@@ -1,0 +1,47 @@
+package io.mqttgrid.session;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The store operations of one session that have not completed yet, and who waits for none to be
+ * left (a session that retires answers once its writes are done). Made by the session with its
+ * first store operation: a clean session never has one. On the session's context.
+ */
+final class PendingStoreWrites {
+
+  private int pending;
+
+  /** Made when the first one waits. */
+  private List<Promise<Void>> idleWaiters;
+
+  /** Counts {@code op} until it completes; answers it. */
+  <T> Future<T> track(Future<T> op) {
+    pending++;
+    op.onComplete(
+        ar -> {
+          pending--;
+          if (pending == 0 && idleWaiters != null) {
+            List<Promise<Void>> waiters = idleWaiters;
+            idleWaiters = null;
+            waiters.forEach(Promise::tryComplete);
+          }
+        });
+    return op;
+  }
+
+  /** Completes when no store operation is pending. */
+  Future<Void> whenIdle() {
+    if (pending == 0) {
+      return Future.succeededFuture();
+    }
+    if (idleWaiters == null) {
+      idleWaiters = new ArrayList<>();
+    }
+    Promise<Void> p = Promise.promise();
+    idleWaiters.add(p);
+    return p.future();
+  }
+}
