@@ -8,9 +8,14 @@ import org.junit.jupiter.api.Test;
 class DropLogTest {
 
   private static final SessionLimits LIMITS =
-      new SessionLimits(
-          100, 1 << 20, 10_000, 16 << 20, false, 1_000, 4 << 20, 4 << 20, 5_000, 1_000, 100_000,
-          64 << 20);
+      new SessionLimitsBuilder()
+          .maxQueued(100, 1 << 20)
+          .maxPending(10_000, 16 << 20)
+          .maxOutboundBuffered(1_000, 4 << 20)
+          .maxInflightBytes(4 << 20)
+          .holdAcks(5_000, 1_000)
+          .maxQueuedConnected(100_000, 64 << 20)
+          .build();
 
   @Test
   void oneLinePerIntervalWithTheCountsAndTheBoundBehindThem() {

@@ -10,7 +10,12 @@ class OutboundBudgetTest {
    * 3 messages or 1,000 bytes waiting; 500 bytes in flight; 2 packets or 800 bytes in the socket.
    */
   private static final SessionLimits LIMITS =
-      new SessionLimits(100, 1 << 20, 3, 1_000, false, 2, 500, 800);
+      new SessionLimitsBuilder()
+          .maxQueued(100, 1 << 20)
+          .maxPending(3, 1_000)
+          .maxOutboundBuffered(2, 800)
+          .maxInflightBytes(500)
+          .build();
 
   private final OutboundBudget.Totals totals = new OutboundBudget.Totals();
   private final OutboundBudget budget = new OutboundBudget(LIMITS, totals);
@@ -34,9 +39,7 @@ class OutboundBudgetTest {
   @Test
   void behindFromTheHighWaterMarkUntilDrainedToHalfOfIt() {
     // 10 messages or 10,000 bytes waiting; behind from 4 (or 4,000 bytes), no longer below 2
-    OutboundBudget b =
-        new OutboundBudget(
-            new SessionLimits(100, 1 << 20, 10, 10_000, false, 2, 500, 800, 4, 1_000), totals);
+    OutboundBudget b = new OutboundBudget(limitsHoldingAcksAbove(4), totals);
     b.waiting(10);
     b.waiting(10);
     b.waiting(10);
@@ -53,9 +56,7 @@ class OutboundBudgetTest {
     b.clear();
     assertThat(b.behind()).as("the connection ended").isFalse();
 
-    OutboundBudget never =
-        new OutboundBudget(
-            new SessionLimits(100, 1 << 20, 10, 10_000, false, 2, 500, 800, 0, 1_000), totals);
+    OutboundBudget never = new OutboundBudget(limitsHoldingAcksAbove(0), totals);
     for (int i = 0; i < 10; i++) {
       never.waiting(1_000);
     }
@@ -115,5 +116,15 @@ class OutboundBudgetTest {
     assertThat(totals.socket.sum()).isEqualTo(300);
     socket.flushed(300);
     assertThat(totals.socket.sum()).isZero();
+  }
+
+  private static SessionLimits limitsHoldingAcksAbove(int waiting) {
+    return new SessionLimitsBuilder()
+        .maxQueued(100, 1 << 20)
+        .maxPending(10, 10_000)
+        .maxOutboundBuffered(2, 800)
+        .maxInflightBytes(500)
+        .holdAcks(waiting, 1_000)
+        .build();
   }
 }

@@ -563,15 +563,13 @@ class OutboundWindowTest {
       int socketPackets,
       long inflightBytes,
       long socketBytes) {
-    return new SessionLimits(
-        1_000,
-        1 << 20,
-        maxPending,
-        maxPendingBytes,
-        terminate,
-        socketPackets,
-        inflightBytes,
-        socketBytes);
+    return new SessionLimitsBuilder()
+        .maxQueued(1_000, 1 << 20)
+        .maxPending(maxPending, maxPendingBytes)
+        .terminateOnOverflow(terminate)
+        .maxOutboundBuffered(socketPackets, socketBytes)
+        .maxInflightBytes(inflightBytes)
+        .build();
   }
 
   private static Admission offer(

@@ -149,17 +149,11 @@ class SessionDeliveryTest {
   }
 
   private static SessionLimits limits(int maxPending, int holdAcksAbove, long holdMillis) {
-    return new SessionLimits(
-        100,
-        1L << 30,
-        maxPending,
-        1L << 30,
-        false,
-        1_000,
-        1L << 30,
-        1L << 30,
-        holdAcksAbove,
-        holdMillis);
+    return new SessionLimitsBuilder()
+        .maxQueued(100)
+        .maxPending(maxPending)
+        .holdAcks(holdAcksAbove, holdMillis)
+        .build();
   }
 
   @Test

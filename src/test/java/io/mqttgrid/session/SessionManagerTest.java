@@ -43,8 +43,7 @@ class SessionManagerTest {
   }
 
   private SessionManager manager(MessageRouter router) {
-    SessionLimits limits =
-        new SessionLimits(1_000, 1L << 30, 1_000, 1L << 30, false, 1_000, 1L << 30, 1L << 30);
+    SessionLimits limits = new SessionLimitsBuilder().build();
     SessionManager m =
         new SessionManager(
             vertx,

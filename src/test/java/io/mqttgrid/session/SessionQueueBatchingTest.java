@@ -37,8 +37,7 @@ class SessionQueueBatchingTest {
           NODE,
           store,
           router,
-          new SessionLimits(
-              MAX_QUEUED, 1L << 30, 1_000, 1L << 30, false, 1_000, 1L << 30, 1L << 30),
+          new SessionLimitsBuilder().maxQueued(MAX_QUEUED).build(),
           new SessionEvents() {
             @Override
             public void dropped(String clientId, String reason) {}

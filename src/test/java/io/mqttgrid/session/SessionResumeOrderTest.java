@@ -41,7 +41,7 @@ class SessionResumeOrderTest {
           NODE,
           store,
           router,
-          new SessionLimits(1_000, 1L << 30, 1_000, 1L << 30, false, 1_000, 1L << 30, 1L << 30),
+          new SessionLimitsBuilder().build(),
           new SessionEvents() {
             @Override
             public void dropped(String clientId, String reason) {}

@@ -53,19 +53,11 @@ class StoredBacklogTest {
         NODE,
         store,
         router,
-        new SessionLimits(
-            1_000,
-            1L << 30,
-            MAX_PENDING,
-            1L << 30,
-            false,
-            1_000,
-            1L << 30,
-            1L << 30,
-            MAX_PENDING / 2,
-            1_000,
-            maxQueuedConnected,
-            1L << 30),
+        new SessionLimitsBuilder()
+            .maxPending(MAX_PENDING)
+            .holdAcks(MAX_PENDING / 2, 1_000)
+            .maxQueuedConnected(maxQueuedConnected, 1L << 30)
+            .build(),
         new SessionEvents() {
           @Override
           public void dropped(String clientId, String reason) {
