@@ -33,76 +33,7 @@ class SessionDeliveryTest {
     vertx.close();
   }
 
-  /** The client's side: records the PUBLISH packets; acknowledges each later if {@code autoAck}. */
-  private final class Client implements ClientChannel {
-    final List<String> published = new CopyOnWriteArrayList<>();
-
-    /** What left the socket together: the packets of each released hold (or unheld write). */
-    final List<Integer> flushes = new CopyOnWriteArrayList<>();
-
-    int holding;
-    int unflushed;
-    final int window;
-    final boolean autoAck;
-    Session session;
-
-    Client(int window, boolean autoAck) {
-      this.window = window;
-      this.autoAck = autoAck;
-    }
-
-    @Override
-    public int sendWindow() {
-      return window;
-    }
-
-    @Override
-    public boolean tooLargeForClient(PublishedMessage message, int qos, int[] subscriptionIds) {
-      return false;
-    }
-
-    @Override
-    public Future<Void> sendPublish(
-        PublishedMessage message,
-        int qos,
-        boolean retain,
-        boolean dup,
-        int packetId,
-        int[] subscriptionIds) {
-      published.add(message.id());
-      unflushed++;
-      if (holding == 0) {
-        flushes.add(unflushed);
-        unflushed = 0;
-      }
-      if (autoAck) {
-        // the client's PUBACK, read by the event loop after what it is doing now
-        context.runOnContext(v -> session.acknowledged(packetId));
-      }
-      return Future.succeededFuture();
-    }
-
-    @Override
-    public void sendPubrel(int packetId) {}
-
-    @Override
-    public void holdFlushes() {
-      holding++;
-    }
-
-    @Override
-    public void releaseFlushes() {
-      if (--holding == 0 && unflushed > 0) {
-        flushes.add(unflushed);
-        unflushed = 0;
-      }
-    }
-
-    @Override
-    public void close(EndCause cause) {}
-  }
-
-  private Session online(SessionLimits limits, Client client) throws Exception {
+  private Session online(SessionLimits limits, RecordingClientChannel client) throws Exception {
     Session s =
         new Session(
             "sub",
@@ -123,7 +54,6 @@ class SessionDeliveryTest {
               @Override
               public void overflowed(Session session) {}
             });
-    client.session = s;
     s.onContext(() -> s.attach(client, List.of()));
     taken(s);
     return s;
@@ -159,8 +89,10 @@ class SessionDeliveryTest {
   @Test
   void fourPublishersToOneSubscriberWithASmallWindowLoseNothingAndKeepTheirOrder()
       throws Exception {
-    Client client = new Client(5, true);
+    RecordingClientChannel client = new RecordingClientChannel(5);
     Session s = online(limits(100_000, 0), client);
+    // the client's PUBACK, read by the event loop after what it is doing now
+    client.acknowledging(packetId -> context.runOnContext(v -> s.acknowledged(packetId)));
     int each = 2_000; // far more than one batch, and than the window
     List<Thread> publishers = new ArrayList<>();
     for (int p = 0; p < 4; p++) {
@@ -177,15 +109,15 @@ class SessionDeliveryTest {
     for (Thread t : publishers) {
       t.join();
     }
-    for (int i = 0; i < 500 && client.published.size() < 4 * each; i++) {
+    for (int i = 0; i < 500 && client.received.size() < 4 * each; i++) {
       taken(s);
       Thread.sleep(20);
     }
 
-    assertThat(client.published).hasSize(4 * each).doesNotHaveDuplicates();
+    assertThat(client.received).hasSize(4 * each).doesNotHaveDuplicates();
     for (int p = 0; p < 4; p++) {
       String prefix = "p" + p + "-";
-      List<String> mine = client.published.stream().filter(id -> id.startsWith(prefix)).toList();
+      List<String> mine = client.received.stream().filter(id -> id.startsWith(prefix)).toList();
       for (int i = 0; i < each; i++) {
         assertThat(mine.get(i)).isEqualTo(prefix + i);
       }
@@ -196,7 +128,7 @@ class SessionDeliveryTest {
   @Test
   void aSessionBehindAnswersItsPublishersWhenTheMessageIsSentAndRefusesAtTheBound()
       throws Exception {
-    Client client = new Client(1, false);
+    RecordingClientChannel client = new RecordingClientChannel(1);
     Session s = online(limits(8, 4), client);
     List<Future<Void>> answers = new ArrayList<>();
     for (int i = 1; i <= 12; i++) {
@@ -222,7 +154,7 @@ class SessionDeliveryTest {
       s.onContext(() -> s.acknowledged(packetId));
     }
     taken(s);
-    assertThat(client.published).containsExactly("m1", "m2", "m3", "m4", "m5", "m6");
+    assertThat(client.received).containsExactly("m1", "m2", "m3", "m4", "m5", "m6");
     assertThat(answers.get(5).succeeded()).as("m6 sent").isTrue();
     assertThat(answers.get(6).isComplete()).as("m7 still waits").isFalse();
 
@@ -237,7 +169,7 @@ class SessionDeliveryTest {
 
   @Test
   void aSessionEndingInTheMiddleOfABatchLeavesNoPublisherWaiting() throws Exception {
-    Client client = new Client(1, false);
+    RecordingClientChannel client = new RecordingClientChannel(1);
     Session s = online(limits(100, 1), client);
     answerOf(s, "m1"); // sent
     answerOf(s, "m2"); // waits: behind from here
@@ -264,13 +196,13 @@ class SessionDeliveryTest {
     taken(s);
 
     assertThat(answers).allSatisfy(a -> assertThat(a.succeeded()).isTrue());
-    assertThat(client.published).as("nothing is sent after the end").containsExactly("m1");
+    assertThat(client.received).as("nothing is sent after the end").containsExactly("m1");
     assertThat(s.state()).isEqualTo(Session.State.CLOSED);
   }
 
   @Test
   void aSubscriberThatStopsReadingHoldsItsPublishersBackNoLongerThanTheBound() throws Exception {
-    Client client = new Client(1, false);
+    RecordingClientChannel client = new RecordingClientChannel(1);
     Session s = online(limits(100, 1, 300), client);
     answerOf(s, "m1"); // sent, never acknowledged
     answerOf(s, "m2"); // waits: behind from here
@@ -287,12 +219,12 @@ class SessionDeliveryTest {
     assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
         .as("held for session.hold-acks-max-millis")
         .isGreaterThanOrEqualTo(290);
-    assertThat(client.published).as("the message itself still waits").containsExactly("m1");
+    assertThat(client.received).as("the message itself still waits").containsExactly("m1");
   }
 
   @Test
   void theWritesOfOneBatchLeaveWithOneFlush() throws Exception {
-    Client client = new Client(100, false);
+    RecordingClientChannel client = new RecordingClientChannel(100);
     Session s = online(limits(1_000, 0), client);
     CountDownLatch busy = new CountDownLatch(1);
     context.runOnContext(
@@ -309,7 +241,7 @@ class SessionDeliveryTest {
     busy.countDown();
     taken(s);
 
-    assertThat(client.published).hasSize(10);
+    assertThat(client.received).hasSize(10);
     assertThat(client.flushes).as("one flush for the batch's ten writes").containsExactly(10);
     assertThat(client.holding).isZero();
   }

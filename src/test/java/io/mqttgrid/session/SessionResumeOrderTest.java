@@ -15,7 +15,6 @@ import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -95,39 +94,6 @@ class SessionResumeOrderTest {
     return routed;
   }
 
-  /** A client that takes every PUBLISH and acknowledges nothing; remembers the ids in order. */
-  private static final class RecordingChannel implements ClientChannel {
-    final List<String> received = new CopyOnWriteArrayList<>();
-
-    @Override
-    public int sendWindow() {
-      return 1_000;
-    }
-
-    @Override
-    public boolean tooLargeForClient(PublishedMessage message, int qos, int[] subscriptionIds) {
-      return false;
-    }
-
-    @Override
-    public Future<Void> sendPublish(
-        PublishedMessage message,
-        int qos,
-        boolean retain,
-        boolean dup,
-        int packetId,
-        int[] subscriptionIds) {
-      received.add(message.id());
-      return Future.succeededFuture();
-    }
-
-    @Override
-    public void sendPubrel(int packetId) {}
-
-    @Override
-    public void close(EndCause cause) {}
-  }
-
   @Test
   void messagesStillOnTheirWayIntoTheQueueWhenTheSessionResumesAreDeliveredBeforeLaterOnes() {
     Session offline = offlineSession();
@@ -153,7 +119,8 @@ class SessionResumeOrderTest {
     // now the offline copy's batch is stored, after the claim: it was the resumed copy's to keep
     storeCatchesUp.complete();
     Attached attached = await(connecting);
-    RecordingChannel client = new RecordingChannel();
+    // takes every PUBLISH and acknowledges nothing
+    RecordingClientChannel client = new RecordingClientChannel(1_000);
     manager.attach(attached, client);
 
     List<String> all = IntStream.range(0, 20).mapToObj(i -> "m" + i).toList();
@@ -198,7 +165,8 @@ class SessionResumeOrderTest {
 
     storeCatchesUp.complete();
     Attached attached = await(connecting);
-    RecordingChannel client = new RecordingChannel();
+    // takes every PUBLISH and acknowledges nothing
+    RecordingClientChannel client = new RecordingClientChannel(1_000);
     manager.attach(attached, client);
 
     List<String> all = IntStream.range(0, 8).mapToObj(i -> "m" + i).toList();

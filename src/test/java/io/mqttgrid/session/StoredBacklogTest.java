@@ -96,9 +96,9 @@ class StoredBacklogTest {
     assertThat(await(manager.adoptSessionsOf(DEAD))).isEqualTo(1);
   }
 
-  private Client connect(SessionManager manager, boolean acknowledges) {
+  private RecordingClientChannel connect(SessionManager manager, boolean acknowledges) {
     Attached attached = await(manager.connect(new ConnectRequest(CLIENT, false, 3600, 5, null, 0)));
-    Client client = new Client(attached.session(), acknowledges);
+    RecordingClientChannel client = client(attached.session(), acknowledges);
     manager.attach(attached, client);
     return client;
   }
@@ -118,55 +118,21 @@ class StoredBacklogTest {
 
   /**
    * A client with a window of 2 that acknowledges each PUBLISH in a later turn (if it {@code
-   * acknowledges}); remembers the ids in order.
+   * acknowledges}).
    */
-  private static final class Client implements ClientChannel {
-    final List<String> received = new CopyOnWriteArrayList<>();
-    final Session session;
-    final boolean acknowledges;
-
-    Client(Session session, boolean acknowledges) {
-      this.session = session;
-      this.acknowledges = acknowledges;
+  private static RecordingClientChannel client(Session session, boolean acknowledges) {
+    RecordingClientChannel client = new RecordingClientChannel(2);
+    if (acknowledges) {
+      client.acknowledging(packetId -> session.onContext(() -> session.acknowledged(packetId)));
     }
-
-    @Override
-    public int sendWindow() {
-      return 2;
-    }
-
-    @Override
-    public boolean tooLargeForClient(PublishedMessage message, int qos, int[] subscriptionIds) {
-      return false;
-    }
-
-    @Override
-    public Future<Void> sendPublish(
-        PublishedMessage message,
-        int qos,
-        boolean retain,
-        boolean dup,
-        int packetId,
-        int[] subscriptionIds) {
-      received.add(message.id());
-      if (acknowledges) {
-        session.onContext(() -> session.acknowledged(packetId));
-      }
-      return Future.succeededFuture();
-    }
-
-    @Override
-    public void sendPubrel(int packetId) {}
-
-    @Override
-    public void close(EndCause cause) {}
+    return client;
   }
 
   @Test
   void aSessionFarBehindGetsEveryStoredMessageOnceInOrderAndDropsNone() {
     SessionManager manager = manager(Integer.MAX_VALUE);
     offlineSession(manager);
-    Client client = connect(manager, true);
+    RecordingClientChannel client = connect(manager, true);
 
     List<Future<Integer>> routed = new ArrayList<>();
     for (int turn = 0; turn < 10; turn++) {
@@ -198,7 +164,7 @@ class StoredBacklogTest {
       assertThat(await(r)).isEqualTo(1);
     }
 
-    Client client = connect(manager, true);
+    RecordingClientChannel client = connect(manager, true);
     List<Future<Integer>> after = publish(40, 60);
 
     Await.until(
@@ -225,7 +191,7 @@ class StoredBacklogTest {
       assertThat(await(r)).as("stored before its publisher heard").isEqualTo(1);
     }
 
-    Client client = new Client(attached.session(), true);
+    RecordingClientChannel client = client(attached.session(), true);
     manager.attach(attached, client);
     List<Future<Integer>> after = publish(50, 60);
 
@@ -250,7 +216,7 @@ class StoredBacklogTest {
       assertThat(await(r)).isEqualTo(1);
     }
 
-    Client client = new Client(attached.session(), true);
+    RecordingClientChannel client = client(attached.session(), true);
     manager.attach(attached, client);
 
     Await.until(
@@ -265,7 +231,7 @@ class StoredBacklogTest {
   void pastTheStoredQueuesOwnBoundAMessageIsRefusedToItsPublisherAndCounted() {
     SessionManager manager = manager(20);
     offlineSession(manager);
-    Client client = connect(manager, false);
+    RecordingClientChannel client = connect(manager, false);
     Await.until("attached", Duration.ofSeconds(10), () -> manager.local(CLIENT).isOnline());
 
     List<Future<Integer>> routed = publish(0, 40);
