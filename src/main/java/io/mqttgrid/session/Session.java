@@ -103,30 +103,6 @@ public final class Session implements Subscriber {
     }
   }
 
-  /**
-   * A message on its way to the client, with its entry in the session's durable queue (persistent
-   * sessions).
-   */
-  private static final class Outgoing extends OutboundWindow.Message {
-    QueuedMessage stored;
-    Future<SessionQueue.AppendResult> appended;
-
-    /**
-     * The publisher's acknowledgement, held back until the message is sent because the session was
-     * behind when it arrived (a clean session; {@code session.hold-acks-above-pending}); else null.
-     */
-    Promise<Void> heldAck;
-
-    Outgoing(
-        PublishedMessage message,
-        int qos,
-        boolean retain,
-        int[] subscriptionIds,
-        String sharedGroup) {
-      super(message, qos, retain, subscriptionIds, sharedGroup);
-    }
-  }
-
   private final String clientId;
   private final boolean persistent;
   private final String connectionId;
@@ -160,7 +136,7 @@ public final class Session implements Subscriber {
     }
   }
 
-  private final OutboundWindow<Outgoing> window;
+  private final OutboundWindow<OutgoingMessage> window;
   private final QueueWriter queue;
 
   /** What the store holds beyond the window (persistent sessions); null for a clean session. */
@@ -350,7 +326,7 @@ public final class Session implements Subscriber {
    * stores it, and the publisher hears from the successor. False when there is none (the session
    * moved to another node: the publisher is told, and retries there).
    */
-  private boolean handOver(Outgoing o, Promise<Void> stored) {
+  private boolean handOver(OutgoingMessage o, Promise<Void> stored) {
     Session next = successor;
     if (next == null) {
       return false;
@@ -363,10 +339,11 @@ public final class Session implements Subscriber {
   }
 
   /** A delivery the predecessor took in and hands over: it goes before this session's own ones. */
-  private Future<Void> takeHandedOver(Outgoing from) {
+  private Future<Void> takeHandedOver(OutgoingMessage from) {
     addToIntake(1); // this session's now, even when it is superseded in turn
-    Outgoing o =
-        new Outgoing(from.message, from.qos, from.retain, from.subscriptionIds, from.sharedGroup);
+    OutgoingMessage o =
+        new OutgoingMessage(
+            from.message, from.qos, from.retain, from.subscriptionIds, from.sharedGroup);
     if (o.qos == 0 || !persistent) {
       inbox.add(() -> accept(o, null, true));
       return Future.succeededFuture();
@@ -495,7 +472,7 @@ public final class Session implements Subscriber {
       // the router read this copy's routes just before it was superseded
       return next.deliver(message, qos, retain, subscriptionIds, sharedGroup);
     }
-    Outgoing o = new Outgoing(message, qos, retain, subscriptionIds, sharedGroup);
+    OutgoingMessage o = new OutgoingMessage(message, qos, retain, subscriptionIds, sharedGroup);
     if (qos == 0 || (!persistent && !window.behind())) {
       inbox.add(() -> accept(o, null, false));
       return Future.succeededFuture();
@@ -520,7 +497,7 @@ public final class Session implements Subscriber {
    * Takes a delivery in (counted in {@link #intake}, settled here or when its append is done);
    * {@code handedOver}: the predecessor took it in first.
    */
-  private void accept(Outgoing o, Promise<Void> stored, boolean handedOver) {
+  private void accept(OutgoingMessage o, Promise<Void> stored, boolean handedOver) {
     if (window.state() == State.CLOSED) {
       // handed over behind what this copy appended before: those may be handed over too
       afterEarlierAppends(
@@ -650,7 +627,7 @@ public final class Session implements Subscriber {
   }
 
   /** One delivery of a message: the same message may reach a session once more, for a group. */
-  private static String deliveryKey(Outgoing o) {
+  private static String deliveryKey(OutgoingMessage o) {
     return o.sharedGroup == null ? o.message.id() : o.message.id() + '\u0000' + o.sharedGroup;
   }
 
@@ -673,10 +650,10 @@ public final class Session implements Subscriber {
   }
 
   /** Keeps the durable queue of a persistent session in step with the window. */
-  private final class WindowOutcomes implements OutboundWindow.Outcomes<Outgoing> {
+  private final class WindowOutcomes implements OutboundWindow.Outcomes<OutgoingMessage> {
 
     @Override
-    public void sent(Outgoing o) {
+    public void sent(OutgoingMessage o) {
       complete(o.heldAck);
       if (o.appended != null) {
         o.appended.onSuccess(
@@ -689,7 +666,7 @@ public final class Session implements Subscriber {
     }
 
     @Override
-    public void released(Outgoing o) {
+    public void released(OutgoingMessage o) {
       if (o.appended != null) {
         o.appended.onSuccess(
             r -> {
@@ -701,7 +678,7 @@ public final class Session implements Subscriber {
     }
 
     @Override
-    public void done(Outgoing o) {
+    public void done(OutgoingMessage o) {
       complete(o.heldAck);
       forget(o);
     }
@@ -713,12 +690,12 @@ public final class Session implements Subscriber {
     }
 
     @Override
-    public void leftToStore(Outgoing o) {
+    public void leftToStore(OutgoingMessage o) {
       backlog.left(o.stored, o.appended);
     }
 
     @Override
-    public void storedBeyond(Outgoing firstLeft, List<Outgoing> queued) {
+    public void storedBeyond(OutgoingMessage firstLeft, List<OutgoingMessage> queued) {
       // else left to the store while attaching: all after what the queue held when it was claimed
       backlog.startAt(
           firstLeft != null
@@ -741,39 +718,7 @@ public final class Session implements Subscriber {
     }
   }
 
-  /** The window's view of the client's connection. */
-  private static final class ChannelConnection implements OutboundWindow.Connection<Outgoing> {
-    private final ClientChannel channel;
-
-    ChannelConnection(ClientChannel channel) {
-      this.channel = channel;
-    }
-
-    @Override
-    public int sendWindow() {
-      return channel.sendWindow();
-    }
-
-    @Override
-    public boolean tooLargeForClient(Outgoing o, int qos) {
-      return channel.tooLargeForClient(o.message, qos, o.subscriptionIds);
-    }
-
-    @Override
-    public void publish(
-        Outgoing o, int qos, boolean dup, int packetId, OutboundWindow.Written whenWritten) {
-      channel
-          .sendPublish(o.message, qos, o.retain, dup, packetId, o.subscriptionIds)
-          .onComplete(ar -> whenWritten.done(ar.succeeded()));
-    }
-
-    @Override
-    public void pubrel(int packetId) {
-      channel.sendPubrel(packetId);
-    }
-  }
-
-  private void forget(Outgoing o) {
+  private void forget(OutgoingMessage o) {
     if (o.appended != null) {
       o.appended.onSuccess(
           r -> {
@@ -796,9 +741,9 @@ public final class Session implements Subscriber {
   }
 
   /** A message as the store keeps it, on its way to the client again. */
-  private Outgoing restored(QueuedMessage q) {
-    Outgoing o =
-        new Outgoing(
+  private OutgoingMessage restored(QueuedMessage q) {
+    OutgoingMessage o =
+        new OutgoingMessage(
             q.message(),
             q.message().qos(),
             q.message().retain(),
@@ -822,7 +767,7 @@ public final class Session implements Subscriber {
     if (window.state() == State.CLOSED) {
       return;
     }
-    List<Outgoing> unfinished = window.detach(persistent);
+    List<OutgoingMessage> unfinished = window.detach(persistent);
     if (backlog != null) {
       backlog.reset();
     }
@@ -831,7 +776,7 @@ public final class Session implements Subscriber {
     if (!persistent) {
       router.removeAll(this);
     }
-    for (Outgoing o : unfinished) {
+    for (OutgoingMessage o : unfinished) {
       if (o.sharedGroup != null
           && o.qos > 0
           && !o.released
