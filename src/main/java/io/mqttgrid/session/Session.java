@@ -120,21 +120,8 @@ public final class Session implements Subscriber {
 
   private final HeldAcks heldAcks;
 
-  /** The channel whose flushes the current batch holds; null between batches. */
-  private ClientChannel batchChannel;
-
-  private boolean inBatch;
-
-  /**
-   * Holds the flushes of the channel a batch writes to until the batch ends (the batch may attach
-   * one: then from there on; one it detaches is released at the end all the same).
-   */
-  private void holdFlushes() {
-    if (inBatch && batchChannel == null && channel != null) {
-      batchChannel = channel;
-      batchChannel.holdFlushes();
-    }
-  }
+  /** Holds the channel's flushes while the inbox runs a batch of this session's work. */
+  private final BatchFlushes batchFlushes = new BatchFlushes();
 
   private final OutboundWindow<OutgoingMessage> window;
   private final QueueWriter queue;
@@ -175,25 +162,7 @@ public final class Session implements Subscriber {
     this.queue = new QueueWriter(store, clientId, connectionId, context);
     this.inbox =
         new SessionInbox(
-            task -> context.runOnContext(v -> task.run()),
-            SessionInbox.MAX_BATCH,
-            new SessionInbox.Batches() {
-              @Override
-              public void started() {
-                inBatch = true;
-                holdFlushes();
-              }
-
-              @Override
-              public void ended() {
-                inBatch = false;
-                ClientChannel held = batchChannel;
-                batchChannel = null;
-                if (held != null) {
-                  held.releaseFlushes();
-                }
-              }
-            });
+            task -> context.runOnContext(v -> task.run()), SessionInbox.MAX_BATCH, batchFlushes);
     this.window =
         new OutboundWindow<>(
             limits, outboundTotals, new WindowOutcomes(), System::currentTimeMillis, persistent);
@@ -736,7 +705,7 @@ public final class Session implements Subscriber {
    */
   void attach(ClientChannel newChannel, List<QueuedMessage> queued) {
     this.channel = newChannel;
-    holdFlushes();
+    batchFlushes.attached(newChannel);
     window.attach(new ChannelConnection(newChannel), queued.stream().map(this::restored).toList());
   }
 
@@ -773,6 +742,7 @@ public final class Session implements Subscriber {
     }
     heldAcks.answerAll();
     channel = null;
+    batchFlushes.detached();
     if (!persistent) {
       router.removeAll(this);
     }
