@@ -30,8 +30,11 @@ import org.slf4j.LoggerFactory;
  * to the store in batches ({@link QueueWriter}). A clean session keeps messages in memory only.
  *
  * <p>Somewhat over the ~500 lines other classes keep to: the window's rules live in {@link
- * OutboundWindow}; what stays here is the store bookkeeping that every window step has (append,
- * mark sent, release, remove, refusals from the store), which reads best next to the step.
+ * OutboundWindow}, what a copy holds back while it takes the session over in {@link
+ * HeldDeliveries}, its pending store writes in {@link PendingStoreWrites}, the batch's flushes in
+ * {@link BatchFlushes}; what stays here is the store bookkeeping that every window step has
+ * (append, mark sent, release, remove, refusals from the store), which reads best next to the step,
+ * and the takeover's intake count, which every delivery passes through.
  */
 public final class Session implements Subscriber {
 
