@@ -483,6 +483,38 @@ public final class QueueTable {
     return out;
   }
 
+  /**
+   * Those of {@code clientIds} whose queue the database holds (a head row, as {@link #getAll} reads
+   * them back).
+   */
+  public Set<String> held(Collection<String> clientIds) {
+    Set<String> out = new LinkedHashSet<>();
+    try (Connection c = db.connection()) {
+      for (List<String> chunk : chunks(clientIds)) {
+        try (PreparedStatement st =
+            c.prepareStatement(
+                "SELECT client_id FROM "
+                    + HEADS
+                    + " WHERE client_id IN ("
+                    + marks(chunk.size())
+                    + ")")) {
+          for (int i = 0; i < chunk.size(); i++) {
+            st.setString(i + 1, chunk.get(i));
+          }
+          try (ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+              out.add(rs.getString(1));
+            }
+          }
+        }
+      }
+      db.worked();
+    } catch (SQLException e) {
+      throw failed("read", e);
+    }
+    return out;
+  }
+
   /** Client ids of every stored queue. */
   public List<String> keys() {
     try {
