@@ -46,6 +46,12 @@ import org.slf4j.LoggerFactory;
  * version in the head row; each statement of a difference applies only where the head still has the
  * version this member knows, and one that finds no row makes it write the queue whole.
  *
+ * <p>The owner (the connection that claimed the queue last) is written only with the whole queue
+ * and not read back: it fences live connections from each other, and none outlives the start of the
+ * whole cluster that reads the database. So a persistent connect's claim writes nothing: a change
+ * of the owner alone is no statement, and a new session's empty queue is written first with its
+ * first message.
+ *
  * <p>Write-through (the default): the change reaches the database before the map operation that
  * made it completes, so a QoS 1 message appended to an offline session's queue is in the database
  * before its publisher gets PUBACK. Write-behind ({@code persistence.session-queue-write: behind}):
@@ -296,10 +302,6 @@ final class QueueMapStore implements MapStore<String, SessionQueue>, MapLoaderLi
               new QueueTable.Change(
                   clientId,
                   q.owner(),
-                  // a change of owner alone is not written: what a start of the whole cluster
-                  // reads of a queue is its messages (loadAll), and a persistent connect's claim
-                  // of its queue was one synchronous write of every reconnect
-                  false,
                   q.nextSeq(),
                   version,
                   before == null ? null : before.version(),
