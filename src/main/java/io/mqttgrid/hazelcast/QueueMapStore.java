@@ -46,6 +46,12 @@ import org.slf4j.LoggerFactory;
  * version in the head row; each statement of a difference applies only where the head still has the
  * version this member knows, and one that finds no row makes it write the queue whole.
  *
+ * <p>The owner (the connection that claimed the queue last) is written only with the whole queue
+ * and not read back: it fences live connections from each other, and none outlives the start of the
+ * whole cluster that reads the database. So a persistent connect's claim writes nothing: a change
+ * of the owner alone is no statement, and a new session's empty queue is written first with its
+ * first message.
+ *
  * <p>Write-through (the default): the change reaches the database before the map operation that
  * made it completes, so a QoS 1 message appended to an offline session's queue is in the database
  * before its publisher gets PUBACK. Write-behind ({@code persistence.session-queue-write: behind}):
@@ -101,7 +107,7 @@ final class QueueMapStore implements MapStore<String, SessionQueue>, MapLoaderLi
   private record Mark(String messageId, int state, int packetId) {}
 
   /** One stored queue as this member last wrote it. */
-  private record Written(long version, String owner, Map<Long, Mark> messages) {}
+  private record Written(long version, Map<Long, Mark> messages) {}
 
   @Override
   public void init(HazelcastInstance hz, Properties properties, String mapName) {
@@ -206,12 +212,16 @@ final class QueueMapStore implements MapStore<String, SessionQueue>, MapLoaderLi
           for (QueueTable.Row r : s.rows()) {
             messages.add(queued(r));
           }
-          // the head's next number is written with the owner, not on every append
+          // the head's next number is written with the whole queue, not on every append
           long next = s.head().nextSeq();
           if (!messages.isEmpty()) {
             next = Math.max(next, messages.get(messages.size() - 1).seq() + 1);
           }
-          SessionQueue q = SessionQueue.stored(s.head().owner(), next, messages);
+          // no owner: the owner fences live connections from each other, and none outlives the
+          // start of the whole cluster that reads this; its restored session (whose record may
+          // name a connection that claimed the queue without a write, see write) owns the queue
+          // from its first append, a client that connects claims it
+          SessionQueue q = SessionQueue.stored(null, next, messages);
           out.put(k, q);
           written.put(k, written(s.head().version(), q));
         });
@@ -252,7 +262,11 @@ final class QueueMapStore implements MapStore<String, SessionQueue>, MapLoaderLi
    * queues of {@code removed}, in one transaction; then remembers what it wrote.
    */
   private void write(
-      Map<String, SessionQueue> queues, Collection<String> removed, boolean dropLegacy) {
+      Map<String, SessionQueue> all, Collection<String> removed, boolean dropLegacy) {
+    Map<String, SessionQueue> queues = withoutUnstoredEmpty(all, dropLegacy);
+    if (queues.isEmpty() && removed.isEmpty()) {
+      return;
+    }
     List<QueueTable.Change> changes = new ArrayList<>(queues.size());
     Map<String, Written> after = new HashMap<>();
     queues.forEach(
@@ -288,7 +302,6 @@ final class QueueMapStore implements MapStore<String, SessionQueue>, MapLoaderLi
               new QueueTable.Change(
                   clientId,
                   q.owner(),
-                  before != null && !java.util.Objects.equals(before.owner(), q.owner()),
                   q.nextSeq(),
                   version,
                   before == null ? null : before.version(),
@@ -314,7 +327,7 @@ final class QueueMapStore implements MapStore<String, SessionQueue>, MapLoaderLi
               clientId,
               outcome.wholeQueues().contains(clientId) || before == null
                   ? now
-                  : new Written(before.version(), now.owner(), now.messages()));
+                  : new Written(before.version(), now.messages()));
         });
     removed.forEach(written::remove);
   }
@@ -324,7 +337,40 @@ final class QueueMapStore implements MapStore<String, SessionQueue>, MapLoaderLi
     for (QueuedMessage m : q.entries()) {
       marks.put(m.seq(), new Mark(m.message().id(), m.state().ordinal(), m.packetId()));
     }
-    return new Written(version, q.owner(), marks);
+    return new Written(version, marks);
+  }
+
+  /**
+   * {@code queues} without the empty ones that this member has not written and the database does
+   * not hold: a new persistent session's queue claim (an empty queue with its owner) has nothing
+   * for the database, and the first message of that queue writes it whole. An empty queue the
+   * database may still hold rows of (this member has no memory of it: a start, a migration, a
+   * failed write) is asked for, once for all of them; one it holds is written whole (its rows
+   * deleted).
+   */
+  private Map<String, SessionQueue> withoutUnstoredEmpty(
+      Map<String, SessionQueue> queues, boolean dropLegacy) {
+    if (dropLegacy) {
+      return queues;
+    }
+    List<String> unknownEmpty = new ArrayList<>();
+    queues.forEach(
+        (clientId, q) -> {
+          if (q.entries().isEmpty() && !written.containsKey(clientId)) {
+            unknownEmpty.add(clientId);
+          }
+        });
+    if (unknownEmpty.isEmpty()) {
+      return queues;
+    }
+    Set<String> held = table.held(unknownEmpty);
+    Map<String, SessionQueue> out = new LinkedHashMap<>(queues);
+    for (String clientId : unknownEmpty) {
+      if (!held.contains(clientId)) {
+        out.remove(clientId);
+      }
+    }
+    return out;
   }
 
   private static List<QueueTable.Row> rows(SessionQueue q) {

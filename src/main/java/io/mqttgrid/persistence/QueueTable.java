@@ -19,10 +19,11 @@ import java.util.function.ToIntFunction;
 
 /**
  * Persistent sessions' queues, one row per queued message ({@code mqttgrid_queue_messages}) and one
- * head row per queue ({@code mqttgrid_queue_heads}: owner, next sequence number, version). A change
- * of a queue writes only the rows it touched, in one transaction with a check of the head's
- * version: when the database does not hold the version the writer last wrote (another member wrote
- * the queue meanwhile, or the writer never did), the queue is written whole instead.
+ * head row per queue ({@code mqttgrid_queue_heads}: owner and next sequence number as of the
+ * queue's last write whole, version). A change of a queue writes only the rows it touched, in one
+ * transaction with a check of the head's version: when the database does not hold the version the
+ * writer last wrote (another member wrote the queue meanwhile, or the writer never did), the queue
+ * is written whole instead.
  *
  * <p>The version is read once per queue and write, and the rows are then written by plain
  * statements, a run of consecutive acknowledged messages by one range DELETE: each statement
@@ -64,17 +65,16 @@ public final class QueueTable {
   /**
    * One queue's change. {@code baseVersion} null: the writer does not know what the database holds,
    * the queue is written whole ({@code all}, {@code owner}, {@code nextSeq}, {@code newVersion}).
-   * Otherwise the head row's owner when {@code ownerChanged}, {@code deletes} (sequence numbers),
-   * {@code stateChanges} (seq, state, packet id; only those three read) and {@code inserts} are
-   * written, each statement only where the head row still has {@code baseVersion}; when one of them
-   * finds no row to change (the head has another version: another member wrote the queue since, and
-   * wrote it whole with a version of its own), the queue is written whole instead. {@code all} is
-   * asked for only then. {@code dropLegacy}: also delete the queue's pre-V4 row.
+   * Otherwise {@code deletes} (sequence numbers), {@code stateChanges} (seq, state, packet id; only
+   * those three read) and {@code inserts} are written, each statement only where the head row still
+   * has {@code baseVersion}; when one of them finds no row to change (the head has another version:
+   * another member wrote the queue since, and wrote it whole with a version of its own), the queue
+   * is written whole instead. {@code all} is asked for only then. {@code dropLegacy}: also delete
+   * the queue's pre-V4 row.
    */
   public record Change(
       String clientId,
       String owner,
-      boolean ownerChanged,
       long nextSeq,
       long newVersion,
       Long baseVersion,
@@ -86,7 +86,7 @@ public final class QueueTable {
 
     /** The statements a write of the difference runs (a run of deleted messages is one). */
     int statements() {
-      return (ownerChanged ? 1 : 0) + deleteRuns().size() + stateChanges.size() + inserts.size();
+      return deleteRuns().size() + stateChanges.size() + inserts.size();
     }
 
     /** The sequence numbers of {@link #deletes} as runs of consecutive numbers, ascending. */
@@ -266,12 +266,11 @@ public final class QueueTable {
   private record Applied(Outcome outcome, Set<String> missed) {}
 
   /**
-   * Writes the differences of queues whose head has the version they are based on: owners, deleted
-   * runs, changes of state, then the inserts of the queues none of whose statements missed.
+   * Writes the differences of queues whose head has the version they are based on: deleted runs,
+   * changes of state, then the inserts of the queues none of whose statements missed.
    */
   private static Applied apply(Connection c, List<Change> changes) throws SQLException {
     Set<String> missed = new LinkedHashSet<>();
-    missed.addAll(owners(c, changes));
     missed.addAll(deletes(c, changes));
     missed.addAll(stateChanges(c, changes));
     List<Change> inserting = new ArrayList<>();
@@ -287,26 +286,11 @@ public final class QueueTable {
     for (Change ch : changes) {
       if (!missed.contains(ch.clientId())) {
         inserted += ch.inserts().size();
-        updated += ch.stateChanges().size() + (ch.ownerChanged() ? 1 : 0);
+        updated += ch.stateChanges().size();
         deleted += ch.deletes().size();
       }
     }
     return new Applied(new Outcome(Set.of(), inserted, updated, deleted), missed);
-  }
-
-  /** The heads whose owner changed; answers the queues whose head was not there. */
-  private static Set<String> owners(Connection c, List<Change> changes) throws SQLException {
-    return batch(
-        c,
-        "UPDATE " + HEADS + " SET owner = ?, next_seq = ? WHERE client_id = ?",
-        changes,
-        ch -> ch.ownerChanged() ? List.of(ch) : List.of(),
-        (st, ch, same) -> {
-          st.setString(1, ch.owner());
-          st.setLong(2, ch.nextSeq());
-          st.setString(3, ch.clientId());
-        },
-        same -> 1);
   }
 
   /**
@@ -480,6 +464,38 @@ public final class QueueTable {
     Map<String, Stored> out = new LinkedHashMap<>();
     heads.forEach(
         (k, head) -> out.put(k, new Stored(head, rows.getOrDefault(k, Collections.emptyList()))));
+    return out;
+  }
+
+  /**
+   * Those of {@code clientIds} whose queue the database holds (a head row, as {@link #getAll} reads
+   * them back).
+   */
+  public Set<String> held(Collection<String> clientIds) {
+    Set<String> out = new LinkedHashSet<>();
+    try (Connection c = db.connection()) {
+      for (List<String> chunk : chunks(clientIds)) {
+        try (PreparedStatement st =
+            c.prepareStatement(
+                "SELECT client_id FROM "
+                    + HEADS
+                    + " WHERE client_id IN ("
+                    + marks(chunk.size())
+                    + ")")) {
+          for (int i = 0; i < chunk.size(); i++) {
+            st.setString(i + 1, chunk.get(i));
+          }
+          try (ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+              out.add(rs.getString(1));
+            }
+          }
+        }
+      }
+      db.worked();
+    } catch (SQLException e) {
+      throw failed("read", e);
+    }
     return out;
   }
 

@@ -47,7 +47,11 @@ public final class SessionEntryChanges {
     return false;
   }
 
-  /** Replaces the subscriptions of a record {@code connectionId} still owns. */
+  /**
+   * Replaces the subscriptions of a record {@code connectionId} still owns. The same subscriptions
+   * again (a device that subscribes at every connect of its persistent session) leave the entry as
+   * it is: no write to the state database.
+   */
   public static boolean setSubscriptions(
       Map.Entry<String, SessionRecord> entry,
       String connectionId,
@@ -55,6 +59,9 @@ public final class SessionEntryChanges {
     SessionRecord r = entry.getValue();
     if (r == null || !connectionId.equals(r.connectionId())) {
       return false;
+    }
+    if (r.subscriptions().equals(subscriptions)) {
+      return true;
     }
     entry.setValue(r.subscriptions(subscriptions));
     return true;

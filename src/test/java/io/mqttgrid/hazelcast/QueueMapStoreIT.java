@@ -122,7 +122,9 @@ class QueueMapStoreIT {
       QueueMapStore next = store(db);
       assertThat(next.loadAllKeys()).containsExactly("keeper");
       SessionQueue back = next.loadAll(List.of("keeper", "gone")).get("keeper");
-      assertThat(back.owner()).isEqualTo("conn-1");
+      assertThat(back.owner())
+          .as("no owner read back: no connection outlives a start of the whole cluster")
+          .isNull();
       assertThat(back.nextSeq()).isEqualTo(5);
       assertThat(back.snapshot())
           .extracting(
@@ -217,6 +219,57 @@ class QueueMapStoreIT {
       assertThat(column(db, "SELECT packet_id FROM mqttgrid_queue_messages WHERE seq = 3"))
           .as("row 3 written again with the queue")
           .isZero();
+    }
+  }
+
+  /**
+   * A persistent connect claims its session's queue: a new session's queue, empty, is not written,
+   * nor is a claim that changes only the owner; an empty queue the database still holds rows of is
+   * written (its rows deleted) by a member that does not know it.
+   */
+  @ParameterizedTest
+  @MethodSource("databases")
+  void aClaimOfAnEmptyQueueWritesOnlyWhereTheDatabaseHoldsMessagesOfIt(
+      Supplier<PersistenceSettings> kind) throws SQLException {
+    PersistenceSettings settings = kind.get();
+    try (StateDatabase db = StateDatabase.open(settings)) {
+      QueueMapStore store = store(db);
+      SessionQueue fresh = new SessionQueue();
+      fresh.claim("conn-1");
+      store.store("fresh", fresh);
+      assertThat(column(db, "SELECT COUNT(*) FROM mqttgrid_queue_heads"))
+          .as("a new session's empty queue")
+          .isZero();
+      append(fresh, "m1");
+      store.store("fresh", fresh);
+      fresh.remove(1);
+      store.store("fresh", fresh);
+      fresh.claim("conn-2");
+      store.store("fresh", fresh);
+      assertThat(column(db, "SELECT COUNT(*) FROM mqttgrid_queue_messages")).isZero();
+      assertThat(text(db, "SELECT owner FROM mqttgrid_queue_heads WHERE client_id = 'fresh'"))
+          .as("a claim that changes only the owner is not written")
+          .isEqualTo("conn-1");
+
+      SessionQueue kept = new SessionQueue();
+      kept.claim("conn-1");
+      append(kept, "k1");
+      store.store("kept", kept);
+      // another member (no memory of the queue) claims it emptied: its row must go
+      SessionQueue emptied = new SessionQueue();
+      emptied.claim("conn-3");
+      store(db).store("kept", emptied);
+      assertThat(column(db, "SELECT COUNT(*) FROM mqttgrid_queue_messages")).isZero();
+      assertThat(store(db).loadAll(List.of("kept")).get("kept").snapshot()).isEmpty();
+    }
+  }
+
+  private static String text(StateDatabase db, String sql) throws SQLException {
+    try (Connection c = db.connection();
+        PreparedStatement st = c.prepareStatement(sql);
+        ResultSet rs = st.executeQuery()) {
+      rs.next();
+      return rs.getString(1);
     }
   }
 

@@ -173,6 +173,53 @@ class SessionPersistenceClusterIT {
     }
   }
 
+  /**
+   * A session that connected again (its queue claimed anew, empty, and its subscription sent again)
+   * before a kill -9: neither is written to the database, which still names the first connection as
+   * its queue's owner. Brought back, the session takes what is published to it: a copy that found
+   * its queue owned by another connection would stop routing, and the publishes would be answered
+   * "no matching subscribers".
+   */
+  @Test
+  void aSessionThatReconnectedWithAnEmptyQueueBeforeAKill9TakesWhatIsPublishedAfterTheRestart()
+      throws Exception {
+    try (ClusterFixture node =
+        ClusterFixture.start(
+            SessionPersistenceClusterIT.class.getSimpleName() + "-reconnected",
+            1,
+            Map.of(
+                "cluster.mode",
+                "local",
+                "persistence.store",
+                "embedded",
+                "persistence.embedded.directory",
+                dir.resolve("data-reconnected").toString(),
+                "session.max-queued-messages",
+                QUEUE))) {
+      offlineSubscriber(node, 1, "reconnecter", EXPIRY, "reconnect/#");
+      // a message through the queue: stored with the first connection as its owner, then
+      // acknowledged by the second connection
+      Mqtt5BlockingClient pub = connect(node, 1, "publisher", true, 0);
+      String first = publish(pub, "reconnect/a", "first");
+      pub.disconnect();
+      assertThat(receiveAll(node, 1, "reconnecter", 1)).containsExactly(first);
+      Mqtt5BlockingClient again = connect(node, 1, "reconnecter", false, EXPIRY);
+      again.subscribeWith().topicFilter("reconnect/#").qos(MqttQos.AT_LEAST_ONCE).send();
+      again.disconnect();
+      node.kill(1);
+      node.restart(1);
+      node.awaitReady(1, Duration.ofSeconds(90));
+
+      pub = connect(node, 1, "publisher", true, 0);
+      List<String> expected = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        expected.add(publish(pub, "reconnect/b", "after-" + i));
+      }
+      pub.disconnect();
+      assertThat(receiveAll(node, 1, "reconnecter", expected.size() + 1)).containsAll(expected);
+    }
+  }
+
   private static Mqtt3BlockingClient jwtClient(ClusterFixture cluster, String clientId) {
     return MqttClient.builder()
         .useMqttVersion3()
