@@ -50,6 +50,7 @@ class ConnectionAdmissionTest {
     ConnectionAdmission a =
         new ConnectionAdmission(new Limits(1000, 0, 0, 5), 0, new SimpleMeterRegistry());
     int admitted = 0;
+    long start = System.nanoTime();
     for (int i = 0; i < 20; i++) {
       Refusal r = a.admit("a");
       if (r == null) {
@@ -59,8 +60,11 @@ class ConnectionAdmissionTest {
         assertThat(r).isEqualTo(Refusal.RATE);
       }
     }
-    // the burst is the rate; a few more tokens may have refilled while the loop ran
-    assertThat(admitted).isBetween(5, 7);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    // the burst is the rate; tokens refill at the rate while the loop runs (slowly on a loaded
+    // machine: a fixed allowance failed there)
+    assertThat(admitted).isBetween(5, (int) (5 + 5 * seconds) + 1);
+    assertThat(admitted).isLessThan(20);
     assertThat(a.admit("b")).isNull(); // another address has its own budget
     assertThat(a.open()).isEqualTo(1);
   }
