@@ -12,7 +12,9 @@
 # Peak: DELIVERIES (default 200000) deliveries per run, at most 1,000 messages under way to each subscriber
 # (end to end), deliveries/s from the first publish to the last delivery, and the broker's CPU time per
 # delivery (user + system from /proc, steadier than the rate on a shared machine; each run starts once the
-# broker is idle, at most 30 s after the previous one, so it is not charged with that one's backlog).
+# broker is idle, at most 30 s after the previous one, so it is not charged with that one's backlog), also
+# without what its JIT compiler threads took in the run (a JVM still compiles the path after a short warm-up;
+# after WARMUP=50000 that was most of a fan-in QoS 0 run's CPU).
 # Latency (LATENCY=1, the default): right after the peak runs of a cell, each broker again at half of
 # Mosquitto's peak of that round, on a fixed schedule for LATENCY_SECONDS (default 6; the first second left
 # out), p50/p99 of publish-to-delivery.
@@ -88,6 +90,16 @@ cpu_ticks() { # pid
   read -r -a stat <"/proc/$1/stat"
   echo $((stat[13] + stat[14]))
 }
+jit_ticks() { # pid: the CPU of its JIT compiler threads (a JVM's; 0 for Mosquitto)
+  local t sum=0 stat
+  for t in /proc/"$1"/task/*; do
+    grep -q '^C[12] CompilerThre' "$t/comm" 2>/dev/null || continue
+    read -r -a stat <"$t/stat" 2>/dev/null || continue
+    # the name, "(C2 CompilerThre)", is two words: utime and stime are fields 15 and 16
+    sum=$((sum + stat[14] + stat[15]))
+  done
+  echo $sum
+}
 settle() { # pid: wait (at most 30 s) until the broker is idle, so a run is not charged with the last one's backlog
   local a b
   for _ in $(seq 1 30); do
@@ -103,11 +115,13 @@ measure() { # broker-index cell version [rate]: sets line (the generator's), val
   [ -n "${4:-}" ] && extra=(--rate "$4" --seconds "$latency_seconds")
   settle "${pids[$1]}"
   before=$(cpu_ticks "${pids[$1]}")
+  jit_before=$(jit_ticks "${pids[$1]}")
   # shellcheck disable=SC2046
   line=$(java -Dlogback.configurationFile="$logs/logback.xml" -cp "$classpath" io.mqttgrid.load.ThroughputCell \
     --port "${ports[$1]}" $(cell_args "$2" "$3") --deliveries "$deliveries" "${extra[@]}" 2>&1 \
     | grep 'deliveries\|disconnected by\|failed' | tr '\n' ' ' || true)
   after=$(cpu_ticks "${pids[$1]}")
+  jit_after=$(jit_ticks "${pids[$1]}")
   if [ -n "${4:-}" ]; then
     value=$(sed -n 's/.* p99 \([0-9.]*\) ms.*/\1/p' <<<"$line")
   else
@@ -116,6 +130,9 @@ measure() { # broker-index cell version [rate]: sets line (the generator's), val
   got=$(sed -n 's/.*: \([0-9]*\)\/[0-9]* deliver.*/\1/p' <<<"$line")
   [[ $line == *INCOMPLETE* || -z $value ]] && value="${value:-0}!"
   cpu=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="${got:-0}" \
+    'BEGIN { printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0) }')
+  # a compiler thread the JVM ended during the run takes its ticks along: then counted as none
+  jit=$(awk -v t=$((jit_after > jit_before ? jit_after - jit_before : 0)) -v hz="$(getconf CLK_TCK)" -v n="${got:-0}" \
     'BEGIN { printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0) }')
 }
 
@@ -140,8 +157,8 @@ for round in $(seq 1 "$rounds"); do
       for b in "${order[@]}"; do
         printf 'round %d %-10s %-13s mqtt %s load %-5s ' "$round" "${names[$b]}" "$cell" "$v" "$(cut -d' ' -f1 /proc/loadavg)"
         measure "$b" "$cell" "$v"
-        echo "$line; broker CPU $cpu us/delivery"
-        echo "peak $round $cell $v ${names[$b]} $value $cpu" >>"$results"
+        echo "$line; broker CPU $cpu us/delivery (JIT compilers $jit)"
+        echo "peak $round $cell $v ${names[$b]} $value $cpu $jit" >>"$results"
         [ "${names[$b]}" = Mosquitto ] && mosquitto_peak=${value%!}
       done
       if [ "$latency" = 1 ] && [ -n "$mosquitto_peak" ] && [ "$mosquitto_peak" -gt 0 ]; then
@@ -177,7 +194,7 @@ def listing(d, p=False):
 others = [n for n in names if n != "Mosquitto"]
 head = "| cell | QoS | MQTT | " + " | ".join(f"{n} deliveries/s" for n in names) + " | " + \
     " | ".join(f"{n} / Mosquitto" for n in others)
-head += " | CPU us/delivery " + " / ".join(names) + " | p99 ms at half Mosquitto's peak " + " / ".join(names) + \
+head += " | CPU us/delivery " + " / ".join(names) + " | without the JIT compilers " + " / ".join(names) + " | p99 ms at half Mosquitto's peak " + " / ".join(names) + \
     " | " + " | ".join(f"p99 {n} / Mosquitto" for n in others) + " |"
 print(head)
 print("|" + "---|" * (head.count("|") - 1))
@@ -196,6 +213,9 @@ for cell, v in seen:
     line += " | ".join(median_ratio(peak[n], peak["Mosquitto"]) for n in others) + " | "
     line += " / ".join(fmt(statistics.median([float(x) for x in cpu[n].values()]), True) if cpu[n] else "-"
                        for n in names) + " | "
+    own = {n: [float(r[6]) - float(r[7]) for r in rows if r[0] == "peak" and r[2] == cell and r[3] == v and r[4] == n]
+           for n in names}
+    line += " / ".join(fmt(statistics.median(own[n]), True) if own[n] else "-" for n in names) + " | "
     line += " / ".join(fmt(statistics.median([num(x) for x in p99[n].values() if num(x) is not None]), True)
                        if any(num(x) is not None for x in p99[n].values()) else "-" for n in names) + " | "
     line += " | ".join(median_ratio(p99[n], p99["Mosquitto"]) for n in others) + " |"

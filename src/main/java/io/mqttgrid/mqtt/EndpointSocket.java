@@ -1,10 +1,18 @@
 package io.mqttgrid.mqtt;
 
 import io.mqttgrid.wire.ReasonCode;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.mqtt.MqttFixedHeader;
 import io.netty.handler.codec.mqtt.MqttMessageBuilders;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.vertx.core.Future;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.mqtt.MqttEndpoint;
@@ -13,7 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Three things vertx-mqtt 5.1.1 cannot do, done on the endpoint's socket (reached by reflection on
+ * Four things vertx-mqtt 5.1.1 cannot do, done on the endpoint's socket (reached by reflection on
  * vertx-mqtt's endpoint; should that fail with a later vertx-mqtt, the broker falls back to
  * vertx-mqtt's own behaviour).
  *
@@ -26,6 +34,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Pausing a connection's reading for flow control (a 3.1.1 client's unacknowledged publishes at
  * the Receive Maximum, {@link InboundPublishes}): vertx-mqtt's endpoint has no pause.
+ *
+ * <p>Writing a PUBLISH without copying its payload: vertx-mqtt's {@code publish} takes a Vert.x
+ * buffer and copies the payload twice more on the way to the encoder (which copies it once into the
+ * socket's buffer anyway), under a lock, and maps the write's future; a subscriber's deliveries are
+ * most of what a broker writes.
  *
  * <p>Answering a client's faulty DISCONNECT with DISCONNECT 0x82 (MQTT-3.14.2-2): vertx-mqtt closes
  * the endpoint itself after the client's DISCONNECT, so the answer is written without closing.
@@ -44,6 +57,38 @@ final class EndpointSocket {
     }
     s.writeMessage(MqttMessageBuilders.disconnect().reasonCode(reason.byteValue()).build());
     return true;
+  }
+
+  /** The connection's writer of PUBLISH packets; null when the socket is not reachable. */
+  static PublishWriter publishWriter(MqttEndpoint endpoint) {
+    return socket(endpoint) instanceof NetSocketInternal s ? new PublishWriter(s) : null;
+  }
+
+  /**
+   * Writes PUBLISH packets whose payload is the message's own array (wrapped, not copied: a
+   * published message's payload is never changed once published). On the connection's event loop.
+   */
+  static final class PublishWriter {
+    private final NetSocketInternal socket;
+
+    private PublishWriter(NetSocketInternal socket) {
+      this.socket = socket;
+    }
+
+    Future<Void> write(
+        String topic,
+        byte[] payload,
+        MqttQoS qos,
+        boolean dup,
+        boolean retain,
+        int packetId,
+        MqttProperties properties) {
+      return socket.writeMessage(
+          new MqttPublishMessage(
+              new MqttFixedHeader(MqttMessageType.PUBLISH, dup, qos, retain, 0),
+              new MqttPublishVariableHeader(topic, packetId, properties),
+              Unpooled.wrappedBuffer(payload)));
+    }
   }
 
   /**

@@ -69,6 +69,9 @@ final class MqttConnection implements ClientChannel {
   /** Null when the socket could not be reached (see {@link EndpointSocket}). */
   private EndpointSocket.HeldFlushes heldFlushes;
 
+  /** Null when the socket could not be reached: vertx-mqtt's publish, which copies the payload. */
+  private EndpointSocket.PublishWriter publishWriter;
+
   MqttConnection(
       MqttEndpoint endpoint,
       MqttServices services,
@@ -107,6 +110,7 @@ final class MqttConnection implements ClientChannel {
 
     EndpointSocket.hold(endpoint);
     heldFlushes = EndpointSocket.heldFlushes(endpoint);
+    publishWriter = EndpointSocket.publishWriter(endpoint);
     handshake.start();
   }
 
@@ -350,6 +354,10 @@ final class MqttConnection implements ClientChannel {
         protocol.publishProperties(message, subscriptionIds, System.currentTimeMillis());
     metrics.delivered(qos, message.payload().length);
     try {
+      if (publishWriter != null) {
+        return publishWriter.write(
+            message.topic(), message.payload(), MqttQoS.valueOf(qos), dup, retain, packetId, props);
+      }
       return endpoint
           .publish(
               message.topic(),

@@ -143,11 +143,21 @@ final class MqttV5Adapter implements ProtocolAdapter {
   @Override
   public MqttProperties publishProperties(
       PublishedMessage m, int[] subscriptionIds, long nowMillis) {
+    long expiry = m.remainingExpirySeconds(nowMillis);
+    if (m.payloadFormat() < 0
+        && expiry < 0
+        && m.contentType() == null
+        && m.responseTopic() == null
+        && m.correlationData() == null
+        && m.userProperties().isEmpty()
+        && subscriptionIds.length == 0) {
+      // most messages carry none: the shared empty set, not a new one per delivery
+      return MqttProperties.NO_PROPERTIES;
+    }
     MqttProperties p = new MqttProperties();
     if (m.payloadFormat() >= 0) {
       p.add(new IntegerProperty(MqttProperties.PAYLOAD_FORMAT_INDICATOR, m.payloadFormat()));
     }
-    long expiry = m.remainingExpirySeconds(nowMillis);
     if (expiry >= 0) {
       p.add(new IntegerProperty(MqttProperties.PUBLICATION_EXPIRY_INTERVAL, (int) expiry));
     }

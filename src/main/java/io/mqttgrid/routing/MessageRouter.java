@@ -355,9 +355,12 @@ public final class MessageRouter {
 
   /** What one subscriber gets when several of its subscriptions match (MQTT-3.3.4-2, -3.3.4-3). */
   private static final class Delivery {
+    /** Shared by the deliveries without subscription identifiers (most): nothing to write. */
+    private static final int[] NO_IDS = new int[0];
+
     int qos = -1;
     boolean retain;
-    int[] ids = new int[0];
+    int[] ids = NO_IDS;
     int idCount;
 
     void add(PublishedMessage m, Subscription s) {
