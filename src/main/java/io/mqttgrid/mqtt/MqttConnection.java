@@ -77,13 +77,14 @@ final class MqttConnection implements ClientChannel {
       MqttServices services,
       Vertx vertx,
       boolean websocket,
-      ClientMistakeLog mistakes) {
+      ClientMistakeLog mistakes,
+      KeepAliveSweep keepAlives) {
     this.endpoint = endpoint;
     this.services = services;
     this.limits = services.limits();
     this.protocol = ProtocolAdapter.forVersion(endpoint.protocolVersion());
     this.metrics = services.metrics().connection(endpoint.protocolVersion(), websocket);
-    this.keepAlive = new KeepAlive(this, vertx, limits.maxKeepAlive());
+    this.keepAlive = new KeepAlive(this, keepAlives, limits.maxKeepAlive());
     this.context = vertx.getOrCreateContext();
     this.rights = new ConnectionRights(this, endpoint, services, vertx, context);
     this.publishes = new InboundPublishes(this, endpoint, context, services, protocol, metrics);
@@ -311,6 +312,11 @@ final class MqttConnection implements ClientChannel {
     } catch (IllegalStateException | IllegalArgumentException alreadyClosed) {
       // closed meanwhile
     }
+  }
+
+  /** Closes the socket without a DISCONNECT, as a lost network connection would. */
+  void close() {
+    closeQuietly();
   }
 
   private void closeQuietly() {
