@@ -2,6 +2,7 @@ package io.mqttgrid.mqtt;
 
 import io.mqttgrid.wire.ReasonCode;
 import io.netty.channel.ChannelPipeline;
+import io.vertx.core.Handler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * connection as vertx-mqtt did, without a DISCONNECT; a lapsed Server Keep Alive sends DISCONNECT
  * 0x8D first.
  */
-final class KeepAlive {
+final class KeepAlive implements Handler<Void> {
 
   private static final Logger LOG = LoggerFactory.getLogger(KeepAlive.class);
 
@@ -52,6 +53,12 @@ final class KeepAlive {
     if (deadline != null) {
       deadline.touch(System.nanoTime());
     }
+  }
+
+  /** A PINGREQ (vertx-mqtt answers it). */
+  @Override
+  public void handle(Void pingreq) {
+    touch();
   }
 
   /**
