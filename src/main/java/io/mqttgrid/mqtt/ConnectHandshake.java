@@ -282,7 +282,10 @@ final class ConnectHandshake {
               metrics.connected();
               connection
                   .keepAlive()
-                  .start(protocol.hasServerKeepAlive(), endpoint.keepAliveTimeSeconds());
+                  .start(
+                      protocol.hasServerKeepAlive(),
+                      endpoint.keepAliveTimeSeconds(),
+                      EndpointSocket.pipeline(endpoint));
               services.connections().add(connection);
               connection.rights().watchCredentialExpiry();
               services.sessions().attach(attached, connection);

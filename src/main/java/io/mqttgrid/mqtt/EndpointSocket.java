@@ -4,6 +4,7 @@ import io.mqttgrid.wire.ReasonCode;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.mqtt.MqttFixedHeader;
 import io.netty.handler.codec.mqtt.MqttMessageBuilders;
@@ -57,6 +58,13 @@ final class EndpointSocket {
     }
     s.writeMessage(MqttMessageBuilders.disconnect().reasonCode(reason.byteValue()).build());
     return true;
+  }
+
+  /** The socket's Netty pipeline; null when the socket is not reachable. */
+  static ChannelPipeline pipeline(MqttEndpoint endpoint) {
+    return socket(endpoint) instanceof NetSocketInternal s
+        ? s.channelHandlerContext().pipeline()
+        : null;
   }
 
   /** The connection's writer of PUBLISH packets; null when the socket is not reachable. */

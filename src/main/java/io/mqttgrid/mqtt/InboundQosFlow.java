@@ -43,8 +43,8 @@ final class InboundQosFlow {
   // answers
   // every read and removal
   private Set<Integer> awaitingRelease = Collections.emptySet();
-  // room for none at first (a 1-slot array instead of 17): an idle connection never has one
-  private final ArrayDeque<Pending> pending = new ArrayDeque<>(0);
+  // made with the first QoS 1/2 publish and kept (a subscriber-only device never sends one)
+  private ArrayDeque<Pending> pending;
 
   /** QoS 2 publishes a resumed session received before and not yet released. */
   void restoreAwaitingRelease(Collection<Integer> packetIds) {
@@ -67,13 +67,16 @@ final class InboundQosFlow {
    * The publishes whose acknowledgement waits for their routing (ours to send, not the client's).
    */
   int awaitingRouting() {
-    return pending.size();
+    return pending == null ? 0 : pending.size();
   }
 
   /** A QoS 1/2 publish accepted for routing; its acknowledgement waits for {@link #complete}. */
   Pending accept(int packetId, int qos, long nowNanos) {
     inflight++;
     Pending p = new Pending(packetId, qos, nowNanos);
+    if (pending == null) {
+      pending = new ArrayDeque<>(0);
+    }
     pending.add(p);
     if (qos == 2) {
       awaitingReleaseToAdd().add(packetId);
@@ -105,6 +108,9 @@ final class InboundQosFlow {
    * keeps it open until PUBREL. When the connection is closed they are dropped instead.
    */
   void flush(boolean closed, AckSender sender) {
+    if (pending == null) {
+      return;
+    }
     while (!pending.isEmpty() && pending.peek().reason != null) {
       Pending a = pending.poll();
       if (closed) {

@@ -1,59 +1,121 @@
 package io.mqttgrid.mqtt;
 
 import io.mqttgrid.wire.ReasonCode;
-import io.vertx.core.Vertx;
+import io.netty.channel.ChannelPipeline;
+import io.vertx.core.Handler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The keep-alive of one connection. vertx-mqtt closes after 1.5 x the client's keep-alive; when the
- * client asked for none or for more than the cap, the server announced its own (Server Keep Alive)
- * and enforces it here (MQTT-3.1.2-22), since vertx-mqtt knows only the client's value.
+ * The keep-alive of one connection once its CONNACK accepted it: 1.5 x the keep-alive in force
+ * without a packet from the client ends it (MQTT-3.1.2-22 / 3.1.2-24). The keep-alive in force is
+ * the client's, or the server's own when the client asked for none or for more than the cap and the
+ * server announced its cap (Server Keep Alive). Its deadline is watched by the event loop's {@link
+ * KeepAliveSweep}.
+ *
+ * <p>vertx-mqtt watches the client's keep-alive with an {@code IdleStateHandler} and a handler of
+ * its own in the pipeline from the CONNECT on; at the CONNACK both leave and the sweep takes over
+ * (they cost some 350 bytes of every idle connection). A lapsed client keep-alive closes the
+ * connection as vertx-mqtt did, without a DISCONNECT; a lapsed Server Keep Alive sends DISCONNECT
+ * 0x8D first.
  */
-final class KeepAlive {
+final class KeepAlive implements Handler<Void> {
 
   private static final Logger LOG = LoggerFactory.getLogger(KeepAlive.class);
 
-  private final MqttConnection connection;
-  private final Vertx vertx;
-  private final int maxKeepAlive;
-  private final KeepAliveDeadline deadline;
-  private long timer = -1;
+  /** vertx-mqtt's names for its keep-alive handlers (MqttServerConnection, 5.1.1). */
+  private static final String IDLE_HANDLER = "idle";
 
-  KeepAlive(MqttConnection connection, Vertx vertx, int maxKeepAlive) {
+  private static final String KEEP_ALIVE_HANDLER = "keepAliveHandler";
+
+  private final MqttConnection connection;
+  private final KeepAliveSweep sweep;
+  private final int maxKeepAlive;
+
+  /** Null until the keep-alive is watched here. */
+  private KeepAliveDeadline deadline;
+
+  private boolean serverKeepAlive;
+
+  // the sweep's links, used by it only
+  KeepAlive previous;
+  KeepAlive next;
+  boolean inSweep;
+
+  KeepAlive(MqttConnection connection, KeepAliveSweep sweep, int maxKeepAlive) {
     this.connection = connection;
-    this.vertx = vertx;
+    this.sweep = sweep;
     this.maxKeepAlive = maxKeepAlive;
-    this.deadline = new KeepAliveDeadline(maxKeepAlive, System.nanoTime());
   }
 
   /** Any packet from the client, a PINGREQ among them. */
   void touch() {
-    deadline.touch(System.nanoTime());
+    if (deadline != null) {
+      deadline.touch(System.nanoTime());
+    }
   }
 
-  /** After the CONNACK: watches the deadline when the server's keep-alive is the one in force. */
-  void start(boolean hasServerKeepAlive, int clientKeepAlive) {
-    if (!hasServerKeepAlive || !KeepAliveDeadline.capped(clientKeepAlive, maxKeepAlive)) {
+  /** A PINGREQ (vertx-mqtt answers it). */
+  @Override
+  public void handle(Void pingreq) {
+    touch();
+  }
+
+  /**
+   * After the CONNACK. {@code pipeline} is the socket's, null when it cannot be reached: then
+   * vertx-mqtt keeps watching the client's keep-alive.
+   */
+  void start(boolean hasServerKeepAlive, int clientKeepAlive, ChannelPipeline pipeline) {
+    serverKeepAlive = hasServerKeepAlive && KeepAliveDeadline.capped(clientKeepAlive, maxKeepAlive);
+    int seconds = serverKeepAlive ? maxKeepAlive : clientKeepAlive;
+    if (!serverKeepAlive && (clientKeepAlive == 0 || !takeOverFromVertxMqtt(pipeline))) {
       return;
     }
-    timer =
-        vertx.setPeriodic(
-            KeepAliveDeadline.checkPeriodMillis(maxKeepAlive),
-            t -> {
-              if (deadline.passed(System.nanoTime())) {
-                LOG.info(
-                    "client {}: no packet within 1.5 x Server Keep Alive ({} s), disconnecting",
-                    connection.clientId(),
-                    maxKeepAlive);
-                connection.disconnect(ReasonCode.KEEP_ALIVE_TIMEOUT);
-              }
-            });
+    if (serverKeepAlive && pipeline != null) {
+      // the server's cap is shorter than the client's value vertx-mqtt would watch
+      takeOverFromVertxMqtt(pipeline);
+    }
+    deadline = new KeepAliveDeadline(seconds, System.nanoTime());
+    sweep.add(this);
+  }
+
+  private static boolean takeOverFromVertxMqtt(ChannelPipeline pipeline) {
+    if (pipeline == null) {
+      return false;
+    }
+    try {
+      if (pipeline.get(IDLE_HANDLER) != null) {
+        pipeline.remove(IDLE_HANDLER);
+      }
+      if (pipeline.get(KEEP_ALIVE_HANDLER) != null) {
+        pipeline.remove(KEEP_ALIVE_HANDLER);
+      }
+      return true;
+    } catch (RuntimeException closedMeanwhile) {
+      // a pipeline whose channel closed in between: nothing left to watch
+      return false;
+    }
+  }
+
+  boolean lapsed(long nowNanos) {
+    return deadline != null && deadline.passed(nowNanos);
+  }
+
+  /** The deadline passed: called by the sweep, which has let go of this keep-alive. */
+  void lapse() {
+    if (serverKeepAlive) {
+      LOG.info(
+          "client {}: no packet within 1.5 x Server Keep Alive ({} s), disconnecting",
+          connection.clientId(),
+          maxKeepAlive);
+      connection.disconnect(ReasonCode.KEEP_ALIVE_TIMEOUT);
+    } else {
+      LOG.debug("client {}: no packet within 1.5 x its keep-alive, closing", connection.clientId());
+      connection.close();
+    }
   }
 
   void stop() {
-    if (timer >= 0) {
-      vertx.cancelTimer(timer);
-    }
+    sweep.remove(this);
   }
 }

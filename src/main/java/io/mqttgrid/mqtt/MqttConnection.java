@@ -14,13 +14,19 @@ import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.mqtt.MqttEndpoint;
+import io.vertx.mqtt.messages.MqttAuthenticationExchangeMessage;
 import io.vertx.mqtt.messages.MqttDisconnectMessage;
 import io.vertx.mqtt.messages.MqttPubAckMessage;
 import io.vertx.mqtt.messages.MqttPubCompMessage;
 import io.vertx.mqtt.messages.MqttPubRecMessage;
+import io.vertx.mqtt.messages.MqttPubRelMessage;
+import io.vertx.mqtt.messages.MqttPublishMessage;
+import io.vertx.mqtt.messages.MqttSubscribeMessage;
+import io.vertx.mqtt.messages.MqttUnsubscribeMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,13 +83,14 @@ final class MqttConnection implements ClientChannel {
       MqttServices services,
       Vertx vertx,
       boolean websocket,
-      ClientMistakeLog mistakes) {
+      ClientMistakeLog mistakes,
+      KeepAliveSweep keepAlives) {
     this.endpoint = endpoint;
     this.services = services;
     this.limits = services.limits();
     this.protocol = ProtocolAdapter.forVersion(endpoint.protocolVersion());
     this.metrics = services.metrics().connection(endpoint.protocolVersion(), websocket);
-    this.keepAlive = new KeepAlive(this, vertx, limits.maxKeepAlive());
+    this.keepAlive = new KeepAlive(this, keepAlives, limits.maxKeepAlive());
     this.context = vertx.getOrCreateContext();
     this.rights = new ConnectionRights(this, endpoint, services, vertx, context);
     this.publishes = new InboundPublishes(this, endpoint, context, services, protocol, metrics);
@@ -96,17 +103,18 @@ final class MqttConnection implements ClientChannel {
     endpoint.publishAutoAck(false);
     endpoint.subscriptionAutoAck(false);
     endpoint.closeHandler(v -> onClose());
-    endpoint.exceptionHandler(this::onException);
-    endpoint.disconnectMessageHandler(this::onDisconnect);
-    endpoint.publishHandler(publishes::onPublish);
-    endpoint.publishReleaseMessageHandler(publishes::onPubrel);
-    endpoint.publishAcknowledgeMessageHandler(this::onPuback);
-    endpoint.publishReceivedMessageHandler(this::onPubrec);
-    endpoint.publishCompletionMessageHandler(this::onPubcomp);
-    endpoint.subscribeHandler(subscriptions::onSubscribe);
-    endpoint.unsubscribeHandler(subscriptions::onUnsubscribe);
-    endpoint.pingHandler(v -> touch());
-    endpoint.authenticationExchangeHandler(rights::onAuth);
+    endpoint.pingHandler(keepAlive);
+    Packets packets = new Packets();
+    endpoint.exceptionHandler(packets.as());
+    endpoint.disconnectMessageHandler(packets.as());
+    endpoint.publishHandler(packets.as());
+    endpoint.publishReleaseMessageHandler(packets.as());
+    endpoint.publishAcknowledgeMessageHandler(packets.as());
+    endpoint.publishReceivedMessageHandler(packets.as());
+    endpoint.publishCompletionMessageHandler(packets.as());
+    endpoint.subscribeHandler(packets.as());
+    endpoint.unsubscribeHandler(packets.as());
+    endpoint.authenticationExchangeHandler(packets.as());
 
     EndpointSocket.hold(endpoint);
     heldFlushes = EndpointSocket.heldFlushes(endpoint);
@@ -172,6 +180,47 @@ final class MqttConnection implements ClientChannel {
   /** Any packet from the client counts for the keep-alive. */
   void touch() {
     keepAlive.touch();
+  }
+
+  /**
+   * vertx-mqtt's packets and errors, each handed to the concern that owns it: one handler for all
+   * of them rather than one method reference each (ten objects of 16 B of every connection). Their
+   * types are distinct interfaces with one implementation each in vertx-mqtt.
+   */
+  private final class Packets implements Handler<Object> {
+
+    /** This handler as vertx-mqtt's handler of one type. */
+    @SuppressWarnings("unchecked")
+    <T> Handler<T> as() {
+      return (Handler<T>) (Handler<?>) this;
+    }
+
+    @Override
+    public void handle(Object packet) {
+      if (packet instanceof MqttPublishMessage m) {
+        publishes.onPublish(m);
+      } else if (packet instanceof MqttPubAckMessage m) {
+        onPuback(m);
+      } else if (packet instanceof MqttPubRecMessage m) {
+        onPubrec(m);
+      } else if (packet instanceof MqttPubRelMessage m) {
+        publishes.onPubrel(m);
+      } else if (packet instanceof MqttPubCompMessage m) {
+        onPubcomp(m);
+      } else if (packet instanceof MqttSubscribeMessage m) {
+        subscriptions.onSubscribe(m);
+      } else if (packet instanceof MqttUnsubscribeMessage m) {
+        subscriptions.onUnsubscribe(m);
+      } else if (packet instanceof MqttDisconnectMessage m) {
+        onDisconnect(m);
+      } else if (packet instanceof MqttAuthenticationExchangeMessage m) {
+        rights.onAuth(m);
+      } else if (packet instanceof Throwable t) {
+        onException(t);
+      } else {
+        throw new IllegalArgumentException("not a packet vertx-mqtt hands over: " + packet);
+      }
+    }
   }
 
   // ---------------------------------------------------------------- acknowledgements of our
@@ -311,6 +360,11 @@ final class MqttConnection implements ClientChannel {
     } catch (IllegalStateException | IllegalArgumentException alreadyClosed) {
       // closed meanwhile
     }
+  }
+
+  /** Closes the socket without a DISCONNECT, as a lost network connection would. */
+  void close() {
+    closeQuietly();
   }
 
   private void closeQuietly() {

@@ -42,6 +42,9 @@ public final class MqttServerVerticle extends VerticleBase {
   private final Listeners listeners;
   private final List<MqttServer> servers = new ArrayList<>();
 
+  /** The keep-alive deadlines of this verticle's connections, which run on its event loop. */
+  private KeepAliveSweep keepAlives;
+
   public MqttServerVerticle(MqttServices services, Listeners listeners) {
     this.services = services;
     this.listeners = listeners;
@@ -49,6 +52,7 @@ public final class MqttServerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    keepAlives = new KeepAliveSweep(vertx);
     List<Future<MqttServer>> started = new ArrayList<>();
     started.add(listen(listeners.tcpPort(), false, false));
     started.add(listen(listeners.websocketPort(), true, false));
@@ -110,7 +114,12 @@ public final class MqttServerVerticle extends VerticleBase {
     server.endpointHandler(
         endpoint ->
             new MqttConnection(
-                    endpoint, services, vertx, websocket, listeners.admission().mistakes())
+                    endpoint,
+                    services,
+                    vertx,
+                    websocket,
+                    listeners.admission().mistakes(),
+                    keepAlives)
                 .start());
     server.exceptionHandler(
         t -> {
@@ -140,6 +149,7 @@ public final class MqttServerVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    keepAlives.stop();
     List<Future<Void>> closed = new ArrayList<>();
     for (MqttServer s : servers) {
       closed.add(s.close());

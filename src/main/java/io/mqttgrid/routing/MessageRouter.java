@@ -37,7 +37,14 @@ public final class MessageRouter {
   private final SubscriptionTrie<Entry> plain = new SubscriptionTrie<>();
   private final SubscriptionTrie<SharedGroup> sharedTrie = new SubscriptionTrie<>();
   private final Map<String, SharedGroup> sharedGroups = new ConcurrentHashMap<>();
-  private final Map<Subscriber, Map<String, Entry>> bySubscriber = new ConcurrentHashMap<>();
+
+  /**
+   * Each subscriber's subscriptions, read and changed under this router's lock: its only {@link
+   * Entry} (most devices subscribe once), or from the second filter on a map of filter to entry. (A
+   * map of one cost some 100 B per connection.)
+   */
+  private final Map<Subscriber, Object> bySubscriber = new ConcurrentHashMap<>();
+
   private final Map<String, AtomicInteger> sharedNodeCursors = new ConcurrentHashMap<>();
   private volatile RouteTable routes;
   private volatile RemoteDelivery remote;
@@ -66,24 +73,48 @@ public final class MessageRouter {
 
   /** Adds or replaces {@code subscriber}'s subscription to the same filter. */
   public synchronized void subscribe(Subscriber subscriber, Subscription subscription) {
-    // only read and changed under this router's lock: a plain map, two entries' room (most
-    // devices subscribe once), a fraction of a ConcurrentHashMap's footprint per connection
-    Map<String, Entry> mine = bySubscriber.computeIfAbsent(subscriber, k -> new HashMap<>(2));
-    Entry old = mine.put(subscription.filter(), new Entry(subscriber, subscription));
+    String filter = subscription.filter();
+    Entry entry = new Entry(subscriber, subscription);
+    Object mine = bySubscriber.get(subscriber);
+    Entry old = null;
+    if (mine == null) {
+      bySubscriber.put(subscriber, entry);
+    } else if (mine instanceof Entry only) {
+      if (only.subscription().filter().equals(filter)) {
+        old = only;
+        bySubscriber.put(subscriber, entry);
+      } else {
+        Map<String, Entry> map = new HashMap<>(4);
+        map.put(only.subscription().filter(), only);
+        map.put(filter, entry);
+        bySubscriber.put(subscriber, map);
+      }
+    } else {
+      old = entries(mine).put(filter, entry);
+    }
     if (old != null) {
       removeEntry(old);
     }
-    addEntry(mine.get(subscription.filter()));
+    addEntry(entry);
   }
 
   public synchronized boolean unsubscribe(Subscriber subscriber, String filter) {
-    Map<String, Entry> mine = bySubscriber.get(subscriber);
-    if (mine == null) {
-      return false;
-    }
-    Entry old = mine.remove(filter);
-    if (mine.isEmpty()) {
+    Object mine = bySubscriber.get(subscriber);
+    Entry old;
+    if (mine instanceof Entry only) {
+      if (!only.subscription().filter().equals(filter)) {
+        return false;
+      }
+      old = only;
       bySubscriber.remove(subscriber);
+    } else if (mine != null) {
+      Map<String, Entry> map = entries(mine);
+      old = map.remove(filter);
+      if (map.isEmpty()) {
+        bySubscriber.remove(subscriber);
+      }
+    } else {
+      return false;
     }
     if (old == null) {
       return false;
@@ -94,10 +125,17 @@ public final class MessageRouter {
 
   /** Removes every subscription of {@code subscriber}. */
   public synchronized void removeAll(Subscriber subscriber) {
-    Map<String, Entry> mine = bySubscriber.remove(subscriber);
-    if (mine != null) {
-      mine.values().forEach(this::removeEntry);
+    Object mine = bySubscriber.remove(subscriber);
+    if (mine instanceof Entry only) {
+      removeEntry(only);
+    } else if (mine != null) {
+      entries(mine).values().forEach(this::removeEntry);
     }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Entry> entries(Object mine) {
+    return (Map<String, Entry>) mine;
   }
 
   /**

@@ -15,13 +15,18 @@ public final class SubscriptionTrie<V> {
 
   /**
    * One level of filters. Most nodes are leaves with one value (a device's own filter) or inner
-   * nodes with one child and no value, so both holders start empty and small: the children map is
-   * created with the first child, and the values are a copy-on-write array until there are more
-   * than {@link #SMALL_VALUES} of them, then a concurrent set. A reader sees either holder whole
-   * (one volatile read each), never a value twice.
+   * nodes with one child and no value, so both holders start empty and small: a node's only child
+   * is held as itself (its {@link #level} says under which name), a map is made with the second
+   * child; the values are a copy-on-write array until there are more than {@link #SMALL_VALUES} of
+   * them, then a concurrent set. A reader sees either holder whole (one volatile read each), never
+   * a value twice. (A map of one child cost some 130 bytes per device filter in each trie.)
    */
   private static final class Node<V> {
-    volatile ConcurrentHashMap<String, Node<V>> children;
+    /** The name of this node under its parent; null for the root and wildcard nodes. */
+    final String level;
+
+    /** Null, the only child ({@code Node}), or a {@code ConcurrentHashMap} of level to child. */
+    volatile Object children;
 
     /** Null, an {@code Object[]} of up to SMALL_VALUES values, or a {@code Set<V>}. */
     volatile Object values;
@@ -29,14 +34,65 @@ public final class SubscriptionTrie<V> {
     volatile Node<V> plus;
     volatile Node<V> hash;
 
-    boolean isEmpty() {
-      Map<String, Node<V>> c = children;
-      return values == null && (c == null || c.isEmpty()) && plus == null && hash == null;
+    Node(String level) {
+      this.level = level;
     }
 
-    Node<V> child(String level) {
-      Map<String, Node<V>> c = children;
-      return c == null ? null : c.get(level);
+    boolean isEmpty() {
+      Object c = children;
+      return values == null
+          && (c == null || c instanceof Map<?, ?> m && m.isEmpty())
+          && plus == null
+          && hash == null;
+    }
+
+    @SuppressWarnings("unchecked")
+    Node<V> child(String name) {
+      Object c = children;
+      if (c instanceof Node<?> only) {
+        return only.level.equals(name) ? (Node<V>) only : null;
+      }
+      return c == null ? null : ((Map<String, Node<V>>) c).get(name);
+    }
+
+    /** Under the trie's write lock. */
+    @SuppressWarnings("unchecked")
+    Node<V> addChild(String name) {
+      Object c = children;
+      if (c == null) {
+        Node<V> child = new Node<>(name);
+        children = child;
+        return child;
+      }
+      if (c instanceof Node<?> only) {
+        if (only.level.equals(name)) {
+          return (Node<V>) only;
+        }
+        ConcurrentHashMap<String, Node<V>> map = new ConcurrentHashMap<>(4);
+        map.put(only.level, (Node<V>) only);
+        Node<V> child = new Node<>(name);
+        map.put(name, child);
+        children = map;
+        return child;
+      }
+      return ((ConcurrentHashMap<String, Node<V>>) c).computeIfAbsent(name, Node::new);
+    }
+
+    /** Under the trie's write lock. */
+    @SuppressWarnings("unchecked")
+    void removeChild(String name) {
+      Object c = children;
+      if (c instanceof Node<?> only) {
+        if (only.level.equals(name)) {
+          children = null;
+        }
+      } else if (c != null) {
+        Map<String, Node<V>> map = (Map<String, Node<V>>) c;
+        map.remove(name);
+        if (map.isEmpty()) {
+          children = null;
+        }
+      }
     }
 
     /** Under the trie's write lock. */
@@ -122,7 +178,7 @@ public final class SubscriptionTrie<V> {
    */
   private static final int SMALL_VALUES = 8;
 
-  private final Node<V> root = new Node<>();
+  private final Node<V> root = new Node<>(null);
   private final Object writeLock = new Object();
 
   /** Adds {@code value} under {@code filter}; returns false if it was there already. */
@@ -160,10 +216,7 @@ public final class SubscriptionTrie<V> {
         } else if (level.equals("#")) {
           parent.hash = null;
         } else {
-          parent.children.remove(level);
-          if (parent.children.isEmpty()) {
-            parent.children = null;
-          }
+          parent.removeChild(level);
         }
       }
       return removed;
@@ -207,13 +260,13 @@ public final class SubscriptionTrie<V> {
     switch (level) {
       case "+" -> {
         if (node.plus == null && create) {
-          node.plus = new Node<>();
+          node.plus = new Node<>(null);
         }
         return node.plus;
       }
       case "#" -> {
         if (node.hash == null && create) {
-          node.hash = new Node<>();
+          node.hash = new Node<>(null);
         }
         return node.hash;
       }
@@ -221,12 +274,7 @@ public final class SubscriptionTrie<V> {
         if (!create) {
           return node.child(level);
         }
-        ConcurrentHashMap<String, Node<V>> c = node.children;
-        if (c == null) {
-          c = new ConcurrentHashMap<>(2);
-          node.children = c;
-        }
-        return c.computeIfAbsent(level, k -> new Node<>());
+        return node.addChild(level);
       }
     }
   }

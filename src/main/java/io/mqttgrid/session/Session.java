@@ -116,7 +116,9 @@ public final class Session implements Subscriber {
   private final SessionEvents events;
 
   private ClientChannel channel;
-  private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
+
+  /** Room for two before it grows (most devices subscribe once): a table of 2, not 16. */
+  private final Map<String, Subscription> subscriptions = new LinkedHashMap<>(2);
 
   /** Every piece of this session's work, handed over from any thread: see {@link #onContext}. */
   private final SessionInbox inbox;

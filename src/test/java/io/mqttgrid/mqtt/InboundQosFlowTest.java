@@ -26,6 +26,17 @@ class InboundQosFlowTest {
   }
 
   @Test
+  void aFlowThatNeverHadAPublishHasNothingToHandOver() {
+    InboundQosFlow flow = new InboundQosFlow();
+    Sent sent = new Sent();
+    assertThat(flow.awaitingRouting()).isZero();
+    flow.flush(false, sent);
+    flow.flush(true, sent);
+    assertThat(sent.packets).isEmpty();
+    assertThat(flow.full(1)).isFalse();
+  }
+
+  @Test
   void acknowledgementsGoInArrivalOrderWhenRoutingCompletesOutOfOrder() {
     InboundQosFlow flow = new InboundQosFlow();
     Sent sent = new Sent();

@@ -299,6 +299,33 @@ class MessageRouterTest {
   }
 
   @Test
+  void aSubscribersFiltersComeAndGoOneByOne() {
+    // the router holds a subscriber's only subscription alone and makes a map from the second
+    Recorder a = new Recorder("a");
+    router.subscribe(a, sub("one", 1));
+    assertThat(router.unsubscribe(a, "other")).isFalse();
+    assertThat(router.route(message("one", 1, false, null)).result()).isEqualTo(1);
+
+    router.subscribe(a, sub("two", 1));
+    router.subscribe(a, sub("two", 0));
+    assertThat(router.unsubscribe(a, "one")).isTrue();
+    assertThat(router.unsubscribe(a, "one")).isFalse();
+    assertThat(router.route(message("one", 1, false, null)).result()).isZero();
+    router.route(message("two", 1, false, null));
+    assertThat(a.got).hasSize(2);
+    assertThat(a.got.get(1).qos()).isZero();
+
+    assertThat(router.unsubscribe(a, "two")).isTrue();
+    assertThat(router.route(message("two", 1, false, null)).result()).isZero();
+    router.subscribe(a, sub("three", 1));
+    router.subscribe(a, sub("four", 1));
+    router.removeAll(a);
+    assertThat(router.route(message("three", 1, false, null)).result()).isZero();
+    assertThat(router.route(message("four", 1, false, null)).result()).isZero();
+    assertThat(a.got).hasSize(2);
+  }
+
+  @Test
   void removeAllDropsEverySubscriptionOfOneSubscriber() {
     Recorder a = new Recorder("a");
     Recorder b = new Recorder("b");

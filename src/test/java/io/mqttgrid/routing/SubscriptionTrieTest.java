@@ -234,4 +234,32 @@ class SubscriptionTrieTest {
     trie.add("fan/x", "again");
     assertThat(matches(trie, "fan/x")).containsExactly("again");
   }
+
+  @Test
+  void siblingsComeAndGoInAnyOrder() {
+    // a node's first child is held alone, the second makes a map; either way round
+    SubscriptionTrie<String> trie = new SubscriptionTrie<>();
+    trie.add("dev/1/cmd", "one");
+    assertThat(matches(trie, "dev/1/cmd")).containsExactly("one");
+    assertThat(matches(trie, "dev/2/cmd")).isEmpty();
+    assertThat(matches(trie, "dev/1/cmdx")).isEmpty();
+    trie.add("dev/2/cmd", "two");
+    trie.add("dev/3/cmd", "three");
+    assertThat(matches(trie, "dev/1/cmd")).containsExactly("one");
+    assertThat(matches(trie, "dev/2/cmd")).containsExactly("two");
+
+    assertThat(trie.remove("dev/1/cmd", "one")).isTrue();
+    assertThat(trie.remove("dev/1/cmd", "one")).isFalse();
+    assertThat(matches(trie, "dev/1/cmd")).isEmpty();
+    assertThat(matches(trie, "dev/3/cmd")).containsExactly("three");
+    assertThat(trie.remove("dev/2/cmd", "two")).isTrue();
+    assertThat(trie.remove("dev/3/cmd", "three")).isTrue();
+    assertThat(trie.isEmpty()).isTrue();
+
+    trie.add("dev/4/cmd", "four");
+    assertThat(trie.remove("dev/5/cmd", "four")).isFalse();
+    assertThat(matches(trie, "dev/4/cmd")).containsExactly("four");
+    assertThat(trie.remove("dev/4/cmd", "four")).isTrue();
+    assertThat(trie.isEmpty()).isTrue();
+  }
 }
