@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.ClusterFixture;
@@ -100,11 +101,33 @@ class BridgeApiClusterIT {
   private static void publish(ClusterFixture edge, int node, String topic) {
     Mqtt5BlockingClient pub = edge.v5(node, "edge-shared-pub-" + node);
     pub.connect();
-    pub.publishWith()
-        .topic(topic)
-        .qos(MqttQos.AT_LEAST_ONCE)
-        .payload(topic.getBytes(StandardCharsets.UTF_8))
-        .send();
+    try {
+      pub.publishWith()
+          .topic(topic)
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload(topic.getBytes(StandardCharsets.UTF_8))
+          .send();
+    } catch (RuntimeException e) {
+      // a full run once saw the node end this publisher's connection with a DISCONNECT whose
+      // reason nobody could read afterwards: say it
+      for (Throwable c = e; c != null; c = c.getCause()) {
+        if (c instanceof Mqtt5DisconnectException d) {
+          throw new AssertionError(
+              "node "
+                  + node
+                  + " sent DISCONNECT "
+                  + d.getMqttMessage().getReasonCode()
+                  + " "
+                  + d.getMqttMessage().getReasonString().map(Object::toString).orElse("")
+                  + " while edge-shared-pub-"
+                  + node
+                  + " published to "
+                  + topic,
+              e);
+        }
+      }
+      throw e;
+    }
     pub.disconnect();
   }
 }
