@@ -4,6 +4,7 @@
 #
 #   load-tests/scripts/cluster-crossnode.sh                         # target/mqttgrid.jar
 #   BEFORE_JAR=/tmp/before.jar ROUNDS=3 load-tests/scripts/cluster-crossnode.sh
+#   GRID_JAR=/tmp/after.jar BEFORE_JAR=/tmp/before.jar ROUNDS=3 load-tests/scripts/cluster-crossnode.sh
 #
 # Each jar gets its own cluster of NODES nodes (default 3; cluster.mode=tcp on loopback, default configuration
 # otherwise, -Xmx1g), all started before the first run, so the clusters share the machine alike. Then, per round,
@@ -14,7 +15,7 @@
 # cross-node path only when it is used. Environment: NODE_JAVA_OPTS (extra JVM options for every node, e.g. a JFR
 # recording), PATHS (default "same other"), LOAD_KEEP_LOGS (directory for the node logs; default a fresh temporary directory).
 #
-# Ports (loopback): cluster c (0: target/mqttgrid.jar, 1: BEFORE_JAR), node n: MQTT 24c0n, HTTP 24c1n,
+# Ports (loopback): cluster c (0: GRID_JAR, default target/mqttgrid.jar, 1: BEFORE_JAR), node n: MQTT 24c0n, HTTP 24c1n,
 # management 24c2n, Hazelcast 24c3n, event bus 24c4n.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,13 +23,15 @@ nodes=${NODES:-3}
 messages=${MESSAGES:-100000}
 warmup=${WARMUP:-30000}
 qos=${QOS:-1}
-jars=(target/mqttgrid.jar)
+grid_jar=${GRID_JAR:-target/mqttgrid.jar}
+jars=("$grid_jar")
 names=(MQTT-Grid)
 if [ -n "${BEFORE_JAR:-}" ]; then
   jars+=("$BEFORE_JAR")
   names+=(before)
 fi
-[ -f target/mqttgrid.jar ] || mvn -B -q -DskipTests package
+[ -f "$grid_jar" ] || [ -n "${GRID_JAR:-}" ] || mvn -B -q -DskipTests package
+[ -f "$grid_jar" ] || { echo "no jar at $grid_jar" >&2; exit 2; }
 mvn -B -q -f load-tests/pom.xml compile
 mvn -B -q -f load-tests/pom.xml dependency:build-classpath -Dmdep.outputFile="$PWD/load-tests/target/load-classpath.txt"
 classpath="load-tests/target/classes:$(cat load-tests/target/load-classpath.txt)"

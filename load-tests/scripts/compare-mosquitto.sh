@@ -6,6 +6,8 @@
 # above 0 the subscriber's session is persistent, so each QoS 1 message is queued in its session first) and
 # BEFORE_JAR (another build of the broker, run as a third target in the same rounds), e.g.
 #   QOS=1 ROUNDS=3 SESSION_EXPIRY=3600 load-tests/scripts/compare-mosquitto.sh 100000
+# GRID_JAR: the jar measured as MQTT Grid (default target/mqttgrid.jar, built if missing), so that a build kept
+# elsewhere can be measured while target/ changes. The first MQTT Grid run of an invocation is a cold JVM.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 messages=${1:-200000}
@@ -13,7 +15,9 @@ grid_port=18831
 mosq_port=18832
 before_port=18833
 command -v mosquitto >/dev/null || { echo "mosquitto is not installed (apt-get install mosquitto)" >&2; exit 2; }
-[ -f target/mqttgrid.jar ] || mvn -B -q -DskipTests package
+grid_jar=${GRID_JAR:-target/mqttgrid.jar}
+[ -f "$grid_jar" ] || [ -n "${GRID_JAR:-}" ] || mvn -B -q -DskipTests package
+[ -f "$grid_jar" ] || { echo "no jar at $grid_jar" >&2; exit 2; }
 mvn -B -q -f load-tests/pom.xml compile
 
 logs=$(mktemp -d)
@@ -21,7 +25,7 @@ grid() { # jar port log
   java -XX:+ExitOnOutOfMemoryError -jar "$1" --set mqtt.port=$2 --set mqtt.websocket-port=-1 --set http.port=-1 \
     --set management.port=-1 --set persistence.embedded.directory="$logs/data-$2" >"$3" 2>&1 &
 }
-grid target/mqttgrid.jar $grid_port "$logs/grid.log"
+grid "$grid_jar" $grid_port "$logs/grid.log"
 grid_pid=$!
 # BEFORE_JAR: a second MQTT Grid node from another build (say, before a change), measured in the same rounds
 before_pid=
