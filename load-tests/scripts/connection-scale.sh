@@ -17,6 +17,9 @@
 # the rounds (summarise with load-tests/scripts/jfr-shares.py).
 # HISTOGRAMS=DIR keeps each MQTT Grid node's class histogram (jcmd GC.class_histogram) before and while the
 # clients are connected, to see what a connection's heap is made of.
+# WARMUP_CLIENTS (default 5000): the size of each warm-up storm. For RSS per connection, warm up at the size
+# measured: a JVM's heap stays committed and touched after a storm, so RSS only grows with connections beyond the
+# biggest storm the node has seen (measured at 15,000 after warm-ups of 5,000 it also counts the heap G1 grew).
 # GRID_PORT, MOSQUITTO_PORT, BEFORE_PORT: the listeners (21895, 21896, 21897), for runs side by side.
 # Needs the broker jar (built here if missing), mosquitto (apt-get install -y mosquitto) and a JDK's jcmd.
 # The file limit (ulimit -n) bounds N: each connection is one descriptor in the broker and one in the generator.
@@ -26,6 +29,7 @@ clients_list=${CLIENTS:-2000 5000}
 rounds=${ROUNDS:-2}
 concurrency=${CONCURRENCY:-100}
 warmup_storms=${WARMUP_STORMS:-4}
+warmup_clients=${WARMUP_CLIENTS:-5000}
 session_expiry=${SESSION_EXPIRY:-0}
 grid_port=${GRID_PORT:-21895}
 mosq_port=${MOSQUITTO_PORT:-21896}
@@ -133,8 +137,8 @@ echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname
 # third of the broker's CPU in the fourth storm of 5,000); its CPU per connect is printed, to show where it settles
 warm_up() { # label port pid
   for w in $(seq 1 "$warmup_storms"); do
-    storm "$1" "$2" "$3" 5000 "" >"$logs/warmup-$1-$w.log" 2>&1 || { cat "$logs/warmup-$1-$w.log" >&2; exit 1; }
-    echo "$1 warm-up storm $w of 5000: $(grep -o '[0-9.]* ms per connect' "$logs/warmup-$1-$w.log"), $(grep -o '[0-9]* connects/s' "$logs/warmup-$1-$w.log")"
+    storm "$1" "$2" "$3" "$warmup_clients" "" >"$logs/warmup-$1-$w.log" 2>&1 || { cat "$logs/warmup-$1-$w.log" >&2; exit 1; }
+    echo "$1 warm-up storm $w of $warmup_clients: $(grep -o '[0-9.]* ms per connect' "$logs/warmup-$1-$w.log"), $(grep -o '[0-9]* connects/s' "$logs/warmup-$1-$w.log")"
   done
 }
 warm_up MQTT-Grid $grid_port $grid_pid
