@@ -12,6 +12,9 @@ final class OutgoingMessage extends OutboundWindow.Message {
   QueuedMessage stored;
   Future<SessionQueue.AppendResult> appended;
 
+  /** Its append while it may still be taken back; null for a message the store gave back. */
+  QueueWriter.Append append;
+
   /**
    * The publisher's acknowledgement, held back until the message is sent because the session was
    * behind when it arrived (a clean session; {@code session.hold-acks-above-pending}); else null.

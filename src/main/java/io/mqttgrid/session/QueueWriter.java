@@ -21,6 +21,14 @@ import java.util.Map;
  * append still completes, and with it the publisher's acknowledgement, only when the batch that
  * carries it is stored.
  *
+ * <p>An append whose message is done with (acknowledged by the client, typically) while its batch
+ * still waits is taken back instead of being written and then removed: it completes at once as
+ * {@link SessionQueue.AppendResult#DONE_BEFORE_WRITTEN}, and the database never sees it. A message
+ * its client has acknowledged is delivered, so its publisher may hear so without the store; that is
+ * the promise a write would have kept. While one batch is written (a database commit, with
+ * write-through), a connected subscriber usually acknowledges what arrived meanwhile, so under load
+ * most messages to a persistent subscriber that keeps up are never written.
+ *
  * <p>Touched only on the session's context.
  */
 final class QueueWriter {
@@ -36,12 +44,34 @@ final class QueueWriter {
    */
   private Batch waiting;
 
+  /** One message's append, which may be taken back while its batch waits ({@link #withdraw}). */
+  static final class Append {
+    private final Batch batch;
+    private final int changeAt;
+    private final Promise<SessionQueue.AppendResult> outcome = Promise.promise();
+    private boolean withdrawn;
+
+    private Append(Batch batch, int changeAt) {
+      this.batch = batch;
+      this.changeAt = changeAt;
+    }
+
+    /** Completes when the append is stored, refused, or taken back. */
+    Future<SessionQueue.AppendResult> outcome() {
+      return outcome.future();
+    }
+  }
+
   /** Changes stored together in one write. */
   private static final class Batch {
+    /** In order; an append taken back leaves a null in its place. */
     final List<QueueChange> changes = new ArrayList<>();
 
-    /** The appends' promises among {@link #changes}, in order. */
-    final List<Promise<SessionQueue.AppendResult>> appends = new ArrayList<>();
+    /** The appends among {@link #changes}, in order. */
+    final List<Append> appends = new ArrayList<>();
+
+    /** Appends taken back. */
+    int withdrawn;
 
     /** Where in {@link #changes} a message's change of state is, by sequence number. */
     final Map<Long, Integer> stateChanges = new HashMap<>();
@@ -53,6 +83,9 @@ final class QueueWriter {
   private boolean writing;
   private boolean flushScheduled;
 
+  /** The batch being written, when it holds appends: what {@link #appendsSettled} waits for. */
+  private Future<Void> writingAppends;
+
   QueueWriter(SessionStore store, String clientId, String connectionId, Context context) {
     this.store = store;
     this.clientId = clientId;
@@ -61,15 +94,42 @@ final class QueueWriter {
   }
 
   /**
-   * Appends {@code message} within the bounds given; the answer completes when it is stored, and
-   * the message has its sequence number then.
+   * Appends {@code message} within the bounds given; its outcome completes when it is stored (the
+   * message has its sequence number then), or when it is taken back.
    */
-  Future<SessionQueue.AppendResult> append(
-      QueuedMessage message, int maxQueued, long maxQueuedBytes) {
-    Promise<SessionQueue.AppendResult> appended = Promise.promise();
-    waiting().appends.add(appended);
+  Append append(QueuedMessage message, int maxQueued, long maxQueuedBytes) {
+    Batch batch = waiting();
+    Append append = new Append(batch, batch.changes.size());
+    batch.appends.add(append);
     add(QueueChange.append(message, maxQueued, maxQueuedBytes));
-    return appended.future();
+    return append;
+  }
+
+  /**
+   * The message of {@code append} is done with: if its batch still waits, the append is taken out
+   * of it and completes now as {@link SessionQueue.AppendResult#DONE_BEFORE_WRITTEN}; true then.
+   * False when the append is being stored or was stored: the caller removes the message once it is.
+   */
+  boolean withdraw(Append append) {
+    if (append.batch != waiting || append.withdrawn) {
+      return false;
+    }
+    append.withdrawn = true;
+    waiting.changes.set(append.changeAt, null);
+    waiting.withdrawn++;
+    append.outcome.complete(SessionQueue.AppendResult.DONE_BEFORE_WRITTEN);
+    return true;
+  }
+
+  /**
+   * Completes when every append made so far has its outcome and its handlers have run; null when
+   * none waits.
+   */
+  Future<Void> appendsSettled() {
+    if (waiting != null && waiting.appends.size() > waiting.withdrawn) {
+      return waiting.stored.future();
+    }
+    return writingAppends;
   }
 
   Future<Void> markSent(long seq, int packetId) {
@@ -123,23 +183,35 @@ final class QueueWriter {
       return;
     }
     Batch batch = waiting;
-    List<Promise<SessionQueue.AppendResult>> appends = batch.appends;
-    Promise<Void> stored = batch.stored;
     waiting = null;
+    List<QueueChange> changes = batch.changes;
+    List<Append> appends = batch.appends;
+    if (batch.withdrawn > 0) {
+      changes.removeIf(c -> c == null);
+      appends.removeIf(a -> a.withdrawn);
+      if (changes.isEmpty()) {
+        // everything it held was done with before it was written
+        batch.stored.complete();
+        return;
+      }
+    }
+    Promise<Void> stored = batch.stored;
     writing = true;
+    writingAppends = appends.isEmpty() ? null : stored.future();
     store
-        .changeQueue(clientId, connectionId, batch.changes)
+        .changeQueue(clientId, connectionId, changes)
         .onComplete(
             ar -> {
               writing = false;
+              writingAppends = null;
               if (ar.succeeded()) {
                 List<SessionQueue.AppendResult> results = ar.result();
                 for (int i = 0; i < appends.size(); i++) {
-                  appends.get(i).complete(results.get(i));
+                  appends.get(i).outcome.complete(results.get(i));
                 }
                 stored.complete();
               } else {
-                appends.forEach(p -> p.fail(ar.cause()));
+                appends.forEach(a -> a.outcome.fail(ar.cause()));
                 stored.fail(ar.cause());
               }
               // what waited while this batch was stored has waited long enough

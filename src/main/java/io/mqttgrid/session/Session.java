@@ -86,9 +86,6 @@ public final class Session implements Subscriber {
    */
   private HeldDeliveries held;
 
-  /** The newest append to the store: what is handed over after it waits for its outcome. */
-  private Future<SessionQueue.AppendResult> lastAppended;
-
   public enum State {
     ATTACHING,
     ONLINE,
@@ -541,12 +538,12 @@ public final class Session implements Subscriber {
       boolean offline = admission == OutboundWindow.Admission.OFFLINE;
       // connected: the store counts the messages not sent yet a batch late (QueueWriter marks them
       // sent in its next one), so its bound is meant to be far above session.max-pending-*
-      o.appended =
-          track(
-              queue.append(
-                  o.stored,
-                  offline ? limits.maxQueued() : limits.maxQueuedConnected(),
-                  offline ? limits.maxQueuedBytes() : limits.maxQueuedConnectedBytes()));
+      o.append =
+          queue.append(
+              o.stored,
+              offline ? limits.maxQueued() : limits.maxQueuedConnected(),
+              offline ? limits.maxQueuedBytes() : limits.maxQueuedConnectedBytes());
+      o.appended = track(o.append.outcome());
       if (admission == OutboundWindow.Admission.STORED) {
         backlog.left(o.stored, o.appended);
       }
@@ -586,8 +583,11 @@ public final class Session implements Subscriber {
             }
             complete(stored);
           });
-      o.appended.onComplete(ar -> settle()); // after a hand-over above
-      lastAppended = o.appended;
+      o.appended.onComplete(
+          ar -> {
+            o.append = null; // its batch is done with: not held by the message
+            settle(); // after a hand-over above
+          });
     } else {
       if (stored != null && admission == OutboundWindow.Admission.WAIT) {
         o.heldAck = stored;
@@ -606,10 +606,11 @@ public final class Session implements Subscriber {
   }
 
   private void afterEarlierAppends(Runnable task) {
-    if (lastAppended == null || lastAppended.isComplete()) {
+    Future<Void> settled = queue.appendsSettled();
+    if (settled == null || settled.isComplete()) {
       task.run();
     } else {
-      lastAppended.onComplete(ar -> task.run());
+      settled.onComplete(ar -> task.run());
     }
   }
 
@@ -644,7 +645,8 @@ public final class Session implements Subscriber {
       if (o.appended != null) {
         o.appended.onSuccess(
             r -> {
-              if (r != SessionQueue.AppendResult.OVERFLOW) {
+              if (r != SessionQueue.AppendResult.OVERFLOW
+                  && r != SessionQueue.AppendResult.DONE_BEFORE_WRITTEN) {
                 track(queue.markReleased(o.stored.seq()));
               }
             });
@@ -693,6 +695,9 @@ public final class Session implements Subscriber {
   }
 
   private void forget(OutgoingMessage o) {
+    if (o.append != null && queue.withdraw(o.append)) {
+      return; // never written
+    }
     if (o.appended != null) {
       o.appended.onSuccess(
           r -> {

@@ -23,7 +23,12 @@ public final class SessionQueue {
     APPENDED,
     DUPLICATE,
     OVERFLOW,
-    FOREIGN
+    FOREIGN,
+    /**
+     * Not written: the message was done with (acknowledged by its client) before its append left
+     * the session ({@link QueueWriter#withdraw}). Last, as the store answers by ordinal.
+     */
+    DONE_BEFORE_WRITTEN
   }
 
   /** The connection whose session owns this queue now; null until one claims it. */

@@ -136,7 +136,7 @@ class SessionQueueBatchingTest {
     QueuedMessage m =
         new QueuedMessage(message(1), new int[0], null, QueuedMessage.State.QUEUED, 0);
     Promise<SessionQueue.AppendResult> appended = Promise.promise();
-    context.runOnContext(v -> writer.append(m, 10, 1L << 20).onComplete(appended));
+    context.runOnContext(v -> writer.append(m, 10, 1L << 20).outcome().onComplete(appended));
     assertThat(await(appended.future())).isEqualTo(SessionQueue.AppendResult.APPENDED);
 
     Promise<Void> stored = Promise.promise();
