@@ -251,7 +251,8 @@ public final class Broker {
                             / 100),
             config.holdAcksMaxMillis,
             config.maxQueuedConnectedMessages,
-            config.maxQueuedConnectedBytes);
+            config.maxQueuedConnectedBytes,
+            config.queueWriteAckWaitMillis);
     sessions =
         new SessionManager(
             vertx,

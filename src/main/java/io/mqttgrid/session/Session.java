@@ -161,7 +161,8 @@ public final class Session implements Subscriber {
     this.limits = limits;
     this.events = events;
     this.heldAcks = new HeldAcks(vertx, limits.holdAcksMillis());
-    this.queue = new QueueWriter(store, clientId, connectionId, context);
+    this.queue =
+        new QueueWriter(store, clientId, connectionId, context, limits.queueWriteAckWaitMillis());
     this.inbox =
         new SessionInbox(
             task -> context.runOnContext(v -> task.run()), SessionInbox.MAX_BATCH, batchFlushes);
@@ -542,7 +543,8 @@ public final class Session implements Subscriber {
           queue.append(
               o.stored,
               offline ? limits.maxQueued() : limits.maxQueuedConnected(),
-              offline ? limits.maxQueuedBytes() : limits.maxQueuedConnectedBytes());
+              offline ? limits.maxQueuedBytes() : limits.maxQueuedConnectedBytes(),
+              sendNow || admission == OutboundWindow.Admission.WAIT);
       o.appended = track(o.append.outcome());
       if (admission == OutboundWindow.Admission.STORED) {
         backlog.left(o.stored, o.appended);

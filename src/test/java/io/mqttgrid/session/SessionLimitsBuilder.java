@@ -21,6 +21,7 @@ final class SessionLimitsBuilder {
   private long holdAcksMillis = 1_000;
   private int maxQueuedConnected = Integer.MAX_VALUE;
   private long maxQueuedConnectedBytes = Long.MAX_VALUE;
+  private long queueWriteAckWaitMillis;
 
   SessionLimitsBuilder maxQueued(int messages, long bytes) {
     this.maxQueued = messages;
@@ -72,6 +73,11 @@ final class SessionLimitsBuilder {
     return this;
   }
 
+  SessionLimitsBuilder queueWriteAckWait(long millis) {
+    this.queueWriteAckWaitMillis = millis;
+    return this;
+  }
+
   SessionLimits build() {
     return new SessionLimits(
         maxQueued,
@@ -85,6 +91,7 @@ final class SessionLimitsBuilder {
         holdAcksAbovePending < 0 ? Math.max(1, maxPending / 2) : holdAcksAbovePending,
         holdAcksMillis,
         maxQueuedConnected,
-        maxQueuedConnectedBytes);
+        maxQueuedConnectedBytes,
+        queueWriteAckWaitMillis);
   }
 }
