@@ -91,6 +91,30 @@ class KeepAliveTest {
   }
 
   @Test
+  void aClientKeepAliveOverTheCapLeavesThePipelineAndIsHeldToTheCap() {
+    ChannelPipeline p = vertxMqttPipeline(300);
+    KeepAlive k = new KeepAlive(null, sweep, MAX_KEEP_ALIVE);
+    long connack = System.nanoTime();
+    k.start(true, 300, p);
+
+    assertThat(p.names()).doesNotContain("idle", "keepAliveHandler").contains("handler");
+    assertThat(sweep.size()).isEqualTo(1);
+    // 1.5 x the cap's 120 s, not the client's 300 s
+    assertThat(k.lapsed(connack + 179 * SECOND)).isFalse();
+    assertThat(k.lapsed(System.nanoTime() + 181 * SECOND)).isTrue();
+  }
+
+  @Test
+  void theServerKeepAliveIsWatchedEvenWhenThePipelineCannotBeReached() {
+    KeepAlive k = new KeepAlive(null, sweep, MAX_KEEP_ALIVE);
+    // vertx-mqtt would watch only the client's 300 s, longer than the cap announced to it
+    k.start(true, 300, null);
+
+    assertThat(sweep.size()).isEqualTo(1);
+    assertThat(k.lapsed(System.nanoTime() + 181 * SECOND)).isTrue();
+  }
+
+  @Test
   void noKeepAliveIsNotWatched() {
     ChannelPipeline p = channel.pipeline();
     p.addLast("handler", new ChannelInboundHandlerAdapter());
