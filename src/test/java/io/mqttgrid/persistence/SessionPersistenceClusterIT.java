@@ -3,7 +3,6 @@ package io.mqttgrid.persistence;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
@@ -101,7 +100,7 @@ class SessionPersistenceClusterIT {
     Path namespace = tokens.writeNamespace(dir);
     try (ClusterFixture node =
         embeddedNode("owners", Map.of("namespace.file", namespace.toString()))) {
-      Mqtt3BlockingClient alice = jwtClient(node, "owned-device");
+      Mqtt3BlockingClient alice = node.v3(1, "owned-device");
       connectPersistent(alice, tokens.token("alice"));
       alice.subscribeWith().topicFilter("retained/owned").qos(MqttQos.AT_LEAST_ONCE).send();
       alice.disconnect();
@@ -110,7 +109,7 @@ class SessionPersistenceClusterIT {
       node.kill(1);
       bringBack(node);
 
-      Mqtt3BlockingClient mallory = jwtClient(node, "owned-device");
+      Mqtt3BlockingClient mallory = node.v3(1, "owned-device");
       assertThatThrownBy(() -> connectPersistent(mallory, tokens.token("mallory")))
           .as("another authentication name taking the session brought back")
           .isInstanceOfSatisfying(
@@ -119,7 +118,7 @@ class SessionPersistenceClusterIT {
                   assertThat(e.getMqttMessage().getReturnCode())
                       .isEqualTo(Mqtt3ConnAckReturnCode.NOT_AUTHORIZED));
 
-      Mqtt3BlockingClient back = jwtClient(node, "owned-device");
+      Mqtt3BlockingClient back = node.v3(1, "owned-device");
       assertThat(connectPersistent(back, tokens.token("alice")).isSessionPresent()).isTrue();
       back.disconnect();
     }
@@ -398,15 +397,6 @@ class SessionPersistenceClusterIT {
     Mqtt5BlockingClient c = cluster.v5(node, clientId);
     c.connectWith().cleanStart(cleanStart).sessionExpiryInterval(expiry).send();
     return c;
-  }
-
-  private static Mqtt3BlockingClient jwtClient(ClusterFixture cluster, String clientId) {
-    return MqttClient.builder()
-        .useMqttVersion3()
-        .identifier(clientId)
-        .serverHost(cluster.node(1).host())
-        .serverPort(cluster.node(1).mqttPort())
-        .buildBlocking();
   }
 
   /** Connects {@code client} with clean session 0, authenticated by the JWT {@code token}. */
