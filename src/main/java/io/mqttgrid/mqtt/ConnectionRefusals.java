@@ -2,6 +2,7 @@ package io.mqttgrid.mqtt;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.mqttgrid.logging.IntervalCounts;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
@@ -21,14 +22,10 @@ final class ConnectionRefusals {
 
   private final Map<ConnectionAdmission.Refusal, Counter> counters =
       new EnumMap<>(ConnectionAdmission.Refusal.class);
-  private final LongSupplier clock;
-  private final Map<ConnectionAdmission.Refusal, Long> sinceLogged =
-      new EnumMap<>(ConnectionAdmission.Refusal.class);
-  private long lastLogged = Long.MIN_VALUE;
-  private String exampleAddress;
+  private final IntervalCounts<ConnectionAdmission.Refusal> sinceLogged;
 
   ConnectionRefusals(MeterRegistry registry, LongSupplier clock) {
-    this.clock = clock;
+    this.sinceLogged = new IntervalCounts<>(INTERVAL_MILLIS, clock);
     for (ConnectionAdmission.Refusal r : ConnectionAdmission.Refusal.values()) {
       counters.put(
           r,
@@ -52,41 +49,23 @@ final class ConnectionRefusals {
       int open,
       int unauthenticated) {
     counters.get(reason).increment();
-    String line;
-    synchronized (this) {
-      sinceLogged.merge(reason, 1L, Long::sum);
-      if (exampleAddress == null) {
-        exampleAddress = address;
-      }
-      long now = clock.getAsLong();
-      if (lastLogged != Long.MIN_VALUE && now - lastLogged < INTERVAL_MILLIS) {
-        return null;
-      }
-      StringBuilder b = new StringBuilder();
-      sinceLogged.forEach(
-          (r, n) ->
-              b.append(b.length() == 0 ? "" : ", ")
-                  .append(n)
-                  .append(' ')
-                  .append(bound(r, limits, maxConnections)));
-      line =
-          "MQTT connections refused "
-              + (lastLogged == Long.MIN_VALUE
-                  ? "(first this run)"
-                  : "in the last " + (now - lastLogged) / 1000 + " s")
-              + ": "
-              + b
-              + "; open "
-              + open
-              + ", unauthenticated "
-              + unauthenticated
-              + "; e.g. from "
-              + exampleAddress
-              + " (each counted in mqttgrid_connections_refused_total)";
-      sinceLogged.clear();
-      exampleAddress = null;
-      lastLogged = now;
+    IntervalCounts.Summary<ConnectionAdmission.Refusal> refused =
+        sinceLogged.count(reason, address);
+    if (refused == null) {
+      return null;
     }
+    String line =
+        "MQTT connections refused "
+            + refused.period()
+            + ": "
+            + refused.listed(r -> bound(r, limits, maxConnections))
+            + "; open "
+            + open
+            + ", unauthenticated "
+            + unauthenticated
+            + "; e.g. from "
+            + refused.example()
+            + " (each counted in mqttgrid_connections_refused_total)";
     LOG.warn(line);
     return line;
   }

@@ -77,28 +77,29 @@ final class GuardedMqttServer {
           && admission.answerOverCap()) {
         // read the CONNECT (through vertx-mqtt's decoder, under its connect timeout) only to
         // answer it: the guard refuses it and vertx-mqtt never sees it
-        NetSocketInternal internal = (NetSocketInternal) socket;
-        internal
-            .channelHandlerContext()
-            .channel()
-            .closeFuture()
-            .addListener(f -> admission.answeredOverCap());
-        mqttHandler.handle(socket);
-        guard(address, guarding, true, () -> {})
-            .install(internal.channelHandlerContext().pipeline());
+        handOver(
+            socket,
+            mqttHandler,
+            guard(address, guarding, true, () -> {}),
+            admission::answeredOverCap);
         return;
       }
       socket.close();
       return;
     }
     InboundGuard guard = guard(address, guarding, false, () -> admission.authenticated(address));
+    DirectSocketWrites.apply((NetSocketInternal) socket);
+    handOver(socket, mqttHandler, guard, () -> admission.closed(address, guard.accepted()));
+  }
+
+  /**
+   * Lets vertx-mqtt build the socket's pipeline, then puts {@code guard} in front of it; {@code
+   * onClose} runs when the socket closes, whoever closes it.
+   */
+  private static void handOver(
+      NetSocket socket, Handler<NetSocket> mqttHandler, InboundGuard guard, Runnable onClose) {
     NetSocketInternal internal = (NetSocketInternal) socket;
-    DirectSocketWrites.apply(internal);
-    internal
-        .channelHandlerContext()
-        .channel()
-        .closeFuture()
-        .addListener(f -> admission.closed(address, guard.accepted()));
+    internal.channelHandlerContext().channel().closeFuture().addListener(f -> onClose.run());
     mqttHandler.handle(socket);
     guard.install(internal.channelHandlerContext().pipeline());
   }

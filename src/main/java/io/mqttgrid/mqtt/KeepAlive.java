@@ -68,12 +68,13 @@ final class KeepAlive implements Handler<Void> {
   void start(boolean hasServerKeepAlive, int clientKeepAlive, ChannelPipeline pipeline) {
     serverKeepAlive = hasServerKeepAlive && KeepAliveDeadline.capped(clientKeepAlive, maxKeepAlive);
     int seconds = serverKeepAlive ? maxKeepAlive : clientKeepAlive;
-    if (!serverKeepAlive && (clientKeepAlive == 0 || !takeOverFromVertxMqtt(pipeline))) {
-      return;
-    }
-    if (serverKeepAlive && pipeline != null) {
-      // the server's cap is shorter than the client's value vertx-mqtt would watch
+    if (serverKeepAlive) {
+      // watched here even where vertx-mqtt's handlers stay: they would watch only the client's
+      // value, longer than the cap or none
       takeOverFromVertxMqtt(pipeline);
+    } else if (clientKeepAlive == 0 || !takeOverFromVertxMqtt(pipeline)) {
+      // none to watch, or vertx-mqtt keeps watching it
+      return;
     }
     deadline = new KeepAliveDeadline(seconds, System.nanoTime());
     sweep.add(this);

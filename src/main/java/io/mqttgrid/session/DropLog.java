@@ -1,7 +1,6 @@
 package io.mqttgrid.session;
 
-import java.util.Map;
-import java.util.TreeMap;
+import io.mqttgrid.logging.IntervalCounts;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,15 +15,10 @@ final class DropLog {
 
   private static final Logger LOG = LoggerFactory.getLogger(DropLog.class);
 
-  private final long intervalMillis;
-  private final LongSupplier clock;
-  private final Map<String, Long> counts = new TreeMap<>();
-  private long lastLogged = Long.MIN_VALUE;
-  private String exampleClient;
+  private final IntervalCounts<String> sinceLogged;
 
   DropLog(long intervalMillis, LongSupplier clock) {
-    this.intervalMillis = intervalMillis;
-    this.clock = clock;
+    this.sinceLogged = new IntervalCounts<>(intervalMillis, clock);
   }
 
   /**
@@ -38,33 +32,20 @@ final class DropLog {
       Session.State state,
       boolean persistent,
       SessionLimits limits) {
-    String line;
-    synchronized (this) {
-      counts.merge(reason + " (" + bound(reason, state, persistent, limits) + ")", 1L, Long::sum);
-      if (exampleClient == null) {
-        exampleClient = clientId;
-      }
-      long now = clock.getAsLong();
-      if (lastLogged != Long.MIN_VALUE && now - lastLogged < intervalMillis) {
-        return null;
-      }
-      StringBuilder b = new StringBuilder();
-      counts.forEach(
-          (k, n) -> b.append(b.length() == 0 ? "" : ", ").append(n).append(' ').append(k));
-      line =
-          "messages dropped by sessions "
-              + (lastLogged == Long.MIN_VALUE
-                  ? "(first this run)"
-                  : "in the last " + (now - lastLogged) / 1000 + " s")
-              + ": "
-              + b
-              + "; e.g. for client "
-              + exampleClient
-              + " (each counted in mqttgrid_messages_dropped_total)";
-      counts.clear();
-      exampleClient = null;
-      lastLogged = now;
+    // counted by reason and bound: queue-full has a bound of its own per session state
+    IntervalCounts.Summary<String> dropped =
+        sinceLogged.count(reason + " (" + bound(reason, state, persistent, limits) + ")", clientId);
+    if (dropped == null) {
+      return null;
     }
+    String line =
+        "messages dropped by sessions "
+            + dropped.period()
+            + ": "
+            + dropped.listed(k -> k)
+            + "; e.g. for client "
+            + dropped.example()
+            + " (each counted in mqttgrid_messages_dropped_total)";
     LOG.warn(line);
     return line;
   }

@@ -3,7 +3,6 @@ package io.mqttgrid.cluster;
 import io.mqttgrid.testing.SlowSubscriberFanIn;
 import io.mqttgrid.testing.TwoNodes;
 import java.nio.file.Path;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,17 +20,7 @@ class CrossNodeFanInNoLossIT {
 
   @Test
   void fourPublishersOnOneNodeOneSlowerSubscriberOnAnotherLoseNothing() throws Exception {
-    // as FanInNoLossIT: a few thousand messages far beyond 1,000 waiting for the subscriber; each
-    // publisher at most 50 unacknowledged; an acknowledgement held up to 10 s
-    Map<String, String> bounds =
-        Map.of(
-            "session.max-pending-messages",
-            "1000",
-            "limits.receive-maximum",
-            "50",
-            "session.hold-acks-max-millis",
-            "10000");
-    try (TwoNodes nodes = TwoNodes.start(dir, bounds)) {
+    try (TwoNodes nodes = TwoNodes.start(dir, SlowSubscriberFanIn.SMALL_SESSION_BOUNDS)) {
       new SlowSubscriberFanIn(4, 1_000).run(nodes.b, nodes.a).assertNothingLost();
     }
   }

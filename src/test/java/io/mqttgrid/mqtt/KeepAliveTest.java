@@ -48,6 +48,12 @@ class KeepAliveTest {
     return p;
   }
 
+  /** Not lapsed a second before {@code seconds} from {@code startNanos}, lapsed a second after. */
+  private static void assertLapsesAfter(KeepAlive k, long startNanos, int seconds) {
+    assertThat(k.lapsed(startNanos + (seconds - 1) * SECOND)).isFalse();
+    assertThat(k.lapsed(System.nanoTime() + (seconds + 1) * SECOND)).isTrue();
+  }
+
   @Test
   void theClientsKeepAliveLeavesThePipelineForTheSweep() {
     ChannelPipeline p = vertxMqttPipeline(60);
@@ -58,8 +64,7 @@ class KeepAliveTest {
     assertThat(p.names()).doesNotContain("idle", "keepAliveHandler").contains("handler");
     assertThat(sweep.size()).isEqualTo(1);
     // 1.5 x the client's 60 s, not the cap's
-    assertThat(k.lapsed(connack + 89 * SECOND)).isFalse();
-    assertThat(k.lapsed(System.nanoTime() + 91 * SECOND)).isTrue();
+    assertLapsesAfter(k, connack, 90);
 
     k.stop();
     assertThat(sweep.size()).isZero();
@@ -86,8 +91,31 @@ class KeepAliveTest {
     k.start(true, 0, p);
 
     assertThat(sweep.size()).isEqualTo(1);
-    assertThat(k.lapsed(connack + 179 * SECOND)).isFalse();
-    assertThat(k.lapsed(System.nanoTime() + 181 * SECOND)).isTrue();
+    assertLapsesAfter(k, connack, 180);
+  }
+
+  @Test
+  void aClientKeepAliveOverTheCapLeavesThePipelineAndIsHeldToTheCap() {
+    ChannelPipeline p = vertxMqttPipeline(300);
+    KeepAlive k = new KeepAlive(null, sweep, MAX_KEEP_ALIVE);
+    long connack = System.nanoTime();
+    k.start(true, 300, p);
+
+    assertThat(p.names()).doesNotContain("idle", "keepAliveHandler").contains("handler");
+    assertThat(sweep.size()).isEqualTo(1);
+    // 1.5 x the cap's 120 s, not the client's 300 s
+    assertLapsesAfter(k, connack, 180);
+  }
+
+  @Test
+  void theServerKeepAliveIsWatchedEvenWhenThePipelineCannotBeReached() {
+    KeepAlive k = new KeepAlive(null, sweep, MAX_KEEP_ALIVE);
+    long connack = System.nanoTime();
+    // vertx-mqtt would watch only the client's 300 s, longer than the cap announced to it
+    k.start(true, 300, null);
+
+    assertThat(sweep.size()).isEqualTo(1);
+    assertLapsesAfter(k, connack, 180);
   }
 
   @Test

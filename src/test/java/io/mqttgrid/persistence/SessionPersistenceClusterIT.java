@@ -3,11 +3,11 @@ package io.mqttgrid.persistence;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
 import com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3ConnAckException;
+import com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAck;
 import com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAckReturnCode;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
@@ -29,6 +29,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,20 +50,8 @@ class SessionPersistenceClusterIT {
 
   @Test
   void aSingleNodeOnTheEmbeddedStoreKeepsSessionsAndTheirQueuesAcrossAKill9() throws Exception {
-    Path data = dir.resolve("data");
     try (ClusterFixture node =
-        ClusterFixture.start(
-            SessionPersistenceClusterIT.class.getSimpleName() + "-embedded",
-            1,
-            Map.of(
-                "cluster.mode",
-                "local",
-                "persistence.store",
-                "embedded",
-                "persistence.embedded.directory",
-                data.toString(),
-                "session.max-queued-messages",
-                QUEUE))) {
+        embeddedNode("embedded", Map.of("session.max-queued-messages", QUEUE))) {
       offlineSubscriber(node, 1, "keeper", EXPIRY, "queue/#");
       // a session that must have expired by the time it is asked for: its expiry counts on from
       // when it went offline, not from the restart
@@ -75,8 +64,7 @@ class SessionPersistenceClusterIT {
         expected.add(publish(pub, "queue/a", "before-" + i));
       }
       node.kill(1);
-      node.restart(1);
-      node.awaitReady(1, Duration.ofSeconds(90));
+      bringBack(node);
       assertThat(Files.readString(node.node(1).log())).contains("sessions brought back");
 
       // routed again while its client is away: queued
@@ -111,46 +99,18 @@ class SessionPersistenceClusterIT {
     TestTokens tokens = TestTokens.create();
     Path namespace = tokens.writeNamespace(dir);
     try (ClusterFixture node =
-        ClusterFixture.start(
-            SessionPersistenceClusterIT.class.getSimpleName() + "-owners",
-            1,
-            Map.of(
-                "cluster.mode",
-                "local",
-                "persistence.store",
-                "embedded",
-                "persistence.embedded.directory",
-                dir.resolve("data-owners").toString(),
-                "namespace.file",
-                namespace.toString()))) {
-      Mqtt3BlockingClient alice = jwtClient(node, "owned-device");
-      alice
-          .connectWith()
-          .cleanSession(false)
-          .simpleAuth()
-          .username("CUSTOM-JWT")
-          .password(tokens.token("alice").getBytes(StandardCharsets.UTF_8))
-          .applySimpleAuth()
-          .send();
+        embeddedNode("owners", Map.of("namespace.file", namespace.toString()))) {
+      Mqtt3BlockingClient alice = node.v3(1, "owned-device");
+      connectPersistent(alice, tokens.token("alice"));
       alice.subscribeWith().topicFilter("retained/owned").qos(MqttQos.AT_LEAST_ONCE).send();
       alice.disconnect();
       // the owner is written behind (about a second): a crash later than that keeps it
       Thread.sleep(5_000);
       node.kill(1);
-      node.restart(1);
-      node.awaitReady(1, Duration.ofSeconds(90));
+      bringBack(node);
 
-      Mqtt3BlockingClient mallory = jwtClient(node, "owned-device");
-      assertThatThrownBy(
-              () ->
-                  mallory
-                      .connectWith()
-                      .cleanSession(false)
-                      .simpleAuth()
-                      .username("CUSTOM-JWT")
-                      .password(tokens.token("mallory").getBytes(StandardCharsets.UTF_8))
-                      .applySimpleAuth()
-                      .send())
+      Mqtt3BlockingClient mallory = node.v3(1, "owned-device");
+      assertThatThrownBy(() -> connectPersistent(mallory, tokens.token("mallory")))
           .as("another authentication name taking the session brought back")
           .isInstanceOfSatisfying(
               Mqtt3ConnAckException.class,
@@ -158,17 +118,8 @@ class SessionPersistenceClusterIT {
                   assertThat(e.getMqttMessage().getReturnCode())
                       .isEqualTo(Mqtt3ConnAckReturnCode.NOT_AUTHORIZED));
 
-      Mqtt3BlockingClient back = jwtClient(node, "owned-device");
-      assertThat(
-              back.connectWith()
-                  .cleanSession(false)
-                  .simpleAuth()
-                  .username("CUSTOM-JWT")
-                  .password(tokens.token("alice").getBytes(StandardCharsets.UTF_8))
-                  .applySimpleAuth()
-                  .send()
-                  .isSessionPresent())
-          .isTrue();
+      Mqtt3BlockingClient back = node.v3(1, "owned-device");
+      assertThat(connectPersistent(back, tokens.token("alice")).isSessionPresent()).isTrue();
       back.disconnect();
     }
   }
@@ -184,18 +135,7 @@ class SessionPersistenceClusterIT {
   void aSessionThatReconnectedWithAnEmptyQueueBeforeAKill9TakesWhatIsPublishedAfterTheRestart()
       throws Exception {
     try (ClusterFixture node =
-        ClusterFixture.start(
-            SessionPersistenceClusterIT.class.getSimpleName() + "-reconnected",
-            1,
-            Map.of(
-                "cluster.mode",
-                "local",
-                "persistence.store",
-                "embedded",
-                "persistence.embedded.directory",
-                dir.resolve("data-reconnected").toString(),
-                "session.max-queued-messages",
-                QUEUE))) {
+        embeddedNode("reconnected", Map.of("session.max-queued-messages", QUEUE))) {
       offlineSubscriber(node, 1, "reconnecter", EXPIRY, "reconnect/#");
       // a message through the queue: stored with the first connection as its owner, then
       // acknowledged by the second connection
@@ -207,8 +147,7 @@ class SessionPersistenceClusterIT {
       again.subscribeWith().topicFilter("reconnect/#").qos(MqttQos.AT_LEAST_ONCE).send();
       again.disconnect();
       node.kill(1);
-      node.restart(1);
-      node.awaitReady(1, Duration.ofSeconds(90));
+      bringBack(node);
 
       pub = connect(node, 1, "publisher", true, 0);
       List<String> expected = new ArrayList<>();
@@ -220,29 +159,12 @@ class SessionPersistenceClusterIT {
     }
   }
 
-  private static Mqtt3BlockingClient jwtClient(ClusterFixture cluster, String clientId) {
-    return MqttClient.builder()
-        .useMqttVersion3()
-        .identifier(clientId)
-        .serverHost(cluster.node(1).host())
-        .serverPort(cluster.node(1).mqttPort())
-        .buildBlocking();
-  }
-
   @Test
   void withWriteBehindAGracefulStopWritesWhatTheBatchHolds() throws Exception {
-    Path data = dir.resolve("data-behind");
     try (ClusterFixture node =
-        ClusterFixture.start(
-            SessionPersistenceClusterIT.class.getSimpleName() + "-behind",
-            1,
+        embeddedNode(
+            "behind",
             Map.of(
-                "cluster.mode",
-                "local",
-                "persistence.store",
-                "embedded",
-                "persistence.embedded.directory",
-                data.toString(),
                 "persistence.session-queue-write",
                 "behind",
                 // longer than the test: only the stop writes the queue
@@ -256,8 +178,7 @@ class SessionPersistenceClusterIT {
       }
       pub.disconnect();
       node.stop(1);
-      node.restart(1);
-      node.awaitReady(1, Duration.ofSeconds(90));
+      bringBack(node);
       assertThat(Files.readString(node.node(1).log()))
           .contains("session queues write-behind 60000 ms");
       assertThat(receiveAll(node, 1, "behind-keeper", expected.size())).containsAll(expected);
@@ -346,28 +267,10 @@ class SessionPersistenceClusterIT {
     }
   }
 
-  private static Mqtt5BlockingClient connect(
-      ClusterFixture cluster, int node, String clientId, boolean cleanStart, long expiry) {
-    Mqtt5BlockingClient c = cluster.v5(node, clientId);
-    c.connectWith().cleanStart(cleanStart).sessionExpiryInterval(expiry).send();
-    return c;
-  }
-
   @Test
   void aPipelinedQos1StreamKeepsEveryAcknowledgedMessageInOrderAcrossAKill9() throws Exception {
     try (ClusterFixture node =
-        ClusterFixture.start(
-            SessionPersistenceClusterIT.class.getSimpleName() + "-pipelined",
-            1,
-            Map.of(
-                "cluster.mode",
-                "local",
-                "persistence.store",
-                "embedded",
-                "persistence.embedded.directory",
-                dir.resolve("data").toString(),
-                "session.max-queued-messages",
-                "5000"))) {
+        embeddedNode("pipelined", Map.of("session.max-queued-messages", "5000"))) {
       offlineSubscriber(node, 1, "keeper", EXPIRY, "pipe/#");
       // published without waiting for each PUBACK (up to the Receive Maximum in flight): the
       // session stores them in batches, and a PUBACK must still mean stored
@@ -397,25 +300,10 @@ class SessionPersistenceClusterIT {
           .isGreaterThanOrEqualTo(500);
       node.kill(1);
       Set<String> acknowledgedBeforeKill = new HashSet<>(acknowledged);
-      node.restart(1);
-      node.awaitReady(1, Duration.ofSeconds(90));
+      bringBack(node);
 
-      List<String> got = new ArrayList<>();
-      Mqtt5BlockingClient c = node.v5(1, "keeper");
-      try (Mqtt5BlockingClient.Mqtt5Publishes received = c.publishes(MqttGlobalPublishFilter.ALL)) {
-        c.connectWith().cleanStart(false).sessionExpiryInterval(EXPIRY).send();
-        while (!got.containsAll(acknowledgedBeforeKill)) {
-          var p = received.receive(15, TimeUnit.SECONDS);
-          if (p.isEmpty()) {
-            break;
-          }
-          String payload = new String(p.get().getPayloadAsBytes(), StandardCharsets.UTF_8);
-          if (!got.contains(payload)) {
-            got.add(payload);
-          }
-        }
-      }
-      c.disconnect();
+      Set<String> got =
+          receiveUntil(node, 1, "keeper", received -> received.containsAll(acknowledgedBeforeKill));
       assertThat(got)
           .as("every message acknowledged before the kill")
           .containsAll(acknowledgedBeforeKill);
@@ -450,6 +338,17 @@ class SessionPersistenceClusterIT {
    */
   private static Set<String> receiveAll(
       ClusterFixture cluster, int node, String clientId, int count) throws Exception {
+    return receiveUntil(cluster, node, clientId, got -> got.size() >= count);
+  }
+
+  /**
+   * Reconnects {@code clientId} with clean start 0 (Session Present 1 expected) and answers the
+   * distinct payloads received, in their order, until they are {@code enough} or nothing more came
+   * for 15 s.
+   */
+  private static Set<String> receiveUntil(
+      ClusterFixture cluster, int node, String clientId, Predicate<Set<String>> enough)
+      throws Exception {
     Mqtt5BlockingClient c = cluster.v5(node, clientId);
     Set<String> got = new LinkedHashSet<>();
     try (Mqtt5BlockingClient.Mqtt5Publishes received = c.publishes(MqttGlobalPublishFilter.ALL)) {
@@ -461,7 +360,7 @@ class SessionPersistenceClusterIT {
                   .isSessionPresent())
           .as("%s: Session Present", clientId)
           .isTrue();
-      while (got.size() < count) {
+      while (!enough.test(got)) {
         var p = received.receive(15, TimeUnit.SECONDS);
         if (p.isEmpty()) {
           break;
@@ -472,5 +371,43 @@ class SessionPersistenceClusterIT {
     }
     c.disconnect();
     return got;
+  }
+
+  /**
+   * One node of its own (a one-member cluster) on the embedded store, in a directory of its own
+   * named after {@code name}, with {@code settings} besides.
+   */
+  private ClusterFixture embeddedNode(String name, Map<String, String> settings) {
+    Map<String, String> all = new HashMap<>(settings);
+    all.put("cluster.mode", "local");
+    all.put("persistence.store", "embedded");
+    all.put("persistence.embedded.directory", dir.resolve("data-" + name).toString());
+    return ClusterFixture.start(
+        SessionPersistenceClusterIT.class.getSimpleName() + "-" + name, 1, all);
+  }
+
+  /** Starts the one node again, after a kill or a stop, and waits until it is ready. */
+  private static void bringBack(ClusterFixture node) {
+    node.restart(1);
+    node.awaitReady(1, Duration.ofSeconds(90));
+  }
+
+  private static Mqtt5BlockingClient connect(
+      ClusterFixture cluster, int node, String clientId, boolean cleanStart, long expiry) {
+    Mqtt5BlockingClient c = cluster.v5(node, clientId);
+    c.connectWith().cleanStart(cleanStart).sessionExpiryInterval(expiry).send();
+    return c;
+  }
+
+  /** Connects {@code client} with clean session 0, authenticated by the JWT {@code token}. */
+  private static Mqtt3ConnAck connectPersistent(Mqtt3BlockingClient client, String token) {
+    return client
+        .connectWith()
+        .cleanSession(false)
+        .simpleAuth()
+        .username("CUSTOM-JWT")
+        .password(token.getBytes(StandardCharsets.UTF_8))
+        .applySimpleAuth()
+        .send();
   }
 }

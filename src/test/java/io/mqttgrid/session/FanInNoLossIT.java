@@ -2,7 +2,6 @@ package io.mqttgrid.session;
 
 import io.mqttgrid.testing.SlowSubscriberFanIn;
 import io.mqttgrid.testing.TestBroker;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,20 +16,7 @@ class FanInNoLossIT {
 
   @Test
   void fourPublishersOneSlowerSubscriberAtQos1LoseNothing() throws Exception {
-    // small bounds, so that a few thousand messages are far beyond them: 1,000 waiting for the
-    // subscriber; each publisher at most 50 unacknowledged; an acknowledgement held up to 10 s, not
-    // 1: on a loaded machine the subscriber's pace (ten every 5 ms) can fall so far that a held one
-    // waits past 1 s, and is then answered and its message dropped, as documented (a full run: 541
-    // refused)
-    Map<String, String> bounds =
-        Map.of(
-            "session.max-pending-messages",
-            "1000",
-            "limits.receive-maximum",
-            "50",
-            "session.hold-acks-max-millis",
-            "10000");
-    try (TestBroker broker = TestBroker.start(bounds)) {
+    try (TestBroker broker = TestBroker.start(SlowSubscriberFanIn.SMALL_SESSION_BOUNDS)) {
       new SlowSubscriberFanIn(4, 1_000).run(broker, broker).assertNothingLost();
     }
   }

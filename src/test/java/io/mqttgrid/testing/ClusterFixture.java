@@ -1,6 +1,7 @@
 package io.mqttgrid.testing;
 
 import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
@@ -490,6 +491,16 @@ public final class ClusterFixture implements AutoCloseable {
   public Mqtt5BlockingClient v5(int i, String clientId) {
     return MqttClient.builder()
         .useMqttVersion5()
+        .identifier(clientId)
+        .serverHost(node(i).host())
+        .serverPort(node(i).mqttPort)
+        .buildBlocking();
+  }
+
+  /** An MQTT 3.1.1 client (not yet connected) straight to node {@code i}. */
+  public Mqtt3BlockingClient v3(int i, String clientId) {
+    return MqttClient.builder()
+        .useMqttVersion3()
         .identifier(clientId)
         .serverHost(node(i).host())
         .serverPort(node(i).mqttPort)

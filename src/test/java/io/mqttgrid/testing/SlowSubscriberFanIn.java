@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -26,6 +27,22 @@ import java.util.stream.IntStream;
  * and the publishers may be on different nodes.
  */
 public final class SlowSubscriberFanIn {
+
+  /**
+   * The broker's settings for a run: bounds small enough that a few thousand messages are far
+   * beyond them. 1,000 messages waiting for the subscriber; each publisher at most 50
+   * unacknowledged; an acknowledgement held up to 10 s, not 1: on a loaded machine the subscriber's
+   * pace (ten every 5 ms) can fall so far that a held one waits past 1 s, and is then answered and
+   * its message dropped, as documented (a full run: 541 refused).
+   */
+  public static final Map<String, String> SMALL_SESSION_BOUNDS =
+      Map.of(
+          "session.max-pending-messages",
+          "1000",
+          "limits.receive-maximum",
+          "50",
+          "session.hold-acks-max-millis",
+          "10000");
 
   private static final String PROBE_TOPIC = "fan/probe";
 
