@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
@@ -52,10 +53,6 @@ final class SessionMapStore<V> implements MapStore<String, V>, MapLoaderLifecycl
   @Override
   public void destroy() {}
 
-  /**
-   * Returns once the database holds the record. Hazelcast calls this for different partitions on
-   * several threads at once: the table commits what arrives together in one transaction.
-   */
   @Override
   public void store(String clientId, V value) {
     byte[] bytes = bytes(value);
@@ -71,7 +68,7 @@ final class SessionMapStore<V> implements MapStore<String, V>, MapLoaderLifecycl
 
   @Override
   public void delete(String clientId) {
-    StateDatabaseFailure.run(() -> table.delete(clientId));
+    deleteAll(List.of(clientId));
   }
 
   @Override

@@ -30,25 +30,12 @@ abstract class KeyValueTable<V> {
   private final String[] columns;
   private final String upsert;
 
-  /** Null: each {@link #put} and {@link #delete} is a transaction of its own. */
-  private final GroupCommit<V> together;
-
   KeyValueTable(StateDatabase db, String table, String key, String... columns) {
-    this(db, false, table, key, columns);
-  }
-
-  /**
-   * {@code groupCommits}: the {@link #put} and {@link #delete} calls of many threads at once share
-   * a transaction ({@link GroupCommit}), each still returning only once it has committed.
-   */
-  KeyValueTable(
-      StateDatabase db, boolean groupCommits, String table, String key, String... columns) {
     this.db = db;
     this.table = table;
     this.key = key;
     this.columns = columns;
     this.upsert = db.upsert(table, key, columns);
-    this.together = groupCommits ? new GroupCommit<>(this::commitTogether, CHUNK) : null;
   }
 
   /** Sets the value's columns from parameter {@code first} on. */
@@ -63,10 +50,6 @@ abstract class KeyValueTable<V> {
   }
 
   public void put(String k, V value) {
-    if (together != null) {
-      together.put(k, value);
-      return;
-    }
     db.checkWritable();
     try (Connection c = db.connection();
         PreparedStatement st = c.prepareStatement(upsert)) {
@@ -108,65 +91,7 @@ abstract class KeyValueTable<V> {
   }
 
   public void delete(String k) {
-    if (together != null) {
-      together.delete(k);
-      return;
-    }
     deleteAll(List.of(k));
-  }
-
-  /**
-   * The changes of a group in one transaction. Of several changes of one key the last counts (the
-   * callers of one key run one after the other, so the group holds the newest).
-   */
-  private void commitTogether(List<GroupCommit.Change<V>> changes) {
-    Map<String, GroupCommit.Change<V>> last = new LinkedHashMap<>();
-    for (GroupCommit.Change<V> ch : changes) {
-      last.remove(ch.key());
-      last.put(ch.key(), ch);
-    }
-    List<String> deleted = new ArrayList<>();
-    db.checkWritable();
-    try (Connection c = db.connection()) {
-      c.setAutoCommit(false);
-      try {
-        try (PreparedStatement st = c.prepareStatement(upsert)) {
-          int batched = 0;
-          for (GroupCommit.Change<V> ch : last.values()) {
-            if (ch.value() == null) {
-              deleted.add(ch.key());
-              continue;
-            }
-            st.setString(1, ch.key());
-            bind(st, 2, ch.value());
-            st.addBatch();
-            batched++;
-          }
-          if (batched > 0) {
-            st.executeBatch();
-          }
-        }
-        for (List<String> chunk : chunks(deleted)) {
-          try (PreparedStatement st =
-              c.prepareStatement(
-                  "DELETE FROM " + table + " WHERE " + key + " IN (" + marks(chunk.size()) + ")")) {
-            for (int i = 0; i < chunk.size(); i++) {
-              st.setString(i + 1, chunk.get(i));
-            }
-            st.executeUpdate();
-          }
-        }
-        c.commit();
-        db.worked();
-      } catch (SQLException e) {
-        c.rollback();
-        throw e;
-      } finally {
-        c.setAutoCommit(true);
-      }
-    } catch (SQLException e) {
-      throw failed("write", e);
-    }
   }
 
   public void deleteAll(Collection<String> keys) {

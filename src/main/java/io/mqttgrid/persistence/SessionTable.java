@@ -10,23 +10,13 @@ import java.sql.SQLException;
  */
 public final class SessionTable extends KeyValueTable<byte[]> {
 
-  private SessionTable(StateDatabase db, boolean groupCommits, String table, String column) {
-    super(db, groupCommits, table, "client_id", column);
+  private SessionTable(StateDatabase db, String table, String column) {
+    super(db, table, "client_id", column);
   }
 
-  /**
-   * Session records: expiry, will, subscriptions, owner, QoS 2 ids awaiting PUBREL. The single
-   * writes of many sessions at once (a connect storm) share their commits ({@link GroupCommit}).
-   */
+  /** Session records: expiry, will, subscriptions, owner, QoS 2 ids awaiting PUBREL. */
   public static SessionTable records(StateDatabase db) {
-    return records(db, true);
-  }
-
-  /**
-   * {@code groupCommits} false: each write a transaction of its own (to measure the difference).
-   */
-  static SessionTable records(StateDatabase db, boolean groupCommits) {
-    return new SessionTable(db, groupCommits, "mqttgrid_sessions", "record");
+    return new SessionTable(db, "mqttgrid_sessions", "record");
   }
 
   /**
@@ -34,7 +24,7 @@ public final class SessionTable extends KeyValueTable<byte[]> {
    * row per message ({@link QueueTable}).
    */
   public static SessionTable queues(StateDatabase db) {
-    return new SessionTable(db, false, "mqttgrid_queues", "queue");
+    return new SessionTable(db, "mqttgrid_queues", "queue");
   }
 
   @Override

@@ -17,11 +17,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Not a test: a measurement to run by hand. Session records (150 bytes, client ids as a connect
  * storm's) written to the embedded H2 file by several threads at once, as Hazelcast's map-store
- * threads do in a persistent connect storm, with and without group commits: this process's CPU time
- * per record write (and that of the writer threads alone: the rest is the JIT, GC and H2's other
- * threads), H2's writes to its file (one per commit that found changes to store) per record write,
- * and the file's size and fill rate after the storm. Each run preloads the table as earlier storms
- * would have, and warms the JIT up with 10,000 writes ({@code -Dbench.warmup}).
+ * threads do in a persistent connect storm: this process's CPU time per record write (and that of
+ * the writer threads alone: the rest is the JIT, GC and H2's other threads), H2's writes to its
+ * file (one per commit that found changes to store) per record write, and the file's size and fill
+ * rate after the storm. Each run preloads the table as earlier storms would have, and warms the JIT
+ * up with 10,000 writes ({@code -Dbench.warmup}).
  *
  * <p>{@code java ... io.mqttgrid.persistence.SessionRecordWriteBenchmark [threads] [writes]
  * [preloaded] [rounds]} (default 16 20000 20000 3); e.g. after {@code mvn -B -q test-compile
@@ -39,14 +39,11 @@ public final class SessionRecordWriteBenchmark {
     int preloaded = args.length > 2 ? Integer.parseInt(args[2]) : 20000;
     int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 3;
     for (int r = 1; r <= rounds; r++) {
-      for (boolean grouped : new boolean[] {false, true}) {
-        run(grouped, threads, writes, preloaded, r);
-      }
+      run(threads, writes, preloaded, r);
     }
   }
 
-  private static void run(boolean grouped, int threads, int writes, int preloaded, int round)
-      throws Exception {
+  private static void run(int threads, int writes, int preloaded, int round) throws Exception {
     Path dir = Files.createTempDirectory("session-record-bench");
     try (StateDatabase db =
         StateDatabase.open(
@@ -59,7 +56,7 @@ public final class SessionRecordWriteBenchmark {
                 10,
                 Duration.ofSeconds(5),
                 Duration.ofSeconds(30)))) {
-      SessionTable records = SessionTable.records(db, grouped);
+      SessionTable records = SessionTable.records(db);
       byte[] value = new byte[150];
       Map<String, byte[]> old = new HashMap<>();
       for (int i = 0; i < preloaded; i++) {
@@ -85,10 +82,9 @@ public final class SessionRecordWriteBenchmark {
 
       System.out.printf(
           Locale.ROOT,
-          "round %d, %s: %d writes on %d threads, %.1f us CPU per write (%.1f in the writer"
+          "round %d: %d writes on %d threads, %.1f us CPU per write (%.1f in the writer"
               + " threads), %.3f file writes per write, %.0f writes/s (load average %s)%n",
           round,
-          grouped ? "group commits" : "a commit each",
           writes,
           threads,
           cpu / 1000.0 / writes,
