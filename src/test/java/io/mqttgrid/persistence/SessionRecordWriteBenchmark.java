@@ -45,6 +45,18 @@ public final class SessionRecordWriteBenchmark {
 
   private static void run(int threads, int writes, int preloaded, int round) throws Exception {
     Path dir = Files.createTempDirectory("session-record-bench");
+    try {
+      measure(dir, threads, writes, preloaded, round);
+    } finally {
+      // the file reaches gigabytes in a long run
+      try (var files = Files.walk(dir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
+  }
+
+  private static void measure(Path dir, int threads, int writes, int preloaded, int round)
+      throws Exception {
     try (StateDatabase db =
         StateDatabase.open(
             new PersistenceSettings(
