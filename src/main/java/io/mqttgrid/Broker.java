@@ -251,8 +251,7 @@ public final class Broker {
                             / 100),
             config.holdAcksMaxMillis,
             config.maxQueuedConnectedMessages,
-            config.maxQueuedConnectedBytes,
-            config.queueWriteAckWaitMillis);
+            config.maxQueuedConnectedBytes);
     sessions =
         new SessionManager(
             vertx,

@@ -82,8 +82,6 @@ public final class BrokerConfig {
   /** The longest one acknowledgement is held back (milliseconds). */
   public final long holdAcksMaxMillis;
 
-  public final long queueWriteAckWaitMillis;
-
   public final OverflowPolicy overflowPolicy;
   public final int maxOutboundBuffered;
   public final long maxOutboundBufferedBytes;
@@ -239,7 +237,6 @@ public final class BrokerConfig {
     maxQueuedConnectedBytes = longValue("session.max-queued-connected-bytes", 1, Long.MAX_VALUE);
     holdAcksAbovePendingPercent = intValue("session.hold-acks-above-pending-percent", 0, 100);
     holdAcksMaxMillis = longValue("session.hold-acks-max-millis", 1, 3_600_000);
-    queueWriteAckWaitMillis = longValue("session.queue-write-ack-wait-millis", 0, 1_000);
     overflowPolicy = enumValue("session.overflow", OverflowPolicy.class);
     maxOutboundBuffered = intValue("session.max-outbound-buffered", 1, Integer.MAX_VALUE);
     maxOutboundBufferedBytes = longValue("session.max-outbound-buffered-bytes", 1, Long.MAX_VALUE);

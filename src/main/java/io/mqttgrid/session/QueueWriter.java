@@ -46,22 +46,14 @@ final class QueueWriter {
 
   /** One message's append, which may be taken back while its batch waits ({@link #withdraw}). */
   static final class Append {
-    private Batch batch;
-    private int changeAt;
-
-    /**
-     * When it was appended, if its message is on its way to a connected client (sent, or waiting
-     * for room in the client's window), whose acknowledgement it may wait for; else 0.
-     */
-    private final long awaitsAckSince;
-
+    private final Batch batch;
+    private final int changeAt;
     private final Promise<SessionQueue.AppendResult> outcome = Promise.promise();
     private boolean withdrawn;
 
-    private Append(Batch batch, int changeAt, long awaitsAckSince) {
+    private Append(Batch batch, int changeAt) {
       this.batch = batch;
       this.changeAt = changeAt;
-      this.awaitsAckSince = awaitsAckSince;
     }
 
     /** Completes when the append is stored, refused, or taken back. */
@@ -84,8 +76,8 @@ final class QueueWriter {
     /** Where in {@link #changes} a message's change of state is, by sequence number. */
     final Map<Long, Integer> stateChanges = new HashMap<>();
 
-    /** Completes when the batch is stored (and, once it has deferred appends, those too). */
-    Promise<Void> stored = Promise.promise();
+    /** Completes when the batch is stored. */
+    final Promise<Void> stored = Promise.promise();
   }
 
   private boolean writing;
@@ -94,35 +86,20 @@ final class QueueWriter {
   /** The batch being written, when it holds appends: what {@link #appendsSettled} waits for. */
   private Future<Void> writingAppends;
 
-  /** How long a sent message's append may wait for its acknowledgement; 0: not at all. */
-  private final long ackWaitNanos;
-
-  private boolean deferredFlushSet;
-
-  QueueWriter(
-      SessionStore store,
-      String clientId,
-      String connectionId,
-      Context context,
-      long ackWaitMillis) {
+  QueueWriter(SessionStore store, String clientId, String connectionId, Context context) {
     this.store = store;
     this.clientId = clientId;
     this.connectionId = connectionId;
     this.context = context;
-    this.ackWaitNanos = ackWaitMillis * 1_000_000L;
   }
 
   /**
    * Appends {@code message} within the bounds given; its outcome completes when it is stored (the
-   * message has its sequence number then), or when it is taken back. {@code toConnectedClient}: the
-   * message is sent, or waits for room in a connected client's window, so its append may wait a
-   * little for the acknowledgement that makes it unnecessary.
+   * message has its sequence number then), or when it is taken back.
    */
-  Append append(
-      QueuedMessage message, int maxQueued, long maxQueuedBytes, boolean toConnectedClient) {
+  Append append(QueuedMessage message, int maxQueued, long maxQueuedBytes) {
     Batch batch = waiting();
-    long awaitsAckSince = ackWaitNanos > 0 && toConnectedClient ? System.nanoTime() : 0;
-    Append append = new Append(batch, batch.changes.size(), awaitsAckSince);
+    Append append = new Append(batch, batch.changes.size());
     batch.appends.add(append);
     add(QueueChange.append(message, maxQueued, maxQueuedBytes));
     return append;
@@ -186,89 +163,11 @@ final class QueueWriter {
   private Future<Void> add(QueueChange change) {
     Batch batch = waiting();
     batch.changes.add(change);
-    // while appends wait for their acknowledgements, their timer flushes what else comes
-    if (!writing && !flushScheduled && !deferredFlushSet) {
+    if (!writing && !flushScheduled) {
       flushScheduled = true;
       context.runOnContext(v -> flush());
     }
     return batch.stored.future();
-  }
-
-  /**
-   * Moves the appends of {@code batch} from the first one that awaits an acknowledgement since less
-   * than the acknowledgement wait (and every append after it, to keep their order) into a new
-   * batch, and sets a flush for when that wait is over; answers the new batch, or null when there
-   * is none. The other changes stay: they concern messages already stored.
-   *
-   * <p>Why: a connected subscriber that keeps up acknowledges a message within a round trip, and an
-   * acknowledged append is never written ({@link #withdraw}). Without the wait, the messages that
-   * reached the session in the last round trip before each write (about two thirds of a fast
-   * stream's on this machine) were written and then removed. The price: the publisher of a message
-   * its subscriber does not acknowledge within the wait hears of it up to the wait later.
-   */
-  private Batch deferYoungSentAppends(Batch batch) {
-    long now = System.nanoTime();
-    int cut = -1;
-    for (int i = 0; i < batch.appends.size(); i++) {
-      Append a = batch.appends.get(i);
-      if (!a.withdrawn && a.awaitsAckSince != 0 && now - a.awaitsAckSince < ackWaitNanos) {
-        cut = i;
-        break;
-      }
-    }
-    if (cut < 0) {
-      return null;
-    }
-    Batch later = new Batch();
-    int firstMoved = batch.appends.get(cut).changeAt;
-    List<QueueChange> kept = new ArrayList<>(firstMoved);
-    for (int i = 0; i < batch.changes.size(); i++) {
-      QueueChange c = batch.changes.get(i);
-      if (c == null) {
-        continue;
-      }
-      if (i >= firstMoved && c.kind() == QueueChange.Kind.APPEND) {
-        later.changes.add(c);
-      } else {
-        kept.add(c);
-      }
-    }
-    List<Append> moved = batch.appends.subList(cut, batch.appends.size());
-    int at = 0;
-    for (Append a : moved) {
-      if (a.withdrawn) {
-        continue;
-      }
-      a.batch = later;
-      a.changeAt = at++;
-      later.appends.add(a);
-    }
-    moved.clear();
-    batch.appends.removeIf(a -> a.withdrawn);
-    batch.withdrawn = 0;
-    batch.changes.clear();
-    batch.changes.addAll(kept);
-    batch.stateChanges.clear();
-    // what waited for the whole batch (a hand-over after earlier appends) waits for the moved ones
-    later.stored = batch.stored;
-    batch.stored = Promise.promise();
-    batch.stored.future().onFailure(later.stored::tryFail);
-    long due = later.appends.get(0).awaitsAckSince + ackWaitNanos;
-    if (!deferredFlushSet) {
-      deferredFlushSet = true;
-      long delayMillis = Math.max(1, (due - now + 999_999) / 1_000_000);
-      context
-          .owner()
-          .setTimer(
-              delayMillis,
-              id -> {
-                deferredFlushSet = false;
-                if (!writing && !flushScheduled) {
-                  flush();
-                }
-              });
-    }
-    return later;
   }
 
   private Batch waiting() {
@@ -285,19 +184,16 @@ final class QueueWriter {
     }
     Batch batch = waiting;
     waiting = null;
-    if (ackWaitNanos > 0) {
-      waiting = deferYoungSentAppends(batch);
-    }
     List<QueueChange> changes = batch.changes;
     List<Append> appends = batch.appends;
     if (batch.withdrawn > 0) {
       changes.removeIf(c -> c == null);
       appends.removeIf(a -> a.withdrawn);
-    }
-    if (changes.isEmpty()) {
-      // everything it held was done with before it was written, or waits for acknowledgements
-      batch.stored.tryComplete();
-      return;
+      if (changes.isEmpty()) {
+        // everything it held was done with before it was written
+        batch.stored.complete();
+        return;
+      }
     }
     Promise<Void> stored = batch.stored;
     writing = true;
@@ -313,10 +209,10 @@ final class QueueWriter {
                 for (int i = 0; i < appends.size(); i++) {
                   appends.get(i).outcome.complete(results.get(i));
                 }
-                stored.tryComplete();
+                stored.complete();
               } else {
                 appends.forEach(a -> a.outcome.fail(ar.cause()));
-                stored.tryFail(ar.cause());
+                stored.fail(ar.cause());
               }
               // what waited while this batch was stored has waited long enough
               flush();

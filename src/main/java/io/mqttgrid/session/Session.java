@@ -161,8 +161,7 @@ public final class Session implements Subscriber {
     this.limits = limits;
     this.events = events;
     this.heldAcks = new HeldAcks(vertx, limits.holdAcksMillis());
-    this.queue =
-        new QueueWriter(store, clientId, connectionId, context, limits.queueWriteAckWaitMillis());
+    this.queue = new QueueWriter(store, clientId, connectionId, context);
     this.inbox =
         new SessionInbox(
             task -> context.runOnContext(v -> task.run()), SessionInbox.MAX_BATCH, batchFlushes);
@@ -543,8 +542,7 @@ public final class Session implements Subscriber {
           queue.append(
               o.stored,
               offline ? limits.maxQueued() : limits.maxQueuedConnected(),
-              offline ? limits.maxQueuedBytes() : limits.maxQueuedConnectedBytes(),
-              sendNow || admission == OutboundWindow.Admission.WAIT);
+              offline ? limits.maxQueuedBytes() : limits.maxQueuedConnectedBytes());
       o.appended = track(o.append.outcome());
       if (admission == OutboundWindow.Admission.STORED) {
         backlog.left(o.stored, o.appended);

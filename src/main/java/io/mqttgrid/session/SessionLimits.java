@@ -24,9 +24,6 @@ package io.mqttgrid.session;
  *     queue keeps (those waiting in memory included): beyond {@code maxPending} the store alone
  *     keeps them, up to this
  * @param maxQueuedConnectedBytes the same, in bytes
- * @param queueWriteAckWaitMillis how long a persistent session's message on its way to a connected
- *     client waits for the client's acknowledgement, which makes writing it unnecessary, before it
- *     is written ({@link QueueWriter}); 0: not at all
  */
 public record SessionLimits(
     int maxQueued,
@@ -40,5 +37,4 @@ public record SessionLimits(
     int holdAcksAbovePending,
     long holdAcksMillis,
     int maxQueuedConnected,
-    long maxQueuedConnectedBytes,
-    long queueWriteAckWaitMillis) {}
+    long maxQueuedConnectedBytes) {}

@@ -36,7 +36,20 @@ class AcknowledgedBeforeWrittenTest {
   private final Vertx vertx = Vertx.vertx();
   private final InMemorySessionStore store = new InMemorySessionStore(vertx);
   private final MessageRouter router = new MessageRouter();
-  private SessionManager manager = manager(0);
+  private final SessionManager manager =
+      new SessionManager(
+          vertx,
+          NODE,
+          store,
+          router,
+          new SessionLimitsBuilder().build(),
+          new SessionEvents() {
+            @Override
+            public void dropped(String clientId, String reason) {}
+
+            @Override
+            public void overflowed(Session session) {}
+          });
 
   /** While true, the client's acknowledgements wait in {@link #heldAcks}. */
   private final AtomicBoolean holdAcks = new AtomicBoolean();
@@ -45,45 +58,12 @@ class AcknowledgedBeforeWrittenTest {
 
   private Session session;
 
-  /**
-   * How long the client takes to acknowledge, as over a network; 0: in the session's next turns
-   * (sooner than its next store write).
-   */
-  private long ackDelayMillis;
-
   /** One publisher: its messages are routed from one event loop, in order. */
   private final Context publisher = vertx.getOrCreateContext();
 
   @AfterEach
   void closeVertx() {
     vertx.close();
-  }
-
-  /** {@code ackWaitMillis}: session.queue-write-ack-wait-millis. */
-  private SessionManager manager(long ackWaitMillis) {
-    return new SessionManager(
-        vertx,
-        NODE,
-        store,
-        router,
-        new SessionLimitsBuilder().queueWriteAckWait(ackWaitMillis).build(),
-        new SessionEvents() {
-          @Override
-          public void dropped(String clientId, String reason) {}
-
-          @Override
-          public void overflowed(Session session) {}
-        });
-  }
-
-  /** The client's persistent session, offline on this node, subscribed to t/# at {@code qos}. */
-  private void offlineSession(int qos) {
-    await(
-        store.save(
-            new SessionRecord(CLIENT, 5, 3600, DEAD, "c-dead")
-                .subscriptions(List.of(new Subscription("t/#", qos, false, false, 0, 0)))
-                .offline(System.currentTimeMillis())));
-    assertThat(await(manager.adoptSessionsOf(DEAD))).isEqualTo(1);
   }
 
   private static <T> T await(Future<T> future) {
@@ -101,7 +81,12 @@ class AcknowledgedBeforeWrittenTest {
 
   /** The client's persistent session, connected, subscribed to t/# at {@code qos}. */
   private RecordingClientChannel connectedSession(int qos, boolean acknowledges) {
-    offlineSession(qos);
+    await(
+        store.save(
+            new SessionRecord(CLIENT, 5, 3600, DEAD, "c-dead")
+                .subscriptions(List.of(new Subscription("t/#", qos, false, false, 0, 0)))
+                .offline(System.currentTimeMillis())));
+    assertThat(await(manager.adoptSessionsOf(DEAD))).isEqualTo(1);
     Attached attached = await(manager.connect(new ConnectRequest(CLIENT, false, 3600, 5, null, 0)));
     session = attached.session();
     RecordingClientChannel client = new RecordingClientChannel(100);
@@ -120,8 +105,6 @@ class AcknowledgedBeforeWrittenTest {
                         });
             if (holdAcks.get()) {
               heldAcks.add(ack);
-            } else if (ackDelayMillis > 0) {
-              vertx.setTimer(ackDelayMillis, id -> ack.run());
             } else {
               ack.run();
             }
@@ -212,47 +195,5 @@ class AcknowledgedBeforeWrittenTest {
     assertThat(await(store.queued(CLIENT)))
         .extracting(q -> q.message().id())
         .containsExactlyElementsOf(IntStream.range(0, 20).mapToObj(i -> "m" + i).toList());
-  }
-
-  @Test
-  void withAnAcknowledgementWaitMessagesAcknowledgedWithinItAreNeverWritten() {
-    manager = manager(60_000);
-    ackDelayMillis = 50;
-    RecordingClientChannel client = connectedSession(1, true);
-    int before = store.queueChanges();
-
-    for (Future<Integer> r : publish(0, 20, 1)) {
-      assertThat(await(r)).as("its publisher hears once its client acknowledged").isEqualTo(1);
-    }
-
-    assertThat(client.received).hasSize(20);
-    assertThat(store.queueChanges() - before).as("store operations").isZero();
-    assertThat(await(store.queued(CLIENT))).isEmpty();
-  }
-
-  @Test
-  void withAnAcknowledgementWaitAMessageNotAcknowledgedIsWrittenAfterIt() {
-    manager = manager(200);
-    connectedSession(1, false);
-
-    List<Future<Integer>> routed = publish(0, 3, 1);
-
-    for (Future<Integer> r : routed) {
-      assertThat(await(r)).as("stored once the wait is over").isEqualTo(1);
-    }
-    assertThat(await(store.queued(CLIENT)))
-        .extracting(q -> q.message().id())
-        .containsExactly("m0", "m1", "m2");
-  }
-
-  @Test
-  void anOfflineSessionsMessagesWaitForNoAcknowledgement() {
-    manager = manager(60_000);
-    offlineSession(1);
-
-    for (Future<Integer> r : publish(0, 3, 1)) {
-      assertThat(await(r)).as("stored at once, long before the wait is over").isEqualTo(1);
-    }
-    assertThat(await(store.queued(CLIENT))).hasSize(3);
   }
 }

@@ -21,7 +21,6 @@ final class SessionLimitsBuilder {
   private long holdAcksMillis = 1_000;
   private int maxQueuedConnected = Integer.MAX_VALUE;
   private long maxQueuedConnectedBytes = Long.MAX_VALUE;
-  private long queueWriteAckWaitMillis;
 
   SessionLimitsBuilder maxQueued(int messages, long bytes) {
     this.maxQueued = messages;
@@ -73,11 +72,6 @@ final class SessionLimitsBuilder {
     return this;
   }
 
-  SessionLimitsBuilder queueWriteAckWait(long millis) {
-    this.queueWriteAckWaitMillis = millis;
-    return this;
-  }
-
   SessionLimits build() {
     return new SessionLimits(
         maxQueued,
@@ -91,7 +85,6 @@ final class SessionLimitsBuilder {
         holdAcksAbovePending < 0 ? Math.max(1, maxPending / 2) : holdAcksAbovePending,
         holdAcksMillis,
         maxQueuedConnected,
-        maxQueuedConnectedBytes,
-        queueWriteAckWaitMillis);
+        maxQueuedConnectedBytes);
   }
 }

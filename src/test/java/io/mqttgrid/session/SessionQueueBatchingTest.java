@@ -132,11 +132,11 @@ class SessionQueueBatchingTest {
   @Test
   void aMessageAcknowledgedWhileItsMarkAsSentWaitsIsRemovedByOneChange() {
     Context context = vertx.getOrCreateContext();
-    QueueWriter writer = new QueueWriter(store, "w", "conn-1", context, 0);
+    QueueWriter writer = new QueueWriter(store, "w", "conn-1", context);
     QueuedMessage m =
         new QueuedMessage(message(1), new int[0], null, QueuedMessage.State.QUEUED, 0);
     Promise<SessionQueue.AppendResult> appended = Promise.promise();
-    context.runOnContext(v -> writer.append(m, 10, 1L << 20, false).outcome().onComplete(appended));
+    context.runOnContext(v -> writer.append(m, 10, 1L << 20).outcome().onComplete(appended));
     assertThat(await(appended.future())).isEqualTo(SessionQueue.AppendResult.APPENDED);
 
     Promise<Void> stored = Promise.promise();
