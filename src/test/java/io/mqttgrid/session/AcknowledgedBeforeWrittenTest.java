@@ -1,5 +1,6 @@
 package io.mqttgrid.session;
 
+import static io.mqttgrid.session.SessionTests.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mqttgrid.routing.MessageRouter;
@@ -16,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -38,18 +38,7 @@ class AcknowledgedBeforeWrittenTest {
   private final MessageRouter router = new MessageRouter();
   private final SessionManager manager =
       new SessionManager(
-          vertx,
-          NODE,
-          store,
-          router,
-          new SessionLimitsBuilder().build(),
-          new SessionEvents() {
-            @Override
-            public void dropped(String clientId, String reason) {}
-
-            @Override
-            public void overflowed(Session session) {}
-          });
+          vertx, NODE, store, router, new SessionLimitsBuilder().build(), SessionTests.NO_EVENTS);
 
   /** While true, the client's acknowledgements wait in {@link #heldAcks}. */
   private final AtomicBoolean holdAcks = new AtomicBoolean();
@@ -64,14 +53,6 @@ class AcknowledgedBeforeWrittenTest {
   @AfterEach
   void closeVertx() {
     vertx.close();
-  }
-
-  private static <T> T await(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
   }
 
   private static PublishedMessage message(int n, int qos) {

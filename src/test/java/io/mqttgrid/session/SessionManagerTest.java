@@ -1,5 +1,6 @@
 package io.mqttgrid.session;
 
+import static io.mqttgrid.session.SessionTests.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mqttgrid.routing.MessageRouter;
@@ -45,19 +46,7 @@ class SessionManagerTest {
   private SessionManager manager(MessageRouter router) {
     SessionLimits limits = new SessionLimitsBuilder().build();
     SessionManager m =
-        new SessionManager(
-            vertx,
-            NODE,
-            store,
-            router,
-            limits,
-            new SessionEvents() {
-              @Override
-              public void dropped(String clientId, String reason) {}
-
-              @Override
-              public void overflowed(Session session) {}
-            });
+        new SessionManager(vertx, NODE, store, router, limits, SessionTests.NO_EVENTS);
     m.willPublisher(
         will -> {
           wills.add(will);
@@ -69,14 +58,6 @@ class SessionManagerTest {
   @AfterEach
   void closeVertx() {
     vertx.close();
-  }
-
-  private static <T> T await(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
   }
 
   private static PublishedMessage message(String id, String topic) {

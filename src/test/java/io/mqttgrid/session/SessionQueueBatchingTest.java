@@ -1,5 +1,6 @@
 package io.mqttgrid.session;
 
+import static io.mqttgrid.session.SessionTests.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mqttgrid.routing.MessageRouter;
@@ -38,25 +39,11 @@ class SessionQueueBatchingTest {
           store,
           router,
           new SessionLimitsBuilder().maxQueued(MAX_QUEUED).build(),
-          new SessionEvents() {
-            @Override
-            public void dropped(String clientId, String reason) {}
-
-            @Override
-            public void overflowed(Session session) {}
-          });
+          SessionTests.NO_EVENTS);
 
   @AfterEach
   void closeVertx() {
     vertx.close();
-  }
-
-  private static <T> T await(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
   }
 
   private static PublishedMessage message(int n) {

@@ -1,5 +1,6 @@
 package io.mqttgrid.session;
 
+import static io.mqttgrid.session.SessionTests.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mqttgrid.routing.MessageRouter;
@@ -15,7 +16,6 @@ import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -36,18 +36,7 @@ class SessionResumeOrderTest {
   private final MessageRouter router = new MessageRouter();
   private final SessionManager manager =
       new SessionManager(
-          vertx,
-          NODE,
-          store,
-          router,
-          new SessionLimitsBuilder().build(),
-          new SessionEvents() {
-            @Override
-            public void dropped(String clientId, String reason) {}
-
-            @Override
-            public void overflowed(Session session) {}
-          });
+          vertx, NODE, store, router, new SessionLimitsBuilder().build(), SessionTests.NO_EVENTS);
 
   /** One publisher: its messages are routed from one event loop, in order. */
   private final Context publisher = vertx.getOrCreateContext();
@@ -55,14 +44,6 @@ class SessionResumeOrderTest {
   @AfterEach
   void closeVertx() {
     vertx.close();
-  }
-
-  private static <T> T await(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
   }
 
   private static PublishedMessage message(int n) {

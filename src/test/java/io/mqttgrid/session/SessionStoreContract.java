@@ -1,16 +1,15 @@
 package io.mqttgrid.session;
 
+import static io.mqttgrid.session.SessionTests.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mqttgrid.routing.PublishedMessage;
 import io.mqttgrid.routing.Subscription;
 import io.mqttgrid.session.QueuedMessage.State;
 import io.mqttgrid.session.SessionQueue.AppendResult;
-import io.vertx.core.Future;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -35,14 +34,6 @@ public abstract class SessionStoreContract {
 
   private String id(String name) {
     return unique + name;
-  }
-
-  private static <T> T await(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
   }
 
   private static PublishedMessage message(String id, int payloadBytes) {

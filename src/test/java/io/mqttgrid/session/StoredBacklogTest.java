@@ -1,5 +1,6 @@
 package io.mqttgrid.session;
 
+import static io.mqttgrid.session.SessionTests.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mqttgrid.routing.MessageRouter;
@@ -67,14 +68,6 @@ class StoredBacklogTest {
           @Override
           public void overflowed(Session session) {}
         });
-  }
-
-  private static <T> T await(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
   }
 
   private static PublishedMessage message(int n) {
