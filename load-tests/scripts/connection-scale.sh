@@ -138,7 +138,7 @@ echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname
 warm_up() { # label port pid
   for w in $(seq 1 "$warmup_storms"); do
     storm "$1" "$2" "$3" "$warmup_clients" "" >"$logs/warmup-$1-$w.log" 2>&1 || { cat "$logs/warmup-$1-$w.log" >&2; exit 1; }
-    echo "$1 warm-up storm $w of $warmup_clients: $(grep -o '[0-9.]* ms per connect' "$logs/warmup-$1-$w.log"), $(grep -o '[0-9]* connects/s' "$logs/warmup-$1-$w.log")"
+    echo "$1 warm-up storm $w of $warmup_clients: $(grep -o '[0-9.]* ms per connect' "$logs/warmup-$1-$w.log") ($(grep -o 'without the JIT compilers [0-9.]* ms' "$logs/warmup-$1-$w.log")), $(grep -o '[0-9]* connects/s' "$logs/warmup-$1-$w.log")"
   done
 }
 warm_up MQTT-Grid $grid_port $grid_pid
