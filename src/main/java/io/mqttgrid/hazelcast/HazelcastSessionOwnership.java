@@ -9,6 +9,7 @@ import com.hazelcast.map.listener.EntryExpiredListener;
 import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.query.Predicates;
 import io.mqttgrid.session.SessionOwnership;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.Locale;
@@ -35,12 +36,20 @@ public final class HazelcastSessionOwnership implements SessionOwnership {
   private static final String LOCK_PREFIX = "\u0000auth:";
 
   private final Vertx vertx;
+
+  /**
+   * Where the releases run their blocking checks: one context for all (from Hazelcast's event
+   * threads, {@code vertx.executeBlocking} would make a context for every removal).
+   */
+  private final Context releases;
+
   private final IMap<String, String> owners;
   private final IMap<String, ?> connections;
   private final IMap<String, ?> sessions;
 
   public HazelcastSessionOwnership(Vertx vertx, HazelcastInstance hz) {
     this.vertx = vertx;
+    this.releases = vertx.getOrCreateContext();
     this.owners = hz.getMap(MAP);
     this.connections = hz.getMap(HazelcastSessionStore.CONNECTIONS);
     this.sessions = hz.getMap(HazelcastSessionStore.SESSIONS);
@@ -105,22 +114,25 @@ public final class HazelcastSessionOwnership implements SessionOwnership {
   }
 
   private void released(String clientId) {
-    vertx
-        .executeBlocking(
-            () -> {
-              // first whether there is an owner to release at all (never, for an anonymous
-              // client): getEntryView reads the member's memory only, which holds every owner (the
-              // map is loaded whole at start and never read through), while containsKey, get and
-              // remove of a missing key each ask the MapStore through Hazelcast's step engine
-              // (~2 % of a node's CPU in a connect storm, issue 15)
-              if (owners.getEntryView(clientId) != null && !alive(clientId)) {
-                owners.remove(clientId);
-              }
-              return null;
-            },
-            false)
-        .onFailure(
-            e -> LOG.debug("owner of session '{}' not released: {}", clientId, e.toString()));
+    // nothing listens to the outcome: a failure is logged where it happens, so that the end of the
+    // check is not handed to an event loop (a task and a wake-up for every connection's removal)
+    releases.executeBlocking(
+        () -> {
+          try {
+            // first whether there is an owner to release at all (never, for an anonymous
+            // client): getEntryView reads the member's memory only, which holds every owner (the
+            // map is loaded whole at start and never read through), while containsKey, get and
+            // remove of a missing key each ask the MapStore through Hazelcast's step engine
+            // (~2 % of a node's CPU in a connect storm, issue 15)
+            if (owners.getEntryView(clientId) != null && !alive(clientId)) {
+              owners.remove(clientId);
+            }
+          } catch (RuntimeException e) {
+            LOG.debug("owner of session '{}' not released: {}", clientId, e.toString());
+          }
+          return null;
+        },
+        false);
   }
 
   private final class SessionGone
