@@ -180,7 +180,11 @@ public final class ConnectStorm {
     if (pid <= 0) {
       return 0;
     }
-    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"), StandardCharsets.US_ASCII);
+    return userAndSystemTicks(Files.readString(Path.of("/proc/" + pid + "/stat"), StandardCharsets.US_ASCII));
+  }
+
+  /** utime + stime of a process's or a thread's {@code stat} line. */
+  private static long userAndSystemTicks(String stat) {
     // fields after the command name, which is in parentheses and may hold spaces: utime is the 14th field
     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
@@ -204,9 +208,7 @@ public final class ConnectStorm {
           if (!Files.readString(task.resolve("comm"), StandardCharsets.US_ASCII).contains("CompilerThre")) {
             continue;
           }
-          String stat = Files.readString(task.resolve("stat"), StandardCharsets.US_ASCII);
-          String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-          ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+          ticks += userAndSystemTicks(Files.readString(task.resolve("stat"), StandardCharsets.US_ASCII));
         } catch (IOException threadEnded) {
           // gone meanwhile
         }
