@@ -28,7 +28,9 @@
 # third broker in the same rounds), WARMUP (deliveries per cell sent to each MQTT Grid node first and not
 # counted, default 50000: the JIT), GRID_JAVA_OPTS (extra JVM options for the MQTT Grid nodes, e.g. a JFR
 # recording). MQTT Grid: -Xmx1g, default configuration, TCP listener only. Mosquitto: `max_queued_messages
-# 10000`, `set_tcp_nodelay true`. Prints every run, then a Markdown table of the medians.
+# 10000`, `set_tcp_nodelay true`. GRID_JAR: the jar measured as MQTT Grid (default target/mqttgrid.jar, built if
+# missing). Ports: GRID_PORT, MOSQUITTO_PORT, BEFORE_PORT (default 18851, 18852, 18853). Prints every run, then
+# a Markdown table of the medians.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v mosquitto >/dev/null || { echo "mosquitto is not installed (apt-get install -y mosquitto)" >&2; exit 2; }
@@ -41,7 +43,8 @@ latency=${LATENCY:-1}
 latency_seconds=${LATENCY_SECONDS:-6}
 read -r -a cells <<<"${CELLS:-pairs:0 pairs:1 fanin:0 fanin:1 fanout:0 fanout:1 persistent:1}"
 read -r -a versions <<<"${VERSIONS:-5 3}"
-[ -f target/mqttgrid.jar ] || mvn -B -q -DskipTests package
+grid_jar=${GRID_JAR:-target/mqttgrid.jar}
+[ -f "$grid_jar" ] || [ -n "${GRID_JAR:-}" ] || mvn -B -q -DskipTests package
 mvn -B -q -f load-tests/pom.xml compile
 mvn -B -q -f load-tests/pom.xml dependency:build-classpath -Dmdep.outputFile="$PWD/load-tests/target/load-classpath.txt"
 classpath="load-tests/target/classes:$(cat load-tests/target/load-classpath.txt)"
@@ -49,7 +52,7 @@ classpath="load-tests/target/classes:$(cat load-tests/target/load-classpath.txt)
 logs=$(mktemp -d)
 printf '<configuration><root level="WARN"/></configuration>\n' >"$logs/logback.xml"
 names=(MQTT-Grid Mosquitto)
-ports=(18851 18852)
+ports=("${GRID_PORT:-18851}" "${MOSQUITTO_PORT:-18852}")
 pids=()
 grid() { # jar port log
   # shellcheck disable=SC2086
@@ -59,15 +62,15 @@ grid() { # jar port log
     >"$3" 2>&1 &
   pids+=($!)
 }
-grid target/mqttgrid.jar 18851 "$logs/grid.log"
-printf 'user %s\nlistener 18852 127.0.0.1\nallow_anonymous true\nmax_queued_messages 10000\nset_tcp_nodelay true\n' \
-  "$(id -un)" >"$logs/mosquitto.conf"
+grid "$grid_jar" "${ports[0]}" "$logs/grid.log"
+printf 'user %s\nlistener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 10000\nset_tcp_nodelay true\n' \
+  "$(id -un)" "${ports[1]}" >"$logs/mosquitto.conf"
 mosquitto -c "$logs/mosquitto.conf" >"$logs/mosquitto.log" 2>&1 &
 pids+=($!)
 if [ -n "${BEFORE_JAR:-}" ]; then
-  grid "$BEFORE_JAR" 18853 "$logs/grid-before.log"
+  grid "$BEFORE_JAR" "${BEFORE_PORT:-18853}" "$logs/grid-before.log"
   names+=(before)
-  ports+=(18853)
+  ports+=("${BEFORE_PORT:-18853}")
 fi
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; echo "logs: $logs"' EXIT
 for _ in $(seq 1 90); do
