@@ -32,9 +32,10 @@ import org.slf4j.LoggerFactory;
  * <p>Somewhat over the ~500 lines other classes keep to: the window's rules live in {@link
  * OutboundWindow}, what a copy holds back while it takes the session over in {@link
  * HeldDeliveries}, its pending store writes in {@link PendingStoreWrites}, the batch's flushes in
- * {@link BatchFlushes}; what stays here is the store bookkeeping that every window step has
- * (append, mark sent, release, remove, refusals from the store), which reads best next to the step,
- * and the takeover's intake count, which every delivery passes through.
+ * {@link BatchFlushes}, its will and expiry in {@link WillAndExpiry}; what stays here is the store
+ * bookkeeping that every window step has (append, mark sent, release, remove, refusals from the
+ * store), which reads best next to the step, and the takeover's intake count, which every delivery
+ * passes through.
  */
 public final class Session implements Subscriber {
 
@@ -134,11 +135,9 @@ public final class Session implements Subscriber {
   /** Made with the first store operation (persistent sessions only); null before. */
   private PendingStoreWrites storeWrites;
 
-  private long expirySeconds;
-  private PublishedMessage will;
-  private long willDelaySeconds;
-  private long willTimer = -1;
-  private long expiryTimer = -1;
+  /** Its expiry and will with their timers; {@link WillAndExpiry#NONE} while it has neither. */
+  private WillAndExpiry willAndExpiry = WillAndExpiry.NONE;
+
   private boolean recordStored;
 
   Session(
@@ -370,25 +369,13 @@ public final class Session implements Subscriber {
     window.startOffline();
   }
 
-  long expirySeconds() {
-    return expirySeconds;
+  WillAndExpiry willAndExpiry() {
+    return willAndExpiry;
   }
 
-  void expirySeconds(long seconds) {
-    this.expirySeconds = seconds;
-  }
-
-  void will(PublishedMessage will, long delaySeconds) {
-    this.will = will;
-    this.willDelaySeconds = delaySeconds;
-  }
-
-  PublishedMessage will() {
-    return will;
-  }
-
-  long willDelaySeconds() {
-    return willDelaySeconds;
+  /** What the CONNECT, or the record of a session adopted here, says of how the session ends. */
+  void willAndExpiry(long expirySeconds, PublishedMessage will, long willDelaySeconds) {
+    this.willAndExpiry = WillAndExpiry.of(vertx, expirySeconds, will, willDelaySeconds);
   }
 
   public List<Subscription> subscriptions() {
@@ -779,7 +766,7 @@ public final class Session implements Subscriber {
       }
       router.removeAll(this);
     }
-    cancelTimers();
+    willAndExpiry.cancelExpiry();
     return whenStoreIdle();
   }
 
@@ -791,31 +778,6 @@ public final class Session implements Subscriber {
 
   boolean hasChannel(ClientChannel c) {
     return channel == c;
-  }
-
-  void willTimer(long id) {
-    this.willTimer = id;
-  }
-
-  void expiryTimer(long id) {
-    this.expiryTimer = id;
-  }
-
-  /** Cancels a pending will; returns the will if one was waiting for its delay. */
-  PublishedMessage cancelWill() {
-    if (willTimer >= 0) {
-      vertx.cancelTimer(willTimer);
-      willTimer = -1;
-      return will;
-    }
-    return null;
-  }
-
-  void cancelTimers() {
-    if (expiryTimer >= 0) {
-      vertx.cancelTimer(expiryTimer);
-      expiryTimer = -1;
-    }
   }
 
   Future<Void> whenStoreIdle() {
