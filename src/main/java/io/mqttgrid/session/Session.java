@@ -9,8 +9,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,53 +30,17 @@ import org.slf4j.LoggerFactory;
  * <p>Somewhat over the ~500 lines other classes keep to: the window's rules live in {@link
  * OutboundWindow}, what a copy holds back while it takes the session over in {@link
  * HeldDeliveries}, its pending store writes in {@link PendingStoreWrites}, the batch's flushes in
- * {@link BatchFlushes}; what stays here is the store bookkeeping that every window step has
- * (append, mark sent, release, remove, refusals from the store), which reads best next to the step,
- * and the takeover's intake count, which every delivery passes through.
+ * {@link BatchFlushes}, its will and expiry in {@link WillAndExpiry}, the order of deliveries
+ * between it and the copy that takes it over in its superclass {@link SessionSuccession}; what
+ * stays here is the store bookkeeping that every window step has (append, mark sent, release,
+ * remove, refusals from the store), which reads best next to the step.
  */
-public final class Session implements Subscriber {
+public final class Session extends SessionSuccession implements Subscriber {
 
   private static final Logger LOG = LoggerFactory.getLogger(Session.class);
 
   /** Drops of every session of the node, logged once a minute with the bound that caused them. */
   private static final DropLog DROPS = new DropLog(60_000, System::currentTimeMillis);
-
-  /**
-   * The newer copy of this session that took its place on this node (a reconnect that took the
-   * session over); null until then. Set from any thread.
-   */
-  private volatile Session successor;
-
-  /**
-   * The bit of {@link #intake} that says the successor is routed to: the router skips this copy.
-   */
-  private static final long SUPERSEDED = 1L << 62;
-
-  /**
-   * The deliveries this copy took in and has not settled yet (stored, refused, or handed over to
-   * its successor), plus one while its predecessor has not settled its own; and {@link
-   * #SUPERSEDED}. Updated from any thread. Once it is exactly {@link #SUPERSEDED}, nothing this
-   * copy took in can still reach the successor, and the successor may go on with what it took in
-   * itself.
-   *
-   * <p>Why: a copy that is taken over still has deliveries on their way (in its store batch, queued
-   * on its context); after the successor claimed the queue, the store refuses them and they are
-   * handed over, a store round trip later. Meanwhile the successor is routed to: without this
-   * count, the publisher's later messages overtook its earlier ones (MQTT 5 section 4.6).
-   *
-   * <p>A field with a VarHandle rather than an AtomicLong: one object fewer per session.
-   */
-  private volatile long intake;
-
-  private static final VarHandle INTAKE;
-
-  static {
-    try {
-      INTAKE = MethodHandles.lookup().findVarHandle(Session.class, "intake", long.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
 
   /**
    * What this copy holds back while it takes the session over (from {@link #holdStores} or {@link
@@ -134,11 +96,9 @@ public final class Session implements Subscriber {
   /** Made with the first store operation (persistent sessions only); null before. */
   private PendingStoreWrites storeWrites;
 
-  private long expirySeconds;
-  private PublishedMessage will;
-  private long willDelaySeconds;
-  private long willTimer = -1;
-  private long expiryTimer = -1;
+  /** Its expiry and will with their timers; {@link WillAndExpiry#NONE} while it has neither. */
+  private WillAndExpiry willAndExpiry = WillAndExpiry.NONE;
+
   private boolean recordStored;
 
   Session(
@@ -211,78 +171,17 @@ public final class Session implements Subscriber {
   }
 
   @Override
-  public boolean superseded() {
-    return (intake & SUPERSEDED) != 0;
-  }
-
-  /**
-   * {@code newer} is taking this session's place on this node: what reaches this copy from now on
-   * is handed to it, and it delivers what it takes in itself only after that. Called on the newer
-   * copy's context, before it claims the session's queue, so that no delivery meets a queue that is
-   * no longer this copy's without a successor to go to. {@link #supersede} must follow.
-   */
-  void handOverTo(Session newer) {
-    newer.awaitPredecessor();
-    successor = newer;
-  }
-
-  private void awaitPredecessor() {
+  void holdForPredecessor() {
     heldDeliveries().awaitPredecessor();
-    addToIntake(1); // settled with the predecessor: a chain of takeovers keeps its order
   }
 
-  /**
-   * The successor is routed to now: the router delivers to it only, and a delivery that reaches
-   * this copy still goes to the successor, behind what this copy took in.
-   */
-  void supersede() {
-    long before = (long) INTAKE.getAndBitwiseOr(this, SUPERSEDED);
-    if (before == 0) {
-      allSettled();
-    }
-  }
-
-  /** Counts a delivery in; answers the successor instead when the delivery is the successor's. */
-  private Session takeIn() {
-    while (true) {
-      long v = intake;
-      Session next = successor;
-      if ((v & SUPERSEDED) != 0 && next != null) {
-        return next;
-      }
-      if (INTAKE.compareAndSet(this, v, v + 1)) {
-        return null;
-      }
-    }
-  }
-
-  /** Adds to {@link #intake}; answers the new value. */
-  private long addToIntake(long delta) {
-    return (long) INTAKE.getAndAdd(this, delta) + delta;
-  }
-
-  /** A delivery taken in is stored, refused or handed over. On the session's context. */
-  private void settle() {
-    if (addToIntake(-1) == SUPERSEDED) {
-      allSettled();
-    }
-  }
-
-  /** Nothing this copy took in can reach its successor any more. */
-  private void allSettled() {
-    Session next = successor;
-    if (next != null) {
-      // queued behind the hand-overs this copy made on the successor's context
-      next.onContext(next::predecessorDone);
-    }
-  }
-
-  private void predecessorDone() {
+  @Override
+  boolean releaseAfterPredecessor() {
     if (held == null || !held.predecessorSettled()) {
-      return;
+      return false;
     }
     releaseHeld();
-    settle();
+    return true;
   }
 
   /** Lets held deliveries go as far as they may ({@link HeldDeliveries#release}). */
@@ -292,26 +191,8 @@ public final class Session implements Subscriber {
     }
   }
 
-  /**
-   * A delivery that reached this copy after its successor took the session's queue: the successor
-   * stores it, and the publisher hears from the successor. False when there is none (the session
-   * moved to another node: the publisher is told, and retries there).
-   */
-  private boolean handOver(OutgoingMessage o, Promise<Void> stored) {
-    Session next = successor;
-    if (next == null) {
-      return false;
-    }
-    Future<Void> there = next.takeHandedOver(o);
-    if (stored != null) {
-      there.onComplete(stored);
-    }
-    return true;
-  }
-
-  /** A delivery the predecessor took in and hands over: it goes before this session's own ones. */
-  private Future<Void> takeHandedOver(OutgoingMessage from) {
-    addToIntake(1); // this session's now, even when it is superseded in turn
+  @Override
+  Future<Void> acceptHandedOver(OutgoingMessage from) {
     OutgoingMessage o =
         new OutgoingMessage(
             from.message, from.qos, from.retain, from.subscriptionIds, from.sharedGroup);
@@ -370,25 +251,13 @@ public final class Session implements Subscriber {
     window.startOffline();
   }
 
-  long expirySeconds() {
-    return expirySeconds;
+  WillAndExpiry willAndExpiry() {
+    return willAndExpiry;
   }
 
-  void expirySeconds(long seconds) {
-    this.expirySeconds = seconds;
-  }
-
-  void will(PublishedMessage will, long delaySeconds) {
-    this.will = will;
-    this.willDelaySeconds = delaySeconds;
-  }
-
-  PublishedMessage will() {
-    return will;
-  }
-
-  long willDelaySeconds() {
-    return willDelaySeconds;
+  /** What the CONNECT, or the record of a session adopted here, says of how the session ends. */
+  void willAndExpiry(long expirySeconds, PublishedMessage will, long willDelaySeconds) {
+    this.willAndExpiry = WillAndExpiry.of(vertx, expirySeconds, will, willDelaySeconds);
   }
 
   public List<Subscription> subscriptions() {
@@ -465,7 +334,7 @@ public final class Session implements Subscriber {
   }
 
   /**
-   * Takes a delivery in (counted in {@link #intake}, settled here or when its append is done);
+   * Takes a delivery in (counted by {@link #takeIn}, settled here or when its append is done);
    * {@code handedOver}: the predecessor took it in first.
    */
   private void accept(OutgoingMessage o, Promise<Void> stored, boolean handedOver) {
@@ -779,7 +648,7 @@ public final class Session implements Subscriber {
       }
       router.removeAll(this);
     }
-    cancelTimers();
+    willAndExpiry.cancelExpiry();
     return whenStoreIdle();
   }
 
@@ -791,31 +660,6 @@ public final class Session implements Subscriber {
 
   boolean hasChannel(ClientChannel c) {
     return channel == c;
-  }
-
-  void willTimer(long id) {
-    this.willTimer = id;
-  }
-
-  void expiryTimer(long id) {
-    this.expiryTimer = id;
-  }
-
-  /** Cancels a pending will; returns the will if one was waiting for its delay. */
-  PublishedMessage cancelWill() {
-    if (willTimer >= 0) {
-      vertx.cancelTimer(willTimer);
-      willTimer = -1;
-      return will;
-    }
-    return null;
-  }
-
-  void cancelTimers() {
-    if (expiryTimer >= 0) {
-      vertx.cancelTimer(expiryTimer);
-      expiryTimer = -1;
-    }
   }
 
   Future<Void> whenStoreIdle() {

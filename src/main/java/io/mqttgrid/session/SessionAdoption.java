@@ -286,8 +286,7 @@ final class SessionAdoption {
             outbound,
             events);
     session.recordStored(true);
-    session.expirySeconds(expiry);
-    session.will(will, before.willDelaySeconds());
+    session.willAndExpiry(expiry, will, before.willDelaySeconds());
     if (sessions.putIfAbsent(clientId, session) != null) {
       return NOT_TAKEN;
     }

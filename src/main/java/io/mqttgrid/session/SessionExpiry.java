@@ -1,7 +1,6 @@
 package io.mqttgrid.session;
 
 import io.mqttgrid.routing.PublishedMessage;
-import io.vertx.core.Vertx;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +15,6 @@ final class SessionExpiry {
 
   private static final Logger LOG = LoggerFactory.getLogger(SessionExpiry.class);
 
-  private final Vertx vertx;
   private final Map<String, Session> sessions;
   private final SessionStore store;
   private final SessionWills wills;
@@ -24,12 +22,7 @@ final class SessionExpiry {
 
   /** {@code sessions}: the sessions of this node, by client id (the manager's live map). */
   SessionExpiry(
-      Vertx vertx,
-      Map<String, Session> sessions,
-      SessionStore store,
-      SessionWills wills,
-      SessionEvents events) {
-    this.vertx = vertx;
+      Map<String, Session> sessions, SessionStore store, SessionWills wills, SessionEvents events) {
     this.sessions = sessions;
     this.store = store;
     this.wills = wills;
@@ -37,13 +30,7 @@ final class SessionExpiry {
   }
 
   void scheduleExpiry(Session session, long millis) {
-    session.expiryTimer(
-        vertx.setTimer(
-            Math.max(1, millis),
-            t -> {
-              session.expiryTimer(-1);
-              expire(session);
-            }));
+    session.willAndExpiry().armExpiry(Math.max(1, millis), () -> expire(session));
   }
 
   /**
@@ -57,7 +44,7 @@ final class SessionExpiry {
               || !sessions.remove(session.clientId(), session)) {
             return;
           }
-          PublishedMessage will = session.cancelWill();
+          PublishedMessage will = session.willAndExpiry().cancelWill();
           if (will != null) {
             wills.publishWill(session.clientId(), will);
           }

@@ -76,7 +76,7 @@ public final class SessionManager {
     this.store = store;
     this.router = router;
     this.limits = limits;
-    this.wills = new SessionWills(vertx, sessions);
+    this.wills = new SessionWills(sessions);
     this.takeover = new SessionTakeover(nodeId, store, sessions, wills);
     this.events =
         new SessionEvents() {
@@ -101,7 +101,7 @@ public final class SessionManager {
             retireStale(session);
           }
         };
-    this.expiries = new SessionExpiry(vertx, sessions, store, wills, this.events);
+    this.expiries = new SessionExpiry(sessions, store, wills, this.events);
     this.adoption =
         new SessionAdoption(
             vertx, nodeId, store, router, limits, outbound, this.events, sessions, wills, expiries);
@@ -264,8 +264,7 @@ public final class SessionManager {
                       outbound,
                       events);
               session.recordStored(stored);
-              session.expirySeconds(req.expirySeconds());
-              session.will(req.will(), req.willDelaySeconds());
+              session.willAndExpiry(req.expirySeconds(), req.will(), req.willDelaySeconds());
               boolean present = record != null;
               // the queue is this connection's from now on: what an older incarnation of the
               // session (on this node or another, stepping down or stale) still appends is refused,
@@ -454,7 +453,7 @@ public final class SessionManager {
             done.complete(Deletion.ONLINE);
             return;
           }
-          local.cancelWill();
+          local.willAndExpiry().cancelWill();
           local
               .retire()
               .compose(v -> store.deleteIfOwnedBy(clientId, local.connectionId()))
@@ -466,7 +465,7 @@ public final class SessionManager {
 
   /** The client disconnected normally: its will is gone (MQTT-3.1.2-10). */
   public void discardWill(Session session) {
-    session.onContext(() -> session.will(null, 0));
+    session.onContext(() -> session.willAndExpiry().discardWill());
   }
 
   /** After CONNACK: the session starts sending. */
@@ -493,13 +492,18 @@ public final class SessionManager {
             return; // taken over meanwhile: the takeover did the work
           }
           session.detach();
-          if (newExpirySeconds >= 0) {
-            session.expirySeconds(newExpirySeconds);
+          WillAndExpiry end = session.willAndExpiry();
+          long expiry = 0;
+          if (session.persistent()) {
+            // a clean session ends now whatever its DISCONNECT says
+            if (newExpirySeconds >= 0) {
+              end.expirySeconds(newExpirySeconds);
+            }
+            expiry = end.expirySeconds();
           }
-          long expiry = session.persistent() ? session.expirySeconds() : 0;
-          PublishedMessage will = publishWill ? session.will() : null;
+          PublishedMessage will = publishWill ? end.will() : null;
           if (will != null) {
-            wills.scheduleWill(session, will, Math.min(session.willDelaySeconds(), expiry));
+            wills.scheduleWill(session, will, Math.min(end.willDelaySeconds(), expiry));
           }
           if (expiry == 0) {
             sessions.remove(session.clientId(), session);
@@ -613,7 +617,7 @@ public final class SessionManager {
               () -> {
                 s.closeChannel(ClientChannel.EndCause.SERVER_SHUTTING_DOWN);
                 s.detach();
-                s.cancelTimers();
+                s.willAndExpiry().cancelExpiry();
                 Future<Void> done;
                 if (s.persistent()) {
                   // its routes stay until a survivor adopts the session (the node's departure
@@ -626,7 +630,7 @@ public final class SessionManager {
                                   store.markOffline(
                                       s.clientId(),
                                       s.connectionId(),
-                                      s.expirySeconds(),
+                                      s.willAndExpiry().expirySeconds(),
                                       System.currentTimeMillis()))
                           .mapEmpty();
                 } else {

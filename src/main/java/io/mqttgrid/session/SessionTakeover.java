@@ -196,16 +196,17 @@ final class SessionTakeover {
     if (wasConnected) {
       old.closeChannel(ClientChannel.EndCause.SESSION_TAKEN_OVER);
       old.detach();
-      PublishedMessage will = old.will();
-      if (will != null && (!sessionContinues || old.willDelaySeconds() == 0 || !old.persistent())) {
+      WillAndExpiry end = old.willAndExpiry();
+      PublishedMessage will = end.will();
+      if (will != null && (!sessionContinues || end.willDelaySeconds() == 0 || !old.persistent())) {
         wills.publishWill(old.clientId(), will);
       }
     } else {
-      PublishedMessage pendingWill = old.cancelWill();
+      PublishedMessage pendingWill = old.willAndExpiry().cancelWill();
       if (pendingWill != null && !sessionContinues) {
         wills.publishWill(old.clientId(), pendingWill);
       }
     }
-    old.cancelTimers();
+    old.willAndExpiry().cancelExpiry();
   }
 }

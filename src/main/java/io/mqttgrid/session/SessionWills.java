@@ -2,7 +2,6 @@ package io.mqttgrid.session;
 
 import io.mqttgrid.routing.PublishedMessage;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import java.util.Map;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -18,14 +17,12 @@ final class SessionWills {
 
   private static final Logger LOG = LoggerFactory.getLogger(SessionWills.class);
 
-  private final Vertx vertx;
   private final Map<String, Session> sessions;
   private volatile Function<PublishedMessage, Future<?>> willPublisher =
       m -> Future.succeededFuture();
 
   /** {@code sessions}: the sessions of this node, by client id (the manager's live map). */
-  SessionWills(Vertx vertx, Map<String, Session> sessions) {
-    this.vertx = vertx;
+  SessionWills(Map<String, Session> sessions) {
     this.sessions = sessions;
   }
 
@@ -43,16 +40,16 @@ final class SessionWills {
       publishWill(session.clientId(), will);
       return;
     }
-    session.willTimer(
-        vertx.setTimer(
+    session
+        .willAndExpiry()
+        .armWill(
             delaySeconds * 1000L,
-            t -> {
-              session.willTimer(-1);
+            () -> {
               if (sessions.get(session.clientId()) == session
                   && session.state() == Session.State.OFFLINE) {
                 publishWill(session.clientId(), will);
               }
-            }));
+            });
   }
 
   void publishWill(String clientId, PublishedMessage will) {

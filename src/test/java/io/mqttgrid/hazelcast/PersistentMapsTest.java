@@ -5,10 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MapStoreConfig;
-import io.mqttgrid.persistence.PersistenceSettings;
 import io.mqttgrid.persistence.StateDatabase;
+import io.mqttgrid.testing.TestDatabases;
 import java.nio.file.Path;
-import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,17 +20,7 @@ class PersistentMapsTest {
   void anOperatorsWildcardMapConfigGetsNoStoreAndTheMapsKeepItsSettings() {
     Config config = new Config();
     config.addMapConfig(new MapConfig("mqttgrid.*").setBackupCount(2));
-    try (StateDatabase db =
-        StateDatabase.open(
-            new PersistenceSettings(
-                PersistenceSettings.Kind.EMBEDDED,
-                dir,
-                "",
-                "",
-                "",
-                2,
-                Duration.ofSeconds(5),
-                Duration.ofSeconds(30)))) {
+    try (StateDatabase db = StateDatabase.open(TestDatabases.embedded(dir))) {
       PersistentMaps.attach(config, db);
     }
     assertThat(config.getMapConfigs().get("mqttgrid.*").getMapStoreConfig().isEnabled()).isFalse();

@@ -10,6 +10,7 @@ import io.mqttgrid.persistence.StateDatabase;
 import io.mqttgrid.routing.PublishedMessage;
 import io.mqttgrid.session.QueuedMessage;
 import io.mqttgrid.session.SessionQueue;
+import io.mqttgrid.testing.TestDatabases;
 import io.mqttgrid.testing.TestPostgres;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -23,7 +24,6 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -38,7 +38,6 @@ class QueueMapStoreIT {
 
   private static TestPostgres postgres;
   @TempDir static Path dirs;
-  private static int dirCount;
 
   @BeforeAll
   static void startPostgres() {
@@ -51,17 +50,7 @@ class QueueMapStoreIT {
   }
 
   static Stream<Arguments> databases() {
-    Supplier<PersistenceSettings> embedded =
-        () -> settings(PersistenceSettings.Kind.EMBEDDED, dirs.resolve("h2-" + ++dirCount), "");
-    Supplier<PersistenceSettings> pg =
-        () -> settings(PersistenceSettings.Kind.POSTGRES, null, postgres.newDatabase());
-    return Stream.of(
-        Arguments.of(Named.of("embedded H2", embedded)), Arguments.of(Named.of("PostgreSQL", pg)));
-  }
-
-  private static PersistenceSettings settings(PersistenceSettings.Kind kind, Path dir, String url) {
-    return new PersistenceSettings(
-        kind, dir, url, "postgres", "", 4, Duration.ofSeconds(5), Duration.ofSeconds(30));
+    return TestDatabases.eachKind(dirs, postgres, Duration.ofSeconds(30));
   }
 
   private static QueueMapStore store(StateDatabase db) {

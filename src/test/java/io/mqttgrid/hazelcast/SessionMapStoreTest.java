@@ -17,6 +17,7 @@ import io.mqttgrid.routing.Subscription;
 import io.mqttgrid.session.QueuedMessage;
 import io.mqttgrid.session.SessionQueue;
 import io.mqttgrid.session.SessionRecord;
+import io.mqttgrid.testing.TestDatabases;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -37,16 +38,7 @@ class SessionMapStoreTest {
   @TempDir Path dir;
 
   private PersistenceSettings settings(Duration writeBehind) {
-    return new PersistenceSettings(
-        PersistenceSettings.Kind.EMBEDDED,
-        dir,
-        "",
-        "",
-        "",
-        2,
-        Duration.ofSeconds(5),
-        Duration.ofSeconds(30),
-        writeBehind);
+    return TestDatabases.embedded(dir, writeBehind);
   }
 
   private static Config member() {

@@ -6,6 +6,7 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.TestBroker;
+import io.mqttgrid.testing.TestDatabases;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -62,18 +63,7 @@ class PersistentConnectWritesIT {
         // the node's own database: an embedded H2 opened twice in one JVM is one database
         Connection db =
             DriverManager.getConnection(
-                StateDatabase.embeddedUrl(
-                    new PersistenceSettings(
-                        PersistenceSettings.Kind.EMBEDDED,
-                        data,
-                        "",
-                        "",
-                        "",
-                        2,
-                        Duration.ofSeconds(5),
-                        Duration.ofSeconds(30))),
-                "sa",
-                "")) {
+                StateDatabase.embeddedUrl(TestDatabases.embedded(data)), "sa", "")) {
       try (Statement st = db.createStatement()) {
         st.execute("SET QUERY_STATISTICS_MAX_ENTRIES 1000");
         st.execute("SET QUERY_STATISTICS TRUE");

@@ -1,12 +1,12 @@
 package io.mqttgrid.persistence;
 
+import io.mqttgrid.testing.TestDatabases;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -57,17 +57,7 @@ public final class SessionRecordWriteBenchmark {
 
   private static void measure(Path dir, int threads, int writes, int preloaded, int round)
       throws Exception {
-    try (StateDatabase db =
-        StateDatabase.open(
-            new PersistenceSettings(
-                PersistenceSettings.Kind.EMBEDDED,
-                dir,
-                "",
-                "",
-                "",
-                10,
-                Duration.ofSeconds(5),
-                Duration.ofSeconds(30)))) {
+    try (StateDatabase db = StateDatabase.open(TestDatabases.embedded(dir, 10))) {
       SessionTable records = SessionTable.records(db);
       byte[] value = new byte[150];
       Map<String, byte[]> old = new HashMap<>();

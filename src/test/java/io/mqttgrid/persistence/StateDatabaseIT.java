@@ -3,6 +3,7 @@ package io.mqttgrid.persistence;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.mqttgrid.testing.TestDatabases;
 import io.mqttgrid.testing.TestPostgres;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -13,7 +14,6 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -27,7 +27,6 @@ class StateDatabaseIT {
 
   private static TestPostgres postgres;
   @TempDir static Path dirs;
-  private static int dirCount;
 
   @BeforeAll
   static void startPostgres() {
@@ -41,17 +40,8 @@ class StateDatabaseIT {
 
   /** Each call: settings of a new empty database of that kind. */
   static Stream<Arguments> databases() {
-    Supplier<PersistenceSettings> embedded =
-        () -> settings(PersistenceSettings.Kind.EMBEDDED, dirs.resolve("h2-" + ++dirCount), "");
-    Supplier<PersistenceSettings> pg =
-        () -> settings(PersistenceSettings.Kind.POSTGRES, null, postgres.newDatabase());
-    return Stream.of(
-        Arguments.of(Named.of("embedded H2", embedded)), Arguments.of(Named.of("PostgreSQL", pg)));
-  }
-
-  private static PersistenceSettings settings(PersistenceSettings.Kind kind, Path dir, String url) {
-    return new PersistenceSettings(
-        kind, dir, url, "postgres", "", 4, Duration.ofSeconds(5), Duration.ofSeconds(1));
+    // a lease of 1 s: the test of a second cluster waits for it to run out
+    return TestDatabases.eachKind(dirs, postgres, Duration.ofSeconds(1));
   }
 
   @ParameterizedTest
