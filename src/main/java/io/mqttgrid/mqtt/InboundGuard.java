@@ -180,7 +180,10 @@ final class InboundGuard {
         if (closing || !cumulation.isReadable()) {
           cumulation.release();
           cumulation = null;
-        } else {
+        } else if (cumulation.refCnt() == 1) {
+          // compacting moves the unread bytes over the ones handed on; while a packet handed on
+          // is still referenced (a decoded PUBLISH's payload is a slice of them until vertx-mqtt
+          // copies it, later when the socket is paused or the guard holds it), they must stay
           cumulation.discardSomeReadBytes();
         }
       }
