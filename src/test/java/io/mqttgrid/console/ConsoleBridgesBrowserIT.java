@@ -61,7 +61,7 @@ class ConsoleBridgesBrowserIT {
   private static void createEndpoint(String name, String host) {
     browser.type("#endpoint-form", "Name", name);
     browser.type("#endpoint-form", "Host (host:port)", host);
-    browser.driver.findElement(By.cssSelector("#endpoint-form button[type=submit]")).click();
+    browser.click(By.cssSelector("#endpoint-form button[type=submit]"));
   }
 
   private static void createDataflow(String name, String sources, String to, String target) {
@@ -69,14 +69,11 @@ class ConsoleBridgesBrowserIT {
     browser.type("#dataflow-form", "Source topic filters (one a line)", sources);
     browser.type("#dataflow-form", "Destination endpoint", to);
     browser.type("#dataflow-form", "Destination topic", target);
-    browser.driver.findElement(By.cssSelector("#dataflow-form button[type=submit]")).click();
+    browser.click(By.cssSelector("#dataflow-form button[type=submit]"));
   }
 
   private static String cell(String dataflow, String cls) {
-    return browser
-        .driver
-        .findElement(By.cssSelector("#dataflows tr[data-dataflow='" + dataflow + "'] ." + cls))
-        .getText();
+    return browser.text(By.cssSelector("#dataflows tr[data-dataflow='" + dataflow + "'] ." + cls));
   }
 
   /** The node's id, as the console's overview reports it. */
@@ -146,26 +143,17 @@ class ConsoleBridgesBrowserIT {
     browser.screenshot("console-bridges");
 
     // an endpoint in use cannot go; the dataflow can, then the endpoint
-    browser
-        .driver
-        .findElement(By.cssSelector("button[aria-label='Delete dataflow endpoint ui-remote']"))
-        .click();
+    browser.click(By.cssSelector("button[aria-label='Delete dataflow endpoint ui-remote']"));
     browser.wait.until(ExpectedConditions.alertIsPresent()).accept();
     browser.wait.until(
         ExpectedConditions.textToBePresentInElementLocated(
             By.id("bridges-status"), "Could not delete the dataflow endpoint ui-remote"));
-    browser
-        .driver
-        .findElement(By.cssSelector("button[aria-label='Delete dataflow ui-up']"))
-        .click();
+    browser.click(By.cssSelector("button[aria-label='Delete dataflow ui-up']"));
     browser.wait.until(ExpectedConditions.alertIsPresent()).accept();
     browser.wait.until(
         ExpectedConditions.invisibilityOfElementLocated(
             By.cssSelector("#dataflows tr[data-dataflow='ui-up']")));
-    browser
-        .driver
-        .findElement(By.cssSelector("button[aria-label='Delete dataflow endpoint ui-remote']"))
-        .click();
+    browser.click(By.cssSelector("button[aria-label='Delete dataflow endpoint ui-remote']"));
     browser.wait.until(ExpectedConditions.alertIsPresent()).accept();
     browser.wait.until(
         ExpectedConditions.invisibilityOfElementLocated(

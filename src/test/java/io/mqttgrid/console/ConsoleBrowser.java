@@ -8,10 +8,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -104,6 +106,36 @@ final class ConsoleBrowser implements AutoCloseable {
 
   WebElement visible(By by) {
     return wait.until(ExpectedConditions.visibilityOfElementLocated(by));
+  }
+
+  /**
+   * The text of the element matched by {@code by}. The pages redraw their tables as their data
+   * comes in, which replaces an element between finding it and using it: then it is found again.
+   */
+  String text(By by) {
+    return onCurrent(by, WebElement::getText);
+  }
+
+  /** Clicks the element matched by {@code by}, found again if the page redrew it meanwhile. */
+  void click(By by) {
+    onCurrent(
+        by,
+        e -> {
+          e.click();
+          return null;
+        });
+  }
+
+  private <T> T onCurrent(By by, Function<WebElement, T> use) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return use.apply(driver.findElement(by));
+      } catch (StaleElementReferenceException e) {
+        if (attempt == 10) {
+          throw e;
+        }
+      }
+    }
   }
 
   /** The control of the field labelled {@code label} in the element matched by {@code scope}. */

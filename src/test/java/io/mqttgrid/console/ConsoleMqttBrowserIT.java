@@ -66,7 +66,7 @@ class ConsoleMqttBrowserIT {
         d -> !browser.field("#mqtt-connect", "WebSocket URL").getAttribute("value").isEmpty());
     new Select(browser.field("#mqtt-connect", "MQTT version")).selectByVisibleText(version);
     browser.type("#mqtt-connect", "Client id", clientId);
-    browser.driver.findElement(By.cssSelector("#mqtt-connect button[type=submit]")).click();
+    browser.click(By.cssSelector("#mqtt-connect button[type=submit]"));
   }
 
   @Test
@@ -92,7 +92,7 @@ class ConsoleMqttBrowserIT {
       browser.type("#mqtt-publish", "Correlation data", "req-42");
       browser.type("#mqtt-publish", "Message expiry (seconds)", "3600");
       browser.type("#mqtt-publish", "User properties", "site=north\nsite=south\nkind=a=b");
-      browser.driver.findElement(By.cssSelector("#mqtt-publish button[type=submit]")).click();
+      browser.click(By.cssSelector("#mqtt-publish button[type=submit]"));
 
       Optional<Mqtt5Publish> received = inbox.receive(10, TimeUnit.SECONDS);
       assertThat(received).isPresent();
@@ -127,7 +127,7 @@ class ConsoleMqttBrowserIT {
         ExpectedConditions.textToBePresentInElementLocated(
             By.id("mqtt-status"), "Connected as browser-v5-receiver."));
     browser.type("#mqtt-subscribe", "Filter", "console5/to-browser/#");
-    browser.driver.findElement(By.cssSelector("#mqtt-subscribe button[type=submit]")).click();
+    browser.click(By.cssSelector("#mqtt-subscribe button[type=submit]"));
     browser.wait.until(
         ExpectedConditions.textToBePresentInElementLocated(
             By.id("mqtt-status"),
@@ -155,7 +155,7 @@ class ConsoleMqttBrowserIT {
     By message =
         By.cssSelector("#mqtt-messages .message[data-topic='console5/to-browser/reading']");
     browser.visible(message);
-    String shown = browser.driver.findElement(message).getText();
+    String shown = browser.text(message);
     assertThat(shown)
         .contains("console5/to-browser/reading [QoS 0] 19.5")
         .contains("Content type\ntext/plain")

@@ -91,18 +91,17 @@ class ConsoleNamespaceBrowserIT {
 
     browser.signIn(TOKEN);
     browser.visible(By.cssSelector("#overview-cards .card"));
-    assertThat(browser.driver.findElement(By.cssSelector("#page h1")).getText())
-        .isEqualTo("Cluster overview");
+    assertThat(browser.text(By.cssSelector("#page h1"))).isEqualTo("Cluster overview");
   }
 
   @Test
   @Order(2)
   void anApiErrorAppearsAtTheFieldItNames() {
     browser.go("clients");
-    browser.driver.findElement(By.id("new-resource")).click();
+    browser.click(By.id("new-resource"));
     browser.type("#resource-form", "Name", "bad-attributes");
     browser.type("#resource-form", "Attributes (JSON object)", "{\"bad-key\": 1}");
-    browser.driver.findElement(By.cssSelector("#resource-form button[type=submit]")).click();
+    browser.click(By.cssSelector("#resource-form button[type=submit]"));
     browser.wait.until(
         d -> !browser.errorAt("#resource-form", "Attributes (JSON object)").isEmpty());
     assertThat(browser.errorAt("#resource-form", "Attributes (JSON object)"))
@@ -119,14 +118,14 @@ class ConsoleNamespaceBrowserIT {
   @Order(3)
   void aClientTopicSpaceAndBindingMadeInTheUiGiveARealClientExactlyThoseRights() throws Exception {
     browser.go("topicSpaces");
-    browser.driver.findElement(By.id("new-resource")).click();
+    browser.click(By.id("new-resource"));
     browser.type("#resource-form", "Name", "sensors");
     browser.type(
         "#resource-form", "Topic templates (one a line)", "sensors/${client.authenticationName}/#");
     save("sensors");
 
     browser.go("clients");
-    browser.driver.findElement(By.id("new-resource")).click();
+    browser.click(By.id("new-resource"));
     browser.type("#resource-form", "Name", "sensor1");
     browser.type("#resource-form", "Attributes (JSON object)", "{\"kind\": \"probe\"}");
     browser.type(
@@ -137,7 +136,7 @@ class ConsoleNamespaceBrowserIT {
     browser.screenshot("console-clients");
 
     browser.go("permissionBindings");
-    browser.driver.findElement(By.id("new-resource")).click();
+    browser.click(By.id("new-resource"));
     browser.type("#resource-form", "Name", "sensors-publish");
     browser.type("#resource-form", "Client group", "$all");
     browser.type("#resource-form", "Topic space", "sensors");
@@ -184,31 +183,30 @@ class ConsoleNamespaceBrowserIT {
     browser.go("explain");
     browser.type("#explain-form", "Registered client (name)", "sensor1");
     browser.type("#explain-form", "Topic (publish) or filter (subscribe)", "sensors/sensor1/temp");
-    browser.driver.findElement(By.cssSelector("#explain-form button[type=submit]")).click();
+    browser.click(By.cssSelector("#explain-form button[type=submit]"));
     browser.wait.until(
         ExpectedConditions.textToBePresentInElementLocated(By.id("verdict"), "ALLOWED"));
-    assertThat(browser.driver.findElement(By.id("matched")).getText())
+    assertThat(browser.text(By.id("matched")))
         .isEqualTo(
             "Granted by topic space sensors: template sensors/${client.authenticationName}/#"
                 + " became sensors/sensor1/#.");
-    assertThat(browser.driver.findElement(By.id("bindings")).getText())
+    assertThat(browser.text(By.id("bindings")))
         .contains("sensors-publish: group $all → topic space sensors");
     browser.screenshot("console-explainer");
 
     browser.type("#explain-form", "Topic (publish) or filter (subscribe)", "sensors/sensor2/temp");
-    browser.driver.findElement(By.cssSelector("#explain-form button[type=submit]")).click();
+    browser.click(By.cssSelector("#explain-form button[type=submit]"));
     browser.wait.until(
         ExpectedConditions.textToBePresentInElementLocated(By.id("verdict"), "DENIED"));
-    assertThat(browser.driver.findElement(By.cssSelector("#templates tbody")).getText())
-        .contains("sensors/sensor1/#");
+    assertThat(browser.text(By.cssSelector("#templates tbody"))).contains("sensors/sensor1/#");
 
     new Select(browser.field("#explain-form", "Action")).selectByVisibleText("Subscribe");
     browser.type("#explain-form", "Topic (publish) or filter (subscribe)", "sensors/sensor1/#");
-    browser.driver.findElement(By.cssSelector("#explain-form button[type=submit]")).click();
+    browser.click(By.cssSelector("#explain-form button[type=submit]"));
     browser.wait.until(
         ExpectedConditions.textToBePresentInElementLocated(By.id("verdict"), "subscribe"));
-    assertThat(browser.driver.findElement(By.id("verdict")).getText()).endsWith("DENIED");
-    assertThat(browser.driver.findElement(By.id("bindings")).getText())
+    assertThat(browser.text(By.id("verdict"))).endsWith("DENIED");
+    assertThat(browser.text(By.id("bindings")))
         .isEqualTo("None of its groups is bound for this action.");
   }
 
@@ -277,7 +275,7 @@ class ConsoleNamespaceBrowserIT {
   }
 
   private static void save(String name) {
-    browser.driver.findElement(By.cssSelector("#resource-form button[type=submit]")).click();
+    browser.click(By.cssSelector("#resource-form button[type=submit]"));
     browser.visible(By.cssSelector("#resources tr[data-name='" + name + "']"));
   }
 
@@ -285,7 +283,7 @@ class ConsoleNamespaceBrowserIT {
   @Order(5)
   void theGroupQueryEditorValidatesAsYouTypeAndPreviewsTheClientsItSelects() {
     browser.go("clientGroups");
-    browser.driver.findElement(By.id("new-resource")).click();
+    browser.click(By.id("new-resource"));
     browser.type("#resource-form", "Query", "attributes.kind = ");
     browser.wait.until(d -> !browser.errorAt("#resource-form", "Query").isEmpty());
     assertThat(browser.field("#resource-form", "Query").getAttribute("aria-invalid"))
@@ -310,7 +308,7 @@ class ConsoleNamespaceBrowserIT {
                 java.security.MessageDigest.getInstance("SHA-256")
                     .digest(ca.certificate.getEncoded()));
     browser.go("caCertificates");
-    browser.driver.findElement(By.id("new-resource")).click();
+    browser.click(By.id("new-resource"));
     browser.type("#resource-form", "Name", "test-root");
     browser.driver.findElement(By.id("ca-upload")).sendKeys(ca.certFile.toString());
     browser.wait.until(
@@ -320,11 +318,7 @@ class ConsoleNamespaceBrowserIT {
                 .getAttribute("value")
                 .startsWith("-----BEGIN CERTIFICATE-----"));
     save("test-root");
-    String row =
-        browser
-            .driver
-            .findElement(By.cssSelector("#resources tr[data-name='test-root']"))
-            .getText();
+    String row = browser.text(By.cssSelector("#resources tr[data-name='test-root']"));
     assertThat(row)
         .contains("CN=localhost")
         .contains(thumbprint)
@@ -338,7 +332,7 @@ class ConsoleNamespaceBrowserIT {
     browser.go("settings");
     browser.visible(By.id("settings-form"));
     browser.type("#settings-form", "Maximum session expiry (hours, 1-8)", "9");
-    browser.driver.findElement(By.cssSelector("#settings-form button[type=submit]")).click();
+    browser.click(By.cssSelector("#settings-form button[type=submit]"));
     browser.wait.until(
         d -> !browser.errorAt("#settings-form", "Maximum session expiry (hours, 1-8)").isEmpty());
     assertThat(
@@ -347,7 +341,7 @@ class ConsoleNamespaceBrowserIT {
                 .getAttribute("aria-invalid"))
         .isEqualTo("true");
     browser.type("#settings-form", "Maximum session expiry (hours, 1-8)", "2");
-    browser.driver.findElement(By.cssSelector("#settings-form button[type=submit]")).click();
+    browser.click(By.cssSelector("#settings-form button[type=submit]"));
     browser.wait.until(
         ExpectedConditions.textToBePresentInElementLocated(
             By.id("settings-status"), "Settings saved."));

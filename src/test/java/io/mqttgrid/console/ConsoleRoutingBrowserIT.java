@@ -101,19 +101,15 @@ class ConsoleRoutingBrowserIT {
     browser.type("#subscription-form", "Subject begins with", begins);
     browser.type("#subscription-form", "Advanced filters (JSON array)", advanced);
     browser.type("#subscription-form", "Webhook URL", url);
-    browser.driver.findElement(By.cssSelector("#subscription-form button[type=submit]")).click();
+    browser.click(By.cssSelector("#subscription-form button[type=submit]"));
   }
 
   private static String cell(String subscription, String cls) {
     try {
-      return browser
-          .driver
-          .findElement(
-              By.cssSelector(
-                  "#event-subscriptions tr[data-subscription='" + subscription + "'] ." + cls))
-          .getText();
-    } catch (org.openqa.selenium.NoSuchElementException
-        | org.openqa.selenium.StaleElementReferenceException e) {
+      return browser.text(
+          By.cssSelector(
+              "#event-subscriptions tr[data-subscription='" + subscription + "'] ." + cls));
+    } catch (org.openqa.selenium.NoSuchElementException e) {
       return "";
     }
   }
@@ -155,7 +151,7 @@ class ConsoleRoutingBrowserIT {
     assertThat(Files.readString(dir.resolve("dead-letters.jsonl"))).contains("ui-refused");
     browser.screenshot("console-routing");
 
-    browser.driver.findElement(By.cssSelector("button[aria-label='Delete ui-elsewhere']")).click();
+    browser.click(By.cssSelector("button[aria-label='Delete ui-elsewhere']"));
     browser.wait.until(ExpectedConditions.alertIsPresent()).accept();
     browser.wait.until(
         ExpectedConditions.invisibilityOfElementLocated(

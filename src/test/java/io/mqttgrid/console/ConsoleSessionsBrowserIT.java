@@ -79,7 +79,7 @@ class ConsoleSessionsBrowserIT {
       browser.go("connections");
       browser.type(
           "form[role=search]", "Client id or authentication name contains", "DISCONNECT-T");
-      browser.driver.findElement(By.id("connection-search-button")).click();
+      browser.click(By.id("connection-search-button"));
       browser.wait.until(
           ExpectedConditions.textToBePresentInElementLocated(
               By.id("connections-status"), "1 connection(s)"));
@@ -90,10 +90,7 @@ class ConsoleSessionsBrowserIT {
                   assertThat(row.getAttribute("data-client-id")).isEqualTo("ui-disconnect-target"));
       browser.screenshot("console-connections");
 
-      browser
-          .driver
-          .findElement(By.cssSelector("button[aria-label='Disconnect ui-disconnect-target']"))
-          .click();
+      browser.click(By.cssSelector("button[aria-label='Disconnect ui-disconnect-target']"));
       assertThat(dropped.get(10, TimeUnit.SECONDS).getMqttMessage().getReasonCode())
           .isEqualTo(Mqtt5DisconnectReasonCode.ADMINISTRATIVE_ACTION);
       browser.wait.until(
@@ -120,22 +117,15 @@ class ConsoleSessionsBrowserIT {
     }
     browser.go("sessions");
     browser.type("#sessions-search", "Client id contains", "ui-sleeper");
-    browser.driver.findElement(By.cssSelector("#sessions-search button[type=submit]")).click();
+    browser.click(By.cssSelector("#sessions-search button[type=submit]"));
     browser.wait.until(
         ExpectedConditions.textToBePresentInElementLocated(
             By.cssSelector("#sessions tr[data-client-id='ui-sleeper'] .queued"), "1"));
-    assertThat(
-            browser
-                .driver
-                .findElement(By.cssSelector("#sessions tr[data-client-id='ui-sleeper'] .state"))
-                .getText())
+    assertThat(browser.text(By.cssSelector("#sessions tr[data-client-id='ui-sleeper'] .state")))
         .isEqualTo("offline");
     browser.screenshot("console-sessions");
 
-    browser
-        .driver
-        .findElement(By.cssSelector("button[aria-label='Delete session ui-sleeper']"))
-        .click();
+    browser.click(By.cssSelector("button[aria-label='Delete session ui-sleeper']"));
     browser.wait.until(ExpectedConditions.alertIsPresent()).accept();
     browser.wait.until(
         ExpectedConditions.textToBePresentInElementLocated(
@@ -156,12 +146,12 @@ class ConsoleSessionsBrowserIT {
     assertThat(browser.field("#mqtt-connect", "WebSocket URL").getAttribute("value"))
         .isEqualTo("ws://127.0.0.1:" + broker.websocketPort() + "/mqtt");
     browser.type("#mqtt-connect", "Client id", "browser-client");
-    browser.driver.findElement(By.cssSelector("#mqtt-connect button[type=submit]")).click();
+    browser.click(By.cssSelector("#mqtt-connect button[type=submit]"));
     browser.wait.until(
         ExpectedConditions.textToBePresentInElementLocated(
             By.id("mqtt-status"), "Connected as browser-client."));
     browser.type("#mqtt-subscribe", "Filter", "console/to-browser/#");
-    browser.driver.findElement(By.cssSelector("#mqtt-subscribe button[type=submit]")).click();
+    browser.click(By.cssSelector("#mqtt-subscribe button[type=submit]"));
     browser.wait.until(
         ExpectedConditions.textToBePresentInElementLocated(
             By.id("mqtt-status"), "Subscribed to console/to-browser/#"));
@@ -182,7 +172,7 @@ class ConsoleSessionsBrowserIT {
 
       browser.type("#mqtt-publish", "Topic", "console/from-browser");
       browser.type("#mqtt-publish", "Payload", "hello java");
-      browser.driver.findElement(By.cssSelector("#mqtt-publish button[type=submit]")).click();
+      browser.click(By.cssSelector("#mqtt-publish button[type=submit]"));
       Optional<Mqtt5Publish> received = inbox.receive(10, TimeUnit.SECONDS);
       assertThat(received).isPresent();
       assertThat(received.get().getTopic().toString()).isEqualTo("console/from-browser");
@@ -209,22 +199,15 @@ class ConsoleSessionsBrowserIT {
     }
     browser.go("retained");
     browser.type("#retained-search", "Topic filter", "console-ui/#");
-    browser.driver.findElement(By.cssSelector("#retained-search button[type=submit]")).click();
+    browser.click(By.cssSelector("#retained-search button[type=submit]"));
     browser.visible(By.cssSelector("#retained tr[data-topic='console-ui/retained/state']"));
-    browser
-        .driver
-        .findElement(By.cssSelector("button[aria-label='View console-ui/retained/state']"))
-        .click();
+    browser.click(By.cssSelector("button[aria-label='View console-ui/retained/state']"));
     new org.openqa.selenium.support.ui.Select(browser.field("#retained-detail", "Show payload as"))
         .selectByVisibleText("JSON");
-    assertThat(browser.driver.findElement(By.id("retained-payload")).getText())
-        .isEqualTo("{\n  \"on\": true\n}");
+    assertThat(browser.text(By.id("retained-payload"))).isEqualTo("{\n  \"on\": true\n}");
     browser.screenshot("console-retained");
 
-    browser
-        .driver
-        .findElement(By.cssSelector("button[aria-label='Delete console-ui/retained/state']"))
-        .click();
+    browser.click(By.cssSelector("button[aria-label='Delete console-ui/retained/state']"));
     browser.wait.until(ExpectedConditions.alertIsPresent()).accept();
     browser.wait.until(
         ExpectedConditions.textToBePresentInElementLocated(
