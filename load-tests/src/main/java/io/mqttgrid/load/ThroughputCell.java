@@ -17,9 +17,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
+import java.util.function.IntFunction;
 
 /**
  * One cell of the broker throughput table (load-tests/scripts/throughput-table.sh): publishers and
@@ -39,7 +41,14 @@ import java.util.function.BiConsumer;
  * from the first publish to the last delivery. Latency ({@code --rate} deliveries/s for {@code
  * --seconds}): each publisher sends on a fixed schedule, whatever the broker does, and stamps each
  * payload with the time it was due (so a stalled broker shows in the latency instead of slowing the
- * schedule); the first {@code --skip-seconds} are left out (this JVM's own JIT warm-up).
+ * schedule); the first {@code --skip-seconds} are left out (this JVM's own JIT warm-up). With
+ * {@code TIMELINE_MS} set in the environment, a latency run also prints its shape slice by slice
+ * ({@link Timeline}).
+ *
+ * <p>Each payload also carries the message's number, so a run counts what each subscriber got by
+ * message, not by delivery: a message delivered twice is counted once and reported (DUPLICATES),
+ * and the run waits for every message rather than for as many deliveries as were expected (a
+ * broker that delivered one message twice and another never once passed as complete).
  *
  * <p>{@code --persistent true}: the subscribers' sessions outlive their connections (MQTT 3.1.1
  * Clean Session 0, MQTT 5 Session Expiry Interval 3,600 s), so a broker stores each QoS 1 message
@@ -101,8 +110,9 @@ public final class ThroughputCell {
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
-    if (size < 8) {
-      throw new IllegalArgumentException("--size below 8: the payload carries a time stamp");
+    if (size < 16) {
+      throw new IllegalArgumentException(
+          "--size below 16: the payload carries a time stamp and the message's number");
     }
     int publishers =
         switch (shape) {
@@ -144,15 +154,39 @@ public final class ThroughputCell {
       inFlight[p] = new Semaphore(permitsPerPublisher * copies);
     }
     long[] latencies = latencyMode ? new long[(int) Math.min(expected, 50_000_000)] : null;
+    // TIMELINE_MS: the latency run's shape, per slice of the schedule (a few stalls or a queue)
+    long timelineNanos = latencyMode ? timelineNanos() : 0;
+    Timeline timeline =
+        timelineNanos > 0 ? new Timeline(latencies.length, perPublisher * publishers) : null;
+    boolean acknowledged = qos > 0;
     AtomicInteger samples = new AtomicInteger();
     long skipNanos = (long) (skipSeconds * 1e9);
     long[] scheduleStart = new long[1];
 
-    BiConsumer<String, ByteBuffer> onMessage =
-        (topic, payload) -> {
+    // each message's copies that arrived, per subscriber (a message is numbered by its publisher):
+    // a duplicate (or a payload that names no message) is counted apart, so the run waits for
+    // every message rather than for a count
+    int messages = (int) (perPublisher * publishers);
+    int subscriberCount = subscribers;
+    AtomicIntegerArray arrivals = new AtomicIntegerArray(messages * subscriberCount);
+    AtomicLong duplicates = new AtomicLong();
+    IntFunction<BiConsumer<String, ByteBuffer>> onMessageTo =
+        subscriber -> (topic, payload) -> {
           long now = System.nanoTime();
+          long number = payload.getLong(payload.position() + 8);
+          if (number < 0 || number >= messages) {
+            duplicates.incrementAndGet(); // no message of this run: a payload not as sent
+            return;
+          }
+          if (arrivals.incrementAndGet((int) number * subscriberCount + subscriber) > 1) {
+            duplicates.incrementAndGet();
+            return;
+          }
           if (latencyMode) {
             long due = payload.getLong(payload.position());
+            if (timeline != null) {
+              timeline.delivered(due - scheduleStart[0], now - scheduleStart[0]);
+            }
             if (due - scheduleStart[0] >= skipNanos) {
               int i = samples.getAndIncrement();
               if (i < latencies.length) {
@@ -177,7 +211,7 @@ public final class ThroughputCell {
         Client sub = connect(host, port, version, "cell-sub-" + run + "-" + s, persistent);
         subs.add(sub);
         String filter = shape.equals("fanin") ? base + "+" : topics[shape.equals("pairs") ? s : 0];
-        sub.subscribe(filter, q, onMessage).get(10, TimeUnit.SECONDS);
+        sub.subscribe(filter, q, onMessageTo.apply(s)).get(10, TimeUnit.SECONDS);
       }
       for (int p = 0; p < publishers; p++) {
         pubs.add(connect(host, port, version, "cell-pub-" + run + "-" + p, false));
@@ -214,8 +248,14 @@ public final class ThroughputCell {
                       due = System.nanoTime();
                     }
                     byte[] body = new byte[payloadSize];
-                    ByteBuffer.wrap(body).putLong(0, due);
-                    pub.publish(topics[me], q, body);
+                    ByteBuffer.wrap(body).putLong(0, due).putLong(8, me * perPublisher + i);
+                    CompletableFuture<?> sent = pub.publish(topics[me], q, body);
+                    if (timeline != null && acknowledged) {
+                      int slot = (int) (me * perPublisher + i);
+                      long dueAt = due;
+                      sent.whenComplete(
+                          (r, e) -> timeline.acknowledged(slot, System.nanoTime() - dueAt));
+                    }
                   }
                 },
                 "publisher-" + p);
@@ -239,6 +279,10 @@ public final class ThroughputCell {
       long end = System.nanoTime();
       long got = received.get();
       boolean complete = got == expected;
+      String duplicated =
+          duplicates.get() == 0
+              ? ""
+              : String.format(Locale.ROOT, " DUPLICATES %d", duplicates.get());
       double elapsed = (end - start) / 1e9;
       String what =
           String.format(
@@ -252,13 +296,14 @@ public final class ThroughputCell {
       if (!latencyMode) {
         System.out.printf(
             Locale.ROOT,
-            "%s: %d/%d deliveries in %.2f s = %.0f deliveries/s (publish side %.0f msg/s)%s%n",
+            "%s: %d/%d deliveries in %.2f s = %.0f deliveries/s (publish side %.0f msg/s)%s%s%n",
             what,
             got,
             expected,
             elapsed,
             got / elapsed,
             perPublisher * publisherCount / ((published - start) / 1e9),
+            duplicated,
             complete ? "" : " INCOMPLETE");
       } else {
         int n = Math.min(samples.get(), latencies.length);
@@ -267,7 +312,7 @@ public final class ThroughputCell {
         System.out.printf(
             Locale.ROOT,
             "%s: at %.0f deliveries/s for %.1f s: %d/%d delivered; latency p50 %.2f ms p99 %.2f ms"
-                + " max %.2f ms (%d samples after the first %.1f s)%s%n",
+                + " max %.2f ms (%d samples after the first %.1f s)%s%s%n",
             what,
             rate,
             seconds,
@@ -278,7 +323,11 @@ public final class ThroughputCell {
             n == 0 ? 0.0 : sorted[n - 1] / 1e6,
             n,
             skipSeconds,
+            duplicated,
             complete ? "" : " INCOMPLETE");
+        if (timeline != null) {
+          timeline.print(timelineNanos, perPublisher, perPublisherRate, qos > 0);
+        }
       }
       return complete ? 0 : 1;
     } finally {
@@ -287,6 +336,110 @@ public final class ThroughputCell {
       }
       for (Client c : subs) {
         end(c);
+      }
+    }
+  }
+
+  private static long timelineNanos() {
+    String ms = System.getenv("TIMELINE_MS");
+    return ms == null || ms.isBlank() ? 0 : (long) (Double.parseDouble(ms) * 1e6);
+  }
+
+  /**
+   * A latency run slice by slice of its schedule: for the messages due in each slice, how many
+   * arrived and their latency, how many deliveries arrived in it (whatever their due time), and,
+   * at QoS 1/2, how long the publishers waited for their acknowledgements. A stall shows as a
+   * slice where nothing arrives and the latency of the messages due before it jumps; a broker
+   * slower than the schedule as a latency that grows slice after slice.
+   */
+  private static final class Timeline {
+    private final AtomicInteger count = new AtomicInteger();
+    private final long[] dueOffset;
+    private final long[] arrivalOffset;
+    private final long[] ackLatency;
+
+    Timeline(int samples, long publishes) {
+      dueOffset = new long[samples];
+      arrivalOffset = new long[samples];
+      ackLatency = new long[(int) Math.min(publishes, 50_000_000)];
+      Arrays.fill(ackLatency, -1);
+    }
+
+    void delivered(long due, long arrived) {
+      int sample = count.getAndIncrement();
+      if (sample < dueOffset.length) {
+        dueOffset[sample] = due;
+        arrivalOffset[sample] = arrived;
+      }
+    }
+
+    void acknowledged(int slot, long latency) {
+      if (slot < ackLatency.length) {
+        ackLatency[slot] = latency;
+      }
+    }
+
+    void print(long slice, long perPublisher, double perPublisherRate, boolean acks) {
+      int samples = Math.min(count.get(), dueOffset.length);
+      long last = 0;
+      for (int i = 0; i < samples; i++) {
+        last = Math.max(last, Math.max(dueOffset[i], arrivalOffset[i]));
+      }
+      int slices = (int) (last / slice) + 1;
+      List<List<Long>> byDue = new ArrayList<>();
+      List<List<Long>> acksByDue = new ArrayList<>();
+      long[] arrivals = new long[slices];
+      for (int s = 0; s < slices; s++) {
+        byDue.add(new ArrayList<>());
+        acksByDue.add(new ArrayList<>());
+      }
+      for (int i = 0; i < samples; i++) {
+        byDue.get((int) (dueOffset[i] / slice)).add(arrivalOffset[i] - dueOffset[i]);
+        arrivals[(int) (arrivalOffset[i] / slice)]++;
+      }
+      for (int slot = 0; slot < ackLatency.length; slot++) {
+        if (ackLatency[slot] >= 0) {
+          long due = (long) ((slot % perPublisher) * 1e9 / perPublisherRate);
+          int s = (int) (due / slice);
+          if (s < slices) {
+            acksByDue.get(s).add(ackLatency[slot]);
+          }
+        }
+      }
+      System.out.printf(
+          Locale.ROOT,
+          "timeline (slices of %.0f ms of the schedule; latency ms of the messages due in the slice;"
+              + " arrived: deliveries that arrived in the slice)%n",
+          slice / 1e6);
+      System.out.printf(
+          Locale.ROOT,
+          "%8s %7s %7s %9s %9s %9s%s%n",
+          "t ms",
+          "due",
+          "arrived",
+          "p50",
+          "p99",
+          "max",
+          acks ? String.format(Locale.ROOT, " %9s %9s", "ack p50", "ack max") : "");
+      for (int s = 0; s < slices; s++) {
+        long[] lat = byDue.get(s).stream().mapToLong(Long::longValue).sorted().toArray();
+        long[] ack = acksByDue.get(s).stream().mapToLong(Long::longValue).sorted().toArray();
+        System.out.printf(
+            Locale.ROOT,
+            "%8d %7d %7d %9.2f %9.2f %9.2f%s%n",
+            s * slice / 1_000_000,
+            lat.length,
+            arrivals[s],
+            percentile(lat, 0.5),
+            percentile(lat, 0.99),
+            lat.length == 0 ? Double.NaN : lat[lat.length - 1] / 1e6,
+            acks
+                ? String.format(
+                    Locale.ROOT,
+                    " %9.2f %9.2f",
+                    percentile(ack, 0.5),
+                    ack.length == 0 ? Double.NaN : ack[ack.length - 1] / 1e6)
+                : "");
       }
     }
   }
