@@ -43,7 +43,9 @@ import java.util.function.IntFunction;
  * payload with the time it was due (so a stalled broker shows in the latency instead of slowing the
  * schedule); the first {@code --skip-seconds} are left out (this JVM's own JIT warm-up). With
  * {@code TIMELINE_MS} set in the environment, a latency run also prints its shape slice by slice
- * ({@link Timeline}).
+ * ({@link Timeline}). {@code --warmup-seconds W}: before the schedule, the publishers send W
+ * seconds of it that are not measured, and the schedule starts once they have all arrived (the
+ * generator's JIT and buffers are warm then; see {@code warmUp}).
  *
  * <p>Each payload also carries the message's number, so a run counts what each subscriber got by
  * message, not by delivery: a message delivered twice is counted once and reported (DUPLICATES),
@@ -92,6 +94,7 @@ public final class ThroughputCell {
     double rate = 0;
     double seconds = 6;
     double skipSeconds = 1;
+    double warmupSeconds = 0;
     for (int i = 0; i < args.length; i += 2) {
       switch (args[i]) {
         case "--host" -> host = args[i + 1];
@@ -107,6 +110,7 @@ public final class ThroughputCell {
         case "--rate" -> rate = Double.parseDouble(args[i + 1]);
         case "--seconds" -> seconds = Double.parseDouble(args[i + 1]);
         case "--skip-seconds" -> skipSeconds = Double.parseDouble(args[i + 1]);
+        case "--warmup-seconds" -> warmupSeconds = Double.parseDouble(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -170,10 +174,15 @@ public final class ThroughputCell {
     int subscriberCount = subscribers;
     AtomicIntegerArray arrivals = new AtomicIntegerArray(messages * subscriberCount);
     AtomicLong duplicates = new AtomicLong();
+    AtomicLong warmArrivals = new AtomicLong();
     IntFunction<BiConsumer<String, ByteBuffer>> onMessageTo =
         subscriber -> (topic, payload) -> {
           long now = System.nanoTime();
           long number = payload.getLong(payload.position() + 8);
+          if (number == WARMUP_MESSAGE) {
+            warmArrivals.incrementAndGet();
+            return;
+          }
           if (number < 0 || number >= messages) {
             duplicates.incrementAndGet(); // no message of this run: a payload not as sent
             return;
@@ -217,12 +226,20 @@ public final class ThroughputCell {
         pubs.add(connect(host, port, version, "cell-pub-" + run + "-" + p, false));
       }
 
-      long start = System.nanoTime();
-      scheduleStart[0] = start;
-      List<Thread> threads = new ArrayList<>();
       int publisherCount = publishers;
       double perPublisherRate = rate / copies / publishers;
       int payloadSize = size;
+      long warmupPerPublisher =
+          latencyMode ? Math.round(perPublisherRate * warmupSeconds) : 0;
+      if (warmupPerPublisher > 0) {
+        warmUp(pubs, topics, q, perPublisherRate, warmupPerPublisher, payloadSize);
+        awaitWarmArrivals(warmArrivals, warmupPerPublisher * publishers * copies);
+      }
+
+      long start = System.nanoTime();
+      scheduleStart[0] = start;
+      long startMillis = System.currentTimeMillis();
+      List<Thread> threads = new ArrayList<>();
       for (int p = 0; p < publishers; p++) {
         int me = p;
         Client pub = pubs.get(p);
@@ -312,7 +329,7 @@ public final class ThroughputCell {
         System.out.printf(
             Locale.ROOT,
             "%s: at %.0f deliveries/s for %.1f s: %d/%d delivered; latency p50 %.2f ms p99 %.2f ms"
-                + " max %.2f ms (%d samples after the first %.1f s)%s%s%n",
+                + " max %.2f ms (%d samples after the first %.1f s%s)%s%s%n",
             what,
             rate,
             seconds,
@@ -323,10 +340,14 @@ public final class ThroughputCell {
             n == 0 ? 0.0 : sorted[n - 1] / 1e6,
             n,
             skipSeconds,
+            warmupPerPublisher > 0
+                ? String.format(
+                    Locale.ROOT, ", after a warm-up of %.1f s at the same rate", warmupSeconds)
+                : "",
             duplicated,
             complete ? "" : " INCOMPLETE");
         if (timeline != null) {
-          timeline.print(timelineNanos, perPublisher, perPublisherRate, qos > 0);
+          timeline.print(timelineNanos, perPublisher, perPublisherRate, qos > 0, startMillis);
         }
       }
       return complete ? 0 : 1;
@@ -337,6 +358,75 @@ public final class ThroughputCell {
       for (Client c : subs) {
         end(c);
       }
+    }
+  }
+
+  /** Marks a warm-up message: not one of the run's. */
+  private static final long WARMUP_MESSAGE = -1;
+
+  /**
+   * The generator's own warm-up before a latency run: each publisher sends on the run's schedule,
+   * for its first seconds, messages that are not measured. A fresh JVM's first second of publishing
+   * and receiving (its JIT, the client's first buffers) stalled the schedule by up to a second with
+   * either broker, and the messages due meanwhile then queued behind it: the p99 of the seconds
+   * measured was how fast a broker drained that backlog, not its latency.
+   */
+  private static void warmUp(
+      List<Client> pubs,
+      String[] topics,
+      MqttQos q,
+      double perPublisherRate,
+      long perPublisher,
+      int payloadSize)
+      throws InterruptedException {
+    long start = System.nanoTime();
+    List<Thread> threads = new ArrayList<>();
+    for (int p = 0; p < pubs.size(); p++) {
+      Client pub = pubs.get(p);
+      String topic = topics[p];
+      Thread t =
+          new Thread(
+              () -> {
+                for (long i = 0; i < perPublisher; i++) {
+                  long due = start + (long) (i * 1e9 / perPublisherRate);
+                  long wait = due - System.nanoTime();
+                  if (wait > 20_000) {
+                    LockSupport.parkNanos(wait);
+                  }
+                  byte[] body = new byte[payloadSize];
+                  ByteBuffer.wrap(body).putLong(0, due).putLong(8, WARMUP_MESSAGE);
+                  pub.publish(topic, q, body);
+                }
+              },
+              "warm-up-" + p);
+      t.setDaemon(true);
+      threads.add(t);
+    }
+    threads.forEach(Thread::start);
+    for (Thread t : threads) {
+      t.join();
+    }
+  }
+
+  /**
+   * Waits until the warm-up's messages all arrived (or none more for five seconds), so that the
+   * run starts with nothing queued.
+   */
+  private static void awaitWarmArrivals(AtomicLong arrived, long expected)
+      throws InterruptedException {
+    long last = -1;
+    long lastChange = System.nanoTime();
+    while (arrived.get() < expected) {
+      long now = arrived.get();
+      if (now != last) {
+        last = now;
+        lastChange = System.nanoTime();
+      } else if (System.nanoTime() - lastChange > 5_000_000_000L) {
+        System.err.printf(
+            Locale.ROOT, "warm-up: %d of %d messages arrived; run started anyway%n", now, expected);
+        return;
+      }
+      Thread.sleep(10);
     }
   }
 
@@ -379,7 +469,8 @@ public final class ThroughputCell {
       }
     }
 
-    void print(long slice, long perPublisher, double perPublisherRate, boolean acks) {
+    void print(
+        long slice, long perPublisher, double perPublisherRate, boolean acks, long startMillis) {
       int samples = Math.min(count.get(), dueOffset.length);
       long last = 0;
       for (int i = 0; i < samples; i++) {
@@ -408,9 +499,10 @@ public final class ThroughputCell {
       }
       System.out.printf(
           Locale.ROOT,
-          "timeline (slices of %.0f ms of the schedule; latency ms of the messages due in the slice;"
-              + " arrived: deliveries that arrived in the slice)%n",
-          slice / 1e6);
+          "timeline (slices of %.0f ms of the schedule, which started at %d ms since the epoch; latency"
+              + " ms of the messages due in the slice; arrived: deliveries that arrived in the slice)%n",
+          slice / 1e6,
+          startMillis);
       System.out.printf(
           Locale.ROOT,
           "%8s %7s %7s %9s %9s %9s%s%n",
