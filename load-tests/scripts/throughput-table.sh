@@ -17,7 +17,10 @@
 # after WARMUP=50000 that was most of a fan-in QoS 0 run's CPU).
 # Latency (LATENCY=1, the default): right after the peak runs of a cell, each broker again at half of
 # Mosquitto's peak of that round, on a fixed schedule for LATENCY_SECONDS (default 6; the first second left
-# out), p50/p99 of publish-to-delivery.
+# out), p50/p99 of publish-to-delivery. Before the schedule, the generator sends LATENCY_WARMUP seconds of it
+# (default 2) that are not measured and waits until they arrived: without that, a fresh generator JVM's first
+# second stalled the schedule with either broker, and the p99 was how fast a broker drained that backlog
+# (LATENCY_WARMUP=0: the method before 2026-12-07).
 #
 #   load-tests/scripts/throughput-table.sh
 #   ROUNDS=3 BEFORE_JAR=/tmp/before.jar load-tests/scripts/throughput-table.sh
@@ -27,7 +30,9 @@
 # fanout:0 fanout:1 persistent:1"), VERSIONS (default "5 3"), BEFORE_JAR (a node of another build, measured as a
 # third broker in the same rounds), WARMUP (deliveries per cell sent to each MQTT Grid node first and not
 # counted, default 50000: the JIT), GRID_JAVA_OPTS (extra JVM options for the MQTT Grid nodes, e.g. a JFR
-# recording). MQTT Grid: -Xmx1g, default configuration, TCP listener only. Mosquitto: `max_queued_messages
+# recording), TIMELINE_MS (the latency runs' shape: each run's output, in the logs directory as
+# run-<n>-<broker>-<cell>-<version>[-rate<r>].txt, ends with the latency per slice of that many ms of the
+# schedule). MQTT Grid: -Xmx1g, default configuration, TCP listener only. Mosquitto: `max_queued_messages
 # 10000`, `set_tcp_nodelay true`. GRID_JAR: the jar measured as MQTT Grid (default target/mqttgrid.jar, built if
 # missing). Ports: GRID_PORT, MOSQUITTO_PORT, BEFORE_PORT (default 18851, 18852, 18853). Prints every run, then
 # a Markdown table of the medians.
@@ -41,6 +46,7 @@ fan=${FAN:-4}
 warmup=${WARMUP:-50000}
 latency=${LATENCY:-1}
 latency_seconds=${LATENCY_SECONDS:-6}
+latency_warmup=${LATENCY_WARMUP:-2}
 read -r -a cells <<<"${CELLS:-pairs:0 pairs:1 fanin:0 fanin:1 fanout:0 fanout:1 persistent:1}"
 read -r -a versions <<<"${VERSIONS:-5 3}"
 grid_jar=${GRID_JAR:-target/mqttgrid.jar}
@@ -115,14 +121,16 @@ settle() { # pid: wait (at most 30 s) until the broker is idle, so a run is not 
 measure() { # broker-index cell version [rate]: sets line (the generator's), value (deliveries/s, or p99 ms
   # with a rate; "!" appended when the run was incomplete) and cpu (the broker's CPU us per delivery)
   local before after got extra=()
-  [ -n "${4:-}" ] && extra=(--rate "$4" --seconds "$latency_seconds")
+  [ -n "${4:-}" ] && extra=(--rate "$4" --seconds "$latency_seconds" --warmup-seconds "$latency_warmup")
   settle "${pids[$1]}"
   before=$(cpu_ticks "${pids[$1]}")
   jit_before=$(jit_ticks "${pids[$1]}")
+  runs=$((runs + 1))
+  run_log="$logs/run-$runs-${names[$1]}-${2/:/-}-mqtt$3${4:+-rate$4}.txt"
   # shellcheck disable=SC2046
   line=$(java -Dlogback.configurationFile="$logs/logback.xml" -cp "$classpath" io.mqttgrid.load.ThroughputCell \
     --port "${ports[$1]}" $(cell_args "$2" "$3") --deliveries "$deliveries" "${extra[@]}" 2>&1 \
-    | grep 'deliveries\|disconnected by\|failed' | tr '\n' ' ' || true)
+    | tee "$run_log" | grep 'deliveries\|disconnected by\|failed' | tr '\n' ' ' || true)
   after=$(cpu_ticks "${pids[$1]}")
   jit_after=$(jit_ticks "${pids[$1]}")
   if [ -n "${4:-}" ]; then
@@ -139,6 +147,7 @@ measure() { # broker-index cell version [rate]: sets line (the generator's), val
     'BEGIN { printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0) }')
 }
 
+runs=0
 echo "machine: $(nproc) cores, $(uname -sr); mosquitto $(mosquitto -h 2>/dev/null | head -1 | awk '{print $3}');" \
   "$deliveries deliveries per run; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for b in "${!names[@]}"; do

@@ -17,9 +17,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
+import java.util.function.IntFunction;
 
 /**
  * One cell of the broker throughput table (load-tests/scripts/throughput-table.sh): publishers and
@@ -39,7 +41,16 @@ import java.util.function.BiConsumer;
  * from the first publish to the last delivery. Latency ({@code --rate} deliveries/s for {@code
  * --seconds}): each publisher sends on a fixed schedule, whatever the broker does, and stamps each
  * payload with the time it was due (so a stalled broker shows in the latency instead of slowing the
- * schedule); the first {@code --skip-seconds} are left out (this JVM's own JIT warm-up).
+ * schedule); the first {@code --skip-seconds} are left out (this JVM's own JIT warm-up). With
+ * {@code TIMELINE_MS} set in the environment, a latency run also prints its shape slice by slice
+ * ({@link Timeline}). {@code --warmup-seconds W}: before the schedule, the publishers send W
+ * seconds of it that are not measured, and the schedule starts once they have all arrived (the
+ * generator's JIT and buffers are warm then; see {@code warmUp}).
+ *
+ * <p>Each payload also carries the message's number, so a run counts what each subscriber got by
+ * message, not by delivery: a message delivered twice is counted once and reported (DUPLICATES),
+ * and the run waits for every message rather than for as many deliveries as were expected (a
+ * broker that delivered one message twice and another never once passed as complete).
  *
  * <p>{@code --persistent true}: the subscribers' sessions outlive their connections (MQTT 3.1.1
  * Clean Session 0, MQTT 5 Session Expiry Interval 3,600 s), so a broker stores each QoS 1 message
@@ -83,6 +94,7 @@ public final class ThroughputCell {
     double rate = 0;
     double seconds = 6;
     double skipSeconds = 1;
+    double warmupSeconds = 0;
     for (int i = 0; i < args.length; i += 2) {
       switch (args[i]) {
         case "--host" -> host = args[i + 1];
@@ -98,11 +110,13 @@ public final class ThroughputCell {
         case "--rate" -> rate = Double.parseDouble(args[i + 1]);
         case "--seconds" -> seconds = Double.parseDouble(args[i + 1]);
         case "--skip-seconds" -> skipSeconds = Double.parseDouble(args[i + 1]);
+        case "--warmup-seconds" -> warmupSeconds = Double.parseDouble(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
-    if (size < 8) {
-      throw new IllegalArgumentException("--size below 8: the payload carries a time stamp");
+    if (size < 16) {
+      throw new IllegalArgumentException(
+          "--size below 16: the payload carries a time stamp and the message's number");
     }
     int publishers =
         switch (shape) {
@@ -144,15 +158,44 @@ public final class ThroughputCell {
       inFlight[p] = new Semaphore(permitsPerPublisher * copies);
     }
     long[] latencies = latencyMode ? new long[(int) Math.min(expected, 50_000_000)] : null;
+    // TIMELINE_MS: the latency run's shape, per slice of the schedule (a few stalls or a queue)
+    long timelineNanos = latencyMode ? timelineNanos() : 0;
+    Timeline timeline =
+        timelineNanos > 0 ? new Timeline(latencies.length, perPublisher * publishers) : null;
+    boolean acknowledged = qos > 0;
     AtomicInteger samples = new AtomicInteger();
     long skipNanos = (long) (skipSeconds * 1e9);
     long[] scheduleStart = new long[1];
 
-    BiConsumer<String, ByteBuffer> onMessage =
-        (topic, payload) -> {
+    // each message's copies that arrived, per subscriber (a message is numbered by its publisher):
+    // a duplicate (or a payload that names no message) is counted apart, so the run waits for
+    // every message rather than for a count
+    int messages = (int) (perPublisher * publishers);
+    int subscriberCount = subscribers;
+    AtomicIntegerArray arrivals = new AtomicIntegerArray(messages * subscriberCount);
+    AtomicLong duplicates = new AtomicLong();
+    AtomicLong warmArrivals = new AtomicLong();
+    IntFunction<BiConsumer<String, ByteBuffer>> onMessageTo =
+        subscriber -> (topic, payload) -> {
           long now = System.nanoTime();
+          long number = payload.getLong(payload.position() + 8);
+          if (number == WARMUP_MESSAGE) {
+            warmArrivals.incrementAndGet();
+            return;
+          }
+          if (number < 0 || number >= messages) {
+            duplicates.incrementAndGet(); // no message of this run: a payload not as sent
+            return;
+          }
+          if (arrivals.incrementAndGet((int) number * subscriberCount + subscriber) > 1) {
+            duplicates.incrementAndGet();
+            return;
+          }
           if (latencyMode) {
             long due = payload.getLong(payload.position());
+            if (timeline != null) {
+              timeline.delivered(due - scheduleStart[0], now - scheduleStart[0]);
+            }
             if (due - scheduleStart[0] >= skipNanos) {
               int i = samples.getAndIncrement();
               if (i < latencies.length) {
@@ -177,18 +220,26 @@ public final class ThroughputCell {
         Client sub = connect(host, port, version, "cell-sub-" + run + "-" + s, persistent);
         subs.add(sub);
         String filter = shape.equals("fanin") ? base + "+" : topics[shape.equals("pairs") ? s : 0];
-        sub.subscribe(filter, q, onMessage).get(10, TimeUnit.SECONDS);
+        sub.subscribe(filter, q, onMessageTo.apply(s)).get(10, TimeUnit.SECONDS);
       }
       for (int p = 0; p < publishers; p++) {
         pubs.add(connect(host, port, version, "cell-pub-" + run + "-" + p, false));
       }
 
-      long start = System.nanoTime();
-      scheduleStart[0] = start;
-      List<Thread> threads = new ArrayList<>();
       int publisherCount = publishers;
       double perPublisherRate = rate / copies / publishers;
       int payloadSize = size;
+      long warmupPerPublisher =
+          latencyMode ? Math.round(perPublisherRate * warmupSeconds) : 0;
+      if (warmupPerPublisher > 0) {
+        warmUp(pubs, topics, q, perPublisherRate, warmupPerPublisher, payloadSize);
+        awaitWarmArrivals(warmArrivals, warmupPerPublisher * publishers * copies);
+      }
+
+      long start = System.nanoTime();
+      scheduleStart[0] = start;
+      long startMillis = System.currentTimeMillis();
+      List<Thread> threads = new ArrayList<>();
       for (int p = 0; p < publishers; p++) {
         int me = p;
         Client pub = pubs.get(p);
@@ -214,8 +265,14 @@ public final class ThroughputCell {
                       due = System.nanoTime();
                     }
                     byte[] body = new byte[payloadSize];
-                    ByteBuffer.wrap(body).putLong(0, due);
-                    pub.publish(topics[me], q, body);
+                    ByteBuffer.wrap(body).putLong(0, due).putLong(8, me * perPublisher + i);
+                    CompletableFuture<?> sent = pub.publish(topics[me], q, body);
+                    if (timeline != null && acknowledged) {
+                      int slot = (int) (me * perPublisher + i);
+                      long dueAt = due;
+                      sent.whenComplete(
+                          (r, e) -> timeline.acknowledged(slot, System.nanoTime() - dueAt));
+                    }
                   }
                 },
                 "publisher-" + p);
@@ -239,6 +296,10 @@ public final class ThroughputCell {
       long end = System.nanoTime();
       long got = received.get();
       boolean complete = got == expected;
+      String duplicated =
+          duplicates.get() == 0
+              ? ""
+              : String.format(Locale.ROOT, " DUPLICATES %d", duplicates.get());
       double elapsed = (end - start) / 1e9;
       String what =
           String.format(
@@ -252,13 +313,14 @@ public final class ThroughputCell {
       if (!latencyMode) {
         System.out.printf(
             Locale.ROOT,
-            "%s: %d/%d deliveries in %.2f s = %.0f deliveries/s (publish side %.0f msg/s)%s%n",
+            "%s: %d/%d deliveries in %.2f s = %.0f deliveries/s (publish side %.0f msg/s)%s%s%n",
             what,
             got,
             expected,
             elapsed,
             got / elapsed,
             perPublisher * publisherCount / ((published - start) / 1e9),
+            duplicated,
             complete ? "" : " INCOMPLETE");
       } else {
         int n = Math.min(samples.get(), latencies.length);
@@ -267,7 +329,7 @@ public final class ThroughputCell {
         System.out.printf(
             Locale.ROOT,
             "%s: at %.0f deliveries/s for %.1f s: %d/%d delivered; latency p50 %.2f ms p99 %.2f ms"
-                + " max %.2f ms (%d samples after the first %.1f s)%s%n",
+                + " max %.2f ms (%d samples after the first %.1f s%s)%s%s%n",
             what,
             rate,
             seconds,
@@ -278,7 +340,15 @@ public final class ThroughputCell {
             n == 0 ? 0.0 : sorted[n - 1] / 1e6,
             n,
             skipSeconds,
+            warmupPerPublisher > 0
+                ? String.format(
+                    Locale.ROOT, ", after a warm-up of %.1f s at the same rate", warmupSeconds)
+                : "",
+            duplicated,
             complete ? "" : " INCOMPLETE");
+        if (timeline != null) {
+          timeline.print(timelineNanos, perPublisher, perPublisherRate, qos > 0, startMillis);
+        }
       }
       return complete ? 0 : 1;
     } finally {
@@ -287,6 +357,181 @@ public final class ThroughputCell {
       }
       for (Client c : subs) {
         end(c);
+      }
+    }
+  }
+
+  /** Marks a warm-up message: not one of the run's. */
+  private static final long WARMUP_MESSAGE = -1;
+
+  /**
+   * The generator's own warm-up before a latency run: each publisher sends on the run's schedule,
+   * for its first seconds, messages that are not measured. A fresh JVM's first second of publishing
+   * and receiving (its JIT, the client's first buffers) stalled the schedule by up to a second with
+   * either broker, and the messages due meanwhile then queued behind it: the p99 of the seconds
+   * measured was how fast a broker drained that backlog, not its latency.
+   */
+  private static void warmUp(
+      List<Client> pubs,
+      String[] topics,
+      MqttQos q,
+      double perPublisherRate,
+      long perPublisher,
+      int payloadSize)
+      throws InterruptedException {
+    long start = System.nanoTime();
+    List<Thread> threads = new ArrayList<>();
+    for (int p = 0; p < pubs.size(); p++) {
+      Client pub = pubs.get(p);
+      String topic = topics[p];
+      Thread t =
+          new Thread(
+              () -> {
+                for (long i = 0; i < perPublisher; i++) {
+                  long due = start + (long) (i * 1e9 / perPublisherRate);
+                  long wait = due - System.nanoTime();
+                  if (wait > 20_000) {
+                    LockSupport.parkNanos(wait);
+                  }
+                  byte[] body = new byte[payloadSize];
+                  ByteBuffer.wrap(body).putLong(0, due).putLong(8, WARMUP_MESSAGE);
+                  pub.publish(topic, q, body);
+                }
+              },
+              "warm-up-" + p);
+      t.setDaemon(true);
+      threads.add(t);
+    }
+    threads.forEach(Thread::start);
+    for (Thread t : threads) {
+      t.join();
+    }
+  }
+
+  /**
+   * Waits until the warm-up's messages all arrived (or none more for five seconds), so that the
+   * run starts with nothing queued.
+   */
+  private static void awaitWarmArrivals(AtomicLong arrived, long expected)
+      throws InterruptedException {
+    long last = -1;
+    long lastChange = System.nanoTime();
+    while (arrived.get() < expected) {
+      long now = arrived.get();
+      if (now != last) {
+        last = now;
+        lastChange = System.nanoTime();
+      } else if (System.nanoTime() - lastChange > 5_000_000_000L) {
+        System.err.printf(
+            Locale.ROOT, "warm-up: %d of %d messages arrived; run started anyway%n", now, expected);
+        return;
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  private static long timelineNanos() {
+    String ms = System.getenv("TIMELINE_MS");
+    return ms == null || ms.isBlank() ? 0 : (long) (Double.parseDouble(ms) * 1e6);
+  }
+
+  /**
+   * A latency run slice by slice of its schedule: for the messages due in each slice, how many
+   * arrived and their latency, how many deliveries arrived in it (whatever their due time), and,
+   * at QoS 1/2, how long the publishers waited for their acknowledgements. A stall shows as a
+   * slice where nothing arrives and the latency of the messages due before it jumps; a broker
+   * slower than the schedule as a latency that grows slice after slice.
+   */
+  private static final class Timeline {
+    private final AtomicInteger count = new AtomicInteger();
+    private final long[] dueOffset;
+    private final long[] arrivalOffset;
+    private final long[] ackLatency;
+
+    Timeline(int samples, long publishes) {
+      dueOffset = new long[samples];
+      arrivalOffset = new long[samples];
+      ackLatency = new long[(int) Math.min(publishes, 50_000_000)];
+      Arrays.fill(ackLatency, -1);
+    }
+
+    void delivered(long due, long arrived) {
+      int sample = count.getAndIncrement();
+      if (sample < dueOffset.length) {
+        dueOffset[sample] = due;
+        arrivalOffset[sample] = arrived;
+      }
+    }
+
+    void acknowledged(int slot, long latency) {
+      if (slot < ackLatency.length) {
+        ackLatency[slot] = latency;
+      }
+    }
+
+    void print(
+        long slice, long perPublisher, double perPublisherRate, boolean acks, long startMillis) {
+      int samples = Math.min(count.get(), dueOffset.length);
+      long last = 0;
+      for (int i = 0; i < samples; i++) {
+        last = Math.max(last, Math.max(dueOffset[i], arrivalOffset[i]));
+      }
+      int slices = (int) (last / slice) + 1;
+      List<List<Long>> byDue = new ArrayList<>();
+      List<List<Long>> acksByDue = new ArrayList<>();
+      long[] arrivals = new long[slices];
+      for (int s = 0; s < slices; s++) {
+        byDue.add(new ArrayList<>());
+        acksByDue.add(new ArrayList<>());
+      }
+      for (int i = 0; i < samples; i++) {
+        byDue.get((int) (dueOffset[i] / slice)).add(arrivalOffset[i] - dueOffset[i]);
+        arrivals[(int) (arrivalOffset[i] / slice)]++;
+      }
+      for (int slot = 0; slot < ackLatency.length; slot++) {
+        if (ackLatency[slot] >= 0) {
+          long due = (long) ((slot % perPublisher) * 1e9 / perPublisherRate);
+          int s = (int) (due / slice);
+          if (s < slices) {
+            acksByDue.get(s).add(ackLatency[slot]);
+          }
+        }
+      }
+      System.out.printf(
+          Locale.ROOT,
+          "timeline (slices of %.0f ms of the schedule, which started at %d ms since the epoch; latency"
+              + " ms of the messages due in the slice; arrived: deliveries that arrived in the slice)%n",
+          slice / 1e6,
+          startMillis);
+      System.out.printf(
+          Locale.ROOT,
+          "%8s %7s %7s %9s %9s %9s%s%n",
+          "t ms",
+          "due",
+          "arrived",
+          "p50",
+          "p99",
+          "max",
+          acks ? String.format(Locale.ROOT, " %9s %9s", "ack p50", "ack max") : "");
+      for (int s = 0; s < slices; s++) {
+        long[] lat = byDue.get(s).stream().mapToLong(Long::longValue).sorted().toArray();
+        long[] ack = acksByDue.get(s).stream().mapToLong(Long::longValue).sorted().toArray();
+        System.out.printf(
+            Locale.ROOT,
+            "%8d %7d %7d %9.2f %9.2f %9.2f%s%n",
+            s * slice / 1_000_000,
+            lat.length,
+            arrivals[s],
+            percentile(lat, 0.5),
+            percentile(lat, 0.99),
+            lat.length == 0 ? Double.NaN : lat[lat.length - 1] / 1e6,
+            acks
+                ? String.format(
+                    Locale.ROOT,
+                    " %9.2f %9.2f",
+                    percentile(ack, 0.5),
+                    ack.length == 0 ? Double.NaN : ack[ack.length - 1] / 1e6)
+                : "");
       }
     }
   }
