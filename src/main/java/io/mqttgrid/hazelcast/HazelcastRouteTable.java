@@ -138,6 +138,26 @@ public final class HazelcastRouteTable implements RouteTable {
   /** Completes once the batch in {@link #changed} is written and known to the other nodes. */
   private Promise<Void> changedConfirmed;
 
+  /**
+   * Filters in {@link #changed} only because {@link #reannounce} writes them again: the other nodes
+   * mirror them already (or hear of a missing one through the entry listener), so no news is sent.
+   */
+  private final Set<String> rewritten = new HashSet<>();
+
+  /** Completes once the batch in {@link #changed} is in the table (for {@link #reannounce}). */
+  private Promise<Void> changedWritten;
+
+  /**
+   * A write's table operations are under way. The next write waits for them: a write of a route
+   * that Hazelcast retries (while partitions migrate after a node left, for seconds) would
+   * otherwise land after a later removal of that route and put it back for good, or a removal after
+   * a later write, leaving a subscribed filter without a route.
+   */
+  private boolean writing;
+
+  /** A write came due while {@link #writing}: it goes out as soon as that one is done. */
+  private boolean writeWhenDone;
+
   /** A write of {@link #changed} is due at the end of an event-loop turn. */
   private boolean writeThisTurn;
 
@@ -179,12 +199,29 @@ public final class HazelcastRouteTable implements RouteTable {
       long routeNewsTimeoutMillis,
       long withdrawnMemoryMillis,
       long aloneWriteDelayMillis) {
+    this(
+        vertx,
+        hz.<String, String>getMap(MAP),
+        localNode,
+        routeNewsTimeoutMillis,
+        withdrawnMemoryMillis,
+        aloneWriteDelayMillis);
+  }
+
+  /** {@code map}: the route table's map ({@link #MAP}). */
+  HazelcastRouteTable(
+      Vertx vertx,
+      IMap<String, String> map,
+      String localNode,
+      long routeNewsTimeoutMillis,
+      long withdrawnMemoryMillis,
+      long aloneWriteDelayMillis) {
     this.vertx = vertx;
     this.aloneWriteDelayMillis = aloneWriteDelayMillis;
     this.withdrawnMemoryMillis = withdrawnMemoryMillis;
     this.routeNewsTimeoutMillis = routeNewsTimeoutMillis;
     this.localNode = localNode;
-    this.map = hz.getMap(MAP);
+    this.map = map;
     // other nodes' routes only: this node's own are in its mirror already (announce, withdraw),
     // and their events cost a dispatch and a thread wake-up each, two per device in a connect storm
     this.listener =
@@ -260,6 +297,7 @@ public final class HazelcastRouteTable implements RouteTable {
     Context context = Vertx.currentContext();
     synchronized (changed) {
       changed.add(filter);
+      rewritten.remove(filter);
       boolean alone = alone();
       if (announced) {
         if (changedConfirmed == null) {
@@ -300,19 +338,55 @@ public final class HazelcastRouteTable implements RouteTable {
    */
   private void writeChanged() {
     List<String> filters;
+    Set<String> withoutNews;
     Promise<Void> confirmed;
+    Promise<Void> inTable;
     synchronized (changed) {
-      filters = new ArrayList<>(changed);
-      changed.clear();
-      // none when the batch had only withdrawals, or an announcement that will come with the next
-      confirmed = changedConfirmed != null ? changedConfirmed : Promise.promise();
-      changedConfirmed = null;
       writeThisTurn = false;
       if (writeBehindTimer >= 0) {
         vertx.cancelTimer(writeBehindTimer);
         writeBehindTimer = -1;
       }
+      if (writing) {
+        // what changed meanwhile waits in changed, and goes out as one write after this one
+        writeWhenDone = true;
+        return;
+      }
+      if (changed.isEmpty()) {
+        return;
+      }
+      writing = true;
+      filters = new ArrayList<>(changed);
+      changed.clear();
+      withoutNews = new HashSet<>(rewritten);
+      rewritten.clear();
+      // none when the batch had only withdrawals, or an announcement that will come with the next
+      confirmed = changedConfirmed != null ? changedConfirmed : Promise.promise();
+      changedConfirmed = null;
+      inTable = changedWritten != null ? changedWritten : Promise.promise();
+      changedWritten = null;
     }
+    try {
+      write(filters, withoutNews, confirmed, inTable);
+    } catch (RuntimeException e) {
+      // the member is shutting down (its calls throw at once): no later write waits for this one
+      LOG.debug("routes {} not written: {}", filters, e.toString());
+      writeDone();
+      inTable.tryFail(e);
+      confirmed.tryComplete();
+    }
+  }
+
+  /**
+   * The body of {@link #writeChanged}: {@code filters} are written as {@link #localCounts} says
+   * now, news of them (but of {@code withoutNews}) sent; {@link #writeDone} once the table
+   * operations are done.
+   */
+  private void write(
+      List<String> filters,
+      Set<String> withoutNews,
+      Promise<Void> confirmed,
+      Promise<Void> inTable) {
     Map<String, String> routes = new HashMap<>();
     Set<String> withdrawn = new HashSet<>();
     synchronized (localCounts) {
@@ -329,7 +403,12 @@ public final class HazelcastRouteTable implements RouteTable {
     Context context = vertx.getOrCreateContext();
     Future<Void> removed = remove(withdrawn, context);
     if (routes.isEmpty()) {
-      removed.onComplete(x -> confirmed.complete());
+      removed.onComplete(
+          x -> {
+            writeDone();
+            inTable.complete();
+            confirmed.complete();
+          });
       return;
     }
     String onlyKey = routes.size() == 1 ? routes.keySet().iterator().next() : null;
@@ -340,14 +419,27 @@ public final class HazelcastRouteTable implements RouteTable {
     Future.join(written, removed)
         .onComplete(
             x -> {
+              writeDone();
               if (written.failed()) {
                 LOG.debug("routes {} not written: {}", routes.values(), written.cause().toString());
+                inTable.fail(written.cause());
+                confirmed.complete();
+                return;
+              }
+              inTable.complete();
+              List<String> newRoutes = new ArrayList<>(routes.size());
+              routes.forEach(
+                  (key, filter) -> {
+                    if (!withoutNews.contains(filter)) {
+                      newRoutes.add(key);
+                    }
+                  });
+              if (newRoutes.isEmpty()) {
                 confirmed.complete();
                 return;
               }
               // one key as it is; several as a list (see readNews)
-              Object news =
-                  onlyKey != null ? onlyKey : new JsonArray(new ArrayList<>(routes.keySet()));
+              Object news = newRoutes.size() == 1 ? newRoutes.get(0) : new JsonArray(newRoutes);
               List<Future<Object>> answers = new ArrayList<>();
               for (String node : liveNodes) {
                 if (!node.equals(localNode)) {
@@ -365,6 +457,26 @@ public final class HazelcastRouteTable implements RouteTable {
               // the entry listener
               Future.join(answers).onComplete(y -> confirmed.complete());
             });
+  }
+
+  /** The table operations of a write are done: a write that came due meanwhile goes out now. */
+  private void writeDone() {
+    boolean next;
+    synchronized (changed) {
+      writing = false;
+      next = writeWhenDone;
+      writeWhenDone = false;
+    }
+    if (next) {
+      writeChanged();
+    }
+  }
+
+  /** Whether route changes wait for a write under way. */
+  boolean writeWaiting() {
+    synchronized (changed) {
+      return writing && !changed.isEmpty();
+    }
   }
 
   private Future<Void> remove(Set<String> keys, Context context) {
@@ -557,17 +669,33 @@ public final class HazelcastRouteTable implements RouteTable {
     LOG.info("routes of departed node {} purged", node);
   }
 
-  /** Writes this node's routes again (after a partition healed, or when the table lost them). */
+  /**
+   * Writes this node's routes again (after a partition healed, or when the table lost them),
+   * through the same writes as announcements and withdrawals, in order with them: a route withdrawn
+   * while this is under way is not put back. Completes once they are in the table.
+   */
   public java.util.concurrent.CompletionStage<Void> reannounce() {
-    Map<String, String> mine = new HashMap<>();
+    List<String> mine;
     synchronized (localCounts) {
-      for (String filter : localCounts.keySet()) {
-        mine.put(key(localNode, filter), filter);
-      }
+      mine = new ArrayList<>(localCounts.keySet());
     }
-    return mine.isEmpty()
-        ? java.util.concurrent.CompletableFuture.completedFuture(null)
-        : map.putAllAsync(mine);
+    if (mine.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    Promise<Void> inTable;
+    synchronized (changed) {
+      for (String filter : mine) {
+        if (changed.add(filter)) {
+          rewritten.add(filter);
+        }
+      }
+      if (changedWritten == null) {
+        changedWritten = Promise.promise();
+      }
+      inTable = changedWritten;
+      writeAtTurnEnd(null);
+    }
+    return inTable.future().toCompletionStage();
   }
 
   /** Whether {@code node} is a member of the cluster as this node last saw it. */
