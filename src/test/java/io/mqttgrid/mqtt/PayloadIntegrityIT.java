@@ -12,6 +12,7 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestCertificates;
+import io.mqttgrid.testing.TwoNodes;
 import io.mqttgrid.testing.WithBroker;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -36,6 +37,7 @@ import java.util.function.Function;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -46,7 +48,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * (its reading is paused, so decoded publishes wait in Vert.x's inbound queue) and an MQTT 5
  * publisher kept at the Receive Maximum its CONNACK gave it. A persistent subscriber makes every
  * publish wait for its queue's store, which is what holds the publisher. Payload sizes vary from 1
- * byte to a few KiB so that packets straddle the socket's reads.
+ * byte to a few KiB so that packets straddle the socket's reads. One case runs across two nodes, so
+ * that the payloads also travel in the node-to-node batches.
  *
  * <p>Each message's number is the last level of its topic; its payload is made from that number
  * alone, so a subscriber rebuilds the payload it should have got and compares every byte. A payload
@@ -129,10 +132,39 @@ class PayloadIntegrityIT {
   })
   void everyPayloadArrivesIntactWhileThePublisherIsHeldBack(
       Transport transport, Publisher publisher) throws Exception {
-    String name = (transport + "-" + publisher).toLowerCase();
+    Function<String, MqttClientBuilder> client = client(transport);
+    run(transport + "-" + publisher, transport, publisher, client, client);
+  }
+
+  /**
+   * Across two nodes: the 3.1.1 publisher on one, the subscribers on the other, so that every
+   * payload also crosses in the node-to-node batches; the publisher is held until the other node
+   * answers that the persistent subscriber's queue holds the message.
+   */
+  @Test
+  void everyPayloadArrivesIntactAcrossTwoNodes() throws Exception {
+    try (TwoNodes nodes =
+        TwoNodes.start(dir, Map.of("limits.receive-maximum", String.valueOf(RECEIVE_MAXIMUM)))) {
+      run(
+          "two-nodes",
+          Transport.TCP,
+          Publisher.MQTT_3,
+          tcp(nodes.a.mqttPort()),
+          tcp(nodes.b.mqttPort()));
+    }
+  }
+
+  private static void run(
+      String caseName,
+      Transport transport,
+      Publisher publisher,
+      Function<String, MqttClientBuilder> publishing,
+      Function<String, MqttClientBuilder> subscribing)
+      throws Exception {
+    String name = caseName.toLowerCase();
     String topic = "integrity/" + name + "/";
-    Subscriber clean = new Subscriber(name + "-clean", true, client(transport), topic);
-    Subscriber persistent = new Subscriber(name + "-persistent", false, client(transport), topic);
+    Subscriber clean = new Subscriber(name + "-clean", true, subscribing, topic);
+    Subscriber persistent = new Subscriber(name + "-persistent", false, subscribing, topic);
     WebSocket cutAnywhere = null;
     try {
       List<CompletableFuture<?>> sent;
@@ -141,7 +173,7 @@ class PayloadIntegrityIT {
         sent = List.of();
       } else {
         int version = publisher == Publisher.MQTT_3 ? 3 : 5;
-        sent = publishAll(client(transport), name + "-pub", version, topic);
+        sent = publishAll(publishing, name + "-pub", version, topic);
       }
       Await.until(
           MESSAGES + " messages at both subscribers",
@@ -208,6 +240,10 @@ class PayloadIntegrityIT {
       at = end;
     }
     return ws;
+  }
+
+  private static Function<String, MqttClientBuilder> tcp(int port) {
+    return id -> MqttClient.builder().identifier(id).serverHost("127.0.0.1").serverPort(port);
   }
 
   /** A client builder for {@code transport}, on the broker's loopback address. */
