@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +50,12 @@ public final class SlowSubscriberFanIn {
   private final int publishers;
   private final int each;
   private final AtomicInteger refused = new AtomicInteger();
+
+  /**
+   * Why publishes were refused (a PUBACK's error, or the client's exception), with their counts.
+   */
+  private final Map<String, Integer> refusals = new ConcurrentHashMap<>();
+
   private final List<int[]> got = new CopyOnWriteArrayList<>();
 
   public SlowSubscriberFanIn(int publishers, int each) {
@@ -137,6 +144,10 @@ public final class SlowSubscriberFanIn {
                     (r, e) -> {
                       if (e != null || r.getError().isPresent()) {
                         refused.incrementAndGet();
+                        refusals.merge(
+                            e != null ? e.toString() : r.getError().get().getMessage(),
+                            1,
+                            Integer::sum);
                       }
                     }));
       }
@@ -167,7 +178,7 @@ public final class SlowSubscriberFanIn {
 
   /** None refused, all arrived, each publisher's in its order. */
   public void assertNothingLost() {
-    assertThat(refused.get()).as("publishes refused").isZero();
+    assertThat(refused.get()).as("publishes refused: %s", refusals).isZero();
     assertThat(got).as("messages the subscriber got").hasSize(publishers * each);
     for (int i = 0; i < publishers; i++) {
       int publisher = i;
