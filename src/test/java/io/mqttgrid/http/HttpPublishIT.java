@@ -16,6 +16,7 @@ import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestTokens;
 import io.mqttgrid.testing.WithBroker;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.client.HttpResponse;
 import java.nio.ByteBuffer;
@@ -618,30 +619,36 @@ class HttpPublishIT {
             "topic=devices%2Fbig&api-version=" + PUBLISH_VERSION, headers(), new byte[max + 1]),
         413,
         "PayloadTooLarge");
-    // chunked: no Content-Length, refused once the limit is passed
-    ChunkedResponse chunked =
-        HttpApiClient.await(
-            http.vertx()
-                .createHttpClient()
-                .request(
-                    HttpMethod.POST,
-                    broker.httpPort(),
-                    "127.0.0.1",
-                    "/mqtt/messages?topic=devices%2Fbig&api-version=" + PUBLISH_VERSION)
-                .compose(
-                    req -> {
-                      req.setChunked(true);
-                      headers().forEach(req::putHeader);
-                      for (int i = 0; i < 9; i++) {
-                        req.write(Buffer.buffer(new byte[64 * 1024]));
-                      }
-                      return req.end()
-                          .compose(v -> req.response())
-                          .compose(
-                              resp ->
-                                  resp.body()
-                                      .map(body -> new ChunkedResponse(resp.statusCode(), body)));
-                    }));
+    // chunked: no Content-Length, refused once the limit is passed. The client is held until
+    // the end: Vert.x closes a client nothing refers to at the next garbage collection
+    HttpClient client = http.vertx().createHttpClient();
+    ChunkedResponse chunked;
+    try {
+      chunked =
+          HttpApiClient.await(
+              client
+                  .request(
+                      HttpMethod.POST,
+                      broker.httpPort(),
+                      "127.0.0.1",
+                      "/mqtt/messages?topic=devices%2Fbig&api-version=" + PUBLISH_VERSION)
+                  .compose(
+                      req -> {
+                        req.setChunked(true);
+                        headers().forEach(req::putHeader);
+                        for (int i = 0; i < 9; i++) {
+                          req.write(Buffer.buffer(new byte[64 * 1024]));
+                        }
+                        return req.end()
+                            .compose(v -> req.response())
+                            .compose(
+                                resp ->
+                                    resp.body()
+                                        .map(body -> new ChunkedResponse(resp.statusCode(), body)));
+                      }));
+    } finally {
+      HttpApiClient.await(client.close());
+    }
     assertThat(chunked.status()).isEqualTo(413);
     assertThat(chunked.body().toJsonObject().getJsonObject("error").getString("code"))
         .isEqualTo("PayloadTooLarge");
