@@ -8,7 +8,8 @@
 #   load-tests/scripts/connection-scale.sh       # CLIENTS="2000 5000" ROUNDS=2 CONCURRENCY=100 WARMUP_STORMS=4
 #   CLIENTS=5000 ROUNDS=3 SESSION_EXPIRY=3600 load-tests/scripts/connection-scale.sh
 #
-# SESSION_EXPIRY above 0 makes every session persistent (clean start false). GRID_ARGS adds broker options.
+# SESSION_EXPIRY above 0 makes every session persistent (clean start false). GRID_ARGS adds broker options,
+# GRID_JVM_ARGS JVM options for the MQTT-Grid node (after the script's -Xmx1g, so an -Xmx there wins).
 # BEFORE_JAR (another build of the broker, say from before a change) adds a second MQTT Grid node, warmed up and
 # measured the same way in the same rounds (labelled MQTT-Grid-before); BEFORE_JVM_ARGS: JVM options for that node
 # only (e.g. the same jar with -Dhazelcast.metrics.enabled=false). GRID_JAR: the jar measured as MQTT-Grid
@@ -53,7 +54,7 @@ grid() { # jar port log [JVM options]
     --set mqtt.max-unauthenticated-connections=0 --set mqtt.max-unauthenticated-per-address=0 \
     --set persistence.embedded.directory="$logs/data-$2" ${GRID_ARGS:-} >"$3" 2>&1 &
 }
-grid "$grid_jar" $grid_port "$logs/grid.log"
+grid "$grid_jar" $grid_port "$logs/grid.log" "${GRID_JVM_ARGS:-}"
 grid_pid=$!
 before_pid=
 if [ -n "${BEFORE_JAR:-}" ]; then
@@ -81,10 +82,12 @@ done
 printf '<configuration><root level="WARN"/></configuration>\n' >"$logs/logback.xml"
 
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
-# heap in use after a full GC (two, so that what the first freed is gone from the old generation too)
+# heap in use and committed after a full GC (two, so that what the first freed is gone from the old generation
+# too), as "used committed" in KiB: RSS follows the committed heap, which G1 sizes between used / (1 -
+# MinHeapFreeRatio) and used / (1 - MaxHeapFreeRatio) at a full GC or a marking cycle's remark
 heap_kb() {
   jcmd "$1" GC.run >/dev/null && jcmd "$1" GC.run >/dev/null
-  jcmd "$1" GC.heap_info | grep -o 'used [0-9]*K' | head -1 | tr -dc '0-9'
+  jcmd "$1" GC.heap_info | grep -m1 -o 'total [0-9]*K, used [0-9]*K' | tr -dc '0-9 ' | awk '{print $2, $1}'
 }
 histogram() { # pid name
   [ -z "${HISTOGRAMS:-}" ] && return 0
@@ -97,12 +100,12 @@ storm() { # label port pid clients release-file
 }
 
 measure() { # label port pid clients
-  local label=$1 port=$2 pid=$3 n=$4 out="$logs/$1-$4-$(date +%s%N).log" heap0=- heap1=- rss0 rss1
+  local label=$1 port=$2 pid=$3 n=$4 out="$logs/$1-$4-$(date +%s%N).log" heap0=- heap1=- committed0 committed1 rss0 rss1
   if [ "$label" = Mosquitto ]; then
     start_mosquitto
     pid=$mosq_pid
   fi
-  case $label in MQTT-Grid*) heap0=$(heap_kb "$pid") && histogram "$pid" "$label-$n-idle-0" ;; esac
+  case $label in MQTT-Grid*) read -r heap0 committed0 < <(heap_kb "$pid") && histogram "$pid" "$label-$n-idle-0" ;; esac
   sleep 1
   rss0=$(rss_kb "$pid")
   rm -f "$logs/release"
@@ -112,7 +115,7 @@ measure() { # label port pid clients
     kill -0 $storm_pid 2>/dev/null || { echo "$label: the storm ended early:" >&2; cat "$out" >&2; return 1; }
     sleep 0.5
   done
-  case $label in MQTT-Grid*) heap1=$(heap_kb "$pid") && histogram "$pid" "$label-$n-idle-$n" ;; esac
+  case $label in MQTT-Grid*) read -r heap1 committed1 < <(heap_kb "$pid") && histogram "$pid" "$label-$n-idle-$n" ;; esac
   sleep 1
   rss1=$(rss_kb "$pid")
   touch "$logs/release"
@@ -125,6 +128,8 @@ measure() { # label port pid clients
   if [ "$heap0" != - ]; then
     printf '; heap after full GC %d -> %d KiB = %.1f KiB per connection' "$heap0" "$heap1" \
       "$(echo "($heap1 - $heap0) / $held" | bc -l)"
+    printf ', committed %d -> %d KiB = %.1f KiB per connection' "$committed0" "$committed1" \
+      "$(echo "($committed1 - $committed0) / $held" | bc -l)"
   fi
   echo
   sleep 3 # let the disconnects settle before the next measurement
