@@ -403,6 +403,7 @@ public final class BrokerConfig {
             ? java.time.Duration.ZERO
             : java.time.Duration.ofMillis(
                 intValue("persistence.session-queue-write-behind-ms", 10, 60_000));
+    java.time.Duration recordWriteBehind = sessionRecordWriteBehind();
     if (kind == null) {
       return null;
     }
@@ -428,7 +429,8 @@ public final class BrokerConfig {
           Math.min(poolSize, 4),
           timeout,
           leaseTimeout,
-          queueWriteBehind);
+          queueWriteBehind,
+          recordWriteBehind);
     }
     String url = string("persistence.postgres.url");
     if (!url.startsWith("jdbc:postgresql:")) {
@@ -462,7 +464,25 @@ public final class BrokerConfig {
         poolSize,
         timeout,
         leaseTimeout,
-        queueWriteBehind);
+        queueWriteBehind,
+        recordWriteBehind);
+  }
+
+  /** {@code persistence.session-record-write}: zero when written through. */
+  private java.time.Duration sessionRecordWriteBehind() {
+    String mode = string("persistence.session-record-write").toLowerCase(Locale.ROOT);
+    if (!mode.equals("through") && !mode.equals("behind")) {
+      throw new ConfigException(
+          "persistence.session-record-write ("
+              + envName("persistence.session-record-write")
+              + ") must be through or behind, got '"
+              + mode
+              + "'");
+    }
+    return mode.equals("through")
+        ? java.time.Duration.ZERO
+        : java.time.Duration.ofMillis(
+            intValue("persistence.session-record-write-behind-ms", 10, 60_000));
   }
 
   private io.mqttgrid.http.HttpConnectionLimits httpConnectionLimits(String prefix) {

@@ -55,6 +55,28 @@ class PersistenceConfigTest {
   }
 
   @Test
+  void sessionRecordsAreWrittenThroughUnlessSaidOtherwise() {
+    PersistenceSettings byDefault = BrokerConfig.of(Map.of()).persistence;
+    assertThat(byDefault.sessionRecordWriteBehind()).isZero();
+    assertThat(byDefault.sessionRecordWrite()).isEqualTo("write-through");
+    PersistenceSettings behind =
+        BrokerConfig.of(
+                Map.of(
+                    "persistence.session-record-write",
+                    "BEHIND",
+                    "persistence.session-record-write-behind-ms",
+                    "250"))
+            .persistence;
+    assertThat(behind.sessionRecordWriteBehind()).hasMillis(250);
+    assertThat(behind.sessionRecordWrite()).isEqualTo("write-behind 250 ms");
+    assertThat(behind.sessionQueueWriteBehind()).as("the queues' own setting").isZero();
+    assertThatThrownBy(() -> BrokerConfig.of(Map.of("persistence.session-record-write", "later")))
+        .hasMessageContaining(
+            "persistence.session-record-write (MQTTGRID_PERSISTENCE_SESSION_RECORD_WRITE) must be"
+                + " through or behind, got 'later'");
+  }
+
+  @Test
   void anUnknownStoreIsRefused() {
     assertThatThrownBy(() -> BrokerConfig.of(Map.of("persistence.store", "mysql")))
         .hasMessageContaining("must be auto, none, embedded or postgres, got 'mysql'");

@@ -12,20 +12,23 @@ import io.mqttgrid.persistence.StateDatabase;
 /**
  * Puts the state database behind the maps whose state must outlive the whole cluster
  * (docs/persistence.md): the namespace model, the bridge's dataflow endpoints and dataflows made
- * through the management API, retained messages and session records, write-through (a write
- * completes once the database holds it), session queues, write-through or write-behind ({@code
- * persistence.session-queue-write}), routed events waiting for a retry, write-through, and the
- * owners of session names, write-behind; all loaded EAGERly (the first node to start against an
- * existing database holds the state before it reports ready).
+ * through the management API and retained messages, write-through (a write completes once the
+ * database holds it), session records and session queues, write-through or write-behind ({@code
+ * persistence.session-record-write}, {@code persistence.session-queue-write}), routed events
+ * waiting for a retry, write-through, and the owners of session names, write-behind; all loaded
+ * EAGERly (the first node to start against an existing database holds the state before it reports
+ * ready).
  */
 public final class PersistentMaps implements AutoCloseable {
 
   /** The window of session-owner claims a crash of the whole cluster can lose. */
   static final int OWNERS_WRITE_DELAY_SECONDS = 1;
 
+  private final SessionMapStore<?> recordStore;
   private final QueueMapStore queueStore;
 
-  private PersistentMaps(QueueMapStore queueStore) {
+  private PersistentMaps(SessionMapStore<?> recordStore, QueueMapStore queueStore) {
+    this.recordStore = recordStore;
     this.queueStore = queueStore;
   }
 
@@ -63,20 +66,30 @@ public final class PersistentMaps implements AutoCloseable {
     store(
         exactConfig(config, HazelcastPendingEvents.MAP),
         new NamespaceMapStore(NamespaceTable.routingPending(db), false));
-    store(
-        exactConfig(config, HazelcastSessionStore.SESSIONS),
-        new SessionMapStore<>(SessionTable.records(db), new SessionRecordSerializer()));
+    SessionMapStore<?> records =
+        new SessionMapStore<>(
+            SessionTable.records(db),
+            new SessionRecordSerializer(),
+            db.settings().sessionRecordWriteBehind().toMillis());
+    MapConfig sessions = exactConfig(config, HazelcastSessionStore.SESSIONS);
+    store(sessions, records);
+    if (records.writesBehind()) {
+      // written behind, the store only serialises the record and keeps it (no JDBC): on the
+      // partition thread that changed it, without a hand-over to a MapStore thread and back
+      sessions.getMapStoreConfig().setOffload(false);
+    }
     QueueMapStore queues =
         new QueueMapStore(
             new QueueTable(db),
             SessionTable.queues(db),
             db.settings().sessionQueueWriteBehind().toMillis());
     store(exactConfig(config, HazelcastSessionStore.QUEUES), queues);
-    return new PersistentMaps(queues);
+    return new PersistentMaps(records, queues);
   }
 
   @Override
   public void close() {
+    recordStore.close();
     queueStore.close();
   }
 

@@ -17,6 +17,7 @@ import java.time.Duration;
  * @param leaseTimeout how long the lease of a cluster that stopped renewing it keeps others away
  * @param sessionQueueWriteBehind how long a change to a session queue may wait before it is written
  *     (write-behind); zero: written before the change completes (write-through)
+ * @param sessionRecordWriteBehind the same for session records
  */
 public record PersistenceSettings(
     Kind kind,
@@ -27,9 +28,34 @@ public record PersistenceSettings(
     int poolSize,
     Duration timeout,
     Duration leaseTimeout,
-    Duration sessionQueueWriteBehind) {
+    Duration sessionQueueWriteBehind,
+    Duration sessionRecordWriteBehind) {
 
-  /** Settings with session queues written through. */
+  /** Settings with session records written through. */
+  public PersistenceSettings(
+      Kind kind,
+      Path directory,
+      String url,
+      String user,
+      String password,
+      int poolSize,
+      Duration timeout,
+      Duration leaseTimeout,
+      Duration sessionQueueWriteBehind) {
+    this(
+        kind,
+        directory,
+        url,
+        user,
+        password,
+        poolSize,
+        timeout,
+        leaseTimeout,
+        sessionQueueWriteBehind,
+        Duration.ZERO);
+  }
+
+  /** Settings with session queues and records written through. */
   public PersistenceSettings(
       Kind kind,
       Path directory,
@@ -44,9 +70,16 @@ public record PersistenceSettings(
 
   /** How session queues are written, for the start log. */
   public String sessionQueueWrite() {
-    return sessionQueueWriteBehind.isZero()
-        ? "write-through"
-        : "write-behind " + sessionQueueWriteBehind.toMillis() + " ms";
+    return writeMode(sessionQueueWriteBehind);
+  }
+
+  /** How session records are written, for the start log. */
+  public String sessionRecordWrite() {
+    return writeMode(sessionRecordWriteBehind);
+  }
+
+  private static String writeMode(Duration behind) {
+    return behind.isZero() ? "write-through" : "write-behind " + behind.toMillis() + " ms";
   }
 
   /** The databases the broker can keep its state in. */

@@ -149,6 +149,98 @@ class SessionMapStoreTest {
     }
   }
 
+  /** Embedded settings with session records written behind every {@code window}. */
+  private PersistenceSettings recordsBehind(Duration window) {
+    PersistenceSettings s = settings(Duration.ZERO);
+    return new PersistenceSettings(
+        s.kind(),
+        s.directory(),
+        s.url(),
+        s.user(),
+        s.password(),
+        s.poolSize(),
+        s.timeout(),
+        s.leaseTimeout(),
+        Duration.ZERO,
+        window);
+  }
+
+  @Test
+  void withRecordWriteBehindTheNewestFormOfARecordReachesTheDatabaseAtCloseAndADeleteWins() {
+    // a window far longer than the test: nothing is written before close()
+    try (StateDatabase db = StateDatabase.open(recordsBehind(Duration.ofMinutes(10)))) {
+      // one written before, by a member written through: deleted in the window, it must go
+      SessionTable.records(db).put("earlier", new byte[] {1});
+      Config config = member();
+      PersistentMaps maps = PersistentMaps.attach(config, db);
+      HazelcastInstance hz = Hazelcast.newHazelcastInstance(config);
+      try {
+        IMap<String, SessionRecord> sessions = hz.getMap(HazelcastSessionStore.SESSIONS);
+        sessions.set("keeper", new SessionRecord("keeper", 5, 3600, "n1", "conn-1"));
+        // changed in place by entry processors after it was stored: the newest form is written
+        sessions.submitToKey(
+            "keeper",
+            new SetRecordSubscriptions(
+                "conn-1", List.of(new Subscription("q/#", 1, false, false, 0, 4))));
+        sessions.submitToKey("keeper", new ChangeAwaitingRelease(17, true));
+        sessions.submitToKey("keeper", new MarkRecordOffline("conn-1", 600, 123_456L));
+        sessions.set("dropped", new SessionRecord("dropped", 5, 60, "n1", "conn-2"));
+        sessions.delete("dropped");
+        sessions.delete("earlier");
+        assertThat(SessionTable.records(db).keys())
+            .as("before the batch")
+            .containsExactly("earlier");
+        // memory is the truth meanwhile
+        assertThat(sessions.get("keeper").subscriptions()).hasSize(1);
+        assertThat(sessions.get("dropped")).isNull();
+      } finally {
+        hz.shutdown();
+        maps.close();
+      }
+      assertThat(SessionTable.records(db).keys()).as("after close").containsExactly("keeper");
+
+      Config again = member();
+      PersistentMaps.attach(again, db);
+      HazelcastInstance second = Hazelcast.newHazelcastInstance(again);
+      try {
+        SessionRecord back =
+            second.<String, SessionRecord>getMap(HazelcastSessionStore.SESSIONS).get("keeper");
+        assertThat(back.subscriptions()).extracting(Subscription::filter).containsExactly("q/#");
+        assertThat(back.awaitingRelease()).containsExactly(17);
+        assertThat(back.expirySeconds()).isEqualTo(600);
+        assertThat(back.connected()).isFalse();
+        assertThat(back.disconnectedAtMillis()).isEqualTo(123_456L);
+      } finally {
+        second.shutdown();
+      }
+    }
+  }
+
+  @Test
+  void withRecordWriteBehindABatchIsWrittenEveryWindowWithoutAClose() throws Exception {
+    try (StateDatabase db = StateDatabase.open(recordsBehind(Duration.ofMillis(200)))) {
+      Config config = member();
+      PersistentMaps maps = PersistentMaps.attach(config, db);
+      HazelcastInstance hz = Hazelcast.newHazelcastInstance(config);
+      try {
+        IMap<String, SessionRecord> sessions = hz.getMap(HazelcastSessionStore.SESSIONS);
+        sessions.set("keeper", new SessionRecord("keeper", 5, 3600, "n1", "conn-1"));
+        io.mqttgrid.testing.Await.until(
+            "the record in the database",
+            Duration.ofSeconds(10),
+            () -> SessionTable.records(db).keys().contains("keeper"));
+        sessions.delete("keeper");
+        io.mqttgrid.testing.Await.until(
+            "the record deleted from the database",
+            Duration.ofSeconds(10),
+            () -> SessionTable.records(db).keys().isEmpty());
+      } finally {
+        hz.shutdown();
+        maps.close();
+      }
+    }
+  }
+
   @Test
   void aQueueStoredBeforeSchemaV4AsOneRowIsConvertedToOneRowPerMessageAtLoad() throws Exception {
     try (StateDatabase db = StateDatabase.open(settings(Duration.ZERO))) {
