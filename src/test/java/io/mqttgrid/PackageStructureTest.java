@@ -18,6 +18,15 @@ class PackageStructureTest {
           .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
           .importPackages("io.mqttgrid");
 
+  /**
+   * The node's wiring: {@link Broker} and the classes beside it that build a node's services and
+   * verticles and tell its readiness. One concern, the composition root, in a few files; it alone
+   * picks the Hazelcast implementations.
+   */
+  private static final Class<?>[] WIRING = {
+    Broker.class, NodeServices.class, NodeVerticles.class, NodeReadiness.class
+  };
+
   @Test
   void packagesFormNoCycle() {
     slices().matching("io.mqttgrid.(*)..").should().beFreeOfCycles().check(MAIN);
@@ -26,9 +35,9 @@ class PackageStructureTest {
   /**
    * Hazelcast (and Vert.x's Hazelcast cluster manager) is used in one place per concern: the
    * stores' implementations in {@code io.mqttgrid.hazelcast}, the member's configuration and
-   * membership in {@code cluster}, and the node's wiring ({@link Broker}). Everything else reaches
-   * shared state through the store interfaces (SessionStore, SessionOwnership, RetainedStore,
-   * NamespaceEntries, RouteTable).
+   * membership in {@code cluster}, and the node's wiring ({@link Broker} and the parts it is split
+   * into, {@link #WIRING}). Everything else reaches shared state through the store interfaces
+   * (SessionStore, SessionOwnership, RetainedStore, NamespaceEntries, RouteTable).
    */
   @Test
   void hazelcastIsUsedOnlyByTheStoreImplementationsTheClusterSetUpAndTheWiring() {
@@ -36,7 +45,9 @@ class PackageStructureTest {
         .that()
         .resideOutsideOfPackage("io.mqttgrid.hazelcast..")
         .and()
-        .doNotBelongToAnyOf(Broker.class, HazelcastConfigFactory.class, ClusterMembership.class)
+        .doNotBelongToAnyOf(WIRING)
+        .and()
+        .doNotBelongToAnyOf(HazelcastConfigFactory.class, ClusterMembership.class)
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage("com.hazelcast..", "io.vertx.spi.cluster.hazelcast..")
@@ -53,7 +64,7 @@ class PackageStructureTest {
         .that()
         .resideOutsideOfPackages("io.mqttgrid.hazelcast..", "io.mqttgrid.cluster..")
         .and()
-        .doNotBelongToAnyOf(Broker.class)
+        .doNotBelongToAnyOf(WIRING)
         .should()
         .dependOnClassesThat()
         .resideInAPackage("io.mqttgrid.hazelcast..")

@@ -3,7 +3,6 @@ package io.mqttgrid.access;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
@@ -20,6 +19,7 @@ import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestCertificates;
 import io.mqttgrid.testing.TestCertificates.Issued;
 import io.mqttgrid.testing.TestCertificates.Spec;
+import io.mqttgrid.testing.TlsListeners;
 import io.mqttgrid.testing.WithBroker;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -53,9 +53,8 @@ class AuthorizationIT {
   private static final Duration WAIT = Duration.ofSeconds(5);
 
   @TempDir static Path dir;
-  static TestCertificates server;
+  static TlsListeners tls;
   static TestBroker broker;
-  static int tlsPort;
   static Issued root;
   static Issued intermediate;
   static Issued mosquitto;
@@ -67,7 +66,7 @@ class AuthorizationIT {
 
   /** The broker's overrides (see @WithBroker): written here, before the broker starts. */
   static Map<String, String> brokerConfig() throws Exception {
-    server = TestCertificates.selfSignedServer(dir);
+    tls = TlsListeners.create(dir);
     root = TestCertificates.rootCa("CN=Walkthrough Root");
     intermediate = root.issueCa("CN=Walkthrough Intermediate");
     mosquitto = intermediate.issue(new Spec("CN=mosquitto"));
@@ -108,16 +107,7 @@ class AuthorizationIT {
           intermediate: { encodedCertificate: "%s" }
         """
             .formatted(root.pem().replace("\n", "\\n"), intermediate.pem().replace("\n", "\\n")));
-    tlsPort = TestBroker.freePort();
-    return Map.of(
-        "tls.cert-file",
-        server.certFile.toString(),
-        "tls.key-file",
-        server.keyFile.toString(),
-        "mqtt.tls-port",
-        String.valueOf(tlsPort),
-        "mqtt.wss-port",
-        String.valueOf(TestBroker.freePort()),
+    return tls.brokerConfig(
         "auth.anonymous",
         "false",
         "namespace.file",
@@ -143,15 +133,8 @@ class AuthorizationIT {
    */
   private Mqtt5BlockingClient v5(String clientId, Issued certificate) throws Exception {
     Mqtt5BlockingClient c =
-        MqttClient.builder()
+        tls.client(clientId, false, certificate.keyManagerFactory())
             .useMqttVersion5()
-            .identifier(clientId)
-            .serverHost("127.0.0.1")
-            .serverPort(tlsPort)
-            .sslConfig()
-            .trustManagerFactory(server.trustManagerFactory())
-            .keyManagerFactory(certificate.keyManagerFactory())
-            .applySslConfig()
             .buildBlocking();
     open.add(
         () -> {
@@ -244,15 +227,8 @@ class AuthorizationIT {
   @Test
   void anMqtt311ClientIsDisconnectedForAPublishItIsNotGranted() throws Exception {
     Mqtt3BlockingClient v3 =
-        MqttClient.builder()
+        tls.client("bridge-v3", false, bridge.keyManagerFactory())
             .useMqttVersion3()
-            .identifier("bridge-v3")
-            .serverHost("127.0.0.1")
-            .serverPort(tlsPort)
-            .sslConfig()
-            .trustManagerFactory(server.trustManagerFactory())
-            .keyManagerFactory(bridge.keyManagerFactory())
-            .applySslConfig()
             .buildBlocking();
     v3.connect();
     assertThatThrownBy(

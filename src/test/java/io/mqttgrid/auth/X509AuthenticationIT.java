@@ -3,7 +3,6 @@ package io.mqttgrid.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
 import com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3ConnAckException;
 import com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAckReturnCode;
@@ -14,6 +13,7 @@ import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestCertificates;
 import io.mqttgrid.testing.TestCertificates.Issued;
 import io.mqttgrid.testing.TestCertificates.Spec;
+import io.mqttgrid.testing.TlsListeners;
 import io.mqttgrid.testing.WithBroker;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -34,10 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 class X509AuthenticationIT {
 
   @TempDir static Path dir;
-  static TestCertificates server;
+  static TlsListeners tls;
   static TestBroker broker;
-  static int tlsPort;
-  static int wssPort;
 
   static Issued root;
   static Issued intermediate;
@@ -47,7 +45,7 @@ class X509AuthenticationIT {
 
   /** The broker's overrides (see @WithBroker): written here, before the broker starts. */
   static Map<String, String> brokerConfig() throws Exception {
-    server = TestCertificates.selfSignedServer(dir);
+    tls = TlsListeners.create(dir);
     root = TestCertificates.rootCa("CN=Grid Test Root,O=Grid");
     intermediate = root.issueCa("CN=Grid Test Intermediate,O=Grid");
     // a second hierarchy of which only the intermediate is uploaded: the anchor may be an
@@ -110,19 +108,7 @@ class X509AuthenticationIT {
                         new JsonObject().put("encodedCertificate", anchoredIntermediate.pem())));
     Path file = dir.resolve("namespace.json");
     Files.writeString(file, namespace.encodePrettily());
-    tlsPort = TestBroker.freePort();
-    wssPort = TestBroker.freePort();
-    return Map.of(
-        "tls.cert-file",
-        server.certFile.toString(),
-        "tls.key-file",
-        server.keyFile.toString(),
-        "mqtt.tls-port",
-        String.valueOf(tlsPort),
-        "mqtt.wss-port",
-        String.valueOf(wssPort),
-        "namespace.file",
-        file.toString());
+    return tls.brokerConfig("namespace.file", file.toString());
   }
 
   static JsonObject client(String scheme) {
@@ -148,18 +134,9 @@ class X509AuthenticationIT {
   Mqtt5BlockingClient v5(String clientId, String username, Issued certificate, boolean websocket)
       throws Exception {
     var builder =
-        MqttClient.builder()
-            .useMqttVersion5()
-            .identifier(clientId)
-            .serverHost("127.0.0.1")
-            .serverPort(websocket ? wssPort : tlsPort)
-            .sslConfig()
-            .trustManagerFactory(server.trustManagerFactory())
-            .keyManagerFactory(certificate == null ? null : certificate.keyManagerFactory())
-            .applySslConfig();
-    if (websocket) {
-      builder = builder.webSocketConfig().serverPath("mqtt").applyWebSocketConfig();
-    }
+        tls.client(
+                clientId, websocket, certificate == null ? null : certificate.keyManagerFactory())
+            .useMqttVersion5();
     if (username != null) {
       builder = builder.simpleAuth().username(username).applySimpleAuth();
     }
@@ -167,16 +144,7 @@ class X509AuthenticationIT {
   }
 
   Mqtt3BlockingClient v3(String clientId, String username, Issued certificate) throws Exception {
-    var builder =
-        MqttClient.builder()
-            .useMqttVersion3()
-            .identifier(clientId)
-            .serverHost("127.0.0.1")
-            .serverPort(tlsPort)
-            .sslConfig()
-            .trustManagerFactory(server.trustManagerFactory())
-            .keyManagerFactory(certificate.keyManagerFactory())
-            .applySslConfig();
+    var builder = tls.client(clientId, false, certificate.keyManagerFactory()).useMqttVersion3();
     if (username != null) {
       builder = builder.simpleAuth().username(username).applySimpleAuth();
     }

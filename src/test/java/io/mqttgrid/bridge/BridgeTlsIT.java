@@ -9,6 +9,7 @@ import io.mqttgrid.auth.PasswordHashes;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestCertificates;
+import io.mqttgrid.testing.TlsListeners;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,7 +41,8 @@ class BridgeTlsIT {
 
   @BeforeAll
   static void start() throws Exception {
-    TestCertificates server = TestCertificates.selfSignedServer(dir);
+    // the bridge file below trusts the certificate by its file name, server.crt
+    TlsListeners tls = TlsListeners.create(dir);
     TestCertificates.Issued clientCert =
         TestCertificates.selfSigned(new TestCertificates.Spec("CN=edge-x509"));
     Files.writeString(dir.resolve("edge-x509.crt"), clientCert.pem());
@@ -50,7 +52,6 @@ class BridgeTlsIT {
         "-----BEGIN PRIVATE KEY-----\n"
             + pem.encodeToString(clientCert.key.getEncoded())
             + "\n-----END PRIVATE KEY-----\n");
-    int tlsPort = TestBroker.freePort();
     Path namespace = dir.resolve("namespace.yaml");
     Files.writeString(
         namespace,
@@ -77,19 +78,7 @@ class BridgeTlsIT {
                 PasswordHashes.hash("app".toCharArray(), 1000)));
     cloud =
         TestBroker.start(
-            Map.of(
-                "tls.cert-file",
-                server.certFile.toString(),
-                "tls.key-file",
-                server.keyFile.toString(),
-                "mqtt.tls-port",
-                String.valueOf(tlsPort),
-                "mqtt.wss-port",
-                String.valueOf(TestBroker.freePort()),
-                "namespace.file",
-                namespace.toString(),
-                "auth.anonymous",
-                "false"));
+            tls.brokerConfig("namespace.file", namespace.toString(), "auth.anonymous", "false"));
     Files.writeString(dir.resolve("bridge-password"), "s3cret\n");
     Path bridges = dir.resolve("bridges.yaml");
     // the CA file and the password file are named relative to the bridge file
@@ -142,7 +131,7 @@ class BridgeTlsIT {
               - operationType: Destination
                 destinationSettings: { endpointRef: default, dataDestination: tutorial/cloud }
         """
-            .formatted(tlsPort));
+            .formatted(tls.tlsPort));
     edge =
         TestBroker.start(
             Map.of("bridge.file", bridges.toString(), "bridge.reconnect-max-delay", "2"));

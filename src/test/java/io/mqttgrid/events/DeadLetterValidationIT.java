@@ -2,9 +2,6 @@ package io.mqttgrid.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.hivemq.client.mqtt.datatypes.MqttQos;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
-import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
 import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WebhookReceivers;
@@ -159,18 +156,7 @@ class DeadLetterValidationIT {
   }
 
   private static void publish(String topic, String json) {
-    Mqtt5BlockingClient c = broker.v5("dead-letter-validation-test");
-    c.connect();
-    try {
-      c.publishWith()
-          .topic(topic)
-          .qos(MqttQos.AT_LEAST_ONCE)
-          .payloadFormatIndicator(Mqtt5PayloadFormatIndicator.UTF_8)
-          .payload(json.getBytes(StandardCharsets.UTF_8))
-          .send();
-    } finally {
-      c.disconnect();
-    }
+    broker.publishJson("dead-letter-validation-test", topic, json);
   }
 
   private static JsonObject awaitDeadLetter(String topic) {

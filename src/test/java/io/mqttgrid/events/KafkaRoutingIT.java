@@ -2,9 +2,7 @@ package io.mqttgrid.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
-import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.kafka.KafkaMessageFactory;
 import io.mqttgrid.testing.Await;
@@ -228,18 +226,7 @@ class KafkaRoutingIT {
   }
 
   private static void publish(String clientId, String topic, String json) {
-    Mqtt5BlockingClient c = broker.v5(clientId);
-    c.connect();
-    try {
-      c.publishWith()
-          .topic(topic)
-          .qos(MqttQos.AT_LEAST_ONCE)
-          .payloadFormatIndicator(Mqtt5PayloadFormatIndicator.UTF_8)
-          .payload(json.getBytes(StandardCharsets.UTF_8))
-          .send();
-    } finally {
-      c.disconnect();
-    }
+    broker.publishJson(clientId, topic, json);
   }
 
   private static ConsumerRecord<String, byte[]> awaitRecord(String topic, String subject) {

@@ -1,8 +1,5 @@
 package io.mqttgrid.events;
 
-import com.hivemq.client.mqtt.datatypes.MqttQos;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
-import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
 import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WebhookReceivers;
@@ -145,17 +142,6 @@ class RoutingInFlightIT {
   }
 
   private static void publish(String topic, String json) {
-    Mqtt5BlockingClient c = broker.v5("in-flight-test");
-    c.connect();
-    try {
-      c.publishWith()
-          .topic(topic)
-          .qos(MqttQos.AT_LEAST_ONCE)
-          .payloadFormatIndicator(Mqtt5PayloadFormatIndicator.UTF_8)
-          .payload(json.getBytes(StandardCharsets.UTF_8))
-          .send();
-    } finally {
-      c.disconnect();
-    }
+    broker.publishJson("in-flight-test", topic, json);
   }
 }

@@ -401,34 +401,15 @@ class HazelcastRouteTableTest {
     // node left takes seconds) when a takeover retires the copy: were the removal to land first,
     // the write would put the route back after it, for good, and other nodes would keep sending
     // to a node without a subscriber, which refuses (issue 15, the reconnect storm)
-    HeldWrites writes = new HeldWrites(hazelcast.getMap(HazelcastRouteTable.MAP));
-    HazelcastRouteTable table =
-        new HazelcastRouteTable(vertx, writes.map(), node, 1_000, WITHDRAWN_MEMORY_MS, 1);
-    IMap<String, String> routes = hazelcast.getMap(HazelcastRouteTable.MAP);
-    String key = HazelcastRouteTable.key(node, "retired/d1/cmd");
-    try {
-      table.liveNodes(Set.of(node));
-      writes.holdNextWrites();
-      table.announce("retired/d1/cmd");
-      Await.until("the route's write under way", Duration.ofSeconds(10), () -> writes.held() == 1);
-      writes.passNextWrites();
-      table.withdraw("retired/d1/cmd");
+    try (WithdrawalDuringAWrite race = new WithdrawalDuringAWrite("retired/d1/cmd")) {
+      race.writes.holdNextWrites();
+      race.table.announce(race.filter);
       Await.until(
-          "the removal done, or waiting for the write under way",
-          Duration.ofSeconds(10),
-          () -> writes.removalsDone() > 0 || table.writeWaiting());
+          "the route's write under way", Duration.ofSeconds(10), () -> race.writes.held() == 1);
 
-      writes.releaseHeld();
+      race.withdrawAndReleaseTheHeldWrite();
 
-      Await.until("the held write landed", Duration.ofSeconds(10), writes::heldDone);
-      Await.until(
-          "the withdrawn route gone from the table",
-          Duration.ofSeconds(10),
-          () -> !routes.containsKey(key));
-    } finally {
-      writes.releaseHeld();
-      routes.delete(key);
-      table.close();
+      race.awaitTheWithdrawnRouteGone();
     }
   }
 
@@ -436,34 +417,66 @@ class HazelcastRouteTableTest {
   void routesWrittenAgainDoNotBringBackOneWithdrawnMeanwhile() throws Exception {
     // the adopting survivor writes all its routes again once it has adopted a departed node's
     // sessions, while takeovers retire the adopted copies
-    HeldWrites writes = new HeldWrites(hazelcast.getMap(HazelcastRouteTable.MAP));
-    HazelcastRouteTable table =
+    try (WithdrawalDuringAWrite race = new WithdrawalDuringAWrite("again/d1/cmd")) {
+      race.table.announce(race.filter);
+      Await.until(
+          "the route written", Duration.ofSeconds(10), () -> race.routes.containsKey(race.key));
+      race.writes.holdNextWrites();
+      CompletionStage<Void> writtenAgain = race.table.reannounce();
+      Await.until(
+          "the write again under way", Duration.ofSeconds(10), () -> race.writes.held() == 1);
+
+      race.withdrawAndReleaseTheHeldWrite();
+
+      writtenAgain.toCompletableFuture().get(10, TimeUnit.SECONDS);
+      race.awaitTheWithdrawnRouteGone();
+    }
+  }
+
+  /**
+   * A route of this node alone withdrawn while a write of it is held back: a table on {@link
+   * HeldWrites}, the route's filter and its key in the map. Closing releases what is still held,
+   * deletes the route and closes the table.
+   */
+  private static final class WithdrawalDuringAWrite implements AutoCloseable {
+    final HeldWrites writes = new HeldWrites(hazelcast.getMap(HazelcastRouteTable.MAP));
+    final HazelcastRouteTable table =
         new HazelcastRouteTable(vertx, writes.map(), node, 1_000, WITHDRAWN_MEMORY_MS, 1);
-    IMap<String, String> routes = hazelcast.getMap(HazelcastRouteTable.MAP);
-    String key = HazelcastRouteTable.key(node, "again/d1/cmd");
-    try {
+    final IMap<String, String> routes = hazelcast.getMap(HazelcastRouteTable.MAP);
+    final String filter;
+    final String key;
+
+    WithdrawalDuringAWrite(String filter) {
+      this.filter = filter;
+      this.key = HazelcastRouteTable.key(node, filter);
       table.liveNodes(Set.of(node));
-      table.announce("again/d1/cmd");
-      Await.until("the route written", Duration.ofSeconds(10), () -> routes.containsKey(key));
-      writes.holdNextWrites();
-      CompletionStage<Void> writtenAgain = table.reannounce();
-      Await.until("the write again under way", Duration.ofSeconds(10), () -> writes.held() == 1);
+    }
+
+    /**
+     * With a write of the route held: withdraws the route, waits until its removal is done or waits
+     * for that write, then lets the write go on.
+     */
+    void withdrawAndReleaseTheHeldWrite() {
       writes.passNextWrites();
-      table.withdraw("again/d1/cmd");
+      table.withdraw(filter);
       Await.until(
           "the removal done, or waiting for the write under way",
           Duration.ofSeconds(10),
           () -> writes.removalsDone() > 0 || table.writeWaiting());
-
       writes.releaseHeld();
+    }
 
-      writtenAgain.toCompletableFuture().get(10, TimeUnit.SECONDS);
+    /** The held write landed, and the withdrawn route is not in the table. */
+    void awaitTheWithdrawnRouteGone() {
       Await.until("the held write landed", Duration.ofSeconds(10), writes::heldDone);
       Await.until(
           "the withdrawn route gone from the table",
           Duration.ofSeconds(10),
           () -> !routes.containsKey(key));
-    } finally {
+    }
+
+    @Override
+    public void close() {
       writes.releaseHeld();
       routes.delete(key);
       table.close();

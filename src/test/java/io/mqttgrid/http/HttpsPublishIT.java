@@ -8,8 +8,8 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.TestBroker;
-import io.mqttgrid.testing.TestCertificates;
 import io.mqttgrid.testing.TestTokens;
+import io.mqttgrid.testing.TlsListeners;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.ext.web.client.HttpResponse;
@@ -28,23 +28,15 @@ class HttpsPublishIT {
   @Test
   void aPublishOverHttpsReachesSubscribers() throws Exception {
     TestTokens tokens = TestTokens.create();
-    TestCertificates certs = TestCertificates.selfSignedServer(dir);
+    TlsListeners tls = TlsListeners.create(dir);
     int httpsPort = TestBroker.freePort();
     try (TestBroker broker =
             TestBroker.start(
-                Map.of(
+                tls.brokerConfig(
                     "namespace.file",
                     tokens.writeNamespace(dir).toString(),
-                    "tls.cert-file",
-                    certs.certFile.toString(),
-                    "tls.key-file",
-                    certs.keyFile.toString(),
                     "http.tls-port",
-                    String.valueOf(httpsPort),
-                    "mqtt.tls-port",
-                    String.valueOf(TestBroker.freePort()),
-                    "mqtt.wss-port",
-                    String.valueOf(TestBroker.freePort())));
+                    String.valueOf(httpsPort)));
         HttpApiClient https =
             new HttpApiClient(
                 "localhost",
@@ -52,7 +44,7 @@ class HttpsPublishIT {
                 new WebClientOptions()
                     .setSsl(true)
                     .setTrustOptions(
-                        new PemTrustOptions().addCertPath(certs.certFile.toString())))) {
+                        new PemTrustOptions().addCertPath(tls.server.certFile.toString())))) {
       assertThat(broker.broker().httpTlsPort()).isEqualTo(httpsPort);
       Mqtt5BlockingClient sub = broker.v5("https-sub");
       sub.connect();

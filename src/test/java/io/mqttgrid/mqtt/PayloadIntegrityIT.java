@@ -11,7 +11,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.TestBroker;
-import io.mqttgrid.testing.TestCertificates;
+import io.mqttgrid.testing.TlsListeners;
 import io.mqttgrid.testing.TwoNodes;
 import io.mqttgrid.testing.WithBroker;
 import io.vertx.core.Vertx;
@@ -71,21 +71,12 @@ class PayloadIntegrityIT {
   private static final int[] PIECES = {1, 5, 64, 700, 1460, 3000, 9000, 123};
 
   @TempDir static Path dir;
-  static TestCertificates certs;
+  static TlsListeners tls;
   static TestBroker broker;
-  static int tlsPort;
-  static int wssPort;
 
   static Map<String, String> brokerConfig() throws Exception {
-    certs = TestCertificates.selfSignedServer(dir);
-    tlsPort = TestBroker.freePort();
-    wssPort = TestBroker.freePort();
-    return Map.of(
-        "tls.cert-file", certs.certFile.toString(),
-        "tls.key-file", certs.keyFile.toString(),
-        "mqtt.tls-port", String.valueOf(tlsPort),
-        "mqtt.wss-port", String.valueOf(wssPort),
-        "limits.receive-maximum", String.valueOf(RECEIVE_MAXIMUM));
+    tls = TlsListeners.create(dir);
+    return tls.brokerConfig("limits.receive-maximum", String.valueOf(RECEIVE_MAXIMUM));
   }
 
   /**
@@ -216,14 +207,14 @@ class PayloadIntegrityIT {
     WebSocketConnectOptions options =
         new WebSocketConnectOptions()
             .setHost("127.0.0.1")
-            .setPort(secure ? wssPort : broker.websocketPort())
+            .setPort(secure ? tls.wssPort : broker.websocketPort())
             .setURI("/mqtt")
             .addSubProtocol("mqtt")
             .setSsl(secure);
     if (secure) {
       options.setSslOptions(
           new ClientSSLOptions()
-              .setTrustOptions(TrustOptions.wrap(certs.trustManagerFactory()))
+              .setTrustOptions(TrustOptions.wrap(tls.server.trustManagerFactory()))
               .setHostnameVerificationAlgorithm(""));
     }
     WebSocket ws =
@@ -247,25 +238,21 @@ class PayloadIntegrityIT {
   /** A client builder for {@code transport}, on the broker's loopback address. */
   private static Function<String, MqttClientBuilder> client(Transport transport) {
     return id -> {
-      MqttClientBuilder b = MqttClient.builder().identifier(id).serverHost("127.0.0.1");
-      b =
-          switch (transport) {
-            case TCP -> b.serverPort(broker.mqttPort());
-            case WEBSOCKET -> b.serverPort(broker.websocketPort());
-            case TLS -> b.serverPort(tlsPort);
-            case SECURE_WEBSOCKET -> b.serverPort(wssPort);
-          };
       if (transport == Transport.TLS || transport == Transport.SECURE_WEBSOCKET) {
         try {
-          b = b.sslConfig().trustManagerFactory(certs.trustManagerFactory()).applySslConfig();
+          return tls.client(id, transport == Transport.SECURE_WEBSOCKET, null);
         } catch (Exception e) {
           throw new IllegalStateException(e);
         }
       }
-      if (transport == Transport.WEBSOCKET || transport == Transport.SECURE_WEBSOCKET) {
-        b = b.webSocketConfig().serverPath("mqtt").applyWebSocketConfig();
-      }
-      return b;
+      MqttClientBuilder b =
+          MqttClient.builder()
+              .identifier(id)
+              .serverHost("127.0.0.1")
+              .serverPort(transport == Transport.TCP ? broker.mqttPort() : broker.websocketPort());
+      return transport == Transport.WEBSOCKET
+          ? b.webSocketConfig().serverPath("mqtt").applyWebSocketConfig()
+          : b;
     };
   }
 

@@ -9,7 +9,7 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.mqttgrid.testing.TestBroker;
-import io.mqttgrid.testing.TestCertificates;
+import io.mqttgrid.testing.TlsListeners;
 import io.mqttgrid.testing.WithBroker;
 import java.nio.file.Path;
 import java.util.Map;
@@ -23,52 +23,25 @@ import org.junit.jupiter.api.io.TempDir;
 class TlsIT {
 
   @TempDir static Path dir;
-  static TestCertificates certs;
+  static TlsListeners tls;
   static TestBroker broker;
-  static int tlsPort;
-  static int wssPort;
 
   /** The broker's overrides (see @WithBroker): written here, before the broker starts. */
   static Map<String, String> brokerConfig() throws Exception {
-    certs = TestCertificates.selfSignedServer(dir);
-    tlsPort = TestBroker.freePort();
-    wssPort = TestBroker.freePort();
-    return Map.of(
-        "tls.cert-file",
-        certs.certFile.toString(),
-        "tls.key-file",
-        certs.keyFile.toString(),
-        "mqtt.tls-port",
-        String.valueOf(tlsPort),
-        "mqtt.wss-port",
-        String.valueOf(wssPort));
-  }
-
-  private Mqtt5BlockingClient tlsClient(String id, int port, boolean websocket) throws Exception {
-    var builder =
-        MqttClient.builder()
-            .useMqttVersion5()
-            .identifier(id)
-            .serverHost("127.0.0.1")
-            .serverPort(port)
-            .sslConfig()
-            .trustManagerFactory(certs.trustManagerFactory())
-            .applySslConfig();
-    if (websocket) {
-      builder = builder.webSocketConfig().serverPath("mqtt").applyWebSocketConfig();
-    }
-    return builder.buildBlocking();
+    tls = TlsListeners.create(dir);
+    return tls.brokerConfig();
   }
 
   @Test
   void messagesFlowBetweenTlsSecureWebSocketAndPlainClients() throws Exception {
-    Mqtt5BlockingClient tls = tlsClient("tls-sub", tlsPort, false);
-    tls.connect();
-    Mqtt5BlockingClient wss = tlsClient("wss-sub", wssPort, true);
+    Mqtt5BlockingClient tlsSub =
+        tls.client("tls-sub", false, null).useMqttVersion5().buildBlocking();
+    tlsSub.connect();
+    Mqtt5BlockingClient wss = tls.client("wss-sub", true, null).useMqttVersion5().buildBlocking();
     wss.connect();
-    tls.subscribeWith().topicFilter("secure/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    tlsSub.subscribeWith().topicFilter("secure/#").qos(MqttQos.AT_LEAST_ONCE).send();
     wss.subscribeWith().topicFilter("secure/#").qos(MqttQos.AT_LEAST_ONCE).send();
-    try (var tlsIn = tls.publishes(MqttGlobalPublishFilter.ALL);
+    try (var tlsIn = tlsSub.publishes(MqttGlobalPublishFilter.ALL);
         var wssIn = wss.publishes(MqttGlobalPublishFilter.ALL)) {
       Mqtt5BlockingClient plain = broker.v5("plain-pub");
       plain.connect();
@@ -86,7 +59,7 @@ class TlsIT {
       assertThat(new String(b.get().getPayloadAsBytes())).isEqualTo("over tls");
       plain.disconnect();
     }
-    tls.disconnect();
+    tlsSub.disconnect();
     wss.disconnect();
   }
 
@@ -97,7 +70,7 @@ class TlsIT {
             .useMqttVersion5()
             .identifier("untrusting")
             .serverHost("127.0.0.1")
-            .serverPort(tlsPort)
+            .serverPort(tls.tlsPort)
             .sslWithDefaultConfig()
             .buildBlocking();
     assertThatThrownBy(untrusting::connect).isInstanceOf(RuntimeException.class);
@@ -110,7 +83,7 @@ class TlsIT {
             .useMqttVersion5()
             .identifier("plain-on-tls")
             .serverHost("127.0.0.1")
-            .serverPort(tlsPort)
+            .serverPort(tls.tlsPort)
             .buildBlocking();
     assertThatThrownBy(plainOnTls::connect).isInstanceOf(RuntimeException.class);
   }

@@ -1,8 +1,10 @@
 package io.mqttgrid.testing;
 
 import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
 import io.mqttgrid.Broker;
 import io.mqttgrid.BrokerConfig;
 import java.io.IOException;
@@ -11,6 +13,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -146,6 +149,25 @@ public final class TestBroker implements AutoCloseable {
         .serverHost("127.0.0.1")
         .serverPort(mqttPort)
         .buildBlocking();
+  }
+
+  /**
+   * Publishes {@code json} once to {@code topic} as an MQTT 5 client of its own, at QoS 1 and
+   * marked UTF-8 (what routing sends on as JSON data), and disconnects.
+   */
+  public void publishJson(String clientId, String topic, String json) {
+    Mqtt5BlockingClient c = v5(clientId);
+    c.connect();
+    try {
+      c.publishWith()
+          .topic(topic)
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payloadFormatIndicator(Mqtt5PayloadFormatIndicator.UTF_8)
+          .payload(json.getBytes(StandardCharsets.UTF_8))
+          .send();
+    } finally {
+      c.disconnect();
+    }
   }
 
   /** Graceful stop, as on SIGTERM. */
