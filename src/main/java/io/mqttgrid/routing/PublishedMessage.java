@@ -1,12 +1,13 @@
 package io.mqttgrid.routing;
 
-import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
 import java.io.DataInputStream;
 import java.io.DataOutput;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -195,14 +196,74 @@ public record PublishedMessage(
         props);
   }
 
+  /**
+   * The message in its binary form ({@link #writeTo}), in an array of exactly its size: a stored
+   * message is written this way twice (into its queue's Hazelcast entry and its database row), and
+   * a growing buffer copied to its size at the end allocated each message's bytes twice over.
+   */
   public byte[] toBytes() {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(payload.length + 128);
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
+    byte[] bytes = new byte[encodedSize()];
+    FixedArrayOutput array = new FixedArrayOutput(bytes);
+    try (DataOutputStream out = new DataOutputStream(array)) {
       writeTo(out);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return bytes.toByteArray();
+    if (array.position != bytes.length) {
+      throw new IllegalStateException(
+          "message written in " + array.position + " bytes, sized " + bytes.length);
+    }
+    return bytes;
+  }
+
+  /** How many bytes {@link #writeTo} writes. */
+  private int encodedSize() {
+    int size = 1 + stringSize(id) + stringSize(topic) + 4 + payload.length + 1 + 1;
+    size += nullableSize(publisherClientId) + 8 + 8 + 1;
+    size += nullableSize(contentType) + nullableSize(responseTopic);
+    size += 4 + (correlationData == null ? 0 : correlationData.length) + 4;
+    for (UserProperty p : userProperties) {
+      size += stringSize(p.name()) + stringSize(p.value());
+    }
+    return size;
+  }
+
+  private static int stringSize(String s) {
+    return 4 + (isAscii(s) ? s.length() : s.getBytes(StandardCharsets.UTF_8).length);
+  }
+
+  private static int nullableSize(String s) {
+    return 1 + (s == null ? 0 : stringSize(s));
+  }
+
+  private static boolean isAscii(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Writes into an array sized beforehand; writing past its end is a sizing bug. */
+  private static final class FixedArrayOutput extends OutputStream {
+    private final byte[] bytes;
+    int position;
+
+    FixedArrayOutput(byte[] bytes) {
+      this.bytes = bytes;
+    }
+
+    @Override
+    public void write(int b) {
+      bytes[position++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      System.arraycopy(b, off, bytes, position, len);
+      position += len;
+    }
   }
 
   public static PublishedMessage fromBytes(byte[] bytes) {
@@ -217,7 +278,15 @@ public record PublishedMessage(
   // writeUTF's limit
   // in its modified encoding.
   private static void writeString(DataOutput out, String s) throws IOException {
-    byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    if (isAscii(s)) {
+      // UTF-8 of ASCII is its chars' low bytes: no array of them per string (topics, ids)
+      out.writeInt(s.length());
+      for (int i = 0; i < s.length(); i++) {
+        out.write(s.charAt(i));
+      }
+      return;
+    }
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
     out.writeInt(b.length);
     out.write(b);
   }
@@ -225,7 +294,7 @@ public record PublishedMessage(
   private static String readString(DataInput in) throws IOException {
     byte[] b = new byte[in.readInt()];
     in.readFully(b);
-    return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+    return new String(b, StandardCharsets.UTF_8);
   }
 
   private static void writeNullable(DataOutput out, String s) throws IOException {

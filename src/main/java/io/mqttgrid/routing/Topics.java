@@ -125,8 +125,24 @@ public final class Topics {
     return filter.indexOf('+') >= 0 || filter.indexOf('#') >= 0;
   }
 
+  /**
+   * The levels of a topic or filter, empty ones kept ({@code split("/", -1)}): counted first, so a
+   * publish's match allocates its levels and one array of their number, not a growing list too.
+   */
   static String[] levels(String topic) {
-    return topic.split("/", -1);
+    int count = 1;
+    for (int i = topic.indexOf('/'); i >= 0; i = topic.indexOf('/', i + 1)) {
+      count++;
+    }
+    String[] levels = new String[count];
+    int start = 0;
+    for (int n = 0; n < count - 1; n++) {
+      int end = topic.indexOf('/', start);
+      levels[n] = topic.substring(start, end);
+      start = end + 1;
+    }
+    levels[count - 1] = topic.substring(start);
+    return levels;
   }
 
   private static boolean badCharacter(char c) {

@@ -1,6 +1,8 @@
 package io.mqttgrid.session;
 
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,19 +19,27 @@ final class PendingStoreWrites {
   /** Made when the first one waits. */
   private List<Promise<Void>> idleWaiters;
 
+  /**
+   * What each tracked operation's completion runs: one handler for all of them, where a lambda per
+   * operation was an object per message appended, marked sent and removed.
+   */
+  private final Handler<AsyncResult<Object>> completed = ar -> completed();
+
   /** Counts {@code op} until it completes; answers it. */
+  @SuppressWarnings("unchecked")
   <T> Future<T> track(Future<T> op) {
     pending++;
-    op.onComplete(
-        ar -> {
-          pending--;
-          if (pending == 0 && idleWaiters != null) {
-            List<Promise<Void>> waiters = idleWaiters;
-            idleWaiters = null;
-            waiters.forEach(Promise::tryComplete);
-          }
-        });
+    ((Future<Object>) op).onComplete(completed);
     return op;
+  }
+
+  private void completed() {
+    pending--;
+    if (pending == 0 && idleWaiters != null) {
+      List<Promise<Void>> waiters = idleWaiters;
+      idleWaiters = null;
+      waiters.forEach(Promise::tryComplete);
+    }
   }
 
   /** Completes when no store operation is pending. */

@@ -90,6 +90,58 @@ class PublishedMessageTest {
     assertThat(back.isExpired(Long.MAX_VALUE)).isFalse();
   }
 
+  /**
+   * The bytes are the format's, field by field, whatever path writes a string (ASCII without an
+   * array of its own, other strings as UTF-8): stored queues written before must still read.
+   */
+  @Test
+  void theBinaryFormIsTheFormatFieldByField() throws Exception {
+    PublishedMessage m =
+        new PublishedMessage(
+            "msg-1",
+            "sensors/\u00e9t\u00e9/1",
+            new byte[] {1, 2, 3},
+            1,
+            true,
+            "pub",
+            5L,
+            9L,
+            1,
+            "text/plain",
+            null,
+            new byte[] {4},
+            List.of(new UserProperty("k", "\ud83d\ude00")));
+    java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+    java.io.DataOutputStream out = new java.io.DataOutputStream(expected);
+    out.writeByte(1);
+    utf8(out, "msg-1");
+    utf8(out, "sensors/\u00e9t\u00e9/1");
+    out.writeInt(3);
+    out.write(new byte[] {1, 2, 3});
+    out.writeByte(1);
+    out.writeBoolean(true);
+    out.writeBoolean(true);
+    utf8(out, "pub");
+    out.writeLong(5L);
+    out.writeLong(9L);
+    out.writeByte(1);
+    out.writeBoolean(true);
+    utf8(out, "text/plain");
+    out.writeBoolean(false);
+    out.writeInt(1);
+    out.write(new byte[] {4});
+    out.writeInt(1);
+    utf8(out, "k");
+    utf8(out, "\ud83d\ude00");
+    assertThat(m.toBytes()).isEqualTo(expected.toByteArray());
+  }
+
+  private static void utf8(java.io.DataOutputStream out, String s) throws java.io.IOException {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    out.writeInt(b.length);
+    out.write(b);
+  }
+
   @Test
   void emptyIsNotAbsent() {
     PublishedMessage m =

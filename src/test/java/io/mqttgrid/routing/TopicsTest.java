@@ -220,4 +220,11 @@ class TopicsTest {
     assertThat(Topics.hasWildcard("a/#")).isTrue();
     assertThat(Topics.hasWildcard("a/b")).isFalse();
   }
+
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {"", "a", "/", "//", "a/", "/a", "a//b", "a/b/c", "#", "+/x/#", "$SYS/x"})
+  void levelsAreTheSlashSeparatedPartsEmptyOnesKept(String topic) {
+    assertThat(Topics.levels(topic)).containsExactly(topic.split("/", -1));
+  }
 }
