@@ -39,7 +39,7 @@ final class NodeStartLog {
     } else {
       LOG.info(
           "persistence: {} (namespace resources {}, retained messages {}, sessions brought back {};"
-              + " session queues {}, the rest write-through)",
+              + " session records {}, session queues {}, the rest write-through)",
           config.persistence.describe(),
           namespace.current().clients().size()
               + namespace.current().clientGroups().size()
@@ -47,6 +47,7 @@ final class NodeStartLog {
               + namespace.current().permissionBindings().size(),
           retainedMessages,
           restoredSessions,
+          config.persistence.sessionRecordWrite(),
           config.persistence.sessionQueueWrite());
     }
     switch (config.anonymous) {
