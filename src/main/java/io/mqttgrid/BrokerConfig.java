@@ -389,21 +389,12 @@ public final class BrokerConfig {
         java.time.Duration.ofSeconds(intValue("persistence.timeout", 1, 600));
     java.time.Duration leaseTimeout =
         java.time.Duration.ofSeconds(intValue("persistence.lease-timeout", 3, 3600));
-    String queueWrite = string("persistence.session-queue-write").toLowerCase(Locale.ROOT);
-    if (!queueWrite.equals("through") && !queueWrite.equals("behind")) {
-      throw new ConfigException(
-          "persistence.session-queue-write ("
-              + envName("persistence.session-queue-write")
-              + ") must be through or behind, got '"
-              + queueWrite
-              + "'");
-    }
     java.time.Duration queueWriteBehind =
-        queueWrite.equals("through")
-            ? java.time.Duration.ZERO
-            : java.time.Duration.ofMillis(
-                intValue("persistence.session-queue-write-behind-ms", 10, 60_000));
-    java.time.Duration recordWriteBehind = sessionRecordWriteBehind();
+        writeBehindWindow(
+            "persistence.session-queue-write", "persistence.session-queue-write-behind-ms");
+    java.time.Duration recordWriteBehind =
+        writeBehindWindow(
+            "persistence.session-record-write", "persistence.session-record-write-behind-ms");
     if (kind == null) {
       return null;
     }
@@ -468,21 +459,16 @@ public final class BrokerConfig {
         recordWriteBehind);
   }
 
-  /** {@code persistence.session-record-write}: zero when written through. */
-  private java.time.Duration sessionRecordWriteBehind() {
-    String mode = string("persistence.session-record-write").toLowerCase(Locale.ROOT);
+  /** A write mode ({@code through} or {@code behind}) and its window: zero when written through. */
+  private java.time.Duration writeBehindWindow(String modeKey, String windowKey) {
+    String mode = string(modeKey).toLowerCase(Locale.ROOT);
     if (!mode.equals("through") && !mode.equals("behind")) {
       throw new ConfigException(
-          "persistence.session-record-write ("
-              + envName("persistence.session-record-write")
-              + ") must be through or behind, got '"
-              + mode
-              + "'");
+          modeKey + " (" + envName(modeKey) + ") must be through or behind, got '" + mode + "'");
     }
     return mode.equals("through")
         ? java.time.Duration.ZERO
-        : java.time.Duration.ofMillis(
-            intValue("persistence.session-record-write-behind-ms", 10, 60_000));
+        : java.time.Duration.ofMillis(intValue(windowKey, 10, 60_000));
   }
 
   private io.mqttgrid.http.HttpConnectionLimits httpConnectionLimits(String prefix) {

@@ -6,7 +6,6 @@ import com.hazelcast.internal.serialization.InternalSerializationService;
 import com.hazelcast.map.MapLoaderLifecycleSupport;
 import com.hazelcast.map.MapStore;
 import com.hazelcast.spi.impl.SerializationServiceSupport;
-import io.mqttgrid.persistence.PersistenceException;
 import io.mqttgrid.persistence.QueueTable;
 import io.mqttgrid.persistence.SessionTable;
 import io.mqttgrid.routing.PublishedMessage;
@@ -24,10 +23,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,9 +71,6 @@ final class QueueMapStore implements MapStore<String, SessionQueue>, MapLoaderLi
   /** The first byte of a pre-V4 stored queue: the version of the form after it. */
   private static final byte LEGACY_FORMAT = 1;
 
-  /** A queue to delete, in the write-behind buffer. */
-  private static final SessionQueue DELETED = new SessionQueue();
-
   /** Write-through: changes of one queue are written one at a time (Hazelcast orders them too). */
   private static final int LOCKS = 64;
 
@@ -89,15 +82,17 @@ final class QueueMapStore implements MapStore<String, SessionQueue>, MapLoaderLi
   /** Per queue, what this member last wrote of it (or loaded). */
   private final Map<String, Written> written = new ConcurrentHashMap<>();
 
-  private final Map<String, SessionQueue> behind = new LinkedHashMap<>();
+  /** Write-behind: a copy of each queue changed since the last batch. */
+  private final WriteBehindBatches<SessionQueue> behind;
+
   private volatile InternalSerializationService serialization;
-  private ScheduledExecutorService flusher;
 
   /** {@code writeBehindMillis} 0: write-through. */
   QueueMapStore(QueueTable table, SessionTable legacy, long writeBehindMillis) {
     this.table = table;
     this.legacy = legacy;
     this.writeBehindMillis = writeBehindMillis;
+    this.behind = new WriteBehindBatches<>("session queue", this::write);
     for (int i = 0; i < LOCKS; i++) {
       locks[i] = new Object();
     }
@@ -114,15 +109,7 @@ final class QueueMapStore implements MapStore<String, SessionQueue>, MapLoaderLi
     serialization =
         (InternalSerializationService) ((SerializationServiceSupport) hz).getSerializationService();
     if (writeBehindMillis > 0) {
-      flusher =
-          Executors.newSingleThreadScheduledExecutor(
-              r -> {
-                Thread t = new Thread(r, "mqttgrid-write-behind-" + mapName);
-                t.setDaemon(true);
-                return t;
-              });
-      flusher.scheduleWithFixedDelay(
-          this::flushQuietly, writeBehindMillis, writeBehindMillis, TimeUnit.MILLISECONDS);
+      behind.start(mapName, writeBehindMillis);
     }
   }
 
@@ -131,22 +118,9 @@ final class QueueMapStore implements MapStore<String, SessionQueue>, MapLoaderLi
     close();
   }
 
-  /** Writes what the write-behind buffer holds and stops its thread; idempotent. */
+  /** Writes what the write-behind batch holds and stops its thread; idempotent. */
   void close() {
-    ScheduledExecutorService f;
-    synchronized (this) {
-      f = flusher;
-      flusher = null;
-    }
-    if (f != null) {
-      f.shutdown();
-      try {
-        f.awaitTermination(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      flushQuietly();
-    }
+    behind.close();
   }
 
   @Override
@@ -159,9 +133,7 @@ final class QueueMapStore implements MapStore<String, SessionQueue>, MapLoaderLi
     if (writeBehindMillis > 0) {
       Map<String, SessionQueue> copies = new HashMap<>();
       entries.forEach((k, q) -> copies.put(k, copy(q)));
-      synchronized (behind) {
-        behind.putAll(copies);
-      }
+      behind.putAll(copies);
       return;
     }
     if (entries.size() == 1) {
@@ -184,9 +156,7 @@ final class QueueMapStore implements MapStore<String, SessionQueue>, MapLoaderLi
   @Override
   public void deleteAll(Collection<String> clientIds) {
     if (writeBehindMillis > 0) {
-      synchronized (behind) {
-        clientIds.forEach(k -> behind.put(k, DELETED));
-      }
+      behind.delete(clientIds);
       return;
     }
     StateDatabaseFailure.run(() -> write(Map.of(), clientIds));
@@ -194,11 +164,8 @@ final class QueueMapStore implements MapStore<String, SessionQueue>, MapLoaderLi
 
   @Override
   public SessionQueue load(String clientId) {
-    SessionQueue pending;
-    synchronized (behind) {
-      pending = behind.get(clientId);
-    }
-    return pending == null || pending == DELETED ? null : copy(pending);
+    SessionQueue kept = behind.kept(clientId);
+    return kept == null ? null : copy(kept);
   }
 
   @Override
@@ -412,43 +379,6 @@ final class QueueMapStore implements MapStore<String, SessionQueue>, MapLoaderLi
 
   private Object lock(String clientId) {
     return locks[Math.floorMod(clientId.hashCode(), LOCKS)];
-  }
-
-  /** Writes the write-behind buffer: the newest copy of each changed queue, in one transaction. */
-  private void flushQuietly() {
-    Map<String, SessionQueue> batch;
-    synchronized (behind) {
-      if (behind.isEmpty()) {
-        return;
-      }
-      batch = new LinkedHashMap<>(behind);
-      behind.clear();
-    }
-    Map<String, SessionQueue> puts = new LinkedHashMap<>();
-    List<String> deletes = new ArrayList<>();
-    batch.forEach(
-        (k, v) -> {
-          if (v == DELETED) {
-            deletes.add(k);
-          } else {
-            puts.put(k, v);
-          }
-        });
-    try {
-      write(puts, deletes);
-    } catch (PersistenceException e) {
-      // the database said once that it fails; the queues wait for the next round, unless a newer
-      // change of theirs came meanwhile
-      synchronized (behind) {
-        batch.forEach(behind::putIfAbsent);
-      }
-      LOG.debug("session write-behind deferred: {}", e.getMessage());
-    } catch (RuntimeException e) {
-      synchronized (behind) {
-        batch.forEach(behind::putIfAbsent);
-      }
-      LOG.warn("session write-behind failed: {}", e.toString());
-    }
   }
 
   private SessionQueue legacyValue(byte[] bytes) {

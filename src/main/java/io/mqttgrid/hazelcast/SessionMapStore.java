@@ -8,22 +8,14 @@ import com.hazelcast.map.MapLoaderLifecycleSupport;
 import com.hazelcast.map.MapStore;
 import com.hazelcast.nio.serialization.StreamSerializer;
 import com.hazelcast.spi.impl.SerializationServiceSupport;
-import io.mqttgrid.persistence.PersistenceException;
 import io.mqttgrid.persistence.SessionTable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The store behind the session records ({@code mqttgrid.sessions}): one row per client id holding
@@ -49,20 +41,13 @@ final class SessionMapStore<V> implements MapStore<String, V>, MapLoaderLifecycl
   /** The first byte of a stored value: the version of the form after it. */
   private static final byte FORMAT = 1;
 
-  private static final Logger LOG = LoggerFactory.getLogger(SessionMapStore.class);
-
-  /** A record to delete, in the write-behind buffer. */
-  private static final byte[] DELETED = new byte[0];
-
   private final SessionTable table;
   private final StreamSerializer<V> serializer;
   private final long writeBehindMillis;
   private volatile InternalSerializationService serialization;
 
-  /** Write-behind: the newest serialised form of each changed record since the last batch. */
-  private Map<String, byte[]> behind = new LinkedHashMap<>();
-
-  private ScheduledExecutorService flusher;
+  /** Write-behind: the serialised form of each record changed since the last batch. */
+  private final WriteBehindBatches<byte[]> behind;
 
   /** Written through. */
   SessionMapStore(SessionTable table, StreamSerializer<V> serializer) {
@@ -74,6 +59,13 @@ final class SessionMapStore<V> implements MapStore<String, V>, MapLoaderLifecycl
     this.table = table;
     this.serializer = serializer;
     this.writeBehindMillis = writeBehindMillis;
+    this.behind =
+        new WriteBehindBatches<>(
+            "session record",
+            (puts, deletes) -> {
+              table.putAll(puts);
+              table.deleteAll(deletes);
+            });
   }
 
   /** Whether changes wait for a batch instead of reaching the database before they complete. */
@@ -87,17 +79,7 @@ final class SessionMapStore<V> implements MapStore<String, V>, MapLoaderLifecycl
     serialization =
         (InternalSerializationService) ((SerializationServiceSupport) hz).getSerializationService();
     if (writesBehind()) {
-      synchronized (this) {
-        flusher =
-            Executors.newSingleThreadScheduledExecutor(
-                r -> {
-                  Thread t = new Thread(r, "mqttgrid-write-behind-" + mapName);
-                  t.setDaemon(true);
-                  return t;
-                });
-        flusher.scheduleWithFixedDelay(
-            this::flushQuietly, writeBehindMillis, writeBehindMillis, TimeUnit.MILLISECONDS);
-      }
+      behind.start(mapName, writeBehindMillis);
     }
   }
 
@@ -106,31 +88,16 @@ final class SessionMapStore<V> implements MapStore<String, V>, MapLoaderLifecycl
     close();
   }
 
-  /** Writes what the write-behind buffer holds and stops its thread; idempotent. */
+  /** Writes what the write-behind batch holds and stops its thread; idempotent. */
   void close() {
-    ScheduledExecutorService f;
-    synchronized (this) {
-      f = flusher;
-      flusher = null;
-    }
-    if (f != null) {
-      f.shutdown();
-      try {
-        f.awaitTermination(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      flushQuietly();
-    }
+    behind.close();
   }
 
   @Override
   public void store(String clientId, V value) {
     byte[] bytes = bytes(value);
     if (writesBehind()) {
-      synchronized (this) {
-        behind.put(clientId, bytes);
-      }
+      behind.put(clientId, bytes);
       return;
     }
     StateDatabaseFailure.run(() -> table.put(clientId, bytes));
@@ -141,9 +108,7 @@ final class SessionMapStore<V> implements MapStore<String, V>, MapLoaderLifecycl
     Map<String, byte[]> rows = new HashMap<>();
     entries.forEach((k, v) -> rows.put(k, bytes(v)));
     if (writesBehind()) {
-      synchronized (this) {
-        behind.putAll(rows);
-      }
+      behind.putAll(rows);
       return;
     }
     StateDatabaseFailure.run(() -> table.putAll(rows));
@@ -157,9 +122,7 @@ final class SessionMapStore<V> implements MapStore<String, V>, MapLoaderLifecycl
   @Override
   public void deleteAll(Collection<String> clientIds) {
     if (writesBehind()) {
-      synchronized (this) {
-        clientIds.forEach(k -> behind.put(k, DELETED));
-      }
+      behind.delete(clientIds);
       return;
     }
     StateDatabaseFailure.run(() -> table.deleteAll(clientIds));
@@ -171,11 +134,8 @@ final class SessionMapStore<V> implements MapStore<String, V>, MapLoaderLifecycl
     if (!writesBehind()) {
       return null;
     }
-    byte[] pending;
-    synchronized (this) {
-      pending = behind.get(clientId);
-    }
-    return pending == null || pending == DELETED ? null : value(pending);
+    byte[] kept = behind.kept(clientId);
+    return kept == null ? null : value(kept);
   }
 
   @Override
@@ -189,44 +149,6 @@ final class SessionMapStore<V> implements MapStore<String, V>, MapLoaderLifecycl
   @Override
   public Iterable<String> loadAllKeys() {
     return StateDatabaseFailure.call(table::keys);
-  }
-
-  /** Writes the write-behind buffer: the newest form of each changed record. */
-  private void flushQuietly() {
-    Map<String, byte[]> batch;
-    synchronized (this) {
-      if (behind.isEmpty()) {
-        return;
-      }
-      batch = behind;
-      behind = new LinkedHashMap<>();
-    }
-    Map<String, byte[]> puts = new LinkedHashMap<>();
-    List<String> deletes = new ArrayList<>();
-    batch.forEach(
-        (k, v) -> {
-          if (v == DELETED) {
-            deletes.add(k);
-          } else {
-            puts.put(k, v);
-          }
-        });
-    try {
-      table.putAll(puts);
-      table.deleteAll(deletes);
-    } catch (PersistenceException e) {
-      // the database said once that it fails; the records wait for the next batch, unless a newer
-      // change of theirs came meanwhile
-      requeue(batch);
-      LOG.debug("session record write-behind deferred: {}", e.getMessage());
-    } catch (RuntimeException e) {
-      requeue(batch);
-      LOG.warn("session record write-behind failed: {}", e.toString());
-    }
-  }
-
-  private synchronized void requeue(Map<String, byte[]> batch) {
-    batch.forEach(behind::putIfAbsent);
   }
 
   private byte[] bytes(V value) {
