@@ -31,30 +31,6 @@ public record PersistenceSettings(
     Duration sessionQueueWriteBehind,
     Duration sessionRecordWriteBehind) {
 
-  /** Settings with session records written through. */
-  public PersistenceSettings(
-      Kind kind,
-      Path directory,
-      String url,
-      String user,
-      String password,
-      int poolSize,
-      Duration timeout,
-      Duration leaseTimeout,
-      Duration sessionQueueWriteBehind) {
-    this(
-        kind,
-        directory,
-        url,
-        user,
-        password,
-        poolSize,
-        timeout,
-        leaseTimeout,
-        sessionQueueWriteBehind,
-        Duration.ZERO);
-  }
-
   /** Settings with session queues and records written through. */
   public PersistenceSettings(
       Kind kind,
@@ -65,7 +41,17 @@ public record PersistenceSettings(
       int poolSize,
       Duration timeout,
       Duration leaseTimeout) {
-    this(kind, directory, url, user, password, poolSize, timeout, leaseTimeout, Duration.ZERO);
+    this(
+        kind,
+        directory,
+        url,
+        user,
+        password,
+        poolSize,
+        timeout,
+        leaseTimeout,
+        Duration.ZERO,
+        Duration.ZERO);
   }
 
   /** How session queues are written, for the start log. */

@@ -25,7 +25,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -50,7 +49,7 @@ class DatabaseOutageIT {
     Path pgData = dir.resolve("pg");
     TestPostgres postgres = TestPostgres.start(pgData, port);
     String url = postgres.url("postgres");
-    Map<String, String> cfg = onPostgres(postgres, "management.token", PersistedState.TOKEN);
+    Map<String, String> cfg = postgres.nodeSettings("management.token", PersistedState.TOKEN);
     try (TestBroker broker = TestBroker.start(cfg)) {
       Mqtt5BlockingClient subscriber = broker.v5("outage-sub");
       subscriber.connect();
@@ -161,7 +160,7 @@ class DatabaseOutageIT {
     int port = TestBroker.freePort();
     Path pgData = dir.resolve("pg-sessions");
     TestPostgres postgres = TestPostgres.start(pgData, port);
-    Map<String, String> cfg = onPostgres(postgres);
+    Map<String, String> cfg = postgres.nodeSettings();
     try (TestBroker broker = TestBroker.start(cfg)) {
       Mqtt5BlockingClient keeper = broker.v5("outage-keeper");
       keeper.connectWith().cleanStart(true).sessionExpiryInterval(3600).send();
@@ -220,7 +219,7 @@ class DatabaseOutageIT {
     TestPostgres postgres = TestPostgres.start(pgData, port);
     TestTokens tokens = TestTokens.create();
     Map<String, String> cfg =
-        onPostgres(postgres, "namespace.file", tokens.writeNamespace(dir).toString());
+        postgres.nodeSettings("namespace.file", tokens.writeNamespace(dir).toString());
     try (TestBroker broker = TestBroker.start(cfg)) {
       assertThat(httpRetain(broker, tokens, "retained/before").statusCode()).isEqualTo(204);
 
@@ -247,7 +246,7 @@ class DatabaseOutageIT {
     int port = TestBroker.freePort();
     Path pgData = dir.resolve("pg-connects");
     TestPostgres postgres = TestPostgres.start(pgData, port);
-    Map<String, String> cfg = onPostgres(postgres);
+    Map<String, String> cfg = postgres.nodeSettings();
     try (TestBroker broker = TestBroker.start(cfg)) {
       Mqtt5BlockingClient connected = broker.v5("outage-connected");
       connected.connectWith().cleanStart(true).sessionExpiryInterval(3600).send();
@@ -343,22 +342,6 @@ class DatabaseOutageIT {
                 .POST(HttpRequest.BodyPublishers.ofString("kept"))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
-  }
-
-  /**
-   * A node on {@code postgres} that gives up on the database after 2 s, with {@code extra} key and
-   * value pairs.
-   */
-  private static Map<String, String> onPostgres(TestPostgres postgres, String... extra) {
-    Map<String, String> cfg = new HashMap<>();
-    cfg.put("persistence.store", "postgres");
-    cfg.put("persistence.postgres.url", postgres.url("postgres"));
-    cfg.put("persistence.postgres.user", postgres.user());
-    cfg.put("persistence.timeout", "2");
-    for (int i = 0; i < extra.length; i += 2) {
-      cfg.put(extra[i], extra[i + 1]);
-    }
-    return cfg;
   }
 
   /**

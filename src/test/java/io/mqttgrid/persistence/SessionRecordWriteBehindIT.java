@@ -127,15 +127,15 @@ class SessionRecordWriteBehindIT {
     int port = TestBroker.freePort();
     Path pgData = dir.resolve("pg");
     TestPostgres postgres = TestPostgres.start(pgData, port);
-    Map<String, String> cfg = new HashMap<>();
-    cfg.put("persistence.store", "postgres");
-    cfg.put("persistence.postgres.url", postgres.url("postgres"));
-    cfg.put("persistence.postgres.user", postgres.user());
-    cfg.put("persistence.timeout", "2");
-    cfg.put("persistence.session-record-write", "behind");
-    cfg.put("persistence.session-record-write-behind-ms", "200");
-    // a new session's queue claim reads the database when the queue is written through
-    cfg.put("persistence.session-queue-write", "behind");
+    Map<String, String> cfg =
+        postgres.nodeSettings(
+            "persistence.session-record-write",
+            "behind",
+            "persistence.session-record-write-behind-ms",
+            "200",
+            // a new session's queue claim reads the database when the queue is written through
+            "persistence.session-queue-write",
+            "behind");
     try (TestBroker broker = TestBroker.start(cfg)) {
       postgres.close();
       Mqtt5BlockingClient newcomer = broker.v5("outage-newcomer");

@@ -49,7 +49,8 @@ public final class TestDatabases {
         poolSize,
         CONNECTION_TIMEOUT,
         leaseTimeout,
-        sessionQueueWriteBehind);
+        sessionQueueWriteBehind,
+        Duration.ZERO);
   }
 
   /** A new empty database on {@code postgres} (user {@code postgres}, no password). */

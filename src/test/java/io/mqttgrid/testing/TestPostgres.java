@@ -71,6 +71,22 @@ public final class TestPostgres implements AutoCloseable {
     return "postgres";
   }
 
+  /**
+   * The settings of a node on this server's {@code postgres} database that gives up on the database
+   * after 2 s, with {@code extra} key and value pairs.
+   */
+  public java.util.Map<String, String> nodeSettings(String... extra) {
+    java.util.Map<String, String> cfg = new java.util.HashMap<>();
+    cfg.put("persistence.store", "postgres");
+    cfg.put("persistence.postgres.url", url("postgres"));
+    cfg.put("persistence.postgres.user", user());
+    cfg.put("persistence.timeout", "2");
+    for (int i = 0; i < extra.length; i += 2) {
+      cfg.put(extra[i], extra[i + 1]);
+    }
+    return cfg;
+  }
+
   @Override
   public void close() {
     try {
