@@ -62,6 +62,7 @@ final class SessionMapStore<V> implements MapStore<String, V>, MapLoaderLifecycl
     this.behind =
         new WriteBehindBatches<>(
             "session record",
+            // upserts and deletes: a batch written again after a failure half-way is the same
             (puts, deletes) -> {
               table.putAll(puts);
               table.deleteAll(deletes);

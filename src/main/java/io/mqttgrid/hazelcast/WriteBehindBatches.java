@@ -27,7 +27,10 @@ final class WriteBehindBatches<V> {
 
   private static final Logger LOG = LoggerFactory.getLogger(WriteBehindBatches.class);
 
-  /** Writes one batch in one transaction; a {@link PersistenceException} keeps it for the next. */
+  /**
+   * Writes one batch; a {@link PersistenceException} keeps it for the next, so a writer must be
+   * safe to run again on a batch it wrote in part.
+   */
   interface Writer<V> {
     void write(Map<String, V> puts, List<String> deletes);
   }
@@ -97,7 +100,7 @@ final class WriteBehindBatches<V> {
     return value == DELETED ? null : (V) value;
   }
 
-  /** Writes what is kept: the newest value of each changed key, in one transaction. */
+  /** Writes what is kept: the newest value of each changed key. */
   @SuppressWarnings("unchecked")
   void flush() {
     Map<String, Object> batch;
