@@ -158,6 +158,11 @@ public final class ThroughputCell {
       inFlight[p] = new Semaphore(permitsPerPublisher * copies);
     }
     long[] latencies = latencyMode ? new long[(int) Math.min(expected, 50_000_000)] : null;
+    // how late each publish was handed to the client, by message number: the part of the latency
+    // that is this generator's own (its publisher threads waiting for a CPU), not the broker's
+    long[] callLateness =
+        latencyMode ? new long[(int) Math.min(perPublisher * publishers, 50_000_000)] : null;
+    AtomicInteger lateSamples = new AtomicInteger();
     // TIMELINE_MS: the latency run's shape, per slice of the schedule (a few stalls or a queue)
     long timelineNanos = latencyMode ? timelineNanos() : 0;
     Timeline timeline =
@@ -266,6 +271,12 @@ public final class ThroughputCell {
                     }
                     byte[] body = new byte[payloadSize];
                     ByteBuffer.wrap(body).putLong(0, due).putLong(8, me * perPublisher + i);
+                    if (latencyMode && due - start >= skipNanos) {
+                      int k = lateSamples.getAndIncrement();
+                      if (k < callLateness.length) {
+                        callLateness[k] = System.nanoTime() - due;
+                      }
+                    }
                     CompletableFuture<?> sent = pub.publish(topics[me], q, body);
                     if (timeline != null && acknowledged) {
                       int slot = (int) (me * perPublisher + i);
@@ -326,10 +337,14 @@ public final class ThroughputCell {
         int n = Math.min(samples.get(), latencies.length);
         long[] sorted = Arrays.copyOf(latencies, n);
         Arrays.sort(sorted);
+        long[] lateness =
+            Arrays.copyOf(callLateness, Math.min(lateSamples.get(), callLateness.length));
+        Arrays.sort(lateness);
         System.out.printf(
             Locale.ROOT,
             "%s: at %.0f deliveries/s for %.1f s: %d/%d delivered; latency p50 %.2f ms p99 %.2f ms"
-                + " max %.2f ms (%d samples after the first %.1f s%s)%s%s%n",
+                + " max %.2f ms (%d samples after the first %.1f s%s; publish handed to the client"
+                + " after its due time: median %.2f ms, 99th percentile %.2f ms)%s%s%n",
             what,
             rate,
             seconds,
@@ -344,6 +359,8 @@ public final class ThroughputCell {
                 ? String.format(
                     Locale.ROOT, ", after a warm-up of %.1f s at the same rate", warmupSeconds)
                 : "",
+            percentile(lateness, 0.50),
+            percentile(lateness, 0.99),
             duplicated,
             complete ? "" : " INCOMPLETE");
         if (timeline != null) {
