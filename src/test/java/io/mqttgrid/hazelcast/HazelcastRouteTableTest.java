@@ -433,6 +433,77 @@ class HazelcastRouteTableTest {
     }
   }
 
+  @Test
+  void changesMadeWhileAWriteIsUnderWayWaitForItAndGoOutAsOneWrite() throws Exception {
+    // one write at a time: a removal that started beside a write still under way (retried while
+    // partitions migrate) could land before it, and the write would put the route back for good
+    try (WithdrawalDuringAWrite race = new WithdrawalDuringAWrite("pending/a/cmd")) {
+      String other = "other-" + UUID.randomUUID();
+      MessageConsumer<Object> otherNode =
+          vertx.eventBus().consumer(HazelcastRouteTable.newsAddress(other), m -> m.reply(null));
+      String b = "pending/b/cmd";
+      String c = "pending/c/cmd";
+      try {
+        Await.until(
+            "the other node's consumer registered",
+            Duration.ofSeconds(10),
+            () -> otherNode.completion().isComplete());
+        // with another node, every turn's changes are written at its end (no write-behind timer)
+        race.table.liveNodes(Set.of(node, other));
+        io.vertx.core.Context loop = vertx.getOrCreateContext();
+        race.writes.holdNextWrites();
+        inOwnTurn(loop, () -> race.table.announce(race.filter));
+        assertEquals(1, race.writes.held());
+        race.writes.passNextWrites();
+
+        // three turns, each of which would write at its end
+        inOwnTurn(loop, () -> race.table.withdraw(race.filter));
+        inOwnTurn(loop, () -> race.table.announce(b));
+        inOwnTurn(loop, () -> race.table.announce(c));
+
+        assertEquals(
+            List.of(new TableOperation("setAsync", Set.of(race.key))),
+            race.writes.operations(),
+            "no table operation starts while a write is under way");
+        race.writes.releaseHeld();
+        Await.until(
+            "the changes made meanwhile written",
+            Duration.ofSeconds(10),
+            () -> race.writes.operations().size() >= 3 && race.writes.allDone());
+        assertEquals(
+            Set.of(
+                new TableOperation("deleteAsync", Set.of(race.key)),
+                new TableOperation(
+                    "setAllAsync",
+                    Set.of(HazelcastRouteTable.key(node, b), HazelcastRouteTable.key(node, c)))),
+            Set.copyOf(race.writes.operations().subList(1, race.writes.operations().size())),
+            "what changed meanwhile goes out as one write, after the one under way");
+        assertEquals(3, race.writes.operations().size());
+        assertFalse(race.routes.containsKey(race.key));
+        assertTrue(race.routes.containsKey(HazelcastRouteTable.key(node, b)));
+        assertTrue(race.routes.containsKey(HazelcastRouteTable.key(node, c)));
+      } finally {
+        otherNode.unregister();
+        race.routes.delete(HazelcastRouteTable.key(node, b));
+        race.routes.delete(HazelcastRouteTable.key(node, c));
+      }
+    }
+  }
+
+  /**
+   * Runs {@code change} in a turn of {@code loop} and returns once the writes due at the end of
+   * that turn have begun (or found a write under way): they are the next task of the loop.
+   */
+  private static void inOwnTurn(io.vertx.core.Context loop, Runnable change) throws Exception {
+    CompletableFuture<Void> turnEnded = new CompletableFuture<>();
+    loop.runOnContext(
+        v -> {
+          change.run();
+          loop.runOnContext(w -> turnEnded.complete(null));
+        });
+    turnEnded.get(10, TimeUnit.SECONDS);
+  }
+
   /**
    * A route of this node alone withdrawn while a write of it is held back: a table on {@link
    * HeldWrites}, the route's filter and its key in the map. Closing releases what is still held,
@@ -483,6 +554,21 @@ class HazelcastRouteTableTest {
     }
   }
 
+  /** A write or removal of routes on the table's map: the method and the keys it touches. */
+  private record TableOperation(String method, Set<?> keys) {
+
+    /** The operation a call on the map is, or null for a read or a listener. */
+    static TableOperation of(String method, Object[] args) {
+      return switch (method) {
+        case "setAsync", "deleteAsync" -> new TableOperation(method, Set.of(args[0]));
+        case "setAllAsync", "putAllAsync" ->
+            new TableOperation(method, Set.copyOf(((Map<?, ?>) args[0]).keySet()));
+        case "submitToKeys" -> new TableOperation(method, Set.copyOf((Set<?>) args[0]));
+        default -> null;
+      };
+    }
+  }
+
   /**
    * The route table's map, whose writes of routes can be held back: a write under way (as one that
    * Hazelcast retries while partitions migrate) while later operations go through at once.
@@ -493,6 +579,8 @@ class HazelcastRouteTableTest {
     private final List<Runnable> held = new CopyOnWriteArrayList<>();
     private final List<CompletableFuture<Object>> heldResults = new CopyOnWriteArrayList<>();
     private final AtomicInteger removalsDone = new AtomicInteger();
+    private final List<TableOperation> operations = new CopyOnWriteArrayList<>();
+    private final List<CompletableFuture<Object>> operationResults = new CopyOnWriteArrayList<>();
 
     HeldWrites(IMap<String, String> target) {
       this.target = target;
@@ -520,6 +608,16 @@ class HazelcastRouteTableTest {
       return removalsDone.get();
     }
 
+    /** The writes and removals of routes begun on the map, in the order they began. */
+    List<TableOperation> operations() {
+      return List.copyOf(operations);
+    }
+
+    /** Whether every write and removal begun on the map is done. */
+    boolean allDone() {
+      return operationResults.stream().allMatch(CompletableFuture::isDone);
+    }
+
     boolean heldDone() {
       return heldResults.stream().allMatch(CompletableFuture::isDone);
     }
@@ -532,8 +630,13 @@ class HazelcastRouteTableTest {
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
       String name = method.getName();
+      TableOperation operation = TableOperation.of(name, args);
+      if (operation != null) {
+        operations.add(operation);
+      }
       if (holding
           && (name.equals("setAsync")
               || name.equals("setAllAsync")
@@ -551,9 +654,13 @@ class HazelcastRouteTableTest {
                             result.complete(v);
                           }
                         }));
+        operationResults.add(result);
         return result;
       }
       Object answer = call(method, args);
+      if (operation != null) {
+        operationResults.add(((CompletionStage<Object>) answer).toCompletableFuture());
+      }
       if (name.equals("deleteAsync") || name.equals("submitToKeys")) {
         ((CompletionStage<?>) answer).whenComplete((v, e) -> removalsDone.incrementAndGet());
       }
