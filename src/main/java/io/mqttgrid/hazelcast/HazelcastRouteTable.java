@@ -206,11 +206,6 @@ public final class HazelcastRouteTable implements RouteTable {
     return writer.announcedEverywhere();
   }
 
-  /** Whether route changes wait for a write under way. */
-  boolean writeWaiting() {
-    return writer.writeWaiting();
-  }
-
   /**
    * Another node wrote new routes (one key, or a list of keys): they are read from the table, not
    * taken from the message, so that a route withdrawn meanwhile is not mirrored again.
