@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * Removes the entry it runs on. IMap has no asynchronous removal of several keys: run through
  * {@code submitToKeys}, this is one invocation for a few withdrawn routes where {@code deleteAsync}
- * is one per route (how few: {@code HazelcastRouteTable.REMOVAL_CHUNK}).
+ * is one per route (how few: {@code RouteBatchWriter.REMOVAL_CHUNK}).
  */
 final class RemoveEntry
     implements EntryProcessor<String, String, Void>, IdentifiedDataSerializable {

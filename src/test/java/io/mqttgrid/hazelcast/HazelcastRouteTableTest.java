@@ -14,22 +14,16 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -392,182 +386,6 @@ class HazelcastRouteTableTest {
     } finally {
       routes.delete(key);
       table.close();
-    }
-  }
-
-  @Test
-  void aWithdrawalWaitsForTheWriteOfItsRouteStillUnderWay() throws Exception {
-    // an adopted copy's route is being written (a write retried while partitions migrate after a
-    // node left takes seconds) when a takeover retires the copy: were the removal to land first,
-    // the write would put the route back after it, for good, and other nodes would keep sending
-    // to a node without a subscriber, which refuses (issue 15, the reconnect storm)
-    try (WithdrawalDuringAWrite race = new WithdrawalDuringAWrite("retired/d1/cmd")) {
-      race.writes.holdNextWrites();
-      race.table.announce(race.filter);
-      Await.until(
-          "the route's write under way", Duration.ofSeconds(10), () -> race.writes.held() == 1);
-
-      race.withdrawAndReleaseTheHeldWrite();
-
-      race.awaitTheWithdrawnRouteGone();
-    }
-  }
-
-  @Test
-  void routesWrittenAgainDoNotBringBackOneWithdrawnMeanwhile() throws Exception {
-    // the adopting survivor writes all its routes again once it has adopted a departed node's
-    // sessions, while takeovers retire the adopted copies
-    try (WithdrawalDuringAWrite race = new WithdrawalDuringAWrite("again/d1/cmd")) {
-      race.table.announce(race.filter);
-      Await.until(
-          "the route written", Duration.ofSeconds(10), () -> race.routes.containsKey(race.key));
-      race.writes.holdNextWrites();
-      CompletionStage<Void> writtenAgain = race.table.reannounce();
-      Await.until(
-          "the write again under way", Duration.ofSeconds(10), () -> race.writes.held() == 1);
-
-      race.withdrawAndReleaseTheHeldWrite();
-
-      writtenAgain.toCompletableFuture().get(10, TimeUnit.SECONDS);
-      race.awaitTheWithdrawnRouteGone();
-    }
-  }
-
-  /**
-   * A route of this node alone withdrawn while a write of it is held back: a table on {@link
-   * HeldWrites}, the route's filter and its key in the map. Closing releases what is still held,
-   * deletes the route and closes the table.
-   */
-  private static final class WithdrawalDuringAWrite implements AutoCloseable {
-    final HeldWrites writes = new HeldWrites(hazelcast.getMap(HazelcastRouteTable.MAP));
-    final HazelcastRouteTable table =
-        new HazelcastRouteTable(vertx, writes.map(), node, 1_000, WITHDRAWN_MEMORY_MS, 1);
-    final IMap<String, String> routes = hazelcast.getMap(HazelcastRouteTable.MAP);
-    final String filter;
-    final String key;
-
-    WithdrawalDuringAWrite(String filter) {
-      this.filter = filter;
-      this.key = HazelcastRouteTable.key(node, filter);
-      table.liveNodes(Set.of(node));
-    }
-
-    /**
-     * With a write of the route held: withdraws the route, waits until its removal is done or waits
-     * for that write, then lets the write go on.
-     */
-    void withdrawAndReleaseTheHeldWrite() {
-      writes.passNextWrites();
-      table.withdraw(filter);
-      Await.until(
-          "the removal done, or waiting for the write under way",
-          Duration.ofSeconds(10),
-          () -> writes.removalsDone() > 0 || table.writeWaiting());
-      writes.releaseHeld();
-    }
-
-    /** The held write landed, and the withdrawn route is not in the table. */
-    void awaitTheWithdrawnRouteGone() {
-      Await.until("the held write landed", Duration.ofSeconds(10), writes::heldDone);
-      Await.until(
-          "the withdrawn route gone from the table",
-          Duration.ofSeconds(10),
-          () -> !routes.containsKey(key));
-    }
-
-    @Override
-    public void close() {
-      writes.releaseHeld();
-      routes.delete(key);
-      table.close();
-    }
-  }
-
-  /**
-   * The route table's map, whose writes of routes can be held back: a write under way (as one that
-   * Hazelcast retries while partitions migrate) while later operations go through at once.
-   */
-  private static final class HeldWrites implements InvocationHandler {
-    private final IMap<String, String> target;
-    private volatile boolean holding;
-    private final List<Runnable> held = new CopyOnWriteArrayList<>();
-    private final List<CompletableFuture<Object>> heldResults = new CopyOnWriteArrayList<>();
-    private final AtomicInteger removalsDone = new AtomicInteger();
-
-    HeldWrites(IMap<String, String> target) {
-      this.target = target;
-    }
-
-    @SuppressWarnings("unchecked")
-    IMap<String, String> map() {
-      return (IMap<String, String>)
-          Proxy.newProxyInstance(IMap.class.getClassLoader(), new Class<?>[] {IMap.class}, this);
-    }
-
-    void holdNextWrites() {
-      holding = true;
-    }
-
-    void passNextWrites() {
-      holding = false;
-    }
-
-    int held() {
-      return held.size();
-    }
-
-    int removalsDone() {
-      return removalsDone.get();
-    }
-
-    boolean heldDone() {
-      return heldResults.stream().allMatch(CompletableFuture::isDone);
-    }
-
-    void releaseHeld() {
-      for (Runnable r : held) {
-        held.remove(r);
-        r.run();
-      }
-    }
-
-    @Override
-    public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-      String name = method.getName();
-      if (holding
-          && (name.equals("setAsync")
-              || name.equals("setAllAsync")
-              || name.equals("putAllAsync"))) {
-        CompletableFuture<Object> result = new CompletableFuture<>();
-        heldResults.add(result);
-        held.add(
-            () ->
-                ((CompletionStage<?>) call(method, args))
-                    .whenComplete(
-                        (v, e) -> {
-                          if (e != null) {
-                            result.completeExceptionally(e);
-                          } else {
-                            result.complete(v);
-                          }
-                        }));
-        return result;
-      }
-      Object answer = call(method, args);
-      if (name.equals("deleteAsync") || name.equals("submitToKeys")) {
-        ((CompletionStage<?>) answer).whenComplete((v, e) -> removalsDone.incrementAndGet());
-      }
-      return answer;
-    }
-
-    private Object call(Method method, Object[] args) {
-      try {
-        return method.invoke(target, args);
-      } catch (InvocationTargetException e) {
-        throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e);
-      } catch (IllegalAccessException e) {
-        throw new IllegalStateException(e);
-      }
     }
   }
 }
