@@ -110,9 +110,8 @@ class BridgeApiIT {
     BridgeAwait.connected(edge, "api-up");
 
     Mqtt5BlockingClient sub = cloud.v5("cloud-api-sub");
-    Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
-    sub.connect();
-    sub.subscribeWith().topicFilter("telemetry/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox =
+        Inbox.connectAndSubscribe(sub, "telemetry/#", MqttQos.AT_LEAST_ONCE);
     Mqtt5BlockingClient pub = edge.v5("edge-api-pub");
     pub.connect();
     pub.publishWith()

@@ -166,9 +166,8 @@ class BridgeIT {
   @Test
   void localToRemoteCarriesTheMessageAndItsProperties() throws Exception {
     Mqtt5BlockingClient sub = cloud.v5("cloud-sub-1");
-    Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
-    sub.connect();
-    sub.subscribeWith().topicFilter("telemetry/aio").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox =
+        Inbox.connectAndSubscribe(sub, "telemetry/aio", MqttQos.AT_LEAST_ONCE);
     Mqtt5BlockingClient pub = edge.v5("edge-pub-1");
     pub.connect();
     pub.publishWith()
@@ -198,9 +197,8 @@ class BridgeIT {
   @Test
   void remoteToLocalMapsTheTopicThroughTheTemplate() throws Exception {
     Mqtt5BlockingClient sub = edge.v5("edge-sub-2");
-    Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
-    sub.connect();
-    sub.subscribeWith().topicFilter("edge/press-7").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox =
+        Inbox.connectAndSubscribe(sub, "edge/press-7", MqttQos.AT_LEAST_ONCE);
     Mqtt5BlockingClient pub = cloud.v5("cloud-pub-2");
     pub.connect();
     pub.publishWith()
@@ -237,9 +235,8 @@ class BridgeIT {
   @Test
   void theTutorialRoundTripGoesUpAndComesBack() throws Exception {
     Mqtt5BlockingClient client = edge.v5("edge-roundtrip-3");
-    Inbox<Mqtt5Publish> inbox = Inbox.of(client);
-    client.connect();
-    client.subscribeWith().topicFilter("tutorial/cloud").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox =
+        Inbox.connectAndSubscribe(client, "tutorial/cloud", MqttQos.AT_LEAST_ONCE);
     client
         .publishWith()
         .topic("tutorial/local")
@@ -257,9 +254,7 @@ class BridgeIT {
   void aTargetLevelTheTopicLacksDropsTheMessageAndCountsIt() throws Exception {
     double before = dropped("up-template", "unresolved-target");
     Mqtt5BlockingClient sub = cloud.v5("cloud-sub-4");
-    Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
-    sub.connect();
-    sub.subscribeWith().topicFilter("plant/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox = Inbox.connectAndSubscribe(sub, "plant/#", MqttQos.AT_LEAST_ONCE);
     Mqtt5BlockingClient pub = edge.v5("edge-pub-4");
     pub.connect();
     pub.publishWith()
@@ -323,9 +318,7 @@ class BridgeIT {
     awaitConnected(true, "up-retained");
 
     Mqtt5BlockingClient sub = cloud.v5("cloud-sub-6");
-    Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
-    sub.connect();
-    sub.subscribeWith().topicFilter("restart/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox = Inbox.connectAndSubscribe(sub, "restart/#", MqttQos.AT_LEAST_ONCE);
     Set<String> seen = new HashSet<>();
     while (seen.size() < count) {
       // a message may come twice (retained on subscribe and live): each one counts once
@@ -363,9 +356,7 @@ class BridgeIT {
     pub.disconnect();
     edge = startEdge();
     Mqtt5BlockingClient sub = edge.v5("edge-sub-7");
-    Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
-    sub.connect();
-    sub.subscribeWith().topicFilter("edge/+").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox = Inbox.connectAndSubscribe(sub, "edge/+", MqttQos.AT_LEAST_ONCE);
     assertThat(gauge("mqttgrid_bridge_connected", "down-template")).isEqualTo(0.0);
     gateOpen.set(true);
     awaitGate(true);

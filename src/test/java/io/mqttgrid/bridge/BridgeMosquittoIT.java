@@ -156,17 +156,11 @@ class BridgeMosquittoIT {
   @ValueSource(strings = {"5", "3"})
   void messagesGoBothWays(String v) throws Exception {
     Mqtt5BlockingClient remoteSub = atMosquitto("remote-sub-" + v);
-    Inbox<Mqtt5Publish> atRemote = Inbox.of(remoteSub);
-    remoteSub.connect();
-    remoteSub
-        .subscribeWith()
-        .topicFilter("from-edge/" + v + "/#")
-        .qos(MqttQos.AT_LEAST_ONCE)
-        .send();
+    Inbox<Mqtt5Publish> atRemote =
+        Inbox.connectAndSubscribe(remoteSub, "from-edge/" + v + "/#", MqttQos.AT_LEAST_ONCE);
     Mqtt5BlockingClient localSub = edge.v5("local-sub-" + v);
-    Inbox<Mqtt5Publish> atEdge = Inbox.of(localSub);
-    localSub.connect();
-    localSub.subscribeWith().topicFilter("m" + v + "/down/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> atEdge =
+        Inbox.connectAndSubscribe(localSub, "m" + v + "/down/#", MqttQos.AT_LEAST_ONCE);
 
     Mqtt5BlockingClient device = edge.v5("device-" + v);
     device.connect();

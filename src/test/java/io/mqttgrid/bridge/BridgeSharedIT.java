@@ -79,9 +79,7 @@ class BridgeSharedIT {
   @Test
   void remoteToLocalInstancesShareTheLoadAndEachMessageArrivesOnce() throws Exception {
     Mqtt5BlockingClient sub = edge.v5("edge-sub-shared");
-    Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
-    sub.connect();
-    sub.subscribeWith().topicFilter("edge/+").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox = Inbox.connectAndSubscribe(sub, "edge/+", MqttQos.AT_LEAST_ONCE);
     Mqtt5BlockingClient pub = cloud.v5("cloud-pub-shared");
     pub.connect();
     for (int i = 0; i < MESSAGES; i++) {
@@ -114,9 +112,7 @@ class BridgeSharedIT {
   @Test
   void localToRemoteInstancesAreSessionsOfOneSharedGroupHere() throws Exception {
     Mqtt5BlockingClient sub = cloud.v5("cloud-sub-shared");
-    Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
-    sub.connect();
-    sub.subscribeWith().topicFilter("cloud/+").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox = Inbox.connectAndSubscribe(sub, "cloud/+", MqttQos.AT_LEAST_ONCE);
     Mqtt5BlockingClient pub = edge.v5("edge-pub-shared");
     pub.connect();
     for (int i = 0; i < MESSAGES; i++) {

@@ -151,9 +151,8 @@ class BridgeTlsIT {
   @Test
   void theRoundTripGoesUpOverMqtt5AndDownOverMqtt311() throws Exception {
     Mqtt5BlockingClient client = edge.v5("edge-roundtrip");
-    Inbox<Mqtt5Publish> inbox = Inbox.of(client);
-    client.connect();
-    client.subscribeWith().topicFilter("tutorial/cloud").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox =
+        Inbox.connectAndSubscribe(client, "tutorial/cloud", MqttQos.AT_LEAST_ONCE);
     client
         .publishWith()
         .topic("tutorial/local")
@@ -170,9 +169,8 @@ class BridgeTlsIT {
   @Test
   void aBridgeWithAClientCertificateIsAuthenticatedByIt() throws Exception {
     Mqtt5BlockingClient client = edge.v5("edge-roundtrip-x509");
-    Inbox<Mqtt5Publish> inbox = Inbox.of(client);
-    client.connect();
-    client.subscribeWith().topicFilter("tutorial/cloud").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox =
+        Inbox.connectAndSubscribe(client, "tutorial/cloud", MqttQos.AT_LEAST_ONCE);
     client
         .publishWith()
         .topic("x509/up")

@@ -70,13 +70,11 @@ class BridgeWebSocketIT {
   @Test
   void messagesGoBothWaysOverWebSockets() throws Exception {
     Mqtt5BlockingClient remoteSub = cloud.v5("ws-remote-sub");
-    Inbox<Mqtt5Publish> atRemote = Inbox.of(remoteSub);
-    remoteSub.connect();
-    remoteSub.subscribeWith().topicFilter("from-edge/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> atRemote =
+        Inbox.connectAndSubscribe(remoteSub, "from-edge/#", MqttQos.AT_LEAST_ONCE);
     Mqtt5BlockingClient localSub = edge.v5("ws-local-sub");
-    Inbox<Mqtt5Publish> atEdge = Inbox.of(localSub);
-    localSub.connect();
-    localSub.subscribeWith().topicFilter("ws/down/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> atEdge =
+        Inbox.connectAndSubscribe(localSub, "ws/down/#", MqttQos.AT_LEAST_ONCE);
 
     Mqtt5BlockingClient device = edge.v5("ws-device");
     device.connect();
