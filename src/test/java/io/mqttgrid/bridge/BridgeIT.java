@@ -10,6 +10,7 @@ import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCo
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.sun.net.httpserver.HttpServer;
 import io.mqttgrid.testing.Await;
+import io.mqttgrid.testing.Closeables;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.TcpLoadBalancer;
 import io.mqttgrid.testing.TestBroker;
@@ -148,16 +149,8 @@ class BridgeIT {
   }
 
   @AfterAll
-  static void stop() {
-    if (edge != null) {
-      edge.close();
-    }
-    if (cloud != null) {
-      cloud.close();
-    }
-    if (gate != null) {
-      gate.close();
-    }
+  static void stop() throws Exception {
+    Closeables.closeAll(edge, cloud, gate);
     if (gateHealth != null) {
       gateHealth.stop(0);
     }

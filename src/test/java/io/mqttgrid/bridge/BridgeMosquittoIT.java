@@ -6,6 +6,7 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.mqttgrid.testing.Closeables;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.Mosquitto;
 import io.mqttgrid.testing.TestBroker;
@@ -130,12 +131,7 @@ class BridgeMosquittoIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (edge != null) {
-      edge.close();
-    }
-    if (mosquitto != null) {
-      mosquitto.close();
-    }
+    Closeables.closeAll(edge, mosquitto);
   }
 
   /** A client of Mosquitto's plain TCP listener, with the bridge's credentials. */

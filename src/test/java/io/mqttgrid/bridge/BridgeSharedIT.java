@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.mqttgrid.testing.Closeables;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.TestBroker;
 import java.nio.charset.StandardCharsets;
@@ -67,13 +68,8 @@ class BridgeSharedIT {
   }
 
   @AfterAll
-  static void stop() {
-    if (edge != null) {
-      edge.close();
-    }
-    if (cloud != null) {
-      cloud.close();
-    }
+  static void stop() throws Exception {
+    Closeables.closeAll(edge, cloud);
   }
 
   @Test

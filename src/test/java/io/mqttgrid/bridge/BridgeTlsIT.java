@@ -6,6 +6,7 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.mqttgrid.auth.PasswordHashes;
+import io.mqttgrid.testing.Closeables;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestCertificates;
@@ -139,13 +140,8 @@ class BridgeTlsIT {
   }
 
   @AfterAll
-  static void stop() {
-    if (edge != null) {
-      edge.close();
-    }
-    if (cloud != null) {
-      cloud.close();
-    }
+  static void stop() throws Exception {
+    Closeables.closeAll(edge, cloud);
   }
 
   @Test
