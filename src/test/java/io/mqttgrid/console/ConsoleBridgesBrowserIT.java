@@ -37,11 +37,7 @@ class ConsoleBridgesBrowserIT {
   @BeforeAll
   static void openBrowser() {
     remote = TestBroker.start();
-    browser = ConsoleBrowser.open(broker.managementPort());
-    if (browser != null) {
-      browser.signIn(TOKEN);
-      browser.visible(By.cssSelector("#overview-cards .card"));
-    }
+    browser = ConsoleBrowser.openSignedIn(broker.managementPort(), TOKEN);
   }
 
   @BeforeEach

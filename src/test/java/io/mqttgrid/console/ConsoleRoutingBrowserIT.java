@@ -64,11 +64,7 @@ class ConsoleRoutingBrowserIT {
 
   @BeforeAll
   static void openBrowser() {
-    browser = ConsoleBrowser.open(broker.managementPort());
-    if (browser != null) {
-      browser.signIn(TOKEN);
-      browser.visible(By.cssSelector("#overview-cards .card"));
-    }
+    browser = ConsoleBrowser.openSignedIn(broker.managementPort(), TOKEN);
   }
 
   @BeforeEach
