@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -42,6 +43,13 @@ class WebhookAuthenticatorTest {
   final List<JsonObject> requests = new CopyOnWriteArrayList<>();
 
   final List<String> authorizations = new CopyOnWriteArrayList<>();
+
+  /**
+   * The webhook timeout of the tests that are not about the timeout. A short one failed them on a
+   * starved machine (a full build beside other JVMs) with UNAVAILABLE instead of their outcome: the
+   * local webhook's answer came later than 2 s. The tests of the timeout set their own.
+   */
+  static final long AMPLE_TIMEOUT_MILLIS = 30_000;
 
   @BeforeAll
   static void startVertx() {
@@ -128,7 +136,8 @@ class WebhookAuthenticatorTest {
                         result.completeExceptionally(ar.cause());
                       }
                     }));
-    return result.get(10, TimeUnit.SECONDS);
+    // longer than any webhook timeout of these tests: a slow answer shows as its outcome
+    return result.get(AMPLE_TIMEOUT_MILLIS + 10_000, TimeUnit.MILLISECONDS);
   }
 
   @Test
@@ -142,7 +151,7 @@ class WebhookAuthenticatorTest {
                 .put("expiration", expiration)
                 .put("attributes", new JsonObject().put("room", "kitchen"))));
 
-    AuthResult r = await(authenticator(2_000, 0), credentials("c1"));
+    AuthResult r = await(authenticator(AMPLE_TIMEOUT_MILLIS, 0), credentials("c1"));
 
     assertThat(r.isAllowed()).isTrue();
     assertThat(r.identity().authenticationName()).isEqualTo("device-7");
@@ -168,17 +177,17 @@ class WebhookAuthenticatorTest {
   void denyIsNotAuthorizedWithTheWebhooksReason() throws Exception {
     webhook.set(
         answer(new JsonObject().put("decision", "deny").put("errorReason", "unknown device")));
-    AuthResult r = await(authenticator(2_000, 60), credentials("c1"));
+    AuthResult r = await(authenticator(AMPLE_TIMEOUT_MILLIS, 60), credentials("c1"));
     assertThat(r.outcome()).isEqualTo(AuthResult.Outcome.NOT_AUTHORIZED);
     assertThat(r.detail()).contains("unknown device");
     // a denial is never cached: the webhook is asked again
-    await(authenticator(2_000, 60), credentials("c1"));
+    await(authenticator(AMPLE_TIMEOUT_MILLIS, 60), credentials("c1"));
     assertThat(requests).hasSize(2);
   }
 
   @Test
   void anAnswerThatIsNoDecisionIsUnavailable() throws Exception {
-    WebhookAuthenticator a = authenticator(2_000, 0);
+    WebhookAuthenticator a = authenticator(AMPLE_TIMEOUT_MILLIS, 0);
     webhook.set(answer(200, "<html>hello</html>"));
     assertThat(await(a, credentials("c1")).outcome()).isEqualTo(AuthResult.Outcome.UNAVAILABLE);
     webhook.set(answer(200, "[\"allow\"]"));
@@ -205,7 +214,7 @@ class WebhookAuthenticatorTest {
                 .put("decision", "allow")
                 .put("clientAuthenticationName", "d")
                 .put("expiration", System.currentTimeMillis() / 1000 - 10)));
-    assertThat(await(authenticator(2_000, 0), credentials("c1")).outcome())
+    assertThat(await(authenticator(AMPLE_TIMEOUT_MILLIS, 0), credentials("c1")).outcome())
         .isEqualTo(AuthResult.Outcome.NOT_AUTHORIZED);
   }
 
@@ -261,7 +270,7 @@ class WebhookAuthenticatorTest {
             answer(allow).handle(req);
           }
         });
-    AuthResult r = await(authenticator(2_000, 0), credentials("c1"));
+    AuthResult r = await(authenticator(AMPLE_TIMEOUT_MILLIS, 0), credentials("c1"));
     assertThat(r.isAllowed()).isTrue();
     assertThat(requests).hasSize(2);
   }
@@ -270,7 +279,7 @@ class WebhookAuthenticatorTest {
   void anAllowIsReusedForTheSameRequestWhileTheCacheLasts() throws Exception {
     webhook.set(
         answer(new JsonObject().put("decision", "allow").put("clientAuthenticationName", "d")));
-    WebhookAuthenticator cached = authenticator(2_000, 60);
+    WebhookAuthenticator cached = authenticator(AMPLE_TIMEOUT_MILLIS, 60);
     assertThat(await(cached, credentials("c1")).isAllowed()).isTrue();
     assertThat(await(cached, credentials("c1")).isAllowed()).isTrue();
     assertThat(requests).hasSize(1);
@@ -278,7 +287,7 @@ class WebhookAuthenticatorTest {
     assertThat(await(cached, credentials("c2")).isAllowed()).isTrue();
     assertThat(requests).hasSize(2);
 
-    WebhookAuthenticator uncached = authenticator(2_000, 0);
+    WebhookAuthenticator uncached = authenticator(AMPLE_TIMEOUT_MILLIS, 0);
     await(uncached, credentials("c3"));
     await(uncached, credentials("c3"));
     assertThat(requests).hasSize(4);
@@ -286,20 +295,24 @@ class WebhookAuthenticatorTest {
 
   @Test
   void aCachedAllowEndsWithTheDecisionsExpiration() throws Exception {
-    // expires in 2 to 3 s (the first request on a cold JVM may take a second): the cache may not
-    // outlive it
-    // even with a long TTL
-    long expiration = System.currentTimeMillis() / 1000 + 3;
+    // the decision expires 4 to 5 s after the webhook's first answer (not after the test's start:
+    // a first request slow on a cold or starved JVM must not use up its life before it is cached),
+    // and every answer names that same instant. The cache may not outlive it even with a long TTL.
+    AtomicLong expiration = new AtomicLong();
     webhook.set(
-        answer(
-            new JsonObject()
-                .put("decision", "allow")
-                .put("clientAuthenticationName", "d")
-                .put("expiration", expiration)));
-    WebhookAuthenticator cached = authenticator(2_000, 3_600);
+        req -> {
+          expiration.compareAndSet(0, System.currentTimeMillis() / 1000 + 5);
+          answer(
+                  new JsonObject()
+                      .put("decision", "allow")
+                      .put("clientAuthenticationName", "d")
+                      .put("expiration", expiration.get()))
+              .handle(req);
+        });
+    WebhookAuthenticator cached = authenticator(AMPLE_TIMEOUT_MILLIS, 3_600);
     assertThat(await(cached, credentials("c1")).isAllowed()).isTrue();
     // until the expiration instant itself, not a guessed duration
-    Thread.sleep(Math.max(0, expiration * 1000 - System.currentTimeMillis()));
+    Thread.sleep(Math.max(0, expiration.get() * 1000 - System.currentTimeMillis()));
     AuthResult again = await(cached, credentials("c1"));
     assertThat(again.outcome()).as(again.toString()).isEqualTo(AuthResult.Outcome.NOT_AUTHORIZED);
     assertThat(requests).hasSize(2);

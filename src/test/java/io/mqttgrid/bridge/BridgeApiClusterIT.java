@@ -69,9 +69,8 @@ class BridgeApiClusterIT {
           Duration.ofSeconds(30),
           () -> n1.connected("shared-up") || n2.connected("shared-up"));
       Mqtt5BlockingClient sub = cloud.v5("cloud-shared-sub");
-      Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
-      sub.connect();
-      sub.subscribeWith().topicFilter("telemetry/#").qos(MqttQos.AT_LEAST_ONCE).send();
+      Inbox<Mqtt5Publish> inbox =
+          Inbox.connectAndSubscribe(sub, "telemetry/#", MqttQos.AT_LEAST_ONCE);
       for (int node = 1; node <= 2; node++) {
         publish(edge, node, "shared/from-n" + node);
         Mqtt5Publish got = inbox.next();

@@ -60,9 +60,8 @@ class BridgeApiPersistenceClusterIT {
           .isEqualTo(201);
 
       Mqtt5BlockingClient sub = cloud.v5("cloud-kept-sub");
-      Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
-      sub.connect();
-      sub.subscribeWith().topicFilter("telemetry/#").qos(MqttQos.AT_LEAST_ONCE).send();
+      Inbox<Mqtt5Publish> inbox =
+          Inbox.connectAndSubscribe(sub, "telemetry/#", MqttQos.AT_LEAST_ONCE);
       awaitForwarded(edge, api, inbox, "before");
 
       edge.kill(1);

@@ -6,6 +6,7 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.mqttgrid.testing.Closeables;
 import io.mqttgrid.testing.ClusterFixture;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.TestBroker;
@@ -74,13 +75,8 @@ class BridgeClusterIT {
   }
 
   @AfterAll
-  static void stop() {
-    if (edge != null) {
-      edge.close();
-    }
-    if (cloud != null) {
-      cloud.close();
-    }
+  static void stop() throws Exception {
+    Closeables.closeAll(edge, cloud);
   }
 
   @Test
@@ -99,9 +95,7 @@ class BridgeClusterIT {
     // down: each message from the cloud arrives once at the edge, on whichever node the subscriber
     // is
     Mqtt5BlockingClient sub = client(survivor, "edge-sub");
-    Inbox<Mqtt5Publish> downs = Inbox.of(sub);
-    sub.connect();
-    sub.subscribeWith().topicFilter("cl/down/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> downs = Inbox.connectAndSubscribe(sub, "cl/down/#", MqttQos.AT_LEAST_ONCE);
     Mqtt5BlockingClient cloudPub = cloud.v5("cloud-pub");
     cloudPub.connect();
     for (int i = 0; i < 10; i++) {
@@ -127,9 +121,7 @@ class BridgeClusterIT {
 
     // up, from the survivor: through the bridge's local session, now served here
     Mqtt5BlockingClient cloudSub = cloud.v5("cloud-sub");
-    Inbox<Mqtt5Publish> ups = Inbox.of(cloudSub);
-    cloudSub.connect();
-    cloudSub.subscribeWith().topicFilter("cl/up/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> ups = Inbox.connectAndSubscribe(cloudSub, "cl/up/#", MqttQos.AT_LEAST_ONCE);
     Mqtt5BlockingClient edgePub = client(survivor, "edge-pub");
     edgePub.connect();
     for (int i = 0; i < 20; i++) {

@@ -6,6 +6,7 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import io.mqttgrid.testing.Await;
+import io.mqttgrid.testing.Closeables;
 import io.mqttgrid.testing.ClusterFixture;
 import io.mqttgrid.testing.TestBroker;
 import io.vertx.core.json.JsonObject;
@@ -96,13 +97,8 @@ class BridgeFailoverClusterIT {
   }
 
   @AfterAll
-  static void stop() {
-    if (edge != null) {
-      edge.close();
-    }
-    if (cloud != null) {
-      cloud.close();
-    }
+  static void stop() throws Exception {
+    Closeables.closeAll(edge, cloud);
   }
 
   @Test

@@ -10,6 +10,7 @@ import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCo
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.sun.net.httpserver.HttpServer;
 import io.mqttgrid.testing.Await;
+import io.mqttgrid.testing.Closeables;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.TcpLoadBalancer;
 import io.mqttgrid.testing.TestBroker;
@@ -148,16 +149,8 @@ class BridgeIT {
   }
 
   @AfterAll
-  static void stop() {
-    if (edge != null) {
-      edge.close();
-    }
-    if (cloud != null) {
-      cloud.close();
-    }
-    if (gate != null) {
-      gate.close();
-    }
+  static void stop() throws Exception {
+    Closeables.closeAll(edge, cloud, gate);
     if (gateHealth != null) {
       gateHealth.stop(0);
     }
@@ -166,9 +159,8 @@ class BridgeIT {
   @Test
   void localToRemoteCarriesTheMessageAndItsProperties() throws Exception {
     Mqtt5BlockingClient sub = cloud.v5("cloud-sub-1");
-    Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
-    sub.connect();
-    sub.subscribeWith().topicFilter("telemetry/aio").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox =
+        Inbox.connectAndSubscribe(sub, "telemetry/aio", MqttQos.AT_LEAST_ONCE);
     Mqtt5BlockingClient pub = edge.v5("edge-pub-1");
     pub.connect();
     pub.publishWith()
@@ -198,9 +190,8 @@ class BridgeIT {
   @Test
   void remoteToLocalMapsTheTopicThroughTheTemplate() throws Exception {
     Mqtt5BlockingClient sub = edge.v5("edge-sub-2");
-    Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
-    sub.connect();
-    sub.subscribeWith().topicFilter("edge/press-7").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox =
+        Inbox.connectAndSubscribe(sub, "edge/press-7", MqttQos.AT_LEAST_ONCE);
     Mqtt5BlockingClient pub = cloud.v5("cloud-pub-2");
     pub.connect();
     pub.publishWith()
@@ -237,9 +228,8 @@ class BridgeIT {
   @Test
   void theTutorialRoundTripGoesUpAndComesBack() throws Exception {
     Mqtt5BlockingClient client = edge.v5("edge-roundtrip-3");
-    Inbox<Mqtt5Publish> inbox = Inbox.of(client);
-    client.connect();
-    client.subscribeWith().topicFilter("tutorial/cloud").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox =
+        Inbox.connectAndSubscribe(client, "tutorial/cloud", MqttQos.AT_LEAST_ONCE);
     client
         .publishWith()
         .topic("tutorial/local")
@@ -257,9 +247,7 @@ class BridgeIT {
   void aTargetLevelTheTopicLacksDropsTheMessageAndCountsIt() throws Exception {
     double before = dropped("up-template", "unresolved-target");
     Mqtt5BlockingClient sub = cloud.v5("cloud-sub-4");
-    Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
-    sub.connect();
-    sub.subscribeWith().topicFilter("plant/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox = Inbox.connectAndSubscribe(sub, "plant/#", MqttQos.AT_LEAST_ONCE);
     Mqtt5BlockingClient pub = edge.v5("edge-pub-4");
     pub.connect();
     pub.publishWith()
@@ -323,9 +311,7 @@ class BridgeIT {
     awaitConnected(true, "up-retained");
 
     Mqtt5BlockingClient sub = cloud.v5("cloud-sub-6");
-    Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
-    sub.connect();
-    sub.subscribeWith().topicFilter("restart/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox = Inbox.connectAndSubscribe(sub, "restart/#", MqttQos.AT_LEAST_ONCE);
     Set<String> seen = new HashSet<>();
     while (seen.size() < count) {
       // a message may come twice (retained on subscribe and live): each one counts once
@@ -363,9 +349,7 @@ class BridgeIT {
     pub.disconnect();
     edge = startEdge();
     Mqtt5BlockingClient sub = edge.v5("edge-sub-7");
-    Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
-    sub.connect();
-    sub.subscribeWith().topicFilter("edge/+").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox = Inbox.connectAndSubscribe(sub, "edge/+", MqttQos.AT_LEAST_ONCE);
     assertThat(gauge("mqttgrid_bridge_connected", "down-template")).isEqualTo(0.0);
     gateOpen.set(true);
     awaitGate(true);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.mqttgrid.testing.Closeables;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.TestBroker;
 import java.nio.charset.StandardCharsets;
@@ -66,13 +67,8 @@ class BridgeLoopIT {
   }
 
   @AfterAll
-  static void stop() {
-    if (edge != null) {
-      edge.close();
-    }
-    if (cloud != null) {
-      cloud.close();
-    }
+  static void stop() throws Exception {
+    Closeables.closeAll(edge, cloud);
   }
 
   @ParameterizedTest(name = "remote over MQTT {0}")
@@ -81,13 +77,11 @@ class BridgeLoopIT {
     String root = "loop" + version;
     awaitBridgeSubscribed(root);
     Mqtt5BlockingClient localSub = edge.v5(root + "-local-sub");
-    Inbox<Mqtt5Publish> local = Inbox.of(localSub);
-    localSub.connect();
-    localSub.subscribeWith().topicFilter(root + "/reading").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> local =
+        Inbox.connectAndSubscribe(localSub, root + "/reading", MqttQos.AT_LEAST_ONCE);
     Mqtt5BlockingClient remoteSub = cloud.v5(root + "-remote-sub");
-    Inbox<Mqtt5Publish> remote = Inbox.of(remoteSub);
-    remoteSub.connect();
-    remoteSub.subscribeWith().topicFilter(root + "/reading").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> remote =
+        Inbox.connectAndSubscribe(remoteSub, root + "/reading", MqttQos.AT_LEAST_ONCE);
 
     Mqtt5BlockingClient device = edge.v5(root + "-device");
     device.connect();
@@ -129,9 +123,8 @@ class BridgeLoopIT {
   private static void awaitBridgeSubscribed(String root) throws Exception {
     Mqtt5BlockingClient probe = cloud.v5(root + "-probe");
     Mqtt5BlockingClient probeSub = edge.v5(root + "-probe-sub");
-    Inbox<Mqtt5Publish> got = Inbox.of(probeSub);
-    probeSub.connect();
-    probeSub.subscribeWith().topicFilter(root + "/probe").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> got =
+        Inbox.connectAndSubscribe(probeSub, root + "/probe", MqttQos.AT_LEAST_ONCE);
     probe.connect();
     long deadline = System.currentTimeMillis() + 20_000;
     while (true) {

@@ -6,6 +6,7 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.mqttgrid.testing.Closeables;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.Mosquitto;
 import io.mqttgrid.testing.TestBroker;
@@ -130,12 +131,7 @@ class BridgeMosquittoIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (edge != null) {
-      edge.close();
-    }
-    if (mosquitto != null) {
-      mosquitto.close();
-    }
+    Closeables.closeAll(edge, mosquitto);
   }
 
   /** A client of Mosquitto's plain TCP listener, with the bridge's credentials. */
@@ -156,17 +152,11 @@ class BridgeMosquittoIT {
   @ValueSource(strings = {"5", "3"})
   void messagesGoBothWays(String v) throws Exception {
     Mqtt5BlockingClient remoteSub = atMosquitto("remote-sub-" + v);
-    Inbox<Mqtt5Publish> atRemote = Inbox.of(remoteSub);
-    remoteSub.connect();
-    remoteSub
-        .subscribeWith()
-        .topicFilter("from-edge/" + v + "/#")
-        .qos(MqttQos.AT_LEAST_ONCE)
-        .send();
+    Inbox<Mqtt5Publish> atRemote =
+        Inbox.connectAndSubscribe(remoteSub, "from-edge/" + v + "/#", MqttQos.AT_LEAST_ONCE);
     Mqtt5BlockingClient localSub = edge.v5("local-sub-" + v);
-    Inbox<Mqtt5Publish> atEdge = Inbox.of(localSub);
-    localSub.connect();
-    localSub.subscribeWith().topicFilter("m" + v + "/down/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> atEdge =
+        Inbox.connectAndSubscribe(localSub, "m" + v + "/down/#", MqttQos.AT_LEAST_ONCE);
 
     Mqtt5BlockingClient device = edge.v5("device-" + v);
     device.connect();

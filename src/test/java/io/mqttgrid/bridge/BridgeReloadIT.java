@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.mqttgrid.testing.Closeables;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.TestBroker;
 import java.nio.file.Files;
@@ -69,21 +70,15 @@ class BridgeReloadIT {
   }
 
   @AfterEach
-  void stop() {
-    if (edge != null) {
-      edge.close();
-    }
-    if (cloud != null) {
-      cloud.close();
-    }
+  void stop() throws Exception {
+    Closeables.closeAll(edge, cloud);
   }
 
   @Test
   void anAddedDataflowStartsAndAChangedOneRestartsWithItsNewTarget() throws Exception {
     Mqtt5BlockingClient cloudSub = cloud.v5("cloud-sub");
-    Inbox<Mqtt5Publish> cloudInbox = Inbox.of(cloudSub);
-    cloudSub.connect();
-    cloudSub.subscribeWith().topicFilter("+/a/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> cloudInbox =
+        Inbox.connectAndSubscribe(cloudSub, "+/a/#", MqttQos.AT_LEAST_ONCE);
     Mqtt5BlockingClient edgePub = edge.v5("edge-pub");
     edgePub.connect();
     publish(edgePub, "a/1", "before");
@@ -159,9 +154,8 @@ class BridgeReloadIT {
 
   private void assertDownWorks(String topic) throws Exception {
     Mqtt5BlockingClient edgeSub = edge.v5("edge-sub");
-    Inbox<Mqtt5Publish> edgeInbox = Inbox.of(edgeSub);
-    edgeSub.connect();
-    edgeSub.subscribeWith().topicFilter("edge/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> edgeInbox =
+        Inbox.connectAndSubscribe(edgeSub, "edge/#", MqttQos.AT_LEAST_ONCE);
     Mqtt5BlockingClient cloudPub = cloud.v5("cloud-pub");
     cloudPub.connect();
     publish(cloudPub, topic, "down");

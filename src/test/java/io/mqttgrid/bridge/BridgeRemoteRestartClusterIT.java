@@ -3,6 +3,7 @@ package io.mqttgrid.bridge;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import io.mqttgrid.testing.Closeables;
 import io.mqttgrid.testing.ClusterFixture;
 import io.mqttgrid.testing.TestBroker;
 import java.nio.file.Files;
@@ -71,13 +72,8 @@ class BridgeRemoteRestartClusterIT {
   }
 
   @AfterAll
-  static void stop() {
-    if (edge != null) {
-      edge.close();
-    }
-    if (cloud != null) {
-      cloud.close();
-    }
+  static void stop() throws Exception {
+    Closeables.closeAll(edge, cloud);
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.mqttgrid.testing.Closeables;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.TestBroker;
 import java.nio.ByteBuffer;
@@ -78,25 +79,18 @@ class BridgeRequestReplyIT {
   }
 
   @AfterAll
-  static void stop() {
-    if (edge != null) {
-      edge.close();
-    }
-    if (cloud != null) {
-      cloud.close();
-    }
+  static void stop() throws Exception {
+    Closeables.closeAll(edge, cloud);
   }
 
   @Test
   void aReplyToTheMappedResponseTopicComesBackToTheRequester() throws Exception {
     Mqtt5BlockingClient responder = cloud.v5("cloud-responder");
-    Inbox<Mqtt5Publish> requests = Inbox.of(responder);
-    responder.connect();
-    responder.subscribeWith().topicFilter("site7/edge/+/req").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> requests =
+        Inbox.connectAndSubscribe(responder, "site7/edge/+/req", MqttQos.AT_LEAST_ONCE);
     Mqtt5BlockingClient requester = edge.v5("edge-requester");
-    Inbox<Mqtt5Publish> replies = Inbox.of(requester);
-    requester.connect();
-    requester.subscribeWith().topicFilter("edge/cmd/resp").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> replies =
+        Inbox.connectAndSubscribe(requester, "edge/cmd/resp", MqttQos.AT_LEAST_ONCE);
 
     requester
         .publishWith()
@@ -143,13 +137,11 @@ class BridgeRequestReplyIT {
   @Test
   void createOrRemapAddsTheMissingCloudEventAttributesBothWays() throws Exception {
     Mqtt5BlockingClient cloudApp = cloud.v5("cloud-ce-app");
-    Inbox<Mqtt5Publish> events = Inbox.of(cloudApp);
-    cloudApp.connect();
-    cloudApp.subscribeWith().topicFilter("events/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> events =
+        Inbox.connectAndSubscribe(cloudApp, "events/#", MqttQos.AT_LEAST_ONCE);
     Mqtt5BlockingClient device = edge.v5("edge-ce-device");
-    Inbox<Mqtt5Publish> commands = Inbox.of(device);
-    device.connect();
-    device.subscribeWith().topicFilter("fromcloud/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> commands =
+        Inbox.connectAndSubscribe(device, "fromcloud/#", MqttQos.AT_LEAST_ONCE);
 
     device
         .publishWith()

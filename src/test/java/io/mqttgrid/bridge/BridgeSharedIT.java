@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.mqttgrid.testing.Closeables;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.TestBroker;
 import java.nio.charset.StandardCharsets;
@@ -67,21 +68,14 @@ class BridgeSharedIT {
   }
 
   @AfterAll
-  static void stop() {
-    if (edge != null) {
-      edge.close();
-    }
-    if (cloud != null) {
-      cloud.close();
-    }
+  static void stop() throws Exception {
+    Closeables.closeAll(edge, cloud);
   }
 
   @Test
   void remoteToLocalInstancesShareTheLoadAndEachMessageArrivesOnce() throws Exception {
     Mqtt5BlockingClient sub = edge.v5("edge-sub-shared");
-    Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
-    sub.connect();
-    sub.subscribeWith().topicFilter("edge/+").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox = Inbox.connectAndSubscribe(sub, "edge/+", MqttQos.AT_LEAST_ONCE);
     Mqtt5BlockingClient pub = cloud.v5("cloud-pub-shared");
     pub.connect();
     for (int i = 0; i < MESSAGES; i++) {
@@ -114,9 +108,7 @@ class BridgeSharedIT {
   @Test
   void localToRemoteInstancesAreSessionsOfOneSharedGroupHere() throws Exception {
     Mqtt5BlockingClient sub = cloud.v5("cloud-sub-shared");
-    Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
-    sub.connect();
-    sub.subscribeWith().topicFilter("cloud/+").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox = Inbox.connectAndSubscribe(sub, "cloud/+", MqttQos.AT_LEAST_ONCE);
     Mqtt5BlockingClient pub = edge.v5("edge-pub-shared");
     pub.connect();
     for (int i = 0; i < MESSAGES; i++) {

@@ -6,6 +6,7 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.mqttgrid.auth.PasswordHashes;
+import io.mqttgrid.testing.Closeables;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestCertificates;
@@ -139,21 +140,15 @@ class BridgeTlsIT {
   }
 
   @AfterAll
-  static void stop() {
-    if (edge != null) {
-      edge.close();
-    }
-    if (cloud != null) {
-      cloud.close();
-    }
+  static void stop() throws Exception {
+    Closeables.closeAll(edge, cloud);
   }
 
   @Test
   void theRoundTripGoesUpOverMqtt5AndDownOverMqtt311() throws Exception {
     Mqtt5BlockingClient client = edge.v5("edge-roundtrip");
-    Inbox<Mqtt5Publish> inbox = Inbox.of(client);
-    client.connect();
-    client.subscribeWith().topicFilter("tutorial/cloud").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox =
+        Inbox.connectAndSubscribe(client, "tutorial/cloud", MqttQos.AT_LEAST_ONCE);
     client
         .publishWith()
         .topic("tutorial/local")
@@ -170,9 +165,8 @@ class BridgeTlsIT {
   @Test
   void aBridgeWithAClientCertificateIsAuthenticatedByIt() throws Exception {
     Mqtt5BlockingClient client = edge.v5("edge-roundtrip-x509");
-    Inbox<Mqtt5Publish> inbox = Inbox.of(client);
-    client.connect();
-    client.subscribeWith().topicFilter("tutorial/cloud").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox =
+        Inbox.connectAndSubscribe(client, "tutorial/cloud", MqttQos.AT_LEAST_ONCE);
     client
         .publishWith()
         .topic("x509/up")

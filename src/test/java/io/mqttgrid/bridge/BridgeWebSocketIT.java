@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.mqttgrid.testing.Closeables;
 import io.mqttgrid.testing.Inbox;
 import io.mqttgrid.testing.TestBroker;
 import java.nio.file.Files;
@@ -58,25 +59,18 @@ class BridgeWebSocketIT {
   }
 
   @AfterAll
-  static void stop() {
-    if (edge != null) {
-      edge.close();
-    }
-    if (cloud != null) {
-      cloud.close();
-    }
+  static void stop() throws Exception {
+    Closeables.closeAll(edge, cloud);
   }
 
   @Test
   void messagesGoBothWaysOverWebSockets() throws Exception {
     Mqtt5BlockingClient remoteSub = cloud.v5("ws-remote-sub");
-    Inbox<Mqtt5Publish> atRemote = Inbox.of(remoteSub);
-    remoteSub.connect();
-    remoteSub.subscribeWith().topicFilter("from-edge/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> atRemote =
+        Inbox.connectAndSubscribe(remoteSub, "from-edge/#", MqttQos.AT_LEAST_ONCE);
     Mqtt5BlockingClient localSub = edge.v5("ws-local-sub");
-    Inbox<Mqtt5Publish> atEdge = Inbox.of(localSub);
-    localSub.connect();
-    localSub.subscribeWith().topicFilter("ws/down/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> atEdge =
+        Inbox.connectAndSubscribe(localSub, "ws/down/#", MqttQos.AT_LEAST_ONCE);
 
     Mqtt5BlockingClient device = edge.v5("ws-device");
     device.connect();

@@ -7,6 +7,7 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient.Mqtt5Publishes;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.mqttgrid.testing.Closeables;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WithBroker;
 import java.nio.charset.StandardCharsets;
@@ -36,11 +37,7 @@ class ConsoleBridgesBrowserIT {
   @BeforeAll
   static void openBrowser() {
     remote = TestBroker.start();
-    browser = ConsoleBrowser.open(broker.managementPort());
-    if (browser != null) {
-      browser.signIn(TOKEN);
-      browser.visible(By.cssSelector("#overview-cards .card"));
-    }
+    browser = ConsoleBrowser.openSignedIn(broker.managementPort(), TOKEN);
   }
 
   @BeforeEach
@@ -49,13 +46,8 @@ class ConsoleBridgesBrowserIT {
   }
 
   @AfterAll
-  static void close() {
-    if (browser != null) {
-      browser.close();
-    }
-    if (remote != null) {
-      remote.close();
-    }
+  static void close() throws Exception {
+    Closeables.closeAll(browser, remote);
   }
 
   private static void createEndpoint(String name, String host) {

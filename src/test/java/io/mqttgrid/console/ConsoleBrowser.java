@@ -76,6 +76,19 @@ final class ConsoleBrowser implements AutoCloseable {
     return new ConsoleBrowser(chrome, "http://127.0.0.1:" + managementPort + "/console/");
   }
 
+  /**
+   * {@link #open}, then signed in with {@code token} and on the overview once its cards show; null
+   * when there is no browser to start.
+   */
+  static ConsoleBrowser openSignedIn(int managementPort, String token) {
+    ConsoleBrowser browser = open(managementPort);
+    if (browser != null) {
+      browser.signIn(token);
+      browser.visible(By.cssSelector("#overview-cards .card"));
+    }
+    return browser;
+  }
+
   /** Skips the calling test, with the reason, when {@code browser} could not be started. */
   static void assumeAvailable(ConsoleBrowser browser) {
     assumeTrue(

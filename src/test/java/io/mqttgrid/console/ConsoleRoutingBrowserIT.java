@@ -4,16 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import io.mqttgrid.testing.Closeables;
+import io.mqttgrid.testing.HttpReceivers;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WithBroker;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,7 +35,7 @@ class ConsoleRoutingBrowserIT {
   @TempDir static Path dir;
   static TestBroker broker;
   static ConsoleBrowser browser;
-  static Vertx receiverVertx;
+  static HttpReceivers receivers;
   static HttpServer receiver;
 
   /** The paths the receiver was sent events to. */
@@ -43,22 +43,16 @@ class ConsoleRoutingBrowserIT {
 
   /** A webhook that takes events at /ok and refuses them (400, not retried) at /refuse. */
   static Map<String, String> config() throws Exception {
-    receiverVertx = Vertx.vertx();
+    receivers = new HttpReceivers();
     receiver =
-        receiverVertx
-            .createHttpServer()
-            .requestHandler(
-                req ->
-                    req.body()
-                        .onSuccess(
-                            body -> {
-                              paths.add(req.path());
-                              req.response()
-                                  .setStatusCode(req.path().equals("/ok") ? 200 : 400)
-                                  .end();
-                            }))
-            .listen(0, "127.0.0.1")
-            .await(10, TimeUnit.SECONDS);
+        receivers.listen(
+            req ->
+                req.body()
+                    .onSuccess(
+                        body -> {
+                          paths.add(req.path());
+                          req.response().setStatusCode(req.path().equals("/ok") ? 200 : 400).end();
+                        }));
     return Map.of(
         "management.token",
         TOKEN,
@@ -70,11 +64,7 @@ class ConsoleRoutingBrowserIT {
 
   @BeforeAll
   static void openBrowser() {
-    browser = ConsoleBrowser.open(broker.managementPort());
-    if (browser != null) {
-      browser.signIn(TOKEN);
-      browser.visible(By.cssSelector("#overview-cards .card"));
-    }
+    browser = ConsoleBrowser.openSignedIn(broker.managementPort(), TOKEN);
   }
 
   @BeforeEach
@@ -84,16 +74,11 @@ class ConsoleRoutingBrowserIT {
 
   @AfterAll
   static void close() throws Exception {
-    if (browser != null) {
-      browser.close();
-    }
-    if (receiverVertx != null) {
-      receiverVertx.close().await(10, TimeUnit.SECONDS);
-    }
+    Closeables.closeAll(browser, receivers);
   }
 
   private static String webhook(String path) {
-    return "http://127.0.0.1:" + receiver.actualPort() + path;
+    return HttpReceivers.url(receiver) + path;
   }
 
   private static void save(String name, String begins, String advanced, String url) {

@@ -9,6 +9,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient.Mqtt5Publishes;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.mqttgrid.testing.Closeables;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WithBroker;
 import java.nio.charset.StandardCharsets;
@@ -36,11 +37,7 @@ class ConsoleSessionsBrowserIT {
 
   @BeforeAll
   static void openBrowser() {
-    browser = ConsoleBrowser.open(broker.managementPort());
-    if (browser != null) {
-      browser.signIn(TOKEN);
-      browser.visible(By.cssSelector("#overview-cards .card"));
-    }
+    browser = ConsoleBrowser.openSignedIn(broker.managementPort(), TOKEN);
   }
 
   @BeforeEach
@@ -49,10 +46,8 @@ class ConsoleSessionsBrowserIT {
   }
 
   @AfterAll
-  static void closeBrowser() {
-    if (browser != null) {
-      browser.close();
-    }
+  static void closeBrowser() throws Exception {
+    Closeables.closeAll(browser);
   }
 
   @Test

@@ -5,10 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import io.mqttgrid.testing.Await;
+import io.mqttgrid.testing.Closeables;
+import io.mqttgrid.testing.HttpReceivers;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WebhookReceivers;
 import io.mqttgrid.testing.WithBroker;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,7 +39,7 @@ class BatchBytesIT {
 
   @TempDir static Path dir;
   static TestBroker broker;
-  static Vertx receiverVertx;
+  static HttpReceivers receivers;
   static HttpServer receiver;
   static final ConcurrentLinkedQueue<String> bodies = new ConcurrentLinkedQueue<>();
 
@@ -47,23 +47,20 @@ class BatchBytesIT {
   static final ConcurrentLinkedQueue<String> secrets = new ConcurrentLinkedQueue<>();
 
   static Map<String, String> routeToTheReceiver() throws Exception {
-    receiverVertx = Vertx.vertx();
+    receivers = new HttpReceivers();
     receiver =
-        receiverVertx
-            .createHttpServer()
-            .requestHandler(
-                WebhookReceivers.answeringHandshake(
-                    req ->
-                        req.body()
-                            .onSuccess(
-                                body -> {
-                                  secrets.add(String.valueOf(req.getHeader("X-Routing-Secret")));
-                                  bodies.add(body.toString());
-                                  receiverVertx.setTimer(
-                                      300, t -> req.response().setStatusCode(200).end());
-                                })))
-            .listen(0, "127.0.0.1")
-            .await(10, TimeUnit.SECONDS);
+        receivers.listen(
+            WebhookReceivers.answeringHandshake(
+                req ->
+                    req.body()
+                        .onSuccess(
+                            body -> {
+                              secrets.add(String.valueOf(req.getHeader("X-Routing-Secret")));
+                              bodies.add(body.toString());
+                              receivers
+                                  .vertx()
+                                  .setTimer(300, t -> req.response().setStatusCode(200).end());
+                            })));
     Path file = dir.resolve("namespace.yaml");
     Files.writeString(
         file,
@@ -86,9 +83,7 @@ class BatchBytesIT {
 
   @AfterAll
   static void stopReceiver() throws Exception {
-    if (receiverVertx != null) {
-      receiverVertx.close().await(10, TimeUnit.SECONDS);
-    }
+    Closeables.closeAll(receivers);
   }
 
   @Test

@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import io.mqttgrid.testing.Await;
+import io.mqttgrid.testing.Closeables;
 import io.mqttgrid.testing.ClusterFixture;
+import io.mqttgrid.testing.HttpReceivers;
 import io.mqttgrid.testing.WebhookReceivers;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -20,7 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -45,19 +45,14 @@ class ClientLifecycleEventsClusterIT {
 
   @TempDir static Path dir;
   static ClusterFixture cluster;
-  static Vertx receiverVertx;
+  static HttpReceivers receivers;
   static HttpServer receiver;
   static final ConcurrentLinkedQueue<JsonObject> received = new ConcurrentLinkedQueue<>();
 
   @BeforeAll
   static void startReceiverAndCluster() throws Exception {
-    receiverVertx = Vertx.vertx();
-    receiver =
-        receiverVertx
-            .createHttpServer()
-            .requestHandler(WebhookReceivers.collecting(received::add))
-            .listen(0, "127.0.0.1")
-            .await(10, TimeUnit.SECONDS);
+    receivers = new HttpReceivers();
+    receiver = receivers.listen(WebhookReceivers.collecting(received::add));
     Path file = dir.resolve("namespace.yaml");
     Files.writeString(
         file,
@@ -87,12 +82,7 @@ class ClientLifecycleEventsClusterIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-    if (receiverVertx != null) {
-      receiverVertx.close().await(10, TimeUnit.SECONDS);
-    }
+    Closeables.closeAll(cluster, receivers);
   }
 
   static List<JsonObject> sessionEvents(String clientId, int n) {

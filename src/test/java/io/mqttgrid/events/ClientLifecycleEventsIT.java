@@ -8,12 +8,13 @@ import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import io.mqttgrid.auth.PasswordHashes;
 import io.mqttgrid.testing.Await;
+import io.mqttgrid.testing.Closeables;
+import io.mqttgrid.testing.HttpReceivers;
 import io.mqttgrid.testing.RawMqttClient;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestTokens;
 import io.mqttgrid.testing.WebhookReceivers;
 import io.mqttgrid.testing.WithBroker;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -29,7 +30,6 @@ import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,7 +65,7 @@ class ClientLifecycleEventsIT {
   @TempDir static Path dir;
   static TestTokens tokens;
   static TestBroker broker;
-  static Vertx receiverVertx;
+  static HttpReceivers receivers;
   static HttpServer receiver;
   static Path namespaceFile;
 
@@ -82,33 +82,29 @@ class ClientLifecycleEventsIT {
   static final ConcurrentLinkedQueue<JsonObject> received = new ConcurrentLinkedQueue<>();
 
   static Map<String, String> routeToTheReceiver() throws Exception {
-    receiverVertx = Vertx.vertx();
+    receivers = new HttpReceivers();
     receiver =
-        receiverVertx
-            .createHttpServer()
-            .requestHandler(
-                WebhookReceivers.answeringHandshake(
-                    req ->
-                        req.body()
-                            .onSuccess(
-                                body -> {
-                                  String text = body.toString().trim();
-                                  bodies.add(new Body(req.getHeader("Content-Type"), text));
-                                  String refuse = refuseOnce;
-                                  if (refuse != null && text.contains(refuse)) {
-                                    refuseOnce = null;
-                                    req.response().setStatusCode(503).end();
-                                    return;
-                                  }
-                                  if (text.startsWith("[")) {
-                                    new JsonArray(text).forEach(e -> received.add((JsonObject) e));
-                                  } else {
-                                    received.add(new JsonObject(text));
-                                  }
-                                  req.response().setStatusCode(200).end();
-                                })))
-            .listen(0, "127.0.0.1")
-            .await(10, TimeUnit.SECONDS);
+        receivers.listen(
+            WebhookReceivers.answeringHandshake(
+                req ->
+                    req.body()
+                        .onSuccess(
+                            body -> {
+                              String text = body.toString().trim();
+                              bodies.add(new Body(req.getHeader("Content-Type"), text));
+                              String refuse = refuseOnce;
+                              if (refuse != null && text.contains(refuse)) {
+                                refuseOnce = null;
+                                req.response().setStatusCode(503).end();
+                                return;
+                              }
+                              if (text.startsWith("[")) {
+                                new JsonArray(text).forEach(e -> received.add((JsonObject) e));
+                              } else {
+                                received.add(new JsonObject(text));
+                              }
+                              req.response().setStatusCode(200).end();
+                            })));
     tokens = TestTokens.create();
     namespaceFile = tokens.writeNamespace(dir);
     String routing =
@@ -138,9 +134,7 @@ class ClientLifecycleEventsIT {
 
   @AfterAll
   static void stopReceiver() throws Exception {
-    if (receiverVertx != null) {
-      receiverVertx.close().await(10, TimeUnit.SECONDS);
-    }
+    Closeables.closeAll(receivers);
   }
 
   /** The session events of {@code clientId}, once there are {@code n} of them. */

@@ -3,10 +3,11 @@ package io.mqttgrid.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mqttgrid.testing.Await;
+import io.mqttgrid.testing.Closeables;
+import io.mqttgrid.testing.HttpReceivers;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WebhookReceivers;
 import io.mqttgrid.testing.WithBroker;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +17,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -45,7 +45,7 @@ class DeadLetterIT {
 
   @TempDir static Path dir;
   static TestBroker broker;
-  static Vertx receiverVertx;
+  static HttpReceivers receivers;
   static HttpServer receiver;
 
   /** Requests per path. */
@@ -55,36 +55,34 @@ class DeadLetterIT {
   static final ConcurrentLinkedQueue<JsonObject> deadLetters = new ConcurrentLinkedQueue<>();
 
   static Map<String, String> routeToTheReceiver() throws Exception {
-    receiverVertx = Vertx.vertx();
+    receivers = new HttpReceivers();
     receiver =
-        receiverVertx
-            .createHttpServer()
-            .requestHandler(
-                WebhookReceivers.answeringHandshake(
-                    req ->
-                        req.body()
-                            .onSuccess(
-                                body -> {
-                                  String path = req.path();
-                                  requests
-                                      .computeIfAbsent(path, p -> new AtomicInteger())
-                                      .incrementAndGet();
-                                  switch (path) {
-                                    case "/dead" -> {
-                                      deadLetters.add(new JsonObject(body.toString()));
-                                      req.response().setStatusCode(200).end();
-                                    }
-                                    case "/bad" -> req.response().setStatusCode(400).end();
-                                    // each attempt takes 3 s: the second ends past the 5 s to live
-                                    case "/slow" ->
-                                        receiverVertx.setTimer(
+        receivers.listen(
+            WebhookReceivers.answeringHandshake(
+                req ->
+                    req.body()
+                        .onSuccess(
+                            body -> {
+                              String path = req.path();
+                              requests
+                                  .computeIfAbsent(path, p -> new AtomicInteger())
+                                  .incrementAndGet();
+                              switch (path) {
+                                case "/dead" -> {
+                                  deadLetters.add(new JsonObject(body.toString()));
+                                  req.response().setStatusCode(200).end();
+                                }
+                                case "/bad" -> req.response().setStatusCode(400).end();
+                                // each attempt takes 3 s: the second ends past the 5 s to live
+                                case "/slow" ->
+                                    receivers
+                                        .vertx()
+                                        .setTimer(
                                             3000, t -> req.response().setStatusCode(503).end());
-                                    default -> req.response().setStatusCode(500).end();
-                                  }
-                                })))
-            .listen(0, "127.0.0.1")
-            .await(10, TimeUnit.SECONDS);
-    String url = "http://127.0.0.1:" + receiver.actualPort();
+                                default -> req.response().setStatusCode(500).end();
+                              }
+                            })));
+    String url = HttpReceivers.url(receiver);
     Path file = dir.resolve("namespace.yaml");
     Files.writeString(
         file,
@@ -110,9 +108,7 @@ class DeadLetterIT {
 
   @AfterAll
   static void stopReceiver() throws Exception {
-    if (receiverVertx != null) {
-      receiverVertx.close().await(10, TimeUnit.SECONDS);
-    }
+    Closeables.closeAll(receivers);
   }
 
   @Test

@@ -3,10 +3,11 @@ package io.mqttgrid.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mqttgrid.testing.Await;
+import io.mqttgrid.testing.Closeables;
+import io.mqttgrid.testing.HttpReceivers;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WebhookReceivers;
 import io.mqttgrid.testing.WithBroker;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -20,7 +21,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -46,7 +46,7 @@ class DeadLetterPerSubscriptionIT {
 
   @TempDir static Path dir;
   static TestBroker broker;
-  static Vertx receiverVertx;
+  static HttpReceivers receivers;
 
   /** Requests per path. */
   static final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
@@ -56,36 +56,33 @@ class DeadLetterPerSubscriptionIT {
       new ConcurrentHashMap<>();
 
   static Map<String, String> routeToTheReceiver() throws Exception {
-    receiverVertx = Vertx.vertx();
+    receivers = new HttpReceivers();
     HttpServer receiver =
-        receiverVertx
-            .createHttpServer()
-            .requestHandler(
-                WebhookReceivers.answeringHandshake(
-                    req ->
-                        req.body()
-                            .onSuccess(
-                                body -> {
-                                  String path = req.path();
-                                  requests
-                                      .computeIfAbsent(path, p -> new AtomicInteger())
-                                      .incrementAndGet();
-                                  if (path.startsWith("/dead")) {
-                                    deadLetters
-                                        .computeIfAbsent(path, p -> new ConcurrentLinkedQueue<>())
-                                        .add(new JsonObject(body.toString()));
-                                    req.response().setStatusCode(200).end();
-                                  } else if (path.equals("/slow")) {
-                                    // each attempt takes 3 s: the second ends past the 4 s to live
-                                    receiverVertx.setTimer(
-                                        3000, t -> req.response().setStatusCode(503).end());
-                                  } else {
-                                    req.response().setStatusCode(500).end();
-                                  }
-                                })))
-            .listen(0, "127.0.0.1")
-            .await(10, TimeUnit.SECONDS);
-    String url = "http://127.0.0.1:" + receiver.actualPort();
+        receivers.listen(
+            WebhookReceivers.answeringHandshake(
+                req ->
+                    req.body()
+                        .onSuccess(
+                            body -> {
+                              String path = req.path();
+                              requests
+                                  .computeIfAbsent(path, p -> new AtomicInteger())
+                                  .incrementAndGet();
+                              if (path.startsWith("/dead")) {
+                                deadLetters
+                                    .computeIfAbsent(path, p -> new ConcurrentLinkedQueue<>())
+                                    .add(new JsonObject(body.toString()));
+                                req.response().setStatusCode(200).end();
+                              } else if (path.equals("/slow")) {
+                                // each attempt takes 3 s: the second ends past the 4 s to live
+                                receivers
+                                    .vertx()
+                                    .setTimer(3000, t -> req.response().setStatusCode(503).end());
+                              } else {
+                                req.response().setStatusCode(500).end();
+                              }
+                            })));
+    String url = HttpReceivers.url(receiver);
     Path file = dir.resolve("namespace.yaml");
     Files.writeString(
         file,
@@ -115,9 +112,7 @@ class DeadLetterPerSubscriptionIT {
 
   @AfterAll
   static void stopReceiver() throws Exception {
-    if (receiverVertx != null) {
-      receiverVertx.close().await(10, TimeUnit.SECONDS);
-    }
+    Closeables.closeAll(receivers);
   }
 
   @Test

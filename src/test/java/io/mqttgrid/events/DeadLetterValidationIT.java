@@ -3,11 +3,12 @@ package io.mqttgrid.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mqttgrid.testing.Await;
+import io.mqttgrid.testing.Closeables;
+import io.mqttgrid.testing.HttpReceivers;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WebhookReceivers;
 import io.mqttgrid.testing.WithBroker;
 import io.vertx.core.Handler;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
@@ -19,7 +20,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -46,7 +46,7 @@ class DeadLetterValidationIT {
 
   @TempDir static Path dir;
   static TestBroker broker;
-  static Vertx receiverVertx;
+  static HttpReceivers receivers;
 
   /** Requests per method and path. */
   static final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
@@ -55,7 +55,7 @@ class DeadLetterValidationIT {
   static final ConcurrentLinkedQueue<JsonObject> deadLetters = new ConcurrentLinkedQueue<>();
 
   static Map<String, String> routeToTheReceiver() throws Exception {
-    receiverVertx = Vertx.vertx();
+    receivers = new HttpReceivers();
     Handler<HttpServerRequest> answering =
         WebhookReceivers.answeringHandshake(
             req ->
@@ -68,25 +68,21 @@ class DeadLetterValidationIT {
                           req.response().setStatusCode(200).end();
                         }));
     HttpServer receiver =
-        receiverVertx
-            .createHttpServer()
-            .requestHandler(
-                req -> {
-                  requests
-                      .computeIfAbsent(req.method() + " " + req.path(), p -> new AtomicInteger())
-                      .incrementAndGet();
-                  if (req.method() == HttpMethod.OPTIONS && req.path().equals("/unvalidated")) {
-                    req.response().setStatusCode(404).end();
-                  } else if (req.method() == HttpMethod.OPTIONS && req.path().equals("/slow")) {
-                    // each handshake takes 3 s: the second ends past the 5 s to live
-                    receiverVertx.setTimer(3000, t -> req.response().setStatusCode(404).end());
-                  } else {
-                    answering.handle(req);
-                  }
-                })
-            .listen(0, "127.0.0.1")
-            .await(10, TimeUnit.SECONDS);
-    String url = "http://127.0.0.1:" + receiver.actualPort();
+        receivers.listen(
+            req -> {
+              requests
+                  .computeIfAbsent(req.method() + " " + req.path(), p -> new AtomicInteger())
+                  .incrementAndGet();
+              if (req.method() == HttpMethod.OPTIONS && req.path().equals("/unvalidated")) {
+                req.response().setStatusCode(404).end();
+              } else if (req.method() == HttpMethod.OPTIONS && req.path().equals("/slow")) {
+                // each handshake takes 3 s: the second ends past the 5 s to live
+                receivers.vertx().setTimer(3000, t -> req.response().setStatusCode(404).end());
+              } else {
+                answering.handle(req);
+              }
+            });
+    String url = HttpReceivers.url(receiver);
     Path file = dir.resolve("namespace.yaml");
     Files.writeString(
         file,
@@ -109,9 +105,7 @@ class DeadLetterValidationIT {
 
   @AfterAll
   static void stopReceiver() throws Exception {
-    if (receiverVertx != null) {
-      receiverVertx.close().await(10, TimeUnit.SECONDS);
-    }
+    Closeables.closeAll(receivers);
   }
 
   @Test

@@ -6,11 +6,12 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
 import io.mqttgrid.testing.Await;
+import io.mqttgrid.testing.Closeables;
+import io.mqttgrid.testing.HttpReceivers;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestTokens;
 import io.mqttgrid.testing.WebhookReceivers;
 import io.mqttgrid.testing.WithBroker;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -24,7 +25,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -61,7 +61,7 @@ class EventSubscriptionsIT {
   @TempDir static Path dir;
   static TestTokens tokens;
   static TestBroker broker;
-  static Vertx receiverVertx;
+  static HttpReceivers receivers;
   static HttpServer hot;
   static HttpServer sessions;
   static HttpServer stuck;
@@ -75,17 +75,13 @@ class EventSubscriptionsIT {
   static final AtomicInteger stuckRequests = new AtomicInteger();
 
   static Map<String, String> subscribeTheReceivers() throws Exception {
-    receiverVertx = Vertx.vertx();
+    receivers = new HttpReceivers();
     hot = recorder(hotEvents);
     sessions = recorder(sessionEvents);
     stuck =
-        receiverVertx
-            .createHttpServer()
-            .requestHandler(
-                WebhookReceivers.answeringHandshake(
-                    req -> req.body().onSuccess(b -> stuckRequests.incrementAndGet())))
-            .listen(0, "127.0.0.1")
-            .await(10, TimeUnit.SECONDS);
+        receivers.listen(
+            WebhookReceivers.answeringHandshake(
+                req -> req.body().onSuccess(b -> stuckRequests.incrementAndGet())));
     tokens = TestTokens.create();
     Path file = tokens.writeNamespace(dir);
     String settings =
@@ -126,18 +122,12 @@ class EventSubscriptionsIT {
 
   /** A receiver that records each event (structured or batched) and answers 200. */
   private static HttpServer recorder(ConcurrentLinkedQueue<JsonObject> events) throws Exception {
-    return receiverVertx
-        .createHttpServer()
-        .requestHandler(WebhookReceivers.collecting(events::add))
-        .listen(0, "127.0.0.1")
-        .await(10, TimeUnit.SECONDS);
+    return receivers.listen(WebhookReceivers.collecting(events::add));
   }
 
   @AfterAll
   static void stopReceivers() throws Exception {
-    if (receiverVertx != null) {
-      receiverVertx.close().await(10, TimeUnit.SECONDS);
-    }
+    Closeables.closeAll(receivers);
   }
 
   @BeforeEach

@@ -1,10 +1,11 @@
 package io.mqttgrid.events;
 
 import io.mqttgrid.testing.Await;
+import io.mqttgrid.testing.Closeables;
+import io.mqttgrid.testing.HttpReceivers;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WebhookReceivers;
 import io.mqttgrid.testing.WithBroker;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -41,44 +41,40 @@ class RoutingInFlightIT {
 
   @TempDir static Path dir;
   static TestBroker broker;
-  static Vertx receiverVertx;
+  static HttpReceivers receivers;
 
   static final AtomicInteger refused = new AtomicInteger();
   static final AtomicInteger hanging = new AtomicInteger();
   static final ConcurrentLinkedQueue<JsonObject> delivered = new ConcurrentLinkedQueue<>();
 
   static Map<String, String> routeToTheReceiver() throws Exception {
-    receiverVertx = Vertx.vertx();
+    receivers = new HttpReceivers();
     HttpServer receiver =
-        receiverVertx
-            .createHttpServer()
-            .requestHandler(
-                WebhookReceivers.answeringHandshake(
-                    req ->
-                        req.body()
-                            .onSuccess(
-                                body -> {
-                                  JsonObject event = new JsonObject(body.toString());
-                                  switch (req.path()) {
-                                    case "/hang" -> hanging.incrementAndGet(); // never answered
-                                    case "/flaky" -> {
-                                      if (event.getJsonObject("data").getBoolean("fail")) {
-                                        refused.incrementAndGet();
-                                        req.response().setStatusCode(500).end();
-                                      } else {
-                                        delivered.add(event);
-                                        req.response().setStatusCode(200).end();
-                                      }
-                                    }
-                                    default -> {
-                                      delivered.add(event);
-                                      req.response().setStatusCode(200).end();
-                                    }
+        receivers.listen(
+            WebhookReceivers.answeringHandshake(
+                req ->
+                    req.body()
+                        .onSuccess(
+                            body -> {
+                              JsonObject event = new JsonObject(body.toString());
+                              switch (req.path()) {
+                                case "/hang" -> hanging.incrementAndGet(); // never answered
+                                case "/flaky" -> {
+                                  if (event.getJsonObject("data").getBoolean("fail")) {
+                                    refused.incrementAndGet();
+                                    req.response().setStatusCode(500).end();
+                                  } else {
+                                    delivered.add(event);
+                                    req.response().setStatusCode(200).end();
                                   }
-                                })))
-            .listen(0, "127.0.0.1")
-            .await(10, TimeUnit.SECONDS);
-    String url = "http://127.0.0.1:" + receiver.actualPort();
+                                }
+                                default -> {
+                                  delivered.add(event);
+                                  req.response().setStatusCode(200).end();
+                                }
+                              }
+                            })));
+    String url = HttpReceivers.url(receiver);
     Path file = dir.resolve("namespace.yaml");
     Files.writeString(
         file,
@@ -102,9 +98,7 @@ class RoutingInFlightIT {
 
   @AfterAll
   static void stopReceiver() throws Exception {
-    if (receiverVertx != null) {
-      receiverVertx.close().await(10, TimeUnit.SECONDS);
-    }
+    Closeables.closeAll(receivers);
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.mqttgrid.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import io.mqttgrid.testing.Closeables;
 import io.mqttgrid.testing.ClusterFixture;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
@@ -36,12 +37,7 @@ class RoutingPendingEventsClusterIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-    if (webhook != null) {
-      webhook.close();
-    }
+    Closeables.closeAll(cluster, webhook);
   }
 
   @Test

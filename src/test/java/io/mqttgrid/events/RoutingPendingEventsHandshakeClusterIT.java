@@ -2,6 +2,7 @@ package io.mqttgrid.events;
 
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import io.mqttgrid.testing.Await;
+import io.mqttgrid.testing.Closeables;
 import io.mqttgrid.testing.ClusterFixture;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
@@ -42,12 +43,7 @@ class RoutingPendingEventsHandshakeClusterIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-    if (webhook != null) {
-      webhook.close();
-    }
+    Closeables.closeAll(cluster, webhook);
   }
 
   @Test

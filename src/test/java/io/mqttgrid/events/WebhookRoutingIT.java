@@ -6,11 +6,12 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
 import io.mqttgrid.testing.Await;
+import io.mqttgrid.testing.Closeables;
+import io.mqttgrid.testing.HttpReceivers;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestTokens;
 import io.mqttgrid.testing.WebhookReceivers;
 import io.mqttgrid.testing.WithBroker;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -24,7 +25,6 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -56,7 +56,7 @@ class WebhookRoutingIT {
   @TempDir static Path dir;
   static TestTokens tokens;
   static TestBroker broker;
-  static Vertx receiverVertx;
+  static HttpReceivers receivers;
   static HttpServer receiver;
 
   /** Bodies (with their content type) the receiver got, in order. */
@@ -68,33 +68,30 @@ class WebhookRoutingIT {
   record Received(String contentType, String body) {}
 
   static Map<String, String> routeToTheReceiver() throws Exception {
-    receiverVertx = Vertx.vertx();
+    receivers = new HttpReceivers();
     receiver =
-        receiverVertx
-            .createHttpServer()
-            .requestHandler(
-                WebhookReceivers.answeringHandshake(
-                    req ->
-                        req.body()
-                            .onSuccess(
-                                body -> {
-                                  Integer status = answers.poll();
-                                  int answer = status == null ? 200 : status;
-                                  if (answer == 200) {
-                                    received.add(
-                                        new Received(
-                                            req.getHeader("Content-Type"), body.toString()));
-                                  }
-                                  long delay = answerDelayMillis;
-                                  if (delay == 0) {
-                                    req.response().setStatusCode(answer).end();
-                                  } else {
-                                    receiverVertx.setTimer(
+        receivers.listen(
+            WebhookReceivers.answeringHandshake(
+                req ->
+                    req.body()
+                        .onSuccess(
+                            body -> {
+                              Integer status = answers.poll();
+                              int answer = status == null ? 200 : status;
+                              if (answer == 200) {
+                                received.add(
+                                    new Received(req.getHeader("Content-Type"), body.toString()));
+                              }
+                              long delay = answerDelayMillis;
+                              if (delay == 0) {
+                                req.response().setStatusCode(answer).end();
+                              } else {
+                                receivers
+                                    .vertx()
+                                    .setTimer(
                                         delay, t -> req.response().setStatusCode(answer).end());
-                                  }
-                                })))
-            .listen(0, "127.0.0.1")
-            .await(10, TimeUnit.SECONDS);
+                              }
+                            })));
     tokens = TestTokens.create();
     Path file = tokens.writeNamespace(dir);
     String routing =
@@ -121,9 +118,7 @@ class WebhookRoutingIT {
 
   @AfterAll
   static void stopReceiver() throws Exception {
-    if (receiverVertx != null) {
-      receiverVertx.close().await(10, TimeUnit.SECONDS);
-    }
+    Closeables.closeAll(receivers);
   }
 
   @BeforeEach
@@ -361,7 +356,7 @@ class WebhookRoutingIT {
                 .put(
                     "webhook",
                     new JsonObject()
-                        .put("endpointUrl", "http://127.0.0.1:" + receiver.actualPort() + "/events")
+                        .put("endpointUrl", HttpReceivers.url(receiver) + "/events")
                         .put("maxEventsPerBatch", 1)));
     assertThat(settings.getJsonObject("routingEnrichments").getJsonArray("dynamic")).hasSize(6);
     settings

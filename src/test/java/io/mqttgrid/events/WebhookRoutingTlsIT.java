@@ -5,11 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import io.mqttgrid.testing.Await;
+import io.mqttgrid.testing.Closeables;
+import io.mqttgrid.testing.HttpReceivers;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestCertificates;
 import io.mqttgrid.testing.WebhookReceivers;
 import io.mqttgrid.testing.WithBroker;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -20,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,32 +34,28 @@ class WebhookRoutingTlsIT {
 
   @TempDir static Path dir;
   static TestBroker broker;
-  static Vertx receiverVertx;
+  static HttpReceivers receivers;
   static final ConcurrentLinkedQueue<String> received = new ConcurrentLinkedQueue<>();
 
   static Map<String, String> routeToAnHttpsReceiver() throws Exception {
     TestCertificates certs = TestCertificates.selfSignedServer(dir);
-    receiverVertx = Vertx.vertx();
+    receivers = new HttpReceivers();
     HttpServer receiver =
-        receiverVertx
-            .createHttpServer(
-                new HttpServerOptions()
-                    .setSsl(true)
-                    .setKeyCertOptions(
-                        new PemKeyCertOptions()
-                            .setCertPath(certs.certFile.toString())
-                            .setKeyPath(certs.keyFile.toString())))
-            .requestHandler(
-                WebhookReceivers.answeringHandshake(
-                    req ->
-                        req.body()
-                            .onSuccess(
-                                body -> {
-                                  received.add(body.toString());
-                                  req.response().setStatusCode(204).end();
-                                })))
-            .listen(0, "127.0.0.1")
-            .await(10, TimeUnit.SECONDS);
+        receivers.listen(
+            new HttpServerOptions()
+                .setSsl(true)
+                .setKeyCertOptions(
+                    new PemKeyCertOptions()
+                        .setCertPath(certs.certFile.toString())
+                        .setKeyPath(certs.keyFile.toString())),
+            WebhookReceivers.answeringHandshake(
+                req ->
+                    req.body()
+                        .onSuccess(
+                            body -> {
+                              received.add(body.toString());
+                              req.response().setStatusCode(204).end();
+                            })));
     Path file = dir.resolve("namespace.yaml");
     Files.writeString(
         file,
@@ -75,9 +71,7 @@ class WebhookRoutingTlsIT {
 
   @AfterAll
   static void stopReceiver() throws Exception {
-    if (receiverVertx != null) {
-      receiverVertx.close().await(10, TimeUnit.SECONDS);
-    }
+    Closeables.closeAll(receivers);
   }
 
   @Test

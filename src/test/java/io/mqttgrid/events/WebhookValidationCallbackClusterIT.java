@@ -5,8 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import io.mqttgrid.testing.Await;
+import io.mqttgrid.testing.Closeables;
 import io.mqttgrid.testing.ClusterFixture;
-import io.vertx.core.Vertx;
+import io.mqttgrid.testing.HttpReceivers;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
@@ -22,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,34 +40,30 @@ class WebhookValidationCallbackClusterIT {
 
   @TempDir static Path dir;
   static ClusterFixture cluster;
-  static Vertx receiverVertx;
+  static HttpReceivers receivers;
 
   static final List<String> callbacks = new CopyOnWriteArrayList<>();
   static final ConcurrentLinkedQueue<JsonObject> events = new ConcurrentLinkedQueue<>();
 
   @BeforeAll
   static void startReceiverAndCluster() throws Exception {
-    receiverVertx = Vertx.vertx();
+    receivers = new HttpReceivers();
     // approves by callback only: the OPTIONS answer withholds the permission headers
     HttpServer receiver =
-        receiverVertx
-            .createHttpServer()
-            .requestHandler(
-                req -> {
-                  if (req.method() == HttpMethod.OPTIONS) {
-                    callbacks.add(String.valueOf(req.getHeader("WebHook-Request-Callback")));
-                    req.response().setStatusCode(202).end();
-                    return;
-                  }
-                  req.body()
-                      .onSuccess(
-                          body -> {
-                            events.add(new JsonObject(body.toString()));
-                            req.response().setStatusCode(200).end();
-                          });
-                })
-            .listen(0, "127.0.0.1")
-            .await(10, TimeUnit.SECONDS);
+        receivers.listen(
+            req -> {
+              if (req.method() == HttpMethod.OPTIONS) {
+                callbacks.add(String.valueOf(req.getHeader("WebHook-Request-Callback")));
+                req.response().setStatusCode(202).end();
+                return;
+              }
+              req.body()
+                  .onSuccess(
+                      body -> {
+                        events.add(new JsonObject(body.toString()));
+                        req.response().setStatusCode(200).end();
+                      });
+            });
     Path file = dir.resolve("namespace.yaml");
     Files.writeString(
         file,
@@ -99,12 +95,7 @@ class WebhookValidationCallbackClusterIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-    if (receiverVertx != null) {
-      receiverVertx.close().await(10, TimeUnit.SECONDS);
-    }
+    Closeables.closeAll(cluster, receivers);
   }
 
   @Test

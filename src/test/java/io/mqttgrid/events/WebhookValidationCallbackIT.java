@@ -5,11 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import io.mqttgrid.testing.Await;
+import io.mqttgrid.testing.Closeables;
+import io.mqttgrid.testing.HttpReceivers;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestTokens;
 import io.mqttgrid.testing.WithBroker;
 import io.vertx.core.Handler;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
@@ -26,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,7 +56,7 @@ class WebhookValidationCallbackIT {
   @TempDir static Path dir;
   static TestTokens tokens;
   static TestBroker broker;
-  static Vertx receiverVertx;
+  static HttpReceivers receivers;
   static int httpPort;
 
   static final List<String> manualCallbacks = new CopyOnWriteArrayList<>();
@@ -66,7 +66,7 @@ class WebhookValidationCallbackIT {
   static final ConcurrentLinkedQueue<JsonObject> pacedEvents = new ConcurrentLinkedQueue<>();
 
   static Map<String, String> subscribeTheReceivers() throws Exception {
-    receiverVertx = Vertx.vertx();
+    receivers = new HttpReceivers();
     // approves by callback only: the OPTIONS answer withholds the permission headers
     HttpServer manual =
         listen(
@@ -121,11 +121,7 @@ class WebhookValidationCallbackIT {
   }
 
   private static HttpServer listen(Handler<HttpServerRequest> handler) throws Exception {
-    return receiverVertx
-        .createHttpServer()
-        .requestHandler(handler)
-        .listen(0, "127.0.0.1")
-        .await(10, TimeUnit.SECONDS);
+    return receivers.listen(handler);
   }
 
   private static void record(
@@ -143,9 +139,7 @@ class WebhookValidationCallbackIT {
 
   @AfterAll
   static void stopReceivers() throws Exception {
-    if (receiverVertx != null) {
-      receiverVertx.close().await(10, TimeUnit.SECONDS);
-    }
+    Closeables.closeAll(receivers);
   }
 
   @Test

@@ -6,12 +6,13 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
 import io.mqttgrid.testing.Await;
+import io.mqttgrid.testing.Closeables;
+import io.mqttgrid.testing.HttpReceivers;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.TestTokens;
 import io.mqttgrid.testing.WebhookReceivers;
 import io.mqttgrid.testing.WithBroker;
 import io.vertx.core.Handler;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
@@ -26,7 +27,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -62,7 +62,7 @@ class WebhookValidationIT {
   @TempDir static Path dir;
   static TestTokens tokens;
   static TestBroker broker;
-  static Vertx receiverVertx;
+  static HttpReceivers receivers;
 
   static final ConcurrentLinkedQueue<JsonObject> validEvents = new ConcurrentLinkedQueue<>();
   static final ConcurrentLinkedQueue<JsonObject> refusingEvents = new ConcurrentLinkedQueue<>();
@@ -74,7 +74,7 @@ class WebhookValidationIT {
   static volatile boolean lateAnswers;
 
   static Map<String, String> subscribeTheReceivers() throws Exception {
-    receiverVertx = Vertx.vertx();
+    receivers = new HttpReceivers();
     HttpServer valid = listen(WebhookReceivers.answeringHandshake(recorder(validEvents)));
     Handler<HttpServerRequest> refusingRecorder = recorder(refusingEvents);
     HttpServer refusing =
@@ -118,11 +118,7 @@ class WebhookValidationIT {
   }
 
   private static HttpServer listen(Handler<HttpServerRequest> handler) throws Exception {
-    return receiverVertx
-        .createHttpServer()
-        .requestHandler(handler)
-        .listen(0, "127.0.0.1")
-        .await(10, TimeUnit.SECONDS);
+    return receivers.listen(handler);
   }
 
   /** Records each event a POST carries (structured or batched) and answers 200. */
@@ -146,9 +142,7 @@ class WebhookValidationIT {
 
   @AfterAll
   static void stopReceivers() throws Exception {
-    if (receiverVertx != null) {
-      receiverVertx.close().await(10, TimeUnit.SECONDS);
-    }
+    Closeables.closeAll(receivers);
   }
 
   @Test

@@ -11,6 +11,7 @@ import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.mqttgrid.testing.Closeables;
 import io.mqttgrid.testing.ClusterFixture;
 import io.mqttgrid.testing.TcpLoadBalancer;
 import io.mqttgrid.testing.TestTokens;
@@ -87,15 +88,7 @@ class HttpPublishClusterIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (http != null) {
-      http.close();
-    }
-    if (balancer != null) {
-      balancer.close();
-    }
-    if (cluster != null) {
-      cluster.close();
-    }
+    Closeables.closeAll(http, balancer, cluster);
   }
 
   @AfterEach

@@ -99,25 +99,16 @@ class HttpPublishIT {
         .toList();
   }
 
-  private Mqtt5BlockingClient subscriberV5(String id, String filter, MqttQos qos) {
-    Mqtt5BlockingClient c = broker.v5(id);
-    c.connect();
-    c.subscribeWith().topicFilter(filter).qos(qos).send();
-    return c;
-  }
-
   @Test
   void
       theSeedsPostmanRequestReachesMqtt5SubscribersWithEveryPropertyAndMqtt311SubscribersAsThePlainMessage()
           throws Exception {
     Mqtt5BlockingClient sub5 = broker.v5("seed-sub5");
-    sub5.connect();
-    Inbox<Mqtt5Publish> inbox5 = Inbox.of(sub5);
-    sub5.subscribeWith().topicFilter("devices/CXa-23112/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox5 =
+        Inbox.connectAndSubscribe(sub5, "devices/CXa-23112/#", MqttQos.AT_LEAST_ONCE);
     Mqtt3BlockingClient sub3 = broker.v3("seed-sub3");
-    sub3.connect();
-    Inbox<Mqtt3Publish> inbox3 = Inbox.of(sub3);
-    sub3.subscribeWith().topicFilter("devices/CXa-23112/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt3Publish> inbox3 =
+        Inbox.connectAndSubscribe(sub3, "devices/CXa-23112/#", MqttQos.AT_LEAST_ONCE);
 
     // the collection's request, header for header (Postman and Bruno send exactly these)
     HttpResponse<Buffer> r =
@@ -168,9 +159,8 @@ class HttpPublishIT {
   @Test
   void theSeedsCurlTopicWithItsPlaceholderEscapeIsPublishedLiterally() throws Exception {
     Mqtt5BlockingClient sub = broker.v5("curl-sub");
-    sub.connect();
-    Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
-    sub.subscribeWith().topicFilter("devices%2XXXX-0000/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox =
+        Inbox.connectAndSubscribe(sub, "devices%2XXXX-0000/#", MqttQos.AT_LEAST_ONCE);
     // the how-to's curl command, its redacted values (XXXX) filled in where they must be valid
     HttpResponse<Buffer> r =
         http.publish(
@@ -203,9 +193,8 @@ class HttpPublishIT {
   @Test
   void expiryPayloadFormatBase64UserPropertiesAndUtf8TextReachMqtt5Subscribers() throws Exception {
     Mqtt5BlockingClient sub = broker.v5("props-sub");
-    sub.connect();
-    Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
-    sub.subscribeWith().topicFilter("devices/props/#").qos(MqttQos.EXACTLY_ONCE).send();
+    Inbox<Mqtt5Publish> inbox =
+        Inbox.connectAndSubscribe(sub, "devices/props/#", MqttQos.EXACTLY_ONCE);
     String json =
         "[{\"k\":\"1\"},{\"dup\":\"a\"},{\"k\":\"2\"},{\"dup\":\"a\"},{\"ünï\":\"cödé €\"}]";
     HttpResponse<Buffer> r =
@@ -252,9 +241,8 @@ class HttpPublishIT {
   @Test
   void queryParametersOverrideHeadersForQosAndRetain() throws Exception {
     Mqtt5BlockingClient sub = broker.v5("override-sub");
-    sub.connect();
-    Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
-    sub.subscribeWith().topicFilter("retained/override/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox =
+        Inbox.connectAndSubscribe(sub, "retained/override/#", MqttQos.AT_LEAST_ONCE);
     HttpResponse<Buffer> r =
         http.publish(
             "topic=retained%2Foverride%2Fstate&api-version=" + PUBLISH_VERSION + "&qos=0&retain=1",
@@ -266,9 +254,8 @@ class HttpPublishIT {
 
     // retained: a subscriber that comes later gets it
     Mqtt5BlockingClient late = broker.v5("override-late");
-    late.connect();
-    Inbox<Mqtt5Publish> lateInbox = Inbox.of(late);
-    late.subscribeWith().topicFilter("retained/override/state").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> lateInbox =
+        Inbox.connectAndSubscribe(late, "retained/override/state", MqttQos.AT_LEAST_ONCE);
     Mqtt5Publish retained = lateInbox.next();
     assertThat(retained.isRetain()).isTrue();
     assertThat(Inbox.text(retained)).isEqualTo("on");
@@ -283,9 +270,8 @@ class HttpPublishIT {
     assertThat(r.statusCode()).isEqualTo(204);
     assertThat(broker.broker().vertx()).isNotNull();
     Mqtt5BlockingClient later = broker.v5("override-later");
-    later.connect();
-    Inbox<Mqtt5Publish> laterInbox = Inbox.of(later);
-    later.subscribeWith().topicFilter("retained/override/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> laterInbox =
+        Inbox.connectAndSubscribe(later, "retained/override/#", MqttQos.AT_LEAST_ONCE);
     later.publishWith().topic("retained/override/sentinel").qos(MqttQos.AT_LEAST_ONCE).send();
     assertThat(laterInbox.topicsUntil("retained/override/sentinel")).isEmpty();
     sub.disconnect();
@@ -350,9 +336,9 @@ class HttpPublishIT {
         .qos(MqttQos.AT_LEAST_ONCE)
         .send();
     self.subscribeWith().topicFilter("devices/sentinel/nolocal").qos(MqttQos.AT_LEAST_ONCE).send();
-    Mqtt5BlockingClient other =
-        subscriberV5("nolocal-other", "devices/nolocal/#", MqttQos.AT_LEAST_ONCE);
-    Inbox<Mqtt5Publish> otherInbox = Inbox.of(other);
+    Mqtt5BlockingClient other = broker.v5("nolocal-other");
+    Inbox<Mqtt5Publish> otherInbox =
+        Inbox.connectAndSubscribe(other, "devices/nolocal/#", MqttQos.AT_LEAST_ONCE);
     Map<String, String> h = new HashMap<>();
     h.put("Authorization", "Bearer " + tokens.token(name));
     assertThat(publish("devices%2Fnolocal%2F1", h, "x").statusCode()).isEqualTo(204);

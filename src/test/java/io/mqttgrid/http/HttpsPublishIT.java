@@ -47,9 +47,8 @@ class HttpsPublishIT {
                         new PemTrustOptions().addCertPath(tls.server.certFile.toString())))) {
       assertThat(broker.broker().httpTlsPort()).isEqualTo(httpsPort);
       Mqtt5BlockingClient sub = broker.v5("https-sub");
-      sub.connect();
-      Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
-      sub.subscribeWith().topicFilter("devices/https/#").qos(MqttQos.AT_LEAST_ONCE).send();
+      Inbox<Mqtt5Publish> inbox =
+          Inbox.connectAndSubscribe(sub, "devices/https/#", MqttQos.AT_LEAST_ONCE);
       HttpResponse<Buffer> r =
           https.publish(
               "topic=devices%2Fhttps%2F1&api-version=" + PUBLISH_VERSION,

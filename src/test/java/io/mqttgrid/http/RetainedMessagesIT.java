@@ -269,9 +269,8 @@ class RetainedMessagesIT {
   void deletingRemovesOneTopicsRetainedMessageWithoutTellingSubscribers() throws Exception {
     retain("retained%2Fdelete%2Fone", "bye".getBytes(StandardCharsets.UTF_8));
     Mqtt5BlockingClient sub = broker.v5("retained-delete-watcher");
-    sub.connect();
-    Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
-    sub.subscribeWith().topicFilter("retained/delete/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox =
+        Inbox.connectAndSubscribe(sub, "retained/delete/#", MqttQos.AT_LEAST_ONCE);
     assertThat(Inbox.text(inbox.next()))
         .isEqualTo("bye"); // the retained message itself, on subscribe
 
@@ -285,9 +284,8 @@ class RetainedMessagesIT {
 
     // a subscriber arriving later gets no retained message either
     Mqtt5BlockingClient late = broker.v5("retained-delete-late");
-    late.connect();
-    Inbox<Mqtt5Publish> lateInbox = Inbox.of(late);
-    late.subscribeWith().topicFilter("retained/delete/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> lateInbox =
+        Inbox.connectAndSubscribe(late, "retained/delete/#", MqttQos.AT_LEAST_ONCE);
     late.publishWith().topic("retained/delete/sentinel2").qos(MqttQos.AT_LEAST_ONCE).send();
     assertThat(lateInbox.topicsUntil("retained/delete/sentinel2")).isEmpty();
     late.disconnect();

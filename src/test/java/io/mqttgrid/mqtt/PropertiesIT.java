@@ -43,13 +43,9 @@ class PropertiesIT {
   void publishPropertiesReachMqtt5SubscribersUnchangedAndMqtt3SubscribersGetThePlainMessage()
       throws Exception {
     Mqtt5BlockingClient sub5 = broker.v5("props-sub5");
-    sub5.connect();
-    Inbox<Mqtt5Publish> inbox5 = Inbox.of(sub5);
-    sub5.subscribeWith().topicFilter("props/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox5 = Inbox.connectAndSubscribe(sub5, "props/#", MqttQos.AT_LEAST_ONCE);
     Mqtt3BlockingClient sub3 = broker.v3("props-sub3");
-    sub3.connect();
-    Inbox<Mqtt3Publish> inbox3 = Inbox.of(sub3);
-    sub3.subscribeWith().topicFilter("props/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt3Publish> inbox3 = Inbox.connectAndSubscribe(sub3, "props/#", MqttQos.AT_LEAST_ONCE);
 
     byte[] correlation = {(byte) 0xCA, (byte) 0xFE, 0, 1};
     Mqtt5BlockingClient pub = broker.v5("props-pub");
@@ -113,9 +109,7 @@ class PropertiesIT {
   @Test
   void mqtt3PublishReachesMqtt5SubscribersWithoutProperties() throws Exception {
     Mqtt5BlockingClient sub5 = broker.v5("props3-sub5");
-    sub5.connect();
-    Inbox<Mqtt5Publish> inbox5 = Inbox.of(sub5);
-    sub5.subscribeWith().topicFilter("props3/t").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox5 = Inbox.connectAndSubscribe(sub5, "props3/t", MqttQos.AT_LEAST_ONCE);
     Mqtt3BlockingClient pub3 = broker.v3("props3-pub");
     pub3.connect();
     pub3.publishWith()
@@ -197,13 +191,8 @@ class PropertiesIT {
     responder.subscribeWith().topicFilter("svc/echo").qos(MqttQos.AT_LEAST_ONCE).send();
 
     Mqtt5BlockingClient requester = broker.v5("requester");
-    requester.connect();
-    Inbox<Mqtt5Publish> replies = Inbox.of(requester);
-    requester
-        .subscribeWith()
-        .topicFilter("svc/replies/requester")
-        .qos(MqttQos.AT_LEAST_ONCE)
-        .send();
+    Inbox<Mqtt5Publish> replies =
+        Inbox.connectAndSubscribe(requester, "svc/replies/requester", MqttQos.AT_LEAST_ONCE);
     for (int i = 1; i <= 3; i++) {
       requester
           .publishWith()

@@ -76,9 +76,7 @@ class RetainIT {
   void retainedMessageIsSetReplacedAndClearedByAnEmptyPayload() throws Exception {
     retain("r1/t", "v1");
     Mqtt5BlockingClient a = broker.v5("r1-a");
-    a.connect();
-    Inbox<Mqtt5Publish> aInbox = Inbox.of(a);
-    a.subscribeWith().topicFilter("r1/t").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> aInbox = Inbox.connectAndSubscribe(a, "r1/t", MqttQos.AT_LEAST_ONCE);
     Mqtt5Publish first = aInbox.next();
     assertThat(Inbox.text(first)).isEqualTo("v1");
     assertThat(first.isRetain()).isTrue(); // MQTT-3.3.1-9: sent because of a new subscription
@@ -89,14 +87,10 @@ class RetainIT {
     assertThat(live.isRetain()).isFalse();
 
     Mqtt5BlockingClient b = broker.v5("r1-b");
-    b.connect();
-    Inbox<Mqtt5Publish> bInbox = Inbox.of(b);
-    b.subscribeWith().topicFilter("r1/+").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> bInbox = Inbox.connectAndSubscribe(b, "r1/+", MqttQos.AT_LEAST_ONCE);
     assertThat(receivedUntilFence(b, bInbox, "r1b")).extracting(Inbox::text).containsExactly("v2");
     Mqtt3BlockingClient v3 = broker.v3("r1-v3");
-    v3.connect();
-    Inbox<Mqtt3Publish> v3Inbox = Inbox.of(v3);
-    v3.subscribeWith().topicFilter("r1/t").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt3Publish> v3Inbox = Inbox.connectAndSubscribe(v3, "r1/t", MqttQos.AT_LEAST_ONCE);
     Mqtt3Publish v3First = v3Inbox.next();
     assertThat(Inbox.text(v3First)).isEqualTo("v2");
     assertThat(v3First.isRetain()).isTrue();
@@ -105,9 +99,7 @@ class RetainIT {
     pub.publishWith().topic("r1/t").qos(MqttQos.AT_LEAST_ONCE).retain(true).send();
     assertThat(aInbox.next().getPayloadAsBytes()).isEmpty();
     Mqtt5BlockingClient c = broker.v5("r1-c");
-    c.connect();
-    Inbox<Mqtt5Publish> cInbox = Inbox.of(c);
-    c.subscribeWith().topicFilter("r1/t").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> cInbox = Inbox.connectAndSubscribe(c, "r1/t", MqttQos.AT_LEAST_ONCE);
     c.subscribeWith().topicFilter("r1/#").qos(MqttQos.AT_LEAST_ONCE).send();
     assertThat(receivedUntilFence(c, cInbox, "r1c")).isEmpty();
     a.disconnect();
@@ -127,9 +119,7 @@ class RetainIT {
         .payload("from3".getBytes())
         .send();
     Mqtt5BlockingClient s = broker.v5("r2-sub");
-    s.connect();
-    Inbox<Mqtt5Publish> inbox = Inbox.of(s);
-    s.subscribeWith().topicFilter("r2/t").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox = Inbox.connectAndSubscribe(s, "r2/t", MqttQos.AT_LEAST_ONCE);
     Mqtt5Publish m = inbox.next();
     assertThat(Inbox.text(m)).isEqualTo("from3");
     assertThat(m.isRetain()).isTrue();
@@ -152,9 +142,7 @@ class RetainIT {
     // same connection, is stored after it
     retain("r3/sync", "sync");
     Mqtt5BlockingClient s = broker.v5("r3-sub");
-    s.connect();
-    Inbox<Mqtt5Publish> inbox = Inbox.of(s);
-    s.subscribeWith().topicFilter("r3/q1").qos(MqttQos.AT_MOST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox = Inbox.connectAndSubscribe(s, "r3/q1", MqttQos.AT_MOST_ONCE);
     s.subscribeWith().topicFilter("r3/q0").qos(MqttQos.AT_LEAST_ONCE).send();
     List<Mqtt5Publish> got = receivedUntilFence(s, inbox, "r3");
     assertThat(got).extracting(Inbox::text).containsExactlyInAnyOrder("q1", "q0");
@@ -219,9 +207,7 @@ class RetainIT {
     retain("r5/u", "lasting");
     Thread.sleep(2_200); // let the one-second expiry pass
     Mqtt5BlockingClient s = broker.v5("r5-sub");
-    s.connect();
-    Inbox<Mqtt5Publish> inbox = Inbox.of(s);
-    s.subscribeWith().topicFilter("r5/+").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox = Inbox.connectAndSubscribe(s, "r5/+", MqttQos.AT_LEAST_ONCE);
     assertThat(receivedUntilFence(s, inbox, "r5"))
         .extracting(Inbox::text)
         .containsExactly("lasting");
@@ -240,9 +226,7 @@ class RetainIT {
     retain("r6/forever", "forever");
     Thread.sleep(2_100);
     Mqtt5BlockingClient s = broker.v5("r6-sub");
-    s.connect();
-    Inbox<Mqtt5Publish> inbox = Inbox.of(s);
-    s.subscribeWith().topicFilter("r6/t").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox = Inbox.connectAndSubscribe(s, "r6/t", MqttQos.AT_LEAST_ONCE);
     Mqtt5Publish m = inbox.next();
     assertThat(Inbox.text(m)).isEqualTo("expiring");
     assertThat(m.getMessageExpiryInterval()).isPresent();
@@ -293,9 +277,7 @@ class RetainIT {
         }
       }
       Mqtt5BlockingClient s = broker.v5("r7-sub");
-      s.connect();
-      Inbox<Mqtt5Publish> inbox = Inbox.of(s);
-      s.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).send();
+      Inbox<Mqtt5Publish> inbox = Inbox.connectAndSubscribe(s, filter, MqttQos.AT_LEAST_ONCE);
       List<String> got = new ArrayList<>();
       while (got.size() < expected.size()) {
         Mqtt5Publish m = inbox.next();

@@ -46,9 +46,7 @@ class SharedSubscriptionIT {
 
   private static Member member(String id, String sharedFilter, String end) {
     Mqtt5BlockingClient c = broker.v5(id);
-    c.connect();
-    Inbox<Mqtt5Publish> inbox = Inbox.of(c);
-    c.subscribeWith().topicFilter(sharedFilter).qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox = Inbox.connectAndSubscribe(c, sharedFilter, MqttQos.AT_LEAST_ONCE);
     c.subscribeWith().topicFilter(end).qos(MqttQos.AT_LEAST_ONCE).send();
     return new Member(c, inbox);
   }
@@ -183,9 +181,8 @@ class SharedSubscriptionIT {
         .payload("f".getBytes())
         .send();
     Mqtt5BlockingClient s = broker.v5("sh5-sub");
-    s.connect();
-    Inbox<Mqtt5Publish> inbox = Inbox.of(s);
-    s.subscribeWith().topicFilter("$share/g/sh5/t").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox =
+        Inbox.connectAndSubscribe(s, "$share/g/sh5/t", MqttQos.AT_LEAST_ONCE);
     // a plain subscription after it: its retained message comes, and a live one behind that
     s.subscribeWith().topicFilter("sh5-fence/#").qos(MqttQos.AT_LEAST_ONCE).send();
     List<Mqtt5Publish> got = new ArrayList<>(inbox.until("sh5-fence/r"));

@@ -64,9 +64,7 @@ class SubscribeIT {
       subscribers.add(c);
     }
     Mqtt3BlockingClient v3 = broker.v3("wild-v3");
-    v3.connect();
-    Inbox<Mqtt3Publish> v3Inbox = Inbox.of(v3);
-    v3.subscribeWith().topicFilter("w/+/p1").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt3Publish> v3Inbox = Inbox.connectAndSubscribe(v3, "w/+/p1", MqttQos.AT_LEAST_ONCE);
     v3.subscribeWith().topicFilter("wild-end").qos(MqttQos.AT_LEAST_ONCE).send();
 
     Mqtt5BlockingClient pub = broker.v5("wild-pub");
@@ -90,15 +88,11 @@ class SubscribeIT {
   @Test
   void overlappingSubscriptionsDeliverOneCopyAtTheHighestGrantedQos() throws Exception {
     Mqtt5BlockingClient sub = broker.v5("overlap-sub");
-    sub.connect();
-    Inbox<Mqtt5Publish> inbox = Inbox.of(sub);
-    sub.subscribeWith().topicFilter("ov/+").qos(MqttQos.AT_MOST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox = Inbox.connectAndSubscribe(sub, "ov/+", MqttQos.AT_MOST_ONCE);
     sub.subscribeWith().topicFilter("ov/#").qos(MqttQos.AT_LEAST_ONCE).send();
     sub.subscribeWith().topicFilter("ov/a").qos(MqttQos.AT_MOST_ONCE).send();
     Mqtt3BlockingClient sub3 = broker.v3("overlap-sub3");
-    sub3.connect();
-    Inbox<Mqtt3Publish> inbox3 = Inbox.of(sub3);
-    sub3.subscribeWith().topicFilter("ov/+").qos(MqttQos.AT_MOST_ONCE).send();
+    Inbox<Mqtt3Publish> inbox3 = Inbox.connectAndSubscribe(sub3, "ov/+", MqttQos.AT_MOST_ONCE);
     sub3.subscribeWith().topicFilter("ov/#").qos(MqttQos.EXACTLY_ONCE).send();
 
     Mqtt5BlockingClient pub = broker.v5("overlap-pub");
@@ -293,13 +287,10 @@ class SubscribeIT {
         .retainAsPublished(true)
         .send();
     Mqtt5BlockingClient clear = broker.v5("rap-clear");
-    clear.connect();
-    Inbox<Mqtt5Publish> clearInbox = Inbox.of(clear);
-    clear.subscribeWith().topicFilter("rap/t").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> clearInbox =
+        Inbox.connectAndSubscribe(clear, "rap/t", MqttQos.AT_LEAST_ONCE);
     Mqtt3BlockingClient v3 = broker.v3("rap-v3");
-    v3.connect();
-    Inbox<Mqtt3Publish> v3Inbox = Inbox.of(v3);
-    v3.subscribeWith().topicFilter("rap/t").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt3Publish> v3Inbox = Inbox.connectAndSubscribe(v3, "rap/t", MqttQos.AT_LEAST_ONCE);
 
     Mqtt5BlockingClient pub = broker.v5("rap-pub");
     pub.connect();
@@ -436,9 +427,7 @@ class SubscribeIT {
   void unsubscribeAnswersNoSubscriptionExistedForAnUnknownFilterAndStopsDelivery()
       throws Exception {
     Mqtt5BlockingClient c = broker.v5("unsub");
-    c.connect();
-    Inbox<Mqtt5Publish> inbox = Inbox.of(c);
-    c.subscribeWith().topicFilter("us/a").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> inbox = Inbox.connectAndSubscribe(c, "us/a", MqttQos.AT_LEAST_ONCE);
     c.subscribeWith().topicFilter("us/end").qos(MqttQos.AT_LEAST_ONCE).send();
     Mqtt5UnsubAck ack =
         c.unsubscribeWith().addTopicFilter("us/a").addTopicFilter("us/never").send();

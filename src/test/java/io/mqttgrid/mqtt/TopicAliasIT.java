@@ -38,9 +38,7 @@ class TopicAliasIT {
   @BeforeEach
   void subscribe() {
     subscriber = broker.v5("alias-sub");
-    subscriber.connect();
-    inbox = Inbox.of(subscriber);
-    subscriber.subscribeWith().topicFilter("ta/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    inbox = Inbox.connectAndSubscribe(subscriber, "ta/#", MqttQos.AT_LEAST_ONCE);
   }
 
   @AfterEach

@@ -45,9 +45,7 @@ class WillIT {
   @BeforeEach
   void watchWills() {
     watcher = broker.v5("will-watcher");
-    watcher.connect();
-    inbox = Inbox.of(watcher);
-    watcher.subscribeWith().topicFilter("will/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    inbox = Inbox.connectAndSubscribe(watcher, "will/#", MqttQos.AT_LEAST_ONCE);
   }
 
   @AfterEach
@@ -94,9 +92,7 @@ class WillIT {
   @Test
   void willReachesAnMqtt3Subscriber() throws Exception {
     Mqtt3BlockingClient sub3 = broker.v3("will-sub3");
-    sub3.connect();
-    Inbox<Mqtt3Publish> inbox3 = Inbox.of(sub3);
-    sub3.subscribeWith().topicFilter("will/to3").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt3Publish> inbox3 = Inbox.connectAndSubscribe(sub3, "will/to3", MqttQos.AT_LEAST_ONCE);
     RawMqttClient c =
         RawMqttClient.connected(
             broker.mqttPort(),
@@ -269,9 +265,8 @@ class WillIT {
         .close();
     assertThat(Inbox.text(inbox.next())).isEqualTo("last words");
     Mqtt5BlockingClient late = broker.v5("late-subscriber");
-    late.connect();
-    Inbox<Mqtt5Publish> lateInbox = Inbox.of(late);
-    late.subscribeWith().topicFilter("will/retained").qos(MqttQos.AT_LEAST_ONCE).send();
+    Inbox<Mqtt5Publish> lateInbox =
+        Inbox.connectAndSubscribe(late, "will/retained", MqttQos.AT_LEAST_ONCE);
     Mqtt5Publish m = lateInbox.next();
     assertThat(Inbox.text(m)).isEqualTo("last words");
     assertThat(m.isRetain()).isTrue();

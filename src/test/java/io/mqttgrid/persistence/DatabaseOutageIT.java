@@ -52,9 +52,8 @@ class DatabaseOutageIT {
     Map<String, String> cfg = postgres.nodeSettings("management.token", PersistedState.TOKEN);
     try (TestBroker broker = TestBroker.start(cfg)) {
       Mqtt5BlockingClient subscriber = broker.v5("outage-sub");
-      subscriber.connect();
-      Inbox<Mqtt5Publish> inbox = Inbox.of(subscriber);
-      subscriber.subscribeWith().topicFilter("outage/#").qos(MqttQos.AT_LEAST_ONCE).send();
+      Inbox<Mqtt5Publish> inbox =
+          Inbox.connectAndSubscribe(subscriber, "outage/#", MqttQos.AT_LEAST_ONCE);
       Mqtt5BlockingClient publisher = broker.v5("outage-pub");
       publisher.connect();
       retain(publisher, "outage/before", "1");

@@ -1,6 +1,7 @@
 package io.mqttgrid.testing;
 
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
 import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
@@ -37,6 +38,31 @@ public final class Inbox<T> {
   public static Inbox<Mqtt3Publish> of(Mqtt3BlockingClient client) {
     Inbox<Mqtt3Publish> inbox = new Inbox<>(p -> p.getTopic().toString());
     client.toAsync().publishes(MqttGlobalPublishFilter.ALL, inbox.queue::add);
+    return inbox;
+  }
+
+  /**
+   * Connects {@code client} (a clean start, no other options), subscribes it to {@code filter} at
+   * {@code qos}, and returns what it receives: the inbox is in place before the subscription, so a
+   * retained message is not missed. A test about the CONNECT or the SUBSCRIBE itself spells them
+   * out instead.
+   */
+  public static Inbox<Mqtt5Publish> connectAndSubscribe(
+      Mqtt5BlockingClient client, String filter, MqttQos qos) {
+    Inbox<Mqtt5Publish> inbox = of(client);
+    client.connect();
+    client.subscribeWith().topicFilter(filter).qos(qos).send();
+    return inbox;
+  }
+
+  /**
+   * {@link #connectAndSubscribe(Mqtt5BlockingClient, String, MqttQos)} for an MQTT 3.1.1 client.
+   */
+  public static Inbox<Mqtt3Publish> connectAndSubscribe(
+      Mqtt3BlockingClient client, String filter, MqttQos qos) {
+    Inbox<Mqtt3Publish> inbox = of(client);
+    client.connect();
+    client.subscribeWith().topicFilter(filter).qos(qos).send();
     return inbox;
   }
 
