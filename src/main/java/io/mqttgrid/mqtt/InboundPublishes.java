@@ -15,7 +15,6 @@ import io.netty.handler.codec.mqtt.MqttProperties;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.messages.MqttPubRelMessage;
 import io.vertx.mqtt.messages.MqttPublishMessage;
@@ -62,8 +61,8 @@ final class InboundPublishes {
   /** A 3.1.1 client's socket is paused while its publishes fill the Receive Maximum. */
   private boolean readingHeld;
 
-  /** Whether answers decided after their read hold the flushes ({@link #answerLater}). */
-  private boolean flushesHeld;
+  /** Answers decided after their read (a persistent subscriber's store): in one write per turn. */
+  private final LateAnswers lateAnswers;
 
   InboundPublishes(
       MqttConnection connection,
@@ -80,6 +79,8 @@ final class InboundPublishes {
     this.protocol = protocol;
     this.metrics = metrics;
     this.topicAliases = new TopicAliasTable(limits.topicAliasMaximum());
+    this.lateAnswers =
+        new LateAnswers(context, connection::holdFlushes, connection::releaseFlushes);
     this.publishRate =
         limits.publishRate() <= 0
             ? RateLimiter.UNLIMITED
@@ -175,43 +176,7 @@ final class InboundPublishes {
       routed(durable, ack, request, routed);
       return;
     }
-    durable.onComplete(ar -> answerLater(() -> routed(ar, ack, request, routed)));
-  }
-
-  /**
-   * Runs an answer decided after the read that asked for it, on this connection's context: a
-   * persistent subscriber's session completes its store on its own event loop, maybe another one,
-   * and the Receive Maximum count, the queue of acknowledgements and the endpoint are this
-   * connection's, unsynchronized. Its flush waits for a task queued behind it, so that the answers
-   * decided together (the publishes of a subscriber's batch, stored or acknowledged at once) leave
-   * in one write: Vert.x flushes a write made outside a read at once, a system call per
-   * acknowledgement, which was a fifth of a persistent cell's event-loop time
-   * (docs/performance.md).
-   */
-  private void answerLater(Runnable answer) {
-    if (Vertx.currentContext() == context) {
-      holdFlushesForThisTurn();
-      answer.run();
-    } else {
-      context.runOnContext(
-          v -> {
-            holdFlushesForThisTurn();
-            answer.run();
-          });
-    }
-  }
-
-  /** Holds the connection's flushes until a task queued behind those waiting on the context now. */
-  private void holdFlushesForThisTurn() {
-    if (!flushesHeld) {
-      flushesHeld = true;
-      connection.holdFlushes();
-      context.runOnContext(
-          v -> {
-            flushesHeld = false;
-            connection.releaseFlushes();
-          });
-    }
+    durable.onComplete(ar -> lateAnswers.run(() -> routed(ar, ack, request, routed)));
   }
 
   /** Routing of an inbound QoS 1/2 publish ended: its acknowledgement is due, in arrival order. */
@@ -338,7 +303,7 @@ final class InboundPublishes {
     if (forgotten.isComplete()) {
       pubcomp.run();
     } else {
-      forgotten.onComplete(ar -> answerLater(pubcomp));
+      forgotten.onComplete(ar -> lateAnswers.run(pubcomp));
     }
   }
 
