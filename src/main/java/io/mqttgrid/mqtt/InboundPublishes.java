@@ -171,12 +171,7 @@ final class InboundPublishes {
               routed.reached(),
               services.sessions().store().addAwaitingRelease(connection.clientId(), packetId));
     }
-    if (durable.isComplete()) {
-      // answered within this read: Vert.x flushes what a read wrote once, at the read's end
-      routed(durable, ack, request, routed);
-      return;
-    }
-    durable.onComplete(ar -> lateAnswers.run(() -> routed(ar, ack, request, routed)));
+    lateAnswers.when(durable, ar -> routed(ar, ack, request, routed));
   }
 
   /** Routing of an inbound QoS 1/2 publish ended: its acknowledgement is due, in arrival order. */
@@ -291,20 +286,16 @@ final class InboundPublishes {
         known && session != null && session.persistent()
             ? services.sessions().store().removeAwaitingRelease(connection.clientId(), packetId)
             : Future.succeededFuture();
-    Runnable pubcomp =
-        () -> {
+    lateAnswers.when(
+        forgotten,
+        ar -> {
           if (!gone()) {
             protocol.pubcomp(
                 endpoint,
                 packetId,
                 known ? ReasonCode.SUCCESS : ReasonCode.PACKET_IDENTIFIER_NOT_FOUND);
           }
-        };
-    if (forgotten.isComplete()) {
-      pubcomp.run();
-    } else {
-      forgotten.onComplete(ar -> lateAnswers.run(pubcomp));
-    }
+        });
   }
 
   /**

@@ -1,6 +1,9 @@
 package io.mqttgrid.mqtt;
 
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 
 /**
@@ -32,6 +35,18 @@ final class LateAnswers {
     this.context = context;
     this.holdFlushes = holdFlushes;
     this.releaseFlushes = releaseFlushes;
+  }
+
+  /**
+   * Answers once {@code decided} completes: at once when it has already (the answer is written
+   * within the read that asked, which Vert.x flushes at its end), else by {@link #run}.
+   */
+  <T> void when(Future<T> decided, Handler<AsyncResult<T>> answer) {
+    if (decided.isComplete()) {
+      answer.handle(decided);
+    } else {
+      decided.onComplete(ar -> run(() -> answer.handle(ar)));
+    }
   }
 
   /** Runs {@code answer} on the connection's context, from any thread. */

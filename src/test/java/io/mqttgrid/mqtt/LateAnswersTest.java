@@ -3,6 +3,8 @@ package io.mqttgrid.mqtt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -65,6 +67,26 @@ class LateAnswersTest {
     assertThat(released.await(10, TimeUnit.SECONDS)).isTrue();
 
     assertThat(events).containsExactly("hold", "a1", "a2", "end of the turn", "release");
+  }
+
+  @Test
+  void anAnswerDecidedWithinItsReadIsGivenAtOnceWithoutAHoldAndALaterOneUnderOne()
+      throws Exception {
+    Context context = vertx.getOrCreateContext();
+    List<String> events = new CopyOnWriteArrayList<>();
+    CountDownLatch released = new CountDownLatch(1);
+    LateAnswers answers = answers(context, events, released);
+    Promise<String> later = Promise.promise();
+    context.runOnContext(
+        v -> {
+          answers.when(Future.succeededFuture("now"), ar -> events.add(ar.result()));
+          answers.when(later.future(), ar -> events.add(ar.result()));
+          events.add("end of the read");
+        });
+    context.runOnContext(v -> later.complete("later"));
+    assertThat(released.await(10, TimeUnit.SECONDS)).isTrue();
+
+    assertThat(events).containsExactly("now", "end of the read", "hold", "later", "release");
   }
 
   @Test
