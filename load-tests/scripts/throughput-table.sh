@@ -30,12 +30,19 @@
 # fanout:0 fanout:1 persistent:1"), VERSIONS (default "5 3"), BEFORE_JAR (a node of another build, measured as a
 # third broker in the same rounds), WARMUP (deliveries per cell sent to each MQTT Grid node first and not
 # counted, default 50000: the JIT), GRID_JAVA_OPTS (extra JVM options for the MQTT Grid nodes, e.g. a JFR
-# recording), TIMELINE_MS (the latency runs' shape: each run's output, in the logs directory as
+# recording), BEFORE_JAVA_OPTS (those of the BEFORE_JAR node, default GRID_JAVA_OPTS: with BEFORE_JAR the same
+# jar, two sets of JVM options side by side), TIMELINE_MS (the latency runs' shape: each run's output, in the logs directory as
 # run-<n>-<broker>-<cell>-<version>[-rate<r>].txt, ends with the latency per slice of that many ms of the
 # schedule). MQTT Grid: -Xmx1g, default configuration, TCP listener only. Mosquitto: `max_queued_messages
 # 10000`, `set_tcp_nodelay true`. GRID_JAR: the jar measured as MQTT Grid (default target/mqttgrid.jar, built if
 # missing). Ports: GRID_PORT, MOSQUITTO_PORT, BEFORE_PORT (default 18851, 18852, 18853). Prints every run, then
 # a Markdown table of the medians.
+# BROKER_CPUS and GENERATOR_CPUS (taskset CPU lists, e.g. 0 and 1; default: unpinned) give the brokers and the
+# load generator CPUs of their own: on a machine shared with the generator, the broker's background threads
+# (the state database's, Hazelcast's) otherwise take CPU from the generator's client threads, and the latency
+# measured includes the generator waiting for a CPU. Every broker gets the same BROKER_CPUS. GENERATOR_NICE (a
+# nice value, e.g. -10; negative needs root) instead keeps both cores for the brokers and lets the generator's
+# threads go first whenever they are ready, the nearest this machine comes to devices on other machines.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v mosquitto >/dev/null || { echo "mosquitto is not installed (apt-get install -y mosquitto)" >&2; exit 2; }
@@ -60,21 +67,25 @@ printf '<configuration><root level="WARN"/></configuration>\n' >"$logs/logback.x
 names=(MQTT-Grid Mosquitto)
 ports=("${GRID_PORT:-18851}" "${MOSQUITTO_PORT:-18852}")
 pids=()
-grid() { # jar port log
+broker_pin=() generator_pin=()
+[ -n "${BROKER_CPUS:-}" ] && broker_pin=(taskset -c "$BROKER_CPUS")
+[ -n "${GENERATOR_CPUS:-}" ] && generator_pin=(taskset -c "$GENERATOR_CPUS")
+[ -n "${GENERATOR_NICE:-}" ] && generator_pin=(nice -n "$GENERATOR_NICE" "${generator_pin[@]}")
+grid() { # jar port log [JVM options]
   # shellcheck disable=SC2086
-  java -Xmx1g -XX:+ExitOnOutOfMemoryError ${GRID_JAVA_OPTS:-} -jar "$1" --set mqtt.port="$2" \
+  "${broker_pin[@]}" java -Xmx1g -XX:+ExitOnOutOfMemoryError ${4:-} -jar "$1" --set mqtt.port="$2" \
     --set mqtt.websocket-port=-1 --set mqtt.tls-port=-1 --set mqtt.wss-port=-1 --set http.port=-1 \
     --set http.tls-port=-1 --set management.port=-1 --set persistence.embedded.directory="$logs/data-$2" \
     >"$3" 2>&1 &
   pids+=($!)
 }
-grid "$grid_jar" "${ports[0]}" "$logs/grid.log"
+grid "$grid_jar" "${ports[0]}" "$logs/grid.log" "${GRID_JAVA_OPTS:-}"
 printf 'user %s\nlistener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 10000\nset_tcp_nodelay true\n' \
   "$(id -un)" "${ports[1]}" >"$logs/mosquitto.conf"
-mosquitto -c "$logs/mosquitto.conf" >"$logs/mosquitto.log" 2>&1 &
+"${broker_pin[@]}" mosquitto -c "$logs/mosquitto.conf" >"$logs/mosquitto.log" 2>&1 &
 pids+=($!)
 if [ -n "${BEFORE_JAR:-}" ]; then
-  grid "$BEFORE_JAR" "${BEFORE_PORT:-18853}" "$logs/grid-before.log"
+  grid "$BEFORE_JAR" "${BEFORE_PORT:-18853}" "$logs/grid-before.log" "${BEFORE_JAVA_OPTS-${GRID_JAVA_OPTS:-}}"
   names+=(before)
   ports+=("${BEFORE_PORT:-18853}")
 fi
@@ -117,6 +128,7 @@ settle() { # pid: wait (at most 30 s) until the broker is idle, so a run is not 
     b=$(cpu_ticks "$1")
     [ $((b - a)) -le $(($(getconf CLK_TCK) / 20)) ] && return
   done
+  return 0 # not idle after 30 s: measure anyway (the last test's status would end the script under set -e)
 }
 measure() { # broker-index cell version [rate]: sets line (the generator's), value (deliveries/s, or p99 ms
   # with a rate; "!" appended when the run was incomplete) and cpu (the broker's CPU us per delivery)
@@ -128,7 +140,7 @@ measure() { # broker-index cell version [rate]: sets line (the generator's), val
   runs=$((runs + 1))
   run_log="$logs/run-$runs-${names[$1]}-${2/:/-}-mqtt$3${4:+-rate$4}.txt"
   # shellcheck disable=SC2046
-  line=$(java -Dlogback.configurationFile="$logs/logback.xml" -cp "$classpath" io.mqttgrid.load.ThroughputCell \
+  line=$("${generator_pin[@]}" java -Dlogback.configurationFile="$logs/logback.xml" -cp "$classpath" io.mqttgrid.load.ThroughputCell \
     --port "${ports[$1]}" $(cell_args "$2" "$3") --deliveries "$deliveries" "${extra[@]}" 2>&1 \
     | tee "$run_log" | grep 'deliveries\|disconnected by\|failed' | tr '\n' ' ' || true)
   after=$(cpu_ticks "${pids[$1]}")
@@ -149,7 +161,8 @@ measure() { # broker-index cell version [rate]: sets line (the generator's), val
 
 runs=0
 echo "machine: $(nproc) cores, $(uname -sr); mosquitto $(mosquitto -h 2>/dev/null | head -1 | awk '{print $3}');" \
-  "$deliveries deliveries per run; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  "$deliveries deliveries per run; load average $(cut -d' ' -f1-3 /proc/loadavg);" \
+  "brokers on CPUs ${BROKER_CPUS:-any}, generator on CPUs ${GENERATOR_CPUS:-any}, generator nice ${GENERATOR_NICE:-0}"
 for b in "${!names[@]}"; do
   [ "${names[$b]}" = Mosquitto ] && continue
   for v in "${versions[@]}"; do
