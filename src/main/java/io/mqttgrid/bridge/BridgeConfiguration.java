@@ -101,7 +101,7 @@ final class BridgeConfiguration {
                   resources == null ? Map.of() : new TreeMap<>(resources.all());
               Object root = fileRootNow();
               return new Composed(
-                  root, api, BridgeFile.parse(BridgeFile.compose(root, api), baseDir));
+                  root, api, BridgeFile.parse(BridgeDocument.compose(root, api), baseDir));
             })
         .onComplete(
             ar -> {
@@ -121,9 +121,9 @@ final class BridgeConfiguration {
               Object root = ar.result().fileRoot();
               announce(
                   composed,
-                  composed.dataflows().size() - BridgeFile.resources(root, "dataflows").size(),
+                  composed.dataflows().size() - BridgeDocument.resources(root, "dataflows").size(),
                   composed.endpoints().size()
-                      - BridgeFile.resources(root, "dataflowEndpoints").size());
+                      - BridgeDocument.resources(root, "dataflowEndpoints").size());
               if (fileRoot == null) {
                 fileRoot = ar.result().fileRoot();
               }
@@ -180,7 +180,7 @@ final class BridgeConfiguration {
    */
   Future<BridgeFile> check(Map<String, String> api) {
     return vertx.executeBlocking(
-        () -> BridgeFile.parse(BridgeFile.compose(fileRootNow(), api), baseDir));
+        () -> BridgeFile.parse(BridgeDocument.compose(fileRootNow(), api), baseDir));
   }
 
   /**
@@ -192,7 +192,9 @@ final class BridgeConfiguration {
     Object root = fileRoot;
     if (root == null) {
       root =
-          path == null ? Map.of() : BridgeFile.load(Files.readString(path, StandardCharsets.UTF_8));
+          path == null
+              ? Map.of()
+              : BridgeDocument.load(Files.readString(path, StandardCharsets.UTF_8));
     }
     return root;
   }
@@ -204,7 +206,7 @@ final class BridgeConfiguration {
 
   /** The resources of {@code kind} in the bridge file: name, then the properties. */
   Map<String, Object> fileResources(String kind) {
-    return BridgeFile.resources(fileRoot, kind);
+    return BridgeDocument.resources(fileRoot, kind);
   }
 
   /** Where the API's resources are kept; null where there is no such store. */
@@ -232,11 +234,11 @@ final class BridgeConfiguration {
               lastRead = bytes; // a broken content is reported once, not every interval
               // parsed here, off the event loop: it reads the files the endpoints name. The file
               // alone first, so that a message names its fields as the file has them
-              Object root = BridgeFile.load(new String(bytes, StandardCharsets.UTF_8));
+              Object root = BridgeDocument.load(new String(bytes, StandardCharsets.UTF_8));
               BridgeFile.parse(root, baseDir);
               Map<String, String> api = apiEntries;
               return new Composed(
-                  root, api, BridgeFile.parse(BridgeFile.compose(root, api), baseDir));
+                  root, api, BridgeFile.parse(BridgeDocument.compose(root, api), baseDir));
             })
         .onComplete(
             ar -> {
