@@ -24,10 +24,11 @@ import org.slf4j.LoggerFactory;
  * .../instances/{instance}/dataflowProfiles/default/dataflows/{name}}; the instance is this
  * broker's namespace name) beside the namespace's, and the short {@code /instances/{instance}/...}.
  *
- * <p>What the API makes is kept cluster-wide (in the store {@link Bridges#store}) and applied on
- * every node like a change of the bridge file, together with the file's resources: a name the file
- * holds is the file's, and cannot be changed or deleted here. A resource is checked with the others
- * before it is stored; a mistake is refused (400) naming the field under {@code properties}.
+ * <p>What the API makes is kept cluster-wide (in the store {@link BridgeConfiguration#store}) and
+ * applied on every node like a change of the bridge file, together with the file's resources: a
+ * name the file holds is the file's, and cannot be changed or deleted here. A resource is checked
+ * with the others before it is stored; a mistake is refused (400) naming the field under {@code
+ * properties}.
  */
 public final class BridgeApi implements ManagementApiVerticle.ResourceRoutes {
 
@@ -66,6 +67,13 @@ public final class BridgeApi implements ManagementApiVerticle.ResourceRoutes {
 
   public BridgeApi(Bridges bridges) {
     this.bridges = bridges;
+  }
+
+  /**
+   * Where the dataflows come from; the bridges make it when they start, after this API is built.
+   */
+  private BridgeConfiguration configuration() {
+    return bridges.configuration();
   }
 
   /**
@@ -146,22 +154,22 @@ public final class BridgeApi implements ManagementApiVerticle.ResourceRoutes {
       return;
     }
     String key = kind.key + "/" + name;
-    Map<String, String> now = bridges.apiEntries();
+    Map<String, String> now = configuration().apiEntries();
     boolean created = !now.containsKey(key);
     // the new resource first among the API's: its index in the combined document is then the
     // number of the file's resources of its kind, which the message names
     Map<String, String> candidate = new LinkedHashMap<>();
     candidate.put(key, properties.encode());
     now.forEach(candidate::putIfAbsent);
-    String at = kind.key + "[" + bridges.fileResources(kind.key).size() + "]";
-    bridges
+    String at = kind.key + "[" + configuration().fileResources(kind.key).size() + "]";
+    configuration()
         .check(candidate)
         .compose(
             parsed ->
-                bridges
+                configuration()
                     .store()
                     .put(key, properties.encode())
-                    .compose(x -> bridges.applyOwnWrite(candidate, parsed)))
+                    .compose(x -> configuration().applyOwnWrite(candidate, parsed)))
         .onComplete(
             ar -> {
               if (ar.failed()) {
@@ -193,16 +201,19 @@ public final class BridgeApi implements ManagementApiVerticle.ResourceRoutes {
       return;
     }
     String key = kind.key + "/" + name;
-    Map<String, String> candidate = new LinkedHashMap<>(bridges.apiEntries());
+    Map<String, String> candidate = new LinkedHashMap<>(configuration().apiEntries());
     if (candidate.remove(key) == null) {
       ctx.response().setStatusCode(204).end(); // ARM: nothing to delete
       return;
     }
-    bridges
+    configuration()
         .check(candidate)
         .compose(
             parsed ->
-                bridges.store().remove(key).compose(x -> bridges.applyOwnWrite(candidate, parsed)))
+                configuration()
+                    .store()
+                    .remove(key)
+                    .compose(x -> configuration().applyOwnWrite(candidate, parsed)))
         .onComplete(
             ar -> {
               if (ar.failed()) {
@@ -221,7 +232,7 @@ public final class BridgeApi implements ManagementApiVerticle.ResourceRoutes {
   }
 
   private boolean inFile(Kind kind, String name) {
-    return bridges.fileResources(kind.key).containsKey(name);
+    return configuration().fileResources(kind.key).containsKey(name);
   }
 
   /**
@@ -230,7 +241,7 @@ public final class BridgeApi implements ManagementApiVerticle.ResourceRoutes {
    */
   private Map<String, JsonObject> resources(Kind kind) {
     Map<String, JsonObject> out = new LinkedHashMap<>();
-    bridges
+    configuration()
         .fileResources(kind.key)
         .forEach(
             (name, r) ->
@@ -239,7 +250,7 @@ public final class BridgeApi implements ManagementApiVerticle.ResourceRoutes {
                     new JsonObject()
                         .put("properties", new JsonObject(properties(r)))
                         .put("origin", "file")));
-    bridges
+    configuration()
         .apiEntries()
         .forEach(
             (key, json) -> {

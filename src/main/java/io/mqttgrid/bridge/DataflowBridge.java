@@ -97,7 +97,7 @@ final class DataflowBridge {
 
   private final LoopGuard loops;
 
-  /** The node id of the member that runs this instance, as {@link Bridges} last decided. */
+  /** The node id of the member that runs this instance, as {@link DataflowInstances} decided. */
   private String node;
 
   /** The session side of a local-to-remote dataflow; null for remote-to-local. */
