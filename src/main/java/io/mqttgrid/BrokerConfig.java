@@ -421,7 +421,8 @@ public final class BrokerConfig {
           timeout,
           leaseTimeout,
           queueWriteBehind,
-          recordWriteBehind);
+          recordWriteBehind,
+          intValue("persistence.embedded.page-cache-mb", 1, 1024));
     }
     String url = string("persistence.postgres.url");
     if (!url.startsWith("jdbc:postgresql:")) {

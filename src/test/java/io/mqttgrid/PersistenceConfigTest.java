@@ -77,6 +77,18 @@ class PersistenceConfigTest {
   }
 
   @Test
+  void theEmbeddedStoresPageCacheIsSmallUnlessSaidOtherwise() {
+    assertThat(BrokerConfig.of(Map.of()).persistence.embeddedPageCacheMb()).isEqualTo(4);
+    assertThat(
+            BrokerConfig.of(Map.of("persistence.embedded.page-cache-mb", "64"))
+                .persistence
+                .embeddedPageCacheMb())
+        .isEqualTo(64);
+    assertThatThrownBy(() -> BrokerConfig.of(Map.of("persistence.embedded.page-cache-mb", "0")))
+        .hasMessageContaining("persistence.embedded.page-cache-mb");
+  }
+
+  @Test
   void anUnknownStoreIsRefused() {
     assertThatThrownBy(() -> BrokerConfig.of(Map.of("persistence.store", "mysql")))
         .hasMessageContaining("must be auto, none, embedded or postgres, got 'mysql'");

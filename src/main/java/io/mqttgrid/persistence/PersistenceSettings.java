@@ -18,6 +18,7 @@ import java.time.Duration;
  * @param sessionQueueWriteBehind how long a change to a session queue may wait before it is written
  *     (write-behind); zero: written before the change completes (write-through)
  * @param sessionRecordWriteBehind the same for session records
+ * @param embeddedPageCacheMb the embedded store's page cache, in MiB
  */
 public record PersistenceSettings(
     Kind kind,
@@ -29,7 +30,37 @@ public record PersistenceSettings(
     Duration timeout,
     Duration leaseTimeout,
     Duration sessionQueueWriteBehind,
-    Duration sessionRecordWriteBehind) {
+    Duration sessionRecordWriteBehind,
+    int embeddedPageCacheMb) {
+
+  /** The embedded store's page cache unless configured (why so small: config/mqttgrid.yaml). */
+  public static final int DEFAULT_EMBEDDED_PAGE_CACHE_MB = 4;
+
+  /** Settings with the default page cache for the embedded store. */
+  public PersistenceSettings(
+      Kind kind,
+      Path directory,
+      String url,
+      String user,
+      String password,
+      int poolSize,
+      Duration timeout,
+      Duration leaseTimeout,
+      Duration sessionQueueWriteBehind,
+      Duration sessionRecordWriteBehind) {
+    this(
+        kind,
+        directory,
+        url,
+        user,
+        password,
+        poolSize,
+        timeout,
+        leaseTimeout,
+        sessionQueueWriteBehind,
+        sessionRecordWriteBehind,
+        DEFAULT_EMBEDDED_PAGE_CACHE_MB);
+  }
 
   /** Settings with session queues and records written through. */
   public PersistenceSettings(

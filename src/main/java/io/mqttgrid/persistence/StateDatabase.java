@@ -118,11 +118,12 @@ public final class StateDatabase implements AutoCloseable {
   static String embeddedUrl(PersistenceSettings settings) {
     // DB_CLOSE_ON_EXIT=FALSE: H2 would otherwise close the file in its own shutdown hook, before a
     // graceful stop (SIGTERM) has written what session-queue write-behind still holds; the broker
-    // closes the pool itself once the node has stopped
+    // closes the pool itself once the node has stopped. CACHE_SIZE is in KiB.
     return "jdbc:h2:file:"
         + settings.directory().toAbsolutePath().resolve(EMBEDDED_FILE)
         + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;WRITE_DELAY=0"
-        + ";DB_CLOSE_ON_EXIT=FALSE";
+        + ";DB_CLOSE_ON_EXIT=FALSE;CACHE_SIZE="
+        + settings.embeddedPageCacheMb() * 1024;
   }
 
   public DataSource dataSource() {
