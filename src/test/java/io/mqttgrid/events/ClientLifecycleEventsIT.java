@@ -85,26 +85,19 @@ class ClientLifecycleEventsIT {
     receivers = new HttpReceivers();
     receiver =
         receivers.listen(
-            WebhookReceivers.answeringHandshake(
-                req ->
-                    req.body()
-                        .onSuccess(
-                            body -> {
-                              String text = body.toString().trim();
-                              bodies.add(new Body(req.getHeader("Content-Type"), text));
-                              String refuse = refuseOnce;
-                              if (refuse != null && text.contains(refuse)) {
-                                refuseOnce = null;
-                                req.response().setStatusCode(503).end();
-                                return;
-                              }
-                              if (text.startsWith("[")) {
-                                new JsonArray(text).forEach(e -> received.add((JsonObject) e));
-                              } else {
-                                received.add(new JsonObject(text));
-                              }
-                              req.response().setStatusCode(200).end();
-                            })));
+            WebhookReceivers.receiving(
+                (req, body) -> {
+                  String text = body.toString().trim();
+                  bodies.add(new Body(req.getHeader("Content-Type"), text));
+                  String refuse = refuseOnce;
+                  if (refuse != null && text.contains(refuse)) {
+                    refuseOnce = null;
+                    req.response().setStatusCode(503).end();
+                    return;
+                  }
+                  received.addAll(WebhookReceivers.events(body));
+                  req.response().setStatusCode(200).end();
+                }));
     tokens = TestTokens.create();
     namespaceFile = tokens.writeNamespace(dir);
     String routing =

@@ -58,30 +58,24 @@ class DeadLetterIT {
     receivers = new HttpReceivers();
     receiver =
         receivers.listen(
-            WebhookReceivers.answeringHandshake(
-                req ->
-                    req.body()
-                        .onSuccess(
-                            body -> {
-                              String path = req.path();
-                              requests
-                                  .computeIfAbsent(path, p -> new AtomicInteger())
-                                  .incrementAndGet();
-                              switch (path) {
-                                case "/dead" -> {
-                                  deadLetters.add(new JsonObject(body.toString()));
-                                  req.response().setStatusCode(200).end();
-                                }
-                                case "/bad" -> req.response().setStatusCode(400).end();
-                                // each attempt takes 3 s: the second ends past the 5 s to live
-                                case "/slow" ->
-                                    receivers
-                                        .vertx()
-                                        .setTimer(
-                                            3000, t -> req.response().setStatusCode(503).end());
-                                default -> req.response().setStatusCode(500).end();
-                              }
-                            })));
+            WebhookReceivers.receiving(
+                (req, body) -> {
+                  String path = req.path();
+                  requests.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+                  switch (path) {
+                    case "/dead" -> {
+                      deadLetters.add(new JsonObject(body.toString()));
+                      req.response().setStatusCode(200).end();
+                    }
+                    case "/bad" -> req.response().setStatusCode(400).end();
+                    // each attempt takes 3 s: the second ends past the 5 s to live
+                    case "/slow" ->
+                        receivers
+                            .vertx()
+                            .setTimer(3000, t -> req.response().setStatusCode(503).end());
+                    default -> req.response().setStatusCode(500).end();
+                  }
+                }));
     String url = HttpReceivers.url(receiver);
     Path file = dir.resolve("namespace.yaml");
     Files.writeString(

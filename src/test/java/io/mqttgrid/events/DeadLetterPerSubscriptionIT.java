@@ -59,29 +59,22 @@ class DeadLetterPerSubscriptionIT {
     receivers = new HttpReceivers();
     HttpServer receiver =
         receivers.listen(
-            WebhookReceivers.answeringHandshake(
-                req ->
-                    req.body()
-                        .onSuccess(
-                            body -> {
-                              String path = req.path();
-                              requests
-                                  .computeIfAbsent(path, p -> new AtomicInteger())
-                                  .incrementAndGet();
-                              if (path.startsWith("/dead")) {
-                                deadLetters
-                                    .computeIfAbsent(path, p -> new ConcurrentLinkedQueue<>())
-                                    .add(new JsonObject(body.toString()));
-                                req.response().setStatusCode(200).end();
-                              } else if (path.equals("/slow")) {
-                                // each attempt takes 3 s: the second ends past the 4 s to live
-                                receivers
-                                    .vertx()
-                                    .setTimer(3000, t -> req.response().setStatusCode(503).end());
-                              } else {
-                                req.response().setStatusCode(500).end();
-                              }
-                            })));
+            WebhookReceivers.receiving(
+                (req, body) -> {
+                  String path = req.path();
+                  requests.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+                  if (path.startsWith("/dead")) {
+                    deadLetters
+                        .computeIfAbsent(path, p -> new ConcurrentLinkedQueue<>())
+                        .add(new JsonObject(body.toString()));
+                    req.response().setStatusCode(200).end();
+                  } else if (path.equals("/slow")) {
+                    // each attempt takes 3 s: the second ends past the 4 s to live
+                    receivers.vertx().setTimer(3000, t -> req.response().setStatusCode(503).end());
+                  } else {
+                    req.response().setStatusCode(500).end();
+                  }
+                }));
     String url = HttpReceivers.url(receiver);
     Path file = dir.resolve("namespace.yaml");
     Files.writeString(

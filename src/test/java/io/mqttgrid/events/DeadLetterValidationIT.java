@@ -57,16 +57,13 @@ class DeadLetterValidationIT {
   static Map<String, String> routeToTheReceiver() throws Exception {
     receivers = new HttpReceivers();
     Handler<HttpServerRequest> answering =
-        WebhookReceivers.answeringHandshake(
-            req ->
-                req.body()
-                    .onSuccess(
-                        body -> {
-                          if (req.path().equals("/dead")) {
-                            deadLetters.add(new JsonObject(body.toString()));
-                          }
-                          req.response().setStatusCode(200).end();
-                        }));
+        WebhookReceivers.receiving(
+            (req, body) -> {
+              if (req.path().equals("/dead")) {
+                deadLetters.add(new JsonObject(body.toString()));
+              }
+              req.response().setStatusCode(200).end();
+            });
     HttpServer receiver =
         receivers.listen(
             req -> {

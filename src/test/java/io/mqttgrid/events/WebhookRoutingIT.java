@@ -71,27 +71,22 @@ class WebhookRoutingIT {
     receivers = new HttpReceivers();
     receiver =
         receivers.listen(
-            WebhookReceivers.answeringHandshake(
-                req ->
-                    req.body()
-                        .onSuccess(
-                            body -> {
-                              Integer status = answers.poll();
-                              int answer = status == null ? 200 : status;
-                              if (answer == 200) {
-                                received.add(
-                                    new Received(req.getHeader("Content-Type"), body.toString()));
-                              }
-                              long delay = answerDelayMillis;
-                              if (delay == 0) {
-                                req.response().setStatusCode(answer).end();
-                              } else {
-                                receivers
-                                    .vertx()
-                                    .setTimer(
-                                        delay, t -> req.response().setStatusCode(answer).end());
-                              }
-                            })));
+            WebhookReceivers.receiving(
+                (req, body) -> {
+                  Integer status = answers.poll();
+                  int answer = status == null ? 200 : status;
+                  if (answer == 200) {
+                    received.add(new Received(req.getHeader("Content-Type"), body.toString()));
+                  }
+                  long delay = answerDelayMillis;
+                  if (delay == 0) {
+                    req.response().setStatusCode(answer).end();
+                  } else {
+                    receivers
+                        .vertx()
+                        .setTimer(delay, t -> req.response().setStatusCode(answer).end());
+                  }
+                }));
     tokens = TestTokens.create();
     Path file = tokens.writeNamespace(dir);
     String routing =
