@@ -2,9 +2,9 @@ package io.mqttgrid.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.Closeables;
 import io.mqttgrid.testing.HttpReceivers;
+import io.mqttgrid.testing.ReceivedEvents;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WebhookReceivers;
 import io.mqttgrid.testing.WithBroker;
@@ -155,20 +155,7 @@ class DeadLetterIT {
   }
 
   private static JsonObject awaitDeadLetter(String topic) {
-    JsonObject[] found = new JsonObject[1];
-    Await.until(
-        "the dead-letter event of " + topic,
-        WAIT,
-        () -> {
-          for (JsonObject d : deadLetters) {
-            if (topic.equals(d.getJsonObject("data").getJsonObject("event").getString("subject"))) {
-              found[0] = d;
-              return true;
-            }
-          }
-          return false;
-        });
-    return found[0];
+    return ReceivedEvents.awaitDeadLetter(deadLetters, topic, WAIT);
   }
 
   private static final Pattern SAMPLE =
