@@ -8,7 +8,6 @@ import com.hazelcast.map.IMap;
 import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.LocalNode;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import java.time.Duration;
 import java.util.List;
@@ -80,17 +79,10 @@ class HazelcastRouteTableTest {
   @Test
   void aNodeWithOthersWaitsUntilTheyHeardOfANewRoute() {
     HazelcastRouteTable table = table(5_000);
-    String other = "other-" + UUID.randomUUID();
     // the other node hears of the route, and answers only when the test lets it
     CompletableFuture<Message<Object>> heard = new CompletableFuture<>();
-    MessageConsumer<Object> otherNode =
-        node.vertx().eventBus().consumer(HazelcastRouteTable.newsAddress(other), heard::complete);
-    try {
-      Await.until(
-          "the other node's consumer registered",
-          Duration.ofSeconds(10),
-          () -> otherNode.completion().isComplete());
-      table.liveNodes(Set.of(node.id(), other));
+    try (OtherNode other = new OtherNode(node.vertx(), heard::complete)) {
+      table.liveNodes(Set.of(node.id(), other.id));
       table.announce("together/filter");
       Await.until("the other node heard of the route", Duration.ofSeconds(10), heard::isDone);
       assertFalse(table.announcedEverywhere().isComplete());
@@ -100,7 +92,6 @@ class HazelcastRouteTableTest {
           Duration.ofSeconds(10),
           () -> table.announcedEverywhere().isComplete());
     } finally {
-      otherNode.unregister();
       table.close();
     }
   }
@@ -134,17 +125,10 @@ class HazelcastRouteTableTest {
   void theRoutesAnnouncedInOneTurnGoOutAsOneWriteAndOneMessagePerNode() {
     // an adopting node starts hundreds of sessions in one turn of its event loop
     HazelcastRouteTable table = table(5_000);
-    String other = "other-" + UUID.randomUUID();
     List<Message<Object>> news = new CopyOnWriteArrayList<>();
-    MessageConsumer<Object> otherNode =
-        node.vertx().eventBus().consumer(HazelcastRouteTable.newsAddress(other), news::add);
     IMap<String, String> routes = routes();
-    try {
-      Await.until(
-          "the other node's consumer registered",
-          Duration.ofSeconds(10),
-          () -> otherNode.completion().isComplete());
-      table.liveNodes(Set.of(node.id(), other));
+    try (OtherNode other = new OtherNode(node.vertx(), news::add)) {
+      table.liveNodes(Set.of(node.id(), other.id));
       node.vertx()
           .runOnContext(
               v -> {
@@ -164,7 +148,6 @@ class HazelcastRouteTableTest {
           Duration.ofSeconds(10),
           () -> table.announcedEverywhere().isComplete());
     } finally {
-      otherNode.unregister();
       table.close();
     }
   }
@@ -232,14 +215,9 @@ class HazelcastRouteTableTest {
   void aNodeAloneHoldsItsRouteChangesAndWritesThemOnceAnotherNodeJoins() throws Exception {
     // a write delay no test outlasts: only the other node's arrival sends the routes out
     HazelcastRouteTable table = table(5_000, 600_000);
-    String other = "other-" + UUID.randomUUID();
-    MessageConsumer<Object> otherNode =
-        node.vertx()
-            .eventBus()
-            .consumer(HazelcastRouteTable.newsAddress(other), m -> m.reply(null));
     IMap<String, String> routes = routes();
     String key = key("alone/held");
-    try {
+    try (OtherNode other = new OtherNode(node.vertx(), m -> m.reply(null))) {
       table.liveNodes(Set.of(node.id()));
       table.announce("alone/held");
       assertTrue(table.announcedEverywhere().isComplete());
@@ -248,17 +226,12 @@ class HazelcastRouteTableTest {
       Thread.sleep(500);
       assertFalse(routes.containsKey(key));
 
-      Await.until(
-          "the other node's consumer registered",
-          Duration.ofSeconds(10),
-          () -> otherNode.completion().isComplete());
-      table.liveNodes(Set.of(node.id(), other));
+      table.liveNodes(Set.of(node.id(), other.id));
       Await.until(
           "the held route written once another node is there",
           Duration.ofSeconds(10),
           () -> routes.containsKey(key));
     } finally {
-      otherNode.unregister();
       routes.delete(key);
       table.close();
     }
@@ -289,24 +262,16 @@ class HazelcastRouteTableTest {
   @Test
   void theRoutesWithdrawnInOneTurnGoOutWithItsAnnouncementsAndWhatHoldsAtItsEndIsWritten() {
     HazelcastRouteTable table = table(5_000);
-    String other = "other-" + UUID.randomUUID();
     List<Message<Object>> news = new CopyOnWriteArrayList<>();
-    MessageConsumer<Object> otherNode =
-        node.vertx()
-            .eventBus()
-            .consumer(
-                HazelcastRouteTable.newsAddress(other),
-                m -> {
-                  news.add(m);
-                  m.reply(null);
-                });
     IMap<String, String> routes = routes();
-    try {
-      Await.until(
-          "the other node's consumer registered",
-          Duration.ofSeconds(10),
-          () -> otherNode.completion().isComplete());
-      table.liveNodes(Set.of(node.id(), other));
+    try (OtherNode other =
+        new OtherNode(
+            node.vertx(),
+            m -> {
+              news.add(m);
+              m.reply(null);
+            })) {
+      table.liveNodes(Set.of(node.id(), other.id));
       node.vertx()
           .runOnContext(
               v -> {
@@ -347,7 +312,6 @@ class HazelcastRouteTableTest {
       assertFalse(routes.containsKey(key("turn/brief/cmd")));
       assertTrue(table.routedHere("turn/d7/cmd"));
     } finally {
-      otherNode.unregister();
       routes.delete(key("turn/d7/cmd"));
       routes.delete(key("turn/new/cmd"));
       table.close();

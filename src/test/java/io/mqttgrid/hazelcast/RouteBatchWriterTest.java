@@ -9,11 +9,9 @@ import io.mqttgrid.hazelcast.HeldRouteWrites.TableOperation;
 import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.LocalNode;
 import io.vertx.core.Context;
-import io.vertx.core.eventbus.MessageConsumer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -72,20 +70,11 @@ class RouteBatchWriterTest {
     // one write at a time: a removal that started beside a write still under way (retried while
     // partitions migrate) could land before it, and the write would put the route back for good
     try (WithdrawalDuringAWrite race = new WithdrawalDuringAWrite("pending/a/cmd")) {
-      String other = "other-" + UUID.randomUUID();
-      MessageConsumer<Object> otherNode =
-          node.vertx()
-              .eventBus()
-              .consumer(HazelcastRouteTable.newsAddress(other), m -> m.reply(null));
       String b = "pending/b/cmd";
       String c = "pending/c/cmd";
-      try {
-        Await.until(
-            "the other node's consumer registered",
-            Duration.ofSeconds(10),
-            () -> otherNode.completion().isComplete());
+      try (OtherNode other = new OtherNode(node.vertx(), m -> m.reply(null))) {
         // with another node, every turn's changes are written at its end (no write-behind timer)
-        race.liveNodes.add(other);
+        race.liveNodes.add(other.id);
         race.writer.membersChanged();
         Context loop = node.vertx().getOrCreateContext();
         race.writes.holdNextWrites();
@@ -122,7 +111,6 @@ class RouteBatchWriterTest {
         assertTrue(race.routes.containsKey(HazelcastRouteTable.key(node.id(), b)));
         assertTrue(race.routes.containsKey(HazelcastRouteTable.key(node.id(), c)));
       } finally {
-        otherNode.unregister();
         race.routes.delete(HazelcastRouteTable.key(node.id(), b));
         race.routes.delete(HazelcastRouteTable.key(node.id(), c));
       }
