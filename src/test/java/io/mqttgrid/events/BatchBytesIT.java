@@ -50,17 +50,12 @@ class BatchBytesIT {
     receivers = new HttpReceivers();
     receiver =
         receivers.listen(
-            WebhookReceivers.answeringHandshake(
-                req ->
-                    req.body()
-                        .onSuccess(
-                            body -> {
-                              secrets.add(String.valueOf(req.getHeader("X-Routing-Secret")));
-                              bodies.add(body.toString());
-                              receivers
-                                  .vertx()
-                                  .setTimer(300, t -> req.response().setStatusCode(200).end());
-                            })));
+            WebhookReceivers.receiving(
+                (req, body) -> {
+                  secrets.add(String.valueOf(req.getHeader("X-Routing-Secret")));
+                  bodies.add(body.toString());
+                  receivers.vertx().setTimer(300, t -> req.response().setStatusCode(200).end());
+                }));
     Path file = dir.resolve("namespace.yaml");
     Files.writeString(
         file,

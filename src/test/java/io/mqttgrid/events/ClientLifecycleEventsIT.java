@@ -1,5 +1,6 @@
 package io.mqttgrid.events;
 
+import static io.mqttgrid.testing.ReceivedEvents.withoutIdAndTime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hivemq.client.mqtt.datatypes.MqttQos;
@@ -85,26 +86,19 @@ class ClientLifecycleEventsIT {
     receivers = new HttpReceivers();
     receiver =
         receivers.listen(
-            WebhookReceivers.answeringHandshake(
-                req ->
-                    req.body()
-                        .onSuccess(
-                            body -> {
-                              String text = body.toString().trim();
-                              bodies.add(new Body(req.getHeader("Content-Type"), text));
-                              String refuse = refuseOnce;
-                              if (refuse != null && text.contains(refuse)) {
-                                refuseOnce = null;
-                                req.response().setStatusCode(503).end();
-                                return;
-                              }
-                              if (text.startsWith("[")) {
-                                new JsonArray(text).forEach(e -> received.add((JsonObject) e));
-                              } else {
-                                received.add(new JsonObject(text));
-                              }
-                              req.response().setStatusCode(200).end();
-                            })));
+            WebhookReceivers.receiving(
+                (req, body) -> {
+                  String text = body.toString().trim();
+                  bodies.add(new Body(req.getHeader("Content-Type"), text));
+                  String refuse = refuseOnce;
+                  if (refuse != null && text.contains(refuse)) {
+                    refuseOnce = null;
+                    req.response().setStatusCode(503).end();
+                    return;
+                  }
+                  received.addAll(WebhookReceivers.events(body));
+                  req.response().setStatusCode(200).end();
+                }));
     tokens = TestTokens.create();
     namespaceFile = tokens.writeNamespace(dir);
     String routing =
@@ -150,17 +144,6 @@ class ClientLifecycleEventsIT {
         WAIT,
         () -> received.stream().filter(e -> subject.equals(e.getString("subject"))).count() >= n);
     return received.stream().filter(e -> subject.equals(e.getString("subject"))).toList();
-  }
-
-  /** The event without {@code id} and {@code time}, after checking them. */
-  static JsonObject withoutIdAndTime(JsonObject event, long before, long after) {
-    assertThat(event.getString("id")).matches("[0-9a-f-]{36}");
-    long time = OffsetDateTime.parse(event.getString("time")).toInstant().toEpochMilli();
-    assertThat(time).isBetween(before, after);
-    JsonObject copy = event.copy();
-    copy.remove("id");
-    copy.remove("time");
-    return copy;
   }
 
   static JsonObject expected(String type, String clientId, long sequence, String reason) {

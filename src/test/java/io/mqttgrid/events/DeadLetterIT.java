@@ -2,9 +2,9 @@ package io.mqttgrid.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.Closeables;
 import io.mqttgrid.testing.HttpReceivers;
+import io.mqttgrid.testing.ReceivedEvents;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WebhookReceivers;
 import io.mqttgrid.testing.WithBroker;
@@ -58,30 +58,24 @@ class DeadLetterIT {
     receivers = new HttpReceivers();
     receiver =
         receivers.listen(
-            WebhookReceivers.answeringHandshake(
-                req ->
-                    req.body()
-                        .onSuccess(
-                            body -> {
-                              String path = req.path();
-                              requests
-                                  .computeIfAbsent(path, p -> new AtomicInteger())
-                                  .incrementAndGet();
-                              switch (path) {
-                                case "/dead" -> {
-                                  deadLetters.add(new JsonObject(body.toString()));
-                                  req.response().setStatusCode(200).end();
-                                }
-                                case "/bad" -> req.response().setStatusCode(400).end();
-                                // each attempt takes 3 s: the second ends past the 5 s to live
-                                case "/slow" ->
-                                    receivers
-                                        .vertx()
-                                        .setTimer(
-                                            3000, t -> req.response().setStatusCode(503).end());
-                                default -> req.response().setStatusCode(500).end();
-                              }
-                            })));
+            WebhookReceivers.receiving(
+                (req, body) -> {
+                  String path = req.path();
+                  requests.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+                  switch (path) {
+                    case "/dead" -> {
+                      deadLetters.add(new JsonObject(body.toString()));
+                      req.response().setStatusCode(200).end();
+                    }
+                    case "/bad" -> req.response().setStatusCode(400).end();
+                    // each attempt takes 3 s: the second ends past the 5 s to live
+                    case "/slow" ->
+                        receivers
+                            .vertx()
+                            .setTimer(3000, t -> req.response().setStatusCode(503).end());
+                    default -> req.response().setStatusCode(500).end();
+                  }
+                }));
     String url = HttpReceivers.url(receiver);
     Path file = dir.resolve("namespace.yaml");
     Files.writeString(
@@ -161,20 +155,7 @@ class DeadLetterIT {
   }
 
   private static JsonObject awaitDeadLetter(String topic) {
-    JsonObject[] found = new JsonObject[1];
-    Await.until(
-        "the dead-letter event of " + topic,
-        WAIT,
-        () -> {
-          for (JsonObject d : deadLetters) {
-            if (topic.equals(d.getJsonObject("data").getJsonObject("event").getString("subject"))) {
-              found[0] = d;
-              return true;
-            }
-          }
-          return false;
-        });
-    return found[0];
+    return ReceivedEvents.awaitDeadLetter(deadLetters, topic, WAIT);
   }
 
   private static final Pattern SAMPLE =

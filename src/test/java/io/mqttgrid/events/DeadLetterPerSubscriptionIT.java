@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.Closeables;
 import io.mqttgrid.testing.HttpReceivers;
+import io.mqttgrid.testing.ReceivedEvents;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WebhookReceivers;
 import io.mqttgrid.testing.WithBroker;
@@ -59,29 +60,20 @@ class DeadLetterPerSubscriptionIT {
     receivers = new HttpReceivers();
     HttpServer receiver =
         receivers.listen(
-            WebhookReceivers.answeringHandshake(
-                req ->
-                    req.body()
-                        .onSuccess(
-                            body -> {
-                              String path = req.path();
-                              requests
-                                  .computeIfAbsent(path, p -> new AtomicInteger())
-                                  .incrementAndGet();
-                              if (path.startsWith("/dead")) {
-                                deadLetters
-                                    .computeIfAbsent(path, p -> new ConcurrentLinkedQueue<>())
-                                    .add(new JsonObject(body.toString()));
-                                req.response().setStatusCode(200).end();
-                              } else if (path.equals("/slow")) {
-                                // each attempt takes 3 s: the second ends past the 4 s to live
-                                receivers
-                                    .vertx()
-                                    .setTimer(3000, t -> req.response().setStatusCode(503).end());
-                              } else {
-                                req.response().setStatusCode(500).end();
-                              }
-                            })));
+            WebhookReceivers.receiving(
+                (req, body) -> {
+                  String path = req.path();
+                  requests.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+                  if (path.startsWith("/dead")) {
+                    deadLetters(path).add(new JsonObject(body.toString()));
+                    req.response().setStatusCode(200).end();
+                  } else if (path.equals("/slow")) {
+                    // each attempt takes 3 s: the second ends past the 4 s to live
+                    receivers.vertx().setTimer(3000, t -> req.response().setStatusCode(503).end());
+                  } else {
+                    req.response().setStatusCode(500).end();
+                  }
+                }));
     String url = HttpReceivers.url(receiver);
     Path file = dir.resolve("namespace.yaml");
     Files.writeString(
@@ -126,8 +118,8 @@ class DeadLetterPerSubscriptionIT {
     assertThat(data.getInteger("deliveryAttempts")).isEqualTo(2);
     assertThat(requests.get("/own-policy").get()).isEqualTo(2);
     // not the namespace's dead-letter destination
-    assertThat(deadLetters.getOrDefault("/dead", new ConcurrentLinkedQueue<>()))
-        .noneMatch(d -> subject(d).equals("own-policy/m1"));
+    assertThat(deadLetters("/dead"))
+        .noneMatch(d -> ReceivedEvents.deadLetteredSubject(d).equals("own-policy/m1"));
     // counted under the subscription's name, not only by reason
     String counter = "mqttgrid_routing_subscription_dead_lettered_events_total";
     Await.until(
@@ -200,29 +192,17 @@ class DeadLetterPerSubscriptionIT {
         .contains("settings.eventSubscriptions.own-ttl.deliveryConfiguration.eventTimeToLive");
   }
 
-  private static String subject(JsonObject deadLetter) {
-    return deadLetter.getJsonObject("data").getJsonObject("event").getString("subject");
-  }
-
   private static void publish(String topic, String json) {
     broker.publishJson("dead-letter-subscription-test", topic, json);
   }
 
   private static JsonObject awaitDeadLetter(String path, String topic) {
-    JsonObject[] found = new JsonObject[1];
-    Await.until(
-        "the dead-letter event of " + topic + " at " + path,
-        WAIT,
-        () -> {
-          for (JsonObject d : deadLetters.getOrDefault(path, new ConcurrentLinkedQueue<>())) {
-            if (topic.equals(subject(d))) {
-              found[0] = d;
-              return true;
-            }
-          }
-          return false;
-        });
-    return found[0];
+    return ReceivedEvents.awaitDeadLetter(deadLetters(path), topic, WAIT);
+  }
+
+  /** The dead-letter events the webhook at {@code path} got, and gets from now on. */
+  private static ConcurrentLinkedQueue<JsonObject> deadLetters(String path) {
+    return deadLetters.computeIfAbsent(path, p -> new ConcurrentLinkedQueue<>());
   }
 
   private static HttpResponse<String> management(String method, String path, String body)

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.mqttgrid.testing.Await;
 import io.mqttgrid.testing.Closeables;
 import io.mqttgrid.testing.HttpReceivers;
+import io.mqttgrid.testing.ReceivedEvents;
 import io.mqttgrid.testing.TestBroker;
 import io.mqttgrid.testing.WebhookReceivers;
 import io.mqttgrid.testing.WithBroker;
@@ -57,16 +58,13 @@ class DeadLetterValidationIT {
   static Map<String, String> routeToTheReceiver() throws Exception {
     receivers = new HttpReceivers();
     Handler<HttpServerRequest> answering =
-        WebhookReceivers.answeringHandshake(
-            req ->
-                req.body()
-                    .onSuccess(
-                        body -> {
-                          if (req.path().equals("/dead")) {
-                            deadLetters.add(new JsonObject(body.toString()));
-                          }
-                          req.response().setStatusCode(200).end();
-                        }));
+        WebhookReceivers.receiving(
+            (req, body) -> {
+              if (req.path().equals("/dead")) {
+                deadLetters.add(new JsonObject(body.toString()));
+              }
+              req.response().setStatusCode(200).end();
+            });
     HttpServer receiver =
         receivers.listen(
             req -> {
@@ -154,19 +152,6 @@ class DeadLetterValidationIT {
   }
 
   private static JsonObject awaitDeadLetter(String topic) {
-    JsonObject[] found = new JsonObject[1];
-    Await.until(
-        "the dead-letter event of " + topic,
-        WAIT,
-        () -> {
-          for (JsonObject d : deadLetters) {
-            if (topic.equals(d.getJsonObject("data").getJsonObject("event").getString("subject"))) {
-              found[0] = d;
-              return true;
-            }
-          }
-          return false;
-        });
-    return found[0];
+    return ReceivedEvents.awaitDeadLetter(deadLetters, topic, WAIT);
   }
 }

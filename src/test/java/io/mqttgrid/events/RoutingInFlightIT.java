@@ -51,29 +51,26 @@ class RoutingInFlightIT {
     receivers = new HttpReceivers();
     HttpServer receiver =
         receivers.listen(
-            WebhookReceivers.answeringHandshake(
-                req ->
-                    req.body()
-                        .onSuccess(
-                            body -> {
-                              JsonObject event = new JsonObject(body.toString());
-                              switch (req.path()) {
-                                case "/hang" -> hanging.incrementAndGet(); // never answered
-                                case "/flaky" -> {
-                                  if (event.getJsonObject("data").getBoolean("fail")) {
-                                    refused.incrementAndGet();
-                                    req.response().setStatusCode(500).end();
-                                  } else {
-                                    delivered.add(event);
-                                    req.response().setStatusCode(200).end();
-                                  }
-                                }
-                                default -> {
-                                  delivered.add(event);
-                                  req.response().setStatusCode(200).end();
-                                }
-                              }
-                            })));
+            WebhookReceivers.receiving(
+                (req, body) -> {
+                  JsonObject event = new JsonObject(body.toString());
+                  switch (req.path()) {
+                    case "/hang" -> hanging.incrementAndGet(); // never answered
+                    case "/flaky" -> {
+                      if (event.getJsonObject("data").getBoolean("fail")) {
+                        refused.incrementAndGet();
+                        req.response().setStatusCode(500).end();
+                      } else {
+                        delivered.add(event);
+                        req.response().setStatusCode(200).end();
+                      }
+                    }
+                    default -> {
+                      delivered.add(event);
+                      req.response().setStatusCode(200).end();
+                    }
+                  }
+                }));
     String url = HttpReceivers.url(receiver);
     Path file = dir.resolve("namespace.yaml");
     Files.writeString(

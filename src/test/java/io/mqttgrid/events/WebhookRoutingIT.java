@@ -1,5 +1,6 @@
 package io.mqttgrid.events;
 
+import static io.mqttgrid.testing.ReceivedEvents.withoutIdAndTime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hivemq.client.mqtt.datatypes.MqttQos;
@@ -22,7 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.OffsetDateTime;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.regex.Matcher;
@@ -71,27 +71,22 @@ class WebhookRoutingIT {
     receivers = new HttpReceivers();
     receiver =
         receivers.listen(
-            WebhookReceivers.answeringHandshake(
-                req ->
-                    req.body()
-                        .onSuccess(
-                            body -> {
-                              Integer status = answers.poll();
-                              int answer = status == null ? 200 : status;
-                              if (answer == 200) {
-                                received.add(
-                                    new Received(req.getHeader("Content-Type"), body.toString()));
-                              }
-                              long delay = answerDelayMillis;
-                              if (delay == 0) {
-                                req.response().setStatusCode(answer).end();
-                              } else {
-                                receivers
-                                    .vertx()
-                                    .setTimer(
-                                        delay, t -> req.response().setStatusCode(answer).end());
-                              }
-                            })));
+            WebhookReceivers.receiving(
+                (req, body) -> {
+                  Integer status = answers.poll();
+                  int answer = status == null ? 200 : status;
+                  if (answer == 200) {
+                    received.add(new Received(req.getHeader("Content-Type"), body.toString()));
+                  }
+                  long delay = answerDelayMillis;
+                  if (delay == 0) {
+                    req.response().setStatusCode(answer).end();
+                  } else {
+                    receivers
+                        .vertx()
+                        .setTimer(delay, t -> req.response().setStatusCode(answer).end());
+                  }
+                }));
     tokens = TestTokens.create();
     Path file = tokens.writeNamespace(dir);
     String routing =
@@ -138,17 +133,6 @@ class WebhookRoutingIT {
     Received r = received.poll();
     assertThat(r.contentType()).isEqualTo("application/cloudevents+json");
     return new JsonObject(r.body());
-  }
-
-  /** The attributes every event has whose values differ per event: checked, then removed. */
-  private static JsonObject withoutIdAndTime(JsonObject event, long before, long after) {
-    assertThat(event.getString("id")).matches("[0-9a-f-]{36}");
-    long time = OffsetDateTime.parse(event.getString("time")).toInstant().toEpochMilli();
-    assertThat(time).isBetween(before, after);
-    JsonObject copy = event.copy();
-    copy.remove("id");
-    copy.remove("time");
-    return copy;
   }
 
   @Test

@@ -48,14 +48,11 @@ class WebhookRoutingTlsIT {
                     new PemKeyCertOptions()
                         .setCertPath(certs.certFile.toString())
                         .setKeyPath(certs.keyFile.toString())),
-            WebhookReceivers.answeringHandshake(
-                req ->
-                    req.body()
-                        .onSuccess(
-                            body -> {
-                              received.add(body.toString());
-                              req.response().setStatusCode(204).end();
-                            })));
+            WebhookReceivers.receiving(
+                (req, body) -> {
+                  received.add(body.toString());
+                  req.response().setStatusCode(204).end();
+                }));
     Path file = dir.resolve("namespace.yaml");
     Files.writeString(
         file,

@@ -4,19 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.hazelcast.core.Hazelcast;
-import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
-import io.mqttgrid.BrokerConfig;
-import io.mqttgrid.cluster.HazelcastConfigFactory;
 import io.mqttgrid.testing.Await;
-import io.vertx.core.Vertx;
+import io.mqttgrid.testing.LocalNode;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -24,46 +18,54 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The route table on a one-member cluster, as a node alone sees it. */
 class HazelcastRouteTableTest {
 
   private static final long WITHDRAWN_MEMORY_MS = 2_000;
 
-  private static Vertx vertx;
-  private static HazelcastInstance hazelcast;
-  private static String node;
+  @RegisterExtension static final LocalNode node = new LocalNode("route-test");
 
-  @BeforeAll
-  static void startMember() {
-    vertx = Vertx.vertx();
-    node = "route-test-" + UUID.randomUUID();
-    hazelcast =
-        Hazelcast.newHazelcastInstance(
-            HazelcastConfigFactory.create(BrokerConfig.of(Map.of("node.id", node))));
+  /** This node's table, waiting {@code newsTimeoutMillis} for the others to hear of a route. */
+  private static HazelcastRouteTable table(long newsTimeoutMillis) {
+    return new HazelcastRouteTable(
+        node.vertx(), node.hazelcast(), node.id(), newsTimeoutMillis, WITHDRAWN_MEMORY_MS);
   }
 
-  @AfterAll
-  static void stopMember() {
-    hazelcast.shutdown();
-    vertx.close();
+  /** {@link #table(long)}, writing {@code aloneWriteDelayMillis} after a change while alone. */
+  private static HazelcastRouteTable table(long newsTimeoutMillis, long aloneWriteDelayMillis) {
+    return new HazelcastRouteTable(
+        node.vertx(),
+        node.hazelcast(),
+        node.id(),
+        newsTimeoutMillis,
+        WITHDRAWN_MEMORY_MS,
+        aloneWriteDelayMillis);
+  }
+
+  /** The route table's map, shared by the cluster. */
+  private static IMap<String, String> routes() {
+    return node.hazelcast().getMap(HazelcastRouteTable.MAP);
+  }
+
+  /** The key of this node's route for {@code filter}. */
+  private static String key(String filter) {
+    return HazelcastRouteTable.key(node.id(), filter);
   }
 
   @Test
   void aNodeAloneDoesNotWaitForTheTableWriteBeforeItsSuback() throws Exception {
-    HazelcastRouteTable table =
-        new HazelcastRouteTable(vertx, hazelcast, node, 1_000, WITHDRAWN_MEMORY_MS);
+    HazelcastRouteTable table = table(1_000);
     String filter = "alone/filter";
     // the table write cannot land while another thread holds the entry's lock
     ExecutorService locker = Executors.newSingleThreadExecutor();
-    IMap<String, String> routes = hazelcast.getMap(HazelcastRouteTable.MAP);
-    String key = HazelcastRouteTable.key(node, filter);
+    IMap<String, String> routes = routes();
+    String key = key(filter);
     locker.submit(() -> routes.lock(key)).get(10, TimeUnit.SECONDS);
     try {
-      table.liveNodes(Set.of(node));
+      table.liveNodes(Set.of(node.id()));
       table.announce(filter);
       assertTrue(table.announcedEverywhere().isComplete());
       assertTrue(table.routedHere(filter));
@@ -76,19 +78,11 @@ class HazelcastRouteTableTest {
 
   @Test
   void aNodeWithOthersWaitsUntilTheyHeardOfANewRoute() {
-    HazelcastRouteTable table =
-        new HazelcastRouteTable(vertx, hazelcast, node, 5_000, WITHDRAWN_MEMORY_MS);
-    String other = "other-" + UUID.randomUUID();
+    HazelcastRouteTable table = table(5_000);
     // the other node hears of the route, and answers only when the test lets it
     CompletableFuture<Message<Object>> heard = new CompletableFuture<>();
-    MessageConsumer<Object> otherNode =
-        vertx.eventBus().consumer(HazelcastRouteTable.newsAddress(other), heard::complete);
-    try {
-      Await.until(
-          "the other node's consumer registered",
-          Duration.ofSeconds(10),
-          () -> otherNode.completion().isComplete());
-      table.liveNodes(Set.of(node, other));
+    try (OtherNode other = new OtherNode(node.vertx(), heard::complete)) {
+      table.liveNodes(Set.of(node.id(), other.id));
       table.announce("together/filter");
       Await.until("the other node heard of the route", Duration.ofSeconds(10), heard::isDone);
       assertFalse(table.announcedEverywhere().isComplete());
@@ -98,15 +92,13 @@ class HazelcastRouteTableTest {
           Duration.ofSeconds(10),
           () -> table.announcedEverywhere().isComplete());
     } finally {
-      otherNode.unregister();
       table.close();
     }
   }
 
   @Test
   void withdrawnFiltersAreForgottenOnANodeThatNobodyDeliversTo() throws InterruptedException {
-    HazelcastRouteTable table =
-        new HazelcastRouteTable(vertx, hazelcast, node, 1_000, WITHDRAWN_MEMORY_MS);
+    HazelcastRouteTable table = table(1_000);
     try {
       for (int i = 0; i < 1_000; i++) {
         String filter = "devices/d" + i + "/commands";
@@ -132,30 +124,23 @@ class HazelcastRouteTableTest {
   @Test
   void theRoutesAnnouncedInOneTurnGoOutAsOneWriteAndOneMessagePerNode() {
     // an adopting node starts hundreds of sessions in one turn of its event loop
-    HazelcastRouteTable table =
-        new HazelcastRouteTable(vertx, hazelcast, node, 5_000, WITHDRAWN_MEMORY_MS);
-    String other = "other-" + UUID.randomUUID();
+    HazelcastRouteTable table = table(5_000);
     List<Message<Object>> news = new CopyOnWriteArrayList<>();
-    MessageConsumer<Object> otherNode =
-        vertx.eventBus().consumer(HazelcastRouteTable.newsAddress(other), news::add);
-    IMap<String, String> routes = hazelcast.getMap(HazelcastRouteTable.MAP);
-    try {
-      Await.until(
-          "the other node's consumer registered",
-          Duration.ofSeconds(10),
-          () -> otherNode.completion().isComplete());
-      table.liveNodes(Set.of(node, other));
-      vertx.runOnContext(
-          v -> {
-            for (int i = 0; i < 100; i++) {
-              table.announce("adopted/d" + i + "/cmd");
-            }
-          });
+    IMap<String, String> routes = routes();
+    try (OtherNode other = new OtherNode(node.vertx(), news::add)) {
+      table.liveNodes(Set.of(node.id(), other.id));
+      node.vertx()
+          .runOnContext(
+              v -> {
+                for (int i = 0; i < 100; i++) {
+                  table.announce("adopted/d" + i + "/cmd");
+                }
+              });
       Await.until(
           "the other node heard of the routes", Duration.ofSeconds(10), () -> !news.isEmpty());
       assertEquals(1, news.size());
       assertEquals(100, ((JsonArray) news.get(0).body()).size());
-      assertEquals("adopted/d7/cmd", routes.get(HazelcastRouteTable.key(node, "adopted/d7/cmd")));
+      assertEquals("adopted/d7/cmd", routes.get(key("adopted/d7/cmd")));
       assertFalse(table.announcedEverywhere().isComplete());
       news.get(0).reply(null);
       Await.until(
@@ -163,26 +148,24 @@ class HazelcastRouteTableTest {
           Duration.ofSeconds(10),
           () -> table.announcedEverywhere().isComplete());
     } finally {
-      otherNode.unregister();
       table.close();
     }
   }
 
   @Test
   void aListOfNewRoutesFromAnotherNodeIsMirroredOnlyForRoutesStillInTheTable() {
-    HazelcastRouteTable table =
-        new HazelcastRouteTable(vertx, hazelcast, node, 5_000, WITHDRAWN_MEMORY_MS);
+    HazelcastRouteTable table = table(5_000);
     String other = "other-" + UUID.randomUUID();
-    IMap<String, String> routes = hazelcast.getMap(HazelcastRouteTable.MAP);
+    IMap<String, String> routes = routes();
     String kept = HazelcastRouteTable.key(other, "news/kept");
     String gone = HazelcastRouteTable.key(other, "news/gone");
     try {
-      table.liveNodes(Set.of(node, other));
+      table.liveNodes(Set.of(node.id(), other));
       routes.set(kept, "news/kept");
       // "gone" was withdrawn before the news arrived: it is not in the table any more
-      vertx
+      node.vertx()
           .eventBus()
-          .request(HazelcastRouteTable.newsAddress(node), new JsonArray(List.of(kept, gone)))
+          .request(HazelcastRouteTable.newsAddress(node.id()), new JsonArray(List.of(kept, gone)))
           .toCompletionStage()
           .toCompletableFuture()
           .get(10, TimeUnit.SECONDS);
@@ -200,13 +183,12 @@ class HazelcastRouteTableTest {
   void aRouteRemovedWhileItsNewsWereReadIsNotMirroredAgain() {
     // an adopted copy's route, announced and then withdrawn by a takeover while the other node was
     // still reading the news of it: that node must not keep sending to the adopter
-    HazelcastRouteTable table =
-        new HazelcastRouteTable(vertx, hazelcast, node, 5_000, WITHDRAWN_MEMORY_MS);
+    HazelcastRouteTable table = table(5_000);
     String other = "other-" + UUID.randomUUID();
-    IMap<String, String> routes = hazelcast.getMap(HazelcastRouteTable.MAP);
+    IMap<String, String> routes = routes();
     String key = HazelcastRouteTable.key(other, "adopted/d1/cmd");
     try {
-      table.liveNodes(Set.of(node, other));
+      table.liveNodes(Set.of(node.id(), other));
       routes.set(key, "adopted/d1/cmd");
       Await.until(
           "the entry listener's event",
@@ -232,15 +214,11 @@ class HazelcastRouteTableTest {
   @Test
   void aNodeAloneHoldsItsRouteChangesAndWritesThemOnceAnotherNodeJoins() throws Exception {
     // a write delay no test outlasts: only the other node's arrival sends the routes out
-    HazelcastRouteTable table =
-        new HazelcastRouteTable(vertx, hazelcast, node, 5_000, WITHDRAWN_MEMORY_MS, 600_000);
-    String other = "other-" + UUID.randomUUID();
-    MessageConsumer<Object> otherNode =
-        vertx.eventBus().consumer(HazelcastRouteTable.newsAddress(other), m -> m.reply(null));
-    IMap<String, String> routes = hazelcast.getMap(HazelcastRouteTable.MAP);
-    String key = HazelcastRouteTable.key(node, "alone/held");
-    try {
-      table.liveNodes(Set.of(node));
+    HazelcastRouteTable table = table(5_000, 600_000);
+    IMap<String, String> routes = routes();
+    String key = key("alone/held");
+    try (OtherNode other = new OtherNode(node.vertx(), m -> m.reply(null))) {
+      table.liveNodes(Set.of(node.id()));
       table.announce("alone/held");
       assertTrue(table.announcedEverywhere().isComplete());
       assertTrue(table.routedHere("alone/held"));
@@ -248,17 +226,12 @@ class HazelcastRouteTableTest {
       Thread.sleep(500);
       assertFalse(routes.containsKey(key));
 
-      Await.until(
-          "the other node's consumer registered",
-          Duration.ofSeconds(10),
-          () -> otherNode.completion().isComplete());
-      table.liveNodes(Set.of(node, other));
+      table.liveNodes(Set.of(node.id(), other.id));
       Await.until(
           "the held route written once another node is there",
           Duration.ofSeconds(10),
           () -> routes.containsKey(key));
     } finally {
-      otherNode.unregister();
       routes.delete(key);
       table.close();
     }
@@ -266,13 +239,12 @@ class HazelcastRouteTableTest {
 
   @Test
   void aNodeAloneWritesItsRouteChangesAfterTheDelay() {
-    HazelcastRouteTable table =
-        new HazelcastRouteTable(vertx, hazelcast, node, 5_000, WITHDRAWN_MEMORY_MS, 50);
-    IMap<String, String> routes = hazelcast.getMap(HazelcastRouteTable.MAP);
-    String kept = HazelcastRouteTable.key(node, "alone/kept");
-    String gone = HazelcastRouteTable.key(node, "alone/gone");
+    HazelcastRouteTable table = table(5_000, 50);
+    IMap<String, String> routes = routes();
+    String kept = key("alone/kept");
+    String gone = key("alone/gone");
     try {
-      table.liveNodes(Set.of(node));
+      table.liveNodes(Set.of(node.id()));
       table.announce("alone/gone");
       Await.until("the route written", Duration.ofSeconds(10), () -> routes.containsKey(gone));
       table.withdraw("alone/gone");
@@ -289,67 +261,59 @@ class HazelcastRouteTableTest {
 
   @Test
   void theRoutesWithdrawnInOneTurnGoOutWithItsAnnouncementsAndWhatHoldsAtItsEndIsWritten() {
-    HazelcastRouteTable table =
-        new HazelcastRouteTable(vertx, hazelcast, node, 5_000, WITHDRAWN_MEMORY_MS);
-    String other = "other-" + UUID.randomUUID();
+    HazelcastRouteTable table = table(5_000);
     List<Message<Object>> news = new CopyOnWriteArrayList<>();
-    MessageConsumer<Object> otherNode =
-        vertx
-            .eventBus()
-            .consumer(
-                HazelcastRouteTable.newsAddress(other),
-                m -> {
-                  news.add(m);
-                  m.reply(null);
-                });
-    IMap<String, String> routes = hazelcast.getMap(HazelcastRouteTable.MAP);
-    try {
-      Await.until(
-          "the other node's consumer registered",
-          Duration.ofSeconds(10),
-          () -> otherNode.completion().isComplete());
-      table.liveNodes(Set.of(node, other));
-      vertx.runOnContext(
-          v -> {
-            for (int i = 0; i < 100; i++) {
-              table.announce("turn/d" + i + "/cmd");
-            }
-          });
+    IMap<String, String> routes = routes();
+    try (OtherNode other =
+        new OtherNode(
+            node.vertx(),
+            m -> {
+              news.add(m);
+              m.reply(null);
+            })) {
+      table.liveNodes(Set.of(node.id(), other.id));
+      node.vertx()
+          .runOnContext(
+              v -> {
+                for (int i = 0; i < 100; i++) {
+                  table.announce("turn/d" + i + "/cmd");
+                }
+              });
       Await.until(
           "the first turn's routes heard of", Duration.ofSeconds(10), () -> !news.isEmpty());
       Await.until(
           "the first turn's routes confirmed",
           Duration.ofSeconds(10),
           () -> table.announcedEverywhere().isComplete());
-      assertEquals("turn/d42/cmd", routes.get(HazelcastRouteTable.key(node, "turn/d42/cmd")));
+      assertEquals("turn/d42/cmd", routes.get(key("turn/d42/cmd")));
 
       CompletableFuture<Void> secondTurn = new CompletableFuture<>();
-      vertx.runOnContext(
-          v -> {
-            for (int i = 0; i < 100; i++) {
-              table.withdraw("turn/d" + i + "/cmd");
-            }
-            // withdrawn and announced again in the same turn: the route stays
-            table.announce("turn/d7/cmd");
-            table.announce("turn/new/cmd");
-            // announced and withdrawn again: never a route
-            table.announce("turn/brief/cmd");
-            table.withdraw("turn/brief/cmd");
-            table.announcedEverywhere().onComplete(x -> secondTurn.complete(null));
-          });
+      node.vertx()
+          .runOnContext(
+              v -> {
+                for (int i = 0; i < 100; i++) {
+                  table.withdraw("turn/d" + i + "/cmd");
+                }
+                // withdrawn and announced again in the same turn: the route stays
+                table.announce("turn/d7/cmd");
+                table.announce("turn/new/cmd");
+                // announced and withdrawn again: never a route
+                table.announce("turn/brief/cmd");
+                table.withdraw("turn/brief/cmd");
+                table.announcedEverywhere().onComplete(x -> secondTurn.complete(null));
+              });
       secondTurn.join();
 
       assertEquals(2, news.size());
-      assertEquals("turn/new/cmd", routes.get(HazelcastRouteTable.key(node, "turn/new/cmd")));
-      assertEquals("turn/d7/cmd", routes.get(HazelcastRouteTable.key(node, "turn/d7/cmd")));
-      assertFalse(routes.containsKey(HazelcastRouteTable.key(node, "turn/d8/cmd")));
-      assertFalse(routes.containsKey(HazelcastRouteTable.key(node, "turn/d99/cmd")));
-      assertFalse(routes.containsKey(HazelcastRouteTable.key(node, "turn/brief/cmd")));
+      assertEquals("turn/new/cmd", routes.get(key("turn/new/cmd")));
+      assertEquals("turn/d7/cmd", routes.get(key("turn/d7/cmd")));
+      assertFalse(routes.containsKey(key("turn/d8/cmd")));
+      assertFalse(routes.containsKey(key("turn/d99/cmd")));
+      assertFalse(routes.containsKey(key("turn/brief/cmd")));
       assertTrue(table.routedHere("turn/d7/cmd"));
     } finally {
-      otherNode.unregister();
-      routes.delete(HazelcastRouteTable.key(node, "turn/d7/cmd"));
-      routes.delete(HazelcastRouteTable.key(node, "turn/new/cmd"));
+      routes.delete(key("turn/d7/cmd"));
+      routes.delete(key("turn/new/cmd"));
       table.close();
     }
   }
@@ -357,11 +321,10 @@ class HazelcastRouteTableTest {
   @Test
   void aRouteLeftInTheTableUnderThisNodesIdIsNotMirrored() {
     // a predecessor's, restarted under the same node id: this node has no subscriber for it
-    IMap<String, String> routes = hazelcast.getMap(HazelcastRouteTable.MAP);
-    String key = HazelcastRouteTable.key(node, "predecessor/filter");
+    IMap<String, String> routes = routes();
+    String key = key("predecessor/filter");
     routes.set(key, "predecessor/filter");
-    HazelcastRouteTable table =
-        new HazelcastRouteTable(vertx, hazelcast, node, 1_000, WITHDRAWN_MEMORY_MS);
+    HazelcastRouteTable table = table(1_000);
     try {
       assertFalse(table.routedHere("predecessor/filter"));
     } finally {
@@ -372,12 +335,11 @@ class HazelcastRouteTableTest {
 
   @Test
   void aClearedTableGetsThisNodesRoutesAgain() {
-    HazelcastRouteTable table =
-        new HazelcastRouteTable(vertx, hazelcast, node, 1_000, WITHDRAWN_MEMORY_MS, 10);
-    IMap<String, String> routes = hazelcast.getMap(HazelcastRouteTable.MAP);
-    String key = HazelcastRouteTable.key(node, "cleared/filter");
+    HazelcastRouteTable table = table(1_000, 10);
+    IMap<String, String> routes = routes();
+    String key = key("cleared/filter");
     try {
-      table.liveNodes(Set.of(node));
+      table.liveNodes(Set.of(node.id()));
       table.announce("cleared/filter");
       Await.until("the route written", Duration.ofSeconds(10), () -> routes.containsKey(key));
       routes.clear();

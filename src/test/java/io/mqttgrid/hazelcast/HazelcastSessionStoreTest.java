@@ -1,16 +1,10 @@
 package io.mqttgrid.hazelcast;
 
-import com.hazelcast.core.Hazelcast;
-import com.hazelcast.core.HazelcastInstance;
-import io.mqttgrid.BrokerConfig;
-import io.mqttgrid.cluster.HazelcastConfigFactory;
 import io.mqttgrid.session.SessionStore;
 import io.mqttgrid.session.SessionStoreContract;
-import io.vertx.core.Vertx;
-import java.util.Map;
-import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
+import io.mqttgrid.testing.LocalNode;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The Hazelcast store keeps the session store contract, on a one-member cluster configured as a
@@ -19,24 +13,13 @@ import org.junit.jupiter.api.BeforeAll;
  */
 class HazelcastSessionStoreTest extends SessionStoreContract {
 
-  private static Vertx vertx;
-  private static HazelcastInstance hazelcast;
+  @RegisterExtension static final LocalNode node = new LocalNode("store-test");
+
   private static SessionStore store;
 
   @BeforeAll
-  static void startMember() {
-    vertx = Vertx.vertx();
-    String node = "store-test-" + UUID.randomUUID();
-    hazelcast =
-        Hazelcast.newHazelcastInstance(
-            HazelcastConfigFactory.create(BrokerConfig.of(Map.of("node.id", node))));
-    store = new HazelcastSessionStore(vertx, hazelcast);
-  }
-
-  @AfterAll
-  static void stopMember() {
-    hazelcast.shutdown();
-    vertx.close();
+  static void createStore() {
+    store = new HazelcastSessionStore(node.vertx(), node.hazelcast());
   }
 
   @Override

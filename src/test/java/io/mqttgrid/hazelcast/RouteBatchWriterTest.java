@@ -4,28 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.hazelcast.core.Hazelcast;
-import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
-import io.mqttgrid.BrokerConfig;
-import io.mqttgrid.cluster.HazelcastConfigFactory;
 import io.mqttgrid.hazelcast.HeldRouteWrites.TableOperation;
 import io.mqttgrid.testing.Await;
+import io.mqttgrid.testing.LocalNode;
 import io.vertx.core.Context;
-import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.MessageConsumer;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The batched writes of a node's route changes while a write is under way, on a one-member cluster
@@ -33,24 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 class RouteBatchWriterTest {
 
-  private static Vertx vertx;
-  private static HazelcastInstance hazelcast;
-  private static String node;
-
-  @BeforeAll
-  static void startMember() {
-    vertx = Vertx.vertx();
-    node = "route-writer-test-" + UUID.randomUUID();
-    hazelcast =
-        Hazelcast.newHazelcastInstance(
-            HazelcastConfigFactory.create(BrokerConfig.of(Map.of("node.id", node))));
-  }
-
-  @AfterAll
-  static void stopMember() {
-    hazelcast.shutdown();
-    vertx.close();
-  }
+  @RegisterExtension static final LocalNode node = new LocalNode("route-writer-test");
 
   @Test
   void aWithdrawalWaitsForTheWriteOfItsRouteStillUnderWay() throws Exception {
@@ -95,20 +70,13 @@ class RouteBatchWriterTest {
     // one write at a time: a removal that started beside a write still under way (retried while
     // partitions migrate) could land before it, and the write would put the route back for good
     try (WithdrawalDuringAWrite race = new WithdrawalDuringAWrite("pending/a/cmd")) {
-      String other = "other-" + UUID.randomUUID();
-      MessageConsumer<Object> otherNode =
-          vertx.eventBus().consumer(HazelcastRouteTable.newsAddress(other), m -> m.reply(null));
       String b = "pending/b/cmd";
       String c = "pending/c/cmd";
-      try {
-        Await.until(
-            "the other node's consumer registered",
-            Duration.ofSeconds(10),
-            () -> otherNode.completion().isComplete());
+      try (OtherNode other = new OtherNode(node.vertx(), m -> m.reply(null))) {
         // with another node, every turn's changes are written at its end (no write-behind timer)
-        race.liveNodes.add(other);
+        race.liveNodes.add(other.id);
         race.writer.membersChanged();
-        Context loop = vertx.getOrCreateContext();
+        Context loop = node.vertx().getOrCreateContext();
         race.writes.holdNextWrites();
         inOwnTurn(loop, () -> race.announce(race.filter));
         assertEquals(1, race.writes.held());
@@ -133,17 +101,18 @@ class RouteBatchWriterTest {
                 new TableOperation("deleteAsync", Set.of(race.key)),
                 new TableOperation(
                     "setAllAsync",
-                    Set.of(HazelcastRouteTable.key(node, b), HazelcastRouteTable.key(node, c)))),
+                    Set.of(
+                        HazelcastRouteTable.key(node.id(), b),
+                        HazelcastRouteTable.key(node.id(), c)))),
             Set.copyOf(race.writes.operations().subList(1, race.writes.operations().size())),
             "what changed meanwhile goes out as one write, after the one under way");
         assertEquals(3, race.writes.operations().size());
         assertFalse(race.routes.containsKey(race.key));
-        assertTrue(race.routes.containsKey(HazelcastRouteTable.key(node, b)));
-        assertTrue(race.routes.containsKey(HazelcastRouteTable.key(node, c)));
+        assertTrue(race.routes.containsKey(HazelcastRouteTable.key(node.id(), b)));
+        assertTrue(race.routes.containsKey(HazelcastRouteTable.key(node.id(), c)));
       } finally {
-        otherNode.unregister();
-        race.routes.delete(HazelcastRouteTable.key(node, b));
-        race.routes.delete(HazelcastRouteTable.key(node, c));
+        race.routes.delete(HazelcastRouteTable.key(node.id(), b));
+        race.routes.delete(HazelcastRouteTable.key(node.id(), c));
       }
     }
   }
@@ -168,19 +137,20 @@ class RouteBatchWriterTest {
    * map. Closing releases what is still held, deletes the route and closes the writer.
    */
   private static final class WithdrawalDuringAWrite implements AutoCloseable {
-    final HeldRouteWrites writes = new HeldRouteWrites(hazelcast.getMap(HazelcastRouteTable.MAP));
+    final HeldRouteWrites writes =
+        new HeldRouteWrites(node.hazelcast().getMap(HazelcastRouteTable.MAP));
     final LocalRouteCounts counts = new LocalRouteCounts();
     final Set<String> liveNodes = ConcurrentHashMap.newKeySet();
     final RouteBatchWriter writer =
-        new RouteBatchWriter(vertx, writes.map(), node, counts, liveNodes, 1_000, 1);
-    final IMap<String, String> routes = hazelcast.getMap(HazelcastRouteTable.MAP);
+        new RouteBatchWriter(node.vertx(), writes.map(), node.id(), counts, liveNodes, 1_000, 1);
+    final IMap<String, String> routes = node.hazelcast().getMap(HazelcastRouteTable.MAP);
     final String filter;
     final String key;
 
     WithdrawalDuringAWrite(String filter) {
       this.filter = filter;
-      this.key = HazelcastRouteTable.key(node, filter);
-      liveNodes.add(node);
+      this.key = HazelcastRouteTable.key(node.id(), filter);
+      liveNodes.add(node.id());
     }
 
     /** What the route table does with the writer when a subscriber comes. */

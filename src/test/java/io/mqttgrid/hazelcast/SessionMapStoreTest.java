@@ -2,12 +2,7 @@ package io.mqttgrid.hazelcast;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.hazelcast.config.Config;
-import com.hazelcast.core.Hazelcast;
-import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
-import io.mqttgrid.BrokerConfig;
-import io.mqttgrid.cluster.HazelcastConfigFactory;
 import io.mqttgrid.persistence.PersistenceSettings;
 import io.mqttgrid.persistence.QueueTable;
 import io.mqttgrid.persistence.SessionTable;
@@ -17,13 +12,12 @@ import io.mqttgrid.routing.Subscription;
 import io.mqttgrid.session.QueuedMessage;
 import io.mqttgrid.session.SessionQueue;
 import io.mqttgrid.session.SessionRecord;
+import io.mqttgrid.testing.LocalMember;
 import io.mqttgrid.testing.TestDatabases;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,11 +33,6 @@ class SessionMapStoreTest {
 
   private PersistenceSettings settings(Duration writeBehind) {
     return TestDatabases.embedded(dir, writeBehind);
-  }
-
-  private static Config member() {
-    return HazelcastConfigFactory.create(
-        BrokerConfig.of(Map.of("node.id", "map-store-" + UUID.randomUUID())));
   }
 
   private static PublishedMessage message(String id, int qos) {
@@ -71,25 +60,16 @@ class SessionMapStoreTest {
         1 << 20,
         "conn-1");
     try (StateDatabase db = StateDatabase.open(settings(Duration.ZERO))) {
-      Config config = member();
-      PersistentMaps maps = PersistentMaps.attach(config, db);
-      HazelcastInstance first = Hazelcast.newHazelcastInstance(config);
-      try {
-        first.<String, SessionRecord>getMap(HazelcastSessionStore.SESSIONS).set("keeper", record);
-        first.<String, SessionQueue>getMap(HazelcastSessionStore.QUEUES).set("keeper", queue);
-        first.<String, SessionRecord>getMap(HazelcastSessionStore.SESSIONS).set("gone", record);
-        first.getMap(HazelcastSessionStore.SESSIONS).delete("gone");
-      } finally {
-        first.shutdown();
-        maps.close();
+      try (LocalMember first = LocalMember.onDatabase("map-store", db)) {
+        first.<String, SessionRecord>map(HazelcastSessionStore.SESSIONS).set("keeper", record);
+        first.<String, SessionQueue>map(HazelcastSessionStore.QUEUES).set("keeper", queue);
+        first.<String, SessionRecord>map(HazelcastSessionStore.SESSIONS).set("gone", record);
+        first.map(HazelcastSessionStore.SESSIONS).delete("gone");
       }
       assertThat(SessionTable.records(db).keys()).containsExactly("keeper");
 
-      Config again = member();
-      PersistentMaps.attach(again, db);
-      HazelcastInstance second = Hazelcast.newHazelcastInstance(again);
-      try {
-        IMap<String, SessionRecord> sessions = second.getMap(HazelcastSessionStore.SESSIONS);
+      try (LocalMember second = LocalMember.onDatabase("map-store", db)) {
+        IMap<String, SessionRecord> sessions = second.map(HazelcastSessionStore.SESSIONS);
         SessionRecord back = sessions.get("keeper");
         assertThat(back.expirySeconds()).isEqualTo(3600);
         assertThat(back.connected()).isFalse();
@@ -101,7 +81,7 @@ class SessionMapStoreTest {
         assertThat(sessions.containsKey("gone")).isFalse();
 
         SessionQueue q =
-            second.<String, SessionQueue>getMap(HazelcastSessionStore.QUEUES).get("keeper");
+            second.<String, SessionQueue>map(HazelcastSessionStore.QUEUES).get("keeper");
         assertThat(q.owner())
             .as("no owner read back: no connection outlives a start of the whole cluster")
             .isNull();
@@ -111,8 +91,6 @@ class SessionMapStoreTest {
             .containsExactly(
                 org.assertj.core.groups.Tuple.tuple("m1", QueuedMessage.State.QUEUED, 0),
                 org.assertj.core.groups.Tuple.tuple("m2", QueuedMessage.State.SENT, 9));
-      } finally {
-        second.shutdown();
       }
     }
   }
@@ -121,10 +99,7 @@ class SessionMapStoreTest {
   void withWriteBehindAQueueChangeReachesTheDatabaseInTheNextBatchOrAtClose() {
     // a window far longer than the test: nothing is written before close()
     try (StateDatabase db = StateDatabase.open(settings(Duration.ofMinutes(10)))) {
-      Config config = member();
-      PersistentMaps maps = PersistentMaps.attach(config, db);
-      HazelcastInstance hz = Hazelcast.newHazelcastInstance(config);
-      try {
+      try (LocalMember member = LocalMember.onDatabase("map-store", db)) {
         // a message in it: an empty queue that the database never held is not written at all
         SessionQueue queue = new SessionQueue();
         queue.append(
@@ -132,18 +107,16 @@ class SessionMapStoreTest {
             100,
             1 << 20,
             "conn-1");
-        IMap<String, SessionQueue> queues = hz.getMap(HazelcastSessionStore.QUEUES);
+        IMap<String, SessionQueue> queues = member.map(HazelcastSessionStore.QUEUES);
         queues.set("behind", queue);
         queues.set("dropped", queue);
         queues.delete("dropped");
         assertThat(new QueueTable(db).keys()).as("before the batch").isEmpty();
         // the record is always written through
-        hz.<String, SessionRecord>getMap(HazelcastSessionStore.SESSIONS)
+        member
+            .<String, SessionRecord>map(HazelcastSessionStore.SESSIONS)
             .set("behind", new SessionRecord("behind", 5, 60, "n1", "conn-1"));
         assertThat(SessionTable.records(db).keys()).containsExactly("behind");
-      } finally {
-        hz.shutdown();
-        maps.close();
       }
       assertThat(new QueueTable(db).keys()).as("after close").containsExactly("behind");
     }
@@ -171,11 +144,8 @@ class SessionMapStoreTest {
     try (StateDatabase db = StateDatabase.open(recordsBehind(Duration.ofMinutes(10)))) {
       // one written before, by a member written through: deleted in the window, it must go
       SessionTable.records(db).put("earlier", new byte[] {1});
-      Config config = member();
-      PersistentMaps maps = PersistentMaps.attach(config, db);
-      HazelcastInstance hz = Hazelcast.newHazelcastInstance(config);
-      try {
-        IMap<String, SessionRecord> sessions = hz.getMap(HazelcastSessionStore.SESSIONS);
+      try (LocalMember member = LocalMember.onDatabase("map-store", db)) {
+        IMap<String, SessionRecord> sessions = member.map(HazelcastSessionStore.SESSIONS);
         sessions.set("keeper", new SessionRecord("keeper", 5, 3600, "n1", "conn-1"));
         // changed in place by entry processors after it was stored: the newest form is written
         sessions.submitToKey(
@@ -193,25 +163,17 @@ class SessionMapStoreTest {
         // memory is the truth meanwhile
         assertThat(sessions.get("keeper").subscriptions()).hasSize(1);
         assertThat(sessions.get("dropped")).isNull();
-      } finally {
-        hz.shutdown();
-        maps.close();
       }
       assertThat(SessionTable.records(db).keys()).as("after close").containsExactly("keeper");
 
-      Config again = member();
-      PersistentMaps.attach(again, db);
-      HazelcastInstance second = Hazelcast.newHazelcastInstance(again);
-      try {
+      try (LocalMember second = LocalMember.onDatabase("map-store", db)) {
         SessionRecord back =
-            second.<String, SessionRecord>getMap(HazelcastSessionStore.SESSIONS).get("keeper");
+            second.<String, SessionRecord>map(HazelcastSessionStore.SESSIONS).get("keeper");
         assertThat(back.subscriptions()).extracting(Subscription::filter).containsExactly("q/#");
         assertThat(back.awaitingRelease()).containsExactly(17);
         assertThat(back.expirySeconds()).isEqualTo(600);
         assertThat(back.connected()).isFalse();
         assertThat(back.disconnectedAtMillis()).isEqualTo(123_456L);
-      } finally {
-        second.shutdown();
       }
     }
   }
@@ -219,11 +181,8 @@ class SessionMapStoreTest {
   @Test
   void withRecordWriteBehindABatchIsWrittenEveryWindowWithoutAClose() throws Exception {
     try (StateDatabase db = StateDatabase.open(recordsBehind(Duration.ofMillis(200)))) {
-      Config config = member();
-      PersistentMaps maps = PersistentMaps.attach(config, db);
-      HazelcastInstance hz = Hazelcast.newHazelcastInstance(config);
-      try {
-        IMap<String, SessionRecord> sessions = hz.getMap(HazelcastSessionStore.SESSIONS);
+      try (LocalMember member = LocalMember.onDatabase("map-store", db)) {
+        IMap<String, SessionRecord> sessions = member.map(HazelcastSessionStore.SESSIONS);
         sessions.set("keeper", new SessionRecord("keeper", 5, 3600, "n1", "conn-1"));
         io.mqttgrid.testing.Await.until(
             "the record in the database",
@@ -234,9 +193,6 @@ class SessionMapStoreTest {
             "the record deleted from the database",
             Duration.ofSeconds(10),
             () -> SessionTable.records(db).keys().isEmpty());
-      } finally {
-        hz.shutdown();
-        maps.close();
       }
     }
   }
@@ -256,26 +212,20 @@ class SessionMapStoreTest {
           1 << 20,
           "conn-1");
       // the row as the broker wrote it before V4: a format byte, then the queue's serializer
-      HazelcastInstance writer = Hazelcast.newHazelcastInstance(member());
-      try {
+      try (LocalMember writer = LocalMember.start("map-store")) {
         com.hazelcast.internal.nio.BufferObjectDataOutput out =
             ((com.hazelcast.internal.serialization.InternalSerializationService)
-                    ((com.hazelcast.spi.impl.SerializationServiceSupport) writer)
+                    ((com.hazelcast.spi.impl.SerializationServiceSupport) writer.hazelcast())
                         .getSerializationService())
                 .createObjectDataOutput();
         out.writeByte(1);
         new SessionQueueSerializer().write(out, queue);
         SessionTable.queues(db).put("old", out.toByteArray());
-      } finally {
-        writer.shutdown();
       }
 
-      Config config = member();
-      PersistentMaps.attach(config, db);
-      HazelcastInstance hz = Hazelcast.newHazelcastInstance(config);
-      try {
+      try (LocalMember member = LocalMember.onDatabase("map-store", db)) {
         SessionQueue back =
-            hz.<String, SessionQueue>getMap(HazelcastSessionStore.QUEUES).get("old");
+            member.<String, SessionQueue>map(HazelcastSessionStore.QUEUES).get("old");
         assertThat(back.owner()).isEqualTo("conn-1");
         assertThat(back.nextSeq()).isEqualTo(3);
         assertThat(back.snapshot())
@@ -290,8 +240,6 @@ class SessionMapStoreTest {
         assertThat(SessionTable.queues(db).keys()).as("old table").isEmpty();
         assertThat(new QueueTable(db).keys()).containsExactly("old");
         assertThat(new QueueTable(db).countMessages()).isEqualTo(2);
-      } finally {
-        hz.shutdown();
       }
     }
   }

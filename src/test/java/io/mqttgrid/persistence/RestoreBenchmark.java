@@ -1,11 +1,6 @@
 package io.mqttgrid.persistence;
 
-import com.hazelcast.config.Config;
-import com.hazelcast.core.Hazelcast;
-import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
-import io.mqttgrid.BrokerConfig;
-import io.mqttgrid.cluster.HazelcastConfigFactory;
 import io.mqttgrid.hazelcast.HazelcastSessionStore;
 import io.mqttgrid.hazelcast.PersistentMaps;
 import io.mqttgrid.routing.PublishedMessage;
@@ -13,6 +8,7 @@ import io.mqttgrid.routing.Subscription;
 import io.mqttgrid.session.QueuedMessage;
 import io.mqttgrid.session.SessionQueue;
 import io.mqttgrid.session.SessionRecord;
+import io.mqttgrid.testing.LocalMember;
 import io.mqttgrid.testing.TestPostgres;
 import java.net.HttpURLConnection;
 import java.net.ServerSocket;
@@ -109,15 +105,10 @@ public final class RestoreBenchmark {
   private static long fill(PersistenceSettings settings, int n) {
     long t0 = System.nanoTime();
     try (StateDatabase db = StateDatabase.open(settings)) {
-      Config config =
-          HazelcastConfigFactory.create(
-              BrokerConfig.of(Map.of("node.id", "fill", "cluster.port", "5801")));
-      PersistentMaps maps = PersistentMaps.attach(config, db);
-      HazelcastInstance hz = Hazelcast.newHazelcastInstance(config);
-      try {
-        IMap<String, SessionRecord> sessions = hz.getMap(HazelcastSessionStore.SESSIONS);
-        IMap<String, SessionQueue> queues = hz.getMap(HazelcastSessionStore.QUEUES);
-        IMap<String, byte[]> retained = hz.getMap("mqttgrid.retained");
+      try (LocalMember member = LocalMember.onDatabase("fill", db)) {
+        IMap<String, SessionRecord> sessions = member.map(HazelcastSessionStore.SESSIONS);
+        IMap<String, SessionQueue> queues = member.map(HazelcastSessionStore.QUEUES);
+        IMap<String, byte[]> retained = member.map("mqttgrid.retained");
         int batch = 10_000;
         for (int from = 0; from < n; from += batch) {
           Map<String, SessionRecord> records = new HashMap<>();
@@ -149,9 +140,6 @@ public final class RestoreBenchmark {
           queues.putAll(queued);
           retained.putAll(kept);
         }
-      } finally {
-        hz.shutdown();
-        maps.close();
       }
     }
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);

@@ -1,10 +1,14 @@
 package io.mqttgrid.testing;
 
 import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /** What the tests' webhook receivers share. */
@@ -34,22 +38,37 @@ public final class WebhookReceivers {
   }
 
   /**
+   * A receiver that answers the handshake ({@link #answeringHandshake}) and hands every other
+   * request, once its body is read, to {@code received}, which answers it (or leaves it hanging).
+   */
+  public static Handler<HttpServerRequest> receiving(
+      BiConsumer<HttpServerRequest, Buffer> received) {
+    return answeringHandshake(req -> req.body().onSuccess(body -> received.accept(req, body)));
+  }
+
+  /**
    * A receiver that answers the handshake, hands every event it is sent to {@code each} (a batch,
    * {@code application/cloudevents-batch+json}, event by event) and answers 200.
    */
   public static Handler<HttpServerRequest> collecting(Consumer<JsonObject> each) {
-    return answeringHandshake(
-        req ->
-            req.body()
-                .onSuccess(
-                    body -> {
-                      String text = body.toString().trim();
-                      if (text.startsWith("[")) {
-                        new JsonArray(text).forEach(e -> each.accept((JsonObject) e));
-                      } else {
-                        each.accept(new JsonObject(text));
-                      }
-                      req.response().setStatusCode(200).end();
-                    }));
+    return receiving(
+        (req, body) -> {
+          events(body).forEach(each);
+          req.response().setStatusCode(200).end();
+        });
+  }
+
+  /**
+   * The CloudEvents in a request's {@code body}: one structured event, or each of a batch ({@code
+   * application/cloudevents-batch+json}) in order.
+   */
+  public static List<JsonObject> events(Buffer body) {
+    String text = body.toString().trim();
+    if (!text.startsWith("[")) {
+      return List.of(new JsonObject(text));
+    }
+    List<JsonObject> events = new ArrayList<>();
+    new JsonArray(text).forEach(e -> events.add((JsonObject) e));
+    return events;
   }
 }
