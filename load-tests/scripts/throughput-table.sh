@@ -67,13 +67,13 @@ printf '<configuration><root level="WARN"/></configuration>\n' >"$logs/logback.x
 names=(MQTT-Grid Mosquitto)
 ports=("${GRID_PORT:-18851}" "${MOSQUITTO_PORT:-18852}")
 pids=()
-broker_pin=() generator_pin=()
-[ -n "${BROKER_CPUS:-}" ] && broker_pin=(taskset -c "$BROKER_CPUS")
-[ -n "${GENERATOR_CPUS:-}" ] && generator_pin=(taskset -c "$GENERATOR_CPUS")
-[ -n "${GENERATOR_NICE:-}" ] && generator_pin=(nice -n "$GENERATOR_NICE" "${generator_pin[@]}")
+broker_launcher=() generator_launcher=()
+[ -n "${BROKER_CPUS:-}" ] && broker_launcher=(taskset -c "$BROKER_CPUS")
+[ -n "${GENERATOR_CPUS:-}" ] && generator_launcher=(taskset -c "$GENERATOR_CPUS")
+[ -n "${GENERATOR_NICE:-}" ] && generator_launcher=(nice -n "$GENERATOR_NICE" "${generator_launcher[@]}")
 grid() { # jar port log [JVM options]
   # shellcheck disable=SC2086
-  "${broker_pin[@]}" java -Xmx1g -XX:+ExitOnOutOfMemoryError ${4:-} -jar "$1" --set mqtt.port="$2" \
+  "${broker_launcher[@]}" java -Xmx1g -XX:+ExitOnOutOfMemoryError ${4:-} -jar "$1" --set mqtt.port="$2" \
     --set mqtt.websocket-port=-1 --set mqtt.tls-port=-1 --set mqtt.wss-port=-1 --set http.port=-1 \
     --set http.tls-port=-1 --set management.port=-1 --set persistence.embedded.directory="$logs/data-$2" \
     >"$3" 2>&1 &
@@ -82,7 +82,7 @@ grid() { # jar port log [JVM options]
 grid "$grid_jar" "${ports[0]}" "$logs/grid.log" "${GRID_JAVA_OPTS:-}"
 printf 'user %s\nlistener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 10000\nset_tcp_nodelay true\n' \
   "$(id -un)" "${ports[1]}" >"$logs/mosquitto.conf"
-"${broker_pin[@]}" mosquitto -c "$logs/mosquitto.conf" >"$logs/mosquitto.log" 2>&1 &
+"${broker_launcher[@]}" mosquitto -c "$logs/mosquitto.conf" >"$logs/mosquitto.log" 2>&1 &
 pids+=($!)
 if [ -n "${BEFORE_JAR:-}" ]; then
   grid "$BEFORE_JAR" "${BEFORE_PORT:-18853}" "$logs/grid-before.log" "${BEFORE_JAVA_OPTS-${GRID_JAVA_OPTS:-}}"
@@ -140,7 +140,7 @@ measure() { # broker-index cell version [rate]: sets line (the generator's), val
   runs=$((runs + 1))
   run_log="$logs/run-$runs-${names[$1]}-${2/:/-}-mqtt$3${4:+-rate$4}.txt"
   # shellcheck disable=SC2046
-  line=$("${generator_pin[@]}" java -Dlogback.configurationFile="$logs/logback.xml" -cp "$classpath" io.mqttgrid.load.ThroughputCell \
+  line=$("${generator_launcher[@]}" java -Dlogback.configurationFile="$logs/logback.xml" -cp "$classpath" io.mqttgrid.load.ThroughputCell \
     --port "${ports[$1]}" $(cell_args "$2" "$3") --deliveries "$deliveries" "${extra[@]}" 2>&1 \
     | tee "$run_log" | grep 'deliveries\|disconnected by\|failed' | tr '\n' ' ' || true)
   after=$(cpu_ticks "${pids[$1]}")
