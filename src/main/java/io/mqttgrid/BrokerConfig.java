@@ -356,120 +356,11 @@ public final class BrokerConfig {
     if (clusterMode.equals("file") && clusterConfigFile.isBlank()) {
       throw new ConfigException("cluster.mode 'file' needs cluster.config-file");
     }
-    persistence = persistenceSettings();
+    persistence = PersistenceConfig.read(this);
     requireDistinctPorts();
     if (tlsCertFile.isBlank() != tlsKeyFile.isBlank()) {
       throw new ConfigException("tls.cert-file and tls.key-file must be set together");
     }
-  }
-
-  /**
-   * {@code persistence.store}: auto (embedded for a single node in local mode, else none), none,
-   * embedded (local mode only: one node's file) or postgres.
-   */
-  private io.mqttgrid.persistence.PersistenceSettings persistenceSettings() {
-    String store = string("persistence.store").toLowerCase(Locale.ROOT);
-    boolean local = clusterMode.equals("local");
-    io.mqttgrid.persistence.PersistenceSettings.Kind kind =
-        switch (store) {
-          case "auto" -> local ? io.mqttgrid.persistence.PersistenceSettings.Kind.EMBEDDED : null;
-          case "none" -> null;
-          case "embedded" -> io.mqttgrid.persistence.PersistenceSettings.Kind.EMBEDDED;
-          case "postgres" -> io.mqttgrid.persistence.PersistenceSettings.Kind.POSTGRES;
-          default ->
-              throw new ConfigException(
-                  "persistence.store ("
-                      + envName("persistence.store")
-                      + ") must be auto, none, embedded or postgres, got '"
-                      + store
-                      + "'");
-        };
-    int poolSize = intValue("persistence.postgres.pool-size", 2, 1000);
-    java.time.Duration timeout =
-        java.time.Duration.ofSeconds(intValue("persistence.timeout", 1, 600));
-    java.time.Duration leaseTimeout =
-        java.time.Duration.ofSeconds(intValue("persistence.lease-timeout", 3, 3600));
-    java.time.Duration queueWriteBehind =
-        writeBehindWindow(
-            "persistence.session-queue-write", "persistence.session-queue-write-behind-ms");
-    java.time.Duration recordWriteBehind =
-        writeBehindWindow(
-            "persistence.session-record-write", "persistence.session-record-write-behind-ms");
-    if (kind == null) {
-      return null;
-    }
-    if (kind == io.mqttgrid.persistence.PersistenceSettings.Kind.EMBEDDED) {
-      if (!local) {
-        throw new ConfigException(
-            "persistence.store 'embedded' keeps one node's state in a local file; cluster.mode '"
-                + clusterMode
-                + "' needs persistence.store 'postgres' (or 'none')");
-      }
-      String directory = string("persistence.embedded.directory");
-      if (directory.isBlank()) {
-        throw new ConfigException(
-            "persistence.store 'embedded' needs persistence.embedded.directory");
-      }
-      // the embedded store has one writer: its pool needs no more than a few connections
-      return new io.mqttgrid.persistence.PersistenceSettings(
-          kind,
-          Path.of(directory),
-          "",
-          "",
-          "",
-          Math.min(poolSize, 4),
-          timeout,
-          leaseTimeout,
-          queueWriteBehind,
-          recordWriteBehind,
-          intValue("persistence.embedded.page-cache-mb", 1, 1024));
-    }
-    String url = string("persistence.postgres.url");
-    if (!url.startsWith("jdbc:postgresql:")) {
-      throw new ConfigException(
-          "persistence.store 'postgres' needs persistence.postgres.url ("
-              + envName("persistence.postgres.url")
-              + "), e.g. jdbc:postgresql://db:5432/mqttgrid, got '"
-              + url
-              + "'");
-    }
-    String password = string("persistence.postgres.password");
-    String passwordFile = string("persistence.postgres.password-file");
-    if (!passwordFile.isBlank()) {
-      if (!password.isBlank()) {
-        throw new ConfigException(
-            "persistence.postgres.password and persistence.postgres.password-file are both set: use one");
-      }
-      try {
-        password = Files.readString(Path.of(passwordFile), StandardCharsets.UTF_8).strip();
-      } catch (IOException e) {
-        throw new ConfigException(
-            "cannot read persistence.postgres.password-file " + passwordFile + ": " + e);
-      }
-    }
-    return new io.mqttgrid.persistence.PersistenceSettings(
-        kind,
-        null,
-        url,
-        string("persistence.postgres.user"),
-        password,
-        poolSize,
-        timeout,
-        leaseTimeout,
-        queueWriteBehind,
-        recordWriteBehind);
-  }
-
-  /** A write mode ({@code through} or {@code behind}) and its window: zero when written through. */
-  private java.time.Duration writeBehindWindow(String modeKey, String windowKey) {
-    String mode = string(modeKey).toLowerCase(Locale.ROOT);
-    if (!mode.equals("through") && !mode.equals("behind")) {
-      throw new ConfigException(
-          modeKey + " (" + envName(modeKey) + ") must be through or behind, got '" + mode + "'");
-    }
-    return mode.equals("through")
-        ? java.time.Duration.ZERO
-        : java.time.Duration.ofMillis(intValue(windowKey, 10, 60_000));
   }
 
   private io.mqttgrid.http.HttpConnectionLimits httpConnectionLimits(String prefix) {
@@ -611,7 +502,7 @@ public final class BrokerConfig {
     }
   }
 
-  private String string(String key) {
+  String string(String key) {
     String v = values.get(key);
     if (v == null) {
       throw new ConfigException("missing configuration key '" + key + "'");
