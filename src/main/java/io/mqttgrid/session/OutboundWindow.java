@@ -523,10 +523,10 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
 
   /**
    * Whether the messages waiting here reached {@code session.hold-acks-above-pending} and have not
-   * drained to half of it yet. From any thread.
+   * drained to half of it yet, or reach it with {@code arriving} more. From any thread.
    */
-  boolean behind() {
-    return budget.behind();
+  boolean behind(int arriving) {
+    return budget.behind(arriving);
   }
 
   private void clear() {

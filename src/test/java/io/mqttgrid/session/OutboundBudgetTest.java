@@ -43,24 +43,37 @@ class OutboundBudgetTest {
     b.waiting(10);
     b.waiting(10);
     b.waiting(10);
-    assertThat(b.behind()).isFalse();
+    assertThat(b.behind(0)).isFalse();
     b.waiting(10);
-    assertThat(b.behind()).as("4 waiting").isTrue();
+    assertThat(b.behind(0)).as("4 waiting").isTrue();
     b.doneWaiting(10);
     b.doneWaiting(10);
-    assertThat(b.behind()).as("2 waiting: not drained below half yet").isTrue();
+    assertThat(b.behind(0)).as("2 waiting: not drained below half yet").isTrue();
     b.doneWaiting(10);
-    assertThat(b.behind()).as("1 waiting").isFalse();
+    assertThat(b.behind(0)).as("1 waiting").isFalse();
     b.waiting(4_000);
-    assertThat(b.behind()).as("the same share of the bytes bound").isTrue();
+    assertThat(b.behind(0)).as("the same share of the bytes bound").isTrue();
     b.clear();
-    assertThat(b.behind()).as("the connection ended").isFalse();
+    assertThat(b.behind(0)).as("the connection ended").isFalse();
 
     OutboundBudget never = new OutboundBudget(limitsHoldingAcksAbove(0), totals);
     for (int i = 0; i < 10; i++) {
       never.waiting(1_000);
     }
-    assertThat(never.behind()).as("0: never").isFalse();
+    assertThat(never.behind(0)).as("0: never").isFalse();
+    assertThat(never.behind(100)).as("0: never, whatever arrives").isFalse();
+  }
+
+  @Test
+  void deliveriesNotYetTakenInCountTowardsTheHighWaterMark() {
+    OutboundBudget b = new OutboundBudget(limitsHoldingAcksAbove(4), totals);
+    assertThat(b.behind(3)).as("3 arriving").isFalse();
+    assertThat(b.behind(4)).as("4 arriving").isTrue();
+    b.waiting(10);
+    b.waiting(10);
+    assertThat(b.behind(1)).as("2 waiting, 1 arriving").isFalse();
+    assertThat(b.behind(2)).as("2 waiting, 2 arriving").isTrue();
+    assertThat(b.behind(0)).as("the arriving ones do not make it behind once taken in").isFalse();
   }
 
   @Test

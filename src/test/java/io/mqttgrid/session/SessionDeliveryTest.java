@@ -168,6 +168,59 @@ class SessionDeliveryTest {
   }
 
   @Test
+  void deliveriesArrivingWhileTheContextIsBusyCountTowardsHoldingAndNoneAnsweredIsDropped()
+      throws Exception {
+    RecordingClientChannel client = new RecordingClientChannel(1);
+    Session s = online(limits(8, 4), client);
+    // the session's event loop busy elsewhere while twelve deliveries arrive from a publisher's
+    CountDownLatch busy = new CountDownLatch(1);
+    context.runOnContext(
+        v -> {
+          try {
+            busy.await(10, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+    List<Future<Void>> answers = new ArrayList<>();
+    for (int i = 1; i <= 12; i++) {
+      answers.add(s.deliver(message("m" + i), 1, false, new int[0], null));
+    }
+    for (int i = 0; i < 4; i++) {
+      assertThat(answers.get(i).succeeded()).as("m%d answered at once", i + 1).isTrue();
+    }
+    for (int i = 4; i < 12; i++) {
+      assertThat(answers.get(i).isComplete())
+          .as("m%d: four arrived ahead of it, not taken in yet", i + 1)
+          .isFalse();
+    }
+    busy.countDown();
+    taken(s);
+
+    // m1 sent; m2-m9 wait (eight, the bound); m10-m12 do not fit, and their publishers hear so
+    assertThat(client.received).containsExactly("m1");
+    for (int i = 4; i < 9; i++) {
+      assertThat(answers.get(i).isComplete()).as("m%d waits to be sent", i + 1).isFalse();
+    }
+    for (int i = 9; i < 12; i++) {
+      assertThat(answers.get(i).failed()).as("m%d refused", i + 1).isTrue();
+      assertThat(answers.get(i).cause()).isInstanceOf(QueueFullException.class);
+    }
+    assertThat(dropped).containsExactly("queue-full", "queue-full", "queue-full");
+
+    for (int id = 1; id <= 9; id++) {
+      int packetId = id;
+      s.onContext(() -> s.acknowledged(packetId));
+      taken(s);
+    }
+    assertThat(client.received)
+        .containsExactly("m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9");
+    for (int i = 4; i < 9; i++) {
+      assertThat(answers.get(i).succeeded()).as("m%d sent", i + 1).isTrue();
+    }
+  }
+
+  @Test
   void aSessionEndingInTheMiddleOfABatchLeavesNoPublisherWaiting() throws Exception {
     RecordingClientChannel client = new RecordingClientChannel(1);
     Session s = online(limits(100, 1), client);

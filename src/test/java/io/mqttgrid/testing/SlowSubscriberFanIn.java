@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
@@ -144,10 +145,7 @@ public final class SlowSubscriberFanIn {
                     (r, e) -> {
                       if (e != null || r.getError().isPresent()) {
                         refused.incrementAndGet();
-                        refusals.merge(
-                            e != null ? e.toString() : r.getError().get().getMessage(),
-                            1,
-                            Integer::sum);
+                        refusals.merge(why(e != null ? e : r.getError().get()), 1, Integer::sum);
                       }
                     }));
       }
@@ -174,6 +172,13 @@ public final class SlowSubscriberFanIn {
     }
     sub.disconnect().get(10, TimeUnit.SECONDS);
     return this;
+  }
+
+  /** A refused publish's reason: the PUBACK's reason code where there was one. */
+  private static String why(Throwable t) {
+    return t instanceof Mqtt5PubAckException refused
+        ? "PUBACK " + refused.getMqttMessage().getReasonCode()
+        : t.toString();
   }
 
   /** None refused, all arrived, each publisher's in its order. */
