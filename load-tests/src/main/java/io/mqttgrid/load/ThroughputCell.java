@@ -4,6 +4,8 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -44,8 +46,9 @@ import java.util.function.IntFunction;
  * schedule); the first {@code --skip-seconds} are left out (this JVM's own JIT warm-up). With
  * {@code TIMELINE_MS} set in the environment, a latency run also prints its shape slice by slice
  * ({@link Timeline}). {@code --warmup-seconds W}: before the schedule, the publishers send W
- * seconds of it that are not measured, and the schedule starts once they have all arrived (the
- * generator's JIT and buffers are warm then; see {@code warmUp}).
+ * seconds of it that are not measured, and more while this JVM is still compiling, and the
+ * schedule starts once they have all arrived (the generator's JIT and buffers are warm then; see
+ * {@code warmUntilCompiled}).
  *
  * <p>Each payload also carries the message's number, so a run counts what each subscriber got by
  * message, not by delivery: a message delivered twice is counted once and reported (DUPLICATES),
@@ -236,9 +239,18 @@ public final class ThroughputCell {
       int payloadSize = size;
       long warmupPerPublisher =
           latencyMode ? Math.round(perPublisherRate * warmupSeconds) : 0;
+      double warmedSeconds = 0;
       if (warmupPerPublisher > 0) {
-        warmUp(pubs, topics, q, perPublisherRate, warmupPerPublisher, payloadSize);
-        awaitWarmArrivals(warmArrivals, warmupPerPublisher * publishers * copies);
+        warmedSeconds =
+            warmUntilCompiled(
+                pubs,
+                topics,
+                q,
+                perPublisherRate,
+                warmupSeconds,
+                payloadSize,
+                warmArrivals,
+                copies);
       }
 
       long start = System.nanoTime();
@@ -357,7 +369,10 @@ public final class ThroughputCell {
             skipSeconds,
             warmupPerPublisher > 0
                 ? String.format(
-                    Locale.ROOT, ", after a warm-up of %.1f s at the same rate", warmupSeconds)
+                    Locale.ROOT,
+                    ", after a warm-up of %.1f s at the same rate, until this generator's JIT"
+                        + " compiler was quiet",
+                    warmedSeconds)
                 : "",
             percentile(lateness, 0.50),
             percentile(lateness, 0.99),
@@ -381,6 +396,9 @@ public final class ThroughputCell {
   /** Marks a warm-up message: not one of the run's. */
   private static final long WARMUP_MESSAGE = -1;
 
+  /** How much longer than {@code --warmup-seconds} a warm-up may go on for the JIT compiler. */
+  private static final double MAX_EXTRA_WARMUP_SECONDS = 10;
+
   /**
    * The generator's own warm-up before a latency run: each publisher sends on the run's schedule,
    * for its first seconds, messages that are not measured. A fresh JVM's first second of publishing
@@ -388,6 +406,46 @@ public final class ThroughputCell {
    * either broker, and the messages due meanwhile then queued behind it: the p99 of the seconds
    * measured was how fast a broker drained that backlog, not its latency.
    */
+  /**
+   * The warm-up: {@code seconds} of the schedule, then more half-second rounds while this JVM's JIT
+   * compiler took more than a tenth of the last round (at most {@link #MAX_EXTRA_WARMUP_SECONDS}
+   * more), each round's messages arrived before the next. A fresh generator JVM compiles for
+   * several seconds at up to a core: on a machine it shares with the broker, a schedule that started
+   * then took that core from the broker, and a broker that needs CPU for its stores (MQTT Grid's
+   * persistent sessions) stalled for 1 to 2 s where one that needs little (Mosquitto) did not.
+   * Returns the seconds sent.
+   */
+  private static double warmUntilCompiled(
+      List<Client> pubs,
+      String[] topics,
+      MqttQos q,
+      double perPublisherRate,
+      double seconds,
+      int payloadSize,
+      AtomicLong arrivals,
+      int deliveriesPerMessage)
+      throws InterruptedException {
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    long expected = 0;
+    double sent = 0;
+    double round = seconds;
+    while (true) {
+      long perPublisher = Math.max(1, Math.round(perPublisherRate * round));
+      long compiledBefore = jit.getTotalCompilationTime();
+      long roundStart = System.nanoTime();
+      warmUp(pubs, topics, q, perPublisherRate, perPublisher, payloadSize);
+      expected += perPublisher * pubs.size() * deliveriesPerMessage;
+      awaitWarmArrivals(arrivals, expected);
+      sent += round;
+      double roundMillis = (System.nanoTime() - roundStart) / 1e6;
+      long compiledMillis = jit.getTotalCompilationTime() - compiledBefore;
+      if (compiledMillis <= roundMillis / 10 || sent >= seconds + MAX_EXTRA_WARMUP_SECONDS) {
+        return sent;
+      }
+      round = 0.5;
+    }
+  }
+
   private static void warmUp(
       List<Client> pubs,
       String[] topics,
