@@ -18,9 +18,10 @@
 # Latency (LATENCY=1, the default): right after the peak runs of a cell, each broker again at half of
 # Mosquitto's peak of that round, on a fixed schedule for LATENCY_SECONDS (default 6; the first second left
 # out), p50/p99 of publish-to-delivery. Before the schedule, the generator sends LATENCY_WARMUP seconds of it
-# (default 2) that are not measured and waits until they arrived: without that, a fresh generator JVM's first
-# second stalled the schedule with either broker, and the p99 was how fast a broker drained that backlog
-# (LATENCY_WARMUP=0: the method before 2026-12-07).
+# (default 2) that are not measured, and more while its own JIT compiler is still busy (at most 10 s more), and
+# waits until they arrived: without that, a fresh generator JVM's first second stalled the schedule with either
+# broker, and the p99 was how fast a broker drained that backlog (LATENCY_WARMUP=0: the method before
+# 2026-12-07); and a generator still compiling took a core from the broker (the persistent cell's stall).
 #
 #   load-tests/scripts/throughput-table.sh
 #   ROUNDS=3 BEFORE_JAR=/tmp/before.jar load-tests/scripts/throughput-table.sh
