@@ -86,6 +86,15 @@ class SessionDeliveryTest {
         .build();
   }
 
+  /** m10 to m12 of twelve found the waiting stage full: their publishers hear so, each dropped. */
+  private void assertLastThreeRefusedAsFull(List<Future<Void>> answers) {
+    for (int i = 9; i < 12; i++) {
+      assertThat(answers.get(i).failed()).as("m%d refused", i + 1).isTrue();
+      assertThat(answers.get(i).cause()).isInstanceOf(QueueFullException.class);
+    }
+    assertThat(dropped).containsExactly("queue-full", "queue-full", "queue-full");
+  }
+
   @Test
   void fourPublishersToOneSubscriberWithASmallWindowLoseNothingAndKeepTheirOrder()
       throws Exception {
@@ -143,11 +152,7 @@ class SessionDeliveryTest {
     for (int i = 5; i < 9; i++) {
       assertThat(answers.get(i).isComplete()).as("m%d waits to be sent", i + 1).isFalse();
     }
-    for (int i = 9; i < 12; i++) {
-      assertThat(answers.get(i).failed()).as("m%d: 8 wait already", i + 1).isTrue();
-      assertThat(answers.get(i).cause()).isInstanceOf(QueueFullException.class);
-    }
-    assertThat(dropped).containsExactly("queue-full", "queue-full", "queue-full");
+    assertLastThreeRefusedAsFull(answers); // 8 wait already
 
     for (int id = 1; id <= 5; id++) {
       int packetId = id;
@@ -202,11 +207,7 @@ class SessionDeliveryTest {
     for (int i = 4; i < 9; i++) {
       assertThat(answers.get(i).isComplete()).as("m%d waits to be sent", i + 1).isFalse();
     }
-    for (int i = 9; i < 12; i++) {
-      assertThat(answers.get(i).failed()).as("m%d refused", i + 1).isTrue();
-      assertThat(answers.get(i).cause()).isInstanceOf(QueueFullException.class);
-    }
-    assertThat(dropped).containsExactly("queue-full", "queue-full", "queue-full");
+    assertLastThreeRefusedAsFull(answers);
 
     for (int id = 1; id <= 9; id++) {
       int packetId = id;
