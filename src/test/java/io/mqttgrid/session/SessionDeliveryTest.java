@@ -141,7 +141,7 @@ class SessionDeliveryTest {
     Session s = online(limits(8, 4), client);
     List<Future<Void>> answers = new ArrayList<>();
     for (int i = 1; i <= 12; i++) {
-      answers.add(s.deliver(message("m" + i), 1, false, new int[0], null));
+      answers.add(answerOf(s, "m" + i));
       taken(s);
     }
 
@@ -178,18 +178,10 @@ class SessionDeliveryTest {
     RecordingClientChannel client = new RecordingClientChannel(1);
     Session s = online(limits(8, 4), client);
     // the session's event loop busy elsewhere while twelve deliveries arrive from a publisher's
-    CountDownLatch busy = new CountDownLatch(1);
-    context.runOnContext(
-        v -> {
-          try {
-            busy.await(10, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        });
+    CountDownLatch busy = busyContext();
     List<Future<Void>> answers = new ArrayList<>();
     for (int i = 1; i <= 12; i++) {
-      answers.add(s.deliver(message("m" + i), 1, false, new int[0], null));
+      answers.add(answerOf(s, "m" + i));
     }
     for (int i = 0; i < 4; i++) {
       assertThat(answers.get(i).succeeded()).as("m%d answered at once", i + 1).isTrue();
@@ -230,15 +222,7 @@ class SessionDeliveryTest {
     taken(s);
 
     // one batch: three deliveries, the end of the session, two more
-    CountDownLatch busy = new CountDownLatch(1);
-    context.runOnContext(
-        v -> {
-          try {
-            busy.await(10, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        });
+    CountDownLatch busy = busyContext();
     List<Future<Void>> answers = new ArrayList<>();
     answers.add(answerOf(s, "m3"));
     answers.add(answerOf(s, "m4"));
@@ -280,15 +264,7 @@ class SessionDeliveryTest {
   void theWritesOfOneBatchLeaveWithOneFlush() throws Exception {
     RecordingClientChannel client = new RecordingClientChannel(100);
     Session s = online(limits(1_000, 0), client);
-    CountDownLatch busy = new CountDownLatch(1);
-    context.runOnContext(
-        v -> {
-          try {
-            busy.await(10, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        });
+    CountDownLatch busy = busyContext();
     for (int i = 1; i <= 10; i++) {
       answerOf(s, "m" + i);
     }
@@ -298,6 +274,23 @@ class SessionDeliveryTest {
     assertThat(client.received).hasSize(10);
     assertThat(client.flushes).as("one flush for the batch's ten writes").containsExactly(10);
     assertThat(client.holding).isZero();
+  }
+
+  /**
+   * Keeps the session's event loop busy (with a task of its own) until the latch returned is
+   * counted down, at most 10 s: what is handed to the session meanwhile waits to be taken in.
+   */
+  private CountDownLatch busyContext() {
+    CountDownLatch busy = new CountDownLatch(1);
+    context.runOnContext(
+        v -> {
+          try {
+            busy.await(10, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+    return busy;
   }
 
   private static Future<Void> answerOf(Session s, String id) {
