@@ -28,8 +28,9 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Hand-written because the socket part has no library counterpart: vertx-mqtt's endpoint does
  * not expose its socket's write queue, so the session counts what it wrote and what the socket
- * reported written. Touched only on the session's context; the node-wide {@link Totals} add up
- * every session's stages for the gauges.
+ * reported written. Touched only on the session's context, except where publishers' threads ask
+ * whether to hold their acknowledgements ({@link #arriving()}, {@link #behind(int)}); the node-wide
+ * {@link Totals} add up every session's stages for the gauges.
  */
 final class OutboundBudget {
 
@@ -90,12 +91,22 @@ final class OutboundBudget {
    */
   private int waitingMessages;
 
+  /**
+   * Clean-session QoS 1/2 deliveries handed to the session and not yet taken in ({@link
+   * #arriving()}, {@link #takenIn()}): from any thread. A field with a VarHandle, as in {@link
+   * SessionInbox}: no object of its own per connection.
+   */
+  @SuppressWarnings("unused") // through ARRIVING
+  private volatile int arriving;
+
   private static final VarHandle WAITING_MESSAGES;
+  private static final VarHandle ARRIVING;
 
   static {
     try {
-      WAITING_MESSAGES =
-          MethodHandles.lookup().findVarHandle(OutboundBudget.class, "waitingMessages", int.class);
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      WAITING_MESSAGES = lookup.findVarHandle(OutboundBudget.class, "waitingMessages", int.class);
+      ARRIVING = lookup.findVarHandle(OutboundBudget.class, "arriving", int.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -159,6 +170,20 @@ final class OutboundBudget {
     }
     int mark = limits.holdAcksAbovePending();
     return mark > 0 && (int) WAITING_MESSAGES.getOpaque(this) + arriving >= mark;
+  }
+
+  /**
+   * Counts a clean-session QoS 1/2 delivery handed to the session, until {@link #takenIn()}, and
+   * answers whether its publisher's acknowledgement is held ({@link #behind(int)} with the ones
+   * ahead of it). From any thread.
+   */
+  boolean arriving() {
+    return behind((int) ARRIVING.getAndAdd(this, 1));
+  }
+
+  /** A delivery counted by {@link #arriving()} was taken in on the session's context. */
+  void takenIn() {
+    ARRIVING.getAndAdd(this, -1);
   }
 
   /** Whether the waiting stage holds at least {@code 1/divisor} of the high-water mark. */

@@ -522,11 +522,18 @@ final class OutboundWindow<M extends OutboundWindow.Message> {
   }
 
   /**
-   * Whether the messages waiting here reached {@code session.hold-acks-above-pending} and have not
-   * drained to half of it yet, or reach it with {@code arriving} more. From any thread.
+   * Counts a clean-session QoS 1/2 delivery handed to the session, until {@link #takenIn()}, and
+   * answers whether its publisher's acknowledgement is held: the messages waiting here, with the
+   * ones handed over ahead of it, reached {@code session.hold-acks-above-pending}, or have not
+   * drained to half of it yet. From any thread.
    */
-  boolean behind(int arriving) {
-    return budget.behind(arriving);
+  boolean arriving() {
+    return budget.arriving();
+  }
+
+  /** A delivery counted by {@link #arriving()} was taken in. */
+  void takenIn() {
+    budget.takenIn();
   }
 
   private void clear() {

@@ -9,8 +9,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,24 +83,6 @@ public final class Session extends SessionSuccession implements Subscriber {
   private final SessionInbox inbox;
 
   private final HeldAcks heldAcks;
-
-  /**
-   * Clean-session QoS 1/2 deliveries handed to the inbox and not yet taken in: they count towards
-   * holding the publishers' acknowledgements ({@link OutboundBudget#behind(int)}). A field with a
-   * VarHandle, as in {@link SessionInbox}: no object of its own per session.
-   */
-  @SuppressWarnings("unused") // through ARRIVING
-  private volatile int arriving;
-
-  private static final VarHandle ARRIVING;
-
-  static {
-    try {
-      ARRIVING = MethodHandles.lookup().findVarHandle(Session.class, "arriving", int.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
 
   /** Holds the channel's flushes while the inbox runs a batch of this session's work. */
   private final BatchFlushes batchFlushes = new BatchFlushes();
@@ -341,11 +321,10 @@ public final class Session extends SessionSuccession implements Subscriber {
       // a clean session behind answers once the message is sent (or does not fit): its publishers
       // are slowed down to its pace by their Receive Maximum instead of having their messages
       // dropped at session.max-pending-messages
-      int ahead = (int) ARRIVING.getAndAdd(this, 1);
-      Promise<Void> answer = window.behind(ahead) ? Promise.promise() : null;
+      Promise<Void> answer = window.arriving() ? Promise.promise() : null;
       inbox.add(
           () -> {
-            ARRIVING.getAndAdd(this, -1);
+            window.takenIn();
             accept(o, answer, false);
           });
       return answer == null ? Future.succeededFuture() : answer.future();

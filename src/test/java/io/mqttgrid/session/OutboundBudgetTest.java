@@ -74,6 +74,14 @@ class OutboundBudgetTest {
     assertThat(b.behind(1)).as("2 waiting, 1 arriving").isFalse();
     assertThat(b.behind(2)).as("2 waiting, 2 arriving").isTrue();
     assertThat(b.behind(0)).as("the arriving ones do not make it behind once taken in").isFalse();
+
+    assertThat(b.arriving()).as("2 waiting, none ahead").isFalse();
+    assertThat(b.arriving()).as("2 waiting, 1 ahead").isFalse();
+    assertThat(b.arriving()).as("2 waiting, 2 ahead").isTrue();
+    b.takenIn();
+    b.takenIn();
+    b.takenIn();
+    assertThat(b.arriving()).as("all taken in again: none ahead").isFalse();
   }
 
   @Test
