@@ -400,13 +400,6 @@ public final class ThroughputCell {
   private static final double MAX_EXTRA_WARMUP_SECONDS = 10;
 
   /**
-   * The generator's own warm-up before a latency run: each publisher sends on the run's schedule,
-   * for its first seconds, messages that are not measured. A fresh JVM's first second of publishing
-   * and receiving (its JIT, the client's first buffers) stalled the schedule by up to a second with
-   * either broker, and the messages due meanwhile then queued behind it: the p99 of the seconds
-   * measured was how fast a broker drained that backlog, not its latency.
-   */
-  /**
    * The warm-up: {@code seconds} of the schedule, then more half-second rounds while this JVM's JIT
    * compiler took more than a tenth of the last round (at most {@link #MAX_EXTRA_WARMUP_SECONDS}
    * more), each round's messages arrived before the next. A fresh generator JVM compiles for
@@ -446,6 +439,13 @@ public final class ThroughputCell {
     }
   }
 
+  /**
+   * The generator's own warm-up before a latency run: each publisher sends on the run's schedule,
+   * for its first seconds, messages that are not measured. A fresh JVM's first second of publishing
+   * and receiving (its JIT, the client's first buffers) stalled the schedule by up to a second with
+   * either broker, and the messages due meanwhile then queued behind it: the p99 of the seconds
+   * measured was how fast a broker drained that backlog, not its latency.
+   */
   private static void warmUp(
       List<Client> pubs,
       String[] topics,
